@@ -1,0 +1,1 @@
+"""The five Huiyuan services: customer, orders, loyalty, messaging, analytics."""

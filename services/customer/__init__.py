@@ -1,0 +1,1 @@
+"""customer: member profiles, membership cards and contact data."""

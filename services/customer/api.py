@@ -1,0 +1,112 @@
+"""HTTP routes of the customer service: parse, authorize, call the use case, answer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from services.customer import service
+from services.customer.config import Settings
+from services.customer.models import idempotency
+from services.customer.schemas import MemberCreate, MemberCreated, MemberOut, MemberPage
+from shared.auth import Principal, current_principal, ensure_member_access, require_roles
+from shared.crypto import PiiCipher
+from shared.db import AsyncSession
+from shared.service_app import request_session
+
+router = APIRouter(tags=["members"])
+
+Session = Annotated[AsyncSession, Depends(request_session)]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _cipher(request: Request) -> PiiCipher:
+    cipher: PiiCipher = request.app.state.cipher
+    return cipher
+
+
+@router.post(
+    "/members",
+    status_code=201,
+    response_model=MemberCreated,
+    summary="Register a member",
+    description=(
+        "Creates the member and its card number (cards are numbered in joining order) and "
+        "publishes `customer.member.registered`. Retrying with the same `Idempotency-Key` "
+        "returns the first answer."
+    ),
+    responses={409: {"description": "The phone number is already registered"}},
+)
+async def register_member(
+    body: MemberCreate,
+    request: Request,
+    session: Session,
+    principal: Annotated[Principal, Depends(require_roles("service", "marketing"))],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    async def register() -> MemberCreated:
+        member = await service.register_member(session, _settings(request), _cipher(request), body)
+        return MemberCreated(id=member.id, card_number=member.card_number)
+
+    key = idempotency_key or uuid.uuid4().hex
+    answer = await idempotency.run(
+        session,
+        scope=f"staff:{principal.subject}",
+        key=key,
+        request=body,
+        retention=timedelta(hours=_settings(request).idempotency_retention_hours),
+        action=register,
+    )
+    response = answer.response()
+    response.headers["Location"] = f"/members/{answer.body['id']}"
+    return response
+
+
+@router.get(
+    "/members/{member_id}",
+    response_model=MemberOut,
+    summary="Read a member's profile",
+    description="Staff (service, marketing) or the member themself.",
+)
+async def get_member(
+    member_id: uuid.UUID,
+    request: Request,
+    session: Session,
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> MemberOut:
+    ensure_member_access(principal, member_id, "service", "marketing")
+    member = await service.get_member(session, member_id)
+    return service.to_out(_cipher(request), member)
+
+
+@router.get(
+    "/members",
+    response_model=MemberPage,
+    summary="List or look up members",
+    description=(
+        "With `phone` or `card_number`, finds that member; otherwise lists members in "
+        "joining order. Phone and email are masked in lists."
+    ),
+)
+async def list_members(
+    request: Request,
+    session: Session,
+    _: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
+    phone: Annotated[str | None, Query(examples=["13812345678"])] = None,
+    card_number: Annotated[str | None, Query(examples=["8860000000013"])] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> MemberPage:
+    cipher = _cipher(request)
+    if phone is not None or card_number is not None:
+        found = await service.find_members(session, cipher, phone=phone, card_number=card_number)
+        return MemberPage(items=[service.to_list_item(cipher, m) for m in found])
+    return await service.list_members(session, cipher, limit, cursor)

@@ -1,0 +1,54 @@
+"""Tables of the customer schema. Phone and email are stored encrypted with a lookup hash."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import BigInteger, Column, DateTime, Identity, String
+from sqlmodel import Field, SQLModel
+
+from shared.db import schema_registry
+from shared.idempotency import IdempotencyKeys
+from shared.outbox import Outbox
+
+SCHEMA = "customer"
+
+
+class CustomerTable(SQLModel, registry=schema_registry(SCHEMA)):
+    pass
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Member(CustomerTable, table=True):
+    __tablename__ = "members"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    card_serial: int | None = Field(
+        default=None, sa_column=Column(BigInteger, Identity(start=1), unique=True, nullable=False)
+    )
+    card_number: str = Field(sa_column=Column(String(32), unique=True, nullable=False))
+    name: str = Field(max_length=100)
+    phone_encrypted: str
+    phone_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    email_encrypted: str | None = None
+    email_hash: str | None = Field(default=None, max_length=64, index=True)
+    birthday: date | None = None
+    gender: str | None = Field(default=None, max_length=16)
+    locale: str = Field(default="zh-CN", max_length=8)
+    consent_sms: bool = False
+    consent_email: bool = False
+    store_id: uuid.UUID | None = None
+    created_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+outbox = Outbox(CustomerTable.metadata)
+idempotency = IdempotencyKeys(CustomerTable.metadata)

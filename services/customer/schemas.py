@@ -1,0 +1,78 @@
+"""Request and response bodies of the customer API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from shared.events.customer import Gender, Locale
+
+
+class Consent(BaseModel):
+    sms: bool = Field(False, description="The member agreed to receive SMS")
+    email: bool = Field(False, description="The member agreed to receive email")
+
+
+class MemberCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "李雷",
+                    "phone": "13812345678",
+                    "email": "lilei@example.com",
+                    "birthday": "1990-05-20",
+                    "gender": "male",
+                    "locale": "zh-CN",
+                    "consent": {"sms": True, "email": True},
+                }
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=100)
+    phone: str = Field(min_length=5, max_length=20, description="Mobile number, e.g. 13812345678")
+    email: EmailStr | None = None
+    birthday: date | None = None
+    gender: Gender | None = None
+    locale: Locale = "zh-CN"
+    consent: Consent = Consent()
+    store_id: uuid.UUID | None = Field(None, description="The store where the member joined")
+
+
+class MemberOut(BaseModel):
+    id: uuid.UUID
+    card_number: str
+    name: str
+    phone: str
+    email: str | None
+    birthday: date | None
+    gender: Gender | None
+    locale: Locale
+    consent: Consent
+    store_id: uuid.UUID | None
+    created_at: datetime
+
+
+class MemberCreated(BaseModel):
+    id: uuid.UUID
+    card_number: str
+
+
+class MemberListItem(BaseModel):
+    """A row of a member list: contact data is masked."""
+
+    id: uuid.UUID
+    card_number: str
+    name: str
+    phone_masked: str
+    email_masked: str | None
+    created_at: datetime
+
+
+class MemberPage(BaseModel):
+    items: list[MemberListItem]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` to read the next page")

@@ -1,0 +1,146 @@
+"""Use cases of the customer service. They flush, never commit: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from services.customer import domain, repository
+from services.customer.config import Settings
+from services.customer.models import Member, outbox
+from services.customer.schemas import Consent, MemberCreate, MemberListItem, MemberOut, MemberPage
+from shared.crypto import PiiCipher, mask_email, mask_phone
+from shared.db import AsyncSession
+from shared.errors import Conflict, NotFound, Unprocessable
+from shared.events import CloudEvent
+from shared.events.customer import ChannelConsent, MemberRegistered
+
+SOURCE = "/huiyuan/customer"
+
+
+async def register_member(
+    session: AsyncSession, settings: Settings, cipher: PiiCipher, data: MemberCreate
+) -> Member:
+    phone = domain.valid_phone(data.phone)
+    if phone is None:
+        raise Unprocessable(
+            f"phone {data.phone!r} is not a mobile number (11 digits starting with 1, "
+            "or +country code and number)",
+            errors=[{"location": "body.phone", "message": "not a mobile number"}],
+        )
+    phone_hash = cipher.phone_hash(phone)
+    if await repository.by_phone_hash(session, phone_hash) is not None:
+        raise Conflict("A member with this phone number is already registered")
+    serial = await repository.next_card_serial(session)
+    email = str(data.email) if data.email else None
+    member = Member(
+        card_serial=serial,
+        card_number=domain.card_number(settings.card_number_prefix, serial),
+        name=data.name.strip(),
+        phone_encrypted=cipher.encrypt(phone),
+        phone_hash=phone_hash,
+        email_encrypted=cipher.encrypt(email) if email else None,
+        email_hash=cipher.email_hash(email) if email else None,
+        birthday=data.birthday,
+        gender=data.gender,
+        locale=data.locale,
+        consent_sms=data.consent.sms,
+        consent_email=data.consent.email,
+        store_id=data.store_id,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(member)
+    except IntegrityError as exc:  # a concurrent registration with the same phone won
+        raise Conflict("A member with this phone number is already registered") from exc
+    registered = MemberRegistered(
+        member_id=member.id,
+        card_number=member.card_number,
+        name=member.name,
+        phone=phone,
+        phone_hash=phone_hash,
+        email=email,
+        locale=data.locale,
+        birthday=data.birthday,
+        gender=data.gender,
+        consent=ChannelConsent(sms=data.consent.sms, email=data.consent.email),
+        store_id=data.store_id,
+        registered_at=member.created_at,
+    )
+    await outbox.add(session, CloudEvent.of(registered, source=SOURCE, subject=member.id))
+    return member
+
+
+async def get_member(session: AsyncSession, member_id: uuid.UUID) -> Member:
+    member = await repository.get(session, member_id)
+    if member is None:
+        raise NotFound(f"No member with id {member_id}")
+    return member
+
+
+async def find_members(
+    session: AsyncSession, cipher: PiiCipher, *, phone: str | None, card_number: str | None
+) -> list[Member]:
+    if phone is not None:
+        found = await repository.by_phone_hash(session, cipher.phone_hash(phone))
+    elif card_number is not None:
+        found = await repository.by_card_number(session, card_number)
+    else:
+        raise Unprocessable("Give phone or card_number to look a member up")
+    return [found] if found else []
+
+
+async def list_members(
+    session: AsyncSession, cipher: PiiCipher, limit: int, cursor: str | None
+) -> MemberPage:
+    after = _decode_cursor(cursor) if cursor else None
+    members = await repository.page(session, limit + 1, after)
+    more = len(members) > limit
+    members = members[:limit]
+    items = [to_list_item(cipher, member) for member in members]
+    last = members[-1] if more and members else None
+    return MemberPage(items=items, next_cursor=_encode_cursor(last) if last else None)
+
+
+def to_out(cipher: PiiCipher, member: Member) -> MemberOut:
+    return MemberOut(
+        id=member.id,
+        card_number=member.card_number,
+        name=member.name,
+        phone=cipher.decrypt(member.phone_encrypted),
+        email=cipher.decrypt(member.email_encrypted) if member.email_encrypted else None,
+        birthday=member.birthday,
+        gender=member.gender,
+        locale=member.locale,
+        consent=Consent(sms=member.consent_sms, email=member.consent_email),
+        store_id=member.store_id,
+        created_at=member.created_at,
+    )
+
+
+def to_list_item(cipher: PiiCipher, member: Member) -> MemberListItem:
+    email = cipher.decrypt(member.email_encrypted) if member.email_encrypted else None
+    return MemberListItem(
+        id=member.id,
+        card_number=member.card_number,
+        name=member.name,
+        phone_masked=mask_phone(cipher.decrypt(member.phone_encrypted)),
+        email_masked=mask_email(email) if email else None,
+        created_at=member.created_at,
+    )
+
+
+def _encode_cursor(member: Member) -> str:
+    raw = f"{member.created_at.isoformat()}|{member.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        created, member_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(created).astimezone(UTC), uuid.UUID(member_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Unprocessable("cursor is not one this API returned") from exc

@@ -1,0 +1,76 @@
+"""Async engine and sessions for one service's schema.
+
+Transactions are opened and committed at the edge only: :func:`transaction` for a
+request (through ``shared.http.request_session``) or for a consumer batch. Service code
+``flush()``es when it needs ids and never commits.
+
+Sessions are SQLAlchemy's ``AsyncSession``: SQLModel defines the tables and builds the
+``select()`` statements, and ``session.scalars(select(Model)...)`` returns typed rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import MetaData
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import registry
+from sqlmodel import SQLModel
+
+from shared.settings import BaseServiceSettings
+
+
+def schema_registry(schema: str) -> registry:
+    """A registry whose tables all live in ``schema``; pass it to a service's table base.
+
+    One registry per service keeps each service's metadata apart, so Alembic for one
+    service never sees another service's tables, even when tests import them all.
+    """
+    return registry(metadata=MetaData(schema=schema))
+
+
+def create_engine(settings: BaseServiceSettings) -> AsyncEngine:
+    return create_async_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,
+    )
+
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def create_sessions(engine: AsyncEngine) -> Sessions:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(sessions: Sessions) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commits when the block ends, rolls back if it raises."""
+    async with sessions() as session, session.begin():
+        yield session
+
+
+def asyncpg_dsn(database_url: str) -> str:
+    """The SQLAlchemy URL rewritten for a bare asyncpg connection (used for LISTEN)."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+__all__ = [
+    "AsyncSession",
+    "SQLModel",
+    "Sessions",
+    "asyncpg_dsn",
+    "create_engine",
+    "create_sessions",
+    "schema_registry",
+    "transaction",
+]

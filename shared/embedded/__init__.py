@@ -1,0 +1,1 @@
+"""The embedded default runtime: PostgreSQL, a Kafka-compatible broker and local providers."""

@@ -1,0 +1,51 @@
+"""Events published by the loyalty service on ``loyalty.events``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar, Literal
+
+from shared.events.envelope import EventPayload
+
+
+class PointsEarned(EventPayload):
+    event_type: ClassVar[str] = "loyalty.points.earned"
+
+    member_id: uuid.UUID
+    purchase_id: uuid.UUID
+    entry_id: uuid.UUID
+    points: int
+    balance: int
+
+
+class PointsReversed(EventPayload):
+    event_type: ClassVar[str] = "loyalty.points.reversed"
+
+    member_id: uuid.UUID
+    purchase_id: uuid.UUID
+    return_id: uuid.UUID
+    entry_id: uuid.UUID
+    points: int
+    balance: int
+
+
+class PointsRedeemed(EventPayload):
+    event_type: ClassVar[str] = "loyalty.points.redeemed"
+
+    member_id: uuid.UUID
+    redemption_id: uuid.UUID
+    entry_id: uuid.UUID
+    points: int
+    balance: int
+    reason: str
+
+
+class TierChanged(EventPayload):
+    event_type: ClassVar[str] = "loyalty.tier.changed"
+
+    member_id: uuid.UUID
+    from_tier: str | None
+    to_tier: str
+    to_tier_name: str
+    direction: Literal["up", "down"]
+    qualifying_spend_fen: int

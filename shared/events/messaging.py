@@ -1,0 +1,36 @@
+"""Events published by the messaging service on ``messaging.events``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar, Literal
+
+from shared.events.envelope import EventPayload
+
+Channel = Literal["email", "sms"]
+
+
+class _NotificationOutcome(EventPayload):
+    notification_id: uuid.UUID
+    member_id: uuid.UUID
+    channel: Channel
+    template: str
+    trigger_event_id: str
+
+
+class NotificationSent(_NotificationOutcome):
+    event_type: ClassVar[str] = "messaging.notification.sent"
+
+    provider_message_id: str | None = None
+
+
+class NotificationFailed(_NotificationOutcome):
+    event_type: ClassVar[str] = "messaging.notification.failed"
+
+    error: str
+
+
+class NotificationSuppressed(_NotificationOutcome):
+    event_type: ClassVar[str] = "messaging.notification.suppressed"
+
+    reason: str

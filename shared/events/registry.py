@@ -1,0 +1,33 @@
+"""Every event type Huiyuan knows, mapped to its payload contract."""
+
+from __future__ import annotations
+
+from shared.events.customer import MemberRegistered
+from shared.events.envelope import EventPayload
+from shared.events.loyalty import PointsEarned, PointsRedeemed, PointsReversed, TierChanged
+from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
+from shared.events.orders import PurchaseCompleted, PurchaseReturned
+
+EVENT_TYPES: dict[str, type[EventPayload]] = {
+    model.event_type: model
+    for model in (
+        MemberRegistered,
+        PurchaseCompleted,
+        PurchaseReturned,
+        PointsEarned,
+        PointsReversed,
+        PointsRedeemed,
+        TierChanged,
+        NotificationSent,
+        NotificationFailed,
+        NotificationSuppressed,
+    )
+}
+
+TOPICS: tuple[str, ...] = tuple(
+    sorted({f"{name.split('.', 1)[0]}.events" for name in EVENT_TYPES} | {"analytics.events"})
+)
+
+
+def payload_model(event_type: str) -> type[EventPayload] | None:
+    return EVENT_TYPES.get(event_type)

@@ -1,0 +1,247 @@
+"""Idempotent consumers: the inbox table, dead letters and the consumer runner.
+
+For each batch read from Kafka the runner opens one transaction, records every new event
+id in the inbox, applies that event's handler, commits, and only then commits the Kafka
+offsets. A redelivered event finds its id already in the inbox and changes nothing.
+
+A handler that raises is never swallowed: the batch is rolled back and retried with
+backoff. After ``max_attempts`` the runner applies the batch one event at a time and
+parks the events that still fail as dead letters, so one poison event cannot block its
+partition forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from pydantic import ValidationError
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import Sessions, transaction
+from shared.events import CloudEvent
+from shared.kafka import create_consumer
+from shared.observability import (
+    EVENTS_APPLIED,
+    EVENTS_DUPLICATE,
+    EVENTS_PARKED,
+    HANDLER_FAILURES,
+    event_id_var,
+)
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+Handlers = Mapping[str, Handler]
+
+
+class Inbox:
+    """The inbox and dead-letter tables of one service's schema."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.schema = metadata.schema
+        self.table = Table(
+            "inbox",
+            metadata,
+            Column("event_id", String(64), primary_key=True),
+            Column("event_type", String(128), nullable=False),
+            Column(
+                "processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+            ),
+        )
+        self.dead_letters = Table(
+            "dead_letters",
+            metadata,
+            Column("id", Integer, primary_key=True, autoincrement=True),
+            Column("event_id", String(64)),
+            Column("event_type", String(128)),
+            Column("topic", String(128), nullable=False),
+            Column("partition", Integer, nullable=False),
+            Column("offset", BigInteger, nullable=False),
+            Column("payload", Text, nullable=False),
+            Column("error", Text, nullable=False),
+            Column("attempts", Integer, nullable=False),
+            Column("parked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+            Column("replayed_at", DateTime(timezone=True)),
+        )
+
+    async def claim(self, session: AsyncSession, events: Iterable[CloudEvent]) -> set[str]:
+        """Record the events' ids; returns the ids seen for the first time."""
+        rows = [{"event_id": e.id, "event_type": e.type} for e in events]
+        if not rows:
+            return set()
+        result = await session.execute(
+            pg_insert(self.table)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(self.table.c.event_id)
+        )
+        return set(result.scalars().all())
+
+    async def park(
+        self,
+        session: AsyncSession,
+        record: ConsumerRecord[Any, Any],
+        event: CloudEvent | None,
+        error: str,
+        attempts: int,
+    ) -> None:
+        await session.execute(
+            insert(self.dead_letters).values(
+                event_id=event.id if event else None,
+                event_type=event.type if event else None,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                payload=bytes(record.value or b"").decode(errors="replace"),
+                error=error[:4000],
+                attempts=attempts,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    record: ConsumerRecord[Any, Any]
+    event: CloudEvent | None
+    error: str | None
+
+
+def _decode(record: ConsumerRecord[Any, Any]) -> _Decoded:
+    try:
+        return _Decoded(record, CloudEvent.from_json(record.value), None)
+    except (ValidationError, ValueError, TypeError) as exc:
+        return _Decoded(record, None, f"undecodable event: {exc}")
+
+
+class EventConsumer:
+    """Runs one consumer group: Kafka batches in, handlers applied effectively once."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        sessions: Sessions,
+        inbox: Inbox,
+        handlers: Handlers,
+        topics: Iterable[str],
+        bootstrap_servers: str,
+        group_id: str | None = None,
+        batch_size: int = 500,
+        max_attempts: int = 5,
+        retry_backoff_seconds: float = 0.2,
+    ) -> None:
+        self._service = service
+        self._sessions = sessions
+        self._inbox = inbox
+        self._handlers = handlers
+        self._topics = tuple(topics)
+        self._bootstrap = bootstrap_servers
+        self._group_id = group_id or service
+        self._batch_size = batch_size
+        self._max_attempts = max_attempts
+        self._backoff = retry_backoff_seconds
+
+    async def run(self) -> None:
+        while True:
+            consumer = create_consumer(self._bootstrap, self._group_id, self._topics)
+            try:
+                await consumer.start()
+                await self._consume(consumer)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("consumer %s stopped; restarting", self._group_id)
+                await asyncio.sleep(1.0)
+            finally:
+                await consumer.stop()
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=self._batch_size)
+            records = [record for records in batch.values() for record in records]
+            if not records:
+                continue
+            await self.apply(records)
+            await consumer.commit(
+                {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
+            )
+
+    async def apply(self, records: list[ConsumerRecord[Any, Any]]) -> None:
+        """Apply a batch, retrying with backoff, then isolating and parking poison events."""
+        decoded = [_decode(record) for record in records]
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                async with transaction(self._sessions) as session:
+                    await self._apply_all(session, decoded)
+                return
+            except Exception:
+                HANDLER_FAILURES.labels(self._service).inc()
+                log.exception(
+                    "batch of %d events failed (attempt %d/%d)",
+                    len(decoded),
+                    attempt,
+                    self._max_attempts,
+                )
+                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
+        for item in decoded:
+            await self._apply_alone(item)
+
+    async def _apply_all(self, session: AsyncSession, decoded: list[_Decoded]) -> None:
+        known = [d.event for d in decoded if d.event is not None and d.event.type in self._handlers]
+        fresh = await self._inbox.claim(session, known)
+        EVENTS_DUPLICATE.labels(self._service).inc(len(known) - len(fresh))
+        for item in decoded:
+            if item.error is not None:
+                raise ValueError(item.error)
+            event = item.event
+            if event is None or event.id not in fresh:
+                continue
+            fresh.discard(event.id)  # a batch may carry the same event twice
+            token = event_id_var.set(event.id)
+            try:
+                await self._handlers[event.type](session, event)
+            finally:
+                event_id_var.reset(token)
+            EVENTS_APPLIED.labels(self._service, event.type).inc()
+
+    async def _apply_alone(self, item: _Decoded) -> None:
+        try:
+            async with transaction(self._sessions) as session:
+                await self._apply_all(session, [item])
+        except Exception as exc:
+            async with transaction(self._sessions) as session:
+                if item.event is not None:
+                    await self._inbox.claim(session, [item.event])
+                await self._inbox.park(
+                    session, item.record, item.event, repr(exc), self._max_attempts + 1
+                )
+            EVENTS_PARKED.labels(self._service).inc()
+            log.error(
+                "parked event %s from %s[%d]@%d: %s",
+                item.event.id if item.event else "?",
+                item.record.topic,
+                item.record.partition,
+                item.record.offset,
+                exc,
+            )
+
+
+__all__ = ["EventConsumer", "Handler", "Handlers", "Inbox", "TopicPartition"]

@@ -1,0 +1,56 @@
+"""Low-latency wake-ups over PostgreSQL LISTEN/NOTIFY.
+
+A writer calls ``pg_notify(channel, '')`` inside its transaction; PostgreSQL delivers the
+notification at commit, so a waiter never wakes before the rows it cares about are
+visible. Waiters still time out and look anyway, so a lost connection costs at most one
+timeout of latency, never a stuck worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+
+class Wakeups:
+    """Waits for notifications on one channel, reconnecting when the connection drops."""
+
+    def __init__(self, dsn: str, channel: str) -> None:
+        self._dsn = dsn
+        self._channel = channel
+        self._event = asyncio.Event()
+        self._connection: asyncpg.Connection | None = None
+
+    async def wait(self, timeout: float) -> None:
+        await self._ensure_listening()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), timeout)
+        self._event.clear()
+
+    def wake(self) -> None:
+        self._event.set()
+
+    async def close(self) -> None:
+        if self._connection is not None and not self._connection.is_closed():
+            with contextlib.suppress(Exception):
+                await self._connection.close()
+        self._connection = None
+
+    async def _ensure_listening(self) -> None:
+        if self._connection is not None and not self._connection.is_closed():
+            return
+        try:
+            self._connection = await asyncpg.connect(self._dsn, timeout=5)
+            await self._connection.add_listener(self._channel, self._on_notify)
+        except Exception as exc:  # the caller's timeout-based poll covers the gap
+            log.warning("cannot listen on %s: %s", self._channel, exc)
+            self._connection = None
+
+    def _on_notify(self, *_: Any) -> None:
+        self._event.set()

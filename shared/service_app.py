@@ -1,0 +1,201 @@
+"""Builds a service's FastAPI app and runs its background work in the lifespan.
+
+Each service's ``main.create_app`` describes itself as a :class:`ServiceSpec`; this
+module turns that into an app whose lifespan creates the engine, the producer, the
+outbox relay, the consumer and any extra workers, and stops them cleanly. Nothing does
+I/O at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.db import (
+    AsyncSession,
+    Sessions,
+    asyncpg_dsn,
+    create_engine,
+    create_sessions,
+    transaction,
+)
+from shared.errors import install_problem_handlers, problem_response
+from shared.events.registry import TOPICS
+from shared.inbox import EventConsumer, Handlers, Inbox
+from shared.kafka import broker_reachable, create_producer, ensure_topics
+from shared.notify import Wakeups
+from shared.observability import configure_logging, request_context_middleware
+from shared.outbox import Outbox, OutboxRelay
+from shared.settings import BaseServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What a running service holds; routes reach it as ``request.app.state.runtime``."""
+
+    settings: BaseServiceSettings
+    engine: AsyncEngine
+    sessions: Sessions
+    producer: AIOKafkaProducer
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+Worker = Callable[[Runtime], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    title: str
+    description: str
+    settings: BaseServiceSettings
+    outbox: Outbox
+    routers: Sequence[APIRouter]
+    inbox: Inbox | None = None
+    handlers: Handlers = field(default_factory=dict)
+    subscriptions: Sequence[str] = ()
+    workers: Sequence[Worker] = ()
+    openapi_tags: Sequence[dict[str, Any]] = ()
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A FastAPI dependency: one transaction per request, committed at the edge."""
+    runtime: Runtime = request.app.state.runtime
+    async with transaction(runtime.sessions) as session:
+        yield session
+
+
+async def _wait_for_broker(bootstrap: str, partitions: int, deadline_seconds: float = 60) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + deadline_seconds
+    while True:
+        try:
+            await ensure_topics(bootstrap, TOPICS, partitions)
+            return
+        except Exception as exc:
+            if loop.time() > deadline:
+                raise
+            log.warning("broker not ready (%s); retrying", exc)
+            await asyncio.sleep(0.5)
+
+
+def _lifespan(
+    spec: ServiceSpec,
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings = spec.settings
+        engine = create_engine(settings)
+        sessions = create_sessions(engine)
+        await _wait_for_broker(settings.kafka_bootstrap_servers, settings.topic_partitions)
+        producer = create_producer(settings.kafka_bootstrap_servers)
+        await producer.start()
+        runtime = Runtime(settings, engine, sessions, producer)
+        app.state.runtime = runtime
+        wakeups = Wakeups(asyncpg_dsn(settings.database_url), spec.outbox.channel)
+        relay = OutboxRelay(
+            outbox=spec.outbox,
+            sessions=sessions,
+            producer=producer,
+            wakeups=wakeups,
+            batch_size=settings.outbox_batch_size,
+            retention=timedelta(hours=settings.outbox_retention_hours),
+        )
+        runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
+        if spec.handlers:
+            if spec.inbox is None:
+                raise ValueError(f"{spec.name} has handlers but no inbox")
+            consumer = EventConsumer(
+                service=spec.name,
+                sessions=sessions,
+                inbox=spec.inbox,
+                handlers=spec.handlers,
+                topics=spec.subscriptions,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                batch_size=settings.consumer_batch_size,
+                max_attempts=settings.consumer_max_attempts,
+                retry_backoff_seconds=settings.consumer_retry_backoff_seconds,
+            )
+            runtime.tasks.append(asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer"))
+        for worker in spec.workers:
+            runtime.tasks.append(asyncio.create_task(worker(runtime), name=f"{spec.name}-worker"))
+        log.info("%s started", spec.name)
+        try:
+            yield
+        finally:
+            for task in runtime.tasks:
+                task.cancel()
+            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            await wakeups.close()
+            await producer.stop()
+            await engine.dispose()
+            log.info("%s stopped", spec.name)
+
+    return lifespan
+
+
+def _operations_router(spec: ServiceSpec) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Liveness: the process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": spec.name}
+
+    @router.get(
+        "/readyz",
+        summary="Readiness: the database and the broker answer",
+        responses={503: {"description": "A dependency is unreachable"}},
+    )
+    async def readyz(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        checks = {"database": False, "broker": False}
+        try:
+            async with runtime.engine.connect() as connection:
+                await asyncio.wait_for(connection.execute(text("SELECT 1")), 2)
+            checks["database"] = True
+        except Exception as exc:
+            log.warning("readiness: database unreachable: %s", exc)
+        checks["broker"] = await broker_reachable(runtime.producer)
+        if all(checks.values()):
+            return JSONResponse({"status": "ready", "service": spec.name, "checks": checks})
+        failing = ", ".join(name for name, ok in checks.items() if not ok)
+        return problem_response(503, f"Not ready: {failing} unreachable", checks=checks)
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def build_app(spec: ServiceSpec) -> FastAPI:
+    if spec.settings.environment != "test":  # under pytest, leave its log capture alone
+        configure_logging(spec.name, spec.settings.log_level, spec.settings.log_json)
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version="0.1.0",
+        lifespan=_lifespan(spec),
+        openapi_tags=list(spec.openapi_tags) or None,
+    )
+    app.state.settings = spec.settings
+    app.middleware("http")(request_context_middleware(spec.name))
+    install_problem_handlers(app)
+    app.include_router(_operations_router(spec))
+    for router in spec.routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,67 @@
+"""Typed settings every service inherits.
+
+Each service reads its own prefix (``CUSTOMER_DATABASE_URL``); values every service
+shares, such as the JWT secret, may also be given once with the ``HUIYUAN_`` prefix.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+DEV_JWT_SECRET = "huiyuan-development-jwt-secret-change-me"
+DEV_PII_KEY = "huiyuan-development-pii-key-change-me"
+
+Environment = Literal["development", "test", "production"]
+
+
+class BaseServiceSettings(BaseSettings):
+    """What every service needs to run: its database, the broker, secrets, tuning."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    environment: Environment = "development"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    db_pool_size: int = 4
+    db_max_overflow: int = 4
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    topic_partitions: int = 3
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    pii_key: SecretStr = SecretStr(DEV_PII_KEY)
+    business_timezone: str = "Asia/Shanghai"
+    outbox_batch_size: int = 500
+    outbox_retention_hours: int = 168
+    consumer_batch_size: int = 500
+    consumer_max_attempts: int = 5
+    consumer_retry_backoff_seconds: float = 0.2
+    idempotency_retention_hours: int = 24
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> BaseServiceSettings:
+        if self.environment == "production":
+            if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+                raise ValueError("jwt_secret must be set outside development")
+            if self.pii_key.get_secret_value() == DEV_PII_KEY:
+                raise ValueError("pii_key must be set outside development")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        shared_env = EnvSettingsSource(settings_cls, env_prefix="HUIYUAN_")
+        return init_settings, env_settings, shared_env, dotenv_settings, file_secret_settings

@@ -1,0 +1,83 @@
+"""Helpers shared by the fixtures and by tests that need more than one service."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from shared.auth import Role, issue_token
+from shared.settings import DEV_JWT_SECRET, BaseServiceSettings
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Stack:
+    admin_url: str
+    bootstrap_servers: str
+    database_urls: dict[str, str]
+
+    def settings(self, service: str, **overrides: Any) -> BaseServiceSettings:
+        """The service's own ``Settings`` pointed at the test stack."""
+        module = importlib.import_module(f"services.{service}.config")
+        settings_class: type[BaseServiceSettings] = module.Settings
+        values: dict[str, Any] = {
+            "environment": "test",
+            "database_url": self.database_urls[service],
+            "kafka_bootstrap_servers": self.bootstrap_servers,
+            "log_json": False,
+            "consumer_retry_backoff_seconds": 0.05,
+        }
+        values.update(overrides)
+        return settings_class(**values)
+
+    def app(self, service: str, **overrides: Any) -> FastAPI:
+        module = importlib.import_module(f"services.{service}.main")
+        app: FastAPI = module.create_app(self.settings(service, **overrides))
+        return app
+
+
+def staff_headers(role: Role = "admin") -> dict[str, str]:
+    token = issue_token(DEV_JWT_SECRET, subject=f"test-{role}", role=role)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def member_headers(member_id: uuid.UUID) -> dict[str, str]:
+    token = issue_token(DEV_JWT_SECRET, subject=f"member-{member_id}", member_id=member_id)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Runs the app's lifespan (relay, consumers) and yields an HTTP client for it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Polls an async ``check`` until it returns a truthy value; fails after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last: Any = None
+    while loop.time() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
