@@ -161,19 +161,14 @@ class OutboxRelay:
         """Claim, publish and mark one batch; returns how many rows were published."""
         table = self._outbox.table
         async with transaction(self._sessions) as session:
-            rows: Sequence[tuple[int, str, str, dict[str, object]]] = (
-                (
-                    await session.execute(
-                        select(table.c.seq, table.c.topic, table.c.key, table.c.envelope)
-                        .where(table.c.published_at.is_(None))
-                        .order_by(table.c.seq)
-                        .limit(self._batch_size)
-                        .with_for_update(skip_locked=True)
-                    )
-                )
-                .tuples()
-                .all()
+            claimed = await session.execute(
+                select(table.c.seq, table.c.topic, table.c.key, table.c.envelope)
+                .where(table.c.published_at.is_(None))
+                .order_by(table.c.seq)
+                .limit(self._batch_size)
+                .with_for_update(skip_locked=True)
             )
+            rows = claimed.all()
             if not rows:
                 return 0
             deliveries = [

@@ -35,7 +35,8 @@ async def test_register_then_read_member(stack: Stack, customer_sessions: Sessio
         assert listed.json()["items"][0]["phone_masked"] == phone[:3] + "****" + phone[-4:]
     async with customer_sessions() as session:
         stored = await session.get(Member, member_id)
-        assert stored is not None and phone not in stored.phone_encrypted
+        assert stored is not None
+        assert phone not in stored.phone_encrypted
         count = await session.scalar(
             select(func.count())
             .select_from(outbox.table)
