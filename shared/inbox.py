@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
-from shared.kafka import create_consumer
+from shared.kafka import GroupTimings, create_consumer
 from shared.observability import (
     EVENTS_APPLIED,
     EVENTS_DUPLICATE,
@@ -147,6 +147,7 @@ class EventConsumer:
         batch_size: int = 500,
         max_attempts: int = 5,
         retry_backoff_seconds: float = 0.2,
+        timings: GroupTimings = GroupTimings(),
     ) -> None:
         self._service = service
         self._sessions = sessions
@@ -158,10 +159,11 @@ class EventConsumer:
         self._batch_size = batch_size
         self._max_attempts = max_attempts
         self._backoff = retry_backoff_seconds
+        self._timings = timings
 
     async def run(self) -> None:
         while True:
-            consumer = create_consumer(self._bootstrap, self._group_id, self._topics)
+            consumer = create_consumer(self._bootstrap, self._group_id, self._topics, self._timings)
             try:
                 await consumer.start()
                 await self._consume(consumer)

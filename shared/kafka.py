@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -29,8 +30,15 @@ def create_producer(bootstrap_servers: str) -> AIOKafkaProducer:
     )
 
 
+@dataclass(frozen=True)
+class GroupTimings:
+    session_timeout_ms: int = 6000
+    heartbeat_interval_ms: int = 500
+    rebalance_timeout_ms: int = 500
+
+
 def create_consumer(
-    bootstrap_servers: str, group_id: str, topics: Iterable[str]
+    bootstrap_servers: str, group_id: str, topics: Iterable[str], timings: GroupTimings
 ) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         *topics,
@@ -38,7 +46,9 @@ def create_consumer(
         group_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        isolation_level="read_uncommitted",
+        session_timeout_ms=timings.session_timeout_ms,
+        heartbeat_interval_ms=timings.heartbeat_interval_ms,
+        rebalance_timeout_ms=timings.rebalance_timeout_ms,
     )
 
 

@@ -34,7 +34,7 @@ from shared.db import (
 from shared.errors import install_problem_handlers, problem_response
 from shared.events.registry import TOPICS
 from shared.inbox import EventConsumer, Handlers, Inbox
-from shared.kafka import broker_reachable, create_producer, ensure_topics
+from shared.kafka import GroupTimings, broker_reachable, create_producer, ensure_topics
 from shared.notify import Wakeups
 from shared.observability import configure_logging, request_context_middleware
 from shared.outbox import Outbox, OutboxRelay
@@ -129,6 +129,11 @@ def _lifespan(
                 batch_size=settings.consumer_batch_size,
                 max_attempts=settings.consumer_max_attempts,
                 retry_backoff_seconds=settings.consumer_retry_backoff_seconds,
+                timings=GroupTimings(
+                    settings.consumer_session_timeout_ms,
+                    settings.consumer_heartbeat_interval_ms,
+                    settings.consumer_rebalance_timeout_ms,
+                ),
             )
             runtime.tasks.append(asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer"))
         for worker in spec.workers:

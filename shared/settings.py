@@ -41,6 +41,11 @@ class BaseServiceSettings(BaseSettings):
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 5
     consumer_retry_backoff_seconds: float = 0.2
+    # The embedded broker completes a group join only after the whole rebalance timeout,
+    # so a short one makes consumers start (and restart) in about two seconds.
+    consumer_session_timeout_ms: int = 6000
+    consumer_heartbeat_interval_ms: int = 500
+    consumer_rebalance_timeout_ms: int = 500
     idempotency_retention_hours: int = 24
     log_level: str = "INFO"
     log_json: bool = True

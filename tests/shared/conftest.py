@@ -1,0 +1,35 @@
+"""A throwaway schema carrying the shared tables, so shared code is tested on its own."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from shared.db import create_sessions
+from shared.idempotency import IdempotencyKeys
+from shared.inbox import Inbox
+from shared.kafka import ensure_topics
+from shared.outbox import Outbox
+from shared.testing.stack import Stack
+from tests.shared.scratch import Scratch
+
+
+@pytest.fixture
+async def scratch(stack: Stack) -> AsyncIterator[Scratch]:
+    schema = f"scratch_{uuid.uuid4().hex[:10]}"
+    metadata = MetaData(schema=schema)
+    outbox, inbox, keys = Outbox(metadata), Inbox(metadata), IdempotencyKeys(metadata)
+    engine = create_async_engine(stack.admin_url)
+    async with engine.begin() as connection:
+        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await connection.run_sync(metadata.create_all)
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    await ensure_topics(stack.bootstrap_servers, [f"{prefix}.events"], partitions=3)
+    yield Scratch(schema, stack.admin_url, create_sessions(engine), outbox, inbox, keys, prefix)
+    async with engine.begin() as connection:
+        await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    await engine.dispose()

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import func, select, text
+
+from shared.db import AsyncSession, transaction
+from shared.events import CloudEvent
+from shared.inbox import EventConsumer, Handler
+from shared.kafka import create_producer
+from shared.testing.stack import Stack, eventually
+from tests.shared.scratch import Scratch
+
+
+@pytest.fixture
+async def producer(stack: Stack) -> AsyncIterator[AIOKafkaProducer]:
+    producer = create_producer(stack.bootstrap_servers)
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+class Applied:
+    """A handler that writes one row per applied event and counts its calls."""
+
+    def __init__(self, scratch: Scratch, poison: set[int] | None = None) -> None:
+        self.table = f'"{scratch.schema}".applied'
+        self.calls = 0
+        self.poison = poison or set()
+
+    async def create(self, scratch: Scratch) -> None:
+        async with transaction(scratch.sessions) as session:
+            await session.execute(text(f"CREATE TABLE {self.table} (event_id text, n int)"))
+
+    async def __call__(self, session: AsyncSession, event: CloudEvent) -> None:
+        self.calls += 1
+        if event.data["n"] in self.poison:
+            raise RuntimeError(f"cannot handle n={event.data['n']}")
+        await session.execute(
+            text(f"INSERT INTO {self.table} VALUES (:id, :n)"),
+            {"id": event.id, "n": event.data["n"]},
+        )
+
+    async def rows(self, scratch: Scratch) -> list[int]:
+        async with scratch.sessions() as session:
+            result = await session.execute(text(f"SELECT n FROM {self.table} ORDER BY n"))
+            return [row[0] for row in result]
+
+
+@contextlib.asynccontextmanager
+async def consuming(
+    stack: Stack, scratch: Scratch, handler: Handler, group: str
+) -> AsyncIterator[EventConsumer]:
+    consumer = EventConsumer(
+        service="test",
+        sessions=scratch.sessions,
+        inbox=scratch.inbox,
+        handlers={scratch.event_type(): handler},
+        topics=[scratch.topic],
+        bootstrap_servers=stack.bootstrap_servers,
+        group_id=group,
+        max_attempts=2,
+        retry_backoff_seconds=0.01,
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield consumer
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _send(producer: AIOKafkaProducer, scratch: Scratch, *events: CloudEvent | bytes) -> None:
+    for event in events:
+        raw = event if isinstance(event, bytes) else event.to_json()
+        await producer.send_and_wait(scratch.topic, raw, key=b"member-1")
+
+
+def _event(scratch: Scratch, n: int, event_type: str | None = None) -> CloudEvent:
+    return CloudEvent(
+        source="/test", type=event_type or scratch.event_type(), subject="member-1", data={"n": n}
+    )
+
+
+async def _dead_letters(scratch: Scratch) -> list[Any]:
+    async with scratch.sessions() as session:
+        result = await session.execute(select(scratch.inbox.dead_letters))
+        return list(result.all())
+
+
+async def test_a_redelivered_event_is_applied_once(
+    stack: Stack, scratch: Scratch, producer: AIOKafkaProducer
+) -> None:
+    applied = Applied(scratch)
+    await applied.create(scratch)
+    first = _event(scratch, 1)
+    await _send(producer, scratch, first, first, _event(scratch, 2), first)
+    async with consuming(stack, scratch, applied, group=f"g-{uuid.uuid4().hex}"):
+        await eventually(lambda: _count_is(applied, scratch, 2), timeout=20)
+        await asyncio.sleep(0.3)
+    assert await applied.rows(scratch) == [1, 2]
+
+
+async def _count_is(applied: Applied, scratch: Scratch, expected: int) -> bool:
+    return len(await applied.rows(scratch)) == expected
+
+
+async def test_offsets_are_committed_after_the_database(
+    stack: Stack, scratch: Scratch, producer: AIOKafkaProducer
+) -> None:
+    applied = Applied(scratch)
+    await applied.create(scratch)
+    group = f"g-{uuid.uuid4().hex}"
+    await _send(producer, scratch, _event(scratch, 1), _event(scratch, 2))
+    async with consuming(stack, scratch, applied, group):
+        await eventually(lambda: _count_is(applied, scratch, 2), timeout=20)
+    restarted = Applied(scratch)
+    await _send(producer, scratch, _event(scratch, 3))
+    async with consuming(stack, scratch, restarted, group):
+        await eventually(lambda: _count_is(applied, scratch, 3), timeout=20)
+    assert restarted.calls == 1  # only the new event reached the handler
+
+
+async def test_unknown_types_are_ignored_and_poison_is_parked_without_blocking(
+    stack: Stack, scratch: Scratch, producer: AIOKafkaProducer
+) -> None:
+    applied = Applied(scratch, poison={2})
+    await applied.create(scratch)
+    await _send(
+        producer,
+        scratch,
+        _event(scratch, 1),
+        _event(scratch, 5, event_type=scratch.event_type("other.thing")),
+        _event(scratch, 2),
+        b"{not json",
+        _event(scratch, 3),
+    )
+    async with consuming(stack, scratch, applied, group=f"g-{uuid.uuid4().hex}"):
+        await eventually(lambda: _count_is(applied, scratch, 2), timeout=20)
+    assert await applied.rows(scratch) == [1, 3]
+    parked = await _dead_letters(scratch)
+    assert len(parked) == 2
+    errors = sorted(row.error for row in parked)
+    assert "cannot handle n=2" in errors[0]
+    assert "undecodable" in errors[1]
+    async with scratch.sessions() as session:
+        inbox_rows = await session.scalar(select(func.count()).select_from(scratch.inbox.table))
+    assert inbox_rows == 3  # 1, 3 and the parked 2; never the unknown type

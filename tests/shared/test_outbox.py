@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import func, select
+
+from shared.db import asyncpg_dsn, transaction
+from shared.events import CloudEvent
+from shared.kafka import create_producer
+from shared.notify import Wakeups
+from shared.outbox import OutboxRelay
+from shared.testing.stack import Stack, eventually
+from tests.shared.scratch import Scratch
+
+
+def _event(scratch: Scratch, subject: str, n: int) -> CloudEvent:
+    return CloudEvent(source="/test", type=scratch.event_type(), subject=subject, data={"n": n})
+
+
+@contextlib.asynccontextmanager
+async def _relay(
+    scratch: Scratch, producer: AIOKafkaProducer, idle_poll: float = 30.0
+) -> AsyncIterator[OutboxRelay]:
+    wakeups = Wakeups(asyncpg_dsn(scratch.database_url), scratch.outbox.channel)
+    relay = OutboxRelay(
+        outbox=scratch.outbox,
+        sessions=scratch.sessions,
+        producer=producer,
+        wakeups=wakeups,
+        batch_size=50,
+        retention=timedelta(hours=1),
+        idle_poll_seconds=idle_poll,
+    )
+    task = asyncio.create_task(relay.run())
+    try:
+        yield relay
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await wakeups.close()
+
+
+@pytest.fixture
+async def producer(stack: Stack) -> AsyncIterator[AIOKafkaProducer]:
+    producer = create_producer(stack.bootstrap_servers)
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+async def _read_topic(stack: Stack, topic: str, expected: int) -> list[dict[str, object]]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=stack.bootstrap_servers,
+        auto_offset_reset="earliest",
+        group_id=None,
+    )
+    await consumer.start()
+    seen: list[dict[str, object]] = []
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while len(seen) < expected and loop.time() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            for records in batch.values():
+                seen.extend(orjson.loads(r.value) for r in records)
+        # read a little longer: a duplicate would show up here
+        batch = await consumer.getmany(timeout_ms=300)
+        for records in batch.values():
+            seen.extend(orjson.loads(r.value) for r in records)
+    finally:
+        await consumer.stop()
+    return seen
+
+
+async def test_only_committed_events_are_published_in_order(
+    stack: Stack, scratch: Scratch, producer: AIOKafkaProducer
+) -> None:
+    member = str(uuid.uuid4())
+    async with transaction(scratch.sessions) as session:
+        await scratch.outbox.add(session, *(_event(scratch, member, n) for n in range(3)))
+    with contextlib.suppress(RuntimeError):
+        async with transaction(scratch.sessions) as session:
+            await scratch.outbox.add(session, _event(scratch, member, 99))
+            raise RuntimeError("the business transaction fails")
+    async with _relay(scratch, producer):
+        published = await _read_topic(stack, scratch.topic, expected=3)
+    assert [event["data"] for event in published] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert {event["subject"] for event in published} == {member}
+    async with scratch.sessions() as session:
+        assert await scratch.outbox.pending(session) == 0
+
+
+async def test_relay_wakes_on_commit_not_on_a_poll(
+    scratch: Scratch, producer: AIOKafkaProducer
+) -> None:
+    async with _relay(scratch, producer, idle_poll=30.0):
+        await asyncio.sleep(0.3)  # let the relay go idle on its 30 s poll
+        started = asyncio.get_running_loop().time()
+        async with transaction(scratch.sessions) as session:
+            await scratch.outbox.add(session, _event(scratch, "m", 1))
+
+        async def published() -> bool:
+            async with scratch.sessions() as session:
+                return await scratch.outbox.pending(session) == 0
+
+        await eventually(published, timeout=5)
+        assert asyncio.get_running_loop().time() - started < 5
+
+
+async def test_two_relays_publish_each_row_once(
+    stack: Stack, scratch: Scratch, producer: AIOKafkaProducer
+) -> None:
+    async with transaction(scratch.sessions) as session:
+        await scratch.outbox.add(session, *(_event(scratch, f"m{n % 5}", n) for n in range(200)))
+    second = create_producer(stack.bootstrap_servers)
+    await second.start()
+    try:
+        async with _relay(scratch, producer, 0.05), _relay(scratch, second, 0.05):
+            published = await _read_topic(stack, scratch.topic, expected=200)
+    finally:
+        await second.stop()
+    numbers = sorted(int(event["data"]["n"]) for event in published)  # type: ignore[index]
+    assert numbers == list(range(200))
+
+
+async def test_replay_republishes_within_retention(
+    stack: Stack, scratch: Scratch, producer: AIOKafkaProducer
+) -> None:
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    async with transaction(scratch.sessions) as session:
+        await scratch.outbox.add(session, _event(scratch, "m", 7))
+    async with _relay(scratch, producer, 0.05):
+        assert len(await _read_topic(stack, scratch.topic, expected=1)) == 1
+        async with transaction(scratch.sessions) as session:
+            assert await scratch.outbox.replay(session, since) == 1
+        replayed = await _read_topic(stack, scratch.topic, expected=2)
+    assert [event["data"] for event in replayed] == [{"n": 7}, {"n": 7}]
+    assert replayed[0]["id"] == replayed[1]["id"]
+
+
+async def test_purge_keeps_unpublished_rows(scratch: Scratch) -> None:
+    async with transaction(scratch.sessions) as session:
+        await scratch.outbox.add(session, _event(scratch, "m", 1))
+        assert await scratch.outbox.purge(session, timedelta(0)) == 0
+        count = await session.scalar(select(func.count()).select_from(scratch.outbox.table))
+    assert count == 1
