@@ -1,0 +1,102 @@
+"""The mail catcher and the SMS gateway that ``huiyuan up`` runs when no real ones are set.
+
+Run both in one process::
+
+    python -m shared.embedded.local_providers --store-dir DIR --smtp-port 1025 \\
+        --http-port 8025 --sms-api-key KEY
+
+and open ``http://127.0.0.1:8025/`` to see what was delivered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import uvicorn
+
+from shared.embedded.inbox_view import format_inbox, render_inbox_html
+from shared.embedded.mailcatcher import MailCatcher
+from shared.embedded.provider_store import Inbox, ReceivedEmail, ReceivedSms, read_inbox
+from shared.embedded.sms_gateway import create_sms_gateway_app
+
+__all__ = [
+    "Inbox",
+    "MailCatcher",
+    "ReceivedEmail",
+    "ReceivedSms",
+    "create_sms_gateway_app",
+    "format_inbox",
+    "read_inbox",
+    "render_inbox_html",
+    "run_local_providers",
+]
+
+log = logging.getLogger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """Leaves signals to :func:`run_local_providers`.
+
+    uvicorn re-raises a captured SIGTERM after shutting down, which would end the process
+    with a signal status before the mail catcher stops; here a signal is a clean exit.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def run_local_providers(
+    store_dir: Path, *, host: str, smtp_port: int, http_port: int, sms_api_key: str
+) -> None:
+    """Serve until SIGTERM or SIGINT."""
+    app = create_sms_gateway_app(store_dir, sms_api_key)
+    config = uvicorn.Config(
+        app, host=host, port=http_port, log_level="warning", lifespan="off", access_log=False
+    )
+    server = _Server(config)
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for signum in signals:
+        loop.add_signal_handler(signum, setattr, server, "should_exit", True)
+    catcher = MailCatcher(store_dir, host, smtp_port)
+    catcher.start()
+    try:
+        log.info("local inbox on http://%s:%d/ (store %s)", host, http_port, store_dir)
+        await server.serve()
+    finally:
+        catcher.stop()
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the local mail catcher and SMS gateway.")
+    parser.add_argument("--store-dir", type=Path, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--smtp-port", type=int, default=1025)
+    parser.add_argument("--http-port", type=int, default=8025)
+    parser.add_argument("--sms-api-key", required=True)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
+    asyncio.run(
+        run_local_providers(
+            args.store_dir,
+            host=args.host,
+            smtp_port=args.smtp_port,
+            http_port=args.http_port,
+            sms_api_key=args.sms_api_key,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,177 @@
+"""The production topology in docker-compose.yml and deploy/Dockerfile hangs together."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from shared.settings import BaseServiceSettings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("customer", "orders", "loyalty", "messaging", "analytics")
+MESSAGING_PROVIDER_FIELDS = {
+    "smtp_host",
+    "smtp_port",
+    "smtp_username",
+    "smtp_password",
+    "smtp_starttls",
+    "mail_from",
+    "sms_gateway_url",
+    "sms_api_key",
+}
+_VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?::(?P<op>[-?])(?P<arg>[^}]*))?\}")
+
+
+def interpolate(value: object) -> str:
+    """What compose would substitute, with a stand-in for every required variable."""
+
+    def resolve(match: re.Match[str]) -> str:
+        if match["op"] == "-":
+            return match["arg"]
+        return f"test-{match['name'].lower().replace('_', '-')}"
+
+    return _VARIABLE.sub(resolve, str(value))
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    return loaded
+
+
+def service(compose: dict[str, Any], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = compose["services"][name]
+    return found
+
+
+def environment(compose: dict[str, Any], name: str) -> dict[str, str | None]:
+    """A variable without a value is passed through from the host: ``None`` here."""
+    return {
+        key: None if value is None else interpolate(value)
+        for key, value in service(compose, name)["environment"].items()
+    }
+
+
+def settings_class(name: str) -> type[BaseServiceSettings]:
+    module = importlib.import_module(f"services.{name}.config")
+    [found] = [
+        cls
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, BaseServiceSettings)
+        and cls is not BaseServiceSettings
+        and cls.__module__ == module.__name__
+    ]
+    return found
+
+
+def test_the_expected_services_exist(compose: dict[str, Any]) -> None:
+    assert set(compose["services"]) == {"postgres", "kafka", "migrate", *SERVICES}
+
+
+def test_postgres_is_18_with_a_volume_and_a_readiness_check(compose: dict[str, Any]) -> None:
+    postgres = service(compose, "postgres")
+    assert postgres["image"] == "postgres:18"
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert any(volume.endswith(":/var/lib/postgresql") for volume in postgres["volumes"])
+
+
+def test_kafka_is_a_single_kraft_node_without_auto_created_topics(compose: dict[str, Any]) -> None:
+    kafka = service(compose, "kafka")
+    env = environment(compose, "kafka")
+    assert kafka["image"] == "apache/kafka:4.1.0"
+    assert set(str(env["KAFKA_PROCESS_ROLES"]).split(",")) == {"broker", "controller"}
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"{env['KAFKA_NODE_ID']}@kafka:9093"
+    assert env["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
+    assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "1"
+    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    assert not any("ZOOKEEPER" in key for key in env)
+    assert "kafka-broker-api-versions.sh" in " ".join(kafka["healthcheck"]["test"])
+
+
+def test_migrate_runs_once_postgres_is_healthy_with_every_role_password(
+    compose: dict[str, Any],
+) -> None:
+    migrate = service(compose, "migrate")
+    env = environment(compose, "migrate")
+    assert migrate["command"] == ["huiyuan", "migrate"]
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert urlsplit(env["DATABASE_URL"]).hostname == "postgres"
+    for name in SERVICES:
+        assert env[f"{name.upper()}_DB_PASSWORD"]
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_service_runs_in_production_against_compose_hosts(
+    compose: dict[str, Any], name: str
+) -> None:
+    spec = service(compose, name)
+    env = environment(compose, name)
+    prefix = name.upper()
+
+    database = urlsplit(env[f"{prefix}_DATABASE_URL"])
+    assert database.scheme == "postgresql+asyncpg"
+    assert (database.hostname, database.port) == ("postgres", 5432)
+    assert database.username == f"huiyuan_{name}"
+    password_variable = f"${{{prefix}_DB_PASSWORD:?"
+    assert password_variable in spec["environment"][f"{prefix}_DATABASE_URL"]
+    assert env[f"{prefix}_KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert env["HUIYUAN_ENVIRONMENT"] == "production"
+    assert spec["environment"]["HUIYUAN_JWT_SECRET"].startswith("${HUIYUAN_JWT_SECRET:?")
+    assert spec["environment"]["HUIYUAN_PII_KEY"].startswith("${HUIYUAN_PII_KEY:?")
+
+    assert spec["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert spec["depends_on"]["kafka"]["condition"] == "service_healthy"
+    assert "/readyz" in " ".join(spec["healthcheck"]["test"])
+    assert spec["restart"] == "unless-stopped"
+    assert f"services.{name}.main:create_app" in spec["command"]
+
+
+def test_shared_variables_name_base_settings_fields(compose: dict[str, Any]) -> None:
+    fields = set(BaseServiceSettings.model_fields)
+    for name in SERVICES:
+        prefix = f"{name.upper()}_"
+        env = environment(compose, name)
+        shared = {key.removeprefix("HUIYUAN_").lower() for key in env if key.startswith("HUIYUAN_")}
+        own = {key.removeprefix(prefix).lower() for key in env if key.startswith(prefix)}
+        assert len(shared) + len(own) == len(env)
+        assert shared <= fields
+        assert own - MESSAGING_PROVIDER_FIELDS <= fields
+
+
+def test_messaging_gets_its_mail_and_sms_providers(compose: dict[str, Any]) -> None:
+    env = environment(compose, "messaging")
+    assert {f"MESSAGING_{field.upper()}" for field in MESSAGING_PROVIDER_FIELDS} <= set(env)
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_every_service_variable_is_a_settings_field_that_parses(
+    compose: dict[str, Any], name: str
+) -> None:
+    settings_cls = settings_class(name)
+    prefix = f"{name.upper()}_"
+    values = {
+        key.removeprefix(prefix).removeprefix("HUIYUAN_").lower(): value
+        for key, value in environment(compose, name).items()
+    }
+    assert set(values) <= set(settings_cls.model_fields)
+    settings = settings_cls.model_validate({f: v for f, v in values.items() if v is not None})
+    assert settings.environment == "production"
+
+
+def test_the_dockerfile_builds_one_non_root_python_image() -> None:
+    dockerfile = (REPO_ROOT / "deploy" / "Dockerfile").read_text()
+    base = re.search(r"^FROM python:3\.(\d+)", dockerfile, re.MULTILINE)
+    assert base is not None
+    assert int(base[1]) >= 11
+    assert "pip install ." in dockerfile
+    user = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
+    assert user
+    assert user[-1] not in {"root", "0"}
+    assert re.search(r"^CMD \[", dockerfile, re.MULTILINE)
