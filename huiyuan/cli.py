@@ -1,0 +1,114 @@
+"""The ``huiyuan`` command line."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import httpx
+import typer
+
+from huiyuan.config import StackSettings
+from shared.auth import ROLES, Role, issue_token
+
+app = typer.Typer(help="Huiyuan: membership, loyalty and CRM backend.", no_args_is_help=True)
+store_app = typer.Typer(help="Manage partner stores.", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+
+def _say(message: str) -> None:
+    typer.echo(message)
+
+
+@app.command()
+def up() -> None:
+    """Start everything: embedded PostgreSQL and broker (unless DATABASE_URL /
+    KAFKA_BOOTSTRAP_SERVERS are set), migrations, and the five services."""
+    from huiyuan.stack import run_up
+
+    run_up(StackSettings(), _say)
+
+
+@app.command()
+def migrate() -> None:
+    """Create each service's role and schema and apply its migrations."""
+    from huiyuan.stack import run_migrate
+
+    run_migrate(StackSettings(), _say)
+
+
+@app.command()
+def demo(
+    members: Annotated[int, typer.Option(min=1)] = 20,
+    purchases: Annotated[int, typer.Option(min=0)] = 100,
+) -> None:
+    """Load a demo program into a running stack: tiers, an earning rule, stores, members, sales."""
+    from huiyuan.demo import run_demo
+
+    run_demo(StackSettings(), _say, members=members, purchases=purchases)
+
+
+@store_app.command("add")
+def store_add(name: str) -> None:
+    """Register a store with the running orders service and print its API key (shown once)."""
+    settings = StackSettings()
+    token = issue_token(settings.jwt_secret.get_secret_value(), subject="cli", role="admin")
+    response = httpx.post(
+        f"{settings.url('orders')}/stores",
+        json={"name": name},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    if response.status_code >= 400:
+        typer.echo(f"error {response.status_code}: {response.text}", err=True)
+        raise typer.Exit(1)
+    store = response.json()
+    typer.echo(f"store {store['id']} ({store['name']})")
+    typer.echo(f"API key (shown once, keep it safe): {store['api_key']}")
+
+
+@app.command()
+def token(
+    role: Annotated[str | None, typer.Option(help=f"Staff role: {', '.join(ROLES)}")] = None,
+    member: Annotated[uuid.UUID | None, typer.Option(help="Member id for a member token")] = None,
+    hours: Annotated[int, typer.Option(min=1)] = 12,
+) -> None:
+    """Print a signed bearer token for local use."""
+    from datetime import timedelta
+
+    if (role is None) == (member is None):
+        raise typer.BadParameter("give exactly one of --role or --member")
+    if role is not None and role not in ROLES:
+        raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}")
+    settings = StackSettings()
+    staff_role: Role | None = role
+    subject = f"member:{member}" if member else f"cli-{role}"
+    typer.echo(
+        issue_token(
+            settings.jwt_secret.get_secret_value(),
+            subject=subject,
+            role=staff_role,
+            member_id=member,
+            ttl=timedelta(hours=hours),
+        )
+    )
+
+
+@app.command()
+def inbox() -> None:
+    """Show the emails and SMS the local providers received (embedded default only)."""
+    from shared.embedded.local_providers import format_inbox, read_inbox
+
+    typer.echo(format_inbox(read_inbox(StackSettings().inbox_dir)))
+
+
+@app.command("make-migration")
+def make_migration(service: str, message: str) -> None:
+    """Autogenerate a service's next migration against a throwaway embedded database."""
+    from huiyuan.makemigration import make_migration as generate
+
+    generate(service, message)
+
+
+if __name__ == "__main__":
+    app()

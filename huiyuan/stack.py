@@ -1,0 +1,236 @@
+"""``huiyuan up``: the embedded servers, the migrations and the five service processes.
+
+Children are supervised: a service that dies is started again, and SIGINT/SIGTERM stops
+every child before the embedded PostgreSQL and broker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO
+
+import httpx
+
+from huiyuan.config import DEV_SMS_API_KEY, StackSettings
+from huiyuan.provision import admin_async_url, migrate_all
+from shared.embedded.broker import EmbeddedBroker
+from shared.embedded.postgres import EmbeddedPostgres
+from shared.provisioning import SERVICES
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class Child:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    _log: IO[bytes] | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.command, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
+        )
+
+    def exited(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, _frame: FrameType | None) -> None:
+    raise _Stop(signal.Signals(signum).name)
+
+
+class LocalStack:
+    def __init__(self, settings: StackSettings, say: Say) -> None:
+        self.settings = settings
+        self.say = say
+        self.postgres: EmbeddedPostgres | None = None
+        self.broker: EmbeddedBroker | None = None
+        self.children: list[Child] = []
+        self.uses_local_providers = not (
+            os.environ.get("MESSAGING_SMTP_HOST") or os.environ.get("MESSAGING_SMS_GATEWAY_URL")
+        )
+
+    # -- infrastructure -------------------------------------------------------------
+    def start_database(self) -> str:
+        if self.settings.database_url:
+            self.say("PostgreSQL: using DATABASE_URL")
+            return admin_async_url(self.settings.database_url)
+        self.postgres = EmbeddedPostgres(self.settings.pg_dir)
+        url = self.postgres.start()
+        self.say(f"PostgreSQL: embedded, data in {self.settings.pg_dir}")
+        return url
+
+    def start_broker(self) -> str:
+        if self.settings.kafka_bootstrap_servers:
+            self.say(f"Kafka: using {self.settings.kafka_bootstrap_servers}")
+            return self.settings.kafka_bootstrap_servers
+        self.broker = EmbeddedBroker(
+            self.settings.broker_port, self.settings.logs_dir / "broker.log", self.settings.host
+        )
+        bootstrap = self.broker.start()
+        self.say(f"Kafka: embedded broker (Tansu, in memory) on {bootstrap}")
+        return bootstrap
+
+    def _service_env(self, service: str, database_url: str, bootstrap: str) -> dict[str, str]:
+        prefix = service.upper()
+        env = dict(os.environ)
+        env[f"{prefix}_DATABASE_URL"] = database_url
+        env[f"{prefix}_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
+        env.setdefault("HUIYUAN_JWT_SECRET", self.settings.jwt_secret.get_secret_value())
+        if service == "messaging" and self.uses_local_providers:
+            env["MESSAGING_SMTP_HOST"] = self.settings.host
+            env["MESSAGING_SMTP_PORT"] = str(self.settings.smtp_port)
+            env["MESSAGING_SMS_GATEWAY_URL"] = (
+                f"http://{self.settings.host}:{self.settings.inbox_port}"
+            )
+            env["MESSAGING_SMS_API_KEY"] = DEV_SMS_API_KEY
+        return env
+
+    def start_children(self, database_urls: dict[str, str], bootstrap: str) -> None:
+        logs = self.settings.logs_dir
+        if self.uses_local_providers:
+            self.children.append(
+                Child(
+                    "local-providers",
+                    [
+                        sys.executable, "-m", "shared.embedded.local_providers",
+                        "--store-dir", str(self.settings.inbox_dir),
+                        "--host", self.settings.host,
+                        "--smtp-port", str(self.settings.smtp_port),
+                        "--http-port", str(self.settings.inbox_port),
+                        "--sms-api-key", DEV_SMS_API_KEY,
+                    ],
+                    dict(os.environ),
+                    logs / "local-providers.log",
+                )
+            )  # fmt: skip
+        for service in SERVICES:
+            self.children.append(
+                Child(
+                    service,
+                    [
+                        sys.executable, "-m", "uvicorn", "--factory",
+                        f"services.{service}.main:create_app",
+                        "--host", self.settings.host,
+                        "--port", str(self.settings.port(service)),
+                        "--no-access-log",
+                    ],
+                    self._service_env(service, database_urls[service], bootstrap),
+                    logs / f"{service}.log",
+                )
+            )  # fmt: skip
+        for child in self.children:
+            child.start()
+
+    def wait_until_ready(self) -> None:
+        deadline = time.monotonic() + self.settings.ready_timeout_seconds
+        pending = dict(self.settings.urls)
+        with httpx.Client(timeout=2.0) as client:
+            while pending:
+                for service, url in list(pending.items()):
+                    with contextlib.suppress(httpx.HTTPError):
+                        if client.get(f"{url}/readyz").status_code == 200:
+                            del pending[service]
+                for child in self.children:
+                    if child.exited():
+                        raise RuntimeError(f"{child.name} exited at start; see {child.log_path}")
+                if pending and time.monotonic() > deadline:
+                    raise TimeoutError(f"not ready in time: {', '.join(sorted(pending))}")
+                if pending:
+                    time.sleep(0.2)
+
+    def supervise(self) -> None:
+        """Restart services that die, until a signal arrives."""
+        while True:
+            time.sleep(0.5)
+            for child in self.children:
+                if child.exited():
+                    code = child.process.returncode if child.process else None
+                    child.restarts += 1
+                    self.say(f"{child.name} exited with {code}; restarting (see {child.log_path})")
+                    child.stop()
+                    child.start()
+
+    def stop(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+        if self.broker is not None:
+            self.broker.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+    def print_urls(self, started_at: float) -> None:
+        self.say(f"\nHuiyuan is up in {time.monotonic() - started_at:.1f}s:")
+        for service, url in self.settings.urls.items():
+            self.say(f"  {service:<10} {url}   docs: {url}/docs")
+        if self.uses_local_providers:
+            self.say(
+                f"  {'inbox':<10} http://{self.settings.host}:{self.settings.inbox_port}   "
+                f"(local mail catcher on SMTP port {self.settings.smtp_port} and SMS gateway)"
+            )
+        self.say(f"Logs: {self.settings.logs_dir}. Stop with Ctrl-C.")
+
+
+def run_up(settings: StackSettings, say: Say) -> None:
+    started = time.monotonic()
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stack = LocalStack(settings, say)
+    try:
+        admin_url = stack.start_database()
+        bootstrap = stack.start_broker()
+        say("Migrating the five schemas...")
+        database_urls = migrate_all(admin_url)
+        stack.start_children(database_urls, bootstrap)
+        stack.wait_until_ready()
+        stack.print_urls(started)
+        stack.supervise()
+    except _Stop as stop:
+        say(f"\n{stop}: stopping Huiyuan...")
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+        stack.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        say("Stopped.")
+
+
+def run_migrate(settings: StackSettings, say: Say) -> None:
+    stack = LocalStack(settings, say)
+    try:
+        admin_url = stack.start_database()
+        migrate_all(admin_url)
+        say("All five schemas are migrated.")
+    finally:
+        stack.stop()
