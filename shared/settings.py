@@ -55,6 +55,8 @@ class BaseServiceSettings(BaseSettings):
         if self.environment == "production":
             if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
                 raise ValueError("jwt_secret must be set outside development")
+            if len(self.jwt_secret.get_secret_value()) < 32:
+                raise ValueError("jwt_secret must be at least 32 characters")
             if self.pii_key.get_secret_value() == DEV_PII_KEY:
                 raise ValueError("pii_key must be set outside development")
         return self
