@@ -1,0 +1,1 @@
+"""orders: partner stores, their sales and returns."""

@@ -1,0 +1,40 @@
+"""The orders service: partner stores post their sales and returns here."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.orders import api
+from services.orders.config import Settings
+from services.orders.consumers import HANDLERS
+from services.orders.models import inbox, outbox
+from shared.crypto import PiiCipher
+from shared.service_app import ServiceSpec, build_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = build_app(
+        ServiceSpec(
+            name="orders",
+            title="Huiyuan orders service",
+            description=(
+                "Partner stores post sales and returns with their API key (`X-API-Key`); "
+                "each sale publishes `orders.purchase.completed`, each return "
+                "`orders.purchase.returned`. Retries with the same `Idempotency-Key` never "
+                "count a sale twice."
+            ),
+            settings=settings,
+            outbox=outbox,
+            routers=[api.stores, api.purchases],
+            inbox=inbox,
+            handlers=HANDLERS,
+            subscriptions=["customer.events"],
+            openapi_tags=[
+                {"name": "stores", "description": "Partner stores and their API keys (admin)"},
+                {"name": "purchases", "description": "Sales and returns posted by a store"},
+            ],
+        )
+    )
+    app.state.cipher = PiiCipher(settings.pii_key.get_secret_value())
+    return app

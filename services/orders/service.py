@@ -1,0 +1,271 @@
+"""Use cases of the orders service. They flush, never commit: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import UTC, datetime
+
+from services.orders import domain, repository
+from services.orders.models import Purchase, PurchaseLine, Store, outbox
+from services.orders.schemas import (
+    PurchaseCreate,
+    PurchaseLineOut,
+    PurchaseOut,
+    PurchasePage,
+    ReturnCreate,
+    ReturnLineOut,
+    ReturnOut,
+)
+from shared.auth import generate_api_key, hash_api_key
+from shared.crypto import PiiCipher
+from shared.db import AsyncSession
+from shared.errors import NotFound, Unprocessable
+from shared.events import CloudEvent
+from shared.events import orders as events
+from shared.events.customer import MemberRegistered
+
+SOURCE = "/huiyuan/orders"
+
+
+async def create_store(session: AsyncSession, name: str) -> tuple[Store, str]:
+    """A new store and its plain API key; only the key's hash is stored, so show it now."""
+    name = name.strip()
+    if not name:
+        raise Unprocessable("A store needs a name")
+    api_key = generate_api_key()
+    store = Store(name=name, api_key_hash=hash_api_key(api_key))
+    session.add(store)
+    await session.flush()
+    return store, api_key
+
+
+async def store_for_key(session: AsyncSession, api_key: str) -> Store | None:
+    return await repository.store_by_key_hash(session, hash_api_key(api_key))
+
+
+async def record_member(session: AsyncSession, registered: MemberRegistered) -> None:
+    """Adds a member to orders' directory; seeing the same member again changes nothing."""
+    await repository.add_member(
+        session, registered.member_id, registered.card_number, registered.phone_hash
+    )
+
+
+async def record_purchase(
+    session: AsyncSession,
+    cipher: PiiCipher,
+    store_id: uuid.UUID,
+    data: PurchaseCreate,
+    *,
+    now: datetime | None = None,
+) -> PurchaseOut:
+    purchased_at = domain.sale_time(data.purchased_at, now or datetime.now(UTC)).astimezone(UTC)
+    member_id = await _member_of(session, cipher, data)
+    purchase_id = uuid.uuid4()
+    priced = [domain.PricedLine(line.quantity, line.unit_price_fen) for line in data.lines]
+    total = domain.total_fen(priced)
+    lines = [
+        events.PurchaseLine(
+            line_no=line_no,
+            sku=line.sku,
+            category=line.category,
+            quantity=line.quantity,
+            unit_price_fen=line.unit_price_fen,
+            amount_fen=price.amount_fen,
+        )
+        for line_no, (line, price) in enumerate(zip(data.lines, priced, strict=True), start=1)
+    ]
+    await repository.insert_purchase(
+        session,
+        {
+            "id": purchase_id,
+            "store_id": store_id,
+            "member_id": member_id,
+            "total_fen": total,
+            "purchased_at": purchased_at,
+            "receipt_no": data.receipt_no,
+            "created_at": datetime.now(UTC),
+        },
+        [
+            line.model_dump(exclude={"amount_fen"})
+            | {"purchase_id": purchase_id, "returned_quantity": 0}
+            for line in lines
+        ],
+    )
+    completed = events.PurchaseCompleted(
+        purchase_id=purchase_id,
+        member_id=member_id,
+        store_id=store_id,
+        lines=tuple(lines),
+        total_fen=total,
+        purchased_at=purchased_at,
+    )
+    await outbox.add(session, CloudEvent.of(completed, source=SOURCE, subject=member_id))
+    return PurchaseOut(
+        id=purchase_id,
+        member_id=member_id,
+        store_id=store_id,
+        total_fen=total,
+        purchased_at=purchased_at,
+        receipt_no=data.receipt_no,
+        lines=[PurchaseLineOut(**line.model_dump(), returned_quantity=0) for line in lines],
+    )
+
+
+async def get_purchase(
+    session: AsyncSession, store_id: uuid.UUID, purchase_id: uuid.UUID
+) -> PurchaseOut:
+    purchase = await repository.purchase_of_store(session, store_id, purchase_id)
+    if purchase is None:
+        raise NotFound(f"No purchase {purchase_id} at this store")
+    lines = await repository.lines_of(session, [purchase_id])
+    return _purchase_out(purchase, lines)
+
+
+async def list_purchases(
+    session: AsyncSession, store_id: uuid.UUID, limit: int, cursor: str | None
+) -> PurchasePage:
+    before = _decode_cursor(cursor) if cursor else None
+    purchases = await repository.recent_purchases(session, store_id, limit + 1, before)
+    more = len(purchases) > limit
+    purchases = purchases[:limit]
+    lines = await repository.lines_of(session, [p.id for p in purchases])
+    by_purchase: dict[uuid.UUID, list[PurchaseLine]] = {}
+    for line in lines:
+        by_purchase.setdefault(line.purchase_id, []).append(line)
+    items = [_purchase_out(p, by_purchase.get(p.id, [])) for p in purchases]
+    next_cursor = _encode_cursor(purchases[-1].purchased_at, purchases[-1].id) if more else None
+    return PurchasePage(items=items, next_cursor=next_cursor)
+
+
+async def return_purchase(
+    session: AsyncSession,
+    store_id: uuid.UUID,
+    purchase_id: uuid.UUID,
+    data: ReturnCreate,
+    *,
+    now: datetime | None = None,
+) -> ReturnOut:
+    purchase = await repository.purchase_of_store(session, store_id, purchase_id, lock=True)
+    if purchase is None:
+        raise NotFound(f"No purchase {purchase_id} at this store")
+    lines = {line.line_no: line for line in await repository.lines_of(session, [purchase_id])}
+    sold = {
+        no: domain.SoldLine(no, line.quantity, line.unit_price_fen, line.returned_quantity)
+        for no, line in lines.items()
+    }
+    requested = None if data.all else [(line.line_no, line.quantity) for line in data.lines or []]
+    plan = domain.plan_return(sold, requested)
+    returned = [
+        events.ReturnedLine(
+            line_no=no,
+            sku=lines[no].sku,
+            category=lines[no].category,
+            quantity=quantity,
+            amount_fen=domain.PricedLine(quantity, lines[no].unit_price_fen).amount_fen,
+        )
+        for no, quantity in plan
+    ]
+    return_id = uuid.uuid4()
+    amount = sum(line.amount_fen for line in returned)
+    returned_at = now or datetime.now(UTC)
+    await repository.insert_return(
+        session,
+        {
+            "id": return_id,
+            "purchase_id": purchase_id,
+            "amount_fen": amount,
+            "returned_at": returned_at,
+        },
+        [
+            {
+                "return_id": return_id,
+                "line_no": line.line_no,
+                "quantity": line.quantity,
+                "amount_fen": line.amount_fen,
+            }
+            for line in returned
+        ],
+    )
+    await repository.add_returned_quantities(session, purchase_id, plan)
+    event = events.PurchaseReturned(
+        return_id=return_id,
+        purchase_id=purchase_id,
+        member_id=purchase.member_id,
+        store_id=store_id,
+        lines=tuple(returned),
+        amount_fen=amount,
+        purchase_total_fen=purchase.total_fen,
+        returned_at=returned_at,
+    )
+    await outbox.add(session, CloudEvent.of(event, source=SOURCE, subject=purchase.member_id))
+    return ReturnOut(
+        id=return_id,
+        purchase_id=purchase_id,
+        amount_fen=amount,
+        purchase_total_fen=purchase.total_fen,
+        returned_at=returned_at,
+        lines=[ReturnLineOut(**line.model_dump()) for line in returned],
+    )
+
+
+async def _member_of(session: AsyncSession, cipher: PiiCipher, data: PurchaseCreate) -> uuid.UUID:
+    if data.member_id is not None:
+        field, shown = "member_id", f" {data.member_id}"
+        found = await repository.find_member_id(session, member_id=data.member_id)
+    elif data.card_number is not None:
+        field, shown = "card_number", f" {data.card_number!r}"
+        found = await repository.find_member_id(session, card_number=data.card_number)
+    else:
+        assert data.phone is not None  # the schema requires exactly one reference
+        field, shown = "phone", ""  # never echo a phone number
+        found = await repository.find_member_id(session, phone_hash=cipher.phone_hash(data.phone))
+    if found is None:
+        message = (
+            f"No member with this {field}{shown} is known to orders. A member who has just "
+            "registered becomes known here within about a second; retry shortly."
+        )
+        raise Unprocessable(
+            message,
+            title="Unknown member",
+            errors=[{"location": f"body.{field}", "message": "unknown member"}],
+        )
+    return found
+
+
+def _purchase_out(purchase: Purchase, lines: list[PurchaseLine]) -> PurchaseOut:
+    return PurchaseOut(
+        id=purchase.id,
+        member_id=purchase.member_id,
+        store_id=purchase.store_id,
+        total_fen=purchase.total_fen,
+        purchased_at=purchase.purchased_at,
+        receipt_no=purchase.receipt_no,
+        lines=[
+            PurchaseLineOut(
+                line_no=line.line_no,
+                sku=line.sku,
+                category=line.category,
+                quantity=line.quantity,
+                unit_price_fen=line.unit_price_fen,
+                amount_fen=domain.PricedLine(line.quantity, line.unit_price_fen).amount_fen,
+                returned_quantity=line.returned_quantity,
+            )
+            for line in lines
+        ],
+    )
+
+
+def _encode_cursor(purchased_at: datetime, purchase_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(f"{purchased_at.isoformat()}|{purchase_id}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        when, purchase_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        purchased_at = datetime.fromisoformat(when)
+        if purchased_at.tzinfo is None:
+            raise ValueError("naive time")
+        return purchased_at, uuid.UUID(purchase_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Unprocessable("cursor is not one this API returned") from exc
