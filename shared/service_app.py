@@ -33,6 +33,7 @@ from shared.db import (
 )
 from shared.errors import install_problem_handlers, problem_response
 from shared.events.registry import TOPICS
+from shared.idempotency import IdempotencyKeys
 from shared.inbox import EventConsumer, Handlers, Inbox
 from shared.kafka import GroupTimings, broker_reachable, create_producer, ensure_topics
 from shared.notify import Wakeups
@@ -66,6 +67,7 @@ class ServiceSpec:
     outbox: Outbox
     routers: Sequence[APIRouter]
     inbox: Inbox | None = None
+    idempotency: IdempotencyKeys | None = None
     handlers: Handlers = field(default_factory=dict)
     subscriptions: Sequence[str] = ()
     workers: Sequence[Worker] = ()
@@ -136,6 +138,12 @@ def _lifespan(
                 ),
             )
             runtime.tasks.append(asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer"))
+        if spec.idempotency is not None:
+            runtime.tasks.append(
+                asyncio.create_task(
+                    _purge_expired_keys(spec.idempotency, sessions), name=f"{spec.name}-keys"
+                )
+            )
         for worker in spec.workers:
             runtime.tasks.append(asyncio.create_task(worker(runtime), name=f"{spec.name}-worker"))
         log.info("%s started", spec.name)

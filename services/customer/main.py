@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from services.customer import api
 from services.customer.config import Settings
-from services.customer.models import outbox
+from services.customer.models import idempotency, outbox
 from shared.crypto import PiiCipher
 from shared.service_app import ServiceSpec, build_app
 
@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             description="Members, membership cards and contact data (encrypted at rest).",
             settings=settings,
             outbox=outbox,
+            idempotency=idempotency,
             routers=[api.router],
         )
     )

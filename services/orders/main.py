@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from services.orders import api
 from services.orders.config import Settings
 from services.orders.consumers import HANDLERS
-from services.orders.models import inbox, outbox
+from services.orders.models import idempotency, inbox, outbox
 from shared.crypto import PiiCipher
 from shared.service_app import ServiceSpec, build_app
 
@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             settings=settings,
             outbox=outbox,
+            idempotency=idempotency,
             routers=[api.stores, api.purchases],
             inbox=inbox,
             handlers=HANDLERS,
