@@ -95,6 +95,18 @@ async def _wait_for_broker(bootstrap: str, partitions: int, deadline_seconds: fl
             await asyncio.sleep(0.5)
 
 
+async def _purge_expired_keys(keys: IdempotencyKeys, sessions: Sessions) -> None:
+    while True:
+        try:
+            async with transaction(sessions) as session:
+                purged = await keys.purge_expired(session)
+            if purged:
+                log.info("purged %d expired idempotency keys", purged)
+        except Exception:
+            log.exception("could not purge expired idempotency keys")
+        await asyncio.sleep(600)
+
+
 def _lifespan(
     spec: ServiceSpec,
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
