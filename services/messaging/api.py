@@ -1,0 +1,58 @@
+"""HTTP routes of messaging: a member's notifications and delivery statistics."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from services.messaging import repository, service
+from services.messaging.schemas import ChannelStatusCount, NotificationOut, NotificationStats
+from shared.auth import Principal, current_principal, ensure_member_access, require_roles
+from shared.db import AsyncSession
+from shared.service_app import request_session
+
+router = APIRouter(tags=["notifications"])
+
+Session = Annotated[AsyncSession, Depends(request_session)]
+
+
+@router.get(
+    "/members/{member_id}/notifications",
+    response_model=list[NotificationOut],
+    summary="A member's notifications, newest first",
+    description="Staff (service, marketing) or the member themself. Recipients are masked.",
+)
+async def member_notifications(
+    member_id: uuid.UUID,
+    session: Session,
+    principal: Annotated[Principal, Depends(current_principal)],
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[NotificationOut]:
+    ensure_member_access(principal, member_id, "service", "marketing")
+    rows = await service.list_notifications(session, member_id, limit)
+    return [NotificationOut.model_validate(row) for row in rows]
+
+
+@router.get(
+    "/notifications/stats",
+    response_model=NotificationStats,
+    summary="Notification counts per channel and status",
+    description="Staff (service, marketing, analyst). Includes the SMS cost the gateway charged.",
+)
+async def notification_stats(
+    session: Session,
+    _: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
+) -> NotificationStats:
+    items = [
+        ChannelStatusCount.model_validate(
+            {"channel": channel, "status": status, "count": count, "cost_fen": cost}
+        )
+        for channel, status, count, cost in await repository.counts(session)
+    ]
+    return NotificationStats(
+        items=items,
+        total=sum(item.count for item in items),
+        sms_cost_fen=sum(item.cost_fen for item in items if item.channel == "sms"),
+    )

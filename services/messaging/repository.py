@@ -1,0 +1,95 @@
+"""Queries of the messaging schema."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col, select
+
+from services.messaging.models import Contact, Notification
+from shared.db import AsyncSession
+
+DISPATCH_CHANNEL = "messaging_dispatch"
+
+
+async def upsert_contact(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert the contact, or replace it unless the stored copy is newer."""
+    table = Contact.__table__  # type: ignore[attr-defined]
+    statement = insert(table).values(values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.member_id],
+            set_={name: statement.excluded[name] for name in values if name != "member_id"},
+            where=table.c.updated_at <= statement.excluded.updated_at,
+        )
+    )
+
+
+async def get_contact(session: AsyncSession, member_id: uuid.UUID) -> Contact | None:
+    return await session.get(Contact, member_id)
+
+
+async def insert_notifications(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> set[uuid.UUID]:
+    """Insert rows, skipping channels already notified for the same trigger; returns new ids."""
+    if not rows:
+        return set()
+    table = Notification.__table__  # type: ignore[attr-defined]
+    result = await session.execute(
+        insert(table)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=["trigger_event_id", "channel"])
+        .returning(table.c.id)
+    )
+    return set(result.scalars().all())
+
+
+async def wake_dispatcher(session: AsyncSession) -> None:
+    """Delivered at commit, so the dispatcher never wakes before the rows are visible."""
+    await session.execute(select(func.pg_notify(DISPATCH_CHANNEL, "")))
+
+
+async def claim_due(session: AsyncSession, limit: int) -> list[Notification]:
+    """Queued rows whose next attempt is due, locked; other dispatchers skip them."""
+    query = (
+        select(Notification)
+        .where(Notification.status == "queued", Notification.next_attempt_at <= func.now())
+        .order_by(col(Notification.next_attempt_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def update_notification(
+    session: AsyncSession, notification_id: uuid.UUID, values: dict[str, Any]
+) -> None:
+    await session.execute(
+        update(Notification).where(col(Notification.id) == notification_id).values(**values)
+    )
+
+
+async def for_member(session: AsyncSession, member_id: uuid.UUID, limit: int) -> list[Notification]:
+    query = (
+        select(Notification)
+        .where(Notification.member_id == member_id)
+        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def counts(session: AsyncSession) -> list[tuple[str, str, int, int]]:
+    """(channel, status, count, SMS cost in fen reported by the gateway) per group."""
+    cost = func.coalesce(func.sum(col(Notification.provider_response)["cost_fen"].as_integer()), 0)
+    query = (
+        select(Notification.channel, Notification.status, func.count(), cost)
+        .group_by(col(Notification.channel), col(Notification.status))
+        .order_by(col(Notification.channel), col(Notification.status))
+    )
+    return [(c, s, int(n), int(f)) for c, s, n, f in (await session.execute(query)).all()]

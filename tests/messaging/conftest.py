@@ -1,0 +1,80 @@
+"""Real delivery endpoints for the dispatcher: an SMTP server and the SMS gateway over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from services.messaging.config import Settings
+from services.messaging.consumers import create_handlers
+from shared.embedded.local_providers import MailCatcher, create_sms_gateway_app
+from shared.inbox import Handler
+from shared.testing.stack import Stack, free_port
+
+SMS_API_KEY = "test-sms-key"
+
+
+@dataclass(frozen=True)
+class SmtpEndpoint:
+    port: int
+    store_dir: Path
+
+
+@dataclass(frozen=True)
+class SmsEndpoint:
+    url: str
+    api_key: str
+    store_dir: Path
+
+
+class _Server(uvicorn.Server):
+    """Leaves pytest's signal handlers alone."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Path) -> Iterator[SmtpEndpoint]:
+    endpoint = SmtpEndpoint(free_port(), tmp_path / "mail")
+    catcher = MailCatcher(endpoint.store_dir, "127.0.0.1", endpoint.port)
+    catcher.start()
+    yield endpoint
+    catcher.stop()
+
+
+@pytest.fixture
+async def sms_gateway(tmp_path: Path) -> AsyncIterator[SmsEndpoint]:
+    store_dir = tmp_path / "sms"
+    port = free_port()
+    config = uvicorn.Config(
+        create_sms_gateway_app(store_dir, SMS_API_KEY),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+    )
+    server = _Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    yield SmsEndpoint(f"http://127.0.0.1:{port}", SMS_API_KEY, store_dir)
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+def handlers(stack: Stack) -> dict[str, Handler]:
+    settings = stack.settings("messaging")
+    assert isinstance(settings, Settings)
+    return create_handlers(settings)

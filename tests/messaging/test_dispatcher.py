@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+from sqlmodel import col, select
+
+from services.messaging.models import Notification, outbox
+from shared.db import Sessions, transaction
+from shared.embedded.provider_store import read_emails, read_sms
+from shared.events import CloudEvent
+from shared.inbox import Handler
+from shared.kafka import create_producer
+from shared.testing.stack import Stack, eventually, free_port, running
+from tests.messaging import events
+from tests.messaging.conftest import SmsEndpoint, SmtpEndpoint
+
+
+async def _feed(sessions: Sessions, handlers: dict[str, Handler], event: CloudEvent) -> None:
+    async with transaction(sessions) as session:
+        await handlers[event.type](session, event)
+
+
+def _settled(
+    sessions: Sessions, member_id: uuid.UUID, statuses: set[str]
+) -> Callable[[], Awaitable[dict[str, Notification] | None]]:
+    async def check() -> dict[str, Notification] | None:
+        async with sessions() as session:
+            rows = await session.scalars(
+                select(Notification).where(col(Notification.member_id) == member_id)
+            )
+            by_channel = {row.channel: row for row in rows}
+        done = len(by_channel) == 2 and all(r.status in statuses for r in by_channel.values())
+        return by_channel if done else None
+
+    return check
+
+
+async def _outbox_types(sessions: Sessions, member_id: uuid.UUID) -> list[str]:
+    async with sessions() as session:
+        result = await session.scalars(
+            select(outbox.table.c.event_type).where(outbox.table.c.key == str(member_id))
+        )
+        return sorted(result.all())
+
+
+async def test_queued_notifications_arrive_by_smtp_and_sms_gateway(
+    stack: Stack,
+    messaging_sessions: Sessions,
+    handlers: dict[str, Handler],
+    smtp_server: SmtpEndpoint,
+    sms_gateway: SmsEndpoint,
+) -> None:
+    member_id, phone = uuid.uuid4(), events.phone()
+    email_address = f"m{member_id.hex[:8]}@example.com"
+    app = stack.app(
+        "messaging",
+        smtp_port=smtp_server.port,
+        sms_gateway_url=sms_gateway.url,
+        sms_api_key=sms_gateway.api_key,
+    )
+    async with running(app):
+        registered = events.registered(member_id, phone_number=phone, email=email_address)
+        await _feed(messaging_sessions, handlers, registered)
+        rows = await eventually(_settled(messaging_sessions, member_id, {"sent"}), timeout=15)
+
+    emails = [e for e in read_emails(smtp_server.store_dir) if email_address in e.rcpt_tos]
+    assert len(emails) == 1
+    assert emails[0].subject == "欢迎加入会员，李雷！"
+    assert registered.data["card_number"] in emails[0].text
+    assert "欢迎加入我们的会员计划" in emails[0].text
+    assert rows["email"].provider_message_id == f"<{rows['email'].id}@huiyuan.local>"
+
+    texts = [s for s in read_sms(sms_gateway.store_dir) if s.to == phone]
+    assert len(texts) == 1
+    assert texts[0].idempotency_key == str(rows["sms"].id)
+    assert texts[0].sign == "Huiyuan"
+    assert rows["sms"].body == texts[0].text
+    assert rows["sms"].provider_message_id == texts[0].id
+    assert rows["sms"].provider_response is not None
+    assert rows["sms"].provider_response["cost_fen"] == 10
+    assert all(r.attempts == 1 and r.sent_at is not None for r in rows.values())
+    assert await _outbox_types(messaging_sessions, member_id) == [
+        "messaging.notification.sent",
+        "messaging.notification.sent",
+    ]
+
+
+async def test_a_registration_published_on_kafka_ends_in_an_inbox(
+    stack: Stack, smtp_server: SmtpEndpoint, sms_gateway: SmsEndpoint
+) -> None:
+    member_id = uuid.uuid4()
+    email_address = f"k{member_id.hex[:8]}@example.com"
+    event = events.registered(member_id, phone_number=events.phone(), email=email_address)
+    app = stack.app(
+        "messaging",
+        smtp_port=smtp_server.port,
+        sms_gateway_url=sms_gateway.url,
+        sms_api_key=sms_gateway.api_key,
+    )
+    producer = create_producer(stack.bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(event.topic, event.to_json(), key=str(member_id).encode())
+    finally:
+        await producer.stop()
+
+    async def delivered() -> bool:
+        return any(email_address in e.rcpt_tos for e in read_emails(smtp_server.store_dir))
+
+    async with running(app):
+        # other suites' loyalty events for members messaging never heard of may hold a
+        # batch back for a few retries before they are parked, hence the long timeout
+        await eventually(delivered, timeout=45, interval=0.2)
+
+
+async def test_a_rejected_api_key_fails_the_sms_at_once(
+    stack: Stack,
+    messaging_sessions: Sessions,
+    handlers: dict[str, Handler],
+    smtp_server: SmtpEndpoint,
+    sms_gateway: SmsEndpoint,
+) -> None:
+    member_id = uuid.uuid4()
+    app = stack.app(
+        "messaging",
+        smtp_port=smtp_server.port,
+        sms_gateway_url=sms_gateway.url,
+        sms_api_key="not-the-gateway-key",
+    )
+    async with running(app):
+        await _feed(
+            messaging_sessions,
+            handlers,
+            events.registered(member_id, phone_number=events.phone(), email_consent=False),
+        )
+        rows = await eventually(_settled(messaging_sessions, member_id, {"failed", "suppressed"}))
+
+    sms = rows["sms"]
+    assert sms.status == "failed"
+    assert sms.attempts == 1
+    assert "401" in (sms.error or "")
+    assert read_sms(sms_gateway.store_dir) == []
+    assert await _outbox_types(messaging_sessions, member_id) == [
+        "messaging.notification.failed",
+        "messaging.notification.suppressed",
+    ]
+
+
+async def test_an_unreachable_gateway_is_retried_then_failed(
+    stack: Stack,
+    messaging_sessions: Sessions,
+    handlers: dict[str, Handler],
+    smtp_server: SmtpEndpoint,
+) -> None:
+    member_id = uuid.uuid4()
+    app = stack.app(
+        "messaging",
+        smtp_port=smtp_server.port,
+        sms_gateway_url=f"http://127.0.0.1:{free_port()}",
+        delivery_max_attempts=3,
+        delivery_retry_backoff_seconds=0.05,
+    )
+    async with running(app):
+        await _feed(
+            messaging_sessions,
+            handlers,
+            events.registered(member_id, phone_number=events.phone(), email_consent=False),
+        )
+        rows = await eventually(_settled(messaging_sessions, member_id, {"failed", "suppressed"}))
+
+    sms = rows["sms"]
+    assert sms.status == "failed"
+    assert sms.attempts == 3
+    assert "unreachable" in (sms.error or "")
+    assert "messaging.notification.failed" in await _outbox_types(messaging_sessions, member_id)
