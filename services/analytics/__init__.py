@@ -1,0 +1,1 @@
+"""The analytics service: read models built from every event, and KPIs over them."""

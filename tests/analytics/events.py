@@ -1,0 +1,100 @@
+"""Envelopes the analytics tests feed to handlers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from shared.events import CloudEvent
+from shared.events.customer import MemberRegistered
+from shared.events.loyalty import TierChanged
+from shared.events.messaging import Channel, NotificationFailed, NotificationSent
+from shared.events.orders import PurchaseCompleted, PurchaseLine, PurchaseReturned, ReturnedLine
+
+STORE_ID = uuid.UUID("5f0c2a10-8b7e-4d1f-9a3c-000000000001")
+
+
+def registered(member_id: uuid.UUID, at: datetime | None = None) -> CloudEvent:
+    payload = MemberRegistered(
+        member_id=member_id,
+        card_number="88600000001" + str(uuid.uuid4().int % 100).zfill(2),
+        name="韩梅梅",
+        phone="13900000000",
+        phone_hash="not-used-by-analytics",
+        store_id=STORE_ID,
+        registered_at=at or datetime.now(UTC),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/customer", subject=member_id)
+
+
+def purchase(
+    member_id: uuid.UUID,
+    total_fen: int,
+    at: datetime | None = None,
+    purchase_id: uuid.UUID | None = None,
+) -> CloudEvent:
+    payload = PurchaseCompleted(
+        purchase_id=purchase_id or uuid.uuid4(),
+        member_id=member_id,
+        store_id=STORE_ID,
+        lines=(
+            PurchaseLine(
+                line_no=1,
+                sku="SKU-1",
+                category="cosmetics",
+                quantity=1,
+                unit_price_fen=total_fen,
+                amount_fen=total_fen,
+            ),
+        ),
+        total_fen=total_fen,
+        purchased_at=at or datetime.now(UTC),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/orders", subject=member_id)
+
+
+def returned(bought: CloudEvent, amount_fen: int) -> CloudEvent:
+    sale = bought.payload(PurchaseCompleted)
+    payload = PurchaseReturned(
+        return_id=uuid.uuid4(),
+        purchase_id=sale.purchase_id,
+        member_id=sale.member_id,
+        store_id=sale.store_id,
+        lines=(
+            ReturnedLine(
+                line_no=1, sku="SKU-1", category="cosmetics", quantity=1, amount_fen=amount_fen
+            ),
+        ),
+        amount_fen=amount_fen,
+        purchase_total_fen=sale.total_fen,
+        returned_at=datetime.now(UTC),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/orders", subject=sale.member_id)
+
+
+def tier_changed(member_id: uuid.UUID, to_tier: str = "vip") -> CloudEvent:
+    payload = TierChanged(
+        member_id=member_id,
+        from_tier="standard",
+        to_tier=to_tier,
+        to_tier_name="VIP贵宾",
+        direction="up",
+        qualifying_spend_fen=120_000,
+    )
+    return CloudEvent.of(payload, source="/huiyuan/loyalty", subject=member_id)
+
+
+def notification(member_id: uuid.UUID, channel: Channel, *, sent: bool = True) -> CloudEvent:
+    common = {
+        "notification_id": uuid.uuid4(),
+        "member_id": member_id,
+        "channel": channel,
+        "template": "welcome",
+        "trigger_event_id": str(uuid.uuid4()),
+    }
+    payload = (
+        NotificationSent(**common, provider_message_id="msg-1")
+        if sent
+        else NotificationFailed(**common, error="gateway said no")
+    )
+    return CloudEvent.of(payload, source="/huiyuan/messaging", subject=member_id)

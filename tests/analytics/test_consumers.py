@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from aiokafka import ConsumerRecord
+from sqlmodel import col, select
+
+from services.analytics import domain
+from services.analytics.models import MemberStats, NotificationDay, Purchase, inbox, outbox
+from services.analytics.service import PurchaseNotKnown
+from shared.db import Sessions
+from shared.events import CloudEvent
+from shared.events.orders import PurchaseCompleted
+from shared.inbox import EventConsumer
+from tests.analytics import events
+from tests.analytics.conftest import Feed, apply
+
+
+async def _member(sessions: Sessions, member_id: uuid.UUID) -> MemberStats:
+    async with sessions() as session:
+        row = await session.get(MemberStats, member_id)
+    assert row is not None
+    return row
+
+
+async def _purchases(sessions: Sessions, member_id: uuid.UUID) -> list[Purchase]:
+    async with sessions() as session:
+        rows = await session.scalars(select(Purchase).where(col(Purchase.member_id) == member_id))
+        return sorted(rows, key=lambda p: p.purchased_at)
+
+
+async def _deliver(sessions: Sessions, handlers: Feed, *envelopes: CloudEvent) -> None:
+    """Through the real consumer runner (inbox dedup included), without the broker."""
+    runner = EventConsumer(
+        service="analytics",
+        sessions=sessions,
+        inbox=inbox,
+        handlers=handlers,
+        topics=[],
+        bootstrap_servers="unused",
+        max_attempts=1,
+    )
+    records = [
+        ConsumerRecord(
+            topic=e.topic,
+            partition=0,
+            offset=n,
+            timestamp=0,
+            timestamp_type=0,
+            key=e.subject.encode(),
+            value=e.to_json(),
+            checksum=None,
+            serialized_key_size=0,
+            serialized_value_size=0,
+            headers=(),
+        )
+        for n, e in enumerate(envelopes)
+    ]
+    await runner.apply(records)
+
+
+async def test_registration_and_purchases_fill_the_member_row_and_the_fact_table(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    member_id = uuid.uuid4()
+    registered_at = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
+    early, late = registered_at + timedelta(days=1), registered_at + timedelta(days=9)
+    await apply(
+        analytics_sessions,
+        handlers,
+        events.registered(member_id, at=registered_at),
+        events.purchase(member_id, 30_000, at=late),
+        events.purchase(member_id, 12_000, at=early),  # arrives later, happened earlier
+    )
+
+    row = await _member(analytics_sessions, member_id)
+    assert (row.registered_at, row.store_id) == (registered_at, events.STORE_ID)
+    assert (row.purchase_count, row.spend_fen, row.returned_fen) == (2, 42_000, 0)
+    assert (row.first_purchase_at, row.last_purchase_at) == (early, late)
+    facts = await _purchases(analytics_sessions, member_id)
+    assert [(p.total_fen, p.purchased_at, p.store_id) for p in facts] == [
+        (12_000, early, events.STORE_ID),
+        (30_000, late, events.STORE_ID),
+    ]
+
+    async with analytics_sessions() as session:
+        published = (
+            await session.execute(
+                sa.select(outbox.table).where(outbox.table.c.key == str(member_id))
+            )
+        ).all()
+    assert published == []  # analytics publishes nothing yet
+
+
+async def test_a_purchase_before_the_registration_creates_the_member_row(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    member_id = uuid.uuid4()
+    bought_at = datetime.now(UTC) - timedelta(hours=1)
+    await apply(analytics_sessions, handlers, events.purchase(member_id, 8_800, at=bought_at))
+
+    row = await _member(analytics_sessions, member_id)
+    assert (row.registered_at, row.purchase_count, row.spend_fen) == (None, 1, 8_800)
+
+    registered_at = bought_at - timedelta(minutes=5)
+    await apply(analytics_sessions, handlers, events.registered(member_id, at=registered_at))
+    row = await _member(analytics_sessions, member_id)
+    assert row.registered_at == registered_at
+    assert (row.purchase_count, row.spend_fen, row.last_purchase_at) == (1, 8_800, bought_at)
+
+
+async def test_the_same_envelope_twice_changes_nothing_the_second_time(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    member_id = uuid.uuid4()
+    bought = events.purchase(member_id, 20_000)
+    back = events.returned(bought, 5_000)
+    sent = events.notification(member_id, "sms")
+    feed = (events.registered(member_id), bought, back, events.tier_changed(member_id), sent)
+    day = domain.business_day(sent.time, "Asia/Shanghai")
+
+    async def sms_sent() -> int:
+        async with analytics_sessions() as session:
+            row = await session.get(NotificationDay, (day, "sms", "sent"))
+            return row.count if row else 0
+
+    await _deliver(analytics_sessions, handlers, *feed)
+    sms_before_replay = await sms_sent()
+    await _deliver(analytics_sessions, handlers, *feed, sent)  # replayed, and twice in a batch
+
+    row = await _member(analytics_sessions, member_id)
+    assert (row.purchase_count, row.spend_fen, row.returned_fen) == (1, 20_000, 5_000)
+    assert row.tier_code == "vip"
+    facts = await _purchases(analytics_sessions, member_id)
+    assert [(p.total_fen, p.returned_fen) for p in facts] == [(20_000, 5_000)]
+    assert await sms_sent() == sms_before_replay
+
+
+async def test_a_purchase_id_is_counted_once_even_under_a_new_envelope(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    member_id, purchase_id = uuid.uuid4(), uuid.uuid4()
+    first = events.purchase(member_id, 6_600, purchase_id=purchase_id)
+    again = CloudEvent.of(
+        first.payload(PurchaseCompleted), source="/huiyuan/orders", subject=member_id
+    )
+    assert again.id != first.id
+    await apply(analytics_sessions, handlers, first, again)
+    row = await _member(analytics_sessions, member_id)
+    assert (row.purchase_count, row.spend_fen) == (1, 6_600)
+
+
+async def test_a_full_return_removes_the_purchase_from_the_count_but_keeps_the_spend(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    member_id = uuid.uuid4()
+    kept, refunded = events.purchase(member_id, 10_000), events.purchase(member_id, 4_000)
+    await apply(
+        analytics_sessions,
+        handlers,
+        events.registered(member_id),
+        kept,
+        refunded,
+        events.returned(refunded, 1_000),
+        events.returned(refunded, 3_000),
+    )
+    row = await _member(analytics_sessions, member_id)
+    assert (row.purchase_count, row.spend_fen, row.returned_fen) == (1, 14_000, 4_000)
+    facts = {p.total_fen: p for p in await _purchases(analytics_sessions, member_id)}
+    assert (facts[4_000].returned_fen, facts[4_000].fully_returned) == (4_000, True)
+    assert (facts[10_000].returned_fen, facts[10_000].fully_returned) == (0, False)
+
+
+async def test_a_return_for_an_unknown_purchase_is_refused(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    member_id = uuid.uuid4()
+    never_seen = events.purchase(member_id, 5_000)
+    with pytest.raises(PurchaseNotKnown, match="has not recorded"):
+        await apply(analytics_sessions, handlers, events.returned(never_seen, 5_000))
+    async with analytics_sessions() as session:
+        assert await session.get(MemberStats, member_id) is None
+
+
+async def test_tier_changes_keep_the_current_tier(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    member_id = uuid.uuid4()
+    await apply(analytics_sessions, handlers, events.tier_changed(member_id, "vip"))
+    assert (await _member(analytics_sessions, member_id)).tier_code == "vip"
+    await apply(analytics_sessions, handlers, events.tier_changed(member_id, "star"))
+    row = await _member(analytics_sessions, member_id)
+    assert (row.tier_code, row.registered_at, row.purchase_count) == ("star", None, 0)
+
+
+async def test_notifications_are_counted_per_day_channel_and_status(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    member_id = uuid.uuid4()
+    feed = [
+        events.notification(member_id, "sms"),
+        events.notification(member_id, "sms"),
+        events.notification(member_id, "email", sent=False),
+    ]
+    day = domain.business_day(feed[0].time, "Asia/Shanghai")
+
+    async def counts() -> dict[tuple[str, str], int]:
+        async with analytics_sessions() as session:
+            rows = await session.scalars(
+                select(NotificationDay).where(col(NotificationDay.day) == day)
+            )
+            return {(r.channel, r.status): r.count for r in rows}
+
+    before = await counts()
+    await apply(analytics_sessions, handlers, *feed)
+    after = await counts()
+    assert after.get(("sms", "sent"), 0) - before.get(("sms", "sent"), 0) == 2
+    assert after.get(("email", "failed"), 0) - before.get(("email", "failed"), 0) == 1
