@@ -6,12 +6,13 @@ import asyncio
 import importlib
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 
 from shared.auth import Role, issue_token
@@ -81,3 +82,28 @@ async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) 
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+async def consumer_caught_up(bootstrap_servers: str, group_id: str, topics: Sequence[str]) -> bool:
+    """Whether ``group_id`` has committed every event on ``topics``.
+
+    Tests share one broker, so a test that measures global figures first waits until the
+    running consumer has no backlog left from earlier tests.
+    """
+    # never subscribes, so it reads the group's offsets without joining the group
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group_id)
+    await reader.start()
+    try:
+        await reader.topics()  # loads the partition metadata
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in topics
+            for partition in sorted(reader.partitions_for_topic(topic) or ())
+        ]
+        ends = await reader.end_offsets(partitions)
+        for partition, end in ends.items():
+            if end > 0 and (await reader.committed(partition) or 0) < end:
+                return False
+        return True
+    finally:
+        await reader.stop()

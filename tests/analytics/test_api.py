@@ -7,13 +7,19 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.analytics import domain
 from services.analytics.consumers import SUBSCRIPTIONS
 from shared.db import Sessions
 from shared.kafka import create_producer
-from shared.testing.stack import Stack, eventually, member_headers, running, staff_headers
+from shared.testing.stack import (
+    Stack,
+    consumer_caught_up,
+    eventually,
+    member_headers,
+    running,
+    staff_headers,
+)
 from tests.analytics import events
 from tests.analytics.conftest import Feed, apply
 
@@ -28,28 +34,7 @@ async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def _caught_up(stack: Stack) -> bool:
-    """The app's consumer group has committed every event on its topics.
-
-    Other tests publish to the shared broker; KPIs are global, so differences are only
-    meaningful once the running consumer has no backlog left to fold in.
-    """
-    # never subscribes, so it reads the group's offsets without joining the group
-    reader = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap_servers, group_id="analytics")
-    await reader.start()
-    try:
-        await reader.topics()  # loads the partition metadata
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in SUBSCRIPTIONS
-            for partition in sorted(reader.partitions_for_topic(topic) or ())
-        ]
-        ends = await reader.end_offsets(partitions)
-        for tp, end in ends.items():
-            if end > 0 and (await reader.committed(tp) or 0) < end:
-                return False
-        return True
-    finally:
-        await reader.stop()
+    return await consumer_caught_up(stack.bootstrap_servers, "analytics", SUBSCRIPTIONS)
 
 
 async def _kpis(client: httpx.AsyncClient, **params: Any) -> dict[str, Any]:

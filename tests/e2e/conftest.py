@@ -1,0 +1,84 @@
+"""The five services in one test process, over the real PostgreSQL and broker, with a real
+SMTP server and a real HTTP SMS gateway standing in for the providers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from shared.embedded.local_providers import Inbox as ProviderInbox
+from shared.embedded.local_providers import MailCatcher, create_sms_gateway_app, read_inbox
+from shared.provisioning import SERVICES
+from shared.testing.stack import Stack, free_port, running
+
+SMS_KEY = "e2e-sms-key"
+
+
+@dataclass
+class Providers:
+    store_dir: Path
+    smtp_port: int
+    sms_url: str
+
+    def inbox(self) -> ProviderInbox:
+        return read_inbox(self.store_dir)
+
+
+@dataclass
+class System:
+    stack: Stack
+    clients: dict[str, httpx.AsyncClient]
+    providers: Providers
+
+    def __getitem__(self, service: str) -> httpx.AsyncClient:
+        return self.clients[service]
+
+
+@pytest.fixture(scope="module")
+async def providers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Providers]:
+    store_dir = tmp_path_factory.mktemp("providers")
+    mail = MailCatcher(store_dir, port=free_port())
+    mail.start()
+    http_port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_sms_gateway_app(store_dir, SMS_KEY),
+            host="127.0.0.1",
+            port=http_port,
+            log_level="warning",
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes no event for this
+        await asyncio.sleep(0.02)
+    yield Providers(store_dir, mail.port, f"http://127.0.0.1:{http_port}")
+    server.should_exit = True
+    await task
+    mail.stop()
+
+
+@pytest.fixture(scope="module")
+async def system(stack: Stack, providers: Providers) -> AsyncIterator[System]:
+    overrides = {
+        "messaging": {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": providers.smtp_port,
+            "sms_gateway_url": providers.sms_url,
+            "sms_api_key": SMS_KEY,
+        }
+    }
+    async with contextlib.AsyncExitStack() as apps:
+        clients = {
+            service: await apps.enter_async_context(
+                running(stack.app(service, **overrides.get(service, {})))
+            )
+            for service in SERVICES
+        }
+        yield System(stack, clients, providers)
