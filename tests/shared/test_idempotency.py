@@ -103,3 +103,31 @@ async def test_expired_keys_are_purged(scratch: Scratch) -> None:
 
 async def _answer() -> Answer:
     return Answer(run=0)
+
+
+class Nested(BaseModel):
+    """jsonb would reorder these keys (shorter first); the stored answer must not."""
+
+    long_name_first: int
+    b: str
+    lines: list[dict[str, int]]
+
+
+async def test_a_replay_keeps_the_first_answer_byte_for_byte(scratch: Scratch) -> None:
+    async def action() -> Nested:
+        return Nested(long_name_first=1, b="a", lines=[{"zzz": 1, "a": 2}])
+
+    answers = []
+    for _ in range(2):
+        async with transaction(scratch.sessions) as session:
+            answer = await scratch.idempotency.run(
+                session,
+                scope="s",
+                key="k-bytes",
+                request={},
+                retention=timedelta(hours=1),
+                action=action,
+            )
+        answers.append(answer.response().body)
+    assert answers[0] == answers[1]
+    assert answers[0].index(b"long_name_first") < answers[0].index(b'"b"')
