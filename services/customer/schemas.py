@@ -43,7 +43,30 @@ class MemberCreate(BaseModel):
     store_id: uuid.UUID | None = Field(None, description="The store where the member joined")
 
 
+_MEMBER_ID = "7d1c0a52-7a7e-4d39-9a55-0c8f4c1f9e2b"
+
+
 class MemberOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": _MEMBER_ID,
+                    "card_number": "8860000000017",
+                    "name": "李雷",
+                    "phone": "13812345678",
+                    "email": "lilei@example.com",
+                    "birthday": "1990-05-20",
+                    "gender": "male",
+                    "locale": "zh-CN",
+                    "consent": {"sms": True, "email": True},
+                    "store_id": None,
+                    "created_at": "2026-11-23T08:15:02Z",
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     card_number: str
     name: str
@@ -58,12 +81,31 @@ class MemberOut(BaseModel):
 
 
 class MemberCreated(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"id": _MEMBER_ID, "card_number": "8860000000017"}]}
+    )
+
     id: uuid.UUID
     card_number: str
 
 
 class MemberListItem(BaseModel):
     """A row of a member list: contact data is masked."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": _MEMBER_ID,
+                    "card_number": "8860000000017",
+                    "name": "李雷",
+                    "phone_masked": "138****5678",
+                    "email_masked": "l****@example.com",
+                    "created_at": "2026-11-23T08:15:02Z",
+                }
+            ]
+        }
+    )
 
     id: uuid.UUID
     card_number: str
