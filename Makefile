@@ -25,7 +25,7 @@ test: lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services huiyuan
+	$(BIN)/mypy shared services huiyuan tests
 
 ## Load the demo program into a running stack (run `make up` in another terminal first).
 demo: install

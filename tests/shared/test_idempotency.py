@@ -117,7 +117,7 @@ async def test_a_replay_keeps_the_first_answer_byte_for_byte(scratch: Scratch) -
     async def action() -> Nested:
         return Nested(long_name_first=1, b="a", lines=[{"zzz": 1, "a": 2}])
 
-    answers = []
+    answers: list[bytes] = []
     for _ in range(2):
         async with transaction(scratch.sessions) as session:
             answer = await scratch.idempotency.run(
@@ -128,6 +128,6 @@ async def test_a_replay_keeps_the_first_answer_byte_for_byte(scratch: Scratch) -
                 retention=timedelta(hours=1),
                 action=action,
             )
-        answers.append(answer.response().body)
+        answers.append(bytes(answer.response().body))
     assert answers[0] == answers[1]
     assert answers[0].index(b"long_name_first") < answers[0].index(b'"b"')

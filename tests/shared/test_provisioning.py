@@ -14,8 +14,11 @@ from shared.provisioning import SERVICES, role_name
 from shared.testing.stack import Stack
 
 
-def _dsn(url: str, **parts: str) -> str:
-    return make_url(url).set(drivername="postgresql", **parts).render_as_string(hide_password=False)
+def _dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
 
 
 async def test_a_service_role_cannot_touch_another_schema(stack: Stack) -> None:
