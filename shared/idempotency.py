@@ -45,8 +45,10 @@ class StoredAnswer:
     body: Any
     replayed: bool
 
-    def response(self) -> JSONResponse:
+    def response(self, location: str | None = None) -> JSONResponse:
         headers = {REPLAY_HEADER: "true"} if self.replayed else {}
+        if location is not None:
+            headers["Location"] = location
         return JSONResponse(self.body, status_code=self.status, headers=headers)
 
 

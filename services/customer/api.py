@@ -65,9 +65,7 @@ async def register_member(
         retention=timedelta(hours=_settings(request).idempotency_retention_hours),
         action=register,
     )
-    response = answer.response()
-    response.headers["Location"] = f"/members/{answer.body['id']}"
-    return response
+    return answer.response(location=f"/members/{answer.body['id']}")
 
 
 @router.get(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +15,7 @@ from shared.db import AsyncSession
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import CloudEvent
 from shared.events.customer import ChannelConsent, MemberRegistered
+from shared.pagination import decode_cursor, encode_cursor
 
 SOURCE = "/huiyuan/customer"
 
@@ -96,13 +95,15 @@ async def find_members(
 async def list_members(
     session: AsyncSession, cipher: PiiCipher, limit: int, cursor: str | None
 ) -> MemberPage:
-    after = _decode_cursor(cursor) if cursor else None
+    after = decode_cursor(cursor) if cursor else None
     members = await repository.page(session, limit + 1, after)
     more = len(members) > limit
     members = members[:limit]
     items = [to_list_item(cipher, member) for member in members]
     last = members[-1] if more and members else None
-    return MemberPage(items=items, next_cursor=_encode_cursor(last) if last else None)
+    return MemberPage(
+        items=items, next_cursor=encode_cursor(last.created_at, last.id) if last else None
+    )
 
 
 def to_out(cipher: PiiCipher, member: Member) -> MemberOut:
@@ -131,16 +132,3 @@ def to_list_item(cipher: PiiCipher, member: Member) -> MemberListItem:
         email_masked=mask_email(email) if email else None,
         created_at=member.created_at,
     )
-
-
-def _encode_cursor(member: Member) -> str:
-    raw = f"{member.created_at.isoformat()}|{member.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        created, member_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(created).astimezone(UTC), uuid.UUID(member_id)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Unprocessable("cursor is not one this API returned") from exc

@@ -149,9 +149,7 @@ async def post_purchase(
         retention=timedelta(hours=_settings(request).store_idempotency_retention_hours),
         action=record,
     )
-    response = answer.response()
-    response.headers["Location"] = f"/purchases/{answer.body['id']}"
-    return response
+    return answer.response(location=f"/purchases/{answer.body['id']}")
 
 
 @purchases.get(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import UTC, datetime
 
@@ -24,6 +23,7 @@ from shared.errors import NotFound, Unprocessable
 from shared.events import CloudEvent
 from shared.events import orders as events
 from shared.events.customer import MemberRegistered
+from shared.pagination import decode_cursor, encode_cursor
 
 SOURCE = "/huiyuan/orders"
 
@@ -125,7 +125,7 @@ async def get_purchase(
 async def list_purchases(
     session: AsyncSession, store_id: uuid.UUID, limit: int, cursor: str | None
 ) -> PurchasePage:
-    before = _decode_cursor(cursor) if cursor else None
+    before = decode_cursor(cursor) if cursor else None
     purchases = await repository.recent_purchases(session, store_id, limit + 1, before)
     more = len(purchases) > limit
     purchases = purchases[:limit]
@@ -134,7 +134,7 @@ async def list_purchases(
     for line in lines:
         by_purchase.setdefault(line.purchase_id, []).append(line)
     items = [_purchase_out(p, by_purchase.get(p.id, [])) for p in purchases]
-    next_cursor = _encode_cursor(purchases[-1].purchased_at, purchases[-1].id) if more else None
+    next_cursor = encode_cursor(purchases[-1].purchased_at, purchases[-1].id) if more else None
     return PurchasePage(items=items, next_cursor=next_cursor)
 
 
@@ -254,18 +254,3 @@ def _purchase_out(purchase: Purchase, lines: list[PurchaseLine]) -> PurchaseOut:
             for line in lines
         ],
     )
-
-
-def _encode_cursor(purchased_at: datetime, purchase_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(f"{purchased_at.isoformat()}|{purchase_id}".encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        when, purchase_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        purchased_at = datetime.fromisoformat(when)
-        if purchased_at.tzinfo is None:
-            raise ValueError("naive time")
-        return purchased_at, uuid.UUID(purchase_id)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Unprocessable("cursor is not one this API returned") from exc

@@ -53,3 +53,40 @@ async def test_bad_phone_is_a_problem(stack: Stack) -> None:
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
         assert "phone" in response.json()["detail"]
+
+
+async def test_listing_pages_through_members_with_masked_contacts(stack: Stack) -> None:
+    async with running(stack.app("customer")) as client:
+        for _ in range(3):
+            response = await client.post(
+                "/members", json={"name": "王芳", "phone": _phone()}, headers=staff_headers()
+            )
+            assert response.status_code == 201
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+            page = (await client.get("/members", params=params, headers=staff_headers())).json()
+            seen += [item["id"] for item in page["items"]]
+            assert all("****" in item["phone_masked"] for item in page["items"])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert len(seen) == len(set(seen)) >= 3
+        bad = await client.get("/members", params={"cursor": "nope"}, headers=staff_headers())
+        assert bad.status_code == 422
+
+
+async def test_a_replayed_registration_returns_the_same_member(stack: Stack) -> None:
+    async with running(stack.app("customer")) as client:
+        body = {"name": "韩梅梅", "phone": _phone()}
+        headers = {**staff_headers("service"), "Idempotency-Key": uuid.uuid4().hex}
+        first = await client.post("/members", json=body, headers=headers)
+        again = await client.post("/members", json=body, headers=headers)
+        assert first.status_code == again.status_code == 201
+        assert first.content == again.content
+        assert again.headers["Idempotent-Replayed"] == "true"
+        duplicate = await client.post("/members", json=body, headers=staff_headers("service"))
+        assert duplicate.status_code == 409
+        analyst = await client.post("/members", json=body, headers=staff_headers("analyst"))
+        assert analyst.status_code == 403
