@@ -1,0 +1,142 @@
+"""Points moved by purchases and returns, and the account every member starts with."""
+
+from __future__ import annotations
+
+import logging
+
+from services.loyalty import domain, repository
+from services.loyalty.models import LedgerEntry
+from services.loyalty.service.common import emit, locked_account, locked_program, tier_changed
+from shared.db import AsyncSession
+from shared.events import EventPayload
+from shared.events.customer import MemberRegistered
+from shared.events.loyalty import PointsEarned, PointsReversed
+from shared.events.orders import PurchaseCompleted, PurchaseReturned
+
+log = logging.getLogger(__name__)
+
+
+async def open_account(session: AsyncSession, registered: MemberRegistered) -> None:
+    """Every member starts at the base tier; an account a purchase already opened stays."""
+    _, ladder = await locked_program(session)
+    await repository.open_account(
+        session, registered.member_id, domain.tier_for_spend(ladder, 0).code
+    )
+
+
+async def earn_for_purchase(
+    session: AsyncSession, purchase: PurchaseCompleted, event_id: str | None = None
+) -> None:
+    """Points at the rate of the member's tier before this purchase, then promotion."""
+    rule, ladder = await locked_program(session)
+    if await repository.purchase(session, purchase.purchase_id) is not None:
+        log.warning("purchase %s already earned points; ignored", purchase.purchase_id)
+        return
+    account = await locked_account(session, purchase.member_id, ladder)
+    tier_before = account.tier_code  # saving the account refreshes the loaded object
+    multiplier = domain.multiplier_of(rule.tier_multipliers_percent, account.tier_code)
+    points = domain.points_for(purchase.total_fen, rule.points_per_yuan, multiplier)
+    balance = account.balance + points
+    spend = account.qualifying_spend_fen + purchase.total_fen
+    promoted = domain.promotion(ladder, account.tier_code, spend)
+    await repository.add_purchase(
+        session, purchase.purchase_id, purchase.member_id, purchase.total_fen, points
+    )
+    entry = LedgerEntry(
+        member_id=purchase.member_id,
+        kind="earn",
+        points=points,
+        balance_after=balance,
+        purchase_id=purchase.purchase_id,
+        event_id=event_id,
+    )
+    await repository.append_entry(session, entry)
+    await repository.save_account(
+        session,
+        account.member_id,
+        balance=balance,
+        qualifying_spend_fen=spend,
+        tier_code=promoted.code if promoted else account.tier_code,
+    )
+    payloads: list[EventPayload] = [
+        PointsEarned(
+            member_id=account.member_id,
+            purchase_id=purchase.purchase_id,
+            entry_id=entry.id,
+            points=points,
+            balance=balance,
+        )
+    ]
+    if promoted:
+        payloads.append(tier_changed(account.member_id, tier_before, promoted, "up", spend))
+    await emit(session, account.member_id, *payloads)
+
+
+async def reverse_for_return(
+    session: AsyncSession, returned: PurchaseReturned, event_id: str | None = None
+) -> None:
+    """Takes back points in proportion to the refund (see :func:`domain.reversal_for` for
+    rounding and for points already spent), lowers the qualifying spend and may demote.
+
+    A return of a purchase loyalty never saw is logged and skipped: retrying cannot help."""
+    _, ladder = await locked_program(session)
+    known = await repository.purchase(session, returned.purchase_id)
+    if known is None:
+        log.warning(
+            "return %s names purchase %s, which earned no points here; ignored",
+            returned.return_id,
+            returned.purchase_id,
+        )
+        return
+    account = await locked_account(session, known.member_id, ladder)
+    if await repository.reversal_of(session, returned.return_id) is not None:
+        log.warning("return %s was already reversed; ignored", returned.return_id)
+        return
+    purchase = await repository.purchase(session, returned.purchase_id)  # fresh, under the lock
+    assert purchase is not None
+    reversal = domain.reversal_for(
+        points_earned=purchase.points_earned,
+        points_reversed=purchase.points_reversed,
+        total_fen=purchase.total_fen,
+        returned_fen=purchase.returned_fen,
+        amount_fen=returned.amount_fen,
+        balance=account.balance,
+    )
+    tier_before = account.tier_code  # saving the account refreshes the loaded object
+    balance = account.balance - reversal.points
+    spend = account.qualifying_spend_fen - reversal.returned_fen
+    demoted = domain.demotion(ladder, account.tier_code, spend)
+    entry = LedgerEntry(
+        member_id=account.member_id,
+        kind="reverse",
+        points=-reversal.points,
+        balance_after=balance,
+        shortfall=reversal.shortfall,
+        purchase_id=purchase.purchase_id,
+        return_id=returned.return_id,
+        event_id=event_id,
+    )
+    await repository.append_entry(session, entry)
+    await repository.record_reversal(
+        session, purchase.purchase_id, reversal.charged, reversal.returned_fen
+    )
+    await repository.save_account(
+        session,
+        account.member_id,
+        balance=balance,
+        qualifying_spend_fen=spend,
+        tier_code=demoted.code if demoted else account.tier_code,
+    )
+    payloads: list[EventPayload] = [
+        PointsReversed(
+            member_id=account.member_id,
+            purchase_id=purchase.purchase_id,
+            return_id=returned.return_id,
+            entry_id=entry.id,
+            points=reversal.points,
+            balance=balance,
+        )
+    ]
+    if demoted:
+        payloads.append(tier_changed(account.member_id, tier_before, demoted, "down", spend))
+    await emit(session, account.member_id, *payloads)
