@@ -13,6 +13,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from shared.crypto import mask_email
 from shared.embedded.provider_store import (
     EMAILS_FILE,
     ReceivedEmail,
@@ -63,7 +64,7 @@ class MailStore:
         with self._lock:
             write_durably(eml_path(self.store_dir, email.id), raw)
             append_record(self.store_dir / EMAILS_FILE, email.to_record())
-        log.info("caught email %s to %s: %s", email.id, ", ".join(rcpt_tos), email.subject)
+        log.info("caught email %s to %s", email.id, ", ".join(mask_email(r) for r in rcpt_tos))
         return email
 
 
