@@ -6,13 +6,14 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.db import create_sessions
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
-from shared.kafka import ensure_topics
+from shared.kafka import create_producer, ensure_topics
 from shared.outbox import Outbox
 from shared.testing.stack import Stack
 from tests.shared.scratch import Scratch
@@ -33,3 +34,11 @@ async def scratch(stack: Stack) -> AsyncIterator[Scratch]:
     async with engine.begin() as connection:
         await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     await engine.dispose()
+
+
+@pytest.fixture
+async def producer(stack: Stack) -> AsyncIterator[AIOKafkaProducer]:
+    producer = create_producer(stack.bootstrap_servers)
+    await producer.start()
+    yield producer
+    await producer.stop()

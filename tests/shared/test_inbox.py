@@ -6,24 +6,14 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select, text
 
 from shared.db import AsyncSession, transaction
 from shared.events import CloudEvent
 from shared.inbox import EventConsumer, Handler
-from shared.kafka import create_producer
 from shared.testing.stack import Stack, eventually
 from tests.shared.scratch import Scratch
-
-
-@pytest.fixture
-async def producer(stack: Stack) -> AsyncIterator[AIOKafkaProducer]:
-    producer = create_producer(stack.bootstrap_servers)
-    await producer.start()
-    yield producer
-    await producer.stop()
 
 
 class Applied:

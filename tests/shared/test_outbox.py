@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import orjson
-import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import func, select
 
@@ -46,14 +45,6 @@ async def _relay(
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await wakeups.close()
-
-
-@pytest.fixture
-async def producer(stack: Stack) -> AsyncIterator[AIOKafkaProducer]:
-    producer = create_producer(stack.bootstrap_servers)
-    await producer.start()
-    yield producer
-    await producer.stop()
 
 
 async def _read_topic(stack: Stack, topic: str, expected: int) -> list[dict[str, object]]:
