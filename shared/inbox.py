@@ -4,16 +4,18 @@ For each batch read from Kafka the runner opens one transaction, records every n
 id in the inbox, applies that event's handler, commits, and only then commits the Kafka
 offsets. A redelivered event finds its id already in the inbox and changes nothing.
 
-A handler that raises is never swallowed: the batch is rolled back and retried with
-backoff. After ``max_attempts`` the runner applies the batch one event at a time and
-parks the events that still fail as dead letters, so one poison event cannot block its
-partition forever.
+A handler that raises is never swallowed: the batch is rolled back and each partition is
+retried on its own; a partition that still fails is paused and retried with exponential
+backoff while the others keep flowing. After ``max_attempts`` the runner applies that
+partition's events one at a time and parks those that still fail as dead letters, so
+one poison event cannot block its partition forever.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -117,6 +119,49 @@ class Inbox:
         )
 
 
+class _PartitionRetries:
+    """Failed partitions are paused and retried with exponential backoff, each on its own."""
+
+    def __init__(self, max_attempts: int, backoff_seconds: float) -> None:
+        self._max_attempts = max_attempts
+        self._backoff = backoff_seconds
+        self._attempts: dict[TopicPartition, tuple[int, int]] = {}
+        self._resume_at: dict[TopicPartition, float] = {}
+
+    def failed(self, tp: TopicPartition, offset: int) -> bool:
+        """Count a failure at ``offset``; True once the attempts are used up."""
+        at, attempts = self._attempts.get(tp, (offset, 0))
+        attempts = attempts + 1 if at == offset else 1
+        if attempts >= self._max_attempts:
+            self.clear(tp)
+            return True
+        self._attempts[tp] = (offset, attempts)
+        return False
+
+    def hold(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+        _, attempts = self._attempts[tp]
+        consumer.seek(tp, offset)
+        consumer.pause(tp)
+        self._resume_at[tp] = time.monotonic() + self._backoff * 2 ** (attempts - 1)
+
+    def clear(self, tp: TopicPartition) -> None:
+        self._attempts.pop(tp, None)
+
+    def resume_due(self, consumer: AIOKafkaConsumer) -> None:
+        now = time.monotonic()
+        for tp, at in list(self._resume_at.items()):
+            if at <= now:
+                del self._resume_at[tp]
+                if tp in consumer.assignment():  # a rebalance may have moved it away
+                    consumer.resume(tp)
+
+    def poll_timeout_ms(self) -> int:
+        if not self._resume_at:
+            return 1000
+        wait = min(self._resume_at.values()) - time.monotonic()
+        return max(10, min(1000, int(wait * 1000)))
+
+
 @dataclass(frozen=True)
 class _Decoded:
     record: ConsumerRecord[Any, Any]
@@ -176,35 +221,63 @@ class EventConsumer:
                 await consumer.stop()
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        retries = _PartitionRetries(self._max_attempts, self._backoff)
         while True:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=self._batch_size)
-            records = [record for records in batch.values() for record in records]
-            if not records:
-                continue
-            await self.apply(records)
-            await consumer.commit(
-                {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
+            retries.resume_due(consumer)
+            batch = await consumer.getmany(
+                timeout_ms=retries.poll_timeout_ms(), max_records=self._batch_size
             )
-
-    async def apply(self, records: list[ConsumerRecord[Any, Any]]) -> None:
-        """Apply a batch, retrying with backoff, then isolating and parking poison events."""
-        decoded = [_decode(record) for record in records]
-        for attempt in range(1, self._max_attempts + 1):
+            batch = {tp: records for tp, records in batch.items() if records}
+            if not batch:
+                continue
             try:
-                async with transaction(self._sessions) as session:
-                    await self._apply_all(session, decoded)
-                return
+                await self.apply([record for records in batch.values() for record in records])
+                done = list(batch)
             except Exception:
                 HANDLER_FAILURES.labels(self._service).inc()
-                log.exception(
-                    "batch of %d events failed (attempt %d/%d)",
-                    len(decoded),
-                    attempt,
-                    self._max_attempts,
-                )
-                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
-        for item in decoded:
-            await self._apply_alone(item)
+                log.exception("a batch of %d partitions failed; retrying each alone", len(batch))
+                done = [
+                    tp
+                    for tp, records in batch.items()
+                    if await self._retry(tp, records, retries, consumer)
+                ]
+            if done:
+                await consumer.commit({tp: batch[tp][-1].offset + 1 for tp in done})
+
+    async def _retry(
+        self,
+        tp: TopicPartition,
+        records: list[ConsumerRecord[Any, Any]],
+        retries: _PartitionRetries,
+        consumer: AIOKafkaConsumer,
+    ) -> bool:
+        """Apply one partition's records; on failure hold only that partition back.
+
+        Other partitions keep flowing meanwhile, which matters when a handler waits for an
+        event from another topic (messaging needs the contact before the points message).
+        Returns whether the records are done with (applied, or parked after the last try).
+        """
+        try:
+            await self.apply(records)
+        except Exception as exc:
+            if retries.failed(tp, records[0].offset):
+                await self.apply_or_park(records)
+                return True
+            log.warning("partition %s held back after a failure: %s", tp, exc)
+            retries.hold(consumer, tp, records[0].offset)
+            return False
+        retries.clear(tp)
+        return True
+
+    async def apply(self, records: list[ConsumerRecord[Any, Any]]) -> None:
+        """Apply records in one transaction; a handler's error propagates and nothing commits."""
+        async with transaction(self._sessions) as session:
+            await self._apply_all(session, [_decode(record) for record in records])
+
+    async def apply_or_park(self, records: list[ConsumerRecord[Any, Any]]) -> None:
+        """Apply records one by one, parking those that still fail as dead letters."""
+        for record in records:
+            await self._apply_alone(_decode(record))
 
     async def _apply_all(self, session: AsyncSession, decoded: list[_Decoded]) -> None:
         known = [d.event for d in decoded if d.event is not None and d.event.type in self._handlers]

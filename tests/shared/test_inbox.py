@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from shared.db import AsyncSession, transaction
 from shared.events import CloudEvent
 from shared.inbox import EventConsumer, Handler
+from shared.kafka import ensure_topics
 from shared.testing.stack import Stack, eventually
 from tests.shared.scratch import Scratch
 
@@ -143,3 +144,54 @@ async def test_unknown_types_are_ignored_and_poison_is_parked_without_blocking(
     async with scratch.sessions() as session:
         inbox_rows = await session.scalar(select(func.count()).select_from(scratch.inbox.table))
     assert inbox_rows == 3  # 1, 3 and the parked 2; never the unknown type
+
+
+async def test_a_failing_partition_is_held_back_while_other_topics_flow(
+    stack: Stack, scratch: Scratch, producer: AIOKafkaProducer
+) -> None:
+    """An event that needs another topic's event first (a points message before the
+    member's contact) succeeds on a later try instead of being parked."""
+    contacts_topic = f"{scratch.topic_prefix}contacts.events"
+    await ensure_topics(stack.bootstrap_servers, [contacts_topic], partitions=1)
+    contact_type = f"{scratch.topic_prefix}contacts.contact.added"
+    table = f'"{scratch.schema}".contacts'
+    async with transaction(scratch.sessions) as session:
+        await session.execute(text(f"CREATE TABLE {table} (member text)"))
+
+    async def add_contact(session: AsyncSession, event: CloudEvent) -> None:
+        await session.execute(text(f"INSERT INTO {table} VALUES (:m)"), {"m": event.subject})
+
+    applied = Applied(scratch)
+    await applied.create(scratch)
+
+    async def needs_contact(session: AsyncSession, event: CloudEvent) -> None:
+        known = await session.scalar(
+            text(f"SELECT count(*) FROM {table} WHERE member = :m"), {"m": event.subject}
+        )
+        if not known:
+            raise LookupError(f"no contact for {event.subject} yet")
+        await applied(session, event)
+
+    consumer = EventConsumer(
+        service="test",
+        sessions=scratch.sessions,
+        inbox=scratch.inbox,
+        handlers={scratch.event_type(): needs_contact, contact_type: add_contact},
+        topics=[scratch.topic, contacts_topic],
+        bootstrap_servers=stack.bootstrap_servers,
+        group_id=f"g-{uuid.uuid4().hex}",
+        max_attempts=8,
+        retry_backoff_seconds=0.1,
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+        await _send(producer, scratch, _event(scratch, 1))
+        await asyncio.sleep(3)  # the points-like event fails and is held back meanwhile
+        contact = CloudEvent(source="/test", type=contact_type, subject="member-1", data={})
+        await producer.send_and_wait(contacts_topic, contact.to_json(), key=b"member-1")
+        await eventually(lambda: _count_is(applied, scratch, 1), timeout=20)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert await _dead_letters(scratch) == []
