@@ -14,15 +14,16 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.crypto import PiiCipher
 from shared.db import (
     AsyncSession,
     Sessions,
@@ -79,6 +80,15 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     runtime: Runtime = request.app.state.runtime
     async with transaction(runtime.sessions) as session:
         yield session
+
+
+RequestSession = Annotated[AsyncSession, Depends(request_session)]
+
+
+def pii_cipher(request: Request) -> PiiCipher:
+    """The service's cipher for personal data, built once from its ``pii_key``."""
+    cipher: PiiCipher = request.app.state.cipher
+    return cipher
 
 
 async def _wait_for_broker(bootstrap: str, partitions: int, deadline_seconds: float = 60) -> None:
@@ -218,6 +228,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
         openapi_tags=list(spec.openapi_tags) or None,
     )
     app.state.settings = spec.settings
+    app.state.cipher = PiiCipher(spec.settings.pii_key.get_secret_value())
     app.middleware("http")(request_context_middleware(spec.name))
     install_problem_handlers(app)
     app.include_router(_operations_router(spec))

@@ -11,12 +11,9 @@ from services.analytics import service
 from services.analytics.config import Settings
 from services.analytics.schemas import Kpis, MemberSummary
 from shared.auth import Principal, current_principal, ensure_member_access, require_roles
-from shared.db import AsyncSession
-from shared.service_app import request_session
+from shared.service_app import RequestSession as Session
 
 router = APIRouter(tags=["analytics"])
-
-Session = Annotated[AsyncSession, Depends(request_session)]
 
 
 def _settings(request: Request) -> Settings:

@@ -14,23 +14,15 @@ from services.customer.config import Settings
 from services.customer.models import idempotency
 from services.customer.schemas import MemberCreate, MemberCreated, MemberOut, MemberPage
 from shared.auth import Principal, current_principal, ensure_member_access, require_roles
-from shared.crypto import PiiCipher
-from shared.db import AsyncSession
-from shared.service_app import request_session
+from shared.service_app import RequestSession as Session
+from shared.service_app import pii_cipher
 
 router = APIRouter(tags=["members"])
-
-Session = Annotated[AsyncSession, Depends(request_session)]
 
 
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
-
-
-def _cipher(request: Request) -> PiiCipher:
-    cipher: PiiCipher = request.app.state.cipher
-    return cipher
 
 
 @router.post(
@@ -53,7 +45,9 @@ async def register_member(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
     async def register() -> MemberCreated:
-        member = await service.register_member(session, _settings(request), _cipher(request), body)
+        member = await service.register_member(
+            session, _settings(request), pii_cipher(request), body
+        )
         return MemberCreated(id=member.id, card_number=member.card_number)
 
     key = idempotency_key or uuid.uuid4().hex
@@ -82,7 +76,7 @@ async def get_member(
 ) -> MemberOut:
     ensure_member_access(principal, member_id, "service", "marketing")
     member = await service.get_member(session, member_id)
-    return service.to_out(_cipher(request), member)
+    return service.to_out(pii_cipher(request), member)
 
 
 @router.get(
@@ -103,7 +97,7 @@ async def list_members(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> MemberPage:
-    cipher = _cipher(request)
+    cipher = pii_cipher(request)
     if phone is not None or card_number is not None:
         found = await service.find_members(session, cipher, phone=phone, card_number=card_number)
         return MemberPage(items=[service.to_list_item(cipher, m) for m in found])

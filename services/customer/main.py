@@ -7,13 +7,12 @@ from fastapi import FastAPI
 from services.customer import api
 from services.customer.config import Settings
 from services.customer.models import idempotency, outbox
-from shared.crypto import PiiCipher
 from shared.service_app import ServiceSpec, build_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = build_app(
+    return build_app(
         ServiceSpec(
             name="customer",
             title="Huiyuan customer service",
@@ -24,5 +23,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             routers=[api.router],
         )
     )
-    app.state.cipher = PiiCipher(settings.pii_key.get_secret_value())
-    return app

@@ -25,13 +25,11 @@ from services.loyalty.schemas import (
     TierIn,
 )
 from shared.auth import Principal, current_principal, ensure_member_access, require_roles
-from shared.db import AsyncSession
-from shared.service_app import request_session
+from shared.service_app import RequestSession as Session
 
 program = APIRouter(prefix="/program", tags=["program"])
 members = APIRouter(prefix="/members", tags=["members"])
 
-Session = Annotated[AsyncSession, Depends(request_session)]
 Marketing = Annotated[Principal, Depends(require_roles("marketing"))]
 PROBLEM_422: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid input (application/problem+json); nothing saved"}

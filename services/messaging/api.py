@@ -10,12 +10,9 @@ from fastapi import APIRouter, Depends, Query
 from services.messaging import repository, service
 from services.messaging.schemas import ChannelStatusCount, NotificationOut, NotificationStats
 from shared.auth import Principal, current_principal, ensure_member_access, require_roles
-from shared.db import AsyncSession
-from shared.service_app import request_session
+from shared.service_app import RequestSession as Session
 
 router = APIRouter(tags=["notifications"])
-
-Session = Annotated[AsyncSession, Depends(request_session)]
 
 
 @router.get(

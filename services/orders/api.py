@@ -23,15 +23,13 @@ from services.orders.schemas import (
     StoreCreated,
 )
 from shared.auth import Principal, require_roles
-from shared.crypto import PiiCipher
-from shared.db import AsyncSession
 from shared.errors import PROBLEM_JSON, Unauthorized
-from shared.service_app import request_session
+from shared.service_app import RequestSession as Session
+from shared.service_app import pii_cipher
 
 stores = APIRouter(tags=["stores"])
 purchases = APIRouter(tags=["purchases"])
 
-Session = Annotated[AsyncSession, Depends(request_session)]
 
 _api_key = APIKeyHeader(
     name="X-API-Key",
@@ -88,11 +86,6 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _cipher(request: Request) -> PiiCipher:
-    cipher: PiiCipher = request.app.state.cipher
-    return cipher
-
-
 @stores.post(
     "/stores",
     status_code=201,
@@ -139,7 +132,7 @@ async def post_purchase(
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     async def record() -> PurchaseOut:
-        return await service.record_purchase(session, _cipher(request), store.id, body)
+        return await service.record_purchase(session, pii_cipher(request), store.id, body)
 
     answer = await idempotency.run(
         session,

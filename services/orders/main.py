@@ -8,13 +8,12 @@ from services.orders import api
 from services.orders.config import Settings
 from services.orders.consumers import HANDLERS
 from services.orders.models import idempotency, inbox, outbox
-from shared.crypto import PiiCipher
 from shared.service_app import ServiceSpec, build_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = build_app(
+    return build_app(
         ServiceSpec(
             name="orders",
             title="Huiyuan orders service",
@@ -37,5 +36,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
         )
     )
-    app.state.cipher = PiiCipher(settings.pii_key.get_secret_value())
-    return app
