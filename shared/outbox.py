@@ -22,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     Identity,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -63,6 +64,10 @@ class Outbox:
                 "created_at", DateTime(timezone=True), nullable=False, server_default=func.now()
             ),
             Column("published_at", DateTime(timezone=True)),
+            # where the broker put the row; a broker whose end offset falls below these
+            # has lost its log, and the relay republishes (see ``OutboxRelay``)
+            Column("partition", Integer),
+            Column("offset", BigInteger),
             Index(
                 "ix_outbox_unpublished",
                 "seq",
