@@ -176,6 +176,33 @@ def _decode(record: ConsumerRecord[Any, Any]) -> _Decoded:
         return _Decoded(record, None, f"undecodable event: {exc}")
 
 
+async def apply_events(
+    session: AsyncSession,
+    inbox: Inbox,
+    handlers: Handlers,
+    service: str,
+    events: Iterable[CloudEvent],
+) -> None:
+    """Claim the events in the inbox and run the handler of each one seen for the first time.
+
+    Events without a handler are skipped. The caller owns the transaction: a handler's
+    error propagates and the claims roll back with everything else.
+    """
+    known = [event for event in events if event.type in handlers]
+    fresh = await inbox.claim(session, known)
+    EVENTS_DUPLICATE.labels(service).inc(len(known) - len(fresh))
+    for event in known:
+        if event.id not in fresh:
+            continue
+        fresh.discard(event.id)  # a batch may carry the same event twice
+        token = event_id_var.set(event.id)
+        try:
+            await handlers[event.type](session, event)
+        finally:
+            event_id_var.reset(token)
+        EVENTS_APPLIED.labels(service, event.type).inc()
+
+
 class EventConsumer:
     """Runs one consumer group: Kafka batches in, handlers applied effectively once."""
 
@@ -280,22 +307,11 @@ class EventConsumer:
             await self._apply_alone(_decode(record))
 
     async def _apply_all(self, session: AsyncSession, decoded: list[_Decoded]) -> None:
-        known = [d.event for d in decoded if d.event is not None and d.event.type in self._handlers]
-        fresh = await self._inbox.claim(session, known)
-        EVENTS_DUPLICATE.labels(self._service).inc(len(known) - len(fresh))
         for item in decoded:
             if item.error is not None:
                 raise ValueError(item.error)
-            event = item.event
-            if event is None or event.id not in fresh:
-                continue
-            fresh.discard(event.id)  # a batch may carry the same event twice
-            token = event_id_var.set(event.id)
-            try:
-                await self._handlers[event.type](session, event)
-            finally:
-                event_id_var.reset(token)
-            EVENTS_APPLIED.labels(self._service, event.type).inc()
+        events = [item.event for item in decoded if item.event is not None]
+        await apply_events(session, self._inbox, self._handlers, self._service, events)
 
     async def _apply_alone(self, item: _Decoded) -> None:
         try:
@@ -319,4 +335,4 @@ class EventConsumer:
             )
 
 
-__all__ = ["EventConsumer", "Handler", "Handlers", "Inbox", "TopicPartition"]
+__all__ = ["EventConsumer", "Handler", "Handlers", "Inbox", "TopicPartition", "apply_events"]
