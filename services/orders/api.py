@@ -14,6 +14,9 @@ from services.orders import service
 from services.orders.config import Settings
 from services.orders.models import Store, idempotency
 from services.orders.schemas import (
+    MAX_BATCH_SALES,
+    BatchOut,
+    PurchaseBatch,
     PurchaseCreate,
     PurchaseOut,
     PurchasePage,
@@ -81,9 +84,9 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _settings(request: Request) -> Settings:
+def _retention(request: Request) -> timedelta:
     settings: Settings = request.app.state.settings
-    return settings
+    return timedelta(hours=settings.store_idempotency_retention_hours)
 
 
 @stores.post(
@@ -131,18 +134,44 @@ async def post_purchase(
     store: CurrentStore,
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
-    async def record() -> PurchaseOut:
-        return await service.record_purchase(session, pii_cipher(request), store.id, body)
-
-    answer = await idempotency.run(
+    answer = await service.record_purchase_once(
         session,
-        scope=f"store:{store.id}",
+        pii_cipher(request),
+        store.id,
+        body,
         key=idempotency_key,
-        request=body,
-        retention=timedelta(hours=_settings(request).store_idempotency_retention_hours),
-        action=record,
+        retention=_retention(request),
     )
     return answer.response(location=f"/purchases/{answer.body['id']}")
+
+
+@purchases.post(
+    "/purchases:batch",
+    response_model=BatchOut,
+    summary="Post up to 1,000 sales at once",
+    description=(
+        f"For a store uploading a day's sales. Each of the up to {MAX_BATCH_SALES} sales is "
+        "the body of `POST /purchases` plus its own `idempotency_key`, and is recorded or "
+        "refused on its own: the answer has one result per sale, in order, with status 201 "
+        "and the purchase (`replayed` if its key was used before, also by a single post) or "
+        "the sale's error with its `index`. Refused sales write nothing; recorded ones have "
+        "the same effects as single posts. The batch itself answers 200."
+    ),
+    responses={
+        **_UNAUTHORIZED,
+        422: _problem(
+            422,
+            "The request is invalid: body.sales: List should have at most 1000 items after "
+            "validation, not 1001",
+        ),
+    },
+)
+async def post_purchase_batch(
+    body: PurchaseBatch, request: Request, session: Session, store: CurrentStore
+) -> BatchOut:
+    return await service.record_batch(
+        session, pii_cipher(request), store.id, body.sales, retention=_retention(request)
+    )
 
 
 @purchases.get(
@@ -204,7 +233,7 @@ async def post_return(
         key=idempotency_key,
         # the same body may come for two purchases, so the purchase is part of the request
         request={"purchase_id": str(purchase_id), **body.model_dump(mode="json")},
-        retention=timedelta(hours=_settings(request).store_idempotency_retention_hours),
+        retention=_retention(request),
         action=record,
     )
     return answer.response()

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
 
 from services.orders import domain, repository
-from services.orders.models import Purchase, PurchaseLine, Store, outbox
+from services.orders.models import Purchase, PurchaseLine, Store, idempotency, outbox
 from services.orders.schemas import (
+    BatchOut,
+    BatchSale,
     PurchaseCreate,
     PurchaseLineOut,
     PurchaseOut,
@@ -15,14 +21,17 @@ from services.orders.schemas import (
     ReturnCreate,
     ReturnLineOut,
     ReturnOut,
+    SaleProblem,
+    SaleResult,
 )
 from shared.auth import generate_api_key, hash_api_key
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
-from shared.errors import NotFound, Unprocessable
+from shared.errors import NotFound, ProblemError, Unprocessable
 from shared.events import CloudEvent
 from shared.events import orders as events
 from shared.events.customer import MemberRegistered
+from shared.idempotency import StoredAnswer
 from shared.pagination import decode_cursor, encode_cursor
 
 SOURCE = "/huiyuan/orders"
@@ -109,6 +118,132 @@ async def record_purchase(
         purchased_at=purchased_at,
         receipt_no=data.receipt_no,
         lines=[PurchaseLineOut(**line.model_dump(), returned_quantity=0) for line in lines],
+    )
+
+
+async def record_purchase_once(
+    session: AsyncSession,
+    cipher: PiiCipher,
+    store_id: uuid.UUID,
+    data: PurchaseCreate,
+    *,
+    key: str,
+    retention: timedelta,
+) -> StoredAnswer:
+    """Records a sale unless the store already sent this key; then answers as the first time."""
+
+    async def record() -> PurchaseOut:
+        return await record_purchase(session, cipher, store_id, data)
+
+    return await idempotency.run(
+        session,
+        scope=f"store:{store_id}",
+        key=key,
+        request=data,
+        retention=retention,
+        action=record,
+    )
+
+
+async def record_batch(
+    session: AsyncSession,
+    cipher: PiiCipher,
+    store_id: uuid.UUID,
+    sales: Sequence[BatchSale | dict[str, Any]],
+    *,
+    retention: timedelta,
+) -> BatchOut:
+    """Each sale as if posted alone, in its own savepoint: a refused sale leaves no trace
+    and does not undo the others, which commit together with the caller's transaction."""
+    results = [
+        await _record_batch_sale(session, cipher, store_id, index, sale, retention)
+        for index, sale in enumerate(sales)
+    ]
+    return BatchOut(
+        accepted=sum(r.status == 201 and not r.replayed for r in results),
+        replayed=sum(r.replayed for r in results),
+        rejected=sum(r.error is not None for r in results),
+        results=results,
+    )
+
+
+async def _record_batch_sale(
+    session: AsyncSession,
+    cipher: PiiCipher,
+    store_id: uuid.UUID,
+    index: int,
+    sale: BatchSale | dict[str, Any],
+    retention: timedelta,
+) -> SaleResult:
+    key = sale.idempotency_key if isinstance(sale, BatchSale) else sale.get("idempotency_key")
+    shown_key = key if isinstance(key, str) else None
+    try:
+        valid = sale if isinstance(sale, BatchSale) else BatchSale.model_validate(sale)
+    except ValidationError as invalid:
+        problem = _invalid_sale(index, invalid)
+        return SaleResult(index=index, idempotency_key=shown_key, status=422, error=problem)
+    try:
+        async with session.begin_nested():
+            answer = await record_purchase_once(
+                session,
+                cipher,
+                store_id,
+                valid.sale(),
+                key=valid.idempotency_key,
+                retention=retention,
+            )
+    except ProblemError as refused:
+        problem = _refused_sale(index, refused)
+        return SaleResult(
+            index=index, idempotency_key=shown_key, status=refused.status, error=problem
+        )
+    return SaleResult(
+        index=index,
+        idempotency_key=valid.idempotency_key,
+        status=answer.status,
+        replayed=answer.replayed,
+        purchase=PurchaseOut.model_validate(answer.body),
+    )
+
+
+def _in_batch(index: int, location: str) -> str:
+    """``body.lines.0`` of a single sale is ``body.sales.<index>.lines.0`` in a batch."""
+    return f"body.sales.{index}.{location.removeprefix('body.')}"
+
+
+def _invalid_sale(index: int, invalid: ValidationError) -> SaleProblem:
+    errors = [
+        {
+            "location": _in_batch(index, ".".join(str(part) for part in error["loc"])),
+            "message": error["msg"],
+            "type": error["type"],
+        }
+        for error in invalid.errors()
+    ]
+    summary = "; ".join(f"{e['location']}: {e['message']}" for e in errors[:5])
+    return SaleProblem(
+        title="Invalid sale",
+        status=422,
+        detail=f"Sale {index} is invalid: {summary}",
+        index=index,
+        errors=errors,
+    )
+
+
+def _refused_sale(index: int, refused: ProblemError) -> SaleProblem:
+    errors = refused.extensions.get("errors")
+    return SaleProblem(
+        type=refused.problem_type,
+        title=refused.title,
+        status=refused.status,
+        detail=refused.detail,
+        index=index,
+        errors=[
+            {**error, "location": _in_batch(index, str(error.get("location", "")))}
+            for error in errors
+        ]
+        if isinstance(errors, list)
+        else None,
     )
 
 
