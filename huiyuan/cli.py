@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import httpx
@@ -14,6 +16,10 @@ from shared.auth import ROLES, Role, issue_token
 app = typer.Typer(help="Huiyuan: membership, loyalty and CRM backend.", no_args_is_help=True)
 store_app = typer.Typer(help="Manage partner stores.", no_args_is_help=True)
 app.add_typer(store_app, name="store")
+dlq_app = typer.Typer(
+    help="Inspect and replay events a service parked as dead letters.", no_args_is_help=True
+)
+app.add_typer(dlq_app, name="dlq")
 
 
 def _say(message: str) -> None:
@@ -100,6 +106,62 @@ def inbox() -> None:
     from shared.embedded.local_providers import format_inbox, read_inbox
 
     typer.echo(format_inbox(read_inbox(StackSettings().inbox_dir)))
+
+
+@contextmanager
+def _admin_database() -> Iterator[str]:
+    from huiyuan.dlq import NoDatabase, admin_database
+
+    try:
+        with admin_database(StackSettings(), lambda message: typer.echo(message, err=True)) as url:
+            yield url
+    except NoDatabase as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+
+
+@dlq_app.command("list")
+def dlq_list(
+    service: Annotated[
+        str | None, typer.Option(help="Only this service's (orders, loyalty, messaging, analytics)")
+    ] = None,
+) -> None:
+    """List parked events, replayed ones included, with the first line of their error."""
+    from huiyuan import dlq
+    from huiyuan.consumers import CONSUMING_SERVICES
+
+    if service is not None and service not in CONSUMING_SERVICES:
+        raise typer.BadParameter(
+            f"{service!r} has no dead letters; choose one of {', '.join(CONSUMING_SERVICES)}",
+            param_hint="--service",
+        )
+    with _admin_database() as admin_url:
+        listed = dlq.list_parked(admin_url, [service] if service else CONSUMING_SERVICES)
+    typer.echo(dlq.format_table(listed))
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    dead_letter: Annotated[str, typer.Argument(metavar="ID", help="As listed, e.g. loyalty:3")],
+) -> None:
+    """Apply a parked event again with its service's handlers, once its cause is fixed.
+
+    It is applied exactly once and marked replayed, or, if it still fails, left parked
+    with the new error."""
+    from huiyuan import dlq
+    from shared.dead_letters import ReplayFailed, ReplayRefused
+
+    try:
+        name = dlq.DeadLetterId.parse(dead_letter)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="ID") from exc
+    with _admin_database() as admin_url:
+        try:
+            replayed = dlq.replay(admin_url, name)
+        except (ReplayRefused, ReplayFailed) as exc:
+            typer.echo(f"not replayed: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    typer.echo(f"replayed {name} ({replayed.event_type} {replayed.event_id})")
 
 
 @app.command("make-migration")
