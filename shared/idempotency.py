@@ -1,9 +1,44 @@
-"""Idempotent POSTs: the first answer to a key is stored and replayed for retries.
+"""Idempotent POSTs: the first successful answer to a key is stored and replayed.
 
-The key row is inserted in the request's own transaction before the work runs. A
-concurrent request with the same key blocks on the unique index until the first one
-commits, then replays its answer; if the first one fails and rolls back, the second one
-does the work. The same key with a different body is refused with 422.
+The contract, for every POST that creates or moves value:
+
+- A key is scoped to its caller (a store, a token subject): two stores may use the same
+  receipt number as their key without meeting.
+- A retry with the same key and body gets the first answer again, same status and same
+  bytes, marked ``Idempotent-Replayed: true``; the work is not done twice.
+- The same key with a different body is refused with 422: the client has a bug, and
+  answering with the other request's result would hide it.
+- The same key while its first request is still running is refused at once with 409 and
+  ``Retry-After``. Waiting instead would hold a connection and a database backend per
+  retry for as long as the first request takes, which is what a client retrying in a
+  storm (a POS reconnecting after an outage) must not be able to cause.
+- Only successful answers are stored. A request that fails, with a 4xx of the domain
+  (an unknown member, too few points) or a crash, rolls back with its transaction, key
+  row included, so a retry with the same key does the work. Stripe stores 4xx answers
+  too; here the usual 4xx of a sale is "this member is not known yet, retry shortly",
+  which a stored answer would turn into a refusal for the key's whole retention.
+- Keys live for ``retention`` (7 days for store sales, which stores may batch offline;
+  24 hours elsewhere), then a worker in each service purges them. A retry after that is
+  new work.
+
+How: the request first looks for a stored answer, which needs no lock, so any number of
+retries of a finished request replay side by side. Without one, it takes a
+transaction-scoped advisory lock on a 64-bit hash of (schema, scope, key) and, if another
+transaction holds it, answers 409 rather than wait. Holding it, it looks again (the
+holder before it may just have committed), then does the work and inserts the answer in
+the request's own transaction. The lock goes when that transaction ends: after a commit
+the next request finds the answer, after a rollback it finds nothing and does the work.
+The primary key (scope, key) still stops a second answer should two writers ever get
+past the lock.
+
+The second look needs READ COMMITTED (every session here uses it) and a statement of its
+own after the one taking the lock, so that its snapshot, taken when it starts, includes
+whatever committed before the lock was granted. The lock is re-entrant within a
+transaction, so a batch that carries a key twice replays its own first answer; a sale
+rolled back to its savepoint releases the lock and leaves no row, like a failed request.
+
+The answer is sent only after the transaction commits (``RequestSession``), so a client
+never holds an answer that the database could still lose.
 """
 
 from __future__ import annotations
@@ -26,17 +61,18 @@ from sqlalchemy import (
     String,
     Table,
     func,
+    insert,
     select,
-    update,
 )
 from sqlalchemy.dialects.postgresql import JSON
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.errors import Conflict, Unprocessable
+from shared.errors import PROBLEM_JSON, Conflict, Unprocessable
 
 REPLAY_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 200
+RETRY_AFTER_SECONDS = 1
+IN_PROGRESS_TITLE = "Request in progress"
 
 
 @dataclass(frozen=True)
@@ -50,6 +86,47 @@ class StoredAnswer:
         if location is not None:
             headers["Location"] = location
         return JSONResponse(self.body, status_code=self.status, headers=headers)
+
+
+def openapi_conflict(**other_conflicts: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` entry for 409 of an idempotent POST, with an example.
+
+    ``other_conflicts`` are the endpoint's own 409s (example name -> detail), shown beside
+    the one every idempotent POST has.
+    """
+    examples: dict[str, Any] = {
+        "in_progress": {
+            "summary": "The first request with this key is still running",
+            "value": {
+                "type": "about:blank",
+                "title": IN_PROGRESS_TITLE,
+                "status": 409,
+                "detail": "A request with Idempotency-Key 'R-20261123-0042' is still being "
+                f"processed; retry in {RETRY_AFTER_SECONDS} s with the same key and body to "
+                "get its answer",
+            },
+        }
+    }
+    for name, detail in other_conflicts.items():
+        examples[name] = {
+            "summary": detail,
+            "value": {"type": "about:blank", "title": "Conflict", "status": 409, "detail": detail},
+        }
+    others = "".join(f" Or: {detail}." for detail in other_conflicts.values())
+    return {
+        409: {
+            "description": "A request with this `Idempotency-Key` is still being processed: "
+            "retry after `Retry-After` seconds with the same key and body to get its answer."
+            + others,
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds to wait before retrying (only while in progress)",
+                    "schema": {"type": "integer", "example": RETRY_AFTER_SECONDS},
+                }
+            },
+            "content": {PROBLEM_JSON: {"examples": examples}},
+        }
+    }
 
 
 def fingerprint(request: BaseModel | dict[str, Any]) -> str:
@@ -67,6 +144,7 @@ class IdempotencyKeys:
             Column("scope", String(100), nullable=False),
             Column("key", String(MAX_KEY_LENGTH), nullable=False),
             Column("request_hash", String(64), nullable=False),
+            # always set: the row is written with the answer, never before it
             Column("status_code", Integer),
             # json, not jsonb: it keeps the text as stored, so a replay is byte-identical
             Column("response", JSON),
@@ -88,53 +166,65 @@ class IdempotencyKeys:
         action: Callable[[], Awaitable[BaseModel]],
         status: int = 201,
     ) -> StoredAnswer:
+        """The stored answer to ``key``, or ``action``'s, stored in ``session``'s transaction.
+
+        Raises :class:`Unprocessable` (422) for a key used with another body and
+        :class:`Conflict` (409, ``Retry-After``) while another transaction works on the key.
+        """
         if not key or len(key) > MAX_KEY_LENGTH:
             raise Unprocessable(
                 f"The Idempotency-Key header must be 1 to {MAX_KEY_LENGTH} characters long"
             )
         request_hash = fingerprint(request)
-        claimed = await session.scalar(
-            pg_insert(self.table)
-            .values(
-                scope=scope,
-                key=key,
-                request_hash=request_hash,
-                expires_at=func.now() + retention,
+        stored = await self._stored(session, scope, key, request_hash)
+        if stored is not None:
+            return stored
+        if not await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock(scope, key)))):
+            raise Conflict(
+                f"A request with Idempotency-Key {key!r} is still being processed; retry in "
+                f"{RETRY_AFTER_SECONDS} s with the same key and body to get its answer",
+                title=IN_PROGRESS_TITLE,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
-            .on_conflict_do_nothing()
-            .returning(self.table.c.key)
-        )
-        if claimed is None:
-            return await self._replay(session, scope, key, request_hash)
+        stored = await self._stored(session, scope, key, request_hash)
+        if stored is not None:
+            return stored
         result = await action()
         body = result.model_dump(mode="json")
         await session.execute(
-            update(self.table)
-            .where(self.table.c.scope == scope, self.table.c.key == key)
-            .values(status_code=status, response=body)
+            insert(self.table).values(
+                scope=scope,
+                key=key,
+                request_hash=request_hash,
+                status_code=status,
+                response=body,
+                expires_at=func.now() + retention,
+            )
         )
         return StoredAnswer(status, body, replayed=False)
 
-    async def _replay(
+    def _lock(self, scope: str, key: str) -> int:
+        """A 64-bit advisory-lock id for the key; the table name keeps services apart."""
+        name = orjson.dumps([self.table.fullname, scope, key])
+        return int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
+
+    async def _stored(
         self, session: AsyncSession, scope: str, key: str, request_hash: str
-    ) -> StoredAnswer:
+    ) -> StoredAnswer | None:
         row = (
             await session.execute(
                 select(
                     self.table.c.request_hash, self.table.c.status_code, self.table.c.response
                 ).where(self.table.c.scope == scope, self.table.c.key == key)
             )
-        ).one()
+        ).one_or_none()
+        if row is None:
+            return None
         if row.request_hash != request_hash:
             raise Unprocessable(
                 f"Idempotency-Key {key!r} was already used with a different request body; "
                 "use a new key for a new request",
                 title="Idempotency key reused",
-            )
-        if row.status_code is None:
-            raise Conflict(
-                f"A request with Idempotency-Key {key!r} is still being processed",
-                headers={"Retry-After": "1"},
             )
         return StoredAnswer(row.status_code, row.response, replayed=True)
 

@@ -2,15 +2,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from shared.db import transaction
-from shared.errors import Unprocessable
-from shared.idempotency import StoredAnswer
+from shared.errors import Conflict, ProblemError, Unprocessable
+from shared.idempotency import IN_PROGRESS_TITLE, StoredAnswer
 from tests.shared.scratch import Scratch
 
 
@@ -18,21 +21,59 @@ class Answer(BaseModel):
     run: int
 
 
-async def _post(scratch: Scratch, key: str, body: dict[str, int], runs: list[int]) -> StoredAnswer:
+@dataclass
+class Gate:
+    """Holds a request's work until released, so that the request stays in flight."""
+
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def passed(self) -> None:
+        self.started.set()
+        await self.release.wait()
+
+
+async def _post(
+    scratch: Scratch,
+    key: str,
+    body: dict[str, int],
+    runs: list[int],
+    *,
+    scope: str = "store:1",
+    gate: Gate | None = None,
+) -> StoredAnswer:
+    """One request; with a ``gate``, its work waits there."""
+
     async def action() -> Answer:
         runs.append(1)
-        await asyncio.sleep(0.05)  # keep the first request in flight while others arrive
+        if gate is not None:
+            await gate.passed()
         return Answer(run=len(runs))
 
     async with transaction(scratch.sessions) as session:
         return await scratch.idempotency.run(
             session,
-            scope="store:1",
+            scope=scope,
             key=key,
             request=body,
             retention=timedelta(hours=1),
             action=action,
         )
+
+
+@asynccontextmanager
+async def _in_flight(
+    scratch: Scratch, key: str, body: dict[str, int], runs: list[int]
+) -> AsyncIterator[asyncio.Task[StoredAnswer]]:
+    """A first request for ``key`` that is doing its work until the block ends."""
+    gate = Gate()
+    first = asyncio.create_task(_post(scratch, key, body, runs, gate=gate))
+    await gate.started.wait()
+    try:
+        yield first
+    finally:
+        gate.release.set()
+        await first
 
 
 async def test_a_retry_replays_the_first_answer(scratch: Scratch) -> None:
@@ -44,12 +85,35 @@ async def test_a_retry_replays_the_first_answer(scratch: Scratch) -> None:
     assert len(runs) == 1
 
 
-async def test_concurrent_requests_with_one_key_run_once(scratch: Scratch) -> None:
+async def test_the_same_key_while_the_first_runs_is_409_then_replays(scratch: Scratch) -> None:
     runs: list[int] = []
-    answers = await asyncio.gather(*(_post(scratch, "k2", {"amount": 5}, runs) for _ in range(8)))
+    async with _in_flight(scratch, "k2", {"amount": 5}, runs) as first:
+        duplicates = await asyncio.wait_for(  # they must not wait for the first
+            asyncio.gather(
+                *(_post(scratch, "k2", {"amount": 5}, runs) for _ in range(5)),
+                return_exceptions=True,
+            ),
+            timeout=5,
+        )
+        assert not first.done()
+    for refused in duplicates:
+        assert isinstance(refused, Conflict)
+        assert refused.status == 409
+        assert refused.title == IN_PROGRESS_TITLE
+        assert refused.headers == {"Retry-After": "1"}
+        assert "'k2' is still being processed" in refused.detail
+    assert (first.result().body, first.result().replayed) == ({"run": 1}, False)
+    again = await _post(scratch, "k2", {"amount": 5}, runs)
+    assert (again.body, again.replayed) == ({"run": 1}, True)
     assert len(runs) == 1
-    assert {answer.body["run"] for answer in answers} == {1}
-    assert sum(not answer.replayed for answer in answers) == 1
+
+
+async def test_replays_of_a_finished_request_run_side_by_side(scratch: Scratch) -> None:
+    runs: list[int] = []
+    await _post(scratch, "k2b", {"amount": 5}, runs)
+    answers = await asyncio.gather(*(_post(scratch, "k2b", {"amount": 5}, runs) for _ in range(8)))
+    assert all(answer.replayed and answer.body == {"run": 1} for answer in answers)
+    assert len(runs) == 1
 
 
 async def test_the_same_key_with_another_body_is_refused(scratch: Scratch) -> None:
@@ -60,45 +124,127 @@ async def test_the_same_key_with_another_body_is_refused(scratch: Scratch) -> No
     assert len(runs) == 1
 
 
-async def test_a_failed_first_attempt_leaves_the_key_free(scratch: Scratch) -> None:
-    async def failing() -> Answer:
-        raise RuntimeError("boom")
+async def test_the_same_key_from_another_caller_is_another_request(scratch: Scratch) -> None:
+    runs: list[int] = []
+    one = await _post(scratch, "k-shared", {"amount": 5}, runs, scope="store:1")
+    other = await _post(scratch, "k-shared", {"amount": 6}, runs, scope="store:2")
+    assert (one.body, one.replayed, other.body, other.replayed) == (
+        {"run": 1},
+        False,
+        {"run": 2},
+        False,
+    )
+    again = await _post(scratch, "k-shared", {"amount": 6}, runs, scope="store:2")
+    assert (again.body, again.replayed) == ({"run": 2}, True)
 
-    with pytest.raises(RuntimeError):
+
+@pytest.mark.parametrize(
+    "failure",
+    [RuntimeError("the process crashed"), Unprocessable("No member with this card_number")],
+    ids=["crash", "domain-4xx"],
+)
+async def test_a_failed_first_attempt_leaves_the_key_free(
+    scratch: Scratch, failure: Exception
+) -> None:
+    key = uuid.uuid4().hex
+    gate = Gate()
+
+    async def failing() -> Answer:
+        await gate.passed()
+        raise failure
+
+    async def first_attempt() -> None:
         async with transaction(scratch.sessions) as session:
             await scratch.idempotency.run(
                 session,
                 scope="store:1",
-                key="k4",
+                key=key,
                 request={"amount": 1},
                 retention=timedelta(hours=1),
                 action=failing,
             )
+
+    attempt = asyncio.create_task(first_attempt())
+    await gate.started.wait()
     runs: list[int] = []
-    answer = await _post(scratch, "k4", {"amount": 1}, runs)
-    assert not answer.replayed
+    with pytest.raises(Conflict):  # still in flight
+        await asyncio.wait_for(_post(scratch, key, {"amount": 1}, runs), timeout=5)
+    gate.release.set()
+    with pytest.raises(type(failure)):
+        await attempt
+    answer = await _post(scratch, key, {"amount": 1}, runs)
+    assert (answer.body, answer.replayed) == ({"run": 1}, False)
     assert len(runs) == 1
 
 
-async def test_expired_keys_are_purged(scratch: Scratch) -> None:
-    key = uuid.uuid4().hex
+async def test_a_sale_rolled_back_to_its_savepoint_frees_its_key_at_once(
+    scratch: Scratch,
+) -> None:
+    """As in a batch: the outer transaction goes on, and the key is free meanwhile."""
+
+    async def refused() -> Answer:
+        raise Unprocessable("No member with this card_number")
+
+    runs: list[int] = []
+    async with transaction(scratch.sessions) as batch:
+        with pytest.raises(ProblemError):
+            async with batch.begin_nested():
+                await scratch.idempotency.run(
+                    batch,
+                    scope="store:1",
+                    key="k-savepoint",
+                    request={"amount": 1},
+                    retention=timedelta(hours=1),
+                    action=refused,
+                )
+        single = await _post(scratch, "k-savepoint", {"amount": 1}, runs)
+    assert (single.body, single.replayed) == ({"run": 1}, False)
+
+
+async def test_one_transaction_using_a_key_twice_replays_its_own_answer(
+    scratch: Scratch,
+) -> None:
+    """As in a batch that carries the same sale twice."""
+    runs: list[int] = []
+
+    async def action() -> Answer:
+        runs.append(1)
+        return Answer(run=len(runs))
+
     async with transaction(scratch.sessions) as session:
-        await scratch.idempotency.run(
-            session,
-            scope="s",
-            key=key,
-            request={},
-            retention=timedelta(seconds=-1),
-            action=lambda: _answer(),
-        )
+        answers = [
+            await scratch.idempotency.run(
+                session,
+                scope="store:1",
+                key="k-twice",
+                request={"amount": 1},
+                retention=timedelta(hours=1),
+                action=action,
+            )
+            for _ in range(2)
+        ]
+    assert [(a.body, a.replayed) for a in answers] == [({"run": 1}, False), ({"run": 1}, True)]
+
+
+async def test_expired_keys_are_purged_and_fresh_ones_kept(scratch: Scratch) -> None:
+    expired, fresh = uuid.uuid4().hex, uuid.uuid4().hex
+    for key, retention in ((expired, timedelta(seconds=-1)), (fresh, timedelta(hours=1))):
+        async with transaction(scratch.sessions) as session:
+            await scratch.idempotency.run(
+                session,
+                scope="s",
+                key=key,
+                request={},
+                retention=retention,
+                action=lambda: _answer(),
+            )
     async with transaction(scratch.sessions) as session:
-        assert await scratch.idempotency.purge_expired(session) >= 1
-        left = await session.scalar(
-            select(func.count())
-            .select_from(scratch.idempotency.table)
-            .where(scratch.idempotency.table.c.key == key)
-        )
-    assert left == 0
+        assert await scratch.idempotency.purge_expired(session) == 1
+        left = await session.scalars(select(scratch.idempotency.table.c.key))
+        assert set(left) == {fresh}
+    runs: list[int] = []
+    again = await _post(scratch, expired, {}, runs, scope="s")
+    assert not again.replayed  # past its retention, a key is new work
 
 
 async def _answer() -> Answer:
