@@ -13,7 +13,9 @@ from services.customer import service
 from services.customer.config import Settings
 from services.customer.models import idempotency
 from services.customer.schemas import MemberCreate, MemberCreated, MemberOut, MemberPage
+from services.customer.service import PHONE_REGISTERED
 from shared.auth import Principal, current_principal, ensure_member_access, require_roles
+from shared.idempotency import StoredAnswer, openapi_conflict
 from shared.service_app import RequestSession as Session
 from shared.service_app import pii_cipher
 
@@ -32,17 +34,30 @@ def _settings(request: Request) -> Settings:
     summary="Register a member",
     description=(
         "Creates the member and its card number (cards are numbered in joining order) and "
-        "publishes `customer.member.registered`. Retrying with the same `Idempotency-Key` "
-        "returns the first answer."
+        "publishes `customer.member.registered`. The `Idempotency-Key` header is optional: "
+        "a retry with the same key returns the first successful answer (kept 24 hours); "
+        "without one, a retry cannot register the member twice either, as the phone number "
+        "is unique, but it gets 409 instead of the first answer."
     ),
-    responses={409: {"description": "The phone number is already registered"}},
+    responses=openapi_conflict(phone_registered=PHONE_REGISTERED),
 )
 async def register_member(
     body: MemberCreate,
     request: Request,
     session: Session,
     principal: Annotated[Principal, Depends(require_roles("service", "marketing"))],
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description=(
+                "Optional. With it, a retry with the same key and body gets the first "
+                "successful answer, the key with another body 422, and a retry while the "
+                "first request is still running 409 with `Retry-After`"
+            ),
+            examples=["signup-lilei"],
+        ),
+    ] = None,
 ) -> JSONResponse:
     async def register() -> MemberCreated:
         member = await service.register_member(
@@ -50,15 +65,17 @@ async def register_member(
         )
         return MemberCreated(id=member.id, card_number=member.card_number)
 
-    key = idempotency_key or uuid.uuid4().hex
-    answer = await idempotency.run(
-        session,
-        scope=f"staff:{principal.subject}",
-        key=key,
-        request=body,
-        retention=timedelta(hours=_settings(request).idempotency_retention_hours),
-        action=register,
-    )
+    if idempotency_key is None:  # nothing to replay; the unique phone stops a second member
+        answer = StoredAnswer(201, (await register()).model_dump(mode="json"), replayed=False)
+    else:
+        answer = await idempotency.run(
+            session,
+            scope=f"staff:{principal.subject}",
+            key=idempotency_key,
+            request=body,
+            retention=timedelta(hours=_settings(request).idempotency_retention_hours),
+            action=register,
+        )
     return answer.response(location=f"/members/{answer.body['id']}")
 
 

@@ -18,6 +18,7 @@ from shared.events.customer import ChannelConsent, MemberRegistered
 from shared.pagination import decode_cursor, encode_cursor
 
 SOURCE = "/huiyuan/customer"
+PHONE_REGISTERED = "A member with this phone number is already registered"
 
 
 async def register_member(
@@ -32,7 +33,7 @@ async def register_member(
         )
     phone_hash = cipher.phone_hash(phone)
     if await repository.by_phone_hash(session, phone_hash) is not None:
-        raise Conflict("A member with this phone number is already registered")
+        raise Conflict(PHONE_REGISTERED)
     serial = await repository.next_card_serial(session)
     email = str(data.email) if data.email else None
     member = Member(
@@ -54,7 +55,7 @@ async def register_member(
         async with session.begin_nested():
             session.add(member)
     except IntegrityError as exc:  # a concurrent registration with the same phone won
-        raise Conflict("A member with this phone number is already registered") from exc
+        raise Conflict(PHONE_REGISTERED) from exc
     registered = MemberRegistered(
         member_id=member.id,
         card_number=member.card_number,

@@ -25,6 +25,7 @@ from services.loyalty.schemas import (
     TierIn,
 )
 from shared.auth import Principal, current_principal, ensure_member_access, require_roles
+from shared.idempotency import openapi_conflict
 from shared.service_app import RequestSession as Session
 
 program = APIRouter(prefix="/program", tags=["program"])
@@ -138,10 +139,12 @@ async def get_ledger(
     description=(
         "By the member themself or staff with role service. Never takes the balance below "
         "zero (422 `insufficient points`). Publishes `loyalty.points.redeemed`. "
-        "The `Idempotency-Key` header is required; a retry returns the first answer."
+        "The `Idempotency-Key` header is required; a retry returns the first successful "
+        "answer (kept 24 hours)."
     ),
     responses={
         404: {"description": "The member has no loyalty account"},
+        **openapi_conflict(),
         422: {"description": "Insufficient points, or invalid input"},
     },
 )

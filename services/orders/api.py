@@ -27,6 +27,7 @@ from services.orders.schemas import (
 )
 from shared.auth import Principal, require_roles
 from shared.errors import PROBLEM_JSON, Unauthorized
+from shared.idempotency import openapi_conflict
 from shared.service_app import RequestSession as Session
 from shared.service_app import pii_cipher
 
@@ -63,8 +64,10 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         description=(
             "Required. One key per sale or return, e.g. the receipt number; a retry with the "
-            "same key and body gets the first answer (with `Idempotent-Replayed: true`). "
-            "Keys are remembered for 7 days by default."
+            "same key and body gets the first successful answer (with "
+            "`Idempotent-Replayed: true`), the same key with another body 422, and a retry "
+            "while the first request is still running 409 with `Retry-After`. Keys are "
+            "remembered for 7 days by default, per store."
         ),
         examples=["R-20261123-0042"],
     ),
@@ -120,6 +123,7 @@ async def create_store(
     ),
     responses={
         **_UNAUTHORIZED,
+        **openapi_conflict(),
         422: _problem(
             422,
             "No member with this card_number '8860000000099' is known to orders. A member who "
@@ -213,6 +217,7 @@ async def list_purchases(
     responses={
         **_UNAUTHORIZED,
         **_NOT_FOUND,
+        **openapi_conflict(),
         422: _problem(422, "line 1: 3 requested but only 1 of 2 can still be returned"),
     },
 )

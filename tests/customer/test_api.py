@@ -86,7 +86,11 @@ async def test_a_replayed_registration_returns_the_same_member(stack: Stack) -> 
         assert first.status_code == again.status_code == 201
         assert first.content == again.content
         assert again.headers["Idempotent-Replayed"] == "true"
+        changed = await client.post("/members", json=body | {"name": "李雷"}, headers=headers)
+        assert changed.status_code == 422
+        assert "different request body" in changed.json()["detail"]
         duplicate = await client.post("/members", json=body, headers=staff_headers("service"))
         assert duplicate.status_code == 409
+        assert "Retry-After" not in duplicate.headers  # not in progress: a retry will not help
         analyst = await client.post("/members", json=body, headers=staff_headers("analyst"))
         assert analyst.status_code == 403

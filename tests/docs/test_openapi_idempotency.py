@@ -1,0 +1,34 @@
+"""Every POST that takes an ``Idempotency-Key`` documents its 409 and when to retry."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from shared.errors import PROBLEM_JSON
+from shared.idempotency import IN_PROGRESS_TITLE
+from shared.provisioning import SERVICES
+
+IDEMPOTENT_POSTS = {
+    ("customer", "/members"),
+    ("orders", "/purchases"),
+    ("orders", "/purchases/{purchase_id}/returns"),
+    ("loyalty", "/members/{member_id}/redemptions"),
+}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_idempotent_posts_document_409_with_retry_after(service: str) -> None:
+    spec = importlib.import_module(f"services.{service}.main").create_app().openapi()
+    found = set()
+    for path, operations in spec["paths"].items():
+        post = operations.get("post", {})
+        if not any(p["name"] == "Idempotency-Key" for p in post.get("parameters", [])):
+            continue
+        found.add((service, path))
+        conflict = post["responses"]["409"]
+        assert "Retry-After" in conflict["headers"], path
+        examples = conflict["content"][PROBLEM_JSON]["examples"]
+        assert examples["in_progress"]["value"]["title"] == IN_PROGRESS_TITLE, path
+    assert found == {post for post in IDEMPOTENT_POSTS if post[0] == service}
