@@ -82,7 +82,9 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-RequestSession = Annotated[AsyncSession, Depends(request_session)]
+# "function" scope commits when the endpoint returns, before the answer is sent; the default
+# would commit after sending it, so a client could hold a 201 the database then lost.
+RequestSession = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
 def pii_cipher(request: Request) -> PiiCipher:

@@ -12,11 +12,13 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
@@ -93,6 +95,13 @@ class LedgerEntry(LoyaltyTable, table=True):
 
     ``seq`` orders a member's entries (the account row lock serialises them), and
     ``shortfall`` is what a reversal could not take back because the points were spent.
+
+    The database holds the ledger's invariants itself: the service role has no UPDATE,
+    DELETE or TRUNCATE right on this table (and a trigger refuses them to anyone else), a
+    purchase has at most one earn entry, a return at most one entry (``return_id`` is
+    unique: a return is reversed as a whole, in proportion to its refund), and each kind
+    carries the reference and the sign it must. ``services.loyalty.invariants`` checks
+    what constraints cannot express, such as the balance being the sum of the entries.
     """
 
     __tablename__ = "ledger_entries"
@@ -103,7 +112,32 @@ class LedgerEntry(LoyaltyTable, table=True):
         ),
         CheckConstraint("balance_after >= 0", name="ck_ledger_entries_balance_after"),
         CheckConstraint("shortfall >= 0", name="ck_ledger_entries_shortfall"),
+        CheckConstraint(
+            "kind <> 'earn' OR (purchase_id IS NOT NULL AND points >= 0)",
+            name="ck_ledger_entries_earn",
+        ),
+        CheckConstraint(
+            "kind <> 'reverse' OR (purchase_id IS NOT NULL AND return_id IS NOT NULL "
+            "AND points <= 0)",
+            name="ck_ledger_entries_reverse",
+        ),
+        CheckConstraint(
+            "kind <> 'redeem' OR (redemption_id IS NOT NULL AND points < 0)",
+            name="ck_ledger_entries_redeem",
+        ),
+        ForeignKeyConstraint(
+            ["member_id"], ["loyalty.accounts.member_id"], name="fk_ledger_entries_account"
+        ),
+        ForeignKeyConstraint(
+            ["purchase_id"], ["loyalty.purchases.purchase_id"], name="fk_ledger_entries_purchase"
+        ),
         Index("ix_ledger_entries_member_seq", "member_id", "seq"),
+        Index(
+            "ux_ledger_entries_one_earn_per_purchase",
+            "purchase_id",
+            unique=True,
+            postgresql_where=text("kind = 'earn'"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -136,11 +170,17 @@ class Purchase(LoyaltyTable, table=True):
             "points_reversed >= 0 AND points_reversed <= points_earned",
             name="ck_purchases_points_reversed",
         ),
+        ForeignKeyConstraint(
+            ["member_id"], ["loyalty.accounts.member_id"], name="fk_purchases_account"
+        ),
     )
 
     purchase_id: uuid.UUID = Field(primary_key=True)
     member_id: uuid.UUID = Field(index=True)
     total_fen: int = Field(sa_column=_amount())
+    tier_code: str | None = Field(default=None, sa_column=Column(String(32)))
+    """The member's tier before the purchase, whose multiplier it earned at (NULL on
+    purchases recorded before loyalty kept it)."""
     points_earned: int = Field(sa_column=_amount())
     points_reversed: int = Field(default=0, sa_column=_amount())
     returned_fen: int = Field(default=0, sa_column=_amount())

@@ -148,6 +148,7 @@ async def add_purchase(
     purchase_id: uuid.UUID,
     member_id: uuid.UUID,
     total_fen: int,
+    tier_code: str,
     points_earned: int,
 ) -> None:
     await session.execute(
@@ -155,6 +156,7 @@ async def add_purchase(
             purchase_id=purchase_id,
             member_id=member_id,
             total_fen=total_fen,
+            tier_code=tier_code,
             points_earned=points_earned,
             points_reversed=0,
             returned_fen=0,
@@ -174,27 +176,3 @@ async def record_reversal(
             returned_fen=col(Purchase.returned_fen) + returned_fen,
         )
     )
-
-
-async def balance_mismatches(session: AsyncSession) -> list[uuid.UUID]:
-    """Members whose cached balance differs from the sum of their ledger (should be none)."""
-    result = await session.execute(
-        text(
-            """
-            SELECT a.member_id
-            FROM loyalty.accounts AS a
-            LEFT JOIN (
-                SELECT member_id, SUM(points) AS total
-                FROM loyalty.ledger_entries
-                GROUP BY member_id
-            ) AS l ON l.member_id = a.member_id
-            WHERE a.balance <> COALESCE(l.total, 0)
-            UNION
-            SELECT l.member_id
-            FROM loyalty.ledger_entries AS l
-            LEFT JOIN loyalty.accounts AS a ON a.member_id = l.member_id
-            WHERE a.member_id IS NULL
-            """
-        )
-    )
-    return list(result.scalars().all())

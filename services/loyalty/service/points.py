@@ -40,7 +40,7 @@ async def earn_for_purchase(
     spend = account.qualifying_spend_fen + purchase.total_fen
     promoted = domain.promotion(ladder, account.tier_code, spend)
     await repository.add_purchase(
-        session, purchase.purchase_id, purchase.member_id, purchase.total_fen, points
+        session, purchase.purchase_id, purchase.member_id, purchase.total_fen, tier_before, points
     )
     entry = LedgerEntry(
         member_id=purchase.member_id,
