@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -59,6 +61,37 @@ async def transaction(sessions: Sessions) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+_TRANSIENT = (
+    OperationalError,
+    ConnectionError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,  # the server went away or refused us
+    asyncpg.ConnectionDoesNotExistError,  # the connection was closed under us
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.AdminShutdownError,  # pg_terminate_backend, shutdown
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database was briefly unavailable, not that the work is wrong.
+
+    Such failures are retried as they are: consumers do not count them towards parking an
+    event, and the API answers 503 with ``Retry-After`` instead of 500.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, _TRANSIENT):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def asyncpg_dsn(database_url: str) -> str:
     """The SQLAlchemy URL rewritten for a bare asyncpg connection (used for LISTEN)."""
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -71,6 +104,7 @@ __all__ = [
     "asyncpg_dsn",
     "create_engine",
     "create_sessions",
+    "is_transient",
     "schema_registry",
     "transaction",
 ]

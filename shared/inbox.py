@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import Sessions, transaction
+from shared.db import Sessions, is_transient, transaction
 from shared.events import CloudEvent
 from shared.kafka import GroupTimings, create_consumer
 from shared.observability import (
@@ -138,8 +138,12 @@ class _PartitionRetries:
         self._attempts[tp] = (offset, attempts)
         return False
 
-    def hold(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
-        _, attempts = self._attempts[tp]
+    def hold(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int, transient: bool
+    ) -> None:
+        _, attempts = self._attempts.get(tp, (offset, 1))
+        if transient:
+            attempts = 1
         consumer.seek(tp, offset)
         consumer.pause(tp)
         self._resume_at[tp] = time.monotonic() + self._backoff * 2 ** (attempts - 1)
@@ -260,7 +264,10 @@ class EventConsumer:
             try:
                 await self.apply([record for records in batch.values() for record in records])
                 done = list(batch)
-            except Exception:
+            except Exception as exc:
+                if is_transient(exc):
+                    await self._wait_for_database(consumer, batch, exc)
+                    continue
                 HANDLER_FAILURES.labels(self._service).inc()
                 log.exception("a batch of %d partitions failed; retrying each alone", len(batch))
                 done = [
@@ -270,6 +277,22 @@ class EventConsumer:
                 ]
             if done:
                 await consumer.commit({tp: batch[tp][-1].offset + 1 for tp in done})
+
+    async def _wait_for_database(
+        self,
+        consumer: AIOKafkaConsumer,
+        batch: Mapping[TopicPartition, list[ConsumerRecord[Any, Any]]],
+        exc: Exception,
+    ) -> None:
+        """The database is briefly gone: read the batch again later, counting no attempt.
+
+        An outage is not the event's fault, so it must never push an event towards the
+        dead letters.
+        """
+        log.warning("database unavailable (%s); retrying the batch shortly", exc)
+        for tp, records in batch.items():
+            consumer.seek(tp, records[0].offset)
+        await asyncio.sleep(self._backoff)
 
     async def _retry(
         self,
@@ -287,11 +310,11 @@ class EventConsumer:
         try:
             await self.apply(records)
         except Exception as exc:
-            if retries.failed(tp, records[0].offset):
+            if not is_transient(exc) and retries.failed(tp, records[0].offset):
                 await self.apply_or_park(records)
                 return True
             log.warning("partition %s held back after a failure: %s", tp, exc)
-            retries.hold(consumer, tp, records[0].offset)
+            retries.hold(consumer, tp, records[0].offset, transient=is_transient(exc))
             return False
         retries.clear(tp)
         return True
@@ -318,6 +341,8 @@ class EventConsumer:
             async with transaction(self._sessions) as session:
                 await self._apply_all(session, [item])
         except Exception as exc:
+            if is_transient(exc):
+                raise  # not the event's fault: the runner restarts and reads it again
             async with transaction(self._sessions) as session:
                 if item.event is not None:
                     await self._inbox.claim(session, [item.event])

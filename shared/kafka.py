@@ -1,8 +1,9 @@
 """Kafka clients configured the one way Huiyuan uses them.
 
-Only the outbox relay publishes (see ``shared.outbox``); everything else writes outbox
-rows. Idempotent producers are off because the embedded broker (Tansu) does not support
-them; effectively-once comes from the outbox and the consumers' inbox instead.
+Only the outbox relay publishes (see ``shared.outbox``), through :class:`Publisher`;
+everything else writes outbox rows. Idempotent producers are off because the embedded
+broker (Tansu) does not support them; effectively-once comes from the outbox and the
+consumers' inbox instead.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.structs import RecordMetadata
 
 log = logging.getLogger(__name__)
 
@@ -78,3 +80,87 @@ async def broker_reachable(producer: AIOKafkaProducer, timeout: float = 2.0) -> 
     except Exception:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    key: bytes
+    value: bytes
+
+
+class Publisher:
+    """The relay's link to the broker: sends batches and reads end offsets.
+
+    A send that fails or does not finish within ``send_timeout`` throws the producer away
+    and builds a new one for the next attempt. aiokafka producers have been seen to hang
+    or never recover after the broker restarts (aiokafka issues #517 and #1101); a fresh
+    producer always starts from a clean connection and metadata.
+    """
+
+    def __init__(self, bootstrap_servers: str, send_timeout: float = 15.0) -> None:
+        self._bootstrap = bootstrap_servers
+        self._send_timeout = send_timeout
+        self._producer: AIOKafkaProducer | None = None
+        self._offsets: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        self._producer = create_producer(self._bootstrap)
+        await self._producer.start()
+        # a consumer outside any group: it only answers end-offset questions
+        self._offsets = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap, group_id=None, request_timeout_ms=5_000
+        )
+        await self._offsets.start()
+
+    async def stop(self) -> None:
+        for client in (self._producer, self._offsets):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(client.stop(), 5)
+        self._producer = self._offsets = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def send(self, records: Sequence[Record]) -> list[RecordMetadata]:
+        """Send records in order and wait for every acknowledgement (``acks=all``)."""
+        try:
+            return await asyncio.wait_for(self._send(records), self._send_timeout)
+        except Exception:
+            log.warning("publishing failed; replacing the producer", exc_info=True)
+            with contextlib.suppress(Exception):
+                await self.restart()
+            raise
+
+    async def _send(self, records: Sequence[Record]) -> list[RecordMetadata]:
+        if self._producer is None:
+            await self.start()
+        assert self._producer is not None
+        deliveries = [
+            await self._producer.send(record.topic, record.value, key=record.key)
+            for record in records
+        ]
+        return list(await asyncio.gather(*deliveries))
+
+    async def end_offsets(
+        self, partitions: Iterable[tuple[str, int]]
+    ) -> dict[tuple[str, int], int]:
+        """The broker's next offset for each ``(topic, partition)``."""
+        if self._offsets is None:
+            await self.start()
+        assert self._offsets is not None
+        wanted = [TopicPartition(topic, partition) for topic, partition in partitions]
+        if not wanted:
+            return {}
+        existing = await asyncio.wait_for(self._offsets.topics(), self._send_timeout)
+        present = [tp for tp in wanted if tp.topic in existing]
+        ends = await asyncio.wait_for(self._offsets.end_offsets(present), self._send_timeout)
+        # a topic the broker no longer knows holds nothing
+        return {(tp.topic, tp.partition): ends.get(tp, 0) for tp in wanted}
+
+    async def reachable(self, timeout: float = 2.0) -> bool:
+        if self._producer is None:
+            return False
+        return await broker_reachable(self._producer, timeout)

@@ -34,6 +34,11 @@ EVENTS_DUPLICATE = Counter(
 HANDLER_FAILURES = Counter(
     "huiyuan_handler_failures_total", "Consumer batches whose handler raised", ["service"]
 )
+BROKER_RESETS = Counter(
+    "huiyuan_broker_resets_total",
+    "Times the relay found the broker had lost published events and republished them",
+    ["service"],
+)
 EVENTS_PARKED = Counter("huiyuan_events_parked_total", "Events parked as dead letters", ["service"])
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import orjson
-from aiokafka import AIOKafkaProducer
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -26,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     func,
     insert,
     select,
@@ -37,8 +38,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
+from shared.kafka import Publisher, Record
 from shared.notify import Wakeups
-from shared.observability import OUTBOX_PUBLISHED
+from shared.observability import BROKER_RESETS, OUTBOX_PUBLISHED
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +95,18 @@ class Outbox:
         await session.execute(insert(self.table), rows)
         await session.execute(select(func.pg_notify(self.channel, "")))
 
-    async def replay(self, session: AsyncSession, since: datetime) -> int:
-        """Mark rows published since ``since`` as unpublished; the relay sends them again."""
+    async def replay(self, session: AsyncSession, since: datetime | None = None) -> int:
+        """Mark rows published since ``since`` (default: all retained) as unpublished.
+
+        The relay then sends them again, in their original order.
+        """
+        statement = update(self.table).where(self.table.c.published_at.is_not(None))
+        if since is not None:
+            statement = statement.where(self.table.c.published_at >= since)
         result = await session.execute(
-            update(self.table)
-            .where(self.table.c.published_at >= since)
-            .values(published_at=None)
-            .returning(self.table.c.seq)
+            statement.values(published_at=None, partition=None, offset=None).returning(
+                self.table.c.seq
+            )
         )
         count = len(result.all())
         await session.execute(select(func.pg_notify(self.channel, "")))
@@ -121,40 +128,62 @@ class Outbox:
 
 
 class OutboxRelay:
-    """Publishes committed outbox rows in order, in batches, as soon as they commit."""
+    """Publishes committed outbox rows in order, in batches, as soon as they commit.
+
+    It also notices a broker that lost its log, as the embedded broker does on every
+    restart. Every published row records the offset the broker gave it, and the relay
+    keeps the highest one per partition. The broker has forgotten events when a send is
+    given an offset at or below that highest one, or, while nothing is being sent, when
+    the topic is gone or a partition we published to is empty. The relay then recreates
+    the topics and publishes every retained row again, in order; consumers deduplicate.
+
+    The idle check only looks for empty partitions, not for an end offset below ours:
+    Tansu reports a partition's end as the last record batch's base offset plus one, so
+    an end offset below our highest one is normal there.
+    """
 
     def __init__(
         self,
         *,
         outbox: Outbox,
         sessions: Sessions,
-        producer: AIOKafkaProducer,
+        publisher: Publisher,
         wakeups: Wakeups,
         batch_size: int,
         retention: timedelta,
+        recreate_topics: Callable[[], Awaitable[None]],
         idle_poll_seconds: float = 1.0,
+        broker_check_seconds: float = 2.0,
     ) -> None:
         self._outbox = outbox
         self._sessions = sessions
-        self._producer = producer
+        self._publisher = publisher
         self._wakeups = wakeups
         self._batch_size = batch_size
         self._retention = retention
+        self._recreate_topics = recreate_topics
         self._idle_poll_seconds = idle_poll_seconds
+        self._broker_check_seconds = broker_check_seconds
+        self._highest: dict[tuple[str, int], int] | None = None
 
     async def run(self) -> None:
         backoff = 0.1
-        purge_due = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        purge_due = check_due = loop.time()
         while True:
             try:
+                if loop.time() >= check_due:
+                    await self.check_broker()
+                    check_due = loop.time() + self._broker_check_seconds
                 published = await self.publish_batch()
                 backoff = 0.1
-                now = asyncio.get_running_loop().time()
-                if now >= purge_due:
+                if loop.time() >= purge_due:
                     await self._purge()
-                    purge_due = now + 600
+                    purge_due = loop.time() + 600
                 if published < self._batch_size:
-                    await self._wakeups.wait(self._idle_poll_seconds)
+                    await self._wakeups.wait(
+                        min(self._idle_poll_seconds, max(0.0, check_due - loop.time()))
+                    )
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -165,6 +194,8 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Claim, publish and mark one batch; returns how many rows were published."""
         table = self._outbox.table
+        highest = await self._highest_offsets()
+        forgotten = False
         async with transaction(self._sessions) as session:
             claimed = await session.execute(
                 select(table.c.seq, table.c.topic, table.c.key, table.c.envelope)
@@ -176,18 +207,70 @@ class OutboxRelay:
             rows = claimed.all()
             if not rows:
                 return 0
-            deliveries = [
-                await self._producer.send(topic, orjson.dumps(envelope), key=key.encode())
-                for _, topic, key, envelope in rows
-            ]
-            await asyncio.gather(*deliveries)
+            placed = await self._publisher.send(
+                [
+                    Record(topic, key.encode(), orjson.dumps(envelope))
+                    for _, topic, key, envelope in rows
+                ]
+            )
+            for metadata in placed:
+                where = (metadata.topic, metadata.partition)
+                forgotten = forgotten or metadata.offset <= highest.get(where, -1)
+                highest[where] = max(highest.get(where, -1), metadata.offset)
             await session.execute(
                 update(table)
-                .where(table.c.seq.in_([seq for seq, *_ in rows]))
-                .values(published_at=func.now())
+                .where(table.c.seq == bindparam("row_seq"))
+                .values(
+                    published_at=func.now(),
+                    partition=bindparam("row_partition"),
+                    offset=bindparam("row_offset"),
+                ),
+                [
+                    {"row_seq": seq, "row_partition": md.partition, "row_offset": md.offset}
+                    for (seq, *_), md in zip(rows, placed, strict=True)
+                ],
             )
         OUTBOX_PUBLISHED.labels(self._outbox.schema).inc(len(rows))
+        if forgotten:
+            await self._republish("the broker handed out offsets it had given before")
         return len(rows)
+
+    async def check_broker(self) -> bool:
+        """Look for partitions we published to that the broker has emptied; republish if so.
+
+        Returns whether the broker had forgotten anything.
+        """
+        highest = await self._highest_offsets()
+        ends = await self._publisher.end_offsets(highest)
+        emptied = [where for where in highest if ends.get(where, 0) == 0]
+        if emptied:
+            topic, partition = emptied[0]
+            await self._republish(
+                f"{topic}[{partition}] is empty but we published up to offset "
+                f"{highest[emptied[0]]} there"
+            )
+        return bool(emptied)
+
+    async def _republish(self, reason: str) -> None:
+        log.warning("the broker lost published events (%s); publishing them again", reason)
+        BROKER_RESETS.labels(self._outbox.schema).inc()
+        await self._recreate_topics()
+        async with transaction(self._sessions) as session:
+            count = await self._outbox.replay(session)
+        self._highest = {}
+        log.warning("queued %d retained outbox rows for publishing again", count)
+
+    async def _highest_offsets(self) -> dict[tuple[str, int], int]:
+        if self._highest is None:
+            table = self._outbox.table
+            async with transaction(self._sessions) as session:
+                result = await session.execute(
+                    select(table.c.topic, table.c.partition, func.max(table.c.offset))
+                    .where(table.c.offset.is_not(None))
+                    .group_by(table.c.topic, table.c.partition)
+                )
+                self._highest = {(t, p): int(o) for t, p, o in result.all()}
+        return self._highest
 
     async def _purge(self) -> None:
         async with transaction(self._sessions) as session:

@@ -1,7 +1,7 @@
 """Builds a service's FastAPI app and runs its background work in the lifespan.
 
 Each service's ``main.create_app`` describes itself as a :class:`ServiceSpec`; this
-module turns that into an app whose lifespan creates the engine, the producer, the
+module turns that into an app whose lifespan creates the engine, the publisher, the
 outbox relay, the consumer and any extra workers, and stops them cleanly. Nothing does
 I/O at import time.
 """
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
 
-from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -36,7 +35,7 @@ from shared.errors import install_problem_handlers, problem_response
 from shared.events.registry import TOPICS
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import EventConsumer, Handlers, Inbox
-from shared.kafka import GroupTimings, broker_reachable, create_producer, ensure_topics
+from shared.kafka import GroupTimings, Publisher, ensure_topics
 from shared.notify import Wakeups
 from shared.observability import configure_logging, request_context_middleware
 from shared.outbox import Outbox, OutboxRelay
@@ -52,7 +51,7 @@ class Runtime:
     settings: BaseServiceSettings
     engine: AsyncEngine
     sessions: Sessions
-    producer: AIOKafkaProducer
+    publisher: Publisher
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -128,18 +127,21 @@ def _lifespan(
         engine = create_engine(settings)
         sessions = create_sessions(engine)
         await _wait_for_broker(settings.kafka_bootstrap_servers, settings.topic_partitions)
-        producer = create_producer(settings.kafka_bootstrap_servers)
-        await producer.start()
-        runtime = Runtime(settings, engine, sessions, producer)
+        publisher = Publisher(settings.kafka_bootstrap_servers)
+        await publisher.start()
+        runtime = Runtime(settings, engine, sessions, publisher)
         app.state.runtime = runtime
         wakeups = Wakeups(asyncpg_dsn(settings.database_url), spec.outbox.channel)
         relay = OutboxRelay(
             outbox=spec.outbox,
             sessions=sessions,
-            producer=producer,
+            publisher=publisher,
             wakeups=wakeups,
             batch_size=settings.outbox_batch_size,
             retention=timedelta(hours=settings.outbox_retention_hours),
+            recreate_topics=lambda: ensure_topics(
+                settings.kafka_bootstrap_servers, TOPICS, settings.topic_partitions
+            ),
         )
         runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
         if spec.handlers:
@@ -178,7 +180,7 @@ def _lifespan(
                 task.cancel()
             await asyncio.gather(*runtime.tasks, return_exceptions=True)
             await wakeups.close()
-            await producer.stop()
+            await publisher.stop()
             await engine.dispose()
             log.info("%s stopped", spec.name)
 
@@ -206,7 +208,7 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
             checks["database"] = True
         except Exception as exc:
             log.warning("readiness: database unreachable: %s", exc)
-        checks["broker"] = await broker_reachable(runtime.producer)
+        checks["broker"] = await runtime.publisher.reachable()
         if all(checks.values()):
             return JSONResponse({"status": "ready", "service": spec.name, "checks": checks})
         failing = ", ".join(name for name, ok in checks.items() if not ok)

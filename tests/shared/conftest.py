@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from shared.db import create_sessions
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
-from shared.kafka import create_producer, ensure_topics
+from shared.kafka import Publisher, create_producer, ensure_topics
 from shared.outbox import Outbox
 from shared.testing.stack import Stack
 from tests.shared.scratch import Scratch
@@ -42,3 +42,11 @@ async def producer(stack: Stack) -> AsyncIterator[AIOKafkaProducer]:
     await producer.start()
     yield producer
     await producer.stop()
+
+
+@pytest.fixture
+async def publisher(stack: Stack) -> AsyncIterator[Publisher]:
+    publisher = Publisher(stack.bootstrap_servers)
+    await publisher.start()
+    yield publisher
+    await publisher.stop()

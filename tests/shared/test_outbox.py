@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from sqlalchemy import func, select
 
 from shared.db import asyncpg_dsn, transaction
 from shared.events import CloudEvent
-from shared.kafka import create_producer
+from shared.kafka import Publisher, ensure_topics
 from shared.notify import Wakeups
 from shared.outbox import OutboxRelay
 from shared.testing.stack import Stack, eventually
@@ -24,17 +24,18 @@ def _event(scratch: Scratch, subject: str, n: int) -> CloudEvent:
 
 
 @contextlib.asynccontextmanager
-async def _relay(
-    scratch: Scratch, producer: AIOKafkaProducer, idle_poll: float = 30.0
+async def relay_running(
+    scratch: Scratch, publisher: Publisher, bootstrap_servers: str, idle_poll: float = 30.0
 ) -> AsyncIterator[OutboxRelay]:
     wakeups = Wakeups(asyncpg_dsn(scratch.database_url), scratch.outbox.channel)
     relay = OutboxRelay(
         outbox=scratch.outbox,
         sessions=scratch.sessions,
-        producer=producer,
+        publisher=publisher,
         wakeups=wakeups,
         batch_size=50,
         retention=timedelta(hours=1),
+        recreate_topics=lambda: ensure_topics(bootstrap_servers, [scratch.topic], 3),
         idle_poll_seconds=idle_poll,
     )
     task = asyncio.create_task(relay.run())
@@ -47,10 +48,10 @@ async def _relay(
         await wakeups.close()
 
 
-async def _read_topic(stack: Stack, topic: str, expected: int) -> list[dict[str, object]]:
+async def read_topic(bootstrap_servers: str, topic: str, expected: int) -> list[dict[str, object]]:
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=stack.bootstrap_servers,
+        bootstrap_servers=bootstrap_servers,
         auto_offset_reset="earliest",
         group_id=None,
     )
@@ -73,7 +74,7 @@ async def _read_topic(stack: Stack, topic: str, expected: int) -> list[dict[str,
 
 
 async def test_only_committed_events_are_published_in_order(
-    stack: Stack, scratch: Scratch, producer: AIOKafkaProducer
+    stack: Stack, scratch: Scratch, publisher: Publisher
 ) -> None:
     member = str(uuid.uuid4())
     async with transaction(scratch.sessions) as session:
@@ -82,8 +83,8 @@ async def test_only_committed_events_are_published_in_order(
         async with transaction(scratch.sessions) as session:
             await scratch.outbox.add(session, _event(scratch, member, 99))
             raise RuntimeError("the business transaction fails")
-    async with _relay(scratch, producer):
-        published = await _read_topic(stack, scratch.topic, expected=3)
+    async with relay_running(scratch, publisher, stack.bootstrap_servers):
+        published = await read_topic(stack.bootstrap_servers, scratch.topic, expected=3)
     assert [event["data"] for event in published] == [{"n": 0}, {"n": 1}, {"n": 2}]
     assert {event["subject"] for event in published} == {member}
     async with scratch.sessions() as session:
@@ -91,9 +92,9 @@ async def test_only_committed_events_are_published_in_order(
 
 
 async def test_relay_wakes_on_commit_not_on_a_poll(
-    scratch: Scratch, producer: AIOKafkaProducer
+    stack: Stack, scratch: Scratch, publisher: Publisher
 ) -> None:
-    async with _relay(scratch, producer, idle_poll=30.0):
+    async with relay_running(scratch, publisher, stack.bootstrap_servers, idle_poll=30.0):
         await asyncio.sleep(0.3)  # let the relay go idle on its 30 s poll
         started = asyncio.get_running_loop().time()
         async with transaction(scratch.sessions) as session:
@@ -108,15 +109,18 @@ async def test_relay_wakes_on_commit_not_on_a_poll(
 
 
 async def test_two_relays_publish_each_row_once(
-    stack: Stack, scratch: Scratch, producer: AIOKafkaProducer
+    stack: Stack, scratch: Scratch, publisher: Publisher
 ) -> None:
     async with transaction(scratch.sessions) as session:
         await scratch.outbox.add(session, *(_event(scratch, f"m{n % 5}", n) for n in range(200)))
-    second = create_producer(stack.bootstrap_servers)
+    second = Publisher(stack.bootstrap_servers)
     await second.start()
     try:
-        async with _relay(scratch, producer, 0.05), _relay(scratch, second, 0.05):
-            published = await _read_topic(stack, scratch.topic, expected=200)
+        async with (
+            relay_running(scratch, publisher, stack.bootstrap_servers, 0.05),
+            relay_running(scratch, second, stack.bootstrap_servers, 0.05),
+        ):
+            published = await read_topic(stack.bootstrap_servers, scratch.topic, expected=200)
     finally:
         await second.stop()
     numbers = sorted(int(event["data"]["n"]) for event in published)  # type: ignore[index]
@@ -124,16 +128,16 @@ async def test_two_relays_publish_each_row_once(
 
 
 async def test_replay_republishes_within_retention(
-    stack: Stack, scratch: Scratch, producer: AIOKafkaProducer
+    stack: Stack, scratch: Scratch, publisher: Publisher
 ) -> None:
     since = datetime.now(UTC) - timedelta(seconds=1)
     async with transaction(scratch.sessions) as session:
         await scratch.outbox.add(session, _event(scratch, "m", 7))
-    async with _relay(scratch, producer, 0.05):
-        assert len(await _read_topic(stack, scratch.topic, expected=1)) == 1
+    async with relay_running(scratch, publisher, stack.bootstrap_servers, 0.05):
+        assert len(await read_topic(stack.bootstrap_servers, scratch.topic, expected=1)) == 1
         async with transaction(scratch.sessions) as session:
             assert await scratch.outbox.replay(session, since) == 1
-        replayed = await _read_topic(stack, scratch.topic, expected=2)
+        replayed = await read_topic(stack.bootstrap_servers, scratch.topic, expected=2)
     assert [event["data"] for event in replayed] == [{"n": 7}, {"n": 7}]
     assert replayed[0]["id"] == replayed[1]["id"]
 

@@ -1,0 +1,185 @@
+"""The embedded broker forgets everything when it restarts; nothing may be lost for it.
+
+Each test runs its own broker, so restarting it leaves the session's broker alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka.errors import KafkaError
+from prometheus_client import REGISTRY
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from shared.db import transaction
+from shared.embedded.broker import EmbeddedBroker
+from shared.events import CloudEvent
+from shared.kafka import Publisher, Record, ensure_topics
+from shared.testing.stack import Stack, eventually, free_port, running, staff_headers
+from tests.shared.scratch import Scratch
+from tests.shared.test_outbox import read_topic, relay_running
+
+ADMIN = staff_headers("admin")
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> AsyncIterator[EmbeddedBroker] | Any:
+    broker = EmbeddedBroker(free_port(), tmp_path / "broker.log")
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+def _restart(broker: EmbeddedBroker) -> None:
+    broker.stop()
+    broker.start()
+
+
+def _event(scratch: Scratch, n: int) -> CloudEvent:
+    return CloudEvent(source="/test", type=scratch.event_type(), subject="m", data={"n": n})
+
+
+async def test_a_send_to_a_dead_broker_fails_in_time_and_the_next_one_recovers(
+    broker: EmbeddedBroker,
+) -> None:
+    publisher = Publisher(broker.bootstrap_servers, send_timeout=2.0)
+    await publisher.start()
+    try:
+        await ensure_topics(broker.bootstrap_servers, ["hang.events"], 1)
+        await publisher.send([Record("hang.events", b"k", b"1")])
+        broker.stop()
+        started = time.monotonic()
+        with pytest.raises((TimeoutError, KafkaError)):
+            await publisher.send([Record("hang.events", b"k", b"2")])
+        assert time.monotonic() - started < 10  # it gave up instead of hanging
+        broker.start()
+        await ensure_topics(broker.bootstrap_servers, ["hang.events"], 1)
+        placed = await eventually(lambda: _try_send(publisher), timeout=20, interval=0.2)
+        assert placed[0].topic == "hang.events"
+    finally:
+        await publisher.stop()
+
+
+async def _try_send(publisher: Publisher) -> Any:
+    with contextlib.suppress(Exception):
+        return await publisher.send([Record("hang.events", b"k", b"3")])
+    return None
+
+
+async def test_the_relay_republishes_what_a_restarted_broker_forgot(
+    scratch: Scratch, broker: EmbeddedBroker
+) -> None:
+    bootstrap = broker.bootstrap_servers
+    await ensure_topics(bootstrap, [scratch.topic], 3)
+    resets_before = REGISTRY.get_sample_value(
+        "huiyuan_broker_resets_total", {"service": scratch.schema}
+    )
+    publisher = Publisher(bootstrap, send_timeout=3.0)
+    await publisher.start()
+    try:
+        async with relay_running(scratch, publisher, bootstrap, idle_poll=0.1) as relay:
+            async with transaction(scratch.sessions) as session:
+                await scratch.outbox.add(session, *(_event(scratch, n) for n in range(5)))
+            assert len(await read_topic(bootstrap, scratch.topic, expected=5)) == 5
+
+            _restart(broker)  # the relay finds out by itself, within its check interval
+
+            async def republished() -> list[dict[str, object]] | None:
+                seen = await read_topic(bootstrap, scratch.topic, expected=5)
+                return seen if len(seen) == 5 else None
+
+            again = await eventually(republished, timeout=30, interval=0.5)
+            assert sorted(e["data"]["n"] for e in again) == list(range(5))
+            assert not await relay.check_broker()  # nothing is missing any more
+
+            async with transaction(scratch.sessions) as session:
+                await scratch.outbox.add(session, _event(scratch, 5))
+            everything = await read_topic(bootstrap, scratch.topic, expected=6)
+    finally:
+        await publisher.stop()
+    numbers = [e["data"]["n"] for e in everything]  # type: ignore[index]
+    assert sorted(numbers) == list(range(6))  # each exactly once on the new broker
+    resets = REGISTRY.get_sample_value("huiyuan_broker_resets_total", {"service": scratch.schema})
+    assert (resets or 0) - (resets_before or 0) >= 1
+
+
+async def test_services_carry_on_across_a_broker_restart_without_losing_or_doubling(
+    stack: Stack, broker: EmbeddedBroker
+) -> None:
+    """Purchases before and after a restart each earn points exactly once."""
+    own = dataclasses.replace(stack, bootstrap_servers=broker.bootstrap_servers)
+    async with contextlib.AsyncExitStack() as apps:
+        clients = {
+            service: await apps.enter_async_context(running(own.app(service)))
+            for service in ("customer", "orders", "loyalty")
+        }
+        store = await clients["orders"].post("/stores", json={"name": "restart"}, headers=ADMIN)
+        key = store.json()["api_key"]
+        member = await _register(clients["customer"])
+
+        await _buy(clients["orders"], key, member["id"])
+        await eventually(lambda: _earn_entries(stack, member["id"], 1), timeout=20)
+
+        _restart(broker)
+        await _buy(clients["orders"], key, member["id"])
+        # the registration and the first sale are republished too; neither counts twice
+        await eventually(lambda: _earn_entries(stack, member["id"], 2), timeout=40)
+        await asyncio.sleep(2)  # long enough for a doubled event to show up
+        assert await _earn_entries(stack, member["id"], 2)
+        balance = await clients["loyalty"].get(f"/members/{member['id']}/loyalty", headers=ADMIN)
+    entries = await _entries(stack, member["id"])
+    assert balance.json()["balance"] == sum(entries) > 0
+
+
+async def _entries(stack: Stack, member_id: str) -> list[int]:
+    engine = create_async_engine(stack.admin_url)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(
+                text(
+                    "SELECT points FROM loyalty.ledger_entries "
+                    "WHERE member_id = :m AND kind = 'earn'"
+                ),
+                {"m": member_id},
+            )
+            return [int(points) for (points,) in result.all()]
+    finally:
+        await engine.dispose()
+
+
+async def _earn_entries(stack: Stack, member_id: str, expected: int) -> bool:
+    return len(await _entries(stack, member_id)) == expected
+
+
+async def _register(customer: httpx.AsyncClient) -> dict[str, Any]:
+    body = {"name": "李雷", "phone": f"139{uuid.uuid4().int % 10**8:08d}", "locale": "zh-CN"}
+    response = await customer.post("/members", json=body, headers=ADMIN)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def _buy(orders: httpx.AsyncClient, key: str, member_id: str) -> None:
+    body = {
+        "member_id": member_id,
+        "lines": [{"sku": "S1", "category": "daily", "quantity": 1, "unit_price_fen": 10_000}],
+    }
+    headers = {"X-API-Key": key, "Idempotency-Key": uuid.uuid4().hex}
+
+    async def accepted() -> bool:
+        with contextlib.suppress(httpx.HTTPError):
+            response = await orders.post("/purchases", json=body, headers=headers)
+            return response.status_code == 201
+        return False
+
+    await eventually(accepted, timeout=30, interval=0.2)
