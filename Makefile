@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install up test lint demo clean
+.PHONY: install up test lint demo bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,11 +25,28 @@ test: lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services huiyuan tests
+	$(BIN)/mypy shared services huiyuan bench tests
 
 ## Load the demo program into a running stack (run `make up` in another terminal first).
 demo: install
 	$(BIN)/huiyuan demo
+
+## Benchmark the purchase pipeline on a stack of its own (docs/performance.md).
+## e.g. `make bench RATE=500 DURATION=60`, `make bench RAMP=200:1400:200`, `make bench READS=5000`
+RATE ?= 200
+DURATION ?= 60
+MEMBERS ?= 10000
+RAMP ?=
+READS ?= 0
+BATCH ?= 0
+WORKERS ?= 1
+PGBENCH_SECONDS ?= 30
+BENCH_ARGS ?=
+bench: install
+	BENCH_INVOKED_AS="make bench $(strip $(MAKEOVERRIDES))" $(BIN)/python -m bench \
+		--rate $(RATE) --duration $(DURATION) --members $(MEMBERS) --reads $(READS) \
+		--batch $(BATCH) --workers $(WORKERS) --pgbench-seconds $(PGBENCH_SECONDS) \
+		$(if $(RAMP),--ramp $(RAMP)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .huiyuan .pytest_cache .mypy_cache .ruff_cache

