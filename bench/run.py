@@ -28,7 +28,8 @@ from bench.stack import Target, embedded_stack, running_stack
 
 Say = Callable[[str], None]
 LEAD_SECONDS = 2.0  # between planning a step and its first send, so every worker is ready
-ACCEPTED_SHARE = 0.95  # a sustained step has this share of its offered rate accepted …
+ACCEPTED_SHARE = 0.95  # a sustained step has this share of its offered rate accepted, and
+# its points made visible at this share of the accepted rate …
 ERROR_SHARE = 0.01  # … at most this share of errors, and a bounded backlog
 
 
@@ -245,6 +246,9 @@ async def _step(
         why_not.append(f"accepted {accepted} of {step.requests} offered")
     if sum(errors.values()) > ERROR_SHARE * max(sent, 1):
         why_not.append(f"{sum(errors.values())} errors")
+    e2e_per_second = _e2e_rate(journeys)
+    if e2e_per_second < ACCEPTED_SHARE * accepted / step.seconds:
+        why_not.append(f"points visible at {e2e_per_second:g}/s only")
     if backlog_end > options.max_lag_seconds * step.rate:
         why_not.append(f"backlog {backlog_end} at the end (> {options.max_lag_seconds:g}s of load)")
     return {
@@ -261,7 +265,7 @@ async def _step(
         "notified": notified.summary(),
         "visible_count": visible.count,
         "notified_count": notified.count,
-        "e2e_per_second": _e2e_rate(journeys),
+        "e2e_per_second": e2e_per_second,
         "reads": {
             "per_second": round(sum(r.reads_ok for r in results) / step.seconds, 1),
             "ok": sum(r.reads_ok for r in results),
