@@ -9,6 +9,7 @@ import os
 import platform
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +188,8 @@ def plot(result: dict[str, Any], path: Path) -> None:
     for step in result["steps"]:
         for axis in (latency, backlog):
             axis.axvline(step["starts_at_second"], color="grey", alpha=0.3)
-    figure.text(0.01, 0.005, result["command"], fontsize="x-small", family="monospace")
-    figure.tight_layout(rect=(0, 0.02, 1, 1))
+    command = textwrap.fill(result["command"], 160)
+    figure.text(0.01, 0.005, command, fontsize="x-small", family="monospace")
+    figure.tight_layout(rect=(0, 0.02 * (command.count("\n") + 1), 1, 1))
     figure.savefig(path, dpi=110)
     plt.close(figure)
