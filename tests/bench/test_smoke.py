@@ -18,7 +18,7 @@ def test_a_short_run_reports_every_sale_through_to_its_points(tmp_path: Path) ->
         stores=2,
         reads=5,
         pgbench_seconds=1,
-        drain_seconds=20,
+        drain_seconds=60,
         results_dir=tmp_path / "results",
     )
     said: list[str] = []
