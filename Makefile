@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install up test lint demo bench clean
+.PHONY: install up test lint demo bench faults clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,17 @@ bench: install
 		--rate $(RATE) --duration $(DURATION) --members $(MEMBERS) --reads $(READS) \
 		--batch $(BATCH) --workers $(WORKERS) --pgbench-seconds $(PGBENCH_SECONDS) \
 		$(if $(RAMP),--ramp $(RAMP)) $(BENCH_ARGS)
+
+## The long fault-injection run (docs/reliability.md); prints its seed, replay with SEED=.
+## `make faults SPACED=20 FAULTS=16 PURCHASES=5000` measures recovery one fault at a time.
+SEED ?=
+FAULTS ?= 100
+PURCHASES ?= 50000
+FAULT_RATE ?= 60
+SPACED ?=
+faults: install
+	$(BIN)/python -m tests.faults --faults $(FAULTS) --purchases $(PURCHASES) \
+		--rate $(FAULT_RATE) $(if $(SEED),--seed $(SEED)) $(if $(SPACED),--spaced $(SPACED))
 
 clean:
 	rm -rf $(VENV) .huiyuan .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,236 @@
+"""After a fault run: wait for the system to drain, then compare it with what was acknowledged.
+
+In the manner of Jepsen's set checkers, each acknowledged operation must be in the data
+exactly once: missing is *lost*, twice is *duplicated*, and anything in the data that
+the load generator was never told about (or was told was refused) is *unexpected*.
+The ledger's own invariants must hold as well.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from services.loyalty.invariants import LedgerReport, check_ledger_invariants
+from shared.db import asyncpg_dsn
+from shared.embedded.provider_store import eml_path, read_inbox
+from shared.provisioning import SERVICES
+from tests.faults.load import LoadLog
+
+
+@dataclass
+class Verdict:
+    lost: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    ledger: LedgerReport | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    email_redeliveries: int = 0
+
+    @property
+    def ok(self) -> bool:
+        clean = not (self.lost or self.duplicated or self.unexpected)
+        return clean and self.ledger is not None and self.ledger.ok
+
+    def summary(self) -> str:
+        lines = [
+            f"lost = {len(self.lost)}, duplicated = {len(self.duplicated)}, "
+            f"unexpected = {len(self.unexpected)}",
+            "ledger invariants: "
+            + ("hold" if self.ledger is not None and self.ledger.ok else str(self.ledger)),
+            "counts: " + ", ".join(f"{name} {value}" for name, value in self.counts.items()),
+            f"emails delivered twice at the SMTP boundary: {self.email_redeliveries}",
+        ]
+        for label, items in (
+            ("lost", self.lost),
+            ("duplicated", self.duplicated),
+            ("unexpected", self.unexpected),
+        ):
+            lines += [f"  {label}: {item}" for item in items[:10]]
+        return "\n".join(lines)
+
+
+def _uuids(values: Iterable[object]) -> list[uuid.UUID]:
+    return [uuid.UUID(str(value)) for value in values]
+
+
+async def drain(admin_url: str, log: LoadLog, timeout: float = 300) -> float:
+    """Wait until every outbox is empty and loyalty and messaging have caught up.
+
+    Returns how long it took.
+    """
+    started = time.monotonic()
+    purchases = _uuids(ack.body["id"] for ack in log.purchases.values())
+    returns = _uuids(ack.body["id"] for ack in log.returns.values())
+    connection = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        settled_polls = 0
+        while settled_polls < 3:
+            pending = 0
+            for service in SERVICES:
+                pending += await connection.fetchval(
+                    f"SELECT count(*) FROM {service}.outbox WHERE published_at IS NULL"
+                )
+            earned = await connection.fetchval(
+                "SELECT count(DISTINCT purchase_id) FROM loyalty.ledger_entries "
+                "WHERE kind = 'earn' AND purchase_id = ANY($1)",
+                purchases,
+            )
+            reversed_ = await connection.fetchval(
+                "SELECT count(DISTINCT return_id) FROM loyalty.ledger_entries "
+                "WHERE kind = 'reverse' AND return_id = ANY($1)",
+                returns,
+            )
+            queued = await connection.fetchval(
+                "SELECT count(*) FROM messaging.notifications WHERE status = 'queued'"
+            )
+            done = (pending, earned, reversed_, queued) == (0, len(purchases), len(returns), 0)
+            settled_polls = settled_polls + 1 if done else 0
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(
+                    f"not drained after {timeout:.0f}s: {pending} unpublished outbox rows, "
+                    f"{earned}/{len(purchases)} purchases earned, "
+                    f"{reversed_}/{len(returns)} returns reversed, {queued} notifications queued"
+                )
+            await asyncio.sleep(0.5)
+    finally:
+        await connection.close()
+    return time.monotonic() - started
+
+
+async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
+    verdict = Verdict()
+    connection = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        await _check_orders(connection, log, verdict)
+        await _check_loyalty(connection, log, verdict)
+        await _check_messaging(connection, log, provider_dir, verdict)
+    finally:
+        await connection.close()
+    engine = create_async_engine(admin_url)
+    try:
+        async with AsyncSession(engine) as session:
+            verdict.ledger = await check_ledger_invariants(session, members=_uuids(log.members))
+    finally:
+        await engine.dispose()
+    verdict.counts.update(
+        purchases=len(log.purchases),
+        returns=len(log.returns),
+        redemptions=len(log.redemptions),
+        **{
+            f"rejected {kind} {status}": count
+            for (kind, status), count in Counter(
+                (kind, status) for kind, status, _ in log.rejected.values()
+            ).items()
+        },
+        retries=log.retries,
+    )
+    if log.unacknowledged:
+        verdict.lost += [f"never acknowledged: {key}" for key in sorted(log.unacknowledged)]
+    return verdict
+
+
+async def _check_orders(connection: asyncpg.Connection, log: LoadLog, verdict: Verdict) -> None:
+    stores = _uuids(store for store, _ in log.stores)
+    rows = await connection.fetch(
+        "SELECT id, receipt_no FROM orders.purchases WHERE store_id = ANY($1)", stores
+    )
+    by_receipt = Counter(row["receipt_no"] for row in rows)
+    ids = {str(row["id"]) for row in rows}
+    for key, ack in log.purchases.items():
+        if by_receipt[key] == 0 or ack.body["id"] not in ids:
+            verdict.lost.append(f"purchase {key} ({ack.body['id']}) is not in orders")
+        elif by_receipt[key] > 1:
+            verdict.duplicated.append(f"purchase {key} is in orders {by_receipt[key]} times")
+    for receipt in by_receipt:
+        if receipt not in log.purchases:
+            verdict.unexpected.append(f"orders holds purchase {receipt}, never acknowledged")
+
+    returns = await connection.fetch(
+        "SELECT id, purchase_id FROM orders.purchase_returns WHERE purchase_id = ANY($1)",
+        _uuids(ids),
+    )
+    per_purchase = Counter(str(row["purchase_id"]) for row in returns)
+    return_ids = {str(row["id"]) for row in returns}
+    acked = {ack.body["id"]: key for key, ack in log.returns.items()}
+    verdict.lost += [
+        f"return {key} is not in orders" for rid, key in acked.items() if rid not in return_ids
+    ]
+    verdict.unexpected += [
+        f"orders holds return {rid}, never acknowledged" for rid in return_ids - set(acked)
+    ]
+    verdict.duplicated += [
+        f"purchase {pid} was returned {n} times" for pid, n in per_purchase.items() if n > 1
+    ]
+
+
+async def _check_loyalty(connection: asyncpg.Connection, log: LoadLog, verdict: Verdict) -> None:
+    entries = await connection.fetch(
+        "SELECT kind, purchase_id, return_id, redemption_id FROM loyalty.ledger_entries "
+        "WHERE member_id = ANY($1) AND kind IN ('earn', 'reverse', 'redeem')",
+        _uuids(log.members),
+    )
+    earns = Counter(str(e["purchase_id"]) for e in entries if e["kind"] == "earn")
+    reversals = Counter(str(e["return_id"]) for e in entries if e["kind"] == "reverse")
+    redemptions = Counter(str(e["redemption_id"]) for e in entries if e["kind"] == "redeem")
+    for label, seen, acknowledged in (
+        ("earn for purchase", earns, {ack.body["id"] for ack in log.purchases.values()}),
+        ("reversal for return", reversals, {ack.body["id"] for ack in log.returns.values()}),
+        (
+            "redemption",
+            redemptions,
+            {ack.body["redemption_id"] for ack in log.redemptions.values()},
+        ),
+    ):
+        for item in acknowledged:
+            if seen[item] == 0:
+                verdict.lost.append(f"loyalty has no {label} {item}")
+            elif seen[item] > 1:
+                verdict.duplicated.append(f"loyalty has {seen[item]} of {label} {item}")
+        verdict.unexpected += [
+            f"loyalty has {label} {item}, never acknowledged" for item in set(seen) - acknowledged
+        ]
+
+
+async def _check_messaging(
+    connection: asyncpg.Connection, log: LoadLog, provider_dir: Path, verdict: Verdict
+) -> None:
+    notifications = await connection.fetch(
+        "SELECT id, channel, trigger_event_id, status FROM messaging.notifications "
+        "WHERE member_id = ANY($1)",
+        _uuids(log.members),
+    )
+    per_trigger = Counter((n["trigger_event_id"], n["channel"]) for n in notifications)
+    verdict.duplicated += [
+        f"{count} {channel} notifications for event {event}"
+        for (event, channel), count in per_trigger.items()
+        if count > 1
+    ]
+    inbox = read_inbox(provider_dir)
+    sms_per_key = Counter(sms.idempotency_key for sms in inbox.sms)
+    message_ids = Counter(
+        email.message_from_bytes(eml_path(provider_dir, mail.id).read_bytes())["Message-ID"]
+        for mail in inbox.emails
+    )
+    verdict.email_redeliveries = sum(count - 1 for count in message_ids.values() if count > 1)
+    emailed = {str(mid).strip("<>").partition("@")[0] for mid in message_ids}
+    sent = [n for n in notifications if n["status"] == "sent"]
+    for notification in sent:
+        nid = str(notification["id"])
+        if notification["channel"] == "sms":
+            if sms_per_key[nid] == 0:
+                verdict.lost.append(f"sms {nid} marked sent but never reached the gateway")
+            elif sms_per_key[nid] > 1:
+                verdict.duplicated.append(f"sms {nid} reached the gateway {sms_per_key[nid]} times")
+        elif nid not in emailed:
+            verdict.lost.append(f"email {nid} marked sent but never reached the SMTP server")
+    verdict.counts["notifications sent"] = len(sent)

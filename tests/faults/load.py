@@ -1,0 +1,240 @@
+"""The load a fault run puts on the system, and its record of what was acknowledged.
+
+It behaves like a careful store client: every request carries an Idempotency-Key, and a
+request that times out, is cut off or answered 409 (still running), 429 or 5xx is sent
+again with the same key until it gets a definite answer. So the generator knows exactly
+which operations the system acknowledged, and the checker compares that with the data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import httpx
+
+from shared.auth import issue_token
+from shared.db import asyncpg_dsn
+from shared.settings import DEV_JWT_SECRET
+
+log = logging.getLogger(__name__)
+
+CATEGORIES = ("health", "cosmetics", "daily")
+RETRYABLE = {409, 425, 429, 500, 502, 503, 504}
+
+
+@dataclass
+class Acknowledged:
+    key: str
+    body: dict[str, Any]
+    started: float
+    acked: float
+    store: int = 0
+
+
+@dataclass
+class LoadLog:
+    """What the system told the generator; the checker's ground truth."""
+
+    stores: list[tuple[str, str]] = field(default_factory=list)  # (store id, api key)
+    members: list[str] = field(default_factory=list)
+    purchases: dict[str, Acknowledged] = field(default_factory=dict)
+    returns: dict[str, Acknowledged] = field(default_factory=dict)
+    redemptions: dict[str, Acknowledged] = field(default_factory=dict)
+    rejected: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+    unacknowledged: dict[str, str] = field(default_factory=dict)
+    retries: int = 0
+
+
+@dataclass(frozen=True)
+class LoadShape:
+    purchases: int
+    rate: float  # operations per second, all kinds together
+    members: int = 200
+    stores: int = 4
+    return_share: float = 0.1
+    redemption_share: float = 0.1
+    concurrency: int = 64
+    give_up_after: float = 240.0
+
+
+Send = Callable[[], Awaitable[httpx.Response]]
+
+
+class LoadGenerator:
+    def __init__(self, urls: dict[str, str], admin_url: str, seed: int, shape: LoadShape) -> None:
+        self._urls = urls
+        self._admin_url = admin_url
+        self._rng = random.Random(seed)
+        self._seed = seed
+        self._shape = shape
+        self.log = LoadLog()
+        self._returnable: list[str] = []
+        self._staff = {
+            "Authorization": "Bearer "
+            + issue_token(DEV_JWT_SECRET, subject=f"faults-{seed}", role="admin")
+        }
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(5.0), limits=httpx.Limits(max_connections=shape.concurrency)
+        )
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    # -- set-up, before any fault -----------------------------------------------------
+    async def set_up(self) -> None:
+        for n in range(self._shape.stores):
+            response = await self._client.post(
+                f"{self._urls['orders']}/stores",
+                json={"name": f"faults-{self._seed}-{n}"},
+                headers=self._staff,
+            )
+            response.raise_for_status()
+            self.log.stores.append((response.json()["id"], response.json()["api_key"]))
+        registrations = [self._register(n) for n in range(self._shape.members)]
+        self.log.members = list(await asyncio.gather(*registrations))
+        await self._wait_until_known()
+
+    async def _register(self, n: int) -> str:
+        tag = uuid.UUID(int=self._rng.getrandbits(128)).hex[:10]
+        body = {
+            "name": f"压测会员{n}",
+            "phone": f"13{self._rng.randrange(10**9):09d}",
+            "email": f"m{n}-{tag}@example.com",
+            "locale": self._rng.choice(["zh-CN", "en"]),
+            "consent": {"sms": True, "email": True},
+        }
+        headers = {**self._staff, "Idempotency-Key": f"{self._seed}-m-{n}"}
+        response = await self._client.post(
+            f"{self._urls['customer']}/members", json=body, headers=headers
+        )
+        response.raise_for_status()
+        member_id: str = response.json()["id"]
+        return member_id
+
+    async def _wait_until_known(self, timeout: float = 120) -> None:
+        """Orders and loyalty learn members from events; wait until both know them all."""
+        ids = [uuid.UUID(member) for member in self.log.members]
+        connection = await asyncpg.connect(asyncpg_dsn(self._admin_url))
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                orders = await connection.fetchval(
+                    "SELECT count(*) FROM orders.members WHERE member_id = ANY($1)", ids
+                )
+                loyalty = await connection.fetchval(
+                    "SELECT count(*) FROM loyalty.accounts WHERE member_id = ANY($1)", ids
+                )
+                if orders == loyalty == len(ids):
+                    return
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"members known: orders {orders}, loyalty {loyalty}")
+                await asyncio.sleep(0.2)
+        finally:
+            await connection.close()
+
+    # -- the load ------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Issue operations at the shape's rate until ``purchases`` sales have been sent."""
+        gate = asyncio.Semaphore(self._shape.concurrency)
+        tasks: list[asyncio.Task[None]] = []
+        start = time.monotonic()
+        sent = 0
+        n = 0
+        while sent < self._shape.purchases:
+            intended = start + n / self._shape.rate
+            await asyncio.sleep(max(0.0, intended - time.monotonic()))
+            operation = self._next_operation(n)
+            sent += operation == self._purchase
+            await gate.acquire()
+            task = asyncio.create_task(operation(n))
+            task.add_done_callback(lambda _: gate.release())
+            tasks.append(task)
+            n += 1
+        await asyncio.gather(*tasks)
+
+    def _next_operation(self, n: int) -> Callable[[int], Coroutine[Any, Any, None]]:
+        draw = self._rng.random()
+        if draw < self._shape.return_share and self._returnable:
+            return self._return
+        if draw < self._shape.return_share + self._shape.redemption_share and self.log.purchases:
+            return self._redeem
+        return self._purchase
+
+    async def _purchase(self, n: int) -> None:
+        key = f"{self._seed}-p-{n}"
+        store = self._rng.randrange(len(self.log.stores))
+        body = {
+            "member_id": self._rng.choice(self.log.members),
+            "receipt_no": key,
+            "lines": [
+                {
+                    "sku": f"SKU-{self._rng.randrange(500)}",
+                    "category": self._rng.choice(CATEGORIES),
+                    "quantity": self._rng.randint(1, 3),
+                    "unit_price_fen": self._rng.randrange(100, 50_000),
+                }
+                for _ in range(self._rng.randint(1, 3))
+            ],
+        }
+        headers = {"X-API-Key": self.log.stores[store][1], "Idempotency-Key": key}
+        url = f"{self._urls['orders']}/purchases"
+        ack = await self._until_definite(
+            "purchase", key, lambda: self._client.post(url, json=body, headers=headers)
+        )
+        if ack is not None:
+            ack.store = store
+            self.log.purchases[key] = ack
+            self._returnable.append(key)
+
+    async def _return(self, n: int) -> None:
+        key = f"{self._seed}-r-{n}"
+        sale = self.log.purchases[self._returnable.pop(self._rng.randrange(len(self._returnable)))]
+        headers = {"X-API-Key": self.log.stores[sale.store][1], "Idempotency-Key": key}
+        url = f"{self._urls['orders']}/purchases/{sale.body['id']}/returns"
+        ack = await self._until_definite(
+            "return", key, lambda: self._client.post(url, json={"all": True}, headers=headers)
+        )
+        if ack is not None:
+            self.log.returns[key] = ack
+
+    async def _redeem(self, n: int) -> None:
+        key = f"{self._seed}-d-{n}"
+        sale = self.log.purchases[self._rng.choice(list(self.log.purchases))]
+        body = {"points": self._rng.randint(1, 30), "reason": "fault run"}
+        headers = {**self._staff, "Idempotency-Key": key}
+        url = f"{self._urls['loyalty']}/members/{sale.body['member_id']}/redemptions"
+        ack = await self._until_definite(
+            "redemption", key, lambda: self._client.post(url, json=body, headers=headers)
+        )
+        if ack is not None:
+            self.log.redemptions[key] = ack
+
+    async def _until_definite(self, kind: str, key: str, send: Send) -> Acknowledged | None:
+        """Send until the answer is definite; returns it if it was a success."""
+        started = time.monotonic()
+        backoff = 0.05
+        while True:
+            try:
+                response = await send()
+            except httpx.HTTPError as exc:
+                log.debug("%s %s: %s; retrying", kind, key, exc)
+            else:
+                if response.status_code < 300:
+                    return Acknowledged(key, response.json(), started, time.monotonic())
+                if response.status_code not in RETRYABLE:
+                    self.log.rejected[key] = (kind, response.status_code, response.text[:300])
+                    return None
+            if time.monotonic() - started > self._shape.give_up_after:
+                self.log.unacknowledged[key] = kind
+                return None
+            self.log.retries += 1
+            await asyncio.sleep(backoff * (0.5 + self._rng.random()))
+            backoff = min(backoff * 2, 1.0)
