@@ -25,16 +25,8 @@ import uvloop
 from bench.http import HttpClient, HttpError
 from bench.latency import Latencies
 from bench.schedule import Step, send_offsets
+from huiyuan.demo import CATALOG  # every item earns points, so every sale notifies
 
-# (sku, category, unit price in fen): every sale earns points, so every sale notifies
-CATALOG: tuple[tuple[str, str, int], ...] = (
-    ("HP-VC-100", "health", 12_800),
-    ("HP-FISHOIL-60", "health", 25_800),
-    ("CS-SERUM-30", "cosmetics", 39_900),
-    ("CS-CREAM-50", "cosmetics", 18_800),
-    ("DG-TOOTHPASTE", "daily", 1_990),
-    ("DG-SHAMPOO", "daily", 4_590),
-)
 REQUEST_TIMEOUT_SECONDS = 30.0
 
 

@@ -15,14 +15,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 import httpx
 
 from bench.load import Member
 from bench.stack import Target, libpq_url
-from huiyuan.demo import DEMO_EARNING_RULE, DEMO_LADDER, GIVEN_NAMES, SURNAMES
+from huiyuan.demo import DEMO_EARNING_RULE, DEMO_LADDER, GIVEN_NAMES, SURNAMES, checked
 from services.customer import service as customer_service
 from services.customer.config import Settings as CustomerSettings
 from services.customer.schemas import Consent, MemberCreate
@@ -48,16 +47,6 @@ def token(target: Target, role: Role) -> str:
 
 def _auth(target: Target, role: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(target, role)}"}
-
-
-def _checked(response: httpx.Response) -> dict[str, Any]:
-    if response.status_code >= 400:
-        raise RuntimeError(
-            f"{response.request.method} {response.request.url} -> {response.status_code}: "
-            f"{response.text}"
-        )
-    body: dict[str, Any] = response.json()
-    return body
 
 
 class _Phones:
@@ -95,8 +84,8 @@ async def populate(
     async with httpx.AsyncClient(timeout=30.0) as http:
         if target.embedded:  # a program of our own; a running stack keeps its program
             loyalty, admin = target.urls["loyalty"], _auth(target, "admin")
-            _checked(await http.put(f"{loyalty}/program/tiers", json=DEMO_LADDER, headers=admin))
-            _checked(
+            checked(await http.put(f"{loyalty}/program/tiers", json=DEMO_LADDER, headers=admin))
+            checked(
                 await http.put(
                     f"{loyalty}/program/earning-rule", json=DEMO_EARNING_RULE, headers=admin
                 )
@@ -108,7 +97,7 @@ async def populate(
                 json={"name": f"bench store {index + 1}"},
                 headers=_auth(target, "admin"),
             )
-            keys.append(_checked(store)["api_key"])
+            keys.append(checked(store)["api_key"])
     known_before = await _known_counts(target.admin_url)
     started = time.monotonic()
     if bulk:
@@ -142,7 +131,7 @@ async def _register_through_api(
                     )
                     if response.status_code != 409:  # a phone from an earlier run
                         break
-                created = _checked(response)
+                created = checked(response)
                 registered.append(Member(created["id"], created["card_number"]))
                 if len(registered) % 10_000 == 0:
                     say(f"  {len(registered)} members registered")

@@ -49,7 +49,7 @@ class DemoResult:
     revenue_fen: int
 
 
-def _check(response: httpx.Response) -> dict[str, Any]:
+def checked(response: httpx.Response) -> dict[str, Any]:
     if response.status_code >= 400:
         raise RuntimeError(
             f"{response.request.method} {response.request.url} -> "
@@ -69,8 +69,8 @@ def run_demo(
     }
     urls = settings.urls
     with httpx.Client(timeout=10.0) as http:
-        _check(http.put(f"{urls['loyalty']}/program/tiers", json=DEMO_LADDER, headers=admin))
-        _check(
+        checked(http.put(f"{urls['loyalty']}/program/tiers", json=DEMO_LADDER, headers=admin))
+        checked(
             http.put(
                 f"{urls['loyalty']}/program/earning-rule", json=DEMO_EARNING_RULE, headers=admin
             )
@@ -78,7 +78,7 @@ def run_demo(
         say("Tier ladder: " + " → ".join(tier["name"] for tier in DEMO_LADDER))
         store_keys = []
         for name in ("旗舰店 Flagship", "合作药房 Partner pharmacy"):
-            store = _check(
+            store = checked(
                 http.post(f"{urls['orders']}/stores", json={"name": name}, headers=admin)
             )
             store_keys.append(store["api_key"])
@@ -92,7 +92,7 @@ def run_demo(
                 "locale": "zh-CN" if index % 4 else "en",
                 "consent": {"sms": True, "email": True},
             }
-            created = _check(
+            created = checked(
                 http.post(
                     f"{urls['customer']}/members",
                     json=body,
@@ -129,5 +129,5 @@ def _post_purchase(
     while True:
         response = http.post(url, json=body, headers=headers)
         if response.status_code != 422 or time.monotonic() > deadline:
-            return _check(response)
+            return checked(response)
         time.sleep(0.2)

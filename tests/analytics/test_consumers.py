@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from aiokafka import ConsumerRecord
 from sqlmodel import col, select
 
 from services.analytics import domain
@@ -15,6 +14,7 @@ from shared.db import Sessions
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted
 from shared.inbox import EventConsumer
+from shared.testing.records import consumer_record
 from tests.analytics import events
 from tests.analytics.conftest import Feed, apply
 
@@ -43,22 +43,7 @@ async def _deliver(sessions: Sessions, handlers: Feed, *envelopes: CloudEvent) -
         bootstrap_servers="unused",
         max_attempts=1,
     )
-    records = [
-        ConsumerRecord(
-            topic=e.topic,
-            partition=0,
-            offset=n,
-            timestamp=0,
-            timestamp_type=0,
-            key=e.subject.encode(),
-            value=e.to_json(),
-            checksum=None,
-            serialized_key_size=0,
-            serialized_value_size=0,
-            headers=(),
-        )
-        for n, e in enumerate(envelopes)
-    ]
+    records = [consumer_record(e, offset=n) for n, e in enumerate(envelopes)]
     await runner.apply(records)
 
 

@@ -15,6 +15,7 @@ from shared.db import AsyncSession, Sessions
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted
 from shared.inbox import EventConsumer
+from shared.testing.records import consumer_record
 from shared.testing.stack import Stack
 from tests.loyalty.conftest import account_of, ledger_of, purchase_event
 
@@ -24,20 +25,7 @@ async def _broken(session: AsyncSession, event: CloudEvent) -> None:
 
 
 def _record(event: CloudEvent) -> ConsumerRecord[bytes, bytes]:
-    value = event.to_json()
-    return ConsumerRecord(
-        topic="orders.events",
-        partition=2,
-        offset=41,
-        timestamp=0,
-        timestamp_type=0,
-        key=event.subject.encode(),
-        value=value,
-        checksum=None,
-        serialized_key_size=len(event.subject),
-        serialized_value_size=len(value),
-        headers=[],
-    )
+    return consumer_record(event, topic="orders.events", partition=2, offset=41)
 
 
 async def _park(sessions: Sessions, event: CloudEvent) -> int:

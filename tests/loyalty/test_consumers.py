@@ -18,6 +18,7 @@ from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
 from shared.inbox import EventConsumer
+from shared.testing.records import consumer_record
 from tests.loyalty.conftest import (
     LADDER,
     account_of,
@@ -120,20 +121,7 @@ async def test_crossing_thresholds_promotes_and_multipliers_follow_the_tier(
 
 
 def _record(event: CloudEvent, offset: int) -> ConsumerRecord[bytes, bytes]:
-    value = event.to_json()
-    return ConsumerRecord(
-        topic="orders.events",
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=event.subject.encode(),
-        value=value,
-        checksum=None,
-        serialized_key_size=len(event.subject),
-        serialized_value_size=len(value),
-        headers=[],
-    )
+    return consumer_record(event, topic="orders.events", offset=offset)
 
 
 async def test_the_same_envelope_delivered_twice_changes_nothing(

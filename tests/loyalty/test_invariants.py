@@ -32,25 +32,13 @@ from services.loyalty.schemas import RedemptionIn
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.inbox import EventConsumer
+from shared.testing.records import consumer_record
 from shared.testing.stack import Stack
 from tests.loyalty.conftest import funded_member, handle, ledger_of, purchase_event, return_event
 
 
 def _record(event: CloudEvent, offset: int) -> ConsumerRecord[bytes, bytes]:
-    value = event.to_json()
-    return ConsumerRecord(
-        topic=event.topic,
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=event.subject.encode(),
-        value=value,
-        checksum=None,
-        serialized_key_size=len(event.subject),
-        serialized_value_size=len(value),
-        headers=[],
-    )
+    return consumer_record(event, offset=offset)
 
 
 def _purchase_id(event: CloudEvent) -> uuid.UUID:

@@ -19,6 +19,7 @@ from shared.dead_letters import (
 )
 from shared.events import CloudEvent
 from shared.inbox import EventConsumer, Handlers
+from shared.testing.records import consumer_record
 from shared.testing.stack import Stack, eventually
 from tests.shared.scratch import Scratch
 
@@ -98,20 +99,7 @@ async def _park(
 
 
 def _record(scratch: Scratch, event: CloudEvent) -> ConsumerRecord[bytes, bytes]:
-    value = event.to_json()
-    return ConsumerRecord(
-        topic=scratch.topic,
-        partition=0,
-        offset=0,
-        timestamp=0,
-        timestamp_type=0,
-        key=b"member-1",
-        value=value,
-        checksum=None,
-        serialized_key_size=8,
-        serialized_value_size=len(value),
-        headers=[],
-    )
+    return consumer_record(event, topic=scratch.topic)
 
 
 async def _has(scratch: Scratch, count: int) -> bool:
