@@ -105,13 +105,21 @@ class Publisher:
         self._offsets: AIOKafkaConsumer | None = None
 
     async def start(self) -> None:
-        self._producer = create_producer(self._bootstrap)
-        await self._producer.start()
+        """Connect; if the broker is not there, raise and keep nothing half-started."""
+        producer = create_producer(self._bootstrap)
         # a consumer outside any group: it only answers end-offset questions
-        self._offsets = AIOKafkaConsumer(
+        offsets = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap, group_id=None, request_timeout_ms=5_000
         )
-        await self._offsets.start()
+        try:
+            await producer.start()
+            await offsets.start()
+        except BaseException:
+            for client in (producer, offsets):
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(client.stop(), 5)
+            raise
+        self._producer, self._offsets = producer, offsets
 
     async def stop(self) -> None:
         for client in (self._producer, self._offsets):
@@ -154,10 +162,15 @@ class Publisher:
         wanted = [TopicPartition(topic, partition) for topic, partition in partitions]
         if not wanted:
             return {}
-        existing = await asyncio.wait_for(self._offsets.topics(), self._send_timeout)
-        present = [tp for tp in wanted if tp.topic in existing]
+        await asyncio.wait_for(self._offsets.topics(), self._send_timeout)  # fresh metadata
+        present = [
+            tp
+            for tp in wanted
+            if tp.partition in (self._offsets.partitions_for_topic(tp.topic) or ())
+        ]
         ends = await asyncio.wait_for(self._offsets.end_offsets(present), self._send_timeout)
-        # a topic the broker no longer knows holds nothing
+        # a topic, or a partition, the broker no longer knows holds nothing; a broker that
+        # forgot a topic may have recreated it with fewer partitions on a client's request
         return {(tp.topic, tp.partition): ends.get(tp, 0) for tp in wanted}
 
     async def reachable(self, timeout: float = 2.0) -> bool:

@@ -173,8 +173,8 @@ class OutboxRelay:
         while True:
             try:
                 if loop.time() >= check_due:
-                    await self.check_broker()
                     check_due = loop.time() + self._broker_check_seconds
+                    await self._check_broker_safely()
                 published = await self.publish_batch()
                 backoff = 0.1
                 if loop.time() >= purge_due:
@@ -250,6 +250,13 @@ class OutboxRelay:
                 f"{highest[emptied[0]]} there"
             )
         return bool(emptied)
+
+    async def _check_broker_safely(self) -> None:
+        """A check that cannot get an answer must not stop publishing; it tries again later."""
+        try:
+            await self.check_broker()
+        except Exception as exc:
+            log.warning("could not compare offsets with the broker: %r", exc)
 
     async def _republish(self, reason: str) -> None:
         log.warning("the broker lost published events (%s); publishing them again", reason)
