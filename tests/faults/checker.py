@@ -111,9 +111,9 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
     verdict = Verdict()
     connection = await asyncpg.connect(asyncpg_dsn(admin_url))
     try:
-        await _check_orders(connection, log, verdict)
-        await _check_loyalty(connection, log, verdict)
-        await _check_messaging(connection, log, provider_dir, verdict)
+        await check_orders(connection, log, verdict)
+        await check_loyalty(connection, log, verdict)
+        await check_messaging(connection, log, provider_dir, verdict)
     finally:
         await connection.close()
     engine = create_async_engine(admin_url)
@@ -139,7 +139,7 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
     return verdict
 
 
-async def _check_orders(connection: asyncpg.Connection, log: LoadLog, verdict: Verdict) -> None:
+async def check_orders(connection: asyncpg.Connection, log: LoadLog, verdict: Verdict) -> None:
     stores = _uuids(store for store, _ in log.stores)
     rows = await connection.fetch(
         "SELECT id, receipt_no FROM orders.purchases WHERE store_id = ANY($1)", stores
@@ -173,7 +173,7 @@ async def _check_orders(connection: asyncpg.Connection, log: LoadLog, verdict: V
     ]
 
 
-async def _check_loyalty(connection: asyncpg.Connection, log: LoadLog, verdict: Verdict) -> None:
+async def check_loyalty(connection: asyncpg.Connection, log: LoadLog, verdict: Verdict) -> None:
     entries = await connection.fetch(
         "SELECT kind, purchase_id, return_id, redemption_id FROM loyalty.ledger_entries "
         "WHERE member_id = ANY($1) AND kind IN ('earn', 'reverse', 'redeem')",
@@ -201,7 +201,7 @@ async def _check_loyalty(connection: asyncpg.Connection, log: LoadLog, verdict: 
         ]
 
 
-async def _check_messaging(
+async def check_messaging(
     connection: asyncpg.Connection, log: LoadLog, provider_dir: Path, verdict: Verdict
 ) -> None:
     notifications = await connection.fetch(

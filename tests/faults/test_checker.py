@@ -1,0 +1,62 @@
+"""The checker itself must be able to fail: it finds a lost, a doubled and an invented sale."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import asyncpg
+
+from services.orders.consumers import on_member_registered
+from shared.db import Sessions, asyncpg_dsn, transaction
+from shared.testing.stack import Stack, running
+from tests.faults.checker import Verdict, check_orders
+from tests.faults.load import Acknowledged, LoadLog
+from tests.orders.conftest import new_store, registered_event
+
+
+def _sale(member_id: uuid.UUID, receipt: str) -> dict[str, Any]:
+    return {
+        "member_id": str(member_id),
+        "receipt_no": receipt,
+        "lines": [{"sku": "S", "category": "daily", "quantity": 1, "unit_price_fen": 500}],
+    }
+
+
+async def test_the_checker_reports_lost_duplicated_and_unexpected_sales(
+    stack: Stack, orders_sessions: Sessions
+) -> None:
+    store = await new_store(orders_sessions, "checker")
+    event = registered_event(stack)
+    async with transaction(orders_sessions) as session:
+        await on_member_registered(session, event)
+    member_id = uuid.UUID(event.subject)
+    answers = {}
+    async with running(stack.app("orders")) as client:
+        # "kept" once, "twice" under two keys (a doubled sale), "unasked" never acknowledged
+        for key, receipt in (("k1", "kept"), ("k2", "twice"), ("k3", "twice"), ("k4", "unasked")):
+            response = await client.post(
+                "/purchases",
+                json=_sale(member_id, receipt),
+                headers={**store.headers, "Idempotency-Key": key},
+            )
+            assert response.status_code == 201, response.text
+            answers[key] = response.json()
+    now = time.monotonic()
+    log = LoadLog(stores=[(str(store.store_id), store.api_key)])
+    log.purchases = {
+        "kept": Acknowledged("kept", answers["k1"], now, now),
+        "twice": Acknowledged("twice", answers["k2"], now, now),
+        "vanished": Acknowledged("vanished", {"id": str(uuid.uuid4())}, now, now),
+    }
+    verdict = Verdict()
+    connection = await asyncpg.connect(asyncpg_dsn(stack.admin_url))
+    try:
+        await check_orders(connection, log, verdict)
+    finally:
+        await connection.close()
+    assert [item.split()[1] for item in verdict.lost] == ["vanished"]
+    assert [item.split()[1] for item in verdict.duplicated] == ["twice"]
+    assert verdict.unexpected == ["orders holds purchase unasked, never acknowledged"]
+    assert not verdict.ok
