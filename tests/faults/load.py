@@ -113,11 +113,15 @@ class LoadGenerator:
             "consent": {"sms": self._rng.random() < 0.6, "email": self._rng.random() < 0.6},
         }
         headers = {**self._staff, "Idempotency-Key": f"{self._seed}-m-{n}"}
-        response = await self._client.post(
-            f"{self._urls['customer']}/members", json=body, headers=headers
+        url = f"{self._urls['customer']}/members"
+        ack = await self._until_definite(
+            "member",
+            headers["Idempotency-Key"],
+            lambda: self._client.post(url, json=body, headers=headers),
         )
-        response.raise_for_status()
-        member_id: str = response.json()["id"]
+        if ack is None:
+            raise RuntimeError(f"could not register member {n}: {self.log.rejected}")
+        member_id: str = ack.body["id"]
         return member_id
 
     async def _wait_until_known(self, timeout: float = 120) -> None:
