@@ -53,7 +53,7 @@ bench: install
 SEED ?=
 FAULTS ?= 100
 PURCHASES ?= 50000
-FAULT_RATE ?= 60
+FAULT_RATE ?= 45
 SPACED ?=
 faults: install
 	$(BIN)/python -m tests.faults --faults $(FAULTS) --purchases $(PURCHASES) \

@@ -20,7 +20,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=random.randrange(1, 10**6))
     parser.add_argument("--purchases", type=int, default=50_000)
     parser.add_argument("--faults", type=int, default=100)
-    parser.add_argument("--rate", type=float, default=150.0, help="operations per second")
+    parser.add_argument("--rate", type=float, default=45.0, help="operations per second")
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--kinds", default=",".join(FAULT_KINDS))
     parser.add_argument(

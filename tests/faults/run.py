@@ -210,7 +210,11 @@ async def run(config: RunConfig, root: Path, say: Say) -> RunReport:
         await load_task
         load_seconds = time.monotonic() - started
         await asyncio.to_thread(cluster.wait_until_ready)
-        drain_seconds = await drain(cluster.admin_url, load.log)
+        try:
+            drain_seconds = await drain(cluster.admin_url, load.log)
+        except TimeoutError as stalled:  # the checker says what is missing
+            say(f"the backlog stopped moving: {stalled}")
+            drain_seconds = float("nan")
         await asyncio.sleep(0.5)  # let the watcher see the last earn entries
         verdict = await check(cluster.admin_url, load.log, cluster.provider_dir)
         for recovery in recoveries:

@@ -227,7 +227,8 @@ async def test_a_return_of_an_unknown_purchase_creates_nothing(
     loyalty_sessions: Sessions,
 ) -> None:
     member_id = uuid.uuid4()
-    await handle(loyalty_sessions, return_event(member_id, uuid.uuid4(), 10_000, 10_000))
+    with pytest.raises(service.PurchaseNotKnown):  # retried, then parked, never skipped
+        await handle(loyalty_sessions, return_event(member_id, uuid.uuid4(), 10_000, 10_000))
     assert await account_of(loyalty_sessions, member_id) is None
     assert await ledger_of(loyalty_sessions, member_id) == []
     assert await published(loyalty_sessions, member_id, "loyalty.points.reversed") == []
@@ -299,3 +300,33 @@ async def test_ledger_entries_cannot_be_edited_or_deleted(loyalty_sessions: Sess
             async with transaction(loyalty_sessions) as session:
                 await session.execute(statement)
     assert [e.points for e in await ledger_of(loyalty_sessions, member_id)] == [100]
+
+
+async def test_a_return_that_overtakes_its_purchase_is_retried_not_dropped(
+    loyalty_sessions: Sessions,
+) -> None:
+    """After broker amnesia a return can arrive before its purchase is republished."""
+    consumer = EventConsumer(
+        service="loyalty",
+        sessions=loyalty_sessions,
+        inbox=inbox,
+        handlers=HANDLERS,
+        topics=["orders.events"],
+        bootstrap_servers="unused:9092",
+    )
+    member_id = uuid.uuid4()
+    sale = purchase_event(member_id, 40_000)
+    returned = return_event(member_id, uuid.UUID(sale.data["purchase_id"]), 40_000, 40_000)
+
+    with pytest.raises(service.PurchaseNotKnown):
+        await consumer.apply([_record(returned, 1)])
+    await consumer.apply([_record(sale, 2)])
+    await consumer.apply([_record(returned, 1)])  # the runner's retry
+
+    assert sorted(e.kind for e in await ledger_of(loyalty_sessions, member_id)) == [
+        "earn",
+        "reverse",
+    ]
+    account = await account_of(loyalty_sessions, member_id)
+    assert account is not None
+    assert account.balance == 0

@@ -7,7 +7,12 @@ replacement never runs half-way through one of them.
 """
 
 from services.loyalty.service.common import SOURCE
-from services.loyalty.service.points import earn_for_purchase, open_account, reverse_for_return
+from services.loyalty.service.points import (
+    PurchaseNotKnown,
+    earn_for_purchase,
+    open_account,
+    reverse_for_return,
+)
 from services.loyalty.service.program import (
     get_earning_rule,
     get_ladder,
@@ -19,6 +24,7 @@ from services.loyalty.service.redemption import redeem
 
 __all__ = [
     "SOURCE",
+    "PurchaseNotKnown",
     "earn_for_purchase",
     "get_earning_rule",
     "get_ladder",

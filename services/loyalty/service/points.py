@@ -72,22 +72,32 @@ async def earn_for_purchase(
     await emit(session, account.member_id, *payloads)
 
 
+class PurchaseNotKnown(Exception):
+    """The return arrived before its purchase.
+
+    One topic keeps a member's events in order, but a broker that lost its log breaks
+    that: an event published right after the restart reaches consumers before the older
+    ones the relay republishes once it notices. Skipping the return would lose its
+    reversal for good; raising lets the runner try again once the purchase is in.
+    """
+
+
 async def reverse_for_return(
     session: AsyncSession, returned: PurchaseReturned, event_id: str | None = None
 ) -> None:
     """Takes back points in proportion to the refund (see :func:`domain.reversal_for` for
     rounding and for points already spent), lowers the qualifying spend and may demote.
 
-    A return of a purchase loyalty never saw is logged and skipped: retrying cannot help."""
+    A return of a purchase loyalty has not seen yet raises :class:`PurchaseNotKnown`, so
+    the consumer runner retries it with backoff and parks it as a dead letter if the
+    purchase never comes."""
     _, ladder = await locked_program(session)
     known = await repository.purchase(session, returned.purchase_id)
     if known is None:
-        log.warning(
-            "return %s names purchase %s, which earned no points here; ignored",
-            returned.return_id,
-            returned.purchase_id,
+        raise PurchaseNotKnown(
+            f"return {returned.return_id} names purchase {returned.purchase_id}, "
+            "which loyalty has not seen yet"
         )
-        return
     account = await locked_account(session, known.member_id, ladder)
     if await repository.reversal_of(session, returned.return_id) is not None:
         log.warning("return %s was already reversed; ignored", returned.return_id)
