@@ -15,11 +15,12 @@ from sqlalchemy import select
 
 from services.loyalty import service
 from services.loyalty.consumers import HANDLERS
-from services.loyalty.models import Account, LedgerEntry, outbox
+from services.loyalty.models import Account, LedgerEntry, inbox, outbox
 from services.loyalty.schemas import EarningRuleIn, TierIn
 from shared.db import Sessions, create_engine, create_sessions, transaction
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted, PurchaseLine, PurchaseReturned, ReturnedLine
+from shared.inbox import EventConsumer
 from shared.testing.stack import Stack
 
 LADDER = [
@@ -84,6 +85,19 @@ def return_event(
         returned_at=datetime.now(UTC),
     )
     return CloudEvent.of(payload, source="/huiyuan/orders", subject=member_id)
+
+
+def event_consumer(sessions: Sessions) -> EventConsumer:
+    """Loyalty's consumer runner, fed by hand with ``apply`` (no broker)."""
+    return EventConsumer(
+        service="loyalty",
+        sessions=sessions,
+        inbox=inbox,
+        handlers=HANDLERS,
+        topics=["orders.events"],
+        bootstrap_servers="unused:9092",
+        retry_backoff_seconds=0.01,
+    )
 
 
 async def handle(sessions: Sessions, event: CloudEvent) -> None:

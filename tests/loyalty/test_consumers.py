@@ -10,18 +10,17 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
 from services.loyalty import service
-from services.loyalty.consumers import HANDLERS
 from services.loyalty.invariants import Invariant, check_ledger_invariants
-from services.loyalty.models import Account, LedgerEntry, Purchase, inbox, outbox
+from services.loyalty.models import Account, LedgerEntry, Purchase, outbox
 from services.loyalty.schemas import TierIn
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
-from shared.inbox import EventConsumer
 from shared.testing.records import consumer_record
 from tests.loyalty.conftest import (
     LADDER,
     account_of,
+    event_consumer,
     funded_member,
     handle,
     ledger_of,
@@ -127,15 +126,7 @@ def _record(event: CloudEvent, offset: int) -> ConsumerRecord[bytes, bytes]:
 async def test_the_same_envelope_delivered_twice_changes_nothing(
     loyalty_sessions: Sessions,
 ) -> None:
-    consumer = EventConsumer(
-        service="loyalty",
-        sessions=loyalty_sessions,
-        inbox=inbox,
-        handlers=HANDLERS,
-        topics=["orders.events"],
-        bootstrap_servers="unused:9092",
-        retry_backoff_seconds=0.01,
-    )
+    consumer = event_consumer(loyalty_sessions)
     member_id = uuid.uuid4()
     event = purchase_event(member_id, 150_000)
     await consumer.apply([_record(event, 1), _record(event, 1)])  # twice in one batch
@@ -306,14 +297,7 @@ async def test_a_return_that_overtakes_its_purchase_is_retried_not_dropped(
     loyalty_sessions: Sessions,
 ) -> None:
     """After broker amnesia a return can arrive before its purchase is republished."""
-    consumer = EventConsumer(
-        service="loyalty",
-        sessions=loyalty_sessions,
-        inbox=inbox,
-        handlers=HANDLERS,
-        topics=["orders.events"],
-        bootstrap_servers="unused:9092",
-    )
+    consumer = event_consumer(loyalty_sessions)
     member_id = uuid.uuid4()
     sale = purchase_event(member_id, 40_000)
     returned = return_event(member_id, uuid.UUID(sale.data["purchase_id"]), 40_000, 40_000)

@@ -20,21 +20,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlmodel import col
 
 from services.loyalty import service
-from services.loyalty.consumers import HANDLERS
 from services.loyalty.invariants import (
     Invariant,
     LedgerReport,
     check_ledger_invariants,
     rule_points,
 )
-from services.loyalty.models import Purchase, inbox
+from services.loyalty.models import Purchase
 from services.loyalty.schemas import RedemptionIn
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
-from shared.inbox import EventConsumer
 from shared.testing.records import consumer_record
 from shared.testing.stack import Stack
-from tests.loyalty.conftest import funded_member, handle, ledger_of, purchase_event, return_event
+from tests.loyalty.conftest import (
+    event_consumer,
+    funded_member,
+    handle,
+    ledger_of,
+    purchase_event,
+    return_event,
+)
 
 
 def _record(event: CloudEvent, offset: int) -> ConsumerRecord[bytes, bytes]:
@@ -53,14 +58,7 @@ async def _check(sessions: Sessions, *members: uuid.UUID) -> LedgerReport:
 async def test_a_healthy_ledger_after_real_traffic_reports_nothing(
     loyalty_sessions: Sessions,
 ) -> None:
-    consumer = EventConsumer(
-        service="loyalty",
-        sessions=loyalty_sessions,
-        inbox=inbox,
-        handlers=HANDLERS,
-        topics=["orders.events"],
-        bootstrap_servers="unused:9092",
-    )
+    consumer = event_consumer(loyalty_sessions)
     promoted, spender = uuid.uuid4(), uuid.uuid4()
     big = purchase_event(promoted, 150_000)  # standard → vip, 1,500 points
     small = purchase_event(promoted, 10_000)  # at vip ×1.2: 120 points
