@@ -85,6 +85,18 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         if self._server is not None:
+            system_user = self._server.system_user
             self._server._cleanup()
             atexit.unregister(self._server._cleanup)
             self._server = None
+            # after restart() the wheel still watches the old postmaster, finds it gone
+            # and stops nothing; stop whatever runs on the data dir now
+            if running_admin_url(self.data_dir) is not None:
+                subprocess.run(
+                    [str(BIN_DIR / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
+                    check=False,
+                    user=system_user,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    timeout=60,
+                )
