@@ -9,6 +9,11 @@ retried on its own; a partition that still fails is paused and retried with expo
 backoff while the others keep flowing. After ``max_attempts`` the runner applies that
 partition's events one at a time and parks those that still fail as dead letters, so
 one poison event cannot block its partition forever.
+
+A handler that raises :class:`AwaitingEvent` is not failing: it needs another event that
+has not arrived yet. Such a partition is retried with capped backoff for a much longer
+window before anything is parked, because after broker amnesia the missing event may
+sit behind a republish of thousands.
 """
 
 from __future__ import annotations
@@ -52,6 +57,14 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 Handlers = Mapping[str, Handler]
+
+
+class AwaitingEvent(Exception):
+    """The handler needs an event that has not been consumed yet (a contact, a purchase).
+
+    Handlers raise a subclass naming what is missing. The runner holds the partition back
+    and retries for ``await_event_seconds`` without counting attempts towards parking.
+    """
 
 
 class Inbox:
@@ -122,34 +135,50 @@ class Inbox:
 class _PartitionRetries:
     """Failed partitions are paused and retried with exponential backoff, each on its own."""
 
-    def __init__(self, max_attempts: int, backoff_seconds: float) -> None:
+    def __init__(
+        self,
+        max_attempts: int,
+        backoff_seconds: float,
+        await_event_seconds: float,
+        max_backoff_seconds: float = 5.0,
+    ) -> None:
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
-        self._attempts: dict[TopicPartition, tuple[int, int]] = {}
+        self._max_backoff = max_backoff_seconds
+        self._await_event = await_event_seconds
+        self._failures: dict[TopicPartition, _Failures] = {}
         self._resume_at: dict[TopicPartition, float] = {}
 
-    def failed(self, tp: TopicPartition, offset: int) -> bool:
-        """Count a failure at ``offset``; True once the attempts are used up."""
-        at, attempts = self._attempts.get(tp, (offset, 0))
-        attempts = attempts + 1 if at == offset else 1
-        if attempts >= self._max_attempts:
+    def failed(self, tp: TopicPartition, offset: int, exc: Exception) -> bool:
+        """Count a failure at ``offset``; True once it should stop being retried.
+
+        A failure of the event itself counts towards ``max_attempts``; waiting for another
+        event only gives up once ``await_event_seconds`` have passed since the first try.
+        """
+        now = time.monotonic()
+        previous = self._failures.get(tp)
+        if previous is None or previous.offset != offset:
+            previous = _Failures(offset, first_at=now)
+        counted = previous.counted + (0 if isinstance(exc, AwaitingEvent) else 1)
+        failures = _Failures(offset, previous.first_at, previous.tries + 1, counted)
+        if counted >= self._max_attempts or now - failures.first_at >= self._await_event:
             self.clear(tp)
             return True
-        self._attempts[tp] = (offset, attempts)
+        self._failures[tp] = failures
         return False
 
     def hold(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int, transient: bool
     ) -> None:
-        _, attempts = self._attempts.get(tp, (offset, 1))
-        if transient:
-            attempts = 1
+        failures = self._failures.get(tp)
+        tries = 1 if transient or failures is None else failures.tries
         consumer.seek(tp, offset)
         consumer.pause(tp)
-        self._resume_at[tp] = time.monotonic() + self._backoff * 2 ** (attempts - 1)
+        delay = min(self._max_backoff, self._backoff * 2 ** (tries - 1))
+        self._resume_at[tp] = time.monotonic() + delay
 
     def clear(self, tp: TopicPartition) -> None:
-        self._attempts.pop(tp, None)
+        self._failures.pop(tp, None)
 
     def resume_due(self, consumer: AIOKafkaConsumer) -> None:
         now = time.monotonic()
@@ -164,6 +193,14 @@ class _PartitionRetries:
             return 1000
         wait = min(self._resume_at.values()) - time.monotonic()
         return max(10, min(1000, int(wait * 1000)))
+
+
+@dataclass(frozen=True)
+class _Failures:
+    offset: int
+    first_at: float
+    tries: int = 0
+    counted: int = 0
 
 
 @dataclass(frozen=True)
@@ -223,6 +260,7 @@ class EventConsumer:
         batch_size: int = 500,
         max_attempts: int = 5,
         retry_backoff_seconds: float = 0.2,
+        await_event_seconds: float = 900.0,
         timings: GroupTimings = GroupTimings(),
     ) -> None:
         self._service = service
@@ -235,6 +273,7 @@ class EventConsumer:
         self._batch_size = batch_size
         self._max_attempts = max_attempts
         self._backoff = retry_backoff_seconds
+        self._await_event = await_event_seconds
         self._timings = timings
 
     async def run(self) -> None:
@@ -252,7 +291,7 @@ class EventConsumer:
                 await consumer.stop()
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
-        retries = _PartitionRetries(self._max_attempts, self._backoff)
+        retries = _PartitionRetries(self._max_attempts, self._backoff, self._await_event)
         while True:
             retries.resume_due(consumer)
             batch = await consumer.getmany(
@@ -310,7 +349,7 @@ class EventConsumer:
         try:
             await self.apply(records)
         except Exception as exc:
-            if not is_transient(exc) and retries.failed(tp, records[0].offset):
+            if not is_transient(exc) and retries.failed(tp, records[0].offset, exc):
                 await self.apply_or_park(records)
                 return True
             log.warning("partition %s held back after a failure: %s", tp, exc)
@@ -360,4 +399,12 @@ class EventConsumer:
             )
 
 
-__all__ = ["EventConsumer", "Handler", "Handlers", "Inbox", "TopicPartition", "apply_events"]
+__all__ = [
+    "AwaitingEvent",
+    "EventConsumer",
+    "Handler",
+    "Handlers",
+    "Inbox",
+    "TopicPartition",
+    "apply_events",
+]

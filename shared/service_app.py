@@ -157,6 +157,7 @@ def _lifespan(
                 batch_size=settings.consumer_batch_size,
                 max_attempts=settings.consumer_max_attempts,
                 retry_backoff_seconds=settings.consumer_retry_backoff_seconds,
+                await_event_seconds=settings.consumer_await_event_seconds,
                 timings=GroupTimings(
                     settings.consumer_session_timeout_ms,
                     settings.consumer_heartbeat_interval_ms,

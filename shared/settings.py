@@ -41,6 +41,9 @@ class BaseServiceSettings(BaseSettings):
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 5
     consumer_retry_backoff_seconds: float = 0.2
+    # How long a handler may wait for another event (AwaitingEvent) before it is parked;
+    # a republish after broker amnesia can take minutes to catch up.
+    consumer_await_event_seconds: float = 900.0
     # The embedded broker completes a group join only after the whole rebalance timeout,
     # so a short one makes consumers start (and restart) in about two seconds.
     consumer_session_timeout_ms: int = 6000

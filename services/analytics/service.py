@@ -16,13 +16,15 @@ from shared.events.customer import MemberRegistered
 from shared.events.loyalty import TierChanged
 from shared.events.messaging import Channel
 from shared.events.orders import PurchaseCompleted, PurchaseReturned
+from shared.inbox import AwaitingEvent
 
 
-class PurchaseNotKnown(LookupError):
+class PurchaseNotKnown(AwaitingEvent):
     """A return names a purchase analytics has not seen.
 
-    Purchases and their returns share a topic and a key, so the purchase always comes
-    first; if it is missing the consumer retries and then parks the event as a dead letter.
+    Purchases and their returns share a topic and a key, so the purchase normally comes
+    first; after broker amnesia a return can overtake its republished purchase, so the
+    consumer waits for it and parks the return only if it never comes.
     """
 
 

@@ -23,19 +23,20 @@ from shared.events.messaging import (
     NotificationSent,
     NotificationSuppressed,
 )
+from shared.inbox import AwaitingEvent
 
 SOURCE = "/huiyuan/messaging"
 
 log = logging.getLogger(__name__)
 
 
-class ContactNotKnown(Exception):
+class ContactNotKnown(AwaitingEvent):
     """No contact for the member yet: its registration event has not been consumed.
 
     Loyalty and customer events travel on different topics, so a loyalty event can
     overtake the registration. Raising lets the consumer runner roll the batch back and
     retry it with backoff; if the contact never arrives the event is parked as a dead
-    letter after ``consumer_max_attempts``.
+    letter after ``consumer_await_event_seconds``.
     """
 
 

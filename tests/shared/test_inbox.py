@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 
 from shared.db import AsyncSession, transaction
 from shared.events import CloudEvent
-from shared.inbox import EventConsumer, Handler
+from shared.inbox import AwaitingEvent, EventConsumer, Handler
 from shared.kafka import ensure_topics
 from shared.testing.stack import Stack, eventually
 from tests.shared.scratch import Scratch
@@ -46,7 +46,11 @@ class Applied:
 
 @contextlib.asynccontextmanager
 async def consuming(
-    stack: Stack, scratch: Scratch, handler: Handler, group: str
+    stack: Stack,
+    scratch: Scratch,
+    handler: Handler,
+    group: str,
+    await_event_seconds: float = 900.0,
 ) -> AsyncIterator[EventConsumer]:
     consumer = EventConsumer(
         service="test",
@@ -58,6 +62,7 @@ async def consuming(
         group_id=group,
         max_attempts=2,
         retry_backoff_seconds=0.01,
+        await_event_seconds=await_event_seconds,
     )
     task = asyncio.create_task(consumer.run())
     try:
@@ -195,3 +200,61 @@ async def test_a_failing_partition_is_held_back_while_other_topics_flow(
         with contextlib.suppress(asyncio.CancelledError):
             await task
     assert await _dead_letters(scratch) == []
+
+
+class WaitsForGate(Applied):
+    """A handler that needs another event first: it raises AwaitingEvent until opened."""
+
+    def __init__(self, scratch: Scratch) -> None:
+        super().__init__(scratch)
+        self.open = False
+
+    async def __call__(self, session: AsyncSession, event: CloudEvent) -> None:
+        if not self.open:
+            self.calls += 1
+            raise AwaitingEvent(f"n={event.data['n']} waits for the gate")
+        await super().__call__(session, event)
+
+
+async def test_waiting_for_another_event_outlasts_the_attempt_budget(
+    stack: Stack, scratch: Scratch, producer: AIOKafkaProducer
+) -> None:
+    """Waiting is not failing: with max_attempts=2, an event whose handler waits for
+    another is tried many more times and applied once the wait is over, never parked."""
+    waiting = WaitsForGate(scratch)
+    await waiting.create(scratch)
+    await _send(producer, scratch, _event(scratch, 1), _event(scratch, 2))
+    async with consuming(stack, scratch, waiting, group=f"g-{uuid.uuid4().hex}"):
+        await eventually(lambda: _called_at_least(waiting, 4), timeout=20)
+        assert await _dead_letters(scratch) == []
+        waiting.open = True
+        await eventually(lambda: _count_is(waiting, scratch, 2), timeout=20)
+    assert await _rows_without_dead_letters(waiting, scratch) == [1, 2]
+
+
+async def test_an_event_still_waiting_after_the_window_is_parked(
+    stack: Stack, scratch: Scratch, producer: AIOKafkaProducer
+) -> None:
+    waiting = WaitsForGate(scratch)
+    await waiting.create(scratch)
+    await _send(producer, scratch, _event(scratch, 1))
+    group = f"g-{uuid.uuid4().hex}"
+    async with consuming(stack, scratch, waiting, group, await_event_seconds=1.0):
+        await eventually(lambda: _has_dead_letters(scratch), timeout=20)
+    parked = await _dead_letters(scratch)
+    assert len(parked) == 1
+    assert "waits for the gate" in parked[0].error
+    assert await waiting.rows(scratch) == []
+
+
+async def _called_at_least(handler: Applied, calls: int) -> bool:
+    return handler.calls >= calls
+
+
+async def _has_dead_letters(scratch: Scratch) -> bool:
+    return bool(await _dead_letters(scratch))
+
+
+async def _rows_without_dead_letters(handler: Applied, scratch: Scratch) -> list[int]:
+    assert await _dead_letters(scratch) == []
+    return await handler.rows(scratch)

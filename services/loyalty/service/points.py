@@ -12,6 +12,7 @@ from shared.events import EventPayload
 from shared.events.customer import MemberRegistered
 from shared.events.loyalty import PointsEarned, PointsReversed
 from shared.events.orders import PurchaseCompleted, PurchaseReturned
+from shared.inbox import AwaitingEvent
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +73,13 @@ async def earn_for_purchase(
     await emit(session, account.member_id, *payloads)
 
 
-class PurchaseNotKnown(Exception):
+class PurchaseNotKnown(AwaitingEvent):
     """The return arrived before its purchase.
 
     One topic keeps a member's events in order, but a broker that lost its log breaks
     that: an event published right after the restart reaches consumers before the older
     ones the relay republishes once it notices. Skipping the return would lose its
-    reversal for good; raising lets the runner try again once the purchase is in.
+    reversal for good; raising lets the runner wait for the purchase (see ``AwaitingEvent``).
     """
 
 
@@ -89,8 +90,8 @@ async def reverse_for_return(
     rounding and for points already spent), lowers the qualifying spend and may demote.
 
     A return of a purchase loyalty has not seen yet raises :class:`PurchaseNotKnown`, so
-    the consumer runner retries it with backoff and parks it as a dead letter if the
-    purchase never comes."""
+    the consumer runner retries it until the purchase arrives, and parks it as a dead
+    letter only if the purchase never comes."""
     _, ladder = await locked_program(session)
     known = await repository.purchase(session, returned.purchase_id)
     if known is None:
