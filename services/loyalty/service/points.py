@@ -19,9 +19,9 @@ log = logging.getLogger(__name__)
 
 async def open_account(session: AsyncSession, registered: MemberRegistered) -> None:
     """Every member starts at the base tier; an account a purchase already opened stays."""
-    _, ladder = await locked_program(session)
+    program = await locked_program(session)
     await repository.open_account(
-        session, registered.member_id, domain.tier_for_spend(ladder, 0).code
+        session, registered.member_id, domain.tier_for_spend(program.ladder, 0).code
     )
 
 
@@ -29,17 +29,17 @@ async def earn_for_purchase(
     session: AsyncSession, purchase: PurchaseCompleted, event_id: str | None = None
 ) -> None:
     """Points at the rate of the member's tier before this purchase, then promotion."""
-    rule, ladder = await locked_program(session)
+    program = await locked_program(session)
     if await repository.purchase(session, purchase.purchase_id) is not None:
         log.warning("purchase %s already earned points; ignored", purchase.purchase_id)
         return
-    account = await locked_account(session, purchase.member_id, ladder)
+    account = await locked_account(session, purchase.member_id, program.ladder)
     tier_before = account.tier_code  # saving the account refreshes the loaded object
-    multiplier = domain.multiplier_of(rule.tier_multipliers_percent, account.tier_code)
-    points = domain.points_for(purchase.total_fen, rule.points_per_yuan, multiplier)
+    multiplier = domain.multiplier_of(program.multipliers_percent, account.tier_code)
+    points = domain.points_for(purchase.total_fen, program.points_per_yuan, multiplier)
     balance = account.balance + points
     spend = account.qualifying_spend_fen + purchase.total_fen
-    promoted = domain.promotion(ladder, account.tier_code, spend)
+    promoted = domain.promotion(program.ladder, account.tier_code, spend)
     await repository.add_purchase(
         session, purchase.purchase_id, purchase.member_id, purchase.total_fen, tier_before, points
     )
@@ -92,7 +92,7 @@ async def reverse_for_return(
     A return of a purchase loyalty has not seen yet raises :class:`PurchaseNotKnown`, so
     the consumer runner retries it until the purchase arrives, and parks it as a dead
     letter only if the purchase never comes."""
-    _, ladder = await locked_program(session)
+    ladder = (await locked_program(session)).ladder
     known = await repository.purchase(session, returned.purchase_id)
     if known is None:
         raise PurchaseNotKnown(

@@ -16,7 +16,7 @@ from services.loyalty.schemas import (
     TierIn,
     TierOut,
 )
-from services.loyalty.service.common import SOURCE, current_ladder, tier_changed
+from services.loyalty.service.common import SOURCE, current_ladder, forget_program, tier_changed
 from shared.db import AsyncSession
 from shared.errors import Unprocessable
 from shared.events import CloudEvent
@@ -34,6 +34,7 @@ async def replace_ladder(session: AsyncSession, tiers: Sequence[TierIn]) -> Ladd
     rungs = [Rung(t.code, t.name, t.threshold_fen) for t in tiers]
     domain.check_ladder(rungs)
     rule = await repository.earning_rule(session, lock="update")
+    forget_program(session)
     previous = {rung.code: rung for rung in await current_ladder(session)}
     await repository.replace_tiers(session, [tier.model_dump() for tier in tiers])
     codes = [rung.code for rung in rungs]
@@ -73,6 +74,7 @@ async def get_earning_rule(session: AsyncSession) -> EarningRuleOut:
 
 async def set_earning_rule(session: AsyncSession, data: EarningRuleIn) -> EarningRuleOut:
     await repository.earning_rule(session, lock="update")
+    forget_program(session)
     ladder = await current_ladder(session)
     unknown = domain.unknown_tiers(data.tier_multipliers_percent, ladder)
     if unknown:

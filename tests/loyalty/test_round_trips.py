@@ -1,0 +1,106 @@
+"""What a point change costs in round trips, and the program lock that makes reading once safe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.loyalty import service
+from services.loyalty.schemas import EarningRuleIn
+from services.loyalty.service.common import locked_program
+from shared.db import Sessions, transaction
+from tests.loyalty.conftest import RULE
+
+
+@contextmanager
+def statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every statement sent to the database inside the block."""
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+def _engine(sessions: Sessions) -> AsyncEngine:
+    bind = sessions.kw["bind"]
+    assert isinstance(bind, AsyncEngine)
+    return bind
+
+
+def _locking(sent: list[str]) -> list[str]:
+    return [s for s in sent if "earning_rule" in s and "FOR SHARE" in s]
+
+
+async def _program_locked(sessions: Sessions) -> bool:
+    """Whether some other transaction holds the program row (a ladder change would wait)."""
+    try:
+        async with transaction(sessions) as session:
+            await session.execute(
+                text("SELECT id FROM loyalty.earning_rule WHERE id = 1 FOR UPDATE NOWAIT")
+            )
+    except DBAPIError as exc:
+        if "could not obtain lock" in str(exc):
+            return True
+        raise
+    return False
+
+
+async def test_the_program_is_read_once_per_transaction_and_locked_in_each(
+    loyalty_sessions: Sessions,
+) -> None:
+    async with loyalty_sessions() as session:
+        with statements(_engine(loyalty_sessions)) as sent:
+            async with session.begin():
+                first = await locked_program(session)
+                again = await locked_program(session)
+                assert again is first
+                assert len(_locking(sent)) == 1
+                assert await _program_locked(loyalty_sessions)
+            async with session.begin():  # the same session, a new transaction
+                await locked_program(session)
+                assert len(_locking(sent)) == 2
+                assert await _program_locked(loyalty_sessions)
+    assert first.points_per_yuan == RULE.points_per_yuan
+    assert [rung.code for rung in first.ladder] == ["standard", "vip", "star", "angel"]
+
+
+async def test_a_savepoint_rolled_back_past_the_lock_makes_the_program_locked_again(
+    loyalty_sessions: Sessions,
+) -> None:
+    async with loyalty_sessions() as session, session.begin():
+        with statements(_engine(loyalty_sessions)) as sent:
+            savepoint = await session.begin_nested()
+            await locked_program(session)
+            await savepoint.rollback()  # PostgreSQL releases row locks taken since the savepoint
+            await locked_program(session)
+            assert len(_locking(sent)) == 2
+            assert await _program_locked(loyalty_sessions)
+            async with session.begin_nested():  # inside the lock's transaction: still held
+                await locked_program(session)
+            assert len(_locking(sent)) == 2
+
+
+async def test_a_program_change_in_the_same_transaction_is_seen_by_the_next_point_change(
+    loyalty_sessions: Sessions,
+) -> None:
+    async with loyalty_sessions() as session, session.begin():
+        before = await locked_program(session)
+        await service.set_earning_rule(
+            session,
+            EarningRuleIn(points_per_yuan=7, tier_multipliers_percent={"standard": 100}),
+        )
+        after = await locked_program(session)
+        await session.rollback()  # the program is shared: leave the seeds rule in place
+    assert before.points_per_yuan == RULE.points_per_yuan
+    assert (after.points_per_yuan, dict(after.multipliers_percent)) == (7, {"standard": 100})
