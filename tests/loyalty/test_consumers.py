@@ -153,6 +153,39 @@ async def test_the_same_purchase_under_a_new_event_id_earns_once(
     assert [e.points for e in await ledger_of(loyalty_sessions, member_id)] == [300]
 
 
+async def test_the_same_purchase_twice_in_one_batch_earns_and_publishes_once(
+    loyalty_sessions: Sessions,
+) -> None:
+    consumer = event_consumer(loyalty_sessions)
+    member_id, purchase_id = uuid.uuid4(), uuid.uuid4()
+    first = purchase_event(member_id, 120_000, purchase_id)
+    again = purchase_event(member_id, 120_000, purchase_id)  # republished: a new event id
+    await consumer.apply([_record(first, 1), _record(again, 2)])
+
+    assert [e.points for e in await ledger_of(loyalty_sessions, member_id)] == [1_200]
+    account = await account_of(loyalty_sessions, member_id)
+    assert account is not None
+    assert (account.balance, account.qualifying_spend_fen, account.tier_code) == (
+        1_200,
+        120_000,
+        "vip",
+    )
+    assert len(await published(loyalty_sessions, member_id, "loyalty.points.earned")) == 1
+    assert len(await published(loyalty_sessions, member_id, "loyalty.tier.changed")) == 1
+
+
+async def test_a_purchase_already_earned_opens_no_account_for_another_member(
+    loyalty_sessions: Sessions,
+) -> None:
+    member_id, purchase_id = uuid.uuid4(), uuid.uuid4()
+    await handle(loyalty_sessions, purchase_event(member_id, 30_000, purchase_id))
+    stranger = uuid.uuid4()
+    await handle(loyalty_sessions, purchase_event(stranger, 30_000, purchase_id))
+    assert await account_of(loyalty_sessions, stranger) is None
+    assert await published(loyalty_sessions, stranger, "loyalty.points.earned") == []
+    assert [e.points for e in await ledger_of(loyalty_sessions, member_id)] == [300]
+
+
 async def test_returns_reverse_in_proportion_and_demote(loyalty_sessions: Sessions) -> None:
     member_id = uuid.uuid4()
     sale = purchase_event(member_id, 150_000)  # ¥1,500 → vip, 1,500 points

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,7 +15,8 @@ from services.loyalty import service
 from services.loyalty.schemas import EarningRuleIn
 from services.loyalty.service.common import locked_program
 from shared.db import Sessions, transaction
-from tests.loyalty.conftest import RULE
+from shared.testing.records import consumer_record
+from tests.loyalty.conftest import RULE, event_consumer, purchase_event
 
 
 @contextmanager
@@ -104,3 +106,23 @@ async def test_a_program_change_in_the_same_transaction_is_seen_by_the_next_poin
         await session.rollback()  # the program is shared: leave the seeds rule in place
     assert before.points_per_yuan == RULE.points_per_yuan
     assert (after.points_per_yuan, dict(after.multipliers_percent)) == (7, {"standard": 100})
+
+
+async def test_a_batch_of_purchases_costs_two_loyalty_statements_per_event(
+    loyalty_sessions: Sessions,
+) -> None:
+    """Per purchase: lock the account, then write purchase, ledger entry and balance at once
+    (the outbox's own statements are counted apart); the program once per batch."""
+    consumer = event_consumer(loyalty_sessions)
+    members = [uuid.uuid4() for _ in range(10)]
+    opening = [purchase_event(member, 1_000) for member in members]
+    await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(opening)])
+    batch = [purchase_event(members[i % 10], 50_000 + i) for i in range(50)]
+    with statements(_engine(loyalty_sessions)) as sent:
+        await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
+
+    ours = [s for s in sent if "outbox" not in s and "loyalty.inbox" not in s]
+    assert len(_locking(ours)) == 1
+    assert len([s for s in ours if "loyalty.tiers" in s]) == 1
+    assert len(ours) == 2 + 2 * len(batch)
+    assert len([s for s in sent if "loyalty.inbox" in s]) == 1

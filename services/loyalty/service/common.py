@@ -10,7 +10,8 @@ from sqlalchemy.orm import SessionTransaction
 
 from services.loyalty import domain, repository
 from services.loyalty.domain import Rung
-from services.loyalty.models import Account, outbox
+from services.loyalty.models import outbox
+from services.loyalty.repository import LockedAccount
 from shared.db import AsyncSession
 from shared.events import CloudEvent, EventPayload
 from shared.events.loyalty import TierChanged
@@ -98,11 +99,11 @@ def forget_program(session: AsyncSession) -> None:
 
 async def locked_account(
     session: AsyncSession, member_id: uuid.UUID, ladder: Sequence[Rung]
-) -> Account:
+) -> LockedAccount:
     """The member's account, locked; opened at the base tier if the member is new to us."""
-    account = await repository.account(session, member_id, lock=True)
+    account = await repository.lock_account(session, member_id)
     if account is None:
-        await repository.open_account(session, member_id, domain.tier_for_spend(ladder, 0).code)
-        account = await repository.account(session, member_id, lock=True)
-    assert account is not None
+        account = await repository.open_locked_account(
+            session, member_id, domain.tier_for_spend(ladder, 0).code
+        )
     return account

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from services.loyalty import domain, repository
 from services.loyalty.models import LedgerEntry
@@ -28,49 +29,57 @@ async def open_account(session: AsyncSession, registered: MemberRegistered) -> N
 async def earn_for_purchase(
     session: AsyncSession, purchase: PurchaseCompleted, event_id: str | None = None
 ) -> None:
-    """Points at the rate of the member's tier before this purchase, then promotion."""
+    """Points at the rate of the member's tier before this purchase, then promotion.
+
+    A purchase already recorded (delivered again under another event id) earns nothing.
+    """
     program = await locked_program(session)
-    if await repository.purchase(session, purchase.purchase_id) is not None:
-        log.warning("purchase %s already earned points; ignored", purchase.purchase_id)
-        return
-    account = await locked_account(session, purchase.member_id, program.ladder)
-    tier_before = account.tier_code  # saving the account refreshes the loaded object
+    account = await repository.lock_account(session, purchase.member_id)
+    if account is None:  # a repeat naming another member must not open an account for them
+        if await repository.purchase(session, purchase.purchase_id) is not None:
+            _already_earned(purchase)
+            return
+        account = await repository.open_locked_account(
+            session, purchase.member_id, domain.tier_for_spend(program.ladder, 0).code
+        )
     multiplier = domain.multiplier_of(program.multipliers_percent, account.tier_code)
     points = domain.points_for(purchase.total_fen, program.points_per_yuan, multiplier)
     balance = account.balance + points
     spend = account.qualifying_spend_fen + purchase.total_fen
     promoted = domain.promotion(program.ladder, account.tier_code, spend)
-    await repository.add_purchase(
-        session, purchase.purchase_id, purchase.member_id, purchase.total_fen, tier_before, points
-    )
-    entry = LedgerEntry(
-        member_id=purchase.member_id,
-        kind="earn",
-        points=points,
-        balance_after=balance,
-        purchase_id=purchase.purchase_id,
-        event_id=event_id,
-    )
-    await repository.append_entry(session, entry)
-    await repository.save_account(
+    entry_id = uuid.uuid4()
+    recorded = await repository.record_earn(
         session,
-        account.member_id,
+        purchase_id=purchase.purchase_id,
+        member_id=account.member_id,
+        total_fen=purchase.total_fen,
+        tier_before=account.tier_code,
+        points=points,
+        entry_id=entry_id,
+        event_id=event_id,
         balance=balance,
-        qualifying_spend_fen=spend,
-        tier_code=promoted.code if promoted else account.tier_code,
+        spend=spend,
+        tier_after=promoted.code if promoted else account.tier_code,
     )
+    if not recorded:
+        _already_earned(purchase)
+        return
     payloads: list[EventPayload] = [
         PointsEarned(
             member_id=account.member_id,
             purchase_id=purchase.purchase_id,
-            entry_id=entry.id,
+            entry_id=entry_id,
             points=points,
             balance=balance,
         )
     ]
     if promoted:
-        payloads.append(tier_changed(account.member_id, tier_before, promoted, "up", spend))
+        payloads.append(tier_changed(account.member_id, account.tier_code, promoted, "up", spend))
     await emit(session, account.member_id, *payloads)
+
+
+def _already_earned(purchase: PurchaseCompleted) -> None:
+    log.warning("purchase %s already earned points; ignored", purchase.purchase_id)
 
 
 class PurchaseNotKnown(AwaitingEvent):
