@@ -144,14 +144,15 @@ async def save_account(
     qualifying_spend_fen: int,
     tier_code: str,
 ) -> None:
+    """A plain UPDATE of the table: no loaded ``Account`` is kept in step with it."""
     await session.execute(
-        update(Account)
-        .where(col(Account.member_id) == member_id)
+        update(_accounts)
+        .where(_accounts.c.member_id == member_id)
         .values(
             balance=balance,
             qualifying_spend_fen=qualifying_spend_fen,
             tier_code=tier_code,
-            version=col(Account.version) + 1,
+            version=_accounts.c.version + 1,
             updated_at=func.now(),
         )
     )

@@ -122,7 +122,6 @@ async def reverse_for_return(
         amount_fen=returned.amount_fen,
         balance=account.balance,
     )
-    tier_before = account.tier_code  # saving the account refreshes the loaded object
     balance = account.balance - reversal.points
     spend = account.qualifying_spend_fen - reversal.returned_fen
     demoted = domain.demotion(ladder, account.tier_code, spend)
@@ -158,5 +157,5 @@ async def reverse_for_return(
         )
     ]
     if demoted:
-        payloads.append(tier_changed(account.member_id, tier_before, demoted, "down", spend))
+        payloads.append(tier_changed(account.member_id, account.tier_code, demoted, "down", spend))
     await emit(session, account.member_id, *payloads)
