@@ -4,16 +4,50 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col, select
+from sqlalchemy import Column, Select, String, Text, bindparam, case, func, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.types import TypeEngine
+from sqlmodel import AutoString, col, select
 
 from services.messaging.models import Contact, Notification
 from shared.db import AsyncSession
 
 DISPATCH_CHANNEL = "messaging_dispatch"
+
+_notifications = Notification.__table__  # type: ignore[attr-defined]
+
+
+def _element_type(column: Column[Any]) -> TypeEngine[Any]:
+    """Strings go as unbounded text: a cast to ``varchar(n)[]`` would cut a value that is
+    too long instead of refusing it, as inserting into the column does."""
+    return Text() if isinstance(column.type, String | AutoString) else column.type
+
+
+@lru_cache(maxsize=4)
+def _insert_and_wake(columns: tuple[str, ...]) -> Select[uuid.UUID, Any]:
+    """Rows in as one array per column, the new rows' ids out, and a wake-up for the
+    dispatcher if one of them is queued: one round trip, and one compiled statement for
+    any number of rows (a multi-row ``values()`` compiles anew on every call)."""
+    table = _notifications
+    source = (
+        func.unnest(
+            *(bindparam(name, type_=ARRAY(_element_type(table.c[name]))) for name in columns)
+        )
+        .table_valued(*columns)
+        .render_derived("source")
+    )
+    inserted = (
+        insert(table)
+        .from_select(list(columns), select(*source.c))
+        .on_conflict_do_nothing(index_elements=["trigger_event_id", "channel"])
+        .returning(table.c.id, table.c.status)
+        .cte("inserted")
+    )
+    wake = case((inserted.c.status == "queued", func.pg_notify(DISPATCH_CHANNEL, "")))
+    return select(inserted.c.id, wake)
 
 
 async def upsert_contact(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -36,22 +70,18 @@ async def get_contact(session: AsyncSession, member_id: uuid.UUID) -> Contact | 
 async def insert_notifications(
     session: AsyncSession, rows: Sequence[dict[str, Any]]
 ) -> set[uuid.UUID]:
-    """Insert rows, skipping channels already notified for the same trigger; returns new ids."""
+    """Insert rows (all with the same keys), skipping channels already notified for the
+    same trigger; returns the new ids.
+
+    A new queued row wakes the dispatcher with ``pg_notify``, delivered at commit, so it
+    never wakes before the rows are visible. PostgreSQL delivers identical notifications
+    of one transaction once, so a consumer batch wakes it once however many it queues."""
     if not rows:
         return set()
-    table = Notification.__table__  # type: ignore[attr-defined]
-    result = await session.execute(
-        insert(table)
-        .values(list(rows))
-        .on_conflict_do_nothing(index_elements=["trigger_event_id", "channel"])
-        .returning(table.c.id)
-    )
+    columns = tuple(rows[0])
+    parameters = {name: [row[name] for row in rows] for name in columns}
+    result = await session.execute(_insert_and_wake(columns), parameters)
     return set(result.scalars().all())
-
-
-async def wake_dispatcher(session: AsyncSession) -> None:
-    """Delivered at commit, so the dispatcher never wakes before the rows are visible."""
-    await session.execute(select(func.pg_notify(DISPATCH_CHANNEL, "")))
 
 
 async def claim_due(session: AsyncSession, limit: int) -> list[Notification]:

@@ -133,8 +133,6 @@ async def notify_member(
             if row["status"] == "suppressed"
         ),
     )
-    if any(row["status"] == "queued" for row in fresh):
-        await repository.wake_dispatcher(session)
     return inserted
 
 
