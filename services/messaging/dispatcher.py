@@ -69,11 +69,9 @@ class Dispatcher:
         async with transaction(self._sessions) as session:
             claimed = await repository.claim_due(session, self._settings.delivery_batch_size)
             outcomes = await asyncio.gather(*(self._deliver(n) for n in claimed))
-            for notification, outcome in zip(claimed, outcomes, strict=True):
-                if isinstance(outcome, Delivery):
-                    await service.record_sent(session, notification, outcome)
-                else:
-                    await service.record_failure(session, self._settings, notification, outcome)
+            await service.record_outcomes(
+                session, self._settings, zip(claimed, outcomes, strict=True)
+            )
         return len(claimed)
 
     async def _deliver(self, notification: Notification) -> Delivery | DeliveryError:

@@ -16,8 +16,10 @@ from services.messaging.models import Contact, Notification
 from shared.db import AsyncSession
 
 DISPATCH_CHANNEL = "messaging_dispatch"
+_ID_PARAM = "notification_id"
 
 _notifications = Notification.__table__  # type: ignore[attr-defined]
+_UPDATE_BY_ID = update(_notifications).where(_notifications.c.id == bindparam(_ID_PARAM))
 
 
 def _element_type(column: Column[Any]) -> TypeEngine[Any]:
@@ -96,11 +98,14 @@ async def claim_due(session: AsyncSession, limit: int) -> list[Notification]:
     return list((await session.scalars(query)).all())
 
 
-async def update_notification(
-    session: AsyncSession, notification_id: uuid.UUID, values: dict[str, Any]
-) -> None:
+async def update_notifications(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Set the given columns of each row, found by its ``id``; every row names the same
+    columns. One round trip for them all."""
+    if not rows:
+        return
     await session.execute(
-        update(Notification).where(col(Notification.id) == notification_id).values(**values)
+        _UPDATE_BY_ID,
+        [{_ID_PARAM: row["id"], **{k: v for k, v in row.items() if k != "id"}} for row in rows],
     )
 
 

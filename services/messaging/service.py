@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -136,76 +136,89 @@ async def notify_member(
     return inserted
 
 
-async def record_sent(
-    session: AsyncSession, notification: Notification, delivery: Delivery
+async def record_outcomes(
+    session: AsyncSession,
+    settings: Settings,
+    outcomes: Iterable[tuple[Notification, Delivery | DeliveryError]],
 ) -> None:
-    await repository.update_notification(
-        session,
-        notification.id,
-        {
-            "status": "sent",
-            "attempts": notification.attempts + 1,
-            "provider_message_id": delivery.provider_message_id,
-            "provider_response": delivery.response,
-            "error": None,
-            "sent_at": datetime.now(UTC),
-        },
-    )
-    event = NotificationSent(
-        notification_id=notification.id,
-        member_id=notification.member_id,
-        channel=_channel(notification),
-        template=notification.template,
-        trigger_event_id=notification.trigger_event_id,
-        provider_message_id=delivery.provider_message_id,
-    )
-    await outbox.add(session, CloudEvent.of(event, source=SOURCE, subject=notification.member_id))
+    """Record what the providers said about each notification, with its outbox event.
 
-
-async def record_failure(
-    session: AsyncSession, settings: Settings, notification: Notification, error: DeliveryError
-) -> bool:
-    """Count a failed attempt: schedule a retry, or give up and publish the failure.
-
-    Returns whether the notification is now ``failed``."""
-    attempts = notification.attempts + 1
-    message = str(error)[:2000]
-    if not domain.gives_up(attempts, settings.delivery_max_attempts, permanent=error.permanent):
-        delay = domain.retry_delay(attempts, settings.delivery_retry_backoff_seconds)
-        await repository.update_notification(
-            session,
-            notification.id,
-            {"attempts": attempts, "error": message, "next_attempt_at": datetime.now(UTC) + delay},
-        )
-        log.warning(
-            "notification %s to %s failed (attempt %d), retrying in %s: %s",
-            notification.id,
-            notification.recipient_masked,
-            attempts,
-            delay,
-            message,
-        )
-        return False
-    await repository.update_notification(
-        session, notification.id, {"status": "failed", "attempts": attempts, "error": message}
-    )
-    log.error(
-        "notification %s to %s failed after %d attempt(s): %s",
-        notification.id,
-        notification.recipient_masked,
-        attempts,
-        message,
-    )
-    event = NotificationFailed(
-        notification_id=notification.id,
-        member_id=notification.member_id,
-        channel=_channel(notification),
-        template=notification.template,
-        trigger_event_id=notification.trigger_event_id,
-        error=message,
-    )
-    await outbox.add(session, CloudEvent.of(event, source=SOURCE, subject=notification.member_id))
-    return True
+    A delivery marks it sent. A failed attempt schedules a retry, or gives up, marks it
+    failed and publishes the failure. One statement per kind of change, whatever the batch
+    size."""
+    now = datetime.now(UTC)
+    sent: list[dict[str, Any]] = []
+    retried: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    events: list[CloudEvent] = []
+    for notification, outcome in outcomes:
+        attempts = notification.attempts + 1
+        if isinstance(outcome, Delivery):
+            sent.append(
+                {
+                    "id": notification.id,
+                    "status": "sent",
+                    "attempts": attempts,
+                    "provider_message_id": outcome.provider_message_id,
+                    "provider_response": outcome.response,
+                    "error": None,
+                    "sent_at": now,
+                }
+            )
+            event: NotificationSent | NotificationFailed = NotificationSent(
+                notification_id=notification.id,
+                member_id=notification.member_id,
+                channel=_channel(notification),
+                template=notification.template,
+                trigger_event_id=notification.trigger_event_id,
+                provider_message_id=outcome.provider_message_id,
+            )
+        elif not domain.gives_up(
+            attempts, settings.delivery_max_attempts, permanent=outcome.permanent
+        ):
+            message = str(outcome)[:2000]
+            delay = domain.retry_delay(attempts, settings.delivery_retry_backoff_seconds)
+            retried.append(
+                {
+                    "id": notification.id,
+                    "attempts": attempts,
+                    "error": message,
+                    "next_attempt_at": now + delay,
+                }
+            )
+            log.warning(
+                "notification %s to %s failed (attempt %d), retrying in %s: %s",
+                notification.id,
+                notification.recipient_masked,
+                attempts,
+                delay,
+                message,
+            )
+            continue
+        else:
+            message = str(outcome)[:2000]
+            failed.append(
+                {"id": notification.id, "status": "failed", "attempts": attempts, "error": message}
+            )
+            log.error(
+                "notification %s to %s failed after %d attempt(s): %s",
+                notification.id,
+                notification.recipient_masked,
+                attempts,
+                message,
+            )
+            event = NotificationFailed(
+                notification_id=notification.id,
+                member_id=notification.member_id,
+                channel=_channel(notification),
+                template=notification.template,
+                trigger_event_id=notification.trigger_event_id,
+                error=message,
+            )
+        events.append(CloudEvent.of(event, source=SOURCE, subject=notification.member_id))
+    for rows in (sent, retried, failed):
+        await repository.update_notifications(session, rows)
+    await outbox.add(session, *events)
 
 
 def _channel(notification: Notification) -> Channel:
