@@ -1,4 +1,4 @@
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
@@ -19,7 +19,10 @@ class Settings(BaseServiceSettings):
     sms_api_key: SecretStr = SecretStr(DEV_SMS_API_KEY)
     sms_sign: str = "Huiyuan"
     delivery_max_attempts: int = 5
-    delivery_batch_size: int = 20
+    delivery_batch_size: int = 100
+    # SMS in flight at once; httpx's pool costs CPU per request that grows with its size
+    delivery_concurrency: int = Field(default=16, ge=1)
+    smtp_connections: int = Field(default=8, ge=1)
     delivery_retry_backoff_seconds: float = 5.0
     delivery_timeout_seconds: float = 10.0
 

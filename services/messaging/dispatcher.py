@@ -1,10 +1,12 @@
 """Delivers queued notifications, outside the consumer's transaction.
 
-The worker claims due ``queued`` rows with ``FOR UPDATE SKIP LOCKED`` in small batches
-(replicas never send the same row at once), sends them concurrently, and records each
-outcome with its outbox event in the same transaction that holds the claim. A crash
-after sending but before the commit sends again: the email carries the notification id
-as Message-ID and the SMS gateway deduplicates on the ``Idempotency-Key``.
+The worker claims due ``queued`` rows with ``FOR UPDATE SKIP LOCKED`` in batches of
+``delivery_batch_size`` (replicas never send the same row at once), sends them
+concurrently (``delivery_concurrency`` SMS at a time over kept-alive connections, emails
+over at most ``smtp_connections`` SMTP connections per batch), and records every outcome
+with its outbox event in the same transaction that holds the claim. A crash after
+sending but before the commit sends the batch again: the email carries the notification
+id as Message-ID and the SMS gateway deduplicates on the ``Idempotency-Key``.
 
 It wakes on ``pg_notify('messaging_dispatch')`` from the consumer and polls every
 second anyway, which also picks up retries whose backoff has elapsed.
@@ -21,7 +23,7 @@ from services.messaging import repository, service
 from services.messaging.config import Settings
 from services.messaging.models import Notification
 from services.messaging.providers import Delivery, DeliveryError
-from services.messaging.providers.email import SmtpSender
+from services.messaging.providers.email import SmtpConnections, SmtpSender
 from services.messaging.providers.sms import SmsGateway
 from shared.crypto import PiiCipher
 from shared.db import Sessions, asyncpg_dsn, transaction
@@ -48,6 +50,7 @@ class Dispatcher:
         self._cipher = cipher
         self._email = email
         self._sms = sms
+        self._sms_slots = asyncio.Semaphore(settings.delivery_concurrency)
 
     async def run(self, wakeups: Wakeups) -> None:
         backoff = 0.1
@@ -68,22 +71,28 @@ class Dispatcher:
         """Claim, send and record one batch; returns how many notifications it handled."""
         async with transaction(self._sessions) as session:
             claimed = await repository.claim_due(session, self._settings.delivery_batch_size)
-            outcomes = await asyncio.gather(*(self._deliver(n) for n in claimed))
+            if not claimed:
+                return 0
+            async with self._email.connections() as email:
+                outcomes = await asyncio.gather(*(self._deliver(n, email) for n in claimed))
             await service.record_outcomes(
                 session, self._settings, zip(claimed, outcomes, strict=True)
             )
         return len(claimed)
 
-    async def _deliver(self, notification: Notification) -> Delivery | DeliveryError:
+    async def _deliver(
+        self, notification: Notification, email: SmtpConnections
+    ) -> Delivery | DeliveryError:
         try:
             if notification.recipient_encrypted is None:
                 raise DeliveryError("notification has no recipient", permanent=True)
             address = self._cipher.decrypt(notification.recipient_encrypted)
             if notification.channel == "email":
-                return await self._email.send(
+                return await email.send(
                     notification.id, address, notification.subject or "", notification.body or ""
                 )
-            return await self._sms.send(notification.id, address, notification.body or "")
+            async with self._sms_slots:
+                return await self._sms.send(notification.id, address, notification.body or "")
         except DeliveryError as exc:
             return exc
         except InvalidToken:
@@ -98,6 +107,8 @@ async def dispatcher(runtime: Runtime) -> None:
     settings = runtime.settings
     if not isinstance(settings, Settings):
         raise TypeError("the dispatcher needs messaging Settings")
+    for name in ("httpx", "httpcore"):  # one INFO line per SMS request otherwise
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
     sms = SmsGateway(settings)
     wakeups = Wakeups(asyncpg_dsn(settings.database_url), repository.DISPATCH_CHANNEL)
     worker = Dispatcher(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from starlette.types import ASGIApp
 
 from services.messaging.config import Settings
 from services.messaging.consumers import create_handlers
@@ -50,12 +51,12 @@ def smtp_server(tmp_path: Path) -> Iterator[SmtpEndpoint]:
     catcher.stop()
 
 
-@pytest.fixture
-async def sms_gateway(tmp_path: Path) -> AsyncIterator[SmsEndpoint]:
-    store_dir = tmp_path / "sms"
+@contextlib.asynccontextmanager
+async def serving(app: ASGIApp) -> AsyncIterator[str]:
+    """Serve ``app`` over HTTP on a free local port; yields its base URL."""
     port = free_port()
     config = uvicorn.Config(
-        create_sms_gateway_app(store_dir, SMS_API_KEY),
+        app,
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -68,9 +69,18 @@ async def sms_gateway(tmp_path: Path) -> AsyncIterator[SmsEndpoint]:
         if task.done():
             task.result()
         await asyncio.sleep(0.01)
-    yield SmsEndpoint(f"http://127.0.0.1:{port}", SMS_API_KEY, store_dir)
-    server.should_exit = True
-    await task
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def sms_gateway(tmp_path: Path) -> AsyncIterator[SmsEndpoint]:
+    store_dir = tmp_path / "sms"
+    async with serving(create_sms_gateway_app(store_dir, SMS_API_KEY)) as url:
+        yield SmsEndpoint(url, SMS_API_KEY, store_dir)
 
 
 @pytest.fixture

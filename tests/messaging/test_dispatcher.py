@@ -1,19 +1,28 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from sqlmodel import col, select
+from starlette.datastructures import Headers
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.messaging.config import Settings
 from services.messaging.models import Notification, outbox
+from services.messaging.providers.email import SmtpSender
 from shared.db import Sessions, transaction
+from shared.embedded.local_providers import MailCatcher, create_sms_gateway_app
 from shared.embedded.provider_store import read_emails, read_sms
 from shared.events import CloudEvent
 from shared.inbox import Handler
 from shared.kafka import create_producer
 from shared.testing.stack import Stack, eventually, free_port, running
 from tests.messaging import events
-from tests.messaging.conftest import SmsEndpoint, SmtpEndpoint
+from tests.messaging.conftest import SMS_API_KEY, SmsEndpoint, SmtpEndpoint, serving
 
 
 async def _feed(sessions: Sessions, handlers: dict[str, Handler], event: CloudEvent) -> None:
@@ -174,3 +183,113 @@ async def test_an_unreachable_gateway_is_retried_then_failed(
     assert sms.attempts == 3
     assert "unreachable" in (sms.error or "")
     assert "messaging.notification.failed" in await _outbox_types(messaging_sessions, member_id)
+
+
+class _FailsFirstTry:
+    """In front of the real gateway: answers 503 to the first request carrying one of
+    ``failing`` as Idempotency-Key, and counts the requests per key."""
+
+    def __init__(self, gateway: ASGIApp) -> None:
+        self.gateway = gateway
+        self.failing: set[str] = set()
+        self.requests: Counter[str] = Counter()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = Headers(scope=scope).get("idempotency-key") if scope["type"] == "http" else None
+        if key is not None:
+            self.requests[key] += 1
+            if key in self.failing:
+                self.failing.discard(key)
+                await PlainTextResponse("busy", status_code=503)(scope, receive, send)
+                return
+        await self.gateway(scope, receive, send)
+
+
+async def test_a_failed_sms_is_retried_alone_while_the_rest_of_its_batch_is_sent_once(
+    stack: Stack,
+    messaging_sessions: Sessions,
+    handlers: dict[str, Handler],
+    smtp_server: SmtpEndpoint,
+    tmp_path: Path,
+) -> None:
+    members = [uuid.uuid4() for _ in range(6)]
+    for member_id in members:
+        await _feed(
+            messaging_sessions,
+            handlers,
+            events.registered(member_id, phone_number=events.phone(), email_consent=False),
+        )
+    async with messaging_sessions() as session:
+        queued = {
+            row.member_id: str(row.id)
+            for row in await session.scalars(
+                select(Notification).where(
+                    col(Notification.member_id).in_(members), col(Notification.channel) == "sms"
+                )
+            )
+        }
+    unlucky = queued[members[2]]
+    store_dir = tmp_path / "sms"
+    gateway = _FailsFirstTry(create_sms_gateway_app(store_dir, SMS_API_KEY))
+    gateway.failing.add(unlucky)
+
+    async with serving(gateway) as url:
+        app = stack.app(
+            "messaging",
+            smtp_port=smtp_server.port,
+            sms_gateway_url=url,
+            sms_api_key=SMS_API_KEY,
+            delivery_retry_backoff_seconds=0.2,
+        )
+        async with running(app):
+            for member_id in members:
+                await eventually(_settled(messaging_sessions, member_id, {"sent", "suppressed"}))
+
+    assert {key: gateway.requests[key] for key in queued.values()} == {
+        key: 2 if key == unlucky else 1 for key in queued.values()
+    }
+    delivered = Counter(s.idempotency_key for s in read_sms(store_dir))
+    assert {key: delivered[key] for key in queued.values()} == dict.fromkeys(queued.values(), 1)
+    async with messaging_sessions() as session:
+        rows = {
+            str(row.id): row
+            for row in await session.scalars(
+                select(Notification).where(
+                    col(Notification.id).in_(map(uuid.UUID, queued.values()))
+                )
+            )
+        }
+    assert {key: (row.status, row.attempts) for key, row in rows.items()} == {
+        key: ("sent", 2 if key == unlucky else 1) for key in queued.values()
+    }
+    assert rows[unlucky].error is None
+
+
+async def test_a_batch_of_emails_shares_connections_and_replaces_a_broken_one(
+    stack: Stack, tmp_path: Path
+) -> None:
+    port, store_dir = free_port(), tmp_path / "mail"
+    settings = stack.settings("messaging", smtp_port=port, smtp_connections=2)
+    assert isinstance(settings, Settings)
+    sender = SmtpSender(settings)
+    ids = [uuid.uuid4() for _ in range(9)]
+    catcher = MailCatcher(store_dir, "127.0.0.1", port)
+    catcher.start()
+    try:
+        async with sender.connections() as connections:
+            await asyncio.gather(
+                *(connections.send(i, f"m{i.hex[:8]}@example.com", "积分", "正文") for i in ids[:6])
+            )
+            assert connections.opened == 2
+
+            catcher.stop()  # drops the idle connections
+            catcher = MailCatcher(store_dir, "127.0.0.1", port)
+            catcher.start()
+            for i in ids[6:]:
+                await connections.send(i, f"m{i.hex[:8]}@example.com", "积分", "正文")
+            assert connections.opened == 3
+    finally:
+        catcher.stop()
+
+    received = Counter(rcpt for e in read_emails(store_dir) for rcpt in e.rcpt_tos)
+    assert received == Counter(f"m{i.hex[:8]}@example.com" for i in ids)

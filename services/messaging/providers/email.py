@@ -1,8 +1,12 @@
-"""Email over SMTP (aiosmtplib), UTF-8, one connection per message."""
+"""Email over SMTP (aiosmtplib), UTF-8; a batch shares a few connections."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -35,30 +39,124 @@ class SmtpSender:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    async def send(self, notification_id: uuid.UUID, to: str, subject: str, body: str) -> Delivery:
-        settings = self._settings
-        message = build_message(settings, notification_id, to, subject, body)
+    @asynccontextmanager
+    async def connections(self) -> AsyncIterator[SmtpConnections]:
+        """Connections for one batch of messages, closed when the batch is done."""
+        connections = SmtpConnections(self._settings)
         try:
-            _, reply = await aiosmtplib.send(
-                message,
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                username=settings.smtp_username,
-                password=(
-                    settings.smtp_password.get_secret_value() if settings.smtp_password else None
-                ),
-                start_tls=settings.smtp_starttls,
-                timeout=settings.delivery_timeout_seconds,
-            )
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [refused.code for refused in exc.recipients]
-            raise DeliveryError(
-                f"SMTP refused the recipient ({codes})", permanent=all(c >= 500 for c in codes)
-            ) from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            raise DeliveryError(
-                f"SMTP {exc.code}: {exc.message}", permanent=exc.code >= 500
-            ) from exc
+            yield connections
+        finally:
+            await connections.aclose()
+
+    async def send(self, notification_id: uuid.UUID, to: str, subject: str, body: str) -> Delivery:
+        """One message on a connection of its own."""
+        async with self.connections() as connections:
+            return await connections.send(notification_id, to, subject, body)
+
+
+class SmtpConnections:
+    """Up to ``smtp_connections`` SMTP connections, each carrying one message after another.
+
+    A connection that broke is closed and the next message opens a new one. When an idle
+    connection turns out to be gone (the server closed it, or answers 421), the message is
+    tried once more on a new connection instead of counting a failed attempt; a repeat at
+    the server is no likelier than with the dispatcher's own retry, which would send it
+    again anyway.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._slots = asyncio.Semaphore(settings.smtp_connections)
+        self._idle: list[aiosmtplib.SMTP] = []
+        self.opened = 0
+
+    async def send(self, notification_id: uuid.UUID, to: str, subject: str, body: str) -> Delivery:
+        message = build_message(self._settings, notification_id, to, subject, body)
+        async with self._slots:
+            if self._idle:
+                smtp = self._idle.pop()
+                try:
+                    return await self._send_on(smtp, message)
+                except _ConnectionGone:
+                    pass
+            smtp = await self._connect()
+            try:
+                return await self._send_on(smtp, message)
+            except _ConnectionGone as gone:
+                raise _delivery_error(gone.cause) from gone.cause
+
+    async def aclose(self) -> None:
+        idle, self._idle = self._idle, []
+        for smtp in idle:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await smtp.quit()
+            smtp.close()
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        settings = self._settings
+        smtp = aiosmtplib.SMTP(
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            start_tls=settings.smtp_starttls,
+            timeout=settings.delivery_timeout_seconds,
+        )
+        try:
+            await smtp.connect()
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(f"SMTP unreachable: {exc!r}", permanent=False) from exc
+            smtp.close()
+            raise _delivery_error(exc) from exc
+        self.opened += 1
+        return smtp
+
+    async def _send_on(self, smtp: aiosmtplib.SMTP, message: EmailMessage) -> Delivery:
+        """Send on ``smtp``, which goes back to the idle list if it is still usable."""
+        try:
+            _, reply = await smtp.send_message(message)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            self._keep_or_close(smtp)
+            raise _delivery_error(exc) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            if exc.code == SERVICE_CLOSING:
+                smtp.close()
+                raise _ConnectionGone(exc) from exc
+            self._keep_or_close(smtp)
+            raise _delivery_error(exc) from exc
+        except (aiosmtplib.SMTPServerDisconnected, ConnectionError) as exc:
+            smtp.close()
+            raise _ConnectionGone(exc) from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            smtp.close()
+            raise _delivery_error(exc) from exc
+        except BaseException:
+            smtp.close()
+            raise
+        self._keep_or_close(smtp)
         return Delivery(str(message["Message-ID"]), {"reply": reply})
+
+    def _keep_or_close(self, smtp: aiosmtplib.SMTP) -> None:
+        if smtp.is_connected:
+            self._idle.append(smtp)
+        else:
+            smtp.close()
+
+
+SERVICE_CLOSING = 421
+
+
+class _ConnectionGone(Exception):
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _delivery_error(exc: Exception) -> DeliveryError:
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [refused.code for refused in exc.recipients]
+        return DeliveryError(
+            f"SMTP refused the recipient ({codes})", permanent=all(c >= 500 for c in codes)
+        )
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return DeliveryError(f"SMTP {exc.code}: {exc.message}", permanent=exc.code >= 500)
+    return DeliveryError(f"SMTP unreachable: {exc!r}", permanent=False)

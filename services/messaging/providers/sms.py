@@ -15,26 +15,44 @@ from services.messaging.config import Settings
 from services.messaging.providers import Delivery, DeliveryError
 
 _RETRYABLE_4XX = frozenset({408, 429})
+# shorter than uvicorn's 5 s (the local gateway's server), so an idle connection is dropped
+# here before the gateway closes it under a request
+KEEPALIVE_SECONDS = 4.0
+
+
+def create_client(settings: Settings) -> httpx.AsyncClient:
+    """One client for the dispatcher's lifetime: its pool keeps connections to the gateway
+    alive between messages, as many as the dispatcher sends at once."""
+    concurrency = settings.delivery_concurrency
+    return httpx.AsyncClient(
+        timeout=settings.delivery_timeout_seconds,
+        limits=httpx.Limits(
+            max_connections=concurrency,
+            max_keepalive_connections=concurrency,
+            keepalive_expiry=KEEPALIVE_SECONDS,
+        ),
+    )
 
 
 class SmsGateway:
     def __init__(self, settings: Settings, client: httpx.AsyncClient | None = None) -> None:
         self._settings = settings
-        self._client = client or httpx.AsyncClient(timeout=settings.delivery_timeout_seconds)
+        self._client = client or create_client(settings)
+        self._url = f"{settings.sms_gateway_url.rstrip('/')}/v1/messages"
+        self._authorization = f"Bearer {settings.sms_api_key.get_secret_value()}"
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
     async def send(self, notification_id: uuid.UUID, to: str, text: str) -> Delivery:
-        settings = self._settings
         try:
             response = await self._client.post(
-                f"{settings.sms_gateway_url.rstrip('/')}/v1/messages",
+                self._url,
                 headers={
-                    "Authorization": f"Bearer {settings.sms_api_key.get_secret_value()}",
+                    "Authorization": self._authorization,
                     "Idempotency-Key": str(notification_id),
                 },
-                json={"to": to, "text": text, "sign": settings.sms_sign},
+                json={"to": to, "text": text, "sign": self._settings.sms_sign},
             )
         except httpx.HTTPError as exc:
             raise DeliveryError(f"SMS gateway unreachable: {exc!r}", permanent=False) from exc
