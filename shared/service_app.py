@@ -37,7 +37,7 @@ from shared.idempotency import IdempotencyKeys
 from shared.inbox import EventConsumer, Handlers, Inbox
 from shared.kafka import GroupTimings, Publisher, ensure_topics
 from shared.notify import Wakeups
-from shared.observability import configure_logging, request_context_middleware
+from shared.observability import RequestContextMiddleware, configure_logging
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import BaseServiceSettings
 
@@ -234,7 +234,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     )
     app.state.settings = spec.settings
     app.state.cipher = PiiCipher(spec.settings.pii_key.get_secret_value())
-    app.middleware("http")(request_context_middleware(spec.name))
+    app.add_middleware(RequestContextMiddleware, service=spec.name)
     install_problem_handlers(app)
     app.include_router(_operations_router(spec))
     for router in spec.routers:
