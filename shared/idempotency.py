@@ -22,8 +22,8 @@ The contract, for every POST that creates or moves value:
   new work.
 
 How: the request first looks for a stored answer, which needs no lock, so any number of
-retries of a finished request replay side by side. Without one, it takes a
-transaction-scoped advisory lock on a 64-bit hash of (schema, scope, key) and, if another
+retries of a finished request replay side by side. Without one, the same statement takes
+a transaction-scoped advisory lock on a 64-bit hash of (schema, scope, key) and, if another
 transaction holds it, answers 409 rather than wait. Holding it, it looks again (the
 holder before it may just have committed), then does the work and inserts the answer in
 the request's own transaction. The lock goes when that transaction ends: after a commit
@@ -47,7 +47,7 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from fastapi.responses import JSONResponse
@@ -60,14 +60,24 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    and_,
+    case,
     func,
     insert,
+    literal,
     select,
 )
 from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import PROBLEM_JSON, Conflict, Unprocessable
+
+
+class _StoredRow(Protocol):
+    request_hash: str
+    status_code: int
+    response: dict[str, Any]
+
 
 REPLAY_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 200
@@ -176,10 +186,10 @@ class IdempotencyKeys:
                 f"The Idempotency-Key header must be 1 to {MAX_KEY_LENGTH} characters long"
             )
         request_hash = fingerprint(request)
-        stored = await self._stored(session, scope, key, request_hash)
+        stored, locked = await self._stored_or_lock(session, scope, key, request_hash)
         if stored is not None:
             return stored
-        if not await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock(scope, key)))):
+        if not locked:
             raise Conflict(
                 f"A request with Idempotency-Key {key!r} is still being processed; retry in "
                 f"{RETRY_AFTER_SECONDS} s with the same key and body to get its answer",
@@ -208,6 +218,30 @@ class IdempotencyKeys:
         name = orjson.dumps([self.table.fullname, scope, key])
         return int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
 
+    async def _stored_or_lock(
+        self, session: AsyncSession, scope: str, key: str, request_hash: str
+    ) -> tuple[StoredAnswer | None, bool]:
+        """The stored answer, or else whether the key's lock was taken: one round trip."""
+        table = self.table
+        nothing = select(literal(1).label("nothing")).subquery()
+        lock = func.pg_try_advisory_xact_lock(self._lock(scope, key))
+        row = (
+            await session.execute(
+                select(
+                    table.c.request_hash,
+                    table.c.status_code,
+                    table.c.response,
+                    # CASE evaluates the lock only when no answer is stored
+                    case((table.c.scope.is_(None), lock)).label("locked"),
+                ).select_from(
+                    nothing.outerjoin(table, and_(table.c.scope == scope, table.c.key == key))
+                )
+            )
+        ).one()
+        if row.request_hash is None:
+            return None, bool(row.locked)
+        return self._answer(row, key, request_hash), False
+
     async def _stored(
         self, session: AsyncSession, scope: str, key: str, request_hash: str
     ) -> StoredAnswer | None:
@@ -218,8 +252,10 @@ class IdempotencyKeys:
                 ).where(self.table.c.scope == scope, self.table.c.key == key)
             )
         ).one_or_none()
-        if row is None:
-            return None
+        return None if row is None else self._answer(row, key, request_hash)
+
+    @staticmethod
+    def _answer(row: _StoredRow, key: str, request_hash: str) -> StoredAnswer:
         if row.request_hash != request_hash:
             raise Unprocessable(
                 f"Idempotency-Key {key!r} was already used with a different request body; "

@@ -31,6 +31,10 @@ class BaseServiceSettings(BaseSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
     db_pool_size: int = 4
     db_max_overflow: int = 4
+    # Off: a ping costs a round trip on every checkout. After a database restart the first
+    # statement on each stale connection fails as transient (503 with Retry-After, or a
+    # consumer retry) and SQLAlchemy then replaces every pooled connection.
+    db_pool_pre_ping: bool = False
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_partitions: int = 3
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
