@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -36,11 +37,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     func,
     insert,
+    select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import Executable
 
 from shared.db import Sessions, is_transient, transaction
 from shared.events import CloudEvent
@@ -97,17 +102,30 @@ class Inbox:
             Column("replayed_at", DateTime(timezone=True)),
         )
 
-    async def claim(self, session: AsyncSession, events: Iterable[CloudEvent]) -> set[str]:
-        """Record the events' ids; returns the ids seen for the first time."""
-        rows = [{"event_id": e.id, "event_type": e.type} for e in events]
-        if not rows:
-            return set()
-        result = await session.execute(
+    @cached_property
+    def _claim(self) -> Executable:
+        # arrays, not a multi-row VALUES: the statement is the same for every batch size, so
+        # SQLAlchemy compiles it once
+        rows = select(
+            func.unnest(bindparam("ids", type_=ARRAY(Text))).label("event_id"),
+            func.unnest(bindparam("types", type_=ARRAY(Text))).label("event_type"),
+        )
+        return (
             pg_insert(self.table)
-            .values(rows)
+            .from_select(["event_id", "event_type"], rows)
             .on_conflict_do_nothing(index_elements=["event_id"])
             .returning(self.table.c.event_id)
         )
+
+    async def claim(self, session: AsyncSession, events: Iterable[CloudEvent]) -> set[str]:
+        """Record the events' ids; returns the ids seen for the first time."""
+        ids, types = [], []
+        for event in events:
+            ids.append(event.id)
+            types.append(event.type)
+        if not ids:
+            return set()
+        result = await session.execute(self._claim, {"ids": ids, "types": types})
         return set(result.scalars().all())
 
     async def park(
