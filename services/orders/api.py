@@ -12,7 +12,7 @@ from fastapi.security import APIKeyHeader
 
 from services.orders import service
 from services.orders.config import Settings
-from services.orders.models import Store, idempotency
+from services.orders.models import idempotency
 from services.orders.schemas import (
     MAX_BATCH_SALES,
     BatchOut,
@@ -44,20 +44,21 @@ _KEY_HINT = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
 
 
 async def current_store(
-    session: Session, api_key: Annotated[str | None, Depends(_api_key)]
-) -> Store:
+    request: Request, session: Session, api_key: Annotated[str | None, Depends(_api_key)]
+) -> service.StoreRef:
     """The store whose API key came in the ``X-API-Key`` header."""
     if not api_key:
         raise Unauthorized(
             "This endpoint needs the store's API key in the X-API-Key header", headers=_KEY_HINT
         )
-    store = await service.store_for_key(session, api_key)
+    known: service.KnownStores = request.app.state.known_stores
+    store = await known.for_key(session, api_key)
     if store is None:
         raise Unauthorized("The X-API-Key header is not a valid store API key", headers=_KEY_HINT)
     return store
 
 
-CurrentStore = Annotated[Store, Depends(current_store)]
+CurrentStore = Annotated[service.StoreRef, Depends(current_store)]
 IdempotencyKey = Annotated[
     str,
     Header(

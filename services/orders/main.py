@@ -8,12 +8,13 @@ from services.orders import api
 from services.orders.config import Settings
 from services.orders.consumers import HANDLERS
 from services.orders.models import idempotency, inbox, outbox
+from services.orders.service import KnownStores
 from shared.service_app import ServiceSpec, build_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    return build_app(
+    app = build_app(
         ServiceSpec(
             name="orders",
             title="Huiyuan orders service",
@@ -36,3 +37,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
         )
     )
+    app.state.known_stores = KnownStores()
+    return app

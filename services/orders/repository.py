@@ -7,8 +7,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, tuple_, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Text,
+    Uuid,
+    bindparam,
+    func,
+    insert,
+    literal,
+    sql,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import col, select
 
 from services.orders.models import Member, Purchase, PurchaseLine, PurchaseReturn, ReturnLine, Store
@@ -54,8 +68,52 @@ async def find_member_id(
 async def insert_purchase(
     session: AsyncSession, purchase: dict[str, Any], lines: Sequence[dict[str, Any]]
 ) -> None:
-    await session.execute(insert(Purchase).values(**purchase))
-    await session.execute(insert(PurchaseLine), list(lines))
+    arrays = {f"line_{name}s": [line[name] for line in lines] for name in _LINE_COLUMNS}
+    await session.execute(_INSERT_PURCHASE, purchase | arrays)
+
+
+_PURCHASE_COLUMNS = (
+    "id",
+    "store_id",
+    "member_id",
+    "total_fen",
+    "purchased_at",
+    "receipt_no",
+    "created_at",
+)
+_LINE_COLUMNS = {
+    "line_no": Integer,
+    "sku": Text,
+    "category": Text,
+    "quantity": Integer,
+    "unit_price_fen": BigInteger,
+}
+
+
+def _insert_purchase_with_lines() -> Executable:
+    """The sale and its lines in one round trip: the lines go as arrays, so the statement
+    is the same for any number of lines and compiles once."""
+    purchase = (
+        insert(Purchase)
+        .values({name: bindparam(name) for name in _PURCHASE_COLUMNS})
+        .cte("purchase")
+    )
+    lines = sql.select(
+        bindparam("id", type_=Uuid).label("purchase_id"),
+        *(
+            func.unnest(bindparam(f"line_{name}s", type_=ARRAY(kind))).label(name)
+            for name, kind in _LINE_COLUMNS.items()
+        ),
+        literal(0).label("returned_quantity"),
+    )
+    return (
+        insert(_lines)
+        .from_select(["purchase_id", *_LINE_COLUMNS, "returned_quantity"], lines)
+        .add_cte(purchase)
+    )
+
+
+_INSERT_PURCHASE = _insert_purchase_with_lines()
 
 
 async def purchase_of_store(

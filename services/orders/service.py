@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,8 +50,37 @@ async def create_store(session: AsyncSession, name: str) -> tuple[Store, str]:
     return store, api_key
 
 
-async def store_for_key(session: AsyncSession, api_key: str) -> Store | None:
-    return await repository.store_by_key_hash(session, hash_api_key(api_key))
+@dataclass(frozen=True)
+class StoreRef:
+    """The store a request came from (a plain value: safe to keep across sessions)."""
+
+    id: uuid.UUID
+    name: str
+
+
+class KnownStores:
+    """Stores by the hash of their API key, remembered after the first lookup.
+
+    Every sale names its store by key, and a store's key never changes once issued, so a
+    remembered store cannot go stale; unknown keys are not remembered, so a new store's
+    key works at once. (Should keys ever be revoked, revoking must forget them here.)
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._limit = limit
+        self._by_key_hash: dict[str, StoreRef] = {}
+
+    async def for_key(self, session: AsyncSession, api_key: str) -> StoreRef | None:
+        key_hash = hash_api_key(api_key)
+        known = self._by_key_hash.get(key_hash)
+        if known is None:
+            store = await repository.store_by_key_hash(session, key_hash)
+            if store is None:
+                return None
+            known = StoreRef(store.id, store.name)
+            if len(self._by_key_hash) < self._limit:
+                self._by_key_hash[key_hash] = known
+        return known
 
 
 async def record_member(session: AsyncSession, registered: MemberRegistered) -> None:
@@ -95,11 +125,7 @@ async def record_purchase(
             "receipt_no": data.receipt_no,
             "created_at": datetime.now(UTC),
         },
-        [
-            line.model_dump(exclude={"amount_fen"})
-            | {"purchase_id": purchase_id, "returned_quantity": 0}
-            for line in lines
-        ],
+        [line.model_dump() for line in lines],
     )
     completed = events.PurchaseCompleted(
         purchase_id=purchase_id,
