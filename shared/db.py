@@ -17,6 +17,7 @@ import asyncpg
 from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -63,6 +64,7 @@ async def transaction(sessions: Sessions) -> AsyncIterator[AsyncSession]:
 
 _TRANSIENT = (
     OperationalError,
+    PoolTimeout,  # every pooled connection busy for pool_timeout: overload, not bad input
     ConnectionError,
     TimeoutError,
     asyncpg.PostgresConnectionError,  # the server went away or refused us
