@@ -35,7 +35,7 @@ async def record_registration(session: AsyncSession, registered: MemberRegistere
 
 
 async def record_purchase(session: AsyncSession, purchase: PurchaseCompleted) -> None:
-    fresh = await repository.insert_purchase(
+    await repository.record_purchase(
         session,
         purchase_id=purchase.purchase_id,
         member_id=purchase.member_id,
@@ -43,34 +43,32 @@ async def record_purchase(session: AsyncSession, purchase: PurchaseCompleted) ->
         total_fen=purchase.total_fen,
         purchased_at=purchase.purchased_at,
     )
-    if fresh:
-        await repository.add_purchase_to_member(
-            session, purchase.member_id, purchase.total_fen, purchase.purchased_at
-        )
 
 
 async def record_return(session: AsyncSession, returned: PurchaseReturned) -> None:
-    purchase = await repository.purchase_for_update(session, returned.purchase_id)
-    if purchase is None:
-        raise PurchaseNotKnown(
-            f"return {returned.return_id} names purchase {returned.purchase_id}, "
-            "which analytics has not recorded"
-        )
-    fresh = await repository.insert_return(
+    purchase = await repository.claim_return(
         session,
         return_id=returned.return_id,
         purchase_id=returned.purchase_id,
         amount_fen=returned.amount_fen,
         returned_at=returned.returned_at,
     )
-    if not fresh:
+    if purchase is None:
+        raise PurchaseNotKnown(
+            f"return {returned.return_id} names purchase {returned.purchase_id}, "
+            "which analytics has not recorded"
+        )
+    if not purchase.fresh:
         return
     effect = domain.apply_return(purchase.total_fen, purchase.returned_fen, returned.amount_fen)
-    await repository.set_purchase_returned(
-        session, purchase.purchase_id, effect.returned_fen, effect.fully_returned
-    )
-    await repository.add_return_to_member(
-        session, purchase.member_id, effect.refunded_fen, effect.purchase_count_delta
+    await repository.apply_return(
+        session,
+        purchase_id=returned.purchase_id,
+        member_id=purchase.member_id,
+        returned_fen=effect.returned_fen,
+        fully_returned=effect.fully_returned,
+        refunded_fen=effect.refunded_fen,
+        purchase_count_delta=effect.purchase_count_delta,
     )
 
 
