@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -8,11 +9,18 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from services.analytics import domain
-from services.analytics.models import MemberStats, NotificationDay, Purchase, inbox, outbox
+from services.analytics.models import (
+    MemberStats,
+    NotificationDay,
+    Purchase,
+    PurchaseReturn,
+    inbox,
+    outbox,
+)
 from services.analytics.service import PurchaseNotKnown
-from shared.db import Sessions
+from shared.db import Sessions, transaction
 from shared.events import CloudEvent
-from shared.events.orders import PurchaseCompleted
+from shared.events.orders import PurchaseCompleted, PurchaseReturned
 from shared.inbox import EventConsumer
 from shared.testing.records import consumer_record
 from tests.analytics import events
@@ -204,3 +212,62 @@ async def test_notifications_are_counted_per_day_channel_and_status(
     after = await counts()
     assert after.get(("sms", "sent"), 0) - before.get(("sms", "sent"), 0) == 2
     assert after.get(("email", "failed"), 0) - before.get(("email", "failed"), 0) == 1
+
+
+async def test_one_batch_counts_a_purchase_id_once_and_applies_its_returns_in_order(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    member_id, purchase_id = uuid.uuid4(), uuid.uuid4()
+    bought = events.purchase(member_id, 9_000, purchase_id=purchase_id)
+    again = CloudEvent.of(
+        bought.payload(PurchaseCompleted), source="/huiyuan/orders", subject=member_id
+    )
+    part = events.returned(bought, 2_000)
+    part_again = CloudEvent.of(
+        part.payload(PurchaseReturned), source="/huiyuan/orders", subject=member_id
+    )
+    rest = events.returned(bought, 8_000)  # only 7,000 is left to refund
+    await _deliver(analytics_sessions, handlers, bought, again, part, part_again, rest)
+
+    row = await _member(analytics_sessions, member_id)
+    assert (row.purchase_count, row.spend_fen, row.returned_fen) == (0, 9_000, 9_000)
+    facts = await _purchases(analytics_sessions, member_id)
+    assert [(p.returned_fen, p.fully_returned) for p in facts] == [(9_000, True)]
+    async with analytics_sessions() as session:
+        recorded = await session.scalars(
+            select(PurchaseReturn.amount_fen).where(col(PurchaseReturn.purchase_id) == purchase_id)
+        )
+        assert sorted(recorded) == [2_000, 8_000]
+
+
+async def test_a_return_after_the_full_refund_changes_no_counter(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    member_id = uuid.uuid4()
+    bought = events.purchase(member_id, 3_000)
+    await apply(analytics_sessions, handlers, bought, events.returned(bought, 3_000))
+    await apply(analytics_sessions, handlers, events.returned(bought, 500))
+    row = await _member(analytics_sessions, member_id)
+    assert (row.purchase_count, row.spend_fen, row.returned_fen) == (0, 3_000, 3_000)
+
+
+async def test_concurrent_returns_of_one_purchase_both_count(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    """The purchase row is locked while a return is applied, so neither return is lost."""
+    member_id = uuid.uuid4()
+    bought = events.purchase(member_id, 10_000)
+    await apply(analytics_sessions, handlers, bought)
+    first, second = events.returned(bought, 3_000), events.returned(bought, 4_000)
+
+    async with transaction(analytics_sessions) as holding:
+        await handlers[first.type](holding, first)
+        waiting = asyncio.create_task(apply(analytics_sessions, handlers, second))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # waits for the first return's lock
+    await asyncio.wait_for(waiting, timeout=10)
+
+    row = await _member(analytics_sessions, member_id)
+    assert (row.purchase_count, row.returned_fen) == (1, 7_000)
+    facts = await _purchases(analytics_sessions, member_id)
+    assert [(p.returned_fen, p.fully_returned) for p in facts] == [(7_000, False)]
