@@ -37,6 +37,9 @@ class GroupTimings:
     session_timeout_ms: int = 6000
     heartbeat_interval_ms: int = 500
     rebalance_timeout_ms: int = 500
+    # How long a fetch may wait at the broker for new records. The embedded broker answers
+    # only when this runs out, not when records arrive, so it bounds every hop's latency.
+    fetch_max_wait_ms: int = 50
 
 
 def create_consumer(
@@ -51,6 +54,7 @@ def create_consumer(
         session_timeout_ms=timings.session_timeout_ms,
         heartbeat_interval_ms=timings.heartbeat_interval_ms,
         rebalance_timeout_ms=timings.rebalance_timeout_ms,
+        fetch_max_wait_ms=timings.fetch_max_wait_ms,
     )
 
 

@@ -162,6 +162,7 @@ def _lifespan(
                     settings.consumer_session_timeout_ms,
                     settings.consumer_heartbeat_interval_ms,
                     settings.consumer_rebalance_timeout_ms,
+                    settings.consumer_fetch_max_wait_ms,
                 ),
             )
             runtime.tasks.append(asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer"))

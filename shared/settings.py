@@ -53,6 +53,7 @@ class BaseServiceSettings(BaseSettings):
     consumer_session_timeout_ms: int = 6000
     consumer_heartbeat_interval_ms: int = 500
     consumer_rebalance_timeout_ms: int = 500
+    consumer_fetch_max_wait_ms: int = 50
     idempotency_retention_hours: int = 24
     log_level: str = "INFO"
     log_json: bool = True
