@@ -34,8 +34,16 @@ past the lock.
 The second look needs READ COMMITTED (every session here uses it) and a statement of its
 own after the one taking the lock, so that its snapshot, taken when it starts, includes
 whatever committed before the lock was granted. The lock is re-entrant within a
-transaction, so a batch that carries a key twice replays its own first answer; a sale
-rolled back to its savepoint releases the lock and leaves no row, like a failed request.
+transaction; a sale rolled back to its savepoint releases the lock and leaves no row, like
+a failed request.
+
+A batch (``claim_many``, ``store_many``) does the same for all its keys at once: one
+statement returns the stored answers and takes the locks of the keys without one, one more
+looks again for the keys it locked, and one stores every new answer. A batch decides all
+its refusals before it writes, so it needs no savepoints; the locks of keys whose sales it
+refused are held until it commits (a retry meanwhile gets 409), and it leaves no row for
+them. A key that comes twice in one batch is the batch's to handle: the later sale
+replays the earlier one's answer, as a retry would.
 
 The answer is sent only after the transaction commits (``RequestSession``), so a client
 never holds an answer that the database could still lose.
@@ -44,7 +52,7 @@ never holds an answer that the database could still lose.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -53,30 +61,41 @@ import orjson
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Integer,
+    Interval,
     MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
+    Text,
     and_,
+    any_,
+    bindparam,
     case,
+    cast,
+    column,
     func,
     insert,
     literal,
     select,
 )
-from sqlalchemy.dialects.postgresql import JSON
+from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import Executable
 
 from shared.errors import PROBLEM_JSON, Conflict, Unprocessable
 
 
 class _StoredRow(Protocol):
-    request_hash: str
-    status_code: int
-    response: dict[str, Any]
+    @property
+    def request_hash(self) -> str: ...
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def response(self) -> dict[str, Any]: ...
 
 
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -96,6 +115,52 @@ class StoredAnswer:
         if location is not None:
             headers["Location"] = location
         return JSONResponse(self.body, status_code=self.status, headers=headers)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    request_hash: str
+    status_code: int
+    response: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One key of a batch: its stored answer, or whether this transaction holds its lock."""
+
+    key: str
+    stored: _Stored | None
+    locked: bool
+
+    def answer(self, request_hash: str) -> StoredAnswer | None:
+        """The stored answer to replay, or ``None`` when the work is this transaction's.
+
+        Raises :class:`Unprocessable` (422) for another body and :class:`Conflict` (409)
+        while another transaction works on the key, as :meth:`IdempotencyKeys.run` does.
+        """
+        if self.stored is not None:
+            return IdempotencyKeys._answer(self.stored, self.key, request_hash)
+        if not self.locked:
+            raise _in_progress(self.key)
+        return None
+
+
+def _in_progress(key: str) -> Conflict:
+    return Conflict(
+        f"A request with Idempotency-Key {key!r} is still being processed; retry in "
+        f"{RETRY_AFTER_SECONDS} s with the same key and body to get its answer",
+        title=IN_PROGRESS_TITLE,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def reused_key(key: str) -> Unprocessable:
+    """The 422 for a key that came before with another body."""
+    return Unprocessable(
+        f"Idempotency-Key {key!r} was already used with a different request body; "
+        "use a new key for a new request",
+        title="Idempotency key reused",
+    )
 
 
 def openapi_conflict(**other_conflicts: str) -> dict[int | str, dict[str, Any]]:
@@ -164,6 +229,10 @@ class IdempotencyKeys:
             Column("expires_at", DateTime(timezone=True), nullable=False),
             PrimaryKeyConstraint("scope", "key"),
         )
+        # built once: the same statements for any number of keys
+        self._claim_many = self._claim_many_statement()
+        self._stored_many = self._stored_many_statement()
+        self._store_many = self._store_many_statement()
 
     async def run(
         self,
@@ -190,12 +259,7 @@ class IdempotencyKeys:
         if stored is not None:
             return stored
         if not locked:
-            raise Conflict(
-                f"A request with Idempotency-Key {key!r} is still being processed; retry in "
-                f"{RETRY_AFTER_SECONDS} s with the same key and body to get its answer",
-                title=IN_PROGRESS_TITLE,
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
+            raise _in_progress(key)
         stored = await self._stored(session, scope, key, request_hash)
         if stored is not None:
             return stored
@@ -212,6 +276,122 @@ class IdempotencyKeys:
             )
         )
         return StoredAnswer(status, body, replayed=False)
+
+    async def claim_many(
+        self, session: AsyncSession, *, scope: str, keys: Sequence[str]
+    ) -> dict[str, Claim]:
+        """:meth:`run`'s look-and-lock for many keys: two round trips however many keys."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        rows = (
+            await session.execute(
+                self._claim_many,
+                {
+                    "scope": scope,
+                    "keys": wanted,
+                    "locks": [self._lock(scope, key) for key in wanted],
+                },
+            )
+        ).all()
+        claims = {
+            row.key: Claim(
+                row.key,
+                None
+                if row.request_hash is None
+                else _Stored(row.request_hash, row.status_code, row.response),
+                bool(row.locked),
+            )
+            for row in rows
+        }
+        locked = [key for key, claim in claims.items() if claim.locked]
+        if locked:
+            # a statement of its own: it sees what committed before the locks were granted
+            for row in await session.execute(self._stored_many, {"scope": scope, "keys": locked}):
+                stored = _Stored(row.request_hash, row.status_code, row.response)
+                claims[row.key] = Claim(row.key, stored, locked=False)
+        return claims
+
+    async def store_many(
+        self,
+        session: AsyncSession,
+        *,
+        scope: str,
+        answers: Sequence[tuple[str, str, dict[str, Any]]],
+        retention: timedelta,
+        status: int = 201,
+    ) -> None:
+        """Stores ``(key, request_hash, body)`` answers of keys claimed by this transaction."""
+        if not answers:
+            return
+        await session.execute(
+            self._store_many,
+            {
+                "scope": scope,
+                "status": status,
+                "retention": retention,
+                "keys": [key for key, _, _ in answers],
+                "hashes": [request_hash for _, request_hash, _ in answers],
+                "responses": [orjson.dumps(body).decode() for _, _, body in answers],
+            },
+        )
+
+    def _claim_many_statement(self) -> Executable:
+        table = self.table
+        wanted = (
+            func.unnest(
+                bindparam("keys", type_=ARRAY(Text)), bindparam("locks", type_=ARRAY(BigInteger))
+            )
+            .table_valued(column("key", Text), column("lock", BigInteger))
+            .render_derived("wanted")
+        )
+        return select(
+            wanted.c.key,
+            table.c.request_hash,
+            table.c.status_code,
+            table.c.response,
+            # as in _stored_or_lock: the lock only for a key without a stored answer
+            case((table.c.scope.is_(None), func.pg_try_advisory_xact_lock(wanted.c.lock))).label(
+                "locked"
+            ),
+        ).select_from(
+            wanted.outerjoin(
+                table, and_(table.c.scope == bindparam("scope"), table.c.key == wanted.c.key)
+            )
+        )
+
+    def _stored_many_statement(self) -> Executable:
+        table = self.table
+        return select(
+            table.c.key, table.c.request_hash, table.c.status_code, table.c.response
+        ).where(
+            table.c.scope == bindparam("scope"),
+            table.c.key == any_(bindparam("keys", type_=ARRAY(Text))),
+        )
+
+    def _store_many_statement(self) -> Executable:
+        rows = (
+            func.unnest(
+                bindparam("keys", type_=ARRAY(Text)),
+                bindparam("hashes", type_=ARRAY(Text)),
+                bindparam("responses", type_=ARRAY(Text)),
+            )
+            .table_valued(
+                column("key", Text), column("request_hash", Text), column("response", Text)
+            )
+            .render_derived("answers")
+        )
+        return insert(self.table).from_select(
+            ["scope", "key", "request_hash", "status_code", "response", "expires_at"],
+            select(
+                bindparam("scope", type_=Text),
+                rows.c.key,
+                rows.c.request_hash,
+                bindparam("status", type_=Integer),
+                cast(rows.c.response, JSON),
+                func.now() + bindparam("retention", type_=Interval),
+            ),
+        )
 
     def _lock(self, scope: str, key: str) -> int:
         """A 64-bit advisory-lock id for the key; the table name keeps services apart."""
@@ -257,11 +437,7 @@ class IdempotencyKeys:
     @staticmethod
     def _answer(row: _StoredRow, key: str, request_hash: str) -> StoredAnswer:
         if row.request_hash != request_hash:
-            raise Unprocessable(
-                f"Idempotency-Key {key!r} was already used with a different request body; "
-                "use a new key for a new request",
-                title="Idempotency key reused",
-            )
+            raise reused_key(key)
         return StoredAnswer(row.status_code, row.response, replayed=True)
 
     async def purge_expired(self, session: AsyncSession) -> int:

@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    DateTime,
     Integer,
     Text,
     Uuid,
+    any_,
     bindparam,
     func,
     insert,
@@ -65,22 +67,69 @@ async def find_member_id(
     return found
 
 
+async def find_member_ids(
+    session: AsyncSession,
+    *,
+    member_ids: set[uuid.UUID] | None = None,
+    card_numbers: set[str] | None = None,
+    phone_hashes: set[str] | None = None,
+) -> dict[Any, uuid.UUID]:
+    """Known members by the one kind of reference given: one query for all of them."""
+    column: Any
+    kind: Any
+    values: list[Any]
+    if member_ids is not None:
+        column, values, kind = col(Member.member_id), list(member_ids), Uuid()
+    elif card_numbers is not None:
+        column, values, kind = col(Member.card_number), list(card_numbers), Text()
+    elif phone_hashes is not None:
+        column, values, kind = col(Member.phone_hash), list(phone_hashes), Text()
+    else:
+        raise ValueError("give one kind of member reference")
+    if not values:
+        return {}
+    rows = await session.execute(
+        sql.select(column, col(Member.member_id)).where(
+            column == any_(bindparam("values", values, type_=ARRAY(kind)))
+        )
+    )
+    return dict(rows.all())
+
+
 async def insert_purchase(
     session: AsyncSession, purchase: dict[str, Any], lines: Sequence[dict[str, Any]]
 ) -> None:
-    arrays = {f"line_{name}s": [line[name] for line in lines] for name in _LINE_COLUMNS}
-    await session.execute(_INSERT_PURCHASE, purchase | arrays)
+    await insert_purchases(session, [(purchase, lines)])
 
 
-_PURCHASE_COLUMNS = (
-    "id",
-    "store_id",
-    "member_id",
-    "total_fen",
-    "purchased_at",
-    "receipt_no",
-    "created_at",
-)
+async def insert_purchases(
+    session: AsyncSession, sales: Sequence[tuple[dict[str, Any], Sequence[dict[str, Any]]]]
+) -> None:
+    """Purchases and their lines in one round trip, however many."""
+    if not sales:
+        return
+    arrays: dict[str, list[Any]] = {name: [] for name in _PURCHASE_COLUMNS}
+    arrays |= {f"line_{name}s": [] for name in _LINE_COLUMNS}
+    arrays["line_purchase_ids"] = []
+    for purchase, lines in sales:
+        for name in _PURCHASE_COLUMNS:
+            arrays[name].append(purchase[name])
+        for line in lines:
+            arrays["line_purchase_ids"].append(purchase["id"])
+            for name in _LINE_COLUMNS:
+                arrays[f"line_{name}s"].append(line[name])
+    await session.execute(_INSERT_PURCHASES, arrays)
+
+
+_PURCHASE_COLUMNS = {
+    "id": Uuid,
+    "store_id": Uuid,
+    "member_id": Uuid,
+    "total_fen": BigInteger,
+    "purchased_at": DateTime(timezone=True),
+    "receipt_no": Text,
+    "created_at": DateTime(timezone=True),
+}
 _LINE_COLUMNS = {
     "line_no": Integer,
     "sku": Text,
@@ -90,30 +139,36 @@ _LINE_COLUMNS = {
 }
 
 
-def _insert_purchase_with_lines() -> Executable:
-    """The sale and its lines in one round trip: the lines go as arrays, so the statement
-    is the same for any number of lines and compiles once."""
-    purchase = (
+def _unnest(name: str, kind: Any) -> Any:
+    return func.unnest(bindparam(name, type_=ARRAY(kind)))
+
+
+def _insert_purchases_with_lines() -> Executable:
+    """Sales and their lines in one round trip: every column goes as an array, so the
+    statement is the same for any number of sales and lines and compiles once."""
+    purchases = (
         insert(Purchase)
-        .values({name: bindparam(name) for name in _PURCHASE_COLUMNS})
-        .cte("purchase")
+        .from_select(
+            list(_PURCHASE_COLUMNS),
+            sql.select(
+                *(_unnest(name, kind).label(name) for name, kind in _PURCHASE_COLUMNS.items())
+            ),
+        )
+        .cte("purchases")
     )
     lines = sql.select(
-        bindparam("id", type_=Uuid).label("purchase_id"),
-        *(
-            func.unnest(bindparam(f"line_{name}s", type_=ARRAY(kind))).label(name)
-            for name, kind in _LINE_COLUMNS.items()
-        ),
+        _unnest("line_purchase_ids", Uuid).label("purchase_id"),
+        *(_unnest(f"line_{name}s", kind).label(name) for name, kind in _LINE_COLUMNS.items()),
         literal(0).label("returned_quantity"),
     )
     return (
         insert(_lines)
         .from_select(["purchase_id", *_LINE_COLUMNS, "returned_quantity"], lines)
-        .add_cte(purchase)
+        .add_cte(purchases)
     )
 
 
-_INSERT_PURCHASE = _insert_purchase_with_lines()
+_INSERT_PURCHASES = _insert_purchases_with_lines()
 
 
 async def purchase_of_store(

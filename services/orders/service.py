@@ -32,7 +32,7 @@ from shared.errors import NotFound, ProblemError, Unprocessable
 from shared.events import CloudEvent
 from shared.events import orders as events
 from shared.events.customer import MemberRegistered
-from shared.idempotency import StoredAnswer
+from shared.idempotency import StoredAnswer, fingerprint, reused_key
 from shared.pagination import decode_cursor, encode_cursor
 
 SOURCE = "/huiyuan/orders"
@@ -101,8 +101,31 @@ async def record_purchase(
     purchased_at = domain.sale_time(data.purchased_at, now or datetime.now(UTC)).astimezone(UTC)
     member_id = await _member_of(session, cipher, data)
     purchase_id = uuid.uuid4()
+    lines, total = _priced_lines(data)
+    purchase = {
+        "id": purchase_id,
+        "store_id": store_id,
+        "member_id": member_id,
+        "total_fen": total,
+        "purchased_at": purchased_at,
+        "receipt_no": data.receipt_no,
+        "created_at": datetime.now(UTC),
+    }
+    await repository.insert_purchase(session, purchase, [line.model_dump() for line in lines])
+    completed = events.PurchaseCompleted(
+        purchase_id=purchase_id,
+        member_id=member_id,
+        store_id=store_id,
+        lines=tuple(lines),
+        total_fen=total,
+        purchased_at=purchased_at,
+    )
+    await outbox.add(session, CloudEvent.of(completed, source=SOURCE, subject=member_id))
+    return _new_purchase_out(purchase, lines)
+
+
+def _priced_lines(data: PurchaseCreate) -> tuple[list[events.PurchaseLine], int]:
     priced = [domain.PricedLine(line.quantity, line.unit_price_fen) for line in data.lines]
-    total = domain.total_fen(priced)
     lines = [
         events.PurchaseLine(
             line_no=line_no,
@@ -114,35 +137,17 @@ async def record_purchase(
         )
         for line_no, (line, price) in enumerate(zip(data.lines, priced, strict=True), start=1)
     ]
-    await repository.insert_purchase(
-        session,
-        {
-            "id": purchase_id,
-            "store_id": store_id,
-            "member_id": member_id,
-            "total_fen": total,
-            "purchased_at": purchased_at,
-            "receipt_no": data.receipt_no,
-            "created_at": datetime.now(UTC),
-        },
-        [line.model_dump() for line in lines],
-    )
-    completed = events.PurchaseCompleted(
-        purchase_id=purchase_id,
-        member_id=member_id,
-        store_id=store_id,
-        lines=tuple(lines),
-        total_fen=total,
-        purchased_at=purchased_at,
-    )
-    await outbox.add(session, CloudEvent.of(completed, source=SOURCE, subject=member_id))
+    return lines, domain.total_fen(priced)
+
+
+def _new_purchase_out(purchase: dict[str, Any], lines: list[events.PurchaseLine]) -> PurchaseOut:
     return PurchaseOut(
-        id=purchase_id,
-        member_id=member_id,
-        store_id=store_id,
-        total_fen=total,
-        purchased_at=purchased_at,
-        receipt_no=data.receipt_no,
+        id=purchase["id"],
+        member_id=purchase["member_id"],
+        store_id=purchase["store_id"],
+        total_fen=purchase["total_fen"],
+        purchased_at=purchase["purchased_at"],
+        receipt_no=purchase["receipt_no"],
         lines=[PurchaseLineOut(**line.model_dump(), returned_quantity=0) for line in lines],
     )
 
@@ -179,56 +184,159 @@ async def record_batch(
     *,
     retention: timedelta,
 ) -> BatchOut:
-    """Each sale as if posted alone, in its own savepoint: a refused sale leaves no trace
-    and does not undo the others, which commit together with the caller's transaction."""
-    results = [
-        await _record_batch_sale(session, cipher, store_id, index, sale, retention)
-        for index, sale in enumerate(sales)
-    ]
+    """Each sale answered as if posted alone, all written set-wise in the caller's transaction.
+
+    Every refusal is decided before anything is written, so a refused sale leaves no trace
+    without a savepoint: one statement for all keys' stored answers and locks, one per
+    kind of member reference, then one each for purchases with lines, events and answers.
+    """
+    scope = f"store:{store_id}"
+    results: list[SaleResult | None] = [None] * len(sales)
+    valid: list[tuple[int, BatchSale, PurchaseCreate]] = []
+    for index, sale in enumerate(sales):
+        try:
+            checked = sale if isinstance(sale, BatchSale) else BatchSale.model_validate(sale)
+        except ValidationError as invalid:
+            key = sale.get("idempotency_key") if isinstance(sale, dict) else None
+            results[index] = SaleResult(
+                index=index,
+                idempotency_key=key if isinstance(key, str) else None,
+                status=422,
+                error=_invalid_sale(index, invalid),
+            )
+            continue
+        valid.append((index, checked, checked.sale()))
+    claims = await idempotency.claim_many(
+        session, scope=scope, keys=[checked.idempotency_key for _, checked, _ in valid]
+    )
+    to_record = [data for _, checked, data in valid if claims[checked.idempotency_key].locked]
+    members = await _members_of(session, cipher, to_record)
+    now = datetime.now(UTC)
+    recorded: dict[str, tuple[str, dict[str, Any]]] = {}
+    rows: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+    completed: list[CloudEvent] = []
+    for index, checked, data in valid:
+        key = checked.idempotency_key
+        request_hash = fingerprint(data)
+        out: PurchaseOut | None = None
+        try:
+            answer = claims[key].answer(request_hash)
+            if answer is None and key in recorded:  # the key came earlier in this batch
+                first_hash, first_body = recorded[key]
+                if first_hash != request_hash:
+                    raise reused_key(key)
+                answer = StoredAnswer(201, first_body, replayed=True)
+            if answer is None:
+                new = _new_sale(store_id, data, members, now)
+                rows.append((new.purchase, new.lines))
+                completed.append(new.event)
+                out = new.out
+                answer = StoredAnswer(201, out.model_dump(mode="json"), replayed=False)
+                recorded[key] = (request_hash, answer.body)
+        except ProblemError as refused:
+            results[index] = SaleResult(
+                index=index,
+                idempotency_key=key,
+                status=refused.status,
+                error=_refused_sale(index, refused),
+            )
+            continue
+        results[index] = SaleResult(
+            index=index,
+            idempotency_key=key,
+            status=answer.status,
+            replayed=answer.replayed,
+            purchase=out or PurchaseOut.model_validate(answer.body),
+        )
+    await repository.insert_purchases(session, rows)
+    await outbox.add(session, *completed)
+    await idempotency.store_many(
+        session,
+        scope=scope,
+        answers=[(key, request_hash, body) for key, (request_hash, body) in recorded.items()],
+        retention=retention,
+    )
+    done = [result for result in results if result is not None]
     return BatchOut(
-        accepted=sum(r.status == 201 and not r.replayed for r in results),
-        replayed=sum(r.replayed for r in results),
-        rejected=sum(r.error is not None for r in results),
-        results=results,
+        accepted=sum(r.status == 201 and not r.replayed for r in done),
+        replayed=sum(r.replayed for r in done),
+        rejected=sum(r.error is not None for r in done),
+        results=done,
     )
 
 
-async def _record_batch_sale(
-    session: AsyncSession,
-    cipher: PiiCipher,
-    store_id: uuid.UUID,
-    index: int,
-    sale: BatchSale | dict[str, Any],
-    retention: timedelta,
-) -> SaleResult:
-    key = sale.idempotency_key if isinstance(sale, BatchSale) else sale.get("idempotency_key")
-    shown_key = key if isinstance(key, str) else None
-    try:
-        valid = sale if isinstance(sale, BatchSale) else BatchSale.model_validate(sale)
-    except ValidationError as invalid:
-        problem = _invalid_sale(index, invalid)
-        return SaleResult(index=index, idempotency_key=shown_key, status=422, error=problem)
-    try:
-        async with session.begin_nested():
-            answer = await record_purchase_once(
-                session,
-                cipher,
-                store_id,
-                valid.sale(),
-                key=valid.idempotency_key,
-                retention=retention,
-            )
-    except ProblemError as refused:
-        problem = _refused_sale(index, refused)
-        return SaleResult(
-            index=index, idempotency_key=shown_key, status=refused.status, error=problem
-        )
-    return SaleResult(
-        index=index,
-        idempotency_key=valid.idempotency_key,
-        status=answer.status,
-        replayed=answer.replayed,
-        purchase=PurchaseOut.model_validate(answer.body),
+@dataclass(frozen=True)
+class _NewSale:
+    purchase: dict[str, Any]
+    lines: list[dict[str, Any]]
+    event: CloudEvent
+    out: PurchaseOut
+
+
+@dataclass(frozen=True)
+class _Members:
+    """Known members by each kind of reference a sale may use."""
+
+    by_id: set[uuid.UUID]
+    by_card: dict[str, uuid.UUID]
+    by_phone_hash: dict[str, uuid.UUID]
+    phone_hashes: dict[str, str]
+
+
+async def _members_of(
+    session: AsyncSession, cipher: PiiCipher, sales: Sequence[PurchaseCreate]
+) -> _Members:
+    phone_hashes = {s.phone: cipher.phone_hash(s.phone) for s in sales if s.phone is not None}
+    ids = {s.member_id for s in sales if s.member_id is not None}
+    cards = {s.card_number for s in sales if s.card_number is not None}
+    return _Members(
+        by_id=set((await repository.find_member_ids(session, member_ids=ids)).values()),
+        by_card=await repository.find_member_ids(session, card_numbers=cards),
+        by_phone_hash=await repository.find_member_ids(
+            session, phone_hashes=set(phone_hashes.values())
+        ),
+        phone_hashes=phone_hashes,
+    )
+
+
+def _new_sale(
+    store_id: uuid.UUID, data: PurchaseCreate, members: _Members, now: datetime
+) -> _NewSale:
+    """What ``record_purchase`` writes and answers, with the member already looked up."""
+    purchased_at = domain.sale_time(data.purchased_at, now).astimezone(UTC)
+    if data.member_id is not None:
+        member_id = data.member_id if data.member_id in members.by_id else None
+    elif data.card_number is not None:
+        member_id = members.by_card.get(data.card_number)
+    else:
+        assert data.phone is not None  # the schema requires exactly one reference
+        member_id = members.by_phone_hash.get(members.phone_hashes[data.phone])
+    if member_id is None:
+        raise _unknown_member(data)
+    purchase_id = uuid.uuid4()
+    lines, total = _priced_lines(data)
+    purchase = {
+        "id": purchase_id,
+        "store_id": store_id,
+        "member_id": member_id,
+        "total_fen": total,
+        "purchased_at": purchased_at,
+        "receipt_no": data.receipt_no,
+        "created_at": now,
+    }
+    completed = events.PurchaseCompleted(
+        purchase_id=purchase_id,
+        member_id=member_id,
+        store_id=store_id,
+        lines=tuple(lines),
+        total_fen=total,
+        purchased_at=purchased_at,
+    )
+    return _NewSale(
+        purchase=purchase,
+        lines=[line.model_dump() for line in lines],
+        event=CloudEvent.of(completed, source=SOURCE, subject=member_id),
+        out=_new_purchase_out(purchase, lines),
     )
 
 
@@ -372,26 +480,33 @@ async def return_purchase(
 
 async def _member_of(session: AsyncSession, cipher: PiiCipher, data: PurchaseCreate) -> uuid.UUID:
     if data.member_id is not None:
-        field, shown = "member_id", f" {data.member_id}"
         found = await repository.find_member_id(session, member_id=data.member_id)
     elif data.card_number is not None:
-        field, shown = "card_number", f" {data.card_number!r}"
         found = await repository.find_member_id(session, card_number=data.card_number)
     else:
         assert data.phone is not None  # the schema requires exactly one reference
-        field, shown = "phone", ""  # never echo a phone number
         found = await repository.find_member_id(session, phone_hash=cipher.phone_hash(data.phone))
     if found is None:
-        message = (
-            f"No member with this {field}{shown} is known to orders. A member who has just "
-            "registered becomes known here within about a second; retry shortly."
-        )
-        raise Unprocessable(
-            message,
-            title="Unknown member",
-            errors=[{"location": f"body.{field}", "message": "unknown member"}],
-        )
+        raise _unknown_member(data)
     return found
+
+
+def _unknown_member(data: PurchaseCreate) -> Unprocessable:
+    if data.member_id is not None:
+        field, shown = "member_id", f" {data.member_id}"
+    elif data.card_number is not None:
+        field, shown = "card_number", f" {data.card_number!r}"
+    else:
+        field, shown = "phone", ""  # never echo a phone number
+    message = (
+        f"No member with this {field}{shown} is known to orders. A member who has just "
+        "registered becomes known here within about a second; retry shortly."
+    )
+    return Unprocessable(
+        message,
+        title="Unknown member",
+        errors=[{"location": f"body.{field}", "message": "unknown member"}],
+    )
 
 
 def _purchase_out(purchase: Purchase, lines: list[PurchaseLine]) -> PurchaseOut:

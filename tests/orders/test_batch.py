@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from services.orders import service
 from services.orders.models import Purchase, idempotency, outbox
-from services.orders.schemas import MAX_BATCH_SALES
-from shared.db import Sessions
+from services.orders.schemas import MAX_BATCH_SALES, PurchaseCreate, PurchaseOut
+from shared.crypto import PiiCipher
+from shared.db import Sessions, transaction
 from shared.errors import PROBLEM_JSON
+from shared.idempotency import IN_PROGRESS_TITLE
+from shared.testing.stack import Stack
 from tests.orders.conftest import KnownMember, StoreKey
 
 LINE = {"sku": "HC-001", "category": "health", "quantity": 2, "unit_price_fen": 19900}
@@ -198,3 +204,169 @@ async def test_a_batch_needs_the_store_key(
     assert response.status_code == 401
     assert "X-API-Key" in response.headers["WWW-Authenticate"]
     assert await _written(orders_sessions, store) == (0, 0, Counter())
+
+
+async def test_a_mixed_batch_answers_each_sale_as_a_single_post_would(
+    client: httpx.AsyncClient,
+    orders_sessions: Sessions,
+    store: StoreKey,
+    member: KnownMember,
+) -> None:
+    single = _sale(member, receipt_no="R-single")
+    single_key = single.pop("idempotency_key")
+    headers = store.headers | {"Idempotency-Key": single_key}
+    posted = await client.post("/purchases", json=single, headers=headers)
+    assert posted.status_code == 201, posted.text
+    unknown_card = {"card_number": "0000-none", "lines": [LINE]}
+    unknown_phone = {"phone": "13900000000", "lines": [LINE]}
+    unknown_id = {"member_id": str(uuid.uuid4()), "lines": [LINE]}
+    refused_singly = [
+        await client.post(
+            "/purchases", json=body, headers=store.headers | {"Idempotency-Key": uuid.uuid4().hex}
+        )
+        for body in (unknown_card, unknown_phone, unknown_id)
+    ]
+    by_phone, by_id, repeated, retried = (
+        _sale(member, card_number=None, phone=member.phone),
+        _sale(member, card_number=None, member_id=str(member.member_id)),
+        _sale(member, receipt_no="R-twice"),
+        _sale(member, card_number="0000-none"),
+    )
+    sales = [
+        by_phone,  # 0 new
+        single | {"idempotency_key": single_key},  # 1 replays the single post
+        {"idempotency_key": uuid.uuid4().hex, **unknown_card},  # 2
+        {"idempotency_key": uuid.uuid4().hex, **unknown_phone},  # 3
+        {"idempotency_key": uuid.uuid4().hex, **unknown_id},  # 4
+        repeated,  # 5 new
+        repeated,  # 6 replays 5
+        repeated | {"receipt_no": "R-other"},  # 7 same key as 5, another body
+        single | {"idempotency_key": single_key, "receipt_no": "R-changed"},  # 8
+        retried,  # 9 refused: its key stays unused
+        retried | {"card_number": member.card_number},  # 10 the same key, now recorded
+        by_id,  # 11 new
+    ]
+
+    response = await _post(client, store, sales)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    results = body["results"]
+    assert [(r["index"], r["status"], r["replayed"]) for r in results] == [
+        (0, 201, False),
+        (1, 201, True),
+        (2, 422, False),
+        (3, 422, False),
+        (4, 422, False),
+        (5, 201, False),
+        (6, 201, True),
+        (7, 422, False),
+        (8, 422, False),
+        (9, 422, False),
+        (10, 201, False),
+        (11, 201, False),
+    ]
+    assert [r["idempotency_key"] for r in results] == [s["idempotency_key"] for s in sales]
+    assert (body["accepted"], body["replayed"], body["rejected"]) == (4, 2, 6)
+    assert results[1]["purchase"] == posted.json()
+    assert results[6]["purchase"] == results[5]["purchase"]
+    for index, single_refusal in zip((2, 3, 4), refused_singly, strict=True):
+        error, expected = results[index]["error"], single_refusal.json()
+        assert single_refusal.status_code == 422
+        assert (error["title"], error["detail"]) == (expected["title"], expected["detail"])
+        assert error["errors"][0]["location"] == expected["errors"][0]["location"].replace(
+            "body.", f"body.sales.{index}."
+        )
+    assert "13900000000" not in results[3]["error"]["detail"]
+    for index in (7, 8):
+        assert results[index]["error"]["title"] == "Idempotency key reused"
+        assert "different request body" in results[index]["error"]["detail"]
+    assert [results[i]["purchase"]["member_id"] for i in (0, 5, 10, 11)] == [
+        str(member.member_id)
+    ] * 4
+    new = {results[i]["purchase"]["id"] for i in (0, 5, 10, 11)}
+    purchases, keys, events = await _written(orders_sessions, store)
+    assert (purchases, keys) == (5, 5)
+    assert events == Counter({posted.json()["id"]: 1} | dict.fromkeys(new, 1))
+
+
+async def test_a_key_first_used_in_a_batch_replays_to_a_single_post(
+    client: httpx.AsyncClient,
+    orders_sessions: Sessions,
+    store: StoreKey,
+    member: KnownMember,
+) -> None:
+    sale = _sale(member, receipt_no="R-batch", lines=[LINE, LINE | {"sku": "CO-117"}])
+    batch = await _post(client, store, [sale])
+    recorded = batch.json()["results"][0]["purchase"]
+    key = sale.pop("idempotency_key")
+    headers = store.headers | {"Idempotency-Key": key}
+
+    replays = [await client.post("/purchases", json=sale, headers=headers) for _ in range(2)]
+    changed = await client.post("/purchases", json=sale | {"receipt_no": "R-x"}, headers=headers)
+
+    for replay in replays:
+        assert replay.status_code == 201
+        assert replay.headers["Idempotent-Replayed"] == "true"
+        assert replay.json() == recorded
+        assert list(replay.json()) == list(recorded)
+    assert replays[0].content == replays[1].content
+    assert changed.status_code == 422
+    read = await client.get(f"/purchases/{recorded['id']}", headers=store.headers)
+    assert read.json() == recorded
+    assert recorded["total_fen"] == 39800 + 39800
+    assert await _written(orders_sessions, store) == (1, 1, Counter({recorded["id"]: 1}))
+
+
+async def test_a_key_in_flight_elsewhere_is_409_for_its_sale_only(
+    stack: Stack,
+    client: httpx.AsyncClient,
+    orders_sessions: Sessions,
+    store: StoreKey,
+    member: KnownMember,
+) -> None:
+    busy, fresh = _sale(member), _sale(member)
+    started, release = asyncio.Event(), asyncio.Event()
+    cipher = PiiCipher(stack.settings("orders").pii_key.get_secret_value())
+    single = PurchaseCreate.model_validate(
+        {k: v for k, v in busy.items() if k != "idempotency_key"}
+    )
+
+    async def first_post() -> None:
+        """A single post of ``busy``'s key, held while it records its sale."""
+        async with transaction(orders_sessions) as session:
+
+            async def record() -> PurchaseOut:
+                started.set()
+                await release.wait()
+                return await service.record_purchase(session, cipher, store.store_id, single)
+
+            await idempotency.run(
+                session,
+                scope=f"store:{store.store_id}",
+                key=busy["idempotency_key"],
+                request=single,
+                retention=timedelta(days=7),
+                action=record,
+            )
+
+    first = asyncio.create_task(first_post())
+    await started.wait()
+    try:  # it must not wait for the first
+        response = await asyncio.wait_for(_post(client, store, [busy, fresh]), timeout=10)
+    finally:
+        release.set()
+    await first
+    again = await _post(client, store, [busy, fresh])
+
+    results = response.json()["results"]
+    assert [(r["status"], r["replayed"]) for r in results] == [(409, False), (201, False)]
+    assert results[0]["error"]["title"] == IN_PROGRESS_TITLE
+    assert f"{busy['idempotency_key']!r} is still being processed" in results[0]["error"]["detail"]
+    assert [(r["status"], r["replayed"]) for r in again.json()["results"]] == [
+        (201, True),
+        (201, True),
+    ]
+    assert again.json()["results"][1]["purchase"] == results[1]["purchase"]
+    purchases, keys, events = await _written(orders_sessions, store)
+    assert (purchases, keys, sum(events.values())) == (2, 2, 2)

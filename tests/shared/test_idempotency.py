@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from shared.db import transaction
 from shared.errors import Conflict, ProblemError, Unprocessable
-from shared.idempotency import IN_PROGRESS_TITLE, StoredAnswer
+from shared.idempotency import IN_PROGRESS_TITLE, StoredAnswer, fingerprint
 from tests.shared.scratch import Scratch
 
 
@@ -277,3 +277,59 @@ async def test_a_replay_keeps_the_first_answer_byte_for_byte(scratch: Scratch) -
         answers.append(bytes(answer.response().body))
     assert answers[0] == answers[1]
     assert answers[0].index(b"long_name_first") < answers[0].index(b'"b"')
+
+
+async def test_a_batch_claims_many_keys_at_once_as_run_does_one(scratch: Scratch) -> None:
+    """Stored keys replay (or 422 for another body), a key in flight is 409, new ones are
+    locked for the batch, and the answers it stores replay to later single requests."""
+    runs: list[int] = []
+    await _post(scratch, "b-done", {"amount": 1}, runs)
+    hashes = {amount: fingerprint({"amount": amount}) for amount in (1, 2, 3)}
+    async with (
+        _in_flight(scratch, "b-busy", {"amount": 1}, runs),
+        transaction(scratch.sessions) as batch,
+    ):
+        claims = await scratch.idempotency.claim_many(
+            batch, scope="store:1", keys=["b-done", "b-busy", "b-new", "b-new", "b-other"]
+        )
+        assert set(claims) == {"b-done", "b-busy", "b-new", "b-other"}
+        replay = claims["b-done"].answer(hashes[1])
+        assert replay is not None
+        assert (replay.status, replay.body, replay.replayed) == (201, {"run": 1}, True)
+        with pytest.raises(Unprocessable, match="different request body"):
+            claims["b-done"].answer(hashes[2])
+        with pytest.raises(Conflict, match="'b-busy' is still being processed"):
+            claims["b-busy"].answer(hashes[1])
+        assert claims["b-new"].answer(hashes[3]) is None
+        assert claims["b-other"].answer(hashes[3]) is None
+        with pytest.raises(Conflict):  # the batch holds the lock until it ends
+            await asyncio.wait_for(_post(scratch, "b-new", {"amount": 3}, runs), timeout=5)
+        await scratch.idempotency.store_many(
+            batch,
+            scope="store:1",
+            answers=[("b-new", hashes[3], {"long_name_first": 7, "b": "x"})],
+            retention=timedelta(hours=1),
+        )
+    later = await _post(scratch, "b-new", {"amount": 3}, runs)
+    assert (later.status, later.body, later.replayed) == (
+        201,
+        {"long_name_first": 7, "b": "x"},
+        True,
+    )
+    assert list(later.body) == ["long_name_first", "b"]
+    unclaimed = await _post(scratch, "b-other", {"amount": 3}, runs)  # no row was left
+    assert not unclaimed.replayed
+    assert len(runs) == 3
+
+
+async def test_a_batch_replays_an_answer_committed_while_its_transaction_was_open(
+    scratch: Scratch,
+) -> None:
+    runs: list[int] = []
+    async with transaction(scratch.sessions) as batch:
+        await batch.execute(select(1))  # the batch's transaction has begun
+        await _post(scratch, "b-late", {"amount": 1}, runs)
+        claims = await scratch.idempotency.claim_many(batch, scope="store:1", keys=["b-late"])
+    answer = claims["b-late"].answer(fingerprint({"amount": 1}))
+    assert answer is not None
+    assert (answer.body, answer.replayed) == ({"run": 1}, True)
