@@ -63,6 +63,7 @@ class StepResult:
     accepted: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     reads_ok: int = 0
+    reads_in_step: int = 0  # answered 200 before the step's last second was over
     read_errors: Counter[str] = field(default_factory=Counter)
     purchase_ids: list[str] = field(default_factory=list)
     ingest: dict[str, Any] = field(default_factory=dict)
@@ -183,6 +184,8 @@ async def _drive(plan: StepPlan, members: Sequence[Member]) -> StepResult:
             result.read_errors[str(status)] += 1
             return
         result.reads_ok += 1
+        if plan.reads is not None and loop.time() - origin <= plan.reads.seconds:
+            result.reads_in_step += 1
         reads.record(loop.time() - intended, plan.run_offset + offset)
 
     work = [

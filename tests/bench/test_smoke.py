@@ -35,6 +35,7 @@ def test_a_short_run_reports_every_sale_through_to_its_points(tmp_path: Path) ->
     assert step["visible_count"] == step["notified_count"] == 30
     assert step["points_visible"]["p50"] > 0
     assert step["reads"]["ok"] == 15
+    assert 0 < step["reads"]["per_second"] <= 5  # only reads answered while the step ran
     assert written["clock"].startswith("commit timestamps")
     assert written["pgbench"]["tps"] > 0
     assert written["ratio"] > 0
