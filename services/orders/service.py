@@ -98,30 +98,11 @@ async def record_purchase(
     *,
     now: datetime | None = None,
 ) -> PurchaseOut:
-    purchased_at = domain.sale_time(data.purchased_at, now or datetime.now(UTC)).astimezone(UTC)
     member_id = await _member_of(session, cipher, data)
-    purchase_id = uuid.uuid4()
-    lines, total = _priced_lines(data)
-    purchase = {
-        "id": purchase_id,
-        "store_id": store_id,
-        "member_id": member_id,
-        "total_fen": total,
-        "purchased_at": purchased_at,
-        "receipt_no": data.receipt_no,
-        "created_at": datetime.now(UTC),
-    }
-    await repository.insert_purchase(session, purchase, [line.model_dump() for line in lines])
-    completed = events.PurchaseCompleted(
-        purchase_id=purchase_id,
-        member_id=member_id,
-        store_id=store_id,
-        lines=tuple(lines),
-        total_fen=total,
-        purchased_at=purchased_at,
-    )
-    await outbox.add(session, CloudEvent.of(completed, source=SOURCE, subject=member_id))
-    return _new_purchase_out(purchase, lines)
+    sale = _sale_for(store_id, data, member_id, now or datetime.now(UTC))
+    await repository.insert_purchase(session, sale.purchase, sale.lines)
+    await outbox.add(session, sale.event)
+    return sale.out
 
 
 def _priced_lines(data: PurchaseCreate) -> tuple[list[events.PurchaseLine], int]:
@@ -302,8 +283,7 @@ async def _members_of(
 def _new_sale(
     store_id: uuid.UUID, data: PurchaseCreate, members: _Members, now: datetime
 ) -> _NewSale:
-    """What ``record_purchase`` writes and answers, with the member already looked up."""
-    purchased_at = domain.sale_time(data.purchased_at, now).astimezone(UTC)
+    """A batch's sale with its member looked up among the batch's members."""
     if data.member_id is not None:
         member_id = data.member_id if data.member_id in members.by_id else None
     elif data.card_number is not None:
@@ -313,6 +293,14 @@ def _new_sale(
         member_id = members.by_phone_hash.get(members.phone_hashes[data.phone])
     if member_id is None:
         raise _unknown_member(data)
+    return _sale_for(store_id, data, member_id, now)
+
+
+def _sale_for(
+    store_id: uuid.UUID, data: PurchaseCreate, member_id: uuid.UUID, now: datetime
+) -> _NewSale:
+    """The rows, the event and the answer of one new sale by a known member."""
+    purchased_at = domain.sale_time(data.purchased_at, now).astimezone(UTC)
     purchase_id = uuid.uuid4()
     lines, total = _priced_lines(data)
     purchase = {
