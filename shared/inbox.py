@@ -47,6 +47,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
 
+from shared.background import raise_if_cancelling
 from shared.db import Sessions, is_transient, transaction
 from shared.events import CloudEvent
 from shared.kafka import GroupTimings, create_consumer
@@ -300,9 +301,8 @@ class EventConsumer:
             try:
                 await consumer.start()
                 await self._consume(consumer)
-            except asyncio.CancelledError:
-                raise
             except Exception:
+                raise_if_cancelling()
                 log.exception("consumer %s stopped; restarting", self._group_id)
                 await asyncio.sleep(1.0)
             finally:
@@ -322,6 +322,7 @@ class EventConsumer:
                 await self.apply([record for records in batch.values() for record in records])
                 done = list(batch)
             except Exception as exc:
+                raise_if_cancelling()
                 if is_transient(exc):
                     await self._wait_for_database(consumer, batch, exc)
                     continue
@@ -367,6 +368,7 @@ class EventConsumer:
         try:
             await self.apply(records)
         except Exception as exc:
+            raise_if_cancelling()
             if not is_transient(exc) and retries.failed(tp, records[0].offset, exc):
                 await self.apply_or_park(records)
                 return True
@@ -398,6 +400,7 @@ class EventConsumer:
             async with transaction(self._sessions) as session:
                 await self._apply_all(session, [item])
         except Exception as exc:
+            raise_if_cancelling()  # a shutdown is not the event's fault either
             if is_transient(exc):
                 raise  # not the event's fault: the runner restarts and reads it again
             async with transaction(self._sessions) as session:

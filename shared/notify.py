@@ -15,6 +15,8 @@ from typing import Any
 
 import asyncpg
 
+from shared.background import raise_if_cancelling
+
 log = logging.getLogger(__name__)
 
 
@@ -49,6 +51,7 @@ class Wakeups:
             self._connection = await asyncpg.connect(self._dsn, timeout=5)
             await self._connection.add_listener(self._channel, self._on_notify)
         except Exception as exc:  # the caller's timeout-based poll covers the gap
+            raise_if_cancelling()
             log.warning("cannot listen on %s: %s", self._channel, exc)
             self._connection = None
 

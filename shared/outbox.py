@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.background import raise_if_cancelling
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.kafka import Publisher, Record
@@ -210,9 +211,8 @@ class OutboxRelay:
                     await self._wakeups.wait(
                         min(self._idle_poll_seconds, max(0.0, check_due - loop.time()))
                     )
-            except asyncio.CancelledError:
-                raise
             except Exception:
+                raise_if_cancelling()
                 log.exception("outbox relay failed; retrying in %.1fs", backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -282,6 +282,7 @@ class OutboxRelay:
         try:
             await self.check_broker()
         except Exception as exc:
+            raise_if_cancelling()
             log.warning("could not compare offsets with the broker: %r", exc)
 
     async def _republish(self, reason: str) -> None:

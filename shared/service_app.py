@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.background import cancel_and_wait, raise_if_cancelling
 from shared.crypto import PiiCipher
 from shared.db import (
     AsyncSession,
@@ -100,6 +101,7 @@ async def _wait_for_broker(bootstrap: str, partitions: int, deadline_seconds: fl
             await ensure_topics(bootstrap, TOPICS, partitions)
             return
         except Exception as exc:
+            raise_if_cancelling()
             if loop.time() > deadline:
                 raise
             log.warning("broker not ready (%s); retrying", exc)
@@ -114,6 +116,7 @@ async def _purge_expired_keys(keys: IdempotencyKeys, sessions: Sessions) -> None
             if purged:
                 log.info("purged %d expired idempotency keys", purged)
         except Exception:
+            raise_if_cancelling()
             log.exception("could not purge expired idempotency keys")
         await asyncio.sleep(600)
 
@@ -178,9 +181,7 @@ def _lifespan(
         try:
             yield
         finally:
-            for task in runtime.tasks:
-                task.cancel()
-            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            await cancel_and_wait(runtime.tasks)
             await wakeups.close()
             await publisher.stop()
             await engine.dispose()

@@ -25,6 +25,7 @@ from services.messaging.models import Notification
 from services.messaging.providers import Delivery, DeliveryError
 from services.messaging.providers.email import SmtpConnections, SmtpSender
 from services.messaging.providers.sms import SmsGateway
+from shared.background import raise_if_cancelling
 from shared.crypto import PiiCipher
 from shared.db import Sessions, asyncpg_dsn, transaction
 from shared.notify import Wakeups
@@ -60,9 +61,8 @@ class Dispatcher:
                 backoff = 0.1
                 if claimed < self._settings.delivery_batch_size:
                     await wakeups.wait(IDLE_POLL_SECONDS)
-            except asyncio.CancelledError:
-                raise
             except Exception:
+                raise_if_cancelling()
                 log.exception("dispatcher failed; retrying in %.1fs", backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -98,6 +98,7 @@ class Dispatcher:
         except InvalidToken:
             return DeliveryError("recipient cannot be decrypted with the PII key", permanent=True)
         except Exception as exc:  # counted as an attempt so one bad row cannot stall the queue
+            raise_if_cancelling()
             log.exception("unexpected error delivering notification %s", notification.id)
             return DeliveryError(f"unexpected error: {exc!r}", permanent=False)
 

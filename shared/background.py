@@ -1,0 +1,42 @@
+"""Background tasks: loops that outlive their errors but never their cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+def raise_if_cancelling() -> None:
+    """Re-raise a cancellation that reached the current task disguised as another error.
+
+    Cancelling a task in the middle of a database or broker call can make the driver's
+    clean-up fail on the half-used connection, and that failure, not ``CancelledError``,
+    is what propagates. A loop that survives errors must call this first in its
+    ``except Exception``: otherwise it takes the shutdown for an ordinary failure, runs
+    on, and whoever awaits the cancelled task waits forever.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+async def cancel_and_wait(
+    tasks: Sequence[asyncio.Task[None]], grace_seconds: float = SHUTDOWN_GRACE_SECONDS
+) -> None:
+    """Cancels ``tasks`` and waits for them, at most ``grace_seconds``, so a task that
+    does not stop is named in the log instead of hanging the shutdown."""
+    if not tasks:
+        return
+    for task in tasks:
+        task.cancel()
+    done, stuck = await asyncio.wait(tasks, timeout=grace_seconds)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s ended with an error", task.get_name(), exc_info=task.exception())
+    for task in stuck:
+        log.error("%s did not stop within %gs of being cancelled", task.get_name(), grace_seconds)

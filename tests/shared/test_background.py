@@ -1,0 +1,125 @@
+"""Background loops survive their errors but always stop when cancelled.
+
+A cancellation that lands mid-query can surface as the driver's clean-up error instead of
+``CancelledError``; a loop that took it for an ordinary failure ran on, and a service's
+shutdown waited for it forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any, cast
+
+import pytest
+
+from shared.background import cancel_and_wait, raise_if_cancelling
+from shared.outbox import OutboxRelay
+
+
+class _RanOnAfterCancellation(BaseException):
+    """Escapes even a loop that survives every error, so a failing test ends."""
+
+
+async def _query_whose_cleanup_fails_on_cancel(calls: list[str]) -> None:
+    if "query" in calls:
+        raise _RanOnAfterCancellation
+    calls.append("query")
+    try:
+        await asyncio.sleep(30)
+    except asyncio.CancelledError:
+        raise RuntimeError("cannot perform operation: another operation is in progress") from None
+
+
+async def test_a_loop_that_survives_errors_stops_on_a_disguised_cancellation() -> None:
+    calls: list[str] = []
+
+    async def loop() -> None:
+        while True:
+            try:
+                await _query_whose_cleanup_fails_on_cancel(calls)
+            except Exception:
+                raise_if_cancelling()
+
+    task = asyncio.create_task(loop())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    await asyncio.wait({task}, timeout=5)
+    assert task.cancelled(), task
+    assert calls == ["query"]
+
+
+async def test_an_ordinary_error_does_not_stop_the_loop() -> None:
+    failures = 0
+
+    async def loop() -> None:
+        nonlocal failures
+        while failures < 3:
+            try:
+                raise RuntimeError("the database went away")
+            except Exception:
+                raise_if_cancelling()
+                failures += 1
+
+    await asyncio.wait_for(loop(), 5)
+    assert failures == 3
+
+
+class _RelayCancelledMidPublish(OutboxRelay):
+    def __init__(self, calls: list[str]) -> None:
+        none = cast(Any, None)
+        super().__init__(
+            outbox=none,
+            sessions=none,
+            publisher=none,
+            wakeups=none,
+            batch_size=100,
+            retention=timedelta(hours=1),
+            recreate_topics=none,
+        )
+        self.calls = calls
+
+    async def check_broker(self) -> bool:
+        self.calls.append("check")
+        return False
+
+    async def publish_batch(self) -> int:
+        await _query_whose_cleanup_fails_on_cancel(self.calls)
+        return 0
+
+
+async def test_the_outbox_relay_stops_when_cancelled_mid_publish() -> None:
+    calls: list[str] = []
+    task = asyncio.create_task(_RelayCancelledMidPublish(calls).run())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    await asyncio.wait({task}, timeout=5)
+    assert task.cancelled(), task
+    assert calls == ["check", "query"]
+
+
+async def test_cancel_and_wait_names_a_task_that_will_not_stop(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    release = asyncio.Event()
+
+    async def stubborn() -> None:
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                continue  # the bug this guards against: a swallowed cancellation
+
+    polite = asyncio.create_task(asyncio.sleep(30), name="polite")
+    task = asyncio.create_task(stubborn(), name="stubborn")
+    await asyncio.sleep(0)
+    with caplog.at_level(logging.ERROR, logger="shared.background"):
+        await asyncio.wait_for(cancel_and_wait([polite, task], grace_seconds=0.2), 5)
+    assert polite.cancelled()
+    assert not task.done()
+    assert [record.getMessage() for record in caplog.records] == [
+        "stubborn did not stop within 0.2s of being cancelled"
+    ]
+    release.set()
+    await task
