@@ -32,6 +32,7 @@ from shared.errors import Conflict
 
 Say = Callable[[str], None]
 BULK_TRANSACTION_SIZE = 500
+BULK_TRANSACTIONS_IN_FLIGHT = 4
 _JSON = {"Content-Type": "application/json"}
 
 
@@ -149,9 +150,14 @@ async def _register_in_bulk(
     sessions = create_sessions(engine)
     phones = _Phones(rng)
     registered: list[Member] = []
-    try:
-        while len(registered) < count:
-            size = min(BULK_TRANSACTION_SIZE, count - len(registered))
+    sizes = iter(
+        [BULK_TRANSACTION_SIZE] * (count // BULK_TRANSACTION_SIZE)
+        + ([count % BULK_TRANSACTION_SIZE] if count % BULK_TRANSACTION_SIZE else [])
+    )
+
+    async def registrar() -> None:
+        # several transactions in flight, so PostgreSQL works while Python builds the next rows
+        for size in sizes:
             async with transaction(sessions) as session:
                 batch: list[Member] = []
                 while len(batch) < size:
@@ -166,6 +172,9 @@ async def _register_in_bulk(
             registered.extend(batch)
             if len(registered) % 50_000 < size:
                 say(f"  {len(registered)} members registered")
+
+    try:
+        await asyncio.gather(*(registrar() for _ in range(BULK_TRANSACTIONS_IN_FLIGHT)))
     finally:
         await engine.dispose()
     return registered
