@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,21 @@ def raise_if_cancelling() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
+
+
+async def repeat_until_cancelled(step: Callable[[], Awaitable[None]], what: str) -> None:
+    """Runs ``step`` again and again; a failure is logged and retried after a backoff that
+    doubles from 0.1 s up to 5 s and resets after the next success."""
+    backoff = 0.1
+    while True:
+        try:
+            await step()
+            backoff = 0.1
+        except Exception:
+            raise_if_cancelling()
+            log.exception("%s failed; retrying in %.1fs", what, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
 
 
 async def cancel_and_wait(

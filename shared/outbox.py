@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.background import raise_if_cancelling
+from shared.background import raise_if_cancelling, repeat_until_cancelled
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.kafka import Publisher, Record
@@ -194,28 +194,24 @@ class OutboxRelay:
         self._highest: dict[tuple[str, int], int] | None = None
 
     async def run(self) -> None:
-        backoff = 0.1
         loop = asyncio.get_running_loop()
         purge_due = check_due = loop.time()
-        while True:
-            try:
-                if loop.time() >= check_due:
-                    check_due = loop.time() + self._broker_check_seconds
-                    await self._check_broker_safely()
-                published = await self.publish_batch()
-                backoff = 0.1
-                if loop.time() >= purge_due:
-                    await self._purge()
-                    purge_due = loop.time() + 600
-                if published < self._batch_size:
-                    await self._wakeups.wait(
-                        min(self._idle_poll_seconds, max(0.0, check_due - loop.time()))
-                    )
-            except Exception:
-                raise_if_cancelling()
-                log.exception("outbox relay failed; retrying in %.1fs", backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+
+        async def publish_or_wait() -> None:
+            nonlocal purge_due, check_due
+            if loop.time() >= check_due:
+                check_due = loop.time() + self._broker_check_seconds
+                await self._check_broker_safely()
+            published = await self.publish_batch()
+            if loop.time() >= purge_due:
+                await self._purge()
+                purge_due = loop.time() + 600
+            if published < self._batch_size:
+                await self._wakeups.wait(
+                    min(self._idle_poll_seconds, max(0.0, check_due - loop.time()))
+                )
+
+        await repeat_until_cancelled(publish_or_wait, "outbox relay")
 
     async def publish_batch(self) -> int:
         """Claim, publish and mark one batch; returns how many rows were published."""

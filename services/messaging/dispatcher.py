@@ -25,7 +25,7 @@ from services.messaging.models import Notification
 from services.messaging.providers import Delivery, DeliveryError
 from services.messaging.providers.email import SmtpConnections, SmtpSender
 from services.messaging.providers.sms import SmsGateway
-from shared.background import raise_if_cancelling
+from shared.background import raise_if_cancelling, repeat_until_cancelled
 from shared.crypto import PiiCipher
 from shared.db import Sessions, asyncpg_dsn, transaction
 from shared.notify import Wakeups
@@ -54,18 +54,11 @@ class Dispatcher:
         self._sms_slots = asyncio.Semaphore(settings.delivery_concurrency)
 
     async def run(self, wakeups: Wakeups) -> None:
-        backoff = 0.1
-        while True:
-            try:
-                claimed = await self.dispatch_batch()
-                backoff = 0.1
-                if claimed < self._settings.delivery_batch_size:
-                    await wakeups.wait(IDLE_POLL_SECONDS)
-            except Exception:
-                raise_if_cancelling()
-                log.exception("dispatcher failed; retrying in %.1fs", backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+        async def dispatch_or_wait() -> None:
+            if await self.dispatch_batch() < self._settings.delivery_batch_size:
+                await wakeups.wait(IDLE_POLL_SECONDS)
+
+        await repeat_until_cancelled(dispatch_or_wait, "dispatcher")
 
     async def dispatch_batch(self) -> int:
         """Claim, send and record one batch; returns how many notifications it handled."""

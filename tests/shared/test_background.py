@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import pytest
 
-from shared.background import cancel_and_wait, raise_if_cancelling
+from shared.background import cancel_and_wait, repeat_until_cancelled
 from shared.outbox import OutboxRelay
 
 
@@ -32,17 +32,11 @@ async def _query_whose_cleanup_fails_on_cancel(calls: list[str]) -> None:
         raise RuntimeError("cannot perform operation: another operation is in progress") from None
 
 
-async def test_a_loop_that_survives_errors_stops_on_a_disguised_cancellation() -> None:
+async def test_a_repeated_step_stops_on_a_disguised_cancellation() -> None:
     calls: list[str] = []
-
-    async def loop() -> None:
-        while True:
-            try:
-                await _query_whose_cleanup_fails_on_cancel(calls)
-            except Exception:
-                raise_if_cancelling()
-
-    task = asyncio.create_task(loop())
+    task = asyncio.create_task(
+        repeat_until_cancelled(lambda: _query_whose_cleanup_fails_on_cancel(calls), "a step")
+    )
     await asyncio.sleep(0.05)
     task.cancel()
     await asyncio.wait({task}, timeout=5)
@@ -50,20 +44,29 @@ async def test_a_loop_that_survives_errors_stops_on_a_disguised_cancellation() -
     assert calls == ["query"]
 
 
-async def test_an_ordinary_error_does_not_stop_the_loop() -> None:
-    failures = 0
+async def test_a_repeated_step_outlives_ordinary_errors(caplog: pytest.LogCaptureFixture) -> None:
+    attempts = 0
+    recovered = asyncio.Event()
 
-    async def loop() -> None:
-        nonlocal failures
-        while failures < 3:
-            try:
-                raise RuntimeError("the database went away")
-            except Exception:
-                raise_if_cancelling()
-                failures += 1
+    async def flaky() -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts <= 3:
+            raise RuntimeError("the database went away")
+        recovered.set()
+        await asyncio.sleep(30)
 
-    await asyncio.wait_for(loop(), 5)
-    assert failures == 3
+    with caplog.at_level(logging.ERROR, logger="shared.background"):
+        task = asyncio.create_task(repeat_until_cancelled(flaky, "a step"))
+        await asyncio.wait_for(recovered.wait(), 5)
+        await cancel_and_wait([task])
+    assert task.cancelled()
+    assert attempts == 4
+    assert [record.getMessage() for record in caplog.records] == [
+        "a step failed; retrying in 0.1s",
+        "a step failed; retrying in 0.2s",
+        "a step failed; retrying in 0.4s",
+    ]
 
 
 class _RelayCancelledMidPublish(OutboxRelay):
