@@ -234,6 +234,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
         lifespan=_lifespan(spec),
         openapi_tags=list(spec.openapi_tags) or None,
     )
+    app.state.spec = spec
     app.state.settings = spec.settings
     app.state.cipher = PiiCipher(spec.settings.pii_key.get_secret_value())
     app.add_middleware(RequestContextMiddleware, service=spec.name)
