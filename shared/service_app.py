@@ -152,6 +152,7 @@ def _lifespan(
                 raise ValueError(f"{spec.name} has handlers but no inbox")
             consumer = EventConsumer(
                 service=spec.name,
+                group_id=settings.consumer_group_id or None,
                 sessions=sessions,
                 inbox=spec.inbox,
                 handlers=spec.handlers,

@@ -42,6 +42,9 @@ class BaseServiceSettings(BaseSettings):
     business_timezone: str = "Asia/Shanghai"
     outbox_batch_size: int = 500
     outbox_retention_hours: int = 168
+    # The Kafka consumer group; the service's name when empty. Another name gives a copy of
+    # the service a position of its own in the topics (the end-to-end tests use that).
+    consumer_group_id: str = ""
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 5
     consumer_retry_backoff_seconds: float = 0.2

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -66,17 +68,21 @@ async def providers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[P
 
 @pytest.fixture(scope="module")
 async def system(stack: Stack, providers: Providers) -> AsyncIterator[System]:
-    overrides = {
-        "messaging": {
-            "smtp_host": "127.0.0.1",
-            "smtp_port": providers.smtp_port,
-            "sms_gateway_url": providers.sms_url,
-            "sms_api_key": SMS_KEY,
-        }
+    # groups of its own, started at the topics' end: this system handles its own events,
+    # not those earlier tests left on the shared broker
+    run = uuid.uuid4().hex[:8]
+    overrides: dict[str, dict[str, Any]] = {
+        service: {"consumer_group_id": f"{service}-e2e-{run}"} for service in SERVICES
     }
-    for service in SERVICES:  # this system handles its own events, not earlier tests' ones
-        spec = stack.app(service).state.spec
-        await skip_backlog(stack.bootstrap_servers, spec.name, spec.subscriptions)
+    overrides["messaging"].update(
+        smtp_host="127.0.0.1",
+        smtp_port=providers.smtp_port,
+        sms_gateway_url=providers.sms_url,
+        sms_api_key=SMS_KEY,
+    )
+    for service, settings in overrides.items():
+        subscriptions = stack.app(service).state.spec.subscriptions
+        await skip_backlog(stack.bootstrap_servers, settings["consumer_group_id"], subscriptions)
     async with contextlib.AsyncExitStack() as apps:
         clients = {
             service: await apps.enter_async_context(
