@@ -38,6 +38,7 @@ class System:
     stack: Stack
     clients: dict[str, httpx.AsyncClient]
     providers: Providers
+    consumer_groups: dict[str, str]
 
     def __getitem__(self, service: str) -> httpx.AsyncClient:
         return self.clients[service]
@@ -90,4 +91,5 @@ async def system(stack: Stack, providers: Providers) -> AsyncIterator[System]:
             )
             for service in SERVICES
         }
-        yield System(stack, clients, providers)
+        groups = {service: settings["consumer_group_id"] for service, settings in overrides.items()}
+        yield System(stack, clients, providers, groups)

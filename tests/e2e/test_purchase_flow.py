@@ -90,11 +90,9 @@ async def _loyalty(system: System, member_id: str) -> dict[str, Any]:
 
 
 async def _settled_kpis(system: System) -> dict[str, Any]:
-    """KPIs once analytics has worked off the backlog earlier tests left on the topics."""
-    bootstrap = system.stack.bootstrap_servers
-    await eventually(
-        lambda: consumer_caught_up(bootstrap, "analytics", ANALYTICS_TOPICS), timeout=30
-    )
+    """KPIs once analytics has applied every event on its topics so far."""
+    bootstrap, group = system.stack.bootstrap_servers, system.consumer_groups["analytics"]
+    await eventually(lambda: consumer_caught_up(bootstrap, group, ANALYTICS_TOPICS), timeout=30)
     kpis: dict[str, Any] = _ok(await system["analytics"].get("/kpis", headers=ADMIN))
     return kpis
 
