@@ -84,6 +84,15 @@ async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) 
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
 
 
+async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:
+    await consumer.topics()  # loads the partition metadata
+    return [
+        TopicPartition(topic, partition)
+        for topic in topics
+        for partition in sorted(consumer.partitions_for_topic(topic) or ())
+    ]
+
+
 async def skip_backlog(bootstrap_servers: str, group_id: str, topics: Sequence[str]) -> None:
     """Commits a new, memberless ``group_id``'s offsets at the end of ``topics``.
 
@@ -97,12 +106,7 @@ async def skip_backlog(bootstrap_servers: str, group_id: str, topics: Sequence[s
     )
     await skipper.start()
     try:
-        await skipper.topics()  # loads the partition metadata
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in topics
-            for partition in sorted(skipper.partitions_for_topic(topic) or ())
-        ]
+        partitions = await _partitions(skipper, topics)
         if partitions:
             skipper.assign(partitions)
             await skipper.commit(await skipper.end_offsets(partitions))
@@ -120,12 +124,7 @@ async def consumer_caught_up(bootstrap_servers: str, group_id: str, topics: Sequ
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group_id)
     await reader.start()
     try:
-        await reader.topics()  # loads the partition metadata
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in topics
-            for partition in sorted(reader.partitions_for_topic(topic) or ())
-        ]
+        partitions = await _partitions(reader, topics)
         ends = await reader.end_offsets(partitions)
         for partition, end in ends.items():
             if end > 0 and (await reader.committed(partition) or 0) < end:
