@@ -1,75 +1,42 @@
-"""Each consuming service's inbox and event handlers, built as its ``main.py`` builds them.
+"""A consuming service's inbox and bound handlers, from its composition root.
 
 Operator tools that apply events outside the service process (replaying dead letters)
-look them up here; the customer service consumes nothing and has no inbox.
+build the service's spec as its ``main.py`` does, with its settings (read from its
+environment variables, as the service reads them) pointed at another database URL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
 
-from shared.inbox import Handlers, Inbox
+from shared.inbox import Inbox
+from shared.service_app import ServiceSpec
 from shared.settings import BaseServiceSettings
 
-
-@dataclass(frozen=True)
-class ServiceConsumer:
-    service: str
-    settings: BaseServiceSettings
-    inbox: Inbox
-    handlers: Handlers
+SERVICES = ("customer", "orders", "loyalty", "messaging", "analytics")
+CONSUMING_SERVICES = ("orders", "loyalty", "messaging", "analytics")
 
 
-def _orders(database_url: str) -> ServiceConsumer:
-    from services.orders.config import Settings
-    from services.orders.consumers import HANDLERS
-    from services.orders.models import inbox
-
-    return ServiceConsumer("orders", Settings(database_url=database_url), inbox, HANDLERS)
-
-
-def _loyalty(database_url: str) -> ServiceConsumer:
-    from services.loyalty.config import Settings
-    from services.loyalty.consumers import HANDLERS
-    from services.loyalty.models import inbox
-
-    return ServiceConsumer("loyalty", Settings(database_url=database_url), inbox, HANDLERS)
+def spec_of(service: str, database_url: str) -> ServiceSpec:
+    """The service's :class:`ServiceSpec`, its database at ``database_url``."""
+    if service not in SERVICES:
+        raise ValueError(f"{service!r} is not a service; services: {', '.join(SERVICES)}")
+    settings_class: type[BaseServiceSettings] = importlib.import_module(
+        f"services.{service}.config"
+    ).Settings
+    built: ServiceSpec = importlib.import_module(f"services.{service}.main").spec(
+        settings_class(database_url=database_url)
+    )
+    return built
 
 
-def _messaging(database_url: str) -> ServiceConsumer:
-    from services.messaging.config import Settings
-    from services.messaging.consumers import create_handlers
-    from services.messaging.models import inbox
-
-    settings = Settings(database_url=database_url)
-    return ServiceConsumer("messaging", settings, inbox, create_handlers(settings))
-
-
-def _analytics(database_url: str) -> ServiceConsumer:
-    from services.analytics.config import Settings
-    from services.analytics.consumers import create_handlers
-    from services.analytics.models import inbox
-
-    settings = Settings(database_url=database_url)
-    return ServiceConsumer("analytics", settings, inbox, create_handlers(settings))
-
-
-_BUILDERS: dict[str, Callable[[str], ServiceConsumer]] = {
-    "orders": _orders,
-    "loyalty": _loyalty,
-    "messaging": _messaging,
-    "analytics": _analytics,
-}
-CONSUMING_SERVICES: tuple[str, ...] = tuple(_BUILDERS)
-
-
-def consumer_of(service: str, database_url: str) -> ServiceConsumer:
-    """The service's inbox and handlers, with its settings (read from its environment
-    variables, as the service reads them) pointed at ``database_url``."""
-    if service not in _BUILDERS:
+def consumer_of(service: str, database_url: str) -> tuple[ServiceSpec, Inbox]:
+    """:func:`spec_of` and the inbox of a service that consumes events; raises
+    ``ValueError`` for one that consumes none."""
+    spec = spec_of(service, database_url)
+    if spec.inbox is None or not spec.handlers:
         raise ValueError(
             f"{service!r} consumes no events; services with dead letters: "
             f"{', '.join(CONSUMING_SERVICES)}"
         )
-    return _BUILDERS[service](database_url)
+    return spec, spec.inbox

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from huiyuan.config import StackSettings
-from huiyuan.consumers import CONSUMING_SERVICES, ServiceConsumer, consumer_of
+from huiyuan.consumers import CONSUMING_SERVICES, consumer_of
 from huiyuan.provision import role_password
 from huiyuan.stack import LocalStack, Say
 from shared import dead_letters
 from shared.db import create_engine, create_sessions
 from shared.dead_letters import DeadLetter
+from shared.inbox import Inbox
 from shared.provisioning import service_database_url
+from shared.service_app import ServiceSpec
 
 
 @dataclass(frozen=True)
@@ -65,15 +67,16 @@ def admin_database(settings: StackSettings, say: Say) -> Iterator[str]:
         stack.stop()
 
 
-def _consumer(admin_url: str, service: str) -> ServiceConsumer:
+def _consumer(admin_url: str, service: str) -> tuple[ServiceSpec, Inbox]:
     return consumer_of(service, service_database_url(admin_url, service, role_password(service)))
 
 
-async def _list(consumer: ServiceConsumer) -> list[DeadLetter]:
-    engine = create_engine(consumer.settings)
+async def _list(consumer: tuple[ServiceSpec, Inbox]) -> list[DeadLetter]:
+    spec, inbox = consumer
+    engine = create_engine(spec.settings)
     try:
         async with create_sessions(engine)() as session:
-            return await dead_letters.list_dead_letters(session, consumer.inbox)
+            return await dead_letters.list_dead_letters(session, inbox)
     finally:
         await engine.dispose()
 
@@ -88,11 +91,12 @@ def list_parked(
     return listed
 
 
-async def _replay(consumer: ServiceConsumer, number: int) -> DeadLetter:
-    engine = create_engine(consumer.settings)
+async def _replay(consumer: tuple[ServiceSpec, Inbox], number: int) -> DeadLetter:
+    spec, inbox = consumer
+    engine = create_engine(spec.settings)
     try:
         return await dead_letters.replay(
-            create_sessions(engine), consumer.inbox, consumer.handlers, consumer.service, number
+            create_sessions(engine), inbox, spec.bound_handlers, spec.name, number
         )
     finally:
         await engine.dispose()

@@ -7,18 +7,21 @@ from on the network.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 import jwt
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from shared.db import AsyncSession
 from shared.errors import Forbidden, Unauthorized
+from shared.settings import BaseServiceSettings
 
 Role = Literal["admin", "marketing", "service", "analyst"]
 ROLES: tuple[Role, ...] = ("admin", "marketing", "service", "analyst")
@@ -27,8 +30,16 @@ ISSUER = "huiyuan"
 _bearer = HTTPBearer(auto_error=False, description="A staff or member token from `huiyuan token`")
 
 
+MAX_SUBJECT_LENGTH = 255
+"""A token's subject: a staff login (often an email address) or ``member-<uuid>``."""
+_SUBJECT = re.compile(rf"[^\x00-\x20\x7f-\x9f]{{1,{MAX_SUBJECT_LENGTH}}}")
+_SHORT_SCOPE = 64
+
+
 @dataclass(frozen=True)
 class Principal:
+    """A staff member (``role``) or a member (``member_id``), from a bearer token."""
+
     subject: str
     role: Role | None = None
     member_id: uuid.UUID | None = None
@@ -36,6 +47,41 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         return self.role is not None
+
+    @property
+    def idempotency_scope(self) -> str:
+        if self.member_id is not None:
+            return f"member:{self.member_id}"
+        if len(self.subject) <= _SHORT_SCOPE:
+            return f"staff:{self.subject}"
+        # a long login still fits the scope column, and stays one scope per subject
+        return f"staff:#{hashlib.sha256(self.subject.encode()).hexdigest()[:40]}"
+
+    def idempotency_retention(self, settings: BaseServiceSettings) -> timedelta:
+        return timedelta(hours=settings.idempotency_retention_hours)
+
+
+@dataclass(frozen=True)
+class StoreRef:
+    """The store a request came from, by its API key (a plain value, safe to cache)."""
+
+    id: uuid.UUID
+    name: str
+
+    @property
+    def idempotency_scope(self) -> str:
+        return f"store:{self.id}"
+
+    def idempotency_retention(self, settings: BaseServiceSettings) -> timedelta:
+        """Stores upload a day's sales at day end, or after days offline, so their keys
+        live longer."""
+        return timedelta(hours=settings.store_idempotency_retention_hours)
+
+
+class StoreDirectory(Protocol):
+    """Finds a store by its API key (the orders service's ``stores`` capability)."""
+
+    async def for_key(self, session: AsyncSession, api_key: str) -> StoreRef | None: ...
 
 
 def issue_token(
@@ -64,15 +110,30 @@ def decode_token(secret: str, token: str) -> Principal:
         )
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"The bearer token is not valid: {exc}") from exc
+    subject = claims["sub"]
+    if not isinstance(subject, str) or not _SUBJECT.fullmatch(subject):
+        raise Unauthorized(
+            f"The bearer token's subject must be 1 to {MAX_SUBJECT_LENGTH} characters without "
+            "spaces or control characters"
+        )
     role = claims.get("role")
     if role is not None and role not in ROLES:
         raise Unauthorized(f"The bearer token names an unknown role {role!r}")
     member = claims.get("member_id")
+    if member is not None and not isinstance(member, str):
+        raise Unauthorized("The bearer token's member_id is not a UUID")
     return Principal(
-        subject=str(claims["sub"]),
+        subject=subject,
         role=role,
-        member_id=uuid.UUID(member) if member else None,
+        member_id=_member_id(member) if member else None,
     )
+
+
+def _member_id(claim: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(claim)
+    except ValueError as exc:
+        raise Unauthorized("The bearer token's member_id is not a UUID") from exc
 
 
 async def current_principal(request: Request) -> Principal:

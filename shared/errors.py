@@ -1,10 +1,23 @@
-"""RFC 9457 problem details for every error a service returns."""
+"""RFC 9457 problem details: named errors raised by domain code, answered at the edge.
+
+Every error a service answers with on purpose is a :class:`ProblemError` subclass with a
+stable problem ``type`` URI (``urn:huiyuan:problem:<slug>``), a title and an HTTP status.
+Capabilities declare their own in their ``errors.py``; domain and use-case code raises them
+with a plain-language ``detail`` and, where one input caused it, the ``field`` it came from
+as a path inside the request body (``card_number``, ``lines.0.quantity``). Domain code never
+builds HTTP locations: the edge (:func:`install_problem_handlers`) turns ``field`` into
+``errors: [{"location": "body.card_number", ...}]``, and a batch endpoint places it under the
+item it refused (``body.sales.3.card_number``).
+
+Every subclass with a ``slug`` is recorded in :data:`PROBLEM_TYPES`; docs/problems.md lists
+them all, and a test keeps the two in step.
+"""
 
 from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,60 +29,126 @@ from shared.db import is_transient
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:huiyuan:problem:"
+
+PROBLEM_TYPES: dict[str, type[ProblemError]] = {}
+"""Every named problem type, by its ``type`` URI."""
+
+
+def problem_type_uri(slug: str) -> str:
+    return PROBLEM_TYPE_PREFIX + slug
 
 
 class ProblemError(Exception):
-    """Raise from service code to answer with a problem+json response."""
+    """Raise from service code to answer with a problem+json response.
 
-    status: int = 400
-    title: str = "Bad request"
-    problem_type: str = "about:blank"
+    Subclasses set ``slug`` (the last part of the type URI), ``status`` and ``title``;
+    instances carry ``detail`` (what went wrong, in plain words), the ``field`` it concerns,
+    if one (a path inside the request body, or a name in the part ``where`` says: ``query``,
+    ``path``, ``header``), response ``headers`` and extension members.
+    """
+
+    status: ClassVar[int] = 400
+    title: ClassVar[str] = "Bad request"
+    slug: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        slug = cls.__dict__.get("slug")
+        if slug is not None:
+            uri = problem_type_uri(slug)
+            known = PROBLEM_TYPES.get(uri)
+            if known is not None and known.__qualname__ != cls.__qualname__:
+                raise TypeError(f"problem type {uri} is declared twice")
+            PROBLEM_TYPES[uri] = cls
 
     def __init__(
         self,
         detail: str,
         *,
-        status: int | None = None,
-        title: str | None = None,
-        problem_type: str | None = None,
+        field: str | None = None,
+        where: str = "body",
         headers: dict[str, str] | None = None,
         **extensions: Any,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
-        if status is not None:
-            self.status = status
-        if title is not None:
-            self.title = title
-        if problem_type is not None:
-            self.problem_type = problem_type
+        self.field = field
+        self.where = where
         self.headers = headers or {}
         self.extensions = extensions
+
+    @property
+    def problem_type(self) -> str:
+        return "about:blank" if self.slug is None else problem_type_uri(self.slug)
+
+    def errors(self, body: str = "body") -> list[dict[str, str]] | None:
+        """The ``errors`` member naming the field; a body field is located under ``body``
+        (a batch passes ``body.sales.3`` for its fourth item)."""
+        if self.field is None:
+            return None
+        where = body if self.where == "body" else self.where
+        return [{"location": f"{where}.{self.field}", "message": self.detail}]
+
+
+class BadRequest(ProblemError):
+    status = 400
+    title = "Bad request"
+    slug = "bad-request"
 
 
 class NotFound(ProblemError):
     status = 404
     title = "Not found"
+    slug = "not-found"
 
 
 class Conflict(ProblemError):
     status = 409
     title = "Conflict"
+    slug = "conflict"
 
 
 class Unprocessable(ProblemError):
     status = 422
     title = "Unprocessable content"
+    slug = "unprocessable"
 
 
 class Unauthorized(ProblemError):
     status = 401
     title = "Unauthorized"
+    slug = "unauthorized"
 
 
 class Forbidden(ProblemError):
     status = 403
     title = "Forbidden"
+    slug = "forbidden"
+
+
+class InvalidRequest(Unprocessable):
+    """The request does not match the endpoint's schema (answered by the framework)."""
+
+    title = "Invalid request"
+    slug = "invalid-request"
+
+
+class InvalidCursor(Unprocessable):
+    title = "Invalid cursor"
+    slug = "invalid-cursor"
+
+
+class ServiceUnavailable(ProblemError):
+    status = 503
+    title = "Service unavailable"
+    slug = "service-unavailable"
+
+
+class InternalError(ProblemError):
+    status = 500
+    title = "Internal server error"
+    slug = "internal-error"
 
 
 def problem_response(
@@ -90,40 +169,54 @@ def problem_response(
     }
     if instance:
         body["instance"] = instance
-    body.update(extensions)
+    body.update({name: value for name, value in extensions.items() if value is not None})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def error_response(exc: ProblemError, instance: str | None = None) -> JSONResponse:
+    """The problem+json answer for a named error."""
+    return problem_response(
+        exc.status,
+        exc.detail,
+        title=exc.title,
+        problem_type=exc.problem_type,
+        instance=instance,
+        headers=exc.headers,
+        **{"errors": exc.errors(), **exc.extensions},
+    )
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def validation_errors(errors: Any, prefix: tuple[int | str, ...] = ()) -> list[dict[str, str]]:
+    """Pydantic's errors as ``{"location", "message", "type"}`` items, never echoing input."""
+    return [
+        {
+            "location": _location((*prefix, *tuple(err["loc"]))),
+            "message": err["msg"],
+            "type": err["type"],
+        }
+        for err in errors
+    ]
+
+
+def summarize(errors: list[dict[str, str]]) -> str:
+    return "; ".join(f"{e['location']}: {e['message']}" for e in errors[:5])
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def on_problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(
-            exc.status,
-            exc.detail,
-            title=exc.title,
-            problem_type=exc.problem_type,
-            instance=request.url.path,
-            headers=exc.headers,
-            **exc.extensions,
-        )
+        return error_response(exc, instance=request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"location": _location(tuple(err["loc"])), "message": err["msg"], "type": err["type"]}
-            for err in exc.errors()
-        ]
-        summary = "; ".join(f"{e['location']}: {e['message']}" for e in errors[:5])
-        return problem_response(
-            422,
-            f"The request is invalid: {summary}",
-            title="Invalid request",
+        errors = validation_errors(exc.errors())
+        return error_response(
+            InvalidRequest(f"The request is invalid: {summarize(errors)}", errors=errors),
             instance=request.url.path,
-            errors=errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -139,15 +232,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_crash(request: Request, exc: Exception) -> JSONResponse:
         if is_transient(exc):
             log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-            return problem_response(
-                503,
-                "The database is briefly unavailable; nothing was saved. Retry shortly "
-                "(with the same Idempotency-Key, if you sent one).",
-                title="Service unavailable",
+            return error_response(
+                ServiceUnavailable(
+                    "The database is briefly unavailable; nothing was saved. Retry shortly "
+                    "(with the same Idempotency-Key, if you sent one).",
+                    headers={"Retry-After": "1"},
+                ),
                 instance=request.url.path,
-                headers={"Retry-After": "1"},
             )
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            500, "An unexpected error occurred; nothing was saved.", instance=request.url.path
+        return error_response(
+            InternalError("An unexpected error occurred; nothing was saved."),
+            instance=request.url.path,
         )

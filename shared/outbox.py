@@ -1,6 +1,9 @@
-"""Transactional outbox and its relay.
+"""Transactional outbox, the one way events leave a service, and its relay.
 
-``Outbox.add(session, event)`` writes the event in the caller's transaction, so the state
+Use cases publish with the service's :class:`Emitter` (``await emit(session, payload)``),
+which wraps payloads in CloudEvents with the service's source, the payload's subject and
+its partition key, and adds them to the outbox. ``Outbox.add(session, event)`` writes the
+event in the caller's transaction, so the state
 change and the event commit together or not at all. The relay, the only code that
 publishes to Kafka, claims committed rows with ``FOR UPDATE SKIP LOCKED`` (so replicas
 never publish the same row twice), publishes them with ``acks="all"`` and marks them
@@ -38,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.background import raise_if_cancelling, repeat_until_cancelled
 from shared.db import Sessions, transaction
-from shared.events import CloudEvent
+from shared.events import CloudEvent, EventPayload
 from shared.kafka import Publisher, Record
 from shared.notify import Wakeups
 from shared.observability import BROKER_RESETS, OUTBOX_PUBLISHED
@@ -114,7 +117,7 @@ class Outbox:
                 "event_id": event.id,
                 "event_type": event.type,
                 "topic": event.topic,
-                "key": event.subject,
+                "key": event.key,
                 "envelope": event.model_dump(mode="json"),
             }
             for event in events
@@ -152,6 +155,25 @@ class Outbox:
             select(func.count()).select_from(self.table).where(self.table.c.published_at.is_(None))
         )
         return int(count or 0)
+
+
+class Emitter:
+    """``await emit(session, *payloads)``: events of one service, queued in its outbox.
+
+    Each service builds one in its ``base.py`` with its CloudEvents ``source``
+    (``/huiyuan/<service>``). :meth:`envelope` builds an event without writing it, for a
+    batch that adds many at once.
+    """
+
+    def __init__(self, outbox: Outbox, source: str) -> None:
+        self.outbox = outbox
+        self.source = source
+
+    def envelope(self, payload: EventPayload) -> CloudEvent:
+        return CloudEvent.of(payload, source=self.source)
+
+    async def __call__(self, session: AsyncSession, *payloads: EventPayload) -> None:
+        await self.outbox.add(session, *(self.envelope(payload) for payload in payloads))
 
 
 class OutboxRelay:

@@ -1,9 +1,12 @@
 """Builds a service's FastAPI app and runs its background work in the lifespan.
 
-Each service's ``main.create_app`` describes itself as a :class:`ServiceSpec`; this
-module turns that into an app whose lifespan creates the engine, the publisher, the
-outbox relay, the consumer and any extra workers, and stops them cleanly. Nothing does
-I/O at import time.
+Each service has one composition root, ``main.spec(settings)``, describing it as a
+:class:`ServiceSpec`: routers, its outbox, inbox and idempotency tables, ``HANDLERS``
+(from which its subscriptions follow), workers and, for orders, its store directory. The
+app (``create_app(settings) = build_app(spec(settings))``), the ``huiyuan`` command and the
+tests all start from it. The app's lifespan creates the engine, the publisher, the outbox
+relay, the consumer and the workers, and stops them cleanly. Nothing does I/O at import
+time.
 """
 
 from __future__ import annotations
@@ -11,31 +14,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Annotated, Any
+from functools import cached_property
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.auth import StoreDirectory
 from shared.background import cancel_and_wait, raise_if_cancelling
+from shared.consumer import EventConsumer
 from shared.crypto import PiiCipher
-from shared.db import (
-    AsyncSession,
-    Sessions,
-    asyncpg_dsn,
-    create_engine,
-    create_sessions,
-    transaction,
-)
+from shared.db import Sessions, asyncpg_dsn, create_engine, create_sessions, transaction
 from shared.errors import install_problem_handlers, problem_response
 from shared.events.registry import TOPICS
 from shared.idempotency import IdempotencyKeys
-from shared.inbox import EventConsumer, Handlers, Inbox
+from shared.inbox import BoundHandler, Handler, HandlerContext, Inbox, bind, subscriptions
 from shared.kafka import GroupTimings, Publisher, ensure_topics
 from shared.notify import Wakeups
 from shared.observability import RequestContextMiddleware, configure_logging
@@ -61,6 +60,8 @@ Worker = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 @dataclass(frozen=True)
 class ServiceSpec:
+    """Everything a service is made of; its ``main.spec(settings)`` builds one."""
+
     name: str
     title: str
     description: str
@@ -69,28 +70,25 @@ class ServiceSpec:
     routers: Sequence[APIRouter]
     inbox: Inbox | None = None
     idempotency: IdempotencyKeys | None = None
-    handlers: Handlers = field(default_factory=dict)
-    subscriptions: Sequence[str] = ()
+    handlers: Mapping[str, Handler[HandlerContext[Any]]] = field(default_factory=dict)
+    """``consumers.HANDLERS``: the one declaration of what the service consumes."""
     workers: Sequence[Worker] = ()
+    stores: StoreDirectory | None = None
     openapi_tags: Sequence[dict[str, Any]] = ()
 
+    @cached_property
+    def context(self) -> HandlerContext[Any]:
+        """What handlers get besides the session and the event."""
+        return HandlerContext(self.settings, PiiCipher(self.settings.pii_key.get_secret_value()))
 
-async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A FastAPI dependency: one transaction per request, committed at the edge."""
-    runtime: Runtime = request.app.state.runtime
-    async with transaction(runtime.sessions) as session:
-        yield session
+    @cached_property
+    def bound_handlers(self) -> dict[str, BoundHandler]:
+        return bind(self.handlers, self.context)
 
-
-# "function" scope commits when the endpoint returns, before the answer is sent; the default
-# would commit after sending it, so a client could hold a 201 the database then lost.
-RequestSession = Annotated[AsyncSession, Depends(request_session, scope="function")]
-
-
-def pii_cipher(request: Request) -> PiiCipher:
-    """The service's cipher for personal data, built once from its ``pii_key``."""
-    cipher: PiiCipher = request.app.state.cipher
-    return cipher
+    @property
+    def subscriptions(self) -> tuple[str, ...]:
+        """The topics of the event types in ``handlers``."""
+        return subscriptions(self.handlers)
 
 
 async def _wait_for_broker(bootstrap: str, partitions: int, deadline_seconds: float = 60) -> None:
@@ -155,7 +153,7 @@ def _lifespan(
                 group_id=settings.consumer_group_id or None,
                 sessions=sessions,
                 inbox=spec.inbox,
-                handlers=spec.handlers,
+                handlers=spec.bound_handlers,
                 topics=spec.subscriptions,
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 batch_size=settings.consumer_batch_size,
@@ -237,7 +235,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     )
     app.state.spec = spec
     app.state.settings = spec.settings
-    app.state.cipher = PiiCipher(spec.settings.pii_key.get_secret_value())
+    app.state.cipher = spec.context.cipher
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     install_problem_handlers(app)
     app.include_router(_operations_router(spec))

@@ -58,6 +58,9 @@ class BaseServiceSettings(BaseSettings):
     consumer_rebalance_timeout_ms: int = 500
     consumer_fetch_max_wait_ms: int = 50
     idempotency_retention_hours: int = 24
+    # Stores upload a day's sales at day end, or after being offline for days, so they
+    # may retry a sale long after the first attempt.
+    store_idempotency_retention_hours: int = 168
     log_level: str = "INFO"
     log_json: bool = True
 

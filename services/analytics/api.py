@@ -11,7 +11,7 @@ from services.analytics import service
 from services.analytics.config import Settings
 from services.analytics.schemas import Kpis, MemberSummary
 from shared.auth import Principal, current_principal, ensure_member_access, require_roles
-from shared.service_app import RequestSession as Session
+from shared.dependencies import RequestSession as Session
 
 router = APIRouter(tags=["analytics"])
 

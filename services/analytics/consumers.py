@@ -1,8 +1,4 @@
-"""What analytics consumes: every topic, each event folded into the read models.
-
-Notification counters need the business timezone to name the day, so
-:func:`create_handlers` builds the map from settings instead of reading globals.
-"""
+"""What analytics consumes: every topic, each event folded into the read models."""
 
 from __future__ import annotations
 
@@ -14,49 +10,51 @@ from shared.events.customer import MemberRegistered
 from shared.events.loyalty import TierChanged
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
 from shared.events.orders import PurchaseCompleted, PurchaseReturned
-from shared.inbox import Handler
+from shared.inbox import Handler, HandlerContext
 
-SUBSCRIPTIONS = ("customer.events", "orders.events", "loyalty.events", "messaging.events")
+Context = HandlerContext[Settings]
 
 
-async def on_member_registered(session: AsyncSession, event: CloudEvent) -> None:
+async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     await service.record_registration(session, event.payload(MemberRegistered))
 
 
-async def on_purchase_completed(session: AsyncSession, event: CloudEvent) -> None:
+async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     await service.record_purchase(session, event.payload(PurchaseCompleted))
 
 
-async def on_purchase_returned(session: AsyncSession, event: CloudEvent) -> None:
+async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     await service.record_return(session, event.payload(PurchaseReturned))
 
 
-async def on_tier_changed(session: AsyncSession, event: CloudEvent) -> None:
+async def on_tier_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     await service.record_tier(session, event.payload(TierChanged))
 
 
-def create_handlers(settings: Settings) -> dict[str, Handler]:
-    def counting(
-        model: type[NotificationSent | NotificationFailed | NotificationSuppressed], status: str
-    ) -> Handler:
-        async def on_notification(session: AsyncSession, event: CloudEvent) -> None:
-            outcome = event.payload(model)
-            await service.record_notification(
-                session,
-                at=event.time,
-                channel=outcome.channel,
-                status=status,
-                timezone=settings.business_timezone,
-            )
+def _counting(
+    model: type[NotificationSent | NotificationFailed | NotificationSuppressed], status: str
+) -> Handler[Context]:
+    """Notification outcomes count per channel and business day (the brand's timezone)."""
 
-        return on_notification
+    async def on_notification(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+        outcome = event.payload(model)
+        await service.record_notification(
+            session,
+            at=event.time,
+            channel=outcome.channel,
+            status=status,
+            timezone=ctx.settings.business_timezone,
+        )
 
-    return {
-        MemberRegistered.event_type: on_member_registered,
-        PurchaseCompleted.event_type: on_purchase_completed,
-        PurchaseReturned.event_type: on_purchase_returned,
-        TierChanged.event_type: on_tier_changed,
-        NotificationSent.event_type: counting(NotificationSent, "sent"),
-        NotificationFailed.event_type: counting(NotificationFailed, "failed"),
-        NotificationSuppressed.event_type: counting(NotificationSuppressed, "suppressed"),
-    }
+    return on_notification
+
+
+HANDLERS: dict[str, Handler[Context]] = {
+    MemberRegistered.event_type: on_member_registered,
+    PurchaseCompleted.event_type: on_purchase_completed,
+    PurchaseReturned.event_type: on_purchase_returned,
+    TierChanged.event_type: on_tier_changed,
+    NotificationSent.event_type: _counting(NotificationSent, "sent"),
+    NotificationFailed.event_type: _counting(NotificationFailed, "failed"),
+    NotificationSuppressed.event_type: _counting(NotificationSuppressed, "suppressed"),
+}

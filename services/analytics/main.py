@@ -6,27 +6,28 @@ from fastapi import FastAPI
 
 from services.analytics import api
 from services.analytics.config import Settings
-from services.analytics.consumers import SUBSCRIPTIONS, create_handlers
+from services.analytics.consumers import HANDLERS
 from services.analytics.models import inbox, outbox
 from shared.service_app import ServiceSpec, build_app
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    return build_app(
-        ServiceSpec(
-            name="analytics",
-            title="Huiyuan analytics service",
-            description=(
-                "Read models built from every service's events: member spend, frequency, "
-                "recency and tier, notification counts, and KPIs such as the repeat "
-                "purchase rate and the average order value."
-            ),
-            settings=settings,
-            outbox=outbox,
-            routers=[api.router],
-            inbox=inbox,
-            handlers=create_handlers(settings),
-            subscriptions=SUBSCRIPTIONS,
-        )
+def spec(settings: Settings | None = None) -> ServiceSpec:
+    """The analytics service, composed: used by the app, the ``huiyuan`` command and tests."""
+    return ServiceSpec(
+        name="analytics",
+        title="Huiyuan analytics service",
+        description=(
+            "Read models built from every service's events: member spend, frequency, "
+            "recency and tier, notification counts, and KPIs such as the repeat "
+            "purchase rate and the average order value."
+        ),
+        settings=settings or Settings(),
+        outbox=outbox,
+        routers=[api.router],
+        inbox=inbox,
+        handlers=HANDLERS,
     )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build_app(spec(settings))

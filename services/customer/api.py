@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.customer import service
 from services.customer.config import Settings
-from services.customer.models import idempotency
+from services.customer.errors import PhoneRegistered
 from services.customer.schemas import MemberCreate, MemberCreated, MemberOut, MemberPage
 from services.customer.service import PHONE_REGISTERED
 from shared.auth import Principal, current_principal, ensure_member_access, require_roles
-from shared.idempotency import StoredAnswer, openapi_conflict
-from shared.service_app import RequestSession as Session
-from shared.service_app import pii_cipher
+from shared.dependencies import Cipher
+from shared.dependencies import RequestSession as Session
+from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 
 router = APIRouter(tags=["members"])
+# one object, so FastAPI resolves it once for the route and its idempotency dependency
+_registrar = require_roles("service", "marketing")
 
 
 def _settings(request: Request) -> Settings:
@@ -39,43 +40,23 @@ def _settings(request: Request) -> Settings:
         "without one, a retry cannot register the member twice either, as the phone number "
         "is unique, but it gets 409 instead of the first answer."
     ),
-    responses=openapi_conflict(phone_registered=PHONE_REGISTERED),
+    responses=openapi_conflict(PhoneRegistered(PHONE_REGISTERED)),
 )
 async def register_member(
     body: MemberCreate,
     request: Request,
     session: Session,
-    principal: Annotated[Principal, Depends(require_roles("service", "marketing"))],
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description=(
-                "Optional. With it, a retry with the same key and body gets the first "
-                "successful answer, the key with another body 422, and a retry while the "
-                "first request is still running 409 with `Retry-After`"
-            ),
-            examples=["signup-lilei"],
-        ),
-    ] = None,
+    cipher: Cipher,
+    _: Annotated[Principal, Depends(_registrar)],
+    idempotent: Annotated[
+        IdempotentPost, Depends(Idempotent(_registrar, required=False, example="signup-lilei"))
+    ],
 ) -> JSONResponse:
     async def register() -> MemberCreated:
-        member = await service.register_member(
-            session, _settings(request), pii_cipher(request), body
-        )
+        member = await service.register_member(session, _settings(request), cipher, body)
         return MemberCreated(id=member.id, card_number=member.card_number)
 
-    if idempotency_key is None:  # nothing to replay; the unique phone stops a second member
-        answer = StoredAnswer(201, (await register()).model_dump(mode="json"), replayed=False)
-    else:
-        answer = await idempotency.run(
-            session,
-            scope=f"staff:{principal.subject}",
-            key=idempotency_key,
-            request=body,
-            retention=timedelta(hours=_settings(request).idempotency_retention_hours),
-            action=register,
-        )
+    answer = await idempotent.run(body, register)
     return answer.response(location=f"/members/{answer.body['id']}")
 
 
@@ -87,13 +68,13 @@ async def register_member(
 )
 async def get_member(
     member_id: uuid.UUID,
-    request: Request,
+    cipher: Cipher,
     session: Session,
     principal: Annotated[Principal, Depends(current_principal)],
 ) -> MemberOut:
     ensure_member_access(principal, member_id, "service", "marketing")
     member = await service.get_member(session, member_id)
-    return service.to_out(pii_cipher(request), member)
+    return service.to_out(cipher, member)
 
 
 @router.get(
@@ -106,7 +87,7 @@ async def get_member(
     ),
 )
 async def list_members(
-    request: Request,
+    cipher: Cipher,
     session: Session,
     _: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
     phone: Annotated[str | None, Query(examples=["13812345678"])] = None,
@@ -114,7 +95,6 @@ async def list_members(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> MemberPage:
-    cipher = pii_cipher(request)
     if phone is not None or card_number is not None:
         found = await service.find_members(session, cipher, phone=phone, card_number=card_number)
         return MemberPage(items=[service.to_list_item(cipher, m) for m in found])

@@ -10,16 +10,18 @@ from services.customer.models import idempotency, outbox
 from shared.service_app import ServiceSpec, build_app
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    return build_app(
-        ServiceSpec(
-            name="customer",
-            title="Huiyuan customer service",
-            description="Members, membership cards and contact data (encrypted at rest).",
-            settings=settings,
-            outbox=outbox,
-            idempotency=idempotency,
-            routers=[api.router],
-        )
+def spec(settings: Settings | None = None) -> ServiceSpec:
+    """The customer service, composed: used by the app, the ``huiyuan`` command and tests."""
+    return ServiceSpec(
+        name="customer",
+        title="Huiyuan customer service",
+        description="Members, membership cards and contact data (encrypted at rest).",
+        settings=settings or Settings(),
+        outbox=outbox,
+        idempotency=idempotency,
+        routers=[api.router],
     )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build_app(spec(settings))

@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from shared.db import schema_registry
 from shared.idempotency import IdempotencyKeys
-from shared.outbox import Outbox
+from shared.outbox import Emitter, Outbox
 
 SCHEMA = "customer"
 
@@ -51,4 +51,5 @@ class Member(CustomerTable, table=True):
 
 
 outbox = Outbox(CustomerTable.metadata)
+emit = Emitter(outbox, source="/huiyuan/customer")
 idempotency = IdempotencyKeys(CustomerTable.metadata)

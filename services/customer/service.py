@@ -8,16 +8,14 @@ from sqlalchemy.exc import IntegrityError
 
 from services.customer import domain, repository
 from services.customer.config import Settings
-from services.customer.models import Member, outbox
+from services.customer.errors import InvalidPhone, LookupNeedsKey, MemberNotFound, PhoneRegistered
+from services.customer.models import Member, emit
 from services.customer.schemas import Consent, MemberCreate, MemberListItem, MemberOut, MemberPage
 from shared.crypto import PiiCipher, mask_email, mask_phone
 from shared.db import AsyncSession
-from shared.errors import Conflict, NotFound, Unprocessable
-from shared.events import CloudEvent
 from shared.events.customer import ChannelConsent, MemberRegistered
 from shared.pagination import decode_cursor, encode_cursor
 
-SOURCE = "/huiyuan/customer"
 PHONE_REGISTERED = "A member with this phone number is already registered"
 
 
@@ -26,14 +24,13 @@ async def register_member(
 ) -> Member:
     phone = domain.valid_phone(data.phone)
     if phone is None:
-        raise Unprocessable(
-            f"phone {data.phone!r} is not a mobile number (11 digits starting with 1, "
-            "or +country code and number)",
-            errors=[{"location": "body.phone", "message": "not a mobile number"}],
+        raise InvalidPhone(
+            "phone is not a mobile number (11 digits starting with 1, or +country code and number)",
+            field="phone",
         )
     phone_hash = cipher.phone_hash(phone)
     if await repository.by_phone_hash(session, phone_hash) is not None:
-        raise Conflict(PHONE_REGISTERED)
+        raise PhoneRegistered(PHONE_REGISTERED, field="phone")
     serial = await repository.next_card_serial(session)
     email = str(data.email) if data.email else None
     member = Member(
@@ -55,7 +52,7 @@ async def register_member(
         async with session.begin_nested():
             session.add(member)
     except IntegrityError as exc:  # a concurrent registration with the same phone won
-        raise Conflict(PHONE_REGISTERED) from exc
+        raise PhoneRegistered(PHONE_REGISTERED, field="phone") from exc
     registered = MemberRegistered(
         member_id=member.id,
         card_number=member.card_number,
@@ -70,14 +67,14 @@ async def register_member(
         store_id=data.store_id,
         registered_at=member.created_at,
     )
-    await outbox.add(session, CloudEvent.of(registered, source=SOURCE, subject=member.id))
+    await emit(session, registered)
     return member
 
 
 async def get_member(session: AsyncSession, member_id: uuid.UUID) -> Member:
     member = await repository.get(session, member_id)
     if member is None:
-        raise NotFound(f"No member with id {member_id}")
+        raise MemberNotFound(f"No member with id {member_id}")
     return member
 
 
@@ -89,7 +86,7 @@ async def find_members(
     elif card_number is not None:
         found = await repository.by_card_number(session, card_number)
     else:
-        raise Unprocessable("Give phone or card_number to look a member up")
+        raise LookupNeedsKey("Give phone or card_number to look a member up")
     return [found] if found else []
 
 

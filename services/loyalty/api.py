@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse
 
 from services.loyalty import service
-from services.loyalty.config import Settings
-from services.loyalty.models import idempotency
 from services.loyalty.schemas import (
     LADDER_EXAMPLE,
     EarningRuleIn,
@@ -25,8 +22,8 @@ from services.loyalty.schemas import (
     TierIn,
 )
 from shared.auth import Principal, current_principal, ensure_member_access, require_roles
-from shared.idempotency import openapi_conflict
-from shared.service_app import RequestSession as Session
+from shared.dependencies import RequestSession as Session
+from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 
 program = APIRouter(prefix="/program", tags=["program"])
 members = APIRouter(prefix="/members", tags=["members"])
@@ -151,23 +148,18 @@ async def get_ledger(
 async def redeem(
     member_id: uuid.UUID,
     body: RedemptionIn,
-    request: Request,
     session: Session,
     principal: Annotated[Principal, Depends(current_principal)],
-    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", examples=["c0ffee-42"])],
+    idempotent: Annotated[
+        IdempotentPost, Depends(Idempotent(current_principal, example="c0ffee-42"))
+    ],
 ) -> JSONResponse:
     ensure_member_access(principal, member_id, "service")
-    settings: Settings = request.app.state.settings
 
     async def spend() -> RedemptionOut:
         return await service.redeem(session, member_id, body)
 
-    answer = await idempotency.run(
-        session,
-        scope=principal.subject,
-        key=idempotency_key,
-        request={"member_id": str(member_id), **body.model_dump(mode="json")},
-        retention=timedelta(hours=settings.idempotency_retention_hours),
-        action=spend,
+    answer = await idempotent.run(
+        {"member_id": str(member_id), **body.model_dump(mode="json")}, spend
     )
     return answer.response()

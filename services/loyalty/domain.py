@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal
 
-from shared.errors import Unprocessable
+from services.loyalty.errors import InvalidLadder
 
 Direction = Literal["up", "down"]
 FULL_RATE_PERCENT = 100
@@ -44,7 +44,7 @@ def check_ladder(rungs: Sequence[Rung]) -> None:
                 f"({upper.threshold_fen}) is not above {lower.code!r} ({lower.threshold_fen})"
             )
     if problems:
-        raise Unprocessable("The tier ladder is invalid: " + "; ".join(problems))
+        raise InvalidLadder("The tier ladder is invalid: " + "; ".join(problems))
 
 
 def unknown_tiers(multipliers: Iterable[str], ladder: Sequence[Rung]) -> list[str]:

@@ -11,27 +11,29 @@ from services.loyalty.models import idempotency, inbox, outbox
 from shared.service_app import ServiceSpec, build_app
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    return build_app(
-        ServiceSpec(
-            name="loyalty",
-            title="Huiyuan loyalty service",
-            description=(
-                "Points and tiers. Purchases (`orders.purchase.completed`) earn points at the "
-                "rate of the member's tier and may promote it; returns reverse points in "
-                "proportion and may demote; members redeem points. Every change is an entry "
-                "in an append-only ledger whose sum is the balance."
-            ),
-            settings=settings or Settings(),
-            outbox=outbox,
-            inbox=inbox,
-            idempotency=idempotency,
-            handlers=HANDLERS,
-            subscriptions=["customer.events", "orders.events"],
-            routers=[api.program, api.members],
-            openapi_tags=[
-                {"name": "program", "description": "Tier ladder and earning rule (marketing)"},
-                {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},
-            ],
-        )
+def spec(settings: Settings | None = None) -> ServiceSpec:
+    """The loyalty service, composed: used by the app, the ``huiyuan`` command and tests."""
+    return ServiceSpec(
+        name="loyalty",
+        title="Huiyuan loyalty service",
+        description=(
+            "Points and tiers. Purchases (`orders.purchase.completed`) earn points at the "
+            "rate of the member's tier and may promote it; returns reverse points in "
+            "proportion and may demote; members redeem points. Every change is an entry "
+            "in an append-only ledger whose sum is the balance."
+        ),
+        settings=settings or Settings(),
+        outbox=outbox,
+        inbox=inbox,
+        idempotency=idempotency,
+        handlers=HANDLERS,
+        routers=[api.program, api.members],
+        openapi_tags=[
+            {"name": "program", "description": "Tier ladder and earning rule (marketing)"},
+            {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},
+        ],
     )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build_app(spec(settings))

@@ -26,7 +26,7 @@ from sqlmodel import Field, SQLModel
 from shared.db import schema_registry
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
-from shared.outbox import Outbox
+from shared.outbox import Emitter, Outbox
 
 SCHEMA = "loyalty"
 LEDGER_KINDS = ("earn", "reverse", "redeem", "adjust")
@@ -188,5 +188,6 @@ class Purchase(LoyaltyTable, table=True):
 
 
 outbox = Outbox(LoyaltyTable.metadata)
+emit = Emitter(outbox, source="/huiyuan/loyalty")
 inbox = Inbox(LoyaltyTable.metadata)
 idempotency = IdempotencyKeys(LoyaltyTable.metadata)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from services.messaging import repository, service
 from services.messaging.schemas import ChannelStatusCount, NotificationOut, NotificationStats
 from shared.auth import Principal, current_principal, ensure_member_access, require_roles
-from shared.service_app import RequestSession as Session
+from shared.dependencies import RequestSession as Session
 
 router = APIRouter(tags=["notifications"])
 

@@ -1,69 +1,69 @@
 """Event handlers: member registrations feed the contacts, and three events notify.
 
-Handlers need the PII cipher, so :func:`create_handlers` builds the map from settings
-instead of reading them from globals. A handler whose member has no contact yet raises
-:class:`~services.messaging.service.ContactNotKnown`; the consumer runner then retries
-the batch with backoff (see ``shared.inbox``).
+A handler whose member has no contact yet raises
+:class:`~services.messaging.service.ContactNotKnown`; the consumer runner then retries the
+batch with backoff (see ``shared.consumer``).
 """
 
 from __future__ import annotations
 
 from services.messaging import domain, service
 from services.messaging.config import Settings
-from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
 from shared.events.loyalty import PointsEarned, TierChanged
-from shared.inbox import Handler
+from shared.inbox import Handler, HandlerContext
+
+Context = HandlerContext[Settings]
 
 
-def create_handlers(settings: Settings) -> dict[str, Handler]:
-    cipher = PiiCipher(settings.pii_key.get_secret_value())
+async def on_member_registered(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Keep our own copy of the contact, then welcome the member."""
+    registered = event.payload(MemberRegistered)
+    await service.record_contact(session, ctx.cipher, registered)
+    await service.notify_member(
+        session,
+        ctx.cipher,
+        member_id=registered.member_id,
+        template="welcome",
+        trigger_event_id=event.id,
+        context={"card_number": registered.card_number},
+    )
 
-    async def on_member_registered(session: AsyncSession, event: CloudEvent) -> None:
-        """Keep our own copy of the contact, then welcome the member."""
-        registered = event.payload(MemberRegistered)
-        await service.record_contact(session, cipher, registered)
-        await service.notify_member(
-            session,
-            cipher,
-            member_id=registered.member_id,
-            template="welcome",
-            trigger_event_id=event.id,
-            context={"card_number": registered.card_number},
-        )
 
-    async def on_points_earned(session: AsyncSession, event: CloudEvent) -> None:
-        earned = event.payload(PointsEarned)
-        if not domain.notifies_points(earned.points):
-            return
-        await service.notify_member(
-            session,
-            cipher,
-            member_id=earned.member_id,
-            template="points_earned",
-            trigger_event_id=event.id,
-            context={"points": earned.points, "balance": earned.balance},
-        )
+async def on_points_earned(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    earned = event.payload(PointsEarned)
+    if not domain.notifies_points(earned.points):
+        return
+    await service.notify_member(
+        session,
+        ctx.cipher,
+        member_id=earned.member_id,
+        template="points_earned",
+        trigger_event_id=event.id,
+        context={"points": earned.points, "balance": earned.balance},
+    )
 
-    async def on_tier_changed(session: AsyncSession, event: CloudEvent) -> None:
-        """Announces an upgrade; a downgrade (``direction == "down"``) sends nothing in
-        this version."""
-        changed = event.payload(TierChanged)
-        if not domain.notifies_tier_change(changed.direction):
-            return
-        await service.notify_member(
-            session,
-            cipher,
-            member_id=changed.member_id,
-            template="tier_upgrade",
-            trigger_event_id=event.id,
-            context={"tier_name": changed.to_tier_name},
-        )
 
-    return {
-        MemberRegistered.event_type: on_member_registered,
-        PointsEarned.event_type: on_points_earned,
-        TierChanged.event_type: on_tier_changed,
-    }
+async def on_tier_changed(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Announces an upgrade; a downgrade (``direction == "down"``) sends nothing in this
+    version."""
+    changed = event.payload(TierChanged)
+    if not domain.notifies_tier_change(changed.direction):
+        return
+    await service.notify_member(
+        session,
+        ctx.cipher,
+        member_id=changed.member_id,
+        template="tier_upgrade",
+        trigger_event_id=event.id,
+        context={"tier_name": changed.to_tier_name},
+    )
+
+
+HANDLERS: dict[str, Handler[Context]] = {
+    MemberRegistered.event_type: on_member_registered,
+    PointsEarned.event_type: on_points_earned,
+    TierChanged.event_type: on_tier_changed,
+}

@@ -6,28 +6,29 @@ from fastapi import FastAPI
 
 from services.messaging import api
 from services.messaging.config import Settings
-from services.messaging.consumers import create_handlers
+from services.messaging.consumers import HANDLERS
 from services.messaging.dispatcher import dispatcher
 from services.messaging.models import inbox, outbox
 from shared.service_app import ServiceSpec, build_app
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    return build_app(
-        ServiceSpec(
-            name="messaging",
-            title="Huiyuan messaging service",
-            description=(
-                "Welcome, points and tier-upgrade messages by SMS and email, in the member's "
-                "language, only on channels they consented to; delivery status and statistics."
-            ),
-            settings=settings,
-            outbox=outbox,
-            routers=[api.router],
-            inbox=inbox,
-            handlers=create_handlers(settings),
-            subscriptions=["customer.events", "loyalty.events"],
-            workers=[dispatcher],
-        )
+def spec(settings: Settings | None = None) -> ServiceSpec:
+    """The messaging service, composed: used by the app, the ``huiyuan`` command and tests."""
+    return ServiceSpec(
+        name="messaging",
+        title="Huiyuan messaging service",
+        description=(
+            "Welcome, points and tier-upgrade messages by SMS and email, in the member's "
+            "language, only on channels they consented to; delivery status and statistics."
+        ),
+        settings=settings or Settings(),
+        outbox=outbox,
+        routers=[api.router],
+        inbox=inbox,
+        handlers=HANDLERS,
+        workers=[dispatcher],
     )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build_app(spec(settings))

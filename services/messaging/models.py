@@ -21,7 +21,7 @@ from sqlmodel import Field, SQLModel
 
 from shared.db import schema_registry
 from shared.inbox import Inbox
-from shared.outbox import Outbox
+from shared.outbox import Emitter, Outbox
 
 SCHEMA = "messaging"
 
@@ -92,4 +92,5 @@ class Notification(MessagingTable, table=True):
 
 
 outbox = Outbox(MessagingTable.metadata)
+emit = Emitter(outbox, source="/huiyuan/messaging")
 inbox = Inbox(MessagingTable.metadata)

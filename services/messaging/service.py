@@ -11,11 +11,10 @@ from typing import Any
 from services.messaging import domain, repository, templates
 from services.messaging.config import Settings
 from services.messaging.domain import Template
-from services.messaging.models import Contact, Notification, outbox
+from services.messaging.models import Contact, Notification, emit
 from services.messaging.providers import Delivery, DeliveryError
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
-from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
 from shared.events.messaging import (
     Channel,
@@ -24,8 +23,6 @@ from shared.events.messaging import (
     NotificationSuppressed,
 )
 from shared.inbox import AwaitingEvent
-
-SOURCE = "/huiyuan/messaging"
 
 log = logging.getLogger(__name__)
 
@@ -114,20 +111,16 @@ async def notify_member(
         rows.append(row)
     inserted = await repository.insert_notifications(session, rows)
     fresh = [row for row in rows if row["id"] in inserted]
-    await outbox.add(
+    await emit(
         session,
         *(
-            CloudEvent.of(
-                NotificationSuppressed(
-                    notification_id=row["id"],
-                    member_id=member_id,
-                    channel=row["channel"],
-                    template=template,
-                    trigger_event_id=trigger_event_id,
-                    reason=row["error"],
-                ),
-                source=SOURCE,
-                subject=member_id,
+            NotificationSuppressed(
+                notification_id=row["id"],
+                member_id=member_id,
+                channel=row["channel"],
+                template=template,
+                trigger_event_id=trigger_event_id,
+                reason=row["error"],
             )
             for row in fresh
             if row["status"] == "suppressed"
@@ -150,7 +143,7 @@ async def record_outcomes(
     sent: list[dict[str, Any]] = []
     retried: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
-    events: list[CloudEvent] = []
+    events: list[NotificationSent | NotificationFailed] = []
     for notification, outcome in outcomes:
         attempts = notification.attempts + 1
         if isinstance(outcome, Delivery):
@@ -215,10 +208,10 @@ async def record_outcomes(
                 trigger_event_id=notification.trigger_event_id,
                 error=message,
             )
-        events.append(CloudEvent.of(event, source=SOURCE, subject=notification.member_id))
+        events.append(event)
     for rows in (sent, retried, failed):
         await repository.update_notifications(session, rows)
-    await outbox.add(session, *events)
+    await emit(session, *events)
 
 
 def _channel(notification: Notification) -> Channel:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import APIKeyHeader
 
 from services.orders import service
-from services.orders.config import Settings
-from services.orders.models import idempotency
 from services.orders.schemas import (
     MAX_BATCH_SALES,
     BatchOut,
@@ -26,53 +22,16 @@ from services.orders.schemas import (
     StoreCreated,
 )
 from shared.auth import Principal, require_roles
-from shared.errors import PROBLEM_JSON, Unauthorized
-from shared.idempotency import openapi_conflict
-from shared.service_app import RequestSession as Session
-from shared.service_app import pii_cipher
+from shared.dependencies import Cipher, CurrentStore, current_store
+from shared.dependencies import RequestSession as Session
+from shared.errors import PROBLEM_JSON
+from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 
 stores = APIRouter(tags=["stores"])
 purchases = APIRouter(tags=["purchases"])
 
 
-_api_key = APIKeyHeader(
-    name="X-API-Key",
-    auto_error=False,
-    description="The store's API key, from `POST /stores` or `huiyuan store add`",
-)
-_KEY_HINT = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
-
-
-async def current_store(
-    request: Request, session: Session, api_key: Annotated[str | None, Depends(_api_key)]
-) -> service.StoreRef:
-    """The store whose API key came in the ``X-API-Key`` header."""
-    if not api_key:
-        raise Unauthorized(
-            "This endpoint needs the store's API key in the X-API-Key header", headers=_KEY_HINT
-        )
-    known: service.KnownStores = request.app.state.known_stores
-    store = await known.for_key(session, api_key)
-    if store is None:
-        raise Unauthorized("The X-API-Key header is not a valid store API key", headers=_KEY_HINT)
-    return store
-
-
-CurrentStore = Annotated[service.StoreRef, Depends(current_store)]
-IdempotencyKey = Annotated[
-    str,
-    Header(
-        alias="Idempotency-Key",
-        description=(
-            "Required. One key per sale or return, e.g. the receipt number; a retry with the "
-            "same key and body gets the first successful answer (with "
-            "`Idempotent-Replayed: true`), the same key with another body 422, and a retry "
-            "while the first request is still running 409 with `Retry-After`. Keys are "
-            "remembered for 7 days by default, per store."
-        ),
-        examples=["R-20261123-0042"],
-    ),
-]
+StoreIdempotency = Annotated[IdempotentPost, Depends(Idempotent(current_store))]
 
 
 def _problem(status: int, detail: str) -> dict[str, Any]:
@@ -86,11 +45,6 @@ _UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: _problem(404, "No purchase 9d8c7b6a-… at this store")
 }
-
-
-def _retention(request: Request) -> timedelta:
-    settings: Settings = request.app.state.settings
-    return timedelta(hours=settings.store_idempotency_retention_hours)
 
 
 @stores.post(
@@ -134,19 +88,15 @@ async def create_store(
 )
 async def post_purchase(
     body: PurchaseCreate,
-    request: Request,
     session: Session,
+    cipher: Cipher,
     store: CurrentStore,
-    idempotency_key: IdempotencyKey,
+    idempotent: StoreIdempotency,
 ) -> JSONResponse:
-    answer = await service.record_purchase_once(
-        session,
-        pii_cipher(request),
-        store.id,
-        body,
-        key=idempotency_key,
-        retention=_retention(request),
-    )
+    async def record() -> PurchaseOut:
+        return await service.record_purchase(session, cipher, store.id, body)
+
+    answer = await idempotent.run(body, record)
     return answer.response(location=f"/purchases/{answer.body['id']}")
 
 
@@ -172,11 +122,10 @@ async def post_purchase(
     },
 )
 async def post_purchase_batch(
-    body: PurchaseBatch, request: Request, session: Session, store: CurrentStore
+    body: PurchaseBatch, request: Request, session: Session, cipher: Cipher, store: CurrentStore
 ) -> BatchOut:
-    return await service.record_batch(
-        session, pii_cipher(request), store.id, body.sales, retention=_retention(request)
-    )
+    retention = store.idempotency_retention(request.app.state.settings)
+    return await service.record_batch(session, cipher, store, body.sales, retention=retention)
 
 
 @purchases.get(
@@ -225,21 +174,15 @@ async def list_purchases(
 async def post_return(
     purchase_id: uuid.UUID,
     body: ReturnCreate,
-    request: Request,
     session: Session,
     store: CurrentStore,
-    idempotency_key: IdempotencyKey,
+    idempotent: StoreIdempotency,
 ) -> JSONResponse:
     async def record() -> ReturnOut:
         return await service.return_purchase(session, store.id, purchase_id, body)
 
-    answer = await idempotency.run(
-        session,
-        scope=f"store:{store.id}",
-        key=idempotency_key,
-        # the same body may come for two purchases, so the purchase is part of the request
-        request={"purchase_id": str(purchase_id), **body.model_dump(mode="json")},
-        retention=_retention(request),
-        action=record,
+    # the same body may come for two purchases, so the purchase is part of the request
+    answer = await idempotent.run(
+        {"purchase_id": str(purchase_id), **body.model_dump(mode="json")}, record
     )
     return answer.response()

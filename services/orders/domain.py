@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.errors import Unprocessable
+from services.orders.errors import InvalidReturn, SaleTimeOutOfRange
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -45,10 +45,10 @@ def sale_time(purchased_at: datetime | None, now: datetime) -> datetime:
     if purchased_at is None:
         return now
     if purchased_at > now + CLOCK_SKEW:
-        raise Unprocessable(
+        raise SaleTimeOutOfRange(
             f"purchased_at {purchased_at.isoformat()} is in the future; "
             f"at most {int(CLOCK_SKEW.total_seconds() // 60)} minutes ahead is accepted",
-            errors=[{"location": "body.purchased_at", "message": "in the future"}],
+            field="purchased_at",
         )
     return purchased_at
 
@@ -64,13 +64,13 @@ def plan_return(
     if requested is None:
         plan = [(no, line.returnable) for no, line in sorted(sold.items()) if line.returnable > 0]
         if not plan:
-            raise Unprocessable("This purchase has already been returned in full")
+            raise InvalidReturn("This purchase has already been returned in full")
         return plan
     if not requested:
-        raise Unprocessable("A return needs at least one line")
+        raise InvalidReturn("A return needs at least one line", field="lines")
     seen: set[int] = set()
     for index, (line_no, quantity) in enumerate(requested):
-        where = f"body.lines.{index}"
+        where = f"lines.{index}"
         line = sold.get(line_no)
         if line is None:
             raise _bad_line(where, f"line_no {line_no} is not a line of this purchase")
@@ -88,5 +88,5 @@ def plan_return(
     return list(requested)
 
 
-def _bad_line(location: str, message: str) -> Unprocessable:
-    return Unprocessable(message, errors=[{"location": location, "message": message}])
+def _bad_line(field: str, message: str) -> InvalidReturn:
+    return InvalidReturn(message, field=field)

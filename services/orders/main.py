@@ -12,30 +12,30 @@ from services.orders.service import KnownStores
 from shared.service_app import ServiceSpec, build_app
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    app = build_app(
-        ServiceSpec(
-            name="orders",
-            title="Huiyuan orders service",
-            description=(
-                "Partner stores post sales and returns with their API key (`X-API-Key`); "
-                "each sale publishes `orders.purchase.completed`, each return "
-                "`orders.purchase.returned`. Retries with the same `Idempotency-Key` never "
-                "count a sale twice."
-            ),
-            settings=settings,
-            outbox=outbox,
-            idempotency=idempotency,
-            routers=[api.stores, api.purchases],
-            inbox=inbox,
-            handlers=HANDLERS,
-            subscriptions=["customer.events"],
-            openapi_tags=[
-                {"name": "stores", "description": "Partner stores and their API keys (admin)"},
-                {"name": "purchases", "description": "Sales and returns posted by a store"},
-            ],
-        )
+def spec(settings: Settings | None = None) -> ServiceSpec:
+    """The orders service, composed: used by the app, the ``huiyuan`` command and tests."""
+    return ServiceSpec(
+        name="orders",
+        title="Huiyuan orders service",
+        description=(
+            "Partner stores post sales and returns with their API key (`X-API-Key`); "
+            "each sale publishes `orders.purchase.completed`, each return "
+            "`orders.purchase.returned`. Retries with the same `Idempotency-Key` never "
+            "count a sale twice."
+        ),
+        settings=settings or Settings(),
+        outbox=outbox,
+        idempotency=idempotency,
+        routers=[api.stores, api.purchases],
+        inbox=inbox,
+        handlers=HANDLERS,
+        stores=KnownStores(),
+        openapi_tags=[
+            {"name": "stores", "description": "Partner stores and their API keys (admin)"},
+            {"name": "purchases", "description": "Sales and returns posted by a store"},
+        ],
     )
-    app.state.known_stores = KnownStores()
-    return app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build_app(spec(settings))

@@ -20,7 +20,7 @@ from sqlmodel import Field, SQLModel
 from shared.db import schema_registry
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
-from shared.outbox import Outbox
+from shared.outbox import Emitter, Outbox
 
 SCHEMA = "orders"
 
@@ -120,5 +120,6 @@ class ReturnLine(OrdersTable, table=True):
 
 
 outbox = Outbox(OrdersTable.metadata)
+emit = Emitter(outbox, source="/huiyuan/orders")
 inbox = Inbox(OrdersTable.metadata)
 idempotency = IdempotencyKeys(OrdersTable.metadata)

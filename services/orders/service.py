@@ -11,7 +11,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from services.orders import domain, repository
-from services.orders.models import Purchase, PurchaseLine, Store, idempotency, outbox
+from services.orders.errors import PurchaseNotFound, UnknownMember
+from services.orders.models import Purchase, PurchaseLine, Store, emit, idempotency
 from services.orders.schemas import (
     BatchOut,
     BatchSale,
@@ -25,37 +26,27 @@ from services.orders.schemas import (
     SaleProblem,
     SaleResult,
 )
-from shared.auth import generate_api_key, hash_api_key
+from shared.auth import StoreRef, generate_api_key, hash_api_key
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
-from shared.errors import NotFound, ProblemError, Unprocessable
+from shared.errors import InvalidRequest, ProblemError, Unprocessable, summarize, validation_errors
 from shared.events import CloudEvent
 from shared.events import orders as events
 from shared.events.customer import MemberRegistered
 from shared.idempotency import StoredAnswer, fingerprint, reused_key
 from shared.pagination import decode_cursor, encode_cursor
 
-SOURCE = "/huiyuan/orders"
-
 
 async def create_store(session: AsyncSession, name: str) -> tuple[Store, str]:
     """A new store and its plain API key; only the key's hash is stored, so show it now."""
     name = name.strip()
     if not name:
-        raise Unprocessable("A store needs a name")
+        raise Unprocessable("A store needs a name", field="name")
     api_key = generate_api_key()
     store = Store(name=name, api_key_hash=hash_api_key(api_key))
     session.add(store)
     await session.flush()
     return store, api_key
-
-
-@dataclass(frozen=True)
-class StoreRef:
-    """The store a request came from (a plain value: safe to keep across sessions)."""
-
-    id: uuid.UUID
-    name: str
 
 
 class KnownStores:
@@ -101,7 +92,7 @@ async def record_purchase(
     member_id = await _member_of(session, cipher, data)
     sale = _sale_for(store_id, data, member_id, now or datetime.now(UTC))
     await repository.insert_purchase(session, sale.purchase, sale.lines)
-    await outbox.add(session, sale.event)
+    await emit.outbox.add(session, sale.event)
     return sale.out
 
 
@@ -133,34 +124,10 @@ def _new_purchase_out(purchase: dict[str, Any], lines: list[events.PurchaseLine]
     )
 
 
-async def record_purchase_once(
-    session: AsyncSession,
-    cipher: PiiCipher,
-    store_id: uuid.UUID,
-    data: PurchaseCreate,
-    *,
-    key: str,
-    retention: timedelta,
-) -> StoredAnswer:
-    """Records a sale unless the store already sent this key; then answers as the first time."""
-
-    async def record() -> PurchaseOut:
-        return await record_purchase(session, cipher, store_id, data)
-
-    return await idempotency.run(
-        session,
-        scope=f"store:{store_id}",
-        key=key,
-        request=data,
-        retention=retention,
-        action=record,
-    )
-
-
 async def record_batch(
     session: AsyncSession,
     cipher: PiiCipher,
-    store_id: uuid.UUID,
+    store: StoreRef,
     sales: Sequence[BatchSale | dict[str, Any]],
     *,
     retention: timedelta,
@@ -171,7 +138,7 @@ async def record_batch(
     without a savepoint: one statement for all keys' stored answers and locks, one per
     kind of member reference, then one each for purchases with lines, events and answers.
     """
-    scope = f"store:{store_id}"
+    scope = store.idempotency_scope
     results: list[SaleResult | None] = [None] * len(sales)
     valid: list[tuple[int, BatchSale, PurchaseCreate]] = []
     for index, sale in enumerate(sales):
@@ -208,7 +175,7 @@ async def record_batch(
                     raise reused_key(key)
                 answer = StoredAnswer(201, first_body, replayed=True)
             if answer is None:
-                new = _new_sale(store_id, data, members, now)
+                new = _new_sale(store.id, data, members, now)
                 rows.append((new.purchase, new.lines))
                 completed.append(new.event)
                 out = new.out
@@ -230,7 +197,7 @@ async def record_batch(
             purchase=out or PurchaseOut.model_validate(answer.body),
         )
     await repository.insert_purchases(session, rows)
-    await outbox.add(session, *completed)
+    await emit.outbox.add(session, *completed)
     await idempotency.store_many(
         session,
         scope=scope,
@@ -323,49 +290,27 @@ def _sale_for(
     return _NewSale(
         purchase=purchase,
         lines=[line.model_dump() for line in lines],
-        event=CloudEvent.of(completed, source=SOURCE, subject=member_id),
+        event=emit.envelope(completed),
         out=_new_purchase_out(purchase, lines),
     )
 
 
-def _in_batch(index: int, location: str) -> str:
-    """``body.lines.0`` of a single sale is ``body.sales.<index>.lines.0`` in a batch."""
-    return f"body.sales.{index}.{location.removeprefix('body.')}"
-
-
 def _invalid_sale(index: int, invalid: ValidationError) -> SaleProblem:
-    errors = [
-        {
-            "location": _in_batch(index, ".".join(str(part) for part in error["loc"])),
-            "message": error["msg"],
-            "type": error["type"],
-        }
-        for error in invalid.errors()
-    ]
-    summary = "; ".join(f"{e['location']}: {e['message']}" for e in errors[:5])
-    return SaleProblem(
-        title="Invalid sale",
-        status=422,
-        detail=f"Sale {index} is invalid: {summary}",
-        index=index,
-        errors=errors,
+    errors = validation_errors(invalid.errors(), prefix=("body", "sales", index))
+    return _refused_sale(
+        index, InvalidRequest(f"Sale {index} is invalid: {summarize(errors)}", errors=errors)
     )
 
 
 def _refused_sale(index: int, refused: ProblemError) -> SaleProblem:
-    errors = refused.extensions.get("errors")
+    errors = refused.extensions.get("errors") or refused.errors(body=f"body.sales.{index}")
     return SaleProblem(
         type=refused.problem_type,
         title=refused.title,
         status=refused.status,
         detail=refused.detail,
         index=index,
-        errors=[
-            {**error, "location": _in_batch(index, str(error.get("location", "")))}
-            for error in errors
-        ]
-        if isinstance(errors, list)
-        else None,
+        errors=errors,
     )
 
 
@@ -374,7 +319,7 @@ async def get_purchase(
 ) -> PurchaseOut:
     purchase = await repository.purchase_of_store(session, store_id, purchase_id)
     if purchase is None:
-        raise NotFound(f"No purchase {purchase_id} at this store")
+        raise PurchaseNotFound(f"No purchase {purchase_id} at this store")
     lines = await repository.lines_of(session, [purchase_id])
     return _purchase_out(purchase, lines)
 
@@ -405,7 +350,7 @@ async def return_purchase(
 ) -> ReturnOut:
     purchase = await repository.purchase_of_store(session, store_id, purchase_id, lock=True)
     if purchase is None:
-        raise NotFound(f"No purchase {purchase_id} at this store")
+        raise PurchaseNotFound(f"No purchase {purchase_id} at this store")
     lines = {line.line_no: line for line in await repository.lines_of(session, [purchase_id])}
     sold = {
         no: domain.SoldLine(no, line.quantity, line.unit_price_fen, line.returned_quantity)
@@ -455,7 +400,7 @@ async def return_purchase(
         purchase_total_fen=purchase.total_fen,
         returned_at=returned_at,
     )
-    await outbox.add(session, CloudEvent.of(event, source=SOURCE, subject=purchase.member_id))
+    await emit(session, event)
     return ReturnOut(
         id=return_id,
         purchase_id=purchase_id,
@@ -479,7 +424,7 @@ async def _member_of(session: AsyncSession, cipher: PiiCipher, data: PurchaseCre
     return found
 
 
-def _unknown_member(data: PurchaseCreate) -> Unprocessable:
+def _unknown_member(data: PurchaseCreate) -> UnknownMember:
     if data.member_id is not None:
         field, shown = "member_id", f" {data.member_id}"
     elif data.card_number is not None:
@@ -490,11 +435,7 @@ def _unknown_member(data: PurchaseCreate) -> Unprocessable:
         f"No member with this {field}{shown} is known to orders. A member who has just "
         "registered becomes known here within about a second; retry shortly."
     )
-    return Unprocessable(
-        message,
-        title="Unknown member",
-        errors=[{"location": f"body.{field}", "message": "unknown member"}],
-    )
+    return UnknownMember(message, field=field)
 
 
 def _purchase_out(purchase: Purchase, lines: list[PurchaseLine]) -> PurchaseOut:

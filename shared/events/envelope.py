@@ -1,7 +1,10 @@
 """CloudEvents 1.0 envelope in structured JSON mode.
 
-``subject`` is always the member id: it is also the Kafka key, so every event about one
-member lands on one partition and is consumed in order.
+``subject`` is the id of the aggregate the event is about (a member, a purchase, a
+notification): each payload type names the field that holds it in ``subject_field``. The
+Kafka key is the member id when the payload has one, else the subject; it travels as the
+``partitionkey`` attribute of the CloudEvents Partitioning extension. Keying by member puts
+every event about one member on one partition, so they are consumed in order.
 """
 
 from __future__ import annotations
@@ -17,11 +20,33 @@ P = TypeVar("P", bound="EventPayload")
 
 
 class EventPayload(BaseModel):
-    """Base of every event's ``data``. Subclasses name their CloudEvents type."""
+    """Base of every event's ``data``.
+
+    An event's payload class names its CloudEvents ``event_type`` and the field holding the
+    aggregate's id (``subject_field``); nested parts of a payload (lines) name neither.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     event_type: ClassVar[str]
+    subject_field: ClassVar[str]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if "event_type" in cls.__dict__ and cls.subject_field not in cls.model_fields:
+            raise TypeError(f"{cls.__name__}.subject_field names no field of the payload")
+
+    @property
+    def subject(self) -> str:
+        """The aggregate's id: the CloudEvents ``subject``."""
+        return str(getattr(self, self.subject_field))
+
+    @property
+    def partition_key(self) -> str:
+        """The member id when the payload has one, else the subject: the Kafka key."""
+        member_id = getattr(self, "member_id", None)
+        return self.subject if member_id is None else str(member_id)
 
 
 def topic_for(event_type: str) -> str:
@@ -41,24 +66,25 @@ class CloudEvent(BaseModel):
     subject: str
     time: datetime = Field(default_factory=lambda: datetime.now(UTC))
     datacontenttype: str = "application/json"
+    partitionkey: str | None = None
     data: dict[str, Any]
 
     @classmethod
-    def of(
-        cls,
-        payload: EventPayload,
-        *,
-        source: str,
-        subject: str | uuid.UUID,
-        event_id: str | None = None,
-    ) -> CloudEvent:
+    def of(cls, payload: EventPayload, *, source: str, event_id: str | None = None) -> CloudEvent:
+        """The envelope of ``payload``: subject and partition key follow the rule above."""
         return cls(
             id=event_id or str(uuid.uuid4()),
             source=source,
             type=payload.event_type,
-            subject=str(subject),
+            subject=payload.subject,
+            partitionkey=payload.partition_key,
             data=payload.model_dump(mode="json"),
         )
+
+    @property
+    def key(self) -> str:
+        """The Kafka key: the partition key, or the subject for events published without one."""
+        return self.partitionkey or self.subject
 
     def payload(self, model: builtins.type[P]) -> P:
         """Validate ``data`` as the contract of this event's type."""

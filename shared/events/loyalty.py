@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from shared.events.envelope import EventPayload
@@ -10,6 +11,7 @@ from shared.events.envelope import EventPayload
 
 class PointsEarned(EventPayload):
     event_type: ClassVar[str] = "loyalty.points.earned"
+    subject_field: ClassVar[str] = "member_id"
 
     member_id: uuid.UUID
     purchase_id: uuid.UUID
@@ -20,6 +22,7 @@ class PointsEarned(EventPayload):
 
 class PointsReversed(EventPayload):
     event_type: ClassVar[str] = "loyalty.points.reversed"
+    subject_field: ClassVar[str] = "member_id"
 
     member_id: uuid.UUID
     purchase_id: uuid.UUID
@@ -31,6 +34,7 @@ class PointsReversed(EventPayload):
 
 class PointsRedeemed(EventPayload):
     event_type: ClassVar[str] = "loyalty.points.redeemed"
+    subject_field: ClassVar[str] = "member_id"
 
     member_id: uuid.UUID
     redemption_id: uuid.UUID
@@ -42,6 +46,7 @@ class PointsRedeemed(EventPayload):
 
 class TierChanged(EventPayload):
     event_type: ClassVar[str] = "loyalty.tier.changed"
+    subject_field: ClassVar[str] = "member_id"
 
     member_id: uuid.UUID
     from_tier: str | None
@@ -49,3 +54,16 @@ class TierChanged(EventPayload):
     to_tier_name: str
     direction: Literal["up", "down"]
     qualifying_spend_fen: int
+
+
+class AccountOpened(EventPayload):
+    """A member's loyalty account was opened, on the ladder's base tier."""
+
+    event_type: ClassVar[str] = "loyalty.account.opened"
+    subject_field: ClassVar[str] = "account_id"
+
+    account_id: uuid.UUID
+    member_id: uuid.UUID
+    tier_code: str
+    tier_name: str
+    opened_at: datetime

@@ -20,17 +20,20 @@ class _NotificationOutcome(EventPayload):
 
 class NotificationSent(_NotificationOutcome):
     event_type: ClassVar[str] = "messaging.notification.sent"
+    subject_field: ClassVar[str] = "notification_id"
 
     provider_message_id: str | None = None
 
 
 class NotificationFailed(_NotificationOutcome):
     event_type: ClassVar[str] = "messaging.notification.failed"
+    subject_field: ClassVar[str] = "notification_id"
 
     error: str
 
 
 class NotificationSuppressed(_NotificationOutcome):
     event_type: ClassVar[str] = "messaging.notification.suppressed"
+    subject_field: ClassVar[str] = "notification_id"
 
     reason: str

@@ -20,6 +20,7 @@ class PurchaseLine(EventPayload):
 
 class PurchaseCompleted(EventPayload):
     event_type: ClassVar[str] = "orders.purchase.completed"
+    subject_field: ClassVar[str] = "purchase_id"
 
     purchase_id: uuid.UUID
     member_id: uuid.UUID
@@ -41,6 +42,7 @@ class PurchaseReturned(EventPayload):
     """Some or all lines of a purchase came back. ``amount_fen`` is what was refunded."""
 
     event_type: ClassVar[str] = "orders.purchase.returned"
+    subject_field: ClassVar[str] = "return_id"
 
     return_id: uuid.UUID
     purchase_id: uuid.UUID

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from shared.events.customer import MemberRegistered
+from shared.events.customer import MemberRegistered, MemberUpdated
 from shared.events.envelope import EventPayload
-from shared.events.loyalty import PointsEarned, PointsRedeemed, PointsReversed, TierChanged
+from shared.events.loyalty import (
+    AccountOpened,
+    PointsEarned,
+    PointsRedeemed,
+    PointsReversed,
+    TierChanged,
+)
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
 from shared.events.orders import PurchaseCompleted, PurchaseReturned
 
@@ -12,8 +18,10 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
     model.event_type: model
     for model in (
         MemberRegistered,
+        MemberUpdated,
         PurchaseCompleted,
         PurchaseReturned,
+        AccountOpened,
         PointsEarned,
         PointsReversed,
         PointsRedeemed,

@@ -16,6 +16,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 
 from shared.auth import Role, issue_token
+from shared.inbox import Handlers
+from shared.service_app import ServiceSpec, build_app
 from shared.settings import DEV_JWT_SECRET, BaseServiceSettings
 
 
@@ -46,10 +48,18 @@ class Stack:
         values.update(overrides)
         return settings_class(**values)
 
-    def app(self, service: str, **overrides: Any) -> FastAPI:
+    def spec(self, service: str, **overrides: Any) -> ServiceSpec:
+        """The service's composition root, its settings pointed at the test stack."""
         module = importlib.import_module(f"services.{service}.main")
-        app: FastAPI = module.create_app(self.settings(service, **overrides))
-        return app
+        spec: ServiceSpec = module.spec(self.settings(service, **overrides))
+        return spec
+
+    def handlers(self, service: str, **overrides: Any) -> Handlers:
+        """The service's ``HANDLERS`` bound to its context, as its consumer calls them."""
+        return self.spec(service, **overrides).bound_handlers
+
+    def app(self, service: str, **overrides: Any) -> FastAPI:
+        return build_app(self.spec(service, **overrides))
 
 
 def staff_headers(role: Role = "admin") -> dict[str, str]:

@@ -2,21 +2,17 @@ from __future__ import annotations
 
 import pytest
 
-from services.analytics.config import Settings
-from services.analytics.consumers import create_handlers
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
-from shared.inbox import Handler
+from shared.inbox import Handlers
 from shared.testing.stack import Stack
 
-Feed = dict[str, Handler]
+Feed = Handlers
 
 
 @pytest.fixture
 def handlers(stack: Stack) -> Feed:
-    settings = stack.settings("analytics")
-    assert isinstance(settings, Settings)
-    return create_handlers(settings)
+    return stack.handlers("analytics")
 
 
 async def apply(sessions: Sessions, handlers: Feed, *events: CloudEvent) -> None:

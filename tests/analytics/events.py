@@ -24,7 +24,7 @@ def registered(member_id: uuid.UUID, at: datetime | None = None) -> CloudEvent:
         store_id=STORE_ID,
         registered_at=at or datetime.now(UTC),
     )
-    return CloudEvent.of(payload, source="/huiyuan/customer", subject=member_id)
+    return CloudEvent.of(payload, source="/huiyuan/customer")
 
 
 def purchase(
@@ -50,7 +50,7 @@ def purchase(
         total_fen=total_fen,
         purchased_at=at or datetime.now(UTC),
     )
-    return CloudEvent.of(payload, source="/huiyuan/orders", subject=member_id)
+    return CloudEvent.of(payload, source="/huiyuan/orders")
 
 
 def returned(bought: CloudEvent, amount_fen: int) -> CloudEvent:
@@ -69,7 +69,7 @@ def returned(bought: CloudEvent, amount_fen: int) -> CloudEvent:
         purchase_total_fen=sale.total_fen,
         returned_at=datetime.now(UTC),
     )
-    return CloudEvent.of(payload, source="/huiyuan/orders", subject=sale.member_id)
+    return CloudEvent.of(payload, source="/huiyuan/orders")
 
 
 def tier_changed(member_id: uuid.UUID, to_tier: str = "vip") -> CloudEvent:
@@ -81,7 +81,7 @@ def tier_changed(member_id: uuid.UUID, to_tier: str = "vip") -> CloudEvent:
         direction="up",
         qualifying_spend_fen=120_000,
     )
-    return CloudEvent.of(payload, source="/huiyuan/loyalty", subject=member_id)
+    return CloudEvent.of(payload, source="/huiyuan/loyalty")
 
 
 def notification(member_id: uuid.UUID, channel: Channel, *, sent: bool = True) -> CloudEvent:
@@ -97,4 +97,4 @@ def notification(member_id: uuid.UUID, channel: Channel, *, sent: bool = True) -
         if sent
         else NotificationFailed(**common, error="gateway said no")
     )
-    return CloudEvent.of(payload, source="/huiyuan/messaging", subject=member_id)
+    return CloudEvent.of(payload, source="/huiyuan/messaging")

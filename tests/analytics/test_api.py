@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from services.analytics import domain
-from services.analytics.consumers import SUBSCRIPTIONS
+from services.analytics.consumers import HANDLERS
 from shared.db import Sessions
+from shared.inbox import subscriptions
 from shared.kafka import create_producer
 from shared.testing.stack import (
     Stack,
@@ -34,7 +35,7 @@ async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def _caught_up(stack: Stack) -> bool:
-    return await consumer_caught_up(stack.bootstrap_servers, "analytics", SUBSCRIPTIONS)
+    return await consumer_caught_up(stack.bootstrap_servers, "analytics", subscriptions(HANDLERS))
 
 
 async def _kpis(client: httpx.AsyncClient, **params: Any) -> dict[str, Any]:

@@ -11,10 +11,10 @@ from typer.testing import CliRunner, Result
 
 from huiyuan.cli import app
 from services.loyalty.models import inbox
+from shared.consumer import EventConsumer
 from shared.db import AsyncSession, Sessions
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted
-from shared.inbox import EventConsumer
 from shared.testing.records import consumer_record
 from shared.testing.stack import Stack
 from tests.loyalty.conftest import account_of, ledger_of, purchase_event

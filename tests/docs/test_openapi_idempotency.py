@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 from shared.errors import PROBLEM_JSON
-from shared.idempotency import IN_PROGRESS_TITLE
+from shared.idempotency import RequestInProgress
 from shared.provisioning import SERVICES
 
 IDEMPOTENT_POSTS = {
@@ -30,5 +30,5 @@ def test_idempotent_posts_document_409_with_retry_after(service: str) -> None:
         conflict = post["responses"]["409"]
         assert "Retry-After" in conflict["headers"], path
         examples = conflict["content"][PROBLEM_JSON]["examples"]
-        assert examples["in_progress"]["value"]["title"] == IN_PROGRESS_TITLE, path
+        assert examples["in_progress"]["value"]["title"] == RequestInProgress.title, path
     assert found == {post for post in IDEMPOTENT_POSTS if post[0] == service}

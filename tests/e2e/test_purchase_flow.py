@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from services.analytics.consumers import SUBSCRIPTIONS as ANALYTICS_TOPICS
+from services.analytics.consumers import HANDLERS as ANALYTICS_HANDLERS
+from shared.inbox import subscriptions
 from shared.testing.stack import consumer_caught_up, eventually, staff_headers
 from tests.e2e.conftest import System
 
@@ -92,7 +93,9 @@ async def _loyalty(system: System, member_id: str) -> dict[str, Any]:
 async def _settled_kpis(system: System) -> dict[str, Any]:
     """KPIs once analytics has applied every event on its topics so far."""
     bootstrap, group = system.stack.bootstrap_servers, system.consumer_groups["analytics"]
-    await eventually(lambda: consumer_caught_up(bootstrap, group, ANALYTICS_TOPICS), timeout=30)
+    await eventually(
+        lambda: consumer_caught_up(bootstrap, group, subscriptions(ANALYTICS_HANDLERS)), timeout=30
+    )
     kpis: dict[str, Any] = _ok(await system["analytics"].get("/kpis", headers=ADMIN))
     return kpis
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import asyncpg
 
-from services.orders.consumers import on_member_registered
 from shared.db import Sessions, asyncpg_dsn, transaction
 from shared.testing.stack import Stack, running
 from tests.faults.checker import Verdict, check_orders
@@ -30,7 +29,7 @@ async def test_the_checker_reports_lost_duplicated_and_unexpected_sales(
     store = await new_store(orders_sessions, "checker")
     event = registered_event(stack)
     async with transaction(orders_sessions) as session:
-        await on_member_registered(session, event)
+        await stack.handlers("orders")[event.type](session, event)
     member_id = uuid.UUID(event.subject)
     answers = {}
     async with running(stack.app("orders")) as client:

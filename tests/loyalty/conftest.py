@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import select
 
 from services.loyalty import service
-from services.loyalty.consumers import HANDLERS
+from services.loyalty.main import spec
 from services.loyalty.models import Account, LedgerEntry, inbox, outbox
 from services.loyalty.schemas import EarningRuleIn, TierIn
+from shared.consumer import EventConsumer
 from shared.db import Sessions, create_engine, create_sessions, transaction
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted, PurchaseLine, PurchaseReturned, ReturnedLine
-from shared.inbox import EventConsumer
 from shared.testing.stack import Stack
 
 LADDER = [
@@ -64,7 +64,7 @@ def purchase_event(
         total_fen=total_fen,
         purchased_at=datetime.now(UTC),
     )
-    return CloudEvent.of(payload, source="/huiyuan/orders", subject=member_id)
+    return CloudEvent.of(payload, source="/huiyuan/orders")
 
 
 def return_event(
@@ -84,7 +84,11 @@ def return_event(
         purchase_total_fen=purchase_total_fen,
         returned_at=datetime.now(UTC),
     )
-    return CloudEvent.of(payload, source="/huiyuan/orders", subject=member_id)
+    return CloudEvent.of(payload, source="/huiyuan/orders")
+
+
+# loyalty's handlers use nothing of their context, so default settings do
+HANDLERS = spec().bound_handlers
 
 
 def event_consumer(sessions: Sessions) -> EventConsumer:

@@ -39,7 +39,7 @@ def _registered(member_id: uuid.UUID) -> CloudEvent:
         phone_hash="0" * 64,
         registered_at=datetime.now(UTC),
     )
-    return CloudEvent.of(payload, source="/huiyuan/customer", subject=member_id)
+    return CloudEvent.of(payload, source="/huiyuan/customer")
 
 
 async def _consistent(sessions: Sessions) -> list[uuid.UUID]:

@@ -12,10 +12,8 @@ import pytest
 import uvicorn
 from starlette.types import ASGIApp
 
-from services.messaging.config import Settings
-from services.messaging.consumers import create_handlers
 from shared.embedded.local_providers import MailCatcher, create_sms_gateway_app
-from shared.inbox import Handler
+from shared.inbox import Handlers
 from shared.testing.stack import Stack, free_port
 
 SMS_API_KEY = "test-sms-key"
@@ -84,7 +82,5 @@ async def sms_gateway(tmp_path: Path) -> AsyncIterator[SmsEndpoint]:
 
 
 @pytest.fixture
-def handlers(stack: Stack) -> dict[str, Handler]:
-    settings = stack.settings("messaging")
-    assert isinstance(settings, Settings)
-    return create_handlers(settings)
+def handlers(stack: Stack) -> Handlers:
+    return stack.handlers("messaging")

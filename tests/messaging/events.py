@@ -35,7 +35,7 @@ def registered(
         consent=ChannelConsent(sms=sms, email=email_consent),
         registered_at=datetime.now(UTC),
     )
-    return CloudEvent.of(payload, source="/huiyuan/customer", subject=member_id)
+    return CloudEvent.of(payload, source="/huiyuan/customer")
 
 
 def points_earned(member_id: uuid.UUID, points: int = 1280, balance: int = 3500) -> CloudEvent:
@@ -46,7 +46,7 @@ def points_earned(member_id: uuid.UUID, points: int = 1280, balance: int = 3500)
         points=points,
         balance=balance,
     )
-    return CloudEvent.of(payload, source="/huiyuan/loyalty", subject=member_id)
+    return CloudEvent.of(payload, source="/huiyuan/loyalty")
 
 
 def tier_changed(member_id: uuid.UUID, direction: str = "up") -> CloudEvent:
@@ -60,4 +60,4 @@ def tier_changed(member_id: uuid.UUID, direction: str = "up") -> CloudEvent:
             "qualifying_spend_fen": 1_000_000,
         }
     )
-    return CloudEvent.of(payload, source="/huiyuan/loyalty", subject=member_id)
+    return CloudEvent.of(payload, source="/huiyuan/loyalty")

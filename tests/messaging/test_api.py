@@ -8,7 +8,7 @@ import pytest
 
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
-from shared.inbox import Handler
+from shared.inbox import Handlers
 from shared.testing.stack import Stack, free_port, member_headers, running, staff_headers
 from tests.messaging import events
 
@@ -23,14 +23,14 @@ async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def _feed(sessions: Sessions, handlers: dict[str, Handler], *feed: CloudEvent) -> None:
+async def _feed(sessions: Sessions, handlers: Handlers, *feed: CloudEvent) -> None:
     for event in feed:
         async with transaction(sessions) as session:
             await handlers[event.type](session, event)
 
 
 async def test_a_member_reads_their_notifications_masked_newest_first(
-    client: httpx.AsyncClient, messaging_sessions: Sessions, handlers: dict[str, Handler]
+    client: httpx.AsyncClient, messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     member_id, phone = uuid.uuid4(), events.phone()
     await _feed(
@@ -106,7 +106,7 @@ async def test_bad_parameters_are_problems(client: httpx.AsyncClient) -> None:
 
 
 async def test_stats_count_per_channel_and_status(
-    client: httpx.AsyncClient, messaging_sessions: Sessions, handlers: dict[str, Handler]
+    client: httpx.AsyncClient, messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     before = await client.get("/notifications/stats", headers=staff_headers("analyst"))
     await _feed(

@@ -19,13 +19,13 @@ from shared.db import Sessions, asyncpg_dsn, transaction
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
 from shared.events.loyalty import PointsEarned
-from shared.inbox import Handler
+from shared.inbox import Handlers
 from shared.settings import DEV_PII_KEY
 from shared.testing.stack import Stack
 from tests.messaging import events
 
 
-async def _apply(sessions: Sessions, handlers: dict[str, Handler], event: CloudEvent) -> None:
+async def _apply(sessions: Sessions, handlers: Handlers, event: CloudEvent) -> None:
     async with transaction(sessions) as session:
         await handlers[event.type](session, event)
 
@@ -49,7 +49,7 @@ async def _outbox(sessions: Sessions, member_id: uuid.UUID) -> list[dict[str, An
 
 
 async def test_registration_keeps_an_encrypted_contact_and_welcomes_per_consent(
-    messaging_sessions: Sessions, handlers: dict[str, Handler]
+    messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     member_id, phone = uuid.uuid4(), events.phone()
     event = events.registered(member_id, phone_number=phone, email_consent=False)
@@ -91,7 +91,7 @@ async def test_registration_keeps_an_encrypted_contact_and_welcomes_per_consent(
 
 
 async def test_the_same_event_twice_notifies_once(
-    messaging_sessions: Sessions, handlers: dict[str, Handler]
+    messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     member_id = uuid.uuid4()
     event = events.registered(member_id, phone_number=events.phone(), email=None)
@@ -106,7 +106,7 @@ async def test_the_same_event_twice_notifies_once(
 
 
 async def test_tier_upgrade_is_queued_and_downgrade_sends_nothing(
-    messaging_sessions: Sessions, handlers: dict[str, Handler]
+    messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     member_id = uuid.uuid4()
     await _apply(
@@ -138,7 +138,7 @@ async def test_tier_upgrade_is_queued_and_downgrade_sends_nothing(
 
 
 async def test_points_earned_is_queued_with_points_and_balance(
-    messaging_sessions: Sessions, handlers: dict[str, Handler]
+    messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     member_id = uuid.uuid4()
     await _apply(
@@ -165,7 +165,7 @@ async def test_points_earned_is_queued_with_points_and_balance(
 
 
 async def test_an_event_for_an_unknown_contact_raises_and_writes_nothing(
-    messaging_sessions: Sessions, handlers: dict[str, Handler]
+    messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     member_id = uuid.uuid4()
     with pytest.raises(ContactNotKnown):
@@ -181,7 +181,7 @@ async def test_an_event_for_an_unknown_contact_raises_and_writes_nothing(
 
 
 async def test_the_dispatcher_is_woken_at_commit_by_queued_messages_only(
-    stack: Stack, messaging_sessions: Sessions, handlers: dict[str, Handler]
+    stack: Stack, messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     wakeups: asyncio.Queue[str] = asyncio.Queue()
     listener = await asyncpg.connect(asyncpg_dsn(stack.database_urls["messaging"]))

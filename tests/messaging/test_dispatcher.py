@@ -18,14 +18,14 @@ from shared.db import Sessions, transaction
 from shared.embedded.local_providers import MailCatcher, create_sms_gateway_app
 from shared.embedded.provider_store import read_emails, read_sms
 from shared.events import CloudEvent
-from shared.inbox import Handler
+from shared.inbox import Handlers
 from shared.kafka import create_producer
 from shared.testing.stack import Stack, eventually, free_port, running
 from tests.messaging import events
 from tests.messaging.conftest import SMS_API_KEY, SmsEndpoint, SmtpEndpoint, serving
 
 
-async def _feed(sessions: Sessions, handlers: dict[str, Handler], event: CloudEvent) -> None:
+async def _feed(sessions: Sessions, handlers: Handlers, event: CloudEvent) -> None:
     async with transaction(sessions) as session:
         await handlers[event.type](session, event)
 
@@ -56,7 +56,7 @@ async def _outbox_types(sessions: Sessions, member_id: uuid.UUID) -> list[str]:
 async def test_queued_notifications_arrive_by_smtp_and_sms_gateway(
     stack: Stack,
     messaging_sessions: Sessions,
-    handlers: dict[str, Handler],
+    handlers: Handlers,
     smtp_server: SmtpEndpoint,
     sms_gateway: SmsEndpoint,
 ) -> None:
@@ -126,7 +126,7 @@ async def test_a_registration_published_on_kafka_ends_in_an_inbox(
 async def test_a_rejected_api_key_fails_the_sms_at_once(
     stack: Stack,
     messaging_sessions: Sessions,
-    handlers: dict[str, Handler],
+    handlers: Handlers,
     smtp_server: SmtpEndpoint,
     sms_gateway: SmsEndpoint,
 ) -> None:
@@ -159,7 +159,7 @@ async def test_a_rejected_api_key_fails_the_sms_at_once(
 async def test_an_unreachable_gateway_is_retried_then_failed(
     stack: Stack,
     messaging_sessions: Sessions,
-    handlers: dict[str, Handler],
+    handlers: Handlers,
     smtp_server: SmtpEndpoint,
 ) -> None:
     member_id = uuid.uuid4()
@@ -208,7 +208,7 @@ class _FailsFirstTry:
 async def test_a_failed_sms_is_retried_alone_while_the_rest_of_its_batch_is_sent_once(
     stack: Stack,
     messaging_sessions: Sessions,
-    handlers: dict[str, Handler],
+    handlers: Handlers,
     smtp_server: SmtpEndpoint,
     tmp_path: Path,
 ) -> None:

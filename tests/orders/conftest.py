@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from services.orders import service
-from services.orders.consumers import on_member_registered
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
@@ -47,14 +46,14 @@ def registered_event(stack: Stack) -> CloudEvent:
         phone_hash=cipher.phone_hash(phone),
         registered_at=datetime.now(UTC),
     )
-    return CloudEvent.of(payload, source="/huiyuan/customer", subject=member_id)
+    return CloudEvent.of(payload, source="/huiyuan/customer")
 
 
 @pytest.fixture
 async def member(stack: Stack, orders_sessions: Sessions) -> KnownMember:
     event = registered_event(stack)
     async with transaction(orders_sessions) as session:
-        await on_member_registered(session, event)
+        await stack.handlers("orders")[event.type](session, event)
     payload = event.payload(MemberRegistered)
     return KnownMember(payload.member_id, payload.card_number, payload.phone)
 

@@ -18,7 +18,7 @@ from services.orders.schemas import MAX_BATCH_SALES, PurchaseCreate, PurchaseOut
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.errors import PROBLEM_JSON
-from shared.idempotency import IN_PROGRESS_TITLE
+from shared.idempotency import RequestInProgress
 from shared.testing.stack import Stack
 from tests.orders.conftest import KnownMember, StoreKey
 
@@ -361,7 +361,7 @@ async def test_a_key_in_flight_elsewhere_is_409_for_its_sale_only(
 
     results = response.json()["results"]
     assert [(r["status"], r["replayed"]) for r in results] == [(409, False), (201, False)]
-    assert results[0]["error"]["title"] == IN_PROGRESS_TITLE
+    assert results[0]["error"]["title"] == RequestInProgress.title
     assert f"{busy['idempotency_key']!r} is still being processed" in results[0]["error"]["detail"]
     assert [(r["status"], r["replayed"]) for r in again.json()["results"]] == [
         (201, True),

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from services.orders.consumers import HANDLERS, on_member_registered
 from services.orders.models import Member, outbox
 from shared.db import Sessions, transaction
 from shared.events.customer import MemberRegistered
@@ -16,7 +15,7 @@ async def test_member_registered_adds_a_directory_row(
     event = registered_event(stack)
     payload = event.payload(MemberRegistered)
     async with transaction(orders_sessions) as session:
-        await HANDLERS[event.type](session, event)
+        await stack.handlers("orders")[event.type](session, event)
     async with orders_sessions() as session:
         row = await session.get(Member, payload.member_id)
         assert row is not None
@@ -37,7 +36,7 @@ async def test_replaying_the_same_envelope_changes_nothing(
     member_id = event.payload(MemberRegistered).member_id
     for _ in range(2):
         async with transaction(orders_sessions) as session:
-            await on_member_registered(session, event)
+            await stack.handlers("orders")[event.type](session, event)
     async with orders_sessions() as session:
         rows = (
             await session.scalars(select(Member).where(Member.member_id == member_id))  # type: ignore[arg-type]

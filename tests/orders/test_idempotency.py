@@ -29,7 +29,7 @@ from services.orders.schemas import PurchaseCreate, PurchaseOut
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.errors import PROBLEM_JSON
-from shared.idempotency import IN_PROGRESS_TITLE
+from shared.idempotency import RequestInProgress
 from shared.testing.stack import Stack, eventually, running
 from tests.orders.conftest import KnownMember, StoreKey, new_store
 
@@ -164,7 +164,7 @@ async def test_the_same_key_while_the_sale_is_recorded_is_409_then_its_answer(
     assert refused.status_code == 409, refused.text
     assert refused.headers["content-type"] == PROBLEM_JSON
     assert refused.headers["Retry-After"] == "1"
-    assert refused.json()["title"] == IN_PROGRESS_TITLE
+    assert refused.json()["title"] == RequestInProgress.title
     again = await client.post("/purchases", json=body, headers=headers)
     assert again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
@@ -313,7 +313,7 @@ def _check_key(
             assert len(gots) > 1, "409 without another request with this key in flight"
             assert got.response.headers["content-type"] == PROBLEM_JSON
             assert got.response.headers["Retry-After"] == "1"
-            assert got.response.json()["title"] == IN_PROGRESS_TITLE
+            assert got.response.json()["title"] == RequestInProgress.title
     fresh = [got for got in gots if got.fresh]
     assert len(fresh) <= (0 if earlier else 1), "the sale was recorded twice"
     if fresh:

@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 
+from shared.consumer import EventConsumer
 from shared.db import AsyncSession, transaction
 from shared.dead_letters import (
     DeadLetter,
@@ -18,7 +19,7 @@ from shared.dead_letters import (
     replay,
 )
 from shared.events import CloudEvent
-from shared.inbox import EventConsumer, Handlers
+from shared.inbox import Handlers
 from shared.testing.records import consumer_record
 from shared.testing.stack import Stack, eventually
 from tests.shared.scratch import Scratch

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from shared.db import transaction
 from shared.errors import Conflict, ProblemError, Unprocessable
-from shared.idempotency import IN_PROGRESS_TITLE, StoredAnswer, fingerprint
+from shared.idempotency import RequestInProgress, StoredAnswer, fingerprint
 from tests.shared.scratch import Scratch
 
 
@@ -99,7 +99,7 @@ async def test_the_same_key_while_the_first_runs_is_409_then_replays(scratch: Sc
     for refused in duplicates:
         assert isinstance(refused, Conflict)
         assert refused.status == 409
-        assert refused.title == IN_PROGRESS_TITLE
+        assert refused.title == RequestInProgress.title
         assert refused.headers == {"Retry-After": "1"}
         assert "'k2' is still being processed" in refused.detail
     assert (first.result().body, first.result().replayed) == ({"run": 1}, False)

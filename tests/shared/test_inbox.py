@@ -9,9 +9,10 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select, text
 
+from shared.consumer import EventConsumer
 from shared.db import AsyncSession, transaction
 from shared.events import CloudEvent
-from shared.inbox import AwaitingEvent, EventConsumer, Handler
+from shared.inbox import AwaitingEvent, BoundHandler
 from shared.kafka import ensure_topics
 from shared.testing.stack import Stack, eventually
 from tests.shared.scratch import Scratch
@@ -48,7 +49,7 @@ class Applied:
 async def consuming(
     stack: Stack,
     scratch: Scratch,
-    handler: Handler,
+    handler: BoundHandler,
     group: str,
     await_event_seconds: float = 900.0,
 ) -> AsyncIterator[EventConsumer]:

@@ -6,7 +6,6 @@ the sum of the ledger. Point changes also hold the program row ``FOR SHARE`` so 
 replacement never runs half-way through one of them.
 """
 
-from services.loyalty.service.common import SOURCE
 from services.loyalty.service.points import (
     PurchaseNotKnown,
     earn_for_purchase,
@@ -23,7 +22,6 @@ from services.loyalty.service.reads import ledger_of, loyalty_of
 from services.loyalty.service.redemption import redeem
 
 __all__ = [
-    "SOURCE",
     "PurchaseNotKnown",
     "earn_for_purchase",
     "get_earning_rule",

@@ -1,4 +1,4 @@
-"""What the loyalty use cases share: the event source, emitting, the locked program and account."""
+"""What the loyalty use cases share: the locked program and account, tier-change events."""
 
 from __future__ import annotations
 
@@ -10,19 +10,9 @@ from sqlalchemy.orm import SessionTransaction
 
 from services.loyalty import domain, repository
 from services.loyalty.domain import Rung
-from services.loyalty.models import outbox
 from services.loyalty.repository import LockedAccount
 from shared.db import AsyncSession
-from shared.events import CloudEvent, EventPayload
 from shared.events.loyalty import TierChanged
-
-SOURCE = "/huiyuan/loyalty"
-
-
-async def emit(session: AsyncSession, member_id: uuid.UUID, *payloads: EventPayload) -> None:
-    await outbox.add(
-        session, *(CloudEvent.of(p, source=SOURCE, subject=member_id) for p in payloads)
-    )
 
 
 def tier_changed(

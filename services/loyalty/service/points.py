@@ -6,8 +6,8 @@ import logging
 import uuid
 
 from services.loyalty import domain, repository
-from services.loyalty.models import LedgerEntry
-from services.loyalty.service.common import emit, locked_account, locked_program, tier_changed
+from services.loyalty.models import LedgerEntry, emit
+from services.loyalty.service.common import locked_account, locked_program, tier_changed
 from shared.db import AsyncSession
 from shared.events import EventPayload
 from shared.events.customer import MemberRegistered
@@ -75,7 +75,7 @@ async def earn_for_purchase(
     ]
     if promoted:
         payloads.append(tier_changed(account.member_id, account.tier_code, promoted, "up", spend))
-    await emit(session, account.member_id, *payloads)
+    await emit(session, *payloads)
 
 
 def _already_earned(purchase: PurchaseCompleted) -> None:
@@ -158,4 +158,4 @@ async def reverse_for_return(
     ]
     if demoted:
         payloads.append(tier_changed(account.member_id, account.tier_code, demoted, "down", spend))
-    await emit(session, account.member_id, *payloads)
+    await emit(session, *payloads)

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from services.loyalty import domain, repository
 from services.loyalty.domain import Rung
-from services.loyalty.models import outbox
+from services.loyalty.errors import UnknownTier
+from services.loyalty.models import emit
 from services.loyalty.schemas import (
     EarningRuleIn,
     EarningRuleOut,
@@ -16,10 +17,8 @@ from services.loyalty.schemas import (
     TierIn,
     TierOut,
 )
-from services.loyalty.service.common import SOURCE, current_ladder, forget_program, tier_changed
+from services.loyalty.service.common import current_ladder, forget_program, tier_changed
 from shared.db import AsyncSession
-from shared.errors import Unprocessable
-from shared.events import CloudEvent
 from shared.events.loyalty import TierChanged
 
 
@@ -55,9 +54,7 @@ async def replace_ladder(session: AsyncSession, tiers: Sequence[TierIn]) -> Ladd
             )
         )
     await repository.move_tiers(session, moves)
-    await outbox.add(
-        session, *(CloudEvent.of(c, source=SOURCE, subject=c.member_id) for c in changes)
-    )
+    await emit(session, *changes)
     return LadderReplaced(
         tiers=[TierOut(**tier.model_dump()) for tier in tiers], accounts_moved=len(moves)
     )
@@ -78,9 +75,10 @@ async def set_earning_rule(session: AsyncSession, data: EarningRuleIn) -> Earnin
     ladder = await current_ladder(session)
     unknown = domain.unknown_tiers(data.tier_multipliers_percent, ladder)
     if unknown:
-        raise Unprocessable(
+        raise UnknownTier(
             f"tier_multipliers_percent names {', '.join(map(repr, unknown))}, an unknown tier "
             f"in the ladder (tiers: {', '.join(rung.code for rung in ladder)})",
+            field="tier_multipliers_percent",
             unknown_tiers=unknown,
         )
     await repository.save_earning_rule(

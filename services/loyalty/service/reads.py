@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from services.loyalty import domain, repository
+from services.loyalty.errors import AccountNotFound
 from services.loyalty.models import Account
 from services.loyalty.schemas import (
     LedgerEntryOut,
@@ -15,13 +16,13 @@ from services.loyalty.schemas import (
 )
 from services.loyalty.service.common import current_ladder
 from shared.db import AsyncSession
-from shared.errors import NotFound, Unprocessable
+from shared.errors import InvalidCursor
 
 
 async def _account(session: AsyncSession, member_id: uuid.UUID) -> Account:
     account = await repository.account(session, member_id)
     if account is None:
-        raise NotFound(f"No loyalty account for member {member_id}")
+        raise AccountNotFound(f"No loyalty account for member {member_id}")
     return account
 
 
@@ -52,7 +53,9 @@ async def ledger_of(
     before: int | None = None
     if cursor is not None:
         if not cursor.isdigit():
-            raise Unprocessable(f"cursor {cursor!r} is not one this API returned")
+            raise InvalidCursor(
+                f"cursor {cursor!r} is not one this API returned", field="cursor", where="query"
+            )
         before = int(cursor)
     rows = await repository.entries(session, member_id, limit + 1, before)
     page = rows[:limit]

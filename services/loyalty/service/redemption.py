@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 
 from services.loyalty import repository
-from services.loyalty.models import LedgerEntry
+from services.loyalty.errors import AccountNotFound, InsufficientPoints
+from services.loyalty.models import LedgerEntry, emit
 from services.loyalty.schemas import (
     RedemptionIn,
     RedemptionOut,
 )
-from services.loyalty.service.common import emit
 from shared.db import AsyncSession
-from shared.errors import NotFound, Unprocessable
 from shared.events.loyalty import PointsRedeemed
 
 
@@ -21,11 +20,11 @@ async def redeem(session: AsyncSession, member_id: uuid.UUID, data: RedemptionIn
     balance check and the debit can never interleave."""
     account = await repository.account(session, member_id, lock=True)
     if account is None:
-        raise NotFound(f"No loyalty account for member {member_id}")
+        raise AccountNotFound(f"No loyalty account for member {member_id}")
     if account.balance < data.points:
-        raise Unprocessable(
+        raise InsufficientPoints(
             f"insufficient points: balance {account.balance}, requested {data.points}",
-            title="Insufficient points",
+            field="points",
             balance=account.balance,
             requested=data.points,
         )
@@ -49,7 +48,6 @@ async def redeem(session: AsyncSession, member_id: uuid.UUID, data: RedemptionIn
     assert entry.redemption_id is not None
     await emit(
         session,
-        member_id,
         PointsRedeemed(
             member_id=member_id,
             redemption_id=entry.redemption_id,

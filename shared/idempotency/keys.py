@@ -52,6 +52,8 @@ never holds an answer that the database could still lose.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -86,7 +88,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
 
-from shared.errors import PROBLEM_JSON, Conflict, Unprocessable
+from shared.errors import Conflict, Unprocessable
 
 
 class _StoredRow(Protocol):
@@ -100,8 +102,39 @@ class _StoredRow(Protocol):
 
 REPLAY_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 200
+KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
+"""Printable ASCII without spaces, as HTTP header values and receipt numbers are."""
 RETRY_AFTER_SECONDS = 1
-IN_PROGRESS_TITLE = "Request in progress"
+
+
+class RequestInProgress(Conflict):
+    title = "Request in progress"
+    slug = "request-in-progress"
+
+
+class IdempotencyKeyReused(Unprocessable):
+    title = "Idempotency key reused"
+    slug = "idempotency-key-reused"
+
+
+class InvalidIdempotencyKey(Unprocessable):
+    title = "Invalid Idempotency-Key"
+    slug = "invalid-idempotency-key"
+
+
+def check_key(key: str) -> str:
+    """``key`` if it is a usable idempotency key; raises :class:`InvalidIdempotencyKey`."""
+    if not _KEY.fullmatch(key):
+        raise InvalidIdempotencyKey(
+            f"The Idempotency-Key header must be 1 to {MAX_KEY_LENGTH} printable ASCII "
+            "characters without spaces",
+            field="Idempotency-Key",
+            where="header",
+        )
+    return key
+
+
+_KEY = re.compile(KEY_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -135,8 +168,9 @@ class Claim:
     def answer(self, request_hash: str) -> StoredAnswer | None:
         """The stored answer to replay, or ``None`` when the work is this transaction's.
 
-        Raises :class:`Unprocessable` (422) for another body and :class:`Conflict` (409)
-        while another transaction works on the key, as :meth:`IdempotencyKeys.run` does.
+        Raises :class:`IdempotencyKeyReused` (422) for another body and
+        :class:`RequestInProgress` (409) while another transaction works on the key, as
+        :meth:`IdempotencyKeys.run` does.
         """
         if self.stored is not None:
             return IdempotencyKeys._answer(self.stored, self.key, request_hash)
@@ -145,68 +179,34 @@ class Claim:
         return None
 
 
-def _in_progress(key: str) -> Conflict:
-    return Conflict(
+def _in_progress(key: str) -> RequestInProgress:
+    return RequestInProgress(
         f"A request with Idempotency-Key {key!r} is still being processed; retry in "
         f"{RETRY_AFTER_SECONDS} s with the same key and body to get its answer",
-        title=IN_PROGRESS_TITLE,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 
-def reused_key(key: str) -> Unprocessable:
+def reused_key(key: str) -> IdempotencyKeyReused:
     """The 422 for a key that came before with another body."""
-    return Unprocessable(
+    return IdempotencyKeyReused(
         f"Idempotency-Key {key!r} was already used with a different request body; "
-        "use a new key for a new request",
-        title="Idempotency key reused",
+        "use a new key for a new request"
     )
 
 
-def openapi_conflict(**other_conflicts: str) -> dict[int | str, dict[str, Any]]:
-    """The OpenAPI ``responses`` entry for 409 of an idempotent POST, with an example.
-
-    ``other_conflicts`` are the endpoint's own 409s (example name -> detail), shown beside
-    the one every idempotent POST has.
-    """
-    examples: dict[str, Any] = {
-        "in_progress": {
-            "summary": "The first request with this key is still running",
-            "value": {
-                "type": "about:blank",
-                "title": IN_PROGRESS_TITLE,
-                "status": 409,
-                "detail": "A request with Idempotency-Key 'R-20261123-0042' is still being "
-                f"processed; retry in {RETRY_AFTER_SECONDS} s with the same key and body to "
-                "get its answer",
-            },
-        }
-    }
-    for name, detail in other_conflicts.items():
-        examples[name] = {
-            "summary": detail,
-            "value": {"type": "about:blank", "title": "Conflict", "status": 409, "detail": detail},
-        }
-    others = "".join(f" Or: {detail}." for detail in other_conflicts.values())
-    return {
-        409: {
-            "description": "A request with this `Idempotency-Key` is still being processed: "
-            "retry after `Retry-After` seconds with the same key and body to get its answer."
-            + others,
-            "headers": {
-                "Retry-After": {
-                    "description": "Seconds to wait before retrying (only while in progress)",
-                    "schema": {"type": "integer", "example": RETRY_AFTER_SECONDS},
-                }
-            },
-            "content": {PROBLEM_JSON: {"examples": examples}},
-        }
-    }
-
-
 def fingerprint(request: BaseModel | dict[str, Any]) -> str:
+    """SHA-256 of the request's canonical JSON (keys sorted).
+
+    orjson refuses integers of 64 bits or more; such a body (which validation should have
+    refused already) falls back to the standard library's encoder rather than failing.
+    """
     body = request.model_dump(mode="json") if isinstance(request, BaseModel) else request
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    try:
+        canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(canonical).hexdigest()
 
 
 class IdempotencyKeys:
@@ -247,13 +247,12 @@ class IdempotencyKeys:
     ) -> StoredAnswer:
         """The stored answer to ``key``, or ``action``'s, stored in ``session``'s transaction.
 
-        Raises :class:`Unprocessable` (422) for a key used with another body and
-        :class:`Conflict` (409, ``Retry-After``) while another transaction works on the key.
+        Raises :class:`InvalidIdempotencyKey` (422) for a malformed key,
+        :class:`IdempotencyKeyReused` (422) for a key used with another body and
+        :class:`RequestInProgress` (409, ``Retry-After``) while another transaction works
+        on the key.
         """
-        if not key or len(key) > MAX_KEY_LENGTH:
-            raise Unprocessable(
-                f"The Idempotency-Key header must be 1 to {MAX_KEY_LENGTH} characters long"
-            )
+        check_key(key)
         request_hash = fingerprint(request)
         stored, locked = await self._stored_or_lock(session, scope, key, request_hash)
         if stored is not None:

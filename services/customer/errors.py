@@ -1,0 +1,27 @@
+"""Named errors of the customer service, each with a stable problem type."""
+
+from __future__ import annotations
+
+from shared.errors import Conflict, NotFound, Unprocessable
+
+
+class InvalidPhone(Unprocessable):
+    title = "Invalid phone number"
+    slug = "invalid-phone-number"
+
+
+class PhoneRegistered(Conflict):
+    """Phone numbers are unique among members."""
+
+    title = "Phone number already registered"
+    slug = "phone-registered"
+
+
+class MemberNotFound(NotFound):
+    title = "Member not found"
+    slug = "member-not-found"
+
+
+class LookupNeedsKey(Unprocessable):
+    title = "Lookup needs a phone or card number"
+    slug = "lookup-needs-key"

@@ -1,0 +1,70 @@
+"""What routes depend on: the request's transaction, the PII cipher and the calling store.
+
+Staff and member callers come from bearer tokens (``shared.auth``); a store comes from its
+API key in ``X-API-Key``, looked up in the service's :class:`~shared.auth.StoreDirectory`
+(only orders has one). Idempotent POSTs depend on ``shared.idempotency.Idempotent``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+
+from shared.auth import StoreDirectory, StoreRef
+from shared.crypto import PiiCipher
+from shared.db import AsyncSession, Sessions, transaction
+from shared.errors import Unauthorized
+
+
+class _Runtime(Protocol):
+    @property
+    def sessions(self) -> Sessions: ...
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A FastAPI dependency: one transaction per request, committed at the edge."""
+    runtime: _Runtime = request.app.state.runtime
+    async with transaction(runtime.sessions) as session:
+        yield session
+
+
+# "function" scope commits when the endpoint returns, before the answer is sent; the default
+# would commit after sending it, so a client could hold a 201 the database then lost.
+RequestSession = Annotated[AsyncSession, Depends(request_session, scope="function")]
+
+
+def pii_cipher(request: Request) -> PiiCipher:
+    """The service's cipher for personal data, built once from its ``pii_key``."""
+    cipher: PiiCipher = request.app.state.cipher
+    return cipher
+
+
+Cipher = Annotated[PiiCipher, Depends(pii_cipher)]
+
+_api_key = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="The store's API key, from `POST /stores` or `huiyuan store add`",
+)
+_KEY_HINT = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
+
+
+async def current_store(
+    request: Request, session: RequestSession, api_key: Annotated[str | None, Depends(_api_key)]
+) -> StoreRef:
+    """The store whose API key came in ``X-API-Key``; raises ``Unauthorized`` (401)."""
+    if not api_key:
+        raise Unauthorized(
+            "This endpoint needs the store's API key in the X-API-Key header", headers=_KEY_HINT
+        )
+    stores: StoreDirectory | None = request.app.state.spec.stores
+    store = None if stores is None else await stores.for_key(session, api_key)
+    if store is None:
+        raise Unauthorized("The X-API-Key header is not a valid store API key", headers=_KEY_HINT)
+    return store
+
+
+CurrentStore = Annotated[StoreRef, Depends(current_store)]
