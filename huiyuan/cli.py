@@ -103,7 +103,7 @@ def token(
 @app.command()
 def inbox() -> None:
     """Show the emails and SMS the local providers received (embedded default only)."""
-    from shared.embedded.local_providers import format_inbox, read_inbox
+    from huiyuan.embedded.local_providers import format_inbox, read_inbox
 
     typer.echo(format_inbox(read_inbox(StackSettings().inbox_dir)))
 

@@ -6,8 +6,8 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from huiyuan.embedded.postgres import EmbeddedPostgres
 from shared import migrations
-from shared.embedded.postgres import EmbeddedPostgres
 from shared.provisioning import provision_service, service_database_url
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from huiyuan.embedded.broker import EmbeddedBroker
+from huiyuan.embedded.postgres import EmbeddedPostgres
 from shared import migrations
 from shared.db import Sessions, create_engine, create_sessions
-from shared.embedded.broker import EmbeddedBroker
-from shared.embedded.postgres import EmbeddedPostgres
 from shared.provisioning import SERVICES, provision_service, service_database_url
 from shared.testing.stack import Stack, free_port
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 import uvicorn
 
-from shared.embedded.local_providers import Inbox as ProviderInbox
-from shared.embedded.local_providers import MailCatcher, create_sms_gateway_app, read_inbox
+from huiyuan.embedded.local_providers import Inbox as ProviderInbox
+from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app, read_inbox
 from shared.provisioning import SERVICES
 from shared.testing.stack import Stack, free_port, running, skip_backlog
 

@@ -12,9 +12,9 @@ import pytest
 import uvicorn
 from starlette.types import ASGIApp
 
+from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app
 from services.messaging.config import Settings
 from services.messaging.consumers import create_handlers
-from shared.embedded.local_providers import MailCatcher, create_sms_gateway_app
 from shared.inbox import Handler
 from shared.testing.stack import Stack, free_port
 

@@ -11,12 +11,12 @@ from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app
+from huiyuan.embedded.provider_store import read_emails, read_sms
 from services.messaging.config import Settings
 from services.messaging.models import Notification, outbox
 from services.messaging.providers.email import SmtpSender
 from shared.db import Sessions, transaction
-from shared.embedded.local_providers import MailCatcher, create_sms_gateway_app
-from shared.embedded.provider_store import read_emails, read_sms
 from shared.events import CloudEvent
 from shared.inbox import Handler
 from shared.kafka import create_producer

@@ -21,8 +21,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from huiyuan.embedded.broker import EmbeddedBroker
 from shared.db import transaction
-from shared.embedded.broker import EmbeddedBroker
 from shared.events import CloudEvent
 from shared.kafka import Publisher, Record, ensure_topics
 from shared.testing.stack import Stack, eventually, free_port, running, staff_headers
