@@ -15,12 +15,11 @@ from datetime import datetime
 
 from huiyuan.config import StackSettings
 from huiyuan.consumers import CONSUMING_SERVICES, ServiceConsumer, consumer_of
-from huiyuan.provision import role_password
+from huiyuan.provision import role_password, service_database_url
 from huiyuan.stack import LocalStack, Say
 from shared import dead_letters
 from shared.db import create_engine, create_sessions
 from shared.dead_letters import DeadLetter
-from shared.provisioning import service_database_url
 
 
 @dataclass(frozen=True)

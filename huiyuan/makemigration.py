@@ -7,8 +7,7 @@ import tempfile
 from pathlib import Path
 
 from huiyuan.embedded.postgres import EmbeddedPostgres
-from shared import migrations
-from shared.provisioning import provision_service, service_database_url
+from huiyuan.provision import autogenerate, provision_service, service_database_url, upgrade
 
 
 def make_migration(service: str, message: str) -> None:
@@ -18,7 +17,7 @@ def make_migration(service: str, message: str) -> None:
         try:
             asyncio.run(provision_service(admin_url, service, password=None))
             url = service_database_url(admin_url, service, password=None)
-            migrations.upgrade(service, url)
-            migrations.autogenerate(service, url, message)
+            upgrade(service, url)
+            autogenerate(service, url, message)
         finally:
             server.stop()

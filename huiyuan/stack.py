@@ -23,8 +23,7 @@ import httpx
 from huiyuan.config import DEV_SMS_API_KEY, StackSettings
 from huiyuan.embedded.broker import EmbeddedBroker
 from huiyuan.embedded.postgres import EmbeddedPostgres
-from huiyuan.provision import admin_async_url, migrate_all
-from shared.provisioning import SERVICES
+from huiyuan.provision import SERVICES, admin_async_url, migrate_all
 
 Say = Callable[[str], None]
 

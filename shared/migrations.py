@@ -9,28 +9,11 @@ never makes a migration touch another service's tables.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
-from alembic import command, context
-from alembic.config import Config
+from alembic import context
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
-
-SERVICES_ROOT = Path(__file__).resolve().parent.parent / "services"
-
-
-def alembic_config(service: str, database_url: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(SERVICES_ROOT / service / "migrations"))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    config.attributes["service_schema"] = service
-    return config
-
-
-def upgrade(service: str, database_url: str, revision: str = "head") -> None:
-    """Apply the service's migrations (blocking; run it in a thread from async code)."""
-    command.upgrade(alembic_config(service, database_url), revision)
 
 
 def _configure(connection: Connection, metadata: MetaData) -> None:
@@ -69,8 +52,3 @@ def run_env(metadata: MetaData) -> None:
             context.run_migrations()
         return
     asyncio.run(_run_online(metadata))
-
-
-def autogenerate(service: str, database_url: str, message: str) -> None:
-    """Write a new revision from the difference between the models and the database."""
-    command.revision(alembic_config(service, database_url), message=message, autogenerate=True)

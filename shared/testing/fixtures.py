@@ -13,9 +13,8 @@ import pytest
 
 from huiyuan.embedded.broker import EmbeddedBroker
 from huiyuan.embedded.postgres import EmbeddedPostgres
-from shared import migrations
+from huiyuan.provision import SERVICES, provision_service, service_database_url, upgrade
 from shared.db import Sessions, create_engine, create_sessions
-from shared.provisioning import SERVICES, provision_service, service_database_url
 from shared.testing.stack import Stack, free_port
 
 
@@ -42,8 +41,7 @@ async def stack(embedded_postgres: EmbeddedPostgres, embedded_broker: EmbeddedBr
     for service in SERVICES:
         await provision_service(admin_url, service, password=None)
         urls[service] = service_database_url(admin_url, service, password=None)
-        if (migrations.SERVICES_ROOT / service / "migrations" / "env.py").exists():
-            await asyncio.to_thread(migrations.upgrade, service, urls[service])
+        await asyncio.to_thread(upgrade, service, urls[service])
     return Stack(admin_url, embedded_broker.bootstrap_servers, urls)
 
 

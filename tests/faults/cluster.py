@@ -11,10 +11,9 @@ import asyncpg
 import httpx
 
 from huiyuan.config import StackSettings
-from huiyuan.provision import migrate_all
+from huiyuan.provision import SERVICES, migrate_all
 from huiyuan.stack import Child, LocalStack, Say
 from shared.db import asyncpg_dsn
-from shared.provisioning import SERVICES
 from shared.testing.stack import free_port
 
 

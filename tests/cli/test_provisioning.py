@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from shared.provisioning import SERVICES, role_name
+from huiyuan.provision import SERVICES, role_name
 from shared.testing.stack import Stack
 
 
