@@ -7,7 +7,7 @@ from services.analytics.consumers import create_handlers
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.inbox import Handler
-from shared.testing.stack import Stack
+from tests.stack import Stack
 
 Feed = dict[str, Handler]
 

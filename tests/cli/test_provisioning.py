@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from huiyuan.provision import SERVICES, role_name
-from shared.testing.stack import Stack
+from tests.stack import Stack
 
 
 def _dsn(url: str, database: str | None = None) -> str:

@@ -14,7 +14,8 @@ import pytest
 
 from huiyuan.config import DEFAULT_PORTS
 from huiyuan.embedded.local_providers import read_inbox
-from shared.testing.stack import free_port, staff_headers
+from huiyuan.embedded.ports import free_port
+from tests.stack import staff_headers
 
 HUIYUAN = [sys.executable, "-m", "huiyuan.cli"]
 

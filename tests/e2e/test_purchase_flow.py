@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from services.analytics.consumers import SUBSCRIPTIONS as ANALYTICS_TOPICS
-from shared.testing.stack import consumer_caught_up, eventually, staff_headers
 from tests.e2e.conftest import System
+from tests.stack import consumer_caught_up, eventually, staff_headers
 
 LADDER = [
     {"code": "standard", "name": "普通会员", "threshold_fen": 0},

@@ -13,10 +13,11 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app
+from huiyuan.embedded.ports import free_port
 from services.messaging.config import Settings
 from services.messaging.consumers import create_handlers
 from shared.inbox import Handler
-from shared.testing.stack import Stack, free_port
+from tests.stack import Stack
 
 SMS_API_KEY = "test-sms-key"
 

@@ -12,6 +12,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app
+from huiyuan.embedded.ports import free_port
 from huiyuan.embedded.provider_store import read_emails, read_sms
 from services.messaging.config import Settings
 from services.messaging.models import Notification, outbox
@@ -20,9 +21,9 @@ from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.inbox import Handler
 from shared.kafka import create_producer
-from shared.testing.stack import Stack, eventually, free_port, running
 from tests.messaging import events
 from tests.messaging.conftest import SMS_API_KEY, SmsEndpoint, SmtpEndpoint, serving
+from tests.stack import Stack, eventually, running
 
 
 async def _feed(sessions: Sessions, handlers: dict[str, Handler], event: CloudEvent) -> None:

@@ -20,8 +20,8 @@ from shared.db import AsyncSession, transaction
 from shared.events import CloudEvent
 from shared.inbox import EventConsumer, Handlers
 from shared.testing.records import consumer_record
-from shared.testing.stack import Stack, eventually
 from tests.shared.scratch import Scratch
+from tests.stack import Stack, eventually
 
 
 class Flaky:

@@ -1,6 +1,6 @@
 """Pytest fixtures: one real PostgreSQL and one real broker for the whole test session.
 
-Enable with ``pytest_plugins = ["shared.testing.fixtures"]`` in the root conftest.
+Enabled by ``pytest_plugins = ["tests.fixtures"]`` in the root conftest.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from huiyuan.embedded.broker import EmbeddedBroker
+from huiyuan.embedded.ports import free_port
 from huiyuan.embedded.postgres import EmbeddedPostgres
 from huiyuan.provision import SERVICES, provision_service, service_database_url, upgrade
 from shared.db import Sessions, create_engine, create_sessions
-from shared.testing.stack import Stack, free_port
+from tests.stack import Stack
 
 
 @pytest.fixture(scope="session")
