@@ -18,7 +18,7 @@ install: $(INSTALLED)
 up: install
 	$(BIN)/huiyuan up
 
-## Lint, type-check and run the whole test suite.
+## Lint, type-check, check the import contracts and run the whole test suite.
 test: lint
 	$(BIN)/pytest
 
@@ -26,6 +26,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared services huiyuan bench tests
+	$(BIN)/lint-imports --no-logo
 
 ## Load the demo program into a running stack (run `make up` in another terminal first).
 demo: install
@@ -60,4 +61,4 @@ faults: install
 		--rate $(FAULT_RATE) $(if $(SEED),--seed $(SEED)) $(if $(SPACED),--spaced $(SPACED))
 
 clean:
-	rm -rf $(VENV) .huiyuan .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .huiyuan .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 
 from bench.stack import libpq_url
-from shared.embedded.postgres import BIN_DIR
+from huiyuan.embedded.postgres import BIN_DIR
 
 PGBENCH = BIN_DIR / "pgbench"
 _TPS = re.compile(r"^tps = ([0-9.]+) \(without initial connection time\)", re.MULTILINE)

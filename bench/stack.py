@@ -19,10 +19,10 @@ import psutil
 from sqlalchemy.engine import make_url
 
 from huiyuan.config import StackSettings
+from huiyuan.embedded.ports import free_port
+from huiyuan.embedded.postgres import running_admin_url
 from huiyuan.provision import admin_async_url, migrate_all
 from huiyuan.stack import LocalStack
-from shared.embedded.postgres import running_admin_url
-from shared.testing.stack import free_port
 
 Say = Callable[[str], None]
 

@@ -103,7 +103,7 @@ def token(
 @app.command()
 def inbox() -> None:
     """Show the emails and SMS the local providers received (embedded default only)."""
-    from shared.embedded.local_providers import format_inbox, read_inbox
+    from huiyuan.embedded.local_providers import format_inbox, read_inbox
 
     typer.echo(format_inbox(read_inbox(StackSettings().inbox_dir)))
 
@@ -149,7 +149,6 @@ def dlq_replay(
     It is applied exactly once and marked replayed, or, if it still fails, left parked
     with the new error."""
     from huiyuan import dlq
-    from shared.dead_letters import ReplayFailed, ReplayRefused
 
     try:
         name = dlq.DeadLetterId.parse(dead_letter)
@@ -158,7 +157,7 @@ def dlq_replay(
     with _admin_database() as admin_url:
         try:
             replayed = dlq.replay(admin_url, name)
-        except (ReplayRefused, ReplayFailed) as exc:
+        except (dlq.ReplayRefused, dlq.ReplayFailed) as exc:
             typer.echo(f"not replayed: {exc}", err=True)
             raise typer.Exit(1) from exc
     typer.echo(f"replayed {name} ({replayed.event_type} {replayed.event_id})")

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.provisioning import SERVICES
+from huiyuan.provision import SERVICES
 from shared.settings import DEV_JWT_SECRET
 
 DEFAULT_PORTS: dict[str, int] = {

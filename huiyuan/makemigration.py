@@ -6,9 +6,8 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from shared import migrations
-from shared.embedded.postgres import EmbeddedPostgres
-from shared.provisioning import provision_service, service_database_url
+from huiyuan.embedded.postgres import EmbeddedPostgres
+from huiyuan.provision import autogenerate, provision_service, service_database_url, upgrade
 
 
 def make_migration(service: str, message: str) -> None:
@@ -18,7 +17,7 @@ def make_migration(service: str, message: str) -> None:
         try:
             asyncio.run(provision_service(admin_url, service, password=None))
             url = service_database_url(admin_url, service, password=None)
-            migrations.upgrade(service, url)
-            migrations.autogenerate(service, url, message)
+            upgrade(service, url)
+            autogenerate(service, url, message)
         finally:
             server.stop()

@@ -21,10 +21,9 @@ from typing import IO
 import httpx
 
 from huiyuan.config import DEV_SMS_API_KEY, StackSettings
-from huiyuan.provision import admin_async_url, migrate_all
-from shared.embedded.broker import EmbeddedBroker
-from shared.embedded.postgres import EmbeddedPostgres
-from shared.provisioning import SERVICES
+from huiyuan.embedded.broker import EmbeddedBroker
+from huiyuan.embedded.postgres import EmbeddedPostgres
+from huiyuan.provision import SERVICES, admin_async_url, migrate_all
 
 Say = Callable[[str], None]
 
@@ -124,7 +123,7 @@ class LocalStack:
                 Child(
                     "local-providers",
                     [
-                        sys.executable, "-m", "shared.embedded.local_providers",
+                        sys.executable, "-m", "huiyuan.embedded.local_providers",
                         "--store-dir", str(self.settings.inbox_dir),
                         "--host", self.settings.host,
                         "--smtp-port", str(self.settings.smtp_port),

@@ -1,36 +1,28 @@
-"""Alembic per service, each filtered to its own schema.
+"""Alembic per service, each filtered to its own schema, and the shared tables' DDL.
 
 A service's ``migrations/env.py`` is two lines: import its metadata and call
 :func:`run_env`. The version table lives in the service's schema, and autogenerate
 only ever looks at that schema, so one process that imports every service's models
 never makes a migration touch another service's tables.
+
+The tables every service keeps for the shared mechanisms (``outbox``, ``inbox``,
+``dead_letters``, ``idempotency_keys``) are created and changed by the functions below,
+which each service's revisions call with its schema. Each function is one released step
+of those tables' history, so it never changes: data directories have already run it.
+A change to the shared tables is a new step here (a function and its undo) and one
+revision per service that calls it, as :func:`add_outbox_offsets` was.
 """
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
-from alembic import command, context
-from alembic.config import Config
+import sqlalchemy as sa
+from alembic import context, op
 from sqlalchemy import MetaData, pool
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
-
-SERVICES_ROOT = Path(__file__).resolve().parent.parent / "services"
-
-
-def alembic_config(service: str, database_url: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(SERVICES_ROOT / service / "migrations"))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    config.attributes["service_schema"] = service
-    return config
-
-
-def upgrade(service: str, database_url: str, revision: str = "head") -> None:
-    """Apply the service's migrations (blocking; run it in a thread from async code)."""
-    command.upgrade(alembic_config(service, database_url), revision)
 
 
 def _configure(connection: Connection, metadata: MetaData) -> None:
@@ -71,6 +63,129 @@ def run_env(metadata: MetaData) -> None:
     asyncio.run(_run_online(metadata))
 
 
-def autogenerate(service: str, database_url: str, message: str) -> None:
-    """Write a new revision from the difference between the models and the database."""
-    command.revision(alembic_config(service, database_url), message=message, autogenerate=True)
+def create_outbox(schema: str) -> None:
+    """``outbox`` as first released, without the broker offsets (:func:`add_outbox_offsets`)."""
+    op.create_table(
+        "outbox",
+        sa.Column("seq", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("event_type", sa.String(length=128), nullable=False),
+        sa.Column("topic", sa.String(length=128), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("envelope", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("seq"),
+        sa.UniqueConstraint("event_id"),
+        schema=schema,
+    )
+    op.create_index(
+        "ix_outbox_published_at", "outbox", ["published_at"], unique=False, schema=schema
+    )
+    op.create_index(
+        "ix_outbox_unpublished",
+        "outbox",
+        ["seq"],
+        unique=False,
+        schema=schema,
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
+
+
+def drop_outbox(schema: str) -> None:
+    op.drop_index(
+        "ix_outbox_unpublished",
+        table_name="outbox",
+        schema=schema,
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
+    op.drop_index("ix_outbox_published_at", table_name="outbox", schema=schema)
+    op.drop_table("outbox", schema=schema)
+
+
+def add_outbox_offsets(schema: str) -> None:
+    """Where the broker put each published row, so a relay notices a broker that lost it."""
+    op.add_column("outbox", sa.Column("partition", sa.Integer(), nullable=True), schema=schema)
+    op.add_column("outbox", sa.Column("offset", sa.BigInteger(), nullable=True), schema=schema)
+
+
+def drop_outbox_offsets(schema: str) -> None:
+    op.drop_column("outbox", "offset", schema=schema)
+    op.drop_column("outbox", "partition", schema=schema)
+
+
+def create_inbox(schema: str) -> None:
+    """``inbox``: the ids of the events the service's consumers applied."""
+    op.create_table(
+        "inbox",
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("event_type", sa.String(length=128), nullable=False),
+        sa.Column(
+            "processed_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("event_id"),
+        schema=schema,
+    )
+
+
+def drop_inbox(schema: str) -> None:
+    op.drop_table("inbox", schema=schema)
+
+
+def create_dead_letters(schema: str) -> None:
+    """``dead_letters``: the events the service's consumers parked, for an operator to replay."""
+    op.create_table(
+        "dead_letters",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=True),
+        sa.Column("event_type", sa.String(length=128), nullable=True),
+        sa.Column("topic", sa.String(length=128), nullable=False),
+        sa.Column("partition", sa.Integer(), nullable=False),
+        sa.Column("offset", sa.BigInteger(), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column(
+            "parked_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.Column("replayed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        schema=schema,
+    )
+
+
+def drop_dead_letters(schema: str) -> None:
+    op.drop_table("dead_letters", schema=schema)
+
+
+def create_idempotency_keys(schema: str) -> None:
+    """``idempotency_keys``: each idempotent POST's stored answer, by caller scope and key."""
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("scope", sa.String(length=100), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("response", postgresql.JSON(astext_type=sa.Text()), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("scope", "key"),
+        schema=schema,
+    )
+
+
+def drop_idempotency_keys(schema: str) -> None:
+    op.drop_table("idempotency_keys", schema=schema)

@@ -1,1 +1,1 @@
-"""Test support: the real embedded PostgreSQL and broker, started once per test session."""
+"""Test support that needs nothing but shared/: events as a broker would hand them over."""

@@ -5,7 +5,7 @@ import pytest
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.inbox import Handlers
-from shared.testing.stack import Stack
+from tests.stack import Stack
 
 Feed = Handlers
 

@@ -13,7 +13,9 @@ from services.analytics.consumers import HANDLERS
 from shared.db import Sessions
 from shared.inbox import subscriptions
 from shared.kafka import create_producer
-from shared.testing.stack import (
+from tests.analytics import events
+from tests.analytics.conftest import Feed, apply
+from tests.stack import (
     Stack,
     consumer_caught_up,
     eventually,
@@ -21,8 +23,6 @@ from shared.testing.stack import (
     running,
     staff_headers,
 )
-from tests.analytics import events
-from tests.analytics.conftest import Feed, apply
 
 ANALYST = staff_headers("analyst")
 PROBLEM = "application/problem+json"

@@ -16,8 +16,8 @@ from shared.db import AsyncSession, Sessions
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted
 from shared.testing.records import consumer_record
-from shared.testing.stack import Stack
 from tests.loyalty.conftest import account_of, ledger_of, purchase_event
+from tests.stack import Stack
 
 
 async def _broken(session: AsyncSession, event: CloudEvent) -> None:

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from services.customer.models import Member, outbox
 from shared.db import Sessions
-from shared.testing.stack import Stack, member_headers, running, staff_headers
+from tests.stack import Stack, member_headers, running, staff_headers
 
 
 def _phone() -> str:

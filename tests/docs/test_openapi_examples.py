@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.provisioning import SERVICES
+from huiyuan.provision import SERVICES
 
 
 def _examples_in(node: Any, schemas: dict[str, Any], seen: set[str]) -> bool:

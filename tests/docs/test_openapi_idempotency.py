@@ -6,9 +6,9 @@ import importlib
 
 import pytest
 
+from huiyuan.provision import SERVICES
 from shared.errors import PROBLEM_JSON
 from shared.idempotency import RequestInProgress
-from shared.provisioning import SERVICES
 
 IDEMPOTENT_POSTS = {
     ("customer", "/members"),

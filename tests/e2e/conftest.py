@@ -15,10 +15,11 @@ import httpx
 import pytest
 import uvicorn
 
-from shared.embedded.local_providers import Inbox as ProviderInbox
-from shared.embedded.local_providers import MailCatcher, create_sms_gateway_app, read_inbox
-from shared.provisioning import SERVICES
-from shared.testing.stack import Stack, free_port, running, skip_backlog
+from huiyuan.embedded.local_providers import Inbox as ProviderInbox
+from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app, read_inbox
+from huiyuan.embedded.ports import free_port
+from huiyuan.provision import SERVICES
+from tests.stack import Stack, running, skip_backlog
 
 SMS_KEY = "e2e-sms-key"
 

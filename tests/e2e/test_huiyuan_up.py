@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from huiyuan.config import DEFAULT_PORTS
-from shared.embedded.local_providers import read_inbox
-from shared.testing.stack import free_port, staff_headers
+from huiyuan.embedded.local_providers import read_inbox
+from huiyuan.embedded.ports import free_port
+from tests.stack import staff_headers
 
 HUIYUAN = [sys.executable, "-m", "huiyuan.cli"]
 

@@ -10,8 +10,8 @@ import httpx
 
 from services.analytics.consumers import HANDLERS as ANALYTICS_HANDLERS
 from shared.inbox import subscriptions
-from shared.testing.stack import consumer_caught_up, eventually, staff_headers
 from tests.e2e.conftest import System
+from tests.stack import consumer_caught_up, eventually, staff_headers
 
 LADDER = [
     {"code": "standard", "name": "普通会员", "threshold_fen": 0},

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -19,25 +18,19 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from shared.embedded.local_providers import (
+from huiyuan.embedded.local_providers import (
     MailCatcher,
     create_sms_gateway_app,
     format_inbox,
     read_inbox,
 )
-from shared.embedded.sms_gateway import segment_count
+from huiyuan.embedded.ports import free_port
+from huiyuan.embedded.sms_gateway import segment_count
 
 LOOPBACK = "127.0.0.1"
 API_KEY = "test-sms-key"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @asynccontextmanager
@@ -315,7 +308,7 @@ async def test_entry_point_serves_both_and_exits_cleanly_on_sigterm(tmp_path: Pa
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "shared.embedded.local_providers",
+        "huiyuan.embedded.local_providers",
         "--store-dir",
         str(tmp_path),
         "--smtp-port",

@@ -20,10 +20,10 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from huiyuan.embedded.provider_store import eml_path, read_inbox
+from huiyuan.provision import SERVICES
 from services.loyalty.invariants import LedgerReport, check_ledger_invariants
 from shared.db import asyncpg_dsn
-from shared.embedded.provider_store import eml_path, read_inbox
-from shared.provisioning import SERVICES
 from tests.faults.load import LoadLog
 
 

@@ -11,11 +11,10 @@ import asyncpg
 import httpx
 
 from huiyuan.config import StackSettings
-from huiyuan.provision import migrate_all
+from huiyuan.embedded.ports import free_port
+from huiyuan.provision import SERVICES, migrate_all
 from huiyuan.stack import Child, LocalStack, Say
 from shared.db import asyncpg_dsn
-from shared.provisioning import SERVICES
-from shared.testing.stack import free_port
 
 
 class FaultCluster:

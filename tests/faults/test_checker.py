@@ -9,10 +9,10 @@ from typing import Any
 import asyncpg
 
 from shared.db import Sessions, asyncpg_dsn, transaction
-from shared.testing.stack import Stack, running
 from tests.faults.checker import Verdict, check_orders
 from tests.faults.load import Acknowledged, LoadLog
 from tests.orders.conftest import new_store, registered_event
+from tests.stack import Stack, running
 
 
 def _sale(member_id: uuid.UUID, receipt: str) -> dict[str, Any]:

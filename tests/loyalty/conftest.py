@@ -21,7 +21,7 @@ from shared.consumer import EventConsumer
 from shared.db import Sessions, create_engine, create_sessions, transaction
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted, PurchaseLine, PurchaseReturned, ReturnedLine
-from shared.testing.stack import Stack
+from tests.stack import Stack
 
 LADDER = [
     TierIn(code="standard", name="普通会员", threshold_fen=0),

@@ -16,7 +16,6 @@ from services.loyalty.models import LedgerEntry
 from shared.db import Sessions
 from shared.errors import PROBLEM_JSON
 from shared.kafka import create_producer
-from shared.testing.stack import Stack, eventually, member_headers, running, staff_headers
 from tests.loyalty.conftest import (
     RULE,
     account_of,
@@ -25,6 +24,7 @@ from tests.loyalty.conftest import (
     published,
     purchase_event,
 )
+from tests.stack import Stack, eventually, member_headers, running, staff_headers
 
 ADMIN = staff_headers("admin")
 SEEDS_LADDER = [

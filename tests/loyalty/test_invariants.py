@@ -31,7 +31,6 @@ from services.loyalty.schemas import RedemptionIn
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.testing.records import consumer_record
-from shared.testing.stack import Stack
 from tests.loyalty.conftest import (
     event_consumer,
     funded_member,
@@ -40,6 +39,7 @@ from tests.loyalty.conftest import (
     purchase_event,
     return_event,
 )
+from tests.stack import Stack
 
 
 def _record(event: CloudEvent, offset: int) -> ConsumerRecord[bytes, bytes]:

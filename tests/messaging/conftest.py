@@ -12,9 +12,10 @@ import pytest
 import uvicorn
 from starlette.types import ASGIApp
 
-from shared.embedded.local_providers import MailCatcher, create_sms_gateway_app
+from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app
+from huiyuan.embedded.ports import free_port
 from shared.inbox import Handlers
-from shared.testing.stack import Stack, free_port
+from tests.stack import Stack
 
 SMS_API_KEY = "test-sms-key"
 

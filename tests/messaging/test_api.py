@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from huiyuan.embedded.ports import free_port
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.inbox import Handlers
-from shared.testing.stack import Stack, free_port, member_headers, running, staff_headers
 from tests.messaging import events
+from tests.stack import Stack, member_headers, running, staff_headers
 
 
 @pytest.fixture(scope="module")

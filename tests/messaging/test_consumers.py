@@ -21,8 +21,8 @@ from shared.events.customer import MemberRegistered
 from shared.events.loyalty import PointsEarned
 from shared.inbox import Handlers
 from shared.settings import DEV_PII_KEY
-from shared.testing.stack import Stack
 from tests.messaging import events
+from tests.stack import Stack
 
 
 async def _apply(sessions: Sessions, handlers: Handlers, event: CloudEvent) -> None:

@@ -11,18 +11,19 @@ from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app
+from huiyuan.embedded.ports import free_port
+from huiyuan.embedded.provider_store import read_emails, read_sms
 from services.messaging.config import Settings
 from services.messaging.models import Notification, outbox
 from services.messaging.providers.email import SmtpSender
 from shared.db import Sessions, transaction
-from shared.embedded.local_providers import MailCatcher, create_sms_gateway_app
-from shared.embedded.provider_store import read_emails, read_sms
 from shared.events import CloudEvent
 from shared.inbox import Handlers
 from shared.kafka import create_producer
-from shared.testing.stack import Stack, eventually, free_port, running
 from tests.messaging import events
 from tests.messaging.conftest import SMS_API_KEY, SmsEndpoint, SmtpEndpoint, serving
+from tests.stack import Stack, eventually, running
 
 
 async def _feed(sessions: Sessions, handlers: Handlers, event: CloudEvent) -> None:

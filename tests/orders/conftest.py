@@ -13,7 +13,7 @@ from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
-from shared.testing.stack import Stack, running
+from tests.stack import Stack, running
 
 
 @dataclass(frozen=True)

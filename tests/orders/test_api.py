@@ -20,8 +20,8 @@ from services.orders.models import (
 from shared.auth import hash_api_key
 from shared.db import Sessions
 from shared.errors import PROBLEM_JSON
-from shared.testing.stack import staff_headers
 from tests.orders.conftest import KnownMember, StoreKey, new_store
+from tests.stack import staff_headers
 
 LINES = [
     {"sku": "HC-001", "category": "health", "quantity": 2, "unit_price_fen": 19900},

@@ -19,8 +19,8 @@ from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.errors import PROBLEM_JSON
 from shared.idempotency import RequestInProgress
-from shared.testing.stack import Stack
 from tests.orders.conftest import KnownMember, StoreKey
+from tests.stack import Stack
 
 LINE = {"sku": "HC-001", "category": "health", "quantity": 2, "unit_price_fen": 19900}
 

@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 from services.orders.models import Member, outbox
 from shared.db import Sessions, transaction
 from shared.events.customer import MemberRegistered
-from shared.testing.stack import Stack
 from tests.orders.conftest import registered_event
+from tests.stack import Stack
 
 
 async def test_member_registered_adds_a_directory_row(

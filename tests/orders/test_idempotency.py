@@ -30,8 +30,8 @@ from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.errors import PROBLEM_JSON
 from shared.idempotency import RequestInProgress
-from shared.testing.stack import Stack, eventually, running
 from tests.orders.conftest import KnownMember, StoreKey, new_store
+from tests.stack import Stack, eventually, running
 
 LINES = [
     [{"sku": "HC-001", "category": "health", "quantity": 2, "unit_price_fen": 19900}],

@@ -15,8 +15,8 @@ from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
 from shared.kafka import Publisher, create_producer, ensure_topics
 from shared.outbox import Outbox
-from shared.testing.stack import Stack
 from tests.shared.scratch import Scratch
+from tests.stack import Stack
 
 
 @pytest.fixture

@@ -21,13 +21,14 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from huiyuan.embedded.broker import EmbeddedBroker
+from huiyuan.embedded.ports import free_port
 from shared.db import transaction
-from shared.embedded.broker import EmbeddedBroker
 from shared.events import CloudEvent
 from shared.kafka import Publisher, Record, ensure_topics
-from shared.testing.stack import Stack, eventually, free_port, running, staff_headers
 from tests.shared.scratch import Scratch
 from tests.shared.test_outbox import read_topic, relay_running
+from tests.stack import Stack, eventually, running, staff_headers
 
 ADMIN = staff_headers("admin")
 

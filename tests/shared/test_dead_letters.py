@@ -9,20 +9,20 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 
-from shared.consumer import EventConsumer
-from shared.db import AsyncSession, transaction
-from shared.dead_letters import (
+from huiyuan.dlq import (
     DeadLetter,
     ReplayFailed,
     ReplayRefused,
     list_dead_letters,
-    replay,
+    replay_dead_letter,
 )
+from shared.consumer import EventConsumer
+from shared.db import AsyncSession, transaction
 from shared.events import CloudEvent
 from shared.inbox import Handlers
 from shared.testing.records import consumer_record
-from shared.testing.stack import Stack, eventually
 from tests.shared.scratch import Scratch
+from tests.stack import Stack, eventually
 
 
 class Flaky:
@@ -127,14 +127,16 @@ async def test_a_failing_event_is_parked_and_applied_once_by_a_replay_after_the_
     assert await handler.rows(scratch) == []  # every failed try rolled back
 
     handler.broken = False  # the bug is fixed
-    replayed = await replay(scratch.sessions, scratch.inbox, handlers, service, first.id)
+    replayed = await replay_dead_letter(
+        scratch.sessions, scratch.inbox, handlers, service, first.id
+    )
     assert replayed.id == first.id
     assert replayed.replayed_at is not None
     assert await handler.rows(scratch) == [1]
     assert await _claimed(scratch, events[0].id)
 
     with pytest.raises(ReplayRefused, match="already replayed"):
-        await replay(scratch.sessions, scratch.inbox, handlers, service, first.id)
+        await replay_dead_letter(scratch.sessions, scratch.inbox, handlers, service, first.id)
     assert await handler.rows(scratch) == [1]
 
     # a redelivery of the replayed event is a duplicate like any other
@@ -149,7 +151,7 @@ async def test_a_failing_event_is_parked_and_applied_once_by_a_replay_after_the_
     await consumer.apply([_record(scratch, events[0])])
     assert await handler.rows(scratch) == [1]
 
-    await replay(scratch.sessions, scratch.inbox, handlers, service, parked[2].id)
+    await replay_dead_letter(scratch.sessions, scratch.inbox, handlers, service, parked[2].id)
     assert await handler.rows(scratch) == [1, 3]
     states = {d.id: d.replayed_at is not None for d in await _dead_letters(scratch)}
     assert states == {parked[0].id: True, parked[1].id: False, parked[2].id: True}
@@ -166,7 +168,7 @@ async def test_a_replay_that_still_fails_keeps_the_event_parked(
     first = (await _dead_letters(scratch))[0]
 
     with pytest.raises(ReplayFailed, match="no such thing as n=1"):
-        await replay(scratch.sessions, scratch.inbox, handlers, service, first.id)
+        await replay_dead_letter(scratch.sessions, scratch.inbox, handlers, service, first.id)
 
     [again, *_] = await _dead_letters(scratch)
     assert again.replayed_at is None
@@ -175,7 +177,7 @@ async def test_a_replay_that_still_fails_keeps_the_event_parked(
     assert await _claimed(scratch, events[0].id)  # still claimed: redelivery stays skipped
 
     handler.broken = False
-    await replay(scratch.sessions, scratch.inbox, handlers, service, first.id)
+    await replay_dead_letter(scratch.sessions, scratch.inbox, handlers, service, first.id)
     assert await handler.rows(scratch) == [1]
 
 
@@ -207,11 +209,11 @@ async def test_unknown_undecodable_and_unhandled_dead_letters_are_refused(
     handlers: Handlers = {scratch.event_type(): handler}
 
     with pytest.raises(ReplayRefused, match="not a decodable event"):
-        await replay(scratch.sessions, scratch.inbox, handlers, "test", undecodable)
+        await replay_dead_letter(scratch.sessions, scratch.inbox, handlers, "test", undecodable)
     with pytest.raises(ReplayRefused, match="no handler"):
-        await replay(scratch.sessions, scratch.inbox, handlers, "test", unhandled)
+        await replay_dead_letter(scratch.sessions, scratch.inbox, handlers, "test", unhandled)
     with pytest.raises(ReplayRefused, match="no dead letter 999999"):
-        await replay(scratch.sessions, scratch.inbox, handlers, "test", 999_999)
+        await replay_dead_letter(scratch.sessions, scratch.inbox, handlers, "test", 999_999)
     listed = await _dead_letters(scratch)
     assert all(d.replayed_at is None for d in listed)
     assert listed[0].error_summary == "undecodable event: 1 validation error"

@@ -14,8 +14,8 @@ from shared.db import AsyncSession, transaction
 from shared.events import CloudEvent
 from shared.inbox import AwaitingEvent, BoundHandler
 from shared.kafka import ensure_topics
-from shared.testing.stack import Stack, eventually
 from tests.shared.scratch import Scratch
+from tests.stack import Stack, eventually
 
 
 class Applied:

@@ -15,8 +15,8 @@ from shared.events import CloudEvent
 from shared.kafka import Publisher, ensure_topics
 from shared.notify import Wakeups
 from shared.outbox import OutboxRelay
-from shared.testing.stack import Stack, eventually
 from tests.shared.scratch import Scratch
+from tests.stack import Stack, eventually
 
 
 def _event(scratch: Scratch, subject: str, n: int) -> CloudEvent:

@@ -10,8 +10,7 @@ Create Date: 2026-11-23 09:00:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
+from shared import migrations
 
 revision: str = "e3c1f5a2b7d4"
 down_revision: str | None = "1ac502b490f4"
@@ -20,10 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("outbox", sa.Column("partition", sa.Integer(), nullable=True), schema="customer")
-    op.add_column("outbox", sa.Column("offset", sa.BigInteger(), nullable=True), schema="customer")
+    migrations.add_outbox_offsets("customer")
 
 
 def downgrade() -> None:
-    op.drop_column("outbox", "offset", schema="customer")
-    op.drop_column("outbox", "partition", schema="customer")
+    migrations.drop_outbox_offsets("customer")

@@ -12,6 +12,8 @@ import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from shared import migrations
+
 revision: str = "d7b39ad4884d"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -41,24 +43,7 @@ def upgrade() -> None:
         unique=False,
         schema="loyalty",
     )
-    op.create_table(
-        "dead_letters",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("event_id", sa.String(length=64), nullable=True),
-        sa.Column("event_type", sa.String(length=128), nullable=True),
-        sa.Column("topic", sa.String(length=128), nullable=False),
-        sa.Column("partition", sa.Integer(), nullable=False),
-        sa.Column("offset", sa.BigInteger(), nullable=False),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("error", sa.Text(), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column(
-            "parked_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
-        sa.Column("replayed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        schema="loyalty",
-    )
+    migrations.create_dead_letters("loyalty")
     op.create_table(
         "earning_rule",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
@@ -72,36 +57,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         schema="loyalty",
     )
-    op.create_table(
-        "idempotency_keys",
-        sa.Column("scope", sa.String(length=100), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("request_hash", sa.String(length=64), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=True),
-        sa.Column("response", postgresql.JSON(astext_type=sa.Text()), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("scope", "key"),
-        schema="loyalty",
-    )
-    op.create_table(
-        "inbox",
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("event_type", sa.String(length=128), nullable=False),
-        sa.Column(
-            "processed_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.PrimaryKeyConstraint("event_id"),
-        schema="loyalty",
-    )
+    migrations.create_idempotency_keys("loyalty")
+    migrations.create_inbox("loyalty")
     op.create_table(
         "ledger_entries",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -142,36 +99,7 @@ def upgrade() -> None:
         unique=False,
         schema="loyalty",
     )
-    op.create_table(
-        "outbox",
-        sa.Column("seq", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("event_type", sa.String(length=128), nullable=False),
-        sa.Column("topic", sa.String(length=128), nullable=False),
-        sa.Column("key", sa.String(length=64), nullable=False),
-        sa.Column("envelope", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("seq"),
-        sa.UniqueConstraint("event_id"),
-        schema="loyalty",
-    )
-    op.create_index(
-        "ix_outbox_published_at", "outbox", ["published_at"], unique=False, schema="loyalty"
-    )
-    op.create_index(
-        "ix_outbox_unpublished",
-        "outbox",
-        ["seq"],
-        unique=False,
-        schema="loyalty",
-        postgresql_where=sa.text("published_at IS NULL"),
-    )
+    migrations.create_outbox("loyalty")
     op.create_table(
         "purchases",
         sa.Column("purchase_id", sa.Uuid(), nullable=False),
@@ -242,23 +170,16 @@ def downgrade() -> None:
     op.drop_table("tiers", schema="loyalty")
     op.drop_index(op.f("ix_loyalty_purchases_member_id"), table_name="purchases", schema="loyalty")
     op.drop_table("purchases", schema="loyalty")
-    op.drop_index(
-        "ix_outbox_unpublished",
-        table_name="outbox",
-        schema="loyalty",
-        postgresql_where=sa.text("published_at IS NULL"),
-    )
-    op.drop_index("ix_outbox_published_at", table_name="outbox", schema="loyalty")
-    op.drop_table("outbox", schema="loyalty")
+    migrations.drop_outbox("loyalty")
     op.drop_index(
         op.f("ix_loyalty_ledger_entries_purchase_id"), table_name="ledger_entries", schema="loyalty"
     )
     op.drop_index("ix_ledger_entries_member_seq", table_name="ledger_entries", schema="loyalty")
     op.drop_table("ledger_entries", schema="loyalty")
-    op.drop_table("inbox", schema="loyalty")
-    op.drop_table("idempotency_keys", schema="loyalty")
+    migrations.drop_inbox("loyalty")
+    migrations.drop_idempotency_keys("loyalty")
     op.drop_table("earning_rule", schema="loyalty")
-    op.drop_table("dead_letters", schema="loyalty")
+    migrations.drop_dead_letters("loyalty")
     op.drop_index(op.f("ix_loyalty_accounts_tier_code"), table_name="accounts", schema="loyalty")
     op.drop_table("accounts", schema="loyalty")
     # ### end Alembic commands ###

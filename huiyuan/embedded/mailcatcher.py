@@ -13,8 +13,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from shared.crypto import mask_email
-from shared.embedded.provider_store import (
+from huiyuan.embedded.provider_store import (
     EMAILS_FILE,
     ReceivedEmail,
     append_record,
@@ -22,6 +21,7 @@ from shared.embedded.provider_store import (
     utc_now_iso,
     write_durably,
 )
+from shared.crypto import mask_email
 
 log = logging.getLogger(__name__)
 

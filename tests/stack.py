@@ -1,10 +1,9 @@
-"""Helpers shared by the fixtures and by tests that need more than one service."""
+"""Helpers for the fixtures and for tests that need more than one service."""
 
 from __future__ import annotations
 
 import asyncio
 import importlib
-import socket
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -19,13 +18,6 @@ from shared.auth import Role, issue_token
 from shared.inbox import Handlers
 from shared.service_app import ServiceSpec, build_app
 from shared.settings import DEV_JWT_SECRET, BaseServiceSettings
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Run both in one process::
 
-    python -m shared.embedded.local_providers --store-dir DIR --smtp-port 1025 \\
+    python -m huiyuan.embedded.local_providers --store-dir DIR --smtp-port 1025 \\
         --http-port 8025 --sms-api-key KEY
 
 and open ``http://127.0.0.1:8025/`` to see what was delivered.
@@ -20,10 +20,10 @@ from pathlib import Path
 
 import uvicorn
 
-from shared.embedded.inbox_view import format_inbox, render_inbox_html
-from shared.embedded.mailcatcher import MailCatcher
-from shared.embedded.provider_store import Inbox, ReceivedEmail, ReceivedSms, read_inbox
-from shared.embedded.sms_gateway import create_sms_gateway_app
+from huiyuan.embedded.inbox_view import format_inbox, render_inbox_html
+from huiyuan.embedded.mailcatcher import MailCatcher
+from huiyuan.embedded.provider_store import Inbox, ReceivedEmail, ReceivedSms, read_inbox
+from huiyuan.embedded.sms_gateway import create_sms_gateway_app
 
 __all__ = [
     "Inbox",

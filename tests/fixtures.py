@@ -1,6 +1,6 @@
 """Pytest fixtures: one real PostgreSQL and one real broker for the whole test session.
 
-Enable with ``pytest_plugins = ["shared.testing.fixtures"]`` in the root conftest.
+Enabled by ``pytest_plugins = ["tests.fixtures"]`` in the root conftest.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from shared import migrations
+from huiyuan.embedded.broker import EmbeddedBroker
+from huiyuan.embedded.ports import free_port
+from huiyuan.embedded.postgres import EmbeddedPostgres
+from huiyuan.provision import SERVICES, provision_service, service_database_url, upgrade
 from shared.db import Sessions, create_engine, create_sessions
-from shared.embedded.broker import EmbeddedBroker
-from shared.embedded.postgres import EmbeddedPostgres
-from shared.provisioning import SERVICES, provision_service, service_database_url
-from shared.testing.stack import Stack, free_port
+from tests.stack import Stack
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +42,7 @@ async def stack(embedded_postgres: EmbeddedPostgres, embedded_broker: EmbeddedBr
     for service in SERVICES:
         await provision_service(admin_url, service, password=None)
         urls[service] = service_database_url(admin_url, service, password=None)
-        if (migrations.SERVICES_ROOT / service / "migrations" / "env.py").exists():
-            await asyncio.to_thread(migrations.upgrade, service, urls[service])
+        await asyncio.to_thread(upgrade, service, urls[service])
     return Stack(admin_url, embedded_broker.bootstrap_servers, urls)
 
 

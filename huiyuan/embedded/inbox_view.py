@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from shared.embedded.provider_store import (
+from huiyuan.embedded.provider_store import (
     Inbox,
     ReceivedEmail,
     ReceivedSms,

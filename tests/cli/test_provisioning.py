@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from shared.provisioning import SERVICES, role_name
-from shared.testing.stack import Stack
+from huiyuan.provision import SERVICES, role_name
+from tests.stack import Stack
 
 
 def _dsn(url: str, database: str | None = None) -> str:

@@ -19,8 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
-from shared.embedded.inbox_view import inbox_router
-from shared.embedded.provider_store import (
+from huiyuan.embedded.inbox_view import inbox_router
+from huiyuan.embedded.provider_store import (
     SMS_FILE,
     ReceivedSms,
     append_record,
