@@ -16,6 +16,7 @@ from services.customer.schemas import MemberCreate, MemberCreated, MemberOut, Me
 from services.customer.service import PHONE_REGISTERED
 from shared.auth import Principal, current_principal, ensure_member_access, require_roles
 from shared.idempotency import StoredAnswer, openapi_conflict
+from shared.inputs import Phone
 from shared.service_app import RequestSession as Session
 from shared.service_app import pii_cipher
 
@@ -109,7 +110,7 @@ async def list_members(
     request: Request,
     session: Session,
     _: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
-    phone: Annotated[str | None, Query(examples=["13812345678"])] = None,
+    phone: Annotated[Phone | None, Query(examples=["13812345678"])] = None,
     card_number: Annotated[str | None, Query(examples=["8860000000013"])] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,

@@ -24,13 +24,7 @@ PHONE_REGISTERED = "A member with this phone number is already registered"
 async def register_member(
     session: AsyncSession, settings: Settings, cipher: PiiCipher, data: MemberCreate
 ) -> Member:
-    phone = domain.valid_phone(data.phone)
-    if phone is None:
-        raise Unprocessable(
-            f"phone {data.phone!r} is not a mobile number (11 digits starting with 1, "
-            "or +country code and number)",
-            errors=[{"location": "body.phone", "message": "not a mobile number"}],
-        )
+    phone = data.phone  # E.164
     phone_hash = cipher.phone_hash(phone)
     if await repository.by_phone_hash(session, phone_hash) is not None:
         raise Conflict(PHONE_REGISTERED)
@@ -39,7 +33,7 @@ async def register_member(
     member = Member(
         card_serial=serial,
         card_number=domain.card_number(settings.card_number_prefix, serial),
-        name=data.name.strip(),
+        name=data.name,
         phone_encrypted=cipher.encrypt(phone),
         phone_hash=phone_hash,
         email_encrypted=cipher.encrypt(email) if email else None,
