@@ -46,7 +46,9 @@ class Body(BaseModel):
     points: Points = 1
     purchased_at: SaleTime | None = None
     lines: Annotated[list[LineIn], Len(0, MAX_LINES)] = []
-    labels: Annotated[dict[str, Annotated[str, SingleLine(8)]], Len(0, 10)] = {}
+    labels: Annotated[
+        dict[Annotated[str, Code(16)], Annotated[str, SingleLine(8)]], Len(0, 10)
+    ] = {}
 
 
 class Plain(BaseModel):
@@ -193,12 +195,17 @@ def test_the_audit_names_every_unbounded_input() -> None:
     assert sorted(unbounded_inputs(unbounded.openapi())) == sorted(
         [
             "POST /plain body.extra: object without maxProperties",
+            "POST /plain body.extra: object keys without maxLength",
+            "POST /plain body.extra: object keys without pattern",
             "POST /plain body.extra.*: integer without minimum and maximum",
             "POST /plain body.name: string without maxLength",
+            "POST /plain body.name: string without pattern",
             "POST /plain body.points: integer without minimum and maximum",
             "POST /plain body.tags: array without maxItems",
             "POST /plain body.tags[]: string without maxLength",
+            "POST /plain body.tags[]: string without pattern",
             "POST /plain query.n: integer without minimum and maximum",
             "POST /plain query.q: string without maxLength",
+            "POST /plain query.q: string without pattern",
         ]
     )
