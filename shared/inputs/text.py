@@ -89,6 +89,9 @@ _CONTROL_NAMES = {
 }
 
 
+_VISIBLE = re.compile(f"[^\\s{_ALLOWED_MARKS}]")
+
+
 @cache
 def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
@@ -111,7 +114,7 @@ def _fault(kind: str, message: str, **context: Any) -> PydanticCustomError:
 
 def _within(trimmed: str, min_length: int, max_length: int) -> str:
     """``trimmed`` if it is neither blank nor outside the bounds."""
-    if not _regex(f"[^\\s{_ALLOWED_MARKS}]").search(trimmed):
+    if not _VISIBLE.search(trimmed):
         raise _fault("blank", "must not be blank")
     if len(trimmed) > max_length:
         raise _fault(
@@ -150,7 +153,11 @@ class _Text:
 
     refused: ClassVar[str]
     """The refused characters as a character-class body (lone surrogates come on top)."""
+    refused_regex: ClassVar[re.Pattern[str]]
     single_line: ClassVar[bool]
+
+    def __init_subclass__(cls) -> None:
+        cls.refused_regex = re.compile(f"[{cls.refused}{_SURROGATES}]")
 
     def __post_init__(self) -> None:
         _check_bounds(self.min_length, self.max_length)
@@ -161,7 +168,7 @@ class _Text:
     def validate(self, value: str) -> str:
         value = self.prepare(value)
         trimmed = value.strip()
-        if found := _regex(f"[{self.refused}{_SURROGATES}]").search(trimmed):
+        if found := self.refused_regex.search(trimmed):
             char = found.group()
             # counted in the value as sent, before trimming
             position = len(value) - len(value.lstrip()) + found.start() + 1
