@@ -11,9 +11,10 @@ Every text field of a request is typed ``Annotated[str, SingleLine(n)]``,
   refused. An optional field says "none" with ``null`` or by leaving it out, never with "".
 * Refused everywhere, as they break storage, headers, logs or what a reader sees:
   control characters (Unicode category Cc: NUL, ESC, DEL, the C1 range with NEL U+0085;
-  only ``MultiLine`` lets line feeds and tabs through);
-  the line and paragraph separators U+2028 and U+2029; lone surrogates (a JSON ``\\ud800``
-  escape; they cannot be stored as UTF-8); the bidirectional embeddings, overrides and
+  only ``MultiLine`` lets line feeds and tabs through); the line and paragraph separators
+  U+2028 and U+2029; lone surrogates (a JSON ``\\ud800`` escape, which pydantic lets
+  through a string without length constraints; neither UTF-8, so Postgres, nor orjson, so
+  the idempotency fingerprint, can carry one); the bidirectional embeddings, overrides and
   isolates U+202A-U+202E and U+2066-U+2069 (they reorder the text around them, so a name
   can read differently in a mail subject or an SMS than it is stored); and the invisible
   characters that can make text look blank or make two equal-looking values differ
