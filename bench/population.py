@@ -53,13 +53,16 @@ def _auth(target: Target, role: Role) -> dict[str, str]:
 class _Phones:
     """Distinct mainland mobile numbers from a random start, so reruns rarely collide."""
 
+    # prefixes whose every number is a valid mobile one (140, 154, 160... are not)
+    PREFIXES = ("130", "135", "138", "150", "177", "186", "199")
+
     def __init__(self, rng: random.Random) -> None:
-        self._next = rng.randrange(10**9)
+        self._next = rng.randrange(10**8)
         self._rng = rng
 
     def take(self) -> str:
         self._next += 1
-        return f"1{3 + self._rng.randrange(7)}{self._next % 10**9:09d}"
+        return f"{self._rng.choice(self.PREFIXES)}{self._next % 10**8:08d}"
 
 
 def _registration(rng: random.Random, phone: str, sms_consent: bool) -> MemberCreate:

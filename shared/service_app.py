@@ -35,6 +35,7 @@ from shared.errors import install_problem_handlers, problem_response
 from shared.events.registry import TOPICS
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import BoundHandler, Handler, HandlerContext, Inbox, bind, subscriptions
+from shared.inputs import configure_inputs
 from shared.kafka import GroupTimings, Publisher, ensure_topics
 from shared.notify import Wakeups
 from shared.observability import RequestContextMiddleware, configure_logging
@@ -224,6 +225,7 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
 
 
 def build_app(spec: ServiceSpec) -> FastAPI:
+    configure_inputs(spec.settings)
     if spec.settings.environment != "test":  # under pytest, leave its log capture alone
         configure_logging(spec.name, spec.settings.log_level, spec.settings.log_json)
     app = FastAPI(

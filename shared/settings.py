@@ -6,9 +6,12 @@ shares, such as the JWT secret, may also be given once with the ``HUIYUAN_`` pre
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, model_validator
+import phonenumbers
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -39,7 +42,16 @@ class BaseServiceSettings(BaseSettings):
     topic_partitions: int = 3
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     pii_key: SecretStr = SecretStr(DEV_PII_KEY)
+    # Days (birthdays, "today", day-end loads) are counted in this IANA timezone
     business_timezone: str = "Asia/Shanghai"
+    # A phone number typed without +country code is read as a number of this region (ISO
+    # 3166 code); numbers are stored as E.164 whatever the region
+    phone_default_region: str = "CN"
+    # The brand's first trading day, in business_timezone: a sale dated earlier is refused,
+    # so historical day-end loads can go back to it and no further
+    earliest_trading_date: date = date(2000, 1, 1)
+    # How far ahead of this server's clock a till's sale time may be, in seconds
+    clock_skew_seconds: int = Field(default=300, ge=0, le=3600)
     outbox_batch_size: int = 500
     outbox_retention_hours: int = 168
     # The Kafka consumer group; the service's name when empty. Another name gives a copy of
@@ -63,6 +75,22 @@ class BaseServiceSettings(BaseSettings):
     store_idempotency_retention_hours: int = 168
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as unknown:
+            raise ValueError(f"{name!r} is not a timezone of the tz database") from unknown
+        return name
+
+    @field_validator("phone_default_region")
+    @classmethod
+    def _known_region(cls, region: str) -> str:
+        if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{region!r} is not a region phone numbers are known for")
+        return region.upper()
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> BaseServiceSettings:

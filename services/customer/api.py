@@ -17,6 +17,7 @@ from shared.auth import Principal, current_principal, ensure_member_access, requ
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
+from shared.inputs import Phone
 
 router = APIRouter(tags=["members"])
 # one object, so FastAPI resolves it once for the route and its idempotency dependency
@@ -90,7 +91,7 @@ async def list_members(
     cipher: Cipher,
     session: Session,
     _: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
-    phone: Annotated[str | None, Query(examples=["13812345678"])] = None,
+    phone: Annotated[Phone | None, Query(examples=["13812345678"])] = None,
     card_number: Annotated[str | None, Query(examples=["8860000000013"])] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,

@@ -1,14 +1,8 @@
-"""Pure rules of the customer service: card numbers and contact data checks."""
+"""Pure rules of the customer service: card numbers."""
 
 from __future__ import annotations
 
-import re
-
-from shared.crypto import normalize_phone
-
 CARD_SERIAL_DIGITS = 8
-_MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_INTERNATIONAL = re.compile(r"^\d{6,15}$")
 
 
 def card_number(prefix: str, serial: int) -> str:
@@ -31,13 +25,3 @@ def luhn_check_digit(digits: str) -> int:
 
 def is_valid_card_number(number: str) -> bool:
     return number.isdigit() and len(number) > 1 and luhn_check_digit(number[:-1]) == int(number[-1])
-
-
-def valid_phone(phone: str) -> str | None:
-    """The normalised phone if it looks like a reachable mobile number, else ``None``."""
-    digits = normalize_phone(phone)
-    if _MAINLAND_MOBILE.match(digits) or (
-        phone.strip().startswith("+") and _INTERNATIONAL.match(digits)
-    ):
-        return digits
-    return None

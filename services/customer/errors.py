@@ -5,11 +5,6 @@ from __future__ import annotations
 from shared.errors import Conflict, NotFound, Unprocessable
 
 
-class InvalidPhone(Unprocessable):
-    title = "Invalid phone number"
-    slug = "invalid-phone-number"
-
-
 class PhoneRegistered(Conflict):
     """Phone numbers are unique among members."""
 

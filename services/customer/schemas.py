@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.customer import Gender, Locale
+from shared.inputs import BirthDate, Email, Phone, SingleLine
 
 
 class Consent(BaseModel):
@@ -33,10 +35,10 @@ class MemberCreate(BaseModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=100)
-    phone: str = Field(min_length=5, max_length=20, description="Mobile number, e.g. 13812345678")
-    email: EmailStr | None = None
-    birthday: date | None = None
+    name: Annotated[str, SingleLine(100)]
+    phone: Phone
+    email: Email | None = None
+    birthday: BirthDate | None = None
     gender: Gender | None = None
     locale: Locale = "zh-CN"
     consent: Consent = Consent()

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.customer import domain, repository
 from services.customer.config import Settings
-from services.customer.errors import InvalidPhone, LookupNeedsKey, MemberNotFound, PhoneRegistered
+from services.customer.errors import LookupNeedsKey, MemberNotFound, PhoneRegistered
 from services.customer.models import Member, emit
 from services.customer.schemas import Consent, MemberCreate, MemberListItem, MemberOut, MemberPage
 from shared.crypto import PiiCipher, mask_email, mask_phone
@@ -22,12 +22,7 @@ PHONE_REGISTERED = "A member with this phone number is already registered"
 async def register_member(
     session: AsyncSession, settings: Settings, cipher: PiiCipher, data: MemberCreate
 ) -> Member:
-    phone = domain.valid_phone(data.phone)
-    if phone is None:
-        raise InvalidPhone(
-            "phone is not a mobile number (11 digits starting with 1, or +country code and number)",
-            field="phone",
-        )
+    phone = data.phone  # E.164
     phone_hash = cipher.phone_hash(phone)
     if await repository.by_phone_hash(session, phone_hash) is not None:
         raise PhoneRegistered(PHONE_REGISTERED, field="phone")
@@ -36,7 +31,7 @@ async def register_member(
     member = Member(
         card_serial=serial,
         card_number=domain.card_number(settings.card_number_prefix, serial),
-        name=data.name.strip(),
+        name=data.name,
         phone_encrypted=cipher.encrypt(phone),
         phone_hash=phone_hash,
         email_encrypted=cipher.encrypt(email) if email else None,

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from pydantic.json_schema import SkipJsonSchema
 
 from shared.idempotency.keys import MAX_KEY_LENGTH
+from shared.inputs import Phone
 
 MAX_LINES = 200
 MAX_BATCH_SALES = 1000
@@ -117,7 +118,7 @@ class PurchaseCreate(BaseModel):
 
     member_id: uuid.UUID | None = None
     card_number: str | None = Field(None, min_length=1, max_length=32)
-    phone: str | None = Field(None, min_length=5, max_length=20)
+    phone: Phone | None = None
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     purchased_at: AwareDatetime | None = Field(
         None, description="When the sale happened (default: now); at most 5 minutes ahead"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import func, select
 
 from services.customer.models import Member, outbox
@@ -30,9 +31,10 @@ async def test_register_then_read_member(stack: Stack, customer_sessions: Sessio
         member_id = uuid.UUID(created.json()["id"])
         read = await client.get(f"/members/{member_id}", headers=member_headers(member_id))
         assert read.status_code == 200
-        assert read.json()["phone"] == phone
-        listed = await client.get("/members", params={"phone": phone}, headers=staff_headers())
-        assert listed.json()["items"][0]["phone_masked"] == phone[:3] + "****" + phone[-4:]
+        assert read.json()["phone"] == f"+86{phone}"
+        spelled = f"+86 {phone[:3]}-{phone[3:7]}-{phone[7:]}"
+        listed = await client.get("/members", params={"phone": spelled}, headers=staff_headers())
+        assert listed.json()["items"][0]["phone_masked"] == f"+86 {phone[:3]}****{phone[-4:]}"
     async with customer_sessions() as session:
         stored = await session.get(Member, member_id)
         assert stored is not None
@@ -55,6 +57,46 @@ async def test_bad_phone_is_a_problem(stack: Stack) -> None:
         assert "phone" in response.json()["detail"]
 
 
+async def test_a_number_abroad_is_not_taken_for_a_mainland_one(stack: Stack) -> None:
+    """+1 312 555 0147 used to be stored as 13125550147, a mainland number."""
+    async with running(stack.app("customer")) as client:
+        area = 200 + uuid.uuid4().int % 700
+        abroad, mainland = f"+1 {area} 555 0147", f"1{area}5550147"
+        for phone in (abroad, mainland):
+            response = await client.post(
+                "/members", json={"name": "Lee", "phone": phone}, headers=staff_headers()
+            )
+            if response.status_code == 422:  # that area code (or mainland prefix) is unused
+                return
+            assert response.status_code == 201, response.text
+        found = await client.get(
+            "/members", params={"phone": f"001{area}5550147"}, headers=staff_headers()
+        )
+        (member,) = found.json()["items"]
+        assert member["phone_masked"] == f"+1 {area}***0147"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "   ", "must not be blank"),
+        ("name", "李\u0000雷", "must not contain a control character"),
+        ("birthday", "2099-01-01", "must not be in the future"),
+        ("email", "lilei@example.com\r\nBcc: x@example.com", ""),
+    ],
+)
+async def test_bad_profile_fields_are_problems_naming_the_field(
+    stack: Stack, field: str, value: str, message: str
+) -> None:
+    async with running(stack.app("customer")) as client:
+        body = {"name": "李雷", "phone": _phone(), field: value}
+        response = await client.post("/members", json=body, headers=staff_headers())
+        assert response.status_code == 422
+        (error,) = response.json()["errors"]
+        assert error["location"] == f"body.{field}"
+        assert error["message"].startswith(message)
+
+
 async def test_listing_pages_through_members_with_masked_contacts(stack: Stack) -> None:
     async with running(stack.app("customer")) as client:
         for _ in range(3):
@@ -68,7 +110,7 @@ async def test_listing_pages_through_members_with_masked_contacts(stack: Stack) 
             params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
             page = (await client.get("/members", params=params, headers=staff_headers())).json()
             seen += [item["id"] for item in page["items"]]
-            assert all("****" in item["phone_masked"] for item in page["items"])
+            assert all("***" in item["phone_masked"] for item in page["items"])
             cursor = page["next_cursor"]
             if cursor is None:
                 break

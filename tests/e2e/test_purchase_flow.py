@@ -53,7 +53,7 @@ async def _member(system: System) -> dict[str, Any]:
         "consent": {"sms": True, "email": True},
     }
     created = _ok(await system["customer"].post("/members", json=body, headers=ADMIN), 201)
-    return {**created, "phone": phone, "email": email}
+    return {**created, "phone": f"+86{phone}", "email": email}  # phones are kept as E.164
 
 
 async def _purchase(

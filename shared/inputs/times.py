@@ -1,0 +1,165 @@
+"""Dates and times from outside: ISO 8601 text, an explicit UTC offset, a plausible range.
+
+* ``SaleTime`` (``Annotated[datetime, TradingTime()]``), when a sale happened: a date and
+  time with its UTC offset (``2026-11-23T14:30:00+08:00`` or ``...Z``), not before
+  midnight starting the ``earliest_trading_date`` setting in the business timezone (so
+  historical day-end loads reach back that far and no further) and not after now plus
+  the ``clock_skew_seconds`` setting (a till's clock may run a little fast). A time without
+  an offset is refused rather than guessed: the same wall time means another instant in
+  another shop's timezone. The value is answered in UTC.
+* ``BirthDate`` (``Annotated[date, Birthday()]``): a calendar date ``YYYY-MM-DD`` from
+  1900-01-01 to today in the business timezone.
+
+Only ISO 8601 text is read: pydantic's lax reading of Unix timestamps (``1700000000``) and
+of a datetime for a date is refused. A time whose offset carries it outside the years
+1 to 9999 once converted to UTC (``0001-01-01T00:00:00+14:00``) is a 422 like any other
+out-of-range value, never an overflow further on. The range is in the JSON schema's
+``description``, its fixed end in ``formatMinimum`` (the keyword ajv and the JSON Schema
+format-assertion drafts use; the moving end, now, cannot be written as a constant).
+Settings come from :func:`shared.inputs.configure_inputs`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+from shared.inputs.config import input_defaults
+
+EARLIEST_BIRTHDAY = date(1900, 1, 1)
+
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ].+")
+_TIME_EXAMPLE = "2026-11-23T14:30:00+08:00"
+_DATE_EXAMPLE = "1990-05-20"
+
+
+def _fault(kind: str, message: str, **context: Any) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, context)
+
+
+def _written_as_iso(kind: type[date]) -> Callable[[Any], Any]:
+    """Let through ISO 8601 text (and values of ``kind`` built in Python), nothing else."""
+    pattern, example = (
+        (_DATE_TEXT, _DATE_EXAMPLE) if kind is date else (_DATETIME_TEXT, _TIME_EXAMPLE)
+    )
+
+    def check(value: Any) -> Any:
+        if type(value) is kind:
+            return value
+        if isinstance(value, str) and pattern.fullmatch(value.strip()):
+            return value.strip()
+        raise _fault("iso_8601", "must be written like {example}", example=example)
+
+    return check
+
+
+class TradingTime:
+    """Marker of a sale's time: offset required, earliest trading day to now plus skew."""
+
+    def validate(self, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise _fault(
+                "timezone_required",
+                "must include a UTC offset, e.g. {example}",
+                example=_TIME_EXAMPLE,
+            )
+        defaults = input_defaults()
+        earliest = defaults.earliest_trading_time
+        now = datetime.now(UTC)
+        instant: datetime | None
+        try:
+            instant = value.astimezone(UTC)
+        except OverflowError:  # only within a day of year 1 or of year 9999
+            instant = datetime.min.replace(tzinfo=UTC) if value.year == 1 else None
+        if instant is not None and instant < earliest:
+            raise _fault(
+                "before_earliest_trading_date",
+                "must not be before {earliest}, the earliest trading day",
+                earliest=earliest.isoformat(),
+            )
+        if instant is None or instant > now + defaults.clock_skew:
+            raise _fault(
+                "in_the_future",
+                "must not be later than now plus {skew} seconds (now is {now})",
+                skew=int(defaults.clock_skew.total_seconds()),
+                now=now.isoformat(timespec="seconds"),
+            )
+        return instant
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            _written_as_iso(datetime),
+            core_schema.no_info_after_validator_function(self.validate, handler(source)),
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        defaults = input_defaults()
+        earliest = defaults.earliest_trading_time.isoformat()
+        json_schema.update(
+            description=(
+                f"Date and time with a UTC offset, from {earliest} (the earliest trading "
+                f"day) to now plus {int(defaults.clock_skew.total_seconds())} seconds; "
+                "answered in UTC"
+            ),
+            formatMinimum=earliest,
+            examples=[_TIME_EXAMPLE],
+        )
+        return json_schema
+
+
+class Birthday:
+    """Marker of a date of birth: 1900-01-01 to today in the business timezone."""
+
+    def validate(self, value: date) -> date:
+        if value < EARLIEST_BIRTHDAY:
+            raise _fault(
+                "before_1900",
+                "must not be before {earliest}",
+                earliest=EARLIEST_BIRTHDAY.isoformat(),
+            )
+        today = input_defaults().today()
+        if value > today:
+            raise _fault(
+                "in_the_future",
+                "must not be in the future (today is {today})",
+                today=today.isoformat(),
+            )
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            _written_as_iso(date),
+            core_schema.no_info_after_validator_function(self.validate, handler(source)),
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema.update(
+            description=(
+                f"Date of birth, from {EARLIEST_BIRTHDAY.isoformat()} to today in the "
+                f"business timezone ({input_defaults().business_timezone.key})"
+            ),
+            formatMinimum=EARLIEST_BIRTHDAY.isoformat(),
+            examples=[_DATE_EXAMPLE],
+        )
+        return json_schema
+
+
+SaleTime = Annotated[datetime, TradingTime()]
+BirthDate = Annotated[date, Birthday()]

@@ -1,0 +1,211 @@
+"""Through FastAPI: each kind of bad input is a 422 problem naming the field, never a 500."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import httpx
+import pytest
+from annotated_types import Len
+from fastapi import FastAPI, Query
+from pydantic import BaseModel, ConfigDict
+
+from shared.errors import install_problem_handlers
+from shared.inputs import (
+    MAX_LINES,
+    Code,
+    Email,
+    MultiLine,
+    Phone,
+    Points,
+    Quantity,
+    SaleTime,
+    SingleLine,
+    unbounded_inputs,
+)
+from shared.pagination import Cursor, PageSize, encode_cursor
+
+
+class LineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: Annotated[str, Code(64)]
+    quantity: Quantity
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, SingleLine(64)]
+    benefits: Annotated[str, MultiLine(2000)] | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    points: Points = 1
+    purchased_at: SaleTime | None = None
+    lines: Annotated[list[LineIn], Len(0, MAX_LINES)] = []
+    labels: Annotated[
+        dict[Annotated[str, Code(16)], Annotated[str, SingleLine(8)]], Len(0, 10)
+    ] = {}
+
+
+class Plain(BaseModel):
+    name: str
+    points: int
+    tags: list[str]
+    extra: dict[str, int]
+
+
+app = FastAPI()
+install_problem_handlers(app)
+
+
+@app.post("/things/{thing_id}")
+async def post_thing(thing_id: uuid.UUID, body: Body) -> dict[str, Any]:
+    return body.model_dump(mode="json")
+
+
+@app.get("/things")
+async def list_things(
+    phone: Annotated[Phone | None, Query()] = None,
+    cursor: Annotated[Cursor | None, Query(description="`next_cursor` of the last page")] = None,
+    limit: Annotated[PageSize, Query()] = 50,
+) -> dict[str, Any]:
+    return {"phone": phone, "after": str(cursor.id) if cursor else None, "limit": limit}
+
+
+unbounded = FastAPI()
+
+
+@unbounded.post("/plain")
+async def post_plain(body: Plain, q: str, n: int = 1) -> None:
+    return None
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+THING = f"/things/{uuid.uuid4()}"
+
+
+async def _refused(response: httpx.Response) -> list[dict[str, Any]]:
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    errors: list[dict[str, Any]] = response.json()["errors"]
+    return errors
+
+
+@pytest.mark.parametrize(
+    ("body", "location", "message"),
+    [
+        ({"name": "   "}, "body.name", "must not be blank"),
+        ({"name": "a\u0000b"}, "body.name", "must not contain a control character (U+0000"),
+        ({"name": "VIP\r\nBcc: x"}, "body.name", "must be a single line: found a line break"),
+        ({"name": "x", "labels": {"k": "a\nb"}}, "body.labels.k", "must be a single line"),
+        ({"name": "x", "phone": "+1 800 555 0100"}, "body.phone", "is not a mobile number"),
+        ({"name": "x", "email": "a@b.com\r\nBcc: c@d.com"}, "body.email", ""),
+        ({"name": "x", "lines": [{"sku": "=1+1", "quantity": 1}]}, "body.lines.0.sku", "may"),
+        (
+            {"name": "x", "purchased_at": "0001-01-01T00:00:00+14:00"},
+            "body.purchased_at",
+            "must not be before",
+        ),
+        ({"name": "x", "lines": [{"sku": "A", "quantity": 1}] * 201}, "body.lines", "List"),
+    ],
+)
+async def test_each_fault_names_its_field_in_plain_words(
+    client: httpx.AsyncClient, body: dict[str, Any], location: str, message: str
+) -> None:
+    (error,) = await _refused(await client.post(THING, json=body))
+    assert error["location"] == location
+    assert error["message"].startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("raw", "location"),
+    [
+        ('{"name": "x", "points": 18446744073709551616}', "body.points"),
+        ('{"name": "x", "points": -18446744073709551617}', "body.points"),
+        ('{"name": "x", "lines": [{"sku": "A", "quantity": 1e400}]}', "body.lines.0.quantity"),
+        ('{"name": "\\ud800"}', "body.name"),
+        ('{"name": "x", "benefits": "\\udfff\\n"}', "body.benefits"),
+    ],
+)
+async def test_json_no_column_or_encoder_can_hold_is_refused_by_validation(
+    client: httpx.AsyncClient, raw: str, location: str
+) -> None:
+    """Integers of 2^64 and more and lone surrogates: what orjson and UTF-8 cannot carry."""
+    response = await client.post(
+        THING, content=raw.encode(), headers={"content-type": "application/json"}
+    )
+    (error,) = await _refused(response)
+    assert error["location"] == location
+
+
+async def test_accepted_values_come_back_normalised(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        THING,
+        json={
+            "name": "  VIP贵宾 ",
+            "benefits": "95折\r\n生日礼物",
+            "phone": "+86 138-1234-5678",
+            "purchased_at": "2026-11-23T14:30:00+08:00",
+        },
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["name"] == "VIP贵宾"
+    assert answer["benefits"] == "95折\n生日礼物"
+    assert answer["phone"] == "+8613812345678"
+    assert answer["purchased_at"] == "2026-11-23T06:30:00Z"
+
+
+async def test_query_values_are_parsed_strictly(client: httpx.AsyncClient) -> None:
+    row = uuid.uuid4()
+    cursor = encode_cursor(datetime.now(UTC), row)
+    ok = await client.get("/things", params={"cursor": cursor, "phone": "008613812345678"})
+    assert ok.json() == {"phone": "+8613812345678", "after": str(row), "limit": 50}
+    for params, location in [
+        ({"cursor": "A" * 60_000}, "query.cursor"),  # as long as a URL here may be
+        ({"cursor": "garbage"}, "query.cursor"),
+        ({"limit": "0"}, "query.limit"),
+        ({"limit": str(2**64)}, "query.limit"),
+        ({"phone": "12345"}, "query.phone"),
+    ]:
+        (error,) = await _refused(await client.get("/things", params=params))
+        assert error["location"] == location
+
+
+async def test_path_values_are_parsed_strictly(client: httpx.AsyncClient) -> None:
+    (error,) = await _refused(await client.post("/things/not-a-uuid", json={"name": "x"}))
+    assert error["location"] == "path.thing_id"
+
+
+def test_every_input_of_this_api_is_bounded() -> None:
+    assert unbounded_inputs(app.openapi()) == []
+
+
+def test_the_audit_names_every_unbounded_input() -> None:
+    assert sorted(unbounded_inputs(unbounded.openapi())) == sorted(
+        [
+            "POST /plain body.extra: object without maxProperties",
+            "POST /plain body.extra: object keys without maxLength",
+            "POST /plain body.extra: object keys without pattern",
+            "POST /plain body.extra.*: integer without minimum and maximum",
+            "POST /plain body.name: string without maxLength",
+            "POST /plain body.name: string without pattern",
+            "POST /plain body.points: integer without minimum and maximum",
+            "POST /plain body.tags: array without maxItems",
+            "POST /plain body.tags[]: string without maxLength",
+            "POST /plain body.tags[]: string without pattern",
+            "POST /plain query.n: integer without minimum and maximum",
+            "POST /plain query.q: string without maxLength",
+            "POST /plain query.q: string without pattern",
+        ]
+    )
