@@ -95,6 +95,38 @@ async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list
     ]
 
 
+async def _log_ends(
+    bootstrap_servers: str, partitions: Sequence[TopicPartition]
+) -> dict[TopicPartition, int]:
+    """The offset after each partition's last record, read from the log itself.
+
+    Tansu reports a partition's end offset as its last record batch's base offset plus one;
+    a group started there re-reads the rest of that batch, and a lag check against it calls
+    a group caught up too early. So each end is found by reading from that base on.
+    """
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    await reader.start()
+    try:
+        reported = await reader.end_offsets(list(partitions))
+        ends = dict(reported)
+        pending = {tp for tp, end in reported.items() if end > 0}
+        if not pending:
+            return ends
+        reader.assign(list(pending))
+        for tp in pending:
+            reader.seek(tp, reported[tp] - 1)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while pending and loop.time() < deadline:
+            for tp, records in (await reader.getmany(*pending, timeout_ms=200)).items():
+                if records:
+                    ends[tp] = max(ends[tp], records[-1].offset + 1)
+                    pending.discard(tp)
+        return ends
+    finally:
+        await reader.stop()
+
+
 async def skip_backlog(bootstrap_servers: str, group_id: str, topics: Sequence[str]) -> None:
     """Commits a new, memberless ``group_id``'s offsets at the end of ``topics``.
 
@@ -111,7 +143,7 @@ async def skip_backlog(bootstrap_servers: str, group_id: str, topics: Sequence[s
         partitions = await _partitions(skipper, topics)
         if partitions:
             skipper.assign(partitions)
-            await skipper.commit(await skipper.end_offsets(partitions))
+            await skipper.commit(await _log_ends(bootstrap_servers, partitions))
     finally:
         await skipper.stop()
 
@@ -123,11 +155,13 @@ async def consumer_caught_up(bootstrap_servers: str, group_id: str, topics: Sequ
     running consumer has no backlog left from earlier tests.
     """
     # never subscribes, so it reads the group's offsets without joining the group
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group_id)
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, group_id=group_id, enable_auto_commit=False
+    )
     await reader.start()
     try:
         partitions = await _partitions(reader, topics)
-        ends = await reader.end_offsets(partitions)
+        ends = await _log_ends(bootstrap_servers, partitions)
         for partition, end in ends.items():
             if end > 0 and (await reader.committed(partition) or 0) < end:
                 return False
