@@ -32,6 +32,7 @@ from shared.db import (
     create_sessions,
     transaction,
 )
+from shared.edge import install_edge
 from shared.errors import install_problem_handlers, problem_response
 from shared.events.registry import TOPICS
 from shared.idempotency import IdempotencyKeys
@@ -238,6 +239,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     app.state.spec = spec
     app.state.settings = spec.settings
     app.state.cipher = PiiCipher(spec.settings.pii_key.get_secret_value())
+    install_edge(app, spec.settings.max_body_bytes)  # inside the request context
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     install_problem_handlers(app)
     app.include_router(_operations_router(spec))
