@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -229,12 +230,14 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
 def build_app(spec: ServiceSpec) -> FastAPI:
     if spec.settings.environment != "test":  # under pytest, leave its log capture alone
         configure_logging(spec.name, spec.settings.log_level, spec.settings.log_json)
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the installed package, not from a CDN
+    app = FastAPIOffline(
         title=spec.title,
         description=spec.description,
         version="0.1.0",
         lifespan=_lifespan(spec),
         openapi_tags=list(spec.openapi_tags) or None,
+        swagger_ui_parameters={"validatorUrl": None},  # no online validator either
     )
     app.state.spec = spec
     app.state.settings = spec.settings
