@@ -19,6 +19,7 @@ from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import Forbidden, Unauthorized
+from shared.openapi import answers, problem
 
 Role = Literal["admin", "marketing", "service", "analyst"]
 ROLES: tuple[Role, ...] = ("admin", "marketing", "service", "analyst")
@@ -75,6 +76,7 @@ def decode_token(secret: str, token: str) -> Principal:
     )
 
 
+@answers(401)
 async def current_principal(request: Request) -> Principal:
     credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
     if credentials is None:
@@ -89,6 +91,7 @@ async def current_principal(request: Request) -> Principal:
 def require_roles(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency admitting staff with one of ``roles`` (admin is always admitted)."""
 
+    @answers(401, 403)
     async def dependency(request: Request) -> Principal:
         principal = await current_principal(request)
         if principal.role == "admin" or principal.role in roles:
@@ -99,8 +102,17 @@ def require_roles(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     return dependency
 
 
+# the OpenAPI ``responses`` entry of a route that calls ensure_member_access
+MEMBER_ACCESS = problem(
+    403, "A member token for another member, or staff without one of the roles named above"
+)
+
+
 def ensure_member_access(principal: Principal, member_id: uuid.UUID, *staff: Role) -> None:
-    """Members see only themselves; staff need one of ``staff`` roles (or admin)."""
+    """Members see only themselves; staff need one of ``staff`` roles (or admin).
+
+    Raises :class:`Forbidden` (403); document it with ``responses=MEMBER_ACCESS``.
+    """
     if principal.member_id is not None:
         if principal.member_id != member_id:
             raise Forbidden("A member token can only read that member's own data")

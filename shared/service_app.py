@@ -41,6 +41,7 @@ from shared.inbox import EventConsumer, Handlers, Inbox
 from shared.kafka import GroupTimings, Publisher, ensure_topics
 from shared.notify import Wakeups
 from shared.observability import RequestContextMiddleware, configure_logging
+from shared.openapi import document_problems
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import BaseServiceSettings
 
@@ -245,6 +246,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     install_edge(app, spec.settings.max_body_bytes)  # inside the request context
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     install_problem_handlers(app)
+    document_problems(app)
     app.include_router(_operations_router(spec))
     for router in spec.routers:
         app.include_router(router)

@@ -14,8 +14,15 @@ from services.customer.config import Settings
 from services.customer.models import idempotency
 from services.customer.schemas import MemberCreate, MemberCreated, MemberOut, MemberPage
 from services.customer.service import PHONE_REGISTERED
-from shared.auth import Principal, current_principal, ensure_member_access, require_roles
+from shared.auth import (
+    MEMBER_ACCESS,
+    Principal,
+    current_principal,
+    ensure_member_access,
+    require_roles,
+)
 from shared.idempotency import StoredAnswer, openapi_conflict
+from shared.openapi import problem
 from shared.service_app import RequestSession as Session
 from shared.service_app import pii_cipher
 
@@ -84,6 +91,7 @@ async def register_member(
     response_model=MemberOut,
     summary="Read a member's profile",
     description="Staff (service, marketing) or the member themself.",
+    responses={**MEMBER_ACCESS, **problem(404, "No member with this id")},
 )
 async def get_member(
     member_id: uuid.UUID,

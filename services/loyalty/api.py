@@ -24,7 +24,13 @@ from services.loyalty.schemas import (
     RedemptionOut,
     TierIn,
 )
-from shared.auth import Principal, current_principal, ensure_member_access, require_roles
+from shared.auth import (
+    MEMBER_ACCESS,
+    Principal,
+    current_principal,
+    ensure_member_access,
+    require_roles,
+)
 from shared.idempotency import openapi_conflict
 from shared.service_app import RequestSession as Session
 
@@ -102,7 +108,7 @@ async def put_earning_rule(body: EarningRuleIn, session: Session, _: Marketing) 
     response_model=LoyaltyOut,
     summary="Balance, tier and progress to the next tier",
     description="The member themself, or staff with role service, marketing or analyst.",
-    responses={404: {"description": "The member has no loyalty account"}},
+    responses={**MEMBER_ACCESS, 404: {"description": "The member has no loyalty account"}},
 )
 async def get_loyalty(
     member_id: uuid.UUID,
@@ -118,7 +124,7 @@ async def get_loyalty(
     response_model=LedgerPage,
     summary="The member's points ledger, newest first",
     description="The member themself, or staff with role service, marketing or analyst.",
-    responses={404: {"description": "The member has no loyalty account"}},
+    responses={**MEMBER_ACCESS, 404: {"description": "The member has no loyalty account"}},
 )
 async def get_ledger(
     member_id: uuid.UUID,
@@ -143,6 +149,7 @@ async def get_ledger(
         "answer (kept 24 hours)."
     ),
     responses={
+        **MEMBER_ACCESS,
         404: {"description": "The member has no loyalty account"},
         **openapi_conflict(),
         422: {"description": "Insufficient points, or invalid input"},

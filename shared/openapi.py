@@ -1,0 +1,190 @@
+"""Every operation's OpenAPI lists each status and content type the service really answers.
+
+FastAPI documents a 422 as ``application/json`` ``HTTPValidationError`` and nothing else of
+what can go wrong. Every error here is ``application/problem+json`` (RFC 9457), any request
+may get 413 (body over ``max_body_bytes``), 500 or 503, and a caller who must sign in may
+get 401 or 403. :func:`document_problems` rewrites the generated document once, so that a
+router states only what is its own: a 404 or 409 as ``responses={404: problem(...)}``, and
+a dependency that refuses callers declares it with :func:`answers`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import validation_error_definition
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.security.base import SecurityBase
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.errors import PROBLEM_JSON
+
+PROBLEM_REF = "#/components/schemas/Problem"
+REQUEST_ID_REF = "#/components/headers/X-Request-ID"
+
+ResponsesDoc = dict[int | str, dict[str, Any]]
+_Dependency = TypeVar("_Dependency", bound=Callable[..., Any])
+_ANSWERS: dict[Callable[..., Any], tuple[int, ...]] = {}
+
+# What any operation may answer, whatever it does.
+_EVERYWHERE: dict[str, dict[str, Any]] = {
+    "413": {
+        "description": "The request body is longer than the service accepts (setting "
+        "`max_body_bytes`, 4 MiB unless configured); it was not read"
+    },
+    "500": {
+        "description": "An unexpected error; nothing was saved. It is logged with the "
+        "request's `X-Request-ID`."
+    },
+    "503": {
+        "description": "The database is briefly unavailable; nothing was saved. Retry after "
+        "`Retry-After` seconds (with the same `Idempotency-Key`, if one was sent).",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before retrying",
+                "schema": {"type": "integer", "example": 1},
+            }
+        },
+    },
+}
+_DEFAULT_DESCRIPTIONS = {
+    "400": "The body is not JSON in UTF-8",
+    "401": "No credentials, or credentials that are not valid (`WWW-Authenticate` names "
+    "the ones expected)",
+    "403": "The caller is signed in but may not do this",
+    "422": "Invalid input: `errors` names each field (`location`) and what is wrong with "
+    "it; nothing was saved",
+}
+
+
+class InvalidField(BaseModel):
+    location: str = Field(examples=["body.lines.0.quantity"])
+    message: str = Field(examples=["Input should be greater than 0"])
+    type: str = Field(examples=["greater_than"])
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 problem details; some problems add members of their own."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "The member has no loyalty account",
+                    "instance": "/members/0b7e4c1d-2f3a-4b5c-8d9e-1a2b3c4d5e6f/loyalty",
+                }
+            ]
+        },
+    )
+
+    type: str = Field("about:blank", description="A URI naming the kind of problem")
+    title: str = Field(description="The kind of problem, in words")
+    status: int = Field(description="The HTTP status of the answer")
+    detail: str = Field(description="What went wrong this time, and what to do about it")
+    instance: str | None = Field(None, description="The path of the request")
+    errors: list[InvalidField] | None = Field(
+        None, description="On a 422 for invalid input: each field at fault"
+    )
+
+
+def answers(*statuses: int) -> Callable[[_Dependency], _Dependency]:
+    """Marks a dependency: every operation that depends on it may answer ``statuses``."""
+
+    def mark(dependency: _Dependency) -> _Dependency:
+        _ANSWERS[dependency] = statuses
+        return dependency
+
+    return mark
+
+
+def problem(status: int, description: str, detail: str | None = None) -> ResponsesDoc:
+    """A route's ``responses`` entry for a problem it answers (a 404, a 409), with an
+    example answer whose ``detail`` is ``detail``."""
+    response: dict[str, Any] = {"description": description}
+    if detail is not None:
+        example = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+        response["content"] = {PROBLEM_JSON: {"example": example | {"detail": detail}}}
+    return {status: response}
+
+
+def document_problems(app: FastAPI) -> None:
+    """Makes ``app.openapi()`` document every problem answer of every operation."""
+    generate = app.openapi
+    documented: list[dict[str, Any]] = []
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()  # FastAPI's, cached until the routes change
+        if not documented or documented[0] is not schema:
+            _document(app, schema)
+            documented[:] = [schema]
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way
+
+
+def _document(app: FastAPI, schema: dict[str, Any]) -> None:
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem_schema.pop("$defs"))
+    schemas["Problem"] = problem_schema
+    if schemas.get("ValidationError") == validation_error_definition:  # FastAPI's 422 body
+        del schemas["ValidationError"], schemas["HTTPValidationError"]
+    components.setdefault("headers", {})["X-Request-ID"] = {
+        "description": "The request's id: the `X-Request-ID` it came with, or a new one",
+        "schema": {"type": "string"},
+    }
+    refusals = _refusals_by_operation(app)
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for refusal in refusals.get((path, method.upper()), ()):
+                responses.setdefault(str(refusal), {})
+            if "requestBody" in operation:
+                responses.setdefault("400", {})
+            for code, response in _EVERYWHERE.items():
+                responses.setdefault(code, copy.deepcopy(response))
+            for code, response in responses.items():
+                if code[0] in "45":
+                    _as_problem(code, response)
+                response.setdefault("headers", {})["X-Request-ID"] = {"$ref": REQUEST_ID_REF}
+
+
+def _as_problem(status: str, response: dict[str, Any]) -> None:
+    content = response.get("content", {})
+    media: dict[str, Any] = {**content.get("application/json", {}), **content.get(PROBLEM_JSON, {})}
+    media["schema"] = {"$ref": PROBLEM_REF}
+    response["content"] = {PROBLEM_JSON: media}
+    if status in _DEFAULT_DESCRIPTIONS and response.get("description") in (
+        None,
+        "Validation Error",
+    ):
+        response["description"] = _DEFAULT_DESCRIPTIONS[status]
+    response.setdefault("description", _DEFAULT_DESCRIPTIONS.get(status, "A problem"))
+
+
+def _refusals_by_operation(app: FastAPI) -> dict[tuple[str, str], set[int]]:
+    """The statuses each operation's dependencies may answer (401, 403), by path and method."""
+    found: dict[tuple[str, str], set[int]] = {}
+    for context in iter_route_contexts(app.routes):
+        if not isinstance(context.original_route, APIRoute):
+            continue
+        statuses: set[int] = set()
+        pending = list(context.dependant.dependencies)
+        while pending:
+            dependant = pending.pop()
+            pending.extend(dependant.dependencies)
+            statuses.update(_ANSWERS.get(dependant.call, ()) if dependant.call else ())
+            if isinstance(dependant.call, SecurityBase):
+                statuses.add(401)
+        for method in context.methods or ():
+            found[(str(context.path_format), method)] = statuses
+    return found
