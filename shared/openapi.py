@@ -64,7 +64,7 @@ _DEFAULT_DESCRIPTIONS = {
 class InvalidField(BaseModel):
     location: str = Field(examples=["body.lines.0.quantity"])
     message: str = Field(examples=["Input should be greater than 0"])
-    type: str = Field(examples=["greater_than"])
+    type: str | None = Field(None, examples=["greater_than"], description="On invalid input")
 
 
 class Problem(BaseModel):
