@@ -3,6 +3,11 @@
 Both are plain ASGI middleware (Starlette's ``BaseHTTPMiddleware`` costs a task and memory
 streams per request) placed inside :class:`~shared.observability.RequestContextMiddleware`,
 so that what they answer carries ``X-Request-ID`` and what they log carries the request id.
+
+FastAPI's own ``max_body_size`` is not used for the cap: it refuses a declared length only
+when the endpoint reads the body or starts its answer (so an endpoint that reads none runs
+to its end first), and where it answers itself it sends ``text/plain`` from outside the
+request context.
 """
 
 from __future__ import annotations
