@@ -104,7 +104,9 @@ def require_roles(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
 
 # the OpenAPI ``responses`` entry of a route that calls ensure_member_access
 MEMBER_ACCESS = problem(
-    403, "A member token for another member, or staff without one of the roles named above"
+    403,
+    "A member token can only read that member's own data",
+    "A member token for another member, or staff without one of the roles named above",
 )
 
 

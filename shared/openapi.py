@@ -105,14 +105,16 @@ def answers(*statuses: int) -> Callable[[_Dependency], _Dependency]:
     return mark
 
 
-def problem(status: int, description: str, detail: str | None = None) -> ResponsesDoc:
-    """A route's ``responses`` entry for a problem it answers (a 404, a 409), with an
-    example answer whose ``detail`` is ``detail``."""
-    response: dict[str, Any] = {"description": description}
-    if detail is not None:
-        example = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
-        response["content"] = {PROBLEM_JSON: {"example": example | {"detail": detail}}}
-    return {status: response}
+def problem(status: int, detail: str, description: str | None = None) -> ResponsesDoc:
+    """A route's ``responses`` entry for a problem it answers (a 404, a 409): an example
+    answer with ``detail``, described as ``description`` (or as ``detail``)."""
+    example = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    return {
+        status: {
+            "description": description or detail,
+            "content": {PROBLEM_JSON: {"example": example | {"detail": detail}}},
+        }
+    }
 
 
 def document_problems(app: FastAPI) -> None:

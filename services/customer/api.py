@@ -91,7 +91,7 @@ async def register_member(
     response_model=MemberOut,
     summary="Read a member's profile",
     description="Staff (service, marketing) or the member themself.",
-    responses={**MEMBER_ACCESS, **problem(404, "No member with this id")},
+    responses={**MEMBER_ACCESS, **problem(404, "No member with id 7d1c0a52-…")},
 )
 async def get_member(
     member_id: uuid.UUID,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
@@ -38,9 +38,6 @@ program = APIRouter(prefix="/program", tags=["program"])
 members = APIRouter(prefix="/members", tags=["members"])
 
 Marketing = Annotated[Principal, Depends(require_roles("marketing"))]
-PROBLEM_422: dict[int | str, dict[str, Any]] = {
-    422: {"description": "Invalid input (application/problem+json); nothing saved"}
-}
 
 
 @program.get(
@@ -65,7 +62,6 @@ async def get_tiers(
         "on the ladder are placed by their qualifying spend (publishing "
         "`loyalty.tier.changed`); earning multipliers of removed tiers are dropped."
     ),
-    responses=PROBLEM_422,
 )
 async def put_tiers(
     tiers: Annotated[list[TierIn], Body(min_length=1, examples=[LADDER_EXAMPLE])],
@@ -97,7 +93,6 @@ async def get_earning_rule(
         "floor(total_fen × points_per_yuan × multiplier / 10000) at the member's tier before "
         "the purchase. Naming a tier that is not on the ladder is refused with 422."
     ),
-    responses=PROBLEM_422,
 )
 async def put_earning_rule(body: EarningRuleIn, session: Session, _: Marketing) -> EarningRuleOut:
     return await service.set_earning_rule(session, body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
@@ -26,8 +26,9 @@ from services.orders.schemas import (
     StoreCreated,
 )
 from shared.auth import Principal, require_roles
-from shared.errors import PROBLEM_JSON, Unauthorized
+from shared.errors import Unauthorized
 from shared.idempotency import openapi_conflict
+from shared.openapi import problem
 from shared.service_app import RequestSession as Session
 from shared.service_app import pii_cipher
 
@@ -75,17 +76,8 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _problem(status: int, detail: str) -> dict[str, Any]:
-    example = {"type": "about:blank", "status": status, "detail": detail}
-    return {"content": {PROBLEM_JSON: {"example": example}}, "description": detail}
-
-
-_UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
-    401: _problem(401, "The X-API-Key header is not a valid store API key")
-}
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: _problem(404, "No purchase 9d8c7b6a-… at this store")
-}
+_UNAUTHORIZED = problem(401, "The X-API-Key header is not a valid store API key")
+_NOT_FOUND = problem(404, "No purchase 9d8c7b6a-… at this store")
 
 
 def _retention(request: Request) -> timedelta:
@@ -102,7 +94,7 @@ def _retention(request: Request) -> timedelta:
         "Admin only. Returns the store's API key once; only its hash is kept. Not idempotent "
         "on purpose: replaying the answer would mean keeping the plain key."
     ),
-    responses={403: _problem(403, "This endpoint is for staff with one of the roles: admin")},
+    responses=problem(403, "This endpoint is for staff with one of the roles: admin"),
 )
 async def create_store(
     body: StoreCreate,
@@ -125,7 +117,7 @@ async def create_store(
     responses={
         **_UNAUTHORIZED,
         **openapi_conflict(),
-        422: _problem(
+        **problem(
             422,
             "No member with this card_number '8860000000099' is known to orders. A member who "
             "has just registered becomes known here within about a second; retry shortly.",
@@ -164,7 +156,7 @@ async def post_purchase(
     ),
     responses={
         **_UNAUTHORIZED,
-        422: _problem(
+        **problem(
             422,
             "The request is invalid: body.sales: List should have at most 1000 items after "
             "validation, not 1001",
@@ -219,7 +211,7 @@ async def list_purchases(
         **_UNAUTHORIZED,
         **_NOT_FOUND,
         **openapi_conflict(),
-        422: _problem(422, "line 1: 3 requested but only 1 of 2 can still be returned"),
+        **problem(422, "line 1: 3 requested but only 1 of 2 can still be returned"),
     },
 )
 async def post_return(
