@@ -10,7 +10,6 @@ a dependency that refuses callers declares it with :func:`answers`.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -30,35 +29,52 @@ ResponsesDoc = dict[int | str, dict[str, Any]]
 _Dependency = TypeVar("_Dependency", bound=Callable[..., Any])
 _ANSWERS: dict[Callable[..., Any], tuple[int, ...]] = {}
 
-# What any operation may answer, whatever it does.
-_EVERYWHERE: dict[str, dict[str, Any]] = {
-    "413": {
-        "description": "The request body is longer than the service accepts (setting "
-        "`max_body_bytes`, 4 MiB unless configured); it was not read"
-    },
-    "500": {
-        "description": "An unexpected error; nothing was saved. It is logged with the "
-        "request's `X-Request-ID`."
-    },
-    "503": {
-        "description": "The database is briefly unavailable; nothing was saved. Retry after "
-        "`Retry-After` seconds (with the same `Idempotency-Key`, if one was sent).",
-        "headers": {
-            "Retry-After": {
-                "description": "Seconds to wait before retrying",
-                "schema": {"type": "integer", "example": 1},
-            }
-        },
-    },
+# The problems every operation may answer, or many do: what they mean, and an example detail
+_COMMON: dict[str, tuple[str, str]] = {
+    "400": ("The body is not JSON in UTF-8", "There was an error parsing the body"),
+    "401": (
+        "No credentials, or credentials that are not valid (`WWW-Authenticate` names the "
+        "ones expected)",
+        "This endpoint needs a bearer token (Authorization: Bearer ...)",
+    ),
+    "403": (
+        "The caller is signed in but may not do this",
+        "This endpoint is for staff with one of the roles: admin, marketing",
+    ),
+    "413": (
+        "The request body is longer than the service accepts (setting `max_body_bytes`, "
+        "4 MiB unless configured); it was not read",
+        "The request body is larger than 4194304 bytes, so it was not read and nothing was "
+        "saved; send it in smaller requests",
+    ),
+    "422": (
+        "Invalid input: `errors` names each field (`location`) and what is wrong with it; "
+        "nothing was saved",
+        "The request is invalid: body.lines.0.quantity: Input should be greater than 0",
+    ),
+    "500": (
+        "An unexpected error; nothing was saved. It is logged with the request's `X-Request-ID`.",
+        "An unexpected error occurred; nothing was saved.",
+    ),
+    "503": (
+        "The database is briefly unavailable; nothing was saved. Retry after `Retry-After` "
+        "seconds (with the same `Idempotency-Key`, if one was sent).",
+        "The database is briefly unavailable; nothing was saved. Retry shortly (with the "
+        "same Idempotency-Key, if you sent one).",
+    ),
 }
-_DEFAULT_DESCRIPTIONS = {
-    "400": "The body is not JSON in UTF-8",
-    "401": "No credentials, or credentials that are not valid (`WWW-Authenticate` names "
-    "the ones expected)",
-    "403": "The caller is signed in but may not do this",
-    "422": "Invalid input: `errors` names each field (`location`) and what is wrong with "
-    "it; nothing was saved",
+_EVERYWHERE = ("413", "500", "503")
+_RETRY_AFTER = {
+    "description": "Seconds to wait before retrying",
+    "schema": {"type": "integer", "example": 1},
 }
+_INVALID_FIELDS = [
+    {
+        "location": "body.lines.0.quantity",
+        "message": "Input should be greater than 0",
+        "type": "greater_than",
+    }
+]
 
 
 class InvalidField(BaseModel):
@@ -70,20 +86,7 @@ class InvalidField(BaseModel):
 class Problem(BaseModel):
     """An error, as RFC 9457 problem details; some problems add members of their own."""
 
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": "about:blank",
-                    "title": "Not Found",
-                    "status": 404,
-                    "detail": "The member has no loyalty account",
-                    "instance": "/members/0b7e4c1d-2f3a-4b5c-8d9e-1a2b3c4d5e6f/loyalty",
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="allow")
 
     type: str = Field("about:blank", description="A URI naming the kind of problem")
     title: str = Field(description="The kind of problem, in words")
@@ -152,8 +155,9 @@ def _document(app: FastAPI, schema: dict[str, Any]) -> None:
                 responses.setdefault(str(refusal), {})
             if "requestBody" in operation:
                 responses.setdefault("400", {})
-            for code, response in _EVERYWHERE.items():
-                responses.setdefault(code, copy.deepcopy(response))
+            for code in _EVERYWHERE:  # a route's own 503 (/readyz) says its own headers
+                retry = {"headers": {"Retry-After": _RETRY_AFTER}} if code == "503" else {}
+                responses.setdefault(code, retry)
             for code, response in responses.items():
                 if code[0] in "45":
                     _as_problem(code, response)
@@ -161,16 +165,21 @@ def _document(app: FastAPI, schema: dict[str, Any]) -> None:
 
 
 def _as_problem(status: str, response: dict[str, Any]) -> None:
+    description, detail = _COMMON.get(status, (None, None))
+    if response.get("description") in (None, "Validation Error"):  # none, or FastAPI's 422
+        response["description"] = description or HTTPStatus(int(status)).phrase
     content = response.get("content", {})
     media: dict[str, Any] = {**content.get("application/json", {}), **content.get(PROBLEM_JSON, {})}
     media["schema"] = {"$ref": PROBLEM_REF}
+    if "example" not in media and "examples" not in media:
+        example = {
+            "type": "about:blank",
+            "title": HTTPStatus(int(status)).phrase,
+            "status": int(status),
+            "detail": detail or response["description"],
+        }
+        media["example"] = example | ({"errors": _INVALID_FIELDS} if status == "422" else {})
     response["content"] = {PROBLEM_JSON: media}
-    if status in _DEFAULT_DESCRIPTIONS and response.get("description") in (
-        None,
-        "Validation Error",
-    ):
-        response["description"] = _DEFAULT_DESCRIPTIONS[status]
-    response.setdefault("description", _DEFAULT_DESCRIPTIONS.get(status, "A problem"))
 
 
 def _refusals_by_operation(app: FastAPI) -> dict[tuple[str, str], set[int]]:
