@@ -62,12 +62,16 @@ faults: install
 ## The long schema fuzz over all five services' OpenAPI (tests/fuzz); the bar is no server
 ## error and no undocumented status or content type. Prints a summary; each distinct failure
 ## goes to .huiyuan/fuzz/findings.md. FUZZ_EXAMPLES is cases per operation and fuzzing mode.
-FUZZ_EXAMPLES ?= 2500
+## Its PostgreSQL and broker live under .huiyuan/fuzz/: pytest prunes all but its three
+## newest temporary directories, which would delete them under a long run if other test
+## sessions start meanwhile.
+FUZZ_EXAMPLES ?= 6500
 FUZZ_MIN_CASES ?= 100000
 fuzz: install
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_MIN_CASES=$(FUZZ_MIN_CASES) \
 		FUZZ_COMMAND="make fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES)" \
-		$(BIN)/pytest -m fuzz tests/fuzz -p no:cacheprovider --timeout 0 -q
+		$(BIN)/pytest -m fuzz tests/fuzz -p no:cacheprovider --timeout 0 -q \
+		--basetemp .huiyuan/fuzz/tmp
 
 clean:
 	rm -rf $(VENV) .huiyuan .pytest_cache .mypy_cache .ruff_cache

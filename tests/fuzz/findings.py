@@ -45,24 +45,32 @@ def summarise_error(
 
 
 def _first_line(error: BaseException) -> str:
+    return _blanked(str(error))
+
+
+def _blanked(message: str) -> str:
     """The message's first line, its values blanked so that one fault reads the same for
     every input that shows it."""
-    lines = str(error).strip().splitlines()
+    lines = message.strip().splitlines()
     line = lines[0][:200] if lines else ""
-    return re.sub(r"\$\d+|-?\d{3,}|'[^']*'", "…", line)
+    return re.sub(r"\$\d+|-?\d{3,}|'[^']*'|/[\w/-]*[0-9a-f]{8}-[\w-]+", "…", line)
 
 
 class ServerErrorLog(logging.Handler):
-    """Keeps the error logged with each request id, to tell what a 500 was about."""
+    """Keeps what was logged about each request id, to tell what a 500 or 503 was about."""
 
     def __init__(self) -> None:
-        super().__init__(logging.ERROR)
+        super().__init__(logging.WARNING)
         self.by_request: dict[str, str] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         request_id = request_id_var.get()
-        if request_id is not None and record.exc_info and record.exc_info[0] is not None:
+        if request_id is None:
+            return
+        if record.exc_info and record.exc_info[0] is not None:
             self.by_request[request_id] = summarise_error(record.exc_info)
+        else:
+            self.by_request[request_id] = _blanked(record.getMessage())
 
 
 @dataclass(frozen=True)
@@ -83,13 +91,10 @@ class Findings:
     examples: dict[Finding, str] = field(default_factory=dict)
     counts: Counter[Finding] = field(default_factory=Counter)
 
-    def record(self, finding: Finding, example: str) -> bool:
-        """Counts ``finding``; whether it is new."""
+    def record(self, finding: Finding, example: str) -> None:
+        """Counts ``finding``, and keeps ``example`` if it is the first."""
         self.counts[finding] += 1
-        if finding in self.examples:
-            return False
-        self.examples[finding] = example
-        return True
+        self.examples.setdefault(finding, example)
 
     def summary(self) -> str:
         total = sum(self.cases.values())
