@@ -21,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.db import AsyncSession
 from shared.errors import Forbidden, Unauthorized
+from shared.openapi import answers, problem
 from shared.settings import BaseServiceSettings
 
 Role = Literal["admin", "marketing", "service", "analyst"]
@@ -136,6 +137,7 @@ def _member_id(claim: str) -> uuid.UUID:
         raise Unauthorized("The bearer token's member_id is not a UUID") from exc
 
 
+@answers(401)
 async def current_principal(request: Request) -> Principal:
     credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
     if credentials is None:
@@ -150,6 +152,7 @@ async def current_principal(request: Request) -> Principal:
 def require_roles(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency admitting staff with one of ``roles`` (admin is always admitted)."""
 
+    @answers(401, 403)
     async def dependency(request: Request) -> Principal:
         principal = await current_principal(request)
         if principal.role == "admin" or principal.role in roles:
@@ -160,8 +163,19 @@ def require_roles(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     return dependency
 
 
+# the OpenAPI ``responses`` entry of a route that calls ensure_member_access
+MEMBER_ACCESS = problem(
+    403,
+    "A member token can only read that member's own data",
+    "A member token for another member, or staff without one of the roles named above",
+)
+
+
 def ensure_member_access(principal: Principal, member_id: uuid.UUID, *staff: Role) -> None:
-    """Members see only themselves; staff need one of ``staff`` roles (or admin)."""
+    """Members see only themselves; staff need one of ``staff`` roles (or admin).
+
+    Raises :class:`Forbidden` (403); document it with ``responses=MEMBER_ACCESS``.
+    """
     if principal.member_id is not None:
         if principal.member_id != member_id:
             raise Forbidden("A member token can only read that member's own data")

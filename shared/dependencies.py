@@ -17,6 +17,7 @@ from shared.auth import StoreDirectory, StoreRef
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession, Sessions, transaction
 from shared.errors import Unauthorized
+from shared.openapi import answers
 
 
 class _Runtime(Protocol):
@@ -52,6 +53,7 @@ _api_key = APIKeyHeader(
 _KEY_HINT = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
 
 
+@answers(401)
 async def current_store(
     request: Request, session: RequestSession, api_key: Annotated[str | None, Depends(_api_key)]
 ) -> StoreRef:

@@ -22,6 +22,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,6 +32,7 @@ from shared.background import cancel_and_wait, raise_if_cancelling
 from shared.consumer import EventConsumer
 from shared.crypto import PiiCipher
 from shared.db import Sessions, asyncpg_dsn, create_engine, create_sessions, transaction
+from shared.edge import install_edge
 from shared.errors import install_problem_handlers, problem_response
 from shared.events.registry import TOPICS
 from shared.idempotency import IdempotencyKeys
@@ -39,6 +41,7 @@ from shared.inputs import configure_inputs
 from shared.kafka import GroupTimings, Publisher, ensure_topics
 from shared.notify import Wakeups
 from shared.observability import RequestContextMiddleware, configure_logging
+from shared.openapi import document_problems
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import BaseServiceSettings
 
@@ -228,18 +231,22 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     configure_inputs(spec.settings)
     if spec.settings.environment != "test":  # under pytest, leave its log capture alone
         configure_logging(spec.name, spec.settings.log_level, spec.settings.log_json)
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the installed package, not from a CDN
+    app = FastAPIOffline(
         title=spec.title,
         description=spec.description,
         version="0.1.0",
         lifespan=_lifespan(spec),
         openapi_tags=list(spec.openapi_tags) or None,
+        swagger_ui_parameters={"validatorUrl": None},  # no online validator either
     )
     app.state.spec = spec
     app.state.settings = spec.settings
     app.state.cipher = spec.context.cipher
+    install_edge(app, spec.settings.max_body_bytes)  # inside the request context
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     install_problem_handlers(app)
+    document_problems(app)
     app.include_router(_operations_router(spec))
     for router in spec.routers:
         app.include_router(router)

@@ -10,7 +10,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from services.analytics import service
 from services.analytics.config import Settings
 from services.analytics.schemas import Kpis, MemberSummary
-from shared.auth import Principal, current_principal, ensure_member_access, require_roles
+from shared.auth import (
+    MEMBER_ACCESS,
+    Principal,
+    current_principal,
+    ensure_member_access,
+    require_roles,
+)
 from shared.dependencies import RequestSession as Session
 
 router = APIRouter(tags=["analytics"])
@@ -48,7 +54,7 @@ async def kpis(
     response_model=MemberSummary,
     summary="A member's spend, frequency, recency and tier",
     description="The member themself, or staff with the analyst, marketing or service role.",
-    responses={404: {"description": "Analytics has no events about this member"}},
+    responses={**MEMBER_ACCESS, 404: {"description": "Analytics has no events about this member"}},
 )
 async def member_summary(
     member_id: uuid.UUID,

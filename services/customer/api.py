@@ -13,11 +13,18 @@ from services.customer.config import Settings
 from services.customer.errors import PhoneRegistered
 from services.customer.schemas import MemberCreate, MemberCreated, MemberOut, MemberPage
 from services.customer.service import PHONE_REGISTERED
-from shared.auth import Principal, current_principal, ensure_member_access, require_roles
+from shared.auth import (
+    MEMBER_ACCESS,
+    Principal,
+    current_principal,
+    ensure_member_access,
+    require_roles,
+)
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.inputs import Phone
+from shared.openapi import problem
 
 router = APIRouter(tags=["members"])
 # one object, so FastAPI resolves it once for the route and its idempotency dependency
@@ -66,6 +73,7 @@ async def register_member(
     response_model=MemberOut,
     summary="Read a member's profile",
     description="Staff (service, marketing) or the member themself.",
+    responses={**MEMBER_ACCESS, **problem(404, "No member with id 7d1c0a52-…")},
 )
 async def get_member(
     member_id: uuid.UUID,

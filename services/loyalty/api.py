@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse
@@ -21,7 +21,13 @@ from services.loyalty.schemas import (
     RedemptionOut,
     TierIn,
 )
-from shared.auth import Principal, current_principal, ensure_member_access, require_roles
+from shared.auth import (
+    MEMBER_ACCESS,
+    Principal,
+    current_principal,
+    ensure_member_access,
+    require_roles,
+)
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 
@@ -29,9 +35,6 @@ program = APIRouter(prefix="/program", tags=["program"])
 members = APIRouter(prefix="/members", tags=["members"])
 
 Marketing = Annotated[Principal, Depends(require_roles("marketing"))]
-PROBLEM_422: dict[int | str, dict[str, Any]] = {
-    422: {"description": "Invalid input (application/problem+json); nothing saved"}
-}
 
 
 @program.get(
@@ -56,7 +59,6 @@ async def get_tiers(
         "on the ladder are placed by their qualifying spend (publishing "
         "`loyalty.tier.changed`); earning multipliers of removed tiers are dropped."
     ),
-    responses=PROBLEM_422,
 )
 async def put_tiers(
     tiers: Annotated[list[TierIn], Body(min_length=1, examples=[LADDER_EXAMPLE])],
@@ -88,7 +90,6 @@ async def get_earning_rule(
         "floor(total_fen × points_per_yuan × multiplier / 10000) at the member's tier before "
         "the purchase. Naming a tier that is not on the ladder is refused with 422."
     ),
-    responses=PROBLEM_422,
 )
 async def put_earning_rule(body: EarningRuleIn, session: Session, _: Marketing) -> EarningRuleOut:
     return await service.set_earning_rule(session, body)
@@ -99,7 +100,7 @@ async def put_earning_rule(body: EarningRuleIn, session: Session, _: Marketing) 
     response_model=LoyaltyOut,
     summary="Balance, tier and progress to the next tier",
     description="The member themself, or staff with role service, marketing or analyst.",
-    responses={404: {"description": "The member has no loyalty account"}},
+    responses={**MEMBER_ACCESS, 404: {"description": "The member has no loyalty account"}},
 )
 async def get_loyalty(
     member_id: uuid.UUID,
@@ -115,7 +116,7 @@ async def get_loyalty(
     response_model=LedgerPage,
     summary="The member's points ledger, newest first",
     description="The member themself, or staff with role service, marketing or analyst.",
-    responses={404: {"description": "The member has no loyalty account"}},
+    responses={**MEMBER_ACCESS, 404: {"description": "The member has no loyalty account"}},
 )
 async def get_ledger(
     member_id: uuid.UUID,
@@ -140,6 +141,7 @@ async def get_ledger(
         "answer (kept 24 hours)."
     ),
     responses={
+        **MEMBER_ACCESS,
         404: {"description": "The member has no loyalty account"},
         **openapi_conflict(),
         422: {"description": "Insufficient points, or invalid input"},

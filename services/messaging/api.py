@@ -9,7 +9,13 @@ from fastapi import APIRouter, Depends, Query
 
 from services.messaging import repository, service
 from services.messaging.schemas import ChannelStatusCount, NotificationOut, NotificationStats
-from shared.auth import Principal, current_principal, ensure_member_access, require_roles
+from shared.auth import (
+    MEMBER_ACCESS,
+    Principal,
+    current_principal,
+    ensure_member_access,
+    require_roles,
+)
 from shared.dependencies import RequestSession as Session
 
 router = APIRouter(tags=["notifications"])
@@ -20,6 +26,7 @@ router = APIRouter(tags=["notifications"])
     response_model=list[NotificationOut],
     summary="A member's notifications, newest first",
     description="Staff (service, marketing) or the member themself. Recipients are masked.",
+    responses=MEMBER_ACCESS,
 )
 async def member_notifications(
     member_id: uuid.UUID,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -24,8 +24,8 @@ from services.orders.schemas import (
 from shared.auth import Principal, require_roles
 from shared.dependencies import Cipher, CurrentStore, current_store
 from shared.dependencies import RequestSession as Session
-from shared.errors import PROBLEM_JSON
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
+from shared.openapi import problem
 
 stores = APIRouter(tags=["stores"])
 purchases = APIRouter(tags=["purchases"])
@@ -34,17 +34,8 @@ purchases = APIRouter(tags=["purchases"])
 StoreIdempotency = Annotated[IdempotentPost, Depends(Idempotent(current_store))]
 
 
-def _problem(status: int, detail: str) -> dict[str, Any]:
-    example = {"type": "about:blank", "status": status, "detail": detail}
-    return {"content": {PROBLEM_JSON: {"example": example}}, "description": detail}
-
-
-_UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
-    401: _problem(401, "The X-API-Key header is not a valid store API key")
-}
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: _problem(404, "No purchase 9d8c7b6a-… at this store")
-}
+_UNAUTHORIZED = problem(401, "The X-API-Key header is not a valid store API key")
+_NOT_FOUND = problem(404, "No purchase 9d8c7b6a-… at this store")
 
 
 @stores.post(
@@ -56,7 +47,7 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
         "Admin only. Returns the store's API key once; only its hash is kept. Not idempotent "
         "on purpose: replaying the answer would mean keeping the plain key."
     ),
-    responses={403: _problem(403, "This endpoint is for staff with one of the roles: admin")},
+    responses=problem(403, "This endpoint is for staff with one of the roles: admin"),
 )
 async def create_store(
     body: StoreCreate,
@@ -79,7 +70,7 @@ async def create_store(
     responses={
         **_UNAUTHORIZED,
         **openapi_conflict(),
-        422: _problem(
+        **problem(
             422,
             "No member with this card_number '8860000000099' is known to orders. A member who "
             "has just registered becomes known here within about a second; retry shortly.",
@@ -114,7 +105,7 @@ async def post_purchase(
     ),
     responses={
         **_UNAUTHORIZED,
-        422: _problem(
+        **problem(
             422,
             "The request is invalid: body.sales: List should have at most 1000 items after "
             "validation, not 1001",
@@ -168,7 +159,7 @@ async def list_purchases(
         **_UNAUTHORIZED,
         **_NOT_FOUND,
         **openapi_conflict(),
-        422: _problem(422, "line 1: 3 requested but only 1 of 2 can still be returned"),
+        **problem(422, "line 1: 3 requested but only 1 of 2 can still be returned"),
     },
 )
 async def post_return(

@@ -1,0 +1,127 @@
+"""The HTTP edge every service shares: a byte cap on request bodies, a whole answer to a crash.
+
+Both are plain ASGI middleware (Starlette's ``BaseHTTPMiddleware`` costs a task and memory
+streams per request) placed inside :class:`~shared.observability.RequestContextMiddleware`,
+so that what they answer carries ``X-Request-ID`` and what they log carries the request id.
+
+FastAPI's own ``max_body_size`` is not used for the cap: it refuses a declared length only
+when the endpoint reads the body or starts its answer (so an endpoint that reads none runs
+to its end first), and where it answers itself it sends ``text/plain`` from outside the
+request context.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from fastapi import FastAPI
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import problem_response
+
+# The client may still be sending the body we refuse to read: closing the connection after
+# the answer costs less than receiving the rest only to throw it away.
+_CLOSE = {"Connection": "close"}
+
+
+def _too_large_detail(limit: int) -> str:
+    return (
+        f"The request body is larger than {limit} bytes, so it was not read and nothing was "
+        "saved; send it in smaller requests"
+    )
+
+
+class BodyTooLarge(HTTPException):
+    """413: the request body is longer than the service's ``max_body_bytes``.
+
+    An ``HTTPException``, so that raised from ``receive`` while FastAPI reads a body it
+    reaches the app's problem handlers (FastAPI turns any other error there into a 400).
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, _too_large_detail(limit), headers=_CLOSE)
+
+
+class BodyLimitMiddleware:
+    """Refuses a request body over ``max_bytes`` with 413, without reading it.
+
+    A ``Content-Length`` over the limit is refused before the app runs. Any other body is
+    counted as it streams in, and the read that goes past the limit raises
+    :class:`BodyTooLarge`: a chunked upload of any size is refused after ``max_bytes``.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            refusal = problem_response(
+                413, _too_large_detail(limit), instance=scope["path"], headers=_CLOSE
+            )
+            await refusal(scope, receive, send)
+            return
+        received = 0
+
+        async def receive_counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, receive_counted, send)
+
+
+class CrashBarrier:
+    """Answers an error no handler took with the app's handler for ``Exception``, and ends
+    the request normally.
+
+    Starlette's ``ServerErrorMiddleware`` would answer too, but it re-raises afterwards, so
+    uvicorn closes a connection the client means to keep using (a client that sent its next
+    request meanwhile sees a reset); and it sits outside the request context, so its answer
+    had no ``X-Request-ID`` and its log no request id. An error after the answer has started
+    is still raised: that connection cannot carry a whole answer any more.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            handler = scope["app"].exception_handlers.get(Exception)
+            if started or handler is None:
+                raise
+            answer = handler(Request(scope, receive), exc)
+            response: Response = await answer if inspect.isawaitable(answer) else answer
+            await response(scope, receive, send)
+
+
+def install_edge(app: FastAPI, max_body_bytes: int) -> None:
+    """Adds both middleware; call it before adding ``RequestContextMiddleware``, which must
+    wrap them (the middleware added last runs first)."""
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(CrashBarrier)

@@ -1,0 +1,67 @@
+"""Every operation documents its problem answers as ``application/problem+json``: 422 with
+the project's schema instead of FastAPI's ``HTTPValidationError``, 413, 500 and 503
+everywhere, 401 wherever a caller must sign in, 403 where a role or member is checked."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+
+from huiyuan.provision import SERVICES
+from shared.errors import PROBLEM_JSON
+from shared.openapi import PROBLEM_REF, REQUEST_ID_REF
+
+# operations that check a role or whose member a member token must be
+ROLE_OR_MEMBER_CHECKED = {
+    ("customer", "POST /members"),
+    ("customer", "GET /members"),
+    ("customer", "GET /members/{member_id}"),
+    ("orders", "POST /stores"),
+    ("loyalty", "PUT /program/tiers"),
+    ("loyalty", "GET /program/earning-rule"),
+    ("loyalty", "PUT /program/earning-rule"),
+    ("loyalty", "GET /members/{member_id}/loyalty"),
+    ("loyalty", "GET /members/{member_id}/ledger"),
+    ("loyalty", "POST /members/{member_id}/redemptions"),
+    ("messaging", "GET /members/{member_id}/notifications"),
+    ("messaging", "GET /notifications/stats"),
+    ("analytics", "GET /kpis"),
+    ("analytics", "GET /members/{member_id}/summary"),
+}
+
+
+def _operations(service: str) -> dict[str, dict[str, Any]]:
+    spec = importlib.import_module(f"services.{service}.main").create_app().openapi()
+    return {
+        f"{method.upper()} {path}": operation
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_problem_answer_is_documented_as_problem_json(service: str) -> None:
+    spec = importlib.import_module(f"services.{service}.main").create_app().openapi()
+    assert "HTTPValidationError" not in str(spec)
+    for name, operation in _operations(service).items():
+        responses = operation["responses"]
+        assert {"413", "500", "503"} <= responses.keys(), name
+        if "operations" not in operation["tags"]:  # /readyz's own 503 has no Retry-After
+            assert "Retry-After" in responses["503"]["headers"], name
+        for status, response in responses.items():
+            assert response["headers"]["X-Request-ID"] == {"$ref": REQUEST_ID_REF}
+            if status[0] in "45":
+                assert response["content"].keys() == {PROBLEM_JSON}, (name, status)
+                assert response["content"][PROBLEM_JSON]["schema"] == {"$ref": PROBLEM_REF}
+        if "requestBody" in operation or operation.get("parameters"):
+            assert "422" in responses, name
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_sign_in_and_access_refusals_are_documented_where_they_happen(service: str) -> None:
+    for name, operation in _operations(service).items():
+        public = "operations" in operation["tags"]  # /healthz, /readyz, /metrics
+        assert ("401" in operation["responses"]) != public, name
+        assert ("403" in operation["responses"]) == ((service, name) in ROLE_OR_MEMBER_CHECKED)
