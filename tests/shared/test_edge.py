@@ -101,8 +101,8 @@ async def test_a_crash_answers_a_whole_problem_and_the_connection_stays_usable(
     assert crashed.headers["content-type"] == PROBLEM_JSON
     assert crashed.headers["x-request-id"] == request_id
     assert crashed.json() == {
-        "type": "about:blank",
-        "title": "Internal Server Error",
+        "type": "urn:huiyuan:problem:internal-error",
+        "title": "Internal server error",
         "status": 500,
         "detail": "An unexpected error occurred; nothing was saved.",
         "instance": "/test/crash",
