@@ -32,8 +32,10 @@ from shared.idempotency.keys import (
     RETRY_AFTER_SECONDS,
     IdempotencyKeys,
     InvalidIdempotencyKey,
+    Outcome,
     RequestInProgress,
     StoredAnswer,
+    answer_of,
     check_key,
 )
 from shared.settings import BaseServiceSettings
@@ -61,19 +63,21 @@ class IdempotentPost:
     async def run(
         self,
         request: BaseModel | dict[str, Any],
-        action: Callable[[], Awaitable[BaseModel]],
+        action: Callable[[], Awaitable[Outcome]],
         *,
         status: int = 201,
     ) -> StoredAnswer:
         """``action``'s answer, stored under the key; or the stored answer of a retry.
+
+        ``action`` returns its new answer, or :class:`~shared.idempotency.keys.Replayed`
+        with the answer of earlier work the request repeats.
 
         ``request`` is what identifies the request besides its key (the body, plus path
         parameters when the same body may come for two resources). Raises what
         :meth:`IdempotencyKeys.run` raises.
         """
         if self.key is None:
-            result = await action()
-            return StoredAnswer(status, result.model_dump(mode="json"), replayed=False)
+            return answer_of(await action(), status)
         return await self.keys.run(
             self.session,
             scope=self.scope,

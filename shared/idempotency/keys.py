@@ -47,6 +47,11 @@ replays the earlier one's answer, as a retry would.
 
 The answer is sent only after the transaction commits (``RequestSession``), so a client
 never holds an answer that the database could still lose.
+
+The work itself may find that the request repeats one recorded earlier under another key
+(a till that makes up a new key per retry, caught by a business key such as a receipt
+number): it then returns :class:`Replayed` with that earlier answer, which is stored under
+the new key and answered as a replay.
 """
 
 from __future__ import annotations
@@ -151,6 +156,25 @@ class StoredAnswer:
 
 
 @dataclass(frozen=True)
+class Replayed:
+    """What an idempotent action returns when the request repeats earlier work: that
+    work's answer, answered as a replay (``Idempotent-Replayed: true``)."""
+
+    answer: BaseModel
+
+
+Outcome = BaseModel | Replayed
+"""What an idempotent action returns: its new answer, or an earlier one it repeats."""
+
+
+def answer_of(outcome: Outcome, status: int) -> StoredAnswer:
+    """The answer to send and store for an action's outcome."""
+    if isinstance(outcome, Replayed):
+        return StoredAnswer(status, outcome.answer.model_dump(mode="json"), replayed=True)
+    return StoredAnswer(status, outcome.model_dump(mode="json"), replayed=False)
+
+
+@dataclass(frozen=True)
 class _Stored:
     request_hash: str
     status_code: int
@@ -242,7 +266,7 @@ class IdempotencyKeys:
         key: str,
         request: BaseModel | dict[str, Any],
         retention: timedelta,
-        action: Callable[[], Awaitable[BaseModel]],
+        action: Callable[[], Awaitable[Outcome]],
         status: int = 201,
     ) -> StoredAnswer:
         """The stored answer to ``key``, or ``action``'s, stored in ``session``'s transaction.
@@ -262,19 +286,18 @@ class IdempotencyKeys:
         stored = await self._stored(session, scope, key, request_hash)
         if stored is not None:
             return stored
-        result = await action()
-        body = result.model_dump(mode="json")
+        answer = answer_of(await action(), status)
         await session.execute(
             insert(self.table).values(
                 scope=scope,
                 key=key,
                 request_hash=request_hash,
                 status_code=status,
-                response=body,
+                response=answer.body,
                 expires_at=func.now() + retention,
             )
         )
-        return StoredAnswer(status, body, replayed=False)
+        return answer
 
     async def claim_many(
         self, session: AsyncSession, *, scope: str, keys: Sequence[str]

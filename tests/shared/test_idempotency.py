@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from shared.db import transaction
 from shared.errors import Conflict, ProblemError, Unprocessable
-from shared.idempotency import RequestInProgress, StoredAnswer, fingerprint
+from shared.idempotency import Outcome, Replayed, RequestInProgress, StoredAnswer, fingerprint
 from tests.shared.scratch import Scratch
 
 
@@ -333,3 +333,33 @@ async def test_a_batch_replays_an_answer_committed_while_its_transaction_was_ope
     answer = claims["b-late"].answer(fingerprint({"amount": 1}))
     assert answer is not None
     assert (answer.body, answer.replayed) == ({"run": 1}, True)
+
+
+async def test_work_that_repeats_earlier_work_answers_and_stores_a_replay(
+    scratch: Scratch,
+) -> None:
+    """A till that makes up a new key per retry: the work finds the earlier answer."""
+    earlier = Answer(run=7)
+
+    async def action() -> Replayed:
+        return Replayed(earlier)
+
+    async def post(action: Callable[[], Awaitable[Outcome]]) -> StoredAnswer:
+        async with transaction(scratch.sessions) as session:
+            return await scratch.idempotency.run(
+                session,
+                scope="store:1",
+                key="new-key",
+                request={"n": 1},
+                retention=timedelta(hours=1),
+                action=action,
+            )
+
+    async def must_not_run() -> Answer:
+        raise AssertionError("the stored answer should have been replayed")
+
+    first = await post(action)
+    again = await post(must_not_run)
+
+    assert first == StoredAnswer(201, {"run": 7}, replayed=True)
+    assert again == first
