@@ -1,19 +1,26 @@
-"""What orders consumes: new members, so stores can name them by card number or phone."""
+"""What orders consumes: who the members are, so stores can name them by card or phone."""
 
 from __future__ import annotations
 
-from services.orders import service
 from services.orders.config import Settings
+from services.orders.directory import service as directory
 from shared.db import AsyncSession
 from shared.events import CloudEvent
-from shared.events.customer import MemberRegistered
+from shared.events.customer import MemberRegistered, MemberUpdated
 from shared.inbox import Handler, HandlerContext
 
 Context = HandlerContext[Settings]
 
 
 async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    await service.record_member(session, event.payload(MemberRegistered))
+    await directory.record_member(session, event.payload(MemberRegistered))
 
 
-HANDLERS: dict[str, Handler[Context]] = {MemberRegistered.event_type: on_member_registered}
+async def on_member_updated(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await directory.record_member_update(session, event.payload(MemberUpdated))
+
+
+HANDLERS: dict[str, Handler[Context]] = {
+    MemberRegistered.event_type: on_member_registered,
+    MemberUpdated.event_type: on_member_updated,
+}

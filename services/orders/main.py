@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.orders import api
+from services.orders.base import idempotency, inbox, outbox
 from services.orders.config import Settings
 from services.orders.consumers import HANDLERS
-from services.orders.models import idempotency, inbox, outbox
-from services.orders.service import KnownStores
+from services.orders.purchases import api as purchases
+from services.orders.purchases.batch import api as batch
+from services.orders.returns import api as returns
+from services.orders.stores import api as stores
+from services.orders.stores.service import KnownStores
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -20,13 +23,13 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         description=(
             "Partner stores post sales and returns with their API key (`X-API-Key`); "
             "each sale publishes `orders.purchase.completed`, each return "
-            "`orders.purchase.returned`. Retries with the same `Idempotency-Key` never "
-            "count a sale twice."
+            "`orders.purchase.returned`. Retries with the same `Idempotency-Key`, or with "
+            "the same sale and receipt number, never count a sale twice."
         ),
         settings=settings or Settings(),
         outbox=outbox,
         idempotency=idempotency,
-        routers=[api.stores, api.purchases],
+        routers=[stores.router, purchases.router, batch.router, returns.router],
         inbox=inbox,
         handlers=HANDLERS,
         stores=KnownStores(),

@@ -15,7 +15,7 @@ import pytest
 from fastapi import APIRouter, Request
 from sqlalchemy import text
 
-from services.orders.schemas import MAX_BATCH_SALES, PurchaseBatch
+from services.orders.purchases.batch.schemas import MAX_BATCH_SALES, PurchaseBatch
 from shared.dependencies import RequestSession
 from shared.errors import PROBLEM_JSON
 from shared.observability import request_id_var

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from services.orders.models import Member, outbox
+from services.orders.base import outbox
+from services.orders.directory.models import Member
 from shared.db import Sessions, transaction
 from shared.events.customer import MemberRegistered
 from tests.orders.conftest import registered_event

@@ -12,13 +12,15 @@ import httpx
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from services.orders import service
-from services.orders.models import Purchase, idempotency, outbox
-from services.orders.schemas import MAX_BATCH_SALES, PurchaseCreate, PurchaseOut
+from services.orders.base import idempotency, outbox
+from services.orders.purchases import service
+from services.orders.purchases.batch.schemas import MAX_BATCH_SALES
+from services.orders.purchases.models import Purchase
+from services.orders.purchases.schemas import PurchaseCreate
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.errors import PROBLEM_JSON
-from shared.idempotency import RequestInProgress
+from shared.idempotency import Outcome, RequestInProgress
 from tests.orders.conftest import KnownMember, StoreKey
 from tests.stack import Stack
 
@@ -336,7 +338,7 @@ async def test_a_key_in_flight_elsewhere_is_409_for_its_sale_only(
         """A single post of ``busy``'s key, held while it records its sale."""
         async with transaction(orders_sessions) as session:
 
-            async def record() -> PurchaseOut:
+            async def record() -> Outcome:
                 started.set()
                 await release.wait()
                 return await service.record_purchase(session, cipher, store.store_id, single)

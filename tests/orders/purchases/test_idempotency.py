@@ -23,13 +23,14 @@ from sqlalchemy import func, select
 from sqlmodel import col
 from starlette.types import Message, Scope
 
-from services.orders import service
-from services.orders.models import Purchase, idempotency, outbox
-from services.orders.schemas import PurchaseCreate, PurchaseOut
+from services.orders.base import idempotency, outbox
+from services.orders.purchases import service
+from services.orders.purchases.models import Purchase
+from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.errors import PROBLEM_JSON
-from shared.idempotency import RequestInProgress
+from shared.idempotency import Outcome, RequestInProgress
 from tests.orders.conftest import KnownMember, StoreKey, new_store
 from tests.stack import Stack, eventually, running
 
@@ -133,7 +134,7 @@ async def test_the_same_key_while_the_sale_is_recorded_is_409_then_its_answer(
         """What ``POST /purchases`` does, held in the middle of recording the sale."""
         async with transaction(orders_sessions) as session:
 
-            async def record() -> PurchaseOut:
+            async def record() -> Outcome:
                 started.set()
                 await release.wait()
                 return await service.record_purchase(

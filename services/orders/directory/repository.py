@@ -1,0 +1,85 @@
+"""Queries of the member directory."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Text, Uuid, any_, bindparam, exists, sql, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import col
+
+from services.orders.directory.models import Member
+from shared.db import AsyncSession
+
+_members = Member.__table__  # type: ignore[attr-defined]
+
+
+async def add_member(
+    session: AsyncSession, member_id: uuid.UUID, card_number: str, phone_hash: str
+) -> None:
+    """Adds the member unless already known; a new member takes over ``phone_hash``."""
+    already_known = exists().where(_members.c.member_id == member_id)
+    await _release_phone_hash(session, phone_hash, member_id, unless=already_known)
+    await session.execute(
+        pg_insert(Member)
+        .values(member_id=member_id, card_number=card_number, phone_hash=phone_hash)
+        .on_conflict_do_nothing(index_elements=["member_id"])
+    )
+
+
+async def set_phone_hash(session: AsyncSession, member_id: uuid.UUID, phone_hash: str) -> None:
+    """The member's number is now the one hashed as ``phone_hash`` (no-op for a stranger)."""
+    await _release_phone_hash(session, phone_hash, member_id)
+    await session.execute(
+        update(_members).where(_members.c.member_id == member_id).values(phone_hash=phone_hash)
+    )
+
+
+async def _release_phone_hash(
+    session: AsyncSession, phone_hash: str, new_holder: uuid.UUID, unless: Any = None
+) -> None:
+    """Takes ``phone_hash`` from whoever else holds it here.
+
+    Customer gives a number to one member at a time, but its events about two members may
+    arrive in either order: the member who held the number before has had their own
+    change published too, and until it arrives their row here has no number.
+    """
+    release = (
+        update(_members)
+        .where(_members.c.phone_hash == phone_hash, _members.c.member_id != new_holder)
+        .values(phone_hash=None)
+    )
+    if unless is not None:
+        release = release.where(~unless)
+    await session.execute(release)
+
+
+async def find_member_ids(
+    session: AsyncSession,
+    *,
+    member_ids: set[uuid.UUID] | None = None,
+    card_numbers: set[str] | None = None,
+    phone_hashes: set[str] | None = None,
+) -> dict[Any, uuid.UUID]:
+    """Known members by the one kind of reference given: one query for all of them."""
+    column: Any
+    kind: Any
+    values: list[Any]
+    if member_ids is not None:
+        column, values, kind = col(Member.member_id), list(member_ids), Uuid()
+    elif card_numbers is not None:
+        column, values, kind = col(Member.card_number), list(card_numbers), Text()
+    elif phone_hashes is not None:
+        column, values, kind = col(Member.phone_hash), list(phone_hashes), Text()
+    else:
+        raise ValueError("give one kind of member reference")
+    if not values:
+        return {}
+    rows = await session.execute(
+        sql.select(column, col(Member.member_id)).where(
+            column == any_(bindparam("values", values, type_=ARRAY(kind)))
+        )
+    )
+    return dict(rows.all())

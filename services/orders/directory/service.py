@@ -1,0 +1,45 @@
+"""Use cases of the member directory: learning members from customer's events, and finding
+the members that sales name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from services.orders.directory import repository
+from services.orders.directory.domain import KnownMembers, MemberReference
+from shared.crypto import PiiCipher
+from shared.db import AsyncSession
+from shared.events.customer import MemberRegistered, MemberUpdated
+
+
+async def record_member(session: AsyncSession, registered: MemberRegistered) -> None:
+    """Adds a member to orders' directory; seeing the same member again changes nothing."""
+    await repository.add_member(
+        session, registered.member_id, registered.card_number, registered.phone_hash
+    )
+
+
+async def record_member_update(session: AsyncSession, updated: MemberUpdated) -> None:
+    """Takes a member's new phone lookup hash; other changes are no concern of orders."""
+    if "phone_hash" in updated.changed and updated.phone_hash is not None:
+        await repository.set_phone_hash(session, updated.member_id, updated.phone_hash)
+
+
+async def find_members(
+    session: AsyncSession, cipher: PiiCipher, references: Sequence[MemberReference]
+) -> KnownMembers:
+    """The known members among ``references``: one query per kind of reference used.
+
+    Phone numbers (E.164) are looked up by their hash and never leave this function.
+    """
+    phone_hashes = {r.phone: cipher.phone_hash(r.phone) for r in references if r.phone}
+    ids = {r.member_id for r in references if r.member_id is not None}
+    cards = {r.card_number for r in references if r.card_number is not None}
+    by_hash = await repository.find_member_ids(session, phone_hashes=set(phone_hashes.values()))
+    return KnownMembers(
+        by_id=frozenset((await repository.find_member_ids(session, member_ids=ids)).values()),
+        by_card=await repository.find_member_ids(session, card_numbers=cards),
+        by_phone={
+            phone: by_hash[hashed] for phone, hashed in phone_hashes.items() if hashed in by_hash
+        },
+    )

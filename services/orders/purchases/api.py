@@ -1,0 +1,91 @@
+"""Sales posted by a store, one at a time, and reading them back."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+
+from services.orders.purchases import service
+from services.orders.purchases.errors import ReceiptReused
+from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut, PurchasePage
+from shared.dependencies import Cipher, CurrentStore, RequestSession, current_store
+from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
+from shared.openapi import problem
+from shared.pagination import Cursor, PageSize
+
+router = APIRouter(tags=["purchases"])
+
+StoreIdempotency = Annotated[IdempotentPost, Depends(Idempotent(current_store))]
+NOT_FOUND = problem(404, "No purchase 9d8c7b6a-… at this store")
+
+
+@router.post(
+    "/purchases",
+    status_code=201,
+    response_model=PurchaseOut,
+    summary="Post a sale",
+    description=(
+        "Records a sale for the member named by `member_id`, `card_number` or `phone`, "
+        "computes its total from the lines and publishes `orders.purchase.completed`. "
+        "A sale is recorded once per `Idempotency-Key` and once per `receipt_no`: the same "
+        "sale body sent again with a new key and a receipt number the store already used is "
+        "answered with the first sale (`Idempotent-Replayed: true`); another body with a "
+        "used receipt number is refused with 409 `receipt-reused`."
+    ),
+    responses={
+        **openapi_conflict(
+            ReceiptReused(
+                "receipt_no 'R-20261123-0042' was already used by this store for purchase "
+                "9d8c7b6a-… with different content. A retry must send the same sale; a new "
+                "sale needs a new receipt number."
+            )
+        ),
+        **problem(
+            422,
+            "No member with this card_number '8860000000099' is known to orders. A member who "
+            "has just registered becomes known here within about a second; retry shortly.",
+        ),
+    },
+)
+async def post_purchase(
+    body: PurchaseCreate,
+    session: RequestSession,
+    cipher: Cipher,
+    store: CurrentStore,
+    idempotent: StoreIdempotency,
+) -> JSONResponse:
+    answer = await idempotent.run(
+        body, lambda: service.record_purchase(session, cipher, store.id, body)
+    )
+    return answer.response(location=f"/purchases/{answer.body['id']}")
+
+
+@router.get(
+    "/purchases/{purchase_id}",
+    response_model=PurchaseOut,
+    summary="Read one of this store's sales",
+    responses=NOT_FOUND,
+)
+async def get_purchase(
+    purchase_id: uuid.UUID, session: RequestSession, store: CurrentStore
+) -> PurchaseOut:
+    return await service.get_purchase(session, store.id, purchase_id)
+
+
+@router.get(
+    "/purchases",
+    response_model=PurchasePage,
+    summary="List this store's sales, newest first",
+)
+async def list_purchases(
+    session: RequestSession,
+    store: CurrentStore,
+    limit: Annotated[PageSize, Query()] = 50,
+    cursor: Annotated[
+        Cursor | None, Query(description="`next_cursor` of the previous page")
+    ] = None,
+) -> PurchasePage:
+    return await service.list_purchases(session, store.id, limit, cursor)

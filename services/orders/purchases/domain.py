@@ -1,0 +1,82 @@
+"""Pure rules of sales: bounds, totals, and when a repeated receipt number is a retry."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from services.orders.purchases.errors import ReceiptReused
+
+MAX_RECEIPT_NO = 64
+MAX_SKU = 64
+MAX_CATEGORY = 64
+"""Longest receipt number, SKU and category, in characters (the columns' lengths)."""
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    quantity: int
+    unit_price_fen: int
+
+    @property
+    def amount_fen(self) -> int:
+        return self.quantity * self.unit_price_fen
+
+
+def total_fen(lines: Iterable[PricedLine]) -> int:
+    """The purchase total is always computed here, never taken from the client."""
+    return sum(line.amount_fen for line in lines)
+
+
+@dataclass(frozen=True)
+class SoldLine:
+    """A line of a recorded sale, as far as returns are concerned."""
+
+    line_no: int
+    quantity: int
+    unit_price_fen: int
+    returned_quantity: int
+    sku: str
+    category: str
+
+    @property
+    def returnable(self) -> int:
+        return self.quantity - self.returned_quantity
+
+
+@dataclass(frozen=True)
+class Sold:
+    """A recorded sale, as far as returns are concerned: its lines by number."""
+
+    purchase_id: uuid.UUID
+    member_id: uuid.UUID
+    total_fen: int
+    lines: Mapping[int, SoldLine]
+
+
+@dataclass(frozen=True)
+class ReceiptHolder:
+    """The purchase that holds a store's receipt number, and the fingerprint of its sale
+    as posted (``None`` for a sale recorded before fingerprints were kept)."""
+
+    purchase_id: uuid.UUID
+    request_hash: str | None
+
+
+def check_repeat(receipt_no: str, holder: ReceiptHolder, request_hash: str) -> None:
+    """Passes if a sale with ``request_hash`` repeats the one holding ``receipt_no``.
+
+    A repeat is the same sale body as posted, without its idempotency key: same member
+    reference, lines, time (or none) and receipt number. Raises :class:`ReceiptReused`
+    (409) otherwise, also when the holder's fingerprint is unknown (it was recorded before
+    this release and its key has expired): without it the two cannot be told apart, and
+    counting a sale twice is the fault this rule closes.
+    """
+    if holder.request_hash != request_hash:
+        raise ReceiptReused(
+            f"receipt_no {receipt_no!r} was already used by this store for purchase "
+            f"{holder.purchase_id} with different content. A retry must send the same sale; "
+            "a new sale needs a new receipt number.",
+            field="receipt_no",
+        )

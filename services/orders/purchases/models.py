@@ -1,0 +1,81 @@
+"""Tables of sales: purchases and their lines."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
+from sqlmodel import Field
+
+from services.orders.base import SCHEMA, OrdersTable, timestamp_column, utc_now
+from services.orders.purchases.domain import MAX_CATEGORY, MAX_RECEIPT_NO, MAX_SKU
+
+RECEIPT_HOLDER = text("duplicate_of IS NULL")
+"""The purchases that hold their receipt number: all but duplicates from before it was
+unique per store."""
+
+
+class Purchase(OrdersTable, table=True):
+    __tablename__ = "purchases"
+    __table_args__ = (
+        Index("ix_purchases_store_recent", "store_id", "purchased_at", "id"),
+        Index(
+            "uq_purchases_store_receipt",
+            "store_id",
+            "receipt_no",
+            unique=True,
+            postgresql_where=RECEIPT_HOLDER,
+        ),
+        CheckConstraint("total_fen >= 0", name="ck_purchases_total_fen"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    store_id: uuid.UUID = Field(sa_column=Column(ForeignKey(f"{SCHEMA}.stores.id"), nullable=False))
+    member_id: uuid.UUID = Field(index=True)
+    total_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    purchased_at: datetime = Field(sa_column=timestamp_column())
+    receipt_no: str | None = Field(default=None, max_length=MAX_RECEIPT_NO)
+    request_hash: str | None = Field(default=None, sa_column=Column(String(64)))
+    """Fingerprint of the sale as posted (without its idempotency key), kept with a receipt
+    number so that a repeat of the receipt can be told a retry or a clash."""
+    duplicate_of: uuid.UUID | None = Field(
+        default=None, sa_column=Column(ForeignKey(f"{SCHEMA}.purchases.id"))
+    )
+    """A receipt recorded again before receipt numbers were unique per store: the purchase
+    that holds the receipt. Such a sale stays a sale (it was published); it only no longer
+    answers to the receipt number."""
+    created_at: datetime = Field(default_factory=utc_now, sa_column=timestamp_column())
+
+
+class PurchaseLine(OrdersTable, table=True):
+    __tablename__ = "purchase_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="ck_purchase_lines_quantity"),
+        CheckConstraint("unit_price_fen >= 0", name="ck_purchase_lines_unit_price"),
+        CheckConstraint(
+            "returned_quantity >= 0 AND returned_quantity <= quantity",
+            name="ck_purchase_lines_returned_quantity",
+        ),
+    )
+
+    purchase_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey(f"{SCHEMA}.purchases.id"), primary_key=True)
+    )
+    line_no: int = Field(primary_key=True)
+    sku: str = Field(max_length=MAX_SKU)
+    category: str = Field(max_length=MAX_CATEGORY)
+    quantity: int = Field(sa_column=Column(Integer, nullable=False))
+    unit_price_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    returned_quantity: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )

@@ -1,0 +1,169 @@
+"""Request and response bodies of sales. Amounts are integers in fen; times are UTC."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Self
+
+from annotated_types import Len
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.orders.directory.domain import MAX_CARD_NUMBER
+from services.orders.purchases.domain import MAX_CATEGORY, MAX_RECEIPT_NO, MAX_SKU
+from shared.inputs import (
+    MAX_LINES,
+    MAX_SALE_TOTAL_FEN,
+    Code,
+    Phone,
+    Quantity,
+    SaleTime,
+    SingleLine,
+    TotalAtMost,
+    UnitPriceFen,
+)
+
+_STORE = "6f1c2b9e-8d4a-4f5e-9a51-3c2d7e8f9a10"
+_MEMBER = "0b7e4c1d-2f3a-4b5c-8d9e-1a2b3c4d5e6f"
+_PURCHASE = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
+PURCHASE_EXAMPLE: dict[str, Any] = {
+    "id": _PURCHASE,
+    "member_id": _MEMBER,
+    "store_id": _STORE,
+    "total_fen": 45700,
+    "purchased_at": "2026-11-23T06:30:00Z",
+    "receipt_no": "R-20261123-0042",
+    "lines": [
+        {
+            "line_no": 1,
+            "sku": "HC-001",
+            "category": "health",
+            "quantity": 2,
+            "unit_price_fen": 19900,
+            "amount_fen": 39800,
+            "returned_quantity": 0,
+        },
+        {
+            "line_no": 2,
+            "sku": "CO-117",
+            "category": "cosmetics",
+            "quantity": 1,
+            "unit_price_fen": 5900,
+            "amount_fen": 5900,
+            "returned_quantity": 0,
+        },
+    ],
+}
+
+Sku = Annotated[str, Code(MAX_SKU)]
+Category = Annotated[str, SingleLine(MAX_CATEGORY)]
+ReceiptNo = Annotated[str, Code(MAX_RECEIPT_NO)]
+CardNumber = Annotated[str, Code(MAX_CARD_NUMBER)]
+
+
+class LineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: Sku
+    category: Category = Field(examples=["health"])
+    quantity: Quantity
+    unit_price_fen: UnitPriceFen
+
+
+def _line_amount(line: LineIn) -> int:
+    return line.quantity * line.unit_price_fen
+
+
+class PurchaseCreate(BaseModel):
+    """A sale. Name the member by exactly one of `member_id`, `card_number` or `phone`.
+
+    The total is computed from the lines: at most 10,000,000,000 fen (100 million yuan),
+    so that loyalty can always credit its points and analytics add it up.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "card_number": "8860000000013",
+                    "lines": [
+                        {
+                            "sku": "HC-001",
+                            "category": "health",
+                            "quantity": 2,
+                            "unit_price_fen": 19900,
+                        },
+                        {
+                            "sku": "CO-117",
+                            "category": "cosmetics",
+                            "quantity": 1,
+                            "unit_price_fen": 5900,
+                        },
+                    ],
+                    "purchased_at": "2026-11-23T06:30:00Z",
+                    "receipt_no": "R-20261123-0042",
+                },
+                {
+                    "phone": "138 1234 5678",
+                    "lines": [
+                        {"sku": "DG-9", "category": "daily", "quantity": 3, "unit_price_fen": 1200}
+                    ],
+                },
+            ]
+        },
+    )
+
+    member_id: uuid.UUID | None = None
+    card_number: CardNumber | None = None
+    phone: Phone | None = None
+    lines: Annotated[
+        list[LineIn], Len(1, MAX_LINES), TotalAtMost(MAX_SALE_TOTAL_FEN, _line_amount)
+    ] = Field(description=f"1 to {MAX_LINES} lines, adding up to at most {MAX_SALE_TOTAL_FEN} fen")
+    purchased_at: SaleTime | None = Field(None, description="When the sale happened (default: now)")
+    receipt_no: ReceiptNo | None = Field(
+        None,
+        description=(
+            "The till's receipt number, unique per store: the same sale sent again under a "
+            "new Idempotency-Key is answered with the first sale (a replay); a different "
+            "sale with a used receipt number is refused with 409 `receipt-reused`"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _one_member_reference(self) -> Self:
+        given = [self.member_id, self.card_number, self.phone]
+        if sum(value is not None for value in given) != 1:
+            raise ValueError("name the member by exactly one of member_id, card_number or phone")
+        return self
+
+
+class PurchaseLineOut(BaseModel):
+    line_no: int
+    sku: str
+    category: str
+    quantity: int
+    unit_price_fen: int
+    amount_fen: int
+    returned_quantity: int = Field(description="How many have come back so far")
+
+
+class PurchaseOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [PURCHASE_EXAMPLE]})
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    store_id: uuid.UUID
+    total_fen: int
+    purchased_at: datetime
+    receipt_no: str | None
+    lines: list[PurchaseLineOut]
+
+
+class PurchasePage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [PURCHASE_EXAMPLE], "next_cursor": None}]}
+    )
+
+    items: list[PurchaseOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` to read the next page")

@@ -1,0 +1,242 @@
+"""Use cases of sales: record one, read one, list a store's. They flush, never commit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from services.orders.base import emit
+from services.orders.directory import service as directory
+from services.orders.directory.domain import KnownMembers
+from services.orders.purchases import domain, repository
+from services.orders.purchases.domain import ReceiptHolder
+from services.orders.purchases.errors import PurchaseNotFound
+from services.orders.purchases.models import Purchase, PurchaseLine
+from services.orders.purchases.repository import SaleRows
+from services.orders.purchases.schemas import (
+    PurchaseCreate,
+    PurchaseLineOut,
+    PurchaseOut,
+    PurchasePage,
+)
+from shared.crypto import PiiCipher
+from shared.db import AsyncSession
+from shared.events import CloudEvent
+from shared.events import orders as events
+from shared.idempotency import Outcome, Replayed, fingerprint
+from shared.pagination import PageKey, encode_cursor
+
+
+async def record_purchase(
+    session: AsyncSession,
+    cipher: PiiCipher,
+    store_id: uuid.UUID,
+    data: PurchaseCreate,
+    *,
+    now: datetime | None = None,
+) -> Outcome:
+    """The new sale, or ``Replayed`` with the first answer if its receipt number was
+    recorded before with the same content.
+
+    Raises ``UnknownMember`` (422) and ``ReceiptReused`` (409).
+    """
+    members = await directory.find_members(session, cipher, [data])
+    request_hash = None if data.receipt_no is None else fingerprint(data)
+    sale = new_sale(store_id, data, members, now or datetime.now(UTC), request_hash)
+    if await repository.insert_purchases(session, [sale.rows]):
+        await emit.outbox.add(session, sale.event)
+        return sale.out
+    # only a receipt number held by another purchase keeps a sale out
+    assert data.receipt_no is not None
+    assert request_hash is not None
+    holders = await repository.receipt_holders(session, store_id, [data.receipt_no])
+    return Replayed(await repeated_sale(session, data.receipt_no, holders, request_hash))
+
+
+async def repeated_sale(
+    session: AsyncSession,
+    receipt_no: str,
+    holders: Mapping[str, ReceiptHolder],
+    request_hash: str,
+) -> PurchaseOut:
+    """The first answer to the sale holding ``receipt_no``, which the sale with
+    ``request_hash`` repeats; raises ``ReceiptReused`` (409) if it does not."""
+    holder = holders[receipt_no]
+    domain.check_repeat(receipt_no, holder, request_hash)
+    return (await first_answers(session, [holder.purchase_id]))[holder.purchase_id]
+
+
+async def first_answers(
+    session: AsyncSession, purchase_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, PurchaseOut]:
+    """Purchases as they were first answered, by id: two queries however many."""
+    if not purchase_ids:
+        return {}
+    purchases = await repository.purchases_by_id(session, purchase_ids)
+    by_purchase = _lines_by_purchase(await repository.lines_of(session, list(purchase_ids)))
+    return {p.id: purchase_out(p, by_purchase.get(p.id, []), first=True) for p in purchases}
+
+
+def _lines_by_purchase(lines: Sequence[PurchaseLine]) -> dict[uuid.UUID, list[PurchaseLine]]:
+    by_purchase: dict[uuid.UUID, list[PurchaseLine]] = {}
+    for line in lines:
+        by_purchase.setdefault(line.purchase_id, []).append(line)
+    return by_purchase
+
+
+@dataclass(frozen=True)
+class NewSale:
+    """The rows, the event and the answer of one new sale by a known member."""
+
+    rows: SaleRows
+    event: CloudEvent
+    out: PurchaseOut
+
+
+def new_sale(
+    store_id: uuid.UUID,
+    data: PurchaseCreate,
+    members: KnownMembers,
+    now: datetime,
+    request_hash: str | None,
+) -> NewSale:
+    """The sale ``data`` describes, for the member it names among ``members``;
+    ``request_hash`` is its fingerprint, kept with its receipt number.
+
+    Raises ``UnknownMember`` (422).
+    """
+    member_id = members.member_of(data)
+    purchased_at = data.purchased_at or now
+    purchase_id = uuid.uuid4()
+    priced = [domain.PricedLine(line.quantity, line.unit_price_fen) for line in data.lines]
+    lines = [
+        events.PurchaseLine(
+            line_no=line_no,
+            sku=line.sku,
+            category=line.category,
+            quantity=line.quantity,
+            unit_price_fen=line.unit_price_fen,
+            amount_fen=price.amount_fen,
+        )
+        for line_no, (line, price) in enumerate(zip(data.lines, priced, strict=True), start=1)
+    ]
+    total = domain.total_fen(priced)
+    purchase = {
+        "id": purchase_id,
+        "store_id": store_id,
+        "member_id": member_id,
+        "total_fen": total,
+        "purchased_at": purchased_at,
+        "receipt_no": data.receipt_no,
+        "request_hash": request_hash if data.receipt_no is not None else None,
+        "created_at": now,
+    }
+    completed = events.PurchaseCompleted(
+        purchase_id=purchase_id,
+        member_id=member_id,
+        store_id=store_id,
+        lines=tuple(lines),
+        total_fen=total,
+        purchased_at=purchased_at,
+    )
+    out = PurchaseOut(
+        id=purchase_id,
+        member_id=member_id,
+        store_id=store_id,
+        total_fen=total,
+        purchased_at=purchased_at,
+        receipt_no=data.receipt_no,
+        lines=[PurchaseLineOut(**line.model_dump(), returned_quantity=0) for line in lines],
+    )
+    return NewSale(
+        rows=(purchase, [line.model_dump() for line in lines]),
+        event=emit.envelope(completed),
+        out=out,
+    )
+
+
+async def get_purchase(
+    session: AsyncSession, store_id: uuid.UUID, purchase_id: uuid.UUID
+) -> PurchaseOut:
+    """One of the store's purchases as it stands; raises ``PurchaseNotFound`` (404)."""
+    purchase = await repository.purchase_of_store(session, store_id, purchase_id)
+    if purchase is None:
+        raise PurchaseNotFound(f"No purchase {purchase_id} at this store")
+    return purchase_out(purchase, await repository.lines_of(session, [purchase_id]))
+
+
+async def list_purchases(
+    session: AsyncSession, store_id: uuid.UUID, limit: int, after: PageKey | None
+) -> PurchasePage:
+    """The store's purchases, newest first, ``limit`` at a time after the page key."""
+    before = None if after is None else (after.at, after.id)
+    purchases = await repository.recent_purchases(session, store_id, limit + 1, before)
+    more = len(purchases) > limit
+    purchases = purchases[:limit]
+    by_purchase = _lines_by_purchase(await repository.lines_of(session, [p.id for p in purchases]))
+    items = [purchase_out(p, by_purchase.get(p.id, [])) for p in purchases]
+    next_cursor = encode_cursor(purchases[-1].purchased_at, purchases[-1].id) if more else None
+    return PurchasePage(items=items, next_cursor=next_cursor)
+
+
+def purchase_out(
+    purchase: Purchase, lines: Sequence[PurchaseLine], *, first: bool = False
+) -> PurchaseOut:
+    """The purchase as answered now, or as first answered (nothing returned yet)."""
+    return PurchaseOut(
+        id=purchase.id,
+        member_id=purchase.member_id,
+        store_id=purchase.store_id,
+        total_fen=purchase.total_fen,
+        purchased_at=purchase.purchased_at,
+        receipt_no=purchase.receipt_no,
+        lines=[
+            PurchaseLineOut(
+                line_no=line.line_no,
+                sku=line.sku,
+                category=line.category,
+                quantity=line.quantity,
+                unit_price_fen=line.unit_price_fen,
+                amount_fen=domain.PricedLine(line.quantity, line.unit_price_fen).amount_fen,
+                returned_quantity=0 if first else line.returned_quantity,
+            )
+            for line in lines
+        ],
+    )
+
+
+async def sold_for_return(
+    session: AsyncSession, store_id: uuid.UUID, purchase_id: uuid.UUID
+) -> domain.Sold:
+    """One of the store's purchases with its lines, locked until the transaction ends so
+    that returns of it happen one at a time; raises ``PurchaseNotFound`` (404)."""
+    purchase = await repository.purchase_of_store(session, store_id, purchase_id, lock=True)
+    if purchase is None:
+        raise PurchaseNotFound(f"No purchase {purchase_id} at this store")
+    lines = await repository.lines_of(session, [purchase_id])
+    return domain.Sold(
+        purchase_id=purchase.id,
+        member_id=purchase.member_id,
+        total_fen=purchase.total_fen,
+        lines={
+            line.line_no: domain.SoldLine(
+                line_no=line.line_no,
+                sku=line.sku,
+                category=line.category,
+                quantity=line.quantity,
+                unit_price_fen=line.unit_price_fen,
+                returned_quantity=line.returned_quantity,
+            )
+            for line in lines
+        },
+    )
+
+
+async def add_returned(
+    session: AsyncSession, purchase_id: uuid.UUID, quantities: Sequence[tuple[int, int]]
+) -> None:
+    """Counts ``(line_no, quantity)`` as returned on a purchase locked by
+    :func:`sold_for_return`."""
+    await repository.add_returned_quantities(session, purchase_id, quantities)

@@ -1,0 +1,49 @@
+"""``POST /purchases/{purchase_id}/returns``: some or all of a sale comes back."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from services.orders.returns import service
+from services.orders.returns.schemas import ReturnCreate, ReturnOut
+from shared.dependencies import CurrentStore, RequestSession, current_store
+from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
+from shared.openapi import problem
+
+router = APIRouter(tags=["purchases"])
+
+StoreIdempotency = Annotated[IdempotentPost, Depends(Idempotent(current_store))]
+
+
+@router.post(
+    "/purchases/{purchase_id}/returns",
+    status_code=201,
+    response_model=ReturnOut,
+    summary="Return some or all of a sale",
+    description=(
+        'Send `lines` with quantities, or `{"all": true}` for everything not yet returned. '
+        "Publishes `orders.purchase.returned` with the refunded amount."
+    ),
+    responses={
+        **problem(404, "No purchase 9d8c7b6a-… at this store"),
+        **openapi_conflict(),
+        **problem(422, "line 1: 3 requested but only 1 of 2 can still be returned"),
+    },
+)
+async def post_return(
+    purchase_id: uuid.UUID,
+    body: ReturnCreate,
+    session: RequestSession,
+    store: CurrentStore,
+    idempotent: StoreIdempotency,
+) -> JSONResponse:
+    # the same body may come for two purchases, so the purchase is part of the request
+    answer = await idempotent.run(
+        {"purchase_id": str(purchase_id), **body.model_dump(mode="json")},
+        lambda: service.return_purchase(session, store.id, purchase_id, body),
+    )
+    return answer.response()

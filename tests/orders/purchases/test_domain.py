@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from services.orders.purchases import domain
+from services.orders.purchases.domain import PricedLine, ReceiptHolder, SoldLine
+from services.orders.purchases.errors import ReceiptReused
+
+
+def test_total_is_the_sum_of_quantity_times_unit_price() -> None:
+    lines = [PricedLine(2, 19900), PricedLine(1, 5900), PricedLine(3, 0)]
+    assert domain.total_fen(lines) == 45700
+
+
+def test_total_of_no_lines_is_zero() -> None:
+    assert domain.total_fen([]) == 0
+
+
+def test_returnable_is_what_has_not_come_back_yet() -> None:
+    line = SoldLine(1, quantity=5, unit_price_fen=100, returned_quantity=2, sku="S", category="c")
+    assert line.returnable == 3
+
+
+def test_a_receipt_repeated_with_the_same_sale_passes() -> None:
+    domain.check_repeat("R-1", ReceiptHolder(uuid.uuid4(), "a" * 64), "a" * 64)
+
+
+@pytest.mark.parametrize("held", ["b" * 64, None], ids=["another sale", "no fingerprint"])
+def test_a_receipt_repeated_with_another_or_an_unknown_sale_is_reused(held: str | None) -> None:
+    holder = ReceiptHolder(uuid.uuid4(), held)
+    with pytest.raises(ReceiptReused, match=f"purchase {holder.purchase_id}") as refused:
+        domain.check_repeat("R-1", holder, "a" * 64)
+    assert refused.value.field == "receipt_no"
+    assert refused.value.status == 409

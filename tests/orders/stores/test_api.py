@@ -1,0 +1,45 @@
+"""``POST /stores`` over the real app."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from services.orders.stores.models import Store
+from shared.auth import hash_api_key
+from shared.db import Sessions
+from tests.orders.conftest import is_problem
+from tests.stack import staff_headers
+
+
+async def test_an_admin_registers_a_store_and_its_key_works(
+    client: httpx.AsyncClient, orders_sessions: Sessions
+) -> None:
+    created = await client.post("/stores", json={"name": "静安店"}, headers=staff_headers())
+    assert created.status_code == 201, created.text
+    api_key = created.json()["api_key"]
+
+    listed = await client.get("/purchases", headers={"X-API-Key": api_key})
+
+    assert listed.status_code == 200
+    async with orders_sessions() as session:
+        stored = await session.get(Store, uuid.UUID(created.json()["id"]))
+        assert stored is not None
+        assert stored.api_key_hash == hash_api_key(api_key)
+    refused = await client.post("/stores", json={"name": "x"}, headers=staff_headers("marketing"))
+    is_problem(refused, 403)
+
+
+async def test_a_store_name_is_trimmed(
+    client: httpx.AsyncClient, orders_sessions: Sessions
+) -> None:
+    created = await client.post(
+        "/stores", json={"name": "  徐汇店 Xuhui store\u3000"}, headers=staff_headers()
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["name"] == "徐汇店 Xuhui store"
+    async with orders_sessions() as session:
+        stored = await session.get(Store, uuid.UUID(created.json()["id"]))
+        assert stored is not None
+        assert stored.name == "徐汇店 Xuhui store"
