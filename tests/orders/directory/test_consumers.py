@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import func, select
 
 from services.orders.base import outbox
 from services.orders.directory.models import Member
+from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
-from shared.events.customer import MemberRegistered
-from tests.orders.conftest import registered_event
+from shared.events import CloudEvent
+from shared.events.customer import MemberRegistered, MemberUpdated
+from tests.orders.conftest import KnownMember, register, registered_event
 from tests.stack import Stack
 
 
@@ -45,3 +51,96 @@ async def test_replaying_the_same_envelope_changes_nothing(
         assert [(r.card_number, r.phone_hash) for r in rows] == [
             (event.data["card_number"], event.data["phone_hash"])
         ]
+
+
+def _updated(member_id: uuid.UUID, phone: str, stack: Stack, **changes: Any) -> CloudEvent:
+    cipher = PiiCipher(stack.settings("orders").pii_key.get_secret_value())
+    payload = MemberUpdated(
+        member_id=member_id,
+        changed=("phone", "phone_hash"),
+        phone=phone,
+        phone_hash=cipher.phone_hash(phone),
+        updated_at=datetime.now(UTC),
+    )
+    return CloudEvent.of(payload.model_copy(update=changes), source="/huiyuan/customer")
+
+
+async def _handle(stack: Stack, sessions: Sessions, event: CloudEvent) -> None:
+    async with transaction(sessions) as session:
+        await stack.handlers("orders")[event.type](session, event)
+
+
+async def _phone_hashes(sessions: Sessions, *members: KnownMember) -> list[str | None]:
+    async with sessions() as session:
+        rows = [await session.get(Member, member.member_id) for member in members]
+        return [row.phone_hash if row is not None else "missing" for row in rows]
+
+
+def _hash(stack: Stack, phone: str) -> str:
+    return PiiCipher(stack.settings("orders").pii_key.get_secret_value()).phone_hash(phone)
+
+
+async def test_member_updated_moves_the_phone_hash(stack: Stack, orders_sessions: Sessions) -> None:
+    member = await register(stack, orders_sessions)
+
+    await _handle(stack, orders_sessions, _updated(member.member_id, "+13125550147", stack))
+
+    assert await _phone_hashes(orders_sessions, member) == [_hash(stack, "+13125550147")]
+
+
+async def test_a_member_taking_a_number_takes_it_from_its_stale_holder(
+    stack: Stack, orders_sessions: Sessions
+) -> None:
+    """Customer moved the number from ``before`` to ``after``; after's event came first."""
+    number = f"+86139{uuid.uuid4().int % 10**8:08d}"
+    before = await register(stack, orders_sessions, number)
+    after = await register(stack, orders_sessions)
+
+    await _handle(stack, orders_sessions, _updated(after.member_id, number, stack))
+    assert await _phone_hashes(orders_sessions, before, after) == [None, _hash(stack, number)]
+    await _handle(stack, orders_sessions, _updated(before.member_id, "+447400123456", stack))
+
+    assert await _phone_hashes(orders_sessions, before, after) == [
+        _hash(stack, "+447400123456"),
+        _hash(stack, number),
+    ]
+
+
+async def test_a_new_member_takes_a_number_from_its_stale_holder_once(
+    stack: Stack, orders_sessions: Sessions
+) -> None:
+    number = f"+86137{uuid.uuid4().int % 10**8:08d}"
+    stale = await register(stack, orders_sessions, number)
+    event = registered_event(stack, number)
+
+    await _handle(stack, orders_sessions, event)
+    newcomer = event.payload(MemberRegistered)
+    assert await _phone_hashes(orders_sessions, stale) == [None]
+    await _handle(stack, orders_sessions, _updated(stale.member_id, number, stack))
+    # the newcomer's registration seen again (a copy under another event id) takes nothing
+    await _handle(stack, orders_sessions, event.model_copy(update={"id": str(uuid.uuid4())}))
+
+    async with orders_sessions() as session:
+        row = await session.get(Member, newcomer.member_id)
+        assert row is not None
+        assert row.phone_hash is None
+    assert await _phone_hashes(orders_sessions, stale) == [_hash(stack, number)]
+
+
+async def test_updates_without_a_phone_hash_or_for_a_stranger_change_nothing(
+    stack: Stack, orders_sessions: Sessions
+) -> None:
+    member = await register(stack, orders_sessions)
+    known = await _phone_hashes(orders_sessions, member)
+    stranger = uuid.uuid4()
+
+    await _handle(
+        stack,
+        orders_sessions,
+        _updated(member.member_id, "+13125550148", stack, changed=("phone",), phone_hash=None),
+    )
+    await _handle(stack, orders_sessions, _updated(stranger, "+13125550149", stack))
+
+    assert await _phone_hashes(orders_sessions, member) == known
+    async with orders_sessions() as session:
+        assert await session.get(Member, stranger) is None

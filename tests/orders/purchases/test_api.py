@@ -9,8 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import delete
+from sqlmodel import col
 
-from shared.db import Sessions
+from services.orders.directory.models import Member
+from shared.db import Sessions, transaction
 from tests.orders.conftest import (
     LINES,
     TOTAL,
@@ -22,7 +25,9 @@ from tests.orders.conftest import (
     new_key,
     new_store,
     post_sale,
+    register,
 )
+from tests.stack import Stack
 
 
 async def test_sale_by_card_number_records_it_and_queues_one_event(
@@ -280,3 +285,45 @@ async def test_an_unknown_purchase_is_404(client: httpx.AsyncClient, store: Stor
     body = is_problem(response, 404)
     assert body["type"] == "urn:huiyuan:problem:purchase-not-found"
     assert str(missing) in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "whose"),
+    [
+        ("+1 312 555 0147", "us"),
+        ("+1 (312) 555-0147", "us"),
+        ("0013125550147", "us"),
+        ("131 2555 0147", "mainland"),
+        ("13125550147", "mainland"),
+        ("+86 131-2555-0147", "mainland"),
+        ("008613125550147", "mainland"),
+        ("１３１２５５５０１４７", "mainland"),
+    ],
+)
+async def test_a_sale_by_phone_finds_the_member_however_the_number_is_typed(
+    stack: Stack,
+    client: httpx.AsyncClient,
+    orders_sessions: Sessions,
+    store: StoreKey,
+    typed: str,
+    whose: str,
+) -> None:
+    """+1 312 555 0147 used to be stored as the mainland 13125550147: its owner's till
+    sales credited the other member."""
+    members = {
+        "us": await register(stack, orders_sessions, "+1 312 555 0147"),
+        "mainland": await register(stack, orders_sessions, "13125550147"),
+    }
+    try:
+        response = await client.post(
+            "/purchases", json={"phone": typed, "lines": LINES}, headers=store.headers | new_key()
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["member_id"] == str(members[whose].member_id)
+    finally:  # the next case registers the same numbers again
+        async with transaction(orders_sessions) as session:
+            await session.execute(
+                delete(Member).where(
+                    col(Member.member_id).in_([m.member_id for m in members.values()])
+                )
+            )
