@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from services.orders.purchases.models import PurchaseLine
 from shared.db import Sessions
@@ -102,4 +103,46 @@ async def test_bad_returns_are_problems_and_write_nothing(
         ),
         404,
     )
+    assert await footprint(orders_sessions, store, member) == before
+
+
+BAD_RETURN_FIELDS: list[tuple[str, Any]] = [
+    *[("lines.0.line_no", value) for value in (0, -1, 201, 2**31, 2**64, 1.5, "1", True)],
+    *[("lines.0.quantity", value) for value in (0, -1, 10**6 + 1, 2**31, 2**64, 1.5, "1")],
+    ("lines", [{"line_no": 1, "quantity": 1}] * 201),
+    ("lines", {"line_no": 1}),
+    ("all", 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    BAD_RETURN_FIELDS,
+    ids=[f"{field}={value!r:.20}" for field, value in BAD_RETURN_FIELDS],
+)
+async def test_a_bad_return_field_is_a_422_naming_it(
+    client: httpx.AsyncClient,
+    orders_sessions: Sessions,
+    store: StoreKey,
+    member: KnownMember,
+    field: str,
+    value: Any,
+) -> None:
+    """An integer of 2^64 used to crash the request's fingerprint before validation."""
+    sale = await post_sale(client, store, member)
+    before = await footprint(orders_sessions, store, member)
+    body: dict[str, Any] = {"lines": [{"line_no": 1, "quantity": 1}]}
+    if field == "all":
+        body = {"all": value}
+    elif field == "lines":
+        body["lines"] = value
+    else:
+        body["lines"][0][field.rsplit(".", 1)[1]] = value
+
+    response = await client.post(
+        f"/purchases/{sale['id']}/returns", json=body, headers=store.headers | new_key()
+    )
+
+    errors = is_problem(response, 422)["errors"]
+    assert [e["location"] for e in errors] == [f"body.{field}"]
     assert await footprint(orders_sessions, store, member) == before

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
+from sqlalchemy import func, select
 
 from services.orders.stores.models import Store
 from shared.auth import hash_api_key
@@ -43,3 +45,31 @@ async def test_a_store_name_is_trimmed(
         stored = await session.get(Store, uuid.UUID(created.json()["id"]))
         assert stored is not None
         assert stored.name == "徐汇店 Xuhui store"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("静安\x00店", "U+0000"),
+        ("静安\n店", "single line"),
+        ("静安\r店", "single line"),
+        ("静安\u2028店", "single line"),
+        ("\x1b[31m静安店", "U+001B"),
+        ("  \u3000 ", "must not be blank"),
+        ("店" * 101, "at most 100 characters"),
+        (7, "string"),
+    ],
+)
+async def test_a_bad_store_name_is_a_422_and_no_store(
+    client: httpx.AsyncClient, orders_sessions: Sessions, name: object, message: str
+) -> None:
+    async with orders_sessions() as session:
+        stores_before = await session.scalar(select(func.count()).select_from(Store))
+
+    response = await client.post("/stores", json={"name": name}, headers=staff_headers())
+
+    (error,) = is_problem(response, 422)["errors"]
+    assert error["location"] == "body.name"
+    assert message in error["message"]
+    async with orders_sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Store)) == stores_before
