@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from shared.inputs import unbounded_inputs
+
 
 async def test_every_endpoint_documents_an_example(client: httpx.AsyncClient) -> None:
     schema = (await client.get("/openapi.json")).json()
@@ -21,3 +23,10 @@ async def test_a_used_receipt_number_is_documented_as_a_409(client: httpx.AsyncC
     examples = conflict["content"]["application/problem+json"]["examples"]
     assert examples["receipt-reused"]["value"]["type"] == "urn:huiyuan:problem:receipt-reused"
     assert "receipt_no" in schema["paths"]["/purchases"]["post"]["description"]
+
+
+async def test_every_input_is_bounded(client: httpx.AsyncClient) -> None:
+    """Every string has a length and a pattern or format, every integer a range, every list
+    a length: a schema-driven fuzzer generates both sides of each bound."""
+    schema = (await client.get("/openapi.json")).json()
+    assert unbounded_inputs(schema) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Text, Uuid, any_, bindparam, exists, sql, update
+from sqlalchemy import ColumnElement, Text, Uuid, any_, bindparam, exists, sql, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import col
@@ -38,7 +38,10 @@ async def set_phone_hash(session: AsyncSession, member_id: uuid.UUID, phone_hash
 
 
 async def _release_phone_hash(
-    session: AsyncSession, phone_hash: str, new_holder: uuid.UUID, unless: Any = None
+    session: AsyncSession,
+    phone_hash: str,
+    new_holder: uuid.UUID,
+    unless: ColumnElement[bool] | None = None,
 ) -> None:
     """Takes ``phone_hash`` from whoever else holds it here.
 
