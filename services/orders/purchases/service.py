@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,7 +11,6 @@ from services.orders.base import emit
 from services.orders.directory import service as directory
 from services.orders.directory.domain import KnownMembers
 from services.orders.purchases import domain, repository
-from services.orders.purchases.domain import ReceiptHolder
 from services.orders.purchases.errors import PurchaseNotFound
 from services.orders.purchases.models import Purchase, PurchaseLine
 from services.orders.purchases.repository import SaleRows
@@ -52,20 +51,9 @@ async def record_purchase(
     assert data.receipt_no is not None
     assert request_hash is not None
     holders = await repository.receipt_holders(session, store_id, [data.receipt_no])
-    return Replayed(await repeated_sale(session, data.receipt_no, holders, request_hash))
-
-
-async def repeated_sale(
-    session: AsyncSession,
-    receipt_no: str,
-    holders: Mapping[str, ReceiptHolder],
-    request_hash: str,
-) -> PurchaseOut:
-    """The first answer to the sale holding ``receipt_no``, which the sale with
-    ``request_hash`` repeats; raises ``ReceiptReused`` (409) if it does not."""
-    holder = holders[receipt_no]
-    domain.check_repeat(receipt_no, holder, request_hash)
-    return (await first_answers(session, [holder.purchase_id]))[holder.purchase_id]
+    holder = holders[data.receipt_no]
+    domain.check_repeat(data.receipt_no, holder, request_hash)
+    return Replayed((await first_answers(session, [holder.purchase_id]))[holder.purchase_id])
 
 
 async def first_answers(
