@@ -20,9 +20,9 @@ from sqlmodel import Field
 from services.orders.base import SCHEMA, OrdersTable, timestamp_column, utc_now
 from services.orders.purchases.domain import MAX_CATEGORY, MAX_RECEIPT_NO, MAX_SKU
 
-RECEIPT_HOLDER = text("duplicate_of IS NULL")
-"""The purchases that hold their receipt number: all but duplicates from before it was
-unique per store."""
+RECEIPT_HOLDER = text("receipt_no IS NOT NULL AND duplicate_of IS NULL")
+"""The purchases that hold their receipt number: all with one but the duplicates from
+before it was unique per store. (Sales without a receipt number stay out of the index.)"""
 
 
 class Purchase(OrdersTable, table=True):

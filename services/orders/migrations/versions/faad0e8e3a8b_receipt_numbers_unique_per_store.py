@@ -10,7 +10,7 @@ Existing data may hold a receipt number more than once per store (that was the f
 Those purchases stay as they are (they were published and credited), but only the first
 recorded (earliest ``created_at``, then id) keeps answering to the receipt number; each
 later one gets ``duplicate_of`` = that first purchase, and the unique index covers every
-purchase without ``duplicate_of``. The number marked is logged.
+purchase with a receipt number and without ``duplicate_of``. The number marked is logged.
 
 ``request_hash`` of existing purchases with a receipt number is taken from the idempotency
 key that recorded them where that key is still kept (7 days for stores); older ones have
@@ -81,7 +81,7 @@ def upgrade() -> None:
         ["store_id", "receipt_no"],
         unique=True,
         schema="orders",
-        postgresql_where=sa.text("duplicate_of IS NULL"),
+        postgresql_where=sa.text("receipt_no IS NOT NULL AND duplicate_of IS NULL"),
     )
 
 
