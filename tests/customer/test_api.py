@@ -5,7 +5,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from services.customer.models import Member, outbox
+from services.customer.base import outbox
+from services.customer.members.models import Member
 from shared.db import Sessions
 from tests.stack import Stack, member_headers, running, staff_headers
 

@@ -1,4 +1,4 @@
-"""Use cases of the customer service. They flush, never commit: the caller owns the transaction."""
+"""Use cases of members. They flush, never commit: the caller owns the transaction."""
 
 from __future__ import annotations
 
@@ -6,11 +6,18 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError
 
-from services.customer import domain, repository
+from services.customer.base import emit
 from services.customer.config import Settings
-from services.customer.errors import LookupNeedsKey, MemberNotFound, PhoneRegistered
-from services.customer.models import Member, emit
-from services.customer.schemas import Consent, MemberCreate, MemberListItem, MemberOut, MemberPage
+from services.customer.members import domain, repository
+from services.customer.members.errors import LookupNeedsKey, MemberNotFound, PhoneRegistered
+from services.customer.members.models import Member
+from services.customer.members.schemas import (
+    Consent,
+    MemberCreate,
+    MemberListItem,
+    MemberOut,
+    MemberPage,
+)
 from shared.crypto import PiiCipher, mask_email, mask_phone
 from shared.db import AsyncSession
 from shared.events.customer import ChannelConsent, MemberRegistered

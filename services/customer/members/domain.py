@@ -1,4 +1,4 @@
-"""Pure rules of the customer service: card numbers."""
+"""Pure rules of members: card numbers."""
 
 from __future__ import annotations
 

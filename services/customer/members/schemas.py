@@ -1,4 +1,4 @@
-"""Request and response bodies of the customer API."""
+"""Request and response bodies of the members API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""HTTP routes of the customer service: parse, authorize, call the use case, answer."""
+"""HTTP routes of members: parse, authorize, call the use case, answer."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from services.customer import service
 from services.customer.config import Settings
-from services.customer.errors import PhoneRegistered
-from services.customer.schemas import MemberCreate, MemberCreated, MemberOut, MemberPage
-from services.customer.service import PHONE_REGISTERED
+from services.customer.members import service
+from services.customer.members.errors import PhoneRegistered
+from services.customer.members.schemas import MemberCreate, MemberCreated, MemberOut, MemberPage
+from services.customer.members.service import PHONE_REGISTERED
 from shared.auth import (
     MEMBER_ACCESS,
     Principal,

@@ -1,4 +1,4 @@
-"""Queries of the customer schema."""
+"""Queries of the members table."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, tuple_
 from sqlmodel import select
 
-from services.customer.models import Member
+from services.customer.members.models import Member
 from shared.db import AsyncSession
 
 

@@ -1,4 +1,4 @@
-"""Named errors of the customer service, each with a stable problem type."""
+"""Named errors of members, each with a stable problem type."""
 
 from __future__ import annotations
 
