@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, NotFound
 
 
 class PhoneRegistered(Conflict):
-    """Phone numbers are unique among members."""
+    """A registration gives a phone number (typed any way) that a member already has."""
 
     title = "Phone number already registered"
     slug = "phone-registered"
 
 
 class MemberNotFound(NotFound):
+    """A member id names no member."""
+
     title = "Member not found"
     slug = "member-not-found"
-
-
-class LookupNeedsKey(Unprocessable):
-    title = "Lookup needs a phone or card number"
-    slug = "lookup-needs-key"
