@@ -16,7 +16,12 @@ def _now() -> datetime:
 
 
 class Member(CustomerTable, table=True):
-    """A member: profile, card number (by joining order) and encrypted contact data."""
+    """A member: profile, card number (by joining order) and encrypted contact data.
+
+    ``phone_encrypted`` holds the E.164 number (``+8613812345678``) and ``phone_hash`` its
+    lookup hash; a number stored before E.164 that is not a valid mobile number keeps the
+    digits it was stored with (see the ``phones as E.164`` migration, 5b0cbf95872c).
+    """
 
     __tablename__ = "members"
 
