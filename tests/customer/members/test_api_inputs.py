@@ -12,11 +12,18 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from services.customer.main import create_app
 from shared.db import Sessions
+from shared.inputs import unbounded_inputs
 from tests.customer.conftest import new_phone, row_counts
 from tests.stack import staff_headers
 
 PROBLEM_JSON = "application/problem+json"
+
+
+def test_every_input_of_the_customer_api_has_a_documented_bound() -> None:
+    assert unbounded_inputs(create_app().openapi()) == []
+
 
 # (field, value, where the error is located, how its message starts)
 BODY_FAULTS: list[tuple[str, Any, str, str]] = [
