@@ -15,7 +15,6 @@ from __future__ import annotations
 import inspect
 
 from fastapi import FastAPI
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -63,7 +62,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.max_bytes
-        declared = Headers(scope=scope).get("content-length", "")
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
         if declared.isdigit() and int(declared) > limit:
             refusal = problem_response(
                 413, _too_large_detail(limit), instance=scope["path"], headers=_CLOSE
