@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.customer.config import Settings
 from services.customer.members import service
-from services.customer.members.errors import PhoneRegistered
+from services.customer.members.errors import MemberNotFound, PhoneRegistered
 from services.customer.members.schemas import (
     CardNumber,
     MemberCreate,
@@ -81,7 +81,7 @@ async def register_member(
     response_model=MemberOut,
     summary="Read a member's profile",
     description="Staff (service, marketing) or the member themself.",
-    responses={**MEMBER_ACCESS, **problem(404, "No member with id 7d1c0a52-…")},
+    responses={**MEMBER_ACCESS, **problem(MemberNotFound("No member with id 7d1c0a52-…"))},
 )
 async def get_member(
     member_id: uuid.UUID,
