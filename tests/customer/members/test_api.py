@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 from services.customer.base import outbox
 from services.customer.members.domain import card_number
 from services.customer.members.models import Member
+from shared.auth import MAX_SUBJECT_LENGTH, issue_token
 from shared.db import Sessions
+from shared.settings import DEV_JWT_SECRET
 from tests.customer.conftest import new_phone
 from tests.stack import Stack, member_headers, running, staff_headers
 
@@ -210,3 +212,19 @@ async def test_a_lookup_by_card_and_phone_finds_only_the_member_who_has_both(
     assert await found(card_number=first_card, phone=first_phone) == [first_id]
     assert await found(card_number=second_card, phone=first_phone) == []
     assert await found(card_number=card_number("8860", 99_999_999)) == []  # nobody's
+
+
+@pytest.mark.parametrize("length", [100, MAX_SUBJECT_LENGTH])
+async def test_a_long_token_subject_registers_and_replays(
+    customer: httpx.AsyncClient, length: int
+) -> None:
+    """A staff login of about 100 characters used to overflow the idempotency scope (500)."""
+    subject = ("ops." + "x" * length)[:length]
+    token = issue_token(DEV_JWT_SECRET, subject=subject, role="service")
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
+    body = {"name": "韩梅梅", "phone": new_phone()}
+    first = await customer.post("/members", json=body, headers=headers)
+    again = await customer.post("/members", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
