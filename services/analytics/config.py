@@ -1,3 +1,10 @@
+"""Settings of the analytics service (environment prefix ``ANALYTICS_``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
@@ -7,3 +14,12 @@ class Settings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ANALYTICS_", extra="ignore")
 
     active_window_days: int = 30
+
+
+def current_settings(request: Request) -> Settings:
+    """A route dependency: the settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+CurrentSettings = Annotated[Settings, Depends(current_settings)]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.analytics import service
 from services.analytics.config import Settings
+from services.analytics.facts import service
 from shared.db import AsyncSession
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered

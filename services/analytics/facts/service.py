@@ -1,31 +1,19 @@
-"""Use cases of analytics: applying events to the read models, and reading KPIs.
+"""Use cases of the facts: folding each event into the read models.
 
 They flush, never commit: the consumer runner or the request owns the transaction.
 """
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
-from services.analytics import domain, repository
-from services.analytics.schemas import Kpis, MemberSummary
+from services.analytics.facts import domain, repository
+from services.analytics.facts.errors import PurchaseNotKnown
 from shared.db import AsyncSession
-from shared.errors import NotFound
 from shared.events.customer import MemberRegistered
 from shared.events.loyalty import TierChanged
 from shared.events.messaging import Channel
 from shared.events.orders import PurchaseCompleted, PurchaseReturned
-from shared.inbox import AwaitingEvent
-
-
-class PurchaseNotKnown(AwaitingEvent):
-    """A return names a purchase analytics has not seen.
-
-    Purchases and their returns share a topic and a key, so the purchase normally comes
-    first; after broker amnesia a return can overtake its republished purchase, so the
-    consumer waits for it and parks the return only if it never comes.
-    """
 
 
 async def record_registration(session: AsyncSession, registered: MemberRegistered) -> None:
@@ -80,45 +68,3 @@ async def record_notification(
     session: AsyncSession, *, at: datetime, channel: Channel, status: str, timezone: str
 ) -> None:
     await repository.count_notification(session, domain.business_day(at, timezone), channel, status)
-
-
-async def kpis(session: AsyncSession, days: int) -> Kpis:
-    now = datetime.now(UTC)
-    counts = await repository.kpi_counts(session, domain.active_window_start(now, days))
-    return Kpis(
-        members=counts.members,
-        active_members_30d=counts.active_members,
-        active_window_days=days,
-        purchasing_members=counts.purchasing_members,
-        repeat_purchase_rate=domain.repeat_purchase_rate(
-            counts.repeat_members, counts.purchasing_members
-        ),
-        revenue_fen=counts.revenue_fen,
-        purchases=counts.purchases,
-        average_order_value_fen=domain.average_order_value_fen(
-            counts.revenue_fen, counts.purchases
-        ),
-        as_of=now,
-    )
-
-
-async def member_summary(
-    session: AsyncSession, member_id: uuid.UUID, timezone: str
-) -> MemberSummary:
-    stats = await repository.member(session, member_id)
-    if stats is None:
-        raise NotFound(f"Analytics has no events about member {member_id}")
-    return MemberSummary(
-        member_id=stats.member_id,
-        registered_at=stats.registered_at,
-        purchase_count=stats.purchase_count,
-        spend_fen=stats.spend_fen,
-        returned_fen=stats.returned_fen,
-        net_spend_fen=stats.spend_fen - stats.returned_fen,
-        first_purchase_at=stats.first_purchase_at,
-        last_purchase_at=stats.last_purchase_at,
-        days_since_last_purchase=domain.days_since(
-            stats.last_purchase_at, datetime.now(UTC), timezone
-        ),
-        tier_code=stats.tier_code,
-    )

@@ -1,4 +1,4 @@
-"""Queries of the analytics schema: read-model upserts and KPI aggregates."""
+"""Writes of the read models: one prepared upsert per kind of fact."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy import BigInteger, Boolean, Integer, Uuid, bindparam, func, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.expression import Executable
-from sqlmodel import col, select
 
-from services.analytics.models import MemberStats, NotificationDay, Purchase, PurchaseReturn
+from services.analytics.facts.models import MemberStats, NotificationDay, Purchase, PurchaseReturn
 from shared.db import AsyncSession
 
 _members = MemberStats.__table__  # type: ignore[attr-defined]
@@ -267,48 +266,3 @@ async def set_tier(session: AsyncSession, member_id: uuid.UUID, tier_code: str) 
 
 async def count_notification(session: AsyncSession, day: date, channel: str, status: str) -> None:
     await session.execute(_COUNT_NOTIFICATION, {"day": day, "channel": channel, "status": status})
-
-
-async def member(session: AsyncSession, member_id: uuid.UUID) -> MemberStats | None:
-    return await session.get(MemberStats, member_id)
-
-
-@dataclass(frozen=True)
-class KpiCounts:
-    members: int
-    active_members: int
-    purchasing_members: int
-    repeat_members: int
-    revenue_fen: int
-    purchases: int
-
-
-async def kpi_counts(session: AsyncSession, active_since: datetime) -> KpiCounts:
-    """Aggregates over the member rows, plus an index range scan for the active window."""
-    count = col(MemberStats.purchase_count)
-    totals = (
-        await session.execute(
-            sa.select(
-                func.count().filter(col(MemberStats.registered_at).is_not(None)),
-                func.count().filter(count >= 1),
-                func.count().filter(count >= 2),
-                func.coalesce(
-                    func.sum(col(MemberStats.spend_fen) - col(MemberStats.returned_fen)), 0
-                ),
-                func.coalesce(func.sum(count), 0),
-            )
-        )
-    ).one()
-    active = await session.scalar(
-        select(func.count(func.distinct(col(Purchase.member_id)))).where(
-            col(Purchase.purchased_at) >= active_since, col(Purchase.fully_returned).is_(False)
-        )
-    )
-    return KpiCounts(
-        members=int(totals[0]),
-        active_members=int(active or 0),
-        purchasing_members=int(totals[1]),
-        repeat_members=int(totals[2]),
-        revenue_fen=int(totals[3]),
-        purchases=int(totals[4]),
-    )

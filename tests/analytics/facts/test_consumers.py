@@ -8,16 +8,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from services.analytics import domain
-from services.analytics.models import (
-    MemberStats,
-    NotificationDay,
-    Purchase,
-    PurchaseReturn,
-    inbox,
-    outbox,
-)
-from services.analytics.service import PurchaseNotKnown
+from services.analytics.base import inbox, outbox
+from services.analytics.facts import domain
+from services.analytics.facts.errors import PurchaseNotKnown
+from services.analytics.facts.models import MemberStats, NotificationDay, Purchase, PurchaseReturn
 from shared.consumer import EventConsumer
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent

@@ -11,17 +11,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, Integer, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from shared.db import schema_registry
-from shared.inbox import Inbox
-from shared.outbox import Outbox
-
-SCHEMA = "analytics"
-
-
-class AnalyticsTable(SQLModel, registry=schema_registry(SCHEMA)):
-    pass
+from services.analytics.base import AnalyticsTable
 
 
 def _fen() -> Any:
@@ -89,7 +81,3 @@ class NotificationDay(AnalyticsTable, table=True):
     channel: str = Field(sa_column=Column(String(16), primary_key=True))
     status: str = Field(sa_column=Column(String(16), primary_key=True))
     count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
-
-
-outbox = Outbox(AnalyticsTable.metadata)  # analytics publishes nothing yet; ServiceSpec needs one
-inbox = Inbox(AnalyticsTable.metadata)
