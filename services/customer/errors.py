@@ -13,10 +13,14 @@ class PhoneRegistered(Conflict):
 
 
 class MemberNotFound(NotFound):
+    """No member has this id."""
+
     title = "Member not found"
     slug = "member-not-found"
 
 
 class LookupNeedsKey(Unprocessable):
+    """A member lookup names neither a phone number nor a card number."""
+
     title = "Lookup needs a phone or card number"
     slug = "lookup-needs-key"
