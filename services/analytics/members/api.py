@@ -9,9 +9,11 @@ from fastapi import APIRouter, Depends
 
 from services.analytics.config import CurrentSettings
 from services.analytics.members import service
+from services.analytics.members.errors import MemberSummaryNotFound
 from services.analytics.members.schemas import MemberSummary
 from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
 from shared.dependencies import RequestSession as Session
+from shared.openapi import problem
 
 router = APIRouter(tags=["analytics"])
 
@@ -21,7 +23,10 @@ router = APIRouter(tags=["analytics"])
     response_model=MemberSummary,
     summary="A member's spend, frequency, recency and tier",
     description="The member themself, or staff with the analyst, marketing or service role.",
-    responses={**MEMBER_ACCESS, 404: {"description": "Analytics has no events about this member"}},
+    responses={
+        **MEMBER_ACCESS,
+        **problem(MemberSummaryNotFound("Analytics has no events about member 3f2b8c1e-…")),
+    },
 )
 async def member_summary(
     member_id: uuid.UUID,

@@ -6,17 +6,19 @@ import uuid
 from datetime import UTC, datetime
 
 from services.analytics.members import domain, repository
+from services.analytics.members.errors import MemberSummaryNotFound
 from services.analytics.members.schemas import MemberSummary
 from shared.db import AsyncSession
-from shared.errors import NotFound
 
 
 async def member_summary(
     session: AsyncSession, member_id: uuid.UUID, timezone: str
 ) -> MemberSummary:
+    """The member's counters and tier; days since the last purchase count calendar days in
+    ``timezone``. Raises :class:`MemberSummaryNotFound` (404) if no event named them."""
     stats = await repository.member(session, member_id)
     if stats is None:
-        raise NotFound(f"Analytics has no events about member {member_id}")
+        raise MemberSummaryNotFound(f"Analytics has no events about member {member_id}")
     return MemberSummary(
         member_id=stats.member_id,
         registered_at=stats.registered_at,

@@ -86,7 +86,10 @@ async def test_an_unknown_member_is_a_404_problem(client: httpx.AsyncClient) -> 
     response = await client.get(f"/members/{member_id}/summary", headers=ANALYST)
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM
-    assert str(member_id) in response.json()["detail"]
+    problem = response.json()
+    assert problem["type"] == "urn:huiyuan:problem:member-summary-not-found"
+    assert problem["title"] == "No summary for this member"
+    assert str(member_id) in problem["detail"]
 
 
 async def test_a_member_cannot_read_another_members_summary(
