@@ -1,4 +1,5 @@
-"""Pure rules of folding events into the facts: returns and business days. No I/O.
+"""Pure rules of folding events into the facts: returns, loyalty tiers and business days.
+No I/O.
 
 A purchase counts as a purchase (for purchase counts, purchasing members, the repeat
 rate, active members and the average order value) unless it was fully returned; its
@@ -42,3 +43,43 @@ def apply_return(total_fen: int, returned_fen: int, amount_fen: int) -> ReturnEf
 def business_day(moment: datetime, timezone: str) -> date:
     """The calendar date of ``moment`` in the brand's business timezone."""
     return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A member's tier as analytics holds it.
+
+    ``changed_at`` is the time of the ``loyalty.tier.changed`` event that set ``code``;
+    ``None`` when the tier came from ``loyalty.account.opened`` (or before analytics kept
+    the time).
+    """
+
+    code: str | None
+    changed_at: datetime | None = None
+
+
+def tier_after_change(held: Tier, to_tier: str, at: datetime) -> Tier | None:
+    """The tier after a ``loyalty.tier.changed`` made at ``at`` (aware), or ``None`` to keep.
+
+    A change beats any tier an account was opened on, whatever the arrival order, and the
+    latest change wins: a change older than the one held (a replay that overtook a newer
+    one) is ignored. Two changes at the same moment apply in arrival order, which on
+    loyalty's per-member partition is the order they were made in.
+    """
+    if held.changed_at is not None and at < held.changed_at:
+        return None
+    return Tier(to_tier, at)
+
+
+def tier_after_opening(held: Tier, tier_code: str) -> Tier | None:
+    """The tier after a ``loyalty.account.opened``, or ``None`` to keep what is held.
+
+    The opening tier only fills a gap. It is the account's base tier when the account is
+    new, and its current tier when loyalty's upgrade announces every existing account;
+    either way a tier change analytics already holds is at least as recent, because
+    loyalty publishes both on the member's partition and the upgrade's announcements come
+    after the changes they summarise.
+    """
+    if held.code is not None:
+        return None
+    return Tier(tier_code)

@@ -27,6 +27,10 @@ def _moment() -> Any:
 class MemberStats(AnalyticsTable, table=True):
     """One member: registration, purchase counters and current tier.
 
+    The tier is loyalty's, taken from its events only: ``loyalty.account.opened`` gives the
+    tier an account starts on, ``loyalty.tier.changed`` every change (see
+    :func:`services.analytics.facts.domain.tier_after_change`).
+
     ``purchase_count`` counts purchases that were not fully returned; ``spend_fen`` is
     the gross amount of all completed purchases and ``returned_fen`` what was refunded.
     """
@@ -44,6 +48,9 @@ class MemberStats(AnalyticsTable, table=True):
     first_purchase_at: datetime | None = _moment()
     last_purchase_at: datetime | None = _moment()
     tier_code: str | None = Field(default=None, max_length=64)
+    # when loyalty changed the tier to tier_code (its event's time); null while the tier is
+    # the one the account was opened on, or was set before this column existed
+    tier_changed_at: datetime | None = _moment()
 
 
 class Purchase(AnalyticsTable, table=True):

@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger, Boolean, Integer, Uuid, bindparam, func, lite
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.expression import Executable
 
+from services.analytics.facts.domain import Tier
 from services.analytics.facts.models import MemberStats, NotificationDay, Purchase, PurchaseReturn
 from shared.db import AsyncSession
 
@@ -141,10 +142,25 @@ def _apply_return() -> Executable:
     )
 
 
-def _set_tier() -> Executable:
-    stmt = pg_insert(_members).values(_params(_members, "member_id", "tier_code"))
+def _hold_tier() -> Executable:
+    """The member's row, created if missing and locked until commit; returns its tier.
+
+    The no-op update is what takes the lock (and makes RETURNING answer for an existing row).
+    """
+    stmt = pg_insert(_members).values(_params(_members, "member_id"))
     return stmt.on_conflict_do_update(
-        index_elements=[_members.c.member_id], set_={"tier_code": stmt.excluded.tier_code}
+        index_elements=[_members.c.member_id], set_={"tier_code": _members.c.tier_code}
+    ).returning(_members.c.tier_code, _members.c.tier_changed_at)
+
+
+def _set_tier() -> Executable:
+    return (
+        update(_members)
+        .where(_members.c.member_id == bindparam("member", type_=Uuid))
+        .values(
+            tier_code=bindparam("code", type_=_members.c.tier_code.type),
+            tier_changed_at=bindparam("changed_at", type_=_members.c.tier_changed_at.type),
+        )
     )
 
 
@@ -166,6 +182,7 @@ _RECORD_REGISTRATION = _record_registration()
 _RECORD_PURCHASE = _record_purchase()
 _CLAIM_RETURN = _claim_return()
 _APPLY_RETURN = _apply_return()
+_HOLD_TIER = _hold_tier()
 _SET_TIER = _set_tier()
 _COUNT_NOTIFICATION = _count_notification()
 
@@ -260,8 +277,16 @@ async def apply_return(
     )
 
 
-async def set_tier(session: AsyncSession, member_id: uuid.UUID, tier_code: str) -> None:
-    await session.execute(_SET_TIER, {"member_id": member_id, "tier_code": tier_code})
+async def hold_tier(session: AsyncSession, member_id: uuid.UUID) -> Tier:
+    """The member's tier, their row locked until commit (and created if missing)."""
+    row = (await session.execute(_HOLD_TIER, {"member_id": member_id})).one()
+    return Tier(row.tier_code, row.tier_changed_at)
+
+
+async def set_tier(session: AsyncSession, member_id: uuid.UUID, tier: Tier) -> None:
+    await session.execute(
+        _SET_TIER, {"member": member_id, "code": tier.code, "changed_at": tier.changed_at}
+    )
 
 
 async def count_notification(session: AsyncSession, day: date, channel: str, status: str) -> None:

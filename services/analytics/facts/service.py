@@ -11,7 +11,7 @@ from services.analytics.facts import domain, repository
 from services.analytics.facts.errors import PurchaseNotKnown
 from shared.db import AsyncSession
 from shared.events.customer import MemberRegistered
-from shared.events.loyalty import TierChanged
+from shared.events.loyalty import AccountOpened, TierChanged
 from shared.events.messaging import Channel
 from shared.events.orders import PurchaseCompleted, PurchaseReturned
 
@@ -60,8 +60,21 @@ async def record_return(session: AsyncSession, returned: PurchaseReturned) -> No
     )
 
 
-async def record_tier(session: AsyncSession, changed: TierChanged) -> None:
-    await repository.set_tier(session, changed.member_id, changed.to_tier)
+async def record_tier_change(session: AsyncSession, changed: TierChanged, at: datetime) -> None:
+    """Takes loyalty's new tier unless analytics holds a later change (``at``: the event's
+    time, aware)."""
+    held = await repository.hold_tier(session, changed.member_id)
+    tier = domain.tier_after_change(held, changed.to_tier, at)
+    if tier is not None:
+        await repository.set_tier(session, changed.member_id, tier)
+
+
+async def record_account_opening(session: AsyncSession, opened: AccountOpened) -> None:
+    """Takes the tier the account was opened on, if analytics holds no tier for the member."""
+    held = await repository.hold_tier(session, opened.member_id)
+    tier = domain.tier_after_opening(held, opened.tier_code)
+    if tier is not None:
+        await repository.set_tier(session, opened.member_id, tier)
 
 
 async def record_notification(

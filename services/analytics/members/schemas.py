@@ -43,4 +43,7 @@ class MemberSummary(BaseModel):
     days_since_last_purchase: int | None = Field(
         description="Calendar days in the business timezone since the last purchase"
     )
-    tier_code: str | None = Field(description="The member's current loyalty tier")
+    tier_code: str | None = Field(
+        description="The member's current loyalty tier, as loyalty's events say; null until "
+        "the first of them about the member's account reaches analytics"
+    )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -179,6 +180,85 @@ async def test_tier_changes_keep_the_current_tier(
     await apply(analytics_sessions, handlers, events.tier_changed(member_id, "star"))
     row = await _member(analytics_sessions, member_id)
     assert (row.tier_code, row.registered_at, row.purchase_count) == ("star", None, 0)
+
+
+async def test_a_member_who_never_changed_tier_has_the_tier_their_account_opened_on(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    member_id = uuid.uuid4()
+    await apply(
+        analytics_sessions,
+        handlers,
+        events.registered(member_id),
+        events.account_opened(member_id, "standard"),
+    )
+    row = await _member(analytics_sessions, member_id)
+    assert (row.tier_code, row.tier_changed_at) == ("standard", None)
+    assert row.registered_at is not None
+
+
+_OPENED, _VIP, _STAR = "opened", "vip", "star"
+
+
+@pytest.mark.parametrize(
+    "arrivals",
+    list(itertools.permutations((_OPENED, _VIP, _STAR))),
+    ids=lambda order: ">".join(order),
+)
+async def test_the_latest_tier_change_wins_whatever_the_arrival_order(
+    analytics_sessions: Sessions, handlers: Feed, arrivals: tuple[str, ...]
+) -> None:
+    """The account opens on standard, then loyalty promotes to vip and later to star; a
+    replay after broker amnesia can deliver them in any order."""
+    member_id = uuid.uuid4()
+    later = datetime.now(UTC)
+    feed = {
+        _OPENED: events.account_opened(member_id, "standard"),
+        _VIP: events.tier_changed(member_id, "vip", at=later - timedelta(minutes=5)),
+        _STAR: events.tier_changed(member_id, "star", at=later),
+    }
+    await apply(analytics_sessions, handlers, *(feed[name] for name in arrivals))
+    row = await _member(analytics_sessions, member_id)
+    assert (row.tier_code, row.tier_changed_at) == ("star", later)
+
+
+async def test_the_upgrades_announcement_of_an_existing_account_changes_no_tier_held(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    """Loyalty's upgrade announces every existing account with its current tier, after the
+    tier changes it made before; members who never changed tier get theirs from it."""
+    changed, unchanged = uuid.uuid4(), uuid.uuid4()
+    demoted_at = datetime.now(UTC) - timedelta(days=3)
+    await apply(
+        analytics_sessions,
+        handlers,
+        events.registered(changed),
+        events.tier_changed(changed, "vip", at=demoted_at - timedelta(days=30)),
+        events.tier_changed(changed, "standard", at=demoted_at),
+        events.registered(unchanged),
+        # the upgrade, later:
+        events.account_opened(changed, "standard"),
+        events.account_opened(unchanged, "standard"),
+    )
+    assert (await _member(analytics_sessions, changed)).tier_changed_at == demoted_at
+    assert (await _member(analytics_sessions, changed)).tier_code == "standard"
+    assert (await _member(analytics_sessions, unchanged)).tier_code == "standard"
+
+
+async def test_a_tier_set_before_this_release_stays_until_loyalty_changes_it(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    """Rows written before analytics kept the change's time have a tier and no time: the
+    upgrade's announcement leaves the tier alone, and any later change replaces it."""
+    member_id = uuid.uuid4()
+    async with transaction(analytics_sessions) as session:
+        session.add(MemberStats(member_id=member_id, tier_code="vip"))
+    await apply(analytics_sessions, handlers, events.account_opened(member_id, "standard"))
+    assert (await _member(analytics_sessions, member_id)).tier_code == "vip"
+    long_ago = datetime(2024, 1, 1, tzinfo=UTC)
+    await apply(analytics_sessions, handlers, events.tier_changed(member_id, "star", at=long_ago))
+    row = await _member(analytics_sessions, member_id)
+    assert (row.tier_code, row.tier_changed_at) == ("star", long_ago)
 
 
 async def test_notifications_are_counted_per_day_channel_and_status(

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from services.analytics.facts import domain
 
 
@@ -21,3 +26,70 @@ def test_the_return_that_completes_the_refund_removes_the_purchase_once() -> Non
 def test_a_free_purchase_is_not_fully_returned_until_something_is_refunded() -> None:
     assert not domain.is_fully_returned(0, 0)
     assert domain.is_fully_returned(100, 100)
+
+
+NOON = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
+
+
+def test_a_tier_change_beats_the_tier_an_account_was_opened_on() -> None:
+    opened = domain.tier_after_opening(domain.Tier(None), "standard")
+    assert opened == domain.Tier("standard", None)
+    assert domain.tier_after_change(opened, "vip", NOON) == domain.Tier("vip", NOON)
+    # the other way round: the opening only fills a gap
+    changed = domain.Tier("vip", NOON)
+    assert domain.tier_after_opening(changed, "standard") is None
+
+
+def test_a_tier_change_older_than_the_one_held_is_ignored() -> None:
+    held = domain.Tier("star", NOON)
+    assert domain.tier_after_change(held, "vip", NOON - timedelta(seconds=1)) is None
+    assert domain.tier_after_change(held, "angel", NOON) == domain.Tier("angel", NOON)
+
+
+def test_a_tier_held_from_before_its_time_was_kept_gives_way_to_any_change() -> None:
+    legacy = domain.Tier("vip", None)
+    assert domain.tier_after_opening(legacy, "standard") is None
+    earlier = NOON - timedelta(days=400)
+    assert domain.tier_after_change(legacy, "star", earlier) == domain.Tier("star", earlier)
+
+
+Change = tuple[str, datetime]
+
+
+def _fold(start: domain.Tier, arrivals: list[Change | str]) -> domain.Tier:
+    held = start
+    for event in arrivals:
+        if isinstance(event, str):
+            after = domain.tier_after_opening(held, event)
+        else:
+            after = domain.tier_after_change(held, *event)
+        held = held if after is None else after
+    return held
+
+
+_codes = st.sampled_from(["standard", "vip", "star", "angel"])
+_changes = st.lists(
+    st.tuples(_codes, st.integers(min_value=0, max_value=10**6)),
+    max_size=6,
+    unique_by=lambda change: change[1],
+).map(lambda drawn: [(code, NOON + timedelta(seconds=s)) for code, s in drawn])
+
+
+@given(
+    changes=_changes,
+    opening=st.one_of(st.none(), _codes),
+    legacy=st.one_of(st.none(), _codes),
+    data=st.data(),
+)
+def test_whatever_the_arrival_order_the_latest_change_wins_else_the_opening_tier(
+    changes: list[Change], opening: str | None, legacy: str | None, data: st.DataObject
+) -> None:
+    """Every arrival order of the changes and the opening (the upgrade announces existing
+    accounts after their changes, a replay can reorder anything) ends on the same tier."""
+    events: list[Change | str] = [*changes, *([opening] if opening else [])]
+    arrivals = data.draw(st.permutations(events))
+    held = _fold(domain.Tier(legacy), arrivals)
+    if changes:
+        assert held == domain.Tier(*max(changes, key=lambda change: change[1]))
+    else:
+        assert held == domain.Tier(legacy or opening)

@@ -104,3 +104,20 @@ async def test_a_member_cannot_read_another_members_summary(
     assert response.headers["content-type"] == PROBLEM
     mine = await client.get(f"/members/{member_id}/summary", headers=member_headers(member_id))
     assert mine.status_code == 200
+
+
+async def test_a_member_who_never_changed_tier_reads_the_tier_loyalty_opened_them_on(
+    client: httpx.AsyncClient, analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    """Issue 10: the summary said ``tier_code: null`` while loyalty said ``standard``."""
+    member_id = uuid.uuid4()
+    await apply(
+        analytics_sessions,
+        handlers,
+        events.registered(member_id),
+        events.purchase(member_id, 1_000),
+        events.account_opened(member_id, "standard"),
+    )
+    response = await client.get(f"/members/{member_id}/summary", headers=ANALYST)
+    assert response.status_code == 200, response.text
+    assert response.json()["tier_code"] == "standard"
