@@ -1,16 +1,55 @@
-"""Pure rules of folding events into the facts: returns, loyalty tiers and business days.
-No I/O.
+"""Pure rules of folding events into the facts: bounds, returns, loyalty tiers and business
+days. No I/O.
 
 A purchase counts as a purchase (for purchase counts, purchasing members, the repeat
 rate, active members and the average order value) unless it was fully returned; its
 net amount (total minus refunds) always counts in revenue.
+
+Bounds (money in fen). A purchase or return is at most ``MAX_SALE_TOTAL_FEN`` = 10^10, the
+largest sale orders accepts. A member's gross spend (``members.spend_fen``, bigint) is capped
+at ``MAX_RUNNING_FEN`` = 2^53 - 1, exact in JSON: 900,719 sales of the largest size, or
+90 trillion yuan; their refunds never exceed it (a return refunds at most its purchase).
+Their purchase count (``members.purchase_count``, integer) is capped one below int32's
+maximum. A purchase that would pass a cap is refused (:class:`RunningTotalFull`): its
+transaction rolls back and the consumer parks it. Sums over all members are computed on
+read (see :mod:`services.analytics.kpis.domain`).
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+from services.analytics.facts.errors import AmountOutOfRange, RunningTotalFull
+from shared.inputs import INT32_MAX, MAX_RUNNING_FEN, MAX_SALE_TOTAL_FEN
+
+MAX_PURCHASE_COUNT = INT32_MAX - 1
+"""One below int32's maximum, so the increment that passes it is computed without overflow
+and then refused."""
+
+
+def check_amount(amount_fen: int, what: str) -> None:
+    """Raises :class:`AmountOutOfRange` unless ``0 <= amount_fen <= MAX_SALE_TOTAL_FEN``."""
+    if not 0 <= amount_fen <= MAX_SALE_TOTAL_FEN:
+        raise AmountOutOfRange(
+            f"{what} is {amount_fen} fen, outside the 0 to {MAX_SALE_TOTAL_FEN} fen of a sale"
+        )
+
+
+def check_member_totals(member_id: uuid.UUID, spend_fen: int, purchase_count: int) -> None:
+    """Raises :class:`RunningTotalFull` if a member's totals after a purchase passed a cap."""
+    if spend_fen > MAX_RUNNING_FEN:
+        raise RunningTotalFull(
+            f"member {member_id}'s spend would reach {spend_fen} fen, past the "
+            f"{MAX_RUNNING_FEN} fen analytics keeps exactly"
+        )
+    if purchase_count > MAX_PURCHASE_COUNT:
+        raise RunningTotalFull(
+            f"member {member_id}'s purchase count would reach {purchase_count}, past "
+            f"{MAX_PURCHASE_COUNT}"
+        )
 
 
 @dataclass(frozen=True)

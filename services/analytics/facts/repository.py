@@ -42,8 +42,9 @@ def _record_purchase() -> Executable:
     """The fact row and the member's counters in one round trip.
 
     The member's counters only move when the fact row is new, so a purchase id seen before
-    (under any envelope) writes nothing. LEAST and GREATEST ignore NULLs, so the first
-    purchase sets both moments.
+    (under any envelope) writes nothing and returns no row; a new one returns the member's
+    counters after it. LEAST and GREATEST ignore NULLs, so the first purchase sets both
+    moments.
     """
     fact = (
         pg_insert(_purchases)
@@ -65,19 +66,23 @@ def _record_purchase() -> Executable:
         ["member_id", "purchase_count", "spend_fen", "first_purchase_at", "last_purchase_at"],
         counted,
     )
-    return stmt.on_conflict_do_update(
-        index_elements=[_members.c.member_id],
-        set_={
-            "purchase_count": _members.c.purchase_count + 1,
-            "spend_fen": _members.c.spend_fen + stmt.excluded.spend_fen,
-            "first_purchase_at": func.least(
-                _members.c.first_purchase_at, stmt.excluded.first_purchase_at
-            ),
-            "last_purchase_at": func.greatest(
-                _members.c.last_purchase_at, stmt.excluded.last_purchase_at
-            ),
-        },
-    ).add_cte(fact)
+    return (
+        stmt.on_conflict_do_update(
+            index_elements=[_members.c.member_id],
+            set_={
+                "purchase_count": _members.c.purchase_count + 1,
+                "spend_fen": _members.c.spend_fen + stmt.excluded.spend_fen,
+                "first_purchase_at": func.least(
+                    _members.c.first_purchase_at, stmt.excluded.first_purchase_at
+                ),
+                "last_purchase_at": func.greatest(
+                    _members.c.last_purchase_at, stmt.excluded.last_purchase_at
+                ),
+            },
+        )
+        .returning(_members.c.spend_fen, _members.c.purchase_count)
+        .add_cte(fact)
+    )
 
 
 def _claim_return() -> Executable:
@@ -196,6 +201,14 @@ async def record_registration(
     )
 
 
+@dataclass(frozen=True)
+class MemberTotals:
+    """A member's running totals after a purchase was counted."""
+
+    spend_fen: int
+    purchase_count: int
+
+
 async def record_purchase(
     session: AsyncSession,
     *,
@@ -204,18 +217,24 @@ async def record_purchase(
     store_id: uuid.UUID,
     total_fen: int,
     purchased_at: datetime,
-) -> None:
-    """Adds the fact row and counts it for the member, unless this purchase was recorded."""
-    await session.execute(
-        _RECORD_PURCHASE,
-        {
-            "purchase_id": purchase_id,
-            "member_id": member_id,
-            "store_id": store_id,
-            "total_fen": total_fen,
-            "purchased_at": purchased_at,
-        },
-    )
+) -> MemberTotals | None:
+    """Adds the fact row and counts it for the member, unless this purchase was recorded.
+
+    Returns the member's totals after counting it; ``None`` when it was recorded before.
+    """
+    row = (
+        await session.execute(
+            _RECORD_PURCHASE,
+            {
+                "purchase_id": purchase_id,
+                "member_id": member_id,
+                "store_id": store_id,
+                "total_fen": total_fen,
+                "purchased_at": purchased_at,
+            },
+        )
+    ).first()
+    return None if row is None else MemberTotals(row.spend_fen, row.purchase_count)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,13 @@ async def record_registration(session: AsyncSession, registered: MemberRegistere
 
 
 async def record_purchase(session: AsyncSession, purchase: PurchaseCompleted) -> None:
-    await repository.record_purchase(
+    """Adds the purchase fact and counts it for the member, once per purchase id.
+
+    Raises :class:`AmountOutOfRange` or :class:`RunningTotalFull` (the caller's transaction
+    then rolls back, the fact row with it).
+    """
+    domain.check_amount(purchase.total_fen, f"purchase {purchase.purchase_id}'s total")
+    totals = await repository.record_purchase(
         session,
         purchase_id=purchase.purchase_id,
         member_id=purchase.member_id,
@@ -31,9 +37,15 @@ async def record_purchase(session: AsyncSession, purchase: PurchaseCompleted) ->
         total_fen=purchase.total_fen,
         purchased_at=purchase.purchased_at,
     )
+    if totals is not None:
+        domain.check_member_totals(purchase.member_id, totals.spend_fen, totals.purchase_count)
 
 
 async def record_return(session: AsyncSession, returned: PurchaseReturned) -> None:
+    """Subtracts the return from its purchase and member, once per return id; refunds stop
+    at the purchase's total. Raises :class:`PurchaseNotKnown` (wait for the purchase) or
+    :class:`AmountOutOfRange`."""
+    domain.check_amount(returned.amount_fen, f"return {returned.return_id}'s amount")
     purchase = await repository.claim_return(
         session,
         return_id=returned.return_id,

@@ -1,6 +1,12 @@
 """Pure KPI formulas. No I/O.
 
 Rates are ratios (floats rounded to 4 decimals); money stays integer fen.
+
+Headroom: the sums over all members are computed on read, never stored. PostgreSQL adds
+bigints as ``numeric``, so revenue cannot overflow; it is exact for a JavaScript client up
+to 2^53 - 1 fen (``MAX_RUNNING_FEN``, about 90 trillion yuan of net revenue), and every
+member's own spend is capped there (:mod:`services.analytics.facts.domain`). Purchases
+and members are counted as bigint.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from shared.consumer import EventConsumer
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted, PurchaseReturned
+from shared.inputs import MAX_RUNNING_FEN
 from shared.testing.records import consumer_record
 from tests.analytics import events
 from tests.analytics.conftest import Feed, apply
@@ -35,9 +36,9 @@ async def _purchases(sessions: Sessions, member_id: uuid.UUID) -> list[Purchase]
         return sorted(rows, key=lambda p: p.purchased_at)
 
 
-async def _deliver(sessions: Sessions, handlers: Feed, *envelopes: CloudEvent) -> None:
-    """Through the real consumer runner (inbox dedup included), without the broker."""
-    runner = EventConsumer(
+def _runner(sessions: Sessions, handlers: Feed) -> EventConsumer:
+    """The real consumer runner (inbox dedup, parking), without the broker."""
+    return EventConsumer(
         service="analytics",
         sessions=sessions,
         inbox=inbox,
@@ -46,8 +47,11 @@ async def _deliver(sessions: Sessions, handlers: Feed, *envelopes: CloudEvent) -
         bootstrap_servers="unused",
         max_attempts=1,
     )
+
+
+async def _deliver(sessions: Sessions, handlers: Feed, *envelopes: CloudEvent) -> None:
     records = [consumer_record(e, offset=n) for n, e in enumerate(envelopes)]
-    await runner.apply(records)
+    await _runner(sessions, handlers).apply(records)
 
 
 async def test_registration_and_purchases_fill_the_member_row_and_the_fact_table(
@@ -339,3 +343,24 @@ async def test_concurrent_returns_of_one_purchase_both_count(
     assert (row.purchase_count, row.returned_fen) == (1, 7_000)
     facts = await _purchases(analytics_sessions, member_id)
     assert [(p.returned_fen, p.fully_returned) for p in facts] == [(7_000, False)]
+
+
+async def test_a_purchase_past_a_members_spend_cap_is_parked_and_the_next_one_applies(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    full, other = uuid.uuid4(), uuid.uuid4()
+    async with transaction(analytics_sessions) as session:
+        session.add(MemberStats(member_id=full, spend_fen=MAX_RUNNING_FEN, purchase_count=1))
+    refused, fine = events.purchase(full, 1), events.purchase(other, 2_500)
+    records = [consumer_record(refused, offset=0), consumer_record(fine, offset=1)]
+    await _runner(analytics_sessions, handlers).apply_or_park(records)
+
+    assert ((await _member(analytics_sessions, full)).spend_fen) == MAX_RUNNING_FEN
+    assert await _purchases(analytics_sessions, full) == []
+    assert (await _member(analytics_sessions, other)).spend_fen == 2_500
+    async with analytics_sessions() as session:
+        parked = await session.scalar(
+            sa.select(inbox.dead_letters.c.error).where(inbox.dead_letters.c.event_id == refused.id)
+        )
+    assert parked is not None
+    assert "RunningTotalFull" in parked

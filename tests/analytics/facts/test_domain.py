@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from services.analytics.facts import domain
+from services.analytics.facts.errors import AmountOutOfRange, RunningTotalFull
+from shared.inputs import INT32_MAX, INT64_MAX, MAX_RUNNING_FEN, MAX_SALE_TOTAL_FEN
 
 
 def test_a_partial_return_keeps_the_purchase_counted() -> None:
@@ -93,3 +97,27 @@ def test_whatever_the_arrival_order_the_latest_change_wins_else_the_opening_tier
         assert held == domain.Tier(*max(changes, key=lambda change: change[1]))
     else:
         assert held == domain.Tier(legacy or opening)
+
+
+@pytest.mark.parametrize("amount", [0, 1, MAX_SALE_TOTAL_FEN])
+def test_an_amount_within_a_sale_passes(amount: int) -> None:
+    domain.check_amount(amount, "total")
+
+
+@pytest.mark.parametrize("amount", [-1, MAX_SALE_TOTAL_FEN + 1, 2**63, 2**64])
+def test_an_amount_outside_a_sale_is_refused(amount: int) -> None:
+    with pytest.raises(AmountOutOfRange, match=f"total is {amount} fen"):
+        domain.check_amount(amount, "total")
+
+
+def test_a_members_totals_may_reach_their_caps_but_not_pass_them() -> None:
+    member = uuid.uuid4()
+    domain.check_member_totals(member, MAX_RUNNING_FEN, domain.MAX_PURCHASE_COUNT)
+    with pytest.raises(RunningTotalFull, match="spend would reach"):
+        domain.check_member_totals(member, MAX_RUNNING_FEN + 1, 1)
+    with pytest.raises(RunningTotalFull, match="purchase count would reach"):
+        domain.check_member_totals(member, 0, domain.MAX_PURCHASE_COUNT + 1)
+    # the count's cap leaves room for the increment that passes it
+    assert domain.MAX_PURCHASE_COUNT + 1 <= INT32_MAX
+    # the spend's cap leaves room in bigint for the largest sale added to it
+    assert MAX_RUNNING_FEN + MAX_SALE_TOTAL_FEN <= INT64_MAX
