@@ -18,7 +18,9 @@ async def member_summary(
     ``timezone``. Raises :class:`MemberSummaryNotFound` (404) if no event named them."""
     stats = await repository.member(session, member_id)
     if stats is None:
-        raise MemberSummaryNotFound(f"Analytics has no events about member {member_id}")
+        raise MemberSummaryNotFound(
+            f"Analytics has no events about member {member_id}", field="member_id", where="path"
+        )
     return MemberSummary(
         member_id=stats.member_id,
         registered_at=stats.registered_at,

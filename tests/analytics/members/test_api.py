@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from shared.db import Sessions
 from shared.kafka import create_producer
@@ -90,6 +91,19 @@ async def test_an_unknown_member_is_a_404_problem(client: httpx.AsyncClient) -> 
     assert problem["type"] == "urn:huiyuan:problem:member-summary-not-found"
     assert problem["title"] == "No summary for this member"
     assert str(member_id) in problem["detail"]
+    assert [error["location"] for error in problem["errors"]] == ["path.member_id"]
+
+
+@pytest.mark.parametrize(
+    "value", ["not-a-uuid", "7d1c0a52-7a7e-4d39-9a55", "1" * 500, "%00", "-1", "2" * 40]
+)
+async def test_a_member_id_that_is_no_uuid_is_a_422_naming_it(
+    client: httpx.AsyncClient, value: str
+) -> None:
+    response = await client.get(f"/members/{value}/summary", headers=ANALYST)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert [error["location"] for error in response.json()["errors"]] == ["path.member_id"]
 
 
 async def test_a_member_cannot_read_another_members_summary(
