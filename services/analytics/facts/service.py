@@ -5,6 +5,8 @@ They flush, never commit: the consumer runner or the request owns the transactio
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 from services.analytics.facts import domain, repository
@@ -75,18 +77,27 @@ async def record_return(session: AsyncSession, returned: PurchaseReturned) -> No
 async def record_tier_change(session: AsyncSession, changed: TierChanged, at: datetime) -> None:
     """Takes loyalty's new tier unless analytics holds a later change (``at``: the event's
     time, aware)."""
-    held = await repository.hold_tier(session, changed.member_id)
-    tier = domain.tier_after_change(held, changed.to_tier, at)
-    if tier is not None:
-        await repository.set_tier(session, changed.member_id, tier)
+    await _fold_tier(
+        session, changed.member_id, lambda held: domain.tier_after_change(held, changed.to_tier, at)
+    )
 
 
 async def record_account_opening(session: AsyncSession, opened: AccountOpened) -> None:
-    """Takes the tier the account was opened on, if analytics holds no tier for the member."""
-    held = await repository.hold_tier(session, opened.member_id)
-    tier = domain.tier_after_opening(held, opened.tier_code)
+    """Takes the tier the account was opened on (or, announced by loyalty's upgrade, its
+    current tier) if analytics holds no tier for the member."""
+    await _fold_tier(
+        session, opened.member_id, lambda held: domain.tier_after_opening(held, opened.tier_code)
+    )
+
+
+async def _fold_tier(
+    session: AsyncSession, member_id: uuid.UUID, rule: Callable[[domain.Tier], domain.Tier | None]
+) -> None:
+    """Applies ``rule`` to the member's tier, their row locked (and created if missing)."""
+    held = await repository.hold_tier(session, member_id)
+    tier = rule(held)
     if tier is not None:
-        await repository.set_tier(session, opened.member_id, tier)
+        await repository.set_tier(session, member_id, tier)
 
 
 async def record_notification(
