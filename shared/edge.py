@@ -15,7 +15,6 @@ from __future__ import annotations
 import inspect
 
 from fastapi import FastAPI
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -66,7 +65,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.max_bytes
-        declared = Headers(scope=scope).get("content-length", "")
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
         if declared.isdigit() and int(declared) > limit:
             refusal = error_response(_too_large(limit), instance=scope["path"])
             await refusal(scope, receive, send)
