@@ -75,4 +75,5 @@ def test_every_operation_that_needs_credentials_names_its_scheme(service: str) -
     for name, operation in _operations(service).items():
         if "401" in operation["responses"]:
             required = {scheme for entry in operation["security"] for scheme in entry}
-            assert required and required <= schemes.keys(), name
+            assert required, name
+            assert required <= schemes.keys(), name
