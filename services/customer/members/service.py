@@ -1,4 +1,4 @@
-"""Use cases of the customer service. They flush, never commit: the caller owns the transaction."""
+"""Use cases of members. They flush, never commit: the caller owns the transaction."""
 
 from __future__ import annotations
 
@@ -6,15 +6,22 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError
 
-from services.customer import domain, repository
+from services.customer.base import emit
 from services.customer.config import Settings
-from services.customer.errors import LookupNeedsKey, MemberNotFound, PhoneRegistered
-from services.customer.models import Member, emit
-from services.customer.schemas import Consent, MemberCreate, MemberListItem, MemberOut, MemberPage
+from services.customer.members import domain, repository
+from services.customer.members.errors import MemberNotFound, PhoneRegistered
+from services.customer.members.models import Member
+from services.customer.members.schemas import (
+    Consent,
+    MemberCreate,
+    MemberListItem,
+    MemberOut,
+    MemberPage,
+)
 from shared.crypto import PiiCipher, mask_email, mask_phone
 from shared.db import AsyncSession
 from shared.events.customer import ChannelConsent, MemberRegistered
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import PageKey, encode_cursor
 
 PHONE_REGISTERED = "A member with this phone number is already registered"
 
@@ -22,8 +29,12 @@ PHONE_REGISTERED = "A member with this phone number is already registered"
 async def register_member(
     session: AsyncSession, settings: Settings, cipher: PiiCipher, data: MemberCreate
 ) -> Member:
-    phone = data.phone  # E.164
-    phone_hash = cipher.phone_hash(phone)
+    """Registers a member, numbers their card and emits ``customer.member.registered``.
+
+    ``data.phone`` is E.164 (a ``Phone`` field). Raises :class:`PhoneRegistered` (409) if a
+    member already has that number.
+    """
+    phone_hash = cipher.phone_hash(data.phone)
     if await repository.by_phone_hash(session, phone_hash) is not None:
         raise PhoneRegistered(PHONE_REGISTERED, field="phone")
     serial = await repository.next_card_serial(session)
@@ -32,7 +43,7 @@ async def register_member(
         card_serial=serial,
         card_number=domain.card_number(settings.card_number_prefix, serial),
         name=data.name,
-        phone_encrypted=cipher.encrypt(phone),
+        phone_encrypted=cipher.encrypt(data.phone),
         phone_hash=phone_hash,
         email_encrypted=cipher.encrypt(email) if email else None,
         email_hash=cipher.email_hash(email) if email else None,
@@ -52,7 +63,7 @@ async def register_member(
         member_id=member.id,
         card_number=member.card_number,
         name=member.name,
-        phone=phone,
+        phone=data.phone,
         phone_hash=phone_hash,
         email=email,
         locale=data.locale,
@@ -67,28 +78,32 @@ async def register_member(
 
 
 async def get_member(session: AsyncSession, member_id: uuid.UUID) -> Member:
+    """The member ``member_id``; raises :class:`MemberNotFound` (404)."""
     member = await repository.get(session, member_id)
     if member is None:
-        raise MemberNotFound(f"No member with id {member_id}")
+        raise MemberNotFound(f"No member with id {member_id}", field="member_id", where="path")
     return member
 
 
 async def find_members(
     session: AsyncSession, cipher: PiiCipher, *, phone: str | None, card_number: str | None
 ) -> list[Member]:
-    if phone is not None:
-        found = await repository.by_phone_hash(session, cipher.phone_hash(phone))
-    elif card_number is not None:
-        found = await repository.by_card_number(session, card_number)
-    else:
-        raise LookupNeedsKey("Give phone or card_number to look a member up")
+    """The member with phone ``phone`` (E.164) and/or card ``card_number``, if any.
+
+    With both, the member must have both; with neither, :class:`ValueError`.
+    """
+    found = await repository.lookup(
+        session,
+        phone_hash=cipher.phone_hash(phone) if phone is not None else None,
+        card_number=card_number,
+    )
     return [found] if found else []
 
 
 async def list_members(
-    session: AsyncSession, cipher: PiiCipher, limit: int, cursor: str | None
+    session: AsyncSession, cipher: PiiCipher, limit: int, after: PageKey | None
 ) -> MemberPage:
-    after = decode_cursor(cursor) if cursor else None
+    """Up to ``limit`` members in joining order after ``after``, contact data masked."""
     members = await repository.page(session, limit + 1, after)
     more = len(members) > limit
     members = members[:limit]

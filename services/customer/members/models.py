@@ -1,4 +1,4 @@
-"""Tables of the customer schema. Phone and email are stored encrypted with a lookup hash."""
+"""The members table. Phone and email are stored encrypted next to a keyed lookup hash."""
 
 from __future__ import annotations
 
@@ -6,17 +6,9 @@ import uuid
 from datetime import UTC, date, datetime
 
 from sqlalchemy import BigInteger, Column, DateTime, Identity, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from shared.db import schema_registry
-from shared.idempotency import IdempotencyKeys
-from shared.outbox import Emitter, Outbox
-
-SCHEMA = "customer"
-
-
-class CustomerTable(SQLModel, registry=schema_registry(SCHEMA)):
-    pass
+from services.customer.base import CustomerTable
 
 
 def _now() -> datetime:
@@ -24,6 +16,13 @@ def _now() -> datetime:
 
 
 class Member(CustomerTable, table=True):
+    """A member: profile, card number (by joining order) and encrypted contact data.
+
+    ``phone_encrypted`` holds the E.164 number (``+8613812345678``) and ``phone_hash`` its
+    lookup hash; a number stored before E.164 that is not a valid mobile number keeps the
+    digits it was stored with (see the ``phones as E.164`` migration, 5b0cbf95872c).
+    """
+
     __tablename__ = "members"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -48,8 +47,3 @@ class Member(CustomerTable, table=True):
     updated_at: datetime = Field(
         default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
-
-
-outbox = Outbox(CustomerTable.metadata)
-emit = Emitter(outbox, source="/huiyuan/customer")
-idempotency = IdempotencyKeys(CustomerTable.metadata)

@@ -1,4 +1,4 @@
-"""HTTP routes of the customer service: parse, authorize, call the use case, answer."""
+"""HTTP routes of members: parse, authorize, call the use case, answer."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from services.customer import service
 from services.customer.config import Settings
-from services.customer.errors import PhoneRegistered
-from services.customer.schemas import MemberCreate, MemberCreated, MemberOut, MemberPage
-from services.customer.service import PHONE_REGISTERED
+from services.customer.members import service
+from services.customer.members.errors import MemberNotFound, PhoneRegistered
+from services.customer.members.schemas import (
+    CardNumber,
+    MemberCreate,
+    MemberCreated,
+    MemberOut,
+    MemberPage,
+)
+from services.customer.members.service import PHONE_REGISTERED
 from shared.auth import (
     MEMBER_ACCESS,
     Principal,
@@ -25,6 +31,7 @@ from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.inputs import Phone
 from shared.openapi import problem
+from shared.pagination import Cursor, PageSize
 
 router = APIRouter(tags=["members"])
 # one object, so FastAPI resolves it once for the route and its idempotency dependency
@@ -43,7 +50,8 @@ def _settings(request: Request) -> Settings:
     summary="Register a member",
     description=(
         "Creates the member and its card number (cards are numbered in joining order) and "
-        "publishes `customer.member.registered`. The `Idempotency-Key` header is optional: "
+        "publishes `customer.member.registered`. The phone number may be typed any usual "
+        "way; it is stored in E.164. The `Idempotency-Key` header is optional: "
         "a retry with the same key returns the first successful answer (kept 24 hours); "
         "without one, a retry cannot register the member twice either, as the phone number "
         "is unique, but it gets 409 instead of the first answer."
@@ -73,7 +81,7 @@ async def register_member(
     response_model=MemberOut,
     summary="Read a member's profile",
     description="Staff (service, marketing) or the member themself.",
-    responses={**MEMBER_ACCESS, **problem(404, "No member with id 7d1c0a52-…")},
+    responses={**MEMBER_ACCESS, **problem(MemberNotFound("No member with id 7d1c0a52-…"))},
 )
 async def get_member(
     member_id: uuid.UUID,
@@ -91,18 +99,22 @@ async def get_member(
     response_model=MemberPage,
     summary="List or look up members",
     description=(
-        "With `phone` or `card_number`, finds that member; otherwise lists members in "
-        "joining order. Phone and email are masked in lists."
+        "With `phone` and/or `card_number`, finds the member who has both (a list of at most "
+        "one; `limit` and `cursor` are not used). The phone number may be typed any usual "
+        "way (`+86 138-1234-5678`, `13812345678`). Otherwise lists members in joining order, "
+        "`limit` at a time. Phone and email are masked."
     ),
 )
 async def list_members(
     cipher: Cipher,
     session: Session,
     _: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
-    phone: Annotated[Phone | None, Query(examples=["13812345678"])] = None,
-    card_number: Annotated[str | None, Query(examples=["8860000000013"])] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    phone: Annotated[Phone | None, Query()] = None,
+    card_number: Annotated[CardNumber | None, Query(examples=["8860000000017"])] = None,
+    limit: Annotated[PageSize, Query(description="Members per page")] = 50,
+    cursor: Annotated[
+        Cursor | None, Query(description="`next_cursor` of the previous page")
+    ] = None,
 ) -> MemberPage:
     if phone is not None or card_number is not None:
         found = await service.find_members(session, cipher, phone=phone, card_number=card_number)

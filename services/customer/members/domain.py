@@ -1,12 +1,17 @@
-"""Pure rules of the customer service: card numbers."""
+"""Pure rules of members: card numbers."""
 
 from __future__ import annotations
 
 CARD_SERIAL_DIGITS = 8
+CARD_NUMBER_MAX_LENGTH = 32
+"""The ``members.card_number`` column (and the copies orders keeps)."""
 
 
 def card_number(prefix: str, serial: int) -> str:
-    """Cards are numbered in the order members join: prefix, zero-padded serial, check digit."""
+    """Cards are numbered in the order members join: prefix, zero-padded serial, check digit.
+
+    ``card_number("8860", 1)`` is ``"8860000000017"``.
+    """
     body = f"{prefix}{serial:0{CARD_SERIAL_DIGITS}d}"
     return body + str(luhn_check_digit(body))
 
@@ -24,4 +29,10 @@ def luhn_check_digit(digits: str) -> int:
 
 
 def is_valid_card_number(number: str) -> bool:
-    return number.isdigit() and len(number) > 1 and luhn_check_digit(number[:-1]) == int(number[-1])
+    """Whether ``number`` is digits whose last one is the Luhn check digit of the others."""
+    return (
+        number.isascii()
+        and number.isdigit()
+        and len(number) > 1
+        and luhn_check_digit(number[:-1]) == int(number[-1])
+    )
