@@ -1,4 +1,4 @@
-"""Queries of the analytics schema: read-model upserts and KPI aggregates."""
+"""Writes of the read models: one prepared upsert per kind of fact."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy import BigInteger, Boolean, Integer, Uuid, bindparam, func, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.expression import Executable
-from sqlmodel import col, select
 
-from services.analytics.models import MemberStats, NotificationDay, Purchase, PurchaseReturn
+from services.analytics.facts.domain import Tier
+from services.analytics.facts.models import MemberStats, NotificationDay, Purchase, PurchaseReturn
 from shared.db import AsyncSession
 
 _members = MemberStats.__table__  # type: ignore[attr-defined]
@@ -42,8 +42,9 @@ def _record_purchase() -> Executable:
     """The fact row and the member's counters in one round trip.
 
     The member's counters only move when the fact row is new, so a purchase id seen before
-    (under any envelope) writes nothing. LEAST and GREATEST ignore NULLs, so the first
-    purchase sets both moments.
+    (under any envelope) writes nothing and returns no row; a new one returns the member's
+    counters after it. LEAST and GREATEST ignore NULLs, so the first purchase sets both
+    moments.
     """
     fact = (
         pg_insert(_purchases)
@@ -65,19 +66,23 @@ def _record_purchase() -> Executable:
         ["member_id", "purchase_count", "spend_fen", "first_purchase_at", "last_purchase_at"],
         counted,
     )
-    return stmt.on_conflict_do_update(
-        index_elements=[_members.c.member_id],
-        set_={
-            "purchase_count": _members.c.purchase_count + 1,
-            "spend_fen": _members.c.spend_fen + stmt.excluded.spend_fen,
-            "first_purchase_at": func.least(
-                _members.c.first_purchase_at, stmt.excluded.first_purchase_at
-            ),
-            "last_purchase_at": func.greatest(
-                _members.c.last_purchase_at, stmt.excluded.last_purchase_at
-            ),
-        },
-    ).add_cte(fact)
+    return (
+        stmt.on_conflict_do_update(
+            index_elements=[_members.c.member_id],
+            set_={
+                "purchase_count": _members.c.purchase_count + 1,
+                "spend_fen": _members.c.spend_fen + stmt.excluded.spend_fen,
+                "first_purchase_at": func.least(
+                    _members.c.first_purchase_at, stmt.excluded.first_purchase_at
+                ),
+                "last_purchase_at": func.greatest(
+                    _members.c.last_purchase_at, stmt.excluded.last_purchase_at
+                ),
+            },
+        )
+        .returning(_members.c.spend_fen, _members.c.purchase_count)
+        .add_cte(fact)
+    )
 
 
 def _claim_return() -> Executable:
@@ -142,10 +147,25 @@ def _apply_return() -> Executable:
     )
 
 
-def _set_tier() -> Executable:
-    stmt = pg_insert(_members).values(_params(_members, "member_id", "tier_code"))
+def _hold_tier() -> Executable:
+    """The member's row, created if missing and locked until commit; returns its tier.
+
+    The no-op update is what takes the lock (and makes RETURNING answer for an existing row).
+    """
+    stmt = pg_insert(_members).values(_params(_members, "member_id"))
     return stmt.on_conflict_do_update(
-        index_elements=[_members.c.member_id], set_={"tier_code": stmt.excluded.tier_code}
+        index_elements=[_members.c.member_id], set_={"tier_code": _members.c.tier_code}
+    ).returning(_members.c.tier_code, _members.c.tier_changed_at)
+
+
+def _set_tier() -> Executable:
+    return (
+        update(_members)
+        .where(_members.c.member_id == bindparam("member", type_=Uuid))
+        .values(
+            tier_code=bindparam("code", type_=_members.c.tier_code.type),
+            tier_changed_at=bindparam("changed_at", type_=_members.c.tier_changed_at.type),
+        )
     )
 
 
@@ -167,6 +187,7 @@ _RECORD_REGISTRATION = _record_registration()
 _RECORD_PURCHASE = _record_purchase()
 _CLAIM_RETURN = _claim_return()
 _APPLY_RETURN = _apply_return()
+_HOLD_TIER = _hold_tier()
 _SET_TIER = _set_tier()
 _COUNT_NOTIFICATION = _count_notification()
 
@@ -180,6 +201,14 @@ async def record_registration(
     )
 
 
+@dataclass(frozen=True)
+class MemberTotals:
+    """A member's running totals after a purchase was counted."""
+
+    spend_fen: int
+    purchase_count: int
+
+
 async def record_purchase(
     session: AsyncSession,
     *,
@@ -188,18 +217,24 @@ async def record_purchase(
     store_id: uuid.UUID,
     total_fen: int,
     purchased_at: datetime,
-) -> None:
-    """Adds the fact row and counts it for the member, unless this purchase was recorded."""
-    await session.execute(
-        _RECORD_PURCHASE,
-        {
-            "purchase_id": purchase_id,
-            "member_id": member_id,
-            "store_id": store_id,
-            "total_fen": total_fen,
-            "purchased_at": purchased_at,
-        },
-    )
+) -> MemberTotals | None:
+    """Adds the fact row and counts it for the member, unless this purchase was recorded.
+
+    Returns the member's totals after counting it; ``None`` when it was recorded before.
+    """
+    row = (
+        await session.execute(
+            _RECORD_PURCHASE,
+            {
+                "purchase_id": purchase_id,
+                "member_id": member_id,
+                "store_id": store_id,
+                "total_fen": total_fen,
+                "purchased_at": purchased_at,
+            },
+        )
+    ).first()
+    return None if row is None else MemberTotals(row.spend_fen, row.purchase_count)
 
 
 @dataclass(frozen=True)
@@ -261,54 +296,17 @@ async def apply_return(
     )
 
 
-async def set_tier(session: AsyncSession, member_id: uuid.UUID, tier_code: str) -> None:
-    await session.execute(_SET_TIER, {"member_id": member_id, "tier_code": tier_code})
+async def hold_tier(session: AsyncSession, member_id: uuid.UUID) -> Tier:
+    """The member's tier, their row locked until commit (and created if missing)."""
+    row = (await session.execute(_HOLD_TIER, {"member_id": member_id})).one()
+    return Tier(row.tier_code, row.tier_changed_at)
+
+
+async def set_tier(session: AsyncSession, member_id: uuid.UUID, tier: Tier) -> None:
+    await session.execute(
+        _SET_TIER, {"member": member_id, "code": tier.code, "changed_at": tier.changed_at}
+    )
 
 
 async def count_notification(session: AsyncSession, day: date, channel: str, status: str) -> None:
     await session.execute(_COUNT_NOTIFICATION, {"day": day, "channel": channel, "status": status})
-
-
-async def member(session: AsyncSession, member_id: uuid.UUID) -> MemberStats | None:
-    return await session.get(MemberStats, member_id)
-
-
-@dataclass(frozen=True)
-class KpiCounts:
-    members: int
-    active_members: int
-    purchasing_members: int
-    repeat_members: int
-    revenue_fen: int
-    purchases: int
-
-
-async def kpi_counts(session: AsyncSession, active_since: datetime) -> KpiCounts:
-    """Aggregates over the member rows, plus an index range scan for the active window."""
-    count = col(MemberStats.purchase_count)
-    totals = (
-        await session.execute(
-            sa.select(
-                func.count().filter(col(MemberStats.registered_at).is_not(None)),
-                func.count().filter(count >= 1),
-                func.count().filter(count >= 2),
-                func.coalesce(
-                    func.sum(col(MemberStats.spend_fen) - col(MemberStats.returned_fen)), 0
-                ),
-                func.coalesce(func.sum(count), 0),
-            )
-        )
-    ).one()
-    active = await session.scalar(
-        select(func.count(func.distinct(col(Purchase.member_id)))).where(
-            col(Purchase.purchased_at) >= active_since, col(Purchase.fully_returned).is_(False)
-        )
-    )
-    return KpiCounts(
-        members=int(totals[0]),
-        active_members=int(active or 0),
-        purchasing_members=int(totals[1]),
-        repeat_members=int(totals[2]),
-        revenue_fen=int(totals[3]),
-        purchases=int(totals[4]),
-    )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -8,20 +9,15 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from services.analytics import domain
-from services.analytics.models import (
-    MemberStats,
-    NotificationDay,
-    Purchase,
-    PurchaseReturn,
-    inbox,
-    outbox,
-)
-from services.analytics.service import PurchaseNotKnown
+from services.analytics.base import inbox, outbox
+from services.analytics.facts import domain
+from services.analytics.facts.errors import PurchaseNotKnown
+from services.analytics.facts.models import MemberStats, NotificationDay, Purchase, PurchaseReturn
 from shared.consumer import EventConsumer
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted, PurchaseReturned
+from shared.inputs import MAX_RUNNING_FEN
 from shared.testing.records import consumer_record
 from tests.analytics import events
 from tests.analytics.conftest import Feed, apply
@@ -40,9 +36,9 @@ async def _purchases(sessions: Sessions, member_id: uuid.UUID) -> list[Purchase]
         return sorted(rows, key=lambda p: p.purchased_at)
 
 
-async def _deliver(sessions: Sessions, handlers: Feed, *envelopes: CloudEvent) -> None:
-    """Through the real consumer runner (inbox dedup included), without the broker."""
-    runner = EventConsumer(
+def _runner(sessions: Sessions, handlers: Feed) -> EventConsumer:
+    """The real consumer runner (inbox dedup, parking), without the broker."""
+    return EventConsumer(
         service="analytics",
         sessions=sessions,
         inbox=inbox,
@@ -51,8 +47,11 @@ async def _deliver(sessions: Sessions, handlers: Feed, *envelopes: CloudEvent) -
         bootstrap_servers="unused",
         max_attempts=1,
     )
+
+
+async def _deliver(sessions: Sessions, handlers: Feed, *envelopes: CloudEvent) -> None:
     records = [consumer_record(e, offset=n) for n, e in enumerate(envelopes)]
-    await runner.apply(records)
+    await _runner(sessions, handlers).apply(records)
 
 
 async def test_registration_and_purchases_fill_the_member_row_and_the_fact_table(
@@ -187,6 +186,85 @@ async def test_tier_changes_keep_the_current_tier(
     assert (row.tier_code, row.registered_at, row.purchase_count) == ("star", None, 0)
 
 
+async def test_a_member_who_never_changed_tier_has_the_tier_their_account_opened_on(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    member_id = uuid.uuid4()
+    await apply(
+        analytics_sessions,
+        handlers,
+        events.registered(member_id),
+        events.account_opened(member_id, "standard"),
+    )
+    row = await _member(analytics_sessions, member_id)
+    assert (row.tier_code, row.tier_changed_at) == ("standard", None)
+    assert row.registered_at is not None
+
+
+_OPENED, _VIP, _STAR = "opened", "vip", "star"
+
+
+@pytest.mark.parametrize(
+    "arrivals",
+    list(itertools.permutations((_OPENED, _VIP, _STAR))),
+    ids=lambda order: ">".join(order),
+)
+async def test_the_latest_tier_change_wins_whatever_the_arrival_order(
+    analytics_sessions: Sessions, handlers: Feed, arrivals: tuple[str, ...]
+) -> None:
+    """The account opens on standard, then loyalty promotes to vip and later to star; a
+    replay after broker amnesia can deliver them in any order."""
+    member_id = uuid.uuid4()
+    later = datetime.now(UTC)
+    feed = {
+        _OPENED: events.account_opened(member_id, "standard"),
+        _VIP: events.tier_changed(member_id, "vip", at=later - timedelta(minutes=5)),
+        _STAR: events.tier_changed(member_id, "star", at=later),
+    }
+    await apply(analytics_sessions, handlers, *(feed[name] for name in arrivals))
+    row = await _member(analytics_sessions, member_id)
+    assert (row.tier_code, row.tier_changed_at) == ("star", later)
+
+
+async def test_the_upgrades_announcement_of_an_existing_account_changes_no_tier_held(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    """Loyalty's upgrade announces every existing account with its current tier, after the
+    tier changes it made before; members who never changed tier get theirs from it."""
+    changed, unchanged = uuid.uuid4(), uuid.uuid4()
+    demoted_at = datetime.now(UTC) - timedelta(days=3)
+    await apply(
+        analytics_sessions,
+        handlers,
+        events.registered(changed),
+        events.tier_changed(changed, "vip", at=demoted_at - timedelta(days=30)),
+        events.tier_changed(changed, "standard", at=demoted_at),
+        events.registered(unchanged),
+        # the upgrade, later:
+        events.account_opened(changed, "standard"),
+        events.account_opened(unchanged, "standard"),
+    )
+    assert (await _member(analytics_sessions, changed)).tier_changed_at == demoted_at
+    assert (await _member(analytics_sessions, changed)).tier_code == "standard"
+    assert (await _member(analytics_sessions, unchanged)).tier_code == "standard"
+
+
+async def test_a_tier_set_before_this_release_stays_until_loyalty_changes_it(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    """Rows written before analytics kept the change's time have a tier and no time: the
+    upgrade's announcement leaves the tier alone, and any later change replaces it."""
+    member_id = uuid.uuid4()
+    async with transaction(analytics_sessions) as session:
+        session.add(MemberStats(member_id=member_id, tier_code="vip"))
+    await apply(analytics_sessions, handlers, events.account_opened(member_id, "standard"))
+    assert (await _member(analytics_sessions, member_id)).tier_code == "vip"
+    long_ago = datetime(2024, 1, 1, tzinfo=UTC)
+    await apply(analytics_sessions, handlers, events.tier_changed(member_id, "star", at=long_ago))
+    row = await _member(analytics_sessions, member_id)
+    assert (row.tier_code, row.tier_changed_at) == ("star", long_ago)
+
+
 async def test_notifications_are_counted_per_day_channel_and_status(
     analytics_sessions: Sessions, handlers: Feed
 ) -> None:
@@ -265,3 +343,24 @@ async def test_concurrent_returns_of_one_purchase_both_count(
     assert (row.purchase_count, row.returned_fen) == (1, 7_000)
     facts = await _purchases(analytics_sessions, member_id)
     assert [(p.returned_fen, p.fully_returned) for p in facts] == [(7_000, False)]
+
+
+async def test_a_purchase_past_a_members_spend_cap_is_parked_and_the_next_one_applies(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    full, other = uuid.uuid4(), uuid.uuid4()
+    async with transaction(analytics_sessions) as session:
+        session.add(MemberStats(member_id=full, spend_fen=MAX_RUNNING_FEN, purchase_count=1))
+    refused, fine = events.purchase(full, 1), events.purchase(other, 2_500)
+    records = [consumer_record(refused, offset=0), consumer_record(fine, offset=1)]
+    await _runner(analytics_sessions, handlers).apply_or_park(records)
+
+    assert ((await _member(analytics_sessions, full)).spend_fen) == MAX_RUNNING_FEN
+    assert await _purchases(analytics_sessions, full) == []
+    assert (await _member(analytics_sessions, other)).spend_fen == 2_500
+    async with analytics_sessions() as session:
+        parked = await session.scalar(
+            sa.select(inbox.dead_letters.c.error).where(inbox.dead_letters.c.event_id == refused.id)
+        )
+    assert parked is not None
+    assert "RunningTotalFull" in parked

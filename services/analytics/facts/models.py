@@ -11,17 +11,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, Integer, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from shared.db import schema_registry
-from shared.inbox import Inbox
-from shared.outbox import Outbox
-
-SCHEMA = "analytics"
-
-
-class AnalyticsTable(SQLModel, registry=schema_registry(SCHEMA)):
-    pass
+from services.analytics.base import AnalyticsTable
 
 
 def _fen() -> Any:
@@ -34,6 +26,10 @@ def _moment() -> Any:
 
 class MemberStats(AnalyticsTable, table=True):
     """One member: registration, purchase counters and current tier.
+
+    The tier is loyalty's, taken from its events only: ``loyalty.account.opened`` gives the
+    tier an account starts on, ``loyalty.tier.changed`` every change (see
+    :func:`services.analytics.facts.domain.tier_after_change`).
 
     ``purchase_count`` counts purchases that were not fully returned; ``spend_fen`` is
     the gross amount of all completed purchases and ``returned_fen`` what was refunded.
@@ -52,6 +48,9 @@ class MemberStats(AnalyticsTable, table=True):
     first_purchase_at: datetime | None = _moment()
     last_purchase_at: datetime | None = _moment()
     tier_code: str | None = Field(default=None, max_length=64)
+    # when loyalty changed the tier to tier_code (its event's time); null while the tier is
+    # the one the account was opened on, or was set before this column existed
+    tier_changed_at: datetime | None = _moment()
 
 
 class Purchase(AnalyticsTable, table=True):
@@ -81,7 +80,11 @@ class PurchaseReturn(AnalyticsTable, table=True):
 
 
 class NotificationDay(AnalyticsTable, table=True):
-    """Notification outcomes per business-timezone day, channel and status."""
+    """Notification outcomes per business-timezone day, channel and status.
+
+    ``count`` is an integer: filling it would take 2^31 - 1 outcomes of one channel and
+    status in one day (about 24,855 a second all day long).
+    """
 
     __tablename__ = "notification_days"
 
@@ -89,7 +92,3 @@ class NotificationDay(AnalyticsTable, table=True):
     channel: str = Field(sa_column=Column(String(16), primary_key=True))
     status: str = Field(sa_column=Column(String(16), primary_key=True))
     count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
-
-
-outbox = Outbox(AnalyticsTable.metadata)  # analytics publishes nothing yet; ServiceSpec needs one
-inbox = Inbox(AnalyticsTable.metadata)
