@@ -135,8 +135,8 @@ async def test_analytics_still_counts_the_old_sales(upgraded: Upgraded) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 10: the analytics engineer's migration (the tier of members who never "
-    "changed tier, from loyalty.account.opened) is not on main yet",
+    reason="issue 10: loyalty publishing loyalty.account.opened for existing accounts on "
+    "upgrade and analytics taking the tier from it are not on main yet",
 )
 async def test_analytics_knows_every_members_tier(upgraded: Upgraded) -> None:
     for m in previous.MEMBERS:
@@ -166,8 +166,9 @@ async def test_a_sale_by_card_earns_at_the_promoted_tier_once(upgraded: Upgraded
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 10: the orders engineer's migration (the member directory's phone "
-    "hashes over E.164) is not on main yet",
+    reason="issue 10: customer re-publishing old members' phones as E.164 on upgrade "
+    "(customer.member.updated) and orders applying it to its member directory are not on "
+    "main yet",
 )
 @pytest.mark.parametrize("typed", ["+86 138 0013 8000", "8613800138000"])
 async def test_a_store_finds_an_old_member_by_a_phone_typed_another_way(
@@ -317,25 +318,29 @@ async def test_an_old_sign_up_with_a_number_now_refused_creates_no_member(
     assert await upgraded.get("customer", "/members?limit=100") == members
 
 
+# What an upgrade can make of each stored phone. The previous release kept "+1 312 555 0147"
+# as 13125550147, and nothing tells an upgrade it was not that mainland number. It kept
+# "+44 7700 900123", in Ofcom's range for drama, which today's validation refuses (so
+# shared.crypto.e164_of_stored raises for it); he got his SMS there, and keeps them only
+# if his number is kept.
+E164 = {
+    "lilei": "+8613800138000",
+    "hanmeimei": "+8613800138001",
+    "john": "+8613125550147",
+    "oliver": "+447700900123",
+    "blank": "+8613900001111",
+    "wangfang": "+8613900002222",
+}
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="issue 10: the customer engineer's migration (stored phones as E.164) is not "
     "on main yet",
 )
-async def test_old_members_phones_read_as_e164(upgraded: Upgraded) -> None:
-    phones = {
-        label: view["member"]["phone"] for label, view in upgraded.at_start["members"].items()
-    }
-    assert phones == {
-        "lilei": "+8613800138000",
-        "hanmeimei": "+8613800138001",
-        # the previous release kept "+1 312 555 0147" as 13125550147: nothing tells an
-        # upgrade it was not that mainland number
-        "john": "+8613125550147",
-        "oliver": "+447700900123",
-        "blank": "+8613900001111",
-        "wangfang": "+8613900002222",
-    }
+@pytest.mark.parametrize("label", list(E164))
+async def test_an_old_members_phone_reads_as_e164(upgraded: Upgraded, label: str) -> None:
+    assert upgraded.at_start["members"][label]["member"]["phone"] == E164[label]
 
 
 @pytest.mark.xfail(
@@ -354,25 +359,23 @@ async def test_an_old_members_phone_typed_another_way_cannot_sign_up_again(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 10: the messaging engineer's migration (contacts' phones as E.164) is "
-    "not on main yet",
+    reason="issue 10: customer re-publishing old members' phones as E.164 on upgrade "
+    "(customer.member.updated) and messaging applying it to its contacts are not on main yet",
 )
-async def test_the_next_sms_to_an_old_member_goes_to_an_e164_number(upgraded: Upgraded) -> None:
-    expected = {"Oliver Brown": "+447700900123", "韩梅梅": "+8613800138001"}
+@pytest.mark.parametrize("label", ["hanmeimei", "oliver"])
+async def test_the_next_sms_to_an_old_member_goes_to_an_e164_number(
+    upgraded: Upgraded, label: str
+) -> None:
+    member = previous.member(label)
+    name = member.answers["member"]["name"]
     already = len(upgraded.inbox().sms)
-    for member in (OLIVER, HANMEIMEI):
-        await _post_sale(upgraded, "xuhui", _new_sale({"card_number": member.card_number}))
+    await _post_sale(upgraded, "xuhui", _new_sale({"card_number": member.card_number}))
 
-    async def delivered() -> dict[str, str] | None:
-        to = {
-            name: sms.to
-            for sms in upgraded.inbox().sms[already:]
-            for name in expected
-            if name in sms.text
-        }
-        return to if len(to) == len(expected) else None
+    async def delivered() -> list[str] | None:
+        to = [sms.to for sms in upgraded.inbox().sms[already:] if name in sms.text]
+        return to or None
 
-    assert await eventually(delivered, timeout=15) == expected
+    assert await eventually(delivered, timeout=15) == [E164[label]]
 
 
 async def test_no_event_was_parked_as_a_dead_letter(upgraded: Upgraded) -> None:
