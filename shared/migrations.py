@@ -27,12 +27,15 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 def _configure(connection: Connection, metadata: MetaData) -> None:
     schema = metadata.schema
+    # connected as the service's role, whose search path starts at its schema, autogenerate
+    # reflects that schema as the default one, named None
+    own = {schema, None} if connection.dialect.default_schema_name == schema else {schema}
     context.configure(
         connection=connection,
         target_metadata=metadata,
         version_table_schema=schema,
         include_schemas=True,
-        include_name=lambda name, type_, _parent: type_ != "schema" or name == schema,
+        include_name=lambda name, type_, _parent: type_ != "schema" or name in own,
         compare_type=True,
     )
     with context.begin_transaction():

@@ -160,7 +160,7 @@ async def test_duplicate_receipts_are_kept_and_marked_and_the_receipt_stays_one_
     try:
         async with transaction(sessions) as session:
             repeat = await service.record_purchase(
-                session, cipher, store, PurchaseCreate.model_validate(SALE)
+                session, cipher, store, PurchaseCreate.model_validate(SALE), sent=SALE
             )
             assert isinstance(repeat, Replayed)
             assert isinstance(repeat.answer, PurchaseOut)
@@ -170,14 +170,12 @@ async def test_duplicate_receipts_are_kept_and_marked_and_the_receipt_stays_one_
             with pytest.raises(ReceiptReused):
                 async with transaction(sessions) as session:
                     await service.record_purchase(
-                        session, cipher, store, PurchaseCreate.model_validate(changed)
+                        session, cipher, store, PurchaseCreate.model_validate(changed), sent=changed
                     )
         async with transaction(sessions) as session:
+            sent = SALE | {"receipt_no": "R-3"}
             recorded = await service.record_purchase(
-                session,
-                cipher,
-                other_store,
-                PurchaseCreate.model_validate(SALE | {"receipt_no": "R-3"}),
+                session, cipher, other_store, PurchaseCreate.model_validate(sent), sent=sent
             )
             assert isinstance(recorded, PurchaseOut)
     finally:

@@ -58,7 +58,8 @@ async def post_purchase(
     idempotent: StoreIdempotency,
 ) -> JSONResponse:
     answer = await idempotent.run(
-        body, lambda: service.record_purchase(session, cipher, store.id, body)
+        body,
+        lambda: service.record_purchase(session, cipher, store.id, body, sent=idempotent.sent),
     )
     return answer.response(location=f"/purchases/{answer.body['id']}")
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from services.orders.purchases.errors import ReceiptReused
+from shared.idempotency import RequestIdentity
 
 MAX_RECEIPT_NO = 64
 MAX_SKU = 64
@@ -64,16 +65,17 @@ class ReceiptHolder:
     request_hash: str | None
 
 
-def check_repeat(receipt_no: str, holder: ReceiptHolder, request_hash: str) -> None:
-    """Passes if a sale with ``request_hash`` repeats the one holding ``receipt_no``.
+def check_repeat(receipt_no: str, holder: ReceiptHolder, request: RequestIdentity) -> None:
+    """Passes if the sale identified by ``request`` repeats the one holding ``receipt_no``.
 
-    A repeat is the same sale body as posted, without its idempotency key: same member
-    reference, lines, time (or none) and receipt number. Raises :class:`ReceiptReused`
-    (409) otherwise, also when the holder's fingerprint is unknown (it was recorded before
-    this release and its key has expired): without it the two cannot be told apart, and
-    counting a sale twice is the fault this rule closes.
+    A repeat is the same sale body as sent, without its idempotency key, as an
+    ``Idempotency-Key`` identifies a request (``shared.idempotency.identity``): same member
+    reference, lines, time (or none) and receipt number, written the same way. Raises
+    :class:`ReceiptReused` (409) otherwise, also when the holder's fingerprint is unknown
+    (it was recorded before receipts were unique and its key has expired): without it the
+    two cannot be told apart, and counting a sale twice is the fault this rule closes.
     """
-    if holder.request_hash != request_hash:
+    if holder.request_hash is None or not request.matches(holder.request_hash):
         raise ReceiptReused(
             f"receipt_no {receipt_no!r} was already used by this store for purchase "
             f"{holder.purchase_id} with different content. A retry must send the same sale; "

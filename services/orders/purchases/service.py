@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from services.orders.base import emit
 from services.orders.directory import service as directory
@@ -24,7 +25,7 @@ from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events import CloudEvent
 from shared.events import orders as events
-from shared.idempotency import Outcome, Replayed, fingerprint
+from shared.idempotency import Outcome, Replayed, RequestIdentity, identify
 from shared.pagination import PageKey, encode_cursor
 
 
@@ -34,25 +35,26 @@ async def record_purchase(
     store_id: uuid.UUID,
     data: PurchaseCreate,
     *,
+    sent: Any,
     now: datetime | None = None,
 ) -> Outcome:
     """The new sale, or ``Replayed`` with the first answer if its receipt number was
-    recorded before with the same content.
+    recorded before with the same content; ``sent`` is the body as sent (parsed JSON).
 
     Raises ``UnknownMember`` (422) and ``ReceiptReused`` (409).
     """
     members = await directory.find_members(session, cipher, [data])
-    request_hash = None if data.receipt_no is None else fingerprint(data)
-    sale = new_sale(store_id, data, members, now or datetime.now(UTC), request_hash)
+    request = None if data.receipt_no is None else identify(sent, data)
+    sale = new_sale(store_id, data, members, now or datetime.now(UTC), request)
     if await repository.insert_purchases(session, [sale.rows]):
         await emit.outbox.add(session, sale.event)
         return sale.out
     # only a receipt number held by another purchase keeps a sale out
     assert data.receipt_no is not None
-    assert request_hash is not None
+    assert request is not None
     holders = await repository.receipt_holders(session, store_id, [data.receipt_no])
     holder = holders[data.receipt_no]
-    domain.check_repeat(data.receipt_no, holder, request_hash)
+    domain.check_repeat(data.receipt_no, holder, request)
     return Replayed((await first_answers(session, [holder.purchase_id]))[holder.purchase_id])
 
 
@@ -88,10 +90,10 @@ def new_sale(
     data: PurchaseCreate,
     members: KnownMembers,
     now: datetime,
-    request_hash: str | None,
+    request: RequestIdentity | None,
 ) -> NewSale:
     """The sale ``data`` describes, for the member it names among ``members``;
-    ``request_hash`` is its fingerprint, kept with its receipt number.
+    ``request`` identifies it as sent, kept with its receipt number.
 
     Raises ``UnknownMember`` (422).
     """
@@ -118,7 +120,7 @@ def new_sale(
         "total_fen": total,
         "purchased_at": purchased_at,
         "receipt_no": data.receipt_no,
-        "request_hash": request_hash if data.receipt_no is not None else None,
+        "request_hash": None if data.receipt_no is None or request is None else request.hash,
         "created_at": now,
     }
     completed = events.PurchaseCompleted(

@@ -43,7 +43,8 @@ async def post_return(
 ) -> JSONResponse:
     # the same body may come for two purchases, so the purchase is part of the request
     answer = await idempotent.run(
-        {"purchase_id": str(purchase_id), **body.model_dump(mode="json")},
+        body,
         lambda: service.return_purchase(session, store.id, purchase_id, body),
+        path={"purchase_id": str(purchase_id)},
     )
     return answer.response()

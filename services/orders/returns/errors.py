@@ -21,7 +21,7 @@ class ReturnExceedsSold(Unprocessable):
 
 
 class PurchaseFullyReturned(Unprocessable):
-    """``"all": true`` for a purchase whose every line has already come back."""
+    """`"all": true` for a purchase whose every line has already come back."""
 
     title = "Purchase already returned in full"
     slug = "purchase-fully-returned"

@@ -7,6 +7,8 @@ import pytest
 from services.orders.purchases import domain
 from services.orders.purchases.domain import PricedLine, ReceiptHolder, SoldLine
 from services.orders.purchases.errors import ReceiptReused
+from services.orders.purchases.schemas import PurchaseCreate
+from shared.idempotency import RequestIdentity, fingerprint, identify
 
 
 def test_total_is_the_sum_of_quantity_times_unit_price() -> None:
@@ -24,13 +26,26 @@ def test_returnable_is_what_has_not_come_back_yet() -> None:
 
 
 def test_a_receipt_repeated_with_the_same_sale_passes() -> None:
-    domain.check_repeat("R-1", ReceiptHolder(uuid.uuid4(), "a" * 64), "a" * 64)
+    domain.check_repeat("R-1", ReceiptHolder(uuid.uuid4(), "a" * 64), RequestIdentity("a" * 64))
+
+
+def test_a_receipt_held_by_a_sale_of_the_previous_release_matches_its_old_fingerprint() -> None:
+    """The previous release kept the fingerprint of the body as it validated it (a phone as
+    typed, every field named); a retry is the body as sent now."""
+    line = {"sku": "HC-001", "category": "health", "quantity": 2, "unit_price_fen": 19900}
+    sent = {"phone": "138 1234 5678", "lines": [line], "receipt_no": "R-1"}
+    validated_then = fingerprint(
+        sent | {"member_id": None, "card_number": None, "purchased_at": None}
+    )
+    holder = ReceiptHolder(uuid.uuid4(), validated_then)
+
+    domain.check_repeat("R-1", holder, identify(sent, PurchaseCreate.model_validate(sent)))
 
 
 @pytest.mark.parametrize("held", ["b" * 64, None], ids=["another sale", "no fingerprint"])
 def test_a_receipt_repeated_with_another_or_an_unknown_sale_is_reused(held: str | None) -> None:
     holder = ReceiptHolder(uuid.uuid4(), held)
     with pytest.raises(ReceiptReused, match=f"purchase {holder.purchase_id}") as refused:
-        domain.check_repeat("R-1", holder, "a" * 64)
+        domain.check_repeat("R-1", holder, RequestIdentity("a" * 64))
     assert refused.value.field == "receipt_no"
     assert refused.value.status == 409

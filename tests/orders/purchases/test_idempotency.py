@@ -30,7 +30,7 @@ from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.errors import PROBLEM_JSON
-from shared.idempotency import Outcome, RequestInProgress
+from shared.idempotency import Outcome, RequestInProgress, identify
 from tests.orders.conftest import KnownMember, StoreKey, new_store
 from tests.stack import Stack, eventually, running
 
@@ -138,14 +138,14 @@ async def test_the_same_key_while_the_sale_is_recorded_is_409_then_its_answer(
                 started.set()
                 await release.wait()
                 return await service.record_purchase(
-                    session, cipher, store.store_id, PurchaseCreate.model_validate(body)
+                    session, cipher, store.store_id, PurchaseCreate.model_validate(body), sent=body
                 )
 
             answer = await idempotency.run(
                 session,
                 scope=f"store:{store.store_id}",
                 key=key,
-                request=PurchaseCreate.model_validate(body),
+                request=identify(body, PurchaseCreate.model_validate(body)),
                 retention=timedelta(days=7),
                 action=record,
             )

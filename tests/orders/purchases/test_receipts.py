@@ -155,7 +155,7 @@ async def _held_sale(
     cipher = PiiCipher(stack.settings("orders").pii_key.get_secret_value())
     async with transaction(sessions) as session:
         out = await service.record_purchase(
-            session, cipher, store.store_id, PurchaseCreate.model_validate(sale)
+            session, cipher, store.store_id, PurchaseCreate.model_validate(sale), sent=sale
         )
         assert isinstance(out, PurchaseOut)
         yield out

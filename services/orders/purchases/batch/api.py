@@ -47,4 +47,7 @@ async def post_purchase_batch(
     store: CurrentStore,
 ) -> BatchOut:
     retention = store.idempotency_retention(request.app.state.settings)
-    return await service.record_batch(session, cipher, store, body.sales, retention=retention)
+    sent = (await request.json())["sales"]  # parsed already, to validate the body
+    return await service.record_batch(
+        session, cipher, store, body.sales, sent=sent, retention=retention
+    )

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from services.orders.purchases.schemas import PURCHASE_EXAMPLE, PurchaseCreate, PurchaseOut
-from shared.idempotency.keys import KEY_PATTERN, MAX_KEY_LENGTH
+from shared.idempotency.errors import KEY_PATTERN, MAX_KEY_LENGTH
 
 MAX_BATCH_SALES = 1000
 

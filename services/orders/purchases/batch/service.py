@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.errors import InvalidRequest, ProblemError, summarize, validation_errors
 from shared.events import CloudEvent
-from shared.idempotency import StoredAnswer, check_key, fingerprint, reused_key
+from shared.idempotency import RequestIdentity, StoredAnswer, check_key, identify, reused_key
 
 
 async def record_batch(
@@ -30,10 +31,14 @@ async def record_batch(
     store: StoreRef,
     sales: Sequence[BatchSale | dict[str, Any]],
     *,
+    sent: Sequence[Any],
     retention: timedelta,
 ) -> BatchOut:
     """Each sale answered as if posted alone, one after the other, in the caller's
     transaction.
+
+    ``sent`` is ``sales`` as the store sent them (parsed JSON): what identifies each sale
+    with its key and its receipt number (``shared.idempotency.identity``).
 
     Every refusal is decided before anything is written, so a refused sale leaves no
     trace without a savepoint: one statement for all keys' stored answers and locks, one
@@ -43,51 +48,45 @@ async def record_batch(
     if another request records one of the batch's receipt numbers meanwhile.
     """
     results: list[SaleResult | None] = [None] * len(sales)
-    valid: list[tuple[int, str, PurchaseCreate, str]] = []
-    for index, sent in enumerate(sales):
+    valid: list[tuple[int, str, PurchaseCreate, RequestIdentity]] = []
+    for index, given in enumerate(sales):
         try:
-            checked = sent if isinstance(sent, BatchSale) else BatchSale.model_validate(sent)
+            checked = given if isinstance(given, BatchSale) else BatchSale.model_validate(given)
         except ValidationError as invalid:
-            key = sent.get("idempotency_key") if isinstance(sent, dict) else None
+            key = given.get("idempotency_key") if isinstance(given, dict) else None
             results[index] = _refused(index, _usable_key(key), _invalid(index, invalid))
             continue
         data = checked.sale()
-        valid.append((index, checked.idempotency_key, data, fingerprint(data)))
+        valid.append((index, checked.idempotency_key, data, identify(_as_sent(sent[index]), data)))
     claims = await idempotency.claim_many(
         session, scope=store.idempotency_scope, keys=[key for _, key, _, _ in valid]
     )
-    to_record = [(data, request_hash) for _, key, data, request_hash in valid if claims[key].locked]
+    to_record = [(data, request) for _, key, data, request in valid if claims[key].locked]
     members = await directory.find_members(session, cipher, [data for data, _ in to_record])
-    holders = await repository.receipt_holders(
+    held = await repository.receipt_holders(
         session, store.id, {data.receipt_no for data, _ in to_record if data.receipt_no}
     )
-    first = await purchases.first_answers(
-        session,
-        {
-            holders[data.receipt_no].purchase_id
-            for data, request_hash in to_record
-            if data.receipt_no in holders and holders[data.receipt_no].request_hash == request_hash
-        },
-    )
+    first = await purchases.first_answers(session, _repeated(to_record, held))
+    holders = dict(held)
     bodies = {purchase_id: out.model_dump(mode="json") for purchase_id, out in first.items()}
     now = datetime.now(UTC)
     recorded: dict[str, tuple[str, dict[str, Any]]] = {}
     rows: list[SaleRows] = []
     completed: list[CloudEvent] = []
-    for index, key, data, request_hash in valid:
+    for index, key, data, request in valid:
         new: PurchaseOut | None = None
         try:
-            answer = claims[key].answer(request_hash)
+            answer = claims[key].answer(request)
             if answer is None and key in recorded:  # the key came earlier in this batch
                 first_hash, first_body = recorded[key]
-                if first_hash != request_hash:
+                if first_hash != request.hash:
                     raise reused_key(key)
                 answer = StoredAnswer(201, first_body, replayed=True)
             if answer is None:
-                sale = purchases.new_sale(store.id, data, members, now, request_hash)
+                sale = purchases.new_sale(store.id, data, members, now, request)
                 holder = holders.get(data.receipt_no) if data.receipt_no else None
                 if data.receipt_no is not None and holder is not None:
-                    domain.check_repeat(data.receipt_no, holder, request_hash)
+                    domain.check_repeat(data.receipt_no, holder, request)
                     answer = StoredAnswer(201, bodies[holder.purchase_id], replayed=True)
                 else:
                     rows.append(sale.rows)
@@ -95,9 +94,9 @@ async def record_batch(
                     new = sale.out
                     answer = StoredAnswer(201, new.model_dump(mode="json"), replayed=False)
                     if data.receipt_no is not None:  # later sales repeat this one
-                        holders[data.receipt_no] = domain.ReceiptHolder(new.id, request_hash)
+                        holders[data.receipt_no] = domain.ReceiptHolder(new.id, request.hash)
                         bodies[new.id] = answer.body
-                recorded[key] = (request_hash, answer.body)
+                recorded[key] = (request.hash, answer.body)
         except ProblemError as refused:
             results[index] = _refused(index, key, refused)
             continue
@@ -129,6 +128,28 @@ async def record_batch(
         rejected=sum(r.error is not None for r in done),
         results=done,
     )
+
+
+def _as_sent(sale: Any) -> Any:
+    """A batch's sale as a single post would send it: without its idempotency key."""
+    if isinstance(sale, dict):
+        return {name: value for name, value in sale.items() if name != "idempotency_key"}
+    return sale
+
+
+def _repeated(
+    sales: Sequence[tuple[PurchaseCreate, RequestIdentity]],
+    held: Mapping[str, domain.ReceiptHolder],
+) -> set[uuid.UUID]:
+    """The purchases holding a receipt number that one of ``sales`` repeats."""
+    return {
+        holder.purchase_id
+        for data, request in sales
+        if data.receipt_no is not None
+        and (holder := held.get(data.receipt_no)) is not None
+        and holder.request_hash is not None
+        and request.matches(holder.request_hash)
+    }
 
 
 def _usable_key(key: object) -> str | None:

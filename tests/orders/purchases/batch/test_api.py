@@ -20,7 +20,7 @@ from services.orders.purchases.schemas import PurchaseCreate
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.errors import PROBLEM_JSON
-from shared.idempotency import Outcome, RequestInProgress
+from shared.idempotency import Outcome, RequestInProgress, identify
 from tests.orders.conftest import KnownMember, StoreKey
 from tests.stack import Stack
 
@@ -341,13 +341,15 @@ async def test_a_key_in_flight_elsewhere_is_409_for_its_sale_only(
             async def record() -> Outcome:
                 started.set()
                 await release.wait()
-                return await service.record_purchase(session, cipher, store.store_id, single)
+                return await service.record_purchase(
+                    session, cipher, store.store_id, single, sent=single.model_dump(mode="json")
+                )
 
             await idempotency.run(
                 session,
                 scope=f"store:{store.store_id}",
                 key=busy["idempotency_key"],
-                request=single,
+                request=identify(single.model_dump(mode="json"), single),
                 retention=timedelta(days=7),
                 action=record,
             )
