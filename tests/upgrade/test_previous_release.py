@@ -155,12 +155,6 @@ async def test_a_sale_by_card_earns_at_the_promoted_tier_once(upgraded: Upgraded
     assert (await _loyalty(upgraded, LILEI.id))["balance"] == before["balance"] + 120  # ...once
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: customer re-publishing old members' phones as E.164 on upgrade "
-    "(customer.member.updated) and orders applying it to its member directory are not on "
-    "main yet",
-)
 @pytest.mark.parametrize("typed", ["+86 138 0013 8000", "8613800138000"])
 async def test_a_store_finds_an_old_member_by_a_phone_typed_another_way(
     upgraded: Upgraded, typed: str
@@ -212,6 +206,31 @@ async def test_a_store_retrying_an_old_sale_gets_the_first_answer(
     headers = previous.store_headers(store, key)
     response = await upgraded["orders"].post("/purchases", json=body, headers=headers)
     assert (_ok(response)["id"], _replayed(response)) == (previous.PURCHASE_IDS[key], True)
+    assert await _store_sales(upgraded, store) == sales
+
+
+async def test_the_doubled_receipt_answers_a_new_key_with_its_first_sale(
+    upgraded: Upgraded,
+) -> None:
+    """B-0004 was recorded twice (keys till-7f3a and till-9c1e): both sales stay, but the
+    receipt number now belongs to the first, so a third key gets the first sale again and
+    another sale with B-0004 is refused."""
+    store, body = previous.SALES["till-7f3a"]
+    sales = await _store_sales(upgraded, store)
+    assert {previous.PURCHASE_IDS["till-7f3a"], previous.PURCHASE_IDS["till-9c1e"]} <= sales
+
+    again = await upgraded["orders"].post(
+        "/purchases", json=body, headers=previous.store_headers(store, "till-2b40")
+    )
+    other = await upgraded["orders"].post(
+        "/purchases",
+        json=body | {"lines": [body["lines"][0] | {"quantity": 2}]},
+        headers=previous.store_headers(store, "till-51d9"),
+    )
+
+    assert (_ok(again)["id"], _replayed(again)) == (previous.PURCHASE_IDS["till-7f3a"], True)
+    assert other.status_code == 409, other.text
+    assert other.json()["type"] == "urn:huiyuan:problem:receipt-reused"
     assert await _store_sales(upgraded, store) == sales
 
 
