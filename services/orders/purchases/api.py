@@ -31,9 +31,10 @@ NOT_FOUND = problem(404, "No purchase 9d8c7b6a-… at this store")
         "Records a sale for the member named by `member_id`, `card_number` or `phone`, "
         "computes its total from the lines and publishes `orders.purchase.completed`. "
         "A sale is recorded once per `Idempotency-Key` and once per `receipt_no`: the same "
-        "sale body sent again with a new key and a receipt number the store already used is "
-        "answered with the first sale (`Idempotent-Replayed: true`); another body with a "
-        "used receipt number is refused with 409 `receipt-reused`."
+        "sale body (as sent, without its key) sent again with a new key and a receipt number "
+        "the store already used is answered with the first sale (`Idempotent-Replayed: "
+        "true`); another body with a used receipt number is refused with 409 "
+        "`receipt-reused`."
     ),
     responses={
         **openapi_conflict(

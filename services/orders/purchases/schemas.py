@@ -124,9 +124,10 @@ class PurchaseCreate(BaseModel):
     receipt_no: ReceiptNo | None = Field(
         None,
         description=(
-            "The till's receipt number, unique per store: the same sale sent again under a "
-            "new Idempotency-Key is answered with the first sale (a replay); a different "
-            "sale with a used receipt number is refused with 409 `receipt-reused`"
+            "The till's receipt number, unique per store. The same sale sent again under a "
+            "new Idempotency-Key (the same body as sent, byte for byte up to the order of "
+            "its keys and its whitespace) is answered with the first sale, as a replay; "
+            "another body with a used receipt number is refused with 409 `receipt-reused`"
         ),
     )
 
