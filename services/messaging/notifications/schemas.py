@@ -1,4 +1,4 @@
-"""Response bodies of the messaging API."""
+"""Response bodies of the notifications API."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.messaging.domain import Status, Template
+from services.messaging.notifications.domain import Status
+from services.messaging.templates.domain import Template
 from shared.events.messaging import Channel
 
 

@@ -1,4 +1,4 @@
-"""HTTP routes of messaging: a member's notifications and delivery statistics."""
+"""HTTP routes of notifications: a member's notifications and delivery statistics."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from services.messaging import repository, service
-from services.messaging.schemas import ChannelStatusCount, NotificationOut, NotificationStats
+from services.messaging.notifications import service
+from services.messaging.notifications.schemas import NotificationOut, NotificationStats
 from shared.auth import (
     MEMBER_ACCESS,
     Principal,
@@ -35,8 +35,7 @@ async def member_notifications(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[NotificationOut]:
     ensure_member_access(principal, member_id, "service", "marketing")
-    rows = await service.list_notifications(session, member_id, limit)
-    return [NotificationOut.model_validate(row) for row in rows]
+    return await service.list_notifications(session, member_id, limit)
 
 
 @router.get(
@@ -49,14 +48,4 @@ async def notification_stats(
     session: Session,
     _: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
 ) -> NotificationStats:
-    items = [
-        ChannelStatusCount.model_validate(
-            {"channel": channel, "status": status, "count": count, "cost_fen": cost}
-        )
-        for channel, status, count, cost in await repository.counts(session)
-    ]
-    return NotificationStats(
-        items=items,
-        total=sum(item.count for item in items),
-        sms_cost_fen=sum(item.cost_fen for item in items if item.channel == "sms"),
-    )
+    return await service.stats(session)

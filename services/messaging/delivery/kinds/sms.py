@@ -7,12 +7,16 @@ follows a crash between its answer and our commit. 4xx answers are permanent fai
 
 from __future__ import annotations
 
-import uuid
+import asyncio
+import contextlib
+from contextlib import AbstractAsyncContextManager
 
 import httpx
 
 from services.messaging.config import Settings
-from services.messaging.providers import Delivery, DeliveryError
+from services.messaging.delivery.domain import Message
+from services.messaging.delivery.errors import DeliveryError
+from services.messaging.notifications.domain import Delivered
 
 _RETRYABLE_4XX = frozenset({408, 429})
 # shorter than uvicorn's 5 s (the local gateway's server), so an idle connection is dropped
@@ -35,24 +39,36 @@ def create_client(settings: Settings) -> httpx.AsyncClient:
 
 
 class SmsGateway:
+    """The SMS provider: ``delivery_concurrency`` messages in flight at once, over one
+    client's kept-alive connections for the dispatcher's lifetime."""
+
     def __init__(self, settings: Settings, client: httpx.AsyncClient | None = None) -> None:
         self._settings = settings
         self._client = client or create_client(settings)
         self._url = f"{settings.sms_gateway_url.rstrip('/')}/v1/messages"
         self._authorization = f"Bearer {settings.sms_api_key.get_secret_value()}"
+        self._slots = asyncio.Semaphore(settings.delivery_concurrency)
+
+    def batch(self) -> AbstractAsyncContextManager[SmsGateway]:
+        """Batches share the gateway's client: nothing to open or release per batch."""
+        return contextlib.nullcontext(self)
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def send(self, notification_id: uuid.UUID, to: str, text: str) -> Delivery:
+    async def send(self, message: Message) -> Delivered:
+        async with self._slots:
+            return await self._post(message)
+
+    async def _post(self, message: Message) -> Delivered:
         try:
             response = await self._client.post(
                 self._url,
                 headers={
                     "Authorization": self._authorization,
-                    "Idempotency-Key": str(notification_id),
+                    "Idempotency-Key": str(message.notification_id),
                 },
-                json={"to": to, "text": text, "sign": self._settings.sms_sign},
+                json={"to": message.to, "text": message.body, "sign": self._settings.sms_sign},
             )
         except httpx.HTTPError as exc:
             raise DeliveryError(f"SMS gateway unreachable: {exc!r}", permanent=False) from exc
@@ -64,7 +80,7 @@ class SmsGateway:
             )
         try:
             answer = response.json()
-            return Delivery(str(answer["message_id"]), answer)
+            return Delivered(str(answer["message_id"]), answer)
         except (ValueError, KeyError, TypeError) as exc:
             raise DeliveryError(
                 f"SMS gateway answered 200 without a message_id: {response.text[:500]}",

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -11,12 +10,11 @@ from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app
+from huiyuan.embedded.local_providers import create_sms_gateway_app
 from huiyuan.embedded.ports import free_port
 from huiyuan.embedded.provider_store import read_emails, read_sms
-from services.messaging.config import Settings
-from services.messaging.models import Notification, outbox
-from services.messaging.providers.email import SmtpSender
+from services.messaging.base import outbox
+from services.messaging.notifications.models import Notification
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.inbox import Handlers
@@ -264,33 +262,3 @@ async def test_a_failed_sms_is_retried_alone_while_the_rest_of_its_batch_is_sent
         key: ("sent", 2 if key == unlucky else 1) for key in queued.values()
     }
     assert rows[unlucky].error is None
-
-
-async def test_a_batch_of_emails_shares_connections_and_replaces_a_broken_one(
-    stack: Stack, tmp_path: Path
-) -> None:
-    port, store_dir = free_port(), tmp_path / "mail"
-    settings = stack.settings("messaging", smtp_port=port, smtp_connections=2)
-    assert isinstance(settings, Settings)
-    sender = SmtpSender(settings)
-    ids = [uuid.uuid4() for _ in range(9)]
-    catcher = MailCatcher(store_dir, "127.0.0.1", port)
-    catcher.start()
-    try:
-        async with sender.connections() as connections:
-            await asyncio.gather(
-                *(connections.send(i, f"m{i.hex[:8]}@example.com", "积分", "正文") for i in ids[:6])
-            )
-            assert connections.opened == 2
-
-            catcher.stop()  # drops the idle connections
-            catcher = MailCatcher(store_dir, "127.0.0.1", port)
-            catcher.start()
-            for i in ids[6:]:
-                await connections.send(i, f"m{i.hex[:8]}@example.com", "积分", "正文")
-            assert connections.opened == 3
-    finally:
-        catcher.stop()
-
-    received = Counter(rcpt for e in read_emails(store_dir) for rcpt in e.rcpt_tos)
-    assert received == Counter(f"m{i.hex[:8]}@example.com" for i in ids)

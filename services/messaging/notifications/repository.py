@@ -1,4 +1,4 @@
-"""Queries of the messaging schema."""
+"""Queries of the notification table."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.types import TypeEngine
 from sqlmodel import AutoString, col, select
 
-from services.messaging.models import Contact, Notification
+from services.messaging.notifications.domain import DISPATCH_CHANNEL
+from services.messaging.notifications.models import Notification
 from shared.db import AsyncSession
 
-DISPATCH_CHANNEL = "messaging_dispatch"
 _ID_PARAM = "notification_id"
 
 _notifications = Notification.__table__  # type: ignore[attr-defined]
@@ -50,23 +50,6 @@ def _insert_and_wake(columns: tuple[str, ...]) -> Select[uuid.UUID, Any]:
     )
     wake = case((inserted.c.status == "queued", func.pg_notify(DISPATCH_CHANNEL, "")))
     return select(inserted.c.id, wake)
-
-
-async def upsert_contact(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Insert the contact, or replace it unless the stored copy is newer."""
-    table = Contact.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.member_id],
-            set_={name: statement.excluded[name] for name in values if name != "member_id"},
-            where=table.c.updated_at <= statement.excluded.updated_at,
-        )
-    )
-
-
-async def get_contact(session: AsyncSession, member_id: uuid.UUID) -> Contact | None:
-    return await session.get(Contact, member_id)
 
 
 async def insert_notifications(

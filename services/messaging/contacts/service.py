@@ -1,0 +1,47 @@
+"""Use cases of contacts: keep the copy from customer events, and read it for a message.
+
+They flush, never commit: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import uuid
+
+from services.messaging.contacts import repository
+from services.messaging.contacts.domain import ContactCard, Reach
+from services.messaging.contacts.errors import ContactNotKnown
+from shared.crypto import PiiCipher
+from shared.db import AsyncSession
+from shared.events.customer import MemberRegistered
+
+
+async def record_registration(
+    session: AsyncSession, cipher: PiiCipher, registered: MemberRegistered
+) -> None:
+    """Keep the new member's contact (a replay of an older registration changes nothing)."""
+    await repository.upsert_contact(
+        session,
+        {
+            "member_id": registered.member_id,
+            "name": registered.name,
+            "locale": registered.locale,
+            "phone_encrypted": cipher.encrypt(registered.phone),
+            "email_encrypted": cipher.encrypt(registered.email) if registered.email else None,
+            "consent_sms": registered.consent.sms,
+            "consent_email": registered.consent.email,
+            "updated_at": registered.registered_at,
+        },
+    )
+
+
+async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID) -> ContactCard:
+    """The member's contact, decrypted; raises :class:`ContactNotKnown` if there is none."""
+    contact = await repository.get_contact(session, member_id)
+    if contact is None:
+        raise ContactNotKnown(f"no contact for member {member_id} yet")
+    email = cipher.decrypt(contact.email_encrypted) if contact.email_encrypted else None
+    return ContactCard(
+        name=contact.name,
+        locale=contact.locale,
+        sms=Reach(contact.consent_sms, cipher.decrypt(contact.phone_encrypted)),
+        email=Reach(contact.consent_email, email),
+    )
