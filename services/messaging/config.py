@@ -1,6 +1,9 @@
+from typing import Annotated
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.inputs import SingleLine
 from shared.settings import BaseServiceSettings
 
 DEV_SMS_API_KEY = "huiyuan-local-sms-key"
@@ -14,10 +17,11 @@ class Settings(BaseServiceSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
-    mail_from: str = "Huiyuan <noreply@huiyuan.local>"
+    # both reach every message (the From header, the SMS signature): one line each
+    mail_from: Annotated[str, SingleLine(320)] = "Huiyuan <noreply@huiyuan.local>"
     sms_gateway_url: str = "http://127.0.0.1:8025"
     sms_api_key: SecretStr = SecretStr(DEV_SMS_API_KEY)
-    sms_sign: str = "Huiyuan"
+    sms_sign: Annotated[str, SingleLine(32)] = "Huiyuan"
     delivery_max_attempts: int = 5
     delivery_batch_size: int = 100
     # SMS in flight at once; httpx's pool costs CPU per request that grows with its size

@@ -49,13 +49,15 @@ def points_earned(member_id: uuid.UUID, points: int = 1280, balance: int = 3500)
     return CloudEvent.of(payload, source="/huiyuan/loyalty")
 
 
-def tier_changed(member_id: uuid.UUID, direction: str = "up") -> CloudEvent:
+def tier_changed(
+    member_id: uuid.UUID, direction: str = "up", tier_name: str | None = None
+) -> CloudEvent:
     payload = TierChanged.model_validate(
         {
             "member_id": member_id,
             "from_tier": "silver",
             "to_tier": "gold" if direction == "up" else "bronze",
-            "to_tier_name": "金卡" if direction == "up" else "铜卡",
+            "to_tier_name": tier_name or ("金卡" if direction == "up" else "铜卡"),
             "direction": direction,
             "qualifying_spend_fen": 1_000_000,
         }

@@ -3,6 +3,8 @@
 An email template starts with a ``Subject: ...`` line and a blank line before its body.
 Rendering is strict: a variable missing from the context raises instead of printing
 nothing, so a broken template fails in tests and in the consumer, never in an inbox.
+Every ``{{ ... }}`` prints one line (:func:`domain.interpolated`), so a member's name or a
+tier name with a line break cannot break a mail header or an SMS.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ MESSAGES_DIR = Path(__file__).parent / "messages"
 @dataclass(frozen=True)
 class Rendered:
     subject: str | None
-    """For an email; ``None`` for an SMS."""
+    """One line, for an email; ``None`` for an SMS."""
     body: str
 
 
@@ -43,6 +45,7 @@ def _environment() -> SandboxedEnvironment:
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
+        finalize=domain.interpolated,
     )
     environment.filters["points"] = _points
     return environment
@@ -61,6 +64,6 @@ def render(
     path = template_path(template, locale, channel)
     text = _environment().get_template(path).render(context)
     if channel != "email":
-        return Rendered(subject=None, body=text.strip())
+        return Rendered(subject=None, body=domain.sms_text(text, path))
     subject, body = domain.email_parts(text, path)
     return Rendered(subject=subject, body=body)

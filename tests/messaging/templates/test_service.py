@@ -64,3 +64,47 @@ def test_templates_are_sandboxed() -> None:
     unsafe = service._environment().from_string("{{ name.__class__.__mro__ }}")
     with pytest.raises(SecurityError):
         unsafe.render(name="x")
+
+
+# every text variable of every template, with the value the member or loyalty sent
+TEXT_VARIABLES = [
+    (template, name)
+    for template, context in CONTEXTS.items()
+    for name, value in context.items()
+    if isinstance(value, str)
+]
+LINE_BREAKS = {
+    "LF": "\n",
+    "CR": "\r",
+    "CRLF": "\r\n",
+    "NEL": "\x85",
+    "LS": "\u2028",
+    "PS": "\u2029",
+    "VT": "\v",
+    "FF": "\f",
+}
+
+
+@pytest.mark.parametrize("locale", domain.LOCALES)
+@pytest.mark.parametrize(("template", "variable"), TEXT_VARIABLES)
+@pytest.mark.parametrize("brk", LINE_BREAKS.values(), ids=LINE_BREAKS.keys())
+def test_a_line_break_in_a_variable_reaches_neither_a_subject_nor_an_sms(
+    locale: str, template: str, variable: str, brk: str
+) -> None:
+    context = dict(CONTEXTS[template])
+    context[variable] = f"{context[variable]}{brk}Bcc: x@example.com"
+    email = service.render(template, locale, "email", context)  # type: ignore[arg-type]
+    sms = service.render(template, locale, "sms", context)  # type: ignore[arg-type]
+    for one_line in (email.subject or "", sms.body):
+        assert not any(char in one_line for char in "\n\r\x85\u2028\u2029\v\f"), one_line
+    assert "Bcc: x@example.com" in sms.body  # nothing cut: the value reads on one line
+    # no part of the value was split off onto a line of its own
+    assert not any(line.startswith("Bcc") for line in email.body.splitlines())
+
+
+def test_the_tier_name_reads_on_one_line_in_the_subject() -> None:
+    email = service.render(
+        "tier_upgrade", "en", "email", {"name": "Lei", "tier_name": "Gold\r\nBcc: x@example.com"}
+    )
+    assert email.subject == "Congratulations, you are now Gold Bcc: x@example.com!"
+    assert email.body.startswith("Hi Lei,\n\nCongratulations!")

@@ -17,6 +17,7 @@ from services.messaging.config import Settings
 from services.messaging.delivery.domain import Message
 from services.messaging.delivery.errors import DeliveryError
 from services.messaging.notifications.domain import Delivered
+from services.messaging.templates.domain import one_line
 
 
 def message_id(notification_id: uuid.UUID, mail_from: str) -> str:
@@ -26,10 +27,12 @@ def message_id(notification_id: uuid.UUID, mail_from: str) -> str:
 
 
 def build_message(settings: Settings, message: Message) -> EmailMessage:
+    """The email of ``message``. Its subject goes out as one line even if it was stored
+    with a line break (as the previous release could): a header cannot be split."""
     email = EmailMessage()
     email["From"] = settings.mail_from
     email["To"] = Address(addr_spec=message.to)
-    email["Subject"] = message.subject or ""
+    email["Subject"] = one_line(message.subject or "")
     email["Message-ID"] = message_id(message.notification_id, settings.mail_from)
     email.set_content(message.body, charset="utf-8")
     return email

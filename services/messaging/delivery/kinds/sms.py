@@ -17,6 +17,7 @@ from services.messaging.config import Settings
 from services.messaging.delivery.domain import Message
 from services.messaging.delivery.errors import DeliveryError
 from services.messaging.notifications.domain import Delivered
+from services.messaging.templates.domain import one_line
 
 _RETRYABLE_4XX = frozenset({408, 429})
 # shorter than uvicorn's 5 s (the local gateway's server), so an idle connection is dropped
@@ -61,6 +62,7 @@ class SmsGateway:
             return await self._post(message)
 
     async def _post(self, message: Message) -> Delivered:
+        """The text goes out as one line even if it was stored with a line break."""
         try:
             response = await self._client.post(
                 self._url,
@@ -68,7 +70,11 @@ class SmsGateway:
                     "Authorization": self._authorization,
                     "Idempotency-Key": str(message.notification_id),
                 },
-                json={"to": message.to, "text": message.body, "sign": self._settings.sms_sign},
+                json={
+                    "to": message.to,
+                    "text": one_line(message.body),
+                    "sign": self._settings.sms_sign,
+                },
             )
         except httpx.HTTPError as exc:
             raise DeliveryError(f"SMS gateway unreachable: {exc!r}", permanent=False) from exc
