@@ -11,7 +11,13 @@ from shared.events.loyalty import PointsEarned, TierChanged
 
 
 def phone() -> str:
-    return f"139{uuid.uuid4().int % 10**8:08d}"
+    """A mainland mobile number in E.164, as the customer service publishes it."""
+    return f"+86139{uuid.uuid4().int % 10**8:08d}"
+
+
+def masked(phone: str) -> str:
+    """How a mainland number from :func:`phone` is shown: ``+86 139****5678``."""
+    return f"+86 {phone[3:6]}****{phone[-4:]}"
 
 
 def registered(

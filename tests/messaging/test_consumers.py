@@ -65,7 +65,7 @@ async def test_registration_keeps_an_encrypted_contact_and_welcomes_per_consent(
     assert sms.body is not None
     assert "李雷" in sms.body
     assert event.data["card_number"] in sms.body
-    assert sms.recipient_masked == f"{phone[:3]}****{phone[-4:]}"
+    assert sms.recipient_masked == events.masked(phone)
     assert email.status == "suppressed"
     assert "consent" in (email.error or "")
     assert email.body is None
@@ -172,3 +172,24 @@ async def test_an_event_for_an_unknown_contact_raises_and_writes_nothing(
         )
     assert count == 0
     assert await _outbox(messaging_sessions, member_id) == []
+
+
+async def test_a_phone_that_cannot_receive_sms_suppresses_the_sms_and_says_why(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    member_id, fixed_line = uuid.uuid4(), "+861065529988"
+    await _apply(
+        messaging_sessions, handlers, events.registered(member_id, phone_number=fixed_line)
+    )
+
+    rows = await _notifications(messaging_sessions, member_id)
+    assert rows["sms"].status == "suppressed"
+    assert (
+        rows["sms"].error
+        == "member's phone number is not a mobile number, so it cannot receive SMS"
+    )
+    assert rows["sms"].recipient_encrypted is None
+    assert rows["email"].status == "queued"
+    published = await _outbox(messaging_sessions, member_id)
+    assert [(e["channel"], e["reason"]) for e in published] == [("sms", rows["sms"].error)]
+    assert "65529988" not in str(published)

@@ -1,10 +1,13 @@
-"""Pure rules of the contact copy: where a channel reaches a member."""
+"""Pure rules of the contact copy: what is kept of a phone number, and where a channel
+reaches a member."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.crypto import e164_of_stored
 from shared.events.messaging import Channel
+from shared.inputs import PhoneNumberError
 
 
 @dataclass(frozen=True)
@@ -13,7 +16,9 @@ class Reach:
 
     consent: bool
     address: str | None
-    """A phone number or an email address; ``None`` when there is none."""
+    """An E.164 mobile number or an email address; ``None`` when there is none."""
+    unusable: str | None = None
+    """Why the address on file cannot be used, in words that do not repeat it."""
 
 
 @dataclass(frozen=True)
@@ -27,3 +32,25 @@ class ContactCard:
 
     def reach(self, channel: Channel) -> Reach:
         return self.email if channel == "email" else self.sms
+
+
+def phone_to_keep(phone: str) -> str:
+    """The phone number of a customer event as it is stored: E.164.
+
+    The customer service publishes E.164 since this version; events of the previous
+    release carry digits (``13812345678``), converted the way customer converts its own
+    (:func:`shared.crypto.e164_of_stored`). A value that is no valid mobile number either
+    way is kept as given: :func:`phone_reach` then says why no SMS can go to it.
+    """
+    try:
+        return e164_of_stored(phone)
+    except PhoneNumberError:
+        return phone
+
+
+def phone_reach(consent: bool, stored: str) -> Reach:
+    """Where SMS go: the E.164 form of the number on file, whatever release stored it."""
+    try:
+        return Reach(consent, e164_of_stored(stored))
+    except PhoneNumberError as invalid:
+        return Reach(consent, None, f"member's phone number {invalid}")

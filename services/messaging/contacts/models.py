@@ -11,7 +11,12 @@ from services.messaging.base import MessagingTable, timestamp
 
 
 class Contact(MessagingTable, table=True):
-    """Projected from ``customer.member.registered``."""
+    """Projected from ``customer.member.registered``.
+
+    ``phone_encrypted`` holds the E.164 number; contacts stored by the previous release
+    hold digits (``13812345678``) and are read through
+    :func:`services.messaging.contacts.domain.phone_reach`.
+    """
 
     __tablename__ = "contacts"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from services.messaging.contacts import repository
+from services.messaging.contacts import domain, repository
 from services.messaging.contacts.domain import ContactCard, Reach
 from services.messaging.contacts.errors import ContactNotKnown
 from shared.crypto import PiiCipher
@@ -24,7 +24,7 @@ async def record_registration(
             "member_id": registered.member_id,
             "name": registered.name,
             "locale": registered.locale,
-            "phone_encrypted": cipher.encrypt(registered.phone),
+            "phone_encrypted": cipher.encrypt(domain.phone_to_keep(registered.phone)),
             "email_encrypted": cipher.encrypt(registered.email) if registered.email else None,
             "consent_sms": registered.consent.sms,
             "consent_email": registered.consent.email,
@@ -42,6 +42,6 @@ async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID
     return ContactCard(
         name=contact.name,
         locale=contact.locale,
-        sms=Reach(contact.consent_sms, cipher.decrypt(contact.phone_encrypted)),
+        sms=domain.phone_reach(contact.consent_sms, cipher.decrypt(contact.phone_encrypted)),
         email=Reach(contact.consent_email, email),
     )

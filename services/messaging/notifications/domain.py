@@ -27,6 +27,8 @@ def suppression_reason(channel: Channel, reach: Reach) -> str | None:
     """Why a channel must not carry the message, or ``None`` when it may."""
     if not reach.consent:
         return f"member has not consented to {channel}"
+    if reach.unusable is not None:
+        return reach.unusable
     if not reach.address:
         return f"member has no {channel} address"
     return None

@@ -5,6 +5,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
@@ -19,7 +20,7 @@ from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.inbox import Handlers
 from shared.kafka import create_producer
-from tests.messaging import events
+from tests.messaging import events, rows
 from tests.messaging.conftest import SMS_API_KEY, SmsEndpoint, SmtpEndpoint, serving
 from tests.stack import Stack, eventually, running
 
@@ -262,3 +263,61 @@ async def test_a_failed_sms_is_retried_alone_while_the_rest_of_its_batch_is_sent
         key: ("sent", 2 if key == unlucky else 1) for key in queued.values()
     }
     assert rows[unlucky].error is None
+
+
+async def _outcome(sessions: Sessions, notification_id: uuid.UUID) -> Notification | None:
+    async with sessions() as session:
+        row = await session.get(Notification, notification_id)
+    return row if row is not None and row.status != "queued" else None
+
+
+@pytest.mark.parametrize(
+    ("stored", "e164"),
+    [("13912345678", "+8613912345678"), ("447400123456", "+447400123456")],
+    ids=["mainland", "with its country code"],
+)
+async def test_an_sms_queued_with_digits_goes_to_its_e164_number(
+    stack: Stack,
+    messaging_sessions: Sessions,
+    smtp_server: SmtpEndpoint,
+    sms_gateway: SmsEndpoint,
+    stored: str,
+    e164: str,
+) -> None:
+    """As the previous release queued it: the contact's number as digits only."""
+    row = await rows.queue(messaging_sessions, channel="sms", to=stored, body="您已升级为金卡")
+    app = stack.app(
+        "messaging",
+        smtp_port=smtp_server.port,
+        sms_gateway_url=sms_gateway.url,
+        sms_api_key=sms_gateway.api_key,
+    )
+    async with running(app):
+        sent = await eventually(lambda: _outcome(messaging_sessions, row["id"]))
+
+    assert sent.status == "sent"
+    [sms] = [s for s in read_sms(sms_gateway.store_dir) if s.idempotency_key == str(row["id"])]
+    assert sms.to == e164
+
+
+async def test_an_sms_queued_for_a_number_that_is_no_mobile_fails_at_once(
+    stack: Stack,
+    messaging_sessions: Sessions,
+    smtp_server: SmtpEndpoint,
+    sms_gateway: SmsEndpoint,
+) -> None:
+    row = await rows.queue(messaging_sessions, channel="sms", to="1065529988", body="金卡")
+    app = stack.app(
+        "messaging",
+        smtp_port=smtp_server.port,
+        sms_gateway_url=sms_gateway.url,
+        sms_api_key=sms_gateway.api_key,
+    )
+    async with running(app):
+        failed = await eventually(lambda: _outcome(messaging_sessions, row["id"]))
+
+    assert (failed.status, failed.attempts) == ("failed", 1)
+    assert failed.error is not None
+    assert failed.error.startswith("the recipient is not a valid phone number")
+    assert "1065529988" not in failed.error
+    assert read_sms(sms_gateway.store_dir) == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 
@@ -17,14 +16,11 @@ from huiyuan.embedded.provider_store import eml_path, read_emails, read_sms
 from services.messaging.config import Settings
 from services.messaging.delivery.domain import Message
 from services.messaging.delivery.kinds.email import build_message
-from services.messaging.notifications import repository
 from services.messaging.notifications.models import Notification
-from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.inbox import Handlers
-from shared.settings import DEV_PII_KEY
-from tests.messaging import events
+from tests.messaging import events, rows
 from tests.messaging.conftest import SmsEndpoint, SmtpEndpoint
 from tests.stack import Stack, eventually, running
 
@@ -109,31 +105,26 @@ async def test_a_notification_queued_with_a_line_break_goes_out_on_one_line(
 ) -> None:
     """As the previous release could queue it: its subject and SMS text rendered from a
     tier name with a carriage return."""
-    cipher, member_id, now = PiiCipher(DEV_PII_KEY), uuid.uuid4(), datetime.now(UTC)
-    address, phone, trigger = f"q{member_id.hex[:8]}@example.com", events.phone(), uuid.uuid4().hex
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "member_id": member_id,
-            "channel": channel,
-            "template": "tier_upgrade",
-            "trigger_event_id": trigger,
-            "status": "queued",
-            "recipient_encrypted": cipher.encrypt(to),
-            "recipient_masked": "masked",
-            "subject": subject,
-            "body": body,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for channel, to, subject, body in (
-            ("email", address, f"Now Gold\rBcc: {INTRUDER}!", "Hi\n\nGold.\n"),
-            ("sms", phone, None, f"Now Gold\r\nBcc: {INTRUDER}\n"),
-        )
-    ]
-    async with transaction(messaging_sessions) as session:
-        await repository.insert_notifications(session, rows)
+    address, phone, trigger = (
+        f"q{uuid.uuid4().hex[:8]}@example.com",
+        events.phone(),
+        uuid.uuid4().hex,
+    )
+    await rows.queue(
+        messaging_sessions,
+        channel="email",
+        to=address,
+        subject=f"Now Gold\rBcc: {INTRUDER}!",
+        body="Hi\n\nGold.\n",
+        trigger_event_id=trigger,
+    )
+    await rows.queue(
+        messaging_sessions,
+        channel="sms",
+        to=phone,
+        body=f"Now Gold\r\nBcc: {INTRUDER}\n",
+        trigger_event_id=trigger,
+    )
     async with running(stack.app("messaging", **_app_settings(smtp_server, sms_gateway))):
         await eventually(_sent(messaging_sessions, trigger), timeout=15)
 

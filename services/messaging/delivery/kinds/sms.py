@@ -1,5 +1,8 @@
 """SMS through the HTTP gateway: ``POST /v1/messages`` with a bearer key.
 
+The recipient goes as E.164 (``+8613812345678``), also for a notification the previous
+release queued with digits only; a number that is not a valid mobile one fails at once.
+
 The notification id goes as ``Idempotency-Key``, so the gateway drops a resend that
 follows a crash between its answer and our commit. 4xx answers are permanent failures
 (except 408 and 429), 5xx answers and network errors are retried.
@@ -18,6 +21,8 @@ from services.messaging.delivery.domain import Message
 from services.messaging.delivery.errors import DeliveryError
 from services.messaging.notifications.domain import Delivered
 from services.messaging.templates.domain import one_line
+from shared.crypto import e164_of_stored
+from shared.inputs import PhoneNumberError
 
 _RETRYABLE_4XX = frozenset({408, 429})
 # shorter than uvicorn's 5 s (the local gateway's server), so an idle connection is dropped
@@ -64,6 +69,10 @@ class SmsGateway:
     async def _post(self, message: Message) -> Delivered:
         """The text goes out as one line even if it was stored with a line break."""
         try:
+            to = e164_of_stored(message.to)
+        except PhoneNumberError as invalid:
+            raise DeliveryError(f"the recipient {invalid}", permanent=True) from invalid
+        try:
             response = await self._client.post(
                 self._url,
                 headers={
@@ -71,7 +80,7 @@ class SmsGateway:
                     "Idempotency-Key": str(message.notification_id),
                 },
                 json={
-                    "to": message.to,
+                    "to": to,
                     "text": one_line(message.body),
                     "sign": self._settings.sms_sign,
                 },
