@@ -1,4 +1,5 @@
-"""What messaging consumes: member registrations feed the contacts, and three events notify.
+"""What messaging consumes: member registrations and updates keep the contacts current,
+and three events notify.
 
 Each handler calls the capabilities in the order written. A handler whose member has no
 contact yet raises :class:`~services.messaging.contacts.errors.ContactNotKnown`; the
@@ -13,7 +14,7 @@ from services.messaging.notifications import domain as notifying
 from services.messaging.notifications import service as notifications
 from shared.db import AsyncSession
 from shared.events import CloudEvent
-from shared.events.customer import MemberRegistered
+from shared.events.customer import MemberRegistered, MemberUpdated
 from shared.events.loyalty import PointsEarned, TierChanged
 from shared.inbox import Handler, HandlerContext
 
@@ -32,6 +33,11 @@ async def on_member_registered(session: AsyncSession, event: CloudEvent, ctx: Co
         trigger_event_id=event.id,
         context={"card_number": registered.card_number},
     )
+
+
+async def on_member_updated(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Apply what changed to the contact (customer republishes every phone as E.164)."""
+    await contacts.apply_update(session, ctx.cipher, event.payload(MemberUpdated))
 
 
 async def on_points_earned(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
@@ -66,6 +72,7 @@ async def on_tier_changed(session: AsyncSession, event: CloudEvent, ctx: Context
 
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
+    MemberUpdated.event_type: on_member_updated,
     PointsEarned.event_type: on_points_earned,
     TierChanged.event_type: on_tier_changed,
 }

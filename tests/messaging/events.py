@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from shared.events import CloudEvent
-from shared.events.customer import ChannelConsent, Locale, MemberRegistered
+from shared.events.customer import ChannelConsent, Locale, MemberRegistered, MemberUpdated
 from shared.events.loyalty import PointsEarned, TierChanged
 
 
@@ -40,6 +40,20 @@ def registered(
         locale=locale,
         consent=ChannelConsent(sms=sms, email=email_consent),
         registered_at=datetime.now(UTC),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/customer")
+
+
+def phone_updated(
+    member_id: uuid.UUID, phone: str, *, after: timedelta = timedelta(seconds=1)
+) -> CloudEvent:
+    """The phone republished by customer's upgrade, ``after`` now (negative: earlier)."""
+    payload = MemberUpdated(
+        member_id=member_id,
+        changed=("phone", "phone_hash"),
+        phone=phone,
+        phone_hash="not-used-by-messaging",
+        updated_at=datetime.now(UTC) + after,
     )
     return CloudEvent.of(payload, source="/huiyuan/customer")
 

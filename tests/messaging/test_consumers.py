@@ -193,3 +193,30 @@ async def test_a_phone_that_cannot_receive_sms_suppresses_the_sms_and_says_why(
     published = await _outbox(messaging_sessions, member_id)
     assert [(e["channel"], e["reason"]) for e in published] == [("sms", rows["sms"].error)]
     assert "65529988" not in str(published)
+
+
+async def test_the_republished_e164_phone_is_where_the_next_sms_goes(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    """Customer's upgrade republishes each member's phone as E.164 (customer.member.updated)."""
+    member_id = uuid.uuid4()
+    await _apply(
+        messaging_sessions, handlers, events.registered(member_id, phone_number="13912345678")
+    )
+    await _apply(messaging_sessions, handlers, events.phone_updated(member_id, "+13125550147"))
+    earned = events.points_earned(member_id)
+    await _apply(messaging_sessions, handlers, earned)
+
+    async with messaging_sessions() as session:
+        sms = (
+            await session.scalars(
+                select(Notification).where(
+                    col(Notification.trigger_event_id) == earned.id,
+                    col(Notification.channel) == "sms",
+                )
+            )
+        ).one()
+    assert sms.status == "queued"
+    assert sms.recipient_encrypted is not None
+    assert PiiCipher(DEV_PII_KEY).decrypt(sms.recipient_encrypted) == "+13125550147"
+    assert sms.recipient_masked == "+1 312***0147"

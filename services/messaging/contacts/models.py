@@ -11,11 +11,12 @@ from services.messaging.base import MessagingTable, timestamp
 
 
 class Contact(MessagingTable, table=True):
-    """Projected from ``customer.member.registered``.
+    """From ``customer.member.registered``, updated by ``customer.member.updated``.
 
     ``phone_encrypted`` holds the E.164 number; contacts stored by the previous release
-    hold digits (``13812345678``) and are read through
-    :func:`services.messaging.contacts.domain.phone_reach`.
+    hold digits (``13812345678``) until the customer service's upgrade republishes the
+    number, and are read through :func:`services.messaging.contacts.domain.phone_reach`.
+    ``updated_at`` is the time of the newest customer fact applied.
     """
 
     __tablename__ = "contacts"

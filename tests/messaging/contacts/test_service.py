@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
@@ -9,7 +10,7 @@ from services.messaging.contacts.errors import ContactNotKnown
 from services.messaging.contacts.models import Contact
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
-from shared.events.customer import MemberRegistered
+from shared.events.customer import MemberRegistered, MemberUpdated
 from shared.settings import DEV_PII_KEY
 from tests.messaging import events
 
@@ -62,3 +63,54 @@ async def test_a_member_without_a_contact_is_awaited(messaging_sessions: Session
     async with messaging_sessions() as session:
         with pytest.raises(ContactNotKnown):
             await service.card_of(session, CIPHER, uuid.uuid4())
+
+
+async def _phone_of(sessions: Sessions, member_id: uuid.UUID) -> str:
+    async with sessions() as session:
+        contact = await session.get(Contact, member_id)
+    assert contact is not None
+    return CIPHER.decrypt(contact.phone_encrypted)
+
+
+async def _update(sessions: Sessions, updated: MemberUpdated) -> None:
+    async with transaction(sessions) as session:
+        await service.apply_update(session, CIPHER, updated)
+
+
+async def test_a_newer_phone_replaces_the_one_on_file_and_an_older_one_does_not(
+    messaging_sessions: Sessions,
+) -> None:
+    member_id = uuid.uuid4()
+    await _register(messaging_sessions, member_id, "13912345678")
+    stale = events.phone_updated(member_id, "+8613700000000", after=-timedelta(days=1))
+    await _update(messaging_sessions, stale.payload(MemberUpdated))
+    assert await _phone_of(messaging_sessions, member_id) == "+8613912345678"
+
+    fresh = events.phone_updated(member_id, "+13125550147").payload(MemberUpdated)
+    await _update(messaging_sessions, fresh)
+    assert await _phone_of(messaging_sessions, member_id) == "+13125550147"
+    async with messaging_sessions() as session:
+        contact = await session.get(Contact, member_id)
+    assert contact is not None
+    assert contact.updated_at == fresh.updated_at
+
+    # a registration replayed after the update is older than it: the new number stays
+    await _register(messaging_sessions, member_id, "13912345678")
+    assert await _phone_of(messaging_sessions, member_id) == "+13125550147"
+
+
+async def test_an_update_naming_no_phone_or_no_known_member_changes_nothing(
+    messaging_sessions: Sessions,
+) -> None:
+    member_id = uuid.uuid4()
+    await _register(messaging_sessions, member_id, "+8613912345678")
+    no_phone = events.phone_updated(member_id, "+8613700000000").payload(MemberUpdated)
+    await _update(messaging_sessions, no_phone.model_copy(update={"changed": ("email",)}))
+    stranger = uuid.uuid4()
+    await _update(
+        messaging_sessions, events.phone_updated(stranger, "+8613700000000").payload(MemberUpdated)
+    )
+
+    assert await _phone_of(messaging_sessions, member_id) == "+8613912345678"
+    async with messaging_sessions() as session:
+        assert await session.get(Contact, stranger) is None
