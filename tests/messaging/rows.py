@@ -1,4 +1,5 @@
-"""Notifications written straight into the table, as the previous release queued them."""
+"""Notifications written straight into the table: as the previous release queued them, or
+created on a day long past."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from shared.db import Sessions, transaction
 from shared.settings import DEV_PII_KEY
 
 
-async def queue(
+async def insert_notification(
     sessions: Sessions,
     *,
     channel: str,
@@ -20,8 +21,12 @@ async def queue(
     body: str,
     subject: str | None = None,
     trigger_event_id: str | None = None,
+    status: str = "queued",
+    created_at: datetime | None = None,
+    cost_fen: int | None = None,
 ) -> dict[str, Any]:
-    """Queue a tier-upgrade notification to ``to`` (encrypted with the test key)."""
+    """A tier-upgrade notification to ``to`` (encrypted with the test key), queued unless
+    ``status`` says otherwise; ``cost_fen`` is what the SMS gateway charged."""
     now = datetime.now(UTC)
     row = {
         "id": uuid.uuid4(),
@@ -29,14 +34,15 @@ async def queue(
         "channel": channel,
         "template": "tier_upgrade",
         "trigger_event_id": trigger_event_id or uuid.uuid4().hex,
-        "status": "queued",
+        "status": status,
         "recipient_encrypted": PiiCipher(DEV_PII_KEY).encrypt(to),
         "recipient_masked": "masked",
         "subject": subject,
         "body": body,
         "attempts": 0,
         "next_attempt_at": now,
-        "created_at": now,
+        "created_at": created_at or now,
+        "provider_response": None if cost_fen is None else {"cost_fen": cost_fen},
     }
     async with transaction(sessions) as session:
         await repository.insert_notifications(session, [row])

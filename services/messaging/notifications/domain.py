@@ -1,14 +1,16 @@
-"""Pure rules of notifications: which channels may carry a message, masking, and what a
-delivery attempt leads to."""
+"""Pure rules of notifications: which channels may carry a message, masking, what a
+delivery attempt leads to, and the periods statistics count over."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, get_args
+from zoneinfo import ZoneInfo
 
 from services.messaging.contacts.domain import Reach
+from services.messaging.notifications.errors import PeriodReversed
 from shared.crypto import mask_email, mask_phone
 from shared.events.messaging import Channel
 
@@ -92,3 +94,24 @@ def retry_delay(attempts: int, base_seconds: float, cap_seconds: float = 3600) -
 def gives_up(attempts: int, max_attempts: int, *, permanent: bool) -> bool:
     """After a failed attempt: stop retrying (mark failed) or schedule another try."""
     return permanent or attempts >= max_attempts
+
+
+def period(
+    first: date | None, last: date | None, timezone: ZoneInfo
+) -> tuple[datetime | None, datetime | None]:
+    """The instants (UTC) from the start of day ``first`` to the end of day ``last`` in
+    ``timezone``, either end open when ``None``. Raises :class:`PeriodReversed` if
+    ``first`` is after ``last``."""
+    if first is not None and last is not None and first > last:
+        raise PeriodReversed(
+            f"from ({first.isoformat()}) is after to ({last.isoformat()})",
+            field="from",
+            where="query",
+        )
+    start = _midnight(first, timezone) if first is not None else None
+    end = _midnight(last + timedelta(days=1), timezone) if last is not None else None
+    return start, end
+
+
+def _midnight(day: date, timezone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), timezone).astimezone(UTC)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlmodel import AutoString, col, select
 from services.messaging.notifications.domain import DISPATCH_CHANNEL
 from services.messaging.notifications.models import Notification
 from shared.db import AsyncSession
+from shared.events.messaging import Channel
 
 _ID_PARAM = "notification_id"
 
@@ -92,22 +94,36 @@ async def update_notifications(session: AsyncSession, rows: Sequence[dict[str, A
     )
 
 
-async def for_member(session: AsyncSession, member_id: uuid.UUID, limit: int) -> list[Notification]:
-    query = (
-        select(Notification)
-        .where(Notification.member_id == member_id)
-        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
-        .limit(limit)
+async def for_member(
+    session: AsyncSession, member_id: uuid.UUID, limit: int, channel: Channel | None
+) -> list[Notification]:
+    query = select(Notification).where(Notification.member_id == member_id)
+    if channel is not None:
+        query = query.where(Notification.channel == channel)
+    query = query.order_by(col(Notification.created_at).desc(), col(Notification.id).desc()).limit(
+        limit
     )
     return list((await session.scalars(query)).all())
 
 
-async def counts(session: AsyncSession) -> list[tuple[str, str, int, int]]:
-    """(channel, status, count, SMS cost in fen reported by the gateway) per group."""
+async def counts(
+    session: AsyncSession,
+    start: datetime | None,
+    end: datetime | None,
+    channel: Channel | None,
+) -> list[tuple[str, str, int, int]]:
+    """(channel, status, count, SMS cost in fen reported by the gateway) per group, of the
+    notifications created from ``start`` until before ``end`` on ``channel`` (each
+    ``None``: no bound)."""
     cost = func.coalesce(func.sum(col(Notification.provider_response)["cost_fen"].as_integer()), 0)
-    query = (
-        select(Notification.channel, Notification.status, func.count(), cost)
-        .group_by(col(Notification.channel), col(Notification.status))
-        .order_by(col(Notification.channel), col(Notification.status))
+    query = select(Notification.channel, Notification.status, func.count(), cost)
+    if start is not None:
+        query = query.where(Notification.created_at >= start)
+    if end is not None:
+        query = query.where(Notification.created_at < end)
+    if channel is not None:
+        query = query.where(Notification.channel == channel)
+    query = query.group_by(col(Notification.channel), col(Notification.status)).order_by(
+        col(Notification.channel), col(Notification.status)
     )
     return [(c, s, int(n), int(f)) for c, s, n, f in (await session.execute(query)).all()]

@@ -7,8 +7,9 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from services.messaging.base import emit
 from services.messaging.config import Settings
@@ -205,20 +206,33 @@ async def record_outcomes(
 
 
 async def list_notifications(
-    session: AsyncSession, member_id: uuid.UUID, limit: int
+    session: AsyncSession, member_id: uuid.UUID, limit: int, channel: Channel | None
 ) -> list[NotificationOut]:
-    """The member's newest ``limit`` notifications, newest first."""
-    rows = await repository.for_member(session, member_id, limit)
+    """The member's newest ``limit`` notifications (on ``channel``, if given), newest first."""
+    rows = await repository.for_member(session, member_id, limit, channel)
     return [NotificationOut.model_validate(row) for row in rows]
 
 
-async def stats(session: AsyncSession) -> NotificationStats:
-    """Counts per channel and status, with the SMS cost in fen."""
+async def stats(
+    session: AsyncSession,
+    *,
+    first: date | None,
+    last: date | None,
+    channel: Channel | None,
+    timezone: ZoneInfo,
+) -> NotificationStats:
+    """Counts per channel and status of the notifications created on the days ``first`` to
+    ``last`` (inclusive, in ``timezone``; either open when ``None``), with the SMS cost in
+    fen. Raises :class:`~services.messaging.notifications.errors.PeriodReversed` if
+    ``first`` is after ``last``."""
+    start, end = domain.period(first, last, timezone)
     items = [
         ChannelStatusCount.model_validate(
-            {"channel": channel, "status": status, "count": count, "cost_fen": cost}
+            {"channel": group_channel, "status": status, "count": count, "cost_fen": cost}
         )
-        for channel, status, count, cost in await repository.counts(session)
+        for group_channel, status, count, cost in await repository.counts(
+            session, start, end, channel
+        )
     ]
     return NotificationStats(
         items=items,

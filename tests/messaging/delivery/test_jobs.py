@@ -20,8 +20,9 @@ from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.inbox import Handlers
 from shared.kafka import create_producer
-from tests.messaging import events, rows
+from tests.messaging import events
 from tests.messaging.conftest import SMS_API_KEY, SmsEndpoint, SmtpEndpoint, serving
+from tests.messaging.rows import insert_notification
 from tests.stack import Stack, eventually, running
 
 
@@ -285,7 +286,9 @@ async def test_an_sms_queued_with_digits_goes_to_its_e164_number(
     e164: str,
 ) -> None:
     """As the previous release queued it: the contact's number as digits only."""
-    row = await rows.queue(messaging_sessions, channel="sms", to=stored, body="您已升级为金卡")
+    row = await insert_notification(
+        messaging_sessions, channel="sms", to=stored, body="您已升级为金卡"
+    )
     app = stack.app(
         "messaging",
         smtp_port=smtp_server.port,
@@ -306,7 +309,7 @@ async def test_an_sms_queued_for_a_number_that_is_no_mobile_fails_at_once(
     smtp_server: SmtpEndpoint,
     sms_gateway: SmsEndpoint,
 ) -> None:
-    row = await rows.queue(messaging_sessions, channel="sms", to="1065529988", body="金卡")
+    row = await insert_notification(messaging_sessions, channel="sms", to="1065529988", body="金卡")
     app = stack.app(
         "messaging",
         smtp_port=smtp_server.port,

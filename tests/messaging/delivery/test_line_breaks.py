@@ -20,8 +20,9 @@ from services.messaging.notifications.models import Notification
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.inbox import Handlers
-from tests.messaging import events, rows
+from tests.messaging import events
 from tests.messaging.conftest import SmsEndpoint, SmtpEndpoint
+from tests.messaging.rows import insert_notification
 from tests.stack import Stack, eventually, running
 
 BREAKS = {"CRLF": "\r\n", "CR": "\r", "LS": "\u2028"}
@@ -110,7 +111,7 @@ async def test_a_notification_queued_with_a_line_break_goes_out_on_one_line(
         events.phone(),
         uuid.uuid4().hex,
     )
-    await rows.queue(
+    await insert_notification(
         messaging_sessions,
         channel="email",
         to=address,
@@ -118,7 +119,7 @@ async def test_a_notification_queued_with_a_line_break_goes_out_on_one_line(
         body="Hi\n\nGold.\n",
         trigger_event_id=trigger,
     )
-    await rows.queue(
+    await insert_notification(
         messaging_sessions,
         channel="sms",
         to=phone,
