@@ -23,6 +23,8 @@ DISPATCH_CHANNEL = "messaging_dispatch"
 
 MAX_ERROR_LENGTH = 2000
 """Characters of a provider's error kept with a notification."""
+MAX_BACKOFF_DOUBLINGS = 30
+"""The retry delay doubles at most this often: beyond, the power is too large for a float."""
 
 
 def suppression_reason(channel: Channel, reach: Reach) -> str | None:
@@ -87,8 +89,10 @@ Outcome = Delivered | Undelivered
 
 
 def retry_delay(attempts: int, base_seconds: float, cap_seconds: float = 3600) -> timedelta:
-    """Exponential backoff after the ``attempts``-th failed delivery (1 → base)."""
-    return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), cap_seconds))
+    """Exponential backoff after the ``attempts``-th failed delivery (1 → base), at most
+    ``cap_seconds`` however many attempts failed."""
+    doublings = min(max(attempts - 1, 0), MAX_BACKOFF_DOUBLINGS)
+    return timedelta(seconds=min(base_seconds * 2**doublings, cap_seconds))
 
 
 def gives_up(attempts: int, max_attempts: int, *, permanent: bool) -> bool:

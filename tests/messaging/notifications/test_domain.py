@@ -23,6 +23,7 @@ def test_retry_backoff_and_giving_up() -> None:
     assert domain.retry_delay(1, 5) == timedelta(seconds=5)
     assert domain.retry_delay(3, 5) == timedelta(seconds=20)
     assert domain.retry_delay(30, 5) == timedelta(hours=1)
+    assert domain.retry_delay(10**6, 5) == timedelta(hours=1)  # no float overflow
     assert not domain.gives_up(4, 5, permanent=False)
     assert domain.gives_up(5, 5, permanent=False)
     assert domain.gives_up(1, 5, permanent=True)
