@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from services.messaging.contacts.domain import Reach
 from services.messaging.notifications.errors import PeriodReversed
+from services.messaging.templates.domain import fit, one_line
 from shared.crypto import mask_email, mask_phone
 from shared.events.messaging import Channel
 
@@ -23,6 +24,8 @@ DISPATCH_CHANNEL = "messaging_dispatch"
 
 MAX_ERROR_LENGTH = 2000
 """Characters of a provider's error kept with a notification."""
+MAX_PROVIDER_MESSAGE_ID_LENGTH = 255
+"""Characters of a provider's message id: the length of ``provider_message_id``."""
 MAX_BACKOFF_DOUBLINGS = 30
 """The retry delay doubles at most this often: beyond, the power is too large for a float."""
 
@@ -86,6 +89,13 @@ class Undelivered:
 
 
 Outcome = Delivered | Undelivered
+
+
+def provider_text(text: str, limit: int) -> str:
+    """What a provider said (an error, a message id), as it can be stored and logged: one
+    line without NUL or any other control character (PostgreSQL text cannot hold a NUL),
+    at most ``limit`` characters."""
+    return fit(one_line(text), limit)
 
 
 def retry_delay(attempts: int, base_seconds: float, cap_seconds: float = 3600) -> timedelta:

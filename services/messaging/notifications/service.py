@@ -152,22 +152,23 @@ async def record_outcomes(
             "trigger_event_id": notification.trigger_event_id,
         }
         if isinstance(outcome, Delivered):
+            message_id = domain.provider_text(
+                outcome.provider_message_id, domain.MAX_PROVIDER_MESSAGE_ID_LENGTH
+            )
             sent.append(
                 {
                     "id": notification.id,
                     "status": "sent",
                     "attempts": attempts,
-                    "provider_message_id": outcome.provider_message_id,
+                    "provider_message_id": message_id,
                     "provider_response": outcome.response,
                     "error": None,
                     "sent_at": now,
                 }
             )
-            events.append(
-                NotificationSent(**about, provider_message_id=outcome.provider_message_id)
-            )
+            events.append(NotificationSent(**about, provider_message_id=message_id))
             continue
-        error = outcome.error[: domain.MAX_ERROR_LENGTH]
+        error = domain.provider_text(outcome.error, domain.MAX_ERROR_LENGTH)
         if not domain.gives_up(
             attempts, settings.delivery_max_attempts, permanent=outcome.permanent
         ):

@@ -32,3 +32,12 @@ def test_retry_backoff_and_giving_up() -> None:
 def test_recipients_are_masked() -> None:
     assert domain.mask_recipient("sms", "13812345678") == "138****5678"
     assert domain.mask_recipient("email", "lilei@example.com") == "l****@example.com"
+
+
+def test_what_a_provider_says_is_kept_on_one_line_within_its_column() -> None:
+    said = "550 refused\x00\r\nX-Injected: 1\u2028" + "x" * 3000
+    kept = domain.provider_text(said, domain.MAX_ERROR_LENGTH)
+    assert kept.startswith("550 refused X-Injected: 1 xxx")
+    assert len(kept) == domain.MAX_ERROR_LENGTH
+    assert kept.endswith("x…")
+    assert domain.provider_text("<id@huiyuan.local>", 255) == "<id@huiyuan.local>"

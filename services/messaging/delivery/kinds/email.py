@@ -16,7 +16,7 @@ import aiosmtplib
 from services.messaging.config import Settings
 from services.messaging.delivery.domain import Message
 from services.messaging.delivery.errors import DeliveryError
-from services.messaging.notifications.domain import Delivered
+from services.messaging.notifications.domain import Delivered, provider_text
 from services.messaging.templates.domain import one_line
 
 
@@ -136,7 +136,7 @@ class SmtpConnections:
             smtp.close()
             raise
         self._keep_or_close(smtp)
-        return Delivered(str(email["Message-ID"]), {"reply": reply})
+        return Delivered(str(email["Message-ID"]), {"reply": provider_text(reply, 500)})
 
     def _keep_or_close(self, smtp: aiosmtplib.SMTP) -> None:
         if smtp.is_connected:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 import httpx
 
@@ -22,9 +23,12 @@ from services.messaging.delivery.errors import DeliveryError
 from services.messaging.notifications.domain import Delivered
 from services.messaging.templates.domain import one_line
 from shared.crypto import e164_of_stored
-from shared.inputs import PhoneNumberError
+from shared.inputs import INT64_MAX, PhoneNumberError
 
 _RETRYABLE_4XX = frozenset({408, 429})
+MAX_SEGMENTS = 1_000
+MAX_COST_FEN = 100_000
+"""The most one SMS is recorded to have cost: 1,000 yuan, where a long one costs cents."""
 # shorter than uvicorn's 5 s (the local gateway's server), so an idle connection is dropped
 # here before the gateway closes it under a request
 KEEPALIVE_SECONDS = 4.0
@@ -94,10 +98,36 @@ class SmsGateway:
                 permanent=400 <= status < 500 and status not in _RETRYABLE_4XX,
             )
         try:
-            answer = response.json()
-            return Delivered(str(answer["message_id"]), answer)
-        except (ValueError, KeyError, TypeError) as exc:
+            return delivered(response.json())
+        except ValueError as exc:
             raise DeliveryError(
                 f"SMS gateway answered 200 without a message_id: {response.text[:500]}",
                 permanent=False,
             ) from exc
+
+
+def delivered(answer: object) -> Delivered:
+    """What a 200 answer of the gateway says: its ``message_id`` (text or an integer),
+    and the ``status``, ``segments`` and ``cost_fen`` it reported when they are plausible
+    (a string of at most 32 characters, integers from 0 to :data:`MAX_SEGMENTS` and
+    :data:`MAX_COST_FEN`), so the statistics' sums stay within their integers. Raises
+    ``ValueError`` without a message id."""
+    if not isinstance(answer, dict):
+        raise ValueError("not a JSON object")
+    message_id = answer.get("message_id")
+    if _bounded_int(message_id, INT64_MAX):
+        message_id = str(message_id)
+    if not isinstance(message_id, str) or not message_id.strip():
+        raise ValueError("no message_id")
+    kept: dict[str, Any] = {"message_id": message_id}
+    status = answer.get("status")
+    if isinstance(status, str) and len(status) <= 32:
+        kept["status"] = status
+    for name, maximum in (("segments", MAX_SEGMENTS), ("cost_fen", MAX_COST_FEN)):
+        if _bounded_int(answer.get(name), maximum):
+            kept[name] = answer[name]
+    return Delivered(message_id, kept)
+
+
+def _bounded_int(value: object, maximum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= maximum
