@@ -24,15 +24,28 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+VERSION_TABLE = "alembic_version"
+
 
 def _configure(connection: Connection, metadata: MetaData) -> None:
     schema = metadata.schema
+    # Autogenerate calls the connection's default schema None: a service's role has its
+    # own schema on its search_path, so None is that schema then, and must be compared too
+    # (without Alembic's version table, which it then no longer recognises as its own)
+    own = {schema} | ({None} if connection.dialect.default_schema_name == schema else set())
+
+    def include_name(name: str | None, type_: str, _parent: object) -> bool:
+        if type_ == "schema":
+            return name in own
+        return not (type_ == "table" and name == VERSION_TABLE)
+
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        version_table=VERSION_TABLE,
         version_table_schema=schema,
         include_schemas=True,
-        include_name=lambda name, type_, _parent: type_ != "schema" or name == schema,
+        include_name=include_name,
         compare_type=True,
     )
     with context.begin_transaction():
