@@ -13,15 +13,21 @@ class InsufficientPoints(Unprocessable):
 
 
 class AccountNotFound(NotFound):
+    """The member has no loyalty account (yet: accounts open when registrations arrive)."""
+
     title = "No loyalty account"
     slug = "account-not-found"
 
 
 class InvalidLadder(Unprocessable):
+    """A tier ladder without a base tier at 0 fen, or with repeated codes or thresholds."""
+
     title = "Invalid tier ladder"
     slug = "invalid-tier-ladder"
 
 
 class UnknownTier(Unprocessable):
+    """An earning rule names a tier the ladder does not have."""
+
     title = "Unknown tier"
     slug = "unknown-tier"
