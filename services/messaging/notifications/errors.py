@@ -6,8 +6,8 @@ from shared.errors import Unprocessable
 
 
 class PeriodReversed(Unprocessable):
-    """``GET /notifications/stats`` was asked for a period whose ``from`` date is after its
-    ``to`` date."""
+    """`GET /notifications/stats` was asked for a period whose `from` day is after its `to`
+    day."""
 
     title = "Period ends before it starts"
     slug = "period-reversed"
