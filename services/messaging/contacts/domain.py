@@ -19,6 +19,9 @@ class Reach:
     """An E.164 mobile number or an email address; ``None`` when there is none."""
     unusable: str | None = None
     """Why the address on file cannot be used, in words that do not repeat it."""
+    encrypted: str | None = None
+    """The address as encrypted at rest, when that is exactly what is stored (saves
+    encrypting it again for each message)."""
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,11 @@ def phone_to_keep(phone: str) -> str:
         return phone
 
 
-def phone_reach(consent: bool, stored: str) -> Reach:
-    """Where SMS go: the E.164 form of the number on file, whatever release stored it."""
+def phone_reach(consent: bool, stored: str, encrypted: str | None = None) -> Reach:
+    """Where SMS go: the E.164 form of the number on file, whatever release stored it;
+    ``encrypted`` is the stored ciphertext, kept when the number needed no conversion."""
     try:
-        return Reach(consent, e164_of_stored(stored))
+        e164 = e164_of_stored(stored)
     except PhoneNumberError as invalid:
         return Reach(consent, None, f"member's phone number {invalid}")
+    return Reach(consent, e164, encrypted=encrypted if e164 == stored else None)

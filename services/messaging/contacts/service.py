@@ -62,9 +62,10 @@ async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID
     if contact is None:
         raise ContactNotKnown(f"no contact for member {member_id} yet")
     email = cipher.decrypt(contact.email_encrypted) if contact.email_encrypted else None
+    phone = cipher.decrypt(contact.phone_encrypted)
     return ContactCard(
         name=contact.name,
         locale=contact.locale,
-        sms=domain.phone_reach(contact.consent_sms, cipher.decrypt(contact.phone_encrypted)),
-        email=Reach(contact.consent_email, email),
+        sms=domain.phone_reach(contact.consent_sms, phone, contact.phone_encrypted),
+        email=Reach(contact.consent_email, email, encrypted=contact.email_encrypted),
     )

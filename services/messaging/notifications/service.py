@@ -80,7 +80,7 @@ async def notify_member(
             )
             row.update(
                 status="queued",
-                recipient_encrypted=cipher.encrypt(address),
+                recipient_encrypted=reach.encrypted or cipher.encrypt(address),
                 subject=rendered.subject,
                 body=rendered.body,
             )

@@ -19,6 +19,9 @@ NOT_MOBILE = ["12345", "+861065529988", "call me"]
 def test_a_phone_is_kept_and_reached_as_e164(given: str, e164: str) -> None:
     assert phone_to_keep(given) == e164
     assert phone_reach(True, given) == Reach(True, e164)
+    # its ciphertext is reused only if it holds the E.164 number itself
+    kept = "ciphertext" if given == e164 else None
+    assert phone_reach(True, given, "ciphertext") == Reach(True, e164, encrypted=kept)
 
 
 @pytest.mark.parametrize("given", NOT_MOBILE)
