@@ -10,7 +10,9 @@ from huiyuan.embedded.ports import free_port
 from huiyuan.embedded.provider_store import read_emails
 from services.messaging.config import Settings
 from services.messaging.delivery.domain import Message
+from services.messaging.delivery.kinds import providers
 from services.messaging.delivery.kinds.email import SmtpSender, build_message
+from services.messaging.notifications.domain import CHANNELS
 from tests.stack import Stack
 
 
@@ -54,3 +56,13 @@ async def test_a_batch_of_emails_shares_connections_and_replaces_a_broken_one(
 
     received = Counter(rcpt for e in read_emails(store_dir) for rcpt in e.rcpt_tos)
     assert received == Counter(f"m{i.hex[:8]}@example.com" for i in ids)
+
+
+async def test_every_channel_has_a_provider() -> None:
+    channels = providers(Settings())
+    try:
+        assert tuple(channels) == CHANNELS
+        assert isinstance(channels["email"], SmtpSender)
+    finally:
+        for provider in channels.values():
+            await provider.aclose()
