@@ -1,6 +1,7 @@
 """Idempotent POSTs: the key table (``keys``) and the route dependency (``http``)."""
 
 from shared.idempotency.http import Caller, Idempotent, IdempotentPost, openapi_conflict
+from shared.idempotency.identity import RequestIdentity, fingerprint, identify
 from shared.idempotency.keys import (
     REPLAY_HEADER,
     Claim,
@@ -10,7 +11,6 @@ from shared.idempotency.keys import (
     RequestInProgress,
     StoredAnswer,
     check_key,
-    fingerprint,
     reused_key,
 )
 
@@ -23,10 +23,12 @@ __all__ = [
     "Idempotent",
     "IdempotentPost",
     "InvalidIdempotencyKey",
+    "RequestIdentity",
     "RequestInProgress",
     "StoredAnswer",
     "check_key",
     "fingerprint",
+    "identify",
     "openapi_conflict",
     "reused_key",
 ]

@@ -52,7 +52,6 @@ never holds an answer that the database could still lose.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -89,6 +88,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
 
 from shared.errors import Conflict, Unprocessable
+from shared.idempotency.identity import RequestIdentity
 
 
 class _StoredRow(Protocol):
@@ -171,7 +171,7 @@ class Claim:
     stored: _Stored | None
     locked: bool
 
-    def answer(self, request_hash: str) -> StoredAnswer | None:
+    def answer(self, request: RequestIdentity) -> StoredAnswer | None:
         """The stored answer to replay, or ``None`` when the work is this transaction's.
 
         Raises :class:`IdempotencyKeyReused` (422) for another body and
@@ -179,7 +179,7 @@ class Claim:
         :meth:`IdempotencyKeys.run` does.
         """
         if self.stored is not None:
-            return IdempotencyKeys._answer(self.stored, self.key, request_hash)
+            return IdempotencyKeys._answer(self.stored, self.key, request)
         if not self.locked:
             raise _in_progress(self.key)
         return None
@@ -199,20 +199,6 @@ def reused_key(key: str) -> IdempotencyKeyReused:
         f"Idempotency-Key {key!r} was already used with a different request body; "
         "use a new key for a new request"
     )
-
-
-def fingerprint(request: BaseModel | dict[str, Any]) -> str:
-    """SHA-256 of the request's canonical JSON (keys sorted).
-
-    orjson refuses integers of 64 bits or more; such a body (which validation should have
-    refused already) falls back to the standard library's encoder rather than failing.
-    """
-    body = request.model_dump(mode="json") if isinstance(request, BaseModel) else request
-    try:
-        canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-    return hashlib.sha256(canonical).hexdigest()
 
 
 class IdempotencyKeys:
@@ -246,7 +232,7 @@ class IdempotencyKeys:
         *,
         scope: str,
         key: str,
-        request: BaseModel | dict[str, Any],
+        request: RequestIdentity,
         retention: timedelta,
         action: Callable[[], Awaitable[BaseModel]],
         status: int = 201,
@@ -259,13 +245,12 @@ class IdempotencyKeys:
         on the key.
         """
         check_key(key)
-        request_hash = fingerprint(request)
-        stored, locked = await self._stored_or_lock(session, scope, key, request_hash)
+        stored, locked = await self._stored_or_lock(session, scope, key, request)
         if stored is not None:
             return stored
         if not locked:
             raise _in_progress(key)
-        stored = await self._stored(session, scope, key, request_hash)
+        stored = await self._stored(session, scope, key, request)
         if stored is not None:
             return stored
         result = await action()
@@ -274,7 +259,7 @@ class IdempotencyKeys:
             insert(self.table).values(
                 scope=scope,
                 key=key,
-                request_hash=request_hash,
+                request_hash=request.hash,
                 status_code=status,
                 response=body,
                 expires_at=func.now() + retention,
@@ -326,7 +311,8 @@ class IdempotencyKeys:
         retention: timedelta,
         status: int = 201,
     ) -> None:
-        """Stores ``(key, request_hash, body)`` answers of keys claimed by this transaction."""
+        """Stores ``(key, request hash, body)`` answers of keys claimed by this transaction
+        (the hash is :attr:`RequestIdentity.hash`)."""
         if not answers:
             return
         await session.execute(
@@ -404,7 +390,7 @@ class IdempotencyKeys:
         return int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
 
     async def _stored_or_lock(
-        self, session: AsyncSession, scope: str, key: str, request_hash: str
+        self, session: AsyncSession, scope: str, key: str, request: RequestIdentity
     ) -> tuple[StoredAnswer | None, bool]:
         """The stored answer, or else whether the key's lock was taken: one round trip."""
         table = self.table
@@ -425,10 +411,10 @@ class IdempotencyKeys:
         ).one()
         if row.request_hash is None:
             return None, bool(row.locked)
-        return self._answer(row, key, request_hash), False
+        return self._answer(row, key, request), False
 
     async def _stored(
-        self, session: AsyncSession, scope: str, key: str, request_hash: str
+        self, session: AsyncSession, scope: str, key: str, request: RequestIdentity
     ) -> StoredAnswer | None:
         row = (
             await session.execute(
@@ -437,11 +423,11 @@ class IdempotencyKeys:
                 ).where(self.table.c.scope == scope, self.table.c.key == key)
             )
         ).one_or_none()
-        return None if row is None else self._answer(row, key, request_hash)
+        return None if row is None else self._answer(row, key, request)
 
     @staticmethod
-    def _answer(row: _StoredRow, key: str, request_hash: str) -> StoredAnswer:
-        if row.request_hash != request_hash:
+    def _answer(row: _StoredRow, key: str, request: RequestIdentity) -> StoredAnswer:
+        if not request.matches(row.request_hash):
             raise reused_key(key)
         return StoredAnswer(row.status_code, row.response, replayed=True)
 
