@@ -174,20 +174,17 @@ async def test_an_event_for_an_unknown_contact_raises_and_writes_nothing(
     assert await _outbox(messaging_sessions, member_id) == []
 
 
-async def test_a_phone_that_cannot_receive_sms_suppresses_the_sms_and_says_why(
+async def test_a_phone_that_is_no_number_suppresses_the_sms_and_says_why(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
-    member_id, fixed_line = uuid.uuid4(), "+861065529988"
+    member_id = uuid.uuid4()
     await _apply(
-        messaging_sessions, handlers, events.registered(member_id, phone_number=fixed_line)
+        messaging_sessions, handlers, events.registered(member_id, phone_number="call 65529988")
     )
 
     rows = await _notifications(messaging_sessions, member_id)
     assert rows["sms"].status == "suppressed"
-    assert (
-        rows["sms"].error
-        == "member's phone number is not a mobile number, so it cannot receive SMS"
-    )
+    assert rows["sms"].error == "member's phone number on file is not a phone number"
     assert rows["sms"].recipient_encrypted is None
     assert rows["email"].status == "queued"
     published = await _outbox(messaging_sessions, member_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.crypto import e164_of_stored
+from shared.crypto import e164_form_of_stored, e164_of_stored
 from shared.events.messaging import Channel
 from shared.inputs import PhoneNumberError
 
@@ -37,25 +37,38 @@ class ContactCard:
         return self.email if channel == "email" else self.sms
 
 
-def phone_to_keep(phone: str) -> str:
-    """The phone number of a customer event as it is stored: E.164.
+NOT_A_PHONE_NUMBER = "member's phone number on file is not a phone number"
 
-    The customer service publishes E.164 since this version; events of the previous
-    release carry digits (``13812345678``), converted the way customer converts its own
-    (:func:`shared.crypto.e164_of_stored`). A value that is no valid mobile number either
-    way is kept as given: :func:`phone_reach` then says why no SMS can go to it.
+
+def sms_number(stored: str) -> str | None:
+    """The E.164 number SMS go to for a phone number on file, whatever release stored it.
+
+    Converted the way customer converts its own (:func:`shared.crypto.e164_of_stored`:
+    ``13812345678`` is ``+8613812345678``). A number the previous release accepted that
+    today's metadata refuses (``447700900123``, in a range kept for drama) is still
+    written in E.164 and used, as that release sent SMS there. ``None`` for a value that is
+    no phone number at all.
     """
     try:
-        return e164_of_stored(phone)
+        return e164_of_stored(stored)
     except PhoneNumberError:
-        return phone
+        pass
+    try:
+        return e164_form_of_stored(stored)
+    except PhoneNumberError:
+        return None
+
+
+def phone_to_keep(phone: str) -> str:
+    """The phone number of a customer event as it is stored: E.164 (:func:`sms_number`),
+    or as given if it is no phone number (then no SMS can go to it)."""
+    return sms_number(phone) or phone
 
 
 def phone_reach(consent: bool, stored: str, encrypted: str | None = None) -> Reach:
-    """Where SMS go: the E.164 form of the number on file, whatever release stored it;
-    ``encrypted`` is the stored ciphertext, kept when the number needed no conversion."""
-    try:
-        e164 = e164_of_stored(stored)
-    except PhoneNumberError as invalid:
-        return Reach(consent, None, f"member's phone number {invalid}")
-    return Reach(consent, e164, encrypted=encrypted if e164 == stored else None)
+    """Where SMS go (:func:`sms_number`); ``encrypted`` is the stored ciphertext, kept when
+    the number needed no conversion."""
+    number = sms_number(stored)
+    if number is None:
+        return Reach(consent, None, NOT_A_PHONE_NUMBER)
+    return Reach(consent, number, encrypted=encrypted if number == stored else None)

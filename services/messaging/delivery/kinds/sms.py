@@ -1,7 +1,8 @@
 """SMS through the HTTP gateway: ``POST /v1/messages`` with a bearer key.
 
 The recipient goes as E.164 (``+8613812345678``), also for a notification the previous
-release queued with digits only; a number that is not a valid mobile one fails at once.
+release queued with digits only (``contacts.domain.sms_number``); a recipient that is no
+phone number at all fails at once.
 
 The notification id goes as ``Idempotency-Key``, so the gateway drops a resend that
 follows a crash between its answer and our commit. 4xx answers are permanent failures
@@ -18,12 +19,12 @@ from typing import Any
 import httpx
 
 from services.messaging.config import Settings
+from services.messaging.contacts.domain import sms_number
 from services.messaging.delivery.domain import Message
 from services.messaging.delivery.errors import DeliveryError
 from services.messaging.notifications.domain import Delivered
 from services.messaging.templates.domain import one_line
-from shared.crypto import e164_of_stored
-from shared.inputs import INT64_MAX, PhoneNumberError
+from shared.inputs import INT64_MAX
 
 _RETRYABLE_4XX = frozenset({408, 429})
 MAX_SEGMENTS = 1_000
@@ -72,10 +73,9 @@ class SmsGateway:
 
     async def _post(self, message: Message) -> Delivered:
         """The text goes out as one line even if it was stored with a line break."""
-        try:
-            to = e164_of_stored(message.to)
-        except PhoneNumberError as invalid:
-            raise DeliveryError(f"the recipient {invalid}", permanent=True) from invalid
+        to = sms_number(message.to)
+        if to is None:
+            raise DeliveryError("the recipient is not a phone number", permanent=True)
         try:
             response = await self._client.post(
                 self._url,
