@@ -29,10 +29,10 @@ VERSION_TABLE = "alembic_version"
 
 def _configure(connection: Connection, metadata: MetaData) -> None:
     schema = metadata.schema
-    # Autogenerate calls the connection's default schema None: a service's role has its
-    # own schema on its search_path, so None is that schema then, and must be compared too
-    # (without Alembic's version table, which it then no longer recognises as its own)
-    own = {schema} | ({None} if connection.dialect.default_schema_name == schema else set())
+    # connected as the service's role, whose search path starts at its schema, autogenerate
+    # reflects that schema as the default one, named None (and Alembic's version table in
+    # it as a table of the schema's, not its own)
+    own = {schema, None} if connection.dialect.default_schema_name == schema else {schema}
 
     def include_name(name: str | None, type_: str, _parent: object) -> bool:
         if type_ == "schema":

@@ -26,17 +26,16 @@ from pydantic import BaseModel
 from shared.db import AsyncSession
 from shared.dependencies import RequestSession
 from shared.errors import PROBLEM_JSON, ProblemError
-from shared.idempotency.identity import identify
-from shared.idempotency.keys import (
+from shared.idempotency.errors import (
     KEY_PATTERN,
     MAX_KEY_LENGTH,
     RETRY_AFTER_SECONDS,
-    IdempotencyKeys,
     InvalidIdempotencyKey,
     RequestInProgress,
-    StoredAnswer,
     check_key,
 )
+from shared.idempotency.identity import identify
+from shared.idempotency.keys import IdempotencyKeys, StoredAnswer
 from shared.settings import BaseServiceSettings
 
 

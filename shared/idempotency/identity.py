@@ -7,23 +7,27 @@ resource (a return's purchase, a redemption's member). Validation may normalise 
 normalisation change between releases; the body as sent does not, so a stored key keeps
 matching its retries across upgrades.
 
-Keys stored by releases before 0.2 hashed the body **as validated** by that release,
-which did not normalise strings (only re-rendered times). :func:`identify` therefore also
-yields that hash, rebuilt as the validated body with the values the client sent, so that a
-retry across the upgrade still gets its stored answer. It can go once every key stored by
-such a release has expired (seven days at most).
+Keys stored by releases before 0.2 hashed the body **as validated** by that release, which
+normalised less than validation does now (phones and surrounding spaces were kept as sent).
+:func:`identify` therefore also knows the hashes such a key may have for the request,
+rebuilt from the values sent and validated, and checks them only when the stored hash is not
+the request's own, so that a retry across the upgrade still gets its stored answer. It can
+go once every key stored by such a release has expired (seven days at most).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice, product
 from typing import Any
 
 import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import to_jsonable_python
 
 _DATETIME: TypeAdapter[datetime] = TypeAdapter(datetime)
 
@@ -44,13 +48,16 @@ def fingerprint(request: BaseModel | dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class RequestIdentity:
-    """A request's hash (stored with a new key) and the hashes a stored key may also have."""
+    """A request's hash (stored with a new key), and how to tell the hash a key stored by a
+    release before 0.2 would have for it (worked out only when the stored hash differs)."""
 
     hash: str
-    legacy: str | None = None
+    legacy: Callable[[], Iterator[str]] | None = field(default=None, compare=False)
 
     def matches(self, stored_hash: str) -> bool:
-        return stored_hash == self.hash or stored_hash == self.legacy
+        if stored_hash == self.hash:
+            return True
+        return self.legacy is not None and stored_hash in self.legacy()
 
 
 def identify(
@@ -65,28 +72,56 @@ def identify(
     current = fingerprint({**named, **sent} if isinstance(sent, dict) else {**named, "": sent})
     if validated is None:
         return RequestIdentity(current)
-    return RequestIdentity(current, fingerprint({**named, **_as_sent(validated, sent)}))
+    model = validated
+
+    def legacy() -> Iterator[str]:
+        for body in islice(_as_validated_before(model, sent), _MAX_LEGACY_FORMS):
+            yield fingerprint({**named, **body})
+
+    return RequestIdentity(current, legacy)
 
 
-def _as_sent(model: BaseModel, sent: Any) -> dict[str, Any]:
-    """``model`` as JSON, with each value the client sent in place of its validated form."""
+_MAX_LEGACY_FORMS = 64
+
+
+def _as_validated_before(model: BaseModel, sent: Any) -> Iterator[dict[str, Any]]:
+    """The forms ``model`` may have had as validated by a release before 0.2.
+
+    That release normalised some values (e-mail domains, ids, times) and not others
+    (phones, surrounding spaces) which validation normalises now. Where the value sent and
+    the value validated now differ, either may be the old one; times it re-rendered as
+    pydantic renders the time sent.
+    """
     dumped = model.model_dump(mode="json")
     if not isinstance(sent, dict):
-        return dumped
-    return {
-        name: _value_as_sent(getattr(model, name), sent[name]) if name in sent else dumped[name]
-        for name in type(model).model_fields
-    }
+        yield dumped
+        return
+    names = list(type(model).model_fields)
+    choices = [
+        list(_forms(getattr(model, name), sent[name])) if name in sent else [dumped[name]]
+        for name in names
+    ]
+    for combination in product(*choices):
+        yield dict(zip(names, combination, strict=True))
 
 
-def _value_as_sent(value: Any, sent: Any) -> Any:
+def _forms(value: Any, sent: Any) -> Iterator[Any]:
     if isinstance(value, BaseModel):
-        return _as_sent(value, sent)
-    if isinstance(value, list | tuple) and isinstance(sent, list) and len(sent) == len(value):
-        return [_value_as_sent(item, given) for item, given in zip(value, sent, strict=True)]
-    if isinstance(value, datetime) and isinstance(sent, str):
-        try:  # times were re-rendered by validation, as pydantic renders the time sent
-            return _DATETIME.dump_python(_DATETIME.validate_python(sent), mode="json")
+        yield from _as_validated_before(value, sent)
+    elif isinstance(value, list | tuple) and isinstance(sent, list) and len(sent) == len(value):
+        yield from (
+            list(items)
+            for items in product(
+                *(list(_forms(item, given)) for item, given in zip(value, sent, strict=True))
+            )
+        )
+    elif isinstance(value, datetime) and isinstance(sent, str):
+        try:
+            yield _DATETIME.dump_python(_DATETIME.validate_python(sent), mode="json")
         except ValidationError:
-            return sent
-    return sent
+            yield sent
+    else:
+        rendered = to_jsonable_python(value)
+        yield rendered
+        if isinstance(sent, str) and isinstance(rendered, str) and sent != rendered:
+            yield sent

@@ -1,25 +1,6 @@
 """Idempotent POSTs: the first successful answer to a key is stored and replayed.
 
-The contract, for every POST that creates or moves value:
-
-- A key is scoped to its caller (a store, a token subject): two stores may use the same
-  receipt number as their key without meeting.
-- A retry with the same key and body gets the first answer again, same status and same
-  bytes, marked ``Idempotent-Replayed: true``; the work is not done twice.
-- The same key with a different body is refused with 422: the client has a bug, and
-  answering with the other request's result would hide it.
-- The same key while its first request is still running is refused at once with 409 and
-  ``Retry-After``. Waiting instead would hold a connection and a database backend per
-  retry for as long as the first request takes, which is what a client retrying in a
-  storm (a POS reconnecting after an outage) must not be able to cause.
-- Only successful answers are stored. A request that fails, with a 4xx of the domain
-  (an unknown member, too few points) or a crash, rolls back with its transaction, key
-  row included, so a retry with the same key does the work. Stripe stores 4xx answers
-  too; here the usual 4xx of a sale is "this member is not known yet, retry shortly",
-  which a stored answer would turn into a refusal for the key's whole retention.
-- Keys live for ``retention`` (7 days for store sales, which stores may batch offline;
-  24 hours elsewhere), then a worker in each service purges them. A retry after that is
-  new work.
+The contract is in the package docstring (``shared.idempotency``).
 
 How: the request first looks for a stored answer, which needs no lock, so any number of
 retries of a finished request replay side by side. Without one, the same statement takes
@@ -52,7 +33,6 @@ never holds an answer that the database could still lose.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -87,7 +67,13 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
 
-from shared.errors import Conflict, Unprocessable
+from shared.idempotency.errors import (
+    MAX_KEY_LENGTH,
+    RETRY_AFTER_SECONDS,
+    IdempotencyKeyReused,
+    RequestInProgress,
+    check_key,
+)
 from shared.idempotency.identity import RequestIdentity
 
 
@@ -101,46 +87,6 @@ class _StoredRow(Protocol):
 
 
 REPLAY_HEADER = "Idempotent-Replayed"
-MAX_KEY_LENGTH = 200
-KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
-"""Printable ASCII without spaces, as HTTP header values and receipt numbers are."""
-RETRY_AFTER_SECONDS = 1
-
-
-class RequestInProgress(Conflict):
-    """A request with the same `Idempotency-Key` is still running: retry after `Retry-After`."""
-
-    title = "Request in progress"
-    slug = "request-in-progress"
-
-
-class IdempotencyKeyReused(Unprocessable):
-    """The `Idempotency-Key` came before with another body: use a new key for a new request."""
-
-    title = "Idempotency key reused"
-    slug = "idempotency-key-reused"
-
-
-class InvalidIdempotencyKey(Unprocessable):
-    """The `Idempotency-Key` header is missing where required, or not 1-200 printable ASCII."""
-
-    title = "Invalid Idempotency-Key"
-    slug = "invalid-idempotency-key"
-
-
-def check_key(key: str) -> str:
-    """``key`` if it is a usable idempotency key; raises :class:`InvalidIdempotencyKey`."""
-    if not _KEY.fullmatch(key):
-        raise InvalidIdempotencyKey(
-            f"The Idempotency-Key header must be 1 to {MAX_KEY_LENGTH} printable ASCII "
-            "characters without spaces",
-            field="Idempotency-Key",
-            where="header",
-        )
-    return key
-
-
-_KEY = re.compile(KEY_PATTERN)
 
 
 @dataclass(frozen=True)
