@@ -347,11 +347,6 @@ async def test_an_old_members_phone_typed_another_way_cannot_sign_up_again(
     assert response.status_code == 409, response.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: customer re-publishing old members' phones as E.164 on upgrade "
-    "(customer.member.updated) and messaging applying it to its contacts are not on main yet",
-)
 @pytest.mark.parametrize("label", ["hanmeimei"])
 async def test_the_next_sms_to_an_old_member_goes_to_an_e164_number(
     upgraded: Upgraded, label: str

@@ -1,8 +1,10 @@
-"""Message templates: ``templates/<locale>/<template>.<channel>.txt``, rendered sandboxed.
+"""Rendering: the template of a language and channel, filled in the Jinja2 sandbox.
 
 An email template starts with a ``Subject: ...`` line and a blank line before its body.
 Rendering is strict: a variable missing from the context raises instead of printing
 nothing, so a broken template fails in tests and in the consumer, never in an inbox.
+Every ``{{ ... }}`` prints one line (:func:`domain.interpolated`), so a member's name or a
+tier name with a line break cannot break a mail header or an SMS.
 """
 
 from __future__ import annotations
@@ -16,57 +18,52 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from services.messaging.domain import Template, pick_locale
+from services.messaging.templates import domain
+from services.messaging.templates.domain import Template
 from shared.events.messaging import Channel
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
-SUBJECT_PREFIX = "Subject:"
-
-
-class TemplateError(ValueError):
-    """A template file is missing or malformed."""
+MESSAGES_DIR = Path(__file__).parent / "messages"
 
 
 @dataclass(frozen=True)
 class Rendered:
     subject: str | None
+    """One line, for an email; ``None`` for an SMS."""
     body: str
 
 
 def _points(value: Any) -> str:
-    """Points are integers, shown with thousands separators: 12,800."""
     if isinstance(value, Undefined):
         str(value)  # StrictUndefined raises here, naming the missing variable
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"points must be an integer, got {value!r}")
-    return f"{value:,}"
+    return domain.format_points(value)
 
 
 @lru_cache(maxsize=1)
 def _environment() -> SandboxedEnvironment:
     environment = SandboxedEnvironment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=FileSystemLoader(MESSAGES_DIR),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
+        finalize=domain.interpolated,
     )
     environment.filters["points"] = _points
     return environment
 
 
 def template_path(template: Template, locale: str, channel: Channel) -> str:
-    return f"{pick_locale(locale)}/{template}.{channel}.txt"
+    return f"{domain.pick_locale(locale)}/{template}.{channel}.txt"
 
 
 def render(
     template: Template, locale: str, channel: Channel, context: Mapping[str, Any]
 ) -> Rendered:
-    text = _environment().get_template(template_path(template, locale, channel)).render(context)
+    """The message ``template`` in ``locale`` (the default language if it has none) for
+    ``channel``. Raises ``jinja2.UndefinedError`` for a missing variable and
+    :class:`~services.messaging.templates.errors.TemplateError` for a broken template."""
+    path = template_path(template, locale, channel)
+    text = _environment().get_template(path).render(context)
     if channel != "email":
-        return Rendered(subject=None, body=text.strip())
-    first, _, rest = text.partition("\n")
-    if not first.startswith(SUBJECT_PREFIX):
-        raise TemplateError(
-            f"{template_path(template, locale, channel)} must start with a 'Subject:' line"
-        )
-    return Rendered(subject=first.removeprefix(SUBJECT_PREFIX).strip(), body=rest.strip() + "\n")
+        return Rendered(subject=None, body=domain.sms_text(text, path))
+    subject, body = domain.email_parts(text, path)
+    return Rendered(subject=subject, body=body)

@@ -1,9 +1,9 @@
-"""Tables of the messaging schema: its own copy of members' contacts, and notifications."""
+"""The notification table: one message on one channel for one triggering event."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -17,44 +17,13 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from shared.db import schema_registry
-from shared.inbox import Inbox
-from shared.outbox import Emitter, Outbox
-
-SCHEMA = "messaging"
-
-
-class MessagingTable(SQLModel, registry=schema_registry(SCHEMA)):
-    pass
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _timestamp() -> Any:
-    return Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))
-
-
-class Contact(MessagingTable, table=True):
-    """Projected from ``customer.member.registered``; phone and email encrypted at rest."""
-
-    __tablename__ = "contacts"
-
-    member_id: uuid.UUID = Field(primary_key=True)
-    name: str = Field(max_length=100)
-    locale: str = Field(default="zh-CN", max_length=8)
-    phone_encrypted: str
-    email_encrypted: str | None = None
-    consent_sms: bool = False
-    consent_email: bool = False
-    updated_at: datetime = _timestamp()
+from services.messaging.base import MessagingTable, timestamp
 
 
 class Notification(MessagingTable, table=True):
-    """One message on one channel for one triggering event; the dispatcher delivers it."""
+    """Queued (the dispatcher delivers it), sent, failed, or suppressed with a reason."""
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -83,14 +52,9 @@ class Notification(MessagingTable, table=True):
     subject: str | None = Field(default=None, max_length=255)
     body: str | None = Field(default=None, sa_column=Column(Text))
     attempts: int = 0
-    next_attempt_at: datetime = _timestamp()
+    next_attempt_at: datetime = timestamp()
     provider_message_id: str | None = Field(default=None, sa_column=Column(String(255)))
     provider_response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     error: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = _timestamp()
+    created_at: datetime = timestamp()
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-
-
-outbox = Outbox(MessagingTable.metadata)
-emit = Emitter(outbox, source="/huiyuan/messaging")
-inbox = Inbox(MessagingTable.metadata)

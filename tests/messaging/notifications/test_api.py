@@ -1,40 +1,21 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
-from huiyuan.embedded.ports import free_port
-from shared.db import Sessions, transaction
-from shared.events import CloudEvent
+from shared.db import Sessions
 from shared.inbox import Handlers
 from tests.messaging import events
-from tests.stack import Stack, member_headers, running, staff_headers
-
-
-@pytest.fixture(scope="module")
-async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    """One running app for the module; providers on closed ports, as nothing is delivered."""
-    app = stack.app(
-        "messaging", smtp_port=free_port(), sms_gateway_url=f"http://127.0.0.1:{free_port()}"
-    )
-    async with running(app) as client:
-        yield client
-
-
-async def _feed(sessions: Sessions, handlers: Handlers, *feed: CloudEvent) -> None:
-    for event in feed:
-        async with transaction(sessions) as session:
-            await handlers[event.type](session, event)
+from tests.messaging.notifications.conftest import feed
+from tests.stack import member_headers, staff_headers
 
 
 async def test_a_member_reads_their_notifications_masked_newest_first(
     client: httpx.AsyncClient, messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     member_id, phone = uuid.uuid4(), events.phone()
-    await _feed(
+    await feed(
         messaging_sessions,
         handlers,
         events.registered(member_id, phone_number=phone, email_consent=False),
@@ -55,8 +36,8 @@ async def test_a_member_reads_their_notifications_masked_newest_first(
     assert {i["template"] for i in items[:2]} == {"points_earned"}
     assert {i["template"] for i in items[2:]} == {"welcome"}
     masked = {i["channel"]: i["recipient_masked"] for i in items}
-    assert masked == {"sms": f"{phone[:3]}****{phone[-4:]}", "email": "l****@example.com"}
-    assert phone not in response.text
+    assert masked == {"sms": events.masked(phone), "email": "l****@example.com"}
+    assert phone[3:] not in response.text
     assert "lilei@" not in response.text
     suppressed = next(i for i in items if i["channel"] == "email")
     assert suppressed["status"] == "suppressed"
@@ -110,7 +91,7 @@ async def test_stats_count_per_channel_and_status(
     client: httpx.AsyncClient, messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     before = await client.get("/notifications/stats", headers=staff_headers("analyst"))
-    await _feed(
+    await feed(
         messaging_sessions,
         handlers,
         events.registered(uuid.uuid4(), phone_number=events.phone(), sms=False, email=None),

@@ -1,4 +1,4 @@
-"""Response bodies of the messaging API."""
+"""Response bodies of the notifications API."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.messaging.domain import Status, Template
+from services.messaging.notifications.domain import Status
+from services.messaging.templates.domain import Template
 from shared.events.messaging import Channel
 
 
@@ -38,15 +39,21 @@ class NotificationOut(BaseModel):
     channel: Channel
     template: Template
     status: Status
-    recipient_masked: str | None = Field(description="Masked phone or email; null if none")
-    subject: str | None = Field(description="Email subject; null for SMS")
-    created_at: datetime
-    sent_at: datetime | None
-    provider_message_id: str | None
+    recipient_masked: str | None = Field(
+        description="Masked phone (+86 138****5678) or email (l****@example.com); null if none"
+    )
+    subject: str | None = Field(description="Email subject, one line; null for SMS")
+    created_at: datetime = Field(description="When it was queued or suppressed (UTC)")
+    sent_at: datetime | None = Field(description="When the provider took it (UTC); null until")
+    provider_message_id: str | None = Field(
+        description="The provider's id: the email's Message-ID, the SMS gateway's message id"
+    )
     error: str | None = Field(description="Why it failed, or why it was suppressed")
 
 
 class ChannelStatusCount(BaseModel):
+    """How many notifications of the period are on one channel in one status."""
+
     channel: Channel
     status: Status
     count: int
@@ -54,6 +61,8 @@ class ChannelStatusCount(BaseModel):
 
 
 class NotificationStats(BaseModel):
+    """Counts per channel and status of the notifications created in a period."""
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -71,5 +80,5 @@ class NotificationStats(BaseModel):
     )
 
     items: list[ChannelStatusCount]
-    total: int
-    sms_cost_fen: int
+    total: int = Field(description="Notifications in the period, on every channel and status")
+    sms_cost_fen: int = Field(description="What the SMS gateway charged in the period, in fen")

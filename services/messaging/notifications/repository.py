@@ -1,9 +1,10 @@
-"""Queries of the messaging schema."""
+"""Queries of the notification table."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -12,10 +13,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.types import TypeEngine
 from sqlmodel import AutoString, col, select
 
-from services.messaging.models import Contact, Notification
+from services.messaging.notifications.domain import DISPATCH_CHANNEL
+from services.messaging.notifications.models import Notification
 from shared.db import AsyncSession
+from shared.events.messaging import Channel
 
-DISPATCH_CHANNEL = "messaging_dispatch"
 _ID_PARAM = "notification_id"
 
 _notifications = Notification.__table__  # type: ignore[attr-defined]
@@ -50,23 +52,6 @@ def _insert_and_wake(columns: tuple[str, ...]) -> Select[uuid.UUID, Any]:
     )
     wake = case((inserted.c.status == "queued", func.pg_notify(DISPATCH_CHANNEL, "")))
     return select(inserted.c.id, wake)
-
-
-async def upsert_contact(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Insert the contact, or replace it unless the stored copy is newer."""
-    table = Contact.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.member_id],
-            set_={name: statement.excluded[name] for name in values if name != "member_id"},
-            where=table.c.updated_at <= statement.excluded.updated_at,
-        )
-    )
-
-
-async def get_contact(session: AsyncSession, member_id: uuid.UUID) -> Contact | None:
-    return await session.get(Contact, member_id)
 
 
 async def insert_notifications(
@@ -109,22 +94,36 @@ async def update_notifications(session: AsyncSession, rows: Sequence[dict[str, A
     )
 
 
-async def for_member(session: AsyncSession, member_id: uuid.UUID, limit: int) -> list[Notification]:
-    query = (
-        select(Notification)
-        .where(Notification.member_id == member_id)
-        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
-        .limit(limit)
+async def for_member(
+    session: AsyncSession, member_id: uuid.UUID, limit: int, channel: Channel | None
+) -> list[Notification]:
+    query = select(Notification).where(Notification.member_id == member_id)
+    if channel is not None:
+        query = query.where(Notification.channel == channel)
+    query = query.order_by(col(Notification.created_at).desc(), col(Notification.id).desc()).limit(
+        limit
     )
     return list((await session.scalars(query)).all())
 
 
-async def counts(session: AsyncSession) -> list[tuple[str, str, int, int]]:
-    """(channel, status, count, SMS cost in fen reported by the gateway) per group."""
+async def counts(
+    session: AsyncSession,
+    start: datetime | None,
+    end: datetime | None,
+    channel: Channel | None,
+) -> list[tuple[str, str, int, int]]:
+    """(channel, status, count, SMS cost in fen reported by the gateway) per group, of the
+    notifications created from ``start`` until before ``end`` on ``channel`` (each
+    ``None``: no bound)."""
     cost = func.coalesce(func.sum(col(Notification.provider_response)["cost_fen"].as_integer()), 0)
-    query = (
-        select(Notification.channel, Notification.status, func.count(), cost)
-        .group_by(col(Notification.channel), col(Notification.status))
-        .order_by(col(Notification.channel), col(Notification.status))
+    query = select(Notification.channel, Notification.status, func.count(), cost)
+    if start is not None:
+        query = query.where(Notification.created_at >= start)
+    if end is not None:
+        query = query.where(Notification.created_at < end)
+    if channel is not None:
+        query = query.where(Notification.channel == channel)
+    query = query.group_by(col(Notification.channel), col(Notification.status)).order_by(
+        col(Notification.channel), col(Notification.status)
     )
     return [(c, s, int(n), int(f)) for c, s, n, f in (await session.execute(query)).all()]

@@ -1,28 +1,28 @@
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app
+from huiyuan.embedded.local_providers import create_sms_gateway_app
 from huiyuan.embedded.ports import free_port
 from huiyuan.embedded.provider_store import read_emails, read_sms
-from services.messaging.config import Settings
-from services.messaging.models import Notification, outbox
-from services.messaging.providers.email import SmtpSender
+from services.messaging.base import outbox
+from services.messaging.notifications.models import Notification
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.inbox import Handlers
 from shared.kafka import create_producer
 from tests.messaging import events
 from tests.messaging.conftest import SMS_API_KEY, SmsEndpoint, SmtpEndpoint, serving
+from tests.messaging.rows import insert_notification
 from tests.stack import Stack, eventually, running
 
 
@@ -266,31 +266,66 @@ async def test_a_failed_sms_is_retried_alone_while_the_rest_of_its_batch_is_sent
     assert rows[unlucky].error is None
 
 
-async def test_a_batch_of_emails_shares_connections_and_replaces_a_broken_one(
-    stack: Stack, tmp_path: Path
+async def _outcome(sessions: Sessions, notification_id: uuid.UUID) -> Notification | None:
+    async with sessions() as session:
+        row = await session.get(Notification, notification_id)
+    return row if row is not None and row.status != "queued" else None
+
+
+@pytest.mark.parametrize(
+    ("stored", "e164"),
+    [
+        ("13912345678", "+8613912345678"),
+        ("447400123456", "+447400123456"),
+        ("447700900123", "+447700900123"),
+    ],
+    ids=["mainland", "with its country code", "refused by today's metadata"],
+)
+async def test_an_sms_queued_with_digits_goes_to_its_e164_number(
+    stack: Stack,
+    messaging_sessions: Sessions,
+    smtp_server: SmtpEndpoint,
+    sms_gateway: SmsEndpoint,
+    stored: str,
+    e164: str,
 ) -> None:
-    port, store_dir = free_port(), tmp_path / "mail"
-    settings = stack.settings("messaging", smtp_port=port, smtp_connections=2)
-    assert isinstance(settings, Settings)
-    sender = SmtpSender(settings)
-    ids = [uuid.uuid4() for _ in range(9)]
-    catcher = MailCatcher(store_dir, "127.0.0.1", port)
-    catcher.start()
-    try:
-        async with sender.connections() as connections:
-            await asyncio.gather(
-                *(connections.send(i, f"m{i.hex[:8]}@example.com", "积分", "正文") for i in ids[:6])
-            )
-            assert connections.opened == 2
+    """As the previous release queued it: the contact's number as digits only."""
+    row = await insert_notification(
+        messaging_sessions, channel="sms", to=stored, body="您已升级为金卡"
+    )
+    app = stack.app(
+        "messaging",
+        smtp_port=smtp_server.port,
+        sms_gateway_url=sms_gateway.url,
+        sms_api_key=sms_gateway.api_key,
+    )
+    async with running(app):
+        sent = await eventually(lambda: _outcome(messaging_sessions, row["id"]))
 
-            catcher.stop()  # drops the idle connections
-            catcher = MailCatcher(store_dir, "127.0.0.1", port)
-            catcher.start()
-            for i in ids[6:]:
-                await connections.send(i, f"m{i.hex[:8]}@example.com", "积分", "正文")
-            assert connections.opened == 3
-    finally:
-        catcher.stop()
+    assert sent.status == "sent"
+    [sms] = [s for s in read_sms(sms_gateway.store_dir) if s.idempotency_key == str(row["id"])]
+    assert sms.to == e164
 
-    received = Counter(rcpt for e in read_emails(store_dir) for rcpt in e.rcpt_tos)
-    assert received == Counter(f"m{i.hex[:8]}@example.com" for i in ids)
+
+async def test_an_sms_queued_for_what_is_no_phone_number_fails_at_once(
+    stack: Stack,
+    messaging_sessions: Sessions,
+    smtp_server: SmtpEndpoint,
+    sms_gateway: SmsEndpoint,
+) -> None:
+    row = await insert_notification(
+        messaging_sessions, channel="sms", to="call 1065529988", body="金卡"
+    )
+    app = stack.app(
+        "messaging",
+        smtp_port=smtp_server.port,
+        sms_gateway_url=sms_gateway.url,
+        sms_api_key=sms_gateway.api_key,
+    )
+    async with running(app):
+        failed = await eventually(lambda: _outcome(messaging_sessions, row["id"]))
+
+    assert (failed.status, failed.attempts) == ("failed", 1)
+    assert failed.error is not None
+    assert failed.error == "the recipient is not a phone number"
+    assert read_sms(sms_gateway.store_dir) == []

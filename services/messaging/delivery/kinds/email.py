@@ -14,7 +14,10 @@ from email.utils import parseaddr
 import aiosmtplib
 
 from services.messaging.config import Settings
-from services.messaging.providers import Delivery, DeliveryError
+from services.messaging.delivery.domain import Message
+from services.messaging.delivery.errors import DeliveryError
+from services.messaging.notifications.domain import Delivered, provider_text
+from services.messaging.templates.domain import one_line
 
 
 def message_id(notification_id: uuid.UUID, mail_from: str) -> str:
@@ -23,24 +26,26 @@ def message_id(notification_id: uuid.UUID, mail_from: str) -> str:
     return f"<{notification_id}@{domain}>"
 
 
-def build_message(
-    settings: Settings, notification_id: uuid.UUID, to: str, subject: str, body: str
-) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = settings.mail_from
-    message["To"] = Address(addr_spec=to)
-    message["Subject"] = subject
-    message["Message-ID"] = message_id(notification_id, settings.mail_from)
-    message.set_content(body, charset="utf-8")
-    return message
+def build_message(settings: Settings, message: Message) -> EmailMessage:
+    """The email of ``message``. Its subject goes out as one line even if it was stored
+    with a line break (as the previous release could): a header cannot be split."""
+    email = EmailMessage()
+    email["From"] = settings.mail_from
+    email["To"] = Address(addr_spec=message.to)
+    email["Subject"] = one_line(message.subject or "")
+    email["Message-ID"] = message_id(message.notification_id, settings.mail_from)
+    email.set_content(message.body, charset="utf-8")
+    return email
 
 
 class SmtpSender:
+    """The email provider: a batch of messages shares a few SMTP connections."""
+
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
     @asynccontextmanager
-    async def connections(self) -> AsyncIterator[SmtpConnections]:
+    async def batch(self) -> AsyncIterator[SmtpConnections]:
         """Connections for one batch of messages, closed when the batch is done."""
         connections = SmtpConnections(self._settings)
         try:
@@ -48,10 +53,8 @@ class SmtpSender:
         finally:
             await connections.aclose()
 
-    async def send(self, notification_id: uuid.UUID, to: str, subject: str, body: str) -> Delivery:
-        """One message on a connection of its own."""
-        async with self.connections() as connections:
-            return await connections.send(notification_id, to, subject, body)
+    async def aclose(self) -> None:
+        """Nothing outlives a batch."""
 
 
 class SmtpConnections:
@@ -70,18 +73,18 @@ class SmtpConnections:
         self._idle: list[aiosmtplib.SMTP] = []
         self.opened = 0
 
-    async def send(self, notification_id: uuid.UUID, to: str, subject: str, body: str) -> Delivery:
-        message = build_message(self._settings, notification_id, to, subject, body)
+    async def send(self, message: Message) -> Delivered:
+        email = build_message(self._settings, message)
         async with self._slots:
             if self._idle:
                 smtp = self._idle.pop()
                 try:
-                    return await self._send_on(smtp, message)
+                    return await self._send_on(smtp, email)
                 except _ConnectionGone:
                     pass
             smtp = await self._connect()
             try:
-                return await self._send_on(smtp, message)
+                return await self._send_on(smtp, email)
             except _ConnectionGone as gone:
                 raise _delivery_error(gone.cause) from gone.cause
 
@@ -110,10 +113,10 @@ class SmtpConnections:
         self.opened += 1
         return smtp
 
-    async def _send_on(self, smtp: aiosmtplib.SMTP, message: EmailMessage) -> Delivery:
+    async def _send_on(self, smtp: aiosmtplib.SMTP, email: EmailMessage) -> Delivered:
         """Send on ``smtp``, which goes back to the idle list if it is still usable."""
         try:
-            _, reply = await smtp.send_message(message)
+            _, reply = await smtp.send_message(email)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             self._keep_or_close(smtp)
             raise _delivery_error(exc) from exc
@@ -133,7 +136,7 @@ class SmtpConnections:
             smtp.close()
             raise
         self._keep_or_close(smtp)
-        return Delivery(str(message["Message-ID"]), {"reply": reply})
+        return Delivered(str(email["Message-ID"]), {"reply": provider_text(reply, 500)})
 
     def _keep_or_close(self, smtp: aiosmtplib.SMTP) -> None:
         if smtp.is_connected:
