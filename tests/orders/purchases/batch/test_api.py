@@ -374,3 +374,27 @@ async def test_a_key_in_flight_elsewhere_is_409_for_its_sale_only(
     assert again.json()["results"][1]["purchase"] == results[1]["purchase"]
     purchases, keys, events = await _written(orders_sessions, store)
     assert (purchases, keys, sum(events.values())) == (2, 2, 2)
+
+
+async def test_an_unusable_idempotency_key_refuses_its_sale_alone(
+    client: httpx.AsyncClient,
+    orders_sessions: Sessions,
+    store: StoreKey,
+    member: KnownMember,
+) -> None:
+    """A NUL in a sale's key used to reach PostgreSQL (500); a key must be what the
+    Idempotency-Key header may be: 1 to 200 printable ASCII characters without spaces."""
+    bad_keys = ["R-1\x00", "R 1", "R-\u00e9", "", "K" * 201, 42]
+    sales = [_sale(member)] + [_sale(member) | {"idempotency_key": key} for key in bad_keys]
+
+    response = await _post(client, store, sales)
+
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [201] + [422] * len(bad_keys)
+    for index, result in enumerate(results[1:], start=1):
+        assert result["idempotency_key"] is None  # nothing unusable is echoed
+        locations = [e["location"] for e in result["error"]["errors"]]
+        assert locations == [f"body.sales.{index}.idempotency_key"]
+    purchases, keys, _ = await _written(orders_sessions, store)
+    assert (purchases, keys) == (1, 1)
