@@ -32,7 +32,13 @@ from shared.idempotency.errors import (
     RequestInProgress,
     check_key,
 )
-from shared.idempotency.http import Caller, Idempotent, IdempotentPost, openapi_conflict
+from shared.idempotency.http import (
+    Caller,
+    Idempotent,
+    IdempotentPost,
+    StorePost,
+    openapi_conflict,
+)
 from shared.idempotency.identity import RequestIdentity, fingerprint, identify
 from shared.idempotency.keys import (
     REPLAY_HEADER,
@@ -58,6 +64,7 @@ __all__ = [
     "Replayed",
     "RequestIdentity",
     "RequestInProgress",
+    "StorePost",
     "StoredAnswer",
     "check_key",
     "fingerprint",

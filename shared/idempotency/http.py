@@ -24,7 +24,7 @@ from fastapi import Depends, Header, Request
 from pydantic import BaseModel
 
 from shared.db import AsyncSession
-from shared.dependencies import RequestSession
+from shared.dependencies import RequestSession, current_store
 from shared.errors import PROBLEM_JSON, ProblemError
 from shared.idempotency.errors import (
     KEY_PATTERN,
@@ -154,6 +154,10 @@ async def _sent(request: Request) -> Any:
         return await request.json()
     except ValueError:
         return None
+
+
+StorePost = Annotated[IdempotentPost, Depends(Idempotent(current_store))]
+"""An idempotent POST by a store (its keys are scoped to the store and kept longer)."""
 
 
 def _example(problem: ProblemError) -> dict[str, Any]:

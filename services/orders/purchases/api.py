@@ -5,20 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from services.orders.purchases import service
 from services.orders.purchases.errors import ReceiptReused
 from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut, PurchasePage
-from shared.dependencies import Cipher, CurrentStore, RequestSession, current_store
-from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
+from shared.dependencies import Cipher, CurrentStore, RequestSession
+from shared.idempotency import StorePost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
 
 router = APIRouter(tags=["purchases"])
 
-StoreIdempotency = Annotated[IdempotentPost, Depends(Idempotent(current_store))]
 NOT_FOUND = problem(404, "No purchase 9d8c7b6a-… at this store")
 
 
@@ -56,7 +55,7 @@ async def post_purchase(
     session: RequestSession,
     cipher: Cipher,
     store: CurrentStore,
-    idempotent: StoreIdempotency,
+    idempotent: StorePost,
 ) -> JSONResponse:
     answer = await idempotent.run(
         body,

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from services.orders.returns import service
 from services.orders.returns.schemas import ReturnCreate, ReturnOut
-from shared.dependencies import CurrentStore, RequestSession, current_store
-from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
+from shared.dependencies import CurrentStore, RequestSession
+from shared.idempotency import StorePost, openapi_conflict
 from shared.openapi import problem
 
 router = APIRouter(tags=["purchases"])
-
-StoreIdempotency = Annotated[IdempotentPost, Depends(Idempotent(current_store))]
 
 
 @router.post(
@@ -39,7 +36,7 @@ async def post_return(
     body: ReturnCreate,
     session: RequestSession,
     store: CurrentStore,
-    idempotent: StoreIdempotency,
+    idempotent: StorePost,
 ) -> JSONResponse:
     # the same body may come for two purchases, so the purchase is part of the request
     answer = await idempotent.run(
