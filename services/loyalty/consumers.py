@@ -17,12 +17,14 @@ Context = HandlerContext[Settings]
 
 
 async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    """Every member starts on the base tier: their standing first, then the account they
-    hold (announced with that tier). A member a purchase brought already keeps both."""
+    """Every member starts on the base tier: the account they hold (announced with that
+    tier), then their standing; a member a purchase brought already keeps both. Account
+    before standing, as every point change takes them, so two events never wait on each
+    other's locks."""
     member_id = event.payload(MemberRegistered).member_id
     program = await locked_program(session)
-    await tiers.locked_standing(session, member_id, program.ladder)
     await accounts.open_account(session, member_id, program.base_tier)
+    await tiers.locked_standing(session, member_id, program.ladder)
 
 
 async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
