@@ -22,9 +22,9 @@ import httpx
 from bench.load import Member
 from bench.stack import Target, libpq_url
 from huiyuan.demo import DEMO_EARNING_RULE, DEMO_LADDER, GIVEN_NAMES, SURNAMES, checked
-from services.customer import service as customer_service
 from services.customer.config import Settings as CustomerSettings
-from services.customer.schemas import Consent, MemberCreate
+from services.customer.members import service as customer_service
+from services.customer.members.schemas import Consent, MemberCreate
 from shared.auth import Role, issue_token
 from shared.crypto import PiiCipher
 from shared.db import create_engine, create_sessions, transaction

@@ -163,6 +163,14 @@ def dlq_replay(
     typer.echo(f"replayed {name} ({replayed.event_type} {replayed.event_id})")
 
 
+@app.command()
+def problems() -> None:
+    """Print the catalogue of problem types (docs/problems.md)."""
+    from huiyuan.problems import catalogue
+
+    typer.echo(catalogue(), nl=False)
+
+
 @app.command("make-migration")
 def make_migration(service: str, message: str) -> None:
     """Autogenerate a service's next migration against a throwaway embedded database."""

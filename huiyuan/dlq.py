@@ -25,6 +25,7 @@ from sqlalchemy.engine import Row
 
 from huiyuan.config import StackSettings
 from huiyuan.consumers import CONSUMING_SERVICES, consumer_of
+from huiyuan.embedded.postgres import running_admin_url
 from huiyuan.provision import role_password, service_database_url
 from huiyuan.stack import LocalStack, Say
 from shared.db import AsyncSession, Sessions, create_engine, create_sessions, transaction
@@ -173,14 +174,18 @@ class NoDatabase(Exception):
 def admin_database(settings: StackSettings, say: Say) -> Iterator[str]:
     """The superuser URL of ``DATABASE_URL`` or of the embedded cluster in the data dir.
 
-    The embedded cluster is shared with a running ``huiyuan up`` (and started for the
-    command's duration if none runs); a data dir without one is refused rather than
-    initialised empty.
+    The embedded cluster is shared with a running ``huiyuan up``, and left running after the
+    command; if none runs it is started for the command's duration. A data dir without one
+    is refused rather than initialised empty.
     """
     if not settings.database_url and not settings.pg_dir.exists():
         raise NoDatabase(
             f"no embedded database in {settings.pg_dir}; set DATABASE_URL or HUIYUAN_DATA_DIR"
         )
+    running = None if settings.database_url else running_admin_url(settings.pg_dir)
+    if running is not None:  # huiyuan up's server: use it, never stop it
+        yield running
+        return
     stack = LocalStack(settings, say)
     try:
         yield stack.start_database()

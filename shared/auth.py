@@ -13,10 +13,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal, Protocol
+from typing import Annotated, Literal, Protocol
 
 import jwt
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.db import AsyncSession
@@ -138,8 +138,12 @@ def _member_id(claim: str) -> uuid.UUID:
 
 
 @answers(401)
-async def current_principal(request: Request) -> Principal:
-    credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller of a bearer token (a dependency: its scheme shows in the OpenAPI, so
+    /docs offers to authorize); raises ``Unauthorized`` (401)."""
     if credentials is None:
         raise Unauthorized(
             "This endpoint needs a bearer token (Authorization: Bearer ...)",
@@ -149,12 +153,11 @@ async def current_principal(request: Request) -> Principal:
     return decode_token(secret, credentials.credentials)
 
 
-def require_roles(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
+def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency admitting staff with one of ``roles`` (admin is always admitted)."""
 
     @answers(401, 403)
-    async def dependency(request: Request) -> Principal:
-        principal = await current_principal(request)
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role == "admin" or principal.role in roles:
             return principal
         allowed = ", ".join(sorted({"admin", *roles}))

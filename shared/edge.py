@@ -15,23 +15,23 @@ from __future__ import annotations
 import inspect
 
 from fastapi import FastAPI
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import problem_response
+from shared.errors import RequestTooLarge, error_response
 
 # The client may still be sending the body we refuse to read: closing the connection after
 # the answer costs less than receiving the rest only to throw it away.
 _CLOSE = {"Connection": "close"}
 
 
-def _too_large_detail(limit: int) -> str:
-    return (
+def _too_large(limit: int) -> RequestTooLarge:
+    return RequestTooLarge(
         f"The request body is larger than {limit} bytes, so it was not read and nothing was "
-        "saved; send it in smaller requests"
+        "saved; send it in smaller requests",
+        headers=_CLOSE,
     )
 
 
@@ -39,11 +39,13 @@ class BodyTooLarge(HTTPException):
     """413: the request body is longer than the service's ``max_body_bytes``.
 
     An ``HTTPException``, so that raised from ``receive`` while FastAPI reads a body it
-    reaches the app's problem handlers (FastAPI turns any other error there into a 400).
+    reaches the app's problem handlers (FastAPI turns any other error there into a 400);
+    it carries the named problem they answer with.
     """
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, _too_large_detail(limit), headers=_CLOSE)
+        self.problem = _too_large(limit)
+        super().__init__(413, self.problem.detail, headers=_CLOSE)
 
 
 class BodyLimitMiddleware:
@@ -63,11 +65,9 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.max_bytes
-        declared = Headers(scope=scope).get("content-length", "")
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
         if declared.isdigit() and int(declared) > limit:
-            refusal = problem_response(
-                413, _too_large_detail(limit), instance=scope["path"], headers=_CLOSE
-            )
+            refusal = error_response(_too_large(limit), instance=scope["path"])
             await refusal(scope, receive, send)
             return
         received = 0

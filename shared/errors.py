@@ -92,36 +92,48 @@ class ProblemError(Exception):
 
 
 class BadRequest(ProblemError):
+    """The body is not JSON in UTF-8, or the request cannot be read at all."""
+
     status = 400
     title = "Bad request"
     slug = "bad-request"
 
 
 class NotFound(ProblemError):
+    """The resource named in the path does not exist (or is not the caller's to see)."""
+
     status = 404
     title = "Not found"
     slug = "not-found"
 
 
 class Conflict(ProblemError):
+    """The request clashes with the current state of the resource."""
+
     status = 409
     title = "Conflict"
     slug = "conflict"
 
 
 class Unprocessable(ProblemError):
+    """The request is well-formed but breaks a rule of the domain."""
+
     status = 422
     title = "Unprocessable content"
     slug = "unprocessable"
 
 
 class Unauthorized(ProblemError):
+    """No credentials, or credentials that are not valid (`WWW-Authenticate` says which)."""
+
     status = 401
     title = "Unauthorized"
     slug = "unauthorized"
 
 
 class Forbidden(ProblemError):
+    """The caller is known but may not do this (role, or another member's data)."""
+
     status = 403
     title = "Forbidden"
     slug = "forbidden"
@@ -135,17 +147,31 @@ class InvalidRequest(Unprocessable):
 
 
 class InvalidCursor(Unprocessable):
+    """A paging cursor that this API did not hand out."""
+
     title = "Invalid cursor"
     slug = "invalid-cursor"
 
 
+class RequestTooLarge(ProblemError):
+    """The request body is longer than the service's ``max_body_bytes``; it was not read."""
+
+    status = 413
+    title = "Request body too large"
+    slug = "body-too-large"
+
+
 class ServiceUnavailable(ProblemError):
+    """The database is briefly unavailable; nothing was saved. Retry after `Retry-After`."""
+
     status = 503
     title = "Service unavailable"
     slug = "service-unavailable"
 
 
 class InternalError(ProblemError):
+    """An unexpected error; nothing was saved. Logged with the request's `X-Request-ID`."""
+
     status = 500
     title = "Internal server error"
     slug = "internal-error"
@@ -221,6 +247,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        named = getattr(exc, "problem", None)  # raised where only an HTTPException gets through
+        if isinstance(named, ProblemError):
+            return error_response(named, instance=request.url.path)
         return problem_response(
             exc.status_code,
             str(exc.detail),

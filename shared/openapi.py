@@ -20,7 +20,17 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security.base import SecurityBase
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.errors import PROBLEM_JSON
+from shared.errors import (
+    PROBLEM_JSON,
+    BadRequest,
+    Forbidden,
+    InternalError,
+    InvalidRequest,
+    ProblemError,
+    RequestTooLarge,
+    ServiceUnavailable,
+    Unauthorized,
+)
 
 PROBLEM_REF = "#/components/schemas/Problem"
 REQUEST_ID_REF = "#/components/headers/X-Request-ID"
@@ -62,6 +72,15 @@ _COMMON: dict[str, tuple[str, str]] = {
         "The database is briefly unavailable; nothing was saved. Retry shortly (with the "
         "same Idempotency-Key, if you sent one).",
     ),
+}
+_NAMED: dict[str, type[ProblemError]] = {
+    "400": BadRequest,
+    "401": Unauthorized,
+    "403": Forbidden,
+    "413": RequestTooLarge,
+    "422": InvalidRequest,
+    "500": InternalError,
+    "503": ServiceUnavailable,
 }
 _EVERYWHERE = ("413", "500", "503")
 _RETRY_AFTER = {
@@ -108,9 +127,24 @@ def answers(*statuses: int) -> Callable[[_Dependency], _Dependency]:
     return mark
 
 
-def problem(status: int, detail: str, description: str | None = None) -> ResponsesDoc:
+def problem(
+    status: int | ProblemError, detail: str = "", description: str | None = None
+) -> ResponsesDoc:
     """A route's ``responses`` entry for a problem it answers (a 404, a 409): an example
-    answer with ``detail``, described as ``description`` (or as ``detail``)."""
+    answer with ``detail``, described as ``description`` (or as ``detail``).
+
+    Given a named error (``problem(PurchaseNotFound("No purchase … at this store"))``), the
+    example carries its type, title, status and detail.
+    """
+    if isinstance(status, ProblemError):
+        named = status
+        example = {"type": named.problem_type, "title": named.title, "status": named.status}
+        return {
+            named.status: {
+                "description": description or named.detail,
+                "content": {PROBLEM_JSON: {"example": example | {"detail": named.detail}}},
+            }
+        }
     example = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
     return {
         status: {
@@ -172,9 +206,10 @@ def _as_problem(status: str, response: dict[str, Any]) -> None:
     media: dict[str, Any] = {**content.get("application/json", {}), **content.get(PROBLEM_JSON, {})}
     media["schema"] = {"$ref": PROBLEM_REF}
     if "example" not in media and "examples" not in media:
+        named = _NAMED.get(status)
         example = {
-            "type": "about:blank",
-            "title": HTTPStatus(int(status)).phrase,
+            "type": named(detail or "").problem_type if named else "about:blank",
+            "title": named.title if named else HTTPStatus(int(status)).phrase,
             "status": int(status),
             "detail": detail or response["description"],
         }

@@ -6,6 +6,8 @@ Enabled by ``pytest_plugins = ["tests.fixtures"]`` in the root conftest.
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -20,16 +22,29 @@ from tests.stack import Stack
 
 
 @pytest.fixture(scope="session")
-def embedded_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
-    server = EmbeddedPostgres(Path(tmp_path_factory.mktemp("pg")) / "data")
+def session_dir() -> Iterator[Path]:
+    """A directory of this test session's own for the database and the broker's log.
+
+    Not under pytest's base temp: pytest keeps only the newest three session directories
+    there, so a session started meanwhile (another checkout's tests, ``make fuzz``) would
+    delete a running server's data directory.
+    """
+    path = Path(tempfile.mkdtemp(prefix="huiyuan-tests-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def embedded_postgres(session_dir: Path) -> Iterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(session_dir / "pg" / "data")
     server.start()
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def embedded_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]:
-    broker = EmbeddedBroker(free_port(), Path(tmp_path_factory.mktemp("broker")) / "broker.log")
+def embedded_broker(session_dir: Path) -> Iterator[EmbeddedBroker]:
+    broker = EmbeddedBroker(free_port(), session_dir / "broker" / "broker.log")
     broker.start()
     yield broker
     broker.stop()

@@ -1,3 +1,11 @@
+"""Settings of the analytics service (environment prefix ``ANALYTICS_``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
@@ -6,4 +14,15 @@ from shared.settings import BaseServiceSettings
 class Settings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ANALYTICS_", extra="ignore")
 
-    active_window_days: int = 30
+    active_window_days: int = Field(
+        default=30, ge=1, le=365, description="Default activity window of GET /kpis, in days"
+    )
+
+
+def current_settings(request: Request) -> Settings:
+    """A route dependency: the settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+CurrentSettings = Annotated[Settings, Depends(current_settings)]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from services.analytics import service
 from services.analytics.config import Settings
+from services.analytics.facts import service
 from shared.db import AsyncSession
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
-from shared.events.loyalty import TierChanged
+from shared.events.loyalty import AccountOpened, TierChanged
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
 from shared.events.orders import PurchaseCompleted, PurchaseReturned
 from shared.inbox import Handler, HandlerContext
@@ -27,8 +27,12 @@ async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Cont
     await service.record_return(session, event.payload(PurchaseReturned))
 
 
+async def on_account_opened(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await service.record_account_opening(session, event.payload(AccountOpened))
+
+
 async def on_tier_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    await service.record_tier(session, event.payload(TierChanged))
+    await service.record_tier_change(session, event.payload(TierChanged), event.time)
 
 
 def _counting(
@@ -53,6 +57,7 @@ HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     PurchaseCompleted.event_type: on_purchase_completed,
     PurchaseReturned.event_type: on_purchase_returned,
+    AccountOpened.event_type: on_account_opened,
     TierChanged.event_type: on_tier_changed,
     NotificationSent.event_type: _counting(NotificationSent, "sent"),
     NotificationFailed.event_type: _counting(NotificationFailed, "failed"),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.analytics import api
+from services.analytics import base
 from services.analytics.config import Settings
 from services.analytics.consumers import HANDLERS
-from services.analytics.models import inbox, outbox
+from services.analytics.kpis import api as kpis
+from services.analytics.members import api as members
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -22,9 +23,9 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "purchase rate and the average order value."
         ),
         settings=settings or Settings(),
-        outbox=outbox,
-        routers=[api.router],
-        inbox=inbox,
+        outbox=base.outbox,
+        routers=[kpis.router, members.router],
+        inbox=base.inbox,
         handlers=HANDLERS,
     )
 

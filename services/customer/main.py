@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.customer import api
+from services.customer.base import idempotency, outbox
 from services.customer.config import Settings
-from services.customer.models import idempotency, outbox
+from services.customer.members import api as members
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -19,7 +19,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         settings=settings or Settings(),
         outbox=outbox,
         idempotency=idempotency,
-        routers=[api.router],
+        routers=[members.router],
     )
 
 

@@ -13,6 +13,8 @@ class UnknownMember(Unprocessable):
 
 
 class SaleTimeOutOfRange(Unprocessable):
+    """`purchased_at` is further ahead of the server clock than the allowed skew."""
+
     title = "Sale time out of range"
     slug = "sale-time-out-of-range"
 
@@ -25,5 +27,7 @@ class InvalidReturn(Unprocessable):
 
 
 class PurchaseNotFound(NotFound):
+    """No purchase with this id at the calling store."""
+
     title = "Purchase not found"
     slug = "purchase-not-found"

@@ -108,16 +108,22 @@ RETRY_AFTER_SECONDS = 1
 
 
 class RequestInProgress(Conflict):
+    """A request with the same `Idempotency-Key` is still running: retry after `Retry-After`."""
+
     title = "Request in progress"
     slug = "request-in-progress"
 
 
 class IdempotencyKeyReused(Unprocessable):
+    """The `Idempotency-Key` came before with another body: use a new key for a new request."""
+
     title = "Idempotency key reused"
     slug = "idempotency-key-reused"
 
 
 class InvalidIdempotencyKey(Unprocessable):
+    """The `Idempotency-Key` header is missing where required, or not 1-200 printable ASCII."""
+
     title = "Invalid Idempotency-Key"
     slug = "invalid-idempotency-key"
 

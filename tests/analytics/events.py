@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
-from shared.events.loyalty import TierChanged
+from shared.events.loyalty import AccountOpened, TierChanged
 from shared.events.messaging import Channel, NotificationFailed, NotificationSent
 from shared.events.orders import PurchaseCompleted, PurchaseLine, PurchaseReturned, ReturnedLine
 
@@ -72,7 +72,10 @@ def returned(bought: CloudEvent, amount_fen: int) -> CloudEvent:
     return CloudEvent.of(payload, source="/huiyuan/orders")
 
 
-def tier_changed(member_id: uuid.UUID, to_tier: str = "vip") -> CloudEvent:
+def tier_changed(
+    member_id: uuid.UUID, to_tier: str = "vip", at: datetime | None = None
+) -> CloudEvent:
+    """Loyalty's tier change, made at ``at`` (the envelope's time; now by default)."""
     payload = TierChanged(
         member_id=member_id,
         from_tier="standard",
@@ -80,6 +83,19 @@ def tier_changed(member_id: uuid.UUID, to_tier: str = "vip") -> CloudEvent:
         to_tier_name="VIP贵宾",
         direction="up",
         qualifying_spend_fen=120_000,
+    )
+    envelope = CloudEvent.of(payload, source="/huiyuan/loyalty")
+    return envelope if at is None else envelope.model_copy(update={"time": at})
+
+
+def account_opened(member_id: uuid.UUID, tier_code: str = "standard") -> CloudEvent:
+    """Loyalty's announcement of an account, new or (during its upgrade) existing."""
+    payload = AccountOpened(
+        account_id=uuid.uuid4(),
+        member_id=member_id,
+        tier_code=tier_code,
+        tier_name="普通会员",
+        opened_at=datetime.now(UTC),
     )
     return CloudEvent.of(payload, source="/huiyuan/loyalty")
 

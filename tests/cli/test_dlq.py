@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 
 from aiokafka import ConsumerRecord
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from huiyuan.cli import app
+from huiyuan.config import StackSettings
+from huiyuan.dlq import admin_database
+from huiyuan.embedded.postgres import EmbeddedPostgres, running_admin_url
 from services.loyalty.base import inbox
 from shared.consumer import EventConsumer
 from shared.db import AsyncSession, Sessions
@@ -122,3 +126,17 @@ async def test_bad_ids_and_services_are_refused(stack: Stack) -> None:
     missing = await _huiyuan(stack, "dlq", "replay", "loyalty:987654321")
     assert missing.exit_code == 1
     assert "there is no dead letter 987654321" in missing.stderr
+
+
+def test_the_tools_leave_a_running_stacks_database_running(tmp_path: Path) -> None:
+    """`huiyuan dlq list` beside `huiyuan up` used to stop up's PostgreSQL on its way out."""
+    settings = StackSettings(data_dir=tmp_path)
+    server = EmbeddedPostgres(settings.pg_dir)
+    server.start()
+    try:
+        with admin_database(settings, lambda _: None) as url:
+            assert url == server.admin_url
+        assert running_admin_url(settings.pg_dir) is not None
+    finally:
+        server.stop()
+    assert running_admin_url(settings.pg_dir) is None

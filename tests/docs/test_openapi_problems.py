@@ -65,3 +65,15 @@ def test_sign_in_and_access_refusals_are_documented_where_they_happen(service: s
         public = "operations" in operation["tags"]  # /healthz, /readyz, /metrics
         assert ("401" in operation["responses"]) != public, name
         assert ("403" in operation["responses"]) == ((service, name) in ROLE_OR_MEMBER_CHECKED)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_operation_that_needs_credentials_names_its_scheme(service: str) -> None:
+    """So /docs offers to authorize with a bearer token (or a store's API key)."""
+    spec = importlib.import_module(f"services.{service}.main").create_app().openapi()
+    schemes = spec["components"]["securitySchemes"]
+    for name, operation in _operations(service).items():
+        if "401" in operation["responses"]:
+            required = {scheme for entry in operation["security"] for scheme in entry}
+            assert required, name
+            assert required <= schemes.keys(), name

@@ -17,6 +17,7 @@ import httpx
 import requests
 import schemathesis
 from schemathesis import Case
+from schemathesis.core import NotSet
 from schemathesis.core.failures import FailureGroup
 
 from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app
@@ -141,11 +142,12 @@ def _describe(case: Case[Any], identity: str) -> str:
         description = getattr(meta.phase.data, "description", None)
         if description:
             how += f", {description}"
+    replaced = {"authorization", "x-api-key"}  # the caller's own were sent instead
     inputs = {
         "path": case.path_parameters,
         "query": case.query,
-        "headers": {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"},
-        "body": case.body,
+        "headers": {k: v for k, v in (case.headers or {}).items() if k.lower() not in replaced},
+        "body": None if isinstance(case.body, NotSet) else case.body,
     }
     shown = {name: value for name, value in inputs.items() if value}
     return f"[{how}; as {identity}] {str(shown)[:400]}"

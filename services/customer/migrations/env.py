@@ -1,4 +1,5 @@
-from services.customer.models import CustomerTable
+from services.customer.base import CustomerTable
+from services.customer.members import models as _members  # noqa: F401  (its tables)
 from shared.migrations import run_env
 
 run_env(CustomerTable.metadata)

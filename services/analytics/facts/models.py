@@ -1,0 +1,94 @@
+"""Read models of the analytics schema, projected from other services' events only.
+
+Rows are written by upserts, so a member's row may be created by whichever of their
+events arrives first (registrations and purchases travel on different topics).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, DateTime, Integer, String
+from sqlmodel import Field
+
+from services.analytics.base import AnalyticsTable
+
+
+def _fen() -> Any:
+    return Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+
+
+def _moment() -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class MemberStats(AnalyticsTable, table=True):
+    """One member: registration, purchase counters and current tier.
+
+    The tier is loyalty's, taken from its events only: ``loyalty.account.opened`` gives the
+    tier an account starts on, ``loyalty.tier.changed`` every change (see
+    :func:`services.analytics.facts.domain.tier_after_change`).
+
+    ``purchase_count`` counts purchases that were not fully returned; ``spend_fen`` is
+    the gross amount of all completed purchases and ``returned_fen`` what was refunded.
+    """
+
+    __tablename__ = "members"
+
+    member_id: uuid.UUID = Field(primary_key=True)
+    registered_at: datetime | None = _moment()
+    store_id: uuid.UUID | None = None
+    purchase_count: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
+    spend_fen: int = _fen()
+    returned_fen: int = _fen()
+    first_purchase_at: datetime | None = _moment()
+    last_purchase_at: datetime | None = _moment()
+    tier_code: str | None = Field(default=None, max_length=64)
+    # when loyalty changed the tier to tier_code (its event's time); null while the tier is
+    # the one the account was opened on, or was set before this column existed
+    tier_changed_at: datetime | None = _moment()
+
+
+class Purchase(AnalyticsTable, table=True):
+    """The purchase fact table KPIs are computed from; one row per purchase id."""
+
+    __tablename__ = "purchases"
+    purchase_id: uuid.UUID = Field(primary_key=True)
+    member_id: uuid.UUID
+    store_id: uuid.UUID
+    total_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    returned_fen: int = _fen()
+    fully_returned: bool = False
+    purchased_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+
+
+class PurchaseReturn(AnalyticsTable, table=True):
+    """Returns already applied, so one return is subtracted once whatever its envelope."""
+
+    __tablename__ = "returns"
+
+    return_id: uuid.UUID = Field(primary_key=True)
+    purchase_id: uuid.UUID
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    returned_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class NotificationDay(AnalyticsTable, table=True):
+    """Notification outcomes per business-timezone day, channel and status.
+
+    ``count`` is an integer: filling it would take 2^31 - 1 outcomes of one channel and
+    status in one day (about 24,855 a second all day long).
+    """
+
+    __tablename__ = "notification_days"
+
+    day: date = Field(primary_key=True)
+    channel: str = Field(sa_column=Column(String(16), primary_key=True))
+    status: str = Field(sa_column=Column(String(16), primary_key=True))
+    count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))

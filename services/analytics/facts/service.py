@@ -1,0 +1,106 @@
+"""Use cases of the facts: folding each event into the read models.
+
+They flush, never commit: the consumer runner or the request owns the transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from services.analytics.facts import domain, repository
+from services.analytics.facts.errors import PurchaseNotKnown
+from shared.db import AsyncSession
+from shared.events.customer import MemberRegistered
+from shared.events.loyalty import AccountOpened, TierChanged
+from shared.events.messaging import Channel
+from shared.events.orders import PurchaseCompleted, PurchaseReturned
+
+
+async def record_registration(session: AsyncSession, registered: MemberRegistered) -> None:
+    await repository.record_registration(
+        session, registered.member_id, registered.registered_at, registered.store_id
+    )
+
+
+async def record_purchase(session: AsyncSession, purchase: PurchaseCompleted) -> None:
+    """Adds the purchase fact and counts it for the member, once per purchase id.
+
+    Raises :class:`AmountOutOfRange` or :class:`RunningTotalFull` (the caller's transaction
+    then rolls back, the fact row with it).
+    """
+    domain.check_amount(purchase.total_fen, f"purchase {purchase.purchase_id}'s total")
+    totals = await repository.record_purchase(
+        session,
+        purchase_id=purchase.purchase_id,
+        member_id=purchase.member_id,
+        store_id=purchase.store_id,
+        total_fen=purchase.total_fen,
+        purchased_at=purchase.purchased_at,
+    )
+    if totals is not None:
+        domain.check_member_totals(purchase.member_id, totals.spend_fen, totals.purchase_count)
+
+
+async def record_return(session: AsyncSession, returned: PurchaseReturned) -> None:
+    """Subtracts the return from its purchase and member, once per return id; refunds stop
+    at the purchase's total. Raises :class:`PurchaseNotKnown` (wait for the purchase) or
+    :class:`AmountOutOfRange`."""
+    domain.check_amount(returned.amount_fen, f"return {returned.return_id}'s amount")
+    purchase = await repository.claim_return(
+        session,
+        return_id=returned.return_id,
+        purchase_id=returned.purchase_id,
+        amount_fen=returned.amount_fen,
+        returned_at=returned.returned_at,
+    )
+    if purchase is None:
+        raise PurchaseNotKnown(
+            f"return {returned.return_id} names purchase {returned.purchase_id}, "
+            "which analytics has not recorded"
+        )
+    if not purchase.fresh:
+        return
+    effect = domain.apply_return(purchase.total_fen, purchase.returned_fen, returned.amount_fen)
+    await repository.apply_return(
+        session,
+        purchase_id=returned.purchase_id,
+        member_id=purchase.member_id,
+        returned_fen=effect.returned_fen,
+        fully_returned=effect.fully_returned,
+        refunded_fen=effect.refunded_fen,
+        purchase_count_delta=effect.purchase_count_delta,
+    )
+
+
+async def record_tier_change(session: AsyncSession, changed: TierChanged, at: datetime) -> None:
+    """Takes loyalty's new tier unless analytics holds a later change (``at``: the event's
+    time, aware)."""
+    await _fold_tier(
+        session, changed.member_id, lambda held: domain.tier_after_change(held, changed.to_tier, at)
+    )
+
+
+async def record_account_opening(session: AsyncSession, opened: AccountOpened) -> None:
+    """Takes the tier the account was opened on (or, announced by loyalty's upgrade, its
+    current tier) if analytics holds no tier for the member."""
+    await _fold_tier(
+        session, opened.member_id, lambda held: domain.tier_after_opening(held, opened.tier_code)
+    )
+
+
+async def _fold_tier(
+    session: AsyncSession, member_id: uuid.UUID, rule: Callable[[domain.Tier], domain.Tier | None]
+) -> None:
+    """Applies ``rule`` to the member's tier, their row locked (and created if missing)."""
+    held = await repository.hold_tier(session, member_id)
+    tier = rule(held)
+    if tier is not None:
+        await repository.set_tier(session, member_id, tier)
+
+
+async def record_notification(
+    session: AsyncSession, *, at: datetime, channel: Channel, status: str, timezone: str
+) -> None:
+    await repository.count_notification(session, domain.business_day(at, timezone), channel, status)

@@ -1,0 +1,30 @@
+"""Reading the KPIs: the aggregates, through the formulas."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.analytics.kpis import domain, repository
+from services.analytics.kpis.schemas import Kpis
+from shared.db import AsyncSession
+
+
+async def kpis(session: AsyncSession, days: int) -> Kpis:
+    """The KPIs now, with members active in the last ``days`` days (1 to 365)."""
+    now = datetime.now(UTC)
+    counts = await repository.kpi_counts(session, domain.active_window_start(now, days))
+    return Kpis(
+        members=counts.members,
+        active_members_30d=counts.active_members,
+        active_window_days=days,
+        purchasing_members=counts.purchasing_members,
+        repeat_purchase_rate=domain.repeat_purchase_rate(
+            counts.repeat_members, counts.purchasing_members
+        ),
+        revenue_fen=counts.revenue_fen,
+        purchases=counts.purchases,
+        average_order_value_fen=domain.average_order_value_fen(
+            counts.revenue_fen, counts.purchases
+        ),
+        as_of=now,
+    )

@@ -1,0 +1,1 @@
+"""One member's spend, frequency, recency and tier (``GET /members/{id}/summary``)."""

@@ -1,0 +1,14 @@
+"""Pure rules of a member's summary. No I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.analytics.facts.domain import business_day
+
+
+def days_since(moment: datetime | None, now: datetime, timezone: str) -> int | None:
+    """Whole calendar days in the business timezone between ``moment`` and ``now``."""
+    if moment is None:
+        return None
+    return (business_day(now, timezone) - business_day(moment, timezone)).days

@@ -1,0 +1,24 @@
+"""The customer schema: its table base and the shared tables (outbox, idempotency keys).
+
+Capabilities declare their tables on :class:`CustomerTable` and publish with :data:`emit`.
+The customer service consumes no events, so it keeps no inbox.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from shared.db import schema_registry
+from shared.idempotency import IdempotencyKeys
+from shared.outbox import Emitter, Outbox
+
+SCHEMA = "customer"
+
+
+class CustomerTable(SQLModel, registry=schema_registry(SCHEMA)):
+    pass
+
+
+outbox = Outbox(CustomerTable.metadata)
+emit = Emitter(outbox, source="/huiyuan/customer")
+idempotency = IdempotencyKeys(CustomerTable.metadata)

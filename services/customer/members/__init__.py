@@ -1,0 +1,1 @@
+"""Members: registration, profile reads, lookup by phone or card number, listing."""

@@ -1,0 +1,122 @@
+"""HTTP routes of members: parse, authorize, call the use case, answer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from services.customer.config import Settings
+from services.customer.members import service
+from services.customer.members.errors import MemberNotFound, PhoneRegistered
+from services.customer.members.schemas import (
+    CardNumber,
+    MemberCreate,
+    MemberCreated,
+    MemberOut,
+    MemberPage,
+)
+from services.customer.members.service import PHONE_REGISTERED
+from shared.auth import (
+    MEMBER_ACCESS,
+    Principal,
+    current_principal,
+    ensure_member_access,
+    require_roles,
+)
+from shared.dependencies import Cipher
+from shared.dependencies import RequestSession as Session
+from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
+from shared.inputs import Phone
+from shared.openapi import problem
+from shared.pagination import Cursor, PageSize
+
+router = APIRouter(tags=["members"])
+# one object, so FastAPI resolves it once for the route and its idempotency dependency
+_registrar = require_roles("service", "marketing")
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@router.post(
+    "/members",
+    status_code=201,
+    response_model=MemberCreated,
+    summary="Register a member",
+    description=(
+        "Creates the member and its card number (cards are numbered in joining order) and "
+        "publishes `customer.member.registered`. The phone number may be typed any usual "
+        "way; it is stored in E.164. The `Idempotency-Key` header is optional: "
+        "a retry with the same key returns the first successful answer (kept 24 hours); "
+        "without one, a retry cannot register the member twice either, as the phone number "
+        "is unique, but it gets 409 instead of the first answer."
+    ),
+    responses=openapi_conflict(PhoneRegistered(PHONE_REGISTERED)),
+)
+async def register_member(
+    body: MemberCreate,
+    request: Request,
+    session: Session,
+    cipher: Cipher,
+    _: Annotated[Principal, Depends(_registrar)],
+    idempotent: Annotated[
+        IdempotentPost, Depends(Idempotent(_registrar, required=False, example="signup-lilei"))
+    ],
+) -> JSONResponse:
+    async def register() -> MemberCreated:
+        member = await service.register_member(session, _settings(request), cipher, body)
+        return MemberCreated(id=member.id, card_number=member.card_number)
+
+    answer = await idempotent.run(body, register)
+    return answer.response(location=f"/members/{answer.body['id']}")
+
+
+@router.get(
+    "/members/{member_id}",
+    response_model=MemberOut,
+    summary="Read a member's profile",
+    description="Staff (service, marketing) or the member themself.",
+    responses={**MEMBER_ACCESS, **problem(MemberNotFound("No member with id 7d1c0a52-…"))},
+)
+async def get_member(
+    member_id: uuid.UUID,
+    cipher: Cipher,
+    session: Session,
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> MemberOut:
+    ensure_member_access(principal, member_id, "service", "marketing")
+    member = await service.get_member(session, member_id)
+    return service.to_out(cipher, member)
+
+
+@router.get(
+    "/members",
+    response_model=MemberPage,
+    summary="List or look up members",
+    description=(
+        "With `phone` and/or `card_number`, finds the member who has both (a list of at most "
+        "one; `limit` and `cursor` are not used). The phone number may be typed any usual "
+        "way (`+86 138-1234-5678`, `13812345678`). Otherwise lists members in joining order, "
+        "`limit` at a time. Phone and email are masked."
+    ),
+)
+async def list_members(
+    cipher: Cipher,
+    session: Session,
+    _: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
+    phone: Annotated[Phone | None, Query()] = None,
+    card_number: Annotated[CardNumber | None, Query(examples=["8860000000017"])] = None,
+    limit: Annotated[PageSize, Query(description="Members per page")] = 50,
+    cursor: Annotated[
+        Cursor | None, Query(description="`next_cursor` of the previous page")
+    ] = None,
+) -> MemberPage:
+    if phone is not None or card_number is not None:
+        found = await service.find_members(session, cipher, phone=phone, card_number=card_number)
+        return MemberPage(items=[service.to_list_item(cipher, m) for m in found])
+    return await service.list_members(session, cipher, limit, cursor)

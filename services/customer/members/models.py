@@ -1,0 +1,49 @@
+"""The members table. Phone and email are stored encrypted next to a keyed lookup hash."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import BigInteger, Column, DateTime, Identity, String
+from sqlmodel import Field
+
+from services.customer.base import CustomerTable
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Member(CustomerTable, table=True):
+    """A member: profile, card number (by joining order) and encrypted contact data.
+
+    ``phone_encrypted`` holds the E.164 number (``+8613812345678``) and ``phone_hash`` its
+    lookup hash; a number stored before E.164 that is not a valid mobile number keeps the
+    digits it was stored with (see the ``phones as E.164`` migration, 5b0cbf95872c).
+    """
+
+    __tablename__ = "members"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    card_serial: int | None = Field(
+        default=None, sa_column=Column(BigInteger, Identity(start=1), unique=True, nullable=False)
+    )
+    card_number: str = Field(sa_column=Column(String(32), unique=True, nullable=False))
+    name: str = Field(max_length=100)
+    phone_encrypted: str
+    phone_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    email_encrypted: str | None = None
+    email_hash: str | None = Field(default=None, max_length=64, index=True)
+    birthday: date | None = None
+    gender: str | None = Field(default=None, max_length=16)
+    locale: str = Field(default="zh-CN", max_length=8)
+    consent_sms: bool = False
+    consent_email: bool = False
+    store_id: uuid.UUID | None = None
+    created_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

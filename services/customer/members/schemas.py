@@ -1,0 +1,153 @@
+"""Request and response bodies of the members API, and the types of its query values.
+
+Input bounds: ``name`` 1-100 characters on one line (the ``members.name`` column, and the
+contact name messaging keeps); ``phone`` a mobile number typed any usual way, kept as
+E.164; ``email`` at most 254 characters; ``birthday`` 1900-01-01 to today in the business
+timezone; ``card_number`` 2-32 digits whose last is a Luhn check digit. See
+:mod:`shared.inputs` for what each type refuses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from services.customer.members.domain import CARD_NUMBER_MAX_LENGTH, is_valid_card_number
+from shared.events.customer import Gender, Locale
+from shared.inputs import BirthDate, Code, Email, Phone, SingleLine
+
+MAX_NAME_LENGTH = 100
+
+
+def _check_digit_matches(number: str) -> str:
+    if not is_valid_card_number(number):
+        raise PydanticCustomError(
+            "card_number_check_digit", "has a last digit that does not check: is it mistyped?"
+        )
+    return number
+
+
+CardNumber = Annotated[
+    str,
+    Code(CARD_NUMBER_MAX_LENGTH, pattern=r"^[0-9]+$", charset="digits 0-9", min_length=2),
+    AfterValidator(_check_digit_matches),
+]
+"""A membership card number as printed: digits, the last a Luhn check digit."""
+
+
+class Consent(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    sms: bool = Field(False, description="The member agreed to receive SMS")
+    email: bool = Field(False, description="The member agreed to receive email")
+
+
+class MemberCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "李雷",
+                    "phone": "13812345678",
+                    "email": "lilei@example.com",
+                    "birthday": "1990-05-20",
+                    "gender": "male",
+                    "locale": "zh-CN",
+                    "consent": {"sms": True, "email": True},
+                }
+            ]
+        },
+    )
+
+    name: Annotated[str, SingleLine(MAX_NAME_LENGTH)]
+    phone: Phone
+    email: Email | None = None
+    birthday: BirthDate | None = None
+    gender: Gender | None = None
+    locale: Locale = "zh-CN"
+    consent: Consent = Consent()
+    store_id: uuid.UUID | None = Field(None, description="The store where the member joined")
+
+
+_MEMBER_ID = "7d1c0a52-7a7e-4d39-9a55-0c8f4c1f9e2b"
+
+
+class MemberOut(BaseModel):
+    """A member's profile; ``phone`` in E.164 (or as stored, for a number that predates it)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": _MEMBER_ID,
+                    "card_number": "8860000000017",
+                    "name": "李雷",
+                    "phone": "+8613812345678",
+                    "email": "lilei@example.com",
+                    "birthday": "1990-05-20",
+                    "gender": "male",
+                    "locale": "zh-CN",
+                    "consent": {"sms": True, "email": True},
+                    "store_id": None,
+                    "created_at": "2026-11-23T08:15:02Z",
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    card_number: str
+    name: str
+    phone: str
+    email: str | None
+    birthday: date | None
+    gender: Gender | None
+    locale: Locale
+    consent: Consent
+    store_id: uuid.UUID | None
+    created_at: datetime
+
+
+class MemberCreated(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"id": _MEMBER_ID, "card_number": "8860000000017"}]}
+    )
+
+    id: uuid.UUID
+    card_number: str
+
+
+class MemberListItem(BaseModel):
+    """A row of a member list: contact data is masked."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": _MEMBER_ID,
+                    "card_number": "8860000000017",
+                    "name": "李雷",
+                    "phone_masked": "+86 138****5678",
+                    "email_masked": "l****@example.com",
+                    "created_at": "2026-11-23T08:15:02Z",
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    card_number: str
+    name: str
+    phone_masked: str
+    email_masked: str | None
+    created_at: datetime
+
+
+class MemberPage(BaseModel):
+    items: list[MemberListItem]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` to read the next page")

@@ -1,0 +1,142 @@
+"""Use cases of members. They flush, never commit: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+
+from services.customer.base import emit
+from services.customer.config import Settings
+from services.customer.members import domain, repository
+from services.customer.members.errors import MemberNotFound, PhoneRegistered
+from services.customer.members.models import Member
+from services.customer.members.schemas import (
+    Consent,
+    MemberCreate,
+    MemberListItem,
+    MemberOut,
+    MemberPage,
+)
+from shared.crypto import PiiCipher, mask_email, mask_phone
+from shared.db import AsyncSession
+from shared.events.customer import ChannelConsent, MemberRegistered
+from shared.pagination import PageKey, encode_cursor
+
+PHONE_REGISTERED = "A member with this phone number is already registered"
+
+
+async def register_member(
+    session: AsyncSession, settings: Settings, cipher: PiiCipher, data: MemberCreate
+) -> Member:
+    """Registers a member, numbers their card and emits ``customer.member.registered``.
+
+    ``data.phone`` is E.164 (a ``Phone`` field). Raises :class:`PhoneRegistered` (409) if a
+    member already has that number.
+    """
+    phone_hash = cipher.phone_hash(data.phone)
+    if await repository.by_phone_hash(session, phone_hash) is not None:
+        raise PhoneRegistered(PHONE_REGISTERED, field="phone")
+    serial = await repository.next_card_serial(session)
+    email = str(data.email) if data.email else None
+    member = Member(
+        card_serial=serial,
+        card_number=domain.card_number(settings.card_number_prefix, serial),
+        name=data.name,
+        phone_encrypted=cipher.encrypt(data.phone),
+        phone_hash=phone_hash,
+        email_encrypted=cipher.encrypt(email) if email else None,
+        email_hash=cipher.email_hash(email) if email else None,
+        birthday=data.birthday,
+        gender=data.gender,
+        locale=data.locale,
+        consent_sms=data.consent.sms,
+        consent_email=data.consent.email,
+        store_id=data.store_id,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(member)
+    except IntegrityError as exc:  # a concurrent registration with the same phone won
+        raise PhoneRegistered(PHONE_REGISTERED, field="phone") from exc
+    registered = MemberRegistered(
+        member_id=member.id,
+        card_number=member.card_number,
+        name=member.name,
+        phone=data.phone,
+        phone_hash=phone_hash,
+        email=email,
+        locale=data.locale,
+        birthday=data.birthday,
+        gender=data.gender,
+        consent=ChannelConsent(sms=data.consent.sms, email=data.consent.email),
+        store_id=data.store_id,
+        registered_at=member.created_at,
+    )
+    await emit(session, registered)
+    return member
+
+
+async def get_member(session: AsyncSession, member_id: uuid.UUID) -> Member:
+    """The member ``member_id``; raises :class:`MemberNotFound` (404)."""
+    member = await repository.get(session, member_id)
+    if member is None:
+        raise MemberNotFound(f"No member with id {member_id}", field="member_id", where="path")
+    return member
+
+
+async def find_members(
+    session: AsyncSession, cipher: PiiCipher, *, phone: str | None, card_number: str | None
+) -> list[Member]:
+    """The member with phone ``phone`` (E.164) and/or card ``card_number``, if any.
+
+    With both, the member must have both; with neither, :class:`ValueError`.
+    """
+    found = await repository.lookup(
+        session,
+        phone_hash=cipher.phone_hash(phone) if phone is not None else None,
+        card_number=card_number,
+    )
+    return [found] if found else []
+
+
+async def list_members(
+    session: AsyncSession, cipher: PiiCipher, limit: int, after: PageKey | None
+) -> MemberPage:
+    """Up to ``limit`` members in joining order after ``after``, contact data masked."""
+    members = await repository.page(session, limit + 1, after)
+    more = len(members) > limit
+    members = members[:limit]
+    items = [to_list_item(cipher, member) for member in members]
+    last = members[-1] if more and members else None
+    return MemberPage(
+        items=items, next_cursor=encode_cursor(last.created_at, last.id) if last else None
+    )
+
+
+def to_out(cipher: PiiCipher, member: Member) -> MemberOut:
+    return MemberOut(
+        id=member.id,
+        card_number=member.card_number,
+        name=member.name,
+        phone=cipher.decrypt(member.phone_encrypted),
+        email=cipher.decrypt(member.email_encrypted) if member.email_encrypted else None,
+        birthday=member.birthday,
+        gender=member.gender,
+        locale=member.locale,
+        consent=Consent(sms=member.consent_sms, email=member.consent_email),
+        store_id=member.store_id,
+        created_at=member.created_at,
+    )
+
+
+def to_list_item(cipher: PiiCipher, member: Member) -> MemberListItem:
+    email = cipher.decrypt(member.email_encrypted) if member.email_encrypted else None
+    return MemberListItem(
+        id=member.id,
+        card_number=member.card_number,
+        name=member.name,
+        phone_masked=mask_phone(cipher.decrypt(member.phone_encrypted)),
+        email_masked=mask_email(email) if email else None,
+        created_at=member.created_at,
+    )

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.analytics.facts.domain import business_day
+from services.analytics.members import domain
+
+
+def test_days_since_counts_calendar_days_in_the_business_timezone() -> None:
+    # 23:30 UTC on 31 May is already 1 June in Shanghai
+    last = datetime(2025, 5, 31, 23, 30, tzinfo=UTC)
+    now = datetime(2025, 6, 1, 15, 0, tzinfo=UTC)  # 23:00 on 1 June in Shanghai
+    assert domain.days_since(last, now, "Asia/Shanghai") == 0
+    assert domain.days_since(last, now, "UTC") == 1
+    assert domain.days_since(None, now, "Asia/Shanghai") is None
+    assert business_day(last, "Asia/Shanghai").isoformat() == "2025-06-01"

@@ -1,0 +1,167 @@
+"""A database written by the previous release upgrades to this one with its data intact.
+
+The previous release's head is ``b8d4e2f6a1c9``; its rows are inserted with plain SQL, the
+way that release wrote them, in a scratch database of its own (the stack's is shared).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import asyncpg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import select
+
+from huiyuan.provision import provision_service, service_database_url, upgrade
+from services.analytics.base import SCHEMA, AnalyticsTable
+from services.analytics.facts.models import MemberStats, NotificationDay, Purchase, PurchaseReturn
+from shared.db import Sessions, create_sessions, transaction
+from shared.events import CloudEvent
+from tests.analytics import events
+from tests.stack import Stack
+
+PREVIOUS_HEAD = "b8d4e2f6a1c9"
+BOUGHT_AT = datetime(2026, 10, 3, 6, 30, tzinfo=UTC)
+
+
+def _dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    return parsed.set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+async def previous_release(stack: Stack) -> AsyncIterator[str]:
+    """The URL of a scratch database with analytics migrated to the previous release."""
+    database = f"analytics_upgrade_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(_dsn(stack.admin_url, "postgres"))
+    await admin.execute(f'CREATE DATABASE "{database}"')
+    try:
+        admin_url = _dsn(stack.admin_url, database)
+        await provision_service(admin_url, "analytics", password=None)
+        url = service_database_url(admin_url, "analytics", password=None)
+        await asyncio.to_thread(upgrade, "analytics", url, PREVIOUS_HEAD)
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+        await admin.close()
+
+
+async def _write_as_previous_release(url: str, changed: uuid.UUID, plain: uuid.UUID) -> None:
+    connection = await asyncpg.connect(_dsn(url))
+    purchase_id, return_id = uuid.uuid4(), uuid.uuid4()
+    try:
+        await connection.execute(
+            "INSERT INTO analytics.members (member_id, registered_at, store_id, purchase_count,"
+            " spend_fen, returned_fen, first_purchase_at, last_purchase_at, tier_code)"
+            " VALUES ($1, $2, $3, 1, 30000, 5000, $4, $4, 'vip'),"
+            " ($5, $2, $3, 0, 0, 0, NULL, NULL, NULL)",
+            changed,
+            BOUGHT_AT.replace(day=1),
+            events.STORE_ID,
+            BOUGHT_AT,
+            plain,
+        )
+        await connection.execute(
+            "INSERT INTO analytics.purchases (purchase_id, member_id, store_id, total_fen,"
+            " returned_fen, fully_returned, purchased_at) VALUES ($1, $2, $3, 30000, 5000,"
+            " false, $4)",
+            purchase_id,
+            changed,
+            events.STORE_ID,
+            BOUGHT_AT,
+        )
+        await connection.execute(
+            "INSERT INTO analytics.returns (return_id, purchase_id, amount_fen, returned_at)"
+            " VALUES ($1, $2, 5000, $3)",
+            return_id,
+            purchase_id,
+            BOUGHT_AT,
+        )
+        await connection.execute(
+            "INSERT INTO analytics.notification_days (day, channel, status, count)"
+            " VALUES ('2026-10-03', 'sms', 'sent', 7)"
+        )
+    finally:
+        await connection.close()
+
+
+async def _apply(sessions: Sessions, stack: Stack, *envelopes: CloudEvent) -> None:
+    handlers = stack.handlers("analytics")
+    for envelope in envelopes:
+        async with transaction(sessions) as session:
+            await handlers[envelope.type](session, envelope)
+
+
+async def test_the_previous_releases_data_upgrades_and_keeps_its_tiers(
+    stack: Stack, previous_release: str
+) -> None:
+    changed, plain = uuid.uuid4(), uuid.uuid4()
+    await _write_as_previous_release(previous_release, changed, plain)
+
+    await asyncio.to_thread(upgrade, "analytics", previous_release)
+
+    engine = create_async_engine(previous_release)
+    sessions = create_sessions(engine)
+    try:
+        async with sessions() as session:
+            row = await session.get(MemberStats, changed)
+            assert row is not None
+            counters = (row.purchase_count, row.spend_fen, row.returned_fen, row.last_purchase_at)
+            assert counters == (1, 30_000, 5_000, BOUGHT_AT)
+            assert (row.tier_code, row.tier_changed_at) == ("vip", None)
+            purchase = (await session.scalars(select(Purchase))).one()
+            assert (purchase.member_id, purchase.total_fen, purchase.returned_fen) == (
+                changed,
+                30_000,
+                5_000,
+            )
+            assert (await session.scalars(select(PurchaseReturn.amount_fen))).all() == [5_000]
+            day = await session.get(NotificationDay, (date(2026, 10, 3), "sms", "sent"))
+            assert day is not None
+            assert day.count == 7
+
+        # loyalty's upgrade then announces both accounts with their current tier
+        await _apply(
+            sessions,
+            stack,
+            events.account_opened(changed, "vip"),
+            events.account_opened(plain, "standard"),
+        )
+        async with sessions() as session:
+            tiers = await session.execute(select(MemberStats.member_id, MemberStats.tier_code))
+            assert sorted(tiers.all()) == sorted([(changed, "vip"), (plain, "standard")])
+    finally:
+        await engine.dispose()
+
+
+async def test_the_migrations_build_exactly_the_tables_the_models_declare(
+    previous_release: str,
+) -> None:
+    await asyncio.to_thread(upgrade, "analytics", previous_release)
+    engine = create_async_engine(previous_release)
+    try:
+        async with engine.connect() as connection:
+            differences = await connection.run_sync(_differences)
+    finally:
+        await engine.dispose()
+    assert differences == [], "\n".join(str(d)[:150] for d in differences)
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "include_schemas": True,
+            "include_name": lambda name, kind, _: kind != "schema" or name in (None, SCHEMA),
+            "compare_type": True,
+        },
+    )
+    return list(compare_metadata(context, AnalyticsTable.metadata))
