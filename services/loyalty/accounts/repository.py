@@ -17,6 +17,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     select,
     text,
     update,
@@ -45,11 +46,16 @@ class AccountRow:
     balance: int
 
 
+_OWNER = literal_column(f"'{OWNER}'")
+"""Conditions of partial indexes are written into the statement, not bound: only then can
+PostgreSQL use the index (owners, open lots) in a prepared statement's generic plan."""
+
+
 def _owned_by(member_id: uuid.UUID) -> Any:
     return (
         select(_accounts.c.account_id, _accounts.c.balance)
         .join(_holders, _holders.c.account_id == _accounts.c.account_id)
-        .where(_holders.c.member_id == member_id, _holders.c.role == OWNER)
+        .where(_holders.c.member_id == member_id, _holders.c.role == _OWNER)
     )
 
 
@@ -110,7 +116,7 @@ async def open_account(session: AsyncSession, member_id: uuid.UUID) -> Opened | 
 
 async def open_lots(session: AsyncSession, account_id: uuid.UUID) -> list[OpenLot]:
     query = select(_lots.c.lot_id, _lots.c.remaining, _lots.c.earned_at, _lots.c.expires_at).where(
-        _lots.c.account_id == account_id, _lots.c.remaining > 0
+        _lots.c.account_id == account_id, _lots.c.remaining > literal_column("0")
     )
     return [OpenLot(*row) for row in await session.execute(query)]
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.domain import SourceType
@@ -16,6 +19,7 @@ from services.loyalty.program.service import locked_program
 from shared.db import Sessions, transaction
 from shared.inputs import MAX_BALANCE
 from tests.loyalty.conftest import account_of, envelopes, ledger_of, lots_of
+from tests.loyalty.statements import engine_of
 
 GOLD = Rung("gold", "金卡", 0)
 
@@ -132,3 +136,47 @@ async def test_points_of_the_wrong_sign_for_their_source_are_a_bug(
                     session, account, Movement(Source(source, uuid.uuid4()), points)
                 )
     assert await ledger_of(loyalty_sessions, member_id) == []
+
+
+def _literal(value: object) -> str:
+    return str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
+
+
+async def _generic_plan(sessions: Sessions, statement: str, parameters: Sequence[Any]) -> str:
+    """The plan a prepared statement gets once PostgreSQL plans it for any parameters."""
+    async with sessions() as session:
+        connection = await session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.execute("SET plan_cache_mode = force_generic_plan")
+        await driver.execute(f"PREPARE probe AS {statement}")
+        arguments = ", ".join(map(_literal, parameters))
+        try:
+            plan = await driver.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE probe({arguments})")
+        finally:
+            await driver.execute("DEALLOCATE probe; RESET plan_cache_mode")
+    return str(plan)
+
+
+async def test_the_owner_and_open_lot_lookups_use_their_partial_indexes(
+    loyalty_sessions: Sessions,
+) -> None:
+    """Bound, their conditions (``role = 'owner'``, ``remaining > 0``) would not match the
+    partial indexes in a generic plan, and every earn would scan the holders."""
+    member_id, _ = await _member_with_account(loyalty_sessions)
+    await _move(loyalty_sessions, member_id, _adjustment(10))
+    sent: list[tuple[str, Sequence[Any]]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, parameters))
+
+    engine = engine_of(loyalty_sessions)
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        await _move(loyalty_sessions, member_id, _adjustment(-5))
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    lookup = next(s for s in sent if "account_holders" in s[0])
+    lots = next(s for s in sent if "FROM loyalty.point_lots" in s[0])
+    assert "ux_account_holders_one_owned_account" in await _generic_plan(loyalty_sessions, *lookup)
+    assert "ix_point_lots_open" in await _generic_plan(loyalty_sessions, *lots)
