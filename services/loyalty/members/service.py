@@ -30,10 +30,22 @@ KINDS: dict[str, LedgerKind] = {
 """The ledger's kind of entry for each source type, as the API has always named them."""
 
 
+async def _one_snapshot(session: AsyncSession) -> None:
+    """Reads what follows in one snapshot of the database (``REPEATABLE READ``).
+
+    The view reads the account and the tier standing with separate statements; each would
+    otherwise see the commits made before it, so a purchase committing between them would
+    show its new tier beside the balance from before it. Call before the first statement of
+    the transaction (the request's transaction starts with none).
+    """
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 async def loyalty_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyOut:
-    """The member's balance, tier and progress to the next tier.
+    """The member's balance, tier and progress to the next tier, as of one moment.
 
     Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404)."""
+    await _one_snapshot(session)
     account = await accounts.account_of(session, member_id)
     ladder = await current_ladder(session)
     standing = await tiers.standing_of(session, member_id)
@@ -59,10 +71,11 @@ async def loyalty_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyOut:
 async def ledger_of(
     session: AsyncSession, member_id: uuid.UUID, limit: int, before: int | None
 ) -> LedgerPage:
-    """The ledger of the member's account, newest first; ``before`` is the cursor, the
-    position of the last entry of the previous page.
+    """The ledger of the member's account, newest first, as of one moment; ``before`` is
+    the cursor, the position of the last entry of the previous page.
 
     Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404)."""
+    await _one_snapshot(session)
     account = await accounts.account_of(session, member_id)
     rows = await accounts.ledger_page(session, account.account_id, limit + 1, before)
     page = rows[:limit]
