@@ -21,7 +21,7 @@ from cryptography.fernet import Fernet
 from shared.inputs.phone import PhoneNumberError, to_e164
 
 _MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
-_DIGITS = re.compile(r"\d+")
+_E164_DIGITS = re.compile(r"[0-9]{1,15}")
 
 
 def normalize_email(email: str) -> str:
@@ -70,11 +70,25 @@ def e164_of_stored(stored: str) -> str:
     the country code was lost when it was stored. Raises :class:`PhoneNumberError` for a
     value that does not make a valid mobile number either way.
     """
+    return to_e164(stored if stored.startswith("+") else e164_form_of_stored(stored))
+
+
+def e164_form_of_stored(stored: str) -> str:
+    """How a phone number stored before numbers were kept as E.164 is written in E.164,
+    without asking whether it is a valid mobile number: ``+86`` before a mainland mobile's
+    11 digits, ``+`` before any other digits (they carried their country code), a value
+    starting with ``+`` and digits as it is.
+
+    For where that release sent SMS: a number it accepted that today's metadata refuses
+    (``447700900123``, in a range kept for drama) still reached its member. Raises
+    :class:`PhoneNumberError` for anything but 1 to 15 digits, with or without ``+``.
+    """
+    digits = stored.removeprefix("+")
+    if not _E164_DIGITS.fullmatch(digits):
+        raise PhoneNumberError("is not a stored phone number (1 to 15 digits)")
     if stored.startswith("+"):
-        return to_e164(stored)
-    if not _DIGITS.fullmatch(stored):
-        raise PhoneNumberError("is not a stored phone number (digits only)")
-    return to_e164(f"+86{stored}" if _MAINLAND_MOBILE.fullmatch(stored) else f"+{stored}")
+        return stored
+    return f"+86{stored}" if _MAINLAND_MOBILE.fullmatch(stored) else f"+{stored}"
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,28 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+VERSION_TABLE = "alembic_version"
+
 
 def _configure(connection: Connection, metadata: MetaData) -> None:
     schema = metadata.schema
+    # connected as the service's role, whose search path starts at its schema, autogenerate
+    # reflects that schema as the default one, named None (and Alembic's version table in
+    # it as a table of the schema's, not its own)
+    own = {schema, None} if connection.dialect.default_schema_name == schema else {schema}
+
+    def include_name(name: str | None, type_: str, _parent: object) -> bool:
+        if type_ == "schema":
+            return name in own
+        return not (type_ == "table" and name == VERSION_TABLE)
+
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        version_table=VERSION_TABLE,
         version_table_schema=schema,
         include_schemas=True,
-        include_name=lambda name, type_, _parent: type_ != "schema" or name == schema,
+        include_name=include_name,
         compare_type=True,
     )
     with context.begin_transaction():

@@ -168,3 +168,17 @@ async def consumer_caught_up(bootstrap_servers: str, group_id: str, topics: Sequ
         return True
     finally:
         await reader.stop()
+
+
+async def records_on(bootstrap_servers: str, topics: Sequence[str]) -> dict[str, int]:
+    """How far each topic's log reaches: its record count on a broker that started empty."""
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    await reader.start()
+    try:
+        partitions = await _partitions(reader, topics)
+    finally:
+        await reader.stop()
+    counts = dict.fromkeys(topics, 0)
+    for partition, end in (await _log_ends(bootstrap_servers, partitions)).items():
+        counts[partition.topic] += end
+    return counts

@@ -182,7 +182,7 @@ async def deliver(self, message, client):
     await self._sms.send("id", "138", "body")
     await client.send(request)
 """
-    assert publishing_calls(source, "services/messaging/providers/email.py") == []
+    assert publishing_calls(source, "services/messaging/delivery/kinds/email.py") == []
 
 
 def test_a_planted_violation_in_a_real_module_fails_the_walk() -> None:

@@ -1,6 +1,11 @@
+"""Settings of the messaging service (``MESSAGING_...``), each bounded where it is read."""
+
+from typing import Annotated
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.inputs import SingleLine
 from shared.settings import BaseServiceSettings
 
 DEV_SMS_API_KEY = "huiyuan-local-sms-key"
@@ -10,21 +15,24 @@ class Settings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MESSAGING_", extra="ignore")
 
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
-    mail_from: str = "Huiyuan <noreply@huiyuan.local>"
+    # both reach every message (the From header, the SMS signature): one line each
+    mail_from: Annotated[str, SingleLine(320)] = "Huiyuan <noreply@huiyuan.local>"
     sms_gateway_url: str = "http://127.0.0.1:8025"
     sms_api_key: SecretStr = SecretStr(DEV_SMS_API_KEY)
-    sms_sign: str = "Huiyuan"
-    delivery_max_attempts: int = 5
-    delivery_batch_size: int = 100
+    sms_sign: Annotated[str, SingleLine(32)] = "Huiyuan"
+    # attempts before a notification is marked failed (notifications.attempts is an integer)
+    delivery_max_attempts: int = Field(default=5, ge=1, le=100)
+    delivery_batch_size: int = Field(default=100, ge=1, le=10_000)
     # SMS in flight at once; httpx's pool costs CPU per request that grows with its size
-    delivery_concurrency: int = Field(default=16, ge=1)
-    smtp_connections: int = Field(default=8, ge=1)
-    delivery_retry_backoff_seconds: float = 5.0
-    delivery_timeout_seconds: float = 10.0
+    delivery_concurrency: int = Field(default=16, ge=1, le=1_000)
+    smtp_connections: int = Field(default=8, ge=1, le=100)
+    # the first retry's delay; each next one doubles, up to an hour
+    delivery_retry_backoff_seconds: float = Field(default=5.0, gt=0, le=3600)
+    delivery_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
 
     @model_validator(mode="after")
     def _refuse_default_sms_key_in_production(self) -> "Settings":

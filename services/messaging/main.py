@@ -1,14 +1,14 @@
-"""The messaging service: templates, consent, and delivery of SMS and email."""
+"""The messaging service: contacts, templates, notifications and their delivery."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.messaging import api
+from services.messaging.base import inbox, outbox
 from services.messaging.config import Settings
 from services.messaging.consumers import HANDLERS
-from services.messaging.dispatcher import dispatcher
-from services.messaging.models import inbox, outbox
+from services.messaging.delivery.jobs import dispatcher
+from services.messaging.notifications import api as notifications
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -23,7 +23,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         ),
         settings=settings or Settings(),
         outbox=outbox,
-        routers=[api.router],
+        routers=[notifications.router],
         inbox=inbox,
         handlers=HANDLERS,
         workers=[dispatcher],

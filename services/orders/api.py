@@ -116,7 +116,10 @@ async def post_purchase_batch(
     body: PurchaseBatch, request: Request, session: Session, cipher: Cipher, store: CurrentStore
 ) -> BatchOut:
     retention = store.idempotency_retention(request.app.state.settings)
-    return await service.record_batch(session, cipher, store, body.sales, retention=retention)
+    sent = (await request.json())["sales"]  # parsed already, to validate the body
+    return await service.record_batch(
+        session, cipher, store, body.sales, sent=sent, retention=retention
+    )
 
 
 @purchases.get(
@@ -173,7 +176,5 @@ async def post_return(
         return await service.return_purchase(session, store.id, purchase_id, body)
 
     # the same body may come for two purchases, so the purchase is part of the request
-    answer = await idempotent.run(
-        {"purchase_id": str(purchase_id), **body.model_dump(mode="json")}, record
-    )
+    answer = await idempotent.run(body, record, path={"purchase_id": str(purchase_id)})
     return answer.response()

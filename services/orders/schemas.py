@@ -9,7 +9,7 @@ from typing import Annotated, Any, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from shared.idempotency.keys import MAX_KEY_LENGTH
+from shared.idempotency import MAX_KEY_LENGTH
 from shared.inputs import Phone
 
 MAX_LINES = 200

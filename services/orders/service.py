@@ -33,7 +33,7 @@ from shared.errors import InvalidRequest, ProblemError, Unprocessable, summarize
 from shared.events import CloudEvent
 from shared.events import orders as events
 from shared.events.customer import MemberRegistered
-from shared.idempotency import StoredAnswer, fingerprint, reused_key
+from shared.idempotency import StoredAnswer, identify, reused_key
 from shared.pagination import decode_cursor, encode_cursor
 
 
@@ -130,9 +130,13 @@ async def record_batch(
     store: StoreRef,
     sales: Sequence[BatchSale | dict[str, Any]],
     *,
+    sent: Sequence[Any],
     retention: timedelta,
 ) -> BatchOut:
     """Each sale answered as if posted alone, all written set-wise in the caller's transaction.
+
+    ``sent`` is ``sales`` as the store sent them (parsed JSON): what identifies each sale
+    with its key (``shared.idempotency.identity``).
 
     Every refusal is decided before anything is written, so a refused sale leaves no trace
     without a savepoint: one statement for all keys' stored answers and locks, one per
@@ -165,13 +169,13 @@ async def record_batch(
     completed: list[CloudEvent] = []
     for index, checked, data in valid:
         key = checked.idempotency_key
-        request_hash = fingerprint(data)
+        request = identify(_sale_as_sent(sent[index]), data)
         out: PurchaseOut | None = None
         try:
-            answer = claims[key].answer(request_hash)
+            answer = claims[key].answer(request)
             if answer is None and key in recorded:  # the key came earlier in this batch
                 first_hash, first_body = recorded[key]
-                if first_hash != request_hash:
+                if first_hash != request.hash:
                     raise reused_key(key)
                 answer = StoredAnswer(201, first_body, replayed=True)
             if answer is None:
@@ -180,7 +184,7 @@ async def record_batch(
                 completed.append(new.event)
                 out = new.out
                 answer = StoredAnswer(201, out.model_dump(mode="json"), replayed=False)
-                recorded[key] = (request_hash, answer.body)
+                recorded[key] = (request.hash, answer.body)
         except ProblemError as refused:
             results[index] = SaleResult(
                 index=index,
@@ -211,6 +215,13 @@ async def record_batch(
         rejected=sum(r.error is not None for r in done),
         results=done,
     )
+
+
+def _sale_as_sent(sale: Any) -> Any:
+    """A batch's sale as a single post would send it: without its idempotency key."""
+    if isinstance(sale, dict):
+        return {name: value for name, value in sale.items() if name != "idempotency_key"}
+    return sale
 
 
 @dataclass(frozen=True)

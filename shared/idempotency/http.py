@@ -26,16 +26,16 @@ from pydantic import BaseModel
 from shared.db import AsyncSession
 from shared.dependencies import RequestSession
 from shared.errors import PROBLEM_JSON, ProblemError
-from shared.idempotency.keys import (
+from shared.idempotency.errors import (
     KEY_PATTERN,
     MAX_KEY_LENGTH,
     RETRY_AFTER_SECONDS,
-    IdempotencyKeys,
     InvalidIdempotencyKey,
     RequestInProgress,
-    StoredAnswer,
     check_key,
 )
+from shared.idempotency.identity import identify
+from shared.idempotency.keys import IdempotencyKeys, StoredAnswer
 from shared.settings import BaseServiceSettings
 
 
@@ -57,18 +57,21 @@ class IdempotentPost:
     key: str | None
     scope: str
     retention: timedelta
+    sent: Any
+    """The request's body as sent (parsed JSON), which identifies it (``identity``)."""
 
     async def run(
         self,
-        request: BaseModel | dict[str, Any],
+        body: BaseModel,
         action: Callable[[], Awaitable[BaseModel]],
         *,
+        path: dict[str, str] | None = None,
         status: int = 201,
     ) -> StoredAnswer:
         """``action``'s answer, stored under the key; or the stored answer of a retry.
 
-        ``request`` is what identifies the request besides its key (the body, plus path
-        parameters when the same body may come for two resources). Raises what
+        ``body`` is the validated body; ``path`` the URL values that name the resource when
+        the same body may come for two (a return's purchase). Raises what
         :meth:`IdempotencyKeys.run` raises.
         """
         if self.key is None:
@@ -78,7 +81,7 @@ class IdempotentPost:
             self.session,
             scope=self.scope,
             key=self.key,
-            request=request,
+            request=identify(self.sent, body, path),
             retention=self.retention,
             action=action,
             status=status,
@@ -136,9 +139,19 @@ def Idempotent(  # noqa: N802 - used like a class in Depends(...)
             None if key is None else check_key(key),
             who.idempotency_scope,
             who.idempotency_retention(settings),
+            await _sent(request) if key is not None else None,
         )
 
     return dependency
+
+
+async def _sent(request: Request) -> Any:
+    """The body as sent, parsed: FastAPI parsed it already and Starlette keeps it. A body
+    that is not JSON fails the route's validation, so the route never runs with ``None``."""
+    try:
+        return await request.json()
+    except ValueError:
+        return None
 
 
 def _example(problem: ProblemError) -> dict[str, Any]:

@@ -1,25 +1,6 @@
 """Idempotent POSTs: the first successful answer to a key is stored and replayed.
 
-The contract, for every POST that creates or moves value:
-
-- A key is scoped to its caller (a store, a token subject): two stores may use the same
-  receipt number as their key without meeting.
-- A retry with the same key and body gets the first answer again, same status and same
-  bytes, marked ``Idempotent-Replayed: true``; the work is not done twice.
-- The same key with a different body is refused with 422: the client has a bug, and
-  answering with the other request's result would hide it.
-- The same key while its first request is still running is refused at once with 409 and
-  ``Retry-After``. Waiting instead would hold a connection and a database backend per
-  retry for as long as the first request takes, which is what a client retrying in a
-  storm (a POS reconnecting after an outage) must not be able to cause.
-- Only successful answers are stored. A request that fails, with a 4xx of the domain
-  (an unknown member, too few points) or a crash, rolls back with its transaction, key
-  row included, so a retry with the same key does the work. Stripe stores 4xx answers
-  too; here the usual 4xx of a sale is "this member is not known yet, retry shortly",
-  which a stored answer would turn into a refusal for the key's whole retention.
-- Keys live for ``retention`` (7 days for store sales, which stores may batch offline;
-  24 hours elsewhere), then a worker in each service purges them. A retry after that is
-  new work.
+The contract is in the package docstring (``shared.idempotency``).
 
 How: the request first looks for a stored answer, which needs no lock, so any number of
 retries of a finished request replay side by side. Without one, the same statement takes
@@ -52,8 +33,6 @@ never holds an answer that the database could still lose.
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -88,7 +67,14 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
 
-from shared.errors import Conflict, Unprocessable
+from shared.idempotency.errors import (
+    MAX_KEY_LENGTH,
+    RETRY_AFTER_SECONDS,
+    IdempotencyKeyReused,
+    RequestInProgress,
+    check_key,
+)
+from shared.idempotency.identity import RequestIdentity
 
 
 class _StoredRow(Protocol):
@@ -101,46 +87,6 @@ class _StoredRow(Protocol):
 
 
 REPLAY_HEADER = "Idempotent-Replayed"
-MAX_KEY_LENGTH = 200
-KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
-"""Printable ASCII without spaces, as HTTP header values and receipt numbers are."""
-RETRY_AFTER_SECONDS = 1
-
-
-class RequestInProgress(Conflict):
-    """A request with the same `Idempotency-Key` is still running: retry after `Retry-After`."""
-
-    title = "Request in progress"
-    slug = "request-in-progress"
-
-
-class IdempotencyKeyReused(Unprocessable):
-    """The `Idempotency-Key` came before with another body: use a new key for a new request."""
-
-    title = "Idempotency key reused"
-    slug = "idempotency-key-reused"
-
-
-class InvalidIdempotencyKey(Unprocessable):
-    """The `Idempotency-Key` header is missing where required, or not 1-200 printable ASCII."""
-
-    title = "Invalid Idempotency-Key"
-    slug = "invalid-idempotency-key"
-
-
-def check_key(key: str) -> str:
-    """``key`` if it is a usable idempotency key; raises :class:`InvalidIdempotencyKey`."""
-    if not _KEY.fullmatch(key):
-        raise InvalidIdempotencyKey(
-            f"The Idempotency-Key header must be 1 to {MAX_KEY_LENGTH} printable ASCII "
-            "characters without spaces",
-            field="Idempotency-Key",
-            where="header",
-        )
-    return key
-
-
-_KEY = re.compile(KEY_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -171,7 +117,7 @@ class Claim:
     stored: _Stored | None
     locked: bool
 
-    def answer(self, request_hash: str) -> StoredAnswer | None:
+    def answer(self, request: RequestIdentity) -> StoredAnswer | None:
         """The stored answer to replay, or ``None`` when the work is this transaction's.
 
         Raises :class:`IdempotencyKeyReused` (422) for another body and
@@ -179,7 +125,7 @@ class Claim:
         :meth:`IdempotencyKeys.run` does.
         """
         if self.stored is not None:
-            return IdempotencyKeys._answer(self.stored, self.key, request_hash)
+            return IdempotencyKeys._answer(self.stored, self.key, request)
         if not self.locked:
             raise _in_progress(self.key)
         return None
@@ -199,20 +145,6 @@ def reused_key(key: str) -> IdempotencyKeyReused:
         f"Idempotency-Key {key!r} was already used with a different request body; "
         "use a new key for a new request"
     )
-
-
-def fingerprint(request: BaseModel | dict[str, Any]) -> str:
-    """SHA-256 of the request's canonical JSON (keys sorted).
-
-    orjson refuses integers of 64 bits or more; such a body (which validation should have
-    refused already) falls back to the standard library's encoder rather than failing.
-    """
-    body = request.model_dump(mode="json") if isinstance(request, BaseModel) else request
-    try:
-        canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-    return hashlib.sha256(canonical).hexdigest()
 
 
 class IdempotencyKeys:
@@ -246,7 +178,7 @@ class IdempotencyKeys:
         *,
         scope: str,
         key: str,
-        request: BaseModel | dict[str, Any],
+        request: RequestIdentity,
         retention: timedelta,
         action: Callable[[], Awaitable[BaseModel]],
         status: int = 201,
@@ -259,13 +191,12 @@ class IdempotencyKeys:
         on the key.
         """
         check_key(key)
-        request_hash = fingerprint(request)
-        stored, locked = await self._stored_or_lock(session, scope, key, request_hash)
+        stored, locked = await self._stored_or_lock(session, scope, key, request)
         if stored is not None:
             return stored
         if not locked:
             raise _in_progress(key)
-        stored = await self._stored(session, scope, key, request_hash)
+        stored = await self._stored(session, scope, key, request)
         if stored is not None:
             return stored
         result = await action()
@@ -274,7 +205,7 @@ class IdempotencyKeys:
             insert(self.table).values(
                 scope=scope,
                 key=key,
-                request_hash=request_hash,
+                request_hash=request.hash,
                 status_code=status,
                 response=body,
                 expires_at=func.now() + retention,
@@ -326,7 +257,8 @@ class IdempotencyKeys:
         retention: timedelta,
         status: int = 201,
     ) -> None:
-        """Stores ``(key, request_hash, body)`` answers of keys claimed by this transaction."""
+        """Stores ``(key, request hash, body)`` answers of keys claimed by this transaction
+        (the hash is :attr:`RequestIdentity.hash`)."""
         if not answers:
             return
         await session.execute(
@@ -404,7 +336,7 @@ class IdempotencyKeys:
         return int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
 
     async def _stored_or_lock(
-        self, session: AsyncSession, scope: str, key: str, request_hash: str
+        self, session: AsyncSession, scope: str, key: str, request: RequestIdentity
     ) -> tuple[StoredAnswer | None, bool]:
         """The stored answer, or else whether the key's lock was taken: one round trip."""
         table = self.table
@@ -425,10 +357,10 @@ class IdempotencyKeys:
         ).one()
         if row.request_hash is None:
             return None, bool(row.locked)
-        return self._answer(row, key, request_hash), False
+        return self._answer(row, key, request), False
 
     async def _stored(
-        self, session: AsyncSession, scope: str, key: str, request_hash: str
+        self, session: AsyncSession, scope: str, key: str, request: RequestIdentity
     ) -> StoredAnswer | None:
         row = (
             await session.execute(
@@ -437,11 +369,11 @@ class IdempotencyKeys:
                 ).where(self.table.c.scope == scope, self.table.c.key == key)
             )
         ).one_or_none()
-        return None if row is None else self._answer(row, key, request_hash)
+        return None if row is None else self._answer(row, key, request)
 
     @staticmethod
-    def _answer(row: _StoredRow, key: str, request_hash: str) -> StoredAnswer:
-        if row.request_hash != request_hash:
+    def _answer(row: _StoredRow, key: str, request: RequestIdentity) -> StoredAnswer:
+        if not request.matches(row.request_hash):
             raise reused_key(key)
         return StoredAnswer(row.status_code, row.response, replayed=True)
 

@@ -20,6 +20,7 @@ amounts, counts     ``Quantity``, ``UnitPriceFen``, ``SpendFen``, :mod:`.integer
 a list's total      ``TotalAtMost(maximum, amount)``             :mod:`.integers`
 sale time           ``SaleTime``                                 :mod:`.times`
 date of birth       ``BirthDate``                                :mod:`.times`
+day of a report     ``TradingDate``                              :mod:`.times`
 page cursor, limit  ``Cursor``, ``SeqCursor``, ``PageSize``      :mod:`shared.pagination`
 ==================  ===========================================  ===================
 
@@ -60,7 +61,14 @@ from shared.inputs.integers import (
 )
 from shared.inputs.phone import Phone, PhoneNumber, PhoneNumberError, to_e164
 from shared.inputs.text import Code, MultiLine, SingleLine
-from shared.inputs.times import BirthDate, Birthday, SaleTime, TradingTime
+from shared.inputs.times import (
+    BirthDate,
+    Birthday,
+    SaleTime,
+    TradingDate,
+    TradingDay,
+    TradingTime,
+)
 
 __all__ = [
     "INT32_MAX",
@@ -95,6 +103,8 @@ __all__ = [
     "SingleLine",
     "SpendFen",
     "TotalAtMost",
+    "TradingDate",
+    "TradingDay",
     "TradingTime",
     "UnitPriceFen",
     "configure_inputs",

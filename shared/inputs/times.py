@@ -9,6 +9,9 @@
   another shop's timezone. The value is answered in UTC.
 * ``BirthDate`` (``Annotated[date, Birthday()]``): a calendar date ``YYYY-MM-DD`` from
   1900-01-01 to today in the business timezone.
+* ``TradingDate`` (``Annotated[date, TradingDay()]``), a day of the brand's history such as
+  the first or last day of a report's period: a calendar date ``YYYY-MM-DD`` from the
+  ``earliest_trading_date`` setting to today in the business timezone.
 
 Only ISO 8601 text is read: pydantic's lax reading of Unix timestamps (``1700000000``) and
 of a datetime for a date is refused. A time whose offset carries it outside the years
@@ -161,5 +164,51 @@ class Birthday:
         return json_schema
 
 
+class TradingDay:
+    """Marker of a day of the brand's history: the earliest trading day to today."""
+
+    def validate(self, value: date) -> date:
+        defaults = input_defaults()
+        if value < defaults.earliest_trading_date:
+            raise _fault(
+                "before_earliest_trading_date",
+                "must not be before {earliest}, the earliest trading day",
+                earliest=defaults.earliest_trading_date.isoformat(),
+            )
+        today = defaults.today()
+        if value > today:
+            raise _fault(
+                "in_the_future",
+                "must not be in the future (today is {today})",
+                today=today.isoformat(),
+            )
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            _written_as_iso(date),
+            core_schema.no_info_after_validator_function(self.validate, handler(source)),
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        defaults = input_defaults()
+        earliest = defaults.earliest_trading_date.isoformat()
+        json_schema.update(
+            description=(
+                f"A day from {earliest} (the earliest trading day) to today in the business "
+                f"timezone ({defaults.business_timezone.key})"
+            ),
+            formatMinimum=earliest,
+            examples=["2026-11-23"],
+        )
+        return json_schema
+
+
 SaleTime = Annotated[datetime, TradingTime()]
 BirthDate = Annotated[date, Birthday()]
+TradingDate = Annotated[date, TradingDay()]

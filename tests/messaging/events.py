@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from shared.events import CloudEvent
-from shared.events.customer import ChannelConsent, Locale, MemberRegistered
+from shared.events.customer import ChannelConsent, Locale, MemberRegistered, MemberUpdated
 from shared.events.loyalty import PointsEarned, TierChanged
 
 
 def phone() -> str:
-    return f"139{uuid.uuid4().int % 10**8:08d}"
+    """A mainland mobile number in E.164, as the customer service publishes it."""
+    return f"+86139{uuid.uuid4().int % 10**8:08d}"
+
+
+def masked(phone: str) -> str:
+    """How a mainland number from :func:`phone` is shown: ``+86 139****5678``."""
+    return f"+86 {phone[3:6]}****{phone[-4:]}"
 
 
 def registered(
@@ -38,6 +44,20 @@ def registered(
     return CloudEvent.of(payload, source="/huiyuan/customer")
 
 
+def phone_updated(
+    member_id: uuid.UUID, phone: str, *, after: timedelta = timedelta(seconds=1)
+) -> CloudEvent:
+    """The phone republished by customer's upgrade, ``after`` now (negative: earlier)."""
+    payload = MemberUpdated(
+        member_id=member_id,
+        changed=("phone", "phone_hash"),
+        phone=phone,
+        phone_hash="not-used-by-messaging",
+        updated_at=datetime.now(UTC) + after,
+    )
+    return CloudEvent.of(payload, source="/huiyuan/customer")
+
+
 def points_earned(member_id: uuid.UUID, points: int = 1280, balance: int = 3500) -> CloudEvent:
     payload = PointsEarned(
         member_id=member_id,
@@ -49,13 +69,15 @@ def points_earned(member_id: uuid.UUID, points: int = 1280, balance: int = 3500)
     return CloudEvent.of(payload, source="/huiyuan/loyalty")
 
 
-def tier_changed(member_id: uuid.UUID, direction: str = "up") -> CloudEvent:
+def tier_changed(
+    member_id: uuid.UUID, direction: str = "up", tier_name: str | None = None
+) -> CloudEvent:
     payload = TierChanged.model_validate(
         {
             "member_id": member_id,
             "from_tier": "silver",
             "to_tier": "gold" if direction == "up" else "bronze",
-            "to_tier_name": "金卡" if direction == "up" else "铜卡",
+            "to_tier_name": tier_name or ("金卡" if direction == "up" else "铜卡"),
             "direction": direction,
             "qualifying_spend_fen": 1_000_000,
         }

@@ -1,28 +1,22 @@
 from __future__ import annotations
 
-import asyncio
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import pytest
 from sqlalchemy import func
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
-from services.messaging import repository
-from services.messaging.models import Contact, Notification, outbox
-from services.messaging.service import ContactNotKnown
+from services.messaging.base import outbox
+from services.messaging.contacts.errors import ContactNotKnown
+from services.messaging.contacts.models import Contact
+from services.messaging.notifications.models import Notification
 from shared.crypto import PiiCipher
-from shared.db import Sessions, asyncpg_dsn, transaction
+from shared.db import Sessions, transaction
 from shared.events import CloudEvent
-from shared.events.customer import MemberRegistered
-from shared.events.loyalty import PointsEarned
 from shared.inbox import Handlers
 from shared.settings import DEV_PII_KEY
 from tests.messaging import events
-from tests.stack import Stack
 
 
 async def _apply(sessions: Sessions, handlers: Handlers, event: CloudEvent) -> None:
@@ -71,7 +65,7 @@ async def test_registration_keeps_an_encrypted_contact_and_welcomes_per_consent(
     assert sms.body is not None
     assert "李雷" in sms.body
     assert event.data["card_number"] in sms.body
-    assert sms.recipient_masked == f"{phone[:3]}****{phone[-4:]}"
+    assert sms.recipient_masked == events.masked(phone)
     assert email.status == "suppressed"
     assert "consent" in (email.error or "")
     assert email.body is None
@@ -180,51 +174,46 @@ async def test_an_event_for_an_unknown_contact_raises_and_writes_nothing(
     assert await _outbox(messaging_sessions, member_id) == []
 
 
-async def test_the_dispatcher_is_woken_at_commit_by_queued_messages_only(
-    stack: Stack, messaging_sessions: Sessions, handlers: Handlers
+async def test_a_phone_that_is_no_number_suppresses_the_sms_and_says_why(
+    messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
-    wakeups: asyncio.Queue[str] = asyncio.Queue()
-    listener = await asyncpg.connect(asyncpg_dsn(stack.database_urls["messaging"]))
-    await listener.add_listener(
-        repository.DISPATCH_CHANNEL, lambda *args: wakeups.put_nowait(args[2])
+    member_id = uuid.uuid4()
+    await _apply(
+        messaging_sessions, handlers, events.registered(member_id, phone_number="call 65529988")
     )
-    try:
-        nothing_to_send = events.registered(
-            uuid.uuid4(), phone_number=events.phone(), sms=False, email_consent=False
-        )
-        await _apply(messaging_sessions, handlers, nothing_to_send)
-        async with transaction(messaging_sessions) as session:
-            for _ in range(3):
-                member_id = uuid.uuid4()
-                await handlers[MemberRegistered.event_type](
-                    session, events.registered(member_id, phone_number=events.phone())
-                )
-                await handlers[PointsEarned.event_type](session, events.points_earned(member_id))
-            assert wakeups.empty()  # not before the commit
 
-        await asyncio.wait_for(wakeups.get(), timeout=5)
-        await asyncio.sleep(0.3)
-        assert wakeups.empty()  # one for the whole transaction, none for the suppressed
-    finally:
-        await listener.close()
+    rows = await _notifications(messaging_sessions, member_id)
+    assert rows["sms"].status == "suppressed"
+    assert rows["sms"].error == "member's phone number on file is not a phone number"
+    assert rows["sms"].recipient_encrypted is None
+    assert rows["email"].status == "queued"
+    published = await _outbox(messaging_sessions, member_id)
+    assert [(e["channel"], e["reason"]) for e in published] == [("sms", rows["sms"].error)]
+    assert "65529988" not in str(published)
 
 
-async def test_a_value_too_long_for_its_column_is_refused_not_cut(
-    messaging_sessions: Sessions,
+async def test_the_republished_e164_phone_is_where_the_next_sms_goes(
+    messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
-    now = datetime.now(UTC)
-    row = {
-        "id": uuid.uuid4(),
-        "member_id": uuid.uuid4(),
-        "channel": "email",
-        "template": "welcome",
-        "trigger_event_id": uuid.uuid4().hex,
-        "status": "queued",
-        "subject": "积" * 256,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
-    with pytest.raises(DBAPIError, match="too long"):
-        async with transaction(messaging_sessions) as session:
-            await repository.insert_notifications(session, [row])
+    """Customer's upgrade republishes each member's phone as E.164 (customer.member.updated)."""
+    member_id = uuid.uuid4()
+    await _apply(
+        messaging_sessions, handlers, events.registered(member_id, phone_number="13912345678")
+    )
+    await _apply(messaging_sessions, handlers, events.phone_updated(member_id, "+13125550147"))
+    earned = events.points_earned(member_id)
+    await _apply(messaging_sessions, handlers, earned)
+
+    async with messaging_sessions() as session:
+        sms = (
+            await session.scalars(
+                select(Notification).where(
+                    col(Notification.trigger_event_id) == earned.id,
+                    col(Notification.channel) == "sms",
+                )
+            )
+        ).one()
+    assert sms.status == "queued"
+    assert sms.recipient_encrypted is not None
+    assert PiiCipher(DEV_PII_KEY).decrypt(sms.recipient_encrypted) == "+13125550147"
+    assert sms.recipient_masked == "+1 312***0147"

@@ -18,7 +18,7 @@ from services.orders.schemas import MAX_BATCH_SALES, PurchaseCreate, PurchaseOut
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.errors import PROBLEM_JSON
-from shared.idempotency import RequestInProgress
+from shared.idempotency import RequestInProgress, identify
 from tests.orders.conftest import KnownMember, StoreKey
 from tests.stack import Stack
 
@@ -345,7 +345,7 @@ async def test_a_key_in_flight_elsewhere_is_409_for_its_sale_only(
                 session,
                 scope=f"store:{store.store_id}",
                 key=busy["idempotency_key"],
-                request=single,
+                request=identify(single.model_dump(mode="json"), single),
                 retention=timedelta(days=7),
                 action=record,
             )

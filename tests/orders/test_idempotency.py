@@ -29,7 +29,7 @@ from services.orders.schemas import PurchaseCreate, PurchaseOut
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.errors import PROBLEM_JSON
-from shared.idempotency import RequestInProgress
+from shared.idempotency import RequestInProgress, identify
 from tests.orders.conftest import KnownMember, StoreKey, new_store
 from tests.stack import Stack, eventually, running
 
@@ -144,7 +144,7 @@ async def test_the_same_key_while_the_sale_is_recorded_is_409_then_its_answer(
                 session,
                 scope=f"store:{store.store_id}",
                 key=key,
-                request=PurchaseCreate.model_validate(body),
+                request=identify(body, PurchaseCreate.model_validate(body)),
                 retention=timedelta(days=7),
                 action=record,
             )

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from shared.db import transaction
 from shared.errors import Conflict, ProblemError, Unprocessable
-from shared.idempotency import RequestInProgress, StoredAnswer, fingerprint
+from shared.idempotency import RequestInProgress, StoredAnswer, identify
 from tests.shared.scratch import Scratch
 
 
@@ -55,7 +55,7 @@ async def _post(
             session,
             scope=scope,
             key=key,
-            request=body,
+            request=identify(body),
             retention=timedelta(hours=1),
             action=action,
         )
@@ -159,7 +159,7 @@ async def test_a_failed_first_attempt_leaves_the_key_free(
                 session,
                 scope="store:1",
                 key=key,
-                request={"amount": 1},
+                request=identify({"amount": 1}),
                 retention=timedelta(hours=1),
                 action=failing,
             )
@@ -193,7 +193,7 @@ async def test_a_sale_rolled_back_to_its_savepoint_frees_its_key_at_once(
                     batch,
                     scope="store:1",
                     key="k-savepoint",
-                    request={"amount": 1},
+                    request=identify({"amount": 1}),
                     retention=timedelta(hours=1),
                     action=refused,
                 )
@@ -217,7 +217,7 @@ async def test_one_transaction_using_a_key_twice_replays_its_own_answer(
                 session,
                 scope="store:1",
                 key="k-twice",
-                request={"amount": 1},
+                request=identify({"amount": 1}),
                 retention=timedelta(hours=1),
                 action=action,
             )
@@ -234,7 +234,7 @@ async def test_expired_keys_are_purged_and_fresh_ones_kept(scratch: Scratch) -> 
                 session,
                 scope="s",
                 key=key,
-                request={},
+                request=identify({}),
                 retention=retention,
                 action=lambda: _answer(),
             )
@@ -270,7 +270,7 @@ async def test_a_replay_keeps_the_first_answer_byte_for_byte(scratch: Scratch) -
                 session,
                 scope="s",
                 key="k-bytes",
-                request={},
+                request=identify({}),
                 retention=timedelta(hours=1),
                 action=action,
             )
@@ -284,7 +284,7 @@ async def test_a_batch_claims_many_keys_at_once_as_run_does_one(scratch: Scratch
     locked for the batch, and the answers it stores replay to later single requests."""
     runs: list[int] = []
     await _post(scratch, "b-done", {"amount": 1}, runs)
-    hashes = {amount: fingerprint({"amount": amount}) for amount in (1, 2, 3)}
+    hashes = {amount: identify({"amount": amount}) for amount in (1, 2, 3)}
     async with (
         _in_flight(scratch, "b-busy", {"amount": 1}, runs),
         transaction(scratch.sessions) as batch,
@@ -307,7 +307,7 @@ async def test_a_batch_claims_many_keys_at_once_as_run_does_one(scratch: Scratch
         await scratch.idempotency.store_many(
             batch,
             scope="store:1",
-            answers=[("b-new", hashes[3], {"long_name_first": 7, "b": "x"})],
+            answers=[("b-new", hashes[3].hash, {"long_name_first": 7, "b": "x"})],
             retention=timedelta(hours=1),
         )
     later = await _post(scratch, "b-new", {"amount": 3}, runs)
@@ -330,6 +330,6 @@ async def test_a_batch_replays_an_answer_committed_while_its_transaction_was_ope
         await batch.execute(select(1))  # the batch's transaction has begun
         await _post(scratch, "b-late", {"amount": 1}, runs)
         claims = await scratch.idempotency.claim_many(batch, scope="store:1", keys=["b-late"])
-    answer = claims["b-late"].answer(fingerprint({"amount": 1}))
+    answer = claims["b-late"].answer(identify({"amount": 1}))
     assert answer is not None
     assert (answer.body, answer.replayed) == ({"run": 1}, True)

@@ -55,7 +55,5 @@ async def redeem(
     async def spend() -> RedemptionOut:
         return await service.redeem(session, member_id, body)
 
-    answer = await idempotent.run(
-        {"member_id": str(member_id), **body.model_dump(mode="json")}, spend
-    )
+    answer = await idempotent.run(body, spend, path={"member_id": str(member_id)})
     return answer.response()

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from pydantic import BaseModel, ValidationError
 
-from shared.crypto import PiiCipher, e164_of_stored, mask_phone
+from shared.crypto import PiiCipher, e164_form_of_stored, e164_of_stored, mask_phone
 from shared.inputs import Phone, PhoneNumberError, configure_inputs, to_e164
 from shared.settings import BaseServiceSettings
 from tests.shared.inputs.conftest import Configure
@@ -165,3 +165,26 @@ def test_stored_numbers_rehash_as_e164(stored: str, e164: str) -> None:
 def test_a_stored_value_that_is_no_mobile_number_is_left_to_the_migration(stored: str) -> None:
     with pytest.raises(PhoneNumberError):
         CIPHER.rehash_phone(CIPHER.encrypt(stored))
+
+
+@pytest.mark.parametrize(
+    ("stored", "written"),
+    [
+        ("13812345678", "+8613812345678"),
+        ("447700900123", "+447700900123"),  # refused by today's metadata, still written
+        ("99912345678", "+99912345678"),
+        ("+861065529988", "+861065529988"),
+    ],
+)
+def test_a_stored_number_is_written_in_e164_without_being_validated(
+    stored: str, written: str
+) -> None:
+    assert e164_form_of_stored(stored) == written
+
+
+@pytest.mark.parametrize(
+    "stored", ["", "+", "86abc", "1" * 16, "１３８１２３４５６７８", "+86 138"]
+)
+def test_only_digits_have_an_e164_form(stored: str) -> None:
+    with pytest.raises(PhoneNumberError, match="1 to 15 digits"):
+        e164_form_of_stored(stored)

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from shared.inputs import BirthDate, SaleTime
+from shared.inputs import BirthDate, SaleTime, TradingDate
 from tests.shared.inputs.conftest import Configure
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -23,6 +23,10 @@ class Sale(BaseModel):
 
 class Profile(BaseModel):
     birthday: BirthDate | None = None
+
+
+class Period(BaseModel):
+    first: TradingDate | None = None
 
 
 def _refusal(model: type[BaseModel], **fields: Any) -> dict[str, Any]:
@@ -138,3 +142,31 @@ def test_the_birthday_schema_documents_the_range() -> None:
     (branch, _) = Profile.model_json_schema()["properties"]["birthday"]["anyOf"]
     assert (branch["format"], branch["formatMinimum"]) == ("date", "1900-01-01")
     assert "to today" in branch["description"]
+
+
+def test_a_trading_day_runs_from_the_earliest_trading_day_to_today(configure: Configure) -> None:
+    configure(
+        earliest_trading_date=date(2015, 3, 1), business_timezone=ZoneInfo("Pacific/Kiritimati")
+    )
+    today = datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
+    assert Period(first=today).first == today
+    assert Period.model_validate({"first": "2015-03-01"}).first == date(2015, 3, 1)
+    error = _refusal(Period, first="2015-02-28")
+    assert (error["type"], error["msg"]) == (
+        "before_earliest_trading_date",
+        "must not be before 2015-03-01, the earliest trading day",
+    )
+    error = _refusal(Period, first=today + timedelta(days=1))
+    assert error["msg"] == f"must not be in the future (today is {today.isoformat()})"
+
+
+@pytest.mark.parametrize("value", ["2026-01-01T00:00:00", "0", 0, "20260101", "9999-12-31"])
+def test_a_trading_day_is_a_plain_iso_date_in_range(configure: Configure, value: Any) -> None:
+    assert _refusal(Period, first=value)["loc"] == ("first",)
+
+
+def test_the_trading_day_schema_documents_the_range(configure: Configure) -> None:
+    configure(earliest_trading_date=date(2010, 1, 1))
+    (branch, _) = Period.model_json_schema()["properties"]["first"]["anyOf"]
+    assert (branch["format"], branch["formatMinimum"]) == ("date", "2010-01-01")
+    assert "from 2010-01-01 (the earliest trading day) to today" in branch["description"]

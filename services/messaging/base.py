@@ -1,0 +1,38 @@
+"""The messaging schema: its table base, its outbox and inbox, and ``emit``.
+
+Capabilities declare their own tables (``contacts.models``, ``notifications.models``) on
+:class:`MessagingTable`, so every table lands in the ``messaging`` schema and in one
+metadata that Alembic reads (``migrations/env.py`` imports the models).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime
+from sqlmodel import Field, SQLModel
+
+from shared.db import schema_registry
+from shared.inbox import Inbox
+from shared.outbox import Emitter, Outbox
+
+SCHEMA = "messaging"
+
+
+class MessagingTable(SQLModel, registry=schema_registry(SCHEMA)):
+    pass
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def timestamp() -> Any:
+    """A ``timestamptz NOT NULL`` column that defaults to now (UTC)."""
+    return Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+outbox = Outbox(MessagingTable.metadata)
+emit = Emitter(outbox, source="/huiyuan/messaging")
+inbox = Inbox(MessagingTable.metadata)

@@ -1,0 +1,1 @@
+"""Contacts: messaging's own copy of each member's name, language, addresses and consent."""

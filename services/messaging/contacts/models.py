@@ -1,0 +1,31 @@
+"""The contact table, projected from customer events; phone and email encrypted at rest."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Field
+
+from services.messaging.base import MessagingTable, timestamp
+
+
+class Contact(MessagingTable, table=True):
+    """From ``customer.member.registered``, updated by ``customer.member.updated``.
+
+    ``phone_encrypted`` holds the E.164 number; contacts stored by the previous release
+    hold digits (``13812345678``) until the customer service's upgrade republishes the
+    number, and are read through :func:`services.messaging.contacts.domain.phone_reach`.
+    ``updated_at`` is the time of the newest customer fact applied.
+    """
+
+    __tablename__ = "contacts"
+
+    member_id: uuid.UUID = Field(primary_key=True)
+    name: str = Field(max_length=100)
+    locale: str = Field(default="zh-CN", max_length=8)
+    phone_encrypted: str
+    email_encrypted: str | None = None
+    consent_sms: bool = False
+    consent_email: bool = False
+    updated_at: datetime = timestamp()

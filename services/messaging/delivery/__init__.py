@@ -1,0 +1,1 @@
+"""Delivery: the dispatcher that sends queued notifications, and a provider per channel."""

@@ -1,0 +1,131 @@
+"""Pure rules of notifications: which channels may carry a message, masking, what a
+delivery attempt leads to, and the periods statistics count over."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal, get_args
+from zoneinfo import ZoneInfo
+
+from services.messaging.contacts.domain import Reach
+from services.messaging.notifications.errors import PeriodReversed
+from services.messaging.templates.domain import fit, one_line
+from shared.crypto import mask_email, mask_phone
+from shared.events.messaging import Channel
+
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
+
+Status = Literal["queued", "sent", "failed", "suppressed"]
+
+DISPATCH_CHANNEL = "messaging_dispatch"
+"""The ``pg_notify`` channel on which queuing a notification wakes the dispatcher."""
+
+MAX_ERROR_LENGTH = 2000
+"""Characters of a provider's error kept with a notification."""
+MAX_PROVIDER_MESSAGE_ID_LENGTH = 255
+"""Characters of a provider's message id: the length of ``provider_message_id``."""
+MAX_BACKOFF_DOUBLINGS = 30
+"""The retry delay doubles at most this often: beyond, the power is too large for a float."""
+
+
+def suppression_reason(channel: Channel, reach: Reach) -> str | None:
+    """Why a channel must not carry the message, or ``None`` when it may."""
+    if not reach.consent:
+        return f"member has not consented to {channel}"
+    if reach.unusable is not None:
+        return reach.unusable
+    if not reach.address:
+        return f"member has no {channel} address"
+    return None
+
+
+def notifies_points(points: int) -> bool:
+    """Only an actual gain is worth a message."""
+    return points > 0
+
+
+def notifies_tier_change(direction: str) -> bool:
+    """Upgrades are announced; a downgrade sends nothing in this version."""
+    return direction == "up"
+
+
+def mask_recipient(channel: Channel, address: str) -> str:
+    return mask_email(address) if channel == "email" else mask_phone(address)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A queued notification claimed for delivery."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    channel: Channel
+    template: str
+    trigger_event_id: str
+    attempts: int
+    """Attempts made before this one."""
+    recipient_encrypted: str | None
+    recipient_masked: str | None
+    subject: str | None
+    body: str
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """The provider accepted the message."""
+
+    provider_message_id: str
+    response: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """The provider did not take the message; ``permanent`` means retrying cannot help."""
+
+    error: str
+    permanent: bool
+
+
+Outcome = Delivered | Undelivered
+
+
+def provider_text(text: str, limit: int) -> str:
+    """What a provider said (an error, a message id), as it can be stored and logged: one
+    line without NUL or any other control character (PostgreSQL text cannot hold a NUL),
+    at most ``limit`` characters."""
+    return fit(one_line(text), limit)
+
+
+def retry_delay(attempts: int, base_seconds: float, cap_seconds: float = 3600) -> timedelta:
+    """Exponential backoff after the ``attempts``-th failed delivery (1 → base), at most
+    ``cap_seconds`` however many attempts failed."""
+    doublings = min(max(attempts - 1, 0), MAX_BACKOFF_DOUBLINGS)
+    return timedelta(seconds=min(base_seconds * 2**doublings, cap_seconds))
+
+
+def gives_up(attempts: int, max_attempts: int, *, permanent: bool) -> bool:
+    """After a failed attempt: stop retrying (mark failed) or schedule another try."""
+    return permanent or attempts >= max_attempts
+
+
+def period(
+    first: date | None, last: date | None, timezone: ZoneInfo
+) -> tuple[datetime | None, datetime | None]:
+    """The instants (UTC) from the start of day ``first`` to the end of day ``last`` in
+    ``timezone``, either end open when ``None``. Raises :class:`PeriodReversed` if
+    ``first`` is after ``last``."""
+    if first is not None and last is not None and first > last:
+        raise PeriodReversed(
+            f"from ({first.isoformat()}) is after to ({last.isoformat()})",
+            field="from",
+            where="query",
+        )
+    start = _midnight(first, timezone) if first is not None else None
+    end = _midnight(last + timedelta(days=1), timezone) if last is not None else None
+    return start, end
+
+
+def _midnight(day: date, timezone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), timezone).astimezone(UTC)

@@ -1,0 +1,84 @@
+"""Response bodies of the notifications API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.messaging.notifications.domain import Status
+from services.messaging.templates.domain import Template
+from shared.events.messaging import Channel
+
+
+class NotificationOut(BaseModel):
+    """A message to a member; the recipient is masked."""
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b8e0f7e-8d55-4c38-9a0b-0d2f6a3c1e11",
+                    "channel": "sms",
+                    "template": "points_earned",
+                    "status": "sent",
+                    "recipient_masked": "138****5678",
+                    "subject": None,
+                    "created_at": "2025-05-20T08:15:02Z",
+                    "sent_at": "2025-05-20T08:15:03Z",
+                    "provider_message_id": "4f1c2d9e7a6b4e0d8c3b2a1f0e9d8c7b",
+                    "error": None,
+                }
+            ]
+        },
+    )
+
+    id: uuid.UUID
+    channel: Channel
+    template: Template
+    status: Status
+    recipient_masked: str | None = Field(
+        description="Masked phone (+86 138****5678) or email (l****@example.com); null if none"
+    )
+    subject: str | None = Field(description="Email subject, one line; null for SMS")
+    created_at: datetime = Field(description="When it was queued or suppressed (UTC)")
+    sent_at: datetime | None = Field(description="When the provider took it (UTC); null until")
+    provider_message_id: str | None = Field(
+        description="The provider's id: the email's Message-ID, the SMS gateway's message id"
+    )
+    error: str | None = Field(description="Why it failed, or why it was suppressed")
+
+
+class ChannelStatusCount(BaseModel):
+    """How many notifications of the period are on one channel in one status."""
+
+    channel: Channel
+    status: Status
+    count: int
+    cost_fen: int = Field(description="What the SMS gateway charged for these, in fen")
+
+
+class NotificationStats(BaseModel):
+    """Counts per channel and status of the notifications created in a period."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"channel": "email", "status": "sent", "count": 120, "cost_fen": 0},
+                        {"channel": "sms", "status": "sent", "count": 95, "cost_fen": 950},
+                        {"channel": "sms", "status": "suppressed", "count": 25, "cost_fen": 0},
+                    ],
+                    "total": 240,
+                    "sms_cost_fen": 950,
+                }
+            ]
+        }
+    )
+
+    items: list[ChannelStatusCount]
+    total: int = Field(description="Notifications in the period, on every channel and status")
+    sms_cost_fen: int = Field(description="What the SMS gateway charged in the period, in fen")
