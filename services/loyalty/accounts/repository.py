@@ -46,7 +46,7 @@ class AccountRow:
     balance: int
 
 
-_OWNER = literal_column(f"'{OWNER}'")
+_OWNER: ColumnElement[str] = literal_column(f"'{OWNER}'")
 """Conditions of partial indexes are written into the statement, not bound: only then can
 PostgreSQL use the index (owners, open lots) in a prepared statement's generic plan."""
 
