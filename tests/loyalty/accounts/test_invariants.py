@@ -1,4 +1,5 @@
-"""The ledger's invariants: held by the database, and checked by ``check_ledger_invariants``.
+"""The ledger's invariants, checked by ``check_ledger_invariants`` (the database's own
+refusals are in test_constraints).
 
 Corruption is done as the superuser in a transaction that is always rolled back (with
 triggers and foreign keys off, and constraints dropped where needed), so the shared test
@@ -15,12 +16,10 @@ from dataclasses import dataclass
 import pytest
 from aiokafka import ConsumerRecord
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from services.loyalty.points.invariants import (
     Invariant,
-    LedgerReport,
     check_ledger_invariants,
     rule_points,
 )
@@ -29,10 +28,9 @@ from services.loyalty.redemption.service import redeem
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.testing.records import consumer_record
+from tests.loyalty.accounts.ledgers import COPY_ENTRIES, Ledger, check, parameters
 from tests.loyalty.conftest import (
-    account_of,
     event_consumer,
-    funded_member,
     handle,
     ledger_of,
     purchase_event,
@@ -44,11 +42,6 @@ from tests.stack import Stack
 
 def _record(event: CloudEvent, offset: int) -> ConsumerRecord[bytes, bytes]:
     return consumer_record(event, offset=offset)
-
-
-async def _check(sessions: Sessions, *members: uuid.UUID) -> LedgerReport:
-    async with sessions() as session:
-        return await check_ledger_invariants(session, members=members)
 
 
 async def test_a_healthy_ledger_after_real_traffic_reports_nothing(
@@ -69,7 +62,7 @@ async def test_a_healthy_ledger_after_real_traffic_reports_nothing(
     whole = return_event(spender, purchase_id_of(sale), 30_000, 30_000)  # 50 back, 250 spent
     await consumer.apply([_record(partial, 5), _record(whole, 6), _record(partial, 5)])
 
-    report = await _check(loyalty_sessions, promoted, spender)
+    report = await check(loyalty_sessions, promoted, spender)
     assert report.ok, str(report)
     assert (report.accounts, report.entries, report.purchases) == (2, 6, 3)
     assert report.points_earned == report.points_by_rules == 1_500 + 120 + 300
@@ -101,14 +94,6 @@ async def test_purchases_are_checked_against_the_rules_given(loyalty_sessions: S
 # --- corruption, as the superuser, always rolled back -------------------------------------
 
 
-@dataclass(frozen=True)
-class Ledger:
-    member_id: uuid.UUID
-    account_id: uuid.UUID
-    purchase_id: uuid.UUID
-    return_id: uuid.UUID
-
-
 @contextlib.asynccontextmanager
 async def _tampering(stack: Stack) -> AsyncIterator[AsyncSession]:
     """A superuser transaction with triggers (the append-only one, foreign keys) off."""
@@ -124,27 +109,6 @@ async def _tampering(stack: Stack) -> AsyncIterator[AsyncSession]:
         await engine.dispose()
 
 
-@pytest.fixture
-async def ledger(loyalty_sessions: Sessions) -> Ledger:
-    """A member who bought for ¥1,500 (1,500 points) and returned ¥450 of it (450 back)."""
-    member_id = uuid.uuid4()
-    sale = purchase_event(member_id, 150_000)
-    returned = return_event(member_id, purchase_id_of(sale), 45_000, 150_000)
-    await handle(loyalty_sessions, sale)
-    await handle(loyalty_sessions, returned)
-    account = await account_of(loyalty_sessions, member_id)
-    assert account is not None
-    return Ledger(
-        member_id, account.account_id, purchase_id_of(sale), uuid.UUID(returned.data["return_id"])
-    )
-
-
-_COPY = (
-    "INSERT INTO loyalty.ledger_entries (id, account_id, source_type, source_id, points, "
-    "balance_after, shortfall, created_at) SELECT gen_random_uuid(), account_id, source_type, "
-    "source_id, points, balance_after, shortfall, now() FROM loyalty.ledger_entries "
-    "WHERE account_id = :account AND source_type = '{source}'"
-)
 _PURCHASE_ENTRY = "source_type = 'purchase' AND source_id = :purchase"
 
 
@@ -209,7 +173,7 @@ CORRUPTIONS = {
         "purchase",
     ),
     "the purchase earns twice": Corruption(
-        ("DROP INDEX loyalty.ux_ledger_entries_source", _COPY.format(source="purchase")),
+        ("DROP INDEX loyalty.ux_ledger_entries_source", COPY_ENTRIES.format(source="purchase")),
         frozenset({Invariant.ONE_EARN_PER_PURCHASE, Invariant.BALANCE, Invariant.RUNNING_BALANCE}),
         Invariant.ONE_EARN_PER_PURCHASE,
         "purchase",
@@ -226,7 +190,7 @@ CORRUPTIONS = {
         None,
     ),
     "the return is reversed twice": Corruption(
-        ("DROP INDEX loyalty.ux_ledger_entries_source", _COPY.format(source="return")),
+        ("DROP INDEX loyalty.ux_ledger_entries_source", COPY_ENTRIES.format(source="return")),
         frozenset(
             {
                 Invariant.ONE_REVERSAL_PER_RETURN,
@@ -262,24 +226,14 @@ CORRUPTIONS = {
 }
 
 
-def _ids(ledger: Ledger) -> dict[str, uuid.UUID]:
-    return {
-        "account": ledger.account_id,
-        "purchase": ledger.purchase_id,
-        "return": ledger.return_id,
-    }
-
-
 @pytest.mark.parametrize("name", list(CORRUPTIONS))
 async def test_each_kind_of_corruption_is_reported(name: str, stack: Stack, ledger: Ledger) -> None:
     corruption = CORRUPTIONS[name]
-    ids = _ids(ledger)
+    ids = ledger.ids
     async with _tampering(stack) as session:
         assert (await check_ledger_invariants(session, members=[ledger.member_id])).ok
         for statement in corruption.statements:
-            await session.execute(
-                text(statement), {k: v for k, v in ids.items() if f":{k}" in statement}
-            )
+            await session.execute(text(statement), parameters(statement, ledger))
         report = await check_ledger_invariants(session, members=[ledger.member_id])
         everywhere = await check_ledger_invariants(session)
 
@@ -291,129 +245,3 @@ async def test_each_kind_of_corruption_is_reported(name: str, stack: Stack, ledg
     else:
         assert named.subject == ids[corruption.subject]
     assert set(report.violations) <= set(everywhere.violations)
-
-
-# --- what the database itself refuses ---------------------------------------------------
-
-
-async def test_the_service_role_may_not_update_delete_or_truncate_the_ledger(
-    loyalty_sessions: Sessions,
-) -> None:
-    member_id = await funded_member(loyalty_sessions, 10_000)
-    for statement in (
-        "UPDATE loyalty.ledger_entries SET points = 1 WHERE source_type = 'purchase'",
-        "DELETE FROM loyalty.ledger_entries WHERE source_type = 'purchase'",
-        "TRUNCATE loyalty.ledger_entries",
-    ):
-        with pytest.raises(DBAPIError, match="permission denied for table ledger_entries"):
-            async with transaction(loyalty_sessions) as session:
-                await session.execute(text(statement))
-    assert [e.points for e in await ledger_of(loyalty_sessions, member_id)] == [100]
-
-
-async def test_the_append_only_trigger_still_stops_the_superuser(
-    stack: Stack, loyalty_sessions: Sessions
-) -> None:
-    member_id = await funded_member(loyalty_sessions, 10_000)
-    [entry] = await ledger_of(loyalty_sessions, member_id)
-    engine = create_async_engine(stack.admin_url)
-    try:
-        for statement in (
-            "UPDATE loyalty.ledger_entries SET points = 1 WHERE id = :entry",
-            "DELETE FROM loyalty.ledger_entries WHERE id = :entry",
-        ):
-            with pytest.raises(DBAPIError, match="append-only"):
-                async with engine.begin() as connection:
-                    await connection.execute(text(statement), {"entry": entry.id})
-    finally:
-        await engine.dispose()
-    assert [e.points for e in await ledger_of(loyalty_sessions, member_id)] == [100]
-
-
-_ENTRY = (
-    "INSERT INTO loyalty.ledger_entries (id, account_id, source_type, source_id, points, "
-    "balance_after, shortfall, created_at) VALUES (gen_random_uuid(), {account}, {source}, "
-    "{source_id}, {points}, {balance}, 0, now())"
-)
-
-REFUSED: dict[str, tuple[str, str]] = {
-    # name: (statement as the service role, the constraint that refuses it)
-    "a second earn entry for a purchase": (
-        _ENTRY.format(
-            account=":account", source="'purchase'", source_id=":purchase", points=100, balance=1150
-        ),
-        "ux_ledger_entries_source",
-    ),
-    "a negative balance": (
-        "UPDATE loyalty.accounts SET balance = -1 WHERE account_id = :account",
-        "ck_accounts_balance",
-    ),
-    "a balance past the limit": (
-        f"UPDATE loyalty.accounts SET balance = {2**53} WHERE account_id = :account",
-        "ck_accounts_balance_limit",
-    ),
-    "a second reversal of a return": (
-        _COPY.format(source="return"),
-        "ux_ledger_entries_source",
-    ),
-    "an entry naming no source": (
-        _ENTRY.format(
-            account=":account", source="'purchase'", source_id="NULL", points=0, balance=1050
-        ),
-        "source_id",
-    ),
-    "a redemption that adds points": (
-        _ENTRY.format(
-            account=":account",
-            source="'redemption'",
-            source_id="gen_random_uuid()",
-            points=5,
-            balance=1055,
-        ),
-        "ck_ledger_entries_source",
-    ),
-    "an entry of an unknown kind of source": (
-        _ENTRY.format(
-            account=":account",
-            source="'gift'",
-            source_id="gen_random_uuid()",
-            points=5,
-            balance=1055,
-        ),
-        "ck_ledger_entries_source",
-    ),
-    "an entry of no account": (
-        _ENTRY.format(
-            account="gen_random_uuid()",
-            source="'redemption'",
-            source_id="gen_random_uuid()",
-            points=-1,
-            balance=0,
-        ),
-        "fk_ledger_entries_account",
-    ),
-    "a lot keeping more than it was given": (
-        "UPDATE loyalty.point_lots SET remaining = points + 1 WHERE account_id = :account",
-        "ck_point_lots_remaining",
-    ),
-    "a member owning a second account": (
-        "WITH opened AS (INSERT INTO loyalty.accounts (account_id, balance, version, created_at, "
-        "updated_at) VALUES (gen_random_uuid(), 0, 1, now(), now()) RETURNING account_id) "
-        "INSERT INTO loyalty.account_holders (account_id, member_id, role, since) "
-        "SELECT account_id, :member, 'owner', now() FROM opened",
-        "ux_account_holders_one_owned_account",
-    ),
-}
-
-
-@pytest.mark.parametrize("name", list(REFUSED))
-async def test_the_database_refuses(name: str, ledger: Ledger, loyalty_sessions: Sessions) -> None:
-    statement, constraint = REFUSED[name]
-    parameters = {"member": ledger.member_id, **_ids(ledger)}
-    with pytest.raises(IntegrityError, match=constraint):
-        async with transaction(loyalty_sessions) as session:
-            await session.execute(
-                text(statement), {k: v for k, v in parameters.items() if f":{k}" in statement}
-            )
-    assert (await _check(loyalty_sessions, ledger.member_id)).ok
-    assert len(await ledger_of(loyalty_sessions, ledger.member_id)) == 2
