@@ -31,7 +31,7 @@ SELECT extract(epoch FROM {accepted})::float8,
        extract(epoch FROM {visible})::float8,
        extract(epoch FROM {notified})::float8
 FROM orders.purchases p
-LEFT JOIN loyalty.ledger_entries l ON l.purchase_id = p.id AND l.kind = 'earn'
+LEFT JOIN loyalty.ledger_entries l ON l.source_type = 'purchase' AND l.source_id = p.id
 LEFT JOIN loyalty.outbox o
        ON o.event_type = 'loyalty.points.earned'
       AND o.envelope -> 'data' ->> 'entry_id' = l.id::text

@@ -186,11 +186,11 @@ async def deliver(self, message, client):
 
 
 def test_a_planted_violation_in_a_real_module_fails_the_walk() -> None:
-    module = ROOT / "services" / "loyalty" / "service" / "points.py"
+    module = ROOT / "services" / "loyalty" / "points" / "service.py"
     planted = module.read_text(encoding="utf-8") + (
         "\n\nasync def _publish_directly(producer: AIOKafkaProducer) -> None:\n"
         "    await producer.send('loyalty.events', b'{}')\n"
     )
-    [violation] = publishing_calls(planted, "services/loyalty/service/points.py")
+    [violation] = publishing_calls(planted, "services/loyalty/points/service.py")
     assert violation.what == "calls producer.send() on a Kafka producer"
     assert violation.line == len(planted.splitlines())

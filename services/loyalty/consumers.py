@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from services.loyalty import service
+from services.loyalty.accounts import service as accounts
 from services.loyalty.config import Settings
+from services.loyalty.points import service as points
+from services.loyalty.program.service import locked_program
+from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
@@ -14,15 +17,22 @@ Context = HandlerContext[Settings]
 
 
 async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    await service.open_account(session, event.payload(MemberRegistered))
+    """Every member starts on the base tier: the account they hold (announced with that
+    tier), then their standing; a member a purchase brought already keeps both. Account
+    before standing, as every point change takes them, so two events never wait on each
+    other's locks."""
+    member_id = event.payload(MemberRegistered).member_id
+    program = await locked_program(session)
+    await accounts.open_account(session, member_id, program.base_tier)
+    await tiers.locked_standing(session, member_id, program.ladder)
 
 
 async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    await service.earn_for_purchase(session, event.payload(PurchaseCompleted), event.id)
+    await points.earn_for_purchase(session, event.payload(PurchaseCompleted), event.id)
 
 
 async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    await service.reverse_for_return(session, event.payload(PurchaseReturned), event.id)
+    await points.reverse_for_return(session, event.payload(PurchaseReturned), event.id)
 
 
 HANDLERS: dict[str, Handler[Context]] = {

@@ -1,13 +1,16 @@
-"""The loyalty service: points, tiers and redemptions."""
+"""The loyalty service: points and tiers."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.loyalty import api
+from services.loyalty.base import idempotency, inbox, outbox
 from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
-from services.loyalty.models import idempotency, inbox, outbox
+from services.loyalty.members import api as members
+from services.loyalty.program import api as program
+from services.loyalty.redemption import api as redemption
+from services.loyalty.tiers import api as tiers
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -19,15 +22,16 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         description=(
             "Points and tiers. Purchases (`orders.purchase.completed`) earn points at the "
             "rate of the member's tier and may promote it; returns reverse points in "
-            "proportion and may demote; members redeem points. Every change is an entry "
-            "in an append-only ledger whose sum is the balance."
+            "proportion and may demote; members redeem points. Points live on accounts that "
+            "members hold; every change is an entry in an append-only ledger whose sum is "
+            "the balance."
         ),
         settings=settings or Settings(),
         outbox=outbox,
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,
-        routers=[api.program, api.members],
+        routers=[program.router, tiers.router, members.router, redemption.router],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rule (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

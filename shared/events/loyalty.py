@@ -9,22 +9,39 @@ from typing import ClassVar, Literal
 from shared.events.envelope import EventPayload
 
 
-class PointsEarned(EventPayload):
-    event_type: ClassVar[str] = "loyalty.points.earned"
-    subject_field: ClassVar[str] = "member_id"
+class PointsMoved(EventPayload):
+    """Base of the events about points that moved on a loyalty account.
+
+    Their subject is the account (``account_id``); their Kafka key stays the member who
+    caused the movement. ``account_id`` is optional only for compatibility with events
+    published before accounts had ids of their own: loyalty always sets it, and an event
+    without one has the member as subject.
+    """
+
+    subject_field: ClassVar[str] = "account_id"
 
     member_id: uuid.UUID
+    """The member whose purchase, return or redemption moved the points."""
+    account_id: uuid.UUID | None = None
+    """The account the points moved on."""
+
+    @property
+    def subject(self) -> str:
+        return str(self.account_id or self.member_id)
+
+
+class PointsEarned(PointsMoved):
+    event_type: ClassVar[str] = "loyalty.points.earned"
+
     purchase_id: uuid.UUID
     entry_id: uuid.UUID
     points: int
     balance: int
 
 
-class PointsReversed(EventPayload):
+class PointsReversed(PointsMoved):
     event_type: ClassVar[str] = "loyalty.points.reversed"
-    subject_field: ClassVar[str] = "member_id"
 
-    member_id: uuid.UUID
     purchase_id: uuid.UUID
     return_id: uuid.UUID
     entry_id: uuid.UUID
@@ -32,11 +49,9 @@ class PointsReversed(EventPayload):
     balance: int
 
 
-class PointsRedeemed(EventPayload):
+class PointsRedeemed(PointsMoved):
     event_type: ClassVar[str] = "loyalty.points.redeemed"
-    subject_field: ClassVar[str] = "member_id"
 
-    member_id: uuid.UUID
     redemption_id: uuid.UUID
     entry_id: uuid.UUID
     points: int
@@ -57,7 +72,11 @@ class TierChanged(EventPayload):
 
 
 class AccountOpened(EventPayload):
-    """A member's loyalty account was opened, on the ladder's base tier."""
+    """A member's loyalty account was opened, on the ladder's base tier.
+
+    Accounts opened before this event type existed each got one when loyalty was upgraded,
+    with the member's tier at that moment (``tier_code``, ``tier_name``).
+    """
 
     event_type: ClassVar[str] = "loyalty.account.opened"
     subject_field: ClassVar[str] = "account_id"

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from huiyuan.embedded.provider_store import eml_path, read_inbox
 from huiyuan.provision import SERVICES
-from services.loyalty.invariants import LedgerReport, check_ledger_invariants
+from services.loyalty.points.invariants import LedgerReport, check_ledger_invariants
 from shared.db import asyncpg_dsn
 from tests.faults.load import LoadLog
 
@@ -84,13 +84,13 @@ async def drain(admin_url: str, log: LoadLog, stall_timeout: float = 120) -> flo
                     f"SELECT count(*) FROM {service}.outbox WHERE published_at IS NULL"
                 )
             earned = await connection.fetchval(
-                "SELECT count(DISTINCT purchase_id) FROM loyalty.ledger_entries "
-                "WHERE kind = 'earn' AND purchase_id = ANY($1)",
+                "SELECT count(DISTINCT source_id) FROM loyalty.ledger_entries "
+                "WHERE source_type = 'purchase' AND source_id = ANY($1)",
                 purchases,
             )
             reversed_ = await connection.fetchval(
-                "SELECT count(DISTINCT return_id) FROM loyalty.ledger_entries "
-                "WHERE kind = 'reverse' AND return_id = ANY($1)",
+                "SELECT count(DISTINCT source_id) FROM loyalty.ledger_entries "
+                "WHERE source_type = 'return' AND source_id = ANY($1)",
                 returns,
             )
             queued = await connection.fetchval(
@@ -181,13 +181,16 @@ async def check_orders(connection: asyncpg.Connection, log: LoadLog, verdict: Ve
 
 async def check_loyalty(connection: asyncpg.Connection, log: LoadLog, verdict: Verdict) -> None:
     entries = await connection.fetch(
-        "SELECT kind, purchase_id, return_id, redemption_id FROM loyalty.ledger_entries "
-        "WHERE member_id = ANY($1) AND kind IN ('earn', 'reverse', 'redeem')",
+        "SELECT e.source_type, e.source_id FROM loyalty.ledger_entries e "
+        "JOIN loyalty.account_holders h USING (account_id) "
+        "WHERE h.member_id = ANY($1) AND e.source_type IN ('purchase', 'return', 'redemption')",
         _uuids(log.members),
     )
-    earns = Counter(str(e["purchase_id"]) for e in entries if e["kind"] == "earn")
-    reversals = Counter(str(e["return_id"]) for e in entries if e["kind"] == "reverse")
-    redemptions = Counter(str(e["redemption_id"]) for e in entries if e["kind"] == "redeem")
+
+    def sources(source_type: str) -> Counter[str]:
+        return Counter(str(e["source_id"]) for e in entries if e["source_type"] == source_type)
+
+    earns, reversals, redemptions = map(sources, ("purchase", "return", "redemption"))
     for label, seen, acknowledged in (
         ("earn for purchase", earns, {ack.body["id"] for ack in log.purchases.values()}),
         ("reversal for return", reversals, {ack.body["id"] for ack in log.returns.values()}),

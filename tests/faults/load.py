@@ -135,7 +135,7 @@ class LoadGenerator:
                     "SELECT count(*) FROM orders.members WHERE member_id = ANY($1)", ids
                 )
                 loyalty = await connection.fetchval(
-                    "SELECT count(*) FROM loyalty.accounts WHERE member_id = ANY($1)", ids
+                    "SELECT count(*) FROM loyalty.account_holders WHERE member_id = ANY($1)", ids
                 )
                 if orders == loyalty == len(ids):
                     return

@@ -135,8 +135,8 @@ class _Watch:
             return  # PostgreSQL is restarting; look again next time
         try:
             rows = await connection.fetch(
-                "SELECT seq, purchase_id FROM loyalty.ledger_entries "
-                "WHERE kind = 'earn' AND seq > $1 ORDER BY seq",
+                "SELECT seq, source_id AS purchase_id FROM loyalty.ledger_entries "
+                "WHERE source_type = 'purchase' AND seq > $1 ORDER BY seq",
                 self._last_seq,
             )
         except (OSError, asyncpg.PostgresError):

@@ -152,8 +152,9 @@ async def _entries(stack: Stack, member_id: str) -> list[int]:
         async with engine.connect() as connection:
             result = await connection.execute(
                 text(
-                    "SELECT points FROM loyalty.ledger_entries "
-                    "WHERE member_id = :m AND kind = 'earn'"
+                    "SELECT e.points FROM loyalty.ledger_entries e "
+                    "JOIN loyalty.account_holders h USING (account_id) "
+                    "WHERE h.member_id = :m AND e.source_type = 'purchase'"
                 ),
                 {"m": member_id},
             )

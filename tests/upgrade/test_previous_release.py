@@ -124,11 +124,6 @@ async def test_analytics_still_counts_the_old_sales(upgraded: Upgraded) -> None:
     assert upgraded.at_start["members"]["lilei"]["summary"]["tier_code"] == "vip"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: loyalty publishing loyalty.account.opened for existing accounts on "
-    "upgrade and analytics taking the tier from it are not on main yet",
-)
 async def test_analytics_knows_every_members_tier(upgraded: Upgraded) -> None:
     for m in previous.MEMBERS:
         now = upgraded.at_start["members"][m.label]

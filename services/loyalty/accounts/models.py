@@ -1,0 +1,159 @@
+"""The points kernel's tables: accounts, their holders, the ledger and the point lots.
+
+Only :mod:`services.loyalty.accounts.service` writes them (through its repository).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKeyConstraint,
+    Identity,
+    Index,
+    Integer,
+    String,
+    text,
+)
+from sqlmodel import Field
+
+from services.loyalty.accounts.domain import SOURCE_POINTS
+from services.loyalty.base import LoyaltyTable, amount_column, now, timestamp_column
+from shared.inputs import MAX_BALANCE
+
+OWNER = "owner"
+"""The role of a member in the personal account they hold (today every member has one)."""
+
+
+class Account(LoyaltyTable, table=True):
+    """A points balance. Its ``balance`` caches the sum of its ledger entries (and of its
+    lots' remaining points); ``version`` counts the movements."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint("balance >= 0", name="ck_accounts_balance"),
+        CheckConstraint(f"balance <= {MAX_BALANCE}", name="ck_accounts_balance_limit"),
+    )
+
+    account_id: uuid.UUID = Field(primary_key=True)
+    balance: int = Field(default=0, sa_column=amount_column())
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+    created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
+    updated_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
+
+
+class AccountHolder(LoyaltyTable, table=True):
+    """A member who holds an account. A member owns at most one (personal) account; a
+    household account will have several holders."""
+
+    __tablename__ = "account_holders"
+    __table_args__ = (
+        CheckConstraint(f"role IN ('{OWNER}')", name="ck_account_holders_role"),
+        ForeignKeyConstraint(
+            ["account_id"], ["loyalty.accounts.account_id"], name="fk_account_holders_account"
+        ),
+        Index(
+            "ux_account_holders_one_owned_account",
+            "member_id",
+            unique=True,
+            postgresql_where=text(f"role = '{OWNER}'"),
+        ),
+    )
+
+    account_id: uuid.UUID = Field(primary_key=True)
+    member_id: uuid.UUID = Field(primary_key=True)
+    role: str = Field(sa_column=Column(String(16), nullable=False))
+    since: datetime = Field(default_factory=now, sa_column=timestamp_column())
+
+
+_SOURCE_CHECK = (
+    "CASE source_type "
+    + " ".join(f"WHEN '{kind}' THEN {points.sql()}" for kind, points in SOURCE_POINTS.items())
+    + " ELSE false END"
+)
+
+
+class LedgerEntry(LoyaltyTable, table=True):
+    """One movement of an account's points; rows are appended, never updated or deleted.
+
+    ``seq`` orders an account's entries (the account row lock serialises them);
+    ``(source_type, source_id)`` names what moved the points, at most one entry each;
+    ``shortfall`` is what a reversal could not take back because the points were spent.
+
+    The database holds the ledger's invariants itself: the service role has no UPDATE,
+    DELETE or TRUNCATE right on this table (and a trigger refuses them to anyone else),
+    each source has at most one entry (``ux_ledger_entries_source``), and each source
+    type carries points of its sign (``ck_ledger_entries_source``).
+    :mod:`services.loyalty.accounts.invariants` checks what constraints cannot express.
+    """
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint(_SOURCE_CHECK, name="ck_ledger_entries_source"),
+        CheckConstraint("balance_after >= 0", name="ck_ledger_entries_balance_after"),
+        CheckConstraint(
+            f"balance_after <= {MAX_BALANCE}", name="ck_ledger_entries_balance_after_limit"
+        ),
+        CheckConstraint("shortfall >= 0", name="ck_ledger_entries_shortfall"),
+        ForeignKeyConstraint(
+            ["account_id"], ["loyalty.accounts.account_id"], name="fk_ledger_entries_account"
+        ),
+        Index("ix_ledger_entries_account_seq", "account_id", "seq"),
+        Index("ux_ledger_entries_source", "source_type", "source_id", unique=True),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    seq: int | None = Field(
+        default=None, sa_column=Column(BigInteger, Identity(), unique=True, nullable=False)
+    )
+    account_id: uuid.UUID
+    source_type: str = Field(sa_column=Column(String(32), nullable=False))
+    source_id: uuid.UUID
+    points: int = Field(sa_column=amount_column())
+    balance_after: int = Field(sa_column=amount_column())
+    shortfall: int = Field(default=0, sa_column=amount_column())
+    event_id: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
+
+
+class PointLot(LoyaltyTable, table=True):
+    """Points credited together, used up as the account spends them.
+
+    Every credit makes a lot; a debit takes from lots nearest expiry first, then the oldest
+    (:func:`services.loyalty.accounts.domain.consume`), so the lots' ``remaining`` add up
+    to the balance. ``entry_id`` is the credit's ledger entry; NULL only for the opening
+    lot the upgrade to lots made of each balance kept before (which never expires). It has
+    no foreign key: checking one locks the entry ``FOR KEY SHARE``, which takes an UPDATE
+    right the service role does not have on the append-only ledger; the invariants check
+    it instead.
+    ``available_at`` and ``expires_at`` are for pending and expiring points to come;
+    today a lot is available when earned and never expires.
+    """
+
+    __tablename__ = "point_lots"
+    __table_args__ = (
+        CheckConstraint("points > 0", name="ck_point_lots_points"),
+        CheckConstraint("remaining >= 0 AND remaining <= points", name="ck_point_lots_remaining"),
+        CheckConstraint(
+            "expires_at IS NULL OR expires_at > earned_at", name="ck_point_lots_expiry"
+        ),
+        ForeignKeyConstraint(
+            ["account_id"], ["loyalty.accounts.account_id"], name="fk_point_lots_account"
+        ),
+        Index("ix_point_lots_open", "account_id", postgresql_where=text("remaining > 0")),
+    )
+
+    lot_id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account_id: uuid.UUID
+    entry_id: uuid.UUID | None = Field(default=None, unique=True)
+    points: int = Field(sa_column=amount_column())
+    remaining: int = Field(sa_column=amount_column())
+    earned_at: datetime = Field(sa_column=timestamp_column())
+    available_at: datetime = Field(sa_column=timestamp_column())
+    expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

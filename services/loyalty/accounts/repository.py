@@ -1,0 +1,247 @@
+"""Queries of the points kernel. Only the kernel's service calls them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Uuid,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.sql.dml import Insert, Update
+
+from services.loyalty.accounts.domain import OpenLot, Source, SourceType
+from services.loyalty.accounts.models import OWNER, Account, AccountHolder, LedgerEntry, PointLot
+from shared.db import AsyncSession
+
+_accounts = Account.__table__  # type: ignore[attr-defined]
+_holders = AccountHolder.__table__  # type: ignore[attr-defined]
+_ledger = LedgerEntry.__table__  # type: ignore[attr-defined]
+_lots = PointLot.__table__  # type: ignore[attr-defined]
+
+Along = Callable[[ColumnElement[bool]], Insert | Update]
+"""A write of another capability's own table that must happen exactly when a movement is
+recorded: given the condition "the entry was appended", the INSERT or UPDATE that holds it
+in its WHERE. It is sent in the movement's own statement (see :func:`record_movement`)."""
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account_id: uuid.UUID
+    balance: int
+
+
+_OWNER: ColumnElement[str] = literal_column(f"'{OWNER}'")
+"""Conditions of partial indexes are written into the statement, not bound: only then can
+PostgreSQL use the index (owners, open lots) in a prepared statement's generic plan."""
+
+
+def _owned_by(member_id: uuid.UUID) -> Any:
+    return (
+        select(_accounts.c.account_id, _accounts.c.balance)
+        .join(_holders, _holders.c.account_id == _accounts.c.account_id)
+        .where(_holders.c.member_id == member_id, _holders.c.role == _OWNER)
+    )
+
+
+async def account_of(
+    session: AsyncSession, member_id: uuid.UUID, *, lock: bool = False
+) -> AccountRow | None:
+    """The account the member owns; with ``lock``, its row held until the transaction ends
+    (every movement takes it, so movements of one account queue up)."""
+    query = _owned_by(member_id)
+    if lock:
+        query = query.with_for_update(of=_accounts)
+    row = (await session.execute(query)).first()
+    return AccountRow(*row) if row is not None else None
+
+
+async def lock_account(session: AsyncSession, account_id: uuid.UUID) -> AccountRow | None:
+    query = (
+        select(_accounts.c.account_id, _accounts.c.balance)
+        .where(_accounts.c.account_id == account_id)
+        .with_for_update()
+    )
+    row = (await session.execute(query)).first()
+    return AccountRow(*row) if row is not None else None
+
+
+@dataclass(frozen=True)
+class Opened:
+    account_id: uuid.UUID
+    opened_at: datetime
+
+
+async def open_account(session: AsyncSession, member_id: uuid.UUID) -> Opened | None:
+    """Opens an account the member owns, in one statement; None if they own one already.
+
+    The holder row goes in first, so a concurrent opening for the same member waits on the
+    unique owner index and then finds the account, instead of leaving an account without a
+    holder (both inserts' foreign keys are checked at the end of the statement).
+    """
+    holder = (
+        pg_insert(_holders)
+        .values(account_id=uuid.uuid4(), member_id=member_id, role=OWNER, since=func.now())
+        .on_conflict_do_nothing(index_elements=["member_id"], index_where=text(f"role = '{OWNER}'"))
+        .returning(_holders.c.account_id)
+        .cte("holder")
+    )
+    account = (
+        insert(_accounts)
+        .from_select(
+            ["account_id", "balance", "version", "created_at", "updated_at"],
+            select(holder.c.account_id, literal(0), literal(1), func.now(), func.now()),
+        )
+        .returning(_accounts.c.account_id, _accounts.c.created_at)
+        .cte("account")
+    )
+    row = (await session.execute(select(account.c.account_id, account.c.created_at))).first()
+    return Opened(*row) if row is not None else None
+
+
+async def open_lots(session: AsyncSession, account_id: uuid.UUID) -> list[OpenLot]:
+    query = select(_lots.c.lot_id, _lots.c.remaining, _lots.c.earned_at, _lots.c.expires_at).where(
+        _lots.c.account_id == account_id, _lots.c.remaining > literal_column("0")
+    )
+    return [OpenLot(*row) for row in await session.execute(query)]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    entry_id: uuid.UUID
+    created_at: datetime
+
+
+async def record_movement(
+    session: AsyncSession,
+    *,
+    account_id: uuid.UUID,
+    source: Source,
+    points: int,
+    balance: int,
+    shortfall: int,
+    event_id: str | None,
+    reason: str | None,
+    lot_expires_at: datetime | None,
+    along: Sequence[Along],
+) -> Recorded | None:
+    """Appends the entry, sets the account's balance, makes the credit's lot and runs the
+    ``along`` writes, in one statement; None, having written nothing, if the source was
+    recorded before.
+
+    The caller holds the account row, so ``balance`` (the balance after the movement) is
+    still right; a debit's lots are the caller's to consume (:func:`consume_lots`).
+    """
+    entry = (
+        pg_insert(_ledger)
+        .values(
+            id=uuid.uuid4(),
+            account_id=account_id,
+            source_type=source.type,
+            source_id=source.id,
+            points=points,
+            balance_after=balance,
+            shortfall=shortfall,
+            event_id=event_id,
+            reason=reason,
+            created_at=func.clock_timestamp(),
+        )
+        .on_conflict_do_nothing(index_elements=["source_type", "source_id"])
+        .returning(_ledger.c.id, _ledger.c.created_at)
+        .cte("entry")
+    )
+    appended = exists(select(entry.c.id))
+    writes: list[Insert | Update] = [
+        update(_accounts)
+        .where(_accounts.c.account_id == account_id, appended)
+        .values(balance=balance, version=_accounts.c.version + 1, updated_at=func.now())
+    ]
+    if points > 0:
+        writes.append(
+            insert(_lots).from_select(
+                [
+                    "lot_id",
+                    "account_id",
+                    "entry_id",
+                    "points",
+                    "remaining",
+                    "earned_at",
+                    "available_at",
+                    "expires_at",
+                ],
+                select(
+                    literal(uuid.uuid4(), Uuid),
+                    literal(account_id, Uuid),
+                    entry.c.id,
+                    literal(points),
+                    literal(points),
+                    entry.c.created_at,
+                    entry.c.created_at,
+                    literal(lot_expires_at, DateTime(timezone=True)),
+                ),
+            )
+        )
+    writes += [write(appended) for write in along]
+    statement = select(entry.c.id, entry.c.created_at).add_cte(
+        *(write.cte(f"write_{n}") for n, write in enumerate(writes))
+    )
+    row = (await session.execute(statement)).first()
+    return Recorded(*row) if row is not None else None
+
+
+async def consume_lots(session: AsyncSession, kept: Sequence[tuple[uuid.UUID, int]]) -> None:
+    """Sets what each lot keeps after a debit."""
+    if not kept:
+        return
+    await session.execute(
+        update(_lots)
+        .where(_lots.c.lot_id == bindparam("lot"))
+        .values(remaining=bindparam("keeps")),
+        [{"lot": lot_id, "keeps": remaining} for lot_id, remaining in kept],
+    )
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    id: uuid.UUID
+    seq: int
+    source_type: SourceType
+    source_id: uuid.UUID
+    points: int
+    balance_after: int
+    shortfall: int
+    reason: str | None
+    created_at: datetime
+
+
+_ENTRY_COLUMNS = [_ledger.c[field.name] for field in fields(EntryRow)]
+
+
+async def entries(
+    session: AsyncSession, account_id: uuid.UUID, limit: int, before_seq: int | None
+) -> list[EntryRow]:
+    """The account's entries, newest first."""
+    query = (
+        select(*_ENTRY_COLUMNS)
+        .where(_ledger.c.account_id == account_id)
+        .order_by(_ledger.c.seq.desc())
+        .limit(limit)
+    )
+    if before_seq is not None:
+        query = query.where(_ledger.c.seq < before_seq)
+    return [EntryRow(*row) for row in await session.execute(query)]

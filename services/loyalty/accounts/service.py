@@ -1,0 +1,187 @@
+"""The points kernel: the one way points move, and the accounts they move on.
+
+:func:`move_points` is the only writer of accounts, the ledger and the point lots: it
+appends the ledger entry, makes the lot of a credit or takes a debit from the lots,
+updates the cached balance, and refuses to take the balance below zero or past
+``MAX_BALANCE``. Earning, reversal and redemption all go through it, each writing only
+what it owns beside it. Use cases flush, never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.loyalty.accounts import domain, repository
+from services.loyalty.accounts.domain import SOURCE_POINTS, Source
+from services.loyalty.accounts.errors import AccountNotFound
+from services.loyalty.accounts.repository import Along
+from services.loyalty.base import emit
+from services.loyalty.program.domain import Rung
+from shared.db import AsyncSession
+from shared.events.loyalty import AccountOpened
+
+__all__ = [  # the kernel's whole interface
+    "Account",
+    "Along",
+    "Entry",
+    "Moved",
+    "Movement",
+    "Source",
+    "account_of",
+    "ledger_page",
+    "locked_account",
+    "locked_account_of",
+    "move_points",
+    "open_account",
+]
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as read; from ``locked_*``, its row is held until the transaction ends."""
+
+    account_id: uuid.UUID
+    balance: int
+
+
+@dataclass(frozen=True)
+class Movement:
+    """Points to move on an account, and what moved them."""
+
+    source: Source
+    points: int
+    """Signed: a credit is positive, a debit negative."""
+    shortfall: int = 0
+    """Points that should have left but could not (a reversal of points already spent)."""
+    event_id: str | None = None
+    """The event that caused the movement, if one did."""
+    reason: str | None = None
+    expires_at: datetime | None = None
+    """When the lot a credit makes expires (None: never)."""
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A recorded movement: its ledger entry and the balance after it."""
+
+    entry_id: uuid.UUID
+    balance: int
+    created_at: datetime
+
+
+async def account_of(session: AsyncSession, member_id: uuid.UUID) -> Account:
+    """The account the member holds, unlocked (for reading). Raises :class:`AccountNotFound`."""
+    row = await repository.account_of(session, member_id)
+    if row is None:
+        raise AccountNotFound(f"No loyalty account for member {member_id}")
+    return Account(row.account_id, row.balance)
+
+
+async def locked_account_of(session: AsyncSession, member_id: uuid.UUID) -> Account | None:
+    """The account the member holds, locked; None if they hold none."""
+    row = await repository.account_of(session, member_id, lock=True)
+    return Account(row.account_id, row.balance) if row is not None else None
+
+
+async def locked_account(session: AsyncSession, account_id: uuid.UUID) -> Account:
+    """The account, locked. Raises :class:`AccountNotFound` for an id that names none."""
+    row = await repository.lock_account(session, account_id)
+    if row is None:
+        raise AccountNotFound(f"No loyalty account {account_id}")
+    return Account(row.account_id, row.balance)
+
+
+async def open_account(session: AsyncSession, member_id: uuid.UUID, tier: Rung) -> Account:
+    """The member's account, locked: opened (publishing ``loyalty.account.opened`` with
+    ``tier``, the member's tier) unless they hold one already."""
+    opened = await repository.open_account(session, member_id)
+    if opened is None:
+        held = await locked_account_of(session, member_id)
+        assert held is not None  # the owner index said the member holds one
+        return held
+    await emit(
+        session,
+        AccountOpened(
+            account_id=opened.account_id,
+            member_id=member_id,
+            tier_code=tier.code,
+            tier_name=tier.name,
+            opened_at=opened.opened_at,
+        ),
+    )
+    return Account(opened.account_id, 0)  # a row we inserted is ours until commit
+
+
+async def move_points(
+    session: AsyncSession, account: Account, movement: Movement, *, along: Sequence[Along] = ()
+) -> Moved | None:
+    """Moves ``movement.points`` on ``account``, whose row the caller locked; None, having
+    written nothing, if ``movement.source`` was recorded before.
+
+    ``along`` are the caller's writes of its own tables that must happen exactly when the
+    movement is recorded (a purchase's record, a tier standing); they go in the same
+    statement. A credit makes a lot; a debit takes from the lots nearest expiry first.
+
+    Raises :class:`~services.loyalty.accounts.errors.InsufficientPoints` (422) for a debit
+    larger than the balance and :class:`~services.loyalty.accounts.errors.BalanceLimitReached`
+    (422) past ``MAX_BALANCE``; ``ValueError`` for points of the wrong sign for the source.
+    """
+    if not SOURCE_POINTS[movement.source.type].admits(movement.points):
+        raise ValueError(f"{movement.source.type} cannot move {movement.points} points")
+    balance = domain.balance_after(account.balance, movement.points)
+    kept: list[tuple[uuid.UUID, int]] = []
+    if movement.points < 0:
+        lots = await repository.open_lots(session, account.account_id)
+        kept = domain.consume(lots, -movement.points)
+    recorded = await repository.record_movement(
+        session,
+        account_id=account.account_id,
+        source=movement.source,
+        points=movement.points,
+        balance=balance,
+        shortfall=movement.shortfall,
+        event_id=movement.event_id,
+        reason=movement.reason,
+        lot_expires_at=movement.expires_at,
+        along=along,
+    )
+    if recorded is None:
+        return None
+    await repository.consume_lots(session, kept)
+    return Moved(recorded.entry_id, balance, recorded.created_at)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ledger entry, as the account's holders see it."""
+
+    entry_id: uuid.UUID
+    seq: int
+    source: Source
+    points: int
+    balance_after: int
+    shortfall: int
+    reason: str | None
+    created_at: datetime
+
+
+async def ledger_page(
+    session: AsyncSession, account_id: uuid.UUID, limit: int, before_seq: int | None
+) -> list[Entry]:
+    """Up to ``limit`` entries of the account, newest first, before position ``before_seq``."""
+    return [
+        Entry(
+            entry_id=row.id,
+            seq=row.seq,
+            source=Source(row.source_type, row.source_id),
+            points=row.points,
+            balance_after=row.balance_after,
+            shortfall=row.shortfall,
+            reason=row.reason,
+            created_at=row.created_at,
+        )
+        for row in await repository.entries(session, account_id, limit, before_seq)
+    ]

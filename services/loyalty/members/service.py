@@ -1,0 +1,106 @@
+"""What a member (or staff) reads: balance, tier, progress and the ledger of their account."""
+
+from __future__ import annotations
+
+import uuid
+
+from services.loyalty.accounts import service as accounts
+from services.loyalty.accounts.service import Entry
+from services.loyalty.members.schemas import (
+    LedgerEntryOut,
+    LedgerKind,
+    LedgerPage,
+    LoyaltyOut,
+    NextTier,
+    TierRef,
+)
+from services.loyalty.points import service as points
+from services.loyalty.program.domain import base_tier
+from services.loyalty.program.service import current_ladder
+from services.loyalty.tiers import domain as tiers_domain
+from services.loyalty.tiers import service as tiers
+from shared.db import AsyncSession
+
+KINDS: dict[str, LedgerKind] = {
+    "purchase": "earn",
+    "return": "reverse",
+    "redemption": "redeem",
+    "adjustment": "adjust",
+}
+"""The ledger's kind of entry for each source type, as the API has always named them."""
+
+
+async def _one_snapshot(session: AsyncSession) -> None:
+    """Reads what follows in one snapshot of the database (``REPEATABLE READ``).
+
+    The view reads the account and the tier standing with separate statements; each would
+    otherwise see the commits made before it, so a purchase committing between them would
+    show its new tier beside the balance from before it. Call before the first statement of
+    the transaction (the request's transaction starts with none).
+    """
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+async def loyalty_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyOut:
+    """The member's balance, tier and progress to the next tier, as of one moment.
+
+    Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404)."""
+    await _one_snapshot(session)
+    account = await accounts.account_of(session, member_id)
+    ladder = await current_ladder(session)
+    standing = await tiers.standing_of(session, member_id)
+    tier_code = standing.tier_code if standing else base_tier(ladder).code
+    spend = standing.qualifying_spend_fen if standing else 0
+    tier = next((r for r in ladder if r.code == tier_code), None)
+    ahead = tiers_domain.next_tier(ladder, spend)
+    return LoyaltyOut(
+        member_id=member_id,
+        account_id=account.account_id,
+        balance=account.balance,
+        tier=TierRef(code=tier_code, name=tier.name if tier else tier_code),
+        qualifying_spend_fen=spend,
+        next_tier=NextTier(
+            code=ahead[0].code, name=ahead[0].name, threshold_fen=ahead[0].threshold_fen
+        )
+        if ahead
+        else None,
+        missing_fen=ahead[1] if ahead else None,
+    )
+
+
+async def ledger_of(
+    session: AsyncSession, member_id: uuid.UUID, limit: int, before: int | None
+) -> LedgerPage:
+    """The ledger of the member's account, newest first, as of one moment; ``before`` is
+    the cursor, the position of the last entry of the previous page.
+
+    Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404)."""
+    await _one_snapshot(session)
+    account = await accounts.account_of(session, member_id)
+    rows = await accounts.ledger_page(session, account.account_id, limit + 1, before)
+    page = rows[:limit]
+    returned = await points.purchases_returned(
+        session, [entry.source.id for entry in page if entry.source.type == "return"]
+    )
+    return LedgerPage(
+        items=[_entry_out(entry, returned) for entry in page],
+        next_cursor=str(page[-1].seq) if len(rows) > limit and page else None,
+    )
+
+
+def _entry_out(entry: Entry, returned: dict[uuid.UUID, uuid.UUID]) -> LedgerEntryOut:
+    source = entry.source
+    return LedgerEntryOut(
+        id=entry.entry_id,
+        kind=KINDS[source.type],
+        source_type=source.type,
+        source_id=source.id,
+        points=entry.points,
+        balance_after=entry.balance_after,
+        shortfall=entry.shortfall,
+        purchase_id=source.id if source.type == "purchase" else returned.get(source.id),
+        return_id=source.id if source.type == "return" else None,
+        redemption_id=source.id if source.type == "redemption" else None,
+        reason=entry.reason,
+        created_at=entry.created_at,
+    )

@@ -1,0 +1,272 @@
+"""The whole ledger's invariants: the kernel's, and those of purchases and returns.
+
+:func:`check_ledger_invariants` is what tests call, and what the fault-injection checker
+expects an empty report from. It runs the kernel's checks
+(:mod:`services.loyalty.accounts.invariants`: balances, running balances, nothing below
+zero, lots) and adds, over the points capability's records:
+
+- ``one_earn_per_purchase``: every purchase loyalty accepted (from
+  ``orders.purchase.completed``) has exactly one ledger entry, and every entry whose
+  source is a purchase names an accepted one;
+- ``one_reversal_per_return``: no return reversed more than once, and every entry whose
+  source is a return names a recorded return (a return is reversed as a whole, in
+  proportion to its refund, so the return is the unit, not its lines);
+- ``reversed_as_recorded``: what a purchase records as reversed is what its returns' entries
+  took back plus their shortfall;
+- ``earned_by_rules``: each purchase earned what the earning rule gives for its total at
+  the tier it was made in, so the points earned add up to what the rules say.
+
+It reads the tables directly: it is an audit over one snapshot, not a use case.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from services.loyalty.accounts.invariants import (
+    Invariant,
+    Scope,
+    Violation,
+    counts,
+    kernel_violations,
+)
+from services.loyalty.accounts.models import LedgerEntry
+from services.loyalty.points.models import Purchase, PurchaseReturn
+from services.loyalty.program import domain
+from services.loyalty.program.service import get_earning_rule
+from shared.db import AsyncSession
+
+_ledger = LedgerEntry.__table__  # type: ignore[attr-defined]
+_purchases = Purchase.__table__  # type: ignore[attr-defined]
+_returns = PurchaseReturn.__table__  # type: ignore[attr-defined]
+
+EarningRulePoints = Callable[[int, str], int]
+"""Points the rules give for a purchase of ``total_fen`` made at tier ``tier_code``."""
+
+__all__ = ["Invariant", "LedgerReport", "Violation", "check_ledger_invariants", "rule_points"]
+
+
+def rule_points(points_per_yuan: int, multipliers: Mapping[str, int]) -> EarningRulePoints:
+    """The earning rule as a function, e.g. the program a load generator configured."""
+
+    def points(total_fen: int, tier_code: str) -> int:
+        multiplier = domain.multiplier_of(multipliers, tier_code)
+        return domain.points_for(total_fen, points_per_yuan, multiplier)
+
+    return points
+
+
+@dataclass(frozen=True)
+class LedgerReport:
+    accounts: int
+    entries: int
+    purchases: int
+    points_earned: int
+    """The sum of the entries of purchases."""
+    points_by_rules: int
+    """What the rules give for the purchases whose tier is known."""
+    unrated_purchases: int
+    """Purchases recorded before loyalty kept their tier; the rules cannot be applied."""
+    violations: tuple[Violation, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def of(self, invariant: Invariant) -> list[Violation]:
+        return [v for v in self.violations if v.invariant is invariant]
+
+    def __str__(self) -> str:
+        summary = (
+            f"{self.accounts} accounts, {self.entries} entries, {self.purchases} purchases; "
+            f"{self.points_earned} points earned, {self.points_by_rules} by the rules"
+            + (f" ({self.unrated_purchases} purchases unrated)" if self.unrated_purchases else "")
+            + f"; {len(self.violations)} violations"
+        )
+        return "\n".join([summary, *(f"  {violation}" for violation in self.violations)])
+
+
+async def check_ledger_invariants(
+    session: AsyncSession,
+    *,
+    earning_rule_points: EarningRulePoints | None = None,
+    members: Collection[uuid.UUID] | None = None,
+) -> LedgerReport:
+    """Every violation of the ledger's invariants (see the module), over one snapshot.
+
+    ``session`` is on the loyalty schema (the service role or a superuser). The rules
+    default to the current earning rule; pass ``earning_rule_points`` when the purchases
+    were made under another one. ``members`` limits the check to the accounts those
+    members hold, their entries and the purchases those accounts earned on.
+    """
+    if not session.in_transaction():
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    if earning_rule_points is None:
+        rule = await get_earning_rule(session)
+        earning_rule_points = rule_points(rule.points_per_yuan, rule.tier_multipliers_percent)
+    scope = Scope(members)
+    violations = [
+        *await kernel_violations(session, scope),
+        *await _orphan_entries(session, scope),
+        *await _double_reversals(session, scope),
+        *await _reversals_recorded(session, scope),
+    ]
+    purchases = await _purchases_earned(session, scope)
+    points_by_rules = unrated = earned_total = 0
+    for row in purchases:
+        earned_total += row.earned
+        if row.earns != 1:
+            violations.append(
+                Violation(
+                    Invariant.ONE_EARN_PER_PURCHASE,
+                    row.purchase_id,
+                    f"purchase {row.purchase_id} has {row.earns} earn entries",
+                )
+            )
+        if row.tier_code is None:
+            unrated += 1
+            continue
+        expected = earning_rule_points(row.total_fen, row.tier_code)
+        points_by_rules += expected
+        if row.earns == 1 and (row.earned, row.points_earned) != (expected, expected):
+            violations.append(
+                Violation(
+                    Invariant.EARNED_BY_RULES,
+                    row.purchase_id,
+                    f"purchase {row.purchase_id} ({row.total_fen} fen at tier {row.tier_code}) "
+                    f"earned {row.earned} (the purchase records {row.points_earned}); "
+                    f"the rules give {expected}",
+                )
+            )
+    total = await counts(session, scope)
+    return LedgerReport(
+        accounts=total.accounts,
+        entries=total.entries,
+        purchases=len(purchases),
+        points_earned=earned_total + await _orphan_earned(session, scope),
+        points_by_rules=points_by_rules,
+        unrated_purchases=unrated,
+        violations=tuple(violations),
+    )
+
+
+async def _orphan_entries(session: AsyncSession, scope: Scope) -> list[Violation]:
+    """Entries whose source is a purchase or a return loyalty has no record of."""
+    violations: list[Violation] = []
+    for source_type, table, key, invariant, what in (
+        ("purchase", _purchases, "purchase_id", Invariant.ONE_EARN_PER_PURCHASE, "accepted"),
+        ("return", _returns, "return_id", Invariant.ONE_REVERSAL_PER_RETURN, "recorded"),
+    ):
+        query = (
+            select(_ledger.c.account_id, _ledger.c.source_id, _ledger.c.seq)
+            .outerjoin(table, table.c[key] == _ledger.c.source_id)
+            .where(
+                _ledger.c.source_type == source_type,
+                table.c[key].is_(None),
+                scope(_ledger.c.account_id),
+            )
+        )
+        violations += [
+            Violation(
+                invariant,
+                row.source_id,
+                f"account {row.account_id}'s entry #{row.seq} names {source_type} "
+                f"{row.source_id}, which loyalty never {what}",
+            )
+            for row in await session.execute(query)
+        ]
+    return violations
+
+
+async def _orphan_earned(session: AsyncSession, scope: Scope) -> int:
+    """Points of purchase entries naming no accepted purchase (counted as earned all the same)."""
+    query = (
+        select(func.coalesce(func.sum(_ledger.c.points), 0))
+        .outerjoin(_purchases, _purchases.c.purchase_id == _ledger.c.source_id)
+        .where(
+            _ledger.c.source_type == "purchase",
+            _purchases.c.purchase_id.is_(None),
+            scope(_ledger.c.account_id),
+        )
+    )
+    return int(await session.scalar(query) or 0)
+
+
+async def _double_reversals(session: AsyncSession, scope: Scope) -> list[Violation]:
+    query = (
+        select(_ledger.c.source_id, func.count().label("reversals"))
+        .where(_ledger.c.source_type == "return", scope(_ledger.c.account_id))
+        .group_by(_ledger.c.source_id)
+        .having(func.count() > 1)
+    )
+    return [
+        Violation(
+            Invariant.ONE_REVERSAL_PER_RETURN,
+            row.source_id,
+            f"return {row.source_id} was reversed {row.reversals} times",
+        )
+        for row in await session.execute(query)
+    ]
+
+
+async def _reversals_recorded(session: AsyncSession, scope: Scope) -> list[Violation]:
+    reversed_ = (
+        select(
+            _returns.c.purchase_id,
+            func.sum(_ledger.c.shortfall - _ledger.c.points).label("charged"),
+        )
+        .join(
+            _ledger,
+            (_ledger.c.source_type == "return") & (_ledger.c.source_id == _returns.c.return_id),
+        )
+        .group_by(_returns.c.purchase_id)
+        .subquery()
+    )
+    charged = func.coalesce(reversed_.c.charged, 0)
+    query = (
+        select(_purchases.c.purchase_id, _purchases.c.points_reversed, charged.label("charged"))
+        .outerjoin(reversed_, reversed_.c.purchase_id == _purchases.c.purchase_id)
+        .where(_purchases.c.points_reversed != charged, scope(_purchases.c.account_id))
+    )
+    return [
+        Violation(
+            Invariant.REVERSED_AS_RECORDED,
+            row.purchase_id,
+            f"purchase {row.purchase_id} records {row.points_reversed} points reversed, "
+            f"its reversals account for {row.charged}",
+        )
+        for row in await session.execute(query)
+    ]
+
+
+async def _purchases_earned(session: AsyncSession, scope: Scope) -> list[Any]:
+    """Each accepted purchase with the number and sum of its entries."""
+    earns = (
+        select(
+            _ledger.c.source_id.label("purchase_id"),
+            func.count().label("earns"),
+            func.sum(_ledger.c.points).label("earned"),
+        )
+        .where(_ledger.c.source_type == "purchase")
+        .group_by(_ledger.c.source_id)
+        .subquery()
+    )
+    query = (
+        select(
+            _purchases.c.purchase_id,
+            _purchases.c.total_fen,
+            _purchases.c.tier_code,
+            _purchases.c.points_earned,
+            func.coalesce(earns.c.earns, 0).label("earns"),
+            func.coalesce(earns.c.earned, 0).label("earned"),
+        )
+        .outerjoin(earns, earns.c.purchase_id == _purchases.c.purchase_id)
+        .where(scope(_purchases.c.account_id))
+        .order_by(_purchases.c.created_at)
+    )
+    return list((await session.execute(query)).all())

@@ -1,0 +1,162 @@
+"""Points earned on purchases and reversed on returns.
+
+A purchase earns at the rate of the buyer's tier before it, on the account they hold;
+a return takes back points in proportion. Both move points through the kernel
+(:func:`services.loyalty.accounts.service.move_points`), sending their own writes (the
+purchase record, the return, the tier standing) in the same statement. Use cases flush,
+never commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Collection
+from functools import partial
+
+from services.loyalty.accounts import service as accounts
+from services.loyalty.accounts.service import Movement, Source
+from services.loyalty.base import emit
+from services.loyalty.points import domain, repository
+from services.loyalty.points.errors import PurchaseNotKnown
+from services.loyalty.program.domain import multiplier_of, points_for
+from services.loyalty.program.service import locked_program
+from services.loyalty.tiers import service as tiers
+from shared.db import AsyncSession
+from shared.events.loyalty import PointsEarned, PointsReversed
+from shared.events.orders import PurchaseCompleted, PurchaseReturned
+
+log = logging.getLogger(__name__)
+
+
+async def earn_for_purchase(
+    session: AsyncSession, purchase: PurchaseCompleted, event_id: str | None = None
+) -> None:
+    """Points at the rate of the member's tier before this purchase, then promotion.
+
+    A purchase already recorded (delivered again under another event id) earns nothing.
+    A member loyalty has not seen gets their account and standing now (and
+    ``loyalty.account.opened``). Raises
+    :class:`~services.loyalty.accounts.errors.BalanceLimitReached` or
+    :class:`~services.loyalty.tiers.errors.QualifyingSpendLimitReached` for a purchase
+    that would take a running sum past its cap (the event is then parked).
+    """
+    program = await locked_program(session)
+    account = await accounts.locked_account_of(session, purchase.member_id)
+    if account is None:  # a repeat naming another member must not open an account for them
+        if await repository.purchase(session, purchase.purchase_id) is not None:
+            _already_earned(purchase)
+            return
+        account = await accounts.open_account(session, purchase.member_id, program.base_tier)
+    standing = await tiers.locked_standing(session, purchase.member_id, program.ladder)
+    multiplier = multiplier_of(program.multipliers_percent, standing.tier_code)
+    points = points_for(purchase.total_fen, program.points_per_yuan, multiplier)
+    requalified = tiers.after_purchase(standing, program.ladder, purchase.total_fen)
+    moved = await accounts.move_points(
+        session,
+        account,
+        Movement(Source("purchase", purchase.purchase_id), points, event_id=event_id),
+        along=[
+            partial(
+                repository.record_purchase_when,
+                purchase_id=purchase.purchase_id,
+                account_id=account.account_id,
+                member_id=purchase.member_id,
+                total_fen=purchase.total_fen,
+                tier_code=standing.tier_code,
+                points=points,
+            ),
+            requalified.along,
+        ],
+    )
+    if moved is None:
+        _already_earned(purchase)
+        return
+    earned = PointsEarned(
+        member_id=purchase.member_id,
+        account_id=account.account_id,
+        purchase_id=purchase.purchase_id,
+        entry_id=moved.entry_id,
+        points=points,
+        balance=moved.balance,
+    )
+    await emit(session, earned, *requalified.changes)
+
+
+def _already_earned(purchase: PurchaseCompleted) -> None:
+    log.warning("purchase %s already earned points; ignored", purchase.purchase_id)
+
+
+async def reverse_for_return(
+    session: AsyncSession, returned: PurchaseReturned, event_id: str | None = None
+) -> None:
+    """Takes back points in proportion to the refund (see :func:`domain.reversal_for` for
+    rounding and for points already spent), lowers the qualifying spend and may demote.
+
+    A return of a purchase loyalty has not seen yet raises :class:`PurchaseNotKnown`, so
+    the consumer runner retries it until the purchase arrives, and parks it as a dead
+    letter only if the purchase never comes. A return reversed before changes nothing."""
+    ladder = (await locked_program(session)).ladder
+    known = await repository.purchase(session, returned.purchase_id)
+    if known is None:
+        raise PurchaseNotKnown(
+            f"return {returned.return_id} names purchase {returned.purchase_id}, "
+            "which loyalty has not seen yet"
+        )
+    account = await accounts.locked_account(session, known.account_id)
+    purchase = await repository.purchase(session, returned.purchase_id)  # fresh, under the lock
+    assert purchase is not None
+    standing = await tiers.locked_standing(session, purchase.member_id, ladder)
+    reversal = domain.reversal_for(
+        points_earned=purchase.points_earned,
+        points_reversed=purchase.points_reversed,
+        total_fen=purchase.total_fen,
+        returned_fen=purchase.returned_fen,
+        amount_fen=returned.amount_fen,
+        balance=account.balance,
+    )
+    requalified = tiers.after_return(standing, ladder, reversal.returned_fen)
+    moved = await accounts.move_points(
+        session,
+        account,
+        Movement(
+            Source("return", returned.return_id),
+            -reversal.points,
+            shortfall=reversal.shortfall,
+            event_id=event_id,
+        ),
+        along=[
+            partial(
+                repository.record_return_when,
+                return_id=returned.return_id,
+                purchase_id=purchase.purchase_id,
+            ),
+            partial(
+                repository.count_reversal_when,
+                purchase_id=purchase.purchase_id,
+                points=reversal.charged,
+                returned_fen=reversal.returned_fen,
+            ),
+            requalified.along,
+        ],
+    )
+    if moved is None:
+        log.warning("return %s was already reversed; ignored", returned.return_id)
+        return
+    reversed_ = PointsReversed(
+        member_id=purchase.member_id,
+        account_id=account.account_id,
+        purchase_id=purchase.purchase_id,
+        return_id=returned.return_id,
+        entry_id=moved.entry_id,
+        points=reversal.points,
+        balance=moved.balance,
+    )
+    await emit(session, reversed_, *requalified.changes)
+
+
+async def purchases_returned(
+    session: AsyncSession, return_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """The purchase each of these returns took points back from."""
+    return await repository.purchases_returned(session, return_ids)

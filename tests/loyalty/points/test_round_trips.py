@@ -1,0 +1,36 @@
+"""What earning costs in statements: the purchase path is benchmarked."""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.db import Sessions
+from shared.testing.records import consumer_record
+from tests.loyalty.conftest import event_consumer, purchase_event
+from tests.loyalty.statements import engine_of, program_locks, statements
+
+STATEMENTS_PER_EARN = 3
+"""Lock the member's account, lock their tier standing, then one statement that appends
+the entry, sets the balance, makes the lot and writes the purchase and the standing (the
+outbox's own statement is counted apart). Before accounts had ids of their own and tiers
+a table of their own, it was 2: the standing lived on the account row."""
+
+
+async def test_a_batch_of_purchases_costs_three_loyalty_statements_per_event(
+    loyalty_sessions: Sessions,
+) -> None:
+    consumer = event_consumer(loyalty_sessions)
+    members = [uuid.uuid4() for _ in range(10)]
+    opening = [purchase_event(member, 1_000) for member in members]
+    await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(opening)])
+    batch = [purchase_event(members[i % 10], 50_000 + i) for i in range(50)]
+    with statements(engine_of(loyalty_sessions)) as sent:
+        await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
+
+    ours = [s for s in sent if "outbox" not in s and "loyalty.inbox" not in s]
+    assert len(program_locks(ours)) == 1
+    assert len([s for s in ours if "loyalty.tiers" in s]) == 1
+    assert len(ours) == 2 + STATEMENTS_PER_EARN * len(batch)
+    assert len([s for s in sent if "loyalty.inbox" in s]) == 1
+    outbox = [s for s in sent if "outbox" in s]
+    assert len(outbox) <= len(batch)  # one insert per earn at most (tier changes go along)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from services.loyalty.tiers import domain
+from services.loyalty.tiers.errors import QualifyingSpendLimitReached
+from shared.inputs import MAX_RUNNING_FEN
+from tests.loyalty.ladder import RUNGS as LADDER
+
+
+@pytest.mark.parametrize(
+    ("spend", "code"),
+    [
+        (0, "standard"),
+        (99_999, "standard"),
+        (100_000, "vip"),
+        (1_999_999, "star"),
+        (10**9, "angel"),
+    ],
+)
+def test_tier_for_spend(spend: int, code: str) -> None:
+    assert domain.tier_for_spend(LADDER, spend).code == code
+
+
+def test_next_tier_and_missing_amount() -> None:
+    assert domain.next_tier(LADDER, 120_000) == (LADDER[2], 380_000)
+    assert domain.next_tier(LADDER, 0) == (LADDER[1], 100_000)
+    assert domain.next_tier(LADDER, 2_000_000) is None
+
+
+def test_promotion_may_skip_tiers_and_never_demotes() -> None:
+    promoted = domain.promotion(LADDER, "standard", 600_000)
+    assert promoted is not None
+    assert promoted.code == "star"
+    assert domain.promotion(LADDER, "vip", 150_000) is None
+    assert domain.promotion(LADDER, "star", 0) is None
+
+
+def test_demotion_follows_the_remaining_spend_and_never_promotes() -> None:
+    demoted = domain.demotion(LADDER, "star", 50_000)
+    assert demoted is not None
+    assert demoted.code == "standard"
+    assert domain.demotion(LADDER, "vip", 100_000) is None
+    assert domain.demotion(LADDER, "standard", 700_000) is None
+
+
+def test_direction_of_a_move() -> None:
+    assert domain.direction(100_000, 500_000) == "up"
+    assert domain.direction(500_000, 0) == "down"
+
+
+def test_the_qualifying_spend_stops_at_its_cap() -> None:
+    assert domain.spend_after_purchase(MAX_RUNNING_FEN - 10, 10) == MAX_RUNNING_FEN
+    with pytest.raises(QualifyingSpendLimitReached, match=f"past {MAX_RUNNING_FEN} fen"):
+        domain.spend_after_purchase(MAX_RUNNING_FEN - 10, 11)
