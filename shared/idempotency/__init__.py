@@ -25,6 +25,13 @@ The contract, for every POST that creates or moves value:
   new work.
 """
 
+from shared.idempotency.answers import (
+    REPLAY_HEADER,
+    Outcome,
+    Replayed,
+    StoredAnswer,
+    reused_key,
+)
 from shared.idempotency.errors import (
     MAX_KEY_LENGTH,
     IdempotencyKeyReused,
@@ -40,15 +47,7 @@ from shared.idempotency.http import (
     openapi_conflict,
 )
 from shared.idempotency.identity import RequestIdentity, fingerprint, identify
-from shared.idempotency.keys import (
-    REPLAY_HEADER,
-    Claim,
-    IdempotencyKeys,
-    Outcome,
-    Replayed,
-    StoredAnswer,
-    reused_key,
-)
+from shared.idempotency.keys import Claim, IdempotencyKeys
 
 __all__ = [
     "MAX_KEY_LENGTH",

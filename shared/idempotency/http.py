@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from shared.db import AsyncSession
 from shared.dependencies import RequestSession, current_store
 from shared.errors import PROBLEM_JSON, ProblemError
+from shared.idempotency.answers import Outcome, StoredAnswer, answer_of
 from shared.idempotency.errors import (
     KEY_PATTERN,
     MAX_KEY_LENGTH,
@@ -35,7 +36,7 @@ from shared.idempotency.errors import (
     check_key,
 )
 from shared.idempotency.identity import identify
-from shared.idempotency.keys import IdempotencyKeys, Outcome, StoredAnswer, answer_of
+from shared.idempotency.keys import IdempotencyKeys
 from shared.settings import BaseServiceSettings
 
 

@@ -41,11 +41,9 @@ import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -72,65 +70,20 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
 
+from shared.idempotency.answers import (
+    Outcome,
+    StoredAnswer,
+    _Stored,
+    answer_of,
+    stored_answer,
+)
 from shared.idempotency.errors import (
     MAX_KEY_LENGTH,
     RETRY_AFTER_SECONDS,
-    IdempotencyKeyReused,
     RequestInProgress,
     check_key,
 )
 from shared.idempotency.identity import RequestIdentity
-
-
-class _StoredRow(Protocol):
-    @property
-    def request_hash(self) -> str: ...
-    @property
-    def status_code(self) -> int: ...
-    @property
-    def response(self) -> dict[str, Any]: ...
-
-
-REPLAY_HEADER = "Idempotent-Replayed"
-
-
-@dataclass(frozen=True)
-class StoredAnswer:
-    status: int
-    body: Any
-    replayed: bool
-
-    def response(self, location: str | None = None) -> JSONResponse:
-        headers = {REPLAY_HEADER: "true"} if self.replayed else {}
-        if location is not None:
-            headers["Location"] = location
-        return JSONResponse(self.body, status_code=self.status, headers=headers)
-
-
-@dataclass(frozen=True)
-class Replayed:
-    """What an idempotent action returns when the request repeats earlier work: that
-    work's answer, answered as a replay (``Idempotent-Replayed: true``)."""
-
-    answer: BaseModel
-
-
-Outcome = BaseModel | Replayed
-"""What an idempotent action returns: its new answer, or an earlier one it repeats."""
-
-
-def answer_of(outcome: Outcome, status: int) -> StoredAnswer:
-    """The answer to send and store for an action's outcome."""
-    if isinstance(outcome, Replayed):
-        return StoredAnswer(status, outcome.answer.model_dump(mode="json"), replayed=True)
-    return StoredAnswer(status, outcome.model_dump(mode="json"), replayed=False)
-
-
-@dataclass(frozen=True)
-class _Stored:
-    request_hash: str
-    status_code: int
-    response: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -149,7 +102,7 @@ class Claim:
         :meth:`IdempotencyKeys.run` does.
         """
         if self.stored is not None:
-            return IdempotencyKeys._answer(self.stored, self.key, request)
+            return stored_answer(self.stored, self.key, request)
         if not self.locked:
             raise _in_progress(self.key)
         return None
@@ -160,14 +113,6 @@ def _in_progress(key: str) -> RequestInProgress:
         f"A request with Idempotency-Key {key!r} is still being processed; retry in "
         f"{RETRY_AFTER_SECONDS} s with the same key and body to get its answer",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
-
-
-def reused_key(key: str) -> IdempotencyKeyReused:
-    """The 422 for a key that came before with another body."""
-    return IdempotencyKeyReused(
-        f"Idempotency-Key {key!r} was already used with a different request body; "
-        "use a new key for a new request"
     )
 
 
@@ -380,7 +325,7 @@ class IdempotencyKeys:
         ).one()
         if row.request_hash is None:
             return None, bool(row.locked)
-        return self._answer(row, key, request), False
+        return stored_answer(row, key, request), False
 
     async def _stored(
         self, session: AsyncSession, scope: str, key: str, request: RequestIdentity
@@ -392,13 +337,7 @@ class IdempotencyKeys:
                 ).where(self.table.c.scope == scope, self.table.c.key == key)
             )
         ).one_or_none()
-        return None if row is None else self._answer(row, key, request)
-
-    @staticmethod
-    def _answer(row: _StoredRow, key: str, request: RequestIdentity) -> StoredAnswer:
-        if not request.matches(row.request_hash):
-            raise reused_key(key)
-        return StoredAnswer(row.status_code, row.response, replayed=True)
+        return None if row is None else stored_answer(row, key, request)
 
     async def purge_expired(self, session: AsyncSession) -> int:
         result = await session.execute(
