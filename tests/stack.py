@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.auth import Role, issue_token
 from shared.inbox import Handlers
@@ -125,6 +127,25 @@ async def _log_ends(
         return ends
     finally:
         await reader.stop()
+
+
+async def forget_earlier_events(stack: Stack) -> None:
+    """Deletes every service's outbox rows, published or not.
+
+    Earlier tests apply events by hand and leave their consequences in the outboxes (points
+    for members no other service knows, returns of purchases never published). The next
+    relay to run would publish them, or republish them to a broker that lost its log, and a
+    consumer waiting for their missing prerequisites would hold back its partition, with the
+    running test's own events behind them. A test that starts a system of its own starts
+    from empty outboxes.
+    """
+    engine = create_async_engine(stack.admin_url)
+    try:
+        async with engine.begin() as connection:
+            for service in stack.database_urls:
+                await connection.execute(text(f"DELETE FROM {service}.outbox"))
+    finally:
+        await engine.dispose()
 
 
 async def skip_backlog(bootstrap_servers: str, group_id: str, topics: Sequence[str]) -> None:

@@ -19,7 +19,7 @@ from huiyuan.embedded.local_providers import Inbox as ProviderInbox
 from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app, read_inbox
 from huiyuan.embedded.ports import free_port
 from huiyuan.provision import SERVICES
-from tests.stack import Stack, running, skip_backlog
+from tests.stack import Stack, forget_earlier_events, running, skip_backlog
 
 SMS_KEY = "e2e-sms-key"
 
@@ -82,6 +82,7 @@ async def system(stack: Stack, providers: Providers) -> AsyncIterator[System]:
         sms_gateway_url=providers.sms_url,
         sms_api_key=SMS_KEY,
     )
+    await forget_earlier_events(stack)
     for service, settings in overrides.items():
         subscriptions = stack.app(service).state.spec.subscriptions
         await skip_backlog(stack.bootstrap_servers, settings["consumer_group_id"], subscriptions)

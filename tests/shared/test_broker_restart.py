@@ -28,7 +28,7 @@ from shared.events import CloudEvent
 from shared.kafka import Publisher, Record, ensure_topics
 from tests.shared.scratch import Scratch
 from tests.shared.test_outbox import read_topic, relay_running
-from tests.stack import Stack, eventually, running, staff_headers
+from tests.stack import Stack, eventually, forget_earlier_events, running, staff_headers
 
 ADMIN = staff_headers("admin")
 
@@ -122,6 +122,7 @@ async def test_services_carry_on_across_a_broker_restart_without_losing_or_doubl
     stack: Stack, broker: EmbeddedBroker
 ) -> None:
     """Purchases before and after a restart each earn points exactly once."""
+    await forget_earlier_events(stack)
     own = dataclasses.replace(stack, bootstrap_servers=broker.bootstrap_servers)
     async with contextlib.AsyncExitStack() as apps:
         clients = {
