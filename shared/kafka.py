@@ -166,11 +166,15 @@ class Publisher:
         wanted = [TopicPartition(topic, partition) for topic, partition in partitions]
         if not wanted:
             return {}
-        await asyncio.wait_for(self._offsets.topics(), self._send_timeout)  # fresh metadata
+        # fresh metadata: consumer.topics() fetches it but keeps only the names, and the
+        # client's cached metadata misses partitions created since (Tansu creates a topic
+        # asked for by a client with 4 partitions, so after a restart it may have more
+        # than we created); a partition missing from it would look emptied for ever
+        cluster = await asyncio.wait_for(
+            self._offsets._client.fetch_all_metadata(), self._send_timeout
+        )
         present = [
-            tp
-            for tp in wanted
-            if tp.partition in (self._offsets.partitions_for_topic(tp.topic) or ())
+            tp for tp in wanted if tp.partition in (cluster.partitions_for_topic(tp.topic) or ())
         ]
         ends = await asyncio.wait_for(self._offsets.end_offsets(present), self._send_timeout)
         # a topic, or a partition, the broker no longer knows holds nothing; a broker that

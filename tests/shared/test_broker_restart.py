@@ -215,3 +215,25 @@ async def test_partitions_a_recreated_topic_lacks_count_as_emptied(broker: Embed
     finally:
         await publisher.stop()
     assert ends == dict.fromkeys(used, 0)
+
+
+async def test_partitions_created_after_the_publisher_started_are_seen(
+    broker: EmbeddedBroker,
+) -> None:
+    """A topic a client asked for after a restart comes back with 4 partitions, more than the
+    relay's metadata knew: a row placed on partition 3 must not look emptied for ever (the
+    relay republished it every two seconds, and the test's sales waited behind)."""
+    bootstrap = broker.bootstrap_servers
+    publisher = Publisher(bootstrap, send_timeout=3.0)
+    await publisher.start()  # before the topic exists: its metadata knows nothing of it
+    try:
+        await ensure_topics(bootstrap, ["grown.events"], 4)
+        placed = await publisher.send(
+            [Record("grown.events", f"m{n}".encode(), b"x") for n in range(24)]
+        )
+        used = {(md.topic, md.partition) for md in placed}
+        assert ("grown.events", 3) in used
+        ends = await publisher.end_offsets(used)
+    finally:
+        await publisher.stop()
+    assert all(end > 0 for end in ends.values()), ends
