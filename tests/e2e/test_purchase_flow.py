@@ -186,3 +186,30 @@ async def test_a_return_reverses_points_and_demotes(system: System) -> None:
     ledger = _ok(await system["loyalty"].get(f"/members/{member['id']}/ledger", headers=ADMIN))
     kinds = sorted(entry["kind"] for entry in ledger["items"])
     assert kinds == ["earn", "reverse"]
+
+
+async def test_a_member_who_never_changed_tier_has_the_same_tier_in_analytics(
+    system: System,
+) -> None:
+    """Analytics learns a new account's tier from loyalty, not only from tier changes."""
+    await _program(system)
+    key = await _store_key(system)
+    member = await _member(system)
+    await _purchase(system, key, member, price_fen=5_000)  # ¥50: stays on the first tier
+
+    async def earned() -> dict[str, Any] | None:
+        account = await _loyalty(system, member["id"])
+        return account if account and account["balance"] == 50 else None
+
+    account = await eventually(earned, timeout=15)
+
+    async def analysed() -> dict[str, Any] | None:
+        response = await system["analytics"].get(f"/members/{member['id']}/summary", headers=ADMIN)
+        if response.status_code != 200:
+            return None
+        summary: dict[str, Any] = response.json()
+        return summary if summary["purchase_count"] == 1 and summary["tier_code"] else None
+
+    summary = await eventually(analysed, timeout=15)
+    assert account["tier"]["code"] == "standard"
+    assert summary["tier_code"] == account["tier"]["code"]

@@ -51,19 +51,29 @@ def test_an_answer_without_a_message_id_is_no_delivery(answer: object) -> None:
 
 
 class _Gateway:
-    """An SMS gateway over HTTP that answers each request with the next canned answer."""
+    """An SMS gateway over HTTP that answers each request for ``to`` with the next canned
+    answer. Others (rows earlier tests left queued) get a 503 and are not counted, so they
+    cannot take this test's answers."""
 
-    def __init__(self, *answers: tuple[int, bytes]) -> None:
+    def __init__(self, to: str, *answers: tuple[int, bytes]) -> None:
+        self.to = to
         self.answers = list(answers)
         self.requests = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await Request(scope, receive).body()
-        self.requests += 1
-        status, body = self.answers.pop(0) if self.answers else (503, b"no more")
+        sent = json.loads(await Request(scope, receive).body())
+        if not str(sent.get("to", "")).endswith(self.to[-10:]):
+            status, body = 503, b"not this test's"
+        else:
+            self.requests += 1
+            status, body = self.answers.pop(0) if self.answers else (503, b"no more")
         await Response(body, status_code=status, media_type="application/json")(
             scope, receive, send
         )
+
+
+def _phone() -> str:
+    return f"139{uuid.uuid4().int % 10**8:08d}"
 
 
 def _settled(sessions: Sessions, ids: list[uuid.UUID]) -> Callable[[], Awaitable[Any]]:
@@ -79,8 +89,9 @@ def _settled(sessions: Sessions, ids: list[uuid.UUID]) -> Callable[[], Awaitable
 async def test_a_nul_or_a_line_break_in_a_gateway_error_is_recorded_on_one_line(
     stack: Stack, messaging_sessions: Sessions, smtp_server: SmtpEndpoint
 ) -> None:
-    gateway = _Gateway((503, b'{"error": "busy\x00\r\nX-Injected: 1"}'))
-    row = await insert_notification(messaging_sessions, channel="sms", to="13912345678", body="hi")
+    to = _phone()
+    gateway = _Gateway(to, (503, b'{"error": "busy\x00\r\nX-Injected: 1"}'))
+    row = await insert_notification(messaging_sessions, channel="sms", to=to, body="hi")
     async with serving(gateway) as url:
         app = stack.app(
             "messaging",
@@ -101,8 +112,9 @@ async def test_a_cost_beyond_any_integer_is_not_kept_and_the_statistics_still_an
     stack: Stack, messaging_sessions: Sessions, smtp_server: SmtpEndpoint
 ) -> None:
     long_id = "m" * 300
-    gateway = _Gateway((200, json.dumps({"message_id": long_id, "cost_fen": 2**70}).encode()))
-    row = await insert_notification(messaging_sessions, channel="sms", to="13912345678", body="hi")
+    to = _phone()
+    gateway = _Gateway(to, (200, json.dumps({"message_id": long_id, "cost_fen": 2**70}).encode()))
+    row = await insert_notification(messaging_sessions, channel="sms", to=to, body="hi")
     async with serving(gateway) as url:
         app = stack.app("messaging", smtp_port=smtp_server.port, sms_gateway_url=url)
         async with running(app) as client:
