@@ -11,6 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.orders.directory.domain import MAX_CARD_NUMBER
 from services.orders.purchases.domain import MAX_CATEGORY, MAX_RECEIPT_NO, MAX_SKU
+from services.orders.tenders.domain import MAX_TENDERS
+from services.orders.tenders.schemas import (
+    RECEIPT_EXAMPLE,
+    TENDERS_EXAMPLE,
+    ReceiptOut,
+    TenderIn,
+)
 from shared.inputs import (
     MAX_LINES,
     MAX_SALE_TOTAL_FEN,
@@ -53,6 +60,8 @@ PURCHASE_EXAMPLE: dict[str, Any] = {
             "returned_quantity": 0,
         },
     ],
+    "receipt": RECEIPT_EXAMPLE,
+    "voided_at": None,
 }
 
 Sku = Annotated[str, Code(MAX_SKU)]
@@ -103,6 +112,7 @@ class PurchaseCreate(BaseModel):
                     ],
                     "purchased_at": "2026-11-23T06:30:00Z",
                     "receipt_no": "R-20261123-0042",
+                    "tenders": TENDERS_EXAMPLE,
                 },
                 {
                     "phone": "138 1234 5678",
@@ -128,6 +138,16 @@ class PurchaseCreate(BaseModel):
             "new Idempotency-Key (the same body as sent, byte for byte up to the order of "
             "its keys and its whitespace) is answered with the first sale, as a replay; "
             "another body with a used receipt number is refused with 409 `receipt-reused`"
+        ),
+    )
+
+    tenders: Annotated[list[TenderIn], Len(1, MAX_TENDERS)] | None = Field(
+        None,
+        description=(
+            f"How the sale was paid, 1 to {MAX_TENDERS} tenders whose amounts pay the total "
+            "exactly; only cash may hand over more (the receipt says the change), and at "
+            "most one cash tender. Only `cash` and `card` are accepted now. Without "
+            "`tenders` the receipt has one `unspecified` tender of the whole total"
         ),
     )
 
@@ -159,6 +179,8 @@ class PurchaseOut(BaseModel):
     purchased_at: datetime
     receipt_no: str | None
     lines: list[PurchaseLineOut]
+    receipt: ReceiptOut
+    voided_at: datetime | None = Field(None, description="When the store voided the sale")
 
 
 class PurchasePage(BaseModel):

@@ -85,6 +85,20 @@ def receipt_out(paid: Sequence[Paid], *, first: bool = False) -> ReceiptOut:
     )
 
 
+def receipt_event(paid: Sequence[Paid]) -> events.Receipt:
+    """The receipt as ``orders.purchase.completed`` carries it."""
+    return events.Receipt(
+        tenders=tuple(
+            events.TenderPaid(
+                kind=tender.kind, amount_fen=tender.amount_fen, tendered_fen=tender.tendered_fen
+            )
+            for tender in paid
+        ),
+        tendered_fen=sum(tender.tendered_fen for tender in paid),
+        change_fen=sum(tender.change_fen for tender in paid),
+    )
+
+
 class RefundOut(BaseModel):
     kind: TenderKind
     amount_fen: int = Field(description="What this return (or void) refunds of the tender")
