@@ -113,9 +113,7 @@ async def reverse_for_void(
     a lower tier if that falls below the threshold. The ledger entry's source is
     ``('void', purchase id)``. Raises :class:`PurchaseNotKnown` like a return; a void
     reversed before changes nothing."""
-    await _reverse(
-        session, Source("void", voided.purchase_id), voided.purchase_id, None, event_id
-    )
+    await _reverse(session, Source("void", voided.purchase_id), voided.purchase_id, None, event_id)
 
 
 async def _reverse(

@@ -104,10 +104,7 @@ def _insert_purchases_with_lines() -> Executable:
         .from_select(
             list(_PURCHASE_COLUMNS),
             sql.select(
-                *(
-                    _unnest(name, kind).label(name)
-                    for name, kind in _PURCHASE_COLUMNS.items()
-                )
+                *(_unnest(name, kind).label(name) for name, kind in _PURCHASE_COLUMNS.items())
             ),
         )
         .on_conflict_do_nothing(

@@ -179,7 +179,11 @@ class PurchaseOut(BaseModel):
     purchased_at: datetime
     receipt_no: str | None
     lines: list[PurchaseLineOut]
-    receipt: ReceiptOut
+    receipt: ReceiptOut | None = Field(
+        None,
+        description="How the sale was paid. Null only in a replay of an answer stored before "
+        "sales kept their tenders",
+    )
     voided_at: datetime | None = Field(None, description="When the store voided the sale")
 
 

@@ -215,8 +215,7 @@ def _tenders_of(purchase: Purchase, lines: Sequence[PurchaseLine]) -> tuple[Paid
     if purchase.tenders is not None:
         return tenders.from_json(purchase.tenders)
     returned = sum(
-        domain.PricedLine(line.returned_quantity, line.unit_price_fen).amount_fen
-        for line in lines
+        domain.PricedLine(line.returned_quantity, line.unit_price_fen).amount_fen for line in lines
     )
     return tenders.unrecorded(purchase.total_fen, returned)
 

@@ -74,9 +74,7 @@ async def return_purchase(
             for line in returned
         ],
     )
-    await purchases.add_returned(
-        session, sold, plan, tenders.after_refund(sold.tenders, amounts)
-    )
+    await purchases.add_returned(session, sold, plan, tenders.after_refund(sold.tenders, amounts))
     await emit(
         session,
         events.PurchaseReturned(

@@ -88,10 +88,11 @@ def settle(
 
     ``None`` (no tenders sent) is one ``unspecified`` tender of the whole total (none for a
     sale of 0 fen). Raises :class:`TenderNotAccepted` (``tenders.<i>.kind``) for a kind
-    not in ``accepted`` (stored value, points and vouchers, now), and :class:`TendersDoNotAddUp` for a non-cash tender larger
-    than what is left to pay (``tenders.<i>.amount_fen``), a second cash tender
-    (``tenders.<i>.kind``), cash when the other tenders pay everything
-    (``tenders.<i>.amount_fen``), or tenders paying less than the total (``tenders``).
+    not in ``accepted`` (now: stored value, points and vouchers), and
+    :class:`TendersDoNotAddUp` for a non-cash tender larger than what is left to pay
+    (``tenders.<i>.amount_fen``), a second cash tender (``tenders.<i>.kind``), cash when
+    the other tenders pay everything (``tenders.<i>.amount_fen``), or tenders paying less
+    than the total (``tenders``).
     """
     if given is None:
         return (Paid("unspecified", total_fen, total_fen),) if total_fen > 0 else ()
@@ -126,8 +127,7 @@ def settle(
         handed = given[cash].tendered_fen
         if left == 0:
             raise TendersDoNotAddUp(
-                f"nothing is left to pay in cash: the other tenders pay the whole {total_fen} "
-                "fen",
+                f"nothing is left to pay in cash: the other tenders pay the whole {total_fen} fen",
                 field=f"tenders.{cash}.amount_fen",
             )
         if handed < left:

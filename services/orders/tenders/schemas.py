@@ -21,7 +21,7 @@ RECEIPT_EXAMPLE: dict[str, Any] = {
     "change_fen": 4300,
     "refunded_fen": 0,
 }
-TENDERS_EXAMPLE: list[dict[str, Any]] = [
+TENDERS_EXAMPLE: list[Any] = [
     {"kind": "card", "amount_fen": 30000},
     {"kind": "cash", "amount_fen": 20000},
 ]

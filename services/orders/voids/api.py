@@ -43,9 +43,7 @@ router = APIRouter(tags=["purchases"])
                 "Purchase 9d8c7b6a-… was returned in part (19900 fen of 45700 fen), so it "
                 "cannot be voided; return the rest instead"
             ),
-            PurchaseVoided(
-                "Purchase 9d8c7b6a-… was voided already, at 2026-11-23T07:02:00+00:00"
-            ),
+            PurchaseVoided("Purchase 9d8c7b6a-… was voided already, at 2026-11-23T07:02:00+00:00"),
         ),
     },
 )
