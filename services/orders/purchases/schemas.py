@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from annotated_types import Len
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -123,6 +123,10 @@ class PurchaseCreate(BaseModel):
             ]
         },
     )
+
+    FIELDS_SINCE_0_2: ClassVar[frozenset[str]] = frozenset({"tenders"})
+    """Unknown to the release whose idempotency fingerprints ``shared.idempotency`` still
+    recognises."""
 
     member_id: uuid.UUID | None = None
     card_number: CardNumber | None = None
