@@ -9,7 +9,7 @@ from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
 from shared.events.loyalty import AccountOpened, TierChanged
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
-from shared.events.orders import PurchaseCompleted, PurchaseReturned
+from shared.events.orders import PurchaseCompleted, PurchaseReturned, PurchaseVoided
 from shared.inbox import Handler, HandlerContext
 
 Context = HandlerContext[Settings]
@@ -25,6 +25,10 @@ async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Con
 
 async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     await service.record_return(session, event.payload(PurchaseReturned))
+
+
+async def on_purchase_voided(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await service.record_void(session, event.payload(PurchaseVoided))
 
 
 async def on_account_opened(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -57,6 +61,7 @@ HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     PurchaseCompleted.event_type: on_purchase_completed,
     PurchaseReturned.event_type: on_purchase_returned,
+    PurchaseVoided.event_type: on_purchase_voided,
     AccountOpened.event_type: on_account_opened,
     TierChanged.event_type: on_tier_changed,
     NotificationSent.event_type: _counting(NotificationSent, "sent"),

@@ -1,4 +1,5 @@
-"""What loyalty consumes: registrations open accounts, purchases earn, returns reverse."""
+"""What loyalty consumes: registrations open accounts, purchases earn, returns and voids
+reverse."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
-from shared.events.orders import PurchaseCompleted, PurchaseReturned
+from shared.events.orders import PurchaseCompleted, PurchaseReturned, PurchaseVoided
 from shared.inbox import Handler, HandlerContext
 
 Context = HandlerContext[Settings]
@@ -35,8 +36,13 @@ async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Cont
     await points.reverse_for_return(session, event.payload(PurchaseReturned), event.id)
 
 
+async def on_purchase_voided(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await points.reverse_for_void(session, event.payload(PurchaseVoided), event.id)
+
+
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     PurchaseCompleted.event_type: on_purchase_completed,
     PurchaseReturned.event_type: on_purchase_returned,
+    PurchaseVoided.event_type: on_purchase_voided,
 }

@@ -12,6 +12,7 @@ from services.orders.purchases.batch import api as batch
 from services.orders.returns import api as returns
 from services.orders.stores import api as stores
 from services.orders.stores.service import KnownStores
+from services.orders.voids import api as voids
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -22,14 +23,15 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         title="Huiyuan orders service",
         description=(
             "Partner stores post sales and returns with their API key (`X-API-Key`); "
-            "each sale publishes `orders.purchase.completed`, each return "
-            "`orders.purchase.returned`. Retries with the same `Idempotency-Key`, or with "
+            "each sale publishes `orders.purchase.completed` with its receipt (tenders and "
+            "change), each return `orders.purchase.returned` with what each tender refunds, "
+            "each void `orders.purchase.voided`. Retries with the same `Idempotency-Key`, or with "
             "the same sale and receipt number, never count a sale twice."
         ),
         settings=settings or Settings(),
         outbox=outbox,
         idempotency=idempotency,
-        routers=[stores.router, purchases.router, batch.router, returns.router],
+        routers=[stores.router, purchases.router, batch.router, returns.router, voids.router],
         inbox=inbox,
         handlers=HANDLERS,
         stores=KnownStores(),

@@ -40,10 +40,12 @@ class PointsEarned(PointsMoved):
 
 
 class PointsReversed(PointsMoved):
+    """Points taken back for a return of a purchase, or for its void (``return_id`` None)."""
+
     event_type: ClassVar[str] = "loyalty.points.reversed"
 
     purchase_id: uuid.UUID
-    return_id: uuid.UUID
+    return_id: uuid.UUID | None
     entry_id: uuid.UUID
     points: int
     balance: int

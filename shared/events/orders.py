@@ -18,6 +18,33 @@ class PurchaseLine(EventPayload):
     amount_fen: int
 
 
+class TenderPaid(EventPayload):
+    """One tender of a sale: ``kind`` is cash, card, stored_value, points, voucher or
+    unspecified (a sale posted without tenders); ``amount_fen`` is what it paid towards the
+    total, ``tendered_fen`` what was handed over (cash: amount plus change)."""
+
+    kind: str
+    amount_fen: int
+    tendered_fen: int
+
+
+class Receipt(EventPayload):
+    """How a sale was paid (收款单): its tenders, whose amounts add up to the total."""
+
+    tenders: tuple[TenderPaid, ...]
+    tendered_fen: int
+    change_fen: int
+
+
+class TenderRefund(EventPayload):
+    """What a return or a void refunds of one tender. ``paid_out`` is false for a voucher:
+    the till hands nothing back for it."""
+
+    kind: str
+    amount_fen: int
+    paid_out: bool
+
+
 class PurchaseCompleted(EventPayload):
     event_type: ClassVar[str] = "orders.purchase.completed"
     subject_field: ClassVar[str] = "purchase_id"
@@ -28,6 +55,8 @@ class PurchaseCompleted(EventPayload):
     lines: tuple[PurchaseLine, ...]
     total_fen: int
     purchased_at: datetime
+    receipt: Receipt | None = None
+    """None in events published before sales kept their tenders."""
 
 
 class ReturnedLine(EventPayload):
@@ -52,3 +81,23 @@ class PurchaseReturned(EventPayload):
     amount_fen: int
     purchase_total_fen: int
     returned_at: datetime
+    refunds: tuple[TenderRefund, ...] | None = None
+    """What each tender refunds (adding up to ``amount_fen``); None in events published
+    before sales kept their tenders."""
+
+
+class PurchaseVoided(EventPayload):
+    """A store voided a sale on its business day: everything it caused is undone, as by a
+    full return, and it counts as no sale at all. A sale is voided at most once and only
+    while nothing of it was returned, so ``refunds`` gives back every tender in full."""
+
+    event_type: ClassVar[str] = "orders.purchase.voided"
+    subject_field: ClassVar[str] = "purchase_id"
+
+    purchase_id: uuid.UUID
+    member_id: uuid.UUID
+    store_id: uuid.UUID
+    total_fen: int
+    purchased_at: datetime
+    voided_at: datetime
+    refunds: tuple[TenderRefund, ...]

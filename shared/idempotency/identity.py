@@ -90,13 +90,15 @@ def _as_validated_before(model: BaseModel, sent: Any) -> Iterator[dict[str, Any]
     That release normalised some values (e-mail domains, ids, times) and not others
     (phones, surrounding spaces) which validation normalises now. Where the value sent and
     the value validated now differ, either may be the old one; times it re-rendered as
-    pydantic renders the time sent.
+    pydantic renders the time sent. A field the model names in ``FIELDS_SINCE_0_2`` (a
+    ``ClassVar``) did not exist then, so it is left out unless it was sent.
     """
     dumped = model.model_dump(mode="json")
     if not isinstance(sent, dict):
         yield dumped
         return
-    names = list(type(model).model_fields)
+    added: frozenset[str] = getattr(type(model), "FIELDS_SINCE_0_2", frozenset())
+    names = [name for name in type(model).model_fields if name in sent or name not in added]
     choices = [
         list(_forms(getattr(model, name), sent[name])) if name in sent else [dumped[name]]
         for name in names

@@ -15,7 +15,7 @@ code, identifier    ``Annotated[str, Code(n[, pattern, ...])]``  :mod:`.text`
 mobile number       ``Phone`` (answered in E.164)                :mod:`.phone`
 email address       ``Email``                                    :mod:`.emails`
 amounts, counts     ``Quantity``, ``UnitPriceFen``, ``SpendFen``, :mod:`.integers`
-                    ``Points``, ``PointsPerYuan``,
+                    ``TenderFen``, ``Points``, ``PointsPerYuan``,
                     ``MultiplierPercent``, ``LineNo``
 a list's total      ``TotalAtMost(maximum, amount)``             :mod:`.integers`
 sale time           ``SaleTime``                                 :mod:`.times`
@@ -56,6 +56,7 @@ from shared.inputs.integers import (
     PointsPerYuan,
     Quantity,
     SpendFen,
+    TenderFen,
     TotalAtMost,
     UnitPriceFen,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "SaleTime",
     "SingleLine",
     "SpendFen",
+    "TenderFen",
     "TotalAtMost",
     "TradingDate",
     "TradingDay",

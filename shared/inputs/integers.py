@@ -77,6 +77,8 @@ PointsPerYuan = Annotated[int, Strict(), Interval(ge=0, le=MAX_POINTS_PER_YUAN)]
 """Earning rate: points per yuan (100 fen) spent, 0 to 1,000."""
 MultiplierPercent = Annotated[int, Strict(), Interval(ge=0, le=MAX_MULTIPLIER_PERCENT)]
 """A multiplier in percent of the plain rate (100 = ×1): 0 to 1,000."""
+TenderFen = Annotated[int, Strict(), Interval(ge=1, le=MAX_SALE_TOTAL_FEN)]
+"""What one tender of a sale hands over, in fen: 1 to 10^10 (cash may exceed the total)."""
 LineNo = Annotated[int, Strict(), Interval(ge=1, le=MAX_LINES)]
 """A line of a sale, numbered from 1."""
 

@@ -9,7 +9,14 @@ from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
 from shared.events.loyalty import AccountOpened, TierChanged
 from shared.events.messaging import Channel, NotificationFailed, NotificationSent
-from shared.events.orders import PurchaseCompleted, PurchaseLine, PurchaseReturned, ReturnedLine
+from shared.events.orders import (
+    PurchaseCompleted,
+    PurchaseLine,
+    PurchaseReturned,
+    PurchaseVoided,
+    ReturnedLine,
+    TenderRefund,
+)
 
 STORE_ID = uuid.UUID("5f0c2a10-8b7e-4d1f-9a3c-000000000001")
 
@@ -68,6 +75,20 @@ def returned(bought: CloudEvent, amount_fen: int) -> CloudEvent:
         amount_fen=amount_fen,
         purchase_total_fen=sale.total_fen,
         returned_at=datetime.now(UTC),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/orders")
+
+
+def voided(bought: CloudEvent) -> CloudEvent:
+    sale = bought.payload(PurchaseCompleted)
+    payload = PurchaseVoided(
+        purchase_id=sale.purchase_id,
+        member_id=sale.member_id,
+        store_id=sale.store_id,
+        total_fen=sale.total_fen,
+        purchased_at=sale.purchased_at,
+        voided_at=datetime.now(UTC),
+        refunds=(TenderRefund(kind="cash", amount_fen=sale.total_fen, paid_out=True),),
     )
     return CloudEvent.of(payload, source="/huiyuan/orders")
 

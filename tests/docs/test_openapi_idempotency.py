@@ -14,6 +14,7 @@ IDEMPOTENT_POSTS = {
     ("customer", "/members"),
     ("orders", "/purchases"),
     ("orders", "/purchases/{purchase_id}/returns"),
+    ("orders", "/purchases/{purchase_id}/void"),
     ("loyalty", "/members/{member_id}/redemptions"),
 }
 

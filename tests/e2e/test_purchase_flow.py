@@ -1,4 +1,5 @@
-"""One purchase through all five services: points, tier, email and SMS, analytics."""
+"""One purchase through all five services: points, tier, email and SMS, analytics; a
+return and a void undone downstream."""
 
 from __future__ import annotations
 
@@ -213,3 +214,38 @@ async def test_a_member_who_never_changed_tier_has_the_same_tier_in_analytics(
     summary = await eventually(analysed, timeout=15)
     assert account["tier"]["code"] == "standard"
     assert summary["tier_code"] == account["tier"]["code"]
+
+
+async def test_a_voided_sale_is_undone_in_loyalty_and_counted_as_none_in_analytics(
+    system: System,
+) -> None:
+    await _program(system)
+    key = await _store_key(system)
+    member = await _member(system)
+    sale = await _purchase(system, key, member, price_fen=150_000)  # ¥1,500 → vip
+
+    async def tier_is(code: str, balance: int) -> bool:
+        account = await _loyalty(system, member["id"])
+        return bool(account and account["tier"]["code"] == code and account["balance"] == balance)
+
+    async def counted(spend_fen: int) -> dict[str, Any] | None:
+        response = await system["analytics"].get(f"/members/{member['id']}/summary", headers=ADMIN)
+        summary: dict[str, Any] = response.json() if response.status_code == 200 else {}
+        return summary if summary.get("spend_fen") == spend_fen else None
+
+    await eventually(lambda: tier_is("vip", 1_500), timeout=15)
+    await eventually(lambda: counted(150_000), timeout=15)
+    voided = await system["orders"].post(
+        f"/purchases/{sale['id']}/void",
+        json={"reason": "rung up twice"},
+        headers={"X-API-Key": key, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert _ok(voided, 201)["paid_out_fen"] == 150_000
+    await eventually(lambda: tier_is("standard", 0), timeout=15)
+    ledger = _ok(await system["loyalty"].get(f"/members/{member['id']}/ledger", headers=ADMIN))
+    assert sorted((e["kind"], e["source_type"]) for e in ledger["items"]) == [
+        ("earn", "purchase"),
+        ("reverse", "void"),
+    ]
+    summary = await eventually(lambda: counted(0), timeout=15)
+    assert (summary["purchase_count"], summary["net_spend_fen"]) == (0, 0)

@@ -2,8 +2,9 @@
 days. No I/O.
 
 A purchase counts as a purchase (for purchase counts, purchasing members, the repeat
-rate, active members and the average order value) unless it was fully returned; its
-net amount (total minus refunds) always counts in revenue.
+rate, active members and the average order value) unless it was fully returned or
+voided; its net amount (total minus refunds) counts in revenue unless it was voided (a
+voided sale counts as none, nor do its returns).
 
 Bounds (money in fen). A purchase or return is at most ``MAX_SALE_TOTAL_FEN`` = 10^10, the
 largest sale orders accepts. A member's gross spend (``members.spend_fen``, bigint) is capped
@@ -76,6 +77,24 @@ def apply_return(total_fen: int, returned_fen: int, amount_fen: int) -> ReturnEf
         refunded_fen=after - returned_fen,
         fully_returned=now_full,
         purchase_count_delta=-1 if now_full and not was_full else 0,
+    )
+
+
+@dataclass(frozen=True)
+class VoidEffect:
+    """What a void takes off the member: the sale and whatever of it was returned."""
+
+    spend_fen: int
+    returned_fen: int
+    purchase_count_delta: int  # -1 unless a full return already uncounted the purchase
+
+
+def void_effect(total_fen: int, returned_fen: int, fully_returned: bool) -> VoidEffect:
+    """A voided purchase counts as no sale: neither its total nor its returns stay."""
+    return VoidEffect(
+        spend_fen=total_fen,
+        returned_fen=returned_fen,
+        purchase_count_delta=0 if fully_returned else -1,
     )
 
 

@@ -6,7 +6,7 @@ from shared.inbox import AwaitingEvent
 
 
 class PurchaseNotKnown(AwaitingEvent):
-    """A return names a purchase analytics has not seen.
+    """A return or a void names a purchase analytics has not seen.
 
     Purchases and their returns share a topic and a key, so the purchase normally comes
     first; after broker amnesia a return can overtake its republished purchase, so the

@@ -31,8 +31,9 @@ class MemberStats(AnalyticsTable, table=True):
     tier an account starts on, ``loyalty.tier.changed`` every change (see
     :func:`services.analytics.facts.domain.tier_after_change`).
 
-    ``purchase_count`` counts purchases that were not fully returned; ``spend_fen`` is
-    the gross amount of all completed purchases and ``returned_fen`` what was refunded.
+    ``purchase_count`` counts purchases that were neither fully returned nor voided;
+    ``spend_fen`` is the gross amount of all completed purchases not voided and
+    ``returned_fen`` what was refunded of them.
     """
 
     __tablename__ = "members"
@@ -66,6 +67,8 @@ class Purchase(AnalyticsTable, table=True):
     purchased_at: datetime = Field(
         sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
     )
+    voided_at: datetime | None = _moment()
+    """When its store voided it: it then counts as no sale (nor do its returns)."""
 
 
 class PurchaseReturn(AnalyticsTable, table=True):

@@ -147,6 +147,26 @@ def _apply_return() -> Executable:
     )
 
 
+def _apply_void() -> Executable:
+    """The purchase marked voided and the member's counters without it, in one round trip."""
+    purchase = (
+        update(_purchases)
+        .where(_purchases.c.purchase_id == bindparam("purchase", type_=Uuid))
+        .values(voided_at=bindparam("purchase_voided_at", type_=_purchases.c.voided_at.type))
+        .cte("purchase")
+    )
+    return (
+        update(_members)
+        .where(_members.c.member_id == bindparam("member", type_=Uuid))
+        .values(
+            spend_fen=_members.c.spend_fen - bindparam("spend", type_=BigInteger),
+            returned_fen=_members.c.returned_fen - bindparam("refunded", type_=BigInteger),
+            purchase_count=_members.c.purchase_count + bindparam("count_delta", type_=Integer),
+        )
+        .add_cte(purchase)
+    )
+
+
 def _hold_tier() -> Executable:
     """The member's row, created if missing and locked until commit; returns its tier.
 
@@ -187,6 +207,7 @@ _RECORD_REGISTRATION = _record_registration()
 _RECORD_PURCHASE = _record_purchase()
 _CLAIM_RETURN = _claim_return()
 _APPLY_RETURN = _apply_return()
+_APPLY_VOID = _apply_void()
 _HOLD_TIER = _hold_tier()
 _SET_TIER = _set_tier()
 _COUNT_NOTIFICATION = _count_notification()
@@ -291,6 +312,61 @@ async def apply_return(
             "purchase_returned_fen": returned_fen,
             "purchase_fully_returned": fully_returned,
             "refunded": refunded_fen,
+            "count_delta": purchase_count_delta,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class VoidedPurchase:
+    """A purchase a void names, locked until commit."""
+
+    member_id: uuid.UUID
+    total_fen: int
+    returned_fen: int
+    fully_returned: bool
+    voided_at: datetime | None
+
+
+async def lock_purchase(session: AsyncSession, purchase_id: uuid.UUID) -> VoidedPurchase | None:
+    """The purchase, locked until commit; ``None`` if analytics has not recorded it."""
+    query = (
+        sa.select(
+            _purchases.c.member_id,
+            _purchases.c.total_fen,
+            _purchases.c.returned_fen,
+            _purchases.c.fully_returned,
+            _purchases.c.voided_at,
+        )
+        .where(_purchases.c.purchase_id == purchase_id)
+        .with_for_update()
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    return VoidedPurchase(
+        row.member_id, row.total_fen, row.returned_fen, row.fully_returned, row.voided_at
+    )
+
+
+async def apply_void(
+    session: AsyncSession,
+    *,
+    purchase_id: uuid.UUID,
+    member_id: uuid.UUID,
+    voided_at: datetime,
+    spend_fen: int,
+    returned_fen: int,
+    purchase_count_delta: int,
+) -> None:
+    await session.execute(
+        _APPLY_VOID,
+        {
+            "purchase": purchase_id,
+            "member": member_id,
+            "purchase_voided_at": voided_at,
+            "spend": spend_fen,
+            "refunded": returned_fen,
             "count_delta": purchase_count_delta,
         },
     )

@@ -15,7 +15,7 @@ from shared.db import AsyncSession
 from shared.events.customer import MemberRegistered
 from shared.events.loyalty import AccountOpened, TierChanged
 from shared.events.messaging import Channel
-from shared.events.orders import PurchaseCompleted, PurchaseReturned
+from shared.events.orders import PurchaseCompleted, PurchaseReturned, PurchaseVoided
 
 
 async def record_registration(session: AsyncSession, registered: MemberRegistered) -> None:
@@ -70,6 +70,29 @@ async def record_return(session: AsyncSession, returned: PurchaseReturned) -> No
         returned_fen=effect.returned_fen,
         fully_returned=effect.fully_returned,
         refunded_fen=effect.refunded_fen,
+        purchase_count_delta=effect.purchase_count_delta,
+    )
+
+
+async def record_void(session: AsyncSession, voided: PurchaseVoided) -> None:
+    """Counts the voided purchase as no sale, once: off the member's spend, refunds and
+    purchase count, and out of the KPIs. Raises :class:`PurchaseNotKnown` (wait for the
+    purchase)."""
+    purchase = await repository.lock_purchase(session, voided.purchase_id)
+    if purchase is None:
+        raise PurchaseNotKnown(
+            f"void of purchase {voided.purchase_id} names a purchase analytics has not recorded"
+        )
+    if purchase.voided_at is not None:
+        return
+    effect = domain.void_effect(purchase.total_fen, purchase.returned_fen, purchase.fully_returned)
+    await repository.apply_void(
+        session,
+        purchase_id=voided.purchase_id,
+        member_id=purchase.member_id,
+        voided_at=voided.voided_at,
+        spend_fen=effect.spend_fen,
+        returned_fen=effect.returned_fen,
         purchase_count_delta=effect.purchase_count_delta,
     )
 

@@ -41,7 +41,9 @@ async def kpi_counts(session: AsyncSession, active_since: datetime) -> KpiCounts
     ).one()
     active = await session.scalar(
         select(func.count(func.distinct(col(Purchase.member_id)))).where(
-            col(Purchase.purchased_at) >= active_since, col(Purchase.fully_returned).is_(False)
+            col(Purchase.purchased_at) >= active_since,
+            col(Purchase.fully_returned).is_(False),
+            col(Purchase.voided_at).is_(None),
         )
     )
     return KpiCounts(

@@ -14,9 +14,10 @@ from typing import Literal
 from services.loyalty.accounts.errors import BalanceLimitReached, InsufficientPoints
 from shared.inputs import MAX_BALANCE
 
-SourceType = Literal["purchase", "return", "redemption", "adjustment"]
+SourceType = Literal["purchase", "return", "void", "redemption", "adjustment"]
 """What moved points, the kind of a ledger entry: a purchase earns, a return reverses, a
-redemption spends, staff adjust. A new kind of movement (lot expiry, a coupon, a transfer
+void (its id is the voided purchase's) reverses all the purchase kept, a redemption
+spends, staff adjust. A new kind of movement (lot expiry, a coupon, a transfer
 between accounts) is a new source type, never a new column."""
 
 
@@ -42,6 +43,7 @@ class PointsRange:
 SOURCE_POINTS: Mapping[SourceType, PointsRange] = {
     "purchase": PointsRange(0, None),  # a purchase under a yuan earns 0
     "return": PointsRange(None, 0),  # 0 when the points were already spent (all shortfall)
+    "void": PointsRange(None, 0),
     "redemption": PointsRange(None, -1),
     "adjustment": PointsRange(None, None),
 }

@@ -45,14 +45,16 @@ class LoyaltyOut(BaseModel):
 
 
 LedgerKind = Literal["earn", "reverse", "redeem", "adjust"]
-SourceType = Literal["purchase", "return", "redemption", "adjustment"]
+SourceType = Literal["purchase", "return", "void", "redemption", "adjustment"]
 
 
 class LedgerEntryOut(BaseModel):
     id: uuid.UUID
     kind: LedgerKind
     source_type: SourceType = Field(description="What moved the points")
-    source_id: uuid.UUID = Field(description="The purchase, return, redemption... id")
+    source_id: uuid.UUID = Field(
+        description="The purchase, return, redemption... id (a void's is its purchase's)"
+    )
     points: int = Field(description="Signed: positive adds to the balance")
     balance_after: int
     shortfall: int = Field(description="Points a reversal could not take back (already spent)")

@@ -24,6 +24,7 @@ from shared.db import AsyncSession
 KINDS: dict[str, LedgerKind] = {
     "purchase": "earn",
     "return": "reverse",
+    "void": "reverse",
     "redemption": "redeem",
     "adjustment": "adjust",
 }
@@ -98,7 +99,7 @@ def _entry_out(entry: Entry, returned: dict[uuid.UUID, uuid.UUID]) -> LedgerEntr
         points=entry.points,
         balance_after=entry.balance_after,
         shortfall=entry.shortfall,
-        purchase_id=source.id if source.type == "purchase" else returned.get(source.id),
+        purchase_id=source.id if source.type in ("purchase", "void") else returned.get(source.id),
         return_id=source.id if source.type == "return" else None,
         redemption_id=source.id if source.type == "redemption" else None,
         reason=entry.reason,

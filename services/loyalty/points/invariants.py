@@ -11,8 +11,9 @@ zero, lots) and adds, over the points capability's records:
 - ``one_reversal_per_return``: no return reversed more than once, and every entry whose
   source is a return names a recorded return (a return is reversed as a whole, in
   proportion to its refund, so the return is the unit, not its lines);
-- ``reversed_as_recorded``: what a purchase records as reversed is what its returns' entries
-  took back plus their shortfall;
+- ``reversed_as_recorded``: what a purchase records as reversed is what its returns' and
+  its void's entries took back plus their shortfall, and every void entry names an
+  accepted purchase;
 - ``earned_by_rules``: each purchase earned what the earning rule gives for its total at
   the tier it was made in, so the points earned add up to what the rules say.
 
@@ -26,7 +27,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from services.loyalty.accounts.invariants import (
     Invariant,
@@ -156,11 +157,13 @@ async def check_ledger_invariants(
 
 
 async def _orphan_entries(session: AsyncSession, scope: Scope) -> list[Violation]:
-    """Entries whose source is a purchase or a return loyalty has no record of."""
+    """Entries whose source is a purchase, a return or a void loyalty has no record of (a
+    void's id is its purchase's)."""
     violations: list[Violation] = []
     for source_type, table, key, invariant, what in (
         ("purchase", _purchases, "purchase_id", Invariant.ONE_EARN_PER_PURCHASE, "accepted"),
         ("return", _returns, "return_id", Invariant.ONE_REVERSAL_PER_RETURN, "recorded"),
+        ("void", _purchases, "purchase_id", Invariant.REVERSED_AS_RECORDED, "accepted"),
     ):
         query = (
             select(_ledger.c.account_id, _ledger.c.source_id, _ledger.c.seq)
@@ -215,16 +218,20 @@ async def _double_reversals(session: AsyncSession, scope: Scope) -> list[Violati
 
 
 async def _reversals_recorded(session: AsyncSession, scope: Scope) -> list[Violation]:
+    by_returns = select(
+        _returns.c.purchase_id, (_ledger.c.shortfall - _ledger.c.points).label("charged")
+    ).join(
+        _ledger,
+        (_ledger.c.source_type == "return") & (_ledger.c.source_id == _returns.c.return_id),
+    )
+    by_voids = select(
+        _ledger.c.source_id.label("purchase_id"),
+        (_ledger.c.shortfall - _ledger.c.points).label("charged"),
+    ).where(_ledger.c.source_type == "void")
+    reversals = union_all(by_returns, by_voids).subquery()
     reversed_ = (
-        select(
-            _returns.c.purchase_id,
-            func.sum(_ledger.c.shortfall - _ledger.c.points).label("charged"),
-        )
-        .join(
-            _ledger,
-            (_ledger.c.source_type == "return") & (_ledger.c.source_id == _returns.c.return_id),
-        )
-        .group_by(_returns.c.purchase_id)
+        select(reversals.c.purchase_id, func.sum(reversals.c.charged).label("charged"))
+        .group_by(reversals.c.purchase_id)
         .subquery()
     )
     charged = func.coalesce(reversed_.c.charged, 0)

@@ -1,9 +1,10 @@
-"""Points earned on purchases and reversed on returns.
+"""Points earned on purchases and reversed on returns and voids.
 
 A purchase earns at the rate of the buyer's tier before it, on the account they hold;
-a return takes back points in proportion. Both move points through the kernel
-(:func:`services.loyalty.accounts.service.move_points`), sending their own writes (the
-purchase record, the return, the tier standing) in the same statement. Use cases flush,
+a return takes back points in proportion, a void all the purchase still counts for. All
+move points through the kernel (:func:`services.loyalty.accounts.service.move_points`),
+sending their own writes (the purchase record, the return, the tier standing) in the
+same statement. Use cases flush,
 never commit.
 """
 
@@ -23,7 +24,7 @@ from services.loyalty.program.service import locked_program
 from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession
 from shared.events.loyalty import PointsEarned, PointsReversed
-from shared.events.orders import PurchaseCompleted, PurchaseReturned
+from shared.events.orders import PurchaseCompleted, PurchaseReturned, PurchaseVoided
 
 log = logging.getLogger(__name__)
 
@@ -90,19 +91,47 @@ async def reverse_for_return(
 ) -> None:
     """Takes back points in proportion to the refund (see :func:`domain.reversal_for` for
     rounding and for points already spent), lowers the qualifying spend and may demote.
-
     A return of a purchase loyalty has not seen yet raises :class:`PurchaseNotKnown`, so
     the consumer runner retries it until the purchase arrives, and parks it as a dead
     letter only if the purchase never comes. A return reversed before changes nothing."""
+    await _reverse(
+        session,
+        Source("return", returned.return_id),
+        returned.purchase_id,
+        returned.amount_fen,
+        event_id,
+    )
+
+
+async def reverse_for_void(
+    session: AsyncSession, voided: PurchaseVoided, event_id: str | None = None
+) -> None:
+    """Undoes a voided purchase as a full return of all it still counts for would: the
+    points it earned back (what was spent already as shortfall), its qualifying spend off,
+    a lower tier if that falls below the threshold. The ledger entry's source is
+    ``('void', purchase id)``. Raises :class:`PurchaseNotKnown` like a return; a void
+    reversed before changes nothing."""
+    await _reverse(session, Source("void", voided.purchase_id), voided.purchase_id, None, event_id)
+
+
+async def _reverse(
+    session: AsyncSession,
+    source: Source,
+    purchase_id: uuid.UUID,
+    amount_fen: int | None,
+    event_id: str | None,
+) -> None:
+    """Reverses ``amount_fen`` of the purchase (None: all it still counts for) as
+    ``source``: a return, recorded with the purchase it names, or a void."""
     ladder = (await locked_program(session)).ladder
-    known = await repository.purchase(session, returned.purchase_id)
+    known = await repository.purchase(session, purchase_id)
     if known is None:
         raise PurchaseNotKnown(
-            f"return {returned.return_id} names purchase {returned.purchase_id}, "
+            f"{source.type} {source.id} names purchase {purchase_id}, "
             "which loyalty has not seen yet"
         )
     account = await accounts.locked_account(session, known.account_id)
-    purchase = await repository.purchase(session, returned.purchase_id)  # fresh, under the lock
+    purchase = await repository.purchase(session, purchase_id)  # fresh, under the lock
     assert purchase is not None
     standing = await tiers.locked_standing(session, purchase.member_id, ladder)
     reversal = domain.reversal_for(
@@ -110,25 +139,23 @@ async def reverse_for_return(
         points_reversed=purchase.points_reversed,
         total_fen=purchase.total_fen,
         returned_fen=purchase.returned_fen,
-        amount_fen=returned.amount_fen,
+        amount_fen=purchase.total_fen - purchase.returned_fen if amount_fen is None else amount_fen,
         balance=account.balance,
     )
     requalified = tiers.after_return(standing, ladder, reversal.returned_fen)
+    recorded = (
+        [repository.record_return(return_id=source.id, purchase_id=purchase_id)]
+        if source.type == "return"
+        else []
+    )
     moved = await accounts.move_points(
         session,
         account,
-        Movement(
-            Source("return", returned.return_id),
-            -reversal.points,
-            shortfall=reversal.shortfall,
-            event_id=event_id,
-        ),
+        Movement(source, -reversal.points, shortfall=reversal.shortfall, event_id=event_id),
         along=[
-            repository.record_return(
-                return_id=returned.return_id, purchase_id=purchase.purchase_id
-            ),
+            *recorded,
             repository.count_reversal(
-                purchase_id=purchase.purchase_id,
+                purchase_id=purchase_id,
                 points=reversal.charged,
                 returned_fen=reversal.returned_fen,
             ),
@@ -136,13 +163,13 @@ async def reverse_for_return(
         ],
     )
     if moved is None:
-        log.warning("return %s was already reversed; ignored", returned.return_id)
+        log.warning("%s %s was already reversed; ignored", source.type, source.id)
         return
     reversed_ = PointsReversed(
         member_id=purchase.member_id,
         account_id=account.account_id,
-        purchase_id=purchase.purchase_id,
-        return_id=returned.return_id,
+        purchase_id=purchase_id,
+        return_id=source.id if source.type == "return" else None,
         entry_id=moved.entry_id,
         points=reversal.points,
         balance=moved.balance,

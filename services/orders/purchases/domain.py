@@ -5,14 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.orders.purchases.errors import ReceiptReused
+from services.orders.tenders.domain import Paid
 from shared.idempotency import RequestIdentity
 
 MAX_RECEIPT_NO = 64
 MAX_SKU = 64
 MAX_CATEGORY = 64
-"""Longest receipt number, SKU and category, in characters (the columns' lengths)."""
+MAX_VOID_REASON = 200
+"""Longest receipt number, SKU, category and void reason, in characters (the columns'
+lengths)."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +52,24 @@ class SoldLine:
 
 @dataclass(frozen=True)
 class Sold:
-    """A recorded sale, as far as returns are concerned: its lines by number."""
+    """A recorded sale, as far as returns and voids are concerned: its lines by number,
+    its tenders as they stand, and when it was voided (None if it was not)."""
 
     purchase_id: uuid.UUID
     member_id: uuid.UUID
     total_fen: int
+    purchased_at: datetime
     lines: Mapping[int, SoldLine]
+    tenders: tuple[Paid, ...]
+    voided_at: datetime | None
+
+    @property
+    def returned_fen(self) -> int:
+        """What its returns refunded: the returned units at their prices."""
+        return sum(
+            PricedLine(line.returned_quantity, line.unit_price_fen).amount_fen
+            for line in self.lines.values()
+        )
 
 
 @dataclass(frozen=True)

@@ -25,3 +25,11 @@ class ReceiptInProgress(Conflict):
 
     title = "Receipt being recorded"
     slug = "receipt-in-progress"
+
+
+class PurchaseVoided(Conflict):
+    """The purchase was voided: it counts as no sale, so it cannot be returned or voided
+    again."""
+
+    title = "Purchase voided"
+    slug = "purchase-voided"

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from services.orders.base import SCHEMA, OrdersTable, timestamp_column, utc_now
-from services.orders.purchases.domain import MAX_CATEGORY, MAX_RECEIPT_NO, MAX_SKU
+from services.orders.purchases.domain import (
+    MAX_CATEGORY,
+    MAX_RECEIPT_NO,
+    MAX_SKU,
+    MAX_VOID_REASON,
+)
 
 RECEIPT_HOLDER = text("receipt_no IS NOT NULL AND duplicate_of IS NULL")
 """The purchases that hold their receipt number: all with one but the duplicates from
@@ -55,6 +63,12 @@ class Purchase(OrdersTable, table=True):
     that holds the receipt. Such a sale stays a sale (it was published); it only no longer
     answers to the receipt number."""
     created_at: datetime = Field(default_factory=utc_now, sa_column=timestamp_column())
+    tenders: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSONB))
+    """How the sale was paid: ``[{"kind", "amount_fen", "tendered_fen", "refunded_fen"}]``
+    (see :mod:`services.orders.tenders.domain`), kept in the row so that a sale stays one
+    insert; NULL for sales recorded before tenders were kept (one unspecified tender)."""
+    voided_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    void_reason: str | None = Field(default=None, max_length=MAX_VOID_REASON)
 
 
 class PurchaseLine(OrdersTable, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Uuid,
     any_,
     bindparam,
+    cast,
     column,
     func,
     insert,
@@ -23,7 +25,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import col, select
@@ -54,7 +56,8 @@ async def insert_purchases(session: AsyncSession, sales: Sequence[SaleRows]) -> 
     arrays["line_purchase_ids"] = []
     for purchase, lines in ordered:
         for name in _PURCHASE_COLUMNS:
-            arrays[name].append(purchase[name])
+            value = purchase[name]
+            arrays[name].append(json.dumps(value) if name in _JSON_COLUMNS else value)
         for line in lines:
             arrays["line_purchase_ids"].append(purchase["id"])
             for name in _LINE_COLUMNS:
@@ -71,7 +74,10 @@ _PURCHASE_COLUMNS = {
     "receipt_no": Text,
     "request_hash": Text,
     "created_at": DateTime(timezone=True),
+    "tenders": Text,
 }
+_JSON_COLUMNS = {"tenders"}
+"""Sent as a text array of JSON documents, each cast to jsonb in the statement."""
 _LINE_COLUMNS = {
     "line_no": Integer,
     "sku": Text,
@@ -85,6 +91,11 @@ def _array(name: str, kind: Any) -> Any:
     return bindparam(name, type_=ARRAY(kind))
 
 
+def _unnest(name: str, kind: Any) -> Any:
+    elements = func.unnest(_array(name, kind))
+    return cast(elements, JSONB) if name in _JSON_COLUMNS else elements
+
+
 def _insert_purchases_with_lines() -> Executable:
     """Sales and their lines in one round trip: every column goes as an array, so the
     statement is the same for any number of sales and lines and compiles once."""
@@ -93,10 +104,7 @@ def _insert_purchases_with_lines() -> Executable:
         .from_select(
             list(_PURCHASE_COLUMNS),
             sql.select(
-                *(
-                    func.unnest(_array(name, kind)).label(name)
-                    for name, kind in _PURCHASE_COLUMNS.items()
-                )
+                *(_unnest(name, kind).label(name) for name, kind in _PURCHASE_COLUMNS.items())
             ),
         )
         .on_conflict_do_nothing(
@@ -196,4 +204,26 @@ async def add_returned_quantities(
         .where(_lines.c.purchase_id == purchase_id, _lines.c.line_no == bindparam("no"))
         .values(returned_quantity=_lines.c.returned_quantity + bindparam("qty")),
         [{"no": line_no, "qty": quantity} for line_no, quantity in quantities],
+    )
+
+
+async def refund_tenders(
+    session: AsyncSession, purchase_id: uuid.UUID, tenders: list[dict[str, Any]]
+) -> None:
+    """Replaces the purchase's tenders, unless it was recorded without (before they were
+    kept)."""
+    await session.execute(
+        update(_purchases)
+        .where(_purchases.c.id == purchase_id, _purchases.c.tenders.is_not(None))
+        .values(tenders=tenders)
+    )
+
+
+async def void(
+    session: AsyncSession, purchase_id: uuid.UUID, at: datetime, reason: str | None
+) -> None:
+    await session.execute(
+        update(_purchases)
+        .where(_purchases.c.id == purchase_id)
+        .values(voided_at=at, void_reason=reason)
     )

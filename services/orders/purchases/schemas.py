@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from annotated_types import Len
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.orders.directory.domain import MAX_CARD_NUMBER
 from services.orders.purchases.domain import MAX_CATEGORY, MAX_RECEIPT_NO, MAX_SKU
+from services.orders.tenders.domain import MAX_TENDERS
+from services.orders.tenders.schemas import (
+    RECEIPT_EXAMPLE,
+    TENDERS_EXAMPLE,
+    ReceiptOut,
+    TenderIn,
+)
 from shared.inputs import (
     MAX_LINES,
     MAX_SALE_TOTAL_FEN,
@@ -53,6 +60,8 @@ PURCHASE_EXAMPLE: dict[str, Any] = {
             "returned_quantity": 0,
         },
     ],
+    "receipt": RECEIPT_EXAMPLE,
+    "voided_at": None,
 }
 
 Sku = Annotated[str, Code(MAX_SKU)]
@@ -103,6 +112,7 @@ class PurchaseCreate(BaseModel):
                     ],
                     "purchased_at": "2026-11-23T06:30:00Z",
                     "receipt_no": "R-20261123-0042",
+                    "tenders": TENDERS_EXAMPLE,
                 },
                 {
                     "phone": "138 1234 5678",
@@ -113,6 +123,10 @@ class PurchaseCreate(BaseModel):
             ]
         },
     )
+
+    FIELDS_SINCE_0_2: ClassVar[frozenset[str]] = frozenset({"tenders"})
+    """Unknown to the release whose idempotency fingerprints ``shared.idempotency`` still
+    recognises."""
 
     member_id: uuid.UUID | None = None
     card_number: CardNumber | None = None
@@ -128,6 +142,16 @@ class PurchaseCreate(BaseModel):
             "new Idempotency-Key (the same body as sent, byte for byte up to the order of "
             "its keys and its whitespace) is answered with the first sale, as a replay; "
             "another body with a used receipt number is refused with 409 `receipt-reused`"
+        ),
+    )
+
+    tenders: Annotated[list[TenderIn], Len(1, MAX_TENDERS)] | None = Field(
+        None,
+        description=(
+            f"How the sale was paid, 1 to {MAX_TENDERS} tenders whose amounts pay the total "
+            "exactly; only cash may hand over more (the receipt says the change), and at "
+            "most one cash tender. Only `cash` and `card` are accepted now. Without "
+            "`tenders` the receipt has one `unspecified` tender of the whole total"
         ),
     )
 
@@ -159,6 +183,12 @@ class PurchaseOut(BaseModel):
     purchased_at: datetime
     receipt_no: str | None
     lines: list[PurchaseLineOut]
+    receipt: ReceiptOut | None = Field(
+        None,
+        description="How the sale was paid. Null only in a replay of an answer stored before "
+        "sales kept their tenders",
+    )
+    voided_at: datetime | None = Field(None, description="When the store voided the sale")
 
 
 class PurchasePage(BaseModel):

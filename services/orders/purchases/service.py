@@ -21,6 +21,9 @@ from services.orders.purchases.schemas import (
     PurchaseOut,
     PurchasePage,
 )
+from services.orders.tenders import domain as tenders
+from services.orders.tenders.domain import Paid
+from services.orders.tenders.schemas import receipt_event, receipt_out
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events import CloudEvent
@@ -41,7 +44,8 @@ async def record_purchase(
     """The new sale, or ``Replayed`` with the first answer if its receipt number was
     recorded before with the same content; ``sent`` is the body as sent (parsed JSON).
 
-    Raises ``UnknownMember`` (422) and ``ReceiptReused`` (409).
+    Raises ``UnknownMember``, ``TenderNotAccepted``, ``TendersDoNotAddUp`` (422) and
+    ``ReceiptReused`` (409).
     """
     members = await directory.find_members(session, cipher, [data])
     request = None if data.receipt_no is None else identify(sent, data)
@@ -95,7 +99,7 @@ def new_sale(
     """The sale ``data`` describes, for the member it names among ``members``;
     ``request`` identifies it as sent, kept with its receipt number.
 
-    Raises ``UnknownMember`` (422).
+    Raises ``UnknownMember``, ``TenderNotAccepted`` and ``TendersDoNotAddUp`` (422).
     """
     member_id = members.member_of(data)
     purchased_at = data.purchased_at or now
@@ -113,6 +117,9 @@ def new_sale(
         for line_no, (line, price) in enumerate(zip(data.lines, priced, strict=True), start=1)
     ]
     total = domain.total_fen(priced)
+    given = None if data.tenders is None else [tender.tendered() for tender in data.tenders]
+    paid = tenders.settle(total, given)
+    receipt = receipt_out(paid, first=True)
     purchase = {
         "id": purchase_id,
         "store_id": store_id,
@@ -122,6 +129,7 @@ def new_sale(
         "receipt_no": data.receipt_no,
         "request_hash": None if data.receipt_no is None or request is None else request.hash,
         "created_at": now,
+        "tenders": tenders.to_json(paid),
     }
     completed = events.PurchaseCompleted(
         purchase_id=purchase_id,
@@ -130,6 +138,7 @@ def new_sale(
         lines=tuple(lines),
         total_fen=total,
         purchased_at=purchased_at,
+        receipt=receipt_event(paid),
     )
     out = PurchaseOut(
         id=purchase_id,
@@ -139,6 +148,7 @@ def new_sale(
         purchased_at=purchased_at,
         receipt_no=data.receipt_no,
         lines=[PurchaseLineOut(**line.model_dump(), returned_quantity=0) for line in lines],
+        receipt=receipt,
     )
     return NewSale(
         rows=(purchase, [line.model_dump() for line in lines]),
@@ -174,7 +184,7 @@ async def list_purchases(
 def purchase_out(
     purchase: Purchase, lines: Sequence[PurchaseLine], *, first: bool = False
 ) -> PurchaseOut:
-    """The purchase as answered now, or as first answered (nothing returned yet)."""
+    """The purchase as answered now, or as first answered (nothing returned or voided)."""
     return PurchaseOut(
         id=purchase.id,
         member_id=purchase.member_id,
@@ -194,14 +204,28 @@ def purchase_out(
             )
             for line in lines
         ],
+        receipt=receipt_out(_tenders_of(purchase, lines), first=first),
+        voided_at=None if first else purchase.voided_at,
     )
+
+
+def _tenders_of(purchase: Purchase, lines: Sequence[PurchaseLine]) -> tuple[Paid, ...]:
+    """The purchase's tenders as they stand; one unspecified tender for a sale recorded
+    before tenders were kept, refunded as far as its lines were returned."""
+    if purchase.tenders is not None:
+        return tenders.from_json(purchase.tenders)
+    returned = sum(
+        domain.PricedLine(line.returned_quantity, line.unit_price_fen).amount_fen for line in lines
+    )
+    return tenders.unrecorded(purchase.total_fen, returned)
 
 
 async def sold_for_return(
     session: AsyncSession, store_id: uuid.UUID, purchase_id: uuid.UUID
 ) -> domain.Sold:
-    """One of the store's purchases with its lines, locked until the transaction ends so
-    that returns of it happen one at a time; raises ``PurchaseNotFound`` (404)."""
+    """One of the store's purchases with its lines and tenders, locked until the
+    transaction ends so that its returns and void happen one at a time; raises
+    ``PurchaseNotFound`` (404)."""
     purchase = await repository.purchase_of_store(session, store_id, purchase_id, lock=True)
     if purchase is None:
         raise PurchaseNotFound(f"No purchase {purchase_id} at this store")
@@ -210,6 +234,9 @@ async def sold_for_return(
         purchase_id=purchase.id,
         member_id=purchase.member_id,
         total_fen=purchase.total_fen,
+        purchased_at=purchase.purchased_at,
+        tenders=_tenders_of(purchase, lines),
+        voided_at=purchase.voided_at,
         lines={
             line.line_no: domain.SoldLine(
                 line_no=line.line_no,
@@ -225,8 +252,20 @@ async def sold_for_return(
 
 
 async def add_returned(
-    session: AsyncSession, purchase_id: uuid.UUID, quantities: Sequence[tuple[int, int]]
+    session: AsyncSession,
+    sold: domain.Sold,
+    quantities: Sequence[tuple[int, int]],
+    refunded: Sequence[Paid],
 ) -> None:
-    """Counts ``(line_no, quantity)`` as returned on a purchase locked by
-    :func:`sold_for_return`."""
-    await repository.add_returned_quantities(session, purchase_id, quantities)
+    """Counts ``(line_no, quantity)`` as returned, and ``refunded`` as the tenders after the
+    refund, on a purchase locked by :func:`sold_for_return`. (A sale recorded before
+    tenders were kept keeps none: its refunds follow its returned lines.)"""
+    await repository.add_returned_quantities(session, sold.purchase_id, quantities)
+    await repository.refund_tenders(session, sold.purchase_id, tenders.to_json(refunded))
+
+
+async def mark_voided(
+    session: AsyncSession, sold: domain.Sold, at: datetime, reason: str | None
+) -> None:
+    """Records the void of a purchase locked by :func:`sold_for_return`."""
+    await repository.void(session, sold.purchase_id, at, reason)

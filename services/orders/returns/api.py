@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from services.orders.purchases.errors import PurchaseVoided
 from services.orders.returns import service
 from services.orders.returns.schemas import ReturnCreate, ReturnOut
 from shared.dependencies import CurrentStore, RequestSession
@@ -23,11 +24,19 @@ router = APIRouter(tags=["purchases"])
     summary="Return some or all of a sale",
     description=(
         'Send `lines` with quantities, or `{"all": true}` for everything not yet returned. '
-        "Publishes `orders.purchase.returned` with the refunded amount."
+        "The refund goes back to the sale's tenders: vouchers and points first, in proportion "
+        "to the share of the sale returned, then stored value, card and cash, never more than "
+        "a tender paid; a voucher's part is not paid out. Publishes `orders.purchase.returned` "
+        "with the refunded amount and each tender's refund. A voided sale cannot be returned."
     ),
     responses={
         **problem(404, "No purchase 9d8c7b6a-… at this store"),
-        **openapi_conflict(),
+        **openapi_conflict(
+            PurchaseVoided(
+                "Purchase 9d8c7b6a-… was voided at 2026-11-23T07:02:00+00:00: there is "
+                "nothing left to return"
+            )
+        ),
         **problem(422, "line 1: 3 requested but only 1 of 2 can still be returned"),
     },
 )

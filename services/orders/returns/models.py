@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Integer
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from services.orders.base import SCHEMA, OrdersTable, timestamp_column, utc_now
@@ -20,6 +22,9 @@ class PurchaseReturn(OrdersTable, table=True):
     )
     amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
     returned_at: datetime = Field(default_factory=utc_now, sa_column=timestamp_column())
+    refunds: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSONB))
+    """What the return refunded of each tender: ``[{"kind", "amount_fen", "paid_out"}]``;
+    NULL for returns recorded before tenders were kept."""
 
 
 class ReturnLine(OrdersTable, table=True):

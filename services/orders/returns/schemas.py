@@ -9,6 +9,7 @@ from typing import Annotated, Self
 from annotated_types import Len
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.orders.tenders.schemas import RefundOut
 from shared.inputs import MAX_LINES, LineNo, Quantity
 
 
@@ -66,6 +67,8 @@ class ReturnOut(BaseModel):
                             "amount_fen": 19900,
                         }
                     ],
+                    "refunds": [{"kind": "card", "amount_fen": 19900, "paid_out": True}],
+                    "paid_out_fen": 19900,
                 }
             ]
         }
@@ -77,3 +80,12 @@ class ReturnOut(BaseModel):
     purchase_total_fen: int
     returned_at: datetime
     lines: list[ReturnLineOut]
+    refunds: list[RefundOut] = Field(
+        description="What each tender refunds, adding up to `amount_fen`: vouchers and "
+        "points first in proportion to the share of the sale returned, then stored value, "
+        "card, cash (never more than a tender paid across all returns)"
+    )
+    paid_out_fen: int = Field(
+        description="What the till hands back: the refunds but a voucher's, which is never "
+        "refunded as money"
+    )

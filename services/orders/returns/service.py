@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 from services.orders.base import emit
 from services.orders.purchases import service as purchases
 from services.orders.purchases.domain import PricedLine
+from services.orders.purchases.errors import PurchaseVoided
 from services.orders.returns import domain, repository
 from services.orders.returns.schemas import ReturnCreate, ReturnLineOut, ReturnOut
+from services.orders.tenders import domain as tenders
+from services.orders.tenders.schemas import refund_events, refunds_out
 from shared.db import AsyncSession
 from shared.events import orders as events
 
@@ -22,12 +25,19 @@ async def return_purchase(
     *,
     now: datetime | None = None,
 ) -> ReturnOut:
-    """Records the return and publishes ``orders.purchase.returned`` with the refund.
+    """Records the return, refunds the sale's tenders in the documented order
+    (:func:`services.orders.tenders.domain.allocate_refund`) and publishes
+    ``orders.purchase.returned`` with the refund and what each tender refunds.
 
-    Raises ``PurchaseNotFound`` (404), ``InvalidReturn``, ``ReturnExceedsSold`` and
-    ``PurchaseFullyReturned`` (422).
+    Raises ``PurchaseNotFound`` (404), ``PurchaseVoided`` (409), ``InvalidReturn``,
+    ``ReturnExceedsSold`` and ``PurchaseFullyReturned`` (422).
     """
     sold = await purchases.sold_for_return(session, store_id, purchase_id)
+    if sold.voided_at is not None:
+        raise PurchaseVoided(
+            f"Purchase {purchase_id} was voided at {sold.voided_at.isoformat()}: there is "
+            "nothing left to return"
+        )
     requested = None if data.all else [(line.line_no, line.quantity) for line in data.lines or []]
     plan = domain.plan_return(sold.lines, requested)
     returned = [
@@ -42,6 +52,8 @@ async def return_purchase(
     ]
     return_id = uuid.uuid4()
     amount = sum(line.amount_fen for line in returned)
+    amounts = tenders.allocate_refund(sold.tenders, amount)
+    refunds = tenders.refunds_of(sold.tenders, amounts)
     returned_at = now or datetime.now(UTC)
     await repository.insert_return(
         session,
@@ -50,6 +62,7 @@ async def return_purchase(
             "purchase_id": purchase_id,
             "amount_fen": amount,
             "returned_at": returned_at,
+            "refunds": [refund.model_dump() for refund in refunds_out(refunds)],
         },
         [
             {
@@ -61,7 +74,7 @@ async def return_purchase(
             for line in returned
         ],
     )
-    await purchases.add_returned(session, purchase_id, plan)
+    await purchases.add_returned(session, sold, plan, tenders.after_refund(sold.tenders, amounts))
     await emit(
         session,
         events.PurchaseReturned(
@@ -73,6 +86,7 @@ async def return_purchase(
             amount_fen=amount,
             purchase_total_fen=sold.total_fen,
             returned_at=returned_at,
+            refunds=refund_events(refunds),
         ),
     )
     return ReturnOut(
@@ -82,4 +96,6 @@ async def return_purchase(
         purchase_total_fen=sold.total_fen,
         returned_at=returned_at,
         lines=[ReturnLineOut(**line.model_dump()) for line in returned],
+        refunds=refunds_out(refunds),
+        paid_out_fen=tenders.paid_out_fen(refunds),
     )

@@ -89,6 +89,16 @@ REFUSED: dict[str, tuple[str, str]] = {
         ),
         "ck_ledger_entries_source",
     ),
+    "a void that adds points": (
+        _ENTRY.format(
+            account=":account",
+            source="'void'",
+            source_id="gen_random_uuid()",
+            points=5,
+            balance=1055,
+        ),
+        "ck_ledger_entries_source",
+    ),
     "an entry of an unknown kind of source": (
         _ENTRY.format(
             account=":account",

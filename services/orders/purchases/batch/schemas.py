@@ -17,6 +17,7 @@ _BATCH_SALE: dict[str, Any] = {
     "idempotency_key": "R-20261123-0042",
     "card_number": "8860000000013",
     "lines": [{"sku": "HC-001", "category": "health", "quantity": 2, "unit_price_fen": 19900}],
+    "tenders": [{"kind": "card", "amount_fen": 30000}, {"kind": "cash", "amount_fen": 10000}],
     "purchased_at": "2026-11-23T06:30:00Z",
     "receipt_no": "R-20261123-0042",
 }

@@ -330,9 +330,8 @@ async def test_a_key_in_flight_elsewhere_is_409_for_its_sale_only(
     busy, fresh = _sale(member), _sale(member)
     started, release = asyncio.Event(), asyncio.Event()
     cipher = PiiCipher(stack.settings("orders").pii_key.get_secret_value())
-    single = PurchaseCreate.model_validate(
-        {k: v for k, v in busy.items() if k != "idempotency_key"}
-    )
+    sent = {k: v for k, v in busy.items() if k != "idempotency_key"}  # as a single post
+    single = PurchaseCreate.model_validate(sent)
 
     async def first_post() -> None:
         """A single post of ``busy``'s key, held while it records its sale."""
@@ -342,14 +341,14 @@ async def test_a_key_in_flight_elsewhere_is_409_for_its_sale_only(
                 started.set()
                 await release.wait()
                 return await service.record_purchase(
-                    session, cipher, store.store_id, single, sent=single.model_dump(mode="json")
+                    session, cipher, store.store_id, single, sent=sent
                 )
 
             await idempotency.run(
                 session,
                 scope=f"store:{store.store_id}",
                 key=busy["idempotency_key"],
-                request=identify(single.model_dump(mode="json"), single),
+                request=identify(sent, single),
                 retention=timedelta(days=7),
                 action=record,
             )
