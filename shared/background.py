@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,9 @@ async def repeat_until_cancelled(step: Callable[[], Awaitable[None]], what: str)
     while True:
         try:
             await step()
+            # a step can swallow its own cancellation too: Python 3.11's wait_for raises
+            # TimeoutError instead of CancelledError when both happen at once
+            raise_if_cancelling()
             backoff = 0.1
         except Exception:
             raise_if_cancelling()
@@ -54,4 +58,21 @@ async def cancel_and_wait(
         if not task.cancelled() and task.exception() is not None:
             log.error("%s ended with an error", task.get_name(), exc_info=task.exception())
     for task in stuck:
-        log.error("%s did not stop within %gs of being cancelled", task.get_name(), grace_seconds)
+        log.error(
+            "%s did not stop within %gs of being cancelled; it waits in %s",
+            task.get_name(),
+            grace_seconds,
+            " -> ".join(_awaiting(task)),
+        )
+
+
+def _awaiting(task: asyncio.Task[None]) -> list[str]:
+    """Where a task is suspended: each coroutine it awaits, outermost first."""
+    where = []
+    awaited: Any = task.get_coro()
+    while awaited is not None:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is not None:
+            where.append(f"{frame.f_code.co_name} ({frame.f_code.co_filename}:{frame.f_lineno})")
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    return where

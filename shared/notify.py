@@ -31,8 +31,12 @@ class Wakeups:
 
     async def wait(self, timeout: float) -> None:
         await self._ensure_listening()
+        # asyncio.timeout, not wait_for: in Python 3.11 a cancellation that arrives as
+        # wait_for times out comes out as TimeoutError, which this wait suppresses, and the
+        # task that was told to stop runs on (an outbox relay outliving its service)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._event.wait()
         self._event.clear()
 
     def wake(self) -> None:

@@ -8,6 +8,7 @@ shutdown waited for it forever.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 from typing import Any, cast
@@ -117,12 +118,34 @@ async def test_cancel_and_wait_names_a_task_that_will_not_stop(
     polite = asyncio.create_task(asyncio.sleep(30), name="polite")
     task = asyncio.create_task(stubborn(), name="stubborn")
     await asyncio.sleep(0)
-    with caplog.at_level(logging.ERROR, logger="shared.background"):
-        await asyncio.wait_for(cancel_and_wait([polite, task], grace_seconds=0.2), 5)
-    assert polite.cancelled()
-    assert not task.done()
-    assert [record.getMessage() for record in caplog.records] == [
-        "stubborn did not stop within 0.2s of being cancelled"
-    ]
-    release.set()
-    await task
+    try:
+        with caplog.at_level(logging.ERROR, logger="shared.background"):
+            await asyncio.wait_for(cancel_and_wait([polite, task], grace_seconds=0.2), 5)
+        assert polite.cancelled()
+        assert not task.done()
+        [message] = [record.getMessage() for record in caplog.records]
+        assert message.startswith("stubborn did not stop within 0.2s of being cancelled")
+        assert "it waits in stubborn (" in message
+        assert "test_background.py" in message
+    finally:
+        release.set()
+        await task
+
+
+async def test_a_step_that_swallows_its_cancellation_still_ends_the_loop() -> None:
+    """Python 3.11's ``wait_for`` can turn a cancellation into ``TimeoutError``, which a
+    step may well suppress: the loop must stop anyway, or a service's relay outlives it."""
+    started = asyncio.Event()
+
+    async def swallowing() -> None:
+        if started.is_set():
+            raise _RanOnAfterCancellation
+        started.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(30)
+
+    task = asyncio.create_task(repeat_until_cancelled(swallowing, "a swallowing step"))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 5)
