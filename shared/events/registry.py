@@ -12,7 +12,7 @@ from shared.events.loyalty import (
     TierChanged,
 )
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
-from shared.events.orders import PurchaseCompleted, PurchaseReturned
+from shared.events.orders import ProductChanged, PurchaseCompleted, PurchaseReturned
 
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     model.event_type: model
@@ -21,6 +21,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         MemberUpdated,
         PurchaseCompleted,
         PurchaseReturned,
+        ProductChanged,
         AccountOpened,
         PointsEarned,
         PointsReversed,
