@@ -13,6 +13,8 @@ from shared.idempotency import RequestInProgress
 IDEMPOTENT_POSTS = {
     ("customer", "/members"),
     ("orders", "/purchases"),
+    ("orders", "/catalog/categories"),
+    ("orders", "/catalog/products"),
     ("orders", "/purchases/{purchase_id}/returns"),
     ("loyalty", "/members/{member_id}/redemptions"),
 }
