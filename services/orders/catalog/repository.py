@@ -144,28 +144,33 @@ async def has_products(session: AsyncSession) -> bool:
     return bool(await session.scalar(sql.select(exists().select_from(_products))))
 
 
+def _for_sales() -> Any:
+    """The setting, whether the catalog has a product, and the products among ``:skus``,
+    in one statement built once (the sale path runs it for every sale)."""
+    found = (
+        sql.select(_products.c.sku, _products.c.status, _categories.c.code)
+        .join(_categories, _categories.c.id == _products.c.category_id)
+        .where(_products.c.sku == any_(bindparam("skus", type_=ARRAY(Text))))
+        .subquery("found")
+    )
+    one = sql.select(literal(1).label("one")).subquery("one")
+    return sql.select(
+        sql.select(_policy.c.sku_check).scalar_subquery().label("sku_check"),
+        exists().select_from(_products).label("cataloged"),
+        found.c.sku,
+        found.c.status,
+        found.c.code,
+    ).select_from(one.outerjoin(found, true()))
+
+
+_FOR_SALES = _for_sales()
+
+
 async def for_sales(
     session: AsyncSession, skus: Collection[str]
 ) -> tuple[str | None, bool, dict[str, Listed]]:
     """The SKU check setting (``None``: never set), whether the catalog has a product, and
     the catalog's products among ``skus``: one round trip, however many SKUs."""
-    found = (
-        sql.select(_products.c.sku, _products.c.status, _categories.c.code)
-        .join(_categories, _categories.c.id == _products.c.category_id)
-        .where(_products.c.sku == any_(bindparam("skus", list(skus), type_=ARRAY(Text))))
-        .subquery("found")
-    )
-    one = sql.select(literal(1).label("one")).subquery("one")
-    rows = (
-        await session.execute(
-            sql.select(
-                sql.select(_policy.c.sku_check).scalar_subquery().label("sku_check"),
-                exists().select_from(_products).label("cataloged"),
-                found.c.sku,
-                found.c.status,
-                found.c.code,
-            ).select_from(one.outerjoin(found, true()))
-        )
-    ).all()
+    rows = (await session.execute(_FOR_SALES, {"skus": list(skus)})).all()
     by_sku = {row.sku: Listed(row.code, status_of(row.status)) for row in rows if row.sku}
     return rows[0].sku_check, rows[0].cataloged, by_sku
