@@ -196,14 +196,36 @@ def _lifespan(
 def _operations_router(spec: ServiceSpec) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
-    @router.get("/healthz", summary="Liveness: the process is up")
+    @router.get(
+        "/healthz",
+        summary="Liveness: the process is up",
+        responses={
+            200: {
+                "content": {"application/json": {"example": {"status": "ok", "service": spec.name}}}
+            }
+        },
+    )
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": spec.name}
 
     @router.get(
         "/readyz",
         summary="Readiness: the database and the broker answer",
-        responses={503: {"description": "A dependency is unreachable"}},
+        responses={
+            200: {
+                "description": "Both answer",
+                "content": {
+                    "application/json": {
+                        "example": {
+                            "status": "ready",
+                            "service": spec.name,
+                            "checks": {"database": True, "broker": True},
+                        }
+                    }
+                },
+            },
+            503: {"description": "A dependency is unreachable"},
+        },
     )
     async def readyz(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
@@ -220,7 +242,21 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
         failing = ", ".join(name for name, ok in checks.items() if not ok)
         return problem_response(503, f"Not ready: {failing} unreachable", checks=checks)
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={
+            200: {
+                "description": "The Prometheus text exposition format",
+                "content": {
+                    CONTENT_TYPE_LATEST: {
+                        "example": 'huiyuan_broker_resets_total{service="orders"} 0.0\n'
+                    }
+                },
+            }
+        },
+    )
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

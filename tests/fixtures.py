@@ -95,3 +95,24 @@ async def messaging_sessions(stack: Stack) -> AsyncIterator[Sessions]:
 async def analytics_sessions(stack: Stack) -> AsyncIterator[Sessions]:
     async for sessions in _sessions(stack, "analytics"):
         yield sessions
+
+
+_SERVICE_TASKS = ("-relay", "-consumer", "-keys", "-worker")
+
+
+def _service_tasks() -> set[asyncio.Task[object]]:
+    return {task for task in asyncio.all_tasks() if task.get_name().endswith(_SERVICE_TASKS)}
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def leaves_no_service_running() -> AsyncIterator[None]:
+    """Fails a module that leaves a service's relay, consumer or worker running.
+
+    Tests share one event loop: such a task outlives its test, and an orphaned relay on the
+    session's database would claim the next test's outbox rows and publish them to a broker
+    that test is not listening to.
+    """
+    before = _service_tasks()
+    yield
+    left = {task for task in _service_tasks() - before if not task.done()}
+    assert not left, f"still running after the module: {sorted(t.get_name() for t in left)}"

@@ -26,7 +26,7 @@ async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Cont
     member_id = event.payload(MemberRegistered).member_id
     program = await locked_program(session)
     await accounts.open_account(session, member_id, program.base_tier)
-    await tiers.locked_standing(session, member_id, program.ladder)
+    await tiers.locked_standing(session, member_id, program.ladder, new=True)
 
 
 async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:

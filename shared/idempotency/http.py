@@ -31,7 +31,6 @@ from shared.idempotency.errors import (
     KEY_PATTERN,
     MAX_KEY_LENGTH,
     RETRY_AFTER_SECONDS,
-    InvalidIdempotencyKey,
     RequestInProgress,
     check_key,
 )
@@ -118,23 +117,12 @@ def Idempotent(  # noqa: N802 - used like a class in Depends(...)
         examples=[example],
     )
 
-    # real annotations, not strings: FastAPI must see ``caller`` and ``header``, which are
-    # locals of this factory
-    async def dependency(
-        request: Request,
-        session: RequestSession,
-        who: Annotated[Caller, Depends(caller)],
-        key: Annotated[str | None, header] = None,
+    async def answer(
+        request: Request, session: AsyncSession, who: Caller, key: str | None
     ) -> IdempotentPost:
         keys: IdempotencyKeys | None = request.app.state.spec.idempotency
         if keys is None:
             raise TypeError("this service keeps no idempotency keys")
-        if key is None and required:
-            raise InvalidIdempotencyKey(
-                "This endpoint needs an Idempotency-Key header (e.g. the receipt number)",
-                field="Idempotency-Key",
-                where="header",
-            )
         settings: BaseServiceSettings = request.app.state.settings
         return IdempotentPost(
             session,
@@ -144,6 +132,29 @@ def Idempotent(  # noqa: N802 - used like a class in Depends(...)
             who.idempotency_retention(settings),
             await _sent(request) if key is not None else None,
         )
+
+    # real annotations, not strings: FastAPI must see ``caller`` and ``header``, which are
+    # locals of this factory. A required header has no default, so that the OpenAPI says
+    # it is required and a request without one is a 422 naming it.
+    if required:
+
+        async def dependency(
+            request: Request,
+            session: RequestSession,
+            who: Annotated[Caller, Depends(caller)],
+            key: Annotated[str, header],
+        ) -> IdempotentPost:
+            return await answer(request, session, who, key)
+
+    else:
+
+        async def dependency(  # type: ignore[misc]  # the same signature, the header optional
+            request: Request,
+            session: RequestSession,
+            who: Annotated[Caller, Depends(caller)],
+            key: Annotated[str | None, header] = None,
+        ) -> IdempotentPost:
+            return await answer(request, session, who, key)
 
     return dependency
 

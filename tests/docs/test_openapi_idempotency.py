@@ -34,3 +34,27 @@ def test_idempotent_posts_document_409_with_retry_after(service: str) -> None:
         examples = conflict["content"][PROBLEM_JSON]["examples"]
         assert examples["in_progress"]["value"]["title"] == RequestInProgress.title, path
     assert found == {post for post in IDEMPOTENT_POSTS if post[0] == service}
+
+
+# a sign-up form need not send one; nor an admin adding a category or a product: like a
+# member's phone, its code or SKU is unique, so a retry without a key is a 409, never a double
+OPTIONAL_KEY = {
+    ("customer", "/members"),
+    ("orders", "/catalog/categories"),
+    ("orders", "/catalog/products"),
+}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_key_is_documented_as_required_where_a_post_without_one_is_refused(
+    service: str,
+) -> None:
+    spec = importlib.import_module(f"services.{service}.main").create_app().openapi()
+    for path, operations in spec["paths"].items():
+        post = operations.get("post", {})
+        for parameter in post.get("parameters", []):
+            if parameter["name"] == "Idempotency-Key":
+                assert parameter["required"] is ((service, path) not in OPTIONAL_KEY), path
+                assert parameter["description"].startswith(
+                    "Required." if parameter["required"] else "Optional."
+                )

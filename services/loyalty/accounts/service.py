@@ -17,7 +17,7 @@ from datetime import datetime
 from services.loyalty.accounts import domain, repository
 from services.loyalty.accounts.domain import SOURCE_POINTS, Source
 from services.loyalty.accounts.errors import AccountNotFound
-from services.loyalty.accounts.repository import Along
+from services.loyalty.accounts.repository import Along, Param
 from services.loyalty.base import emit
 from services.loyalty.program.domain import Rung
 from shared.db import AsyncSession
@@ -29,6 +29,7 @@ __all__ = [  # the kernel's whole interface
     "Entry",
     "Moved",
     "Movement",
+    "Param",
     "Source",
     "account_of",
     "ledger_page",
@@ -123,7 +124,8 @@ async def move_points(
 
     ``along`` are the caller's writes of its own tables that must happen exactly when the
     movement is recorded (a purchase's record, a tier standing); they go in the same
-    statement. A credit makes a lot; a debit takes from the lots nearest expiry first.
+    statement (see :class:`Along`). A credit makes a lot; a debit takes from the lots
+    nearest expiry first.
 
     Raises :class:`~services.loyalty.accounts.errors.InsufficientPoints` (422) for a debit
     larger than the balance and :class:`~services.loyalty.accounts.errors.BalanceLimitReached`

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import ColumnElement, Table, func, insert, literal, select, update
+from sqlalchemy import BigInteger, ColumnElement, Table, Uuid, func, insert, select, update
 from sqlalchemy.sql.dml import Insert, Update
 
+from services.loyalty.accounts.service import Along, Param
 from services.loyalty.points.models import Purchase, PurchaseReturn
 from shared.db import AsyncSession
 
@@ -16,13 +16,15 @@ _purchases: Table = Purchase.__table__  # type: ignore[attr-defined]
 _returns: Table = PurchaseReturn.__table__  # type: ignore[attr-defined]
 
 
-def _insert_when(condition: ColumnElement[bool], table: Table, row: Mapping[str, Any]) -> Insert:
-    """INSERT of one row, made only where ``condition`` holds."""
+def _insert_when(
+    condition: ColumnElement[bool], param: Param, table: Table, names: Sequence[str]
+) -> Insert:
+    """INSERT of one row, made only where ``condition`` holds: ``created_at`` is now(), every
+    other column the parameter of its name."""
     values = [
-        value if isinstance(value, ColumnElement) else literal(value, table.c[name].type)
-        for name, value in row.items()
+        func.now() if name == "created_at" else param(name, table.c[name].type) for name in names
     ]
-    return insert(table).from_select(list(row), select(*values).where(condition))
+    return insert(table).from_select(list(names), select(*values).where(condition))
 
 
 async def purchase(session: AsyncSession, purchase_id: uuid.UUID) -> Purchase | None:
@@ -30,8 +32,7 @@ async def purchase(session: AsyncSession, purchase_id: uuid.UUID) -> Purchase | 
     return (await session.scalars(query.execution_options(populate_existing=True))).first()
 
 
-def record_purchase_when(
-    condition: ColumnElement[bool],
+def record_purchase(
     *,
     purchase_id: uuid.UUID,
     account_id: uuid.UUID,
@@ -39,10 +40,10 @@ def record_purchase_when(
     total_fen: int,
     tier_code: str,
     points: int,
-) -> Insert:
-    return _insert_when(
-        condition,
-        _purchases,
+) -> Along:
+    """The purchase's record, written with its earn entry."""
+    return Along(
+        _record_purchase_when,
         {
             "purchase_id": purchase_id,
             "account_id": account_id,
@@ -52,31 +53,40 @@ def record_purchase_when(
             "points_earned": points,
             "points_reversed": 0,
             "returned_fen": 0,
-            "created_at": func.now(),
         },
     )
 
 
-def record_return_when(
-    condition: ColumnElement[bool], *, return_id: uuid.UUID, purchase_id: uuid.UUID
-) -> Insert:
-    return _insert_when(
-        condition,
-        _returns,
-        {"return_id": return_id, "purchase_id": purchase_id, "created_at": func.now()},
+def _record_purchase_when(condition: ColumnElement[bool], param: Param) -> Insert:
+    columns = ("purchase_id", "account_id", "member_id", "total_fen", "tier_code")
+    counters = ("points_earned", "points_reversed", "returned_fen", "created_at")
+    return _insert_when(condition, param, _purchases, columns + counters)
+
+
+def record_return(*, return_id: uuid.UUID, purchase_id: uuid.UUID) -> Along:
+    """The return's record, written with its reversal entry."""
+    return Along(_record_return_when, {"return_id": return_id, "purchase_id": purchase_id})
+
+
+def _record_return_when(condition: ColumnElement[bool], param: Param) -> Insert:
+    return _insert_when(condition, param, _returns, ("return_id", "purchase_id", "created_at"))
+
+
+def count_reversal(*, purchase_id: uuid.UUID, points: int, returned_fen: int) -> Along:
+    """Adds a return's reversal (points taken back plus shortfall) and refund to its purchase."""
+    return Along(
+        _count_reversal_when,
+        {"purchase_id": purchase_id, "points": points, "returned_fen": returned_fen},
     )
 
 
-def count_reversal_when(
-    condition: ColumnElement[bool], *, purchase_id: uuid.UUID, points: int, returned_fen: int
-) -> Update:
-    """Adds a return's reversal (points taken back plus shortfall) and refund to its purchase."""
+def _count_reversal_when(condition: ColumnElement[bool], param: Param) -> Update:
     return (
         update(_purchases)
-        .where(_purchases.c.purchase_id == purchase_id, condition)
+        .where(_purchases.c.purchase_id == param("purchase_id", Uuid()), condition)
         .values(
-            points_reversed=_purchases.c.points_reversed + points,
-            returned_fen=_purchases.c.returned_fen + returned_fen,
+            points_reversed=_purchases.c.points_reversed + param("points", BigInteger()),
+            returned_fen=_purchases.c.returned_fen + param("returned_fen", BigInteger()),
         )
     )
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Collection
-from functools import partial
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.service import Movement, Source
@@ -57,8 +56,7 @@ async def earn_for_purchase(
         account,
         Movement(Source("purchase", purchase.purchase_id), points, event_id=event_id),
         along=[
-            partial(
-                repository.record_purchase_when,
+            repository.record_purchase(
                 purchase_id=purchase.purchase_id,
                 account_id=account.account_id,
                 member_id=purchase.member_id,
@@ -126,13 +124,10 @@ async def reverse_for_return(
             event_id=event_id,
         ),
         along=[
-            partial(
-                repository.record_return_when,
-                return_id=returned.return_id,
-                purchase_id=purchase.purchase_id,
+            repository.record_return(
+                return_id=returned.return_id, purchase_id=purchase.purchase_id
             ),
-            partial(
-                repository.count_reversal_when,
+            repository.count_reversal(
                 purchase_id=purchase.purchase_id,
                 points=reversal.charged,
                 returned_fen=reversal.returned_fen,

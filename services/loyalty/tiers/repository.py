@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, bindparam, func, select, update
+from sqlalchemy import BigInteger, ColumnElement, Uuid, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import Update
 
+from services.loyalty.accounts.service import Along, Param
 from services.loyalty.tiers.models import TierStanding
 from shared.db import AsyncSession
 
@@ -56,16 +57,20 @@ async def open_standing(
     return StandingRow(*row) if row is not None else None
 
 
-def save_when(
-    condition: ColumnElement[bool], member_id: uuid.UUID, tier_code: str, spend_fen: int
-) -> Update:
-    """Sets the member's tier and spend where ``condition`` holds (sent with a movement)."""
+def save(*, member_id: uuid.UUID, tier_code: str, spend_fen: int) -> Along:
+    """The member's new tier and spend, written with a points movement."""
+    return Along(
+        _save_when, {"member_id": member_id, "tier_code": tier_code, "spend_fen": spend_fen}
+    )
+
+
+def _save_when(condition: ColumnElement[bool], param: Param) -> Update:
     return (
         update(_standings)
-        .where(_standings.c.member_id == member_id, condition)
+        .where(_standings.c.member_id == param("member_id", Uuid()), condition)
         .values(
-            tier_code=tier_code,
-            qualifying_spend_fen=spend_fen,
+            tier_code=param("tier_code", _standings.c.tier_code.type),
+            qualifying_spend_fen=param("spend_fen", BigInteger()),
             version=_standings.c.version + 1,
             updated_at=func.now(),
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
 from services.loyalty.accounts.service import Along
 from services.loyalty.base import emit
@@ -52,13 +51,16 @@ async def standing_of(session: AsyncSession, member_id: uuid.UUID) -> Standing |
 
 
 async def locked_standing(
-    session: AsyncSession, member_id: uuid.UUID, ladder: Sequence[Rung]
+    session: AsyncSession, member_id: uuid.UUID, ladder: Sequence[Rung], *, new: bool = False
 ) -> Standing:
-    """The member's standing, locked; opened on the ladder's base tier if they are new."""
-    row = await repository.standing(session, member_id, lock=True)
+    """The member's standing, locked; opened on the ladder's base tier if they are new.
+
+    ``new`` says the member is most likely new (a registration): the opening is tried
+    first, which saves the lookup that would find nothing."""
+    row = None if new else await repository.standing(session, member_id, lock=True)
     if row is None:
         row = await repository.open_standing(session, member_id, base_tier(ladder).code)
-    if row is None:  # opened meanwhile by a transaction that committed
+    if row is None:  # opened before, or meanwhile by a transaction that committed
         row = await repository.standing(session, member_id, lock=True)
     assert row is not None
     return Standing(row.member_id, row.tier_code, row.qualifying_spend_fen)
@@ -76,8 +78,7 @@ class Requalified:
     @property
     def along(self) -> Along:
         """The write of the new standing, to send with the points movement."""
-        return partial(
-            repository.save_when,
+        return repository.save(
             member_id=self.before.member_id,
             tier_code=self.tier_code,
             spend_fen=self.qualifying_spend_fen,

@@ -1,4 +1,4 @@
-"""What earning costs in statements: the purchase path is benchmarked."""
+"""What earning and opening accounts cost in statements: the purchase path is benchmarked."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 
 from shared.db import Sessions
 from shared.testing.records import consumer_record
-from tests.loyalty.conftest import event_consumer, purchase_event
+from tests.loyalty.conftest import event_consumer, purchase_event, registered_event
 from tests.loyalty.statements import engine_of, program_locks, statements
 
 STATEMENTS_PER_EARN = 3
@@ -34,3 +34,18 @@ async def test_a_batch_of_purchases_costs_three_loyalty_statements_per_event(
     assert len([s for s in sent if "loyalty.inbox" in s]) == 1
     outbox = [s for s in sent if "outbox" in s]
     assert len(outbox) <= len(batch)  # one insert per earn at most (tier changes go along)
+
+
+async def test_a_batch_of_registrations_costs_two_loyalty_statements_per_event(
+    loyalty_sessions: Sessions,
+) -> None:
+    """Open the account, then open the standing (tried first: a registered member is
+    almost always new); ``loyalty.account.opened`` goes to the outbox apart."""
+    consumer = event_consumer(loyalty_sessions)
+    batch = [registered_event(uuid.uuid4()) for _ in range(20)]
+    with statements(engine_of(loyalty_sessions)) as sent:
+        await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
+
+    ours = [s for s in sent if "outbox" not in s and "loyalty.inbox" not in s]
+    assert len(ours) == 2 + 2 * len(batch)  # the program and its ladder, once
+    assert len([s for s in sent if "outbox" in s]) == len(batch)
