@@ -50,6 +50,9 @@ def main(
     sms_consent: Annotated[
         bool, typer.Option(help="Members accept SMS (messages are sent)")
     ] = True,
+    catalog: Annotated[
+        bool, typer.Option(help="Load a catalog first: sales' SKUs are then checked strictly")
+    ] = False,
     data_dir: Annotated[
         Path | None, typer.Option(help="Embedded stack's data (default: temp)")
     ] = None,
@@ -77,6 +80,7 @@ def main(
         database_url=database_url,
         bulk_members=bulk_members,
         sms_consent=sms_consent,
+        catalog=catalog,
         data_dir=data_dir,
         results_dir=results_dir,
         seed=seed,

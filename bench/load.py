@@ -91,7 +91,7 @@ def run_step(plan: StepPlan) -> StepResult:
 def sale_lines(rng: random.Random) -> list[dict[str, Any]]:
     return [
         {"sku": sku, "category": category, "quantity": rng.randint(1, 3), "unit_price_fen": price}
-        for sku, category, price in rng.sample(CATALOG, rng.randint(1, 3))
+        for sku, category, price, _ in rng.sample(CATALOG, rng.randint(1, 3))
     ]
 
 

@@ -21,7 +21,15 @@ import httpx
 
 from bench.load import Member
 from bench.stack import Target, libpq_url
-from huiyuan.demo import DEMO_EARNING_RULE, DEMO_LADDER, GIVEN_NAMES, SURNAMES, checked
+from huiyuan.demo import (
+    CATEGORIES,
+    DEMO_EARNING_RULE,
+    DEMO_LADDER,
+    GIVEN_NAMES,
+    SURNAMES,
+    catalog_csv,
+    checked,
+)
 from services.customer.config import Settings as CustomerSettings
 from services.customer.members import service as customer_service
 from services.customer.members.schemas import Consent, MemberCreate
@@ -81,11 +89,14 @@ async def populate(
     stores: int,
     bulk: bool,
     sms_consent: bool,
+    catalog: bool,
     seed: int,
     say: Say,
 ) -> Population:
     rng = random.Random(seed)
     async with httpx.AsyncClient(timeout=30.0) as http:
+        if catalog:
+            await _load_catalog(http, target)
         if target.embedded:  # a program of our own; a running stack keeps its program
             loyalty, admin = target.urls["loyalty"], _auth(target, "admin")
             checked(await http.put(f"{loyalty}/program/tiers", json=DEMO_LADDER, headers=admin))
@@ -111,6 +122,23 @@ async def populate(
     say(f"Registered {len(registered)} members in {time.monotonic() - started:.1f}s")
     await _wait_until_known(target.admin_url, known_before, len(registered), say)
     return Population(tuple(keys), tuple(registered))
+
+
+async def _load_catalog(http: httpx.AsyncClient, target: Target) -> None:
+    """The demo's catalog, so that every sale's SKUs are checked strictly against it."""
+    orders, admin = target.urls["orders"], _auth(target, "admin")
+    known = checked(await http.get(f"{orders}/catalog/categories", headers=admin))["items"]
+    for code, name in CATEGORIES.items():
+        if code not in {category["code"] for category in known}:
+            body = {"code": code, "name": name}
+            checked(await http.post(f"{orders}/catalog/categories", json=body, headers=admin))
+    checked(
+        await http.post(
+            f"{orders}/catalog/products:import",
+            content=catalog_csv(),
+            headers={**admin, "Content-Type": "text/csv"},
+        )
+    )
 
 
 async def _register_through_api(

@@ -52,6 +52,7 @@ class Options:
     database_url: str | None = None
     bulk_members: bool = False
     sms_consent: bool = True
+    catalog: bool = False  # load the demo catalog first, so sales' SKUs are checked strictly
     data_dir: Path | None = None
     results_dir: Path = Path("bench/results")
     seed: int = 1
@@ -82,6 +83,7 @@ def run(options: Options, say: Say) -> tuple[dict[str, Any], dict[str, Path]]:
                 stores=options.stores,
                 bulk=options.bulk_members,
                 sms_consent=options.sms_consent,
+                catalog=options.catalog,
                 seed=options.seed,
                 say=say,
             )

@@ -1,7 +1,8 @@
 """``huiyuan demo``: a small brand set up through the public APIs, as an operator would.
 
-The seeds' four-tier ladder, one earning rule, two stores, twenty members and a hundred
-purchases. Everything goes through HTTP, so the demo also shows the APIs at work.
+The seeds' four-tier ladder, one earning rule, a catalog of three categories and six
+products (loaded from CSV), two stores, twenty members and a hundred purchases.
+Everything goes through HTTP, so the demo also shows the APIs at work.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ DEMO_EARNING_RULE: dict[str, Any] = {
     "points_per_yuan": 1,
     "tier_multipliers_percent": {"standard": 100, "vip": 120, "star": 150, "angel": 200},
 }
-CATALOG: list[tuple[str, str, int]] = [
-    ("HP-VC-100", "health", 12_800),
-    ("HP-FISHOIL-60", "health", 25_800),
-    ("CS-SERUM-30", "cosmetics", 39_900),
-    ("CS-CREAM-50", "cosmetics", 18_800),
-    ("DG-TOOTHPASTE", "daily", 1_990),
-    ("DG-SHAMPOO", "daily", 4_590),
+CATEGORIES = {"health": "保健品", "cosmetics": "化妆品", "daily": "日用品"}
+CATALOG: list[tuple[str, str, int, str]] = [
+    ("HP-VC-100", "health", 12_800, "维生素C 100片"),
+    ("HP-FISHOIL-60", "health", 25_800, "深海鱼油 60粒"),
+    ("CS-SERUM-30", "cosmetics", 39_900, "精华液 30ml"),
+    ("CS-CREAM-50", "cosmetics", 18_800, "面霜 50g"),
+    ("DG-TOOTHPASTE", "daily", 1_990, "草本牙膏"),
+    ("DG-SHAMPOO", "daily", 4_590, "洗发水"),
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周"
 GIVEN_NAMES = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰"]
@@ -82,6 +84,8 @@ def run_demo(
             )
         )
         say("Tier ladder: " + " → ".join(tier["name"] for tier in DEMO_LADDER))
+        _load_catalog(http, urls["orders"], admin)
+        say(f"Catalog: {len(CATEGORIES)} categories, {len(CATALOG)} products")
         store_keys = []
         for name in ("旗舰店 Flagship", "合作药房 Partner pharmacy"):
             store = checked(
@@ -116,7 +120,7 @@ def run_demo(
                     "quantity": rng.randint(1, 3),
                     "unit_price_fen": price,
                 }
-                for sku, category, price in rng.sample(CATALOG, rng.randint(1, 3))
+                for sku, category, price, _ in rng.sample(CATALOG, rng.randint(1, 3))
             ]
             sale: dict[str, Any] = {"member_id": rng.choice(member_ids), "lines": lines}
             headers = {"X-API-Key": rng.choice(store_keys), "Idempotency-Key": uuid.uuid4().hex}
@@ -125,6 +129,30 @@ def run_demo(
             ]
         say(f"Purchases: {purchases}, revenue ¥{revenue / 100:,.2f}")
     return DemoResult(len(member_ids), purchases, revenue)
+
+
+def _load_catalog(http: httpx.Client, orders: str, admin: dict[str, str]) -> None:
+    """The categories the catalog lacks, then the products as a CSV file, as a brand would
+    load a spreadsheet (a product already there is left as it is, unless it differs)."""
+    tree = checked(http.get(f"{orders}/catalog/categories", headers=admin))
+    known = {category["code"] for category in tree["items"]}
+    for code, name in CATEGORIES.items():
+        if code not in known:
+            body = {"code": code, "name": name}
+            checked(http.post(f"{orders}/catalog/categories", json=body, headers=admin))
+    checked(
+        http.post(
+            f"{orders}/catalog/products:import",
+            content=catalog_csv(),
+            headers={**admin, "Content-Type": "text/csv"},
+        )
+    )
+
+
+def catalog_csv() -> bytes:
+    """:data:`CATALOG` as a CSV file ``POST /catalog/products:import`` takes."""
+    rows = "".join(f"{sku},{name},{category},{fen}\r\n" for sku, category, fen, name in CATALOG)
+    return ("sku,name,category,list_price_fen\r\n" + rows).encode()
 
 
 def _post_purchase(

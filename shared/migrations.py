@@ -202,3 +202,26 @@ def create_idempotency_keys(schema: str) -> None:
 
 def drop_idempotency_keys(schema: str) -> None:
     op.drop_table("idempotency_keys", schema=schema)
+
+
+def create_product_categories(schema: str) -> None:
+    """``product_categories``: the read model of ``shared.product_categories``."""
+    op.create_table(
+        "product_categories",
+        sa.Column("product_id", sa.Uuid(), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("category", sa.String(length=64), nullable=False),
+        sa.Column("category_ancestors", postgresql.ARRAY(sa.String(length=64)), nullable=False),
+        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("product_id"),
+        schema=schema,
+    )
+    op.create_index(
+        "ix_product_categories_sku", "product_categories", ["sku"], unique=False, schema=schema
+    )
+
+
+def drop_product_categories(schema: str) -> None:
+    op.drop_table("product_categories", schema=schema)

@@ -203,3 +203,23 @@ async def records_on(bootstrap_servers: str, topics: Sequence[str]) -> dict[str,
     for partition, end in (await _log_ends(bootstrap_servers, partitions)).items():
         counts[partition.topic] += end
     return counts
+
+
+CATALOG_TABLES = ("product_prices", "products", "categories", "catalog_policy")
+"""Orders' catalog tables, children first."""
+
+
+async def empty_catalog(stack: Stack) -> None:
+    """Deletes orders' catalog (the API only voids products).
+
+    Tests share one database, and a catalog with a product makes orders check every sale's
+    SKU strictly: a test, or the fuzzer, that fills the catalog empties it afterwards, so
+    that later tests' sales of made-up SKUs are still accepted.
+    """
+    engine = create_async_engine(stack.admin_url)
+    try:
+        async with engine.begin() as connection:
+            for table in CATALOG_TABLES:
+                await connection.execute(text(f"DELETE FROM orders.{table}"))
+    finally:
+        await engine.dispose()

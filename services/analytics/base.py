@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 from shared.db import schema_registry
 from shared.inbox import Inbox
 from shared.outbox import Outbox
+from shared.product_categories import ProductCategories
 
 SCHEMA = "analytics"
 
@@ -22,3 +23,4 @@ class AnalyticsTable(SQLModel, registry=schema_registry(SCHEMA)):
 
 outbox = Outbox(AnalyticsTable.metadata)
 inbox = Inbox(AnalyticsTable.metadata)
+product_categories = ProductCategories(AnalyticsTable.metadata)

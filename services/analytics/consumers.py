@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.analytics.base import product_categories
 from services.analytics.config import Settings
 from services.analytics.facts import service
 from shared.db import AsyncSession
@@ -9,7 +10,12 @@ from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
 from shared.events.loyalty import AccountOpened, TierChanged
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
-from shared.events.orders import PurchaseCompleted, PurchaseReturned, PurchaseVoided
+from shared.events.orders import (
+    ProductChanged,
+    PurchaseCompleted,
+    PurchaseReturned,
+    PurchaseVoided,
+)
 from shared.inbox import Handler, HandlerContext
 
 Context = HandlerContext[Settings]
@@ -57,11 +63,17 @@ def _counting(
     return on_notification
 
 
+async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    """Which category each SKU is in, for rules by category (issue 12)."""
+    await product_categories.apply(session, event.payload(ProductChanged))
+
+
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     PurchaseCompleted.event_type: on_purchase_completed,
     PurchaseReturned.event_type: on_purchase_returned,
     PurchaseVoided.event_type: on_purchase_voided,
+    ProductChanged.event_type: on_product_changed,
     AccountOpened.event_type: on_account_opened,
     TierChanged.event_type: on_tier_changed,
     NotificationSent.event_type: _counting(NotificationSent, "sent"),

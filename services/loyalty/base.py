@@ -15,6 +15,7 @@ from shared.db import schema_registry
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
 from shared.outbox import Emitter, Outbox
+from shared.product_categories import ProductCategories
 
 SCHEMA = "loyalty"
 
@@ -40,3 +41,4 @@ outbox = Outbox(LoyaltyTable.metadata)
 emit = Emitter(outbox, source="/huiyuan/loyalty")
 inbox = Inbox(LoyaltyTable.metadata)
 idempotency = IdempotencyKeys(LoyaltyTable.metadata)
+product_categories = ProductCategories(LoyaltyTable.metadata)

@@ -1,9 +1,10 @@
 """What loyalty consumes: registrations open accounts, purchases earn, returns and voids
-reverse."""
+reverse, products say their category."""
 
 from __future__ import annotations
 
 from services.loyalty.accounts import service as accounts
+from services.loyalty.base import product_categories
 from services.loyalty.config import Settings
 from services.loyalty.points import service as points
 from services.loyalty.program.service import locked_program
@@ -11,7 +12,12 @@ from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
-from shared.events.orders import PurchaseCompleted, PurchaseReturned, PurchaseVoided
+from shared.events.orders import (
+    ProductChanged,
+    PurchaseCompleted,
+    PurchaseReturned,
+    PurchaseVoided,
+)
 from shared.inbox import Handler, HandlerContext
 
 Context = HandlerContext[Settings]
@@ -40,9 +46,15 @@ async def on_purchase_voided(session: AsyncSession, event: CloudEvent, _: Contex
     await points.reverse_for_void(session, event.payload(PurchaseVoided), event.id)
 
 
+async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    """Which category each SKU is in, for rules by category (issue 12)."""
+    await product_categories.apply(session, event.payload(ProductChanged))
+
+
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     PurchaseCompleted.event_type: on_purchase_completed,
     PurchaseReturned.event_type: on_purchase_returned,
     PurchaseVoided.event_type: on_purchase_voided,
+    ProductChanged.event_type: on_product_changed,
 }

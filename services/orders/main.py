@@ -5,6 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.orders.base import idempotency, inbox, outbox
+from services.orders.catalog import api as catalog
+from services.orders.catalog.categories import api as categories
+from services.orders.catalog.spreadsheet import api as catalog_files
 from services.orders.config import Settings
 from services.orders.consumers import HANDLERS
 from services.orders.purchases import api as purchases
@@ -26,17 +29,32 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "each sale publishes `orders.purchase.completed` with its receipt (tenders and "
             "change), each return `orders.purchase.returned` with what each tender refunds, "
             "each void `orders.purchase.voided`. Retries with the same `Idempotency-Key`, or with "
-            "the same sale and receipt number, never count a sale twice."
+            "the same sale and receipt number, never count a sale twice. Admins keep the "
+            "product catalog (`/catalog`), which publishes `orders.product.changed` and "
+            "checks the SKUs of sales."
         ),
         settings=settings or Settings(),
         outbox=outbox,
         idempotency=idempotency,
-        routers=[stores.router, purchases.router, batch.router, returns.router, voids.router],
+        routers=[
+            stores.router,
+            categories.router,
+            catalog.router,
+            catalog_files.router,
+            purchases.router,
+            batch.router,
+            returns.router,
+            voids.router,
+        ],
         inbox=inbox,
         handlers=HANDLERS,
         stores=KnownStores(),
         openapi_tags=[
             {"name": "stores", "description": "Partner stores and their API keys (admin)"},
+            {
+                "name": "catalog",
+                "description": "Categories, products, prices, CSV files (admin; marketing reads)",
+            },
             {"name": "purchases", "description": "Sales and returns posted by a store"},
         ],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from shared.events.envelope import EventPayload
 
@@ -101,3 +101,25 @@ class PurchaseVoided(EventPayload):
     purchased_at: datetime
     voided_at: datetime
     refunds: tuple[TenderRefund, ...]
+
+
+class ProductChanged(EventPayload):
+    """A catalog product was created or changed (its name, category, list price, status),
+    or its category moved in the tree. Carries the whole product as it now is; a consumer
+    keeps the highest ``revision`` it saw. Belongs to no member: the Kafka key is the
+    subject, the product id."""
+
+    event_type: ClassVar[str] = "orders.product.changed"
+    subject_field: ClassVar[str] = "product_id"
+
+    product_id: uuid.UUID
+    sku: str
+    name: str
+    category: str
+    """The code of the product's category; sale lines carry the same code."""
+    category_ancestors: tuple[str, ...]
+    """The codes above ``category``, the top category first (empty for a top category)."""
+    list_price_fen: int
+    status: Literal["active", "void"]
+    revision: int
+    changed_at: datetime

@@ -12,7 +12,12 @@ from shared.events.loyalty import (
     TierChanged,
 )
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
-from shared.events.orders import PurchaseCompleted, PurchaseReturned, PurchaseVoided
+from shared.events.orders import (
+    ProductChanged,
+    PurchaseCompleted,
+    PurchaseReturned,
+    PurchaseVoided,
+)
 
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     model.event_type: model
@@ -22,6 +27,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         PurchaseCompleted,
         PurchaseReturned,
         PurchaseVoided,
+        ProductChanged,
         AccountOpened,
         PointsEarned,
         PointsReversed,

@@ -13,6 +13,8 @@ from shared.idempotency import RequestInProgress
 IDEMPOTENT_POSTS = {
     ("customer", "/members"),
     ("orders", "/purchases"),
+    ("orders", "/catalog/categories"),
+    ("orders", "/catalog/products"),
     ("orders", "/purchases/{purchase_id}/returns"),
     ("orders", "/purchases/{purchase_id}/void"),
     ("loyalty", "/members/{member_id}/redemptions"),
@@ -35,7 +37,13 @@ def test_idempotent_posts_document_409_with_retry_after(service: str) -> None:
     assert found == {post for post in IDEMPOTENT_POSTS if post[0] == service}
 
 
-OPTIONAL_KEY = {("customer", "/members")}  # a sign-up form need not send one
+# a sign-up form need not send one; nor an admin adding a category or a product: like a
+# member's phone, its code or SKU is unique, so a retry without a key is a 409, never a double
+OPTIONAL_KEY = {
+    ("customer", "/members"),
+    ("orders", "/catalog/categories"),
+    ("orders", "/catalog/products"),
+}
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -27,6 +27,7 @@ from tests.fuzz.findings import Finding, Findings, ServerErrorLog
 from tests.server import ServedInThread
 from tests.stack import (
     Stack,
+    empty_catalog,
     eventually,
     member_headers,
     skip_backlog,
@@ -158,7 +159,8 @@ async def fuzz_target(stack: Stack, store_dir: Path) -> AsyncIterator[FuzzTarget
     """The five services with consumers of their own (started at the end of the shared
     broker's topics), local mail and SMS providers, a store and a member with a purchase.
 
-    The loyalty program is put back as it was afterwards: the fuzzer rewrites it.
+    The loyalty program is put back as it was afterwards, and orders' catalog emptied: the
+    fuzzer rewrites both.
     """
     mail = MailCatcher(store_dir, port=free_port())
     mail.start()
@@ -187,6 +189,7 @@ async def fuzz_target(stack: Stack, store_dir: Path) -> AsyncIterator[FuzzTarget
         finally:
             logging.getLogger("shared.errors").removeHandler(errors)
             mail.stop()
+            await empty_catalog(stack)
 
 
 @contextlib.asynccontextmanager

@@ -30,3 +30,19 @@ async def test_every_input_is_bounded(client: httpx.AsyncClient) -> None:
     a length: a schema-driven fuzzer generates both sides of each bound."""
     schema = (await client.get("/openapi.json")).json()
     assert unbounded_inputs(schema) == []
+
+
+async def test_the_catalog_documents_its_csv_files_and_their_refusals(
+    client: httpx.AsyncClient,
+) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    components = schema["components"]["schemas"]
+    for name in ("CategoryCreate", "CategoryOut", "ProductCreate", "ProductOut", "ImportOut"):
+        assert components[name]["examples"], name
+    imported = schema["paths"]["/catalog/products:import"]["post"]
+    assert "商品编码" in imported["requestBody"]["content"]["text/csv"]["example"]
+    refusals = imported["responses"]["422"]["content"]["application/problem+json"]["examples"]
+    assert refusals["invalid_rows"]["value"]["row_errors"][0]["column"] == "价格(元)"
+    assert "413" in imported["responses"]
+    exported = schema["paths"]["/catalog/products:export"]["get"]["responses"]["200"]
+    assert list(exported["content"]) == ["text/csv"]

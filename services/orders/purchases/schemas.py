@@ -74,7 +74,10 @@ class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: Sku
-    category: Category = Field(examples=["health"])
+    category: Category = Field(
+        examples=["health"],
+        description="The catalog's category replaces it when the SKU is a catalog product",
+    )
     quantity: Quantity
     unit_price_fen: UnitPriceFen
 

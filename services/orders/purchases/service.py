@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.orders.base import emit
+from services.orders.catalog import service as catalog
 from services.orders.directory import service as directory
 from services.orders.directory.domain import KnownMembers
 from services.orders.purchases import domain, repository
@@ -44,11 +45,12 @@ async def record_purchase(
     """The new sale, or ``Replayed`` with the first answer if its receipt number was
     recorded before with the same content; ``sent`` is the body as sent (parsed JSON).
 
-    Raises ``UnknownMember``, ``TenderNotAccepted``, ``TendersDoNotAddUp`` (422) and
-    ``ReceiptReused`` (409).
+    Raises ``UnknownMember``, ``UnknownSku``, ``VoidSku``, ``TenderNotAccepted``,
+    ``TendersDoNotAddUp`` (422) and ``ReceiptReused`` (409).
     """
     members = await directory.find_members(session, cipher, [data])
     request = None if data.receipt_no is None else identify(sent, data)
+    data = (await catalog.find_products(session, [data])).categorised(data)
     sale = new_sale(store_id, data, members, now or datetime.now(UTC), request)
     if await repository.insert_purchases(session, [sale.rows]):
         await emit.outbox.add(session, sale.event)

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from services.orders.base import emit, idempotency
+from services.orders.catalog import service as catalog
 from services.orders.directory import service as directory
 from services.orders.purchases import domain, repository
 from services.orders.purchases import service as purchases
@@ -42,10 +43,11 @@ async def record_batch(
 
     Every refusal is decided before anything is written, so a refused sale leaves no
     trace without a savepoint: one statement for all keys' stored answers and locks, one
-    per kind of member reference, one for the receipt numbers already held (and two for
-    the first answers of the sales repeated under a new key), then one each for purchases
-    with lines, events and answers. Raises ``ReceiptInProgress`` (409, nothing written)
-    if another request records one of the batch's receipt numbers meanwhile.
+    per kind of member reference, one for the catalog's products among the sales' SKUs,
+    one for the receipt numbers already held (and two for the first answers of the sales
+    repeated under a new key), then one each for purchases with lines, events and answers.
+    Raises ``ReceiptInProgress`` (409, nothing written) if another request records one of
+    the batch's receipt numbers meanwhile.
     """
     results: list[SaleResult | None] = [None] * len(sales)
     valid: list[tuple[int, str, PurchaseCreate, RequestIdentity]] = []
@@ -63,6 +65,7 @@ async def record_batch(
     )
     to_record = [(data, request) for _, key, data, request in valid if claims[key].locked]
     members = await directory.find_members(session, cipher, [data for data, _ in to_record])
+    products = await catalog.find_products(session, [data for data, _ in to_record])
     held = await repository.receipt_holders(
         session, store.id, {data.receipt_no for data, _ in to_record if data.receipt_no}
     )
@@ -83,7 +86,9 @@ async def record_batch(
                     raise reused_key(key)
                 answer = StoredAnswer(201, first_body, replayed=True)
             if answer is None:
-                sale = purchases.new_sale(store.id, data, members, now, request)
+                sale = purchases.new_sale(
+                    store.id, products.categorised(data), members, now, request
+                )
                 holder = holders.get(data.receipt_no) if data.receipt_no else None
                 if data.receipt_no is not None and holder is not None:
                     domain.check_repeat(data.receipt_no, holder, request)
