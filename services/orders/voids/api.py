@@ -40,8 +40,8 @@ router = APIRouter(tags=["purchases"])
                 "business day); return it instead"
             ),
             PurchaseHasReturns(
-                "Purchase 9d8c7b6a-… was returned in part (19900 fen of 45700 fen), so it "
-                "cannot be voided; return the rest instead"
+                "Purchase 9d8c7b6a-… has returns (19900 fen of 45700 fen), so it cannot be "
+                "voided; return the 25800 fen left instead"
             ),
             PurchaseVoided("Purchase 9d8c7b6a-… was voided already, at 2026-11-23T07:02:00+00:00"),
         ),

@@ -38,9 +38,11 @@ def check_voidable(sold: Sold, now: datetime, timezone: str, minutes: int | None
             f"Purchase {sold.purchase_id} was voided already, at {sold.voided_at.isoformat()}"
         )
     if sold.returned_fen > 0 or any(line.returned_quantity for line in sold.lines.values()):
+        left = sold.total_fen - sold.returned_fen
         raise PurchaseHasReturns(
-            f"Purchase {sold.purchase_id} was returned in part ({sold.returned_fen} fen of "
-            f"{sold.total_fen} fen), so it cannot be voided; return the rest instead"
+            f"Purchase {sold.purchase_id} has returns ({sold.returned_fen} fen of "
+            f"{sold.total_fen} fen), so it cannot be voided; "
+            + (f"return the {left} fen left instead" if left else "nothing of it is left")
         )
     deadline = void_deadline(sold.purchased_at, timezone, minutes)
     if now >= deadline:

@@ -81,8 +81,27 @@ async def test_a_sale_returned_in_part_cannot_be_voided(
 
     refused = is_problem(response, 409)
     assert refused["type"] == "urn:huiyuan:problem:purchase-has-returns"
-    assert "return the rest" in refused["detail"]
+    left = sale["total_fen"] - returned.json()["amount_fen"]
+    assert f"return the {left} fen left instead" in refused["detail"]
     assert await footprint(orders_sessions, store, member) == before
+
+
+async def test_a_sale_returned_whole_cannot_be_voided_and_says_nothing_is_left(
+    client: httpx.AsyncClient, store: StoreKey, member: KnownMember
+) -> None:
+    sale = await post_sale(client, store, member)
+    returned = await client.post(
+        f"/purchases/{sale['id']}/returns", json={"all": True}, headers=store.headers | new_key()
+    )
+    assert returned.status_code == 201
+
+    response = await client.post(
+        f"/purchases/{sale['id']}/void", json={}, headers=store.headers | new_key()
+    )
+
+    refused = is_problem(response, 409)
+    assert refused["type"] == "urn:huiyuan:problem:purchase-has-returns"
+    assert refused["detail"].endswith("nothing of it is left")
 
 
 async def test_a_sale_of_an_earlier_business_day_cannot_be_voided(
