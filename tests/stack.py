@@ -10,13 +10,18 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from huiyuan.provision import alembic_config, provision_service, service_database_url, upgrade
 from shared.auth import Role, issue_token
+from shared.db import asyncpg_dsn
 from shared.inbox import Handlers
 from shared.service_app import ServiceSpec, build_app
 from shared.settings import DEV_JWT_SECRET, BaseServiceSettings
@@ -54,6 +59,54 @@ class Stack:
 
     def app(self, service: str, **overrides: Any) -> FastAPI:
         return build_app(self.spec(service, **overrides))
+
+    @asynccontextmanager
+    async def scratch_database(self, service: str, revision: str) -> AsyncIterator[str]:
+        """A database of its own holding only ``service``'s schema, migrated to ``revision``
+        (a previous release's head, to test an upgrade); yields the URL the service's role
+        connects with, and drops the database after."""
+        name = f"{service}_upgrade_{uuid.uuid4().hex[:10]}"
+        admin = await asyncpg.connect(asyncpg_dsn(self.admin_url))
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+            admin_url = make_url(self.admin_url).set(database=name).render_as_string(False)
+            await provision_service(admin_url, service, password=None)
+            url = service_database_url(admin_url, service, password=None)
+            await migrate(service, url, revision)
+            yield url
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """A scratch database of one service (see :meth:`Stack.scratch_database`)."""
+
+    service: str
+    url: str
+    """The service role's URL, as the service connects."""
+
+    async def sql(self, statement: str, *args: object) -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(asyncpg_dsn(self.url))
+        try:
+            return list(await connection.fetch(statement, *args))
+        finally:
+            await connection.close()
+
+    async def upgrade(self, revision: str = "head") -> None:
+        await migrate(self.service, self.url, revision)
+
+    async def downgrade(self, revision: str) -> None:
+        await migrate(self.service, self.url, revision, down=True)
+
+
+async def migrate(service: str, url: str, revision: str, *, down: bool = False) -> None:
+    """Runs ``service``'s migrations up (or ``down``) to ``revision`` on ``url``."""
+    if down:
+        await asyncio.to_thread(command.downgrade, alembic_config(service, url), revision)
+    else:
+        await asyncio.to_thread(upgrade, service, url, revision)
 
 
 def staff_headers(role: Role = "admin") -> dict[str, str]:

@@ -25,9 +25,10 @@ Settings come from :func:`shared.inputs.configure_inputs`.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -63,8 +64,49 @@ def _written_as_iso(kind: type[date]) -> Callable[[Any], Any]:
     return check
 
 
-class TradingTime:
+class _Marker(ABC):
+    """A marker read from ISO 8601 text of ``kind`` only, then checked by :meth:`validate`;
+    its JSON schema gets :meth:`describe`'s description, fixed lower end and example."""
+
+    kind: ClassVar[type[date]]
+
+    @abstractmethod
+    def validate(self, value: Any) -> Any: ...
+
+    @abstractmethod
+    def describe(self) -> tuple[str, str, str]:
+        """The schema's description, ``formatMinimum`` and example."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            _written_as_iso(self.kind),
+            core_schema.no_info_after_validator_function(self.validate, handler(source)),
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        description, minimum, example = self.describe()
+        json_schema.update(description=description, formatMinimum=minimum, examples=[example])
+        return json_schema
+
+
+def _not_after_today(value: date) -> date:
+    today = input_defaults().today()
+    if value > today:
+        raise _fault(
+            "in_the_future", "must not be in the future (today is {today})", today=today.isoformat()
+        )
+    return value
+
+
+class TradingTime(_Marker):
     """Marker of a sale's time: offset required, earliest trading day to now plus skew."""
+
+    kind = datetime
 
     def validate(self, value: datetime) -> datetime:
         if value.tzinfo is None or value.utcoffset() is None:
@@ -96,34 +138,22 @@ class TradingTime:
             )
         return instant
 
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
-        return core_schema.no_info_before_validator_function(
-            _written_as_iso(datetime),
-            core_schema.no_info_after_validator_function(self.validate, handler(source)),
-        )
-
-    def __get_pydantic_json_schema__(
-        self, schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        json_schema = handler(schema)
+    def describe(self) -> tuple[str, str, str]:
         defaults = input_defaults()
         earliest = defaults.earliest_trading_time.isoformat()
-        json_schema.update(
-            description=(
-                f"Date and time with a UTC offset, from {earliest} (the earliest trading "
-                f"day) to now plus {int(defaults.clock_skew.total_seconds())} seconds; "
-                "answered in UTC"
-            ),
-            formatMinimum=earliest,
-            examples=[_TIME_EXAMPLE],
+        return (
+            f"Date and time with a UTC offset, from {earliest} (the earliest trading "
+            f"day) to now plus {int(defaults.clock_skew.total_seconds())} seconds; "
+            "answered in UTC",
+            earliest,
+            _TIME_EXAMPLE,
         )
-        return json_schema
 
 
-class Birthday:
+class Birthday(_Marker):
     """Marker of a date of birth: 1900-01-01 to today in the business timezone."""
+
+    kind = date
 
     def validate(self, value: date) -> date:
         if value < EARLIEST_BIRTHDAY:
@@ -132,40 +162,21 @@ class Birthday:
                 "must not be before {earliest}",
                 earliest=EARLIEST_BIRTHDAY.isoformat(),
             )
-        today = input_defaults().today()
-        if value > today:
-            raise _fault(
-                "in_the_future",
-                "must not be in the future (today is {today})",
-                today=today.isoformat(),
-            )
-        return value
+        return _not_after_today(value)
 
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
-        return core_schema.no_info_before_validator_function(
-            _written_as_iso(date),
-            core_schema.no_info_after_validator_function(self.validate, handler(source)),
+    def describe(self) -> tuple[str, str, str]:
+        return (
+            f"Date of birth, from {EARLIEST_BIRTHDAY.isoformat()} to today in the "
+            f"business timezone ({input_defaults().business_timezone.key})",
+            EARLIEST_BIRTHDAY.isoformat(),
+            _DATE_EXAMPLE,
         )
 
-    def __get_pydantic_json_schema__(
-        self, schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        json_schema = handler(schema)
-        json_schema.update(
-            description=(
-                f"Date of birth, from {EARLIEST_BIRTHDAY.isoformat()} to today in the "
-                f"business timezone ({input_defaults().business_timezone.key})"
-            ),
-            formatMinimum=EARLIEST_BIRTHDAY.isoformat(),
-            examples=[_DATE_EXAMPLE],
-        )
-        return json_schema
 
-
-class TradingDay:
+class TradingDay(_Marker):
     """Marker of a day of the brand's history: the earliest trading day to today."""
+
+    kind = date
 
     def validate(self, value: date) -> date:
         defaults = input_defaults()
@@ -175,38 +186,17 @@ class TradingDay:
                 "must not be before {earliest}, the earliest trading day",
                 earliest=defaults.earliest_trading_date.isoformat(),
             )
-        today = defaults.today()
-        if value > today:
-            raise _fault(
-                "in_the_future",
-                "must not be in the future (today is {today})",
-                today=today.isoformat(),
-            )
-        return value
+        return _not_after_today(value)
 
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
-        return core_schema.no_info_before_validator_function(
-            _written_as_iso(date),
-            core_schema.no_info_after_validator_function(self.validate, handler(source)),
-        )
-
-    def __get_pydantic_json_schema__(
-        self, schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        json_schema = handler(schema)
+    def describe(self) -> tuple[str, str, str]:
         defaults = input_defaults()
         earliest = defaults.earliest_trading_date.isoformat()
-        json_schema.update(
-            description=(
-                f"A day from {earliest} (the earliest trading day) to today in the business "
-                f"timezone ({defaults.business_timezone.key})"
-            ),
-            formatMinimum=earliest,
-            examples=["2026-11-23"],
+        return (
+            f"A day from {earliest} (the earliest trading day) to today in the business "
+            f"timezone ({defaults.business_timezone.key})",
+            earliest,
+            "2026-11-23",
         )
-        return json_schema
 
 
 SaleTime = Annotated[datetime, TradingTime()]

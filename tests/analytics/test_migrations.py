@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import select
 
-from huiyuan.provision import provision_service, service_database_url, upgrade
+from huiyuan.provision import upgrade
 from services.analytics.base import SCHEMA, AnalyticsTable
 from services.analytics.facts.models import MemberStats, NotificationDay, Purchase, PurchaseReturn
 from shared.db import Sessions, create_sessions, transaction
@@ -32,26 +32,15 @@ PREVIOUS_HEAD = "b8d4e2f6a1c9"
 BOUGHT_AT = datetime(2026, 10, 3, 6, 30, tzinfo=UTC)
 
 
-def _dsn(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    return parsed.set(database=database).render_as_string(hide_password=False)
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture
 async def previous_release(stack: Stack) -> AsyncIterator[str]:
     """The URL of a scratch database with analytics migrated to the previous release."""
-    database = f"analytics_upgrade_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(_dsn(stack.admin_url, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{database}"')
-    try:
-        admin_url = _dsn(stack.admin_url, database)
-        await provision_service(admin_url, "analytics", password=None)
-        url = service_database_url(admin_url, "analytics", password=None)
-        await asyncio.to_thread(upgrade, "analytics", url, PREVIOUS_HEAD)
+    async with stack.scratch_database("analytics", PREVIOUS_HEAD) as url:
         yield url
-    finally:
-        await admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
-        await admin.close()
 
 
 async def _write_as_previous_release(url: str, changed: uuid.UUID, plain: uuid.UUID) -> None:

@@ -7,26 +7,21 @@ plain SQL the way the previous release did (digits, hash over digits), and upgra
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
 import pytest
-from alembic import command
-from sqlalchemy.engine import make_url
 
-from huiyuan.provision import alembic_config, provision_service, service_database_url, upgrade
 from services.customer.members import service
 from shared.crypto import PiiCipher
 from shared.db import create_engine, create_sessions
 from shared.events import CloudEvent
 from shared.events.customer import MemberUpdated
 from shared.settings import BaseServiceSettings
-from tests.stack import Stack
+from tests.stack import Scratch, Stack
 
 PREVIOUS_HEAD = "b8d4e2f6a1c9"
 HEAD = "5b0cbf95872c"
@@ -34,46 +29,11 @@ KEY = "the key this shop's customer service runs with"
 REGISTERED = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@dataclass
-class Scratch:
-    """A database of its own holding only the customer schema."""
-
-    url: str  # the customer role's, as the service connects
-
-    async def sql(self, statement: str, *args: object) -> list[asyncpg.Record]:
-        connection = await asyncpg.connect(_dsn(self.url))
-        try:
-            return list(await connection.fetch(statement, *args))
-        finally:
-            await connection.close()
-
-    async def upgrade(self, revision: str = "head") -> None:
-        await asyncio.to_thread(upgrade, "customer", self.url, revision)
-
-    async def downgrade(self, revision: str) -> None:
-        config = alembic_config("customer", self.url)
-        await asyncio.to_thread(command.downgrade, config, revision)
-
-
 @pytest.fixture
 async def scratch(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Scratch]:
     monkeypatch.setenv("CUSTOMER_PII_KEY", KEY)
-    database = f"customer_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(_dsn(stack.admin_url))
-    await admin.execute(f'CREATE DATABASE "{database}"')
-    try:
-        admin_url = make_url(stack.admin_url).set(database=database).render_as_string(False)
-        await provision_service(admin_url, "customer", password=None)
-        scratch = Scratch(service_database_url(admin_url, "customer", password=None))
-        await scratch.upgrade(PREVIOUS_HEAD)
-        yield scratch
-    finally:
-        await admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
-        await admin.close()
+    async with stack.scratch_database("customer", PREVIOUS_HEAD) as url:
+        yield Scratch("customer", url)
 
 
 class Release:

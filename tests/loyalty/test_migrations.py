@@ -9,7 +9,6 @@ invariants and takes new movements; then downgrades and finds the rows as they w
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,18 +16,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from huiyuan.provision import alembic_config, provision_service, service_database_url, upgrade
 from services.loyalty.points.invariants import check_ledger_invariants
 from services.loyalty.redemption.schemas import RedemptionIn
 from services.loyalty.redemption.service import redeem
 from shared.db import Sessions, create_sessions, transaction
 from tests.loyalty.conftest import HANDLERS, purchase_event
-from tests.stack import Stack
+from tests.stack import Stack, migrate
 
 PREVIOUS_HEAD = "b8d4e2f6a1c9"
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -43,28 +39,12 @@ class Scratch:
 
 @pytest.fixture
 async def scratch(stack: Stack) -> AsyncIterator[Scratch]:
-    name = f"loyalty_upgrade_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(stack.admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    scratch_admin = make_url(stack.admin_url).set(database=name).render_as_string(False)
-    await provision_service(scratch_admin, "loyalty", None)
-    url = service_database_url(scratch_admin, "loyalty", None)
-    engine = create_async_engine(url)
-    try:
-        yield Scratch(url, create_sessions(engine))
-    finally:
-        await engine.dispose()
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        await admin.dispose()
-
-
-async def _migrate(url: str, revision: str, *, down: bool = False) -> None:
-    if down:
-        await asyncio.to_thread(command.downgrade, alembic_config("loyalty", url), revision)
-    else:
-        await asyncio.to_thread(upgrade, "loyalty", url, revision)
+    async with stack.scratch_database("loyalty", PREVIOUS_HEAD) as url:
+        engine = create_async_engine(url)
+        try:
+            yield Scratch(url, create_sessions(engine))
+        finally:
+            await engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -129,14 +109,13 @@ async def _rows(sessions: Sessions, query: str, **parameters: Any) -> list[Any]:
 
 
 async def test_the_previous_release_upgrades_with_all_its_data(scratch: Scratch) -> None:
-    await _migrate(scratch.url, PREVIOUS_HEAD)
     release = await _previous_release(scratch.sessions)
     before = await _rows(
         scratch.sessions,
         "SELECT member_id, kind, points, balance_after, purchase_id, return_id, "
         "redemption_id, event_id, reason, seq FROM loyalty.ledger_entries ORDER BY seq",
     )
-    await _migrate(scratch.url, "head")
+    await migrate("loyalty", scratch.url, "head")
 
     holders = dict(
         await _rows(
@@ -223,9 +202,8 @@ async def test_the_previous_release_upgrades_with_all_its_data(scratch: Scratch)
 
 
 async def test_upgraded_accounts_take_new_movements(scratch: Scratch) -> None:
-    await _migrate(scratch.url, PREVIOUS_HEAD)
     release = await _previous_release(scratch.sessions)
-    await _migrate(scratch.url, "head")
+    await migrate("loyalty", scratch.url, "head")
     event = purchase_event(release.buyer, 10_000)  # the default rule: 100 points
     async with transaction(scratch.sessions) as session:
         await HANDLERS[event.type](session, event)
@@ -243,7 +221,6 @@ async def test_upgraded_accounts_take_new_movements(scratch: Scratch) -> None:
 
 
 async def test_the_upgrade_downgrades_to_the_rows_it_started_from(scratch: Scratch) -> None:
-    await _migrate(scratch.url, PREVIOUS_HEAD)
     await _previous_release(scratch.sessions)
     queries = {
         "accounts": "SELECT member_id, tier_code, balance, qualifying_spend_fen "
@@ -254,8 +231,8 @@ async def test_the_upgrade_downgrades_to_the_rows_it_started_from(scratch: Scrat
         "purchases": "SELECT * FROM loyalty.purchases ORDER BY purchase_id",
     }
     before = {name: await _rows(scratch.sessions, query) for name, query in queries.items()}
-    await _migrate(scratch.url, "head")
-    await _migrate(scratch.url, PREVIOUS_HEAD, down=True)
+    await migrate("loyalty", scratch.url, "head")
+    await migrate("loyalty", scratch.url, PREVIOUS_HEAD, down=True)
     after = {name: await _rows(scratch.sessions, query) for name, query in queries.items()}
     assert after == before
     refused = await _rows(

@@ -14,23 +14,20 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
 
-from huiyuan.provision import alembic_config, provision_service, service_database_url, upgrade
+from huiyuan.provision import alembic_config
 from services.messaging.contacts import service as contacts
 from services.messaging.notifications import service as notifications
 from shared.crypto import PiiCipher
 from shared.db import Sessions, create_engine, create_sessions
 from shared.settings import DEV_PII_KEY
-from tests.stack import Stack
+from tests.stack import Scratch, Stack
 
 PREVIOUS_HEAD = "b8d4e2f6a1c9"
 CIPHER = PiiCipher(DEV_PII_KEY)
@@ -38,41 +35,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 CREATED = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
 
 
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@dataclass
-class Scratch:
-    """A database of its own holding only the messaging schema."""
-
-    url: str  # the messaging role's, as the service connects
-
-    async def sql(self, statement: str, *args: object) -> list[asyncpg.Record]:
-        connection = await asyncpg.connect(_dsn(self.url))
-        try:
-            return list(await connection.fetch(statement, *args))
-        finally:
-            await connection.close()
-
-    async def upgrade(self, revision: str = "head") -> None:
-        await asyncio.to_thread(upgrade, "messaging", self.url, revision)
-
-
 @pytest.fixture
 async def scratch(stack: Stack) -> AsyncIterator[Scratch]:
-    database = f"messaging_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(_dsn(stack.admin_url))
-    await admin.execute(f'CREATE DATABASE "{database}"')
-    try:
-        admin_url = make_url(stack.admin_url).set(database=database).render_as_string(False)
-        await provision_service(admin_url, "messaging", password=None)
-        scratch = Scratch(service_database_url(admin_url, "messaging", password=None))
-        await scratch.upgrade(PREVIOUS_HEAD)
-        yield scratch
-    finally:
-        await admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
-        await admin.close()
+    async with stack.scratch_database("messaging", PREVIOUS_HEAD) as url:
+        yield Scratch("messaging", url)
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ from typing import Any
 import asyncpg
 import orjson
 import pytest
-from sqlalchemy.engine import make_url
 
-from huiyuan.provision import provision_service, service_database_url, upgrade
+from huiyuan.provision import upgrade
 from services.orders.purchases import service
 from services.orders.purchases.errors import ReceiptReused
 from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut
@@ -39,18 +38,8 @@ SALE_FINGERPRINT = "e3584c854b3cef84195e2395c9b0d88228d22b957c95b72673c245d0c940
 @pytest.fixture
 async def previous_release(stack: Stack) -> AsyncIterator[str]:
     """A database of its own with orders migrated to the previous release's head; its URL."""
-    name = f"orders_upgrade_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(asyncpg_dsn(stack.admin_url))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        admin_url = make_url(stack.admin_url).set(database=name).render_as_string(False)
-        await provision_service(admin_url, "orders", password=None)
-        url = service_database_url(admin_url, "orders", password=None)
-        await asyncio.to_thread(upgrade, "orders", url, PREVIOUS_HEAD)
+    async with stack.scratch_database("orders", PREVIOUS_HEAD) as url:
         yield url
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def test_duplicate_receipts_are_kept_and_marked_and_the_receipt_stays_one_sale(
