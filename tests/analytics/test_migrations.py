@@ -26,7 +26,7 @@ from services.analytics.facts.models import MemberStats, NotificationDay, Purcha
 from shared.db import Sessions, create_sessions, transaction
 from shared.events import CloudEvent
 from tests.analytics import events
-from tests.stack import Stack
+from tests.stack import Scratch, Stack
 
 PREVIOUS_HEAD = "b8d4e2f6a1c9"
 BOUGHT_AT = datetime(2026, 10, 3, 6, 30, tzinfo=UTC)
@@ -154,3 +154,38 @@ def _differences(connection: Connection) -> list[Any]:
         },
     )
     return list(compare_metadata(context, AnalyticsTable.metadata))
+
+
+async def test_member_purchase_times_set_by_a_voided_sale_are_corrected(stack: Stack) -> None:
+    """Before ``4e7c9a1d2b36`` a void left the member's first and last purchase times as the
+    voided sale had set them."""
+    member, kept, voided = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    later = BOUGHT_AT.replace(day=9)
+    async with stack.scratch_database("analytics", "69d3e5489d6f") as url:
+        scratch = Scratch("analytics", url)
+        await scratch.sql(
+            "INSERT INTO analytics.members (member_id, registered_at, store_id, purchase_count,"
+            " spend_fen, returned_fen, first_purchase_at, last_purchase_at)"
+            " VALUES ($1, $2, $3, 1, 30000, 0, $2, $4)",
+            member,
+            BOUGHT_AT,
+            events.STORE_ID,
+            later,
+        )
+        await scratch.sql(
+            "INSERT INTO analytics.purchases (purchase_id, member_id, store_id, total_fen,"
+            " returned_fen, fully_returned, purchased_at, voided_at)"
+            " VALUES ($1, $3, $4, 30000, 0, false, $5, NULL),"
+            " ($2, $3, $4, 5000, 0, false, $6, $6)",
+            kept,
+            voided,
+            member,
+            events.STORE_ID,
+            BOUGHT_AT,
+            later,
+        )
+        await scratch.upgrade()
+        [row] = await scratch.sql(
+            "SELECT first_purchase_at, last_purchase_at FROM analytics.members"
+        )
+    assert (row["first_purchase_at"], row["last_purchase_at"]) == (BOUGHT_AT, BOUGHT_AT)

@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, String
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String
 from sqlmodel import Field
 
 from services.analytics.base import AnalyticsTable
@@ -58,6 +58,8 @@ class Purchase(AnalyticsTable, table=True):
     """The purchase fact table KPIs are computed from; one row per purchase id."""
 
     __tablename__ = "purchases"
+    __table_args__ = (Index("ix_purchases_member_purchased_at", "member_id", "purchased_at"),)
+
     purchase_id: uuid.UUID = Field(primary_key=True)
     member_id: uuid.UUID
     store_id: uuid.UUID

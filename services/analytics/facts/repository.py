@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import BigInteger, Boolean, Integer, Uuid, bindparam, func, literal, update
+from sqlalchemy import BigInteger, Boolean, Integer, Uuid, bindparam, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.expression import Executable
 
@@ -148,20 +148,37 @@ def _apply_return() -> Executable:
 
 
 def _apply_void() -> Executable:
-    """The purchase marked voided and the member's counters without it, in one round trip."""
+    """The purchase marked voided and the member's counters without it, in one round trip.
+
+    The member's first and last purchase times come again from their other sales not voided
+    (NULL if none is left); the subqueries see the purchase as it was before this statement,
+    so it is left out by id."""
+    purchase_id = bindparam("purchase", type_=Uuid)
+    member_id = bindparam("member", type_=Uuid)
     purchase = (
         update(_purchases)
-        .where(_purchases.c.purchase_id == bindparam("purchase", type_=Uuid))
+        .where(_purchases.c.purchase_id == purchase_id)
         .values(voided_at=bindparam("purchase_voided_at", type_=_purchases.c.voided_at.type))
         .cte("purchase")
     )
+    others = (
+        _purchases.c.member_id == member_id,
+        _purchases.c.voided_at.is_(None),
+        _purchases.c.purchase_id != purchase_id,
+    )
     return (
         update(_members)
-        .where(_members.c.member_id == bindparam("member", type_=Uuid))
+        .where(_members.c.member_id == member_id)
         .values(
             spend_fen=_members.c.spend_fen - bindparam("spend", type_=BigInteger),
             returned_fen=_members.c.returned_fen - bindparam("refunded", type_=BigInteger),
             purchase_count=_members.c.purchase_count + bindparam("count_delta", type_=Integer),
+            first_purchase_at=select(func.min(_purchases.c.purchased_at))
+            .where(*others)
+            .scalar_subquery(),
+            last_purchase_at=select(func.max(_purchases.c.purchased_at))
+            .where(*others)
+            .scalar_subquery(),
         )
         .add_cte(purchase)
     )

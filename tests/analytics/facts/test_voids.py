@@ -37,8 +37,13 @@ async def test_a_voided_sale_leaves_the_members_counters_once(
     analytics_sessions: Sessions, handlers: Feed
 ) -> None:
     member_id = uuid.uuid4()
-    kept, mistaken = events.purchase(member_id, 10_000), events.purchase(member_id, 4_000)
+    first = datetime.now(UTC) - timedelta(days=3)
+    kept = events.purchase(member_id, 10_000, at=first)
+    mistaken = events.purchase(member_id, 4_000, at=first + timedelta(days=1))
     await apply(analytics_sessions, handlers, events.registered(member_id), kept, mistaken)
+    assert (await _member(analytics_sessions, member_id)).last_purchase_at == first + timedelta(
+        days=1
+    )
 
     await apply(
         analytics_sessions,
@@ -50,10 +55,22 @@ async def test_a_voided_sale_leaves_the_members_counters_once(
 
     row = await _member(analytics_sessions, member_id)
     assert (row.purchase_count, row.spend_fen, row.returned_fen) == (1, 10_000, 0)
+    assert (row.first_purchase_at, row.last_purchase_at) == (first, first)
     async with analytics_sessions() as session:
         fact = await session.get(Purchase, mistaken.payload(PurchaseCompleted).purchase_id)
     assert fact is not None
     assert fact.voided_at is not None
+
+
+async def test_a_members_only_sale_voided_leaves_no_purchase_times(
+    analytics_sessions: Sessions, handlers: Feed
+) -> None:
+    member_id = uuid.uuid4()
+    only = events.purchase(member_id, 2_500)
+    await apply(analytics_sessions, handlers, events.registered(member_id), only)
+    await apply(analytics_sessions, handlers, events.voided(only))
+    row = await _member(analytics_sessions, member_id)
+    assert (row.purchase_count, row.first_purchase_at, row.last_purchase_at) == (0, None, None)
 
 
 async def test_a_void_of_an_unknown_purchase_waits_for_it(
