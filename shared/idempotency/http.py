@@ -161,7 +161,10 @@ def Idempotent(  # noqa: N802 - used like a class in Depends(...)
 
 async def _sent(request: Request) -> Any:
     """The body as sent, parsed: FastAPI parsed it already and Starlette keeps it. A body
-    that is not JSON fails the route's validation, so the route never runs with ``None``."""
+    that is not JSON fails the route's validation, so the route never runs with ``None``;
+    no body at all (where the route's body is optional) is the same request as ``{}``."""
+    if not (await request.body()).strip():
+        return {}
     try:
         return await request.json()
     except ValueError:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
 from services.orders.config import Settings
@@ -30,7 +31,8 @@ router = APIRouter(tags=["purchases"])
         "takes back its points and qualifying spend as for a full return and analytics counts "
         "it as no sale. Allowed until the end of the sale's business day in the business "
         "timezone (or `ORDERS_VOID_WINDOW_MINUTES` after the sale's time), once, and only "
-        "while nothing of it was returned; after that, return it."
+        "while nothing of it was returned; after that, return it. The body is optional (a "
+        "reason); none is the same as `{}`."
     ),
     responses={
         **problem(404, "No purchase 9d8c7b6a-… at this store"),
@@ -49,13 +51,14 @@ router = APIRouter(tags=["purchases"])
 )
 async def post_void(
     purchase_id: uuid.UUID,
-    body: VoidCreate,
     request: Request,
     session: RequestSession,
     store: CurrentStore,
     idempotent: StorePost,
+    sent: Annotated[VoidCreate | None, Body()] = None,
 ) -> JSONResponse:
     settings: Settings = request.app.state.settings
+    body = sent or VoidCreate()
     answer = await idempotent.run(
         body,
         lambda: service.void_purchase(

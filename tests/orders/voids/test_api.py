@@ -137,3 +137,26 @@ async def test_a_store_voids_only_its_own_sales(
     )
     assert is_problem(bad, 422)["errors"][0]["location"] == "body.reason"
     assert await events_of(orders_sessions, member, "orders.purchase.voided") == []
+
+
+async def test_a_void_without_a_body_is_a_void_without_a_reason(
+    client: httpx.AsyncClient, orders_sessions: Sessions, store: StoreKey, member: KnownMember
+) -> None:
+    sale = await post_sale(client, store, member, tenders=CARD_AND_CASH)
+    void = f"/purchases/{sale['id']}/void"
+    key = new_key()
+
+    response = await client.post(void, headers=store.headers | key)
+
+    assert response.status_code == 201, response.text
+    assert (response.json()["reason"], response.json()["paid_out_fen"]) == (None, TOTAL)
+    # the same key with `{}` is the same request: replayed, not a conflict
+    replay = await client.post(void, json={}, headers=store.headers | key)
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert len(await events_of(orders_sessions, member, "orders.purchase.voided")) == 1
+    not_json = await client.post(
+        void,
+        content=b"rung up twice",
+        headers=store.headers | new_key() | {"content-type": "text/plain"},
+    )
+    assert is_problem(not_json, 422)["type"] == "urn:huiyuan:problem:invalid-request", not_json.text
