@@ -31,7 +31,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,
-        routers=[program.router, tiers.router, members.router, redemption.router],
+        routers=[program.router, tiers.router, members.router, tiers.members, redemption.router],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rule (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

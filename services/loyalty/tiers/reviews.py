@@ -1,0 +1,179 @@
+"""Tiers at the end of their period: the review of windowed standings, the end of staff's
+assignments, and manual assignment itself.
+
+:func:`review_due` is the daily job's step (register it on the job runner): it reviews,
+in batches of its own transactions, every standing whose period ended or whose manual
+assignment ran out by ``now``. Each review moves the standing's ``review_at`` past the
+period it reviewed (or clears the assignment), so running it again, or after a crash
+mid-run (a batch commits whole or not at all), reviews nothing twice and loses nothing.
+A job that did not run for several periods reviews each of them in turn, each against its
+own window.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+
+from services.loyalty.accounts import service as accounts
+from services.loyalty.accounts.errors import AccountNotFound
+from services.loyalty.base import emit
+from services.loyalty.program.domain import Rung, base_tier
+from services.loyalty.program.errors import UnknownTier
+from services.loyalty.program.service import Program, locked_program
+from services.loyalty.tiers import domain, repository
+from services.loyalty.tiers.domain import Measures, Policy
+from services.loyalty.tiers.errors import InvalidAssignmentEnd
+from services.loyalty.tiers.repository import Placement
+from services.loyalty.tiers.schemas import TierAssignmentIn, TierAssignmentOut
+from services.loyalty.tiers.service import (
+    Standing,
+    current_policy,
+    locked_standing,
+    standing_from,
+    tier_changed,
+)
+from shared.db import AsyncSession, Sessions, transaction
+from shared.events.loyalty import TierChanged
+from shared.inputs import input_defaults
+
+REVIEW_BATCH = 500
+"""Standings reviewed per transaction."""
+MAX_ASSIGNMENT_YEARS = 5
+
+
+async def review_due(sessions: Sessions, now: datetime, *, batch: int = REVIEW_BATCH) -> int:
+    """Reviews every standing due at ``now`` (aware), ``batch`` per transaction; returns
+    how many reviews were made (a standing behind by several periods counts once per
+    period). Publishes ``loyalty.tier.changed`` for each tier that changes: ``downgrade``
+    (or ``upgrade``) at a review, ``manual`` at the end of an assignment."""
+    reviewed = 0
+    while True:
+        async with transaction(sessions) as session:
+            done = await _review_batch(session, now, batch)
+        reviewed += done
+        if done < batch:
+            return reviewed
+
+
+async def _review_batch(session: AsyncSession, now: datetime, batch: int) -> int:
+    program = await locked_program(session)
+    policy = await current_policy(session)
+    rows = await repository.standings_due(session, now, batch)
+    placements: list[Placement] = []
+    announced: list[TierChanged] = []
+    for row in rows:
+        standing = standing_from(row)
+        placement, changed = await _review(session, program, policy, standing, now)
+        placements.append(placement)
+        announced += changed
+    await repository.place(session, placements)
+    await emit(session, *announced)
+    return len(rows)
+
+
+async def _review(
+    session: AsyncSession, program: Program, policy: Policy, standing: Standing, now: datetime
+) -> tuple[Placement, list[TierChanged]]:
+    ladder = program.ladder
+    base = base_tier(ladder)
+    zone = input_defaults().business_timezone
+    if standing.assigned_until is not None and standing.assigned_until <= now:
+        reached = await _reached(session, program, policy, standing, now)
+        review_at = None if reached.code == base.code else domain.period_end(policy, now, zone)
+        placement = Placement(standing.member_id, reached.code, review_at, 0, None)
+        if reached.code == standing.tier_code:
+            return placement, []
+        return placement, [tier_changed(standing, ladder, reached, "manual")]
+    assert standing.review_at is not None
+    at = standing.review_at
+    if not policy.windowed:  # the policy went back to lifetime: nothing to review
+        return Placement(standing.member_id, standing.tier_code, None, 0, None), []
+    reached = await _reached(session, program, policy, standing, at)
+    outcome = domain.review(ladder, policy, standing.tier_code, standing.grace_used, reached)
+    next_at = None if outcome.tier.code == base.code else domain.period_end(policy, at, zone)
+    placement = Placement(standing.member_id, outcome.tier.code, next_at, outcome.grace_used, None)
+    if not outcome.changed:
+        return placement, []
+    return placement, [tier_changed(standing, ladder, outcome.tier)]
+
+
+async def _reached(
+    session: AsyncSession, program: Program, policy: Policy, standing: Standing, end: datetime
+) -> Rung:
+    """The tier the standing's measures reach in the window ending at ``end`` (lifetime:
+    the running spend and the account's purchases). A member without an account has no
+    purchases."""
+    try:
+        account = await accounts.account_of(session, standing.member_id)
+    except AccountNotFound:
+        return domain.tier_reached(program.ladder, policy, Measures(0, 0))
+    zone = input_defaults().business_timezone
+    if policy.windowed:
+        start = domain.window_start(policy, end, zone)
+        measures = await repository.measures(session, account.account_id, start, end)
+    else:
+        counted = await repository.measures(session, account.account_id, None, None)
+        measures = Measures(standing.qualifying_spend_fen, counted.purchases)
+    return domain.tier_reached(program.ladder, policy, measures)
+
+
+def assignment_end(until: date, today: date) -> datetime:
+    """When an assignment whose last day is ``until`` ends: the next midnight in the brand's
+    timezone. Raises :class:`InvalidAssignmentEnd` for a day before ``today`` or more than
+    ``MAX_ASSIGNMENT_YEARS`` ahead."""
+    latest = domain.add_months(datetime.combine(today, time()), 12 * MAX_ASSIGNMENT_YEARS).date()
+    if not today <= until <= latest:
+        raise InvalidAssignmentEnd(
+            f"until must be from today ({today}) to {latest} in the brand's timezone; got {until}",
+            field="until",
+        )
+    return datetime.combine(until + timedelta(days=1), time(), input_defaults().business_timezone)
+
+
+async def assign(
+    session: AsyncSession, member_id: uuid.UUID, data: TierAssignmentIn, staff: str
+) -> TierAssignmentOut:
+    """Places the member on ``data.tier_code`` until the end of ``data.until`` (brand's
+    timezone), audited with the staff subject. While it lasts returns never demote and
+    reviews skip the member; a purchase reaching a higher tier ends it; at its end the
+    member is placed by what they qualify for. Publishes ``loyalty.tier.changed`` (manual)
+    when the tier changes.
+
+    Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404),
+    :class:`~services.loyalty.program.errors.UnknownTier` and
+    :class:`InvalidAssignmentEnd` (422)."""
+    program = await locked_program(session)
+    to = next((rung for rung in program.ladder if rung.code == data.tier_code), None)
+    if to is None:
+        raise UnknownTier(
+            f"tier_code {data.tier_code!r} is not on the ladder (tiers: "
+            f"{', '.join(rung.code for rung in program.ladder)})",
+            field="tier_code",
+        )
+    ends = assignment_end(data.until, input_defaults().today())
+    await accounts.account_of(session, member_id)
+    standing = await locked_standing(session, member_id, program.ladder)
+    assignment_id, assigned_at = await repository.record_assignment(
+        session,
+        member_id=member_id,
+        from_tier=standing.tier_code,
+        tier_code=to.code,
+        until=ends,
+        reason=data.reason,
+        assigned_by=staff,
+    )
+    await repository.place(session, [Placement(member_id, to.code, None, 0, ends)])
+    if to.code != standing.tier_code:
+        await emit(session, tier_changed(standing, program.ladder, to, "manual", until=ends))
+    return TierAssignmentOut(
+        assignment_id=assignment_id,
+        member_id=member_id,
+        from_tier=standing.tier_code,
+        tier_code=to.code,
+        until=data.until,
+        assigned_until=ends,
+        reason=data.reason,
+        assigned_by=staff,
+        assigned_at=assigned_at,
+    )
