@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from annotated_types import Interval, Len
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, Strict
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, Strict, StrictBool
 
 from services.loyalty.program.schemas import LADDER_EXAMPLE, MAX_TIERS, Ladder, TierCode
 from services.loyalty.tiers.domain import QualifyBy, Window
@@ -107,7 +107,7 @@ class TierBenefitIn(BaseModel):
     birthday_gift: Annotated[str, Code(64)] | None = Field(
         default=None, description="The reference of the gift a member gets on their birthday"
     )
-    priority_service: bool = False
+    priority_service: StrictBool = Field(default=False, description="Served first")
 
 
 TierBenefitsIn = Annotated[list[TierBenefitIn], Len(0, MAX_TIERS)]
