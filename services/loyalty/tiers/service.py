@@ -122,6 +122,18 @@ async def current_policy(session: AsyncSession) -> Policy:
     return policy
 
 
+async def spend_toward_tiers(
+    session: AsyncSession, standing: Standing, account_id: uuid.UUID
+) -> int:
+    """The spend (fen) that counts toward the next tier now: the lifetime spend, or under a
+    window the account's net spend in the window ending now (brand's timezone)."""
+    policy = await current_policy(session)
+    if not policy.windowed:
+        return standing.qualifying_spend_fen
+    start = domain.window_start(policy, datetime.now(UTC), input_defaults().business_timezone)
+    return (await repository.measures(session, account_id, start, None)).spend_fen
+
+
 @dataclass(frozen=True)
 class Requalified:
     """A standing after a purchase or a return: what to write and what to announce."""

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
+from services.loyalty.members.service import loyalty_of
 from services.loyalty.tiers.reviews import review_due
 from services.loyalty.tiers.service import standing_of
 from shared.db import Sessions
@@ -72,6 +73,13 @@ async def test_the_window_counts_the_sales_own_year_and_the_account(
         assert (await _standing(loyalty_sessions, member))[0] == "standard"
         await handle(loyalty_sessions, purchase_event(member, 40_000, purchased_at=MARCH_2026))
         assert await _standing(loyalty_sessions, member) == ("vip", NEW_YEAR_2027, 0)
+        this_year = datetime.now(SHANGHAI)
+        await handle(loyalty_sessions, purchase_event(member, 30_000, purchased_at=this_year))
+        async with loyalty_sessions() as session:
+            view = await loyalty_of(session, member)
+        # the spend shown is this year's, toward star; the lifetime spend is 190,000
+        expected = 30_000 + (100_000 if this_year.year == 2026 else 0)
+        assert (view.qualifying_spend_fen, view.missing_fen) == (expected, 500_000 - expected)
 
 
 async def test_purchase_counts_promote_over_a_rolling_window(loyalty_sessions: Sessions) -> None:
