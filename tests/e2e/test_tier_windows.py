@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from services.loyalty.tiers.reviews import review_due
+from services.loyalty.tiers.jobs import review_due
 from shared.db import create_engine, create_sessions
 from shared.inputs import input_defaults
 from tests.e2e.conftest import System

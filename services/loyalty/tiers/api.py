@@ -1,6 +1,5 @@
 """HTTP routes of the tiers capability: the ladder's replacement (which places members
-anew), the qualification policy, benefits per tier, a member's benefits for tills, and
-manual assignment by staff."""
+anew), the qualification policy and manual assignment by staff."""
 
 from __future__ import annotations
 
@@ -11,28 +10,19 @@ from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
 
 from services.loyalty.program.schemas import LADDER_EXAMPLE, LadderIn
-from services.loyalty.tiers import reviews, service, settings
+from services.loyalty.tiers import policy, service
 from services.loyalty.tiers.schemas import (
-    BENEFIT_EXAMPLE,
     LadderReplaced,
-    MemberBenefits,
     TierAssignmentIn,
     TierAssignmentOut,
-    TierBenefits,
-    TierBenefitsIn,
     TierPolicyIn,
     TierPolicyOut,
 )
 from shared.auth import (
-    MEMBER_ACCESS,
     Principal,
-    StoreRef,
-    current_principal,
-    ensure_member_access,
     require_roles,
 )
 from shared.dependencies import RequestSession as Session
-from shared.dependencies import StoreOrPrincipal
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 
@@ -52,8 +42,8 @@ NO_ACCOUNT = problem(404, "No loyalty account for member 0b9f5f7e-3f57-4a0c-9a55
         "The whole ladder, lowest tier first (1 to 20 tiers): unique codes, exactly one base "
         "tier with `threshold_fen` 0, thresholds rising strictly (422 `invalid-tier-ladder` "
         "otherwise). Members on a tier that is no longer on the ladder are placed by their "
-        "lifetime qualifying spend (publishing `loyalty.tier.changed`); earning multipliers, "
-        "benefits and purchase thresholds of removed tiers are dropped."
+        "lifetime qualifying spend (publishing `loyalty.tier.changed`); earning multipliers "
+        "and purchase thresholds of removed tiers are dropped."
     ),
 )
 async def put_tiers(
@@ -74,7 +64,7 @@ async def get_tier_policy(
     session: Session,
     _: Annotated[Principal, Depends(require_roles("marketing", "service", "analyst"))],
 ) -> TierPolicyOut:
-    return await settings.get_policy(session)
+    return await policy.get_policy(session)
 
 
 @router.put(
@@ -93,55 +83,7 @@ async def get_tier_policy(
     ),
 )
 async def put_tier_policy(body: TierPolicyIn, session: Session, _: Marketing) -> TierPolicyOut:
-    return await settings.set_policy(session, body)
-
-
-@router.get(
-    "/tier-benefits",
-    response_model=TierBenefits,
-    summary="Read the benefits of every tier",
-    description="Any signed-in caller (members see what each tier gives).",
-)
-async def get_tier_benefits(
-    session: Session, _: Annotated[Principal, Depends(current_principal)]
-) -> TierBenefits:
-    return await settings.get_benefits(session)
-
-
-@router.put(
-    "/tier-benefits",
-    response_model=TierBenefits,
-    summary="Set the benefits of every tier",
-    description=(
-        "Discount percent, birthday gift reference and priority service per tier (a tier "
-        "left out has none); the points multiplier is the earning rule's. 422 "
-        "`invalid-tier-benefits` for a tier not on the ladder or named twice."
-    ),
-)
-async def put_tier_benefits(
-    body: Annotated[TierBenefitsIn, Body(examples=[[BENEFIT_EXAMPLE]])],
-    session: Session,
-    _: Marketing,
-) -> TierBenefits:
-    return await settings.set_benefits(session, body)
-
-
-@members.get(
-    "/{member_id}/benefits",
-    response_model=MemberBenefits,
-    summary="What the member's tier gives them now",
-    description=(
-        "For tills, with the store's API key (`X-API-Key`); also the member themself or "
-        "staff with role service or marketing (bearer token)."
-    ),
-    responses={**MEMBER_ACCESS, **NO_ACCOUNT},
-)
-async def get_benefits(
-    member_id: uuid.UUID, session: Session, caller: StoreOrPrincipal
-) -> MemberBenefits:
-    if not isinstance(caller, StoreRef):
-        ensure_member_access(caller, member_id, "service", "marketing")
-    return await settings.benefits_of(session, member_id)
+    return await policy.set_policy(session, body)
 
 
 @members.post(
@@ -172,7 +114,7 @@ async def post_tier_assignment(
     ],
 ) -> JSONResponse:
     async def assign() -> TierAssignmentOut:
-        return await reviews.assign(session, member_id, body, staff.subject)
+        return await service.assign(session, member_id, body, staff.subject)
 
     answer = await idempotent.run(body, assign, path={"member_id": str(member_id)})
     return answer.response()

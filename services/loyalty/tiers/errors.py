@@ -22,13 +22,6 @@ class InvalidTierPolicy(Unprocessable):
     slug = "invalid-tier-policy"
 
 
-class InvalidTierBenefits(Unprocessable):
-    """Tier benefits name a tier not on the ladder, or one tier twice."""
-
-    title = "Invalid tier benefits"
-    slug = "invalid-tier-benefits"
-
-
 class InvalidAssignmentEnd(Unprocessable):
     """A manual assignment's last day is before today or more than 5 years ahead (in the
     brand's timezone)."""

@@ -1,5 +1,5 @@
 """The tiers capability's tables: standings, the qualification policy, the purchases that
-qualify, benefits per tier and the audit of manual assignments."""
+qualify and the audit of manual assignments (benefits per tier: :mod:`.benefits`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -123,23 +122,6 @@ class QualifyingPurchase(LoyaltyTable, table=True):
     purchased_at: datetime = Field(sa_column=timestamp_column())
     total_fen: int = Field(sa_column=amount_column())
     returned_fen: int = Field(default=0, sa_column=amount_column())
-
-
-class TierBenefit(LoyaltyTable, table=True):
-    """What a tier gives at the till, beside its earning multiplier (the earning rule's)."""
-
-    __tablename__ = "tier_benefits"
-    __table_args__ = (
-        CheckConstraint(
-            "discount_percent >= 0 AND discount_percent <= 100",
-            name="ck_tier_benefits_discount_percent",
-        ),
-    )
-
-    tier_code: str = Field(sa_column=Column(String(32), primary_key=True))
-    discount_percent: int = Field(sa_column=Column(SmallInteger, nullable=False))
-    birthday_gift: str | None = Field(default=None, sa_column=Column(String(64)))
-    priority_service: bool = Field(sa_column=Column(Boolean, nullable=False))
 
 
 class TierAssignment(LoyaltyTable, table=True):

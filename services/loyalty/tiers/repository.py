@@ -1,4 +1,4 @@
-"""Queries of tier standings, the policy, qualifying purchases, benefits and assignments."""
+"""Queries of tier standings, the policy, qualifying purchases and assignments."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from sqlalchemy import (
     Table,
     Uuid,
     bindparam,
-    delete,
     func,
     insert,
     select,
@@ -29,7 +28,6 @@ from services.loyalty.tiers.domain import Measures, Policy
 from services.loyalty.tiers.models import (
     QualifyingPurchase,
     TierAssignment,
-    TierBenefit,
     TierPolicy,
     TierStanding,
 )
@@ -38,7 +36,6 @@ from shared.db import AsyncSession
 _standings: Table = TierStanding.__table__  # type: ignore[attr-defined]
 _policy: Table = TierPolicy.__table__  # type: ignore[attr-defined]
 _qualifying: Table = QualifyingPurchase.__table__  # type: ignore[attr-defined]
-_benefits: Table = TierBenefit.__table__  # type: ignore[attr-defined]
 _assignments: Table = TierAssignment.__table__  # type: ignore[attr-defined]
 _columns = (
     _standings.c.member_id,
@@ -333,47 +330,7 @@ async def measures(
     return Measures(int(spend), int(count))
 
 
-# --- benefits and assignments ---
-
-
-@dataclass(frozen=True)
-class BenefitRow:
-    tier_code: str
-    discount_percent: int
-    birthday_gift: str | None
-    priority_service: bool
-
-
-async def benefits(session: AsyncSession) -> list[BenefitRow]:
-    query = select(
-        _benefits.c.tier_code,
-        _benefits.c.discount_percent,
-        _benefits.c.birthday_gift,
-        _benefits.c.priority_service,
-    ).order_by(_benefits.c.tier_code)
-    return [BenefitRow(*row) for row in await session.execute(query)]
-
-
-async def replace_benefits(session: AsyncSession, rows: Sequence[BenefitRow]) -> None:
-    await session.execute(delete(_benefits))
-    if rows:
-        await session.execute(
-            insert(_benefits),
-            [
-                {
-                    "tier_code": r.tier_code,
-                    "discount_percent": r.discount_percent,
-                    "birthday_gift": r.birthday_gift,
-                    "priority_service": r.priority_service,
-                }
-                for r in rows
-            ],
-        )
-
-
-async def drop_off_ladder(session: AsyncSession, codes: Sequence[str]) -> None:
-    """Benefits of tiers no longer on the ladder go with them."""
-    await session.execute(delete(_benefits).where(_benefits.c.tier_code.not_in(codes)))
+# --- assignments ---
 
 
 async def record_assignment(

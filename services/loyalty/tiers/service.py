@@ -2,10 +2,10 @@
 
 Standings change with purchases and returns (their writes go along with the points
 movement, see :attr:`Requalified.along`), when the ladder is replaced, at the review at a
-period's end (:mod:`services.loyalty.tiers.reviews`) and by staff
-(:func:`services.loyalty.tiers.reviews.assign`). Every change holds the program row
-(``FOR SHARE``, or ``FOR UPDATE`` when the program changes), so a standing never moves on
-a ladder or policy that is being replaced. Use cases flush, never commit.
+period's end (:mod:`services.loyalty.tiers.jobs`) and by staff (:func:`assign`). Every
+change holds the program row (``FOR SHARE``, or ``FOR UPDATE`` when the program changes),
+so a standing never moves on a ladder or policy that is being replaced. Use cases flush,
+never commit.
 
 Qualification follows the tier policy (:class:`~services.loyalty.tiers.domain.Policy`):
 under the lifetime policy (the default, and the behaviour before policies) a purchase
@@ -20,17 +20,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.service import Along
 from services.loyalty.base import emit
 from services.loyalty.program import service as program
 from services.loyalty.program.domain import Rung, base_tier
+from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.schemas import TierIn, TierOut
 from services.loyalty.tiers import domain, repository
 from services.loyalty.tiers.domain import Measures, Policy
+from services.loyalty.tiers.errors import InvalidAssignmentEnd
 from services.loyalty.tiers.repository import Placement, StandingRow
-from services.loyalty.tiers.schemas import LadderReplaced
+from services.loyalty.tiers.schemas import LadderReplaced, TierAssignmentIn, TierAssignmentOut
 from shared.db import AsyncSession
 from shared.events.loyalty import TierChange, TierChanged
 from shared.events.orders import PurchaseCompleted
@@ -261,15 +264,13 @@ async def after_return(
 async def replace_ladder(session: AsyncSession, tiers: Sequence[TierIn]) -> LadderReplaced:
     """Replaces the ladder (see :func:`services.loyalty.program.service.replace_ladder`) and
     places members whose tier is gone by their lifetime qualifying spend, publishing
-    ``loyalty.tier.changed`` for each. Benefits and purchase thresholds of removed tiers
-    are dropped."""
+    ``loyalty.tier.changed`` for each. Purchase thresholds of removed tiers are dropped."""
     change = await program.replace_ladder(session, tiers)
     codes = [rung.code for rung in change.ladder]
     policy = await current_policy(session)
     kept = {c: n for c, n in policy.purchase_thresholds.items() if c in codes}
     if kept != policy.purchase_thresholds:
         await repository.save_policy(session, replace(policy, purchase_thresholds=kept))
-    await repository.drop_off_ladder(session, codes)
     stranded = await repository.standings_off_ladder(session, codes)
     base = base_tier(change.ladder)
     zone = input_defaults().business_timezone
@@ -294,4 +295,68 @@ async def replace_ladder(session: AsyncSession, tiers: Sequence[TierIn]) -> Ladd
     await emit(session, *announced)
     return LadderReplaced(
         tiers=[TierOut(**tier.model_dump()) for tier in tiers], accounts_moved=len(placements)
+    )
+
+
+MAX_ASSIGNMENT_YEARS = 5
+
+
+def assignment_end(until: date, today: date) -> datetime:
+    """When an assignment whose last day is ``until`` ends: the next midnight in the brand's
+    timezone. Raises :class:`InvalidAssignmentEnd` for a day before ``today`` or more than
+    ``MAX_ASSIGNMENT_YEARS`` ahead."""
+    latest = domain.add_months(datetime.combine(today, time()), 12 * MAX_ASSIGNMENT_YEARS).date()
+    if not today <= until <= latest:
+        raise InvalidAssignmentEnd(
+            f"until must be from today ({today}) to {latest} in the brand's timezone; got {until}",
+            field="until",
+        )
+    return datetime.combine(until + timedelta(days=1), time(), input_defaults().business_timezone)
+
+
+async def assign(
+    session: AsyncSession, member_id: uuid.UUID, data: TierAssignmentIn, staff: str
+) -> TierAssignmentOut:
+    """Places the member on ``data.tier_code`` until the end of ``data.until`` (brand's
+    timezone), audited with the staff subject. While it lasts returns never demote and
+    reviews skip the member; a purchase reaching a higher tier ends it; at its end the
+    member is placed by what they qualify for. Publishes ``loyalty.tier.changed`` (manual)
+    when the tier changes.
+
+    Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404),
+    :class:`~services.loyalty.program.errors.UnknownTier` and
+    :class:`InvalidAssignmentEnd` (422)."""
+    held = await program.locked_program(session)
+    to = next((rung for rung in held.ladder if rung.code == data.tier_code), None)
+    if to is None:
+        raise UnknownTier(
+            f"tier_code {data.tier_code!r} is not on the ladder (tiers: "
+            f"{', '.join(rung.code for rung in held.ladder)})",
+            field="tier_code",
+        )
+    ends = assignment_end(data.until, input_defaults().today())
+    await accounts.account_of(session, member_id)
+    standing = await locked_standing(session, member_id, held.ladder)
+    assignment_id, assigned_at = await repository.record_assignment(
+        session,
+        member_id=member_id,
+        from_tier=standing.tier_code,
+        tier_code=to.code,
+        until=ends,
+        reason=data.reason,
+        assigned_by=staff,
+    )
+    await repository.place(session, [Placement(member_id, to.code, None, 0, ends)])
+    if to.code != standing.tier_code:
+        await emit(session, tier_changed(standing, held.ladder, to, "manual", until=ends))
+    return TierAssignmentOut(
+        assignment_id=assignment_id,
+        member_id=member_id,
+        from_tier=standing.tier_code,
+        tier_code=to.code,
+        until=data.until,
+        assigned_until=ends,
+        reason=data.reason,
+        assigned_by=staff,
+        assigned_at=assigned_at,
     )

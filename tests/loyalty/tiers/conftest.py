@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from services.loyalty.tiers.policy import set_policy
 from services.loyalty.tiers.schemas import TierPolicyIn
-from services.loyalty.tiers.settings import set_policy
 from shared.db import Sessions, transaction
 
 DEFAULT_POLICY = TierPolicyIn(qualify_by="spend", window="lifetime")

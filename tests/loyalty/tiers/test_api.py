@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from services.loyalty.tiers.reviews import review_due
+from services.loyalty.tiers.jobs import review_due
 from services.loyalty.tiers.service import standing_of
 from shared.db import Sessions
 from shared.inputs import input_defaults

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from services.loyalty.members.service import loyalty_of
-from services.loyalty.tiers.reviews import review_due
+from services.loyalty.tiers.jobs import review_due
 from services.loyalty.tiers.service import standing_of
 from shared.db import Sessions
 from tests.loyalty.conftest import (

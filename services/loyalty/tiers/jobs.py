@@ -1,5 +1,5 @@
-"""Tiers at the end of their period: the review of windowed standings, the end of staff's
-assignments, and manual assignment itself.
+"""The daily job of tiers: the review of windowed standings at their period's end and the
+end of staff's assignments.
 
 :func:`review_due` is the daily job's step (register it on the job runner): it reviews,
 in batches of its own transactions, every standing whose period ended or whose manual
@@ -12,24 +12,19 @@ own window.
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.base import emit
 from services.loyalty.program.domain import Rung, base_tier
-from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.service import Program, locked_program
 from services.loyalty.tiers import domain, repository
 from services.loyalty.tiers.domain import Measures, Policy
-from services.loyalty.tiers.errors import InvalidAssignmentEnd
 from services.loyalty.tiers.repository import Placement
-from services.loyalty.tiers.schemas import TierAssignmentIn, TierAssignmentOut
 from services.loyalty.tiers.service import (
     Standing,
     current_policy,
-    locked_standing,
     standing_from,
     tier_changed,
 )
@@ -39,7 +34,6 @@ from shared.inputs import input_defaults
 
 REVIEW_BATCH = 500
 """Standings reviewed per transaction."""
-MAX_ASSIGNMENT_YEARS = 5
 
 
 async def review_due(sessions: Sessions, now: datetime, *, batch: int = REVIEW_BATCH) -> int:
@@ -116,64 +110,3 @@ async def _reached(
         counted = await repository.measures(session, account.account_id, None, None)
         measures = Measures(standing.qualifying_spend_fen, counted.purchases)
     return domain.tier_reached(program.ladder, policy, measures)
-
-
-def assignment_end(until: date, today: date) -> datetime:
-    """When an assignment whose last day is ``until`` ends: the next midnight in the brand's
-    timezone. Raises :class:`InvalidAssignmentEnd` for a day before ``today`` or more than
-    ``MAX_ASSIGNMENT_YEARS`` ahead."""
-    latest = domain.add_months(datetime.combine(today, time()), 12 * MAX_ASSIGNMENT_YEARS).date()
-    if not today <= until <= latest:
-        raise InvalidAssignmentEnd(
-            f"until must be from today ({today}) to {latest} in the brand's timezone; got {until}",
-            field="until",
-        )
-    return datetime.combine(until + timedelta(days=1), time(), input_defaults().business_timezone)
-
-
-async def assign(
-    session: AsyncSession, member_id: uuid.UUID, data: TierAssignmentIn, staff: str
-) -> TierAssignmentOut:
-    """Places the member on ``data.tier_code`` until the end of ``data.until`` (brand's
-    timezone), audited with the staff subject. While it lasts returns never demote and
-    reviews skip the member; a purchase reaching a higher tier ends it; at its end the
-    member is placed by what they qualify for. Publishes ``loyalty.tier.changed`` (manual)
-    when the tier changes.
-
-    Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404),
-    :class:`~services.loyalty.program.errors.UnknownTier` and
-    :class:`InvalidAssignmentEnd` (422)."""
-    program = await locked_program(session)
-    to = next((rung for rung in program.ladder if rung.code == data.tier_code), None)
-    if to is None:
-        raise UnknownTier(
-            f"tier_code {data.tier_code!r} is not on the ladder (tiers: "
-            f"{', '.join(rung.code for rung in program.ladder)})",
-            field="tier_code",
-        )
-    ends = assignment_end(data.until, input_defaults().today())
-    await accounts.account_of(session, member_id)
-    standing = await locked_standing(session, member_id, program.ladder)
-    assignment_id, assigned_at = await repository.record_assignment(
-        session,
-        member_id=member_id,
-        from_tier=standing.tier_code,
-        tier_code=to.code,
-        until=ends,
-        reason=data.reason,
-        assigned_by=staff,
-    )
-    await repository.place(session, [Placement(member_id, to.code, None, 0, ends)])
-    if to.code != standing.tier_code:
-        await emit(session, tier_changed(standing, program.ladder, to, "manual", until=ends))
-    return TierAssignmentOut(
-        assignment_id=assignment_id,
-        member_id=member_id,
-        from_tier=standing.tier_code,
-        tier_code=to.code,
-        until=data.until,
-        assigned_until=ends,
-        reason=data.reason,
-        assigned_by=staff,
-        assigned_at=assigned_at,
-    )
