@@ -44,13 +44,15 @@ async def review_due(sessions: Sessions, now: datetime, *, batch: int = REVIEW_B
     reviewed = 0
     while True:
         async with transaction(sessions) as session:
-            done = await _review_batch(session, now, batch)
-        reviewed += done
-        if done < batch:
+            done = await review_batch(session, now, batch)
+        if done == 0:  # a standing behind by several periods is due again after a review
             return reviewed
+        reviewed += done
 
 
-async def _review_batch(session: AsyncSession, now: datetime, batch: int) -> int:
+async def review_batch(session: AsyncSession, now: datetime, batch: int) -> int:
+    """Reviews up to ``batch`` standings due at ``now`` in the caller's transaction (locked
+    in member order); returns how many. A run is these batches until one finds none."""
     program = await locked_program(session)
     policy = await current_policy(session)
     rows = await repository.standings_due(session, now, batch)

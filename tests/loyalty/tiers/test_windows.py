@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from services.loyalty.members.service import loyalty_of
-from services.loyalty.tiers.jobs import review_due
+from services.loyalty.tiers.jobs import review_batch, review_due
 from services.loyalty.tiers.service import standing_of
 from shared.db import Sessions
 from tests.loyalty.conftest import (
@@ -176,3 +176,22 @@ async def test_back_to_lifetime_clears_reviews(loyalty_sessions: Sessions) -> No
     assert await _standing(loyalty_sessions, member) == ("vip", None, 0)
     await review_due(loyalty_sessions, datetime.now(UTC) + timedelta(days=3650))
     assert (await _standing(loyalty_sessions, member))[0] == "vip"
+
+
+async def test_a_batch_that_dies_before_committing_leaves_its_reviews_for_the_next_run(
+    loyalty_sessions: Sessions,
+) -> None:
+    members = [uuid.uuid4() for _ in range(3)]
+    async with tier_policy(loyalty_sessions, qualify_by="spend", window="calendar_year"):
+        for member in members:
+            await handle(loyalty_sessions, purchase_event(member, 100_000, purchased_at=MARCH_2026))
+        async with loyalty_sessions() as session, session.begin():
+            assert await review_batch(session, NEW_YEAR_2028, 500) >= len(members)
+            await session.rollback()  # the process dies here: the batch never commits
+        for member in members:
+            assert await _standing(loyalty_sessions, member) == ("vip", NEW_YEAR_2027, 0)
+        await review_due(loyalty_sessions, NEW_YEAR_2028)
+        for member in members:
+            assert await _standing(loyalty_sessions, member) == ("standard", None, 0)
+            changes = await published(loyalty_sessions, member, "loyalty.tier.changed")
+            assert [c["change"] for c in changes] == ["upgrade", "downgrade"]
