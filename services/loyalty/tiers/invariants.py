@@ -5,8 +5,8 @@
   (same account, buyer, total and fen returned), and every qualifying record names an
   accepted purchase; the caller passes its purchases table (it is above this capability);
 - ``standing``: a standing's lifetime ``qualifying_spend_fen`` is the net of its member's
-  qualifying purchases; its tier is on the ladder; it has a review date only above the
-  base tier, under a windowed policy and outside a manual assignment.
+  qualifying purchases; its tier is on the ladder; it has a review date exactly when it
+  is above the base tier, under a windowed policy and outside a manual assignment.
 
 It reads the tables directly: it is an audit over one snapshot, not a use case.
 """
@@ -132,9 +132,15 @@ async def _standing_tiers(
             s.assigned_until.is_not(None),
         ),
     )
+    never_reviewed = and_(
+        literal(windowed),
+        s.review_at.is_(None),
+        s.assigned_until.is_(None),
+        s.tier_code != base_tier(ladder).code,
+    )
     off_ladder = s.tier_code.not_in([rung.code for rung in ladder])
     query = select(s.member_id, s.tier_code, s.review_at, off_ladder.label("off_ladder")).where(
-        or_(off_ladder, reviewed_wrongly), _members(s.member_id, members)
+        or_(off_ladder, reviewed_wrongly, never_reviewed), _members(s.member_id, members)
     )
     return [
         Violation(
@@ -142,6 +148,9 @@ async def _standing_tiers(
             row.member_id,
             f"member {row.member_id}'s tier {row.tier_code!r} is not on the ladder"
             if row.off_ladder
+            else f"member {row.member_id}'s tier {row.tier_code!r} is never reviewed under "
+            "a windowed policy"
+            if row.review_at is None
             else f"member {row.member_id}'s tier {row.tier_code!r} is reviewed at "
             f"{row.review_at} where nothing is to be reviewed",
         )

@@ -16,6 +16,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
@@ -49,12 +50,12 @@ class TierStanding(LoyaltyTable, table=True):
         Index(
             "ix_tier_standings_due",
             "review_at",
-            postgresql_where="review_at IS NOT NULL",
+            postgresql_where=text("review_at IS NOT NULL"),
         ),
         Index(
             "ix_tier_standings_assigned_until",
             "assigned_until",
-            postgresql_where="assigned_until IS NOT NULL",
+            postgresql_where=text("assigned_until IS NOT NULL"),
         ),
     )
 

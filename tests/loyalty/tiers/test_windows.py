@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from services.loyalty.members.service import loyalty_of
+from services.loyalty.points.invariants import Invariant, check_ledger_invariants
 from services.loyalty.tiers.jobs import review_batch, review_due
 from services.loyalty.tiers.service import standing_of
 from shared.db import Sessions
@@ -141,6 +142,18 @@ async def test_the_review_keeps_grants_grace_then_demotes_once_per_period(
             datetime(2029, 1, 1, tzinfo=SHANGHAI),
             1,
         )
+        async with loyalty_sessions() as session:
+            report = await check_ledger_invariants(session, members=[kept, lapsed])
+        assert report.ok, str(report)
+        async with loyalty_sessions() as session, session.begin():
+            await session.execute(
+                text("UPDATE loyalty.tier_standings SET review_at = NULL WHERE member_id = :m"),
+                {"m": kept},
+            )
+            report = await check_ledger_invariants(session, members=[kept, lapsed])
+            await session.rollback()
+        assert [(v.invariant, v.subject) for v in report.violations] == [(Invariant.STANDING, kept)]
+        assert "never reviewed under a windowed policy" in str(report)
         # a job that missed a year reviews 2028 and 2029 in turn
         await review_due(loyalty_sessions, datetime(2030, 1, 1, tzinfo=SHANGHAI))
         assert await _standing(loyalty_sessions, lapsed) == ("standard", None, 0)
