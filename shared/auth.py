@@ -29,6 +29,8 @@ ROLES: tuple[Role, ...] = ("admin", "marketing", "service", "analyst")
 ISSUER = "huiyuan"
 
 _bearer = HTTPBearer(auto_error=False, description="A staff or member token from `huiyuan token`")
+bearer_credentials = _bearer
+"""The bearer scheme, for a dependency that admits a bearer token beside another scheme."""
 
 
 MAX_SUBJECT_LENGTH = 255

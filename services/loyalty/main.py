@@ -11,6 +11,7 @@ from services.loyalty.members import api as members
 from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
 from services.loyalty.tiers import api as tiers
+from services.loyalty.tiers.benefits import api as benefits
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -31,7 +32,15 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,
-        routers=[program.router, tiers.router, members.router, redemption.router],
+        routers=[
+            program.router,
+            tiers.router,
+            benefits.router,
+            members.router,
+            tiers.members,
+            benefits.members,
+            redemption.router,
+        ],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rule (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

@@ -61,7 +61,16 @@ class PointsRedeemed(PointsMoved):
     reason: str
 
 
+TierChange = Literal["upgrade", "downgrade", "manual"]
+"""Why a tier changed: reached by qualifying (upgrade), lost at a period end, by a return
+under a lifetime policy or with its ladder rung (downgrade), or set by staff (manual)."""
+
+
 class TierChanged(EventPayload):
+    """A member's tier changed. ``direction`` compares the tiers' thresholds (up or down);
+    ``change`` says why, so a member is told the right thing (a manual assignment may be
+    either direction). ``change`` is None only on events published before it existed."""
+
     event_type: ClassVar[str] = "loyalty.tier.changed"
     subject_field: ClassVar[str] = "member_id"
 
@@ -71,6 +80,9 @@ class TierChanged(EventPayload):
     to_tier_name: str
     direction: Literal["up", "down"]
     qualifying_spend_fen: int
+    change: TierChange | None = None
+    until: datetime | None = None
+    """The end of a manual assignment (``change`` manual), else None."""
 
 
 class AccountOpened(EventPayload):

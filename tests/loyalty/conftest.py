@@ -92,7 +92,10 @@ def registered_event(member_id: uuid.UUID) -> CloudEvent:
 
 
 def purchase_event(
-    member_id: uuid.UUID, total_fen: int, purchase_id: uuid.UUID | None = None
+    member_id: uuid.UUID,
+    total_fen: int,
+    purchase_id: uuid.UUID | None = None,
+    purchased_at: datetime | None = None,
 ) -> CloudEvent:
     payload = PurchaseCompleted(
         purchase_id=purchase_id or uuid.uuid4(),
@@ -109,7 +112,7 @@ def purchase_event(
             ),
         ),
         total_fen=total_fen,
-        purchased_at=datetime.now(UTC),
+        purchased_at=purchased_at or datetime.now(UTC),
     )
     return CloudEvent.of(payload, source="/huiyuan/orders")
 

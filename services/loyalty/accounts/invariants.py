@@ -41,7 +41,8 @@ _lots = PointLot.__table__  # type: ignore[attr-defined]
 
 
 class Invariant(StrEnum):
-    """Every invariant of the ledger: the kernel's four, then those of purchases."""
+    """Every invariant of the ledger: the kernel's four, then those of purchases, then
+    those of tier standings."""
 
     BALANCE = "balance"
     RUNNING_BALANCE = "running_balance"
@@ -51,6 +52,8 @@ class Invariant(StrEnum):
     ONE_REVERSAL_PER_RETURN = "one_reversal_per_return"
     REVERSED_AS_RECORDED = "reversed_as_recorded"
     EARNED_BY_RULES = "earned_by_rules"
+    QUALIFIED_AS_PURCHASED = "qualified_as_purchased"
+    STANDING = "standing"
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,12 @@ class LoyaltyOut(BaseModel):
     account_id: uuid.UUID = Field(description="The account the member holds")
     balance: int = Field(description="Points on the account")
     tier: TierRef
-    qualifying_spend_fen: int
+    qualifying_spend_fen: int = Field(
+        description=(
+            "Net spend (fen) counting toward tiers: lifetime, or under a windowed tier policy "
+            "the account's in the current window"
+        )
+    )
     next_tier: NextTier | None = Field(description="null at the top of the ladder")
     missing_fen: int | None = Field(description="Spend (fen) still needed for the next tier")
 

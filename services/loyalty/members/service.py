@@ -51,7 +51,7 @@ async def loyalty_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyOut:
     ladder = await current_ladder(session)
     standing = await tiers.standing_of(session, member_id)
     tier_code = standing.tier_code if standing else base_tier(ladder).code
-    spend = standing.qualifying_spend_fen if standing else 0
+    spend = await tiers.spend_toward_tiers(session, standing, account.account_id) if standing else 0
     tier = next((r for r in ladder if r.code == tier_code), None)
     ahead = tiers_domain.next_tier(ladder, spend)
     return LoyaltyOut(

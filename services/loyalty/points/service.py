@@ -51,7 +51,9 @@ async def earn_for_purchase(
     standing = await tiers.locked_standing(session, purchase.member_id, program.ladder)
     multiplier = multiplier_of(program.multipliers_percent, standing.tier_code)
     points = points_for(purchase.total_fen, program.points_per_yuan, multiplier)
-    requalified = tiers.after_purchase(standing, program.ladder, purchase.total_fen)
+    requalified = await tiers.after_purchase(
+        session, standing, program.ladder, account.account_id, purchase
+    )
     moved = await accounts.move_points(
         session,
         account,
@@ -65,7 +67,7 @@ async def earn_for_purchase(
                 tier_code=standing.tier_code,
                 points=points,
             ),
-            requalified.along,
+            *requalified.along,
         ],
     )
     if moved is None:
@@ -142,7 +144,9 @@ async def _reverse(
         amount_fen=purchase.total_fen - purchase.returned_fen if amount_fen is None else amount_fen,
         balance=account.balance,
     )
-    requalified = tiers.after_return(standing, ladder, reversal.returned_fen)
+    requalified = await tiers.after_return(
+        session, standing, ladder, purchase_id, reversal.returned_fen
+    )
     recorded = (
         [repository.record_return(return_id=source.id, purchase_id=purchase_id)]
         if source.type == "return"
@@ -159,7 +163,7 @@ async def _reverse(
                 points=reversal.charged,
                 returned_fen=reversal.returned_fen,
             ),
-            requalified.along,
+            *requalified.along,
         ],
     )
     if moved is None:

@@ -62,12 +62,9 @@ async def locked_program(session: AsyncSession) -> Program:
     its own statement after the lock is granted, so it sees a change that committed while
     we waited for it.
     """
-    held = session.info.get(_PROGRAM)
+    held = held_program(session)
     if held is not None:
-        taken_in, program = held
-        if any(taken_in is open_ for open_ in _open_transactions(session)):
-            assert isinstance(program, Program)
-            return program
+        return held
     rule = await repository.earning_rule(session, lock="share")
     program = Program(
         points_per_yuan=rule.points_per_yuan,
@@ -78,9 +75,30 @@ async def locked_program(session: AsyncSession) -> Program:
     return program
 
 
+def held_program(session: AsyncSession) -> Program | None:
+    """The program :func:`locked_program` read, while its lock is still held (in an open
+    transaction of the session); None otherwise. A setting that only changes under the
+    program ``FOR UPDATE`` can be kept as long as this returns the same object."""
+    held = session.info.get(_PROGRAM)
+    if held is None:
+        return None
+    taken_in, program = held
+    if not any(taken_in is open_ for open_ in _open_transactions(session)):
+        return None
+    assert isinstance(program, Program)
+    return program
+
+
 def _forget_program(session: AsyncSession) -> None:
     """Called by whatever changes the program, so the same transaction reads the new one."""
     session.info.pop(_PROGRAM, None)
+
+
+async def lock_for_change(session: AsyncSession) -> None:
+    """Holds the program ``FOR UPDATE`` until the transaction ends, as a change of the
+    program's settings kept elsewhere (the tier policy) must: no point change runs under it."""
+    await repository.earning_rule(session, lock="update")
+    _forget_program(session)
 
 
 async def get_ladder(session: AsyncSession) -> Ladder:

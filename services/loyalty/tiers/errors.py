@@ -11,3 +11,20 @@ class QualifyingSpendLimitReached(Unprocessable):
 
     title = "Qualifying spend limit reached"
     slug = "qualifying-spend-limit-reached"
+
+
+class InvalidTierPolicy(Unprocessable):
+    """A tier policy names a tier not on the ladder, has purchase thresholds that do not
+    rise with the ladder, lacks one a tier needs, or gives ``window_months`` without a
+    rolling window (or the other way round)."""
+
+    title = "Invalid tier policy"
+    slug = "invalid-tier-policy"
+
+
+class InvalidAssignmentEnd(Unprocessable):
+    """A manual assignment's last day is before today or more than 5 years ahead (in the
+    brand's timezone)."""
+
+    title = "Invalid assignment end"
+    slug = "invalid-assignment-end"

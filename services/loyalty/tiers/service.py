@@ -1,27 +1,43 @@
-"""Tier standing: a member's tier and qualifying spend, promotion, demotion, TierChanged.
+"""Tier standing: a member's tier, qualification, promotion, demotion, TierChanged.
 
 Standings change with purchases and returns (their writes go along with the points
-movement, see :meth:`Requalified.along`) and when the ladder is replaced. Every change
-holds the program row (``FOR SHARE`` or ``FOR UPDATE``), so a standing never moves on a
-ladder that is being replaced. Use cases flush, never commit.
+movement, see :attr:`Requalified.along`), when the ladder is replaced, at the review at a
+period's end (:mod:`services.loyalty.tiers.jobs`) and by staff (:func:`assign`). Every
+change holds the program row (``FOR SHARE``, or ``FOR UPDATE`` when the program changes),
+so a standing never moves on a ladder or policy that is being replaced. Use cases flush,
+never commit.
+
+Qualification follows the tier policy (:class:`~services.loyalty.tiers.domain.Policy`):
+under the lifetime policy (the default, and the behaviour before policies) a purchase
+promotes at once and a return demotes at once; under a window a purchase promotes at once
+and a return never demotes: the tier waits for the review at its period's end. Windowed
+measures are the account's (a household's holders pool them); the lifetime spend is the
+member's running ``qualifying_spend_fen``.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 
+from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.service import Along
 from services.loyalty.base import emit
 from services.loyalty.program import service as program
 from services.loyalty.program.domain import Rung, base_tier
+from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.schemas import TierIn, TierOut
 from services.loyalty.tiers import domain, repository
-from services.loyalty.tiers.domain import Direction
-from services.loyalty.tiers.schemas import LadderReplaced
+from services.loyalty.tiers.domain import Measures, Policy
+from services.loyalty.tiers.errors import InvalidAssignmentEnd
+from services.loyalty.tiers.repository import Placement, StandingRow
+from services.loyalty.tiers.schemas import LadderReplaced, TierAssignmentIn, TierAssignmentOut
 from shared.db import AsyncSession
-from shared.events.loyalty import TierChanged
+from shared.events.loyalty import TierChange, TierChanged
+from shared.events.orders import PurchaseCompleted
+from shared.inputs import input_defaults
 
 
 @dataclass(frozen=True)
@@ -29,25 +45,50 @@ class Standing:
     member_id: uuid.UUID
     tier_code: str
     qualifying_spend_fen: int
+    review_at: datetime | None = None
+    grace_used: int = 0
+    assigned_until: datetime | None = None
 
 
-def _tier_changed(
-    standing: Standing, to: Rung, direction: Direction, spend_fen: int
+def standing_from(row: StandingRow) -> Standing:
+    return Standing(
+        row.member_id,
+        row.tier_code,
+        row.qualifying_spend_fen,
+        row.review_at,
+        row.grace_used,
+        row.assigned_until,
+    )
+
+
+def tier_changed(
+    standing: Standing,
+    ladder: Sequence[Rung],
+    to: Rung,
+    change: TierChange | None = None,
+    *,
+    until: datetime | None = None,
 ) -> TierChanged:
+    """The event of a move from the standing's tier (ranked on ``ladder``) to ``to``.
+    ``direction`` compares the thresholds (a tier gone from the ladder ranks below all);
+    ``change`` is upgrade or downgrade by the direction unless given."""
+    direction = domain.direction(domain.rank(ladder, standing.tier_code), to.threshold_fen)
     return TierChanged(
         member_id=standing.member_id,
         from_tier=standing.tier_code,
         to_tier=to.code,
         to_tier_name=to.name,
         direction=direction,
-        qualifying_spend_fen=spend_fen,
+        qualifying_spend_fen=standing.qualifying_spend_fen,
+        change=change or ("upgrade" if direction == "up" else "downgrade"),
+        until=until,
     )
 
 
 async def standing_of(session: AsyncSession, member_id: uuid.UUID) -> Standing | None:
     """The member's standing, unlocked (for reading); None for a member loyalty never saw."""
     row = await repository.standing(session, member_id)
-    return Standing(row.member_id, row.tier_code, row.qualifying_spend_fen) if row else None
+    return standing_from(row) if row else None
 
 
 async def locked_standing(
@@ -63,75 +104,259 @@ async def locked_standing(
     if row is None:  # opened before, or meanwhile by a transaction that committed
         row = await repository.standing(session, member_id, lock=True)
     assert row is not None
-    return Standing(row.member_id, row.tier_code, row.qualifying_spend_fen)
+    return standing_from(row)
+
+
+_POLICY = "loyalty.tiers.policy"
+
+
+async def current_policy(session: AsyncSession) -> Policy:
+    """The tier policy. Changing it takes the program ``FOR UPDATE``, so while a point
+    change holds the program (``FOR SHARE``) one read is enough: it is kept in
+    ``session.info`` as long as the same program lock is held."""
+    held = program.held_program(session)
+    kept = session.info.get(_POLICY)
+    if held is not None and kept is not None and kept[0] is held:
+        policy: Policy = kept[1]
+        return policy
+    policy = await repository.policy(session)
+    if held is not None:
+        session.info[_POLICY] = (held, policy)
+    return policy
+
+
+async def spend_toward_tiers(
+    session: AsyncSession, standing: Standing, account_id: uuid.UUID
+) -> int:
+    """The spend (fen) that counts toward the next tier now: the lifetime spend, or under a
+    window the account's net spend in the window ending now (brand's timezone)."""
+    policy = await current_policy(session)
+    if not policy.windowed:
+        return standing.qualifying_spend_fen
+    start = domain.window_start(policy, datetime.now(UTC), input_defaults().business_timezone)
+    return (await repository.measures(session, account_id, start, None)).spend_fen
 
 
 @dataclass(frozen=True)
 class Requalified:
     """A standing after a purchase or a return: what to write and what to announce."""
 
-    before: Standing
-    tier_code: str
-    qualifying_spend_fen: int
+    after: Standing
+    qualifying: Along | None
+    """The write of the qualifying purchase (a purchase's record, a return's refund)."""
     change: TierChanged | None
 
     @property
-    def along(self) -> Along:
-        """The write of the new standing, to send with the points movement."""
-        return repository.save(
-            member_id=self.before.member_id,
-            tier_code=self.tier_code,
-            spend_fen=self.qualifying_spend_fen,
+    def along(self) -> tuple[Along, ...]:
+        """The writes of the new standing and the qualifying purchase, to send with the
+        points movement."""
+        standing = self.after
+        saved = repository.save(
+            member_id=standing.member_id,
+            tier_code=standing.tier_code,
+            spend_fen=standing.qualifying_spend_fen,
+            review_at=standing.review_at,
+            grace_used=standing.grace_used,
+            assigned_until=standing.assigned_until,
         )
+        return (saved, self.qualifying) if self.qualifying else (saved,)
 
     @property
     def changes(self) -> list[TierChanged]:
         return [self.change] if self.change else []
 
 
-def after_purchase(standing: Standing, ladder: Sequence[Rung], total_fen: int) -> Requalified:
-    """The spend grows by the purchase; a threshold crossed promotes (``direction`` up).
+async def after_purchase(
+    session: AsyncSession,
+    standing: Standing,
+    ladder: Sequence[Rung],
+    account_id: uuid.UUID,
+    purchase: PurchaseCompleted,
+) -> Requalified:
+    """The standing with a purchase counted: the lifetime spend grows, and a tier the
+    policy's measures reach above the current one promotes at once (``change`` upgrade;
+    it ends a manual assignment, and under a window its review is at the end of the
+    period the purchase falls in).
 
     Raises :class:`~services.loyalty.tiers.errors.QualifyingSpendLimitReached` (422)."""
-    spend = domain.spend_after_purchase(standing.qualifying_spend_fen, total_fen)
-    promoted = domain.promotion(ladder, standing.tier_code, spend)
-    return Requalified(
-        standing,
-        promoted.code if promoted else standing.tier_code,
-        spend,
-        _tier_changed(standing, promoted, "up", spend) if promoted else None,
+    policy = await current_policy(session)
+    spend = domain.spend_after_purchase(standing.qualifying_spend_fen, purchase.total_fen)
+    counted = 1 if purchase.total_fen > 0 else 0
+    zone = input_defaults().business_timezone
+    if policy.windowed:
+        end = purchase.purchased_at + timedelta(microseconds=1)
+        start = domain.window_start(policy, end, zone)
+        before = await repository.measures(session, account_id, start, end)
+        measures = Measures(before.spend_fen + purchase.total_fen, before.purchases + counted)
+    elif policy.counts_purchases:
+        before = await repository.measures(session, account_id, None, None)
+        measures = Measures(spend, before.purchases + counted)
+    else:
+        measures = Measures(spend, 0)
+    after = replace(standing, qualifying_spend_fen=spend)
+    reached = domain.tier_reached(ladder, policy, measures)
+    promoted = domain.promotion(ladder, standing.tier_code, reached)
+    change = None
+    if promoted is not None:
+        after = replace(
+            after,
+            tier_code=promoted.code,
+            review_at=domain.period_end(policy, purchase.purchased_at, zone),
+            grace_used=0,
+            assigned_until=None,
+        )
+        change = tier_changed(replace(standing, qualifying_spend_fen=spend), ladder, promoted)
+    recorded = repository.record_qualifying(
+        purchase_id=purchase.purchase_id,
+        account_id=account_id,
+        member_id=purchase.member_id,
+        purchased_at=purchase.purchased_at,
+        total_fen=purchase.total_fen,
     )
+    return Requalified(after, recorded, change)
 
 
-def after_return(standing: Standing, ladder: Sequence[Rung], returned_fen: int) -> Requalified:
-    """The spend shrinks by what a return counted; a lower tier may follow (down)."""
+async def after_return(
+    session: AsyncSession,
+    standing: Standing,
+    ladder: Sequence[Rung],
+    purchase_id: uuid.UUID,
+    returned_fen: int,
+) -> Requalified:
+    """The standing with ``returned_fen`` of a purchase given back: the lifetime spend
+    shrinks; under the lifetime policy a lower tier follows at once (``change``
+    downgrade); under a window, or while staff's assignment lasts, the tier stays."""
+    policy = await current_policy(session)
     spend = standing.qualifying_spend_fen - returned_fen
-    demoted = domain.demotion(ladder, standing.tier_code, spend)
-    return Requalified(
-        standing,
-        demoted.code if demoted else standing.tier_code,
-        spend,
-        _tier_changed(standing, demoted, "down", spend) if demoted else None,
+    after = replace(standing, qualifying_spend_fen=spend)
+    qualifying = await repository.qualifying_purchase(session, purchase_id)
+    counted = (
+        repository.count_returned(purchase_id=purchase_id, returned_fen=returned_fen)
+        if qualifying is not None and returned_fen > 0
+        else None
     )
+    if policy.windowed or standing.assigned_until is not None:
+        return Requalified(after, counted, None)
+    measures = Measures(spend, 0)
+    if policy.counts_purchases:
+        account_id = qualifying.account_id if qualifying else None
+        stored = (
+            await repository.measures(session, account_id, None, None)
+            if account_id
+            else Measures(0, 0)
+        )
+        no_longer = (
+            qualifying is not None
+            and qualifying.returned_fen
+            < qualifying.total_fen
+            <= qualifying.returned_fen + returned_fen
+        )
+        measures = Measures(spend, stored.purchases - (1 if no_longer else 0))
+    demoted = domain.demotion(
+        ladder, standing.tier_code, domain.tier_reached(ladder, policy, measures)
+    )
+    if demoted is None:
+        return Requalified(after, counted, None)
+    moved = replace(after, tier_code=demoted.code, review_at=None, grace_used=0)
+    return Requalified(moved, counted, tier_changed(after, ladder, demoted))
 
 
 async def replace_ladder(session: AsyncSession, tiers: Sequence[TierIn]) -> LadderReplaced:
     """Replaces the ladder (see :func:`services.loyalty.program.service.replace_ladder`) and
-    places members whose tier is gone by their qualifying spend, publishing
-    ``loyalty.tier.changed`` for each."""
+    places members whose tier is gone by their lifetime qualifying spend, publishing
+    ``loyalty.tier.changed`` for each. Purchase thresholds of removed tiers are dropped."""
     change = await program.replace_ladder(session, tiers)
-    stranded = await repository.standings_off_ladder(session, [r.code for r in change.ladder])
-    moves: list[tuple[uuid.UUID, str]] = []
+    codes = [rung.code for rung in change.ladder]
+    policy = await current_policy(session)
+    kept = {c: n for c, n in policy.purchase_thresholds.items() if c in codes}
+    if kept != policy.purchase_thresholds:
+        await repository.save_policy(session, replace(policy, purchase_thresholds=kept))
+    stranded = await repository.standings_off_ladder(session, codes)
+    base = base_tier(change.ladder)
+    zone = input_defaults().business_timezone
+    review_at = domain.period_end(policy, datetime.now(UTC), zone)
+    placements: list[Placement] = []
     announced: list[TierChanged] = []
+    old_ladder = list(change.previous.values())
     for row in stranded:
-        standing = Standing(row.member_id, row.tier_code, row.qualifying_spend_fen)
+        standing = standing_from(row)
         to = domain.tier_for_spend(change.ladder, standing.qualifying_spend_fen)
-        old = change.previous.get(standing.tier_code)
-        direction = domain.direction(old.threshold_fen if old else -1, to.threshold_fen)
-        moves.append((standing.member_id, to.code))
-        announced.append(_tier_changed(standing, to, direction, standing.qualifying_spend_fen))
-    await repository.move(session, moves)
+        placements.append(
+            Placement(
+                standing.member_id,
+                to.code,
+                None if to.code == base.code else review_at,
+                0,
+                standing.assigned_until,
+            )
+        )
+        announced.append(tier_changed(standing, old_ladder, to))
+    await repository.place(session, placements)
     await emit(session, *announced)
     return LadderReplaced(
-        tiers=[TierOut(**tier.model_dump()) for tier in tiers], accounts_moved=len(moves)
+        tiers=[TierOut(**tier.model_dump()) for tier in tiers], accounts_moved=len(placements)
+    )
+
+
+MAX_ASSIGNMENT_YEARS = 5
+
+
+def assignment_end(until: date, today: date) -> datetime:
+    """When an assignment whose last day is ``until`` ends: the next midnight in the brand's
+    timezone. Raises :class:`InvalidAssignmentEnd` for a day before ``today`` or more than
+    ``MAX_ASSIGNMENT_YEARS`` ahead."""
+    latest = domain.add_months(datetime.combine(today, time()), 12 * MAX_ASSIGNMENT_YEARS).date()
+    if not today <= until <= latest:
+        raise InvalidAssignmentEnd(
+            f"until must be from today ({today}) to {latest} in the brand's timezone; got {until}",
+            field="until",
+        )
+    return datetime.combine(until + timedelta(days=1), time(), input_defaults().business_timezone)
+
+
+async def assign(
+    session: AsyncSession, member_id: uuid.UUID, data: TierAssignmentIn, staff: str
+) -> TierAssignmentOut:
+    """Places the member on ``data.tier_code`` until the end of ``data.until`` (brand's
+    timezone), audited with the staff subject. While it lasts returns never demote and
+    reviews skip the member; a purchase reaching a higher tier ends it; at its end the
+    member is placed by what they qualify for. Publishes ``loyalty.tier.changed`` (manual)
+    when the tier changes.
+
+    Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404),
+    :class:`~services.loyalty.program.errors.UnknownTier` and
+    :class:`InvalidAssignmentEnd` (422)."""
+    held = await program.locked_program(session)
+    to = next((rung for rung in held.ladder if rung.code == data.tier_code), None)
+    if to is None:
+        raise UnknownTier(
+            f"tier_code {data.tier_code!r} is not on the ladder (tiers: "
+            f"{', '.join(rung.code for rung in held.ladder)})",
+            field="tier_code",
+        )
+    ends = assignment_end(data.until, input_defaults().today())
+    await accounts.account_of(session, member_id)
+    standing = await locked_standing(session, member_id, held.ladder)
+    assignment_id, assigned_at = await repository.record_assignment(
+        session,
+        member_id=member_id,
+        from_tier=standing.tier_code,
+        tier_code=to.code,
+        until=ends,
+        reason=data.reason,
+        assigned_by=staff,
+    )
+    await repository.place(session, [Placement(member_id, to.code, None, 0, ends)])
+    if to.code != standing.tier_code:
+        await emit(session, tier_changed(standing, held.ladder, to, "manual", until=ends))
+    return TierAssignmentOut(
+        assignment_id=assignment_id,
+        member_id=member_id,
+        from_tier=standing.tier_code,
+        tier_code=to.code,
+        until=data.until,
+        assigned_until=ends,
+        reason=data.reason,
+        assigned_by=staff,
+        assigned_at=assigned_at,
     )

@@ -219,9 +219,42 @@ CORRUPTIONS = {
     ),
     "points not what the rules give": Corruption(
         ("UPDATE loyalty.purchases SET total_fen = 300000 WHERE purchase_id = :purchase",),
-        frozenset({Invariant.EARNED_BY_RULES}),
+        frozenset({Invariant.EARNED_BY_RULES, Invariant.QUALIFIED_AS_PURCHASED}),
         Invariant.EARNED_BY_RULES,
         "purchase",
+    ),
+    "a purchase lost from tier qualification": Corruption(
+        ("DELETE FROM loyalty.qualifying_purchases WHERE purchase_id = :purchase",),
+        frozenset({Invariant.QUALIFIED_AS_PURCHASED, Invariant.STANDING}),
+        Invariant.QUALIFIED_AS_PURCHASED,
+        "purchase",
+    ),
+    "a refund not counted against qualification": Corruption(
+        ("UPDATE loyalty.qualifying_purchases SET returned_fen = 0 WHERE purchase_id = :purchase",),
+        frozenset({Invariant.QUALIFIED_AS_PURCHASED, Invariant.STANDING}),
+        Invariant.QUALIFIED_AS_PURCHASED,
+        "purchase",
+    ),
+    "the lifetime spend drifts": Corruption(
+        (
+            "UPDATE loyalty.tier_standings SET qualifying_spend_fen = qualifying_spend_fen + 1 "
+            "WHERE member_id = :member",
+        ),
+        frozenset({Invariant.STANDING}),
+        Invariant.STANDING,
+        "member",
+    ),
+    "a review under the lifetime policy": Corruption(
+        ("UPDATE loyalty.tier_standings SET review_at = now() WHERE member_id = :member",),
+        frozenset({Invariant.STANDING}),
+        Invariant.STANDING,
+        "member",
+    ),
+    "a tier off the ladder": Corruption(
+        ("UPDATE loyalty.tier_standings SET tier_code = 'gold' WHERE member_id = :member",),
+        frozenset({Invariant.STANDING}),
+        Invariant.STANDING,
+        "member",
     ),
 }
 

@@ -14,6 +14,8 @@ STATEMENTS_PER_EARN = 3
 the entry, sets the balance, makes the lot and writes the purchase and the standing (the
 outbox's own statement is counted apart). Before accounts had ids of their own and tiers
 a table of their own, it was 2: the standing lived on the account row."""
+PROGRAM_STATEMENTS = 3
+"""Once per transaction: the program's lock, its ladder and the tier policy."""
 
 
 async def test_a_batch_of_purchases_costs_three_loyalty_statements_per_event(
@@ -30,7 +32,7 @@ async def test_a_batch_of_purchases_costs_three_loyalty_statements_per_event(
     ours = [s for s in sent if "outbox" not in s and "loyalty.inbox" not in s]
     assert len(program_locks(ours)) == 1
     assert len([s for s in ours if "loyalty.tiers" in s]) == 1
-    assert len(ours) == 2 + STATEMENTS_PER_EARN * len(batch)
+    assert len(ours) == PROGRAM_STATEMENTS + STATEMENTS_PER_EARN * len(batch)
     assert len([s for s in sent if "loyalty.inbox" in s]) == 1
     outbox = [s for s in sent if "outbox" in s]
     assert len(outbox) <= len(batch)  # one insert per earn at most (tier changes go along)

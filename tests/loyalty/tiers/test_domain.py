@@ -29,19 +29,21 @@ def test_next_tier_and_missing_amount() -> None:
 
 
 def test_promotion_may_skip_tiers_and_never_demotes() -> None:
-    promoted = domain.promotion(LADDER, "standard", 600_000)
+    reached = domain.tier_for_spend(LADDER, 600_000)
+    promoted = domain.promotion(LADDER, "standard", reached)
     assert promoted is not None
     assert promoted.code == "star"
-    assert domain.promotion(LADDER, "vip", 150_000) is None
-    assert domain.promotion(LADDER, "star", 0) is None
+    assert domain.promotion(LADDER, "vip", domain.tier_for_spend(LADDER, 150_000)) is None
+    assert domain.promotion(LADDER, "star", domain.tier_for_spend(LADDER, 0)) is None
+    assert domain.promotion(LADDER, "gone", LADDER[0]) == LADDER[0]
 
 
 def test_demotion_follows_the_remaining_spend_and_never_promotes() -> None:
-    demoted = domain.demotion(LADDER, "star", 50_000)
+    demoted = domain.demotion(LADDER, "star", domain.tier_for_spend(LADDER, 50_000))
     assert demoted is not None
     assert demoted.code == "standard"
-    assert domain.demotion(LADDER, "vip", 100_000) is None
-    assert domain.demotion(LADDER, "standard", 700_000) is None
+    assert domain.demotion(LADDER, "vip", domain.tier_for_spend(LADDER, 100_000)) is None
+    assert domain.demotion(LADDER, "standard", domain.tier_for_spend(LADDER, 700_000)) is None
 
 
 def test_direction_of_a_move() -> None:
