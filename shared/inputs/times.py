@@ -12,6 +12,11 @@
 * ``TradingDate`` (``Annotated[date, TradingDay()]``), a day of the brand's history such as
   the first or last day of a report's period: a calendar date ``YYYY-MM-DD`` from the
   ``earliest_trading_date`` setting to today in the business timezone.
+* ``EffectiveTime`` (``Annotated[datetime, ScheduledTime()]``), when a change of settings
+  takes effect: a date and time with its UTC offset, from now (less the clock skew) to
+  ``SCHEDULE_YEARS`` ahead, so a change never applies to the past.
+* ``PlanDate`` (``Annotated[date, CalendarDay()]``), a day a plan names (a member day's
+  date): ``YYYY-MM-DD`` from the earliest trading date to ``SCHEDULE_YEARS`` ahead.
 
 Only ISO 8601 text is read: pydantic's lax reading of Unix timestamps (``1700000000``) and
 of a datetime for a date is refused. A time whose offset carries it outside the years
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -36,6 +41,8 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 from shared.inputs.config import input_defaults
 
 EARLIEST_BIRTHDAY = date(1900, 1, 1)
+SCHEDULE_YEARS = 10
+"""How far ahead a scheduled change or a planned day may be."""
 
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ].+")
@@ -209,6 +216,102 @@ class TradingDay:
         return json_schema
 
 
+class ScheduledTime:
+    """Marker of when a change takes effect: offset required, from now (less the clock
+    skew) to ``SCHEDULE_YEARS`` ahead; answered in UTC."""
+
+    def validate(self, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise _fault(
+                "timezone_required",
+                "must include a UTC offset, e.g. {example}",
+                example=_TIME_EXAMPLE,
+            )
+        now = datetime.now(UTC)
+        skew = input_defaults().clock_skew
+        instant: datetime | None
+        try:
+            instant = value.astimezone(UTC)
+        except OverflowError:  # only within a day of year 1 or of year 9999
+            instant = datetime.min.replace(tzinfo=UTC) if value.year == 1 else None
+        if instant is not None and instant < now - skew:
+            raise _fault(
+                "in_the_past",
+                "must not be in the past (now is {now}): a change never applies to the past",
+                now=now.isoformat(timespec="seconds"),
+            )
+        if instant is None or instant > now + timedelta(days=366 * SCHEDULE_YEARS):
+            raise _fault(
+                "too_far_ahead", "must be within {years} years from now", years=SCHEDULE_YEARS
+            )
+        return instant
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            _written_as_iso(datetime),
+            core_schema.no_info_after_validator_function(self.validate, handler(source)),
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema.update(
+            description=(
+                f"Date and time with a UTC offset, from now to {SCHEDULE_YEARS} years ahead; "
+                "answered in UTC"
+            ),
+            examples=[_TIME_EXAMPLE],
+        )
+        return json_schema
+
+
+class CalendarDay:
+    """Marker of a day a plan names (a promotion's date): the earliest trading day to
+    ``SCHEDULE_YEARS`` years after today."""
+
+    def validate(self, value: date) -> date:
+        defaults = input_defaults()
+        if value < defaults.earliest_trading_date:
+            raise _fault(
+                "before_earliest_trading_date",
+                "must not be before {earliest}, the earliest trading day",
+                earliest=defaults.earliest_trading_date.isoformat(),
+            )
+        if value > defaults.today() + timedelta(days=366 * SCHEDULE_YEARS):
+            raise _fault(
+                "too_far_ahead", "must be within {years} years from today", years=SCHEDULE_YEARS
+            )
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            _written_as_iso(date),
+            core_schema.no_info_after_validator_function(self.validate, handler(source)),
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        earliest = input_defaults().earliest_trading_date.isoformat()
+        json_schema.update(
+            description=(
+                f"A day (YYYY-MM-DD) from {earliest} (the earliest trading day) to "
+                f"{SCHEDULE_YEARS} years from today"
+            ),
+            formatMinimum=earliest,
+            examples=["2026-12-12"],
+        )
+        return json_schema
+
+
 SaleTime = Annotated[datetime, TradingTime()]
 BirthDate = Annotated[date, Birthday()]
 TradingDate = Annotated[date, TradingDay()]
+EffectiveTime = Annotated[datetime, ScheduledTime()]
+PlanDate = Annotated[date, CalendarDay()]

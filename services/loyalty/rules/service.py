@@ -1,0 +1,292 @@
+"""The earning rules' use cases: versions put and read, and sales rated by the version of
+their time.
+
+A version is never changed: ``PUT /program/earning-rules`` adds one in force from a given
+time (now or later, never earlier), so a sale already rated keeps its points, and a
+sale is rated by the version in force at its own time (``purchased_at``), whenever its
+event arrives. The simple form (``PUT /program/earning-rule``) is a thin alias: a new
+version, in force now, of the rules in force with the base rate and tier multipliers
+replaced. Changing the rules holds the program's lock ``FOR UPDATE`` like a ladder change.
+Use cases flush, never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from services.loyalty.program.errors import UnknownTier
+from services.loyalty.program.schemas import EarningRuleIn, EarningRuleOut
+from services.loyalty.program.service import current_ladder, locked_for_change, locked_program
+from services.loyalty.rules import domain, repository
+from services.loyalty.rules.domain import Line, Rating, RuleSet, Sale
+from services.loyalty.rules.models import EarningRuleVersion
+from services.loyalty.rules.schemas import (
+    MAX_VERSIONS_SHOWN,
+    EarningRulesIn,
+    EarningRulesOut,
+    RuleSetIn,
+    RuleVersionOut,
+)
+from shared.db import AsyncSession
+from shared.events.orders import PurchaseCompleted
+from shared.inputs import input_defaults
+
+EarnedBetween = Callable[[datetime, datetime], Awaitable[int]]
+"""Points the member earned on sales made from the first time to before the second."""
+
+
+def rule_set(rules: RuleSetIn) -> RuleSet:
+    """The domain's rule set from its body."""
+    return RuleSet(
+        points_per_yuan=rules.points_per_yuan,
+        tier_multipliers=dict(rules.tier_multipliers_percent),
+        category_multipliers=dict(rules.category_multipliers_percent),
+        sku_multipliers=dict(rules.sku_multipliers_percent),
+        store_multipliers=dict(rules.store_multipliers_percent),
+        member_days=tuple(
+            domain.MemberDay(
+                name=day.name,
+                multiplier_percent=day.multiplier_percent,
+                weekdays=frozenset(day.weekdays),
+                month_days=frozenset(day.month_days),
+                dates=frozenset(day.dates),
+            )
+            for day in rules.member_days
+        ),
+        bonuses=tuple(domain.Bonus(b.threshold_fen, b.points) for b in rules.threshold_bonuses),
+        excluded_categories=frozenset(rules.excluded_categories),
+        excluded_skus=frozenset(rules.excluded_skus),
+        minimum_spend_fen=rules.minimum_spend_fen,
+        cap_per_sale=rules.cap_per_sale,
+        cap_per_member_day=rules.cap_per_member_day,
+    )
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    effective_from: datetime
+    rules: RuleSet
+
+
+def _version(row: EarningRuleVersion) -> Version:
+    assert row.version is not None
+    return Version(row.version, row.effective_from, rule_set(RuleSetIn.model_validate(row.rules)))
+
+
+def _version_out(row: EarningRuleVersion) -> RuleVersionOut:
+    return RuleVersionOut.model_validate(
+        {
+            **row.rules,
+            "version": row.version,
+            "effective_from": row.effective_from,
+            "created_at": row.created_at,
+        }
+    )
+
+
+async def _check_tiers(session: AsyncSession, codes: Sequence[str]) -> None:
+    """Raises :class:`UnknownTier` (422) for a code not on the ladder; takes the program's
+    lock ``FOR UPDATE`` first, so the ladder cannot change before the version is written."""
+    ladder = await locked_for_change(session)
+    known = {rung.code for rung in ladder}
+    unknown = sorted(code for code in codes if code not in known)
+    if unknown:
+        raise UnknownTier(
+            f"tier_multipliers_percent names {', '.join(map(repr, unknown))}, an unknown tier "
+            f"in the ladder (tiers: {', '.join(rung.code for rung in ladder)})",
+            field="tier_multipliers_percent",
+            unknown_tiers=unknown,
+        )
+
+
+async def put_rules(session: AsyncSession, data: EarningRulesIn) -> RuleVersionOut:
+    """Adds a version in force from ``data.effective_from`` (now if None). Raises
+    :class:`UnknownTier` (422)."""
+    await _check_tiers(session, list(data.tier_multipliers_percent))
+    rules = RuleSetIn.model_validate(data.model_dump(exclude={"effective_from"}))
+    number = await repository.add(session, data.effective_from, rules.model_dump(mode="json"))
+    row = await repository.version(session, number)
+    assert row is not None
+    await session.refresh(row)
+    return _version_out(row)
+
+
+async def get_rules(session: AsyncSession) -> EarningRulesOut:
+    in_force = await repository.in_force_at(
+        session, datetime.now(input_defaults().business_timezone)
+    )
+    latest = await repository.latest(session, MAX_VERSIONS_SHOWN)
+    return EarningRulesOut(
+        in_force=_version_out(in_force), versions=[_version_out(row) for row in latest]
+    )
+
+
+async def get_earning_rule(session: AsyncSession) -> EarningRuleOut:
+    """The simple form of the version in force: base rate and the multipliers of the tiers
+    on the ladder (a removed tier's multiplier matches no one)."""
+    row = await repository.in_force_at(session, datetime.now(UTC))
+    codes = {rung.code for rung in await current_ladder(session)}
+    multipliers = row.rules.get("tier_multipliers_percent", {})
+    return EarningRuleOut(
+        points_per_yuan=row.rules["points_per_yuan"],
+        tier_multipliers_percent={c: p for c, p in multipliers.items() if c in codes},
+        updated_at=row.created_at,
+    )
+
+
+async def set_earning_rule(session: AsyncSession, data: EarningRuleIn) -> EarningRuleOut:
+    """The simple form: a new version in force now, the rules in force with their base rate
+    and tier multipliers replaced. Raises :class:`UnknownTier` (422)."""
+    await _check_tiers(session, list(data.tier_multipliers_percent))
+    row = await repository.in_force_at(session, datetime.now(UTC))
+    rules = RuleSetIn.model_validate({**row.rules, **data.model_dump()})
+    await repository.add(session, None, rules.model_dump(mode="json"))
+    return await get_earning_rule(session)
+
+
+def local_day(when: datetime) -> date:
+    """The day of ``when`` in the brand's timezone."""
+    return when.astimezone(input_defaults().business_timezone).date()
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """Midnight starting ``day`` and the next, in the brand's timezone."""
+    zone = input_defaults().business_timezone
+    start = datetime.combine(day, time(), zone)
+    return start, datetime.combine(day + timedelta(days=1), time(), zone)
+
+
+async def sale_lines(session: AsyncSession, purchase: PurchaseCompleted) -> tuple[Line, ...]:
+    """The purchase's lines with each category's ancestors as loyalty knows them (a
+    category no product of the catalog names has none); a purchase without lines is one
+    uncategorised line of its total."""
+    if not purchase.lines:
+        return (Line(0, "", (), purchase.total_fen),)
+    known = await repository.ancestors(session, {line.category for line in purchase.lines})
+    return tuple(
+        Line(
+            line.line_no,
+            line.sku,
+            (line.category, *reversed(known.get(line.category, []))),
+            line.amount_fen,
+        )
+        for line in purchase.lines
+    )
+
+
+def vouchers_of(purchase: PurchaseCompleted) -> int:
+    """Fen the sale's vouchers paid: a discount, unlike points or stored value."""
+    if purchase.receipt is None:
+        return 0
+    return sum(t.amount_fen for t in purchase.receipt.tenders if t.kind == "voucher")
+
+
+@dataclass(frozen=True)
+class Rated:
+    """A purchase rated: the version that rated it, the sale as the rules saw it, and the
+    rating (points and breakdown)."""
+
+    version: int
+    sale: Sale
+    rating: Rating
+
+    @property
+    def points(self) -> int:
+        return self.rating.points
+
+
+async def rate_purchase(
+    session: AsyncSession,
+    purchase: PurchaseCompleted,
+    tier_code: str,
+    earned_between: EarnedBetween,
+) -> Rated:
+    """Rates the purchase by the version in force at its ``purchased_at``, the member at
+    ``tier_code``. ``earned_between`` is asked only when that version caps points per member
+    per day, for the sale's day in the brand's timezone. The caller holds the program's
+    lock (``locked_program``) and the member's account, so neither changes meanwhile."""
+    version = in_force(await _locked_versions(session), purchase.purchased_at)
+    day = local_day(purchase.purchased_at)
+    sale = Sale(
+        lines=await sale_lines(session, purchase),
+        vouchers_fen=vouchers_of(purchase),
+        store_id=purchase.store_id,
+        day=day,
+        tier_code=tier_code,
+    )
+    earned = await earned_between(*day_bounds(day)) if version.rules.caps_per_day else 0
+    return Rated(version.number, sale, domain.rate(sale, version.rules, earned_today=earned))
+
+
+_VERSIONS = "loyalty.rule_versions"
+
+
+async def _locked_versions(session: AsyncSession) -> list[Version]:
+    """Every version, read once while the program's lock is held: no version can be added
+    before it is released (a batch of purchases in one transaction reads them once)."""
+    program = await locked_program(session)
+    held = session.info.get(_VERSIONS)
+    if held is not None and held[0] is program:
+        return list(held[1])
+    read = await versions(session)
+    session.info[_VERSIONS] = (program, read)
+    return read
+
+
+async def versions(session: AsyncSession) -> list[Version]:
+    """Every version, earliest effective first (for replays)."""
+    return [_version(row) for row in await repository.every_version(session)]
+
+
+def in_force(versions: Sequence[Version], when: datetime) -> Version:
+    """Of ``versions`` (earliest effective first), the one in force at ``when``."""
+    current = versions[0]
+    for candidate in versions:
+        if candidate.effective_from > when:
+            break
+        current = candidate
+    return current
+
+
+def lines_record(sale: Sale) -> list[dict[str, Any]]:
+    """The sale's lines as kept on its purchase, for replays."""
+    return [
+        {
+            "line_no": line.line_no,
+            "sku": line.sku,
+            "categories": list(line.categories),
+            "amount_fen": line.amount_fen,
+        }
+        for line in sale.lines
+    ]
+
+
+def breakdown_record(rating: Rating) -> list[dict[str, Any]]:
+    return [{"rule": c.rule, "points": c.points} for c in rating.contributions]
+
+
+def stored_sale(
+    *,
+    lines: list[dict[str, Any]] | None,
+    total_fen: int,
+    vouchers_fen: int | None,
+    store_id: uuid.UUID | None,
+    day: date,
+    tier_code: str | None,
+) -> Sale:
+    """A stored purchase as the rules see it: one recorded before loyalty kept its lines is
+    one uncategorised line of its total, without vouchers, store or tier multiplier."""
+    kept = (
+        tuple(
+            Line(line["line_no"], line["sku"], tuple(line["categories"]), line["amount_fen"])
+            for line in lines
+        )
+        if lines is not None
+        else (Line(0, "", (), total_fen),)
+    )
+    return Sale(kept, vouchers_fen or 0, store_id or uuid.UUID(int=0), day, tier_code or "")
