@@ -44,6 +44,14 @@ class LoyaltyOut(BaseModel):
     missing_fen: int | None = Field(description="Spend (fen) still needed for the next tier")
 
 
+class RuleContribution(BaseModel):
+    rule: str = Field(
+        description="`base`, `tier:<code>`, `category:<code>`, `sku:<sku>`, `store:<id>`, "
+        "`day:<name>`, `bonus:<threshold_fen>`, `minimum_spend`, `cap:sale` or `cap:member_day`"
+    )
+    points: int = Field(description="What the rule gave (a cap: what it took off, negative)")
+
+
 LedgerKind = Literal["earn", "reverse", "redeem", "adjust"]
 SourceType = Literal["purchase", "return", "void", "redemption", "adjustment"]
 
@@ -62,6 +70,11 @@ class LedgerEntryOut(BaseModel):
     return_id: uuid.UUID | None
     redemption_id: uuid.UUID | None
     reason: str | None
+    breakdown: list[RuleContribution] | None = Field(
+        None,
+        description="An earn's points by earning rule, adding up to `points` (null on other "
+        "entries and on earns recorded before the rules engine)",
+    )
     created_at: datetime
 
 
@@ -97,6 +110,10 @@ class LedgerPage(BaseModel):
                             "return_id": None,
                             "redemption_id": None,
                             "reason": None,
+                            "breakdown": [
+                                {"rule": "base", "points": 1000},
+                                {"rule": "tier:vip", "points": 200},
+                            ],
                             "created_at": "2026-05-01T09:30:00Z",
                         },
                     ],
