@@ -11,6 +11,7 @@ from services.loyalty.members import api as members
 from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
 from services.loyalty.rules import api as rules
+from services.loyalty.simulation import api as simulation
 from services.loyalty.tiers import api as tiers
 from shared.service_app import ServiceSpec, build_app
 
@@ -32,7 +33,14 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,
-        routers=[program.router, tiers.router, rules.router, members.router, redemption.router],
+        routers=[
+            program.router,
+            tiers.router,
+            rules.router,
+            simulation.router,
+            members.router,
+            redemption.router,
+        ],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rules (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

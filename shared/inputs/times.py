@@ -15,6 +15,8 @@
 * ``EffectiveTime`` (``Annotated[datetime, ScheduledTime()]``), when a change of settings
   takes effect: a date and time with its UTC offset, from now (less the clock skew) to
   ``SCHEDULE_YEARS`` ahead, so a change never applies to the past.
+* ``PlanTime`` (``Annotated[datetime, ScheduledTime(past=True)]``), a time a plan or a
+  simulation names: the same from the earliest trading day on.
 * ``PlanDate`` (``Annotated[date, CalendarDay()]``), a day a plan names (a member day's
   date): ``YYYY-MM-DD`` from the earliest trading date to ``SCHEDULE_YEARS`` ahead.
 
@@ -217,8 +219,17 @@ class TradingDay:
 
 
 class ScheduledTime:
-    """Marker of when a change takes effect: offset required, from now (less the clock
-    skew) to ``SCHEDULE_YEARS`` ahead; answered in UTC."""
+    """Marker of a time in a plan, offset required, up to ``SCHEDULE_YEARS`` ahead; answered
+    in UTC. From now (less the clock skew), for when a change takes effect, or with
+    ``past=True`` from the earliest trading day, for a sale to simulate."""
+
+    def __init__(self, *, past: bool = False) -> None:
+        self.past = past
+
+    def _earliest(self, now: datetime) -> tuple[datetime, str]:
+        if self.past:
+            return input_defaults().earliest_trading_time, "the earliest trading day"
+        return now - input_defaults().clock_skew, "now"
 
     def validate(self, value: datetime) -> datetime:
         if value.tzinfo is None or value.utcoffset() is None:
@@ -228,17 +239,24 @@ class ScheduledTime:
                 example=_TIME_EXAMPLE,
             )
         now = datetime.now(UTC)
-        skew = input_defaults().clock_skew
+        earliest, named = self._earliest(now)
         instant: datetime | None
         try:
             instant = value.astimezone(UTC)
         except OverflowError:  # only within a day of year 1 or of year 9999
             instant = datetime.min.replace(tzinfo=UTC) if value.year == 1 else None
-        if instant is not None and instant < now - skew:
+        if instant is not None and instant < earliest:
+            if not self.past:
+                raise _fault(
+                    "in_the_past",
+                    "must not be in the past (now is {now}): a change never applies to the past",
+                    now=now.isoformat(timespec="seconds"),
+                )
             raise _fault(
-                "in_the_past",
-                "must not be in the past (now is {now}): a change never applies to the past",
-                now=now.isoformat(timespec="seconds"),
+                "before_earliest_trading_date",
+                "must not be before {earliest}, {named}",
+                earliest=earliest.isoformat(),
+                named=named,
             )
         if instant is None or instant > now + timedelta(days=366 * SCHEDULE_YEARS):
             raise _fault(
@@ -258,10 +276,15 @@ class ScheduledTime:
         self, schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         json_schema = handler(schema)
+        since = (
+            f"{input_defaults().earliest_trading_time.isoformat()} (the earliest trading day)"
+            if self.past
+            else "now"
+        )
         json_schema.update(
             description=(
-                f"Date and time with a UTC offset, from now to {SCHEDULE_YEARS} years ahead; "
-                "answered in UTC"
+                f"Date and time with a UTC offset, from {since} to {SCHEDULE_YEARS} years "
+                "ahead; answered in UTC"
             ),
             examples=[_TIME_EXAMPLE],
         )
@@ -314,4 +337,5 @@ SaleTime = Annotated[datetime, TradingTime()]
 BirthDate = Annotated[date, Birthday()]
 TradingDate = Annotated[date, TradingDay()]
 EffectiveTime = Annotated[datetime, ScheduledTime()]
+PlanTime = Annotated[datetime, ScheduledTime(past=True)]
 PlanDate = Annotated[date, CalendarDay()]

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.loyalty.rules.schemas import RuleContribution
+
 
 class TierRef(BaseModel):
     code: str
@@ -42,14 +44,6 @@ class LoyaltyOut(BaseModel):
     qualifying_spend_fen: int
     next_tier: NextTier | None = Field(description="null at the top of the ladder")
     missing_fen: int | None = Field(description="Spend (fen) still needed for the next tier")
-
-
-class RuleContribution(BaseModel):
-    rule: str = Field(
-        description="`base`, `tier:<code>`, `category:<code>`, `sku:<sku>`, `store:<id>`, "
-        "`day:<name>`, `bonus:<threshold_fen>`, `minimum_spend`, `cap:sale` or `cap:member_day`"
-    )
-    points: int = Field(description="What the rule gave (a cap: what it took off, negative)")
 
 
 LedgerKind = Literal["earn", "reverse", "redeem", "adjust"]

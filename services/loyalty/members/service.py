@@ -13,12 +13,12 @@ from services.loyalty.members.schemas import (
     LedgerPage,
     LoyaltyOut,
     NextTier,
-    RuleContribution,
     TierRef,
 )
 from services.loyalty.points import service as points
 from services.loyalty.program.domain import base_tier
 from services.loyalty.program.service import current_ladder
+from services.loyalty.rules.schemas import RuleContribution
 from services.loyalty.tiers import domain as tiers_domain
 from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession

@@ -185,3 +185,11 @@ class EarningRulesOut(BaseModel):
         description=f"The latest {MAX_VERSIONS_SHOWN} versions, latest effective first, "
         "scheduled ones included"
     )
+
+
+class RuleContribution(BaseModel):
+    rule: str = Field(
+        description="`base`, `tier:<code>`, `category:<code>`, `sku:<sku>`, `store:<id>`, "
+        "`day:<name>`, `bonus:<threshold_fen>`, `minimum_spend`, `cap:sale` or `cap:member_day`"
+    )
+    points: int = Field(description="What the rule gave (a cap: what it took off, negative)")

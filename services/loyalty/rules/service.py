@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.schemas import EarningRuleIn, EarningRuleOut
@@ -161,13 +161,28 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, datetime.combine(day + timedelta(days=1), time(), zone)
 
 
-async def sale_lines(session: AsyncSession, purchase: PurchaseCompleted) -> tuple[Line, ...]:
-    """The purchase's lines with each category's ancestors as loyalty knows them (a
-    category no product of the catalog names has none); a purchase without lines is one
-    uncategorised line of its total."""
-    if not purchase.lines:
-        return (Line(0, "", (), purchase.total_fen),)
-    known = await repository.ancestors(session, {line.category for line in purchase.lines})
+class SoldLine(Protocol):
+    """A sale line as orders sends it (or a simulation names it)."""
+
+    @property
+    def line_no(self) -> int: ...
+    @property
+    def sku(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def amount_fen(self) -> int: ...
+
+
+async def categorised(
+    session: AsyncSession, lines: Sequence[SoldLine], total_fen: int
+) -> tuple[Line, ...]:
+    """The lines with each category's ancestors as loyalty knows them from orders' catalog
+    (a category no product names has none); no lines at all are one uncategorised line of
+    ``total_fen``."""
+    if not lines:
+        return (Line(0, "", (), total_fen),)
+    known = await repository.ancestors(session, {line.category for line in lines})
     return tuple(
         Line(
             line.line_no,
@@ -175,7 +190,7 @@ async def sale_lines(session: AsyncSession, purchase: PurchaseCompleted) -> tupl
             (line.category, *reversed(known.get(line.category, []))),
             line.amount_fen,
         )
-        for line in purchase.lines
+        for line in lines
     )
 
 
@@ -213,7 +228,7 @@ async def rate_purchase(
     version = in_force(await _locked_versions(session), purchase.purchased_at)
     day = local_day(purchase.purchased_at)
     sale = Sale(
-        lines=await sale_lines(session, purchase),
+        lines=await categorised(session, purchase.lines, purchase.total_fen),
         vouchers_fen=vouchers_of(purchase),
         store_id=purchase.store_id,
         day=day,
@@ -236,6 +251,11 @@ async def _locked_versions(session: AsyncSession) -> list[Version]:
     read = await versions(session)
     session.info[_VERSIONS] = (program, read)
     return read
+
+
+async def version_at(session: AsyncSession, when: datetime) -> Version:
+    """The version in force at ``when``."""
+    return _version(await repository.in_force_at(session, when))
 
 
 async def versions(session: AsyncSession) -> list[Version]:
