@@ -36,7 +36,7 @@ async def _ledger(client: httpx.AsyncClient, member_id: uuid.UUID) -> list[dict[
 
 async def _versions(sessions: Sessions) -> int:
     async with sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(EarningRuleVersion)))
+        return int(await session.scalar(select(func.count()).select_from(EarningRuleVersion)) or 0)
 
 
 async def test_a_scheduled_version_rates_only_sales_made_from_its_time(
