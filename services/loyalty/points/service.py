@@ -75,12 +75,7 @@ async def earn_for_purchase(
                 tier_code=standing.tier_code,
                 points=points,
                 rated=repository.Rated(
-                    store_id=purchase.store_id,
-                    purchased_at=purchase.purchased_at,
-                    vouchers_fen=rated.sale.vouchers_fen,
-                    lines=rules.lines_record(rated.sale),
-                    rule_version=rated.version,
-                    breakdown=rules.breakdown_record(rated.rating),
+                    store_id=purchase.store_id, purchased_at=purchase.purchased_at, **rated.kept()
                 ),
             ),
             requalified.along,

@@ -214,6 +214,25 @@ class Rated:
     def points(self) -> int:
         return self.rating.points
 
+    def kept(self) -> dict[str, Any]:
+        """What the purchase keeps for replays: ``vouchers_fen``, ``lines`` (``[{line_no,
+        sku, categories, amount_fen}]``), ``rule_version`` and ``breakdown`` (``[{rule,
+        points}]``)."""
+        return {
+            "vouchers_fen": self.sale.vouchers_fen,
+            "lines": [
+                {
+                    "line_no": line.line_no,
+                    "sku": line.sku,
+                    "categories": list(line.categories),
+                    "amount_fen": line.amount_fen,
+                }
+                for line in self.sale.lines
+            ],
+            "rule_version": self.version,
+            "breakdown": [{"rule": c.rule, "points": c.points} for c in self.rating.contributions],
+        }
+
 
 async def rate_purchase(
     session: AsyncSession,
@@ -271,23 +290,6 @@ def in_force(versions: Sequence[Version], when: datetime) -> Version:
             break
         current = candidate
     return current
-
-
-def lines_record(sale: Sale) -> list[dict[str, Any]]:
-    """The sale's lines as kept on its purchase, for replays."""
-    return [
-        {
-            "line_no": line.line_no,
-            "sku": line.sku,
-            "categories": list(line.categories),
-            "amount_fen": line.amount_fen,
-        }
-        for line in sale.lines
-    ]
-
-
-def breakdown_record(rating: Rating) -> list[dict[str, Any]]:
-    return [{"rule": c.rule, "points": c.points} for c in rating.contributions]
 
 
 def stored_sale(
