@@ -18,6 +18,7 @@ from services.loyalty.rules.domain import (
     allocate,
     rate,
 )
+from services.loyalty.rules.service import stored_sale
 from shared.inputs import MAX_MULTIPLIER_PERCENT, MAX_POINTS_PER_SALE, MAX_SALE_TOTAL_FEN
 
 STORE = uuid.UUID("5a1c7e0e-0000-4000-8000-000000000001")
@@ -171,3 +172,22 @@ def test_the_breakdown_adds_up_and_stays_within_the_best_rate(
     assert rating.points == sum(c.points for c in rating.contributions)
     best = max(100, *percents)
     assert 0 <= rating.points <= sum(amounts) * per_yuan * best // 10_000 <= MAX_POINTS_PER_SALE
+
+
+def test_a_purchase_kept_before_the_rules_engine_replays_as_one_uncategorised_line() -> None:
+    old = stored_sale(
+        lines=None, total_fen=12_345, vouchers_fen=None, store_id=None, day=THURSDAY, tier_code=None
+    )
+    assert old.lines == (Line(0, "", (), 12_345),)
+    assert (old.vouchers_fen, old.tier_code) == (0, "")
+    rules = RuleSet(1, category_multipliers={"skincare": 300}, tier_multipliers={"vip": 500})
+    assert rate(old, rules).points == 123  # no category, no tier: the plain rate
+    kept = stored_sale(
+        lines=[{"line_no": 2, "sku": "S", "categories": ["a", "top"], "amount_fen": 500}],
+        total_fen=500,
+        vouchers_fen=100,
+        store_id=STORE,
+        day=THURSDAY,
+        tier_code="vip",
+    )
+    assert kept == Sale((Line(2, "S", ("a", "top"), 500),), 100, STORE, THURSDAY, "vip")
