@@ -23,8 +23,8 @@ router = APIRouter(prefix="/program", tags=["program"])
         "The whole ladder, lowest tier first (1 to 20 tiers): unique codes, exactly one base "
         "tier with `threshold_fen` 0, thresholds rising strictly (422 `invalid-tier-ladder` "
         "otherwise). Members on a tier that is no longer on the ladder are placed by their "
-        "qualifying spend (publishing `loyalty.tier.changed`); earning multipliers of removed "
-        "tiers are dropped."
+        "qualifying spend (publishing `loyalty.tier.changed`); earning rules' multipliers of "
+        "removed tiers match no one (and `GET /program/earning-rule` leaves them out)."
     ),
 )
 async def put_tiers(
