@@ -13,7 +13,7 @@ Use cases flush, never commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -41,28 +41,41 @@ EarnedBetween = Callable[[datetime, datetime], Awaitable[int]]
 
 def rule_set(rules: RuleSetIn) -> RuleSet:
     """The domain's rule set from its body."""
+    return stored_rule_set(rules.model_dump(mode="json"))
+
+
+def stored_rule_set(rules: Mapping[str, Any]) -> RuleSet:
+    """The domain's rule set from a version's JSON (a :class:`RuleSetIn` as JSON), read
+    without validating it again: a version written once is rated by as it was, even after
+    a setting the body was checked against (the earliest trading date) changed."""
     return RuleSet(
-        points_per_yuan=rules.points_per_yuan,
-        tier_multipliers=dict(rules.tier_multipliers_percent),
-        category_multipliers=dict(rules.category_multipliers_percent),
-        sku_multipliers=dict(rules.sku_multipliers_percent),
-        store_multipliers=dict(rules.store_multipliers_percent),
+        points_per_yuan=rules["points_per_yuan"],
+        tier_multipliers=dict(rules.get("tier_multipliers_percent", {})),
+        category_multipliers=dict(rules.get("category_multipliers_percent", {})),
+        sku_multipliers=dict(rules.get("sku_multipliers_percent", {})),
+        store_multipliers={
+            uuid.UUID(store): percent
+            for store, percent in rules.get("store_multipliers_percent", {}).items()
+        },
         member_days=tuple(
             domain.MemberDay(
-                name=day.name,
-                multiplier_percent=day.multiplier_percent,
-                weekdays=frozenset(day.weekdays),
-                month_days=frozenset(day.month_days),
-                dates=frozenset(day.dates),
+                name=day["name"],
+                multiplier_percent=day["multiplier_percent"],
+                weekdays=frozenset(day.get("weekdays", ())),
+                month_days=frozenset(day.get("month_days", ())),
+                dates=frozenset(date.fromisoformat(d) for d in day.get("dates", ())),
             )
-            for day in rules.member_days
+            for day in rules.get("member_days", ())
         ),
-        bonuses=tuple(domain.Bonus(b.threshold_fen, b.points) for b in rules.threshold_bonuses),
-        excluded_categories=frozenset(rules.excluded_categories),
-        excluded_skus=frozenset(rules.excluded_skus),
-        minimum_spend_fen=rules.minimum_spend_fen,
-        cap_per_sale=rules.cap_per_sale,
-        cap_per_member_day=rules.cap_per_member_day,
+        bonuses=tuple(
+            domain.Bonus(bonus["threshold_fen"], bonus["points"])
+            for bonus in rules.get("threshold_bonuses", ())
+        ),
+        excluded_categories=frozenset(rules.get("excluded_categories", ())),
+        excluded_skus=frozenset(rules.get("excluded_skus", ())),
+        minimum_spend_fen=rules.get("minimum_spend_fen", 0),
+        cap_per_sale=rules.get("cap_per_sale"),
+        cap_per_member_day=rules.get("cap_per_member_day"),
     )
 
 
@@ -75,7 +88,7 @@ class Version:
 
 def _version(row: EarningRuleVersion) -> Version:
     assert row.version is not None
-    return Version(row.version, row.effective_from, rule_set(RuleSetIn.model_validate(row.rules)))
+    return Version(row.version, row.effective_from, stored_rule_set(row.rules))
 
 
 def _version_out(row: EarningRuleVersion) -> RuleVersionOut:
@@ -108,8 +121,8 @@ async def put_rules(session: AsyncSession, data: EarningRulesIn) -> RuleVersionO
     """Adds a version in force from ``data.effective_from`` (now if None). Raises
     :class:`UnknownTier` (422)."""
     await _check_tiers(session, list(data.tier_multipliers_percent))
-    rules = RuleSetIn.model_validate(data.model_dump(exclude={"effective_from"}))
-    number = await repository.add(session, data.effective_from, rules.model_dump(mode="json"))
+    rules = data.model_dump(mode="json", exclude={"effective_from"})
+    number = await repository.add(session, data.effective_from, rules)
     row = await repository.version(session, number)
     assert row is not None
     await session.refresh(row)
@@ -144,8 +157,8 @@ async def set_earning_rule(session: AsyncSession, data: EarningRuleIn) -> Earnin
     and tier multipliers replaced. Raises :class:`UnknownTier` (422)."""
     await _check_tiers(session, list(data.tier_multipliers_percent))
     row = await repository.in_force_at(session, datetime.now(UTC))
-    rules = RuleSetIn.model_validate({**row.rules, **data.model_dump()})
-    await repository.add(session, None, rules.model_dump(mode="json"))
+    # both parts were checked when they were written: the rules in force when put, ``data`` now
+    await repository.add(session, None, {**row.rules, **data.model_dump(mode="json")})
     return await get_earning_rule(session)
 
 

@@ -18,7 +18,8 @@ from services.loyalty.rules.domain import (
     allocate,
     rate,
 )
-from services.loyalty.rules.service import stored_sale
+from services.loyalty.rules.schemas import RuleSetIn
+from services.loyalty.rules.service import rule_set, stored_rule_set, stored_sale
 from shared.inputs import MAX_MULTIPLIER_PERCENT, MAX_POINTS_PER_SALE, MAX_SALE_TOTAL_FEN
 
 STORE = uuid.UUID("5a1c7e0e-0000-4000-8000-000000000001")
@@ -191,3 +192,41 @@ def test_a_purchase_kept_before_the_rules_engine_replays_as_one_uncategorised_li
         tier_code="vip",
     )
     assert kept == Sale((Line(2, "S", ("a", "top"), 500),), 100, STORE, THURSDAY, "vip")
+
+
+def test_a_stored_version_reads_back_as_the_rules_put() -> None:
+    body = RuleSetIn.model_validate(
+        {
+            "points_per_yuan": 3,
+            "tier_multipliers_percent": {"vip": 120},
+            "category_multipliers_percent": {"health": 150},
+            "sku_multipliers_percent": {"S": 200},
+            "store_multipliers_percent": {str(STORE): 130},
+            "member_days": [
+                {"name": "md", "multiplier_percent": 200, "weekdays": [3], "dates": ["2026-12-12"]}
+            ],
+            "threshold_bonuses": [{"threshold_fen": 100, "points": 5}],
+            "excluded_categories": ["tobacco"],
+            "excluded_skus": ["G"],
+            "minimum_spend_fen": 10,
+            "cap_per_sale": 1_000,
+            "cap_per_member_day": 2_000,
+        }
+    )
+    assert rule_set(body) == RuleSet(
+        3,
+        tier_multipliers={"vip": 120},
+        category_multipliers={"health": 150},
+        sku_multipliers={"S": 200},
+        store_multipliers={STORE: 130},
+        member_days=(
+            MemberDay("md", 200, weekdays=frozenset({3}), dates=frozenset({date(2026, 12, 12)})),
+        ),
+        bonuses=(Bonus(100, 5),),
+        excluded_categories=frozenset({"tobacco"}),
+        excluded_skus=frozenset({"G"}),
+        minimum_spend_fen=10,
+        cap_per_sale=1_000,
+        cap_per_member_day=2_000,
+    )
+    assert stored_rule_set({"points_per_yuan": 1}) == RuleSet(1)
