@@ -10,6 +10,8 @@ from services.loyalty.consumers import HANDLERS
 from services.loyalty.members import api as members
 from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
+from services.loyalty.rules import api as rules
+from services.loyalty.simulation import api as simulation
 from services.loyalty.tiers import api as tiers
 from services.loyalty.tiers.benefits import api as benefits
 from shared.service_app import ServiceSpec, build_app
@@ -21,11 +23,11 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         name="loyalty",
         title="Huiyuan loyalty service",
         description=(
-            "Points and tiers. Purchases (`orders.purchase.completed`) earn points at the "
-            "rate of the member's tier and may promote it; returns reverse points in "
-            "proportion and may demote; members redeem points. Points live on accounts that "
-            "members hold; every change is an entry in an append-only ledger whose sum is "
-            "the balance."
+            "Points and tiers. Purchases (`orders.purchase.completed`) earn points by the "
+            "earning rules of their time and may promote the member's tier; returns reverse "
+            "points in proportion and may demote; members redeem points. Points live on "
+            "accounts that members hold; every change is an entry in an append-only ledger "
+            "whose sum is the balance."
         ),
         settings=settings or Settings(),
         outbox=outbox,
@@ -36,13 +38,15 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             program.router,
             tiers.router,
             benefits.router,
+            rules.router,
+            simulation.router,
             members.router,
             tiers.members,
             benefits.members,
             redemption.router,
         ],
         openapi_tags=[
-            {"name": "program", "description": "Tier ladder and earning rule (marketing)"},
+            {"name": "program", "description": "Tier ladder and earning rules (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},
         ],
     )

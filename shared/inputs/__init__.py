@@ -19,6 +19,9 @@ amounts, counts     ``Quantity``, ``UnitPriceFen``, ``SpendFen``, :mod:`.integer
                     ``MultiplierPercent``, ``LineNo``
 a list's total      ``TotalAtMost(maximum, amount)``             :mod:`.integers`
 sale time           ``SaleTime``                                 :mod:`.times`
+when a change       ``EffectiveTime``                            :mod:`.times`
+takes effect
+a planned day       ``PlanDate``                                 :mod:`.times`
 date of birth       ``BirthDate``                                :mod:`.times`
 day of a report     ``TradingDate``                              :mod:`.times`
 page cursor, limit  ``Cursor``, ``SeqCursor``, ``PageSize``      :mod:`shared.pagination`
@@ -65,7 +68,12 @@ from shared.inputs.text import Code, MultiLine, SingleLine
 from shared.inputs.times import (
     BirthDate,
     Birthday,
+    CalendarDay,
+    EffectiveTime,
+    PlanDate,
+    PlanTime,
     SaleTime,
+    ScheduledTime,
     TradingDate,
     TradingDay,
     TradingTime,
@@ -87,7 +95,9 @@ __all__ = [
     "MAX_UNIT_PRICE_FEN",
     "BirthDate",
     "Birthday",
+    "CalendarDay",
     "Code",
+    "EffectiveTime",
     "Email",
     "EmailAddress",
     "InputDefaults",
@@ -97,10 +107,13 @@ __all__ = [
     "Phone",
     "PhoneNumber",
     "PhoneNumberError",
+    "PlanDate",
+    "PlanTime",
     "Points",
     "PointsPerYuan",
     "Quantity",
     "SaleTime",
+    "ScheduledTime",
     "SingleLine",
     "SpendFen",
     "TenderFen",

@@ -12,6 +12,13 @@
 * ``TradingDate`` (``Annotated[date, TradingDay()]``), a day of the brand's history such as
   the first or last day of a report's period: a calendar date ``YYYY-MM-DD`` from the
   ``earliest_trading_date`` setting to today in the business timezone.
+* ``EffectiveTime`` (``Annotated[datetime, ScheduledTime()]``), when a change of settings
+  takes effect: a date and time with its UTC offset, from now (less the clock skew) to
+  ``SCHEDULE_YEARS`` ahead, so a change never applies to the past.
+* ``PlanTime`` (``Annotated[datetime, ScheduledTime(past=True)]``), a time a plan or a
+  simulation names: the same from the earliest trading day on.
+* ``PlanDate`` (``Annotated[date, CalendarDay()]``), a day a plan names (a member day's
+  date): ``YYYY-MM-DD`` from the earliest trading date to ``SCHEDULE_YEARS`` ahead.
 
 Only ISO 8601 text is read: pydantic's lax reading of Unix timestamps (``1700000000``) and
 of a datetime for a date is refused. A time whose offset carries it outside the years
@@ -27,7 +34,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, ClassVar
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -37,6 +44,8 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 from shared.inputs.config import input_defaults
 
 EARLIEST_BIRTHDAY = date(1900, 1, 1)
+SCHEDULE_YEARS = 10
+"""How far ahead a scheduled change or a planned day may be."""
 
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ].+")
@@ -74,8 +83,9 @@ class _Marker(ABC):
     def validate(self, value: Any) -> Any: ...
 
     @abstractmethod
-    def describe(self) -> tuple[str, str, str]:
-        """The schema's description, ``formatMinimum`` and example."""
+    def describe(self) -> tuple[str, str | None, str]:
+        """The schema's description, ``formatMinimum`` (None: a moving lower end) and
+        example."""
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -90,7 +100,9 @@ class _Marker(ABC):
     ) -> JsonSchemaValue:
         json_schema = handler(schema)
         description, minimum, example = self.describe()
-        json_schema.update(description=description, formatMinimum=minimum, examples=[example])
+        json_schema.update(description=description, examples=[example])
+        if minimum is not None:
+            json_schema["formatMinimum"] = minimum
         return json_schema
 
 
@@ -103,26 +115,29 @@ def _not_after_today(value: date) -> date:
     return value
 
 
+def _instant(value: datetime) -> datetime | None:
+    """``value`` in UTC, the earliest instant for one that falls before year 1 there and None
+    for one past year 9999. Raises ``timezone_required`` for a time without an offset."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise _fault(
+            "timezone_required", "must include a UTC offset, e.g. {example}", example=_TIME_EXAMPLE
+        )
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # only within a day of year 1 or of year 9999
+        return datetime.min.replace(tzinfo=UTC) if value.year == 1 else None
+
+
 class TradingTime(_Marker):
     """Marker of a sale's time: offset required, earliest trading day to now plus skew."""
 
     kind = datetime
 
     def validate(self, value: datetime) -> datetime:
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise _fault(
-                "timezone_required",
-                "must include a UTC offset, e.g. {example}",
-                example=_TIME_EXAMPLE,
-            )
         defaults = input_defaults()
         earliest = defaults.earliest_trading_time
         now = datetime.now(UTC)
-        instant: datetime | None
-        try:
-            instant = value.astimezone(UTC)
-        except OverflowError:  # only within a day of year 1 or of year 9999
-            instant = datetime.min.replace(tzinfo=UTC) if value.year == 1 else None
+        instant = _instant(value)
         if instant is not None and instant < earliest:
             raise _fault(
                 "before_earliest_trading_date",
@@ -199,6 +214,81 @@ class TradingDay(_Marker):
         )
 
 
+class ScheduledTime(_Marker):
+    """Marker of a time in a plan, offset required, up to ``SCHEDULE_YEARS`` ahead; answered
+    in UTC. From now (less the clock skew), for when a change takes effect, or with
+    ``past=True`` from the earliest trading day, for a sale to simulate."""
+
+    kind = datetime
+
+    def __init__(self, *, past: bool = False) -> None:
+        self.past = past
+
+    def validate(self, value: datetime) -> datetime:
+        now = datetime.now(UTC)
+        instant = _instant(value)
+        if instant is not None and self.past and instant < input_defaults().earliest_trading_time:
+            raise _fault(
+                "before_earliest_trading_date",
+                "must not be before {earliest}, the earliest trading day",
+                earliest=input_defaults().earliest_trading_time.isoformat(),
+            )
+        if instant is not None and not self.past and instant < now - input_defaults().clock_skew:
+            raise _fault(
+                "in_the_past",
+                "must not be in the past (now is {now}): a change never applies to the past",
+                now=now.isoformat(timespec="seconds"),
+            )
+        if instant is None or instant > now + timedelta(days=366 * SCHEDULE_YEARS):
+            raise _fault(
+                "too_far_ahead", "must be within {years} years from now", years=SCHEDULE_YEARS
+            )
+        return instant
+
+    def describe(self) -> tuple[str, str | None, str]:
+        earliest = input_defaults().earliest_trading_time.isoformat() if self.past else None
+        since = f"{earliest} (the earliest trading day)" if earliest else "now"
+        return (
+            f"Date and time with a UTC offset, from {since} to {SCHEDULE_YEARS} years "
+            "ahead; answered in UTC",
+            earliest,
+            _TIME_EXAMPLE,
+        )
+
+
+class CalendarDay(_Marker):
+    """Marker of a day a plan names (a promotion's date): the earliest trading day to
+    ``SCHEDULE_YEARS`` years after today."""
+
+    kind = date
+
+    def validate(self, value: date) -> date:
+        defaults = input_defaults()
+        if value < defaults.earliest_trading_date:
+            raise _fault(
+                "before_earliest_trading_date",
+                "must not be before {earliest}, the earliest trading day",
+                earliest=defaults.earliest_trading_date.isoformat(),
+            )
+        if value > defaults.today() + timedelta(days=366 * SCHEDULE_YEARS):
+            raise _fault(
+                "too_far_ahead", "must be within {years} years from today", years=SCHEDULE_YEARS
+            )
+        return value
+
+    def describe(self) -> tuple[str, str | None, str]:
+        earliest = input_defaults().earliest_trading_date.isoformat()
+        return (
+            f"A day (YYYY-MM-DD) from {earliest} (the earliest trading day) to "
+            f"{SCHEDULE_YEARS} years from today",
+            earliest,
+            "2026-12-12",
+        )
+
+
 SaleTime = Annotated[datetime, TradingTime()]
 BirthDate = Annotated[date, Birthday()]
 TradingDate = Annotated[date, TradingDay()]
+EffectiveTime = Annotated[datetime, ScheduledTime()]
+PlanTime = Annotated[datetime, ScheduledTime(past=True)]
+PlanDate = Annotated[date, CalendarDay()]

@@ -197,12 +197,15 @@ async def _program_kept(loyalty: str) -> AsyncIterator[None]:
     admin = staff_headers("admin")
     async with httpx.AsyncClient(base_url=loyalty, headers=admin) as http:
         ladder = (await http.get("/program/tiers")).json()["tiers"]
-        rule = (await http.get("/program/earning-rule")).json()
-        rule.pop("updated_at")
+        rules = (await http.get("/program/earning-rules")).json()["in_force"]
+        for kept_apart in ("version", "effective_from", "created_at"):
+            rules.pop(kept_apart)
         yield
         if ladder:
             (await http.put("/program/tiers", json=ladder)).raise_for_status()
-        (await http.put("/program/earning-rule", json=rule)).raise_for_status()
+        # a new version in force now, the rules in force before the run (versions the run
+        # scheduled later still come into force: their times are years ahead)
+        (await http.put("/program/earning-rules", json=rules)).raise_for_status()
 
 
 async def _seed(urls: dict[str, str]) -> Seeds:

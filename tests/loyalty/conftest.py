@@ -20,7 +20,7 @@ from services.loyalty.base import inbox, outbox
 from services.loyalty.main import spec
 from services.loyalty.members.service import KINDS
 from services.loyalty.program.schemas import EarningRuleIn, TierIn
-from services.loyalty.program.service import set_earning_rule
+from services.loyalty.rules.service import set_earning_rule
 from services.loyalty.tiers.service import replace_ladder
 from shared.consumer import EventConsumer
 from shared.db import Sessions, create_engine, create_sessions, transaction

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.loyalty.rules.schemas import RuleContribution
+
 
 class TierRef(BaseModel):
     code: str
@@ -67,6 +69,11 @@ class LedgerEntryOut(BaseModel):
     return_id: uuid.UUID | None
     redemption_id: uuid.UUID | None
     reason: str | None
+    breakdown: list[RuleContribution] | None = Field(
+        None,
+        description="An earn's points by earning rule, adding up to `points` (null on other "
+        "entries and on earns recorded before the rules engine)",
+    )
     created_at: datetime
 
 
@@ -102,6 +109,10 @@ class LedgerPage(BaseModel):
                             "return_id": None,
                             "redemption_id": None,
                             "reason": None,
+                            "breakdown": [
+                                {"rule": "base", "points": 1000},
+                                {"rule": "tier:vip", "points": 200},
+                            ],
                             "created_at": "2026-05-01T09:30:00Z",
                         },
                     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.service import Entry
@@ -17,6 +18,7 @@ from services.loyalty.members.schemas import (
 from services.loyalty.points import service as points
 from services.loyalty.program.domain import base_tier
 from services.loyalty.program.service import current_ladder
+from services.loyalty.rules.schemas import RuleContribution
 from services.loyalty.tiers import domain as tiers_domain
 from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession
@@ -83,14 +85,22 @@ async def ledger_of(
     returned = await points.purchases_returned(
         session, [entry.source.id for entry in page if entry.source.type == "return"]
     )
+    breakdowns = await points.breakdowns(
+        session, [entry.source.id for entry in page if entry.source.type == "purchase"]
+    )
     return LedgerPage(
-        items=[_entry_out(entry, returned) for entry in page],
+        items=[_entry_out(entry, returned, breakdowns) for entry in page],
         next_cursor=str(page[-1].seq) if len(rows) > limit and page else None,
     )
 
 
-def _entry_out(entry: Entry, returned: dict[uuid.UUID, uuid.UUID]) -> LedgerEntryOut:
+def _entry_out(
+    entry: Entry,
+    returned: dict[uuid.UUID, uuid.UUID],
+    breakdowns: dict[uuid.UUID, list[dict[str, Any]]],
+) -> LedgerEntryOut:
     source = entry.source
+    breakdown = breakdowns.get(source.id) if source.type == "purchase" else None
     return LedgerEntryOut(
         id=entry.entry_id,
         kind=KINDS[source.type],
@@ -103,5 +113,6 @@ def _entry_out(entry: Entry, returned: dict[uuid.UUID, uuid.UUID]) -> LedgerEntr
         return_id=source.id if source.type == "return" else None,
         redemption_id=source.id if source.type == "redemption" else None,
         reason=entry.reason,
+        breakdown=[RuleContribution.model_validate(c) for c in breakdown] if breakdown else None,
         created_at=entry.created_at,
     )

@@ -14,8 +14,12 @@ zero, lots) and adds, over the points capability's records:
 - ``reversed_as_recorded``: what a purchase records as reversed is what its returns' and
   its void's entries took back plus their shortfall, and every void entry names an
   accepted purchase;
-- ``earned_by_rules``: each purchase earned what the earning rule gives for its total at
-  the tier it was made in, so the points earned add up to what the rules say;
+- ``earned_by_rules``: each purchase earned what the earning rules give when it is
+  replayed (its kept lines, vouchers, store, day and tier, the points the member earned
+  before on its day) by the version that rated it, its kept lines add up to its total
+  and its breakdown to its points; so
+  the points earned add up to what the rules say. A purchase recorded before loyalty kept
+  its lines is replayed as one line of its total by the version in force at its time.
 - the tier standings' (:mod:`services.loyalty.tiers.invariants`): ``qualified_as_purchased``
   and ``standing``.
 
@@ -25,8 +29,9 @@ It reads the tables directly: it is an audit over one snapshot, not a use case.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select, union_all
@@ -39,9 +44,10 @@ from services.loyalty.accounts.invariants import (
     kernel_violations,
 )
 from services.loyalty.accounts.models import LedgerEntry
+from services.loyalty.points import repository
 from services.loyalty.points.models import Purchase, PurchaseReturn
-from services.loyalty.program import domain
-from services.loyalty.program.service import get_earning_rule
+from services.loyalty.rules import service as rules
+from services.loyalty.rules.domain import RuleSet, rate
 from services.loyalty.tiers.invariants import tier_violations
 from shared.db import AsyncSession
 
@@ -49,20 +55,7 @@ _ledger = LedgerEntry.__table__  # type: ignore[attr-defined]
 _purchases = Purchase.__table__  # type: ignore[attr-defined]
 _returns = PurchaseReturn.__table__  # type: ignore[attr-defined]
 
-EarningRulePoints = Callable[[int, str], int]
-"""Points the rules give for a purchase of ``total_fen`` made at tier ``tier_code``."""
-
-__all__ = ["Invariant", "LedgerReport", "Violation", "check_ledger_invariants", "rule_points"]
-
-
-def rule_points(points_per_yuan: int, multipliers: Mapping[str, int]) -> EarningRulePoints:
-    """The earning rule as a function, e.g. the program a load generator configured."""
-
-    def points(total_fen: int, tier_code: str) -> int:
-        multiplier = domain.multiplier_of(multipliers, tier_code)
-        return domain.points_for(total_fen, points_per_yuan, multiplier)
-
-    return points
+__all__ = ["Invariant", "LedgerReport", "Violation", "check_ledger_invariants"]
 
 
 @dataclass(frozen=True)
@@ -98,21 +91,19 @@ class LedgerReport:
 async def check_ledger_invariants(
     session: AsyncSession,
     *,
-    earning_rule_points: EarningRulePoints | None = None,
+    rules_instead: RuleSet | None = None,
     members: Collection[uuid.UUID] | None = None,
 ) -> LedgerReport:
     """Every violation of the ledger's invariants (see the module), over one snapshot.
 
-    ``session`` is on the loyalty schema (the service role or a superuser). The rules
-    default to the current earning rule; pass ``earning_rule_points`` when the purchases
-    were made under another one. ``members`` limits the check to the accounts those
-    members hold, their entries and the purchases those accounts earned on.
+    ``session`` is on the loyalty schema (the service role or a superuser). Purchases are
+    replayed by the version of the earning rules that rated them; ``rules_instead``
+    replays them all by other rules (e.g. the program a load generator meant to set).
+    ``members`` limits the check to the accounts those members hold, their entries and
+    the purchases those accounts earned on.
     """
     if not session.in_transaction():
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    if earning_rule_points is None:
-        rule = await get_earning_rule(session)
-        earning_rule_points = rule_points(rule.points_per_yuan, rule.tier_multipliers_percent)
     scope = Scope(members)
     violations = [
         *await kernel_violations(session, scope),
@@ -122,6 +113,7 @@ async def check_ledger_invariants(
         *await tier_violations(session, _purchases, scope, members),
     ]
     purchases = await _purchases_earned(session, scope)
+    replayed = await _replayed(session, scope, rules_instead)
     points_by_rules = unrated = earned_total = 0
     for row in purchases:
         earned_total += row.earned
@@ -136,7 +128,7 @@ async def check_ledger_invariants(
         if row.tier_code is None:
             unrated += 1
             continue
-        expected = earning_rule_points(row.total_fen, row.tier_code)
+        expected, breakdown, lines_fen = replayed[row.purchase_id]
         points_by_rules += expected
         if row.earns == 1 and (row.earned, row.points_earned) != (expected, expected):
             violations.append(
@@ -146,6 +138,24 @@ async def check_ledger_invariants(
                     f"purchase {row.purchase_id} ({row.total_fen} fen at tier {row.tier_code}) "
                     f"earned {row.earned} (the purchase records {row.points_earned}); "
                     f"the rules give {expected}",
+                )
+            )
+        elif lines_fen != row.total_fen:
+            violations.append(
+                Violation(
+                    Invariant.EARNED_BY_RULES,
+                    row.purchase_id,
+                    f"purchase {row.purchase_id}'s lines add up to {lines_fen} fen, "
+                    f"its total is {row.total_fen}",
+                )
+            )
+        elif breakdown is not None and breakdown != row.points_earned:
+            violations.append(
+                Violation(
+                    Invariant.EARNED_BY_RULES,
+                    row.purchase_id,
+                    f"purchase {row.purchase_id}'s breakdown adds up to {breakdown}, "
+                    f"it earned {row.points_earned}",
                 )
             )
     total = await counts(session, scope)
@@ -158,6 +168,55 @@ async def check_ledger_invariants(
         unrated_purchases=unrated,
         violations=tuple(violations),
     )
+
+
+async def _replayed(
+    session: AsyncSession, scope: Scope, rules_instead: RuleSet | None
+) -> dict[uuid.UUID, tuple[int, int | None, int]]:
+    """Each purchase's points by the rules replayed, the sum of its kept breakdown and of
+    its kept lines.
+
+    Purchases are replayed in the order their earn entries were appended (the order they
+    were rated in, under the member's account lock), so the points a member earned before
+    on a day are what the cap per member per day saw then.
+    """
+    versions = await rules.versions(session)
+    by_number = {version.number: version for version in versions}
+    earn = (
+        select(_ledger.c.source_id, _ledger.c.seq)
+        .where(_ledger.c.source_type == "purchase")
+        .subquery()
+    )
+    query = (
+        repository.stored_purchases(scope=scope)
+        .order_by(None)
+        .join(earn, earn.c.source_id == _purchases.c.purchase_id, isouter=True)
+        .order_by(earn.c.seq, _purchases.c.created_at)
+    )
+    earned_on: dict[tuple[uuid.UUID, date], int] = {}
+    replayed: dict[uuid.UUID, tuple[int, int | None, int]] = {}
+    for row in await session.execute(query):
+        if row.tier_code is None:
+            continue
+        version = by_number.get(row.rule_version) if row.rule_version is not None else None
+        rule_set = rules_instead or (version or rules.in_force(versions, row.made_at)).rules
+        day = rules.local_day(row.made_at)
+        sale = rules.stored_sale(
+            lines=row.lines,
+            total_fen=row.total_fen,
+            vouchers_fen=row.vouchers_fen,
+            store_id=row.store_id,
+            day=day,
+            tier_code=row.tier_code,
+        )
+        earned = earned_on.get((row.member_id, day), 0)
+        rating = rate(sale, rule_set, earned_today=earned)
+        if row.lines is not None:  # the cap counts purchases that kept their sale time
+            earned_on[(row.member_id, day)] = earned + row.points_earned
+        kept = sum(c["points"] for c in row.breakdown) if row.breakdown is not None else None
+        lines_fen = sum(line.amount_fen for line in sale.lines)
+        replayed[row.purchase_id] = (rating.points, kept, lines_fen)
+    return replayed
 
 
 async def _orphan_entries(session: AsyncSession, scope: Scope) -> list[Violation]:

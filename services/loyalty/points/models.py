@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, ForeignKeyConstraint, String
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from services.loyalty.base import LoyaltyTable, amount_column, now, timestamp_column
@@ -15,7 +27,10 @@ class Purchase(LoyaltyTable, table=True):
     """A purchase points were earned on, kept so that returns reverse in proportion.
 
     ``account_id`` is the account it credited, ``member_id`` the buyer, whose tier
-    standing counts its spend.
+    standing counts its spend. What the earning rules read (store, sale time, lines,
+    vouchers) is kept so the purchase can be replayed (simulation, the ledger audit), with
+    the rule version that rated it and the points each rule gave; those columns are NULL on
+    purchases recorded before issue 12.
     """
 
     __tablename__ = "purchases"
@@ -31,6 +46,7 @@ class Purchase(LoyaltyTable, table=True):
         ForeignKeyConstraint(
             ["account_id"], ["loyalty.accounts.account_id"], name="fk_purchases_account"
         ),
+        Index("ix_purchases_member_purchased", "member_id", "purchased_at"),
     )
 
     purchase_id: uuid.UUID = Field(primary_key=True)
@@ -44,6 +60,14 @@ class Purchase(LoyaltyTable, table=True):
     points_reversed: int = Field(default=0, sa_column=amount_column())
     returned_fen: int = Field(default=0, sa_column=amount_column())
     created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
+    store_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid))
+    purchased_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    vouchers_fen: int | None = Field(default=None, sa_column=Column(BigInteger))
+    lines: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSONB))
+    """``[{line_no, sku, categories (the category, then its ancestors), amount_fen}]``."""
+    rule_version: int | None = Field(default=None, sa_column=Column(Integer))
+    breakdown: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSONB))
+    """``[{rule, points}]``: what each earning rule gave, adding up to ``points_earned``."""
 
 
 class PurchaseReturn(LoyaltyTable, table=True):

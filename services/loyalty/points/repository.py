@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Table, Uuid, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    Table,
+    Uuid,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.sql.dml import Insert, Update
 
 from services.loyalty.accounts.service import Along, Param
@@ -32,6 +45,18 @@ async def purchase(session: AsyncSession, purchase_id: uuid.UUID) -> Purchase | 
     return (await session.scalars(query.execution_options(populate_existing=True))).first()
 
 
+@dataclass(frozen=True)
+class Rated:
+    """What the earning rules saw and gave, kept on the purchase for replays."""
+
+    store_id: uuid.UUID
+    purchased_at: datetime
+    vouchers_fen: int
+    lines: list[dict[str, Any]]
+    rule_version: int
+    breakdown: list[dict[str, Any]]
+
+
 def record_purchase(
     *,
     purchase_id: uuid.UUID,
@@ -40,6 +65,7 @@ def record_purchase(
     total_fen: int,
     tier_code: str,
     points: int,
+    rated: Rated,
 ) -> Along:
     """The purchase's record, written with its earn entry."""
     return Along(
@@ -53,14 +79,75 @@ def record_purchase(
             "points_earned": points,
             "points_reversed": 0,
             "returned_fen": 0,
+            **{field.name: getattr(rated, field.name) for field in fields(rated)},
         },
     )
+
+
+_RATED = tuple(field.name for field in fields(Rated))
 
 
 def _record_purchase_when(condition: ColumnElement[bool], param: Param) -> Insert:
     columns = ("purchase_id", "account_id", "member_id", "total_fen", "tier_code")
     counters = ("points_earned", "points_reversed", "returned_fen", "created_at")
-    return _insert_when(condition, param, _purchases, columns + counters)
+    return _insert_when(condition, param, _purchases, columns + counters + _RATED)
+
+
+async def earned_between(
+    session: AsyncSession, member_id: uuid.UUID, start: datetime, end: datetime
+) -> int:
+    """Points the member earned on purchases made from ``start`` to before ``end`` (as
+    earned: reversals do not give them back)."""
+    query = select(func.coalesce(func.sum(_purchases.c.points_earned), 0)).where(
+        _purchases.c.member_id == member_id,
+        _purchases.c.purchased_at >= start,
+        _purchases.c.purchased_at < end,
+    )
+    return int(await session.scalar(query) or 0)
+
+
+_MADE_AT = func.coalesce(_purchases.c.purchased_at, _purchases.c.created_at)
+
+
+def stored_purchases(
+    *, start: datetime | None = None, end: datetime | None = None, scope: Any = None
+) -> Select[Any]:
+    """Purchases as replays read them, in the order they were rated (recorded): made from
+    ``start`` to before ``end`` (a purchase recorded before loyalty kept its sale time by
+    when it was recorded), and where ``scope`` (a condition on ``account_id``) holds."""
+    query = select(
+        _purchases.c.purchase_id,
+        _purchases.c.account_id,
+        _purchases.c.member_id,
+        _purchases.c.total_fen,
+        _purchases.c.tier_code,
+        _purchases.c.points_earned,
+        _purchases.c.store_id,
+        _MADE_AT.label("made_at"),
+        _purchases.c.vouchers_fen,
+        _purchases.c.lines,
+        _purchases.c.rule_version,
+        _purchases.c.breakdown,
+    ).order_by(_purchases.c.created_at, _purchases.c.purchase_id)
+    if start is not None:
+        query = query.where(start <= _MADE_AT)
+    if end is not None:
+        query = query.where(end > _MADE_AT)
+    if scope is not None:
+        query = query.where(scope(_purchases.c.account_id))
+    return query
+
+
+async def breakdowns(
+    session: AsyncSession, purchase_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """What each rule gave, for those of the purchases rated since loyalty keeps it."""
+    if not purchase_ids:
+        return {}
+    query = select(_purchases.c.purchase_id, _purchases.c.breakdown).where(
+        _purchases.c.purchase_id.in_(purchase_ids), _purchases.c.breakdown.is_not(None)
+    )
+    return {row.purchase_id: row.breakdown for row in await session.execute(query)}
 
 
 def record_return(*, return_id: uuid.UUID, purchase_id: uuid.UUID) -> Along:

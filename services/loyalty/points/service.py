@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
+from datetime import datetime
+from functools import partial
+from typing import Any
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.service import Movement, Source
 from services.loyalty.base import emit
 from services.loyalty.points import domain, repository
 from services.loyalty.points.errors import PurchaseNotKnown
-from services.loyalty.program.domain import multiplier_of, points_for
 from services.loyalty.program.service import locked_program
+from services.loyalty.rules import service as rules
 from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession
 from shared.events.loyalty import PointsEarned, PointsReversed
@@ -32,7 +35,9 @@ log = logging.getLogger(__name__)
 async def earn_for_purchase(
     session: AsyncSession, purchase: PurchaseCompleted, event_id: str | None = None
 ) -> None:
-    """Points at the rate of the member's tier before this purchase, then promotion.
+    """Points by the earning rules in force at the sale's time, at the member's tier before
+    it (:func:`services.loyalty.rules.service.rate_purchase`), then promotion. The purchase
+    keeps what the rules saw and what each gave.
 
     A purchase already recorded (delivered again under another event id) earns nothing.
     A member loyalty has not seen gets their account and standing now (and
@@ -49,8 +54,13 @@ async def earn_for_purchase(
             return
         account = await accounts.open_account(session, purchase.member_id, program.base_tier)
     standing = await tiers.locked_standing(session, purchase.member_id, program.ladder)
-    multiplier = multiplier_of(program.multipliers_percent, standing.tier_code)
-    points = points_for(purchase.total_fen, program.points_per_yuan, multiplier)
+    rated = await rules.rate_purchase(
+        session,
+        purchase,
+        standing.tier_code,
+        partial(repository.earned_between, session, purchase.member_id),
+    )
+    points = rated.points
     requalified = await tiers.after_purchase(
         session, standing, program.ladder, account.account_id, purchase
     )
@@ -66,6 +76,9 @@ async def earn_for_purchase(
                 total_fen=purchase.total_fen,
                 tier_code=standing.tier_code,
                 points=points,
+                rated=repository.Rated(
+                    store_id=purchase.store_id, purchased_at=purchase.purchased_at, **rated.kept()
+                ),
             ),
             *requalified.along,
         ],
@@ -186,3 +199,22 @@ async def purchases_returned(
 ) -> dict[uuid.UUID, uuid.UUID]:
     """The purchase each of these returns took points back from."""
     return await repository.purchases_returned(session, return_ids)
+
+
+async def breakdowns(
+    session: AsyncSession, purchase_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """``[{rule, points}]`` of each of these purchases that loyalty rated with the rules
+    engine (those recorded before have none)."""
+    return await repository.breakdowns(session, purchase_ids)
+
+
+async def stored_purchases(
+    session: AsyncSession, start: datetime, end: datetime
+) -> AsyncIterator[Any]:
+    """Purchases made from ``start`` to before ``end``, in the order they were rated, as rows
+    (``purchase_id, member_id, total_fen, tier_code, points_earned, store_id, made_at,
+    vouchers_fen, lines, rule_version, breakdown``), streamed."""
+    result = await session.stream(repository.stored_purchases(start=start, end=end))
+    async for row in result:
+        yield row

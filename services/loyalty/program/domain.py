@@ -1,17 +1,15 @@
-"""Pure rules of the program: what a valid ladder is, and points for a purchase.
+"""Pure rules of the program: what a valid ladder is.
 
 All arithmetic is on integers (fen, points, percent); nothing here does I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
 from services.loyalty.program.errors import InvalidLadder
-
-FULL_RATE_PERCENT = 100
 
 
 @dataclass(frozen=True)
@@ -56,13 +54,3 @@ def base_tier(ladder: Sequence[Rung]) -> Rung:
 def unknown_tiers(multipliers: Iterable[str], ladder: Sequence[Rung]) -> list[str]:
     codes = {rung.code for rung in ladder}
     return sorted(code for code in multipliers if code not in codes)
-
-
-def points_for(total_fen: int, points_per_yuan: int, multiplier_percent: int) -> int:
-    """Points for a purchase: 100 fen make a yuan, and 100 percent is ×1, rounded down."""
-    return (total_fen * points_per_yuan * multiplier_percent) // 10_000
-
-
-def multiplier_of(multipliers: Mapping[str, int], tier_code: str) -> int:
-    """A tier without a multiplier in the earning rule earns at the plain rate."""
-    return multipliers.get(tier_code, FULL_RATE_PERCENT)

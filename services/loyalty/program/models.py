@@ -1,12 +1,10 @@
-"""The program's tables: the tier ladder and the earning rule."""
+"""The program's tables: the tier ladder and the program's lock."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, Column, Integer, String, Text
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from services.loyalty.base import LoyaltyTable, now, timestamp_column
@@ -23,16 +21,12 @@ class Tier(LoyaltyTable, table=True):
 
 
 class EarningRule(LoyaltyTable, table=True):
-    """The single earning rule (``id`` is always 1). Its row is also the program's lock:
-    point changes read it ``FOR SHARE``, replacing the ladder takes it ``FOR UPDATE``."""
+    """The program's lock (``id`` is always 1; the rules themselves are versions of the rules
+    capability since issue 12): point changes read it ``FOR SHARE``, changing the ladder or
+    the earning rules takes it ``FOR UPDATE``."""
 
     __tablename__ = "earning_rule"
-    __table_args__ = (
-        CheckConstraint("id = 1", name="ck_earning_rule_single_row"),
-        CheckConstraint("points_per_yuan >= 0", name="ck_earning_rule_points_per_yuan"),
-    )
+    __table_args__ = (CheckConstraint("id = 1", name="ck_earning_rule_single_row"),)
 
     id: int = Field(default=1, sa_column=Column(Integer, primary_key=True, autoincrement=False))
-    points_per_yuan: int = Field(sa_column=Column(Integer, nullable=False))
-    tier_multipliers_percent: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     updated_at: datetime = Field(default_factory=now, sa_column=timestamp_column())

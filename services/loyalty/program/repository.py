@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import delete, insert
 from sqlmodel import col, select
 
 from services.loyalty.program.models import EarningRule, Tier
@@ -25,22 +25,9 @@ async def replace_tiers(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
 async def earning_rule(
     session: AsyncSession, *, lock: Literal["share", "update"] | None = None
 ) -> EarningRule:
-    """The program row; ``lock`` is ``"share"`` for point changes, ``"update"`` for config."""
+    """The program's lock row; ``lock`` is ``"share"`` for point changes, ``"update"`` for
+    changes of the program."""
     query = select(EarningRule).where(EarningRule.id == 1)
     if lock is not None:
         query = query.with_for_update(read=lock == "share")
     return (await session.scalars(query.execution_options(populate_existing=True))).one()
-
-
-async def save_earning_rule(
-    session: AsyncSession, points_per_yuan: int, multipliers: dict[str, int]
-) -> None:
-    await session.execute(
-        update(EarningRule)
-        .where(col(EarningRule.id) == 1)
-        .values(
-            points_per_yuan=points_per_yuan,
-            tier_multipliers_percent=multipliers,
-            updated_at=func.now(),
-        )
-    )

@@ -1,8 +1,10 @@
-"""The program's use cases: the ladder and the earning rule, read, locked and changed.
+"""The program's use cases: the ladder, read, locked and changed, and the program's lock.
 
 Every change of points holds the program row ``FOR SHARE`` (:func:`locked_program`), and
-every change of the program takes it ``FOR UPDATE``, so a ladder or rule change never runs
-half-way through a point change. Use cases flush, never commit.
+every change of the program (the ladder here, the earning rules in
+:mod:`services.loyalty.rules.service`) takes it ``FOR UPDATE``
+(:func:`locked_for_change`), so a ladder or rule change never runs half-way through a
+point change. Use cases flush, never commit.
 """
 
 from __future__ import annotations
@@ -14,17 +16,15 @@ from sqlalchemy.orm import SessionTransaction
 
 from services.loyalty.program import domain, repository
 from services.loyalty.program.domain import Rung
-from services.loyalty.program.errors import UnknownTier
-from services.loyalty.program.schemas import EarningRuleIn, EarningRuleOut, Ladder, TierIn, TierOut
+from services.loyalty.program.schemas import Ladder, TierIn, TierOut
 from shared.db import AsyncSession
 
 
 @dataclass(frozen=True)
 class Program:
-    """The earning rule and the ladder, as a point change sees them."""
+    """The ladder, as a point change sees it (the earning rules in force depend on the
+    sale's time: :func:`services.loyalty.rules.service.rate_purchase`)."""
 
-    points_per_yuan: int
-    multipliers_percent: Mapping[str, int]
     ladder: tuple[Rung, ...]
 
     @property
@@ -52,9 +52,9 @@ async def current_ladder(session: AsyncSession) -> list[Rung]:
 
 
 async def locked_program(session: AsyncSession) -> Program:
-    """The earning rule and ladder, the rule's row held ``FOR SHARE`` until the transaction ends.
+    """The program, its lock row held ``FOR SHARE`` until the transaction ends.
 
-    Changing the ladder or the rule takes that row ``FOR UPDATE``, so while we hold it the
+    Changing the ladder or the earning rules takes that row ``FOR UPDATE``, so while we hold it the
     program cannot change under a point change. That makes one read per transaction enough:
     it is kept in ``session.info`` for the transaction (or savepoint) that took the lock, and
     read and locked again in any other (a later transaction on the same session, or after a
@@ -65,12 +65,8 @@ async def locked_program(session: AsyncSession) -> Program:
     held = held_program(session)
     if held is not None:
         return held
-    rule = await repository.earning_rule(session, lock="share")
-    program = Program(
-        points_per_yuan=rule.points_per_yuan,
-        multipliers_percent={code: int(p) for code, p in rule.tier_multipliers_percent.items()},
-        ladder=tuple(await current_ladder(session)),
-    )
+    await repository.earning_rule(session, lock="share")
+    program = Program(ladder=tuple(await current_ladder(session)))
     session.info[_PROGRAM] = (_open_transactions(session)[0], program)
     return program
 
@@ -89,16 +85,14 @@ def held_program(session: AsyncSession) -> Program | None:
     return program
 
 
-def _forget_program(session: AsyncSession) -> None:
-    """Called by whatever changes the program, so the same transaction reads the new one."""
-    session.info.pop(_PROGRAM, None)
-
-
-async def lock_for_change(session: AsyncSession) -> None:
-    """Holds the program ``FOR UPDATE`` until the transaction ends, as a change of the
-    program's settings kept elsewhere (the tier policy) must: no point change runs under it."""
+async def locked_for_change(session: AsyncSession) -> list[Rung]:
+    """Takes the program's lock ``FOR UPDATE`` for a change of the program or of a setting
+    kept elsewhere under it (earning rules, the tier policy, benefits), waiting for the point
+    changes under way, and returns the ladder; the same transaction's next point change
+    reads the program again."""
     await repository.earning_rule(session, lock="update")
-    _forget_program(session)
+    session.info.pop(_PROGRAM, None)
+    return await current_ladder(session)
 
 
 async def get_ladder(session: AsyncSession) -> Ladder:
@@ -116,48 +110,13 @@ class LadderChange:
 
 
 async def replace_ladder(session: AsyncSession, tiers: Sequence[TierIn]) -> LadderChange:
-    """Replaces the ladder, holding the program ``FOR UPDATE``; multipliers of removed tiers
-    are dropped. Members on a removed tier are the tiers capability's to place.
+    """Replaces the ladder, holding the program ``FOR UPDATE``. Members on a removed tier
+    are the tiers capability's to place; earning rules naming it no longer match anyone.
 
     Raises :class:`~services.loyalty.program.errors.InvalidLadder` (422).
     """
     rungs = tuple(Rung(t.code, t.name, t.threshold_fen) for t in tiers)
     domain.check_ladder(rungs)
-    rule = await repository.earning_rule(session, lock="update")
-    _forget_program(session)
-    previous = {rung.code: rung for rung in await current_ladder(session)}
+    previous = {rung.code: rung for rung in await locked_for_change(session)}
     await repository.replace_tiers(session, [tier.model_dump() for tier in tiers])
-    codes = {rung.code for rung in rungs}
-    multipliers = {c: p for c, p in rule.tier_multipliers_percent.items() if c in codes}
-    if multipliers != rule.tier_multipliers_percent:
-        await repository.save_earning_rule(session, rule.points_per_yuan, multipliers)
     return LadderChange(previous=previous, ladder=rungs)
-
-
-async def get_earning_rule(session: AsyncSession) -> EarningRuleOut:
-    rule = await repository.earning_rule(session)
-    return EarningRuleOut(
-        points_per_yuan=rule.points_per_yuan,
-        tier_multipliers_percent=rule.tier_multipliers_percent,
-        updated_at=rule.updated_at,
-    )
-
-
-async def set_earning_rule(session: AsyncSession, data: EarningRuleIn) -> EarningRuleOut:
-    """Replaces the earning rule. Raises :class:`UnknownTier` (422) for a multiplier of a
-    tier that is not on the ladder."""
-    await repository.earning_rule(session, lock="update")
-    _forget_program(session)
-    ladder = await current_ladder(session)
-    unknown = domain.unknown_tiers(data.tier_multipliers_percent, ladder)
-    if unknown:
-        raise UnknownTier(
-            f"tier_multipliers_percent names {', '.join(map(repr, unknown))}, an unknown tier "
-            f"in the ladder (tiers: {', '.join(rung.code for rung in ladder)})",
-            field="tier_multipliers_percent",
-            unknown_tiers=unknown,
-        )
-    await repository.save_earning_rule(
-        session, data.points_per_yuan, dict(data.tier_multipliers_percent)
-    )
-    return await get_earning_rule(session)

@@ -42,8 +42,9 @@ NO_ACCOUNT = problem(404, "No loyalty account for member 0b9f5f7e-3f57-4a0c-9a55
         "The whole ladder, lowest tier first (1 to 20 tiers): unique codes, exactly one base "
         "tier with `threshold_fen` 0, thresholds rising strictly (422 `invalid-tier-ladder` "
         "otherwise). Members on a tier that is no longer on the ladder are placed by their "
-        "lifetime qualifying spend (publishing `loyalty.tier.changed`); earning multipliers "
-        "and purchase thresholds of removed tiers are dropped."
+        "lifetime qualifying spend (publishing `loyalty.tier.changed`); purchase thresholds "
+        "of removed tiers are dropped, and earning rules' multipliers of removed tiers match "
+        "no one (`GET /program/earning-rule` leaves them out)."
     ),
 )
 async def put_tiers(

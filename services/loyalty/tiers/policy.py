@@ -42,7 +42,7 @@ async def set_policy(session: AsyncSession, data: TierPolicyIn) -> TierPolicyOut
     anew at once: purchases promote from now on, reviews demote at period ends.
 
     Raises :class:`InvalidTierPolicy` (422)."""
-    await program.lock_for_change(session)
+    await program.locked_for_change(session)
     ladder = await program.current_ladder(session)
     policy = Policy(
         qualify_by=data.qualify_by,

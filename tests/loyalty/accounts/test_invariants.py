@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from services.loyalty.points.invariants import (
     Invariant,
     check_ledger_invariants,
-    rule_points,
 )
 from services.loyalty.redemption.schemas import RedemptionIn
 from services.loyalty.redemption.service import redeem
+from services.loyalty.rules.domain import RuleSet
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.testing.records import consumer_record
@@ -80,7 +80,7 @@ async def test_purchases_are_checked_against_the_rules_given(loyalty_sessions: S
         report = await check_ledger_invariants(
             session,
             members=[member_id],
-            earning_rule_points=rule_points(2, {"vip": 150}),  # not the program in force
+            rules_instead=RuleSet(2, tier_multipliers={"vip": 150}),  # not the program in force
         )
     assert report.points_earned == 1_500 + 120
     assert report.points_by_rules == 3_000 + 300
@@ -215,6 +215,24 @@ CORRUPTIONS = {
         ),
         frozenset({Invariant.REVERSED_AS_RECORDED}),
         Invariant.REVERSED_AS_RECORDED,
+        "purchase",
+    ),
+    "a kept line not what was sold": Corruption(
+        (
+            "UPDATE loyalty.purchases SET lines = jsonb_set(lines, '{0,amount_fen}', '300000') "
+            "WHERE purchase_id = :purchase",
+        ),
+        frozenset({Invariant.EARNED_BY_RULES}),
+        Invariant.EARNED_BY_RULES,
+        "purchase",
+    ),
+    "a breakdown that does not add up": Corruption(
+        (
+            'UPDATE loyalty.purchases SET breakdown = \'[{"rule": "base", "points": 1}]\' '
+            "WHERE purchase_id = :purchase",
+        ),
+        frozenset({Invariant.EARNED_BY_RULES}),
+        Invariant.EARNED_BY_RULES,
         "purchase",
     ),
     "points not what the rules give": Corruption(

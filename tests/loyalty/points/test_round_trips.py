@@ -9,16 +9,19 @@ from shared.testing.records import consumer_record
 from tests.loyalty.conftest import event_consumer, purchase_event, registered_event
 from tests.loyalty.statements import engine_of, program_locks, statements
 
-STATEMENTS_PER_EARN = 3
-"""Lock the member's account, lock their tier standing, then one statement that appends
-the entry, sets the balance, makes the lot and writes the purchase and the standing (the
+STATEMENTS_PER_EARN = 4
+"""Lock the member's account, lock their tier standing, read the ancestors of the sale's
+categories (kept with the purchase for replays), then one statement that appends the
+entry, sets the balance, makes the lot and writes the purchase and the standing (the
 outbox's own statement is counted apart). Before accounts had ids of their own and tiers
-a table of their own, it was 2: the standing lived on the account row."""
-PROGRAM_STATEMENTS = 3
-"""Once per transaction: the program's lock, its ladder and the tier policy."""
+a table of their own, it was 2: the standing lived on the account row; before the rules
+engine (issue 12) 3."""
+PROGRAM_STATEMENTS = 4
+"""Once per transaction: the program's lock, its ladder, the tier policy and the earning
+rules' versions."""
 
 
-async def test_a_batch_of_purchases_costs_three_loyalty_statements_per_event(
+async def test_a_batch_of_purchases_costs_four_loyalty_statements_per_event(
     loyalty_sessions: Sessions,
 ) -> None:
     consumer = event_consumer(loyalty_sessions)

@@ -6,9 +6,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from services.loyalty.program.schemas import EarningRuleIn
-from services.loyalty.program.service import locked_program, set_earning_rule
+from services.loyalty.program.service import locked_program
+from services.loyalty.rules.service import set_earning_rule
 from shared.db import Sessions, transaction
-from tests.loyalty.conftest import RULE
 from tests.loyalty.statements import engine_of, program_locks, statements
 
 
@@ -41,7 +41,6 @@ async def test_the_program_is_read_once_per_transaction_and_locked_in_each(
                 await locked_program(session)
                 assert len(program_locks(sent)) == 2
                 assert await _program_locked(loyalty_sessions)
-    assert first.points_per_yuan == RULE.points_per_yuan
     assert [rung.code for rung in first.ladder] == ["standard", "vip", "star", "angel"]
     assert first.base_tier.code == "standard"
 
@@ -66,12 +65,14 @@ async def test_a_program_change_in_the_same_transaction_is_seen_by_the_next_poin
     loyalty_sessions: Sessions,
 ) -> None:
     async with loyalty_sessions() as session, session.begin():
-        before = await locked_program(session)
-        await set_earning_rule(
-            session,
-            EarningRuleIn(points_per_yuan=7, tier_multipliers_percent={"standard": 100}),
-        )
-        after = await locked_program(session)
+        with statements(engine_of(loyalty_sessions)) as sent:
+            before = await locked_program(session)
+            changed = await set_earning_rule(
+                session,
+                EarningRuleIn(points_per_yuan=7, tier_multipliers_percent={"standard": 100}),
+            )
+            after = await locked_program(session)
+            assert after is not before  # read again after the change
+            assert len(program_locks(sent)) == 2  # FOR SHARE again after the change
         await session.rollback()  # the program is shared: leave the seeds rule in place
-    assert before.points_per_yuan == RULE.points_per_yuan
-    assert (after.points_per_yuan, dict(after.multipliers_percent)) == (7, {"standard": 100})
+    assert (changed.points_per_yuan, changed.tier_multipliers_percent) == (7, {"standard": 100})

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from services.loyalty.base import outbox
 from services.loyalty.program.schemas import TierIn
-from services.loyalty.program.service import get_earning_rule
+from services.loyalty.rules.service import get_earning_rule
 from services.loyalty.tiers.service import replace_ladder, standing_of
 from shared.db import Sessions
 from tests.loyalty.conftest import LADDER, account_of, funded_member

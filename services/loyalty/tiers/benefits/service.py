@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.program import service as program
-from services.loyalty.program.domain import FULL_RATE_PERCENT, base_tier, multiplier_of
+from services.loyalty.program.domain import base_tier
+from services.loyalty.rules import service as rules
 from services.loyalty.tiers.benefits import repository
 from services.loyalty.tiers.benefits.errors import InvalidTierBenefits
 from services.loyalty.tiers.benefits.repository import BenefitRow
@@ -29,7 +30,7 @@ async def get_benefits(session: AsyncSession) -> TierBenefits:
     """Every tier of the ladder, lowest first, with its benefits (none set: no discount,
     no gift, no priority) and the earning rule's multiplier."""
     ladder = await program.current_ladder(session)
-    rule = await program.get_earning_rule(session)
+    rule = await rules.get_earning_rule(session)
     rows = {row.tier_code: row for row in await repository.benefits(session)}
     return TierBenefits(
         tiers=[
@@ -45,14 +46,14 @@ def _benefit_out(code: str, row: BenefitRow | None, multipliers: dict[str, int])
         discount_percent=row.discount_percent if row else 0,
         birthday_gift=row.birthday_gift if row else None,
         priority_service=row.priority_service if row else False,
-        points_multiplier_percent=multiplier_of(multipliers, code),
+        points_multiplier_percent=rules.tier_multiplier(multipliers, code),
     )
 
 
 async def set_benefits(session: AsyncSession, items: Sequence[TierBenefitIn]) -> TierBenefits:
     """Replaces the benefits of every tier (a tier left out has none). Raises
     :class:`InvalidTierBenefits` (422) for a tier not on the ladder or named twice."""
-    await program.lock_for_change(session)
+    await program.locked_for_change(session)
     ladder = {rung.code for rung in await program.current_ladder(session)}
     codes = [item.code for item in items]
     unknown = sorted({code for code in codes if code not in ladder})
@@ -89,5 +90,7 @@ async def benefits_of(session: AsyncSession, member_id: uuid.UUID) -> MemberBene
         discount_percent=tier.discount_percent if tier else 0,
         birthday_gift=tier.birthday_gift if tier else None,
         priority_service=tier.priority_service if tier else False,
-        points_multiplier_percent=tier.points_multiplier_percent if tier else FULL_RATE_PERCENT,
+        points_multiplier_percent=(
+            tier.points_multiplier_percent if tier else rules.tier_multiplier({}, code)
+        ),
     )

@@ -1,0 +1,37 @@
+"""HTTP route of the simulation of earning rules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from services.loyalty.simulation import service
+from services.loyalty.simulation.schemas import SimulationIn, SimulationOut
+from shared.auth import Principal, require_roles
+from shared.dependencies import RequestSession as Session
+
+router = APIRouter(prefix="/program", tags=["program"])
+
+
+@router.post(
+    "/simulate",
+    response_model=SimulationOut,
+    summary="Simulate earning rules on a sale or on the stored purchases of a period",
+    description=(
+        "Staff with role marketing or analyst. Writes nothing. With `sale`: the points each "
+        "rule gives it (by `rules` if given, else by the version in force at its "
+        "`purchased_at`), line by line. With `period` (days in the brand's timezone, at "
+        "most 366): the stored purchases made then, replayed in the order they were rated "
+        "by `rules` (or the version in force now) and by the version in force now: total "
+        "points, members, members affected and the change. Purchases recorded before "
+        "loyalty kept sale lines replay as one uncategorised line of their total. A tier "
+        "not on the ladder is refused with 422 (`unknown-tier`)."
+    ),
+)
+async def simulate(
+    body: SimulationIn,
+    session: Session,
+    _: Annotated[Principal, Depends(require_roles("marketing", "analyst"))],
+) -> SimulationOut:
+    return await service.simulate(session, body)

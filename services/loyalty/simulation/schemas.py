@@ -1,0 +1,192 @@
+"""Bodies of ``POST /program/simulate``. Money in fen, points integers.
+
+A simulated sale has 1 to ``MAX_LINES`` lines adding up to at most ``MAX_SALE_TOTAL_FEN``
+(what a real sale may), vouchers at most its total. A replayed period is at most
+``MAX_PERIOD_DAYS`` days of the brand's history.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Self
+
+from annotated_types import Interval, Len
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+
+from services.loyalty.program.schemas import TierCode
+from services.loyalty.rules.schemas import (
+    RULES_EXAMPLE,
+    CategoryCode,
+    RuleContribution,
+    RuleSetIn,
+    SkuCode,
+)
+from shared.inputs import (
+    MAX_LINES,
+    MAX_POINTS,
+    MAX_SALE_TOTAL_FEN,
+    LineNo,
+    PlanTime,
+    TotalAtMost,
+    TradingDate,
+    UnitPriceFen,
+)
+
+MAX_PERIOD_DAYS = 366
+
+SALE_EXAMPLE: dict[str, Any] = {
+    "store_id": "6f1d2c3b-4a59-4e8d-9c7b-1a2b3c4d5e6f",
+    "purchased_at": "2026-12-08T14:30:00+08:00",
+    "tier_code": "vip",
+    "lines": [
+        {"line_no": 1, "sku": "HP-FISHOIL-60", "category": "health-fishoil", "amount_fen": 25_800},
+        {"line_no": 2, "sku": "SK-CREAM-50", "category": "skincare", "amount_fen": 12_345},
+    ],
+    "vouchers_fen": 2_000,
+}
+
+
+class SimulatedLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_no: LineNo
+    sku: SkuCode
+    category: CategoryCode = Field(description="As the sale line carries it")
+    amount_fen: UnitPriceFen = Field(description="The line's amount after the till's discounts")
+
+
+class SimulatedSale(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [SALE_EXAMPLE]})
+
+    store_id: uuid.UUID
+    purchased_at: PlanTime = Field(description="Picks the member day and the version in force")
+    tier_code: TierCode = Field(description="The member's tier before the sale")
+    lines: Annotated[
+        list[SimulatedLine],
+        Len(1, MAX_LINES),
+        TotalAtMost(MAX_SALE_TOTAL_FEN, lambda line: line.amount_fen),
+    ]
+    vouchers_fen: UnitPriceFen = Field(0, description="Vouchers (代金券) the sale used")
+    earned_today: Annotated[int, Strict(), Interval(ge=0, le=MAX_POINTS)] = Field(
+        0, description="Points the member earned before on the sale's day (for the daily cap)"
+    )
+
+    @model_validator(mode="after")
+    def _unique_lines(self) -> Self:
+        numbers = [line.line_no for line in self.lines]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("lines: line numbers must be unique")
+        return self
+
+
+class Period(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    first_day: TradingDate
+    last_day: TradingDate = Field(description="Inclusive; days in the brand's timezone")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.last_day < self.first_day:
+            raise ValueError("last_day must not be before first_day")
+        if (self.last_day - self.first_day).days >= MAX_PERIOD_DAYS:
+            raise ValueError(f"a period is at most {MAX_PERIOD_DAYS} days")
+        return self
+
+
+class SimulationIn(BaseModel):
+    """Either a sale, or a period of stored purchases to replay; ``rules`` are the candidate
+    rules (left out: the versions in force)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"sale": SALE_EXAMPLE, "rules": RULES_EXAMPLE},
+                {
+                    "period": {"first_day": "2026-11-01", "last_day": "2026-11-30"},
+                    "rules": RULES_EXAMPLE,
+                },
+            ]
+        },
+    )
+
+    rules: RuleSetIn | None = None
+    sale: SimulatedSale | None = None
+    period: Period | None = None
+
+    @model_validator(mode="after")
+    def _one_question(self) -> Self:
+        if (self.sale is None) == (self.period is None):
+            raise ValueError("give either sale or period")
+        return self
+
+
+class LineOut(BaseModel):
+    line_no: int
+    net_fen: int = Field(description="The amount less the line's share of vouchers")
+    multiplier_percent: int = Field(description="0 for an excluded line")
+    rule: str = Field(description="The rule that set the rate, or `excluded:...`")
+
+
+class SaleSimulation(BaseModel):
+    version: int | None = Field(description="The version that rated it; null: `rules` given")
+    points: int
+    eligible_fen: int = Field(description="Net amount of the lines that earn")
+    breakdown: list[RuleContribution]
+    lines: list[LineOut]
+
+
+class ReplaySimulation(BaseModel):
+    first_day: date
+    last_day: date
+    purchases: int = Field(description="Purchases made in the period (brand's days)")
+    members: int
+    members_affected: int = Field(description="Members whose points differ from `in_force`")
+    points: int = Field(description="What the candidate rules give")
+    points_in_force: int = Field(description="What the version in force now gives")
+    change: int = Field(description="`points` − `points_in_force`")
+    points_earned: int = Field(description="What the purchases earned, as recorded")
+    in_force_version: int
+    by_rule: list[RuleContribution] = Field(description="The candidate's points by rule")
+    computed_at: datetime
+
+
+class SimulationOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sale": {
+                        "version": None,
+                        "points": 967,
+                        "eligible_fen": 36_145,
+                        "breakdown": [
+                            {"rule": "base", "points": 361},
+                            {"rule": "day:member_day", "points": 117},
+                            {"rule": "sku:HP-FISHOIL-60", "points": 489},
+                        ],
+                        "lines": [
+                            {
+                                "line_no": 1,
+                                "net_fen": 24_447,
+                                "multiplier_percent": 300,
+                                "rule": "sku:HP-FISHOIL-60",
+                            },
+                            {
+                                "line_no": 2,
+                                "net_fen": 11_698,
+                                "multiplier_percent": 200,
+                                "rule": "day:member_day",
+                            },
+                        ],
+                    },
+                    "replay": None,
+                }
+            ]
+        }
+    )
+
+    sale: SaleSimulation | None = None
+    replay: ReplaySimulation | None = None
