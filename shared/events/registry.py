@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from shared.events.customer import MemberRegistered, MemberUpdated
+from shared.events.customer import (
+    HouseholdCreated,
+    HouseholdJoined,
+    HouseholdLeft,
+    MemberRegistered,
+    MemberUpdated,
+)
 from shared.events.envelope import EventPayload
 from shared.events.loyalty import (
     AccountOpened,
@@ -24,6 +30,9 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
     for model in (
         MemberRegistered,
         MemberUpdated,
+        HouseholdCreated,
+        HouseholdJoined,
+        HouseholdLeft,
         PurchaseCompleted,
         PurchaseReturned,
         PurchaseVoided,
