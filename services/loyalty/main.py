@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.loyalty.base import idempotency, inbox, outbox
 from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
+from services.loyalty.households import api as households
 from services.loyalty.members import api as members
 from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
@@ -24,14 +25,20 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "rate of the member's tier and may promote it; returns reverse points in "
             "proportion and may demote; members redeem points. Points live on accounts that "
             "members hold; every change is an entry in an append-only ledger whose sum is "
-            "the balance."
+            "the balance. A household's members hold one account that pools their points."
         ),
         settings=settings or Settings(),
         outbox=outbox,
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,
-        routers=[program.router, tiers.router, members.router, redemption.router],
+        routers=[
+            program.router,
+            tiers.router,
+            households.router,
+            members.router,
+            redemption.router,
+        ],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rule (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

@@ -41,6 +41,8 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "PUT /program/tiers"),
     ("loyalty", "GET /program/earning-rule"),
     ("loyalty", "PUT /program/earning-rule"),
+    ("loyalty", "GET /program/household-policy"),
+    ("loyalty", "PUT /program/household-policy"),
     ("loyalty", "GET /members/{member_id}/loyalty"),
     ("loyalty", "GET /members/{member_id}/ledger"),
     ("loyalty", "POST /members/{member_id}/redemptions"),

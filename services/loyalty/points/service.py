@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from datetime import datetime
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.service import Movement, Source
@@ -130,7 +131,7 @@ async def _reverse(
             f"{source.type} {source.id} names purchase {purchase_id}, "
             "which loyalty has not seen yet"
         )
-    account = await accounts.locked_account(session, known.account_id)
+    account = await accounts.locked_account_now(session, known.account_id)
     purchase = await repository.purchase(session, purchase_id)  # fresh, under the lock
     assert purchase is not None
     standing = await tiers.locked_standing(session, purchase.member_id, ladder)
@@ -182,3 +183,11 @@ async def purchases_returned(
 ) -> dict[uuid.UUID, uuid.UUID]:
     """The purchase each of these returns took points back from."""
     return await repository.purchases_returned(session, return_ids)
+
+
+async def net_points_earned(
+    session: AsyncSession, account_id: uuid.UUID, since: Mapping[uuid.UUID, datetime]
+) -> dict[uuid.UUID, int]:
+    """Points each member's purchases since their time in ``since`` earned on the account,
+    net of reversals (members without any: absent)."""
+    return await repository.net_points(session, account_id, since)
