@@ -15,6 +15,7 @@ from shared.events.loyalty import (
     PointsEarned,
     PointsRedeemed,
     PointsReversed,
+    PointsTransferred,
     TierChanged,
 )
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
@@ -41,6 +42,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         PointsEarned,
         PointsReversed,
         PointsRedeemed,
+        PointsTransferred,
         TierChanged,
         NotificationSent,
         NotificationFailed,

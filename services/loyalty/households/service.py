@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import cast
+from typing import Literal, cast
 
 from services.loyalty.accounts import service as accounts
-from services.loyalty.accounts.service import Account
+from services.loyalty.accounts.service import Account, Transferred
+from services.loyalty.base import emit
 from services.loyalty.households import domain, repository
 from services.loyalty.households.domain import DEFAULT_LEAVING_SHARE, LeavingShare
 from services.loyalty.households.errors import HouseholdNotKnown, StillInAnotherHousehold
@@ -30,6 +31,7 @@ from services.loyalty.points import service as points
 from services.loyalty.program.service import locked_program
 from shared.db import AsyncSession
 from shared.events.customer import HouseholdCreated, HouseholdJoined, HouseholdLeft
+from shared.events.loyalty import PointsTransferred
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +88,7 @@ async def _join(
         )
     pool = await accounts.locked_account(session, account_id)
     transfer_id = uuid.uuid4()
-    await accounts.join_pool(
+    moved = await accounts.join_pool(
         session,
         member_id,
         own,
@@ -104,6 +106,7 @@ async def _join(
             )
         ],
     )
+    await _announce(session, household_id, account_id, member_id, transfer_id, "joined", moved)
 
 
 async def household_left(
@@ -122,7 +125,7 @@ async def household_left(
     pool = await accounts.locked_account(session, account_id)
     share = await _leaving_share(session, left, pool)
     transfer_id = uuid.uuid4()
-    await accounts.leave_pool(
+    moved = await accounts.leave_pool(
         session,
         left.member_id,
         own,
@@ -140,6 +143,37 @@ async def household_left(
                 points=share,
             )
         ],
+    )
+    await _announce(
+        session, left.household_id, account_id, left.member_id, transfer_id, "left", moved
+    )
+
+
+async def _announce(
+    session: AsyncSession,
+    household_id: uuid.UUID,
+    account_id: uuid.UUID,
+    member_id: uuid.UUID,
+    transfer_id: uuid.UUID,
+    direction: Literal["joined", "left"],
+    moved: Transferred | None,
+) -> None:
+    """``loyalty.points.transferred``, when points moved."""
+    if moved is None:
+        return
+    pool, own = (moved.given, moved.taken) if direction == "joined" else (moved.taken, moved.given)
+    await emit(
+        session,
+        PointsTransferred(
+            member_id=member_id,
+            account_id=account_id,
+            household_id=household_id,
+            transfer_id=transfer_id,
+            direction=direction,
+            points=moved.points,
+            balance=pool.balance,
+            member_balance=own.balance,
+        ),
     )
 
 

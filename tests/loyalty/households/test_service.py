@@ -16,7 +16,13 @@ from services.loyalty.points.invariants import check_ledger_invariants
 from services.loyalty.redemption.schemas import RedemptionIn
 from services.loyalty.redemption.service import redeem
 from shared.db import Sessions, transaction
-from tests.loyalty.conftest import funded_member, handle, purchase_event, return_event
+from tests.loyalty.conftest import (
+    funded_member,
+    handle,
+    published,
+    purchase_event,
+    return_event,
+)
 from tests.loyalty.households.conftest import (
     created,
     entries,
@@ -60,6 +66,15 @@ async def test_joining_pools_points_and_every_holder_earns_sees_and_spends_them(
         ("purchase", 300, 300),
         ("transfer_out", -300, 0),
     ]
+
+    [moved] = await published(loyalty_sessions, other, "loyalty.points.transferred")
+    assert (moved["direction"], moved["points"], moved["balance"], moved["member_balance"]) == (
+        "joined",
+        200,
+        500,
+        0,
+    )
+    assert moved["account_id"] == str(pool)
 
     await handle(loyalty_sessions, purchase_event(other, 12_345))  # 123 points, to the pool
     async with transaction(loyalty_sessions) as session:
@@ -127,6 +142,10 @@ async def test_a_leaving_member_takes_what_the_policy_gives(
     await handle(loyalty_sessions, purchase_event(head, 100))  # 1
 
     await handle(loyalty_sessions, left(household_id, leaving))
+    announced = await published(loyalty_sessions, leaving, "loyalty.points.transferred")
+    assert [(e["direction"], e["points"]) for e in announced] == [("joined", 200)] + (
+        [("left", takes)] if takes else []
+    )
     gone, staying = await pooled(loyalty_sessions, leaving), await pooled(loyalty_sessions, head)
     assert (gone.pooled_into, gone.own_balance) == (None, takes)
     assert staying.pool_balance == 901 - takes
