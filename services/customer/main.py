@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.customer.base import idempotency, outbox
 from services.customer.config import Settings
+from services.customer.households import api as households
 from services.customer.members import api as members
 from shared.service_app import ServiceSpec, build_app
 
@@ -15,11 +16,13 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
     return ServiceSpec(
         name="customer",
         title="Huiyuan customer service",
-        description="Members, membership cards and contact data (encrypted at rest).",
+        description=(
+            "Members, membership cards and contact data (encrypted at rest), and households."
+        ),
         settings=settings or Settings(),
         outbox=outbox,
         idempotency=idempotency,
-        routers=[members.router],
+        routers=[members.router, households.router],
     )
 
 

@@ -1,17 +1,23 @@
 """What loyalty consumes: registrations open accounts, purchases earn, returns and voids
-reverse, products say their category."""
+reverse, products say their category, households pool their members' points."""
 
 from __future__ import annotations
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.base import product_categories
 from services.loyalty.config import Settings
+from services.loyalty.households import service as households
 from services.loyalty.points import service as points
 from services.loyalty.program.service import locked_program
 from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession
 from shared.events import CloudEvent
-from shared.events.customer import MemberRegistered
+from shared.events.customer import (
+    HouseholdCreated,
+    HouseholdJoined,
+    HouseholdLeft,
+    MemberRegistered,
+)
 from shared.events.orders import (
     ProductChanged,
     PurchaseCompleted,
@@ -51,10 +57,25 @@ async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Contex
     await product_categories.apply(session, event.payload(ProductChanged))
 
 
+async def on_household_created(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await households.household_created(session, event.payload(HouseholdCreated), event.id)
+
+
+async def on_household_joined(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await households.household_joined(session, event.payload(HouseholdJoined), event.id)
+
+
+async def on_household_left(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await households.household_left(session, event.payload(HouseholdLeft), event.id)
+
+
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     PurchaseCompleted.event_type: on_purchase_completed,
     PurchaseReturned.event_type: on_purchase_returned,
     PurchaseVoided.event_type: on_purchase_voided,
     ProductChanged.event_type: on_product_changed,
+    HouseholdCreated.event_type: on_household_created,
+    HouseholdJoined.event_type: on_household_joined,
+    HouseholdLeft.event_type: on_household_left,
 }

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.loyalty.base import idempotency, inbox, outbox
 from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
+from services.loyalty.households import api as households
 from services.loyalty.members import api as members
 from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
@@ -27,7 +28,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "earning rules of their time and may promote the member's tier; returns reverse "
             "points in proportion and may demote; members redeem points. Points live on "
             "accounts that members hold; every change is an entry in an append-only ledger "
-            "whose sum is the balance."
+            "whose sum is the balance. A household's members hold one account that pools their "
+            "points."
         ),
         settings=settings or Settings(),
         outbox=outbox,
@@ -40,6 +42,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             benefits.router,
             rules.router,
             simulation.router,
+            households.router,
             members.router,
             tiers.members,
             benefits.members,

@@ -54,3 +54,46 @@ class MemberUpdated(EventPayload):
     """E.164, e.g. ``+8613812345678``."""
     phone_hash: str | None = None
     updated_at: datetime
+
+
+class HouseholdEvent(EventPayload):
+    """Base of the events about a household (家庭): its subject and Kafka key are the
+    household, not the member, so that one household's events are consumed in the order
+    they happened (a member joins before they leave; the head, who leaves last, after
+    everyone else)."""
+
+    subject_field: ClassVar[str] = "household_id"
+
+    household_id: uuid.UUID
+    member_id: uuid.UUID
+    """The member who joined or left (for ``created``, the head)."""
+
+    @property
+    def partition_key(self) -> str:
+        return str(self.household_id)
+
+
+class HouseholdCreated(HouseholdEvent):
+    """A household was opened with its head (``member_id``) as its first member."""
+
+    event_type: ClassVar[str] = "customer.household.created"
+
+    created_at: datetime
+
+
+class HouseholdJoined(HouseholdEvent):
+    """A member joined a household (added by their card number)."""
+
+    event_type: ClassVar[str] = "customer.household.joined"
+
+    joined_at: datetime
+
+
+class HouseholdLeft(HouseholdEvent):
+    """A member left a household (removed by their card number). ``dissolved``: they were
+    its last member (the head leaves last), so the household is now empty."""
+
+    event_type: ClassVar[str] = "customer.household.left"
+
+    left_at: datetime
+    dissolved: bool = False

@@ -61,6 +61,24 @@ class PointsRedeemed(PointsMoved):
     reason: str
 
 
+class PointsTransferred(PointsMoved):
+    """Points moved between a member's own account and their household's: all of them when
+    the member joined (``joined``), their share when they left (``left``).
+
+    ``account_id`` is the household's account and ``balance`` its balance after;
+    ``member_balance`` is the member's own account's after.
+    """
+
+    event_type: ClassVar[str] = "loyalty.points.transferred"
+
+    household_id: uuid.UUID
+    transfer_id: uuid.UUID
+    direction: Literal["joined", "left"]
+    points: int
+    balance: int
+    member_balance: int
+
+
 TierChange = Literal["upgrade", "downgrade", "manual"]
 """Why a tier changed: reached by qualifying (upgrade), lost at a period end, by a return
 under a lifetime policy or with its ladder rung (downgrade), or set by staff (manual)."""

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from shared.events.customer import MemberRegistered, MemberUpdated
+from shared.events.customer import (
+    HouseholdCreated,
+    HouseholdJoined,
+    HouseholdLeft,
+    MemberRegistered,
+    MemberUpdated,
+)
 from shared.events.envelope import EventPayload
 from shared.events.loyalty import (
     AccountOpened,
     PointsEarned,
     PointsRedeemed,
     PointsReversed,
+    PointsTransferred,
     TierChanged,
 )
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
@@ -24,6 +31,9 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
     for model in (
         MemberRegistered,
         MemberUpdated,
+        HouseholdCreated,
+        HouseholdJoined,
+        HouseholdLeft,
         PurchaseCompleted,
         PurchaseReturned,
         PurchaseVoided,
@@ -32,6 +42,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         PointsEarned,
         PointsReversed,
         PointsRedeemed,
+        PointsTransferred,
         TierChanged,
         NotificationSent,
         NotificationFailed,

@@ -12,6 +12,8 @@ from shared.idempotency import RequestInProgress
 
 IDEMPOTENT_POSTS = {
     ("customer", "/members"),
+    ("customer", "/households"),
+    ("customer", "/households/{household_id}/members"),
     ("orders", "/purchases"),
     ("orders", "/catalog/categories"),
     ("orders", "/catalog/products"),
@@ -39,9 +41,12 @@ def test_idempotent_posts_document_409_with_retry_after(service: str) -> None:
 
 
 # a sign-up form need not send one; nor an admin adding a category or a product: like a
-# member's phone, its code or SKU is unique, so a retry without a key is a 409, never a double
+# member's phone, its code or SKU is unique, so a retry without a key is a 409, never a double;
+# nor staff opening or joining a household: a member is in one household at most
 OPTIONAL_KEY = {
     ("customer", "/members"),
+    ("customer", "/households"),
+    ("customer", "/households/{household_id}/members"),
     ("orders", "/catalog/categories"),
     ("orders", "/catalog/products"),
 }

@@ -96,8 +96,12 @@ async def drain(admin_url: str, log: LoadLog, stall_timeout: float = 120) -> flo
             queued = await connection.fetchval(
                 "SELECT count(*) FROM messaging.notifications WHERE status = 'queued'"
             )
-            state = (pending, earned, reversed_, queued)
-            done = state == (0, len(purchases), len(returns), 0)
+            unpooled = sum(
+                loyalty != customer
+                for loyalty, customer in (await _households(connection, log)).values()
+            )
+            state = (pending, earned, reversed_, queued, unpooled)
+            done = state == (0, len(purchases), len(returns), 0, 0)
             settled_polls = settled_polls + 1 if done else 0
             if state != last_state:
                 last_progress, last_state = time.monotonic(), state
@@ -105,7 +109,8 @@ async def drain(admin_url: str, log: LoadLog, stall_timeout: float = 120) -> flo
                 raise TimeoutError(
                     f"stuck for {stall_timeout:.0f}s: {pending} unpublished outbox rows, "
                     f"{earned}/{len(purchases)} purchases earned, "
-                    f"{reversed_}/{len(returns)} returns reversed, {queued} notifications queued"
+                    f"{reversed_}/{len(returns)} returns reversed, {queued} notifications queued, "
+                    f"{unpooled} members pooled otherwise than their household says"
                 )
             await asyncio.sleep(0.5)
     finally:
@@ -119,6 +124,7 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
     try:
         await check_orders(connection, log, verdict)
         await check_loyalty(connection, log, verdict)
+        await check_households(connection, log, verdict)
         await check_messaging(connection, log, provider_dir, verdict)
     finally:
         await connection.close()
@@ -181,7 +187,8 @@ async def check_orders(connection: asyncpg.Connection, log: LoadLog, verdict: Ve
 
 async def check_loyalty(connection: asyncpg.Connection, log: LoadLog, verdict: Verdict) -> None:
     entries = await connection.fetch(
-        "SELECT e.source_type, e.source_id FROM loyalty.ledger_entries e "
+        # DISTINCT: a household's account has several holders among the members
+        "SELECT DISTINCT e.id, e.source_type, e.source_id FROM loyalty.ledger_entries e "
         "JOIN loyalty.account_holders h USING (account_id) "
         "WHERE h.member_id = ANY($1) AND e.source_type IN ('purchase', 'return', 'redemption')",
         _uuids(log.members),
@@ -208,6 +215,41 @@ async def check_loyalty(connection: asyncpg.Connection, log: LoadLog, verdict: V
         verdict.unexpected += [
             f"loyalty has {label} {item}, never acknowledged" for item in set(seen) - acknowledged
         ]
+
+
+async def _households(
+    connection: asyncpg.Connection, log: LoadLog
+) -> dict[str, tuple[str | None, str | None]]:
+    """For each member of the load: the household loyalty pools their account into, and
+    the one customer has them in."""
+    rows = await connection.fetch(
+        "SELECT o.member_id, h.household_id AS pooled, m.household_id AS member_of "
+        "FROM loyalty.account_holders o JOIN loyalty.accounts a USING (account_id) "
+        "LEFT JOIN loyalty.households h ON h.account_id = a.pooled_into "
+        "LEFT JOIN customer.household_members m ON m.member_id = o.member_id "
+        "WHERE o.role = 'owner' AND o.member_id = ANY($1)",
+        _uuids(log.members),
+    )
+
+    def text(value: object) -> str | None:
+        return None if value is None else str(value)
+
+    return {str(r["member_id"]): (text(r["pooled"]), text(r["member_of"])) for r in rows}
+
+
+async def check_households(connection: asyncpg.Connection, log: LoadLog, verdict: Verdict) -> None:
+    """Customer holds every acknowledged joining and leaving, and loyalty pools each member's
+    account into the household customer has them in, and no other."""
+    for member, (pooled, member_of) in (await _households(connection, log)).items():
+        acknowledged = log.in_household.get(member)
+        if member_of != acknowledged:
+            label = verdict.lost if acknowledged is not None else verdict.unexpected
+            label.append(
+                f"customer has member {member} in {member_of}, acknowledged {acknowledged}"
+            )
+        if pooled != member_of:
+            verdict.lost.append(f"loyalty pools member {member} into {pooled}, not {member_of}")
+    verdict.counts["households"] = len(log.households)
 
 
 async def check_messaging(

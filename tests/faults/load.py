@@ -48,6 +48,10 @@ class LoadLog:
     purchases: dict[str, Acknowledged] = field(default_factory=dict)
     returns: dict[str, Acknowledged] = field(default_factory=dict)
     redemptions: dict[str, Acknowledged] = field(default_factory=dict)
+    households: dict[str, list[str]] = field(default_factory=dict)
+    """Each household opened, with the members it was opened with (its head first)."""
+    in_household: dict[str, str | None] = field(default_factory=dict)
+    """Where each member of a household was last acknowledged to be (None: left it)."""
     rejected: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     unacknowledged: dict[str, str] = field(default_factory=dict)
     retries: int = 0
@@ -61,6 +65,10 @@ class LoadShape:
     stores: int = 4
     return_share: float = 0.1
     redemption_share: float = 0.1
+    household_share: float = 0.05
+    """Operations that take a household member out of their household, or back in."""
+    households: int = 4
+    """Households opened before the load, of three members each."""
     concurrency: int = 64
     give_up_after: float = 240.0
 
@@ -77,6 +85,8 @@ class LoadGenerator:
         self._shape = shape
         self.log = LoadLog()
         self._returnable: list[str] = []
+        self._moving: set[str] = set()  # members whose leaving or joining is on its way
+        self._cards: dict[str, str] = {}  # member id → card number
         self._staff = {
             "Authorization": "Bearer "
             + issue_token(DEV_JWT_SECRET, subject=f"faults-{seed}", role="admin")
@@ -101,6 +111,30 @@ class LoadGenerator:
         registrations = [self._register(n) for n in range(self._shape.members)]
         self.log.members = list(await asyncio.gather(*registrations))
         await self._wait_until_known()
+        households = min(self._shape.households, len(self.log.members) // 3)
+        await asyncio.gather(*(self._household(n) for n in range(households)))
+
+    async def _household(self, n: int) -> None:
+        """Opens household ``n`` with three members who are in none: its head and two."""
+        head, *others = self.log.members[3 * n : 3 * n + 3]
+        customer = self._urls["customer"]
+        opened = await self._until_definite(
+            "household",
+            f"{self._seed}-h-{n}",
+            lambda: self._client.post(
+                f"{customer}/households",
+                json={"head_card_number": self._cards[head]},
+                headers={**self._staff, "Idempotency-Key": f"{self._seed}-h-{n}"},
+            ),
+        )
+        if opened is None:
+            raise RuntimeError(f"could not open household {n}: {self.log.rejected}")
+        household_id: str = opened.body["id"]
+        self.log.households[household_id] = [head, *others]
+        self.log.in_household[head] = household_id
+        for member in others:
+            if not await self._join(f"{self._seed}-h-{n}-{member}", household_id, member):
+                raise RuntimeError(f"could not fill household {n}: {self.log.rejected}")
 
     async def _register(self, n: int) -> str:
         tag = uuid.UUID(int=self._rng.getrandbits(128)).hex[:10]
@@ -122,6 +156,7 @@ class LoadGenerator:
         if ack is None:
             raise RuntimeError(f"could not register member {n}: {self.log.rejected}")
         member_id: str = ack.body["id"]
+        self._cards[member_id] = ack.body["card_number"]
         return member_id
 
     async def _wait_until_known(self, timeout: float = 120) -> None:
@@ -171,6 +206,9 @@ class LoadGenerator:
             return self._return
         if draw < self._shape.return_share + self._shape.redemption_share and self.log.purchases:
             return self._redeem
+        moves = self._shape.return_share + self._shape.redemption_share
+        if draw < moves + self._shape.household_share and self.log.households:
+            return self._move
         return self._purchase
 
     async def _purchase(self, n: int) -> None:
@@ -221,6 +259,50 @@ class LoadGenerator:
         )
         if ack is not None:
             self.log.redemptions[key] = ack
+
+    async def _move(self, n: int) -> None:
+        """A member other than a head leaves their household, or joins it again."""
+        settled = [
+            (household_id, member)
+            for household_id, members in self.log.households.items()
+            for member in members[1:]
+            if member not in self._moving
+        ]
+        if not settled:
+            return
+        household_id, member = self._rng.choice(settled)
+        self._moving.add(member)
+        try:
+            if self.log.in_household[member] is None:
+                await self._join(f"{self._seed}-j-{n}", household_id, member)
+            else:
+                await self._leave(f"{self._seed}-l-{n}", household_id, member)
+        finally:
+            self._moving.discard(member)
+
+    async def _join(self, key: str, household_id: str, member: str) -> bool:
+        url = f"{self._urls['customer']}/households/{household_id}/members"
+        headers = {**self._staff, "Idempotency-Key": key}
+        body = {"card_number": self._cards[member]}
+        ack = await self._until_definite(
+            "join", key, lambda: self._client.post(url, json=body, headers=headers)
+        )
+        if ack is not None:
+            self.log.in_household[member] = household_id
+        return ack is not None
+
+    async def _leave(self, key: str, household_id: str, member: str) -> None:
+        url = f"{self._urls['customer']}/households/{household_id}/members/{self._cards[member]}"
+
+        async def leave() -> httpx.Response:
+            response = await self._client.delete(url, headers=self._staff)
+            if response.status_code == 404 and "not-in-household" in response.text:
+                # a DELETE takes no key: an earlier try that timed out took them out
+                return httpx.Response(200, json={"id": household_id})
+            return response
+
+        if await self._until_definite("leave", key, leave) is not None:
+            self.log.in_household[member] = None
 
     async def _until_definite(self, kind: str, key: str, send: Send) -> Acknowledged | None:
         """Send until the answer is definite; returns it if it was a success."""

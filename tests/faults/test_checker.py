@@ -10,10 +10,11 @@ import asyncpg
 from sqlalchemy import text
 
 from shared.db import Sessions, asyncpg_dsn, transaction
-from tests.faults.checker import Verdict, check_orders
+from tests.faults.checker import Verdict, check_households, check_orders
 from tests.faults.load import Acknowledged, LoadLog
+from tests.loyalty.conftest import handle, purchase_event
 from tests.orders.conftest import new_store, registered_event
-from tests.stack import Stack, running
+from tests.stack import Stack, running, staff_headers
 
 
 def _sale(member_id: uuid.UUID, receipt: str) -> dict[str, Any]:
@@ -73,3 +74,39 @@ async def test_the_checker_reports_lost_duplicated_and_unexpected_sales(
     assert [item.split()[1] for item in verdict.duplicated] == ["twice"]
     assert verdict.unexpected == ["orders holds purchase unasked, never acknowledged"]
     assert not verdict.ok
+
+
+async def test_the_checker_reports_households_loyalty_did_not_follow(
+    stack: Stack, loyalty_sessions: Sessions
+) -> None:
+    """Customer has the member in a household loyalty never heard of (its consumer is not
+    running here): a joining lost on the way."""
+    async with running(stack.app("customer")) as customer:
+        staff = staff_headers("service")
+        phone = f"139{uuid.uuid4().int % 10**8:08d}"
+        member = (
+            await customer.post("/members", json={"name": "核对", "phone": phone}, headers=staff)
+        ).json()
+        opened = await customer.post(
+            "/households", json={"head_card_number": member["card_number"]}, headers=staff
+        )
+        assert opened.status_code == 201, opened.text
+    await handle(loyalty_sessions, purchase_event(uuid.UUID(member["id"]), 1_000))  # its account
+    household_id = opened.json()["id"]
+    log = LoadLog(members=[member["id"]])
+    log.households = {household_id: [member["id"]]}
+    verdict = Verdict()
+    connection = await asyncpg.connect(asyncpg_dsn(stack.admin_url))
+    try:
+        log.in_household = {member["id"]: household_id}
+        await check_households(connection, log, verdict)
+        assert verdict.lost == [
+            f"loyalty pools member {member['id']} into None, not {household_id}"
+        ]
+        log.in_household = {member["id"]: None}  # acknowledged as gone, yet customer has them
+        await check_households(connection, log, verdict := Verdict())
+    finally:
+        await connection.close()
+    assert verdict.unexpected == [
+        f"customer has member {member['id']} in {household_id}, acknowledged None"
+    ]

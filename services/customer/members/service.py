@@ -85,6 +85,11 @@ async def get_member(session: AsyncSession, member_id: uuid.UUID) -> Member:
     return member
 
 
+async def member_with_card(session: AsyncSession, card_number: str) -> Member | None:
+    """The member whose card is ``card_number``, if any."""
+    return await repository.lookup(session, phone_hash=None, card_number=card_number)
+
+
 async def find_members(
     session: AsyncSession, cipher: PiiCipher, *, phone: str | None, card_number: str | None
 ) -> list[Member]:

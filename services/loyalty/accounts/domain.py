@@ -14,11 +14,16 @@ from typing import Literal
 from services.loyalty.accounts.errors import BalanceLimitReached, InsufficientPoints
 from shared.inputs import MAX_BALANCE
 
-SourceType = Literal["purchase", "return", "void", "redemption", "adjustment"]
+SourceType = Literal[
+    "purchase", "return", "void", "redemption", "adjustment", "transfer_out", "transfer_in"
+]
 """What moved points, the kind of a ledger entry: a purchase earns, a return reverses, a
 void (its id is the voided purchase's) reverses all the purchase kept, a redemption
-spends, staff adjust. A new kind of movement (lot expiry, a coupon, a transfer
-between accounts) is a new source type, never a new column."""
+spends, staff adjust; a transfer between two accounts (a member's points pooled into a
+household's account, or their share taken back when they leave) is two entries with the
+transfer's id, ``transfer_out`` on the account giving and ``transfer_in`` on the one
+receiving. A new kind of movement (lot expiry, a coupon) is a new source type, never a
+new column."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ SOURCE_POINTS: Mapping[SourceType, PointsRange] = {
     "void": PointsRange(None, 0),
     "redemption": PointsRange(None, -1),
     "adjustment": PointsRange(None, None),
+    "transfer_out": PointsRange(None, -1),
+    "transfer_in": PointsRange(1, None),
 }
 """Each source type with the sign of the points its entries carry; the ledger's CHECK
 ``ck_ledger_entries_source`` is built from it."""
@@ -116,3 +123,17 @@ def consume(lots: Sequence[OpenLot], points: int) -> list[tuple[uuid.UUID, int]]
     if left:
         raise ValueError(f"the account's lots hold {points - left} points, {points} are due")
     return used
+
+
+def earliest_expiry(
+    lots: Sequence[OpenLot], used: Sequence[tuple[uuid.UUID, int]]
+) -> datetime | None:
+    """When the earliest of the ``used`` lots (from :func:`consume`) expires; None if none
+    of them expires.
+
+    Points moved to another account go into one lot there, which must not outlive any of
+    the points in it: it expires when the first of the lots they came from would have.
+    """
+    taken = {lot_id for lot_id, _ in used}
+    expiries = [lot.expires_at for lot in lots if lot.lot_id in taken and lot.expires_at]
+    return min(expiries, default=None)

@@ -27,7 +27,11 @@ from services.loyalty.base import LoyaltyTable, amount_column, now, timestamp_co
 from shared.inputs import MAX_BALANCE
 
 OWNER = "owner"
-"""The role of a member in the personal account they hold (today every member has one)."""
+"""The role of a member in the personal account they own (every member has one)."""
+HOUSEHOLD = "household"
+"""The role of a member in their household's account, which pools the points of its
+holders: at most one per member, and while they hold one, their own account is pooled
+into it (``Account.pooled_into``)."""
 
 
 class Account(LoyaltyTable, table=True):
@@ -38,22 +42,31 @@ class Account(LoyaltyTable, table=True):
     __table_args__ = (
         CheckConstraint("balance >= 0", name="ck_accounts_balance"),
         CheckConstraint(f"balance <= {MAX_BALANCE}", name="ck_accounts_balance_limit"),
+        CheckConstraint("pooled_into <> account_id", name="ck_accounts_pooled_elsewhere"),
+        ForeignKeyConstraint(
+            ["pooled_into"], ["loyalty.accounts.account_id"], name="fk_accounts_pooled_into"
+        ),
     )
 
     account_id: uuid.UUID = Field(primary_key=True)
     balance: int = Field(default=0, sa_column=amount_column())
     version: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+    pooled_into: uuid.UUID | None = Field(default=None)
+    """The household account a member's own account is pooled into while they hold it:
+    their points moved there, and every movement for them goes there instead. It is on
+    the account's row, which every movement locks first, so a movement that waited for a
+    member's joining or leaving sees where their points are now."""
     created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
     updated_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
 
 
 class AccountHolder(LoyaltyTable, table=True):
-    """A member who holds an account. A member owns at most one (personal) account; a
-    household account will have several holders."""
+    """A member who holds an account: the one they own (role ``owner``, at most one each),
+    and their household's (role ``household``, at most one each), which has several."""
 
     __tablename__ = "account_holders"
     __table_args__ = (
-        CheckConstraint(f"role IN ('{OWNER}')", name="ck_account_holders_role"),
+        CheckConstraint(f"role IN ('{OWNER}', '{HOUSEHOLD}')", name="ck_account_holders_role"),
         ForeignKeyConstraint(
             ["account_id"], ["loyalty.accounts.account_id"], name="fk_account_holders_account"
         ),
@@ -62,6 +75,12 @@ class AccountHolder(LoyaltyTable, table=True):
             "member_id",
             unique=True,
             postgresql_where=text(f"role = '{OWNER}'"),
+        ),
+        Index(
+            "ux_account_holders_one_household",
+            "member_id",
+            unique=True,
+            postgresql_where=text(f"role = '{HOUSEHOLD}'"),
         ),
     )
 

@@ -30,7 +30,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import Insert, Update
 
 from services.loyalty.accounts.domain import OpenLot, Source, SourceType
-from services.loyalty.accounts.models import OWNER, Account, AccountHolder, LedgerEntry, PointLot
+from services.loyalty.accounts.models import (
+    HOUSEHOLD,
+    OWNER,
+    Account,
+    AccountHolder,
+    LedgerEntry,
+    PointLot,
+)
 from shared.db import AsyncSession
 
 _accounts = Account.__table__  # type: ignore[attr-defined]
@@ -63,6 +70,7 @@ class Along:
 class AccountRow:
     account_id: uuid.UUID
     balance: int
+    pooled_into: uuid.UUID | None = None
 
 
 _OWNER: ColumnElement[str] = literal_column(f"'{OWNER}'")
@@ -72,17 +80,17 @@ PostgreSQL use the index (owners, open lots) in a prepared statement's generic p
 
 def _owned_by(member_id: uuid.UUID) -> Any:
     return (
-        select(_accounts.c.account_id, _accounts.c.balance)
+        select(_accounts.c.account_id, _accounts.c.balance, _accounts.c.pooled_into)
         .join(_holders, _holders.c.account_id == _accounts.c.account_id)
         .where(_holders.c.member_id == member_id, _holders.c.role == _OWNER)
     )
 
 
-async def account_of(
+async def own_account(
     session: AsyncSession, member_id: uuid.UUID, *, lock: bool = False
 ) -> AccountRow | None:
-    """The account the member owns; with ``lock``, its row held until the transaction ends
-    (every movement takes it, so movements of one account queue up)."""
+    """The account the member owns, pooled or not; with ``lock``, its row held until the
+    transaction ends (every movement takes it, so movements of one account queue up)."""
     query = _owned_by(member_id)
     if lock:
         query = query.with_for_update(of=_accounts)
@@ -90,14 +98,91 @@ async def account_of(
     return AccountRow(*row) if row is not None else None
 
 
+async def account_of(session: AsyncSession, member_id: uuid.UUID) -> AccountRow | None:
+    """The account the member's points are on, unlocked: their household's while their
+    own is pooled into it, else their own."""
+    pool = _accounts.alias("pool")
+    query = (
+        select(
+            func.coalesce(pool.c.account_id, _accounts.c.account_id),
+            func.coalesce(pool.c.balance, _accounts.c.balance),
+        )
+        .join(_holders, _holders.c.account_id == _accounts.c.account_id)
+        .outerjoin(pool, pool.c.account_id == _accounts.c.pooled_into)
+        .where(_holders.c.member_id == member_id, _holders.c.role == _OWNER)
+    )
+    row = (await session.execute(query)).first()
+    return AccountRow(*row) if row is not None else None
+
+
 async def lock_account(session: AsyncSession, account_id: uuid.UUID) -> AccountRow | None:
     query = (
-        select(_accounts.c.account_id, _accounts.c.balance)
+        select(_accounts.c.account_id, _accounts.c.balance, _accounts.c.pooled_into)
         .where(_accounts.c.account_id == account_id)
         .with_for_update()
     )
     row = (await session.execute(query)).first()
     return AccountRow(*row) if row is not None else None
+
+
+async def open_pool(session: AsyncSession) -> uuid.UUID:
+    """Opens an account no one owns (a household's), empty; its holders join it."""
+    account_id = uuid.uuid4()
+    await session.execute(
+        insert(_accounts).values(
+            account_id=account_id,
+            balance=0,
+            version=1,
+            created_at=func.now(),
+            updated_at=func.now(),
+        )
+    )
+    return account_id
+
+
+async def pool(
+    session: AsyncSession, member_id: uuid.UUID, own: uuid.UUID, pool_id: uuid.UUID
+) -> None:
+    """The member holds the pool, and their own account points to it."""
+    await session.execute(
+        insert(_holders).values(
+            account_id=pool_id, member_id=member_id, role=HOUSEHOLD, since=func.now()
+        )
+    )
+    await session.execute(
+        update(_accounts).where(_accounts.c.account_id == own).values(pooled_into=pool_id)
+    )
+
+
+async def unpool(
+    session: AsyncSession, member_id: uuid.UUID, own: uuid.UUID, pool_id: uuid.UUID
+) -> None:
+    await session.execute(
+        _holders.delete().where(
+            _holders.c.account_id == pool_id,
+            _holders.c.member_id == member_id,
+            _holders.c.role == HOUSEHOLD,
+        )
+    )
+    await session.execute(
+        update(_accounts).where(_accounts.c.account_id == own).values(pooled_into=None)
+    )
+
+
+@dataclass(frozen=True)
+class HolderRow:
+    member_id: uuid.UUID
+    since: datetime
+
+
+async def holders(session: AsyncSession, account_id: uuid.UUID) -> list[HolderRow]:
+    """Who holds the account, the longest-standing first."""
+    query = (
+        select(_holders.c.member_id, _holders.c.since)
+        .where(_holders.c.account_id == account_id)
+        .order_by(_holders.c.since, _holders.c.member_id)
+    )
+    return [HolderRow(*row) for row in await session.execute(query)]
 
 
 @dataclass(frozen=True)

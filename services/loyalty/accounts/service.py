@@ -27,16 +27,24 @@ __all__ = [  # the kernel's whole interface
     "Account",
     "Along",
     "Entry",
+    "Holder",
     "Moved",
     "Movement",
     "Param",
     "Source",
+    "Transferred",
     "account_of",
+    "holders",
+    "join_pool",
+    "leave_pool",
     "ledger_page",
     "locked_account",
+    "locked_account_now",
     "locked_account_of",
+    "locked_own_account",
     "move_points",
     "open_account",
+    "open_pool",
 ]
 
 
@@ -46,6 +54,8 @@ class Account:
 
     account_id: uuid.UUID
     balance: int
+    pooled_into: uuid.UUID | None = None
+    """The household account this member's own account is pooled into, if it is."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,8 @@ class Moved:
 
 
 async def account_of(session: AsyncSession, member_id: uuid.UUID) -> Account:
-    """The account the member holds, unlocked (for reading). Raises :class:`AccountNotFound`."""
+    """The account the member's points are on (their household's while they are in one,
+    else their own), unlocked, for reading. Raises :class:`AccountNotFound`."""
     row = await repository.account_of(session, member_id)
     if row is None:
         raise AccountNotFound(f"No loyalty account for member {member_id}")
@@ -82,9 +93,17 @@ async def account_of(session: AsyncSession, member_id: uuid.UUID) -> Account:
 
 
 async def locked_account_of(session: AsyncSession, member_id: uuid.UUID) -> Account | None:
-    """The account the member holds, locked; None if they hold none."""
-    row = await repository.account_of(session, member_id, lock=True)
-    return Account(row.account_id, row.balance) if row is not None else None
+    """The account the member's points are on, locked; None if they hold none.
+
+    Their own account is locked first, then, if it is pooled, their household's: joining
+    and leaving a household lock in the same order, so a movement that waited for one
+    lands where the member's points are once it is done."""
+    own = await repository.own_account(session, member_id, lock=True)
+    if own is None:
+        return None
+    if own.pooled_into is None:
+        return Account(own.account_id, own.balance)
+    return await locked_account(session, own.pooled_into)
 
 
 async def locked_account(session: AsyncSession, account_id: uuid.UUID) -> Account:
@@ -92,7 +111,29 @@ async def locked_account(session: AsyncSession, account_id: uuid.UUID) -> Accoun
     row = await repository.lock_account(session, account_id)
     if row is None:
         raise AccountNotFound(f"No loyalty account {account_id}")
-    return Account(row.account_id, row.balance)
+    return Account(row.account_id, row.balance, row.pooled_into)
+
+
+async def locked_account_now(session: AsyncSession, account_id: uuid.UUID) -> Account:
+    """The account where the points once credited to ``account_id`` are now, locked: the
+    household account it is pooled into (locked after it), else the account itself.
+
+    A reversal of a purchase a member made before joining a household takes the points
+    back from the household, where joining moved them. Raises :class:`AccountNotFound`.
+    """
+    account = await locked_account(session, account_id)
+    if account.pooled_into is None:
+        return account
+    return await locked_account(session, account.pooled_into)
+
+
+async def locked_own_account(session: AsyncSession, member_id: uuid.UUID, tier: Rung) -> Account:
+    """The account the member owns, locked, pooled or not (``pooled_into`` says); opened
+    as :func:`open_account` does if they have none yet."""
+    await open_account(session, member_id, tier)
+    own = await repository.own_account(session, member_id, lock=True)
+    assert own is not None  # opened above
+    return Account(own.account_id, own.balance, own.pooled_into)
 
 
 async def open_account(session: AsyncSession, member_id: uuid.UUID, tier: Rung) -> Account:
@@ -101,7 +142,7 @@ async def open_account(session: AsyncSession, member_id: uuid.UUID, tier: Rung) 
     opened = await repository.open_account(session, member_id)
     if opened is None:
         held = await locked_account_of(session, member_id)
-        assert held is not None  # the owner index said the member holds one
+        assert held is not None  # the owner index said the member owns one
         return held
     await emit(
         session,
@@ -154,6 +195,128 @@ async def move_points(
         return None
     await repository.consume_lots(session, kept)
     return Moved(recorded.entry_id, balance, recorded.created_at)
+
+
+async def open_pool(session: AsyncSession) -> Account:
+    """A new account that no one owns, for a household; members join it with
+    :func:`join_pool`. It is the caller's (locked) until the transaction ends."""
+    return Account(await repository.open_pool(session), 0)
+
+
+@dataclass(frozen=True)
+class Holder:
+    member_id: uuid.UUID
+    since: datetime
+    """When they became a holder (their household joining, for a pool)."""
+
+
+async def holders(session: AsyncSession, account_id: uuid.UUID) -> list[Holder]:
+    """Who holds the account, the longest-standing first."""
+    return [
+        Holder(row.member_id, row.since) for row in await repository.holders(session, account_id)
+    ]
+
+
+@dataclass(frozen=True)
+class Transferred:
+    """Points moved between two accounts: the entry of each side, the balances after."""
+
+    points: int
+    taken: Moved
+    given: Moved
+
+
+async def _transfer(
+    session: AsyncSession,
+    source: Account,
+    target: Account,
+    points: int,
+    transfer_id: uuid.UUID,
+    *,
+    reason: str,
+    event_id: str | None,
+    along: Sequence[Along],
+) -> Transferred | None:
+    """Moves ``points`` (positive) from ``source`` to ``target``, both locked: a
+    ``transfer_out`` entry on one, ``transfer_in`` on the other, the same transfer id.
+    The credit's lot expires when the earliest lot the points came from would have.
+    ``along`` goes with the credit. None if the transfer was recorded before."""
+    lots = await repository.open_lots(session, source.account_id)
+    domain.balance_after(source.balance, -points)
+    expires_at = domain.earliest_expiry(lots, domain.consume(lots, points))
+    taken = await move_points(
+        session,
+        source,
+        Movement(Source("transfer_out", transfer_id), -points, event_id=event_id, reason=reason),
+    )
+    if taken is None:
+        return None
+    given = await move_points(
+        session,
+        target,
+        Movement(
+            Source("transfer_in", transfer_id),
+            points,
+            event_id=event_id,
+            reason=reason,
+            expires_at=expires_at,
+        ),
+        along=along,
+    )
+    assert given is not None  # the same transfer id was not recorded on the other side
+    return Transferred(points, taken, given)
+
+
+async def join_pool(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    own: Account,
+    pool: Account,
+    transfer_id: uuid.UUID,
+    *,
+    reason: str,
+    event_id: str | None = None,
+    along: Sequence[Along] = (),
+) -> Transferred | None:
+    """The member holds ``pool`` from now on and their own account (``own``, locked
+    before ``pool``) is pooled into it: its whole balance moves there (None when it holds
+    no points; ``along`` goes with the credit). From then on every movement for the
+    member lands on the pool (:func:`locked_account_of`, :func:`locked_account_now`).
+
+    Raises :class:`~services.loyalty.accounts.errors.BalanceLimitReached` (422) if the
+    pool cannot take the points."""
+    await repository.pool(session, member_id, own.account_id, pool.account_id)
+    if own.balance == 0:
+        return None
+    return await _transfer(
+        session, own, pool, own.balance, transfer_id, reason=reason, event_id=event_id, along=along
+    )
+
+
+async def leave_pool(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    own: Account,
+    pool: Account,
+    points: int,
+    transfer_id: uuid.UUID,
+    *,
+    reason: str,
+    event_id: str | None = None,
+    along: Sequence[Along] = (),
+) -> Transferred | None:
+    """The member no longer holds ``pool``; their own account (``own``, locked before
+    ``pool``) is theirs alone again and takes ``points`` (0 to the pool's balance) from
+    the pool. None when ``points`` is 0.
+
+    Raises :class:`~services.loyalty.accounts.errors.InsufficientPoints` (422) for more
+    points than the pool holds."""
+    await repository.unpool(session, member_id, own.account_id, pool.account_id)
+    if points == 0:
+        return None
+    return await _transfer(
+        session, pool, own, points, transfer_id, reason=reason, event_id=event_id, along=along
+    )
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,10 @@ class LoyaltyOut(BaseModel):
     missing_fen: int | None = Field(description="Spend (fen) still needed for the next tier")
 
 
-LedgerKind = Literal["earn", "reverse", "redeem", "adjust"]
-SourceType = Literal["purchase", "return", "void", "redemption", "adjustment"]
+LedgerKind = Literal["earn", "reverse", "redeem", "adjust", "transfer"]
+SourceType = Literal[
+    "purchase", "return", "void", "redemption", "adjustment", "transfer_out", "transfer_in"
+]
 
 
 class LedgerEntryOut(BaseModel):
@@ -60,7 +62,10 @@ class LedgerEntryOut(BaseModel):
     kind: LedgerKind
     source_type: SourceType = Field(description="What moved the points")
     source_id: uuid.UUID = Field(
-        description="The purchase, return, redemption... id (a void's is its purchase's)"
+        description=(
+            "The purchase, return, redemption... id (a void's is its purchase's; a "
+            "transfer's two entries, out of one account and into another, share its id)"
+        )
     )
     points: int = Field(description="Signed: positive adds to the balance")
     balance_after: int

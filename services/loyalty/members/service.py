@@ -29,6 +29,8 @@ KINDS: dict[str, LedgerKind] = {
     "void": "reverse",
     "redemption": "redeem",
     "adjustment": "adjust",
+    "transfer_out": "transfer",
+    "transfer_in": "transfer",
 }
 """The ledger's kind of entry for each source type, as the API has always named them."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -14,8 +14,10 @@ from sqlalchemy import (
     Select,
     Table,
     Uuid,
+    and_,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -188,3 +190,27 @@ async def purchases_returned(
         _returns.c.return_id.in_(return_ids)
     )
     return {row.return_id: row.purchase_id for row in await session.execute(query)}
+
+
+async def net_points(
+    session: AsyncSession, account_id: uuid.UUID, since: Mapping[uuid.UUID, datetime]
+) -> dict[uuid.UUID, int]:
+    """What each member's purchases made since their time earned on the account, net of
+    what was reversed."""
+    if not since:
+        return {}
+    net = func.sum(_purchases.c.points_earned - _purchases.c.points_reversed)
+    query = (
+        select(_purchases.c.member_id, net)
+        .where(
+            _purchases.c.account_id == account_id,
+            or_(
+                *(
+                    and_(_purchases.c.member_id == member, _purchases.c.created_at >= at)
+                    for member, at in since.items()
+                )
+            ),
+        )
+        .group_by(_purchases.c.member_id)
+    )
+    return {member: int(points) for member, points in await session.execute(query)}

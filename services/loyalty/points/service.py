@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Mapping
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -145,7 +145,7 @@ async def _reverse(
             f"{source.type} {source.id} names purchase {purchase_id}, "
             "which loyalty has not seen yet"
         )
-    account = await accounts.locked_account(session, known.account_id)
+    account = await accounts.locked_account_now(session, known.account_id)
     purchase = await repository.purchase(session, purchase_id)  # fresh, under the lock
     assert purchase is not None
     standing = await tiers.locked_standing(session, purchase.member_id, ladder)
@@ -218,3 +218,11 @@ async def stored_purchases(
     result = await session.stream(repository.stored_purchases(start=start, end=end))
     async for row in result:
         yield row
+
+
+async def net_points_earned(
+    session: AsyncSession, account_id: uuid.UUID, since: Mapping[uuid.UUID, datetime]
+) -> dict[uuid.UUID, int]:
+    """Points each member's purchases since their time in ``since`` earned on the account,
+    net of reversals (members without any: absent)."""
+    return await repository.net_points(session, account_id, since)

@@ -1,13 +1,20 @@
-"""A member's ledger with an earn and a reversal, for tests that check or break it."""
+"""A member's ledger with an earn and a reversal, for tests that check or break it, and a
+superuser's transaction to break it in."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from services.loyalty.points.invariants import LedgerReport, check_ledger_invariants
 from shared.db import Sessions
 from tests.loyalty.conftest import account_of, handle, purchase_event, purchase_id_of, return_event
+from tests.stack import Stack
 
 COPY_ENTRIES = (
     "INSERT INTO loyalty.ledger_entries (id, account_id, source_type, source_id, points, "
@@ -58,3 +65,18 @@ def parameters(statement: str, ledger: Ledger) -> dict[str, uuid.UUID]:
 async def check(sessions: Sessions, *members: uuid.UUID) -> LedgerReport:
     async with sessions() as session:
         return await check_ledger_invariants(session, members=members)
+
+
+@contextlib.asynccontextmanager
+async def tampering(stack: Stack) -> AsyncIterator[AsyncSession]:
+    """A superuser transaction with triggers (the append-only one, foreign keys) off."""
+    engine = create_async_engine(stack.admin_url)
+    try:
+        async with AsyncSession(engine) as session:
+            await session.execute(text("SET LOCAL session_replication_role = replica"))
+            try:
+                yield session
+            finally:
+                await session.rollback()
+    finally:
+        await engine.dispose()

@@ -8,15 +8,12 @@ database stays healthy for every other test.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
 from aiokafka import ConsumerRecord
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from services.loyalty.points.invariants import (
     Invariant,
@@ -28,7 +25,7 @@ from services.loyalty.rules.domain import RuleSet
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.testing.records import consumer_record
-from tests.loyalty.accounts.ledgers import COPY_ENTRIES, Ledger, check, parameters
+from tests.loyalty.accounts.ledgers import COPY_ENTRIES, Ledger, check, parameters, tampering
 from tests.loyalty.conftest import (
     event_consumer,
     handle,
@@ -92,21 +89,6 @@ async def test_purchases_are_checked_against_the_rules_given(loyalty_sessions: S
 
 
 # --- corruption, as the superuser, always rolled back -------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def _tampering(stack: Stack) -> AsyncIterator[AsyncSession]:
-    """A superuser transaction with triggers (the append-only one, foreign keys) off."""
-    engine = create_async_engine(stack.admin_url)
-    try:
-        async with AsyncSession(engine) as session:
-            await session.execute(text("SET LOCAL session_replication_role = replica"))
-            try:
-                yield session
-            finally:
-                await session.rollback()
-    finally:
-        await engine.dispose()
 
 
 _PURCHASE_ENTRY = "source_type = 'purchase' AND source_id = :purchase"
@@ -281,7 +263,7 @@ CORRUPTIONS = {
 async def test_each_kind_of_corruption_is_reported(name: str, stack: Stack, ledger: Ledger) -> None:
     corruption = CORRUPTIONS[name]
     ids = ledger.ids
-    async with _tampering(stack) as session:
+    async with tampering(stack) as session:
         assert (await check_ledger_invariants(session, members=[ledger.member_id])).ok
         for statement in corruption.statements:
             await session.execute(text(statement), parameters(statement, ledger))
