@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.loyalty.base import idempotency, inbox, outbox
+from services.loyalty.base import idempotency, inbox, job_runs, outbox
 from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
+from services.loyalty.lots import api as lots
+from services.loyalty.lots import jobs as lot_jobs
 from services.loyalty.members import api as members
 from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
 from services.loyalty.tiers import api as tiers
-from shared.service_app import ServiceSpec, build_app
+from shared.inputs import input_defaults
+from shared.jobs import DailyJobs
+from shared.service_app import Runtime, ServiceSpec, build_app
+
+DAILY_JOBS = DailyJobs(job_runs, lot_jobs.DAILY, zone=lambda: input_defaults().business_timezone)
+"""Loyalty's daily jobs, once per day of the brand (lots' expiry and its announcements)."""
+
+
+async def _daily_jobs(runtime: Runtime) -> None:
+    await DAILY_JOBS.run(runtime.sessions)
 
 
 def spec(settings: Settings | None = None) -> ServiceSpec:
@@ -31,7 +42,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,
-        routers=[program.router, tiers.router, members.router, redemption.router],
+        routers=[program.router, lots.router, tiers.router, members.router, redemption.router],
+        workers=[_daily_jobs],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rule (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

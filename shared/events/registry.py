@@ -6,9 +6,13 @@ from shared.events.customer import MemberRegistered, MemberUpdated
 from shared.events.envelope import EventPayload
 from shared.events.loyalty import (
     AccountOpened,
+    PointsAdjusted,
     PointsEarned,
+    PointsExpired,
+    PointsExpiring,
     PointsRedeemed,
     PointsReversed,
+    ShortfallRecovered,
     TierChanged,
 )
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
@@ -32,6 +36,10 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         PointsEarned,
         PointsReversed,
         PointsRedeemed,
+        PointsAdjusted,
+        PointsExpiring,
+        PointsExpired,
+        ShortfallRecovered,
         TierChanged,
         NotificationSent,
         NotificationFailed,

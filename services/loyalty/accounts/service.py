@@ -12,12 +12,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from services.loyalty.accounts import domain, repository
 from services.loyalty.accounts.domain import SOURCE_POINTS, Source
 from services.loyalty.accounts.errors import AccountNotFound
-from services.loyalty.accounts.repository import Along, Param
+from services.loyalty.accounts.repository import Along, ExpiringLot, Param
 from services.loyalty.base import emit
 from services.loyalty.program.domain import Rung
 from shared.db import AsyncSession
@@ -27,16 +27,21 @@ __all__ = [  # the kernel's whole interface
     "Account",
     "Along",
     "Entry",
+    "ExpiringLot",
     "Moved",
     "Movement",
     "Param",
     "Source",
     "account_of",
+    "expiring_lots",
     "ledger_page",
     "locked_account",
     "locked_account_of",
+    "lot_of",
     "move_points",
     "open_account",
+    "open_lots",
+    "owner_of",
 ]
 
 
@@ -62,6 +67,13 @@ class Movement:
     reason: str | None = None
     expires_at: datetime | None = None
     """When the lot a credit makes expires (None: never)."""
+    pending: timedelta = timedelta(0)
+    """How long the lot a credit makes stays pending (not spendable) after the entry."""
+    spend: bool = True
+    """A debit that spends (a redemption) takes only available points; a correction (a
+    reversal, an expiry, a recovery, a staff adjustment) may take pending points too."""
+    first_lot: uuid.UUID | None = None
+    """The lot a correction takes from first (a return's purchase's, an expiring lot)."""
 
 
 @dataclass(frozen=True)
@@ -127,17 +139,29 @@ async def move_points(
     statement (see :class:`Along`). A credit makes a lot; a debit takes from the lots
     nearest expiry first.
 
+    A spend takes only available points (pending lots are left alone); a correction takes
+    ``first_lot``, then pending, then available points (see
+    :func:`services.loyalty.accounts.domain.correction_order`).
+
     Raises :class:`~services.loyalty.accounts.errors.InsufficientPoints` (422) for a debit
-    larger than the balance and :class:`~services.loyalty.accounts.errors.BalanceLimitReached`
-    (422) past ``MAX_BALANCE``; ``ValueError`` for points of the wrong sign for the source.
+    larger than the balance (a spend: than the available balance) and
+    :class:`~services.loyalty.accounts.errors.BalanceLimitReached` (422) past
+    ``MAX_BALANCE``; ``ValueError`` for points of the wrong sign for the source.
     """
     if not SOURCE_POINTS[movement.source.type].admits(movement.points):
         raise ValueError(f"{movement.source.type} cannot move {movement.points} points")
-    balance = domain.balance_after(account.balance, movement.points)
     kept: list[tuple[uuid.UUID, int]] = []
     if movement.points < 0:
+        now = datetime.now(UTC)
         lots = await repository.open_lots(session, account.account_id)
-        kept = domain.consume(lots, -movement.points)
+        if movement.spend:
+            domain.check_spendable(lots, -movement.points, now)
+        balance = domain.balance_after(account.balance, movement.points)
+        kept = domain.consume(
+            lots, -movement.points, now=now, spend=movement.spend, first=movement.first_lot
+        )
+    else:
+        balance = domain.balance_after(account.balance, movement.points)
     recorded = await repository.record_movement(
         session,
         account_id=account.account_id,
@@ -148,12 +172,43 @@ async def move_points(
         event_id=movement.event_id,
         reason=movement.reason,
         lot_expires_at=movement.expires_at,
+        lot_pending=movement.pending,
         along=along,
     )
     if recorded is None:
         return None
     await repository.consume_lots(session, kept)
     return Moved(recorded.entry_id, balance, recorded.created_at)
+
+
+async def open_lots(session: AsyncSession, account_id: uuid.UUID) -> list[domain.OpenLot]:
+    """The account's lots with points left (for reading; a movement reads its own)."""
+    return await repository.open_lots(session, account_id)
+
+
+async def expiring_lots(
+    session: AsyncSession,
+    *,
+    until: datetime,
+    after: datetime | None = None,
+    following: tuple[uuid.UUID, uuid.UUID] | None = None,
+    limit: int,
+) -> list[ExpiringLot]:
+    """Up to ``limit`` lots with points left that expire by ``until`` (and after ``after``),
+    ordered by account then lot, those after the ``(account_id, lot_id)`` ``following``."""
+    return await repository.expiring_lots(
+        session, after=after, until=until, following=following, limit=limit
+    )
+
+
+async def owner_of(session: AsyncSession, account_id: uuid.UUID) -> uuid.UUID | None:
+    """The member who owns the account (None for an account without an owner)."""
+    return await repository.owner_of(session, account_id)
+
+
+async def lot_of(session: AsyncSession, source: Source) -> uuid.UUID | None:
+    """The lot the credit of ``source`` made (None: no such credit, or it made none)."""
+    return await repository.lot_of(session, source)
 
 
 @dataclass(frozen=True)

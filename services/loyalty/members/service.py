@@ -6,6 +6,8 @@ import uuid
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.service import Entry
+from services.loyalty.lots import service as lots
+from services.loyalty.lots.schemas import ExpiringOut, PendingOut
 from services.loyalty.members.schemas import (
     LedgerEntryOut,
     LedgerKind,
@@ -27,6 +29,8 @@ KINDS: dict[str, LedgerKind] = {
     "void": "reverse",
     "redemption": "redeem",
     "adjustment": "adjust",
+    "expiry": "expire",
+    "recovery": "recover",
 }
 """The ledger's kind of entry for each source type, as the API has always named them."""
 
@@ -54,10 +58,18 @@ async def loyalty_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyOut:
     spend = standing.qualifying_spend_fen if standing else 0
     tier = next((r for r in ladder if r.code == tier_code), None)
     ahead = tiers_domain.next_tier(ladder, spend)
+    view = await lots.lots_view(session, account.account_id)
     return LoyaltyOut(
         member_id=member_id,
         account_id=account.account_id,
         balance=account.balance,
+        available=view.available,
+        pending_points=view.pending_points,
+        pending=[PendingOut(available_on=d.on, points=d.points) for d in view.pending],
+        expiring_soon_points=view.expiring_soon_points,
+        expiring_soon=[
+            ExpiringOut(valid_through=d.on, points=d.points) for d in view.expiring_soon
+        ],
         tier=TierRef(code=tier_code, name=tier.name if tier else tier_code),
         qualifying_spend_fen=spend,
         next_tier=NextTier(
@@ -99,7 +111,9 @@ def _entry_out(entry: Entry, returned: dict[uuid.UUID, uuid.UUID]) -> LedgerEntr
         points=entry.points,
         balance_after=entry.balance_after,
         shortfall=entry.shortfall,
-        purchase_id=source.id if source.type in ("purchase", "void") else returned.get(source.id),
+        purchase_id=source.id
+        if source.type in ("purchase", "void", "recovery")
+        else returned.get(source.id),
         return_id=source.id if source.type == "return" else None,
         redemption_id=source.id if source.type == "redemption" else None,
         reason=entry.reason,

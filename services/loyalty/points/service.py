@@ -17,6 +17,7 @@ from collections.abc import Collection
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.service import Movement, Source
 from services.loyalty.base import emit
+from services.loyalty.lots import service as lots
 from services.loyalty.points import domain, repository
 from services.loyalty.points.errors import PurchaseNotKnown
 from services.loyalty.program.domain import multiplier_of, points_for
@@ -52,10 +53,17 @@ async def earn_for_purchase(
     multiplier = multiplier_of(program.multipliers_percent, standing.tier_code)
     points = points_for(purchase.total_fen, program.points_per_yuan, multiplier)
     requalified = tiers.after_purchase(standing, program.ladder, purchase.total_fen)
+    terms = await lots.credit_terms(session, purchase=True)
     moved = await accounts.move_points(
         session,
         account,
-        Movement(Source("purchase", purchase.purchase_id), points, event_id=event_id),
+        Movement(
+            Source("purchase", purchase.purchase_id),
+            points,
+            event_id=event_id,
+            expires_at=terms.expires_at,
+            pending=terms.pending,
+        ),
         along=[
             repository.record_purchase(
                 purchase_id=purchase.purchase_id,
@@ -148,10 +156,18 @@ async def _reverse(
         if source.type == "return"
         else []
     )
+    earned_lot = await accounts.lot_of(session, Source("purchase", purchase_id))
     moved = await accounts.move_points(
         session,
         account,
-        Movement(source, -reversal.points, shortfall=reversal.shortfall, event_id=event_id),
+        Movement(
+            source,
+            -reversal.points,
+            shortfall=reversal.shortfall,
+            event_id=event_id,
+            spend=False,  # a correction: the purchase's own lot first, pending points next
+            first_lot=earned_lot,
+        ),
         along=[
             *recorded,
             repository.count_reversal(
