@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 from services.loyalty.accounts import service as accounts
+from services.loyalty.accounts.domain import consumption_order
 from services.loyalty.accounts.service import Account, ExpiringLot, Movement, Source
 from services.loyalty.base import emit
 from services.loyalty.lots import repository
@@ -50,7 +51,7 @@ async def _expire(session: AsyncSession, due: Sequence[ExpiringLot], now: dateti
         named = {lot.lot_id for lot in group}
         account = await accounts.locked_account(session, account_id)
         gone: list[ExpiredLot] = []
-        for lot in await accounts.open_lots(session, account_id):
+        for lot in sorted(await accounts.open_lots(session, account_id), key=consumption_order):
             if lot.lot_id not in named or lot.expires_at is None or lot.expires_at > now:
                 continue
             movement = Movement(

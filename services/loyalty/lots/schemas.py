@@ -6,7 +6,15 @@ from datetime import date, datetime
 from typing import Annotated, Self
 
 from annotated_types import Interval
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, Strict, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    Strict,
+    StrictBool,
+    model_validator,
+)
 
 from services.loyalty.lots.domain import Expiry
 from services.loyalty.lots.models import (
@@ -60,7 +68,7 @@ class PointsPolicyIn(BaseModel):
             "announces it, and that the member's view lists the points as expiring soon"
         ),
     )
-    shortfall_payback: bool = Field(
+    shortfall_payback: StrictBool = Field(
         False,
         description=(
             "Whether a member's next earnings first pay back what returns could not take "

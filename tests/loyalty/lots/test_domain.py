@@ -17,8 +17,8 @@ from services.loyalty.lots.domain import Dated, Policy
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _shanghai(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+def _shanghai(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 @pytest.mark.parametrize(
