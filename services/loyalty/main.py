@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.loyalty.adjustments import api as adjustments
 from services.loyalty.base import idempotency, inbox, job_runs, outbox
 from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
@@ -42,7 +43,14 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,
-        routers=[program.router, lots.router, tiers.router, members.router, redemption.router],
+        routers=[
+            program.router,
+            lots.router,
+            tiers.router,
+            members.router,
+            redemption.router,
+            adjustments.router,
+        ],
         workers=[_daily_jobs],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rule (marketing)"},
