@@ -13,6 +13,7 @@ from services.loyalty.lots import jobs as lot_jobs
 from services.loyalty.members import api as members
 from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
+from services.loyalty.shortfalls import api as shortfalls
 from services.loyalty.tiers import api as tiers
 from shared.inputs import input_defaults
 from shared.jobs import DailyJobs
@@ -50,6 +51,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             members.router,
             redemption.router,
             adjustments.router,
+            shortfalls.router,
         ],
         workers=[_daily_jobs],
         openapi_tags=[

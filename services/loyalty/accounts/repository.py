@@ -366,3 +366,51 @@ async def entries(
     if before_seq is not None:
         query = query.where(_ledger.c.seq < before_seq)
     return [EntryRow(*row) for row in await session.execute(query)]
+
+
+@dataclass(frozen=True)
+class ShortfallRow:
+    entry_id: uuid.UUID
+    seq: int
+    account_id: uuid.UUID
+    member_id: uuid.UUID | None
+    source_type: SourceType
+    source_id: uuid.UUID
+    shortfall: int
+    created_at: datetime
+
+
+async def shortfall_entries(
+    session: AsyncSession,
+    *,
+    account_id: uuid.UUID | None,
+    limit: int | None,
+    before_seq: int | None,
+    oldest_first: bool,
+) -> list[ShortfallRow]:
+    """Entries with a shortfall, with the account's owner."""
+    query = (
+        select(
+            _ledger.c.id,
+            _ledger.c.seq,
+            _ledger.c.account_id,
+            _holders.c.member_id,
+            _ledger.c.source_type,
+            _ledger.c.source_id,
+            _ledger.c.shortfall,
+            _ledger.c.created_at,
+        )
+        .select_from(_ledger)
+        .outerjoin(
+            _holders,
+            (_holders.c.account_id == _ledger.c.account_id) & (_holders.c.role == _OWNER),
+        )
+        .where(_ledger.c.shortfall > literal_column("0"))
+        .order_by(_ledger.c.seq if oldest_first else _ledger.c.seq.desc())
+        .limit(limit)
+    )
+    if account_id is not None:
+        query = query.where(_ledger.c.account_id == account_id)
+    if before_seq is not None:
+        query = query.where(_ledger.c.seq < before_seq)
+    return [ShortfallRow(*row) for row in await session.execute(query)]

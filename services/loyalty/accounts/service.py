@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from services.loyalty.accounts import domain, repository
 from services.loyalty.accounts.domain import SOURCE_POINTS, Source
 from services.loyalty.accounts.errors import AccountNotFound
-from services.loyalty.accounts.repository import Along, ExpiringLot, Param
+from services.loyalty.accounts.repository import Along, ExpiringLot, Param, ShortfallRow
 from services.loyalty.base import emit
 from services.loyalty.program.domain import Rung
 from shared.db import AsyncSession
@@ -31,6 +31,7 @@ __all__ = [  # the kernel's whole interface
     "Moved",
     "Movement",
     "Param",
+    "ShortfallRow",
     "Source",
     "account_of",
     "expiring_lots",
@@ -42,6 +43,7 @@ __all__ = [  # the kernel's whole interface
     "open_account",
     "open_lots",
     "owner_of",
+    "shortfall_entries",
 ]
 
 
@@ -242,3 +244,22 @@ async def ledger_page(
         )
         for row in await repository.entries(session, account_id, limit, before_seq)
     ]
+
+
+async def shortfall_entries(
+    session: AsyncSession,
+    *,
+    account_id: uuid.UUID | None = None,
+    limit: int | None = None,
+    before_seq: int | None = None,
+    oldest_first: bool = False,
+) -> list[ShortfallRow]:
+    """Reversal entries that left a shortfall (points already spent), with the owner of
+    their account: of one account or all, newest first (or oldest), before ``before_seq``."""
+    return await repository.shortfall_entries(
+        session,
+        account_id=account_id,
+        limit=limit,
+        before_seq=before_seq,
+        oldest_first=oldest_first,
+    )

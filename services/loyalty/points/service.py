@@ -22,6 +22,7 @@ from services.loyalty.points import domain, repository
 from services.loyalty.points.errors import PurchaseNotKnown
 from services.loyalty.program.domain import multiplier_of, points_for
 from services.loyalty.program.service import locked_program
+from services.loyalty.shortfalls import service as shortfalls
 from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession
 from shared.events.loyalty import PointsEarned, PointsReversed
@@ -88,6 +89,8 @@ async def earn_for_purchase(
         balance=moved.balance,
     )
     await emit(session, earned, *requalified.changes)
+    credited = accounts.Account(account.account_id, moved.balance)
+    await shortfalls.recover(session, credited, purchase.member_id, purchase.purchase_id, points)
 
 
 def _already_earned(purchase: PurchaseCompleted) -> None:

@@ -16,11 +16,11 @@ from tests.loyalty.conftest import (
     funded_member,
     key,
     ledger_of,
+    ledger_sound,
     lots_of,
     problem,
     published,
 )
-from tests.loyalty.lots.conftest import ledger_sound
 from tests.stack import member_headers, staff_headers
 
 SERVICE = staff_headers("service")

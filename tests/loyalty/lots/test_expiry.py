@@ -18,14 +18,15 @@ from services.loyalty.redemption.service import redeem
 from shared.db import Sessions, transaction
 from shared.jobs import DailyJob, DailyJobs
 from tests.loyalty.conftest import (
+    SetPolicy,
     account_of,
     funded_member,
     handle,
     ledger_of,
+    ledger_sound,
     published,
     purchase_event,
 )
-from tests.loyalty.lots.conftest import SetPolicy, ledger_sound
 from tests.stack import eventually
 
 TWELVE_MONTHS = {"expiry": "months_after_earning", "expiry_months": 12}

@@ -14,17 +14,18 @@ from services.loyalty.redemption.service import redeem
 from shared.db import Sessions, transaction
 from shared.inputs import input_defaults
 from tests.loyalty.conftest import (
+    SetPolicy,
     account_of,
     funded_member,
     handle,
     key,
     ledger_of,
+    ledger_sound,
     problem,
     purchase_event,
     purchase_id_of,
     return_event,
 )
-from tests.loyalty.lots.conftest import SetPolicy, ledger_sound
 from tests.stack import member_headers
 
 
