@@ -18,6 +18,7 @@ IDEMPOTENT_POSTS = {
     ("orders", "/purchases/{purchase_id}/returns"),
     ("orders", "/purchases/{purchase_id}/void"),
     ("loyalty", "/members/{member_id}/redemptions"),
+    ("loyalty", "/members/{member_id}/adjustments"),
 }
 
 

@@ -17,6 +17,10 @@ zero, lots) and adds, over the points capability's records:
 - ``earned_by_rules``: each purchase earned what the earning rule gives for its total at
   the tier it was made in, so the points earned add up to what the rules say.
 
+and the checks of staff adjustments (``adjusted_as_audited``,
+:mod:`services.loyalty.adjustments.invariants`) and of shortfall recoveries
+(``recovered_as_recorded``, :mod:`services.loyalty.shortfalls.invariants`).
+
 It reads the tables directly: it is an audit over one snapshot, not a use case.
 """
 
@@ -37,9 +41,11 @@ from services.loyalty.accounts.invariants import (
     kernel_violations,
 )
 from services.loyalty.accounts.models import LedgerEntry
+from services.loyalty.adjustments.invariants import adjustment_violations
 from services.loyalty.points.models import Purchase, PurchaseReturn
 from services.loyalty.program import domain
 from services.loyalty.program.service import get_earning_rule
+from services.loyalty.shortfalls.invariants import recovery_violations
 from shared.db import AsyncSession
 
 _ledger = LedgerEntry.__table__  # type: ignore[attr-defined]
@@ -116,6 +122,8 @@ async def check_ledger_invariants(
         *await _orphan_entries(session, scope),
         *await _double_reversals(session, scope),
         *await _reversals_recorded(session, scope),
+        *await adjustment_violations(session, scope),
+        *await recovery_violations(session, scope),
     ]
     purchases = await _purchases_earned(session, scope)
     points_by_rules = unrated = earned_total = 0
