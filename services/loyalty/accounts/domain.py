@@ -97,7 +97,10 @@ class OpenLot:
     available_at: datetime
 
     def available(self, now: datetime) -> bool:
-        return self.available_at <= now
+        """A lot available when earned (no return window) is available whatever ``now``
+        says: the application's clock may run a little behind the database's, which
+        stamped the lot."""
+        return self.available_at <= max(now, self.earned_at)
 
 
 def available_points(lots: Sequence[OpenLot], now: datetime) -> int:

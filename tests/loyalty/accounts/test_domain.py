@@ -76,6 +76,12 @@ def test_a_spend_takes_only_available_lots_and_is_refused_beyond_them() -> None:
     assert domain.consume(lots, 350, now=later) == [(pending.lot_id, 0), (available.lot_id, 50)]
 
 
+def test_a_lot_without_a_window_is_available_even_to_a_clock_running_behind() -> None:
+    earned = _lot(100, earned_days=12)  # stamped by the database, after the app's NOW
+    assert earned.available(NOW)
+    assert not _lot(100, earned_days=12, pending_days=1).available(NOW)
+
+
 def test_a_correction_takes_its_own_lot_then_pending_then_available_points() -> None:
     available = _lot(100, earned_days=0, expires_days=20)
     older_pending = _lot(40, earned_days=5, pending_days=7)
