@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 from shared.db import schema_registry
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
+from shared.jobs import JobRuns
 from shared.outbox import Emitter, Outbox
 from shared.product_categories import ProductCategories
 
@@ -42,3 +43,4 @@ emit = Emitter(outbox, source="/huiyuan/loyalty")
 inbox = Inbox(LoyaltyTable.metadata)
 idempotency = IdempotencyKeys(LoyaltyTable.metadata)
 product_categories = ProductCategories(LoyaltyTable.metadata)
+job_runs = JobRuns(LoyaltyTable.metadata)

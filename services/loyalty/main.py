@@ -4,18 +4,37 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.loyalty.base import idempotency, inbox, outbox
+from services.loyalty.adjustments import api as adjustments
+from services.loyalty.base import idempotency, inbox, job_runs, outbox
 from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
 from services.loyalty.households import api as households
+from services.loyalty.lots import api as lots
+from services.loyalty.lots import jobs as lot_jobs
 from services.loyalty.members import api as members
 from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
 from services.loyalty.rules import api as rules
+from services.loyalty.shortfalls import api as shortfalls
 from services.loyalty.simulation import api as simulation
 from services.loyalty.tiers import api as tiers
+from services.loyalty.tiers import jobs as tier_jobs
 from services.loyalty.tiers.benefits import api as benefits
-from shared.service_app import ServiceSpec, build_app
+from shared.inputs import input_defaults
+from shared.jobs import DailyJobs
+from shared.service_app import Runtime, ServiceSpec, build_app
+
+DAILY_JOBS = DailyJobs(
+    job_runs,
+    (*lot_jobs.DAILY, *tier_jobs.DAILY),
+    zone=lambda: input_defaults().business_timezone,
+)
+"""Loyalty's daily jobs, once per day of the brand: lots' expiry and its announcements,
+tiers' period-end reviews."""
+
+
+async def _daily_jobs(runtime: Runtime) -> None:
+    await DAILY_JOBS.run(runtime.sessions)
 
 
 def spec(settings: Settings | None = None) -> ServiceSpec:
@@ -38,6 +57,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         handlers=HANDLERS,
         routers=[
             program.router,
+            lots.router,
             tiers.router,
             benefits.router,
             rules.router,
@@ -47,7 +67,10 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             tiers.members,
             benefits.members,
             redemption.router,
+            adjustments.router,
+            shortfalls.router,
         ],
+        workers=[_daily_jobs],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rules (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
 from shared.events.envelope import EventPayload
@@ -77,6 +77,79 @@ class PointsTransferred(PointsMoved):
     points: int
     balance: int
     member_balance: int
+
+
+class ExpiredLot(EventPayload):
+    lot_id: uuid.UUID
+    entry_id: uuid.UUID
+    """The ``expiry`` ledger entry that took what the lot still held."""
+    points: int
+    expired_at: datetime
+    """When the lot expired (the brand's midnight ending its last valid day)."""
+
+
+class PointsExpired(PointsMoved):
+    """Points of lots past their expiry, taken off the account by the daily job (one
+    ``expiry`` ledger entry per lot). ``member_id`` is the account's owner."""
+
+    event_type: ClassVar[str] = "loyalty.points.expired"
+
+    lots: tuple[ExpiredLot, ...]
+    points: int
+    """All the lots' points together."""
+    balance: int
+
+
+class ExpiringLotNotice(EventPayload):
+    lot_id: uuid.UUID
+    points: int
+    expires_at: datetime
+    valid_through: date
+    """The brand's last day the points can be spent."""
+
+
+class PointsExpiring(PointsMoved):
+    """Points that will expire within the policy's notice days, announced once per lot so
+    that messaging can tell the member. ``member_id`` is the account's owner."""
+
+    event_type: ClassVar[str] = "loyalty.points.expiring"
+
+    lots: tuple[ExpiringLotNotice, ...]
+    points: int
+    """All the lots' points together."""
+    first_valid_through: date
+    """The earliest last valid day among the lots."""
+
+
+class PointsAdjusted(PointsMoved):
+    """Staff added (positive) or took off (negative) points, with a reason."""
+
+    event_type: ClassVar[str] = "loyalty.points.adjusted"
+
+    adjustment_id: uuid.UUID
+    entry_id: uuid.UUID
+    points: int
+    balance: int
+    reason: str
+
+
+class RecoveredShortfall(EventPayload):
+    entry_id: uuid.UUID
+    """The reversal entry (a return's or a void's) whose shortfall this pays back."""
+    points: int
+
+
+class ShortfallRecovered(PointsMoved):
+    """A purchase's earnings paid back earlier reversal shortfalls (the brand's policy
+    ``shortfall_payback``), with one ``recovery`` ledger entry after the earn."""
+
+    event_type: ClassVar[str] = "loyalty.shortfall.recovered"
+
+    purchase_id: uuid.UUID
+    entry_id: uuid.UUID
+    points: int
+    balance: int
+    shortfalls: tuple[RecoveredShortfall, ...]
 
 
 TierChange = Literal["upgrade", "downgrade", "manual"]

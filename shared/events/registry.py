@@ -12,10 +12,14 @@ from shared.events.customer import (
 from shared.events.envelope import EventPayload
 from shared.events.loyalty import (
     AccountOpened,
+    PointsAdjusted,
     PointsEarned,
+    PointsExpired,
+    PointsExpiring,
     PointsRedeemed,
     PointsReversed,
     PointsTransferred,
+    ShortfallRecovered,
     TierChanged,
 )
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
@@ -43,6 +47,10 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         PointsReversed,
         PointsRedeemed,
         PointsTransferred,
+        PointsAdjusted,
+        PointsExpiring,
+        PointsExpired,
+        ShortfallRecovered,
         TierChanged,
         NotificationSent,
         NotificationFailed,

@@ -21,6 +21,7 @@ IDEMPOTENT_POSTS = {
     ("orders", "/purchases/{purchase_id}/void"),
     ("loyalty", "/members/{member_id}/redemptions"),
     ("loyalty", "/members/{member_id}/tier-assignments"),
+    ("loyalty", "/members/{member_id}/adjustments"),
 }
 
 

@@ -7,7 +7,7 @@ this one ladder (the same one the e2e tests and ``huiyuan demo`` set).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,8 +17,11 @@ import pytest
 from sqlalchemy import delete, func, select, text
 
 from services.loyalty.base import inbox, outbox
+from services.loyalty.lots.schemas import PointsPolicyIn
+from services.loyalty.lots.service import set_policy
 from services.loyalty.main import spec
 from services.loyalty.members.service import KINDS
+from services.loyalty.points.invariants import check_ledger_invariants
 from services.loyalty.program.schemas import EarningRuleIn, TierIn
 from services.loyalty.rules.service import set_earning_rule
 from services.loyalty.tiers.service import replace_ladder
@@ -277,3 +280,26 @@ def problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 def key() -> dict[str, str]:
     return {"Idempotency-Key": uuid.uuid4().hex}
+
+
+SetPolicy = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture
+async def points_policy(loyalty_sessions: Sessions) -> AsyncIterator[SetPolicy]:
+    """``await points_policy(return_window_days=7, ...)`` sets the policy for this test."""
+
+    async def set_(**settings: Any) -> None:
+        async with transaction(loyalty_sessions) as session:
+            await set_policy(session, PointsPolicyIn(**settings), by="test")
+
+    yield set_
+    async with transaction(loyalty_sessions) as session:
+        await session.execute(text("DELETE FROM loyalty.points_policy"))
+
+
+async def ledger_sound(sessions: Sessions, *members: uuid.UUID) -> tuple[str, ...]:
+    """The ledger's invariant violations over the members' accounts (empty: sound)."""
+    async with sessions() as session:
+        report = await check_ledger_invariants(session, members=members)
+    return tuple(str(violation) for violation in report.violations)

@@ -8,22 +8,31 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from services.loyalty.accounts.errors import BalanceLimitReached, InsufficientPoints
 from shared.inputs import MAX_BALANCE
 
 SourceType = Literal[
-    "purchase", "return", "void", "redemption", "adjustment", "transfer_out", "transfer_in"
+    "purchase",
+    "return",
+    "void",
+    "redemption",
+    "adjustment",
+    "expiry",
+    "recovery",
+    "transfer_out",
+    "transfer_in",
 ]
 """What moved points, the kind of a ledger entry: a purchase earns, a return reverses, a
 void (its id is the voided purchase's) reverses all the purchase kept, a redemption
-spends, staff adjust; a transfer between two accounts (a member's points pooled into a
-household's account, or their share taken back when they leave) is two entries with the
-transfer's id, ``transfer_out`` on the account giving and ``transfer_in`` on the one
-receiving. A new kind of movement (lot expiry, a coupon) is a new source type, never a
-new column."""
+spends, staff adjust, an expiry (its id is the lot's) takes what a lot still held when it
+expired, a recovery (its id is the purchase whose earn paid it) pays back reversal
+shortfalls; a transfer between two accounts (a member's points pooled into a household's
+account, or their share taken back when they leave) is two entries with the transfer's
+id, ``transfer_out`` on the account giving and ``transfer_in`` on the one receiving. A
+new kind of movement (a coupon) is a new source type, never a new column."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,8 @@ SOURCE_POINTS: Mapping[SourceType, PointsRange] = {
     "void": PointsRange(None, 0),
     "redemption": PointsRange(None, -1),
     "adjustment": PointsRange(None, None),
+    "expiry": PointsRange(None, -1),
+    "recovery": PointsRange(None, -1),
     "transfer_out": PointsRange(None, -1),
     "transfer_in": PointsRange(1, None),
 }
@@ -91,12 +102,41 @@ def balance_after(balance: int, points: int) -> int:
 
 @dataclass(frozen=True)
 class OpenLot:
-    """A lot with points left."""
+    """A lot with points left; pending until ``available_at``."""
 
     lot_id: uuid.UUID
     remaining: int
     earned_at: datetime
     expires_at: datetime | None
+    available_at: datetime
+
+    def available(self, now: datetime) -> bool:
+        """A lot available when earned (no return window) is available whatever ``now``
+        says: the application's clock may run a little behind the database's, which
+        stamped the lot."""
+        return self.available_at <= max(now, self.earned_at)
+
+
+def available_points(lots: Sequence[OpenLot], now: datetime) -> int:
+    """What the lots hold that may be spent at ``now`` (pending lots left out)."""
+    return sum(lot.remaining for lot in lots if lot.available(now))
+
+
+def check_spendable(lots: Sequence[OpenLot], points: int, now: datetime) -> None:
+    """Raises :class:`InsufficientPoints` if the available lots hold less than ``points``.
+
+    The problem's ``balance`` is the available balance; ``pending`` what is still pending.
+    """
+    available = available_points(lots, now)
+    if points > available:
+        pending = sum(lot.remaining for lot in lots) - available
+        held = f"available {available}, pending {pending}" if pending else f"balance {available}"
+        raise InsufficientPoints(
+            f"insufficient points: {held}, requested {points}",
+            balance=available,
+            requested=points,
+            pending=pending or None,  # left out of the problem when nothing is pending
+        )
 
 
 def consumption_order(lot: OpenLot) -> tuple[bool, datetime, datetime, uuid.UUID]:
@@ -105,16 +145,51 @@ def consumption_order(lot: OpenLot) -> tuple[bool, datetime, datetime, uuid.UUID
     return (never, lot.expires_at or lot.earned_at, lot.earned_at, lot.lot_id)
 
 
-def consume(lots: Sequence[OpenLot], points: int) -> list[tuple[uuid.UUID, int]]:
+def correction_order(
+    lots: Sequence[OpenLot], now: datetime, first: uuid.UUID | None
+) -> list[OpenLot]:
+    """The order a correction (a reversal, an expiry, an adjustment, a recovery) takes lots
+    in: the lot ``first`` names (a return's own purchase's, an expiring lot), then the
+    pending lots (a return inside the window cancels pending points before any points the
+    member could spend), latest available first, then the available ones in
+    :func:`consumption_order`."""
+    named = [lot for lot in lots if lot.lot_id == first]
+    pending = sorted(
+        (lot for lot in lots if lot.lot_id != first and not lot.available(now)),
+        key=lambda lot: (lot.available_at, lot.lot_id),
+        reverse=True,
+    )
+    spendable = sorted(
+        (lot for lot in lots if lot.lot_id != first and lot.available(now)),
+        key=consumption_order,
+    )
+    return named + pending + spendable
+
+
+def consume(
+    lots: Sequence[OpenLot],
+    points: int,
+    *,
+    now: datetime,
+    spend: bool = True,
+    first: uuid.UUID | None = None,
+) -> list[tuple[uuid.UUID, int]]:
     """The lots a debit of ``points`` (positive) takes from, each with what it keeps.
 
-    Lots are used in :func:`consumption_order`. The lots hold the whole balance, so they
-    always cover a debit the balance allows; if they do not, the ledger is corrupt and
-    this raises ``ValueError`` rather than leave the lots out of step with the balance.
+    A spend (``spend``) takes only lots available at ``now``, in :func:`consumption_order`
+    (the caller checked :func:`check_spendable`); a correction takes any lot, in
+    :func:`correction_order`. The lots hold the whole balance, so they always cover a debit
+    the balance allows; if they do not, the ledger is corrupt and this raises
+    ``ValueError`` rather than leave the lots out of step with the balance.
     """
+    ordered = (
+        sorted((lot for lot in lots if lot.available(now)), key=consumption_order)
+        if spend
+        else correction_order(lots, now, first)
+    )
     used: list[tuple[uuid.UUID, int]] = []
     left = points
-    for lot in sorted(lots, key=consumption_order):
+    for lot in ordered:
         if left == 0:
             break
         taken = min(lot.remaining, left)
@@ -125,15 +200,24 @@ def consume(lots: Sequence[OpenLot], points: int) -> list[tuple[uuid.UUID, int]]
     return used
 
 
-def earliest_expiry(
-    lots: Sequence[OpenLot], used: Sequence[tuple[uuid.UUID, int]]
-) -> datetime | None:
-    """When the earliest of the ``used`` lots (from :func:`consume`) expires; None if none
-    of them expires.
+@dataclass(frozen=True)
+class TransferTerms:
+    """The dates of the one lot points moved to another account go into."""
 
-    Points moved to another account go into one lot there, which must not outlive any of
-    the points in it: it expires when the first of the lots they came from would have.
-    """
-    taken = {lot_id for lot_id, _ in used}
-    expiries = [lot.expires_at for lot in lots if lot.lot_id in taken and lot.expires_at]
-    return min(expiries, default=None)
+    expires_at: datetime | None
+    """When the first of the lots they came from expires (None if none of them does): the
+    lot must not outlive any of the points in it."""
+    pending: timedelta
+    """How long it stays pending: until the last of the pending lots they came from becomes
+    available (0 if none was pending), so a move never frees points a return may still
+    cancel."""
+
+
+def transfer_terms(
+    lots: Sequence[OpenLot], used: Sequence[tuple[uuid.UUID, int]], now: datetime
+) -> TransferTerms:
+    """The terms of the lot the ``used`` lots (from :func:`consume`) move into at ``now``."""
+    taken = [lot for lot in lots if lot.lot_id in {lot_id for lot_id, _ in used}]
+    expiries = [lot.expires_at for lot in taken if lot.expires_at]
+    pending = [lot.available_at - now for lot in taken if not lot.available(now)]
+    return TransferTerms(min(expiries, default=None), max(pending, default=timedelta(0)))

@@ -15,7 +15,8 @@ class AccountNotFound(NotFound):
 
 class InsufficientPoints(Unprocessable):
     """More points would leave an account than its balance holds (a redemption of more points
-    than the balance)."""
+    than the available balance: points still pending in the return window cannot be spent;
+    the problem's ``balance`` is then what is available and ``pending`` what is not yet)."""
 
     title = "Insufficient points"
     slug = "insufficient-points"

@@ -21,7 +21,11 @@ of purchases and returns (they are the points capability's records, above the ke
   moved them all, and every movement for the member lands on the pool), and no account
   is both owned and a household's;
 - ``transfers``: every transfer is two entries with its id, points out of one account
-  and the same points into another.
+  and the same points into another;
+- ``expired_lots``: every ``expiry`` entry names a lot of its own account that has an
+  expiry, holds nothing since, and was at least as large as what the entry took. (Whether
+  it was due is the job's clock's to say, not the entry's time: a replayed or delayed run
+  may pass another ``now``. No lot is available before it is earned: a CHECK holds that.)
 
 This module reads the kernel's tables directly: it is an audit, not a use case.
 """
@@ -54,8 +58,8 @@ _lots = PointLot.__table__  # type: ignore[attr-defined]
 
 
 class Invariant(StrEnum):
-    """Every invariant of the ledger: the kernel's, then those of purchases, then those of
-    tier standings."""
+    """Every invariant of the ledger: the kernel's, then those of purchases, adjustments
+    and shortfall recoveries, then those of tier standings."""
 
     BALANCE = "balance"
     RUNNING_BALANCE = "running_balance"
@@ -63,12 +67,15 @@ class Invariant(StrEnum):
     LOTS = "lots"
     HOUSEHOLDS = "households"
     TRANSFERS = "transfers"
+    EXPIRED_LOTS = "expired_lots"
     ONE_EARN_PER_PURCHASE = "one_earn_per_purchase"
     ONE_REVERSAL_PER_RETURN = "one_reversal_per_return"
     REVERSED_AS_RECORDED = "reversed_as_recorded"
     EARNED_BY_RULES = "earned_by_rules"
     QUALIFIED_AS_PURCHASED = "qualified_as_purchased"
     STANDING = "standing"
+    ADJUSTED_AS_AUDITED = "adjusted_as_audited"
+    RECOVERED_AS_RECORDED = "recovered_as_recorded"
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,7 @@ async def kernel_violations(session: AsyncSession, scope: Scope) -> list[Violati
         *await _lots_hold_balances(session, scope),
         *await _households(session, scope),
         *await _transfers(session, scope),
+        *await _expired_lots(session, scope),
     ]
 
 
@@ -357,3 +365,41 @@ def _transfer_fault(row: Any) -> str:
     took = f"took {-row.out} points from account {row.from_}" if row.from_ else "took nothing"
     gave = f"gave {row.in_} to account {row.to}" if row.to else "gave nothing"
     return f"transfer {row.transfer_id} {took} and {gave}"
+
+
+async def _expired_lots(session: AsyncSession, scope: Scope) -> list[Violation]:
+    query = (
+        select(
+            _ledger.c.account_id,
+            _ledger.c.seq,
+            _ledger.c.source_id,
+            _lots.c.lot_id,
+        )
+        .select_from(_ledger)
+        .outerjoin(_lots, _lots.c.lot_id == _ledger.c.source_id)
+        .where(
+            _ledger.c.source_type == "expiry",
+            scope(_ledger.c.account_id),
+            or_(
+                _lots.c.lot_id.is_(None),
+                _lots.c.account_id != _ledger.c.account_id,
+                _lots.c.expires_at.is_(None),
+                _lots.c.remaining != 0,
+                -_ledger.c.points > _lots.c.points,
+            ),
+        )
+    )
+    return [
+        Violation(
+            Invariant.EXPIRED_LOTS,
+            row.account_id,
+            f"account {row.account_id}'s expiry entry #{row.seq} names lot {row.source_id}, "
+            + (
+                "which does not exist"
+                if row.lot_id is None
+                else "which is not that account's, never expires, still holds points or "
+                "held fewer than the entry took"
+            ),
+        )
+        for row in await session.execute(query)
+    ]

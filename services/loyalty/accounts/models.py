@@ -124,6 +124,12 @@ class LedgerEntry(LoyaltyTable, table=True):
         ),
         Index("ix_ledger_entries_account_seq", "account_id", "seq"),
         Index("ux_ledger_entries_source", "source_type", "source_id", unique=True),
+        Index(
+            "ix_ledger_entries_shortfall",
+            "account_id",
+            "seq",
+            postgresql_where=text("shortfall > 0"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -151,8 +157,9 @@ class PointLot(LoyaltyTable, table=True):
     no foreign key: checking one locks the entry ``FOR KEY SHARE``, which takes an UPDATE
     right the service role does not have on the append-only ledger; the invariants check
     it instead.
-    ``available_at`` and ``expires_at`` are for pending and expiring points to come;
-    today a lot is available when earned and never expires.
+    A lot is pending (its points cannot be spent) until ``available_at`` (the brand's return
+    window after a purchase's earn), and expires at ``expires_at`` (None: never), when the
+    daily job takes what it still holds with an ``expiry`` entry.
     """
 
     __tablename__ = "point_lots"
@@ -162,10 +169,16 @@ class PointLot(LoyaltyTable, table=True):
         CheckConstraint(
             "expires_at IS NULL OR expires_at > earned_at", name="ck_point_lots_expiry"
         ),
+        CheckConstraint("available_at >= earned_at", name="ck_point_lots_available"),
         ForeignKeyConstraint(
             ["account_id"], ["loyalty.accounts.account_id"], name="fk_point_lots_account"
         ),
         Index("ix_point_lots_open", "account_id", postgresql_where=text("remaining > 0")),
+        Index(
+            "ix_point_lots_expiring",
+            "expires_at",
+            postgresql_where=text("remaining > 0 AND expires_at IS NOT NULL"),
+        ),
     )
 
     lot_id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     DateTime,
+    Interval,
     Select,
     Uuid,
     bindparam,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -219,10 +221,63 @@ async def open_account(session: AsyncSession, member_id: uuid.UUID) -> Opened | 
 
 
 async def open_lots(session: AsyncSession, account_id: uuid.UUID) -> list[OpenLot]:
-    query = select(_lots.c.lot_id, _lots.c.remaining, _lots.c.earned_at, _lots.c.expires_at).where(
-        _lots.c.account_id == account_id, _lots.c.remaining > literal_column("0")
-    )
+    query = select(
+        _lots.c.lot_id,
+        _lots.c.remaining,
+        _lots.c.earned_at,
+        _lots.c.expires_at,
+        _lots.c.available_at,
+    ).where(_lots.c.account_id == account_id, _lots.c.remaining > literal_column("0"))
     return [OpenLot(*row) for row in await session.execute(query)]
+
+
+@dataclass(frozen=True)
+class ExpiringLot:
+    account_id: uuid.UUID
+    lot_id: uuid.UUID
+    remaining: int
+    expires_at: datetime
+
+
+async def expiring_lots(
+    session: AsyncSession,
+    *,
+    after: datetime | None,
+    until: datetime,
+    following: tuple[uuid.UUID, uuid.UUID] | None,
+    limit: int,
+) -> list[ExpiringLot]:
+    query = (
+        select(_lots.c.account_id, _lots.c.lot_id, _lots.c.remaining, _lots.c.expires_at)
+        .where(
+            _lots.c.remaining > literal_column("0"),
+            _lots.c.expires_at.is_not(None),
+            _lots.c.expires_at <= until,
+        )
+        .order_by(_lots.c.account_id, _lots.c.lot_id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(_lots.c.expires_at > after)
+    if following is not None:
+        query = query.where(tuple_(_lots.c.account_id, _lots.c.lot_id) > tuple_(*following))
+    return [ExpiringLot(*row) for row in await session.execute(query)]
+
+
+async def owner_of(session: AsyncSession, account_id: uuid.UUID) -> uuid.UUID | None:
+    query = select(_holders.c.member_id).where(
+        _holders.c.account_id == account_id, _holders.c.role == _OWNER
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def lot_of(session: AsyncSession, source: Source) -> uuid.UUID | None:
+    query = (
+        select(_lots.c.lot_id)
+        .join(_ledger, _ledger.c.id == _lots.c.entry_id)
+        .where(_ledger.c.source_type == source.type, _ledger.c.source_id == source.id)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 @dataclass(frozen=True)
@@ -242,6 +297,7 @@ async def record_movement(
     event_id: str | None,
     reason: str | None,
     lot_expires_at: datetime | None,
+    lot_pending: timedelta,
     along: Sequence[Along],
 ) -> Recorded | None:
     """Appends the entry, sets the account's balance, makes the credit's lot and runs the
@@ -266,7 +322,11 @@ async def record_movement(
         "k_reason": reason,
     }
     if points > 0:
-        values |= {"k_lot_id": uuid.uuid4(), "k_lot_expires_at": lot_expires_at}
+        values |= {
+            "k_lot_id": uuid.uuid4(),
+            "k_lot_expires_at": lot_expires_at,
+            "k_lot_pending": lot_pending,
+        }
     for n, write in enumerate(along):
         values |= {f"w{n}_{name}": value for name, value in write.values.items()}
     row = (await session.execute(statement, values)).first()
@@ -334,7 +394,7 @@ def _build_movement(credit: bool, writes: tuple[Write, ...]) -> Select[uuid.UUID
                     bindparam("k_points", type_=BigInteger),
                     bindparam("k_points", type_=BigInteger),
                     entry.c.created_at,
-                    entry.c.created_at,
+                    entry.c.created_at + bindparam("k_lot_pending", type_=Interval),
                     bindparam("k_lot_expires_at", type_=DateTime(timezone=True)),
                 ),
             )
@@ -391,3 +451,51 @@ async def entries(
     if before_seq is not None:
         query = query.where(_ledger.c.seq < before_seq)
     return [EntryRow(*row) for row in await session.execute(query)]
+
+
+@dataclass(frozen=True)
+class ShortfallRow:
+    entry_id: uuid.UUID
+    seq: int
+    account_id: uuid.UUID
+    member_id: uuid.UUID | None
+    source_type: SourceType
+    source_id: uuid.UUID
+    shortfall: int
+    created_at: datetime
+
+
+async def shortfall_entries(
+    session: AsyncSession,
+    *,
+    account_id: uuid.UUID | None,
+    limit: int | None,
+    before_seq: int | None,
+    oldest_first: bool,
+) -> list[ShortfallRow]:
+    """Entries with a shortfall, with the account's owner."""
+    query = (
+        select(
+            _ledger.c.id,
+            _ledger.c.seq,
+            _ledger.c.account_id,
+            _holders.c.member_id,
+            _ledger.c.source_type,
+            _ledger.c.source_id,
+            _ledger.c.shortfall,
+            _ledger.c.created_at,
+        )
+        .select_from(_ledger)
+        .outerjoin(
+            _holders,
+            (_holders.c.account_id == _ledger.c.account_id) & (_holders.c.role == _OWNER),
+        )
+        .where(_ledger.c.shortfall > literal_column("0"))
+        .order_by(_ledger.c.seq if oldest_first else _ledger.c.seq.desc())
+        .limit(limit)
+    )
+    if account_id is not None:
+        query = query.where(_ledger.c.account_id == account_id)
+    if before_seq is not None:
+        query = query.where(_ledger.c.seq < before_seq)
+    return [ShortfallRow(*row) for row in await session.execute(query)]

@@ -12,12 +12,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from services.loyalty.accounts import domain, repository
 from services.loyalty.accounts.domain import SOURCE_POINTS, Source
 from services.loyalty.accounts.errors import AccountNotFound
-from services.loyalty.accounts.repository import Along, Param
+from services.loyalty.accounts.repository import Along, ExpiringLot, Param, ShortfallRow
 from services.loyalty.base import emit
 from services.loyalty.program.domain import Rung
 from shared.db import AsyncSession
@@ -27,13 +27,16 @@ __all__ = [  # the kernel's whole interface
     "Account",
     "Along",
     "Entry",
+    "ExpiringLot",
     "Holder",
     "Moved",
     "Movement",
     "Param",
+    "ShortfallRow",
     "Source",
     "Transferred",
     "account_of",
+    "expiring_lots",
     "holders",
     "join_pool",
     "leave_pool",
@@ -42,9 +45,13 @@ __all__ = [  # the kernel's whole interface
     "locked_account_now",
     "locked_account_of",
     "locked_own_account",
+    "lot_of",
     "move_points",
     "open_account",
+    "open_lots",
     "open_pool",
+    "owner_of",
+    "shortfall_entries",
 ]
 
 
@@ -72,6 +79,13 @@ class Movement:
     reason: str | None = None
     expires_at: datetime | None = None
     """When the lot a credit makes expires (None: never)."""
+    pending: timedelta = timedelta(0)
+    """How long the lot a credit makes stays pending (not spendable) after the entry."""
+    spend: bool = True
+    """A debit that spends (a redemption) takes only available points; a correction (a
+    reversal, an expiry, a recovery, a staff adjustment) may take pending points too."""
+    first_lot: uuid.UUID | None = None
+    """The lot a correction takes from first (a return's purchase's, an expiring lot)."""
 
 
 @dataclass(frozen=True)
@@ -168,17 +182,29 @@ async def move_points(
     statement (see :class:`Along`). A credit makes a lot; a debit takes from the lots
     nearest expiry first.
 
+    A spend takes only available points (pending lots are left alone); a correction takes
+    ``first_lot``, then pending, then available points (see
+    :func:`services.loyalty.accounts.domain.correction_order`).
+
     Raises :class:`~services.loyalty.accounts.errors.InsufficientPoints` (422) for a debit
-    larger than the balance and :class:`~services.loyalty.accounts.errors.BalanceLimitReached`
-    (422) past ``MAX_BALANCE``; ``ValueError`` for points of the wrong sign for the source.
+    larger than the balance (a spend: than the available balance) and
+    :class:`~services.loyalty.accounts.errors.BalanceLimitReached` (422) past
+    ``MAX_BALANCE``; ``ValueError`` for points of the wrong sign for the source.
     """
     if not SOURCE_POINTS[movement.source.type].admits(movement.points):
         raise ValueError(f"{movement.source.type} cannot move {movement.points} points")
-    balance = domain.balance_after(account.balance, movement.points)
     kept: list[tuple[uuid.UUID, int]] = []
     if movement.points < 0:
+        now = datetime.now(UTC)
         lots = await repository.open_lots(session, account.account_id)
-        kept = domain.consume(lots, -movement.points)
+        if movement.spend:
+            domain.check_spendable(lots, -movement.points, now)
+        balance = domain.balance_after(account.balance, movement.points)
+        kept = domain.consume(
+            lots, -movement.points, now=now, spend=movement.spend, first=movement.first_lot
+        )
+    else:
+        balance = domain.balance_after(account.balance, movement.points)
     recorded = await repository.record_movement(
         session,
         account_id=account.account_id,
@@ -189,6 +215,7 @@ async def move_points(
         event_id=movement.event_id,
         reason=movement.reason,
         lot_expires_at=movement.expires_at,
+        lot_pending=movement.pending,
         along=along,
     )
     if recorded is None:
@@ -239,15 +266,22 @@ async def _transfer(
 ) -> Transferred | None:
     """Moves ``points`` (positive) from ``source`` to ``target``, both locked: a
     ``transfer_out`` entry on one, ``transfer_in`` on the other, the same transfer id.
-    The credit's lot expires when the earliest lot the points came from would have.
+    Pending points move too; the credit's one lot takes :func:`domain.transfer_terms`.
     ``along`` goes with the credit. None if the transfer was recorded before."""
     lots = await repository.open_lots(session, source.account_id)
     domain.balance_after(source.balance, -points)
-    expires_at = domain.earliest_expiry(lots, domain.consume(lots, points))
+    now = datetime.now(UTC)
+    terms = domain.transfer_terms(lots, domain.consume(lots, points, now=now, spend=False), now)
     taken = await move_points(
         session,
         source,
-        Movement(Source("transfer_out", transfer_id), -points, event_id=event_id, reason=reason),
+        Movement(
+            Source("transfer_out", transfer_id),
+            -points,
+            event_id=event_id,
+            reason=reason,
+            spend=False,
+        ),
     )
     if taken is None:
         return None
@@ -259,7 +293,8 @@ async def _transfer(
             points,
             event_id=event_id,
             reason=reason,
-            expires_at=expires_at,
+            expires_at=terms.expires_at,
+            pending=terms.pending,
         ),
         along=along,
     )
@@ -319,6 +354,36 @@ async def leave_pool(
     )
 
 
+async def open_lots(session: AsyncSession, account_id: uuid.UUID) -> list[domain.OpenLot]:
+    """The account's lots with points left (for reading; a movement reads its own)."""
+    return await repository.open_lots(session, account_id)
+
+
+async def expiring_lots(
+    session: AsyncSession,
+    *,
+    until: datetime,
+    after: datetime | None = None,
+    following: tuple[uuid.UUID, uuid.UUID] | None = None,
+    limit: int,
+) -> list[ExpiringLot]:
+    """Up to ``limit`` lots with points left that expire by ``until`` (and after ``after``),
+    ordered by account then lot, those after the ``(account_id, lot_id)`` ``following``."""
+    return await repository.expiring_lots(
+        session, after=after, until=until, following=following, limit=limit
+    )
+
+
+async def owner_of(session: AsyncSession, account_id: uuid.UUID) -> uuid.UUID | None:
+    """The member who owns the account (None for an account without an owner)."""
+    return await repository.owner_of(session, account_id)
+
+
+async def lot_of(session: AsyncSession, source: Source) -> uuid.UUID | None:
+    """The lot the credit of ``source`` made (None: no such credit, or it made none)."""
+    return await repository.lot_of(session, source)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One ledger entry, as the account's holders see it."""
@@ -350,3 +415,22 @@ async def ledger_page(
         )
         for row in await repository.entries(session, account_id, limit, before_seq)
     ]
+
+
+async def shortfall_entries(
+    session: AsyncSession,
+    *,
+    account_id: uuid.UUID | None = None,
+    limit: int | None = None,
+    before_seq: int | None = None,
+    oldest_first: bool = False,
+) -> list[ShortfallRow]:
+    """Reversal entries that left a shortfall (points already spent), with the owner of
+    their account: of one account or all, newest first (or oldest), before ``before_seq``."""
+    return await repository.shortfall_entries(
+        session,
+        account_id=account_id,
+        limit=limit,
+        before_seq=before_seq,
+        oldest_first=oldest_first,
+    )

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.loyalty.lots.schemas import ExpiringOut, PendingOut
 from services.loyalty.rules.schemas import RuleContribution
 
 
@@ -27,7 +28,12 @@ class LoyaltyOut(BaseModel):
                 {
                     "member_id": "0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11",
                     "account_id": "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b",
-                    "balance": 1200,
+                    "balance": 1500,
+                    "available": 1200,
+                    "pending_points": 300,
+                    "pending": [{"available_on": "2026-05-08", "points": 300}],
+                    "expiring_soon_points": 200,
+                    "expiring_soon": [{"valid_through": "2026-05-31", "points": 200}],
                     "tier": {"code": "vip", "name": "VIP贵宾"},
                     "qualifying_spend_fen": 120_000,
                     "next_tier": {"code": "star", "name": "VIP健康之星", "threshold_fen": 500_000},
@@ -39,7 +45,20 @@ class LoyaltyOut(BaseModel):
 
     member_id: uuid.UUID
     account_id: uuid.UUID = Field(description="The account the member holds")
-    balance: int = Field(description="Points on the account")
+    balance: int = Field(description="Points on the account, pending ones included")
+    available: int = Field(description="Points that can be spent now")
+    pending_points: int = Field(
+        description="Points still inside the return window, not spendable yet"
+    )
+    pending: list[PendingOut] = Field(
+        description="Pending points by the brand's day they become available, soonest first"
+    )
+    expiring_soon_points: int = Field(
+        description="Points that expire within the policy's notice days"
+    )
+    expiring_soon: list[ExpiringOut] = Field(
+        description="Those points by their last valid day (the brand's), soonest first"
+    )
     tier: TierRef
     qualifying_spend_fen: int = Field(
         description=(
@@ -51,9 +70,17 @@ class LoyaltyOut(BaseModel):
     missing_fen: int | None = Field(description="Spend (fen) still needed for the next tier")
 
 
-LedgerKind = Literal["earn", "reverse", "redeem", "adjust", "transfer"]
+LedgerKind = Literal["earn", "reverse", "redeem", "adjust", "expire", "recover", "transfer"]
 SourceType = Literal[
-    "purchase", "return", "void", "redemption", "adjustment", "transfer_out", "transfer_in"
+    "purchase",
+    "return",
+    "void",
+    "redemption",
+    "adjustment",
+    "expiry",
+    "recovery",
+    "transfer_out",
+    "transfer_in",
 ]
 
 
@@ -63,8 +90,9 @@ class LedgerEntryOut(BaseModel):
     source_type: SourceType = Field(description="What moved the points")
     source_id: uuid.UUID = Field(
         description=(
-            "The purchase, return, redemption... id (a void's is its purchase's; a "
-            "transfer's two entries, out of one account and into another, share its id)"
+            "The purchase, return, redemption... id (a void's and a recovery's is the "
+            "purchase's, an expiry's the lot's; a transfer's two entries, out of one account "
+            "and into another, share its id)"
         )
     )
     points: int = Field(description="Signed: positive adds to the balance")

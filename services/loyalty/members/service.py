@@ -7,6 +7,8 @@ from typing import Any
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.service import Entry
+from services.loyalty.lots import service as lots
+from services.loyalty.lots.schemas import ExpiringOut, PendingOut
 from services.loyalty.members.schemas import (
     LedgerEntryOut,
     LedgerKind,
@@ -31,6 +33,8 @@ KINDS: dict[str, LedgerKind] = {
     "adjustment": "adjust",
     "transfer_out": "transfer",
     "transfer_in": "transfer",
+    "expiry": "expire",
+    "recovery": "recover",
 }
 """The ledger's kind of entry for each source type, as the API has always named them."""
 
@@ -58,10 +62,18 @@ async def loyalty_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyOut:
     spend = await tiers.spend_toward_tiers(session, standing, account.account_id) if standing else 0
     tier = next((r for r in ladder if r.code == tier_code), None)
     ahead = tiers_domain.next_tier(ladder, spend)
+    view = await lots.lots_view(session, account.account_id)
     return LoyaltyOut(
         member_id=member_id,
         account_id=account.account_id,
         balance=account.balance,
+        available=view.available,
+        pending_points=view.pending_points,
+        pending=[PendingOut(available_on=d.on, points=d.points) for d in view.pending],
+        expiring_soon_points=view.expiring_soon_points,
+        expiring_soon=[
+            ExpiringOut(valid_through=d.on, points=d.points) for d in view.expiring_soon
+        ],
         tier=TierRef(code=tier_code, name=tier.name if tier else tier_code),
         qualifying_spend_fen=spend,
         next_tier=NextTier(
@@ -111,7 +123,9 @@ def _entry_out(
         points=entry.points,
         balance_after=entry.balance_after,
         shortfall=entry.shortfall,
-        purchase_id=source.id if source.type in ("purchase", "void") else returned.get(source.id),
+        purchase_id=source.id
+        if source.type in ("purchase", "void", "recovery")
+        else returned.get(source.id),
         return_id=source.id if source.type == "return" else None,
         redemption_id=source.id if source.type == "redemption" else None,
         reason=entry.reason,

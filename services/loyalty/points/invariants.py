@@ -23,6 +23,10 @@ zero, lots) and adds, over the points capability's records:
 - the tier standings' (:mod:`services.loyalty.tiers.invariants`): ``qualified_as_purchased``
   and ``standing``.
 
+and the checks of staff adjustments (``adjusted_as_audited``,
+:mod:`services.loyalty.adjustments.invariants`) and of shortfall recoveries
+(``recovered_as_recorded``, :mod:`services.loyalty.shortfalls.invariants`).
+
 It reads the tables directly: it is an audit over one snapshot, not a use case.
 """
 
@@ -44,10 +48,12 @@ from services.loyalty.accounts.invariants import (
     kernel_violations,
 )
 from services.loyalty.accounts.models import LedgerEntry
+from services.loyalty.adjustments.invariants import adjustment_violations
 from services.loyalty.points import repository
 from services.loyalty.points.models import Purchase, PurchaseReturn
 from services.loyalty.rules import service as rules
 from services.loyalty.rules.domain import RuleSet, rate
+from services.loyalty.shortfalls.invariants import recovery_violations
 from services.loyalty.tiers.invariants import tier_violations
 from shared.db import AsyncSession
 
@@ -111,6 +117,8 @@ async def check_ledger_invariants(
         *await _double_reversals(session, scope),
         *await _reversals_recorded(session, scope),
         *await tier_violations(session, _purchases, scope, members),
+        *await adjustment_violations(session, scope),
+        *await recovery_violations(session, scope),
     ]
     purchases = await _purchases_earned(session, scope)
     replayed = await _replayed(session, scope, rules_instead)

@@ -20,10 +20,12 @@ from typing import Any
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.service import Movement, Source
 from services.loyalty.base import emit
+from services.loyalty.lots import service as lots
 from services.loyalty.points import domain, repository
 from services.loyalty.points.errors import PurchaseNotKnown
 from services.loyalty.program.service import locked_program
 from services.loyalty.rules import service as rules
+from services.loyalty.shortfalls import service as shortfalls
 from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession
 from shared.events.loyalty import PointsEarned, PointsReversed
@@ -64,10 +66,17 @@ async def earn_for_purchase(
     requalified = await tiers.after_purchase(
         session, standing, program.ladder, account.account_id, purchase
     )
+    terms = await lots.credit_terms(session, purchase=True)
     moved = await accounts.move_points(
         session,
         account,
-        Movement(Source("purchase", purchase.purchase_id), points, event_id=event_id),
+        Movement(
+            Source("purchase", purchase.purchase_id),
+            points,
+            event_id=event_id,
+            expires_at=terms.expires_at,
+            pending=terms.pending,
+        ),
         along=[
             repository.record_purchase(
                 purchase_id=purchase.purchase_id,
@@ -95,6 +104,8 @@ async def earn_for_purchase(
         balance=moved.balance,
     )
     await emit(session, earned, *requalified.changes)
+    credited = accounts.Account(account.account_id, moved.balance)
+    await shortfalls.recover(session, credited, purchase.member_id, purchase.purchase_id, points)
 
 
 def _already_earned(purchase: PurchaseCompleted) -> None:
@@ -165,10 +176,18 @@ async def _reverse(
         if source.type == "return"
         else []
     )
+    earned_lot = await accounts.lot_of(session, Source("purchase", purchase_id))
     moved = await accounts.move_points(
         session,
         account,
-        Movement(source, -reversal.points, shortfall=reversal.shortfall, event_id=event_id),
+        Movement(
+            source,
+            -reversal.points,
+            shortfall=reversal.shortfall,
+            event_id=event_id,
+            spend=False,  # a correction: the purchase's own lot first, pending points next
+            first_lot=earned_lot,
+        ),
         along=[
             *recorded,
             repository.count_reversal(

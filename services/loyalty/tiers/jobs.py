@@ -31,6 +31,7 @@ from services.loyalty.tiers.service import (
 from shared.db import AsyncSession, Sessions, transaction
 from shared.events.loyalty import TierChanged
 from shared.inputs import input_defaults
+from shared.jobs import DailyJob
 
 REVIEW_BATCH = 500
 """Standings reviewed per transaction."""
@@ -112,3 +113,8 @@ async def _reached(
         counted = await repository.measures(session, account.account_id, None, None)
         measures = Measures(standing.qualifying_spend_fen, counted.purchases)
     return domain.tier_reached(program.ladder, policy, measures)
+
+
+DAILY: tuple[DailyJob, ...] = (DailyJob("tiers.review", review_due),)
+"""Registered on loyalty's daily job runner (``services.loyalty.main``): the period-end
+reviews and the ends of manual assignments, at the start of each of the brand's days."""

@@ -1,0 +1,36 @@
+"""HTTP route of shortfalls: what returns could not take back, for staff to follow up."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from services.loyalty.shortfalls import service
+from services.loyalty.shortfalls.schemas import ShortfallPage
+from shared.auth import Principal, require_roles
+from shared.dependencies import RequestSession as Session
+from shared.pagination import PageSize, SeqCursor
+
+router = APIRouter(tags=["members"])
+
+
+@router.get(
+    "/shortfalls",
+    response_model=ShortfallPage,
+    summary="Reversal shortfalls, newest first",
+    description=(
+        "Staff with role service or analyst. Each return or void that could not take back "
+        "all its points because the member had spent them, with what later earnings paid "
+        "back (when the points policy's `shortfall_payback` is on) and what is outstanding."
+    ),
+)
+async def get_shortfalls(
+    session: Session,
+    _: Annotated[Principal, Depends(require_roles("service", "analyst"))],
+    limit: Annotated[PageSize, Query(description="Items per page: 1 to 200")] = 50,
+    cursor: Annotated[
+        SeqCursor | None, Query(description="`next_cursor` of the previous page")
+    ] = None,
+) -> ShortfallPage:
+    return await service.shortfalls_page(session, limit, cursor)
