@@ -45,6 +45,9 @@ def create_engine(settings: BaseServiceSettings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=settings.db_pool_pre_ping,
+        # A database error's text would otherwise carry the statement's parameters (an
+        # outbox row's payload, a member's name) into every log line that prints it.
+        hide_parameters=True,
     )
 
 

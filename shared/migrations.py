@@ -55,7 +55,7 @@ def _configure(connection: Connection, metadata: MetaData) -> None:
 async def _run_online(metadata: MetaData) -> None:
     url = context.config.get_main_option("sqlalchemy.url")
     assert url is not None
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+    engine = create_async_engine(url, poolclass=pool.NullPool, hide_parameters=True)
     async with engine.connect() as connection:
         await connection.run_sync(_configure, metadata)
     await engine.dispose()

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import importlib
-import inspect
+import json
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
 from shared.settings import BaseServiceSettings
+from tests.deploy.topology import (
+    REPO_ROOT,
+    SERVICES,
+    environment,
+    load_compose,
+    service,
+    settings_class,
+)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("customer", "orders", "loyalty", "messaging", "analytics")
 MESSAGING_PROVIDER_FIELDS = {
     "smtp_host",
     "smtp_port",
@@ -26,50 +29,11 @@ MESSAGING_PROVIDER_FIELDS = {
     "sms_gateway_url",
     "sms_api_key",
 }
-_VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?::(?P<op>[-?])(?P<arg>[^}]*))?\}")
-
-
-def interpolate(value: object) -> str:
-    """What compose would substitute, with a stand-in for every required variable."""
-
-    def resolve(match: re.Match[str]) -> str:
-        if match["op"] == "-":
-            return match["arg"]
-        # long enough for the production checks on secrets (32 characters at least)
-        return f"test-{match['name'].lower().replace('_', '-')}".ljust(40, "x")
-
-    return _VARIABLE.sub(resolve, str(value))
 
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
-    return loaded
-
-
-def service(compose: dict[str, Any], name: str) -> dict[str, Any]:
-    found: dict[str, Any] = compose["services"][name]
-    return found
-
-
-def environment(compose: dict[str, Any], name: str) -> dict[str, str | None]:
-    """A variable without a value is passed through from the host: ``None`` here."""
-    return {
-        key: None if value is None else interpolate(value)
-        for key, value in service(compose, name)["environment"].items()
-    }
-
-
-def settings_class(name: str) -> type[BaseServiceSettings]:
-    module = importlib.import_module(f"services.{name}.config")
-    [found] = [
-        cls
-        for _, cls in inspect.getmembers(module, inspect.isclass)
-        if issubclass(cls, BaseServiceSettings)
-        and cls is not BaseServiceSettings
-        and cls.__module__ == module.__name__
-    ]
-    return found
+    return load_compose()
 
 
 def test_the_expected_services_exist(compose: dict[str, Any]) -> None:
@@ -132,6 +96,9 @@ def test_each_service_runs_in_production_against_compose_hosts(
     assert "/readyz" in " ".join(spec["healthcheck"]["test"])
     assert spec["restart"] == "unless-stopped"
     assert f"services.{name}.main:create_app" in spec["command"]
+    # uvicorn's access log would write every request line with its query string
+    # (GET /members?phone=...); the services record each route's latency themselves
+    assert "--no-access-log" in spec["command"]
 
 
 def test_shared_variables_name_base_settings_fields(compose: dict[str, Any]) -> None:
@@ -175,4 +142,7 @@ def test_the_dockerfile_builds_one_non_root_python_image() -> None:
     user = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
     assert user
     assert user[-1] not in {"root", "0"}
-    assert re.search(r"^CMD \[", dockerfile, re.MULTILINE)
+    command = re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE)
+    assert command is not None
+    assert json.loads(command[1])[0] == "uvicorn"
+    assert "--no-access-log" in json.loads(command[1])
