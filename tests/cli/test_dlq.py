@@ -107,11 +107,11 @@ async def test_a_replay_that_still_fails_leaves_the_event_parked(
     failed = await _huiyuan(stack, "dlq", "replay", name)
     assert failed.exit_code == 1
     assert f"dead letter {name.split(':')[1]} still fails" in failed.stderr
-    assert "purchase cannot move -5 points" in failed.stderr
+    assert "totals -500 fen, below 0" in failed.stderr
 
     line = _line((await _huiyuan(stack, "dlq", "list", "--service", "loyalty")).stdout, name)
     assert " parked " in line
-    assert "purchase cannot move -5 points" in line
+    assert "totals -500 fen, below 0" in line
     assert await account_of(loyalty_sessions, member_id) is None
 
 

@@ -46,8 +46,13 @@ async def earn_for_purchase(
     ``loyalty.account.opened``). Raises
     :class:`~services.loyalty.accounts.errors.BalanceLimitReached` or
     :class:`~services.loyalty.tiers.errors.QualifyingSpendLimitReached` for a purchase
-    that would take a running sum past its cap (the event is then parked).
+    that would take a running sum past its cap, ``ValueError`` for a total below 0 (the
+    event is then parked).
     """
+    if purchase.total_fen < 0:  # orders never sends one; a hand-made event may
+        raise ValueError(
+            f"purchase {purchase.purchase_id} totals {purchase.total_fen} fen, below 0"
+        )
     program = await locked_program(session)
     account = await accounts.locked_account_of(session, purchase.member_id)
     if account is None:  # a repeat naming another member must not open an account for them
