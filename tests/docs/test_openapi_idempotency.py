@@ -18,6 +18,9 @@ IDEMPOTENT_POSTS = {
     ("orders", "/purchases/{purchase_id}/returns"),
     ("orders", "/purchases/{purchase_id}/void"),
     ("loyalty", "/members/{member_id}/redemptions"),
+    ("loyalty", "/reservations"),
+    ("loyalty", "/reservations/{reservation_id}/commit"),
+    ("loyalty", "/reservations/{reservation_id}/release"),
 }
 
 

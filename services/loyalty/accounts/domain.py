@@ -14,11 +14,24 @@ from typing import Literal
 from services.loyalty.accounts.errors import BalanceLimitReached, InsufficientPoints
 from shared.inputs import MAX_BALANCE
 
-SourceType = Literal["purchase", "return", "void", "redemption", "adjustment"]
+SourceType = Literal[
+    "purchase",
+    "return",
+    "void",
+    "redemption",
+    "adjustment",
+    "till_hold",
+    "till_release",
+    "till_refund",
+]
 """What moved points, the kind of a ledger entry: a purchase earns, a return reverses, a
 void (its id is the voided purchase's) reverses all the purchase kept, a redemption
-spends, staff adjust. A new kind of movement (lot expiry, a coupon, a transfer
-between accounts) is a new source type, never a new column."""
+spends, staff adjust. At the till (积分抵现) a reservation holds points (``till_hold``,
+the reservation's id), gives them back if the sale never uses them (``till_release``, the
+same id), and a return or void of a sale paid with points credits its share
+(``till_refund``, the return's id or, for a void, the purchase's). A new kind of movement
+(lot expiry, a coupon, a transfer between accounts) is a new source type, never a new
+column."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,9 @@ SOURCE_POINTS: Mapping[SourceType, PointsRange] = {
     "void": PointsRange(None, 0),
     "redemption": PointsRange(None, -1),
     "adjustment": PointsRange(None, None),
+    "till_hold": PointsRange(None, -1),
+    "till_release": PointsRange(1, None),
+    "till_refund": PointsRange(1, None),
 }
 """Each source type with the sign of the points its entries carry; the ledger's CHECK
 ``ck_ledger_entries_source`` is built from it."""

@@ -44,8 +44,17 @@ class LoyaltyOut(BaseModel):
     missing_fen: int | None = Field(description="Spend (fen) still needed for the next tier")
 
 
-LedgerKind = Literal["earn", "reverse", "redeem", "adjust"]
-SourceType = Literal["purchase", "return", "void", "redemption", "adjustment"]
+LedgerKind = Literal["earn", "reverse", "redeem", "adjust", "hold", "release", "refund"]
+SourceType = Literal[
+    "purchase",
+    "return",
+    "void",
+    "redemption",
+    "adjustment",
+    "till_hold",
+    "till_release",
+    "till_refund",
+]
 
 
 class LedgerEntryOut(BaseModel):

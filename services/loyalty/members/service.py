@@ -27,6 +27,9 @@ KINDS: dict[str, LedgerKind] = {
     "void": "reverse",
     "redemption": "redeem",
     "adjustment": "adjust",
+    "till_hold": "hold",
+    "till_release": "release",
+    "till_refund": "refund",
 }
 """The ledger's kind of entry for each source type, as the API has always named them."""
 
