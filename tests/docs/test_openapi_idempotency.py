@@ -17,6 +17,8 @@ IDEMPOTENT_POSTS = {
     ("orders", "/catalog/products"),
     ("orders", "/purchases/{purchase_id}/returns"),
     ("orders", "/purchases/{purchase_id}/void"),
+    ("orders", "/reservations"),
+    ("orders", "/reservations/{reservation_id}/release"),
     ("loyalty", "/members/{member_id}/redemptions"),
     ("loyalty", "/reservations"),
     ("loyalty", "/reservations/{reservation_id}/commit"),

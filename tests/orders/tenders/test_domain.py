@@ -41,7 +41,8 @@ def test_without_tenders_the_whole_total_is_one_unspecified_tender() -> None:
 
 @pytest.mark.parametrize("kind", ["stored_value", "points", "voucher"])
 def test_kinds_loyalty_owns_are_refused_naming_the_field(kind: str) -> None:
-    with pytest.raises(TenderNotAccepted, match="not accepted yet") as refused:
+    """Points only where the caller takes them (a sale posted on its own, AT_THE_TILL)."""
+    with pytest.raises(TenderNotAccepted, match="not accepted") as refused:
         settle(1_000, [Tendered("card", 500), Tendered(kind, 500)])  # type: ignore[arg-type]
     assert refused.value.field == "tenders.1.kind"
 
