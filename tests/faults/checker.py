@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from huiyuan.embedded.provider_store import eml_path, read_inbox
 from huiyuan.provision import SERVICES
 from services.loyalty.points.invariants import LedgerReport, check_ledger_invariants
+from services.loyalty.reservations.invariants import till_violations
 from shared.db import asyncpg_dsn
 from tests.faults.load import LoadLog
 
@@ -126,6 +127,9 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
     try:
         async with AsyncSession(engine) as session:
             verdict.ledger = await check_ledger_invariants(session, members=_uuids(log.members))
+            # points at the till: held, released and refunded points all accounted for
+            till = await till_violations(session, _uuids(log.members))
+            verdict.unexpected += [f"till: {violation}" for violation in till]
     finally:
         await engine.dispose()
     verdict.counts.update(

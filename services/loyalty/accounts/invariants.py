@@ -41,7 +41,8 @@ _lots = PointLot.__table__  # type: ignore[attr-defined]
 
 
 class Invariant(StrEnum):
-    """Every invariant of the ledger: the kernel's four, then those of purchases."""
+    """Every invariant of the ledger: the kernel's four, those of purchases, then those of
+    points at the till (:mod:`services.loyalty.reservations.invariants`)."""
 
     BALANCE = "balance"
     RUNNING_BALANCE = "running_balance"
@@ -51,6 +52,8 @@ class Invariant(StrEnum):
     ONE_REVERSAL_PER_RETURN = "one_reversal_per_return"
     REVERSED_AS_RECORDED = "reversed_as_recorded"
     EARNED_BY_RULES = "earned_by_rules"
+    TILL_HOLDS = "till_holds"
+    TILL_REFUNDS = "till_refunds"
 
 
 @dataclass(frozen=True)
