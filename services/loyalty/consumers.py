@@ -39,7 +39,7 @@ async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Cont
 async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     purchase = event.payload(PurchaseCompleted)
     await points.earn_for_purchase(session, purchase, event.id)
-    await reservations.confirm_for_purchase(session, purchase)
+    await reservations.confirm_for_purchase(session, purchase, event.id)
 
 
 async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Context) -> None:

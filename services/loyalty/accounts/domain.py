@@ -23,13 +23,16 @@ SourceType = Literal[
     "till_hold",
     "till_release",
     "till_refund",
+    "till_retake",
 ]
 """What moved points, the kind of a ledger entry: a purchase earns, a return reverses, a
 void (its id is the voided purchase's) reverses all the purchase kept, a redemption
 spends, staff adjust. At the till (积分抵现) a reservation holds points (``till_hold``,
 the reservation's id), gives them back if the sale never uses them (``till_release``, the
 same id), and a return or void of a sale paid with points credits its share
-(``till_refund``, the return's id or, for a void, the purchase's). A new kind of movement
+(``till_refund``, the return's id or, for a void, the purchase's); a sale whose event came
+after the sweep gave its points back takes them again (``till_retake``, the reservation's
+id, what the balance no longer has as shortfall). A new kind of movement
 (lot expiry, a coupon, a transfer between accounts) is a new source type, never a new
 column."""
 
@@ -62,6 +65,7 @@ SOURCE_POINTS: Mapping[SourceType, PointsRange] = {
     "till_hold": PointsRange(None, -1),
     "till_release": PointsRange(1, None),
     "till_refund": PointsRange(1, None),
+    "till_retake": PointsRange(None, 0),  # 0 when the points were spent meanwhile
 }
 """Each source type with the sign of the points its entries carry; the ledger's CHECK
 ``ck_ledger_entries_source`` is built from it."""

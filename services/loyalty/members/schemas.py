@@ -44,7 +44,7 @@ class LoyaltyOut(BaseModel):
     missing_fen: int | None = Field(description="Spend (fen) still needed for the next tier")
 
 
-LedgerKind = Literal["earn", "reverse", "redeem", "adjust", "hold", "release", "refund"]
+LedgerKind = Literal["earn", "reverse", "redeem", "adjust", "hold", "release", "refund", "retake"]
 SourceType = Literal[
     "purchase",
     "return",
@@ -54,6 +54,7 @@ SourceType = Literal[
     "till_hold",
     "till_release",
     "till_refund",
+    "till_retake",
 ]
 
 

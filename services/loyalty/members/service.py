@@ -30,6 +30,7 @@ KINDS: dict[str, LedgerKind] = {
     "till_hold": "hold",
     "till_release": "release",
     "till_refund": "refund",
+    "till_retake": "retake",
 }
 """The ledger's kind of entry for each source type, as the API has always named them."""
 

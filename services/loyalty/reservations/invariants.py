@@ -1,10 +1,11 @@
 """The invariants of points at the till, checked against the database.
 
 - ``till_holds``: every reservation has exactly its hold on its account (one ``till_hold``
-  entry of minus its points), and a release (one ``till_release`` entry of its points)
-  exactly when it is released; no hold or release entry names a reservation that does not
-  exist. So held, committed and confirmed points are spent once, released ones given back
-  once.
+  entry of minus its points), a release (one ``till_release`` entry of its points) exactly
+  when it is released or was released and taken again, and a retake (``till_retake``,
+  minus its points less their shortfall) only when it was released and then confirmed by a
+  late sale event; no such entry names a reservation that does not exist. So held,
+  committed and confirmed points are spent once, released ones given back once.
 - ``till_refunds``: on every account, the ``till_refund`` entries add up to the points the
   reservations record as refunded (so no return or void credited the points tender twice,
   and none went missing).
@@ -47,6 +48,8 @@ async def _holds(session: AsyncSession, scope: Scope) -> list[Violation]:
     r = _reservations
     hold = aliased(_ledger, name="hold")
     release = aliased(_ledger, name="release")
+    retake = aliased(_ledger, name="retake")
+    released = and_(release.c.id.is_not(None), retake.c.id.is_(None))
     query = (
         select(r.c.reservation_id, r.c.points, r.c.status, hold.c.points, release.c.points)
         .outerjoin(
@@ -59,15 +62,28 @@ async def _holds(session: AsyncSession, scope: Scope) -> list[Violation]:
                 release.c.source_type == "till_release", release.c.source_id == r.c.reservation_id
             ),
         )
+        .outerjoin(
+            retake,
+            and_(retake.c.source_type == "till_retake", retake.c.source_id == r.c.reservation_id),
+        )
         .where(
             scope(r.c.account_id),
             or_(
                 hold.c.id.is_(None),
                 hold.c.points != -r.c.points,
                 hold.c.account_id != r.c.account_id,
-                (r.c.status == "released") != release.c.id.is_not(None),
+                (r.c.status == "released") != released,
                 and_(release.c.id.is_not(None), release.c.points != r.c.points),
                 and_(release.c.id.is_not(None), release.c.account_id != r.c.account_id),
+                and_(
+                    retake.c.id.is_not(None),
+                    or_(
+                        release.c.id.is_(None),
+                        r.c.status != "confirmed",
+                        retake.c.points - retake.c.shortfall != -r.c.points,
+                        retake.c.account_id != r.c.account_id,
+                    ),
+                ),
             ),
         )
     )
@@ -86,7 +102,7 @@ async def _orphans(session: AsyncSession, scope: Scope) -> list[Violation]:
     known = select(_reservations.c.reservation_id)
     query = select(_ledger.c.source_type, _ledger.c.source_id).where(
         scope(_ledger.c.account_id),
-        _ledger.c.source_type.in_(("till_hold", "till_release")),
+        _ledger.c.source_type.in_(("till_hold", "till_release", "till_retake")),
         _ledger.c.source_id.not_in(known),
     )
     return [

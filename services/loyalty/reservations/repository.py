@@ -40,8 +40,8 @@ async def reservation(
 
 
 async def used_by(session: AsyncSession, purchase_id: uuid.UUID) -> Reservation | None:
-    """The reservation a sale committed (committed or confirmed; at most one), else the
-    newest released one that named it."""
+    """The reservation a sale committed (committed or confirmed; at most one), else a
+    released one that was committed to it."""
     query = (
         select(Reservation)
         .where(Reservation.purchase_id == purchase_id)

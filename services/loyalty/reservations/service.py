@@ -273,27 +273,51 @@ def _points_fen(refunds: Sequence[TenderRefund] | None) -> int:
     return sum(refund.amount_fen for refund in refunds or () if refund.kind == POINTS_TENDER)
 
 
-async def confirm_for_purchase(session: AsyncSession, purchase: PurchaseCompleted) -> None:
-    """The sale is recorded: the reservation it committed is confirmed. A sale paid with
-    points whose reservation the sweep released already is logged (its points were given
-    back: the grace was too short for the event's delay)."""
+async def confirm_for_purchase(
+    session: AsyncSession, purchase: PurchaseCompleted, event_id: str | None = None
+) -> None:
+    """The sale is recorded: the reservation it committed is confirmed.
+
+    If the sweep gave its points back already (the event came later than the policy's
+    grace: a broker outage longer than that), the sale did use them: they are taken again
+    (``till_retake``), as far as the balance has them, the rest recorded as shortfall, and
+    the reservation is confirmed. Changes nothing the second time.
+    """
     receipt = purchase.receipt
     if receipt is None or not any(t.kind == POINTS_TENDER for t in receipt.tenders):
         return
-    reservation = await repository.used_by(session, purchase.purchase_id)
-    if reservation is None or reservation.status == "released":
-        log.error(
-            "purchase %s paid with points but no reservation is committed to it",
-            purchase.purchase_id,
-        )
+    found = await repository.used_by(session, purchase.purchase_id)
+    if found is None or found.status == "confirmed":
+        if found is None:
+            log.error("purchase %s paid with points no reservation holds", purchase.purchase_id)
         return
-    if reservation.status == "committed":
-        locked = await repository.reservation(session, reservation.reservation_id, lock=True)
-        assert locked is not None
-        if locked.status == "committed":
-            locked.status = "confirmed"
-            locked.updated_at = purchase.purchased_at
-            await session.flush()
+    account = await accounts.locked_account(session, found.account_id)
+    reservation = await repository.reservation(session, found.reservation_id, lock=True)
+    assert reservation is not None
+    if reservation.status == "released":
+        taken = min(reservation.points, account.balance)
+        await accounts.move_points(
+            session,
+            account,
+            Movement(
+                Source("till_retake", reservation.reservation_id),
+                -taken,
+                shortfall=reservation.points - taken,
+                event_id=event_id,
+                reason="sale event after the grace",
+            ),
+        )
+        log.warning(
+            "purchase %s came after reservation %s was released: %d points taken again",
+            purchase.purchase_id,
+            reservation.reservation_id,
+            taken,
+        )
+        reservation.release_reason = None
+    if reservation.status in ("committed", "released"):
+        reservation.status = "confirmed"
+        reservation.updated_at = purchase.purchased_at
+        await session.flush()
 
 
 async def refund_for_return(

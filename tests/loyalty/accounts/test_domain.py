@@ -60,6 +60,7 @@ def test_lots_that_do_not_cover_a_debit_are_a_corrupt_ledger() -> None:
         ("till_hold", [-1, -500], [0, 1]),
         ("till_release", [1, 500], [0, -1]),
         ("till_refund", [1, 500], [0, -1]),
+        ("till_retake", [0, -500], [1]),
     ],
 )
 def test_each_source_type_moves_points_of_its_sign(

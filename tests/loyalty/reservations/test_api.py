@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from services.loyalty.points.invariants import check_ledger_invariants
+from services.loyalty.reservations.invariants import till_violations
 from services.loyalty.reservations.service import release_due
 from shared.db import Sessions
 from tests.loyalty.conftest import account_of, funded_member, handle, key, ledger_of, problem
@@ -262,3 +263,36 @@ async def test_the_till_policy_is_read_and_set(client: httpx.AsyncClient) -> Non
     finally:
         restored = {k: before[k] for k in before if k != "updated_at"}
         await client.put("/program/till-policy", json=restored, headers=marketing)
+
+
+async def test_a_sale_event_after_the_grace_takes_the_points_again(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    """The broker was out longer than the grace: the sweep gave the points back, then the
+    sale's event came. The sale did use them, so they are taken again, what the member
+    spent meanwhile recorded as shortfall."""
+    member_id = await funded_member(loyalty_sessions, 100_000)  # 1,000 points
+    late = await held(client, member_id, 10_000, points=400)
+    purchase_id = uuid.uuid4()
+    assert (await commit(client, late, purchase_id, 10_000)).status_code == 200
+    assert await release_due(loyalty_sessions, datetime.now(UTC) + timedelta(hours=25)) >= 1
+    assert await balance(loyalty_sessions, member_id) == 1_000
+    spent = await client.post(
+        f"/members/{member_id}/redemptions",
+        json={"points": 900, "reason": "spent meanwhile"},
+        headers=SERVICE | key(),
+    )
+    assert spent.status_code == 201, spent.text
+    await handle(loyalty_sessions, sale_event(member_id, purchase_id, 10_000, 400))
+    ledger = await ledger_of(loyalty_sessions, member_id)
+    retake = next(e for e in ledger if e.kind == "retake")
+    # 100 left, +120 earned on the sale first (VIP since the funding: 100 × 1.2); 220 of
+    # the 400 taken again, 180 short
+    assert (retake.points, retake.shortfall, retake.balance_after) == (-220, 180, 0)
+    assert (await reservation(client, late["reservation_id"]))["status"] == "confirmed"
+    await handle(loyalty_sessions, sale_event(member_id, purchase_id, 10_000, 400))  # again
+    assert [e.kind for e in await ledger_of(loyalty_sessions, member_id)].count("retake") == 1
+    async with loyalty_sessions() as session:
+        report = await check_ledger_invariants(session, members=[member_id])
+        assert await till_violations(session, [member_id]) == []
+    assert report.ok, str(report)

@@ -1,8 +1,9 @@
 """points at the till: the till policy, reservations, and their ledger entries
 
 The ledger takes ``till_hold`` (points held for a sale, below zero), ``till_release``
-(held points given back, above zero) and ``till_refund`` (a returned or voided sale's
-points share given back, above zero). The till policy starts at 100 points per yuan, at
+(held points given back, above zero), ``till_refund`` (a returned or voided sale's
+points share given back, above zero) and ``till_retake`` (released points taken again for
+a sale whose event came late, zero or below). The till policy starts at 100 points per yuan, at
 most 50% of a sale, holds of 15 minutes and a day's grace for the sale's event.
 
 Revision ID: fd976243acd6
@@ -29,7 +30,8 @@ AFTER = (
     "CASE source_type WHEN 'purchase' THEN points >= 0 WHEN 'return' THEN points <= 0 "
     "WHEN 'void' THEN points <= 0 WHEN 'redemption' THEN points <= -1 "
     "WHEN 'adjustment' THEN true WHEN 'till_hold' THEN points <= -1 "
-    "WHEN 'till_release' THEN points >= 1 WHEN 'till_refund' THEN points >= 1 ELSE false END"
+    "WHEN 'till_release' THEN points >= 1 WHEN 'till_refund' THEN points >= 1 "
+    "WHEN 'till_retake' THEN points <= 0 ELSE false END"
 )
 SCHEMA = "loyalty"
 
