@@ -120,6 +120,7 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
     try:
         await check_orders(connection, log, verdict)
         await check_loyalty(connection, log, verdict)
+        await check_till(connection, log, verdict)
         await check_messaging(connection, log, provider_dir, verdict)
     finally:
         await connection.close()
@@ -133,7 +134,9 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
     finally:
         await engine.dispose()
     verdict.counts.update(
-        purchases=len(log.purchases),
+        purchases=sum("-p-" in key for key in log.purchases),
+        **{"till sales": sum("-p-" not in key for key in log.purchases)},
+        holds=len(log.holds),
         returns=len(log.returns),
         redemptions=len(log.redemptions),
         **{
@@ -212,6 +215,25 @@ async def check_loyalty(connection: asyncpg.Connection, log: LoadLog, verdict: V
         verdict.unexpected += [
             f"loyalty has {label} {item}, never acknowledged" for item in set(seen) - acknowledged
         ]
+
+
+async def check_till(connection: asyncpg.Connection, log: LoadLog, verdict: Verdict) -> None:
+    """Every acknowledged hold is a reservation in loyalty, and no reservation of the run's
+    members was never acknowledged (its ledger entries are ``till_violations``')."""
+    rows = await connection.fetch(
+        "SELECT reservation_id FROM loyalty.till_reservations WHERE member_id = ANY($1)",
+        _uuids(log.members),
+    )
+    held = {str(row["reservation_id"]) for row in rows}
+    acknowledged = {ack.body["reservation_id"]: key for key, ack in log.holds.items()}
+    verdict.lost += [
+        f"hold {key} ({rid}) is not in loyalty"
+        for rid, key in acknowledged.items()
+        if rid not in held
+    ]
+    verdict.unexpected += [
+        f"loyalty holds reservation {rid}, never acknowledged" for rid in held - set(acknowledged)
+    ]
 
 
 async def check_messaging(
