@@ -107,6 +107,8 @@ class LocalStack:
         env[f"{prefix}_DATABASE_URL"] = database_url
         env[f"{prefix}_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
         env.setdefault("HUIYUAN_JWT_SECRET", self.settings.jwt_secret.get_secret_value())
+        if service == "orders":  # a sale paid with points commits its reservation there
+            env.setdefault("ORDERS_LOYALTY_URL", self.settings.url("loyalty"))
         if service == "messaging" and self.uses_local_providers:
             env["MESSAGING_SMTP_HOST"] = self.settings.host
             env["MESSAGING_SMTP_PORT"] = str(self.settings.smtp_port)

@@ -16,9 +16,10 @@ from huiyuan.embedded.ports import free_port
 
 
 @asynccontextmanager
-async def serving(app: ASGIApp, **config: Any) -> AsyncIterator[str]:
-    """Serves ``app`` (lifespan included) in the running event loop; yields its base URL."""
-    port = free_port()
+async def serving(app: ASGIApp, port: int | None = None, **config: Any) -> AsyncIterator[str]:
+    """Serves ``app`` (lifespan included) in the running event loop, on ``port`` or a free
+    one; yields its base URL."""
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config)
     )
@@ -39,11 +40,15 @@ class ServedInThread:
     """Serves apps with uvicorn in a thread and event loop of their own, so that synchronous
     code (the schema fuzzer's client) can call them while the test's own loop is idle.
 
-    ``with ServedInThread({"orders": app}) as urls:`` gives each app's base URL.
+    ``with ServedInThread({"orders": app}) as urls:`` gives each app's base URL; ``ports``
+    fixes some apps' ports (an app that must know another's URL before it starts).
     """
 
-    def __init__(self, apps: Mapping[str, ASGIApp], **config: Any) -> None:
+    def __init__(
+        self, apps: Mapping[str, ASGIApp], ports: Mapping[str, int] | None = None, **config: Any
+    ) -> None:
         self._apps = apps
+        self._ports = dict(ports or {})
         self._config = config
         self._urls: dict[str, str] = {}
         self._ready = threading.Event()
@@ -76,7 +81,7 @@ class ServedInThread:
             async with contextlib.AsyncExitStack() as servers:
                 for name, app in self._apps.items():
                     self._urls[name] = await servers.enter_async_context(
-                        serving(app, **self._config)
+                        serving(app, self._ports.get(name), **self._config)
                     )
                 self._ready.set()
                 await self._stop.wait()

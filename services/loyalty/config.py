@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
@@ -5,3 +6,6 @@ from shared.settings import BaseServiceSettings
 
 class Settings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LOYALTY_", extra="ignore")
+
+    # How often the sweep looks for till reservations whose hold or grace ran out
+    till_sweep_seconds: float = Field(default=30.0, gt=0, le=3600)

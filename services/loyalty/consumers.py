@@ -1,5 +1,6 @@
-"""What loyalty consumes: registrations open accounts, purchases earn, returns and voids
-reverse, products say their category, households pool their members' points."""
+"""What loyalty consumes: registrations open accounts, purchases earn (and confirm the
+till reservation they paid with), returns and voids reverse (and credit the points
+tender's share back), products say their category, households pool their members' points."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from services.loyalty.config import Settings
 from services.loyalty.households import service as households
 from services.loyalty.points import service as points
 from services.loyalty.program.service import locked_program
+from services.loyalty.reservations import service as reservations
 from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession
 from shared.events import CloudEvent
@@ -41,15 +43,22 @@ async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Cont
 
 
 async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    await points.earn_for_purchase(session, event.payload(PurchaseCompleted), event.id)
+    purchase = event.payload(PurchaseCompleted)
+    await points.earn_for_purchase(session, purchase, event.id)
+    await reservations.confirm_for_purchase(session, purchase, event.id)
 
 
 async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    await points.reverse_for_return(session, event.payload(PurchaseReturned), event.id)
+    """Earned points back first, then the points tender's share credited."""
+    returned = event.payload(PurchaseReturned)
+    await points.reverse_for_return(session, returned, event.id)
+    await reservations.refund_for_return(session, returned, event.id)
 
 
 async def on_purchase_voided(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    await points.reverse_for_void(session, event.payload(PurchaseVoided), event.id)
+    voided = event.payload(PurchaseVoided)
+    await points.reverse_for_void(session, voided, event.id)
+    await reservations.refund_for_void(session, voided, event.id)
 
 
 async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:

@@ -14,6 +14,8 @@ from services.loyalty.lots import jobs as lot_jobs
 from services.loyalty.members import api as members
 from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
+from services.loyalty.reservations import api as reservations
+from services.loyalty.reservations.jobs import sweep
 from services.loyalty.rules import api as rules
 from services.loyalty.shortfalls import api as shortfalls
 from services.loyalty.simulation import api as simulation
@@ -45,10 +47,10 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         description=(
             "Points and tiers. Purchases (`orders.purchase.completed`) earn points by the "
             "earning rules of their time and may promote the member's tier; returns reverse "
-            "points in proportion and may demote; members redeem points. Points live on "
-            "accounts that members hold; every change is an entry in an append-only ledger "
-            "whose sum is the balance. A household's members hold one account that pools their "
-            "points."
+            "points in proportion and may demote; members redeem points, or pay at a till "
+            "with points a reservation holds. Points live on accounts that members hold; "
+            "every change is an entry in an append-only ledger whose sum is the balance. A "
+            "household's members hold one account that pools their points."
         ),
         settings=settings or Settings(),
         outbox=outbox,
@@ -63,17 +65,24 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             rules.router,
             simulation.router,
             households.router,
+            reservations.policy_router,
             members.router,
             tiers.members,
             benefits.members,
             redemption.router,
             adjustments.router,
             shortfalls.router,
+            reservations.router,
         ],
-        workers=[_daily_jobs],
+        workers=[_daily_jobs, sweep],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rules (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},
+            {
+                "name": "till",
+                "description": "Points at the till (积分抵现): reservations orders makes, "
+                "commits and releases for a store's sales",
+            },
         ],
     )
 

@@ -15,6 +15,7 @@ from services.orders.purchases.batch import api as batch
 from services.orders.returns import api as returns
 from services.orders.stores import api as stores
 from services.orders.stores.service import KnownStores
+from services.orders.tenders import api as tenders
 from services.orders.voids import api as voids
 from shared.service_app import ServiceSpec, build_app
 
@@ -28,7 +29,10 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "Partner stores post sales and returns with their API key (`X-API-Key`); "
             "each sale publishes `orders.purchase.completed` with its receipt (tenders and "
             "change), each return `orders.purchase.returned` with what each tender refunds, "
-            "each void `orders.purchase.voided`. Retries with the same `Idempotency-Key`, or with "
+            "each void `orders.purchase.voided`. A till may pay with a member's points: it "
+            "holds them (`POST /reservations`) and the sale names the hold in a `points` "
+            "tender; orders asks loyalty synchronously for both. Retries with the same "
+            "`Idempotency-Key`, or with "
             "the same sale and receipt number, never count a sale twice. Admins keep the "
             "product catalog (`/catalog`), which publishes `orders.product.changed` and "
             "checks the SKUs of sales."
@@ -42,6 +46,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             catalog.router,
             catalog_files.router,
             purchases.router,
+            tenders.router,
             batch.router,
             returns.router,
             voids.router,

@@ -110,7 +110,14 @@ def test_shared_variables_name_base_settings_fields(compose: dict[str, Any]) -> 
         own = {key.removeprefix(prefix).lower() for key in env if key.startswith(prefix)}
         assert len(shared) + len(own) == len(env)
         assert shared <= fields
-        assert own - MESSAGING_PROVIDER_FIELDS <= fields
+        assert own - MESSAGING_PROVIDER_FIELDS <= fields | set(settings_class(name).model_fields)
+
+
+def test_orders_calls_the_loyalty_service(compose: dict[str, Any]) -> None:
+    """A sale paid with points commits its reservation at loyalty, over the compose network."""
+    url = urlsplit(environment(compose, "orders")["ORDERS_LOYALTY_URL"] or "")
+    assert url.hostname == "loyalty"
+    assert f"{url.port}" in service(compose, "loyalty")["command"]
 
 
 def test_messaging_gets_its_mail_and_sms_providers(compose: dict[str, Any]) -> None:

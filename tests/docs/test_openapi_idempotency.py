@@ -19,9 +19,14 @@ IDEMPOTENT_POSTS = {
     ("orders", "/catalog/products"),
     ("orders", "/purchases/{purchase_id}/returns"),
     ("orders", "/purchases/{purchase_id}/void"),
+    ("orders", "/reservations"),
+    ("orders", "/reservations/{reservation_id}/release"),
     ("loyalty", "/members/{member_id}/redemptions"),
     ("loyalty", "/members/{member_id}/tier-assignments"),
     ("loyalty", "/members/{member_id}/adjustments"),
+    ("loyalty", "/reservations"),
+    ("loyalty", "/reservations/{reservation_id}/commit"),
+    ("loyalty", "/reservations/{reservation_id}/release"),
 }
 
 

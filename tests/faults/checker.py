@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from huiyuan.embedded.provider_store import eml_path, read_inbox
 from huiyuan.provision import SERVICES
 from services.loyalty.points.invariants import LedgerReport, check_ledger_invariants
+from services.loyalty.reservations.invariants import till_violations
 from shared.db import asyncpg_dsn
 from tests.faults.load import LoadLog
 
@@ -125,6 +126,7 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
         await check_orders(connection, log, verdict)
         await check_loyalty(connection, log, verdict)
         await check_households(connection, log, verdict)
+        await check_till(connection, log, verdict)
         await check_messaging(connection, log, provider_dir, verdict)
     finally:
         await connection.close()
@@ -132,10 +134,15 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
     try:
         async with AsyncSession(engine) as session:
             verdict.ledger = await check_ledger_invariants(session, members=_uuids(log.members))
+            # points at the till: held, released and refunded points all accounted for
+            till = await till_violations(session, _uuids(log.members))
+            verdict.unexpected += [f"till: {violation}" for violation in till]
     finally:
         await engine.dispose()
     verdict.counts.update(
-        purchases=len(log.purchases),
+        purchases=sum("-p-" in key for key in log.purchases),
+        **{"till sales": sum("-p-" not in key for key in log.purchases)},
+        holds=len(log.holds),
         returns=len(log.returns),
         redemptions=len(log.redemptions),
         **{
@@ -250,6 +257,25 @@ async def check_households(connection: asyncpg.Connection, log: LoadLog, verdict
         if pooled != member_of:
             verdict.lost.append(f"loyalty pools member {member} into {pooled}, not {member_of}")
     verdict.counts["households"] = len(log.households)
+
+
+async def check_till(connection: asyncpg.Connection, log: LoadLog, verdict: Verdict) -> None:
+    """Every acknowledged hold is a reservation in loyalty, and no reservation of the run's
+    members was never acknowledged (its ledger entries are ``till_violations``')."""
+    rows = await connection.fetch(
+        "SELECT reservation_id FROM loyalty.till_reservations WHERE member_id = ANY($1)",
+        _uuids(log.members),
+    )
+    held = {str(row["reservation_id"]) for row in rows}
+    acknowledged = {ack.body["reservation_id"]: key for key, ack in log.holds.items()}
+    verdict.lost += [
+        f"hold {key} ({rid}) is not in loyalty"
+        for rid, key in acknowledged.items()
+        if rid not in held
+    ]
+    verdict.unexpected += [
+        f"loyalty holds reservation {rid}, never acknowledged" for rid in held - set(acknowledged)
+    ]
 
 
 async def check_messaging(

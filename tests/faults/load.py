@@ -52,6 +52,7 @@ class LoadLog:
     """Each household opened, with the members it was opened with (its head first)."""
     in_household: dict[str, str | None] = field(default_factory=dict)
     """Where each member of a household was last acknowledged to be (None: left it)."""
+    holds: dict[str, Acknowledged] = field(default_factory=dict)  # points held at a till
     rejected: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     unacknowledged: dict[str, str] = field(default_factory=dict)
     retries: int = 0
@@ -69,6 +70,7 @@ class LoadShape:
     """Operations that take a household member out of their household, or back in."""
     households: int = 4
     """Households opened before the load, of three members each."""
+    till_share: float = 0.05  # sales paid partly with points held first (积分抵现)
     concurrency: int = 64
     give_up_after: float = 240.0
 
@@ -209,24 +211,30 @@ class LoadGenerator:
         moves = self._shape.return_share + self._shape.redemption_share
         if draw < moves + self._shape.household_share and self.log.households:
             return self._move
+        moves += self._shape.household_share
+        if draw < moves + self._shape.till_share and self.log.purchases:
+            return self._till_sale
         return self._purchase
+
+    def _lines(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "sku": f"SKU-{self._rng.randrange(500)}",
+                "category": self._rng.choice(CATEGORIES),
+                "quantity": self._rng.randint(1, 3),
+                "unit_price_fen": self._rng.randrange(100, 50_000),
+            }
+            for _ in range(self._rng.randint(1, 3))
+        ]
 
     async def _purchase(self, n: int) -> None:
         key = f"{self._seed}-p-{n}"
         store = self._rng.randrange(len(self.log.stores))
-        body = {
-            "member_id": self._rng.choice(self.log.members),
-            "receipt_no": key,
-            "lines": [
-                {
-                    "sku": f"SKU-{self._rng.randrange(500)}",
-                    "category": self._rng.choice(CATEGORIES),
-                    "quantity": self._rng.randint(1, 3),
-                    "unit_price_fen": self._rng.randrange(100, 50_000),
-                }
-                for _ in range(self._rng.randint(1, 3))
-            ],
-        }
+        body = {"member_id": self._rng.choice(self.log.members), "receipt_no": key}
+        await self._sell(key, store, body | {"lines": self._lines()})
+
+    async def _sell(self, key: str, store: int, body: dict[str, Any]) -> bool:
+        """Posts the sale until definite; whether it was recorded."""
         headers = {"X-API-Key": self.log.stores[store][1], "Idempotency-Key": key}
         url = f"{self._urls['orders']}/purchases"
         ack = await self._until_definite(
@@ -236,6 +244,37 @@ class LoadGenerator:
             ack.store = store
             self.log.purchases[key] = ack
             self._returnable.append(key)
+        return ack is not None
+
+    async def _till_sale(self, n: int) -> None:
+        """A member who bought before holds a few points at a till, and the sale pays with
+        them; a sale whose points are refused (the hold was lost to a fault) is paid by
+        card instead, as a till would."""
+        store = self._rng.randrange(len(self.log.stores))
+        member = self.log.purchases[self._rng.choice(list(self.log.purchases))].body["member_id"]
+        lines = self._lines()
+        total = sum(line["quantity"] * line["unit_price_fen"] for line in lines)
+        key = f"{self._seed}-h-{n}"
+        asked = {"member_id": member, "sale_ref": key, "sale_total_fen": total}
+        asked["points"] = self._rng.randint(1, 30)
+        headers = {"X-API-Key": self.log.stores[store][1], "Idempotency-Key": key}
+        url = f"{self._urls['orders']}/reservations"
+        held = await self._until_definite(
+            "hold", key, lambda: self._client.post(url, json=asked, headers=headers)
+        )
+        sale = {"member_id": member, "lines": lines}
+        if held is not None:
+            self.log.holds[key] = held
+            amount = held.body["amount_fen"]
+            points = {"kind": "points", "amount_fen": amount}
+            tenders = [points | {"reservation_id": held.body["reservation_id"]}]
+            if total > amount:
+                tenders.append({"kind": "card", "amount_fen": total - amount})
+            paid = f"{self._seed}-t-{n}"
+            if await self._sell(paid, store, sale | {"receipt_no": paid, "tenders": tenders}):
+                return
+        card = f"{self._seed}-u-{n}"
+        await self._sell(card, store, sale | {"receipt_no": card})
 
     async def _return(self, n: int) -> None:
         key = f"{self._seed}-r-{n}"

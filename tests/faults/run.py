@@ -22,7 +22,7 @@ from tests.faults.schedule import FAULT_KINDS, Fault, plan, spaced
 Say = Callable[[str], None]
 
 # the load's operations each service answers, by the letter in their keys
-SERVED_BY = {"orders": ("-p-", "-r-"), "loyalty": ("-d-",)}
+SERVED_BY = {"orders": ("-p-", "-r-", "-h-", "-t-", "-u-"), "loyalty": ("-d-",)}
 
 
 @dataclass(frozen=True)

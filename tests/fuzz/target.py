@@ -179,11 +179,14 @@ async def fuzz_target(stack: Stack, store_dir: Path) -> AsyncIterator[FuzzTarget
             sms_gateway_url=providers["sms"],
             sms_api_key=SMS_KEY,
         )
+        loyalty_port = free_port()  # orders commits points tenders there
+        overrides["orders"]["loyalty_url"] = f"http://127.0.0.1:{loyalty_port}"
         services = {service: stack.app(service, **overrides[service]) for service in SERVICES}
         errors = ServerErrorLog()
         logging.getLogger("shared.errors").addHandler(errors)
         try:
-            with ServedInThread(services, access_log=False) as urls:
+            ports = {"loyalty": loyalty_port}
+            with ServedInThread(services, ports, access_log=False) as urls:
                 async with _program_kept(urls["loyalty"]):
                     yield FuzzTarget(urls, await _seed(urls), errors)
         finally:

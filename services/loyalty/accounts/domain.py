@@ -24,6 +24,10 @@ SourceType = Literal[
     "recovery",
     "transfer_out",
     "transfer_in",
+    "till_hold",
+    "till_release",
+    "till_refund",
+    "till_retake",
 ]
 """What moved points, the kind of a ledger entry: a purchase earns, a return reverses, a
 void (its id is the voided purchase's) reverses all the purchase kept, a redemption
@@ -31,8 +35,14 @@ spends, staff adjust, an expiry (its id is the lot's) takes what a lot still hel
 expired, a recovery (its id is the purchase whose earn paid it) pays back reversal
 shortfalls; a transfer between two accounts (a member's points pooled into a household's
 account, or their share taken back when they leave) is two entries with the transfer's
-id, ``transfer_out`` on the account giving and ``transfer_in`` on the one receiving. A
-new kind of movement (a coupon) is a new source type, never a new column."""
+id, ``transfer_out`` on the account giving and ``transfer_in`` on the one receiving. At
+the till (积分抵现) a reservation holds points (``till_hold``, the reservation's id), gives
+them back if the sale never uses them (``till_release``, the same id), and a return or
+void of a sale paid with points credits its share (``till_refund``, the return's id or,
+for a void, the purchase's); a sale whose event came after the sweep gave its points back
+takes them again (``till_retake``, the reservation's id, what the balance no longer has
+as shortfall). A new kind of movement (a coupon) is a new source type, never a new
+column."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,10 @@ SOURCE_POINTS: Mapping[SourceType, PointsRange] = {
     "recovery": PointsRange(None, -1),
     "transfer_out": PointsRange(None, -1),
     "transfer_in": PointsRange(1, None),
+    "till_hold": PointsRange(None, -1),
+    "till_release": PointsRange(1, None),
+    "till_refund": PointsRange(1, None),
+    "till_retake": PointsRange(None, 0),  # 0 when the points were spent meanwhile
 }
 """Each source type with the sign of the points its entries carry; the ledger's CHECK
 ``ck_ledger_entries_source`` is built from it."""

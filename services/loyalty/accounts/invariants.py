@@ -59,7 +59,8 @@ _lots = PointLot.__table__  # type: ignore[attr-defined]
 
 class Invariant(StrEnum):
     """Every invariant of the ledger: the kernel's, then those of purchases, adjustments
-    and shortfall recoveries, then those of tier standings."""
+    and shortfall recoveries, then those of tier standings, then those of points at the
+    till (:mod:`services.loyalty.reservations.invariants`)."""
 
     BALANCE = "balance"
     RUNNING_BALANCE = "running_balance"
@@ -76,6 +77,8 @@ class Invariant(StrEnum):
     STANDING = "standing"
     ADJUSTED_AS_AUDITED = "adjusted_as_audited"
     RECOVERED_AS_RECORDED = "recovered_as_recorded"
+    TILL_HOLDS = "till_holds"
+    TILL_REFUNDS = "till_refunds"
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,19 @@ class LoyaltyOut(BaseModel):
     missing_fen: int | None = Field(description="Spend (fen) still needed for the next tier")
 
 
-LedgerKind = Literal["earn", "reverse", "redeem", "adjust", "expire", "recover", "transfer"]
+LedgerKind = Literal[
+    "earn",
+    "reverse",
+    "redeem",
+    "adjust",
+    "expire",
+    "recover",
+    "transfer",
+    "hold",
+    "release",
+    "refund",
+    "retake",
+]
 SourceType = Literal[
     "purchase",
     "return",
@@ -81,6 +93,10 @@ SourceType = Literal[
     "recovery",
     "transfer_out",
     "transfer_in",
+    "till_hold",
+    "till_release",
+    "till_refund",
+    "till_retake",
 ]
 
 

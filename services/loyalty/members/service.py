@@ -35,6 +35,10 @@ KINDS: dict[str, LedgerKind] = {
     "transfer_in": "transfer",
     "expiry": "expire",
     "recovery": "recover",
+    "till_hold": "hold",
+    "till_release": "release",
+    "till_refund": "refund",
+    "till_retake": "retake",
 }
 """The ledger's kind of entry for each source type, as the API has always named them."""
 

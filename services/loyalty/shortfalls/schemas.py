@@ -13,8 +13,12 @@ class ShortfallOut(BaseModel):
     entry_id: uuid.UUID = Field(description="The reversal's ledger entry")
     account_id: uuid.UUID
     member_id: uuid.UUID | None = Field(description="The account's owner")
-    source_type: Literal["return", "void"]
-    source_id: uuid.UUID = Field(description="The return, or the voided purchase")
+    source_type: Literal["return", "void", "till_retake"] = Field(
+        description="A reversal, or points a till sale took again after they were released"
+    )
+    source_id: uuid.UUID = Field(
+        description="The return, the voided purchase, or the till reservation"
+    )
     shortfall: int = Field(description="Points the reversal could not take back (spent)")
     recovered: int = Field(description="Points later earnings paid back of it")
     outstanding: int = Field(description="shortfall - recovered")

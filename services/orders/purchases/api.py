@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from services.orders.purchases import service
 from services.orders.purchases.errors import ReceiptReused
 from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut, PurchasePage
+from services.orders.tenders.loyalty import UNAVAILABLE_DOC, LoyaltyClient
 from shared.dependencies import Cipher, CurrentStore, RequestSession
 from shared.idempotency import StorePost, openapi_conflict
 from shared.openapi import problem
@@ -33,7 +34,10 @@ NOT_FOUND = problem(404, "No purchase 9d8c7b6a-… at this store")
         "sale body (as sent, without its key) sent again with a new key and a receipt number "
         "the store already used is answered with the first sale (`Idempotent-Replayed: "
         "true`); another body with a used receipt number is refused with 409 "
-        "`receipt-reused`."
+        "`receipt-reused`. A `points` tender names the reservation that holds its points "
+        "(`POST /reservations`); orders commits it at loyalty before recording the sale: a "
+        "refusal is 422 `points-refused`, loyalty not answering 503 `loyalty-unavailable` "
+        "(nothing recorded; the sale can be paid otherwise)."
     ),
     responses={
         **openapi_conflict(
@@ -48,6 +52,7 @@ NOT_FOUND = problem(404, "No purchase 9d8c7b6a-… at this store")
             "No member with this card_number '8860000000099' is known to orders. A member who "
             "has just registered becomes known here within about a second; retry shortly.",
         ),
+        **UNAVAILABLE_DOC,
     },
 )
 async def post_purchase(
@@ -56,10 +61,13 @@ async def post_purchase(
     cipher: Cipher,
     store: CurrentStore,
     idempotent: StorePost,
+    loyalty: LoyaltyClient,
 ) -> JSONResponse:
     answer = await idempotent.run(
         body,
-        lambda: service.record_purchase(session, cipher, store.id, body, sent=idempotent.sent),
+        lambda: service.record_purchase(
+            session, cipher, store.id, body, sent=idempotent.sent, loyalty=loyalty
+        ),
     )
     return answer.response(location=f"/purchases/{answer.body['id']}")
 

@@ -24,7 +24,9 @@ from services.orders.purchases.schemas import (
 )
 from services.orders.tenders import domain as tenders
 from services.orders.tenders.domain import Paid
+from services.orders.tenders.loyalty import Loyalty
 from services.orders.tenders.schemas import receipt_event, receipt_out
+from services.orders.tenders.service import points_paid
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events import CloudEvent
@@ -41,19 +43,35 @@ async def record_purchase(
     *,
     sent: Any,
     now: datetime | None = None,
+    loyalty: Loyalty | None = None,
 ) -> Outcome:
     """The new sale, or ``Replayed`` with the first answer if its receipt number was
     recorded before with the same content; ``sent`` is the body as sent (parsed JSON).
+    With ``loyalty``, a points tender is taken: its reservation is committed there before
+    the sale is (:func:`services.orders.tenders.service.points_paid`).
 
     Raises ``UnknownMember``, ``UnknownSku``, ``VoidSku``, ``TenderNotAccepted``,
-    ``TendersDoNotAddUp`` (422) and ``ReceiptReused`` (409).
+    ``TendersDoNotAddUp``, ``PointsRefused`` (422), ``ReceiptReused`` (409) and
+    ``LoyaltyUnavailable`` (503).
     """
     members = await directory.find_members(session, cipher, [data])
     request = None if data.receipt_no is None else identify(sent, data)
     data = (await catalog.find_products(session, [data])).categorised(data)
-    sale = new_sale(store_id, data, members, now or datetime.now(UTC), request)
+    accepted = tenders.ACCEPTED if loyalty is None else tenders.AT_THE_TILL
+    sale = new_sale(store_id, data, members, now or datetime.now(UTC), request, accepted)
     if await repository.insert_purchases(session, [sale.rows]):
-        await emit.outbox.add(session, sale.event)
+        if loyalty is None:
+            await emit.outbox.add(session, sale.event)
+            return sale.out
+        async with points_paid(
+            loyalty,
+            store_id=store_id,
+            member_id=sale.out.member_id,
+            purchase_id=sale.out.id,
+            total_fen=sale.out.total_fen,
+            tenders=sale.paid,
+        ):
+            await emit.outbox.add(session, sale.event)
         return sale.out
     # only a receipt number held by another purchase keeps a sale out
     assert data.receipt_no is not None
@@ -89,6 +107,7 @@ class NewSale:
     rows: SaleRows
     event: CloudEvent
     out: PurchaseOut
+    paid: tuple[Paid, ...]
 
 
 def new_sale(
@@ -97,9 +116,11 @@ def new_sale(
     members: KnownMembers,
     now: datetime,
     request: RequestIdentity | None,
+    accepted: frozenset[str] = tenders.ACCEPTED,
 ) -> NewSale:
     """The sale ``data`` describes, for the member it names among ``members``;
-    ``request`` identifies it as sent, kept with its receipt number.
+    ``request`` identifies it as sent, kept with its receipt number; ``accepted`` are
+    the tender kinds it may have.
 
     Raises ``UnknownMember``, ``TenderNotAccepted`` and ``TendersDoNotAddUp`` (422).
     """
@@ -120,7 +141,7 @@ def new_sale(
     ]
     total = domain.total_fen(priced)
     given = None if data.tenders is None else [tender.tendered() for tender in data.tenders]
-    paid = tenders.settle(total, given)
+    paid = tenders.settle(total, given, accepted)
     receipt = receipt_out(paid, first=True)
     purchase = {
         "id": purchase_id,
@@ -156,6 +177,7 @@ def new_sale(
         rows=(purchase, [line.model_dump() for line in lines]),
         event=emit.envelope(completed),
         out=out,
+        paid=paid,
     )
 
 

@@ -4,8 +4,11 @@ void refunds what each tender paid. All amounts are integer fen; nothing here do
 Kinds: ``cash``, ``card``, ``stored_value``, ``points``, ``voucher`` (代金券) as a till
 sends them, and ``unspecified``, which only orders writes: the whole total of a sale posted
 without tenders (a till from before tenders existed, or one that does not say). Orders
-takes cash and card now; stored value, points and vouchers are reserved and committed by
-loyalty, which is later work, so they are refused (:class:`TenderNotAccepted`).
+takes cash and card, and points (积分抵现) in a sale posted on its own: one points tender
+naming the reservation loyalty holds for it, which orders commits at loyalty before it
+records the sale (:mod:`services.orders.tenders.service`). A batch of day-end sales takes
+no points: a reservation lives minutes, not days. Stored value and vouchers are loyalty's
+later work, so they are refused (:class:`TenderNotAccepted`).
 
 Paying (:func:`settle`): every tender but cash pays exactly its amount and must fit what
 the tenders before it left to pay (a voucher never gives change, a card charges no more
@@ -21,6 +24,7 @@ whether a voucher is reinstated is loyalty's, with vouchers themselves (issue 14
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, cast, get_args
@@ -34,7 +38,9 @@ TenderKind = GivenKind | Literal["unspecified"]
 
 GIVEN_KINDS: tuple[GivenKind, ...] = get_args(GivenKind)
 ACCEPTED: frozenset[str] = frozenset({"cash", "card"})
-"""The kinds orders takes now; the others belong to loyalty's later reservation."""
+"""The kinds orders takes in any sale; stored value and vouchers are loyalty's later work."""
+AT_THE_TILL: frozenset[str] = ACCEPTED | {"points"}
+"""The kinds a sale posted on its own may have: points need a reservation held now."""
 PROPORTIONAL: tuple[TenderKind, ...] = ("voucher", "points")
 """Refunded first, in proportion to the share of the sale returned."""
 THEN: tuple[TenderKind, ...] = ("stored_value", "card", "cash", "unspecified")
@@ -47,10 +53,12 @@ MAX_TENDERS = 20
 
 @dataclass(frozen=True)
 class Tendered:
-    """A tender as the till sends it: its kind and what it hands over, in fen."""
+    """A tender as the till sends it: its kind and what it hands over, in fen; a points
+    tender names the loyalty reservation that holds its points."""
 
     kind: GivenKind
     tendered_fen: int
+    reservation_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,8 @@ class Paid:
     amount_fen: int
     tendered_fen: int
     refunded_fen: int = 0
+    reservation_id: uuid.UUID | None = None
+    """The loyalty reservation a points tender paid with."""
 
     @property
     def change_fen(self) -> int:
@@ -88,25 +98,29 @@ def settle(
 
     ``None`` (no tenders sent) is one ``unspecified`` tender of the whole total (none for a
     sale of 0 fen). Raises :class:`TenderNotAccepted` (``tenders.<i>.kind``) for a kind
-    not in ``accepted`` (now: stored value, points and vouchers), and
+    not in ``accepted`` (stored value and vouchers; points in a batch), and
     :class:`TendersDoNotAddUp` for a non-cash tender larger than what is left to pay
     (``tenders.<i>.amount_fen``), a second cash tender (``tenders.<i>.kind``), cash when
-    the other tenders pay everything (``tenders.<i>.amount_fen``), or tenders paying less
-    than the total (``tenders``).
+    the other tenders pay everything (``tenders.<i>.amount_fen``), a second points
+    tender (``tenders.<i>.kind``), or tenders paying less than the total (``tenders``).
     """
     if given is None:
         return (Paid("unspecified", total_fen, total_fen),) if total_fen > 0 else ()
     for index, tender in enumerate(given):
         if tender.kind not in accepted:
-            raise TenderNotAccepted(
-                f"tender {tender.kind!r} is not accepted yet: stored value, points and "
-                "vouchers are owned by loyalty, which will reserve and commit them (issues "
-                "12 and 14); pay with cash or card",
-                field=f"tenders.{index}.kind",
-            )
+            raise TenderNotAccepted(_refusal(tender.kind), field=f"tenders.{index}.kind")
     left = total_fen
     cash: int | None = None
+    points: int | None = None
     for index, tender in enumerate(given):
+        if tender.kind == "points":
+            if points is not None:
+                raise TendersDoNotAddUp(
+                    f"points appear twice (tenders {points} and {index}): a sale pays with "
+                    "one reservation's points",
+                    field=f"tenders.{index}.kind",
+                )
+            points = index
         if tender.kind == "cash":
             if cash is not None:
                 raise TendersDoNotAddUp(
@@ -143,8 +157,31 @@ def settle(
             field="tenders",
         )
     return tuple(
-        Paid(t.kind, left if t.kind == "cash" else t.tendered_fen, t.tendered_fen) for t in given
+        Paid(
+            t.kind,
+            left if t.kind == "cash" else t.tendered_fen,
+            t.tendered_fen,
+            reservation_id=t.reservation_id,
+        )
+        for t in given
     )
+
+
+def _refusal(kind: str) -> str:
+    if kind == "points":
+        return (
+            "tender 'points' is not accepted in a batch: points need a reservation held at "
+            "the till now; post the sale on its own (POST /purchases)"
+        )
+    return (
+        f"tender {kind!r} is not accepted yet: stored value and vouchers are owned by "
+        "loyalty, which will reserve and commit them (issue 14); pay with cash, card or points"
+    )
+
+
+def points_tender(paid: Sequence[Paid]) -> Paid | None:
+    """The sale's points tender, if it has one (at most one: :func:`settle`)."""
+    return next((tender for tender in paid if tender.kind == "points"), None)
 
 
 def unrecorded(total_fen: int, returned_fen: int) -> tuple[Paid, ...]:
@@ -218,7 +255,8 @@ def after_refund(paid: Sequence[Paid], refunds: Sequence[int]) -> tuple[Paid, ..
 
 
 def to_json(paid: Sequence[Paid]) -> list[dict[str, int | str]]:
-    """The tenders as the sale's ``tenders`` column holds them (JSONB)."""
+    """The tenders as the sale's ``tenders`` column holds them (JSONB); a points tender
+    keeps its reservation."""
     return [
         {
             "kind": tender.kind,
@@ -226,6 +264,7 @@ def to_json(paid: Sequence[Paid]) -> list[dict[str, int | str]]:
             "tendered_fen": tender.tendered_fen,
             "refunded_fen": tender.refunded_fen,
         }
+        | ({} if tender.reservation_id is None else {"reservation_id": str(tender.reservation_id)})
         for tender in paid
     ]
 
@@ -238,6 +277,7 @@ def from_json(rows: Sequence[Mapping[str, Any]]) -> tuple[Paid, ...]:
             amount_fen=int(row["amount_fen"]),
             tendered_fen=int(row["tendered_fen"]),
             refunded_fen=int(row["refunded_fen"]),
+            reservation_id=uuid.UUID(row["reservation_id"]) if "reservation_id" in row else None,
         )
         for row in rows
     )

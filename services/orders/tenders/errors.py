@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import Unprocessable
+from shared.errors import ServiceUnavailable, Unprocessable
 
 
 class TenderNotAccepted(Unprocessable):
@@ -21,3 +21,20 @@ class TendersDoNotAddUp(Unprocessable):
 
     title = "Tenders do not add up"
     slug = "tenders-do-not-add-up"
+
+
+class LoyaltyUnavailable(ServiceUnavailable):
+    """Loyalty did not answer in time (down, or too slow): no points were spent or held by
+    this request. The sale can go through without points: pay with cash or card."""
+
+    title = "Loyalty unavailable"
+    slug = "loyalty-unavailable"
+
+
+class PointsRefused(Unprocessable):
+    """Loyalty refused the points: a reservation that is not held any more, for another
+    member or another amount, past the till policy's share, or more points than the member
+    has. ``cause`` is loyalty's problem type, ``detail`` its words."""
+
+    title = "Points refused"
+    slug = "points-refused"

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.orders.directory.domain import MAX_CARD_NUMBER
 from services.orders.tenders.domain import GivenKind, Paid, Refund, Tendered, TenderKind
 from shared.events import orders as events
-from shared.inputs import TenderFen
+from shared.inputs import Code, Phone, Points, TenderFen
+
+MAX_SALE_REF = 64
+"""As loyalty keeps a reservation's sale reference."""
 
 RECEIPT_EXAMPLE: dict[str, Any] = {
     "tenders": [
@@ -28,9 +34,10 @@ TENDERS_EXAMPLE: list[Any] = [
 
 
 class TenderIn(BaseModel):
-    """One way the sale was paid. Only `cash` and `card` are accepted now: `stored_value`,
-    `points` and `voucher` are part of the contract but refused with 422
-    `tender-not-accepted` until loyalty reserves and commits them (issues 12 and 14)."""
+    """One way the sale was paid: `cash`, `card`, or `points` naming the reservation
+    (`POST /reservations`) that holds them, for exactly its amount. `stored_value` and
+    `voucher` are part of the contract but refused with 422 `tender-not-accepted` until
+    loyalty reserves and commits them (issue 14); a batch takes no points."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": TENDERS_EXAMPLE})
 
@@ -39,9 +46,18 @@ class TenderIn(BaseModel):
         description="What this tender hands over, in fen. Only cash may exceed what is left "
         "to pay (the difference is the change); a voucher or card larger than that is refused"
     )
+    reservation_id: uuid.UUID | None = Field(
+        None, description="For `points` (and only for it): the reservation that holds them"
+    )
+
+    @model_validator(mode="after")
+    def _reservation_for_points(self) -> Self:
+        if (self.kind == "points") != (self.reservation_id is not None):
+            raise ValueError("a points tender names its reservation_id, and only it does")
+        return self
 
     def tendered(self) -> Tendered:
-        return Tendered(self.kind, self.amount_fen)
+        return Tendered(self.kind, self.amount_fen, self.reservation_id)
 
 
 class TenderOut(BaseModel):
@@ -117,3 +133,72 @@ def refund_events(refunds: Sequence[Refund]) -> tuple[events.TenderRefund, ...]:
         events.TenderRefund(kind=r.kind, amount_fen=r.amount_fen, paid_out=r.paid_out)
         for r in refunds
     )
+
+
+_MEMBER = "0b7e4c1d-2f3a-4b5c-8d9e-1a2b3c4d5e6f"
+_RESERVATION = "3a1f0c5e-7b2d-4c8e-9f10-2b3c4d5e6f70"
+HOLD_EXAMPLE: dict[str, Any] = {
+    "reservation_id": _RESERVATION,
+    "member_id": _MEMBER,
+    "points": 5000,
+    "amount_fen": 5000,
+    "points_per_yuan": 100,
+    "status": "held",
+    "expires_at": "2026-11-23T06:45:00Z",
+}
+
+
+class PointsHoldIn(BaseModel):
+    """Points to hold for a sale in progress (积分抵现). Name the member by exactly one of
+    `member_id`, `card_number` or `phone`, and ask for `points` or for `amount_fen`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "card_number": "8860000000013",
+                    "sale_ref": "R-20261123-0042",
+                    "sale_total_fen": 45700,
+                    "points": 5000,
+                }
+            ]
+        },
+    )
+
+    member_id: uuid.UUID | None = None
+    card_number: Annotated[str, Code(MAX_CARD_NUMBER)] | None = None
+    phone: Phone | None = None
+    sale_ref: Annotated[str, Code(MAX_SALE_REF)] = Field(
+        description="The till's reference of the sale in progress, e.g. its receipt number"
+    )
+    sale_total_fen: TenderFen = Field(description="The sale's total so far, in fen")
+    points: Points | None = Field(None, description="Points to spend")
+    amount_fen: TenderFen | None = Field(None, description="Fen the points should pay")
+
+    @model_validator(mode="after")
+    def _one_member_and_one_ask(self) -> Self:
+        if sum(v is not None for v in (self.member_id, self.card_number, self.phone)) != 1:
+            raise ValueError("name the member by exactly one of member_id, card_number or phone")
+        if (self.points is None) == (self.amount_fen is None):
+            raise ValueError("ask for exactly one of points or amount_fen")
+        return self
+
+
+class NoBody(BaseModel):
+    """A POST whose path says everything (a hold's release)."""
+
+
+class PointsHoldOut(BaseModel):
+    """Points loyalty holds for the sale: pay with them as a `points` tender of exactly
+    `amount_fen` naming `reservation_id`, before `expires_at`."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [HOLD_EXAMPLE]})
+
+    reservation_id: uuid.UUID
+    member_id: uuid.UUID
+    points: int = Field(description="Points held (taken from the member's balance)")
+    amount_fen: int = Field(description="What they pay of the sale, in fen")
+    points_per_yuan: int = Field(description="The till policy's rate they were priced at")
+    status: Literal["held", "committed", "confirmed", "released"]
+    expires_at: datetime = Field(description="When loyalty gives them back unless a sale uses them")

@@ -106,6 +106,10 @@ def test_a_correction_takes_its_own_lot_then_pending_then_available_points() -> 
         ("adjustment", [-5, 0, 5], []),
         ("expiry", [-1, -5], [0, 1]),
         ("recovery", [-1, -5], [0, 1]),
+        ("till_hold", [-1, -500], [0, 1]),
+        ("till_release", [1, 500], [0, -1]),
+        ("till_refund", [1, 500], [0, -1]),
+        ("till_retake", [0, -500], [1]),
     ],
 )
 def test_each_source_type_moves_points_of_its_sign(

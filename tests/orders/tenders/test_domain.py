@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from services.orders.tenders.domain import (
+    AT_THE_TILL,
     GIVEN_KINDS,
     Paid,
     Tendered,
     after_refund,
     allocate_refund,
+    from_json,
     paid_out_fen,
+    points_tender,
     refunds_of,
     settle,
+    to_json,
     unrecorded,
 )
 from services.orders.tenders.errors import TenderNotAccepted, TendersDoNotAddUp
@@ -41,7 +47,8 @@ def test_without_tenders_the_whole_total_is_one_unspecified_tender() -> None:
 
 @pytest.mark.parametrize("kind", ["stored_value", "points", "voucher"])
 def test_kinds_loyalty_owns_are_refused_naming_the_field(kind: str) -> None:
-    with pytest.raises(TenderNotAccepted, match="not accepted yet") as refused:
+    """Points only where the caller takes them (a sale posted on its own, AT_THE_TILL)."""
+    with pytest.raises(TenderNotAccepted, match="not accepted") as refused:
         settle(1_000, [Tendered("card", 500), Tendered(kind, 500)])  # type: ignore[arg-type]
     assert refused.value.field == "tenders.1.kind"
 
@@ -173,3 +180,43 @@ def test_what_settles_pays_the_total_exactly(total: int, given: list[tuple[str, 
     assert sum(t.amount_fen for t in paid) == total
     assert all(t.change_fen == 0 for t in paid if t.kind != "cash")
     assert all(t.amount_fen >= 1 for t in paid)
+
+
+RESERVATION = uuid.UUID("3a1f0c5e-7b2d-4c8e-9f10-2b3c4d5e6f70")
+
+
+def test_a_sale_at_the_till_pays_with_one_reservation_of_points() -> None:
+    given_ = [Tendered("points", 5_000, RESERVATION), Tendered("cash", 50_000)]
+    paid = settle(45_700, given_, AT_THE_TILL)
+    assert paid == (
+        Paid("points", 5_000, 5_000, reservation_id=RESERVATION),
+        Paid("cash", 40_700, 50_000),
+    )
+    assert points_tender(paid) == paid[0]
+    assert points_tender(settle(100, [Tendered("card", 100)])) is None
+
+
+def test_a_second_points_tender_or_points_past_the_total_are_refused() -> None:
+    twice = [Tendered("points", 100, RESERVATION), Tendered("points", 100, uuid.uuid4())]
+    with pytest.raises(TendersDoNotAddUp, match="points appear twice") as refused:
+        settle(1_000, [*twice, Tendered("card", 800)], AT_THE_TILL)
+    assert refused.value.field == "tenders.1.kind"
+    with pytest.raises(TendersDoNotAddUp) as too_much:
+        settle(1_000, [Tendered("points", 1_001, RESERVATION)], AT_THE_TILL)
+    assert too_much.value.field == "tenders.0.amount_fen"
+
+
+def test_the_points_tender_keeps_its_reservation_in_the_sale_row() -> None:
+    paid = (Paid("points", 700, 700, 200, RESERVATION), Paid("card", 300, 300))
+    rows = to_json(paid)
+    assert rows == [
+        {
+            "kind": "points",
+            "amount_fen": 700,
+            "tendered_fen": 700,
+            "refunded_fen": 200,
+            "reservation_id": str(RESERVATION),
+        },
+        {"kind": "card", "amount_fen": 300, "tendered_fen": 300, "refunded_fen": 0},
+    ]
+    assert from_json(rows) == paid

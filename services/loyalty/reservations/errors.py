@@ -1,0 +1,50 @@
+"""Named errors of points at the till."""
+
+from __future__ import annotations
+
+from shared.errors import Conflict, NotFound, Unprocessable
+
+
+class ReservationNotFound(NotFound):
+    """No reservation by this id for the store that asks."""
+
+    title = "Reservation not found"
+    slug = "reservation-not-found"
+
+
+class ReservationNotHeld(Conflict):
+    """The reservation cannot do what was asked in its state: committing one that was
+    released, expired or committed to another sale; releasing one that a recorded sale
+    used (its points come back through the sale's return or void)."""
+
+    title = "Reservation not held"
+    slug = "reservation-not-held"
+
+
+class ReservationMismatch(Unprocessable):
+    """A sale names a reservation made for another member, or pays with points an amount
+    other than the one reserved."""
+
+    title = "Reservation does not match the sale"
+    slug = "reservation-mismatch"
+
+
+class PointsShareExceeded(Unprocessable):
+    """Points would pay more of the sale than the till policy's maximum share."""
+
+    title = "Points share exceeded"
+    slug = "points-share-exceeded"
+
+
+class TooFewPoints(Unprocessable):
+    """The points asked for pay less than one fen at the till policy's rate."""
+
+    title = "Too few points"
+    slug = "too-few-points"
+
+
+class TillPointsDisabled(Unprocessable):
+    """The till policy takes no points (its maximum share is 0%)."""
+
+    title = "Points are not taken at the till"
+    slug = "till-points-disabled"

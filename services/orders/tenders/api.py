@@ -1,0 +1,97 @@
+"""A till's points (积分抵现): hold points for a sale in progress, or void the hold.
+
+Loyalty keeps the points; orders checks the store's key and asks loyalty synchronously
+(:mod:`services.orders.tenders.loyalty`). The sale then pays with a `points` tender naming
+the reservation (`POST /purchases`).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from services.orders.tenders import service
+from services.orders.tenders.errors import PointsRefused
+from services.orders.tenders.loyalty import UNAVAILABLE_DOC, LoyaltyClient
+from services.orders.tenders.schemas import NoBody, PointsHoldIn, PointsHoldOut
+from shared.dependencies import Cipher, CurrentStore, RequestSession
+from shared.idempotency import StorePost, openapi_conflict
+from shared.openapi import problem
+
+router = APIRouter(prefix="/reservations", tags=["purchases"])
+
+REFUSED = problem(
+    422,
+    "insufficient points: balance 200, requested 5000",
+    f"{PointsRefused.title}, unknown member, or invalid input",
+)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=PointsHoldOut,
+    summary="Hold a member's points for a sale in progress",
+    description=(
+        "Loyalty takes the points from the member's balance now and holds them until the "
+        "sale pays with them (a `points` tender of exactly `amount_fen` naming "
+        "`reservation_id`), the till voids the hold, or it runs out. The rate and the most "
+        "of a sale points may pay are the brand's till policy (e.g. 100 points = 1 yuan, at "
+        "most 50%). Loyalty down: 503 `loyalty-unavailable`, and the sale can go through "
+        "without points."
+    ),
+    responses={**openapi_conflict(), **REFUSED, **UNAVAILABLE_DOC},
+)
+async def hold_points(
+    body: PointsHoldIn,
+    session: RequestSession,
+    cipher: Cipher,
+    store: CurrentStore,
+    idempotent: StorePost,
+    loyalty: LoyaltyClient,
+) -> JSONResponse:
+    key = idempotent.key
+    assert key is not None  # the header is required
+    answer = await idempotent.run(
+        body, lambda: service.hold_points(session, cipher, loyalty, store.id, body, key)
+    )
+    return answer.response()
+
+
+@router.post(
+    "/{reservation_id}/release",
+    response_model=PointsHoldOut,
+    summary="Void a hold: the member gets the points back",
+    description=(
+        "Only while no sale used it: a sale's points come back with its return or void. "
+        "Releasing again answers as before."
+    ),
+    responses={
+        **openapi_conflict(),
+        **problem(
+            422,
+            "reservation 3a1f0c5e-… pays for a recorded sale: its points come back through "
+            "the sale's return or void",
+            PointsRefused.title,
+        ),
+        **UNAVAILABLE_DOC,
+    },
+)
+async def release_points(
+    reservation_id: uuid.UUID,
+    session: RequestSession,
+    store: CurrentStore,
+    idempotent: StorePost,
+    loyalty: LoyaltyClient,
+) -> JSONResponse:
+    key = idempotent.key
+    assert key is not None
+    answer = await idempotent.run(
+        NoBody(),
+        lambda: service.release_points(loyalty, store.id, reservation_id, key),
+        path={"reservation_id": str(reservation_id)},
+        status=200,
+    )
+    return answer.response()

@@ -1,0 +1,137 @@
+"""Paying a sale with points (积分抵现): committing the reservation at loyalty while the
+sale is recorded, and undoing that when recording fails.
+
+The order, in the sale's own transaction: the sale's rows are inserted (not committed),
+then loyalty commits the reservation to the sale, then the sale's event goes to the
+outbox and the request commits. If loyalty refuses or cannot be reached, the sale is not
+recorded (422 ``points-refused`` or 503 ``loyalty-unavailable``; the till may take it
+without points). If anything fails after loyalty committed, orders asks loyalty to release
+the reservation (a compensation); if even that cannot reach loyalty, or the process dies
+first, loyalty's sweep releases a commit whose sale event never arrives after the till
+policy's grace. Loyalty confirms the commit when ``orders.purchase.completed`` arrives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from services.orders.directory import service as directory
+from services.orders.tenders.domain import Paid
+from services.orders.tenders.errors import LoyaltyUnavailable, PointsRefused
+from services.orders.tenders.loyalty import Loyalty
+from services.orders.tenders.schemas import PointsHoldIn, PointsHoldOut
+from shared.crypto import PiiCipher
+from shared.db import AsyncSession
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def points_paid(
+    loyalty: Loyalty,
+    *,
+    store_id: uuid.UUID,
+    member_id: uuid.UUID,
+    purchase_id: uuid.UUID,
+    total_fen: int,
+    tenders: Sequence[Paid],
+) -> AsyncIterator[None]:
+    """Commits the sale's points tender at loyalty (if it has one), runs the body, and
+    releases the reservation again if the body raises.
+
+    Raises :class:`PointsRefused` (422, ``tenders.<i>.reservation_id``) and
+    :class:`LoyaltyUnavailable` (503).
+    """
+    found = [(i, t) for i, t in enumerate(tenders) if t.kind == "points"]
+    if not found:
+        yield
+        return
+    [(index, tender)] = found
+    reservation_id = tender.reservation_id
+    assert reservation_id is not None  # a points tender names its reservation
+    body = {
+        "store_id": str(store_id),
+        "member_id": str(member_id),
+        "purchase_id": str(purchase_id),
+        "amount_fen": tender.amount_fen,
+        "sale_total_fen": total_fen,
+    }
+    try:
+        await loyalty.commit(reservation_id, body, field=f"tenders.{index}.reservation_id")
+    except LoyaltyUnavailable:
+        # the commit may have happened with only its answer lost: undo it now if loyalty
+        # is back, else the sweep does after the grace
+        await _undo(loyalty, store_id, reservation_id, purchase_id)
+        raise
+    try:
+        yield
+    except BaseException:
+        await _undo(loyalty, store_id, reservation_id, purchase_id)
+        raise
+
+
+async def _undo(
+    loyalty: Loyalty, store_id: uuid.UUID, reservation_id: uuid.UUID, purchase_id: uuid.UUID
+) -> None:
+    """Releases the reservation committed to a sale that was not recorded; never raises
+    (what it cannot release, loyalty's sweep does)."""
+    body = {"store_id": str(store_id), "purchase_id": str(purchase_id)}
+    try:
+        await loyalty.release(reservation_id, body, f"undo-{reservation_id}-{purchase_id}")
+    except (LoyaltyUnavailable, PointsRefused) as failed:
+        log.warning(
+            "could not release reservation %s of failed sale %s (%s); loyalty's sweep will",
+            reservation_id,
+            purchase_id,
+            failed.detail,
+        )
+
+
+async def hold_points(
+    session: AsyncSession,
+    cipher: PiiCipher,
+    loyalty: Loyalty,
+    store_id: uuid.UUID,
+    data: PointsHoldIn,
+    key: str,
+) -> PointsHoldOut:
+    """Asks loyalty to hold points for the store's sale in progress, for the member the
+    till names (as a sale names them). ``key`` is the till's Idempotency-Key: loyalty gets
+    one derived from it and the store, so a till's retry is answered as the first call.
+
+    Raises ``UnknownMember`` and :class:`PointsRefused` (422) and
+    :class:`LoyaltyUnavailable` (503).
+    """
+    member_id = (await directory.find_members(session, cipher, [data])).member_of(data)
+    body = {
+        "member_id": str(member_id),
+        "store_id": str(store_id),
+        "sale_ref": data.sale_ref,
+        "sale_total_fen": data.sale_total_fen,
+        "points": data.points,
+        "amount_fen": data.amount_fen,
+    }
+    field = "points" if data.points is not None else "amount_fen"
+    held = await loyalty.reserve(body, _derived_key("hold", store_id, key), field=field)
+    return PointsHoldOut.model_validate(held)
+
+
+async def release_points(
+    loyalty: Loyalty, store_id: uuid.UUID, reservation_id: uuid.UUID, key: str
+) -> PointsHoldOut:
+    """The till voids a hold before any sale used it: loyalty gives the points back.
+
+    Raises :class:`PointsRefused` (422: a sale used it, or it is not the store's) and
+    :class:`LoyaltyUnavailable` (503)."""
+    body = {"store_id": str(store_id), "purchase_id": None}
+    released = await loyalty.release(reservation_id, body, _derived_key("release", store_id, key))
+    return PointsHoldOut.model_validate(released)
+
+
+def _derived_key(action: str, store_id: uuid.UUID, key: str) -> str:
+    """Loyalty scopes keys to its caller, orders: the store's key is made the store's."""
+    return f"{action}-" + hashlib.sha256(f"{store_id}:{key}".encode()).hexdigest()[:48]

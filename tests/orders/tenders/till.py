@@ -1,0 +1,94 @@
+"""Helpers for points at the till over orders and a real loyalty: a funded member, a hold,
+a sale paying with it, what loyalty says."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from shared.db import Sessions, transaction
+from shared.events import CloudEvent
+from shared.events.customer import MemberRegistered
+from shared.events.orders import PurchaseCompleted, PurchaseLine
+from tests.orders.conftest import LINES, TOTAL, KnownMember, StoreKey, new_key, register
+from tests.stack import Stack, staff_headers
+
+SERVICE = staff_headers("service")
+FUNDING_FEN = 10_000_000  # 100,000 yuan: points at every rule the program may have
+
+
+async def fund(stack: Stack, orders_sessions: Sessions, loyalty_sessions: Sessions) -> KnownMember:
+    """A member orders knows, whose loyalty account earned on one big purchase."""
+    member = await register(stack, orders_sessions)
+    handlers = stack.handlers("loyalty")
+    registered = MemberRegistered(
+        member_id=member.member_id,
+        card_number=member.card_number,
+        name="韩梅梅",
+        phone="+8613800000000",
+        phone_hash="0" * 64,
+        registered_at=datetime.now(UTC),
+    )
+    line = PurchaseLine(
+        line_no=1,
+        sku="HC-001",
+        category="health",
+        quantity=1,
+        unit_price_fen=FUNDING_FEN,
+        amount_fen=FUNDING_FEN,
+    )
+    purchase = PurchaseCompleted(
+        purchase_id=uuid.uuid4(),
+        member_id=member.member_id,
+        store_id=uuid.uuid4(),
+        lines=(line,),
+        total_fen=FUNDING_FEN,
+        purchased_at=datetime.now(UTC),
+    )
+    for payload in (registered, purchase):
+        event = CloudEvent.of(payload, source="/huiyuan/test")
+        async with transaction(loyalty_sessions) as session:
+            await handlers[event.type](session, event)
+    return member
+
+
+async def balance(loyalty: str, member: KnownMember) -> int:
+    async with httpx.AsyncClient(base_url=loyalty) as client:
+        response = await client.get(f"/members/{member.member_id}/loyalty", headers=SERVICE)
+    assert response.status_code == 200, response.text
+    points: int = response.json()["balance"]
+    return points
+
+
+async def reservation(loyalty: str, reservation_id: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=loyalty) as client:
+        response = await client.get(f"/reservations/{reservation_id}", headers=SERVICE)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def hold(
+    till: httpx.AsyncClient, store: StoreKey, member: KnownMember, **asked: int
+) -> httpx.Response:
+    body = {"card_number": member.card_number, "sale_ref": "R-1", "sale_total_fen": TOTAL}
+    return await till.post("/reservations", json=body | asked, headers=store.headers | new_key())
+
+
+def paid_with(reservation: dict[str, Any]) -> list[dict[str, Any]]:
+    points = {
+        "kind": "points",
+        "amount_fen": reservation["amount_fen"],
+        "reservation_id": reservation["reservation_id"],
+    }
+    return [points, {"kind": "card", "amount_fen": TOTAL - reservation["amount_fen"]}]
+
+
+async def sell(
+    till: httpx.AsyncClient, store: StoreKey, member: KnownMember, tenders: list[dict[str, Any]]
+) -> httpx.Response:
+    body = {"card_number": member.card_number, "lines": LINES, "tenders": tenders}
+    return await till.post("/purchases", json=body, headers=store.headers | new_key())
