@@ -9,6 +9,9 @@ from shared.events.loyalty import (
     PointsEarned,
     PointsRedeemed,
     PointsReversed,
+    RewardCancelled,
+    RewardFulfilled,
+    RewardOrdered,
     TierChanged,
 )
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
@@ -32,6 +35,9 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         PointsEarned,
         PointsReversed,
         PointsRedeemed,
+        RewardOrdered,
+        RewardFulfilled,
+        RewardCancelled,
         TierChanged,
         NotificationSent,
         NotificationFailed,

@@ -21,6 +21,7 @@ a list's total      ``TotalAtMost(maximum, amount)``             :mod:`.integers
 sale time           ``SaleTime``                                 :mod:`.times`
 date of birth       ``BirthDate``                                :mod:`.times`
 day of a report     ``TradingDate``                              :mod:`.times`
+planned start, end  ``PlannedTime``                              :mod:`.times`
 page cursor, limit  ``Cursor``, ``SeqCursor``, ``PageSize``      :mod:`shared.pagination`
 ==================  ===========================================  ===================
 
@@ -65,6 +66,8 @@ from shared.inputs.text import Code, MultiLine, SingleLine
 from shared.inputs.times import (
     BirthDate,
     Birthday,
+    Planned,
+    PlannedTime,
     SaleTime,
     TradingDate,
     TradingDay,
@@ -97,6 +100,8 @@ __all__ = [
     "Phone",
     "PhoneNumber",
     "PhoneNumberError",
+    "Planned",
+    "PlannedTime",
     "Points",
     "PointsPerYuan",
     "Quantity",

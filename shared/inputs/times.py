@@ -12,6 +12,10 @@
 * ``TradingDate`` (``Annotated[date, TradingDay()]``), a day of the brand's history such as
   the first or last day of a report's period: a calendar date ``YYYY-MM-DD`` from the
   ``earliest_trading_date`` setting to today in the business timezone.
+* ``PlannedTime`` (``Annotated[datetime, Planned()]``), when something the brand plans
+  starts or ends (a reward's validity window): a date and time with its UTC offset, not
+  before midnight starting the ``earliest_trading_date`` setting and before
+  ``LATEST_PLANNED_TIME`` (2100-01-01 UTC). Unlike a sale's time it may lie in the future.
 
 Only ISO 8601 text is read: pydantic's lax reading of Unix timestamps (``1700000000``) and
 of a datetime for a date is refused. A time whose offset carries it outside the years
@@ -36,6 +40,8 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 from shared.inputs.config import input_defaults
 
 EARLIEST_BIRTHDAY = date(1900, 1, 1)
+LATEST_PLANNED_TIME = datetime(2100, 1, 1, tzinfo=UTC)
+"""A planned time is before this: far enough for any plan, and it keeps the year 9999 out."""
 
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ].+")
@@ -63,24 +69,30 @@ def _written_as_iso(kind: type[date]) -> Callable[[Any], Any]:
     return check
 
 
+def _instant(value: datetime) -> datetime | None:
+    """``value`` in UTC; ``None`` past the year 9999 (year 1 is clamped to its start)."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # only within a day of year 1 or of year 9999
+        return datetime.min.replace(tzinfo=UTC) if value.year == 1 else None
+
+
+def _offset_required(value: datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise _fault(
+            "timezone_required", "must include a UTC offset, e.g. {example}", example=_TIME_EXAMPLE
+        )
+
+
 class TradingTime:
     """Marker of a sale's time: offset required, earliest trading day to now plus skew."""
 
     def validate(self, value: datetime) -> datetime:
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise _fault(
-                "timezone_required",
-                "must include a UTC offset, e.g. {example}",
-                example=_TIME_EXAMPLE,
-            )
+        _offset_required(value)
         defaults = input_defaults()
         earliest = defaults.earliest_trading_time
         now = datetime.now(UTC)
-        instant: datetime | None
-        try:
-            instant = value.astimezone(UTC)
-        except OverflowError:  # only within a day of year 1 or of year 9999
-            instant = datetime.min.replace(tzinfo=UTC) if value.year == 1 else None
+        instant = _instant(value)
         if instant is not None and instant < earliest:
             raise _fault(
                 "before_earliest_trading_date",
@@ -117,6 +129,52 @@ class TradingTime:
                 "answered in UTC"
             ),
             formatMinimum=earliest,
+            examples=[_TIME_EXAMPLE],
+        )
+        return json_schema
+
+
+class Planned:
+    """Marker of a planned time: offset required, earliest trading day to 2100 (UTC)."""
+
+    def validate(self, value: datetime) -> datetime:
+        _offset_required(value)
+        earliest = input_defaults().earliest_trading_time
+        instant = _instant(value)
+        if instant is not None and instant < earliest:
+            raise _fault(
+                "before_earliest_trading_date",
+                "must not be before {earliest}, the earliest trading day",
+                earliest=earliest.isoformat(),
+            )
+        if instant is None or instant >= LATEST_PLANNED_TIME:
+            raise _fault(
+                "too_late",
+                "must be before {latest}",
+                latest=LATEST_PLANNED_TIME.isoformat(),
+            )
+        return instant
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            _written_as_iso(datetime),
+            core_schema.no_info_after_validator_function(self.validate, handler(source)),
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        earliest = input_defaults().earliest_trading_time.isoformat()
+        json_schema.update(
+            description=(
+                f"Date and time with a UTC offset, from {earliest} (the earliest trading "
+                f"day) to before {LATEST_PLANNED_TIME.isoformat()}; answered in UTC"
+            ),
+            formatMinimum=earliest,
+            formatExclusiveMaximum=LATEST_PLANNED_TIME.isoformat(),
             examples=[_TIME_EXAMPLE],
         )
         return json_schema
@@ -212,3 +270,4 @@ class TradingDay:
 SaleTime = Annotated[datetime, TradingTime()]
 BirthDate = Annotated[date, Birthday()]
 TradingDate = Annotated[date, TradingDay()]
+PlannedTime = Annotated[datetime, Planned()]

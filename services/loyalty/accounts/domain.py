@@ -14,11 +14,14 @@ from typing import Literal
 from services.loyalty.accounts.errors import BalanceLimitReached, InsufficientPoints
 from shared.inputs import MAX_BALANCE
 
-SourceType = Literal["purchase", "return", "void", "redemption", "adjustment"]
+SourceType = Literal[
+    "purchase", "return", "void", "redemption", "adjustment", "reward_order", "reward_refund"
+]
 """What moved points, the kind of a ledger entry: a purchase earns, a return reverses, a
 void (its id is the voided purchase's) reverses all the purchase kept, a redemption
-spends, staff adjust. A new kind of movement (lot expiry, a coupon, a transfer
-between accounts) is a new source type, never a new column."""
+spends, staff adjust, a reward order spends on the rewards catalog and its refund (its id
+is the order's) gives the points of a cancelled order back. A new kind of movement (lot
+expiry, a coupon, a transfer between accounts) is a new source type, never a new column."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ SOURCE_POINTS: Mapping[SourceType, PointsRange] = {
     "void": PointsRange(None, 0),
     "redemption": PointsRange(None, -1),
     "adjustment": PointsRange(None, None),
+    "reward_order": PointsRange(None, -1),
+    "reward_refund": PointsRange(1, None),
 }
 """Each source type with the sign of the points its entries carry; the ledger's CHECK
 ``ck_ledger_entries_source`` is built from it."""

@@ -41,7 +41,8 @@ _lots = PointLot.__table__  # type: ignore[attr-defined]
 
 
 class Invariant(StrEnum):
-    """Every invariant of the ledger: the kernel's four, then those of purchases."""
+    """Every invariant of the ledger: the kernel's four, those of purchases, then those of
+    the rewards catalog."""
 
     BALANCE = "balance"
     RUNNING_BALANCE = "running_balance"
@@ -51,6 +52,8 @@ class Invariant(StrEnum):
     ONE_REVERSAL_PER_RETURN = "one_reversal_per_return"
     REVERSED_AS_RECORDED = "reversed_as_recorded"
     EARNED_BY_RULES = "earned_by_rules"
+    REWARD_STOCK = "reward_stock"
+    REWARD_ORDERS = "reward_orders"
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,11 @@ class Scope:
 
     def __init__(self, members: Collection[uuid.UUID] | None) -> None:
         self._members = list(members) if members is not None else None
+
+    @property
+    def restricted(self) -> bool:
+        """Whether the checks are limited to some members' accounts."""
+        return self._members is not None
 
     def __call__(self, account_id: ColumnElement[Any]) -> ColumnElement[bool]:
         if self._members is None:

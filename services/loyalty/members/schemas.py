@@ -44,8 +44,10 @@ class LoyaltyOut(BaseModel):
     missing_fen: int | None = Field(description="Spend (fen) still needed for the next tier")
 
 
-LedgerKind = Literal["earn", "reverse", "redeem", "adjust"]
-SourceType = Literal["purchase", "return", "void", "redemption", "adjustment"]
+LedgerKind = Literal["earn", "reverse", "redeem", "adjust", "refund"]
+SourceType = Literal[
+    "purchase", "return", "void", "redemption", "adjustment", "reward_order", "reward_refund"
+]
 
 
 class LedgerEntryOut(BaseModel):
@@ -61,6 +63,10 @@ class LedgerEntryOut(BaseModel):
     purchase_id: uuid.UUID | None = Field(description="The purchase earned on or reversed")
     return_id: uuid.UUID | None
     redemption_id: uuid.UUID | None
+    reward_order_id: uuid.UUID | None = Field(
+        None,
+        description="The reward order that spent the points, or whose cancellation gave them back",
+    )
     reason: str | None
     created_at: datetime
 
@@ -82,6 +88,7 @@ class LedgerPage(BaseModel):
                             "purchase_id": None,
                             "return_id": None,
                             "redemption_id": "9d1c3b7a-6f2e-4e4c-8c9b-0a1f2e3d4c5b",
+                            "reward_order_id": None,
                             "reason": "兑换耳机",
                             "created_at": "2026-05-02T10:00:00Z",
                         },
@@ -96,6 +103,7 @@ class LedgerPage(BaseModel):
                             "purchase_id": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
                             "return_id": None,
                             "redemption_id": None,
+                            "reward_order_id": None,
                             "reason": None,
                             "created_at": "2026-05-01T09:30:00Z",
                         },

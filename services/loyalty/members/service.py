@@ -27,6 +27,8 @@ KINDS: dict[str, LedgerKind] = {
     "void": "reverse",
     "redemption": "redeem",
     "adjustment": "adjust",
+    "reward_order": "redeem",
+    "reward_refund": "refund",
 }
 """The ledger's kind of entry for each source type, as the API has always named them."""
 
@@ -102,6 +104,7 @@ def _entry_out(entry: Entry, returned: dict[uuid.UUID, uuid.UUID]) -> LedgerEntr
         purchase_id=source.id if source.type in ("purchase", "void") else returned.get(source.id),
         return_id=source.id if source.type == "return" else None,
         redemption_id=source.id if source.type == "redemption" else None,
+        reward_order_id=source.id if source.type in ("reward_order", "reward_refund") else None,
         reason=entry.reason,
         created_at=entry.created_at,
     )

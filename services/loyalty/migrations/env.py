@@ -2,6 +2,7 @@ from services.loyalty.accounts import models as _accounts  # noqa: F401 - regist
 from services.loyalty.base import LoyaltyTable
 from services.loyalty.points import models as _points  # noqa: F401
 from services.loyalty.program import models as _program  # noqa: F401
+from services.loyalty.rewards import models as _rewards  # noqa: F401
 from services.loyalty.tiers import models as _tiers  # noqa: F401
 from shared.migrations import run_env
 

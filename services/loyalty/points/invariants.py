@@ -15,7 +15,9 @@ zero, lots) and adds, over the points capability's records:
   its void's entries took back plus their shortfall, and every void entry names an
   accepted purchase;
 - ``earned_by_rules``: each purchase earned what the earning rule gives for its total at
-  the tier it was made in, so the points earned add up to what the rules say.
+  the tier it was made in, so the points earned add up to what the rules say;
+- ``reward_stock`` and ``reward_orders``: the rewards catalog's stock and orders agree
+  with its stock changes and the ledger (:mod:`services.loyalty.rewards.invariants`).
 
 It reads the tables directly: it is an audit over one snapshot, not a use case.
 """
@@ -40,6 +42,7 @@ from services.loyalty.accounts.models import LedgerEntry
 from services.loyalty.points.models import Purchase, PurchaseReturn
 from services.loyalty.program import domain
 from services.loyalty.program.service import get_earning_rule
+from services.loyalty.rewards.invariants import reward_violations
 from shared.db import AsyncSession
 
 _ledger = LedgerEntry.__table__  # type: ignore[attr-defined]
@@ -116,6 +119,7 @@ async def check_ledger_invariants(
         *await _orphan_entries(session, scope),
         *await _double_reversals(session, scope),
         *await _reversals_recorded(session, scope),
+        *await reward_violations(session, scope),
     ]
     purchases = await _purchases_earned(session, scope)
     points_by_rules = unrated = earned_total = 0
