@@ -18,6 +18,10 @@ IDEMPOTENT_POSTS = {
     ("orders", "/purchases/{purchase_id}/returns"),
     ("orders", "/purchases/{purchase_id}/void"),
     ("loyalty", "/members/{member_id}/redemptions"),
+    ("loyalty", "/rewards/items"),
+    ("loyalty", "/rewards/items/{item_id}/stock"),
+    ("loyalty", "/members/{member_id}/reward-orders"),
+    ("loyalty", "/members/{member_id}/reward-orders/{order_id}/cancel"),
 }
 
 
