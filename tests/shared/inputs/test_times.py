@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from shared.inputs import BirthDate, SaleTime, TradingDate
+from shared.inputs import BirthDate, PlannedTime, SaleTime, TradingDate
 from tests.shared.inputs.conftest import Configure
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -27,6 +27,10 @@ class Profile(BaseModel):
 
 class Period(BaseModel):
     first: TradingDate | None = None
+
+
+class Plan(BaseModel):
+    starts: PlannedTime | None = None
 
 
 def _refusal(model: type[BaseModel], **fields: Any) -> dict[str, Any]:
@@ -170,3 +174,44 @@ def test_the_trading_day_schema_documents_the_range(configure: Configure) -> Non
     (branch, _) = Period.model_json_schema()["properties"]["first"]["anyOf"]
     assert (branch["format"], branch["formatMinimum"]) == ("date", "2010-01-01")
     assert "from 2010-01-01 (the earliest trading day) to today" in branch["description"]
+
+
+def test_a_planned_time_may_be_in_the_future_until_2100(configure: Configure) -> None:
+    configure(earliest_trading_date=date(2015, 3, 1))
+    plan = Plan.model_validate({"starts": "2099-12-31T23:59:59Z"})
+    assert plan.model_dump(mode="json") == {"starts": "2099-12-31T23:59:59Z"}
+    assert Plan.model_validate({"starts": "2030-01-01T08:00:00+08:00"}).starts == datetime(
+        2030, 1, 1, tzinfo=UTC
+    )
+    first = datetime(2015, 3, 1, tzinfo=SHANGHAI)
+    assert Plan(starts=first).starts == first
+    error = _refusal(Plan, starts=first - timedelta(microseconds=1))
+    assert error["type"] == "before_earliest_trading_date"
+    error = _refusal(Plan, starts="2100-01-01T08:00:00+08:00")
+    assert error["type"] == "too_late"
+    assert error["msg"] == "must be before 2100-01-01T00:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("2030-01-01T00:00:00", "timezone_required"),
+        ("2030-01-01", "iso_8601"),
+        (1_900_000_000, "iso_8601"),
+        ("9999-12-31T23:59:59-14:00", "too_late"),
+        ("0001-01-01T00:00:00+14:00", "before_earliest_trading_date"),
+    ],
+)
+def test_implausible_planned_times_are_refused(configure: Configure, value: Any, kind: str) -> None:
+    error = _refusal(Plan, starts=value)
+    assert (error["loc"], error["type"]) == (("starts",), kind)
+
+
+def test_the_planned_time_schema_documents_the_range(configure: Configure) -> None:
+    configure(earliest_trading_date=date(2010, 1, 1))
+    (branch, _) = Plan.model_json_schema()["properties"]["starts"]["anyOf"]
+    assert (branch["formatMinimum"], branch["formatExclusiveMaximum"]) == (
+        "2010-01-01T00:00:00+08:00",
+        "2100-01-01T00:00:00+00:00",
+    )
+    assert "to before 2100-01-01" in branch["description"]
