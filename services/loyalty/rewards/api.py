@@ -120,8 +120,9 @@ async def list_items(
         bool, Query(description="Only items active and within their window now")
     ] = False,
 ) -> RewardItemPage:
-    only = orderable or not principal.is_staff
-    return await service.list_items(session, limit, cursor, orderable_only=only)
+    return await service.list_items(
+        session, limit, cursor, to_staff=principal.is_staff, orderable=orderable
+    )
 
 
 @catalog.get(
@@ -131,8 +132,8 @@ async def list_items(
     description="Any signed-in caller.",
     responses=NO_ITEM,
 )
-async def get_item(item_id: uuid.UUID, session: Session, _: Caller) -> RewardItemOut:
-    return await service.get_item(session, item_id)
+async def get_item(item_id: uuid.UUID, session: Session, principal: Caller) -> RewardItemOut:
+    return await service.get_item(session, item_id, to_staff=principal.is_staff)
 
 
 @catalog.put(
@@ -228,7 +229,9 @@ async def place_order(
     ensure_member_access(principal, member_id, "service")
     answer = await idempotent.run(
         body,
-        lambda: service.place_order(session, member_id, body, by=principal.subject),
+        lambda: service.place_order(
+            session, member_id, body, by=principal.subject, to_staff=principal.is_staff
+        ),
         path={"member_id": str(member_id)},
     )
     return answer.response()
@@ -249,7 +252,7 @@ async def list_orders(
     cursor: After = None,
 ) -> RewardOrderPage:
     ensure_member_access(principal, member_id, "service", "marketing", "analyst")
-    return await service.orders_of(session, member_id, limit, cursor)
+    return await service.orders_of(session, member_id, limit, cursor, to_staff=principal.is_staff)
 
 
 _CLOSED = RewardOrderClosed("the reward order is cancelled already; it cannot be fulfilled")
@@ -304,7 +307,14 @@ async def cancel_order(
     ensure_member_access(principal, member_id, "service")
     answer = await idempotent.run(
         body,
-        lambda: service.cancel_order(session, member_id, order_id, body, by=principal.subject),
+        lambda: service.cancel_order(
+            session,
+            member_id,
+            order_id,
+            body,
+            by=principal.subject,
+            to_staff=principal.is_staff,
+        ),
         path={"member_id": str(member_id), "order_id": str(order_id)},
         status=200,
     )

@@ -161,3 +161,16 @@ def moves_to(status: OrderStatus, wanted: OrderStatus) -> bool:
             order_status=status,
         )
     return True
+
+
+MEMBER_SUBJECT_PREFIX = "member-"
+"""A member token's subject is ``member-<id>`` (``huiyuan token``, the tests)."""
+
+
+def shown_subject(subject: str, *, to_staff: bool) -> str:
+    """Who did something, as a caller may see it: staff see the token's subject; a member
+    sees members' subjects but only ``"staff"`` for a staff login (personal data of the
+    brand's staff)."""
+    if to_staff or subject.startswith(MEMBER_SUBJECT_PREFIX):
+        return subject
+    return "staff"

@@ -120,7 +120,9 @@ class RewardItemOut(BaseModel):
     available: bool = Field(description="Active and within its window now (stock aside)")
     created_at: datetime
     updated_at: datetime
-    updated_by: str = Field(description="Who last set it or its stock (staff login)")
+    updated_by: str | None = Field(
+        description="Who last set it or its stock (staff login; null to members)"
+    )
 
 
 class RewardItemPage(BaseModel):
@@ -225,12 +227,16 @@ class RewardOrderOut(BaseModel):
         description="The account's balance after the points moved (answers to placing and "
         "cancelling; null elsewhere)",
     )
-    placed_by: str = Field(description="The token's subject: the member, or a staff login")
+    placed_by: str = Field(
+        description="The token's subject: the member, or a staff login (`staff` to members)"
+    )
     placed_at: datetime
     fulfilled_at: datetime | None
-    fulfilled_by: str | None
+    fulfilled_by: str | None = Field(description="A staff login (`staff` to members)")
     cancelled_at: datetime | None
-    cancelled_by: str | None
+    cancelled_by: str | None = Field(
+        description="The member, or a staff login (`staff` to members)"
+    )
     cancel_reason: str | None
 
 

@@ -61,8 +61,9 @@ def _offer(item: RewardItem) -> domain.Offer:
     )
 
 
-def item_out(item: RewardItem, at: datetime) -> RewardItemOut:
-    """The item as answered; ``available`` as of ``at``."""
+def item_out(item: RewardItem, at: datetime, *, to_staff: bool) -> RewardItemOut:
+    """The item as answered; ``available`` as of ``at``; who last changed it only
+    ``to_staff``."""
     return RewardItemOut(
         id=item.id,
         code=item.code,
@@ -77,7 +78,7 @@ def item_out(item: RewardItem, at: datetime) -> RewardItemOut:
         available=_offer(item).available_at(at),
         created_at=item.created_at,
         updated_at=item.updated_at,
-        updated_by=item.updated_by,
+        updated_by=item.updated_by if to_staff else None,
     )
 
 
@@ -117,7 +118,7 @@ async def create_item(session: AsyncSession, data: RewardItemCreate, *, by: str)
                 changed_at=now,
             ),
         )
-    return item_out(item, now)
+    return item_out(item, now, to_staff=True)
 
 
 async def _item(session: AsyncSession, item_id: uuid.UUID, *, lock: bool = False) -> RewardItem:
@@ -127,9 +128,9 @@ async def _item(session: AsyncSession, item_id: uuid.UUID, *, lock: bool = False
     return item
 
 
-async def get_item(session: AsyncSession, item_id: uuid.UUID) -> RewardItemOut:
+async def get_item(session: AsyncSession, item_id: uuid.UUID, *, to_staff: bool) -> RewardItemOut:
     """Raises :class:`RewardNotFound` (404)."""
-    return item_out(await _item(session, item_id), _now())
+    return item_out(await _item(session, item_id), _now(), to_staff=to_staff)
 
 
 async def set_item(
@@ -142,14 +143,15 @@ async def set_item(
     now = _now()
     item.sqlmodel_update(settings | {"updated_at": now, "updated_by": by})
     await repository.add(session, item)
-    return item_out(item, now)
+    return item_out(item, now, to_staff=True)
 
 
 async def list_items(
-    session: AsyncSession, limit: int, after: PageKey | None, *, orderable_only: bool
+    session: AsyncSession, limit: int, after: PageKey | None, *, to_staff: bool, orderable: bool
 ) -> RewardItemPage:
-    """Items in the order they were added, ``limit`` at a time; ``orderable_only`` keeps
-    those active and within their window now."""
+    """Items in the order they were added, ``limit`` at a time: to staff all of them (with
+    ``orderable``, those active and within their window now), to members only those."""
+    orderable_only = orderable or not to_staff
     now = _now()
     items = await repository.listed_items(
         session,
@@ -160,7 +162,7 @@ async def list_items(
     page = items[:limit]
     more = len(items) > limit
     return RewardItemPage(
-        items=[item_out(item, now) for item in page],
+        items=[item_out(item, now, to_staff=to_staff) for item in page],
         next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if more else None,
     )
 
@@ -195,7 +197,10 @@ async def change_stock(
     )
 
 
-def order_out(order: RewardOrder, item_code: str, balance: int | None = None) -> RewardOrderOut:
+def order_out(
+    order: RewardOrder, item_code: str, balance: int | None = None, *, to_staff: bool
+) -> RewardOrderOut:
+    """The order as answered; staff logins shown only ``to_staff``."""
     return RewardOrderOut(
         order_id=order.order_id,
         member_id=order.member_id,
@@ -208,18 +213,20 @@ def order_out(order: RewardOrder, item_code: str, balance: int | None = None) ->
         entry_id=order.entry_id,
         refund_entry_id=order.refund_entry_id,
         balance=balance,
-        placed_by=order.placed_by,
+        placed_by=domain.shown_subject(order.placed_by, to_staff=to_staff),
         placed_at=order.placed_at,
         fulfilled_at=order.fulfilled_at,
-        fulfilled_by=order.fulfilled_by,
+        fulfilled_by=order.fulfilled_by
+        and domain.shown_subject(order.fulfilled_by, to_staff=to_staff),
         cancelled_at=order.cancelled_at,
-        cancelled_by=order.cancelled_by,
+        cancelled_by=order.cancelled_by
+        and domain.shown_subject(order.cancelled_by, to_staff=to_staff),
         cancel_reason=order.cancel_reason,
     )
 
 
 async def place_order(
-    session: AsyncSession, member_id: uuid.UUID, data: RewardOrderIn, *, by: str
+    session: AsyncSession, member_id: uuid.UUID, data: RewardOrderIn, *, by: str, to_staff: bool
 ) -> RewardOrderOut:
     """The member orders ``quantity`` units of an item: the points leave the account they
     hold (ledger source ``reward_order``) and the units the item's stock, in the caller's
@@ -276,7 +283,7 @@ async def place_order(
             placed_at=moved.created_at,
         ),
     )
-    return order_out(order, item.code, moved.balance)
+    return order_out(order, item.code, moved.balance, to_staff=to_staff)
 
 
 async def _locked_order(
@@ -300,7 +307,7 @@ async def fulfil_order(
     """
     order, item = await _locked_order(session, member_id, order_id)
     if not domain.moves_to(domain.status_of(order.status), "fulfilled"):
-        return order_out(order, item.code)
+        return order_out(order, item.code, to_staff=True)
     order.sqlmodel_update({"status": "fulfilled", "fulfilled_at": _now(), "fulfilled_by": by})
     await repository.add(session, order)
     assert order.fulfilled_at is not None
@@ -317,7 +324,7 @@ async def fulfil_order(
             fulfilled_at=order.fulfilled_at,
         ),
     )
-    return order_out(order, item.code)
+    return order_out(order, item.code, to_staff=True)
 
 
 async def cancel_order(
@@ -327,6 +334,7 @@ async def cancel_order(
     data: CancelIn,
     *,
     by: str,
+    to_staff: bool,
 ) -> RewardOrderOut:
     """Cancels a placed order: its points come back to the account (ledger source
     ``reward_refund``, a new lot) and its units into stock, publishing
@@ -337,7 +345,7 @@ async def cancel_order(
     """
     order, item = await _locked_order(session, member_id, order_id)
     if not domain.moves_to(domain.status_of(order.status), "cancelled"):
-        return order_out(order, item.code)
+        return order_out(order, item.code, to_staff=to_staff)
     account = await accounts.locked_account(session, order.account_id)
     item = await _item(session, item.id, lock=True)
     moved = await accounts.move_points(
@@ -377,11 +385,16 @@ async def cancel_order(
             cancelled_at=moved.created_at,
         ),
     )
-    return order_out(order, item.code, moved.balance)
+    return order_out(order, item.code, moved.balance, to_staff=to_staff)
 
 
 async def orders_of(
-    session: AsyncSession, member_id: uuid.UUID, limit: int, before: PageKey | None
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    limit: int,
+    before: PageKey | None,
+    *,
+    to_staff: bool,
 ) -> RewardOrderPage:
     """The member's reward orders, newest first, ``limit`` at a time."""
     rows = await repository.orders_of(
@@ -393,7 +406,7 @@ async def orders_of(
     page = rows[:limit]
     last = page[-1][0] if page else None
     return RewardOrderPage(
-        items=[order_out(order, code) for order, code in page],
+        items=[order_out(order, code, to_staff=to_staff) for order, code in page],
         next_cursor=encode_cursor(last.placed_at, last.order_id)
         if len(rows) > limit and last is not None
         else None,

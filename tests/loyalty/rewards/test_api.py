@@ -86,7 +86,7 @@ async def test_marketing_adds_sets_and_restocks_an_item(client: httpx.AsyncClien
         "changed_by": "test-marketing",
     }
     read = await client.get(f"/rewards/items/{item['id']}", headers=member_headers(uuid.uuid4()))
-    assert read.json()["stock"] == 6
+    assert (read.json()["stock"], read.json()["updated_by"]) == (6, None)
 
 
 async def test_members_list_only_what_they_can_order_now(client: httpx.AsyncClient) -> None:
@@ -244,6 +244,10 @@ async def test_cancelling_gives_points_and_stock_back_once(
         "test-service",
     )
     assert await stock_of(loyalty_sessions, item["id"]) == 4
+    [seen] = (
+        await client.get(f"/members/{member_id}/reward-orders", headers=member_headers(member_id))
+    ).json()["items"]
+    assert (seen["placed_by"], seen["cancelled_by"]) == (f"member-{member_id}", "staff")
     refund = (await ledger_of(loyalty_sessions, member_id))[-1]
     assert (refund.kind, refund.source_type, str(refund.source_id), refund.points) == (
         "refund",

@@ -14,6 +14,7 @@ from services.loyalty.rewards.domain import (
     Window,
     moves_to,
     order_points,
+    shown_subject,
     status_of,
     stock_after,
 )
@@ -146,3 +147,10 @@ def test_an_order_moves_only_from_placed() -> None:
     assert status_of("placed") == "placed"
     with pytest.raises(ValueError, match="unknown reward order status 'lost'"):
         status_of("lost")
+
+
+def test_members_see_staff_as_staff() -> None:
+    assert shown_subject("ops@brand.example", to_staff=True) == "ops@brand.example"
+    assert shown_subject("ops@brand.example", to_staff=False) == "staff"
+    member = "member-0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11"
+    assert shown_subject(member, to_staff=False) == member
