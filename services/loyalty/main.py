@@ -39,6 +39,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             redemption.router,
             rewards.catalog,
             rewards.orders,
+            rewards.queue,
         ],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rule (marketing)"},

@@ -44,6 +44,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "POST /rewards/items/{item_id}/stock"),
     ("loyalty", "POST /members/{member_id}/reward-orders"),
     ("loyalty", "GET /members/{member_id}/reward-orders"),
+    ("loyalty", "GET /reward-orders"),
     ("loyalty", "POST /members/{member_id}/reward-orders/{order_id}/fulfil"),
     ("loyalty", "POST /members/{member_id}/reward-orders/{order_id}/cancel"),
     ("messaging", "GET /members/{member_id}/notifications"),

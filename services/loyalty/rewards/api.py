@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from services.loyalty.accounts.errors import InsufficientPoints
 from services.loyalty.rewards import service
+from services.loyalty.rewards.domain import OrderStatus
 from services.loyalty.rewards.errors import (
     InvalidRewardWindow,
     InvalidStockChange,
@@ -50,6 +51,7 @@ from shared.pagination import Cursor, PageSize
 
 catalog = APIRouter(prefix="/rewards", tags=["rewards"])
 orders = APIRouter(prefix="/members", tags=["rewards"])
+queue = APIRouter(prefix="/reward-orders", tags=["rewards"])
 
 # one object, so FastAPI resolves it once for a route and its idempotency dependency
 marketing = require_roles("marketing")
@@ -252,7 +254,31 @@ async def list_orders(
     cursor: After = None,
 ) -> RewardOrderPage:
     ensure_member_access(principal, member_id, "service", "marketing", "analyst")
-    return await service.orders_of(session, member_id, limit, cursor, to_staff=principal.is_staff)
+    return await service.list_orders(
+        session, limit, cursor, to_staff=principal.is_staff, member_id=member_id
+    )
+
+
+@queue.get(
+    "",
+    response_model=RewardOrderPage,
+    summary="Reward orders, newest first",
+    description=(
+        "Staff with role service, marketing or analyst: every member's orders, or those of "
+        "one item (`item_id`) or in one status (`status=placed`: waiting to be fulfilled)."
+    ),
+)
+async def list_all_orders(
+    session: Session,
+    _: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
+    limit: Limit = 50,
+    cursor: After = None,
+    item_id: Annotated[uuid.UUID | None, Query(description="Only this item's orders")] = None,
+    status: Annotated[OrderStatus | None, Query(description="Only orders in this status")] = None,
+) -> RewardOrderPage:
+    return await service.list_orders(
+        session, limit, cursor, to_staff=True, item_id=item_id, status=status
+    )
 
 
 _CLOSED = RewardOrderClosed("the reward order is cancelled already; it cannot be fulfilled")

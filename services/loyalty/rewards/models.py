@@ -121,6 +121,7 @@ class RewardOrder(LoyaltyTable, table=True):
             name="ck_reward_orders_cancelled",
         ),
         Index("ix_reward_orders_member", "member_id", "placed_at", "order_id"),
+        Index("ix_reward_orders_placed", "placed_at", "order_id"),
         Index("ix_reward_orders_item_member", "item_id", "member_id"),
     )
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
+from services.loyalty.rewards.domain import OrderStatus
 from services.loyalty.rewards.models import RewardItem, RewardOrder
 from shared.db import AsyncSession
 
@@ -100,21 +101,28 @@ async def order(
     return (await session.scalars(query)).first()
 
 
-async def orders_of(
+async def listed_orders(
     session: AsyncSession,
-    member_id: uuid.UUID,
     *,
+    member_id: uuid.UUID | None = None,
+    item_id: uuid.UUID | None = None,
+    status: OrderStatus | None = None,
     limit: int,
     before: tuple[datetime, uuid.UUID] | None,
 ) -> list[tuple[RewardOrder, str]]:
-    """The member's orders, newest first, each with its item's code."""
+    """Orders newest first (of a member, of an item, in a status), each with its item's code."""
     query = (
         select(RewardOrder, RewardItem.code)
         .join(RewardItem, col(RewardItem.id) == col(RewardOrder.item_id))
-        .where(RewardOrder.member_id == member_id)
         .order_by(col(RewardOrder.placed_at).desc(), col(RewardOrder.order_id).desc())
         .limit(limit)
     )
+    if member_id is not None:
+        query = query.where(RewardOrder.member_id == member_id)
+    if item_id is not None:
+        query = query.where(RewardOrder.item_id == item_id)
+    if status is not None:
+        query = query.where(RewardOrder.status == status)
     if before is not None:
         query = query.where(tuple_(col(RewardOrder.placed_at), col(RewardOrder.order_id)) < before)
     return [(row[0], row[1]) for row in (await session.execute(query)).all()]

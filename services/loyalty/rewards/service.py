@@ -21,7 +21,7 @@ from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.service import Movement, Source
 from services.loyalty.base import emit
 from services.loyalty.rewards import domain, repository
-from services.loyalty.rewards.domain import Window
+from services.loyalty.rewards.domain import OrderStatus, Window
 from services.loyalty.rewards.errors import (
     RewardCodeTaken,
     RewardNotFound,
@@ -201,28 +201,27 @@ def order_out(
     order: RewardOrder, item_code: str, balance: int | None = None, *, to_staff: bool
 ) -> RewardOrderOut:
     """The order as answered; staff logins shown only ``to_staff``."""
-    return RewardOrderOut(
-        order_id=order.order_id,
-        member_id=order.member_id,
-        account_id=order.account_id,
-        item_id=order.item_id,
-        item_code=item_code,
-        quantity=order.quantity,
-        points=order.points,
-        status=domain.status_of(order.status),
-        entry_id=order.entry_id,
-        refund_entry_id=order.refund_entry_id,
-        balance=balance,
-        placed_by=domain.shown_subject(order.placed_by, to_staff=to_staff),
-        placed_at=order.placed_at,
-        fulfilled_at=order.fulfilled_at,
-        fulfilled_by=order.fulfilled_by
-        and domain.shown_subject(order.fulfilled_by, to_staff=to_staff),
-        cancelled_at=order.cancelled_at,
-        cancelled_by=order.cancelled_by
-        and domain.shown_subject(order.cancelled_by, to_staff=to_staff),
-        cancel_reason=order.cancel_reason,
+    shown = {
+        by: domain.shown_subject(subject, to_staff=to_staff)
+        for by in ("placed_by", "fulfilled_by", "cancelled_by")
+        if (subject := getattr(order, by)) is not None
+    }
+    return RewardOrderOut.model_validate(
+        order.model_dump() | shown | {"item_code": item_code, "balance": balance}
     )
+
+
+def _about(order: RewardOrder, item_code: str) -> dict[str, Any]:
+    """What every ``loyalty.reward.*`` event says of its order."""
+    return {
+        "order_id": order.order_id,
+        "member_id": order.member_id,
+        "account_id": order.account_id,
+        "item_id": order.item_id,
+        "item_code": item_code,
+        "quantity": order.quantity,
+        "points": order.points,
+    }
 
 
 async def place_order(
@@ -271,13 +270,7 @@ async def place_order(
     await emit(
         session,
         RewardOrdered(
-            order_id=order_id,
-            member_id=member_id,
-            account_id=account.account_id,
-            item_id=item.id,
-            item_code=item.code,
-            quantity=data.quantity,
-            points=points,
+            **_about(order, item.code),
             entry_id=moved.entry_id,
             balance=moved.balance,
             placed_at=moved.created_at,
@@ -314,13 +307,7 @@ async def fulfil_order(
     await emit(
         session,
         RewardFulfilled(
-            order_id=order.order_id,
-            member_id=order.member_id,
-            account_id=order.account_id,
-            item_id=order.item_id,
-            item_code=item.code,
-            quantity=order.quantity,
-            points=order.points,
+            **_about(order, item.code),
             fulfilled_at=order.fulfilled_at,
         ),
     )
@@ -372,13 +359,7 @@ async def cancel_order(
     await emit(
         session,
         RewardCancelled(
-            order_id=order.order_id,
-            member_id=order.member_id,
-            account_id=order.account_id,
-            item_id=order.item_id,
-            item_code=item.code,
-            quantity=order.quantity,
-            points=order.points,
+            **_about(order, item.code),
             entry_id=moved.entry_id,
             balance=moved.balance,
             reason=data.reason,
@@ -388,18 +369,23 @@ async def cancel_order(
     return order_out(order, item.code, moved.balance, to_staff=to_staff)
 
 
-async def orders_of(
+async def list_orders(
     session: AsyncSession,
-    member_id: uuid.UUID,
     limit: int,
     before: PageKey | None,
     *,
     to_staff: bool,
+    member_id: uuid.UUID | None = None,
+    item_id: uuid.UUID | None = None,
+    status: OrderStatus | None = None,
 ) -> RewardOrderPage:
-    """The member's reward orders, newest first, ``limit`` at a time."""
-    rows = await repository.orders_of(
+    """Reward orders newest first, ``limit`` at a time: a member's, an item's, those in a
+    status (placed: waiting to be fulfilled), or all."""
+    rows = await repository.listed_orders(
         session,
-        member_id,
+        member_id=member_id,
+        item_id=item_id,
+        status=status,
         limit=limit + 1,
         before=None if before is None else (before.at, before.id),
     )

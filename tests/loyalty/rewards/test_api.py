@@ -447,3 +447,38 @@ async def test_an_order_needs_an_idempotency_key(
     )
     assert problem(response, 422)["errors"][0]["location"] == "header.Idempotency-Key"
     assert await orders_of(loyalty_sessions, member_id) == []
+
+
+async def test_staff_list_the_orders_waiting_to_be_fulfilled(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    member_id = await funded_member(loyalty_sessions, 100_000)
+    item = await new_item(client)
+    placed = [(await order(client, member_id, item["id"])).json() for _ in range(3)]
+    fulfilled = placed[0]["order_id"]
+    path = f"/members/{member_id}/reward-orders/{fulfilled}/fulfil"
+    assert (await client.post(path, headers=SERVICE)).status_code == 200
+    queue = await client.get(
+        "/reward-orders", params={"item_id": item["id"], "status": "placed"}, headers=SERVICE
+    )
+    assert queue.status_code == 200, queue.text
+    assert [o["order_id"] for o in queue.json()["items"]] == [
+        placed[2]["order_id"],
+        placed[1]["order_id"],
+    ]
+    first = await client.get(
+        "/reward-orders", params={"item_id": item["id"], "limit": 2}, headers=SERVICE
+    )
+    rest = await client.get(
+        "/reward-orders",
+        params={"item_id": item["id"], "limit": 2, "cursor": first.json()["next_cursor"]},
+        headers=SERVICE,
+    )
+    assert [o["status"] for o in first.json()["items"] + rest.json()["items"]] == [
+        "placed",
+        "placed",
+        "fulfilled",
+    ]
+    assert rest.json()["next_cursor"] is None
+    problem(await client.get("/reward-orders", headers=member_headers(member_id)), 403)
+    problem(await client.get("/reward-orders", params={"status": "lost"}, headers=SERVICE), 422)

@@ -121,6 +121,9 @@ def upgrade() -> None:
         ["member_id", "placed_at", "order_id"],
         schema="loyalty",
     )
+    op.create_index(
+        "ix_reward_orders_placed", "reward_orders", ["placed_at", "order_id"], schema="loyalty"
+    )
     op.create_table(
         "reward_stock_changes",
         sa.Column("seq", sa.BigInteger(), sa.Identity(always=False), nullable=False),
