@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, tuple_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
@@ -32,6 +33,17 @@ async def item(
 
 async def item_by_code(session: AsyncSession, code: str) -> RewardItem | None:
     return (await session.scalars(select(RewardItem).where(RewardItem.code == code))).first()
+
+
+async def add_item(session: AsyncSession, item: RewardItem) -> bool:
+    """Adds a new item; False, having written nothing, if its code is taken (by a
+    concurrent addition too: the unique index decides)."""
+    try:
+        async with session.begin_nested():
+            session.add(item)
+    except IntegrityError:
+        return False
+    return True
 
 
 async def add(session: AsyncSession, *rows: Any) -> None:

@@ -94,18 +94,18 @@ async def create_item(session: AsyncSession, data: RewardItemCreate, *, by: str)
     Raises :class:`RewardCodeTaken` (409, ``code``), :class:`InvalidRewardWindow` (422).
     """
     settings = _settings(data)
-    taken = await repository.item_by_code(session, data.code)
-    if taken is not None:
+    now = _now()
+    item = RewardItem(
+        code=data.code, stock=data.stock, created_at=now, updated_at=now, updated_by=by, **settings
+    )
+    if not await repository.add_item(session, item):
+        taken = await repository.item_by_code(session, data.code)
+        assert taken is not None  # the unique index refused the code: an item holds it
         raise RewardCodeTaken(
             f"reward code {data.code!r} is taken by item {taken.id}; change it with "
             f"PUT /rewards/items/{taken.id}",
             field="code",
         )
-    now = _now()
-    item = RewardItem(
-        code=data.code, stock=data.stock, created_at=now, updated_at=now, updated_by=by, **settings
-    )
-    await repository.add(session, item)
     if data.stock:
         await repository.add(
             session,

@@ -17,7 +17,14 @@ import httpx
 from services.loyalty.points.invariants import check_ledger_invariants
 from shared.db import Sessions
 from tests.loyalty.conftest import account_of, funded_member, key, ledger_of, lots_of, problem
-from tests.loyalty.rewards.conftest import SERVICE, new_item, orders_of, stock_of
+from tests.loyalty.rewards.conftest import (
+    MARKETING,
+    SERVICE,
+    item_body,
+    new_item,
+    orders_of,
+    stock_of,
+)
 from tests.stack import member_headers
 
 
@@ -142,3 +149,14 @@ async def test_cancels_racing_orders_and_each_other_give_back_once(
     assert points == [1000, -100, -100, 100, 100]
     assert await orders_of(loyalty_sessions, holder) == [("cancelled", 1, 100)] * 2
     await _invariants_hold(loyalty_sessions, [holder, *others])
+
+
+async def test_racing_additions_of_one_code_make_one_item(client: httpx.AsyncClient) -> None:
+    body = item_body()
+    responses = await asyncio.gather(
+        *(client.post("/rewards/items", json=body, headers=MARKETING | key()) for _ in range(6))
+    )
+    assert _slugs(responses) == {"placed": 1, "reward-code-taken": 5}
+    [made] = [r.json() for r in responses if r.status_code == 201]
+    taken = problem(next(r for r in responses if r.status_code == 409), 409)
+    assert made["id"] in taken["detail"]
