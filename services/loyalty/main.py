@@ -16,6 +16,7 @@ from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
 from services.loyalty.reservations import api as reservations
 from services.loyalty.reservations.jobs import sweep
+from services.loyalty.rewards import api as rewards
 from services.loyalty.rules import api as rules
 from services.loyalty.shortfalls import api as shortfalls
 from services.loyalty.simulation import api as simulation
@@ -47,10 +48,11 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         description=(
             "Points and tiers. Purchases (`orders.purchase.completed`) earn points by the "
             "earning rules of their time and may promote the member's tier; returns reverse "
-            "points in proportion and may demote; members redeem points, or pay at a till "
-            "with points a reservation holds. Points live on accounts that members hold; "
-            "every change is an entry in an append-only ledger whose sum is the balance. A "
-            "household's members hold one account that pools their points."
+            "points in proportion and may demote; members redeem points, order rewards from "
+            "the catalog or pay at a till with points a reservation holds. Points live on "
+            "accounts that members hold; every change is an entry in an append-only ledger "
+            "whose sum is the balance. A household's members hold one account that pools "
+            "their points."
         ),
         settings=settings or Settings(),
         outbox=outbox,
@@ -73,6 +75,9 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             adjustments.router,
             shortfalls.router,
             reservations.router,
+            rewards.catalog,
+            rewards.orders,
+            rewards.queue,
         ],
         workers=[_daily_jobs, sweep],
         openapi_tags=[
@@ -82,6 +87,10 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
                 "name": "till",
                 "description": "Points at the till (积分抵现): reservations orders makes, "
                 "commits and releases for a store's sales",
+            },
+            {
+                "name": "rewards",
+                "description": "Rewards catalog (积分兑换礼品): items, stock and reward orders",
             },
         ],
     )

@@ -191,3 +191,53 @@ class AccountOpened(EventPayload):
     tier_code: str
     tier_name: str
     opened_at: datetime
+
+
+class RewardOrderEvent(EventPayload):
+    """Base of the events about a reward order (积分兑换): its subject is the order."""
+
+    subject_field: ClassVar[str] = "order_id"
+
+    order_id: uuid.UUID
+    member_id: uuid.UUID
+    """The member who holds the order (the event's key)."""
+    account_id: uuid.UUID
+    """The account the points moved on."""
+    item_id: uuid.UUID
+    item_code: str
+    quantity: int
+    points: int
+    """The order's price in points: the item's point price when ordered × quantity."""
+
+
+class RewardOrdered(RewardOrderEvent):
+    """A member ordered a reward: ``points`` left the account (ledger entry ``entry_id``,
+    source ``reward_order``) and ``quantity`` units left the item's stock."""
+
+    event_type: ClassVar[str] = "loyalty.reward.ordered"
+
+    entry_id: uuid.UUID
+    balance: int
+    """The account's balance after the order."""
+    placed_at: datetime
+
+
+class RewardFulfilled(RewardOrderEvent):
+    """The member received the reward; the order is final."""
+
+    event_type: ClassVar[str] = "loyalty.reward.fulfilled"
+
+    fulfilled_at: datetime
+
+
+class RewardCancelled(RewardOrderEvent):
+    """A placed order was cancelled: ``points`` came back to the account (ledger entry
+    ``entry_id``, source ``reward_refund``) and ``quantity`` units back into stock."""
+
+    event_type: ClassVar[str] = "loyalty.reward.cancelled"
+
+    entry_id: uuid.UUID
+    balance: int
+    """The account's balance after the refund."""
+    reason: str | None
+    cancelled_at: datetime

@@ -22,6 +22,7 @@ sale time           ``SaleTime``                                 :mod:`.times`
 when a change       ``EffectiveTime``                            :mod:`.times`
 takes effect
 a planned day       ``PlanDate``                                 :mod:`.times`
+a planned time      ``PlanTime``                                 :mod:`.times`
 date of birth       ``BirthDate``                                :mod:`.times`
 day of a report     ``TradingDate``                              :mod:`.times`
 page cursor, limit  ``Cursor``, ``SeqCursor``, ``PageSize``      :mod:`shared.pagination`

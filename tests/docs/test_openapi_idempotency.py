@@ -27,6 +27,10 @@ IDEMPOTENT_POSTS = {
     ("loyalty", "/reservations"),
     ("loyalty", "/reservations/{reservation_id}/commit"),
     ("loyalty", "/reservations/{reservation_id}/release"),
+    ("loyalty", "/rewards/items"),
+    ("loyalty", "/rewards/items/{item_id}/stock"),
+    ("loyalty", "/members/{member_id}/reward-orders"),
+    ("loyalty", "/members/{member_id}/reward-orders/{order_id}/cancel"),
 }
 
 

@@ -145,6 +145,8 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
         holds=len(log.holds),
         returns=len(log.returns),
         redemptions=len(log.redemptions),
+        reward_orders=len(log.reward_orders),
+        reward_cancels=len(log.reward_cancels),
         **{
             f"rejected {kind} {status}": count
             for (kind, status), count in Counter(
@@ -197,14 +199,18 @@ async def check_loyalty(connection: asyncpg.Connection, log: LoadLog, verdict: V
         # DISTINCT: a household's account has several holders among the members
         "SELECT DISTINCT e.id, e.source_type, e.source_id FROM loyalty.ledger_entries e "
         "JOIN loyalty.account_holders h USING (account_id) "
-        "WHERE h.member_id = ANY($1) AND e.source_type IN ('purchase', 'return', 'redemption')",
+        "WHERE h.member_id = ANY($1) AND e.source_type IN "
+        "('purchase', 'return', 'redemption', 'reward_order', 'reward_refund')",
         _uuids(log.members),
     )
 
     def sources(source_type: str) -> Counter[str]:
         return Counter(str(e["source_id"]) for e in entries if e["source_type"] == source_type)
 
-    earns, reversals, redemptions = map(sources, ("purchase", "return", "redemption"))
+    earns, reversals, redemptions, orders, refunds = map(
+        sources, ("purchase", "return", "redemption", "reward_order", "reward_refund")
+    )
+    ordered = {ack.body["order_id"] for ack in log.reward_orders.values()}
     for label, seen, acknowledged in (
         ("earn for purchase", earns, {ack.body["id"] for ack in log.purchases.values()}),
         ("reversal for return", reversals, {ack.body["id"] for ack in log.returns.values()}),
@@ -212,6 +218,12 @@ async def check_loyalty(connection: asyncpg.Connection, log: LoadLog, verdict: V
             "redemption",
             redemptions,
             {ack.body["redemption_id"] for ack in log.redemptions.values()},
+        ),
+        ("spend for reward order", orders, ordered),
+        (
+            "refund for reward order",
+            refunds,
+            {ack.body["order_id"] for ack in log.reward_cancels.values()},
         ),
     ):
         for item in acknowledged:
@@ -222,6 +234,31 @@ async def check_loyalty(connection: asyncpg.Connection, log: LoadLog, verdict: V
         verdict.unexpected += [
             f"loyalty has {label} {item}, never acknowledged" for item in set(seen) - acknowledged
         ]
+    await _check_reward_stock(connection, log, verdict)
+
+
+async def _check_reward_stock(
+    connection: asyncpg.Connection, log: LoadLog, verdict: Verdict
+) -> None:
+    """The item's stock is its starting stock less the units of the orders acknowledged and
+    not acknowledged as cancelled: fewer is units taken that no order acknowledged,
+    more is units of an acknowledged order lost."""
+    if not log.reward_item:
+        return
+    cancelled = {ack.body["order_id"] for ack in log.reward_cancels.values()}
+    held = sum(
+        ack.body["quantity"]
+        for ack in log.reward_orders.values()
+        if ack.body["order_id"] not in cancelled
+    )
+    stock = await connection.fetchval(
+        "SELECT stock FROM loyalty.reward_items WHERE id = $1",
+        uuid.UUID(log.reward_item["id"]),
+    )
+    expected = log.reward_item["stock"] - held
+    if stock != expected:
+        found = f"reward stock is {stock}, the acknowledged orders leave {expected}"
+        (verdict.unexpected if stock < expected else verdict.lost).append(found)
 
 
 async def _households(

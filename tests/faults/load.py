@@ -53,6 +53,10 @@ class LoadLog:
     in_household: dict[str, str | None] = field(default_factory=dict)
     """Where each member of a household was last acknowledged to be (None: left it)."""
     holds: dict[str, Acknowledged] = field(default_factory=dict)  # points held at a till
+    reward_item: dict[str, Any] = field(default_factory=dict)
+    """The one reward item the load orders (as created)."""
+    reward_orders: dict[str, Acknowledged] = field(default_factory=dict)
+    reward_cancels: dict[str, Acknowledged] = field(default_factory=dict)
     rejected: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     unacknowledged: dict[str, str] = field(default_factory=dict)
     retries: int = 0
@@ -71,6 +75,9 @@ class LoadShape:
     households: int = 4
     """Households opened before the load, of three members each."""
     till_share: float = 0.05  # sales paid partly with points held first (积分抵现)
+    reward_share: float = 0.06
+    """Reward orders, and as many again cancellations of one of them."""
+    reward_stock: int = 1_000_000
     concurrency: int = 64
     give_up_after: float = 240.0
 
@@ -113,6 +120,22 @@ class LoadGenerator:
         registrations = [self._register(n) for n in range(self._shape.members)]
         self.log.members = list(await asyncio.gather(*registrations))
         await self._wait_until_known()
+        item = {
+            "code": f"FAULTS-{self._seed}",
+            "name": "压测礼品 fault-run gift",
+            "point_price": 5,
+            "stock": self._shape.reward_stock,
+        }
+        headers = {**self._staff, "Idempotency-Key": f"{self._seed}-item"}
+        url = f"{self._urls['loyalty']}/rewards/items"
+        ack = await self._until_definite(
+            "reward item",
+            headers["Idempotency-Key"],
+            lambda: self._client.post(url, json=item, headers=headers),
+        )
+        if ack is None:
+            raise RuntimeError(f"could not add the reward item: {self.log.rejected}")
+        self.log.reward_item = ack.body
         households = min(self._shape.households, len(self.log.members) // 3)
         await asyncio.gather(*(self._household(n) for n in range(households)))
 
@@ -206,14 +229,21 @@ class LoadGenerator:
         draw = self._rng.random()
         if draw < self._shape.return_share and self._returnable:
             return self._return
-        if draw < self._shape.return_share + self._shape.redemption_share and self.log.purchases:
+        draw -= self._shape.return_share
+        if draw < self._shape.redemption_share and self.log.purchases:
             return self._redeem
-        moves = self._shape.return_share + self._shape.redemption_share
-        if draw < moves + self._shape.household_share and self.log.households:
+        draw -= self._shape.redemption_share
+        if draw < self._shape.household_share and self.log.households:
             return self._move
-        moves += self._shape.household_share
-        if draw < moves + self._shape.till_share and self.log.purchases:
+        draw -= self._shape.household_share
+        if draw < self._shape.till_share and self.log.purchases:
             return self._till_sale
+        draw -= self._shape.till_share
+        if draw < self._shape.reward_share and self.log.purchases:
+            return self._order_reward
+        draw -= self._shape.reward_share
+        if draw < self._shape.reward_share and self.log.reward_orders:
+            return self._cancel_reward
         return self._purchase
 
     def _lines(self) -> list[dict[str, Any]]:
@@ -343,6 +373,33 @@ class LoadGenerator:
         if await self._until_definite("leave", key, leave) is not None:
             self.log.in_household[member] = None
 
+    async def _order_reward(self, n: int) -> None:
+        key = f"{self._seed}-w-{n}"
+        sale = self.log.purchases[self._rng.choice(list(self.log.purchases))]
+        body = {"item_id": self.log.reward_item["id"], "quantity": self._rng.randint(1, 3)}
+        headers = {**self._staff, "Idempotency-Key": key}
+        url = f"{self._urls['loyalty']}/members/{sale.body['member_id']}/reward-orders"
+        ack = await self._until_definite(
+            "reward order", key, lambda: self._client.post(url, json=body, headers=headers)
+        )
+        if ack is not None:
+            self.log.reward_orders[key] = ack
+
+    async def _cancel_reward(self, n: int) -> None:
+        """Cancels an order placed before (perhaps cancelled already: that changes nothing)."""
+        key = f"{self._seed}-x-{n}"
+        order = self.log.reward_orders[self._rng.choice(list(self.log.reward_orders))].body
+        headers = {**self._staff, "Idempotency-Key": key}
+        url = (
+            f"{self._urls['loyalty']}/members/{order['member_id']}/reward-orders/"
+            f"{order['order_id']}/cancel"
+        )
+        ack = await self._until_definite(
+            "reward cancel", key, lambda: self._client.post(url, json={}, headers=headers)
+        )
+        if ack is not None:
+            self.log.reward_cancels[key] = ack
+
     async def _until_definite(self, kind: str, key: str, send: Send) -> Acknowledged | None:
         """Send until the answer is definite; returns it if it was a success."""
         started = time.monotonic()
@@ -355,7 +412,7 @@ class LoadGenerator:
             else:
                 if response.status_code < 300:
                     return Acknowledged(key, response.json(), started, time.monotonic())
-                if response.status_code not in RETRYABLE:
+                if not _retryable(response):
                     self.log.rejected[key] = (kind, response.status_code, response.text[:300])
                     return None
             if time.monotonic() - started > self._shape.give_up_after:
@@ -364,3 +421,11 @@ class LoadGenerator:
             self.log.retries += 1
             await asyncio.sleep(backoff * (0.5 + self._rng.random()))
             backoff = min(backoff * 2, 1.0)
+
+
+def _retryable(response: httpx.Response) -> bool:
+    """A 409 is worth retrying only while the first request runs (it says when to retry);
+    another 409 (a reward out of stock) is a definite refusal."""
+    if response.status_code == 409:
+        return "Retry-After" in response.headers
+    return response.status_code in RETRYABLE

@@ -22,7 +22,7 @@ from tests.faults.schedule import FAULT_KINDS, Fault, plan, spaced
 Say = Callable[[str], None]
 
 # the load's operations each service answers, by the letter in their keys
-SERVED_BY = {"orders": ("-p-", "-r-", "-h-", "-t-", "-u-"), "loyalty": ("-d-",)}
+SERVED_BY = {"orders": ("-p-", "-r-", "-h-", "-t-", "-u-"), "loyalty": ("-d-", "-w-", "-x-")}
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,13 @@ class _Watch:
 
 def _requests_after(log: LoadLog, recovery: Recovery) -> float | None:
     markers = SERVED_BY.get(recovery.fault.target)
-    acks = [*log.purchases.values(), *log.returns.values(), *log.redemptions.values()]
+    acks = [
+        *log.purchases.values(),
+        *log.returns.values(),
+        *log.redemptions.values(),
+        *log.reward_orders.values(),
+        *log.reward_cancels.values(),
+    ]
     times = [
         ack.acked
         for ack in acks
@@ -188,7 +194,7 @@ async def run(config: RunConfig, root: Path, say: Say) -> RunReport:
     watcher: asyncio.Task[None] | None = None
     try:
         await load.set_up()
-        share = 1 - shape.return_share - shape.redemption_share
+        share = 1 - shape.return_share - shape.redemption_share - 2 * shape.reward_share
         duration = config.purchases / (config.rate * share)
         if config.spaced_seconds is not None:
             schedule = spaced(config.faults, config.spaced_seconds, config.kinds)

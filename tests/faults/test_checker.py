@@ -1,4 +1,5 @@
-"""The checker itself must be able to fail: it finds a lost, a doubled and an invented sale."""
+"""The checker itself must be able to fail: it finds a lost, a doubled and an invented sale,
+and reward stock that the acknowledged orders do not account for."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import asyncpg
 from sqlalchemy import text
 
 from shared.db import Sessions, asyncpg_dsn, transaction
-from tests.faults.checker import Verdict, check_households, check_orders
+from tests.faults.checker import Verdict, check_households, check_loyalty, check_orders
 from tests.faults.load import Acknowledged, LoadLog
-from tests.loyalty.conftest import handle, purchase_event
+from tests.loyalty.conftest import funded_member, handle, key, purchase_event
+from tests.loyalty.rewards.conftest import new_item
 from tests.orders.conftest import new_store, registered_event
-from tests.stack import Stack, running, staff_headers
+from tests.stack import Stack, member_headers, running, staff_headers
 
 
 def _sale(member_id: uuid.UUID, receipt: str) -> dict[str, Any]:
@@ -110,3 +112,49 @@ async def test_the_checker_reports_households_loyalty_did_not_follow(
     assert verdict.unexpected == [
         f"customer has member {member['id']} in {household_id}, acknowledged None"
     ]
+
+
+async def test_the_checker_counts_reward_stock_against_acknowledged_orders(
+    stack: Stack, loyalty_sessions: Sessions
+) -> None:
+    member_id = await funded_member(loyalty_sessions, 100_000)
+    async with running(stack.app("loyalty")) as client:
+        item = await new_item(client, point_price=10, stock=10)
+        placed = [
+            await client.post(
+                f"/members/{member_id}/reward-orders",
+                json={"item_id": item["id"], "quantity": 2},
+                headers=member_headers(member_id) | key(),
+            )
+            for _ in range(2)
+        ]
+    assert [r.status_code for r in placed] == [201, 201]
+    now = time.monotonic()
+    acks = {f"w{n}": Acknowledged(f"w{n}", r.json(), now, now) for n, r in enumerate(placed)}
+    log = LoadLog(members=[str(member_id)], reward_item=item, reward_orders=dict(acks))
+    connection = await asyncpg.connect(asyncpg_dsn(stack.admin_url))
+
+    async def rewards_verdict() -> tuple[list[str], ...]:
+        """What the checker says about rewards (the member's earn was never acknowledged)."""
+        verdict = Verdict()
+        await check_loyalty(connection, log, verdict)
+        found = (verdict.lost, verdict.duplicated, verdict.unexpected)
+        return tuple([item for item in items if "reward" in item] for items in found)
+
+    try:
+        assert await rewards_verdict() == ([], [], [])
+        log.reward_orders.pop("w1")  # the system holds an order never acknowledged
+        lost, duplicated, unexpected = await rewards_verdict()
+        assert (lost, duplicated) == ([], [])
+        assert unexpected == [
+            f"loyalty has spend for reward order {placed[1].json()['order_id']}, never "
+            "acknowledged",
+            "reward stock is 6, the acknowledged orders leave 8",
+        ]
+        log.reward_orders = acks | {
+            "w9": Acknowledged("w9", {"order_id": str(uuid.uuid4()), "quantity": 1}, now, now)
+        }
+        lost, _, _ = await rewards_verdict()
+        assert lost[-1] == "reward stock is 6, the acknowledged orders leave 5"
+    finally:
+        await connection.close()

@@ -61,11 +61,14 @@ def max_examples() -> int:
 
 @dataclass(frozen=True)
 class Seeds:
-    """What exists before fuzzing starts: a store with its key, a member with a purchase."""
+    """What exists before fuzzing starts: a store with its key, a member with a purchase,
+    a reward item and the member's order of it."""
 
     store_key: str
     member_id: str
     purchase_id: str
+    item_id: str
+    order_id: str
 
 
 @dataclass
@@ -110,11 +113,17 @@ class FuzzTarget:
         return uuid.UUID(self.seeds.member_id)
 
     def _name_seeds(self, case: Case[Any]) -> None:
-        seeds = {"member_id": self.seeds.member_id, "purchase_id": self.seeds.purchase_id}
+        seeds = {
+            "member_id": self.seeds.member_id,
+            "purchase_id": self.seeds.purchase_id,
+            "item_id": self.seeds.item_id,
+            "order_id": self.seeds.order_id,
+        }
         for name in case.path_parameters.keys() & seeds.keys():
             case.path_parameters[name] = seeds[name]
-        if isinstance(case.body, dict) and "member_id" in case.body:
-            case.body["member_id"] = self.seeds.member_id
+        if isinstance(case.body, dict):
+            for name in case.body.keys() & {"member_id", "item_id"}:
+                case.body[name] = seeds[name]
 
     def _finding(
         self,
@@ -237,7 +246,24 @@ async def _seed(urls: dict[str, str]) -> Seeds:
 
         purchase_id = await eventually(purchase, timeout=30)
         await eventually(earned, timeout=30)
-    return Seeds(store_key, member_id, purchase_id)
+        item = await http.post(
+            f"{urls['loyalty']}/rewards/items",
+            json={
+                "code": f"FUZZ-{member_id[:8]}",
+                "name": "模糊礼品",
+                "point_price": 1,
+                "stock": 10**6,
+            },
+            headers={"Idempotency-Key": f"seed-item-{member_id}"},
+        )
+        item_id = item.raise_for_status().json()["id"]
+        order = await http.post(
+            f"{urls['loyalty']}/members/{member_id}/reward-orders",
+            json={"item_id": item_id},
+            headers={"Idempotency-Key": f"seed-order-{member_id}"},
+        )
+        order_id = order.raise_for_status().json()["order_id"]
+    return Seeds(store_key, member_id, purchase_id, item_id, order_id)
 
 
 _LINE = {"sku": "HP-FISHOIL-60", "category": "health", "quantity": 5, "unit_price_fen": 19900}

@@ -28,6 +28,8 @@ SourceType = Literal[
     "till_release",
     "till_refund",
     "till_retake",
+    "reward_order",
+    "reward_refund",
 ]
 """What moved points, the kind of a ledger entry: a purchase earns, a return reverses, a
 void (its id is the voided purchase's) reverses all the purchase kept, a redemption
@@ -41,8 +43,9 @@ them back if the sale never uses them (``till_release``, the same id), and a ret
 void of a sale paid with points credits its share (``till_refund``, the return's id or,
 for a void, the purchase's); a sale whose event came after the sweep gave its points back
 takes them again (``till_retake``, the reservation's id, what the balance no longer has
-as shortfall). A new kind of movement (a coupon) is a new source type, never a new
-column."""
+as shortfall). A reward order spends on the rewards catalog (``reward_order``) and its
+refund (``reward_refund``; both the order's id) gives the points of a cancelled order
+back. A new kind of movement (a coupon) is a new source type, never a new column."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ SOURCE_POINTS: Mapping[SourceType, PointsRange] = {
     "till_release": PointsRange(1, None),
     "till_refund": PointsRange(1, None),
     "till_retake": PointsRange(None, 0),  # 0 when the points were spent meanwhile
+    "reward_order": PointsRange(None, -1),
+    "reward_refund": PointsRange(1, None),
 }
 """Each source type with the sign of the points its entries carry; the ledger's CHECK
 ``ck_ledger_entries_source`` is built from it."""

@@ -59,8 +59,8 @@ _lots = PointLot.__table__  # type: ignore[attr-defined]
 
 class Invariant(StrEnum):
     """Every invariant of the ledger: the kernel's, then those of purchases, adjustments
-    and shortfall recoveries, then those of tier standings, then those of points at the
-    till (:mod:`services.loyalty.reservations.invariants`)."""
+    and shortfall recoveries, then those of tier standings, of points at the till
+    (:mod:`services.loyalty.reservations.invariants`) and of the rewards catalog."""
 
     BALANCE = "balance"
     RUNNING_BALANCE = "running_balance"
@@ -79,6 +79,8 @@ class Invariant(StrEnum):
     RECOVERED_AS_RECORDED = "recovered_as_recorded"
     TILL_HOLDS = "till_holds"
     TILL_REFUNDS = "till_refunds"
+    REWARD_STOCK = "reward_stock"
+    REWARD_ORDERS = "reward_orders"
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,11 @@ class Scope:
 
     def __init__(self, members: Collection[uuid.UUID] | None) -> None:
         self._members = list(members) if members is not None else None
+
+    @property
+    def restricted(self) -> bool:
+        """Whether the checks are limited to some members' accounts."""
+        return self._members is not None
 
     def __call__(self, account_id: ColumnElement[Any]) -> ColumnElement[bool]:
         if self._members is None:

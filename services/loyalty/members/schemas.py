@@ -97,6 +97,8 @@ SourceType = Literal[
     "till_release",
     "till_refund",
     "till_retake",
+    "reward_order",
+    "reward_refund",
 ]
 
 
@@ -117,6 +119,10 @@ class LedgerEntryOut(BaseModel):
     purchase_id: uuid.UUID | None = Field(description="The purchase earned on or reversed")
     return_id: uuid.UUID | None
     redemption_id: uuid.UUID | None
+    reward_order_id: uuid.UUID | None = Field(
+        None,
+        description="The reward order that spent the points, or whose cancellation gave them back",
+    )
     reason: str | None
     breakdown: list[RuleContribution] | None = Field(
         None,
@@ -143,6 +149,7 @@ class LedgerPage(BaseModel):
                             "purchase_id": None,
                             "return_id": None,
                             "redemption_id": "9d1c3b7a-6f2e-4e4c-8c9b-0a1f2e3d4c5b",
+                            "reward_order_id": None,
                             "reason": "兑换耳机",
                             "created_at": "2026-05-02T10:00:00Z",
                         },
@@ -157,6 +164,7 @@ class LedgerPage(BaseModel):
                             "purchase_id": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
                             "return_id": None,
                             "redemption_id": None,
+                            "reward_order_id": None,
                             "reason": None,
                             "breakdown": [
                                 {"rule": "base", "points": 1000},

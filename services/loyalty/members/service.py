@@ -39,6 +39,8 @@ KINDS: dict[str, LedgerKind] = {
     "till_release": "release",
     "till_refund": "refund",
     "till_retake": "retake",
+    "reward_order": "redeem",
+    "reward_refund": "refund",
 }
 """The ledger's kind of entry for each source type, as the API has always named them."""
 
@@ -132,6 +134,7 @@ def _entry_out(
         else returned.get(source.id),
         return_id=source.id if source.type == "return" else None,
         redemption_id=source.id if source.type == "redemption" else None,
+        reward_order_id=source.id if source.type in ("reward_order", "reward_refund") else None,
         reason=entry.reason,
         breakdown=[RuleContribution.model_validate(c) for c in breakdown] if breakdown else None,
         created_at=entry.created_at,

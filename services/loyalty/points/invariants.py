@@ -22,6 +22,8 @@ zero, lots) and adds, over the points capability's records:
   its lines is replayed as one line of its total by the version in force at its time.
 - the tier standings' (:mod:`services.loyalty.tiers.invariants`): ``qualified_as_purchased``
   and ``standing``.
+- ``reward_stock`` and ``reward_orders``: the rewards catalog's stock and orders agree
+  with its stock changes and the ledger (:mod:`services.loyalty.rewards.invariants`).
 
 and the checks of staff adjustments (``adjusted_as_audited``,
 :mod:`services.loyalty.adjustments.invariants`) and of shortfall recoveries
@@ -51,6 +53,7 @@ from services.loyalty.accounts.models import LedgerEntry
 from services.loyalty.adjustments.invariants import adjustment_violations
 from services.loyalty.points import repository
 from services.loyalty.points.models import Purchase, PurchaseReturn
+from services.loyalty.rewards.invariants import reward_violations
 from services.loyalty.rules import service as rules
 from services.loyalty.rules.domain import RuleSet, rate
 from services.loyalty.shortfalls.invariants import recovery_violations
@@ -119,6 +122,7 @@ async def check_ledger_invariants(
         *await tier_violations(session, _purchases, scope, members),
         *await adjustment_violations(session, scope),
         *await recovery_violations(session, scope),
+        *await reward_violations(session, scope),
     ]
     purchases = await _purchases_earned(session, scope)
     replayed = await _replayed(session, scope, rules_instead)

@@ -1,0 +1,108 @@
+"""The rewards invariants find stock and orders that disagree with the ledger, and the
+database refuses an oversold item by itself."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from services.loyalty.accounts.invariants import Invariant
+from services.loyalty.points.invariants import check_ledger_invariants
+from shared.db import Sessions
+from tests.loyalty.conftest import funded_member, key
+from tests.loyalty.rewards.conftest import new_item
+from tests.stack import member_headers
+
+
+async def _placed(
+    client: httpx.AsyncClient, sessions: Sessions
+) -> tuple[uuid.UUID, dict[str, str], str]:
+    member_id = await funded_member(sessions, 100_000)
+    item = await new_item(client, point_price=100, stock=3)
+    response = await client.post(
+        f"/members/{member_id}/reward-orders",
+        json={"item_id": item["id"]},
+        headers=member_headers(member_id) | key(),
+    )
+    assert response.status_code == 201, response.text
+    return member_id, item, response.json()["order_id"]
+
+
+@pytest.mark.parametrize(
+    ("corruption", "invariant", "detail"),
+    [
+        (
+            "UPDATE loyalty.reward_items SET stock = stock + 1 WHERE id = :item",
+            Invariant.REWARD_STOCK,
+            "has 3 in stock; its stock changes less its orders not cancelled leave 2",
+        ),
+        (
+            "UPDATE loyalty.reward_orders SET status = 'cancelled', cancelled_at = now(), "
+            "refund_entry_id = entry_id WHERE order_id = :order",
+            Invariant.REWARD_ORDERS,
+            "has no reward_refund entry",
+        ),
+        (
+            "UPDATE loyalty.reward_orders SET points = 99 WHERE order_id = :order",
+            Invariant.REWARD_ORDERS,
+            "placed reward order {order} of 99 points has reward_order entry",
+        ),
+    ],
+)
+async def test_the_checker_finds_what_disagrees(
+    client: httpx.AsyncClient,
+    loyalty_sessions: Sessions,
+    corruption: str,
+    invariant: Invariant,
+    detail: str,
+) -> None:
+    member_id, item, order_id = await _placed(client, loyalty_sessions)
+    async with loyalty_sessions() as session:
+        assert (await check_ledger_invariants(session, members=[member_id])).ok
+    async with loyalty_sessions() as session:  # rolled back at the end
+        await session.execute(text(corruption), {"item": item["id"], "order": order_id})
+        report = await check_ledger_invariants(session, members=[member_id])
+        [violation] = report.of(invariant)
+        assert str(violation.subject) == (
+            item["id"] if invariant is Invariant.REWARD_STOCK else order_id
+        )
+        assert detail.format(order=order_id) in violation.detail
+        # a cancelled order's unit counts as back in stock, so its stock disagrees too
+        assert {v.invariant for v in report.violations} <= {invariant, Invariant.REWARD_STOCK}
+
+
+async def test_an_entry_naming_no_order_is_found(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    member_id, _, _ = await _placed(client, loyalty_sessions)
+    stray = uuid.uuid4()
+    async with loyalty_sessions() as session:  # rolled back at the end
+        await session.execute(
+            text(
+                "INSERT INTO loyalty.ledger_entries (id, account_id, source_type, source_id, "
+                "points, balance_after, shortfall, created_at) SELECT gen_random_uuid(), "
+                "account_id, 'reward_refund', :stray, 1, 0, 0, now() FROM loyalty.account_holders "
+                "WHERE member_id = :member"
+            ),
+            {"stray": stray, "member": member_id},
+        )
+        report = await check_ledger_invariants(session, members=[member_id])
+        assert any(
+            v.invariant is Invariant.REWARD_ORDERS and v.subject == stray for v in report.violations
+        ), str(report)
+
+
+async def test_the_database_refuses_stock_below_zero(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    item = await new_item(client, stock=1)
+    async with loyalty_sessions() as session:
+        with pytest.raises(IntegrityError, match="ck_reward_items_stock"):
+            await session.execute(
+                text("UPDATE loyalty.reward_items SET stock = stock - 2 WHERE id = :item"),
+                {"item": item["id"]},
+            )
