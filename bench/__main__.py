@@ -53,6 +53,13 @@ def main(
     catalog: Annotated[
         bool, typer.Option(help="Load a catalog first: sales' SKUs are then checked strictly")
     ] = False,
+    several_rules: Annotated[
+        bool,
+        typer.Option(
+            help="Earn by a program of several rules (categories, a SKU, a member day every "
+            "day, a bonus, an exclusion, a minimum and caps) instead of the plain rate"
+        ),
+    ] = False,
     data_dir: Annotated[
         Path | None, typer.Option(help="Embedded stack's data (default: temp)")
     ] = None,
@@ -81,6 +88,7 @@ def main(
         bulk_members=bulk_members,
         sms_consent=sms_consent,
         catalog=catalog,
+        several_rules=several_rules,
         data_dir=data_dir,
         results_dir=results_dir,
         seed=seed,

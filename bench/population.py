@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import httpx
@@ -82,6 +83,27 @@ def _registration(rng: random.Random, phone: str, sms_consent: bool) -> MemberCr
     )
 
 
+BENCH_RULES: dict[str, Any] = {
+    **DEMO_EARNING_RULE,
+    "category_multipliers_percent": {"health": 150, "cosmetics": 120},
+    "sku_multipliers_percent": {"HP-FISHOIL-60": 300},
+    "member_days": [
+        {"name": "every_day", "multiplier_percent": 110, "weekdays": [1, 2, 3, 4, 5, 6, 7]}
+    ],
+    "threshold_bonuses": [
+        {"threshold_fen": 50_000, "points": 50},
+        {"threshold_fen": 100_000, "points": 120},
+    ],
+    "excluded_skus": ["DG-TOOTHPASTE"],
+    "minimum_spend_fen": 1_000,
+    "cap_per_sale": 5_000,
+    "cap_per_member_day": 20_000,
+}
+"""The program of ``--several-rules``: every kind of rule the engine has, each one matching
+some of the bench's sales (its lines come from the demo catalog), so that a sale's rating
+walks all of them. In force from now, so every sale of the run is rated by it."""
+
+
 async def populate(
     target: Target,
     *,
@@ -92,6 +114,7 @@ async def populate(
     catalog: bool,
     seed: int,
     say: Say,
+    several_rules: bool = False,
 ) -> Population:
     rng = random.Random(seed)
     async with httpx.AsyncClient(timeout=30.0) as http:
@@ -105,6 +128,9 @@ async def populate(
                     f"{loyalty}/program/earning-rule", json=DEMO_EARNING_RULE, headers=admin
                 )
             )
+            if several_rules:
+                rules = f"{loyalty}/program/earning-rules"
+                checked(await http.put(rules, json=BENCH_RULES, headers=admin))
         keys: list[str] = []
         for index in range(stores):
             store = await http.post(

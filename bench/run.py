@@ -53,6 +53,7 @@ class Options:
     bulk_members: bool = False
     sms_consent: bool = True
     catalog: bool = False  # load the demo catalog first, so sales' SKUs are checked strictly
+    several_rules: bool = False  # earn by BENCH_RULES, not the plain rate
     data_dir: Path | None = None
     results_dir: Path = Path("bench/results")
     seed: int = 1
@@ -84,6 +85,7 @@ def run(options: Options, say: Say) -> tuple[dict[str, Any], dict[str, Path]]:
                 bulk=options.bulk_members,
                 sms_consent=options.sms_consent,
                 catalog=options.catalog,
+                several_rules=options.several_rules,
                 seed=options.seed,
                 say=say,
             )

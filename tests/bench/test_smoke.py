@@ -11,6 +11,7 @@ from bench.run import Options, run
 
 
 def test_a_short_run_reports_every_sale_through_to_its_points(tmp_path: Path) -> None:
+    """With the several-rule program, so the rule set the bench puts is one loyalty takes."""
     options = Options(
         rate=10,
         duration=3,
@@ -20,6 +21,7 @@ def test_a_short_run_reports_every_sale_through_to_its_points(tmp_path: Path) ->
         pgbench_seconds=1,
         drain_seconds=60,
         results_dir=tmp_path / "results",
+        several_rules=True,
     )
     said: list[str] = []
 
