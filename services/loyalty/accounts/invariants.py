@@ -16,8 +16,9 @@ of purchases and returns (they are the points capability's records, above the ke
   and every lot's entry is a credit of its account of the lot's size. (A credit without
   a lot of its own is no fault by itself: credits made before lots existed have none,
   their balance went into one opening lot.)
-- ``households``: a member's own account is pooled into an account exactly when they
-  hold that account as a household member, a pooled account holds no points (joining
+- pooled accounts' (:mod:`services.loyalty.accounts.pools.invariants`), run with the
+  purchases' checks: ``households``: a member's own account is pooled into an account
+  exactly when they hold that account as a household member, a pooled account holds no points (joining
   moved them all, and every movement for the member lands on the pool), and no account
   is both owned and a household's;
 - ``transfers``: every transfer is two entries with its id, points out of one account
@@ -42,8 +43,6 @@ from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from services.loyalty.accounts.models import (
-    HOUSEHOLD,
-    OWNER,
     Account,
     AccountHolder,
     LedgerEntry,
@@ -126,8 +125,6 @@ async def kernel_violations(session: AsyncSession, scope: Scope) -> list[Violati
         *await _running_balances(session, scope),
         *await _negative_balances(session, scope),
         *await _lots_hold_balances(session, scope),
-        *await _households(session, scope),
-        *await _transfers(session, scope),
         *await _expired_lots(session, scope),
     ]
 
@@ -280,101 +277,6 @@ async def _lots_hold_balances(session: AsyncSession, scope: Scope) -> list[Viola
         )
         for row in await session.execute(strays)
     ]
-
-
-async def _households(session: AsyncSession, scope: Scope) -> list[Violation]:
-    owner = _holders.alias("owner")
-    held = _holders.alias("held")
-    astray = (
-        select(
-            owner.c.member_id, _accounts.c.account_id, _accounts.c.pooled_into, held.c.account_id
-        )
-        .join(owner, and_(owner.c.account_id == _accounts.c.account_id, owner.c.role == OWNER))
-        .outerjoin(held, and_(held.c.member_id == owner.c.member_id, held.c.role == HOUSEHOLD))
-        .where(
-            scope(_accounts.c.account_id),
-            _accounts.c.pooled_into.is_distinct_from(held.c.account_id),
-        )
-    )
-    holding = select(_accounts.c.account_id, _accounts.c.balance).where(
-        scope(_accounts.c.account_id),
-        _accounts.c.pooled_into.is_not(None),
-        _accounts.c.balance != 0,
-    )
-    both = (
-        select(_holders.c.account_id)
-        .where(scope(_holders.c.account_id))
-        .group_by(_holders.c.account_id)
-        .having(func.bool_or(_holders.c.role == OWNER), func.bool_or(_holders.c.role == HOUSEHOLD))
-    )
-    return (
-        [
-            Violation(
-                Invariant.HOUSEHOLDS,
-                account_id,
-                f"member {member_id}'s account {account_id} is pooled into {pooled_into}, "
-                f"but as a household member they hold {household}",
-            )
-            for member_id, account_id, pooled_into, household in await session.execute(astray)
-        ]
-        + [
-            Violation(
-                Invariant.HOUSEHOLDS,
-                row.account_id,
-                f"account {row.account_id} is pooled, yet holds {row.balance} points",
-            )
-            for row in await session.execute(holding)
-        ]
-        + [
-            Violation(
-                Invariant.HOUSEHOLDS,
-                account_id,
-                f"account {account_id} has an owner and household members",
-            )
-            for account_id in await session.scalars(both)
-        ]
-    )
-
-
-async def _transfers(session: AsyncSession, scope: Scope) -> list[Violation]:
-    def side(source_type: str, name: str) -> Any:
-        return (
-            select(_ledger.c.source_id, _ledger.c.account_id, _ledger.c.points)
-            .where(_ledger.c.source_type == source_type)
-            .subquery(name)
-        )
-
-    taken, given = side("transfer_out", "taken"), side("transfer_in", "given")
-    query = (
-        select(
-            func.coalesce(taken.c.source_id, given.c.source_id).label("transfer_id"),
-            func.coalesce(taken.c.account_id, given.c.account_id).label("account_id"),
-            taken.c.points.label("out"),
-            given.c.points.label("in_"),
-            taken.c.account_id.label("from_"),
-            given.c.account_id.label("to"),
-        )
-        .select_from(taken.join(given, taken.c.source_id == given.c.source_id, full=True))
-        .where(
-            or_(
-                taken.c.source_id.is_(None),
-                given.c.source_id.is_(None),
-                given.c.points != -taken.c.points,
-                given.c.account_id == taken.c.account_id,
-            ),
-            or_(scope(taken.c.account_id), scope(given.c.account_id)),
-        )
-    )
-    return [
-        Violation(Invariant.TRANSFERS, row.account_id, _transfer_fault(row))
-        for row in await session.execute(query)
-    ]
-
-
-def _transfer_fault(row: Any) -> str:
-    took = f"took {-row.out} points from account {row.from_}" if row.from_ else "took nothing"
-    gave = f"gave {row.in_} to account {row.to}" if row.to else "gave nothing"
-    return f"transfer {row.transfer_id} {took} and {gave}"
 
 
 async def _expired_lots(session: AsyncSession, scope: Scope) -> list[Violation]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -31,9 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import Insert, Update
 
-from services.loyalty.accounts.domain import OpenLot, Source, SourceType
+from services.loyalty.accounts.domain import OpenLot, Source
 from services.loyalty.accounts.models import (
-    HOUSEHOLD,
     OWNER,
     Account,
     AccountHolder,
@@ -125,66 +124,6 @@ async def lock_account(session: AsyncSession, account_id: uuid.UUID) -> AccountR
     )
     row = (await session.execute(query)).first()
     return AccountRow(*row) if row is not None else None
-
-
-async def open_pool(session: AsyncSession) -> uuid.UUID:
-    """Opens an account no one owns (a household's), empty; its holders join it."""
-    account_id = uuid.uuid4()
-    await session.execute(
-        insert(_accounts).values(
-            account_id=account_id,
-            balance=0,
-            version=1,
-            created_at=func.now(),
-            updated_at=func.now(),
-        )
-    )
-    return account_id
-
-
-async def pool(
-    session: AsyncSession, member_id: uuid.UUID, own: uuid.UUID, pool_id: uuid.UUID
-) -> None:
-    """The member holds the pool, and their own account points to it."""
-    await session.execute(
-        insert(_holders).values(
-            account_id=pool_id, member_id=member_id, role=HOUSEHOLD, since=func.now()
-        )
-    )
-    await session.execute(
-        update(_accounts).where(_accounts.c.account_id == own).values(pooled_into=pool_id)
-    )
-
-
-async def unpool(
-    session: AsyncSession, member_id: uuid.UUID, own: uuid.UUID, pool_id: uuid.UUID
-) -> None:
-    await session.execute(
-        _holders.delete().where(
-            _holders.c.account_id == pool_id,
-            _holders.c.member_id == member_id,
-            _holders.c.role == HOUSEHOLD,
-        )
-    )
-    await session.execute(
-        update(_accounts).where(_accounts.c.account_id == own).values(pooled_into=None)
-    )
-
-
-@dataclass(frozen=True)
-class HolderRow:
-    member_id: uuid.UUID
-    since: datetime
-
-
-async def holders(session: AsyncSession, account_id: uuid.UUID) -> list[HolderRow]:
-    """Who holds the account, the longest-standing first."""
-    query = (
-        select(_holders.c.member_id, _holders.c.since)
-        .where(_holders.c.account_id == account_id)
-        .order_by(_holders.c.since, _holders.c.member_id)
-    )
-    return [HolderRow(*row) for row in await session.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -420,82 +359,3 @@ async def consume_lots(session: AsyncSession, kept: Sequence[tuple[uuid.UUID, in
         .values(remaining=bindparam("keeps")),
         [{"lot": lot_id, "keeps": remaining} for lot_id, remaining in kept],
     )
-
-
-@dataclass(frozen=True)
-class EntryRow:
-    id: uuid.UUID
-    seq: int
-    source_type: SourceType
-    source_id: uuid.UUID
-    points: int
-    balance_after: int
-    shortfall: int
-    reason: str | None
-    created_at: datetime
-
-
-_ENTRY_COLUMNS = [_ledger.c[field.name] for field in fields(EntryRow)]
-
-
-async def entries(
-    session: AsyncSession, account_id: uuid.UUID, limit: int, before_seq: int | None
-) -> list[EntryRow]:
-    """The account's entries, newest first."""
-    query = (
-        select(*_ENTRY_COLUMNS)
-        .where(_ledger.c.account_id == account_id)
-        .order_by(_ledger.c.seq.desc())
-        .limit(limit)
-    )
-    if before_seq is not None:
-        query = query.where(_ledger.c.seq < before_seq)
-    return [EntryRow(*row) for row in await session.execute(query)]
-
-
-@dataclass(frozen=True)
-class ShortfallRow:
-    entry_id: uuid.UUID
-    seq: int
-    account_id: uuid.UUID
-    member_id: uuid.UUID | None
-    source_type: SourceType
-    source_id: uuid.UUID
-    shortfall: int
-    created_at: datetime
-
-
-async def shortfall_entries(
-    session: AsyncSession,
-    *,
-    account_id: uuid.UUID | None,
-    limit: int | None,
-    before_seq: int | None,
-    oldest_first: bool,
-) -> list[ShortfallRow]:
-    """Entries with a shortfall, with the account's owner."""
-    query = (
-        select(
-            _ledger.c.id,
-            _ledger.c.seq,
-            _ledger.c.account_id,
-            _holders.c.member_id,
-            _ledger.c.source_type,
-            _ledger.c.source_id,
-            _ledger.c.shortfall,
-            _ledger.c.created_at,
-        )
-        .select_from(_ledger)
-        .outerjoin(
-            _holders,
-            (_holders.c.account_id == _ledger.c.account_id) & (_holders.c.role == _OWNER),
-        )
-        .where(_ledger.c.shortfall > literal_column("0"))
-        .order_by(_ledger.c.seq if oldest_first else _ledger.c.seq.desc())
-        .limit(limit)
-    )
-    if account_id is not None:
-        query = query.where(_ledger.c.account_id == account_id)
-    if before_seq is not None:
-        query = query.where(_ledger.c.seq < before_seq)
-    return [ShortfallRow(*row) for row in await session.execute(query)]

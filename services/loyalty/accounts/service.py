@@ -17,7 +17,9 @@ from datetime import UTC, datetime, timedelta
 from services.loyalty.accounts import domain, repository
 from services.loyalty.accounts.domain import SOURCE_POINTS, Source
 from services.loyalty.accounts.errors import AccountNotFound
-from services.loyalty.accounts.repository import Along, ExpiringLot, Param, ShortfallRow
+from services.loyalty.accounts.ledger import repository as ledger
+from services.loyalty.accounts.ledger.repository import ShortfallRow
+from services.loyalty.accounts.repository import Along, ExpiringLot, Param
 from services.loyalty.base import emit
 from services.loyalty.program.domain import Rung
 from shared.db import AsyncSession
@@ -28,18 +30,13 @@ __all__ = [  # the kernel's whole interface
     "Along",
     "Entry",
     "ExpiringLot",
-    "Holder",
     "Moved",
     "Movement",
     "Param",
     "ShortfallRow",
     "Source",
-    "Transferred",
     "account_of",
     "expiring_lots",
-    "holders",
-    "join_pool",
-    "leave_pool",
     "ledger_page",
     "locked_account",
     "locked_account_now",
@@ -49,7 +46,6 @@ __all__ = [  # the kernel's whole interface
     "move_points",
     "open_account",
     "open_lots",
-    "open_pool",
     "owner_of",
     "shortfall_entries",
 ]
@@ -224,136 +220,6 @@ async def move_points(
     return Moved(recorded.entry_id, balance, recorded.created_at)
 
 
-async def open_pool(session: AsyncSession) -> Account:
-    """A new account that no one owns, for a household; members join it with
-    :func:`join_pool`. It is the caller's (locked) until the transaction ends."""
-    return Account(await repository.open_pool(session), 0)
-
-
-@dataclass(frozen=True)
-class Holder:
-    member_id: uuid.UUID
-    since: datetime
-    """When they became a holder (their household joining, for a pool)."""
-
-
-async def holders(session: AsyncSession, account_id: uuid.UUID) -> list[Holder]:
-    """Who holds the account, the longest-standing first."""
-    return [
-        Holder(row.member_id, row.since) for row in await repository.holders(session, account_id)
-    ]
-
-
-@dataclass(frozen=True)
-class Transferred:
-    """Points moved between two accounts: the entry of each side, the balances after."""
-
-    points: int
-    taken: Moved
-    given: Moved
-
-
-async def _transfer(
-    session: AsyncSession,
-    source: Account,
-    target: Account,
-    points: int,
-    transfer_id: uuid.UUID,
-    *,
-    reason: str,
-    event_id: str | None,
-    along: Sequence[Along],
-) -> Transferred | None:
-    """Moves ``points`` (positive) from ``source`` to ``target``, both locked: a
-    ``transfer_out`` entry on one, ``transfer_in`` on the other, the same transfer id.
-    Pending points move too; the credit's one lot takes :func:`domain.transfer_terms`.
-    ``along`` goes with the credit. None if the transfer was recorded before."""
-    lots = await repository.open_lots(session, source.account_id)
-    domain.balance_after(source.balance, -points)
-    now = datetime.now(UTC)
-    terms = domain.transfer_terms(lots, domain.consume(lots, points, now=now, spend=False), now)
-    taken = await move_points(
-        session,
-        source,
-        Movement(
-            Source("transfer_out", transfer_id),
-            -points,
-            event_id=event_id,
-            reason=reason,
-            spend=False,
-        ),
-    )
-    if taken is None:
-        return None
-    given = await move_points(
-        session,
-        target,
-        Movement(
-            Source("transfer_in", transfer_id),
-            points,
-            event_id=event_id,
-            reason=reason,
-            expires_at=terms.expires_at,
-            pending=terms.pending,
-        ),
-        along=along,
-    )
-    assert given is not None  # the same transfer id was not recorded on the other side
-    return Transferred(points, taken, given)
-
-
-async def join_pool(
-    session: AsyncSession,
-    member_id: uuid.UUID,
-    own: Account,
-    pool: Account,
-    transfer_id: uuid.UUID,
-    *,
-    reason: str,
-    event_id: str | None = None,
-    along: Sequence[Along] = (),
-) -> Transferred | None:
-    """The member holds ``pool`` from now on and their own account (``own``, locked
-    before ``pool``) is pooled into it: its whole balance moves there (None when it holds
-    no points; ``along`` goes with the credit). From then on every movement for the
-    member lands on the pool (:func:`locked_account_of`, :func:`locked_account_now`).
-
-    Raises :class:`~services.loyalty.accounts.errors.BalanceLimitReached` (422) if the
-    pool cannot take the points."""
-    await repository.pool(session, member_id, own.account_id, pool.account_id)
-    if own.balance == 0:
-        return None
-    return await _transfer(
-        session, own, pool, own.balance, transfer_id, reason=reason, event_id=event_id, along=along
-    )
-
-
-async def leave_pool(
-    session: AsyncSession,
-    member_id: uuid.UUID,
-    own: Account,
-    pool: Account,
-    points: int,
-    transfer_id: uuid.UUID,
-    *,
-    reason: str,
-    event_id: str | None = None,
-    along: Sequence[Along] = (),
-) -> Transferred | None:
-    """The member no longer holds ``pool``; their own account (``own``, locked before
-    ``pool``) is theirs alone again and takes ``points`` (0 to the pool's balance) from
-    the pool. None when ``points`` is 0.
-
-    Raises :class:`~services.loyalty.accounts.errors.InsufficientPoints` (422) for more
-    points than the pool holds."""
-    await repository.unpool(session, member_id, own.account_id, pool.account_id)
-    if points == 0:
-        return None
-    return await _transfer(
-        session, pool, own, points, transfer_id, reason=reason, event_id=event_id, along=along
-    )
-
-
 async def open_lots(session: AsyncSession, account_id: uuid.UUID) -> list[domain.OpenLot]:
     """The account's lots with points left (for reading; a movement reads its own)."""
     return await repository.open_lots(session, account_id)
@@ -413,7 +279,7 @@ async def ledger_page(
             reason=row.reason,
             created_at=row.created_at,
         )
-        for row in await repository.entries(session, account_id, limit, before_seq)
+        for row in await ledger.entries(session, account_id, limit, before_seq)
     ]
 
 
@@ -427,7 +293,7 @@ async def shortfall_entries(
 ) -> list[ShortfallRow]:
     """Reversal entries that left a shortfall (points already spent), with the owner of
     their account: of one account or all, newest first (or oldest), before ``before_seq``."""
-    return await repository.shortfall_entries(
+    return await ledger.shortfall_entries(
         session,
         account_id=account_id,
         limit=limit,

@@ -21,7 +21,9 @@ import uuid
 from typing import Literal, cast
 
 from services.loyalty.accounts import service as accounts
-from services.loyalty.accounts.service import Account, Transferred
+from services.loyalty.accounts.pools import service as pools
+from services.loyalty.accounts.pools.service import Transferred
+from services.loyalty.accounts.service import Account
 from services.loyalty.base import emit
 from services.loyalty.households import domain, repository
 from services.loyalty.households.domain import DEFAULT_LEAVING_SHARE, LeavingShare
@@ -44,7 +46,7 @@ async def household_created(
     if await repository.account_of(session, created.household_id) is not None:
         log.warning("household %s was opened before; ignored", created.household_id)
         return
-    pool = await accounts.open_pool(session)
+    pool = await pools.open_pool(session)
     await repository.add(session, created.household_id, pool.account_id)
     await _join(session, created.household_id, pool.account_id, created.member_id, event_id)
 
@@ -88,7 +90,7 @@ async def _join(
         )
     pool = await accounts.locked_account(session, account_id)
     transfer_id = uuid.uuid4()
-    moved = await accounts.join_pool(
+    moved = await pools.join_pool(
         session,
         member_id,
         own,
@@ -125,7 +127,7 @@ async def household_left(
     pool = await accounts.locked_account(session, account_id)
     share = await _leaving_share(session, left, pool)
     transfer_id = uuid.uuid4()
-    moved = await accounts.leave_pool(
+    moved = await pools.leave_pool(
         session,
         left.member_id,
         own,
@@ -178,7 +180,7 @@ async def _announce(
 
 
 async def _leaving_share(session: AsyncSession, left: HouseholdLeft, pool: Account) -> int:
-    holders = await accounts.holders(session, pool.account_id)
+    holders = await pools.holders(session, pool.account_id)
     since = {holder.member_id: holder.since for holder in holders}
     brought = await repository.brought(session, left.household_id, since)
     earned = await points.net_points_earned(session, pool.account_id, since)

@@ -50,6 +50,7 @@ from services.loyalty.accounts.invariants import (
     kernel_violations,
 )
 from services.loyalty.accounts.models import LedgerEntry
+from services.loyalty.accounts.pools.invariants import pool_violations
 from services.loyalty.adjustments.invariants import adjustment_violations
 from services.loyalty.points import repository
 from services.loyalty.points.models import Purchase, PurchaseReturn
@@ -116,6 +117,7 @@ async def check_ledger_invariants(
     scope = Scope(members)
     violations = [
         *await kernel_violations(session, scope),
+        *await pool_violations(session, scope),
         *await _orphan_entries(session, scope),
         *await _double_reversals(session, scope),
         *await _reversals_recorded(session, scope),

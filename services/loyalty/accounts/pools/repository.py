@@ -1,0 +1,75 @@
+"""Queries of pooled accounts: an account no one owns, and the members who hold it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+
+from services.loyalty.accounts.models import HOUSEHOLD, Account, AccountHolder
+from shared.db import AsyncSession
+
+_accounts = Account.__table__  # type: ignore[attr-defined]
+_holders = AccountHolder.__table__  # type: ignore[attr-defined]
+
+
+async def open_pool(session: AsyncSession) -> uuid.UUID:
+    """Opens an account no one owns (a household's), empty; its holders join it."""
+    account_id = uuid.uuid4()
+    await session.execute(
+        insert(_accounts).values(
+            account_id=account_id,
+            balance=0,
+            version=1,
+            created_at=func.now(),
+            updated_at=func.now(),
+        )
+    )
+    return account_id
+
+
+async def pool(
+    session: AsyncSession, member_id: uuid.UUID, own: uuid.UUID, pool_id: uuid.UUID
+) -> None:
+    """The member holds the pool, and their own account points to it."""
+    await session.execute(
+        insert(_holders).values(
+            account_id=pool_id, member_id=member_id, role=HOUSEHOLD, since=func.now()
+        )
+    )
+    await session.execute(
+        update(_accounts).where(_accounts.c.account_id == own).values(pooled_into=pool_id)
+    )
+
+
+async def unpool(
+    session: AsyncSession, member_id: uuid.UUID, own: uuid.UUID, pool_id: uuid.UUID
+) -> None:
+    await session.execute(
+        _holders.delete().where(
+            _holders.c.account_id == pool_id,
+            _holders.c.member_id == member_id,
+            _holders.c.role == HOUSEHOLD,
+        )
+    )
+    await session.execute(
+        update(_accounts).where(_accounts.c.account_id == own).values(pooled_into=None)
+    )
+
+
+@dataclass(frozen=True)
+class HolderRow:
+    member_id: uuid.UUID
+    since: datetime
+
+
+async def holders(session: AsyncSession, account_id: uuid.UUID) -> list[HolderRow]:
+    """Who holds the account, the longest-standing first."""
+    query = (
+        select(_holders.c.member_id, _holders.c.since)
+        .where(_holders.c.account_id == account_id)
+        .order_by(_holders.c.since, _holders.c.member_id)
+    )
+    return [HolderRow(*row) for row in await session.execute(query)]
