@@ -16,13 +16,12 @@ of purchases and returns (they are the points capability's records, above the ke
   and every lot's entry is a credit of its account of the lot's size. (A credit without
   a lot of its own is no fault by itself: credits made before lots existed have none,
   their balance went into one opening lot.)
-- pooled accounts' (:mod:`services.loyalty.accounts.pools.invariants`), run with the
-  purchases' checks: ``households``: a member's own account is pooled into an account
-  exactly when they hold that account as a household member, a pooled account holds no points (joining
-  moved them all, and every movement for the member lands on the pool), and no account
-  is both owned and a household's;
-- ``transfers``: every transfer is two entries with its id, points out of one account
-  and the same points into another;
+- pooled accounts' (:mod:`services.loyalty.accounts.pools.invariants`, run with the
+  purchases' checks): ``households`` (a member's own account is pooled into an account
+  exactly when they hold that account as a household member, a pooled account holds no
+  points, and no account is both owned and a household's) and ``transfers`` (every
+  transfer is two entries with its id, points out of one account and the same points
+  into another);
 - ``expired_lots``: every ``expiry`` entry names a lot of its own account that has an
   expiry, holds nothing since, and was at least as large as what the entry took. (Whether
   it was due is the job's clock's to say, not the entry's time: a replayed or delayed run
