@@ -94,14 +94,17 @@ BENCH_RULES: dict[str, Any] = {
         {"threshold_fen": 50_000, "points": 50},
         {"threshold_fen": 100_000, "points": 120},
     ],
-    "excluded_skus": ["DG-TOOTHPASTE"],
+    "excluded_categories": ["tobacco"],
+    "excluded_skus": ["GIFT-CARD-100"],
     "minimum_spend_fen": 1_000,
     "cap_per_sale": 5_000,
     "cap_per_member_day": 20_000,
 }
-"""The program of ``--several-rules``: every kind of rule the engine has, each one matching
-some of the bench's sales (its lines come from the demo catalog), so that a sale's rating
-walks all of them. In force from now, so every sale of the run is rated by it."""
+"""The program of ``--several-rules``: every kind of rule the engine has, each multiplier,
+bonus and cap matching some of the bench's sales (its lines come from the demo catalog), so
+that a sale's rating walks all of them. The exclusions name nothing the bench sells (every
+line is still checked against them): a sale that earned nothing would send no message, and
+the bench measures each sale through to its notification. In force from now."""
 
 
 async def populate(
