@@ -36,7 +36,7 @@ _NOTHING_SPENT = "no points were spent; retry shortly, or take the sale without 
 _NOTHING_READ = "retry shortly, or serve the member without their tier's benefits"
 
 
-def unavailable_doc(consequence: str, when: str) -> ResponsesDoc:
+def _unavailable_doc(consequence: str, when: str) -> ResponsesDoc:
     """The OpenAPI entry of a route that calls loyalty ``when`` (e.g. "a sale with
     points"), whose 503 detail ends with ``consequence``."""
     doc = problem(
@@ -53,9 +53,9 @@ def unavailable_doc(consequence: str, when: str) -> ResponsesDoc:
     return doc
 
 
-UNAVAILABLE_DOC = unavailable_doc(_NOTHING_SPENT, "a sale or hold with points")
+UNAVAILABLE_DOC = _unavailable_doc(_NOTHING_SPENT, "a sale or hold with points")
 """The OpenAPI entry of a route that spends or holds points at loyalty."""
-BENEFITS_UNAVAILABLE_DOC = unavailable_doc(_NOTHING_READ, "a member's benefits")
+BENEFITS_UNAVAILABLE_DOC = _unavailable_doc(_NOTHING_READ, "a member's benefits")
 """The OpenAPI entry of a route that reads a member's benefits from loyalty."""
 
 
