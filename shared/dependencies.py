@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials
+from fastapi.security import APIKeyHeader
 
-from shared.auth import Principal, StoreDirectory, StoreRef, bearer_credentials, current_principal
+from shared.auth import StoreDirectory, StoreRef
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession, Sessions, transaction
 from shared.errors import Unauthorized
@@ -70,25 +70,3 @@ async def current_store(
 
 
 CurrentStore = Annotated[StoreRef, Depends(current_store)]
-
-
-@answers(401)
-async def store_or_principal(
-    request: Request,
-    session: RequestSession,
-    api_key: Annotated[str | None, Depends(_api_key)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_credentials)],
-) -> StoreRef | Principal:
-    """A till (its store's API key in ``X-API-Key``) or, without one, the caller of a
-    bearer token; raises ``Unauthorized`` (401)."""
-    if credentials is not None and not api_key:
-        return await current_principal(request, credentials)
-    if not api_key:
-        raise Unauthorized(
-            "This endpoint needs a store's API key (X-API-Key) or a bearer token",
-            headers=_KEY_HINT,
-        )
-    return await current_store(request, session, api_key)
-
-
-StoreOrPrincipal = Annotated[StoreRef | Principal, Depends(store_or_principal)]

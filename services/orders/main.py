@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.orders.base import idempotency, inbox, outbox
+from services.orders.benefits import api as benefits
 from services.orders.catalog import api as catalog
 from services.orders.catalog.categories import api as categories
 from services.orders.catalog.spreadsheet import api as catalog_files
@@ -31,7 +32,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "change), each return `orders.purchase.returned` with what each tender refunds, "
             "each void `orders.purchase.voided`. A till may pay with a member's points: it "
             "holds them (`POST /reservations`) and the sale names the hold in a `points` "
-            "tender; orders asks loyalty synchronously for both. Retries with the same "
+            "tender; orders asks loyalty synchronously for both, and for what a member's tier "
+            "gives them (`GET /members/{member_id}/benefits`). Retries with the same "
             "`Idempotency-Key`, or with "
             "the same sale and receipt number, never count a sale twice. Admins keep the "
             "product catalog (`/catalog`), which publishes `orders.product.changed` and "
@@ -47,6 +49,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             catalog_files.router,
             purchases.router,
             tenders.router,
+            benefits.router,
             batch.router,
             returns.router,
             voids.router,
@@ -61,6 +64,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
                 "description": "Categories, products, prices, CSV files (admin; marketing reads)",
             },
             {"name": "purchases", "description": "Sales and returns posted by a store"},
+            {"name": "members", "description": "What a member's tier gives them, for tills"},
         ],
     )
 

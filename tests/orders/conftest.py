@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from huiyuan.embedded.ports import free_port
 from services.orders.base import idempotency, outbox
 from services.orders.purchases.models import Purchase
 from services.orders.returns.models import PurchaseReturn
@@ -19,7 +20,8 @@ from shared.db import Sessions, transaction
 from shared.errors import PROBLEM_JSON
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
-from tests.stack import Stack, running
+from tests.server import serving
+from tests.stack import Stack, running, skip_backlog
 
 LINES = [
     {"sku": "HC-001", "category": "health", "quantity": 2, "unit_price_fen": 19900},
@@ -156,3 +158,29 @@ async def footprint(sessions: Sessions, store: StoreKey, member: KnownMember) ->
             .where(outbox.table.c.key == str(member.member_id))
         )
     return (purchases or 0, returns or 0, key_rows or 0, events or 0)
+
+
+@pytest.fixture(scope="module")
+async def loyalty(stack: Stack) -> AsyncIterator[str]:
+    """Loyalty served by uvicorn on a loopback port, consuming from the topics' end (the
+    module's tills call it)."""
+    group = f"loyalty-till-{uuid.uuid4().hex[:8]}"
+    app = stack.app("loyalty", consumer_group_id=group)
+    await skip_backlog(stack.bootstrap_servers, group, app.state.spec.subscriptions)
+    async with serving(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def till(stack: Stack, loyalty: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Orders, calling that loyalty."""
+    async with running(stack.app("orders", loyalty_url=loyalty)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def offline(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """Orders, whose loyalty is down (nothing listens on its port)."""
+    down = f"http://127.0.0.1:{free_port()}"
+    async with running(stack.app("orders", loyalty_url=down)) as client:
+        yield client

@@ -1,8 +1,8 @@
-"""Named errors of a sale's tenders."""
+"""Named errors of a sale's tenders and of what orders asks loyalty for a till."""
 
 from __future__ import annotations
 
-from shared.errors import ServiceUnavailable, Unprocessable
+from shared.errors import NotFound, ServiceUnavailable, Unprocessable
 
 
 class TenderNotAccepted(Unprocessable):
@@ -25,7 +25,8 @@ class TendersDoNotAddUp(Unprocessable):
 
 class LoyaltyUnavailable(ServiceUnavailable):
     """Loyalty did not answer in time (down, or too slow): no points were spent or held by
-    this request. The sale can go through without points: pay with cash or card."""
+    this request. The sale can go through without points (pay with cash or card), and a
+    till that asked for a member's benefits serves them without."""
 
     title = "Loyalty unavailable"
     slug = "loyalty-unavailable"
@@ -38,3 +39,12 @@ class PointsRefused(Unprocessable):
 
     title = "Points refused"
     slug = "points-refused"
+
+
+class BenefitsNotFound(NotFound):
+    """A till asks for the benefits of a member orders does not know (yet: registrations
+    arrive as events, within about a second), or one loyalty has no account for (then
+    ``cause`` is loyalty's problem type)."""
+
+    title = "No benefits for this member"
+    slug = "benefits-not-found"

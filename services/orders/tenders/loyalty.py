@@ -1,4 +1,5 @@
-"""Orders' synchronous client of loyalty's reservations (积分抵现), over HTTP with httpx.
+"""Orders' synchronous client of loyalty's reservations (积分抵现) and of a member's tier
+benefits, over HTTP with httpx.
 
 A till asks orders (with its store key) and orders asks loyalty with a short-lived
 service token naming itself, the store in the body: loyalty never sees store keys. Every
@@ -6,9 +7,10 @@ call carries an ``Idempotency-Key`` derived from what it does, so a retry is ans
 the first call was; every call has a timeout (``loyalty_timeout_seconds``).
 
 Loyalty not answering (refused connection, timeout, 5xx, or still busy with the same
-call) raises :class:`LoyaltyUnavailable` (503 with ``Retry-After``); a refusal (4xx)
-raises :class:`PointsRefused` (422) with loyalty's problem type as ``cause`` and its
-words as ``detail``.
+call) raises :class:`LoyaltyUnavailable` (503 with ``Retry-After``); a refusal of points
+(4xx) raises :class:`PointsRefused` (422) with loyalty's problem type as ``cause`` and its
+words as ``detail``; a read of benefits loyalty has no account for raises
+:class:`BenefitsNotFound` (404) the same way. Reads carry no ``Idempotency-Key``.
 """
 
 from __future__ import annotations
@@ -22,32 +24,43 @@ import httpx
 from fastapi import Depends, Request
 
 from services.orders.config import Settings
-from services.orders.tenders.errors import LoyaltyUnavailable, PointsRefused
+from services.orders.tenders.errors import BenefitsNotFound, LoyaltyUnavailable, PointsRefused
 from shared.auth import issue_token
-from shared.openapi import problem
+from shared.openapi import ResponsesDoc, problem
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 _BUSY = "urn:huiyuan:problem:request-in-progress"
+_NOTHING_SPENT = "no points were spent; retry shortly, or take the sale without points"
+_NOTHING_READ = "retry shortly, or serve the member without their tier's benefits"
 
-UNAVAILABLE_DOC = problem(
-    503,
-    "loyalty did not answer (ConnectError): no points were spent; retry shortly, or take "
-    "the sale without points",
-    f"{LoyaltyUnavailable.title} (a sale or hold with points), or the database",
-)
-"""The OpenAPI entry of a route that calls loyalty."""
-UNAVAILABLE_DOC[503]["headers"] = {
-    "Retry-After": {
-        "description": "Seconds to wait before retrying",
-        "schema": {"type": "integer", "example": RETRY_AFTER_SECONDS},
+
+def _unavailable_doc(consequence: str, when: str) -> ResponsesDoc:
+    """The OpenAPI entry of a route that calls loyalty ``when`` (e.g. "a sale with
+    points"), whose 503 detail ends with ``consequence``."""
+    doc = problem(
+        503,
+        f"loyalty did not answer (ConnectError): {consequence}",
+        f"{LoyaltyUnavailable.title} ({when}), or the database",
+    )
+    doc[503]["headers"] = {
+        "Retry-After": {
+            "description": "Seconds to wait before retrying",
+            "schema": {"type": "integer", "example": RETRY_AFTER_SECONDS},
+        }
     }
-}
+    return doc
+
+
+UNAVAILABLE_DOC = _unavailable_doc(_NOTHING_SPENT, "a sale or hold with points")
+"""The OpenAPI entry of a route that spends or holds points at loyalty."""
+BENEFITS_UNAVAILABLE_DOC = _unavailable_doc(_NOTHING_READ, "a member's benefits")
+"""The OpenAPI entry of a route that reads a member's benefits from loyalty."""
 
 
 class Loyalty:
-    """Loyalty's reservations, as orders calls them."""
+    """Loyalty's reservations and members' benefits, as orders calls them."""
 
     def __init__(self, settings: Settings) -> None:
         self._base_url = settings.loyalty_url.rstrip("/")
@@ -73,32 +86,72 @@ class Loyalty:
         """Gives the reservation's points back (loyalty's ``.../release``)."""
         return await self._post(f"/reservations/{reservation_id}/release", body, key)
 
+    async def benefits(self, member_id: uuid.UUID) -> dict[str, Any]:
+        """What the member's tier gives them now (loyalty's ``GET /members/{id}/benefits``).
+
+        Raises :class:`LoyaltyUnavailable` (503) and :class:`BenefitsNotFound` (404, loyalty
+        has no account for the member; ``cause`` is loyalty's problem type)."""
+        response, answer = await self._send(
+            "GET", f"/members/{member_id}/benefits", consequence=_NOTHING_READ
+        )
+        if response.status_code == 404:
+            raise BenefitsNotFound(
+                str(answer.get("detail") or f"loyalty has no account for member {member_id}"),
+                cause=answer.get("type"),
+            )
+        if response.status_code >= 300:
+            # the path and the token are orders' own: any other refusal is loyalty or its
+            # configuration at fault, not the till's request
+            log.warning("loyalty answered GET benefits with %d", response.status_code)
+            raise _unavailable(f"loyalty answered {response.status_code}", _NOTHING_READ)
+        return answer
+
     async def _post(
         self, path: str, body: dict[str, Any], key: str, *, field: str | None = None
     ) -> dict[str, Any]:
-        token = issue_token(
-            self._secret, subject="orders", role="service", ttl=timedelta(minutes=5)
+        response, answer = await self._send(
+            "POST", path, json=body, key=key, consequence=_NOTHING_SPENT
         )
-        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
-        try:
-            # a connection per call: sales paid with points are few, and a pool kept in the
-            # app would need closing at shutdown
-            async with httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout) as client:
-                response = await client.post(path, json=body, headers=headers)
-        except httpx.HTTPError as failed:
-            log.warning("loyalty did not answer POST %s: %r", path, failed)
-            raise _unavailable(f"loyalty did not answer ({type(failed).__name__})") from failed
-        answer: dict[str, Any] = _json(response)
         if response.status_code < 300:
             return answer
-        if response.status_code >= 500 or answer.get("type") == _BUSY:
-            log.warning("loyalty answered POST %s with %d", path, response.status_code)
-            raise _unavailable(f"loyalty answered {response.status_code}")
         raise PointsRefused(
             str(answer.get("detail") or f"loyalty refused the points ({response.status_code})"),
             field=field,
             cause=answer.get("type"),
         )
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        consequence: str,
+        json: dict[str, Any] | None = None,
+        key: str | None = None,
+    ) -> tuple[httpx.Response, dict[str, Any]]:
+        """Loyalty's answer and its JSON body (``{}`` if none), unless it is unavailable:
+        not answering, a 5xx, or still busy with the same call raise
+        :class:`LoyaltyUnavailable` whose detail ends with ``consequence``."""
+        token = issue_token(
+            self._secret, subject="orders", role="service", ttl=timedelta(minutes=5)
+        )
+        headers = {"Authorization": f"Bearer {token}"}
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        try:
+            # a connection per call: calls to loyalty are few, and a pool kept in the app
+            # would need closing at shutdown
+            async with httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout) as client:
+                response = await client.request(method, path, json=json, headers=headers)
+        except httpx.HTTPError as failed:
+            log.warning("loyalty did not answer %s %s: %r", method, path, failed)
+            why = f"loyalty did not answer ({type(failed).__name__})"
+            raise _unavailable(why, consequence) from failed
+        answer = _json(response)
+        if response.status_code >= 500 or answer.get("type") == _BUSY:
+            log.warning("loyalty answered %s %s with %d", method, path, response.status_code)
+            raise _unavailable(f"loyalty answered {response.status_code}", consequence)
+        return response, answer
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
@@ -109,10 +162,9 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _unavailable(why: str) -> LoyaltyUnavailable:
+def _unavailable(why: str, consequence: str) -> LoyaltyUnavailable:
     return LoyaltyUnavailable(
-        f"{why}: no points were spent; retry shortly, or take the sale without points",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        f"{why}: {consequence}", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
     )
 
 

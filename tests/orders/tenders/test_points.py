@@ -5,13 +5,11 @@ loyalty down the till gets 503 and the sale goes through without points."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from huiyuan.embedded.ports import free_port
 from services.orders.config import Settings
 from services.orders.tenders.domain import Paid
 from services.orders.tenders.errors import PointsRefused
@@ -28,33 +26,7 @@ from tests.orders.conftest import (
     register,
 )
 from tests.orders.tenders.till import balance, fund, hold, paid_with, reservation, sell
-from tests.server import serving
-from tests.stack import Stack, eventually, running, skip_backlog
-
-
-@pytest.fixture(scope="module")
-async def loyalty(stack: Stack) -> AsyncIterator[str]:
-    """Loyalty served by uvicorn on a loopback port, consuming from the topics' end."""
-    group = f"loyalty-till-{uuid.uuid4().hex[:8]}"
-    app = stack.app("loyalty", consumer_group_id=group)
-    await skip_backlog(stack.bootstrap_servers, group, app.state.spec.subscriptions)
-    async with serving(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-async def till(stack: Stack, loyalty: str) -> AsyncIterator[httpx.AsyncClient]:
-    """Orders, calling that loyalty."""
-    async with running(stack.app("orders", loyalty_url=loyalty)) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-async def offline(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    """Orders, whose loyalty is down (nothing listens on its port)."""
-    down = f"http://127.0.0.1:{free_port()}"
-    async with running(stack.app("orders", loyalty_url=down)) as client:
-        yield client
+from tests.stack import Stack, eventually
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """HTTP routes of benefits per tier: set by marketing, read by anyone signed in, and a
-member's benefits for tills."""
+member's benefits for the member and staff (tills read them through orders, which calls
+here with its service token)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,11 @@ from services.loyalty.tiers.benefits.schemas import (
 from shared.auth import (
     MEMBER_ACCESS,
     Principal,
-    StoreRef,
     current_principal,
     ensure_member_access,
     require_roles,
 )
 from shared.dependencies import RequestSession as Session
-from shared.dependencies import StoreOrPrincipal
 from shared.openapi import problem
 
 router = APIRouter(prefix="/program", tags=["program"])
@@ -68,14 +67,14 @@ async def put_tier_benefits(
     response_model=MemberBenefits,
     summary="What the member's tier gives them now",
     description=(
-        "For tills, with the store's API key (`X-API-Key`); also the member themself or "
-        "staff with role service or marketing (bearer token)."
+        "The member themself, or staff with role service or marketing (bearer token); "
+        "orders calls it as service. Tills have no bearer token here: they read benefits "
+        "from orders with the store's API key (orders' `GET /members/{member_id}/benefits`)."
     ),
     responses={**MEMBER_ACCESS, **NO_ACCOUNT},
 )
 async def get_benefits(
-    member_id: uuid.UUID, session: Session, caller: StoreOrPrincipal
+    member_id: uuid.UUID, session: Session, caller: Annotated[Principal, Depends(current_principal)]
 ) -> MemberBenefits:
-    if not isinstance(caller, StoreRef):
-        ensure_member_access(caller, member_id, "service", "marketing")
+    ensure_member_access(caller, member_id, "service", "marketing")
     return await service.benefits_of(session, member_id)

@@ -1,5 +1,6 @@
-"""Benefits per tier over HTTP: set by marketing, read for a member by the member, staff or
-a till; every bad input refused with a problem naming it, nothing written."""
+"""Benefits per tier over HTTP: set by marketing, read for a member by the member or staff
+(tills read them through orders: tests/orders/benefits); every bad input refused with a
+problem naming it, nothing written."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ MARKETING = staff_headers("marketing")
 SERVICE = staff_headers("service")
 
 
-async def test_benefits_per_tier_reach_the_member_and_the_till(
+async def test_benefits_per_tier_reach_the_member_and_staff(
     client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
     benefits = [
