@@ -24,6 +24,11 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--kinds", default=",".join(FAULT_KINDS))
     parser.add_argument(
+        "--no-household-moves",
+        action="store_true",
+        help="open the households but move no member out or in during the load",
+    )
+    parser.add_argument(
         "--spaced", type=float, default=None, help="faults this many seconds apart, in turn"
     )
     parser.add_argument("--root", type=Path, default=None, help="data dir (default: a temp dir)")
@@ -37,6 +42,7 @@ def main() -> int:
         members=args.members,
         kinds=tuple(args.kinds.split(",")),
         spaced_seconds=args.spaced,
+        household_moves=not args.no_household_moves,
     )
     print(f"fault run, seed {config.seed}: {config.command()}", flush=True)
     # a SIGTERM (a CI timeout, say) must still stop the processes the run started

