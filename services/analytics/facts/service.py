@@ -11,6 +11,7 @@ from datetime import datetime
 
 from services.analytics.facts import domain, repository
 from services.analytics.facts.errors import PurchaseNotKnown
+from services.analytics.facts.reversals import repository as reversals
 from shared.db import AsyncSession
 from shared.events.customer import MemberRegistered
 from shared.events.loyalty import AccountOpened, TierChanged
@@ -48,7 +49,7 @@ async def record_return(session: AsyncSession, returned: PurchaseReturned) -> No
     at the purchase's total. Raises :class:`PurchaseNotKnown` (wait for the purchase) or
     :class:`AmountOutOfRange`."""
     domain.check_amount(returned.amount_fen, f"return {returned.return_id}'s amount")
-    purchase = await repository.claim_return(
+    purchase = await reversals.claim_return(
         session,
         return_id=returned.return_id,
         purchase_id=returned.purchase_id,
@@ -63,7 +64,7 @@ async def record_return(session: AsyncSession, returned: PurchaseReturned) -> No
     if not purchase.fresh:
         return
     effect = domain.apply_return(purchase.total_fen, purchase.returned_fen, returned.amount_fen)
-    await repository.apply_return(
+    await reversals.apply_return(
         session,
         purchase_id=returned.purchase_id,
         member_id=purchase.member_id,
@@ -78,7 +79,7 @@ async def record_void(session: AsyncSession, voided: PurchaseVoided) -> None:
     """Counts the voided purchase as no sale, once: off the member's spend, refunds and
     purchase count, and out of the KPIs. Raises :class:`PurchaseNotKnown` (wait for the
     purchase)."""
-    purchase = await repository.lock_purchase(session, voided.purchase_id)
+    purchase = await reversals.lock_purchase(session, voided.purchase_id)
     if purchase is None:
         raise PurchaseNotKnown(
             f"void of purchase {voided.purchase_id} names a purchase analytics has not recorded"
@@ -86,7 +87,7 @@ async def record_void(session: AsyncSession, voided: PurchaseVoided) -> None:
     if purchase.voided_at is not None:
         return
     effect = domain.void_effect(purchase.total_fen, purchase.returned_fen, purchase.fully_returned)
-    await repository.apply_void(
+    await reversals.apply_void(
         session,
         purchase_id=voided.purchase_id,
         member_id=purchase.member_id,
