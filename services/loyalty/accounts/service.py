@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from services.loyalty.accounts import domain, repository
-from services.loyalty.accounts.domain import SOURCE_POINTS, Source
+from services.loyalty.accounts.domain import SOURCE_POINTS, Source, SourceType
 from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.ledger import repository as ledger
 from services.loyalty.accounts.ledger.repository import ShortfallRow
@@ -35,6 +35,7 @@ __all__ = [  # the kernel's whole interface
     "Param",
     "ShortfallRow",
     "Source",
+    "SourceType",
     "account_of",
     "expiring_lots",
     "ledger_page",

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.loyalty.accounts.service import SourceType
 from services.loyalty.lots.schemas import ExpiringOut, PendingOut
 from services.loyalty.rules.schemas import RuleContribution
 
@@ -82,23 +83,6 @@ LedgerKind = Literal[
     "release",
     "refund",
     "retake",
-]
-SourceType = Literal[
-    "purchase",
-    "return",
-    "void",
-    "redemption",
-    "adjustment",
-    "expiry",
-    "recovery",
-    "transfer_out",
-    "transfer_in",
-    "till_hold",
-    "till_release",
-    "till_refund",
-    "till_retake",
-    "reward_order",
-    "reward_refund",
 ]
 
 
