@@ -1,4 +1,5 @@
-"""Input defaults set for one test and restored after it."""
+"""Input defaults set for one test and restored after it, and the one refusal a model
+gives for a bad field."""
 
 from __future__ import annotations
 
@@ -9,11 +10,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import BaseModel, ValidationError
 
 from shared.inputs import InputDefaults
 from shared.inputs.config import set_input_defaults
 
 Configure = Callable[..., InputDefaults]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def refusal(model: type[BaseModel], **fields: Any) -> dict[str, Any]:
+    """The single validation error ``model(**fields)`` raises, as a dict."""
+    with pytest.raises(ValidationError) as refused:
+        model(**fields)
+    (error,) = refused.value.errors()
+    return dict(error)
 
 
 @pytest.fixture
@@ -21,7 +33,7 @@ def configure() -> Iterator[Configure]:
     """``configure(phone_region="US")``: the defaults with some values replaced."""
     base = InputDefaults(
         phone_region="CN",
-        business_timezone=ZoneInfo("Asia/Shanghai"),
+        business_timezone=SHANGHAI,
         earliest_trading_date=date(2000, 1, 1),
         clock_skew=timedelta(minutes=5),
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -13,9 +12,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from shared.inputs import EffectiveTime, PlanDate, PlanTime
-from tests.shared.inputs.conftest import Configure
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from tests.shared.inputs.conftest import SHANGHAI, Configure, refusal
 
 
 class Change(BaseModel):
@@ -30,23 +27,16 @@ class Planned(BaseModel):
     day: PlanDate | None = None
 
 
-def _refusal(model: type[BaseModel], **fields: Any) -> dict[str, Any]:
-    with pytest.raises(ValidationError) as refused:
-        model(**fields)
-    (error,) = refused.value.errors()
-    return dict(error)
-
-
 def test_a_change_takes_effect_from_now_to_ten_years_ahead(configure: Configure) -> None:
     configure(clock_skew=timedelta(minutes=2))
     soon = datetime.now(UTC) - timedelta(minutes=1)  # within the clock skew
     assert Change(effective_from=soon).effective_from == soon
     later = datetime.now(SHANGHAI) + timedelta(days=3650)
     assert Change(effective_from=later).effective_from == later.astimezone(UTC)
-    error = _refusal(Change, effective_from=datetime.now(UTC) - timedelta(minutes=3))
+    error = refusal(Change, effective_from=datetime.now(UTC) - timedelta(minutes=3))
     assert error["type"] == "in_the_past"
     assert "a change never applies to the past" in error["msg"]
-    error = _refusal(Change, effective_from=datetime.now(UTC) + timedelta(days=3670))
+    error = refusal(Change, effective_from=datetime.now(UTC) + timedelta(days=3670))
     assert (error["type"], error["msg"]) == ("too_far_ahead", "must be within 10 years from now")
 
 
@@ -61,14 +51,14 @@ def test_a_change_takes_effect_from_now_to_ten_years_ahead(configure: Configure)
     ],
 )
 def test_implausible_effective_times_are_refused(value: Any, kind: str) -> None:
-    assert _refusal(Change, effective_from=value)["type"] == kind
+    assert refusal(Change, effective_from=value)["type"] == kind
 
 
 def test_a_simulated_time_reaches_back_to_the_earliest_trading_day(configure: Configure) -> None:
     configure(earliest_trading_date=date(2015, 3, 1))
     first = datetime(2015, 3, 1, tzinfo=SHANGHAI)
     assert Simulated(at=first).at == first
-    error = _refusal(Simulated, at=first - timedelta(microseconds=1))
+    error = refusal(Simulated, at=first - timedelta(microseconds=1))
     assert error["msg"] == (
         "must not be before 2015-03-01T00:00:00+08:00, the earliest trading day"
     )
@@ -81,9 +71,9 @@ def test_a_planned_day_runs_from_the_earliest_trading_day_to_ten_years_ahead(
 ) -> None:
     configure(earliest_trading_date=date(2015, 3, 1))
     assert Planned.model_validate({"day": "2015-03-01"}).day == date(2015, 3, 1)
-    assert _refusal(Planned, day="2015-02-28")["type"] == "before_earliest_trading_date"
-    assert _refusal(Planned, day="2999-01-01")["type"] == "too_far_ahead"
-    assert _refusal(Planned, day="12/12/2026")["type"] == "iso_8601"
+    assert refusal(Planned, day="2015-02-28")["type"] == "before_earliest_trading_date"
+    assert refusal(Planned, day="2999-01-01")["type"] == "too_far_ahead"
+    assert refusal(Planned, day="12/12/2026")["type"] == "iso_8601"
 
 
 @given(

@@ -12,9 +12,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from shared.inputs import BirthDate, SaleTime, TradingDate
-from tests.shared.inputs.conftest import Configure
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from tests.shared.inputs.conftest import SHANGHAI, Configure, refusal
 
 
 class Sale(BaseModel):
@@ -27,13 +25,6 @@ class Profile(BaseModel):
 
 class Period(BaseModel):
     first: TradingDate | None = None
-
-
-def _refusal(model: type[BaseModel], **fields: Any) -> dict[str, Any]:
-    with pytest.raises(ValidationError) as refused:
-        model(**fields)
-    (error,) = refused.value.errors()
-    return dict(error)
 
 
 @pytest.mark.parametrize(
@@ -52,7 +43,7 @@ def _refusal(model: type[BaseModel], **fields: Any) -> dict[str, Any]:
     ],
 )
 def test_implausible_sale_times_are_refused(configure: Configure, value: Any, kind: str) -> None:
-    error = _refusal(Sale, purchased_at=value)
+    error = refusal(Sale, purchased_at=value)
     assert error["loc"] == ("purchased_at",)
     assert error["type"] == kind
 
@@ -63,13 +54,13 @@ def test_the_range_runs_from_the_earliest_trading_day_to_now_plus_skew(
     configure(earliest_trading_date=date(2015, 3, 1), clock_skew=timedelta(minutes=2))
     first = datetime(2015, 3, 1, tzinfo=SHANGHAI)
     assert Sale(purchased_at=first).purchased_at == first
-    error = _refusal(Sale, purchased_at=first - timedelta(microseconds=1))
+    error = refusal(Sale, purchased_at=first - timedelta(microseconds=1))
     assert error["msg"] == (
         "must not be before 2015-03-01T00:00:00+08:00, the earliest trading day"
     )
     soon = datetime.now(UTC) + timedelta(minutes=1)
     assert Sale(purchased_at=soon).purchased_at == soon
-    error = _refusal(Sale, purchased_at=datetime.now(UTC) + timedelta(minutes=3))
+    error = refusal(Sale, purchased_at=datetime.now(UTC) + timedelta(minutes=3))
     assert error["msg"].startswith("must not be later than now plus 120 seconds")
 
 
@@ -89,7 +80,7 @@ def test_any_time_is_accepted_in_range_or_refused_never_raising_otherwise(
     moment: datetime,
 ) -> None:
     for value in (moment, moment.isoformat()):
-        outcome = _accepted_or_refusal(value)
+        outcome = _accepted_orrefusal(value)
         if isinstance(outcome, str):
             assert outcome in ("before_earliest_trading_date", "in_the_future")
             continue
@@ -98,7 +89,7 @@ def test_any_time_is_accepted_in_range_or_refused_never_raising_otherwise(
         assert outcome <= datetime.now(UTC) + timedelta(minutes=5)
 
 
-def _accepted_or_refusal(value: datetime | str) -> datetime | str:
+def _accepted_orrefusal(value: datetime | str) -> datetime | str:
     """The time as accepted, or the type of the refusal."""
     try:
         accepted = Sale.model_validate({"purchased_at": value}).purchased_at
@@ -125,16 +116,16 @@ def test_birthdays_run_from_1900_to_today_in_the_business_timezone(
         configure(business_timezone=ZoneInfo(zone))
         today = datetime.now(ZoneInfo(zone)).date()
         assert Profile(birthday=today).birthday == today
-        error = _refusal(Profile, birthday=today + timedelta(days=1))
+        error = refusal(Profile, birthday=today + timedelta(days=1))
         assert error["msg"] == f"must not be in the future (today is {today.isoformat()})"
     assert Profile.model_validate({"birthday": "1900-01-01"}).birthday == date(1900, 1, 1)
-    assert _refusal(Profile, birthday="1899-12-31")["msg"] == "must not be before 1900-01-01"
-    assert _refusal(Profile, birthday="2099-01-01")["type"] == "in_the_future"
+    assert refusal(Profile, birthday="1899-12-31")["msg"] == "must not be before 1900-01-01"
+    assert refusal(Profile, birthday="2099-01-01")["type"] == "in_the_future"
 
 
 @pytest.mark.parametrize("value", ["1990-05-20T00:00:00", 642_470_400, "20/05/1990", "0000-01-01"])
 def test_a_birthday_is_a_plain_iso_date(configure: Configure, value: Any) -> None:
-    error = _refusal(Profile, birthday=value)
+    error = refusal(Profile, birthday=value)
     assert error["loc"] == ("birthday",)
 
 
@@ -151,18 +142,18 @@ def test_a_trading_day_runs_from_the_earliest_trading_day_to_today(configure: Co
     today = datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
     assert Period(first=today).first == today
     assert Period.model_validate({"first": "2015-03-01"}).first == date(2015, 3, 1)
-    error = _refusal(Period, first="2015-02-28")
+    error = refusal(Period, first="2015-02-28")
     assert (error["type"], error["msg"]) == (
         "before_earliest_trading_date",
         "must not be before 2015-03-01, the earliest trading day",
     )
-    error = _refusal(Period, first=today + timedelta(days=1))
+    error = refusal(Period, first=today + timedelta(days=1))
     assert error["msg"] == f"must not be in the future (today is {today.isoformat()})"
 
 
 @pytest.mark.parametrize("value", ["2026-01-01T00:00:00", "0", 0, "20260101", "9999-12-31"])
 def test_a_trading_day_is_a_plain_iso_date_in_range(configure: Configure, value: Any) -> None:
-    assert _refusal(Period, first=value)["loc"] == ("first",)
+    assert refusal(Period, first=value)["loc"] == ("first",)
 
 
 def test_the_trading_day_schema_documents_the_range(configure: Configure) -> None:
