@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.loyalty.accounts import domain, repository
 from services.loyalty.accounts.domain import SOURCE_POINTS, Source, SourceType
-from services.loyalty.accounts.errors import AccountNotFound
+from services.loyalty.accounts.errors import AccountNotFound, InsufficientPoints
 from services.loyalty.accounts.ledger import repository as ledger
 from services.loyalty.accounts.ledger.repository import ShortfallRow
 from services.loyalty.accounts.repository import Along, ExpiringLot, Param
@@ -219,6 +219,30 @@ async def move_points(
         return None
     await repository.consume_lots(session, kept)
     return Moved(recorded.entry_id, balance, recorded.created_at)
+
+
+async def move_new_points(
+    session: AsyncSession,
+    account: Account,
+    movement: Movement,
+    *,
+    field: str,
+    along: Sequence[Along] = (),
+) -> Moved:
+    """:func:`move_points` for a source the caller has just made (a fresh id, so never
+    recorded before); a shortage names the input ``field`` that asked for the points.
+
+    Raises :class:`~services.loyalty.accounts.errors.InsufficientPoints` (422, at ``field``)
+    and whatever :func:`move_points` raises.
+    """
+    try:
+        moved = await move_points(session, account, movement, along=along)
+    except InsufficientPoints as refused:
+        refused.field = field  # the kernel does not know which input asked for the points
+        raise
+    if moved is None:
+        raise RuntimeError(f"source {movement.source} was recorded before it was made")
+    return moved
 
 
 async def open_lots(session: AsyncSession, account_id: uuid.UUID) -> list[domain.OpenLot]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 
 from services.loyalty.accounts import service as accounts
-from services.loyalty.accounts.errors import AccountNotFound, InsufficientPoints
+from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.service import Movement, Source
 from services.loyalty.adjustments import repository
 from services.loyalty.adjustments.schemas import AdjustmentIn, AdjustmentOut
@@ -50,12 +50,9 @@ async def adjust(
         reason=data.reason,
         staff=staff,
     )
-    try:
-        moved = await accounts.move_points(session, account, movement, along=[audit])
-    except InsufficientPoints as refused:
-        refused.field = "points"
-        raise
-    assert moved is not None  # a new adjustment id was never recorded before
+    moved = await accounts.move_new_points(
+        session, account, movement, field="points", along=[audit]
+    )
     await emit(
         session,
         PointsAdjusted(

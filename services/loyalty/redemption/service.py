@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from services.loyalty.accounts import service as accounts
-from services.loyalty.accounts.errors import AccountNotFound, InsufficientPoints
+from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.service import Movement, Source
 from services.loyalty.base import emit
 from services.loyalty.redemption.schemas import RedemptionIn, RedemptionOut
@@ -23,16 +23,12 @@ async def redeem(session: AsyncSession, member_id: uuid.UUID, data: RedemptionIn
     if account is None:
         raise AccountNotFound(f"No loyalty account for member {member_id}")
     redemption_id = uuid.uuid4()
-    try:
-        moved = await accounts.move_points(
-            session,
-            account,
-            Movement(Source("redemption", redemption_id), -data.points, reason=data.reason),
-        )
-    except InsufficientPoints as refused:
-        refused.field = "points"  # the kernel does not know which input asked for the points
-        raise
-    assert moved is not None  # a new redemption id was never recorded before
+    moved = await accounts.move_new_points(
+        session,
+        account,
+        Movement(Source("redemption", redemption_id), -data.points, reason=data.reason),
+        field="points",
+    )
     await emit(
         session,
         PointsRedeemed(
