@@ -115,7 +115,10 @@ async def on_tier_changed(session: AsyncSession, event: CloudEvent, ctx: Context
 
 
 def _reward(order: RewardOrderEvent) -> dict[str, object]:
-    return {"item": order.item_code, "quantity": order.quantity, "points": order.points}
+    """The order as its messages name it: by the item's name (its code on events from
+    before loyalty sent the name)."""
+    item = order.item_name or order.item_code
+    return {"item": item, "quantity": order.quantity, "points": order.points}
 
 
 async def on_reward_ordered(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:

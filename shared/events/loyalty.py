@@ -205,6 +205,9 @@ class RewardOrderEvent(EventPayload):
     """The account the points moved on."""
     item_id: uuid.UUID
     item_code: str
+    item_name: str | None = None
+    """The item's name when the event was published, as members see it (None only on
+    events published before it was carried)."""
     quantity: int
     points: int
     """The order's price in points: the item's point price when ordered × quantity."""

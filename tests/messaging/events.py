@@ -150,36 +150,44 @@ def points_expired(member_id: uuid.UUID, points: int, balance: int) -> CloudEven
     return CloudEvent.of(payload, source="/huiyuan/loyalty")
 
 
-def _order(member_id: uuid.UUID, order_id: uuid.UUID) -> dict[str, object]:
+def _order(member_id: uuid.UUID, order_id: uuid.UUID, item_name: str | None) -> dict[str, object]:
     return {
         "order_id": order_id,
         "member_id": member_id,
         "account_id": uuid.uuid4(),
         "item_id": uuid.uuid4(),
         "item_code": "TOTE-2026",
+        "item_name": item_name,
         "quantity": 2,
         "points": 400,
     }
 
 
-def reward_ordered(member_id: uuid.UUID, order_id: uuid.UUID, balance: int = 100) -> CloudEvent:
+def reward_ordered(
+    member_id: uuid.UUID, order_id: uuid.UUID, balance: int = 100, item_name: str | None = "环保袋"
+) -> CloudEvent:
+    """``item_name`` None: as loyalty published it before it carried the name."""
     payload = RewardOrdered.model_validate(
-        _order(member_id, order_id)
+        _order(member_id, order_id, item_name)
         | {"entry_id": uuid.uuid4(), "balance": balance, "placed_at": datetime.now(UTC)}
     )
     return CloudEvent.of(payload, source="/huiyuan/loyalty")
 
 
-def reward_fulfilled(member_id: uuid.UUID, order_id: uuid.UUID) -> CloudEvent:
+def reward_fulfilled(
+    member_id: uuid.UUID, order_id: uuid.UUID, item_name: str | None = "环保袋"
+) -> CloudEvent:
     payload = RewardFulfilled.model_validate(
-        _order(member_id, order_id) | {"fulfilled_at": datetime.now(UTC)}
+        _order(member_id, order_id, item_name) | {"fulfilled_at": datetime.now(UTC)}
     )
     return CloudEvent.of(payload, source="/huiyuan/loyalty")
 
 
-def reward_cancelled(member_id: uuid.UUID, order_id: uuid.UUID, balance: int = 500) -> CloudEvent:
+def reward_cancelled(
+    member_id: uuid.UUID, order_id: uuid.UUID, balance: int = 500, item_name: str | None = "环保袋"
+) -> CloudEvent:
     payload = RewardCancelled.model_validate(
-        _order(member_id, order_id)
+        _order(member_id, order_id, item_name)
         | {
             "entry_id": uuid.uuid4(),
             "balance": balance,

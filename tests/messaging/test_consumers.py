@@ -210,18 +210,19 @@ async def test_a_reward_order_is_told_when_placed_fulfilled_or_cancelled(
     kept, dropped = uuid.uuid4(), uuid.uuid4()
     ordered = events.reward_ordered(member_id, kept, balance=100)
     fulfilled = events.reward_fulfilled(member_id, kept)
-    cancelled = events.reward_cancelled(member_id, dropped, balance=500)
+    cancelled = events.reward_cancelled(member_id, dropped, balance=500, item_name=None)
     for event in (ordered, fulfilled, cancelled):
         await _apply(messaging_sessions, handlers, event)
 
     assert (await _texts(messaging_sessions, ordered))["sms"] == (
         "reward_ordered",
-        "李雷，您已使用 400 积分兑换TOTE-2026 × 2，当前积分余额 100。退订回T",
+        "李雷，您已使用 400 积分兑换环保袋 × 2，当前积分余额 100。退订回T",
     )
     assert (await _texts(messaging_sessions, fulfilled))["sms"] == (
         "reward_fulfilled",
-        "李雷，您使用 400 积分兑换的TOTE-2026 × 2 已发放，祝您使用愉快！退订回T",
+        "李雷，您使用 400 积分兑换的环保袋 × 2 已发放，祝您使用愉快！退订回T",
     )
+    # published before loyalty sent the item's name: named by its code
     assert (await _texts(messaging_sessions, cancelled))["sms"] == (
         "reward_cancelled",
         "李雷，您兑换TOTE-2026 × 2 的订单已取消，400 积分已退回，当前积分余额 500。退订回T",
