@@ -174,6 +174,11 @@ class TierChanged(EventPayload):
     change: TierChange | None = None
     until: datetime | None = None
     """The end of a manual assignment (``change`` manual), else None."""
+    review_at: datetime | None = None
+    """When the new tier is next reviewed under a windowed policy: the end of the period
+    the member keeps it for at least (the brand's midnight). None when it is not reviewed
+    (the base tier, the lifetime policy, a manual assignment) and on events published
+    before it was carried."""
 
 
 class AccountOpened(EventPayload):
