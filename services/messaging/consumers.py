@@ -96,11 +96,12 @@ async def on_points_expired(session: AsyncSession, event: CloudEvent, ctx: Conte
 
 
 async def on_tier_changed(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
-    """Tells the member of the change in the words of its kind (upgrade, downgrade, or
-    staff's assignment with its last day)."""
+    """Tells the member of the change in the words of its kind: an upgrade, a downgrade
+    (with the last day of the period the new tier is kept for, when it is reviewed), or
+    staff's assignment (with its last day) or its end."""
     changed = event.payload(TierChanged)
     zone = input_defaults().business_timezone
-    until = changed.until
+    until, review_at = changed.until, changed.review_at
     await notifications.notify_member(
         session,
         ctx.cipher,
@@ -110,6 +111,7 @@ async def on_tier_changed(session: AsyncSession, event: CloudEvent, ctx: Context
         context={
             "tier_name": changed.to_tier_name,
             "until": notifying.last_day(until, zone) if until is not None else None,
+            "review_on": notifying.last_day(review_at, zone) if review_at is not None else None,
         },
     )
 

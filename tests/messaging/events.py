@@ -89,6 +89,7 @@ def tier_changed(
     *,
     change: str | None = None,
     until: datetime | None = None,
+    review_at: datetime | None = None,
 ) -> CloudEvent:
     """As loyalty publishes it; without ``change`` as before kinds existed."""
     payload = TierChanged.model_validate(
@@ -101,6 +102,7 @@ def tier_changed(
             "qualifying_spend_fen": 1_000_000,
             "change": change,
             "until": until,
+            "review_at": review_at,
         }
     )
     return CloudEvent.of(payload, source="/huiyuan/loyalty")

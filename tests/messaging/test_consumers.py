@@ -121,7 +121,14 @@ async def test_each_kind_of_tier_change_is_worded_its_own_way(
 ) -> None:
     member_id = await _member_in(messaging_sessions, handlers, locale="en", name="Lei")
     up = events.tier_changed(member_id, "up", change="upgrade")
-    down = events.tier_changed(member_id, "down", "Silver", change="downgrade")
+    # kept at least through 2027, the period after the one it fell short in
+    down = events.tier_changed(
+        member_id,
+        "down",
+        "Silver",
+        change="downgrade",
+        review_at=events.brand_midnight(date(2028, 1, 1)),
+    )
     # staff's assignment "until 2027-03-31" ends at the next midnight in Shanghai
     until = events.brand_midnight(date(2027, 4, 1))
     manual = events.tier_changed(member_id, "down", "Silver", change="manual", until=until)
@@ -134,8 +141,8 @@ async def test_each_kind_of_tier_change_is_worded_its_own_way(
     assert sms[up.id][0] == "tier_upgrade"
     assert sms[down.id] == (
         "tier_downgrade",
-        "Lei, thank you for being with us. Your membership tier is now Silver, and every "
-        "purchase counts toward a higher tier. Reply STOP to opt out.",
+        "Lei, thank you for being with us. Your membership tier is now Silver, yours at least "
+        "until 31 Dec 2027, and every purchase counts toward a higher tier. Reply STOP to opt out.",
     )
     assert sms[manual.id] == (
         "tier_manual",

@@ -17,7 +17,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "points_expiring": {"name": "李雷", "points": 1280, "days": EXPIRING_DAYS},
     "points_expired": {"name": "李雷", "points": 1280, "balance": 13500},
     "tier_upgrade": {"name": "李雷", "tier_name": "金卡"},
-    "tier_downgrade": {"name": "李雷", "tier_name": "银卡"},
+    "tier_downgrade": {"name": "李雷", "tier_name": "银卡", "review_on": date(2027, 12, 31)},
     "tier_manual": {"name": "李雷", "tier_name": "金卡", "until": date(2027, 3, 31)},
     "reward_ordered": {
         "name": "李雷",
@@ -74,14 +74,26 @@ def test_expiring_points_name_each_last_valid_day() -> None:
     ) in email.body
 
 
-def test_a_downgrade_is_worded_gently() -> None:
-    sms = service.render("tier_downgrade", "en", "sms", {"name": "Lei", "tier_name": "Silver"})
+def test_a_downgrade_is_worded_gently_and_names_the_period_the_tier_is_kept_for() -> None:
+    base = {"name": "Lei", "tier_name": "Bronze", "review_on": None}
+    sms = service.render("tier_downgrade", "en", "sms", base)
     assert sms.body.startswith(
-        "Lei, thank you for being with us. Your membership tier is now Silver, and every "
+        "Lei, thank you for being with us. Your membership tier is now Bronze, and every "
         "purchase counts toward a higher tier."
+    )
+    kept = service.render(
+        "tier_downgrade",
+        "en",
+        "sms",
+        base | {"tier_name": "Silver", "review_on": date(2027, 12, 31)},
+    )
+    assert kept.body.startswith(
+        "Lei, thank you for being with us. Your membership tier is now Silver, yours at least "
+        "until 31 Dec 2027, and every purchase counts toward a higher tier."
     )
     email = service.render("tier_downgrade", "zh-CN", "email", CONTEXTS["tier_downgrade"])
     assert email.subject == "您的会员等级已调整为银卡"
+    assert "银卡的会员权益即日起适用，至少保留至2027年12月31日。" in email.body
     assert "降" not in email.body + (email.subject or "")
 
 
