@@ -9,6 +9,8 @@ consumer runner then retries the batch with backoff (see ``shared.consumer``).
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from services.messaging.config import Settings
 from services.messaging.contacts import service as contacts
 from services.messaging.notifications import domain as notifying
@@ -27,7 +29,6 @@ from shared.events.loyalty import (
     TierChanged,
 )
 from shared.inbox import Handler, HandlerContext
-from shared.inputs import input_defaults
 
 Context = HandlerContext[Settings]
 
@@ -100,7 +101,7 @@ async def on_tier_changed(session: AsyncSession, event: CloudEvent, ctx: Context
     (with the last day of the period the new tier is kept for, when it is reviewed), or
     staff's assignment (with its last day) or its end."""
     changed = event.payload(TierChanged)
-    zone = input_defaults().business_timezone
+    zone = ZoneInfo(ctx.settings.business_timezone)  # ZoneInfo caches its instances
     until, review_at = changed.until, changed.review_at
     await notifications.notify_member(
         session,

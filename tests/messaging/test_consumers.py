@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func
@@ -18,6 +19,7 @@ from shared.events import CloudEvent
 from shared.inbox import Handlers
 from shared.settings import DEV_PII_KEY
 from tests.messaging import events
+from tests.stack import Stack
 
 
 async def _apply(sessions: Sessions, handlers: Handlers, event: CloudEvent) -> None:
@@ -322,3 +324,19 @@ async def test_the_republished_e164_phone_is_where_the_next_sms_goes(
     assert sms.recipient_encrypted is not None
     assert PiiCipher(DEV_PII_KEY).decrypt(sms.recipient_encrypted) == "+13125550147"
     assert sms.recipient_masked == "+1 312***0147"
+
+
+async def test_days_are_the_brands_in_its_own_timezone(
+    stack: Stack, messaging_sessions: Sessions
+) -> None:
+    """A brand in New York: its assignment "until 2027-03-31" ends at New York's midnight,
+    which is already 1 April in Shanghai."""
+    handlers = stack.handlers("messaging", business_timezone="America/New_York")
+    member_id = await _member_in(messaging_sessions, handlers, locale="en", name="Lei")
+    until = datetime(2027, 4, 1, tzinfo=ZoneInfo("America/New_York"))
+    manual = events.tier_changed(member_id, "up", "Gold", change="manual", until=until)
+    await _apply(messaging_sessions, handlers, manual)
+
+    _, sms = (await _texts(messaging_sessions, manual))["sms"]
+    assert sms is not None
+    assert "a Gold member until 31 Mar 2027," in sms
