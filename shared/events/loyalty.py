@@ -174,6 +174,11 @@ class TierChanged(EventPayload):
     change: TierChange | None = None
     until: datetime | None = None
     """The end of a manual assignment (``change`` manual), else None."""
+    review_at: datetime | None = None
+    """When the new tier is next reviewed under a windowed policy: the end of the period
+    the member keeps it for at least (the brand's midnight). None when it is not reviewed
+    (the base tier, the lifetime policy, a manual assignment) and on events published
+    before it was carried."""
 
 
 class AccountOpened(EventPayload):
@@ -205,6 +210,9 @@ class RewardOrderEvent(EventPayload):
     """The account the points moved on."""
     item_id: uuid.UUID
     item_code: str
+    item_name: str | None = None
+    """The item's name when the event was published, as members see it (None only on
+    events published before it was carried)."""
     quantity: int
     points: int
     """The order's price in points: the item's point price when ordered × quantity."""

@@ -1,5 +1,6 @@
 """Points earned from a sale through the broker are spent on a reward, given back when the
-order is cancelled, and each step's event reaches the broker."""
+order is cancelled, each step's event reaches the broker, and messaging tells the member
+of both by SMS."""
 
 from __future__ import annotations
 
@@ -93,3 +94,13 @@ async def test_points_from_a_sale_buy_a_reward_and_come_back_on_cancel(system: S
     assert [e["type"] for e in events] == ["loyalty.reward.ordered", "loyalty.reward.cancelled"]
     assert {e["partitionkey"] for e in events} == {member["id"]}
     assert [e["data"]["balance"] for e in events] == [100, 500]
+
+    async def told() -> list[str] | None:
+        texts = sorted(m.text for m in system.providers.inbox().sms if m.to == member["phone"])
+        return texts if sum("环保袋 Tote bag × 2" in text for text in texts) == 2 else None
+
+    texts = await eventually(told, timeout=20)
+    assert "韩梅梅，您已使用 400 积分兑换环保袋 Tote bag × 2，当前积分余额 100。退订回T" in texts
+    assert (
+        "韩梅梅，您兑换环保袋 Tote bag × 2 的订单已取消，400 积分已退回，当前积分余额 500。退订回T"
+    ) in texts

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from shared.events import CloudEvent
 from shared.events.customer import ChannelConsent, Locale, MemberRegistered, MemberUpdated
-from shared.events.loyalty import PointsEarned, TierChanged
+from shared.events.loyalty import (
+    ExpiredLot,
+    ExpiringLotNotice,
+    PointsEarned,
+    PointsExpired,
+    PointsExpiring,
+    RewardCancelled,
+    RewardFulfilled,
+    RewardOrdered,
+    TierChanged,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def phone() -> str:
@@ -70,8 +83,15 @@ def points_earned(member_id: uuid.UUID, points: int = 1280, balance: int = 3500)
 
 
 def tier_changed(
-    member_id: uuid.UUID, direction: str = "up", tier_name: str | None = None
+    member_id: uuid.UUID,
+    direction: str = "up",
+    tier_name: str | None = None,
+    *,
+    change: str | None = None,
+    until: datetime | None = None,
+    review_at: datetime | None = None,
 ) -> CloudEvent:
+    """As loyalty publishes it; without ``change`` as before kinds existed."""
     payload = TierChanged.model_validate(
         {
             "member_id": member_id,
@@ -80,6 +100,101 @@ def tier_changed(
             "to_tier_name": tier_name or ("金卡" if direction == "up" else "铜卡"),
             "direction": direction,
             "qualifying_spend_fen": 1_000_000,
+            "change": change,
+            "until": until,
+            "review_at": review_at,
+        }
+    )
+    return CloudEvent.of(payload, source="/huiyuan/loyalty")
+
+
+def brand_midnight(day: date) -> datetime:
+    """The instant (UTC) the brand's ``day`` begins in Shanghai."""
+    return datetime.combine(day, time(), SHANGHAI).astimezone(UTC)
+
+
+def points_expiring(member_id: uuid.UUID, *lots: tuple[int, date]) -> CloudEvent:
+    """Lots of (points, last valid day) announced by loyalty's daily job."""
+    notices = tuple(
+        ExpiringLotNotice(
+            lot_id=uuid.uuid4(),
+            points=points,
+            expires_at=brand_midnight(day + timedelta(days=1)),
+            valid_through=day,
+        )
+        for points, day in lots
+    )
+    payload = PointsExpiring(
+        member_id=member_id,
+        account_id=uuid.uuid4(),
+        lots=notices,
+        points=sum(n.points for n in notices),
+        first_valid_through=min(n.valid_through for n in notices),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/loyalty")
+
+
+def points_expired(member_id: uuid.UUID, points: int, balance: int) -> CloudEvent:
+    payload = PointsExpired(
+        member_id=member_id,
+        account_id=uuid.uuid4(),
+        lots=(
+            ExpiredLot(
+                lot_id=uuid.uuid4(),
+                entry_id=uuid.uuid4(),
+                points=points,
+                expired_at=brand_midnight(date(2027, 1, 1)),
+            ),
+        ),
+        points=points,
+        balance=balance,
+    )
+    return CloudEvent.of(payload, source="/huiyuan/loyalty")
+
+
+def _order(member_id: uuid.UUID, order_id: uuid.UUID, item_name: str | None) -> dict[str, object]:
+    return {
+        "order_id": order_id,
+        "member_id": member_id,
+        "account_id": uuid.uuid4(),
+        "item_id": uuid.uuid4(),
+        "item_code": "TOTE-2026",
+        "item_name": item_name,
+        "quantity": 2,
+        "points": 400,
+    }
+
+
+def reward_ordered(
+    member_id: uuid.UUID, order_id: uuid.UUID, balance: int = 100, item_name: str | None = "环保袋"
+) -> CloudEvent:
+    """``item_name`` None: as loyalty published it before it carried the name."""
+    payload = RewardOrdered.model_validate(
+        _order(member_id, order_id, item_name)
+        | {"entry_id": uuid.uuid4(), "balance": balance, "placed_at": datetime.now(UTC)}
+    )
+    return CloudEvent.of(payload, source="/huiyuan/loyalty")
+
+
+def reward_fulfilled(
+    member_id: uuid.UUID, order_id: uuid.UUID, item_name: str | None = "环保袋"
+) -> CloudEvent:
+    payload = RewardFulfilled.model_validate(
+        _order(member_id, order_id, item_name) | {"fulfilled_at": datetime.now(UTC)}
+    )
+    return CloudEvent.of(payload, source="/huiyuan/loyalty")
+
+
+def reward_cancelled(
+    member_id: uuid.UUID, order_id: uuid.UUID, balance: int = 500, item_name: str | None = "环保袋"
+) -> CloudEvent:
+    payload = RewardCancelled.model_validate(
+        _order(member_id, order_id, item_name)
+        | {
+            "entry_id": uuid.uuid4(),
+            "balance": balance,
+            "reason": "改选其他礼品",
+            "cancelled_at": datetime.now(UTC),
         }
     )
     return CloudEvent.of(payload, source="/huiyuan/loyalty")

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func
@@ -17,6 +19,7 @@ from shared.events import CloudEvent
 from shared.inbox import Handlers
 from shared.settings import DEV_PII_KEY
 from tests.messaging import events
+from tests.stack import Stack
 
 
 async def _apply(sessions: Sessions, handlers: Handlers, event: CloudEvent) -> None:
@@ -99,36 +102,140 @@ async def test_the_same_event_twice_notifies_once(
     assert len(await _outbox(messaging_sessions, member_id)) == 1
 
 
-async def test_tier_upgrade_is_queued_and_downgrade_sends_nothing(
+async def _texts(sessions: Sessions, event: CloudEvent) -> dict[str, tuple[str, str | None]]:
+    """``{channel: (template, body)}`` of what ``event`` queued; SMS bodies have no subject."""
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(Notification).where(col(Notification.trigger_event_id) == event.id)
+        )
+        return {row.channel: (row.template, row.body) for row in rows}
+
+
+async def _member_in(sessions: Sessions, handlers: Handlers, **registration: Any) -> uuid.UUID:
+    member_id = uuid.uuid4()
+    registered = events.registered(member_id, phone_number=events.phone(), **registration)
+    await _apply(sessions, handlers, registered)
+    return member_id
+
+
+async def test_each_kind_of_tier_change_is_worded_its_own_way(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
-    member_id = uuid.uuid4()
-    await _apply(
-        messaging_sessions,
-        handlers,
-        events.registered(member_id, phone_number=events.phone(), locale="en", name="Lei"),
+    member_id = await _member_in(messaging_sessions, handlers, locale="en", name="Lei")
+    up = events.tier_changed(member_id, "up", change="upgrade")
+    # kept at least through 2027, the period after the one it fell short in
+    down = events.tier_changed(
+        member_id,
+        "down",
+        "Silver",
+        change="downgrade",
+        review_at=events.brand_midnight(date(2028, 1, 1)),
     )
-    down = events.tier_changed(member_id, "down")
-    await _apply(messaging_sessions, handlers, down)
-    up = events.tier_changed(member_id, "up")
-    await _apply(messaging_sessions, handlers, up)
+    # staff's assignment "until 2027-03-31" ends at the next midnight in Shanghai
+    until = events.brand_midnight(date(2027, 4, 1))
+    manual = events.tier_changed(member_id, "down", "Silver", change="manual", until=until)
+    ended = events.tier_changed(member_id, "up", "Gold", change="manual")
+    legacy_down = events.tier_changed(member_id, "down", "Bronze")
+    for event in (up, down, manual, ended, legacy_down):
+        await _apply(messaging_sessions, handlers, event)
 
+    sms = {e.id: (await _texts(messaging_sessions, e))["sms"] for e in (up, down, manual, ended)}
+    assert sms[up.id][0] == "tier_upgrade"
+    assert sms[down.id] == (
+        "tier_downgrade",
+        "Lei, thank you for being with us. Your membership tier is now Silver, yours at least "
+        "until 31 Dec 2027, and every purchase counts toward a higher tier. Reply STOP to opt out.",
+    )
+    assert sms[manual.id] == (
+        "tier_manual",
+        "Lei, our team has made you a Silver member until 31 Mar 2027, and your benefits "
+        "apply from today. Reply STOP to opt out.",
+    )
+    assert sms[ended.id] == (
+        "tier_manual",
+        "Lei, your special tier has ended, and your purchases make you a Gold member. "
+        "Reply STOP to opt out.",
+    )
+    legacy = await _texts(messaging_sessions, legacy_down)
+    assert {channel: template for channel, (template, _) in legacy.items()} == {
+        "email": "tier_downgrade",
+        "sms": "tier_downgrade",
+    }
     async with messaging_sessions() as session:
-        rows = list(
+        email = (
             await session.scalars(
                 select(Notification).where(
-                    col(Notification.member_id) == member_id,
-                    col(Notification.template) != "welcome",
+                    col(Notification.trigger_event_id) == up.id,
+                    col(Notification.channel) == "email",
                 )
             )
-        )
-    assert {(r.channel, r.status, r.template, r.trigger_event_id) for r in rows} == {
-        ("email", "queued", "tier_upgrade", up.id),
-        ("sms", "queued", "tier_upgrade", up.id),
-    }
-    email = next(r for r in rows if r.channel == "email")
+        ).one()
     assert email.subject == "Congratulations, you are now 金卡!"
     assert email.recipient_masked == "l****@example.com"
+
+
+async def test_expiring_points_tell_each_day_once(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    member_id = await _member_in(messaging_sessions, handlers, email_consent=False)
+    expiring = events.points_expiring(
+        member_id, (300, date(2027, 1, 5)), (500, date(2026, 12, 31)), (200, date(2027, 1, 5))
+    )
+    await _apply(messaging_sessions, handlers, expiring)
+    await _apply(messaging_sessions, handlers, expiring)
+
+    texts = await _texts(messaging_sessions, expiring)
+    assert texts == {
+        "sms": (
+            "points_expiring",
+            "李雷，您有 1,000 积分即将过期：500 积分有效期至2026年12月31日，"
+            "500 积分有效期至2027年1月5日。请及时使用！退订回T",
+        ),
+        "email": ("points_expiring", None),  # no consent: suppressed, nothing rendered
+    }
+    suppressed = [e["template"] for e in await _outbox(messaging_sessions, member_id)]
+    assert suppressed == ["welcome", "points_expiring"]  # the second delivery added nothing
+
+
+async def test_expired_points_tell_the_balance_left(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    member_id = await _member_in(messaging_sessions, handlers)
+    expired = events.points_expired(member_id, points=1_200, balance=3_400)
+    await _apply(messaging_sessions, handlers, expired)
+
+    texts = await _texts(messaging_sessions, expired)
+    assert texts["sms"] == (
+        "points_expired",
+        "李雷，您有 1,200 积分已到有效期并过期，当前积分余额 3,400。退订回T",
+    )
+    assert texts["email"][0] == "points_expired"
+
+
+async def test_a_reward_order_is_told_when_placed_fulfilled_or_cancelled(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    member_id = await _member_in(messaging_sessions, handlers, email=None)
+    kept, dropped = uuid.uuid4(), uuid.uuid4()
+    ordered = events.reward_ordered(member_id, kept, balance=100)
+    fulfilled = events.reward_fulfilled(member_id, kept)
+    cancelled = events.reward_cancelled(member_id, dropped, balance=500, item_name=None)
+    for event in (ordered, fulfilled, cancelled):
+        await _apply(messaging_sessions, handlers, event)
+
+    assert (await _texts(messaging_sessions, ordered))["sms"] == (
+        "reward_ordered",
+        "李雷，您已使用 400 积分兑换环保袋 × 2，当前积分余额 100。退订回T",
+    )
+    assert (await _texts(messaging_sessions, fulfilled))["sms"] == (
+        "reward_fulfilled",
+        "李雷，您使用 400 积分兑换的环保袋 × 2 已发放，祝您使用愉快！退订回T",
+    )
+    # published before loyalty sent the item's name: named by its code
+    assert (await _texts(messaging_sessions, cancelled))["sms"] == (
+        "reward_cancelled",
+        "李雷，您兑换TOTE-2026 × 2 的订单已取消，400 积分已退回，当前积分余额 500。退订回T",
+    )
 
 
 async def test_points_earned_is_queued_with_points_and_balance(
@@ -217,3 +324,19 @@ async def test_the_republished_e164_phone_is_where_the_next_sms_goes(
     assert sms.recipient_encrypted is not None
     assert PiiCipher(DEV_PII_KEY).decrypt(sms.recipient_encrypted) == "+13125550147"
     assert sms.recipient_masked == "+1 312***0147"
+
+
+async def test_days_are_the_brands_in_its_own_timezone(
+    stack: Stack, messaging_sessions: Sessions
+) -> None:
+    """A brand in New York: its assignment "until 2027-03-31" ends at New York's midnight,
+    which is already 1 April in Shanghai."""
+    handlers = stack.handlers("messaging", business_timezone="America/New_York")
+    member_id = await _member_in(messaging_sessions, handlers, locale="en", name="Lei")
+    until = datetime(2027, 4, 1, tzinfo=ZoneInfo("America/New_York"))
+    manual = events.tier_changed(member_id, "up", "Gold", change="manual", until=until)
+    await _apply(messaging_sessions, handlers, manual)
+
+    _, sms = (await _texts(messaging_sessions, manual))["sms"]
+    assert sms is not None
+    assert "a Gold member until 31 Mar 2027," in sms

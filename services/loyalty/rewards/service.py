@@ -211,14 +211,15 @@ def order_out(
     )
 
 
-def _about(order: RewardOrder, item_code: str) -> dict[str, Any]:
+def _about(order: RewardOrder, item: RewardItem) -> dict[str, Any]:
     """What every ``loyalty.reward.*`` event says of its order."""
     return {
         "order_id": order.order_id,
         "member_id": order.member_id,
         "account_id": order.account_id,
         "item_id": order.item_id,
-        "item_code": item_code,
+        "item_code": item.code,
+        "item_name": item.name,
         "quantity": order.quantity,
         "points": order.points,
     }
@@ -270,7 +271,7 @@ async def place_order(
     await emit(
         session,
         RewardOrdered(
-            **_about(order, item.code),
+            **_about(order, item),
             entry_id=moved.entry_id,
             balance=moved.balance,
             placed_at=moved.created_at,
@@ -307,7 +308,7 @@ async def fulfil_order(
     await emit(
         session,
         RewardFulfilled(
-            **_about(order, item.code),
+            **_about(order, item),
             fulfilled_at=order.fulfilled_at,
         ),
     )
@@ -360,7 +361,7 @@ async def cancel_order(
     await emit(
         session,
         RewardCancelled(
-            **_about(order, item.code),
+            **_about(order, item),
             entry_id=moved.entry_id,
             balance=moved.balance,
             reason=data.reason,

@@ -81,7 +81,7 @@ async def _review(
         placement = Placement(standing.member_id, reached.code, review_at, 0, None)
         if reached.code == standing.tier_code:
             return placement, []
-        return placement, [tier_changed(standing, ladder, reached, "manual")]
+        return placement, [tier_changed(standing, ladder, reached, "manual", review_at=review_at)]
     assert standing.review_at is not None
     at = standing.review_at
     if not policy.windowed:  # the policy went back to lifetime: nothing to review
@@ -92,7 +92,7 @@ async def _review(
     placement = Placement(standing.member_id, outcome.tier.code, next_at, outcome.grace_used, None)
     if not outcome.changed:
         return placement, []
-    return placement, [tier_changed(standing, ladder, outcome.tier)]
+    return placement, [tier_changed(standing, ladder, outcome.tier, review_at=next_at)]
 
 
 async def _reached(

@@ -68,10 +68,12 @@ def tier_changed(
     change: TierChange | None = None,
     *,
     until: datetime | None = None,
+    review_at: datetime | None = None,
 ) -> TierChanged:
     """The event of a move from the standing's tier (ranked on ``ladder``) to ``to``.
     ``direction`` compares the thresholds (a tier gone from the ladder ranks below all);
-    ``change`` is upgrade or downgrade by the direction unless given."""
+    ``change`` is upgrade or downgrade by the direction unless given; ``review_at`` is
+    the new standing's."""
     direction = domain.direction(domain.rank(ladder, standing.tier_code), to.threshold_fen)
     return TierChanged(
         member_id=standing.member_id,
@@ -82,6 +84,7 @@ def tier_changed(
         qualifying_spend_fen=standing.qualifying_spend_fen,
         change=change or ("upgrade" if direction == "up" else "downgrade"),
         until=until,
+        review_at=review_at,
     )
 
 
@@ -205,7 +208,12 @@ async def after_purchase(
             grace_used=0,
             assigned_until=None,
         )
-        change = tier_changed(replace(standing, qualifying_spend_fen=spend), ladder, promoted)
+        change = tier_changed(
+            replace(standing, qualifying_spend_fen=spend),
+            ladder,
+            promoted,
+            review_at=after.review_at,
+        )
     recorded = repository.record_qualifying(
         purchase_id=purchase.purchase_id,
         account_id=account_id,
@@ -281,16 +289,17 @@ async def replace_ladder(session: AsyncSession, tiers: Sequence[TierIn]) -> Ladd
     for row in stranded:
         standing = standing_from(row)
         to = domain.tier_for_spend(change.ladder, standing.qualifying_spend_fen)
+        reviewed_at = None if to.code == base.code else review_at
         placements.append(
             Placement(
                 standing.member_id,
                 to.code,
-                None if to.code == base.code else review_at,
+                reviewed_at,
                 0,
                 standing.assigned_until,
             )
         )
-        announced.append(tier_changed(standing, old_ladder, to))
+        announced.append(tier_changed(standing, old_ladder, to, review_at=reviewed_at))
     await repository.place(session, placements)
     await emit(session, *announced)
     return LadderReplaced(

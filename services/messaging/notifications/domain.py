@@ -1,18 +1,21 @@
-"""Pure rules of notifications: which channels may carry a message, masking, what a
-delivery attempt leads to, and the periods statistics count over."""
+"""Pure rules of notifications: which channels may carry a message, which template tells
+what loyalty did, masking, what a delivery attempt leads to, and the periods statistics
+count over."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from services.messaging.contacts.domain import Reach
 from services.messaging.notifications.errors import PeriodReversed
-from services.messaging.templates.domain import fit, one_line
+from services.messaging.templates.domain import Template, fit, one_line
 from shared.crypto import mask_email, mask_phone
+from shared.events.loyalty import ExpiringLotNotice, TierChange
 from shared.events.messaging import Channel
 
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
@@ -46,9 +49,37 @@ def notifies_points(points: int) -> bool:
     return points > 0
 
 
-def notifies_tier_change(direction: str) -> bool:
-    """Upgrades are announced; a downgrade sends nothing in this version."""
-    return direction == "up"
+def tier_template(change: TierChange | None, direction: Literal["up", "down"]) -> Template:
+    """The wording of a tier change by its kind: staff's assignment (or its end) is
+    ``tier_manual`` whichever way it went; an event from before kinds existed is an upgrade
+    or a downgrade by its direction."""
+    if change == "manual":
+        return "tier_manual"
+    if change is None:
+        change = "upgrade" if direction == "up" else "downgrade"
+    return "tier_upgrade" if change == "upgrade" else "tier_downgrade"
+
+
+def last_day(end: datetime, zone: tzinfo) -> date:
+    """The brand's last day before ``end``, an instant at the brand's midnight (a tier's
+    period end, the end of staff's assignment)."""
+    return (end - timedelta(microseconds=1)).astimezone(zone).date()
+
+
+@dataclass(frozen=True)
+class Dated:
+    """Points that expire after one day of the brand (their last valid day)."""
+
+    day: date
+    points: int
+
+
+def expiring_by_day(lots: Iterable[ExpiringLotNotice]) -> list[Dated]:
+    """The announced lots' points added up per last valid day, earliest first."""
+    by_day: dict[date, int] = {}
+    for lot in lots:
+        by_day[lot.valid_through] = by_day.get(lot.valid_through, 0) + lot.points
+    return [Dated(day, points) for day, points in sorted(by_day.items())]
 
 
 def mask_recipient(channel: Channel, address: str) -> str:

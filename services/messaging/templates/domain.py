@@ -10,13 +10,25 @@ render as one line or the template is broken (:class:`TemplateError`).
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Any, Literal, get_args
 
 from services.messaging.templates.errors import TemplateError
 from shared.events.customer import Locale
 from shared.inputs import SingleLine
 
-Template = Literal["welcome", "points_earned", "tier_upgrade"]
+Template = Literal[
+    "welcome",
+    "points_earned",
+    "points_expiring",
+    "points_expired",
+    "tier_upgrade",
+    "tier_downgrade",
+    "tier_manual",
+    "reward_ordered",
+    "reward_fulfilled",
+    "reward_cancelled",
+]
 TEMPLATES: tuple[Template, ...] = get_args(Template)
 LOCALES: tuple[Locale, ...] = get_args(Locale)
 DEFAULT_LOCALE: Locale = "zh-CN"
@@ -60,6 +72,20 @@ def format_points(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"points must be an integer, got {value!r}")
     return f"{value:,}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""English month abbreviations, whatever the process's C locale says."""
+
+
+def format_day(value: object, locale: Locale) -> str:
+    """A day as the member's language writes it: 2026年12月31日, 31 Dec 2026. An instant
+    (a datetime) is refused: its day depends on a timezone the caller must apply."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise TypeError(f"a day must be a date, got {value!r}")
+    if locale == "en":
+        return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def email_parts(text: str, path: str) -> tuple[str, str]:

@@ -15,7 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, Undefined
+from jinja2 import FileSystemLoader, StrictUndefined, Undefined, pass_context
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from services.messaging.templates import domain
@@ -38,6 +39,13 @@ def _points(value: Any) -> str:
     return domain.format_points(value)
 
 
+@pass_context
+def _day(context: Context, value: Any) -> str:
+    if isinstance(value, Undefined):
+        str(value)
+    return domain.format_day(value, context["locale"])
+
+
 @lru_cache(maxsize=1)
 def _environment() -> SandboxedEnvironment:
     environment = SandboxedEnvironment(
@@ -48,6 +56,7 @@ def _environment() -> SandboxedEnvironment:
         finalize=domain.interpolated,
     )
     environment.filters["points"] = _points
+    environment.filters["day"] = _day
     return environment
 
 
@@ -59,10 +68,12 @@ def render(
     template: Template, locale: str, channel: Channel, context: Mapping[str, Any]
 ) -> Rendered:
     """The message ``template`` in ``locale`` (the default language if it has none) for
-    ``channel``. Raises ``jinja2.UndefinedError`` for a missing variable and
+    ``channel``; the template sees the language it is written in as ``locale`` (days are
+    written in it: ``{{ day|day }}``). Raises ``jinja2.UndefinedError`` for a missing variable and
     :class:`~services.messaging.templates.errors.TemplateError` for a broken template."""
     path = template_path(template, locale, channel)
-    text = _environment().get_template(path).render(context)
+    written_in = domain.pick_locale(locale)
+    text = _environment().get_template(path).render({**context, "locale": written_in})
     if channel != "email":
         return Rendered(subject=None, body=domain.sms_text(text, path))
     subject, body = domain.email_parts(text, path)

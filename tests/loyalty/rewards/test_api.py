@@ -146,11 +146,13 @@ async def test_an_order_spends_points_and_takes_stock(
     assert str(last.id) == placed["entry_id"]
     [event] = await envelopes(loyalty_sessions, member_id, "loyalty.reward.ordered")
     assert event["subject"] == placed["order_id"]
-    assert {k: event["data"][k] for k in ("points", "balance", "quantity", "item_code")} == {
+    keys = ("points", "balance", "quantity", "item_code", "item_name")
+    assert {k: event["data"][k] for k in keys} == {
         "points": 600,
         "balance": 400,
         "quantity": 2,
         "item_code": item["code"],
+        "item_name": "保温杯 Vacuum flask",
     }
     ledger = await client.get(f"/members/{member_id}/ledger", headers=member_headers(member_id))
     assert ledger.json()["items"][0]["reward_order_id"] == placed["order_id"]

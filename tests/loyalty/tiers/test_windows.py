@@ -164,6 +164,30 @@ async def test_the_review_keeps_grants_grace_then_demotes_once_per_period(
     ]
 
 
+async def test_a_tier_change_says_when_the_new_tier_is_next_reviewed(
+    loyalty_sessions: Sessions,
+) -> None:
+    """Messaging names the period a downgraded member keeps their new tier for."""
+    member = uuid.uuid4()
+    async with tier_policy(loyalty_sessions, qualify_by="spend", window="calendar_year"):
+        await handle(loyalty_sessions, purchase_event(member, 600_000, purchased_at=MARCH_2026))
+        in_2027 = datetime(2027, 6, 1, tzinfo=SHANGHAI)
+        await handle(loyalty_sessions, purchase_event(member, 150_000, purchased_at=in_2027))
+        await review_due(loyalty_sessions, NEW_YEAR_2028)  # 2026 keeps star, 2027 reaches vip
+        # 2028 spends nothing: the base tier is never reviewed
+        await review_due(loyalty_sessions, datetime(2029, 1, 1, tzinfo=SHANGHAI))
+    changes = await published(loyalty_sessions, member, "loyalty.tier.changed")
+    reviews = [
+        (c["to_tier"], c["change"], c["review_at"] and datetime.fromisoformat(c["review_at"]))
+        for c in changes
+    ]
+    assert reviews == [
+        ("star", "upgrade", NEW_YEAR_2027),
+        ("vip", "downgrade", datetime(2029, 1, 1, tzinfo=SHANGHAI)),  # kept through 2028
+        ("standard", "downgrade", None),
+    ]
+
+
 async def test_the_review_runs_in_batches_until_nothing_is_due(loyalty_sessions: Sessions) -> None:
     members = [uuid.uuid4() for _ in range(5)]
     async with tier_policy(loyalty_sessions, qualify_by="spend", window="calendar_year"):

@@ -1,9 +1,17 @@
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from services.messaging.contacts.domain import Reach
 from services.messaging.notifications import domain
+from services.messaging.notifications.domain import Dated
+from shared.events.loyalty import ExpiringLotNotice, TierChange
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def test_suppression_reasons() -> None:
@@ -12,11 +20,55 @@ def test_suppression_reasons() -> None:
     assert "no email address" in str(domain.suppression_reason("email", Reach(True, None)))
 
 
-def test_only_upgrades_and_gains_notify() -> None:
-    assert domain.notifies_tier_change("up")
-    assert not domain.notifies_tier_change("down")
+def test_only_gains_notify() -> None:
     assert domain.notifies_points(1)
     assert not domain.notifies_points(0)
+
+
+@pytest.mark.parametrize(
+    ("change", "direction", "template"),
+    [
+        ("upgrade", "up", "tier_upgrade"),
+        ("downgrade", "down", "tier_downgrade"),
+        ("manual", "up", "tier_manual"),
+        ("manual", "down", "tier_manual"),
+        (None, "up", "tier_upgrade"),  # published before kinds existed
+        (None, "down", "tier_downgrade"),
+    ],
+)
+def test_a_tier_change_is_worded_by_its_kind(
+    change: TierChange | None, direction: str, template: str
+) -> None:
+    assert domain.tier_template(change, direction) == template  # type: ignore[arg-type]
+
+
+def test_the_last_day_before_an_end_at_the_brands_midnight() -> None:
+    # staff's assignment "until 2027-03-31" ends at the next Shanghai midnight
+    end = datetime(2027, 4, 1, tzinfo=SHANGHAI).astimezone(UTC)
+    assert end == datetime(2027, 3, 31, 16, tzinfo=UTC)
+    assert domain.last_day(end, SHANGHAI) == date(2027, 3, 31)
+    assert domain.last_day(end + timedelta(microseconds=1), SHANGHAI) == date(2027, 4, 1)
+
+
+def _lot(points: int, valid_through: date) -> ExpiringLotNotice:
+    expires_at = datetime.combine(valid_through + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    return ExpiringLotNotice(
+        lot_id=uuid.uuid4(), points=points, expires_at=expires_at, valid_through=valid_through
+    )
+
+
+def test_expiring_points_are_added_up_per_last_valid_day_earliest_first() -> None:
+    lots = [
+        _lot(300, date(2027, 1, 5)),
+        _lot(200, date(2026, 12, 31)),
+        _lot(400, date(2027, 1, 5)),
+        _lot(50, date(2026, 12, 31)),
+    ]
+    assert domain.expiring_by_day(lots) == [
+        Dated(date(2026, 12, 31), 250),
+        Dated(date(2027, 1, 5), 700),
+    ]
+    assert domain.expiring_by_day([]) == []
 
 
 def test_retry_backoff_and_giving_up() -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 
 from services.messaging.templates import domain
@@ -74,3 +76,14 @@ def test_points_are_integers_with_thousands_separators() -> None:
     for value in (1.5, True, "12"):
         with pytest.raises(TypeError, match="integer"):
             domain.format_points(value)
+
+
+def test_days_are_written_in_the_members_language() -> None:
+    assert domain.format_day(date(2026, 12, 31), "zh-CN") == "2026年12月31日"
+    assert domain.format_day(date(2027, 1, 5), "zh-CN") == "2027年1月5日"
+    assert domain.format_day(date(2027, 1, 5), "en") == "5 Jan 2027"
+    assert domain.format_day(date(2026, 5, 20), "en") == "20 May 2026"
+    # an instant has no day until it is placed in the brand's timezone, which is not ours
+    for value in ("2026-12-31", datetime(2026, 12, 31, 16)):
+        with pytest.raises(TypeError, match="a day must be a date"):
+            domain.format_day(value, "en")

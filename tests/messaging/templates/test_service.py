@@ -1,17 +1,39 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from jinja2 import UndefinedError
 from jinja2.exceptions import SecurityError
 
+from services.messaging.notifications.domain import Dated
 from services.messaging.templates import domain, service
 
+EXPIRING_DAYS = [Dated(date(2026, 12, 31), 500), Dated(date(2027, 1, 5), 780)]
 CONTEXTS: dict[str, dict[str, Any]] = {
     "welcome": {"name": "李雷", "card_number": "8860000000013"},
     "points_earned": {"name": "李雷", "points": 1280, "balance": 13500},
+    "points_expiring": {"name": "李雷", "points": 1280, "days": EXPIRING_DAYS},
+    "points_expired": {"name": "李雷", "points": 1280, "balance": 13500},
     "tier_upgrade": {"name": "李雷", "tier_name": "金卡"},
+    "tier_downgrade": {"name": "李雷", "tier_name": "银卡", "review_on": date(2027, 12, 31)},
+    "tier_manual": {"name": "李雷", "tier_name": "金卡", "until": date(2027, 3, 31)},
+    "reward_ordered": {
+        "name": "李雷",
+        "item": "环保袋",
+        "quantity": 2,
+        "points": 4000,
+        "balance": 1200,
+    },
+    "reward_fulfilled": {"name": "李雷", "item": "环保袋", "quantity": 2, "points": 4000},
+    "reward_cancelled": {
+        "name": "李雷",
+        "item": "环保袋",
+        "quantity": 2,
+        "points": 4000,
+        "balance": 5200,
+    },
 }
 
 
@@ -30,6 +52,76 @@ def test_every_template_renders_in_both_channels(locale: str, template: str) -> 
         for value in context.values():
             if isinstance(value, int):
                 assert f"{value:,}" in rendered.body
+
+
+def test_every_template_has_a_context_here() -> None:
+    assert set(CONTEXTS) == set(domain.TEMPLATES)
+
+
+def test_expiring_points_name_each_last_valid_day() -> None:
+    context = CONTEXTS["points_expiring"]
+    sms = service.render("points_expiring", "zh-CN", "sms", context)
+    assert sms.body == (
+        "李雷，您有 1,280 积分即将过期：500 积分有效期至2026年12月31日，"
+        "780 积分有效期至2027年1月5日。请及时使用！退订回T"
+    )
+    email = service.render("points_expiring", "en", "email", {**context, "name": "Lei"})
+    assert email.subject == "1,280 of your points will expire soon"
+    assert (
+        "1,280 of your points will expire soon:\n\n"
+        "- 500 points, valid until 31 Dec 2026\n"
+        "- 780 points, valid until 5 Jan 2027\n\n"
+    ) in email.body
+
+
+def test_a_downgrade_is_worded_gently_and_names_the_period_the_tier_is_kept_for() -> None:
+    base = {"name": "Lei", "tier_name": "Bronze", "review_on": None}
+    sms = service.render("tier_downgrade", "en", "sms", base)
+    assert sms.body.startswith(
+        "Lei, thank you for being with us. Your membership tier is now Bronze, and every "
+        "purchase counts toward a higher tier."
+    )
+    kept = service.render(
+        "tier_downgrade",
+        "en",
+        "sms",
+        base | {"tier_name": "Silver", "review_on": date(2027, 12, 31)},
+    )
+    assert kept.body.startswith(
+        "Lei, thank you for being with us. Your membership tier is now Silver, yours at least "
+        "until 31 Dec 2027, and every purchase counts toward a higher tier."
+    )
+    email = service.render("tier_downgrade", "zh-CN", "email", CONTEXTS["tier_downgrade"])
+    assert email.subject == "您的会员等级已调整为银卡"
+    assert "银卡的会员权益即日起适用，至少保留至2027年12月31日。" in email.body
+    assert "降" not in email.body + (email.subject or "")
+
+
+def test_a_manual_tier_names_its_last_day_or_says_the_assignment_ended() -> None:
+    assigned = service.render("tier_manual", "zh-CN", "sms", CONTEXTS["tier_manual"])
+    assert assigned.body == (
+        "李雷，您的会员等级已设为金卡，有效期至2027年3月31日，相应权益即刻生效。退订回T"
+    )
+    ended = service.render(
+        "tier_manual", "en", "email", {"name": "Lei", "tier_name": "Silver", "until": None}
+    )
+    assert ended.subject == "Your membership tier is now Silver"
+    assert ended.body.startswith(
+        "Hi Lei,\n\nYour special tier has ended, and your purchases make you a Silver member."
+    )
+    assert "until" not in ended.body
+
+
+def test_reward_order_messages() -> None:
+    ordered = service.render("reward_ordered", "zh-CN", "sms", CONTEXTS["reward_ordered"])
+    assert ordered.body == "李雷，您已使用 4,000 积分兑换环保袋 × 2，当前积分余额 1,200。退订回T"
+    cancelled = service.render(
+        "reward_cancelled", "en", "email", {**CONTEXTS["reward_cancelled"], "name": "Lei"}
+    )
+    assert cancelled.subject == "Your reward order was cancelled: 2 × 环保袋"
+    assert "its 4,000 points are back in your account. Your balance is now 5,200" in (
+        cancelled.body
+    )
 
 
 def test_chinese_points_message() -> None:
