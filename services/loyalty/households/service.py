@@ -7,7 +7,9 @@ From then on their earnings, reversals and redemptions land on the household's a
 (the kernel resolves a member's account through the pooling), so every holder sees the
 pooled balance and any holder redeems from it. A member who leaves holds their own
 account again and takes what the household policy gives them
-(:func:`services.loyalty.households.domain.leaving_share`).
+(:func:`services.loyalty.households.domain.leaving_share`). Tiers follow: a joiner
+qualifies by the household's measures too, a leaver by their own again
+(:mod:`services.loyalty.tiers.qualification`).
 
 Customer numbers each member's membership changes (``version`` on its events), and loyalty
 applies one member's changes in that order (:func:`apply_change`): a change at or below the
@@ -39,6 +41,7 @@ from services.loyalty.households.errors import HouseholdNotKnown, StillInAnother
 from services.loyalty.households.schemas import HouseholdPolicyIn, HouseholdPolicyOut
 from services.loyalty.points import service as points
 from services.loyalty.program.service import locked_program
+from services.loyalty.tiers import qualification
 from shared.db import AsyncSession
 from shared.events.customer import HouseholdCreated, HouseholdJoined, HouseholdLeft
 from shared.events.loyalty import PointsTransferred
@@ -179,6 +182,7 @@ async def _join(
         ],
     )
     await _announce(session, household_id, account_id, member_id, transfer_id, "joined", moved)
+    await qualification.after_joining(session, member_id, account_id)
 
 
 async def _left(session: AsyncSession, left: HouseholdLeft, event_id: str | None = None) -> None:
@@ -217,6 +221,7 @@ async def _left(session: AsyncSession, left: HouseholdLeft, event_id: str | None
     await _announce(
         session, left.household_id, account_id, left.member_id, transfer_id, "left", moved
     )
+    await qualification.after_leaving(session, left.member_id)
 
 
 async def _announce(

@@ -1,7 +1,10 @@
-"""household membership order: the last version applied per member, changes kept early
+"""households: membership changes in order, and members' own qualifying purchases
 
-Two new tables, empty: customer numbers each member's household changes from now on,
-and loyalty applies them in that order (changes without a number apply as before).
+- ``household_membership_versions`` and ``household_early_changes``, empty: customer
+  numbers each member's household changes from now on, and loyalty applies them in that
+  order (changes without a number apply as before);
+- ``ix_qualifying_purchases_member_time``: a member's own tier measures are their
+  purchases whichever account earned them (a household's measures stay its account's).
 
 Revision ID: 7d4a8c6e7fd5
 Revises: 8012b0c06302
@@ -44,6 +47,17 @@ def upgrade() -> None:
     )
 
 
+    op.create_index(
+        "ix_qualifying_purchases_member_time",
+        "qualifying_purchases",
+        ["member_id", "purchased_at"],
+        schema="loyalty",
+    )
+
+
 def downgrade() -> None:
+    op.drop_index(
+        "ix_qualifying_purchases_member_time", table_name="qualifying_purchases", schema="loyalty"
+    )
     op.drop_table("household_early_changes", schema="loyalty")
     op.drop_table("household_membership_versions", schema="loyalty")
