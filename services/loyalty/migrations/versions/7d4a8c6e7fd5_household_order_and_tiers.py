@@ -46,7 +46,6 @@ def upgrade() -> None:
         schema="loyalty",
     )
 
-
     op.create_index(
         "ix_qualifying_purchases_member_time",
         "qualifying_purchases",
