@@ -120,7 +120,10 @@ async def locked_holders(
         return Holders(await locked_standing(session, member_id, ladder), None, holds=True)
     ids = sorted({h.member_id for h in holders} | {member_id})
     rows = await repository.locked_standings(session, ids)
-    standing = await locked_standing(session, member_id, ladder)  # locked already if known
+    theirs = next((row for row in rows if row.member_id == member_id), None)
+    standing = (
+        standing_from(theirs) if theirs else await locked_standing(session, member_id, ladder)
+    )
     others = tuple(standing_from(row) for row in rows if row.member_id != member_id)
     return Holders(standing, others, holds=any(h.member_id == member_id for h in holders))
 

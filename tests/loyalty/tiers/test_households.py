@@ -12,8 +12,18 @@ from services.loyalty.points.invariants import check_ledger_invariants
 from services.loyalty.tiers.jobs import review_due
 from services.loyalty.tiers.service import standing_of
 from shared.db import Sessions
-from tests.loyalty.conftest import handle, published, purchase_event, purchase_id_of, return_event
+from shared.testing.records import consumer_record
+from tests.loyalty.conftest import (
+    event_consumer,
+    handle,
+    published,
+    purchase_event,
+    purchase_id_of,
+    return_event,
+)
 from tests.loyalty.households.conftest import created, joined, left
+from tests.loyalty.points.test_round_trips import PROGRAM_STATEMENTS
+from tests.loyalty.statements import engine_of, statements
 from tests.loyalty.tiers.conftest import tier_policy
 from tests.loyalty.tiers.test_windows import MARCH_2026, NEW_YEAR_2027, NEW_YEAR_2028
 
@@ -123,3 +133,26 @@ async def test_the_review_at_the_periods_end_counts_the_households_year(
         # 2027 bought nothing: both fall to standard at its end (no grace)
         await review_due(loyalty_sessions, NEW_YEAR_2028)
         assert await _tiers(loyalty_sessions, head, other) == ["standard", "standard"]
+
+
+STATEMENTS_PER_HOUSEHOLD_EARN = 7
+"""A holder's purchase: lock their own account, then the household's, read its holders,
+lock their standings in member order (the buyer's among them), read the ancestors of the
+sale's categories, the household's measures, then the one statement of the movement and
+its writes. A member's own account costs 4 (``tests/loyalty/points/test_round_trips``)."""
+
+
+async def test_a_household_members_purchase_costs_three_statements_more(
+    loyalty_sessions: Sessions,
+) -> None:
+    head, other = uuid.uuid4(), uuid.uuid4()
+    household_id = uuid.uuid4()
+    await handle(loyalty_sessions, created(household_id, head, version=1))
+    await handle(loyalty_sessions, joined(household_id, other, version=1))
+    consumer = event_consumer(loyalty_sessions)
+    batch = [purchase_event((head, other)[i % 2], 1_000 + i) for i in range(10)]
+    with statements(engine_of(loyalty_sessions)) as sent:
+        await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
+
+    ours = [s for s in sent if "outbox" not in s and "loyalty.inbox" not in s]
+    assert len(ours) == PROGRAM_STATEMENTS + STATEMENTS_PER_HOUSEHOLD_EARN * len(batch)
