@@ -67,15 +67,15 @@ async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Contex
 
 
 async def on_household_created(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    await households.household_created(session, event.payload(HouseholdCreated), event.id)
+    await households.apply_change(session, event.payload(HouseholdCreated), event.id)
 
 
 async def on_household_joined(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    await households.household_joined(session, event.payload(HouseholdJoined), event.id)
+    await households.apply_change(session, event.payload(HouseholdJoined), event.id)
 
 
 async def on_household_left(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    await households.household_left(session, event.payload(HouseholdLeft), event.id)
+    await households.apply_change(session, event.payload(HouseholdLeft), event.id)
 
 
 HANDLERS: dict[str, Handler[Context]] = {

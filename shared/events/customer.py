@@ -58,15 +58,21 @@ class MemberUpdated(EventPayload):
 
 class HouseholdEvent(EventPayload):
     """Base of the events about a household (家庭): its subject and Kafka key are the
-    household, not the member, so that one household's events are consumed in the order
-    they happened (a member joins before they leave; the head, who leaves last, after
-    everyone else)."""
+    household, not the member, so that one household's events are normally consumed in the
+    order they happened. Only ``version`` orders one member's changes for certain."""
 
     subject_field: ClassVar[str] = "household_id"
 
     household_id: uuid.UUID
     member_id: uuid.UUID
     """The member who joined or left (for ``created``, the head)."""
+    version: int | None = None
+    """The member's household membership version after this change: 1 for their first
+    opening, joining or leaving, one more for each after it, counted by customer in the
+    change's transaction. A member's changes of two households travel on two partitions,
+    and a broker that lost its log can deliver even one household's changes out of order,
+    so a consumer applies a member's changes in this order. None on events published
+    before versions existed."""
 
     @property
     def partition_key(self) -> str:

@@ -294,6 +294,37 @@ async def check_households(connection: asyncpg.Connection, log: LoadLog, verdict
         if pooled != member_of:
             verdict.lost.append(f"loyalty pools member {member} into {pooled}, not {member_of}")
     verdict.counts["households"] = len(log.households)
+    await _check_membership_versions(connection, log, verdict)
+
+
+async def _check_membership_versions(
+    connection: asyncpg.Connection, log: LoadLog, verdict: Verdict
+) -> None:
+    """Loyalty applied each member's household changes up to customer's last version, and
+    keeps none waiting for an earlier one."""
+    members = _uuids(log.members)
+    rows = await connection.fetch(
+        "SELECT c.member_id, c.version, l.version AS applied "
+        "FROM customer.household_membership_versions c "
+        "LEFT JOIN loyalty.household_membership_versions l USING (member_id) "
+        "WHERE c.member_id = ANY($1)",
+        members,
+    )
+    for row in rows:
+        if row["applied"] != row["version"]:
+            verdict.lost.append(
+                f"loyalty applied member {row['member_id']}'s household changes up to version "
+                f"{row['applied']}, customer made {row['version']}"
+            )
+    waiting = await connection.fetch(
+        "SELECT member_id, version FROM loyalty.household_early_changes WHERE member_id = ANY($1)",
+        members,
+    )
+    for row in waiting:
+        verdict.lost.append(
+            f"loyalty still keeps member {row['member_id']}'s change {row['version']} early"
+        )
+    verdict.counts["household changes"] = sum(row["version"] for row in rows)
 
 
 async def check_till(connection: asyncpg.Connection, log: LoadLog, verdict: Verdict) -> None:

@@ -35,10 +35,8 @@ class RunConfig:
     kinds: tuple[str, ...] = FAULT_KINDS
     spaced_seconds: float | None = None  # evenly spaced faults, for recovery figures
     household_moves: bool = True
-    """Members leave and join households during the load. After a broker restart a leaving
-    can reach loyalty before an earlier joining republished behind it, and loyalty then
-    keeps the member pooled (an open point of issue 12), so the short run in ``make test``
-    leaves them out; ``make faults`` keeps them."""
+    """Members leave and join households during the load (``--no-household-moves`` leaves
+    them in place, to tell a household fault from others)."""
 
     def command(self) -> str:
         parts = [

@@ -25,7 +25,6 @@ async def test_nothing_is_lost_doubled_or_invented_while_every_part_fails_once(
         faults=len(FAULT_KINDS),
         rate=30,
         members=40,
-        household_moves=False,  # see RunConfig.household_moves
     )
     report = await run(config, tmp_path, print)
     print(report.render())

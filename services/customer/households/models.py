@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Final
 
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKeyConstraint, String
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKeyConstraint, Integer, String
 from sqlmodel import Field
 
 from services.customer.base import CustomerTable
@@ -64,3 +64,20 @@ class HouseholdMember(CustomerTable, table=True):
     joined_at: datetime = Field(
         default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
+
+
+class MembershipVersion(CustomerTable, table=True):
+    """How many household membership changes (opening, joining, leaving) a member has had:
+    the ``version`` the last of them carried in its event. Kept when they leave (their
+    ``household_members`` row goes), so the next change continues the count."""
+
+    __tablename__ = "household_membership_versions"
+    __table_args__ = (
+        CheckConstraint("version >= 1", name="ck_household_membership_versions_version"),
+        ForeignKeyConstraint(
+            ["member_id"], ["customer.members.id"], name="fk_household_membership_versions_member"
+        ),
+    )
+
+    member_id: uuid.UUID = Field(primary_key=True)
+    version: int = Field(sa_column=Column(Integer, nullable=False))

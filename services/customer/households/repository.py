@@ -10,7 +10,12 @@ from datetime import datetime
 from sqlalchemy import case, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
-from services.customer.households.models import HEAD, Household, HouseholdMember
+from services.customer.households.models import (
+    HEAD,
+    Household,
+    HouseholdMember,
+    MembershipVersion,
+)
 from services.customer.members.models import Member
 from shared.db import AsyncSession
 from shared.pagination import PageKey
@@ -18,6 +23,7 @@ from shared.pagination import PageKey
 _households = Household.__table__  # type: ignore[attr-defined]
 _in = HouseholdMember.__table__  # type: ignore[attr-defined]
 _members = Member.__table__  # type: ignore[attr-defined]
+_versions = MembershipVersion.__table__  # type: ignore[attr-defined]
 
 
 async def household(
@@ -111,3 +117,19 @@ async def dissolve(session: AsyncSession, household_id: uuid.UUID) -> datetime:
         .returning(_households.c.dissolved_at)
     )
     return at
+
+
+async def next_version(session: AsyncSession, member_id: uuid.UUID) -> int:
+    """Counts one more membership change of the member and returns its version (1 for
+    their first). The row stays locked until the transaction ends, so two changes of one
+    member never share a version."""
+    statement = (
+        insert(_versions)
+        .values(member_id=member_id, version=1)
+        .on_conflict_do_update(
+            index_elements=["member_id"], set_={"version": _versions.c.version + 1}
+        )
+        .returning(_versions.c.version)
+    )
+    version: int = await session.scalar(statement)
+    return version

@@ -3,7 +3,10 @@
 Every change locks the household's row first, so one household's joins and leaves queue
 up; a member's one household is the key of ``household_members``, so two households
 cannot take the same member even at once. Each change publishes its event
-(``customer.household.created``, ``.joined``, ``.left``), keyed by the household.
+(``customer.household.created``, ``.joined``, ``.left``), keyed by the household and
+carrying the member's membership version, counted in the same transaction
+(:func:`repository.next_version`), so loyalty can apply one member's changes in order
+even when a broker that lost its log delivers them out of order.
 """
 
 from __future__ import annotations
@@ -65,7 +68,10 @@ async def create_household(session: AsyncSession, data: HouseholdCreate) -> Hous
     await emit(
         session,
         HouseholdCreated(
-            household_id=household.id, member_id=head.id, created_at=household.created_at
+            household_id=household.id,
+            member_id=head.id,
+            created_at=household.created_at,
+            version=await repository.next_version(session, head.id),
         ),
     )
     return await _view(session, household)
@@ -99,7 +105,12 @@ async def join(session: AsyncSession, household_id: uuid.UUID, data: HouseholdJo
         raise _already_in(member, "card_number")
     await emit(
         session,
-        HouseholdJoined(household_id=household_id, member_id=member.id, joined_at=joined_at),
+        HouseholdJoined(
+            household_id=household_id,
+            member_id=member.id,
+            joined_at=joined_at,
+            version=await repository.next_version(session, member.id),
+        ),
     )
     return await _view(session, household)
 
@@ -131,6 +142,7 @@ async def leave(session: AsyncSession, household_id: uuid.UUID, card_number: str
             member_id=leaving.member_id,
             left_at=left_at,
             dissolved=dissolved,
+            version=await repository.next_version(session, leaving.member_id),
         ),
     )
     return await _view(session, household)

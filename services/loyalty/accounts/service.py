@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from services.loyalty.accounts import domain, repository
@@ -60,6 +60,9 @@ class Account:
     balance: int
     pooled_into: uuid.UUID | None = None
     """The household account this member's own account is pooled into, if it is."""
+    household: bool = False
+    """Reached through a member's own account pooled into it: a household's account (an
+    account locked by its id says nothing either way)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ async def locked_account_of(session: AsyncSession, member_id: uuid.UUID) -> Acco
         return None
     if own.pooled_into is None:
         return Account(own.account_id, own.balance)
-    return await locked_account(session, own.pooled_into)
+    return replace(await locked_account(session, own.pooled_into), household=True)
 
 
 async def locked_account(session: AsyncSession, account_id: uuid.UUID) -> Account:
@@ -135,7 +138,7 @@ async def locked_account_now(session: AsyncSession, account_id: uuid.UUID) -> Ac
     account = await locked_account(session, account_id)
     if account.pooled_into is None:
         return account
-    return await locked_account(session, account.pooled_into)
+    return replace(await locked_account(session, account.pooled_into), household=True)
 
 
 async def locked_own_account(session: AsyncSession, member_id: uuid.UUID, tier: Rung) -> Account:

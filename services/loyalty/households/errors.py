@@ -17,5 +17,7 @@ class StillInAnotherHousehold(AwaitingEvent):
     """A member joined a household while loyalty still has them in another one.
 
     Two households' events are on different partitions, so a member's joining of the
-    second can arrive before their leaving of the first; the runner waits for it.
+    second can arrive before their leaving of the first; the runner waits for it. Changes
+    with a version never get here (the joining is kept until the leaving is applied); it
+    remains for changes published before versions existed.
     """

@@ -5,18 +5,27 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, select
+from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import Insert
 
 from services.loyalty.accounts.service import Along, Param
-from services.loyalty.households.models import Household, HouseholdPolicy, HouseholdTransfer
+from services.loyalty.households.models import (
+    EarlyChange,
+    Household,
+    HouseholdPolicy,
+    HouseholdTransfer,
+    MembershipApplied,
+)
 from shared.db import AsyncSession
 
 _households: Table = Household.__table__  # type: ignore[attr-defined]
 _transfers: Table = HouseholdTransfer.__table__  # type: ignore[attr-defined]
 _policy: Table = HouseholdPolicy.__table__  # type: ignore[attr-defined]
+_applied: Table = MembershipApplied.__table__  # type: ignore[attr-defined]
+_early: Table = EarlyChange.__table__  # type: ignore[attr-defined]
 
 
 async def account_of(session: AsyncSession, household_id: uuid.UUID) -> uuid.UUID | None:
@@ -112,3 +121,74 @@ async def save_policy(session: AsyncSession, leaving_share: str) -> PolicyRow:
         .returning(_policy.c.leaving_share, _policy.c.updated_at)
     )
     return PolicyRow(*(await session.execute(statement)).one())
+
+
+# --- the order of a member's membership changes ---
+
+
+async def locked_version(session: AsyncSession, member_id: uuid.UUID) -> int:
+    """The version of the member's last membership change applied (0: none yet), its row
+    locked until the transaction ends (opened if the member had none: a concurrent opening
+    waits on the key, then takes the row's lock)."""
+    statement = (
+        pg_insert(_applied)
+        .values(member_id=member_id, version=0, updated_at=func.now())
+        .on_conflict_do_update(index_elements=["member_id"], set_={"version": _applied.c.version})
+        .returning(_applied.c.version)
+    )
+    version: int = await session.scalar(statement)
+    return version
+
+
+async def save_version(session: AsyncSession, member_id: uuid.UUID, version: int) -> None:
+    await session.execute(
+        update(_applied)
+        .where(_applied.c.member_id == member_id)
+        .values(version=version, updated_at=func.now())
+    )
+
+
+async def keep_early(
+    session: AsyncSession,
+    *,
+    member_id: uuid.UUID,
+    version: int,
+    event_type: str,
+    event_id: str | None,
+    payload: dict[str, Any],
+) -> bool:
+    """Keeps a change that came early; False if one with its version is kept already (the
+    same change delivered again under another event id)."""
+    kept = await session.scalar(
+        pg_insert(_early)
+        .values(
+            member_id=member_id,
+            version=version,
+            event_type=event_type,
+            event_id=event_id,
+            payload=payload,
+            received_at=func.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["member_id", "version"])
+        .returning(_early.c.version)
+    )
+    return kept is not None
+
+
+@dataclass(frozen=True)
+class EarlyRow:
+    event_type: str
+    event_id: str | None
+    payload: dict[str, Any]
+
+
+async def take_early(session: AsyncSession, member_id: uuid.UUID, version: int) -> EarlyRow | None:
+    """Removes and returns the member's change of ``version`` kept early, if any."""
+    row = (
+        await session.execute(
+            _early.delete()
+            .where(_early.c.member_id == member_id, _early.c.version == version)
+            .returning(_early.c.event_type, _early.c.event_id, _early.c.payload)
+        )
+    ).first()
+    return EarlyRow(*row) if row is not None else None

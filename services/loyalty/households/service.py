@@ -7,11 +7,21 @@ From then on their earnings, reversals and redemptions land on the household's a
 (the kernel resolves a member's account through the pooling), so every holder sees the
 pooled balance and any holder redeems from it. A member who leaves holds their own
 account again and takes what the household policy gives them
-(:func:`services.loyalty.households.domain.leaving_share`).
+(:func:`services.loyalty.households.domain.leaving_share`). Tiers follow: a joiner
+qualifies by the household's measures too, a leaver by their own again
+(:mod:`services.loyalty.tiers.qualification`).
 
-Every change holds the program row ``FOR SHARE`` and locks the member's own account
-before the household's, the order every movement takes them in. Use cases flush, never
-commit.
+Customer numbers each member's membership changes (``version`` on its events), and loyalty
+applies one member's changes in that order (:func:`apply_change`): a change at or below the
+last applied is a duplicate and ignored; one past the next is kept until the changes
+before it come, then applied right after them. Holding the partition back instead would
+wait for ever when the missing change is behind the early one on the same partition (a
+broker that lost its log gets the new change first, then the relay's republished ones).
+Changes without a version (published before versions existed) apply as they come.
+
+Every change holds the program row ``FOR SHARE``, then the member's applied version, and
+locks the member's own account before the household's, the order every movement takes
+them in. Use cases flush, never commit.
 """
 
 from __future__ import annotations
@@ -31,14 +41,77 @@ from services.loyalty.households.errors import HouseholdNotKnown, StillInAnother
 from services.loyalty.households.schemas import HouseholdPolicyIn, HouseholdPolicyOut
 from services.loyalty.points import service as points
 from services.loyalty.program.service import locked_program
+from services.loyalty.tiers import qualification
 from shared.db import AsyncSession
 from shared.events.customer import HouseholdCreated, HouseholdJoined, HouseholdLeft
 from shared.events.loyalty import PointsTransferred
 
 log = logging.getLogger(__name__)
 
+Change = HouseholdCreated | HouseholdJoined | HouseholdLeft
+_KINDS: dict[str, type[Change]] = {
+    kind.event_type: kind for kind in (HouseholdCreated, HouseholdJoined, HouseholdLeft)
+}
 
-async def household_created(
+
+async def apply_change(session: AsyncSession, change: Change, event_id: str | None = None) -> None:
+    """Applies a member's household change in its version's order (see the module's
+    docstring); a change without a version applies at once.
+
+    Raises :class:`HouseholdNotKnown` and :class:`StillInAnotherHousehold` (they wait),
+    also for an early change applied after this one."""
+    await locked_program(session)
+    if change.version is None:
+        await _apply(session, change, event_id)
+        return
+    member_id = change.member_id
+    applied = await repository.locked_version(session, member_id)
+    if change.version <= applied:
+        log.warning(
+            "%s of member %s at version %d is at or below version %d applied; ignored",
+            change.event_type,
+            member_id,
+            change.version,
+            applied,
+        )
+        return
+    if change.version > applied + 1:
+        await repository.keep_early(
+            session,
+            member_id=member_id,
+            version=change.version,
+            event_type=change.event_type,
+            event_id=event_id,
+            payload=change.model_dump(mode="json"),
+        )
+        log.warning(
+            "%s of member %s at version %d came before version %d; kept until it comes",
+            change.event_type,
+            member_id,
+            change.version,
+            applied + 1,
+        )
+        return
+    await _apply(session, change, event_id)
+    version = change.version
+    while (early := await repository.take_early(session, member_id, version + 1)) is not None:
+        kept = _KINDS[early.event_type].model_validate(early.payload)
+        await _apply(session, kept, early.event_id)
+        version += 1
+    await repository.save_version(session, member_id, version)
+
+
+async def _apply(session: AsyncSession, change: Change, event_id: str | None) -> None:
+    match change:
+        case HouseholdCreated():
+            await _created(session, change, event_id)
+        case HouseholdJoined():
+            await _joined(session, change, event_id)
+        case HouseholdLeft():
+            await _left(session, change, event_id)
+
+
+async def _created(
     session: AsyncSession, created: HouseholdCreated, event_id: str | None = None
 ) -> None:
     """Opens the household's account and pools the head's points into it."""
@@ -51,7 +124,7 @@ async def household_created(
     await _join(session, created.household_id, pool.account_id, created.member_id, event_id)
 
 
-async def household_joined(
+async def _joined(
     session: AsyncSession, joined: HouseholdJoined, event_id: str | None = None
 ) -> None:
     """The member becomes a holder of the household's account; their points move there.
@@ -109,11 +182,10 @@ async def _join(
         ],
     )
     await _announce(session, household_id, account_id, member_id, transfer_id, "joined", moved)
+    await qualification.after_joining(session, member_id, account_id)
 
 
-async def household_left(
-    session: AsyncSession, left: HouseholdLeft, event_id: str | None = None
-) -> None:
+async def _left(session: AsyncSession, left: HouseholdLeft, event_id: str | None = None) -> None:
     """The member holds their own account again and takes their share of the household's
     points (see :func:`domain.leaving_share`; the last holder takes all of it).
 
@@ -149,6 +221,7 @@ async def household_left(
     await _announce(
         session, left.household_id, account_id, left.member_id, transfer_id, "left", moved
     )
+    await qualification.after_leaving(session, left.member_id)
 
 
 async def _announce(

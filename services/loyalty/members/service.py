@@ -22,6 +22,7 @@ from services.loyalty.program.domain import base_tier
 from services.loyalty.program.service import current_ladder
 from services.loyalty.rules.schemas import RuleContribution
 from services.loyalty.tiers import domain as tiers_domain
+from services.loyalty.tiers import qualification
 from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession
 
@@ -65,7 +66,11 @@ async def loyalty_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyOut:
     ladder = await current_ladder(session)
     standing = await tiers.standing_of(session, member_id)
     tier_code = standing.tier_code if standing else base_tier(ladder).code
-    spend = await tiers.spend_toward_tiers(session, standing, account.account_id) if standing else 0
+    spend = (
+        await qualification.spend_toward_tiers(session, standing, account.account_id)
+        if standing
+        else 0
+    )
     tier = next((r for r in ladder if r.code == tier_code), None)
     ahead = tiers_domain.next_tier(ladder, spend)
     view = await lots.lots_view(session, account.account_id)

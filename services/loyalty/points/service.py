@@ -26,7 +26,7 @@ from services.loyalty.points.errors import PurchaseNotKnown
 from services.loyalty.program.service import locked_program
 from services.loyalty.rules import service as rules
 from services.loyalty.shortfalls import service as shortfalls
-from services.loyalty.tiers import service as tiers
+from services.loyalty.tiers import qualification
 from shared.db import AsyncSession
 from shared.events.loyalty import PointsEarned, PointsReversed
 from shared.events.orders import PurchaseCompleted, PurchaseReturned, PurchaseVoided
@@ -60,7 +60,10 @@ async def earn_for_purchase(
             _already_earned(purchase)
             return
         account = await accounts.open_account(session, purchase.member_id, program.base_tier)
-    standing = await tiers.locked_standing(session, purchase.member_id, program.ladder)
+    holders = await qualification.locked_holders(
+        session, purchase.member_id, account.account_id, program.ladder, own=not account.household
+    )
+    standing = holders.member
     rated = await rules.rate_purchase(
         session,
         purchase,
@@ -68,8 +71,8 @@ async def earn_for_purchase(
         partial(repository.earned_between, session, purchase.member_id),
     )
     points = rated.points
-    requalified = await tiers.after_purchase(
-        session, standing, program.ladder, account.account_id, purchase
+    requalified = await qualification.after_purchase(
+        session, holders, program.ladder, account.account_id, purchase
     )
     terms = await lots.credit_terms(session, purchase=True)
     moved = await accounts.move_points(
@@ -164,7 +167,9 @@ async def _reverse(
     account = await accounts.locked_account_now(session, known.account_id)
     purchase = await repository.purchase(session, purchase_id)  # fresh, under the lock
     assert purchase is not None
-    standing = await tiers.locked_standing(session, purchase.member_id, ladder)
+    holders = await qualification.locked_holders(
+        session, purchase.member_id, account.account_id, ladder
+    )
     reversal = domain.reversal_for(
         points_earned=purchase.points_earned,
         points_reversed=purchase.points_reversed,
@@ -173,8 +178,8 @@ async def _reverse(
         amount_fen=purchase.total_fen - purchase.returned_fen if amount_fen is None else amount_fen,
         balance=account.balance,
     )
-    requalified = await tiers.after_return(
-        session, standing, ladder, purchase_id, reversal.returned_fen
+    requalified = await qualification.after_return(
+        session, holders, ladder, account.account_id, purchase_id, reversal.returned_fen
     )
     recorded = (
         [repository.record_return(return_id=source.id, purchase_id=purchase_id)]

@@ -19,7 +19,7 @@ from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.base import emit
 from services.loyalty.program.domain import Rung, base_tier
 from services.loyalty.program.service import Program, locked_program
-from services.loyalty.tiers import domain, repository
+from services.loyalty.tiers import domain, qualification, repository
 from services.loyalty.tiers.domain import Measures, Policy
 from services.loyalty.tiers.repository import Placement
 from services.loyalty.tiers.service import (
@@ -98,21 +98,17 @@ async def _review(
 async def _reached(
     session: AsyncSession, program: Program, policy: Policy, standing: Standing, end: datetime
 ) -> Rung:
-    """The tier the standing's measures reach in the window ending at ``end`` (lifetime:
-    the running spend and the account's purchases). A member without an account has no
-    purchases."""
+    """The tier the standing's measures reach in the window ending at ``end``: the
+    member's own, and in a household the household's too
+    (:func:`~services.loyalty.tiers.qualification.reached_now`). A member without an
+    account has no purchases."""
     try:
         account = await accounts.account_of(session, standing.member_id)
     except AccountNotFound:
         return domain.tier_reached(program.ladder, policy, Measures(0, 0))
-    zone = input_defaults().business_timezone
-    if policy.windowed:
-        start = domain.window_start(policy, end, zone)
-        measures = await repository.measures(session, account.account_id, start, end)
-    else:
-        counted = await repository.measures(session, account.account_id, None, None)
-        measures = Measures(standing.qualifying_spend_fen, counted.purchases)
-    return domain.tier_reached(program.ladder, policy, measures)
+    return await qualification.reached_now(
+        session, program.ladder, policy, standing, account.account_id, end
+    )
 
 
 DAILY: tuple[DailyJob, ...] = (DailyJob("tiers.review", review_due),)

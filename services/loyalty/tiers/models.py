@@ -104,7 +104,8 @@ class TierPolicy(LoyaltyTable, table=True):
 
 class QualifyingPurchase(LoyaltyTable, table=True):
     """A purchase as tier qualification counts it: dated by the sale (``purchased_at``) and
-    credited to the account that earned its points, so a household pools its spend.
+    credited to the account that earned its points, so a household's measures are its
+    account's; a member's own measures are those of their ``member_id``.
     ``returned_fen`` grows with its returns and void; it counts as a purchase while
     ``returned_fen < total_fen``."""
 
@@ -115,6 +116,7 @@ class QualifyingPurchase(LoyaltyTable, table=True):
             name="ck_qualifying_purchases_returned_fen",
         ),
         Index("ix_qualifying_purchases_account_time", "account_id", "purchased_at"),
+        Index("ix_qualifying_purchases_member_time", "member_id", "purchased_at"),
     )
 
     purchase_id: uuid.UUID = Field(primary_key=True)

@@ -317,17 +317,48 @@ async def measures(
 ) -> Measures:
     """Net spend and purchases still counting of the account's purchases made in
     ``[start, end)`` (an open side when None)."""
+    return await _measures(session, _qualifying.c.account_id == account_id, start, end)
+
+
+async def member_measures(
+    session: AsyncSession, member_id: uuid.UUID, start: datetime | None, end: datetime | None
+) -> Measures:
+    """The same of the member's own purchases, whichever account they earned on."""
+    return await _measures(session, _qualifying.c.member_id == member_id, start, end)
+
+
+async def _measures(
+    session: AsyncSession,
+    whose: ColumnElement[bool],
+    start: datetime | None,
+    end: datetime | None,
+) -> Measures:
     net = _qualifying.c.total_fen - _qualifying.c.returned_fen
     query = select(
         func.coalesce(func.sum(net), 0),
         func.count().filter(_qualifying.c.returned_fen < _qualifying.c.total_fen),
-    ).where(_qualifying.c.account_id == account_id)
+    ).where(whose)
     if start is not None:
         query = query.where(_qualifying.c.purchased_at >= start)
     if end is not None:
         query = query.where(_qualifying.c.purchased_at < end)
     spend, count = (await session.execute(query)).one()
     return Measures(int(spend), int(count))
+
+
+async def locked_standings(
+    session: AsyncSession, member_ids: Sequence[uuid.UUID]
+) -> list[StandingRow]:
+    """These members' standings, locked in member order (the review's order)."""
+    if not member_ids:
+        return []
+    query = (
+        select(*_columns)
+        .where(_standings.c.member_id.in_(member_ids))
+        .order_by(_standings.c.member_id)
+        .with_for_update()
+    )
+    return [StandingRow(*row) for row in await session.execute(query)]
 
 
 # --- assignments ---

@@ -1,7 +1,7 @@
 """Tier standing: a member's tier, qualification, promotion, demotion, TierChanged.
 
-Standings change with purchases and returns (their writes go along with the points
-movement, see :attr:`Requalified.along`), when the ladder is replaced, at the review at a
+Standings change with purchases, returns and household moves
+(:mod:`services.loyalty.tiers.qualification`), when the ladder is replaced, at the review at a
 period's end (:mod:`services.loyalty.tiers.jobs`) and by staff (:func:`assign`). Every
 change holds the program row (``FOR SHARE``, or ``FOR UPDATE`` when the program changes),
 so a standing never moves on a ladder or policy that is being replaced. Use cases flush,
@@ -10,9 +10,10 @@ never commit.
 Qualification follows the tier policy (:class:`~services.loyalty.tiers.domain.Policy`):
 under the lifetime policy (the default, and the behaviour before policies) a purchase
 promotes at once and a return demotes at once; under a window a purchase promotes at once
-and a return never demotes: the tier waits for the review at its period's end. Windowed
-measures are the account's (a household's holders pool them); the lifetime spend is the
-member's running ``qualifying_spend_fen``.
+and a return never demotes: the tier waits for the review at its period's end. A
+member's own measures are their purchases (the lifetime spend: their running
+``qualifying_spend_fen``); a household's holders also qualify by the household's
+(:mod:`~services.loyalty.tiers.qualification`).
 """
 
 from __future__ import annotations
@@ -23,20 +24,18 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from services.loyalty.accounts import service as accounts
-from services.loyalty.accounts.service import Along
 from services.loyalty.base import emit
 from services.loyalty.program import service as program
 from services.loyalty.program.domain import Rung, base_tier
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.schemas import TierIn, TierOut
 from services.loyalty.tiers import domain, repository
-from services.loyalty.tiers.domain import Measures, Policy
+from services.loyalty.tiers.domain import Policy
 from services.loyalty.tiers.errors import InvalidAssignmentEnd
 from services.loyalty.tiers.repository import Placement, StandingRow
 from services.loyalty.tiers.schemas import LadderReplaced, TierAssignmentIn, TierAssignmentOut
 from shared.db import AsyncSession
 from shared.events.loyalty import TierChange, TierChanged
-from shared.events.orders import PurchaseCompleted
 from shared.inputs import input_defaults
 
 
@@ -126,147 +125,6 @@ async def current_policy(session: AsyncSession) -> Policy:
     if held is not None:
         session.info[_POLICY] = (held, policy)
     return policy
-
-
-async def spend_toward_tiers(
-    session: AsyncSession, standing: Standing, account_id: uuid.UUID
-) -> int:
-    """The spend (fen) that counts toward the next tier now: the lifetime spend, or under a
-    window the account's net spend in the window ending now (brand's timezone)."""
-    policy = await current_policy(session)
-    if not policy.windowed:
-        return standing.qualifying_spend_fen
-    start = domain.window_start(policy, datetime.now(UTC), input_defaults().business_timezone)
-    return (await repository.measures(session, account_id, start, None)).spend_fen
-
-
-@dataclass(frozen=True)
-class Requalified:
-    """A standing after a purchase or a return: what to write and what to announce."""
-
-    after: Standing
-    qualifying: Along | None
-    """The write of the qualifying purchase (a purchase's record, a return's refund)."""
-    change: TierChanged | None
-
-    @property
-    def along(self) -> tuple[Along, ...]:
-        """The writes of the new standing and the qualifying purchase, to send with the
-        points movement."""
-        standing = self.after
-        saved = repository.save(
-            member_id=standing.member_id,
-            tier_code=standing.tier_code,
-            spend_fen=standing.qualifying_spend_fen,
-            review_at=standing.review_at,
-            grace_used=standing.grace_used,
-            assigned_until=standing.assigned_until,
-        )
-        return (saved, self.qualifying) if self.qualifying else (saved,)
-
-    @property
-    def changes(self) -> list[TierChanged]:
-        return [self.change] if self.change else []
-
-
-async def after_purchase(
-    session: AsyncSession,
-    standing: Standing,
-    ladder: Sequence[Rung],
-    account_id: uuid.UUID,
-    purchase: PurchaseCompleted,
-) -> Requalified:
-    """The standing with a purchase counted: the lifetime spend grows, and a tier the
-    policy's measures reach above the current one promotes at once (``change`` upgrade;
-    it ends a manual assignment, and under a window its review is at the end of the
-    period the purchase falls in).
-
-    Raises :class:`~services.loyalty.tiers.errors.QualifyingSpendLimitReached` (422)."""
-    policy = await current_policy(session)
-    spend = domain.spend_after_purchase(standing.qualifying_spend_fen, purchase.total_fen)
-    counted = 1 if purchase.total_fen > 0 else 0
-    zone = input_defaults().business_timezone
-    if policy.windowed:
-        end = purchase.purchased_at + timedelta(microseconds=1)
-        start = domain.window_start(policy, end, zone)
-        before = await repository.measures(session, account_id, start, end)
-        measures = Measures(before.spend_fen + purchase.total_fen, before.purchases + counted)
-    elif policy.counts_purchases:
-        before = await repository.measures(session, account_id, None, None)
-        measures = Measures(spend, before.purchases + counted)
-    else:
-        measures = Measures(spend, 0)
-    after = replace(standing, qualifying_spend_fen=spend)
-    reached = domain.tier_reached(ladder, policy, measures)
-    promoted = domain.promotion(ladder, standing.tier_code, reached)
-    change = None
-    if promoted is not None:
-        after = replace(
-            after,
-            tier_code=promoted.code,
-            review_at=domain.period_end(policy, purchase.purchased_at, zone),
-            grace_used=0,
-            assigned_until=None,
-        )
-        change = tier_changed(
-            replace(standing, qualifying_spend_fen=spend),
-            ladder,
-            promoted,
-            review_at=after.review_at,
-        )
-    recorded = repository.record_qualifying(
-        purchase_id=purchase.purchase_id,
-        account_id=account_id,
-        member_id=purchase.member_id,
-        purchased_at=purchase.purchased_at,
-        total_fen=purchase.total_fen,
-    )
-    return Requalified(after, recorded, change)
-
-
-async def after_return(
-    session: AsyncSession,
-    standing: Standing,
-    ladder: Sequence[Rung],
-    purchase_id: uuid.UUID,
-    returned_fen: int,
-) -> Requalified:
-    """The standing with ``returned_fen`` of a purchase given back: the lifetime spend
-    shrinks; under the lifetime policy a lower tier follows at once (``change``
-    downgrade); under a window, or while staff's assignment lasts, the tier stays."""
-    policy = await current_policy(session)
-    spend = standing.qualifying_spend_fen - returned_fen
-    after = replace(standing, qualifying_spend_fen=spend)
-    qualifying = await repository.qualifying_purchase(session, purchase_id)
-    counted = (
-        repository.count_returned(purchase_id=purchase_id, returned_fen=returned_fen)
-        if qualifying is not None and returned_fen > 0
-        else None
-    )
-    if policy.windowed or standing.assigned_until is not None:
-        return Requalified(after, counted, None)
-    measures = Measures(spend, 0)
-    if policy.counts_purchases:
-        account_id = qualifying.account_id if qualifying else None
-        stored = (
-            await repository.measures(session, account_id, None, None)
-            if account_id
-            else Measures(0, 0)
-        )
-        no_longer = (
-            qualifying is not None
-            and qualifying.returned_fen
-            < qualifying.total_fen
-            <= qualifying.returned_fen + returned_fen
-        )
-        measures = Measures(spend, stored.purchases - (1 if no_longer else 0))
-    demoted = domain.demotion(
-        ladder, standing.tier_code, domain.tier_reached(ladder, policy, measures)
-    )
-    if demoted is None:
-        return Requalified(after, counted, None)
-    moved = replace(after, tier_code=demoted.code, review_at=None, grace_used=0)
-    return Requalified(moved, counted, tier_changed(after, ladder, demoted))
 
 
 async def replace_ladder(session: AsyncSession, tiers: Sequence[TierIn]) -> LadderReplaced:

@@ -165,6 +165,46 @@ async def test_one_household_per_member(
     assert moved.status_code == 201, moved.text
 
 
+async def test_each_change_of_a_member_carries_their_next_membership_version(
+    client: httpx.AsyncClient, customer_sessions: Sessions
+) -> None:
+    head, other, mover = await _member(client), await _member(client), await _member(client)
+    first, second = await _household(client, head), await _household(client, other)
+
+    async def join(household: dict[str, Any]) -> int:
+        answer = await client.post(
+            f"/households/{household['id']}/members",
+            json={"card_number": mover["card_number"]},
+            headers=STAFF,
+        )
+        return answer.status_code
+
+    async def leave(household: dict[str, Any]) -> int:
+        path = f"/households/{household['id']}/members/{mover['card_number']}"
+        return (await client.delete(path, headers=STAFF)).status_code
+
+    assert await join(first) == 201
+    assert await join(second) == 409  # refused: counts nothing
+    assert await leave(first) == 200
+    assert await join(second) == 201
+    assert await leave(second) == 200
+
+    def versions(events: list[tuple[str, dict[str, Any]]], member: str) -> list[tuple[int, str]]:
+        return [(data["version"], kind) for kind, data in events if data["member_id"] == member]
+
+    in_first = await _events(customer_sessions, first["id"])
+    in_second = await _events(customer_sessions, second["id"])
+    assert versions(in_first, mover["id"]) == [
+        (1, "customer.household.joined"),
+        (2, "customer.household.left"),
+    ]
+    assert versions(in_second, mover["id"]) == [
+        (3, "customer.household.joined"),
+        (4, "customer.household.left"),
+    ]
+    assert versions(in_first, head["id"]) == [(1, "customer.household.created")]
+
+
 async def test_a_retry_with_the_same_key_gets_the_first_answer(client: httpx.AsyncClient) -> None:
     head = await _member(client)
     headers = {**STAFF, "Idempotency-Key": uuid.uuid4().hex}

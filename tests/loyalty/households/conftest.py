@@ -18,25 +18,41 @@ def _event(payload: HouseholdCreated | HouseholdJoined | HouseholdLeft) -> Cloud
     return CloudEvent.of(payload, source="/huiyuan/customer")
 
 
-def created(household_id: uuid.UUID, head: uuid.UUID) -> CloudEvent:
+def created(household_id: uuid.UUID, head: uuid.UUID, version: int | None = None) -> CloudEvent:
     return _event(
-        HouseholdCreated(household_id=household_id, member_id=head, created_at=datetime.now(UTC))
+        HouseholdCreated(
+            household_id=household_id,
+            member_id=head,
+            created_at=datetime.now(UTC),
+            version=version,
+        )
     )
 
 
-def joined(household_id: uuid.UUID, member_id: uuid.UUID) -> CloudEvent:
+def joined(household_id: uuid.UUID, member_id: uuid.UUID, version: int | None = None) -> CloudEvent:
     return _event(
-        HouseholdJoined(household_id=household_id, member_id=member_id, joined_at=datetime.now(UTC))
+        HouseholdJoined(
+            household_id=household_id,
+            member_id=member_id,
+            joined_at=datetime.now(UTC),
+            version=version,
+        )
     )
 
 
-def left(household_id: uuid.UUID, member_id: uuid.UUID, dissolved: bool = False) -> CloudEvent:
+def left(
+    household_id: uuid.UUID,
+    member_id: uuid.UUID,
+    dissolved: bool = False,
+    version: int | None = None,
+) -> CloudEvent:
     return _event(
         HouseholdLeft(
             household_id=household_id,
             member_id=member_id,
             left_at=datetime.now(UTC),
             dissolved=dissolved,
+            version=version,
         )
     )
 

@@ -11,9 +11,10 @@ import pytest
 
 from services.loyalty.points.invariants import check_ledger_invariants
 from shared.db import Sessions
+from shared.kafka import create_producer
 from tests.customer.conftest import new_phone
 from tests.loyalty.conftest import handle, purchase_event
-from tests.loyalty.households.conftest import pooled
+from tests.loyalty.households.conftest import created, joined, left, pooled
 from tests.stack import (
     Stack,
     eventually,
@@ -115,3 +116,43 @@ async def test_a_household_pools_and_unpools_points_through_the_broker(
             session, members=[uuid.UUID(head["id"]), uuid.UUID(other["id"])]
         )
     assert report.ok, str(report)
+
+
+async def test_a_leaving_ahead_of_its_joining_on_the_same_partition_waits_for_it(
+    apps: tuple[httpx.AsyncClient, httpx.AsyncClient], loyalty_sessions: Sessions, stack: Stack
+) -> None:
+    """The log a broker restart leaves: the new leaving first, then the relay's republished
+    opening, joining and leaving (the same event id again), all on the household's key.
+    Holding the partition back at the leaving would never reach the joining behind it."""
+    _, loyalty = apps
+    head, other = uuid.uuid4(), uuid.uuid4()
+    await handle(loyalty_sessions, purchase_event(head, 30_000))  # 300
+    await handle(loyalty_sessions, purchase_event(other, 20_000))  # 200
+    await loyalty.put(
+        "/program/household-policy",
+        json={"leaving_share": "equal_share"},
+        headers=staff_headers("marketing"),
+    )
+    household_id = uuid.uuid4()
+    leaving = left(household_id, other, version=2)
+    producer = create_producer(stack.bootstrap_servers)
+    await producer.start()
+    try:
+        for event in (
+            leaving,
+            created(household_id, head, version=1),
+            joined(household_id, other, version=1),
+            leaving,
+        ):
+            await producer.send_and_wait(event.topic, event.to_json(), key=event.key.encode())
+    finally:
+        await producer.stop()
+
+    async def head_pooled() -> Any:
+        state = await pooled(loyalty_sessions, head)
+        return state if state.pool_balance == 250 else None
+
+    # joined: 500 on the pool; left with an equal share: 500 // 2
+    assert (await eventually(head_pooled, timeout=20)).pooled_into is not None
+    state = await pooled(loyalty_sessions, other)
+    assert (state.pooled_into, state.own_balance) == (None, 250)

@@ -65,11 +65,16 @@ class HolderRow:
     since: datetime
 
 
-async def holders(session: AsyncSession, account_id: uuid.UUID) -> list[HolderRow]:
-    """Who holds the account, the longest-standing first."""
+async def holders(
+    session: AsyncSession, account_id: uuid.UUID, *, household: bool = False
+) -> list[HolderRow]:
+    """Who holds the account, the longest-standing first; with ``household``, only its
+    household members (none for an account someone owns)."""
     query = (
         select(_holders.c.member_id, _holders.c.since)
         .where(_holders.c.account_id == account_id)
         .order_by(_holders.c.since, _holders.c.member_id)
     )
+    if household:
+        query = query.where(_holders.c.role == HOUSEHOLD)
     return [HolderRow(*row) for row in await session.execute(query)]

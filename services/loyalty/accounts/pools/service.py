@@ -32,11 +32,14 @@ class Holder:
     """When they became a holder (their household joining, for a pool)."""
 
 
-async def holders(session: AsyncSession, account_id: uuid.UUID) -> list[Holder]:
-    """Who holds the account, the longest-standing first."""
-    return [
-        Holder(row.member_id, row.since) for row in await repository.holders(session, account_id)
-    ]
+async def holders(
+    session: AsyncSession, account_id: uuid.UUID, *, household: bool = False
+) -> list[Holder]:
+    """Who holds the account, the longest-standing first; with ``household``, only the
+    members holding it as their household's (empty for an account someone owns, so it
+    also tells a household's account from a member's own)."""
+    rows = await repository.holders(session, account_id, household=household)
+    return [Holder(row.member_id, row.since) for row in rows]
 
 
 @dataclass(frozen=True)
