@@ -91,10 +91,17 @@ def is_transient(exc: BaseException) -> bool:
         seen.add(id(current))
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
-        if isinstance(current, _TRANSIENT):
+        if isinstance(current, _TRANSIENT) or _left_mid_operation(current):
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+def _left_mid_operation(exc: BaseException) -> bool:
+    """asyncpg's "cannot switch to state …; another operation is in progress": a statement
+    was cut off while the server went away (seen during a Postgres restart under load, where
+    it answered 500). Other client errors are bugs, not outages."""
+    return isinstance(exc, asyncpg.InternalClientError) and "another operation" in str(exc)
 
 
 def asyncpg_dsn(database_url: str) -> str:

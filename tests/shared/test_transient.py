@@ -24,6 +24,9 @@ def _raised_from(cause: BaseException) -> RuntimeError:
         asyncpg.AdminShutdownError("terminating connection due to administrator command"),
         ConnectionRefusedError(),
         _raised_from(asyncpg.CannotConnectNowError("the database system is starting up")),
+        asyncpg.InternalClientError(
+            "cannot switch to state 12; another operation (2) is in progress"
+        ),
     ],
 )
 def test_outages_and_overload_are_transient(error: BaseException) -> None:
@@ -36,6 +39,7 @@ def test_outages_and_overload_are_transient(error: BaseException) -> None:
         ValueError("bad input"),
         IntegrityError("INSERT", {}, Exception("duplicate key")),
         _raised_from(KeyError("missing")),
+        asyncpg.InternalClientError("the server's protocol is not supported"),
     ],
 )
 def test_mistakes_are_not_transient(error: BaseException) -> None:
