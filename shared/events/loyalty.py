@@ -90,7 +90,8 @@ class ExpiredLot(EventPayload):
 
 class PointsExpired(PointsMoved):
     """Points of lots past their expiry, taken off the account by the daily job (one
-    ``expiry`` ledger entry per lot). ``member_id`` is the account's owner."""
+    ``expiry`` ledger entry per lot). ``member_id`` is the account's owner; a household's
+    account gives one event per holder (the same lots in each)."""
 
     event_type: ClassVar[str] = "loyalty.points.expired"
 
@@ -110,7 +111,8 @@ class ExpiringLotNotice(EventPayload):
 
 class PointsExpiring(PointsMoved):
     """Points that will expire within the policy's notice days, announced once per lot so
-    that messaging can tell the member. ``member_id`` is the account's owner."""
+    that messaging can tell the member. ``member_id`` is the account's owner; a household's
+    account gives one event per holder (the same lots in each)."""
 
     event_type: ClassVar[str] = "loyalty.points.expiring"
 

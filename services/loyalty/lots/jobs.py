@@ -16,6 +16,7 @@ from itertools import groupby
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.domain import consumption_order
+from services.loyalty.accounts.pools import service as pools
 from services.loyalty.accounts.service import Account, ExpiringLot, Movement, Source
 from services.loyalty.base import emit
 from services.loyalty.lots import repository
@@ -72,16 +73,20 @@ async def _expire(session: AsyncSession, due: Sequence[ExpiringLot], now: dateti
                     expired_at=lot.expires_at,
                 )
             )
-        owner = await accounts.owner_of(session, account_id)
-        if gone and owner is not None:
-            expired_points = PointsExpired(
-                member_id=owner,
-                account_id=account_id,
-                lots=tuple(gone),
-                points=sum(lot.points for lot in gone),
-                balance=account.balance,
+        if gone:
+            await emit(
+                session,
+                *(
+                    PointsExpired(
+                        member_id=member_id,
+                        account_id=account_id,
+                        lots=tuple(gone),
+                        points=sum(lot.points for lot in gone),
+                        balance=account.balance,
+                    )
+                    for member_id in await _told(session, account_id)
+                ),
             )
-            await emit(session, expired_points)
         expired += len(gone)
     return expired
 
@@ -111,8 +116,8 @@ async def _announce(
 ) -> int:
     """Announces those of the account's lots not announced before; how many it announced."""
     new = await repository.record_notices(session, account_id, [lot.lot_id for lot in lots])
-    owner = await accounts.owner_of(session, account_id)
-    if not new or owner is None:
+    told = await _told(session, account_id)
+    if not new or not told:
         return 0
     zone = input_defaults().business_timezone
     notices = tuple(
@@ -125,15 +130,29 @@ async def _announce(
         for lot in lots
         if lot.lot_id in new
     )
-    expiring = PointsExpiring(
-        member_id=owner,
-        account_id=account_id,
-        lots=notices,
-        points=sum(notice.points for notice in notices),
-        first_valid_through=min(notice.valid_through for notice in notices),
+    await emit(
+        session,
+        *(
+            PointsExpiring(
+                member_id=member_id,
+                account_id=account_id,
+                lots=notices,
+                points=sum(notice.points for notice in notices),
+                first_valid_through=min(notice.valid_through for notice in notices),
+            )
+            for member_id in told
+        ),
     )
-    await emit(session, expiring)
     return len(notices)
+
+
+async def _told(session: AsyncSession, account_id: uuid.UUID) -> list[uuid.UUID]:
+    """Who is told of the account's expiring and expired points: its owner, or every
+    holder of a household's account (each gets an event of their own)."""
+    owner = await accounts.owner_of(session, account_id)
+    if owner is not None:
+        return [owner]
+    return [holder.member_id for holder in await pools.holders(session, account_id)]
 
 
 DAILY: tuple[DailyJob, ...] = (

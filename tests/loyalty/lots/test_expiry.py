@@ -27,6 +27,7 @@ from tests.loyalty.conftest import (
     published,
     purchase_event,
 )
+from tests.loyalty.households.conftest import household
 from tests.stack import eventually
 
 TWELVE_MONTHS = {"expiry": "months_after_earning", "expiry_months": 12}
@@ -201,3 +202,23 @@ async def test_the_runner_does_each_job_once_a_day_and_again_after_a_failure(
             (f"count-{name}", day.date() + timedelta(days=1), 7),
             (f"flaky-{name}", day.date() + timedelta(days=1), 1),
         ]
+
+
+async def test_every_holder_of_a_household_is_told_of_its_expiring_and_expired_points(
+    loyalty_sessions: Sessions, points_policy: SetPolicy
+) -> None:
+    await points_policy(**TWELVE_MONTHS, expiring_notice_days=10)
+    head, other = uuid.uuid4(), uuid.uuid4()
+    await household(loyalty_sessions, head, other)
+    await handle(loyalty_sessions, purchase_event(head, 30_000))
+    await handle(loyalty_sessions, purchase_event(other, 50_000))
+    expiries = await _expiries(loyalty_sessions, head)
+    assert len(expiries) == 2  # both lots are the household's
+    due = min(expiries)
+
+    await announce_expiring(loyalty_sessions, due - timedelta(days=3))
+    await expire_due(loyalty_sessions, max(expiries))
+    for member_id in (head, other):
+        [coming] = await published(loyalty_sessions, member_id, "loyalty.points.expiring")
+        [gone] = await published(loyalty_sessions, member_id, "loyalty.points.expired")
+        assert (coming["points"], gone["points"], gone["balance"]) == (800, 800, 0)
