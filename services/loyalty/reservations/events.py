@@ -63,12 +63,12 @@ async def refunded(
     reservation: Reservation,
     account: Account,
     moved: Moved,
-    *,
     points: int,
     refund_fen: int,
     return_id: uuid.UUID | None,
 ) -> None:
-    """``return_id`` None: the sale was voided."""
+    """``points`` came back for ``refund_fen`` of the points tender; ``return_id`` None:
+    the sale was voided."""
     assert reservation.purchase_id is not None  # only a committed sale's points are refunded
     await emit(
         session,

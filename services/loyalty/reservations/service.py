@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.errors import AccountNotFound, InsufficientPoints
-from services.loyalty.accounts.service import Movement, Source
+from services.loyalty.accounts.service import Moved, Movement, Source
 from services.loyalty.reservations import domain, events, repository
 from services.loyalty.reservations.domain import ReleaseReason, TillRate
 from services.loyalty.reservations.errors import (
@@ -297,7 +297,8 @@ async def confirm_for_purchase(
     account = await accounts.locked_account_now(session, found.account_id)
     reservation = await repository.reservation(session, found.reservation_id, lock=True)
     assert reservation is not None
-    retaken, taken = None, 0
+    retaken: Moved | None = None
+    taken = 0
     if reservation.status == "released":
         taken = min(reservation.points, account.balance)
         retaken = await accounts.move_points(
@@ -322,7 +323,7 @@ async def confirm_for_purchase(
         reservation.status = "confirmed"
         reservation.updated_at = purchase.purchased_at
         await session.flush()
-    if retaken is not None:
+    if retaken is not None:  # once confirmed: the emit flushes, and released needs its reason
         await events.retaken(session, reservation, account, retaken, points=taken)
 
 
@@ -393,12 +394,4 @@ async def _refund(
     await session.flush()
     if moved is not None:
         return_id = None if source_id == purchase_id else source_id
-        await events.refunded(
-            session,
-            reservation,
-            account,
-            moved,
-            points=points,
-            refund_fen=refund_fen,
-            return_id=return_id,
-        )
+        await events.refunded(session, reservation, account, moved, points, refund_fen, return_id)
