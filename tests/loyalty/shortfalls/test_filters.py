@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from services.loyalty.redemption.schemas import RedemptionIn
 from services.loyalty.redemption.service import redeem
@@ -20,6 +21,7 @@ from tests.loyalty.conftest import (
     purchase_id_of,
     return_event,
 )
+from tests.loyalty.households.conftest import household
 from tests.stack import staff_headers
 
 SERVICE = staff_headers("service")
@@ -102,3 +104,28 @@ async def test_bad_filters_are_refused(
 ) -> None:
     response = await client.get("/shortfalls", params=params, headers=SERVICE)
     assert problem(response, 422)["errors"][0]["location"] == where
+
+
+async def test_a_households_shortfall_is_listed_for_each_of_its_holders(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    head, other, stranger = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await handle(loyalty_sessions, purchase_event(stranger, 10_000))
+    await handle(loyalty_sessions, purchase_event(other, 10_000))  # 100 points, pooled later
+    await household(loyalty_sessions, head, other)
+    sale = purchase_event(head, 50_000)  # 500 points, on the household's account
+    await handle(loyalty_sessions, sale)
+    async with transaction(loyalty_sessions) as session:
+        await redeem(session, other, RedemptionIn(points=400, reason="gift"))
+    returned = return_event(head, purchase_id_of(sale), 50_000, 50_000)
+    await handle(loyalty_sessions, returned)
+    async with loyalty_sessions() as session:
+        entry = await session.scalar(
+            text("SELECT id FROM loyalty.ledger_entries WHERE source_id = :r"),
+            {"r": returned.data["return_id"]},
+        )
+    # 600 on the account, 400 spent: the return takes the 200 left and falls 300 short
+    listed = [(str(entry), 300)]
+    assert (await _page(client, member_id=str(head)))[0] == listed
+    assert (await _page(client, member_id=str(other), status="outstanding"))[0] == listed
+    assert (await _page(client, member_id=str(stranger)))[0] == []
