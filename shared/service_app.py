@@ -57,9 +57,14 @@ class Runtime:
     sessions: Sessions
     publisher: Publisher
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    resources: dict[str, object] = field(default_factory=dict)
+    """What the spec's ``resources`` opened, by name, until the app stops."""
 
 
 Worker = Callable[[Runtime], Coroutine[Any, Any, None]]
+Resource = Callable[[BaseServiceSettings], contextlib.AbstractAsyncContextManager[object]]
+"""Opens something the app keeps for its lifetime (a client with its connection pool)
+from the settings; leaving the context closes it at shutdown."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,9 @@ class ServiceSpec:
     handlers: Mapping[str, Handler[HandlerContext[Any]]] = field(default_factory=dict)
     """``consumers.HANDLERS``: the one declaration of what the service consumes."""
     workers: Sequence[Worker] = ()
+    resources: Mapping[str, Resource] = field(default_factory=dict)
+    """Opened at start, before any request, into ``Runtime.resources``; closed at
+    shutdown, after the background work stopped."""
     stores: StoreDirectory | None = None
     openapi_tags: Sequence[dict[str, Any]] = ()
 
@@ -135,6 +143,9 @@ def _lifespan(
         publisher = Publisher(settings.kafka_bootstrap_servers)
         await publisher.start()
         runtime = Runtime(settings, engine, sessions, publisher)
+        resources = contextlib.AsyncExitStack()
+        for name, open_resource in spec.resources.items():
+            runtime.resources[name] = await resources.enter_async_context(open_resource(settings))
         app.state.runtime = runtime
         wakeups = Wakeups(asyncpg_dsn(settings.database_url), spec.outbox.channel)
         relay = OutboxRelay(
@@ -185,6 +196,7 @@ def _lifespan(
             yield
         finally:
             await cancel_and_wait(runtime.tasks)
+            await resources.aclose()
             await wakeups.close()
             await publisher.stop()
             await engine.dispose()

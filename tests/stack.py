@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from huiyuan.provision import alembic_config, provision_service, service_database_url, upgrade
 from shared.auth import Role, issue_token
 from shared.db import asyncpg_dsn
+from shared.events import CloudEvent
 from shared.inbox import Handlers
 from shared.service_app import ServiceSpec, build_app
 from shared.settings import DEV_JWT_SECRET, BaseServiceSettings
@@ -242,6 +243,36 @@ async def consumer_caught_up(bootstrap_servers: str, group_id: str, topics: Sequ
         return True
     finally:
         await reader.stop()
+
+
+async def keyed_events(
+    bootstrap_servers: str,
+    topic: str,
+    key: str,
+    event_types: Sequence[str],
+    wanted: int,
+    timeout: float = 20,
+) -> list[CloudEvent]:
+    """The events of ``event_types`` on ``topic`` whose record key is ``key``, in log order,
+    read from the start without a consumer group once ``wanted`` of them are on the broker
+    (what is there when ``timeout`` seconds have passed)."""
+    reader = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest", group_id=None
+    )
+    await reader.start()
+    found: list[CloudEvent] = []
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(found) < wanted and loop.time() < deadline:
+            for records in (await reader.getmany(timeout_ms=200)).values():
+                for record in records:
+                    if record.key == key.encode() and record.value is not None:
+                        event = CloudEvent.from_json(record.value)
+                        found += [event] if event.type in event_types else []
+    finally:
+        await reader.stop()
+    return found
 
 
 async def records_on(bootstrap_servers: str, topics: Sequence[str]) -> dict[str, int]:

@@ -17,6 +17,7 @@ from services.orders.returns import api as returns
 from services.orders.stores import api as stores
 from services.orders.stores.service import KnownStores
 from services.orders.tenders import api as tenders
+from services.orders.tenders import loyalty
 from services.orders.voids import api as voids
 from shared.service_app import ServiceSpec, build_app
 
@@ -56,6 +57,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         ],
         inbox=inbox,
         handlers=HANDLERS,
+        resources={loyalty.RESOURCE: loyalty.connected},
         stores=KnownStores(),
         openapi_tags=[
             {"name": "stores", "description": "Partner stores and their API keys (admin)"},

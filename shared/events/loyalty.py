@@ -79,6 +79,71 @@ class PointsTransferred(PointsMoved):
     member_balance: int
 
 
+class TillPointsMoved(PointsMoved):
+    """Base of the events about points held at a till for a sale (积分抵现): its reservation,
+    the store, the ledger entry and the account's balance after it. ``member_id`` is the
+    member whose points the till held; ``account_id`` the account the entry is on (a
+    release or refund lands where the member's points are now: their household's if they
+    joined one since the hold)."""
+
+    reservation_id: uuid.UUID
+    store_id: uuid.UUID
+    entry_id: uuid.UUID
+    points: int
+    """Points the entry moved, as a positive number (the event type says which way)."""
+    balance: int
+
+
+class PointsHeld(TillPointsMoved):
+    """A till held points for a sale in progress (ledger source ``till_hold``): they left
+    the balance until the sale commits them or they are released."""
+
+    event_type: ClassVar[str] = "loyalty.points.held"
+
+    amount_fen: int
+    """What the points pay of the sale, in fen."""
+    expires_at: datetime
+    """When the sweep releases them if no sale commits them."""
+
+
+TillRelease = Literal["void", "sale_failed", "timeout"]
+"""Why held points came back: the till voided the hold, the sale that committed them
+failed, or the hold (or the grace for the sale's event) ran out."""
+
+
+class PointsReleased(TillPointsMoved):
+    """Held points came back to the balance (ledger source ``till_release``)."""
+
+    event_type: ClassVar[str] = "loyalty.points.released"
+
+    reason: TillRelease
+    purchase_id: uuid.UUID | None
+    """The sale that had committed them, if one had."""
+
+
+class PointsRefunded(TillPointsMoved):
+    """A return (``return_id``) or void (``return_id`` None) of a sale paid with points gave
+    back the points tender's share (ledger source ``till_refund``)."""
+
+    event_type: ClassVar[str] = "loyalty.points.refunded"
+
+    purchase_id: uuid.UUID
+    return_id: uuid.UUID | None
+    amount_fen: int
+    """What the return or void refunded of the points tender, in fen."""
+
+
+class PointsRetaken(TillPointsMoved):
+    """A sale's event arrived after the sweep had released the points it paid with: they
+    were taken again (ledger source ``till_retake``), ``points`` as far as the balance had
+    them, ``shortfall`` the rest (listed by ``GET /shortfalls``)."""
+
+    event_type: ClassVar[str] = "loyalty.points.retaken"
+
+    purchase_id: uuid.UUID
+    shortfall: int
+
+
 class ExpiredLot(EventPayload):
     lot_id: uuid.UUID
     entry_id: uuid.UUID

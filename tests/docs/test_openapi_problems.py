@@ -67,6 +67,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "POST /rewards/items"),
     ("loyalty", "PUT /rewards/items/{item_id}"),
     ("loyalty", "POST /rewards/items/{item_id}/stock"),
+    ("loyalty", "GET /rewards/items/{item_id}/stock"),
     ("loyalty", "POST /members/{member_id}/reward-orders"),
     ("loyalty", "GET /members/{member_id}/reward-orders"),
     ("loyalty", "GET /reward-orders"),

@@ -311,20 +311,8 @@ async def ledger_page(
     ]
 
 
-async def shortfall_entries(
-    session: AsyncSession,
-    *,
-    account_id: uuid.UUID | None = None,
-    limit: int | None = None,
-    before_seq: int | None = None,
-    oldest_first: bool = False,
-) -> list[ShortfallRow]:
-    """Reversal entries that left a shortfall (points already spent), with the owner of
-    their account: of one account or all, newest first (or oldest), before ``before_seq``."""
-    return await ledger.shortfall_entries(
-        session,
-        account_id=account_id,
-        limit=limit,
-        before_seq=before_seq,
-        oldest_first=oldest_first,
-    )
+async def shortfall_entries(session: AsyncSession, account_id: uuid.UUID) -> list[ShortfallRow]:
+    """The account's reversal entries that left a shortfall (points already spent), with
+    its owner, oldest first. (``GET /shortfalls`` lists them across accounts with what was
+    paid back: the shortfalls capability's query.)"""
+    return await ledger.shortfall_entries(session, account_id)

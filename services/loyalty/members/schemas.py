@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.loyalty.accounts.service import SourceType
 from services.loyalty.lots.schemas import ExpiringOut, PendingOut
+from services.loyalty.reservations.schemas import HeldOut
 from services.loyalty.rules.schemas import RuleContribution
 
 
@@ -35,6 +36,15 @@ class LoyaltyOut(BaseModel):
                     "pending": [{"available_on": "2026-05-08", "points": 300}],
                     "expiring_soon_points": 200,
                     "expiring_soon": [{"valid_through": "2026-05-31", "points": 200}],
+                    "held_points": 300,
+                    "held": [
+                        {
+                            "reservation_id": "5b7c9d1e-2f3a-4b5c-8d6e-7f8a9b0c1d2e",
+                            "store_id": "6f1c2b9e-8d4a-4f5e-9a51-3c2d7e8f9a10",
+                            "points": 300,
+                            "expires_at": "2026-05-02T10:15:00Z",
+                        }
+                    ],
                     "tier": {"code": "vip", "name": "VIP贵宾"},
                     "qualifying_spend_fen": 120_000,
                     "next_tier": {"code": "star", "name": "VIP健康之星", "threshold_fen": 500_000},
@@ -59,6 +69,15 @@ class LoyaltyOut(BaseModel):
     )
     expiring_soon: list[ExpiringOut] = Field(
         description="Those points by their last valid day (the brand's), soonest first"
+    )
+    held_points: int = Field(
+        description=(
+            "Points held at a till for a sale in progress: already off the balance, back "
+            "if the sale does not use them"
+        )
+    )
+    held: list[HeldOut] = Field(
+        description="Those holds, the soonest to run out first (the sweep then gives them back)"
     )
     tier: TierRef
     qualifying_spend_fen: int = Field(

@@ -20,6 +20,7 @@ from services.loyalty.members.schemas import (
 from services.loyalty.points import service as points
 from services.loyalty.program.domain import base_tier
 from services.loyalty.program.service import current_ladder
+from services.loyalty.reservations import holds
 from services.loyalty.rules.schemas import RuleContribution
 from services.loyalty.tiers import domain as tiers_domain
 from services.loyalty.tiers import qualification
@@ -74,6 +75,7 @@ async def loyalty_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyOut:
     tier = next((r for r in ladder if r.code == tier_code), None)
     ahead = tiers_domain.next_tier(ladder, spend)
     view = await lots.lots_view(session, account.account_id)
+    held = await holds.held_on(session, account.account_id)
     return LoyaltyOut(
         member_id=member_id,
         account_id=account.account_id,
@@ -85,6 +87,8 @@ async def loyalty_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyOut:
         expiring_soon=[
             ExpiringOut(valid_through=d.on, points=d.points) for d in view.expiring_soon
         ],
+        held_points=sum(h.points for h in held),
+        held=held,
         tier=TierRef(code=tier_code, name=tier.name if tier else tier_code),
         qualifying_spend_fen=spend,
         next_tier=NextTier(

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from services.loyalty.reservations.errors import PointsShareExceeded, TooFewPoints
+from shared.events.loyalty import TillRelease
 
 Status = Literal["held", "committed", "confirmed", "released"]
 """``held``: points taken from the balance for a sale in progress; ``committed``: a sale
@@ -28,7 +29,8 @@ is recorded (``orders.purchase.completed`` arrived); ``released``: the points ca
 (void at the till, the sale failed, or it timed out)."""
 STATUSES: tuple[Status, ...] = ("held", "committed", "confirmed", "released")
 
-ReleaseReason = Literal["void", "sale_failed", "timeout"]
+ReleaseReason = TillRelease
+"""Why held points came back; the events' contract names the reasons."""
 RELEASE_REASONS: tuple[ReleaseReason, ...] = ("void", "sale_failed", "timeout")
 
 FEN_PER_YUAN = 100

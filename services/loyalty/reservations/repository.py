@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, update
@@ -49,6 +50,16 @@ async def used_by(session: AsyncSession, purchase_id: uuid.UUID) -> Reservation 
         .limit(1)
     )
     return (await session.scalars(query.execution_options(populate_existing=True))).first()
+
+
+async def held_on(session: AsyncSession, account_ids: Sequence[uuid.UUID]) -> list[Reservation]:
+    """The reservations of these accounts still held, the soonest to run out first."""
+    query = (
+        select(Reservation)
+        .where(Reservation.status == "held", col(Reservation.account_id).in_(account_ids))
+        .order_by(col(Reservation.expires_at), col(Reservation.reservation_id))
+    )
+    return list((await session.scalars(query)).all())
 
 
 async def due(session: AsyncSession, now: datetime, limit: int) -> list[uuid.UUID]:

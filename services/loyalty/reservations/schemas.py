@@ -139,6 +139,16 @@ class ReleaseIn(BaseModel):
     purchase_id: uuid.UUID | None = None
 
 
+class HeldOut(BaseModel):
+    """Points a till holds for a sale in progress: off the balance until the sale commits
+    them or they come back (a void, or the sweep once ``expires_at`` has passed)."""
+
+    reservation_id: uuid.UUID
+    store_id: uuid.UUID
+    points: int
+    expires_at: datetime
+
+
 class ReservationOut(BaseModel):
     model_config = ConfigDict(
         from_attributes=True, json_schema_extra={"examples": [RESERVATION_EXAMPLE]}

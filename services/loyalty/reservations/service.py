@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.errors import AccountNotFound, InsufficientPoints
-from services.loyalty.accounts.service import Movement, Source
-from services.loyalty.reservations import domain, repository
+from services.loyalty.accounts.service import Moved, Movement, Source
+from services.loyalty.reservations import domain, events, repository
 from services.loyalty.reservations.domain import ReleaseReason, TillRate
 from services.loyalty.reservations.errors import (
     ReservationMismatch,
@@ -115,6 +115,7 @@ async def reserve(session: AsyncSession, data: ReservationIn, now: datetime) -> 
         updated_at=now,
     )
     await repository.add(session, reservation)
+    await events.held(session, reservation, account, moved)
     return _out(reservation)
 
 
@@ -242,7 +243,7 @@ async def _release(
         return _Released(reservation, allowed=False)
     if reason == "timeout" and reservation.expires_at > now:
         return _Released(reservation)  # committed meanwhile: not due any more
-    await accounts.move_points(
+    moved = await accounts.move_points(
         session,
         account,
         Movement(Source("till_release", reservation_id), reservation.points, reason=reason),
@@ -252,6 +253,8 @@ async def _release(
     reservation.released_at = now
     reservation.updated_at = now
     await session.flush()
+    if moved is not None:
+        await events.released(session, reservation, account, moved, reason)
     return _Released(reservation, now=True)
 
 
@@ -294,9 +297,11 @@ async def confirm_for_purchase(
     account = await accounts.locked_account_now(session, found.account_id)
     reservation = await repository.reservation(session, found.reservation_id, lock=True)
     assert reservation is not None
+    retaken: Moved | None = None
+    taken = 0
     if reservation.status == "released":
         taken = min(reservation.points, account.balance)
-        await accounts.move_points(
+        retaken = await accounts.move_points(
             session,
             account,
             Movement(
@@ -318,6 +323,8 @@ async def confirm_for_purchase(
         reservation.status = "confirmed"
         reservation.updated_at = purchase.purchased_at
         await session.flush()
+    if retaken is not None:  # once confirmed: the emit flushes, and released needs its reason
+        await events.retaken(session, reservation, account, retaken, points=taken)
 
 
 async def refund_for_return(
@@ -385,3 +392,6 @@ async def _refund(
     reservation.refunded_fen += refund_fen
     reservation.refunded_points += points
     await session.flush()
+    if moved is not None:
+        return_id = None if source_id == purchase_id else source_id
+        await events.refunded(session, reservation, account, moved, points, refund_fen, return_id)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from services.loyalty.accounts.errors import InsufficientPoints
+from services.loyalty.rewards import catalog as items
 from services.loyalty.rewards import service
 from services.loyalty.rewards.domain import OrderStatus
 from services.loyalty.rewards.errors import (
@@ -36,6 +37,7 @@ from services.loyalty.rewards.schemas import (
     RewardOrderPage,
     StockChangeIn,
     StockChangeOut,
+    StockMovementPage,
 )
 from shared.auth import (
     MEMBER_ACCESS,
@@ -47,7 +49,7 @@ from shared.auth import (
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
-from shared.pagination import Cursor, PageSize
+from shared.pagination import Cursor, PageSize, SeqCursor
 
 catalog = APIRouter(prefix="/rewards", tags=["rewards"])
 orders = APIRouter(prefix="/members", tags=["rewards"])
@@ -98,7 +100,7 @@ async def create_item(
     body: RewardItemCreate, session: Session, principal: Marketing, idempotent: MarketingPost
 ) -> JSONResponse:
     answer = await idempotent.run(
-        body, lambda: service.create_item(session, body, by=principal.subject)
+        body, lambda: items.create_item(session, body, by=principal.subject)
     )
     return answer.response(location=f"/rewards/items/{answer.body['id']}")
 
@@ -122,7 +124,7 @@ async def list_items(
         bool, Query(description="Only items active and within their window now")
     ] = False,
 ) -> RewardItemPage:
-    return await service.list_items(
+    return await items.list_items(
         session, limit, cursor, to_staff=principal.is_staff, orderable=orderable
     )
 
@@ -135,7 +137,7 @@ async def list_items(
     responses=NO_ITEM,
 )
 async def get_item(item_id: uuid.UUID, session: Session, principal: Caller) -> RewardItemOut:
-    return await service.get_item(session, item_id, to_staff=principal.is_staff)
+    return await items.get_item(session, item_id, to_staff=principal.is_staff)
 
 
 @catalog.put(
@@ -152,7 +154,7 @@ async def get_item(item_id: uuid.UUID, session: Session, principal: Caller) -> R
 async def set_item(
     item_id: uuid.UUID, body: RewardItemSettings, session: Session, principal: Marketing
 ) -> RewardItemOut:
-    return await service.set_item(session, item_id, body, by=principal.subject)
+    return await items.set_item(session, item_id, body, by=principal.subject)
 
 
 @catalog.post(
@@ -183,10 +185,34 @@ async def change_stock(
 ) -> JSONResponse:
     answer = await idempotent.run(
         body,
-        lambda: service.change_stock(session, item_id, body, by=principal.subject),
+        lambda: items.change_stock(session, item_id, body, by=principal.subject),
         path={"item_id": str(item_id)},
     )
     return answer.response()
+
+
+@catalog.get(
+    "/items/{item_id}/stock",
+    response_model=StockMovementPage,
+    summary="An item's stock history",
+    description=(
+        "Staff with role marketing, service or analyst. Every movement of the item's "
+        "stock, newest first: its stock at creation, staff putting units in or taking them "
+        "out, each reward order's units out and each cancellation's back in, with who "
+        "moved them, when, and the stock after."
+    ),
+    responses=NO_ITEM,
+)
+async def stock_history(
+    item_id: uuid.UUID,
+    session: Session,
+    _: Annotated[Principal, Depends(require_roles("marketing", "service", "analyst"))],
+    limit: Limit = 50,
+    cursor: Annotated[
+        SeqCursor | None, Query(description="`next_cursor` of the previous page")
+    ] = None,
+) -> StockMovementPage:
+    return await items.stock_history(session, item_id, limit, cursor)
 
 
 @orders.post(

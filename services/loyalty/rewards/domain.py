@@ -25,6 +25,17 @@ member got the gift: final) or cancelled (points and the unit back: final)."""
 ORDER_STATUSES: tuple[OrderStatus, ...] = get_args(OrderStatus)
 
 
+StockKind = Literal["initial", "adjustment", "order", "cancellation"]
+"""What moved an item's stock: its stock at creation, staff putting units in or taking
+them out (a delivery, damaged goods), a reward order taking units, or a cancelled order
+putting them back."""
+STOCK_KINDS: tuple[StockKind, ...] = get_args(StockKind)
+ORDER_REASON = "reward order"
+"""The reason an order's stock movement records; a cancellation records the order's
+cancel reason, or ``CANCEL_REASON``."""
+CANCEL_REASON = "order cancelled"
+
+
 def status_of(value: str) -> OrderStatus:
     """An order's status as stored (the column's CHECK admits only these)."""
     for status in ORDER_STATUSES:

@@ -1,6 +1,7 @@
-"""Tables of the rewards catalog: items, their staff stock changes, and reward orders.
+"""Tables of the rewards catalog: items, their stock movements, and reward orders.
 
-Only :mod:`services.loyalty.rewards.service` writes them, and an item's ``stock`` only
+Only :mod:`services.loyalty.rewards.catalog` (items) and
+:mod:`~services.loyalty.rewards.service` (orders) write them, and an item's ``stock`` only
 through ``repository.move_stock``; the CHECK ``stock >= 0`` refuses an oversold item
 whatever the code above does.
 """
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    text,
 )
 from sqlmodel import Field
 
@@ -31,10 +33,12 @@ from services.loyalty.rewards.domain import (
     MAX_NAME,
     MAX_REASON,
     ORDER_STATUSES,
+    STOCK_KINDS,
 )
 from shared.auth import MAX_SUBJECT_LENGTH
 
 _STATUSES = ", ".join(f"'{status}'" for status in ORDER_STATUSES)
+_KINDS = ", ".join(f"'{kind}'" for kind in STOCK_KINDS)
 
 
 class RewardItem(LoyaltyTable, table=True):
@@ -75,15 +79,29 @@ class RewardItem(LoyaltyTable, table=True):
 
 
 class RewardStockChange(LoyaltyTable, table=True):
-    """Units staff put into or took out of an item's stock (its first row is the stock it
-    was created with): appended, never edited. With the orders, they account for the
-    stock (:mod:`services.loyalty.rewards.invariants`)."""
+    """One movement of an item's stock, appended by ``repository.move_stock`` with the
+    stock it left, never edited: the stock at creation, staff changes, and each order's
+    units out and a cancelled order's back in (``order_id``, at most one of each kind).
+    Their sum is the item's stock (:mod:`services.loyalty.rewards.invariants`)."""
 
     __tablename__ = "reward_stock_changes"
     __table_args__ = (
         CheckConstraint("change <> 0", name="ck_reward_stock_changes_change"),
         CheckConstraint("stock_after >= 0", name="ck_reward_stock_changes_stock_after"),
+        CheckConstraint(f"kind IN ({_KINDS})", name="ck_reward_stock_changes_kind"),
+        CheckConstraint(
+            "(kind IN ('order', 'cancellation')) = (order_id IS NOT NULL) "
+            "AND (kind <> 'order' OR change < 0) AND (kind <> 'cancellation' OR change > 0)",
+            name="ck_reward_stock_changes_order",
+        ),
         Index("ix_reward_stock_changes_item", "item_id", "seq"),
+        Index(
+            "ux_reward_stock_changes_order",
+            "order_id",
+            "kind",
+            unique=True,
+            postgresql_where=text("order_id IS NOT NULL"),
+        ),
     )
 
     seq: int | None = Field(
@@ -92,10 +110,13 @@ class RewardStockChange(LoyaltyTable, table=True):
     item_id: uuid.UUID = Field(
         sa_column=Column(ForeignKey(f"{SCHEMA}.reward_items.id"), nullable=False)
     )
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
     change: int = Field(sa_column=amount_column())
     stock_after: int = Field(sa_column=amount_column())
+    order_id: uuid.UUID | None = None
     reason: str = Field(max_length=MAX_REASON)
     changed_by: str = Field(max_length=MAX_SUBJECT_LENGTH)
+    """Who moved it: a staff subject, or whoever placed or cancelled the order."""
     changed_at: datetime = Field(sa_column=timestamp_column())
 
 

@@ -1,8 +1,10 @@
-"""Queries of the rewards catalog. An item's stock changes only through :func:`move_stock`."""
+"""Queries of the rewards catalog. An item's stock changes only through :func:`move_stock`,
+which records each movement."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
-from services.loyalty.rewards.domain import OrderStatus
-from services.loyalty.rewards.models import RewardItem, RewardOrder
+from services.loyalty.rewards.domain import OrderStatus, StockKind
+from services.loyalty.rewards.models import RewardItem, RewardOrder, RewardStockChange
 from shared.db import AsyncSession
 
 _items = RewardItem.__table__  # type: ignore[attr-defined]
@@ -73,19 +75,61 @@ async def listed_items(
     return list((await session.scalars(query)).all())
 
 
-async def move_stock(session: AsyncSession, item: RewardItem, change: int) -> int:
-    """Adds ``change`` (signed) to the item's stock and returns the stock after: the one
-    writer of ``stock``. The caller holds the item's row; ``ck_reward_items_stock`` refuses
-    a stock below zero all the same. ``item`` shows the new stock, as written already."""
+@dataclass(frozen=True)
+class StockMove:
+    """What moves an item's stock, and who and what moved it."""
+
+    kind: StockKind
+    change: int
+    """Units, signed: put in (positive) or taken out."""
+    reason: str
+    by: str
+    at: datetime
+    order_id: uuid.UUID | None = None
+
+
+async def move_stock(session: AsyncSession, item: RewardItem, move: StockMove) -> int:
+    """Adds ``move.change`` to the item's stock, records the movement with the stock after,
+    and returns that stock: the one writer of ``stock``. The caller holds the item's row;
+    ``ck_reward_items_stock`` refuses a stock below zero all the same. ``item`` shows the
+    new stock, as written already."""
     stock = await session.scalar(
         update(_items)
         .where(_items.c.id == item.id)
-        .values(stock=_items.c.stock + change)
+        .values(stock=_items.c.stock + move.change)
         .returning(_items.c.stock)
     )
     assert stock is not None  # the caller locked the row: it exists
     set_committed_value(item, "stock", stock)
+    session.add(
+        RewardStockChange(
+            item_id=item.id,
+            kind=move.kind,
+            change=move.change,
+            stock_after=stock,
+            order_id=move.order_id,
+            reason=move.reason,
+            changed_by=move.by,
+            changed_at=move.at,
+        )
+    )
+    await session.flush()
     return int(stock)
+
+
+async def stock_moves(
+    session: AsyncSession, item_id: uuid.UUID, *, limit: int, before_seq: int | None
+) -> list[RewardStockChange]:
+    """The item's stock movements, newest first, ``limit`` older than ``before_seq``."""
+    query = (
+        select(RewardStockChange)
+        .where(RewardStockChange.item_id == item_id)
+        .order_by(col(RewardStockChange.seq).desc())
+        .limit(limit)
+    )
+    if before_seq is not None:
+        query = query.where(col(RewardStockChange.seq) < before_seq)
+    return list((await session.scalars(query)).all())
 
 
 async def ordered_quantity(session: AsyncSession, item_id: uuid.UUID, member_id: uuid.UUID) -> int:

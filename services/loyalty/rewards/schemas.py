@@ -26,6 +26,7 @@ from services.loyalty.rewards.domain import (
     MAX_REASON,
     MAX_STOCK,
     OrderStatus,
+    StockKind,
 )
 from shared.inputs import Code, MultiLine, PlanTime, Points, SingleLine
 
@@ -247,3 +248,59 @@ class RewardOrderPage(BaseModel):
 
     items: list[RewardOrderOut] = Field(description="Newest first")
     next_cursor: str | None = Field(None, description="Pass as `cursor` to read older orders")
+
+
+class StockMovementOut(BaseModel):
+    """One movement of an item's stock."""
+
+    item_id: uuid.UUID
+    kind: StockKind = Field(
+        description="`initial` (stock at creation), `adjustment` (staff put units in or "
+        "took them out), `order` (a reward order took them), `cancellation` (a cancelled "
+        "order put them back)"
+    )
+    change: int = Field(description="Units, signed: put in (positive) or taken out")
+    stock_after: int = Field(description="Units in stock after it")
+    order_id: uuid.UUID | None = Field(description="The reward order, for its kinds")
+    reason: str
+    changed_by: str = Field(
+        description="Who moved it: the staff subject, or who placed or cancelled the order"
+    )
+    changed_at: datetime
+
+
+class StockMovementPage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "item_id": _ITEM_ID,
+                            "kind": "order",
+                            "change": -1,
+                            "stock_after": 249,
+                            "order_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                            "reason": "reward order",
+                            "changed_by": "0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11",
+                            "changed_at": "2026-12-02T05:10:00Z",
+                        },
+                        {
+                            "item_id": _ITEM_ID,
+                            "kind": "adjustment",
+                            "change": 50,
+                            "stock_after": 250,
+                            "order_id": None,
+                            "reason": "到货 delivery 2026-12-02",
+                            "changed_by": "marketing@brand.example",
+                            "changed_at": "2026-12-02T03:00:00Z",
+                        },
+                    ],
+                    "next_cursor": "1042",
+                }
+            ]
+        }
+    )
+
+    items: list[StockMovementOut] = Field(description="Newest first")
+    next_cursor: str | None = Field(None, description="Pass as `cursor` to read older ones")

@@ -1,5 +1,6 @@
-"""Use cases of the rewards catalog (积分兑换礼品): items and their stock, and reward orders
-that spend points and take stock in one transaction. They flush, never commit.
+"""Use cases of reward orders (积分兑换): spending points and taking stock in one
+transaction, fulfilling, cancelling with points and stock back. They flush, never commit.
+The items and their stock are :mod:`services.loyalty.rewards.catalog`'s.
 
 Locks, always in this order, so that no two of them wait on each other: an order's row
 (fulfil, cancel), then the account's (the points kernel's), then the item's. Placing an
@@ -7,194 +8,32 @@ order holds the account, so one member's orders take turns and the kernel's bala
 sees every earlier one; it holds the item, so orders of one item take turns and each sees
 the stock, and the units the member holds, that the one before it left. Points move only
 through the kernel (:func:`~services.loyalty.accounts.service.move_points`), stock only
-through ``repository.move_stock``.
+through ``repository.move_stock``, which records every movement (the item's history).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.service import Movement, Source
 from services.loyalty.base import emit
-from services.loyalty.rewards import domain, repository
-from services.loyalty.rewards.domain import OrderStatus, Window
-from services.loyalty.rewards.errors import (
-    RewardCodeTaken,
-    RewardNotFound,
-    RewardOrderNotFound,
-    UnknownReward,
-)
-from services.loyalty.rewards.models import RewardItem, RewardOrder, RewardStockChange
+from services.loyalty.rewards import catalog, domain, repository
+from services.loyalty.rewards.domain import CANCEL_REASON, ORDER_REASON, OrderStatus
+from services.loyalty.rewards.errors import RewardOrderNotFound, UnknownReward
+from services.loyalty.rewards.models import RewardItem, RewardOrder
+from services.loyalty.rewards.repository import StockMove
 from services.loyalty.rewards.schemas import (
     CancelIn,
-    RewardItemCreate,
-    RewardItemOut,
-    RewardItemPage,
-    RewardItemSettings,
     RewardOrderIn,
     RewardOrderOut,
     RewardOrderPage,
-    StockChangeIn,
-    StockChangeOut,
 )
 from shared.db import AsyncSession
 from shared.events.loyalty import RewardCancelled, RewardFulfilled, RewardOrdered
 from shared.pagination import PageKey, encode_cursor
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _offer(item: RewardItem) -> domain.Offer:
-    return domain.Offer(
-        code=item.code,
-        point_price=item.point_price,
-        stock=item.stock,
-        per_member_limit=item.per_member_limit,
-        window=Window(item.valid_from, item.valid_until),
-        active=item.active,
-    )
-
-
-def item_out(item: RewardItem, at: datetime, *, to_staff: bool) -> RewardItemOut:
-    """The item as answered; ``available`` as of ``at``; who last changed it only
-    ``to_staff``."""
-    return RewardItemOut(
-        id=item.id,
-        code=item.code,
-        name=item.name,
-        description=item.description,
-        point_price=item.point_price,
-        per_member_limit=item.per_member_limit,
-        valid_from=item.valid_from,
-        valid_until=item.valid_until,
-        active=item.active,
-        stock=item.stock,
-        available=_offer(item).available_at(at),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        updated_by=item.updated_by if to_staff else None,
-    )
-
-
-def _settings(data: RewardItemSettings) -> dict[str, Any]:
-    """The settings as columns, the window checked (:class:`InvalidRewardWindow`, 422)."""
-    Window(data.valid_from, data.valid_until).check()
-    return data.model_dump(include=set(RewardItemSettings.model_fields))
-
-
-async def create_item(session: AsyncSession, data: RewardItemCreate, *, by: str) -> RewardItemOut:
-    """A new item, its starting stock recorded as its first stock change by ``by``.
-
-    Raises :class:`RewardCodeTaken` (409, ``code``), :class:`InvalidRewardWindow` (422).
-    """
-    settings = _settings(data)
-    now = _now()
-    item = RewardItem(
-        code=data.code, stock=data.stock, created_at=now, updated_at=now, updated_by=by, **settings
-    )
-    if not await repository.add_item(session, item):
-        taken = await repository.item_by_code(session, data.code)
-        assert taken is not None  # the unique index refused the code: an item holds it
-        raise RewardCodeTaken(
-            f"reward code {data.code!r} is taken by item {taken.id}; change it with "
-            f"PUT /rewards/items/{taken.id}",
-            field="code",
-        )
-    if data.stock:
-        await repository.add(
-            session,
-            RewardStockChange(
-                item_id=item.id,
-                change=data.stock,
-                stock_after=data.stock,
-                reason="stock at creation",
-                changed_by=by,
-                changed_at=now,
-            ),
-        )
-    return item_out(item, now, to_staff=True)
-
-
-async def _item(session: AsyncSession, item_id: uuid.UUID, *, lock: bool = False) -> RewardItem:
-    item = await repository.item(session, item_id, lock=lock)
-    if item is None:
-        raise RewardNotFound(f"No reward item {item_id}", field="item_id", where="path")
-    return item
-
-
-async def get_item(session: AsyncSession, item_id: uuid.UUID, *, to_staff: bool) -> RewardItemOut:
-    """Raises :class:`RewardNotFound` (404)."""
-    return item_out(await _item(session, item_id), _now(), to_staff=to_staff)
-
-
-async def set_item(
-    session: AsyncSession, item_id: uuid.UUID, data: RewardItemSettings, *, by: str
-) -> RewardItemOut:
-    """Replaces the item's settings (not its code or stock). Orders placed keep the price
-    they paid. Raises :class:`RewardNotFound` (404), :class:`InvalidRewardWindow` (422)."""
-    settings = _settings(data)
-    item = await _item(session, item_id, lock=True)
-    now = _now()
-    item.sqlmodel_update(settings | {"updated_at": now, "updated_by": by})
-    await repository.add(session, item)
-    return item_out(item, now, to_staff=True)
-
-
-async def list_items(
-    session: AsyncSession, limit: int, after: PageKey | None, *, to_staff: bool, orderable: bool
-) -> RewardItemPage:
-    """Items in the order they were added, ``limit`` at a time: to staff all of them (with
-    ``orderable``, those active and within their window now), to members only those."""
-    orderable_only = orderable or not to_staff
-    now = _now()
-    items = await repository.listed_items(
-        session,
-        limit=limit + 1,
-        after=None if after is None else (after.at, after.id),
-        orderable_at=now if orderable_only else None,
-    )
-    page = items[:limit]
-    more = len(items) > limit
-    return RewardItemPage(
-        items=[item_out(item, now, to_staff=to_staff) for item in page],
-        next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if more else None,
-    )
-
-
-async def change_stock(
-    session: AsyncSession, item_id: uuid.UUID, data: StockChangeIn, *, by: str
-) -> StockChangeOut:
-    """Puts units into the item's stock or takes them out, recorded with ``reason`` and
-    ``by``. Raises :class:`RewardNotFound` (404), :class:`InvalidStockChange` (422:
-    zero, more than in stock, past ``MAX_STOCK``)."""
-    item = await _item(session, item_id, lock=True)
-    domain.stock_after(item.stock, data.change)
-    stock = await repository.move_stock(session, item, data.change)
-    now = _now()
-    item.sqlmodel_update({"updated_at": now, "updated_by": by})
-    change = RewardStockChange(
-        item_id=item.id,
-        change=data.change,
-        stock_after=stock,
-        reason=data.reason,
-        changed_by=by,
-        changed_at=now,
-    )
-    await repository.add(session, item, change)
-    return StockChangeOut(
-        item_id=item.id,
-        change=data.change,
-        stock=stock,
-        reason=data.reason,
-        changed_by=by,
-        changed_at=now,
-    )
 
 
 def order_out(
@@ -244,9 +83,9 @@ async def place_order(
     item = await repository.item(session, data.item_id, lock=True)
     if item is None:
         raise UnknownReward(f"No reward item {data.item_id}", field="item_id")
-    now = _now()
+    now = catalog.now_utc()
     ordered = await repository.ordered_quantity(session, item.id, member_id)
-    points = domain.order_points(_offer(item), data.quantity, ordered=ordered, at=now)
+    points = domain.order_points(catalog.offer(item), data.quantity, ordered=ordered, at=now)
     order_id = uuid.uuid4()
     moved = await accounts.move_points(
         session,
@@ -254,7 +93,8 @@ async def place_order(
         Movement(Source("reward_order", order_id), -points, reason=f"{item.name} ×{data.quantity}"),
     )
     assert moved is not None  # a new order id was never recorded before
-    await repository.move_stock(session, item, -data.quantity)
+    taken = StockMove("order", -data.quantity, ORDER_REASON, by, moved.created_at, order_id)
+    await repository.move_stock(session, item, taken)
     order = RewardOrder(
         order_id=order_id,
         item_id=item.id,
@@ -288,7 +128,7 @@ async def _locked_order(
         raise RewardOrderNotFound(
             f"No reward order {order_id} of member {member_id}", field="order_id", where="path"
         )
-    return order, await _item(session, order.item_id)
+    return order, await catalog.item_of(session, order.item_id)
 
 
 async def fulfil_order(
@@ -302,7 +142,9 @@ async def fulfil_order(
     order, item = await _locked_order(session, member_id, order_id)
     if not domain.moves_to(domain.status_of(order.status), "fulfilled"):
         return order_out(order, item.code, to_staff=True)
-    order.sqlmodel_update({"status": "fulfilled", "fulfilled_at": _now(), "fulfilled_by": by})
+    order.sqlmodel_update(
+        {"status": "fulfilled", "fulfilled_at": catalog.now_utc(), "fulfilled_by": by}
+    )
     await repository.add(session, order)
     assert order.fulfilled_at is not None
     await emit(
@@ -336,7 +178,7 @@ async def cancel_order(
     if not domain.moves_to(domain.status_of(order.status), "cancelled"):
         return order_out(order, item.code, to_staff=to_staff)
     account = await accounts.locked_account_now(session, order.account_id)
-    item = await _item(session, item.id, lock=True)
+    item = await catalog.item_of(session, item.id, lock=True)
     moved = await accounts.move_points(
         session,
         account,
@@ -347,7 +189,15 @@ async def cancel_order(
         ),
     )
     assert moved is not None  # the order was placed, so never refunded before
-    await repository.move_stock(session, item, order.quantity)
+    back = StockMove(
+        "cancellation",
+        order.quantity,
+        data.reason or CANCEL_REASON,
+        by,
+        moved.created_at,
+        order.order_id,
+    )
+    await repository.move_stock(session, item, back)
     order.sqlmodel_update(
         {
             "status": "cancelled",

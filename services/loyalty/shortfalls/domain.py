@@ -5,6 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
+
+ShortfallStatus = Literal["outstanding", "settled"]
+"""``outstanding``: earnings have not paid all of it back yet; ``settled``: they have."""
 
 
 @dataclass(frozen=True)

@@ -14,28 +14,40 @@ from __future__ import annotations
 import uuid
 
 from services.loyalty.accounts import service as accounts
-from services.loyalty.accounts.service import Account, Movement, ShortfallRow, Source
+from services.loyalty.accounts.service import Account, Movement, Source
 from services.loyalty.base import emit
 from services.loyalty.lots import service as lots
 from services.loyalty.shortfalls import domain, repository
-from services.loyalty.shortfalls.domain import Owed
+from services.loyalty.shortfalls.domain import Owed, ShortfallStatus
+from services.loyalty.shortfalls.repository import Listed
 from services.loyalty.shortfalls.schemas import ShortfallOut, ShortfallPage
 from shared.db import AsyncSession
 from shared.events.loyalty import RecoveredShortfall, ShortfallRecovered
 
 
-async def shortfalls_page(session: AsyncSession, limit: int, before: int | None) -> ShortfallPage:
-    """Reversal entries with a shortfall, newest first, each with what was paid back."""
-    rows = await accounts.shortfall_entries(session, limit=limit + 1, before_seq=before)
+async def shortfalls_page(
+    session: AsyncSession,
+    limit: int,
+    before: int | None,
+    *,
+    status: ShortfallStatus | None = None,
+    member_id: uuid.UUID | None = None,
+) -> ShortfallPage:
+    """Reversal entries with a shortfall, newest first, each with what was paid back:
+    those still ``outstanding`` or ``settled`` (all if None), on the accounts ``member_id``
+    holds (their own and their household's; all if None), older than position
+    ``before``."""
+    rows = await repository.listed(
+        session, status=status, member_id=member_id, limit=limit + 1, before_seq=before
+    )
     page = rows[:limit]
-    recovered = await repository.recovered(session, [row.entry_id for row in page])
     return ShortfallPage(
-        items=[_out(row, recovered.get(row.entry_id, 0)) for row in page],
+        items=[_out(row) for row in page],
         next_cursor=str(page[-1].seq) if len(rows) > limit and page else None,
     )
 
 
-def _out(row: ShortfallRow, recovered: int) -> ShortfallOut:
+def _out(row: Listed) -> ShortfallOut:
     return ShortfallOut(
         entry_id=row.entry_id,
         account_id=row.account_id,
@@ -43,8 +55,8 @@ def _out(row: ShortfallRow, recovered: int) -> ShortfallOut:
         source_type=row.source_type,  # only reversals fall short: pydantic checks it
         source_id=row.source_id,
         shortfall=row.shortfall,
-        recovered=recovered,
-        outstanding=row.shortfall - recovered,
+        recovered=row.recovered,
+        outstanding=row.shortfall - row.recovered,
         created_at=row.created_at,
     )
 
@@ -61,9 +73,7 @@ async def recover(
     with its balance after the earn. Publishes ``loyalty.shortfall.recovered``."""
     if earned <= 0 or not (await lots.current_policy(session)).shortfall_payback:
         return
-    entries = await accounts.shortfall_entries(
-        session, account_id=account.account_id, oldest_first=True
-    )
+    entries = await accounts.shortfall_entries(session, account.account_id)
     if not entries:
         return
     recovered = await repository.recovered(session, [entry.entry_id for entry in entries])

@@ -4,7 +4,9 @@ benefits, over HTTP with httpx.
 A till asks orders (with its store key) and orders asks loyalty with a short-lived
 service token naming itself, the store in the body: loyalty never sees store keys. Every
 call carries an ``Idempotency-Key`` derived from what it does, so a retry is answered as
-the first call was; every call has a timeout (``loyalty_timeout_seconds``).
+the first call was; every call has a timeout (``loyalty_timeout_seconds``). The app keeps
+one client, and so one pool of connections to loyalty, for its lifetime
+(:func:`connected`, a resource of orders' spec), closed at shutdown.
 
 Loyalty not answering (refused connection, timeout, 5xx, or still busy with the same
 call) raises :class:`LoyaltyUnavailable` (503 with ``Retry-After``); a refusal of points
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -27,10 +31,16 @@ from services.orders.config import Settings
 from services.orders.tenders.errors import BenefitsNotFound, LoyaltyUnavailable, PointsRefused
 from shared.auth import issue_token
 from shared.openapi import ResponsesDoc, problem
+from shared.settings import BaseServiceSettings
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
+RESOURCE = "loyalty"
+"""The client's name among the app's resources."""
+KEEPALIVE_SECONDS = 2.0
+"""How long an idle connection is kept: shorter than the server's keep-alive (uvicorn's
+is 5 s), so a call never goes out on a connection loyalty is closing at that moment."""
 _BUSY = "urn:huiyuan:problem:request-in-progress"
 _NOTHING_SPENT = "no points were spent; retry shortly, or take the sale without points"
 _NOTHING_READ = "retry shortly, or serve the member without their tier's benefits"
@@ -60,11 +70,11 @@ BENEFITS_UNAVAILABLE_DOC = _unavailable_doc(_NOTHING_READ, "a member's benefits"
 
 
 class Loyalty:
-    """Loyalty's reservations and members' benefits, as orders calls them."""
+    """Loyalty's reservations and members' benefits, as orders calls them, over ``http``
+    (a client whose base URL is loyalty's; see :func:`connected`)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._base_url = settings.loyalty_url.rstrip("/")
-        self._timeout = settings.loyalty_timeout_seconds
+    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+        self.http = http
         self._secret = settings.jwt_secret.get_secret_value()
 
     async def reserve(self, body: dict[str, Any], key: str, *, field: str) -> dict[str, Any]:
@@ -139,10 +149,7 @@ class Loyalty:
         if key is not None:
             headers["Idempotency-Key"] = key
         try:
-            # a connection per call: calls to loyalty are few, and a pool kept in the app
-            # would need closing at shutdown
-            async with httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout) as client:
-                response = await client.request(method, path, json=json, headers=headers)
+            response = await self.http.request(method, path, json=json, headers=headers)
         except httpx.HTTPError as failed:
             log.warning("loyalty did not answer %s %s: %r", method, path, failed)
             why = f"loyalty did not answer ({type(failed).__name__})"
@@ -168,12 +175,25 @@ def _unavailable(why: str, consequence: str) -> LoyaltyUnavailable:
     )
 
 
-def loyalty_client(request: Request) -> Loyalty:
-    """A FastAPI dependency: the client for the app's settings."""
-    settings = request.app.state.settings
+@asynccontextmanager
+async def connected(settings: BaseServiceSettings) -> AsyncIterator[Loyalty]:
+    """Loyalty's client with a pool of connections of its own, closed on leaving."""
     if not isinstance(settings, Settings):
         raise TypeError("orders' loyalty client needs orders Settings")
-    return Loyalty(settings)
+    async with httpx.AsyncClient(
+        base_url=settings.loyalty_url.rstrip("/"),
+        timeout=settings.loyalty_timeout_seconds,
+        limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
+    ) as http:
+        yield Loyalty(settings, http)
+
+
+def loyalty_client(request: Request) -> Loyalty:
+    """A FastAPI dependency: the app's client (one for its lifetime)."""
+    client = request.app.state.runtime.resources.get(RESOURCE)
+    if not isinstance(client, Loyalty):
+        raise TypeError("orders' loyalty client is opened by the app's lifespan")
+    return client
 
 
 LoyaltyClient = Annotated[Loyalty, Depends(loyalty_client)]

@@ -42,6 +42,8 @@ async def test_a_member_reads_balance_tier_and_progress(
         "pending": [],
         "expiring_soon_points": 0,
         "expiring_soon": [],
+        "held_points": 0,
+        "held": [],
         "tier": {"code": "vip", "name": "VIP贵宾"},
         "qualifying_spend_fen": 120_000,
         "next_tier": {"code": "star", "name": "VIP健康之星", "threshold_fen": 500_000},

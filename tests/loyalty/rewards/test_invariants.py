@@ -38,7 +38,7 @@ async def _placed(
         (
             "UPDATE loyalty.reward_items SET stock = stock + 1 WHERE id = :item",
             Invariant.REWARD_STOCK,
-            "has 3 in stock; its stock changes less its orders not cancelled leave 2",
+            "has 3 in stock; its stock movements add up to 2, the newest left 2",
         ),
         (
             "UPDATE loyalty.reward_orders SET status = 'cancelled', cancelled_at = now(), "
@@ -73,6 +73,42 @@ async def test_the_checker_finds_what_disagrees(
         assert detail.format(order=order_id) in violation.detail
         # a cancelled order's unit counts as back in stock, so its stock disagrees too
         assert {v.invariant for v in report.violations} <= {invariant, Invariant.REWARD_STOCK}
+
+
+@pytest.mark.parametrize(
+    ("corruption", "detail"),
+    [
+        (
+            "DELETE FROM loyalty.reward_stock_changes WHERE order_id = :order",
+            "placed reward order {order} of 1 units moved the stock by None when placed and "
+            "None when cancelled",
+        ),
+        (
+            "UPDATE loyalty.reward_stock_changes SET change = -2 WHERE order_id = :order",
+            "placed reward order {order} of 1 units moved the stock by -2 when placed",
+        ),
+        (
+            "INSERT INTO loyalty.reward_stock_changes (item_id, kind, change, stock_after, "
+            "order_id, reason, changed_by, changed_at) VALUES (:item, 'cancellation', 1, 2, "
+            ":order, 'sneaked back', 'nobody', now())",
+            "placed reward order {order} of 1 units moved the stock by -1 when placed and 1 "
+            "when cancelled",
+        ),
+    ],
+)
+async def test_the_checker_finds_an_order_its_stock_movements_disagree_with(
+    client: httpx.AsyncClient,
+    loyalty_sessions: Sessions,
+    corruption: str,
+    detail: str,
+) -> None:
+    member_id, item, order_id = await _placed(client, loyalty_sessions)
+    async with loyalty_sessions() as session:  # rolled back at the end
+        await session.execute(text(corruption), {"item": item["id"], "order": order_id})
+        report = await check_ledger_invariants(session, members=[member_id])
+    found = {str(v.subject): v.detail for v in report.of(Invariant.REWARD_STOCK)}
+    assert detail.format(order=order_id) in found.pop(order_id)
+    assert set(found) == {item["id"]}  # and the item's stock no longer adds up
 
 
 async def test_an_entry_naming_no_order_is_found(

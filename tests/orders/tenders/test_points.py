@@ -13,7 +13,7 @@ import pytest
 from services.orders.config import Settings
 from services.orders.tenders.domain import Paid
 from services.orders.tenders.errors import PointsRefused
-from services.orders.tenders.loyalty import Loyalty
+from services.orders.tenders.loyalty import Loyalty, connected
 from services.orders.tenders.service import points_paid
 from shared.db import Sessions
 from tests.orders.conftest import (
@@ -131,15 +131,15 @@ async def test_a_sale_that_fails_after_the_commit_gives_the_points_back(
 ) -> None:
     held = (await hold(till, store, funded, points=700)).json()
     before = await balance(loyalty, funded)
-    client = Loyalty(Settings(loyalty_url=loyalty))
-    with pytest.raises(RuntimeError, match="the database went away"):
-        await _sell_failing_after_commit(client, store, funded, held["reservation_id"], 700)
-    undone = await reservation(loyalty, held["reservation_id"])
-    assert (undone["status"], undone["release_reason"]) == ("released", "sale_failed")
-    assert undone["purchase_id"] is not None  # it was committed before the failure
-    assert await balance(loyalty, funded) == before + 700
-    with pytest.raises(PointsRefused):  # and the hold cannot pay for anything any more
-        await _sell_failing_after_commit(client, store, funded, held["reservation_id"], 700)
+    async with connected(Settings(loyalty_url=loyalty)) as client:
+        with pytest.raises(RuntimeError, match="the database went away"):
+            await _sell_failing_after_commit(client, store, funded, held["reservation_id"], 700)
+        undone = await reservation(loyalty, held["reservation_id"])
+        assert (undone["status"], undone["release_reason"]) == ("released", "sale_failed")
+        assert undone["purchase_id"] is not None  # it was committed before the failure
+        assert await balance(loyalty, funded) == before + 700
+        with pytest.raises(PointsRefused):  # and the hold cannot pay for anything any more
+            await _sell_failing_after_commit(client, store, funded, held["reservation_id"], 700)
 
 
 async def test_with_loyalty_down_the_till_gets_503_and_sells_without_points(

@@ -59,15 +59,8 @@ class ShortfallRow:
     created_at: datetime
 
 
-async def shortfall_entries(
-    session: AsyncSession,
-    *,
-    account_id: uuid.UUID | None,
-    limit: int | None,
-    before_seq: int | None,
-    oldest_first: bool,
-) -> list[ShortfallRow]:
-    """Entries with a shortfall, with the account's owner."""
+async def shortfall_entries(session: AsyncSession, account_id: uuid.UUID) -> list[ShortfallRow]:
+    """The account's entries with a shortfall, with its owner, oldest first."""
     query = (
         select(
             _ledger.c.id,
@@ -85,12 +78,7 @@ async def shortfall_entries(
             (_holders.c.account_id == _ledger.c.account_id)
             & (_holders.c.role == literal_column(f"'{OWNER}'")),
         )
-        .where(_ledger.c.shortfall > literal_column("0"))
-        .order_by(_ledger.c.seq if oldest_first else _ledger.c.seq.desc())
-        .limit(limit)
+        .where(_ledger.c.shortfall > literal_column("0"), _ledger.c.account_id == account_id)
+        .order_by(_ledger.c.seq)
     )
-    if account_id is not None:
-        query = query.where(_ledger.c.account_id == account_id)
-    if before_seq is not None:
-        query = query.where(_ledger.c.seq < before_seq)
     return [ShortfallRow(*row) for row in await session.execute(query)]

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 
-from services.loyalty.accounts.models import HOUSEHOLD, Account, AccountHolder
+from services.loyalty.accounts.models import HOUSEHOLD, OWNER, Account, AccountHolder
 from shared.db import AsyncSession
 
 _accounts = Account.__table__  # type: ignore[attr-defined]
@@ -78,3 +78,19 @@ async def holders(
     if household:
         query = query.where(_holders.c.role == HOUSEHOLD)
     return [HolderRow(*row) for row in await session.execute(query)]
+
+
+async def pooled_into(session: AsyncSession, account_id: uuid.UUID) -> list[uuid.UUID]:
+    """The own accounts of the members who hold ``account_id`` as their household's (by
+    the holders' keys, not a scan of the accounts)."""
+    owned = _holders.alias("owned")
+    query = (
+        select(owned.c.account_id)
+        .join(_holders, _holders.c.member_id == owned.c.member_id)
+        .where(
+            _holders.c.account_id == account_id,
+            _holders.c.role == HOUSEHOLD,
+            owned.c.role == OWNER,
+        )
+    )
+    return list((await session.scalars(query)).all())
