@@ -9,7 +9,7 @@ order they happened, each ``stock_after`` the running sum: an item's history rea
 newest first by ``seq``. The downgrade drops the orders' movements and the columns.
 
 Revision ID: 2dfe1f8e358f
-Revises: 8012b0c06302
+Revises: 7d4a8c6e7fd5
 Create Date: 2026-11-30 07:20:00
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "2dfe1f8e358f"
-down_revision: str | None = "8012b0c06302"
+down_revision: str | None = "7d4a8c6e7fd5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
