@@ -1,5 +1,6 @@
 """The checker itself must be able to fail: it finds a lost, a doubled and an invented sale,
-and reward stock that the acknowledged orders do not account for."""
+reward stock that the acknowledged orders do not account for, and points held at a till
+that no till was told of and that a sale uses or the sweep does not give back."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ import asyncpg
 from sqlalchemy import text
 
 from shared.db import Sessions, asyncpg_dsn, transaction
-from tests.faults.checker import Verdict, check_households, check_loyalty, check_orders
+from tests.faults.checker import (
+    Verdict,
+    check_households,
+    check_loyalty,
+    check_orders,
+    check_till,
+    check_unheard_run_out,
+)
 from tests.faults.load import Acknowledged, LoadLog
 from tests.loyalty.conftest import funded_member, handle, key, purchase_event
 from tests.loyalty.rewards.conftest import new_item
@@ -158,3 +166,57 @@ async def test_the_checker_counts_reward_stock_against_acknowledged_orders(
         assert lost[-1] == "reward stock is 6, the acknowledged orders leave 5"
     finally:
         await connection.close()
+
+
+async def test_the_checker_reports_unheard_holds_a_sale_uses_or_the_sweep_keeps(
+    stack: Stack, loyalty_sessions: Sessions
+) -> None:
+    """Three holds no till acknowledged: one a sale committed (it pays, yet no till knew
+    it), one whose hold outlasts anything the till policy grants (here by hand: the sweep
+    never reaches it), and one that simply runs out (the only one expected)."""
+    member_id = await funded_member(loyalty_sessions, 100_000)
+    store_id = uuid.uuid4()
+    asked = {"member_id": str(member_id), "store_id": str(store_id), "sale_total_fen": 10_000}
+    service = staff_headers("service")
+    async with running(stack.app("loyalty")) as client:
+        held = [
+            (
+                await client.post(
+                    "/reservations",
+                    json=asked | {"sale_ref": f"R-{n}", "points": 100},
+                    headers=service | key(),
+                )
+            ).json()["reservation_id"]
+            for n in range(3)
+        ]
+        used, kept, runs_out = held
+        purchase_id = uuid.uuid4()
+        committed = await client.post(
+            f"/reservations/{used}/commit",
+            json=asked | {"purchase_id": str(purchase_id), "amount_fen": 100},
+            headers=service | key(),
+        )
+        assert committed.status_code == 200, committed.text
+    async with transaction(loyalty_sessions) as session:
+        await session.execute(
+            text(
+                "UPDATE loyalty.till_reservations SET expires_at = now() + interval '1 year' "
+                "WHERE reservation_id = :kept"
+            ),
+            {"kept": uuid.UUID(kept)},
+        )
+    verdict = Verdict()
+    connection = await asyncpg.connect(asyncpg_dsn(stack.admin_url))
+    try:
+        unheard = await check_till(connection, LoadLog(members=[str(member_id)]), verdict)
+    finally:
+        await connection.close()
+    assert sorted(unheard) == sorted(uuid.UUID(r) for r in (kept, runs_out))
+    assert verdict.unexpected == [
+        f"loyalty holds reservation {used}, never acknowledged, for sale {purchase_id}"
+    ]
+    await check_unheard_run_out(loyalty_sessions, unheard, verdict)
+    assert verdict.unexpected[1:] == [
+        f"loyalty holds reservation {kept}, never acknowledged, and the sweep leaves it held"
+    ]
+    assert verdict.counts["holds no till was told of"] == 2

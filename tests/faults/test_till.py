@@ -4,10 +4,12 @@ between a hold and the sale that would pay with it, and after a sale paid with i
 Orders (in-process) calls it over loopback HTTP; the sale's event reaches it through the
 real broker. Nothing is spent twice or lost: the till gets 503 and sells without points,
 the sweep gives the held points back, and a sale that did pay keeps its points spent once.
+A hold stalled inside loyalty until its till had been answered is given back the same way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sys
@@ -17,17 +19,39 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huiyuan.embedded.ports import free_port
 from huiyuan.stack import Child
 from services.loyalty.points.invariants import check_ledger_invariants
 from services.loyalty.reservations.invariants import till_violations
 from services.loyalty.reservations.service import release_due
-from shared.db import Sessions
-from tests.orders.conftest import TOTAL, KnownMember, StoreKey, footprint, new_store
-from tests.orders.tenders.till import SERVICE, balance, fund, hold, paid_with, reservation, sell
+from shared.db import Sessions, asyncpg_dsn
+from tests.faults.checker import Verdict, check_till, check_unheard_run_out
+from tests.faults.load import LoadLog
+from tests.orders.conftest import (
+    TOTAL,
+    KnownMember,
+    StoreKey,
+    footprint,
+    is_problem,
+    new_key,
+    new_store,
+    served_loyalty,
+)
+from tests.orders.tenders.till import (
+    SERVICE,
+    balance,
+    earn,
+    fund,
+    hold,
+    paid_with,
+    reservation,
+    sell,
+)
 from tests.stack import Stack, eventually, running, skip_backlog
 
 
@@ -175,3 +199,81 @@ async def test_loyalty_killed_after_a_sale_paid_with_points(
     ]
     assert till_entries == [("hold", -1_500)]
     await _audit(loyalty_sessions, funded)
+
+
+class Stall:
+    """Wraps loyalty: its first ``POST /reservations`` is read, then waits for ``go`` before
+    loyalty sees it, as a request that waits inside loyalty for a database connection does
+    while its caller gives up. Every other request passes straight through."""
+
+    def __init__(self) -> None:
+        self.go = asyncio.Event()
+        self.done = asyncio.Event()
+        self._stalled = False
+        self._app: ASGIApp | None = None
+
+    def around(self, app: ASGIApp) -> ASGIApp:
+        self._app = app
+        return self
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self._app is not None
+        if self._stalled or scope["type"] != "http" or scope["path"] != "/reservations":
+            await self._app(scope, receive, send)
+            return
+        self._stalled = True
+        read = [await receive()]
+        while read[-1].get("more_body"):
+            read.append(await receive())
+        await self.go.wait()
+
+        async def replay() -> Message:
+            return read.pop(0) if read else await receive()
+
+        try:
+            await self._app(scope, replay, send)
+        finally:
+            self.done.set()
+
+
+async def test_a_hold_made_after_its_till_was_answered_runs_out(
+    stack: Stack, orders_sessions: Sessions, loyalty_sessions: Sessions, store: StoreKey
+) -> None:
+    """Orders stops waiting for loyalty (503), the till's retry is refused (422: too few
+    points then), and only then does the first request, stalled inside loyalty, hold the
+    points: a hold no till was told of (the fault run met one at seed 437472). Nothing is
+    invented or lost: no sale can use it, the sweep gives it back, and the fault checker
+    expects just that."""
+    member = await fund(stack, orders_sessions, loyalty_sessions, fen=0)
+    stall = Stall()
+    key = new_key()
+    async with (
+        served_loyalty(stack, stall.around) as url,
+        running(stack.app("orders", loyalty_url=url, loyalty_timeout_seconds=1)) as till,
+    ):
+        gave_up = is_problem(await hold(till, store, member, key, points=300), 503)
+        assert gave_up["type"] == "urn:huiyuan:problem:loyalty-unavailable"
+        refused = is_problem(await hold(till, store, member, key, points=300), 422)
+        assert refused["cause"] == "urn:huiyuan:problem:insufficient-points"
+        await earn(stack, loyalty_sessions, member, 100_000)  # the points arrive meanwhile
+        before = await balance(url, member)
+        stall.go.set()
+        await asyncio.wait_for(stall.done.wait(), timeout=30)
+        assert await balance(url, member) == before - 300  # held, and no till knows it
+
+        log = LoadLog(members=[str(member.member_id)])  # the till acknowledged no hold
+        verdict = Verdict()
+        connection = await asyncpg.connect(asyncpg_dsn(stack.admin_url))
+        try:
+            unheard = await check_till(connection, log, verdict)
+        finally:
+            await connection.close()
+        assert (len(unheard), verdict.lost, verdict.unexpected) == (1, [], [])
+        await check_unheard_run_out(loyalty_sessions, unheard, verdict)
+        assert verdict.unexpected == []
+        assert verdict.counts["holds no till was told of"] == 1
+        [held] = unheard
+        released = await reservation(url, str(held))
+        assert (released["status"], released["release_reason"]) == ("released", "timeout")
+        assert await balance(url, member) == before
+    await _audit(loyalty_sessions, member)

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from starlette.types import ASGIApp
 
 from huiyuan.embedded.ports import free_port
 from services.orders.base import idempotency, outbox
@@ -160,14 +162,23 @@ async def footprint(sessions: Sessions, store: StoreKey, member: KnownMember) ->
     return (purchases or 0, returns or 0, key_rows or 0, events or 0)
 
 
-@pytest.fixture(scope="module")
-async def loyalty(stack: Stack) -> AsyncIterator[str]:
-    """Loyalty served by uvicorn on a loopback port, consuming from the topics' end (the
-    module's tills call it)."""
+@asynccontextmanager
+async def served_loyalty(
+    stack: Stack, wrap: Callable[[ASGIApp], ASGIApp] | None = None
+) -> AsyncIterator[str]:
+    """Loyalty served by uvicorn on a loopback port (inside ``wrap``, if given), consuming
+    from the topics' end; yields its base URL."""
     group = f"loyalty-till-{uuid.uuid4().hex[:8]}"
     app = stack.app("loyalty", consumer_group_id=group)
     await skip_backlog(stack.bootstrap_servers, group, app.state.spec.subscriptions)
-    async with serving(app) as url:
+    async with serving(app if wrap is None else wrap(app)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def loyalty(stack: Stack) -> AsyncIterator[str]:
+    """Loyalty served on a loopback port (the module's tills call it)."""
+    async with served_loyalty(stack) as url:
         yield url
 
 

@@ -24,9 +24,10 @@ class TendersDoNotAddUp(Unprocessable):
 
 
 class LoyaltyUnavailable(ServiceUnavailable):
-    """Loyalty did not answer in time (down, or too slow): no points were spent or held by
-    this request. The sale can go through without points (pay with cash or card), and a
-    till that asked for a member's benefits serves them without."""
+    """Loyalty did not answer in time (down, or too slow): no points were spent. A hold
+    loyalty made before its answer was lost goes to a retry with the same key, or runs out
+    (the till policy's hold). The sale can go through without points (pay with cash or
+    card), and a till that asked for a member's benefits serves them without."""
 
     title = "Loyalty unavailable"
     slug = "loyalty-unavailable"

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from shared.db import Sessions, transaction
-from shared.events import CloudEvent
+from shared.events import CloudEvent, EventPayload
 from shared.events.customer import MemberRegistered
 from shared.events.orders import PurchaseCompleted, PurchaseLine
 from tests.orders.conftest import LINES, TOTAL, KnownMember, StoreKey, new_key, register
@@ -20,10 +20,12 @@ SERVICE = staff_headers("service")
 FUNDING_FEN = 10_000_000  # 100,000 yuan: points at every rule the program may have
 
 
-async def fund(stack: Stack, orders_sessions: Sessions, loyalty_sessions: Sessions) -> KnownMember:
-    """A member orders knows, whose loyalty account earned on one big purchase."""
+async def fund(
+    stack: Stack, orders_sessions: Sessions, loyalty_sessions: Sessions, *, fen: int = FUNDING_FEN
+) -> KnownMember:
+    """A member orders knows, whose loyalty account earned on one purchase of ``fen`` (0:
+    none, the account is empty)."""
     member = await register(stack, orders_sessions)
-    handlers = stack.handlers("loyalty")
     registered = MemberRegistered(
         member_id=member.member_id,
         card_number=member.card_number,
@@ -32,27 +34,32 @@ async def fund(stack: Stack, orders_sessions: Sessions, loyalty_sessions: Sessio
         phone_hash="0" * 64,
         registered_at=datetime.now(UTC),
     )
+    await _deliver(stack, loyalty_sessions, registered)
+    if fen:
+        await earn(stack, loyalty_sessions, member, fen)
+    return member
+
+
+async def earn(stack: Stack, loyalty_sessions: Sessions, member: KnownMember, fen: int) -> None:
+    """Loyalty hears of the member's purchase of ``fen`` and credits its points."""
     line = PurchaseLine(
-        line_no=1,
-        sku="HC-001",
-        category="health",
-        quantity=1,
-        unit_price_fen=FUNDING_FEN,
-        amount_fen=FUNDING_FEN,
+        line_no=1, sku="HC-001", category="health", quantity=1, unit_price_fen=fen, amount_fen=fen
     )
     purchase = PurchaseCompleted(
         purchase_id=uuid.uuid4(),
         member_id=member.member_id,
         store_id=uuid.uuid4(),
         lines=(line,),
-        total_fen=FUNDING_FEN,
+        total_fen=fen,
         purchased_at=datetime.now(UTC),
     )
-    for payload in (registered, purchase):
-        event = CloudEvent.of(payload, source="/huiyuan/test")
-        async with transaction(loyalty_sessions) as session:
-            await handlers[event.type](session, event)
-    return member
+    await _deliver(stack, loyalty_sessions, purchase)
+
+
+async def _deliver(stack: Stack, loyalty_sessions: Sessions, payload: EventPayload) -> None:
+    event = CloudEvent.of(payload, source="/huiyuan/test")
+    async with transaction(loyalty_sessions) as session:
+        await stack.handlers("loyalty")[event.type](session, event)
 
 
 async def balance(loyalty: str, member: KnownMember) -> int:
@@ -72,10 +79,17 @@ async def reservation(loyalty: str, reservation_id: str) -> dict[str, Any]:
 
 
 async def hold(
-    till: httpx.AsyncClient, store: StoreKey, member: KnownMember, **asked: int
+    till: httpx.AsyncClient,
+    store: StoreKey,
+    member: KnownMember,
+    key: dict[str, str] | None = None,
+    **asked: int,
 ) -> httpx.Response:
+    """The till asks orders to hold points, under ``key`` (an ``Idempotency-Key`` header;
+    a fresh one if None)."""
     body = {"card_number": member.card_number, "sale_ref": "R-1", "sale_total_fen": TOTAL}
-    return await till.post("/reservations", json=body | asked, headers=store.headers | new_key())
+    headers = store.headers | (key or new_key())
+    return await till.post("/reservations", json=body | asked, headers=headers)
 
 
 def paid_with(reservation: dict[str, Any]) -> list[dict[str, Any]]:
