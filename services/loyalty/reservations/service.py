@@ -245,7 +245,12 @@ async def _release(
     await accounts.move_points(
         session,
         account,
-        Movement(Source("till_release", reservation_id), reservation.points, reason=reason),
+        Movement(
+            Source("till_release", reservation_id),
+            reservation.points,
+            reason=reason,
+            restores=(Source("till_hold", reservation_id),),
+        ),
     )
     reservation.status = "released"
     reservation.release_reason = reason
@@ -374,7 +379,16 @@ async def _refund(
         await accounts.move_points(
             session,
             account,
-            Movement(Source("till_refund", source_id), points, event_id=event_id),
+            Movement(
+                Source("till_refund", source_id),
+                points,
+                event_id=event_id,
+                # a retake spent them if the sale's event came after the sweep, else the hold
+                restores=(
+                    Source("till_retake", found.reservation_id),
+                    Source("till_hold", found.reservation_id),
+                ),
+            ),
         )
         if points > 0
         else None
@@ -382,6 +396,8 @@ async def _refund(
     if moved is None and points > 0:
         log.warning("refund %s of purchase %s was credited before", source_id, purchase_id)
         return
+    if points > 0:
+        await repository.add_refund(session, source_id, reservation.reservation_id, points)
     reservation.refunded_fen += refund_fen
     reservation.refunded_points += points
     await session.flush()
