@@ -104,7 +104,7 @@ async def _holds(session: AsyncSession, scope: Scope) -> list[Violation]:
             Invariant.TILL_HOLDS,
             reservation_id,
             f"reservation {reservation_id} ({status}, {points} points) has hold {held} and "
-            f"release {released} where its account's points were",
+            f"release {released} where its account's points were then",
         )
         for reservation_id, points, status, held, released in await session.execute(query)
     ]
@@ -153,8 +153,8 @@ async def _refund_entries(session: AsyncSession, scope: Scope) -> list[Violation
             + (
                 "no reservation recorded it"
                 if reservation_id is None
-                else f"reservation {reservation_id} recorded {recorded} points, where its "
-                "account's points were"
+                else f"reservation {reservation_id} recorded it as {recorded} points, to "
+                "land where the reservation's account's points were then"
             ),
         )
         for source_id, account_id, points, reservation_id, recorded in await session.execute(query)
