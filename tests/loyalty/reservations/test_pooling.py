@@ -37,7 +37,8 @@ async def test_a_release_after_joining_lands_on_the_household_and_passes_the_aud
     assert (await release(client, reservation["reservation_id"])).status_code == 200
 
     state = await pooled(loyalty_sessions, member)
-    assert state.own_balance == 0 and state.pool_balance == 300 + 300 + 200
+    assert state.own_balance == 0
+    assert state.pool_balance == 300 + 300 + 200
     assert state.pooled_into is not None
     assert ("till_release", 200, 800) in await entries(loyalty_sessions, state.pooled_into)
     assert await ledger_sound(loyalty_sessions, head, member) == ()
@@ -81,7 +82,8 @@ async def test_refunds_before_joining_while_pooled_and_after_leaving_each_pass_t
     own = (await pooled(loyalty_sessions, member)).own_account
 
     refunds = [(kind, points) for kind, points, _ in await entries(loyalty_sessions, own)]
-    assert refunds.count(("till_refund", 100)) == 1 and ("till_refund", 800) in refunds
+    assert refunds.count(("till_refund", 100)) == 1
+    assert ("till_refund", 800) in refunds
     assert ("till_refund", 100) in [(k, p) for k, p, _ in await entries(loyalty_sessions, pool)]
     assert await ledger_sound(loyalty_sessions, head, member) == ()
     async with loyalty_sessions() as session:
