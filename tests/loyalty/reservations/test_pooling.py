@@ -101,3 +101,25 @@ async def test_refunds_before_joining_while_pooled_and_after_leaving_each_pass_t
         "records 1000 points refunded" in v.detail and "give back 200" in v.detail for v in found
     )
     assert any("no reservation recorded it" in v.detail for v in found)
+
+
+async def test_a_hold_made_while_pooled_is_released_to_the_household_after_leaving(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    head = await funded_member(loyalty_sessions, 30_000)  # 300 points
+    member = await funded_member(loyalty_sessions, 50_000)  # 500 points
+    household_id = await household(loyalty_sessions, head, member)
+    reservation = await held(client, member, 10_000, points=200)  # from the pool's 800
+    pool = (await pooled(loyalty_sessions, member)).pooled_into
+    assert pool is not None
+    await handle(loyalty_sessions, left(household_id, member))
+    pool_before = (await pooled(loyalty_sessions, head)).pool_balance
+    assert pool_before is not None
+    assert (await release(client, reservation["reservation_id"])).status_code == 200
+
+    # the points were the household's when held, so they go back to the household
+    assert (await pooled(loyalty_sessions, head)).pool_balance == pool_before + 200
+    assert ("till_release", 200, pool_before + 200) in await entries(loyalty_sessions, pool)
+    assert await ledger_sound(loyalty_sessions, head, member) == ()
+    async with loyalty_sessions() as session:
+        assert await till_violations(session, [head, member]) == []
