@@ -310,6 +310,7 @@ async def confirm_for_purchase(
                 shortfall=reservation.points - taken,
                 event_id=event_id,
                 reason="sale event after the grace",
+                spend=False,  # a correction: ``taken`` counts pending points (the sale's own)
             ),
         )
         log.warning(

@@ -13,8 +13,11 @@ from sqlalchemy import text
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.service import Movement, Source
 from services.loyalty.lots.jobs import expire_due
+from services.loyalty.reservations.invariants import till_violations
+from services.loyalty.reservations.service import release_due
 from shared.db import Sessions, transaction
 from tests.loyalty.conftest import (
+    SetPolicy,
     funded_member,
     handle,
     key,
@@ -22,7 +25,14 @@ from tests.loyalty.conftest import (
     ledger_sound,
     purchase_event,
 )
-from tests.loyalty.reservations.conftest import commit, held, release, returned_event, sale_event
+from tests.loyalty.reservations.conftest import (
+    SERVICE,
+    commit,
+    held,
+    release,
+    returned_event,
+    sale_event,
+)
 from tests.loyalty.rewards.conftest import new_item
 from tests.stack import member_headers
 
@@ -187,3 +197,56 @@ async def test_a_correction_given_back_leaves_a_pending_lot_pending_until_its_da
         (150, available_at),
         (250, available_at),
     ]
+
+
+async def test_a_late_sale_retakes_pending_points_and_its_return_gives_them_back_pending(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions, points_policy: SetPolicy
+) -> None:
+    """The sweep released a hold whose sale's event came after the grace; meanwhile the
+    member spent most of the points, and the sale's own earn is pending (a return window).
+    The retake is a correction: it takes what the balance has, pending points too, and a
+    return of the sale gives them back on their terms."""
+    member_id = await funded_member(loyalty_sessions, 100_000)  # 1,000 points, available
+    await points_policy(return_window_days=7)
+    late = await held(client, member_id, 10_000, points=400)
+    purchase_id = uuid.uuid4()
+    assert (await commit(client, late, purchase_id, 10_000)).status_code == 200
+    assert await release_due(loyalty_sessions, datetime.now(UTC) + timedelta(hours=25)) >= 1
+    spent = await client.post(
+        f"/members/{member_id}/redemptions",
+        json={"points": 900, "reason": "spent meanwhile"},
+        headers=SERVICE | key(),
+    )
+    assert spent.status_code == 201, spent.text
+    await handle(loyalty_sessions, sale_event(member_id, purchase_id, 10_000, 400))
+    lines = await ledger_of(loyalty_sessions, member_id)
+    retake = next(line for line in lines if line.source_type == "till_retake")
+    # 100 available and the sale's own 120 (VIP: 100 × 1.2), pending: 220 of 400, 180 short
+    assert (retake.points, retake.shortfall, retake.balance_after) == (-220, 180, 0)
+
+    await handle(loyalty_sessions, returned_event(member_id, purchase_id, 10_000, 400, 0))
+    async with loyalty_sessions() as session:
+        earned_until = await session.scalar(
+            text(
+                "SELECT l.available_at FROM loyalty.point_lots l JOIN loyalty.ledger_entries e "
+                "ON e.id = l.entry_id WHERE e.source_type = 'purchase' AND e.source_id = :p"
+            ),
+            {"p": purchase_id},
+        )
+        refunded = await session.execute(
+            text(
+                "SELECT l.points, l.available_at, l.expires_at FROM loyalty.point_lots l "
+                "JOIN loyalty.ledger_entries e ON e.id = l.entry_id "
+                "WHERE e.source_type = 'till_refund' AND e.source_id IN (SELECT return_id "
+                "FROM loyalty.returns WHERE purchase_id = :p)"
+            ),
+            {"p": purchase_id},
+        )
+        lots = sorted((points, at == earned_until, expires) for points, at, expires in refunded)
+    assert earned_until > datetime.now(UTC) + timedelta(days=6)
+    # the retake's last lot first (the 100 available), then the 120 pending until the
+    # sale's earn is; the 180 it never took come back available, as before
+    assert lots == [(100, False, None), (120, True, None), (180, False, None)]
+    async with loyalty_sessions() as session:
+        assert await till_violations(session, [member_id]) == []
+    assert await ledger_sound(loyalty_sessions, member_id) == ()
