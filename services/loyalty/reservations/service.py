@@ -384,11 +384,7 @@ async def _refund(
                 Source("till_refund", source_id),
                 points,
                 event_id=event_id,
-                # a retake spent them if the sale's event came after the sweep, else the hold
-                restores=(
-                    Source("till_retake", found.reservation_id),
-                    Source("till_hold", found.reservation_id),
-                ),
+                restores=domain.spent_by(found.reservation_id),
             ),
         )
         if points > 0
