@@ -300,10 +300,11 @@ async def check_till(connection: asyncpg.Connection, log: LoadLog, verdict: Verd
     """Every acknowledged hold is a reservation in loyalty, and no reservation of the run's
     members was never acknowledged (its ledger entries are ``till_violations``')."""
     rows = await connection.fetch(
-        "SELECT reservation_id FROM loyalty.till_reservations WHERE member_id = ANY($1)",
+        "SELECT reservation_id, sale_ref FROM loyalty.till_reservations WHERE member_id = ANY($1)",
         _uuids(log.members),
     )
     held = {str(row["reservation_id"]) for row in rows}
+    sale_refs = {str(row["reservation_id"]): row["sale_ref"] for row in rows}
     acknowledged = {ack.body["reservation_id"]: key for key, ack in log.holds.items()}
     verdict.lost += [
         f"hold {key} ({rid}) is not in loyalty"
@@ -311,8 +312,25 @@ async def check_till(connection: asyncpg.Connection, log: LoadLog, verdict: Verd
         if rid not in held
     ]
     verdict.unexpected += [
-        f"loyalty holds reservation {rid}, never acknowledged" for rid in held - set(acknowledged)
+        f"loyalty holds reservation {rid} (hold {sale_refs[rid]}), never acknowledged; the "
+        f"load got {log.rejected.get(sale_refs[rid])}"
+        for rid in held - set(acknowledged)
     ]
+    # how often the audits' following of pooling was put to work: credits of a hold or an
+    # order that landed off the account it was made on (its member joined or left since)
+    verdict.counts["credits across a household move"] = await connection.fetchval(
+        "SELECT count(*) FROM loyalty.ledger_entries e "
+        "LEFT JOIN loyalty.till_refunds t ON e.source_type = 'till_refund' "
+        "AND t.source_id = e.source_id "
+        "LEFT JOIN loyalty.till_reservations r ON r.reservation_id = CASE "
+        "WHEN e.source_type = 'till_refund' THEN t.reservation_id ELSE e.source_id END "
+        "LEFT JOIN loyalty.reward_orders o ON e.source_type = 'reward_refund' "
+        "AND o.order_id = e.source_id "
+        "WHERE e.source_type IN ('till_release', 'till_retake', 'till_refund', 'reward_refund') "
+        "AND e.account_id <> coalesce(r.account_id, o.account_id) "
+        "AND coalesce(r.member_id, o.member_id) = ANY($1)",
+        _uuids(log.members),
+    )
 
 
 async def check_messaging(
