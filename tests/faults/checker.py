@@ -364,6 +364,21 @@ async def check_till(
         for rid in unheard
         if used_by[rid] is not None
     ]
+    # how often the audits' following of pooling was put to work: credits of a hold or an
+    # order that landed off the account it was made on (its member joined or left since)
+    verdict.counts["credits across a household move"] = await connection.fetchval(
+        "SELECT count(*) FROM loyalty.ledger_entries e "
+        "LEFT JOIN loyalty.till_refunds t ON e.source_type = 'till_refund' "
+        "AND t.source_id = e.source_id "
+        "LEFT JOIN loyalty.till_reservations r ON r.reservation_id = CASE "
+        "WHEN e.source_type = 'till_refund' THEN t.reservation_id ELSE e.source_id END "
+        "LEFT JOIN loyalty.reward_orders o ON e.source_type = 'reward_refund' "
+        "AND o.order_id = e.source_id "
+        "WHERE e.source_type IN ('till_release', 'till_retake', 'till_refund', 'reward_refund') "
+        "AND e.account_id <> coalesce(r.account_id, o.account_id) "
+        "AND coalesce(r.member_id, o.member_id) = ANY($1)",
+        _uuids(log.members),
+    )
     return _uuids(rid for rid in unheard if used_by[rid] is None)
 
 

@@ -276,28 +276,24 @@ class LoadGenerator:
             self._returnable.append(key)
         return ack is not None
 
-    def _buyer_outside_households(self) -> Acknowledged | None:
-        """A sale of a member never in a household. Till holds and reward orders stay with
-        them: the ledger audit still compares a hold's release and refunds, and a reward's
-        refund, with the account the hold or order was made on, and a member who joined a
-        household since is credited on the household's (issue 12 leaves that audit open)."""
-        pooled = {member for members in self.log.households.values() for member in members}
-        sales = [ack for ack in self.log.purchases.values() if ack.body["member_id"] not in pooled]
-        return (
-            sales[self._rng.randrange(len(sales))]
-            if sales
-            else self._rng.choice(list(self.log.purchases.values()))
-        )
+    def _buyer(self) -> str | None:
+        """A member who bought (None before the first sale); every other time one of a
+        household, so that some holds and orders are refunded after their member moved
+        (their credits land where the points are then, and the audits follow)."""
+        households = [member for members in self.log.households.values() for member in members]
+        if households and self._rng.random() < 0.5:
+            return self._rng.choice(households)
+        sales = list(self.log.purchases.values())
+        return self._rng.choice(sales).body["member_id"] if sales else None
 
     async def _till_sale(self, n: int) -> None:
         """A member who bought before holds a few points at a till, and the sale pays with
         them; a sale whose points are refused (the hold was lost to a fault) is paid by
         card instead, as a till would."""
         store = self._rng.randrange(len(self.log.stores))
-        buyer = self._buyer_outside_households()
-        if buyer is None:  # only household members have bought yet: a plain sale instead
+        member = self._buyer()
+        if member is None:  # no one has bought yet: a plain sale instead
             return await self._purchase(n)
-        member = buyer.body["member_id"]
         lines = self._lines()
         total = sum(line["quantity"] * line["unit_price_fen"] for line in lines)
         key = f"{self._seed}-h-{n}"
@@ -391,12 +387,12 @@ class LoadGenerator:
 
     async def _order_reward(self, n: int) -> None:
         key = f"{self._seed}-w-{n}"
-        sale = self._buyer_outside_households()
-        if sale is None:
+        member = self._buyer()
+        if member is None:
             return await self._purchase(n)
         body = {"item_id": self.log.reward_item["id"], "quantity": self._rng.randint(1, 3)}
         headers = {**self._staff, "Idempotency-Key": key}
-        url = f"{self._urls['loyalty']}/members/{sale.body['member_id']}/reward-orders"
+        url = f"{self._urls['loyalty']}/members/{member}/reward-orders"
         ack = await self._until_definite(
             "reward order", key, lambda: self._client.post(url, json=body, headers=headers)
         )

@@ -240,3 +240,57 @@ def transfer_terms(
     expiries = [lot.expires_at for lot in taken if lot.expires_at]
     pending = [lot.available_at - now for lot in taken if not lot.available(now)]
     return TransferTerms(min(expiries, default=None), max(pending, default=timedelta(0)))
+
+
+def drawn(
+    lots: Sequence[OpenLot], kept: Sequence[tuple[uuid.UUID, int]]
+) -> list[tuple[uuid.UUID, int]]:
+    """What a debit took from each lot, in the order it took them: ``kept`` is
+    :func:`consume`'s answer over ``lots``."""
+    remaining = {lot.lot_id: lot.remaining for lot in lots}
+    return [(lot_id, remaining[lot_id] - keeps) for lot_id, keeps in kept]
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """Points a debit took from one lot and has not had back yet, with that lot's terms."""
+
+    debit: int
+    """Which of the debits a credit gives back (their order, the latest first)."""
+    entry_id: uuid.UUID
+    position: int
+    """Where the lot was in the order the debit took its lots."""
+    left: int
+    """Points taken and not given back yet."""
+    earned_at: datetime
+    available_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Restoration:
+    """How a credit gives back points that debits took: a lot on the terms of each lot
+    drawn on, and the points no draw covers (``rest``), which get the credit's own terms."""
+
+    lots: tuple[tuple[Drawn, int], ...]
+    rest: int
+
+
+def restoration(draws: Sequence[Drawn], points: int) -> Restoration:
+    """Gives ``points`` back from ``draws``: the latest debit's first, and within a debit
+    the lot it took last first (a partial refund gives back the points taken last, those
+    of the lots that expire latest), each draw at most what it has ``left``.
+
+    Points beyond the draws (a debit made before draws were kept, a retake that found the
+    points already spent) are the ``rest``.
+    """
+    given: list[tuple[Drawn, int]] = []
+    left = points
+    for draw in sorted(draws, key=lambda draw: (draw.debit, -draw.position)):
+        if left == 0:
+            break
+        back = min(draw.left, left)
+        if back:
+            given.append((draw, back))
+            left -= back
+    return Restoration(tuple(given), left)

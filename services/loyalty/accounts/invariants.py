@@ -13,9 +13,11 @@ of purchases and returns (they are the points capability's records, above the ke
   up to it (what the holders see in their ledger);
 - ``negative_balance``: no balance, cached or after any entry, below zero;
 - ``lots``: an account's lots hold its whole balance (their ``remaining`` add up to it),
-  and every lot's entry is a credit of its account of the lot's size. (A credit without
-  a lot of its own is no fault by itself: credits made before lots existed have none,
-  their balance went into one opening lot.)
+  the lots naming an entry are on its account and add up to its credit (one lot, or one
+  per lot a credit that gives points back restored), and the draws naming an entry took
+  from its account's lots what it debited. (A credit without a lot of its own, a debit
+  without draws, is no fault by itself: those made before lots, or draws, existed have
+  none.)
 - pooled accounts' (:mod:`services.loyalty.accounts.pools.invariants`, run with the
   purchases' checks): ``households`` (a member's own account is pooled into an account
   exactly when they hold that account as a household member, a pooled account holds no
@@ -45,6 +47,7 @@ from services.loyalty.accounts.models import (
     Account,
     AccountHolder,
     LedgerEntry,
+    LotDraw,
     PointLot,
 )
 from shared.db import AsyncSession
@@ -53,6 +56,7 @@ _accounts = Account.__table__  # type: ignore[attr-defined]
 _holders = AccountHolder.__table__  # type: ignore[attr-defined]
 _ledger = LedgerEntry.__table__  # type: ignore[attr-defined]
 _lots = PointLot.__table__  # type: ignore[attr-defined]
+_draws = LotDraw.__table__  # type: ignore[attr-defined]
 
 
 class Invariant(StrEnum):
@@ -247,35 +251,72 @@ async def _lots_hold_balances(session: AsyncSession, scope: Scope) -> list[Viola
         .outerjoin(held, held.c.account_id == _accounts.c.account_id)
         .where(scope(_accounts.c.account_id), _accounts.c.balance != remaining)
     )
+    by_entry = (
+        select(_lots.c.entry_id, _lots.c.account_id, func.sum(_lots.c.points).label("points"))
+        .where(_lots.c.entry_id.is_not(None), scope(_lots.c.account_id))
+        .group_by(_lots.c.entry_id, _lots.c.account_id)
+        .subquery()
+    )
     strays = (
-        select(_lots.c.account_id, _lots.c.lot_id, _lots.c.entry_id)
+        select(by_entry.c.account_id, by_entry.c.entry_id, by_entry.c.points)
         .outerjoin(
             _ledger,
             and_(
-                _ledger.c.id == _lots.c.entry_id,
-                _ledger.c.account_id == _lots.c.account_id,
-                _ledger.c.points == _lots.c.points,
+                _ledger.c.id == by_entry.c.entry_id,
+                _ledger.c.account_id == by_entry.c.account_id,
+                _ledger.c.points == by_entry.c.points,
             ),
         )
-        .where(_lots.c.entry_id.is_not(None), _ledger.c.id.is_(None), scope(_lots.c.account_id))
+        .where(_ledger.c.id.is_(None))
     )
-    return [
-        Violation(
-            Invariant.LOTS,
-            row.account_id,
-            f"account {row.account_id}'s lots hold {row.remaining} points, "
-            f"its balance is {row.balance}",
+    drawn = (
+        select(_draws.c.entry_id, _lots.c.account_id, func.sum(_draws.c.points).label("points"))
+        .join(_lots, _lots.c.lot_id == _draws.c.lot_id)
+        .where(scope(_lots.c.account_id))
+        .group_by(_draws.c.entry_id, _lots.c.account_id)
+        .subquery()
+    )
+    overdrawn = (
+        select(drawn.c.account_id, drawn.c.entry_id, drawn.c.points)
+        .outerjoin(
+            _ledger,
+            and_(
+                _ledger.c.id == drawn.c.entry_id,
+                _ledger.c.account_id == drawn.c.account_id,
+                -_ledger.c.points == drawn.c.points,
+            ),
         )
-        for row in await session.execute(off)
-    ] + [
-        Violation(
-            Invariant.LOTS,
-            row.account_id,
-            f"account {row.account_id}'s lot {row.lot_id} names entry {row.entry_id}, "
-            "which is no credit of that size on the account",
-        )
-        for row in await session.execute(strays)
-    ]
+        .where(_ledger.c.id.is_(None))
+    )
+    return (
+        [
+            Violation(
+                Invariant.LOTS,
+                row.account_id,
+                f"account {row.account_id}'s lots hold {row.remaining} points, "
+                f"its balance is {row.balance}",
+            )
+            for row in await session.execute(off)
+        ]
+        + [
+            Violation(
+                Invariant.LOTS,
+                row.account_id,
+                f"account {row.account_id}'s lots naming entry {row.entry_id} hold "
+                f"{row.points} points; it is no credit of that size on the account",
+            )
+            for row in await session.execute(strays)
+        ]
+        + [
+            Violation(
+                Invariant.LOTS,
+                row.account_id,
+                f"entry {row.entry_id} drew {row.points} points from account "
+                f"{row.account_id}'s lots; it is no debit of that size on the account",
+            )
+            for row in await session.execute(overdrawn)
+        ]
+    )
 
 
 async def _expired_lots(session: AsyncSession, scope: Scope) -> list[Violation]:

@@ -150,9 +150,11 @@ class LedgerEntry(LoyaltyTable, table=True):
 class PointLot(LoyaltyTable, table=True):
     """Points credited together, used up as the account spends them.
 
-    Every credit makes a lot; a debit takes from lots nearest expiry first, then the oldest
-    (:func:`services.loyalty.accounts.domain.consume`), so the lots' ``remaining`` add up
-    to the balance. ``entry_id`` is the credit's ledger entry; NULL only for the opening
+    Every credit makes a lot, or several when it gives back points with the terms of the
+    lots they were taken from (see :class:`LotDraw`); a debit takes from lots nearest
+    expiry first, then the oldest (:func:`services.loyalty.accounts.domain.consume`), so
+    the lots' ``remaining`` add up to the balance. ``entry_id`` is the credit's ledger
+    entry (several lots may name one); NULL only for the opening
     lot the upgrade to lots made of each balance kept before (which never expires). It has
     no foreign key: checking one locks the entry ``FOR KEY SHARE``, which takes an UPDATE
     right the service role does not have on the append-only ledger; the invariants check
@@ -174,6 +176,7 @@ class PointLot(LoyaltyTable, table=True):
             ["account_id"], ["loyalty.accounts.account_id"], name="fk_point_lots_account"
         ),
         Index("ix_point_lots_open", "account_id", postgresql_where=text("remaining > 0")),
+        Index("ix_point_lots_entry", "entry_id"),
         Index(
             "ix_point_lots_expiring",
             "expires_at",
@@ -183,9 +186,68 @@ class PointLot(LoyaltyTable, table=True):
 
     lot_id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     account_id: uuid.UUID
-    entry_id: uuid.UUID | None = Field(default=None, unique=True)
+    entry_id: uuid.UUID | None = None
     points: int = Field(sa_column=amount_column())
     remaining: int = Field(sa_column=amount_column())
     earned_at: datetime = Field(sa_column=timestamp_column())
     available_at: datetime = Field(sa_column=timestamp_column())
     expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class LotDraw(LoyaltyTable, table=True):
+    """What one debit took from one lot, so that its reversal can give the points back on
+    the lot's terms: a till release, a till refund, a reward refund open lots with the
+    ``available_at`` and ``expires_at`` of the lots their debit drew on (``restored`` says
+    how much of this draw came back so far, taken back last drawn first).
+
+    ``position`` is the order the debit took its lots in. Like a lot, a draw has no foreign
+    key to the append-only ledger; the invariants check that a debit's draws add up to it.
+    """
+
+    __tablename__ = "lot_draws"
+    __table_args__ = (
+        CheckConstraint("points > 0", name="ck_lot_draws_points"),
+        CheckConstraint("restored BETWEEN 0 AND points", name="ck_lot_draws_restored"),
+        ForeignKeyConstraint(["lot_id"], ["loyalty.point_lots.lot_id"], name="fk_lot_draws_lot"),
+    )
+
+    entry_id: uuid.UUID = Field(primary_key=True)
+    position: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    lot_id: uuid.UUID
+    points: int = Field(sa_column=amount_column())
+    restored: int = Field(default=0, sa_column=amount_column())
+
+
+class Pooling(LoyaltyTable, table=True):
+    """A stretch of an account's history during which it was pooled into another (a member's
+    own account while they held their household's account).
+
+    Its ends are positions in the ledger's order (``seq``), drawn from the ledger's own
+    sequence while the pooling or unpooling transaction holds the account's row, which every
+    movement for the account takes first: so an entry of a movement for the account (a
+    till release, a reward refund) is after ``from_seq`` and before ``until_seq`` exactly
+    when it was made while the account was pooled, and the audits can say which account
+    such a credit belonged on. ``until_seq`` is NULL while it lasts.
+    """
+
+    __tablename__ = "account_poolings"
+    __table_args__ = (
+        CheckConstraint("until_seq IS NULL OR until_seq > from_seq", name="ck_poolings_order"),
+        ForeignKeyConstraint(
+            ["account_id"], ["loyalty.accounts.account_id"], name="fk_poolings_account"
+        ),
+        ForeignKeyConstraint(
+            ["pooled_into"], ["loyalty.accounts.account_id"], name="fk_poolings_pooled_into"
+        ),
+        Index(
+            "ux_poolings_open",
+            "account_id",
+            unique=True,
+            postgresql_where=text("until_seq IS NULL"),
+        ),
+    )
+
+    account_id: uuid.UUID = Field(primary_key=True)
+    from_seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    pooled_into: uuid.UUID
+    until_seq: int | None = Field(default=None, sa_column=Column(BigInteger))

@@ -237,16 +237,17 @@ async def record_movement(
     reason: str | None,
     lot_expires_at: datetime | None,
     lot_pending: timedelta,
+    lot: bool,
     along: Sequence[Along],
 ) -> Recorded | None:
     """Appends the entry, sets the account's balance, makes the credit's lot and runs the
     ``along`` writes, in one statement; None, having written nothing, if the source was
-    recorded before.
+    recorded before. Without ``lot`` a credit's lots are the caller's to open.
 
     The caller holds the account row, so ``balance`` (the balance after the movement) is
     still right; a debit's lots are the caller's to consume (:func:`consume_lots`).
     """
-    statement = _movement_statement(points > 0, tuple(write.write for write in along))
+    statement = _movement_statement(lot, tuple(write.write for write in along))
     # named apart from every column: a parameter named after a column of an UPDATE's table
     # would become one more SET of that column
     values: dict[str, Any] = {
@@ -260,7 +261,7 @@ async def record_movement(
         "k_event_id": event_id,
         "k_reason": reason,
     }
-    if points > 0:
+    if lot:
         values |= {
             "k_lot_id": uuid.uuid4(),
             "k_lot_expires_at": lot_expires_at,
@@ -275,16 +276,16 @@ async def record_movement(
 _movement_statements: dict[tuple[bool, tuple[Write, ...]], Select[uuid.UUID, datetime]] = {}
 
 
-def _movement_statement(credit: bool, writes: tuple[Write, ...]) -> Select[uuid.UUID, datetime]:
+def _movement_statement(lot: bool, writes: tuple[Write, ...]) -> Select[uuid.UUID, datetime]:
     """The movement's statement for its shape, built once: building and keying a statement
     this size cost more CPU than sending it (about 1.3 ms per earn, measured)."""
-    statement = _movement_statements.get((credit, writes))
+    statement = _movement_statements.get((lot, writes))
     if statement is None:
-        statement = _movement_statements[(credit, writes)] = _build_movement(credit, writes)
+        statement = _movement_statements[(lot, writes)] = _build_movement(lot, writes)
     return statement
 
 
-def _build_movement(credit: bool, writes: tuple[Write, ...]) -> Select[uuid.UUID, datetime]:
+def _build_movement(lot: bool, writes: tuple[Write, ...]) -> Select[uuid.UUID, datetime]:
     entry = (
         pg_insert(_ledger)
         .values(
@@ -313,7 +314,7 @@ def _build_movement(credit: bool, writes: tuple[Write, ...]) -> Select[uuid.UUID
             updated_at=func.now(),
         )
     ]
-    if credit:
+    if lot:
         parts.append(
             insert(_lots).from_select(
                 [

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.loyalty.accounts import domain, repository
 from services.loyalty.accounts.domain import SOURCE_POINTS, Source, SourceType
+from services.loyalty.accounts.draws import repository as draws
 from services.loyalty.accounts.errors import AccountNotFound, InsufficientPoints
 from services.loyalty.accounts.ledger import repository as ledger
 from services.loyalty.accounts.ledger.repository import ShortfallRow
@@ -86,6 +87,11 @@ class Movement:
     reversal, an expiry, a recovery, a staff adjustment) may take pending points too."""
     first_lot: uuid.UUID | None = None
     """The lot a correction takes from first (a return's purchase's, an expiring lot)."""
+    restores: tuple[Source, ...] = ()
+    """The debits a credit gives points back for (a till release its hold's), the latest
+    first: the points come back on the terms of the lots those debits took them from (see
+    :func:`services.loyalty.accounts.domain.restoration`); what no draw of theirs covers
+    gets ``expires_at`` and ``pending``."""
 
 
 @dataclass(frozen=True)
@@ -179,8 +185,9 @@ async def move_points(
 
     ``along`` are the caller's writes of its own tables that must happen exactly when the
     movement is recorded (a purchase's record, a tier standing); they go in the same
-    statement (see :class:`Along`). A credit makes a lot; a debit takes from the lots
-    nearest expiry first.
+    statement (see :class:`Along`). A credit makes a lot (lots on the terms of the lots its
+    ``restores`` debits drew on); a debit takes from the lots nearest expiry first and
+    records what it took from each (its draws).
 
     A spend takes only available points (pending lots are left alone); a correction takes
     ``first_lot``, then pending, then available points (see
@@ -194,6 +201,8 @@ async def move_points(
     if not SOURCE_POINTS[movement.source.type].admits(movement.points):
         raise ValueError(f"{movement.source.type} cannot move {movement.points} points")
     kept: list[tuple[uuid.UUID, int]] = []
+    taken: list[tuple[uuid.UUID, int]] = []
+    restoration: domain.Restoration | None = None
     if movement.points < 0:
         now = datetime.now(UTC)
         lots = await repository.open_lots(session, account.account_id)
@@ -203,8 +212,12 @@ async def move_points(
         kept = domain.consume(
             lots, -movement.points, now=now, spend=movement.spend, first=movement.first_lot
         )
+        taken = domain.drawn(lots, kept)
     else:
         balance = domain.balance_after(account.balance, movement.points)
+        if movement.restores:
+            undrawn = await draws.undrawn(session, movement.restores)
+            restoration = domain.restoration(undrawn, movement.points)
     recorded = await repository.record_movement(
         session,
         account_id=account.account_id,
@@ -216,11 +229,23 @@ async def move_points(
         reason=movement.reason,
         lot_expires_at=movement.expires_at,
         lot_pending=movement.pending,
+        lot=movement.points > 0 and restoration is None,
         along=along,
     )
     if recorded is None:
         return None
     await repository.consume_lots(session, kept)
+    await draws.record(session, recorded.entry_id, taken)
+    if restoration is not None:
+        await draws.restore(
+            session,
+            account_id=account.account_id,
+            entry_id=recorded.entry_id,
+            created_at=recorded.created_at,
+            restoration=restoration,
+            expires_at=movement.expires_at,
+            available_at=recorded.created_at + movement.pending,
+        )
     return Moved(recorded.entry_id, balance, recorded.created_at)
 
 

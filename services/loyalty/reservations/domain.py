@@ -16,9 +16,11 @@ The till policy's ``points_per_yuan`` is the rate: ``R`` points pay one yuan (10
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+from services.loyalty.accounts.domain import Source
 from services.loyalty.reservations.errors import PointsShareExceeded, TooFewPoints
 from shared.events.loyalty import TillRelease
 
@@ -112,3 +114,10 @@ def refund_points(
         raise ValueError(f"a refund of {refund_fen} fen exceeds the tender's {amount_fen} fen")
     due = points if after == amount_fen else points * after // amount_fen
     return due - refunded_points
+
+
+def spent_by(reservation_id: uuid.UUID) -> tuple[Source, ...]:
+    """The debits that spent a reservation's points, the latest first, for a refund to
+    give back on their lots' terms: a retake (the sale's event came after the sweep had
+    released them), else the hold."""
+    return (Source("till_retake", reservation_id), Source("till_hold", reservation_id))

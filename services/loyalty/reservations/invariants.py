@@ -6,9 +6,16 @@
   minus its points less their shortfall) only when it was released and then confirmed by a
   late sale event; no such entry names a reservation that does not exist. So held,
   committed and confirmed points are spent once, released ones given back once.
-- ``till_refunds``: on every account, the ``till_refund`` entries add up to the points the
-  reservations record as refunded (so no return or void credited the points tender twice,
-  and none went missing).
+- ``till_refunds``: every ``till_refund`` entry is one the reservations recorded (in
+  ``till_refunds``, with its points), and each reservation's recorded refunds add up to
+  what it says it refunded (so no return or void credited the points tender twice, and
+  none went missing).
+
+A release, retake or refund lands where the reservation's account's points were when it
+was made: on that account, or on the household account it was pooled into at the time (a
+member who joined or left a household between hold and release). Each entry is checked
+against the account :func:`~services.loyalty.accounts.pools.invariants.account_at` gives
+for its position in the ledger.
 
 It reads the tables directly: it is an audit over one snapshot, not a use case. The
 fault-injection checker and the tests expect no violations.
@@ -19,16 +26,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from services.loyalty.accounts.invariants import Invariant, Scope, Violation
 from services.loyalty.accounts.models import LedgerEntry
-from services.loyalty.reservations.models import Reservation
+from services.loyalty.accounts.pools.invariants import account_at
+from services.loyalty.reservations.models import Reservation, TillRefund
 from shared.db import AsyncSession
 
 _ledger = LedgerEntry.__table__  # type: ignore[attr-defined]
 _reservations = Reservation.__table__  # type: ignore[attr-defined]
+_refunded = TillRefund.__table__  # type: ignore[attr-defined]
 
 
 async def till_violations(
@@ -74,14 +83,17 @@ async def _holds(session: AsyncSession, scope: Scope) -> list[Violation]:
                 hold.c.account_id != r.c.account_id,
                 (r.c.status == "released") != released,
                 and_(release.c.id.is_not(None), release.c.points != r.c.points),
-                and_(release.c.id.is_not(None), release.c.account_id != r.c.account_id),
+                and_(
+                    release.c.id.is_not(None),
+                    release.c.account_id != account_at(r.c.account_id, release.c.seq),
+                ),
                 and_(
                     retake.c.id.is_not(None),
                     or_(
                         release.c.id.is_(None),
                         r.c.status != "confirmed",
                         retake.c.points - retake.c.shortfall != -r.c.points,
-                        retake.c.account_id != r.c.account_id,
+                        retake.c.account_id != account_at(r.c.account_id, retake.c.seq),
                     ),
                 ),
             ),
@@ -92,7 +104,7 @@ async def _holds(session: AsyncSession, scope: Scope) -> list[Violation]:
             Invariant.TILL_HOLDS,
             reservation_id,
             f"reservation {reservation_id} ({status}, {points} points) has hold {held} and "
-            f"release {released} on its account",
+            f"release {released} where its account's points were then",
         )
         for reservation_id, points, status, held, released in await session.execute(query)
     ]
@@ -112,26 +124,68 @@ async def _orphans(session: AsyncSession, scope: Scope) -> list[Violation]:
 
 
 async def _refunds(session: AsyncSession, scope: Scope) -> list[Violation]:
-    credited = select(
-        _ledger.c.account_id, _ledger.c.points.label("points"), literal(0).label("recorded")
-    ).where(scope(_ledger.c.account_id), _ledger.c.source_type == "till_refund")
-    recorded = select(
-        _reservations.c.account_id,
-        literal(0).label("points"),
-        _reservations.c.refunded_points.label("recorded"),
-    ).where(scope(_reservations.c.account_id))
-    both = union_all(credited, recorded).subquery()
+    return [*await _refund_entries(session, scope), *await _refund_sums(session, scope)]
+
+
+async def _refund_entries(session: AsyncSession, scope: Scope) -> list[Violation]:
+    """Each ``till_refund`` entry: recorded for a reservation, with its points, on the
+    account the reservation's points were on then."""
+    e, t, r = _ledger, _refunded, _reservations
     query = (
-        select(both.c.account_id, func.sum(both.c.points), func.sum(both.c.recorded))
-        .group_by(both.c.account_id)
-        .having(func.sum(both.c.points) != func.sum(both.c.recorded))
+        select(e.c.source_id, e.c.account_id, e.c.points, t.c.reservation_id, t.c.points)
+        .outerjoin(t, t.c.source_id == e.c.source_id)
+        .outerjoin(r, r.c.reservation_id == t.c.reservation_id)
+        .where(
+            e.c.source_type == "till_refund",
+            or_(scope(e.c.account_id), scope(r.c.account_id)),
+            or_(
+                r.c.reservation_id.is_(None),
+                t.c.points != e.c.points,
+                e.c.account_id != account_at(r.c.account_id, e.c.seq),
+            ),
+        )
     )
     return [
         Violation(
             Invariant.TILL_REFUNDS,
-            account_id,
-            f"account {account_id} was credited {points} points of till refunds, its "
-            f"reservations record {refunded}",
+            source_id,
+            f"till refund {source_id} credited {points} points to account {account_id}; "
+            + (
+                "no reservation recorded it"
+                if reservation_id is None
+                else f"reservation {reservation_id} recorded it as {recorded} points, to "
+                "land where the reservation's account's points were then"
+            ),
         )
-        for account_id, points, refunded in await session.execute(query)
+        for source_id, account_id, points, reservation_id, recorded in await session.execute(query)
+    ]
+
+
+async def _refund_sums(session: AsyncSession, scope: Scope) -> list[Violation]:
+    """Each reservation's recorded refunds: entries of the ledger, adding up to what the
+    reservation says it refunded."""
+    r, t = _reservations, _refunded
+    e = aliased(_ledger, name="credit")
+    recorded = func.coalesce(func.sum(t.c.points), 0)
+    query = (
+        select(r.c.reservation_id, r.c.refunded_points, recorded)
+        .outerjoin(t, t.c.reservation_id == r.c.reservation_id)
+        .outerjoin(e, and_(e.c.source_type == "till_refund", e.c.source_id == t.c.source_id))
+        .where(scope(r.c.account_id))
+        .group_by(r.c.reservation_id, r.c.refunded_points)
+        .having(
+            or_(
+                r.c.refunded_points != recorded,
+                func.count(t.c.source_id) != func.count(e.c.id),
+            )
+        )
+    )
+    return [
+        Violation(
+            Invariant.TILL_REFUNDS,
+            reservation_id,
+            f"reservation {reservation_id} records {refunded} points refunded, its "
+            f"recorded till refunds give back {given}",
+        )
+        for reservation_id, refunded, given in await session.execute(query)
     ]

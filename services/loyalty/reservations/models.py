@@ -104,3 +104,19 @@ class Reservation(LoyaltyTable, table=True):
     created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
     updated_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
     released_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class TillRefund(LoyaltyTable, table=True):
+    """A ``till_refund`` credit and the reservation whose points it gave back: the credit's
+    source id is the return's (or the void's purchase's), which names no reservation, and
+    the audit checks each reservation's refunds wherever they landed."""
+
+    __tablename__ = "till_refunds"
+    __table_args__ = (
+        CheckConstraint("points > 0", name="ck_till_refunds_points"),
+        Index("ix_till_refunds_reservation", "reservation_id"),
+    )
+
+    source_id: uuid.UUID = Field(primary_key=True)
+    reservation_id: uuid.UUID
+    points: int = Field(sa_column=amount_column())

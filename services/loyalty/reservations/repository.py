@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
-from services.loyalty.reservations.models import Reservation, TillPolicy
+from services.loyalty.reservations.models import Reservation, TillPolicy, TillRefund
 from shared.db import AsyncSession
 
 
@@ -28,6 +28,14 @@ async def save_policy(session: AsyncSession, values: dict[str, int]) -> None:
 
 async def add(session: AsyncSession, reservation: Reservation) -> None:
     session.add(reservation)
+    await session.flush()
+
+
+async def add_refund(
+    session: AsyncSession, source_id: uuid.UUID, reservation_id: uuid.UUID, points: int
+) -> None:
+    """Records which reservation the ``till_refund`` credit ``source_id`` gave back for."""
+    session.add(TillRefund(source_id=source_id, reservation_id=reservation_id, points=points))
     await session.flush()
 
 

@@ -246,7 +246,12 @@ async def _release(
     moved = await accounts.move_points(
         session,
         account,
-        Movement(Source("till_release", reservation_id), reservation.points, reason=reason),
+        Movement(
+            Source("till_release", reservation_id),
+            reservation.points,
+            reason=reason,
+            restores=(Source("till_hold", reservation_id),),
+        ),
     )
     reservation.status = "released"
     reservation.release_reason = reason
@@ -310,6 +315,7 @@ async def confirm_for_purchase(
                 shortfall=reservation.points - taken,
                 event_id=event_id,
                 reason="sale event after the grace",
+                spend=False,  # a correction: ``taken`` counts pending points (the sale's own)
             ),
         )
         log.warning(
@@ -381,7 +387,12 @@ async def _refund(
         await accounts.move_points(
             session,
             account,
-            Movement(Source("till_refund", source_id), points, event_id=event_id),
+            Movement(
+                Source("till_refund", source_id),
+                points,
+                event_id=event_id,
+                restores=domain.spent_by(found.reservation_id),
+            ),
         )
         if points > 0
         else None
@@ -389,6 +400,8 @@ async def _refund(
     if moved is None and points > 0:
         log.warning("refund %s of purchase %s was credited before", source_id, purchase_id)
         return
+    if points > 0:
+        await repository.add_refund(session, source_id, reservation.reservation_id, points)
     reservation.refunded_fen += refund_fen
     reservation.refunded_points += points
     await session.flush()

@@ -8,8 +8,11 @@
   no unit sold twice, none lost, none unrecorded;
 - ``reward_orders``: every order spent its points in exactly one ledger entry of its
   account (source ``reward_order``, the entry it names, ``-points``); a cancelled order
-  got them back in exactly one (source ``reward_refund``, ``+points``), any other none;
-  and every entry of those sources names an order.
+  got them back in exactly one (source ``reward_refund``, ``+points``), any other none,
+  on the account the order's points were on then (its own, or the household account it
+  was pooled into at that position of the ledger:
+  :func:`~services.loyalty.accounts.pools.invariants.account_at`); and every entry of
+  those sources names an order.
 
 It reads the tables directly: it is an audit, not a use case.
 """
@@ -20,6 +23,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 
 from services.loyalty.accounts.invariants import Invariant, Scope, Violation
 from services.loyalty.accounts.models import LedgerEntry
+from services.loyalty.accounts.pools.invariants import account_at
 from services.loyalty.rewards.models import RewardItem, RewardOrder, RewardStockChange
 from shared.db import AsyncSession
 
@@ -151,9 +155,10 @@ async def _orders_spent(session: AsyncSession, scope: Scope) -> list[Violation]:
                 _ledger.c.source_id,
                 _ledger.c.account_id,
                 _ledger.c.id,
+                _ledger.c.seq,
                 _ledger.c.points,
             )
-            .where(_ledger.c.source_type == source_type, scope(_ledger.c.account_id))
+            .where(_ledger.c.source_type == source_type)
             .subquery()
         )
         wrong = (
@@ -174,7 +179,7 @@ async def _orders_spent(session: AsyncSession, scope: Scope) -> list[Violation]:
                         entries.c.id.is_not(None),
                         or_(
                             entries.c.id != entry_column,
-                            entries.c.account_id != _orders.c.account_id,
+                            entries.c.account_id != account_at(_orders.c.account_id, entries.c.seq),
                             entries.c.points != sign * _orders.c.points,
                         ),
                     ),
@@ -197,7 +202,7 @@ async def _orders_spent(session: AsyncSession, scope: Scope) -> list[Violation]:
         strays = (
             select(entries.c.account_id, entries.c.source_id)
             .outerjoin(_orders, _orders.c.order_id == entries.c.source_id)
-            .where(_orders.c.order_id.is_(None))
+            .where(_orders.c.order_id.is_(None), scope(entries.c.account_id))
         )
         violations += [
             Violation(

@@ -167,9 +167,9 @@ async def cancel_order(
     to_staff: bool,
 ) -> RewardOrderOut:
     """Cancels a placed order: its points come back to the account (ledger source
-    ``reward_refund``, a new lot, on the account the order's points are on now: a
-    household's if the member joined one since) and its units into stock, publishing
-    ``loyalty.reward.cancelled``; a cancelled one is answered as it is.
+    ``reward_refund``, on the account the order's points are on now: a household's if the
+    member joined one since; in lots on the terms of those the order spent) and its units
+    into stock, publishing ``loyalty.reward.cancelled``; a cancelled one is answered as it is.
 
     Raises :class:`RewardOrderNotFound` (404), :class:`RewardOrderClosed` (409: fulfilled),
     :class:`~services.loyalty.accounts.errors.BalanceLimitReached` (422).
@@ -186,6 +186,7 @@ async def cancel_order(
             Source("reward_refund", order.order_id),
             order.points,
             reason=data.reason or f"{item.name} ×{order.quantity}: order cancelled",
+            restores=(Source("reward_order", order.order_id),),
         ),
     )
     assert moved is not None  # the order was placed, so never refunded before

@@ -142,3 +142,34 @@ def test_points_moved_to_a_household_keep_the_first_expiry_and_the_last_pending_
         expiring.expires_at,
         timedelta(0),
     )
+
+
+def _drawn(debit: int, position: int, left: int, expires_days: int | None) -> domain.Drawn:
+    expires = None if expires_days is None else T0 + timedelta(days=expires_days)
+    return domain.Drawn(debit, uuid.uuid4(), position, left, T0, T0, expires)
+
+
+def test_a_debit_records_what_it_took_from_each_lot_in_order() -> None:
+    soon, late = _lot(300, earned_days=0, expires_days=30), _lot(500, earned_days=1)
+    kept = domain.consume([late, soon], 600, now=NOW)
+    assert domain.drawn([late, soon], kept) == [(soon.lot_id, 300), (late.lot_id, 300)]
+
+
+def test_a_give_back_restores_the_last_drawn_lots_of_the_latest_debit_first() -> None:
+    # a hold took 300 (expiring day 30) then 300 (day 70); a retake since took 50 (never)
+    hold_first, hold_second = _drawn(1, 0, 300, 30), _drawn(1, 1, 300, 70)
+    retake = _drawn(0, 0, 50, None)
+    draws = [hold_first, hold_second, retake]
+    assert domain.restoration(draws, 30) == domain.Restoration(((retake, 30),), 0)
+    assert domain.restoration(draws, 400) == domain.Restoration(
+        ((retake, 50), (hold_second, 300), (hold_first, 50)), 0
+    )
+    # 700 is 50 more than was drawn: those come back on the credit's own terms
+    assert domain.restoration(draws, 700) == domain.Restoration(
+        ((retake, 50), (hold_second, 300), (hold_first, 300)), 50
+    )
+    assert domain.restoration([], 120) == domain.Restoration((), 120)
+    # a draw given back already in part has only the rest left
+    assert domain.restoration([_drawn(0, 0, 0, 30), hold_first], 100) == domain.Restoration(
+        ((hold_first, 100),), 0
+    )

@@ -141,6 +141,25 @@ CORRUPTIONS = {
         Invariant.LOTS,
         "account",
     ),
+    "a debit's draws say it took more than it did": Corruption(
+        (
+            "UPDATE loyalty.lot_draws SET points = points + 1 WHERE lot_id IN "
+            "(SELECT lot_id FROM loyalty.point_lots WHERE account_id = :account)",
+        ),
+        frozenset({Invariant.LOTS}),
+        Invariant.LOTS,
+        "account",
+    ),
+    "a credit's lots hold more than it gave": Corruption(
+        (
+            "INSERT INTO loyalty.point_lots (lot_id, account_id, entry_id, points, remaining, "
+            "earned_at, available_at) SELECT gen_random_uuid(), account_id, id, 1, 0, now(), "
+            f"now() FROM loyalty.ledger_entries WHERE {_PURCHASE_ENTRY}",
+        ),
+        frozenset({Invariant.LOTS}),
+        Invariant.LOTS,
+        "account",
+    ),
     "the earn entry is lost": Corruption(
         (f"DELETE FROM loyalty.ledger_entries WHERE {_PURCHASE_ENTRY}",),
         frozenset(

@@ -28,6 +28,10 @@ CORRUPTIONS = {
         "UPDATE loyalty.accounts SET pooled_into = NULL WHERE account_id = :own",
         {Invariant.HOUSEHOLDS},
     ),
+    "pooled with no record of when": (
+        "DELETE FROM loyalty.account_poolings WHERE account_id = :own",
+        {Invariant.HOUSEHOLDS},
+    ),
     "a household account with an owner": (
         "INSERT INTO loyalty.account_holders (account_id, member_id, role, since) "
         "VALUES (:pool, gen_random_uuid(), 'owner', now())",
@@ -36,7 +40,8 @@ CORRUPTIONS = {
     "a transfer's points arrive but never left": (
         "DELETE FROM loyalty.ledger_entries WHERE account_id = :own "
         "AND source_type = 'transfer_out'",
-        {Invariant.TRANSFERS, Invariant.BALANCE},
+        # and the lots it drew on name a debit that is not there
+        {Invariant.TRANSFERS, Invariant.BALANCE, Invariant.LOTS},
     ),
     "a transfer gives more than it took": (
         "UPDATE loyalty.ledger_entries SET points = points + 1 WHERE account_id = :pool "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -118,3 +120,11 @@ def test_an_amount_costs_no_less_than_its_worth(total: int, share: int, rate: in
         return
     priced = domain.price(TillRate(rate, share), total, amount_fen=amount)
     assert priced.points * 100 >= amount * rate > (priced.points - 1) * 100
+
+
+def test_a_refund_gives_back_what_a_retake_took_before_what_the_hold_took() -> None:
+    reservation_id = uuid.uuid4()
+    assert [(s.type, s.id) for s in domain.spent_by(reservation_id)] == [
+        ("till_retake", reservation_id),
+        ("till_hold", reservation_id),
+    ]

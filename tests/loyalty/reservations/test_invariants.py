@@ -54,4 +54,4 @@ async def test_held_committed_released_and_refunded_points_are_all_accounted_for
         Invariant.TILL_HOLDS,
         Invariant.TILL_REFUNDS,
     ]
-    assert any("credited 300 points of till refunds" in d and "record 301" in d for _, d in found)
+    assert any("records 301 points refunded" in d and "give back 300" in d for _, d in found)

@@ -13,9 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from services.loyalty.accounts.invariants import Invariant
 from services.loyalty.points.invariants import check_ledger_invariants
 from shared.db import Sessions
-from tests.loyalty.conftest import funded_member, key
+from tests.loyalty.accounts.ledgers import tampering
+from tests.loyalty.conftest import funded_member, key, ledger_sound
+from tests.loyalty.households.conftest import household, pooled
 from tests.loyalty.rewards.conftest import new_item
-from tests.stack import member_headers
+from tests.stack import Stack, member_headers
 
 
 async def _placed(
@@ -142,3 +144,35 @@ async def test_the_database_refuses_stock_below_zero(
                 text("UPDATE loyalty.reward_items SET stock = stock - 2 WHERE id = :item"),
                 {"item": item["id"]},
             )
+
+
+async def test_a_cancel_after_joining_a_household_passes_where_the_points_were(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions, stack: Stack
+) -> None:
+    member_id, _, order_id = await _placed(client, loyalty_sessions)  # 1,000 - 100 points
+    head = await funded_member(loyalty_sessions, 30_000)
+    await household(loyalty_sessions, head, member_id)
+    cancel = await client.post(
+        f"/members/{member_id}/reward-orders/{order_id}/cancel",
+        json={},
+        headers=member_headers(member_id) | key(),
+    )
+    assert cancel.status_code == 200, cancel.text
+    state = await pooled(loyalty_sessions, member_id)
+    assert (state.own_balance, state.pool_balance) == (0, 300 + 900 + 100)
+    assert await ledger_sound(loyalty_sessions, head, member_id) == ()
+
+    async with tampering(stack) as session:
+        # no record of the joining: the refund should have been on the member's own account
+        await session.execute(
+            text("DELETE FROM loyalty.account_poolings WHERE account_id = :own"),
+            {"own": state.own_account},
+        )
+        report = await check_ledger_invariants(session, members=[member_id])
+    [violation] = report.of(Invariant.REWARD_ORDERS)
+    assert str(violation.subject) == order_id
+    assert "reward_refund entry" in violation.detail
+    assert {v.invariant for v in report.violations} == {
+        Invariant.REWARD_ORDERS,
+        Invariant.HOUSEHOLDS,
+    }

@@ -1,29 +1,60 @@
 """The ledger audit's checks of pooled accounts (see
-:mod:`services.loyalty.accounts.invariants`): ``households`` and ``transfers``.
+:mod:`services.loyalty.accounts.invariants`): ``households`` and ``transfers``, and
+:func:`account_at`, by which the audits of other credits follow pooling.
 
 It reads the kernel's tables directly: it is an audit, not a use case.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from services.loyalty.accounts.invariants import Invariant, Scope, Violation
-from services.loyalty.accounts.models import HOUSEHOLD, OWNER, Account, AccountHolder, LedgerEntry
+from services.loyalty.accounts.models import (
+    HOUSEHOLD,
+    OWNER,
+    Account,
+    AccountHolder,
+    LedgerEntry,
+    Pooling,
+)
 from shared.db import AsyncSession
 
 _accounts = Account.__table__  # type: ignore[attr-defined]
 _holders = AccountHolder.__table__  # type: ignore[attr-defined]
 _ledger = LedgerEntry.__table__  # type: ignore[attr-defined]
+_poolings = Pooling.__table__  # type: ignore[attr-defined]
+
+
+def account_at(
+    account_id: ColumnElement[uuid.UUID], seq: ColumnElement[int]
+) -> ColumnElement[uuid.UUID]:
+    """The account a movement for ``account_id`` belonged on at position ``seq`` of the
+    ledger: the account it was pooled into then, else itself. It is what
+    :func:`~services.loyalty.accounts.service.locked_account_now` gave the movement: both
+    read the pooling under the account's row lock (see
+    :class:`~services.loyalty.accounts.models.Pooling`)."""
+    pooled = (
+        select(_poolings.c.pooled_into)
+        .where(
+            _poolings.c.account_id == account_id,
+            _poolings.c.from_seq < seq,
+            or_(_poolings.c.until_seq.is_(None), _poolings.c.until_seq > seq),
+        )
+        .scalar_subquery()
+    )
+    return func.coalesce(pooled, account_id)
 
 
 async def pool_violations(session: AsyncSession, scope: Scope) -> list[Violation]:
     """``households``: a member's own account is pooled into an account exactly when they
-    hold that account as a household member, a pooled account holds no points, and no
-    account is both owned and a household's; ``transfers``: every transfer is two entries
-    with its id, points out of one account and the same points into another."""
+    hold that account as a household member and its open pooling names that account, a
+    pooled account holds no points, and no account is both owned and a household's;
+    ``transfers``: every transfer is two entries with its id, points out of one account
+    and the same points into another."""
     return [*await _households(session, scope), *await _transfers(session, scope)]
 
 
@@ -39,6 +70,18 @@ async def _households(session: AsyncSession, scope: Scope) -> list[Violation]:
         .where(
             scope(_accounts.c.account_id),
             _accounts.c.pooled_into.is_distinct_from(held.c.account_id),
+        )
+    )
+    opened = _poolings.alias("opened")
+    unrecorded = (
+        select(_accounts.c.account_id, _accounts.c.pooled_into, opened.c.pooled_into)
+        .outerjoin(
+            opened,
+            and_(opened.c.account_id == _accounts.c.account_id, opened.c.until_seq.is_(None)),
+        )
+        .where(
+            scope(_accounts.c.account_id),
+            _accounts.c.pooled_into.is_distinct_from(opened.c.pooled_into),
         )
     )
     holding = select(_accounts.c.account_id, _accounts.c.balance).where(
@@ -61,6 +104,15 @@ async def _households(session: AsyncSession, scope: Scope) -> list[Violation]:
                 f"but as a household member they hold {household}",
             )
             for member_id, account_id, pooled_into, household in await session.execute(astray)
+        ]
+        + [
+            Violation(
+                Invariant.HOUSEHOLDS,
+                account_id,
+                f"account {account_id} is pooled into {pooled_into}, its open pooling "
+                f"names {recorded}",
+            )
+            for account_id, pooled_into, recorded in await session.execute(unrecorded)
         ]
         + [
             Violation(

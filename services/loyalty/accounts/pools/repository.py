@@ -8,11 +8,15 @@ from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 
-from services.loyalty.accounts.models import HOUSEHOLD, OWNER, Account, AccountHolder
+from services.loyalty.accounts.models import HOUSEHOLD, OWNER, Account, AccountHolder, Pooling
 from shared.db import AsyncSession
 
 _accounts = Account.__table__  # type: ignore[attr-defined]
 _holders = AccountHolder.__table__  # type: ignore[attr-defined]
+_poolings = Pooling.__table__  # type: ignore[attr-defined]
+
+_LEDGER_SEQ = func.nextval(func.pg_get_serial_sequence("loyalty.ledger_entries", "seq"))
+"""The next position in the ledger's order: a pooling's ends are drawn from it."""
 
 
 async def open_pool(session: AsyncSession) -> uuid.UUID:
@@ -33,7 +37,11 @@ async def open_pool(session: AsyncSession) -> uuid.UUID:
 async def pool(
     session: AsyncSession, member_id: uuid.UUID, own: uuid.UUID, pool_id: uuid.UUID
 ) -> None:
-    """The member holds the pool, and their own account points to it."""
+    """The member holds the pool, and their own account (whose row the caller holds) points
+    to it from this position in the ledger's order on."""
+    await session.execute(
+        insert(_poolings).values(account_id=own, from_seq=_LEDGER_SEQ, pooled_into=pool_id)
+    )
     await session.execute(
         insert(_holders).values(
             account_id=pool_id, member_id=member_id, role=HOUSEHOLD, since=func.now()
@@ -47,6 +55,8 @@ async def pool(
 async def unpool(
     session: AsyncSession, member_id: uuid.UUID, own: uuid.UUID, pool_id: uuid.UUID
 ) -> None:
+    """The member no longer holds the pool; their own account (whose row the caller holds)
+    is its own again from this position in the ledger's order on."""
     await session.execute(
         _holders.delete().where(
             _holders.c.account_id == pool_id,
@@ -56,6 +66,11 @@ async def unpool(
     )
     await session.execute(
         update(_accounts).where(_accounts.c.account_id == own).values(pooled_into=None)
+    )
+    await session.execute(
+        update(_poolings)
+        .where(_poolings.c.account_id == own, _poolings.c.until_seq.is_(None))
+        .values(until_seq=_LEDGER_SEQ)
     )
 
 
