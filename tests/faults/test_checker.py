@@ -111,7 +111,9 @@ async def test_the_checker_reports_households_loyalty_did_not_follow(
         log.in_household = {member["id"]: household_id}
         await check_households(connection, log, verdict)
         assert verdict.lost == [
-            f"loyalty pools member {member['id']} into None, not {household_id}"
+            f"loyalty pools member {member['id']} into None, not {household_id}",
+            f"loyalty applied member {member['id']}'s household changes up to version None, "
+            "customer made 1",
         ]
         log.in_household = {member["id"]: None}  # acknowledged as gone, yet customer has them
         await check_households(connection, log, verdict := Verdict())
