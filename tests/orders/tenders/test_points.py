@@ -25,7 +25,15 @@ from tests.orders.conftest import (
     new_key,
     register,
 )
-from tests.orders.tenders.till import balance, fund, hold, paid_with, reservation, sell
+from tests.orders.tenders.till import (
+    balance,
+    fund,
+    hold,
+    paid_with,
+    reservation,
+    sell,
+    till_entries,
+)
 from tests.stack import Stack, eventually
 
 
@@ -112,14 +120,20 @@ async def test_the_till_voids_a_hold_and_the_member_gets_the_points_back(
 
 
 async def _sell_failing_after_commit(
-    client: Loyalty, store: StoreKey, member: KnownMember, reservation_id: str, points: int
+    client: Loyalty,
+    store: StoreKey,
+    member: KnownMember,
+    reservation_id: str,
+    points: int,
+    purchase_id: uuid.UUID,
 ) -> None:
-    """Commits the hold as a sale would, then fails as a lost database would."""
+    """Commits the hold as sale ``purchase_id`` would, then fails as a lost database
+    would."""
     async with points_paid(
         client,
         store_id=store.store_id,
         member_id=member.member_id,
-        purchase_id=uuid.uuid4(),
+        purchase_id=purchase_id,
         total_fen=TOTAL,
         tenders=(Paid("points", points, points, reservation_id=uuid.UUID(reservation_id)),),
     ):
@@ -131,15 +145,28 @@ async def test_a_sale_that_fails_after_the_commit_gives_the_points_back(
 ) -> None:
     held = (await hold(till, store, funded, points=700)).json()
     before = await balance(loyalty, funded)
+    sale = uuid.uuid4()
     async with connected(Settings(loyalty_url=loyalty)) as client:
         with pytest.raises(RuntimeError, match="the database went away"):
-            await _sell_failing_after_commit(client, store, funded, held["reservation_id"], 700)
+            await _sell_failing_after_commit(
+                client, store, funded, held["reservation_id"], 700, sale
+            )
         undone = await reservation(loyalty, held["reservation_id"])
         assert (undone["status"], undone["release_reason"]) == ("released", "sale_failed")
-        assert undone["purchase_id"] is not None  # it was committed before the failure
+        assert undone["purchase_id"] == str(sale)  # it was committed before the failure
         assert await balance(loyalty, funded) == before + 700
-        with pytest.raises(PointsRefused):  # and the hold cannot pay for anything any more
-            await _sell_failing_after_commit(client, store, funded, held["reservation_id"], 700)
+        # the hold cannot pay for anything any more: not another sale, nor a retry of this
+        # one (same id), which loyalty must not answer with the commit it gave the first
+        # attempt
+        for purchase_id in (uuid.uuid4(), sale):
+            with pytest.raises(PointsRefused, match="no longer held"):
+                await _sell_failing_after_commit(
+                    client, store, funded, held["reservation_id"], 700, purchase_id
+                )
+    assert await till_entries(loyalty, funded, held["reservation_id"]) == [
+        ("release", 700),  # newest first
+        ("hold", -700),
+    ]
 
 
 async def test_with_loyalty_down_the_till_gets_503_and_sells_without_points(
