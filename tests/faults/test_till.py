@@ -26,8 +26,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huiyuan.embedded.ports import free_port
 from huiyuan.stack import Child
-from services.loyalty.points.invariants import check_ledger_invariants
-from services.loyalty.reservations.invariants import till_violations
 from services.loyalty.reservations.service import release_due
 from shared.db import Sessions, asyncpg_dsn
 from tests.faults.checker import Verdict, check_till, check_unheard_run_out
@@ -43,7 +41,7 @@ from tests.orders.conftest import (
     served_loyalty,
 )
 from tests.orders.tenders.till import (
-    SERVICE,
+    audit,
     balance,
     earn,
     fund,
@@ -51,6 +49,7 @@ from tests.orders.tenders.till import (
     paid_with,
     reservation,
     sell,
+    till_entries,
 )
 from tests.stack import Stack, eventually, running, skip_backlog
 
@@ -125,13 +124,6 @@ async def till(stack: Stack, loyalty: Loyalty) -> AsyncIterator[httpx.AsyncClien
         yield client
 
 
-async def _audit(sessions: Sessions, member: KnownMember) -> None:
-    async with sessions() as session:
-        assert await till_violations(session, [member.member_id]) == []
-        report = await check_ledger_invariants(session, members=[member.member_id])
-    assert report.ok, str(report)
-
-
 async def test_loyalty_killed_between_hold_and_sale(
     loyalty: Loyalty,
     till: httpx.AsyncClient,
@@ -165,7 +157,7 @@ async def test_loyalty_killed_between_hold_and_sale(
         return await balance(loyalty.url, funded) > before
 
     await eventually(earned_for_the_card_sale, timeout=30)  # back, plus the card sale's earn
-    await _audit(loyalty_sessions, funded)
+    await audit(loyalty_sessions, funded)
 
 
 async def test_loyalty_killed_after_a_sale_paid_with_points(
@@ -189,16 +181,8 @@ async def test_loyalty_killed_after_a_sale_paid_with_points(
     # a day later nothing is swept back: the sale used the points, once
     await release_due(loyalty_sessions, datetime.now(UTC) + timedelta(days=2))
     assert (await reservation(loyalty.url, held["reservation_id"]))["status"] == "confirmed"
-    async with httpx.AsyncClient(base_url=loyalty.url) as client:
-        ledger = await client.get(f"/members/{funded.member_id}/ledger", headers=SERVICE)
-    assert ledger.status_code == 200, ledger.text
-    till_entries = [
-        (e["kind"], e["points"])
-        for e in ledger.json()["items"]
-        if e["source_type"].startswith("till_") and e["source_id"] == held["reservation_id"]
-    ]
-    assert till_entries == [("hold", -1_500)]
-    await _audit(loyalty_sessions, funded)
+    assert await till_entries(loyalty.url, funded, held["reservation_id"]) == [("hold", -1_500)]
+    await audit(loyalty_sessions, funded)
 
 
 class Stall:
@@ -276,4 +260,4 @@ async def test_a_hold_made_after_its_till_was_answered_runs_out(
         released = await reservation(url, str(held))
         assert (released["status"], released["release_reason"]) == ("released", "timeout")
         assert await balance(url, member) == before
-    await _audit(loyalty_sessions, member)
+    await audit(loyalty_sessions, member)

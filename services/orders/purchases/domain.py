@@ -17,6 +17,23 @@ MAX_CATEGORY = 64
 MAX_VOID_REASON = 200
 """Longest receipt number, SKU, category and void reason, in characters (the columns'
 lengths)."""
+SALES_BY_RECEIPT = uuid.UUID("913431ca-4e40-43b2-8748-c848024068de")
+"""The UUIDv5 namespace of the ids of sales named by a store's receipt number (fixed: a
+changed namespace would give a retry across the upgrade another id)."""
+
+
+def purchase_id(store_id: uuid.UUID, receipt_no: str | None) -> uuid.UUID:
+    """The id of a new sale of the store: a UUIDv5 of the store and the receipt number, if
+    the sale has one, so that every attempt of it gets the id of the first (a store's
+    receipt number names one purchase for ever); a random UUIDv4 otherwise.
+
+    A retry after orders died between loyalty committing the sale's points reservation to
+    this id and the sale's own commit must name the same sale, or loyalty refuses it. The
+    two kinds never meet: a UUIDv5 and a UUIDv4 differ in their version bits.
+    """
+    if receipt_no is None:
+        return uuid.uuid4()
+    return uuid.uuid5(SALES_BY_RECEIPT, f"{store_id}/{receipt_no}")
 
 
 @dataclass(frozen=True)

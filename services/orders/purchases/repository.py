@@ -45,8 +45,10 @@ async def insert_purchases(session: AsyncSession, sales: Sequence[SaleRows]) -> 
     """Purchases and their lines in one round trip, however many: the ids recorded.
 
     A purchase whose receipt number its store already holds (another request's, committed
-    meanwhile) is left out with its lines. Rows go in receipt order, so that two requests
-    with overlapping receipts wait for each other instead of deadlocking.
+    meanwhile) is left out with its lines, as is one whose id is taken: a sale with a
+    receipt number has the id it names, so that is the same clash. Rows go in receipt
+    order, so that two requests with overlapping receipts wait for each other instead of
+    deadlocking.
     """
     if not sales:
         return set()
@@ -107,9 +109,10 @@ def _insert_purchases_with_lines() -> Executable:
                 *(_unnest(name, kind).label(name) for name, kind in _PURCHASE_COLUMNS.items())
             ),
         )
-        .on_conflict_do_nothing(
-            index_elements=["store_id", "receipt_no"], index_where=RECEIPT_HOLDER
-        )
+        # no conflict target: the primary key is an arbiter beside the receipt index (a
+        # sale's id is named by its receipt number); with the receipt index alone, a sale
+        # racing another with its receipt could meet the primary key's check first and fail
+        .on_conflict_do_nothing()
         .returning(_purchases.c.id)
         .cte("recorded")
     )

@@ -120,13 +120,14 @@ def new_sale(
 ) -> NewSale:
     """The sale ``data`` describes, for the member it names among ``members``;
     ``request`` identifies it as sent, kept with its receipt number; ``accepted`` are
-    the tender kinds it may have.
+    the tender kinds it may have. Its id is named by its receipt number, if it has one
+    (:func:`domain.purchase_id`): every attempt of the sale gets the same.
 
     Raises ``UnknownMember``, ``TenderNotAccepted`` and ``TendersDoNotAddUp`` (422).
     """
     member_id = members.member_of(data)
     purchased_at = data.purchased_at or now
-    purchase_id = uuid.uuid4()
+    purchase_id = domain.purchase_id(store_id, data.receipt_no)
     priced = [domain.PricedLine(line.quantity, line.unit_price_fen) for line in data.lines]
     lines = [
         events.PurchaseLine(

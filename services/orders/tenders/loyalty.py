@@ -3,10 +3,11 @@ benefits, over HTTP with httpx.
 
 A till asks orders (with its store key) and orders asks loyalty with a short-lived
 service token naming itself, the store in the body: loyalty never sees store keys. Every
-call carries an ``Idempotency-Key`` derived from what it does, so a retry is answered as
-the first call was; every call has a timeout (``loyalty_timeout_seconds``). The app keeps
-one client, and so one pool of connections to loyalty, for its lifetime
-(:func:`connected`, a resource of orders' spec), closed at shutdown.
+call carries an ``Idempotency-Key``, derived from what it does so that a retry is
+answered as the first call was (a commit's is new per call, see :meth:`Loyalty.commit`);
+every call has a timeout (``loyalty_timeout_seconds``). The app keeps one client, and so
+one pool of connections to loyalty, for its lifetime (:func:`connected`, a resource of
+orders' spec), closed at shutdown.
 
 Loyalty not answering (refused connection, timeout, 5xx, or still busy with the same
 call) raises :class:`LoyaltyUnavailable` (503 with ``Retry-After``); a refusal of points
@@ -86,8 +87,14 @@ class Loyalty:
         self, reservation_id: uuid.UUID, body: dict[str, Any], *, field: str
     ) -> dict[str, Any]:
         """Makes the reservation sale ``body["purchase_id"]``'s; ``field`` names the
-        tender in the sale for a refusal."""
-        key = f"commit-{reservation_id}-{body['purchase_id']}"
+        tender in the sale for a refusal.
+
+        The key is new for every call: loyalty answers a commit to the same sale as before
+        from the reservation itself, while an answer stored under a key would outlive an
+        undo (the release of a sale that failed after the commit), and a retry of that
+        sale, with the same id, must be refused then, not told its points are committed.
+        """
+        key = f"commit-{reservation_id}-{uuid.uuid4().hex}"
         return await self._post(f"/reservations/{reservation_id}/commit", body, key, field=field)
 
     async def release(

@@ -25,6 +25,26 @@ def test_returnable_is_what_has_not_come_back_yet() -> None:
     assert line.returnable == 3
 
 
+def test_a_store_s_receipt_number_names_one_purchase_id() -> None:
+    store, other = uuid.uuid4(), uuid.uuid4()
+    named = domain.purchase_id(store, "R-1")
+    assert domain.purchase_id(store, "R-1") == named  # every attempt of the sale
+    assert named.version == 5
+    assert len({named, domain.purchase_id(store, "R-2"), domain.purchase_id(other, "R-1")}) == 3
+    # fixed for ever: an id given before an upgrade is given again after it
+    first_store = uuid.UUID("00000000-0000-4000-8000-000000000001")
+    assert domain.purchase_id(first_store, "R-1") == uuid.UUID(
+        "8ba1192a-91f1-5c91-a476-9f1359fb3584"
+    )
+
+
+def test_a_sale_without_a_receipt_number_gets_a_random_id() -> None:
+    store = uuid.uuid4()
+    ids = {domain.purchase_id(store, None) for _ in range(3)}
+    assert len(ids) == 3
+    assert {found.version for found in ids} == {4}  # never a receipt-named (v5) id
+
+
 def test_a_receipt_repeated_with_the_same_sale_passes() -> None:
     domain.check_repeat("R-1", ReceiptHolder(uuid.uuid4(), "a" * 64), RequestIdentity("a" * 64))
 

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select, text
 from sqlmodel import col
 
-from services.orders.purchases import service
+from services.orders.purchases import domain, repository, service
+from services.orders.purchases.errors import ReceiptReused
 from services.orders.purchases.models import Purchase
+from services.orders.purchases.repository import SaleRows
 from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut
 from shared.crypto import PiiCipher
-from shared.db import Sessions, transaction
+from shared.db import AsyncSession, Sessions, transaction
+from shared.idempotency import Outcome, Replayed
 from tests.orders.conftest import (
     LINES,
     KnownMember,
@@ -122,6 +126,27 @@ async def test_the_same_receipt_at_two_stores_is_two_sales(
     assert answers[0].json()["id"] != answers[1].json()["id"]
 
 
+async def test_a_voided_sale_keeps_its_receipt_number(
+    client: httpx.AsyncClient, orders_sessions: Sessions, store: StoreKey, member: KnownMember
+) -> None:
+    sale = _sale(member, "R-111")
+    first = await client.post("/purchases", json=sale, headers=store.headers | new_key())
+    path = f"/purchases/{first.json()['id']}/void"
+    voided = await client.post(path, json={}, headers=store.headers | new_key())
+    assert voided.status_code == 201, voided.text
+
+    again = await client.post("/purchases", json=sale, headers=store.headers | new_key())
+    other = await client.post(
+        "/purchases", json=_sale(member, "R-111", lines=1), headers=store.headers | new_key()
+    )
+
+    assert again.status_code == 201, again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()  # as first answered, before the void
+    assert is_problem(other, 409)["type"] == "urn:huiyuan:problem:receipt-reused"
+    assert await _sales_with(orders_sessions, store, "R-111") == 1
+
+
 async def test_racing_requests_for_one_receipt_record_one_sale(
     client: httpx.AsyncClient, orders_sessions: Sessions, store: StoreKey, member: KnownMember
 ) -> None:
@@ -145,6 +170,67 @@ async def test_racing_requests_for_one_receipt_record_one_sale(
             assert is_problem(answer, 409)["type"] == "urn:huiyuan:problem:receipt-reused"
     assert await _sales_with(orders_sessions, store, "R-104") == 1
     assert len(await events_of(orders_sessions, member, "orders.purchase.completed")) == 1
+
+
+async def test_sales_racing_for_one_receipt_never_clash_on_the_id_it_names(
+    stack: Stack,
+    orders_sessions: Sessions,
+    store: StoreKey,
+    member: KnownMember,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A receipt number names its sale's id, so sales with one receipt share an id:
+    however their inserts interleave, one is recorded and the others replay it (the same
+    sale) or are refused (another sale), never a unique violation of the primary key (a
+    500). Four inserts are let go at once, round after round, so that some run while
+    another writes its index entries: with the receipt's index as the only arbiter of the
+    insert, three runs in four failed on the primary key within 100 rounds."""
+    cipher = PiiCipher(stack.settings("orders").pii_key.get_secret_value())
+    together = asyncio.Barrier(4)
+    insert = repository.insert_purchases
+
+    async def insert_together(session: AsyncSession, sales: Sequence[SaleRows]) -> set[uuid.UUID]:
+        await together.wait()
+        return await insert(session, sales)
+
+    monkeypatch.setattr(repository, "insert_purchases", insert_together)
+
+    async def record(sale: dict[str, Any]) -> Outcome | ReceiptReused:
+        try:
+            async with transaction(orders_sessions) as session:
+                data = PurchaseCreate.model_validate(sale)
+                return await service.record_purchase(
+                    session, cipher, store.store_id, data, sent=sale
+                )
+        except ReceiptReused as refused:
+            return refused
+
+    rounds = 200
+    for round_no in range(rounds):
+        same = _sale(member, f"R-RACE-{round_no}")
+        other = _sale(member, same["receipt_no"], lines=1)
+        sales = [same, other, same, other]
+        async with asyncio.timeout(30):  # a sale failing before its insert stalls the others
+            answers = await asyncio.gather(*(record(sale) for sale in sales))
+        [recorded] = [a for a in answers if isinstance(a, PurchaseOut)]
+        assert recorded.id == domain.purchase_id(store.store_id, same["receipt_no"])
+        winner = sales[answers.index(recorded)]
+        for sale, answer in zip(sales, answers, strict=True):
+            if answer is recorded:
+                continue
+            if sale == winner:
+                assert isinstance(answer, Replayed), answer
+                assert answer.answer == recorded
+            else:
+                assert isinstance(answer, ReceiptReused), answer
+                assert str(recorded.id) in answer.detail
+    async with orders_sessions() as session:
+        kept = await session.scalar(
+            select(func.count())
+            .select_from(Purchase)
+            .where(col(Purchase.store_id) == store.store_id)
+        )
+    assert kept == rounds
 
 
 @asynccontextmanager

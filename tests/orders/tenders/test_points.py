@@ -1,6 +1,7 @@
 """Points at the till (积分抵现) through orders and a real loyalty over loopback HTTP: hold,
-pay, refuse, undo, void; the sale's event confirms the hold through the real broker; with
-loyalty down the till gets 503 and the sale goes through without points."""
+pay, refuse, undo, void, retry a sale after orders died past loyalty's commit; the sale's
+event confirms the hold through the real broker; with loyalty down the till gets 503 and
+the sale goes through without points."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ import httpx
 import pytest
 
 from services.orders.config import Settings
+from services.orders.purchases import service as purchases
+from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut
 from services.orders.tenders.domain import Paid
 from services.orders.tenders.errors import PointsRefused
 from services.orders.tenders.loyalty import Loyalty, connected
 from services.orders.tenders.service import points_paid
+from shared.crypto import PiiCipher
 from shared.db import Sessions
 from tests.orders.conftest import (
+    LINES,
     TOTAL,
     KnownMember,
     StoreKey,
@@ -25,7 +30,16 @@ from tests.orders.conftest import (
     new_key,
     register,
 )
-from tests.orders.tenders.till import balance, fund, hold, paid_with, reservation, sell
+from tests.orders.tenders.till import (
+    audit,
+    balance,
+    fund,
+    hold,
+    paid_with,
+    reservation,
+    sell,
+    till_entries,
+)
 from tests.stack import Stack, eventually
 
 
@@ -112,14 +126,20 @@ async def test_the_till_voids_a_hold_and_the_member_gets_the_points_back(
 
 
 async def _sell_failing_after_commit(
-    client: Loyalty, store: StoreKey, member: KnownMember, reservation_id: str, points: int
+    client: Loyalty,
+    store: StoreKey,
+    member: KnownMember,
+    reservation_id: str,
+    points: int,
+    purchase_id: uuid.UUID,
 ) -> None:
-    """Commits the hold as a sale would, then fails as a lost database would."""
+    """Commits the hold as sale ``purchase_id`` would, then fails as a lost database
+    would."""
     async with points_paid(
         client,
         store_id=store.store_id,
         member_id=member.member_id,
-        purchase_id=uuid.uuid4(),
+        purchase_id=purchase_id,
         total_fen=TOTAL,
         tenders=(Paid("points", points, points, reservation_id=uuid.UUID(reservation_id)),),
     ):
@@ -131,15 +151,80 @@ async def test_a_sale_that_fails_after_the_commit_gives_the_points_back(
 ) -> None:
     held = (await hold(till, store, funded, points=700)).json()
     before = await balance(loyalty, funded)
+    sale = uuid.uuid4()
     async with connected(Settings(loyalty_url=loyalty)) as client:
         with pytest.raises(RuntimeError, match="the database went away"):
-            await _sell_failing_after_commit(client, store, funded, held["reservation_id"], 700)
+            await _sell_failing_after_commit(
+                client, store, funded, held["reservation_id"], 700, sale
+            )
         undone = await reservation(loyalty, held["reservation_id"])
         assert (undone["status"], undone["release_reason"]) == ("released", "sale_failed")
-        assert undone["purchase_id"] is not None  # it was committed before the failure
+        assert undone["purchase_id"] == str(sale)  # it was committed before the failure
         assert await balance(loyalty, funded) == before + 700
-        with pytest.raises(PointsRefused):  # and the hold cannot pay for anything any more
-            await _sell_failing_after_commit(client, store, funded, held["reservation_id"], 700)
+        # the hold cannot pay for anything any more: not another sale, nor a retry of this
+        # one (its receipt names the same id), which loyalty must not answer with the
+        # commit it gave the first attempt
+        for purchase_id in (uuid.uuid4(), sale):
+            with pytest.raises(PointsRefused, match="no longer held"):
+                await _sell_failing_after_commit(
+                    client, store, funded, held["reservation_id"], 700, purchase_id
+                )
+    assert await till_entries(loyalty, funded, held["reservation_id"]) == [
+        ("release", 700),  # newest first
+        ("hold", -700),
+    ]
+
+
+async def test_a_sale_retried_after_orders_died_past_the_commit_keeps_its_points(
+    stack: Stack,
+    till: httpx.AsyncClient,
+    loyalty: str,
+    orders_sessions: Sessions,
+    loyalty_sessions: Sessions,
+    store: StoreKey,
+    funded: KnownMember,
+) -> None:
+    """Orders dies after loyalty committed the reservation to the sale and before its own
+    commit (the sale's transaction rolls back). The till's retry, same key and receipt,
+    names the same sale: loyalty answers the commit as before and the sale is recorded,
+    paid with those points once. (With a new id per attempt loyalty refused it, 422: the
+    reservation "pays for another sale", and its points came back only after the grace.)"""
+    held = (await hold(till, store, funded, points=1_200)).json()
+    sale = {
+        "card_number": funded.card_number,
+        "lines": LINES,
+        "tenders": paid_with(held),
+        "receipt_no": "R-CRASH-1",
+    }
+    cipher = PiiCipher(stack.settings("orders").pii_key.get_secret_value())
+    key = new_key()
+    before = await footprint(orders_sessions, store, funded)
+    async with connected(Settings(loyalty_url=loyalty)) as client, orders_sessions() as session:
+        data = PurchaseCreate.model_validate(sale)
+        died = await purchases.record_purchase(
+            session, cipher, store.store_id, data, sent=sale, loyalty=client
+        )
+        await session.rollback()  # what Postgres does to the transaction of a dead process
+    assert isinstance(died, PurchaseOut)
+    committed = await reservation(loyalty, held["reservation_id"])
+    assert (committed["status"], committed["purchase_id"]) == ("committed", str(died.id))
+    assert await footprint(orders_sessions, store, funded) == before  # no sale in orders
+
+    # the till's key was never stored (the transaction that would have stored it rolled
+    # back): its retry under that key runs the sale again
+    retried = await till.post("/purchases", json=sale, headers=store.headers | key)
+    assert retried.status_code == 201, retried.text
+    assert "Idempotent-Replayed" not in retried.headers  # recorded now, not before
+    assert retried.json()["id"] == str(died.id)
+    assert retried.json()["receipt"] == died.model_dump(mode="json")["receipt"]
+
+    async def confirmed() -> bool:
+        found = await reservation(loyalty, held["reservation_id"])
+        return bool(found["status"] == "confirmed" and found["purchase_id"] == str(died.id))
+
+    await eventually(confirmed, timeout=30)  # the sale's event, through the broker
+    assert await till_entries(loyalty, funded, held["reservation_id"]) == [("hold", -1_200)]
+    await audit(loyalty_sessions, funded)
 
 
 async def test_with_loyalty_down_the_till_gets_503_and_sells_without_points(

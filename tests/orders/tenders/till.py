@@ -1,5 +1,5 @@
 """Helpers for points at the till over orders and a real loyalty: a funded member, a hold,
-a sale paying with it, what loyalty says."""
+a sale paying with it, what loyalty says, loyalty's audits."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from services.loyalty.points.invariants import check_ledger_invariants
+from services.loyalty.reservations.invariants import till_violations
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent, EventPayload
 from shared.events.customer import MemberRegistered
@@ -76,6 +78,28 @@ async def reservation(loyalty: str, reservation_id: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+async def till_entries(
+    loyalty: str, member: KnownMember, reservation_id: str
+) -> list[tuple[str, int]]:
+    """The member's ledger entries of the reservation at the till, as (kind, points)."""
+    async with httpx.AsyncClient(base_url=loyalty) as client:
+        ledger = await client.get(f"/members/{member.member_id}/ledger", headers=SERVICE)
+    assert ledger.status_code == 200, ledger.text
+    return [
+        (entry["kind"], entry["points"])
+        for entry in ledger.json()["items"]
+        if entry["source_type"].startswith("till_") and entry["source_id"] == reservation_id
+    ]
+
+
+async def audit(loyalty_sessions: Sessions, member: KnownMember) -> None:
+    """The member's till reservations and ledger are consistent (loyalty's own checks)."""
+    async with loyalty_sessions() as session:
+        assert await till_violations(session, [member.member_id]) == []
+        report = await check_ledger_invariants(session, members=[member.member_id])
+    assert report.ok, str(report)
 
 
 async def hold(
