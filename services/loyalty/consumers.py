@@ -10,7 +10,7 @@ from services.loyalty.config import Settings
 from services.loyalty.households import service as households
 from services.loyalty.points import service as points
 from services.loyalty.program.service import locked_program
-from services.loyalty.reservations import service as reservations
+from services.loyalty.reservations import sales as till_sales
 from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession
 from shared.events import CloudEvent
@@ -45,20 +45,20 @@ async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Cont
 async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     purchase = event.payload(PurchaseCompleted)
     await points.earn_for_purchase(session, purchase, event.id)
-    await reservations.confirm_for_purchase(session, purchase, event.id)
+    await till_sales.confirm_for_purchase(session, purchase, event.id)
 
 
 async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     """Earned points back first, then the points tender's share credited."""
     returned = event.payload(PurchaseReturned)
     await points.reverse_for_return(session, returned, event.id)
-    await reservations.refund_for_return(session, returned, event.id)
+    await till_sales.refund_for_return(session, returned, event.id)
 
 
 async def on_purchase_voided(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     voided = event.payload(PurchaseVoided)
     await points.reverse_for_void(session, voided, event.id)
-    await reservations.refund_for_void(session, voided, event.id)
+    await till_sales.refund_for_void(session, voided, event.id)
 
 
 async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:

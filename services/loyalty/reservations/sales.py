@@ -1,0 +1,162 @@
+"""What orders' sale events do to points at the till: a recorded sale confirms the
+reservation it committed (taking the points again if the sweep gave them back meanwhile),
+a return refunds the points tender's share, a void all of it.
+
+Lock order, as in every point change: the account row, then the reservation row. Use
+cases flush, never commit; each is once per event (the ledger entry's source is the fence).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+
+from services.loyalty.accounts import service as accounts
+from services.loyalty.accounts.service import Moved, Movement, Source
+from services.loyalty.reservations import domain, events, repository
+from shared.db import AsyncSession
+from shared.events.orders import (
+    PurchaseCompleted,
+    PurchaseReturned,
+    PurchaseVoided,
+    TenderRefund,
+)
+
+log = logging.getLogger(__name__)
+
+POINTS_TENDER = "points"
+
+
+def _points_fen(refunds: Sequence[TenderRefund] | None) -> int:
+    """What the refunds give back of the points tender, in fen."""
+    return sum(refund.amount_fen for refund in refunds or () if refund.kind == POINTS_TENDER)
+
+
+async def confirm_for_purchase(
+    session: AsyncSession, purchase: PurchaseCompleted, event_id: str | None = None
+) -> None:
+    """The sale is recorded: the reservation it committed is confirmed.
+
+    If the sweep gave its points back already (the event came later than the policy's
+    grace: a broker outage longer than that), the sale did use them: they are taken again
+    (``till_retake``), as far as the balance has them, the rest recorded as shortfall, and
+    the reservation is confirmed. Changes nothing the second time.
+    """
+    receipt = purchase.receipt
+    if receipt is None or not any(t.kind == POINTS_TENDER for t in receipt.tenders):
+        return
+    found = await repository.used_by(session, purchase.purchase_id)
+    if found is None or found.status == "confirmed":
+        if found is None:
+            log.error("purchase %s paid with points no reservation holds", purchase.purchase_id)
+        return
+    account = await accounts.locked_account_now(session, found.account_id)
+    reservation = await repository.reservation(session, found.reservation_id, lock=True)
+    assert reservation is not None
+    retaken: Moved | None = None
+    taken = 0
+    if reservation.status == "released":
+        taken = min(reservation.points, account.balance)
+        retaken = await accounts.move_points(
+            session,
+            account,
+            Movement(
+                Source("till_retake", reservation.reservation_id),
+                -taken,
+                shortfall=reservation.points - taken,
+                event_id=event_id,
+                reason="sale event after the grace",
+                spend=False,  # a correction: ``taken`` counts pending points (the sale's own)
+            ),
+        )
+        log.warning(
+            "purchase %s came after reservation %s was released: %d points taken again",
+            purchase.purchase_id,
+            reservation.reservation_id,
+            taken,
+        )
+        reservation.release_reason = None
+    if reservation.status in ("committed", "released"):
+        reservation.status = "confirmed"
+        reservation.updated_at = purchase.purchased_at
+        await session.flush()
+    if retaken is not None:  # once confirmed: the emit flushes, and released needs its reason
+        await events.retaken(session, reservation, account, retaken, points=taken)
+
+
+async def refund_for_return(
+    session: AsyncSession, returned: PurchaseReturned, event_id: str | None = None
+) -> None:
+    """Credits the points share a return refunds (``till_refund``, the return's id); see
+    :func:`domain.refund_points` for the proportion. Once per return."""
+    await _refund(
+        session, returned.purchase_id, returned.return_id, _points_fen(returned.refunds), event_id
+    )
+
+
+async def refund_for_void(
+    session: AsyncSession, voided: PurchaseVoided, event_id: str | None = None
+) -> None:
+    """Credits the whole points tender of a voided sale (``till_refund``, the purchase's
+    id). Once per void."""
+    await _refund(
+        session, voided.purchase_id, voided.purchase_id, _points_fen(voided.refunds), event_id
+    )
+
+
+async def _refund(
+    session: AsyncSession,
+    purchase_id: uuid.UUID,
+    source_id: uuid.UUID,
+    refund_fen: int,
+    event_id: str | None,
+) -> None:
+    """Credits the points ``refund_fen`` of the points tender gives back. The ledger entry
+    (one per source) makes a repeat change nothing; a refund the tender cannot take any
+    more is a repeat too (the inbox keeps events effectively once: this is the second
+    fence). A refund worth less than a point moves nothing and is only counted."""
+    if refund_fen == 0:
+        return
+    found = await repository.used_by(session, purchase_id)
+    if found is None or found.status == "released":
+        log.error("purchase %s refunds points but uses no reservation", purchase_id)
+        return
+    account = await accounts.locked_account_now(session, found.account_id)
+    reservation = await repository.reservation(session, found.reservation_id, lock=True)
+    assert reservation is not None
+    if reservation.refunded_fen + refund_fen > reservation.amount_fen:
+        log.warning("refund %s of purchase %s was credited before", source_id, purchase_id)
+        return
+    points = domain.refund_points(
+        points=reservation.points,
+        amount_fen=reservation.amount_fen,
+        refunded_fen=reservation.refunded_fen,
+        refunded_points=reservation.refunded_points,
+        refund_fen=refund_fen,
+    )
+    moved = (
+        await accounts.move_points(
+            session,
+            account,
+            Movement(
+                Source("till_refund", source_id),
+                points,
+                event_id=event_id,
+                restores=domain.spent_by(found.reservation_id),
+            ),
+        )
+        if points > 0
+        else None
+    )
+    if moved is None and points > 0:
+        log.warning("refund %s of purchase %s was credited before", source_id, purchase_id)
+        return
+    if points > 0:
+        await repository.add_refund(session, source_id, reservation.reservation_id, points)
+    reservation.refunded_fen += refund_fen
+    reservation.refunded_points += points
+    await session.flush()
+    if moved is not None:
+        return_id = None if source_id == purchase_id else source_id
+        await events.refunded(session, reservation, account, moved, points, refund_fen, return_id)
