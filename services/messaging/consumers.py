@@ -9,12 +9,15 @@ consumer runner then retries the batch with backoff (see ``shared.consumer``).
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from services.messaging.config import Settings
 from services.messaging.contacts import service as contacts
 from services.messaging.notifications import domain as notifying
 from services.messaging.notifications import service as notifications
+from services.messaging.templates.domain import Template
 from shared.db import AsyncSession
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered, MemberUpdated
@@ -37,13 +40,13 @@ async def on_member_registered(session: AsyncSession, event: CloudEvent, ctx: Co
     """Keep our own copy of the contact, then welcome the member."""
     registered = event.payload(MemberRegistered)
     await contacts.record_registration(session, ctx.cipher, registered)
-    await notifications.notify_member(
+    await _tell(
         session,
-        ctx.cipher,
-        member_id=registered.member_id,
-        template="welcome",
-        trigger_event_id=event.id,
-        context={"card_number": registered.card_number},
+        event,
+        ctx,
+        registered.member_id,
+        "welcome",
+        {"card_number": registered.card_number},
     )
 
 
@@ -56,13 +59,13 @@ async def on_points_earned(session: AsyncSession, event: CloudEvent, ctx: Contex
     earned = event.payload(PointsEarned)
     if not notifying.notifies_points(earned.points):
         return
-    await notifications.notify_member(
+    await _tell(
         session,
-        ctx.cipher,
-        member_id=earned.member_id,
-        template="points_earned",
-        trigger_event_id=event.id,
-        context={"points": earned.points, "balance": earned.balance},
+        event,
+        ctx,
+        earned.member_id,
+        "points_earned",
+        {"points": earned.points, "balance": earned.balance},
     )
 
 
@@ -70,13 +73,13 @@ async def on_points_expiring(session: AsyncSession, event: CloudEvent, ctx: Cont
     """Tells the account's owner how many points expire after which days (loyalty
     announces each lot once)."""
     expiring = event.payload(PointsExpiring)
-    await notifications.notify_member(
+    await _tell(
         session,
-        ctx.cipher,
-        member_id=expiring.member_id,
-        template="points_expiring",
-        trigger_event_id=event.id,
-        context={
+        event,
+        ctx,
+        expiring.member_id,
+        "points_expiring",
+        {
             "points": expiring.points,
             "days": notifying.expiring_by_day(expiring.lots),
         },
@@ -86,13 +89,13 @@ async def on_points_expiring(session: AsyncSession, event: CloudEvent, ctx: Cont
 async def on_points_expired(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
     """Tells the account's owner that points expired and what their balance is now."""
     expired = event.payload(PointsExpired)
-    await notifications.notify_member(
+    await _tell(
         session,
-        ctx.cipher,
-        member_id=expired.member_id,
-        template="points_expired",
-        trigger_event_id=event.id,
-        context={"points": expired.points, "balance": expired.balance},
+        event,
+        ctx,
+        expired.member_id,
+        "points_expired",
+        {"points": expired.points, "balance": expired.balance},
     )
 
 
@@ -103,13 +106,13 @@ async def on_tier_changed(session: AsyncSession, event: CloudEvent, ctx: Context
     changed = event.payload(TierChanged)
     zone = ZoneInfo(ctx.settings.business_timezone)  # ZoneInfo caches its instances
     until, review_at = changed.until, changed.review_at
-    await notifications.notify_member(
+    await _tell(
         session,
-        ctx.cipher,
-        member_id=changed.member_id,
-        template=notifying.tier_template(changed.change, changed.direction),
-        trigger_event_id=event.id,
-        context={
+        event,
+        ctx,
+        changed.member_id,
+        notifying.tier_template(changed.change, changed.direction),
+        {
             "tier_name": changed.to_tier_name,
             "until": notifying.last_day(until, zone) if until is not None else None,
             "review_on": notifying.last_day(review_at, zone) if review_at is not None else None,
@@ -124,39 +127,36 @@ def _reward(order: RewardOrderEvent) -> dict[str, object]:
     return {"item": item, "quantity": order.quantity, "points": order.points}
 
 
-async def on_reward_ordered(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
-    ordered = event.payload(RewardOrdered)
+def _on_reward(
+    model: type[RewardOrdered | RewardFulfilled | RewardCancelled], template: Template
+) -> Handler[Context]:
+    """The handler telling the member of a reward order's step (with the balance after it,
+    when points moved)."""
+
+    async def on_reward(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+        order = event.payload(model)
+        balance = {} if isinstance(order, RewardFulfilled) else {"balance": order.balance}
+        await _tell(session, event, ctx, order.member_id, template, _reward(order) | balance)
+
+    return on_reward
+
+
+async def _tell(
+    session: AsyncSession,
+    event: CloudEvent,
+    ctx: Context,
+    member_id: uuid.UUID,
+    template: Template,
+    context: Mapping[str, object],
+) -> None:
+    """Notifies the member by ``template`` once per event (its id is the trigger)."""
     await notifications.notify_member(
         session,
         ctx.cipher,
-        member_id=ordered.member_id,
-        template="reward_ordered",
+        member_id=member_id,
+        template=template,
         trigger_event_id=event.id,
-        context={**_reward(ordered), "balance": ordered.balance},
-    )
-
-
-async def on_reward_fulfilled(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
-    fulfilled = event.payload(RewardFulfilled)
-    await notifications.notify_member(
-        session,
-        ctx.cipher,
-        member_id=fulfilled.member_id,
-        template="reward_fulfilled",
-        trigger_event_id=event.id,
-        context=_reward(fulfilled),
-    )
-
-
-async def on_reward_cancelled(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
-    cancelled = event.payload(RewardCancelled)
-    await notifications.notify_member(
-        session,
-        ctx.cipher,
-        member_id=cancelled.member_id,
-        template="reward_cancelled",
-        trigger_event_id=event.id,
-        context={**_reward(cancelled), "balance": cancelled.balance},
+        context=context,
     )
 
 
@@ -167,7 +167,7 @@ HANDLERS: dict[str, Handler[Context]] = {
     PointsExpiring.event_type: on_points_expiring,
     PointsExpired.event_type: on_points_expired,
     TierChanged.event_type: on_tier_changed,
-    RewardOrdered.event_type: on_reward_ordered,
-    RewardFulfilled.event_type: on_reward_fulfilled,
-    RewardCancelled.event_type: on_reward_cancelled,
+    RewardOrdered.event_type: _on_reward(RewardOrdered, "reward_ordered"),
+    RewardFulfilled.event_type: _on_reward(RewardFulfilled, "reward_fulfilled"),
+    RewardCancelled.event_type: _on_reward(RewardCancelled, "reward_cancelled"),
 }
