@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from services.orders.purchases.models import Purchase
 from shared.db import Sessions
@@ -76,7 +76,7 @@ async def test_a_sale_without_discounts_keeps_its_old_shape(
     assert [line["discount_fen"] for line in sale["lines"]] == [0, 0]
     async with orders_sessions() as session:
         kept = await session.scalar(
-            select(Purchase.discounts).where(Purchase.id == uuid.UUID(sale["id"]))  # type: ignore[arg-type]
+            select(col(Purchase.discounts)).where(col(Purchase.id) == uuid.UUID(sale["id"]))
         )
     assert kept is None  # SQL NULL, not a JSON null or an empty list
 

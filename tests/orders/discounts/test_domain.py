@@ -106,11 +106,11 @@ def discounted_sales(draw: st.DrawFn) -> tuple[Sold, int]:
         assert sum(fen for _, fen in discount.shares) == discount.amount_fen
     assert all(0 <= off <= amount for off, amount in zip(per_line, amounts, strict=True))
     paid = sum(amounts) - sum(per_line)
-    lines = {
+    sold_lines = {
         no: SoldLine(no, q, p, 0, f"S{no}", "c", off)
         for no, (q, p, off) in enumerate(zip(quantities, prices, per_line, strict=True), start=1)
     }
-    sold = Sold(uuid.uuid4(), uuid.uuid4(), paid, datetime.now(UTC), lines, (), None)
+    sold = Sold(uuid.uuid4(), uuid.uuid4(), paid, datetime.now(UTC), sold_lines, (), None)
     return sold, paid
 
 
