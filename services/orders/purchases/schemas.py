@@ -94,8 +94,9 @@ def _line_amount(line: LineIn) -> int:
 class PurchaseCreate(BaseModel):
     """A sale. Name the member by exactly one of `member_id`, `card_number` or `phone`.
 
-    The total is computed from the lines: at most 10,000,000,000 fen (100 million yuan),
-    so that loyalty can always credit its points and analytics add it up.
+    The total is computed from the lines, less their discounts: what is paid. The lines
+    add up to at most 10,000,000,000 fen (100 million yuan), so that loyalty can always
+    credit its points and analytics add it up.
     """
 
     model_config = ConfigDict(
@@ -220,7 +221,7 @@ class PurchaseOut(BaseModel):
     id: uuid.UUID
     member_id: uuid.UUID
     store_id: uuid.UUID
-    total_fen: int
+    total_fen: int = Field(description="What is paid: the lines' amounts after discounts")
     purchased_at: datetime
     receipt_no: str | None
     lines: list[PurchaseLineOut]

@@ -52,8 +52,9 @@ async def record_purchase(
     With ``loyalty``, a points tender is taken: its reservation is committed there before
     the sale is (:func:`services.orders.tenders.service.points_paid`).
 
-    Raises ``UnknownMember``, ``UnknownSku``, ``VoidSku``, ``TenderNotAccepted``,
-    ``TendersDoNotAddUp``, ``PointsRefused`` (422), ``ReceiptReused`` (409) and
+    Raises ``UnknownMember``, ``UnknownSku``, ``VoidSku``, ``InvalidDiscount``,
+    ``DiscountExceedsLines``, ``TenderNotAccepted``, ``TendersDoNotAddUp``,
+    ``PointsRefused`` (422), ``ReceiptReused`` (409) and
     ``LoyaltyUnavailable`` (503).
     """
     members = await directory.find_members(session, cipher, [data])
