@@ -16,8 +16,12 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
+from services.orders.purchases import service
 from services.orders.purchases.models import Purchase
-from shared.db import Sessions
+from services.orders.purchases.schemas import PurchaseCreate
+from shared.crypto import PiiCipher
+from shared.db import Sessions, transaction
+from tests.loyalty.statements import engine_of, statements
 from tests.orders.conftest import (
     LINES,
     KnownMember,
@@ -28,6 +32,7 @@ from tests.orders.conftest import (
     new_key,
     post_sale,
 )
+from tests.stack import Stack
 
 COUPON = "7KQ4-M9XD-2HPA"
 DISCOUNTS = [
@@ -229,3 +234,21 @@ async def test_tenders_must_pay_the_discounted_total(
     assert problem["type"] == "urn:huiyuan:problem:tenders-do-not-add-up"
     assert "42200 fen" in problem["detail"]
     assert await footprint(orders_sessions, store, member) == before
+
+
+async def test_discounts_cost_the_sale_no_statement(
+    stack: Stack, orders_sessions: Sessions, store: StoreKey, member: KnownMember
+) -> None:
+    """Discounts travel in the sale's own insert (two more arrays): a discounted sale sends
+    exactly the statements of a sale without (member lookup, catalog, insert, outbox)."""
+    cipher = PiiCipher(stack.settings("orders").pii_key.get_secret_value())
+    sent: dict[str, list[str]] = {}
+    for name, discounts in (("without", None), ("with", DISCOUNTS)):
+        body = {"card_number": member.card_number, "lines": LINES, "discounts": discounts}
+        data = PurchaseCreate.model_validate(body)
+        async with transaction(orders_sessions) as session:
+            with statements(engine_of(orders_sessions)) as sent[name]:
+                await service.record_purchase(session, cipher, store.store_id, data, sent=body)
+    assert len(sent["with"]) == len(sent["without"])
+    [insert] = [s for s in sent["with"] if "INSERT INTO orders.purchases" in s]
+    assert "discount_fen" in insert
