@@ -10,12 +10,17 @@ from shared.events.envelope import EventPayload
 
 
 class PurchaseLine(EventPayload):
+    """A line of a sale. ``amount_fen`` is what it pays, quantity × unit price less
+    ``discount_fen``, what the sale's discounts took off it (0 in events published before
+    sales had discounts): loyalty earns on it, and the lines add up to the total."""
+
     line_no: int
     sku: str
     category: str
     quantity: int
     unit_price_fen: int
     amount_fen: int
+    discount_fen: int = 0
 
 
 class TenderPaid(EventPayload):
@@ -60,11 +65,16 @@ class PurchaseCompleted(EventPayload):
 
 
 class ReturnedLine(EventPayload):
+    """Units of a line that came back. ``amount_fen`` is what they paid, refunded: their
+    price less ``discount_fen``, their share of the line's discount (0 in events published
+    before sales had discounts)."""
+
     line_no: int
     sku: str
     category: str
     quantity: int
     amount_fen: int
+    discount_fen: int = 0
 
 
 class PurchaseReturned(EventPayload):

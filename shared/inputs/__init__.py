@@ -15,8 +15,9 @@ code, identifier    ``Annotated[str, Code(n[, pattern, ...])]``  :mod:`.text`
 mobile number       ``Phone`` (answered in E.164)                :mod:`.phone`
 email address       ``Email``                                    :mod:`.emails`
 amounts, counts     ``Quantity``, ``UnitPriceFen``, ``SpendFen``, :mod:`.integers`
-                    ``TenderFen``, ``Points``, ``PointsPerYuan``,
-                    ``MultiplierPercent``, ``LineNo``
+                    ``TenderFen``, ``DiscountFen``, ``Points``,
+                    ``PointsPerYuan``, ``MultiplierPercent``,
+                    ``LineNo``
 a list's total      ``TotalAtMost(maximum, amount)``             :mod:`.integers`
 sale time           ``SaleTime``                                 :mod:`.times`
 when a change       ``EffectiveTime``                            :mod:`.times`
@@ -54,6 +55,7 @@ from shared.inputs.integers import (
     MAX_RUNNING_FEN,
     MAX_SALE_TOTAL_FEN,
     MAX_UNIT_PRICE_FEN,
+    DiscountFen,
     LineNo,
     MultiplierPercent,
     Points,
@@ -98,6 +100,7 @@ __all__ = [
     "Birthday",
     "CalendarDay",
     "Code",
+    "DiscountFen",
     "EffectiveTime",
     "Email",
     "EmailAddress",

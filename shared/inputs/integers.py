@@ -79,6 +79,8 @@ MultiplierPercent = Annotated[int, Strict(), Interval(ge=0, le=MAX_MULTIPLIER_PE
 """A multiplier in percent of the plain rate (100 = ×1): 0 to 1,000."""
 TenderFen = Annotated[int, Strict(), Interval(ge=1, le=MAX_SALE_TOTAL_FEN)]
 """What one tender of a sale hands over, in fen: 1 to 10^10 (cash may exceed the total)."""
+DiscountFen = Annotated[int, Strict(), Interval(ge=1, le=MAX_SALE_TOTAL_FEN)]
+"""What one discount of a sale takes off, in fen: 1 to 10^10 (at most what its lines cost)."""
 LineNo = Annotated[int, Strict(), Interval(ge=1, le=MAX_LINES)]
 """A line of a sale, numbered from 1."""
 

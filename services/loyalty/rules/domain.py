@@ -39,9 +39,11 @@ How a sale is rated (:func:`rate`):
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+
+from shared.allocation import allocate
 
 FULL_RATE_PERCENT = 100
 _SCALE = 100 * 100
@@ -147,20 +149,6 @@ class Rating:
     """The net amount of the lines that earn, compared with the minimum spend and bonuses."""
     contributions: tuple[Contribution, ...]
     lines: tuple[LineRating, ...]
-
-
-def allocate(amounts: Sequence[int], total: int) -> list[int]:
-    """Shares ``total`` fen out over ``amounts`` in proportion, rounding each share down;
-    the fen left over go to the largest amount (the first of equal ones). ``total`` is
-    capped at the amounts' sum; with no amount above zero nothing is shared."""
-    whole = sum(amounts)
-    total = min(total, whole)
-    if whole <= 0 or total <= 0:
-        return [0] * len(amounts)
-    shares = [amount * total // whole for amount in amounts]
-    largest = max(range(len(amounts)), key=lambda index: (amounts[index], -index))
-    shares[largest] += total - sum(shares)
-    return shares
 
 
 def _multiplier(line: Line, sale: Sale, rules: RuleSet) -> tuple[int, str]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.orders.discounts.domain import paid_for_units, refund_fen
 from services.orders.purchases.errors import ReceiptReused
 from services.orders.tenders.domain import Paid
 from shared.idempotency import RequestIdentity
@@ -46,11 +47,6 @@ class PricedLine:
         return self.quantity * self.unit_price_fen
 
 
-def total_fen(lines: Iterable[PricedLine]) -> int:
-    """The purchase total is always computed here, never taken from the client."""
-    return sum(line.amount_fen for line in lines)
-
-
 @dataclass(frozen=True)
 class SoldLine:
     """A line of a recorded sale, as far as returns are concerned."""
@@ -61,10 +57,25 @@ class SoldLine:
     returned_quantity: int
     sku: str
     category: str
+    discount_fen: int = 0
 
     @property
     def returnable(self) -> int:
         return self.quantity - self.returned_quantity
+
+    def refund_fen(self, units: int) -> int:
+        """What returning ``units`` more units refunds: what they paid, the line's discount
+        shared over its units (:mod:`services.orders.discounts.domain`)."""
+        return refund_fen(
+            self.quantity, self.unit_price_fen, self.discount_fen, self.returned_quantity, units
+        )
+
+    @property
+    def refunded_fen(self) -> int:
+        """What the returns of the line refunded so far."""
+        return paid_for_units(
+            self.quantity, self.unit_price_fen, self.discount_fen, self.returned_quantity
+        )
 
 
 @dataclass(frozen=True)
@@ -82,11 +93,8 @@ class Sold:
 
     @property
     def returned_fen(self) -> int:
-        """What its returns refunded: the returned units at their prices."""
-        return sum(
-            PricedLine(line.returned_quantity, line.unit_price_fen).amount_fen
-            for line in self.lines.values()
-        )
+        """What its returns refunded: what the returned units paid."""
+        return sum(line.refunded_fen for line in self.lines.values())
 
 
 @dataclass(frozen=True)

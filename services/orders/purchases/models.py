@@ -67,6 +67,11 @@ class Purchase(OrdersTable, table=True):
     """How the sale was paid: ``[{"kind", "amount_fen", "tendered_fen", "refunded_fen"}]``
     (see :mod:`services.orders.tenders.domain`), kept in the row so that a sale stays one
     insert; NULL for sales recorded before tenders were kept (one unspecified tender)."""
+    discounts: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSONB))
+    """The sale's discounts as sent, with what each took off which line: ``[{"source",
+    "amount_fen", "lines": [{"line_no", "discount_fen"}]}]`` (``source``: a coupon's code or
+    ``manual``), so a return can tell which coupon a returned line used; NULL for a sale
+    without any."""
     voided_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     void_reason: str | None = Field(default=None, max_length=MAX_VOID_REASON)
 
@@ -79,6 +84,10 @@ class PurchaseLine(OrdersTable, table=True):
         CheckConstraint(
             "returned_quantity >= 0 AND returned_quantity <= quantity",
             name="ck_purchase_lines_returned_quantity",
+        ),
+        CheckConstraint(
+            "discount_fen >= 0 AND discount_fen <= quantity * unit_price_fen",
+            name="ck_purchase_lines_discount",
         ),
     )
 
@@ -93,3 +102,7 @@ class PurchaseLine(OrdersTable, table=True):
     returned_quantity: int = Field(
         default=0, sa_column=Column(Integer, nullable=False, server_default="0")
     )
+    discount_fen: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, server_default="0")
+    )
+    """What the sale's discounts took off the line; it pays quantity × unit price less it."""

@@ -59,7 +59,9 @@ async def insert_purchases(session: AsyncSession, sales: Sequence[SaleRows]) -> 
     for purchase, lines in ordered:
         for name in _PURCHASE_COLUMNS:
             value = purchase[name]
-            arrays[name].append(json.dumps(value) if name in _JSON_COLUMNS else value)
+            if name in _JSON_COLUMNS and value is not None:
+                value = json.dumps(value)
+            arrays[name].append(value)
         for line in lines:
             arrays["line_purchase_ids"].append(purchase["id"])
             for name in _LINE_COLUMNS:
@@ -77,8 +79,9 @@ _PURCHASE_COLUMNS = {
     "request_hash": Text,
     "created_at": DateTime(timezone=True),
     "tenders": Text,
+    "discounts": Text,
 }
-_JSON_COLUMNS = {"tenders"}
+_JSON_COLUMNS = {"tenders", "discounts"}
 """Sent as a text array of JSON documents, each cast to jsonb in the statement."""
 _LINE_COLUMNS = {
     "line_no": Integer,
@@ -86,6 +89,7 @@ _LINE_COLUMNS = {
     "category": Text,
     "quantity": Integer,
     "unit_price_fen": BigInteger,
+    "discount_fen": BigInteger,
 }
 
 

@@ -10,6 +10,8 @@ from annotated_types import Len
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.orders.directory.domain import MAX_CARD_NUMBER
+from services.orders.discounts.domain import MAX_DISCOUNTS
+from services.orders.discounts.schemas import DISCOUNTS_EXAMPLE, DiscountIn, DiscountOut
 from services.orders.purchases.domain import MAX_CATEGORY, MAX_RECEIPT_NO, MAX_SKU
 from services.orders.tenders.domain import MAX_TENDERS
 from services.orders.tenders.schemas import (
@@ -48,6 +50,7 @@ PURCHASE_EXAMPLE: dict[str, Any] = {
             "quantity": 2,
             "unit_price_fen": 19900,
             "amount_fen": 39800,
+            "discount_fen": 0,
             "returned_quantity": 0,
         },
         {
@@ -57,9 +60,11 @@ PURCHASE_EXAMPLE: dict[str, Any] = {
             "quantity": 1,
             "unit_price_fen": 5900,
             "amount_fen": 5900,
+            "discount_fen": 0,
             "returned_quantity": 0,
         },
     ],
+    "discounts": [],
     "receipt": RECEIPT_EXAMPLE,
     "voided_at": None,
 }
@@ -89,8 +94,9 @@ def _line_amount(line: LineIn) -> int:
 class PurchaseCreate(BaseModel):
     """A sale. Name the member by exactly one of `member_id`, `card_number` or `phone`.
 
-    The total is computed from the lines: at most 10,000,000,000 fen (100 million yuan),
-    so that loyalty can always credit its points and analytics add it up.
+    The total is computed from the lines, less their discounts: what is paid. The lines
+    add up to at most 10,000,000,000 fen (100 million yuan), so that loyalty can always
+    credit its points and analytics add it up.
     """
 
     model_config = ConfigDict(
@@ -118,6 +124,25 @@ class PurchaseCreate(BaseModel):
                     "tenders": TENDERS_EXAMPLE,
                 },
                 {
+                    "member_id": _MEMBER,
+                    "lines": [
+                        {
+                            "sku": "HC-001",
+                            "category": "health",
+                            "quantity": 2,
+                            "unit_price_fen": 19900,
+                        },
+                        {
+                            "sku": "CO-117",
+                            "category": "cosmetics",
+                            "quantity": 1,
+                            "unit_price_fen": 5900,
+                        },
+                    ],
+                    "discounts": DISCOUNTS_EXAMPLE,
+                    "receipt_no": "R-20261123-0043",
+                },
+                {
                     "phone": "138 1234 5678",
                     "lines": [
                         {"sku": "DG-9", "category": "daily", "quantity": 3, "unit_price_fen": 1200}
@@ -127,7 +152,7 @@ class PurchaseCreate(BaseModel):
         },
     )
 
-    FIELDS_SINCE_0_2: ClassVar[frozenset[str]] = frozenset({"tenders"})
+    FIELDS_SINCE_0_2: ClassVar[frozenset[str]] = frozenset({"tenders", "discounts"})
     """Unknown to the release whose idempotency fingerprints ``shared.idempotency`` still
     recognises."""
 
@@ -158,6 +183,17 @@ class PurchaseCreate(BaseModel):
         ),
     )
 
+    discounts: Annotated[list[DiscountIn], Len(1, MAX_DISCOUNTS)] | None = Field(
+        None,
+        description=(
+            f"1 to {MAX_DISCOUNTS} discounts the till gave (a coupon's, or manual), each "
+            "shared over its lines in proportion to their amounts, rounded down, the fen "
+            "left over to the largest line (the first of equal ones). A line's discounts "
+            "never exceed its amount; the total, which the tenders pay, is what the lines "
+            "cost less their discounts. Without `discounts` nothing is discounted"
+        ),
+    )
+
     @model_validator(mode="after")
     def _one_member_reference(self) -> Self:
         given = [self.member_id, self.card_number, self.phone]
@@ -172,7 +208,10 @@ class PurchaseLineOut(BaseModel):
     category: str
     quantity: int
     unit_price_fen: int
-    amount_fen: int
+    amount_fen: int = Field(
+        description="What the line pays: quantity × unit price less its discount"
+    )
+    discount_fen: int = Field(0, description="What the sale's discounts took off the line")
     returned_quantity: int = Field(description="How many have come back so far")
 
 
@@ -182,10 +221,14 @@ class PurchaseOut(BaseModel):
     id: uuid.UUID
     member_id: uuid.UUID
     store_id: uuid.UUID
-    total_fen: int
+    total_fen: int = Field(description="What is paid: the lines' amounts after discounts")
     purchased_at: datetime
     receipt_no: str | None
     lines: list[PurchaseLineOut]
+    discounts: list[DiscountOut] = Field(
+        default_factory=list,
+        description="The sale's discounts as sent, with what each took off which line",
+    )
     receipt: ReceiptOut | None = Field(
         None,
         description="How the sale was paid. Null only in a replay of an answer stored before "

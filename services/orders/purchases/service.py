@@ -12,6 +12,8 @@ from services.orders.base import emit
 from services.orders.catalog import service as catalog
 from services.orders.directory import service as directory
 from services.orders.directory.domain import KnownMembers
+from services.orders.discounts import domain as discounts
+from services.orders.discounts.schemas import DiscountOut
 from services.orders.purchases import domain, repository
 from services.orders.purchases.errors import PurchaseNotFound
 from services.orders.purchases.models import Purchase, PurchaseLine
@@ -50,8 +52,9 @@ async def record_purchase(
     With ``loyalty``, a points tender is taken: its reservation is committed there before
     the sale is (:func:`services.orders.tenders.service.points_paid`).
 
-    Raises ``UnknownMember``, ``UnknownSku``, ``VoidSku``, ``TenderNotAccepted``,
-    ``TendersDoNotAddUp``, ``PointsRefused`` (422), ``ReceiptReused`` (409) and
+    Raises ``UnknownMember``, ``UnknownSku``, ``VoidSku``, ``InvalidDiscount``,
+    ``DiscountExceedsLines``, ``TenderNotAccepted``, ``TendersDoNotAddUp``,
+    ``PointsRefused`` (422), ``ReceiptReused`` (409) and
     ``LoyaltyUnavailable`` (503).
     """
     members = await directory.find_members(session, cipher, [data])
@@ -123,12 +126,20 @@ def new_sale(
     the tender kinds it may have. Its id is named by its receipt number, if it has one
     (:func:`domain.purchase_id`): every attempt of the sale gets the same.
 
-    Raises ``UnknownMember``, ``TenderNotAccepted`` and ``TendersDoNotAddUp`` (422).
+    Its discounts are shared over its lines (:mod:`services.orders.discounts.domain`); its
+    total, which the tenders pay, is what the lines pay after them.
+
+    Raises ``UnknownMember``, ``InvalidDiscount``, ``DiscountExceedsLines``,
+    ``TenderNotAccepted`` and ``TendersDoNotAddUp`` (422).
     """
     member_id = members.member_of(data)
     purchased_at = data.purchased_at or now
     purchase_id = domain.purchase_id(store_id, data.receipt_no)
     priced = [domain.PricedLine(line.quantity, line.unit_price_fen) for line in data.lines]
+    off, applied = discounts.apply(
+        [price.amount_fen for price in priced],
+        [discount.discount() for discount in data.discounts or ()],
+    )
     lines = [
         events.PurchaseLine(
             line_no=line_no,
@@ -136,11 +147,14 @@ def new_sale(
             category=line.category,
             quantity=line.quantity,
             unit_price_fen=line.unit_price_fen,
-            amount_fen=price.amount_fen,
+            amount_fen=price.amount_fen - discount,
+            discount_fen=discount,
         )
-        for line_no, (line, price) in enumerate(zip(data.lines, priced, strict=True), start=1)
+        for line_no, (line, price, discount) in enumerate(
+            zip(data.lines, priced, off, strict=True), start=1
+        )
     ]
-    total = domain.total_fen(priced)
+    total = sum(line.amount_fen for line in lines)
     given = None if data.tenders is None else [tender.tendered() for tender in data.tenders]
     paid = tenders.settle(total, given, accepted)
     receipt = receipt_out(paid, first=True)
@@ -154,6 +168,7 @@ def new_sale(
         "request_hash": None if data.receipt_no is None or request is None else request.hash,
         "created_at": now,
         "tenders": tenders.to_json(paid),
+        "discounts": [discount.to_json() for discount in applied] or None,
     }
     completed = events.PurchaseCompleted(
         purchase_id=purchase_id,
@@ -172,6 +187,7 @@ def new_sale(
         purchased_at=purchased_at,
         receipt_no=data.receipt_no,
         lines=[PurchaseLineOut(**line.model_dump(), returned_quantity=0) for line in lines],
+        discounts=[DiscountOut.model_validate(discount.to_json()) for discount in applied],
         receipt=receipt,
     )
     return NewSale(
@@ -224,11 +240,13 @@ def purchase_out(
                 category=line.category,
                 quantity=line.quantity,
                 unit_price_fen=line.unit_price_fen,
-                amount_fen=domain.PricedLine(line.quantity, line.unit_price_fen).amount_fen,
+                amount_fen=line.quantity * line.unit_price_fen - line.discount_fen,
+                discount_fen=line.discount_fen,
                 returned_quantity=0 if first else line.returned_quantity,
             )
             for line in lines
         ],
+        discounts=[DiscountOut.model_validate(row) for row in purchase.discounts or ()],
         receipt=receipt_out(_tenders_of(purchase, lines), first=first),
         voided_at=None if first else purchase.voided_at,
     )
@@ -241,7 +259,7 @@ def _tenders_of(purchase: Purchase, lines: Sequence[PurchaseLine]) -> tuple[Paid
         return tenders.from_json(purchase.tenders)
     returned = sum(
         domain.PricedLine(line.returned_quantity, line.unit_price_fen).amount_fen for line in lines
-    )
+    )  # such a sale has no discounts
     return tenders.unrecorded(purchase.total_fen, returned)
 
 
@@ -270,6 +288,7 @@ async def sold_for_return(
                 quantity=line.quantity,
                 unit_price_fen=line.unit_price_fen,
                 returned_quantity=line.returned_quantity,
+                discount_fen=line.discount_fen,
             )
             for line in lines
         },

@@ -45,7 +45,8 @@ class ReturnLineOut(BaseModel):
     sku: str
     category: str
     quantity: int
-    amount_fen: int
+    amount_fen: int = Field(description="What the units paid, refunded")
+    discount_fen: int = Field(0, description="Their share of the line's discount")
 
 
 class ReturnOut(BaseModel):
@@ -65,6 +66,7 @@ class ReturnOut(BaseModel):
                             "category": "health",
                             "quantity": 1,
                             "amount_fen": 19900,
+                            "discount_fen": 0,
                         }
                     ],
                     "refunds": [{"kind": "card", "amount_fen": 19900, "paid_out": True}],

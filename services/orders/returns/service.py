@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from services.orders.base import emit
 from services.orders.purchases import service as purchases
-from services.orders.purchases.domain import PricedLine
+from services.orders.purchases.domain import SoldLine
 from services.orders.purchases.errors import PurchaseVoided
 from services.orders.returns import domain, repository
 from services.orders.returns.schemas import ReturnCreate, ReturnLineOut, ReturnOut
@@ -25,7 +25,8 @@ async def return_purchase(
     *,
     now: datetime | None = None,
 ) -> ReturnOut:
-    """Records the return, refunds the sale's tenders in the documented order
+    """Records the return of what its lines paid (their discounts shared over their units,
+    :mod:`services.orders.discounts.domain`), refunds the sale's tenders in the documented order
     (:func:`services.orders.tenders.domain.allocate_refund`) and publishes
     ``orders.purchase.returned`` with the refund and what each tender refunds.
 
@@ -40,16 +41,7 @@ async def return_purchase(
         )
     requested = None if data.all else [(line.line_no, line.quantity) for line in data.lines or []]
     plan = domain.plan_return(sold.lines, requested)
-    returned = [
-        events.ReturnedLine(
-            line_no=no,
-            sku=sold.lines[no].sku,
-            category=sold.lines[no].category,
-            quantity=quantity,
-            amount_fen=PricedLine(quantity, sold.lines[no].unit_price_fen).amount_fen,
-        )
-        for no, quantity in plan
-    ]
+    returned = [_returned(sold.lines[no], quantity) for no, quantity in plan]
     return_id = uuid.uuid4()
     amount = sum(line.amount_fen for line in returned)
     amounts = tenders.allocate_refund(sold.tenders, amount)
@@ -98,4 +90,17 @@ async def return_purchase(
         lines=[ReturnLineOut(**line.model_dump()) for line in returned],
         refunds=refunds_out(refunds),
         paid_out_fen=tenders.paid_out_fen(refunds),
+    )
+
+
+def _returned(line: SoldLine, quantity: int) -> events.ReturnedLine:
+    """``quantity`` more units of ``line`` back: what they paid is refunded."""
+    refund = line.refund_fen(quantity)
+    return events.ReturnedLine(
+        line_no=line.line_no,
+        sku=line.sku,
+        category=line.category,
+        quantity=quantity,
+        amount_fen=refund,
+        discount_fen=quantity * line.unit_price_fen - refund,
     )

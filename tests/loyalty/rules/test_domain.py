@@ -15,11 +15,11 @@ from services.loyalty.rules.domain import (
     MemberDay,
     RuleSet,
     Sale,
-    allocate,
     rate,
 )
 from services.loyalty.rules.schemas import RuleSetIn
 from services.loyalty.rules.service import rule_set, stored_rule_set, stored_sale
+from shared.allocation import allocate
 from shared.inputs import MAX_MULTIPLIER_PERCENT, MAX_POINTS_PER_SALE, MAX_SALE_TOTAL_FEN
 
 STORE = uuid.UUID("5a1c7e0e-0000-4000-8000-000000000001")

@@ -11,13 +11,8 @@ from services.orders.purchases.schemas import PurchaseCreate
 from shared.idempotency import RequestIdentity, fingerprint, identify
 
 
-def test_total_is_the_sum_of_quantity_times_unit_price() -> None:
-    lines = [PricedLine(2, 19900), PricedLine(1, 5900), PricedLine(3, 0)]
-    assert domain.total_fen(lines) == 45700
-
-
-def test_total_of_no_lines_is_zero() -> None:
-    assert domain.total_fen([]) == 0
+def test_a_line_s_amount_is_quantity_times_unit_price() -> None:
+    assert [PricedLine(2, 19900).amount_fen, PricedLine(3, 0).amount_fen] == [39800, 0]
 
 
 def test_returnable_is_what_has_not_come_back_yet() -> None:
