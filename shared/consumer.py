@@ -15,6 +15,13 @@ A handler that raises :class:`~shared.inbox.AwaitingEvent` is not failing: it ne
 event that has not arrived yet. Such a partition is retried with capped backoff for a much
 longer window before anything is parked, because after broker amnesia the missing event
 may sit behind a republish of thousands.
+
+A batch belongs to the group membership it was read in. After broker amnesia the consumer
+must rejoin (the broker forgot its member), and the new assignment starts where the
+broker's group offsets say, which on a broker that forgot everything is the earliest
+offset. So a batch read before a rejoin is neither committed nor sought back to after it:
+either would carry an offset of the forgotten log onto the new one and skip the events
+republished below it. Its events are read again, and the inbox deduplicates them.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,7 +42,7 @@ from shared.background import raise_if_cancelling
 from shared.db import Sessions, is_transient, transaction
 from shared.events import CloudEvent
 from shared.inbox import AwaitingEvent, Handlers, Inbox, apply_events
-from shared.kafka import GroupTimings, create_consumer
+from shared.kafka import GroupTimings, Membership, commit_as, create_consumer, membership
 from shared.observability import EVENTS_PARKED, HANDLER_FAILURES
 
 log = logging.getLogger(__name__)
@@ -177,6 +185,7 @@ class EventConsumer:
             batch = await consumer.getmany(
                 timeout_ms=retries.poll_timeout_ms(), max_records=self._batch_size
             )
+            member = membership(consumer)  # the records belong to the assignment of now
             batch = {tp: records for tp, records in batch.items() if records}
             if not batch:
                 continue
@@ -186,21 +195,34 @@ class EventConsumer:
             except Exception as exc:
                 raise_if_cancelling()
                 if is_transient(exc):
-                    await self._wait_for_database(consumer, batch, exc)
+                    await self._wait_for_database(consumer, member, batch, exc)
                     continue
                 HANDLER_FAILURES.labels(self._service).inc()
                 log.exception("a batch of %d partitions failed; retrying each alone", len(batch))
                 done = [
                     tp
                     for tp, records in batch.items()
-                    if await self._retry(tp, records, retries, consumer)
+                    if await self._retry(tp, records, retries, consumer, member)
                 ]
             if done:
-                await consumer.commit({tp: batch[tp][-1].offset + 1 for tp in done})
+                await self._commit(consumer, member, {tp: batch[tp][-1].offset + 1 for tp in done})
+
+    async def _commit(
+        self, consumer: AIOKafkaConsumer, member: Membership, offsets: dict[TopicPartition, int]
+    ) -> None:
+        """Commit as the member that read the batch; a batch of a lost membership is read again."""
+        try:
+            committed = await commit_as(consumer, member, offsets)
+        except KafkaError as exc:
+            log.warning("offsets not committed (%s); the group reads them again", exc)
+            return
+        if not committed:
+            log.warning("the group membership changed under a batch; its offsets not committed")
 
     async def _wait_for_database(
         self,
         consumer: AIOKafkaConsumer,
+        member: Membership,
         batch: Mapping[TopicPartition, list[ConsumerRecord[Any, Any]]],
         exc: Exception,
     ) -> None:
@@ -210,8 +232,9 @@ class EventConsumer:
         dead letters.
         """
         log.warning("database unavailable (%s); retrying the batch shortly", exc)
-        for tp, records in batch.items():
-            consumer.seek(tp, records[0].offset)
+        if membership(consumer) == member:
+            for tp, records in batch.items():
+                consumer.seek(tp, records[0].offset)
         await asyncio.sleep(self._backoff)
 
     async def _retry(
@@ -220,6 +243,7 @@ class EventConsumer:
         records: list[ConsumerRecord[Any, Any]],
         retries: _PartitionRetries,
         consumer: AIOKafkaConsumer,
+        member: Membership,
     ) -> bool:
         """Apply one partition's records; on failure hold only that partition back.
 
@@ -235,7 +259,8 @@ class EventConsumer:
                 await self.apply_or_park(records)
                 return True
             log.warning("partition %s held back after a failure: %s", tp, exc)
-            retries.hold(consumer, tp, records[0].offset, transient=is_transient(exc))
+            if membership(consumer) == member:
+                retries.hold(consumer, tp, records[0].offset, transient=is_transient(exc))
             return False
         retries.clear(tp)
         return True

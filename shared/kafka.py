@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from aiokafka.structs import RecordMetadata
+from aiokafka.structs import OffsetAndMetadata, RecordMetadata
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,45 @@ def create_consumer(
         rebalance_timeout_ms=timings.rebalance_timeout_ms,
         fetch_max_wait_ms=timings.fetch_max_wait_ms,
     )
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A consumer's place in its group: the generation and member id the broker gave it."""
+
+    generation: int
+    member_id: str
+
+
+# aiokafka keeps the membership in its group coordinator and has no public accessor
+def membership(consumer: AIOKafkaConsumer) -> Membership:
+    """The membership the consumer holds now; every rejoin gives a new one."""
+    coordinator = consumer._coordinator
+    return Membership(coordinator.generation, coordinator.member_id)
+
+
+async def commit_as(
+    consumer: AIOKafkaConsumer, member: Membership, offsets: Mapping[TopicPartition, int]
+) -> bool:
+    """Commit ``offsets`` as ``member``, the membership they were read in; False if it is gone.
+
+    After broker amnesia the heartbeat finds the member unknown and aiokafka drops the
+    membership until the rejoin completes; ``consumer.commit`` meanwhile sends a commit
+    without one (and retries one across the outage until it can), which a broker that
+    knows no such group accepts. The rejoined consumer then started at the old offset and
+    skipped whatever was republished below it. Here the membership is checked and the
+    request built in one step, without retries: a broker that forgot the member refuses
+    it (aiokafka then rejoins), and the group starts again from the earliest offset.
+    """
+    coordinator = consumer._coordinator
+    if not member.member_id or membership(consumer) != member or coordinator.coordinator_id is None:
+        return False
+    # builds the request from the coordinator's membership before its first await
+    await coordinator._do_commit_offsets(
+        consumer._subscription.subscription.assignment,
+        {tp: OffsetAndMetadata(offset, "") for tp, offset in offsets.items()},
+    )
+    return True
 
 
 async def ensure_topics(bootstrap_servers: str, topics: Iterable[str], partitions: int) -> None:

@@ -23,10 +23,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from huiyuan.embedded.broker import EmbeddedBroker
 from huiyuan.embedded.ports import free_port
-from shared.db import transaction
+from shared.db import AsyncSession, transaction
 from shared.events import CloudEvent
-from shared.kafka import Publisher, Record, ensure_topics
+from shared.inbox import AwaitingEvent
+from shared.kafka import Publisher, Record, create_producer, ensure_topics
 from tests.shared.scratch import Scratch
+from tests.shared.test_inbox import Applied, consuming
 from tests.shared.test_outbox import read_topic, relay_running
 from tests.stack import Stack, eventually, forget_earlier_events, running, staff_headers
 
@@ -116,6 +118,113 @@ async def test_the_relay_republishes_what_a_restarted_broker_forgot(
     assert sorted(numbers) == list(range(6))  # each exactly once on the new broker
     resets = REGISTRY.get_sample_value("huiyuan_broker_resets_total", {"service": scratch.schema})
     assert (resets or 0) - (resets_before or 0) >= 1
+
+
+async def test_a_commit_that_outlives_the_broker_does_not_move_the_group_past_the_republish(
+    scratch: Scratch, stack: Stack, broker: EmbeddedBroker
+) -> None:
+    """A batch applied across a restart must not commit its offset to the new broker.
+
+    The heartbeat learns first that the broker forgot the member and drops the membership;
+    until the rejoin completes (Tansu makes it wait 3 s) aiokafka would send the batch's
+    commit without one, which a broker that knows no such group accepts. The rejoined
+    consumer then started at the old offset and skipped what was republished below it.
+    """
+    bootstrap = broker.bootstrap_servers
+    await ensure_topics(bootstrap, [scratch.topic], 1)
+    applied = Applied(scratch)
+    await applied.create(scratch)
+    reached, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_on_the_last(session: AsyncSession, event: CloudEvent) -> None:
+        if event.data["n"] == 9:
+            reached.set()
+            await release.wait()
+        await applied(session, event)
+
+    own = dataclasses.replace(stack, bootstrap_servers=bootstrap)
+    async with consuming(own, scratch, slow_on_the_last, group=f"g{uuid.uuid4().hex[:8]}"):
+        await _send_to_partition_0(bootstrap, scratch, _numbered(scratch, range(10)))
+        await asyncio.wait_for(reached.wait(), 20)
+        _restart(broker)
+        await asyncio.sleep(1.5)  # the heartbeat has dropped the membership, the rejoin waits
+        release.set()
+        await ensure_topics(bootstrap, [scratch.topic], 1)
+        # what a relay republishes: more events than the consumer had read
+        await _send_to_partition_0(bootstrap, scratch, _numbered(scratch, range(100, 115)))
+
+        async def the_last_one() -> list[int] | None:
+            rows = await applied.rows(scratch)
+            return rows if 114 in rows else None
+
+        await eventually(the_last_one, timeout=30, interval=0.5)
+        await asyncio.sleep(1)  # the consumer reads a partition in order: nothing is to come
+        rows = await applied.rows(scratch)
+    assert rows == [*range(10), *range(100, 115)]  # each once, none skipped
+
+
+async def test_a_batch_held_back_across_the_rejoin_is_not_sought_back_on_the_new_broker(
+    scratch: Scratch, stack: Stack, broker: EmbeddedBroker
+) -> None:
+    """A batch that fails after the rejoin seeks nothing: its offset is of the forgotten log.
+
+    Seeking back to it (to retry, as a return waiting for its purchase does) would put the
+    new assignment at that offset, and the consumer would skip the republish below it.
+    """
+    bootstrap = broker.bootstrap_servers
+    await ensure_topics(bootstrap, [scratch.topic], 1)
+    applied = Applied(scratch)
+    await applied.create(scratch)
+    reached, release = asyncio.Event(), asyncio.Event()
+    waits = [True, True]  # the batch, then its partition alone: held back
+
+    async def waits_on_the_last(session: AsyncSession, event: CloudEvent) -> None:
+        if event.data["n"] == 9 and waits:
+            reached.set()
+            await release.wait()
+            waits.pop()
+            raise AwaitingEvent("n=9 waits for something")
+        await applied(session, event)
+
+    own = dataclasses.replace(stack, bootstrap_servers=bootstrap)
+    async with consuming(own, scratch, waits_on_the_last, group=f"g{uuid.uuid4().hex[:8]}"):
+        events = _numbered(scratch, range(10))
+        await _send_to_partition_0(bootstrap, scratch, events[:5])
+        await eventually(lambda: _applied_up_to(applied, scratch, 4), timeout=20)
+        await _send_to_partition_0(bootstrap, scratch, events[5:])  # a batch at offset 5
+        await asyncio.wait_for(reached.wait(), 20)
+        _restart(broker)
+        await ensure_topics(bootstrap, [scratch.topic], 1)
+        await asyncio.sleep(6)  # the consumer has rejoined the new broker's group
+        release.set()
+        # sent after the restart, before the relay noticed; then its republish of everything
+        await _send_to_partition_0(bootstrap, scratch, _numbered(scratch, range(100, 105)))
+        await _send_to_partition_0(bootstrap, scratch, events)
+        await eventually(lambda: _applied_up_to(applied, scratch, 9), timeout=30, interval=0.5)
+        await asyncio.sleep(1)
+        rows = await applied.rows(scratch)
+    assert rows == [*range(10), *range(100, 105)]  # each once, none skipped
+
+
+async def _applied_up_to(applied: Applied, scratch: Scratch, n: int) -> bool:
+    return n in await applied.rows(scratch)
+
+
+def _numbered(scratch: Scratch, numbers: range) -> list[CloudEvent]:
+    return [
+        CloudEvent(source="/test", type=scratch.event_type(), subject="m", data={"n": n})
+        for n in numbers
+    ]
+
+
+async def _send_to_partition_0(bootstrap: str, scratch: Scratch, events: list[CloudEvent]) -> None:
+    producer = create_producer(bootstrap)
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send_and_wait(scratch.topic, event.to_json(), key=b"m", partition=0)
+    finally:
+        await producer.stop()
 
 
 async def test_services_carry_on_across_a_broker_restart_without_losing_or_doubling(
