@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.loyalty.adjustments import api as adjustments
 from services.loyalty.base import idempotency, inbox, job_runs, outbox
+from services.loyalty.campaigns import api as campaigns
 from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
 from services.loyalty.households import api as households
@@ -66,6 +67,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             benefits.router,
             rules.router,
             simulation.router,
+            campaigns.router,
             households.router,
             reservations.policy_router,
             members.router,

@@ -1,0 +1,73 @@
+"""Queries of campaigns: those running at a time, and their budgets reserved."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select, update
+from sqlmodel import col
+
+from services.loyalty.campaigns.models import CampaignRow
+from shared.db import AsyncSession
+
+_campaigns = CampaignRow.__table__  # type: ignore[attr-defined]
+
+
+async def running_at(session: AsyncSession, when: datetime) -> list[CampaignRow]:
+    """The campaigns running at ``when``, oldest first (the order their budgets are drawn)."""
+    query = (
+        select(CampaignRow)
+        .where(col(CampaignRow.starts_at) <= when, col(CampaignRow.ends_at) > when)
+        .order_by(col(CampaignRow.created_at), col(CampaignRow.campaign_id))
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def reserve(session: AsyncSession, campaign_id: uuid.UUID, wanted: int) -> int:
+    """Takes up to ``wanted`` points from the campaign's budget in one statement; what it
+    took (what was left when that is less, 0 once spent). The row lock the statement
+    takes serialises concurrent sales; ``ck_campaigns_budget`` holds regardless."""
+    left = (
+        select(
+            _campaigns.c.campaign_id,
+            func.greatest(
+                0,
+                func.least(
+                    bindparam("wanted"), _campaigns.c.budget_points - _campaigns.c.spent_points
+                ),
+            ).label("taken"),
+        )
+        .where(_campaigns.c.campaign_id == campaign_id)
+        .with_for_update()
+        .subquery()
+    )
+    query = (
+        update(_campaigns)
+        .where(_campaigns.c.campaign_id == left.c.campaign_id)
+        .values(spent_points=_campaigns.c.spent_points + left.c.taken)
+        .returning(left.c.taken)
+    )
+    taken = (await session.execute(query, {"wanted": wanted})).scalar_one_or_none()
+    return int(taken) if taken is not None else 0
+
+
+async def add(session: AsyncSession, row: CampaignRow) -> CampaignRow:
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+async def get(session: AsyncSession, campaign_id: uuid.UUID) -> CampaignRow | None:
+    return await session.get(CampaignRow, campaign_id)
+
+
+async def latest(session: AsyncSession, limit: int) -> list[CampaignRow]:
+    """The campaigns latest starting first."""
+    query = (
+        select(CampaignRow)
+        .order_by(col(CampaignRow.starts_at).desc(), col(CampaignRow.campaign_id))
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())

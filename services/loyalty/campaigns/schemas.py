@@ -1,0 +1,118 @@
+"""Bodies of the campaigns API. Money is in fen, multipliers in percent (100 = ×1), points
+integers; times are answered in UTC.
+
+Bounds: a name one line of at most 100 characters; at most ``MAX_SCOPE`` categories,
+stores and tiers each; a campaign multiplier 101 to 1,000 percent (it adds its extra over
+×1, see :mod:`services.loyalty.campaigns.domain`); a bonus 1 to 10^9 points; a budget 1
+to 10^12 points.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from annotated_types import Interval, Len
+from pydantic import BaseModel, ConfigDict, Field, Strict
+
+from services.loyalty.program.schemas import TierCode
+from services.loyalty.rules.schemas import BonusPoints, CategoryCode
+from shared.inputs import MAX_MULTIPLIER_PERCENT, EffectiveTime, Points, SingleLine, SpendFen
+
+MAX_SCOPE = 200
+MAX_NAME = 100
+MAX_LISTED = 200
+
+CampaignName = Annotated[str, SingleLine(MAX_NAME)]
+CampaignMultiplier = Annotated[int, Strict(), Interval(ge=101, le=MAX_MULTIPLIER_PERCENT)]
+"""Percent of the base rate, above ×1: 101 to 1,000."""
+ListLimit = Annotated[int, Strict(), Interval(ge=1, le=MAX_LISTED)]
+
+CAMPAIGN_EXAMPLE: dict[str, Any] = {
+    "name": "十周年回馈嘉年华 Tenth anniversary carnival",
+    "starts_at": "2027-01-01T00:00:00+08:00",
+    "ends_at": "2027-01-11T00:00:00+08:00",
+    "scope": {"categories": ["skincare"], "stores": [], "tiers": []},
+    "multiplier_percent": 200,
+    "bonus_points": 30,
+    "bonus_threshold_fen": 20_000,
+    "budget_points": 500_000,
+}
+
+
+class ScopeIn(BaseModel):
+    """Where the campaign applies; an empty list is no restriction."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    categories: Annotated[list[CategoryCode], Len(0, MAX_SCOPE)] = Field(
+        default_factory=list, description="Categories; a line in a descendant counts"
+    )
+    stores: Annotated[list[uuid.UUID], Len(0, MAX_SCOPE)] = Field(default_factory=list)
+    tiers: Annotated[list[TierCode], Len(0, MAX_SCOPE)] = Field(
+        default_factory=list, description="The member's tier before the sale"
+    )
+
+
+class CampaignIn(BaseModel):
+    """A campaign to run. It starts now or later (in the brand's timezone, given with an
+    offset) and cannot be changed once made."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [CAMPAIGN_EXAMPLE]})
+
+    name: CampaignName
+    starts_at: EffectiveTime
+    ends_at: EffectiveTime = Field(description="Exclusive: a sale at this time is outside")
+    scope: ScopeIn = Field(default_factory=ScopeIn)
+    multiplier_percent: CampaignMultiplier | None = Field(
+        None, description="Adds (percent − 100) of the base rate on the lines in scope"
+    )
+    bonus_points: BonusPoints | None = Field(
+        None, description="Once per sale whose qualifying spend reaches the threshold"
+    )
+    bonus_threshold_fen: SpendFen = 0
+    budget_points: Points | None = Field(
+        None, description="Points it gives at most, never exceeded; none: no budget"
+    )
+
+
+class ScopeOut(BaseModel):
+    categories: list[str]
+    stores: list[uuid.UUID]
+    tiers: list[str]
+
+
+class CampaignOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **CAMPAIGN_EXAMPLE,
+                    "id": "3c9e2f4a-7b1d-4e5f-9a0b-1c2d3e4f5a6b",
+                    "starts_at": "2026-12-31T16:00:00Z",
+                    "ends_at": "2027-01-10T16:00:00Z",
+                    "spent_points": 0,
+                    "created_at": "2026-11-30T02:00:00Z",
+                    "created_by": "marketing@brand.example",
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    scope: ScopeOut
+    multiplier_percent: int | None
+    bonus_points: int | None
+    bonus_threshold_fen: int
+    budget_points: int | None
+    spent_points: int = Field(description="Points given so far (returns do not give back)")
+    created_at: datetime
+    created_by: str
+
+
+class CampaignList(BaseModel):
+    items: list[CampaignOut]
