@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Query
 
 from services.loyalty.campaigns import service
 from services.loyalty.campaigns.errors import CampaignNotFound, InvalidCampaign
-from services.loyalty.campaigns.schemas import CampaignIn, CampaignList, CampaignOut, ListLimit
+from services.loyalty.campaigns.schemas import CampaignIn, CampaignList, CampaignOut
 from shared.auth import Principal, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
+from shared.pagination import PageSize
 
 router = APIRouter(prefix="/campaigns", tags=["program"])
 
@@ -62,7 +63,7 @@ async def create_campaign(body: CampaignIn, session: Session, principal: Marketi
 async def list_campaigns(
     session: Session,
     _: Readers,
-    limit: Annotated[ListLimit, Query(description="At most: 1 to 200")] = 50,
+    limit: Annotated[PageSize, Query(description="At most: 1 to 200")] = 50,
 ) -> CampaignList:
     return await service.latest(session, limit)
 

@@ -22,12 +22,10 @@ from shared.inputs import MAX_MULTIPLIER_PERCENT, EffectiveTime, Points, SingleL
 
 MAX_SCOPE = 200
 MAX_NAME = 100
-MAX_LISTED = 200
 
 CampaignName = Annotated[str, SingleLine(MAX_NAME)]
 CampaignMultiplier = Annotated[int, Strict(), Interval(ge=101, le=MAX_MULTIPLIER_PERCENT)]
 """Percent of the base rate, above ×1: 101 to 1,000."""
-ListLimit = Annotated[int, Strict(), Interval(ge=1, le=MAX_LISTED)]
 
 CAMPAIGN_EXAMPLE: dict[str, Any] = {
     "name": "十周年回馈嘉年华 Tenth anniversary carnival",

@@ -195,5 +195,7 @@ class RuleContribution(BaseModel):
     )
     points: int = Field(description="What the rule gave (a cap: what it took off, negative)")
     campaign_id: uuid.UUID | None = Field(
-        None, description="The campaign that gave the points (rule `campaign:<id>`)"
+        None,
+        description="The campaign that gave the points (rule `campaign:<id>`); only on those",
+        exclude_if=lambda campaign_id: campaign_id is None,
     )
