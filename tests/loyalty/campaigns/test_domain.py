@@ -30,7 +30,7 @@ def _sale(*lines: Line, vouchers_fen: int = 0, tier: str = "standard") -> Sale:
 
 
 def _campaign(scope: Scope = Scope(), **terms: int) -> Campaign:
-    return Campaign(uuid.uuid4(), START, END, scope, **terms)  # type: ignore[arg-type]
+    return Campaign(uuid.uuid4(), START, END, scope, **terms)
 
 
 BASKET = (
