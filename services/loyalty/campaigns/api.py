@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from services.loyalty.campaigns import service
 from services.loyalty.campaigns.errors import CampaignNotFound, InvalidCampaign
-from services.loyalty.campaigns.schemas import CampaignIn, CampaignList, CampaignOut
+from services.loyalty.campaigns.schemas import CampaignIn, CampaignList, CampaignOut, Leaderboard
 from shared.auth import Principal, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
@@ -77,3 +77,24 @@ async def list_campaigns(
 )
 async def get_campaign(campaign_id: uuid.UUID, session: Session, _: Readers) -> CampaignOut:
     return await service.get(session, campaign_id)
+
+
+@router.get(
+    "/{campaign_id}/leaderboard",
+    response_model=Leaderboard,
+    summary="Read a campaign's top spenders",
+    description=(
+        "Staff with role marketing, service or analyst. Members by qualifying spend inside "
+        "the window (the net fen of their lines in scope), less returns (a return takes its "
+        "share of a purchase's qualifying spend in proportion to the refund, rounded "
+        "down), highest first; of equal ones the lower member id first. `limit`: the top N."
+    ),
+    responses=problem(CampaignNotFound(f"No campaign {_ID}")),
+)
+async def get_leaderboard(
+    campaign_id: uuid.UUID,
+    session: Session,
+    _: Readers,
+    limit: Annotated[PageSize, Query(description="Top N: 1 to 200")] = 10,
+) -> Leaderboard:
+    return await service.leaderboard(session, campaign_id, limit)

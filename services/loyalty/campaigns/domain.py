@@ -117,10 +117,25 @@ def granted(wanted: int, budget_points: int | None, spent_points: int) -> int:
     return max(0, min(wanted, budget_points - spent_points))
 
 
-def contributions(
+@dataclass(frozen=True)
+class Reach:
+    """A campaign running for a sale: the sale's qualifying spend and the points it would
+    add before its budget."""
+
+    campaign: Campaign
+    qualifying_fen: int
+    wanted: int
+
+
+def reached(
     campaigns: Iterable[Campaign], sale: Sale, lines: Sequence[LineRating], points_per_yuan: int
-) -> list[tuple[Campaign, int]]:
-    """Each campaign running for the sale and the points it would add (before budgets),
-    those adding none left out, in the given order."""
-    wanted = [(c, contribution(c, sale, lines, points_per_yuan)) for c in campaigns]
-    return [(c, points) for c, points in wanted if points > 0]
+) -> list[Reach]:
+    """The campaigns the sale has qualifying spend for (in the given order), with what
+    each would add; the others are left out."""
+    reaches: list[Reach] = []
+    for campaign in campaigns:
+        qualifying = qualifying_fen(sale, lines, campaign.scope)
+        if qualifying > 0:
+            wanted = contribution(campaign, sale, lines, points_per_yuan)
+            reaches.append(Reach(campaign, qualifying, wanted))
+    return reaches

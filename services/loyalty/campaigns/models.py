@@ -44,3 +44,30 @@ class CampaignRow(LoyaltyTable, table=True):
     spent_points: int = Field(default=0, sa_column=amount_column())
     created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
     created_by: str = Field(sa_column=Column(String(200), nullable=False))
+
+
+class CampaignPurchase(LoyaltyTable, table=True):
+    """A purchase a campaign reached: its qualifying spend (net fen of its lines in scope),
+    what the campaign gave it, and the part of the purchase returned since, for the
+    leaderboard (spend net of returns)."""
+
+    __tablename__ = "campaign_purchases"
+    __table_args__ = (
+        CheckConstraint(
+            "qualifying_fen BETWEEN 0 AND total_fen", name="ck_campaign_purchases_qualifying"
+        ),
+        CheckConstraint(
+            "returned_fen BETWEEN 0 AND total_fen", name="ck_campaign_purchases_returned"
+        ),
+        CheckConstraint("points >= 0", name="ck_campaign_purchases_points"),
+        Index("ix_campaign_purchases_member", "campaign_id", "member_id"),
+        Index("ix_campaign_purchases_purchase", "purchase_id"),
+    )
+
+    campaign_id: uuid.UUID = Field(primary_key=True, foreign_key="loyalty.campaigns.campaign_id")
+    purchase_id: uuid.UUID = Field(primary_key=True)
+    member_id: uuid.UUID
+    qualifying_fen: int = Field(sa_column=amount_column())
+    total_fen: int = Field(sa_column=amount_column())
+    returned_fen: int = Field(default=0, sa_column=amount_column())
+    points: int = Field(sa_column=amount_column())

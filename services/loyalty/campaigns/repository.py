@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlmodel import col
 
-from services.loyalty.campaigns.models import CampaignRow
+from services.loyalty.campaigns.models import CampaignPurchase, CampaignRow
 from shared.db import AsyncSession
 
 _campaigns = CampaignRow.__table__  # type: ignore[attr-defined]
+_reached = CampaignPurchase.__table__  # type: ignore[attr-defined]
 
 
 async def running_at(session: AsyncSession, when: datetime) -> list[CampaignRow]:
@@ -71,3 +72,38 @@ async def latest(session: AsyncSession, limit: int) -> list[CampaignRow]:
         .limit(limit)
     )
     return list((await session.scalars(query)).all())
+
+
+async def record(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    """The purchases campaigns reached (``campaign_purchases`` columns), in one statement."""
+    await session.execute(insert(_reached), rows)
+
+
+async def count_return(session: AsyncSession, purchase_id: uuid.UUID, returned_fen: int) -> None:
+    """Adds ``returned_fen`` to what is returned of the purchase, for every campaign it
+    reached (none: nothing)."""
+    await session.execute(
+        update(_reached)
+        .where(_reached.c.purchase_id == purchase_id)
+        .values(returned_fen=_reached.c.returned_fen + returned_fen)
+    )
+
+
+async def leaderboard(
+    session: AsyncSession, campaign_id: uuid.UUID, limit: int
+) -> list[tuple[uuid.UUID, int]]:
+    """The top ``limit`` members by qualifying spend net of returns, highest first (of
+    equal ones the lower member id first), as ``(member_id, fen)``; members whose spend
+    was all returned are left out. A purchase's returned part takes its share of the
+    qualifying spend in proportion to the refund, rounded down (as points are reversed)."""
+    returned_share = _reached.c.qualifying_fen * _reached.c.returned_fen // _reached.c.total_fen
+    spend = func.sum(_reached.c.qualifying_fen - returned_share).label("spend")
+    query = (
+        select(_reached.c.member_id, spend)
+        .where(_reached.c.campaign_id == campaign_id)
+        .group_by(_reached.c.member_id)
+        .having(spend > 0)
+        .order_by(spend.desc(), _reached.c.member_id)
+        .limit(limit)
+    )
+    return [(row.member_id, int(row.spend)) for row in await session.execute(query)]

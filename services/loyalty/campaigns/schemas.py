@@ -114,3 +114,33 @@ class CampaignOut(BaseModel):
 
 class CampaignList(BaseModel):
     items: list[CampaignOut]
+
+
+class Spender(BaseModel):
+    rank: int = Field(description="1 for the highest spend")
+    member_id: uuid.UUID
+    qualifying_spend_fen: int = Field(
+        description="Net fen of the member's lines in scope inside the window, less returns"
+    )
+
+
+class Leaderboard(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "campaign_id": "3c9e2f4a-7b1d-4e5f-9a0b-1c2d3e4f5a6b",
+                    "items": [
+                        {
+                            "rank": 1,
+                            "member_id": "0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11",
+                            "qualifying_spend_fen": 1_250_000,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    campaign_id: uuid.UUID
+    items: list[Spender]

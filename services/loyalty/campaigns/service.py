@@ -9,17 +9,24 @@ early or raising its budget are next round's. Use cases flush, never commit.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from services.loyalty.campaigns import domain, repository
 from services.loyalty.campaigns.errors import CampaignNotFound, InvalidCampaign
 from services.loyalty.campaigns.models import CampaignRow
-from services.loyalty.campaigns.schemas import CampaignIn, CampaignList, CampaignOut, ScopeOut
+from services.loyalty.campaigns.schemas import (
+    CampaignIn,
+    CampaignList,
+    CampaignOut,
+    Leaderboard,
+    ScopeOut,
+    Spender,
+)
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.service import current_ladder
 from services.loyalty.rules.domain import Contribution
 from services.loyalty.rules.service import Rated
 from shared.db import AsyncSession
+from shared.events.orders import PurchaseCompleted
 
 
 def campaign(row: CampaignRow) -> domain.Campaign:
@@ -39,26 +46,66 @@ def campaign(row: CampaignRow) -> domain.Campaign:
     )
 
 
-async def add_to(session: AsyncSession, rated: Rated, purchased_at: datetime) -> Rated:
-    """The purchase's rating with what the campaigns running at ``purchased_at`` add, each
-    drawn from its budget (a sale gets what is left when it runs out). Costs one indexed
-    query per sale, and one update per campaign that gives points; the caller holds the
-    member's account lock, the budget's row lock is taken by the update."""
-    running = await repository.running_at(session, purchased_at)
+async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseCompleted) -> Rated:
+    """The purchase's rating with what the campaigns running at its ``purchased_at`` add,
+    each drawn from its budget (a sale gets what is left when it runs out); the purchases
+    they reached are recorded for the leaderboard. Costs one indexed query per sale; a
+    sale a campaign reaches adds one update per campaign and one insert. The caller holds
+    the member's account lock; the budget's row lock is taken by its update."""
+    running = await repository.running_at(session, purchase.purchased_at)
     if not running:
         return rated
-    wanted = domain.contributions(
+    reaches = domain.reached(
         (campaign(row) for row in running),
         rated.sale,
         rated.rating.lines,
         rated.points_per_yuan,
     )
     given: list[Contribution] = []
-    for terms, points in wanted:
-        taken = await repository.reserve(session, terms.campaign_id, points)
+    recorded: list[dict[str, object]] = []
+    for reach in reaches:
+        terms = reach.campaign
+        taken = await repository.reserve(session, terms.campaign_id, reach.wanted)
         if taken > 0:
             given.append(Contribution(terms.rule, taken, terms.campaign_id))
+        recorded.append(
+            {
+                "campaign_id": terms.campaign_id,
+                "purchase_id": purchase.purchase_id,
+                "member_id": purchase.member_id,
+                "qualifying_fen": reach.qualifying_fen,
+                "total_fen": purchase.total_fen,
+                "returned_fen": 0,
+                "points": taken,
+            }
+        )
+    if recorded:
+        await repository.record(session, recorded)
     return rated.plus(given)
+
+
+async def count_return(session: AsyncSession, purchase_id: uuid.UUID, returned_fen: int) -> None:
+    """Counts ``returned_fen`` more of the purchase as returned (a void: all that still
+    counted), lowering its qualifying spend on the leaderboards of the campaigns it
+    reached."""
+    await repository.count_return(session, purchase_id, returned_fen)
+
+
+async def leaderboard(session: AsyncSession, campaign_id: uuid.UUID, limit: int) -> Leaderboard:
+    """The top ``limit`` spenders of the campaign (see
+    :func:`services.loyalty.campaigns.repository.leaderboard`). Raises
+    :class:`CampaignNotFound` (404)."""
+    row = await repository.get(session, campaign_id)
+    if row is None:
+        raise CampaignNotFound(f"No campaign {campaign_id}")
+    top = await repository.leaderboard(session, campaign_id, limit)
+    return Leaderboard(
+        campaign_id=campaign_id,
+        items=[
+            Spender(rank=rank, member_id=member_id, qualifying_spend_fen=fen)
+            for rank, (member_id, fen) in enumerate(top, start=1)
+        ],
+    )
 
 
 def _out(row: CampaignRow) -> CampaignOut:

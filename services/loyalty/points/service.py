@@ -72,7 +72,7 @@ async def earn_for_purchase(
         standing.tier_code,
         partial(repository.earned_between, session, purchase.member_id),
     )
-    rated = await campaigns.add_to(session, rated, purchase.purchased_at)
+    rated = await campaigns.add_to(session, rated, purchase)
     points = rated.points
     requalified = await qualification.after_purchase(
         session, holders, program.ladder, account.account_id, purchase
@@ -189,6 +189,7 @@ async def _reverse(
         if source.type == "return"
         else []
     )
+    await campaigns.count_return(session, purchase_id, reversal.returned_fen)
     earned_lot = await accounts.lot_of(session, Source("purchase", purchase_id))
     moved = await accounts.move_points(
         session,

@@ -15,8 +15,10 @@ from services.loyalty.campaigns.invariants import budget_violations
 from services.loyalty.campaigns.models import CampaignRow
 from services.loyalty.points.invariants import check_ledger_invariants
 from shared.db import Sessions, transaction
+from shared.events import CloudEvent
+from shared.events.orders import PurchaseVoided
 from tests.loyalty.campaigns.conftest import MARKETING, new_campaign, put_rules_from
-from tests.loyalty.conftest import handle, problem
+from tests.loyalty.conftest import handle, problem, return_event
 from tests.loyalty.rules.sales import at, line, new_year, sale_event
 from tests.stack import member_headers, staff_headers
 
@@ -134,6 +136,20 @@ async def test_the_budget_check_refuses_a_row_past_its_budget(loyalty_sessions: 
             )
 
 
+def void_event(member_id: uuid.UUID, purchase_id: uuid.UUID, total_fen: int) -> CloudEvent:
+    now = datetime.now(UTC)
+    payload = PurchaseVoided(
+        purchase_id=purchase_id,
+        member_id=member_id,
+        store_id=uuid.uuid4(),
+        total_fen=total_fen,
+        purchased_at=now,
+        voided_at=now,
+        refunds=(),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/orders")
+
+
 def _body(start: datetime, **changes: Any) -> dict[str, Any]:
     return {
         "name": "满200减30",
@@ -198,3 +214,58 @@ async def test_only_staff_make_and_read_campaigns(client: httpx.AsyncClient) -> 
     assert (await client.get("/campaigns", headers=member)).status_code == 403
     missing = await client.get(f"/campaigns/{uuid.uuid4()}", headers=MARKETING)
     assert problem(missing, 404)["type"].endswith("campaign-not-found")
+
+
+async def test_the_leaderboard_ranks_qualifying_spend_net_of_returns(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    start = new_year(YEAR) + timedelta(days=60)
+    store = uuid.uuid4()
+    made = await new_campaign(
+        client,
+        start,
+        store,
+        scope={"stores": [str(store)], "categories": ["skincare"]},
+        bonus_points=1,
+    )
+    first, second, third, gone = sorted(uuid.uuid4() for _ in range(4))
+    day = at(start.date())
+    sales = {
+        first: [10_000, 30_000],
+        second: [40_000],
+        third: [40_000],  # as much as second: the lower member id ranks first
+        gone: [5_000],
+    }
+    purchases: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for member, amounts in sales.items():
+        for amount in amounts:
+            # a health line besides: it is in the sale but not in the campaign's scope
+            event = sale_event(
+                member,
+                day,
+                line(1, "S", "skincare", amount),
+                line(2, "H", "health", 10_000),
+                store_id=store,
+            )
+            await handle(loyalty_sessions, event)
+            purchases.setdefault(member, []).append(uuid.UUID(event.data["purchase_id"]))
+    # first returns 20_000 of the 40_000 fen sale (30_000 skincare): 15_000 of it
+    await handle(loyalty_sessions, return_event(first, purchases[first][1], 20_000, 40_000))
+    await handle(loyalty_sessions, void_event(gone, purchases[gone][0], 15_000))
+    board = await client.get(
+        f"/campaigns/{made['id']}/leaderboard", params={"limit": 3}, headers=MARKETING
+    )
+    assert board.status_code == 200, board.text
+    assert board.json()["items"] == [
+        {"rank": 1, "member_id": str(second), "qualifying_spend_fen": 40_000},
+        {"rank": 2, "member_id": str(third), "qualifying_spend_fen": 40_000},
+        {"rank": 3, "member_id": str(first), "qualifying_spend_fen": 10_000 + 15_000},
+    ]
+    whole = await client.get(f"/campaigns/{made['id']}/leaderboard", headers=MARKETING)
+    assert str(gone) not in [s["member_id"] for s in whole.json()["items"]]
+    missing = await client.get(f"/campaigns/{uuid.uuid4()}/leaderboard", headers=MARKETING)
+    assert problem(missing, 404)["type"].endswith("campaign-not-found")
+    too_many = await client.get(
+        f"/campaigns/{made['id']}/leaderboard", params={"limit": 0}, headers=MARKETING
+    )
+    problem(too_many, 422)

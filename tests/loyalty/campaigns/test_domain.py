@@ -13,9 +13,9 @@ from services.loyalty.campaigns.domain import (
     Campaign,
     Scope,
     contribution,
-    contributions,
     granted,
     qualifying_fen,
+    reached,
 )
 from services.loyalty.rules.domain import Line, RuleSet, Sale, rate
 
@@ -96,11 +96,17 @@ def test_the_exact_amounts_are_rounded_down_once_per_sale() -> None:
     assert _adds(_campaign(multiplier_percent=200), sale) == 3
 
 
-def test_campaigns_adding_nothing_are_left_out() -> None:
+def test_a_campaign_is_reached_by_qualifying_spend_even_when_it_adds_nothing() -> None:
     giving = _campaign(bonus_points=7)
     idle = _campaign(Scope(categories=frozenset({"toys"})), bonus_points=7)
+    unmet = _campaign(bonus_points=7, bonus_threshold_fen=10**6)
     sale = _sale(*BASKET)
-    assert contributions([idle, giving], sale, rate(sale, RULES).lines, 1) == [(giving, 7)]
+    reaches = reached([idle, giving, unmet], sale, rate(sale, RULES).lines, 1)
+    # 25_800 + 12_345 fen qualify (the gift card is excluded by the rules)
+    assert [(r.campaign, r.qualifying_fen, r.wanted) for r in reaches] == [
+        (giving, 38_145, 7),
+        (unmet, 38_145, 0),
+    ]
 
 
 def test_a_budget_gives_all_while_it_lasts_then_what_is_left_then_nothing() -> None:

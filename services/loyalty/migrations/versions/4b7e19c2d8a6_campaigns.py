@@ -1,4 +1,7 @@
-"""campaigns: their terms and the points of their budget given
+"""campaigns: their terms and the points of their budget given; the purchases they reached
+
+- ``campaign_purchases``: each purchase's qualifying spend per campaign and the part of
+  it returned since, for leaderboards and close-outs.
 
 Revision ID: 4b7e19c2d8a6
 Revises: 05505b663f29
@@ -46,7 +49,34 @@ def upgrade() -> None:
         schema=S,
     )
     op.create_index("ix_campaigns_window", "campaigns", ["starts_at", "ends_at"], schema=S)
+    op.create_table(
+        "campaign_purchases",
+        sa.Column("campaign_id", sa.Uuid(), nullable=False),
+        sa.Column("purchase_id", sa.Uuid(), nullable=False),
+        sa.Column("member_id", sa.Uuid(), nullable=False),
+        sa.Column("qualifying_fen", sa.BigInteger(), nullable=False),
+        sa.Column("total_fen", sa.BigInteger(), nullable=False),
+        sa.Column("returned_fen", sa.BigInteger(), nullable=False),
+        sa.Column("points", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint(
+            "qualifying_fen BETWEEN 0 AND total_fen", name="ck_campaign_purchases_qualifying"
+        ),
+        sa.CheckConstraint(
+            "returned_fen BETWEEN 0 AND total_fen", name="ck_campaign_purchases_returned"
+        ),
+        sa.CheckConstraint("points >= 0", name="ck_campaign_purchases_points"),
+        sa.ForeignKeyConstraint(["campaign_id"], ["loyalty.campaigns.campaign_id"]),
+        sa.PrimaryKeyConstraint("campaign_id", "purchase_id"),
+        schema=S,
+    )
+    op.create_index(
+        "ix_campaign_purchases_member", "campaign_purchases", ["campaign_id", "member_id"], schema=S
+    )
+    op.create_index(
+        "ix_campaign_purchases_purchase", "campaign_purchases", ["purchase_id"], schema=S
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("campaign_purchases", schema=S)
     op.drop_table("campaigns", schema=S)
