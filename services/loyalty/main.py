@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.loyalty.adjustments import api as adjustments
 from services.loyalty.base import idempotency, inbox, job_runs, outbox
 from services.loyalty.campaigns import api as campaigns
+from services.loyalty.campaigns.jobs import close_out
 from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
 from services.loyalty.households import api as households
@@ -81,7 +82,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             rewards.orders,
             rewards.queue,
         ],
-        workers=[_daily_jobs, sweep],
+        workers=[_daily_jobs, sweep, close_out],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rules (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

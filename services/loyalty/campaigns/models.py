@@ -28,7 +28,11 @@ class CampaignRow(LoyaltyTable, table=True):
         CheckConstraint(
             "multiplier_percent IS NOT NULL OR bonus_points IS NOT NULL", name="ck_campaigns_effect"
         ),
+        CheckConstraint(
+            "(reward_top_n IS NULL) = (reward_points IS NULL)", name="ck_campaigns_reward"
+        ),
         Index("ix_campaigns_window", "starts_at", "ends_at"),
+        Index("ix_campaigns_open", "ends_at", postgresql_where="closed_at IS NULL"),
     )
 
     campaign_id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -42,6 +46,10 @@ class CampaignRow(LoyaltyTable, table=True):
     bonus_threshold_fen: int = Field(sa_column=amount_column())
     budget_points: int | None = Field(default=None, sa_column=Column(BigInteger))
     spent_points: int = Field(default=0, sa_column=amount_column())
+    reward_top_n: int | None = Field(default=None, sa_column=Column(Integer))
+    reward_points: int | None = Field(default=None, sa_column=Column(BigInteger))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    """When the close-out ran (None: not yet); set in the close-out's transaction."""
     created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
     created_by: str = Field(sa_column=Column(String(200), nullable=False))
 

@@ -107,3 +107,16 @@ async def leaderboard(
         .limit(limit)
     )
     return [(row.member_id, int(row.spend)) for row in await session.execute(query)]
+
+
+async def claim_due(session: AsyncSession, now: datetime) -> CampaignRow | None:
+    """One campaign ended by ``now`` and not yet closed out, locked for this transaction;
+    one another replica is closing is skipped (``SKIP LOCKED``)."""
+    query = (
+        select(CampaignRow)
+        .where(col(CampaignRow.ends_at) <= now, col(CampaignRow.closed_at).is_(None))
+        .order_by(col(CampaignRow.ends_at))
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.scalars(query)).first()

@@ -22,8 +22,11 @@ from shared.inputs import MAX_MULTIPLIER_PERCENT, EffectiveTime, Points, SingleL
 
 MAX_SCOPE = 200
 MAX_NAME = 100
+MAX_TOP_N = 200
 
 CampaignName = Annotated[str, SingleLine(MAX_NAME)]
+TopN = Annotated[int, Strict(), Interval(ge=1, le=MAX_TOP_N)]
+"""How many top spenders: 1 to 200."""
 CampaignMultiplier = Annotated[int, Strict(), Interval(ge=101, le=MAX_MULTIPLIER_PERCENT)]
 """Percent of the base rate, above ×1: 101 to 1,000."""
 
@@ -36,6 +39,8 @@ CAMPAIGN_EXAMPLE: dict[str, Any] = {
     "bonus_points": 30,
     "bonus_threshold_fen": 20_000,
     "budget_points": 500_000,
+    "reward_top_n": 10,
+    "reward_points": 2_000,
 }
 
 
@@ -73,6 +78,12 @@ class CampaignIn(BaseModel):
     budget_points: Points | None = Field(
         None, description="Points it gives at most, never exceeded; none: no budget"
     )
+    reward_top_n: TopN | None = Field(
+        None, description="At its end, the top N spenders of its leaderboard get reward_points"
+    )
+    reward_points: Points | None = Field(
+        None, description="Each rewarded member's points (with reward_top_n, or neither)"
+    )
 
 
 class ScopeOut(BaseModel):
@@ -91,6 +102,7 @@ class CampaignOut(BaseModel):
                     "starts_at": "2026-12-31T16:00:00Z",
                     "ends_at": "2027-01-10T16:00:00Z",
                     "spent_points": 0,
+                    "closed_at": None,
                     "created_at": "2026-11-30T02:00:00Z",
                     "created_by": "marketing@brand.example",
                 }
@@ -108,6 +120,9 @@ class CampaignOut(BaseModel):
     bonus_threshold_fen: int
     budget_points: int | None
     spent_points: int = Field(description="Points given so far (returns do not give back)")
+    reward_top_n: int | None
+    reward_points: int | None
+    closed_at: datetime | None = Field(description="When its close-out ran (null: not yet)")
     created_at: datetime
     created_by: str
 

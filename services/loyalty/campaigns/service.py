@@ -120,6 +120,9 @@ def _out(row: CampaignRow) -> CampaignOut:
         bonus_threshold_fen=row.bonus_threshold_fen,
         budget_points=row.budget_points,
         spent_points=row.spent_points,
+        reward_top_n=row.reward_top_n,
+        reward_points=row.reward_points,
+        closed_at=row.closed_at,
         created_at=row.created_at,
         created_by=row.created_by,
     )
@@ -127,8 +130,8 @@ def _out(row: CampaignRow) -> CampaignOut:
 
 async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOut:
     """Makes a campaign. Raises :class:`InvalidCampaign` (422) for ``ends_at`` not later
-    than ``starts_at`` or no effect, :class:`UnknownTier` (422) for a scope tier not on
-    the ladder."""
+    than ``starts_at``, no effect, or a reward's top N without its points (or the
+    reverse); :class:`UnknownTier` (422) for a scope tier not on the ladder."""
     if data.ends_at <= data.starts_at:
         raise InvalidCampaign(
             f"ends_at ({data.ends_at.isoformat()}) must be later than starts_at "
@@ -138,6 +141,11 @@ async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOu
     if data.multiplier_percent is None and data.bonus_points is None:
         raise InvalidCampaign(
             "a campaign needs multiplier_percent or bonus_points", field="multiplier_percent"
+        )
+    if (data.reward_top_n is None) != (data.reward_points is None):
+        raise InvalidCampaign(
+            "reward_top_n and reward_points go together (both, or neither)",
+            field="reward_points" if data.reward_points is None else "reward_top_n",
         )
     known = [rung.code for rung in await current_ladder(session)]
     unknown = sorted(set(data.scope.tiers) - set(known))
@@ -157,6 +165,8 @@ async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOu
         bonus_points=data.bonus_points,
         bonus_threshold_fen=data.bonus_threshold_fen,
         budget_points=data.budget_points,
+        reward_top_n=data.reward_top_n,
+        reward_points=data.reward_points,
         created_by=by,
     )
     return _out(await repository.add(session, row))
