@@ -14,7 +14,8 @@ class CampaignNotFound(NotFound):
 
 class InvalidCampaign(Unprocessable):
     """A campaign whose terms do not hold together: ``ends_at`` not later than
-    ``starts_at``, or neither a multiplier nor a bonus."""
+    ``starts_at``, neither a multiplier nor a bonus, or a reward's top N without its
+    points (or the reverse)."""
 
     title = "Invalid campaign"
     slug = "invalid-campaign"
