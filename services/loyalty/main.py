@@ -68,6 +68,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             benefits.router,
             rules.router,
             simulation.router,
+            simulation.campaigns,
             campaigns.router,
             households.router,
             reservations.policy_router,

@@ -77,6 +77,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "GET /campaigns"),
     ("loyalty", "GET /campaigns/{campaign_id}"),
     ("loyalty", "GET /campaigns/{campaign_id}/leaderboard"),
+    ("loyalty", "POST /campaigns/dry-run"),
     ("messaging", "GET /members/{member_id}/notifications"),
     ("messaging", "GET /notifications/stats"),
     ("analytics", "GET /kpis"),

@@ -58,15 +58,11 @@ class ScopeIn(BaseModel):
     )
 
 
-class CampaignIn(BaseModel):
-    """A campaign to run. It starts now or later (in the brand's timezone, given with an
-    offset) and cannot be changed once made."""
+class CampaignTerms(BaseModel):
+    """What a campaign gives, where, within which budget, and whom it rewards at its end."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [CAMPAIGN_EXAMPLE]})
+    model_config = ConfigDict(extra="forbid")
 
-    name: CampaignName
-    starts_at: EffectiveTime
-    ends_at: EffectiveTime = Field(description="Exclusive: a sale at this time is outside")
     scope: ScopeIn = Field(default_factory=ScopeIn)
     multiplier_percent: CampaignMultiplier | None = Field(
         None, description="Adds (percent − 100) of the base rate on the lines in scope"
@@ -84,6 +80,17 @@ class CampaignIn(BaseModel):
     reward_points: Points | None = Field(
         None, description="Each rewarded member's points (with reward_top_n, or neither)"
     )
+
+
+class CampaignIn(CampaignTerms):
+    """A campaign to run. It starts now or later (in the brand's timezone, given with an
+    offset) and cannot be changed once made."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [CAMPAIGN_EXAMPLE]})
+
+    name: CampaignName
+    starts_at: EffectiveTime
+    ends_at: EffectiveTime = Field(description="Exclusive: a sale at this time is outside")
 
 
 class ScopeOut(BaseModel):

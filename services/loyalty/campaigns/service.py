@@ -9,6 +9,7 @@ early or raising its budget are next round's. Use cases flush, never commit.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from services.loyalty.campaigns import domain, repository
 from services.loyalty.campaigns.errors import CampaignNotFound, InvalidCampaign
@@ -17,6 +18,7 @@ from services.loyalty.campaigns.schemas import (
     CampaignIn,
     CampaignList,
     CampaignOut,
+    CampaignTerms,
     Leaderboard,
     ScopeOut,
     Spender,
@@ -43,6 +45,23 @@ def campaign(row: CampaignRow) -> domain.Campaign:
         multiplier_percent=row.multiplier_percent,
         bonus_points=row.bonus_points,
         bonus_threshold_fen=row.bonus_threshold_fen,
+    )
+
+
+def tried(data: CampaignTerms, starts_at: datetime, ends_at: datetime) -> domain.Campaign:
+    """The domain's campaign of terms a dry run tries over ``starts_at``–``ends_at``."""
+    return domain.Campaign(
+        campaign_id=uuid.UUID(int=0),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        scope=domain.Scope(
+            categories=frozenset(data.scope.categories),
+            stores=frozenset(data.scope.stores),
+            tiers=frozenset(data.scope.tiers),
+        ),
+        multiplier_percent=data.multiplier_percent,
+        bonus_points=data.bonus_points,
+        bonus_threshold_fen=data.bonus_threshold_fen,
     )
 
 
@@ -128,6 +147,30 @@ def _out(row: CampaignRow) -> CampaignOut:
     )
 
 
+async def check_terms(session: AsyncSession, data: CampaignTerms, at: str = "") -> None:
+    """Raises :class:`InvalidCampaign` (422) for no effect or half a reward,
+    :class:`UnknownTier` (422) for a scope tier not on the ladder; ``at`` prefixes the
+    field named (the terms' place in the body)."""
+    if data.multiplier_percent is None and data.bonus_points is None:
+        raise InvalidCampaign(
+            "a campaign needs multiplier_percent or bonus_points", field=f"{at}multiplier_percent"
+        )
+    if (data.reward_top_n is None) != (data.reward_points is None):
+        raise InvalidCampaign(
+            "reward_top_n and reward_points go together (both, or neither)",
+            field=at + ("reward_points" if data.reward_points is None else "reward_top_n"),
+        )
+    known = [rung.code for rung in await current_ladder(session)]
+    unknown = sorted(set(data.scope.tiers) - set(known))
+    if unknown:
+        raise UnknownTier(
+            f"scope.tiers names {', '.join(map(repr, unknown))}, not on the ladder "
+            f"(tiers: {', '.join(known)})",
+            field=f"{at}scope.tiers",
+            unknown_tiers=unknown,
+        )
+
+
 async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOut:
     """Makes a campaign. Raises :class:`InvalidCampaign` (422) for ``ends_at`` not later
     than ``starts_at``, no effect, or a reward's top N without its points (or the
@@ -138,24 +181,7 @@ async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOu
             f"({data.starts_at.isoformat()})",
             field="ends_at",
         )
-    if data.multiplier_percent is None and data.bonus_points is None:
-        raise InvalidCampaign(
-            "a campaign needs multiplier_percent or bonus_points", field="multiplier_percent"
-        )
-    if (data.reward_top_n is None) != (data.reward_points is None):
-        raise InvalidCampaign(
-            "reward_top_n and reward_points go together (both, or neither)",
-            field="reward_points" if data.reward_points is None else "reward_top_n",
-        )
-    known = [rung.code for rung in await current_ladder(session)]
-    unknown = sorted(set(data.scope.tiers) - set(known))
-    if unknown:
-        raise UnknownTier(
-            f"scope.tiers names {', '.join(map(repr, unknown))}, not on the ladder "
-            f"(tiers: {', '.join(known)})",
-            field="scope.tiers",
-            unknown_tiers=unknown,
-        )
+    await check_terms(session, data)
     row = CampaignRow(
         name=data.name,
         starts_at=data.starts_at,
