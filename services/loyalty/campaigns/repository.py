@@ -15,11 +15,12 @@ _campaigns = CampaignRow.__table__  # type: ignore[attr-defined]
 _reached = CampaignPurchase.__table__  # type: ignore[attr-defined]
 
 
-async def running_at(session: AsyncSession, when: datetime) -> list[CampaignRow]:
-    """The campaigns running at ``when``, oldest first (the order their budgets are drawn)."""
+async def not_closed(session: AsyncSession) -> list[CampaignRow]:
+    """The campaigns not closed out yet (running, to come, or ended since the last
+    close-out), oldest first: the order their budgets are drawn."""
     query = (
         select(CampaignRow)
-        .where(col(CampaignRow.starts_at) <= when, col(CampaignRow.ends_at) > when)
+        .where(col(CampaignRow.closed_at).is_(None))
         .order_by(col(CampaignRow.created_at), col(CampaignRow.campaign_id))
     )
     return list((await session.scalars(query)).all())

@@ -24,7 +24,7 @@ from services.loyalty.campaigns.schemas import (
     Spender,
 )
 from services.loyalty.program.errors import UnknownTier
-from services.loyalty.program.service import current_ladder
+from services.loyalty.program.service import current_ladder, locked_for_change, locked_program
 from services.loyalty.rules.domain import Contribution
 from services.loyalty.rules.service import Rated
 from shared.db import AsyncSession
@@ -65,17 +65,36 @@ def tried(data: CampaignTerms, starts_at: datetime, ends_at: datetime) -> domain
     )
 
 
+_CAMPAIGNS = "loyalty.campaigns"
+
+
+async def _locked_campaigns(session: AsyncSession) -> list[domain.Campaign]:
+    """The campaigns not closed out, read once while the program's lock is held: making a
+    campaign takes it ``FOR UPDATE``, so none is added before it is released (a batch of
+    purchases in one transaction reads them once, as it reads the rules' versions)."""
+    program = await locked_program(session)
+    held = session.info.get(_CAMPAIGNS)
+    if held is not None and held[0] is program:
+        return list(held[1])
+    read = [campaign(row) for row in await repository.not_closed(session)]
+    session.info[_CAMPAIGNS] = (program, read)
+    return read
+
+
 async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseCompleted) -> Rated:
     """The purchase's rating with what the campaigns running at its ``purchased_at`` add,
     each drawn from its budget (a sale gets what is left when it runs out); the purchases
-    they reached are recorded for the leaderboard. Costs one indexed query per sale; a
-    sale a campaign reaches adds one update per campaign and one insert. The caller holds
-    the member's account lock; the budget's row lock is taken by its update."""
-    running = await repository.running_at(session, purchase.purchased_at)
+    they reached are recorded for the leaderboard. Costs one query per batch of
+    purchases; a sale a campaign reaches adds one update per campaign and one insert.
+    The caller holds the program's lock and the member's account lock; the budget's row
+    lock is taken by its update. A campaign closed out no longer adds to a late sale."""
+    running = [
+        terms for terms in await _locked_campaigns(session) if terms.runs_at(purchase.purchased_at)
+    ]
     if not running:
         return rated
     reaches = domain.reached(
-        (campaign(row) for row in running),
+        running,
         rated.sale,
         rated.rating.lines,
         rated.points_per_yuan,
@@ -172,7 +191,8 @@ async def check_terms(session: AsyncSession, data: CampaignTerms, at: str = "") 
 
 
 async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOut:
-    """Makes a campaign. Raises :class:`InvalidCampaign` (422) for ``ends_at`` not later
+    """Makes a campaign, holding the program's lock ``FOR UPDATE`` (purchases read the
+    campaigns once under it). Raises :class:`InvalidCampaign` (422) for ``ends_at`` not later
     than ``starts_at``, no effect, or a reward's top N without its points (or the
     reverse); :class:`UnknownTier` (422) for a scope tier not on the ladder."""
     if data.ends_at <= data.starts_at:
@@ -181,6 +201,7 @@ async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOu
             f"({data.starts_at.isoformat()})",
             field="ends_at",
         )
+    await locked_for_change(session)
     await check_terms(session, data)
     row = CampaignRow(
         name=data.name,
