@@ -6,6 +6,8 @@ from fastapi import FastAPI
 
 from services.loyalty.adjustments import api as adjustments
 from services.loyalty.base import idempotency, inbox, job_runs, outbox
+from services.loyalty.campaigns import api as campaigns
+from services.loyalty.campaigns.jobs import close_out
 from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
 from services.loyalty.households import api as households
@@ -66,6 +68,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             benefits.router,
             rules.router,
             simulation.router,
+            simulation.campaigns,
+            campaigns.router,
             households.router,
             reservations.policy_router,
             members.router,
@@ -79,7 +83,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             rewards.orders,
             rewards.queue,
         ],
-        workers=[_daily_jobs, sweep],
+        workers=[_daily_jobs, sweep, close_out],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rules (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

@@ -316,3 +316,35 @@ class RewardCancelled(RewardOrderEvent):
     """The account's balance after the refund."""
     reason: str | None
     cancelled_at: datetime
+
+
+class CampaignRewarded(PointsMoved):
+    """A campaign's close-out rewarded one of its top spenders with points (a
+    ``campaign_reward`` ledger entry)."""
+
+    event_type: ClassVar[str] = "loyalty.campaign.rewarded"
+
+    campaign_id: uuid.UUID
+    rank: int
+    """1 for the highest qualifying spend."""
+    qualifying_spend_fen: int
+    entry_id: uuid.UUID
+    points: int
+    balance: int
+
+
+class CampaignClosed(EventPayload):
+    """A campaign ended and was closed out, once: its budget used and the top spenders it
+    rewarded (each also has its ``loyalty.campaign.rewarded``)."""
+
+    event_type: ClassVar[str] = "loyalty.campaign.closed"
+    subject_field: ClassVar[str] = "campaign_id"
+
+    campaign_id: uuid.UUID
+    ends_at: datetime
+    spent_points: int
+    """Points its multipliers and bonuses gave during the window."""
+    rewarded_members: tuple[uuid.UUID, ...]
+    """The top spenders rewarded, highest spend first (none without a reward)."""
+    reward_points: int
+    """Points each of them got (0 without a reward)."""

@@ -12,6 +12,8 @@ from shared.events.customer import (
 from shared.events.envelope import EventPayload
 from shared.events.loyalty import (
     AccountOpened,
+    CampaignClosed,
+    CampaignRewarded,
     PointsAdjusted,
     PointsEarned,
     PointsExpired,
@@ -66,6 +68,8 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         RewardFulfilled,
         RewardCancelled,
         TierChanged,
+        CampaignRewarded,
+        CampaignClosed,
         NotificationSent,
         NotificationFailed,
         NotificationSuppressed,

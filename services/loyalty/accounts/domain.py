@@ -30,6 +30,7 @@ SourceType = Literal[
     "till_retake",
     "reward_order",
     "reward_refund",
+    "campaign_reward",
 ]
 """What moved points, the kind of a ledger entry: a purchase earns, a return reverses, a
 void (its id is the voided purchase's) reverses all the purchase kept, a redemption
@@ -45,7 +46,9 @@ for a void, the purchase's); a sale whose event came after the sweep gave its po
 takes them again (``till_retake``, the reservation's id, what the balance no longer has
 as shortfall). A reward order spends on the rewards catalog (``reward_order``) and its
 refund (``reward_refund``; both the order's id) gives the points of a cancelled order
-back. A new kind of movement (a coupon) is a new source type, never a new column."""
+back. A campaign's close-out rewards its top spenders (``campaign_reward``, an id made
+from the campaign's and the member's). A new kind of movement (a coupon) is a new source
+type, never a new column."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ SOURCE_POINTS: Mapping[SourceType, PointsRange] = {
     "till_retake": PointsRange(None, 0),  # 0 when the points were spent meanwhile
     "reward_order": PointsRange(None, -1),
     "reward_refund": PointsRange(1, None),
+    "campaign_reward": PointsRange(1, None),
 }
 """Each source type with the sign of the points its entries carry; the ledger's CHECK
 ``ck_ledger_entries_source`` is built from it."""

@@ -43,6 +43,7 @@ KINDS: dict[str, LedgerKind] = {
     "till_retake": "retake",
     "reward_order": "redeem",
     "reward_refund": "refund",
+    "campaign_reward": "earn",
 }
 """The ledger's kind of entry for each source type, as the API has always named them."""
 

@@ -24,6 +24,8 @@ zero, lots) and adds, over the points capability's records:
   and ``standing``.
 - ``reward_stock`` and ``reward_orders``: the rewards catalog's stock and orders agree
   with its stock changes and the ledger (:mod:`services.loyalty.rewards.invariants`).
+- ``campaign_budgets`` (unrestricted checks only): campaigns' budgets used are what the
+  purchases' breakdowns say they gave (:mod:`services.loyalty.campaigns.invariants`).
 
 and the checks of staff adjustments (``adjusted_as_audited``,
 :mod:`services.loyalty.adjustments.invariants`) and of shortfall recoveries
@@ -52,6 +54,7 @@ from services.loyalty.accounts.invariants import (
 from services.loyalty.accounts.models import LedgerEntry
 from services.loyalty.accounts.pools.invariants import pool_violations
 from services.loyalty.adjustments.invariants import adjustment_violations
+from services.loyalty.campaigns.invariants import budget_violations
 from services.loyalty.points import repository
 from services.loyalty.points.models import Purchase, PurchaseReturn
 from services.loyalty.rewards.invariants import reward_violations
@@ -127,7 +130,9 @@ async def check_ledger_invariants(
         *await reward_violations(session, scope),
     ]
     purchases = await _purchases_earned(session, scope)
-    replayed = await _replayed(session, scope, rules_instead)
+    replayed, by_campaign = await _replayed(session, scope, rules_instead)
+    if not scope.restricted:  # a campaign's budget is drawn by every account's purchases
+        violations += await budget_violations(session, by_campaign)
     points_by_rules = unrated = earned_total = 0
     for row in purchases:
         earned_total += row.earned
@@ -186,9 +191,10 @@ async def check_ledger_invariants(
 
 async def _replayed(
     session: AsyncSession, scope: Scope, rules_instead: RuleSet | None
-) -> dict[uuid.UUID, tuple[int, int | None, int]]:
-    """Each purchase's points by the rules replayed, the sum of its kept breakdown and of
-    its kept lines.
+) -> tuple[dict[uuid.UUID, tuple[int, int | None, int]], dict[uuid.UUID, int]]:
+    """Each purchase's points by the rules replayed plus what its breakdown says campaigns
+    gave (their budgets are checked by :mod:`services.loyalty.campaigns.invariants`), the
+    sum of its kept breakdown and of its kept lines; and the points each campaign gave.
 
     Purchases are replayed in the order their earn entries were appended (the order they
     were rated in, under the member's account lock), so the points a member earned before
@@ -209,6 +215,7 @@ async def _replayed(
     )
     earned_on: dict[tuple[uuid.UUID, date], int] = {}
     replayed: dict[uuid.UUID, tuple[int, int | None, int]] = {}
+    by_campaign: dict[uuid.UUID, int] = {}
     for row in await session.execute(query):
         if row.tier_code is None:
             continue
@@ -228,9 +235,15 @@ async def _replayed(
         if row.lines is not None:  # the cap counts purchases that kept their sale time
             earned_on[(row.member_id, day)] = earned + row.points_earned
         kept = sum(c["points"] for c in row.breakdown) if row.breakdown is not None else None
+        by_campaigns = 0
+        for given in row.breakdown or ():
+            if "campaign_id" in given:
+                campaign = uuid.UUID(given["campaign_id"])
+                by_campaign[campaign] = by_campaign.get(campaign, 0) + given["points"]
+                by_campaigns += given["points"]
         lines_fen = sum(line.amount_fen for line in sale.lines)
-        replayed[row.purchase_id] = (rating.points, kept, lines_fen)
-    return replayed
+        replayed[row.purchase_id] = (rating.points + by_campaigns, kept, lines_fen)
+    return replayed, by_campaign
 
 
 async def _orphan_entries(session: AsyncSession, scope: Scope) -> list[Violation]:

@@ -20,6 +20,7 @@ from typing import Any
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.service import Movement, Source
 from services.loyalty.base import emit
+from services.loyalty.campaigns import service as campaigns
 from services.loyalty.lots import service as lots
 from services.loyalty.points import domain, repository
 from services.loyalty.points.errors import PurchaseNotKnown
@@ -38,8 +39,9 @@ async def earn_for_purchase(
     session: AsyncSession, purchase: PurchaseCompleted, event_id: str | None = None
 ) -> None:
     """Points by the earning rules in force at the sale's time, at the member's tier before
-    it (:func:`services.loyalty.rules.service.rate_purchase`), then promotion. The purchase
-    keeps what the rules saw and what each gave.
+    it (:func:`services.loyalty.rules.service.rate_purchase`), plus what the campaigns
+    running then add (:func:`services.loyalty.campaigns.service.add_to`), then promotion.
+    The purchase keeps what the rules saw and what each rule and campaign gave.
 
     A purchase already recorded (delivered again under another event id) earns nothing.
     A member loyalty has not seen gets their account and standing now (and
@@ -70,6 +72,7 @@ async def earn_for_purchase(
         standing.tier_code,
         partial(repository.earned_between, session, purchase.member_id),
     )
+    rated = await campaigns.add_to(session, rated, purchase)
     points = rated.points
     requalified = await qualification.after_purchase(
         session, holders, program.ladder, account.account_id, purchase
@@ -186,6 +189,7 @@ async def _reverse(
         if source.type == "return"
         else []
     )
+    await campaigns.count_return(session, purchase_id, reversal.returned_fen)
     earned_lot = await accounts.lot_of(session, Source("purchase", purchase_id))
     moved = await accounts.move_points(
         session,

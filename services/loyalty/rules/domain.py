@@ -124,11 +124,14 @@ class Contribution:
 
     ``rule`` names it: ``base``, ``tier:<code>``, ``category:<code>``, ``sku:<sku>``,
     ``store:<id>``, ``day:<name>``, ``bonus:<threshold_fen>``, ``minimum_spend``,
-    ``cap:sale``, ``cap:member_day``.
+    ``cap:sale``, ``cap:member_day``; ``campaign:<id>`` for what a campaign added
+    (:mod:`services.loyalty.campaigns.domain`).
     """
 
     rule: str
     points: int
+    campaign_id: uuid.UUID | None = None
+    """The campaign that gave them (``campaign:<id>``, added after the rules)."""
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,12 @@ class EarningRulesOut(BaseModel):
 class RuleContribution(BaseModel):
     rule: str = Field(
         description="`base`, `tier:<code>`, `category:<code>`, `sku:<sku>`, `store:<id>`, "
-        "`day:<name>`, `bonus:<threshold_fen>`, `minimum_spend`, `cap:sale` or `cap:member_day`"
+        "`day:<name>`, `bonus:<threshold_fen>`, `minimum_spend`, `cap:sale`, `cap:member_day` "
+        "or `campaign:<id>`"
     )
     points: int = Field(description="What the rule gave (a cap: what it took off, negative)")
+    campaign_id: uuid.UUID | None = Field(
+        None,
+        description="The campaign that gave the points (rule `campaign:<id>`); only on those",
+        exclude_if=lambda campaign_id: campaign_id is None,
+    )

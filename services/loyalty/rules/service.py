@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
@@ -228,10 +228,21 @@ class Rated:
     version: int
     sale: Sale
     rating: Rating
+    points_per_yuan: int
+    """The version's base rate, for what campaigns add on top."""
 
     @property
     def points(self) -> int:
         return self.rating.points
+
+    def plus(self, extra: Sequence[domain.Contribution]) -> Rated:
+        """The purchase with ``extra`` points (campaigns') added to its rating."""
+        rating = replace(
+            self.rating,
+            points=self.rating.points + sum(c.points for c in extra),
+            contributions=(*self.rating.contributions, *extra),
+        )
+        return replace(self, rating=rating)
 
     def kept(self) -> dict[str, Any]:
         """What the purchase keeps for replays: ``vouchers_fen``, ``lines`` (``[{line_no,
@@ -249,8 +260,15 @@ class Rated:
                 for line in self.sale.lines
             ],
             "rule_version": self.version,
-            "breakdown": [{"rule": c.rule, "points": c.points} for c in self.rating.contributions],
+            "breakdown": [_kept(c) for c in self.rating.contributions],
         }
+
+
+def _kept(contribution: domain.Contribution) -> dict[str, Any]:
+    kept: dict[str, Any] = {"rule": contribution.rule, "points": contribution.points}
+    if contribution.campaign_id is not None:
+        kept["campaign_id"] = str(contribution.campaign_id)
+    return kept
 
 
 async def rate_purchase(
@@ -273,7 +291,8 @@ async def rate_purchase(
         tier_code=tier_code,
     )
     earned = await earned_between(*day_bounds(day)) if version.rules.caps_per_day else 0
-    return Rated(version.number, sale, domain.rate(sale, version.rules, earned_today=earned))
+    rating = domain.rate(sale, version.rules, earned_today=earned)
+    return Rated(version.number, sale, rating, version.rules.points_per_yuan)
 
 
 _VERSIONS = "loyalty.rule_versions"

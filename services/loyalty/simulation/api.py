@@ -7,11 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from services.loyalty.simulation import service
-from services.loyalty.simulation.schemas import SimulationIn, SimulationOut
+from services.loyalty.simulation.schemas import (
+    CampaignDryRunIn,
+    CampaignDryRunOut,
+    SimulationIn,
+    SimulationOut,
+)
 from shared.auth import Principal, require_roles
 from shared.dependencies import RequestSession as Session
 
 router = APIRouter(prefix="/program", tags=["program"])
+campaigns = APIRouter(prefix="/campaigns", tags=["program"])
 
 
 @router.post(
@@ -35,3 +41,26 @@ async def simulate(
     _: Annotated[Principal, Depends(require_roles("marketing", "analyst"))],
 ) -> SimulationOut:
     return await service.simulate(session, body)
+
+
+@campaigns.post(
+    "/dry-run",
+    response_model=CampaignDryRunOut,
+    summary="Try a campaign on the stored purchases of a past period",
+    description=(
+        "Staff with role marketing or analyst. Writes nothing. The stored purchases made in "
+        "`period` (days in the brand's timezone, at most 366), each seen by the rules "
+        "version that rated it, in the order they were rated, earn what `campaign` would "
+        "have added (its budget drawn as live): the points it would have cost, the members "
+        "its scope reached, and the top `reward_top_n` spenders its close-out would have "
+        "rewarded (by gross qualifying spend: replays do not see later returns). Terms "
+        "without an effect or with half a reward are a 422 `invalid-campaign`, a scope tier "
+        "not on the ladder a 422 `unknown-tier`."
+    ),
+)
+async def dry_run(
+    body: CampaignDryRunIn,
+    session: Session,
+    _: Annotated[Principal, Depends(require_roles("marketing", "analyst"))],
+) -> CampaignDryRunOut:
+    return await service.dry_run(session, body)

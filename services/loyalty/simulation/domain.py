@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
+from services.loyalty.campaigns.domain import Campaign, granted, reached
 from services.loyalty.rules.domain import RuleSet, Sale, rate
 
 
@@ -42,3 +43,26 @@ def members_affected(candidate: Replay, in_force: Replay) -> int:
     """Members whose points differ between the two replays of the same purchases."""
     members = candidate.by_member.keys() | in_force.by_member.keys()
     return sum(1 for m in members if candidate.by_member.get(m, 0) != in_force.by_member.get(m, 0))
+
+
+@dataclass
+class CampaignReplay:
+    """Purchases replayed through a campaign's terms, in the order they were rated: the
+    points it would have given (its budget drawn as live), and each member's qualifying
+    spend."""
+
+    campaign: Campaign
+    budget_points: int | None
+    points: int = 0
+    spend: dict[uuid.UUID, int] = field(default_factory=dict)
+
+    def add(self, member_id: uuid.UUID, sale: Sale, rules: RuleSet) -> None:
+        """One more purchase, ``sale`` as ``rules`` (the version that rated it) saw it."""
+        lines = rate(sale, rules).lines
+        for reach in reached([self.campaign], sale, lines, rules.points_per_yuan):
+            self.points += granted(reach.wanted, self.budget_points, self.points)
+            self.spend[member_id] = self.spend.get(member_id, 0) + reach.qualifying_fen
+
+    def top(self, n: int) -> list[tuple[uuid.UUID, int]]:
+        """The ``n`` highest spenders, as the leaderboard ranks them (ties: lower id)."""
+        return sorted(self.spend.items(), key=lambda item: (-item[1], item[0]))[:n]

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Self
 from annotated_types import Interval, Len
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
+from services.loyalty.campaigns.schemas import CampaignTerms
 from services.loyalty.program.schemas import TierCode
 from services.loyalty.rules.schemas import (
     RULES_EXAMPLE,
@@ -190,3 +191,68 @@ class SimulationOut(BaseModel):
 
     sale: SaleSimulation | None = None
     replay: ReplaySimulation | None = None
+
+
+class CampaignDryRunIn(BaseModel):
+    """A campaign's terms tried on the stored purchases of a past period."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "campaign": {
+                        "scope": {"categories": ["skincare"]},
+                        "multiplier_percent": 200,
+                        "budget_points": 500_000,
+                        "reward_top_n": 10,
+                        "reward_points": 2_000,
+                    },
+                    "period": {"first_day": "2026-10-01", "last_day": "2026-10-10"},
+                }
+            ]
+        },
+    )
+
+    campaign: CampaignTerms
+    period: Period
+
+
+class TopSpender(BaseModel):
+    rank: int
+    member_id: uuid.UUID
+    qualifying_spend_fen: int
+
+
+class CampaignDryRunOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "first_day": "2026-10-01",
+                    "last_day": "2026-10-10",
+                    "purchases": 1_204,
+                    "members_reached": 388,
+                    "points": 61_250,
+                    "reward_points": 20_000,
+                    "top": [
+                        {
+                            "rank": 1,
+                            "member_id": "0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11",
+                            "qualifying_spend_fen": 1_250_000,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    first_day: date
+    last_day: date
+    purchases: int = Field(description="Stored purchases made in the period")
+    members_reached: int = Field(description="Members with qualifying spend")
+    points: int = Field(description="What its multiplier and bonus would have given (budget held)")
+    reward_points: int = Field(description="What its close-out would have given the top N")
+    top: list[TopSpender] = Field(
+        description="Whom its close-out would have rewarded (gross of returns), highest first"
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from services.loyalty.campaigns import service as campaigns
 from services.loyalty.points import service as points
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.service import current_ladder
@@ -20,6 +21,8 @@ from services.loyalty.rules.domain import RuleSet, Sale, rate
 from services.loyalty.rules.schemas import RuleContribution
 from services.loyalty.simulation import domain
 from services.loyalty.simulation.schemas import (
+    CampaignDryRunIn,
+    CampaignDryRunOut,
     LineOut,
     Period,
     ReplaySimulation,
@@ -27,6 +30,7 @@ from services.loyalty.simulation.schemas import (
     SimulatedSale,
     SimulationIn,
     SimulationOut,
+    TopSpender,
 )
 from shared.db import AsyncSession
 
@@ -123,4 +127,47 @@ async def _replay(
         in_force_version=in_force.number,
         by_rule=[RuleContribution(rule=r, points=p) for r, p in sorted(tried.by_rule.items())],
         computed_at=now,
+    )
+
+
+async def dry_run(session: AsyncSession, question: CampaignDryRunIn) -> CampaignDryRunOut:
+    """What a campaign's terms would have given over the stored purchases of a past period
+    (days in the brand's timezone), each seen by the rules version that rated it, in the
+    order they were rated, the budget drawn as live. Ranks are by gross qualifying spend
+    (stored purchases replay without their later returns). Writes nothing. Raises
+    :class:`~services.loyalty.campaigns.errors.InvalidCampaign` and :class:`UnknownTier`
+    (422)."""
+    terms = question.campaign
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    await campaigns.check_terms(session, terms, at="campaign.")
+    start, _ = rules.day_bounds(question.period.first_day)
+    _, end = rules.day_bounds(question.period.last_day)
+    replay = domain.CampaignReplay(campaigns.tried(terms, start, end), terms.budget_points)
+    versions = await rules.versions(session)
+    by_number = {version.number: version for version in versions}
+    purchases = 0
+    async for row in points.stored_purchases(session, start, end):
+        version = by_number.get(row.rule_version) or rules.in_force(versions, row.made_at)
+        sale = rules.stored_sale(
+            lines=row.lines,
+            total_fen=row.total_fen,
+            vouchers_fen=row.vouchers_fen,
+            store_id=row.store_id,
+            day=rules.local_day(row.made_at),
+            tier_code=row.tier_code,
+        )
+        replay.add(row.member_id, sale, version.rules)
+        purchases += 1
+    top = replay.top(terms.reward_top_n or 0)
+    return CampaignDryRunOut(
+        first_day=question.period.first_day,
+        last_day=question.period.last_day,
+        purchases=purchases,
+        members_reached=len(replay.spend),
+        points=replay.points,
+        reward_points=len(top) * (terms.reward_points or 0),
+        top=[
+            TopSpender(rank=rank, member_id=member_id, qualifying_spend_fen=fen)
+            for rank, (member_id, fen) in enumerate(top, start=1)
+        ],
     )

@@ -16,9 +16,10 @@ entry, sets the balance, makes the lot and writes the purchase and the standing 
 outbox's own statement is counted apart). Before accounts had ids of their own and tiers
 a table of their own, it was 2: the standing lived on the account row; before the rules
 engine (issue 12) 3."""
-PROGRAM_STATEMENTS = 5
+PROGRAM_STATEMENTS = 6
 """Once per transaction: the program's lock, its ladder, the tier policy, the earning
-rules' versions and the points policy."""
+rules' versions, the points policy and the campaigns not closed out (5 before campaigns;
+a sale a campaign reaches adds its budget's update and one insert)."""
 
 
 async def test_a_batch_of_purchases_costs_four_loyalty_statements_per_event(
@@ -36,6 +37,7 @@ async def test_a_batch_of_purchases_costs_four_loyalty_statements_per_event(
     assert len(program_locks(ours)) == 1
     assert len([s for s in ours if "loyalty.tiers" in s]) == 1
     assert len([s for s in ours if "loyalty.points_policy" in s]) == 1  # read once a batch
+    assert len([s for s in ours if "FROM loyalty.campaigns" in s]) == 1
     assert len(ours) == PROGRAM_STATEMENTS + STATEMENTS_PER_EARN * len(batch)
     assert len([s for s in sent if "loyalty.inbox" in s]) == 1
     outbox = [s for s in sent if "outbox" in s]

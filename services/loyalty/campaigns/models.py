@@ -1,0 +1,81 @@
+"""The campaigns capability's table: one row per campaign, with its budget's use."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, DateTime, Index, Integer, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field
+
+from services.loyalty.base import LoyaltyTable, amount_column, now, timestamp_column
+
+
+class CampaignRow(LoyaltyTable, table=True):
+    """A campaign (营销活动). ``spent_points`` is what it has given, only ever raised by
+    :func:`services.loyalty.campaigns.repository.reserve`; the CHECK keeps it within
+    ``budget_points`` whatever the code does."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ck_campaigns_window"),
+        CheckConstraint(
+            "spent_points >= 0 AND (budget_points IS NULL OR spent_points <= budget_points)",
+            name="ck_campaigns_budget",
+        ),
+        CheckConstraint(
+            "multiplier_percent IS NOT NULL OR bonus_points IS NOT NULL", name="ck_campaigns_effect"
+        ),
+        CheckConstraint(
+            "(reward_top_n IS NULL) = (reward_points IS NULL)", name="ck_campaigns_reward"
+        ),
+        Index("ix_campaigns_window", "starts_at", "ends_at"),
+        Index("ix_campaigns_open", "ends_at", postgresql_where="closed_at IS NULL"),
+    )
+
+    campaign_id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(sa_column=Column(String(100), nullable=False))
+    starts_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    ends_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    scope: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    """``{categories: [code], stores: [uuid], tiers: [code]}``."""
+    multiplier_percent: int | None = Field(default=None, sa_column=Column(Integer))
+    bonus_points: int | None = Field(default=None, sa_column=Column(BigInteger))
+    bonus_threshold_fen: int = Field(sa_column=amount_column())
+    budget_points: int | None = Field(default=None, sa_column=Column(BigInteger))
+    spent_points: int = Field(default=0, sa_column=amount_column())
+    reward_top_n: int | None = Field(default=None, sa_column=Column(Integer))
+    reward_points: int | None = Field(default=None, sa_column=Column(BigInteger))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    """When the close-out ran (None: not yet); set in the close-out's transaction."""
+    created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
+    created_by: str = Field(sa_column=Column(String(200), nullable=False))
+
+
+class CampaignPurchase(LoyaltyTable, table=True):
+    """A purchase a campaign reached: its qualifying spend (net fen of its lines in scope),
+    what the campaign gave it, and the part of the purchase returned since, for the
+    leaderboard (spend net of returns)."""
+
+    __tablename__ = "campaign_purchases"
+    __table_args__ = (
+        CheckConstraint(
+            "qualifying_fen BETWEEN 0 AND total_fen", name="ck_campaign_purchases_qualifying"
+        ),
+        CheckConstraint(
+            "returned_fen BETWEEN 0 AND total_fen", name="ck_campaign_purchases_returned"
+        ),
+        CheckConstraint("points >= 0", name="ck_campaign_purchases_points"),
+        Index("ix_campaign_purchases_member", "campaign_id", "member_id"),
+        Index("ix_campaign_purchases_purchase", "purchase_id"),
+    )
+
+    campaign_id: uuid.UUID = Field(primary_key=True, foreign_key="loyalty.campaigns.campaign_id")
+    purchase_id: uuid.UUID = Field(primary_key=True)
+    member_id: uuid.UUID
+    qualifying_fen: int = Field(sa_column=amount_column())
+    total_fen: int = Field(sa_column=amount_column())
+    returned_fen: int = Field(default=0, sa_column=amount_column())
+    points: int = Field(sa_column=amount_column())

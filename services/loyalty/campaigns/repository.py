@@ -1,0 +1,123 @@
+"""Queries of campaigns: those running at a time, and their budgets reserved."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlmodel import col
+
+from services.loyalty.campaigns.models import CampaignPurchase, CampaignRow
+from shared.db import AsyncSession
+
+_campaigns = CampaignRow.__table__  # type: ignore[attr-defined]
+_reached = CampaignPurchase.__table__  # type: ignore[attr-defined]
+
+
+async def not_closed(session: AsyncSession) -> list[CampaignRow]:
+    """The campaigns not closed out yet (running, to come, or ended since the last
+    close-out), oldest first: the order their budgets are drawn."""
+    query = (
+        select(CampaignRow)
+        .where(col(CampaignRow.closed_at).is_(None))
+        .order_by(col(CampaignRow.created_at), col(CampaignRow.campaign_id))
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def reserve(session: AsyncSession, campaign_id: uuid.UUID, wanted: int) -> int:
+    """Takes up to ``wanted`` points from the campaign's budget in one statement; what it
+    took (what was left when that is less, 0 once spent). The row lock the statement
+    takes serialises concurrent sales; ``ck_campaigns_budget`` holds regardless."""
+    left = (
+        select(
+            _campaigns.c.campaign_id,
+            func.greatest(
+                0,
+                func.least(
+                    bindparam("wanted"), _campaigns.c.budget_points - _campaigns.c.spent_points
+                ),
+            ).label("taken"),
+        )
+        .where(_campaigns.c.campaign_id == campaign_id)
+        .with_for_update()
+        .subquery()
+    )
+    query = (
+        update(_campaigns)
+        .where(_campaigns.c.campaign_id == left.c.campaign_id)
+        .values(spent_points=_campaigns.c.spent_points + left.c.taken)
+        .returning(left.c.taken)
+    )
+    taken = (await session.execute(query, {"wanted": wanted})).scalar_one_or_none()
+    return int(taken) if taken is not None else 0
+
+
+async def add(session: AsyncSession, row: CampaignRow) -> CampaignRow:
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+async def get(session: AsyncSession, campaign_id: uuid.UUID) -> CampaignRow | None:
+    return await session.get(CampaignRow, campaign_id)
+
+
+async def latest(session: AsyncSession, limit: int) -> list[CampaignRow]:
+    """The campaigns latest starting first."""
+    query = (
+        select(CampaignRow)
+        .order_by(col(CampaignRow.starts_at).desc(), col(CampaignRow.campaign_id))
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def record(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    """The purchases campaigns reached (``campaign_purchases`` columns), in one statement."""
+    await session.execute(insert(_reached), rows)
+
+
+async def count_return(session: AsyncSession, purchase_id: uuid.UUID, returned_fen: int) -> None:
+    """Adds ``returned_fen`` to what is returned of the purchase, for every campaign it
+    reached (none: nothing)."""
+    await session.execute(
+        update(_reached)
+        .where(_reached.c.purchase_id == purchase_id)
+        .values(returned_fen=_reached.c.returned_fen + returned_fen)
+    )
+
+
+async def leaderboard(
+    session: AsyncSession, campaign_id: uuid.UUID, limit: int
+) -> list[tuple[uuid.UUID, int]]:
+    """The top ``limit`` members by qualifying spend net of returns, highest first (of
+    equal ones the lower member id first), as ``(member_id, fen)``; members whose spend
+    was all returned are left out. A purchase's returned part takes its share of the
+    qualifying spend in proportion to the refund, rounded down (as points are reversed)."""
+    returned_share = _reached.c.qualifying_fen * _reached.c.returned_fen // _reached.c.total_fen
+    spend = func.sum(_reached.c.qualifying_fen - returned_share).label("spend")
+    query = (
+        select(_reached.c.member_id, spend)
+        .where(_reached.c.campaign_id == campaign_id)
+        .group_by(_reached.c.member_id)
+        .having(spend > 0)
+        .order_by(spend.desc(), _reached.c.member_id)
+        .limit(limit)
+    )
+    return [(row.member_id, int(row.spend)) for row in await session.execute(query)]
+
+
+async def claim_due(session: AsyncSession, now: datetime) -> CampaignRow | None:
+    """One campaign ended by ``now`` and not yet closed out, locked for this transaction;
+    one another replica is closing is skipped (``SKIP LOCKED``)."""
+    query = (
+        select(CampaignRow)
+        .where(col(CampaignRow.ends_at) <= now, col(CampaignRow.closed_at).is_(None))
+        .order_by(col(CampaignRow.ends_at))
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.scalars(query)).first()

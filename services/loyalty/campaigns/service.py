@@ -1,0 +1,232 @@
+"""Campaigns' use cases: made and read by marketing, and what they add to a purchase
+rated by the earning rules (see :mod:`services.loyalty.campaigns.domain`).
+
+A campaign is never changed once made (this round): the terms a sale earned by are the
+terms it shows, and a leaderboard or close-out always reads one set of terms. Ending one
+early or raising its budget are next round's. Use cases flush, never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from services.loyalty.campaigns import domain, repository
+from services.loyalty.campaigns.errors import CampaignNotFound, InvalidCampaign
+from services.loyalty.campaigns.models import CampaignRow
+from services.loyalty.campaigns.schemas import (
+    CampaignIn,
+    CampaignList,
+    CampaignOut,
+    CampaignTerms,
+    Leaderboard,
+    ScopeOut,
+    Spender,
+)
+from services.loyalty.program.errors import UnknownTier
+from services.loyalty.program.service import current_ladder, locked_for_change, locked_program
+from services.loyalty.rules.domain import Contribution
+from services.loyalty.rules.service import Rated
+from shared.db import AsyncSession
+from shared.events.orders import PurchaseCompleted
+
+
+def campaign(row: CampaignRow) -> domain.Campaign:
+    """The domain's campaign from its row."""
+    return domain.Campaign(
+        campaign_id=row.campaign_id,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        scope=domain.Scope(
+            categories=frozenset(row.scope.get("categories", ())),
+            stores=frozenset(uuid.UUID(s) for s in row.scope.get("stores", ())),
+            tiers=frozenset(row.scope.get("tiers", ())),
+        ),
+        multiplier_percent=row.multiplier_percent,
+        bonus_points=row.bonus_points,
+        bonus_threshold_fen=row.bonus_threshold_fen,
+    )
+
+
+def tried(data: CampaignTerms, starts_at: datetime, ends_at: datetime) -> domain.Campaign:
+    """The domain's campaign of terms a dry run tries over ``starts_at``–``ends_at``."""
+    return domain.Campaign(
+        campaign_id=uuid.UUID(int=0),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        scope=domain.Scope(
+            categories=frozenset(data.scope.categories),
+            stores=frozenset(data.scope.stores),
+            tiers=frozenset(data.scope.tiers),
+        ),
+        multiplier_percent=data.multiplier_percent,
+        bonus_points=data.bonus_points,
+        bonus_threshold_fen=data.bonus_threshold_fen,
+    )
+
+
+_CAMPAIGNS = "loyalty.campaigns"
+
+
+async def _locked_campaigns(session: AsyncSession) -> list[domain.Campaign]:
+    """The campaigns not closed out, read once while the program's lock is held: making a
+    campaign takes it ``FOR UPDATE``, so none is added before it is released (a batch of
+    purchases in one transaction reads them once, as it reads the rules' versions)."""
+    program = await locked_program(session)
+    held = session.info.get(_CAMPAIGNS)
+    if held is not None and held[0] is program:
+        return list(held[1])
+    read = [campaign(row) for row in await repository.not_closed(session)]
+    session.info[_CAMPAIGNS] = (program, read)
+    return read
+
+
+async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseCompleted) -> Rated:
+    """The purchase's rating with what the campaigns running at its ``purchased_at`` add,
+    each drawn from its budget (a sale gets what is left when it runs out); the purchases
+    they reached are recorded for the leaderboard. Costs one query per batch of
+    purchases; a sale a campaign reaches adds one update per campaign and one insert.
+    The caller holds the program's lock and the member's account lock; the budget's row
+    lock is taken by its update. A campaign closed out no longer adds to a late sale."""
+    running = [
+        terms for terms in await _locked_campaigns(session) if terms.runs_at(purchase.purchased_at)
+    ]
+    if not running:
+        return rated
+    reaches = domain.reached(
+        running,
+        rated.sale,
+        rated.rating.lines,
+        rated.points_per_yuan,
+    )
+    given: list[Contribution] = []
+    recorded: list[dict[str, object]] = []
+    for reach in reaches:
+        terms = reach.campaign
+        taken = await repository.reserve(session, terms.campaign_id, reach.wanted)
+        if taken > 0:
+            given.append(Contribution(terms.rule, taken, terms.campaign_id))
+        recorded.append(
+            {
+                "campaign_id": terms.campaign_id,
+                "purchase_id": purchase.purchase_id,
+                "member_id": purchase.member_id,
+                "qualifying_fen": reach.qualifying_fen,
+                "total_fen": purchase.total_fen,
+                "returned_fen": 0,
+                "points": taken,
+            }
+        )
+    if recorded:
+        await repository.record(session, recorded)
+    return rated.plus(given)
+
+
+async def count_return(session: AsyncSession, purchase_id: uuid.UUID, returned_fen: int) -> None:
+    """Counts ``returned_fen`` more of the purchase as returned (a void: all that still
+    counted), lowering its qualifying spend on the leaderboards of the campaigns it
+    reached."""
+    await repository.count_return(session, purchase_id, returned_fen)
+
+
+async def leaderboard(session: AsyncSession, campaign_id: uuid.UUID, limit: int) -> Leaderboard:
+    """The top ``limit`` spenders of the campaign (see
+    :func:`services.loyalty.campaigns.repository.leaderboard`). Raises
+    :class:`CampaignNotFound` (404)."""
+    row = await repository.get(session, campaign_id)
+    if row is None:
+        raise CampaignNotFound(f"No campaign {campaign_id}")
+    top = await repository.leaderboard(session, campaign_id, limit)
+    return Leaderboard(
+        campaign_id=campaign_id,
+        items=[
+            Spender(rank=rank, member_id=member_id, qualifying_spend_fen=fen)
+            for rank, (member_id, fen) in enumerate(top, start=1)
+        ],
+    )
+
+
+def _out(row: CampaignRow) -> CampaignOut:
+    return CampaignOut(
+        id=row.campaign_id,
+        name=row.name,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        scope=ScopeOut.model_validate(row.scope),
+        multiplier_percent=row.multiplier_percent,
+        bonus_points=row.bonus_points,
+        bonus_threshold_fen=row.bonus_threshold_fen,
+        budget_points=row.budget_points,
+        spent_points=row.spent_points,
+        reward_top_n=row.reward_top_n,
+        reward_points=row.reward_points,
+        closed_at=row.closed_at,
+        created_at=row.created_at,
+        created_by=row.created_by,
+    )
+
+
+async def check_terms(session: AsyncSession, data: CampaignTerms, at: str = "") -> None:
+    """Raises :class:`InvalidCampaign` (422) for no effect or half a reward,
+    :class:`UnknownTier` (422) for a scope tier not on the ladder; ``at`` prefixes the
+    field named (the terms' place in the body)."""
+    if data.multiplier_percent is None and data.bonus_points is None:
+        raise InvalidCampaign(
+            "a campaign needs multiplier_percent or bonus_points", field=f"{at}multiplier_percent"
+        )
+    if (data.reward_top_n is None) != (data.reward_points is None):
+        raise InvalidCampaign(
+            "reward_top_n and reward_points go together (both, or neither)",
+            field=at + ("reward_points" if data.reward_points is None else "reward_top_n"),
+        )
+    known = [rung.code for rung in await current_ladder(session)]
+    unknown = sorted(set(data.scope.tiers) - set(known))
+    if unknown:
+        raise UnknownTier(
+            f"scope.tiers names {', '.join(map(repr, unknown))}, not on the ladder "
+            f"(tiers: {', '.join(known)})",
+            field=f"{at}scope.tiers",
+            unknown_tiers=unknown,
+        )
+
+
+async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOut:
+    """Makes a campaign, holding the program's lock ``FOR UPDATE`` (purchases read the
+    campaigns once under it). Raises :class:`InvalidCampaign` (422) for ``ends_at`` not later
+    than ``starts_at``, no effect, or a reward's top N without its points (or the
+    reverse); :class:`UnknownTier` (422) for a scope tier not on the ladder."""
+    if data.ends_at <= data.starts_at:
+        raise InvalidCampaign(
+            f"ends_at ({data.ends_at.isoformat()}) must be later than starts_at "
+            f"({data.starts_at.isoformat()})",
+            field="ends_at",
+        )
+    await locked_for_change(session)
+    await check_terms(session, data)
+    row = CampaignRow(
+        name=data.name,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        scope=data.scope.model_dump(mode="json"),
+        multiplier_percent=data.multiplier_percent,
+        bonus_points=data.bonus_points,
+        bonus_threshold_fen=data.bonus_threshold_fen,
+        budget_points=data.budget_points,
+        reward_top_n=data.reward_top_n,
+        reward_points=data.reward_points,
+        created_by=by,
+    )
+    return _out(await repository.add(session, row))
+
+
+async def get(session: AsyncSession, campaign_id: uuid.UUID) -> CampaignOut:
+    """Raises :class:`CampaignNotFound` (404)."""
+    row = await repository.get(session, campaign_id)
+    if row is None:
+        raise CampaignNotFound(f"No campaign {campaign_id}")
+    return _out(row)
+
+
+async def latest(session: AsyncSession, limit: int) -> CampaignList:
+    """The campaigns latest starting first."""
+    return CampaignList(items=[_out(row) for row in await repository.latest(session, limit)])
