@@ -8,6 +8,7 @@ from services.loyalty.adjustments import api as adjustments
 from services.loyalty.base import idempotency, inbox, job_runs, outbox
 from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
+from services.loyalty.coupons import api as coupons
 from services.loyalty.households import api as households
 from services.loyalty.lots import api as lots
 from services.loyalty.lots import jobs as lot_jobs
@@ -78,6 +79,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             rewards.catalog,
             rewards.orders,
             rewards.queue,
+            coupons.router,
         ],
         workers=[_daily_jobs, sweep],
         openapi_tags=[
@@ -91,6 +93,10 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             {
                 "name": "rewards",
                 "description": "Rewards catalog (积分兑换礼品): items, stock and reward orders",
+            },
+            {
+                "name": "coupons",
+                "description": "Coupon definitions (满减, percent off, 代金券, free gift)",
             },
         ],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlmodel import col
 
 from services.loyalty.coupons.models import CouponDefinition
@@ -39,3 +39,12 @@ async def reserve(session: AsyncSession, definition_id: uuid.UUID, count: int = 
         .returning(col(table.id))
     )
     return (await session.execute(query)).first() is not None
+
+
+async def newest(session: AsyncSession, limit: int) -> list[CouponDefinition]:
+    query = (
+        select(CouponDefinition)
+        .order_by(col(CouponDefinition.created_at).desc(), col(CouponDefinition.id).desc())
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
