@@ -80,6 +80,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             rewards.orders,
             rewards.queue,
             coupons.router,
+            coupons.members,
         ],
         workers=[_daily_jobs, sweep],
         openapi_tags=[
@@ -96,7 +97,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             },
             {
                 "name": "coupons",
-                "description": "Coupon definitions (满减, percent off, 代金券, free gift)",
+                "description": "Coupons (满减, percent off, 代金券, free gift): definitions, "
+                "grants and a member's coupons",
             },
         ],
     )

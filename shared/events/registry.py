@@ -12,6 +12,7 @@ from shared.events.customer import (
 from shared.events.envelope import EventPayload
 from shared.events.loyalty import (
     AccountOpened,
+    CouponGranted,
     PointsAdjusted,
     PointsEarned,
     PointsExpired,
@@ -65,6 +66,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         RewardOrdered,
         RewardFulfilled,
         RewardCancelled,
+        CouponGranted,
         TierChanged,
         NotificationSent,
         NotificationFailed,

@@ -66,6 +66,8 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "POST /reservations/{reservation_id}/release"),
     ("loyalty", "POST /rewards/items"),
     ("loyalty", "POST /coupons/definitions"),
+    ("loyalty", "POST /members/{member_id}/coupons"),
+    ("loyalty", "GET /members/{member_id}/coupons"),
     ("loyalty", "GET /coupons/definitions"),
     ("loyalty", "GET /coupons/definitions/{definition_id}"),
     ("loyalty", "PUT /rewards/items/{item_id}"),

@@ -1,5 +1,5 @@
-"""HTTP routes of coupon definitions (staff: marketing writes; marketing, service and
-analyst read)."""
+"""HTTP routes of coupons: definitions (marketing writes; marketing, service and analyst
+read), grants to a member (marketing, service) and a member's coupons."""
 
 from __future__ import annotations
 
@@ -10,15 +10,34 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from services.loyalty.coupons import service
-from services.loyalty.coupons.errors import CouponDefinitionNotFound
-from services.loyalty.coupons.schemas import DefinitionIn, DefinitionList, DefinitionOut
-from shared.auth import Principal, require_roles
+from services.loyalty.coupons.errors import (
+    CouponDefinitionEnded,
+    CouponDefinitionNotFound,
+    CouponLimitReached,
+    CouponsExhausted,
+)
+from services.loyalty.coupons.schemas import (
+    CouponList,
+    CouponOut,
+    DefinitionIn,
+    DefinitionList,
+    DefinitionOut,
+    GrantIn,
+)
+from shared.auth import (
+    MEMBER_ACCESS,
+    Principal,
+    current_principal,
+    ensure_member_access,
+    require_roles,
+)
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import PageSize
 
 router = APIRouter(prefix="/coupons", tags=["coupons"])
+members = APIRouter(prefix="/members", tags=["coupons"])
 
 marketing = require_roles("marketing")
 Readers = Annotated[Principal, Depends(require_roles("marketing", "service", "analyst"))]
@@ -78,3 +97,60 @@ async def list_definitions(session: Session, _: Readers, limit: Limit = 50) -> D
 )
 async def get_definition(definition_id: uuid.UUID, session: Session, _: Readers) -> DefinitionOut:
     return await service.get_definition(session, definition_id)
+
+
+grantors = require_roles("marketing", "service")
+Grantor = Annotated[Principal, Depends(grantors)]
+GrantPost = Annotated[IdempotentPost, Depends(Idempotent(grantors, example="vip-1130-0001"))]
+Caller = Annotated[Principal, Depends(current_principal)]
+
+
+@members.post(
+    "/{member_id}/coupons",
+    status_code=201,
+    response_model=CouponOut,
+    summary="Grant a coupon to a member",
+    description=(
+        "Staff with role marketing or service. The coupon is held on the account the "
+        "member's points are on (a household shares it); the same `grant_key` again "
+        "answers the coupon granted then. Validity: the definition's window, or its days "
+        "counted in the brand's timezone from today. 404 `coupon-definition-not-found` or "
+        "`account-not-found`; 409 `coupons-exhausted` (quantity or budget), "
+        "`coupon-limit-reached` (per member) or `coupon-definition-ended`. The code is "
+        "masked in the answer: only the member reads it whole."
+    ),
+    responses={
+        **NO_DEFINITION,
+        **openapi_conflict(
+            CouponsExhausted("'满200减30' has no coupons left to grant"),
+            CouponLimitReached("member 0b9f5f7e-… holds 1 of '满200减30'"),
+            CouponDefinitionEnded("'满200减30' was valid until 2026-12-31 16:00:00+00:00"),
+        ),
+    },
+)
+async def grant_coupon(
+    member_id: uuid.UUID, body: GrantIn, session: Session, _: Grantor, idempotent: GrantPost
+) -> JSONResponse:
+    answer = await idempotent.run(
+        body, lambda: service.grant(session, member_id, body, show_code=False)
+    )
+    return answer.response(location=f"/members/{member_id}/coupons")
+
+
+@members.get(
+    "/{member_id}/coupons",
+    response_model=CouponList,
+    summary="List a member's coupons",
+    description=(
+        "The member (codes shown whole, to type or show at a till) or staff with role "
+        "marketing or service (codes masked). The coupons on the member's account, a "
+        "household's shared ones included, the latest granted first."
+    ),
+    responses=MEMBER_ACCESS,
+)
+async def list_coupons(
+    member_id: uuid.UUID, session: Session, principal: Caller, limit: Limit = 50
+) -> CouponList:
+    ensure_member_access(principal, member_id, "marketing", "service")
+    own = principal.member_id == member_id
+    return await service.coupons_of(session, member_id, show_code=own, limit=limit)

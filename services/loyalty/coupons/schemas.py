@@ -17,7 +17,7 @@ from annotated_types import Interval, Len
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from services.loyalty.coupons.kinds import KindName
-from services.loyalty.coupons.models import MAX_NAME
+from services.loyalty.coupons.models import MAX_GRANT_KEY, MAX_NAME
 from shared.inputs import JSON_SAFE_INTEGER, Code, PlanTime, Quantity, SingleLine, TenderFen
 from shared.product_categories import MAX_CODE
 
@@ -201,3 +201,73 @@ class DefinitionList(BaseModel):
     )
 
     items: list[DefinitionOut] = Field(description="Newest first")
+
+
+GrantKey = Annotated[
+    str,
+    Code(
+        MAX_GRANT_KEY,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        charset="letters, digits and . _ : -",
+    ),
+]
+
+
+class GrantIn(BaseModel):
+    """A coupon of ``definition_id`` for the member. ``grant_key`` names the occasion
+    (``birthday-2026``, ``ticket-4711``): granting again with the same key is the same
+    coupon, never a second one."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"definition_id": "3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c", "grant_key": "vip-1130"}
+            ]
+        },
+    )
+
+    definition_id: uuid.UUID
+    grant_key: GrantKey
+
+
+COUPON_EXAMPLE: dict[str, Any] = {
+    "id": "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+    "code": "7K2M-QX9D-4HTR-V",
+    "definition_id": "3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c",
+    "name": "满200减30 周年庆",
+    "kind": "threshold_off",
+    "terms": {"threshold_fen": 20_000, "off_fen": 3_000},
+    "status": "active",
+    "valid_from": "2026-11-30T09:00:00Z",
+    "valid_until": "2026-12-29T16:00:00Z",
+    "granted_at": "2026-11-30T09:00:00Z",
+}
+
+
+class CouponOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [COUPON_EXAMPLE]})
+
+    id: uuid.UUID
+    code: str = Field(
+        description="In groups of four; shown whole to the member, masked "
+        "(`****-****-4HTR-V`) to staff"
+    )
+    definition_id: uuid.UUID
+    name: str
+    kind: KindName
+    terms: dict[str, Any]
+    status: Literal["active", "expired"] = Field(
+        description="`expired` once `valid_until` has passed, even before the daily job"
+    )
+    valid_from: datetime
+    valid_until: datetime = Field(description="Exclusive")
+    granted_at: datetime
+
+
+class CouponList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [COUPON_EXAMPLE]}]})
+
+    items: list[CouponOut] = Field(
+        description="The account's coupons (a household's are shared), the latest first"
+    )
