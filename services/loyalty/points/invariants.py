@@ -24,6 +24,9 @@ zero, lots) and adds, over the points capability's records:
   and ``standing``.
 - ``reward_stock`` and ``reward_orders``: the rewards catalog's stock and orders agree
   with its stock changes and the ledger (:mod:`services.loyalty.rewards.invariants`).
+- ``coupon_issues`` and ``coupon_member_limit``: no definition issued past its quantity
+  or budget or other than the coupons granted of it, no member past its per-member limit
+  (:mod:`services.loyalty.coupons.invariants`).
 
 and the checks of staff adjustments (``adjusted_as_audited``,
 :mod:`services.loyalty.adjustments.invariants`) and of shortfall recoveries
@@ -52,6 +55,7 @@ from services.loyalty.accounts.invariants import (
 from services.loyalty.accounts.models import LedgerEntry
 from services.loyalty.accounts.pools.invariants import pool_violations
 from services.loyalty.adjustments.invariants import adjustment_violations
+from services.loyalty.coupons.invariants import coupon_violations
 from services.loyalty.points import repository
 from services.loyalty.points.models import Purchase, PurchaseReturn
 from services.loyalty.rewards.invariants import reward_violations
@@ -125,6 +129,7 @@ async def check_ledger_invariants(
         *await adjustment_violations(session, scope),
         *await recovery_violations(session, scope),
         *await reward_violations(session, scope),
+        *await coupon_violations(session, scope),
     ]
     purchases = await _purchases_earned(session, scope)
     replayed = await _replayed(session, scope, rules_instead)

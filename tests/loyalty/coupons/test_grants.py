@@ -12,8 +12,10 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+from services.loyalty.accounts.invariants import Invariant
 from services.loyalty.coupons.codes import is_well_formed, normalise
-from shared.db import Sessions
+from services.loyalty.points.invariants import check_ledger_invariants
+from shared.db import Sessions, transaction
 from tests.loyalty.conftest import funded_member, key, problem
 from tests.loyalty.coupons.test_api import MARKETING, body
 from tests.stack import member_headers, staff_headers
@@ -128,3 +130,27 @@ async def test_racing_grants_never_exceed_quantity_or_the_member_limit(
         ).all()
     assert sum(count for _, count in per_member) == 5
     assert all(count == 1 for _, count in per_member)
+
+
+async def test_the_invariants_find_an_issue_count_or_a_limit_that_does_not_hold(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    member = await funded_member(loyalty_sessions, 1_000)
+    definition_id = await _definition(client, per_member_limit=2)
+    for grant_key in ("a", "b"):
+        assert (await _grant(client, member, definition_id, grant_key)).status_code == 201
+    async with loyalty_sessions() as session:
+        assert (await check_ledger_invariants(session, members=[member])).ok
+    async with transaction(loyalty_sessions) as session:
+        await session.execute(
+            text(
+                "UPDATE loyalty.coupon_definitions SET issued = 3, per_member_limit = 1 "
+                "WHERE id = :id"
+            ),
+            {"id": definition_id},
+        )
+    async with loyalty_sessions() as session:
+        report = await check_ledger_invariants(session, members=[member])
+    assert [v.subject for v in report.of(Invariant.COUPON_ISSUES)] == [uuid.UUID(definition_id)]
+    assert "issued 3, granted 2" in report.of(Invariant.COUPON_ISSUES)[0].detail
+    assert [v.subject for v in report.of(Invariant.COUPON_MEMBER_LIMIT)] == [member]
