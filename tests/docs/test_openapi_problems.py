@@ -66,6 +66,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "POST /reservations/{reservation_id}/release"),
     ("loyalty", "POST /rewards/items"),
     ("loyalty", "POST /coupons/definitions"),
+    ("loyalty", "POST /coupons/validate"),
     ("loyalty", "POST /members/{member_id}/coupons"),
     ("loyalty", "GET /members/{member_id}/coupons"),
     ("loyalty", "GET /coupons/definitions"),

@@ -23,6 +23,8 @@ from services.loyalty.coupons.schemas import (
     DefinitionList,
     DefinitionOut,
     GrantIn,
+    ValidateIn,
+    ValidationOut,
 )
 from shared.auth import (
     MEMBER_ACCESS,
@@ -42,6 +44,7 @@ members = APIRouter(prefix="/members", tags=["coupons"])
 marketing = require_roles("marketing")
 Readers = Annotated[Principal, Depends(require_roles("marketing", "service", "analyst"))]
 Marketing = Annotated[Principal, Depends(marketing)]
+Till = Annotated[Principal, Depends(require_roles("service", "marketing"))]
 MarketingPost = Annotated[
     IdempotentPost, Depends(Idempotent(marketing, example="anniversary-200-30"))
 ]
@@ -76,6 +79,24 @@ async def create_definition(
         body, lambda: service.create_definition(session, body, by=principal.subject)
     )
     return answer.response(location=f"/coupons/definitions/{answer.body['id']}")
+
+
+@router.post(
+    "/validate",
+    response_model=ValidationOut,
+    summary="Price a basket with a member's coupons",
+    description=(
+        "Staff with role service (a store's till through orders) or marketing. Each of the "
+        "member's active coupons is tried on its own against the basket: those that apply "
+        "with their discount per line (shared over the lines in scope pro rata, each share "
+        "rounded down, the fen left over to the largest line, the lowest line number of "
+        "equal ones), the others with a reason code. Nothing is reserved or written; codes "
+        "are masked. A sale takes one coupon unless all are `stackable` (then one of each "
+        "kind). 404 `account-not-found` for a member loyalty has no account of."
+    ),
+)
+async def validate(body: ValidateIn, session: Session, _: Till) -> ValidationOut:
+    return await service.validate(session, body)
 
 
 @router.get(

@@ -86,7 +86,7 @@ async def add_coupon(session: AsyncSession, values: dict[str, Any]) -> bool:
 
 
 async def coupons_of_account(
-    session: AsyncSession, account_id: uuid.UUID, limit: int
+    session: AsyncSession, account_id: uuid.UUID, limit: int, *, active_only: bool = False
 ) -> list[tuple[Coupon, CouponDefinition]]:
     """The account's coupons with their definitions, the latest granted first."""
     query = (
@@ -96,4 +96,6 @@ async def coupons_of_account(
         .order_by(col(Coupon.granted_at).desc(), col(Coupon.id).desc())
         .limit(limit)
     )
+    if active_only:
+        query = query.where(col(Coupon.status) == "active")
     return [(row[0], row[1]) for row in await session.execute(query)]

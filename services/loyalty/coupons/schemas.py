@@ -18,7 +18,17 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from services.loyalty.coupons.kinds import KindName
 from services.loyalty.coupons.models import MAX_GRANT_KEY, MAX_NAME
-from shared.inputs import JSON_SAFE_INTEGER, Code, PlanTime, Quantity, SingleLine, TenderFen
+from shared.inputs import (
+    JSON_SAFE_INTEGER,
+    MAX_LINES,
+    Code,
+    LineNo,
+    PlanTime,
+    Quantity,
+    SingleLine,
+    TenderFen,
+    UnitPriceFen,
+)
 from shared.product_categories import MAX_CODE
 
 MAX_SCOPE = 200
@@ -271,3 +281,103 @@ class CouponList(BaseModel):
     items: list[CouponOut] = Field(
         description="The account's coupons (a household's are shared), the latest first"
     )
+
+
+class BasketLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_no: LineNo
+    sku: SkuCode
+    category: CategoryCode
+    amount_fen: UnitPriceFen = Field(description="The line's amount after the till's own discounts")
+
+
+VALIDATE_EXAMPLE: dict[str, Any] = {
+    "member_id": "0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11",
+    "store_id": "6f1d2c3b-4a59-4e8d-9c7b-1a2b3c4d5e6f",
+    "lines": [
+        {"line_no": 1, "sku": "HP-FISHOIL-60", "category": "health-fishoil", "amount_fen": 25_800},
+        {"line_no": 2, "sku": "SK-CREAM-50", "category": "skincare", "amount_fen": 12_345},
+    ],
+}
+
+
+class ValidateIn(BaseModel):
+    """A basket to price with the member's coupons, each on its own."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [VALIDATE_EXAMPLE]})
+
+    member_id: uuid.UUID
+    store_id: uuid.UUID
+    lines: Annotated[list[BasketLineIn], Len(1, MAX_LINES)]
+
+    @model_validator(mode="after")
+    def _unique_lines(self) -> Self:
+        numbers = [line.line_no for line in self.lines]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("lines: line_no must be unique")
+        return self
+
+
+class LineDiscountOut(BaseModel):
+    line_no: int
+    discount_fen: int
+
+
+class ApplicableOut(BaseModel):
+    coupon_id: uuid.UUID
+    code: str = Field(description="Masked")
+    name: str
+    kind: KindName
+    stackable: bool
+    discount_fen: int
+    lines: list[LineDiscountOut] = Field(description="The lines it takes something off")
+
+
+class NotApplicableOut(BaseModel):
+    coupon_id: uuid.UUID
+    code: str = Field(description="Masked")
+    name: str
+    reason: str = Field(
+        description="`not_yet_valid`, `expired`, `out_of_store_scope`, `no_eligible_line`, "
+        "`below_threshold`, `no_discount` or `gift_not_in_basket`"
+    )
+    detail: str
+
+
+class ValidationOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "applicable": [
+                        {
+                            "coupon_id": "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+                            "code": "****-****-4HTR-V",
+                            "name": "满200减30",
+                            "kind": "threshold_off",
+                            "stackable": False,
+                            "discount_fen": 3_000,
+                            "lines": [
+                                {"line_no": 1, "discount_fen": 2_030},
+                                {"line_no": 2, "discount_fen": 970},
+                            ],
+                        }
+                    ],
+                    "not_applicable": [
+                        {
+                            "coupon_id": "9d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a",
+                            "code": "****-****-7QZP-3",
+                            "name": "护肤满500减80",
+                            "reason": "below_threshold",
+                            "detail": "eligible spend 12345 fen is below the threshold of "
+                            "50000 fen",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    applicable: list[ApplicableOut]
+    not_applicable: list[NotApplicableOut]

@@ -21,16 +21,22 @@ from services.loyalty.coupons.errors import (
     CouponLimitReached,
     CouponsExhausted,
 )
-from services.loyalty.coupons.kinds import KindName
+from services.loyalty.coupons.kinds import KindName, Refusal
 from services.loyalty.coupons.models import Coupon, CouponDefinition
 from services.loyalty.coupons.schemas import (
+    ApplicableOut,
     CouponList,
     CouponOut,
     DefinitionIn,
     DefinitionList,
     DefinitionOut,
     GrantIn,
+    LineDiscountOut,
+    NotApplicableOut,
+    ValidateIn,
+    ValidationOut,
 )
+from services.loyalty.rules.service import categorised
 from shared.db import AsyncSession
 from shared.events.loyalty import CouponGranted
 from shared.inputs import input_defaults
@@ -173,3 +179,69 @@ def _coupon_out(coupon: Coupon, definition: CouponDefinition, *, show_code: bool
         valid_until=coupon.valid_until,
         granted_at=coupon.granted_at,
     )
+
+
+MAX_COUPONS_PRICED = 200
+"""A basket is priced with at most the member's latest 200 active coupons."""
+
+
+def _priced_coupon(coupon: Coupon, definition: CouponDefinition) -> domain.Coupon:
+    scope = definition.scope
+    return domain.Coupon(
+        code=coupon.code,
+        kind=KindName(definition.kind),
+        terms=definition.terms,
+        valid_from=coupon.valid_from,
+        valid_until=coupon.valid_until,
+        scope=domain.Scope(
+            stores=frozenset(uuid.UUID(store) for store in scope.get("stores", ())),
+            categories=frozenset(scope.get("categories", ())),
+            skus=frozenset(scope.get("skus", ())),
+        ),
+        stackable=definition.stackable,
+    )
+
+
+async def validate(session: AsyncSession, body: ValidateIn) -> ValidationOut:
+    """Which of the member's active coupons apply to the basket, each on its own (see
+    :mod:`services.loyalty.coupons.domain`), with the discount per line, and why the others
+    do not. Categories count with their ancestors as orders' catalog last said. Reads
+    only. Raises ``AccountNotFound`` (404)."""
+    account = await account_of(session, body.member_id)
+    rows = await repository.coupons_of_account(
+        session, account.account_id, MAX_COUPONS_PRICED, active_only=True
+    )
+    lines = await categorised(session, body.lines, 0)
+    basket = domain.Basket(lines, body.store_id, datetime.now(UTC))
+    applicable: list[ApplicableOut] = []
+    refused: list[NotApplicableOut] = []
+    for coupon, definition in rows:
+        outcome = domain.evaluate(_priced_coupon(coupon, definition), basket)
+        code = codes.masked(coupon.code)
+        if isinstance(outcome, Refusal):
+            refused.append(
+                NotApplicableOut(
+                    coupon_id=coupon.id,
+                    code=code,
+                    name=definition.name,
+                    reason=outcome.reason,
+                    detail=outcome.detail,
+                )
+            )
+            continue
+        applicable.append(
+            ApplicableOut(
+                coupon_id=coupon.id,
+                code=code,
+                name=definition.name,
+                kind=KindName(definition.kind),
+                stackable=definition.stackable,
+                discount_fen=outcome.total_fen,
+                lines=[
+                    LineDiscountOut(line_no=line_no, discount_fen=fen)
+                    for line_no, fen in sorted(outcome.per_line.items())
+                    if fen > 0
+                ],
+            )
+        )
+    return ValidationOut(applicable=applicable, not_applicable=refused)

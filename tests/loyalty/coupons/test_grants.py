@@ -154,3 +154,50 @@ async def test_the_invariants_find_an_issue_count_or_a_limit_that_does_not_hold(
     assert [v.subject for v in report.of(Invariant.COUPON_ISSUES)] == [uuid.UUID(definition_id)]
     assert "issued 3, granted 2" in report.of(Invariant.COUPON_ISSUES)[0].detail
     assert [v.subject for v in report.of(Invariant.COUPON_MEMBER_LIMIT)] == [member]
+
+
+async def test_validate_prices_a_basket_with_each_of_the_members_coupons(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    member = await funded_member(loyalty_sessions, 1_000)
+    health = await _definition(client)  # 满200减30 on health
+    skincare = await _definition(
+        client,
+        name="护肤满500减80",
+        terms={"kind": "threshold_off", "threshold_fen": 50_000, "off_fen": 8_000},
+        scope={"categories": ["skincare"]},
+    )
+    kept = (await _grant(client, member, health)).json()
+    refused = (await _grant(client, member, skincare)).json()
+    store = str(uuid.uuid4())
+    basket = {
+        "member_id": str(member),
+        "store_id": store,
+        "lines": [
+            {"line_no": 1, "sku": "HP-FISHOIL-60", "category": "health", "amount_fen": 25_800},
+            {"line_no": 2, "sku": "HP-VITC-100", "category": "health", "amount_fen": 5_001},
+            {"line_no": 3, "sku": "SK-CREAM-50", "category": "skincare", "amount_fen": 12_345},
+        ],
+    }
+    response = await client.post("/coupons/validate", json=basket, headers=SERVICE)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    # 30,801 of health ≥ 20,000: 25,800×3,000/30,801 = 2,512.9 → 2,512, 5,001 → 487.1 →
+    # 487, 1 fen left to line 1
+    assert answer["applicable"] == [
+        {
+            "coupon_id": kept["id"],
+            "code": kept["code"],
+            "name": "满200减30",
+            "kind": "threshold_off",
+            "stackable": False,
+            "discount_fen": 3_000,
+            "lines": [{"line_no": 1, "discount_fen": 2_513}, {"line_no": 2, "discount_fen": 487}],
+        }
+    ]
+    [why] = answer["not_applicable"]
+    assert (why["coupon_id"], why["reason"]) == (refused["id"], "below_threshold")
+    duplicate = basket | {"lines": [basket["lines"][0], basket["lines"][0]]}
+    assert "line_no" in str(
+        problem(await client.post("/coupons/validate", json=duplicate, headers=SERVICE), 422)
+    )
