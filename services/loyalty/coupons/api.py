@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
+from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.coupons import service
 from services.loyalty.coupons.errors import (
     CouponDefinitionEnded,
@@ -50,6 +51,14 @@ MarketingPost = Annotated[
 ]
 Limit = Annotated[PageSize, Query(description="How many, newest first: 1 to 200")]
 
+NO_ACCOUNT = problem(
+    AccountNotFound("No loyalty account for member 0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11")
+)
+NO_DEFINITION_OR_ACCOUNT = problem(
+    CouponDefinitionNotFound("No coupon definition 3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c"),
+    description="No such coupon definition (`coupon-definition-not-found`), or no loyalty "
+    "account for the member (`account-not-found`)",
+)
 NO_DEFINITION = problem(
     CouponDefinitionNotFound("No coupon definition 3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c")
 )
@@ -94,6 +103,7 @@ async def create_definition(
         "are masked. A sale takes one coupon unless all are `stackable` (then one of each "
         "kind). 404 `account-not-found` for a member loyalty has no account of."
     ),
+    responses=NO_ACCOUNT,
 )
 async def validate(body: ValidateIn, session: Session, _: Till) -> ValidationOut:
     return await service.validate(session, body)
@@ -141,7 +151,7 @@ Caller = Annotated[Principal, Depends(current_principal)]
         "masked in the answer: only the member reads it whole."
     ),
     responses={
-        **NO_DEFINITION,
+        **NO_DEFINITION_OR_ACCOUNT,
         **openapi_conflict(
             CouponsExhausted("'满200减30' has no coupons left to grant"),
             CouponLimitReached("member 0b9f5f7e-… holds 1 of '满200减30'"),
@@ -167,7 +177,7 @@ async def grant_coupon(
         "marketing or service (codes masked). The coupons on the member's account, a "
         "household's shared ones included, the latest granted first."
     ),
-    responses=MEMBER_ACCESS,
+    responses={**MEMBER_ACCESS, **NO_ACCOUNT},
 )
 async def list_coupons(
     member_id: uuid.UUID, session: Session, principal: Caller, limit: Limit = 50
