@@ -10,6 +10,7 @@ from services.loyalty.campaigns import api as campaigns
 from services.loyalty.campaigns.jobs import close_out
 from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
+from services.loyalty.coupons import api as coupons
 from services.loyalty.households import api as households
 from services.loyalty.lots import api as lots
 from services.loyalty.lots import jobs as lot_jobs
@@ -82,6 +83,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             rewards.catalog,
             rewards.orders,
             rewards.queue,
+            coupons.router,
+            coupons.members,
         ],
         workers=[_daily_jobs, sweep, close_out],
         openapi_tags=[
@@ -95,6 +98,11 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             {
                 "name": "rewards",
                 "description": "Rewards catalog (积分兑换礼品): items, stock and reward orders",
+            },
+            {
+                "name": "coupons",
+                "description": "Coupons (满减, percent off, 代金券, free gift): definitions, "
+                "grants and a member's coupons",
             },
         ],
     )

@@ -348,3 +348,26 @@ class CampaignClosed(EventPayload):
     """The top spenders rewarded, highest spend first (none without a reward)."""
     reward_points: int
     """Points each of them got (0 without a reward)."""
+
+
+class CouponGranted(EventPayload):
+    """A coupon was granted to a member and is held on their account. The code is a bearer
+    secret and is not carried: the member reads it with ``GET /members/{id}/coupons``."""
+
+    event_type: ClassVar[str] = "loyalty.coupon.granted"
+    subject_field: ClassVar[str] = "coupon_id"
+
+    coupon_id: uuid.UUID
+    member_id: uuid.UUID
+    """The member it was granted to (the event's key)."""
+    account_id: uuid.UUID
+    definition_id: uuid.UUID
+    definition_name: str
+    kind: str
+    """``threshold_off``, ``percent_off``, ``cash_voucher`` or ``free_gift``."""
+    face_value_fen: int
+    """The most the coupon takes off a sale."""
+    valid_from: datetime
+    valid_until: datetime
+    """Exclusive: usable before this instant."""
+    granted_at: datetime

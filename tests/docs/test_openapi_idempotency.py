@@ -28,6 +28,8 @@ IDEMPOTENT_POSTS = {
     ("loyalty", "/reservations/{reservation_id}/commit"),
     ("loyalty", "/reservations/{reservation_id}/release"),
     ("loyalty", "/rewards/items"),
+    ("loyalty", "/coupons/definitions"),
+    ("loyalty", "/members/{member_id}/coupons"),
     ("loyalty", "/rewards/items/{item_id}/stock"),
     ("loyalty", "/members/{member_id}/reward-orders"),
     ("loyalty", "/members/{member_id}/reward-orders/{order_id}/cancel"),

@@ -62,8 +62,8 @@ _draws = LotDraw.__table__  # type: ignore[attr-defined]
 class Invariant(StrEnum):
     """Every invariant of the ledger: the kernel's, then those of purchases, adjustments
     and shortfall recoveries, then those of tier standings, of points at the till
-    (:mod:`services.loyalty.reservations.invariants`), of the rewards catalog and of
-    campaigns."""
+    (:mod:`services.loyalty.reservations.invariants`), of the rewards catalog, of
+    campaigns and of coupons."""
 
     BALANCE = "balance"
     RUNNING_BALANCE = "running_balance"
@@ -85,6 +85,8 @@ class Invariant(StrEnum):
     REWARD_STOCK = "reward_stock"
     REWARD_ORDERS = "reward_orders"
     CAMPAIGN_BUDGETS = "campaign_budgets"
+    COUPON_ISSUES = "coupon_issues"
+    COUPON_MEMBER_LIMIT = "coupon_member_limit"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,9 @@ zero, lots) and adds, over the points capability's records:
   with its stock changes and the ledger (:mod:`services.loyalty.rewards.invariants`).
 - ``campaign_budgets`` (unrestricted checks only): campaigns' budgets used are what the
   purchases' breakdowns say they gave (:mod:`services.loyalty.campaigns.invariants`).
+- ``coupon_issues`` and ``coupon_member_limit``: no definition issued past its quantity
+  or budget or other than the coupons granted of it, no member past its per-member limit
+  (:mod:`services.loyalty.coupons.invariants`).
 
 and the checks of staff adjustments (``adjusted_as_audited``,
 :mod:`services.loyalty.adjustments.invariants`) and of shortfall recoveries
@@ -55,6 +58,7 @@ from services.loyalty.accounts.models import LedgerEntry
 from services.loyalty.accounts.pools.invariants import pool_violations
 from services.loyalty.adjustments.invariants import adjustment_violations
 from services.loyalty.campaigns.invariants import budget_violations
+from services.loyalty.coupons.invariants import coupon_violations
 from services.loyalty.points import repository
 from services.loyalty.points.models import Purchase, PurchaseReturn
 from services.loyalty.rewards.invariants import reward_violations
@@ -128,6 +132,7 @@ async def check_ledger_invariants(
         *await adjustment_violations(session, scope),
         *await recovery_violations(session, scope),
         *await reward_violations(session, scope),
+        *await coupon_violations(session, scope),
     ]
     purchases = await _purchases_earned(session, scope)
     replayed, by_campaign = await _replayed(session, scope, rules_instead)

@@ -1,0 +1,114 @@
+"""Tables of coupons: definitions (what marketing offers) and the coupons granted of them.
+
+A definition's ``issued`` only moves through ``repository.reserve``; the CHECKs
+``issued <= quantity`` and ``issued × face_value_fen <= budget_fen`` refuse an over-issue
+whatever the code above does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field
+
+from services.loyalty.base import SCHEMA, LoyaltyTable, amount_column, now, timestamp_column
+from services.loyalty.coupons.codes import SYMBOLS
+from services.loyalty.coupons.kinds import KindName
+from shared.auth import MAX_SUBJECT_LENGTH
+
+MAX_NAME = 80
+MAX_GRANT_KEY = 64
+COUPON_STATUSES = ("active", "expired")
+_KINDS = ", ".join(f"'{kind}'" for kind in KindName)
+_STATUSES = ", ".join(f"'{status}'" for status in COUPON_STATUSES)
+
+
+class CouponDefinition(LoyaltyTable, table=True):
+    """A coupon marketing offers: its kind and terms, scope, validity (a fixed window or
+    ``valid_days`` from each grant), the most one member may hold, and a total quantity
+    and/or a budget in fen. ``face_value_fen`` is the most one coupon can take off (the
+    kind's off, cap, value or gift unit), so ``issued × face_value_fen`` bounds what the
+    coupons issued can ever cost."""
+
+    __tablename__ = "coupon_definitions"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_KINDS})", name="ck_coupon_definitions_kind"),
+        CheckConstraint("issued >= 0", name="ck_coupon_definitions_issued"),
+        CheckConstraint(
+            "quantity IS NULL OR issued <= quantity", name="ck_coupon_definitions_quantity"
+        ),
+        CheckConstraint(
+            "budget_fen IS NULL OR issued * face_value_fen <= budget_fen",
+            name="ck_coupon_definitions_budget",
+        ),
+        CheckConstraint(
+            "(valid_days IS NULL) = (valid_from IS NOT NULL AND valid_until IS NOT NULL) "
+            "AND (valid_days IS NULL OR valid_days >= 1) "
+            "AND (valid_from IS NULL OR valid_until > valid_from)",
+            name="ck_coupon_definitions_validity",
+        ),
+        CheckConstraint("per_member_limit >= 1", name="ck_coupon_definitions_per_member_limit"),
+        CheckConstraint("face_value_fen >= 1", name="ck_coupon_definitions_face_value"),
+        Index("ix_coupon_definitions_listed", "created_at", "id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(max_length=MAX_NAME)
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    terms: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    """The kind's terms, as :mod:`services.loyalty.coupons.kinds` reads them."""
+    scope: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    """``{"stores": [uuid], "categories": [code], "skus": [sku]}``; empty lists: anywhere."""
+    valid_from: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    valid_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    valid_days: int | None = Field(default=None, sa_column=Column(Integer))
+    per_member_limit: int = Field(sa_column=Column(Integer, nullable=False))
+    quantity: int | None = Field(default=None, sa_column=Column(BigInteger))
+    budget_fen: int | None = Field(default=None, sa_column=Column(BigInteger))
+    face_value_fen: int = Field(sa_column=amount_column())
+    issued: int = Field(default=0, sa_column=amount_column())
+    stackable: bool = Field(sa_column=Column(Boolean, nullable=False))
+    created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
+    created_by: str = Field(max_length=MAX_SUBJECT_LENGTH)
+
+
+class Coupon(LoyaltyTable, table=True):
+    """A coupon granted to a member, held on the member's account (a household shares it).
+    One per ``(definition, member, grant_key)``: a grant retried is the same coupon."""
+
+    __tablename__ = "coupons"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUSES})", name="ck_coupons_status"),
+        CheckConstraint("valid_until > valid_from", name="ck_coupons_window"),
+        UniqueConstraint("definition_id", "member_id", "grant_key", name="uq_coupons_grant"),
+        Index("ix_coupons_account", "account_id", "status"),
+        Index("ix_coupons_expiring", "valid_until", postgresql_where="status = 'active'"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    code: str = Field(sa_column=Column(String(SYMBOLS + 1), nullable=False, unique=True))
+    definition_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey(f"{SCHEMA}.coupon_definitions.id"), nullable=False)
+    )
+    account_id: uuid.UUID = Field(nullable=False)
+    member_id: uuid.UUID = Field(nullable=False)
+    grant_key: str = Field(max_length=MAX_GRANT_KEY)
+    status: str = Field(sa_column=Column(String(10), nullable=False))
+    valid_from: datetime = Field(sa_column=timestamp_column())
+    valid_until: datetime = Field(sa_column=timestamp_column())
+    granted_at: datetime = Field(default_factory=now, sa_column=timestamp_column())

@@ -1,0 +1,101 @@
+"""Statements of coupons: definitions added and read, their issue counter reserved, and
+the coupons granted of them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col
+
+from services.loyalty.coupons.models import Coupon, CouponDefinition
+from shared.db import AsyncSession
+
+_coupons = Coupon.__table__  # type: ignore[attr-defined]
+
+
+async def add_definition(session: AsyncSession, definition: CouponDefinition) -> None:
+    session.add(definition)
+    await session.flush()
+
+
+async def definition(session: AsyncSession, definition_id: uuid.UUID) -> CouponDefinition | None:
+    return await session.get(CouponDefinition, definition_id)
+
+
+async def reserve(session: AsyncSession, definition_id: uuid.UUID, count: int = 1) -> bool:
+    """Counts ``count`` more coupons issued of the definition if its quantity and budget
+    allow them; False (nothing changed) when they do not. The update holds the definition's
+    row lock to the end of the transaction, so grants of one definition are serialised
+    (a per-member count read after it is current); the table's CHECKs refuse an over-issue
+    even if this condition were wrong."""
+    table = CouponDefinition
+    query = (
+        update(table)
+        .where(col(table.id) == definition_id)
+        .where(col(table.quantity).is_(None) | (col(table.issued) + count <= col(table.quantity)))
+        .where(
+            col(table.budget_fen).is_(None)
+            | ((col(table.issued) + count) * col(table.face_value_fen) <= col(table.budget_fen))
+        )
+        .values(issued=col(table.issued) + count)
+        .returning(col(table.id))
+    )
+    return (await session.execute(query)).first() is not None
+
+
+async def newest(session: AsyncSession, limit: int) -> list[CouponDefinition]:
+    query = (
+        select(CouponDefinition)
+        .order_by(col(CouponDefinition.created_at).desc(), col(CouponDefinition.id).desc())
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def granted(
+    session: AsyncSession, definition_id: uuid.UUID, member_id: uuid.UUID, grant_key: str
+) -> Coupon | None:
+    query = select(Coupon).where(
+        col(Coupon.definition_id) == definition_id,
+        col(Coupon.member_id) == member_id,
+        col(Coupon.grant_key) == grant_key,
+    )
+    return (await session.scalars(query)).first()
+
+
+async def held(session: AsyncSession, definition_id: uuid.UUID, member_id: uuid.UUID) -> int:
+    """Coupons of the definition the member was granted, whatever their state."""
+    query = select(func.count()).where(
+        col(Coupon.definition_id) == definition_id, col(Coupon.member_id) == member_id
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def add_coupon(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Inserts a coupon; False when its code is taken (the caller draws another)."""
+    query = (
+        insert(_coupons)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["code"])
+        .returning(_coupons.c.id)
+    )
+    return (await session.execute(query)).first() is not None
+
+
+async def coupons_of_account(
+    session: AsyncSession, account_id: uuid.UUID, limit: int, *, active_only: bool = False
+) -> list[tuple[Coupon, CouponDefinition]]:
+    """The account's coupons with their definitions, the latest granted first."""
+    query = (
+        select(Coupon, CouponDefinition)
+        .join(CouponDefinition, col(CouponDefinition.id) == col(Coupon.definition_id))
+        .where(col(Coupon.account_id) == account_id)
+        .order_by(col(Coupon.granted_at).desc(), col(Coupon.id).desc())
+        .limit(limit)
+    )
+    if active_only:
+        query = query.where(col(Coupon.status) == "active")
+    return [(row[0], row[1]) for row in await session.execute(query)]

@@ -1,0 +1,247 @@
+"""Use cases of coupons: definitions added by marketing and read by staff, coupons granted
+to a member and listed. Flush, never commit.
+
+A grant takes the definition's row lock first (``repository.reserve``), so grants of one
+definition are serialised: the quantity, the budget and the per-member limit are read
+after it and hold under any concurrency (a refused grant rolls the reservation back with
+its transaction).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from services.loyalty.accounts.service import account_of
+from services.loyalty.base import emit
+from services.loyalty.coupons import codes, domain, repository
+from services.loyalty.coupons.errors import (
+    CouponDefinitionEnded,
+    CouponDefinitionNotFound,
+    CouponLimitReached,
+    CouponsExhausted,
+)
+from services.loyalty.coupons.kinds import KindName, Refusal
+from services.loyalty.coupons.models import Coupon, CouponDefinition
+from services.loyalty.coupons.schemas import (
+    ApplicableOut,
+    CouponList,
+    CouponOut,
+    DefinitionIn,
+    DefinitionList,
+    DefinitionOut,
+    GrantIn,
+    LineDiscountOut,
+    NotApplicableOut,
+    ValidateIn,
+    ValidationOut,
+)
+from services.loyalty.rules.service import categorised
+from shared.db import AsyncSession
+from shared.events.loyalty import CouponGranted
+from shared.inputs import input_defaults
+
+
+def _out(row: CouponDefinition) -> DefinitionOut:
+    return DefinitionOut.model_validate(row, from_attributes=True)
+
+
+async def create_definition(session: AsyncSession, body: DefinitionIn, *, by: str) -> DefinitionOut:
+    """A new definition, nothing issued yet; its face value is the most one coupon of it
+    takes off (the kind's off, cap, value or gift unit, fen)."""
+    row = CouponDefinition(
+        name=body.name,
+        kind=body.terms.kind,
+        terms=body.terms.model_dump(mode="json", exclude={"kind"}),
+        scope=body.scope.model_dump(mode="json"),
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        valid_days=body.valid_days,
+        per_member_limit=body.per_member_limit,
+        quantity=body.quantity,
+        budget_fen=body.budget_fen,
+        face_value_fen=body.terms.face_value_fen,
+        stackable=body.stackable,
+        created_by=by,
+    )
+    await repository.add_definition(session, row)
+    return _out(row)
+
+
+async def get_definition(session: AsyncSession, definition_id: uuid.UUID) -> DefinitionOut:
+    """Raises :class:`CouponDefinitionNotFound` (404)."""
+    row = await repository.definition(session, definition_id)
+    if row is None:
+        raise CouponDefinitionNotFound(f"No coupon definition {definition_id}")
+    return _out(row)
+
+
+async def list_definitions(session: AsyncSession, limit: int) -> DefinitionList:
+    """The newest ``limit`` definitions, newest first."""
+    return DefinitionList(items=[_out(row) for row in await repository.newest(session, limit)])
+
+
+_CODE_DRAWS = 3
+"""A code is drawn again when taken; at 60 bits three draws all colliding is beyond chance."""
+
+
+async def grant(
+    session: AsyncSession, member_id: uuid.UUID, body: GrantIn, *, show_code: bool
+) -> CouponOut:
+    """A coupon of the definition for the member, on the account their points are on (a
+    household's while they are in one), publishing ``loyalty.coupon.granted``. The same
+    ``grant_key`` again answers the coupon it granted. Raises
+    :class:`CouponDefinitionNotFound` (404), ``AccountNotFound`` (404),
+    :class:`CouponDefinitionEnded`, :class:`CouponsExhausted` or
+    :class:`CouponLimitReached` (409)."""
+    definition = await repository.definition(session, body.definition_id)
+    if definition is None:
+        raise CouponDefinitionNotFound(
+            f"No coupon definition {body.definition_id}", field="definition_id"
+        )
+    earlier = await repository.granted(session, definition.id, member_id, body.grant_key)
+    if earlier is not None:
+        return _coupon_out(earlier, definition, show_code=show_code)
+    account = await account_of(session, member_id)
+    now = datetime.now(UTC)
+    window = (
+        (definition.valid_from, definition.valid_until)
+        if definition.valid_from is not None and definition.valid_until is not None
+        else None
+    )
+    valid_from, valid_until = domain.validity(
+        now, input_defaults().business_timezone, window=window, days=definition.valid_days
+    )
+    if valid_until <= now:
+        raise CouponDefinitionEnded(f"{definition.name!r} was valid until {valid_until}")
+    if not await repository.reserve(session, definition.id):
+        raise CouponsExhausted(f"{definition.name!r} has no coupons left to grant")
+    if await repository.held(session, definition.id, member_id) >= definition.per_member_limit:
+        raise CouponLimitReached(
+            f"member {member_id} holds {definition.per_member_limit} of {definition.name!r}"
+        )
+    coupon = Coupon(
+        code="",
+        definition_id=definition.id,
+        account_id=account.account_id,
+        member_id=member_id,
+        grant_key=body.grant_key,
+        status="active",
+        valid_from=valid_from,
+        valid_until=valid_until,
+        granted_at=now,
+    )
+    for _ in range(_CODE_DRAWS):
+        coupon.code = codes.new_code()
+        if await repository.add_coupon(session, coupon.model_dump()):
+            break
+    else:
+        raise RuntimeError("three coupon codes drawn were all taken")
+    await emit(
+        session,
+        CouponGranted(
+            coupon_id=coupon.id,
+            member_id=member_id,
+            account_id=account.account_id,
+            definition_id=definition.id,
+            definition_name=definition.name,
+            kind=definition.kind,
+            face_value_fen=definition.face_value_fen,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            granted_at=now,
+        ),
+    )
+    return _coupon_out(coupon, definition, show_code=show_code)
+
+
+async def coupons_of(
+    session: AsyncSession, member_id: uuid.UUID, *, show_code: bool, limit: int
+) -> CouponList:
+    """The coupons on the member's account, the latest granted first. Raises
+    ``AccountNotFound`` (404)."""
+    account = await account_of(session, member_id)
+    rows = await repository.coupons_of_account(session, account.account_id, limit)
+    return CouponList(items=[_coupon_out(c, d, show_code=show_code) for c, d in rows])
+
+
+def _coupon_out(coupon: Coupon, definition: CouponDefinition, *, show_code: bool) -> CouponOut:
+    expired = coupon.status == "expired" or coupon.valid_until <= datetime.now(UTC)
+    return CouponOut(
+        id=coupon.id,
+        code=codes.display(coupon.code) if show_code else codes.masked(coupon.code),
+        definition_id=definition.id,
+        name=definition.name,
+        kind=KindName(definition.kind),
+        terms=definition.terms,
+        status="expired" if expired else "active",
+        valid_from=coupon.valid_from,
+        valid_until=coupon.valid_until,
+        granted_at=coupon.granted_at,
+    )
+
+
+MAX_COUPONS_PRICED = 200
+"""A basket is priced with at most the member's latest 200 active coupons."""
+
+
+def _priced_coupon(coupon: Coupon, definition: CouponDefinition) -> domain.Coupon:
+    scope = definition.scope
+    return domain.Coupon(
+        code=coupon.code,
+        kind=KindName(definition.kind),
+        terms=definition.terms,
+        valid_from=coupon.valid_from,
+        valid_until=coupon.valid_until,
+        scope=domain.Scope(
+            stores=frozenset(uuid.UUID(store) for store in scope.get("stores", ())),
+            categories=frozenset(scope.get("categories", ())),
+            skus=frozenset(scope.get("skus", ())),
+        ),
+        stackable=definition.stackable,
+    )
+
+
+async def validate(session: AsyncSession, body: ValidateIn) -> ValidationOut:
+    """Which of the member's active coupons apply to the basket, each on its own (see
+    :mod:`services.loyalty.coupons.domain`), with the discount per line, and why the others
+    do not. Categories count with their ancestors as orders' catalog last said. Reads
+    only. Raises ``AccountNotFound`` (404)."""
+    account = await account_of(session, body.member_id)
+    rows = await repository.coupons_of_account(
+        session, account.account_id, MAX_COUPONS_PRICED, active_only=True
+    )
+    lines = await categorised(session, body.lines, 0)
+    basket = domain.Basket(lines, body.store_id, datetime.now(UTC))
+    applicable: list[ApplicableOut] = []
+    refused: list[NotApplicableOut] = []
+    for coupon, definition in rows:
+        outcome = domain.evaluate(_priced_coupon(coupon, definition), basket)
+        code = codes.masked(coupon.code)
+        if isinstance(outcome, Refusal):
+            refused.append(
+                NotApplicableOut(
+                    coupon_id=coupon.id,
+                    code=code,
+                    name=definition.name,
+                    reason=outcome.reason,
+                    detail=outcome.detail,
+                )
+            )
+            continue
+        applicable.append(
+            ApplicableOut(
+                coupon_id=coupon.id,
+                code=code,
+                name=definition.name,
+                kind=KindName(definition.kind),
+                stackable=definition.stackable,
+                discount_fen=outcome.total_fen,
+                lines=[
+                    LineDiscountOut(line_no=line_no, discount_fen=fen)
+                    for line_no, fen in sorted(outcome.per_line.items())
+                    if fen > 0
+                ],
+            )
+        )
+    return ValidationOut(applicable=applicable, not_applicable=refused)
