@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Self
 
 from annotated_types import Len
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from services.orders.directory.domain import MAX_CARD_NUMBER
 from services.orders.discounts.domain import MAX_DISCOUNTS
@@ -91,6 +91,12 @@ def _line_amount(line: LineIn) -> int:
     return line.quantity * line.unit_price_fen
 
 
+_LINES_EXAMPLE: list[JsonValue] = [
+    {"sku": "HC-001", "category": "health", "quantity": 2, "unit_price_fen": 19900},
+    {"sku": "CO-117", "category": "cosmetics", "quantity": 1, "unit_price_fen": 5900},
+]
+
+
 class PurchaseCreate(BaseModel):
     """A sale. Name the member by exactly one of `member_id`, `card_number` or `phone`.
 
@@ -105,40 +111,14 @@ class PurchaseCreate(BaseModel):
             "examples": [
                 {
                     "card_number": "8860000000013",
-                    "lines": [
-                        {
-                            "sku": "HC-001",
-                            "category": "health",
-                            "quantity": 2,
-                            "unit_price_fen": 19900,
-                        },
-                        {
-                            "sku": "CO-117",
-                            "category": "cosmetics",
-                            "quantity": 1,
-                            "unit_price_fen": 5900,
-                        },
-                    ],
+                    "lines": _LINES_EXAMPLE,
                     "purchased_at": "2026-11-23T06:30:00Z",
                     "receipt_no": "R-20261123-0042",
                     "tenders": TENDERS_EXAMPLE,
                 },
                 {
                     "member_id": _MEMBER,
-                    "lines": [
-                        {
-                            "sku": "HC-001",
-                            "category": "health",
-                            "quantity": 2,
-                            "unit_price_fen": 19900,
-                        },
-                        {
-                            "sku": "CO-117",
-                            "category": "cosmetics",
-                            "quantity": 1,
-                            "unit_price_fen": 5900,
-                        },
-                    ],
+                    "lines": _LINES_EXAMPLE,
                     "discounts": DISCOUNTS_EXAMPLE,
                     "receipt_no": "R-20261123-0043",
                 },
