@@ -4,7 +4,8 @@ In the manner of Jepsen's set checkers, each acknowledged operation must be in t
 exactly once: missing is *lost*, twice is *duplicated*, and anything in the data that
 the load generator was never told about (or was told was refused) is *unexpected*, but
 for points held at a till by a request that ran after the till had its answer: those must
-run out (``check_till``). The ledger's own invariants must hold as well.
+run out (``check_till``). The ledger's own invariants must hold as well, and orders' (a sale's
+total, discounts, tenders and returns add up: ``services.orders.purchases.invariants``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from huiyuan.provision import SERVICES
 from services.loyalty.points.invariants import LedgerReport, check_ledger_invariants
 from services.loyalty.reservations import service as reservations
 from services.loyalty.reservations.invariants import till_violations
+from services.orders.purchases.invariants import sale_violations
 from shared.db import Sessions, asyncpg_dsn, create_sessions, transaction
 from tests.faults.load import LoadLog
 
@@ -142,6 +144,9 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
             # points at the till: held, released and refunded points all accounted for
             till = await till_violations(session, _uuids(log.members))
             verdict.unexpected += [f"till: {violation}" for violation in till]
+            # sales, discounts, tenders and returns add up to the fen
+            sales = await sale_violations(session, _uuids(store for store, _ in log.stores))
+            verdict.unexpected += [f"orders: {violation}" for violation in sales]
     finally:
         await engine.dispose()
     verdict.counts.update(

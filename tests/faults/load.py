@@ -260,8 +260,12 @@ class LoadGenerator:
     async def _purchase(self, n: int) -> None:
         key = f"{self._seed}-p-{n}"
         store = self._rng.randrange(len(self.log.stores))
-        body = {"member_id": self._rng.choice(self.log.members), "receipt_no": key}
-        await self._sell(key, store, body | {"lines": self._lines()})
+        body: dict[str, Any] = {"member_id": self._rng.choice(self.log.members), "receipt_no": key}
+        lines = self._lines()
+        if self._rng.random() < 0.3:  # a manual discount over all lines: shared per line
+            total = sum(line["quantity"] * line["unit_price_fen"] for line in lines)
+            body["discounts"] = [{"source": "manual", "amount_fen": self._rng.randint(1, total)}]
+        await self._sell(key, store, body | {"lines": lines})
 
     async def _sell(self, key: str, store: int, body: dict[str, Any]) -> bool:
         """Posts the sale until definite; whether it was recorded."""
@@ -323,8 +327,11 @@ class LoadGenerator:
         sale = self.log.purchases[self._returnable.pop(self._rng.randrange(len(self._returnable)))]
         headers = {"X-API-Key": self.log.stores[sale.store][1], "Idempotency-Key": key}
         url = f"{self._urls['orders']}/purchases/{sale.body['id']}/returns"
+        # half give back one unit of the first line: a partial refund of discounted lines
+        some = {"lines": [{"line_no": 1, "quantity": 1}]}
+        what = some if self._rng.random() < 0.5 else {"all": True}
         ack = await self._until_definite(
-            "return", key, lambda: self._client.post(url, json={"all": True}, headers=headers)
+            "return", key, lambda: self._client.post(url, json=what, headers=headers)
         )
         if ack is not None:
             self.log.returns[key] = ack
