@@ -60,6 +60,12 @@ def main(
             "day, a bonus, an exclusion, a minimum and caps) instead of the plain rate"
         ),
     ] = False,
+    campaign: Annotated[
+        bool,
+        typer.Option(
+            help="Run under an active campaign: x2 on cosmetics, a bonus from 200 yuan, a budget"
+        ),
+    ] = False,
     data_dir: Annotated[
         Path | None, typer.Option(help="Embedded stack's data (default: temp)")
     ] = None,
@@ -89,6 +95,7 @@ def main(
         sms_consent=sms_consent,
         catalog=catalog,
         several_rules=several_rules,
+        campaign=campaign,
         data_dir=data_dir,
         results_dir=results_dir,
         seed=seed,

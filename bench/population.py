@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -107,6 +108,22 @@ line is still checked against them): a sale that earned nothing would send no me
 the bench measures each sale through to its notification. In force from now."""
 
 
+def bench_campaign(now: datetime) -> dict[str, Any]:
+    """The campaign of ``--campaign``: from now for a day, ×2 on cosmetics and 20 bonus points
+    on a sale of 200 yuan or more, within a budget no run exhausts, so that every sale's
+    rating also walks a campaign's scope, multiplier, bonus and budget reservation."""
+    return {
+        "name": "bench carnival",
+        "starts_at": (now + timedelta(seconds=2)).isoformat(),
+        "ends_at": (now + timedelta(days=1)).isoformat(),
+        "scope": {"categories": ["cosmetics"]},
+        "multiplier_percent": 200,
+        "bonus_points": 20,
+        "bonus_threshold_fen": 20_000,
+        "budget_points": 10**12,
+    }
+
+
 async def populate(
     target: Target,
     *,
@@ -118,6 +135,7 @@ async def populate(
     seed: int,
     say: Say,
     several_rules: bool = False,
+    campaign: bool = False,
 ) -> Population:
     rng = random.Random(seed)
     async with httpx.AsyncClient(timeout=30.0) as http:
@@ -134,6 +152,10 @@ async def populate(
             if several_rules:
                 rules = f"{loyalty}/program/earning-rules"
                 checked(await http.put(rules, json=BENCH_RULES, headers=admin))
+            if campaign:
+                body = bench_campaign(datetime.now(UTC))
+                once = admin | {"Idempotency-Key": uuid.uuid4().hex}
+                checked(await http.post(f"{loyalty}/campaigns", json=body, headers=once))
         keys: list[str] = []
         for index in range(stores):
             store = await http.post(

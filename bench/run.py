@@ -54,6 +54,7 @@ class Options:
     sms_consent: bool = True
     catalog: bool = False  # load the demo catalog first, so sales' SKUs are checked strictly
     several_rules: bool = False  # earn by BENCH_RULES, not the plain rate
+    campaign: bool = False  # a campaign (bench_campaign) active through the run
     data_dir: Path | None = None
     results_dir: Path = Path("bench/results")
     seed: int = 1
@@ -86,6 +87,7 @@ def run(options: Options, say: Say) -> tuple[dict[str, Any], dict[str, Path]]:
                 sms_consent=options.sms_consent,
                 catalog=options.catalog,
                 several_rules=options.several_rules,
+                campaign=options.campaign,
                 seed=options.seed,
                 say=say,
             )
