@@ -18,7 +18,7 @@ from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseVoided
 from tests.loyalty.campaigns.conftest import MARKETING, new_campaign, put_rules_from
-from tests.loyalty.conftest import handle, problem, return_event
+from tests.loyalty.conftest import handle, key, problem, return_event
 from tests.loyalty.rules.sales import at, line, new_year, sale_event
 from tests.stack import member_headers, staff_headers
 
@@ -190,7 +190,9 @@ async def test_bad_input_is_refused_naming_the_field_and_writes_nothing(
 ) -> None:
     before = await _count(loyalty_sessions)
     body = _body(new_year(YEAR) + timedelta(days=100), **changes)
-    answer = problem(await client.post("/campaigns", json=body, headers=MARKETING), status)
+    answer = problem(
+        await client.post("/campaigns", json=body, headers={**MARKETING, **key()}), status
+    )
     assert f"body.{field}" in [e["location"] for e in answer["errors"]], answer
     assert await _count(loyalty_sessions) == before
 
@@ -200,7 +202,9 @@ async def test_an_end_not_after_the_start_is_an_invalid_campaign(
 ) -> None:
     start = new_year(YEAR) + timedelta(days=100)
     body = _body(start, ends_at=start.isoformat())
-    answer = problem(await client.post("/campaigns", json=body, headers=MARKETING), 422)
+    answer = problem(
+        await client.post("/campaigns", json=body, headers={**MARKETING, **key()}), 422
+    )
     assert answer["type"].endswith("invalid-campaign")
     assert [e["location"] for e in answer["errors"]] == ["body.ends_at"]
 
@@ -269,3 +273,25 @@ async def test_the_leaderboard_ranks_qualifying_spend_net_of_returns(
         f"/campaigns/{made['id']}/leaderboard", params={"limit": 0}, headers=MARKETING
     )
     problem(too_many, 422)
+
+
+async def test_a_retried_make_answers_the_first_campaign_and_makes_no_second_budget(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    before = await _count(loyalty_sessions)
+    body = _body(new_year(YEAR) + timedelta(days=120), budget_points=5_000)
+    headers = {**MARKETING, **key()}
+    first = await client.post("/campaigns", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert first.headers["location"] == f"/campaigns/{first.json()['id']}"
+    again = await client.post("/campaigns", json=body, headers=headers)
+    assert again.status_code == 201, again.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    assert await _count(loyalty_sessions) == before + 1
+    # the key names this body: another one under it is refused, nothing made
+    other = await client.post("/campaigns", json={**body, "bonus_points": 11}, headers=headers)
+    problem(other, 422)
+    unkeyed = await client.post("/campaigns", json=body, headers=MARKETING)
+    assert "header.Idempotency-Key" in [e["location"] for e in problem(unkeyed, 422)["errors"]]
+    assert await _count(loyalty_sessions) == before + 1
