@@ -246,6 +246,9 @@ class TierChanged(EventPayload):
     the member keeps it for at least (the brand's midnight). None when it is not reviewed
     (the base tier, the lifetime policy, a manual assignment) and on events published
     before it was carried."""
+    campaign_id: uuid.UUID | None = None
+    """The campaign whose close-out awarded the tier for a period (``change`` manual);
+    None otherwise."""
 
 
 class AccountOpened(EventPayload):
@@ -348,6 +351,13 @@ class CampaignClosed(EventPayload):
     """The top spenders rewarded, highest spend first (none without a reward)."""
     reward_points: int
     """Points each of them got (0 without a reward)."""
+    reward_tier_code: str | None = None
+    """The tier the close-out awards for a period (None: no tier reward)."""
+    reward_tier_until: datetime | None = None
+    """When the awarded tier ends: the brand's midnight after its last day."""
+    tier_awarded_members: tuple[uuid.UUID, ...] = ()
+    """The top spenders placed on (or held longer on) the tier, highest spend first; a
+    member already above it is not among them."""
 
 
 class CouponGranted(EventPayload):

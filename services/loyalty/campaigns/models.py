@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, DateTime, Index, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, Column, Date, DateTime, Index, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
@@ -29,7 +29,9 @@ class CampaignRow(LoyaltyTable, table=True):
             "multiplier_percent IS NOT NULL OR bonus_points IS NOT NULL", name="ck_campaigns_effect"
         ),
         CheckConstraint(
-            "(reward_top_n IS NULL) = (reward_points IS NULL)", name="ck_campaigns_reward"
+            "(reward_top_n IS NULL) = (reward_points IS NULL AND reward_tier_code IS NULL) "
+            "AND (reward_tier_code IS NULL) = (reward_tier_until IS NULL)",
+            name="ck_campaigns_reward",
         ),
         Index("ix_campaigns_window", "starts_at", "ends_at"),
         Index("ix_campaigns_open", "ends_at", postgresql_where="closed_at IS NULL"),
@@ -48,6 +50,9 @@ class CampaignRow(LoyaltyTable, table=True):
     spent_points: int = Field(default=0, sa_column=amount_column())
     reward_top_n: int | None = Field(default=None, sa_column=Column(Integer))
     reward_points: int | None = Field(default=None, sa_column=Column(BigInteger))
+    reward_tier_code: str | None = Field(default=None, sa_column=Column(String(32)))
+    reward_tier_until: date | None = Field(default=None, sa_column=Column(Date))
+    """The awarded tier's last day (brand's timezone); with ``reward_tier_code``."""
     closed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     """When the close-out ran (None: not yet); set in the close-out's transaction."""
     created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())

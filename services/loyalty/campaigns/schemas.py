@@ -10,7 +10,7 @@ to 10^12 points.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from annotated_types import Interval, Len
@@ -41,6 +41,8 @@ CAMPAIGN_EXAMPLE: dict[str, Any] = {
     "budget_points": 500_000,
     "reward_top_n": 10,
     "reward_points": 2_000,
+    "reward_tier_code": "vip",
+    "reward_tier_until": "2027-12-31",
 }
 
 
@@ -75,10 +77,29 @@ class CampaignTerms(BaseModel):
         None, description="Points it gives at most, never exceeded; none: no budget"
     )
     reward_top_n: TopN | None = Field(
-        None, description="At its end, the top N spenders of its leaderboard get reward_points"
+        None,
+        description=(
+            "At its end, the top N spenders of its leaderboard get reward_points, the tier "
+            "reward_tier_code for a period, or both"
+        ),
     )
     reward_points: Points | None = Field(
-        None, description="Each rewarded member's points (with reward_top_n, or neither)"
+        None, description="Each rewarded member's points (with reward_top_n)"
+    )
+    reward_tier_code: TierCode | None = Field(
+        None,
+        description=(
+            "At its end, the top N spenders are placed on this tier (above the base tier) "
+            "until reward_tier_until, like a manual assignment; a member already above it "
+            "keeps theirs (with reward_top_n and reward_tier_until)"
+        ),
+    )
+    reward_tier_until: date | None = Field(
+        None,
+        description=(
+            "The awarded tier's last day in the brand's timezone: from the day the campaign "
+            "ends to 5 years after it"
+        ),
     )
 
 
@@ -129,6 +150,8 @@ class CampaignOut(BaseModel):
     spent_points: int = Field(description="Points given so far (returns do not give back)")
     reward_top_n: int | None
     reward_points: int | None
+    reward_tier_code: str | None
+    reward_tier_until: date | None
     closed_at: datetime | None = Field(description="When its close-out ran (null: not yet)")
     created_at: datetime
     created_by: str

@@ -9,7 +9,7 @@ early or raising its budget are next round's. Use cases flush, never commit.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 
 from services.loyalty.campaigns import domain, repository
 from services.loyalty.campaigns.errors import CampaignNotFound, InvalidCampaign
@@ -23,12 +23,16 @@ from services.loyalty.campaigns.schemas import (
     ScopeOut,
     Spender,
 )
+from services.loyalty.program.domain import base_tier
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.service import current_ladder, locked_for_change, locked_program
 from services.loyalty.rules.domain import Contribution
 from services.loyalty.rules.service import Rated
+from services.loyalty.tiers.domain import add_months
+from services.loyalty.tiers.service import MAX_ASSIGNMENT_YEARS
 from shared.db import AsyncSession
 from shared.events.orders import PurchaseCompleted
+from shared.inputs import input_defaults
 
 
 def campaign(row: CampaignRow) -> domain.Campaign:
@@ -160,6 +164,8 @@ def _out(row: CampaignRow) -> CampaignOut:
         spent_points=row.spent_points,
         reward_top_n=row.reward_top_n,
         reward_points=row.reward_points,
+        reward_tier_code=row.reward_tier_code,
+        reward_tier_until=row.reward_tier_until,
         closed_at=row.closed_at,
         created_at=row.created_at,
         created_by=row.created_by,
@@ -167,19 +173,27 @@ def _out(row: CampaignRow) -> CampaignOut:
 
 
 async def check_terms(session: AsyncSession, data: CampaignTerms, at: str = "") -> None:
-    """Raises :class:`InvalidCampaign` (422) for no effect or half a reward,
-    :class:`UnknownTier` (422) for a scope tier not on the ladder; ``at`` prefixes the
-    field named (the terms' place in the body)."""
+    """Raises :class:`InvalidCampaign` (422) for no effect, half a reward or the base tier
+    awarded, :class:`UnknownTier` (422) for a scope or awarded tier not on the ladder;
+    ``at`` prefixes the field named (the terms' place in the body)."""
     if data.multiplier_percent is None and data.bonus_points is None:
         raise InvalidCampaign(
             "a campaign needs multiplier_percent or bonus_points", field=f"{at}multiplier_percent"
         )
-    if (data.reward_top_n is None) != (data.reward_points is None):
+    rewards = data.reward_points is not None or data.reward_tier_code is not None
+    if (data.reward_top_n is not None) != rewards:
         raise InvalidCampaign(
-            "reward_top_n and reward_points go together (both, or neither)",
-            field=at + ("reward_points" if data.reward_points is None else "reward_top_n"),
+            "reward_top_n goes with reward_points, reward_tier_code or both",
+            field=at + ("reward_top_n" if rewards else "reward_points"),
         )
-    known = [rung.code for rung in await current_ladder(session)]
+    if (data.reward_tier_code is None) != (data.reward_tier_until is None):
+        raise InvalidCampaign(
+            "reward_tier_code and reward_tier_until go together (both, or neither)",
+            field=at
+            + ("reward_tier_until" if data.reward_tier_until is None else "reward_tier_code"),
+        )
+    ladder = await current_ladder(session)
+    known = [rung.code for rung in ladder]
     unknown = sorted(set(data.scope.tiers) - set(known))
     if unknown:
         raise UnknownTier(
@@ -188,19 +202,49 @@ async def check_terms(session: AsyncSession, data: CampaignTerms, at: str = "") 
             field=f"{at}scope.tiers",
             unknown_tiers=unknown,
         )
+    awarded = data.reward_tier_code
+    if awarded is not None and awarded not in known:
+        raise UnknownTier(
+            f"reward_tier_code {awarded!r} is not on the ladder (tiers: {', '.join(known)})",
+            field=f"{at}reward_tier_code",
+            unknown_tiers=[awarded],
+        )
+    if awarded == base_tier(ladder).code:
+        raise InvalidCampaign(
+            f"reward_tier_code {awarded!r} is the base tier: every member holds it",
+            field=f"{at}reward_tier_code",
+        )
+
+
+def _check_award_period(data: CampaignIn) -> None:
+    """Raises :class:`InvalidCampaign` (422) for an awarded tier's last day before the day
+    the campaign ends (brand's timezone) or more than ``MAX_ASSIGNMENT_YEARS`` after it."""
+    if data.reward_tier_until is None:
+        return
+    first = data.ends_at.astimezone(input_defaults().business_timezone).date()
+    latest = add_months(datetime.combine(first, time()), 12 * MAX_ASSIGNMENT_YEARS).date()
+    if not first <= data.reward_tier_until <= latest:
+        raise InvalidCampaign(
+            f"reward_tier_until must be from the day the campaign ends ({first}) to {latest} "
+            f"in the brand's timezone; got {data.reward_tier_until}",
+            field="reward_tier_until",
+        )
 
 
 async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOut:
     """Makes a campaign, holding the program's lock ``FOR UPDATE`` (purchases read the
     campaigns once under it). Raises :class:`InvalidCampaign` (422) for ``ends_at`` not later
-    than ``starts_at``, no effect, or a reward's top N without its points (or the
-    reverse); :class:`UnknownTier` (422) for a scope tier not on the ladder."""
+    than ``starts_at``, no effect, a reward's top N without a reward (or the reverse), an
+    awarded tier that is the base tier or without its period (or the reverse), or a period
+    ending before the campaign does or more than 5 years after;
+    :class:`UnknownTier` (422) for a scope or awarded tier not on the ladder."""
     if data.ends_at <= data.starts_at:
         raise InvalidCampaign(
             f"ends_at ({data.ends_at.isoformat()}) must be later than starts_at "
             f"({data.starts_at.isoformat()})",
             field="ends_at",
         )
+    _check_award_period(data)
     await locked_for_change(session)
     await check_terms(session, data)
     row = CampaignRow(
@@ -214,6 +258,8 @@ async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOu
         budget_points=data.budget_points,
         reward_top_n=data.reward_top_n,
         reward_points=data.reward_points,
+        reward_tier_code=data.reward_tier_code,
+        reward_tier_until=data.reward_tier_until,
         created_by=by,
     )
     return _out(await repository.add(session, row))

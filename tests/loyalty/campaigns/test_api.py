@@ -160,6 +160,16 @@ def _body(start: datetime, **changes: Any) -> dict[str, Any]:
     }
 
 
+_BEFORE_END = (new_year(YEAR) + timedelta(days=102)).date().isoformat()
+"""The day before the one a campaign of :func:`_body` ends (at midnight starting day 103)."""
+_TOO_LATE = (new_year(YEAR + 5) + timedelta(days=120)).date().isoformat()
+
+
+def _award(tier: str, until: str | None = None) -> dict[str, str]:
+    later = until or (new_year(YEAR) + timedelta(days=200)).date().isoformat()
+    return {"reward_tier_code": tier, "reward_tier_until": later}
+
+
 @pytest.mark.parametrize(
     ("changes", "status", "field"),
     [
@@ -179,6 +189,14 @@ def _body(start: datetime, **changes: Any) -> dict[str, Any]:
         ({"scope": {"shops": []}}, 422, "scope.shops"),
         ({"bonus_points": None}, 422, "multiplier_percent"),
         ({"extra": 1}, 422, "extra"),
+        ({"reward_top_n": 3, **_award("gold")}, 422, "reward_tier_code"),
+        ({"reward_top_n": 3, **_award("standard")}, 422, "reward_tier_code"),  # the base
+        ({"reward_top_n": 3, "reward_tier_code": "vip"}, 422, "reward_tier_until"),
+        (_award("vip"), 422, "reward_top_n"),
+        ({"reward_top_n": 3, **_award("vip", "2020-01-01")}, 422, "reward_tier_until"),
+        ({"reward_top_n": 3, **_award("vip", _BEFORE_END)}, 422, "reward_tier_until"),
+        ({"reward_top_n": 3, **_award("vip", _TOO_LATE)}, 422, "reward_tier_until"),
+        ({"reward_top_n": 3, **_award("vip", "soon")}, 422, "reward_tier_until"),
     ],
 )
 async def test_bad_input_is_refused_naming_the_field_and_writes_nothing(
