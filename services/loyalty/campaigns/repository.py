@@ -80,6 +80,12 @@ async def record(session: AsyncSession, rows: list[dict[str, object]]) -> None:
     await session.execute(insert(_reached), rows)
 
 
+async def reached_before(session: AsyncSession, purchase_id: uuid.UUID) -> bool:
+    """Whether a campaign recorded the purchase already (it was delivered before)."""
+    query = select(_reached.c.purchase_id).where(_reached.c.purchase_id == purchase_id).limit(1)
+    return (await session.execute(query)).first() is not None
+
+
 async def count_return(session: AsyncSession, purchase_id: uuid.UUID, returned_fen: int) -> None:
     """Adds ``returned_fen`` to what is returned of the purchase, for every campaign it
     reached (none: nothing)."""

@@ -89,7 +89,8 @@ async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseComplete
     """The purchase's rating with what the campaigns running at its ``purchased_at`` add,
     each drawn from its budget (a sale gets what is left when it runs out); the purchases
     they reached are recorded for the leaderboard. Costs one query per batch of
-    purchases; a sale a campaign reaches adds one update per campaign and one insert.
+    purchases; a sale a campaign reaches adds one lookup (a purchase delivered again,
+    under another event id, draws nothing twice), one update per campaign and one insert.
     The caller holds the program's lock and the member's account lock; the budget's row
     lock is taken by its update. A campaign closed out no longer adds to a late sale."""
     running = [
@@ -103,6 +104,8 @@ async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseComplete
         rated.rating.lines,
         rated.points_per_yuan,
     )
+    if reaches and await repository.reached_before(session, purchase.purchase_id):
+        return rated  # delivered again under another event id: the ledger refuses it too
     given: list[Contribution] = []
     recorded: list[dict[str, object]] = []
     for reach in reaches:
