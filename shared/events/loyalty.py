@@ -381,3 +381,5 @@ class CouponGranted(EventPayload):
     valid_until: datetime
     """Exclusive: usable before this instant."""
     granted_at: datetime
+    campaign_id: uuid.UUID | None = None
+    """The campaign whose giveaway granted it (a qualifying purchase); None otherwise."""

@@ -30,7 +30,11 @@ HOW_IT_EARNS = (
     "exclude never are; a category counts its descendants), rounded down once per sale, "
     "and `bonus_points` when its qualifying spend (the net fen of those lines) reaches "
     "`bonus_threshold_fen`. The rules' caps and minimum spend do not apply to these "
-    "points; `budget_points` bounds them, and a sale gets what is left when it runs out."
+    "points; `budget_points` bounds them, and a sale gets what is left when it runs out. "
+    "With `giveaway_definition_id`, a sale whose qualifying spend reaches "
+    "`giveaway_threshold_fen` also gets one coupon of that definition (naming the campaign; "
+    "once per purchase), while `giveaway_quantity` and the definition's quantity, budget "
+    "and per-member limit last; a sale refused a coupon earns as before."
 )
 _ID = "3c9e2f4a-7b1d-4e5f-9a0b-1c2d3e4f5a6b"
 
@@ -43,8 +47,12 @@ _ID = "3c9e2f4a-7b1d-4e5f-9a0b-1c2d3e4f5a6b"
     description=(
         f"Staff with role marketing. {HOW_IT_EARNS} It starts now or later and is never "
         "changed. `ends_at` not later than `starts_at`, or neither a multiplier nor a "
-        "bonus, is a 422 `invalid-campaign`; a scope tier not on the ladder a 422 "
-        "`unknown-tier`. A retry with the same `Idempotency-Key` answers the campaign made "
+        "bonus nor giveaway, half a reward or giveaway, a giveaway definition that does not "
+        "exist, or an awarded tier's last day before the campaign's end, is a 422 "
+        "`invalid-campaign`; a scope or awarded tier not on the ladder a 422 `unknown-tier`. "
+        "At its end the top `reward_top_n` spenders get `reward_points` and/or are placed on "
+        "`reward_tier_code` until the end of `reward_tier_until` (a member above it keeps "
+        "theirs). A retry with the same `Idempotency-Key` answers the campaign made "
         "then: never a second one with a budget of its own."
     ),
     responses={

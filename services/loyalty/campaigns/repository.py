@@ -54,6 +54,23 @@ async def reserve(session: AsyncSession, campaign_id: uuid.UUID, wanted: int) ->
     return int(taken) if taken is not None else 0
 
 
+async def reserve_coupon(session: AsyncSession, campaign_id: uuid.UUID) -> bool:
+    """Counts one more coupon given by the campaign's giveaway if its quantity allows it;
+    False (nothing changed) when it does not. The row lock the update takes serialises
+    concurrent sales; ``ck_campaigns_giveaway`` holds regardless."""
+    query = (
+        update(_campaigns)
+        .where(
+            _campaigns.c.campaign_id == campaign_id,
+            _campaigns.c.giveaway_quantity.is_(None)
+            | (_campaigns.c.coupons_given < _campaigns.c.giveaway_quantity),
+        )
+        .values(coupons_given=_campaigns.c.coupons_given + 1)
+        .returning(_campaigns.c.campaign_id)
+    )
+    return (await session.execute(query)).first() is not None
+
+
 async def add(session: AsyncSession, row: CampaignRow) -> CampaignRow:
     session.add(row)
     await session.flush()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time
 
-from services.loyalty.campaigns import domain, repository
+from services.loyalty.campaigns import domain, giveaways, repository
 from services.loyalty.campaigns.errors import CampaignNotFound, InvalidCampaign
 from services.loyalty.campaigns.models import CampaignRow
 from services.loyalty.campaigns.schemas import (
@@ -49,6 +49,8 @@ def campaign(row: CampaignRow) -> domain.Campaign:
         multiplier_percent=row.multiplier_percent,
         bonus_points=row.bonus_points,
         bonus_threshold_fen=row.bonus_threshold_fen,
+        giveaway_definition_id=row.giveaway_definition_id,
+        giveaway_threshold_fen=row.giveaway_threshold_fen,
     )
 
 
@@ -66,6 +68,8 @@ def tried(data: CampaignTerms, starts_at: datetime, ends_at: datetime) -> domain
         multiplier_percent=data.multiplier_percent,
         bonus_points=data.bonus_points,
         bonus_threshold_fen=data.bonus_threshold_fen,
+        giveaway_definition_id=data.giveaway_definition_id,
+        giveaway_threshold_fen=data.giveaway_threshold_fen,
     )
 
 
@@ -113,6 +117,9 @@ async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseComplete
         taken = await repository.reserve(session, terms.campaign_id, reach.wanted)
         if taken > 0:
             given.append(Contribution(terms.rule, taken, terms.campaign_id))
+        coupon_id = None
+        if domain.gives_coupon(terms, reach.qualifying_fen):
+            coupon_id = await giveaways.give(session, terms, purchase)
         recorded.append(
             {
                 "campaign_id": terms.campaign_id,
@@ -122,6 +129,7 @@ async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseComplete
                 "total_fen": purchase.total_fen,
                 "returned_fen": 0,
                 "points": taken,
+                "coupon_id": coupon_id,
             }
         )
     if recorded:
@@ -169,6 +177,10 @@ def _out(row: CampaignRow) -> CampaignOut:
         reward_points=row.reward_points,
         reward_tier_code=row.reward_tier_code,
         reward_tier_until=row.reward_tier_until,
+        giveaway_definition_id=row.giveaway_definition_id,
+        giveaway_threshold_fen=row.giveaway_threshold_fen,
+        giveaway_quantity=row.giveaway_quantity,
+        coupons_given=row.coupons_given,
         closed_at=row.closed_at,
         created_at=row.created_at,
         created_by=row.created_by,
@@ -179,10 +191,16 @@ async def check_terms(session: AsyncSession, data: CampaignTerms, at: str = "") 
     """Raises :class:`InvalidCampaign` (422) for no effect, half a reward or the base tier
     awarded, :class:`UnknownTier` (422) for a scope or awarded tier not on the ladder;
     ``at`` prefixes the field named (the terms' place in the body)."""
-    if data.multiplier_percent is None and data.bonus_points is None:
+    if (
+        data.multiplier_percent is None
+        and data.bonus_points is None
+        and data.giveaway_definition_id is None
+    ):
         raise InvalidCampaign(
-            "a campaign needs multiplier_percent or bonus_points", field=f"{at}multiplier_percent"
+            "a campaign needs multiplier_percent, bonus_points or giveaway_definition_id",
+            field=f"{at}multiplier_percent",
         )
+    await giveaways.check(session, data, at)
     rewards = data.reward_points is not None or data.reward_tier_code is not None
     if (data.reward_top_n is not None) != rewards:
         raise InvalidCampaign(
@@ -263,6 +281,9 @@ async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOu
         reward_points=data.reward_points,
         reward_tier_code=data.reward_tier_code,
         reward_tier_until=data.reward_tier_until,
+        giveaway_definition_id=data.giveaway_definition_id,
+        giveaway_threshold_fen=data.giveaway_threshold_fen,
+        giveaway_quantity=data.giveaway_quantity,
         created_by=by,
     )
     return _out(await repository.add(session, row))

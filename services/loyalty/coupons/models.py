@@ -112,3 +112,11 @@ class Coupon(LoyaltyTable, table=True):
     valid_from: datetime = Field(sa_column=timestamp_column())
     valid_until: datetime = Field(sa_column=timestamp_column())
     granted_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
+    campaign_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(
+            ForeignKey(f"{SCHEMA}.campaigns.campaign_id", name="fk_coupons_campaign"),
+            nullable=True,
+        ),
+    )
+    """The campaign whose giveaway granted it (None: granted otherwise)."""

@@ -85,11 +85,24 @@ _CODE_DRAWS = 3
 """A code is drawn again when taken; at 60 bits three draws all colliding is beyond chance."""
 
 
+async def granted_before(
+    session: AsyncSession, definition_id: uuid.UUID, member_id: uuid.UUID, grant_key: str
+) -> bool:
+    """Whether the member was granted a coupon of the definition under ``grant_key``."""
+    return await repository.granted(session, definition_id, member_id, grant_key) is not None
+
+
 async def grant(
-    session: AsyncSession, member_id: uuid.UUID, body: GrantIn, *, show_code: bool
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    body: GrantIn,
+    *,
+    show_code: bool,
+    campaign_id: uuid.UUID | None = None,
 ) -> CouponOut:
     """A coupon of the definition for the member, on the account their points are on (a
-    household's while they are in one), publishing ``loyalty.coupon.granted``. The same
+    household's while they are in one), publishing ``loyalty.coupon.granted``; a
+    campaign's giveaway names itself (``campaign_id``) on both. The same
     ``grant_key`` again answers the coupon it granted. Raises
     :class:`CouponDefinitionNotFound` (404), ``AccountNotFound`` (404),
     :class:`CouponDefinitionEnded`, :class:`CouponsExhausted` or
@@ -130,6 +143,7 @@ async def grant(
         valid_from=valid_from,
         valid_until=valid_until,
         granted_at=now,
+        campaign_id=campaign_id,
     )
     for _ in range(_CODE_DRAWS):
         coupon.code = codes.new_code()
@@ -150,6 +164,7 @@ async def grant(
             valid_from=valid_from,
             valid_until=valid_until,
             granted_at=now,
+            campaign_id=campaign_id,
         ),
     )
     return _coupon_out(coupon, definition, show_code=show_code)

@@ -160,6 +160,7 @@ def _body(start: datetime, **changes: Any) -> dict[str, Any]:
     }
 
 
+_NO_DEFINITION = "3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c"
 _BEFORE_END = (new_year(YEAR) + timedelta(days=102)).date().isoformat()
 """The day before the one a campaign of :func:`_body` ends (at midnight starting day 103)."""
 _TOO_LATE = (new_year(YEAR + 5) + timedelta(days=120)).date().isoformat()
@@ -197,6 +198,17 @@ def _award(tier: str, until: str | None = None) -> dict[str, str]:
         ({"reward_top_n": 3, **_award("vip", _BEFORE_END)}, 422, "reward_tier_until"),
         ({"reward_top_n": 3, **_award("vip", _TOO_LATE)}, 422, "reward_tier_until"),
         ({"reward_top_n": 3, **_award("vip", "soon")}, 422, "reward_tier_until"),
+        ({"giveaway_definition_id": _NO_DEFINITION}, 422, "giveaway_threshold_fen"),
+        ({"giveaway_threshold_fen": 100}, 422, "giveaway_definition_id"),
+        ({"giveaway_quantity": 5}, 422, "giveaway_quantity"),
+        (
+            {"giveaway_definition_id": _NO_DEFINITION, "giveaway_threshold_fen": 1},
+            422,
+            "giveaway_definition_id",
+        ),
+        ({"giveaway_quantity": 0}, 422, "giveaway_quantity"),
+        ({"giveaway_threshold_fen": -1}, 422, "giveaway_threshold_fen"),
+        ({"giveaway_definition_id": "D1"}, 422, "giveaway_definition_id"),
     ],
 )
 async def test_bad_input_is_refused_naming_the_field_and_writes_nothing(
