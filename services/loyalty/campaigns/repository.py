@@ -5,9 +5,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Update,
+    Uuid,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlmodel import col
 
+from services.loyalty.accounts.service import Along, Param
 from services.loyalty.campaigns.models import CampaignPurchase, CampaignRow
 from shared.db import AsyncSession
 
@@ -103,13 +114,18 @@ async def reached_before(session: AsyncSession, purchase_id: uuid.UUID) -> bool:
     return (await session.execute(query)).first() is not None
 
 
-async def count_return(session: AsyncSession, purchase_id: uuid.UUID, returned_fen: int) -> None:
+def count_return(*, purchase_id: uuid.UUID, returned_fen: int) -> Along:
     """Adds ``returned_fen`` to what is returned of the purchase, for every campaign it
-    reached (none: nothing)."""
-    await session.execute(
+    reached (none: nothing), with the reversal's entry: a return delivered again, which
+    the ledger refuses, counts nothing twice."""
+    return Along(_count_return_when, {"purchase_id": purchase_id, "returned_fen": returned_fen})
+
+
+def _count_return_when(condition: ColumnElement[bool], param: Param) -> Update:
+    return (
         update(_reached)
-        .where(_reached.c.purchase_id == purchase_id)
-        .values(returned_fen=_reached.c.returned_fen + returned_fen)
+        .where(_reached.c.purchase_id == param("purchase_id", Uuid()), condition)
+        .values(returned_fen=_reached.c.returned_fen + param("returned_fen", BigInteger()))
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time
 
+from services.loyalty.accounts.service import Along
 from services.loyalty.campaigns import domain, giveaways, repository
 from services.loyalty.campaigns.errors import CampaignNotFound, InvalidCampaign
 from services.loyalty.campaigns.models import CampaignRow
@@ -137,11 +138,11 @@ async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseComplete
     return rated.plus(given)
 
 
-async def count_return(session: AsyncSession, purchase_id: uuid.UUID, returned_fen: int) -> None:
+def count_return(*, purchase_id: uuid.UUID, returned_fen: int) -> Along:
     """Counts ``returned_fen`` more of the purchase as returned (a void: all that still
     counted), lowering its qualifying spend on the leaderboards of the campaigns it
-    reached."""
-    await repository.count_return(session, purchase_id, returned_fen)
+    reached; written with the reversal's ledger entry, so exactly once."""
+    return repository.count_return(purchase_id=purchase_id, returned_fen=returned_fen)
 
 
 async def leaderboard(session: AsyncSession, campaign_id: uuid.UUID, limit: int) -> Leaderboard:
