@@ -383,3 +383,21 @@ class CouponGranted(EventPayload):
     granted_at: datetime
     campaign_id: uuid.UUID | None = None
     """The campaign whose giveaway granted it (a qualifying purchase); None otherwise."""
+
+
+class CouponWithdrawn(EventPayload):
+    """A coupon a campaign gave for a purchase was taken back, unused: a return (or void)
+    left the purchase below the giveaway's threshold. It can no longer be used."""
+
+    event_type: ClassVar[str] = "loyalty.coupon.withdrawn"
+    subject_field: ClassVar[str] = "coupon_id"
+
+    coupon_id: uuid.UUID
+    member_id: uuid.UUID
+    """The member it was granted to (the event's key)."""
+    account_id: uuid.UUID
+    definition_id: uuid.UUID
+    campaign_id: uuid.UUID
+    purchase_id: uuid.UUID
+    """The purchase it was given for."""
+    withdrawn_at: datetime

@@ -8,6 +8,12 @@ drawn by one conditional update of the campaign's row (its lock serialises racin
 ``ck_campaigns_giveaway`` holds regardless), then the coupon is granted, both inside a
 savepoint: a grant the definition refuses (exhausted, per-member limit, ended) gives
 back the draw and leaves the sale earning as before, never failing it.
+
+A return (or void) that leaves the purchase below the threshold takes the coupon back
+if it is unused (:func:`take_back`): the coupon was given for a purchase that, as it
+stands, would not have earned it. A coupon used, held at a till or expired stays: a
+sale already took it or it is worth nothing. The campaign's ``coupons_given`` and the
+definition's ``issued`` keep it (they bound what was ever given).
 """
 
 from __future__ import annotations
@@ -87,3 +93,17 @@ async def give(
         )
         return None
     return coupon.id
+
+
+async def take_back(session: AsyncSession, purchase_id: uuid.UUID) -> int:
+    """After a return or void of the purchase was counted: withdraws each coupon a giveaway
+    gave it that the purchase no longer qualifies for
+    (:func:`~services.loyalty.campaigns.domain.still_qualifies`) if it is still unused
+    (``loyalty.coupon.withdrawn``); how many. One query when the purchase got none."""
+    withdrawn = 0
+    for coupon_id, threshold, qualifying, total, returned in await repository.coupons_given_for(
+        session, purchase_id
+    ):
+        if not domain.still_qualifies(threshold, qualifying, total, returned):
+            withdrawn += await coupons.withdraw(session, coupon_id, purchase_id=purchase_id)
+    return withdrawn

@@ -129,6 +129,34 @@ def _count_return_when(condition: ColumnElement[bool], param: Param) -> Update:
     )
 
 
+async def coupons_given_for(
+    session: AsyncSession, purchase_id: uuid.UUID
+) -> list[tuple[uuid.UUID, int, int, int, int]]:
+    """The coupons giveaways gave the purchase, as ``(coupon_id, threshold_fen,
+    qualifying_fen, total_fen, returned_fen)``."""
+    query = (
+        select(
+            _reached.c.coupon_id,
+            _campaigns.c.giveaway_threshold_fen,
+            _reached.c.qualifying_fen,
+            _reached.c.total_fen,
+            _reached.c.returned_fen,
+        )
+        .join(_campaigns, _campaigns.c.campaign_id == _reached.c.campaign_id)
+        .where(_reached.c.purchase_id == purchase_id, _reached.c.coupon_id.is_not(None))
+    )
+    return [
+        (
+            row.coupon_id,
+            row.giveaway_threshold_fen,
+            row.qualifying_fen,
+            row.total_fen,
+            row.returned_fen,
+        )
+        for row in await session.execute(query)
+    ]
+
+
 async def leaderboard(
     session: AsyncSession, campaign_id: uuid.UUID, limit: int
 ) -> list[tuple[uuid.UUID, int]]:

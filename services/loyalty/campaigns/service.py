@@ -145,6 +145,13 @@ def count_return(*, purchase_id: uuid.UUID, returned_fen: int) -> Along:
     return repository.count_return(purchase_id=purchase_id, returned_fen=returned_fen)
 
 
+async def after_return(session: AsyncSession, purchase_id: uuid.UUID) -> None:
+    """Once a return or void of the purchase was counted (:func:`count_return`), takes
+    back the unused coupons of giveaways it no longer qualifies for (see
+    :func:`services.loyalty.campaigns.giveaways.take_back`)."""
+    await giveaways.take_back(session, purchase_id)
+
+
 async def leaderboard(session: AsyncSession, campaign_id: uuid.UUID, limit: int) -> Leaderboard:
     """The top ``limit`` spenders of the campaign (see
     :func:`services.loyalty.campaigns.repository.leaderboard`). Raises

@@ -33,7 +33,7 @@ from shared.auth import MAX_SUBJECT_LENGTH
 
 MAX_NAME = 80
 MAX_GRANT_KEY = 64
-COUPON_STATUSES = ("active", "expired")
+COUPON_STATUSES = ("active", "expired", "withdrawn")
 _KINDS = ", ".join(f"'{kind}'" for kind in KindName)
 _STATUSES = ", ".join(f"'{status}'" for status in COUPON_STATUSES)
 

@@ -99,3 +99,15 @@ async def coupons_of_account(
     if active_only:
         query = query.where(col(Coupon.status) == "active")
     return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+async def withdraw(session: AsyncSession, coupon_id: uuid.UUID) -> Coupon | None:
+    """Sets the coupon withdrawn if it is still active, in one conditional update; the
+    coupon as it is now, or None when it was not active (used, held, expired, withdrawn)."""
+    query = (
+        update(Coupon)
+        .where(col(Coupon.id) == coupon_id, col(Coupon.status) == "active")
+        .values(status="withdrawn")
+        .returning(Coupon)
+    )
+    return (await session.scalars(query)).first()

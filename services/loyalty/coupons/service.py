@@ -38,7 +38,7 @@ from services.loyalty.coupons.schemas import (
 )
 from services.loyalty.rules.service import categorised
 from shared.db import AsyncSession
-from shared.events.loyalty import CouponGranted
+from shared.events.loyalty import CouponGranted, CouponWithdrawn
 from shared.inputs import input_defaults
 
 
@@ -170,6 +170,29 @@ async def grant(
     return _coupon_out(coupon, definition, show_code=show_code)
 
 
+async def withdraw(session: AsyncSession, coupon_id: uuid.UUID, *, purchase_id: uuid.UUID) -> bool:
+    """Takes back a coupon a campaign gave for ``purchase_id`` if it is still unused (status
+    active), publishing ``loyalty.coupon.withdrawn``; whether it was. A coupon used, held
+    at a till, expired or withdrawn before stays as it is. The definition's ``issued`` and
+    the member's per-member count keep it: a withdrawn coupon was issued."""
+    coupon = await repository.withdraw(session, coupon_id)
+    if coupon is None or coupon.campaign_id is None:
+        return False
+    await emit(
+        session,
+        CouponWithdrawn(
+            coupon_id=coupon.id,
+            member_id=coupon.member_id,
+            account_id=coupon.account_id,
+            definition_id=coupon.definition_id,
+            campaign_id=coupon.campaign_id,
+            purchase_id=purchase_id,
+            withdrawn_at=datetime.now(UTC),
+        ),
+    )
+    return True
+
+
 async def coupons_of(
     session: AsyncSession, member_id: uuid.UUID, *, show_code: bool, limit: int
 ) -> CouponList:
@@ -182,6 +205,7 @@ async def coupons_of(
 
 def _coupon_out(coupon: Coupon, definition: CouponDefinition, *, show_code: bool) -> CouponOut:
     expired = coupon.status == "expired" or coupon.valid_until <= datetime.now(UTC)
+    status = "withdrawn" if coupon.status == "withdrawn" else "expired" if expired else "active"
     return CouponOut(
         id=coupon.id,
         code=codes.display(coupon.code) if show_code else codes.masked(coupon.code),
@@ -189,7 +213,7 @@ def _coupon_out(coupon: Coupon, definition: CouponDefinition, *, show_code: bool
         name=definition.name,
         kind=KindName(definition.kind),
         terms=definition.terms,
-        status="expired" if expired else "active",
+        status=status,
         valid_from=coupon.valid_from,
         valid_until=coupon.valid_until,
         granted_at=coupon.granted_at,

@@ -215,6 +215,7 @@ async def _reverse(
     if moved is None:
         log.warning("%s %s was already reversed; ignored", source.type, source.id)
         return
+    await campaigns.after_return(session, purchase_id)
     reversed_ = PointsReversed(
         member_id=purchase.member_id,
         account_id=account.account_id,

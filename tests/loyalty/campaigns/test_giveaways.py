@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from shared.db import Sessions
 from tests.loyalty.campaigns.conftest import MARKETING, new_campaign
-from tests.loyalty.conftest import handle, key, ledger_of, published
+from tests.loyalty.conftest import handle, key, ledger_of, published, return_event
 from tests.loyalty.coupons.test_api import body as definition_body
 from tests.loyalty.rules.sales import at, line, new_year, sale_event
 
@@ -141,3 +141,58 @@ async def test_the_definitions_own_quantity_bounds_a_giveaway_and_gives_back_the
     assert await _given(client, made["id"]) == 3
     for member in members:
         assert [e.points for e in await ledger_of(loyalty_sessions, member)] == [10]
+
+
+async def test_a_return_below_the_threshold_takes_back_the_coupon_only_if_unused(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    start = new_year(YEAR) + timedelta(days=40)
+    store = uuid.uuid4()
+    definition = await _definition(client)
+    made = await new_campaign(
+        client,
+        start,
+        store,
+        scope={"stores": [str(store)], "categories": ["skincare"]},
+        giveaway_definition_id=definition,
+        giveaway_threshold_fen=20_000,
+    )
+    kept, taken = uuid.uuid4(), uuid.uuid4()
+    purchases = {}
+    for member in (kept, taken):
+        sale = sale_event(
+            member,
+            at(start.date()),
+            line(1, "S", "skincare", 25_000),
+            line(2, "H", "health", 15_000),
+            store_id=store,
+        )
+        await handle(loyalty_sessions, sale)
+        purchases[member] = uuid.UUID(sale.data["purchase_id"])
+    # 8_000 of 40_000 back: 25_000 × 8_000 / 40_000 = 5_000 of skincare; 20_000 left
+    first = return_event(taken, purchases[taken], 8_000, 40_000)
+    await handle(loyalty_sessions, first)
+    assert await _coupons(loyalty_sessions, made["id"]) == [(kept, "active"), (taken, "active")]
+    # 4_000 more: 25_000 × 12_000 / 40_000 = 7_500; 17_500 left, below the threshold
+    await handle(loyalty_sessions, return_event(taken, purchases[taken], 4_000, 40_000))
+    assert dict(await _coupons(loyalty_sessions, made["id"]))[taken] == "withdrawn"
+    [withdrawn] = await published(loyalty_sessions, taken, "loyalty.coupon.withdrawn")
+    assert (withdrawn["campaign_id"], withdrawn["purchase_id"]) == (
+        made["id"],
+        str(purchases[taken]),
+    )
+    listed = await client.get(f"/members/{taken}/coupons", headers=MARKETING)
+    assert [c["status"] for c in listed.json()["items"]] == ["withdrawn"]
+    await handle(loyalty_sessions, first.model_copy(update={"id": str(uuid.uuid4())}))  # again
+    assert len(await published(loyalty_sessions, taken, "loyalty.coupon.withdrawn")) == 1
+
+    # a coupon no longer active (here expired by the daily job) stays as it is
+    async with loyalty_sessions.begin() as session:
+        await session.execute(
+            text("UPDATE loyalty.coupons SET status = 'expired' WHERE member_id = :m"),
+            {"m": kept},
+        )
+    await handle(loyalty_sessions, return_event(kept, purchases[kept], 40_000, 40_000))
+    assert dict(await _coupons(loyalty_sessions, made["id"]))[kept] == "expired"
+    assert await published(loyalty_sessions, kept, "loyalty.coupon.withdrawn") == []
+    assert await _given(client, made["id"]) == 2  # the campaign gave two, whatever came after

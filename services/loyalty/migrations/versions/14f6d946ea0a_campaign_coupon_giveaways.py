@@ -5,7 +5,8 @@
   ``giveaway_quantity`` the most it gives, ``coupons_given`` what it gave (a CHECK keeps it
   within); a giveaway alone is an effect.
 - ``campaign_purchases.coupon_id``: the coupon the purchase got.
-- ``coupons.campaign_id``: the campaign that gave it (NULL: granted otherwise).
+- ``coupons.campaign_id``: the campaign that gave it (NULL: granted otherwise); status
+  ``withdrawn`` (a return took the purchase below the threshold before it was used).
 
 Revision ID: 14f6d946ea0a
 Revises: 108335e003eb
@@ -30,6 +31,15 @@ GIVEAWAY = (
     "AND (giveaway_quantity IS NULL OR giveaway_definition_id IS NOT NULL) "
     "AND coupons_given >= 0 AND (giveaway_quantity IS NULL OR coupons_given <= giveaway_quantity)"
 )
+
+
+STATUSES_BEFORE = "status IN ('active', 'expired')"
+STATUSES_AFTER = "status IN ('active', 'expired', 'withdrawn')"
+
+
+def _status_check(condition: str) -> None:
+    op.drop_constraint("ck_coupons_status", "coupons", schema=S)
+    op.create_check_constraint("ck_coupons_status", "coupons", condition, schema=S)
 
 
 def _effect_check(condition: str) -> None:
@@ -67,9 +77,12 @@ def upgrade() -> None:
         ),
         schema=S,
     )
+    _status_check(STATUSES_AFTER)
 
 
 def downgrade() -> None:
+    op.execute(f"UPDATE {S}.coupons SET status = 'expired' WHERE status = 'withdrawn'")
+    _status_check(STATUSES_BEFORE)
     op.drop_column("coupons", "campaign_id", schema=S)
     op.drop_column("campaign_purchases", "coupon_id", schema=S)
     op.execute(
