@@ -111,3 +111,14 @@ async def withdraw(session: AsyncSession, coupon_id: uuid.UUID) -> Coupon | None
         .returning(Coupon)
     )
     return (await session.scalars(query)).first()
+
+
+async def count_by_campaign(session: AsyncSession) -> dict[uuid.UUID, int]:
+    """How many coupons each campaign's giveaway granted (campaigns that gave none left
+    out), whatever the coupons' state."""
+    query = (
+        select(col(Coupon.campaign_id), func.count())
+        .where(col(Coupon.campaign_id).is_not(None))
+        .group_by(col(Coupon.campaign_id))
+    )
+    return {row[0]: int(row[1]) for row in await session.execute(query) if row[0] is not None}

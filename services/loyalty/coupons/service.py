@@ -193,6 +193,11 @@ async def withdraw(session: AsyncSession, coupon_id: uuid.UUID, *, purchase_id: 
     return True
 
 
+async def count_by_campaign(session: AsyncSession) -> dict[uuid.UUID, int]:
+    """Coupons granted by each campaign's giveaway (for the audit), whatever their state."""
+    return await repository.count_by_campaign(session)
+
+
 async def coupons_of(
     session: AsyncSession, member_id: uuid.UUID, *, show_code: bool, limit: int
 ) -> CouponList:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+from services.loyalty.campaigns.invariants import budget_violations
 from shared.db import Sessions
 from tests.loyalty.campaigns.conftest import MARKETING, new_campaign
 from tests.loyalty.conftest import handle, key, ledger_of, published, return_event
@@ -99,6 +100,17 @@ async def test_a_qualifying_purchase_gets_one_coupon_naming_the_campaign_within_
             {"c": made["id"]},
         )
         assert given.scalar_one() == 2
+        campaign_id = uuid.UUID(made["id"])
+        sound = await budget_violations(session, {})
+        assert [v for v in sound if v.subject == campaign_id] == []
+        # a count that drifted from the coupons is caught
+        await session.execute(
+            text("UPDATE loyalty.campaigns SET coupons_given = 1 WHERE campaign_id = :c"),
+            {"c": campaign_id},
+        )
+        drifted = await budget_violations(session, {})
+        assert [v.subject for v in drifted if v.subject == campaign_id] == [campaign_id]
+        await session.rollback()
 
 
 async def test_racing_sales_get_exactly_the_giveaway_quantity(
