@@ -31,8 +31,15 @@ def _sale(*lines: Line, vouchers_fen: int = 0, tier: str = "standard") -> Sale:
     return Sale(lines, vouchers_fen, STORE, date(2027, 1, 5), tier)
 
 
-def _campaign(scope: Scope = Scope(), **terms: int) -> Campaign:
-    return Campaign(uuid.uuid4(), START, END, scope, **terms)
+def _campaign(
+    scope: Scope = Scope(),
+    multiplier_percent: int | None = None,
+    bonus_points: int | None = None,
+    bonus_threshold_fen: int = 0,
+) -> Campaign:
+    return Campaign(
+        uuid.uuid4(), START, END, scope, multiplier_percent, bonus_points, bonus_threshold_fen
+    )
 
 
 BASKET = (
