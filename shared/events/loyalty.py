@@ -246,6 +246,9 @@ class TierChanged(EventPayload):
     the member keeps it for at least (the brand's midnight). None when it is not reviewed
     (the base tier, the lifetime policy, a manual assignment) and on events published
     before it was carried."""
+    campaign_id: uuid.UUID | None = None
+    """The campaign whose close-out awarded the tier for a period (``change`` manual);
+    None otherwise."""
 
 
 class AccountOpened(EventPayload):
@@ -348,6 +351,13 @@ class CampaignClosed(EventPayload):
     """The top spenders rewarded, highest spend first (none without a reward)."""
     reward_points: int
     """Points each of them got (0 without a reward)."""
+    reward_tier_code: str | None = None
+    """The tier the close-out awards for a period (None: no tier reward)."""
+    reward_tier_until: datetime | None = None
+    """When the awarded tier ends: the brand's midnight after its last day."""
+    tier_awarded_members: tuple[uuid.UUID, ...] = ()
+    """The top spenders placed on (or held longer on) the tier, highest spend first; a
+    member already above it is not among them."""
 
 
 class CouponGranted(EventPayload):
@@ -371,3 +381,23 @@ class CouponGranted(EventPayload):
     valid_until: datetime
     """Exclusive: usable before this instant."""
     granted_at: datetime
+    campaign_id: uuid.UUID | None = None
+    """The campaign whose giveaway granted it (a qualifying purchase); None otherwise."""
+
+
+class CouponWithdrawn(EventPayload):
+    """A coupon a campaign gave for a purchase was taken back, unused: a return (or void)
+    left the purchase below the giveaway's threshold. It can no longer be used."""
+
+    event_type: ClassVar[str] = "loyalty.coupon.withdrawn"
+    subject_field: ClassVar[str] = "coupon_id"
+
+    coupon_id: uuid.UUID
+    member_id: uuid.UUID
+    """The member it was granted to (the event's key)."""
+    account_id: uuid.UUID
+    definition_id: uuid.UUID
+    campaign_id: uuid.UUID
+    purchase_id: uuid.UUID
+    """The purchase it was given for."""
+    withdrawn_at: datetime

@@ -29,6 +29,7 @@ IDEMPOTENT_POSTS = {
     ("loyalty", "/reservations/{reservation_id}/release"),
     ("loyalty", "/rewards/items"),
     ("loyalty", "/coupons/definitions"),
+    ("loyalty", "/campaigns"),
     ("loyalty", "/members/{member_id}/coupons"),
     ("loyalty", "/rewards/items/{item_id}/stock"),
     ("loyalty", "/members/{member_id}/reward-orders"),

@@ -6,18 +6,22 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
 from services.loyalty.campaigns import service
 from services.loyalty.campaigns.errors import CampaignNotFound, InvalidCampaign
 from services.loyalty.campaigns.schemas import CampaignIn, CampaignList, CampaignOut, Leaderboard
 from shared.auth import Principal, require_roles
 from shared.dependencies import RequestSession as Session
+from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import PageSize
 
 router = APIRouter(prefix="/campaigns", tags=["program"])
 
-Marketing = Annotated[Principal, Depends(require_roles("marketing"))]
+marketing = require_roles("marketing")
+Marketing = Annotated[Principal, Depends(marketing)]
+MarketingPost = Annotated[IdempotentPost, Depends(Idempotent(marketing, example="carnival-2027"))]
 Readers = Annotated[Principal, Depends(require_roles("marketing", "service", "analyst"))]
 
 HOW_IT_EARNS = (
@@ -26,7 +30,11 @@ HOW_IT_EARNS = (
     "exclude never are; a category counts its descendants), rounded down once per sale, "
     "and `bonus_points` when its qualifying spend (the net fen of those lines) reaches "
     "`bonus_threshold_fen`. The rules' caps and minimum spend do not apply to these "
-    "points; `budget_points` bounds them, and a sale gets what is left when it runs out."
+    "points; `budget_points` bounds them, and a sale gets what is left when it runs out. "
+    "With `giveaway_definition_id`, a sale whose qualifying spend reaches "
+    "`giveaway_threshold_fen` also gets one coupon of that definition (naming the campaign; "
+    "once per purchase), while `giveaway_quantity` and the definition's quantity, budget "
+    "and per-member limit last; a sale refused a coupon earns as before."
 )
 _ID = "3c9e2f4a-7b1d-4e5f-9a0b-1c2d3e4f5a6b"
 
@@ -39,19 +47,30 @@ _ID = "3c9e2f4a-7b1d-4e5f-9a0b-1c2d3e4f5a6b"
     description=(
         f"Staff with role marketing. {HOW_IT_EARNS} It starts now or later and is never "
         "changed. `ends_at` not later than `starts_at`, or neither a multiplier nor a "
-        "bonus, is a 422 `invalid-campaign`; a scope tier not on the ladder a 422 "
-        "`unknown-tier`."
+        "bonus nor giveaway, half a reward or giveaway, a giveaway definition that does not "
+        "exist, or an awarded tier's last day before the campaign's end, is a 422 "
+        "`invalid-campaign`; a scope or awarded tier not on the ladder a 422 `unknown-tier`. "
+        "At its end the top `reward_top_n` spenders get `reward_points` and/or are placed on "
+        "`reward_tier_code` until the end of `reward_tier_until` (a member above it keeps "
+        "theirs). A retry with the same `Idempotency-Key` answers the campaign made "
+        "then: never a second one with a budget of its own."
     ),
-    responses=problem(
-        InvalidCampaign(
-            "ends_at (2027-01-01T00:00:00+00:00) must be later than starts_at "
-            "(2027-01-11T00:00:00+00:00)"
+    responses={
+        **problem(
+            InvalidCampaign(
+                "ends_at (2027-01-01T00:00:00+00:00) must be later than starts_at "
+                "(2027-01-11T00:00:00+00:00)"
+            ),
+            description=f"{InvalidCampaign.title}, an unknown tier, or invalid input",
         ),
-        description=f"{InvalidCampaign.title}, an unknown tier, or invalid input",
-    ),
+        **openapi_conflict(),
+    },
 )
-async def create_campaign(body: CampaignIn, session: Session, principal: Marketing) -> CampaignOut:
-    return await service.create(session, body, by=principal.subject)
+async def create_campaign(
+    body: CampaignIn, session: Session, principal: Marketing, idempotent: MarketingPost
+) -> JSONResponse:
+    answer = await idempotent.run(body, lambda: service.create(session, body, by=principal.subject))
+    return answer.response(location=f"/campaigns/{answer.body['id']}")
 
 
 @router.get(

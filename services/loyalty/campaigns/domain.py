@@ -22,7 +22,12 @@ How a campaign combines with the rules (:func:`contribution`):
    ``bonus_threshold_fen`` (and is above 0).
 3. **Rules' minimum spend and caps** do not apply to a campaign's points: its budget
    bounds them. Two campaigns in force both give their own points.
-4. **Budget**: a campaign gives at most what is left of ``budget_points``; when it runs
+4. **Giveaway**: one coupon of ``giveaway_definition_id`` per sale whose qualifying
+   spend reaches ``giveaway_threshold_fen`` (:func:`gives_coupon`), while its
+   ``giveaway_quantity`` and the definition's quantity, budget and per-member limit last.
+   A return that leaves the purchase below the threshold (:func:`still_qualifies`) takes
+   the coupon back if it is still unused; a coupon used, held or expired stays.
+5. **Budget**: a campaign gives at most what is left of ``budget_points``; when it runs
    out mid-sale the sale gets what is left (:func:`granted`), and later sales nothing.
    Points reversed by a return do not go back to the budget (it bounds what was ever
    given, so it is never exceeded).
@@ -61,6 +66,8 @@ class Campaign:
     multiplier_percent: int | None = None
     bonus_points: int | None = None
     bonus_threshold_fen: int = 0
+    giveaway_definition_id: uuid.UUID | None = None
+    giveaway_threshold_fen: int | None = None
 
     def runs_at(self, when: datetime) -> bool:
         return self.starts_at <= when < self.ends_at
@@ -107,6 +114,27 @@ def contribution(
     ):
         points += campaign.bonus_points
     return points
+
+
+def gives_coupon(campaign: Campaign, qualifying_fen: int) -> bool:
+    """Whether a sale with ``qualifying_fen`` of the campaign's scope gets one coupon of its
+    giveaway (before its quantity and the definition's limits): when it reaches the
+    threshold and is above 0."""
+    threshold = campaign.giveaway_threshold_fen
+    return threshold is not None and qualifying_fen > 0 and qualifying_fen >= threshold
+
+
+def still_qualifies(
+    threshold_fen: int, qualifying_fen: int, total_fen: int, returned_fen: int
+) -> bool:
+    """Whether a purchase that got a giveaway's coupon still reaches its threshold once
+    ``returned_fen`` of its ``total_fen`` is returned: the returned part takes its share of
+    the qualifying spend in proportion to the refund, rounded down (as the leaderboard
+    counts it), and what is left must still be above 0 and reach the threshold."""
+    if total_fen <= 0:
+        return False
+    left = qualifying_fen - qualifying_fen * returned_fen // total_fen
+    return left > 0 and left >= threshold_fen
 
 
 def granted(wanted: int, budget_points: int | None, spent_points: int) -> int:

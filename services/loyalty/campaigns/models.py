@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, DateTime, Index, Integer, String
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
-from services.loyalty.base import LoyaltyTable, amount_column, now, timestamp_column
+from services.loyalty.base import SCHEMA, LoyaltyTable, amount_column, now, timestamp_column
 
 
 class CampaignRow(LoyaltyTable, table=True):
     """A campaign (营销活动). ``spent_points`` is what it has given, only ever raised by
     :func:`services.loyalty.campaigns.repository.reserve`; the CHECK keeps it within
-    ``budget_points`` whatever the code does."""
+    ``budget_points`` whatever the code does (and ``coupons_given`` within
+    ``giveaway_quantity``)."""
 
     __tablename__ = "campaigns"
     __table_args__ = (
@@ -26,10 +38,21 @@ class CampaignRow(LoyaltyTable, table=True):
             name="ck_campaigns_budget",
         ),
         CheckConstraint(
-            "multiplier_percent IS NOT NULL OR bonus_points IS NOT NULL", name="ck_campaigns_effect"
+            "multiplier_percent IS NOT NULL OR bonus_points IS NOT NULL "
+            "OR giveaway_definition_id IS NOT NULL",
+            name="ck_campaigns_effect",
         ),
         CheckConstraint(
-            "(reward_top_n IS NULL) = (reward_points IS NULL)", name="ck_campaigns_reward"
+            "(giveaway_definition_id IS NULL) = (giveaway_threshold_fen IS NULL) "
+            "AND (giveaway_quantity IS NULL OR giveaway_definition_id IS NOT NULL) "
+            "AND coupons_given >= 0 "
+            "AND (giveaway_quantity IS NULL OR coupons_given <= giveaway_quantity)",
+            name="ck_campaigns_giveaway",
+        ),
+        CheckConstraint(
+            "(reward_top_n IS NULL) = (reward_points IS NULL AND reward_tier_code IS NULL) "
+            "AND (reward_tier_code IS NULL) = (reward_tier_until IS NULL)",
+            name="ck_campaigns_reward",
         ),
         Index("ix_campaigns_window", "starts_at", "ends_at"),
         Index("ix_campaigns_open", "ends_at", postgresql_where="closed_at IS NULL"),
@@ -48,6 +71,20 @@ class CampaignRow(LoyaltyTable, table=True):
     spent_points: int = Field(default=0, sa_column=amount_column())
     reward_top_n: int | None = Field(default=None, sa_column=Column(Integer))
     reward_points: int | None = Field(default=None, sa_column=Column(BigInteger))
+    reward_tier_code: str | None = Field(default=None, sa_column=Column(String(32)))
+    reward_tier_until: date | None = Field(default=None, sa_column=Column(Date))
+    """The awarded tier's last day (brand's timezone); with ``reward_tier_code``."""
+    giveaway_definition_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(
+            Uuid,
+            ForeignKey(f"{SCHEMA}.coupon_definitions.id", name="fk_campaigns_giveaway_definition"),
+        ),
+    )
+    giveaway_threshold_fen: int | None = Field(default=None, sa_column=Column(BigInteger))
+    giveaway_quantity: int | None = Field(default=None, sa_column=Column(BigInteger))
+    coupons_given: int = Field(default=0, sa_column=amount_column())
+    """Coupons its giveaway gave, only ever raised by ``repository.reserve_coupon``."""
     closed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     """When the close-out ran (None: not yet); set in the close-out's transaction."""
     created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
@@ -79,3 +116,5 @@ class CampaignPurchase(LoyaltyTable, table=True):
     total_fen: int = Field(sa_column=amount_column())
     returned_fen: int = Field(default=0, sa_column=amount_column())
     points: int = Field(sa_column=amount_column())
+    coupon_id: uuid.UUID | None = None
+    """The coupon the campaign's giveaway gave the purchase (None: none)."""

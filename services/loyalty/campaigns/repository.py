@@ -5,9 +5,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Update,
+    Uuid,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlmodel import col
 
+from services.loyalty.accounts.service import Along, Param
 from services.loyalty.campaigns.models import CampaignPurchase, CampaignRow
 from shared.db import AsyncSession
 
@@ -54,6 +65,23 @@ async def reserve(session: AsyncSession, campaign_id: uuid.UUID, wanted: int) ->
     return int(taken) if taken is not None else 0
 
 
+async def reserve_coupon(session: AsyncSession, campaign_id: uuid.UUID) -> bool:
+    """Counts one more coupon given by the campaign's giveaway if its quantity allows it;
+    False (nothing changed) when it does not. The row lock the update takes serialises
+    concurrent sales; ``ck_campaigns_giveaway`` holds regardless."""
+    query = (
+        update(_campaigns)
+        .where(
+            _campaigns.c.campaign_id == campaign_id,
+            _campaigns.c.giveaway_quantity.is_(None)
+            | (_campaigns.c.coupons_given < _campaigns.c.giveaway_quantity),
+        )
+        .values(coupons_given=_campaigns.c.coupons_given + 1)
+        .returning(_campaigns.c.campaign_id)
+    )
+    return (await session.execute(query)).first() is not None
+
+
 async def add(session: AsyncSession, row: CampaignRow) -> CampaignRow:
     session.add(row)
     await session.flush()
@@ -80,14 +108,53 @@ async def record(session: AsyncSession, rows: list[dict[str, object]]) -> None:
     await session.execute(insert(_reached), rows)
 
 
-async def count_return(session: AsyncSession, purchase_id: uuid.UUID, returned_fen: int) -> None:
+async def reached_before(session: AsyncSession, purchase_id: uuid.UUID) -> bool:
+    """Whether a campaign recorded the purchase already (it was delivered before)."""
+    query = select(_reached.c.purchase_id).where(_reached.c.purchase_id == purchase_id).limit(1)
+    return (await session.execute(query)).first() is not None
+
+
+def count_return(*, purchase_id: uuid.UUID, returned_fen: int) -> Along:
     """Adds ``returned_fen`` to what is returned of the purchase, for every campaign it
-    reached (none: nothing)."""
-    await session.execute(
+    reached (none: nothing), with the reversal's entry: a return delivered again, which
+    the ledger refuses, counts nothing twice."""
+    return Along(_count_return_when, {"purchase_id": purchase_id, "returned_fen": returned_fen})
+
+
+def _count_return_when(condition: ColumnElement[bool], param: Param) -> Update:
+    return (
         update(_reached)
-        .where(_reached.c.purchase_id == purchase_id)
-        .values(returned_fen=_reached.c.returned_fen + returned_fen)
+        .where(_reached.c.purchase_id == param("purchase_id", Uuid()), condition)
+        .values(returned_fen=_reached.c.returned_fen + param("returned_fen", BigInteger()))
     )
+
+
+async def coupons_given_for(
+    session: AsyncSession, purchase_id: uuid.UUID
+) -> list[tuple[uuid.UUID, int, int, int, int]]:
+    """The coupons giveaways gave the purchase, as ``(coupon_id, threshold_fen,
+    qualifying_fen, total_fen, returned_fen)``."""
+    query = (
+        select(
+            _reached.c.coupon_id,
+            _campaigns.c.giveaway_threshold_fen,
+            _reached.c.qualifying_fen,
+            _reached.c.total_fen,
+            _reached.c.returned_fen,
+        )
+        .join(_campaigns, _campaigns.c.campaign_id == _reached.c.campaign_id)
+        .where(_reached.c.purchase_id == purchase_id, _reached.c.coupon_id.is_not(None))
+    )
+    return [
+        (
+            row.coupon_id,
+            row.giveaway_threshold_fen,
+            row.qualifying_fen,
+            row.total_fen,
+            row.returned_fen,
+        )
+        for row in await session.execute(query)
+    ]
 
 
 async def leaderboard(

@@ -10,7 +10,7 @@ to 10^12 points.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from annotated_types import Interval, Len
@@ -18,7 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from services.loyalty.program.schemas import TierCode
 from services.loyalty.rules.schemas import BonusPoints, CategoryCode
-from shared.inputs import MAX_MULTIPLIER_PERCENT, EffectiveTime, Points, SingleLine, SpendFen
+from shared.inputs import (
+    MAX_MULTIPLIER_PERCENT,
+    EffectiveTime,
+    Points,
+    Quantity,
+    SingleLine,
+    SpendFen,
+)
 
 MAX_SCOPE = 200
 MAX_NAME = 100
@@ -41,6 +48,11 @@ CAMPAIGN_EXAMPLE: dict[str, Any] = {
     "budget_points": 500_000,
     "reward_top_n": 10,
     "reward_points": 2_000,
+    "reward_tier_code": "vip",
+    "reward_tier_until": "2027-12-31",
+    "giveaway_definition_id": "3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c",
+    "giveaway_threshold_fen": 50_000,
+    "giveaway_quantity": 1_000,
 }
 
 
@@ -75,10 +87,47 @@ class CampaignTerms(BaseModel):
         None, description="Points it gives at most, never exceeded; none: no budget"
     )
     reward_top_n: TopN | None = Field(
-        None, description="At its end, the top N spenders of its leaderboard get reward_points"
+        None,
+        description=(
+            "At its end, the top N spenders of its leaderboard get reward_points, the tier "
+            "reward_tier_code for a period, or both"
+        ),
     )
     reward_points: Points | None = Field(
-        None, description="Each rewarded member's points (with reward_top_n, or neither)"
+        None, description="Each rewarded member's points (with reward_top_n)"
+    )
+    reward_tier_code: TierCode | None = Field(
+        None,
+        description=(
+            "At its end, the top N spenders are placed on this tier (above the base tier) "
+            "until reward_tier_until, like a manual assignment; a member already above it "
+            "keeps theirs (with reward_top_n and reward_tier_until)"
+        ),
+    )
+    reward_tier_until: date | None = Field(
+        None,
+        description=(
+            "The awarded tier's last day in the brand's timezone: from the day the campaign "
+            "ends to 5 years after it"
+        ),
+    )
+
+    giveaway_definition_id: uuid.UUID | None = Field(
+        None,
+        description=(
+            "A coupon definition: a purchase whose qualifying spend reaches "
+            "giveaway_threshold_fen gets one coupon of it (with giveaway_threshold_fen)"
+        ),
+    )
+    giveaway_threshold_fen: SpendFen | None = Field(
+        None, description="The qualifying spend (fen, above 0) a purchase reaches for the coupon"
+    )
+    giveaway_quantity: Quantity | None = Field(
+        None,
+        description=(
+            "Coupons the giveaway gives at most, never exceeded; none: as many as the "
+            "definition's own quantity, budget and per-member limit allow"
+        ),
     )
 
 
@@ -109,6 +158,7 @@ class CampaignOut(BaseModel):
                     "starts_at": "2026-12-31T16:00:00Z",
                     "ends_at": "2027-01-10T16:00:00Z",
                     "spent_points": 0,
+                    "coupons_given": 0,
                     "closed_at": None,
                     "created_at": "2026-11-30T02:00:00Z",
                     "created_by": "marketing@brand.example",
@@ -129,6 +179,12 @@ class CampaignOut(BaseModel):
     spent_points: int = Field(description="Points given so far (returns do not give back)")
     reward_top_n: int | None
     reward_points: int | None
+    reward_tier_code: str | None
+    reward_tier_until: date | None
+    giveaway_definition_id: uuid.UUID | None
+    giveaway_threshold_fen: int | None
+    giveaway_quantity: int | None
+    coupons_given: int = Field(description="Coupons its giveaway gave so far")
     closed_at: datetime | None = Field(description="When its close-out ran (null: not yet)")
     created_at: datetime
     created_by: str

@@ -9,9 +9,10 @@ early or raising its budget are next round's. Use cases flush, never commit.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 
-from services.loyalty.campaigns import domain, repository
+from services.loyalty.accounts.service import Along
+from services.loyalty.campaigns import domain, giveaways, repository
 from services.loyalty.campaigns.errors import CampaignNotFound, InvalidCampaign
 from services.loyalty.campaigns.models import CampaignRow
 from services.loyalty.campaigns.schemas import (
@@ -23,12 +24,16 @@ from services.loyalty.campaigns.schemas import (
     ScopeOut,
     Spender,
 )
+from services.loyalty.program.domain import base_tier
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.service import current_ladder, locked_for_change, locked_program
 from services.loyalty.rules.domain import Contribution
 from services.loyalty.rules.service import Rated
+from services.loyalty.tiers.domain import add_months
+from services.loyalty.tiers.service import MAX_ASSIGNMENT_YEARS
 from shared.db import AsyncSession
 from shared.events.orders import PurchaseCompleted
+from shared.inputs import input_defaults
 
 
 def campaign(row: CampaignRow) -> domain.Campaign:
@@ -45,6 +50,8 @@ def campaign(row: CampaignRow) -> domain.Campaign:
         multiplier_percent=row.multiplier_percent,
         bonus_points=row.bonus_points,
         bonus_threshold_fen=row.bonus_threshold_fen,
+        giveaway_definition_id=row.giveaway_definition_id,
+        giveaway_threshold_fen=row.giveaway_threshold_fen,
     )
 
 
@@ -62,6 +69,8 @@ def tried(data: CampaignTerms, starts_at: datetime, ends_at: datetime) -> domain
         multiplier_percent=data.multiplier_percent,
         bonus_points=data.bonus_points,
         bonus_threshold_fen=data.bonus_threshold_fen,
+        giveaway_definition_id=data.giveaway_definition_id,
+        giveaway_threshold_fen=data.giveaway_threshold_fen,
     )
 
 
@@ -85,7 +94,8 @@ async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseComplete
     """The purchase's rating with what the campaigns running at its ``purchased_at`` add,
     each drawn from its budget (a sale gets what is left when it runs out); the purchases
     they reached are recorded for the leaderboard. Costs one query per batch of
-    purchases; a sale a campaign reaches adds one update per campaign and one insert.
+    purchases; a sale a campaign reaches adds one lookup (a purchase delivered again,
+    under another event id, draws nothing twice), one update per campaign and one insert.
     The caller holds the program's lock and the member's account lock; the budget's row
     lock is taken by its update. A campaign closed out no longer adds to a late sale."""
     running = [
@@ -99,6 +109,8 @@ async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseComplete
         rated.rating.lines,
         rated.points_per_yuan,
     )
+    if reaches and await repository.reached_before(session, purchase.purchase_id):
+        return rated  # delivered again under another event id: the ledger refuses it too
     given: list[Contribution] = []
     recorded: list[dict[str, object]] = []
     for reach in reaches:
@@ -106,6 +118,9 @@ async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseComplete
         taken = await repository.reserve(session, terms.campaign_id, reach.wanted)
         if taken > 0:
             given.append(Contribution(terms.rule, taken, terms.campaign_id))
+        coupon_id = None
+        if domain.gives_coupon(terms, reach.qualifying_fen):
+            coupon_id = await giveaways.give(session, terms, purchase)
         recorded.append(
             {
                 "campaign_id": terms.campaign_id,
@@ -115,6 +130,7 @@ async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseComplete
                 "total_fen": purchase.total_fen,
                 "returned_fen": 0,
                 "points": taken,
+                "coupon_id": coupon_id,
             }
         )
     if recorded:
@@ -122,11 +138,18 @@ async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseComplete
     return rated.plus(given)
 
 
-async def count_return(session: AsyncSession, purchase_id: uuid.UUID, returned_fen: int) -> None:
+def count_return(*, purchase_id: uuid.UUID, returned_fen: int) -> Along:
     """Counts ``returned_fen`` more of the purchase as returned (a void: all that still
     counted), lowering its qualifying spend on the leaderboards of the campaigns it
-    reached."""
-    await repository.count_return(session, purchase_id, returned_fen)
+    reached; written with the reversal's ledger entry, so exactly once."""
+    return repository.count_return(purchase_id=purchase_id, returned_fen=returned_fen)
+
+
+async def after_return(session: AsyncSession, purchase_id: uuid.UUID) -> None:
+    """Once a return or void of the purchase was counted (:func:`count_return`), takes
+    back the unused coupons of giveaways it no longer qualifies for (see
+    :func:`services.loyalty.campaigns.giveaways.take_back`)."""
+    await giveaways.take_back(session, purchase_id)
 
 
 async def leaderboard(session: AsyncSession, campaign_id: uuid.UUID, limit: int) -> Leaderboard:
@@ -160,6 +183,12 @@ def _out(row: CampaignRow) -> CampaignOut:
         spent_points=row.spent_points,
         reward_top_n=row.reward_top_n,
         reward_points=row.reward_points,
+        reward_tier_code=row.reward_tier_code,
+        reward_tier_until=row.reward_tier_until,
+        giveaway_definition_id=row.giveaway_definition_id,
+        giveaway_threshold_fen=row.giveaway_threshold_fen,
+        giveaway_quantity=row.giveaway_quantity,
+        coupons_given=row.coupons_given,
         closed_at=row.closed_at,
         created_at=row.created_at,
         created_by=row.created_by,
@@ -167,19 +196,33 @@ def _out(row: CampaignRow) -> CampaignOut:
 
 
 async def check_terms(session: AsyncSession, data: CampaignTerms, at: str = "") -> None:
-    """Raises :class:`InvalidCampaign` (422) for no effect or half a reward,
-    :class:`UnknownTier` (422) for a scope tier not on the ladder; ``at`` prefixes the
-    field named (the terms' place in the body)."""
-    if data.multiplier_percent is None and data.bonus_points is None:
+    """Raises :class:`InvalidCampaign` (422) for no effect, half a reward or the base tier
+    awarded, :class:`UnknownTier` (422) for a scope or awarded tier not on the ladder;
+    ``at`` prefixes the field named (the terms' place in the body)."""
+    if (
+        data.multiplier_percent is None
+        and data.bonus_points is None
+        and data.giveaway_definition_id is None
+    ):
         raise InvalidCampaign(
-            "a campaign needs multiplier_percent or bonus_points", field=f"{at}multiplier_percent"
+            "a campaign needs multiplier_percent, bonus_points or giveaway_definition_id",
+            field=f"{at}multiplier_percent",
         )
-    if (data.reward_top_n is None) != (data.reward_points is None):
+    await giveaways.check(session, data, at)
+    rewards = data.reward_points is not None or data.reward_tier_code is not None
+    if (data.reward_top_n is not None) != rewards:
         raise InvalidCampaign(
-            "reward_top_n and reward_points go together (both, or neither)",
-            field=at + ("reward_points" if data.reward_points is None else "reward_top_n"),
+            "reward_top_n goes with reward_points, reward_tier_code or both",
+            field=at + ("reward_top_n" if rewards else "reward_points"),
         )
-    known = [rung.code for rung in await current_ladder(session)]
+    if (data.reward_tier_code is None) != (data.reward_tier_until is None):
+        raise InvalidCampaign(
+            "reward_tier_code and reward_tier_until go together (both, or neither)",
+            field=at
+            + ("reward_tier_until" if data.reward_tier_until is None else "reward_tier_code"),
+        )
+    ladder = await current_ladder(session)
+    known = [rung.code for rung in ladder]
     unknown = sorted(set(data.scope.tiers) - set(known))
     if unknown:
         raise UnknownTier(
@@ -188,19 +231,49 @@ async def check_terms(session: AsyncSession, data: CampaignTerms, at: str = "") 
             field=f"{at}scope.tiers",
             unknown_tiers=unknown,
         )
+    awarded = data.reward_tier_code
+    if awarded is not None and awarded not in known:
+        raise UnknownTier(
+            f"reward_tier_code {awarded!r} is not on the ladder (tiers: {', '.join(known)})",
+            field=f"{at}reward_tier_code",
+            unknown_tiers=[awarded],
+        )
+    if awarded == base_tier(ladder).code:
+        raise InvalidCampaign(
+            f"reward_tier_code {awarded!r} is the base tier: every member holds it",
+            field=f"{at}reward_tier_code",
+        )
+
+
+def _check_award_period(data: CampaignIn) -> None:
+    """Raises :class:`InvalidCampaign` (422) for an awarded tier's last day before the day
+    the campaign ends (brand's timezone) or more than ``MAX_ASSIGNMENT_YEARS`` after it."""
+    if data.reward_tier_until is None:
+        return
+    first = data.ends_at.astimezone(input_defaults().business_timezone).date()
+    latest = add_months(datetime.combine(first, time()), 12 * MAX_ASSIGNMENT_YEARS).date()
+    if not first <= data.reward_tier_until <= latest:
+        raise InvalidCampaign(
+            f"reward_tier_until must be from the day the campaign ends ({first}) to {latest} "
+            f"in the brand's timezone; got {data.reward_tier_until}",
+            field="reward_tier_until",
+        )
 
 
 async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOut:
     """Makes a campaign, holding the program's lock ``FOR UPDATE`` (purchases read the
     campaigns once under it). Raises :class:`InvalidCampaign` (422) for ``ends_at`` not later
-    than ``starts_at``, no effect, or a reward's top N without its points (or the
-    reverse); :class:`UnknownTier` (422) for a scope tier not on the ladder."""
+    than ``starts_at``, no effect, a reward's top N without a reward (or the reverse), an
+    awarded tier that is the base tier or without its period (or the reverse), or a period
+    ending before the campaign does or more than 5 years after;
+    :class:`UnknownTier` (422) for a scope or awarded tier not on the ladder."""
     if data.ends_at <= data.starts_at:
         raise InvalidCampaign(
             f"ends_at ({data.ends_at.isoformat()}) must be later than starts_at "
             f"({data.starts_at.isoformat()})",
             field="ends_at",
         )
+    _check_award_period(data)
     await locked_for_change(session)
     await check_terms(session, data)
     row = CampaignRow(
@@ -214,6 +287,11 @@ async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOu
         budget_points=data.budget_points,
         reward_top_n=data.reward_top_n,
         reward_points=data.reward_points,
+        reward_tier_code=data.reward_tier_code,
+        reward_tier_until=data.reward_tier_until,
+        giveaway_definition_id=data.giveaway_definition_id,
+        giveaway_threshold_fen=data.giveaway_threshold_fen,
+        giveaway_quantity=data.giveaway_quantity,
         created_by=by,
     )
     return _out(await repository.add(session, row))

@@ -33,7 +33,7 @@ from shared.auth import MAX_SUBJECT_LENGTH
 
 MAX_NAME = 80
 MAX_GRANT_KEY = 64
-COUPON_STATUSES = ("active", "expired")
+COUPON_STATUSES = ("active", "expired", "withdrawn")
 _KINDS = ", ".join(f"'{kind}'" for kind in KindName)
 _STATUSES = ", ".join(f"'{status}'" for status in COUPON_STATUSES)
 
@@ -112,3 +112,11 @@ class Coupon(LoyaltyTable, table=True):
     valid_from: datetime = Field(sa_column=timestamp_column())
     valid_until: datetime = Field(sa_column=timestamp_column())
     granted_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
+    campaign_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(
+            ForeignKey(f"{SCHEMA}.campaigns.campaign_id", name="fk_coupons_campaign"),
+            nullable=True,
+        ),
+    )
+    """The campaign whose giveaway granted it (None: granted otherwise)."""

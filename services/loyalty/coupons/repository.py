@@ -99,3 +99,26 @@ async def coupons_of_account(
     if active_only:
         query = query.where(col(Coupon.status) == "active")
     return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+async def withdraw(session: AsyncSession, coupon_id: uuid.UUID) -> Coupon | None:
+    """Sets the coupon withdrawn if it is still active, in one conditional update; the
+    coupon as it is now, or None when it was not active (used, held, expired, withdrawn)."""
+    query = (
+        update(Coupon)
+        .where(col(Coupon.id) == coupon_id, col(Coupon.status) == "active")
+        .values(status="withdrawn")
+        .returning(Coupon)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def count_by_campaign(session: AsyncSession) -> dict[uuid.UUID, int]:
+    """How many coupons each campaign's giveaway granted (campaigns that gave none left
+    out), whatever the coupons' state."""
+    query = (
+        select(col(Coupon.campaign_id), func.count())
+        .where(col(Coupon.campaign_id).is_not(None))
+        .group_by(col(Coupon.campaign_id))
+    )
+    return {row[0]: int(row[1]) for row in await session.execute(query) if row[0] is not None}

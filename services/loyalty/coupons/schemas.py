@@ -267,8 +267,12 @@ class CouponOut(BaseModel):
     name: str
     kind: KindName
     terms: dict[str, Any]
-    status: Literal["active", "expired"] = Field(
-        description="`expired` once `valid_until` has passed, even before the daily job"
+    status: Literal["active", "expired", "withdrawn"] = Field(
+        description=(
+            "`expired` once `valid_until` has passed, even before the daily job; "
+            "`withdrawn` when a campaign gave it for a purchase a return took below the "
+            "giveaway's threshold before it was used"
+        )
     )
     valid_from: datetime
     valid_until: datetime = Field(description="Exclusive")

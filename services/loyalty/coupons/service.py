@@ -38,7 +38,7 @@ from services.loyalty.coupons.schemas import (
 )
 from services.loyalty.rules.service import categorised
 from shared.db import AsyncSession
-from shared.events.loyalty import CouponGranted
+from shared.events.loyalty import CouponGranted, CouponWithdrawn
 from shared.inputs import input_defaults
 
 
@@ -85,11 +85,24 @@ _CODE_DRAWS = 3
 """A code is drawn again when taken; at 60 bits three draws all colliding is beyond chance."""
 
 
+async def granted_before(
+    session: AsyncSession, definition_id: uuid.UUID, member_id: uuid.UUID, grant_key: str
+) -> bool:
+    """Whether the member was granted a coupon of the definition under ``grant_key``."""
+    return await repository.granted(session, definition_id, member_id, grant_key) is not None
+
+
 async def grant(
-    session: AsyncSession, member_id: uuid.UUID, body: GrantIn, *, show_code: bool
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    body: GrantIn,
+    *,
+    show_code: bool,
+    campaign_id: uuid.UUID | None = None,
 ) -> CouponOut:
     """A coupon of the definition for the member, on the account their points are on (a
-    household's while they are in one), publishing ``loyalty.coupon.granted``. The same
+    household's while they are in one), publishing ``loyalty.coupon.granted``; a
+    campaign's giveaway names itself (``campaign_id``) on both. The same
     ``grant_key`` again answers the coupon it granted. Raises
     :class:`CouponDefinitionNotFound` (404), ``AccountNotFound`` (404),
     :class:`CouponDefinitionEnded`, :class:`CouponsExhausted` or
@@ -130,6 +143,7 @@ async def grant(
         valid_from=valid_from,
         valid_until=valid_until,
         granted_at=now,
+        campaign_id=campaign_id,
     )
     for _ in range(_CODE_DRAWS):
         coupon.code = codes.new_code()
@@ -150,9 +164,38 @@ async def grant(
             valid_from=valid_from,
             valid_until=valid_until,
             granted_at=now,
+            campaign_id=campaign_id,
         ),
     )
     return _coupon_out(coupon, definition, show_code=show_code)
+
+
+async def withdraw(session: AsyncSession, coupon_id: uuid.UUID, *, purchase_id: uuid.UUID) -> bool:
+    """Takes back a coupon a campaign gave for ``purchase_id`` if it is still unused (status
+    active), publishing ``loyalty.coupon.withdrawn``; whether it was. A coupon used, held
+    at a till, expired or withdrawn before stays as it is. The definition's ``issued`` and
+    the member's per-member count keep it: a withdrawn coupon was issued."""
+    coupon = await repository.withdraw(session, coupon_id)
+    if coupon is None or coupon.campaign_id is None:
+        return False
+    await emit(
+        session,
+        CouponWithdrawn(
+            coupon_id=coupon.id,
+            member_id=coupon.member_id,
+            account_id=coupon.account_id,
+            definition_id=coupon.definition_id,
+            campaign_id=coupon.campaign_id,
+            purchase_id=purchase_id,
+            withdrawn_at=datetime.now(UTC),
+        ),
+    )
+    return True
+
+
+async def count_by_campaign(session: AsyncSession) -> dict[uuid.UUID, int]:
+    """Coupons granted by each campaign's giveaway (for the audit), whatever their state."""
+    return await repository.count_by_campaign(session)
 
 
 async def coupons_of(
@@ -167,6 +210,7 @@ async def coupons_of(
 
 def _coupon_out(coupon: Coupon, definition: CouponDefinition, *, show_code: bool) -> CouponOut:
     expired = coupon.status == "expired" or coupon.valid_until <= datetime.now(UTC)
+    status = "withdrawn" if coupon.status == "withdrawn" else "expired" if expired else "active"
     return CouponOut(
         id=coupon.id,
         code=codes.display(coupon.code) if show_code else codes.masked(coupon.code),
@@ -174,7 +218,7 @@ def _coupon_out(coupon: Coupon, definition: CouponDefinition, *, show_code: bool
         name=definition.name,
         kind=KindName(definition.kind),
         terms=definition.terms,
-        status="expired" if expired else "active",
+        status=status,
         valid_from=coupon.valid_from,
         valid_until=coupon.valid_until,
         granted_at=coupon.granted_at,

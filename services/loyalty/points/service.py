@@ -189,7 +189,6 @@ async def _reverse(
         if source.type == "return"
         else []
     )
-    await campaigns.count_return(session, purchase_id, reversal.returned_fen)
     earned_lot = await accounts.lot_of(session, Source("purchase", purchase_id))
     moved = await accounts.move_points(
         session,
@@ -209,12 +208,14 @@ async def _reverse(
                 points=reversal.charged,
                 returned_fen=reversal.returned_fen,
             ),
+            campaigns.count_return(purchase_id=purchase_id, returned_fen=reversal.returned_fen),
             *requalified.along,
         ],
     )
     if moved is None:
         log.warning("%s %s was already reversed; ignored", source.type, source.id)
         return
+    await campaigns.after_return(session, purchase_id)
     reversed_ = PointsReversed(
         member_id=purchase.member_id,
         account_id=account.account_id,

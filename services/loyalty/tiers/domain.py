@@ -8,7 +8,7 @@ from __future__ import annotations
 from calendar import monthrange
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -55,6 +55,25 @@ def demotion(ladder: Sequence[Rung], current: str, reached: Rung) -> Rung | None
 def direction(old_threshold_fen: int, new_threshold_fen: int) -> Direction:
     """Only a move to a higher threshold counts as an upgrade (and is announced)."""
     return "up" if new_threshold_fen > old_threshold_fen else "down"
+
+
+def day_end(day: date, zone: ZoneInfo) -> datetime:
+    """The end of ``day`` in ``zone``: the next midnight there (a manual assignment whose
+    last day is ``day`` ends then)."""
+    return datetime.combine(day + timedelta(days=1), time(), zone)
+
+
+def award_gives(
+    ladder: Sequence[Rung], current: str, assigned_until: datetime | None, to: Rung, ends: datetime
+) -> bool:
+    """Whether placing a member on ``current`` (held by assignment until ``assigned_until``,
+    None when qualified for) on ``to`` until ``ends`` gives them anything: a higher tier,
+    or the same tier held for longer. An award never lowers a member: one above ``to``
+    keeps their tier."""
+    held = rank(ladder, current)
+    if held != to.threshold_fen:
+        return held < to.threshold_fen
+    return assigned_until is None or assigned_until < ends
 
 
 def spend_after_purchase(spend_fen: int, total_fen: int) -> int:

@@ -367,6 +367,7 @@ async def locked_standings(
 async def record_assignment(
     session: AsyncSession,
     *,
+    assignment_id: uuid.UUID,
     member_id: uuid.UUID,
     from_tier: str,
     tier_code: str,
@@ -374,7 +375,6 @@ async def record_assignment(
     reason: str,
     assigned_by: str,
 ) -> tuple[uuid.UUID, datetime]:
-    assignment_id = uuid.uuid4()
     recorded = await session.execute(
         insert(_assignments)
         .values(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.base import emit
@@ -68,6 +68,7 @@ def tier_changed(
     *,
     until: datetime | None = None,
     review_at: datetime | None = None,
+    campaign_id: uuid.UUID | None = None,
 ) -> TierChanged:
     """The event of a move from the standing's tier (ranked on ``ladder``) to ``to``.
     ``direction`` compares the thresholds (a tier gone from the ladder ranks below all);
@@ -84,6 +85,7 @@ def tier_changed(
         change=change or ("upgrade" if direction == "up" else "downgrade"),
         until=until,
         review_at=review_at,
+        campaign_id=campaign_id,
     )
 
 
@@ -178,7 +180,7 @@ def assignment_end(until: date, today: date) -> datetime:
             f"until must be from today ({today}) to {latest} in the brand's timezone; got {until}",
             field="until",
         )
-    return datetime.combine(until + timedelta(days=1), time(), input_defaults().business_timezone)
+    return domain.day_end(until, input_defaults().business_timezone)
 
 
 async def assign(
@@ -204,18 +206,9 @@ async def assign(
     ends = assignment_end(data.until, input_defaults().today())
     await accounts.account_of(session, member_id)
     standing = await locked_standing(session, member_id, held.ladder)
-    assignment_id, assigned_at = await repository.record_assignment(
-        session,
-        member_id=member_id,
-        from_tier=standing.tier_code,
-        tier_code=to.code,
-        until=ends,
-        reason=data.reason,
-        assigned_by=staff,
+    assignment_id, assigned_at = await _place_until(
+        session, held.ladder, standing, to, ends, reason=data.reason, by=staff
     )
-    await repository.place(session, [Placement(member_id, to.code, None, 0, ends)])
-    if to.code != standing.tier_code:
-        await emit(session, tier_changed(standing, held.ladder, to, "manual", until=ends))
     return TierAssignmentOut(
         assignment_id=assignment_id,
         member_id=member_id,
@@ -227,3 +220,72 @@ async def assign(
         assigned_by=staff,
         assigned_at=assigned_at,
     )
+
+
+async def _place_until(
+    session: AsyncSession,
+    ladder: Sequence[Rung],
+    standing: Standing,
+    to: Rung,
+    ends: datetime,
+    *,
+    reason: str,
+    by: str,
+    assignment_id: uuid.UUID | None = None,
+    campaign_id: uuid.UUID | None = None,
+) -> tuple[uuid.UUID, datetime]:
+    """Places the (locked) standing on ``to`` until ``ends``, audited; publishes
+    ``loyalty.tier.changed`` (manual) when the tier changes. The audit's id and time."""
+    recorded = await repository.record_assignment(
+        session,
+        assignment_id=assignment_id or uuid.uuid4(),
+        member_id=standing.member_id,
+        from_tier=standing.tier_code,
+        tier_code=to.code,
+        until=ends,
+        reason=reason,
+        assigned_by=by,
+    )
+    await repository.place(session, [Placement(standing.member_id, to.code, None, 0, ends)])
+    if to.code != standing.tier_code:
+        change = tier_changed(standing, ladder, to, "manual", until=ends, campaign_id=campaign_id)
+        await emit(session, change)
+    return recorded
+
+
+async def award(
+    session: AsyncSession,
+    ladder: Sequence[Rung],
+    member_id: uuid.UUID,
+    tier_code: str,
+    ends: datetime,
+    *,
+    reason: str,
+    award_id: uuid.UUID,
+    campaign_id: uuid.UUID,
+    now: datetime,
+) -> bool:
+    """A campaign's award: places the member on ``tier_code`` until ``ends`` like a manual
+    assignment (audited as ``award_id`` by ``campaign:<id>``; ``loyalty.tier.changed``
+    manual naming the campaign), unless it gives them nothing
+    (:func:`~services.loyalty.tiers.domain.award_gives`: a member above it keeps their
+    tier), the tier is gone from the ladder, or ``ends`` is not after ``now``. Whether the
+    member was placed. The caller holds the program's lock."""
+    to = next((rung for rung in ladder if rung.code == tier_code), None)
+    if to is None or ends <= now:
+        return False
+    standing = await locked_standing(session, member_id, ladder)
+    if not domain.award_gives(ladder, standing.tier_code, standing.assigned_until, to, ends):
+        return False
+    await _place_until(
+        session,
+        ladder,
+        standing,
+        to,
+        ends,
+        reason=reason,
+        by=f"campaign:{campaign_id}",
+        assignment_id=award_id,
+        campaign_id=campaign_id,
+    )
+    return True

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from tests.loyalty.conftest import key
 from tests.stack import staff_headers
 
 MARKETING = staff_headers("marketing")
@@ -31,6 +32,6 @@ async def new_campaign(
         "scope": {"stores": [str(store)]},
         **terms,
     }
-    response = await client.post("/campaigns", json=body, headers=MARKETING)
+    response = await client.post("/campaigns", json=body, headers={**MARKETING, **key()})
     assert response.status_code == 201, response.text
     return dict(response.json())

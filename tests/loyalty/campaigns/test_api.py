@@ -18,7 +18,7 @@ from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseVoided
 from tests.loyalty.campaigns.conftest import MARKETING, new_campaign, put_rules_from
-from tests.loyalty.conftest import handle, problem, return_event
+from tests.loyalty.conftest import handle, key, problem, return_event
 from tests.loyalty.rules.sales import at, line, new_year, sale_event
 from tests.stack import member_headers, staff_headers
 
@@ -160,6 +160,17 @@ def _body(start: datetime, **changes: Any) -> dict[str, Any]:
     }
 
 
+_NO_DEFINITION = "3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c"
+_BEFORE_END = (new_year(YEAR) + timedelta(days=102)).date().isoformat()
+"""The day before the one a campaign of :func:`_body` ends (at midnight starting day 103)."""
+_TOO_LATE = (new_year(YEAR + 5) + timedelta(days=120)).date().isoformat()
+
+
+def _award(tier: str, until: str | None = None) -> dict[str, str]:
+    later = until or (new_year(YEAR) + timedelta(days=200)).date().isoformat()
+    return {"reward_tier_code": tier, "reward_tier_until": later}
+
+
 @pytest.mark.parametrize(
     ("changes", "status", "field"),
     [
@@ -179,6 +190,25 @@ def _body(start: datetime, **changes: Any) -> dict[str, Any]:
         ({"scope": {"shops": []}}, 422, "scope.shops"),
         ({"bonus_points": None}, 422, "multiplier_percent"),
         ({"extra": 1}, 422, "extra"),
+        ({"reward_top_n": 3, **_award("gold")}, 422, "reward_tier_code"),
+        ({"reward_top_n": 3, **_award("standard")}, 422, "reward_tier_code"),  # the base
+        ({"reward_top_n": 3, "reward_tier_code": "vip"}, 422, "reward_tier_until"),
+        (_award("vip"), 422, "reward_top_n"),
+        ({"reward_top_n": 3, **_award("vip", "2020-01-01")}, 422, "reward_tier_until"),
+        ({"reward_top_n": 3, **_award("vip", _BEFORE_END)}, 422, "reward_tier_until"),
+        ({"reward_top_n": 3, **_award("vip", _TOO_LATE)}, 422, "reward_tier_until"),
+        ({"reward_top_n": 3, **_award("vip", "soon")}, 422, "reward_tier_until"),
+        ({"giveaway_definition_id": _NO_DEFINITION}, 422, "giveaway_threshold_fen"),
+        ({"giveaway_threshold_fen": 100}, 422, "giveaway_definition_id"),
+        ({"giveaway_quantity": 5}, 422, "giveaway_quantity"),
+        (
+            {"giveaway_definition_id": _NO_DEFINITION, "giveaway_threshold_fen": 1},
+            422,
+            "giveaway_definition_id",
+        ),
+        ({"giveaway_quantity": 0}, 422, "giveaway_quantity"),
+        ({"giveaway_threshold_fen": -1}, 422, "giveaway_threshold_fen"),
+        ({"giveaway_definition_id": "D1"}, 422, "giveaway_definition_id"),
     ],
 )
 async def test_bad_input_is_refused_naming_the_field_and_writes_nothing(
@@ -190,7 +220,9 @@ async def test_bad_input_is_refused_naming_the_field_and_writes_nothing(
 ) -> None:
     before = await _count(loyalty_sessions)
     body = _body(new_year(YEAR) + timedelta(days=100), **changes)
-    answer = problem(await client.post("/campaigns", json=body, headers=MARKETING), status)
+    answer = problem(
+        await client.post("/campaigns", json=body, headers={**MARKETING, **key()}), status
+    )
     assert f"body.{field}" in [e["location"] for e in answer["errors"]], answer
     assert await _count(loyalty_sessions) == before
 
@@ -200,7 +232,9 @@ async def test_an_end_not_after_the_start_is_an_invalid_campaign(
 ) -> None:
     start = new_year(YEAR) + timedelta(days=100)
     body = _body(start, ends_at=start.isoformat())
-    answer = problem(await client.post("/campaigns", json=body, headers=MARKETING), 422)
+    answer = problem(
+        await client.post("/campaigns", json=body, headers={**MARKETING, **key()}), 422
+    )
     assert answer["type"].endswith("invalid-campaign")
     assert [e["location"] for e in answer["errors"]] == ["body.ends_at"]
 
@@ -269,3 +303,25 @@ async def test_the_leaderboard_ranks_qualifying_spend_net_of_returns(
         f"/campaigns/{made['id']}/leaderboard", params={"limit": 0}, headers=MARKETING
     )
     problem(too_many, 422)
+
+
+async def test_a_retried_make_answers_the_first_campaign_and_makes_no_second_budget(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    before = await _count(loyalty_sessions)
+    body = _body(new_year(YEAR) + timedelta(days=120), budget_points=5_000)
+    headers = {**MARKETING, **key()}
+    first = await client.post("/campaigns", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert first.headers["location"] == f"/campaigns/{first.json()['id']}"
+    again = await client.post("/campaigns", json=body, headers=headers)
+    assert again.status_code == 201, again.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    assert await _count(loyalty_sessions) == before + 1
+    # the key names this body: another one under it is refused, nothing made
+    other = await client.post("/campaigns", json={**body, "bonus_points": 11}, headers=headers)
+    problem(other, 422)
+    unkeyed = await client.post("/campaigns", json=body, headers=MARKETING)
+    assert "header.Idempotency-Key" in [e["location"] for e in problem(unkeyed, 422)["errors"]]
+    assert await _count(loyalty_sessions) == before + 1

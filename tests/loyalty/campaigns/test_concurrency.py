@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from shared.db import Sessions
 from tests.loyalty.campaigns.conftest import MARKETING, new_campaign
-from tests.loyalty.conftest import handle
+from tests.loyalty.conftest import handle, ledger_of, return_event
 from tests.loyalty.rules.sales import at, line, new_year, sale_event
 
 
@@ -46,3 +46,34 @@ async def test_racing_sales_get_exactly_the_budget_and_the_last_one_what_was_lef
     assert shares == [30, 30, 30, 10]  # three whole bonuses, then what was left
     read = await client.get(f"/campaigns/{made['id']}", headers=MARKETING)
     assert read.json()["spent_points"] == 100
+
+
+async def test_a_sale_delivered_again_under_another_event_id_draws_nothing_twice(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    start = new_year(6) + timedelta(days=210)
+    store = uuid.uuid4()
+    made = await new_campaign(client, start, store, bonus_points=30, budget_points=100)
+    member = uuid.uuid4()
+    sale = sale_event(member, at(start.date()), line(1, "A", "x", 500), store_id=store)
+    await handle(loyalty_sessions, sale)
+    await handle(loyalty_sessions, sale.model_copy(update={"id": str(uuid.uuid4())}))
+    read = await client.get(f"/campaigns/{made['id']}", headers=MARKETING)
+    assert read.json()["spent_points"] == 30
+    assert [e.points for e in await ledger_of(loyalty_sessions, member)] == [5 + 30]
+
+
+async def test_a_return_delivered_again_under_another_event_id_counts_once(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    start = new_year(6) + timedelta(days=220)
+    store = uuid.uuid4()
+    made = await new_campaign(client, start, store, bonus_points=30)
+    member = uuid.uuid4()
+    sale = sale_event(member, at(start.date()), line(1, "A", "x", 10_000), store_id=store)
+    await handle(loyalty_sessions, sale)
+    returned = return_event(member, uuid.UUID(sale.data["purchase_id"]), 4_000, 10_000)
+    await handle(loyalty_sessions, returned)
+    await handle(loyalty_sessions, returned.model_copy(update={"id": str(uuid.uuid4())}))
+    board = await client.get(f"/campaigns/{made['id']}/leaderboard", headers=MARKETING)
+    assert board.json()["items"][0]["qualifying_spend_fen"] == 6_000

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from services.loyalty.campaigns.domain import (
     granted,
     qualifying_fen,
     reached,
+    still_qualifies,
 )
 from services.loyalty.rules.domain import Line, RuleSet, Sale, rate
 
@@ -29,8 +31,15 @@ def _sale(*lines: Line, vouchers_fen: int = 0, tier: str = "standard") -> Sale:
     return Sale(lines, vouchers_fen, STORE, date(2027, 1, 5), tier)
 
 
-def _campaign(scope: Scope = Scope(), **terms: int) -> Campaign:
-    return Campaign(uuid.uuid4(), START, END, scope, **terms)
+def _campaign(
+    scope: Scope = Scope(),
+    multiplier_percent: int | None = None,
+    bonus_points: int | None = None,
+    bonus_threshold_fen: int = 0,
+) -> Campaign:
+    return Campaign(
+        uuid.uuid4(), START, END, scope, multiplier_percent, bonus_points, bonus_threshold_fen
+    )
 
 
 BASKET = (
@@ -127,3 +136,20 @@ def test_a_budget_is_never_exceeded(wanted: int, budget: int, spent_share: float
     assert 0 <= taken <= wanted
     assert spent + taken <= budget
     assert taken == wanted or spent + taken == budget
+
+
+@pytest.mark.parametrize(
+    ("returned", "qualifies"),
+    [
+        (0, True),
+        (8_000, True),  # 25_000 × 8_000 / 40_000 = 5_000 back: 20_000 left, the threshold
+        (8_001, True),  # 5_000.625 back, rounded down: 20_000 left
+        (8_002, False),  # 5_001.25 → 5_001 back: 19_999 left
+        (12_000, False),  # 7_500 back: 17_500 left
+        (40_000, False),  # all of it
+    ],
+)
+def test_a_purchase_still_qualifies_while_its_spend_net_of_returns_reaches_the_threshold(
+    returned: int, qualifies: bool
+) -> None:
+    assert still_qualifies(20_000, 25_000, 40_000, returned) is qualifies

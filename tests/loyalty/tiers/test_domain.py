@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from services.loyalty.tiers import domain
@@ -55,3 +58,31 @@ def test_the_qualifying_spend_stops_at_its_cap() -> None:
     assert domain.spend_after_purchase(MAX_RUNNING_FEN - 10, 10) == MAX_RUNNING_FEN
     with pytest.raises(QualifyingSpendLimitReached, match=f"past {MAX_RUNNING_FEN} fen"):
         domain.spend_after_purchase(MAX_RUNNING_FEN - 10, 11)
+
+
+_ENDS = datetime(2027, 2, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.mark.parametrize(
+    ("current", "assigned_until", "gives"),
+    [
+        ("standard", None, True),  # a higher tier
+        ("vip", _ENDS + timedelta(days=400), True),  # higher, whatever the hold
+        ("star", None, True),  # the same tier, now held until the award ends
+        ("star", _ENDS - timedelta(seconds=1), True),  # held longer
+        ("star", _ENDS, False),  # held as long already
+        ("angel", None, False),  # above it: never lowered
+        ("gone", None, True),  # a tier off the ladder ranks below all
+    ],
+)
+def test_an_award_gives_a_higher_tier_or_a_longer_hold_and_never_lowers(
+    current: str, assigned_until: datetime | None, gives: bool
+) -> None:
+    star = LADDER[2]
+    assert domain.award_gives(LADDER, current, assigned_until, star, _ENDS) is gives
+
+
+def test_an_assignment_ends_at_the_brand_midnight_after_its_last_day() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    assert domain.day_end(date(2028, 2, 28), zone) == datetime(2028, 2, 29, tzinfo=zone)
+    assert domain.day_end(date(2027, 12, 31), zone) == datetime(2028, 1, 1, tzinfo=zone)
