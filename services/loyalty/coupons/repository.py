@@ -4,6 +4,8 @@ the coupons granted of them."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -99,3 +101,55 @@ async def coupons_of_account(
     if active_only:
         query = query.where(col(Coupon.status) == "active")
     return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+@dataclass(frozen=True)
+class ExpiredCoupon:
+    coupon_id: uuid.UUID
+    member_id: uuid.UUID
+    account_id: uuid.UUID
+    definition_id: uuid.UUID
+    definition_name: str
+    valid_until: datetime
+
+
+async def expire(session: AsyncSession, *, until: datetime, limit: int) -> list[ExpiredCoupon]:
+    """Sets ``expired`` on up to ``limit`` active coupons whose validity ended at or before
+    ``until``, the earliest ended first. Rows another transaction holds are skipped (a
+    till moving the coupon decides it first; the next run finds it if still due) and the
+    status is checked again under the lock, so only ``active`` ever becomes ``expired``."""
+    due = (
+        select(col(Coupon.id))
+        .where(col(Coupon.status) == "active", col(Coupon.valid_until) <= until)
+        .order_by(col(Coupon.valid_until), col(Coupon.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    expired = (
+        update(Coupon)
+        .where(col(Coupon.id).in_(due), col(Coupon.status) == "active")
+        .values(status="expired")
+        .returning(
+            col(Coupon.id),
+            col(Coupon.member_id),
+            col(Coupon.account_id),
+            col(Coupon.definition_id),
+            col(Coupon.valid_until),
+        )
+        .cte("expired")
+    )
+    query = select(expired, col(CouponDefinition.name)).join(
+        CouponDefinition, col(CouponDefinition.id) == expired.c.definition_id
+    )
+    return [
+        ExpiredCoupon(
+            coupon_id=row.id,
+            member_id=row.member_id,
+            account_id=row.account_id,
+            definition_id=row.definition_id,
+            definition_name=row.name,
+            valid_until=row.valid_until,
+        )
+        for row in await session.execute(query)
+    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.service import account_of
 from services.loyalty.base import emit
 from services.loyalty.coupons import codes, domain, repository
@@ -38,6 +39,7 @@ from services.loyalty.coupons.schemas import (
 )
 from services.loyalty.rules.service import categorised
 from shared.db import AsyncSession
+from shared.errors import ProblemError
 from shared.events.loyalty import CouponGranted
 from shared.inputs import input_defaults
 
@@ -99,11 +101,27 @@ async def grant(
         raise CouponDefinitionNotFound(
             f"No coupon definition {body.definition_id}", field="definition_id"
         )
-    earlier = await repository.granted(session, definition.id, member_id, body.grant_key)
+    coupon = await issue(session, definition, member_id, body.grant_key, datetime.now(UTC))
+    return _coupon_out(coupon, definition, show_code=show_code)
+
+
+async def issue(
+    session: AsyncSession,
+    definition: CouponDefinition,
+    member_id: uuid.UUID,
+    grant_key: str,
+    now: datetime,
+) -> Coupon:
+    """The coupon of ``(definition, member, grant_key)``: the one granted before, or a new
+    one (publishing ``loyalty.coupon.granted``), valid from ``now``. Every grant, one
+    member's, a batch's or a rule's, goes through here. Raises ``AccountNotFound``,
+    :class:`CouponDefinitionEnded`, :class:`CouponsExhausted` or
+    :class:`CouponLimitReached` after writing nothing but the counter a refused limit
+    took: the caller rolls back (see :func:`try_issue`)."""
+    earlier = await repository.granted(session, definition.id, member_id, grant_key)
     if earlier is not None:
-        return _coupon_out(earlier, definition, show_code=show_code)
+        return earlier
     account = await account_of(session, member_id)
-    now = datetime.now(UTC)
     window = (
         (definition.valid_from, definition.valid_until)
         if definition.valid_from is not None and definition.valid_until is not None
@@ -125,7 +143,7 @@ async def grant(
         definition_id=definition.id,
         account_id=account.account_id,
         member_id=member_id,
-        grant_key=body.grant_key,
+        grant_key=grant_key,
         status="active",
         valid_from=valid_from,
         valid_until=valid_until,
@@ -152,7 +170,33 @@ async def grant(
             granted_at=now,
         ),
     )
-    return _coupon_out(coupon, definition, show_code=show_code)
+    return coupon
+
+
+GRANT_REFUSALS: dict[type[ProblemError], str] = {
+    AccountNotFound: "no_account",
+    CouponDefinitionEnded: "definition_ended",
+    CouponsExhausted: "quantity_exhausted",
+    CouponLimitReached: "per_member_limit",
+}
+"""The reason a grant by a batch or a rule records for each refusal."""
+
+
+async def try_issue(
+    session: AsyncSession,
+    definition: CouponDefinition,
+    member_id: uuid.UUID,
+    grant_key: str,
+    now: datetime,
+) -> Coupon | str:
+    """:func:`issue` in a savepoint: the coupon, or the reason it was refused (a key of
+    :data:`GRANT_REFUSALS`' values) with nothing of the attempt left written, so a batch
+    goes on with its next member."""
+    try:
+        async with session.begin_nested():
+            return await issue(session, definition, member_id, grant_key, now)
+    except tuple(GRANT_REFUSALS) as refused:
+        return GRANT_REFUSALS[type(refused)]
 
 
 async def coupons_of(
