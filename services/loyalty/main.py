@@ -11,6 +11,10 @@ from services.loyalty.campaigns.jobs import close_out
 from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
 from services.loyalty.coupons import api as coupons
+from services.loyalty.coupons import jobs as coupon_jobs
+from services.loyalty.coupons.batches import api as coupon_batches
+from services.loyalty.coupons.batches.jobs import grant_batches
+from services.loyalty.coupons.birthdays import api as birthday_coupons
 from services.loyalty.households import api as households
 from services.loyalty.lots import api as lots
 from services.loyalty.lots import jobs as lot_jobs
@@ -32,11 +36,11 @@ from shared.service_app import Runtime, ServiceSpec, build_app
 
 DAILY_JOBS = DailyJobs(
     job_runs,
-    (*lot_jobs.DAILY, *tier_jobs.DAILY),
+    (*lot_jobs.DAILY, *tier_jobs.DAILY, *coupon_jobs.DAILY),
     zone=lambda: input_defaults().business_timezone,
 )
 """Loyalty's daily jobs, once per day of the brand: lots' expiry and its announcements,
-tiers' period-end reviews."""
+tiers' period-end reviews, coupons' expiry and birthday grants."""
 
 
 async def _daily_jobs(runtime: Runtime) -> None:
@@ -85,8 +89,10 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             rewards.queue,
             coupons.router,
             coupons.members,
+            birthday_coupons.router,
+            coupon_batches.router,
         ],
-        workers=[_daily_jobs, sweep, close_out],
+        workers=[_daily_jobs, sweep, close_out, grant_batches],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rules (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

@@ -1,0 +1,98 @@
+"""bulk coupon grants as due work, members' birthdays and the birthday coupon
+
+A batch of grants is written with a due row per member in the request's transaction;
+workers settle the rows (granted with the coupon, or refused with a reason) in chunks.
+Birthdays keep the month and day only. The birthday coupon is one row naming a definition.
+
+Revision ID: dbf13c43b941
+Revises: 8f0d55a98044
+Create Date: 2026-11-30 10:40:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "dbf13c43b941"
+down_revision: str | None = "8f0d55a98044"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "coupon_grant_batches",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("definition_id", sa.Uuid(), nullable=False),
+        sa.Column("grant_key", sa.String(length=64), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=255), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("total >= 1", name="ck_coupon_grant_batches_total"),
+        sa.ForeignKeyConstraint(["definition_id"], ["loyalty.coupon_definitions.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        schema="loyalty",
+    )
+    op.create_table(
+        "coupon_grant_items",
+        sa.Column("batch_id", sa.Uuid(), nullable=False),
+        sa.Column("member_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("reason", sa.String(length=32), nullable=True),
+        sa.Column("coupon_id", sa.Uuid(), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('due', 'granted', 'refused')", name="ck_coupon_grant_items_status"
+        ),
+        sa.CheckConstraint(
+            "(status = 'granted') = (coupon_id IS NOT NULL) "
+            "AND (status = 'refused') = (reason IS NOT NULL)",
+            name="ck_coupon_grant_items_outcome",
+        ),
+        sa.ForeignKeyConstraint(["batch_id"], ["loyalty.coupon_grant_batches.id"]),
+        sa.PrimaryKeyConstraint("batch_id", "member_id"),
+        schema="loyalty",
+    )
+    op.create_index(
+        "ix_coupon_grant_items_due",
+        "coupon_grant_items",
+        ["batch_id", "member_id"],
+        schema="loyalty",
+        postgresql_where=sa.text("status = 'due'"),
+    )
+    op.create_table(
+        "member_birthdays",
+        sa.Column("member_id", sa.Uuid(), nullable=False),
+        sa.Column("month", sa.SmallInteger(), nullable=False),
+        sa.Column("day", sa.SmallInteger(), nullable=False),
+        sa.CheckConstraint(
+            "month BETWEEN 1 AND 12 AND day BETWEEN 1 AND 31", name="ck_member_birthdays_day"
+        ),
+        sa.PrimaryKeyConstraint("member_id"),
+        schema="loyalty",
+    )
+    op.create_index(
+        "ix_member_birthdays_day",
+        "member_birthdays",
+        ["month", "day", "member_id"],
+        schema="loyalty",
+    )
+    op.create_table(
+        "birthday_coupon",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("definition_id", sa.Uuid(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=255), nullable=False),
+        sa.CheckConstraint("id = 1", name="ck_birthday_coupon_single_row"),
+        sa.ForeignKeyConstraint(["definition_id"], ["loyalty.coupon_definitions.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        schema="loyalty",
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("birthday_coupon", schema="loyalty")
+    op.drop_table("member_birthdays", schema="loyalty")
+    op.drop_table("coupon_grant_items", schema="loyalty")
+    op.drop_table("coupon_grant_batches", schema="loyalty")
