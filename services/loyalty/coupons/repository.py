@@ -118,17 +118,18 @@ async def expire(session: AsyncSession, *, until: datetime, limit: int) -> list[
     ``until``, the earliest ended first. Rows another transaction holds are skipped (a
     till moving the coupon decides it first; the next run finds it if still due) and the
     status is checked again under the lock, so only ``active`` ever becomes ``expired``."""
+    # a CTE runs once; as an IN (subquery) the planner may rescan it and take more rows
     due = (
         select(col(Coupon.id))
         .where(col(Coupon.status) == "active", col(Coupon.valid_until) <= until)
         .order_by(col(Coupon.valid_until), col(Coupon.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
+        .cte("due")
     )
     expired = (
         update(Coupon)
-        .where(col(Coupon.id).in_(due), col(Coupon.status) == "active")
+        .where(col(Coupon.id) == due.c.id, col(Coupon.status) == "active")
         .values(status="expired")
         .returning(
             col(Coupon.id),
