@@ -30,6 +30,7 @@ IDEMPOTENT_POSTS = {
     ("loyalty", "/rewards/items"),
     ("loyalty", "/coupons/definitions"),
     ("loyalty", "/members/{member_id}/coupons"),
+    ("loyalty", "/coupons/definitions/{definition_id}/grants"),
     ("loyalty", "/rewards/items/{item_id}/stock"),
     ("loyalty", "/members/{member_id}/reward-orders"),
     ("loyalty", "/members/{member_id}/reward-orders/{order_id}/cancel"),

@@ -189,13 +189,15 @@ async def try_issue(
     grant_key: str,
     now: datetime,
 ) -> Coupon | str:
-    """:func:`issue` in a savepoint: the coupon, or the reason it was refused (a key of
+    """:func:`issue` in a savepoint: the coupon, or the reason it was refused (one of
     :data:`GRANT_REFUSALS`' values) with nothing of the attempt left written, so a batch
     goes on with its next member."""
     try:
         async with session.begin_nested():
             return await issue(session, definition, member_id, grant_key, now)
     except tuple(GRANT_REFUSALS) as refused:
+        # the savepoint's rollback expired the definition the reserve had counted on
+        await session.refresh(definition)
         return GRANT_REFUSALS[type(refused)]
 
 
