@@ -12,6 +12,7 @@ from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
 from services.loyalty.coupons import api as coupons
 from services.loyalty.coupons import jobs as coupon_jobs
+from services.loyalty.coupons.bands import api as coupon_bands
 from services.loyalty.coupons.batches import api as coupon_batches
 from services.loyalty.coupons.batches.jobs import grant_batches
 from services.loyalty.coupons.birthdays import api as birthday_coupons
@@ -91,6 +92,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             coupons.members,
             birthday_coupons.router,
             coupon_batches.router,
+            coupon_bands.router,
         ],
         workers=[_daily_jobs, sweep, close_out, grant_batches],
         openapi_tags=[

@@ -1,8 +1,9 @@
-"""bulk coupon grants as due work, members' birthdays and the birthday coupon
+"""bulk coupon grants as due work, members' birthdays, the birthday coupon, band rules
 
 A batch of grants is written with a due row per member in the request's transaction;
 workers settle the rows (granted with the coupon, or refused with a reason) in chunks.
 Birthdays keep the month and day only. The birthday coupon is one row naming a definition.
+A yearly-spend band rule runs at most once per year (its run's key), each band a batch.
 
 Revision ID: dbf13c43b941
 Revises: 8f0d55a98044
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "dbf13c43b941"
 down_revision: str | None = "8f0d55a98044"
@@ -91,7 +93,40 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "coupon_band_rules",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("bands", postgresql.JSONB(), nullable=False),
+        sa.Column("run_on_month", sa.SmallInteger(), nullable=True),
+        sa.Column("run_on_day", sa.SmallInteger(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=255), nullable=False),
+        sa.CheckConstraint(
+            "(run_on_month IS NULL) = (run_on_day IS NULL) "
+            "AND (run_on_month IS NULL OR run_on_month BETWEEN 1 AND 12) "
+            "AND (run_on_day IS NULL OR run_on_day BETWEEN 1 AND 28)",
+            name="ck_coupon_band_rules_run_on",
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        schema="loyalty",
+    )
+    op.create_table(
+        "coupon_band_runs",
+        sa.Column("rule_id", sa.Uuid(), nullable=False),
+        sa.Column("year", sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column("bands", postgresql.JSONB(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=255), nullable=False),
+        sa.ForeignKeyConstraint(["rule_id"], ["loyalty.coupon_band_rules.id"]),
+        sa.PrimaryKeyConstraint("rule_id", "year"),
+        schema="loyalty",
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("coupon_band_runs", schema="loyalty")
+    op.drop_table("coupon_band_rules", schema="loyalty")
     op.drop_table("birthday_coupon", schema="loyalty")
     op.drop_table("member_birthdays", schema="loyalty")
     op.drop_table("coupon_grant_items", schema="loyalty")
