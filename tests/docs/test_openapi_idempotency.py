@@ -31,6 +31,8 @@ IDEMPOTENT_POSTS = {
     ("loyalty", "/coupons/definitions"),
     ("loyalty", "/members/{member_id}/coupons"),
     ("loyalty", "/coupons/definitions/{definition_id}/grants"),
+    ("loyalty", "/coupons/band-rules"),
+    ("loyalty", "/coupons/band-rules/{rule_id}/runs"),
     ("loyalty", "/rewards/items/{item_id}/stock"),
     ("loyalty", "/members/{member_id}/reward-orders"),
     ("loyalty", "/members/{member_id}/reward-orders/{order_id}/cancel"),

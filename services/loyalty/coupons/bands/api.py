@@ -12,11 +12,12 @@ from fastapi.responses import JSONResponse
 
 from services.loyalty.coupons.bands import service
 from services.loyalty.coupons.bands.schemas import (
+    FIRST_YEAR,
+    LAST_YEAR,
     BandRuleIn,
     BandRuleOut,
     BandRunIn,
     BandRunOut,
-    Year,
 )
 from services.loyalty.coupons.errors import (
     CouponBandRuleNotFound,
@@ -128,7 +129,7 @@ async def run_rule(
 )
 async def get_run(
     rule_id: uuid.UUID,
-    year: Annotated[Year, Path(description="The year of the run")],
+    year: Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR, description="The year of the run")],
     session: Session,
     _: Readers,
 ) -> BandRunOut:

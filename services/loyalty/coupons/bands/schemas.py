@@ -15,7 +15,8 @@ from shared.inputs import SingleLine, SpendFen
 
 MAX_BANDS = 10
 FIRST_YEAR = 2000
-Year = Annotated[int, Strict(), Interval(ge=FIRST_YEAR, le=2999)]
+LAST_YEAR = 2999
+Year = Annotated[int, Strict(), Interval(ge=FIRST_YEAR, le=LAST_YEAR)]
 RunOnMonth = Annotated[int, Strict(), Interval(ge=1, le=12)]
 RunOnDay = Annotated[int, Strict(), Interval(ge=1, le=28)]
 
