@@ -10,9 +10,10 @@ from services.loyalty.campaigns import api as campaigns
 from services.loyalty.campaigns.jobs import close_out
 from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
+from services.loyalty.coupon_bands import api as coupon_bands
+from services.loyalty.coupon_bands import jobs as band_jobs
 from services.loyalty.coupons import api as coupons
 from services.loyalty.coupons import jobs as coupon_jobs
-from services.loyalty.coupons.bands import api as coupon_bands
 from services.loyalty.coupons.batches import api as coupon_batches
 from services.loyalty.coupons.batches.jobs import grant_batches
 from services.loyalty.coupons.birthdays import api as birthday_coupons
@@ -37,11 +38,12 @@ from shared.service_app import Runtime, ServiceSpec, build_app
 
 DAILY_JOBS = DailyJobs(
     job_runs,
-    (*lot_jobs.DAILY, *tier_jobs.DAILY, *coupon_jobs.DAILY),
+    (*lot_jobs.DAILY, *tier_jobs.DAILY, *coupon_jobs.DAILY, *band_jobs.DAILY),
     zone=lambda: input_defaults().business_timezone,
 )
 """Loyalty's daily jobs, once per day of the brand: lots' expiry and its announcements,
-tiers' period-end reviews, coupons' expiry and birthday grants."""
+tiers' period-end reviews, coupons' expiry and birthday grants, the
+yearly-spend band rules due."""
 
 
 async def _daily_jobs(runtime: Runtime) -> None:

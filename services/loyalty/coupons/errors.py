@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, NotFound
 
 
 class CouponDefinitionNotFound(NotFound):
@@ -38,17 +38,3 @@ class CouponGrantBatchNotFound(NotFound):
 
     title = "No such coupon grant batch"
     slug = "coupon-grant-batch-not-found"
-
-
-class CouponBandRuleNotFound(NotFound):
-    """No yearly-spend band rule has the id in the path (or it never ran for the year)."""
-
-    title = "No such coupon band rule"
-    slug = "coupon-band-rule-not-found"
-
-
-class CouponBandYearAhead(Unprocessable):
-    """A band rule was asked to run for a year that has not begun in the brand's timezone."""
-
-    title = "Year not begun"
-    slug = "coupon-band-year-ahead"

@@ -1,5 +1,4 @@
-"""The daily jobs of coupons: expire what passed its validity, grant birthday coupons,
-run the yearly-spend band rules scheduled for the day.
+"""The daily jobs of coupons: expire what passed its validity, grant birthday coupons.
 
 Both are idempotent by their data and commit in batches (see :mod:`shared.jobs`). A coupon
 expires by a conditional ``UPDATE`` of its status ``active`` → ``expired`` with its
@@ -15,7 +14,6 @@ from datetime import datetime
 
 from services.loyalty.base import emit
 from services.loyalty.coupons import repository
-from services.loyalty.coupons.bands.service import run_scheduled
 from services.loyalty.coupons.birthdays.service import grant_birthday_coupons
 from shared.db import Sessions, transaction
 from shared.events.loyalty import CouponExpired
@@ -55,5 +53,4 @@ async def expire_due(sessions: Sessions, now: datetime, batch: int = BATCH) -> i
 DAILY = (
     DailyJob("coupons.expire", expire_due),
     DailyJob("coupons.birthday", grant_birthday_coupons),
-    DailyJob("coupons.bands", run_scheduled),
 )

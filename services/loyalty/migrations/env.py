@@ -1,8 +1,8 @@
 from services.loyalty.accounts import models as _accounts  # noqa: F401 - registers the tables
 from services.loyalty.base import LoyaltyTable
 from services.loyalty.campaigns import models as _campaigns  # noqa: F401
+from services.loyalty.coupon_bands import models as _bands  # noqa: F401
 from services.loyalty.coupons import models as _coupons  # noqa: F401
-from services.loyalty.coupons.bands import models as _bands  # noqa: F401
 from services.loyalty.coupons.batches import models as _batches  # noqa: F401
 from services.loyalty.coupons.birthdays import models as _birthdays  # noqa: F401
 from services.loyalty.points import models as _points  # noqa: F401

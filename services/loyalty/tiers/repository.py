@@ -346,6 +346,22 @@ async def _measures(
     return Measures(int(spend), int(count))
 
 
+async def spenders(
+    session: AsyncSession, start: datetime, end: datetime, at_least: int
+) -> list[tuple[uuid.UUID, int]]:
+    """``(member_id, spend_fen)``, by member, of each member's own purchases in ``[start,
+    end)`` net of returns, where that spend is at least ``at_least``."""
+    spend = func.sum(_qualifying.c.total_fen - _qualifying.c.returned_fen)
+    query = (
+        select(_qualifying.c.member_id, spend)
+        .where(_qualifying.c.purchased_at >= start, _qualifying.c.purchased_at < end)
+        .group_by(_qualifying.c.member_id)
+        .having(spend >= at_least)
+        .order_by(_qualifying.c.member_id)
+    )
+    return [(row[0], int(row[1])) for row in await session.execute(query)]
+
+
 async def locked_standings(
     session: AsyncSession, member_ids: Sequence[uuid.UUID]
 ) -> list[StandingRow]:

@@ -227,3 +227,12 @@ async def assign(
         assigned_by=staff,
         assigned_at=assigned_at,
     )
+
+
+async def spenders(
+    session: AsyncSession, start: datetime, end: datetime, at_least: int
+) -> list[tuple[uuid.UUID, int]]:
+    """``(member_id, qualifying_spend_fen)`` of every member whose own qualifying spend of
+    purchases made in ``[start, end)`` (by sale time, net of returns and voids; household
+    members each their own) is at least ``at_least`` fen, by member id."""
+    return await repository.spenders(session, start, end, at_least)

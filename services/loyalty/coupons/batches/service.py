@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from services.loyalty.coupons import repository as coupons
@@ -43,6 +44,23 @@ async def create_batch(
     )
     await repository.add_batch(session, batch, members)
     return await _progress(session, batch)
+
+
+async def open_batch(
+    session: AsyncSession,
+    definition_id: uuid.UUID,
+    grant_key: str,
+    member_ids: Sequence[uuid.UUID],
+    *,
+    by: str,
+) -> uuid.UUID:
+    """A batch of a rule's grants (distinct members, at least one, of a definition that
+    exists), all due; its id."""
+    batch = GrantBatch(
+        definition_id=definition_id, grant_key=grant_key, total=len(member_ids), created_by=by
+    )
+    await repository.add_batch(session, batch, member_ids)
+    return batch.id
 
 
 async def progress(

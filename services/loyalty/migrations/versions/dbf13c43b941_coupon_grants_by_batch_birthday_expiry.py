@@ -92,7 +92,6 @@ def upgrade() -> None:
         schema="loyalty",
     )
 
-
     op.create_table(
         "coupon_band_rules",
         sa.Column("id", sa.Uuid(), nullable=False),

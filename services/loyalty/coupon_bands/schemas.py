@@ -10,7 +10,7 @@ from typing import Annotated, Any, Self
 from annotated_types import Interval, Len
 from pydantic import BaseModel, ConfigDict, Strict, model_validator
 
-from services.loyalty.coupons.models import MAX_NAME
+from services.loyalty.coupon_bands.models import MAX_NAME
 from shared.inputs import SingleLine, SpendFen
 
 MAX_BANDS = 10

@@ -10,8 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 
-from services.loyalty.coupons.bands import service
-from services.loyalty.coupons.bands.schemas import (
+from services.loyalty.coupon_bands import service
+from services.loyalty.coupon_bands.errors import CouponBandRuleNotFound, CouponBandYearAhead
+from services.loyalty.coupon_bands.schemas import (
     FIRST_YEAR,
     LAST_YEAR,
     BandRuleIn,
@@ -19,11 +20,7 @@ from services.loyalty.coupons.bands.schemas import (
     BandRunIn,
     BandRunOut,
 )
-from services.loyalty.coupons.errors import (
-    CouponBandRuleNotFound,
-    CouponBandYearAhead,
-    CouponDefinitionNotFound,
-)
+from services.loyalty.coupons.errors import CouponDefinitionNotFound
 from shared.auth import Principal, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict

@@ -12,8 +12,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from services.loyalty.base import SCHEMA, LoyaltyTable, now, timestamp_column
-from services.loyalty.coupons.models import MAX_NAME
 from shared.auth import MAX_SUBJECT_LENGTH
+
+MAX_NAME = 80
 
 
 class BandRule(LoyaltyTable, table=True):

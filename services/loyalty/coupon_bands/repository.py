@@ -1,17 +1,14 @@
-"""Statements of yearly-spend band rules and their runs. A year's spend is read from
-tiers' ``qualifying_purchases`` (the measure tiers qualify by)."""
+"""Statements of yearly-spend band rules and their runs."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
-from services.loyalty.coupons.bands.models import BandRule, BandRun
-from services.loyalty.tiers.models import QualifyingPurchase
+from services.loyalty.coupon_bands.models import BandRule, BandRun
 from shared.db import AsyncSession
 
 _runs = BandRun.__table__  # type: ignore[attr-defined]
@@ -53,23 +50,3 @@ async def claim_run(session: AsyncSession, row: BandRun) -> bool:
         .returning(_runs.c.rule_id)
     )
     return (await session.execute(query)).first() is not None
-
-
-async def spenders(
-    session: AsyncSession, start: datetime, end: datetime, at_least: int
-) -> list[tuple[uuid.UUID, int]]:
-    """``(member_id, spend_fen)`` of members whose own qualifying spend in ``[start, end)``
-    (purchases by their sale time, net of returns and voids) is at least ``at_least``."""
-    net = col(QualifyingPurchase.total_fen) - col(QualifyingPurchase.returned_fen)
-    spend = func.sum(net)
-    query = (
-        select(col(QualifyingPurchase.member_id), spend)
-        .where(
-            col(QualifyingPurchase.purchased_at) >= start,
-            col(QualifyingPurchase.purchased_at) < end,
-        )
-        .group_by(col(QualifyingPurchase.member_id))
-        .having(spend >= at_least)
-        .order_by(col(QualifyingPurchase.member_id))
-    )
-    return [(row[0], int(row[1])) for row in await session.execute(query)]

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from services.loyalty.coupons.bands.domain import Band, band_of
-from services.loyalty.coupons.bands.service import run_scheduled
+from services.loyalty.coupon_bands.domain import Band, band_of
+from services.loyalty.coupon_bands.service import run_scheduled
 from shared.db import Sessions
 from tests.loyalty.conftest import handle, key, problem, purchase_event, return_event
 from tests.loyalty.coupons.test_api import MARKETING, body

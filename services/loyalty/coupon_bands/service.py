@@ -11,23 +11,20 @@ import uuid
 from collections import defaultdict
 from datetime import datetime
 
-from services.loyalty.coupons import repository as coupons
-from services.loyalty.coupons.bands import domain, repository
-from services.loyalty.coupons.bands.domain import Band
-from services.loyalty.coupons.bands.models import BandRule, BandRun
-from services.loyalty.coupons.bands.schemas import (
+from services.loyalty.coupon_bands import domain, repository
+from services.loyalty.coupon_bands.domain import Band
+from services.loyalty.coupon_bands.errors import CouponBandRuleNotFound, CouponBandYearAhead
+from services.loyalty.coupon_bands.models import BandRule, BandRun
+from services.loyalty.coupon_bands.schemas import (
     BandRuleIn,
     BandRuleOut,
     BandRunBandOut,
     BandRunOut,
 )
-from services.loyalty.coupons.batches import repository as batches
-from services.loyalty.coupons.batches.models import GrantBatch
-from services.loyalty.coupons.errors import (
-    CouponBandRuleNotFound,
-    CouponBandYearAhead,
-    CouponDefinitionNotFound,
-)
+from services.loyalty.coupons import service as coupons
+from services.loyalty.coupons.batches import service as batches
+from services.loyalty.coupons.errors import CouponDefinitionNotFound
+from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession, Sessions, transaction
 from shared.inputs import input_defaults
 
@@ -38,10 +35,10 @@ async def add_rule(session: AsyncSession, body: BandRuleIn, *, by: str) -> BandR
     """Raises :class:`CouponDefinitionNotFound` (404, field ``bands``) for a band naming
     no definition."""
     for band in body.bands:
-        if await coupons.definition(session, band.definition_id) is None:
-            raise CouponDefinitionNotFound(
-                f"No coupon definition {band.definition_id}", field="bands"
-            )
+        try:
+            await coupons.get_definition(session, band.definition_id)
+        except CouponDefinitionNotFound as missing:
+            raise CouponDefinitionNotFound(missing.detail, field="bands") from None
     highest_first = sorted(body.bands, key=lambda band: -band.min_spend_fen)
     row = BandRule(
         name=body.name,
@@ -86,7 +83,7 @@ async def run(
     start, end = domain.year_window(year, zone)
     lowest = min(band.min_spend_fen for band in bands)
     placed: dict[Band, list[uuid.UUID]] = defaultdict(list)
-    for member_id, spend in await repository.spenders(session, start, end, lowest):
+    for member_id, spend in await tiers.spenders(session, start, end, lowest):
         band = domain.band_of(bands, spend)
         assert band is not None  # every spender reached the lowest band
         placed[band].append(member_id)
@@ -95,15 +92,10 @@ async def run(
         members = placed.get(band, [])
         batch_id = None
         if members:
-            batch = GrantBatch(
-                definition_id=band.definition_id,
-                grant_key=domain.grant_key(rule.id, year),
-                total=len(members),
-                created_at=now,
-                created_by=by,
+            opened = await batches.open_batch(
+                session, band.definition_id, domain.grant_key(rule.id, year), members, by=by
             )
-            await batches.add_batch(session, batch, members)
-            batch_id = str(batch.id)
+            batch_id = str(opened)
         outcome.append(
             {
                 "min_spend_fen": band.min_spend_fen,
