@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from services.loyalty.coupons.batches import service
 from services.loyalty.coupons.batches.schemas import GrantBatchIn
+from services.loyalty.coupons.service import try_issue
 from shared.db import Sessions, transaction
 from tests.loyalty.conftest import handle, published, purchase_event
 from tests.loyalty.coupons.test_jobs import _definition
@@ -41,7 +42,7 @@ async def test_a_chunk_cut_short_is_rolled_back_and_resumed(
         batch = await service.create_batch(
             session, definition.id, GrantBatchIn(member_ids=members, grant_key="k"), by="test"
         )
-    real = service.try_issue
+    real = try_issue
     calls = 0
 
     async def crashing(*args: Any) -> Any:
@@ -51,7 +52,7 @@ async def test_a_chunk_cut_short_is_rolled_back_and_resumed(
             raise ConnectionError("the process died")
         return await real(*args)
 
-    monkeypatch.setattr(service, "try_issue", crashing)
+    monkeypatch.setattr("services.loyalty.coupons.batches.service.try_issue", crashing)
     with pytest.raises(ConnectionError):
         await service.grant_chunk(loyalty_sessions, chunk=3)
     assert await _statuses(loyalty_sessions, batch.id) == ["due"] * 3
@@ -60,7 +61,7 @@ async def test_a_chunk_cut_short_is_rolled_back_and_resumed(
         [],
         [],
     ]
-    monkeypatch.setattr(service, "try_issue", real)
+    monkeypatch.setattr("services.loyalty.coupons.batches.service.try_issue", real)
     await service.grant_due(loyalty_sessions, chunk=2)
     assert await _statuses(loyalty_sessions, batch.id) == ["granted"] * 3
     assert [

@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from services.loyalty.base import emit
 from services.loyalty.coupons import jobs, service
 from services.loyalty.coupons.birthdays import service as birthdays
 from services.loyalty.coupons.birthdays.domain import celebrated_on
 from services.loyalty.coupons.birthdays.schemas import BirthdayCouponIn
 from services.loyalty.coupons.models import CouponDefinition
 from services.loyalty.coupons.schemas import GrantIn
+from services.loyalty.coupons.service import try_issue
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
@@ -77,7 +79,7 @@ async def _statuses(sessions: Sessions, *coupon_ids: str) -> list[str]:
             text("SELECT id::text, status FROM loyalty.coupons WHERE id::text = ANY(:ids)"),
             {"ids": list(coupon_ids)},
         )
-        found = dict(rows.all())
+        found: dict[str, str] = {row[0]: row[1] for row in rows}
     return [found[coupon_id] for coupon_id in coupon_ids]
 
 
@@ -122,7 +124,7 @@ async def test_an_expiry_run_cut_short_is_resumed_without_doubles(
     first, second = await _granted(loyalty_sessions, member, definition, 2)
     await _ended(loyalty_sessions, first, datetime(2000, 1, 1, tzinfo=UTC))
     await _ended(loyalty_sessions, second, datetime(2000, 1, 2, tzinfo=UTC))
-    real_emit = jobs.emit
+    real_emit = emit
     calls = 0
 
     async def crashing(*args: Any) -> None:
@@ -132,11 +134,11 @@ async def test_an_expiry_run_cut_short_is_resumed_without_doubles(
             raise ConnectionError("the process died")
         await real_emit(*args)
 
-    monkeypatch.setattr(jobs, "emit", crashing)
+    monkeypatch.setattr("services.loyalty.coupons.jobs.emit", crashing)
     with pytest.raises(ConnectionError):
         await jobs.expire_due(loyalty_sessions, datetime.now(UTC), batch=1)
     assert await _statuses(loyalty_sessions, first, second) == ["expired", "active"]
-    monkeypatch.setattr(jobs, "emit", real_emit)
+    monkeypatch.setattr("services.loyalty.coupons.jobs.emit", real_emit)
     await jobs.expire_due(loyalty_sessions, datetime.now(UTC), batch=1)
     assert await _statuses(loyalty_sessions, first, second) == ["expired", "expired"]
     expired = await published(loyalty_sessions, member, "loyalty.coupon.expired")
@@ -244,7 +246,7 @@ async def test_a_birthday_run_cut_short_is_resumed_without_doubles(
 ) -> None:
     # 17 May: no other test's member is born then
     members = sorted([await _registered(loyalty_sessions, date(1980, 5, 17)) for _ in range(3)])
-    real = birthdays.try_issue
+    real = try_issue
     calls = 0
 
     async def crashing(*args: Any) -> Any:
@@ -254,12 +256,12 @@ async def test_a_birthday_run_cut_short_is_resumed_without_doubles(
             raise ConnectionError("the process died")
         return await real(*args)
 
-    monkeypatch.setattr(birthdays, "try_issue", crashing)
+    monkeypatch.setattr("services.loyalty.coupons.birthdays.service.try_issue", crashing)
     day = _brand(date(2027, 5, 17), 9)
     with pytest.raises(ConnectionError):
         await birthdays.grant_birthday_coupons(loyalty_sessions, day, batch=1)
     assert [await _grant_keys(loyalty_sessions, m) for m in members] == [["birthday-2027"], [], []]
-    monkeypatch.setattr(birthdays, "try_issue", real)
+    monkeypatch.setattr("services.loyalty.coupons.birthdays.service.try_issue", real)
     assert await birthdays.grant_birthday_coupons(loyalty_sessions, day, batch=1) == 3
     assert [await _grant_keys(loyalty_sessions, m) for m in members] == [["birthday-2027"]] * 3
     assert [
