@@ -4,6 +4,7 @@ the coupons granted of them."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,17 @@ async def add_definition(session: AsyncSession, definition: CouponDefinition) ->
 
 async def definition(session: AsyncSession, definition_id: uuid.UUID) -> CouponDefinition | None:
     return await session.get(CouponDefinition, definition_id)
+
+
+async def lock_definition(session: AsyncSession, definition_id: uuid.UUID) -> None:
+    """Holds the definition's row lock to the end of the transaction: grants of one
+    definition queue up here, each seeing the coupons the ones before it committed."""
+    query = (
+        select(col(CouponDefinition.id))
+        .where(col(CouponDefinition.id) == definition_id)
+        .with_for_update()
+    )
+    await session.execute(query)
 
 
 async def reserve(session: AsyncSession, definition_id: uuid.UUID, count: int = 1) -> bool:
@@ -66,6 +78,20 @@ async def granted(
         col(Coupon.grant_key) == grant_key,
     )
     return (await session.scalars(query)).first()
+
+
+async def holders(
+    session: AsyncSession,
+    definition_id: uuid.UUID,
+    grant_key: str,
+    member_ids: Sequence[uuid.UUID],
+) -> set[uuid.UUID]:
+    query = select(col(Coupon.member_id)).where(
+        col(Coupon.definition_id) == definition_id,
+        col(Coupon.grant_key) == grant_key,
+        col(Coupon.member_id).in_(member_ids),
+    )
+    return set((await session.scalars(query)).all())
 
 
 async def held(session: AsyncSession, definition_id: uuid.UUID, member_id: uuid.UUID) -> int:

@@ -10,6 +10,7 @@ its transaction).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from services.loyalty.accounts.errors import AccountNotFound
@@ -121,6 +122,11 @@ async def issue(
     earlier = await repository.granted(session, definition.id, member_id, grant_key)
     if earlier is not None:
         return earlier
+    # a grant racing with the same key waits here, then finds the other's coupon
+    await repository.lock_definition(session, definition.id)
+    earlier = await repository.granted(session, definition.id, member_id, grant_key)
+    if earlier is not None:
+        return earlier
     account = await account_of(session, member_id)
     window = (
         (definition.valid_from, definition.valid_until)
@@ -171,6 +177,16 @@ async def issue(
         ),
     )
     return coupon
+
+
+async def holders(
+    session: AsyncSession,
+    definition_id: uuid.UUID,
+    grant_key: str,
+    member_ids: Sequence[uuid.UUID],
+) -> set[uuid.UUID]:
+    """Those of the members granted a coupon of the definition under ``grant_key``."""
+    return await repository.holders(session, definition_id, grant_key, member_ids)
 
 
 GRANT_REFUSALS: dict[type[ProblemError], str] = {
@@ -291,3 +307,18 @@ async def validate(session: AsyncSession, body: ValidateIn) -> ValidationOut:
             )
         )
     return ValidationOut(applicable=applicable, not_applicable=refused)
+
+
+async def try_grant(
+    session: AsyncSession,
+    definition_id: uuid.UUID,
+    member_id: uuid.UUID,
+    grant_key: str,
+    now: datetime,
+) -> Coupon | str:
+    """:func:`try_issue` for a definition by id, for grants by rule outside coupons.
+    Raises :class:`CouponDefinitionNotFound` for an unknown definition."""
+    definition = await repository.definition(session, definition_id)
+    if definition is None:
+        raise CouponDefinitionNotFound(f"No coupon definition {definition_id}")
+    return await try_issue(session, definition, member_id, grant_key, now)

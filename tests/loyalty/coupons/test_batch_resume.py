@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from services.loyalty.coupons import service as coupons
 from services.loyalty.coupons.batches import service
 from services.loyalty.coupons.batches.schemas import GrantBatchIn
+from services.loyalty.coupons.schemas import GrantIn
 from services.loyalty.coupons.service import try_issue
 from shared.db import Sessions, transaction
 from tests.loyalty.conftest import handle, published, purchase_event
@@ -99,3 +101,25 @@ async def test_workers_at_once_never_take_the_same_member(loyalty_sessions: Sess
             )
         ).one()
     assert (issued, coupons) == (24, 24)
+
+
+async def test_grants_racing_with_one_key_are_one_coupon(loyalty_sessions: Sessions) -> None:
+    """A batch, a rule's job and a one-member grant may grant the same (definition,
+    member, key) at once: each answers the one coupon, none fails on the unique key."""
+    definition = await _definition(loyalty_sessions, per_member_limit=1)
+    member = uuid.uuid4()
+    await handle(loyalty_sessions, purchase_event(member, 10_000))
+
+    async def grant() -> uuid.UUID:
+        async with transaction(loyalty_sessions) as session:
+            body = GrantIn(definition_id=definition.id, grant_key="race")
+            return (await coupons.grant(session, member, body, show_code=False)).id
+
+    granted = await asyncio.gather(*(grant() for _ in range(16)))
+    assert len(set(granted)) == 1
+    async with loyalty_sessions() as session:
+        issued = await session.scalar(
+            text("SELECT issued FROM loyalty.coupon_definitions WHERE id = :id"),
+            {"id": definition.id},
+        )
+    assert issued == 1
