@@ -29,6 +29,8 @@ from services.loyalty.rewards import api as rewards
 from services.loyalty.rules import api as rules
 from services.loyalty.shortfalls import api as shortfalls
 from services.loyalty.simulation import api as simulation
+from services.loyalty.tier_coupons import api as tier_coupons
+from services.loyalty.tier_coupons import jobs as tier_coupon_jobs
 from services.loyalty.tiers import api as tiers
 from services.loyalty.tiers import jobs as tier_jobs
 from services.loyalty.tiers.benefits import api as benefits
@@ -38,12 +40,18 @@ from shared.service_app import Runtime, ServiceSpec, build_app
 
 DAILY_JOBS = DailyJobs(
     job_runs,
-    (*lot_jobs.DAILY, *tier_jobs.DAILY, *coupon_jobs.DAILY, *band_jobs.DAILY),
+    (
+        *lot_jobs.DAILY,
+        *tier_jobs.DAILY,
+        *coupon_jobs.DAILY,
+        *band_jobs.DAILY,
+        *tier_coupon_jobs.DAILY,
+    ),
     zone=lambda: input_defaults().business_timezone,
 )
 """Loyalty's daily jobs, once per day of the brand: lots' expiry and its announcements,
 tiers' period-end reviews, coupons' expiry and birthday grants, the
-yearly-spend band rules due."""
+yearly-spend band rules due, tier coupons."""
 
 
 async def _daily_jobs(runtime: Runtime) -> None:
@@ -95,6 +103,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             birthday_coupons.router,
             coupon_batches.router,
             coupon_bands.router,
+            tier_coupons.router,
         ],
         workers=[_daily_jobs, sweep, close_out, grant_batches],
         openapi_tags=[

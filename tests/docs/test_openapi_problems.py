@@ -79,6 +79,8 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "GET /coupons/band-rules/{rule_id}"),
     ("loyalty", "POST /coupons/band-rules/{rule_id}/runs"),
     ("loyalty", "GET /coupons/band-rules/{rule_id}/runs/{year}"),
+    ("loyalty", "GET /coupons/tier-coupons"),
+    ("loyalty", "PUT /coupons/tier-coupons"),
     ("loyalty", "PUT /rewards/items/{item_id}"),
     ("loyalty", "POST /rewards/items/{item_id}/stock"),
     ("loyalty", "GET /rewards/items/{item_id}/stock"),

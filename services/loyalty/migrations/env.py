@@ -9,6 +9,7 @@ from services.loyalty.points import models as _points  # noqa: F401
 from services.loyalty.program import models as _program  # noqa: F401
 from services.loyalty.reservations import models as _reservations  # noqa: F401
 from services.loyalty.rewards import models as _rewards  # noqa: F401
+from services.loyalty.tier_coupons import models as _tier_coupons  # noqa: F401
 from services.loyalty.tiers import models as _tiers  # noqa: F401
 from services.loyalty.tiers.benefits import models as _benefits  # noqa: F401
 from shared.migrations import run_env

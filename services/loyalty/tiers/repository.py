@@ -179,6 +179,15 @@ async def standings_off_ladder(session: AsyncSession, codes: Sequence[str]) -> l
     return [StandingRow(*row) for row in await session.execute(query)]
 
 
+async def members_on(
+    session: AsyncSession, tier_code: str, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    query = select(_standings.c.member_id).where(_standings.c.tier_code == tier_code)
+    if after is not None:
+        query = query.where(_standings.c.member_id > after)
+    return list((await session.scalars(query.order_by(_standings.c.member_id).limit(limit))).all())
+
+
 async def standings_due(session: AsyncSession, now: datetime, limit: int) -> list[StandingRow]:
     """Standings whose review or manual assignment is due at ``now``, locked, in member
     order (the lock order of a batch)."""

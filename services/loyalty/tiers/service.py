@@ -236,3 +236,11 @@ async def spenders(
     purchases made in ``[start, end)`` (by sale time, net of returns and voids; household
     members each their own) is at least ``at_least`` fen, by member id."""
     return await repository.spenders(session, start, end, at_least)
+
+
+async def members_on(
+    session: AsyncSession, tier_code: str, *, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    """The members now on the tier (qualified or assigned), by id: the ``limit`` after
+    ``after``."""
+    return await repository.members_on(session, tier_code, after, limit)

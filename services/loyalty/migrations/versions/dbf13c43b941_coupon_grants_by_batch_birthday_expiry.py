@@ -1,9 +1,10 @@
-"""bulk coupon grants as due work, members' birthdays, the birthday coupon, band rules
+"""coupon grants by batch and by rule: batches, birthdays, band rules, tier coupons
 
 A batch of grants is written with a due row per member in the request's transaction;
 workers settle the rows (granted with the coupon, or refused with a reason) in chunks.
 Birthdays keep the month and day only. The birthday coupon is one row naming a definition.
 A yearly-spend band rule runs at most once per year (its run's key), each band a batch.
+Tier coupons name the definitions each tier grants its members once a year.
 
 Revision ID: dbf13c43b941
 Revises: 8f0d55a98044
@@ -121,9 +122,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("rule_id", "year"),
         schema="loyalty",
     )
+    op.create_table(
+        "tier_coupons",
+        sa.Column("tier_code", sa.String(length=32), nullable=False),
+        sa.Column("definition_id", sa.Uuid(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=255), nullable=False),
+        sa.ForeignKeyConstraint(["definition_id"], ["loyalty.coupon_definitions.id"]),
+        sa.PrimaryKeyConstraint("tier_code", "definition_id"),
+        schema="loyalty",
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("tier_coupons", schema="loyalty")
     op.drop_table("coupon_band_runs", schema="loyalty")
     op.drop_table("coupon_band_rules", schema="loyalty")
     op.drop_table("birthday_coupon", schema="loyalty")
