@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from services.loyalty.accounts.invariants import Invariant
 from services.loyalty.coupons import service as coupons
 from services.loyalty.coupons.batches import service
 from services.loyalty.coupons.batches.schemas import GrantBatchIn
 from services.loyalty.coupons.schemas import GrantIn
 from services.loyalty.coupons.service import try_issue
+from services.loyalty.points.invariants import check_ledger_invariants
 from shared.db import Sessions, transaction
 from tests.loyalty.conftest import handle, published, purchase_event
 from tests.loyalty.coupons.test_jobs import _definition
@@ -73,6 +75,19 @@ async def test_a_chunk_cut_short_is_rolled_back_and_resumed(
         progress = await service.progress(session, definition.id, batch.id)
     assert (progress.granted, progress.due) == (3, 0)
     assert progress.finished_at is not None
+    async with loyalty_sessions() as session:
+        assert (await check_ledger_invariants(session, members=members)).ok
+    async with transaction(loyalty_sessions) as session:
+        await session.execute(
+            text(
+                "UPDATE loyalty.coupon_grant_items SET coupon_id = gen_random_uuid() "
+                "WHERE batch_id = :b AND member_id = :m"
+            ),
+            {"b": batch.id, "m": members[1]},
+        )
+    async with loyalty_sessions() as session:
+        report = await check_ledger_invariants(session, members=members)
+    assert [v.subject for v in report.of(Invariant.COUPON_BATCH_GRANTS)] == [members[1]]
 
 
 async def test_workers_at_once_never_take_the_same_member(loyalty_sessions: Sessions) -> None:
