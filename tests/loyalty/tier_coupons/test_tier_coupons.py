@@ -90,7 +90,9 @@ async def test_bad_tier_coupons_are_refused_naming_the_field(
         "/coupons/tier-coupons", json={"tiers": {"vip": [str(uuid.uuid4())]}}, headers=MARKETING
     )
     assert problem(missing, 404)["type"].endswith("coupon-definition-not-found")
-    for sent in ({"tiers": {"vip": []}}, {"tiers": {"vip": [a] * 11}}, {"tiers": {"vip": ["x"]}}):
+    bad_lists: list[list[str]] = [[], [a] * 11, ["x"]]
+    for definitions_sent in bad_lists:
+        sent = {"tiers": {"vip": definitions_sent}}
         bad = await client.put("/coupons/tier-coupons", json=sent, headers=MARKETING)
         assert "tiers" in str(problem(bad, 422))
     unchanged = await client.get("/coupons/tier-coupons", headers=staff_headers("analyst"))
