@@ -7,6 +7,7 @@ from __future__ import annotations
 from services.loyalty.accounts import service as accounts
 from services.loyalty.base import product_categories
 from services.loyalty.config import Settings
+from services.loyalty.coupons.birthdays import service as birthdays
 from services.loyalty.households import service as households
 from services.loyalty.points import service as points
 from services.loyalty.program.service import locked_program
@@ -35,11 +36,14 @@ async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Cont
     """Every member starts on the base tier: the account they hold (announced with that
     tier), then their standing; a member a purchase brought already keeps both. Account
     before standing, as every point change takes them, so two events never wait on each
-    other's locks."""
-    member_id = event.payload(MemberRegistered).member_id
+    other's locks. The birthday's month and day are kept for birthday coupons."""
+    registered = event.payload(MemberRegistered)
+    member_id = registered.member_id
     program = await locked_program(session)
     await accounts.open_account(session, member_id, program.base_tier)
     await tiers.locked_standing(session, member_id, program.ladder, new=True)
+    if registered.birthday is not None:
+        await birthdays.record_birthday(session, member_id, registered.birthday)
 
 
 async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:

@@ -10,7 +10,13 @@ from services.loyalty.campaigns import api as campaigns
 from services.loyalty.campaigns.jobs import close_out
 from services.loyalty.config import Settings
 from services.loyalty.consumers import HANDLERS
+from services.loyalty.coupon_bands import api as coupon_bands
+from services.loyalty.coupon_bands import jobs as band_jobs
 from services.loyalty.coupons import api as coupons
+from services.loyalty.coupons import jobs as coupon_jobs
+from services.loyalty.coupons.batches import api as coupon_batches
+from services.loyalty.coupons.batches.jobs import grant_batches
+from services.loyalty.coupons.birthdays import api as birthday_coupons
 from services.loyalty.households import api as households
 from services.loyalty.lots import api as lots
 from services.loyalty.lots import jobs as lot_jobs
@@ -23,6 +29,8 @@ from services.loyalty.rewards import api as rewards
 from services.loyalty.rules import api as rules
 from services.loyalty.shortfalls import api as shortfalls
 from services.loyalty.simulation import api as simulation
+from services.loyalty.tier_coupons import api as tier_coupons
+from services.loyalty.tier_coupons import jobs as tier_coupon_jobs
 from services.loyalty.tiers import api as tiers
 from services.loyalty.tiers import jobs as tier_jobs
 from services.loyalty.tiers.benefits import api as benefits
@@ -32,11 +40,18 @@ from shared.service_app import Runtime, ServiceSpec, build_app
 
 DAILY_JOBS = DailyJobs(
     job_runs,
-    (*lot_jobs.DAILY, *tier_jobs.DAILY),
+    (
+        *lot_jobs.DAILY,
+        *tier_jobs.DAILY,
+        *coupon_jobs.DAILY,
+        *band_jobs.DAILY,
+        *tier_coupon_jobs.DAILY,
+    ),
     zone=lambda: input_defaults().business_timezone,
 )
 """Loyalty's daily jobs, once per day of the brand: lots' expiry and its announcements,
-tiers' period-end reviews."""
+tiers' period-end reviews, coupons' expiry and birthday grants, the
+yearly-spend band rules due, tier coupons."""
 
 
 async def _daily_jobs(runtime: Runtime) -> None:
@@ -85,8 +100,12 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             rewards.queue,
             coupons.router,
             coupons.members,
+            birthday_coupons.router,
+            coupon_batches.router,
+            coupon_bands.router,
+            tier_coupons.router,
         ],
-        workers=[_daily_jobs, sweep, close_out],
+        workers=[_daily_jobs, sweep, close_out, grant_batches],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rules (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

@@ -401,3 +401,22 @@ class CouponWithdrawn(EventPayload):
     purchase_id: uuid.UUID
     """The purchase it was given for."""
     withdrawn_at: datetime
+
+
+class CouponExpired(EventPayload):
+    """An active coupon passed its validity unused and can no longer be redeemed (the daily
+    job of the brand's day; a coupon held by a sale in progress is not expired)."""
+
+    event_type: ClassVar[str] = "loyalty.coupon.expired"
+    subject_field: ClassVar[str] = "coupon_id"
+
+    coupon_id: uuid.UUID
+    member_id: uuid.UUID
+    """The member it was granted to (the event's key)."""
+    account_id: uuid.UUID
+    definition_id: uuid.UUID
+    definition_name: str
+    valid_until: datetime
+    """The instant its validity ended (exclusive)."""
+    expired_at: datetime
+    """When the daily job expired it."""

@@ -87,6 +87,7 @@ class Invariant(StrEnum):
     CAMPAIGN_BUDGETS = "campaign_budgets"
     COUPON_ISSUES = "coupon_issues"
     COUPON_MEMBER_LIMIT = "coupon_member_limit"
+    COUPON_BATCH_GRANTS = "coupon_batch_grants"
 
 
 @dataclass(frozen=True)

@@ -31,3 +31,10 @@ class CouponDefinitionEnded(Conflict):
 
     title = "Coupon definition ended"
     slug = "coupon-definition-ended"
+
+
+class CouponGrantBatchNotFound(NotFound):
+    """No bulk grant of the definition has the id in the path."""
+
+    title = "No such coupon grant batch"
+    slug = "coupon-grant-batch-not-found"

@@ -4,6 +4,9 @@ the coupons granted of them."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -23,6 +26,17 @@ async def add_definition(session: AsyncSession, definition: CouponDefinition) ->
 
 async def definition(session: AsyncSession, definition_id: uuid.UUID) -> CouponDefinition | None:
     return await session.get(CouponDefinition, definition_id)
+
+
+async def lock_definition(session: AsyncSession, definition_id: uuid.UUID) -> None:
+    """Holds the definition's row lock to the end of the transaction: grants of one
+    definition queue up here, each seeing the coupons the ones before it committed."""
+    query = (
+        select(col(CouponDefinition.id))
+        .where(col(CouponDefinition.id) == definition_id)
+        .with_for_update()
+    )
+    await session.execute(query)
 
 
 async def reserve(session: AsyncSession, definition_id: uuid.UUID, count: int = 1) -> bool:
@@ -64,6 +78,20 @@ async def granted(
         col(Coupon.grant_key) == grant_key,
     )
     return (await session.scalars(query)).first()
+
+
+async def holders(
+    session: AsyncSession,
+    definition_id: uuid.UUID,
+    grant_key: str,
+    member_ids: Sequence[uuid.UUID],
+) -> set[uuid.UUID]:
+    query = select(col(Coupon.member_id)).where(
+        col(Coupon.definition_id) == definition_id,
+        col(Coupon.grant_key) == grant_key,
+        col(Coupon.member_id).in_(member_ids),
+    )
+    return set((await session.scalars(query)).all())
 
 
 async def held(session: AsyncSession, definition_id: uuid.UUID, member_id: uuid.UUID) -> int:
@@ -122,3 +150,56 @@ async def count_by_campaign(session: AsyncSession) -> dict[uuid.UUID, int]:
         .group_by(col(Coupon.campaign_id))
     )
     return {row[0]: int(row[1]) for row in await session.execute(query) if row[0] is not None}
+
+
+@dataclass(frozen=True)
+class ExpiredCoupon:
+    coupon_id: uuid.UUID
+    member_id: uuid.UUID
+    account_id: uuid.UUID
+    definition_id: uuid.UUID
+    definition_name: str
+    valid_until: datetime
+
+
+async def expire(session: AsyncSession, *, until: datetime, limit: int) -> list[ExpiredCoupon]:
+    """Sets ``expired`` on up to ``limit`` active coupons whose validity ended at or before
+    ``until``, the earliest ended first. Rows another transaction holds are skipped (a
+    till moving the coupon decides it first; the next run finds it if still due) and the
+    status is checked again under the lock, so only ``active`` ever becomes ``expired``."""
+    # a CTE runs once; as an IN (subquery) the planner may rescan it and take more rows
+    due = (
+        select(col(Coupon.id))
+        .where(col(Coupon.status) == "active", col(Coupon.valid_until) <= until)
+        .order_by(col(Coupon.valid_until), col(Coupon.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("due")
+    )
+    expired = (
+        update(Coupon)
+        .where(col(Coupon.id) == due.c.id, col(Coupon.status) == "active")
+        .values(status="expired")
+        .returning(
+            col(Coupon.id),
+            col(Coupon.member_id),
+            col(Coupon.account_id),
+            col(Coupon.definition_id),
+            col(Coupon.valid_until),
+        )
+        .cte("expired")
+    )
+    query = select(expired, col(CouponDefinition.name)).join(
+        CouponDefinition, col(CouponDefinition.id) == expired.c.definition_id
+    )
+    return [
+        ExpiredCoupon(
+            coupon_id=row.id,
+            member_id=row.member_id,
+            account_id=row.account_id,
+            definition_id=row.definition_id,
+            definition_name=row.name,
+            valid_until=row.valid_until,
+        )
+        for row in await session.execute(query)
+    ]

@@ -10,8 +10,10 @@ its transaction).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.service import account_of
 from services.loyalty.base import emit
 from services.loyalty.coupons import codes, domain, repository
@@ -38,6 +40,7 @@ from services.loyalty.coupons.schemas import (
 )
 from services.loyalty.rules.service import categorised
 from shared.db import AsyncSession
+from shared.errors import ProblemError
 from shared.events.loyalty import CouponGranted, CouponWithdrawn
 from shared.inputs import input_defaults
 
@@ -112,11 +115,35 @@ async def grant(
         raise CouponDefinitionNotFound(
             f"No coupon definition {body.definition_id}", field="definition_id"
         )
-    earlier = await repository.granted(session, definition.id, member_id, body.grant_key)
-    if earlier is not None:
-        return _coupon_out(earlier, definition, show_code=show_code)
-    account = await account_of(session, member_id)
     now = datetime.now(UTC)
+    coupon = await issue(session, definition, member_id, body.grant_key, now, campaign_id)
+    return _coupon_out(coupon, definition, show_code=show_code)
+
+
+async def issue(
+    session: AsyncSession,
+    definition: CouponDefinition,
+    member_id: uuid.UUID,
+    grant_key: str,
+    now: datetime,
+    campaign_id: uuid.UUID | None = None,
+) -> Coupon:
+    """The coupon of ``(definition, member, grant_key)``: the one granted before, or a new
+    one (publishing ``loyalty.coupon.granted``), valid from ``now``; a campaign's giveaway
+    names itself (``campaign_id``) on both. Every grant, one member's, a batch's, a rule's
+    or a campaign's, goes through here. Raises ``AccountNotFound``,
+    :class:`CouponDefinitionEnded`, :class:`CouponsExhausted` or
+    :class:`CouponLimitReached` after writing nothing but the counter a refused limit
+    took: the caller rolls back (see :func:`try_issue`)."""
+    earlier = await repository.granted(session, definition.id, member_id, grant_key)
+    if earlier is not None:
+        return earlier
+    # a grant racing with the same key waits here, then finds the other's coupon
+    await repository.lock_definition(session, definition.id)
+    earlier = await repository.granted(session, definition.id, member_id, grant_key)
+    if earlier is not None:
+        return earlier
+    account = await account_of(session, member_id)
     window = (
         (definition.valid_from, definition.valid_until)
         if definition.valid_from is not None and definition.valid_until is not None
@@ -138,7 +165,7 @@ async def grant(
         definition_id=definition.id,
         account_id=account.account_id,
         member_id=member_id,
-        grant_key=body.grant_key,
+        grant_key=grant_key,
         status="active",
         valid_from=valid_from,
         valid_until=valid_until,
@@ -167,7 +194,45 @@ async def grant(
             campaign_id=campaign_id,
         ),
     )
-    return _coupon_out(coupon, definition, show_code=show_code)
+    return coupon
+
+
+async def holders(
+    session: AsyncSession,
+    definition_id: uuid.UUID,
+    grant_key: str,
+    member_ids: Sequence[uuid.UUID],
+) -> set[uuid.UUID]:
+    """Those of the members granted a coupon of the definition under ``grant_key``."""
+    return await repository.holders(session, definition_id, grant_key, member_ids)
+
+
+GRANT_REFUSALS: dict[type[ProblemError], str] = {
+    AccountNotFound: "no_account",
+    CouponDefinitionEnded: "definition_ended",
+    CouponsExhausted: "quantity_exhausted",
+    CouponLimitReached: "per_member_limit",
+}
+"""The reason a grant by a batch or a rule records for each refusal."""
+
+
+async def try_issue(
+    session: AsyncSession,
+    definition: CouponDefinition,
+    member_id: uuid.UUID,
+    grant_key: str,
+    now: datetime,
+) -> Coupon | str:
+    """:func:`issue` in a savepoint: the coupon, or the reason it was refused (one of
+    :data:`GRANT_REFUSALS`' values) with nothing of the attempt left written, so a batch
+    goes on with its next member."""
+    try:
+        async with session.begin_nested():
+            return await issue(session, definition, member_id, grant_key, now)
+    except tuple(GRANT_REFUSALS) as refused:
+        # the savepoint's rollback expired the definition the reserve had counted on
+        await session.refresh(definition)
+        return GRANT_REFUSALS[type(refused)]
 
 
 async def withdraw(session: AsyncSession, coupon_id: uuid.UUID, *, purchase_id: uuid.UUID) -> bool:
@@ -289,3 +354,18 @@ async def validate(session: AsyncSession, body: ValidateIn) -> ValidationOut:
             )
         )
     return ValidationOut(applicable=applicable, not_applicable=refused)
+
+
+async def try_grant(
+    session: AsyncSession,
+    definition_id: uuid.UUID,
+    member_id: uuid.UUID,
+    grant_key: str,
+    now: datetime,
+) -> Coupon | str:
+    """:func:`try_issue` for a definition by id, for grants by rule outside coupons.
+    Raises :class:`CouponDefinitionNotFound` for an unknown definition."""
+    definition = await repository.definition(session, definition_id)
+    if definition is None:
+        raise CouponDefinitionNotFound(f"No coupon definition {definition_id}")
+    return await try_issue(session, definition, member_id, grant_key, now)

@@ -28,7 +28,8 @@ zero, lots) and adds, over the points capability's records:
   purchases' breakdowns say they gave (:mod:`services.loyalty.campaigns.invariants`).
 - ``coupon_issues`` and ``coupon_member_limit``: no definition issued past its quantity
   or budget or other than the coupons granted of it, no member past its per-member limit
-  (:mod:`services.loyalty.coupons.invariants`).
+  (:mod:`services.loyalty.coupons.invariants`); ``coupon_batch_grants``: every member a
+  bulk grant counts as granted holds that batch's coupon.
 
 and the checks of staff adjustments (``adjusted_as_audited``,
 :mod:`services.loyalty.adjustments.invariants`) and of shortfall recoveries

@@ -179,6 +179,15 @@ async def standings_off_ladder(session: AsyncSession, codes: Sequence[str]) -> l
     return [StandingRow(*row) for row in await session.execute(query)]
 
 
+async def members_on(
+    session: AsyncSession, tier_code: str, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    query = select(_standings.c.member_id).where(_standings.c.tier_code == tier_code)
+    if after is not None:
+        query = query.where(_standings.c.member_id > after)
+    return list((await session.scalars(query.order_by(_standings.c.member_id).limit(limit))).all())
+
+
 async def standings_due(session: AsyncSession, now: datetime, limit: int) -> list[StandingRow]:
     """Standings whose review or manual assignment is due at ``now``, locked, in member
     order (the lock order of a batch)."""
@@ -344,6 +353,22 @@ async def _measures(
         query = query.where(_qualifying.c.purchased_at < end)
     spend, count = (await session.execute(query)).one()
     return Measures(int(spend), int(count))
+
+
+async def spenders(
+    session: AsyncSession, start: datetime, end: datetime, at_least: int
+) -> list[tuple[uuid.UUID, int]]:
+    """``(member_id, spend_fen)``, by member, of each member's own purchases in ``[start,
+    end)`` net of returns, where that spend is at least ``at_least``."""
+    spend = func.sum(_qualifying.c.total_fen - _qualifying.c.returned_fen)
+    query = (
+        select(_qualifying.c.member_id, spend)
+        .where(_qualifying.c.purchased_at >= start, _qualifying.c.purchased_at < end)
+        .group_by(_qualifying.c.member_id)
+        .having(spend >= at_least)
+        .order_by(_qualifying.c.member_id)
+    )
+    return [(row[0], int(row[1])) for row in await session.execute(query)]
 
 
 async def locked_standings(

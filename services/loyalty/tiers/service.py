@@ -289,3 +289,20 @@ async def award(
         campaign_id=campaign_id,
     )
     return True
+
+
+async def spenders(
+    session: AsyncSession, start: datetime, end: datetime, at_least: int
+) -> list[tuple[uuid.UUID, int]]:
+    """``(member_id, qualifying_spend_fen)`` of every member whose own qualifying spend of
+    purchases made in ``[start, end)`` (by sale time, net of returns and voids; household
+    members each their own) is at least ``at_least`` fen, by member id."""
+    return await repository.spenders(session, start, end, at_least)
+
+
+async def members_on(
+    session: AsyncSession, tier_code: str, *, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    """The members now on the tier (qualified or assigned), by id: the ``limit`` after
+    ``after``."""
+    return await repository.members_on(session, tier_code, after, limit)

@@ -1,0 +1,88 @@
+"""HTTP routes of bulk grants: a batch of a definition's grants (marketing) and its
+progress (marketing, service, analyst)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from services.loyalty.coupons.batches import service
+from services.loyalty.coupons.batches.schemas import MAX_BATCH, GrantBatchIn, GrantBatchOut
+from services.loyalty.coupons.errors import CouponDefinitionNotFound, CouponGrantBatchNotFound
+from shared.auth import Principal, require_roles
+from shared.dependencies import RequestSession as Session
+from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
+from shared.openapi import problem
+
+router = APIRouter(prefix="/coupons/definitions", tags=["coupons"])
+
+marketing = require_roles("marketing")
+Marketing = Annotated[Principal, Depends(marketing)]
+Readers = Annotated[Principal, Depends(require_roles("marketing", "service", "analyst"))]
+BatchPost = Annotated[
+    IdempotentPost, Depends(Idempotent(marketing, example="vip-thanks-2026-11-batch"))
+]
+
+
+@router.post(
+    "/{definition_id}/grants",
+    status_code=202,
+    response_model=GrantBatchOut,
+    summary="Grant a coupon to a list of members",
+    description=(
+        f"Marketing. Up to {MAX_BATCH:,} member ids and a `grant_key`: each member is "
+        "granted one coupon of the definition under that key, once (a member granted one "
+        "with that key before keeps it, a member named twice gets one). The batch is "
+        "accepted at once, all due; workers grant it in chunks after the answer, and a "
+        "crash resumes where it stopped. Follow it at `Location`: granted, refused (with "
+        "reasons: `per_member_limit`, `quantity_exhausted`, `definition_ended`, "
+        "`no_account`) and due. 404 `coupon-definition-not-found`; 422 naming the field."
+    ),
+    responses={
+        **problem(
+            CouponDefinitionNotFound("No coupon definition 3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c")
+        ),
+        **openapi_conflict(),
+    },
+)
+async def create_batch(
+    definition_id: uuid.UUID,
+    body: GrantBatchIn,
+    session: Session,
+    principal: Marketing,
+    idempotent: BatchPost,
+) -> JSONResponse:
+    answer = await idempotent.run(
+        body,
+        lambda: service.create_batch(session, definition_id, body, by=principal.subject),
+        path={"definition_id": str(definition_id)},
+        status=202,
+    )
+    return answer.response(
+        location=f"/coupons/definitions/{definition_id}/grants/{answer.body['id']}"
+    )
+
+
+@router.get(
+    "/{definition_id}/grants/{batch_id}",
+    response_model=GrantBatchOut,
+    summary="Read a bulk grant's progress",
+    description=(
+        "Staff with role marketing, service or analyst: how many of the batch's members "
+        "were granted, refused (by reason, and the first 100 refused) and are still due; "
+        "`finished_at` once none is due."
+    ),
+    responses=problem(
+        CouponGrantBatchNotFound(
+            "No grant batch 5d2c9e1a-7b3f-4c8d-9e0a-1b2c3d4e5f60 of definition "
+            "3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c"
+        )
+    ),
+)
+async def get_batch(
+    definition_id: uuid.UUID, batch_id: uuid.UUID, session: Session, _: Readers
+) -> GrantBatchOut:
+    return await service.progress(session, definition_id, batch_id)

@@ -1,0 +1,86 @@
+"""Use cases of birthday coupons: the program's birthday definition, members' birthdays
+from their registration, and the daily grant. The setting and the birthdays flush, never
+commit; the daily job commits its own batches (see :mod:`shared.jobs`)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from datetime import date, datetime
+
+from services.loyalty.coupons import repository as coupons
+from services.loyalty.coupons.birthdays import domain, repository
+from services.loyalty.coupons.birthdays.schemas import BirthdayCouponIn, BirthdayCouponOut
+from services.loyalty.coupons.errors import CouponDefinitionNotFound
+from services.loyalty.coupons.service import try_issue
+from shared.db import AsyncSession, Sessions, transaction
+from shared.inputs import input_defaults
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+"""Members per transaction of the daily grant."""
+
+
+async def record_birthday(session: AsyncSession, member_id: uuid.UUID, birthday: date) -> None:
+    """Keeps the month and day of a registering member's birthday (not the year)."""
+    await repository.record(session, member_id, birthday.month, birthday.day)
+
+
+async def get_setting(session: AsyncSession) -> BirthdayCouponOut:
+    row = await repository.setting(session)
+    if row is None:
+        return BirthdayCouponOut(definition_id=None, updated_at=None, updated_by=None)
+    return BirthdayCouponOut.model_validate(row, from_attributes=True)
+
+
+async def set_setting(
+    session: AsyncSession, body: BirthdayCouponIn, *, by: str
+) -> BirthdayCouponOut:
+    """Raises :class:`CouponDefinitionNotFound` (404) for an unknown definition."""
+    if body.definition_id is None:
+        await repository.clear(session)
+    elif await coupons.definition(session, body.definition_id) is None:
+        raise CouponDefinitionNotFound(
+            f"No coupon definition {body.definition_id}", field="definition_id"
+        )
+    else:
+        await repository.set_definition(session, body.definition_id, by)
+    return await get_setting(session)
+
+
+async def grant_birthday_coupons(sessions: Sessions, now: datetime, batch: int = BATCH) -> int:
+    """Grants the birthday definition to every member whose birthday the brand's day of
+    ``now`` celebrates (see :func:`domain.celebrated_on`), once per member and year (grant
+    key ``birthday-<year>``), a batch of members per transaction; how many coupons it
+    granted or found granted. A member it cannot grant to (no account, the per-member
+    limit, the quantity) is logged and skipped; a run again grants nothing twice."""
+    day = now.astimezone(input_defaults().business_timezone).date()
+    async with sessions() as session:
+        setting = await repository.setting(session)
+    if setting is None:
+        return 0
+    granted = 0
+    refused: Counter[str] = Counter()
+    after: uuid.UUID | None = None
+    while True:
+        async with transaction(sessions) as session:
+            definition = await coupons.definition(session, setting.definition_id)
+            assert definition is not None  # a foreign key keeps it
+            members = await repository.born_on(
+                session, domain.celebrated_on(day), after=after, limit=batch
+            )
+            for member_id in members:
+                outcome = await try_issue(
+                    session, definition, member_id, domain.grant_key(day), now
+                )
+                if isinstance(outcome, str):
+                    refused[outcome] += 1
+                else:
+                    granted += 1
+        if len(members) < batch:
+            if refused:
+                log.warning("birthday coupons of %s refused: %s", day, dict(refused))
+            return granted
+        after = members[-1]

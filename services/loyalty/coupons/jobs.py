@@ -1,0 +1,56 @@
+"""The daily jobs of coupons: expire what passed its validity, grant birthday coupons.
+
+Both are idempotent by their data and commit in batches (see :mod:`shared.jobs`). A coupon
+expires by a conditional ``UPDATE`` of its status ``active`` → ``expired`` with its
+``loyalty.coupon.expired`` in the same transaction; an expired coupon is no longer due, so
+a crash between batches leaves the rest for the next run and doubles nothing. Rows a sale
+holds (a till's lock) are skipped, and a coupon reserved by a sale in progress is not
+``active``, so it is not expired under the sale: released, it expires at the next run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.loyalty.base import emit
+from services.loyalty.coupons import repository
+from services.loyalty.coupons.birthdays.service import grant_birthday_coupons
+from shared.db import Sessions, transaction
+from shared.events.loyalty import CouponExpired
+from shared.jobs import DailyJob
+
+BATCH = 500
+"""Coupons per transaction."""
+
+
+async def expire_due(sessions: Sessions, now: datetime, batch: int = BATCH) -> int:
+    """Expires every active coupon whose validity ended at or before ``now``, a batch per
+    transaction, publishing ``loyalty.coupon.expired`` for each; how many it expired."""
+    expired = 0
+    while True:
+        async with transaction(sessions) as session:
+            rows = await repository.expire(session, until=now, limit=batch)
+            await emit(
+                session,
+                *(
+                    CouponExpired(
+                        coupon_id=row.coupon_id,
+                        member_id=row.member_id,
+                        account_id=row.account_id,
+                        definition_id=row.definition_id,
+                        definition_name=row.definition_name,
+                        valid_until=row.valid_until,
+                        expired_at=now,
+                    )
+                    for row in rows
+                ),
+            )
+        expired += len(rows)
+        if len(rows) < batch:
+            return expired
+
+
+DAILY = (
+    DailyJob("coupons.expire", expire_due),
+    DailyJob("coupons.birthday", grant_birthday_coupons),
+)
