@@ -26,6 +26,8 @@ from services.loyalty.simulation import api as simulation
 from services.loyalty.tiers import api as tiers
 from services.loyalty.tiers import jobs as tier_jobs
 from services.loyalty.tiers.benefits import api as benefits
+from services.loyalty.till_coupons import api as till_coupons
+from services.loyalty.till_coupons import jobs as coupon_jobs
 from shared.inputs import input_defaults
 from shared.jobs import DailyJobs
 from shared.service_app import Runtime, ServiceSpec, build_app
@@ -80,13 +82,14 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             adjustments.router,
             shortfalls.router,
             reservations.router,
+            till_coupons.router,
             rewards.catalog,
             rewards.orders,
             rewards.queue,
             coupons.router,
             coupons.members,
         ],
-        workers=[_daily_jobs, sweep, close_out],
+        workers=[_daily_jobs, sweep, coupon_jobs.sweep, close_out],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rules (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

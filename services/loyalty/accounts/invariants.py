@@ -87,6 +87,8 @@ class Invariant(StrEnum):
     CAMPAIGN_BUDGETS = "campaign_budgets"
     COUPON_ISSUES = "coupon_issues"
     COUPON_MEMBER_LIMIT = "coupon_member_limit"
+    COUPON_SINGLE_USE = "coupon_single_use"
+    COUPON_REDEMPTIONS = "coupon_redemptions"
 
 
 @dataclass(frozen=True)
