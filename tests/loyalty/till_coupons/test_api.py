@@ -14,9 +14,11 @@ from sqlalchemy import text
 
 from services.loyalty.till_coupons.service import release_due
 from shared.db import Sessions
-from tests.loyalty.conftest import envelopes, handle, key, problem
+from tests.loyalty.conftest import envelopes, handle, key, ledger_of, problem
+from tests.loyalty.coupons.test_api import body
 from tests.loyalty.till_coupons.conftest import (
     BASKET,
+    MARKETING,
     SERVICE,
     SHARES,
     STORE,
@@ -57,6 +59,14 @@ async def test_a_held_coupon_is_committed_and_the_sale_event_redeems_it(
 
     await handle(loyalty_sessions, sale_event(who, purchase_id))
     await handle(loyalty_sessions, sale_event(who, purchase_id))  # redelivered: no change
+    # earned on what the lines paid: 1 point a yuan of 131.13 + 89.10 = 220.23 yuan, not
+    # of the 250.23 yuan before the coupon
+    earned = [
+        line.points
+        for line in await ledger_of(loyalty_sessions, who.member_id)
+        if line.source_id == purchase_id
+    ]
+    assert earned == [220]
     read = await client.get(f"/coupon-reservations/{held['reservation_id']}", headers=SERVICE)
     assert read.json()["status"] == "confirmed"
     assert await coupon_status(client, who) == "redeemed"
@@ -179,3 +189,16 @@ async def test_of_sixteen_tills_racing_for_one_coupon_exactly_one_holds_it(
     assert rows == 1
     assert await coupon_status(client, who) == "reserved"
     await sound(loyalty_sessions, who)
+
+
+async def test_a_definition_says_whether_a_return_gives_its_coupon_back(
+    client: httpx.AsyncClient,
+) -> None:
+    added = await client.post("/coupons/definitions", json=body(), headers=MARKETING | key())
+    assert added.json()["restore_on_return"] == "when_below_threshold"  # the default
+    wrong = await client.post(
+        "/coupons/definitions",
+        json=body(restore_on_return="sometimes"),
+        headers=MARKETING | key(),
+    )
+    assert problem(wrong, 422)["errors"][0]["location"] == "body.restore_on_return"

@@ -258,3 +258,29 @@ async def test_with_loyalty_down_a_coupon_hold_is_503(
     )
     assert down["type"] == "urn:huiyuan:problem:loyalty-unavailable"
     assert "no coupon was used" in down["detail"]
+
+
+async def test_a_discount_names_a_held_coupon_or_its_source_and_amount(
+    client: httpx.AsyncClient, store: StoreKey, member: KnownMember
+) -> None:
+    held = {"coupon_reservation_id": str(uuid.uuid4())}
+    for discounts, location in [
+        ([{"amount_fen": 100}], "body.discounts.0"),
+        ([held | {"lines": [1]}], "body.discounts.0"),
+    ]:
+        body = {"card_number": member.card_number, "lines": LINES, "discounts": discounts}
+        refused = is_problem(
+            await client.post("/purchases", json=body, headers=store.headers | new_key()), 422
+        )
+        assert refused["errors"][0]["location"].startswith(location), refused
+    sale = {
+        "idempotency_key": "R-held",
+        "card_number": member.card_number,
+        "lines": LINES,
+        "discounts": [held],
+    }
+    batch = await client.post("/purchases:batch", json={"sales": [sale]}, headers=store.headers)
+    [result] = batch.json()["results"]
+    assert result["status"] == 422, result
+    assert result["error"]["type"] == "urn:huiyuan:problem:invalid-discount"
+    assert "takes no held coupon" in result["error"]["detail"]
