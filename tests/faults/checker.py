@@ -27,6 +27,7 @@ from huiyuan.provision import SERVICES
 from services.loyalty.points.invariants import LedgerReport, check_ledger_invariants
 from services.loyalty.reservations import service as reservations
 from services.loyalty.reservations.invariants import till_violations
+from services.loyalty.till_coupons.invariants import coupon_till_violations
 from shared.db import Sessions, asyncpg_dsn, create_sessions, transaction
 from tests.faults.load import LoadLog
 
@@ -142,6 +143,9 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
             # points at the till: held, released and refunded points all accounted for
             till = await till_violations(session, _uuids(log.members))
             verdict.unexpected += [f"till: {violation}" for violation in till]
+            # coupons at the till: each used at most once, each redeemed one with its sale
+            coupons = await coupon_till_violations(session, _uuids(log.members))
+            verdict.unexpected += [f"till coupons: {violation}" for violation in coupons]
     finally:
         await engine.dispose()
     verdict.counts.update(
