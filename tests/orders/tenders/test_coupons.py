@@ -30,7 +30,7 @@ from tests.orders.conftest import (
     new_store,
 )
 from tests.orders.tenders.till import fund
-from tests.stack import Stack, eventually, member_headers, staff_headers
+from tests.stack import Stack, eventually, keyed_events, member_headers, staff_headers
 
 SERVICE = staff_headers("service")
 MARKETING = staff_headers("marketing")
@@ -106,6 +106,7 @@ async def _sell(
 
 
 async def test_a_sale_uses_a_held_coupon_and_a_return_below_the_threshold_gives_it_back(
+    stack: Stack,
     till: httpx.AsyncClient,
     loyalty: str,
     orders_sessions: Sessions,
@@ -171,6 +172,18 @@ async def test_a_sale_uses_a_held_coupon_and_a_return_below_the_threshold_gives_
         )
 
     await eventually(restored, timeout=30)  # 149 yuan kept is below 150
+    published = await keyed_events(
+        stack.bootstrap_servers,
+        "loyalty.events",
+        str(funded.member_id),
+        ["loyalty.coupon.redeemed", "loyalty.coupon.released"],
+        wanted=2,
+    )
+    assert [(e.type, e.data.get("reason")) for e in published] == [
+        ("loyalty.coupon.redeemed", None),
+        ("loyalty.coupon.released", "returned"),
+    ]
+    assert published[0].data["purchase_id"] == sale["id"]
     async with loyalty_sessions() as session:
         assert await coupon_till_violations(session, [funded.member_id]) == []
 
