@@ -203,9 +203,7 @@ async def test_a_batch_held_back_across_the_rejoin_is_not_sought_back_on_the_new
         # A consumer that has not yet noticed the amnesia may read the republish first; its
         # commit is refused, and the rejoin reads the log again from the start. A skipped
         # event never arrives, and this wait times out.
-        await eventually(
-            lambda: _applied_all(applied, scratch, [9, 104]), timeout=45, interval=0.5
-        )
+        await eventually(lambda: _applied_all(applied, scratch, [9, 104]), timeout=45, interval=0.5)
         await asyncio.sleep(1)
         rows = await applied.rows(scratch)
     assert rows == [*range(10), *range(100, 105)]  # each once, none skipped

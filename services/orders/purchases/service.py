@@ -53,11 +53,13 @@ async def record_purchase(
     """The new sale, or ``Replayed`` with the first answer if its receipt number was
     recorded before with the same content; ``sent`` is the body as sent (parsed JSON).
     With ``loyalty``, a points tender is taken: its reservation is committed there before
-    the sale is (:func:`services.orders.tenders.service.points_paid`).
+    the sale is (:func:`services.orders.tenders.service.points_paid`); so is a held coupon
+    a discount names, after the sale's lines took its shares as loyalty priced them
+    (:func:`services.orders.tenders.service.coupons_used`).
 
     Raises ``UnknownMember``, ``UnknownSku``, ``VoidSku``, ``InvalidDiscount``,
     ``DiscountExceedsLines``, ``TenderNotAccepted``, ``TendersDoNotAddUp``,
-    ``PointsRefused`` (422), ``ReceiptReused`` (409) and
+    ``PointsRefused``, ``CouponRefused`` (422), ``ReceiptReused`` (409) and
     ``LoyaltyUnavailable`` (503).
     """
     members = await directory.find_members(session, cipher, [data])
