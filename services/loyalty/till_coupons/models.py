@@ -61,13 +61,14 @@ class CouponRedemption(LoyaltyTable, table=True):
             postgresql_where=text("status IN ('held', 'committed')"),
         ),
         Index("ix_coupon_redemptions_purchase", "purchase_id"),
+        Index("ix_coupon_redemptions_account_id", "account_id"),
     )
 
     reservation_id: uuid.UUID = Field(primary_key=True)
     coupon_id: uuid.UUID = Field(
         sa_column=Column(ForeignKey(f"{SCHEMA}.coupons.id"), nullable=False)
     )
-    account_id: uuid.UUID = Field(index=True)
+    account_id: uuid.UUID
     member_id: uuid.UUID
     store_id: uuid.UUID
     sale_ref: str = Field(sa_column=Column(String(MAX_SALE_REF), nullable=False))
