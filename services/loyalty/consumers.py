@@ -1,6 +1,7 @@
 """What loyalty consumes: registrations open accounts, purchases earn (and confirm the
-till reservation they paid with), returns and voids reverse (and credit the points
-tender's share back), products say their category, households pool their members' points."""
+till reservation they paid with and redeem the coupon they used), returns and voids
+reverse (and credit the points tender's share back, and give a coupon back as its
+definition says), products say their category, households pool their members' points."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from services.loyalty.points import service as points
 from services.loyalty.program.service import locked_program
 from services.loyalty.reservations import sales as till_sales
 from services.loyalty.tiers import service as tiers
+from services.loyalty.till_coupons import sales as till_coupons
 from shared.db import AsyncSession
 from shared.events import CloudEvent
 from shared.events.customer import (
@@ -50,6 +52,7 @@ async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Con
     purchase = event.payload(PurchaseCompleted)
     await points.earn_for_purchase(session, purchase, event.id)
     await till_sales.confirm_for_purchase(session, purchase, event.id)
+    await till_coupons.redeem_for_purchase(session, purchase)
 
 
 async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -57,12 +60,14 @@ async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Cont
     returned = event.payload(PurchaseReturned)
     await points.reverse_for_return(session, returned, event.id)
     await till_sales.refund_for_return(session, returned, event.id)
+    await till_coupons.restore_for_return(session, returned)
 
 
 async def on_purchase_voided(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     voided = event.payload(PurchaseVoided)
     await points.reverse_for_void(session, voided, event.id)
     await till_sales.refund_for_void(session, voided, event.id)
+    await till_coupons.restore_for_void(session, voided)
 
 
 async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:

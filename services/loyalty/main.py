@@ -34,6 +34,8 @@ from services.loyalty.tier_coupons import jobs as tier_coupon_jobs
 from services.loyalty.tiers import api as tiers
 from services.loyalty.tiers import jobs as tier_jobs
 from services.loyalty.tiers.benefits import api as benefits
+from services.loyalty.till_coupons import api as till_coupons
+from services.loyalty.till_coupons import jobs as till_coupon_jobs
 from shared.inputs import input_defaults
 from shared.jobs import DailyJobs
 from shared.service_app import Runtime, ServiceSpec, build_app
@@ -95,6 +97,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             adjustments.router,
             shortfalls.router,
             reservations.router,
+            till_coupons.router,
             rewards.catalog,
             rewards.orders,
             rewards.queue,
@@ -105,7 +108,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             coupon_bands.router,
             tier_coupons.router,
         ],
-        workers=[_daily_jobs, sweep, close_out, grant_batches],
+        workers=[_daily_jobs, sweep, till_coupon_jobs.sweep, close_out, grant_batches],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rules (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

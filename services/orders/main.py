@@ -11,6 +11,7 @@ from services.orders.catalog.categories import api as categories
 from services.orders.catalog.spreadsheet import api as catalog_files
 from services.orders.config import Settings
 from services.orders.consumers import HANDLERS
+from services.orders.coupons import api as coupons
 from services.orders.purchases import api as purchases
 from services.orders.purchases.batch import api as batch
 from services.orders.returns import api as returns
@@ -50,6 +51,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             catalog_files.router,
             purchases.router,
             tenders.router,
+            coupons.router,
             benefits.router,
             batch.router,
             returns.router,

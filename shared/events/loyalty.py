@@ -420,3 +420,46 @@ class CouponExpired(EventPayload):
     """The instant its validity ended (exclusive)."""
     expired_at: datetime
     """When the daily job expired it."""
+
+
+class CouponRedeemed(EventPayload):
+    """A recorded sale used a coupon a till held for it (the sale's event confirmed it).
+    Keyed by the member; the code is not carried."""
+
+    event_type: ClassVar[str] = "loyalty.coupon.redeemed"
+    subject_field: ClassVar[str] = "coupon_id"
+
+    coupon_id: uuid.UUID
+    member_id: uuid.UUID
+    account_id: uuid.UUID
+    definition_id: uuid.UUID
+    reservation_id: uuid.UUID
+    purchase_id: uuid.UUID
+    store_id: uuid.UUID
+    discount_fen: int
+    """What the coupon took off the sale."""
+    redeemed_at: datetime
+
+
+class CouponReleased(EventPayload):
+    """A coupon came back to its holder, usable again within its validity: a till's void
+    of the hold, a sale that failed or never came (``timeout``), or a return or void of
+    the sale that redeemed it under the definition's ``restore_on_return``."""
+
+    event_type: ClassVar[str] = "loyalty.coupon.released"
+    subject_field: ClassVar[str] = "coupon_id"
+
+    coupon_id: uuid.UUID
+    member_id: uuid.UUID
+    account_id: uuid.UUID
+    definition_id: uuid.UUID
+    reservation_id: uuid.UUID
+    purchase_id: uuid.UUID | None
+    """The sale it was committed to or redeemed on, if any."""
+    return_id: uuid.UUID | None = None
+    """The return that gave it back (``reason`` ``returned``)."""
+    store_id: uuid.UUID
+    reason: Literal["void", "sale_failed", "timeout", "returned", "voided"]
+    valid_until: datetime
+    """Unchanged: a coupon past it stays unusable."""
+    released_at: datetime

@@ -28,6 +28,7 @@ from huiyuan.provision import SERVICES
 from services.loyalty.points.invariants import LedgerReport, check_ledger_invariants
 from services.loyalty.reservations import service as reservations
 from services.loyalty.reservations.invariants import till_violations
+from services.loyalty.till_coupons.invariants import coupon_till_violations
 from services.orders.purchases.invariants import sale_violations
 from shared.db import Sessions, asyncpg_dsn, create_sessions, transaction
 from tests.faults.load import LoadLog
@@ -147,6 +148,9 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
             # sales, discounts, tenders and returns add up to the fen
             sales = await sale_violations(session, _uuids(store for store, _ in log.stores))
             verdict.unexpected += [f"orders: {violation}" for violation in sales]
+            # coupons at the till: each used at most once, each redeemed one with its sale
+            coupons = await coupon_till_violations(session, _uuids(log.members))
+            verdict.unexpected += [f"till coupons: {violation}" for violation in coupons]
     finally:
         await engine.dispose()
     verdict.counts.update(

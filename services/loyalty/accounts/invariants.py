@@ -88,6 +88,8 @@ class Invariant(StrEnum):
     COUPON_ISSUES = "coupon_issues"
     COUPON_MEMBER_LIMIT = "coupon_member_limit"
     COUPON_BATCH_GRANTS = "coupon_batch_grants"
+    COUPON_SINGLE_USE = "coupon_single_use"
+    COUPON_REDEMPTIONS = "coupon_redemptions"
 
 
 @dataclass(frozen=True)

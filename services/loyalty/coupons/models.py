@@ -33,9 +33,16 @@ from shared.auth import MAX_SUBJECT_LENGTH
 
 MAX_NAME = 80
 MAX_GRANT_KEY = 64
-COUPON_STATUSES = ("active", "expired", "withdrawn")
+COUPON_STATUSES = ("active", "reserved", "redeemed", "expired", "withdrawn")
+"""``reserved``: held for a sale in progress at a till (one sale at a time); ``redeemed``:
+a recorded sale used it. Both come back to ``active`` on a release or a restore.
+``withdrawn``: a campaign's giveaway taken back, unused, when a return left its purchase
+below the threshold."""
+RESTORE_POLICIES = ("never", "when_below_threshold", "on_full_return")
+DEFAULT_RESTORE_POLICY = "when_below_threshold"
 _KINDS = ", ".join(f"'{kind}'" for kind in KindName)
 _STATUSES = ", ".join(f"'{status}'" for status in COUPON_STATUSES)
+_RESTORE = ", ".join(f"'{policy}'" for policy in RESTORE_POLICIES)
 
 
 class CouponDefinition(LoyaltyTable, table=True):
@@ -64,6 +71,9 @@ class CouponDefinition(LoyaltyTable, table=True):
         ),
         CheckConstraint("per_member_limit >= 1", name="ck_coupon_definitions_per_member_limit"),
         CheckConstraint("face_value_fen >= 1", name="ck_coupon_definitions_face_value"),
+        CheckConstraint(
+            f"restore_on_return IN ({_RESTORE})", name="ck_coupon_definitions_restore_on_return"
+        ),
         Index("ix_coupon_definitions_listed", "created_at", "id"),
     )
 
@@ -83,6 +93,11 @@ class CouponDefinition(LoyaltyTable, table=True):
     face_value_fen: int = Field(sa_column=amount_column())
     issued: int = Field(default=0, sa_column=amount_column())
     stackable: bool = Field(sa_column=Column(Boolean, nullable=False))
+    restore_on_return: str = Field(
+        default=DEFAULT_RESTORE_POLICY, sa_column=Column(String(24), nullable=False)
+    )
+    """Whether a return of the sale that redeemed a coupon gives it back (``RESTORE_POLICIES``,
+    see :mod:`services.loyalty.till_coupons.domain`)."""
     created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
     created_by: str = Field(max_length=MAX_SUBJECT_LENGTH)
 

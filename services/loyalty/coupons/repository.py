@@ -203,3 +203,50 @@ async def expire(session: AsyncSession, *, until: datetime, limit: int) -> list[
         )
         for row in await session.execute(query)
     ]
+
+
+async def by_code(
+    session: AsyncSession, account_id: uuid.UUID, code: str
+) -> tuple[Coupon, CouponDefinition] | None:
+    """The account's coupon of this stored-form code, with its definition."""
+    query = (
+        select(Coupon, CouponDefinition)
+        .join(CouponDefinition, col(CouponDefinition.id) == col(Coupon.definition_id))
+        .where(col(Coupon.account_id) == account_id, col(Coupon.code) == code)
+    )
+    row = (await session.execute(query)).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def with_definition(
+    session: AsyncSession, coupon_id: uuid.UUID
+) -> tuple[Coupon, CouponDefinition]:
+    query = (
+        select(Coupon, CouponDefinition)
+        .join(CouponDefinition, col(CouponDefinition.id) == col(Coupon.definition_id))
+        .where(col(Coupon.id) == coupon_id)
+        .execution_options(populate_existing=True)
+    )
+    row = (await session.execute(query)).one()
+    return row[0], row[1]
+
+
+async def move(
+    session: AsyncSession,
+    coupon_id: uuid.UUID,
+    before: str,
+    after: str,
+    *,
+    usable_at: datetime | None = None,
+) -> bool:
+    """Moves the coupon from status ``before`` to ``after`` in one conditional UPDATE (and,
+    with ``usable_at``, only if it is within its validity then); False, nothing changed,
+    when it was not in ``before``. Concurrent moves of one coupon queue on its row, and
+    the condition is read again after the wait: exactly one of them finds ``before``."""
+    query = update(Coupon).where(col(Coupon.id) == coupon_id, col(Coupon.status) == before)
+    if usable_at is not None:
+        query = query.where(
+            col(Coupon.valid_from) <= usable_at, col(Coupon.valid_until) > usable_at
+        )
+    result = await session.execute(query.values(status=after).returning(col(Coupon.id)))
+    return result.first() is not None

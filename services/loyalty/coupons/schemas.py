@@ -125,7 +125,11 @@ DEFINITION_EXAMPLE: dict[str, Any] = {
     "per_member_limit": 1,
     "quantity": 10_000,
     "stackable": False,
+    "restore_on_return": "when_below_threshold",
 }
+
+RestorePolicy = Literal["never", "when_below_threshold", "on_full_return"]
+CouponStatus = Literal["active", "reserved", "redeemed", "expired", "withdrawn"]
 
 
 class DefinitionIn(BaseModel):
@@ -148,6 +152,13 @@ class DefinitionIn(BaseModel):
     budget_fen: BudgetFen | None = Field(None, description="Most issued × face value, fen")
     stackable: bool = Field(
         False, description="Usable with other stackable coupons, at most one of each kind"
+    )
+    restore_on_return: RestorePolicy = Field(
+        "when_below_threshold",
+        description="Whether a return gives a redeemed coupon back: `never`; "
+        "`when_below_threshold` (what the sale keeps no longer earns the coupon's "
+        "discount: below its threshold, or no line in scope left); `on_full_return` (only "
+        "once every line of the sale is back, or it is voided)",
     )
 
     @model_validator(mode="after")
@@ -199,6 +210,7 @@ class DefinitionOut(BaseModel):
     face_value_fen: int = Field(description="The most one coupon takes off, fen")
     issued: int = Field(description="Coupons granted so far")
     stackable: bool
+    restore_on_return: RestorePolicy
     created_at: datetime
     created_by: str
 
@@ -267,12 +279,11 @@ class CouponOut(BaseModel):
     name: str
     kind: KindName
     terms: dict[str, Any]
-    status: Literal["active", "expired", "withdrawn"] = Field(
-        description=(
-            "`expired` once `valid_until` has passed, even before the daily job; "
-            "`withdrawn` when a campaign gave it for a purchase a return took below the "
-            "giveaway's threshold before it was used"
-        )
+    status: CouponStatus = Field(
+        description="`reserved` while a till holds it for a sale, `redeemed` once a recorded "
+        "sale used it; an active one reads `expired` once `valid_until` has passed, even "
+        "before the daily job; `withdrawn` when a campaign gave it for a purchase a return "
+        "took below the giveaway's threshold before it was used"
     )
     valid_from: datetime
     valid_until: datetime = Field(description="Exclusive")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.service import account_of
@@ -29,6 +31,7 @@ from services.loyalty.coupons.schemas import (
     ApplicableOut,
     CouponList,
     CouponOut,
+    CouponStatus,
     DefinitionIn,
     DefinitionList,
     DefinitionOut,
@@ -65,6 +68,7 @@ async def create_definition(session: AsyncSession, body: DefinitionIn, *, by: st
         budget_fen=body.budget_fen,
         face_value_fen=body.terms.face_value_fen,
         stackable=body.stackable,
+        restore_on_return=body.restore_on_return,
         created_by=by,
     )
     await repository.add_definition(session, row)
@@ -274,8 +278,9 @@ async def coupons_of(
 
 
 def _coupon_out(coupon: Coupon, definition: CouponDefinition, *, show_code: bool) -> CouponOut:
-    expired = coupon.status == "expired" or coupon.valid_until <= datetime.now(UTC)
-    status = "withdrawn" if coupon.status == "withdrawn" else "expired" if expired else "active"
+    expired = coupon.status == "expired" or (
+        coupon.status == "active" and coupon.valid_until <= datetime.now(UTC)
+    )
     return CouponOut(
         id=coupon.id,
         code=codes.display(coupon.code) if show_code else codes.masked(coupon.code),
@@ -283,7 +288,7 @@ def _coupon_out(coupon: Coupon, definition: CouponDefinition, *, show_code: bool
         name=definition.name,
         kind=KindName(definition.kind),
         terms=definition.terms,
-        status=status,
+        status="expired" if expired else cast(CouponStatus, coupon.status),
         valid_from=coupon.valid_from,
         valid_until=coupon.valid_until,
         granted_at=coupon.granted_at,
@@ -294,7 +299,8 @@ MAX_COUPONS_PRICED = 200
 """A basket is priced with at most the member's latest 200 active coupons."""
 
 
-def _priced_coupon(coupon: Coupon, definition: CouponDefinition) -> domain.Coupon:
+def priced_coupon(coupon: Coupon, definition: CouponDefinition) -> domain.Coupon:
+    """The coupon as pricing sees it (:mod:`services.loyalty.coupons.domain`)."""
     scope = definition.scope
     return domain.Coupon(
         code=coupon.code,
@@ -325,7 +331,7 @@ async def validate(session: AsyncSession, body: ValidateIn) -> ValidationOut:
     applicable: list[ApplicableOut] = []
     refused: list[NotApplicableOut] = []
     for coupon, definition in rows:
-        outcome = domain.evaluate(_priced_coupon(coupon, definition), basket)
+        outcome = domain.evaluate(priced_coupon(coupon, definition), basket)
         code = codes.masked(coupon.code)
         if isinstance(outcome, Refusal):
             refused.append(
@@ -369,3 +375,70 @@ async def try_grant(
     if definition is None:
         raise CouponDefinitionNotFound(f"No coupon definition {definition_id}")
     return await try_issue(session, definition, member_id, grant_key, now)
+
+
+@dataclass(frozen=True)
+class HeldCoupon:
+    """A coupon as the till's redemptions see it (:mod:`services.loyalty.till_coupons`)."""
+
+    coupon_id: uuid.UUID
+    code: str
+    """Masked, as staff see it."""
+    account_id: uuid.UUID
+    member_id: uuid.UUID
+    definition_id: uuid.UUID
+    definition_name: str
+    status: str
+    valid_until: datetime
+    restore_on_return: str
+    priced: domain.Coupon
+
+
+def _held(coupon: Coupon, definition: CouponDefinition) -> HeldCoupon:
+    return HeldCoupon(
+        coupon_id=coupon.id,
+        code=codes.masked(coupon.code),
+        account_id=coupon.account_id,
+        member_id=coupon.member_id,
+        definition_id=definition.id,
+        definition_name=definition.name,
+        status=coupon.status,
+        valid_until=coupon.valid_until,
+        restore_on_return=definition.restore_on_return,
+        priced=priced_coupon(coupon, definition),
+    )
+
+
+async def coupon_by_code(
+    session: AsyncSession, account_id: uuid.UUID, typed: str
+) -> HeldCoupon | None:
+    """The account's coupon of the code as typed (see :func:`codes.normalise`), or None."""
+    code = codes.normalise(typed)
+    if not codes.is_well_formed(code):
+        return None
+    found = await repository.by_code(session, account_id, code)
+    return None if found is None else _held(*found)
+
+
+async def held_coupon(session: AsyncSession, coupon_id: uuid.UUID) -> HeldCoupon:
+    """The coupon as it is now (it exists: a redemption names it)."""
+    return _held(*await repository.with_definition(session, coupon_id))
+
+
+async def reserve_for_sale(session: AsyncSession, coupon_id: uuid.UUID, now: datetime) -> bool:
+    """``active`` → ``reserved`` if the coupon is active and valid at ``now``; False
+    otherwise (another sale holds or used it, or it is not valid now)."""
+    return await repository.move(session, coupon_id, "active", "reserved", usable_at=now)
+
+
+async def redeem(session: AsyncSession, coupon_id: uuid.UUID, *, was: str = "reserved") -> bool:
+    """``was`` (``reserved``, or ``active`` for a sale whose event came after its hold was
+    swept) → ``redeemed``; False if the coupon was not in ``was``."""
+    return await repository.move(session, coupon_id, was, "redeemed")
+
+
+async def give_back(session: AsyncSession, coupon_id: uuid.UUID, was: str) -> bool:
+    """A reserved or redeemed coupon (``was``) back to ``active`` with its validity as it
+    was: one past its ``valid_until`` reads ``expired`` and is refused at a till, and the
+    expiry job marks and announces it as it does any other. False if it was not in ``was``."""
+    return await repository.move(session, coupon_id, was, "active")

@@ -12,6 +12,7 @@ from services.loyalty.rewards import models as _rewards  # noqa: F401
 from services.loyalty.tier_coupons import models as _tier_coupons  # noqa: F401
 from services.loyalty.tiers import models as _tiers  # noqa: F401
 from services.loyalty.tiers.benefits import models as _benefits  # noqa: F401
+from services.loyalty.till_coupons import models as _till_coupons  # noqa: F401
 from shared.migrations import run_env
 
 run_env(LoyaltyTable.metadata)

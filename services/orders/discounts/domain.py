@@ -2,7 +2,10 @@
 line's discount is shared over its units when some come back. Integer fen; no I/O.
 
 A sale may carry discounts, each from a source (a coupon's code, or ``manual`` for one the
-till gave) applying to some of its lines (all when it names none).
+till gave) applying to some of its lines (all when it names none). A coupon the till held
+at loyalty comes with its shares per line as loyalty priced them (``shares``): they are
+recorded as they are, since loyalty's pricing used the same allocation rule on the same
+basket, and its commit refuses a sale that is not that basket.
 
 **Per line** (:func:`apply`): each discount is shared over its lines in proportion to their
 amounts (quantity × unit price), each share rounded down, the fen left over going to the
@@ -21,6 +24,7 @@ more, and never less than zero for any return.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,6 +47,21 @@ class Discount:
     source: str
     amount_fen: int
     lines: tuple[int, ...] | None = None
+    shares: tuple[tuple[int, int], ...] | None = None
+    """``(line_no, fen)`` as loyalty priced a held coupon; None: shared here."""
+    reservation_id: uuid.UUID | None = None
+    """The coupon reservation at loyalty it came from."""
+
+
+@dataclass(frozen=True)
+class HeldCoupon:
+    """A coupon held for a sale at loyalty, as loyalty priced it: its (masked) code, what
+    it takes off, and its share of each line ``(line_no, fen)``."""
+
+    reservation_id: uuid.UUID
+    code: str
+    amount_fen: int
+    shares: tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -53,14 +72,19 @@ class Applied:
     source: str
     amount_fen: int
     shares: tuple[tuple[int, int], ...]
+    reservation_id: uuid.UUID | None = None
 
     def to_json(self) -> dict[str, object]:
-        """As the sale's ``discounts`` column keeps it (JSONB)."""
-        return {
+        """As the sale's ``discounts`` column keeps it (JSONB); a held coupon's with its
+        reservation, which names the coupon to loyalty."""
+        kept: dict[str, object] = {
             "source": self.source,
             "amount_fen": self.amount_fen,
             "lines": [{"line_no": no, "discount_fen": fen} for no, fen in self.shares],
         }
+        if self.reservation_id is not None:
+            kept["reservation_id"] = str(self.reservation_id)
+        return kept
 
 
 def apply(amounts: Sequence[int], discounts: Sequence[Discount]) -> tuple[list[int], list[Applied]]:
@@ -76,15 +100,7 @@ def apply(amounts: Sequence[int], discounts: Sequence[Discount]) -> tuple[list[i
     applied: list[Applied] = []
     for index, discount in enumerate(discounts):
         where = f"discounts.{index}"
-        numbers = _lines_of(discount, len(amounts), where)
-        base = [amounts[no - 1] for no in numbers]
-        if discount.amount_fen > sum(base):
-            raise DiscountExceedsLines(
-                f"discount {index} ({discount.source}) of {discount.amount_fen} fen is more "
-                f"than the {sum(base)} fen of the lines it applies to",
-                field=f"{where}.amount_fen",
-            )
-        shares = allocate(base, discount.amount_fen)
+        numbers, shares = _shares_of(discount, amounts, index)
         for no, share in zip(numbers, shares, strict=True):
             per_line[no - 1] += share
             if per_line[no - 1] > amounts[no - 1]:
@@ -94,9 +110,39 @@ def apply(amounts: Sequence[int], discounts: Sequence[Discount]) -> tuple[list[i
                     field=where,
                 )
         applied.append(
-            Applied(discount.source, discount.amount_fen, tuple(zip(numbers, shares, strict=True)))
+            Applied(
+                discount.source,
+                discount.amount_fen,
+                tuple(zip(numbers, shares, strict=True)),
+                discount.reservation_id,
+            )
         )
     return per_line, applied
+
+
+def _shares_of(
+    discount: Discount, amounts: Sequence[int], index: int
+) -> tuple[list[int], list[int]]:
+    """The ``index``-th discount's line numbers and its share of each."""
+    where = f"discounts.{index}"
+    if discount.shares is not None:
+        for no, _ in discount.shares:
+            if not 1 <= no <= len(amounts):
+                raise InvalidDiscount(
+                    f"coupon {discount.source} was priced on line {no}, which this sale "
+                    f"does not have (it has {len(amounts)}): hold it again for this basket",
+                    field=where,
+                )
+        return [no for no, _ in discount.shares], [fen for _, fen in discount.shares]
+    numbers = _lines_of(discount, len(amounts), where)
+    base = [amounts[no - 1] for no in numbers]
+    if discount.amount_fen > sum(base):
+        raise DiscountExceedsLines(
+            f"discount {index} ({discount.source}) of {discount.amount_fen} fen is "
+            f"more than the {sum(base)} fen of the lines it applies to",
+            field=f"{where}.amount_fen",
+        )
+    return numbers, allocate(base, discount.amount_fen)
 
 
 def _lines_of(discount: Discount, count: int, where: str) -> list[int]:

@@ -37,7 +37,11 @@ NOT_FOUND = problem(404, "No purchase 9d8c7b6a-… at this store")
         "`receipt-reused`. A `points` tender names the reservation that holds its points "
         "(`POST /reservations`); orders commits it at loyalty before recording the sale: a "
         "refusal is 422 `points-refused`, loyalty not answering 503 `loyalty-unavailable` "
-        "(nothing recorded; the sale can be paid otherwise)."
+        "(nothing recorded; the sale can be paid otherwise). A discount "
+        '`{"coupon_reservation_id": ...}` uses a coupon held for the sale '
+        "(`POST /coupon-reservations`): its shares per line are loyalty's, loyalty commits "
+        "it (the sale must be the basket it was held for) and redeems it from the sale's "
+        "event; a refusal is 422 `coupon-refused` with loyalty's type as `cause`."
     ),
     responses={
         **openapi_conflict(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +13,8 @@ from services.orders.catalog import service as catalog
 from services.orders.directory import service as directory
 from services.orders.directory.domain import KnownMembers
 from services.orders.discounts import domain as discounts
+from services.orders.discounts.domain import HeldCoupon
+from services.orders.discounts.errors import InvalidDiscount
 from services.orders.discounts.schemas import DiscountOut
 from services.orders.purchases import domain, repository
 from services.orders.purchases.errors import PurchaseNotFound
@@ -26,9 +28,10 @@ from services.orders.purchases.schemas import (
 )
 from services.orders.tenders import domain as tenders
 from services.orders.tenders.domain import Paid
+from services.orders.tenders.errors import CouponRefused
 from services.orders.tenders.loyalty import Loyalty
 from services.orders.tenders.schemas import receipt_event, receipt_out
-from services.orders.tenders.service import points_paid
+from services.orders.tenders.service import coupons_used, points_paid
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events import CloudEvent
@@ -50,29 +53,52 @@ async def record_purchase(
     """The new sale, or ``Replayed`` with the first answer if its receipt number was
     recorded before with the same content; ``sent`` is the body as sent (parsed JSON).
     With ``loyalty``, a points tender is taken: its reservation is committed there before
-    the sale is (:func:`services.orders.tenders.service.points_paid`).
+    the sale is (:func:`services.orders.tenders.service.points_paid`); so is a held coupon
+    a discount names, after the sale's lines took its shares as loyalty priced them
+    (:func:`services.orders.tenders.service.coupons_used`).
 
     Raises ``UnknownMember``, ``UnknownSku``, ``VoidSku``, ``InvalidDiscount``,
     ``DiscountExceedsLines``, ``TenderNotAccepted``, ``TendersDoNotAddUp``,
-    ``PointsRefused`` (422), ``ReceiptReused`` (409) and
+    ``PointsRefused``, ``CouponRefused`` (422), ``ReceiptReused`` (409) and
     ``LoyaltyUnavailable`` (503).
     """
     members = await directory.find_members(session, cipher, [data])
     request = None if data.receipt_no is None else identify(sent, data)
     data = (await catalog.find_products(session, [data])).categorised(data)
     accepted = tenders.ACCEPTED if loyalty is None else tenders.AT_THE_TILL
-    sale = new_sale(store_id, data, members, now or datetime.now(UTC), request, accepted)
+    held = await _held_coupons(loyalty, store_id, data)
+    sale = new_sale(store_id, data, members, now or datetime.now(UTC), request, accepted, held)
     if await repository.insert_purchases(session, [sale.rows]):
         if loyalty is None:
             await emit.outbox.add(session, sale.event)
             return sale.out
-        async with points_paid(
-            loyalty,
-            store_id=store_id,
-            member_id=sale.out.member_id,
-            purchase_id=sale.out.id,
-            total_fen=sale.out.total_fen,
-            tenders=sale.paid,
+        sold = [
+            {k: line[k] for k in ("line_no", "sku", "quantity")}
+            | {"amount_fen": line["quantity"] * line["unit_price_fen"]}
+            for line in sale.rows[1]
+        ]
+        used = {
+            reservation_id: index
+            for index, discount in enumerate(data.discounts or ())
+            if (reservation_id := discount.coupon_reservation_id) is not None
+        }
+        async with (
+            coupons_used(
+                loyalty,
+                store_id=store_id,
+                member_id=sale.out.member_id,
+                purchase_id=sale.out.id,
+                lines=sold,
+                held=used,
+            ),
+            points_paid(
+                loyalty,
+                store_id=store_id,
+                member_id=sale.out.member_id,
+                purchase_id=sale.out.id,
+                total_fen=sale.out.total_fen,
+                tenders=sale.paid,
+            ),
         ):
             await emit.outbox.add(session, sale.event)
         return sale.out
@@ -83,6 +109,44 @@ async def record_purchase(
     holder = holders[data.receipt_no]
     domain.check_repeat(data.receipt_no, holder, request)
     return Replayed((await first_answers(session, [holder.purchase_id]))[holder.purchase_id])
+
+
+async def _held_coupons(
+    loyalty: Loyalty | None, store_id: uuid.UUID, data: PurchaseCreate
+) -> dict[uuid.UUID, HeldCoupon]:
+    """The coupons a sale names as held (``(index of the discount, reservation)``), as
+    loyalty priced them. At most one: held coupons are priced each on the whole basket,
+    so two on one sale could take the same spend off twice.
+
+    Raises ``InvalidDiscount`` (a second held coupon), :class:`CouponRefused` (422: one
+    loyalty does not know, or another store's) and :class:`LoyaltyUnavailable` (503).
+    """
+    reservations = [
+        (index, discount.coupon_reservation_id)
+        for index, discount in enumerate(data.discounts or ())
+        if discount.coupon_reservation_id is not None
+    ]
+    if loyalty is None or not reservations:
+        return {}  # a held coupon is then refused by the discount's rules
+    if len(reservations) > 1:
+        raise InvalidDiscount(
+            "a sale takes at most one held coupon", field=f"discounts.{reservations[1][0]}"
+        )
+    held: dict[uuid.UUID, HeldCoupon] = {}
+    for index, reservation_id in reservations:
+        field = f"discounts.{index}.coupon_reservation_id"
+        found = await loyalty.coupon_reservation(reservation_id, field=field)
+        if found.get("store_id") != str(store_id):
+            raise CouponRefused(
+                f"No coupon reservation {reservation_id} for this store", field=field
+            )
+        held[reservation_id] = HeldCoupon(
+            reservation_id=reservation_id,
+            code=str(found["code"]),
+            amount_fen=int(found["discount_fen"]),
+            shares=tuple((int(s["line_no"]), int(s["discount_fen"])) for s in found["lines"]),
+        )
+    return held
 
 
 async def first_answers(
@@ -120,10 +184,12 @@ def new_sale(
     now: datetime,
     request: RequestIdentity | None,
     accepted: frozenset[str] = tenders.ACCEPTED,
+    held: Mapping[uuid.UUID, HeldCoupon] | None = None,
 ) -> NewSale:
     """The sale ``data`` describes, for the member it names among ``members``;
     ``request`` identifies it as sent, kept with its receipt number; ``accepted`` are
-    the tender kinds it may have. Its id is named by its receipt number, if it has one
+    the tender kinds it may have; ``held`` the coupons held for it at loyalty, by
+    reservation (a batch's sales have none). Its id is named by its receipt number, if it has one
     (:func:`domain.purchase_id`): every attempt of the sale gets the same.
 
     Its discounts are shared over its lines (:mod:`services.orders.discounts.domain`); its
@@ -138,7 +204,7 @@ def new_sale(
     priced = [domain.PricedLine(line.quantity, line.unit_price_fen) for line in data.lines]
     off, applied = discounts.apply(
         [price.amount_fen for price in priced],
-        [discount.discount() for discount in data.discounts or ()],
+        [discount.discount(i, held or {}) for i, discount in enumerate(data.discounts or ())],
     )
     lines = [
         events.PurchaseLine(

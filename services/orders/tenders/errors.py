@@ -42,6 +42,15 @@ class PointsRefused(Unprocessable):
     slug = "points-refused"
 
 
+class CouponRefused(Unprocessable):
+    """Loyalty refused the coupon: not the member's, not applicable to the basket, held
+    for another sale or used, a hold that ran out, or a sale that is not the basket it was
+    held for. ``cause`` is loyalty's problem type, ``detail`` its words."""
+
+    title = "Coupon refused"
+    slug = "coupon-refused"
+
+
 class BenefitsNotFound(NotFound):
     """A till asks for the benefits of a member orders does not know (yet: registrations
     arrive as events, within about a second), or one loyalty has no account for (then

@@ -11,9 +11,10 @@ orders' spec), closed at shutdown.
 
 Loyalty not answering (refused connection, timeout, 5xx, or still busy with the same
 call) raises :class:`LoyaltyUnavailable` (503 with ``Retry-After``); a refusal of points
-(4xx) raises :class:`PointsRefused` (422) with loyalty's problem type as ``cause`` and its
-words as ``detail``; a read of benefits loyalty has no account for raises
-:class:`BenefitsNotFound` (404) the same way. Reads carry no ``Idempotency-Key``.
+(4xx) raises :class:`PointsRefused` (422), of a coupon :class:`CouponRefused` (422), with
+loyalty's problem type as ``cause`` and its words as ``detail``; a read of benefits
+loyalty has no account for raises :class:`BenefitsNotFound` (404) the same way. Reads
+carry no ``Idempotency-Key``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,12 @@ import httpx
 from fastapi import Depends, Request
 
 from services.orders.config import Settings
-from services.orders.tenders.errors import BenefitsNotFound, LoyaltyUnavailable, PointsRefused
+from services.orders.tenders.errors import (
+    BenefitsNotFound,
+    CouponRefused,
+    LoyaltyUnavailable,
+    PointsRefused,
+)
 from shared.auth import issue_token
 from shared.openapi import ResponsesDoc, problem
 from shared.settings import BaseServiceSettings
@@ -44,6 +50,7 @@ KEEPALIVE_SECONDS = 2.0
 is 5 s), so a call never goes out on a connection loyalty is closing at that moment."""
 _BUSY = "urn:huiyuan:problem:request-in-progress"
 _NOTHING_SPENT = "no points were spent; retry shortly, or take the sale without points"
+_NO_COUPON = "no coupon was used; retry shortly, or take the sale without the coupon"
 _NOTHING_READ = "retry shortly, or serve the member without their tier's benefits"
 
 
@@ -66,6 +73,8 @@ def _unavailable_doc(consequence: str, when: str) -> ResponsesDoc:
 
 UNAVAILABLE_DOC = _unavailable_doc(_NOTHING_SPENT, "a sale or hold with points")
 """The OpenAPI entry of a route that spends or holds points at loyalty."""
+COUPON_UNAVAILABLE_DOC = _unavailable_doc(_NO_COUPON, "a hold of a coupon")
+"""The OpenAPI entry of a route that holds or releases a coupon at loyalty."""
 BENEFITS_UNAVAILABLE_DOC = _unavailable_doc(_NOTHING_READ, "a member's benefits")
 """The OpenAPI entry of a route that reads a member's benefits from loyalty."""
 
@@ -103,6 +112,41 @@ class Loyalty:
         """Gives the reservation's points back (loyalty's ``.../release``)."""
         return await self._post(f"/reservations/{reservation_id}/release", body, key)
 
+    async def hold_coupon(self, body: dict[str, Any], key: str) -> dict[str, Any]:
+        """Holds a member's coupon for a sale in progress (loyalty's
+        ``POST /coupon-reservations``)."""
+        return await self._post("/coupon-reservations", body, key, field="code", coupon=True)
+
+    async def coupon_reservation(self, reservation_id: uuid.UUID, *, field: str) -> dict[str, Any]:
+        """A held coupon as loyalty priced it; one loyalty does not know raises
+        :class:`CouponRefused` naming ``field``."""
+        response, answer = await self._send(
+            "GET", f"/coupon-reservations/{reservation_id}", consequence=_NO_COUPON
+        )
+        if response.status_code >= 300:
+            raise CouponRefused(
+                str(answer.get("detail") or f"no coupon reservation {reservation_id}"),
+                field=field,
+                cause=answer.get("type"),
+            )
+        return answer
+
+    async def commit_coupon(
+        self, reservation_id: uuid.UUID, body: dict[str, Any], *, field: str
+    ) -> dict[str, Any]:
+        """Makes the held coupon sale ``body["purchase_id"]``'s; a new key per call, for
+        the reason :meth:`commit` gives."""
+        key = f"coupon-commit-{reservation_id}-{uuid.uuid4().hex}"
+        path = f"/coupon-reservations/{reservation_id}/commit"
+        return await self._post(path, body, key, field=field, coupon=True)
+
+    async def release_coupon(
+        self, reservation_id: uuid.UUID, body: dict[str, Any], key: str
+    ) -> dict[str, Any]:
+        """Gives the held coupon back (loyalty's ``.../release``)."""
+        path = f"/coupon-reservations/{reservation_id}/release"
+        return await self._post(path, body, key, coupon=True)
+
     async def benefits(self, member_id: uuid.UUID) -> dict[str, Any]:
         """What the member's tier gives them now (loyalty's ``GET /members/{id}/benefits``).
 
@@ -124,15 +168,26 @@ class Loyalty:
         return answer
 
     async def _post(
-        self, path: str, body: dict[str, Any], key: str, *, field: str | None = None
+        self,
+        path: str,
+        body: dict[str, Any],
+        key: str,
+        *,
+        field: str | None = None,
+        coupon: bool = False,
     ) -> dict[str, Any]:
+        """Loyalty's answer; a refusal raises :class:`CouponRefused` (``coupon``) or
+        :class:`PointsRefused`."""
+        consequence = _NO_COUPON if coupon else _NOTHING_SPENT
         response, answer = await self._send(
-            "POST", path, json=body, key=key, consequence=_NOTHING_SPENT
+            "POST", path, json=body, key=key, consequence=consequence
         )
         if response.status_code < 300:
             return answer
-        raise PointsRefused(
-            str(answer.get("detail") or f"loyalty refused the points ({response.status_code})"),
+        refused = CouponRefused if coupon else PointsRefused
+        what = "coupon" if coupon else "points"
+        raise refused(
+            str(answer.get("detail") or f"loyalty refused the {what} ({response.status_code})"),
             field=field,
             cause=answer.get("type"),
         )

@@ -18,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from services.orders.directory import service as directory
 from services.orders.tenders.domain import Paid
-from services.orders.tenders.errors import LoyaltyUnavailable, PointsRefused
+from services.orders.tenders.errors import CouponRefused, LoyaltyUnavailable, PointsRefused
 from services.orders.tenders.loyalty import Loyalty
 from services.orders.tenders.schemas import PointsHoldIn, PointsHoldOut
 from shared.crypto import PiiCipher
@@ -62,29 +63,82 @@ async def points_paid(
         "amount_fen": tender.amount_fen,
         "sale_total_fen": total_fen,
     }
+    field = f"tenders.{index}.reservation_id"
+    async with _committed(
+        lambda: loyalty.commit(reservation_id, body, field=field),
+        lambda: _undo(loyalty.release, store_id, reservation_id, purchase_id),
+    ):
+        yield
+
+
+@asynccontextmanager
+async def coupons_used(
+    loyalty: Loyalty,
+    *,
+    store_id: uuid.UUID,
+    member_id: uuid.UUID,
+    purchase_id: uuid.UUID,
+    lines: Sequence[Mapping[str, Any]],
+    held: Mapping[uuid.UUID, int],
+) -> AsyncIterator[None]:
+    """Commits the sale's held coupon at loyalty (if it names one: ``held`` maps its
+    reservation to the index of its discount), runs the body, and releases the coupon
+    again if the body raises. ``lines`` are the sale's lines (``line_no``, ``sku``,
+    ``quantity``, ``amount_fen`` before discounts), which loyalty checks are the basket the
+    coupon was held for.
+
+    Raises :class:`CouponRefused` (422, ``discounts.<i>.coupon_reservation_id``) and
+    :class:`LoyaltyUnavailable` (503).
+    """
+    if not held:
+        yield
+        return
+    [(reservation_id, index)] = held.items()
+    body = {
+        "store_id": str(store_id),
+        "member_id": str(member_id),
+        "purchase_id": str(purchase_id),
+        "lines": [dict(line) for line in lines],
+    }
+    field = f"discounts.{index}.coupon_reservation_id"
+    async with _committed(
+        lambda: loyalty.commit_coupon(reservation_id, body, field=field),
+        lambda: _undo(loyalty.release_coupon, store_id, reservation_id, purchase_id),
+    ):
+        yield
+
+
+@asynccontextmanager
+async def _committed(
+    commit: Callable[[], Awaitable[object]], undo: Callable[[], Awaitable[None]]
+) -> AsyncIterator[None]:
+    """``commit``, then the body; ``undo`` if the body raises, or if loyalty did not
+    answer the commit (it may have happened with only its answer lost: undone now if
+    loyalty is back, else its sweep does after the grace)."""
     try:
-        await loyalty.commit(reservation_id, body, field=f"tenders.{index}.reservation_id")
+        await commit()
     except LoyaltyUnavailable:
-        # the commit may have happened with only its answer lost: undo it now if loyalty
-        # is back, else the sweep does after the grace
-        await _undo(loyalty, store_id, reservation_id, purchase_id)
+        await undo()
         raise
     try:
         yield
     except BaseException:
-        await _undo(loyalty, store_id, reservation_id, purchase_id)
+        await undo()
         raise
 
 
+Release = Callable[[uuid.UUID, dict[str, Any], str], Awaitable[dict[str, Any]]]
+
+
 async def _undo(
-    loyalty: Loyalty, store_id: uuid.UUID, reservation_id: uuid.UUID, purchase_id: uuid.UUID
+    release: Release, store_id: uuid.UUID, reservation_id: uuid.UUID, purchase_id: uuid.UUID
 ) -> None:
-    """Releases the reservation committed to a sale that was not recorded; never raises
-    (what it cannot release, loyalty's sweep does)."""
+    """Releases the reservation (of points or of a coupon) committed to a sale that was
+    not recorded; never raises (what it cannot release, loyalty's sweep does)."""
     body = {"store_id": str(store_id), "purchase_id": str(purchase_id)}
     try:
-        await loyalty.release(reservation_id, body, f"undo-{reservation_id}-{purchase_id}")
-    except (LoyaltyUnavailable, PointsRefused) as failed:
+        await release(reservation_id, body, f"undo-{reservation_id}-{purchase_id}")
+    except (LoyaltyUnavailable, PointsRefused, CouponRefused) as failed:
         log.warning(
             "could not release reservation %s of failed sale %s (%s); loyalty's sweep will",
             reservation_id,
@@ -118,7 +172,7 @@ async def hold_points(
         "amount_fen": data.amount_fen,
     }
     field = "points" if data.points is not None else "amount_fen"
-    held = await loyalty.reserve(body, _derived_key("hold", store_id, key), field=field)
+    held = await loyalty.reserve(body, derived_key("hold", store_id, key), field=field)
     return PointsHoldOut.model_validate(held)
 
 
@@ -130,10 +184,10 @@ async def release_points(
     Raises :class:`PointsRefused` (422: a sale used it, or it is not the store's) and
     :class:`LoyaltyUnavailable` (503)."""
     body = {"store_id": str(store_id), "purchase_id": None}
-    released = await loyalty.release(reservation_id, body, _derived_key("release", store_id, key))
+    released = await loyalty.release(reservation_id, body, derived_key("release", store_id, key))
     return PointsHoldOut.model_validate(released)
 
 
-def _derived_key(action: str, store_id: uuid.UUID, key: str) -> str:
+def derived_key(action: str, store_id: uuid.UUID, key: str) -> str:
     """Loyalty scopes keys to its caller, orders: the store's key is made the store's."""
     return f"{action}-" + hashlib.sha256(f"{store_id}:{key}".encode()).hexdigest()[:48]

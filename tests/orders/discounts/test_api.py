@@ -58,8 +58,14 @@ async def test_a_discounted_sale_records_each_line_s_discount_and_the_paid_total
             "source": COUPON,
             "amount_fen": 3000,
             "lines": [{"line_no": 1, "discount_fen": 2613}, {"line_no": 2, "discount_fen": 387}],
+            "reservation_id": None,  # not a coupon held at loyalty
         },
-        {"source": "manual", "amount_fen": 500, "lines": [{"line_no": 2, "discount_fen": 500}]},
+        {
+            "source": "manual",
+            "amount_fen": 500,
+            "lines": [{"line_no": 2, "discount_fen": 500}],
+            "reservation_id": None,
+        },
     ]
     assert sale["receipt"]["change_fen"] == 300  # 12500 cash for the 12200 left
     read = await client.get(f"/purchases/{sale['id']}", headers=store.headers)

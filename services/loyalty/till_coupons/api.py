@@ -1,0 +1,167 @@
+"""HTTP routes of coupons at the till: reserve a member's coupon for a sale in progress,
+commit it to the sale, release it.
+
+Tills do not call these directly: a till talks to orders with its store key, and orders
+calls loyalty with a service token naming the store (see
+:mod:`services.orders.tenders.loyalty`). Staff with role service (or admin) may call them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from services.loyalty.accounts.errors import AccountNotFound
+from services.loyalty.till_coupons import service
+from services.loyalty.till_coupons.errors import (
+    CouponBasketMismatch,
+    CouponNotApplicable,
+    CouponNotAvailable,
+    CouponNotFound,
+    CouponReservationNotFound,
+    CouponReservationNotHeld,
+)
+from services.loyalty.till_coupons.schemas import (
+    CouponCommitIn,
+    CouponReleaseIn,
+    CouponReservationIn,
+    CouponReservationOut,
+)
+from shared.auth import Principal, current_principal, require_roles
+from shared.dependencies import RequestSession as Session
+from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
+from shared.openapi import problem
+
+router = APIRouter(prefix="/coupon-reservations", tags=["till"])
+
+Till = Annotated[Principal, Depends(require_roles("service"))]
+TillPost = Annotated[IdempotentPost, Depends(Idempotent(current_principal, example="c0ffee-43"))]
+
+NOT_FOUND = problem(CouponReservationNotFound("No coupon reservation 3a1f0c5e-… for this store"))
+NOT_HELD = CouponReservationNotHeld(
+    "coupon reservation 3a1f0c5e-… is no longer held (released, or its hold ran out): "
+    "reserve the coupon again"
+)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CouponReservationOut,
+    summary="Hold a member's coupon for a sale in progress",
+    description=(
+        "Prices the coupon (its code as typed) on the basket the till sends, each line's "
+        "amount before discounts, and holds it for this sale: it is `reserved` and no "
+        "other sale can use it until the sale commits it, the till releases it, or the "
+        "hold runs out (the till policy's `hold_minutes`) and the sweep gives it back. Of "
+        "any number of racing holds of one coupon exactly one wins (409 "
+        "`coupon-not-available` for the others). The answer says the discount per line "
+        "the sale is to record. Staff with role service: orders on behalf of a store's till."
+    ),
+    responses={
+        **problem(
+            CouponNotFound("member 0b7e4c1d-… holds no coupon of this code"),
+            description="No such coupon on the member's account (`coupon-not-found`) or no "
+            f"account (`{AccountNotFound.slug}`)",
+        ),
+        **openapi_conflict(
+            CouponNotAvailable("coupon ****-****-4HTR-V is held for another sale or was used")
+        ),
+        **problem(
+            422,
+            "below_threshold: coupon ****-****-4HTR-V does not apply: eligible spend 12345 "
+            "fen is below the threshold of 20000 fen",
+            f"{CouponNotApplicable.title}, or invalid input",
+        ),
+    },
+)
+async def reserve(
+    body: CouponReservationIn, session: Session, _: Till, idempotent: TillPost
+) -> JSONResponse:
+    answer = await idempotent.run(body, lambda: service.reserve(session, body, datetime.now(UTC)))
+    return answer.response(location=f"/coupon-reservations/{answer.body['reservation_id']}")
+
+
+@router.get(
+    "/{reservation_id}",
+    response_model=CouponReservationOut,
+    summary="Read a coupon reservation",
+    responses=NOT_FOUND,
+)
+async def get_reservation(
+    reservation_id: uuid.UUID, session: Session, _: Till
+) -> CouponReservationOut:
+    return await service.get_reservation(session, reservation_id)
+
+
+@router.post(
+    "/{reservation_id}/commit",
+    response_model=CouponReservationOut,
+    summary="Use a held coupon on a sale",
+    description=(
+        "Called by orders while it records the sale, before it commits it: the sale must "
+        "be the basket the coupon was priced on (the same lines, SKUs, units and amounts), "
+        "else 422 `coupon-basket-mismatch` saying which line differs. The sale's "
+        "`orders.purchase.completed` redeems the coupon; if it never comes within the "
+        "policy's `commit_grace_minutes`, the sweep gives the coupon back. The same commit "
+        "again answers as before."
+    ),
+    responses={
+        **NOT_FOUND,
+        **openapi_conflict(NOT_HELD),
+        **problem(
+            422,
+            "the sale is not the basket the coupon was priced on: line 2 is SK-CREAM-50 × 2 "
+            "for 24690 fen in the sale, SK-CREAM-50 × 1 for 12345 fen in the basket the "
+            "coupon was priced on; reserve it again for this basket",
+            f"{CouponBasketMismatch.title}, or invalid input",
+        ),
+    },
+)
+async def commit(
+    reservation_id: uuid.UUID,
+    body: CouponCommitIn,
+    session: Session,
+    _: Till,
+    idempotent: TillPost,
+) -> JSONResponse:
+    answer = await idempotent.run(
+        body,
+        lambda: service.commit(session, reservation_id, body, datetime.now(UTC)),
+        path={"reservation_id": str(reservation_id)},
+        status=200,
+    )
+    return answer.response()
+
+
+@router.post(
+    "/{reservation_id}/release",
+    response_model=CouponReservationOut,
+    summary="Give a held coupon back",
+    description=(
+        "The till voids the hold (no `purchase_id`: only while held), or orders undoes a "
+        "sale that failed after committing it (the sale's `purchase_id`). The coupon is "
+        "`active` again with its validity unchanged (`loyalty.coupon.released`); releasing "
+        "again answers as before. A recorded sale's coupon comes back only by its return "
+        "or void, as its definition's `restore_on_return` says (409)."
+    ),
+    responses={**NOT_FOUND, **openapi_conflict(NOT_HELD)},
+)
+async def release(
+    reservation_id: uuid.UUID,
+    body: CouponReleaseIn,
+    session: Session,
+    _: Till,
+    idempotent: TillPost,
+) -> JSONResponse:
+    answer = await idempotent.run(
+        body,
+        lambda: service.release(session, reservation_id, body, datetime.now(UTC)),
+        path={"reservation_id": str(reservation_id)},
+        status=200,
+    )
+    return answer.response()

@@ -1,0 +1,49 @@
+"""Queries of coupon reservations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from services.loyalty.till_coupons.models import CouponRedemption
+from shared.db import AsyncSession
+
+
+async def add(session: AsyncSession, redemption: CouponRedemption) -> None:
+    session.add(redemption)
+    await session.flush()
+
+
+async def redemption(
+    session: AsyncSession, reservation_id: uuid.UUID, *, lock: bool = False
+) -> CouponRedemption | None:
+    query = select(CouponRedemption).where(CouponRedemption.reservation_id == reservation_id)
+    if lock:
+        query = query.with_for_update()
+    return (await session.scalars(query.execution_options(populate_existing=True))).first()
+
+
+async def of_purchase(session: AsyncSession, purchase_id: uuid.UUID) -> list[uuid.UUID]:
+    """The reservations ever committed to a sale, whatever became of them."""
+    query = (
+        select(CouponRedemption.reservation_id)
+        .where(CouponRedemption.purchase_id == purchase_id)
+        .order_by(col(CouponRedemption.created_at))
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def due(session: AsyncSession, now: datetime, limit: int) -> list[uuid.UUID]:
+    """Reservations whose hold or grace ran out, oldest first."""
+    query = (
+        select(CouponRedemption.reservation_id)
+        .where(
+            col(CouponRedemption.status).in_(("held", "committed")),
+            CouponRedemption.expires_at <= now,
+        )
+        .order_by(col(CouponRedemption.expires_at))
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())

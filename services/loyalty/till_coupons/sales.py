@@ -1,0 +1,117 @@
+"""What orders' sale events do to coupons at the till: a recorded sale redeems the
+coupon it committed; a return or void gives it back as its definition's
+``restore_on_return`` says (:func:`domain.restore_due`).
+
+Each is once per event: the redemption's status is the fence (``committed`` →
+``confirmed`` → ``restored``, each move made once under the redemption's row lock), and a
+return counts its units once (``return_ids``). Lock order: the redemption, then the coupon.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+
+from services.loyalty.coupons import service as coupons
+from services.loyalty.coupons.domain import Basket
+from services.loyalty.till_coupons import domain, events, repository
+from services.loyalty.till_coupons.domain import BasketLine, ReleaseReason
+from shared.db import AsyncSession
+from shared.events.orders import PurchaseCompleted, PurchaseReturned, PurchaseVoided
+
+log = logging.getLogger(__name__)
+
+
+async def redeem_for_purchase(session: AsyncSession, purchase: PurchaseCompleted) -> None:
+    """The sale is recorded: each coupon reservation it committed is confirmed and its
+    coupon redeemed (``loyalty.coupon.redeemed``). A sale without a discounted line named
+    none and costs no query.
+
+    If the sweep gave the coupon back already (the event came later than the till
+    policy's grace), the sale did use it: it is redeemed again if it is still active;
+    if another sale took it meanwhile, that is logged and the reservation stays released
+    (the invariant's exception: that sale's discount is not backed by the coupon).
+    """
+    if not any(line.discount_fen for line in purchase.lines):
+        return
+    for reservation_id in await repository.of_purchase(session, purchase.purchase_id):
+        redemption = await repository.redemption(session, reservation_id, lock=True)
+        assert redemption is not None
+        if redemption.status == "committed":
+            was = "reserved"
+        elif redemption.status == "released" and redemption.release_reason == "timeout":
+            was = "active"
+        else:
+            continue
+        if not await coupons.redeem(session, redemption.coupon_id, was=was):
+            log.error(
+                "purchase %s used coupon reservation %s after it ran out, and the coupon "
+                "was used again meanwhile",
+                purchase.purchase_id,
+                reservation_id,
+            )
+            continue
+        redemption.status = "confirmed"
+        redemption.release_reason = None
+        redemption.released_at = None
+        redemption.updated_at = purchase.purchased_at
+        await session.flush()
+        coupon = await coupons.held_coupon(session, redemption.coupon_id)
+        await events.redeemed(session, redemption, coupon, purchase.purchased_at)
+
+
+async def restore_for_return(session: AsyncSession, returned: PurchaseReturned) -> None:
+    """Counts the returned units against the sale's redeemed coupon, and gives it back if
+    its definition's policy says so now. Once per return."""
+    units = {line.line_no: line.quantity for line in returned.lines}
+    await _restore(
+        session, returned.purchase_id, units, "returned", returned.returned_at, returned.return_id
+    )
+
+
+async def restore_for_void(session: AsyncSession, voided: PurchaseVoided) -> None:
+    """A void gives the sale's redeemed coupon back unless its policy is ``never``."""
+    await _restore(session, voided.purchase_id, None, "voided", voided.voided_at, None)
+
+
+async def _restore(
+    session: AsyncSession,
+    purchase_id: uuid.UUID,
+    units: Mapping[int, int] | None,
+    reason: ReleaseReason,
+    at: datetime,
+    return_id: uuid.UUID | None,
+) -> None:
+    """``units`` per line number came back (None: all of the sale, a void)."""
+    for reservation_id in await repository.of_purchase(session, purchase_id):
+        redemption = await repository.redemption(session, reservation_id, lock=True)
+        assert redemption is not None
+        if redemption.status != "confirmed":
+            continue
+        priced = [BasketLine.from_json(row) for row in redemption.lines]
+        if units is None:
+            returned = {line.line_no: line.quantity for line in priced}
+        else:
+            if str(return_id) in redemption.return_ids:
+                continue
+            returned = {int(no): n for no, n in redemption.returned.items()}
+            for no, n in units.items():
+                returned[no] = returned.get(no, 0) + n
+            redemption.returned = {str(no): n for no, n in sorted(returned.items())}
+            redemption.return_ids = [*redemption.return_ids, str(return_id)]
+        coupon = await coupons.held_coupon(session, redemption.coupon_id)
+        basket = Basket(tuple(domain.kept(priced, {})), redemption.store_id, redemption.created_at)
+        policy: domain.RestorePolicy = coupon.restore_on_return  # type: ignore[assignment]
+        if domain.restore_due(policy, coupon.priced, basket, priced, returned):
+            await coupons.give_back(session, redemption.coupon_id, "redeemed")
+            redemption.status = "restored"
+            redemption.release_reason = reason
+            redemption.released_at = at
+            redemption.updated_at = at
+            await session.flush()
+            await events.released(session, redemption, coupon, reason, at, return_id)
+        else:
+            redemption.updated_at = at
+            await session.flush()

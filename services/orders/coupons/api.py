@@ -1,0 +1,102 @@
+"""A till's coupons (优惠券): hold a member's coupon for a sale in progress, or void the hold.
+
+Loyalty keeps the coupons; orders checks the store's key and asks loyalty synchronously
+(:mod:`services.orders.tenders.loyalty`). The sale then uses the coupon with a discount
+naming the hold (`{"coupon_reservation_id": ...}` in `POST /purchases`).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from services.orders.coupons import service
+from services.orders.coupons.schemas import CouponHoldIn, CouponHoldOut
+from services.orders.tenders.errors import CouponRefused
+from services.orders.tenders.loyalty import COUPON_UNAVAILABLE_DOC, LoyaltyClient
+from services.orders.tenders.schemas import NoBody
+from shared.dependencies import Cipher, CurrentStore, RequestSession
+from shared.idempotency import StorePost, openapi_conflict
+from shared.openapi import problem
+
+router = APIRouter(prefix="/coupon-reservations", tags=["purchases"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CouponHoldOut,
+    summary="Hold a member's coupon for a sale in progress",
+    description=(
+        "Loyalty prices the coupon on the lines sent (as the sale will send them) and holds "
+        "it for this sale: no other till can use it until the sale does (a discount "
+        '`{"coupon_reservation_id": ...}`), the till voids the hold, or it runs out. The '
+        "answer is the discount per line the sale will record; the sale must have exactly "
+        "these lines. A sale takes one held coupon. Refused (not the member's, not "
+        "applicable with loyalty's reason, held elsewhere or used): 422 `coupon-refused` "
+        "with loyalty's problem type as `cause`. Loyalty down: 503 `loyalty-unavailable`, "
+        "and the sale can go through without the coupon."
+    ),
+    responses={
+        **openapi_conflict(),
+        **problem(
+            422,
+            "below_threshold: coupon ****-****-4HTR-V does not apply: eligible spend 12345 "
+            "fen is below the threshold of 15000 fen",
+            f"{CouponRefused.title}, unknown member or SKU, or invalid input",
+        ),
+        **COUPON_UNAVAILABLE_DOC,
+    },
+)
+async def hold_coupon(
+    body: CouponHoldIn,
+    session: RequestSession,
+    cipher: Cipher,
+    store: CurrentStore,
+    idempotent: StorePost,
+    loyalty: LoyaltyClient,
+) -> JSONResponse:
+    key = idempotent.key
+    assert key is not None  # the header is required
+    answer = await idempotent.run(
+        body, lambda: service.hold_coupon(session, cipher, loyalty, store.id, body, key)
+    )
+    return answer.response()
+
+
+@router.post(
+    "/{reservation_id}/release",
+    response_model=CouponHoldOut,
+    summary="Void a coupon hold: the member keeps the coupon",
+    description=(
+        "Only while no sale used it: a sale's coupon comes back by its return or void, as "
+        "the coupon's definition says. Releasing again answers as before."
+    ),
+    responses={
+        **openapi_conflict(),
+        **problem(
+            422,
+            "coupon reservation 3a1f0c5e-… is used by a recorded sale: the coupon comes back "
+            "by the sale's return or void, as its definition says",
+            CouponRefused.title,
+        ),
+        **COUPON_UNAVAILABLE_DOC,
+    },
+)
+async def release_coupon(
+    reservation_id: uuid.UUID,
+    store: CurrentStore,
+    idempotent: StorePost,
+    loyalty: LoyaltyClient,
+) -> JSONResponse:
+    key = idempotent.key
+    assert key is not None
+    answer = await idempotent.run(
+        NoBody(),
+        lambda: service.release_coupon(loyalty, store.id, reservation_id, key),
+        path={"reservation_id": str(reservation_id)},
+        status=200,
+    )
+    return answer.response()
