@@ -66,6 +66,13 @@ def main(
             help="Run under an active campaign: x2 on cosmetics, a bonus from 200 yuan, a budget"
         ),
     ] = False,
+    coupons: Annotated[
+        bool,
+        typer.Option(
+            help="Every member holds a 满200减30 coupon and each sale's basket is validated "
+            "with the member's coupons first (POST /coupons/validate)"
+        ),
+    ] = False,
     data_dir: Annotated[
         Path | None, typer.Option(help="Embedded stack's data (default: temp)")
     ] = None,
@@ -96,6 +103,7 @@ def main(
         catalog=catalog,
         several_rules=several_rules,
         campaign=campaign,
+        coupons=coupons,
         data_dir=data_dir,
         results_dir=results_dir,
         seed=seed,

@@ -53,6 +53,7 @@ class StepPlan:
     batch: int = 0  # sales per POST /purchases:batch; 0 posts them one by one
     connections_per_store: int = 32
     seed: int = 0
+    store_ids: tuple[str, ...] = ()  # with them, each sale is first validated with coupons
 
 
 @dataclass
@@ -96,6 +97,11 @@ def sale_lines(rng: random.Random) -> list[dict[str, Any]]:
 
 
 Fire = Callable[[int, float, float], Coroutine[Any, Any, None]]
+_JSON = {"Content-Type": "application/json"}
+
+
+class _Refused(Exception):
+    """A step before the sale was answered with an error status (its text is the count's key)."""
 
 
 async def paced(schedule: list[tuple[int, float]], origin: float, fire: Fire) -> None:
@@ -140,12 +146,41 @@ async def _drive(plan: StepPlan, members: Sequence[Member]) -> StepResult:
     def sale() -> dict[str, Any]:
         return {"card_number": rng.choice(members).card_number, "lines": sale_lines(rng)}
 
+    async def validated(number: int) -> dict[str, Any]:
+        """A sale whose basket the till first prices with the member's coupons, as a till
+        does before asking for a coupon: the validation's time counts in the sale's."""
+        member, lines = rng.choice(members), sale_lines(rng)
+        basket = [
+            {
+                "line_no": n,
+                "sku": line["sku"],
+                "category": line["category"],
+                "amount_fen": line["quantity"] * line["unit_price_fen"],
+            }
+            for n, line in enumerate(lines, 1)
+        ]
+        store_id = plan.store_ids[number % len(plan.store_ids)]
+        body = {"member_id": member.id, "store_id": store_id, "lines": basket}
+        status, _ = await loyalty.request(
+            "POST", "/coupons/validate", orjson.dumps(body), headers=_JSON
+        )
+        if status != 200:
+            raise _Refused(f"validate {status}")
+        return {"card_number": member.card_number, "lines": lines}
+
     async def purchase(number: int, intended: float, offset: float) -> None:
         send_lag.record(loop.time() - intended, plan.run_offset + offset)
         store = stores[number % len(stores)]
         result.sent += 1
         try:
-            if plan.batch:
+            if plan.store_ids and not plan.batch:
+                status, content = await store.request(
+                    "POST",
+                    "/purchases",
+                    orjson.dumps(await validated(number)),
+                    headers={"Idempotency-Key": uuid.uuid4().hex},
+                )
+            elif plan.batch:
                 sales = [sale() | {"idempotency_key": uuid.uuid4().hex} for _ in range(plan.batch)]
                 status, content = await store.request(
                     "POST", "/purchases:batch", orjson.dumps({"sales": sales})
@@ -159,6 +194,9 @@ async def _drive(plan: StepPlan, members: Sequence[Member]) -> StepResult:
                 )
         except (HttpError, TimeoutError) as error:
             result.errors[type(error).__name__] += 1
+            return
+        except _Refused as refused:
+            result.errors[str(refused)] += 1
             return
         if status != (200 if plan.batch else 201):
             result.errors[str(status)] += 1

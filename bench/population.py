@@ -50,6 +50,7 @@ _JSON = {"Content-Type": "application/json"}
 class Population:
     store_keys: tuple[str, ...]
     members: tuple[Member, ...]
+    store_ids: tuple[str, ...] = ()
 
 
 def token(target: Target, role: Role) -> str:
@@ -136,6 +137,7 @@ async def populate(
     say: Say,
     several_rules: bool = False,
     campaign: bool = False,
+    coupons: bool = False,
 ) -> Population:
     rng = random.Random(seed)
     async with httpx.AsyncClient(timeout=30.0) as http:
@@ -157,6 +159,7 @@ async def populate(
                 once = admin | {"Idempotency-Key": uuid.uuid4().hex}
                 checked(await http.post(f"{loyalty}/campaigns", json=body, headers=once))
         keys: list[str] = []
+        ids: list[str] = []
         for index in range(stores):
             store = await http.post(
                 f"{target.urls['orders']}/stores",
@@ -164,6 +167,7 @@ async def populate(
                 headers=_auth(target, "admin"),
             )
             keys.append(checked(store)["api_key"])
+            ids.append(checked(store)["id"])
     known_before = await _known_counts(target.admin_url)
     started = time.monotonic()
     if bulk:
@@ -172,7 +176,52 @@ async def populate(
         registered = await _register_through_api(target, members, rng, sms_consent, say)
     say(f"Registered {len(registered)} members in {time.monotonic() - started:.1f}s")
     await _wait_until_known(target.admin_url, known_before, len(registered), say)
-    return Population(tuple(keys), tuple(registered))
+    if coupons:
+        await _grant_coupons(target, registered, say)
+    return Population(tuple(keys), tuple(registered), tuple(ids))
+
+
+BENCH_COUPON: dict[str, Any] = {
+    "name": "bench 满200减30",
+    "terms": {"kind": "threshold_off", "threshold_fen": 20_000, "off_fen": 3_000},
+    "valid_days": 30,
+    "per_member_limit": 1,
+}
+"""The coupon of ``--coupons``: every member holds one, so each validation prices a coupon."""
+
+
+async def _grant_coupons(target: Target, registered: list[Member], say: Say) -> None:
+    """One ``BENCH_COUPON`` for every member, by bulk grants, waited for until granted."""
+    loyalty, marketing = target.urls["loyalty"], _auth(target, "admin")
+    async with httpx.AsyncClient(timeout=60.0, headers=marketing) as http:
+        once = {"Idempotency-Key": uuid.uuid4().hex}
+        url = f"{loyalty}/coupons/definitions"
+        definition = checked(await http.post(url, json=BENCH_COUPON, headers=once))["id"]
+        grants = f"{loyalty}/coupons/definitions/{definition}/grants"
+        batches = []
+        for start in range(0, len(registered), _GRANT_BATCH):
+            members = [member.id for member in registered[start : start + _GRANT_BATCH]]
+            body = {"member_ids": members, "grant_key": "bench"}
+            once = {"Idempotency-Key": uuid.uuid4().hex}
+            batches.append(checked(await http.post(grants, json=body, headers=once))["id"])
+        for batch in batches:
+            progress = await _finished(http, f"{grants}/{batch}")
+            if progress["refused"]:
+                raise RuntimeError(f"bench coupons refused: {progress['refused_by_reason']}")
+    say(f"Granted {len(registered)} coupons ({BENCH_COUPON['name']})")
+
+
+_GRANT_BATCH = 10_000
+
+
+async def _finished(http: httpx.AsyncClient, url: str) -> dict[str, Any]:
+    """A bulk grant's progress once nothing of it is due (it runs as due work)."""
+    for _ in range(1_200):
+        progress = checked(await http.get(url))
+        if not progress["due"]:
+            return progress
+        await asyncio.sleep(0.5)
+    raise TimeoutError(f"{url} still has grants due after 10 minutes")
 
 
 async def _load_catalog(http: httpx.AsyncClient, target: Target) -> None:

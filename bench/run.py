@@ -55,6 +55,7 @@ class Options:
     catalog: bool = False  # load the demo catalog first, so sales' SKUs are checked strictly
     several_rules: bool = False  # earn by BENCH_RULES, not the plain rate
     campaign: bool = False  # a campaign (bench_campaign) active through the run
+    coupons: bool = False  # every member holds a coupon; each sale's basket validated first
     data_dir: Path | None = None
     results_dir: Path = Path("bench/results")
     seed: int = 1
@@ -88,6 +89,7 @@ def run(options: Options, say: Say) -> tuple[dict[str, Any], dict[str, Path]]:
                 catalog=options.catalog,
                 several_rules=options.several_rules,
                 campaign=options.campaign,
+                coupons=options.coupons,
                 seed=options.seed,
                 say=say,
             )
@@ -204,6 +206,7 @@ async def _step(
             batch=options.batch,
             connections_per_store=options.connections,
             seed=options.seed * 100 + index,
+            store_ids=population.store_ids if options.coupons else (),
         )
         for share in range(options.workers)
     ]
