@@ -1,5 +1,6 @@
 """The five services in one test process, over the real PostgreSQL and broker, with a real
-SMTP server and a real HTTP SMS gateway standing in for the providers."""
+SMTP server and a real HTTP SMS gateway standing in for the providers. Loyalty is served
+on a loopback port: orders calls it over HTTP for points and coupons at the till."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from huiyuan.embedded.local_providers import Inbox as ProviderInbox
 from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app, read_inbox
 from huiyuan.embedded.ports import free_port
 from huiyuan.provision import SERVICES
+from tests.server import serving
 from tests.stack import Stack, forget_earlier_events, running, skip_backlog
 
 SMS_KEY = "e2e-sms-key"
@@ -82,14 +84,21 @@ async def system(stack: Stack, providers: Providers) -> AsyncIterator[System]:
         sms_gateway_url=providers.sms_url,
         sms_api_key=SMS_KEY,
     )
+    loyalty_port = free_port()
+    overrides["orders"]["loyalty_url"] = f"http://127.0.0.1:{loyalty_port}"
     await forget_earlier_events(stack)
     for service, settings in overrides.items():
         subscriptions = stack.app(service).state.spec.subscriptions
         await skip_backlog(stack.bootstrap_servers, settings["consumer_group_id"], subscriptions)
     async with contextlib.AsyncExitStack() as apps:
+        url = await apps.enter_async_context(
+            serving(stack.app("loyalty", **overrides["loyalty"]), loyalty_port)
+        )
         clients = {
             service: await apps.enter_async_context(
-                running(stack.app(service, **overrides.get(service, {})))
+                httpx.AsyncClient(base_url=url)
+                if service == "loyalty"
+                else running(stack.app(service, **overrides[service]))
             )
             for service in SERVICES
         }

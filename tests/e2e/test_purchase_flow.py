@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import date
 from typing import Any
 
 import httpx
@@ -43,7 +44,7 @@ async def _store_key(system: System) -> str:
     return key
 
 
-async def _member(system: System) -> dict[str, Any]:
+async def _member(system: System, birthday: date | None = None) -> dict[str, Any]:
     phone = f"137{uuid.uuid4().int % 10**8:08d}"
     email = f"e2e-{uuid.uuid4().hex[:8]}@example.com"
     body = {
@@ -52,7 +53,7 @@ async def _member(system: System) -> dict[str, Any]:
         "email": email,
         "locale": "zh-CN",
         "consent": {"sms": True, "email": True},
-    }
+    } | ({} if birthday is None else {"birthday": birthday.isoformat()})
     created = _ok(await system["customer"].post("/members", json=body, headers=ADMIN), 201)
     return {**created, "phone": f"+86{phone}", "email": email}  # phones are kept as E.164
 
