@@ -52,6 +52,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             purchases.router,
             tenders.router,
             coupons.router,
+            coupons.validations,
             benefits.router,
             batch.router,
             returns.router,

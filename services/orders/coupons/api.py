@@ -1,4 +1,5 @@
-"""A till's coupons (优惠券): hold a member's coupon for a sale in progress, or void the hold.
+"""A till's coupons (优惠券): price a basket with the member's coupons, hold one for a sale in
+progress, or void the hold.
 
 Loyalty keeps the coupons; orders checks the store's key and asks loyalty synchronously
 (:mod:`services.orders.tenders.loyalty`). The sale then uses the coupon with a discount
@@ -13,15 +14,55 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from services.orders.coupons import service
-from services.orders.coupons.schemas import CouponHoldIn, CouponHoldOut
+from services.orders.coupons.schemas import (
+    CouponBasketIn,
+    CouponHoldIn,
+    CouponHoldOut,
+    CouponValidationOut,
+)
 from services.orders.tenders.errors import CouponRefused
-from services.orders.tenders.loyalty import COUPON_UNAVAILABLE_DOC, LoyaltyClient
+from services.orders.tenders.loyalty import (
+    COUPON_UNAVAILABLE_DOC,
+    VALIDATION_UNAVAILABLE_DOC,
+    LoyaltyClient,
+)
 from services.orders.tenders.schemas import NoBody
 from shared.dependencies import Cipher, CurrentStore, RequestSession
 from shared.idempotency import StorePost, openapi_conflict
 from shared.openapi import problem
 
 router = APIRouter(prefix="/coupon-reservations", tags=["purchases"])
+validations = APIRouter(prefix="/coupons", tags=["purchases"])
+
+
+@validations.post(
+    "/validate",
+    response_model=CouponValidationOut,
+    summary="Price a basket with the member's coupons",
+    description=(
+        "Before asking the member for a code: which of the member's coupons apply to the "
+        "lines (as the sale will send them) with the discount per line, and why the others "
+        "do not. Reads only; each coupon is priced on its own. No such member at loyalty: "
+        "422 `coupon-refused` with loyalty's type as `cause`; loyalty down: 503 "
+        "`loyalty-unavailable`, and the sale can go through without a coupon."
+    ),
+    responses={
+        **problem(
+            422,
+            "No member with card number 8860000000013",
+            f"{CouponRefused.title}, unknown member or SKU, or invalid input",
+        ),
+        **VALIDATION_UNAVAILABLE_DOC,
+    },
+)
+async def validate_coupons(
+    body: CouponBasketIn,
+    session: RequestSession,
+    cipher: Cipher,
+    store: CurrentStore,
+    loyalty: LoyaltyClient,
+) -> CouponValidationOut:
+    return await service.validate_coupons(session, cipher, loyalty, store.id, body)
 
 
 @router.post(

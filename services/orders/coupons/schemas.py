@@ -30,10 +30,33 @@ COUPON_HOLD_EXAMPLE: dict[str, Any] = {
 }
 
 
-class CouponHoldIn(BaseModel):
-    """A member's coupon to hold for the sale in progress whose lines are `lines`, exactly
-    as the sale will send them (loyalty prices the coupon on them, and the sale must be
-    this basket). Name the member by exactly one of `member_id`, `card_number` or `phone`."""
+class CouponBasketIn(BaseModel):
+    """A member's basket at the till: the sale in progress whose lines are `lines`, exactly
+    as the sale will send them. Name the member by exactly one of `member_id`,
+    `card_number` or `phone`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"card_number": "8860000000013", "lines": _LINES}]},
+    )
+
+    member_id: uuid.UUID | None = None
+    card_number: Annotated[str, Code(MAX_CARD_NUMBER)] | None = None
+    phone: Phone | None = None
+    lines: Annotated[list[LineIn], Len(1, MAX_LINES)] = Field(
+        description="The sale's lines so far, in the order the sale will send them"
+    )
+
+    @model_validator(mode="after")
+    def _one_member(self) -> Self:
+        if sum(v is not None for v in (self.member_id, self.card_number, self.phone)) != 1:
+            raise ValueError("name the member by exactly one of member_id, card_number or phone")
+        return self
+
+
+class CouponHoldIn(CouponBasketIn):
+    """A member's coupon to hold for the sale in progress whose lines are `lines` (loyalty
+    prices the coupon on them, and the sale must be this basket)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -49,9 +72,6 @@ class CouponHoldIn(BaseModel):
         },
     )
 
-    member_id: uuid.UUID | None = None
-    card_number: Annotated[str, Code(MAX_CARD_NUMBER)] | None = None
-    phone: Phone | None = None
     sale_ref: Annotated[str, Code(MAX_SALE_REF)] = Field(
         description="The till's reference of the sale in progress, e.g. its receipt number"
     )
@@ -59,15 +79,6 @@ class CouponHoldIn(BaseModel):
         str,
         Code(24, pattern=r"^[0-9A-Za-z*~$= -]+$", charset="letters, digits, hyphens, spaces, *~$="),
     ] = Field(description="The coupon's code as the member shows it; case and hyphens free")
-    lines: Annotated[list[LineIn], Len(1, MAX_LINES)] = Field(
-        description="The sale's lines so far, in the order the sale will send them"
-    )
-
-    @model_validator(mode="after")
-    def _one_member(self) -> Self:
-        if sum(v is not None for v in (self.member_id, self.card_number, self.phone)) != 1:
-            raise ValueError("name the member by exactly one of member_id, card_number or phone")
-        return self
 
 
 class CouponLineOut(BaseModel):
@@ -89,3 +100,65 @@ class CouponHoldOut(BaseModel):
     lines: list[CouponLineOut] = Field(description="Its share of each line, as the sale records")
     status: Literal["held", "committed", "confirmed", "released", "restored"]
     expires_at: datetime = Field(description="When loyalty gives it back unless a sale uses it")
+
+
+class ApplicableCouponOut(BaseModel):
+    coupon_id: uuid.UUID
+    code: str = Field(description="Masked; the member shows the whole code to hold it")
+    name: str
+    kind: str = Field(description="`threshold_off`, `percent_off`, `cash_voucher`, `free_gift`")
+    stackable: bool
+    discount_fen: int = Field(description="What it would take off this basket, fen")
+    lines: list[CouponLineOut] = Field(description="Its share of each line it takes from")
+
+
+class NotApplicableCouponOut(BaseModel):
+    coupon_id: uuid.UUID
+    code: str = Field(description="Masked")
+    name: str
+    reason: str = Field(
+        description="`not_yet_valid`, `expired`, `out_of_store_scope`, `no_eligible_line`, "
+        "`below_threshold`, `no_discount` or `gift_not_in_basket`"
+    )
+    detail: str
+
+
+class CouponValidationOut(BaseModel):
+    """The member's coupons priced on the basket, each on its own: a sale takes one held
+    coupon (several only if all are stackable, one of each kind)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "applicable": [
+                        {
+                            "coupon_id": "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+                            "code": "****-****-4HTR-V",
+                            "name": "满150减30",
+                            "kind": "threshold_off",
+                            "stackable": False,
+                            "discount_fen": 3_000,
+                            "lines": [
+                                {"line_no": 1, "discount_fen": 1_787},
+                                {"line_no": 2, "discount_fen": 1_213},
+                            ],
+                        }
+                    ],
+                    "not_applicable": [
+                        {
+                            "coupon_id": "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
+                            "code": "****-****-9KQM-2",
+                            "name": "满500减80",
+                            "reason": "below_threshold",
+                            "detail": "eligible spend 25023 fen is below the threshold of "
+                            "50000 fen",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    applicable: list[ApplicableCouponOut]
+    not_applicable: list[NotApplicableCouponOut]

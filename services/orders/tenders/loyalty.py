@@ -52,6 +52,7 @@ _BUSY = "urn:huiyuan:problem:request-in-progress"
 _NOTHING_SPENT = "no points were spent; retry shortly, or take the sale without points"
 _NO_COUPON = "no coupon was used; retry shortly, or take the sale without the coupon"
 _NOTHING_READ = "retry shortly, or serve the member without their tier's benefits"
+_NO_PRICES = "retry shortly, or take the sale without a coupon"
 
 
 def _unavailable_doc(consequence: str, when: str) -> ResponsesDoc:
@@ -75,6 +76,8 @@ UNAVAILABLE_DOC = _unavailable_doc(_NOTHING_SPENT, "a sale or hold with points")
 """The OpenAPI entry of a route that spends or holds points at loyalty."""
 COUPON_UNAVAILABLE_DOC = _unavailable_doc(_NO_COUPON, "a hold of a coupon")
 """The OpenAPI entry of a route that holds or releases a coupon at loyalty."""
+VALIDATION_UNAVAILABLE_DOC = _unavailable_doc(_NO_PRICES, "a basket's coupons")
+"""The OpenAPI entry of a route that prices a basket with a member's coupons at loyalty."""
 BENEFITS_UNAVAILABLE_DOC = _unavailable_doc(_NOTHING_READ, "a member's benefits")
 """The OpenAPI entry of a route that reads a member's benefits from loyalty."""
 
@@ -116,6 +119,20 @@ class Loyalty:
         """Holds a member's coupon for a sale in progress (loyalty's
         ``POST /coupon-reservations``)."""
         return await self._post("/coupon-reservations", body, key, field="code", coupon=True)
+
+    async def validate_coupons(self, basket: dict[str, Any]) -> dict[str, Any]:
+        """The member's coupons priced on the basket (loyalty's ``POST /coupons/validate``,
+        a read); a refusal (no such member at loyalty, a basket it refuses) raises
+        :class:`CouponRefused` with loyalty's type as ``cause``."""
+        response, answer = await self._send(
+            "POST", "/coupons/validate", json=basket, consequence=_NO_PRICES
+        )
+        if response.status_code >= 300:
+            raise CouponRefused(
+                str(answer.get("detail") or f"loyalty refused the basket ({response.status_code})"),
+                cause=answer.get("type"),
+            )
+        return answer
 
     async def coupon_reservation(self, reservation_id: uuid.UUID, *, field: str) -> dict[str, Any]:
         """A held coupon as loyalty priced it; one loyalty does not know raises

@@ -297,3 +297,68 @@ async def test_a_discount_names_a_held_coupon_or_its_source_and_amount(
     assert result["status"] == 422, result
     assert result["error"]["type"] == "urn:huiyuan:problem:invalid-discount"
     assert "takes no held coupon" in result["error"]["detail"]
+
+
+async def test_a_till_prices_a_basket_with_the_member_s_coupons_by_its_store_key(
+    till: httpx.AsyncClient, loyalty: str, store: StoreKey, funded: KnownMember
+) -> None:
+    """The 满150减30 applies with its hand-computed shares; a 满500减80 the member also holds
+    does not (25023 fen is below 50000), with its reason; nothing is held."""
+    code = await _coupon(loyalty, funded)
+    async with httpx.AsyncClient(base_url=loyalty) as client:
+        bigger = {
+            "name": "满500减80",
+            "terms": {"kind": "threshold_off", "threshold_fen": 50_000, "off_fen": 8_000},
+            "valid_days": 30,
+        }
+        added = await client.post(
+            "/coupons/definitions", json=bigger, headers=MARKETING | new_key()
+        )
+        granted = await client.post(
+            f"/members/{funded.member_id}/coupons",
+            json={"definition_id": added.json()["id"], "grant_key": "till"},
+            headers=SERVICE | new_key(),
+        )
+        assert granted.status_code == 201, granted.text
+
+    basket = {"card_number": funded.card_number, "lines": LINES}
+    priced = await till.post("/coupons/validate", json=basket, headers=store.headers)
+
+    assert priced.status_code == 200, priced.text
+    [applies] = priced.json()["applicable"]
+    assert applies["code"].endswith(code[-6:]) and applies["code"].startswith("****")
+    assert (applies["name"], applies["discount_fen"]) == ("满150减30", 3_000)
+    assert applies["lines"] == [
+        {"line_no": 1, "discount_fen": 1_787},
+        {"line_no": 2, "discount_fen": 1_213},
+    ]
+    [refused] = priced.json()["not_applicable"]
+    assert (refused["name"], refused["reason"]) == ("满500减80", "below_threshold")
+    assert await _loyalty_view_of_coupons(loyalty, funded) == {"active"}
+
+
+async def _loyalty_view_of_coupons(loyalty: str, member: KnownMember) -> set[str]:
+    async with httpx.AsyncClient(base_url=loyalty) as client:
+        coupons = await client.get(f"/members/{member.member_id}/coupons", headers=SERVICE)
+    return {coupon["status"] for coupon in coupons.json()["items"]}
+
+
+async def test_a_basket_s_coupons_need_a_known_member_a_store_key_and_loyalty(
+    till: httpx.AsyncClient,
+    offline: httpx.AsyncClient,
+    store: StoreKey,
+    funded: KnownMember,
+) -> None:
+    basket = {"card_number": funded.card_number, "lines": LINES}
+    unknown = basket | {"card_number": "8869999999999"}
+    assert is_problem(
+        await till.post("/coupons/validate", json=unknown, headers=store.headers), 422
+    )["errors"][0]["location"].startswith("body")
+    nobody = {"lines": LINES}
+    is_problem(await till.post("/coupons/validate", json=nobody, headers=store.headers), 422)
+    is_problem(await till.post("/coupons/validate", json=basket), 401)
+    down = is_problem(
+        await offline.post("/coupons/validate", json=basket, headers=store.headers), 503
+    )
+    assert down["type"] == "urn:huiyuan:problem:loyalty-unavailable"
+    assert "without a coupon" in down["detail"]
