@@ -264,6 +264,7 @@ COUPON_EXAMPLE: dict[str, Any] = {
     "valid_from": "2026-11-30T09:00:00Z",
     "valid_until": "2026-12-29T16:00:00Z",
     "granted_at": "2026-11-30T09:00:00Z",
+    "campaign_id": None,
 }
 
 
@@ -288,6 +289,9 @@ class CouponOut(BaseModel):
     valid_from: datetime
     valid_until: datetime = Field(description="Exclusive")
     granted_at: datetime
+    campaign_id: uuid.UUID | None = Field(
+        None, description="The campaign whose giveaway granted it; null for any other grant"
+    )
 
 
 class CouponList(BaseModel):

@@ -292,6 +292,7 @@ def _coupon_out(coupon: Coupon, definition: CouponDefinition, *, show_code: bool
         valid_from=coupon.valid_from,
         valid_until=coupon.valid_until,
         granted_at=coupon.granted_at,
+        campaign_id=coupon.campaign_id,
     )
 
 

@@ -194,7 +194,9 @@ async def test_a_return_below_the_threshold_takes_back_the_coupon_only_if_unused
         str(purchases[taken]),
     )
     listed = await client.get(f"/members/{taken}/coupons", headers=MARKETING)
-    assert [c["status"] for c in listed.json()["items"]] == ["withdrawn"]
+    assert [(c["status"], c["campaign_id"]) for c in listed.json()["items"]] == [
+        ("withdrawn", made["id"])
+    ]
     await handle(loyalty_sessions, first.model_copy(update={"id": str(uuid.uuid4())}))  # again
     assert len(await published(loyalty_sessions, taken, "loyalty.coupon.withdrawn")) == 1
 
