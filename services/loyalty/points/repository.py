@@ -112,11 +112,17 @@ _MADE_AT = func.coalesce(_purchases.c.purchased_at, _purchases.c.created_at)
 
 
 def stored_purchases(
-    *, start: datetime | None = None, end: datetime | None = None, scope: Any = None
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    scope: Any = None,
+    standing_only: bool = False,
 ) -> Select[Any]:
     """Purchases as replays read them, in the order they were rated (recorded): made from
     ``start`` to before ``end`` (a purchase recorded before loyalty kept its sale time by
-    when it was recorded), and where ``scope`` (a condition on ``account_id``) holds."""
+    when it was recorded), and where ``scope`` (a condition on ``account_id``) holds;
+    ``standing_only`` leaves out those whose every fen came back (voided or returned in
+    full)."""
     query = select(
         _purchases.c.purchase_id,
         _purchases.c.account_id,
@@ -137,6 +143,10 @@ def stored_purchases(
         query = query.where(end > _MADE_AT)
     if scope is not None:
         query = query.where(scope(_purchases.c.account_id))
+    if standing_only:
+        query = query.where(
+            (_purchases.c.returned_fen < _purchases.c.total_fen) | (_purchases.c.total_fen == 0)
+        )
     return query
 
 

@@ -246,10 +246,12 @@ async def breakdowns(
 async def stored_purchases(
     session: AsyncSession, start: datetime, end: datetime
 ) -> AsyncIterator[Any]:
-    """Purchases made from ``start`` to before ``end``, in the order they were rated, as rows
-    (``purchase_id, member_id, total_fen, tier_code, points_earned, store_id, made_at,
-    vouchers_fen, lines, rule_version, breakdown``), streamed."""
-    result = await session.stream(repository.stored_purchases(start=start, end=end))
+    """Purchases made from ``start`` to before ``end`` that still stand (a sale voided or
+    returned in full is left out; partial returns are not seen), in the order they were
+    rated, as rows (``purchase_id, member_id, total_fen, tier_code, points_earned,
+    store_id, made_at, vouchers_fen, lines, rule_version, breakdown``), streamed."""
+    query = repository.stored_purchases(start=start, end=end, standing_only=True)
+    result = await session.stream(query)
     async for row in result:
         yield row
 

@@ -1,5 +1,5 @@
-"""A dry run replays a past period's stored purchases through a campaign's terms and
-writes nothing."""
+"""A dry run replays a past period's stored purchases that still stand (not voided or
+returned in full) through a campaign's terms and writes nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from services.loyalty.campaigns.models import CampaignRow
 from shared.db import Sessions
 from tests.loyalty.campaigns.conftest import MARKETING
+from tests.loyalty.campaigns.test_api import void_event
 from tests.loyalty.conftest import handle, problem
 from tests.loyalty.rules.sales import SHANGHAI, at, line, sale_event
 from tests.stack import staff_headers
@@ -27,7 +28,11 @@ async def test_a_dry_run_reports_cost_reach_and_whom_it_would_have_rewarded(
 ) -> None:
     day = datetime.now(SHANGHAI).date() - timedelta(days=3)
     store = uuid.uuid4()
-    a, b, c, d = (uuid.uuid4() for _ in range(4))
+    a, b, c, d, e = (uuid.uuid4() for _ in range(5))
+    # e's sale, the largest and first, was voided: a dry run does not count it
+    voided = sale_event(e, at(day), line(1, "A", "x", 30_000), store_id=store)
+    await handle(loyalty_sessions, voided)
+    await handle(loyalty_sessions, void_event(e, uuid.UUID(voided.data["purchase_id"]), 30_000))
     for member, amount in ((b, 15_000), (c, 20_000), (d, 11_000), (a, 6_000), (a, 6_000)):
         sale = sale_event(member, at(day), line(1, "A", "x", amount), store_id=store)
         await handle(loyalty_sessions, sale)
