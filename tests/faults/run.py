@@ -14,10 +14,12 @@ import asyncpg
 import httpx
 
 from shared.db import asyncpg_dsn
-from tests.faults.checker import Verdict, check, drain
+from tests.faults.checker import check, drain
 from tests.faults.cluster import FaultCluster
-from tests.faults.load import LoadGenerator, LoadLog, LoadShape
+from tests.faults.load import LoadGenerator
+from tests.faults.records import LoadLog, LoadShape
 from tests.faults.schedule import FAULT_KINDS, Fault, plan, spaced
+from tests.faults.verdict import Verdict
 
 Say = Callable[[str], None]
 
