@@ -3,9 +3,10 @@
 In the manner of Jepsen's set checkers, each acknowledged operation must be in the data
 exactly once: missing is *lost*, twice is *duplicated*, and anything in the data that
 the load generator was never told about (or was told was refused) is *unexpected*, but
-for points held at a till by a request that ran after the till had its answer: those must
-run out (``check_till``). The ledger's own invariants must hold as well, and orders' (a sale's
-total, discounts, tenders and returns add up: ``services.orders.purchases.invariants``).
+for points or a coupon held at a till that no acknowledged sale used: those must run out
+(``check_till``, ``check_coupons``). The ledger's own invariants must hold as well, and
+orders' (a sale's total, discounts, tenders and returns add up:
+``services.orders.purchases.invariants``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from services.loyalty.reservations.invariants import till_violations
 from services.loyalty.till_coupons.invariants import coupon_till_violations
 from services.orders.purchases.invariants import sale_violations
 from shared.db import asyncpg_dsn, create_sessions
+from tests.faults.coupon_check import check_coupons, check_coupons_run_out
 from tests.faults.records import LoadLog
 from tests.faults.till_check import check_till, check_unheard_run_out
 from tests.faults.verdict import Verdict, uuids
@@ -95,13 +97,16 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
         await check_loyalty(connection, log, verdict)
         await check_households(connection, log, verdict)
         unheard = await check_till(connection, log, verdict)
+        unused = await check_coupons(connection, log, verdict)
         await check_messaging(connection, log, provider_dir, verdict)
     finally:
         await connection.close()
     engine = create_async_engine(admin_url)
     try:
         # before the audits: they then find each of these releases on the ledger once
-        await check_unheard_run_out(create_sessions(engine), unheard, verdict)
+        sessions = create_sessions(engine)
+        await check_unheard_run_out(sessions, unheard, verdict)
+        await check_coupons_run_out(sessions, unused, verdict)
         async with AsyncSession(engine) as session:
             verdict.ledger = await check_ledger_invariants(session, members=uuids(log.members))
             # points at the till: held, released and refunded points all accounted for

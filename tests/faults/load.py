@@ -59,6 +59,8 @@ class LoadGenerator(TillFlows):
         self.log.reward_item = ack.body
         households = min(self._shape.households, len(self.log.members) // 3)
         await asyncio.gather(*(self._household(n) for n in range(households)))
+        alone = self.log.members[3 * households :]
+        await self._grant_coupons(alone[: self._shape.coupon_members])
 
     async def _household(self, n: int) -> None:
         """Opens household ``n`` with three members who are in none: its head and two."""
@@ -160,6 +162,9 @@ class LoadGenerator(TillFlows):
         if draw < self._shape.till_share and self.log.purchases:
             return self._till_sale
         draw -= self._shape.till_share
+        if draw < self._shape.coupon_share and self._coupons:
+            return self._coupon_sale
+        draw -= self._shape.coupon_share
         if draw < self._shape.reward_share and self.log.purchases:
             return self._order_reward
         draw -= self._shape.reward_share
@@ -169,12 +174,13 @@ class LoadGenerator(TillFlows):
 
     async def _return(self, n: int) -> None:
         key = f"{self._seed}-r-{n}"
-        sale = self.log.purchases[self._returnable.pop(self._rng.randrange(len(self._returnable)))]
+        returned, partly = self._to_return()
+        sale = self.log.purchases[returned]
         headers = {"X-API-Key": self.log.stores[sale.store][1], "Idempotency-Key": key}
         url = f"{self._urls['orders']}/purchases/{sale.body['id']}/returns"
         # half give back one unit of the first line: a partial refund of discounted lines
         some = {"lines": [{"line_no": 1, "quantity": 1}]}
-        what = some if self._rng.random() < 0.5 else {"all": True}
+        what = some if partly or self._rng.random() < 0.5 else {"all": True}
         ack = await self._until_definite(
             "return", key, lambda: self._client.post(url, json=what, headers=headers)
         )

@@ -34,6 +34,13 @@ class LoadLog:
     """The one reward item the load orders (as created)."""
     reward_orders: dict[str, Acknowledged] = field(default_factory=dict)
     reward_cancels: dict[str, Acknowledged] = field(default_factory=dict)
+    coupon_definition: dict[str, Any] = field(default_factory=dict)
+    """The one coupon definition the load grants (as created)."""
+    coupons: dict[str, str] = field(default_factory=dict)
+    """Each coupon granted, by id: its member."""
+    coupon_holds: dict[str, Acknowledged] = field(default_factory=dict)
+    coupon_sales: dict[str, str] = field(default_factory=dict)
+    """Each acknowledged sale that used a held coupon, by its key: the hold's key."""
     rejected: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     unacknowledged: dict[str, str] = field(default_factory=dict)
     retries: int = 0
@@ -55,5 +62,12 @@ class LoadShape:
     reward_share: float = 0.06
     """Reward orders, and as many again cancellations of one of them."""
     reward_stock: int = 1_000_000
+    coupon_share: float = 0.05  # sales that use a coupon held first (优惠券)
+    coupon_members: int = 50
+    """Members granted coupons before the load (none of a household: a coupon stays on
+    the account it was granted to)."""
+    coupons_each: int = 4
+    coupon_returns: float = 0.3
+    """Of the returns, those that give back one unit of a coupon sale (while one is left)."""
     concurrency: int = 64
     give_up_after: float = 240.0

@@ -24,7 +24,10 @@ from tests.faults.verdict import Verdict
 Say = Callable[[str], None]
 
 # the load's operations each service answers, by the letter in their keys
-SERVED_BY = {"orders": ("-p-", "-r-", "-h-", "-t-", "-u-"), "loyalty": ("-d-", "-w-", "-x-")}
+SERVED_BY = {
+    "orders": ("-p-", "-r-", "-h-", "-t-", "-u-", "-c-", "-k-", "-o-"),
+    "loyalty": ("-d-", "-w-", "-x-"),
+}
 
 
 @dataclass(frozen=True)
