@@ -23,8 +23,9 @@ class TillFlows(StoreClient):
         """(member id, code) of each coupon no sale of the load is using or used."""
 
     async def _grant_coupons(self, members: list[str]) -> None:
-        """Defines the load's coupon and grants each of ``members`` some, one grant at a
-        time (each with its own key), then reads their codes as each member would."""
+        """Defines the load's coupon and grants each of ``members`` ``coupons_each`` of it
+        by one-member grants (each its own key), then reads their codes as each member
+        would (staff see them masked)."""
         definition = {
             "name": "满100减10 压测 fault run",
             "terms": {"kind": "threshold_off", "threshold_fen": THRESHOLD_FEN, "off_fen": 1_000},
