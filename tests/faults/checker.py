@@ -3,9 +3,10 @@
 In the manner of Jepsen's set checkers, each acknowledged operation must be in the data
 exactly once: missing is *lost*, twice is *duplicated*, and anything in the data that
 the load generator was never told about (or was told was refused) is *unexpected*, but
-for points held at a till by a request that ran after the till had its answer: those must
-run out (``check_till``). The ledger's own invariants must hold as well, and orders' (a sale's
-total, discounts, tenders and returns add up: ``services.orders.purchases.invariants``).
+for points or a coupon held at a till that no acknowledged sale used: those must run out
+(``check_till``, ``check_coupons``). The ledger's own invariants must hold as well, and
+orders' (a sale's total, discounts, tenders and returns add up:
+``services.orders.purchases.invariants``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ import email
 import time
 import uuid
 from collections import Counter
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -25,49 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from huiyuan.embedded.provider_store import eml_path, read_inbox
 from huiyuan.provision import SERVICES
-from services.loyalty.points.invariants import LedgerReport, check_ledger_invariants
-from services.loyalty.reservations import service as reservations
+from services.loyalty.points.invariants import check_ledger_invariants
 from services.loyalty.reservations.invariants import till_violations
 from services.loyalty.till_coupons.invariants import coupon_till_violations
 from services.orders.purchases.invariants import sale_violations
-from shared.db import Sessions, asyncpg_dsn, create_sessions, transaction
-from tests.faults.load import LoadLog
-
-
-@dataclass
-class Verdict:
-    lost: list[str] = field(default_factory=list)
-    duplicated: list[str] = field(default_factory=list)
-    unexpected: list[str] = field(default_factory=list)
-    ledger: LedgerReport | None = None
-    counts: dict[str, int] = field(default_factory=dict)
-    email_redeliveries: int = 0
-
-    @property
-    def ok(self) -> bool:
-        clean = not (self.lost or self.duplicated or self.unexpected)
-        return clean and self.ledger is not None and self.ledger.ok
-
-    def summary(self) -> str:
-        lines = [
-            f"lost = {len(self.lost)}, duplicated = {len(self.duplicated)}, "
-            f"unexpected = {len(self.unexpected)}",
-            "ledger invariants: "
-            + ("hold" if self.ledger is not None and self.ledger.ok else str(self.ledger)),
-            "counts: " + ", ".join(f"{name} {value}" for name, value in self.counts.items()),
-            f"emails delivered twice at the SMTP boundary: {self.email_redeliveries}",
-        ]
-        for label, items in (
-            ("lost", self.lost),
-            ("duplicated", self.duplicated),
-            ("unexpected", self.unexpected),
-        ):
-            lines += [f"  {label}: {item}" for item in items[:10]]
-        return "\n".join(lines)
-
-
-def _uuids(values: Iterable[object]) -> list[uuid.UUID]:
-    return [uuid.UUID(str(value)) for value in values]
+from shared.db import asyncpg_dsn, create_sessions
+from tests.faults.coupon_check import check_coupons, check_coupons_run_out
+from tests.faults.records import LoadLog
+from tests.faults.till_check import check_till, check_unheard_run_out
+from tests.faults.verdict import Verdict, uuids
 
 
 async def drain(admin_url: str, log: LoadLog, stall_timeout: float = 120) -> float:
@@ -78,8 +42,8 @@ async def drain(admin_url: str, log: LoadLog, stall_timeout: float = 120) -> flo
     ``stall_timeout`` seconds without progress. Returns how long it took.
     """
     started = time.monotonic()
-    purchases = _uuids(ack.body["id"] for ack in log.purchases.values())
-    returns = _uuids(ack.body["id"] for ack in log.returns.values())
+    purchases = uuids(ack.body["id"] for ack in log.purchases.values())
+    returns = uuids(ack.body["id"] for ack in log.returns.values())
     connection = await asyncpg.connect(asyncpg_dsn(admin_url))
     last_progress, last_state = time.monotonic(), None
     try:
@@ -133,23 +97,26 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
         await check_loyalty(connection, log, verdict)
         await check_households(connection, log, verdict)
         unheard = await check_till(connection, log, verdict)
+        unused = await check_coupons(connection, log, verdict)
         await check_messaging(connection, log, provider_dir, verdict)
     finally:
         await connection.close()
     engine = create_async_engine(admin_url)
     try:
         # before the audits: they then find each of these releases on the ledger once
-        await check_unheard_run_out(create_sessions(engine), unheard, verdict)
+        sessions = create_sessions(engine)
+        await check_unheard_run_out(sessions, unheard, verdict)
+        await check_coupons_run_out(sessions, unused, verdict)
         async with AsyncSession(engine) as session:
-            verdict.ledger = await check_ledger_invariants(session, members=_uuids(log.members))
+            verdict.ledger = await check_ledger_invariants(session, members=uuids(log.members))
             # points at the till: held, released and refunded points all accounted for
-            till = await till_violations(session, _uuids(log.members))
+            till = await till_violations(session, uuids(log.members))
             verdict.unexpected += [f"till: {violation}" for violation in till]
             # sales, discounts, tenders and returns add up to the fen
-            sales = await sale_violations(session, _uuids(store for store, _ in log.stores))
+            sales = await sale_violations(session, uuids(store for store, _ in log.stores))
             verdict.unexpected += [f"orders: {violation}" for violation in sales]
             # coupons at the till: each used at most once, each redeemed one with its sale
-            coupons = await coupon_till_violations(session, _uuids(log.members))
+            coupons = await coupon_till_violations(session, uuids(log.members))
             verdict.unexpected += [f"till coupons: {violation}" for violation in coupons]
     finally:
         await engine.dispose()
@@ -175,7 +142,7 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
 
 
 async def check_orders(connection: asyncpg.Connection, log: LoadLog, verdict: Verdict) -> None:
-    stores = _uuids(store for store, _ in log.stores)
+    stores = uuids(store for store, _ in log.stores)
     rows = await connection.fetch(
         "SELECT id, receipt_no FROM orders.purchases WHERE store_id = ANY($1)", stores
     )
@@ -192,7 +159,7 @@ async def check_orders(connection: asyncpg.Connection, log: LoadLog, verdict: Ve
 
     returns = await connection.fetch(
         "SELECT id, purchase_id FROM orders.purchase_returns WHERE purchase_id = ANY($1)",
-        _uuids(ids),
+        uuids(ids),
     )
     per_purchase = Counter(str(row["purchase_id"]) for row in returns)
     return_ids = {str(row["id"]) for row in returns}
@@ -215,7 +182,7 @@ async def check_loyalty(connection: asyncpg.Connection, log: LoadLog, verdict: V
         "JOIN loyalty.account_holders h USING (account_id) "
         "WHERE h.member_id = ANY($1) AND e.source_type IN "
         "('purchase', 'return', 'redemption', 'reward_order', 'reward_refund')",
-        _uuids(log.members),
+        uuids(log.members),
     )
 
     def sources(source_type: str) -> Counter[str]:
@@ -286,7 +253,7 @@ async def _households(
         "LEFT JOIN loyalty.households h ON h.account_id = a.pooled_into "
         "LEFT JOIN customer.household_members m ON m.member_id = o.member_id "
         "WHERE o.role = 'owner' AND o.member_id = ANY($1)",
-        _uuids(log.members),
+        uuids(log.members),
     )
 
     def text(value: object) -> str | None:
@@ -316,7 +283,7 @@ async def _check_membership_versions(
 ) -> None:
     """Loyalty applied each member's household changes up to customer's last version, and
     keeps none waiting for an earlier one."""
-    members = _uuids(log.members)
+    members = uuids(log.members)
     rows = await connection.fetch(
         "SELECT c.member_id, c.version, l.version AS applied "
         "FROM customer.household_membership_versions c "
@@ -341,86 +308,13 @@ async def _check_membership_versions(
     verdict.counts["household changes"] = sum(row["version"] for row in rows)
 
 
-async def check_till(
-    connection: asyncpg.Connection, log: LoadLog, verdict: Verdict
-) -> list[uuid.UUID]:
-    """Every acknowledged hold is a reservation in loyalty; returns the reservations of the
-    run's members that no hold acknowledged and no sale uses (``till_violations`` audits
-    the ledger entries of all).
-
-    Such a hold is the product working as designed, not invented: orders stopped waiting
-    for loyalty (503: the till may sell without points), a retry with the same key was
-    refused (422, say too few points then), and the first request, stalled inside
-    loyalty, held the points afterwards. No till knows its id, so no sale can use it, and
-    the hold runs out: :func:`check_unheard_run_out` proves that. One a sale uses is
-    unexpected.
-    """
-    rows = await connection.fetch(
-        "SELECT reservation_id, purchase_id FROM loyalty.till_reservations "
-        "WHERE member_id = ANY($1)",
-        _uuids(log.members),
-    )
-    used_by = {str(row["reservation_id"]): row["purchase_id"] for row in rows}
-    acknowledged = {ack.body["reservation_id"]: key for key, ack in log.holds.items()}
-    verdict.lost += [
-        f"hold {key} ({rid}) is not in loyalty"
-        for rid, key in acknowledged.items()
-        if rid not in used_by
-    ]
-    unheard = sorted(set(used_by) - set(acknowledged))
-    verdict.unexpected += [
-        f"loyalty holds reservation {rid}, never acknowledged, for sale {used_by[rid]}"
-        for rid in unheard
-        if used_by[rid] is not None
-    ]
-    # how often the audits' following of pooling was put to work: credits of a hold or an
-    # order that landed off the account it was made on (its member joined or left since)
-    verdict.counts["credits across a household move"] = await connection.fetchval(
-        "SELECT count(*) FROM loyalty.ledger_entries e "
-        "LEFT JOIN loyalty.till_refunds t ON e.source_type = 'till_refund' "
-        "AND t.source_id = e.source_id "
-        "LEFT JOIN loyalty.till_reservations r ON r.reservation_id = CASE "
-        "WHEN e.source_type = 'till_refund' THEN t.reservation_id ELSE e.source_id END "
-        "LEFT JOIN loyalty.reward_orders o ON e.source_type = 'reward_refund' "
-        "AND o.order_id = e.source_id "
-        "WHERE e.source_type IN ('till_release', 'till_retake', 'till_refund', 'reward_refund') "
-        "AND e.account_id <> coalesce(r.account_id, o.account_id) "
-        "AND coalesce(r.member_id, o.member_id) = ANY($1)",
-        _uuids(log.members),
-    )
-    return _uuids(rid for rid in unheard if used_by[rid] is None)
-
-
-async def check_unheard_run_out(
-    sessions: Sessions, unheard: Collection[uuid.UUID], verdict: Verdict
-) -> None:
-    """Loyalty's sweep, run as of the longest hold the till policy grants from now, gives
-    back every hold no till was told of (``unheard``); one it does not is unexpected."""
-    verdict.counts["holds no till was told of"] = len(unheard)
-    if not unheard:
-        return
-    async with transaction(sessions) as session:
-        hold_minutes = (await reservations.get_policy(session)).hold_minutes
-    as_of = datetime.now(UTC) + timedelta(minutes=hold_minutes)
-    while await reservations.release_due(sessions, as_of):
-        pass
-    async with transaction(sessions) as session:
-        for reservation_id in unheard:
-            found = await reservations.get_reservation(session, reservation_id)
-            if found.status != "released":
-                verdict.unexpected.append(
-                    f"loyalty holds reservation {reservation_id}, never acknowledged, and the "
-                    f"sweep leaves it {found.status}"
-                )
-
-
 async def check_messaging(
     connection: asyncpg.Connection, log: LoadLog, provider_dir: Path, verdict: Verdict
 ) -> None:
     notifications = await connection.fetch(
         "SELECT id, channel, trigger_event_id, status FROM messaging.notifications "
         "WHERE member_id = ANY($1)",
-        _uuids(log.members),
+        uuids(log.members),
     )
     per_trigger = Counter((n["trigger_event_id"], n["channel"]) for n in notifications)
     verdict.duplicated += [

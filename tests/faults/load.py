@@ -1,111 +1,32 @@
-"""The load a fault run puts on the system, and its record of what was acknowledged.
+"""The load a fault run puts on the system: its set-up and the mix of its operations.
 
-It behaves like a careful store client: every request carries an Idempotency-Key, and a
-request that times out, is cut off or answered 409 (still running), 429 or 5xx is sent
-again with the same key until it gets a definite answer. So the generator knows exactly
-which operations the system acknowledged, and the checker compares that with the data.
+Each operation is sent as a careful store client would (:mod:`tests.faults.client`), and
+what the system acknowledged is recorded (:class:`~tests.faults.records.LoadLog`) for the
+checker to compare with the data.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import asyncpg
 import httpx
 
-from shared.auth import issue_token
 from shared.db import asyncpg_dsn
-from shared.settings import DEV_JWT_SECRET
-
-log = logging.getLogger(__name__)
-
-CATEGORIES = ("health", "cosmetics", "daily")
-RETRYABLE = {409, 425, 429, 500, 502, 503, 504}
+from tests.faults.records import LoadShape
+from tests.faults.till_load import TillFlows
 
 
-@dataclass
-class Acknowledged:
-    key: str
-    body: dict[str, Any]
-    started: float
-    acked: float
-    store: int = 0
-
-
-@dataclass
-class LoadLog:
-    """What the system told the generator; the checker's ground truth."""
-
-    stores: list[tuple[str, str]] = field(default_factory=list)  # (store id, api key)
-    members: list[str] = field(default_factory=list)
-    purchases: dict[str, Acknowledged] = field(default_factory=dict)
-    returns: dict[str, Acknowledged] = field(default_factory=dict)
-    redemptions: dict[str, Acknowledged] = field(default_factory=dict)
-    households: dict[str, list[str]] = field(default_factory=dict)
-    """Each household opened, with the members it was opened with (its head first)."""
-    in_household: dict[str, str | None] = field(default_factory=dict)
-    """Where each member of a household was last acknowledged to be (None: left it)."""
-    holds: dict[str, Acknowledged] = field(default_factory=dict)  # points held at a till
-    reward_item: dict[str, Any] = field(default_factory=dict)
-    """The one reward item the load orders (as created)."""
-    reward_orders: dict[str, Acknowledged] = field(default_factory=dict)
-    reward_cancels: dict[str, Acknowledged] = field(default_factory=dict)
-    rejected: dict[str, tuple[str, int, str]] = field(default_factory=dict)
-    unacknowledged: dict[str, str] = field(default_factory=dict)
-    retries: int = 0
-
-
-@dataclass(frozen=True)
-class LoadShape:
-    purchases: int
-    rate: float  # operations per second, all kinds together
-    members: int = 200
-    stores: int = 4
-    return_share: float = 0.1
-    redemption_share: float = 0.1
-    household_share: float = 0.05
-    """Operations that take a household member out of their household, or back in."""
-    households: int = 4
-    """Households opened before the load, of three members each."""
-    till_share: float = 0.05  # sales paid partly with points held first (积分抵现)
-    reward_share: float = 0.06
-    """Reward orders, and as many again cancellations of one of them."""
-    reward_stock: int = 1_000_000
-    concurrency: int = 64
-    give_up_after: float = 240.0
-
-
-Send = Callable[[], Awaitable[httpx.Response]]
-
-
-class LoadGenerator:
+class LoadGenerator(TillFlows):
     def __init__(self, urls: dict[str, str], admin_url: str, seed: int, shape: LoadShape) -> None:
-        self._urls = urls
+        super().__init__(urls, seed, shape)
         self._admin_url = admin_url
-        self._rng = random.Random(seed)
-        self._seed = seed
-        self._shape = shape
-        self.log = LoadLog()
-        self._returnable: list[str] = []
         self._moving: set[str] = set()  # members whose leaving or joining is on its way
         self._cards: dict[str, str] = {}  # member id → card number
-        self._staff = {
-            "Authorization": "Bearer "
-            + issue_token(DEV_JWT_SECRET, subject=f"faults-{seed}", role="admin")
-        }
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(5.0), limits=httpx.Limits(max_connections=shape.concurrency)
-        )
-
-    async def close(self) -> None:
-        await self._client.aclose()
 
     # -- set-up, before any fault -----------------------------------------------------
     async def set_up(self) -> None:
@@ -138,6 +59,8 @@ class LoadGenerator:
         self.log.reward_item = ack.body
         households = min(self._shape.households, len(self.log.members) // 3)
         await asyncio.gather(*(self._household(n) for n in range(households)))
+        alone = self.log.members[3 * households :]
+        await self._grant_coupons(alone[: self._shape.coupon_members])
 
     async def _household(self, n: int) -> None:
         """Opens household ``n`` with three members who are in none: its head and two."""
@@ -239,6 +162,9 @@ class LoadGenerator:
         if draw < self._shape.till_share and self.log.purchases:
             return self._till_sale
         draw -= self._shape.till_share
+        if draw < self._shape.coupon_share and self._coupons:
+            return self._coupon_sale
+        draw -= self._shape.coupon_share
         if draw < self._shape.reward_share and self.log.purchases:
             return self._order_reward
         draw -= self._shape.reward_share
@@ -246,90 +172,15 @@ class LoadGenerator:
             return self._cancel_reward
         return self._purchase
 
-    def _lines(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "sku": f"SKU-{self._rng.randrange(500)}",
-                "category": self._rng.choice(CATEGORIES),
-                "quantity": self._rng.randint(1, 3),
-                "unit_price_fen": self._rng.randrange(100, 50_000),
-            }
-            for _ in range(self._rng.randint(1, 3))
-        ]
-
-    async def _purchase(self, n: int) -> None:
-        key = f"{self._seed}-p-{n}"
-        store = self._rng.randrange(len(self.log.stores))
-        body: dict[str, Any] = {"member_id": self._rng.choice(self.log.members), "receipt_no": key}
-        lines = self._lines()
-        if self._rng.random() < 0.3:  # a manual discount over all lines: shared per line
-            total = sum(line["quantity"] * line["unit_price_fen"] for line in lines)
-            body["discounts"] = [{"source": "manual", "amount_fen": self._rng.randint(1, total)}]
-        await self._sell(key, store, body | {"lines": lines})
-
-    async def _sell(self, key: str, store: int, body: dict[str, Any]) -> bool:
-        """Posts the sale until definite; whether it was recorded."""
-        headers = {"X-API-Key": self.log.stores[store][1], "Idempotency-Key": key}
-        url = f"{self._urls['orders']}/purchases"
-        ack = await self._until_definite(
-            "purchase", key, lambda: self._client.post(url, json=body, headers=headers)
-        )
-        if ack is not None:
-            ack.store = store
-            self.log.purchases[key] = ack
-            self._returnable.append(key)
-        return ack is not None
-
-    def _buyer(self) -> str | None:
-        """A member who bought (None before the first sale); every other time one of a
-        household, so that some holds and orders are refunded after their member moved
-        (their credits land where the points are then, and the audits follow)."""
-        households = [member for members in self.log.households.values() for member in members]
-        if households and self._rng.random() < 0.5:
-            return self._rng.choice(households)
-        sales = list(self.log.purchases.values())
-        return self._rng.choice(sales).body["member_id"] if sales else None
-
-    async def _till_sale(self, n: int) -> None:
-        """A member who bought before holds a few points at a till, and the sale pays with
-        them; a sale whose points are refused (the hold was lost to a fault) is paid by
-        card instead, as a till would."""
-        store = self._rng.randrange(len(self.log.stores))
-        member = self._buyer()
-        if member is None:  # no one has bought yet: a plain sale instead
-            return await self._purchase(n)
-        lines = self._lines()
-        total = sum(line["quantity"] * line["unit_price_fen"] for line in lines)
-        key = f"{self._seed}-h-{n}"
-        asked = {"member_id": member, "sale_ref": key, "sale_total_fen": total}
-        asked["points"] = self._rng.randint(1, 30)
-        headers = {"X-API-Key": self.log.stores[store][1], "Idempotency-Key": key}
-        url = f"{self._urls['orders']}/reservations"
-        held = await self._until_definite(
-            "hold", key, lambda: self._client.post(url, json=asked, headers=headers)
-        )
-        sale = {"member_id": member, "lines": lines}
-        if held is not None:
-            self.log.holds[key] = held
-            amount = held.body["amount_fen"]
-            points = {"kind": "points", "amount_fen": amount}
-            tenders = [points | {"reservation_id": held.body["reservation_id"]}]
-            if total > amount:
-                tenders.append({"kind": "card", "amount_fen": total - amount})
-            paid = f"{self._seed}-t-{n}"
-            if await self._sell(paid, store, sale | {"receipt_no": paid, "tenders": tenders}):
-                return
-        card = f"{self._seed}-u-{n}"
-        await self._sell(card, store, sale | {"receipt_no": card})
-
     async def _return(self, n: int) -> None:
         key = f"{self._seed}-r-{n}"
-        sale = self.log.purchases[self._returnable.pop(self._rng.randrange(len(self._returnable)))]
+        returned, partly = self._to_return()
+        sale = self.log.purchases[returned]
         headers = {"X-API-Key": self.log.stores[sale.store][1], "Idempotency-Key": key}
         url = f"{self._urls['orders']}/purchases/{sale.body['id']}/returns"
         # half give back one unit of the first line: a partial refund of discounted lines
         some = {"lines": [{"line_no": 1, "quantity": 1}]}
-        what = some if self._rng.random() < 0.5 else {"all": True}
+        what = some if partly or self._rng.random() < 0.5 else {"all": True}
         ack = await self._until_definite(
             "return", key, lambda: self._client.post(url, json=what, headers=headers)
         )
@@ -420,33 +271,3 @@ class LoadGenerator:
         )
         if ack is not None:
             self.log.reward_cancels[key] = ack
-
-    async def _until_definite(self, kind: str, key: str, send: Send) -> Acknowledged | None:
-        """Send until the answer is definite; returns it if it was a success."""
-        started = time.monotonic()
-        backoff = 0.05
-        while True:
-            try:
-                response = await send()
-            except httpx.HTTPError as exc:
-                log.debug("%s %s: %s; retrying", kind, key, exc)
-            else:
-                if response.status_code < 300:
-                    return Acknowledged(key, response.json(), started, time.monotonic())
-                if not _retryable(response):
-                    self.log.rejected[key] = (kind, response.status_code, response.text[:300])
-                    return None
-            if time.monotonic() - started > self._shape.give_up_after:
-                self.log.unacknowledged[key] = kind
-                return None
-            self.log.retries += 1
-            await asyncio.sleep(backoff * (0.5 + self._rng.random()))
-            backoff = min(backoff * 2, 1.0)
-
-
-def _retryable(response: httpx.Response) -> bool:
-    """A 409 is worth retrying only while the first request runs (it says when to retry);
-    another 409 (a reward out of stock) is a definite refusal."""
-    if response.status_code == 409:
-        return "Retry-After" in response.headers
-    return response.status_code in RETRYABLE

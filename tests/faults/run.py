@@ -14,15 +14,20 @@ import asyncpg
 import httpx
 
 from shared.db import asyncpg_dsn
-from tests.faults.checker import Verdict, check, drain
+from tests.faults.checker import check, drain
 from tests.faults.cluster import FaultCluster
-from tests.faults.load import LoadGenerator, LoadLog, LoadShape
+from tests.faults.load import LoadGenerator
+from tests.faults.records import LoadLog, LoadShape
 from tests.faults.schedule import FAULT_KINDS, Fault, plan, spaced
+from tests.faults.verdict import Verdict
 
 Say = Callable[[str], None]
 
 # the load's operations each service answers, by the letter in their keys
-SERVED_BY = {"orders": ("-p-", "-r-", "-h-", "-t-", "-u-"), "loyalty": ("-d-", "-w-", "-x-")}
+SERVED_BY = {
+    "orders": ("-p-", "-r-", "-h-", "-t-", "-u-", "-c-", "-k-", "-o-"),
+    "loyalty": ("-d-", "-w-", "-x-"),
+}
 
 
 @dataclass(frozen=True)

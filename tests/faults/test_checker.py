@@ -12,15 +12,10 @@ import asyncpg
 from sqlalchemy import text
 
 from shared.db import Sessions, asyncpg_dsn, transaction
-from tests.faults.checker import (
-    Verdict,
-    check_households,
-    check_loyalty,
-    check_orders,
-    check_till,
-    check_unheard_run_out,
-)
-from tests.faults.load import Acknowledged, LoadLog
+from tests.faults.checker import check_households, check_loyalty, check_orders
+from tests.faults.records import Acknowledged, LoadLog
+from tests.faults.till_check import check_till, check_unheard_run_out
+from tests.faults.verdict import Verdict
 from tests.loyalty.conftest import funded_member, handle, key, purchase_event
 from tests.loyalty.rewards.conftest import new_item
 from tests.orders.conftest import new_store, registered_event

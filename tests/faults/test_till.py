@@ -28,8 +28,9 @@ from huiyuan.embedded.ports import free_port
 from huiyuan.stack import Child
 from services.loyalty.reservations.service import release_due
 from shared.db import Sessions, asyncpg_dsn
-from tests.faults.checker import Verdict, check_till, check_unheard_run_out
-from tests.faults.load import LoadLog
+from tests.faults.records import LoadLog
+from tests.faults.till_check import check_till, check_unheard_run_out
+from tests.faults.verdict import Verdict
 from tests.orders.conftest import (
     TOTAL,
     KnownMember,

@@ -1,0 +1,45 @@
+"""A fault run's verdict: what the checker found lost, duplicated or unexpected."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from services.loyalty.points.invariants import LedgerReport
+
+
+@dataclass
+class Verdict:
+    lost: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    ledger: LedgerReport | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    email_redeliveries: int = 0
+
+    @property
+    def ok(self) -> bool:
+        clean = not (self.lost or self.duplicated or self.unexpected)
+        return clean and self.ledger is not None and self.ledger.ok
+
+    def summary(self) -> str:
+        lines = [
+            f"lost = {len(self.lost)}, duplicated = {len(self.duplicated)}, "
+            f"unexpected = {len(self.unexpected)}",
+            "ledger invariants: "
+            + ("hold" if self.ledger is not None and self.ledger.ok else str(self.ledger)),
+            "counts: " + ", ".join(f"{name} {value}" for name, value in self.counts.items()),
+            f"emails delivered twice at the SMTP boundary: {self.email_redeliveries}",
+        ]
+        for label, items in (
+            ("lost", self.lost),
+            ("duplicated", self.duplicated),
+            ("unexpected", self.unexpected),
+        ):
+            lines += [f"  {label}: {item}" for item in items[:10]]
+        return "\n".join(lines)
+
+
+def uuids(values: Iterable[object]) -> list[uuid.UUID]:
+    return [uuid.UUID(str(value)) for value in values]
