@@ -209,6 +209,47 @@ async def test_a_batch_held_back_across_the_rejoin_is_not_sought_back_on_the_new
     assert rows == [*range(10), *range(100, 105)]  # each once, none skipped
 
 
+async def test_a_partition_waiting_for_an_event_republished_below_it_reads_it_again(
+    scratch: Scratch, stack: Stack, broker: EmbeddedBroker
+) -> None:
+    """A return waits for its purchase; after broker amnesia the relay republishes the
+    purchase below the consumer's old position. The consumer, which commits nothing while
+    it only waits, still learns that the broker forgot its group (its heartbeat is refused)
+    and reads the new log from its start, where the purchase is.
+    """
+    bootstrap = broker.bootstrap_servers
+    await ensure_topics(bootstrap, [scratch.topic], 1)
+    applied = Applied(scratch)
+    await applied.create(scratch)
+
+    async def the_return_needs_100(session: AsyncSession, event: CloudEvent) -> None:
+        if event.data["n"] == 9:
+            known = await session.scalar(
+                text(f"SELECT count(*) FROM {applied.table} WHERE n = 100")
+            )
+            if not known:
+                raise AwaitingEvent("n=9 waits for n=100")
+        await applied(session, event)
+
+    own = dataclasses.replace(stack, bootstrap_servers=bootstrap)
+    group = f"g{uuid.uuid4().hex[:8]}"
+    async with consuming(own, scratch, the_return_needs_100, group):
+        events = _numbered(scratch, range(10))
+        await _send_to_partition_0(bootstrap, scratch, events[:9])
+        await eventually(lambda: _applied_up_to(applied, scratch, 8), timeout=20)
+        await _send_to_partition_0(bootstrap, scratch, events[9:])  # held at offset 9
+        await asyncio.sleep(1)
+        _restart(broker)
+        await ensure_topics(bootstrap, [scratch.topic], 1)
+        # the republish: the awaited event first, at offset 0; the return at offset 10
+        awaited = _numbered(scratch, range(100, 101))
+        await _send_to_partition_0(bootstrap, scratch, awaited + events)
+        await eventually(lambda: _applied_all(applied, scratch, [9, 100]), timeout=45, interval=0.5)
+        await asyncio.sleep(1)
+        rows = await applied.rows(scratch)
+    assert rows == [*range(10), 100]  # each once
+
+
 async def _applied_up_to(applied: Applied, scratch: Scratch, n: int) -> bool:
     return n in await applied.rows(scratch)
 
