@@ -59,6 +59,8 @@ class IdempotentPost:
     retention: timedelta
     sent: Any
     """The request's body as sent (parsed JSON), which identifies it (``identity``)."""
+    route: str | None = None
+    """The request's method and URL path, part of its identity."""
 
     async def run(
         self,
@@ -83,7 +85,7 @@ class IdempotentPost:
             self.session,
             scope=self.scope,
             key=self.key,
-            request=identify(self.sent, body, path),
+            request=identify(self.sent, body, path, self.route),
             retention=self.retention,
             action=action,
             status=status,
@@ -131,6 +133,7 @@ def Idempotent(  # noqa: N802 - used like a class in Depends(...)
             who.idempotency_scope,
             who.idempotency_retention(settings),
             await _sent(request) if key is not None else None,
+            f"{request.method} {request.url.path}",
         )
 
     # real annotations, not strings: FastAPI must see ``caller`` and ``header``, which are

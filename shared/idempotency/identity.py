@@ -1,9 +1,10 @@
 """What makes two requests with one ``Idempotency-Key`` the same request.
 
-A request is identified by the SHA-256 of its body **as sent** (canonical JSON: keys
-sorted, so key order and whitespace do not matter), plus the path values that name the
-resource (a return's purchase, a redemption's member). Validation may normalise a value
-(a phone typed ``138 1234 5678`` is stored as ``+8613812345678``), and the rules of
+A request is identified by the SHA-256 of its method and URL path and its body **as
+sent** (canonical JSON: keys sorted, so key order and whitespace do not matter), plus the
+path values that name the resource (a return's purchase, a redemption's member).
+Validation may normalise a value (a phone typed ``138 1234 5678`` is stored as
+``+8613812345678``), and the rules of
 normalisation change between releases; the body as sent does not, so a stored key keeps
 matching its retries across upgrades.
 
@@ -61,22 +62,35 @@ class RequestIdentity:
 
 
 def identify(
-    sent: Any, validated: BaseModel | None = None, path: dict[str, str] | None = None
+    sent: Any,
+    validated: BaseModel | None = None,
+    path: dict[str, str] | None = None,
+    route: str | None = None,
 ) -> RequestIdentity:
     """The identity of a request whose body was ``sent`` (parsed JSON) and ``validated``.
 
     ``path`` holds the values from the URL that name the resource (``{"purchase_id": ...}``):
-    the same body may come for two resources.
+    the same body may come for two resources. ``route`` is the request's method and URL
+    path (``POST /members/…/adjustments``): one key with one body sent to two endpoints is
+    two requests, and the second is refused as a reused key instead of replaying the first
+    endpoint's answer. Keys stored before the route was part of the identity still match
+    their retries by the body alone (:attr:`RequestIdentity.legacy`) until they expire.
     """
     named = path or {}
-    current = fingerprint({**named, **sent} if isinstance(sent, dict) else {**named, "": sent})
-    if validated is None:
+    body = {**named, **sent} if isinstance(sent, dict) else {**named, "": sent}
+    routeless = fingerprint(body)
+    current = routeless if route is None else fingerprint({"route": route, "request": body})
+    if validated is None and route is None:
         return RequestIdentity(current)
     model = validated
 
     def legacy() -> Iterator[str]:
-        for body in islice(_as_validated_before(model, sent), _MAX_LEGACY_FORMS):
-            yield fingerprint({**named, **body})
+        if route is not None:
+            yield routeless
+        if model is None:
+            return
+        for form in islice(_as_validated_before(model, sent), _MAX_LEGACY_FORMS):
+            yield fingerprint({**named, **form})
 
     return RequestIdentity(current, legacy)
 

@@ -83,3 +83,14 @@ def test_a_previous_release_key_of_another_body_does_not_match() -> None:
         }
     )
     assert not identify(SENT, validated).matches(stored_for_another_phone)
+
+
+def test_the_route_is_part_of_the_identity_and_a_key_stored_without_it_still_matches() -> None:
+    body = {"points": 1, "reason": "0"}
+    adjust = identify(body, route="POST /members/m1/adjustments")
+    redeem = identify(body, route="POST /members/m1/redemptions")
+    other_member = identify(body, route="POST /members/m2/adjustments")
+    assert len({adjust.hash, redeem.hash, other_member.hash}) == 3
+    assert not redeem.matches(adjust.hash)
+    # stored by the release before the route counted: its retry still finds its answer
+    assert adjust.matches(fingerprint(body))

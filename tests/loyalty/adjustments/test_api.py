@@ -92,6 +92,26 @@ async def test_a_retry_with_the_same_key_adjusts_once(
     assert held.balance == 130
 
 
+async def test_one_key_and_body_sent_to_another_endpoint_is_refused_not_replayed(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    """The fuzzer's finding: a redemption sent with an adjustment's key and body got the
+    adjustment's stored answer (a 201 that redeemed nothing)."""
+    member_id = await funded_member(loyalty_sessions, 10_000)
+    other = await funded_member(loyalty_sessions, 10_000)
+    headers = SERVICE | key()
+    body = {"points": 30, "reason": "goodwill"}
+    first = await client.post(f"/members/{member_id}/adjustments", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    for url in (f"/members/{member_id}/redemptions", f"/members/{other}/adjustments"):
+        reused = problem(await client.post(url, json=body, headers=headers), 422)
+        assert reused["type"] == "urn:huiyuan:problem:idempotency-key-reused", url
+    held = await account_of(loyalty_sessions, other)
+    assert held is not None
+    assert held.balance == 100  # nothing adjusted for the other member
+    assert len(await _audit(loyalty_sessions, member_id)) == 1
+
+
 async def test_taking_off_more_than_the_balance_is_refused_and_nothing_is_written(
     client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
