@@ -32,6 +32,9 @@ from shared.inputs import (
     UnitPriceFen,
 )
 
+SALE_ROUTE = "POST /purchases"
+"""A sale's route in its idempotency identity, whether posted alone or in a batch."""
+
 _STORE = "6f1c2b9e-8d4a-4f5e-9a51-3c2d7e8f9a10"
 _MEMBER = "0b7e4c1d-2f3a-4b5c-8d9e-1a2b3c4d5e6f"
 _PURCHASE = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"

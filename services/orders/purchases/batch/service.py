@@ -17,7 +17,7 @@ from services.orders.purchases import service as purchases
 from services.orders.purchases.batch.schemas import BatchOut, BatchSale, SaleProblem, SaleResult
 from services.orders.purchases.errors import ReceiptInProgress
 from services.orders.purchases.repository import SaleRows
-from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut
+from services.orders.purchases.schemas import SALE_ROUTE, PurchaseCreate, PurchaseOut
 from shared.auth import StoreRef
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
@@ -50,7 +50,7 @@ async def record_batch(
     the batch's receipt numbers meanwhile.
     """
     results: list[SaleResult | None] = [None] * len(sales)
-    valid: list[tuple[int, str, PurchaseCreate, RequestIdentity]] = []
+    valid: list[tuple[int, str, PurchaseCreate, RequestIdentity, RequestIdentity]] = []
     for index, given in enumerate(sales):
         try:
             checked = given if isinstance(given, BatchSale) else BatchSale.model_validate(given)
@@ -59,11 +59,15 @@ async def record_batch(
             results[index] = _refused(index, _usable_key(key), _invalid(index, invalid))
             continue
         data = checked.sale()
-        valid.append((index, checked.idempotency_key, data, identify(_as_sent(sent[index]), data)))
+        # under its key, each sale of a batch is the request a single POST would be; its
+        # receipt number's identity is the sale's alone, as a single POST records it
+        as_sent = _as_sent(sent[index])
+        request = identify(as_sent, data, route=SALE_ROUTE)
+        valid.append((index, checked.idempotency_key, data, request, identify(as_sent, data)))
     claims = await idempotency.claim_many(
-        session, scope=store.idempotency_scope, keys=[key for _, key, _, _ in valid]
+        session, scope=store.idempotency_scope, keys=[key for _, key, _, _, _ in valid]
     )
-    to_record = [(data, request) for _, key, data, request in valid if claims[key].locked]
+    to_record = [(data, sale) for _, key, data, _, sale in valid if claims[key].locked]
     members = await directory.find_members(session, cipher, [data for data, _ in to_record])
     products = await catalog.find_products(session, [data for data, _ in to_record])
     held = await repository.receipt_holders(
@@ -76,7 +80,7 @@ async def record_batch(
     recorded: dict[str, tuple[str, dict[str, Any]]] = {}
     rows: list[SaleRows] = []
     completed: list[CloudEvent] = []
-    for index, key, data, request in valid:
+    for index, key, data, request, receipt in valid:
         new: PurchaseOut | None = None
         try:
             answer = claims[key].answer(request)
@@ -87,11 +91,11 @@ async def record_batch(
                 answer = StoredAnswer(201, first_body, replayed=True)
             if answer is None:
                 sale = purchases.new_sale(
-                    store.id, products.categorised(data), members, now, request
+                    store.id, products.categorised(data), members, now, receipt
                 )
                 holder = holders.get(data.receipt_no) if data.receipt_no else None
                 if data.receipt_no is not None and holder is not None:
-                    domain.check_repeat(data.receipt_no, holder, request)
+                    domain.check_repeat(data.receipt_no, holder, receipt)
                     answer = StoredAnswer(201, bodies[holder.purchase_id], replayed=True)
                 else:
                     rows.append(sale.rows)
@@ -99,7 +103,7 @@ async def record_batch(
                     new = sale.out
                     answer = StoredAnswer(201, new.model_dump(mode="json"), replayed=False)
                     if data.receipt_no is not None:  # later sales repeat this one
-                        holders[data.receipt_no] = domain.ReceiptHolder(new.id, request.hash)
+                        holders[data.receipt_no] = domain.ReceiptHolder(new.id, receipt.hash)
                         bodies[new.id] = answer.body
                 recorded[key] = (request.hash, answer.body)
         except ProblemError as refused:
