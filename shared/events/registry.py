@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from shared.events.coupons import (
+    CouponExpired,
+    CouponGranted,
+    CouponRedeemed,
+    CouponReleased,
+    CouponWithdrawn,
+)
 from shared.events.customer import (
     HouseholdCreated,
     HouseholdJoined,
@@ -14,11 +21,6 @@ from shared.events.loyalty import (
     AccountOpened,
     CampaignClosed,
     CampaignRewarded,
-    CouponExpired,
-    CouponGranted,
-    CouponRedeemed,
-    CouponReleased,
-    CouponWithdrawn,
     PointsAdjusted,
     PointsEarned,
     PointsExpired,

@@ -16,7 +16,7 @@ from services.loyalty.base import emit
 from services.loyalty.coupons import repository
 from services.loyalty.coupons.birthdays.service import grant_birthday_coupons
 from shared.db import Sessions, transaction
-from shared.events.loyalty import CouponExpired
+from shared.events.coupons import CouponExpired
 from shared.jobs import DailyJob
 
 BATCH = 500

@@ -7,11 +7,11 @@ import uuid
 from datetime import datetime
 
 from services.loyalty.base import emit
-from services.loyalty.coupons.service import HeldCoupon
+from services.loyalty.coupons.holds import HeldCoupon
 from services.loyalty.till_coupons.domain import ReleaseReason
 from services.loyalty.till_coupons.models import CouponRedemption
 from shared.db import AsyncSession
-from shared.events.loyalty import CouponRedeemed, CouponReleased
+from shared.events.coupons import CouponRedeemed, CouponReleased
 
 
 async def redeemed(

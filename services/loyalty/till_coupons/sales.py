@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
-from services.loyalty.coupons import service as coupons
+from services.loyalty.coupons import holds
 from services.loyalty.coupons.domain import Basket
 from services.loyalty.till_coupons import domain, events, repository
 from services.loyalty.till_coupons.domain import BasketLine, ReleaseReason
@@ -45,7 +45,7 @@ async def redeem_for_purchase(session: AsyncSession, purchase: PurchaseCompleted
             was = "active"
         else:
             continue
-        if not await coupons.redeem(session, redemption.coupon_id, was=was):
+        if not await holds.redeem(session, redemption.coupon_id, was=was):
             log.error(
                 "purchase %s used coupon reservation %s after it ran out, and the coupon "
                 "was used again meanwhile",
@@ -58,7 +58,7 @@ async def redeem_for_purchase(session: AsyncSession, purchase: PurchaseCompleted
         redemption.released_at = None
         redemption.updated_at = purchase.purchased_at
         await session.flush()
-        coupon = await coupons.held_coupon(session, redemption.coupon_id)
+        coupon = await holds.held_coupon(session, redemption.coupon_id)
         await events.redeemed(session, redemption, coupon, purchase.purchased_at)
 
 
@@ -101,11 +101,11 @@ async def _restore(
                 returned[no] = returned.get(no, 0) + n
             redemption.returned = {str(no): n for no, n in sorted(returned.items())}
             redemption.return_ids = [*redemption.return_ids, str(return_id)]
-        coupon = await coupons.held_coupon(session, redemption.coupon_id)
+        coupon = await holds.held_coupon(session, redemption.coupon_id)
         basket = Basket(tuple(domain.kept(priced, {})), redemption.store_id, redemption.created_at)
         policy: domain.RestorePolicy = coupon.restore_on_return  # type: ignore[assignment]
         if domain.restore_due(policy, coupon.priced, basket, priced, returned):
-            await coupons.give_back(session, redemption.coupon_id, "redeemed")
+            await holds.give_back(session, redemption.coupon_id, "redeemed")
             redemption.status = "restored"
             redemption.release_reason = reason
             redemption.released_at = at

@@ -16,7 +16,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from services.loyalty.accounts.service import account_of
-from services.loyalty.coupons import service as coupons
+from services.loyalty.coupons import holds
 from services.loyalty.coupons.domain import Basket, evaluate
 from services.loyalty.coupons.kinds import Refusal
 from services.loyalty.reservations.service import get_policy
@@ -42,7 +42,7 @@ from services.loyalty.till_coupons.schemas import (
 from shared.db import AsyncSession, Sessions, transaction
 
 
-def _out(redemption: CouponRedemption, coupon: coupons.HeldCoupon) -> CouponReservationOut:
+def _out(redemption: CouponRedemption, coupon: holds.HeldCoupon) -> CouponReservationOut:
     lines = [BasketLine.from_json(row) for row in redemption.lines]
     return CouponReservationOut(
         reservation_id=redemption.reservation_id,
@@ -69,7 +69,7 @@ def _out(redemption: CouponRedemption, coupon: coupons.HeldCoupon) -> CouponRese
 
 
 async def _answer(session: AsyncSession, redemption: CouponRedemption) -> CouponReservationOut:
-    return _out(redemption, await coupons.held_coupon(session, redemption.coupon_id))
+    return _out(redemption, await holds.held_coupon(session, redemption.coupon_id))
 
 
 async def reserve(
@@ -84,7 +84,7 @@ async def reserve(
     it was used, or it expired).
     """
     account = await account_of(session, data.member_id)
-    coupon = await coupons.coupon_by_code(session, account.account_id, data.code)
+    coupon = await holds.coupon_by_code(session, account.account_id, data.code)
     if coupon is None:
         raise CouponNotFound(
             f"member {data.member_id} holds no coupon of this code (check its last group "
@@ -100,7 +100,7 @@ async def reserve(
             f"{outcome.reason}: coupon {coupon.code} does not apply: {outcome.detail}",
             field="lines" if outcome.reason not in ("not_yet_valid", "expired") else "code",
         )
-    if not await coupons.reserve_for_sale(session, coupon.coupon_id, now):
+    if not await holds.reserve_for_sale(session, coupon.coupon_id, now):
         raise CouponNotAvailable(
             f"coupon {coupon.code} is held for another sale or was used meanwhile", field="code"
         )
@@ -241,13 +241,13 @@ async def _release(
         return redemption, False
     if reason == "timeout" and redemption.expires_at > now:
         return redemption, True  # committed meanwhile: not due any more
-    await coupons.give_back(session, redemption.coupon_id, "reserved")
+    await holds.give_back(session, redemption.coupon_id, "reserved")
     redemption.status = "released"
     redemption.release_reason = reason
     redemption.released_at = now
     redemption.updated_at = now
     await session.flush()
-    coupon = await coupons.held_coupon(session, redemption.coupon_id)
+    coupon = await holds.held_coupon(session, redemption.coupon_id)
     await events.released(session, redemption, coupon, reason, now)
     return redemption, True
 

@@ -1,0 +1,117 @@
+"""Loyalty's coupon events, published on ``loyalty.events`` (kept apart from
+:mod:`shared.events.loyalty` by size only): a coupon granted, redeemed at a till,
+released, withdrawn or expired. Each is keyed by the member and never carries the code
+(a bearer secret)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from shared.events.envelope import EventPayload
+
+
+class CouponGranted(EventPayload):
+    """A coupon was granted to a member and is held on their account. The code is a bearer
+    secret and is not carried: the member reads it with ``GET /members/{id}/coupons``."""
+
+    event_type: ClassVar[str] = "loyalty.coupon.granted"
+    subject_field: ClassVar[str] = "coupon_id"
+
+    coupon_id: uuid.UUID
+    member_id: uuid.UUID
+    """The member it was granted to (the event's key)."""
+    account_id: uuid.UUID
+    definition_id: uuid.UUID
+    definition_name: str
+    kind: str
+    """``threshold_off``, ``percent_off``, ``cash_voucher`` or ``free_gift``."""
+    face_value_fen: int
+    """The most the coupon takes off a sale."""
+    valid_from: datetime
+    valid_until: datetime
+    """Exclusive: usable before this instant."""
+    granted_at: datetime
+    campaign_id: uuid.UUID | None = None
+    """The campaign whose giveaway granted it (a qualifying purchase); None otherwise."""
+
+
+class CouponWithdrawn(EventPayload):
+    """A coupon a campaign gave for a purchase was taken back, unused: a return (or void)
+    left the purchase below the giveaway's threshold. It can no longer be used."""
+
+    event_type: ClassVar[str] = "loyalty.coupon.withdrawn"
+    subject_field: ClassVar[str] = "coupon_id"
+
+    coupon_id: uuid.UUID
+    member_id: uuid.UUID
+    """The member it was granted to (the event's key)."""
+    account_id: uuid.UUID
+    definition_id: uuid.UUID
+    campaign_id: uuid.UUID
+    purchase_id: uuid.UUID
+    """The purchase it was given for."""
+    withdrawn_at: datetime
+
+
+class CouponExpired(EventPayload):
+    """An active coupon passed its validity unused and can no longer be redeemed (the daily
+    job of the brand's day; a coupon held by a sale in progress is not expired)."""
+
+    event_type: ClassVar[str] = "loyalty.coupon.expired"
+    subject_field: ClassVar[str] = "coupon_id"
+
+    coupon_id: uuid.UUID
+    member_id: uuid.UUID
+    """The member it was granted to (the event's key)."""
+    account_id: uuid.UUID
+    definition_id: uuid.UUID
+    definition_name: str
+    valid_until: datetime
+    """The instant its validity ended (exclusive)."""
+    expired_at: datetime
+    """When the daily job expired it."""
+
+
+class CouponRedeemed(EventPayload):
+    """A recorded sale used a coupon a till held for it (the sale's event confirmed it).
+    Keyed by the member; the code is not carried."""
+
+    event_type: ClassVar[str] = "loyalty.coupon.redeemed"
+    subject_field: ClassVar[str] = "coupon_id"
+
+    coupon_id: uuid.UUID
+    member_id: uuid.UUID
+    account_id: uuid.UUID
+    definition_id: uuid.UUID
+    reservation_id: uuid.UUID
+    purchase_id: uuid.UUID
+    store_id: uuid.UUID
+    discount_fen: int
+    """What the coupon took off the sale."""
+    redeemed_at: datetime
+
+
+class CouponReleased(EventPayload):
+    """A coupon came back to its holder, usable again within its validity: a till's void
+    of the hold, a sale that failed or never came (``timeout``), or a return or void of
+    the sale that redeemed it under the definition's ``restore_on_return``."""
+
+    event_type: ClassVar[str] = "loyalty.coupon.released"
+    subject_field: ClassVar[str] = "coupon_id"
+
+    coupon_id: uuid.UUID
+    member_id: uuid.UUID
+    account_id: uuid.UUID
+    definition_id: uuid.UUID
+    reservation_id: uuid.UUID
+    purchase_id: uuid.UUID | None
+    """The sale it was committed to or redeemed on, if any."""
+    return_id: uuid.UUID | None = None
+    """The return that gave it back (``reason`` ``returned``)."""
+    store_id: uuid.UUID
+    reason: Literal["void", "sale_failed", "timeout", "returned", "voided"]
+    valid_until: datetime
+    """Unchanged: a coupon past it stays unusable."""
+    released_at: datetime
