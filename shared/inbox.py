@@ -25,6 +25,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Index,
     Integer,
     MetaData,
     String,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -126,6 +128,11 @@ class Inbox:
             # set while the event is deferred: it waits for another event, and the consumer
             # retries it until then (see shared.dead_letters); null on a dead letter
             Column("awaiting_until", DateTime(timezone=True)),
+            Index(
+                "ix_dead_letters_deferred",
+                "id",
+                postgresql_where=text("awaiting_until IS NOT NULL AND replayed_at IS NULL"),
+            ),
         )
 
     @cached_property
