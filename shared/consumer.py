@@ -289,10 +289,16 @@ class EventConsumer:
         return None
 
     async def _store(self, item: _Decoded, exc: Exception, awaiting: bool) -> None:
-        """Claim the event and store it as deferred (``awaiting``) or parked."""
+        """Claim the event and store it as deferred (``awaiting``) or parked.
+
+        An event another member of the group claimed meanwhile (after a rebalance) is not
+        deferred: retrying it would release that claim and apply it twice.
+        """
         async with transaction(self._sessions) as session:
             if item.event is not None:
-                await self._inbox.claim(session, [item.event])
+                fresh = await self._inbox.claim(session, [item.event])
+                if awaiting and not fresh:
+                    return
             await self._inbox.park(
                 session,
                 item.record,
