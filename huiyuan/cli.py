@@ -149,6 +149,7 @@ def dlq_replay(
     It is applied exactly once and marked replayed, or, if it still fails, left parked
     with the new error."""
     from huiyuan import dlq
+    from shared.dead_letters import ReplayFailed, ReplayRefused
 
     try:
         name = dlq.DeadLetterId.parse(dead_letter)
@@ -157,7 +158,7 @@ def dlq_replay(
     with _admin_database() as admin_url:
         try:
             replayed = dlq.replay(admin_url, name)
-        except (dlq.ReplayRefused, dlq.ReplayFailed) as exc:
+        except (ReplayRefused, ReplayFailed) as exc:
             typer.echo(f"not replayed: {exc}", err=True)
             raise typer.Exit(1) from exc
     typer.echo(f"replayed {name} ({replayed.event_type} {replayed.event_id})")

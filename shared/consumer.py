@@ -12,9 +12,16 @@ partition's events one at a time and parks those that still fail as dead letters
 one poison event cannot block its partition forever.
 
 A handler that raises :class:`~shared.inbox.AwaitingEvent` is not failing: it needs another
-event that has not arrived yet. Such a partition is retried with capped backoff for a much
-longer window before anything is parked, because after broker amnesia the missing event
-may sit behind a republish of thousands.
+event that has not arrived yet. Such a partition is held and retried with capped backoff for
+``defer_after_seconds`` (the missing event usually comes on another topic meanwhile). After
+that the partition is not held any longer, since the missing event may sit behind the
+waiting one on the same partition (a relay that published new rows before it noticed broker
+amnesia and republished the lost ones): its events are applied one at a time, and each one
+that still waits is *deferred* (claimed in the inbox and stored in ``dead_letters`` with
+``awaiting_until``), so the offsets move past it. The runner retries deferred events about
+every ``DEFERRED_RETRY_SECONDS``, oldest first (``shared.dead_letters.retry_deferred``); one
+still waiting after ``await_event_seconds`` becomes a dead letter. For
+``defer_after_seconds`` after a deferral, a partition that waits again defers at once.
 
 A batch belongs to the group membership it was read in. After broker amnesia the consumer
 must rejoin (the broker forgot its member), and the new assignment starts where the
@@ -40,83 +47,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.background import raise_if_cancelling
 from shared.db import Sessions, is_transient, transaction
+from shared.dead_letters import retry_deferred
 from shared.events import CloudEvent
 from shared.inbox import AwaitingEvent, Handlers, Inbox, apply_events
 from shared.kafka import GroupTimings, Membership, commit_as, create_consumer, membership
 from shared.observability import EVENTS_PARKED, HANDLER_FAILURES
+from shared.partition_retries import PartitionRetries, Verdict
 
 log = logging.getLogger(__name__)
 
-
-class _PartitionRetries:
-    """Failed partitions are paused and retried with exponential backoff, each on its own."""
-
-    def __init__(
-        self,
-        max_attempts: int,
-        backoff_seconds: float,
-        await_event_seconds: float,
-        max_backoff_seconds: float = 5.0,
-    ) -> None:
-        self._max_attempts = max_attempts
-        self._backoff = backoff_seconds
-        self._max_backoff = max_backoff_seconds
-        self._await_event = await_event_seconds
-        self._failures: dict[TopicPartition, _Failures] = {}
-        self._resume_at: dict[TopicPartition, float] = {}
-
-    def failed(self, tp: TopicPartition, offset: int, exc: Exception) -> bool:
-        """Count a failure at ``offset``; True once it should stop being retried.
-
-        A failure of the event itself counts towards ``max_attempts``; waiting for another
-        event only gives up once ``await_event_seconds`` have passed since the first try.
-        """
-        now = time.monotonic()
-        previous = self._failures.get(tp)
-        if previous is None or previous.offset != offset:
-            previous = _Failures(offset, first_at=now)
-        counted = previous.counted + (0 if isinstance(exc, AwaitingEvent) else 1)
-        failures = _Failures(offset, previous.first_at, previous.tries + 1, counted)
-        if counted >= self._max_attempts or now - failures.first_at >= self._await_event:
-            self.clear(tp)
-            return True
-        self._failures[tp] = failures
-        return False
-
-    def hold(
-        self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int, transient: bool
-    ) -> None:
-        failures = self._failures.get(tp)
-        tries = 1 if transient or failures is None else failures.tries
-        consumer.seek(tp, offset)
-        consumer.pause(tp)
-        delay = min(self._max_backoff, self._backoff * 2 ** (tries - 1))
-        self._resume_at[tp] = time.monotonic() + delay
-
-    def clear(self, tp: TopicPartition) -> None:
-        self._failures.pop(tp, None)
-
-    def resume_due(self, consumer: AIOKafkaConsumer) -> None:
-        now = time.monotonic()
-        for tp, at in list(self._resume_at.items()):
-            if at <= now:
-                del self._resume_at[tp]
-                if tp in consumer.assignment():  # a rebalance may have moved it away
-                    consumer.resume(tp)
-
-    def poll_timeout_ms(self) -> int:
-        if not self._resume_at:
-            return 1000
-        wait = min(self._resume_at.values()) - time.monotonic()
-        return max(10, min(1000, int(wait * 1000)))
-
-
-@dataclass(frozen=True)
-class _Failures:
-    offset: int
-    first_at: float
-    tries: int = 0
-    counted: int = 0
+DEFERRED_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -150,6 +90,7 @@ class EventConsumer:
         max_attempts: int = 5,
         retry_backoff_seconds: float = 0.2,
         await_event_seconds: float = 900.0,
+        defer_after_seconds: float = 10.0,
         timings: GroupTimings = GroupTimings(),
     ) -> None:
         self._service = service
@@ -163,6 +104,7 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._backoff = retry_backoff_seconds
         self._await_event = await_event_seconds
+        self._defer_after = defer_after_seconds
         self._timings = timings
 
     async def run(self) -> None:
@@ -179,8 +121,14 @@ class EventConsumer:
                 await consumer.stop()
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
-        retries = _PartitionRetries(self._max_attempts, self._backoff, self._await_event)
+        retries = PartitionRetries(
+            self._max_attempts, self._backoff, self._await_event, self._defer_after
+        )
+        deferred_due = time.monotonic()
         while True:
+            if time.monotonic() >= deferred_due:
+                await self.retry_deferred()
+                deferred_due = time.monotonic() + DEFERRED_RETRY_SECONDS
             retries.resume_due(consumer)
             batch = await consumer.getmany(
                 timeout_ms=retries.poll_timeout_ms(), max_records=self._batch_size
@@ -191,7 +139,7 @@ class EventConsumer:
                 continue
             try:
                 await self.apply([record for records in batch.values() for record in records])
-                done = list(batch)
+                done = {tp: records[-1].offset + 1 for tp, records in batch.items()}
             except Exception as exc:
                 raise_if_cancelling()
                 if is_transient(exc):
@@ -199,13 +147,23 @@ class EventConsumer:
                     continue
                 HANDLER_FAILURES.labels(self._service).inc()
                 log.exception("a batch of %d partitions failed; retrying each alone", len(batch))
-                done = [
-                    tp
-                    for tp, records in batch.items()
-                    if await self._retry(tp, records, retries, consumer, member)
-                ]
+                done = {}
+                for tp, records in batch.items():
+                    position = await self._retry(tp, records, retries, consumer, member)
+                    if position is not None:
+                        done[tp] = position
             if done:
-                await self._commit(consumer, member, {tp: batch[tp][-1].offset + 1 for tp in done})
+                await self._commit(consumer, member, done)
+
+    async def retry_deferred(self) -> None:
+        """Try the deferred events once; a failure to do so waits for the next round."""
+        try:
+            await retry_deferred(
+                self._sessions, self._inbox, self._handlers, self._service, self._max_attempts
+            )
+        except Exception as exc:
+            raise_if_cancelling()
+            log.warning("deferred events not retried this round: %s", exc)
 
     async def _commit(
         self, consumer: AIOKafkaConsumer, member: Membership, offsets: dict[TopicPartition, int]
@@ -241,29 +199,62 @@ class EventConsumer:
         self,
         tp: TopicPartition,
         records: list[ConsumerRecord[Any, Any]],
-        retries: _PartitionRetries,
+        retries: PartitionRetries,
         consumer: AIOKafkaConsumer,
         member: Membership,
-    ) -> bool:
+    ) -> int | None:
         """Apply one partition's records; on failure hold only that partition back.
 
         Other partitions keep flowing meanwhile, which matters when a handler waits for an
         event from another topic (messaging needs the contact before the points message).
-        Returns whether the records are done with (applied, or parked after the last try).
+        Returns the offset to commit: past the records done with (applied, deferred, or
+        parked after the last try), or None if none is.
         """
         try:
             await self.apply(records)
         except Exception as exc:
             raise_if_cancelling()
-            if not is_transient(exc) and retries.failed(tp, records[0].offset, exc):
+            transient = is_transient(exc)
+            verdict = Verdict.HOLD if transient else retries.failed(tp, records[0].offset, exc)
+            if verdict is Verdict.PARK:
                 await self.apply_or_park(records)
-                return True
-            log.warning("partition %s held back after a failure: %s", tp, exc)
-            if membership(consumer) == member:
-                retries.hold(consumer, tp, records[0].offset, transient=is_transient(exc))
-            return False
+            elif verdict is Verdict.DEFER:
+                return await self._apply_or_defer(tp, records, retries, consumer, member)
+            else:
+                log.warning("partition %s held back after a failure: %s", tp, exc)
+                if membership(consumer) == member:
+                    retries.hold(consumer, tp, records[0].offset, transient)
+                return None
         retries.clear(tp)
-        return True
+        return int(records[-1].offset) + 1
+
+    async def _apply_or_defer(
+        self,
+        tp: TopicPartition,
+        records: list[ConsumerRecord[Any, Any]],
+        retries: PartitionRetries,
+        consumer: AIOKafkaConsumer,
+        member: Membership,
+    ) -> int | None:
+        """Apply records one by one, deferring those that wait for another event.
+
+        An event that fails for itself stops the partition there under the usual rules.
+        Returns the offset to commit, as :meth:`_retry` does.
+        """
+        for index, record in enumerate(records):
+            item = _decode(record)
+            exc = await self._apply_alone(item)
+            if isinstance(exc, AwaitingEvent):
+                await self._store(item, exc, awaiting=True)
+            elif exc is not None:
+                if retries.failed(tp, record.offset, exc) is Verdict.PARK:
+                    await self._store(item, exc, awaiting=False)
+                    continue
+                log.warning("partition %s held back after a failure: %s", tp, exc)
+                if membership(consumer) == member:
+                    retries.hold(consumer, tp, record.offset, transient=False)
+                return int(record.offset) if index else None
+        return int(records[-1].offset) + 1
 
     async def apply(self, records: list[ConsumerRecord[Any, Any]]) -> None:
         """Apply records in one transaction; a handler's error propagates and nothing commits."""
@@ -273,7 +264,10 @@ class EventConsumer:
     async def apply_or_park(self, records: list[ConsumerRecord[Any, Any]]) -> None:
         """Apply records one by one, parking those that still fail as dead letters."""
         for record in records:
-            await self._apply_alone(_decode(record))
+            item = _decode(record)
+            exc = await self._apply_alone(item)
+            if exc is not None:
+                await self._store(item, exc, awaiting=False)
 
     async def _apply_all(self, session: AsyncSession, decoded: list[_Decoded]) -> None:
         for item in decoded:
@@ -282,7 +276,8 @@ class EventConsumer:
         events = [item.event for item in decoded if item.event is not None]
         await apply_events(session, self._inbox, self._handlers, self._service, events)
 
-    async def _apply_alone(self, item: _Decoded) -> None:
+    async def _apply_alone(self, item: _Decoded) -> Exception | None:
+        """Apply one record in its own transaction; returns the handler's error, if any."""
         try:
             async with transaction(self._sessions) as session:
                 await self._apply_all(session, [item])
@@ -290,18 +285,36 @@ class EventConsumer:
             raise_if_cancelling()  # a shutdown is not the event's fault either
             if is_transient(exc):
                 raise  # not the event's fault: the runner restarts and reads it again
-            async with transaction(self._sessions) as session:
-                if item.event is not None:
-                    await self._inbox.claim(session, [item.event])
-                await self._inbox.park(
-                    session, item.record, item.event, repr(exc), self._max_attempts + 1
-                )
-            EVENTS_PARKED.labels(self._service).inc()
-            log.error(
-                "parked event %s from %s[%d]@%d: %s",
-                item.event.id if item.event else "?",
-                item.record.topic,
-                item.record.partition,
-                item.record.offset,
-                exc,
+            return exc
+        return None
+
+    async def _store(self, item: _Decoded, exc: Exception, awaiting: bool) -> None:
+        """Claim the event and store it as deferred (``awaiting``) or parked.
+
+        An event another member of the group claimed meanwhile (after a rebalance) is not
+        deferred: retrying it would release that claim and apply it twice.
+        """
+        async with transaction(self._sessions) as session:
+            if item.event is not None:
+                fresh = await self._inbox.claim(session, [item.event])
+                if awaiting and not fresh:
+                    return
+            await self._inbox.park(
+                session,
+                item.record,
+                item.event,
+                repr(exc),
+                0 if awaiting else self._max_attempts + 1,
+                awaiting_seconds=self._await_event if awaiting else None,
             )
+        if not awaiting:
+            EVENTS_PARKED.labels(self._service).inc()
+        (log.warning if awaiting else log.error)(
+            "%s event %s from %s[%d]@%d: %s",
+            "deferred" if awaiting else "parked",
+            item.event.id if item.event else "?",
+            item.record.topic,
+            item.record.partition,
+            item.record.offset,
+            exc,
+        )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
@@ -24,6 +25,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Index,
     Integer,
     MetaData,
     String,
@@ -33,6 +35,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -87,7 +90,10 @@ class AwaitingEvent(Exception):
     """The handler needs an event that has not been consumed yet (a contact, a purchase).
 
     Handlers raise a subclass naming what is missing. The runner holds the partition back
-    and retries for ``await_event_seconds`` without counting attempts towards parking.
+    for ``defer_after_seconds``, then defers the event (the missing one may sit behind it
+    on the same partition) and retries it on its own for ``await_event_seconds`` before
+    it becomes a dead letter; waiting never counts attempts. A deferred event applies after
+    the events behind it, so a handler that raises this must not mind that.
     """
 
 
@@ -119,6 +125,14 @@ class Inbox:
             Column("attempts", Integer, nullable=False),
             Column("parked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
             Column("replayed_at", DateTime(timezone=True)),
+            # set while the event is deferred: it waits for another event, and the consumer
+            # retries it until then (see shared.dead_letters); null on a dead letter
+            Column("awaiting_until", DateTime(timezone=True)),
+            Index(
+                "ix_dead_letters_deferred",
+                "id",
+                postgresql_where=text("awaiting_until IS NOT NULL AND replayed_at IS NULL"),
+            ),
         )
 
     @cached_property
@@ -154,7 +168,13 @@ class Inbox:
         event: CloudEvent | None,
         error: str,
         attempts: int,
+        awaiting_seconds: float | None = None,
     ) -> None:
+        """Store the record as a dead letter; with ``awaiting_seconds``, as deferred for that
+        long (the consumer retries it, see ``shared.dead_letters.retry_deferred``)."""
+        awaiting_until = (
+            None if awaiting_seconds is None else func.now() + timedelta(seconds=awaiting_seconds)
+        )
         await session.execute(
             insert(self.dead_letters).values(
                 event_id=event.id if event else None,
@@ -165,6 +185,7 @@ class Inbox:
                 payload=bytes(record.value or b"").decode(errors="replace"),
                 error=error[:4000],
                 attempts=attempts,
+                awaiting_until=awaiting_until,
             )
         )
 

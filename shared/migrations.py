@@ -179,6 +179,29 @@ def drop_dead_letters(schema: str) -> None:
     op.drop_table("dead_letters", schema=schema)
 
 
+def add_dead_letter_deferral(schema: str) -> None:
+    """``dead_letters.awaiting_until``: set on an event deferred while it waits for another
+    event (the consumer retries it until then); null on an ordinary dead letter."""
+    op.add_column(
+        "dead_letters",
+        sa.Column("awaiting_until", sa.DateTime(timezone=True), nullable=True),
+        schema=schema,
+    )
+    op.create_index(
+        "ix_dead_letters_deferred",
+        "dead_letters",
+        ["id"],
+        unique=False,
+        schema=schema,
+        postgresql_where=sa.text("awaiting_until IS NOT NULL AND replayed_at IS NULL"),
+    )
+
+
+def drop_dead_letter_deferral(schema: str) -> None:
+    op.drop_index("ix_dead_letters_deferred", table_name="dead_letters", schema=schema)
+    op.drop_column("dead_letters", "awaiting_until", schema=schema)
+
+
 def create_idempotency_keys(schema: str) -> None:
     """``idempotency_keys``: each idempotent POST's stored answer, by caller scope and key."""
     op.create_table(

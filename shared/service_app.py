@@ -175,6 +175,7 @@ def _lifespan(
                 max_attempts=settings.consumer_max_attempts,
                 retry_backoff_seconds=settings.consumer_retry_backoff_seconds,
                 await_event_seconds=settings.consumer_await_event_seconds,
+                defer_after_seconds=settings.consumer_defer_after_seconds,
                 timings=GroupTimings(
                     settings.consumer_session_timeout_ms,
                     settings.consumer_heartbeat_interval_ms,

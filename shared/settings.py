@@ -60,8 +60,11 @@ class BaseServiceSettings(BaseSettings):
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 5
     consumer_retry_backoff_seconds: float = 0.2
-    # How long a handler may wait for another event (AwaitingEvent) before it is parked;
-    # a republish after broker amnesia can take minutes to catch up.
+    # How long a partition is held while a handler waits for another event (AwaitingEvent)
+    # before the waiting events are deferred (retried on their own while the partition
+    # flows on: the missing event may sit behind them), and how long an event may wait in
+    # all before it is parked; a republish after broker amnesia can take minutes to catch up.
+    consumer_defer_after_seconds: float = 10.0
     consumer_await_event_seconds: float = 900.0
     # The embedded broker completes a group join only after the whole rebalance timeout,
     # so a short one makes consumers start (and restart) in about two seconds.

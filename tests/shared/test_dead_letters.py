@@ -9,15 +9,15 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 
-from huiyuan.dlq import (
+from shared.consumer import EventConsumer
+from shared.db import AsyncSession, transaction
+from shared.dead_letters import (
     DeadLetter,
     ReplayFailed,
     ReplayRefused,
     list_dead_letters,
     replay_dead_letter,
 )
-from shared.consumer import EventConsumer
-from shared.db import AsyncSession, transaction
 from shared.events import CloudEvent
 from shared.inbox import Handlers
 from shared.testing.records import consumer_record

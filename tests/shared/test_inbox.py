@@ -52,6 +52,7 @@ async def consuming(
     handler: BoundHandler,
     group: str,
     await_event_seconds: float = 900.0,
+    defer_after_seconds: float = 10.0,
 ) -> AsyncIterator[EventConsumer]:
     consumer = EventConsumer(
         service="test",
@@ -64,6 +65,7 @@ async def consuming(
         max_attempts=2,
         retry_backoff_seconds=0.01,
         await_event_seconds=await_event_seconds,
+        defer_after_seconds=defer_after_seconds,
     )
     task = asyncio.create_task(consumer.run())
     try:
