@@ -25,7 +25,6 @@ from services.loyalty.coupons.schemas import (
     DefinitionOut,
     GrantIn,
     ValidateIn,
-    ValidationOut,
 )
 from shared.auth import (
     MEMBER_ACCESS,
@@ -34,6 +33,7 @@ from shared.auth import (
     ensure_member_access,
     require_roles,
 )
+from shared.coupons import ValidationOut
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem

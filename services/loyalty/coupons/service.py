@@ -27,7 +27,6 @@ from services.loyalty.coupons.errors import (
 from services.loyalty.coupons.kinds import KindName, Refusal
 from services.loyalty.coupons.models import Coupon, CouponDefinition
 from services.loyalty.coupons.schemas import (
-    ApplicableOut,
     CouponList,
     CouponOut,
     CouponStatus,
@@ -35,12 +34,10 @@ from services.loyalty.coupons.schemas import (
     DefinitionList,
     DefinitionOut,
     GrantIn,
-    LineDiscountOut,
-    NotApplicableOut,
     ValidateIn,
-    ValidationOut,
 )
 from services.loyalty.rules.service import categorised
+from shared.coupons import ApplicableOut, LineDiscountOut, NotApplicableOut, ValidationOut
 from shared.db import AsyncSession
 from shared.errors import ProblemError
 from shared.events.coupons import CouponGranted, CouponWithdrawn

@@ -18,7 +18,6 @@ from services.orders.coupons.schemas import (
     CouponBasketIn,
     CouponHoldIn,
     CouponHoldOut,
-    CouponValidationOut,
 )
 from services.orders.tenders.errors import CouponRefused
 from services.orders.tenders.loyalty import (
@@ -27,6 +26,7 @@ from services.orders.tenders.loyalty import (
     LoyaltyClient,
 )
 from services.orders.tenders.schemas import NoBody
+from shared.coupons import ValidationOut
 from shared.dependencies import Cipher, CurrentStore, RequestSession
 from shared.idempotency import StorePost, openapi_conflict
 from shared.openapi import problem
@@ -37,7 +37,7 @@ validations = APIRouter(prefix="/coupons", tags=["purchases"])
 
 @validations.post(
     "/validate",
-    response_model=CouponValidationOut,
+    response_model=ValidationOut,
     summary="Price a basket with the member's coupons",
     description=(
         "Before asking the member for a code: which of the member's coupons apply to the "
@@ -61,7 +61,7 @@ async def validate_coupons(
     cipher: Cipher,
     store: CurrentStore,
     loyalty: LoyaltyClient,
-) -> CouponValidationOut:
+) -> ValidationOut:
     return await service.validate_coupons(session, cipher, loyalty, store.id, body)
 
 

@@ -12,11 +12,11 @@ from services.orders.coupons.schemas import (
     CouponBasketIn,
     CouponHoldIn,
     CouponHoldOut,
-    CouponValidationOut,
 )
 from services.orders.directory import service as directory
 from services.orders.tenders.loyalty import Loyalty
 from services.orders.tenders.service import derived_key
+from shared.coupons import ValidationOut
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 
@@ -51,7 +51,7 @@ async def validate_coupons(
     loyalty: Loyalty,
     store_id: uuid.UUID,
     data: CouponBasketIn,
-) -> CouponValidationOut:
+) -> ValidationOut:
     """The member's coupons priced on the store's basket (loyalty's ``POST
     /coupons/validate``): which apply with the discount per line, why the others do not.
     Reads only.
@@ -62,7 +62,7 @@ async def validate_coupons(
     basket = await _basket(session, cipher, store_id, data)
     for line in basket["lines"]:
         del line["quantity"]  # loyalty prices amounts; units matter only to a hold
-    return CouponValidationOut.model_validate(await loyalty.validate_coupons(basket))
+    return ValidationOut.model_validate(await loyalty.validate_coupons(basket))
 
 
 async def hold_coupon(
