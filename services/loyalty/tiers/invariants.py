@@ -23,7 +23,7 @@ from services.loyalty.accounts.invariants import Invariant, Scope, Violation
 from services.loyalty.program.domain import base_tier
 from services.loyalty.program.service import current_ladder
 from services.loyalty.tiers.models import QualifyingPurchase, TierStanding
-from services.loyalty.tiers.repository import policy
+from services.loyalty.tiers.repository.policies import policy
 from shared.db import AsyncSession
 
 _qualifying: Table = QualifyingPurchase.__table__  # type: ignore[attr-defined]

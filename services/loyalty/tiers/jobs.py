@@ -19,9 +19,10 @@ from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.base import emit
 from services.loyalty.program.domain import Rung, base_tier
 from services.loyalty.program.service import Program, locked_program
-from services.loyalty.tiers import domain, qualification, repository
+from services.loyalty.tiers import domain, qualification
 from services.loyalty.tiers.domain import Measures, Policy
-from services.loyalty.tiers.repository import Placement
+from services.loyalty.tiers.repository import standings
+from services.loyalty.tiers.repository.standings import Placement
 from services.loyalty.tiers.service import (
     Standing,
     current_policy,
@@ -56,7 +57,7 @@ async def review_batch(session: AsyncSession, now: datetime, batch: int) -> int:
     in member order); returns how many. A run is these batches until one finds none."""
     program = await locked_program(session)
     policy = await current_policy(session)
-    rows = await repository.standings_due(session, now, batch)
+    rows = await standings.standings_due(session, now, batch)
     placements: list[Placement] = []
     announced: list[TierChanged] = []
     for row in rows:
@@ -64,7 +65,7 @@ async def review_batch(session: AsyncSession, now: datetime, batch: int) -> int:
         placement, changed = await _review(session, program, policy, standing, now)
         placements.append(placement)
         announced += changed
-    await repository.place(session, placements)
+    await standings.place(session, placements)
     await emit(session, *announced)
     return len(rows)
 

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 from services.loyalty.program import service as program
 from services.loyalty.program.domain import base_tier
-from services.loyalty.tiers import domain, repository
+from services.loyalty.tiers import domain
 from services.loyalty.tiers.domain import Policy
 from services.loyalty.tiers.errors import InvalidTierPolicy
+from services.loyalty.tiers.repository import policies, standings
 from services.loyalty.tiers.schemas import (
     TierPolicyIn,
     TierPolicyOut,
@@ -30,9 +31,7 @@ def _policy_out(policy: Policy, updated_at: datetime) -> TierPolicyOut:
 
 
 async def get_policy(session: AsyncSession) -> TierPolicyOut:
-    return _policy_out(
-        await repository.policy(session), await repository.policy_updated_at(session)
-    )
+    return _policy_out(await policies.policy(session), await policies.policy_updated_at(session))
 
 
 async def set_policy(session: AsyncSession, data: TierPolicyIn) -> TierPolicyOut:
@@ -54,12 +53,12 @@ async def set_policy(session: AsyncSession, data: TierPolicyIn) -> TierPolicyOut
     problems = domain.check_policy(policy, ladder)
     if problems:
         raise InvalidTierPolicy("The tier policy is invalid: " + "; ".join(problems))
-    previous = await repository.policy(session)
-    updated_at = await repository.save_policy(session, policy)
+    previous = await policies.policy(session)
+    updated_at = await policies.save_policy(session, policy)
     if (previous.window, previous.window_months) != (policy.window, policy.window_months):
         base = base_tier(ladder)
         zone = input_defaults().business_timezone
         review_at = domain.period_end(policy, datetime.now(UTC), zone)
         above = [rung.code for rung in ladder if rung.code != base.code]
-        await repository.set_reviews(session, review_at, tiers=above)
+        await standings.set_reviews(session, review_at, tiers=above)
     return _policy_out(policy, updated_at)

@@ -33,9 +33,10 @@ from services.loyalty.accounts.service import Along
 from services.loyalty.base import emit
 from services.loyalty.program.domain import Rung
 from services.loyalty.program.service import locked_program
-from services.loyalty.tiers import domain, repository
+from services.loyalty.tiers import domain
 from services.loyalty.tiers.domain import Measures, Policy
-from services.loyalty.tiers.repository import Placement
+from services.loyalty.tiers.repository import spend, standings
+from services.loyalty.tiers.repository.standings import Placement
 from services.loyalty.tiers.service import (
     Standing,
     current_policy,
@@ -57,10 +58,10 @@ async def own_measures(
     if policy.windowed:
         assert end is not None
         start = domain.window_start(policy, end, input_defaults().business_timezone)
-        return await repository.member_measures(session, standing.member_id, start, end)
+        return await spend.member_measures(session, standing.member_id, start, end)
     if not policy.counts_purchases:
         return Measures(standing.qualifying_spend_fen, 0)
-    counted = await repository.member_measures(session, standing.member_id, None, None)
+    counted = await spend.member_measures(session, standing.member_id, None, None)
     return Measures(standing.qualifying_spend_fen, counted.purchases)
 
 
@@ -74,7 +75,7 @@ async def household_measures(
         if policy.windowed and end is not None
         else None
     )
-    return await repository.measures(session, account_id, start, end if policy.windowed else None)
+    return await spend.measures(session, account_id, start, end if policy.windowed else None)
 
 
 def higher(ladder: Sequence[Rung], reached: Rung, other: Rung | None) -> Rung:
@@ -119,7 +120,7 @@ async def locked_holders(
     if not holders:
         return Holders(await locked_standing(session, member_id, ladder), None, holds=True)
     ids = sorted({h.member_id for h in holders} | {member_id})
-    rows = await repository.locked_standings(session, ids)
+    rows = await standings.locked_standings(session, ids)
     theirs = next((row for row in rows if row.member_id == member_id), None)
     standing = (
         standing_from(theirs) if theirs else await locked_standing(session, member_id, ladder)
@@ -152,7 +153,7 @@ class Requalified:
 
 
 def _save(standing: Standing) -> Along:
-    return repository.save(
+    return standings.save(
         member_id=standing.member_id,
         tier_code=standing.tier_code,
         spend_fen=standing.qualifying_spend_fen,
@@ -199,10 +200,10 @@ async def after_purchase(
     Raises :class:`~services.loyalty.tiers.errors.QualifyingSpendLimitReached` (422)."""
     standing, others = holders.member, holders.others
     policy = await current_policy(session)
-    spend = domain.spend_after_purchase(standing.qualifying_spend_fen, purchase.total_fen)
+    lifetime_spend = domain.spend_after_purchase(standing.qualifying_spend_fen, purchase.total_fen)
     counted = 1 if purchase.total_fen > 0 else 0
     end = purchase.purchased_at + timedelta(microseconds=1) if policy.windowed else None
-    after = replace(standing, qualifying_spend_fen=spend)
+    after = replace(standing, qualifying_spend_fen=lifetime_spend)
     own = await own_measures(session, policy, after, end)
     own = Measures(own.spend_fen + (purchase.total_fen if policy.windowed else 0), own.purchases)
     own = Measures(own.spend_fen, own.purchases + counted if policy.counts_purchases else 0)
@@ -221,7 +222,7 @@ async def after_purchase(
         assert by_household is not None
         if domain.promotion(ladder, other.tier_code, by_household) is not None:
             followers.append(_promoted(other, ladder, by_household, policy, purchase.purchased_at))
-    recorded = repository.record_qualifying(
+    recorded = spend.record_qualifying(
         purchase_id=purchase.purchase_id,
         account_id=account_id,
         member_id=purchase.member_id,
@@ -248,9 +249,9 @@ async def after_return(
     standing, others = holders.member, holders.others
     policy = await current_policy(session)
     after = replace(standing, qualifying_spend_fen=standing.qualifying_spend_fen - returned_fen)
-    qualifying = await repository.qualifying_purchase(session, purchase_id)
+    qualifying = await spend.qualifying_purchase(session, purchase_id)
     counted = (
-        repository.count_returned(purchase_id=purchase_id, returned_fen=returned_fen)
+        spend.count_returned(purchase_id=purchase_id, returned_fen=returned_fen)
         if qualifying is not None and returned_fen > 0
         else None
     )
@@ -327,7 +328,7 @@ async def after_leaving(session: AsyncSession, member_id: uuid.UUID) -> None:
 
 
 async def _place(session: AsyncSession, standing: Standing, change: TierChanged) -> None:
-    await repository.place(
+    await standings.place(
         session,
         [
             Placement(
@@ -370,7 +371,7 @@ async def spend_toward_tiers(
     higher of theirs and the household's."""
     policy = await current_policy(session)
     now = datetime.now(UTC)
-    spend = (await own_measures(session, policy, standing, now)).spend_fen
+    own_fen = (await own_measures(session, policy, standing, now)).spend_fen
     if not await household_account(session, account_id):
-        return spend
-    return max(spend, (await household_measures(session, policy, account_id, now)).spend_fen)
+        return own_fen
+    return max(own_fen, (await household_measures(session, policy, account_id, now)).spend_fen)

@@ -29,10 +29,11 @@ from services.loyalty.program import service as program
 from services.loyalty.program.domain import Rung, base_tier
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.schemas import TierIn, TierOut
-from services.loyalty.tiers import domain, repository
+from services.loyalty.tiers import domain
 from services.loyalty.tiers.domain import Policy
 from services.loyalty.tiers.errors import InvalidAssignmentEnd
-from services.loyalty.tiers.repository import Placement, StandingRow
+from services.loyalty.tiers.repository import policies, spend, standings
+from services.loyalty.tiers.repository.standings import Placement, StandingRow
 from services.loyalty.tiers.schemas import LadderReplaced, TierAssignmentIn, TierAssignmentOut
 from shared.db import AsyncSession
 from shared.events.loyalty import TierChange, TierChanged
@@ -91,7 +92,7 @@ def tier_changed(
 
 async def standing_of(session: AsyncSession, member_id: uuid.UUID) -> Standing | None:
     """The member's standing, unlocked (for reading); None for a member loyalty never saw."""
-    row = await repository.standing(session, member_id)
+    row = await standings.standing(session, member_id)
     return standing_from(row) if row else None
 
 
@@ -102,11 +103,11 @@ async def locked_standing(
 
     ``new`` says the member is most likely new (a registration): the opening is tried
     first, which saves the lookup that would find nothing."""
-    row = None if new else await repository.standing(session, member_id, lock=True)
+    row = None if new else await standings.standing(session, member_id, lock=True)
     if row is None:
-        row = await repository.open_standing(session, member_id, base_tier(ladder).code)
+        row = await standings.open_standing(session, member_id, base_tier(ladder).code)
     if row is None:  # opened before, or meanwhile by a transaction that committed
-        row = await repository.standing(session, member_id, lock=True)
+        row = await standings.standing(session, member_id, lock=True)
     assert row is not None
     return standing_from(row)
 
@@ -123,7 +124,7 @@ async def current_policy(session: AsyncSession) -> Policy:
     if held is not None and kept is not None and kept[0] is held:
         policy: Policy = kept[1]
         return policy
-    policy = await repository.policy(session)
+    policy = await policies.policy(session)
     if held is not None:
         session.info[_POLICY] = (held, policy)
     return policy
@@ -138,8 +139,8 @@ async def replace_ladder(session: AsyncSession, tiers: Sequence[TierIn]) -> Ladd
     policy = await current_policy(session)
     kept = {c: n for c, n in policy.purchase_thresholds.items() if c in codes}
     if kept != policy.purchase_thresholds:
-        await repository.save_policy(session, replace(policy, purchase_thresholds=kept))
-    stranded = await repository.standings_off_ladder(session, codes)
+        await policies.save_policy(session, replace(policy, purchase_thresholds=kept))
+    stranded = await standings.standings_off_ladder(session, codes)
     base = base_tier(change.ladder)
     zone = input_defaults().business_timezone
     review_at = domain.period_end(policy, datetime.now(UTC), zone)
@@ -160,7 +161,7 @@ async def replace_ladder(session: AsyncSession, tiers: Sequence[TierIn]) -> Ladd
             )
         )
         announced.append(tier_changed(standing, old_ladder, to, review_at=reviewed_at))
-    await repository.place(session, placements)
+    await standings.place(session, placements)
     await emit(session, *announced)
     return LadderReplaced(
         tiers=[TierOut(**tier.model_dump()) for tier in tiers], accounts_moved=len(placements)
@@ -236,7 +237,7 @@ async def _place_until(
 ) -> tuple[uuid.UUID, datetime]:
     """Places the (locked) standing on ``to`` until ``ends``, audited; publishes
     ``loyalty.tier.changed`` (manual) when the tier changes. The audit's id and time."""
-    recorded = await repository.record_assignment(
+    recorded = await standings.record_assignment(
         session,
         assignment_id=assignment_id or uuid.uuid4(),
         member_id=standing.member_id,
@@ -246,7 +247,7 @@ async def _place_until(
         reason=reason,
         assigned_by=by,
     )
-    await repository.place(session, [Placement(standing.member_id, to.code, None, 0, ends)])
+    await standings.place(session, [Placement(standing.member_id, to.code, None, 0, ends)])
     if to.code != standing.tier_code:
         change = tier_changed(standing, ladder, to, "manual", until=ends, campaign_id=campaign_id)
         await emit(session, change)
@@ -297,7 +298,7 @@ async def spenders(
     """``(member_id, qualifying_spend_fen)`` of every member whose own qualifying spend of
     purchases made in ``[start, end)`` (by sale time, net of returns and voids; household
     members each their own) is at least ``at_least`` fen, by member id."""
-    return await repository.spenders(session, start, end, at_least)
+    return await spend.spenders(session, start, end, at_least)
 
 
 async def members_on(
@@ -305,4 +306,4 @@ async def members_on(
 ) -> list[uuid.UUID]:
     """The members now on the tier (qualified or assigned), by id: the ``limit`` after
     ``after``."""
-    return await repository.members_on(session, tier_code, after, limit)
+    return await standings.members_on(session, tier_code, after, limit)

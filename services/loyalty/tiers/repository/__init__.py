@@ -1,0 +1,1 @@
+"""Queries of tiers: standings and assignments, the policy, qualifying purchases."""
