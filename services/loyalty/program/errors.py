@@ -14,7 +14,8 @@ class InvalidLadder(Unprocessable):
 
 
 class UnknownTier(Unprocessable):
-    """An earning rule names a tier multiplier for a code that is not on the ladder."""
+    """A tier code that is not on the ladder: in an earning rule's multipliers, tier
+    coupons or an audience's tiers."""
 
     title = "Unknown tier"
     slug = "unknown-tier"

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from services.loyalty.coupons.batches import service
 from services.loyalty.coupons.batches.schemas import MAX_BATCH, GrantBatchIn, GrantBatchOut
 from services.loyalty.coupons.errors import CouponDefinitionNotFound, CouponGrantBatchNotFound
+from services.loyalty.program.errors import UnknownTier
 from shared.auth import Principal, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
@@ -31,20 +32,24 @@ BatchPost = Annotated[
     "/{definition_id}/grants",
     status_code=202,
     response_model=GrantBatchOut,
-    summary="Grant a coupon to a list of members",
+    summary="Grant a coupon to a list of members or an audience",
     description=(
-        f"Marketing. Up to {MAX_BATCH:,} member ids and a `grant_key`: each member is "
-        "granted one coupon of the definition under that key, once (a member granted one "
-        "with that key before keeps it, a member named twice gets one). The batch is "
-        "accepted at once, all due; workers grant it in chunks after the answer, and a "
-        "crash resumes where it stopped. Follow it at `Location`: granted, refused (with "
-        "reasons: `per_member_limit`, `quantity_exhausted`, `definition_ended`, "
-        "`no_account`) and due. 404 `coupon-definition-not-found`; 422 naming the field."
+        f"Marketing. Up to {MAX_BATCH:,} `member_ids`, or an `audience` (tiers, join time, "
+        "last purchase, points: its members as of now, any number, `total` 0 if none), "
+        "and a `grant_key`: each member is granted one coupon of the definition under "
+        "that key, once (a member granted one with that key before keeps it, a member "
+        "named twice gets one). The batch is accepted at once, all due; workers grant it "
+        "in chunks after the answer, and a crash resumes where it stopped. Follow it at "
+        "`Location`: granted, refused (with reasons: `per_member_limit`, "
+        "`quantity_exhausted`, `definition_ended`, `no_account`) and due. 404 "
+        "`coupon-definition-not-found`; 422 `unknown-tier` (`audience.tiers`); 422 "
+        "naming the field."
     ),
     responses={
         **problem(
             CouponDefinitionNotFound("No coupon definition 3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c")
         ),
+        **problem(UnknownTier("Not on the ladder: gold")),
         **openapi_conflict(),
     },
 )

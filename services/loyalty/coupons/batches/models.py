@@ -1,12 +1,14 @@
-"""Tables of bulk grants: a batch (one definition, one grant key, a list of members) and
-a row of due work per member, written with the request in one transaction."""
+"""Tables of bulk grants: a batch (one definition, one grant key, a list of members or an
+audience) and a row of due work per member, written with the request in one transaction."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from services.loyalty.base import SCHEMA, LoyaltyTable, now, timestamp_column
@@ -19,10 +21,11 @@ _STATUSES = ", ".join(f"'{status}'" for status in ITEM_STATUSES)
 
 
 class GrantBatch(LoyaltyTable, table=True):
-    """A bulk grant of one definition to ``total`` members under one ``grant_key``."""
+    """A bulk grant of one definition to ``total`` members under one ``grant_key``; 0 for
+    an audience nobody was in (finished when created)."""
 
     __tablename__ = "coupon_grant_batches"
-    __table_args__ = (CheckConstraint("total >= 1", name="ck_coupon_grant_batches_total"),)
+    __table_args__ = (CheckConstraint("total >= 0", name="ck_coupon_grant_batches_total"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     definition_id: uuid.UUID = Field(
@@ -30,6 +33,8 @@ class GrantBatch(LoyaltyTable, table=True):
     )
     grant_key: str = Field(max_length=MAX_GRANT_KEY)
     total: int = Field(sa_column=Column(Integer, nullable=False))
+    audience: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    """The criteria of an audience batch, as given; NULL for a list of members."""
     created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
     created_by: str = Field(max_length=MAX_SUBJECT_LENGTH)
     finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import Select, Uuid, and_, exists, func, insert, literal, select, update
 from sqlmodel import col
 
 from services.loyalty.coupons.batches.models import GrantBatch, GrantItem
@@ -26,6 +26,26 @@ async def add_batch(
         insert(_items),
         [{"batch_id": batch.id, "member_id": member, "status": "due"} for member in member_ids],
     )
+
+
+async def add_batch_from(
+    session: AsyncSession, batch: GrantBatch, members: Select[tuple[uuid.UUID]], at: datetime
+) -> None:
+    """The batch and a due row per member the selection finds, inserted from it in one
+    statement (one snapshot, no ids through Python); ``total`` is how many, and a batch
+    of none is finished ``at`` once."""
+    session.add(batch)
+    await session.flush()
+    chosen = members.subquery()
+    inserted = await session.execute(
+        insert(_items).from_select(
+            ["batch_id", "member_id", "status"],
+            select(literal(batch.id, Uuid), chosen.c.member_id, literal("due")),
+        )
+    )
+    batch.total = inserted.rowcount  # type: ignore[attr-defined]
+    batch.finished_at = at if batch.total == 0 else None
+    await session.flush()
 
 
 async def batch(session: AsyncSession, batch_id: uuid.UUID) -> GrantBatch | None:

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from services.loyalty.audiences import service as audiences
 from services.loyalty.coupons import repository as coupons
 from services.loyalty.coupons.batches import repository
 from services.loyalty.coupons.batches.models import GrantBatch
@@ -35,14 +36,27 @@ async def create_batch(
     session: AsyncSession, definition_id: uuid.UUID, body: GrantBatchIn, *, by: str
 ) -> GrantBatchOut:
     """A batch of the definition's grants to the members (each named once), all due.
-    Raises :class:`CouponDefinitionNotFound` (404)."""
+
+    An audience is resolved here, in the request's transaction, by one ``INSERT …
+    SELECT``: the batch holds the members of that snapshot (those joining it later are
+    not added), it takes no lock on what it reads, and nothing of a member list passes
+    through Python or the body. An audience of nobody is a batch of 0, finished.
+    Raises :class:`CouponDefinitionNotFound` (404) and
+    :class:`~services.loyalty.program.errors.UnknownTier` (422, ``audience.tiers``)."""
     if await coupons.definition(session, definition_id) is None:
         raise CouponDefinitionNotFound(f"No coupon definition {definition_id}")
-    members = list(dict.fromkeys(body.member_ids))
     batch = GrantBatch(
-        definition_id=definition_id, grant_key=body.grant_key, total=len(members), created_by=by
+        definition_id=definition_id, grant_key=body.grant_key, total=0, created_by=by
     )
-    await repository.add_batch(session, batch, members)
+    if body.audience is not None:
+        batch.audience = body.audience.criteria()
+        chosen = await audiences.members(session, body.audience)
+        await repository.add_batch_from(session, batch, chosen, datetime.now(UTC))
+    else:
+        assert body.member_ids is not None  # the body has exactly one of them
+        members = list(dict.fromkeys(body.member_ids))
+        batch.total = len(members)
+        await repository.add_batch(session, batch, members)
     return await _progress(session, batch)
 
 
@@ -85,6 +99,7 @@ async def _progress(session: AsyncSession, batch: GrantBatch) -> GrantBatchOut:
         id=batch.id,
         definition_id=batch.definition_id,
         grant_key=batch.grant_key,
+        audience=batch.audience,
         total=batch.total,
         granted=by_status["granted"],
         refused=by_status["refused"],
