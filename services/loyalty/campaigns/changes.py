@@ -23,10 +23,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from services.loyalty.base import emit
-from services.loyalty.campaigns import repository
+from services.loyalty.campaigns import giveaways, repository
 from services.loyalty.campaigns.errors import (
     CampaignEnded,
     CampaignNotFound,
@@ -73,6 +72,8 @@ async def change(
     merged = current.model_copy(update={name: getattr(body, name) for name in changed})
     if row.starts_at <= now:
         _check_started(row, merged, changed, now)
+        if "giveaway_quantity" in changed:
+            await giveaways.check(session, merged, at="")
     else:
         check_window(merged)
         await check_terms(session, merged)
@@ -140,10 +141,6 @@ def _check_started(
             f"({until}), the awarded tier's last day",
             field="ends_at",
         )
-    if merged.giveaway_quantity is not None and merged.giveaway_definition_id is None:
-        raise InvalidCampaign(
-            "giveaway_quantity needs a giveaway_definition_id", field="giveaway_quantity"
-        )
 
 
 def _check_budgets(row: CampaignRow, merged: CampaignIn) -> None:
@@ -173,7 +170,7 @@ async def _changed(
 ) -> None:
     row.updated_at = now
     row.updated_by = by
-    event: Any = CampaignChanged(
+    event = CampaignChanged(
         campaign_id=row.campaign_id,
         changed=tuple(changed),
         name=row.name,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -256,3 +257,31 @@ async def test_a_started_campaign_refuses_a_frozen_field_over_http_and_a_key_rep
     assert (await _read(client, made))["budget_points"] == 30
     ended = await client.post(f"{path}/end", headers={**MARKETING, **key()})
     assert ended.status_code == 200, ended.text
+
+
+async def _sale_now(sessions: Sessions, member: uuid.UUID, store: uuid.UUID) -> None:
+    event = sale_event(member, datetime.now(UTC), line(1, "A", "x", 1_000), store_id=store)
+    await handle(sessions, event)
+
+
+async def test_a_budget_lowered_while_sales_draw_it_never_goes_below_what_they_took(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    for _ in range(3):
+        store, member = uuid.uuid4(), uuid.uuid4()
+        made = await new_campaign(
+            client, datetime.now(UTC), store, bonus_points=70, budget_points=100
+        )
+        await _sale_now(loyalty_sessions, member, store)  # 70 of 100 given
+        lowered, _ = await asyncio.gather(
+            _patch(client, made, {"budget_points": 70}), _sale_now(loyalty_sessions, member, store)
+        )
+        spent = (await _read(client, made))["spent_points"]
+        # the change first: the sale finds nothing left; the sale first: it took the 30 left,
+        # and 70 is below what was given
+        if lowered.status_code == 200:
+            assert (spent, lowered.json()["budget_points"]) == (70, 70)
+        else:
+            assert problem(lowered, 422)["errors"][0]["location"] == "body.budget_points"
+            assert spent == 100
+        await client.post(f"/campaigns/{made['id']}/end", headers={**MARKETING, **key()})
