@@ -336,6 +336,28 @@ class CampaignRewarded(PointsMoved):
     balance: int
 
 
+class CampaignChanged(EventPayload):
+    """Marketing changed a campaign or ended it early: what stands now. Before its start
+    any of its terms may have changed (``changed`` names them; read the campaign for the
+    rest), after it only its name, end and budgets."""
+
+    event_type: ClassVar[str] = "loyalty.campaign.changed"
+    subject_field: ClassVar[str] = "campaign_id"
+
+    campaign_id: uuid.UUID
+    changed: tuple[str, ...]
+    """The fields changed, as the campaigns API names them."""
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    """Exclusive; equal to ``starts_at`` when it was ended before it started."""
+    budget_points: int | None
+    giveaway_quantity: int | None
+    ended_early: bool
+    """Ended now by ``POST /campaigns/{id}/end``; its close-out follows."""
+    changed_at: datetime
+
+
 class CampaignClosed(EventPayload):
     """A campaign ended and was closed out, once: its budget used and the top spenders it
     rewarded (each also has its ``loyalty.campaign.rewarded``)."""

@@ -19,6 +19,7 @@ from shared.events.customer import (
 from shared.events.envelope import EventPayload
 from shared.events.loyalty import (
     AccountOpened,
+    CampaignChanged,
     CampaignClosed,
     CampaignRewarded,
     PointsAdjusted,
@@ -81,6 +82,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         CouponReleased,
         TierChanged,
         CampaignRewarded,
+        CampaignChanged,
         CampaignClosed,
         NotificationSent,
         NotificationFailed,

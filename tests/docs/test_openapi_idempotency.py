@@ -35,6 +35,7 @@ IDEMPOTENT_POSTS = {
     ("loyalty", "/rewards/items"),
     ("loyalty", "/coupons/definitions"),
     ("loyalty", "/campaigns"),
+    ("loyalty", "/campaigns/{campaign_id}/end"),
     ("loyalty", "/members/{member_id}/coupons"),
     ("loyalty", "/coupons/definitions/{definition_id}/grants"),
     ("loyalty", "/coupons/band-rules"),

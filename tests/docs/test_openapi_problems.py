@@ -96,6 +96,8 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "POST /campaigns"),
     ("loyalty", "GET /campaigns"),
     ("loyalty", "GET /campaigns/{campaign_id}"),
+    ("loyalty", "PATCH /campaigns/{campaign_id}"),
+    ("loyalty", "POST /campaigns/{campaign_id}/end"),
     ("loyalty", "GET /campaigns/{campaign_id}/leaderboard"),
     ("loyalty", "POST /campaigns/dry-run"),
     ("messaging", "GET /members/{member_id}/notifications"),

@@ -131,10 +131,17 @@ def still_qualifies(
     ``returned_fen`` of its ``total_fen`` is returned: the returned part takes its share of
     the qualifying spend in proportion to the refund, rounded down (as the leaderboard
     counts it), and what is left must still be above 0 and reach the threshold."""
-    if total_fen <= 0:
-        return False
-    left = qualifying_fen - qualifying_fen * returned_fen // total_fen
+    left = qualifying_left(qualifying_fen, total_fen, returned_fen)
     return left > 0 and left >= threshold_fen
+
+
+def qualifying_left(qualifying_fen: int, total_fen: int, returned_fen: int) -> int:
+    """A purchase's qualifying spend once ``returned_fen`` of its ``total_fen`` is returned:
+    the returned part takes its share in proportion to the refund, rounded down, as the
+    leaderboard counts it (0 for a purchase of 0 fen)."""
+    if total_fen <= 0:
+        return 0
+    return qualifying_fen - qualifying_fen * min(returned_fen, total_fen) // total_fen
 
 
 def granted(wanted: int, budget_points: int | None, spent_points: int) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import NotFound, Unprocessable
+from shared.errors import Conflict, NotFound, Unprocessable
 
 
 class CampaignNotFound(NotFound):
@@ -20,3 +20,19 @@ class InvalidCampaign(Unprocessable):
 
     title = "Invalid campaign"
     slug = "invalid-campaign"
+
+
+class CampaignEnded(Conflict):
+    """A change or an early end of a campaign whose end has come (closed out or not): what
+    it gave and whom its close-out rewards are settled."""
+
+    title = "Campaign ended"
+    slug = "campaign-ended"
+
+
+class CampaignStarted(Conflict):
+    """A change of a campaign that has started to what only a campaign not yet started may
+    change: its start, scope, effects or rewards (past sales earned by them)."""
+
+    title = "Campaign started"
+    slug = "campaign-started"

@@ -32,7 +32,8 @@ class CampaignRow(LoyaltyTable, table=True):
 
     __tablename__ = "campaigns"
     __table_args__ = (
-        CheckConstraint("ends_at > starts_at", name="ck_campaigns_window"),
+        # equal: ended before it started (POST /campaigns/{id}/end), an empty window
+        CheckConstraint("ends_at >= starts_at", name="ck_campaigns_window"),
         CheckConstraint(
             "spent_points >= 0 AND (budget_points IS NULL OR spent_points <= budget_points)",
             name="ck_campaigns_budget",
@@ -89,6 +90,9 @@ class CampaignRow(LoyaltyTable, table=True):
     """When the close-out ran (None: not yet); set in the close-out's transaction."""
     created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
     created_by: str = Field(sa_column=Column(String(200), nullable=False))
+    updated_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    """When it was last changed or ended early (None: never)."""
+    updated_by: str | None = Field(default=None, sa_column=Column(String(200)))
 
 
 class CampaignPurchase(LoyaltyTable, table=True):

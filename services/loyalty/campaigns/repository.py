@@ -93,6 +93,18 @@ async def get(session: AsyncSession, campaign_id: uuid.UUID) -> CampaignRow | No
     return await session.get(CampaignRow, campaign_id)
 
 
+async def locked(session: AsyncSession, campaign_id: uuid.UUID) -> CampaignRow | None:
+    """The campaign, its row locked ``FOR UPDATE`` and read after the lock is granted (a
+    change or close-out that committed meanwhile is seen)."""
+    query = (
+        select(CampaignRow)
+        .where(col(CampaignRow.campaign_id) == campaign_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(query)).first()
+
+
 async def latest(session: AsyncSession, limit: int) -> list[CampaignRow]:
     """The campaigns latest starting first."""
     query = (

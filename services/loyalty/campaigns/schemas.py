@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from annotated_types import Interval, Len
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 
 from services.loyalty.program.schemas import TierCode
 from services.loyalty.rules.schemas import BonusPoints, CategoryCode
@@ -133,13 +133,39 @@ class CampaignTerms(BaseModel):
 
 class CampaignIn(CampaignTerms):
     """A campaign to run. It starts now or later (in the brand's timezone, given with an
-    offset) and cannot be changed once made."""
+    offset); until it starts, all of it may change, then only its name, end and budgets."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [CAMPAIGN_EXAMPLE]})
 
     name: CampaignName
     starts_at: EffectiveTime
     ends_at: EffectiveTime = Field(description="Exclusive: a sale at this time is outside")
+
+
+class CampaignChange(CampaignTerms):
+    """What to change of a campaign (a merge patch): the fields sent change, those left out
+    stay; null clears an optional one (``name`` and the times are never null). Each is
+    validated as in :class:`CampaignIn`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"ends_at": "2027-01-15T00:00:00+08:00", "budget_points": 800_000}]
+        },
+    )
+
+    name: CampaignName | None = Field(None, description="Left out: unchanged; never null")
+    starts_at: EffectiveTime | None = Field(None, description="Left out: unchanged; never null")
+    ends_at: EffectiveTime | None = Field(
+        None, description="Exclusive; not before now. Left out: unchanged; never null"
+    )
+
+    @field_validator("name", "starts_at", "ends_at", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("must not be null (leave it out to keep it)")
+        return value
 
 
 class ScopeOut(BaseModel):
@@ -162,6 +188,8 @@ class CampaignOut(BaseModel):
                     "closed_at": None,
                     "created_at": "2026-11-30T02:00:00Z",
                     "created_by": "marketing@brand.example",
+                    "updated_at": None,
+                    "updated_by": None,
                 }
             ]
         }
@@ -188,6 +216,10 @@ class CampaignOut(BaseModel):
     closed_at: datetime | None = Field(description="When its close-out ran (null: not yet)")
     created_at: datetime
     created_by: str
+    updated_at: datetime | None = Field(
+        description="When last changed or ended early (null: never)"
+    )
+    updated_by: str | None
 
 
 class CampaignList(BaseModel):

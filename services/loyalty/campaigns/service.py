@@ -1,15 +1,17 @@
 """Campaigns' use cases: made and read by marketing, and what they add to a purchase
 rated by the earning rules (see :mod:`services.loyalty.campaigns.domain`).
 
-A campaign is never changed once made (this round): the terms a sale earned by are the
-terms it shows, and a leaderboard or close-out always reads one set of terms. Ending one
-early or raising its budget are next round's. Use cases flush, never commit.
+Once a campaign has started only its name, end and budgets change (see
+:mod:`services.loyalty.campaigns.changes`): the terms a sale earned by are the terms it
+shows, and a leaderboard or close-out reads one set of terms. Use cases flush, never
+commit.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from datetime import date, datetime, time
+from typing import Any
 
 from services.loyalty.accounts.service import Along
 from services.loyalty.campaigns import domain, giveaways, repository
@@ -21,6 +23,7 @@ from services.loyalty.campaigns.schemas import (
     CampaignOut,
     CampaignTerms,
     Leaderboard,
+    ScopeIn,
     ScopeOut,
     Spender,
 )
@@ -169,7 +172,7 @@ async def leaderboard(session: AsyncSession, campaign_id: uuid.UUID, limit: int)
     )
 
 
-def _out(row: CampaignRow) -> CampaignOut:
+def out(row: CampaignRow) -> CampaignOut:
     return CampaignOut(
         id=row.campaign_id,
         name=row.name,
@@ -192,6 +195,8 @@ def _out(row: CampaignRow) -> CampaignOut:
         closed_at=row.closed_at,
         created_at=row.created_at,
         created_by=row.created_by,
+        updated_at=row.updated_at,
+        updated_by=row.updated_by,
     )
 
 
@@ -245,12 +250,19 @@ async def check_terms(session: AsyncSession, data: CampaignTerms, at: str = "") 
         )
 
 
-def _check_award_period(data: CampaignIn) -> None:
-    """Raises :class:`InvalidCampaign` (422) for an awarded tier's last day before the day
-    the campaign ends (brand's timezone) or more than ``MAX_ASSIGNMENT_YEARS`` after it."""
+def check_window(data: CampaignIn) -> None:
+    """Raises :class:`InvalidCampaign` (422) for ``ends_at`` not later than ``starts_at``,
+    or an awarded tier's last day before the day the campaign ends (brand's timezone) or
+    more than ``MAX_ASSIGNMENT_YEARS`` after it."""
+    if data.ends_at <= data.starts_at:
+        raise InvalidCampaign(
+            f"ends_at ({data.ends_at.isoformat()}) must be later than starts_at "
+            f"({data.starts_at.isoformat()})",
+            field="ends_at",
+        )
     if data.reward_tier_until is None:
         return
-    first = data.ends_at.astimezone(input_defaults().business_timezone).date()
+    first = last_day(data.ends_at)
     latest = add_months(datetime.combine(first, time()), 12 * MAX_ASSIGNMENT_YEARS).date()
     if not first <= data.reward_tier_until <= latest:
         raise InvalidCampaign(
@@ -260,6 +272,22 @@ def _check_award_period(data: CampaignIn) -> None:
         )
 
 
+def last_day(ends_at: datetime) -> date:
+    """The day (brand's timezone) a campaign ending at ``ends_at`` ends."""
+    return ends_at.astimezone(input_defaults().business_timezone).date()
+
+
+def columns(data: CampaignIn) -> dict[str, Any]:
+    """The row's columns of ``data``."""
+    return {**data.model_dump(exclude={"scope"}), "scope": data.scope.model_dump(mode="json")}
+
+
+def terms_of(row: CampaignRow) -> CampaignIn:
+    """The body that would make the campaign as it stands (not validated again)."""
+    values = {name: getattr(row, name) for name in CampaignIn.model_fields}
+    return CampaignIn.model_construct(**{**values, "scope": ScopeIn.model_validate(row.scope)})
+
+
 async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOut:
     """Makes a campaign, holding the program's lock ``FOR UPDATE`` (purchases read the
     campaigns once under it). Raises :class:`InvalidCampaign` (422) for ``ends_at`` not later
@@ -267,34 +295,10 @@ async def create(session: AsyncSession, data: CampaignIn, by: str) -> CampaignOu
     awarded tier that is the base tier or without its period (or the reverse), or a period
     ending before the campaign does or more than 5 years after;
     :class:`UnknownTier` (422) for a scope or awarded tier not on the ladder."""
-    if data.ends_at <= data.starts_at:
-        raise InvalidCampaign(
-            f"ends_at ({data.ends_at.isoformat()}) must be later than starts_at "
-            f"({data.starts_at.isoformat()})",
-            field="ends_at",
-        )
-    _check_award_period(data)
+    check_window(data)
     await locked_for_change(session)
     await check_terms(session, data)
-    row = CampaignRow(
-        name=data.name,
-        starts_at=data.starts_at,
-        ends_at=data.ends_at,
-        scope=data.scope.model_dump(mode="json"),
-        multiplier_percent=data.multiplier_percent,
-        bonus_points=data.bonus_points,
-        bonus_threshold_fen=data.bonus_threshold_fen,
-        budget_points=data.budget_points,
-        reward_top_n=data.reward_top_n,
-        reward_points=data.reward_points,
-        reward_tier_code=data.reward_tier_code,
-        reward_tier_until=data.reward_tier_until,
-        giveaway_definition_id=data.giveaway_definition_id,
-        giveaway_threshold_fen=data.giveaway_threshold_fen,
-        giveaway_quantity=data.giveaway_quantity,
-        created_by=by,
-    )
-    return _out(await repository.add(session, row))
+    return out(await repository.add(session, CampaignRow(**columns(data), created_by=by)))
 
 
 async def get(session: AsyncSession, campaign_id: uuid.UUID) -> CampaignOut:
@@ -302,9 +306,9 @@ async def get(session: AsyncSession, campaign_id: uuid.UUID) -> CampaignOut:
     row = await repository.get(session, campaign_id)
     if row is None:
         raise CampaignNotFound(f"No campaign {campaign_id}")
-    return _out(row)
+    return out(row)
 
 
 async def latest(session: AsyncSession, limit: int) -> CampaignList:
     """The campaigns latest starting first."""
-    return CampaignList(items=[_out(row) for row in await repository.latest(session, limit)])
+    return CampaignList(items=[out(row) for row in await repository.latest(session, limit)])

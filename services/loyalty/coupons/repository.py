@@ -152,6 +152,17 @@ async def count_by_campaign(session: AsyncSession) -> dict[uuid.UUID, int]:
     return {row[0]: int(row[1]) for row in await session.execute(query) if row[0] is not None}
 
 
+async def held_by_member(session: AsyncSession, definition_id: uuid.UUID) -> dict[uuid.UUID, int]:
+    """Coupons of the definition each member was granted, whatever their state (members
+    granted none left out)."""
+    query = (
+        select(col(Coupon.member_id), func.count())
+        .where(col(Coupon.definition_id) == definition_id)
+        .group_by(col(Coupon.member_id))
+    )
+    return {row[0]: int(row[1]) for row in await session.execute(query)}
+
+
 @dataclass(frozen=True)
 class ExpiredCoupon:
     coupon_id: uuid.UUID

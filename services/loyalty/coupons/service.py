@@ -263,6 +263,12 @@ async def count_by_campaign(session: AsyncSession) -> dict[uuid.UUID, int]:
     return await repository.count_by_campaign(session)
 
 
+async def held_by_member(session: AsyncSession, definition_id: uuid.UUID) -> dict[uuid.UUID, int]:
+    """Coupons of the definition each member was granted, whatever their state, as the
+    per-member limit counts them (members granted none left out)."""
+    return await repository.held_by_member(session, definition_id)
+
+
 async def coupons_of(
     session: AsyncSession, member_id: uuid.UUID, *, show_code: bool, limit: int
 ) -> CouponList:

@@ -128,6 +128,7 @@ def stored_purchases(
         _purchases.c.account_id,
         _purchases.c.member_id,
         _purchases.c.total_fen,
+        _purchases.c.returned_fen,
         _purchases.c.tier_code,
         _purchases.c.points_earned,
         _purchases.c.store_id,

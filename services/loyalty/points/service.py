@@ -244,13 +244,14 @@ async def breakdowns(
 
 
 async def stored_purchases(
-    session: AsyncSession, start: datetime, end: datetime
+    session: AsyncSession, start: datetime, end: datetime, *, standing_only: bool = True
 ) -> AsyncIterator[Any]:
-    """Purchases made from ``start`` to before ``end`` that still stand (a sale voided or
-    returned in full is left out; partial returns are not seen), in the order they were
-    rated, as rows (``purchase_id, member_id, total_fen, tier_code, points_earned,
-    store_id, made_at, vouchers_fen, lines, rule_version, breakdown``), streamed."""
-    query = repository.stored_purchases(start=start, end=end, standing_only=True)
+    """Purchases made from ``start`` to before ``end`` in the order they were rated, as rows
+    (``purchase_id, member_id, total_fen, returned_fen, tier_code, points_earned, store_id,
+    made_at, vouchers_fen, lines, rule_version, breakdown``; ``returned_fen``: what its
+    returns and void took back), streamed. ``standing_only`` leaves out a sale voided or
+    returned in full."""
+    query = repository.stored_purchases(start=start, end=end, standing_only=standing_only)
     result = await session.stream(query)
     async for row in result:
         yield row

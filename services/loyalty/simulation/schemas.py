@@ -234,6 +234,8 @@ class CampaignDryRunOut(BaseModel):
                     "purchases": 1_204,
                     "members_reached": 388,
                     "points": 61_250,
+                    "coupons": 412,
+                    "coupons_taken_back": 9,
                     "reward_points": 20_000,
                     "top": [
                         {
@@ -249,10 +251,30 @@ class CampaignDryRunOut(BaseModel):
 
     first_day: date
     last_day: date
-    purchases: int = Field(description="Stored purchases made in the period")
-    members_reached: int = Field(description="Members with qualifying spend")
-    points: int = Field(description="What its multiplier and bonus would have given (budget held)")
+    purchases: int = Field(
+        description="Stored purchases made in the period, those voided or returned since too"
+    )
+    members_reached: int = Field(description="Members with qualifying spend net of returns")
+    points: int = Field(
+        description=(
+            "What its multiplier and bonus would have drawn from its budget (held), at each "
+            "sale: returns since take a member's share back, never the budget's"
+        )
+    )
+    coupons: int = Field(
+        description=(
+            "Coupons its giveaway would have given, within giveaway_quantity and the "
+            "definition as it stands now (coupons left, per-member limit less what each "
+            "member holds, none once its validity ended)"
+        )
+    )
+    coupons_taken_back: int = Field(
+        description=(
+            "Of them, those whose purchase the returns since left below the threshold (live, "
+            "taken back if still unused)"
+        )
+    )
     reward_points: int = Field(description="What its close-out would have given the top N")
     top: list[TopSpender] = Field(
-        description="Whom its close-out would have rewarded (gross of returns), highest first"
+        description="Whom its close-out would have rewarded (net of returns), highest first"
     )

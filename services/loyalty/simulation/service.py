@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from services.loyalty.campaigns import service as campaigns
+from services.loyalty.campaigns.schemas import CampaignTerms
+from services.loyalty.coupons import service as coupons
 from services.loyalty.points import service as points
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.service import current_ladder
@@ -133,8 +135,12 @@ async def _replay(
 async def dry_run(session: AsyncSession, question: CampaignDryRunIn) -> CampaignDryRunOut:
     """What a campaign's terms would have given over the stored purchases of a past period
     (days in the brand's timezone), each seen by the rules version that rated it, in the
-    order they were rated, the budget drawn as live. Ranks are by gross qualifying spend
-    (stored purchases replay without their later returns). Writes nothing. Raises
+    order they were rated (see :class:`~services.loyalty.simulation.domain.CampaignReplay`):
+    the budget and a giveaway drawn as live at each sale, every sale made counted (a sale
+    voided or returned since drew them then), and spend net of the returns made since.
+    Coupons are bounded by ``giveaway_quantity`` and the definition as it stands now (its
+    coupons left, its per-member limit less what each member holds, none once its
+    validity has ended). Writes nothing. Raises
     :class:`~services.loyalty.campaigns.errors.InvalidCampaign` and :class:`UnknownTier`
     (422)."""
     terms = question.campaign
@@ -142,11 +148,15 @@ async def dry_run(session: AsyncSession, question: CampaignDryRunIn) -> Campaign
     await campaigns.check_terms(session, terms, at="campaign.")
     start, _ = rules.day_bounds(question.period.first_day)
     _, end = rules.day_bounds(question.period.last_day)
-    replay = domain.CampaignReplay(campaigns.tried(terms, start, end), terms.budget_points)
+    replay = domain.CampaignReplay(
+        campaigns.tried(terms, start, end),
+        terms.budget_points,
+        await _giveaway(session, terms, datetime.now(UTC)),
+    )
     versions = await rules.versions(session)
     by_number = {version.number: version for version in versions}
     purchases = 0
-    async for row in points.stored_purchases(session, start, end):
+    async for row in points.stored_purchases(session, start, end, standing_only=False):
         version = by_number.get(row.rule_version) or rules.in_force(versions, row.made_at)
         sale = rules.stored_sale(
             lines=row.lines,
@@ -156,18 +166,46 @@ async def dry_run(session: AsyncSession, question: CampaignDryRunIn) -> Campaign
             day=rules.local_day(row.made_at),
             tier_code=row.tier_code,
         )
-        replay.add(row.member_id, sale, version.rules)
+        replay.add(
+            row.member_id,
+            sale,
+            version.rules,
+            total_fen=row.total_fen,
+            returned_fen=row.returned_fen,
+        )
         purchases += 1
     top = replay.top(terms.reward_top_n or 0)
     return CampaignDryRunOut(
         first_day=question.period.first_day,
         last_day=question.period.last_day,
         purchases=purchases,
-        members_reached=len(replay.spend),
+        members_reached=replay.members_reached,
         points=replay.points,
+        coupons=replay.coupons,
+        coupons_taken_back=replay.coupons_taken_back,
         reward_points=len(top) * (terms.reward_points or 0),
         top=[
             TopSpender(rank=rank, member_id=member_id, qualifying_spend_fen=fen)
             for rank, (member_id, fen) in enumerate(top, start=1)
         ],
+    )
+
+
+async def _giveaway(
+    session: AsyncSession, terms: CampaignTerms, now: datetime
+) -> domain.Giveaway | None:
+    if terms.giveaway_definition_id is None:
+        return None
+    definition = await coupons.get_definition(session, terms.giveaway_definition_id)
+    return domain.Giveaway(
+        quantity=terms.giveaway_quantity,
+        definition_left=domain.coupons_left(
+            quantity=definition.quantity,
+            budget_fen=definition.budget_fen,
+            face_value_fen=definition.face_value_fen,
+            issued=definition.issued,
+            ended=definition.valid_until is not None and definition.valid_until <= now,
+        ),
+        per_member_limit=definition.per_member_limit,
+        held=await coupons.held_by_member(session, definition.id),
     )

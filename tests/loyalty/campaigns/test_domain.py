@@ -20,6 +20,7 @@ from services.loyalty.campaigns.domain import (
     still_qualifies,
 )
 from services.loyalty.rules.domain import Line, RuleSet, Sale, rate
+from services.loyalty.simulation.domain import Giveaway, coupons_left
 
 STORE = uuid.UUID("6f1d2c3b-4a59-4e8d-9c7b-1a2b3c4d5e6f")
 RULES = RuleSet(points_per_yuan=1, excluded_skus=frozenset({"GIFT-CARD"}))
@@ -153,3 +154,44 @@ def test_a_purchase_still_qualifies_while_its_spend_net_of_returns_reaches_the_t
     returned: int, qualifies: bool
 ) -> None:
     assert still_qualifies(20_000, 25_000, 40_000, returned) is qualifies
+
+
+@pytest.mark.parametrize(
+    ("quantity", "budget_fen", "issued", "ended", "left"),
+    [
+        (None, None, 7, False, None),  # no bound
+        (10, None, 4, False, 6),
+        (None, 10_000, 1, False, 2),  # 10_000 fen at 3_000 each: 3, one issued
+        (10, 10_000, 1, False, 2),  # the tighter bound
+        (10, None, 12, False, 0),  # never below 0
+        (10, None, 4, True, 0),  # its validity ended
+    ],
+)
+def test_a_definitions_coupons_left_are_its_tighter_bound(
+    quantity: int | None, budget_fen: int | None, issued: int, ended: bool, left: int | None
+) -> None:
+    assert (
+        coupons_left(
+            quantity=quantity,
+            budget_fen=budget_fen,
+            face_value_fen=3_000,
+            issued=issued,
+            ended=ended,
+        )
+        == left
+    )
+
+
+def test_a_dry_runs_giveaway_gives_while_every_bound_lasts() -> None:
+    holder, other, third = (uuid.UUID(int=n) for n in (1, 2, 3))
+    giveaway = Giveaway(quantity=2, definition_left=None, per_member_limit=1, held={holder: 1})
+    assert [giveaway.take(m) for m in (holder, other, other, third, third)] == [
+        False,  # at the per-member limit already
+        True,
+        False,  # now at it too
+        True,
+        False,  # the campaign's quantity is spent
+    ]
+    assert (giveaway.quantity, giveaway.held) == (0, {holder: 1, other: 1, third: 1})
+    tight = Giveaway(quantity=None, definition_left=1, per_member_limit=5, held={})
+    assert [tight.take(holder), tight.take(holder)] == [True, False]
