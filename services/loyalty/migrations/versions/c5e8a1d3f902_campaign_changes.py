@@ -5,7 +5,7 @@ or ``POST /campaigns/{id}/end``). The window may be empty (``ends_at = starts_at
 campaign ended before it started never ran, and is closed out like any ended one.
 
 Revision ID: c5e8a1d3f902
-Revises: a9d4f0c2e7b1
+Revises: eb113b61b4d6
 Create Date: 2026-11-30 13:30:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c5e8a1d3f902"
-down_revision: str | None = "a9d4f0c2e7b1"
+down_revision: str | None = "eb113b61b4d6"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
