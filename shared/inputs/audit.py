@@ -86,10 +86,11 @@ def _map_faults(
     if "maxProperties" not in schema:
         yield f"{at}: object without maxProperties"
     keys = schema.get("propertyNames", {})
-    if "maxLength" not in keys:
-        yield f"{at}: object keys without maxLength"
-    if "pattern" not in keys and not patterned:
-        yield f"{at}: object keys without pattern"
+    if keys.get("format") not in BOUNDED_FORMATS:  # a uuid or date key is bounded as it is
+        if "maxLength" not in keys:
+            yield f"{at}: object keys without maxLength"
+        if "pattern" not in keys and not patterned:
+            yield f"{at}: object keys without pattern"
     values = [*patterned.values(), *([extra] if isinstance(extra, Mapping) else [])]
     for value in values:
         yield from _faults(f"{at}.*", value, components, seen)

@@ -49,6 +49,7 @@ class Body(BaseModel):
     labels: Annotated[
         dict[Annotated[str, Code(16)], Annotated[str, SingleLine(8)]], Len(0, 10)
     ] = {}
+    by_store: Annotated[dict[uuid.UUID, Points], Len(0, 10)] = {}
 
 
 class Plain(BaseModel):
