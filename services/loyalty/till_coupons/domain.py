@@ -26,8 +26,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from services.loyalty.coupons.domain import Basket, Coupon, evaluate
-from services.loyalty.coupons.kinds import Refusal
+from services.loyalty.coupons.domain import (
+    Applied,
+    Basket,
+    Coupon,
+    apply_together,
+    evaluate,
+    stacking_refusal,
+)
+from services.loyalty.coupons.kinds import KINDS, Discount, Refusal
 from services.loyalty.rules.domain import Line
 
 Status = Literal["held", "committed", "confirmed", "released", "restored"]
@@ -52,6 +59,23 @@ RELEASE_REASONS: tuple[ReleaseReason, ...] = (
 )
 
 RestorePolicy = Literal["never", "when_below_threshold", "on_full_return"]
+
+
+def priced_together(coupons: Sequence[Coupon], basket: Basket) -> list[Discount | Refusal]:
+    """Each coupon's discount (aligned with ``coupons``) when they are used together on
+    the basket, in the stacking order (:func:`~services.loyalty.coupons.domain.apply_together`),
+    or why it takes nothing off what the ones before it left (``apply_together`` orders
+    them with a stable sort, so its answers map back by position). Coupons that cannot be
+    stacked (e.g. a definition's ``stackable`` changed since) are each priced alone."""
+    if stacking_refusal(coupons) is not None:
+        return [evaluate(coupon, basket) for coupon in coupons]
+    order = list(KINDS)
+    applied = sorted(range(len(coupons)), key=lambda i: order.index(coupons[i].kind))
+    results = dict(zip(applied, apply_together(coupons, basket), strict=True))
+    return [
+        found.discount if isinstance(found := results[i], Applied) else found.refusal
+        for i in range(len(coupons))
+    ]
 
 
 @dataclass(frozen=True)
@@ -138,19 +162,22 @@ def all_back(priced: Sequence[BasketLine], returned: Mapping[int, int]) -> bool:
 
 
 def restore_due(
-    policy: RestorePolicy,
-    coupon: Coupon,
+    stack: Sequence[tuple[RestorePolicy, Coupon]],
     basket: Basket,
     priced: Sequence[BasketLine],
     returned: Mapping[int, int],
-) -> bool:
-    """Whether the coupon comes back after ``returned`` units per line of the sale it was
-    redeemed on (``basket``: that sale as priced, its store and time) came back; see the
-    module."""
-    if policy == "never":
-        return False
+) -> list[bool]:
+    """Whether each coupon the sale still uses (``stack``: each with its definition's
+    policy) comes back after ``returned`` units per line of the sale came back
+    (``basket``: that sale as priced, its store and time); see the module. Stacked coupons
+    are priced together on the kept basket, so a coupon comes back when, in the stack, it
+    would take nothing off what the sale keeps."""
     if all_back(priced, returned):
-        return True
-    if policy == "on_full_return":
-        return False
-    return isinstance(evaluate(coupon, replace(basket, lines=kept(priced, returned))), Refusal)
+        return [policy != "never" for policy, _ in stack]
+    outcomes = priced_together(
+        [coupon for _, coupon in stack], replace(basket, lines=kept(priced, returned))
+    )
+    return [
+        policy == "when_below_threshold" and isinstance(outcome, Refusal)
+        for (policy, _), outcome in zip(stack, outcomes, strict=True)
+    ]
