@@ -83,10 +83,21 @@ class NotApplicableOut(BaseModel):
     detail: str
 
 
+class StackOut(BaseModel):
+    """The coupons a till would hold together for the most off the basket (the stacking
+    rule: one coupon, or stackable ones at most one of each kind), each priced in the
+    stack on what the ones before it left, in the stacking order."""
+
+    discount_fen: int = Field(description="What they take off together, fen")
+    lines: list[LineDiscountOut] = Field(description="Their discount per line, added up")
+    coupons: list[ApplicableOut]
+
+
 class ValidationOut(BaseModel):
     """The member's coupons priced on a basket, each on its own: which apply with the
-    discount per line (fen), which do not and why. Loyalty answers it; orders passes it on
-    to a till."""
+    discount per line (fen), which do not and why; and ``stacked``, the combination that
+    takes the most off (null when none applies), which a till holds by its coupons' ids.
+    Loyalty answers it; orders passes it on to a till."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -116,6 +127,27 @@ class ValidationOut(BaseModel):
                             "50000 fen",
                         }
                     ],
+                    "stacked": {
+                        "discount_fen": 3_000,
+                        "lines": [
+                            {"line_no": 1, "discount_fen": 2_030},
+                            {"line_no": 2, "discount_fen": 970},
+                        ],
+                        "coupons": [
+                            {
+                                "coupon_id": "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+                                "code": "****-****-4HTR-V",
+                                "name": "满200减30",
+                                "kind": "threshold_off",
+                                "stackable": False,
+                                "discount_fen": 3_000,
+                                "lines": [
+                                    {"line_no": 1, "discount_fen": 2_030},
+                                    {"line_no": 2, "discount_fen": 970},
+                                ],
+                            }
+                        ],
+                    },
                 }
             ]
         }
@@ -123,6 +155,7 @@ class ValidationOut(BaseModel):
 
     applicable: list[ApplicableOut]
     not_applicable: list[NotApplicableOut]
+    stacked: StackOut | None
 
 
 HoldStatus = Literal["held", "committed", "confirmed", "released", "restored"]

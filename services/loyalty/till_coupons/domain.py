@@ -26,15 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from services.loyalty.coupons.domain import (
-    Applied,
-    Basket,
-    Coupon,
-    apply_together,
-    evaluate,
-    stacking_refusal,
-)
-from services.loyalty.coupons.kinds import KINDS, Discount, Refusal
+from services.loyalty.coupons.domain import Basket, Coupon, priced_together
+from services.loyalty.coupons.kinds import Refusal
 from services.loyalty.rules.domain import Line
 
 Status = Literal["held", "committed", "confirmed", "released", "restored"]
@@ -59,23 +52,6 @@ RELEASE_REASONS: tuple[ReleaseReason, ...] = (
 )
 
 RestorePolicy = Literal["never", "when_below_threshold", "on_full_return"]
-
-
-def priced_together(coupons: Sequence[Coupon], basket: Basket) -> list[Discount | Refusal]:
-    """Each coupon's discount (aligned with ``coupons``) when they are used together on
-    the basket, in the stacking order (:func:`~services.loyalty.coupons.domain.apply_together`),
-    or why it takes nothing off what the ones before it left (``apply_together`` orders
-    them with a stable sort, so its answers map back by position). Coupons that cannot be
-    stacked (e.g. a definition's ``stackable`` changed since) are each priced alone."""
-    if stacking_refusal(coupons) is not None:
-        return [evaluate(coupon, basket) for coupon in coupons]
-    order = list(KINDS)
-    applied = sorted(range(len(coupons)), key=lambda i: order.index(coupons[i].kind))
-    results = dict(zip(applied, apply_together(coupons, basket), strict=True))
-    return [
-        found.discount if isinstance(found := results[i], Applied) else found.refusal
-        for i in range(len(coupons))
-    ]
 
 
 @dataclass(frozen=True)

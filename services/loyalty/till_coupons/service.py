@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from services.loyalty.accounts.service import account_of
 from services.loyalty.coupons import holds
-from services.loyalty.coupons.domain import Basket, stacking_refusal
+from services.loyalty.coupons.domain import Basket, priced_together, stacking_refusal
 from services.loyalty.coupons.kinds import KINDS, Refusal
 from services.loyalty.reservations.service import get_policy
 from services.loyalty.rules.service import categorised
@@ -163,7 +163,7 @@ async def reserve(session: AsyncSession, data: CouponReservationIn, now: datetim
     account = await account_of(session, data.member_id)
     named = await _named(session, account.account_id, data)
     lines = await categorised(session, data.lines, 0)
-    outcomes = domain.priced_together(
+    outcomes = priced_together(
         [coupon.priced for _, coupon in named], Basket(lines, data.store_id, now)
     )
     for (field, coupon), outcome in zip(named, outcomes, strict=True):

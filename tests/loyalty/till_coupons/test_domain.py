@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.loyalty.coupons.domain import Basket, Coupon, Scope
+from services.loyalty.coupons.domain import Basket, Coupon, Scope, priced_together
 from services.loyalty.coupons.kinds import KINDS, KindName, Refusal
 from services.loyalty.till_coupons.domain import (
     BasketLine,
@@ -17,7 +17,6 @@ from services.loyalty.till_coupons.domain import (
     SoldLine,
     kept,
     mismatch,
-    priced_together,
     restore_due,
 )
 from shared.coupons import MAX_STACK

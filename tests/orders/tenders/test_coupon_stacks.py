@@ -81,14 +81,29 @@ async def test_a_sale_uses_a_stacked_pair_and_a_return_gives_back_the_threshold_
     funded: KnownMember,
 ) -> None:
     codes = await _stackable_pair(loyalty, funded)
-    asked = {
-        "card_number": funded.card_number,
+    basket = {"card_number": funded.card_number, "lines": LINES}
+    offered = await till.post("/coupons/validate", json=basket, headers=store.headers)
+    assert offered.status_code == 200, offered.text
+    stacked = offered.json()["stacked"]
+    assert stacked["discount_fen"] == 5_200
+    assert [(c["kind"], c["discount_fen"]) for c in stacked["coupons"]] == [
+        ("threshold_off", 3_000),
+        ("percent_off", 2_200),
+    ]
+    # the till holds what validation offered, by id; a second hold by code is refused
+    by_id = basket | {
         "sale_ref": "R-STACK",
-        "codes": [codes["percent_off"], codes["threshold_off"]],
-        "lines": LINES,
+        "coupon_ids": [c["coupon_id"] for c in stacked["coupons"]],
     }
-    held = await till.post("/coupon-reservations", json=asked, headers=store.headers | new_key())
+    held = await till.post("/coupon-reservations", json=by_id, headers=store.headers | new_key())
     assert held.status_code == 201, held.text
+    asked = basket | {
+        "sale_ref": "R-STACK-2",
+        "codes": [codes["percent_off"], codes["threshold_off"]],
+    }
+    again = await till.post("/coupon-reservations", json=asked, headers=store.headers | new_key())
+    taken = is_problem(again, 422)
+    assert taken["cause"] == "urn:huiyuan:problem:coupon-not-available"
     hold = held.json()
     assert hold["discount_fen"] == 5_200
     assert [(line["line_no"], line["discount_fen"]) for line in hold["lines"]] == [

@@ -337,6 +337,7 @@ async def test_a_till_prices_a_basket_with_the_member_s_coupons_by_its_store_key
 
     assert priced.status_code == 200, priced.text
     [applies] = priced.json()["applicable"]
+    assert priced.json()["stacked"]["coupons"] == [applies]
     assert applies["code"].endswith(code[-6:])
     assert applies["code"].startswith("****")
     assert (applies["name"], applies["discount_fen"]) == ("满150减30", 3_000)
