@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from services.loyalty.coupons.domain import best_stack
-from services.loyalty.coupons.kinds import KindName
+from services.loyalty.coupons.domain import Coupon, best_stack
+from services.loyalty.coupons.kinds import Discount, KindName
 from services.loyalty.rules.domain import Line
 from tests.loyalty.coupons.test_domain import basket, coupon
 
@@ -23,8 +23,8 @@ FIVE = replace(coupon(KindName.PERCENT_OFF, percent=5, cap_fen=5_000), code="P5"
 ALONE = replace(coupon(KindName.THRESHOLD_OFF, threshold_fen=10_000, off_fen=6_000), code="N")
 
 
-def _picked(coupons: list[object], found: list[tuple[int, object]]) -> list[tuple[str, int]]:
-    return [(coupons[i].code, discount.total_fen) for i, discount in found]  # type: ignore[attr-defined]
+def _picked(coupons: list[Coupon], found: list[tuple[int, Discount]]) -> list[tuple[str, int]]:
+    return [(coupons[i].code, discount.total_fen) for i, discount in found]
 
 
 def test_the_best_stack_takes_one_of_each_kind_priced_in_the_stacking_order() -> None:
