@@ -114,14 +114,12 @@ async def _named(
     for field, named in data.named():
         if isinstance(named, uuid.UUID):
             coupon = await holds.coupon_by_id(session, account_id, named)
-            hint = ""
+            what = f"coupon {named}"
         else:
             coupon = await holds.coupon_by_code(session, account_id, named)
-            hint = " (check its last group and its check symbol)"
+            what = "a coupon of this code (check its last group and its check symbol)"
         if coupon is None:
-            raise CouponNotFound(
-                f"member {data.member_id} holds no coupon {field} names{hint}", field=field
-            )
+            raise CouponNotFound(f"member {data.member_id} holds no {what}", field=field)
         if coupon.status != "active":
             raise CouponNotAvailable(f"coupon {coupon.code} is {coupon.status}", field=field)
         found.append((field, coupon))

@@ -270,3 +270,31 @@ async def test_holds_racing_for_overlapping_stacks_never_hold_part_of_one(
     assert {cid for cid, status in statuses.items() if status == "reserved"} == held
     assert all(status == "active" for cid, status in statuses.items() if cid not in held)
     await sound(loyalty_sessions, Holder(member, "", ""))
+
+
+async def test_a_hold_names_its_coupons_one_way_and_only_the_member_s(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    member, coupons = await _member_with(client, loyalty_sessions, THRESHOLD, PERCENT)
+    other, theirs = await _member_with(client, loyalty_sessions, PERCENT)
+    codes = [coupon["code"] for coupon in coupons.values()]
+    for wrong, location in [
+        ({"code": codes[0]}, "body"),  # codes too: two ways at once
+        ({"codes": []}, "body.codes"),
+        ({"codes": codes * 3}, "body.codes"),  # 6: more than one of each kind
+    ]:
+        sent = _hold_body(member, codes) | wrong
+        answer = problem(
+            await client.post("/coupon-reservations", json=sent, headers=SERVICE | key()), 422
+        )
+        assert answer["errors"][0]["location"].startswith(location), answer
+    stolen = _hold_body(member, [])
+    del stolen["codes"]
+    stolen["coupon_ids"] = [coupons["threshold_off"]["id"], theirs["percent_off"]["id"]]
+    answer = problem(
+        await client.post("/coupon-reservations", json=stolen, headers=SERVICE | key()), 404
+    )
+    assert answer["type"].endswith("coupon-not-found")
+    assert answer["errors"][0]["location"] == "body.coupon_ids.1"
+    assert await _statuses(client, member) == {"threshold_off": "active", "percent_off": "active"}
+    assert await _statuses(client, other) == {"percent_off": "active"}
