@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from shared.db import Sessions
+from services.loyalty.accounts.invariants import Invariant
+from services.loyalty.till_coupons.invariants import coupon_till_violations
+from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted, PurchaseLine
 from tests.loyalty.conftest import funded_member, handle, key, problem
@@ -298,3 +300,38 @@ async def test_a_hold_names_its_coupons_one_way_and_only_the_member_s(
     assert answer["errors"][0]["location"] == "body.coupon_ids.1"
     assert await _statuses(client, member) == {"threshold_off": "active", "percent_off": "active"}
     assert await _statuses(client, other) == {"percent_off": "active"}
+
+
+async def test_the_audit_finds_a_hold_used_in_part(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    member, coupons = await _member_with(client, loyalty_sessions, THRESHOLD, PERCENT)
+    codes = [coupon["code"] for coupon in coupons.values()]
+    held = await client.post(
+        "/coupon-reservations", json=_hold_body(member, codes), headers=SERVICE | key()
+    )
+    assert held.status_code == 201, held.text
+    [first, second] = held.json()["coupons"]
+    await sound(loyalty_sessions, Holder(member, "", ""))
+    async with transaction(loyalty_sessions) as session:
+        await session.execute(
+            text(
+                "UPDATE loyalty.coupon_redemptions SET status = 'committed', purchase_id = :p "
+                "WHERE reservation_id = :r"
+            ),
+            {"p": uuid.uuid4(), "r": first["reservation_id"]},
+        )
+    async with loyalty_sessions() as session:
+        found = await coupon_till_violations(session, [member])
+    assert [(v.invariant, str(v.subject)) for v in found] == [
+        (Invariant.COUPON_HOLDS, held.json()["hold_id"])
+    ]
+    async with transaction(loyalty_sessions) as session:  # leave the database sound
+        await session.execute(
+            text(
+                "UPDATE loyalty.coupon_redemptions SET status = 'held', purchase_id = NULL "
+                "WHERE reservation_id = :r"
+            ),
+            {"r": first["reservation_id"]},
+        )
+    assert second["status"] == "held"
