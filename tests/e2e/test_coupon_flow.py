@@ -143,7 +143,10 @@ async def test_a_birthday_coupon_is_redeemed_at_the_till_and_restored_by_a_retur
     hold = await _hold(system, key, member, coupon["code"])
     assert (hold["discount_fen"], hold["status"]) == (3_000, "held")
     assert [(s["line_no"], s["discount_fen"]) for s in hold["lines"]] == [(1, 1_807), (2, 1_193)]
-    assert await _coupon_state(system, member_id, hold["reservation_id"]) == ("held", "reserved")
+    assert await _coupon_state(system, member_id, hold["coupons"][0]["reservation_id"]) == (
+        "held",
+        "reserved",
+    )
 
     sale = _ok(
         await system["orders"].post(
@@ -151,7 +154,7 @@ async def test_a_birthday_coupon_is_redeemed_at_the_till_and_restored_by_a_retur
             json={
                 "card_number": member["card_number"],
                 "lines": LINES,
-                "discounts": [{"coupon_reservation_id": hold["reservation_id"]}],
+                "discounts": [{"coupon_reservation_id": hold["coupons"][0]["reservation_id"]}],
                 "tenders": [{"kind": "card", "amount_fen": PAID}],
             },
             headers={"X-API-Key": key} | _new_key(),
@@ -161,8 +164,8 @@ async def test_a_birthday_coupon_is_redeemed_at_the_till_and_restored_by_a_retur
     assert sale["total_fen"] == PAID
     [discount] = sale["discounts"]
     assert (discount["source"], discount["reservation_id"]) == (
-        hold["code"],  # masked
-        hold["reservation_id"],
+        hold["coupons"][0]["code"],  # masked
+        hold["coupons"][0]["reservation_id"],
     )
     recorded = _ok(
         await system["orders"].get(f"/purchases/{sale['id']}", headers={"X-API-Key": key})
@@ -179,7 +182,7 @@ async def test_a_birthday_coupon_is_redeemed_at_the_till_and_restored_by_a_retur
     await eventually(lambda: account_is(195, PAID), timeout=20)  # on the net: not 225
 
     async def coupon_is(hold_status: str, coupon_status: str) -> bool:
-        state = await _coupon_state(system, member_id, hold["reservation_id"])
+        state = await _coupon_state(system, member_id, hold["coupons"][0]["reservation_id"])
         return state == (hold_status, coupon_status)
 
     await eventually(lambda: coupon_is("confirmed", "redeemed"), timeout=20)

@@ -51,6 +51,12 @@ async def _events(
     return Counter(str(row["rid"]) for row in rows)
 
 
+def _reservation(hold: dict[str, Any]) -> str:
+    """The reservation of the load's hold: one coupon each."""
+    [coupon] = hold["coupons"]
+    return str(coupon["reservation_id"])
+
+
 async def check_coupons(
     connection: asyncpg.Connection, log: LoadLog, verdict: Verdict
 ) -> list[uuid.UUID]:
@@ -63,7 +69,7 @@ async def check_coupons(
         uuids(set(log.coupons.values())),
     )
     found = {str(row["reservation_id"]): row for row in rows}
-    held = {ack.body["reservation_id"]: key for key, ack in log.coupon_holds.items()}
+    held = {_reservation(ack.body): key for key, ack in log.coupon_holds.items()}
     verdict.lost += [
         f"coupon hold {key} ({rid}) is not in loyalty"
         for rid, key in held.items()
@@ -77,7 +83,7 @@ async def check_coupons(
     used: set[str] = set()
     for sale_key, hold_key in log.coupon_sales.items():
         sale = log.purchases[sale_key].body
-        rid = log.coupon_holds[hold_key].body["reservation_id"]
+        rid = _reservation(log.coupon_holds[hold_key].body)
         used.add(rid)
         row = found.get(rid)
         if row is None:

@@ -99,12 +99,12 @@ async def test_the_checker_reports_coupons_not_redeemed_kept_or_redeemed_unasked
     assert "is committed" in next(item for item in verdict.lost if "k-unheard" in item)
     assert verdict.duplicated == []
     assert verdict.unexpected == [
-        f"coupon hold {unasked_hold['reservation_id']} is confirmed for sale {unasked}, "
-        "never acknowledged"
+        f"coupon hold {unasked_hold['coupons'][0]['reservation_id']} is confirmed for sale "
+        f"{unasked}, never acknowledged"
     ]
     assert verdict.counts["coupon sales"] == 3
     # the hold no sale used runs out (the unheard sale's commit is that sale's: lost)
-    assert [str(rid) for rid in left_to_sweep] == [left["reservation_id"]]
+    assert [str(rid) for rid in left_to_sweep] == [left["coupons"][0]["reservation_id"]]
     await check_coupons_run_out(loyalty_sessions, left_to_sweep, swept := Verdict())
     assert swept.unexpected == []
     assert swept.counts["coupon holds no sale used, left to the sweep"] == 1

@@ -96,7 +96,9 @@ class TillFlows(StoreClient):
         if held is not None:
             self.log.coupon_holds[key] = held
             used = f"{self._seed}-k-{n}"
-            discounts = [{"coupon_reservation_id": held.body["reservation_id"]}]
+            discounts = [
+                {"coupon_reservation_id": c["reservation_id"]} for c in held.body["coupons"]
+            ]
             if await self._sell(used, store, sale | {"receipt_no": used, "discounts": discounts}):
                 self.log.coupon_sales[used] = key
                 return

@@ -90,6 +90,7 @@ class Invariant(StrEnum):
     COUPON_BATCH_GRANTS = "coupon_batch_grants"
     COUPON_SINGLE_USE = "coupon_single_use"
     COUPON_REDEMPTIONS = "coupon_redemptions"
+    COUPON_HOLDS = "coupon_holds"
 
 
 @dataclass(frozen=True)

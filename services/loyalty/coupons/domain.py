@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from itertools import product
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -151,3 +152,63 @@ def apply_together(coupons: Sequence[Coupon], basket: Basket) -> list[Applied | 
             left[line_no] -= fen
         results.append(Applied(coupon.code, outcome))
     return results
+
+
+def priced_together(coupons: Sequence[Coupon], basket: Basket) -> list[Discount | Refusal]:
+    """Each coupon's discount (aligned with ``coupons``) when they are used together on
+    the basket in the stacking order (:func:`apply_together`, whose stable sort lets its
+    answers map back by position), or why it takes nothing off what the ones before it
+    left. Coupons that cannot be stacked (e.g. a definition's ``stackable`` changed
+    since) are each priced alone."""
+    if stacking_refusal(coupons) is not None:
+        return [evaluate(coupon, basket) for coupon in coupons]
+    order = list(KINDS)
+    applied = sorted(range(len(coupons)), key=lambda i: order.index(coupons[i].kind))
+    results = dict(zip(applied, apply_together(coupons, basket), strict=True))
+    return [
+        found.discount if isinstance(found := results[i], Applied) else found.refusal
+        for i in range(len(coupons))
+    ]
+
+
+BEST_PER_KIND = 3
+"""Stackable coupons of a kind :func:`best_stack` tries: the largest on their own."""
+
+
+def best_stack(coupons: Sequence[Coupon], basket: Basket) -> list[tuple[int, Discount]]:
+    """The coupons (by index into ``coupons``, each with its discount in the stack, in the
+    stacking order) that take the most off ``basket`` together under the stacking rule,
+    or ``[]`` if none applies: the best single coupon, or of the stackable ones one of each
+    kind, trying per kind the :data:`BEST_PER_KIND` that take most on their own (so at most
+    4^4 stacks are priced, however many coupons the member holds). Of equal totals the
+    first found wins, and single coupons are tried first: a stack is offered only when it
+    takes strictly more than any coupon alone (the others stay for another sale)."""
+    alone = [evaluate(coupon, basket) for coupon in coupons]
+    applies = [i for i, outcome in enumerate(alone) if not isinstance(outcome, Refusal)]
+    options: list[list[int]] = [[i] for i in applies]
+    by_kind: dict[KindName, list[int]] = {}
+    for i in applies:
+        if coupons[i].stackable:
+            by_kind.setdefault(coupons[i].kind, []).append(i)
+    tops = [
+        sorted(found, key=lambda i: -_total(alone[i]))[:BEST_PER_KIND] for found in by_kind.values()
+    ]
+    for chosen in product(*([None, *top] for top in tops)):
+        picked = [i for i in chosen if i is not None]
+        if len(picked) > 1:
+            options.append(picked)
+    order = list(KINDS)
+    best: list[tuple[int, Discount]] = []
+    for option in options:
+        priced = priced_together([coupons[i] for i in option], basket)
+        stack = sorted(
+            ((option[j], d) for j, d in enumerate(priced) if not isinstance(d, Refusal)),
+            key=lambda pair: order.index(coupons[pair[0]].kind),
+        )
+        if sum(d.total_fen for _, d in stack) > sum(d.total_fen for _, d in best):
+            best = stack
+    return best
+
+
+def _total(outcome: Discount | Refusal) -> int:
+    return 0 if isinstance(outcome, Refusal) else outcome.total_fen

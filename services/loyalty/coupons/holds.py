@@ -57,6 +57,16 @@ async def coupon_by_code(
     return None if found is None else _held(*found)
 
 
+async def coupon_by_id(
+    session: AsyncSession, account_id: uuid.UUID, coupon_id: uuid.UUID
+) -> HeldCoupon | None:
+    """The account's coupon of this id, or None (another account's is not found either)."""
+    found = await repository.find_with_definition(session, coupon_id)
+    if found is None or found[0].account_id != account_id:
+        return None
+    return _held(*found)
+
+
 async def held_coupon(session: AsyncSession, coupon_id: uuid.UUID) -> HeldCoupon:
     """The coupon as it is now (it exists: a redemption names it)."""
     return _held(*await repository.with_definition(session, coupon_id))

@@ -232,14 +232,23 @@ async def by_code(
 async def with_definition(
     session: AsyncSession, coupon_id: uuid.UUID
 ) -> tuple[Coupon, CouponDefinition]:
+    found = await find_with_definition(session, coupon_id)
+    assert found is not None, coupon_id
+    return found
+
+
+async def find_with_definition(
+    session: AsyncSession, coupon_id: uuid.UUID
+) -> tuple[Coupon, CouponDefinition] | None:
+    """The coupon with its definition, or None if there is no such coupon."""
     query = (
         select(Coupon, CouponDefinition)
         .join(CouponDefinition, col(CouponDefinition.id) == col(Coupon.definition_id))
         .where(col(Coupon.id) == coupon_id)
         .execution_options(populate_existing=True)
     )
-    row = (await session.execute(query)).one()
-    return row[0], row[1]
+    row = (await session.execute(query)).first()
+    return None if row is None else (row[0], row[1])
 
 
 async def move(

@@ -10,7 +10,7 @@ its transaction).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import cast
 
@@ -24,7 +24,7 @@ from services.loyalty.coupons.errors import (
     CouponLimitReached,
     CouponsExhausted,
 )
-from services.loyalty.coupons.kinds import KindName, Refusal
+from services.loyalty.coupons.kinds import Discount, KindName, Refusal
 from services.loyalty.coupons.models import Coupon, CouponDefinition
 from services.loyalty.coupons.schemas import (
     CouponList,
@@ -37,7 +37,13 @@ from services.loyalty.coupons.schemas import (
     ValidateIn,
 )
 from services.loyalty.rules.service import categorised
-from shared.coupons import ApplicableOut, LineDiscountOut, NotApplicableOut, ValidationOut
+from shared.coupons import (
+    ApplicableOut,
+    LineDiscountOut,
+    NotApplicableOut,
+    StackOut,
+    ValidationOut,
+)
 from shared.db import AsyncSession
 from shared.errors import ProblemError
 from shared.events.coupons import CouponGranted, CouponWithdrawn
@@ -322,47 +328,66 @@ def priced_coupon(coupon: Coupon, definition: CouponDefinition) -> domain.Coupon
 
 async def validate(session: AsyncSession, body: ValidateIn) -> ValidationOut:
     """Which of the member's active coupons apply to the basket, each on its own (see
-    :mod:`services.loyalty.coupons.domain`), with the discount per line, and why the others
-    do not. Categories count with their ancestors as orders' catalog last said. Reads
-    only. Raises ``AccountNotFound`` (404)."""
+    :mod:`services.loyalty.coupons.domain`), with the discount per line, why the others
+    do not, and the combination a till would hold for the most off
+    (:func:`domain.best_stack`). Categories count with their ancestors as orders' catalog
+    last said. Reads only. Raises ``AccountNotFound`` (404)."""
     account = await account_of(session, body.member_id)
     rows = await repository.coupons_of_account(
         session, account.account_id, MAX_COUPONS_PRICED, active_only=True
     )
     lines = await categorised(session, body.lines, 0)
     basket = domain.Basket(lines, body.store_id, datetime.now(UTC))
+    priced = [priced_coupon(coupon, definition) for coupon, definition in rows]
     applicable: list[ApplicableOut] = []
     refused: list[NotApplicableOut] = []
-    for coupon, definition in rows:
-        outcome = domain.evaluate(priced_coupon(coupon, definition), basket)
-        code = codes.masked(coupon.code)
+    for (coupon, definition), one in zip(rows, priced, strict=True):
+        outcome = domain.evaluate(one, basket)
         if isinstance(outcome, Refusal):
             refused.append(
                 NotApplicableOut(
                     coupon_id=coupon.id,
-                    code=code,
+                    code=codes.masked(coupon.code),
                     name=definition.name,
                     reason=outcome.reason,
                     detail=outcome.detail,
                 )
             )
-            continue
-        applicable.append(
-            ApplicableOut(
-                coupon_id=coupon.id,
-                code=code,
-                name=definition.name,
-                kind=KindName(definition.kind),
-                stackable=definition.stackable,
-                discount_fen=outcome.total_fen,
-                lines=[
-                    LineDiscountOut(line_no=line_no, discount_fen=fen)
-                    for line_no, fen in sorted(outcome.per_line.items())
-                    if fen > 0
-                ],
-            )
+        else:
+            applicable.append(_applicable(coupon, definition, outcome))
+    best = domain.best_stack(priced, basket)
+    stacked = None
+    if best:
+        per_line: dict[int, int] = {}
+        for _, discount in best:
+            for line_no, fen in discount.per_line.items():
+                per_line[line_no] = per_line.get(line_no, 0) + fen
+        stacked = StackOut(
+            discount_fen=sum(discount.total_fen for _, discount in best),
+            lines=_discounted(per_line),
+            coupons=[_applicable(*rows[i], discount) for i, discount in best],
         )
-    return ValidationOut(applicable=applicable, not_applicable=refused)
+    return ValidationOut(applicable=applicable, not_applicable=refused, stacked=stacked)
+
+
+def _applicable(coupon: Coupon, definition: CouponDefinition, discount: Discount) -> ApplicableOut:
+    return ApplicableOut(
+        coupon_id=coupon.id,
+        code=codes.masked(coupon.code),
+        name=definition.name,
+        kind=KindName(definition.kind),
+        stackable=definition.stackable,
+        discount_fen=discount.total_fen,
+        lines=_discounted(discount.per_line),
+    )
+
+
+def _discounted(per_line: Mapping[int, int]) -> list[LineDiscountOut]:
+    return [
+        LineDiscountOut(line_no=line_no, discount_fen=fen)
+        for line_no, fen in sorted(per_line.items())
+        if fen > 0
+    ]
 
 
 async def try_grant(

@@ -29,9 +29,9 @@ from services.loyalty.till_coupons.schemas import (
     CouponCommitIn,
     CouponReleaseIn,
     CouponReservationIn,
-    CouponReservationOut,
 )
 from shared.auth import Principal, current_principal, require_roles
+from shared.coupons import CouponHoldOut
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
@@ -51,16 +51,19 @@ NOT_HELD = CouponReservationNotHeld(
 @router.post(
     "",
     status_code=201,
-    response_model=CouponReservationOut,
-    summary="Hold a member's coupon for a sale in progress",
+    response_model=CouponHoldOut,
+    summary="Hold a member's coupons for a sale in progress",
     description=(
-        "Prices the coupon (its code as typed) on the basket the till sends, each line's "
-        "amount before discounts, and holds it for this sale: it is `reserved` and no "
-        "other sale can use it until the sale commits it, the till releases it, or the "
-        "hold runs out (the till policy's `hold_minutes`) and the sweep gives it back. Of "
-        "any number of racing holds of one coupon exactly one wins (409 "
-        "`coupon-not-available` for the others). The answer says the discount per line "
-        "the sale is to record. Staff with role service: orders on behalf of a store's till."
+        "Prices the coupon (`code` as typed), or several to stack (`codes` or "
+        "`coupon_ids`: all stackable, at most one of each kind), on the basket the till "
+        "sends, each line's amount before discounts, together in the stacking order, and "
+        "holds them all for this sale, or none: they are `reserved` and no other sale can "
+        "use them until the sale commits them, the till releases them, or the hold runs out "
+        "(the till policy's `hold_minutes`) and the sweep gives them back. Of any number of "
+        "racing holds of one coupon exactly one wins (409 `coupon-not-available` for the "
+        "others). A refusal names the field of the coupon refused. The answer says each "
+        "coupon's discount per line the sale is to record. Staff with role service: orders "
+        "on behalf of a store's till."
     ),
     responses={
         **problem(
@@ -83,26 +86,26 @@ async def reserve(
     body: CouponReservationIn, session: Session, _: Till, idempotent: TillPost
 ) -> JSONResponse:
     answer = await idempotent.run(body, lambda: service.reserve(session, body, datetime.now(UTC)))
-    return answer.response(location=f"/coupon-reservations/{answer.body['reservation_id']}")
+    first = answer.body["coupons"][0]["reservation_id"]
+    return answer.response(location=f"/coupon-reservations/{first}")
 
 
 @router.get(
     "/{reservation_id}",
-    response_model=CouponReservationOut,
-    summary="Read a coupon reservation",
+    response_model=CouponHoldOut,
+    summary="Read the hold a coupon reservation belongs to",
     responses=NOT_FOUND,
 )
-async def get_reservation(
-    reservation_id: uuid.UUID, session: Session, _: Till
-) -> CouponReservationOut:
+async def get_reservation(reservation_id: uuid.UUID, session: Session, _: Till) -> CouponHoldOut:
     return await service.get_reservation(session, reservation_id)
 
 
 @router.post(
     "/{reservation_id}/commit",
-    response_model=CouponReservationOut,
-    summary="Use a held coupon on a sale",
+    response_model=CouponHoldOut,
+    summary="Use a hold's coupons on a sale",
     description=(
+        "Commits every coupon of the reservation's hold (a stack is used whole). "
         "Called by orders while it records the sale, before it commits it: the sale must "
         "be the basket the coupon was priced on (the same lines, SKUs, units and amounts), "
         "else 422 `coupon-basket-mismatch` saying which line differs. The sale's "
@@ -140,10 +143,11 @@ async def commit(
 
 @router.post(
     "/{reservation_id}/release",
-    response_model=CouponReservationOut,
-    summary="Give a held coupon back",
+    response_model=CouponHoldOut,
+    summary="Give a hold's coupons back",
     description=(
-        "The till voids the hold (no `purchase_id`: only while held), or orders undoes a "
+        "Releases every coupon of the reservation's hold. The till voids the hold (no "
+        "`purchase_id`: only while held), or orders undoes a "
         "sale that failed after committing it (the sale's `purchase_id`). The coupon is "
         "`active` again with its validity unchanged (`loyalty.coupon.released`); releasing "
         "again answers as before. A recorded sale's coupon comes back only by its return "

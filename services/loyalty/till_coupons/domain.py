@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from services.loyalty.coupons.domain import Basket, Coupon, evaluate
+from services.loyalty.coupons.domain import Basket, Coupon, priced_together
 from services.loyalty.coupons.kinds import Refusal
 from services.loyalty.rules.domain import Line
 
@@ -138,19 +138,22 @@ def all_back(priced: Sequence[BasketLine], returned: Mapping[int, int]) -> bool:
 
 
 def restore_due(
-    policy: RestorePolicy,
-    coupon: Coupon,
+    stack: Sequence[tuple[RestorePolicy, Coupon]],
     basket: Basket,
     priced: Sequence[BasketLine],
     returned: Mapping[int, int],
-) -> bool:
-    """Whether the coupon comes back after ``returned`` units per line of the sale it was
-    redeemed on (``basket``: that sale as priced, its store and time) came back; see the
-    module."""
-    if policy == "never":
-        return False
+) -> list[bool]:
+    """Whether each coupon the sale still uses (``stack``: each with its definition's
+    policy) comes back after ``returned`` units per line of the sale came back
+    (``basket``: that sale as priced, its store and time); see the module. Stacked coupons
+    are priced together on the kept basket, so a coupon comes back when, in the stack, it
+    would take nothing off what the sale keeps."""
     if all_back(priced, returned):
-        return True
-    if policy == "on_full_return":
-        return False
-    return isinstance(evaluate(coupon, replace(basket, lines=kept(priced, returned))), Refusal)
+        return [policy != "never" for policy, _ in stack]
+    outcomes = priced_together(
+        [coupon for _, coupon in stack], replace(basket, lines=kept(priced, returned))
+    )
+    return [
+        policy == "when_below_threshold" and isinstance(outcome, Refusal)
+        for (policy, _), outcome in zip(stack, outcomes, strict=True)
+    ]

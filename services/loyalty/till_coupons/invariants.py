@@ -5,7 +5,10 @@
   a time, and again only after a return gave it back;
 - ``coupon_redemptions``: a coupon's status agrees with its redemptions: ``reserved``
   exactly when one is held or committed, ``redeemed`` exactly when one is confirmed, and
-  a confirmed one names its sale.
+  a confirmed one names its sale;
+- ``coupon_holds``: a hold's coupons are held or committed together: while any of them
+  is held or committed, all are, in the same status, for the same sale (a stack is
+  never used in part).
 
 It reads the tables directly: it is an audit over one snapshot, not a use case. The
 fault-injection checker and the tests expect no violations.
@@ -64,6 +67,7 @@ async def coupon_till_violations(
             )
         )
     )
+    violations += await _split_holds(session, scope)
     violations += [
         Violation(
             Invariant.COUPON_REDEMPTIONS,
@@ -74,3 +78,31 @@ async def coupon_till_violations(
         for row in await session.execute(agree)
     ]
     return violations
+
+
+async def _split_holds(session: AsyncSession, scope: Scope) -> list[Violation]:
+    r = _redemptions.c
+    in_use = func.count().filter(r.status.in_(("held", "committed")))
+    split = (
+        select(r.hold_id, func.string_agg(r.status, ", ").label("statuses"))
+        .where(scope(r.account_id))
+        .group_by(r.hold_id)
+        .having(
+            and_(
+                in_use > 0,
+                or_(
+                    func.count(r.status.distinct()) > 1,
+                    func.count(r.purchase_id.distinct()) > 1,
+                    and_(func.count(r.purchase_id) > 0, func.count(r.purchase_id) < func.count()),
+                ),
+            )
+        )
+    )
+    return [
+        Violation(
+            Invariant.COUPON_HOLDS,
+            row.hold_id,
+            f"hold {row.hold_id} is used in part: its coupons are {row.statuses}",
+        )
+        for row in await session.execute(split)
+    ]

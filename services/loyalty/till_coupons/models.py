@@ -24,7 +24,8 @@ def _among(column: str, values: tuple[str, ...]) -> str:
 class CouponRedemption(LoyaltyTable, table=True):
     """A coupon reserved for a sale in progress at a store, priced on the basket the till
     sent (``lines``: each line with the coupon's share of it, see
-    :class:`~services.loyalty.till_coupons.domain.BasketLine`).
+    :class:`~services.loyalty.till_coupons.domain.BasketLine`). The coupons of one hold
+    (``hold_id``: a till's one request, stacked coupons) move together.
 
     ``ux_coupon_redemptions_in_use`` lets at most one redemption of a coupon be held,
     committed or confirmed: single use, whatever the code above does. ``expires_at`` is
@@ -62,9 +63,11 @@ class CouponRedemption(LoyaltyTable, table=True):
         ),
         Index("ix_coupon_redemptions_purchase", "purchase_id"),
         Index("ix_coupon_redemptions_account_id", "account_id"),
+        Index("ix_coupon_redemptions_hold_id", "hold_id"),
     )
 
     reservation_id: uuid.UUID = Field(primary_key=True)
+    hold_id: uuid.UUID
     coupon_id: uuid.UUID = Field(
         sa_column=Column(ForeignKey(f"{SCHEMA}.coupons.id"), nullable=False)
     )

@@ -30,15 +30,15 @@ async def of_purchase(session: AsyncSession, purchase_id: uuid.UUID) -> list[uui
     query = (
         select(CouponRedemption.reservation_id)
         .where(CouponRedemption.purchase_id == purchase_id)
-        .order_by(col(CouponRedemption.created_at))
+        .order_by(col(CouponRedemption.created_at), col(CouponRedemption.reservation_id))
     )
     return list((await session.scalars(query)).all())
 
 
 async def due(session: AsyncSession, now: datetime, limit: int) -> list[uuid.UUID]:
-    """Reservations whose hold or grace ran out, oldest first."""
+    """Holds whose hold or grace ran out, oldest first."""
     query = (
-        select(CouponRedemption.reservation_id)
+        select(CouponRedemption.hold_id)
         .where(
             col(CouponRedemption.status).in_(("held", "committed")),
             CouponRedemption.expires_at <= now,
@@ -46,4 +46,19 @@ async def due(session: AsyncSession, now: datetime, limit: int) -> list[uuid.UUI
         .order_by(col(CouponRedemption.expires_at))
         .limit(limit)
     )
-    return list((await session.scalars(query)).all())
+    return list(dict.fromkeys((await session.scalars(query)).all()))
+
+
+async def of_hold(
+    session: AsyncSession, hold_id: uuid.UUID, *, lock: bool = False
+) -> list[CouponRedemption]:
+    """The redemptions of one hold (a till's request), locked in reservation order when
+    ``lock`` (every path that moves a hold's coupons locks them so: no deadlock)."""
+    query = (
+        select(CouponRedemption)
+        .where(CouponRedemption.hold_id == hold_id)
+        .order_by(col(CouponRedemption.reservation_id))
+    )
+    if lock:
+        query = query.with_for_update()
+    return list((await session.scalars(query.execution_options(populate_existing=True))).all())

@@ -84,34 +84,47 @@ async def _restore(
     at: datetime,
     return_id: uuid.UUID | None,
 ) -> None:
-    """``units`` per line number came back (None: all of the sale, a void)."""
+    """``units`` per line number came back (None: all of the sale, a void). The coupons
+    the sale still uses (confirmed) are judged together, as they were stacked."""
+    using = []
     for reservation_id in await repository.of_purchase(session, purchase_id):
         redemption = await repository.redemption(session, reservation_id, lock=True)
         assert redemption is not None
         if redemption.status != "confirmed":
             continue
-        priced = [BasketLine.from_json(row) for row in redemption.lines]
-        if units is None:
-            returned = {line.line_no: line.quantity for line in priced}
-        else:
+        if units is not None:
             if str(return_id) in redemption.return_ids:
                 continue
-            returned = {int(no): n for no, n in redemption.returned.items()}
+            counted = {int(no): n for no, n in redemption.returned.items()}
             for no, n in units.items():
-                returned[no] = returned.get(no, 0) + n
-            redemption.returned = {str(no): n for no, n in sorted(returned.items())}
+                counted[no] = counted.get(no, 0) + n
+            redemption.returned = {str(no): n for no, n in sorted(counted.items())}
             redemption.return_ids = [*redemption.return_ids, str(return_id)]
-        coupon = await holds.held_coupon(session, redemption.coupon_id)
-        basket = Basket(tuple(domain.kept(priced, {})), redemption.store_id, redemption.created_at)
-        policy: domain.RestorePolicy = coupon.restore_on_return  # type: ignore[assignment]
-        if domain.restore_due(policy, coupon.priced, basket, priced, returned):
-            await holds.give_back(session, redemption.coupon_id, "redeemed")
-            redemption.status = "restored"
-            redemption.release_reason = reason
-            redemption.released_at = at
-            redemption.updated_at = at
-            await session.flush()
-            await events.released(session, redemption, coupon, reason, at, return_id)
-        else:
-            redemption.updated_at = at
-            await session.flush()
+        redemption.updated_at = at
+        using.append((redemption, await holds.held_coupon(session, redemption.coupon_id)))
+    await session.flush()
+    if not using:
+        return
+    first = using[0][0]
+    priced = [BasketLine.from_json(row) for row in first.lines]
+    returned = (
+        {line.line_no: line.quantity for line in priced}
+        if units is None
+        else {int(no): n for no, n in first.returned.items()}
+    )
+    basket = Basket(tuple(domain.kept(priced, {})), first.store_id, first.created_at)
+    stack = [(_policy(coupon), coupon.priced) for _, coupon in using]
+    due = domain.restore_due(stack, basket, priced, returned)
+    for (redemption, coupon), restore in zip(using, due, strict=True):
+        if not restore:
+            continue
+        await holds.give_back(session, redemption.coupon_id, "redeemed")
+        redemption.status = "restored"
+        redemption.release_reason = reason
+        redemption.released_at = at
+        await session.flush()
+        await events.released(session, redemption, coupon, reason, at, return_id)
+
+
+def _policy(coupon: holds.HeldCoupon) -> domain.RestorePolicy:
+    return coupon.restore_on_return  # type: ignore[return-value]

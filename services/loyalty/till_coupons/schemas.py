@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Self
 
 from annotated_types import Interval, Len
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
-from services.loyalty.till_coupons.domain import ReleaseReason, Status
 from services.loyalty.till_coupons.models import MAX_SALE_REF
+from shared.coupons import MAX_STACK
 from shared.inputs import MAX_LINES, MAX_SALE_TOTAL_FEN, Code, LineNo, Quantity
 from shared.product_categories import MAX_CODE
 
@@ -44,24 +43,6 @@ RESERVE_EXAMPLE: dict[str, Any] = {
         {**_LINES[1], "category": "skincare"},
     ],
 }
-RESERVATION_EXAMPLE: dict[str, Any] = {
-    "reservation_id": "3a1f0c5e-7b2d-4c8e-9f1a-2b3c4d5e6f70",
-    "coupon_id": "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
-    "code": "****-****-4HTR-V",
-    "definition_id": "3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c",
-    "name": "满200减30",
-    "member_id": _MEMBER,
-    "account_id": "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-    "store_id": _STORE,
-    "sale_ref": "R-20261130-0042",
-    "discount_fen": 3_000,
-    "lines": [{"line_no": 1, "discount_fen": 2_030}, {"line_no": 2, "discount_fen": 970}],
-    "status": "held",
-    "purchase_id": None,
-    "expires_at": "2026-11-30T06:45:00Z",
-    "release_reason": None,
-    "created_at": "2026-11-30T06:30:00Z",
-}
 
 
 class SoldLineIn(BaseModel):
@@ -86,21 +67,42 @@ def _unique(lines: list[Any]) -> None:
 
 
 class CouponReservationIn(BaseModel):
-    """A coupon (by its code, as typed) to hold for the sale in progress whose basket is
-    ``lines``: the coupon is priced on it, and the sale must be this basket."""
+    """The member's coupons to hold for the sale in progress whose basket is ``lines``:
+    one by ``code`` (as typed), or several stacked, by ``codes`` or by ``coupon_ids`` (at
+    most one of each kind, all stackable). They are priced together on the basket, and
+    the sale must be this basket."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [RESERVE_EXAMPLE]})
 
     member_id: uuid.UUID
     store_id: uuid.UUID = Field(description="The store whose till asks (orders vouches for it)")
     sale_ref: SaleRef = Field(description="The till's reference of the sale, e.g. its receipt")
-    code: TypedCode = Field(description="The coupon's code as typed: case and hyphens free")
+    code: TypedCode | None = Field(
+        None, description="One coupon's code as typed: case and hyphens free"
+    )
+    codes: Annotated[list[TypedCode], Len(1, MAX_STACK)] | None = Field(
+        None, description="Several coupons' codes as typed, to stack on the sale"
+    )
+    coupon_ids: Annotated[list[uuid.UUID], Len(1, MAX_STACK)] | None = Field(
+        None, description="Several coupons by id (as validation lists them), to stack"
+    )
     lines: Annotated[list[BasketLineIn], Len(1, MAX_LINES)]
 
     @model_validator(mode="after")
     def _unique_lines(self) -> Self:
         _unique(self.lines)
+        if sum(named is not None for named in (self.code, self.codes, self.coupon_ids)) != 1:
+            raise ValueError("name the coupons by exactly one of code, codes or coupon_ids")
         return self
+
+    def named(self) -> list[tuple[str, str | uuid.UUID]]:
+        """Each coupon named, with the field that names it: ``(field, code or id)``."""
+        if self.code is not None:
+            return [("code", self.code)]
+        if self.codes is not None:
+            return [(f"codes.{i}", code) for i, code in enumerate(self.codes)]
+        assert self.coupon_ids is not None
+        return [(f"coupon_ids.{i}", coupon_id) for i, coupon_id in enumerate(self.coupon_ids)]
 
 
 class CouponCommitIn(BaseModel):
@@ -141,33 +143,3 @@ class CouponReleaseIn(BaseModel):
 
     store_id: uuid.UUID
     purchase_id: uuid.UUID | None = None
-
-
-class LineDiscountOut(BaseModel):
-    line_no: int
-    discount_fen: int
-
-
-class CouponReservationOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [RESERVATION_EXAMPLE]})
-
-    reservation_id: uuid.UUID
-    coupon_id: uuid.UUID
-    code: str = Field(description="Masked")
-    definition_id: uuid.UUID
-    name: str
-    member_id: uuid.UUID
-    account_id: uuid.UUID
-    store_id: uuid.UUID
-    sale_ref: str
-    discount_fen: int = Field(description="What the coupon takes off the basket, fen")
-    lines: list[LineDiscountOut] = Field(
-        description="Its share of each line it takes something off: the sale records these"
-    )
-    status: Status
-    purchase_id: uuid.UUID | None
-    expires_at: datetime = Field(
-        description="When the sweep gives the coupon back unless a sale uses it"
-    )
-    release_reason: ReleaseReason | None
-    created_at: datetime

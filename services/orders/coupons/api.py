@@ -1,9 +1,9 @@
-"""A till's coupons (优惠券): price a basket with the member's coupons, hold one for a sale in
-progress, or void the hold.
+"""A till's coupons (优惠券): price a basket with the member's coupons, hold one or several
+stacked for a sale in progress, or void the hold.
 
 Loyalty keeps the coupons; orders checks the store's key and asks loyalty synchronously
 (:mod:`services.orders.tenders.loyalty`). The sale then uses the coupon with a discount
-naming the hold (`{"coupon_reservation_id": ...}` in `POST /purchases`).
+naming the hold (`{"coupon_reservation_id": ...}` per coupon of the hold in `POST /purchases`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from services.orders.coupons import service
-from services.orders.coupons.schemas import (
-    CouponBasketIn,
-    CouponHoldIn,
-    CouponHoldOut,
-)
+from services.orders.coupons.schemas import CouponBasketIn, CouponHoldIn
 from services.orders.tenders.errors import CouponRefused
 from services.orders.tenders.loyalty import (
     COUPON_UNAVAILABLE_DOC,
@@ -26,7 +22,7 @@ from services.orders.tenders.loyalty import (
     LoyaltyClient,
 )
 from services.orders.tenders.schemas import NoBody
-from shared.coupons import ValidationOut
+from shared.coupons import CouponHoldOut, ValidationOut
 from shared.dependencies import Cipher, CurrentStore, RequestSession
 from shared.idempotency import StorePost, openapi_conflict
 from shared.openapi import problem
@@ -69,16 +65,19 @@ async def validate_coupons(
     "",
     status_code=201,
     response_model=CouponHoldOut,
-    summary="Hold a member's coupon for a sale in progress",
+    summary="Hold a member's coupons for a sale in progress",
     description=(
-        "Loyalty prices the coupon on the lines sent (as the sale will send them) and holds "
-        "it for this sale: no other till can use it until the sale does (a discount "
-        '`{"coupon_reservation_id": ...}`), the till voids the hold, or it runs out. The '
-        "answer is the discount per line the sale will record; the sale must have exactly "
-        "these lines. A sale takes one held coupon. Refused (not the member's, not "
-        "applicable with loyalty's reason, held elsewhere or used): 422 `coupon-refused` "
-        "with loyalty's problem type as `cause`. Loyalty down: 503 `loyalty-unavailable`, "
-        "and the sale can go through without the coupon."
+        "Loyalty prices the coupon (`code`), or several to stack (`codes` or `coupon_ids`: "
+        "all stackable, at most one of each kind), together on the lines sent (as the sale "
+        "will send them) in the stacking order, and holds them all for this sale, or none: "
+        "no other till can use them until the sale does (one discount "
+        '`{"coupon_reservation_id": ...}` per coupon of the hold, all of them), the till '
+        "voids the hold, or it runs out. The answer is each coupon's discount per line the "
+        "sale will record; the sale must have exactly these lines. Refused (not the "
+        "member's, not applicable or not stackable with loyalty's reason, held elsewhere or "
+        "used): 422 `coupon-refused` with loyalty's problem type as `cause`, naming the "
+        "coupon's field. Loyalty down: 503 `loyalty-unavailable`, and the sale can go "
+        "through without the coupons."
     ),
     responses={
         **openapi_conflict(),
@@ -110,9 +109,10 @@ async def hold_coupon(
 @router.post(
     "/{reservation_id}/release",
     response_model=CouponHoldOut,
-    summary="Void a coupon hold: the member keeps the coupon",
+    summary="Void a coupon hold: the member keeps the coupons",
     description=(
-        "Only while no sale used it: a sale's coupon comes back by its return or void, as "
+        "Any reservation of the hold voids all of its coupons. Only while no sale used it: "
+        "a sale's coupon comes back by its return or void, as "
         "the coupon's definition says. Releasing again answers as before."
     ),
     responses={

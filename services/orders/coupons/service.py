@@ -1,4 +1,5 @@
-"""A till's coupons (优惠券): hold one for a sale in progress, or void the hold. Loyalty
+"""A till's coupons (优惠券): hold one or several stacked for a sale in progress, or void
+the hold. Loyalty
 keeps the coupons; orders checks the store's key, names the member and the lines as a
 sale would (the catalog's categories), and asks loyalty synchronously."""
 
@@ -8,15 +9,11 @@ import uuid
 from typing import Any
 
 from services.orders.catalog import service as catalog
-from services.orders.coupons.schemas import (
-    CouponBasketIn,
-    CouponHoldIn,
-    CouponHoldOut,
-)
+from services.orders.coupons.schemas import CouponBasketIn, CouponHoldIn
 from services.orders.directory import service as directory
 from services.orders.tenders.loyalty import Loyalty
 from services.orders.tenders.service import derived_key
-from shared.coupons import ValidationOut
+from shared.coupons import CouponHoldOut, ValidationOut
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 
@@ -73,17 +70,16 @@ async def hold_coupon(
     data: CouponHoldIn,
     key: str,
 ) -> CouponHoldOut:
-    """Asks loyalty to hold the member's coupon for the store's sale in progress, priced on
-    its lines (numbered from 1, each at units × unit price). ``key`` is the till's
-    Idempotency-Key, made the store's for loyalty.
+    """Asks loyalty to hold the member's coupons (one, or several stacked: all or none) for
+    the store's sale in progress, priced together on its lines (numbered from 1, each at
+    units × unit price). ``key`` is the till's Idempotency-Key, made the store's for
+    loyalty.
 
     Raises ``UnknownMember``, ``UnknownSku``, ``VoidSku`` and ``CouponRefused`` (422) and
     ``LoyaltyUnavailable`` (503).
     """
-    body = await _basket(session, cipher, store_id, data) | {
-        "sale_ref": data.sale_ref,
-        "code": data.code,
-    }
+    body = await _basket(session, cipher, store_id, data) | {"sale_ref": data.sale_ref}
+    body |= data.named()
     held = await loyalty.hold_coupon(body, derived_key("coupon", store_id, key))
     return CouponHoldOut.model_validate(held)
 
@@ -91,7 +87,8 @@ async def hold_coupon(
 async def release_coupon(
     loyalty: Loyalty, store_id: uuid.UUID, reservation_id: uuid.UUID, key: str
 ) -> CouponHoldOut:
-    """The till voids a coupon hold before any sale used it: the coupon is active again.
+    """The till voids a coupon hold (all of its coupons) before any sale used it: the
+    coupons are active again.
 
     Raises ``CouponRefused`` (422: a sale used it, or it is not the store's) and
     ``LoyaltyUnavailable`` (503)."""

@@ -14,7 +14,6 @@ from services.orders.directory import service as directory
 from services.orders.directory.domain import KnownMembers
 from services.orders.discounts import domain as discounts
 from services.orders.discounts.domain import HeldCoupon
-from services.orders.discounts.errors import InvalidDiscount
 from services.orders.discounts.schemas import DiscountOut
 from services.orders.purchases import domain, repository
 from services.orders.purchases.errors import PurchaseNotFound
@@ -28,10 +27,9 @@ from services.orders.purchases.schemas import (
 )
 from services.orders.tenders import domain as tenders
 from services.orders.tenders.domain import Paid
-from services.orders.tenders.errors import CouponRefused
 from services.orders.tenders.loyalty import Loyalty
 from services.orders.tenders.schemas import receipt_event, receipt_out
-from services.orders.tenders.service import coupons_used, points_paid
+from services.orders.tenders.service import coupon_hold, coupons_used, points_paid
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events import CloudEvent
@@ -53,8 +51,8 @@ async def record_purchase(
     """The new sale, or ``Replayed`` with the first answer if its receipt number was
     recorded before with the same content; ``sent`` is the body as sent (parsed JSON).
     With ``loyalty``, a points tender is taken: its reservation is committed there before
-    the sale is (:func:`services.orders.tenders.service.points_paid`); so is a held coupon
-    a discount names, after the sale's lines took its shares as loyalty priced them
+    the sale is (:func:`services.orders.tenders.service.points_paid`); so are the held
+    coupons its discounts name, after the sale's lines took their shares as loyalty priced them
     (:func:`services.orders.tenders.service.coupons_used`).
 
     Raises ``UnknownMember``, ``UnknownSku``, ``VoidSku``, ``InvalidDiscount``,
@@ -114,39 +112,28 @@ async def record_purchase(
 async def _held_coupons(
     loyalty: Loyalty | None, store_id: uuid.UUID, data: PurchaseCreate
 ) -> dict[uuid.UUID, HeldCoupon]:
-    """The coupons a sale names as held (``(index of the discount, reservation)``), as
-    loyalty priced them. At most one: held coupons are priced each on the whole basket,
-    so two on one sale could take the same spend off twice.
+    """The coupons the sale names as held, by reservation, as loyalty priced them: the
+    coupons of one hold (:func:`coupon_hold`). A batch's sale (no ``loyalty``) has none.
 
-    Raises ``InvalidDiscount`` (a second held coupon), :class:`CouponRefused` (422: one
-    loyalty does not know, or another store's) and :class:`LoyaltyUnavailable` (503).
+    Raises :class:`CouponRefused` (422) and :class:`LoyaltyUnavailable` (503).
     """
-    reservations = [
+    named = [
         (index, discount.coupon_reservation_id)
         for index, discount in enumerate(data.discounts or ())
         if discount.coupon_reservation_id is not None
     ]
-    if loyalty is None or not reservations:
+    if loyalty is None or not named:
         return {}  # a held coupon is then refused by the discount's rules
-    if len(reservations) > 1:
-        raise InvalidDiscount(
-            "a sale takes at most one held coupon", field=f"discounts.{reservations[1][0]}"
+    hold = await coupon_hold(loyalty, store_id, named)
+    return {
+        coupon.reservation_id: HeldCoupon(
+            reservation_id=coupon.reservation_id,
+            code=coupon.code,
+            amount_fen=coupon.discount_fen,
+            shares=tuple((line.line_no, line.discount_fen) for line in coupon.lines),
         )
-    held: dict[uuid.UUID, HeldCoupon] = {}
-    for index, reservation_id in reservations:
-        field = f"discounts.{index}.coupon_reservation_id"
-        found = await loyalty.coupon_reservation(reservation_id, field=field)
-        if found.get("store_id") != str(store_id):
-            raise CouponRefused(
-                f"No coupon reservation {reservation_id} for this store", field=field
-            )
-        held[reservation_id] = HeldCoupon(
-            reservation_id=reservation_id,
-            code=str(found["code"]),
-            amount_fen=int(found["discount_fen"]),
-            shares=tuple((int(s["line_no"]), int(s["discount_fen"])) for s in found["lines"]),
-        )
-    return held
+        for coupon in hold.coupons
+    }
 
 
 async def first_answers(

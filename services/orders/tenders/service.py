@@ -27,6 +27,7 @@ from services.orders.tenders.domain import Paid
 from services.orders.tenders.errors import CouponRefused, LoyaltyUnavailable, PointsRefused
 from services.orders.tenders.loyalty import Loyalty
 from services.orders.tenders.schemas import PointsHoldIn, PointsHoldOut
+from shared.coupons import CouponHoldOut
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 
@@ -81,11 +82,12 @@ async def coupons_used(
     lines: Sequence[Mapping[str, Any]],
     held: Mapping[uuid.UUID, int],
 ) -> AsyncIterator[None]:
-    """Commits the sale's held coupon at loyalty (if it names one: ``held`` maps its
-    reservation to the index of its discount), runs the body, and releases the coupon
-    again if the body raises. ``lines`` are the sale's lines (``line_no``, ``sku``,
-    ``quantity``, ``amount_fen`` before discounts), which loyalty checks are the basket the
-    coupon was held for.
+    """Commits the sale's held coupons at loyalty (if it names any: ``held`` maps each
+    reservation to the index of its discount; they are one hold's, and loyalty commits a
+    hold's coupons together through any of them), runs the body, and releases them again
+    if the body raises. ``lines`` are the sale's lines (``line_no``, ``sku``,
+    ``quantity``, ``amount_fen`` before discounts), which loyalty checks are the basket
+    the coupons were held for.
 
     Raises :class:`CouponRefused` (422, ``discounts.<i>.coupon_reservation_id``) and
     :class:`LoyaltyUnavailable` (503).
@@ -93,7 +95,7 @@ async def coupons_used(
     if not held:
         yield
         return
-    [(reservation_id, index)] = held.items()
+    reservation_id, index = min(held.items(), key=lambda item: item[1])
     body = {
         "store_id": str(store_id),
         "member_id": str(member_id),
@@ -191,3 +193,43 @@ async def release_points(
 def derived_key(action: str, store_id: uuid.UUID, key: str) -> str:
     """Loyalty scopes keys to its caller, orders: the store's key is made the store's."""
     return f"{action}-" + hashlib.sha256(f"{store_id}:{key}".encode()).hexdigest()[:48]
+
+
+async def coupon_hold(
+    loyalty: Loyalty, store_id: uuid.UUID, named: Sequence[tuple[int, uuid.UUID]]
+) -> CouponHoldOut:
+    """The hold whose coupons a sale names (``named``: each ``(index of the discount,
+    reservation)``), as loyalty priced it. They must be the coupons of one hold, every one
+    of them, each once: stacked coupons were priced together, each on what the ones
+    before it left, so a part of a stack is not what loyalty priced.
+
+    Raises :class:`CouponRefused` (422, naming ``discounts.<i>.coupon_reservation_id``:
+    one loyalty does not know, another store's, of another hold or named twice; or
+    ``discounts``: a coupon of the hold left out) and :class:`LoyaltyUnavailable` (503).
+    """
+    first_index, first = named[0]
+    field = f"discounts.{first_index}.coupon_reservation_id"
+    found = await loyalty.coupon_reservation(first, field=field)
+    if found.get("store_id") != str(store_id):
+        raise CouponRefused(f"No coupon reservation {first} for this store", field=field)
+    hold = CouponHoldOut.model_validate(found)
+    of_hold = {coupon.reservation_id for coupon in hold.coupons}
+    seen: set[uuid.UUID] = set()
+    for index, reservation_id in named:
+        if reservation_id not in of_hold or reservation_id in seen:
+            why = "is named twice" if reservation_id in seen else f"is not of hold {hold.hold_id}"
+            raise CouponRefused(
+                f"coupon reservation {reservation_id} {why}: a sale uses the coupons of one "
+                "hold, each once",
+                field=f"discounts.{index}.coupon_reservation_id",
+            )
+        seen.add(reservation_id)
+    left_out = [coupon for coupon in hold.coupons if coupon.reservation_id not in seen]
+    if left_out:
+        raise CouponRefused(
+            f"hold {hold.hold_id} also holds coupon {left_out[0].code} (reservation "
+            f"{left_out[0].reservation_id}): its coupons were priced together, so the sale "
+            "names each of them, or the till voids the hold and holds again",
+            field="discounts",
+        )
+    return hold

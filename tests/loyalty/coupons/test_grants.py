@@ -197,6 +197,11 @@ async def test_validate_prices_a_basket_with_each_of_the_members_coupons(
     ]
     [why] = answer["not_applicable"]
     assert (why["coupon_id"], why["reason"]) == (refused["id"], "below_threshold")
+    assert answer["stacked"] == {
+        "discount_fen": 3_000,
+        "lines": answer["applicable"][0]["lines"],
+        "coupons": answer["applicable"],
+    }
     duplicate = basket | {"lines": [basket["lines"][0], basket["lines"][0]]}
     assert "line_no" in str(
         problem(await client.post("/coupons/validate", json=duplicate, headers=SERVICE), 422)

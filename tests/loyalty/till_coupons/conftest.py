@@ -118,7 +118,7 @@ async def commit(
         "lines": sold_lines(lines),
     }
     return await client.post(
-        f"/coupon-reservations/{held['reservation_id']}/commit",
+        f"/coupon-reservations/{held['coupons'][0]['reservation_id']}/commit",
         json=payload,
         headers=SERVICE | key(),
     )

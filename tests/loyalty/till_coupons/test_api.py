@@ -42,7 +42,7 @@ async def test_a_held_coupon_is_committed_and_the_sale_event_redeems_it(
     assert held["status"] == "held"
     assert held["discount_fen"] == 3_000
     assert {line["line_no"]: line["discount_fen"] for line in held["lines"]} == SHARES
-    assert held["code"] == "****-****-" + who.code[-6:]
+    assert held["coupons"][0]["code"] == "****-****-" + who.code[-6:]
     assert await coupon_status(client, who) == "reserved"
 
     purchase_id = uuid.uuid4()
@@ -67,7 +67,9 @@ async def test_a_held_coupon_is_committed_and_the_sale_event_redeems_it(
         if line.source_id == purchase_id
     ]
     assert earned == [220]
-    read = await client.get(f"/coupon-reservations/{held['reservation_id']}", headers=SERVICE)
+    read = await client.get(
+        f"/coupon-reservations/{held['coupons'][0]['reservation_id']}", headers=SERVICE
+    )
     assert read.json()["status"] == "confirmed"
     assert await coupon_status(client, who) == "redeemed"
     redeemed = await envelopes(loyalty_sessions, who.member_id, "loyalty.coupon.redeemed")
@@ -93,7 +95,9 @@ async def test_a_sale_must_be_the_basket_the_coupon_was_priced_on(
     assert refused["errors"][0]["location"] == "body.lines"
     fewer = problem(await commit(client, held, uuid.uuid4(), BASKET[:1]), 422)
     assert "priced on 2 lines, the sale has 1" in fewer["detail"]
-    read = await client.get(f"/coupon-reservations/{held['reservation_id']}", headers=SERVICE)
+    read = await client.get(
+        f"/coupon-reservations/{held['coupons'][0]['reservation_id']}", headers=SERVICE
+    )
     assert read.json()["status"] == "held"
 
 
@@ -119,28 +123,33 @@ async def test_the_till_the_failed_sale_and_the_sweep_give_the_coupon_back(
 ) -> None:
     who = await holder(client, loyalty_sessions)
     voided = await hold(client, who)
-    path = f"/coupon-reservations/{voided['reservation_id']}/release"
+    path = f"/coupon-reservations/{voided['coupons'][0]['reservation_id']}/release"
     released = await client.post(path, json={"store_id": str(STORE)}, headers=SERVICE | key())
-    assert (released.json()["status"], released.json()["release_reason"]) == ("released", "void")
+    assert (released.json()["status"], released.json()["coupons"][0]["release_reason"]) == (
+        "released",
+        "void",
+    )
     assert await coupon_status(client, who) == "active"
 
     failed = await hold(client, who)
     purchase_id = uuid.uuid4()
     assert (await commit(client, failed, purchase_id)).status_code == 200
-    path = f"/coupon-reservations/{failed['reservation_id']}/release"
+    path = f"/coupon-reservations/{failed['coupons'][0]['reservation_id']}/release"
     by_till = await client.post(path, json={"store_id": str(STORE)}, headers=SERVICE | key())
     assert problem(by_till, 409)["type"].endswith("coupon-reservation-not-held")
     undo = {"store_id": str(STORE), "purchase_id": str(purchase_id)}
     undone = await client.post(path, json=undo, headers=SERVICE | key())
-    assert undone.json()["release_reason"] == "sale_failed"
+    assert undone.json()["coupons"][0]["release_reason"] == "sale_failed"
     assert await coupon_status(client, who) == "active"
 
     forgotten = await hold(client, who)
     later = datetime.now(UTC) + timedelta(hours=1)
     while await release_due(loyalty_sessions, later):
         pass
-    read = await client.get(f"/coupon-reservations/{forgotten['reservation_id']}", headers=SERVICE)
-    assert read.json()["release_reason"] == "timeout"
+    read = await client.get(
+        f"/coupon-reservations/{forgotten['coupons'][0]['reservation_id']}", headers=SERVICE
+    )
+    assert read.json()["coupons"][0]["release_reason"] == "timeout"
     assert await coupon_status(client, who) == "active"
     reasons = [
         e["data"]["reason"]

@@ -4,12 +4,13 @@ keeps after returns, and when a return gives the coupon back."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.loyalty.coupons.domain import Basket, Coupon, Scope
-from services.loyalty.coupons.kinds import KindName
+from services.loyalty.coupons.domain import Basket, Coupon, Scope, priced_together
+from services.loyalty.coupons.kinds import KINDS, KindName, Refusal
 from services.loyalty.till_coupons.domain import (
     BasketLine,
     RestorePolicy,
@@ -18,6 +19,7 @@ from services.loyalty.till_coupons.domain import (
     mismatch,
     restore_due,
 )
+from shared.coupons import MAX_STACK
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 STORE = uuid.uuid4()
@@ -80,4 +82,72 @@ def test_a_sale_keeps_each_line_in_proportion_to_its_units() -> None:
 def test_a_return_gives_the_coupon_back_as_its_policy_says(
     policy: RestorePolicy, coupon: Coupon, returned: dict[int, int], due: bool
 ) -> None:
-    assert restore_due(policy, coupon, BASKET, PRICED, returned) is due
+    assert restore_due([(policy, coupon)], BASKET, PRICED, returned) == [due]
+
+
+# 满200减30 and 10% off (cap 50 yuan), both stackable, on 150 + 100 yuan: the threshold-off
+# first, 3000 fen shared pro rata 1800 / 1200; the percent-off on what it left, 13200 + 8800
+# = 22000 fen, 10% = 2200 shared 1320 / 880. Together 3120 and 2080 off the two lines.
+PAIR_LINES = [
+    BasketLine(1, "HP-FISHOIL-60", 1, 15_000, ("health",)),
+    BasketLine(2, "SK-CREAM-50", 1, 10_000, ("skincare",)),
+]
+PAIR = [
+    replace(
+        _coupon(KindName.PERCENT_OFF, {"percent": 10, "cap_fen": 5_000}),
+        code="P",
+        stackable=True,
+    ),
+    replace(
+        _coupon(KindName.THRESHOLD_OFF, {"threshold_fen": 20_000, "off_fen": 3_000}),
+        code="T",
+        stackable=True,
+    ),
+]
+
+
+def test_stacked_coupons_are_priced_in_the_stacking_order_whatever_order_named() -> None:
+    basket = replace(BASKET, lines=kept(PAIR_LINES, {}))
+    percent, threshold = priced_together(PAIR, basket)
+    assert not isinstance(percent, Refusal)
+    assert not isinstance(threshold, Refusal)
+    assert threshold.per_line == {1: 1_800, 2: 1_200}
+    assert percent.per_line == {1: 1_320, 2: 880}
+
+
+@pytest.mark.parametrize(
+    ("percent_policy", "returned", "due"),
+    [
+        # line 2 back: 150 yuan kept is below 200, the threshold-off comes back; the
+        # percent-off still takes 1500 off what is kept, it stays used
+        ("when_below_threshold", {2: 1}, [False, True]),
+        ("on_full_return", {2: 1}, [False, True]),
+        ("when_below_threshold", {1: 1, 2: 1}, [True, True]),
+        ("never", {1: 1, 2: 1}, [False, True]),
+    ],
+)
+def test_a_return_judges_stacked_coupons_together(
+    percent_policy: RestorePolicy, returned: dict[int, int], due: list[bool]
+) -> None:
+    stack: list[tuple[RestorePolicy, Coupon]] = [
+        (percent_policy, PAIR[0]),
+        ("when_below_threshold", PAIR[1]),
+    ]
+    assert restore_due(stack, BASKET, PAIR_LINES, returned) == due
+
+
+def test_a_coupon_left_nothing_by_the_one_before_it_is_refused() -> None:
+    # a threshold-off taking the whole of the one line in both scopes leaves the
+    # percent-off nothing to take off
+    lines = [BasketLine(1, "A", 1, 20_000, ("x",)), BasketLine(2, "B", 1, 100, ("y",))]
+    threshold = replace(
+        PAIR[1], terms={"threshold_fen": 100, "off_fen": 100}, scope=Scope(skus=frozenset({"B"}))
+    )
+    percent = replace(PAIR[0], scope=Scope(skus=frozenset({"B"})))
+    outcomes = priced_together([percent, threshold], replace(BASKET, lines=kept(lines, {})))
+    assert isinstance(outcomes[0], Refusal)
+    assert outcomes[0].reason == "no_eligible_line"
+
+
+def test_a_hold_may_name_one_coupon_of_each_kind() -> None:
+    assert len(KINDS) == MAX_STACK

@@ -121,7 +121,7 @@ async def test_a_sale_uses_a_held_coupon_and_a_return_below_the_threshold_gives_
     assert (hold["discount_fen"], hold["status"]) == (3_000, "held")
     assert [(s["line_no"], s["discount_fen"]) for s in hold["lines"]] == [(1, 1_787), (2, 1_213)]
 
-    sold = await _sell(till, store, funded, hold["reservation_id"])
+    sold = await _sell(till, store, funded, hold["coupons"][0]["reservation_id"])
     assert sold.status_code == 201, sold.text
     sale = sold.json()
     assert sale["total_fen"] == PAID
@@ -131,8 +131,8 @@ async def test_a_sale_uses_a_held_coupon_and_a_return_below_the_threshold_gives_
     ]
     [discount] = sale["discounts"]
     assert (discount["source"], discount["reservation_id"]) == (
-        hold["code"],
-        hold["reservation_id"],
+        hold["coupons"][0]["code"],
+        hold["coupons"][0]["reservation_id"],
     )
     async with orders_sessions() as session:
         [envelope] = await session.scalars(
@@ -148,7 +148,7 @@ async def test_a_sale_uses_a_held_coupon_and_a_return_below_the_threshold_gives_
     ]
 
     async def redeemed() -> bool:
-        return await _loyalty_view(loyalty, funded, hold["reservation_id"]) == (
+        return await _loyalty_view(loyalty, funded, hold["coupons"][0]["reservation_id"]) == (
             "confirmed",
             "redeemed",
         )
@@ -166,7 +166,7 @@ async def test_a_sale_uses_a_held_coupon_and_a_return_below_the_threshold_gives_
     assert back.json()["amount_fen"] == 8_910  # what the line paid
 
     async def restored() -> bool:
-        return await _loyalty_view(loyalty, funded, hold["reservation_id"]) == (
+        return await _loyalty_view(loyalty, funded, hold["coupons"][0]["reservation_id"]) == (
             "restored",
             "active",
         )
@@ -203,7 +203,7 @@ async def test_a_sale_that_is_not_the_held_basket_is_refused_and_records_nothing
             till,
             store,
             funded,
-            hold["reservation_id"],
+            hold["coupons"][0]["reservation_id"],
             more,
             [{"kind": "cash", "amount_fen": 40_000}],
         ),
@@ -214,7 +214,10 @@ async def test_a_sale_that_is_not_the_held_basket_is_refused_and_records_nothing
     assert "line 2 is SK-CREAM-50 × 2" in refused["detail"]
     assert refused["errors"][0]["location"] == "body.discounts.0.coupon_reservation_id"
     assert await footprint(orders_sessions, store, funded) == before
-    assert await _loyalty_view(loyalty, funded, hold["reservation_id"]) == ("held", "reserved")
+    assert await _loyalty_view(loyalty, funded, hold["coupons"][0]["reservation_id"]) == (
+        "held",
+        "reserved",
+    )
 
 
 async def test_a_sale_failing_after_the_commit_gives_the_coupon_back(
@@ -231,11 +234,14 @@ async def test_a_sale_failing_after_the_commit_gives_the_coupon_back(
         {"kind": "card", "amount_fen": PAID - 1_000},
     ]
     refused = is_problem(
-        await _sell(till, store, funded, hold["reservation_id"], None, no_points), 422
+        await _sell(till, store, funded, hold["coupons"][0]["reservation_id"], None, no_points), 422
     )
     assert refused["cause"] == "urn:huiyuan:problem:reservation-not-found"
     assert await footprint(orders_sessions, store, funded) == before
-    assert await _loyalty_view(loyalty, funded, hold["reservation_id"]) == ("released", "active")
+    assert await _loyalty_view(loyalty, funded, hold["coupons"][0]["reservation_id"]) == (
+        "released",
+        "active",
+    )
 
 
 async def test_another_store_cannot_use_a_hold_and_the_till_voids_it(
@@ -247,13 +253,18 @@ async def test_another_store_cannot_use_a_hold_and_the_till_voids_it(
 ) -> None:
     hold = (await _hold(till, store, funded, await _coupon(loyalty, funded))).json()
     elsewhere = await new_store(orders_sessions, "Another store")
-    refused = is_problem(await _sell(till, elsewhere, funded, hold["reservation_id"]), 422)
+    refused = is_problem(
+        await _sell(till, elsewhere, funded, hold["coupons"][0]["reservation_id"]), 422
+    )
     assert refused["type"] == "urn:huiyuan:problem:coupon-refused"
-    path = f"/coupon-reservations/{hold['reservation_id']}/release"
+    path = f"/coupon-reservations/{hold['coupons'][0]['reservation_id']}/release"
     released = await till.post(path, headers=store.headers | new_key())
     assert released.status_code == 200, released.text
     assert released.json()["status"] == "released"
-    assert await _loyalty_view(loyalty, funded, hold["reservation_id"]) == ("released", "active")
+    assert await _loyalty_view(loyalty, funded, hold["coupons"][0]["reservation_id"]) == (
+        "released",
+        "active",
+    )
 
 
 async def test_with_loyalty_down_a_coupon_hold_is_503(
@@ -326,6 +337,7 @@ async def test_a_till_prices_a_basket_with_the_member_s_coupons_by_its_store_key
 
     assert priced.status_code == 200, priced.text
     [applies] = priced.json()["applicable"]
+    assert priced.json()["stacked"]["coupons"] == [applies]
     assert applies["code"].endswith(code[-6:])
     assert applies["code"].startswith("****")
     assert (applies["name"], applies["discount_fen"]) == ("满150减30", 3_000)

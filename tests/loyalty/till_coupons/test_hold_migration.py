@@ -1,0 +1,84 @@
+"""A coupon redemption held before holds could stack upgrades to a hold of its own
+(``hold_id`` = its ``reservation_id``), is read as one, and downgrades again."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from services.loyalty.coupons.schemas import DefinitionIn, GrantIn
+from services.loyalty.coupons.service import create_definition, grant
+from services.loyalty.till_coupons.service import get_reservation
+from shared.db import create_sessions, transaction
+from tests.loyalty.conftest import funded_member
+from tests.loyalty.coupons.test_api import body
+from tests.stack import Stack, migrate
+
+BEFORE_HOLDS = "a9d4f0c2e7b1"
+
+REDEMPTION = """
+INSERT INTO loyalty.coupon_redemptions (reservation_id, coupon_id, account_id, member_id,
+    store_id, sale_ref, lines, discount_fen, status, expires_at, created_at, updated_at)
+SELECT :reservation, c.id, c.account_id, c.member_id, :store, 'R-1', CAST(:lines AS jsonb),
+       3000, 'held', :expires, :now, :now
+FROM loyalty.coupons c WHERE c.id = :coupon
+"""
+LINES = (
+    '[{"line_no": 1, "sku": "HP-FISHOIL-60", "quantity": 1, "amount_fen": 25000, '
+    '"categories": ["health"], "discount_fen": 3000}]'
+)
+
+
+async def test_a_redemption_held_before_is_a_hold_of_its_own(stack: Stack) -> None:
+    async with stack.scratch_database("loyalty", BEFORE_HOLDS) as url:
+        engine = create_async_engine(url)
+        sessions = create_sessions(engine)
+        try:
+            member = await funded_member(sessions, 10_000)
+            async with transaction(sessions) as session:
+                definition = await create_definition(
+                    session, DefinitionIn.model_validate(body()), by="test"
+                )
+                coupon = await grant(
+                    session,
+                    member,
+                    GrantIn(definition_id=definition.id, grant_key="g1"),
+                    show_code=True,
+                )
+                await session.execute(text("UPDATE loyalty.coupons SET status = 'reserved'"))
+            reservation = uuid.uuid4()
+            now = datetime.now(UTC)
+            async with transaction(sessions) as session:
+                await session.execute(
+                    text(REDEMPTION),
+                    {
+                        "reservation": reservation,
+                        "store": uuid.uuid4(),
+                        "lines": LINES,
+                        "expires": now + timedelta(minutes=15),
+                        "now": now,
+                        "coupon": coupon.id,
+                    },
+                )
+            await migrate("loyalty", url, "head")
+            async with sessions() as session:
+                hold = await get_reservation(session, reservation)
+            assert hold.hold_id == reservation
+            assert [(c.reservation_id, c.discount_fen) for c in hold.coupons] == [
+                (reservation, 3_000)
+            ]
+            assert (hold.status, hold.discount_fen) == ("held", 3_000)
+            await migrate("loyalty", url, BEFORE_HOLDS, down=True)
+            async with sessions() as session:
+                columns = await session.scalars(
+                    text(
+                        "SELECT column_name FROM information_schema.columns "
+                        "WHERE table_name = 'coupon_redemptions' AND column_name = 'hold_id'"
+                    )
+                )
+                assert list(columns) == []
+        finally:
+            await engine.dispose()
