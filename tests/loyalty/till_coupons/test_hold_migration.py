@@ -17,7 +17,7 @@ from tests.loyalty.conftest import funded_member
 from tests.loyalty.coupons.test_api import body
 from tests.stack import Stack, migrate
 
-BEFORE_HOLDS = "a9d4f0c2e7b1"
+BEFORE_HOLDS = "c5e8a1d3f902"
 
 REDEMPTION = """
 INSERT INTO loyalty.coupon_redemptions (reservation_id, coupon_id, account_id, member_id,

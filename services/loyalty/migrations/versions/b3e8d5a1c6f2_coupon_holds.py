@@ -5,7 +5,7 @@ to; its coupons are held, committed and released together. A redemption held bef
 its own hold (``hold_id`` = its ``reservation_id``).
 
 Revision ID: b3e8d5a1c6f2
-Revises: a9d4f0c2e7b1
+Revises: c5e8a1d3f902
 Create Date: 2026-11-30 13:30:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b3e8d5a1c6f2"
-down_revision: str | None = "a9d4f0c2e7b1"
+down_revision: str | None = "c5e8a1d3f902"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
