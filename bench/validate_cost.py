@@ -139,15 +139,15 @@ async def _seed(sessions: Sessions) -> dict[int, uuid.UUID]:
 
 
 def _digest(answers: list[bytes]) -> str:
-    """The answers without coupon ids and codes (new every run), hashed."""
-    kept = []
+    """The distinct answers without coupon ids and codes (new every run), hashed."""
+    kept = set()
     for raw in answers:
         answer = orjson.loads(raw)
         for part in ("applicable", "not_applicable"):
             for item in answer[part]:
                 del item["coupon_id"], item["code"]
-        kept.append(answer)
-    return hashlib.sha256(orjson.dumps(kept)).hexdigest()[:12]
+        kept.add(orjson.dumps(answer))
+    return hashlib.sha256(b"\n".join(sorted(kept))).hexdigest()[:12]
 
 
 async def _drive(
