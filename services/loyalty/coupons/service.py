@@ -12,10 +12,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, Protocol, cast
 
 from services.loyalty.accounts.errors import AccountNotFound
-from services.loyalty.accounts.service import account_of
+from services.loyalty.accounts.service import account_id_query, account_of
 from services.loyalty.base import emit
 from services.loyalty.coupons import codes, domain, repository
 from services.loyalty.coupons.errors import (
@@ -36,7 +36,7 @@ from services.loyalty.coupons.schemas import (
     GrantIn,
     ValidateIn,
 )
-from services.loyalty.rules.service import categorised
+from services.loyalty.rules.service import ancestors_query, categories_of, with_ancestors
 from shared.coupons import ApplicableOut, LineDiscountOut, NotApplicableOut, ValidationOut
 from shared.db import AsyncSession
 from shared.errors import ProblemError
@@ -296,8 +296,28 @@ MAX_COUPONS_PRICED = 200
 """A basket is priced with at most the member's latest 200 active coupons."""
 
 
-def priced_coupon(coupon: Coupon, definition: CouponDefinition) -> domain.Coupon:
-    """The coupon as pricing sees it (:mod:`services.loyalty.coupons.domain`)."""
+class _Granted(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def valid_from(self) -> datetime: ...
+    @property
+    def valid_until(self) -> datetime: ...
+
+
+class _Defined(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def terms(self) -> dict[str, Any]: ...
+    @property
+    def scope(self) -> dict[str, Any]: ...
+    @property
+    def stackable(self) -> bool: ...
+
+
+def priced_coupon(coupon: _Granted, definition: _Defined) -> domain.Coupon:
+    """The coupon as pricing sees it, from its and its definition's rows (or one row)."""
     scope = definition.scope
     return domain.Coupon(
         code=coupon.code,
@@ -315,27 +335,32 @@ def priced_coupon(coupon: Coupon, definition: CouponDefinition) -> domain.Coupon
 
 
 async def validate(session: AsyncSession, body: ValidateIn) -> ValidationOut:
-    """Which of the member's active coupons apply to the basket, each on its own (see
-    :mod:`services.loyalty.coupons.domain`), with the discount per line, and why the others
-    do not. Categories count with their ancestors as orders' catalog last said. Reads
-    only. Raises ``AccountNotFound`` (404)."""
-    account = await account_of(session, body.member_id)
-    rows = await repository.coupons_of_account(
-        session, account.account_id, MAX_COUPONS_PRICED, active_only=True
+    """Which of the member's latest :data:`MAX_COUPONS_PRICED` active coupons apply to the
+    basket, each on its own (:mod:`~services.loyalty.coupons.domain`), with the discount
+    per line in fen, and why the others do not; categories with their ancestors as orders'
+    catalog last said. One statement reads it all. Raises ``AccountNotFound`` (404)."""
+    found = await repository.priceable(
+        session,
+        account_id_query(body.member_id),
+        ancestors_query(categories_of(body.lines)),
+        MAX_COUPONS_PRICED,
     )
-    lines = await categorised(session, body.lines, 0)
-    basket = domain.Basket(lines, body.store_id, datetime.now(UTC))
+    if found.account_id is None:
+        raise AccountNotFound(f"No loyalty account for member {body.member_id}")
+    basket = domain.Basket(
+        with_ancestors(body.lines, found.ancestors), body.store_id, datetime.now(UTC)
+    )
     applicable: list[ApplicableOut] = []
     refused: list[NotApplicableOut] = []
-    for coupon, definition in rows:
-        outcome = domain.evaluate(priced_coupon(coupon, definition), basket)
-        code = codes.masked(coupon.code)
+    for row in found.coupons:
+        outcome = domain.evaluate(priced_coupon(row, row), basket)
+        code = codes.masked(row.code)
         if isinstance(outcome, Refusal):
             refused.append(
                 NotApplicableOut(
-                    coupon_id=coupon.id,
+                    coupon_id=row.coupon_id,
                     code=code,
-                    name=definition.name,
+                    name=row.name,
                     reason=outcome.reason,
                     detail=outcome.detail,
                 )
@@ -343,11 +368,11 @@ async def validate(session: AsyncSession, body: ValidateIn) -> ValidationOut:
             continue
         applicable.append(
             ApplicableOut(
-                coupon_id=coupon.id,
+                coupon_id=row.coupon_id,
                 code=code,
-                name=definition.name,
-                kind=KindName(definition.kind),
-                stackable=definition.stackable,
+                name=row.name,
+                kind=KindName(row.kind),
+                stackable=row.stackable,
                 discount_fen=outcome.total_fen,
                 lines=[
                     LineDiscountOut(line_no=line_no, discount_fen=fen)

@@ -6,7 +6,8 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ScalarSelect, Select, func, insert, literal_column, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col
 
 from services.loyalty.base import product_categories
@@ -57,14 +58,29 @@ async def version(session: AsyncSession, number: int) -> EarningRuleVersion | No
     return await session.get(EarningRuleVersion, number)
 
 
+def _ancestors(categories: Collection[str]) -> Select[str, list[str]]:
+    return (
+        select(
+            _categories.c.category,
+            func.max(_categories.c.category_ancestors).label("ancestors"),
+        )
+        .where(_categories.c.category.in_(categories))
+        .group_by(_categories.c.category)
+    )
+
+
 async def ancestors(session: AsyncSession, categories: Collection[str]) -> dict[str, list[str]]:
     """The ancestors of each category (the top first) as orders' catalog last said, for the
     categories loyalty has a product of."""
     if not categories:
         return {}
-    query = (
-        select(_categories.c.category, func.max(_categories.c.category_ancestors))
-        .where(_categories.c.category.in_(categories))
-        .group_by(_categories.c.category)
-    )
-    return {row[0]: list(row[1]) for row in await session.execute(query)}
+    return {row[0]: list(row[1]) for row in await session.execute(_ancestors(categories))}
+
+
+def ancestors_json(categories: Collection[str]) -> ScalarSelect[dict[str, list[str]]]:
+    """What :func:`ancestors` answers, as one ``jsonb`` object in a scalar subquery."""
+    known = _ancestors(categories).subquery()
+    pairs = func.jsonb_object_agg(known.c.category, known.c.ancestors)
+    return select(
+        func.coalesce(pairs, literal_column("'{}'::jsonb"), type_=JSONB)
+    ).scalar_subquery()

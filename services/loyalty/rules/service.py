@@ -13,10 +13,12 @@ Use cases flush, never commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
+
+from sqlalchemy import ScalarSelect
 
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.schemas import EarningRuleIn, EarningRuleOut
@@ -201,7 +203,25 @@ async def categorised(
     ``total_fen``."""
     if not lines:
         return (Line(0, "", (), total_fen),)
-    known = await repository.ancestors(session, {line.category for line in lines})
+    return with_ancestors(lines, await repository.ancestors(session, categories_of(lines)))
+
+
+def categories_of(lines: Sequence[SoldLine]) -> set[str]:
+    return {line.category for line in lines}
+
+
+def ancestors_query(categories: Collection[str]) -> ScalarSelect[dict[str, list[str]]]:
+    """The ancestors of each category as :func:`categorised` reads them, as one scalar
+    subquery (``{category: [ancestor, top first]}``, ``{}`` when none is known), for a
+    capability's read that wants them in the same round trip as its own rows."""
+    return repository.ancestors_json(categories)
+
+
+def with_ancestors(
+    lines: Sequence[SoldLine], known: Mapping[str, Sequence[str]]
+) -> tuple[Line, ...]:
+    """The lines with each category's ancestors from ``known`` (top first, as
+    :func:`ancestors_query` gives them), nearest first on the line."""
     return tuple(
         Line(
             line.line_no,
