@@ -103,7 +103,7 @@ async def own_account(
 _pool = _accounts.alias("pool")
 
 
-def _account_of(member_id: uuid.UUID, *columns: str) -> Select[Any]:
+def _account_of(member_id: uuid.UUID | ColumnElement[uuid.UUID], *columns: str) -> Select[Any]:
     """The member's account's ``columns``: their household's while their own is pooled
     into it, else their own."""
     return (
@@ -121,9 +121,10 @@ async def account_of(session: AsyncSession, member_id: uuid.UUID) -> AccountRow 
     return AccountRow(*row) if row is not None else None
 
 
-def account_id_of(member_id: uuid.UUID) -> ScalarSelect[uuid.UUID]:
+def account_id_of(member_id: ColumnElement[uuid.UUID]) -> ScalarSelect[uuid.UUID]:
     """The id of the account :func:`account_of` finds, as a scalar subquery (NULL when the
-    member holds none), for another capability's statement to read in the same round trip."""
+    member holds none), for another capability's statement to read in the same round trip;
+    ``member_id`` is typically a bind parameter, so the statement is built once."""
     return _account_of(member_id, "account_id").scalar_subquery()
 
 

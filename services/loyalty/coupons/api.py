@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from services.loyalty.accounts.errors import AccountNotFound
-from services.loyalty.coupons import service
+from services.loyalty.coupons import service, validation
 from services.loyalty.coupons.errors import (
     CouponDefinitionEnded,
     CouponDefinitionNotFound,
@@ -106,7 +106,7 @@ async def create_definition(
     responses=NO_ACCOUNT,
 )
 async def validate(body: ValidateIn, session: Session, _: Till) -> ValidationOut:
-    return await service.validate(session, body)
+    return await validation.validate(session, body)
 
 
 @router.get(

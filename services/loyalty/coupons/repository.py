@@ -4,13 +4,13 @@ the coupons granted of them."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ScalarSelect, func, select, true, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ScalarSelect, Select, String, Uuid, bindparam, func, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlmodel import col
 
 from services.loyalty.coupons.models import Coupon, CouponDefinition
@@ -150,15 +150,22 @@ class Priceable:
     coupons: list[PricedRow]
 
 
-async def priceable(
-    session: AsyncSession,
+MEMBER = bindparam("member_id", type_=Uuid)
+"""The member a :func:`priceable_query` is executed for."""
+CATEGORIES = bindparam("categories", type_=ARRAY(String))
+"""The basket's categories a :func:`priceable_query` reads the ancestors of."""
+
+
+def priceable_query(
     account_id: ScalarSelect[uuid.UUID],
     ancestors: ScalarSelect[dict[str, list[str]]],
     limit: int,
-) -> Priceable:
-    """The account of the ``account_id`` subquery, the ``ancestors`` subquery's value, and
-    the account's latest ``limit`` active coupons (the latest granted first) with their
-    definitions, in one statement: one row per coupon, or one row of the first two alone."""
+) -> Select[Any]:
+    """The statement :func:`priceable` executes, built once: the account of the
+    ``account_id`` subquery, the ``ancestors`` subquery's value and the account's latest
+    ``limit`` active coupons (the latest granted first) with their definitions; one row
+    per coupon, or one row of the first two alone. Both subqueries read :data:`MEMBER` and
+    :data:`CATEGORIES`."""
     member = select(account_id.label("account_id"), ancestors.label("ancestors")).subquery()
     latest = (
         select(
@@ -179,8 +186,19 @@ async def priceable(
         .limit(limit)
         .lateral()
     )
-    query = select(member, latest).select_from(member.outerjoin(latest, true()))
-    rows = (await session.execute(query)).all()
+    return select(member, latest).select_from(member.outerjoin(latest, true()))
+
+
+async def priceable(
+    session: AsyncSession,
+    query: Select[Any],
+    member_id: uuid.UUID,
+    categories: Collection[str],
+) -> Priceable:
+    """The member's account, coupons and the categories' ancestors by ``query`` (a
+    :func:`priceable_query`), in one round trip."""
+    parameters = {MEMBER.key: member_id, CATEGORIES.key: sorted(categories)}
+    rows = (await session.execute(query, parameters)).all()
     return Priceable(
         account_id=rows[0].account_id,
         ancestors=rows[0].ancestors,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
 from services.loyalty.accounts.errors import AccountNotFound
-from services.loyalty.accounts.service import account_id_query, account_of
+from services.loyalty.accounts.service import account_of
 from services.loyalty.base import emit
 from services.loyalty.coupons import codes, domain, repository
 from services.loyalty.coupons.errors import (
@@ -24,7 +24,7 @@ from services.loyalty.coupons.errors import (
     CouponLimitReached,
     CouponsExhausted,
 )
-from services.loyalty.coupons.kinds import KindName, Refusal
+from services.loyalty.coupons.kinds import KindName
 from services.loyalty.coupons.models import Coupon, CouponDefinition
 from services.loyalty.coupons.schemas import (
     CouponList,
@@ -34,10 +34,7 @@ from services.loyalty.coupons.schemas import (
     DefinitionList,
     DefinitionOut,
     GrantIn,
-    ValidateIn,
 )
-from services.loyalty.rules.service import ancestors_query, categories_of, with_ancestors
-from shared.coupons import ApplicableOut, LineDiscountOut, NotApplicableOut, ValidationOut
 from shared.db import AsyncSession
 from shared.errors import ProblemError
 from shared.events.coupons import CouponGranted, CouponWithdrawn
@@ -292,10 +289,6 @@ def _coupon_out(coupon: Coupon, definition: CouponDefinition, *, show_code: bool
     )
 
 
-MAX_COUPONS_PRICED = 200
-"""A basket is priced with at most the member's latest 200 active coupons."""
-
-
 class _Granted(Protocol):
     @property
     def code(self) -> str: ...
@@ -332,56 +325,6 @@ def priced_coupon(coupon: _Granted, definition: _Defined) -> domain.Coupon:
         ),
         stackable=definition.stackable,
     )
-
-
-async def validate(session: AsyncSession, body: ValidateIn) -> ValidationOut:
-    """Which of the member's latest :data:`MAX_COUPONS_PRICED` active coupons apply to the
-    basket, each on its own (:mod:`~services.loyalty.coupons.domain`), with the discount
-    per line in fen, and why the others do not; categories with their ancestors as orders'
-    catalog last said. One statement reads it all. Raises ``AccountNotFound`` (404)."""
-    found = await repository.priceable(
-        session,
-        account_id_query(body.member_id),
-        ancestors_query(categories_of(body.lines)),
-        MAX_COUPONS_PRICED,
-    )
-    if found.account_id is None:
-        raise AccountNotFound(f"No loyalty account for member {body.member_id}")
-    basket = domain.Basket(
-        with_ancestors(body.lines, found.ancestors), body.store_id, datetime.now(UTC)
-    )
-    applicable: list[ApplicableOut] = []
-    refused: list[NotApplicableOut] = []
-    for row in found.coupons:
-        outcome = domain.evaluate(priced_coupon(row, row), basket)
-        code = codes.masked(row.code)
-        if isinstance(outcome, Refusal):
-            refused.append(
-                NotApplicableOut(
-                    coupon_id=row.coupon_id,
-                    code=code,
-                    name=row.name,
-                    reason=outcome.reason,
-                    detail=outcome.detail,
-                )
-            )
-            continue
-        applicable.append(
-            ApplicableOut(
-                coupon_id=row.coupon_id,
-                code=code,
-                name=row.name,
-                kind=KindName(row.kind),
-                stackable=row.stackable,
-                discount_fen=outcome.total_fen,
-                lines=[
-                    LineDiscountOut(line_no=line_no, discount_fen=fen)
-                    for line_no, fen in sorted(outcome.per_line.items())
-                    if fen > 0
-                ],
-            )
-        )
-    return ValidationOut(applicable=applicable, not_applicable=refused)
 
 
 async def try_grant(

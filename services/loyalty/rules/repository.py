@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, func, insert, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    any_,
+    func,
+    insert,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col
 
@@ -58,13 +67,13 @@ async def version(session: AsyncSession, number: int) -> EarningRuleVersion | No
     return await session.get(EarningRuleVersion, number)
 
 
-def _ancestors(categories: Collection[str]) -> Select[str, list[str]]:
+def _ancestors(in_categories: ColumnElement[bool]) -> Select[str, list[str]]:
     return (
         select(
             _categories.c.category,
             func.max(_categories.c.category_ancestors).label("ancestors"),
         )
-        .where(_categories.c.category.in_(categories))
+        .where(in_categories)
         .group_by(_categories.c.category)
     )
 
@@ -74,12 +83,14 @@ async def ancestors(session: AsyncSession, categories: Collection[str]) -> dict[
     categories loyalty has a product of."""
     if not categories:
         return {}
-    return {row[0]: list(row[1]) for row in await session.execute(_ancestors(categories))}
+    query = _ancestors(_categories.c.category.in_(categories))
+    return {row[0]: list(row[1]) for row in await session.execute(query)}
 
 
-def ancestors_json(categories: Collection[str]) -> ScalarSelect[dict[str, list[str]]]:
-    """What :func:`ancestors` answers, as one ``jsonb`` object in a scalar subquery."""
-    known = _ancestors(categories).subquery()
+def ancestors_json(categories: ColumnElement[Sequence[str]]) -> ScalarSelect[dict[str, list[str]]]:
+    """What :func:`ancestors` answers for the ``categories`` array, as one ``jsonb`` object
+    in a scalar subquery."""
+    known = _ancestors(_categories.c.category == any_(categories)).subquery()
     pairs = func.jsonb_object_agg(known.c.category, known.c.ancestors)
     return select(
         func.coalesce(pairs, literal_column("'{}'::jsonb"), type_=JSONB)

@@ -13,12 +13,12 @@ Use cases flush, never commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ScalarSelect
+from sqlalchemy import ColumnElement, ScalarSelect
 
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.schemas import EarningRuleIn, EarningRuleOut
@@ -210,10 +210,11 @@ def categories_of(lines: Sequence[SoldLine]) -> set[str]:
     return {line.category for line in lines}
 
 
-def ancestors_query(categories: Collection[str]) -> ScalarSelect[dict[str, list[str]]]:
-    """The ancestors of each category as :func:`categorised` reads them, as one scalar
-    subquery (``{category: [ancestor, top first]}``, ``{}`` when none is known), for a
-    capability's read that wants them in the same round trip as its own rows."""
+def ancestors_query(categories: ColumnElement[Sequence[str]]) -> ScalarSelect[dict[str, list[str]]]:
+    """The ancestors of each of the ``categories`` (an array, typically a bind parameter,
+    so a statement embedding it is built once) as :func:`categorised` reads them, as one
+    scalar subquery (``{category: [ancestor, top first]}``, ``{}`` when none is known), for
+    a capability's read that wants them in the same round trip as its own rows."""
     return repository.ancestors_json(categories)
 
 
