@@ -35,6 +35,7 @@ from shared.auth import (
 )
 from shared.coupons import ValidationOut
 from shared.dependencies import RequestSession as Session
+from shared.dependencies import SingleStatementSession as SingleStatement
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import PageSize
@@ -105,7 +106,7 @@ async def create_definition(
     ),
     responses=NO_ACCOUNT,
 )
-async def validate(body: ValidateIn, session: Session, _: Till) -> ValidationOut:
+async def validate(body: ValidateIn, session: SingleStatement, _: Till) -> ValidationOut:
     return await validation.validate(session, body)
 
 
