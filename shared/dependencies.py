@@ -39,8 +39,8 @@ RequestSession = Annotated[AsyncSession, Depends(request_session, scope="functio
 
 async def single_statement_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A FastAPI dependency for a route that reads in **one statement**: its connection is
-    in autocommit, so no ``BEGIN`` and ``COMMIT`` round trips surround it (a third of such a
-    route's database time on loopback). One statement sees one snapshot by itself; a route
+    in autocommit, so no ``BEGIN`` and ``COMMIT`` round trips surround it (two of the three a
+    one-statement read makes otherwise). One statement sees one snapshot by itself; a route
     that reads twice, or writes, depends on :data:`RequestSession`. The connection goes back
     to the pool in the engine's own isolation level."""
     runtime: _Runtime = request.app.state.runtime
