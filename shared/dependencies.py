@@ -37,6 +37,23 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
 RequestSession = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
+async def single_statement_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A FastAPI dependency for a route that reads in **one statement**: its connection is
+    in autocommit, so no ``BEGIN`` and ``COMMIT`` round trips surround it (two of the three a
+    one-statement read makes otherwise). One statement sees one snapshot by itself; a route
+    that reads twice, or writes, depends on :data:`RequestSession`. The connection goes back
+    to the pool in the engine's own isolation level."""
+    runtime: _Runtime = request.app.state.runtime
+    async with runtime.sessions() as session:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session
+
+
+SingleStatementSession = Annotated[
+    AsyncSession, Depends(single_statement_session, scope="function")
+]
+
+
 def pii_cipher(request: Request) -> PiiCipher:
     """The service's cipher for personal data, built once from its ``pii_key``."""
     cipher: PiiCipher = request.app.state.cipher

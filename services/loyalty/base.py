@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime
+from sqlalchemy import BigInteger, Column, DateTime, Index
 from sqlmodel import SQLModel
 
 from shared.db import schema_registry
@@ -43,4 +43,6 @@ emit = Emitter(outbox, source="/huiyuan/loyalty")
 inbox = Inbox(LoyaltyTable.metadata)
 idempotency = IdempotencyKeys(LoyaltyTable.metadata)
 product_categories = ProductCategories(LoyaltyTable.metadata)
+# loyalty reads the ancestors of a sale's categories on every earn and coupon validation
+Index("ix_product_categories_category", product_categories.table.c.category)
 job_runs = JobRuns(LoyaltyTable.metadata)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Interval,
+    ScalarSelect,
     Select,
     Uuid,
     bindparam,
@@ -99,21 +100,36 @@ async def own_account(
     return AccountRow(*row) if row is not None else None
 
 
+_pool = _accounts.alias("pool")
+
+
+def _account_of(member_id: ColumnElement[uuid.UUID], *columns: str) -> Select[Any]:
+    """The member's account's ``columns``: their household's while their own is pooled
+    into it, else their own."""
+    return (
+        select(*(func.coalesce(_pool.c[name], _accounts.c[name]) for name in columns))
+        .join(_holders, _holders.c.account_id == _accounts.c.account_id)
+        .outerjoin(_pool, _pool.c.account_id == _accounts.c.pooled_into)
+        .where(_holders.c.member_id == member_id, _holders.c.role == _OWNER)
+    )
+
+
+_ACCOUNT_OF = _account_of(bindparam("member_id", type_=Uuid), "account_id", "balance")
+"""Built once: constructing the statement costs more CPU than running it."""
+
+
 async def account_of(session: AsyncSession, member_id: uuid.UUID) -> AccountRow | None:
     """The account the member's points are on, unlocked: their household's while their
     own is pooled into it, else their own."""
-    pool = _accounts.alias("pool")
-    query = (
-        select(
-            func.coalesce(pool.c.account_id, _accounts.c.account_id),
-            func.coalesce(pool.c.balance, _accounts.c.balance),
-        )
-        .join(_holders, _holders.c.account_id == _accounts.c.account_id)
-        .outerjoin(pool, pool.c.account_id == _accounts.c.pooled_into)
-        .where(_holders.c.member_id == member_id, _holders.c.role == _OWNER)
-    )
-    row = (await session.execute(query)).first()
+    row = (await session.execute(_ACCOUNT_OF, {"member_id": member_id})).first()
     return AccountRow(*row) if row is not None else None
+
+
+def account_id_of(member_id: ColumnElement[uuid.UUID]) -> ScalarSelect[uuid.UUID]:
+    """The id of the account :func:`account_of` finds, as a scalar subquery (NULL when the
+    member holds none), for another capability's statement to read in the same round trip;
+    ``member_id`` is typically a bind parameter, so the statement is built once."""
+    return _account_of(member_id, "account_id").scalar_subquery()
 
 
 async def lock_account(session: AsyncSession, account_id: uuid.UUID) -> AccountRow | None:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import ColumnElement, ScalarSelect
+
 from services.loyalty.accounts import domain, repository
 from services.loyalty.accounts.domain import SOURCE_POINTS, Source, SourceType
 from services.loyalty.accounts.draws import repository as draws
@@ -110,6 +112,14 @@ async def account_of(session: AsyncSession, member_id: uuid.UUID) -> Account:
     if row is None:
         raise AccountNotFound(f"No loyalty account for member {member_id}")
     return Account(row.account_id, row.balance)
+
+
+def account_id_query(member_id: ColumnElement[uuid.UUID]) -> ScalarSelect[uuid.UUID]:
+    """The id of the account :func:`account_of` finds for ``member_id`` (a bind parameter,
+    so a statement embedding it is built once), as a scalar subquery (NULL when the member
+    holds none): a capability's read that needs it with its own rows makes one round trip
+    instead of two."""
+    return repository.account_id_of(member_id)
 
 
 async def locked_account_of(session: AsyncSession, member_id: uuid.UUID) -> Account | None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from services.loyalty.accounts.errors import AccountNotFound
-from services.loyalty.coupons import service
+from services.loyalty.coupons import service, validation
 from services.loyalty.coupons.errors import (
     CouponDefinitionEnded,
     CouponDefinitionNotFound,
@@ -35,6 +35,7 @@ from shared.auth import (
 )
 from shared.coupons import ValidationOut
 from shared.dependencies import RequestSession as Session
+from shared.dependencies import SingleStatementSession as SingleStatement
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import PageSize
@@ -105,8 +106,8 @@ async def create_definition(
     ),
     responses=NO_ACCOUNT,
 )
-async def validate(body: ValidateIn, session: Session, _: Till) -> ValidationOut:
-    return await service.validate(session, body)
+async def validate(body: ValidateIn, session: SingleStatement, _: Till) -> ValidationOut:
+    return await validation.validate(session, body)
 
 
 @router.get(

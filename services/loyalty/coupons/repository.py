@@ -4,13 +4,13 @@ the coupons granted of them."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ScalarSelect, Select, String, Uuid, bindparam, func, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlmodel import col
 
 from services.loyalty.coupons.models import Coupon, CouponDefinition
@@ -114,7 +114,7 @@ async def add_coupon(session: AsyncSession, values: dict[str, Any]) -> bool:
 
 
 async def coupons_of_account(
-    session: AsyncSession, account_id: uuid.UUID, limit: int, *, active_only: bool = False
+    session: AsyncSession, account_id: uuid.UUID, limit: int
 ) -> list[tuple[Coupon, CouponDefinition]]:
     """The account's coupons with their definitions, the latest granted first."""
     query = (
@@ -124,9 +124,86 @@ async def coupons_of_account(
         .order_by(col(Coupon.granted_at).desc(), col(Coupon.id).desc())
         .limit(limit)
     )
-    if active_only:
-        query = query.where(col(Coupon.status) == "active")
     return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+class PricedRow(NamedTuple):
+    """An active coupon with what pricing reads of its definition."""
+
+    coupon_id: uuid.UUID
+    code: str
+    valid_from: datetime
+    valid_until: datetime
+    definition_id: uuid.UUID
+    name: str
+    kind: str
+    terms: dict[str, Any]
+    scope: dict[str, Any]
+    stackable: bool
+
+
+@dataclass(frozen=True)
+class Priceable:
+    account_id: uuid.UUID | None
+    """None: the member holds no account."""
+    ancestors: dict[str, list[str]]
+    coupons: list[PricedRow]
+
+
+MEMBER = bindparam("member_id", type_=Uuid)
+"""The member a :func:`priceable_query` is executed for."""
+CATEGORIES = bindparam("categories", type_=ARRAY(String))
+"""The basket's categories a :func:`priceable_query` reads the ancestors of."""
+
+
+def priceable_query(
+    account_id: ScalarSelect[uuid.UUID],
+    ancestors: ScalarSelect[dict[str, list[str]]],
+    limit: int,
+) -> Select[Any]:
+    """The statement :func:`priceable` executes, built once: the account of the
+    ``account_id`` subquery, the ``ancestors`` subquery's value and the account's latest
+    ``limit`` active coupons (the latest granted first) with their definitions; one row
+    per coupon, or one row of the first two alone. Both subqueries read :data:`MEMBER` and
+    :data:`CATEGORIES`."""
+    member = select(account_id.label("account_id"), ancestors.label("ancestors")).subquery()
+    latest = (
+        select(
+            col(Coupon.id).label("coupon_id"),
+            col(Coupon.code),
+            col(Coupon.valid_from),
+            col(Coupon.valid_until),
+            col(CouponDefinition.id).label("definition_id"),
+            col(CouponDefinition.name),
+            col(CouponDefinition.kind),
+            col(CouponDefinition.terms),
+            col(CouponDefinition.scope),
+            col(CouponDefinition.stackable),
+        )
+        .join(CouponDefinition, col(CouponDefinition.id) == col(Coupon.definition_id))
+        .where(col(Coupon.account_id) == member.c.account_id, col(Coupon.status) == "active")
+        .order_by(col(Coupon.granted_at).desc(), col(Coupon.id).desc())
+        .limit(limit)
+        .lateral()
+    )
+    return select(member, latest).select_from(member.outerjoin(latest, true()))
+
+
+async def priceable(
+    session: AsyncSession,
+    query: Select[Any],
+    member_id: uuid.UUID,
+    categories: Collection[str],
+) -> Priceable:
+    """The member's account, coupons and the categories' ancestors by ``query`` (a
+    :func:`priceable_query`), in one round trip."""
+    parameters = {MEMBER.key: member_id, CATEGORIES.key: sorted(categories)}
+    rows = (await session.execute(query, parameters)).all()
+    return Priceable(
+        account_id=rows[0].account_id,
+        ancestors=rows[0].ancestors,
+        coupons=[PricedRow(*row[2:]) for row in rows if row.coupon_id is not None],
+    )
 
 
 async def withdraw(session: AsyncSession, coupon_id: uuid.UUID) -> Coupon | None:
@@ -216,16 +293,22 @@ async def expire(session: AsyncSession, *, until: datetime, limit: int) -> list[
     ]
 
 
+_BY_CODE = (
+    select(Coupon, CouponDefinition)
+    .join(CouponDefinition, col(CouponDefinition.id) == col(Coupon.definition_id))
+    .where(
+        col(Coupon.account_id) == bindparam("account_id", type_=Uuid),
+        col(Coupon.code) == bindparam("code", type_=String),
+    )
+)
+"""Built once, as a till's hold reads it on every attempt."""
+
+
 async def by_code(
     session: AsyncSession, account_id: uuid.UUID, code: str
 ) -> tuple[Coupon, CouponDefinition] | None:
     """The account's coupon of this stored-form code, with its definition."""
-    query = (
-        select(Coupon, CouponDefinition)
-        .join(CouponDefinition, col(CouponDefinition.id) == col(Coupon.definition_id))
-        .where(col(Coupon.account_id) == account_id, col(Coupon.code) == code)
-    )
-    row = (await session.execute(query)).first()
+    row = (await session.execute(_BY_CODE, {"account_id": account_id, "code": code})).first()
     return None if row is None else (row[0], row[1])
 
 

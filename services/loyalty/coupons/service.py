@@ -10,9 +10,9 @@ its transaction).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, Protocol, cast
 
 from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.service import account_of
@@ -24,7 +24,7 @@ from services.loyalty.coupons.errors import (
     CouponLimitReached,
     CouponsExhausted,
 )
-from services.loyalty.coupons.kinds import Discount, KindName, Refusal
+from services.loyalty.coupons.kinds import KindName
 from services.loyalty.coupons.models import Coupon, CouponDefinition
 from services.loyalty.coupons.schemas import (
     CouponList,
@@ -34,15 +34,6 @@ from services.loyalty.coupons.schemas import (
     DefinitionList,
     DefinitionOut,
     GrantIn,
-    ValidateIn,
-)
-from services.loyalty.rules.service import categorised
-from shared.coupons import (
-    ApplicableOut,
-    LineDiscountOut,
-    NotApplicableOut,
-    StackOut,
-    ValidationOut,
 )
 from shared.db import AsyncSession
 from shared.errors import ProblemError
@@ -304,12 +295,28 @@ def _coupon_out(coupon: Coupon, definition: CouponDefinition, *, show_code: bool
     )
 
 
-MAX_COUPONS_PRICED = 200
-"""A basket is priced with at most the member's latest 200 active coupons."""
+class _Granted(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def valid_from(self) -> datetime: ...
+    @property
+    def valid_until(self) -> datetime: ...
 
 
-def priced_coupon(coupon: Coupon, definition: CouponDefinition) -> domain.Coupon:
-    """The coupon as pricing sees it (:mod:`services.loyalty.coupons.domain`)."""
+class _Defined(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def terms(self) -> dict[str, Any]: ...
+    @property
+    def scope(self) -> dict[str, Any]: ...
+    @property
+    def stackable(self) -> bool: ...
+
+
+def priced_coupon(coupon: _Granted, definition: _Defined) -> domain.Coupon:
+    """The coupon as pricing sees it, from its and its definition's rows (or one row)."""
     scope = definition.scope
     return domain.Coupon(
         code=coupon.code,
@@ -324,70 +331,6 @@ def priced_coupon(coupon: Coupon, definition: CouponDefinition) -> domain.Coupon
         ),
         stackable=definition.stackable,
     )
-
-
-async def validate(session: AsyncSession, body: ValidateIn) -> ValidationOut:
-    """Which of the member's active coupons apply to the basket, each on its own (see
-    :mod:`services.loyalty.coupons.domain`), with the discount per line, why the others
-    do not, and the combination a till would hold for the most off
-    (:func:`domain.best_stack`). Categories count with their ancestors as orders' catalog
-    last said. Reads only. Raises ``AccountNotFound`` (404)."""
-    account = await account_of(session, body.member_id)
-    rows = await repository.coupons_of_account(
-        session, account.account_id, MAX_COUPONS_PRICED, active_only=True
-    )
-    lines = await categorised(session, body.lines, 0)
-    basket = domain.Basket(lines, body.store_id, datetime.now(UTC))
-    priced = [priced_coupon(coupon, definition) for coupon, definition in rows]
-    applicable: list[ApplicableOut] = []
-    refused: list[NotApplicableOut] = []
-    for (coupon, definition), one in zip(rows, priced, strict=True):
-        outcome = domain.evaluate(one, basket)
-        if isinstance(outcome, Refusal):
-            refused.append(
-                NotApplicableOut(
-                    coupon_id=coupon.id,
-                    code=codes.masked(coupon.code),
-                    name=definition.name,
-                    reason=outcome.reason,
-                    detail=outcome.detail,
-                )
-            )
-        else:
-            applicable.append(_applicable(coupon, definition, outcome))
-    best = domain.best_stack(priced, basket)
-    stacked = None
-    if best:
-        per_line: dict[int, int] = {}
-        for _, discount in best:
-            for line_no, fen in discount.per_line.items():
-                per_line[line_no] = per_line.get(line_no, 0) + fen
-        stacked = StackOut(
-            discount_fen=sum(discount.total_fen for _, discount in best),
-            lines=_discounted(per_line),
-            coupons=[_applicable(*rows[i], discount) for i, discount in best],
-        )
-    return ValidationOut(applicable=applicable, not_applicable=refused, stacked=stacked)
-
-
-def _applicable(coupon: Coupon, definition: CouponDefinition, discount: Discount) -> ApplicableOut:
-    return ApplicableOut(
-        coupon_id=coupon.id,
-        code=codes.masked(coupon.code),
-        name=definition.name,
-        kind=KindName(definition.kind),
-        stackable=definition.stackable,
-        discount_fen=discount.total_fen,
-        lines=_discounted(discount.per_line),
-    )
-
-
-def _discounted(per_line: Mapping[int, int]) -> list[LineDiscountOut]:
-    return [
-        LineDiscountOut(line_no=line_no, discount_fen=fen)
-        for line_no, fen in sorted(per_line.items())
-        if fen > 0
-    ]
 
 
 async def try_grant(

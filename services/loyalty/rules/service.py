@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy import ColumnElement, ScalarSelect
+
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.schemas import EarningRuleIn, EarningRuleOut
 from services.loyalty.program.service import current_ladder, locked_for_change, locked_program
@@ -201,7 +203,26 @@ async def categorised(
     ``total_fen``."""
     if not lines:
         return (Line(0, "", (), total_fen),)
-    known = await repository.ancestors(session, {line.category for line in lines})
+    return with_ancestors(lines, await repository.ancestors(session, categories_of(lines)))
+
+
+def categories_of(lines: Sequence[SoldLine]) -> set[str]:
+    return {line.category for line in lines}
+
+
+def ancestors_query(categories: ColumnElement[Sequence[str]]) -> ScalarSelect[dict[str, list[str]]]:
+    """The ancestors of each of the ``categories`` (an array, typically a bind parameter,
+    so a statement embedding it is built once) as :func:`categorised` reads them, as one
+    scalar subquery (``{category: [ancestor, top first]}``, ``{}`` when none is known), for
+    a capability's read that wants them in the same round trip as its own rows."""
+    return repository.ancestors_json(categories)
+
+
+def with_ancestors(
+    lines: Sequence[SoldLine], known: Mapping[str, Sequence[str]]
+) -> tuple[Line, ...]:
+    """The lines with each category's ancestors from ``known`` (top first, as
+    :func:`ancestors_query` gives them), nearest first on the line."""
     return tuple(
         Line(
             line.line_no,
