@@ -61,7 +61,7 @@ async def test_a_member_without_an_account_is_a_404_and_one_without_coupons_gets
     member = await funded_member(loyalty_sessions, 1_000)
     answer = await _validate(client, member, ("health", 100))
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"applicable": [], "not_applicable": []}
+    assert answer.json() == {"applicable": [], "not_applicable": [], "stacked": None}
 
 
 async def test_a_category_counts_with_its_ancestors_and_only_active_coupons_are_priced(
