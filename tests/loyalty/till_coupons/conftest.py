@@ -63,9 +63,16 @@ async def holder(client: httpx.AsyncClient, sessions: Sessions, **definition: An
     """A new member with points, granted one coupon of a new definition (满150减30 on
     everything unless ``definition`` changes it)."""
     member = await funded_member(sessions, 10_000)
-    changes = {"terms": THRESHOLD_OFF, "scope": {}} | definition
+    await grant_new(client, member, **({"terms": THRESHOLD_OFF, "scope": {}} | definition))
+    own = await client.get(f"/members/{member}/coupons", headers=member_headers(member))
+    [coupon] = own.json()["items"]
+    return Holder(member, coupon["code"], coupon["id"])
+
+
+async def grant_new(client: httpx.AsyncClient, member: uuid.UUID, **definition: Any) -> None:
+    """Grants the member one coupon of a new definition (``definition`` over the defaults)."""
     added = await client.post(
-        "/coupons/definitions", json=body(**changes), headers=MARKETING | key()
+        "/coupons/definitions", json=body(**definition), headers=MARKETING | key()
     )
     assert added.status_code == 201, added.text
     granted = await client.post(
@@ -74,9 +81,6 @@ async def holder(client: httpx.AsyncClient, sessions: Sessions, **definition: An
         headers=SERVICE | key(),
     )
     assert granted.status_code == 201, granted.text
-    own = await client.get(f"/members/{member}/coupons", headers=member_headers(member))
-    [coupon] = own.json()["items"]
-    return Holder(member, coupon["code"], coupon["id"])
 
 
 def reserve_body(who: Holder, lines: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -24,12 +24,11 @@ from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted, PurchaseLine
 from tests.loyalty.conftest import funded_member, handle, key, problem
-from tests.loyalty.coupons.test_api import body
 from tests.loyalty.till_coupons.conftest import (
-    MARKETING,
     SERVICE,
     STORE,
     Holder,
+    grant_new,
     returned_event,
     sound,
 )
@@ -63,17 +62,9 @@ async def _member_with(
     ``definition`` says otherwise): their coupons by kind."""
     member = await funded_member(sessions, 10_000)
     for term in terms:
-        changes = {"terms": term, "scope": {}, "stackable": True} | definition
-        added = await client.post(
-            "/coupons/definitions", json=body(**changes), headers=MARKETING | key()
+        await grant_new(
+            client, member, **({"terms": term, "scope": {}, "stackable": True} | definition)
         )
-        assert added.status_code == 201, added.text
-        granted = await client.post(
-            f"/members/{member}/coupons",
-            json={"definition_id": added.json()["id"], "grant_key": "g1"},
-            headers=SERVICE | key(),
-        )
-        assert granted.status_code == 201, granted.text
     own = await client.get(f"/members/{member}/coupons", headers=member_headers(member))
     return member, {coupon["kind"]: coupon for coupon in own.json()["items"]}
 
