@@ -21,8 +21,8 @@ import pytest
 from services.loyalty.till_coupons.invariants import coupon_till_violations
 from shared.db import Sessions
 from tests.orders.conftest import KnownMember, StoreKey, footprint, is_problem, new_key
-from tests.orders.tenders.till import fund
-from tests.stack import Stack, eventually, member_headers, staff_headers
+from tests.orders.tenders.till import fund, granted
+from tests.stack import Stack, eventually, staff_headers
 
 SERVICE = staff_headers("service")
 MARKETING = staff_headers("marketing")
@@ -45,25 +45,13 @@ async def funded(
 
 async def _stackable_pair(loyalty: str, member: KnownMember) -> dict[str, str]:
     """Grants the member one stackable coupon per :data:`TERMS`: their codes by kind."""
-    async with httpx.AsyncClient(base_url=loyalty) as client:
-        for terms in TERMS:
-            definition = {"name": terms["kind"], "terms": terms, "valid_days": 30}
-            added = await client.post(
-                "/coupons/definitions",
-                json=definition | {"stackable": True},
-                headers=MARKETING | new_key(),
-            )
-            assert added.status_code == 201, added.text
-            granted = await client.post(
-                f"/members/{member.member_id}/coupons",
-                json={"definition_id": added.json()["id"], "grant_key": "till"},
-                headers=SERVICE | new_key(),
-            )
-            assert granted.status_code == 201, granted.text
-        own = await client.get(
-            f"/members/{member.member_id}/coupons", headers=member_headers(member.member_id)
-        )
-    return {coupon["kind"]: coupon["code"] for coupon in own.json()["items"]}
+    definitions = [
+        {"name": terms["kind"], "terms": terms, "valid_days": 30, "stackable": True}
+        for terms in TERMS
+    ]
+    return {
+        coupon["kind"]: coupon["code"] for coupon in await granted(loyalty, member, *definitions)
+    }
 
 
 async def _statuses(loyalty: str, member: KnownMember) -> dict[str, str]:

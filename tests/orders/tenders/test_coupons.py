@@ -29,8 +29,8 @@ from tests.orders.conftest import (
     new_key,
     new_store,
 )
-from tests.orders.tenders.till import fund
-from tests.stack import Stack, eventually, keyed_events, member_headers, staff_headers
+from tests.orders.tenders.till import fund, granted
+from tests.stack import Stack, eventually, keyed_events, staff_headers
 
 SERVICE = staff_headers("service")
 MARKETING = staff_headers("marketing")
@@ -55,21 +55,8 @@ async def _coupon(loyalty: str, member: KnownMember) -> str:
         "terms": {"kind": "threshold_off", "threshold_fen": 15_000, "off_fen": 3_000},
         "valid_days": 30,
     }
-    async with httpx.AsyncClient(base_url=loyalty) as client:
-        added = await client.post(
-            "/coupons/definitions", json=definition, headers=MARKETING | new_key()
-        )
-        assert added.status_code == 201, added.text
-        granted = await client.post(
-            f"/members/{member.member_id}/coupons",
-            json={"definition_id": added.json()["id"], "grant_key": "till"},
-            headers=SERVICE | new_key(),
-        )
-        assert granted.status_code == 201, granted.text
-        own = await client.get(
-            f"/members/{member.member_id}/coupons", headers=member_headers(member.member_id)
-        )
-    code: str = own.json()["items"][0]["code"]
+    [coupon] = await granted(loyalty, member, definition)
+    code: str = coupon["code"]
     return code
 
 

@@ -16,9 +16,10 @@ from shared.events import CloudEvent, EventPayload
 from shared.events.customer import MemberRegistered
 from shared.events.orders import PurchaseCompleted, PurchaseLine
 from tests.orders.conftest import LINES, TOTAL, KnownMember, StoreKey, new_key, register
-from tests.stack import Stack, staff_headers
+from tests.stack import Stack, member_headers, staff_headers
 
 SERVICE = staff_headers("service")
+MARKETING = staff_headers("marketing")
 FUNDING_FEN = 10_000_000  # 100,000 yuan: points at every rule the program may have
 
 
@@ -56,6 +57,30 @@ async def earn(stack: Stack, loyalty_sessions: Sessions, member: KnownMember, fe
         purchased_at=datetime.now(UTC),
     )
     await _deliver(stack, loyalty_sessions, purchase)
+
+
+async def granted(
+    loyalty: str, member: KnownMember, *definitions: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Grants the member one coupon of each new definition (bodies of ``POST
+    /coupons/definitions``); the member's coupons as they read them, codes whole."""
+    async with httpx.AsyncClient(base_url=loyalty) as client:
+        for definition in definitions:
+            added = await client.post(
+                "/coupons/definitions", json=definition, headers=MARKETING | new_key()
+            )
+            assert added.status_code == 201, added.text
+            given = await client.post(
+                f"/members/{member.member_id}/coupons",
+                json={"definition_id": added.json()["id"], "grant_key": "till"},
+                headers=SERVICE | new_key(),
+            )
+            assert given.status_code == 201, given.text
+        own = await client.get(
+            f"/members/{member.member_id}/coupons", headers=member_headers(member.member_id)
+        )
+    items: list[dict[str, Any]] = own.json()["items"]
+    return items
 
 
 async def _deliver(stack: Stack, loyalty_sessions: Sessions, payload: EventPayload) -> None:
