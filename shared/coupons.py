@@ -93,6 +93,17 @@ class StackOut(BaseModel):
     coupons: list[ApplicableOut]
 
 
+_APPLICABLE_EXAMPLE: dict[str, Any] = {
+    "coupon_id": "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+    "code": "****-****-4HTR-V",
+    "name": "满200减30",
+    "kind": "threshold_off",
+    "stackable": False,
+    "discount_fen": 3_000,
+    "lines": [{"line_no": 1, "discount_fen": 2_030}, {"line_no": 2, "discount_fen": 970}],
+}
+
+
 class ValidationOut(BaseModel):
     """The member's coupons priced on a basket, each on its own: which apply with the
     discount per line (fen), which do not and why; and ``stacked``, the combination that
@@ -103,20 +114,7 @@ class ValidationOut(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "applicable": [
-                        {
-                            "coupon_id": "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
-                            "code": "****-****-4HTR-V",
-                            "name": "满200减30",
-                            "kind": "threshold_off",
-                            "stackable": False,
-                            "discount_fen": 3_000,
-                            "lines": [
-                                {"line_no": 1, "discount_fen": 2_030},
-                                {"line_no": 2, "discount_fen": 970},
-                            ],
-                        }
-                    ],
+                    "applicable": [_APPLICABLE_EXAMPLE],
                     "not_applicable": [
                         {
                             "coupon_id": "9d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a",
@@ -129,24 +127,8 @@ class ValidationOut(BaseModel):
                     ],
                     "stacked": {
                         "discount_fen": 3_000,
-                        "lines": [
-                            {"line_no": 1, "discount_fen": 2_030},
-                            {"line_no": 2, "discount_fen": 970},
-                        ],
-                        "coupons": [
-                            {
-                                "coupon_id": "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
-                                "code": "****-****-4HTR-V",
-                                "name": "满200减30",
-                                "kind": "threshold_off",
-                                "stackable": False,
-                                "discount_fen": 3_000,
-                                "lines": [
-                                    {"line_no": 1, "discount_fen": 2_030},
-                                    {"line_no": 2, "discount_fen": 970},
-                                ],
-                            }
-                        ],
+                        "lines": _APPLICABLE_EXAMPLE["lines"],
+                        "coupons": [_APPLICABLE_EXAMPLE],
                     },
                 }
             ]
