@@ -16,7 +16,13 @@ import asyncpg
 import httpx
 
 from shared.db import Sessions, asyncpg_dsn
-from tests.faults.coupon_check import check_coupons, check_coupons_run_out, restore_expected
+from tests.faults.coupon_check import (
+    check_coupons,
+    check_coupons_run_out,
+    check_discounts,
+    restore_expected,
+    stacked_shares,
+)
 from tests.faults.records import Acknowledged, LoadLog
 from tests.faults.verdict import Verdict
 from tests.loyalty.conftest import handle
@@ -30,13 +36,74 @@ LINES = [
 ]
 
 
+BOTH = ["percent_off", "threshold_off"]
+
+
 def test_a_return_gives_the_coupon_back_once_what_is_kept_is_below_100_yuan() -> None:
     sale = {"lines": LINES}
     one = {"lines": [{"line_no": 1, "quantity": 1}]}
-    assert not restore_expected(sale, [])
-    assert not restore_expected(sale, [one])  # kept 74.50 + 101.23 = 175.73 yuan
-    assert not restore_expected(sale, [one, one])  # kept 101.23 yuan
-    assert restore_expected(sale, [{"lines": [{"line_no": 2, "quantity": 1}]}, one])  # 74.50
+    alone = ["threshold_off"]
+    assert restore_expected(sale, [], alone) == {"threshold_off": False}
+    assert not restore_expected(sale, [one], alone)["threshold_off"]  # 74.50 + 101.23 yuan
+    assert not restore_expected(sale, [one, one], alone)["threshold_off"]  # kept 101.23 yuan
+    second = {"lines": [{"line_no": 2, "quantity": 1}]}
+    assert restore_expected(sale, [second, one], alone)["threshold_off"]  # kept 74.50 yuan
+
+
+def test_stacked_the_percent_off_comes_back_only_with_everything() -> None:
+    sale = {"lines": LINES}
+    first = {"lines": [{"line_no": 1, "quantity": 1}]}
+    second = {"lines": [{"line_no": 2, "quantity": 1}]}
+    kept = {"threshold_off": False, "percent_off": False}
+    assert restore_expected(sale, [first], BOTH) == kept  # kept 175.73 yuan
+    # kept 74.50 yuan: below 满100, but 5% of it is 3.72 yuan
+    assert restore_expected(sale, [first, second], BOTH) == kept | {"threshold_off": True}
+    assert restore_expected(sale, [first, second, first], BOTH) == {
+        "threshold_off": True,
+        "percent_off": True,
+    }
+
+
+def test_stacked_the_percent_off_is_priced_on_what_the_threshold_off_left() -> None:
+    # 满100减10 on 149.00 + 101.23 yuan: 1000 × 14900 / 25023 = 595, 404, the fen left
+    # to line 1; 5% of what is left (14304 + 9719 = 24023 fen) is 1201: 715, 485, +1
+    assert stacked_shares(BOTH, {1: 14_900, 2: 10_123}) == {
+        "threshold_off": {1: 596, 2: 404},
+        "percent_off": {1: 716, 2: 485},
+    }
+    # below the threshold the threshold-off takes nothing; 5% of 1500 yuan is capped
+    assert stacked_shares(BOTH, {1: 9_999}) == {"threshold_off": {}, "percent_off": {1: 499}}
+    assert stacked_shares(["percent_off"], {1: 150_000}) == {"percent_off": {1: 2_000}}
+
+
+def test_the_checker_reports_a_line_whose_discount_is_not_its_coupons_shares() -> None:
+    coupons = [
+        {"reservation_id": "a", "kind": "threshold_off"},
+        {"reservation_id": "b", "kind": "percent_off"},
+    ]
+    discounts: list[dict[str, Any]] = [
+        {
+            "reservation_id": "a",
+            "lines": [{"line_no": 1, "discount_fen": 596}, {"line_no": 2, "discount_fen": 404}],
+        },
+        {
+            "reservation_id": "b",
+            "lines": [{"line_no": 1, "discount_fen": 716}, {"line_no": 2, "discount_fen": 485}],
+        },
+    ]
+    lines = [line | {"discount_fen": fen} for line, fen in zip(LINES, (1_312, 889), strict=True)]
+    sale = {"lines": lines, "discounts": discounts}
+    verdict = Verdict()
+    assert check_discounts("k-1", sale, coupons, verdict) == {"a": 1_000, "b": 1_201}
+    assert verdict.unexpected == []
+    lines[1]["discount_fen"] = 888
+    discounts[1]["lines"][0]["discount_fen"] = 717
+    check_discounts("k-1", sale, coupons, verdict)
+    assert [item.split(" took ")[0] for item in verdict.unexpected] == [
+        "coupon sale k-1's percent_off (hold b)",
+        "coupon sale k-1's line 1",
+        "coupon sale k-1's line 2",
+    ]
 
 
 def _ack(key: str, body: dict[str, Any]) -> Acknowledged:
@@ -61,8 +128,19 @@ async def _coupon_sale(
     return who, held, str(purchase_id)
 
 
-def _acknowledge(log: LoadLog, name: str, purchase_id: str) -> None:
-    sale = {"id": purchase_id, "lines": LINES, "discounts": [{"amount_fen": 1_000}]}
+def _acknowledge(log: LoadLog, name: str, purchase_id: str, held: dict[str, Any]) -> None:
+    """The sale as orders answers it: each held coupon's shares as loyalty priced them."""
+    discounts: list[dict[str, Any]] = [
+        {
+            "reservation_id": c["reservation_id"],
+            "amount_fen": c["discount_fen"],
+            "lines": c["lines"],
+        }
+        for c in held["coupons"]
+    ]
+    shares = {line["line_no"]: line["discount_fen"] for line in held["lines"]}
+    lines = [line | {"discount_fen": shares.get(line["line_no"], 0)} for line in LINES]
+    sale = {"id": purchase_id, "lines": lines, "discounts": discounts}
     log.purchases[f"k-{name}"] = _ack(f"k-{name}", sale)
     log.coupon_sales[f"k-{name}"] = f"c-{name}"
 
@@ -73,12 +151,14 @@ async def test_the_checker_reports_coupons_not_redeemed_kept_or_redeemed_unasked
     log = LoadLog()
     assert sum(line["amount_fen"] for line in BASKET) == 25_023  # the lines above
     async with running(stack.app("loyalty")) as client:
-        _, _, kept = await _coupon_sale(client, loyalty_sessions, log, "kept", recorded=True)
-        _acknowledge(log, "kept", kept)
-        _, _, unheard = await _coupon_sale(client, loyalty_sessions, log, "unheard", recorded=False)
-        _acknowledge(log, "unheard", unheard)
-        _, _, returned = await _coupon_sale(client, loyalty_sessions, log, "back", recorded=True)
-        _acknowledge(log, "back", returned)  # its return's event never reached loyalty
+        _, held, kept = await _coupon_sale(client, loyalty_sessions, log, "kept", recorded=True)
+        _acknowledge(log, "kept", kept, held)
+        _, held, unheard = await _coupon_sale(
+            client, loyalty_sessions, log, "unheard", recorded=False
+        )
+        _acknowledge(log, "unheard", unheard, held)
+        _, held, returned = await _coupon_sale(client, loyalty_sessions, log, "back", recorded=True)
+        _acknowledge(log, "back", returned, held)  # its return's event never reached loyalty
         lines = [{"line_no": 1, "quantity": 2}, {"line_no": 2, "quantity": 1}]
         log.returns["r-back"] = _ack("r-back", {"purchase_id": returned, "lines": lines})
         _, unasked_hold, unasked = await _coupon_sale(
