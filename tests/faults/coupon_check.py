@@ -126,7 +126,8 @@ async def _split_holds(connection: asyncpg.Connection, members: list[uuid.UUID])
     """Holds (acknowledged or not) a sale used in part: some coupons redeemed for a sale
     (confirmed or restored since), others not or for another one."""
     rows = await connection.fetch(
-        "SELECT hold_id, string_agg(status || ' ' || coalesce(purchase_id::text, '-'), ', ') "
+        "SELECT hold_id, string_agg(status || ' ' || coalesce(purchase_id::text, '-'), ', ' "
+        "ORDER BY status) "
         "AS what FROM loyalty.coupon_redemptions WHERE member_id = ANY($1) GROUP BY hold_id "
         "HAVING count(*) FILTER (WHERE status IN ('confirmed', 'restored')) > 0 AND ("
         "count(*) FILTER (WHERE status NOT IN ('confirmed', 'restored')) > 0 "
@@ -166,11 +167,12 @@ async def check_coupons(
     redeemed = await _events(connection, "loyalty.coupon.redeemed", None)
     restored = await _events(connection, "loyalty.coupon.released", "returned")
     used: set[str] = set()
-    stacked = 0
+    stacked = stacked_returned = 0
     for sale_key, hold_key in log.coupon_sales.items():
         sale = log.purchases[sale_key].body
         coupons = log.coupon_holds[hold_key].body["coupons"]
         stacked += len(coupons) > 1
+        stacked_returned += len(coupons) > 1 and sale["id"] in returns
         totals = check_discounts(sale_key, sale, coupons, verdict)
         back = restore_expected(sale, returns.get(sale["id"], []), [c["kind"] for c in coupons])
         for coupon in coupons:
@@ -211,6 +213,7 @@ async def check_coupons(
             "coupon holds": len(log.coupon_holds),
             "coupon sales": len(log.coupon_sales),
             "of them stacked": stacked,
+            "stacked sales with a return": stacked_returned,
             "coupons given back by a return": sum(restored.values()),
         }
     )

@@ -1,9 +1,11 @@
 """The coupon part of the checker must be able to fail: it finds an acknowledged coupon
 sale whose coupon was never redeemed, a coupon kept redeemed although the acknowledged
-returns took the sale below the threshold, and a coupon redeemed by a sale nobody
-acknowledged; the holds no sale used are left to the sweep, which gives them back.
+returns took the sale below the threshold, a coupon redeemed by a sale nobody
+acknowledged, a line whose discount is not its coupons' shares, and a stacked hold used
+in part; the holds no sale used are left to the sweep, which gives them back.
 
-The coupons are the load's 满100减10 on the conftest's basket: 2 × 74.50 + 1 × 101.23 yuan.
+The coupons are the load's 满100减10 and 5% off (cap 20 yuan) on the conftest's basket:
+2 × 74.50 + 1 × 101.23 yuan.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from typing import Any
 
 import asyncpg
 import httpx
+from sqlalchemy import text
 
-from shared.db import Sessions, asyncpg_dsn
+from shared.db import Sessions, asyncpg_dsn, transaction
 from tests.faults.coupon_check import (
     check_coupons,
     check_coupons_run_out,
@@ -24,12 +27,24 @@ from tests.faults.coupon_check import (
     stacked_shares,
 )
 from tests.faults.records import Acknowledged, LoadLog
+from tests.faults.till_load import COUPON_TERMS
 from tests.faults.verdict import Verdict
-from tests.loyalty.conftest import handle
-from tests.loyalty.till_coupons.conftest import BASKET, Holder, commit, hold, holder, sale_event
+from tests.loyalty.conftest import handle, key
+from tests.loyalty.till_coupons.conftest import (
+    BASKET,
+    SERVICE,
+    STORE,
+    Holder,
+    commit,
+    hold,
+    holder,
+    returned_event,
+    sale_event,
+)
+from tests.loyalty.till_coupons.test_stacks import _member_with
 from tests.stack import Stack, running
 
-TERMS = {"kind": "threshold_off", "threshold_fen": 10_000, "off_fen": 1_000}
+TERMS = COUPON_TERMS["threshold_off"]
 LINES = [
     {"line_no": 1, "quantity": 2, "unit_price_fen": 7_450},
     {"line_no": 2, "quantity": 1, "unit_price_fen": 10_123},
@@ -188,3 +203,74 @@ async def test_the_checker_reports_coupons_not_redeemed_kept_or_redeemed_unasked
     await check_coupons_run_out(loyalty_sessions, left_to_sweep, swept := Verdict())
     assert swept.unexpected == []
     assert swept.counts["coupon holds no sale used, left to the sweep"] == 1
+
+
+async def _stacked_sale(
+    client: httpx.AsyncClient, sessions: Sessions, log: LoadLog, name: str
+) -> tuple[uuid.UUID, str, dict[str, Any]]:
+    """A member's two load coupons held stacked (acknowledged), committed, the sale
+    recorded and acknowledged; returns the member, the sale's id and the hold."""
+    member, coupons = await _member_with(client, sessions, *COUPON_TERMS.values())
+    for coupon in coupons.values():
+        log.coupons[coupon["id"]] = str(member)
+    asked = {
+        "member_id": str(member),
+        "store_id": str(STORE),
+        "sale_ref": name,
+        "codes": [coupon["code"] for coupon in coupons.values()],
+        "lines": BASKET,
+    }
+    response = await client.post("/coupon-reservations", json=asked, headers=SERVICE | key())
+    assert response.status_code == 201, response.text
+    held: dict[str, Any] = response.json()
+    assert held["discount_fen"] == 2_201  # 1000 + 1201, as stacked_shares has it above
+    log.coupon_holds[f"c-{name}"] = _ack(f"c-{name}", held)
+    purchase_id = uuid.uuid4()
+    assert (await commit(client, held, purchase_id)).status_code == 200
+    await handle(sessions, sale_event(Holder(member, "", ""), purchase_id))
+    _acknowledge(log, name, str(purchase_id), held)
+    return member, str(purchase_id), held
+
+
+async def test_the_checker_passes_a_stacked_sale_and_finds_one_used_in_part(
+    stack: Stack, loyalty_sessions: Sessions
+) -> None:
+    log = LoadLog()
+    async with running(stack.app("loyalty")) as client:
+        member, sold, _ = await _stacked_sale(client, loyalty_sessions, log, "sound")
+        # line 2 and one unit of line 1 back: 74.50 yuan kept, below 满100 (it comes
+        # back), 5% of it still 3.72 yuan (it stays redeemed)
+        units = {2: 1, 1: 1}
+        await handle(
+            loyalty_sessions, returned_event(Holder(member, "", ""), uuid.UUID(sold), units)
+        )
+        back = [{"line_no": no, "quantity": n} for no, n in units.items()]
+        log.returns["r-sound"] = _ack("r-sound", {"purchase_id": sold, "lines": back})
+        _, split, held = await _stacked_sale(client, loyalty_sessions, log, "split")
+    threshold, percent = held["coupons"]
+    async with transaction(loyalty_sessions) as session:  # a bug giving one coupon back
+        await session.execute(
+            text(
+                "UPDATE loyalty.coupon_redemptions SET status = 'released', "
+                "release_reason = 'timeout' WHERE reservation_id = :rid"
+            ),
+            {"rid": percent["reservation_id"]},
+        )
+    verdict = Verdict()
+    connection = await asyncpg.connect(asyncpg_dsn(stack.admin_url))
+    try:
+        await check_coupons(connection, log, verdict)
+    finally:
+        await connection.close()
+    assert verdict.counts["of them stacked"] == 2
+    assert verdict.counts["stacked sales with a return"] == 1
+    assert verdict.counts["coupons given back by a return"] == 1
+    assert verdict.duplicated == []
+    assert verdict.lost == [
+        f"coupon sale k-split's percent_off (hold {percent['reservation_id']}) is released "
+        f"for sale {split}, not redeemed for {split}"
+    ]
+    assert verdict.unexpected == [
+        f"coupon hold {held['hold_id']} was used in part: " + f"confirmed {split}, released {split}"
+    ]
+    assert threshold["kind"] == "threshold_off"

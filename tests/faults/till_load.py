@@ -1,5 +1,5 @@
 """The load's flows at the till: a sale paid partly with points held first (积分抵现), and
-a sale that uses a member's coupon held first (优惠券)."""
+a sale that uses a member's coupon, or two stacked, held first (优惠券)."""
 
 from __future__ import annotations
 
