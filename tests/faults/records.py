@@ -34,11 +34,12 @@ class LoadLog:
     """The one reward item the load orders (as created)."""
     reward_orders: dict[str, Acknowledged] = field(default_factory=dict)
     reward_cancels: dict[str, Acknowledged] = field(default_factory=dict)
-    coupon_definition: dict[str, Any] = field(default_factory=dict)
-    """The one coupon definition the load grants (as created)."""
+    coupon_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The coupon definitions the load grants (as created), by id."""
     coupons: dict[str, str] = field(default_factory=dict)
     """Each coupon granted, by id: its member."""
     coupon_holds: dict[str, Acknowledged] = field(default_factory=dict)
+    """Each acknowledged coupon hold (one coupon, or several stacked), by its key."""
     coupon_sales: dict[str, str] = field(default_factory=dict)
     """Each acknowledged sale that used a held coupon, by its key: the hold's key."""
     rejected: dict[str, tuple[str, int, str]] = field(default_factory=dict)
@@ -67,6 +68,8 @@ class LoadShape:
     """Members granted coupons before the load (none of a household: a coupon stays on
     the account it was granted to)."""
     coupons_each: int = 4
+    stacked_share: float = 0.4
+    """Of the coupon sales, those that try to hold two coupons (one of each kind) stacked."""
     coupon_returns: float = 0.3
     """Of the returns, those that give back one unit of a coupon sale (while one is left)."""
     concurrency: int = 64
