@@ -38,10 +38,10 @@ from tests.loyalty.till_coupons.conftest import (
     commit,
     hold,
     holder,
+    member_with,
     returned_event,
     sale_event,
 )
-from tests.loyalty.till_coupons.test_stacks import _member_with
 from tests.stack import Stack, running
 
 TERMS = COUPON_TERMS["threshold_off"]
@@ -210,7 +210,7 @@ async def _stacked_sale(
 ) -> tuple[uuid.UUID, str, dict[str, Any]]:
     """A member's two load coupons held stacked (acknowledged), committed, the sale
     recorded and acknowledged; returns the member, the sale's id and the hold."""
-    member, coupons = await _member_with(client, sessions, *COUPON_TERMS.values())
+    member, coupons = await member_with(client, sessions, *COUPON_TERMS.values())
     for coupon in coupons.values():
         log.coupons[coupon["id"]] = str(member)
     asked = {

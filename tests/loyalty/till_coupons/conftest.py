@@ -202,3 +202,17 @@ def voided_event(who: Holder, purchase_id: uuid.UUID) -> CloudEvent:
 async def sound(sessions: Sessions, who: Holder) -> None:
     async with sessions() as session:
         assert await coupon_till_violations(session, [who.member_id]) == []
+
+
+async def member_with(
+    client: httpx.AsyncClient, sessions: Sessions, *terms: dict[str, Any], **definition: Any
+) -> tuple[uuid.UUID, dict[str, dict[str, Any]]]:
+    """A new member granted one coupon of a new definition per ``terms`` (stackable unless
+    ``definition`` says otherwise): their coupons by kind."""
+    member = await funded_member(sessions, 10_000)
+    for term in terms:
+        await grant_new(
+            client, member, **({"terms": term, "scope": {}, "stackable": True} | definition)
+        )
+    own = await client.get(f"/members/{member}/coupons", headers=member_headers(member))
+    return member, {coupon["kind"]: coupon for coupon in own.json()["items"]}

@@ -23,17 +23,17 @@ from services.loyalty.till_coupons.invariants import coupon_till_violations
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted, PurchaseLine
-from tests.loyalty.conftest import funded_member, handle, key, problem
+from tests.loyalty.conftest import handle, key, problem
 from tests.loyalty.till_coupons.conftest import (
     SERVICE,
     STORE,
     Holder,
-    grant_new,
+    member_with,
     returned_event,
     sound,
 )
 from tests.orders.conftest import served_loyalty
-from tests.stack import Stack, member_headers
+from tests.stack import Stack
 
 LINES: list[dict[str, Any]] = [
     {
@@ -53,20 +53,6 @@ LINES: list[dict[str, Any]] = [
 ]
 THRESHOLD = {"kind": "threshold_off", "threshold_fen": 20_000, "off_fen": 3_000}
 PERCENT = {"kind": "percent_off", "percent": 10, "cap_fen": 5_000}
-
-
-async def _member_with(
-    client: httpx.AsyncClient, sessions: Sessions, *terms: dict[str, Any], **definition: Any
-) -> tuple[uuid.UUID, dict[str, dict[str, Any]]]:
-    """A new member granted one coupon of a new definition per ``terms`` (stackable unless
-    ``definition`` says otherwise): their coupons by kind."""
-    member = await funded_member(sessions, 10_000)
-    for term in terms:
-        await grant_new(
-            client, member, **({"terms": term, "scope": {}, "stackable": True} | definition)
-        )
-    own = await client.get(f"/members/{member}/coupons", headers=member_headers(member))
-    return member, {coupon["kind"]: coupon for coupon in own.json()["items"]}
 
 
 def _hold_body(member: uuid.UUID, codes: list[str], sale_ref: str = "R-1") -> dict[str, Any]:
@@ -91,7 +77,7 @@ def _per_line(lines: list[dict[str, int]]) -> dict[int, int]:
 async def test_a_stacked_pair_is_held_priced_together_and_given_back_per_definition(
     client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
-    member, coupons = await _member_with(client, loyalty_sessions, PERCENT, THRESHOLD)
+    member, coupons = await member_with(client, loyalty_sessions, PERCENT, THRESHOLD)
     # named percent-off first: still priced threshold-off first
     codes = [coupons["percent_off"]["code"], coupons["threshold_off"]["code"]]
     response = await client.post(
@@ -175,7 +161,7 @@ def _sale(member: uuid.UUID, purchase_id: uuid.UUID) -> CloudEvent:
 async def test_a_stack_the_rules_refuse_holds_nothing_and_names_the_coupon(
     client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
-    member, coupons = await _member_with(
+    member, coupons = await member_with(
         client, loyalty_sessions, THRESHOLD, PERCENT, stackable=False
     )
     codes = [coupons["threshold_off"]["code"], coupons["percent_off"]["code"]]
@@ -190,7 +176,7 @@ async def test_a_stack_the_rules_refuse_holds_nothing_and_names_the_coupon(
 
     # stackable, but the threshold is not met on a 120-yuan basket: the threshold-off is
     # named, and the percent-off is not held either
-    member, coupons = await _member_with(client, loyalty_sessions, THRESHOLD, PERCENT)
+    member, coupons = await member_with(client, loyalty_sessions, THRESHOLD, PERCENT)
     small = _hold_body(member, [c["code"] for c in coupons.values()])
     small["lines"] = [LINES[0] | {"amount_fen": 12_000}]
     refused = await client.post("/coupon-reservations", json=small, headers=SERVICE | key())
@@ -210,7 +196,7 @@ async def test_a_stack_the_rules_refuse_holds_nothing_and_names_the_coupon(
 async def test_a_stack_with_one_coupon_taken_rolls_back_whole(
     client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
-    member, coupons = await _member_with(client, loyalty_sessions, THRESHOLD, PERCENT)
+    member, coupons = await member_with(client, loyalty_sessions, THRESHOLD, PERCENT)
     alone = _hold_body(member, [])
     del alone["codes"]
     alone["coupon_ids"] = [coupons["percent_off"]["id"]]
@@ -230,7 +216,7 @@ async def test_a_stack_with_one_coupon_taken_rolls_back_whole(
 async def test_holds_racing_for_overlapping_stacks_never_hold_part_of_one(
     stack: Stack, client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
-    member, coupons = await _member_with(
+    member, coupons = await member_with(
         client, loyalty_sessions, THRESHOLD, PERCENT, {"kind": "cash_voucher", "value_fen": 1_000}
     )
     ids = {kind: coupon["id"] for kind, coupon in coupons.items()}
@@ -268,8 +254,8 @@ async def test_holds_racing_for_overlapping_stacks_never_hold_part_of_one(
 async def test_a_hold_names_its_coupons_one_way_and_only_the_member_s(
     client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
-    member, coupons = await _member_with(client, loyalty_sessions, THRESHOLD, PERCENT)
-    other, theirs = await _member_with(client, loyalty_sessions, PERCENT)
+    member, coupons = await member_with(client, loyalty_sessions, THRESHOLD, PERCENT)
+    other, theirs = await member_with(client, loyalty_sessions, PERCENT)
     codes = [coupon["code"] for coupon in coupons.values()]
     for wrong, location in [
         ({"code": codes[0]}, "body"),  # codes too: two ways at once
@@ -296,7 +282,7 @@ async def test_a_hold_names_its_coupons_one_way_and_only_the_member_s(
 async def test_the_audit_finds_a_hold_used_in_part(
     client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
-    member, coupons = await _member_with(client, loyalty_sessions, THRESHOLD, PERCENT)
+    member, coupons = await member_with(client, loyalty_sessions, THRESHOLD, PERCENT)
     codes = [coupon["code"] for coupon in coupons.values()]
     held = await client.post(
         "/coupon-reservations", json=_hold_body(member, codes), headers=SERVICE | key()
