@@ -10,6 +10,10 @@ from xdist.workermanage import WorkerController
 pytest_plugins = ["tests.fixtures"]
 
 FUZZ_FILE = "tests/fuzz/test_openapi_fuzz.py"
+# The longest single tests, each a whole system of its own under injected faults or as
+# `huiyuan up` starts it: handed out first, so that they end before the end of the run and
+# do not share the cores with the fuzz (their checks have timing limits).
+FIRST = ("tests/faults/test_short_run.py", "tests/e2e/test_huiyuan_up.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -32,7 +36,7 @@ class _FuzzLastScheduling(LoadFileScheduling):  # type: ignore[misc]
     """``--dist loadfile`` (a module's fixtures are made once, on one worker), except that
     each service's fuzz is a unit of its own, handed out only once no other unit is left:
     every worker has a database and broker of its own, so one that fuzzes runs nothing
-    after it, as in a serial run."""
+    after it, as in a serial run. The files in ``FIRST`` go first."""
 
     def _split_scope(self, nodeid: str) -> str:
         if nodeid.startswith(FUZZ_FILE):
@@ -43,6 +47,9 @@ class _FuzzLastScheduling(LoadFileScheduling):  # type: ignore[misc]
     def _assign_work_unit(self, node: WorkerController) -> None:
         for scope in [scope for scope in self.workqueue if scope.startswith(FUZZ_FILE)]:
             self.workqueue.move_to_end(scope)
+        for scope in FIRST:
+            if scope in self.workqueue:
+                self.workqueue.move_to_end(scope, last=False)
         super()._assign_work_unit(node)
 
 
