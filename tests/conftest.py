@@ -7,6 +7,11 @@ from _pytest.nodeid import NodeId
 from xdist.scheduler import LoadFileScheduling
 from xdist.workermanage import WorkerController
 
+from tests.ast_guard import guard_ast_parse
+
+# before any test starts a thread that may parse
+guard_ast_parse()
+
 pytest_plugins = ["tests.fixtures"]
 
 FUZZ_FILE = "tests/fuzz/test_openapi_fuzz.py"
