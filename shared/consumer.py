@@ -50,7 +50,14 @@ from shared.db import Sessions, is_transient, transaction
 from shared.dead_letters import retry_deferred
 from shared.events import CloudEvent
 from shared.inbox import AwaitingEvent, Handlers, Inbox, apply_events
-from shared.kafka import GroupTimings, Membership, commit_as, create_consumer, membership
+from shared.kafka import (
+    GroupTimings,
+    Membership,
+    commit_as,
+    create_consumer,
+    membership,
+    stop_consumer,
+)
 from shared.observability import EVENTS_PARKED, HANDLER_FAILURES
 from shared.partition_retries import PartitionRetries, Verdict
 
@@ -118,7 +125,7 @@ class EventConsumer:
                 log.exception("consumer %s stopped; restarting", self._group_id)
                 await asyncio.sleep(1.0)
             finally:
-                await consumer.stop()
+                await stop_consumer(consumer)
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         retries = PartitionRetries(

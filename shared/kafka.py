@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.protocol.group import LeaveGroupRequest
 from aiokafka.structs import OffsetAndMetadata, RecordMetadata
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,24 @@ def membership(consumer: AIOKafkaConsumer) -> Membership:
     """The membership the consumer holds now; every rejoin gives a new one."""
     coordinator = consumer._coordinator
     return Membership(coordinator.generation, coordinator.member_id)
+
+
+async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
+    """Stops ``consumer`` after it left its group, so that the group's next member (the
+    service restarted) need not wait for this one's session to expire.
+
+    aiokafka's stop leaves only from a generation above 0 (Kafka numbers a group's
+    generations from 1); the embedded broker (Tansu) numbers the first one 0, so a group's
+    first member never left, and with the default timings the next one took ~11 s to join
+    instead of ~3 s. Leaving is best effort, as aiokafka's own: a broker that does not
+    answer expires the member after the session timeout anyway.
+    """
+    coordinator = consumer._coordinator
+    if coordinator is not None and coordinator.generation == 0 and coordinator.member_id:
+        leave = LeaveGroupRequest(coordinator.group_id, coordinator.member_id)
+        with contextlib.suppress(KafkaError, TimeoutError):
+            await asyncio.wait_for(coordinator._send_req(leave), 5)
+    await consumer.stop()
 
 
 async def commit_as(

@@ -74,14 +74,21 @@ class EmbeddedPostgres:
         command = [str(BIN_DIR / "pg_ctl"), "-D", str(self.data_dir), "-m", mode]
         # the server log must go to a file: a pipe inherited by the postmaster hangs pg_ctl
         command += ["-l", str(self._server.log), "-w", "restart"]
-        subprocess.run(
+        done = subprocess.run(
             command,
-            check=True,
             user=self._server.system_user,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
             timeout=60,
         )
+        if done.returncode != 0:
+            # a test's data dir is pruned after a few later sessions: keep the why in the error
+            server_log = self._server.log.read_text(errors="replace").splitlines()[-30:]
+            raise RuntimeError(
+                f"pg_ctl restart exited {done.returncode}: {done.stdout.strip()}\n"
+                + "\n".join(["server log, last lines:", *server_log])
+            )
 
     def stop(self) -> None:
         if self._server is not None:
