@@ -214,7 +214,8 @@ async def check_coupons(
             "coupon sales": len(log.coupon_sales),
             "of them stacked": stacked,
             "stacked sales with a return": stacked_returned,
-            "coupons given back by a return": sum(restored.values()),
+            # the load's own holds: the database may hold other runs' coupons
+            "coupons given back by a return": sum(restored[rid] for rid in held),
         }
     )
     unused = [
