@@ -49,7 +49,7 @@ from shared.background import raise_if_cancelling
 from shared.db import Sessions, is_transient, transaction
 from shared.dead_letters import retry_deferred
 from shared.events import CloudEvent
-from shared.inbox import AwaitingEvent, Handlers, Inbox, apply_events
+from shared.inbox import AwaitingEvent, BatchStart, Handlers, Inbox, apply_events
 from shared.kafka import (
     GroupTimings,
     Membership,
@@ -91,6 +91,7 @@ class EventConsumer:
         inbox: Inbox,
         handlers: Handlers,
         topics: Iterable[str],
+        batch_start: BatchStart | None = None,
         bootstrap_servers: str,
         group_id: str | None = None,
         batch_size: int = 500,
@@ -104,6 +105,7 @@ class EventConsumer:
         self._sessions = sessions
         self._inbox = inbox
         self._handlers = handlers
+        self._batch_start = batch_start
         self._topics = tuple(topics)
         self._bootstrap = bootstrap_servers
         self._group_id = group_id or service
@@ -281,7 +283,9 @@ class EventConsumer:
             if item.error is not None:
                 raise ValueError(item.error)
         events = [item.event for item in decoded if item.event is not None]
-        await apply_events(session, self._inbox, self._handlers, self._service, events)
+        await apply_events(
+            session, self._inbox, self._handlers, self._service, events, self._batch_start
+        )
 
     async def _apply_alone(self, item: _Decoded) -> Exception | None:
         """Apply one record in its own transaction; returns the handler's error, if any."""

@@ -14,7 +14,7 @@ The Kafka runner that calls it batch by batch is ``shared.consumer``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -67,6 +67,11 @@ Handler = Callable[[AsyncSession, CloudEvent, C], Awaitable[None]]
 BoundHandler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 Handlers = Mapping[str, BoundHandler]
 """Handlers bound to their context, as the runner calls them."""
+
+BatchStart = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[None]]
+"""Runs once per batch before its handlers, with the events about to be handled, in order:
+where a service takes, in its one lock order, the rows its handlers will lock one event at a
+time (a batch is one transaction, so its handlers' locks add up in event order otherwise)."""
 
 
 def bind(handlers: Mapping[str, Handler[C]], context: C) -> dict[str, BoundHandler]:
@@ -196,8 +201,10 @@ async def apply_events(
     handlers: Handlers,
     service: str,
     events: Iterable[CloudEvent],
+    start: BatchStart | None = None,
 ) -> None:
-    """Claim the events in the inbox and run the handler of each one seen for the first time.
+    """Claim the events in the inbox and run the handler of each one seen for the first time,
+    after ``start`` with those events.
 
     Events without a handler are skipped. The caller owns the transaction: a handler's
     error propagates and the claims roll back with everything else.
@@ -205,13 +212,24 @@ async def apply_events(
     known = [event for event in events if event.type in handlers]
     fresh = await inbox.claim(session, known)
     EVENTS_DUPLICATE.labels(service).inc(len(known) - len(fresh))
-    for event in known:
-        if event.id not in fresh:
-            continue
-        fresh.discard(event.id)  # a batch may carry the same event twice
+    todo = _first_of_each(known, fresh)
+    if start is not None:
+        await start(session, todo)
+    for event in todo:
         token = event_id_var.set(event.id)
         try:
             await handlers[event.type](session, event)
         finally:
             event_id_var.reset(token)
         EVENTS_APPLIED.labels(service, event.type).inc()
+
+
+def _first_of_each(events: Iterable[CloudEvent], fresh: set[str]) -> list[CloudEvent]:
+    """The events of ``fresh`` ids, in order, each once (a batch may carry one twice)."""
+    left = set(fresh)
+    firsts: list[CloudEvent] = []
+    for event in events:
+        if event.id in left:
+            left.discard(event.id)
+            firsts.append(event)
+    return firsts

@@ -36,7 +36,15 @@ from shared.edge import install_edge
 from shared.errors import install_problem_handlers, problem_response
 from shared.events.registry import TOPICS
 from shared.idempotency import IdempotencyKeys
-from shared.inbox import BoundHandler, Handler, HandlerContext, Inbox, bind, subscriptions
+from shared.inbox import (
+    BatchStart,
+    BoundHandler,
+    Handler,
+    HandlerContext,
+    Inbox,
+    bind,
+    subscriptions,
+)
 from shared.inputs import configure_inputs
 from shared.kafka import GroupTimings, Publisher, ensure_topics
 from shared.notify import Wakeups
@@ -81,6 +89,8 @@ class ServiceSpec:
     idempotency: IdempotencyKeys | None = None
     handlers: Mapping[str, Handler[HandlerContext[Any]]] = field(default_factory=dict)
     """``consumers.HANDLERS``: the one declaration of what the service consumes."""
+    batch_start: BatchStart | None = None
+    """Run once per batch of events before its handlers (see :data:`shared.inbox.BatchStart`)."""
     workers: Sequence[Worker] = ()
     resources: Mapping[str, Resource] = field(default_factory=dict)
     """Opened at start, before any request, into ``Runtime.resources``; closed at
@@ -170,6 +180,7 @@ def _lifespan(
                 inbox=spec.inbox,
                 handlers=spec.bound_handlers,
                 topics=spec.subscriptions,
+                batch_start=spec.batch_start,
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 batch_size=settings.consumer_batch_size,
                 max_attempts=settings.consumer_max_attempts,

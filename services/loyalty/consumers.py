@@ -1,9 +1,17 @@
 """What loyalty consumes: registrations open accounts, purchases earn (and confirm the
 till reservation they paid with and redeem the coupon they used), returns and voids
 reverse (and credit the points tender's share back, and give a coupon back as its
-definition says), products say their category, households pool their members' points."""
+definition says), products say their category, households pool their members' points.
+
+A batch is one transaction: before its handlers run, :func:`lock_accounts` takes every
+account they will lock in the points kernel's lock order, so that the batch never holds one
+member's household account while it waits for another member's own account (a till request
+for that member holds their own and waits for the household: a deadlock)."""
 
 from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.base import product_categories
@@ -87,6 +95,18 @@ async def on_household_left(session: AsyncSession, event: CloudEvent, _: Context
     await households.apply_change(session, event.payload(HouseholdLeft), event.id)
 
 
+async def lock_accounts(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+    """Locks the accounts of the members the batch's ``events`` name, in the kernel's order
+    (:func:`services.loyalty.accounts.service.lock_accounts`), after the program, as every
+    handler takes them: one or two statements per batch; none for a batch with at most one
+    such event (a single event locks in that order by itself)."""
+    named = [uuid.UUID(e.data["member_id"]) for e in events if e.type in _MEMBERS_ACCOUNTS]
+    if len(named) < 2:
+        return
+    await locked_program(session)
+    await accounts.lock_accounts(session, member_ids=named)
+
+
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     PurchaseCompleted.event_type: on_purchase_completed,
@@ -97,3 +117,7 @@ HANDLERS: dict[str, Handler[Context]] = {
     HouseholdJoined.event_type: on_household_joined,
     HouseholdLeft.event_type: on_household_left,
 }
+
+_MEMBERS_ACCOUNTS = frozenset(HANDLERS) - {ProductChanged.event_type}
+"""The events whose handlers lock the account of the member the event names (every event
+loyalty consumes names one in ``member_id``, except a product's change)."""

@@ -156,6 +156,7 @@ def event_consumer(sessions: Sessions) -> EventConsumer:
         inbox=inbox,
         handlers=HANDLERS,
         topics=["orders.events"],
+        batch_start=spec().batch_start,
         bootstrap_servers="unused:9092",
         retry_backoff_seconds=0.01,
     )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ScalarSelect,
     Select,
     Uuid,
+    any_,
     bindparam,
     exists,
     func,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import Insert, Update
 
@@ -140,6 +142,49 @@ async def lock_account(session: AsyncSession, account_id: uuid.UUID) -> AccountR
     )
     row = (await session.execute(query)).first()
     return AccountRow(*row) if row is not None else None
+
+
+_OWN_IN_ORDER = (
+    select(_accounts.c.account_id, _accounts.c.pooled_into)
+    .where(
+        _accounts.c.account_id.in_(
+            select(_holders.c.account_id).where(
+                _holders.c.role == _OWNER,
+                (_holders.c.member_id == any_(bindparam("members", type_=ARRAY(Uuid))))
+                | (_holders.c.account_id == any_(bindparam("accounts", type_=ARRAY(Uuid)))),
+            )
+        )
+    )
+    .order_by(_accounts.c.account_id)
+    .with_for_update()
+)
+"""The own accounts of the members and those of the accounts a member owns, locked in id
+order (PostgreSQL locks the rows as the sort hands them out)."""
+
+_IN_ORDER = (
+    select(_accounts.c.account_id)
+    .where(_accounts.c.account_id == any_(bindparam("accounts", type_=ARRAY(Uuid))))
+    .order_by(_accounts.c.account_id)
+    .with_for_update()
+)
+
+
+async def lock_in_order(
+    session: AsyncSession, member_ids: Sequence[uuid.UUID], account_ids: Sequence[uuid.UUID]
+) -> None:
+    """Locks the members' own accounts and the own ones of ``account_ids`` in id order, then
+    the household accounts those are pooled into and the rest of ``account_ids`` in id
+    order: one statement, two if any is a household's."""
+    own = (
+        await session.execute(
+            _OWN_IN_ORDER, {"members": list(member_ids), "accounts": list(account_ids)}
+        )
+    ).all()
+    owned = {row.account_id for row in own}
+    households = {row.pooled_into for row in own if row.pooled_into is not None}
+    households |= set(account_ids) - owned
+    if households:
+        await session.execute(_IN_ORDER, {"accounts": sorted(households)})
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,20 @@ appends the ledger entry, makes the lot of a credit or takes a debit from the lo
 updates the cached balance, and refuses to take the balance below zero or past
 ``MAX_BALANCE``. Earning, reversal and redemption all go through it, each writing only
 what it owns beside it. Use cases flush, never commit: the caller owns the transaction.
+
+Lock order of accounts, which every transaction follows: members' own accounts first, then
+household accounts; among several of one kind, by account id. A movement for one member
+locks their own account, then their household's if it is pooled (:func:`locked_account_of`);
+a transaction that moves points for several members (a consumer's batch, a campaign's
+close-out, an expiry run) takes all its accounts first with :func:`lock_accounts`, since
+one member's own account then another's household, then a third's own account is the
+cycle a till request (own, then household) closes.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -42,6 +50,7 @@ __all__ = [  # the kernel's whole interface
     "account_of",
     "expiring_lots",
     "ledger_page",
+    "lock_accounts",
     "locked_account",
     "locked_account_now",
     "locked_account_of",
@@ -134,6 +143,23 @@ async def locked_account_of(session: AsyncSession, member_id: uuid.UUID) -> Acco
     if own.pooled_into is None:
         return Account(own.account_id, own.balance)
     return replace(await locked_account(session, own.pooled_into), household=True)
+
+
+async def lock_accounts(
+    session: AsyncSession,
+    *,
+    member_ids: Collection[uuid.UUID] = (),
+    account_ids: Collection[uuid.UUID] = (),
+) -> None:
+    """Locks, in the kernel's lock order (see the module), the accounts movements for
+    ``member_ids`` and on ``account_ids`` will lock: the members' own accounts and those of
+    ``account_ids`` someone owns, by id, then the household accounts all these are pooled
+    into and the rest of ``account_ids``, by id. Costs one statement, two if a household is
+    among them. The ``locked_*`` reads after it wait for nothing; ids that name no account
+    are left out."""
+    if not member_ids and not account_ids:
+        return
+    await repository.lock_in_order(session, sorted(set(member_ids)), sorted(set(account_ids)))
 
 
 async def locked_account(session: AsyncSession, account_id: uuid.UUID) -> Account:

@@ -68,6 +68,7 @@ async def close(session: AsyncSession, row: CampaignRow, now: datetime) -> None:
         program = await locked_program(session)  # the order every earn takes: program, accounts
         top = await repository.leaderboard(session, row.campaign_id, row.reward_top_n)
         terms = await lots.credit_terms(session, purchase=False)
+        await accounts.lock_accounts(session, member_ids=[member_id for member_id, _ in top])
         for rank, (member_id, fen) in enumerate(top, start=1):
             account = await accounts.locked_account_of(session, member_id)
             if account is None:  # a purchase opened it; never gone, but never a 500

@@ -45,8 +45,10 @@ async def expire_due(sessions: Sessions, now: datetime, batch: int = BATCH) -> i
 
 
 async def _expire(session: AsyncSession, due: Sequence[ExpiringLot], now: datetime) -> int:
-    """Expires the lots, account by account (in account order, so two runs at once queue
-    up instead of deadlocking); each account's lots are read again under its lock."""
+    """Expires the lots, account by account, their accounts locked first in the kernel's
+    lock order (so that a run queues up behind a purchase batch or another run instead of
+    deadlocking); each account's lots are read again under its lock."""
+    await accounts.lock_accounts(session, account_ids=[lot.account_id for lot in due])
     expired = 0
     for account_id, group in groupby(due, key=lambda lot: lot.account_id):
         named = {lot.lot_id for lot in group}

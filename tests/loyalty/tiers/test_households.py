@@ -22,7 +22,7 @@ from tests.loyalty.conftest import (
     return_event,
 )
 from tests.loyalty.households.conftest import created, joined, left
-from tests.loyalty.points.test_round_trips import PROGRAM_STATEMENTS
+from tests.loyalty.points.test_round_trips import BATCH_ACCOUNT_LOCKS, PROGRAM_STATEMENTS
 from tests.loyalty.statements import engine_of, statements
 from tests.loyalty.tiers.conftest import tier_policy
 from tests.loyalty.tiers.test_windows import MARCH_2026, NEW_YEAR_2027, NEW_YEAR_2028
@@ -155,4 +155,10 @@ async def test_a_household_members_purchase_costs_three_statements_more(
         await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
 
     ours = [s for s in sent if "outbox" not in s and "loyalty.inbox" not in s]
-    assert len(ours) == PROGRAM_STATEMENTS + STATEMENTS_PER_HOUSEHOLD_EARN * len(batch)
+    household_lock = 1  # the batch's own accounts are pooled: the household's locked after
+    assert len(ours) == (
+        PROGRAM_STATEMENTS
+        + BATCH_ACCOUNT_LOCKS
+        + household_lock
+        + STATEMENTS_PER_HOUSEHOLD_EARN * len(batch)
+    )
