@@ -18,12 +18,24 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Annotated
+
+from shared.inputs import Code
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHECK_ALPHABET = ALPHABET + "*~$=U"
 SYMBOLS = 12
 BITS = SYMBOLS * 5
 GROUP = 4
+TypedCode = Annotated[
+    str,
+    Code(
+        24,
+        pattern=r"^[0-9A-Za-z*~$= -]+$",
+        charset="letters, digits, hyphens, spaces and * ~ $ =",
+    ),
+]
+"""A code as a person typed it (any case, grouped or not), before :func:`normalise`."""
 _TYPED = str.maketrans({"I": "1", "L": "1", "O": "0", "-": None, " ": None})
 _WELL_FORMED = re.compile(f"^[{ALPHABET}]{{{SYMBOLS}}}[{re.escape(CHECK_ALPHABET)}]$")
 
