@@ -1,7 +1,8 @@
 """What loyalty consumes: registrations open accounts, purchases earn (and confirm the
 till reservation they paid with and redeem the coupon they used), returns and voids
 reverse (and credit the points tender's share back, and give a coupon back as its
-definition says), products say their category, households pool their members' points."""
+definition says), products say their category, households pool their members' points,
+referrals are kept for the referrer's reward."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from services.loyalty.coupons.birthdays import service as birthdays
 from services.loyalty.households import service as households
 from services.loyalty.points import service as points
 from services.loyalty.program.service import locked_program
+from services.loyalty.referrals import service as referrals
 from services.loyalty.reservations import sales as till_sales
 from services.loyalty.tiers import service as tiers
 from services.loyalty.till_coupons import sales as till_coupons
@@ -21,6 +23,7 @@ from shared.events.customer import (
     HouseholdCreated,
     HouseholdJoined,
     HouseholdLeft,
+    MemberReferred,
     MemberRegistered,
 )
 from shared.events.orders import (
@@ -46,6 +49,10 @@ async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Cont
     await tiers.locked_standing(session, member_id, program.ladder, new=True)
     if registered.birthday is not None:
         await birthdays.record_birthday(session, member_id, registered.birthday)
+
+
+async def on_member_referred(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await referrals.record_referral(session, event.payload(MemberReferred))
 
 
 async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -89,6 +96,7 @@ async def on_household_left(session: AsyncSession, event: CloudEvent, _: Context
 
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
+    MemberReferred.event_type: on_member_referred,
     PurchaseCompleted.event_type: on_purchase_completed,
     PurchaseReturned.event_type: on_purchase_returned,
     PurchaseVoided.event_type: on_purchase_voided,
