@@ -62,7 +62,7 @@ def _settings(request: Request) -> Settings:
     responses={
         **openapi_conflict(PhoneRegistered(PHONE_REGISTERED)),
         **problem(
-            ReferralCodeUnknown("No member has the referral code 7K2M-QX9D-4HTR-V"),
+            ReferralCodeUnknown("No member has the referral code 7K2M-QX9D-4HTR-D"),
             description=(
                 "`referral-code-unknown`: no member has the code; `self-referral`: the code "
                 "belongs to the member with this phone number. Both name `referral_code`."

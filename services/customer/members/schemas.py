@@ -52,7 +52,7 @@ def _well_formed_code(typed: str) -> str:
 
 
 ReferralCode = Annotated[codes.TypedCode, AfterValidator(_well_formed_code)]
-"""A referral code as a member reads it out (``7K2M-QX9D-4HTR-V``), in stored form."""
+"""A referral code as a member reads it out (``7K2M-QX9D-4HTR-D``), in stored form."""
 
 
 class Consent(BaseModel):
@@ -75,7 +75,6 @@ class MemberCreate(BaseModel):
                     "gender": "male",
                     "locale": "zh-CN",
                     "consent": {"sms": True, "email": True},
-                    "referral_code": "7K2M-QX9D-4HTR-V",
                 }
             ]
         },
@@ -114,7 +113,7 @@ class MemberOut(BaseModel):
                     "locale": "zh-CN",
                     "consent": {"sms": True, "email": True},
                     "store_id": None,
-                    "referral_code": "7K2M-QX9D-4HTR-V",
+                    "referral_code": "7K2M-QX9D-4HTR-D",
                     "created_at": "2026-11-23T08:15:02Z",
                 }
             ]
