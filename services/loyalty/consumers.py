@@ -1,7 +1,8 @@
 """What loyalty consumes: registrations open accounts, purchases earn (and confirm the
 till reservation they paid with and redeem the coupon they used), returns and voids
 reverse (and credit the points tender's share back, and give a coupon back as its
-definition says), products say their category, households pool their members' points.
+definition says), products say their category, households pool their members' points,
+referrals are kept for the referrer's reward.
 
 A batch is one transaction: before its handlers run, :func:`lock_accounts` takes every
 account they will lock in the points kernel's lock order, so that the batch never holds one
@@ -20,6 +21,7 @@ from services.loyalty.coupons.birthdays import service as birthdays
 from services.loyalty.households import service as households
 from services.loyalty.points import service as points
 from services.loyalty.program.service import locked_program
+from services.loyalty.referrals import service as referrals
 from services.loyalty.reservations import sales as till_sales
 from services.loyalty.tiers import service as tiers
 from services.loyalty.till_coupons import sales as till_coupons
@@ -29,6 +31,7 @@ from shared.events.customer import (
     HouseholdCreated,
     HouseholdJoined,
     HouseholdLeft,
+    MemberReferred,
     MemberRegistered,
 )
 from shared.events.orders import (
@@ -54,6 +57,10 @@ async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Cont
     await tiers.locked_standing(session, member_id, program.ladder, new=True)
     if registered.birthday is not None:
         await birthdays.record_birthday(session, member_id, registered.birthday)
+
+
+async def on_member_referred(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await referrals.record_referral(session, event.payload(MemberReferred))
 
 
 async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -109,6 +116,7 @@ async def lock_accounts(session: AsyncSession, events: Sequence[CloudEvent]) -> 
 
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
+    MemberReferred.event_type: on_member_referred,
     PurchaseCompleted.event_type: on_purchase_completed,
     PurchaseReturned.event_type: on_purchase_returned,
     PurchaseVoided.event_type: on_purchase_voided,
@@ -118,6 +126,7 @@ HANDLERS: dict[str, Handler[Context]] = {
     HouseholdLeft.event_type: on_household_left,
 }
 
-_MEMBERS_ACCOUNTS = frozenset(HANDLERS) - {ProductChanged.event_type}
-"""The events whose handlers lock the account of the member the event names (every event
-loyalty consumes names one in ``member_id``, except a product's change)."""
+_MEMBERS_ACCOUNTS = frozenset(HANDLERS) - {ProductChanged.event_type, MemberReferred.event_type}
+"""The events whose handlers lock the account of the member the event names in
+``member_id`` (all but a product's change and a referral, which is kept without touching an
+account)."""

@@ -23,6 +23,7 @@ from services.loyalty.lots import jobs as lot_jobs
 from services.loyalty.members import api as members
 from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
+from services.loyalty.referrals import api as referrals
 from services.loyalty.reservations import api as reservations
 from services.loyalty.reservations.jobs import sweep
 from services.loyalty.rewards import api as rewards
@@ -90,6 +91,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             simulation.campaigns,
             campaigns.router,
             households.router,
+            referrals.router,
             reservations.policy_router,
             members.router,
             tiers.members,

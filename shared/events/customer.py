@@ -37,6 +37,22 @@ class MemberRegistered(EventPayload):
     registered_at: datetime
 
 
+class MemberReferred(EventPayload):
+    """A new member (``member_id``) registered with the referral code of ``referrer_id``.
+
+    Published in the registration's transaction, after ``customer.member.registered``, on
+    the new member's key. Ids only: whoever needs to show the friend masks what it knows.
+    """
+
+    event_type: ClassVar[str] = "customer.member.referred"
+    subject_field: ClassVar[str] = "member_id"
+
+    member_id: uuid.UUID
+    referrer_id: uuid.UUID
+    referred_at: datetime
+    """When the friend registered (UTC)."""
+
+
 class MemberUpdated(EventPayload):
     """Some of a member's profile changed; only the fields named in ``changed`` are set.
 

@@ -13,6 +13,7 @@ from shared.events.customer import (
     HouseholdCreated,
     HouseholdJoined,
     HouseholdLeft,
+    MemberReferred,
     MemberRegistered,
     MemberUpdated,
 )
@@ -51,6 +52,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
     model.event_type: model
     for model in (
         MemberRegistered,
+        MemberReferred,
         MemberUpdated,
         HouseholdCreated,
         HouseholdJoined,

@@ -73,6 +73,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "POST /coupons/validate"),
     ("loyalty", "POST /members/{member_id}/coupons"),
     ("loyalty", "GET /members/{member_id}/coupons"),
+    ("loyalty", "GET /members/{member_id}/referrals"),
     ("loyalty", "GET /coupons/definitions"),
     ("loyalty", "GET /coupons/definitions/{definition_id}"),
     ("loyalty", "POST /coupons/definitions/{definition_id}/grants"),

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from huiyuan import dlq
+from shared import codes
 from shared.auth import issue_token
 from shared.settings import DEV_JWT_SECRET
 from tests.stack import eventually
@@ -89,6 +90,7 @@ async def test_every_member_is_still_there_with_their_card(upgraded: Upgraded) -
         before, now = m.answers["member"], upgraded.at_start["members"][m.label]["member"]
         for field in ("card_number", "email", "consent", "locale", "gender", "store_id"):
             assert now[field] == before[field], (m.label, field)
+        assert codes.is_well_formed(codes.normalise(now["referral_code"])), m.label
         if m.label != "blank":  # a name of spaces, a birthday in 2099: the migration's call
             assert (now["name"], now["birthday"]) == (before["name"], before["birthday"])
 

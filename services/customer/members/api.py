@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.customer.config import Settings
 from services.customer.members import service
-from services.customer.members.errors import MemberNotFound, PhoneRegistered
+from services.customer.members.errors import MemberNotFound, PhoneRegistered, ReferralCodeUnknown
 from services.customer.members.schemas import (
     CardNumber,
     MemberCreate,
@@ -54,9 +54,21 @@ def _settings(request: Request) -> Settings:
         "way; it is stored in E.164. The `Idempotency-Key` header is optional: "
         "a retry with the same key returns the first successful answer (kept 24 hours); "
         "without one, a retry cannot register the member twice either, as the phone number "
-        "is unique, but it gets 409 instead of the first answer."
+        "is unique, but it gets 409 instead of the first answer. With `referral_code` (a "
+        "member's code, typed any usual way) the new member is recorded as that member's "
+        "friend and `customer.member.referred` is published too; loyalty rewards the "
+        "referrer later."
     ),
-    responses=openapi_conflict(PhoneRegistered(PHONE_REGISTERED)),
+    responses={
+        **openapi_conflict(PhoneRegistered(PHONE_REGISTERED)),
+        **problem(
+            ReferralCodeUnknown("No member has the referral code 7K2M-QX9D-4HTR-D"),
+            description=(
+                "`referral-code-unknown`: no member has the code; `self-referral`: the code "
+                "belongs to the member with this phone number. Both name `referral_code`."
+            ),
+        ),
+    },
 )
 async def register_member(
     body: MemberCreate,

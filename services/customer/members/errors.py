@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, Unprocessable
 
 
 class PhoneRegistered(Conflict):
@@ -17,3 +17,18 @@ class MemberNotFound(NotFound):
 
     title = "Member not found"
     slug = "member-not-found"
+
+
+class ReferralCodeUnknown(Unprocessable):
+    """A registration names a well-formed referral code that no member has."""
+
+    title = "Unknown referral code"
+    slug = "referral-code-unknown"
+
+
+class SelfReferral(Unprocessable):
+    """A registration names the referral code of the member who has its phone number:
+    nobody refers themself."""
+
+    title = "Self-referral"
+    slug = "self-referral"

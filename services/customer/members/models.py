@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, String
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKeyConstraint, Identity, String
 from sqlmodel import Field
 
 from services.customer.base import CustomerTable
+from shared.codes import SYMBOLS
 
 
 def _now() -> datetime:
@@ -21,9 +22,14 @@ class Member(CustomerTable, table=True):
     ``phone_encrypted`` holds the E.164 number (``+8613812345678``) and ``phone_hash`` its
     lookup hash; a number stored before E.164 that is not a valid mobile number keeps the
     digits it was stored with (see the ``phones as E.164`` migration, 5b0cbf95872c).
+    ``referral_code`` is the member's own code in stored form (:mod:`shared.codes`);
+    ``referrer_id`` the member whose code they named when they registered, if any.
     """
 
     __tablename__ = "members"
+    __table_args__ = (
+        ForeignKeyConstraint(["referrer_id"], ["customer.members.id"], name="fk_members_referrer"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     card_serial: int | None = Field(
@@ -41,6 +47,8 @@ class Member(CustomerTable, table=True):
     consent_sms: bool = False
     consent_email: bool = False
     store_id: uuid.UUID | None = None
+    referral_code: str = Field(sa_column=Column(String(SYMBOLS + 1), unique=True, nullable=False))
+    referrer_id: uuid.UUID | None = Field(default=None, index=True)
     created_at: datetime = Field(
         default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

@@ -27,6 +27,12 @@ async def by_phone_hash(session: AsyncSession, phone_hash: str) -> Member | None
     return (await session.scalars(select(Member).where(Member.phone_hash == phone_hash))).first()
 
 
+async def by_referral_code(session: AsyncSession, code: str) -> Member | None:
+    """The member whose referral code is ``code`` (stored form)."""
+    query = select(Member).where(Member.referral_code == code)
+    return (await session.scalars(query)).first()
+
+
 async def lookup(
     session: AsyncSession, *, phone_hash: str | None, card_number: str | None
 ) -> Member | None:

@@ -3,7 +3,9 @@
 Input bounds: ``name`` 1-100 characters on one line (the ``members.name`` column, and the
 contact name messaging keeps); ``phone`` a mobile number typed any usual way, kept as
 E.164; ``email`` at most 254 characters; ``birthday`` 1900-01-01 to today in the business
-timezone; ``card_number`` 2-32 digits whose last is a Luhn check digit. See
+timezone; ``card_number`` 2-32 digits whose last is a Luhn check digit;
+``referral_code`` a member's referral code typed any usual way (case, hyphens, spaces, I/L
+for 1, O for 0), kept in stored form and refused if its check symbol does not match. See
 :mod:`shared.inputs` for what each type refuses.
 """
 
@@ -17,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from services.customer.members.domain import CARD_NUMBER_MAX_LENGTH, is_valid_card_number
+from shared import codes
 from shared.events.customer import Gender, Locale
 from shared.inputs import BirthDate, Code, Email, Phone, SingleLine
 
@@ -37,6 +40,19 @@ CardNumber = Annotated[
     AfterValidator(_check_digit_matches),
 ]
 """A membership card number as printed: digits, the last a Luhn check digit."""
+
+
+def _well_formed_code(typed: str) -> str:
+    code = codes.normalise(typed)
+    if not codes.is_well_formed(code):
+        raise PydanticCustomError(
+            "referral_code_check", "is not a referral code: is a symbol mistyped or missing?"
+        )
+    return code
+
+
+ReferralCode = Annotated[codes.TypedCode, AfterValidator(_well_formed_code)]
+"""A referral code as a member reads it out (``7K2M-QX9D-4HTR-D``), in stored form."""
 
 
 class Consent(BaseModel):
@@ -72,6 +88,9 @@ class MemberCreate(BaseModel):
     locale: Locale = "zh-CN"
     consent: Consent = Consent()
     store_id: uuid.UUID | None = Field(None, description="The store where the member joined")
+    referral_code: ReferralCode | None = Field(
+        None, description="The referral code of the member who brought them (老带新), if any"
+    )
 
 
 _MEMBER_ID = "7d1c0a52-7a7e-4d39-9a55-0c8f4c1f9e2b"
@@ -94,6 +113,7 @@ class MemberOut(BaseModel):
                     "locale": "zh-CN",
                     "consent": {"sms": True, "email": True},
                     "store_id": None,
+                    "referral_code": "7K2M-QX9D-4HTR-D",
                     "created_at": "2026-11-23T08:15:02Z",
                 }
             ]
@@ -110,6 +130,7 @@ class MemberOut(BaseModel):
     locale: Locale
     consent: Consent
     store_id: uuid.UUID | None
+    referral_code: str = Field(description="The member's own code to give friends, grouped")
     created_at: datetime
 
 

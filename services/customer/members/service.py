@@ -9,7 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from services.customer.base import emit
 from services.customer.config import Settings
 from services.customer.members import domain, repository
-from services.customer.members.errors import MemberNotFound, PhoneRegistered
+from services.customer.members.errors import (
+    MemberNotFound,
+    PhoneRegistered,
+    ReferralCodeUnknown,
+    SelfReferral,
+)
 from services.customer.members.models import Member
 from services.customer.members.schemas import (
     Consent,
@@ -18,23 +23,30 @@ from services.customer.members.schemas import (
     MemberOut,
     MemberPage,
 )
+from shared import codes
 from shared.crypto import PiiCipher, mask_email, mask_phone
 from shared.db import AsyncSession
-from shared.events.customer import ChannelConsent, MemberRegistered
+from shared.events.customer import ChannelConsent, MemberReferred, MemberRegistered
 from shared.pagination import PageKey, encode_cursor
 
 PHONE_REGISTERED = "A member with this phone number is already registered"
+_CODE_DRAWS = 3
 
 
 async def register_member(
     session: AsyncSession, settings: Settings, cipher: PiiCipher, data: MemberCreate
 ) -> Member:
-    """Registers a member, numbers their card and emits ``customer.member.registered``.
+    """Registers a member, numbers their card, gives them a referral code and emits
+    ``customer.member.registered`` (then ``customer.member.referred`` if they named a
+    referral code).
 
-    ``data.phone`` is E.164 (a ``Phone`` field). Raises :class:`PhoneRegistered` (409) if a
-    member already has that number.
+    ``data.phone`` is E.164 (a ``Phone`` field); ``data.referral_code`` in stored form.
+    Raises :class:`ReferralCodeUnknown` (422) if no member has the code,
+    :class:`SelfReferral` (422) if its member has this phone number, and
+    :class:`PhoneRegistered` (409) if a member already has that number.
     """
     phone_hash = cipher.phone_hash(data.phone)
+    referrer = await _referrer(session, data.referral_code, phone_hash)
     if await repository.by_phone_hash(session, phone_hash) is not None:
         raise PhoneRegistered(PHONE_REGISTERED, field="phone")
     serial = await repository.next_card_serial(session)
@@ -53,6 +65,8 @@ async def register_member(
         consent_sms=data.consent.sms,
         consent_email=data.consent.email,
         store_id=data.store_id,
+        referral_code=await _fresh_referral_code(session),
+        referrer_id=referrer.id if referrer else None,
     )
     try:
         async with session.begin_nested():
@@ -74,7 +88,41 @@ async def register_member(
         registered_at=member.created_at,
     )
     await emit(session, registered)
+    if referrer is not None:
+        await emit(
+            session,
+            MemberReferred(
+                member_id=member.id, referrer_id=referrer.id, referred_at=member.created_at
+            ),
+        )
     return member
+
+
+async def _referrer(session: AsyncSession, code: str | None, phone_hash: str) -> Member | None:
+    if code is None:
+        return None
+    referrer = await repository.by_referral_code(session, code)
+    if referrer is None:
+        raise ReferralCodeUnknown(
+            f"No member has the referral code {codes.display(code)}", field="referral_code"
+        )
+    if referrer.phone_hash == phone_hash:
+        raise SelfReferral(
+            "This referral code belongs to the member with this phone number: "
+            "a member cannot refer themself",
+            field="referral_code",
+        )
+    return referrer
+
+
+async def _fresh_referral_code(session: AsyncSession) -> str:
+    # A code already taken is drawn again. Two registrations drawing the same new code at
+    # the same moment (about 2^-60 per pair) would meet at the unique index: one gets 409.
+    for _ in range(_CODE_DRAWS):
+        code = codes.new_code()
+        if await repository.by_referral_code(session, code) is None:
+            return code
+    raise RuntimeError("three referral codes drawn were all taken")
 
 
 async def get_member(session: AsyncSession, member_id: uuid.UUID) -> Member:
@@ -131,6 +179,7 @@ def to_out(cipher: PiiCipher, member: Member) -> MemberOut:
         locale=member.locale,
         consent=Consent(sms=member.consent_sms, email=member.consent_email),
         store_id=member.store_id,
+        referral_code=codes.display(member.referral_code),
         created_at=member.created_at,
     )
 

@@ -8,9 +8,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.loyalty.coupons import codes, domain, repository
+from services.loyalty.coupons import domain, repository
 from services.loyalty.coupons.models import Coupon, CouponDefinition
 from services.loyalty.coupons.service import priced_coupon
+from shared import codes
 from shared.db import AsyncSession
 
 

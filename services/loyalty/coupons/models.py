@@ -27,9 +27,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from services.loyalty.base import SCHEMA, LoyaltyTable, amount_column, now, timestamp_column
-from services.loyalty.coupons.codes import SYMBOLS
 from services.loyalty.coupons.kinds import KindName
 from shared.auth import MAX_SUBJECT_LENGTH
+from shared.codes import SYMBOLS
 
 MAX_NAME = 80
 MAX_GRANT_KEY = 64

@@ -17,7 +17,7 @@ from typing import Any, Protocol, cast
 from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.service import account_of
 from services.loyalty.base import emit
-from services.loyalty.coupons import codes, domain, repository
+from services.loyalty.coupons import domain, repository
 from services.loyalty.coupons.errors import (
     CouponDefinitionEnded,
     CouponDefinitionNotFound,
@@ -35,6 +35,7 @@ from services.loyalty.coupons.schemas import (
     DefinitionOut,
     GrantIn,
 )
+from shared import codes
 from shared.db import AsyncSession
 from shared.errors import ProblemError
 from shared.events.coupons import CouponGranted, CouponWithdrawn

@@ -13,12 +13,13 @@ from sqlalchemy import Select
 
 from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.service import account_id_query
-from services.loyalty.coupons import codes, domain, repository
+from services.loyalty.coupons import domain, repository
 from services.loyalty.coupons.kinds import Discount, KindName, Refusal
 from services.loyalty.coupons.repository import PricedRow
 from services.loyalty.coupons.schemas import ValidateIn
 from services.loyalty.coupons.service import priced_coupon
 from services.loyalty.rules.service import ancestors_query, categories_of, with_ancestors
+from shared import codes
 from shared.coupons import (
     ApplicableOut,
     LineDiscountOut,

@@ -9,19 +9,12 @@ from annotated_types import Interval, Len
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from services.loyalty.till_coupons.models import MAX_SALE_REF
+from shared.codes import TypedCode
 from shared.coupons import MAX_STACK
 from shared.inputs import MAX_LINES, MAX_SALE_TOTAL_FEN, Code, LineNo, Quantity
 from shared.product_categories import MAX_CODE
 
 SaleRef = Annotated[str, Code(MAX_SALE_REF)]
-TypedCode = Annotated[
-    str,
-    Code(
-        24,
-        pattern=r"^[0-9A-Za-z*~$= -]+$",
-        charset="letters, digits, hyphens, spaces and * ~ $ =",
-    ),
-]
 SkuCode = Annotated[str, Code(MAX_CODE)]
 CategoryCode = Annotated[str, Code(MAX_CODE)]
 LineFen = Annotated[int, Strict(), Interval(ge=0, le=MAX_SALE_TOTAL_FEN)]

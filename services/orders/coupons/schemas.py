@@ -11,18 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from services.orders.directory.domain import MAX_CARD_NUMBER
 from services.orders.purchases.schemas import LineIn
 from services.orders.tenders.schemas import MAX_SALE_REF
+from shared.codes import TypedCode
 from shared.coupons import MAX_STACK
 from shared.inputs import MAX_LINES, Code, Phone
 
 _LINES: list[Any] = [
     {"sku": "HP-FISHOIL-60", "category": "health", "quantity": 2, "unit_price_fen": 7_450},
     {"sku": "SK-CREAM-50", "category": "skincare", "quantity": 1, "unit_price_fen": 10_123},
-]
-
-
-TypedCode = Annotated[
-    str,
-    Code(24, pattern=r"^[0-9A-Za-z*~$= -]+$", charset="letters, digits, hyphens, spaces, *~$="),
 ]
 
 

@@ -13,8 +13,8 @@ import httpx
 from sqlalchemy import text
 
 from services.loyalty.accounts.invariants import Invariant
-from services.loyalty.coupons.codes import is_well_formed, normalise
 from services.loyalty.points.invariants import check_ledger_invariants
+from shared.codes import is_well_formed, normalise
 from shared.db import Sessions, transaction
 from tests.loyalty.conftest import funded_member, key, problem
 from tests.loyalty.coupons.test_api import MARKETING, body

@@ -1,28 +1,41 @@
-"""Coupon codes: unguessable, typed by a person at a till, read aloud on the phone.
+"""Codes people type: unguessable, typed at a till, read aloud on the phone.
 
-A code is 12 random Crockford base32 symbols (60 bits from the operating system's CSPRNG)
+Coupon codes (loyalty) and members' referral codes (customer) are both of this form. A
+code is 12 random Crockford base32 symbols (60 bits from the operating system's CSPRNG)
 and one check symbol, shown in groups of four: ``7K2M-QX9D-4HTR-V``. Crockford's alphabet
 has no I, L, O or U, so a typed code is read case-insensitively with I and L as 1, O as 0
 and hyphens and spaces dropped (:func:`normalise`). The check symbol is the value mod 37
 (Crockford's check alphabet adds ``*~$=U``), so a single mistyped symbol or two adjacent
 symbols swapped is refused before any lookup (:func:`is_well_formed`).
 
-Entropy: 2^60 ≈ 1.15 × 10^18 codes. With ten million coupons live, one guess hits one with
-a chance of about 1 in 10^11; the lookup is also limited to a member's own coupons or a
-store's key. A collision between two grants (about n²/2^61: ~4 × 10^-5 at 10^7 codes) is
-caught by the codes' unique index and the grant draws again.
+Entropy: 2^60 ≈ 1.15 × 10^18 codes. With ten million codes live, one guess hits one with
+a chance of about 1 in 10^11; a coupon's lookup is also limited to a member's own coupons or
+a store's key. A collision between two grants (about n²/2^61: ~4 × 10^-5 at 10^7 codes) is
+caught by the owning table's unique index and the caller draws again.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from typing import Annotated
+
+from shared.inputs import Code
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHECK_ALPHABET = ALPHABET + "*~$=U"
 SYMBOLS = 12
 BITS = SYMBOLS * 5
 GROUP = 4
+TypedCode = Annotated[
+    str,
+    Code(
+        24,
+        pattern=r"^[0-9A-Za-z*~$= -]+$",
+        charset="letters, digits, hyphens, spaces and * ~ $ =",
+    ),
+]
+"""A code as a person typed it (any case, grouped or not), before :func:`normalise`."""
 _TYPED = str.maketrans({"I": "1", "L": "1", "O": "0", "-": None, " ": None})
 _WELL_FORMED = re.compile(f"^[{ALPHABET}]{{{SYMBOLS}}}[{re.escape(CHECK_ALPHABET)}]$")
 
@@ -60,5 +73,5 @@ def display(code: str) -> str:
 
 
 def masked(code: str) -> str:
-    """For lists other than the member's own: only the last group and check symbol shown."""
+    """For lists other than the owner's own: only the last group and check symbol shown."""
     return "****-****-" + display(code)[-6:]

@@ -1,11 +1,11 @@
-"""Coupon codes: check symbol, typing forgiveness, masking."""
+"""Typed codes (coupons, referrals): check symbol, typing forgiveness, masking."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.loyalty.coupons.codes import (
+from shared.codes import (
     ALPHABET,
     display,
     is_well_formed,
