@@ -2,7 +2,7 @@
 
 Coupon codes (loyalty) and members' referral codes (customer) are both of this form. A
 code is 12 random Crockford base32 symbols (60 bits from the operating system's CSPRNG)
-and one check symbol, shown in groups of four: ``7K2M-QX9D-4HTR-V``. Crockford's alphabet
+and one check symbol, shown in groups of four: ``7K2M-QX9D-4HTR-D``. Crockford's alphabet
 has no I, L, O or U, so a typed code is read case-insensitively with I and L as 1, O as 0
 and hyphens and spaces dropped (:func:`normalise`). The check symbol is the value mod 37
 (Crockford's check alphabet adds ``*~$=U``), so a single mistyped symbol or two adjacent
@@ -68,7 +68,7 @@ def is_well_formed(code: str) -> bool:
 
 
 def display(code: str) -> str:
-    """Grouped for reading: ``7K2M-QX9D-4HTR-V``."""
+    """Grouped for reading: ``7K2M-QX9D-4HTR-D``."""
     return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
 
 

@@ -28,7 +28,7 @@ HOLD_EXAMPLE: dict[str, Any] = {
         {
             "reservation_id": "3a1f0c5e-7b2d-4c8e-9f1a-2b3c4d5e6f70",
             "coupon_id": "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
-            "code": "****-****-4HTR-V",
+            "code": "****-****-4HTR-D",
             "definition_id": "3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c",
             "name": "满200减30",
             "kind": "threshold_off",
@@ -95,7 +95,7 @@ class StackOut(BaseModel):
 
 _APPLICABLE_EXAMPLE: dict[str, Any] = {
     "coupon_id": "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
-    "code": "****-****-4HTR-V",
+    "code": "****-****-4HTR-D",
     "name": "满200减30",
     "kind": "threshold_off",
     "stackable": False,

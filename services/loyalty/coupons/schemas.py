@@ -255,7 +255,7 @@ class GrantIn(BaseModel):
 
 COUPON_EXAMPLE: dict[str, Any] = {
     "id": "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
-    "code": "7K2M-QX9D-4HTR-V",
+    "code": "7K2M-QX9D-4HTR-D",
     "definition_id": "3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c",
     "name": "满200减30 周年庆",
     "kind": "threshold_off",
@@ -274,7 +274,7 @@ class CouponOut(BaseModel):
     id: uuid.UUID
     code: str = Field(
         description="In groups of four; shown whole to the member, masked "
-        "(`****-****-4HTR-V`) to staff"
+        "(`****-****-4HTR-D`) to staff"
     )
     definition_id: uuid.UUID
     name: str

@@ -72,11 +72,11 @@ NOT_HELD = CouponReservationNotHeld(
             f"account (`{AccountNotFound.slug}`)",
         ),
         **openapi_conflict(
-            CouponNotAvailable("coupon ****-****-4HTR-V is held for another sale or was used")
+            CouponNotAvailable("coupon ****-****-4HTR-D is held for another sale or was used")
         ),
         **problem(
             422,
-            "below_threshold: coupon ****-****-4HTR-V does not apply: eligible spend 12345 "
+            "below_threshold: coupon ****-****-4HTR-D does not apply: eligible spend 12345 "
             "fen is below the threshold of 20000 fen",
             f"{CouponNotApplicable.title}, or invalid input",
         ),

@@ -30,7 +30,7 @@ RESERVE_EXAMPLE: dict[str, Any] = {
     "member_id": _MEMBER,
     "store_id": _STORE,
     "sale_ref": "R-20261130-0042",
-    "code": "7K2M-QX9D-4HTR-V",
+    "code": "7K2M-QX9D-4HTR-D",
     "lines": [
         {**_LINES[0], "category": "health-fishoil"},
         {**_LINES[1], "category": "skincare"},

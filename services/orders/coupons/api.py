@@ -83,7 +83,7 @@ async def validate_coupons(
         **openapi_conflict(),
         **problem(
             422,
-            "below_threshold: coupon ****-****-4HTR-V does not apply: eligible spend 12345 "
+            "below_threshold: coupon ****-****-4HTR-D does not apply: eligible spend 12345 "
             "fen is below the threshold of 15000 fen",
             f"{CouponRefused.title}, unknown member or SKU, or invalid input",
         ),

@@ -57,7 +57,7 @@ class CouponHoldIn(CouponBasketIn):
                 {
                     "card_number": "8860000000013",
                     "sale_ref": "R-20261130-0042",
-                    "code": "7K2M-QX9D-4HTR-V",
+                    "code": "7K2M-QX9D-4HTR-D",
                     "lines": _LINES,
                 }
             ]

@@ -260,7 +260,7 @@ async def test_with_loyalty_down_a_coupon_hold_is_503(
     body = {
         "card_number": funded.card_number,
         "sale_ref": "R-9",
-        "code": "7K2M-QX9D-4HTR-V",
+        "code": "7K2M-QX9D-4HTR-D",
         "lines": LINES,
     }
     down = is_problem(
