@@ -1,4 +1,6 @@
-"""Queries of the points kernel. Only the kernel's service calls them."""
+"""Queries of the points kernel: accounts, their holders and the ledger's movements (point
+lots are :mod:`services.loyalty.accounts.lots.repository`). Only the kernel's service calls
+them."""
 
 from __future__ import annotations
 
@@ -27,14 +29,13 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import Insert, Update
 
-from services.loyalty.accounts.domain import OpenLot, Source
+from services.loyalty.accounts.domain import Source
 from services.loyalty.accounts.models import (
     OWNER,
     Account,
@@ -220,62 +221,9 @@ async def open_account(session: AsyncSession, member_id: uuid.UUID) -> Opened | 
     return Opened(*row) if row is not None else None
 
 
-async def open_lots(session: AsyncSession, account_id: uuid.UUID) -> list[OpenLot]:
-    query = select(
-        _lots.c.lot_id,
-        _lots.c.remaining,
-        _lots.c.earned_at,
-        _lots.c.expires_at,
-        _lots.c.available_at,
-    ).where(_lots.c.account_id == account_id, _lots.c.remaining > literal_column("0"))
-    return [OpenLot(*row) for row in await session.execute(query)]
-
-
-@dataclass(frozen=True)
-class ExpiringLot:
-    account_id: uuid.UUID
-    lot_id: uuid.UUID
-    remaining: int
-    expires_at: datetime
-
-
-async def expiring_lots(
-    session: AsyncSession,
-    *,
-    after: datetime | None,
-    until: datetime,
-    following: tuple[uuid.UUID, uuid.UUID] | None,
-    limit: int,
-) -> list[ExpiringLot]:
-    query = (
-        select(_lots.c.account_id, _lots.c.lot_id, _lots.c.remaining, _lots.c.expires_at)
-        .where(
-            _lots.c.remaining > literal_column("0"),
-            _lots.c.expires_at.is_not(None),
-            _lots.c.expires_at <= until,
-        )
-        .order_by(_lots.c.account_id, _lots.c.lot_id)
-        .limit(limit)
-    )
-    if after is not None:
-        query = query.where(_lots.c.expires_at > after)
-    if following is not None:
-        query = query.where(tuple_(_lots.c.account_id, _lots.c.lot_id) > tuple_(*following))
-    return [ExpiringLot(*row) for row in await session.execute(query)]
-
-
 async def owner_of(session: AsyncSession, account_id: uuid.UUID) -> uuid.UUID | None:
     query = select(_holders.c.member_id).where(
         _holders.c.account_id == account_id, _holders.c.role == _OWNER
-    )
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def lot_of(session: AsyncSession, source: Source) -> uuid.UUID | None:
-    query = (
-        select(_lots.c.lot_id)
-        .join(_ledger, _ledger.c.id == _lots.c.entry_id)
-        .where(_ledger.c.source_type == source.type, _ledger.c.source_id == source.id)
     )
     return (await session.execute(query)).scalar_one_or_none()
 
@@ -409,15 +357,3 @@ def _build_movement(lot: bool, writes: tuple[Write, ...]) -> Select[uuid.UUID, d
 
 def _param(prefix: str, name: str, type_: Any = None) -> BindParameter[Any]:
     return bindparam(prefix + name, type_=type_)
-
-
-async def consume_lots(session: AsyncSession, kept: Sequence[tuple[uuid.UUID, int]]) -> None:
-    """Sets what each lot keeps after a debit."""
-    if not kept:
-        return
-    await session.execute(
-        update(_lots)
-        .where(_lots.c.lot_id == bindparam("lot"))
-        .values(remaining=bindparam("keeps")),
-        [{"lot": lot_id, "keeps": remaining} for lot_id, remaining in kept],
-    )

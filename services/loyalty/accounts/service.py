@@ -30,7 +30,9 @@ from services.loyalty.accounts.draws import repository as draws
 from services.loyalty.accounts.errors import AccountNotFound, InsufficientPoints
 from services.loyalty.accounts.ledger import repository as ledger
 from services.loyalty.accounts.ledger.repository import ShortfallRow
-from services.loyalty.accounts.repository import Along, ExpiringLot, Param
+from services.loyalty.accounts.lots import repository as lot_rows
+from services.loyalty.accounts.lots.repository import ExpiringLot
+from services.loyalty.accounts.repository import Along, Param
 from services.loyalty.base import emit
 from services.loyalty.program.domain import Rung
 from shared.db import AsyncSession
@@ -241,7 +243,7 @@ async def move_points(
     restoration: domain.Restoration | None = None
     if movement.points < 0:
         now = datetime.now(UTC)
-        lots = await repository.open_lots(session, account.account_id)
+        lots = await lot_rows.open_lots(session, account.account_id)
         if movement.spend:
             domain.check_spendable(lots, -movement.points, now)
         balance = domain.balance_after(account.balance, movement.points)
@@ -270,7 +272,7 @@ async def move_points(
     )
     if recorded is None:
         return None
-    await repository.consume_lots(session, kept)
+    await lot_rows.consume_lots(session, kept)
     await draws.record(session, recorded.entry_id, taken)
     if restoration is not None:
         await draws.restore(
@@ -311,7 +313,7 @@ async def move_new_points(
 
 async def open_lots(session: AsyncSession, account_id: uuid.UUID) -> list[domain.OpenLot]:
     """The account's lots with points left (for reading; a movement reads its own)."""
-    return await repository.open_lots(session, account_id)
+    return await lot_rows.open_lots(session, account_id)
 
 
 async def expiring_lots(
@@ -324,7 +326,7 @@ async def expiring_lots(
 ) -> list[ExpiringLot]:
     """Up to ``limit`` lots with points left that expire by ``until`` (and after ``after``),
     ordered by account then lot, those after the ``(account_id, lot_id)`` ``following``."""
-    return await repository.expiring_lots(
+    return await lot_rows.expiring_lots(
         session, after=after, until=until, following=following, limit=limit
     )
 
@@ -336,7 +338,7 @@ async def owner_of(session: AsyncSession, account_id: uuid.UUID) -> uuid.UUID | 
 
 async def lot_of(session: AsyncSession, source: Source) -> uuid.UUID | None:
     """The lot the credit of ``source`` made (None: no such credit, or it made none)."""
-    return await repository.lot_of(session, source)
+    return await lot_rows.lot_of(session, source)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.loyalty.accounts import domain
-from services.loyalty.accounts import repository as kernel
 from services.loyalty.accounts.domain import Source
+from services.loyalty.accounts.lots import repository as lot_rows
 from services.loyalty.accounts.pools import repository
 from services.loyalty.accounts.service import Account, Along, Moved, Movement, move_points
 from shared.db import AsyncSession
@@ -72,7 +72,7 @@ async def _transfer(
     ``transfer_out`` entry on one, ``transfer_in`` on the other, the same transfer id.
     Pending points move too; the credit's one lot takes :func:`domain.transfer_terms`.
     ``along`` goes with the credit. None if the transfer was recorded before."""
-    lots = await kernel.open_lots(session, source.account_id)
+    lots = await lot_rows.open_lots(session, source.account_id)
     domain.balance_after(source.balance, -points)
     now = datetime.now(UTC)
     terms = domain.transfer_terms(lots, domain.consume(lots, points, now=now, spend=False), now)
