@@ -6,6 +6,7 @@ this one ladder (the same one the e2e tests and ``huiyuan demo`` set).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -304,3 +305,23 @@ async def ledger_sound(sessions: Sessions, *members: uuid.UUID) -> tuple[str, ..
     async with sessions() as session:
         report = await check_ledger_invariants(session, members=members)
     return tuple(str(violation) for violation in report.violations)
+
+
+async def waiting_on_locks(sessions: Sessions) -> int:
+    async with sessions() as session:
+        waiting = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+        )
+    return int(waiting or 0)
+
+
+async def until_waiting(task: asyncio.Future[Any], sessions: Sessions, waiting: int) -> None:
+    """Until ``waiting`` backends wait on a lock, or ``task`` is done."""
+    for _ in range(500):
+        if task.done() or await waiting_on_locks(sessions) >= waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never {waiting} backends waiting on a lock")

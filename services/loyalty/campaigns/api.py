@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -186,9 +185,7 @@ async def change_campaign(
 ) -> JSONResponse:
     answer = await idempotent.run(
         body,
-        lambda: changes.change(
-            session, campaign_id, body, by=principal.subject, now=datetime.now(UTC)
-        ),
+        lambda: changes.change(session, campaign_id, body, by=principal.subject),
         path={"campaign_id": str(campaign_id)},
         status=200,
     )
@@ -218,7 +215,7 @@ async def end_campaign(
 ) -> JSONResponse:
     answer = await idempotent.run(
         _NoBody(),
-        lambda: changes.end(session, campaign_id, by=principal.subject, now=datetime.now(UTC)),
+        lambda: changes.end(session, campaign_id, by=principal.subject),
         path={"campaign_id": str(campaign_id)},
         status=200,
     )

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from services.loyalty.base import emit
 from services.loyalty.campaigns import giveaways, repository
@@ -50,7 +50,12 @@ CHANGEABLE_ONCE_STARTED = frozenset({"name", "ends_at", "budget_points", "giveaw
 
 
 async def change(
-    session: AsyncSession, campaign_id: uuid.UUID, body: CampaignChange, *, by: str, now: datetime
+    session: AsyncSession,
+    campaign_id: uuid.UUID,
+    body: CampaignChange,
+    *,
+    by: str,
+    now: datetime | None = None,
 ) -> CampaignOut:
     """The campaign with the fields sent in ``body`` changed (see the module), publishing
     ``loyalty.campaign.changed``; fields sent with the value they have change nothing (no
@@ -58,9 +63,10 @@ async def change(
     (409) once its end has come, :class:`CampaignStarted` (409) for a frozen field of a
     started one; :class:`InvalidCampaign` or ``UnknownTier`` (422) as a new campaign's
     terms are checked (before its start), an end before now or past an awarded tier's last
-    day, a budget below what it gave or a quantity below the coupons it gave."""
+    day, a budget below what it gave or a quantity below the coupons it gave. ``now``
+    (UTC) is the clock once the campaign is locked unless given."""
     await locked_for_change(session)
-    row = await _open(session, campaign_id, now)
+    row, now = await _open(session, campaign_id, now)
     current = terms_of(row)
     changed = [
         name
@@ -86,15 +92,17 @@ async def change(
 
 
 async def end(
-    session: AsyncSession, campaign_id: uuid.UUID, *, by: str, now: datetime
+    session: AsyncSession, campaign_id: uuid.UUID, *, by: str, now: datetime | None = None
 ) -> CampaignOut:
-    """Ends the campaign at ``now`` (UTC): sales from now on are outside it, and the
+    """Ends the campaign at ``now`` (UTC; unless given, the clock once the campaign is
+    locked, so an end that waited for another's sees it come): sales from then on are
+    outside it, and the
     close-out job closes it out (rewards, ``loyalty.campaign.closed``) within its poll.
     One not started yet gets the empty window ``now``–``now``: it never ran. Publishes
     ``loyalty.campaign.changed`` (``ended_early``). Raises :class:`CampaignNotFound`
     (404), :class:`CampaignEnded` (409) once its end has come."""
     await locked_for_change(session)
-    row = await _open(session, campaign_id, now)
+    row, now = await _open(session, campaign_id, now)
     changed = ["ends_at"]
     if row.starts_at > now:
         row.starts_at = now
@@ -104,17 +112,23 @@ async def end(
     return out(row)
 
 
-async def _open(session: AsyncSession, campaign_id: uuid.UUID, now: datetime) -> CampaignRow:
+async def _open(
+    session: AsyncSession, campaign_id: uuid.UUID, now: datetime | None
+) -> tuple[CampaignRow, datetime]:
+    """The campaign locked, and the time the change happens at: the clock read after the
+    lock is granted unless ``now`` is given (a clock read before could precede an end that
+    another request committed while this one waited, and find the campaign still open)."""
     row = await repository.locked(session, campaign_id)
     if row is None:
         raise CampaignNotFound(f"No campaign {campaign_id}")
+    now = now or datetime.now(UTC)
     if row.closed_at is not None or row.ends_at <= now:
         raise CampaignEnded(
             f"campaign {campaign_id} ended at {row.ends_at.isoformat()}"
             + (" and was closed out" if row.closed_at is not None else "")
             + "; an ended campaign does not change"
         )
-    return row
+    return row, now
 
 
 def _check_started(

@@ -12,9 +12,10 @@ import httpx
 from services.loyalty.campaigns import changes
 from services.loyalty.campaigns.closeout import close, close_due
 from services.loyalty.campaigns.models import CampaignRow
+from services.loyalty.program.service import locked_for_change
 from shared.db import Sessions, transaction
 from tests.loyalty.campaigns.conftest import MARKETING, new_campaign, put_rules_from
-from tests.loyalty.conftest import handle, key, ledger_of, problem, published
+from tests.loyalty.conftest import handle, key, ledger_of, problem, published, until_waiting
 from tests.loyalty.rules.sales import at, line, new_year, sale_event
 
 YEAR = 9
@@ -149,9 +150,34 @@ async def test_of_ends_racing_one_wins_and_the_others_find_it_ended(
 ) -> None:
     made = await new_campaign(client, datetime.now(UTC), uuid.uuid4(), bonus_points=1)
     path = f"/campaigns/{made['id']}/end"
-    answers = await asyncio.gather(
-        *(client.post(path, headers={**MARKETING, **key()}) for _ in range(6))
-    )
+    # The program's lock held until all six wait for it: an end that read the clock before
+    # waiting found the winner's later end still to come and ended it again (CI saw two 200s).
+    async with transaction(loyalty_sessions) as gate:
+        await locked_for_change(gate)
+        racing = asyncio.gather(
+            *(client.post(path, headers={**MARKETING, **key()}) for _ in range(6))
+        )
+        await until_waiting(racing, loyalty_sessions, waiting=6)
+    answers = await racing
     assert sorted(a.status_code for a in answers) == [200] + [409] * 5
     changed = await published(loyalty_sessions, uuid.UUID(made["id"]), "loyalty.campaign.changed")
     assert len(changed) == 1
+
+
+async def test_an_end_that_waited_for_the_lock_ends_when_it_got_it(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    """The end's time is read once the campaign is locked: an end read before waiting could
+    precede another end committed meanwhile, find the campaign open and end it again."""
+    made = await new_campaign(client, datetime.now(UTC), uuid.uuid4(), bonus_points=1)
+    async with transaction(loyalty_sessions) as gate:
+        await locked_for_change(gate)
+        ending = asyncio.ensure_future(
+            client.post(f"/campaigns/{made['id']}/end", headers={**MARKETING, **key()})
+        )
+        await until_waiting(ending, loyalty_sessions, waiting=1)
+        await asyncio.sleep(0.2)
+        released = datetime.now(UTC)
+    answer = await ending
+    assert answer.status_code == 200, answer.text
+    assert datetime.fromisoformat(answer.json()["ends_at"]) >= released

@@ -17,28 +17,8 @@ from services.loyalty.redemption.schemas import RedemptionIn
 from services.loyalty.redemption.service import redeem
 from shared.db import Sessions, transaction
 from shared.testing.records import consumer_record
-from tests.loyalty.conftest import event_consumer, funded_member, purchase_event
+from tests.loyalty.conftest import event_consumer, funded_member, purchase_event, until_waiting
 from tests.loyalty.households.conftest import household, pooled
-
-
-async def _waiting_on_locks(sessions: Sessions) -> int:
-    async with sessions() as session:
-        waiting = await session.scalar(
-            text(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )
-        )
-    return int(waiting or 0)
-
-
-async def _until(task: asyncio.Task[None], sessions: Sessions, waiting: int) -> None:
-    """Until ``waiting`` backends wait on a lock, or ``task`` is done."""
-    for _ in range(500):
-        if task.done() or await _waiting_on_locks(sessions) >= waiting:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never {waiting} backends waiting on a lock")
 
 
 async def test_a_batch_and_a_redemption_of_one_household_do_not_deadlock(
@@ -65,9 +45,9 @@ async def test_a_batch_and_a_redemption_of_one_household_do_not_deadlock(
             {"a": apart_account},
         )
         earning = asyncio.create_task(event_consumer(loyalty_sessions).apply(records))
-        await _until(earning, loyalty_sessions, waiting=1)
+        await until_waiting(earning, loyalty_sessions, waiting=1)
         spending = asyncio.create_task(redemption())
-        await _until(spending, loyalty_sessions, waiting=2)
+        await until_waiting(spending, loyalty_sessions, waiting=2)
         await gate.rollback()
     outcomes = await asyncio.gather(earning, spending, return_exceptions=True)
 
