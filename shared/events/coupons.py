@@ -12,11 +12,10 @@ from typing import ClassVar, Literal
 from shared.events.envelope import EventPayload
 
 
-class CouponGranted(EventPayload):
-    """A coupon was granted to a member and is held on their account. The code is a bearer
-    secret and is not carried: the member reads it with ``GET /members/{id}/coupons``."""
+class _CouponEvent(EventPayload):
+    """What every coupon event names: the coupon (its subject), the member it was granted to
+    (the event's key), the account it is held on and its definition."""
 
-    event_type: ClassVar[str] = "loyalty.coupon.granted"
     subject_field: ClassVar[str] = "coupon_id"
 
     coupon_id: uuid.UUID
@@ -24,6 +23,14 @@ class CouponGranted(EventPayload):
     """The member it was granted to (the event's key)."""
     account_id: uuid.UUID
     definition_id: uuid.UUID
+
+
+class CouponGranted(_CouponEvent):
+    """A coupon was granted to a member and is held on their account. The code is a bearer
+    secret and is not carried: the member reads it with ``GET /members/{id}/coupons``."""
+
+    event_type: ClassVar[str] = "loyalty.coupon.granted"
+
     definition_name: str
     kind: str
     """``threshold_off``, ``percent_off``, ``cash_voucher`` or ``free_gift``."""
@@ -37,36 +44,24 @@ class CouponGranted(EventPayload):
     """The campaign whose giveaway granted it (a qualifying purchase); None otherwise."""
 
 
-class CouponWithdrawn(EventPayload):
+class CouponWithdrawn(_CouponEvent):
     """A coupon a campaign gave for a purchase was taken back, unused: a return (or void)
     left the purchase below the giveaway's threshold. It can no longer be used."""
 
     event_type: ClassVar[str] = "loyalty.coupon.withdrawn"
-    subject_field: ClassVar[str] = "coupon_id"
 
-    coupon_id: uuid.UUID
-    member_id: uuid.UUID
-    """The member it was granted to (the event's key)."""
-    account_id: uuid.UUID
-    definition_id: uuid.UUID
     campaign_id: uuid.UUID
     purchase_id: uuid.UUID
     """The purchase it was given for."""
     withdrawn_at: datetime
 
 
-class CouponExpired(EventPayload):
+class CouponExpired(_CouponEvent):
     """An active coupon passed its validity unused and can no longer be redeemed (the daily
     job of the brand's day; a coupon held by a sale in progress is not expired)."""
 
     event_type: ClassVar[str] = "loyalty.coupon.expired"
-    subject_field: ClassVar[str] = "coupon_id"
 
-    coupon_id: uuid.UUID
-    member_id: uuid.UUID
-    """The member it was granted to (the event's key)."""
-    account_id: uuid.UUID
-    definition_id: uuid.UUID
     definition_name: str
     valid_until: datetime
     """The instant its validity ended (exclusive)."""
@@ -74,17 +69,12 @@ class CouponExpired(EventPayload):
     """When the daily job expired it."""
 
 
-class CouponRedeemed(EventPayload):
+class CouponRedeemed(_CouponEvent):
     """A recorded sale used a coupon a till held for it (the sale's event confirmed it).
     Keyed by the member; the code is not carried."""
 
     event_type: ClassVar[str] = "loyalty.coupon.redeemed"
-    subject_field: ClassVar[str] = "coupon_id"
 
-    coupon_id: uuid.UUID
-    member_id: uuid.UUID
-    account_id: uuid.UUID
-    definition_id: uuid.UUID
     reservation_id: uuid.UUID
     purchase_id: uuid.UUID
     store_id: uuid.UUID
@@ -93,18 +83,13 @@ class CouponRedeemed(EventPayload):
     redeemed_at: datetime
 
 
-class CouponReleased(EventPayload):
+class CouponReleased(_CouponEvent):
     """A coupon came back to its holder, usable again within its validity: a till's void
     of the hold, a sale that failed or never came (``timeout``), or a return or void of
     the sale that redeemed it under the definition's ``restore_on_return``."""
 
     event_type: ClassVar[str] = "loyalty.coupon.released"
-    subject_field: ClassVar[str] = "coupon_id"
 
-    coupon_id: uuid.UUID
-    member_id: uuid.UUID
-    account_id: uuid.UUID
-    definition_id: uuid.UUID
     reservation_id: uuid.UUID
     purchase_id: uuid.UUID | None
     """The sale it was committed to or redeemed on, if any."""
