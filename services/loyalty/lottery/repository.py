@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 
+from services.loyalty.base import now
 from services.loyalty.lottery.models import (
     ChanceEntry,
     GiftFulfilment,
@@ -20,7 +21,6 @@ from services.loyalty.lottery.models import (
     LotteryPurchase,
     LotteryQuota,
 )
-from services.loyalty.base import now
 from shared.db import AsyncSession
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from services.loyalty.lottery.invariants import lottery_violations
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
+from tests.loyalty.campaigns.test_api import void_event
 from tests.loyalty.conftest import (
     handle,
     key,
@@ -23,7 +24,6 @@ from tests.loyalty.conftest import (
     published,
     return_event,
 )
-from tests.loyalty.campaigns.test_api import void_event
 from tests.loyalty.coupons.test_api import body as definition_body
 from tests.loyalty.lottery.conftest import (
     MARKETING,
@@ -114,7 +114,8 @@ async def test_a_coupon_prize_out_of_stock_falls_to_the_next_prize_a_gift_staff_
     campaign = (await new_campaign(client, coupon, gift_prize(0, 1)))["id"]
     member, _ = await buyer(loyalty_sessions, 20_000)  # 2 chances
     first = (await _draw(client, member, campaign)).json()
-    assert first["prize"]["kind"] == "coupon" and first["coupon_id"] is not None
+    assert first["prize"]["kind"] == "coupon"
+    assert first["coupon_id"] is not None
     async with loyalty_sessions() as session:
         grant_key = await session.scalar(
             text("SELECT grant_key FROM loyalty.coupons WHERE id = :id"), {"id": first["coupon_id"]}
@@ -126,7 +127,8 @@ async def test_a_coupon_prize_out_of_stock_falls_to_the_next_prize_a_gift_staff_
         first["prize"]["prize_id"],
         "gift",
     )
-    assert second["coupon_id"] is None and second["fulfilled_at"] is None
+    assert second["coupon_id"] is None
+    assert second["fulfilled_at"] is None
     handed = await client.post(
         f"/lottery/draws/{second['draw_id']}/fulfilment", headers=staff_headers("service")
     )
