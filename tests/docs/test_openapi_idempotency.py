@@ -36,6 +36,8 @@ IDEMPOTENT_POSTS = {
     ("loyalty", "/coupons/definitions"),
     ("loyalty", "/campaigns"),
     ("loyalty", "/campaigns/{campaign_id}/end"),
+    ("loyalty", "/lottery/campaigns"),
+    ("loyalty", "/members/{member_id}/draws"),
     ("loyalty", "/members/{member_id}/coupons"),
     ("loyalty", "/coupons/definitions/{definition_id}/grants"),
     ("loyalty", "/coupons/band-rules"),

@@ -175,7 +175,7 @@ class LoadGenerator(TillFlows, DrawFlows):
         if draw < self._shape.reward_share and self.log.reward_orders:
             return self._cancel_reward
         draw -= self._shape.reward_share
-        if draw < self._shape.draw_share and self.log.lottery:
+        if draw < self._shape.draw_share and self.log.lottery and self.log.purchases:
             return self._draw
         return self._purchase
 

@@ -112,7 +112,24 @@ class LotteryCampaignIn(BaseModel):
     prizes: Annotated[list[PrizeIn], Len(1, MAX_PRIZES)]
 
 
+_PRIZE_OUT: dict[str, Any] = {
+    "prize_id": "6a1f0c3e-2b4d-4e5f-8a9b-0c1d2e3f4a5b",
+    "rank": 2,
+    "name": "二等奖 500 积分",
+    "kind": "points",
+    "definition_id": None,
+    "points": 500,
+    "gift_name": None,
+    "probability": 300,
+    "daily_quota": 3,
+    "fallback": "next",
+    "won_today": 1,
+}
+
+
 class PrizeOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_PRIZE_OUT]})
+
     prize_id: uuid.UUID
     rank: int
     name: str
@@ -153,6 +170,27 @@ class DrawIn(BaseModel):
 class DrawOut(BaseModel):
     """One draw. ``prize`` is null for no prize; ``drawn_prize_id`` what the random value
     picked before the day's quotas and fallbacks."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "draw_id": "9d2e4f6a-1b3c-4d5e-8f7a-2b3c4d5e6f70",
+                    "campaign_id": "3c9e2f4a-7b1d-4e5f-9a0b-1c2d3e4f5a6b",
+                    "member_id": "0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11",
+                    "random_value": 212,
+                    "drawn_prize_id": _PRIZE_OUT["prize_id"],
+                    "prize": _PRIZE_OUT,
+                    "quota_day": "2027-01-01",
+                    "coupon_id": None,
+                    "entry_id": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
+                    "fulfilled_at": None,
+                    "chances_left": 2,
+                    "drawn_at": "2027-01-01T02:15:00Z",
+                }
+            ]
+        }
+    )
 
     draw_id: uuid.UUID
     campaign_id: uuid.UUID

@@ -53,8 +53,7 @@ async def test_the_last_top_prize_of_the_day_is_won_once_by_hundreds_of_racing_d
         answers = await asyncio.gather(*(draw(member) for member in members[1:]))
     assert Counter(answer.status_code for answer in answers) == {201: RACERS}
     won = Counter(
-        answer.json()["prize"]["prize_id"] if answer.json()["prize"] else None
-        for answer in answers
+        answer.json()["prize"]["prize_id"] if answer.json()["prize"] else None for answer in answers
     )
     assert won == {first: 1, second: 3, third: 5, None: RACERS - 9}
     assert {answer.json()["drawn_prize_id"] for answer in answers} == {first}
