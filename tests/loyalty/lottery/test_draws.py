@@ -22,6 +22,7 @@ from tests.loyalty.conftest import (
     ledger_sound,
     problem,
     published,
+    purchase_event,
     return_event,
 )
 from tests.loyalty.coupons.test_api import body as definition_body
@@ -291,3 +292,22 @@ async def test_the_invariants_see_a_chance_balance_its_entries_do_not_explain(
         [found] = [str(v) for v in await lottery_violations(session, [member])]
         assert "2 chances, entries add up to 1" in found
         await session.rollback()
+
+
+async def test_a_purchase_delivered_again_under_another_event_id_earns_once(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    campaign = (await new_campaign(client, points_prize(10, 0, 1)))["id"]
+    member, purchase = uuid.uuid4(), uuid.uuid4()
+    sale = purchase_event(member, 20_000, purchase)
+    await handle(loyalty_sessions, sale)
+    await handle(loyalty_sessions, sale.model_copy(update={"id": str(uuid.uuid4())}))
+    assert await _chances(client, member, campaign) == 2
+    staff = await client.get(f"/members/{member}/draws", headers=MARKETING)
+    assert staff.json()["chances"] == (await _member_view(client, member))["chances"]
+    assert await _sound(loyalty_sessions, member) == []
+
+
+async def _member_view(client: httpx.AsyncClient, member: uuid.UUID) -> dict[str, Any]:
+    read = await client.get(f"/members/{member}/draws", headers=member_headers(member))
+    return dict(read.json())
