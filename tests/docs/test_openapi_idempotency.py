@@ -37,6 +37,7 @@ IDEMPOTENT_POSTS = {
     ("loyalty", "/campaigns"),
     ("loyalty", "/campaigns/{campaign_id}/end"),
     ("loyalty", "/lottery/campaigns"),
+    ("loyalty", "/lottery/campaigns/{campaign_id}/end"),
     ("loyalty", "/members/{member_id}/draws"),
     ("loyalty", "/members/{member_id}/coupons"),
     ("loyalty", "/coupons/definitions/{definition_id}/grants"),

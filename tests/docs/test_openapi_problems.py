@@ -104,6 +104,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "POST /lottery/campaigns"),
     ("loyalty", "GET /lottery/campaigns"),
     ("loyalty", "GET /lottery/campaigns/{campaign_id}"),
+    ("loyalty", "POST /lottery/campaigns/{campaign_id}/end"),
     ("loyalty", "GET /lottery/campaigns/{campaign_id}/draws"),
     ("loyalty", "POST /lottery/draws/{draw_id}/fulfilment"),
     ("loyalty", "POST /members/{member_id}/draws"),

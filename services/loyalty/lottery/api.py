@@ -8,11 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 
 from services.loyalty.lottery import draws, service
 from services.loyalty.lottery.errors import (
     FulfilmentNotFound,
     InvalidLotteryCampaign,
+    LotteryCampaignEnded,
     LotteryCampaignNotFound,
     LotteryCampaignNotRunning,
     NoDrawChances,
@@ -108,6 +110,40 @@ async def list_campaigns(
 )
 async def get_campaign(campaign_id: uuid.UUID, session: Session, _: Readers) -> LotteryCampaignOut:
     return await service.get(session, campaign_id)
+
+
+class _NoBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+@router.post(
+    "/campaigns/{campaign_id}/end",
+    response_model=LotteryCampaignOut,
+    summary="End a draw campaign now",
+    description=(
+        "Staff with role marketing. Its `ends_at` becomes now: later purchases earn no "
+        "chances and no draw is made (unused chances lapse). One not started gets the "
+        "empty window now–now: that is how a planned one is cancelled. 409 "
+        "`lottery-campaign-ended` once its end has come. A retry with the same "
+        "`Idempotency-Key` answers the first end."
+    ),
+    responses={
+        **_NO_CAMPAIGN,
+        **openapi_conflict(
+            LotteryCampaignEnded(f"draw campaign {_ID} ended at 2027-01-10T16:00:00+00:00")
+        ),
+    },
+)
+async def end_campaign(
+    campaign_id: uuid.UUID, session: Session, principal: Marketing, idempotent: MarketingPost
+) -> JSONResponse:
+    answer = await idempotent.run(
+        _NoBody(),
+        lambda: service.end(session, campaign_id, by=principal.subject),
+        path={"campaign_id": str(campaign_id)},
+        status=200,
+    )
+    return answer.response()
 
 
 @router.get(

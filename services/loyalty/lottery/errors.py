@@ -41,3 +41,10 @@ class FulfilmentNotFound(NotFound):
 
     title = "No gift fulfilment"
     slug = "lottery-fulfilment-not-found"
+
+
+class LotteryCampaignEnded(Conflict):
+    """An early end of a draw campaign whose end has come."""
+
+    title = "Draw campaign ended"
+    slug = "lottery-campaign-ended"

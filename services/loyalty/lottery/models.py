@@ -26,11 +26,12 @@ from services.loyalty.base import SCHEMA, LoyaltyTable, amount_column, now, time
 
 class LotteryCampaign(LoyaltyTable, table=True):
     """A draw campaign: purchases from ``starts_at`` to before ``ends_at`` earn chances by
-    its rule (``earn_kind`` with ``earn_spend_fen``), and members draw in that window."""
+    its rule (``earn_kind`` with ``earn_spend_fen``), and members draw in that window. One
+    ended before its start has the empty window (both times the end)."""
 
     __tablename__ = "lottery_campaigns"
     __table_args__ = (
-        CheckConstraint("ends_at > starts_at", name="ck_lottery_campaigns_window"),
+        CheckConstraint("ends_at >= starts_at", name="ck_lottery_campaigns_window"),
         CheckConstraint(
             "earn_kind IN ('per_sale', 'per_spend') AND earn_spend_fen >= 1 "
             "AND (earn_kind = 'per_sale' OR earn_spend_fen >= 100)",

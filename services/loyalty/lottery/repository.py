@@ -28,6 +28,17 @@ async def campaign(session: AsyncSession, campaign_id: uuid.UUID) -> LotteryCamp
     return await session.get(LotteryCampaign, campaign_id)
 
 
+async def locked_campaign(session: AsyncSession, campaign_id: uuid.UUID) -> LotteryCampaign | None:
+    """The campaign, its row locked and re-read (a change waits for another)."""
+    query = (
+        select(LotteryCampaign)
+        .where(LotteryCampaign.campaign_id == campaign_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(query)).first()
+
+
 async def latest(session: AsyncSession, limit: int) -> list[LotteryCampaign]:
     query = select(LotteryCampaign).order_by(
         col(LotteryCampaign.starts_at).desc(), col(LotteryCampaign.campaign_id)

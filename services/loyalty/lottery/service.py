@@ -5,6 +5,7 @@ The draw itself is :mod:`services.loyalty.lottery.draws`; chances from purchases
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, date, datetime
 from typing import cast
@@ -16,6 +17,7 @@ from services.loyalty.lottery import domain, repository
 from services.loyalty.lottery.errors import (
     FulfilmentNotFound,
     InvalidLotteryCampaign,
+    LotteryCampaignEnded,
     LotteryCampaignNotFound,
 )
 from services.loyalty.lottery.models import (
@@ -42,6 +44,8 @@ from services.loyalty.program.service import locked_program
 from shared.db import AsyncSession
 from shared.events.draws import DrawGiftFulfilled
 from shared.inputs import input_defaults
+
+log = logging.getLogger(__name__)
 
 
 def today() -> date:
@@ -118,6 +122,29 @@ async def get(session: AsyncSession, campaign_id: uuid.UUID) -> LotteryCampaignO
 async def latest(session: AsyncSession, limit: int) -> LotteryCampaignList:
     """Up to ``limit`` campaigns, the latest starting first."""
     return LotteryCampaignList(items=await _outs(session, await repository.latest(session, limit)))
+
+
+async def end(session: AsyncSession, campaign_id: uuid.UUID, *, by: str) -> LotteryCampaignOut:
+    """Ends the campaign now: later purchases earn no chances in it and no draw is made.
+    One not started gets the empty window now–now (it never runs: how a planned one is
+    cancelled). Unused chances lapse with it. Takes the program's lock first (purchase
+    batches read the campaigns once under it), then the campaign's row, and reads the
+    clock after both. Raises :class:`LotteryCampaignNotFound` (404) and
+    :class:`LotteryCampaignEnded` (409) once its end has come."""
+    await locked_program(session)
+    row = await repository.locked_campaign(session, campaign_id)
+    if row is None:
+        raise LotteryCampaignNotFound(f"No draw campaign {campaign_id}")
+    now = datetime.now(UTC)
+    if row.ends_at <= now:
+        raise LotteryCampaignEnded(
+            f"draw campaign {campaign_id} ended at {row.ends_at.astimezone(UTC).isoformat()}"
+        )
+    row.starts_at = min(row.starts_at, now)
+    row.ends_at = now
+    await session.flush()
+    log.info("draw campaign %s ended early by %s", campaign_id, by)
+    return (await _outs(session, [row]))[0]
 
 
 async def existing(session: AsyncSession, campaign_id: uuid.UUID) -> LotteryCampaign:

@@ -5,6 +5,7 @@ clear refusals that write nothing."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -311,3 +312,27 @@ async def test_a_purchase_delivered_again_under_another_event_id_earns_once(
 async def _member_view(client: httpx.AsyncClient, member: uuid.UUID) -> dict[str, Any]:
     read = await client.get(f"/members/{member}/draws", headers=member_headers(member))
     return dict(read.json())
+
+
+async def test_an_ended_campaign_takes_no_draw_and_earns_no_chance(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    campaign = (await new_campaign(client, points_prize(10, 10_000, 5)))["id"]
+    member, _ = await buyer(loyalty_sessions, 10_000)  # 1 chance
+    ended = await client.post(f"/lottery/campaigns/{campaign}/end", headers=MARKETING | key())
+    assert ended.status_code == 200, ended.text
+    assert ended.json()["ends_at"] <= datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    assert problem(await _draw(client, member, campaign), 409)["type"].endswith(
+        ":lottery-campaign-not-running"
+    )
+    await handle(loyalty_sessions, purchase_event(member, 30_000))
+    assert await _chances(client, member, campaign) == 1  # the purchase came after the end
+    again = await client.post(f"/lottery/campaigns/{campaign}/end", headers=MARKETING | key())
+    assert problem(again, 409)["type"].endswith(":lottery-campaign-ended")
+    planned = await client.post(
+        "/lottery/campaigns", json=_later(points_prize(1, 1, 1)), headers=MARKETING | key()
+    )
+    cancelled = await client.post(
+        f"/lottery/campaigns/{planned.json()['id']}/end", headers=MARKETING | key()
+    )
+    assert cancelled.json()["starts_at"] == cancelled.json()["ends_at"]  # never runs

@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.Column("earn_spend_fen", sa.BigInteger(), nullable=False),
         _time("created_at"),
         sa.Column("created_by", sa.String(200), nullable=False),
-        sa.CheckConstraint("ends_at > starts_at", name="ck_lottery_campaigns_window"),
+        sa.CheckConstraint("ends_at >= starts_at", name="ck_lottery_campaigns_window"),
         sa.CheckConstraint(
             "earn_kind IN ('per_sale', 'per_spend') AND earn_spend_fen >= 1 "
             "AND (earn_kind = 'per_sale' OR earn_spend_fen >= 100)",
