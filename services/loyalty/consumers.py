@@ -19,6 +19,7 @@ from services.loyalty.base import product_categories
 from services.loyalty.config import Settings
 from services.loyalty.coupons.birthdays import service as birthdays
 from services.loyalty.households import service as households
+from services.loyalty.lottery import sales as lottery
 from services.loyalty.points import service as points
 from services.loyalty.program.service import locked_program
 from services.loyalty.referrals import service as referrals
@@ -68,6 +69,7 @@ async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Con
     await points.earn_for_purchase(session, purchase, event.id)
     await till_sales.confirm_for_purchase(session, purchase, event.id)
     await till_coupons.redeem_for_purchase(session, purchase)
+    await lottery.earn_for_purchase(session, purchase)
 
 
 async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -76,6 +78,7 @@ async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Cont
     await points.reverse_for_return(session, returned, event.id)
     await till_sales.refund_for_return(session, returned, event.id)
     await till_coupons.restore_for_return(session, returned)
+    await lottery.take_back_for_return(session, returned)
 
 
 async def on_purchase_voided(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -83,6 +86,7 @@ async def on_purchase_voided(session: AsyncSession, event: CloudEvent, _: Contex
     await points.reverse_for_void(session, voided, event.id)
     await till_sales.refund_for_void(session, voided, event.id)
     await till_coupons.restore_for_void(session, voided)
+    await lottery.take_back_for_void(session, voided)
 
 
 async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:

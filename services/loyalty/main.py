@@ -20,6 +20,7 @@ from services.loyalty.coupons.birthdays import api as birthday_coupons
 from services.loyalty.households import api as households
 from services.loyalty.lots import api as lots
 from services.loyalty.lots import jobs as lot_jobs
+from services.loyalty.lottery import api as lottery
 from services.loyalty.members import api as members
 from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
@@ -92,6 +93,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             campaigns.router,
             households.router,
             referrals.router,
+            lottery.router,
+            lottery.members_router,
             reservations.policy_router,
             members.router,
             tiers.members,

@@ -17,6 +17,7 @@ from shared.events.customer import (
     MemberRegistered,
     MemberUpdated,
 )
+from shared.events.draws import DrawChancesChanged, DrawGiftFulfilled, DrawMade
 from shared.events.envelope import EventPayload
 from shared.events.loyalty import (
     AccountOpened,
@@ -86,6 +87,9 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         CampaignRewarded,
         CampaignChanged,
         CampaignClosed,
+        DrawChancesChanged,
+        DrawMade,
+        DrawGiftFulfilled,
         NotificationSent,
         NotificationFailed,
         NotificationSuppressed,

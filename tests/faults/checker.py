@@ -29,6 +29,7 @@ from services.loyalty.till_coupons.invariants import coupon_till_violations
 from services.orders.purchases.invariants import sale_violations
 from shared.db import asyncpg_dsn, create_sessions
 from tests.faults.coupon_check import check_coupons, check_coupons_run_out
+from tests.faults.draw_check import audit_draws, check_draws
 from tests.faults.records import LoadLog
 from tests.faults.till_check import check_till, check_unheard_run_out
 from tests.faults.verdict import Verdict, uuids
@@ -98,6 +99,7 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
         await check_households(connection, log, verdict)
         unheard = await check_till(connection, log, verdict)
         unused = await check_coupons(connection, log, verdict)
+        await check_draws(connection, log, verdict)
         await check_messaging(connection, log, provider_dir, verdict)
     finally:
         await connection.close()
@@ -118,6 +120,7 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
             # coupons at the till: each used at most once, each redeemed one with its sale
             coupons = await coupon_till_violations(session, uuids(log.members))
             verdict.unexpected += [f"till coupons: {violation}" for violation in coupons]
+            await audit_draws(session, log, verdict)
     finally:
         await engine.dispose()
     verdict.counts.update(
@@ -128,6 +131,7 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
         redemptions=len(log.redemptions),
         reward_orders=len(log.reward_orders),
         reward_cancels=len(log.reward_cancels),
+        draws=len(log.draws),
         **{
             f"rejected {kind} {status}": count
             for (kind, status), count in Counter(

@@ -11,17 +11,19 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
 
 from shared.db import asyncpg_dsn
+from tests.faults.draw_load import DrawFlows
 from tests.faults.records import LoadShape
 from tests.faults.till_load import TillFlows
 
 
-class LoadGenerator(TillFlows):
+class LoadGenerator(TillFlows, DrawFlows):
     def __init__(self, urls: dict[str, str], admin_url: str, seed: int, shape: LoadShape) -> None:
         super().__init__(urls, seed, shape)
         self._admin_url = admin_url
@@ -61,6 +63,8 @@ class LoadGenerator(TillFlows):
         await asyncio.gather(*(self._household(n) for n in range(households)))
         alone = self.log.members[3 * households :]
         await self._grant_coupons(alone[: self._shape.coupon_members])
+        now = datetime.now(UTC)
+        await self._open_draws(now.isoformat(), (now + timedelta(days=1)).isoformat())
 
     async def _household(self, n: int) -> None:
         """Opens household ``n`` with three members who are in none: its head and two."""
@@ -170,6 +174,9 @@ class LoadGenerator(TillFlows):
         draw -= self._shape.reward_share
         if draw < self._shape.reward_share and self.log.reward_orders:
             return self._cancel_reward
+        draw -= self._shape.reward_share
+        if draw < self._shape.draw_share and self.log.lottery and self.log.purchases:
+            return self._draw
         return self._purchase
 
     async def _return(self, n: int) -> None:

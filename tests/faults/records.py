@@ -42,6 +42,9 @@ class LoadLog:
     """Each acknowledged coupon hold (one coupon, or several stacked), by its key."""
     coupon_sales: dict[str, str] = field(default_factory=dict)
     """Each acknowledged sale that used a held coupon, by its key: the hold's key."""
+    lottery: dict[str, Any] = field(default_factory=dict)
+    """The draw campaign the load opens (as created)."""
+    draws: dict[str, Acknowledged] = field(default_factory=dict)
     rejected: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     unacknowledged: dict[str, str] = field(default_factory=dict)
     retries: int = 0
@@ -72,5 +75,6 @@ class LoadShape:
     """Of the coupon sales, those that try to hold two coupons (one of each kind) stacked."""
     coupon_returns: float = 0.3
     """Of the returns, those that give back one unit of a coupon sale (while one is left)."""
+    draw_share: float = 0.05  # draws by members who bought (抽奖)
     concurrency: int = 64
     give_up_after: float = 240.0

@@ -31,6 +31,7 @@ SourceType = Literal[
     "reward_order",
     "reward_refund",
     "campaign_reward",
+    "lottery_prize",
 ]
 """What moved points, the kind of a ledger entry: a purchase earns, a return reverses, a
 void (its id is the voided purchase's) reverses all the purchase kept, a redemption
@@ -47,7 +48,8 @@ takes them again (``till_retake``, the reservation's id, what the balance no lon
 as shortfall). A reward order spends on the rewards catalog (``reward_order``) and its
 refund (``reward_refund``; both the order's id) gives the points of a cancelled order
 back. A campaign's close-out rewards its top spenders (``campaign_reward``, an id made
-from the campaign's and the member's). A new kind of movement (a coupon) is a new source
+from the campaign's and the member's). A draw's points prize is credited with the
+draw's id (``lottery_prize``). A new kind of movement (a coupon) is a new source
 type, never a new column."""
 
 
@@ -87,6 +89,7 @@ SOURCE_POINTS: Mapping[SourceType, PointsRange] = {
     "reward_order": PointsRange(None, -1),
     "reward_refund": PointsRange(1, None),
     "campaign_reward": PointsRange(1, None),
+    "lottery_prize": PointsRange(1, None),
 }
 """Each source type with the sign of the points its entries carry; the ledger's CHECK
 ``ck_ledger_entries_source`` is built from it."""

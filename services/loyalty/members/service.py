@@ -44,6 +44,7 @@ KINDS: dict[str, LedgerKind] = {
     "reward_order": "redeem",
     "reward_refund": "refund",
     "campaign_reward": "earn",
+    "lottery_prize": "earn",
 }
 """The ledger's kind of entry for each source type, as the API has always named them."""
 

@@ -5,6 +5,7 @@ from services.loyalty.coupon_bands import models as _bands  # noqa: F401
 from services.loyalty.coupons import models as _coupons  # noqa: F401
 from services.loyalty.coupons.batches import models as _batches  # noqa: F401
 from services.loyalty.coupons.birthdays import models as _birthdays  # noqa: F401
+from services.loyalty.lottery import models as _lottery  # noqa: F401
 from services.loyalty.points import models as _points  # noqa: F401
 from services.loyalty.program import models as _program  # noqa: F401
 from services.loyalty.reservations import models as _reservations  # noqa: F401

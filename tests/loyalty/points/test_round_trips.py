@@ -16,10 +16,11 @@ entry, sets the balance, makes the lot and writes the purchase and the standing 
 outbox's own statement is counted apart). Before accounts had ids of their own and tiers
 a table of their own, it was 2: the standing lived on the account row; before the rules
 engine (issue 12) 3."""
-PROGRAM_STATEMENTS = 6
+PROGRAM_STATEMENTS = 7
 """Once per transaction: the program's lock, its ladder, the tier policy, the earning
-rules' versions, the points policy and the campaigns not closed out (5 before campaigns;
-a sale a campaign reaches adds its budget's update and one insert)."""
+rules' versions, the points policy, the campaigns not closed out (5 before campaigns;
+a sale a campaign reaches adds its budget's update and one insert) and the draw campaigns
+not ended (since lottery draws; a sale one reaches adds its chances' statements)."""
 BATCH_ACCOUNT_LOCKS = 1
 """Once per batch of two or more events: its members' own accounts locked in id order (one
 more when one of them is pooled into a household: the households), so that the batch takes
