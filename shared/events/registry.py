@@ -47,6 +47,7 @@ from shared.events.orders import (
     PurchaseReturned,
     PurchaseVoided,
 )
+from shared.events.wallet import WalletDeposited, WalletDepositRefunded
 
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     model.event_type: model
@@ -86,6 +87,8 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         CampaignRewarded,
         CampaignChanged,
         CampaignClosed,
+        WalletDeposited,
+        WalletDepositRefunded,
         NotificationSent,
         NotificationFailed,
         NotificationSuppressed,

@@ -11,6 +11,8 @@ from shared.errors import PROBLEM_JSON
 from shared.idempotency import RequestInProgress
 
 IDEMPOTENT_POSTS = {
+    ("loyalty", "/members/{member_id}/wallet/deposits"),
+    ("loyalty", "/members/{member_id}/wallet/deposits/{deposit_id}/refund"),
     ("customer", "/members"),
     ("customer", "/households"),
     ("customer", "/households/{household_id}/members"),

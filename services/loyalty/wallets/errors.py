@@ -1,0 +1,19 @@
+"""Named errors of stored value."""
+
+from __future__ import annotations
+
+from shared.errors import Conflict, NotFound
+
+
+class DepositNotFound(NotFound):
+    """No deposit by this id in the member's wallet."""
+
+    title = "Deposit not found"
+    slug = "deposit-not-found"
+
+
+class DepositAlreadyRefunded(Conflict):
+    """The deposit was refunded already (a retry with its Idempotency-Key answers as before)."""
+
+    title = "Deposit already refunded"
+    slug = "deposit-already-refunded"
