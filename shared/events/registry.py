@@ -47,7 +47,14 @@ from shared.events.orders import (
     PurchaseReturned,
     PurchaseVoided,
 )
-from shared.events.wallet import WalletDeposited, WalletDepositRefunded
+from shared.events.wallet import (
+    WalletDeposited,
+    WalletDepositRefunded,
+    WalletHeld,
+    WalletRefunded,
+    WalletReleased,
+    WalletRetaken,
+)
 
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     model.event_type: model
@@ -89,6 +96,10 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         CampaignClosed,
         WalletDeposited,
         WalletDepositRefunded,
+        WalletHeld,
+        WalletReleased,
+        WalletRefunded,
+        WalletRetaken,
         NotificationSent,
         NotificationFailed,
         NotificationSuppressed,

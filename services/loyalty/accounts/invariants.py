@@ -93,6 +93,7 @@ class Invariant(StrEnum):
     COUPON_HOLDS = "coupon_holds"
     WALLET_BALANCE = "wallet_balance"
     WALLET_LOTS = "wallet_lots"
+    WALLET_HOLDS = "wallet_holds"
 
 
 @dataclass(frozen=True)

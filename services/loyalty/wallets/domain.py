@@ -94,6 +94,17 @@ def draws(lots: Sequence[Lot], amount: int) -> list[Draw]:
 
 
 @dataclass(frozen=True)
+class TillPayment:
+    """A reservation paying with stored value: whose wallet, for which member, at which
+    store's till."""
+
+    reservation_id: uuid.UUID
+    account_id: uuid.UUID
+    member_id: uuid.UUID
+    store_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class BonusTier:
     """A deposit of at least ``min_deposit_fen`` gets ``bonus_fen`` on top."""
 
@@ -107,3 +118,38 @@ def bonus_for(tiers: Sequence[BonusTier], deposit_fen: int) -> int:
     (100,000 → 20,000): a 600-yuan deposit reaches the second and gets 200 yuan."""
     reached = [tier for tier in tiers if deposit_fen >= tier.min_deposit_fen]
     return max(reached, key=lambda tier: tier.min_deposit_fen).bonus_fen if reached else 0
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A lot a payment drew on: ``drawn`` fen taken from it, ``restored`` given back since."""
+
+    lot: Lot
+    drawn: int
+    restored: int
+
+
+def restorations(drawn: Sequence[Drawn], amount: int) -> list[Draw]:
+    """What giving ``amount`` fen of a payment back puts into each lot it drew on: the lot
+    drawn last first (undoing the payment from its end, so the older lot stays spent), each
+    up to what it gave and has not had back; the parts are what the lot's split gains (see
+    :func:`left_in`). The caller has checked that the payment has ``amount`` left to give."""
+    given: list[Draw] = []
+    left = amount
+    for item in reversed(drawn):
+        back = min(left, item.drawn - item.restored)
+        if back <= 0:
+            continue
+        lot = item.lot
+        before = left_in(lot.principal, lot.bonus, lot.remaining)
+        after = left_in(lot.principal, lot.bonus, lot.remaining + back)
+        given.append(
+            Draw(
+                lot.lot_id,
+                lot.store_id,
+                Split(after.principal - before.principal, after.bonus - before.bonus),
+            )
+        )
+        left -= back
+    assert left == 0, "the payment has less to give back"
+    return given

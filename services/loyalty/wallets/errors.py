@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, Unprocessable
 
 
 class DepositNotFound(NotFound):
@@ -17,3 +17,10 @@ class DepositAlreadyRefunded(Conflict):
 
     title = "Deposit already refunded"
     slug = "deposit-already-refunded"
+
+
+class InsufficientStoredValue(Unprocessable):
+    """The wallet holds less than a till asks it to pay."""
+
+    title = "Insufficient stored value"
+    slug = "insufficient-stored-value"

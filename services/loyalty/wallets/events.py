@@ -7,10 +7,17 @@ import uuid
 from typing import Any
 
 from services.loyalty.base import emit
-from services.loyalty.wallets.domain import Split
+from services.loyalty.wallets.domain import Split, TillPayment
 from services.loyalty.wallets.models import Wallet, WalletLot
 from shared.db import AsyncSession
-from shared.events.wallet import WalletDeposited, WalletDepositRefunded
+from shared.events.wallet import (
+    WalletDeposited,
+    WalletDepositRefunded,
+    WalletHeld,
+    WalletRefunded,
+    WalletReleased,
+    WalletRetaken,
+)
 
 
 def _about(lot: WalletLot, wallet: Wallet, member_id: uuid.UUID) -> dict[str, Any]:
@@ -45,5 +52,72 @@ async def deposit_refunded(
             **_about(lot, wallet, member_id),
             refunded_fen=left.principal,
             forfeited_bonus_fen=left.bonus,
+        ),
+    )
+
+
+def _paid(payment: TillPayment, wallet: Wallet, moved: Split) -> dict[str, Any]:
+    return {
+        "member_id": payment.member_id,
+        "account_id": payment.account_id,
+        "reservation_id": payment.reservation_id,
+        "store_id": payment.store_id,
+        "amount_fen": moved.total,
+        "principal_fen": moved.principal,
+        "bonus_fen": moved.bonus,
+        "principal_balance_fen": wallet.principal_fen,
+        "bonus_balance_fen": wallet.bonus_fen,
+    }
+
+
+async def held(session: AsyncSession, payment: TillPayment, wallet: Wallet, taken: Split) -> None:
+    await emit(session, WalletHeld(**_paid(payment, wallet, taken)))
+
+
+async def released(
+    session: AsyncSession,
+    payment: TillPayment,
+    wallet: Wallet,
+    given: Split,
+    *,
+    reason: str,
+    purchase_id: uuid.UUID | None,
+) -> None:
+    await emit(
+        session,
+        WalletReleased(**_paid(payment, wallet, given), reason=reason, purchase_id=purchase_id),
+    )
+
+
+async def refunded(
+    session: AsyncSession,
+    payment: TillPayment,
+    wallet: Wallet,
+    given: Split,
+    *,
+    purchase_id: uuid.UUID,
+    return_id: uuid.UUID | None,
+) -> None:
+    await emit(
+        session,
+        WalletRefunded(
+            **_paid(payment, wallet, given), purchase_id=purchase_id, return_id=return_id
+        ),
+    )
+
+
+async def retaken(
+    session: AsyncSession,
+    payment: TillPayment,
+    wallet: Wallet,
+    taken: Split,
+    *,
+    purchase_id: uuid.UUID,
+    shortfall_fen: int,
+) -> None:
+    await emit(
+        session,
+        WalletRetaken(
+            **_paid(payment, wallet, taken), purchase_id=purchase_id, shortfall_fen=shortfall_fen
         ),
     )

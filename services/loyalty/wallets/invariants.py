@@ -4,7 +4,11 @@
   (and never negative: a CHECK backs it);
 - ``wallet_lots``: each lot's principal and bonus left (from its ``remaining_fen``, see
   :func:`services.loyalty.wallets.domain.left_in`) are the sums of the entries on it, so
-  the wallet's lots hold exactly its balance, split as the ledger says.
+  the wallet's lots hold exactly its balance, split as the ledger says;
+- ``wallet_holds``: every stored-value reservation at a till took exactly its amount
+  (``payment`` entries), gave it all back exactly when released (``payment_release``; a
+  late sale's ``payment_retake`` then re-takes it), and its refunds
+  (``payment_refund``) add up to what it records as refunded.
 
 It reads the tables directly: an audit over one snapshot, not a use case. The
 fault-injection checker and the tests expect no violations.
@@ -15,7 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, column, func, or_, select, table
 
 from services.loyalty.accounts.invariants import Invariant, Scope, Violation
 from services.loyalty.wallets.domain import left_in
@@ -25,6 +29,16 @@ from shared.db import AsyncSession
 _wallets = Wallet.__table__  # type: ignore[attr-defined]
 _lots = WalletLot.__table__  # type: ignore[attr-defined]
 _entries = WalletEntry.__table__  # type: ignore[attr-defined]
+_reservations = table(
+    "till_reservations",
+    column("reservation_id"),
+    column("account_id"),
+    column("tender"),
+    column("status"),
+    column("amount_fen"),
+    column("refunded_fen"),
+    schema="loyalty",
+)
 
 
 async def wallet_violations(
@@ -91,4 +105,37 @@ async def wallet_violations(
                     f"sum to {in_principal} + {in_bonus}",
                 )
             )
-    return violations
+    return violations + await _holds(session, scope)
+
+
+async def _holds(session: AsyncSession, scope: Scope) -> list[Violation]:
+    r, e = _reservations.c, _entries.c
+
+    def moved(*kinds: str) -> ColumnElement[int]:
+        fen = case((e.kind.in_(kinds), e.principal_fen + e.bonus_fen), else_=0)
+        return func.coalesce(func.sum(fen), 0)
+
+    paid, released, refunded = moved("payment"), moved("payment_release"), moved("payment_refund")
+    query = (
+        select(r.reservation_id, r.status, r.amount_fen, paid, released, refunded)
+        .select_from(_reservations.outerjoin(_entries, e.reservation_id == r.reservation_id))
+        .where(r.tender == "stored_value", scope(r.account_id))
+        .group_by(r.reservation_id, r.status, r.amount_fen, r.refunded_fen)
+        .having(
+            or_(
+                paid != -r.amount_fen,
+                released != case((r.status == "released", r.amount_fen), else_=released),
+                and_(r.status.in_(("held", "committed")), released != 0),
+                refunded != r.refunded_fen,
+            )
+        )
+    )
+    return [
+        Violation(
+            Invariant.WALLET_HOLDS,
+            reservation_id,
+            f"stored-value reservation {reservation_id} ({status}, {amount} fen) paid "
+            f"{-taken}, was given back {given} and refunded {back} fen",
+        )
+        for reservation_id, status, amount, taken, given, back in await session.execute(query)
+    ]

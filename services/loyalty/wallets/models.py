@@ -25,9 +25,20 @@ from sqlmodel import Field
 from services.loyalty.base import LoyaltyTable, amount_column, now, timestamp_column
 from shared.auth import MAX_SUBJECT_LENGTH
 
-KINDS = ("deposit", "deposit_refund")
+KINDS = (
+    "deposit",
+    "deposit_refund",
+    "payment",
+    "payment_release",
+    "payment_refund",
+    "payment_retake",
+)
 """Ledger kinds: a deposit credits its lot's principal and bonus; a deposit's refund
-debits the principal left (paid back) and the bonus left (forfeited)."""
+debits the principal left (paid back) and the bonus left (forfeited); a payment at a till
+debits lots (one entry per lot, source the reservation), its release or a sale's refund
+credits them back, a retake debits again (a sale whose event came after the sweep)."""
+PAYMENT_DEBITS = ("payment", "payment_retake")
+PAYMENT_CREDITS = ("payment_release", "payment_refund")
 
 
 class Wallet(LoyaltyTable, table=True):
@@ -93,6 +104,11 @@ class WalletEntry(LoyaltyTable, table=True):
         UniqueConstraint("kind", "source_id", "lot_id", name="uq_wallet_entries_source"),
         Index("ix_wallet_entries_account", "account_id", "seq"),
         Index("ix_wallet_entries_created", "created_at"),
+        Index(
+            "ix_wallet_entries_reservation",
+            "reservation_id",
+            postgresql_where=text("reservation_id IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -104,6 +120,8 @@ class WalletEntry(LoyaltyTable, table=True):
     store_id: uuid.UUID
     kind: str = Field(sa_column=Column(String(16), nullable=False))
     source_id: uuid.UUID
+    reservation_id: uuid.UUID | None = None
+    """The till reservation a payment's entry belongs to (None for deposits)."""
     principal_fen: int = Field(sa_column=amount_column())
     bonus_fen: int = Field(sa_column=amount_column())
     created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())

@@ -10,7 +10,14 @@ from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 
-from services.loyalty.wallets.models import BonusRules, Wallet, WalletEntry, WalletLot
+from services.loyalty.wallets.models import (
+    PAYMENT_CREDITS,
+    PAYMENT_DEBITS,
+    BonusRules,
+    Wallet,
+    WalletEntry,
+    WalletLot,
+)
 from shared.db import AsyncSession
 
 
@@ -90,3 +97,57 @@ async def liability(session: AsyncSession, until: datetime) -> list[tuple[uuid.U
         .order_by(col(WalletEntry.store_id))
     )
     return [(row[0], int(row[1]), int(row[2])) for row in await session.execute(query)]
+
+
+async def open_lots(session: AsyncSession, account_id: uuid.UUID) -> list[WalletLot]:
+    """The account's lots with value left, oldest first, locked (the wallet row is locked
+    already, so no other movement waits on them)."""
+    query = (
+        select(WalletLot)
+        .where(WalletLot.account_id == account_id, col(WalletLot.remaining_fen) > 0)
+        .order_by(col(WalletLot.created_at), col(WalletLot.lot_id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def drawn_by(
+    session: AsyncSession, reservation_id: uuid.UUID
+) -> list[tuple[WalletLot, int, int]]:
+    """``(lot, drawn, restored)`` for each lot a reservation's payment drew on, in the
+    order it drew them, the lots locked: fen its debits took and its credits gave back."""
+    entries = (
+        select(
+            WalletEntry.lot_id,
+            func.min(WalletEntry.seq).label("first"),
+            func.sum(WalletEntry.principal_fen + WalletEntry.bonus_fen)
+            .filter(col(WalletEntry.kind).in_(PAYMENT_DEBITS))
+            .label("drawn"),
+            func.sum(WalletEntry.principal_fen + WalletEntry.bonus_fen)
+            .filter(col(WalletEntry.kind).in_(PAYMENT_CREDITS))
+            .label("restored"),
+        )
+        .where(WalletEntry.reservation_id == reservation_id)
+        .group_by(col(WalletEntry.lot_id))
+    )
+    rows = (await session.execute(entries)).all()
+    order = sorted(rows, key=lambda row: row.first)
+    lots = {
+        lot.lot_id: lot
+        for lot in await session.scalars(
+            select(WalletLot)
+            .where(col(WalletLot.lot_id).in_([row.lot_id for row in rows]))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    return [(lots[row.lot_id], -int(row.drawn or 0), int(row.restored or 0)) for row in order]
+
+
+async def recorded(session: AsyncSession, kind: str, source_id: uuid.UUID) -> bool:
+    """Whether a movement of ``kind`` by ``source_id`` is in the ledger already."""
+    query = select(WalletEntry.id).where(
+        WalletEntry.kind == kind, WalletEntry.source_id == source_id
+    )
+    return (await session.scalar(query.limit(1))) is not None

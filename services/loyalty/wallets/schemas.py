@@ -165,12 +165,22 @@ class DepositRefundOut(DepositOut):
 
 class EntryOut(BaseModel):
     id: uuid.UUID
-    kind: Literal["deposit", "deposit_refund"]
-    deposit_id: uuid.UUID
-    store_id: uuid.UUID
+    kind: Literal[
+        "deposit",
+        "deposit_refund",
+        "payment",
+        "payment_release",
+        "payment_refund",
+        "payment_retake",
+    ] = Field(description="A deposit, its refund, or a till payment, its release, refund, retake")
+    deposit_id: uuid.UUID = Field(description="The lot (deposit) it moved")
+    store_id: uuid.UUID = Field(description="The store that took that deposit")
     principal_fen: int = Field(description="Signed: a credit is positive")
     bonus_fen: int = Field(description="Signed: a credit is positive")
-    ref: uuid.UUID = Field(description="What moved it: the deposit's or the refund's id")
+    ref: uuid.UUID = Field(
+        description="What moved it: the deposit, the till reservation, or the return (a "
+        "void's purchase) that refunded it"
+    )
     created_at: datetime
 
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from services.loyalty.wallets.domain import BonusTier, Lot, Split, bonus_for, draws, left_in
+from services.loyalty.wallets.domain import (
+    BonusTier,
+    Drawn,
+    Lot,
+    Split,
+    bonus_for,
+    draws,
+    left_in,
+    restorations,
+)
 
 SEED_001 = [BonusTier(10_000, 10_000), BonusTier(50_000, 20_000), BonusTier(100_000, 20_000)]
 
@@ -41,3 +50,18 @@ def test_payments_take_the_oldest_lot_first_and_sum_exactly() -> None:
     assert sum(d.taken.total for d in taken) == 20_000
     assert draws([old, new], 1) == [draws([old], 1)[0]]
     assert draws([Lot(a, store_a, 100, 0, 0), new], 5)[0].lot_id == b  # empty lots skipped
+
+
+def test_giving_back_refills_the_lot_drawn_last_first_never_past_what_it_gave() -> None:
+    a, b, store = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    # a payment of 20,000 drew 16,667 from lot a (now empty) and 3,333 from lot b
+    old = Drawn(Lot(a, store, 10_000, 10_000, 3_333), drawn=16_667, restored=0)
+    new = Drawn(Lot(b, store, 60_000, 20_000, 76_667), drawn=3_333, restored=0)
+    back = restorations([old, new], 4_000)
+    # b gets its 3,333 back (spent 0: 2,499 principal, 834 bonus, as it gave them), then a
+    # 667: spent there falls from 16,667 to 16,000, principal spent from 8,333 to 8,000
+    assert [(d.lot_id, d.taken) for d in back] == [
+        (b, Split(2_499, 834)),
+        (a, Split(333, 334)),
+    ]
+    assert restorations([Drawn(old.lot, 16_667, 16_667), new], 3_333)[0].lot_id == b

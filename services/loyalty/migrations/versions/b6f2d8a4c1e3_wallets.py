@@ -1,6 +1,8 @@
-"""wallets: stored value (储值) per loyalty account, its lots, its ledger, bonus rules
+"""wallets: stored value (储值) per loyalty account, its lots, its ledger, bonus rules;
+till reservations of stored value
 
-Four new tables, empty: stored value starts with this release.
+Four new tables, empty: stored value starts with this release. Till reservations get a
+``tender`` (every existing one holds points); a sale may commit one reservation per tender.
 
 Revision ID: b6f2d8a4c1e3
 Revises: a1d5c3e7b9f2
@@ -71,15 +73,27 @@ def upgrade() -> None:
         sa.Column("store_id", sa.Uuid(), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("source_id", sa.Uuid(), nullable=False),
+        sa.Column("reservation_id", sa.Uuid()),
         sa.Column("principal_fen", sa.BigInteger(), nullable=False),
         sa.Column("bonus_fen", sa.BigInteger(), nullable=False),
         _at("created_at"),
-        sa.CheckConstraint("kind IN ('deposit', 'deposit_refund')", name="ck_wallet_entries_kind"),
+        sa.CheckConstraint(
+            "kind IN ('deposit', 'deposit_refund', 'payment', 'payment_release', "
+            "'payment_refund', 'payment_retake')",
+            name="ck_wallet_entries_kind",
+        ),
         sa.UniqueConstraint("kind", "source_id", "lot_id", name="uq_wallet_entries_source"),
         schema=S,
     )
     op.create_index("ix_wallet_entries_account", "wallet_entries", ["account_id", "seq"], schema=S)
     op.create_index("ix_wallet_entries_created", "wallet_entries", ["created_at"], schema=S)
+    op.create_index(
+        "ix_wallet_entries_reservation",
+        "wallet_entries",
+        ["reservation_id"],
+        postgresql_where=sa.text("reservation_id IS NOT NULL"),
+        schema=S,
+    )
     op.create_table(
         "wallet_bonus_rules",
         sa.Column("version", sa.Integer(), primary_key=True, autoincrement=False),
@@ -88,10 +102,49 @@ def upgrade() -> None:
         sa.Column("set_by", sa.String(255), nullable=False),
         schema=S,
     )
+    _reservations_upgrade()
+
+
+def _reservations_upgrade() -> None:
+    op.add_column(
+        "till_reservations",
+        sa.Column("tender", sa.String(16), nullable=False, server_default="points"),
+        schema=S,
+    )
+    op.alter_column("till_reservations", "tender", server_default=None, schema=S)
+    op.create_check_constraint(
+        "ck_till_reservations_tender",
+        "till_reservations",
+        "tender IN ('points', 'stored_value')",
+        schema=S,
+    )
+    _replace_amounts_and_purchase("amount_fen > 0 AND (points > 0) = (tender = 'points')", True)
+
+
+def _replace_amounts_and_purchase(amounts: str, per_tender: bool) -> None:
+    op.drop_constraint("ck_till_reservations_amounts", "till_reservations", schema=S)
+    op.create_check_constraint(
+        "ck_till_reservations_amounts", "till_reservations", amounts, schema=S
+    )
+    op.drop_index("ux_till_reservations_purchase", "till_reservations", schema=S)
+    op.create_index(
+        "ux_till_reservations_purchase",
+        "till_reservations",
+        ["purchase_id", "tender"] if per_tender else ["purchase_id"],
+        unique=True,
+        postgresql_where=sa.text("status IN ('committed', 'confirmed')"),
+        schema=S,
+    )
 
 
 def downgrade() -> None:
+    # stored-value reservations have no place in the previous release's table
+    op.execute("DELETE FROM loyalty.till_reservations WHERE tender = 'stored_value'")
+    _replace_amounts_and_purchase("points > 0 AND amount_fen > 0", False)
+    op.drop_constraint("ck_till_reservations_tender", "till_reservations", schema=S)
+    op.drop_column("till_reservations", "tender", schema=S)
     op.drop_table("wallet_bonus_rules", schema=S)
+    op.drop_index("ix_wallet_entries_reservation", "wallet_entries", schema=S)
     op.drop_index("ix_wallet_entries_created", "wallet_entries", schema=S)
     op.drop_index("ix_wallet_entries_account", "wallet_entries", schema=S)
     op.drop_table("wallet_entries", schema=S)
