@@ -33,14 +33,15 @@ REFUSED = problem(
     "",
     status_code=201,
     response_model=PointsHoldOut,
-    summary="Hold a member's points for a sale in progress",
+    summary="Hold a member's points or stored value for a sale in progress",
     description=(
-        "Loyalty takes the points from the member's balance now and holds them until the "
-        "sale pays with them (a `points` tender of exactly `amount_fen` naming "
+        "Loyalty takes the points from the member's balance (or, with `tender` "
+        "`stored_value`, `amount_fen` from their wallet) now and holds them until the "
+        "sale pays with them (a tender of that kind of exactly `amount_fen` naming "
         "`reservation_id`), the till voids the hold, or it runs out. The rate and the most "
         "of a sale points may pay are the brand's till policy (e.g. 100 points = 1 yuan, at "
-        "most 50%). Loyalty down: 503 `loyalty-unavailable`, and the sale can go through "
-        "without points."
+        "most 50%); stored value may pay all of it. Loyalty down: 503 "
+        "`loyalty-unavailable`, and the sale can go through without them."
     ),
     responses={**openapi_conflict(), **REFUSED, **UNAVAILABLE_DOC},
 )
