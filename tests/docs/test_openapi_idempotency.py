@@ -22,6 +22,7 @@ IDEMPOTENT_POSTS = {
     ("orders", "/purchases/{purchase_id}/returns"),
     ("orders", "/purchases/{purchase_id}/void"),
     ("orders", "/reservations"),
+    ("orders", "/wallet-deposits"),
     ("orders", "/reservations/{reservation_id}/release"),
     ("orders", "/coupon-reservations"),
     ("orders", "/coupon-reservations/{reservation_id}/release"),

@@ -224,3 +224,50 @@ class PointsHoldOut(BaseModel):
     points_per_yuan: int = Field(description="The till policy's rate they were priced at")
     status: Literal["held", "committed", "confirmed", "released"]
     expires_at: datetime = Field(description="When loyalty gives them back unless a sale uses them")
+
+
+class DepositIn(BaseModel):
+    """Money a customer pays into their wallet (储值) at this store's till. Name the member
+    by exactly one of `member_id`, `card_number` or `phone`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"card_number": "8860000000013", "amount_fen": 50000}]},
+    )
+
+    member_id: uuid.UUID | None = None
+    card_number: Annotated[str, Code(MAX_CARD_NUMBER)] | None = None
+    phone: Phone | None = None
+    amount_fen: TenderFen = Field(description="Paid in, in fen (the bonus is loyalty's rule)")
+
+    @model_validator(mode="after")
+    def _one_member(self) -> Self:
+        if sum(v is not None for v in (self.member_id, self.card_number, self.phone)) != 1:
+            raise ValueError("name the member by exactly one of member_id, card_number or phone")
+        return self
+
+
+class DepositOut(BaseModel):
+    """The deposit as loyalty recorded it, and the wallet after it (fen)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "member_id": _MEMBER,
+                    "deposit_id": _RESERVATION,
+                    "principal_fen": 50000,
+                    "bonus_fen": 20000,
+                    "principal_balance_fen": 50000,
+                    "bonus_balance_fen": 20000,
+                }
+            ]
+        }
+    )
+
+    member_id: uuid.UUID
+    deposit_id: uuid.UUID
+    principal_fen: int = Field(description="Paid in")
+    bonus_fen: int = Field(description="Given on top by the deposit-bonus rules")
+    principal_balance_fen: int
+    bonus_balance_fen: int

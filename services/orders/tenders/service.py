@@ -28,7 +28,7 @@ from services.orders.directory import service as directory
 from services.orders.tenders.domain import HELD, Paid
 from services.orders.tenders.errors import CouponRefused, LoyaltyUnavailable, PointsRefused
 from services.orders.tenders.loyalty import Loyalty
-from services.orders.tenders.schemas import PointsHoldIn, PointsHoldOut
+from services.orders.tenders.schemas import DepositIn, DepositOut, PointsHoldIn, PointsHoldOut
 from shared.coupons import CouponHoldOut
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
@@ -195,6 +195,35 @@ async def release_points(
     body = {"store_id": str(store_id), "purchase_id": None}
     released = await loyalty.release(reservation_id, body, derived_key("release", store_id, key))
     return PointsHoldOut.model_validate(released)
+
+
+async def deposit(
+    session: AsyncSession,
+    cipher: PiiCipher,
+    loyalty: Loyalty,
+    store_id: uuid.UUID,
+    data: DepositIn,
+    key: str,
+) -> DepositOut:
+    """Pays ``data.amount_fen`` into the wallet of the member the till names, taken by
+    ``store_id``; loyalty gets a key derived from the till's and the store, so the till's
+    retry is one deposit.
+
+    Raises ``UnknownMember`` and :class:`DepositRefused` (422) and
+    :class:`LoyaltyUnavailable` (503).
+    """
+    member_id = (await directory.find_members(session, cipher, [data])).member_of(data)
+    body = {"store_id": str(store_id), "amount_fen": data.amount_fen}
+    made = await loyalty.deposit(member_id, body, derived_key("deposit", store_id, key))
+    lot = made["deposit"]
+    return DepositOut(
+        member_id=member_id,
+        deposit_id=lot["deposit_id"],
+        principal_fen=lot["principal_fen"],
+        bonus_fen=lot["bonus_fen"],
+        principal_balance_fen=made["principal_balance_fen"],
+        bonus_balance_fen=made["bonus_balance_fen"],
+    )
 
 
 def derived_key(action: str, store_id: uuid.UUID, key: str) -> str:

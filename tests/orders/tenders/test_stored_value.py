@@ -101,6 +101,40 @@ async def test_a_sale_pays_from_the_wallet_and_its_return_refunds_it_as_allocate
     await audit(loyalty_sessions, funded)
 
 
+async def test_a_till_takes_a_deposit_once_however_often_it_retries(
+    till: httpx.AsyncClient, loyalty: str, store: StoreKey, funded: KnownMember
+) -> None:
+    async with httpx.AsyncClient(base_url=loyalty) as client:
+        seed_001 = {"tiers": [{"min_deposit_fen": 10_000, "bonus_fen": 10_000}]}
+        rules = await client.put("/program/wallet-bonus-rules", json=seed_001, headers=MARKETING)
+        assert rules.status_code == 200, rules.text
+    key = new_key()
+    body = {"card_number": funded.card_number, "amount_fen": 10_000}
+    first = await till.post("/wallet-deposits", json=body, headers=store.headers | key)
+    assert first.status_code == 201, first.text
+    again = await till.post("/wallet-deposits", json=body, headers=store.headers | key)
+    assert again.json() == first.json()
+    made = first.json()
+    assert (made["principal_fen"], made["bonus_fen"], made["member_id"]) == (
+        10_000,
+        10_000,
+        str(funded.member_id),
+    )
+    seen = await _wallet(loyalty, funded)
+    assert (seen["principal_fen"], seen["bonus_fen"]) == (10_000, 10_000)
+    assert seen["entries"][0]["store_id"] == str(store.store_id)  # the store's liability
+
+    for bad, location in [
+        ({"card_number": funded.card_number, "amount_fen": 0}, "body.amount_fen"),
+        ({"amount_fen": 100}, "body"),
+    ]:
+        refused = is_problem(
+            await till.post("/wallet-deposits", json=bad, headers=store.headers | new_key()), 422
+        )
+        assert location in [error["location"] for error in refused["errors"]], refused
+    assert (await _wallet(loyalty, funded))["balance_fen"] == 20_000
+
+
 async def test_a_batch_takes_no_stored_value(
     till: httpx.AsyncClient, store: StoreKey, funded: KnownMember
 ) -> None:
