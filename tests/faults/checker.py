@@ -32,6 +32,7 @@ from tests.faults.coupon_check import check_coupons, check_coupons_run_out
 from tests.faults.records import LoadLog
 from tests.faults.till_check import check_till, check_unheard_run_out
 from tests.faults.verdict import Verdict, uuids
+from tests.faults.wallet_check import check_deposits, check_wallets
 
 
 async def drain(admin_url: str, log: LoadLog, stall_timeout: float = 120) -> float:
@@ -98,6 +99,7 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
         await check_households(connection, log, verdict)
         unheard = await check_till(connection, log, verdict)
         unused = await check_coupons(connection, log, verdict)
+        await check_deposits(connection, log, verdict)
         await check_messaging(connection, log, provider_dir, verdict)
     finally:
         await connection.close()
@@ -118,6 +120,8 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
             # coupons at the till: each used at most once, each redeemed one with its sale
             coupons = await coupon_till_violations(session, uuids(log.members))
             verdict.unexpected += [f"till coupons: {violation}" for violation in coupons]
+            # stored value: balance = ledger sum ≥ 0, lots hold it, holds taken/given once
+            await check_wallets(session, log, verdict)
     finally:
         await engine.dispose()
     verdict.counts.update(

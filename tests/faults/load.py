@@ -19,9 +19,10 @@ import httpx
 from shared.db import asyncpg_dsn
 from tests.faults.records import LoadShape
 from tests.faults.till_load import TillFlows
+from tests.faults.wallet_load import WalletFlows
 
 
-class LoadGenerator(TillFlows):
+class LoadGenerator(WalletFlows, TillFlows):
     def __init__(self, urls: dict[str, str], admin_url: str, seed: int, shape: LoadShape) -> None:
         super().__init__(urls, seed, shape)
         self._admin_url = admin_url
@@ -61,6 +62,7 @@ class LoadGenerator(TillFlows):
         await asyncio.gather(*(self._household(n) for n in range(households)))
         alone = self.log.members[3 * households :]
         await self._grant_coupons(alone[: self._shape.coupon_members])
+        await self._fund_wallets(alone[-self._shape.wallet_members :])
 
     async def _household(self, n: int) -> None:
         """Opens household ``n`` with three members who are in none: its head and two."""
@@ -165,6 +167,9 @@ class LoadGenerator(TillFlows):
         if draw < self._shape.coupon_share and self._coupons:
             return self._coupon_sale
         draw -= self._shape.coupon_share
+        if draw < self._shape.wallet_share and self.log.deposits:
+            return self._wallet_sale
+        draw -= self._shape.wallet_share
         if draw < self._shape.reward_share and self.log.purchases:
             return self._order_reward
         draw -= self._shape.reward_share
