@@ -11,8 +11,10 @@ from typing import Any
 import httpx
 
 from services.loyalty.reservations.service import release_due
+from services.loyalty.wallets import payments
+from services.loyalty.wallets.domain import TillPayment
 from services.loyalty.wallets.invariants import wallet_violations
-from shared.db import Sessions
+from shared.db import Sessions, transaction
 from tests.loyalty.conftest import funded_member, handle, problem, published
 from tests.loyalty.reservations.conftest import (
     commit,
@@ -130,3 +132,25 @@ async def test_racing_holds_never_overdraw_the_wallet_nor_take_twice(
     assert {response.status_code for response in releases} == {200}
     assert parts(await wallet(client, member_id)) == (5_000, 0)  # each given back once
     await sound(loyalty_sessions, member_id)
+
+
+async def test_the_kernel_credits_a_return_once_whoever_asks_twice(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    member_id = await funded_member(loyalty_sessions, 100)
+    await deposit(client, member_id, uuid.uuid4(), 1_000)
+    hold = await held(client, member_id, 600, tender=SV, amount_fen=600)
+    payment = TillPayment(
+        uuid.UUID(hold["reservation_id"]),
+        uuid.UUID(hold["account_id"]),
+        member_id,
+        uuid.UUID(hold["store_id"]),
+    )
+    return_id, now = uuid.uuid4(), datetime.now(UTC)
+    for expected in (True, False):  # the sale's own fence bypassed: the ledger's holds
+        async with transaction(loyalty_sessions) as session:
+            credited = await payments.refund(
+                session, payment, 250, now, purchase_id=uuid.uuid4(), return_id=return_id
+            )
+        assert credited is expected
+    assert parts(await wallet(client, member_id)) == (650, 0)
