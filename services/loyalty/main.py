@@ -38,6 +38,7 @@ from services.loyalty.tiers import jobs as tier_jobs
 from services.loyalty.tiers.benefits import api as benefits
 from services.loyalty.till_coupons import api as till_coupons
 from services.loyalty.till_coupons import jobs as till_coupon_jobs
+from services.loyalty.wallets import api as wallets
 from shared.inputs import input_defaults
 from shared.jobs import DailyJobs
 from shared.service_app import Runtime, ServiceSpec, build_app
@@ -96,6 +97,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             lottery.router,
             lottery.members_router,
             reservations.policy_router,
+            wallets.rules_router,
             members.router,
             tiers.members,
             benefits.members,
@@ -104,6 +106,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             shortfalls.router,
             reservations.router,
             till_coupons.router,
+            wallets.router,
             rewards.catalog,
             rewards.orders,
             rewards.queue,

@@ -51,6 +51,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             catalog_files.router,
             purchases.router,
             tenders.router,
+            tenders.deposits_router,
             coupons.router,
             coupons.validations,
             benefits.router,

@@ -48,6 +48,14 @@ from shared.events.orders import (
     PurchaseReturned,
     PurchaseVoided,
 )
+from shared.events.wallet import (
+    WalletDeposited,
+    WalletDepositRefunded,
+    WalletHeld,
+    WalletRefunded,
+    WalletReleased,
+    WalletRetaken,
+)
 
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     model.event_type: model
@@ -90,6 +98,12 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         DrawChancesChanged,
         DrawMade,
         DrawGiftFulfilled,
+        WalletDeposited,
+        WalletDepositRefunded,
+        WalletHeld,
+        WalletReleased,
+        WalletRefunded,
+        WalletRetaken,
         NotificationSent,
         NotificationFailed,
         NotificationSuppressed,

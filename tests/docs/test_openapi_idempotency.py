@@ -11,6 +11,8 @@ from shared.errors import PROBLEM_JSON
 from shared.idempotency import RequestInProgress
 
 IDEMPOTENT_POSTS = {
+    ("loyalty", "/members/{member_id}/wallet/deposits"),
+    ("loyalty", "/members/{member_id}/wallet/deposits/{deposit_id}/refund"),
     ("customer", "/members"),
     ("customer", "/households"),
     ("customer", "/households/{household_id}/members"),
@@ -20,6 +22,7 @@ IDEMPOTENT_POSTS = {
     ("orders", "/purchases/{purchase_id}/returns"),
     ("orders", "/purchases/{purchase_id}/void"),
     ("orders", "/reservations"),
+    ("orders", "/wallet-deposits"),
     ("orders", "/reservations/{reservation_id}/release"),
     ("orders", "/coupon-reservations"),
     ("orders", "/coupon-reservations/{reservation_id}/release"),

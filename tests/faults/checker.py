@@ -33,6 +33,7 @@ from tests.faults.draw_check import audit_draws, check_draws
 from tests.faults.records import LoadLog
 from tests.faults.till_check import check_till, check_unheard_run_out
 from tests.faults.verdict import Verdict, uuids
+from tests.faults.wallet_check import check_deposits, check_wallets
 
 
 async def drain(admin_url: str, log: LoadLog, stall_timeout: float = 120) -> float:
@@ -100,6 +101,7 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
         unheard = await check_till(connection, log, verdict)
         unused = await check_coupons(connection, log, verdict)
         await check_draws(connection, log, verdict)
+        await check_deposits(connection, log, verdict)
         await check_messaging(connection, log, provider_dir, verdict)
     finally:
         await connection.close()
@@ -121,6 +123,8 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
             coupons = await coupon_till_violations(session, uuids(log.members))
             verdict.unexpected += [f"till coupons: {violation}" for violation in coupons]
             await audit_draws(session, log, verdict)
+            # stored value: balance = ledger sum ≥ 0, lots hold it, holds taken/given once
+            await check_wallets(session, log, verdict)
     finally:
         await engine.dispose()
     verdict.counts.update(

@@ -21,9 +21,10 @@ from shared.db import asyncpg_dsn
 from tests.faults.draw_load import DrawFlows
 from tests.faults.records import LoadShape
 from tests.faults.till_load import TillFlows
+from tests.faults.wallet_load import WalletFlows
 
 
-class LoadGenerator(TillFlows, DrawFlows):
+class LoadGenerator(WalletFlows, TillFlows, DrawFlows):
     def __init__(self, urls: dict[str, str], admin_url: str, seed: int, shape: LoadShape) -> None:
         super().__init__(urls, seed, shape)
         self._admin_url = admin_url
@@ -65,6 +66,7 @@ class LoadGenerator(TillFlows, DrawFlows):
         await self._grant_coupons(alone[: self._shape.coupon_members])
         now = datetime.now(UTC)
         await self._open_draws(now.isoformat(), (now + timedelta(days=1)).isoformat())
+        await self._fund_wallets(alone[-self._shape.wallet_members :])
 
     async def _household(self, n: int) -> None:
         """Opens household ``n`` with three members who are in none: its head and two."""
@@ -169,6 +171,9 @@ class LoadGenerator(TillFlows, DrawFlows):
         if draw < self._shape.coupon_share and self._coupons:
             return self._coupon_sale
         draw -= self._shape.coupon_share
+        if draw < self._shape.wallet_share and self.log.deposits:
+            return self._wallet_sale
+        draw -= self._shape.wallet_share
         if draw < self._shape.reward_share and self.log.purchases:
             return self._order_reward
         draw -= self._shape.reward_share

@@ -29,7 +29,10 @@ class LoadLog:
     """Each household opened, with the members it was opened with (its head first)."""
     in_household: dict[str, str | None] = field(default_factory=dict)
     """Where each member of a household was last acknowledged to be (None: left it)."""
-    holds: dict[str, Acknowledged] = field(default_factory=dict)  # points held at a till
+    holds: dict[str, Acknowledged] = field(default_factory=dict)
+    """Points or stored value held at a till, by the hold's key."""
+    deposits: dict[str, Acknowledged] = field(default_factory=dict)
+    """Money paid into a member's wallet at a store's till (储值), by the deposit's key."""
     reward_item: dict[str, Any] = field(default_factory=dict)
     """The one reward item the load orders (as created)."""
     reward_orders: dict[str, Acknowledged] = field(default_factory=dict)
@@ -76,5 +79,9 @@ class LoadShape:
     coupon_returns: float = 0.3
     """Of the returns, those that give back one unit of a coupon sale (while one is left)."""
     draw_share: float = 0.05  # draws by members who bought (抽奖)
+    wallet_share: float = 0.04  # sales paid partly from a wallet held first (储值)
+    wallet_members: int = 20
+    """Members (none of a household; the last ones, so a short run's few members have
+    wallets too) who pay into their wallets before the load."""
     concurrency: int = 64
     give_up_after: float = 240.0

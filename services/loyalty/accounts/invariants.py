@@ -63,7 +63,7 @@ class Invariant(StrEnum):
     """Every invariant of the ledger: the kernel's, then those of purchases, adjustments
     and shortfall recoveries, then those of tier standings, of points at the till
     (:mod:`services.loyalty.reservations.invariants`), of the rewards catalog, of
-    campaigns, of coupons and of lottery draws."""
+    campaigns, of coupons, of lottery draws and of stored value."""
 
     BALANCE = "balance"
     RUNNING_BALANCE = "running_balance"
@@ -94,6 +94,9 @@ class Invariant(StrEnum):
     LOTTERY_QUOTAS = "lottery_quotas"
     LOTTERY_CHANCES = "lottery_chances"
     LOTTERY_DELIVERY = "lottery_delivery"
+    WALLET_BALANCE = "wallet_balance"
+    WALLET_LOTS = "wallet_lots"
+    WALLET_HOLDS = "wallet_holds"
 
 
 @dataclass(frozen=True)

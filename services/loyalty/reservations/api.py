@@ -79,14 +79,16 @@ async def put_till_policy(body: TillPolicyIn, session: Session, _: Marketing) ->
     "",
     status_code=201,
     response_model=ReservationOut,
-    summary="Hold points for a sale in progress",
+    summary="Hold points or stored value for a sale in progress",
     description=(
         "Takes the points from the member's balance now (ledger `till_hold`), so they cannot "
         "be spent elsewhere, until the sale commits the reservation, the till releases it, "
         "or the hold runs out and the sweep gives them back. Asked by `points` (paying "
         "floor(points × 100 / rate) fen) or by `amount_fen` (holding ceil(amount_fen × rate "
-        "/ 100) points), at most the policy's share of `sale_total_fen`. Staff with role "
-        "service: orders on behalf of a store's till."
+        "/ 100) points), at most the policy's share of `sale_total_fen`. With `tender` "
+        "`stored_value`, takes `amount_fen` off the member's wallet instead (oldest deposit "
+        "first, principal and bonus in proportion; 422 `insufficient-stored-value`). Staff "
+        "with role service: orders on behalf of a store's till."
     ),
     responses={
         **problem(404, "No loyalty account for member 0b7e4c1d-…"),

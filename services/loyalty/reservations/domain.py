@@ -31,6 +31,10 @@ is recorded (``orders.purchase.completed`` arrived); ``released``: the points ca
 (void at the till, the sale failed, or it timed out)."""
 STATUSES: tuple[Status, ...] = ("held", "committed", "confirmed", "released")
 
+Tender = Literal["points", "stored_value"]
+"""What a reservation holds: points (积分抵现) or stored value (储值), one flow for both."""
+TENDERS: tuple[Tender, ...] = ("points", "stored_value")
+
 ReleaseReason = TillRelease
 """Why held points came back; the events' contract names the reasons."""
 RELEASE_REASONS: tuple[ReleaseReason, ...] = ("void", "sale_failed", "timeout")

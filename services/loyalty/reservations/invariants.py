@@ -77,6 +77,7 @@ async def _holds(session: AsyncSession, scope: Scope) -> list[Violation]:
         )
         .where(
             scope(r.c.account_id),
+            r.c.tender == "points",  # stored value: services.loyalty.wallets.invariants
             or_(
                 hold.c.id.is_(None),
                 hold.c.points != -r.c.points,

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Column, DateTime, Index, Integer, String
 from sqlmodel import Field
 
 from services.loyalty.base import LoyaltyTable, amount_column, now, timestamp_column
-from services.loyalty.reservations.domain import RELEASE_REASONS, STATUSES
+from services.loyalty.reservations.domain import RELEASE_REASONS, STATUSES, TENDERS
 
 MAX_SALE_REF = 64
 DEFAULT_POINTS_PER_YUAN = 100
@@ -45,12 +45,16 @@ class TillPolicy(LoyaltyTable, table=True):
 
 
 class Reservation(LoyaltyTable, table=True):
-    """Points held for a sale in progress at a store, and what became of them.
+    """Points, or stored value (``tender``), held for a sale in progress at a store, and
+    what became of them.
 
-    The hold is a debit of the account through the kernel (``till_hold``); a release is
-    the matching credit (``till_release``); a refund of the sale a credit per return or
-    void (``till_refund``). ``expires_at`` is when the sweep releases it: the end of the
-    hold while ``held``, the end of the grace for the sale's event while ``committed``.
+    A stored-value reservation holds no points (``points`` 0, ``points_per_yuan`` 0): its
+    hold, release and refunds are wallet entries (:mod:`services.loyalty.wallets.payments`).
+    A points reservation's hold is a debit of the account through the kernel
+    (``till_hold``); a release is the matching credit (``till_release``); a refund of the
+    sale a credit per return or void (``till_refund``). ``expires_at`` is when the sweep
+    releases it: the end of the hold while ``held``, the end of the grace for the sale's
+    event while ``committed``.
     """
 
     __tablename__ = "till_reservations"
@@ -60,7 +64,11 @@ class Reservation(LoyaltyTable, table=True):
             "release_reason IS NULL OR " + _among("release_reason", RELEASE_REASONS),
             name="ck_till_reservations_release_reason",
         ),
-        CheckConstraint("points > 0 AND amount_fen > 0", name="ck_till_reservations_amounts"),
+        CheckConstraint(_among("tender", TENDERS), name="ck_till_reservations_tender"),
+        CheckConstraint(
+            "amount_fen > 0 AND (points > 0) = (tender = 'points')",
+            name="ck_till_reservations_amounts",
+        ),
         CheckConstraint(
             "refunded_points BETWEEN 0 AND points AND refunded_fen BETWEEN 0 AND amount_fen",
             name="ck_till_reservations_refunds",
@@ -76,6 +84,7 @@ class Reservation(LoyaltyTable, table=True):
         Index(
             "ux_till_reservations_purchase",
             "purchase_id",
+            "tender",
             unique=True,
             postgresql_where=text("status IN ('committed', 'confirmed')"),
         ),
@@ -91,6 +100,7 @@ class Reservation(LoyaltyTable, table=True):
     member_id: uuid.UUID
     store_id: uuid.UUID
     sale_ref: str = Field(sa_column=Column(String(MAX_SALE_REF), nullable=False))
+    tender: str = Field(default="points", sa_column=Column(String(16), nullable=False))
     points: int = Field(sa_column=amount_column())
     amount_fen: int = Field(sa_column=amount_column())
     sale_total_fen: int = Field(sa_column=amount_column())

@@ -48,12 +48,12 @@ async def reservation(
     return (await session.scalars(query.execution_options(populate_existing=True))).first()
 
 
-async def used_by(session: AsyncSession, purchase_id: uuid.UUID) -> Reservation | None:
-    """The reservation a sale committed (committed or confirmed; at most one), else a
-    released one that was committed to it."""
+async def used_by(session: AsyncSession, purchase_id: uuid.UUID, tender: str) -> Reservation | None:
+    """The reservation of ``tender`` a sale committed (committed or confirmed; at most one
+    per tender), else a released one that was committed to it."""
     query = (
         select(Reservation)
-        .where(Reservation.purchase_id == purchase_id)
+        .where(Reservation.purchase_id == purchase_id, Reservation.tender == tender)
         .order_by(col(Reservation.status).in_(("committed", "confirmed")).desc())
         .limit(1)
     )
@@ -61,10 +61,14 @@ async def used_by(session: AsyncSession, purchase_id: uuid.UUID) -> Reservation 
 
 
 async def held_on(session: AsyncSession, account_ids: Sequence[uuid.UUID]) -> list[Reservation]:
-    """The reservations of these accounts still held, the soonest to run out first."""
+    """The points reservations of these accounts still held, the soonest to run out first."""
     query = (
         select(Reservation)
-        .where(Reservation.status == "held", col(Reservation.account_id).in_(account_ids))
+        .where(
+            Reservation.status == "held",
+            Reservation.tender == "points",
+            col(Reservation.account_id).in_(account_ids),
+        )
         .order_by(col(Reservation.expires_at), col(Reservation.reservation_id))
     )
     return list((await session.scalars(query)).all())

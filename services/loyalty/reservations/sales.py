@@ -1,9 +1,11 @@
-"""What orders' sale events do to points at the till: a recorded sale confirms the
-reservation it committed (taking the points again if the sweep gave them back meanwhile),
-a return refunds the points tender's share, a void all of it.
+"""What orders' sale events do to points and stored value at the till: a recorded sale
+confirms the reservations it committed (taking the points or the money again if the sweep
+gave them back meanwhile), a return refunds each tender's share as orders allocated it, a
+void all of it.
 
-Lock order, as in every point change: the account row, then the reservation row. Use
-cases flush, never commit; each is once per event (the ledger entry's source is the fence).
+Lock order, as in every point change: the account row, then the reservation row; for
+stored value the reservation row, then the wallet's. Use cases flush, never commit; each
+is once per event (the ledger entry's source is the fence).
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.service import Moved, Movement, Source
 from services.loyalty.reservations import domain, events, repository
+from services.loyalty.reservations.domain import TENDERS, Tender
+from services.loyalty.reservations.service import payment_of as _payment
+from services.loyalty.wallets import payments as wallets
 from shared.db import AsyncSession
 from shared.events.orders import (
     PurchaseCompleted,
@@ -28,9 +34,9 @@ log = logging.getLogger(__name__)
 POINTS_TENDER = "points"
 
 
-def _points_fen(refunds: Sequence[TenderRefund] | None) -> int:
-    """What the refunds give back of the points tender, in fen."""
-    return sum(refund.amount_fen for refund in refunds or () if refund.kind == POINTS_TENDER)
+def _tender_fen(refunds: Sequence[TenderRefund] | None, tender: Tender) -> int:
+    """What the refunds give back of the tender, in fen."""
+    return sum(refund.amount_fen for refund in refunds or () if refund.kind == tender)
 
 
 async def confirm_for_purchase(
@@ -44,9 +50,12 @@ async def confirm_for_purchase(
     the reservation is confirmed. Changes nothing the second time.
     """
     receipt = purchase.receipt
-    if receipt is None or not any(t.kind == POINTS_TENDER for t in receipt.tenders):
+    kinds = {tender.kind for tender in receipt.tenders} if receipt is not None else set()
+    if "stored_value" in kinds:
+        await _confirm_stored_value(session, purchase)
+    if POINTS_TENDER not in kinds:
         return
-    found = await repository.used_by(session, purchase.purchase_id)
+    found = await repository.used_by(session, purchase.purchase_id, POINTS_TENDER)
     if found is None or found.status == "confirmed":
         if found is None:
             log.error("purchase %s paid with points no reservation holds", purchase.purchase_id)
@@ -85,24 +94,69 @@ async def confirm_for_purchase(
         await events.retaken(session, reservation, account, retaken, points=taken)
 
 
+async def _confirm_stored_value(session: AsyncSession, purchase: PurchaseCompleted) -> None:
+    """Confirms the stored-value reservation the sale committed; one the sweep released
+    meanwhile has its money taken again, as far as the wallet has it (the rest logged)."""
+    found = await repository.used_by(session, purchase.purchase_id, "stored_value")
+    if found is None:
+        log.error("purchase %s paid with stored value no reservation holds", purchase.purchase_id)
+        return
+    reservation = await repository.reservation(session, found.reservation_id, lock=True)
+    assert reservation is not None
+    if reservation.status == "released":
+        shortfall = await wallets.retake(
+            session,
+            _payment(reservation),
+            reservation.amount_fen,
+            purchase.purchased_at,
+            purchase_id=purchase.purchase_id,
+        )
+        log.warning(
+            "purchase %s came after reservation %s was released: taken again, %d fen short",
+            purchase.purchase_id,
+            reservation.reservation_id,
+            shortfall,
+        )
+        reservation.release_reason = None
+    if reservation.status in ("committed", "released"):
+        reservation.status = "confirmed"
+        reservation.updated_at = purchase.purchased_at
+        await session.flush()
+
+
 async def refund_for_return(
     session: AsyncSession, returned: PurchaseReturned, event_id: str | None = None
 ) -> None:
-    """Credits the points share a return refunds (``till_refund``, the return's id); see
-    :func:`domain.refund_points` for the proportion. Once per return."""
-    await _refund(
-        session, returned.purchase_id, returned.return_id, _points_fen(returned.refunds), event_id
-    )
+    """Credits the points share a return refunds (``till_refund``, the return's id; see
+    :func:`domain.refund_points` for the proportion) and its stored-value share (to the
+    wallet, as orders allocated it). Once per return."""
+    for tender in TENDERS:
+        await _refund(
+            session,
+            returned.purchase_id,
+            returned.return_id,
+            _tender_fen(returned.refunds, tender),
+            event_id,
+            tender,
+            returned.returned_at,
+        )
 
 
 async def refund_for_void(
     session: AsyncSession, voided: PurchaseVoided, event_id: str | None = None
 ) -> None:
-    """Credits the whole points tender of a voided sale (``till_refund``, the purchase's
-    id). Once per void."""
-    await _refund(
-        session, voided.purchase_id, voided.purchase_id, _points_fen(voided.refunds), event_id
-    )
+    """Credits the whole points and stored-value tenders of a voided sale (``till_refund``
+    or a wallet refund, the purchase's id). Once per void."""
+    for tender in TENDERS:
+        await _refund(
+            session,
+            voided.purchase_id,
+            voided.purchase_id,
+            _tender_fen(voided.refunds, tender),
+            event_id,
+            tender,
+            voided.voided_at,
+        )
 
 
 async def _refund(
@@ -111,6 +165,8 @@ async def _refund(
     source_id: uuid.UUID,
     refund_fen: int,
     event_id: str | None,
+    tender: Tender,
+    at: datetime,
 ) -> None:
     """Credits the points ``refund_fen`` of the points tender gives back. The ledger entry
     (one per source) makes a repeat change nothing; a refund the tender cannot take any
@@ -118,9 +174,12 @@ async def _refund(
     fence). A refund worth less than a point moves nothing and is only counted."""
     if refund_fen == 0:
         return
-    found = await repository.used_by(session, purchase_id)
+    found = await repository.used_by(session, purchase_id, tender)
     if found is None or found.status == "released":
-        log.error("purchase %s refunds points but uses no reservation", purchase_id)
+        log.error("purchase %s refunds %s but uses no reservation", purchase_id, tender)
+        return
+    if tender == "stored_value":
+        await _refund_stored_value(session, found.reservation_id, source_id, refund_fen, at)
         return
     account = await accounts.locked_account_now(session, found.account_id)
     reservation = await repository.reservation(session, found.reservation_id, lock=True)
@@ -160,3 +219,31 @@ async def _refund(
     if moved is not None:
         return_id = None if source_id == purchase_id else source_id
         await events.refunded(session, reservation, account, moved, points, refund_fen, return_id)
+
+
+async def _refund_stored_value(
+    session: AsyncSession,
+    reservation_id: uuid.UUID,
+    source_id: uuid.UUID,
+    refund_fen: int,
+    at: datetime,
+) -> None:
+    """Credits ``refund_fen`` back to the wallet the sale paid from: fen for fen, onto the
+    lots the payment drew on (:func:`services.loyalty.wallets.payments.refund`)."""
+    reservation = await repository.reservation(session, reservation_id, lock=True)
+    assert reservation is not None
+    assert reservation.purchase_id is not None
+    if reservation.refunded_fen + refund_fen > reservation.amount_fen:
+        log.warning("refund %s of purchase %s was credited before", source_id, reservation_id)
+        return
+    credited = await wallets.refund(
+        session,
+        _payment(reservation),
+        refund_fen,
+        at,
+        purchase_id=reservation.purchase_id,
+        return_id=None if source_id == reservation.purchase_id else source_id,
+    )
+    if credited:
+        reservation.refunded_fen += refund_fen
+        await session.flush()

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Self
 from annotated_types import Interval
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
-from services.loyalty.reservations.domain import ReleaseReason, Status
+from services.loyalty.reservations.domain import ReleaseReason, Status, Tender
 from services.loyalty.reservations.models import MAX_SALE_REF
 from shared.inputs import Code, Points, TenderFen
 
@@ -42,6 +42,7 @@ RESERVATION_EXAMPLE: dict[str, Any] = {
     "account_id": "5c4b3a29-1807-4f6e-8d5c-4b3a2f1e0d9c",
     "store_id": _STORE,
     "sale_ref": "R-20261123-0042",
+    "tender": "points",
     "points": 5000,
     "amount_fen": 5000,
     "points_per_yuan": 100,
@@ -84,7 +85,8 @@ class TillPolicyOut(TillPolicyIn):
 
 
 class ReservationIn(BaseModel):
-    """Points to hold for a sale in progress: ask for `points` or for `amount_fen`."""
+    """Points to hold for a sale in progress (ask for `points` or for `amount_fen`), or
+    stored value (`tender` `stored_value`, by `amount_fen`)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [RESERVE_EXAMPLE]})
 
@@ -92,12 +94,16 @@ class ReservationIn(BaseModel):
     store_id: uuid.UUID = Field(description="The store whose till asks (orders vouches for it)")
     sale_ref: SaleRef = Field(description="The till's reference of the sale, e.g. its receipt")
     sale_total_fen: TenderFen = Field(description="The sale's total so far, in fen")
+    tender: Tender = Field("points", description="What pays: points, or stored value (储值)")
     points: Points | None = Field(None, description="Points to spend")
     amount_fen: TenderFen | None = Field(None, description="Fen the points should pay")
 
     @model_validator(mode="after")
     def _points_or_amount(self) -> Self:
-        if (self.points is None) == (self.amount_fen is None):
+        if self.tender == "stored_value":
+            if self.points is not None or self.amount_fen is None:
+                raise ValueError("stored value is held by amount_fen, without points")
+        elif (self.points is None) == (self.amount_fen is None):
             raise ValueError("ask for exactly one of points or amount_fen")
         return self
 
@@ -159,7 +165,8 @@ class ReservationOut(BaseModel):
     account_id: uuid.UUID
     store_id: uuid.UUID
     sale_ref: str
-    points: int = Field(description="Points held (taken from the balance)")
+    tender: Tender = Field(description="What it holds: points, or stored value")
+    points: int = Field(description="Points held (taken from the balance); 0 for stored value")
     amount_fen: int = Field(description="What they pay of the sale, in fen")
     points_per_yuan: int = Field(description="The rate they were priced at")
     status: Status

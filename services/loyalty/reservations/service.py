@@ -39,6 +39,8 @@ from services.loyalty.reservations.schemas import (
     TillPolicyIn,
     TillPolicyOut,
 )
+from services.loyalty.wallets import payments as wallets
+from services.loyalty.wallets.domain import TillPayment
 from shared.db import AsyncSession, Sessions, transaction
 
 
@@ -58,14 +60,45 @@ def _out(reservation: Reservation) -> ReservationOut:
 
 
 async def reserve(session: AsyncSession, data: ReservationIn, now: datetime) -> ReservationOut:
-    """Holds points of the member's account for a sale in progress at ``data.store_id``.
+    """Holds points, or stored value (``data.tender``), of the member's account for a sale
+    in progress at ``data.store_id``.
 
     Raises :class:`TillPointsDisabled`, :class:`~.errors.TooFewPoints`,
-    :class:`~.errors.PointsShareExceeded` and
-    :class:`~services.loyalty.accounts.errors.InsufficientPoints` (422), and
+    :class:`~.errors.PointsShareExceeded`,
+    :class:`~services.loyalty.accounts.errors.InsufficientPoints` and
+    :class:`~services.loyalty.wallets.errors.InsufficientStoredValue` (422), and
     :class:`~services.loyalty.accounts.errors.AccountNotFound` (404).
     """
     policy = await repository.policy(session)
+
+    def held(account_id: uuid.UUID, points: int, amount_fen: int, rate: int) -> Reservation:
+        return Reservation(
+            reservation_id=reservation_id,
+            account_id=account_id,
+            member_id=data.member_id,
+            store_id=data.store_id,
+            sale_ref=data.sale_ref,
+            tender=data.tender,
+            points=points,
+            amount_fen=amount_fen,
+            sale_total_fen=data.sale_total_fen,
+            points_per_yuan=rate,
+            status="held",
+            expires_at=now + timedelta(minutes=policy.hold_minutes),
+            created_at=now,
+            updated_at=now,
+        )
+
+    reservation_id = uuid.uuid4()
+    if data.tender == "stored_value":
+        assert data.amount_fen is not None  # the schema asks stored value by amount
+        owner = await accounts.account_of(session, data.member_id)
+        reservation = held(owner.account_id, 0, data.amount_fen, 0)
+        await wallets.pay(
+            session, payment_of(reservation), data.amount_fen, now, field="amount_fen"
+        )
+        await repository.add(session, reservation)
+        return _out(reservation)
     if policy.max_share_percent == 0:
         raise TillPointsDisabled("the till policy takes no points (maximum share 0%)")
     priced = domain.price(
@@ -77,31 +110,26 @@ async def reserve(session: AsyncSession, data: ReservationIn, now: datetime) -> 
     account = await accounts.locked_account_of(session, data.member_id)
     if account is None:
         raise AccountNotFound(f"No loyalty account for member {data.member_id}", field="member_id")
-    reservation_id = uuid.uuid4()
     moved = await accounts.move_new_points(
         session,
         account,
         Movement(Source("till_hold", reservation_id), -priced.points, reason=data.sale_ref),
         field="points" if data.points is not None else "amount_fen",
     )
-    reservation = Reservation(
-        reservation_id=reservation_id,
-        account_id=account.account_id,
-        member_id=data.member_id,
-        store_id=data.store_id,
-        sale_ref=data.sale_ref,
-        points=priced.points,
-        amount_fen=priced.amount_fen,
-        sale_total_fen=data.sale_total_fen,
-        points_per_yuan=policy.points_per_yuan,
-        status="held",
-        expires_at=now + timedelta(minutes=policy.hold_minutes),
-        created_at=now,
-        updated_at=now,
-    )
+    reservation = held(account.account_id, priced.points, priced.amount_fen, policy.points_per_yuan)
     await repository.add(session, reservation)
     await events.held(session, reservation, account, moved)
     return _out(reservation)
+
+
+def payment_of(reservation: Reservation) -> TillPayment:
+    """A stored-value reservation as the wallet kernel names its payment."""
+    return TillPayment(
+        reservation.reservation_id,
+        reservation.account_id,
+        reservation.member_id,
+        reservation.store_id,
+    )
 
 
 async def get_reservation(
@@ -159,12 +187,13 @@ async def commit(
             field="amount_fen",
         )
     policy = await repository.policy(session)
-    domain.check_share(
-        TillRate(policy.points_per_yuan, policy.max_share_percent),
-        data.sale_total_fen,
-        reservation.amount_fen,
-        field="amount_fen",
-    )
+    if reservation.tender == "points":
+        domain.check_share(
+            TillRate(policy.points_per_yuan, policy.max_share_percent),
+            data.sale_total_fen,
+            reservation.amount_fen,
+            field="amount_fen",
+        )
     reservation.status = "committed"
     reservation.purchase_id = data.purchase_id
     reservation.expires_at = now + timedelta(minutes=policy.commit_grace_minutes)
@@ -212,10 +241,16 @@ async def _release(
     purchase_id: uuid.UUID | None = None,
 ) -> _Released:
     """The reservation, released unless it was or may not be (confirmed, or committed to
-    a sale other than ``purchase_id``; a timeout releases any commit that is due)."""
+    a sale other than ``purchase_id``; a timeout releases any commit that is due). Lock
+    order: points, the account then the reservation; stored value, the reservation then
+    the wallet (every stored-value change of a reservation takes them so)."""
     found = await repository.reservation(session, reservation_id)
     assert found is not None
-    account = await accounts.locked_account_now(session, found.account_id)
+    account = (
+        await accounts.locked_account_now(session, found.account_id)
+        if found.tender == "points"
+        else None
+    )
     reservation = await repository.reservation(session, reservation_id, lock=True)
     assert reservation is not None
     if reservation.status == "released":
@@ -228,22 +263,33 @@ async def _release(
         return _Released(reservation, allowed=False)
     if reason == "timeout" and reservation.expires_at > now:
         return _Released(reservation)  # committed meanwhile: not due any more
-    moved = await accounts.move_points(
-        session,
-        account,
-        Movement(
-            Source("till_release", reservation_id),
-            reservation.points,
+    if account is None:
+        await wallets.release(
+            session,
+            payment_of(reservation),
+            reservation.amount_fen,
+            now,
             reason=reason,
-            restores=(Source("till_hold", reservation_id),),
-        ),
-    )
+            purchase_id=reservation.purchase_id,
+        )
+        moved = None
+    else:
+        moved = await accounts.move_points(
+            session,
+            account,
+            Movement(
+                Source("till_release", reservation_id),
+                reservation.points,
+                reason=reason,
+                restores=(Source("till_hold", reservation_id),),
+            ),
+        )
     reservation.status = "released"
     reservation.release_reason = reason
     reservation.released_at = now
     reservation.updated_at = now
     await session.flush()
-    if moved is not None:
+    if account is not None and moved is not None:
         await events.released(session, reservation, account, moved, reason)
     return _Released(reservation, now=True)
 

@@ -29,7 +29,7 @@ from services.orders.tenders import domain as tenders
 from services.orders.tenders.domain import Paid
 from services.orders.tenders.loyalty import Loyalty
 from services.orders.tenders.schemas import receipt_event, receipt_out
-from services.orders.tenders.service import coupon_hold, coupons_used, points_paid
+from services.orders.tenders.service import coupon_hold, coupons_used, held_tenders_paid
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events import CloudEvent
@@ -50,8 +50,9 @@ async def record_purchase(
 ) -> Outcome:
     """The new sale, or ``Replayed`` with the first answer if its receipt number was
     recorded before with the same content; ``sent`` is the body as sent (parsed JSON).
-    With ``loyalty``, a points tender is taken: its reservation is committed there before
-    the sale is (:func:`services.orders.tenders.service.points_paid`); so are the held
+    With ``loyalty``, points and stored-value tenders are taken: their reservations are
+    committed there before the sale is
+    (:func:`services.orders.tenders.service.held_tenders_paid`); so are the held
     coupons its discounts name, after the sale's lines took their shares as loyalty priced them
     (:func:`services.orders.tenders.service.coupons_used`).
 
@@ -89,7 +90,7 @@ async def record_purchase(
                 lines=sold,
                 held=used,
             ),
-            points_paid(
+            held_tenders_paid(
                 loyalty,
                 store_id=store_id,
                 member_id=sale.out.member_id,

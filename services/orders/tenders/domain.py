@@ -4,11 +4,12 @@ void refunds what each tender paid. All amounts are integer fen; nothing here do
 Kinds: ``cash``, ``card``, ``stored_value``, ``points``, ``voucher`` (代金券) as a till
 sends them, and ``unspecified``, which only orders writes: the whole total of a sale posted
 without tenders (a till from before tenders existed, or one that does not say). Orders
-takes cash and card, and points (积分抵现) in a sale posted on its own: one points tender
-naming the reservation loyalty holds for it, which orders commits at loyalty before it
-records the sale (:mod:`services.orders.tenders.service`). A batch of day-end sales takes
-no points: a reservation lives minutes, not days. Stored value and vouchers are loyalty's
-later work, so they are refused (:class:`TenderNotAccepted`).
+takes cash and card, and points (积分抵现) and stored value (储值) in a sale posted on its
+own: at most one tender of each, naming the reservation loyalty holds for it, which
+orders commits at loyalty before it records the sale
+(:mod:`services.orders.tenders.service`). A batch of day-end sales takes neither: a
+reservation lives minutes, not days. Vouchers are loyalty's later work, so they are
+refused (:class:`TenderNotAccepted`).
 
 Paying (:func:`settle`): every tender but cash pays exactly its amount and must fit what
 the tenders before it left to pay (a voucher never gives change, a card charges no more
@@ -38,9 +39,11 @@ TenderKind = GivenKind | Literal["unspecified"]
 
 GIVEN_KINDS: tuple[GivenKind, ...] = get_args(GivenKind)
 ACCEPTED: frozenset[str] = frozenset({"cash", "card"})
-"""The kinds orders takes in any sale; stored value and vouchers are loyalty's later work."""
-AT_THE_TILL: frozenset[str] = ACCEPTED | {"points"}
-"""The kinds a sale posted on its own may have: points need a reservation held now."""
+"""The kinds orders takes in any sale; vouchers are loyalty's later work."""
+HELD: tuple[GivenKind, ...] = ("points", "stored_value")
+"""The kinds loyalty holds for a sale: each names its reservation, once per sale."""
+AT_THE_TILL: frozenset[str] = ACCEPTED | set(HELD)
+"""The kinds a sale posted on its own may have: held kinds need a reservation held now."""
 PROPORTIONAL: tuple[TenderKind, ...] = ("voucher", "points")
 """Refunded first, in proportion to the share of the sale returned."""
 THEN: tuple[TenderKind, ...] = ("stored_value", "card", "cash", "unspecified")
@@ -53,8 +56,8 @@ MAX_TENDERS = 20
 
 @dataclass(frozen=True)
 class Tendered:
-    """A tender as the till sends it: its kind and what it hands over, in fen; a points
-    tender names the loyalty reservation that holds its points."""
+    """A tender as the till sends it: its kind and what it hands over, in fen; a points or
+    stored-value tender names the loyalty reservation that holds it."""
 
     kind: GivenKind
     tendered_fen: int
@@ -75,7 +78,7 @@ class Paid:
     tendered_fen: int
     refunded_fen: int = 0
     reservation_id: uuid.UUID | None = None
-    """The loyalty reservation a points tender paid with."""
+    """The loyalty reservation a points or stored-value tender paid with."""
 
     @property
     def change_fen(self) -> int:
@@ -101,8 +104,9 @@ def settle(
     not in ``accepted`` (stored value and vouchers; points in a batch), and
     :class:`TendersDoNotAddUp` for a non-cash tender larger than what is left to pay
     (``tenders.<i>.amount_fen``), a second cash tender (``tenders.<i>.kind``), cash when
-    the other tenders pay everything (``tenders.<i>.amount_fen``), a second points
-    tender (``tenders.<i>.kind``), or tenders paying less than the total (``tenders``).
+    the other tenders pay everything (``tenders.<i>.amount_fen``), a second points or
+    stored-value tender (``tenders.<i>.kind``), or tenders paying less than the total
+    (``tenders``).
     """
     if given is None:
         return (Paid("unspecified", total_fen, total_fen),) if total_fen > 0 else ()
@@ -111,16 +115,16 @@ def settle(
             raise TenderNotAccepted(_refusal(tender.kind), field=f"tenders.{index}.kind")
     left = total_fen
     cash: int | None = None
-    points: int | None = None
+    held: dict[str, int] = {}
     for index, tender in enumerate(given):
-        if tender.kind == "points":
-            if points is not None:
+        if tender.kind in HELD:
+            if tender.kind in held:
                 raise TendersDoNotAddUp(
-                    f"points appear twice (tenders {points} and {index}): a sale pays with "
-                    "one reservation's points",
+                    f"{tender.kind} appears twice (tenders {held[tender.kind]} and {index}): a "
+                    f"sale pays with one reservation's {tender.kind}",
                     field=f"tenders.{index}.kind",
                 )
-            points = index
+            held[tender.kind] = index
         if tender.kind == "cash":
             if cash is not None:
                 raise TendersDoNotAddUp(
@@ -168,20 +172,15 @@ def settle(
 
 
 def _refusal(kind: str) -> str:
-    if kind == "points":
+    if kind in HELD:
         return (
-            "tender 'points' is not accepted in a batch: points need a reservation held at "
+            f"tender {kind!r} is not accepted in a batch: it needs a reservation held at "
             "the till now; post the sale on its own (POST /purchases)"
         )
     return (
-        f"tender {kind!r} is not accepted yet: stored value and vouchers are owned by "
-        "loyalty, which will reserve and commit them (issue 14); pay with cash, card or points"
+        f"tender {kind!r} is not accepted yet: vouchers are owned by loyalty, which will "
+        "reserve and commit them; pay with cash, card, points or stored value"
     )
-
-
-def points_tender(paid: Sequence[Paid]) -> Paid | None:
-    """The sale's points tender, if it has one (at most one: :func:`settle`)."""
-    return next((tender for tender in paid if tender.kind == "points"), None)
 
 
 def unrecorded(total_fen: int, returned_fen: int) -> tuple[Paid, ...]:

@@ -51,6 +51,14 @@ class CouponRefused(Unprocessable):
     slug = "coupon-refused"
 
 
+class DepositRefused(Unprocessable):
+    """Loyalty refused a deposit into a member's wallet (no loyalty account for the member
+    yet). ``cause`` is loyalty's problem type, ``detail`` its words."""
+
+    title = "Deposit refused"
+    slug = "deposit-refused"
+
+
 class BenefitsNotFound(NotFound):
     """A till asks for the benefits of a member orders does not know (yet: registrations
     arrive as events, within about a second), or one loyalty has no account for (then

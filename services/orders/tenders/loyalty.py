@@ -33,6 +33,7 @@ from services.orders.config import Settings
 from services.orders.tenders.errors import (
     BenefitsNotFound,
     CouponRefused,
+    DepositRefused,
     LoyaltyUnavailable,
     PointsRefused,
 )
@@ -53,6 +54,7 @@ _NOTHING_SPENT = "no points were spent; retry shortly, or take the sale without 
 _NO_COUPON = "no coupon was used; retry shortly, or take the sale without the coupon"
 _NOTHING_READ = "retry shortly, or serve the member without their tier's benefits"
 _NO_PRICES = "retry shortly, or take the sale without a coupon"
+_NO_DEPOSIT = "nothing was paid in; retry with the same Idempotency-Key"
 
 
 def _unavailable_doc(consequence: str, when: str) -> ResponsesDoc:
@@ -78,6 +80,8 @@ COUPON_UNAVAILABLE_DOC = _unavailable_doc(_NO_COUPON, "a hold of a coupon")
 """The OpenAPI entry of a route that holds or releases a coupon at loyalty."""
 VALIDATION_UNAVAILABLE_DOC = _unavailable_doc(_NO_PRICES, "a basket's coupons")
 """The OpenAPI entry of a route that prices a basket with a member's coupons at loyalty."""
+DEPOSIT_UNAVAILABLE_DOC = _unavailable_doc(_NO_DEPOSIT, "a deposit into a wallet")
+"""The OpenAPI entry of a route that pays money into a member's wallet at loyalty."""
 BENEFITS_UNAVAILABLE_DOC = _unavailable_doc(_NOTHING_READ, "a member's benefits")
 """The OpenAPI entry of a route that reads a member's benefits from loyalty."""
 
@@ -114,6 +118,11 @@ class Loyalty:
     ) -> dict[str, Any]:
         """Gives the reservation's points back (loyalty's ``.../release``)."""
         return await self._post(f"/reservations/{reservation_id}/release", body, key)
+
+    async def deposit(self, member_id: uuid.UUID, body: dict[str, Any], key: str) -> dict[str, Any]:
+        """Pays money into the member's wallet (loyalty's ``.../wallet/deposits``)."""
+        path = f"/members/{member_id}/wallet/deposits"
+        return await self._post(path, body, key, field="amount_fen", deposit=True)
 
     async def hold_coupon(self, body: dict[str, Any], key: str) -> dict[str, Any]:
         """Holds a member's coupon for a sale in progress (loyalty's
@@ -192,17 +201,18 @@ class Loyalty:
         *,
         field: str | None = None,
         coupon: bool = False,
+        deposit: bool = False,
     ) -> dict[str, Any]:
-        """Loyalty's answer; a refusal raises :class:`CouponRefused` (``coupon``) or
-        :class:`PointsRefused`."""
-        consequence = _NO_COUPON if coupon else _NOTHING_SPENT
+        """Loyalty's answer; a refusal raises :class:`CouponRefused` (``coupon``),
+        :class:`DepositRefused` (``deposit``) or :class:`PointsRefused`."""
+        consequence = _NO_COUPON if coupon else _NO_DEPOSIT if deposit else _NOTHING_SPENT
         response, answer = await self._send(
             "POST", path, json=body, key=key, consequence=consequence
         )
         if response.status_code < 300:
             return answer
-        refused = CouponRefused if coupon else PointsRefused
-        what = "coupon" if coupon else "points"
+        refused = CouponRefused if coupon else DepositRefused if deposit else PointsRefused
+        what = "coupon" if coupon else "deposit" if deposit else "points"
         raise refused(
             str(answer.get("detail") or f"loyalty refused the {what} ({response.status_code})"),
             field=field,

@@ -10,7 +10,14 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.orders.directory.domain import MAX_CARD_NUMBER
-from services.orders.tenders.domain import GivenKind, Paid, Refund, Tendered, TenderKind
+from services.orders.tenders.domain import (
+    HELD,
+    GivenKind,
+    Paid,
+    Refund,
+    Tendered,
+    TenderKind,
+)
 from shared.events import orders as events
 from shared.inputs import Code, Phone, Points, TenderFen
 
@@ -34,10 +41,10 @@ TENDERS_EXAMPLE: list[Any] = [
 
 
 class TenderIn(BaseModel):
-    """One way the sale was paid: `cash`, `card`, or `points` naming the reservation
-    (`POST /reservations`) that holds them, for exactly its amount. `stored_value` and
-    `voucher` are part of the contract but refused with 422 `tender-not-accepted` until
-    loyalty reserves and commits them (issue 14); a batch takes no points."""
+    """One way the sale was paid: `cash`, `card`, or `points` or `stored_value` naming the
+    reservation (`POST /reservations`) that holds them, for exactly its amount. `voucher`
+    is part of the contract but refused with 422 `tender-not-accepted` until loyalty
+    reserves and commits vouchers; a batch takes neither points nor stored value."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": TENDERS_EXAMPLE})
 
@@ -47,13 +54,17 @@ class TenderIn(BaseModel):
         "to pay (the difference is the change); a voucher or card larger than that is refused"
     )
     reservation_id: uuid.UUID | None = Field(
-        None, description="For `points` (and only for it): the reservation that holds them"
+        None,
+        description="For `points` and `stored_value` (and only for them): the reservation "
+        "that holds them",
     )
 
     @model_validator(mode="after")
-    def _reservation_for_points(self) -> Self:
-        if (self.kind == "points") != (self.reservation_id is not None):
-            raise ValueError("a points tender names its reservation_id, and only it does")
+    def _reservation_for_held(self) -> Self:
+        if (self.kind in HELD) != (self.reservation_id is not None):
+            raise ValueError(
+                "a points or stored_value tender names its reservation_id, and only they do"
+            )
         return self
 
     def tendered(self) -> Tendered:
@@ -140,6 +151,7 @@ _RESERVATION = "3a1f0c5e-7b2d-4c8e-9f10-2b3c4d5e6f70"
 HOLD_EXAMPLE: dict[str, Any] = {
     "reservation_id": _RESERVATION,
     "member_id": _MEMBER,
+    "tender": "points",
     "points": 5000,
     "amount_fen": 5000,
     "points_per_yuan": 100,
@@ -149,8 +161,9 @@ HOLD_EXAMPLE: dict[str, Any] = {
 
 
 class PointsHoldIn(BaseModel):
-    """Points to hold for a sale in progress (积分抵现). Name the member by exactly one of
-    `member_id`, `card_number` or `phone`, and ask for `points` or for `amount_fen`."""
+    """Points (积分抵现) or stored value (储值, `tender` `stored_value`) to hold for a sale
+    in progress. Name the member by exactly one of `member_id`, `card_number` or `phone`;
+    ask for `points` or for `amount_fen` (stored value: `amount_fen`)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -173,14 +186,20 @@ class PointsHoldIn(BaseModel):
         description="The till's reference of the sale in progress, e.g. its receipt number"
     )
     sale_total_fen: TenderFen = Field(description="The sale's total so far, in fen")
+    tender: Literal["points", "stored_value"] = Field(
+        "points", description="What to hold: the member's points, or their stored value"
+    )
     points: Points | None = Field(None, description="Points to spend")
-    amount_fen: TenderFen | None = Field(None, description="Fen the points should pay")
+    amount_fen: TenderFen | None = Field(None, description="Fen the points or stored value pay")
 
     @model_validator(mode="after")
     def _one_member_and_one_ask(self) -> Self:
         if sum(v is not None for v in (self.member_id, self.card_number, self.phone)) != 1:
             raise ValueError("name the member by exactly one of member_id, card_number or phone")
-        if (self.points is None) == (self.amount_fen is None):
+        if self.tender == "stored_value":
+            if self.points is not None or self.amount_fen is None:
+                raise ValueError("stored value is held by amount_fen, without points")
+        elif (self.points is None) == (self.amount_fen is None):
             raise ValueError("ask for exactly one of points or amount_fen")
         return self
 
@@ -190,15 +209,65 @@ class NoBody(BaseModel):
 
 
 class PointsHoldOut(BaseModel):
-    """Points loyalty holds for the sale: pay with them as a `points` tender of exactly
-    `amount_fen` naming `reservation_id`, before `expires_at`."""
+    """What loyalty holds for the sale: pay with it as a tender of its `tender` kind of
+    exactly `amount_fen` naming `reservation_id`, before `expires_at`."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [HOLD_EXAMPLE]})
 
     reservation_id: uuid.UUID
     member_id: uuid.UUID
-    points: int = Field(description="Points held (taken from the member's balance)")
+    tender: Literal["points", "stored_value"]
+    points: int = Field(
+        description="Points held (taken from the member's balance); 0 for stored value"
+    )
     amount_fen: int = Field(description="What they pay of the sale, in fen")
     points_per_yuan: int = Field(description="The till policy's rate they were priced at")
     status: Literal["held", "committed", "confirmed", "released"]
     expires_at: datetime = Field(description="When loyalty gives them back unless a sale uses them")
+
+
+class DepositIn(BaseModel):
+    """Money a customer pays into their wallet (储值) at this store's till. Name the member
+    by exactly one of `member_id`, `card_number` or `phone`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"card_number": "8860000000013", "amount_fen": 50000}]},
+    )
+
+    member_id: uuid.UUID | None = None
+    card_number: Annotated[str, Code(MAX_CARD_NUMBER)] | None = None
+    phone: Phone | None = None
+    amount_fen: TenderFen = Field(description="Paid in, in fen (the bonus is loyalty's rule)")
+
+    @model_validator(mode="after")
+    def _one_member(self) -> Self:
+        if sum(v is not None for v in (self.member_id, self.card_number, self.phone)) != 1:
+            raise ValueError("name the member by exactly one of member_id, card_number or phone")
+        return self
+
+
+class DepositOut(BaseModel):
+    """The deposit as loyalty recorded it, and the wallet after it (fen)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "member_id": _MEMBER,
+                    "deposit_id": _RESERVATION,
+                    "principal_fen": 50000,
+                    "bonus_fen": 20000,
+                    "principal_balance_fen": 50000,
+                    "bonus_balance_fen": 20000,
+                }
+            ]
+        }
+    )
+
+    member_id: uuid.UUID
+    deposit_id: uuid.UUID
+    principal_fen: int = Field(description="Paid in")
+    bonus_fen: int = Field(description="Given on top by the deposit-bonus rules")
+    principal_balance_fen: int
+    bonus_balance_fen: int

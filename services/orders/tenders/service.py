@@ -1,5 +1,6 @@
-"""Paying a sale with points (积分抵现): committing the reservation at loyalty while the
-sale is recorded, and undoing that when recording fails.
+"""Paying a sale with points (积分抵现) or stored value (储值): committing each held
+tender's reservation at loyalty while the sale is recorded, and undoing that when
+recording fails.
 
 The order, in the sale's own transaction: the sale's rows are inserted (not committed),
 then loyalty commits the reservation to the sale, then the sale's event goes to the
@@ -15,18 +16,19 @@ policy's grace. Loyalty confirms the commit when ``orders.purchase.completed`` a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from services.orders.directory import service as directory
-from services.orders.tenders.domain import Paid
+from services.orders.tenders.domain import HELD, Paid
 from services.orders.tenders.errors import CouponRefused, LoyaltyUnavailable, PointsRefused
 from services.orders.tenders.loyalty import Loyalty
-from services.orders.tenders.schemas import PointsHoldIn, PointsHoldOut
+from services.orders.tenders.schemas import DepositIn, DepositOut, PointsHoldIn, PointsHoldOut
 from shared.coupons import CouponHoldOut
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
-async def points_paid(
+async def held_tenders_paid(
     loyalty: Loyalty,
     *,
     store_id: uuid.UUID,
@@ -44,31 +46,35 @@ async def points_paid(
     total_fen: int,
     tenders: Sequence[Paid],
 ) -> AsyncIterator[None]:
-    """Commits the sale's points tender at loyalty (if it has one), runs the body, and
-    releases the reservation again if the body raises.
+    """Commits the sale's points and stored-value tenders at loyalty (those it has, in
+    the order given), runs the body, and releases every reservation committed if the body
+    or a later commit raises.
 
     Raises :class:`PointsRefused` (422, ``tenders.<i>.reservation_id``) and
     :class:`LoyaltyUnavailable` (503).
     """
-    found = [(i, t) for i, t in enumerate(tenders) if t.kind == "points"]
-    if not found:
-        yield
-        return
-    [(index, tender)] = found
-    reservation_id = tender.reservation_id
-    assert reservation_id is not None  # a points tender names its reservation
-    body = {
-        "store_id": str(store_id),
-        "member_id": str(member_id),
-        "purchase_id": str(purchase_id),
-        "amount_fen": tender.amount_fen,
-        "sale_total_fen": total_fen,
-    }
-    field = f"tenders.{index}.reservation_id"
-    async with _committed(
-        lambda: loyalty.commit(reservation_id, body, field=field),
-        lambda: _undo(loyalty.release, store_id, reservation_id, purchase_id),
-    ):
+    async with AsyncExitStack() as committed:
+        for index, tender in enumerate(tenders):
+            if tender.kind not in HELD:
+                continue
+            reservation_id = tender.reservation_id
+            assert reservation_id is not None  # a held tender names its reservation
+            body = {
+                "store_id": str(store_id),
+                "member_id": str(member_id),
+                "purchase_id": str(purchase_id),
+                "amount_fen": tender.amount_fen,
+                "sale_total_fen": total_fen,
+            }
+            field = f"tenders.{index}.reservation_id"
+            await committed.enter_async_context(
+                _committed(
+                    functools.partial(loyalty.commit, reservation_id, body, field=field),
+                    functools.partial(
+                        _undo, loyalty.release, store_id, reservation_id, purchase_id
+                    ),
+                )
+            )
         yield
 
 
@@ -170,6 +176,7 @@ async def hold_points(
         "store_id": str(store_id),
         "sale_ref": data.sale_ref,
         "sale_total_fen": data.sale_total_fen,
+        "tender": data.tender,
         "points": data.points,
         "amount_fen": data.amount_fen,
     }
@@ -188,6 +195,35 @@ async def release_points(
     body = {"store_id": str(store_id), "purchase_id": None}
     released = await loyalty.release(reservation_id, body, derived_key("release", store_id, key))
     return PointsHoldOut.model_validate(released)
+
+
+async def deposit(
+    session: AsyncSession,
+    cipher: PiiCipher,
+    loyalty: Loyalty,
+    store_id: uuid.UUID,
+    data: DepositIn,
+    key: str,
+) -> DepositOut:
+    """Pays ``data.amount_fen`` into the wallet of the member the till names, taken by
+    ``store_id``; loyalty gets a key derived from the till's and the store, so the till's
+    retry is one deposit.
+
+    Raises ``UnknownMember`` and :class:`DepositRefused` (422) and
+    :class:`LoyaltyUnavailable` (503).
+    """
+    member_id = (await directory.find_members(session, cipher, [data])).member_of(data)
+    body = {"store_id": str(store_id), "amount_fen": data.amount_fen}
+    made = await loyalty.deposit(member_id, body, derived_key("deposit", store_id, key))
+    lot = made["deposit"]
+    return DepositOut(
+        member_id=member_id,
+        deposit_id=lot["deposit_id"],
+        principal_fen=lot["principal_fen"],
+        bonus_fen=lot["bonus_fen"],
+        principal_balance_fen=made["principal_balance_fen"],
+        bonus_balance_fen=made["bonus_balance_fen"],
+    )
 
 
 def derived_key(action: str, store_id: uuid.UUID, key: str) -> str:

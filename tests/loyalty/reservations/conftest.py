@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -25,10 +25,11 @@ from tests.stack import staff_headers
 
 STORE = uuid.UUID("6f1c2b9e-8d4a-4f5e-9a51-3c2d7e8f9a10")
 SERVICE = staff_headers("service")
+TenderKind = Literal["points", "stored_value"]
 
 
 async def reserve(
-    client: httpx.AsyncClient, member_id: uuid.UUID, total_fen: int, **asked: int
+    client: httpx.AsyncClient, member_id: uuid.UUID, total_fen: int, **asked: int | str
 ) -> httpx.Response:
     body: dict[str, Any] = {
         "member_id": str(member_id),
@@ -41,7 +42,7 @@ async def reserve(
 
 
 async def held(
-    client: httpx.AsyncClient, member_id: uuid.UUID, total_fen: int, **asked: int
+    client: httpx.AsyncClient, member_id: uuid.UUID, total_fen: int, **asked: int | str
 ) -> dict[str, Any]:
     response = await reserve(client, member_id, total_fen, **asked)
     assert response.status_code == 201, response.text
@@ -82,9 +83,14 @@ async def release(
 
 
 def sale_event(
-    member_id: uuid.UUID, purchase_id: uuid.UUID, total_fen: int, points_fen: int
+    member_id: uuid.UUID,
+    purchase_id: uuid.UUID,
+    total_fen: int,
+    points_fen: int,
+    tender: TenderKind = "points",
 ) -> CloudEvent:
-    tenders = [TenderPaid(kind="points", amount_fen=points_fen, tendered_fen=points_fen)]
+    """A sale paying ``points_fen`` with ``tender`` (points or stored value), the rest by card."""
+    tenders = [TenderPaid(kind=tender, amount_fen=points_fen, tendered_fen=points_fen)]
     if total_fen > points_fen:
         rest = total_fen - points_fen
         tenders.append(TenderPaid(kind="card", amount_fen=rest, tendered_fen=rest))
@@ -109,15 +115,22 @@ def sale_event(
     return CloudEvent.of(payload, source="/huiyuan/orders")
 
 
-def refunds(points_fen: int, other_fen: int) -> tuple[TenderRefund, ...]:
-    given = [TenderRefund(kind="points", amount_fen=points_fen, paid_out=True)]
+def refunds(
+    points_fen: int, other_fen: int, tender: TenderKind = "points"
+) -> tuple[TenderRefund, ...]:
+    given = [TenderRefund(kind=tender, amount_fen=points_fen, paid_out=True)]
     if other_fen:
         given.append(TenderRefund(kind="card", amount_fen=other_fen, paid_out=True))
     return tuple(given)
 
 
 def returned_event(
-    member_id: uuid.UUID, purchase_id: uuid.UUID, total_fen: int, points_fen: int, other_fen: int
+    member_id: uuid.UUID,
+    purchase_id: uuid.UUID,
+    total_fen: int,
+    points_fen: int,
+    other_fen: int,
+    tender: TenderKind = "points",
 ) -> CloudEvent:
     amount = points_fen + other_fen
     payload = PurchaseReturned(
@@ -133,13 +146,17 @@ def returned_event(
         amount_fen=amount,
         purchase_total_fen=total_fen,
         returned_at=datetime.now(UTC),
-        refunds=refunds(points_fen, other_fen),
+        refunds=refunds(points_fen, other_fen, tender),
     )
     return CloudEvent.of(payload, source="/huiyuan/orders")
 
 
 def voided_event(
-    member_id: uuid.UUID, purchase_id: uuid.UUID, total_fen: int, points_fen: int
+    member_id: uuid.UUID,
+    purchase_id: uuid.UUID,
+    total_fen: int,
+    points_fen: int,
+    tender: TenderKind = "points",
 ) -> CloudEvent:
     payload = PurchaseVoided(
         purchase_id=purchase_id,
@@ -148,6 +165,6 @@ def voided_event(
         total_fen=total_fen,
         purchased_at=datetime.now(UTC),
         voided_at=datetime.now(UTC),
-        refunds=refunds(points_fen, total_fen - points_fen),
+        refunds=refunds(points_fen, total_fen - points_fen, tender),
     )
     return CloudEvent.of(payload, source="/huiyuan/orders")

@@ -17,7 +17,6 @@ from services.orders.tenders.domain import (
     allocate_refund,
     from_json,
     paid_out_fen,
-    points_tender,
     refunds_of,
     settle,
     to_json,
@@ -47,7 +46,8 @@ def test_without_tenders_the_whole_total_is_one_unspecified_tender() -> None:
 
 @pytest.mark.parametrize("kind", ["stored_value", "points", "voucher"])
 def test_kinds_loyalty_owns_are_refused_naming_the_field(kind: str) -> None:
-    """Points only where the caller takes them (a sale posted on its own, AT_THE_TILL)."""
+    """Points and stored value only where the caller takes them (a sale posted on its own,
+    AT_THE_TILL); vouchers nowhere yet."""
     with pytest.raises(TenderNotAccepted, match="not accepted") as refused:
         settle(1_000, [Tendered("card", 500), Tendered(kind, 500)])  # type: ignore[arg-type]
     assert refused.value.field == "tenders.1.kind"
@@ -192,13 +192,17 @@ def test_a_sale_at_the_till_pays_with_one_reservation_of_points() -> None:
         Paid("points", 5_000, 5_000, reservation_id=RESERVATION),
         Paid("cash", 40_700, 50_000),
     )
-    assert points_tender(paid) == paid[0]
-    assert points_tender(settle(100, [Tendered("card", 100)])) is None
+    stored = uuid.uuid4()
+    both = [Tendered("stored_value", 700, stored), *given_]
+    assert settle(45_700, both, AT_THE_TILL)[0] == Paid(
+        "stored_value", 700, 700, reservation_id=stored
+    )
 
 
-def test_a_second_points_tender_or_points_past_the_total_are_refused() -> None:
-    twice = [Tendered("points", 100, RESERVATION), Tendered("points", 100, uuid.uuid4())]
-    with pytest.raises(TendersDoNotAddUp, match="points appear twice") as refused:
+@pytest.mark.parametrize("kind", ["points", "stored_value"])
+def test_a_second_held_tender_of_a_kind_or_one_past_the_total_are_refused(kind: str) -> None:
+    twice = [Tendered(kind, 100, RESERVATION), Tendered(kind, 100, uuid.uuid4())]  # type: ignore[arg-type]
+    with pytest.raises(TendersDoNotAddUp, match=f"{kind} appears twice") as refused:
         settle(1_000, [*twice, Tendered("card", 800)], AT_THE_TILL)
     assert refused.value.field == "tenders.1.kind"
     with pytest.raises(TendersDoNotAddUp) as too_much:

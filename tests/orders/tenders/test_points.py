@@ -17,7 +17,7 @@ from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut
 from services.orders.tenders.domain import Paid
 from services.orders.tenders.errors import PointsRefused
 from services.orders.tenders.loyalty import Loyalty, connected
-from services.orders.tenders.service import points_paid
+from services.orders.tenders.service import held_tenders_paid
 from shared.crypto import PiiCipher
 from shared.db import Sessions
 from tests.orders.conftest import (
@@ -135,7 +135,7 @@ async def _sell_failing_after_commit(
 ) -> None:
     """Commits the hold as sale ``purchase_id`` would, then fails as a lost database
     would."""
-    async with points_paid(
+    async with held_tenders_paid(
         client,
         store_id=store.store_id,
         member_id=member.member_id,

@@ -132,10 +132,10 @@ async def hold(
     store: StoreKey,
     member: KnownMember,
     key: dict[str, str] | None = None,
-    **asked: int,
+    **asked: int | str,
 ) -> httpx.Response:
-    """The till asks orders to hold points, under ``key`` (an ``Idempotency-Key`` header;
-    a fresh one if None)."""
+    """The till asks orders to hold points (or stored value), under ``key`` (an
+    ``Idempotency-Key`` header; a fresh one if None)."""
     body = {"card_number": member.card_number, "sale_ref": "R-1", "sale_total_fen": TOTAL}
     headers = store.headers | (key or new_key())
     return await till.post("/reservations", json=body | asked, headers=headers)
