@@ -3,6 +3,7 @@ restriction and deactivation, with the rows and outbox events they leave."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -228,3 +229,18 @@ async def test_a_restricted_profile_shows_contact_data_only_to_admin_service_and
     for headers in (SERVICE, staff_headers("admin"), member_headers(member_id)):
         shown = (await customer.get(url, headers=headers)).json()
         assert (shown["phone"], shown["contact_masked"]) == (f"+86{phone}", False)
+
+
+async def test_two_edits_from_one_version_one_wins_and_the_other_is_412(
+    customer: httpx.AsyncClient, customer_sessions: Sessions
+) -> None:
+    member_id, _ = await _register(customer)
+    url, match = f"/members/{member_id}", SERVICE | {"If-Match": '"1"'}
+    answers = await asyncio.gather(
+        *(customer.patch(url, json={"occupation": job}, headers=match) for job in ("教师", "医生"))
+    )
+    assert sorted(answer.status_code for answer in answers) == [200, 412]
+    (won,) = [answer.json() for answer in answers if answer.status_code == 200]
+    read = (await customer.get(url, headers=SERVICE)).json()
+    assert (read["occupation"], read["version"]) == (won["occupation"], 2)
+    assert len(await _events(customer_sessions, member_id, "customer.member.updated")) == 1
