@@ -182,6 +182,7 @@ class MemberListItem(BaseModel):
                     "name": "李雷",
                     "phone_masked": "+86 138****5678",
                     "email_masked": "l****@example.com",
+                    "status": "active",
                     "created_at": "2026-11-23T08:15:02Z",
                 }
             ]
@@ -193,6 +194,7 @@ class MemberListItem(BaseModel):
     name: str
     phone_masked: str
     email_masked: str | None
+    status: Status = "active"
     created_at: datetime
 
 

@@ -22,6 +22,7 @@ from services.customer.members.schemas import (
     MemberListItem,
     MemberOut,
     MemberPage,
+    Status,
 )
 from shared import codes
 from shared.auth import Principal
@@ -199,7 +200,7 @@ def to_out(cipher: PiiCipher, member: Member, *, masked: bool = False) -> Member
         referral_code=codes.display(member.referral_code),
         address=address,
         occupation=member.occupation,
-        status="inactive" if member.status == "inactive" else "active",
+        status=_status(member),
         locked=member.locked,
         restricted=member.restricted,
         contact_masked=masked,
@@ -219,6 +220,10 @@ def view(cipher: PiiCipher, member: Member, principal: Principal) -> MemberOut:
     return to_out(cipher, member, masked=masked)
 
 
+def _status(member: Member) -> Status:
+    return "inactive" if member.status == "inactive" else "active"
+
+
 def to_list_item(cipher: PiiCipher, member: Member) -> MemberListItem:
     email = cipher.decrypt(member.email_encrypted) if member.email_encrypted else None
     return MemberListItem(
@@ -227,5 +232,6 @@ def to_list_item(cipher: PiiCipher, member: Member) -> MemberListItem:
         name=member.name,
         phone_masked=mask_phone(cipher.decrypt(member.phone_encrypted)),
         email_masked=mask_email(email) if email else None,
+        status=_status(member),
         created_at=member.created_at,
     )

@@ -59,6 +59,7 @@ async def test_an_edit_names_the_version_it_was_made_from(
 
     missing = _problem(await customer.patch(url, json=patch, headers=SERVICE), 428)
     assert missing["errors"][0]["location"] == "header.If-Match"
+    _problem(await customer.patch(url, json=patch, headers=SERVICE | {"If-Match": "*"}), 428)
     stale = await customer.patch(url, json=patch, headers=SERVICE | {"If-Match": '"0"'})
     _problem(stale, 412)
     assert stale.headers["etag"] == '"1"'
@@ -200,6 +201,10 @@ async def test_a_locked_member_is_not_deactivated_and_an_inactive_one_does_not_c
         answer = await customer.post(f"{url}/deactivate", headers=SERVICE)
         assert answer.json()["status"] == "inactive", answer.text
     (_event,) = await _events(customer_sessions, member_id, "customer.member.deactivated")
+    listed = await customer.get(
+        "/members", params={"card_number": answer.json()["card_number"]}, headers=SERVICE
+    )
+    assert listed.json()["items"][0]["status"] == "inactive"
     etag = answer.headers["etag"]
     patched = await customer.patch(
         url, json={"name": "韩梅梅"}, headers=SERVICE | {"If-Match": etag}
