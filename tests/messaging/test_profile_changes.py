@@ -4,6 +4,7 @@ email, name or locale is used from the next message on, queued ones included."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from sqlmodel import col, select
@@ -108,3 +109,22 @@ async def test_a_changed_contact_is_used_from_the_next_send_on(
     assert "Li Lei" in earned.body
     assert earned.recipient_encrypted is not None
     assert CIPHER.decrypt(earned.recipient_encrypted) == new_phone
+
+
+async def test_a_cancel_waits_for_the_send_in_flight_and_leaves_a_sent_one_sent(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    member_id, _ = await _registered(messaging_sessions, handlers)
+    withdrawal = events.consent_changed(member_id, sms=False, email=False)
+    async with transaction(messaging_sessions) as dispatcher:  # its claim, as claim_due takes it
+        claimed = await dispatcher.scalars(
+            select(Notification).where(col(Notification.member_id) == member_id).with_for_update()
+        )
+        applying = asyncio.create_task(_apply(messaging_sessions, handlers, withdrawal))
+        await asyncio.sleep(0.5)
+        assert not applying.done()
+        for row in claimed:  # the SMS went out; the email failed and waits for its retry
+            row.status, row.attempts = ("sent", 1) if row.channel == "sms" else ("queued", 1)
+    await applying
+    rows = {row.channel: row.status for row in await _rows(messaging_sessions, member_id)}
+    assert rows == {"sms": "sent", "email": "cancelled"}
