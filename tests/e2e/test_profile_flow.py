@@ -1,10 +1,14 @@
 """Profile changes over the broker, to the real SMTP server and SMS gateway: a member who
-withdraws consent gets nothing more, and a changed phone number gets the next message."""
+withdraws consent or is deactivated gets nothing more, and a changed phone number gets the
+next message."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+import pytest
 
 from services.messaging.contacts.models import Contact
 from shared.crypto import PiiCipher
@@ -37,8 +41,24 @@ async def _notified(system: System, member_id: str, template: str) -> list[dict[
     return [n for n in _ok(listed) if n["template"] == template]
 
 
-async def test_a_member_who_withdraws_consent_is_sent_nothing_more(
-    system: System, messaging_sessions: Sessions
+async def _withdraw_consent(system: System, member: dict[str, Any]) -> None:
+    url, consent = f"/members/{member['id']}/consent", {"sms": False, "email": False}
+    _ok(await system["customer"].put(url, json=consent, headers=member_headers(member["id"])))
+
+
+async def _deactivate(system: System, member: dict[str, Any]) -> None:
+    _ok(await system["customer"].post(f"/members/{member['id']}/deactivate", headers=ADMIN))
+
+
+def _unreachable(contact: Contact) -> bool:
+    return not contact.active or not (contact.consent_sms or contact.consent_email)
+
+
+@pytest.mark.parametrize("stop", [_withdraw_consent, _deactivate])
+async def test_a_member_who_withdraws_consent_or_is_deactivated_is_sent_nothing_more(
+    system: System,
+    messaging_sessions: Sessions,
+    stop: Callable[[System, dict[str, Any]], Awaitable[None]],
 ) -> None:
     await _program(system)
     key = await _store(system)
@@ -49,15 +69,13 @@ async def test_a_member_who_withdraws_consent_is_sent_nothing_more(
         return len(sms) == 1 and len(emails) == 1
 
     await eventually(welcomed, timeout=20)
-    consent = {"sms": False, "email": False}
-    url = f"/members/{member['id']}/consent"
-    _ok(await system["customer"].put(url, json=consent, headers=member_headers(member["id"])))
+    await stop(system, member)
 
-    async def withdrawn() -> bool:
+    async def applied() -> bool:
         contact = await _contact(messaging_sessions, member["id"])
-        return contact is not None and not (contact.consent_sms or contact.consent_email)
+        return contact is not None and _unreachable(contact)
 
-    await eventually(withdrawn, timeout=20)
+    await eventually(applied, timeout=20)
     await _purchase(system, key, member, price_fen=50_000)
 
     async def earned() -> list[dict[str, Any]] | None:
