@@ -8,6 +8,7 @@ from services.customer.base import idempotency, outbox
 from services.customer.config import Settings
 from services.customer.households import api as households
 from services.customer.members import api as members
+from services.customer.profiles import api as profiles
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -22,7 +23,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         settings=settings or Settings(),
         outbox=outbox,
         idempotency=idempotency,
-        routers=[members.router, households.router],
+        routers=[members.router, profiles.router, households.router],
     )
 
 

@@ -1,4 +1,5 @@
-"""What messaging consumes: member registrations and updates keep the contacts current;
+"""What messaging consumes: member registrations, updates, consent changes and
+deactivations keep the contacts current (and the queued notifications in line with them);
 a registration and what loyalty did (points earned or expiring or expired, a tier change,
 a reward order placed, fulfilled or cancelled) notify.
 
@@ -15,12 +16,18 @@ from zoneinfo import ZoneInfo
 
 from services.messaging.config import Settings
 from services.messaging.contacts import service as contacts
+from services.messaging.contacts.errors import ContactNotKnown
 from services.messaging.notifications import domain as notifying
 from services.messaging.notifications import service as notifications
 from services.messaging.templates.domain import Template
 from shared.db import AsyncSession
 from shared.events import CloudEvent
-from shared.events.customer import MemberRegistered, MemberUpdated
+from shared.events.customer import (
+    MemberConsentChanged,
+    MemberDeactivated,
+    MemberRegistered,
+    MemberUpdated,
+)
 from shared.events.loyalty import (
     PointsEarned,
     PointsExpired,
@@ -51,8 +58,34 @@ async def on_member_registered(session: AsyncSession, event: CloudEvent, ctx: Co
 
 
 async def on_member_updated(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
-    """Apply what changed to the contact (customer republishes every phone as E.164)."""
-    await contacts.apply_update(session, ctx.cipher, event.payload(MemberUpdated))
+    """Apply what changed to the contact, then send what is queued to the new addresses
+    (or cancel it, an address removed)."""
+    updated = event.payload(MemberUpdated)
+    await contacts.apply_update(session, ctx.cipher, updated)
+    await _follow(session, ctx, updated.member_id)
+
+
+async def on_consent_changed(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Keep the consent, then cancel what is queued on a channel without it."""
+    changed = event.payload(MemberConsentChanged)
+    await contacts.apply_consent(session, changed)
+    await _follow(session, ctx, changed.member_id)
+
+
+async def on_member_deactivated(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Mark the contact inactive, then cancel everything queued for the member."""
+    deactivated = event.payload(MemberDeactivated)
+    await contacts.apply_deactivation(session, deactivated)
+    await _follow(session, ctx, deactivated.member_id)
+
+
+async def _follow(session: AsyncSession, ctx: Context, member_id: uuid.UUID) -> None:
+    """Queued notifications follow the contact; a member without one (their registration
+    was parked) has none queued."""
+    try:
+        await notifications.follow_contact(session, ctx.cipher, member_id)
+    except ContactNotKnown:
+        return
 
 
 async def on_points_earned(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
@@ -163,6 +196,8 @@ async def _tell(
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     MemberUpdated.event_type: on_member_updated,
+    MemberConsentChanged.event_type: on_consent_changed,
+    MemberDeactivated.event_type: on_member_deactivated,
     PointsEarned.event_type: on_points_earned,
     PointsExpiring.event_type: on_points_expiring,
     PointsExpired.event_type: on_points_expired,

@@ -56,9 +56,16 @@ class MemberReferred(EventPayload):
 class MemberUpdated(EventPayload):
     """Some of a member's profile changed; only the fields named in ``changed`` are set.
 
-    Today the customer service publishes it when a member's phone lookup data changes
-    (phone numbers are stored as E.164 since this version, so the upgrade re-publishes each
-    phone whose lookup hash changed); profile edits add their fields as optional ones.
+    ``changed`` names every profile field that changed (``name``, ``phone``, ``email``,
+    ``birthday``, ``gender``, ``address``, ``occupation``, ``locale``, ``store_id``,
+    ``restricted``), also those whose value is not carried. Personal values travel only
+    encrypted with the PII key (``*_encrypted``, Fernet), for the services that keep a copy:
+    ``name_encrypted``, ``phone_encrypted`` (E.164) with ``phone_hash``, ``email_encrypted``
+    (``None`` with ``email`` in ``changed``: the email was removed) and
+    ``birthday_encrypted`` (ISO date, or ``None``: removed). ``locale`` and ``store_id``
+    travel in clear; address, occupation and gender are named only. ``phone`` in clear is
+    set only by the upgrade that moved phones to E.164 (it republished each phone whose
+    lookup hash changed); profile edits never set it.
     """
 
     event_type: ClassVar[str] = "customer.member.updated"
@@ -67,9 +74,55 @@ class MemberUpdated(EventPayload):
     member_id: uuid.UUID
     changed: tuple[str, ...]
     phone: str | None = None
-    """E.164, e.g. ``+8613812345678``."""
+    """E.164, e.g. ``+8613812345678``; only on events of the E.164 upgrade."""
     phone_hash: str | None = None
+    name_encrypted: str | None = None
+    phone_encrypted: str | None = None
+    email_encrypted: str | None = None
+    birthday_encrypted: str | None = None
+    locale: Locale | None = None
+    store_id: uuid.UUID | None = None
+    version: int | None = None
+    """The profile's version after this change (the ``ETag`` of ``GET /members/{id}``)."""
     updated_at: datetime
+
+
+class MemberConsentChanged(EventPayload):
+    """The member's consent per channel is now ``consent`` (both channels, as set).
+
+    Messaging applies it before its next send: a channel without consent gets no new
+    message and its queued ones are cancelled."""
+
+    event_type: ClassVar[str] = "customer.member.consent_changed"
+    subject_field: ClassVar[str] = "member_id"
+
+    member_id: uuid.UUID
+    consent: ChannelConsent
+    changed_at: datetime
+
+
+class MemberCardReissued(EventPayload):
+    """A lost card was replaced (挂失补卡): ``card_number`` is the member's card from now
+    on; ``previous_card_number`` names nobody any more (card numbers are never reused)."""
+
+    event_type: ClassVar[str] = "customer.member.card_reissued"
+    subject_field: ClassVar[str] = "member_id"
+
+    member_id: uuid.UUID
+    card_number: str
+    previous_card_number: str
+    reissued_at: datetime
+
+
+class MemberDeactivated(EventPayload):
+    """The member is inactive from ``deactivated_at`` on: no service messages them, and
+    their card and phone stop naming them at tills."""
+
+    event_type: ClassVar[str] = "customer.member.deactivated"
+    subject_field: ClassVar[str] = "member_id"
+
+    member_id: uuid.UUID
+    deactivated_at: datetime
 
 
 class HouseholdEvent(EventPayload):

@@ -128,8 +128,8 @@ async def test_stored_phones_become_e164_and_each_changed_hash_is_announced(
         assert cipher.decrypt(row["phone_encrypted"]) == e164
         assert row["phone_hash"] == cipher.phone_hash(e164) != before[member_id]["phone_hash"]
         assert row["updated_at"] > before[member_id]["updated_at"]
-    for kept in (landline, too_short, already, twice_old):
-        assert after[kept] == before[kept]
+    for kept in (landline, too_short, already, twice_old):  # columns added later aside
+        assert {column: after[kept][column] for column in before[kept]} == before[kept]
 
     updates = await _updates(scratch)
     assert updates.keys() == expected.keys()

@@ -16,6 +16,7 @@ IDEMPOTENT_POSTS = {
     ("customer", "/members"),
     ("customer", "/households"),
     ("customer", "/households/{household_id}/members"),
+    ("customer", "/members/{member_id}/card/reissue"),
     ("orders", "/purchases"),
     ("orders", "/catalog/categories"),
     ("orders", "/catalog/products"),

@@ -6,8 +6,16 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from shared.crypto import PiiCipher
 from shared.events import CloudEvent
-from shared.events.customer import ChannelConsent, Locale, MemberRegistered, MemberUpdated
+from shared.events.customer import (
+    ChannelConsent,
+    Locale,
+    MemberConsentChanged,
+    MemberDeactivated,
+    MemberRegistered,
+    MemberUpdated,
+)
 from shared.events.loyalty import (
     ExpiredLot,
     ExpiringLotNotice,
@@ -19,6 +27,7 @@ from shared.events.loyalty import (
     RewardOrdered,
     TierChanged,
 )
+from shared.settings import DEV_PII_KEY
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -198,3 +207,38 @@ def reward_cancelled(
         }
     )
     return CloudEvent.of(payload, source="/huiyuan/loyalty")
+
+
+def consent_changed(member_id: uuid.UUID, *, sms: bool, email: bool) -> CloudEvent:
+    payload = MemberConsentChanged(
+        member_id=member_id,
+        consent=ChannelConsent(sms=sms, email=email),
+        changed_at=datetime.now(UTC) + timedelta(seconds=1),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/customer")
+
+
+def deactivated(member_id: uuid.UUID) -> CloudEvent:
+    payload = MemberDeactivated(
+        member_id=member_id, deactivated_at=datetime.now(UTC) + timedelta(seconds=1)
+    )
+    return CloudEvent.of(payload, source="/huiyuan/customer")
+
+
+def profile_updated(
+    member_id: uuid.UUID, *, name: str, phone: str, email: str | None, locale: Locale
+) -> CloudEvent:
+    """A profile edit at customer: personal values encrypted with the test PII key."""
+    cipher = PiiCipher(DEV_PII_KEY)
+    payload = MemberUpdated(
+        member_id=member_id,
+        changed=("name", "phone", "email", "locale"),
+        name_encrypted=cipher.encrypt(name),
+        phone_encrypted=cipher.encrypt(phone),
+        phone_hash=cipher.phone_hash(phone),
+        email_encrypted=cipher.encrypt(email) if email else None,
+        locale=locale,
+        version=2,
+        updated_at=datetime.now(UTC) + timedelta(seconds=1),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/customer")

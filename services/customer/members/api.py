@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.customer.config import Settings
-from services.customer.members import service
+from services.customer.members import domain, service
 from services.customer.members.errors import MemberNotFound, PhoneRegistered, ReferralCodeUnknown
 from services.customer.members.schemas import (
     CardNumber,
@@ -92,7 +92,12 @@ async def register_member(
     "/members/{member_id}",
     response_model=MemberOut,
     summary="Read a member's profile",
-    description="Staff (service, marketing) or the member themself.",
+    description=(
+        "Staff (service, marketing) or the member themself. The `ETag` header is the "
+        "profile's version, for `If-Match` of `PATCH /members/{id}`. A restricted profile "
+        "(加密客户) shows phone, email and address masked (`contact_masked`) to everyone "
+        "but admin and service staff and the member."
+    ),
     responses={**MEMBER_ACCESS, **problem(MemberNotFound("No member with id 7d1c0a52-…"))},
 )
 async def get_member(
@@ -100,10 +105,12 @@ async def get_member(
     cipher: Cipher,
     session: Session,
     principal: Annotated[Principal, Depends(current_principal)],
+    response: Response,
 ) -> MemberOut:
     ensure_member_access(principal, member_id, "service", "marketing")
     member = await service.get_member(session, member_id)
-    return service.to_out(cipher, member)
+    response.headers["ETag"] = domain.etag(member.version)
+    return service.view(cipher, member, principal)
 
 
 @router.get(

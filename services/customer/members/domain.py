@@ -36,3 +36,31 @@ def is_valid_card_number(number: str) -> bool:
         and len(number) > 1
         and luhn_check_digit(number[:-1]) == int(number[-1])
     )
+
+
+CONTACT_ROLES = frozenset({"admin", "service"})
+"""The staff roles that see a restricted profile's contact data unmasked."""
+
+
+def sees_contact(*, restricted: bool, role: str | None, is_self: bool) -> bool:
+    """Whether a caller sees the profile's phone, email and address unmasked: anyone
+    allowed to read it, unless it is restricted (加密客户); then only admin and service
+    staff, and the member themself."""
+    return not restricted or is_self or role in CONTACT_ROLES
+
+
+def mask_text(value: str, shown: int = 3) -> str:
+    """``上海市徐汇区漕溪北路 1 号`` becomes ``上海市****``: free text keeps its first
+    ``shown`` characters."""
+    return value[:shown] + "****"
+
+
+def etag(version: int) -> str:
+    """The strong ``ETag`` of a profile at ``version``: ``"3"``."""
+    return f'"{version}"'
+
+
+def matching_version(if_match: str, version: int) -> bool:
+    """Whether an ``If-Match`` header (one or more comma-separated entity tags) names
+    ``version``. Tags compare strongly (RFC 9110 13.1.1): a weak ``W/"3"`` never matches."""
+    return etag(version) in (tag.strip() for tag in if_match.split(","))

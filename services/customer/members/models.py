@@ -5,7 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKeyConstraint, Identity, String
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKeyConstraint,
+    Identity,
+    String,
+)
 from sqlmodel import Field
 
 from services.customer.base import CustomerTable
@@ -24,11 +32,18 @@ class Member(CustomerTable, table=True):
     digits it was stored with (see the ``phones as E.164`` migration, 5b0cbf95872c).
     ``referral_code`` is the member's own code in stored form (:mod:`shared.codes`);
     ``referrer_id`` the member whose code they named when they registered, if any.
+
+    Profile lifecycle: ``version`` counts the profile's changes (1 at registration; the
+    ``ETag`` of ``GET /members/{id}``); ``address_encrypted`` is encrypted like phone and
+    email; ``locked`` (加锁) keeps the profile from being erased, merged or deactivated;
+    ``restricted`` (加密客户) shows its contact data only to admin and service staff;
+    ``status`` is ``active`` or ``inactive`` (since ``deactivated_at``).
     """
 
     __tablename__ = "members"
     __table_args__ = (
         ForeignKeyConstraint(["referrer_id"], ["customer.members.id"], name="fk_members_referrer"),
+        CheckConstraint("status IN ('active', 'inactive')", name="ck_members_status"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -49,6 +64,15 @@ class Member(CustomerTable, table=True):
     store_id: uuid.UUID | None = None
     referral_code: str = Field(sa_column=Column(String(SYMBOLS + 1), unique=True, nullable=False))
     referrer_id: uuid.UUID | None = Field(default=None, index=True)
+    address_encrypted: str | None = None
+    occupation: str | None = Field(default=None, max_length=100)
+    version: int = 1
+    locked: bool = False
+    restricted: bool = False
+    status: str = Field(default="active", max_length=16)
+    deactivated_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     created_at: datetime = Field(
         default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
@@ -24,6 +24,9 @@ from shared.events.customer import Gender, Locale
 from shared.inputs import BirthDate, Code, Email, Phone, SingleLine
 
 MAX_NAME_LENGTH = 100
+MAX_ADDRESS_LENGTH = 200
+MAX_OCCUPATION_LENGTH = 100
+Status = Literal["active", "inactive"]
 
 
 def _check_digit_matches(number: str) -> str:
@@ -101,7 +104,13 @@ _MEMBER_ID = "7d1c0a52-7a7e-4d39-9a55-0c8f4c1f9e2b"
 
 
 class MemberOut(BaseModel):
-    """A member's profile; ``phone`` in E.164 (or as stored, for a number that predates it)."""
+    """A member's profile; ``phone`` in E.164 (or as stored, for a number that predates it).
+
+    ``contact_masked``: the profile is restricted (加密客户) and the caller is neither admin
+    nor service staff nor the member, so ``phone``, ``email`` and ``address`` are masked
+    (``+86 138****5678``, ``l****@example.com``, ``上海市****``). ``version`` is the
+    ``ETag`` a ``PATCH`` names in ``If-Match``.
+    """
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -118,6 +127,13 @@ class MemberOut(BaseModel):
                     "consent": {"sms": True, "email": True},
                     "store_id": None,
                     "referral_code": "7K2M-QX9D-4HTR-D",
+                    "address": "上海市徐汇区漕溪北路 1 号",
+                    "occupation": "教师",
+                    "status": "active",
+                    "locked": False,
+                    "restricted": False,
+                    "contact_masked": False,
+                    "version": 1,
                     "created_at": "2026-11-23T08:15:02Z",
                 }
             ]
@@ -135,6 +151,13 @@ class MemberOut(BaseModel):
     consent: Consent
     store_id: uuid.UUID | None
     referral_code: str = Field(description="The member's own code to give friends, grouped")
+    address: str | None = None
+    occupation: str | None = None
+    status: Status = "active"
+    locked: bool = Field(False, description="加锁: cannot be erased, merged or deactivated")
+    restricted: bool = Field(False, description="加密客户: contact data for admin and service")
+    contact_masked: bool = False
+    version: int = 1
     created_at: datetime
 
 
@@ -159,6 +182,7 @@ class MemberListItem(BaseModel):
                     "name": "李雷",
                     "phone_masked": "+86 138****5678",
                     "email_masked": "l****@example.com",
+                    "status": "active",
                     "created_at": "2026-11-23T08:15:02Z",
                 }
             ]
@@ -170,6 +194,7 @@ class MemberListItem(BaseModel):
     name: str
     phone_masked: str
     email_masked: str | None
+    status: Status = "active"
     created_at: datetime
 
 

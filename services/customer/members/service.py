@@ -22,8 +22,10 @@ from services.customer.members.schemas import (
     MemberListItem,
     MemberOut,
     MemberPage,
+    Status,
 )
 from shared import codes
+from shared.auth import Principal
 from shared.crypto import PiiCipher, mask_email, mask_phone
 from shared.db import AsyncSession
 from shared.events.customer import ChannelConsent, MemberReferred, MemberRegistered
@@ -49,11 +51,11 @@ async def register_member(
     referrer = await _referrer(session, data.referral_code, phone_hash)
     if await repository.by_phone_hash(session, phone_hash) is not None:
         raise PhoneRegistered(PHONE_REGISTERED, field="phone")
-    serial = await repository.next_card_serial(session)
+    serial, number = await new_card(session, settings)
     email = str(data.email) if data.email else None
     member = Member(
         card_serial=serial,
-        card_number=domain.card_number(settings.card_number_prefix, serial),
+        card_number=number,
         name=data.name,
         phone_encrypted=cipher.encrypt(data.phone),
         phone_hash=phone_hash,
@@ -96,6 +98,13 @@ async def register_member(
             ),
         )
     return member
+
+
+async def new_card(session: AsyncSession, settings: Settings) -> tuple[int, str]:
+    """The next card serial and its card number: serials are never reused, so neither is
+    a number (a reissued card's old number names nobody again)."""
+    serial = await repository.next_card_serial(session)
+    return serial, domain.card_number(settings.card_number_prefix, serial)
 
 
 async def _referrer(session: AsyncSession, code: str | None, phone_hash: str) -> Member | None:
@@ -167,21 +176,52 @@ async def list_members(
     )
 
 
-def to_out(cipher: PiiCipher, member: Member) -> MemberOut:
+def to_out(cipher: PiiCipher, member: Member, *, masked: bool = False) -> MemberOut:
+    """The profile; with ``masked``, phone, email and address masked (see
+    :func:`domain.sees_contact`)."""
+    phone = cipher.decrypt(member.phone_encrypted)
+    email = cipher.decrypt(member.email_encrypted) if member.email_encrypted else None
+    address = cipher.decrypt(member.address_encrypted) if member.address_encrypted else None
+    if masked:
+        phone = mask_phone(phone)
+        email = mask_email(email) if email else None
+        address = domain.mask_text(address) if address else None
     return MemberOut(
         id=member.id,
         card_number=member.card_number,
         name=member.name,
-        phone=cipher.decrypt(member.phone_encrypted),
-        email=cipher.decrypt(member.email_encrypted) if member.email_encrypted else None,
+        phone=phone,
+        email=email,
         birthday=member.birthday,
         gender=member.gender,
         locale=member.locale,
         consent=Consent(sms=member.consent_sms, email=member.consent_email),
         store_id=member.store_id,
         referral_code=codes.display(member.referral_code),
+        address=address,
+        occupation=member.occupation,
+        status=_status(member),
+        locked=member.locked,
+        restricted=member.restricted,
+        contact_masked=masked,
+        version=member.version,
         created_at=member.created_at,
     )
+
+
+def view(cipher: PiiCipher, member: Member, principal: Principal) -> MemberOut:
+    """The profile as ``principal`` may see it: a restricted profile's contact data masked
+    unless :func:`domain.sees_contact`."""
+    masked = not domain.sees_contact(
+        restricted=member.restricted,
+        role=principal.role,
+        is_self=principal.member_id == member.id,
+    )
+    return to_out(cipher, member, masked=masked)
+
+
+def _status(member: Member) -> Status:
+    return "inactive" if member.status == "inactive" else "active"
 
 
 def to_list_item(cipher: PiiCipher, member: Member) -> MemberListItem:
@@ -192,5 +232,6 @@ def to_list_item(cipher: PiiCipher, member: Member) -> MemberListItem:
         name=member.name,
         phone_masked=mask_phone(cipher.decrypt(member.phone_encrypted)),
         email_masked=mask_email(email) if email else None,
+        status=_status(member),
         created_at=member.created_at,
     )

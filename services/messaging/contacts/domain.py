@@ -38,6 +38,7 @@ class ContactCard:
 
 
 NOT_A_PHONE_NUMBER = "member's phone number on file is not a phone number"
+INACTIVE = "member is inactive"
 
 
 def sms_number(stored: str) -> str | None:

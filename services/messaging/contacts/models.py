@@ -16,7 +16,9 @@ class Contact(MessagingTable, table=True):
     ``phone_encrypted`` holds the E.164 number; contacts stored by the previous release
     hold digits (``13812345678``) until the customer service's upgrade republishes the
     number, and are read through :func:`services.messaging.contacts.domain.phone_reach`.
-    ``updated_at`` is the time of the newest customer fact applied.
+    ``updated_at`` is the time of the newest customer fact applied. ``active`` turns false
+    when the member is deactivated (``customer.member.deactivated``): nothing is sent to
+    an inactive member.
     """
 
     __tablename__ = "contacts"
@@ -28,4 +30,5 @@ class Contact(MessagingTable, table=True):
     email_encrypted: str | None = None
     consent_sms: bool = False
     consent_email: bool = False
+    active: bool = True
     updated_at: datetime = timestamp()

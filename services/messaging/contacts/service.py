@@ -14,7 +14,12 @@ from services.messaging.contacts.domain import ContactCard, Reach
 from services.messaging.contacts.errors import ContactNotKnown
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
-from shared.events.customer import MemberRegistered, MemberUpdated
+from shared.events.customer import (
+    MemberConsentChanged,
+    MemberDeactivated,
+    MemberRegistered,
+    MemberUpdated,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +44,49 @@ async def record_registration(
 
 
 async def apply_update(session: AsyncSession, cipher: PiiCipher, updated: MemberUpdated) -> None:
-    """Apply the changed fields messaging keeps (today the phone number).
+    """Apply the changed fields messaging keeps: name, phone, email and locale.
 
-    The lookup hash that comes with a phone is not kept: messaging never looks a member up
-    by phone. An update older than the stored contact changes nothing. An update for a
-    member without a contact is skipped: its registration came before it on the same
-    partition, so it was parked as a dead letter, and a replay of it brings a phone number
-    that :func:`domain.phone_reach` reads the same way.
+    Profile edits carry them encrypted with the PII key (checked here by decrypting them);
+    the E.164 upgrade carried a phone in clear. The lookup hash that comes with a phone is
+    not kept: messaging never looks a member up by phone. An update older than the stored
+    contact changes nothing. An update for a member without a contact is skipped: its
+    registration came before it on the same partition, so it was parked as a dead letter,
+    and a replay of it brings a phone number that :func:`domain.phone_reach` reads the
+    same way.
     """
     values: dict[str, Any] = {}
-    if "phone" in updated.changed and updated.phone is not None:
-        values["phone_encrypted"] = cipher.encrypt(domain.phone_to_keep(updated.phone))
+    changed = set(updated.changed)
+    if "name" in changed and updated.name_encrypted is not None:
+        values["name"] = cipher.decrypt(updated.name_encrypted)
+    phone = updated.phone
+    if updated.phone_encrypted is not None:
+        phone = cipher.decrypt(updated.phone_encrypted)
+    if "phone" in changed and phone is not None:
+        values["phone_encrypted"] = cipher.encrypt(domain.phone_to_keep(phone))
+    if "email" in changed:
+        email = cipher.decrypt(updated.email_encrypted) if updated.email_encrypted else None
+        values["email_encrypted"] = cipher.encrypt(email) if email else None
+    if "locale" in changed and updated.locale is not None:
+        values["locale"] = updated.locale
     if not values:
         return
     if not await repository.update_contact(session, updated.member_id, updated.updated_at, values):
         log.info("update of member %s not applied: no contact, or a newer one", updated.member_id)
+
+
+async def apply_consent(session: AsyncSession, changed: MemberConsentChanged) -> None:
+    """Keep the member's consent per channel (an older change than the contact's is
+    skipped, as is a member without a contact: see :func:`apply_update`)."""
+    values = {"consent_sms": changed.consent.sms, "consent_email": changed.consent.email}
+    if not await repository.update_contact(session, changed.member_id, changed.changed_at, values):
+        log.info("consent of member %s not applied: no contact, or a newer one", changed.member_id)
+
+
+async def apply_deactivation(session: AsyncSession, deactivated: MemberDeactivated) -> None:
+    """Mark the member's contact inactive: nothing is sent to them any more."""
+    member_id, at = deactivated.member_id, deactivated.deactivated_at
+    if not await repository.update_contact(session, member_id, at, {"active": False}):
+        log.info("deactivation of member %s not applied: no contact, or a newer one", member_id)
 
 
 async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID) -> ContactCard:
@@ -61,6 +94,9 @@ async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID
     contact = await repository.get_contact(session, member_id)
     if contact is None:
         raise ContactNotKnown(f"no contact for member {member_id} yet")
+    if not contact.active:
+        gone = Reach(False, None, domain.INACTIVE)
+        return ContactCard(name=contact.name, locale=contact.locale, sms=gone, email=gone)
     email = cipher.decrypt(contact.email_encrypted) if contact.email_encrypted else None
     phone = cipher.decrypt(contact.phone_encrypted)
     return ContactCard(

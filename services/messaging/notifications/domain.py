@@ -20,7 +20,7 @@ from shared.events.messaging import Channel
 
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
-Status = Literal["queued", "sent", "failed", "suppressed"]
+Status = Literal["queued", "sent", "failed", "suppressed", "cancelled"]
 
 DISPATCH_CHANNEL = "messaging_dispatch"
 """The ``pg_notify`` channel on which queuing a notification wakes the dispatcher."""
@@ -34,11 +34,12 @@ MAX_BACKOFF_DOUBLINGS = 30
 
 
 def suppression_reason(channel: Channel, reach: Reach) -> str | None:
-    """Why a channel must not carry the message, or ``None`` when it may."""
-    if not reach.consent:
-        return f"member has not consented to {channel}"
+    """Why a channel must not carry the message, or ``None`` when it may. An unusable
+    address (an inactive member's) says so before consent does."""
     if reach.unusable is not None:
         return reach.unusable
+    if not reach.consent:
+        return f"member has not consented to {channel}"
     if not reach.address:
         return f"member has no {channel} address"
     return None

@@ -23,13 +23,15 @@ from services.messaging.base import MessagingTable, timestamp
 
 
 class Notification(MessagingTable, table=True):
-    """Queued (the dispatcher delivers it), sent, failed, or suppressed with a reason."""
+    """Queued (the dispatcher delivers it), sent, failed, suppressed with a reason, or
+    cancelled with a reason (queued, then its channel stopped reaching the member before
+    it was sent: consent withdrawn, member deactivated, address removed)."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         UniqueConstraint("trigger_event_id", "channel", name="uq_notifications_trigger_channel"),
         CheckConstraint(
-            "status IN ('queued', 'sent', 'failed', 'suppressed')",
+            "status IN ('queued', 'sent', 'failed', 'suppressed', 'cancelled')",
             name="ck_notifications_status",
         ),
         CheckConstraint("channel IN ('email', 'sms')", name="ck_notifications_channel"),

@@ -94,6 +94,36 @@ async def update_notifications(session: AsyncSession, rows: Sequence[dict[str, A
     )
 
 
+def _queued(member_id: uuid.UUID, channel: Channel) -> Any:
+    table = _notifications
+    return update(table).where(
+        table.c.member_id == member_id, table.c.channel == channel, table.c.status == "queued"
+    )
+
+
+async def cancel_queued(
+    session: AsyncSession, member_id: uuid.UUID, channel: Channel, reason: str | None
+) -> int:
+    """Cancels the member's queued notifications on ``channel`` with ``reason``; how many.
+    One the dispatcher is sending is locked: this waits for its outcome, and a sent one
+    stays sent."""
+    result = await session.execute(
+        _queued(member_id, channel)
+        .values(status="cancelled", error=reason)
+        .returning(_notifications.c.id)
+    )
+    return len(result.all())
+
+
+async def readdress_queued(
+    session: AsyncSession, member_id: uuid.UUID, channel: Channel, *, encrypted: str, masked: str
+) -> None:
+    """The member's queued notifications on ``channel`` go to this address instead."""
+    await session.execute(
+        _queued(member_id, channel).values(recipient_encrypted=encrypted, recipient_masked=masked)
+    )
+
+
 async def for_member(
     session: AsyncSession, member_id: uuid.UUID, limit: int, channel: Channel | None
 ) -> list[Notification]:

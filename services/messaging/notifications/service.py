@@ -104,6 +104,32 @@ async def notify_member(
     return inserted
 
 
+async def follow_contact(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID) -> None:
+    """Brings the member's queued notifications in line with their contact as it is now,
+    before the dispatcher sends them: on a channel that no longer reaches the member
+    (consent withdrawn, member inactive, address removed) they are cancelled with the
+    reason; on the others they go to the current address.
+
+    Raises :class:`~services.messaging.contacts.errors.ContactNotKnown` without a contact.
+    """
+    card = await contacts.card_of(session, cipher, member_id)
+    for channel in domain.CHANNELS:
+        reach = card.reach(channel)
+        reason = domain.suppression_reason(channel, reach)
+        if reason is not None or reach.address is None:
+            cancelled = await repository.cancel_queued(session, member_id, channel, reason)
+            if cancelled:
+                log.info("%d %s notification(s) cancelled: %s", cancelled, channel, reason)
+            continue
+        await repository.readdress_queued(
+            session,
+            member_id,
+            channel,
+            encrypted=reach.encrypted or cipher.encrypt(reach.address),
+            masked=domain.mask_recipient(channel, reach.address),
+        )
+
+
 async def claim_due(session: AsyncSession, limit: int) -> list[Outgoing]:
     """Up to ``limit`` queued notifications whose next attempt is due, locked until the
     transaction ends: other dispatchers skip them."""

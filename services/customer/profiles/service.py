@@ -1,0 +1,246 @@
+"""Use cases of the profile lifecycle. They flush, never commit: the caller owns the
+transaction. Each takes the member's row lock first, so changes of one profile take turns;
+each change that changes something moves the profile's ``version`` on."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from services.customer.base import emit
+from services.customer.config import Settings
+from services.customer.members import service as members
+from services.customer.members.domain import etag, matching_version
+from services.customer.members.errors import MemberNotFound, PhoneRegistered
+from services.customer.members.models import Member
+from services.customer.members.service import PHONE_REGISTERED
+from services.customer.profiles import domain, repository
+from services.customer.profiles.errors import (
+    FieldForStaff,
+    MemberInactive,
+    MemberLocked,
+    PreconditionRequired,
+    VersionMismatch,
+)
+from services.customer.profiles.schemas import ConsentIn, MemberPatch
+from shared.crypto import PiiCipher
+from shared.db import AsyncSession
+from shared.events.customer import (
+    ChannelConsent,
+    MemberCardReissued,
+    MemberConsentChanged,
+    MemberDeactivated,
+    MemberUpdated,
+)
+
+_ENCRYPTED = {"name": "name_encrypted", "phone": "phone_encrypted", "email": "email_encrypted"}
+
+
+async def update_profile(
+    session: AsyncSession,
+    cipher: PiiCipher,
+    member_id: uuid.UUID,
+    patch: MemberPatch,
+    *,
+    if_match: str | None,
+    by_member: bool,
+) -> Member:
+    """Applies a merge patch made from the version ``if_match`` names and emits
+    ``customer.member.updated`` naming the fields that changed (nothing changed: no event,
+    same version). ``by_member``: the member edits themself (:data:`domain.MEMBER_FIELDS`).
+
+    Raises :class:`PreconditionRequired` (428) without ``If-Match`` (or with ``*``),
+    :class:`FieldForStaff` (403), :class:`MemberNotFound` (404), :class:`MemberInactive`
+    (409), :class:`VersionMismatch` (412, with the current ``ETag``) and
+    :class:`PhoneRegistered` (409) for a phone another member has.
+    """
+    if if_match is None or if_match.strip() == "*":
+        raise PreconditionRequired(
+            "A profile edit needs If-Match with the ETag of the profile it was made from "
+            '(GET /members/{id} answers it, e.g. "3")',
+            field="If-Match",
+            where="header",
+        )
+    wanted: dict[str, Any] = patch.model_dump(include=patch.model_fields_set)
+    if by_member and (refused := domain.staff_only(wanted)):
+        raise FieldForStaff(f"Only staff may change {', '.join(refused)}", field=refused[0])
+    member = await _active_member(session, member_id)
+    if not matching_version(if_match, member.version):
+        raise VersionMismatch(
+            f"The profile is at version {member.version} now, not the one If-Match names: "
+            "read it again and redo the edit",
+            field="If-Match",
+            where="header",
+            headers={"ETag": etag(member.version)},
+        )
+    changed = domain.changed_fields(_current(cipher, member), wanted)
+    if not changed:
+        return member
+    if "phone" in changed and await repository.phone_taken(
+        session, cipher.phone_hash(wanted["phone"]), member.id
+    ):
+        raise PhoneRegistered(PHONE_REGISTERED, field="phone")
+    event = _apply(cipher, member, changed, wanted)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # a concurrent registration or edit took the number
+        raise PhoneRegistered(PHONE_REGISTERED, field="phone") from exc
+    await emit(session, event)
+    return member
+
+
+def _current(cipher: PiiCipher, member: Member) -> dict[str, Any]:
+    """The profile's editable fields as plain values, to compare a patch with."""
+    return {
+        "name": member.name,
+        "phone": cipher.decrypt(member.phone_encrypted),
+        "email": cipher.decrypt(member.email_encrypted) if member.email_encrypted else None,
+        "birthday": member.birthday,
+        "gender": member.gender,
+        "address": cipher.decrypt(member.address_encrypted) if member.address_encrypted else None,
+        "occupation": member.occupation,
+        "locale": member.locale,
+        "store_id": member.store_id,
+        "restricted": member.restricted,
+    }
+
+
+def _apply(
+    cipher: PiiCipher, member: Member, changed: tuple[str, ...], wanted: dict[str, Any]
+) -> MemberUpdated:
+    """Writes the changed fields onto ``member`` (encrypting contact data) and returns the
+    event telling of them: personal values encrypted, never in clear."""
+    carried: dict[str, Any] = {}
+    for name in changed:
+        value = wanted[name]
+        if name in ("phone", "email", "address"):
+            setattr(member, f"{name}_encrypted", cipher.encrypt(value) if value else None)
+        else:
+            setattr(member, name, value)
+        if name in _ENCRYPTED:
+            carried[_ENCRYPTED[name]] = cipher.encrypt(value) if value else None
+    if "phone" in changed:
+        member.phone_hash = carried["phone_hash"] = cipher.phone_hash(wanted["phone"])
+    if "email" in changed:
+        member.email_hash = cipher.email_hash(wanted["email"]) if wanted["email"] else None
+    if "birthday" in changed:
+        birthday = wanted["birthday"]
+        carried["birthday_encrypted"] = cipher.encrypt(birthday.isoformat()) if birthday else None
+    if "locale" in changed:
+        carried["locale"] = wanted["locale"]
+    if "store_id" in changed:
+        carried["store_id"] = wanted["store_id"]
+    _touch(member)
+    return MemberUpdated(
+        member_id=member.id,
+        changed=changed,
+        version=member.version,
+        updated_at=member.updated_at,
+        **carried,
+    )
+
+
+async def set_consent(session: AsyncSession, member_id: uuid.UUID, consent: ConsentIn) -> Member:
+    """Sets the member's consent per channel and emits ``customer.member.consent_changed``
+    (the same consent again changes nothing). Raises :class:`MemberNotFound` (404) and
+    :class:`MemberInactive` (409)."""
+    member = await _active_member(session, member_id)
+    if (member.consent_sms, member.consent_email) == (consent.sms, consent.email):
+        return member
+    member.consent_sms, member.consent_email = consent.sms, consent.email
+    _touch(member)
+    await emit(
+        session,
+        MemberConsentChanged(
+            member_id=member.id,
+            consent=ChannelConsent(sms=consent.sms, email=consent.email),
+            changed_at=member.updated_at,
+        ),
+    )
+    return member
+
+
+async def reissue_card(
+    session: AsyncSession, settings: Settings, member_id: uuid.UUID
+) -> tuple[Member, str]:
+    """Gives the member a new card (挂失补卡) and emits ``customer.member.card_reissued``;
+    returns the member and the lost card's number, which finds nobody from now on.
+    Raises :class:`MemberNotFound` (404) and :class:`MemberInactive` (409)."""
+    member = await _active_member(session, member_id)
+    previous = member.card_number
+    member.card_serial, member.card_number = await members.new_card(session, settings)
+    _touch(member)
+    await session.flush()
+    await emit(
+        session,
+        MemberCardReissued(
+            member_id=member.id,
+            card_number=member.card_number,
+            previous_card_number=previous,
+            reissued_at=member.updated_at,
+        ),
+    )
+    return member, previous
+
+
+async def set_locked(session: AsyncSession, member_id: uuid.UUID, locked: bool) -> Member:
+    """Locks (加锁) or unlocks the profile; the same state again changes nothing.
+    Raises :class:`MemberNotFound` (404)."""
+    member = await _member(session, member_id)
+    if member.locked != locked:
+        member.locked = locked
+        _touch(member)
+    return member
+
+
+def ensure_unlocked(member: Member) -> None:
+    """Refuses to remove a locked profile: erasure, merge and deactivation call it first.
+    Raises :class:`MemberLocked` (409)."""
+    if member.locked:
+        raise MemberLocked(
+            f"Member {member.id} is locked (加锁): unlock the profile first",
+            field="member_id",
+            where="path",
+        )
+
+
+async def deactivate(session: AsyncSession, member_id: uuid.UUID) -> Member:
+    """Makes the member inactive and emits ``customer.member.deactivated`` (an inactive
+    member stays so, with no new event). Raises :class:`MemberNotFound` (404) and
+    :class:`MemberLocked` (409)."""
+    member = await _member(session, member_id)
+    if member.status == "inactive":
+        return member
+    ensure_unlocked(member)
+    member.status = "inactive"
+    _touch(member)
+    member.deactivated_at = member.updated_at
+    await emit(session, MemberDeactivated(member_id=member.id, deactivated_at=member.updated_at))
+    return member
+
+
+def _touch(member: Member) -> None:
+    member.version += 1
+    member.updated_at = datetime.now(UTC)
+
+
+async def _member(session: AsyncSession, member_id: uuid.UUID) -> Member:
+    member = await repository.for_update(session, member_id)
+    if member is None:
+        raise MemberNotFound(f"No member with id {member_id}", field="member_id", where="path")
+    return member
+
+
+async def _active_member(session: AsyncSession, member_id: uuid.UUID) -> Member:
+    member = await _member(session, member_id)
+    if member.status == "inactive":
+        raise MemberInactive(
+            f"Member {member_id} was deactivated; their profile no longer changes",
+            field="member_id",
+            where="path",
+        )
+    return member
