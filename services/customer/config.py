@@ -1,3 +1,5 @@
+from datetime import time
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -10,3 +12,12 @@ class Settings(BaseServiceSettings):
     # Card numbers are this prefix, an 8-digit serial (longer past 99,999,999 members) and
     # a check digit, within the 32 characters of a card number column
     card_number_prefix: str = Field(default="8860", pattern=r"^[0-9]{1,12}$")
+
+    # The service desk's business hours (wall-clock in business_timezone) on the working
+    # days of desk_holiday_country (weekends, public holidays and make-up days, from the
+    # holidays library): SLAs count only these hours
+    desk_opens: time = time(9)
+    desk_closes: time = time(18)
+    desk_holiday_country: str = Field(default="CN", pattern=r"^[A-Z]{2}$")
+    # How often the escalation worker looks for tickets past their SLA
+    desk_escalation_poll_seconds: float = Field(default=30.0, gt=0)

@@ -6,6 +6,8 @@ from fastapi import FastAPI
 
 from services.customer.base import idempotency, outbox
 from services.customer.config import Settings
+from services.customer.desk import api as desk
+from services.customer.desk.jobs import escalations
 from services.customer.households import api as households
 from services.customer.members import api as members
 from shared.service_app import ServiceSpec, build_app
@@ -17,12 +19,14 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         name="customer",
         title="Huiyuan customer service",
         description=(
-            "Members, membership cards and contact data (encrypted at rest), and households."
+            "Members, membership cards and contact data (encrypted at rest), households, and "
+            "the service desk (tickets with SLAs, escalation and surveys)."
         ),
         settings=settings or Settings(),
         outbox=outbox,
         idempotency=idempotency,
-        routers=[members.router, households.router],
+        routers=[members.router, households.router, desk.router],
+        workers=[escalations],
     )
 
 

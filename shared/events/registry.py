@@ -16,6 +16,9 @@ from shared.events.customer import (
     MemberReferred,
     MemberRegistered,
     MemberUpdated,
+    TicketEscalated,
+    TicketResolved,
+    TicketSurveyed,
 )
 from shared.events.envelope import EventPayload
 from shared.events.loyalty import (
@@ -57,6 +60,9 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         HouseholdCreated,
         HouseholdJoined,
         HouseholdLeft,
+        TicketEscalated,
+        TicketResolved,
+        TicketSurveyed,
         PurchaseCompleted,
         PurchaseReturned,
         PurchaseVoided,

@@ -60,7 +60,7 @@ def test_budgets_by_kind_and_priority() -> None:
 
 def test_refusals() -> None:
     with pytest.raises(ValueError, match="aware"):
-        DESK.due_at(datetime(2026, 12, 1, 10), timedelta(hours=1))  # noqa: DTZ001
+        DESK.due_at(datetime(2026, 12, 1, 10), timedelta(hours=1))
     with pytest.raises(ValueError, match="positive"):
         DESK.due_at(local(2026, 12, 1, 10), timedelta(0))
     with pytest.raises(ValueError, match="open before"):
