@@ -1,6 +1,7 @@
 """What messaging consumes: member registrations and updates keep the contacts current;
 a registration and what loyalty did (points earned or expiring or expired, a tier change,
-a reward order placed, fulfilled or cancelled) notify.
+a reward order placed, fulfilled or cancelled) and a resolved service desk ticket (its
+satisfaction survey) notify.
 
 Each handler calls the capabilities in the order written. A handler whose member has no
 contact yet raises :class:`~services.messaging.contacts.errors.ContactNotKnown`; the
@@ -20,7 +21,7 @@ from services.messaging.notifications import service as notifications
 from services.messaging.templates.domain import Template
 from shared.db import AsyncSession
 from shared.events import CloudEvent
-from shared.events.customer import MemberRegistered, MemberUpdated
+from shared.events.customer import MemberRegistered, MemberUpdated, TicketResolved
 from shared.events.loyalty import (
     PointsEarned,
     PointsExpired,
@@ -120,6 +121,23 @@ async def on_tier_changed(session: AsyncSession, event: CloudEvent, ctx: Context
     )
 
 
+async def on_ticket_resolved(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Asks the member to rate the service desk's handling of their ticket (an anonymous
+    caller's ticket has nobody to ask)."""
+    resolved = event.payload(TicketResolved)
+    if resolved.member_id is None:
+        return
+    url = ctx.settings.ticket_survey_url.replace("{ticket_id}", str(resolved.ticket_id))
+    await _tell(
+        session,
+        event,
+        ctx,
+        resolved.member_id,
+        "ticket_survey",
+        {"number": resolved.number, "survey_url": url},
+    )
+
+
 def _reward(order: RewardOrderEvent) -> dict[str, object]:
     """The order as its messages name it: by the item's name (its code on events from
     before loyalty sent the name)."""
@@ -170,4 +188,5 @@ HANDLERS: dict[str, Handler[Context]] = {
     RewardOrdered.event_type: _on_reward(RewardOrdered, "reward_ordered"),
     RewardFulfilled.event_type: _on_reward(RewardFulfilled, "reward_fulfilled"),
     RewardCancelled.event_type: _on_reward(RewardCancelled, "reward_cancelled"),
+    TicketResolved.event_type: on_ticket_resolved,
 }
