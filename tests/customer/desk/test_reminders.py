@@ -45,7 +45,8 @@ async def _held_by(
 
 
 def _born_on(day: date) -> str:
-    return day.replace(year=1992)  # a leap year: any day of any year exists in it.isoformat()
+    # 1992 is a leap year: every month and day exists in it
+    return day.replace(year=1992).isoformat()
 
 
 async def test_birthdays_and_follow_ups_of_the_staff_user(
