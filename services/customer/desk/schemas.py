@@ -68,23 +68,42 @@ class TicketCreate(_Body):
 
 
 class Judgement(_Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"valid": True}, {"valid": False, "reason": "打错电话，非本品牌客户"}]
+        },
+    )
     valid: bool = Field(description="Whether the desk takes it up; false closes it")
     reason: Note | None = Field(None, description="Why it is invalid (required then)")
 
 
 class Assignment(_Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"assignee": "wang.fang"}]}
+    )
     assignee: StaffLogin = Field(description="The staff login (token subject) to handle it")
 
 
 class Resolution(_Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"resolution": "为会员更换两瓶新品并致歉"}]}
+    )
     resolution: Note
 
 
 class FollowUp(_Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"note": "回访：会员对处理结果满意"}]}
+    )
     note: Note = Field(description="What the member said on the follow-up call (跟踪服务)")
 
 
 class SurveyAnswer(_Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"score": 5, "comment": "处理及时，态度很好"}]},
+    )
     score: Annotated[int, Interval(ge=1, le=5)] = Field(
         description="1 very dissatisfied … 5 very satisfied", strict=True
     )
@@ -152,6 +171,21 @@ class TicketPage(BaseModel):
 
 
 class TicketChangeOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "action": "assign",
+                    "from_state": "judged",
+                    "to_state": "assigned",
+                    "actor": "zhang.min",
+                    "detail": "wang.fang",
+                    "at": "2026-11-27T09:12:00Z",
+                }
+            ]
+        }
+    )
+
     action: str = Field(description="record, judge, assign, resolve, follow_up, close, escalate")
     from_state: State | None
     to_state: State
