@@ -1,6 +1,7 @@
 from datetime import time
 
-from pydantic import Field
+import holidays
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
@@ -21,3 +22,16 @@ class Settings(BaseServiceSettings):
     desk_holiday_country: str = Field(default="CN", pattern=r"^[A-Z]{2}$")
     # How often the escalation worker looks for tickets past their SLA
     desk_escalation_poll_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("desk_holiday_country")
+    @classmethod
+    def _known_country(cls, country: str) -> str:
+        if country not in holidays.list_supported_countries():
+            raise ValueError(f"the holidays library has no calendar for {country!r}")
+        return country
+
+    @model_validator(mode="after")
+    def _desk_opens_before_it_closes(self) -> "Settings":
+        if self.desk_opens >= self.desk_closes:
+            raise ValueError("desk_opens must be earlier than desk_closes")
+        return self

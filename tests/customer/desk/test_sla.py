@@ -7,7 +7,9 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 
+from services.customer.config import Settings
 from services.customer.desk.sla.domain import BusinessHours, country_calendar, sla_budget
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -68,3 +70,11 @@ def test_refusals() -> None:
     never = BusinessHours(SHANGHAI, time(9), time(18), lambda day: False)
     with pytest.raises(ValueError, match="no working day"):
         never.due_at(local(2026, 12, 1, 10), timedelta(hours=1))
+
+
+def test_settings_refuse_a_desk_that_cannot_work() -> None:
+    with pytest.raises(ValidationError, match="earlier than desk_closes"):
+        Settings(desk_opens=time(18), desk_closes=time(9))
+    with pytest.raises(ValidationError, match="no calendar"):
+        Settings(desk_holiday_country="XX")
+    assert Settings(desk_holiday_country="HK").desk_holiday_country == "HK"
