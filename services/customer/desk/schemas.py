@@ -186,7 +186,7 @@ class TicketChangeOut(BaseModel):
         }
     )
 
-    action: str = Field(description="record, judge, assign, resolve, follow_up, close, escalate")
+    action: str = Field(description="record, judge, assign, resolve, follow_up, close, escalate, survey")
     from_state: State | None
     to_state: State
     actor: str = Field(description="Token subject of who did it; `system` for escalations")

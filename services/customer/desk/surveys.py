@@ -40,6 +40,7 @@ async def answer(
     ticket.survey_score = data.score
     ticket.survey_comment_encrypted = cipher.encrypt(data.comment) if data.comment else None
     ticket.surveyed_at = now
+    ticket.updated_at = now
     state = domain.ticket_state(ticket.state)
     repository.record(
         session,
