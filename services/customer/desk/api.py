@@ -16,14 +16,13 @@ from pydantic import BaseModel, ConfigDict
 from services.customer.config import Settings
 from services.customer.desk import reminders as reminding
 from services.customer.desk import service, surveys
-from services.customer.desk.domain import State
+from services.customer.desk.domain import Filters, State
 from services.customer.desk.errors import (
     SurveyAnswered,
     TicketMemberUnknown,
     TicketNotFound,
     WrongState,
 )
-from services.customer.desk.repository import Filters
 from services.customer.desk.schemas import (
     MAX_REMINDER_DAYS,
     Assignment,

@@ -15,6 +15,9 @@ become overdue) while it is recorded, judged or assigned.
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, get_args
 
 from services.customer.desk.errors import WrongState
@@ -89,3 +92,18 @@ def ticket_priority(stored: str) -> Priority:
         if priority == stored:
             return priority
     raise ValueError(f"unknown ticket priority {stored!r}")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which tickets a list keeps; ``None`` keeps any."""
+
+    state: State | None = None
+    kind: str | None = None
+    assignee: str | None = None
+    member_id: uuid.UUID | None = None
+    overdue_at: datetime | None = None
+    """Only tickets open past their due time at this instant."""
+    not_overdue_at: datetime | None = None
+    """Only tickets not open past their due time at this instant."""
+    escalated: bool | None = None

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, extract, or_, tuple_
 from sqlmodel import col, select
 
-from services.customer.desk.domain import OPEN, State
+from services.customer.desk.domain import OPEN, Filters
 from services.customer.desk.models import Ticket, TicketChange, TicketEscalation
 from services.customer.members.models import Member
 from shared.db import AsyncSession
@@ -28,19 +27,6 @@ async def get(session: AsyncSession, ticket_id: uuid.UUID, *, lock: bool = False
 
 def record(session: AsyncSession, change: TicketChange) -> None:
     session.add(change)
-
-
-@dataclass(frozen=True)
-class Filters:
-    state: State | None = None
-    kind: str | None = None
-    assignee: str | None = None
-    member_id: uuid.UUID | None = None
-    overdue_at: datetime | None = None
-    """Only tickets open past their due time at this instant."""
-    not_overdue_at: datetime | None = None
-    """Only tickets not open past their due time at this instant."""
-    escalated: bool | None = None
 
 
 def _where(filters: Filters) -> list[ColumnElement[bool]]:

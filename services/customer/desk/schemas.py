@@ -186,7 +186,9 @@ class TicketChangeOut(BaseModel):
         }
     )
 
-    action: str = Field(description="record, judge, assign, resolve, follow_up, close, escalate, survey")
+    action: str = Field(
+        description="record, judge, assign, resolve, follow_up, close, escalate, survey"
+    )
     from_state: State | None
     to_state: State
     actor: str = Field(description="Token subject of who did it; `system` for escalations")

@@ -217,7 +217,7 @@ async def close(session: AsyncSession, ticket_id: uuid.UUID, actor: str) -> Tick
 
 
 async def list_tickets(
-    session: AsyncSession, filters: repository.Filters, limit: int, after: PageKey | None
+    session: AsyncSession, filters: domain.Filters, limit: int, after: PageKey | None
 ) -> TicketPage:
     """Up to ``limit`` tickets passing ``filters`` in recording order after ``after``."""
     tickets = await repository.page(session, filters, limit + 1, after)
