@@ -3,6 +3,7 @@ wrong moves, access, encryption at rest, lists and their filters."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -273,3 +274,34 @@ async def test_recording_schedules_the_escalation(
     assert due is not None
     assert due.done_at is None
     assert due.due_at == datetime.fromisoformat(ticket["due_at"])
+
+
+async def test_two_resolutions_at_once_one_wins(
+    client: httpx.AsyncClient, customer_sessions: Sessions
+) -> None:
+    ticket = await new_ticket(client)
+    for step, body in [("judgement", {"valid": True}), ("assignment", {"assignee": "wang.fang"})]:
+        assert (await _post(client, ticket, step, body)).status_code == 200
+    answers = await asyncio.gather(
+        *(_post(client, ticket, "resolution", {"resolution": f"第{n}次"}) for n in range(4))
+    )
+    assert sorted(a.status_code for a in answers) == [200, 409, 409, 409]
+    events = await events_of(customer_sessions, ticket["id"])
+    assert [t for t, _ in events] == ["customer.ticket.resolved"]
+    history = (await client.get(f"/tickets/{ticket['id']}/history", headers=DESK)).json()
+    assert [h["action"] for h in history["items"]].count("resolve") == 1
+
+
+async def test_history_pages(client: httpx.AsyncClient) -> None:
+    ticket = await new_ticket(client)
+    await _post(client, ticket, "judgement", {"valid": True})
+    for login in ("a.one", "b.two", "c.three"):
+        await _post(client, ticket, "assignment", {"assignee": login})
+    path = f"/tickets/{ticket['id']}/history"
+    first = (await client.get(path, params={"limit": 3}, headers=DESK)).json()
+    assert [h["action"] for h in first["items"]] == ["record", "judge", "assign"]
+    rest = await client.get(path, params={"limit": 3, "cursor": first["next_cursor"]}, headers=DESK)
+    assert [h["detail"] for h in rest.json()["items"]] == ["b.two", "c.three"]
+    assert rest.json()["next_cursor"] is None
+    bad = await client.get(path, params={"cursor": "-1"}, headers=DESK)
+    assert bad.status_code == 422
