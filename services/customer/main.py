@@ -8,6 +8,7 @@ from services.customer.base import idempotency, outbox
 from services.customer.config import Settings
 from services.customer.desk import api as desk
 from services.customer.desk.jobs import escalations
+from services.customer.desk.reminders import api as reminders
 from services.customer.households import api as households
 from services.customer.members import api as members
 from shared.service_app import ServiceSpec, build_app
@@ -25,7 +26,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         settings=settings or Settings(),
         outbox=outbox,
         idempotency=idempotency,
-        routers=[members.router, households.router, desk.router],
+        routers=[members.router, households.router, desk.router, reminders.router],
         workers=[escalations],
     )
 

@@ -1,5 +1,4 @@
-"""HTTP routes of the service desk: record tickets, move them, read, list; surveys;
-staff reminders."""
+"""HTTP routes of the service desk: record tickets, move them, read, list; surveys."""
 
 from __future__ import annotations
 
@@ -7,14 +6,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from services.customer.config import Settings
-from services.customer.desk import reminders as reminding
 from services.customer.desk import service, surveys
 from services.customer.desk.domain import Filters, State
 from services.customer.desk.errors import (
@@ -24,11 +21,9 @@ from services.customer.desk.errors import (
     WrongState,
 )
 from services.customer.desk.schemas import (
-    MAX_REMINDER_DAYS,
     Assignment,
     FollowUp,
     Judgement,
-    Reminders,
     Resolution,
     StaffLogin,
     SurveyAnswer,
@@ -362,31 +357,3 @@ async def answer_survey(
             session, cipher, ticket_id, principal.subject, body, member_id=_own(principal)
         ),
     )
-
-
-@answers(401, 403)
-async def _staff_user(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-    if principal.role is None:
-        raise Forbidden("Reminders are for staff tokens")
-    return principal
-
-
-@router.get(
-    "/staff/me/reminders",
-    response_model=Reminders,
-    summary="My reminders: follow-ups due and birthdays coming up",
-    description=(
-        "Any staff token; the staff user is the token's subject. Follow-up calls of the "
-        "tickets they resolved and hold, due by the end of the window, and birthdays in "
-        "the window of the members whose open tickets they hold. The window is `days` days "
-        "of the brand's timezone from today."
-    ),
-)
-async def my_reminders(
-    request: Request,
-    session: Session,
-    staff: Annotated[Principal, Depends(_staff_user)],
-    days: Annotated[int, Query(ge=1, le=MAX_REMINDER_DAYS, description="Days ahead")] = 7,
-) -> Reminders:
-    zone = ZoneInfo(_settings(request).business_timezone)
-    return await reminding.reminders(session, staff.subject, zone, days)

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from services.customer.desk.models import Ticket
-from services.customer.desk.reminders import coming_days, next_birthday
+from services.customer.desk.reminders.service import coming_days, next_birthday
 from shared.auth import issue_token
 from shared.db import Sessions
 from shared.settings import DEV_JWT_SECRET
