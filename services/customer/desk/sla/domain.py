@@ -13,13 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Literal, get_args
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 import holidays
 
-Kind = Literal["complaint", "feedback", "suggestion"]
-Priority = Literal["urgent", "high", "normal", "low"]
+from shared.events.customer import TicketKind, TicketPriority
+
+Kind = TicketKind
+Priority = TicketPriority
 KINDS: tuple[Kind, ...] = get_args(Kind)
 PRIORITIES: tuple[Priority, ...] = get_args(Priority)
 
