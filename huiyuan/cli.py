@@ -78,6 +78,10 @@ def token(
     role: Annotated[str | None, typer.Option(help=f"Staff role: {', '.join(ROLES)}")] = None,
     member: Annotated[uuid.UUID | None, typer.Option(help="Member id for a member token")] = None,
     hours: Annotated[int, typer.Option(min=1)] = 12,
+    subject: Annotated[
+        str | None,
+        typer.Option(help="Staff login the token names (default cli-<role>): desk assignees"),
+    ] = None,
 ) -> None:
     """Print a signed bearer token for local use."""
     from datetime import timedelta
@@ -88,7 +92,9 @@ def token(
         raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}")
     settings = StackSettings()
     staff_role: Role | None = role
-    subject = f"member:{member}" if member else f"cli-{role}"
+    if subject is not None and member is not None:
+        raise typer.BadParameter("--subject is for staff tokens")
+    subject = subject or (f"member:{member}" if member else f"cli-{role}")
     typer.echo(
         issue_token(
             settings.jwt_secret.get_secret_value(),

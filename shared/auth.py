@@ -24,8 +24,8 @@ from shared.errors import Forbidden, Unauthorized
 from shared.openapi import answers, problem
 from shared.settings import BaseServiceSettings
 
-Role = Literal["admin", "marketing", "service", "analyst"]
-ROLES: tuple[Role, ...] = ("admin", "marketing", "service", "analyst")
+Role = Literal["admin", "marketing", "service", "analyst", "manager"]
+ROLES: tuple[Role, ...] = ("admin", "marketing", "service", "analyst", "manager")
 ISSUER = "huiyuan"
 
 _bearer = HTTPBearer(auto_error=False, description="A staff or member token from `huiyuan token`")

@@ -1,4 +1,7 @@
-from pydantic import Field
+from datetime import time
+
+import holidays
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
@@ -10,3 +13,25 @@ class Settings(BaseServiceSettings):
     # Card numbers are this prefix, an 8-digit serial (longer past 99,999,999 members) and
     # a check digit, within the 32 characters of a card number column
     card_number_prefix: str = Field(default="8860", pattern=r"^[0-9]{1,12}$")
+
+    # The service desk's business hours (wall-clock in business_timezone) on the working
+    # days of desk_holiday_country (weekends, public holidays and make-up days, from the
+    # holidays library): SLAs count only these hours
+    desk_opens: time = time(9)
+    desk_closes: time = time(18)
+    desk_holiday_country: str = Field(default="CN", pattern=r"^[A-Z]{2}$")
+    # How often the escalation worker looks for tickets past their SLA
+    desk_escalation_poll_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("desk_holiday_country")
+    @classmethod
+    def _known_country(cls, country: str) -> str:
+        if country not in holidays.list_supported_countries():
+            raise ValueError(f"the holidays library has no calendar for {country!r}")
+        return country
+
+    @model_validator(mode="after")
+    def _desk_opens_before_it_closes(self) -> "Settings":
+        if self.desk_opens >= self.desk_closes:
+            raise ValueError("desk_opens must be earlier than desk_closes")
+        return self

@@ -6,6 +6,9 @@ from fastapi import FastAPI
 
 from services.customer.base import idempotency, outbox
 from services.customer.config import Settings
+from services.customer.desk import api as desk
+from services.customer.desk.jobs import escalations
+from services.customer.desk.reminders import api as reminders
 from services.customer.households import api as households
 from services.customer.members import api as members
 from services.customer.profiles import api as profiles
@@ -18,12 +21,14 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         name="customer",
         title="Huiyuan customer service",
         description=(
-            "Members, membership cards and contact data (encrypted at rest), and households."
+            "Members, membership cards and contact data (encrypted at rest), households, and "
+            "the service desk (tickets with SLAs, escalation and surveys)."
         ),
         settings=settings or Settings(),
         outbox=outbox,
         idempotency=idempotency,
-        routers=[members.router, profiles.router, households.router],
+        routers=[members.router, profiles.router, households.router, desk.router, reminders.router],
+        workers=[escalations],
     )
 
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.inputs import SingleLine
@@ -33,6 +33,18 @@ class Settings(BaseServiceSettings):
     # the first retry's delay; each next one doubles, up to an hour
     delivery_retry_backoff_seconds: float = Field(default=5.0, gt=0, le=3600)
     delivery_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # where a member answers a resolved ticket's satisfaction survey (the brand's app or
+    # web page, which posts the answer with the member's token); {ticket_id} is replaced
+    ticket_survey_url: Annotated[str, SingleLine(500)] = (
+        "https://huiyuan.local/tickets/{ticket_id}/survey"
+    )
+
+    @field_validator("ticket_survey_url")
+    @classmethod
+    def _names_the_ticket(cls, url: str) -> str:
+        if "{ticket_id}" not in url:
+            raise ValueError("ticket_survey_url must contain {ticket_id}")
+        return url
 
     @model_validator(mode="after")
     def _refuse_default_sms_key_in_production(self) -> "Settings":

@@ -1,7 +1,8 @@
 """What messaging consumes: member registrations, updates, consent changes and
 deactivations keep the contacts current (and the queued notifications in line with them);
 a registration and what loyalty did (points earned or expiring or expired, a tier change,
-a reward order placed, fulfilled or cancelled) notify.
+a reward order placed, fulfilled or cancelled) and a resolved service desk ticket (its
+satisfaction survey) notify.
 
 Each handler calls the capabilities in the order written. A handler whose member has no
 contact yet raises :class:`~services.messaging.contacts.errors.ContactNotKnown`; the
@@ -27,6 +28,7 @@ from shared.events.customer import (
     MemberDeactivated,
     MemberRegistered,
     MemberUpdated,
+    TicketResolved,
 )
 from shared.events.loyalty import (
     PointsEarned,
@@ -153,6 +155,23 @@ async def on_tier_changed(session: AsyncSession, event: CloudEvent, ctx: Context
     )
 
 
+async def on_ticket_resolved(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Asks the member to rate the service desk's handling of their ticket (an anonymous
+    caller's ticket has nobody to ask)."""
+    resolved = event.payload(TicketResolved)
+    if resolved.member_id is None:
+        return
+    url = ctx.settings.ticket_survey_url.replace("{ticket_id}", str(resolved.ticket_id))
+    await _tell(
+        session,
+        event,
+        ctx,
+        resolved.member_id,
+        "ticket_survey",
+        {"number": resolved.number, "survey_url": url},
+    )
+
+
 def _reward(order: RewardOrderEvent) -> dict[str, object]:
     """The order as its messages name it: by the item's name (its code on events from
     before loyalty sent the name)."""
@@ -205,4 +224,5 @@ HANDLERS: dict[str, Handler[Context]] = {
     RewardOrdered.event_type: _on_reward(RewardOrdered, "reward_ordered"),
     RewardFulfilled.event_type: _on_reward(RewardFulfilled, "reward_fulfilled"),
     RewardCancelled.event_type: _on_reward(RewardCancelled, "reward_cancelled"),
+    TicketResolved.event_type: on_ticket_resolved,
 }

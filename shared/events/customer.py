@@ -172,3 +172,57 @@ class HouseholdLeft(HouseholdEvent):
 
     left_at: datetime
     dissolved: bool = False
+
+
+TicketKind = Literal["complaint", "feedback", "suggestion"]
+TicketPriority = Literal["urgent", "high", "normal", "low"]
+
+
+class TicketEvent(EventPayload):
+    """Base of the service desk's events: the ticket is the subject; the key is the member
+    when the caller is one, else the ticket. Ids, kinds and times only: a ticket's
+    description, resolution and notes stay encrypted in customer's tables."""
+
+    subject_field: ClassVar[str] = "ticket_id"
+
+    ticket_id: uuid.UUID
+    member_id: uuid.UUID | None = None
+    """None for an anonymous caller."""
+    kind: TicketKind
+    priority: TicketPriority
+
+
+class TicketEscalated(TicketEvent):
+    """A ticket passed its SLA unresolved and was escalated (自动升级) to ``escalated_to``
+    (a staff role). Once per ticket, by customer's escalation worker."""
+
+    event_type: ClassVar[str] = "customer.ticket.escalated"
+
+    due_at: datetime
+    """When its SLA ended (UTC)."""
+    escalated_at: datetime
+    escalated_to: str
+    assignee: str | None = None
+    """The staff subject who held it, if it was assigned."""
+
+
+class TicketResolved(TicketEvent):
+    """A ticket was resolved; messaging sends the member a satisfaction survey."""
+
+    event_type: ClassVar[str] = "customer.ticket.resolved"
+
+    number: int
+    """The ticket's number, in recording order, as the desk reads it out."""
+    resolved_at: datetime
+    overdue: bool
+    """Resolved after its SLA's due time."""
+
+
+class TicketSurveyed(TicketEvent):
+    """The member answered the satisfaction survey of a resolved ticket (once)."""
+
+    event_type: ClassVar[str] = "customer.ticket.surveyed"
+
+    score: int
+    """1 (very dissatisfied) to 5 (very satisfied)."""
+    answered_at: datetime

@@ -19,6 +19,9 @@ from shared.events.customer import (
     MemberReferred,
     MemberRegistered,
     MemberUpdated,
+    TicketEscalated,
+    TicketResolved,
+    TicketSurveyed,
 )
 from shared.events.draws import DrawChancesChanged, DrawGiftFulfilled, DrawMade
 from shared.events.envelope import EventPayload
@@ -72,6 +75,9 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         HouseholdCreated,
         HouseholdJoined,
         HouseholdLeft,
+        TicketEscalated,
+        TicketResolved,
+        TicketSurveyed,
         PurchaseCompleted,
         PurchaseReturned,
         PurchaseVoided,

@@ -17,6 +17,13 @@ IDEMPOTENT_POSTS = {
     ("customer", "/households"),
     ("customer", "/households/{household_id}/members"),
     ("customer", "/members/{member_id}/card/reissue"),
+    ("customer", "/tickets"),
+    ("customer", "/tickets/{ticket_id}/judgement"),
+    ("customer", "/tickets/{ticket_id}/assignment"),
+    ("customer", "/tickets/{ticket_id}/resolution"),
+    ("customer", "/tickets/{ticket_id}/follow-up"),
+    ("customer", "/tickets/{ticket_id}/close"),
+    ("customer", "/tickets/{ticket_id}/survey"),
     ("orders", "/purchases"),
     ("orders", "/catalog/categories"),
     ("orders", "/catalog/products"),
@@ -71,11 +78,18 @@ def test_idempotent_posts_document_409_with_retry_after(service: str) -> None:
 
 # a sign-up form need not send one; nor an admin adding a category or a product: like a
 # member's phone, its code or SKU is unique, so a retry without a key is a 409, never a double;
-# nor staff opening or joining a household: a member is in one household at most
+# nor staff opening or joining a household: a member is in one household at most; nor a
+# ticket's steps and survey: a step repeated without a key is 409, the state having moved on
 OPTIONAL_KEY = {
     ("customer", "/members"),
     ("customer", "/households"),
     ("customer", "/households/{household_id}/members"),
+    ("customer", "/tickets/{ticket_id}/judgement"),
+    ("customer", "/tickets/{ticket_id}/assignment"),
+    ("customer", "/tickets/{ticket_id}/resolution"),
+    ("customer", "/tickets/{ticket_id}/follow-up"),
+    ("customer", "/tickets/{ticket_id}/close"),
+    ("customer", "/tickets/{ticket_id}/survey"),
     ("orders", "/catalog/categories"),
     ("orders", "/catalog/products"),
 }

@@ -19,6 +19,7 @@ REFUSED: dict[str, list[Any]] = {
     "delivery_timeout_seconds": [0, 301],
     "mail_from": ["", "   ", "Huiyuan\r\nBcc: x@example.com", "a" * 321],
     "sms_sign": ["", "Hui\nyuan", "Huiyuan\x00", "签" * 33],
+    "ticket_survey_url": ["https://example.com/survey", "https://x/{ticket_id}\nx", ""],
 }
 
 

@@ -142,6 +142,11 @@ async def get_member(session: AsyncSession, member_id: uuid.UUID) -> Member:
     return member
 
 
+async def exists(session: AsyncSession, member_id: uuid.UUID) -> bool:
+    """Whether a member has the id ``member_id``."""
+    return await repository.get(session, member_id) is not None
+
+
 async def member_with_card(session: AsyncSession, card_number: str) -> Member | None:
     """The member whose card is ``card_number``, if any."""
     return await repository.lookup(session, phone_hash=None, card_number=card_number)

@@ -28,6 +28,7 @@ Template = Literal[
     "reward_ordered",
     "reward_fulfilled",
     "reward_cancelled",
+    "ticket_survey",
 ]
 TEMPLATES: tuple[Template, ...] = get_args(Template)
 LOCALES: tuple[Locale, ...] = get_args(Locale)

@@ -34,6 +34,11 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "points": 4000,
         "balance": 5200,
     },
+    "ticket_survey": {
+        "name": "李雷",
+        "number": 42,
+        "survey_url": "https://huiyuan.local/tickets/3f9c/survey",
+    },
 }
 
 

@@ -1,0 +1,1 @@
+"""Business hours and the due time of a ticket's SLA (pure)."""

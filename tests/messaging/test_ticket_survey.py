@@ -1,0 +1,77 @@
+"""A resolved service desk ticket asks its member for a satisfaction score, in their
+language, on the channels they consented to, once per resolution."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlmodel import col, select
+
+from services.messaging.notifications.models import Notification
+from shared.db import Sessions, transaction
+from shared.events import CloudEvent
+from shared.events.customer import TicketResolved
+from shared.inbox import Handlers
+from tests.messaging import events
+
+
+def _resolved(member_id: uuid.UUID | None, ticket_id: uuid.UUID) -> CloudEvent:
+    payload = TicketResolved(
+        ticket_id=ticket_id,
+        member_id=member_id,
+        kind="complaint",
+        priority="high",
+        number=4711,
+        resolved_at=datetime.now(UTC),
+        overdue=False,
+    )
+    return CloudEvent.of(payload, source="/huiyuan/customer")
+
+
+async def _apply(sessions: Sessions, handlers: Handlers, event: CloudEvent) -> None:
+    async with transaction(sessions) as session:
+        await handlers[event.type](session, event)
+
+
+async def _rows(sessions: Sessions, member_id: uuid.UUID) -> list[Notification]:
+    async with sessions() as session:
+        query = select(Notification).where(
+            col(Notification.member_id) == member_id, col(Notification.template) == "ticket_survey"
+        )
+        return list(await session.scalars(query))
+
+
+async def test_the_survey_goes_on_consented_channels_in_the_members_language(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    member_id, ticket_id = uuid.uuid4(), uuid.uuid4()
+    registered = events.registered(
+        member_id, phone_number=events.phone(), email_consent=False, locale="en", name="Lei"
+    )
+    await _apply(messaging_sessions, handlers, registered)
+    resolved = _resolved(member_id, ticket_id)
+    await _apply(messaging_sessions, handlers, resolved)
+    await _apply(messaging_sessions, handlers, resolved)  # redelivered: nothing more
+
+    by_channel = {row.channel: row for row in await _rows(messaging_sessions, member_id)}
+    assert set(by_channel) == {"sms", "email"}
+    sms, email = by_channel["sms"], by_channel["email"]
+    assert sms.status == "queued"
+    assert sms.body is not None
+    assert "ticket 4711" in sms.body
+    assert f"https://huiyuan.local/tickets/{ticket_id}/survey" in sms.body
+    assert "rate our service" in sms.body
+    assert email.status == "suppressed"  # no consent to email
+    assert email.body is None
+
+
+async def test_an_anonymous_callers_ticket_asks_nobody(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    ticket_id = uuid.uuid4()
+    await _apply(messaging_sessions, handlers, _resolved(None, ticket_id))
+    async with messaging_sessions() as session:
+        query = select(Notification).where(col(Notification.trigger_event_id).is_not(None))
+        rows = [r for r in await session.scalars(query) if str(ticket_id) in (r.body or "")]
+    assert rows == []
