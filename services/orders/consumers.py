@@ -1,4 +1,5 @@
-"""What orders consumes: who the members are, so stores can name them by card or phone."""
+"""What orders consumes: who the members are, so stores can name them by card or phone
+(a reissued card, a deactivation change that)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from services.orders.config import Settings
 from services.orders.directory import service as directory
 from shared.db import AsyncSession
 from shared.events import CloudEvent
-from shared.events.customer import MemberRegistered, MemberUpdated
+from shared.events.customer import (
+    MemberCardReissued,
+    MemberDeactivated,
+    MemberRegistered,
+    MemberUpdated,
+)
 from shared.inbox import Handler, HandlerContext
 
 Context = HandlerContext[Settings]
@@ -20,7 +26,17 @@ async def on_member_updated(session: AsyncSession, event: CloudEvent, _: Context
     await directory.record_member_update(session, event.payload(MemberUpdated))
 
 
+async def on_card_reissued(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await directory.record_card_reissue(session, event.payload(MemberCardReissued))
+
+
+async def on_member_deactivated(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await directory.record_deactivation(session, event.payload(MemberDeactivated))
+
+
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     MemberUpdated.event_type: on_member_updated,
+    MemberCardReissued.event_type: on_card_reissued,
+    MemberDeactivated.event_type: on_member_deactivated,
 }

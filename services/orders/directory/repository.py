@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Text, Uuid, any_, bindparam, exists, sql, update
@@ -37,6 +38,23 @@ async def set_phone_hash(session: AsyncSession, member_id: uuid.UUID, phone_hash
     )
 
 
+async def set_card_number(session: AsyncSession, member_id: uuid.UUID, card_number: str) -> None:
+    """The member's card is now ``card_number`` (no-op for a stranger); the old number names
+    nobody. Customer never gives a number out twice, so no other row can hold it."""
+    await session.execute(
+        update(_members).where(_members.c.member_id == member_id).values(card_number=card_number)
+    )
+
+
+async def deactivate(session: AsyncSession, member_id: uuid.UUID, at: datetime) -> None:
+    """No reference names the member from now on; their number is free for another."""
+    await session.execute(
+        update(_members)
+        .where(_members.c.member_id == member_id, _members.c.deactivated_at.is_(None))
+        .values(deactivated_at=at, phone_hash=None)
+    )
+
+
 async def _release_phone_hash(
     session: AsyncSession,
     phone_hash: str,
@@ -66,7 +84,8 @@ async def find_member_ids(
     card_numbers: set[str] | None = None,
     phone_hashes: set[str] | None = None,
 ) -> dict[Any, uuid.UUID]:
-    """Known members by the one kind of reference given: one query for all of them."""
+    """Known members by the one kind of reference given, deactivated ones left out: one
+    query for all of them."""
     column: Any
     kind: Any
     values: list[Any]
@@ -82,7 +101,8 @@ async def find_member_ids(
         return {}
     rows = await session.execute(
         sql.select(column, col(Member.member_id)).where(
-            column == any_(bindparam("values", values, type_=ARRAY(kind)))
+            column == any_(bindparam("values", values, type_=ARRAY(kind))),
+            col(Member.deactivated_at).is_(None),
         )
     )
     return dict(rows.all())

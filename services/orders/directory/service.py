@@ -9,7 +9,12 @@ from services.orders.directory import repository
 from services.orders.directory.domain import KnownMembers, MemberReference
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
-from shared.events.customer import MemberRegistered, MemberUpdated
+from shared.events.customer import (
+    MemberCardReissued,
+    MemberDeactivated,
+    MemberRegistered,
+    MemberUpdated,
+)
 
 
 async def record_member(session: AsyncSession, registered: MemberRegistered) -> None:
@@ -23,6 +28,18 @@ async def record_member_update(session: AsyncSession, updated: MemberUpdated) ->
     """Takes a member's new phone lookup hash; other changes are no concern of orders."""
     if "phone_hash" in updated.changed and updated.phone_hash is not None:
         await repository.set_phone_hash(session, updated.member_id, updated.phone_hash)
+
+
+async def record_card_reissue(session: AsyncSession, reissued: MemberCardReissued) -> None:
+    """A lost card was replaced (挂失补卡): the new number names the member at tills, the
+    old one nobody. A repeat sets the same number again."""
+    await repository.set_card_number(session, reissued.member_id, reissued.card_number)
+
+
+async def record_deactivation(session: AsyncSession, deactivated: MemberDeactivated) -> None:
+    """The member is inactive: no card, phone or id names them in a sale any more (a sale
+    naming them is refused as for an unknown member); their earlier sales stand."""
+    await repository.deactivate(session, deactivated.member_id, deactivated.deactivated_at)
 
 
 async def find_members(

@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 
 from services.orders.base import outbox
@@ -11,8 +12,21 @@ from services.orders.directory.models import Member
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
-from shared.events.customer import MemberRegistered, MemberUpdated
-from tests.orders.conftest import KnownMember, register, registered_event
+from shared.events.customer import (
+    MemberCardReissued,
+    MemberDeactivated,
+    MemberRegistered,
+    MemberUpdated,
+)
+from tests.orders.conftest import (
+    LINES,
+    KnownMember,
+    StoreKey,
+    is_problem,
+    new_key,
+    register,
+    registered_event,
+)
 from tests.stack import Stack
 
 
@@ -144,3 +158,58 @@ async def test_updates_without_a_phone_hash_or_for_a_stranger_change_nothing(
     assert await _phone_hashes(orders_sessions, member) == known
     async with orders_sessions() as session:
         assert await session.get(Member, stranger) is None
+
+
+def _customer_event(payload: MemberCardReissued | MemberDeactivated) -> CloudEvent:
+    return CloudEvent.of(payload, source="/huiyuan/customer")
+
+
+async def _sale_by(client: httpx.AsyncClient, store: StoreKey, **reference: str) -> httpx.Response:
+    return await client.post(
+        "/purchases", json={"lines": LINES} | reference, headers=store.headers | new_key()
+    )
+
+
+async def test_a_reissued_card_names_the_member_and_the_lost_one_nobody(
+    stack: Stack, orders_sessions: Sessions, client: httpx.AsyncClient, store: StoreKey
+) -> None:
+    member = await register(stack, orders_sessions)
+    new_card = f"88{uuid.uuid4().int % 10**11:011d}"
+    reissued = _customer_event(
+        MemberCardReissued(
+            member_id=member.member_id,
+            card_number=new_card,
+            previous_card_number=member.card_number,
+            reissued_at=datetime.now(UTC),
+        )
+    )
+    for _ in range(2):  # a redelivery sets the same number again
+        await _handle(stack, orders_sessions, reissued)
+    lost = await _sale_by(client, store, card_number=member.card_number)
+    assert is_problem(lost, 422)["type"].endswith("unknown-member")
+    found = await _sale_by(client, store, card_number=new_card)
+    assert found.status_code == 201, found.text
+    assert found.json()["member_id"] == str(member.member_id)
+
+
+async def test_a_deactivated_member_is_named_by_no_card_phone_or_id(
+    stack: Stack, orders_sessions: Sessions, client: httpx.AsyncClient, store: StoreKey
+) -> None:
+    member, other = await register(stack, orders_sessions), await register(stack, orders_sessions)
+    before = await _sale_by(client, store, card_number=member.card_number)
+    assert before.status_code == 201, before.text
+    deactivated = _customer_event(
+        MemberDeactivated(member_id=member.member_id, deactivated_at=datetime.now(UTC))
+    )
+    for _ in range(2):
+        await _handle(stack, orders_sessions, deactivated)
+    for reference in (
+        {"card_number": member.card_number},
+        {"phone": member.phone},
+        {"member_id": str(member.member_id)},
+    ):
+        refused = await _sale_by(client, store, **reference)
+        assert is_problem(refused, 422)["type"].endswith("unknown-member"), reference
+    assert await _phone_hashes(orders_sessions, member, other) == [None, _hash(stack, other.phone)]
+    still = await _sale_by(client, store, card_number=other.card_number)
+    assert still.status_code == 201, still.text
