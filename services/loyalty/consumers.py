@@ -2,7 +2,8 @@
 till reservation they paid with and redeem the coupon they used), returns and voids
 reverse (and credit the points tender's share back, and give a coupon back as its
 definition says), products say their category, households pool their members' points,
-referrals are kept for the referrer's reward.
+referrals are kept and qualified by the
+friend's first paid purchase (whose returns reduce the spend its reward is priced on).
 
 A batch is one transaction: before its handlers run, :func:`lock_accounts` takes every
 account they will lock in the points kernel's lock order, so that the batch never holds one
@@ -64,15 +65,20 @@ async def on_member_referred(session: AsyncSession, event: CloudEvent, _: Contex
 
 
 async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    """The referral first: its row lock before any coupon definition's, as the referral
+    rewards' due work takes them."""
     purchase = event.payload(PurchaseCompleted)
+    await referrals.qualify_for_purchase(session, purchase)
     await points.earn_for_purchase(session, purchase, event.id)
     await till_sales.confirm_for_purchase(session, purchase, event.id)
     await till_coupons.redeem_for_purchase(session, purchase)
 
 
 async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    """Earned points back first, then the points tender's share credited."""
+    """The referral's spend first (its row lock before any coupon definition's), earned
+    points back, then the points tender's share credited."""
     returned = event.payload(PurchaseReturned)
+    await referrals.reduce_for_return(session, returned)
     await points.reverse_for_return(session, returned, event.id)
     await till_sales.refund_for_return(session, returned, event.id)
     await till_coupons.restore_for_return(session, returned)
@@ -80,6 +86,7 @@ async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Cont
 
 async def on_purchase_voided(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     voided = event.payload(PurchaseVoided)
+    await referrals.reduce_for_void(session, voided)
     await points.reverse_for_void(session, voided, event.id)
     await till_sales.refund_for_void(session, voided, event.id)
     await till_coupons.restore_for_void(session, voided)

@@ -24,6 +24,7 @@ from services.loyalty.members import api as members
 from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
 from services.loyalty.referrals import api as referrals
+from services.loyalty.referrals.jobs import reward_due
 from services.loyalty.reservations import api as reservations
 from services.loyalty.reservations.jobs import sweep
 from services.loyalty.rewards import api as rewards
@@ -92,6 +93,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             campaigns.router,
             households.router,
             referrals.router,
+            referrals.policy_router,
             reservations.policy_router,
             members.router,
             tiers.members,
@@ -111,7 +113,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             coupon_bands.router,
             tier_coupons.router,
         ],
-        workers=[_daily_jobs, sweep, till_coupon_jobs.sweep, close_out, grant_batches],
+        workers=[_daily_jobs, sweep, till_coupon_jobs.sweep, close_out, grant_batches, reward_due],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rules (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

@@ -47,6 +47,12 @@ from shared.events.orders import (
     PurchaseReturned,
     PurchaseVoided,
 )
+from shared.events.referrals import (
+    ReferralCancelled,
+    ReferralQualified,
+    ReferralRefused,
+    ReferralRewarded,
+)
 
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     model.event_type: model
@@ -86,6 +92,10 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         CampaignRewarded,
         CampaignChanged,
         CampaignClosed,
+        ReferralQualified,
+        ReferralRewarded,
+        ReferralCancelled,
+        ReferralRefused,
         NotificationSent,
         NotificationFailed,
         NotificationSuppressed,

@@ -56,6 +56,8 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "POST /members/{member_id}/tier-assignments"),
     ("loyalty", "GET /program/points-policy"),
     ("loyalty", "PUT /program/points-policy"),
+    ("loyalty", "GET /program/referral-policy"),
+    ("loyalty", "PUT /program/referral-policy"),
     ("loyalty", "POST /members/{member_id}/adjustments"),
     ("loyalty", "GET /shortfalls"),
     ("loyalty", "GET /program/till-policy"),
