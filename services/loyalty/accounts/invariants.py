@@ -63,7 +63,7 @@ class Invariant(StrEnum):
     """Every invariant of the ledger: the kernel's, then those of purchases, adjustments
     and shortfall recoveries, then those of tier standings, of points at the till
     (:mod:`services.loyalty.reservations.invariants`), of the rewards catalog, of
-    campaigns and of coupons."""
+    campaigns, of coupons and of referral rewards."""
 
     BALANCE = "balance"
     RUNNING_BALANCE = "running_balance"
@@ -91,6 +91,8 @@ class Invariant(StrEnum):
     COUPON_SINGLE_USE = "coupon_single_use"
     COUPON_REDEMPTIONS = "coupon_redemptions"
     COUPON_HOLDS = "coupon_holds"
+    REFERRAL_REWARDS = "referral_rewards"
+    REFERRAL_MONTHS = "referral_months"
 
 
 @dataclass(frozen=True)

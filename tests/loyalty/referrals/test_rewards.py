@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy import text
 
+from services.loyalty.coupons import service as coupons
+from services.loyalty.referrals.invariants import referral_violations
 from services.loyalty.referrals.service import settle
 from shared.db import Sessions, transaction
 from tests.loyalty.conftest import (
@@ -181,6 +183,7 @@ async def test_the_monthly_cap_holds_however_many_due_runs_race(
             {"r": referrer},
         )
     assert counted == 2
+    assert await _violations(loyalty_sessions, referrer) == []
 
 
 async def test_a_refused_grant_leaves_it_qualified_for_a_retry(
@@ -205,3 +208,34 @@ async def test_a_refused_grant_leaves_it_qualified_for_a_retry(
         )
     retried = await settle_now(loyalty_sessions, friend, NOW + timedelta(hours=1))
     assert (retried.state, retried.reward_fen) == ("rewarded", 3_000)
+
+
+async def _violations(sessions: Sessions, referrer: uuid.UUID) -> list[str]:
+    async with sessions() as session:
+        return [str(v) for v in await referral_violations(session, [referrer])]
+
+
+async def test_the_audit_finds_a_second_reward_and_a_miscounted_month(
+    loyalty_sessions: Sessions, reward_policy: SetBands
+) -> None:
+    bands = await reward_policy()
+    referrer, friend = await referred_pair(loyalty_sessions)
+    _, other = await referred_pair(loyalty_sessions, referrer)
+    await handle(loyalty_sessions, purchase_event(friend, 35_000, purchased_at=PURCHASED_AT))
+    await handle(loyalty_sessions, purchase_event(other, 5_000, purchased_at=PURCHASED_AT))
+    rewarded = await settle_now(loyalty_sessions, friend)
+    cancelled = await settle_now(loyalty_sessions, other)
+    assert await _violations(loyalty_sessions, referrer) == []
+
+    async with transaction(loyalty_sessions) as session:  # as a crash-doubled run would
+        await session.execute(
+            text("UPDATE loyalty.referral_months SET rewarded = 2 WHERE referrer_member_id = :r"),
+            {"r": referrer},
+        )
+        await coupons.try_grant(
+            session, uuid.UUID(bands.twenty), referrer, f"referral:{cancelled.id}", NOW
+        )
+    found = await _violations(loyalty_sessions, referrer)
+    assert [v.split(":")[0] for v in sorted(found)] == ["referral_months", "referral_rewards"]
+    assert str(cancelled.id) in " ".join(found)
+    assert str(rewarded.id) not in " ".join(found)
