@@ -106,6 +106,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("messaging", "GET /members/{member_id}/notifications"),
     ("messaging", "GET /notifications/stats"),
     ("analytics", "GET /kpis"),
+    ("analytics", "GET /reports/referrals"),
     ("analytics", "GET /members/{member_id}/summary"),
 }
 
