@@ -42,6 +42,8 @@ class LoadLog:
     """Each acknowledged coupon hold (one coupon, or several stacked), by its key."""
     coupon_sales: dict[str, str] = field(default_factory=dict)
     """Each acknowledged sale that used a held coupon, by its key: the hold's key."""
+    referrals: dict[str, list[str]] = field(default_factory=dict)
+    """Each referrer, with the friends registered with their code."""
     rejected: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     unacknowledged: dict[str, str] = field(default_factory=dict)
     retries: int = 0
