@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from services.loyalty.coupons import service as coupons
 from services.loyalty.referrals.invariants import referral_violations
-from services.loyalty.referrals.service import settle
+from services.loyalty.referrals.service import settle, settle_due
 from shared.db import Sessions, transaction
 from tests.loyalty.conftest import (
     handle,
@@ -239,3 +239,21 @@ async def test_the_audit_finds_a_second_reward_and_a_miscounted_month(
     assert [v.split(":")[0] for v in sorted(found)] == ["referral_months", "referral_rewards"]
     assert str(cancelled.id) in " ".join(found)
     assert str(rewarded.id) not in " ".join(found)
+
+
+async def test_the_due_work_settles_what_is_due_and_leaves_the_rest(
+    loyalty_sessions: Sessions, reward_policy: SetBands
+) -> None:
+    await reward_policy()
+    referrer, due = await referred_pair(loyalty_sessions)
+    _, also_due = await referred_pair(loyalty_sessions, referrer)
+    _, open_window = await referred_pair(loyalty_sessions, referrer)
+    await handle(loyalty_sessions, purchase_event(due, 10_000, purchased_at=PURCHASED_AT))
+    await handle(loyalty_sessions, purchase_event(also_due, 9_000, purchased_at=PURCHASED_AT))
+    recent = datetime.now(UTC) - timedelta(minutes=1)
+    await handle(loyalty_sessions, purchase_event(open_window, 80_000, purchased_at=recent))
+
+    assert await settle_due(loyalty_sessions, NOW) >= 2
+    assert await settle_due(loyalty_sessions, NOW) == 0  # nothing due is left
+    states = [(await referral_of(loyalty_sessions, f)).state for f in (due, also_due, open_window)]
+    assert states == ["rewarded", "cancelled", "qualified"]
