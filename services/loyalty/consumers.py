@@ -109,6 +109,14 @@ async def on_household_left(session: AsyncSession, event: CloudEvent, _: Context
     await households.apply_change(session, event.payload(HouseholdLeft), event.id)
 
 
+async def start_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+    """Before a batch's handlers: its accounts locked (:func:`lock_accounts`), then which
+    of its buyers have a pending referral, read once."""
+    await lock_accounts(session, events)
+    buyers = [e.data["member_id"] for e in events if e.type == PurchaseCompleted.event_type]
+    await referrals.note_pending(session, [uuid.UUID(buyer) for buyer in buyers])
+
+
 async def lock_accounts(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
     """Locks the accounts of the members the batch's ``events`` name, in the kernel's order
     (:func:`services.loyalty.accounts.service.lock_accounts`), after the program, as every

@@ -9,7 +9,7 @@ from services.loyalty.base import idempotency, inbox, job_runs, outbox
 from services.loyalty.campaigns import api as campaigns
 from services.loyalty.campaigns.jobs import close_out
 from services.loyalty.config import Settings
-from services.loyalty.consumers import HANDLERS, lock_accounts
+from services.loyalty.consumers import HANDLERS, start_batch
 from services.loyalty.coupon_bands import api as coupon_bands
 from services.loyalty.coupon_bands import jobs as band_jobs
 from services.loyalty.coupons import api as coupons
@@ -81,7 +81,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,
-        batch_start=lock_accounts,
+        batch_start=start_batch,
         routers=[
             program.router,
             lots.router,

@@ -40,6 +40,14 @@ async def of_referrer(session: AsyncSession, member_id: uuid.UUID, limit: int) -
     return list((await session.scalars(query)).all())
 
 
+async def pending_among(session: AsyncSession, members: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of ``members`` who are friends with a ``pending`` referral."""
+    query = select(col(Referral.friend_member_id)).where(
+        col(Referral.state) == "pending", col(Referral.friend_member_id).in_(members)
+    )
+    return set((await session.scalars(query)).all())
+
+
 async def qualify(
     session: AsyncSession,
     friend_member_id: uuid.UUID,

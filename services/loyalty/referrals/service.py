@@ -33,6 +33,7 @@ from shared.inputs import input_defaults
 log = logging.getLogger(__name__)
 
 DUE_BATCH = 100
+_PENDING = "loyalty.referrals.pending"
 
 
 async def record_referral(session: AsyncSession, referred: MemberReferred) -> bool:
@@ -44,7 +45,31 @@ async def record_referral(session: AsyncSession, referred: MemberReferred) -> bo
         state=domain.PENDING,
         referred_at=referred.referred_at,
     )
-    return await repository.add(session, referral.model_dump())
+    added = await repository.add(session, referral.model_dump())
+    pending = _noted_pending(session)
+    if added and pending is not None:
+        pending.add(referred.member_id)
+    return added
+
+
+async def note_pending(session: AsyncSession, buyers: list[uuid.UUID]) -> None:
+    """Reads once which of a consumer batch's ``buyers`` have a pending referral, so that
+    :func:`qualify_for_purchase` sends its update for those only: one statement a batch
+    instead of one a purchase. For one buyer it reads nothing (the update is as cheap)."""
+    if len(buyers) < 2:
+        return
+    pending = await repository.pending_among(session, buyers)
+    session.info[_PENDING] = (session.sync_session.get_transaction(), pending)
+
+
+def _noted_pending(session: AsyncSession) -> set[uuid.UUID] | None:
+    """What :func:`note_pending` read in this transaction (and referrals kept since), or
+    None if it read nothing."""
+    held = session.info.get(_PENDING)
+    if held is None or held[0] is not session.sync_session.get_transaction():
+        return None
+    pending: set[uuid.UUID] = held[1]
+    return pending
 
 
 async def qualify_for_purchase(session: AsyncSession, purchase: PurchaseCompleted) -> None:
@@ -52,6 +77,9 @@ async def qualify_for_purchase(session: AsyncSession, purchase: PurchaseComplete
     due at the purchase's time plus the points policy's return window, publishing
     ``loyalty.referral.qualified``; any other purchase changes nothing."""
     if purchase.total_fen <= 0:
+        return
+    pending = _noted_pending(session)
+    if pending is not None and purchase.member_id not in pending:
         return
     window = (await points_policy(session)).return_window_days
     referral = await repository.qualify(
@@ -63,6 +91,8 @@ async def qualify_for_purchase(session: AsyncSession, purchase: PurchaseComplete
         due_at=domain.due_at(purchase.purchased_at, window),
     )
     if referral is not None:
+        if pending is not None:
+            pending.discard(purchase.member_id)
         await events.qualified(session, referral)
 
 

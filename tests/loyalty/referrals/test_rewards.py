@@ -16,7 +16,9 @@ from services.loyalty.coupons import service as coupons
 from services.loyalty.referrals.invariants import referral_violations
 from services.loyalty.referrals.service import settle, settle_due
 from shared.db import Sessions, transaction
+from shared.testing.records import consumer_record
 from tests.loyalty.conftest import (
+    event_consumer,
     handle,
     published,
     purchase_event,
@@ -29,6 +31,7 @@ from tests.loyalty.referrals.conftest import (
     REFERRED_AT,
     SetBands,
     referral_of,
+    referred_event,
     referred_pair,
     settle_now,
 )
@@ -257,3 +260,25 @@ async def test_the_due_work_settles_what_is_due_and_leaves_the_rest(
     assert await settle_due(loyalty_sessions, NOW) == 0  # nothing due is left
     states = [(await referral_of(loyalty_sessions, f)).state for f in (due, also_due, open_window)]
     assert states == ["rewarded", "cancelled", "qualified"]
+
+
+async def test_a_batch_qualifies_its_friends_even_one_referred_in_the_same_batch(
+    loyalty_sessions: Sessions,
+) -> None:
+    referrer, friend = await referred_pair(loyalty_sessions)
+    late = uuid.uuid4()  # referred and buying in one batch
+    others = [uuid.uuid4() for _ in range(3)]
+    batch = [
+        *(purchase_event(other, 10_000, purchased_at=PURCHASED_AT) for other in others),
+        purchase_event(friend, 20_000, purchased_at=PURCHASED_AT),
+        referred_event(late, referrer, REFERRED_AT),
+        purchase_event(late, 30_000, purchased_at=PURCHASED_AT),
+        purchase_event(friend, 40_000, purchased_at=PURCHASED_AT),  # not the first
+    ]
+    consumer = event_consumer(loyalty_sessions)
+    await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
+    qualified = [await referral_of(loyalty_sessions, member) for member in (friend, late)]
+    assert [(r.state, r.spend_fen) for r in qualified] == [
+        ("qualified", 20_000),
+        ("qualified", 30_000),
+    ]
