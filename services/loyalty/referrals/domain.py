@@ -63,12 +63,6 @@ class Settled:
     reason: Reason
 
 
-def qualifies(referred_at: datetime, purchased_at: datetime, total_fen: int) -> bool:
-    """Whether a purchase of the friend qualifies their referral: paid (``total_fen > 0``)
-    and made after they registered with the code."""
-    return total_fen > 0 and purchased_at > referred_at
-
-
 def due_at(purchased_at: datetime, return_window_days: int) -> datetime:
     """When the reward is decided: once the purchase's return window (the points policy's,
     the same after which its points become available) has passed."""

@@ -114,7 +114,7 @@ async def locked(session: AsyncSession, referral_id: uuid.UUID) -> Referral | No
     return (await session.scalars(query.execution_options(populate_existing=True))).first()
 
 
-async def settle(session: AsyncSession, referral_id: uuid.UUID, values: dict[str, Any]) -> None:
+async def set_fields(session: AsyncSession, referral_id: uuid.UUID, values: dict[str, Any]) -> None:
     await session.execute(update(_referrals).where(_referrals.c.id == referral_id).values(values))
 
 

@@ -247,7 +247,7 @@ async def _reward(
         "policy_version": policy.version,
         "settled_at": now,
     }
-    await repository.settle(session, referral.id, values)
+    await repository.set_fields(session, referral.id, values)
     await events.rewarded(session, referral.model_copy(update=values), now)
 
 
@@ -255,13 +255,13 @@ async def _settle_without(
     session: AsyncSession, referral: Referral, outcome: Settled, now: datetime
 ) -> None:
     values = {"state": outcome.state, "reason": outcome.reason, "settled_at": now}
-    await repository.settle(session, referral.id, values)
+    await repository.set_fields(session, referral.id, values)
     await events.settled_without(session, referral, outcome, now)
 
 
 async def _retry(session: AsyncSession, referral: Referral, now: datetime, why: str) -> None:
     log.info("referral %s stays qualified (%s); retried later", referral.id, why)
-    await repository.settle(session, referral.id, {"attempt_at": now + domain.RETRY})
+    await repository.set_fields(session, referral.id, {"attempt_at": now + domain.RETRY})
 
 
 async def _same_account(session: AsyncSession, referral: Referral) -> bool:

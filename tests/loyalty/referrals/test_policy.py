@@ -47,13 +47,10 @@ def test_one_household_is_refused_and_no_bands_waits() -> None:
     assert domain.decide(domain.NO_POLICY, 90_000, 0, same_account=False) is None
 
 
-def test_a_purchase_qualifies_after_the_registration_and_only_paid() -> None:
-    at = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
-    later = datetime(2026, 11, 30, 6, 1, tzinfo=UTC)
-    assert domain.qualifies(at, later, 1)
-    assert not domain.qualifies(at, later, 0)
-    assert not domain.qualifies(later, at, 5_000)
-    assert domain.due_at(later, 7) == datetime(2026, 12, 7, 6, 1, tzinfo=UTC)
+def test_the_reward_is_due_once_the_return_window_passed() -> None:
+    purchased = datetime(2026, 11, 30, 6, 1, tzinfo=UTC)
+    assert domain.due_at(purchased, 7) == datetime(2026, 12, 7, 6, 1, tzinfo=UTC)
+    assert domain.due_at(purchased, 0) == purchased
 
 
 def test_the_cap_counts_the_brands_month() -> None:
