@@ -5,9 +5,10 @@ from __future__ import annotations
 from services.analytics.base import product_categories
 from services.analytics.config import Settings
 from services.analytics.facts import service
+from services.analytics.referrals import service as referrals
 from shared.db import AsyncSession
 from shared.events import CloudEvent
-from shared.events.customer import MemberRegistered
+from shared.events.customer import MemberReferred, MemberRegistered
 from shared.events.loyalty import AccountOpened, TierChanged
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
 from shared.events.orders import (
@@ -16,6 +17,7 @@ from shared.events.orders import (
     PurchaseReturned,
     PurchaseVoided,
 )
+from shared.events.referrals import ReferralQualified, ReferralRewarded
 from shared.inbox import Handler, HandlerContext
 
 Context = HandlerContext[Settings]
@@ -23,6 +25,18 @@ Context = HandlerContext[Settings]
 
 async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     await service.record_registration(session, event.payload(MemberRegistered))
+
+
+async def on_member_referred(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await referrals.record_referred(session, event.payload(MemberReferred))
+
+
+async def on_referral_qualified(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await referrals.record_qualified(session, event.payload(ReferralQualified))
+
+
+async def on_referral_rewarded(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await referrals.record_rewarded(session, event.payload(ReferralRewarded))
 
 
 async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -70,6 +84,9 @@ async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Contex
 
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
+    MemberReferred.event_type: on_member_referred,
+    ReferralQualified.event_type: on_referral_qualified,
+    ReferralRewarded.event_type: on_referral_rewarded,
     PurchaseCompleted.event_type: on_purchase_completed,
     PurchaseReturned.event_type: on_purchase_returned,
     PurchaseVoided.event_type: on_purchase_voided,

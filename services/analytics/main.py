@@ -9,6 +9,7 @@ from services.analytics.config import Settings
 from services.analytics.consumers import HANDLERS
 from services.analytics.kpis import api as kpis
 from services.analytics.members import api as members
+from services.analytics.referrals import api as referrals
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -20,11 +21,11 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         description=(
             "Read models built from every service's events: member spend, frequency, "
             "recency and tier, notification counts, and KPIs such as the repeat "
-            "purchase rate and the average order value."
+            "purchase rate and the average order value; the referral rate (老带新)."
         ),
         settings=settings or Settings(),
         outbox=base.outbox,
-        routers=[kpis.router, members.router],
+        routers=[kpis.router, members.router, referrals.router],
         inbox=base.inbox,
         handlers=HANDLERS,
     )

@@ -2,7 +2,8 @@
 till reservation they paid with and redeem the coupon they used), returns and voids
 reverse (and credit the points tender's share back, and give a coupon back as its
 definition says), products say their category, households pool their members' points,
-referrals are kept for the referrer's reward.
+referrals are kept and qualified by the
+friend's first paid purchase (whose returns reduce the spend its reward is priced on).
 
 A batch is one transaction: before its handlers run, :func:`lock_accounts` takes every
 account they will lock in the points kernel's lock order, so that the batch never holds one
@@ -65,7 +66,10 @@ async def on_member_referred(session: AsyncSession, event: CloudEvent, _: Contex
 
 
 async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    """The referral first: its row lock before any coupon definition's, as the referral
+    rewards' due work takes them."""
     purchase = event.payload(PurchaseCompleted)
+    await referrals.qualify_for_purchase(session, purchase)
     await points.earn_for_purchase(session, purchase, event.id)
     await till_sales.confirm_for_purchase(session, purchase, event.id)
     await till_coupons.redeem_for_purchase(session, purchase)
@@ -73,8 +77,10 @@ async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Con
 
 
 async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    """Earned points back first, then the points tender's share credited."""
+    """The referral's spend first (its row lock before any coupon definition's), earned
+    points back, then the points tender's share credited."""
     returned = event.payload(PurchaseReturned)
+    await referrals.reduce_for_return(session, returned)
     await points.reverse_for_return(session, returned, event.id)
     await till_sales.refund_for_return(session, returned, event.id)
     await till_coupons.restore_for_return(session, returned)
@@ -83,6 +89,7 @@ async def on_purchase_returned(session: AsyncSession, event: CloudEvent, _: Cont
 
 async def on_purchase_voided(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     voided = event.payload(PurchaseVoided)
+    await referrals.reduce_for_void(session, voided)
     await points.reverse_for_void(session, voided, event.id)
     await till_sales.refund_for_void(session, voided, event.id)
     await till_coupons.restore_for_void(session, voided)
@@ -104,6 +111,14 @@ async def on_household_joined(session: AsyncSession, event: CloudEvent, _: Conte
 
 async def on_household_left(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     await households.apply_change(session, event.payload(HouseholdLeft), event.id)
+
+
+async def start_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+    """Before a batch's handlers: its accounts locked (:func:`lock_accounts`), then which
+    of its buyers have a pending referral, read once."""
+    await lock_accounts(session, events)
+    buyers = [e.data["member_id"] for e in events if e.type == PurchaseCompleted.event_type]
+    await referrals.note_pending(session, [uuid.UUID(buyer) for buyer in buyers])
 
 
 async def lock_accounts(session: AsyncSession, events: Sequence[CloudEvent]) -> None:

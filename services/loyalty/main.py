@@ -9,7 +9,7 @@ from services.loyalty.base import idempotency, inbox, job_runs, outbox
 from services.loyalty.campaigns import api as campaigns
 from services.loyalty.campaigns.jobs import close_out
 from services.loyalty.config import Settings
-from services.loyalty.consumers import HANDLERS, lock_accounts
+from services.loyalty.consumers import HANDLERS, start_batch
 from services.loyalty.coupon_bands import api as coupon_bands
 from services.loyalty.coupon_bands import jobs as band_jobs
 from services.loyalty.coupons import api as coupons
@@ -25,6 +25,7 @@ from services.loyalty.members import api as members
 from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
 from services.loyalty.referrals import api as referrals
+from services.loyalty.referrals.jobs import reward_due
 from services.loyalty.reservations import api as reservations
 from services.loyalty.reservations.jobs import sweep
 from services.loyalty.rewards import api as rewards
@@ -82,7 +83,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,
-        batch_start=lock_accounts,
+        batch_start=start_batch,
         routers=[
             program.router,
             lots.router,
@@ -96,6 +97,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             referrals.router,
             lottery.router,
             lottery.members_router,
+            referrals.policy_router,
             reservations.policy_router,
             wallets.rules_router,
             members.router,
@@ -117,7 +119,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             coupon_bands.router,
             tier_coupons.router,
         ],
-        workers=[_daily_jobs, sweep, till_coupon_jobs.sweep, close_out, grant_batches],
+        workers=[_daily_jobs, sweep, till_coupon_jobs.sweep, close_out, grant_batches, reward_due],
         openapi_tags=[
             {"name": "program", "description": "Tier ladder and earning rules (marketing)"},
             {"name": "members", "description": "Balances, tiers, ledgers and redemptions"},

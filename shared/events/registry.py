@@ -54,6 +54,12 @@ from shared.events.orders import (
     PurchaseReturned,
     PurchaseVoided,
 )
+from shared.events.referrals import (
+    ReferralCancelled,
+    ReferralQualified,
+    ReferralRefused,
+    ReferralRewarded,
+)
 from shared.events.wallet import (
     WalletDeposited,
     WalletDepositRefunded,
@@ -116,6 +122,10 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         WalletReleased,
         WalletRefunded,
         WalletRetaken,
+        ReferralQualified,
+        ReferralRewarded,
+        ReferralCancelled,
+        ReferralRefused,
         NotificationSent,
         NotificationFailed,
         NotificationSuppressed,

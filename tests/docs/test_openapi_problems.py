@@ -73,6 +73,8 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "POST /members/{member_id}/tier-assignments"),
     ("loyalty", "GET /program/points-policy"),
     ("loyalty", "PUT /program/points-policy"),
+    ("loyalty", "GET /program/referral-policy"),
+    ("loyalty", "PUT /program/referral-policy"),
     ("loyalty", "POST /members/{member_id}/adjustments"),
     ("loyalty", "GET /shortfalls"),
     ("loyalty", "GET /program/till-policy"),
@@ -135,6 +137,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("messaging", "GET /members/{member_id}/notifications"),
     ("messaging", "GET /notifications/stats"),
     ("analytics", "GET /kpis"),
+    ("analytics", "GET /reports/referrals"),
     ("analytics", "GET /members/{member_id}/summary"),
 }
 

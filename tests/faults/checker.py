@@ -31,6 +31,7 @@ from shared.db import asyncpg_dsn, create_sessions
 from tests.faults.coupon_check import check_coupons, check_coupons_run_out
 from tests.faults.draw_check import audit_draws, check_draws
 from tests.faults.records import LoadLog
+from tests.faults.referral_flow import check_referrals
 from tests.faults.till_check import check_till, check_unheard_run_out
 from tests.faults.verdict import Verdict, uuids
 from tests.faults.wallet_check import check_deposits, check_wallets
@@ -111,6 +112,7 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
         sessions = create_sessions(engine)
         await check_unheard_run_out(sessions, unheard, verdict)
         await check_coupons_run_out(sessions, unused, verdict)
+        await check_referrals(sessions, log, verdict)
         async with AsyncSession(engine) as session:
             verdict.ledger = await check_ledger_invariants(session, members=uuids(log.members))
             # points at the till: held, released and refunded points all accounted for

@@ -20,11 +20,12 @@ import httpx
 from shared.db import asyncpg_dsn
 from tests.faults.draw_load import DrawFlows
 from tests.faults.records import LoadShape
+from tests.faults.referral_flow import ReferralFlows
 from tests.faults.till_load import TillFlows
 from tests.faults.wallet_load import WalletFlows
 
 
-class LoadGenerator(WalletFlows, TillFlows, DrawFlows):
+class LoadGenerator(ReferralFlows, WalletFlows, TillFlows, DrawFlows):
     def __init__(self, urls: dict[str, str], admin_url: str, seed: int, shape: LoadShape) -> None:
         super().__init__(urls, seed, shape)
         self._admin_url = admin_url
@@ -43,6 +44,7 @@ class LoadGenerator(WalletFlows, TillFlows, DrawFlows):
             self.log.stores.append((response.json()["id"], response.json()["api_key"]))
         registrations = [self._register(n) for n in range(self._shape.members)]
         self.log.members = list(await asyncio.gather(*registrations))
+        await self._refer(self._register)
         await self._wait_until_known()
         item = {
             "code": f"FAULTS-{self._seed}",
@@ -90,7 +92,7 @@ class LoadGenerator(WalletFlows, TillFlows, DrawFlows):
             if not await self._join(f"{self._seed}-h-{n}-{member}", household_id, member):
                 raise RuntimeError(f"could not fill household {n}: {self.log.rejected}")
 
-    async def _register(self, n: int) -> str:
+    async def _register(self, n: int, referral_code: str | None = None) -> str:
         tag = uuid.UUID(int=self._rng.getrandbits(128)).hex[:10]
         body = {
             "name": f"压测会员{n}",
@@ -99,7 +101,7 @@ class LoadGenerator(WalletFlows, TillFlows, DrawFlows):
             "locale": self._rng.choice(["zh-CN", "en"]),
             # members choose their channels, so some get one message per sale, some two
             "consent": {"sms": self._rng.random() < 0.6, "email": self._rng.random() < 0.6},
-        }
+        } | ({"referral_code": referral_code} if referral_code else {})
         headers = {**self._staff, "Idempotency-Key": f"{self._seed}-m-{n}"}
         url = f"{self._urls['customer']}/members"
         ack = await self._until_definite(

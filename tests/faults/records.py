@@ -48,6 +48,8 @@ class LoadLog:
     lottery: dict[str, Any] = field(default_factory=dict)
     """The draw campaign the load opens (as created)."""
     draws: dict[str, Acknowledged] = field(default_factory=dict)
+    referrals: dict[str, list[str]] = field(default_factory=dict)
+    """Each referrer, with the friends registered with their code."""
     rejected: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     unacknowledged: dict[str, str] = field(default_factory=dict)
     retries: int = 0

@@ -63,7 +63,7 @@ class Invariant(StrEnum):
     """Every invariant of the ledger: the kernel's, then those of purchases, adjustments
     and shortfall recoveries, then those of tier standings, of points at the till
     (:mod:`services.loyalty.reservations.invariants`), of the rewards catalog, of
-    campaigns, of coupons, of lottery draws and of stored value."""
+    campaigns, of coupons, of lottery draws, of stored value and of referral rewards."""
 
     BALANCE = "balance"
     RUNNING_BALANCE = "running_balance"
@@ -97,6 +97,8 @@ class Invariant(StrEnum):
     WALLET_BALANCE = "wallet_balance"
     WALLET_LOTS = "wallet_lots"
     WALLET_HOLDS = "wallet_holds"
+    REFERRAL_REWARDS = "referral_rewards"
+    REFERRAL_MONTHS = "referral_months"
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,21 @@
-"""Queries of referrals."""
+"""Queries of referrals, the reward policy and the referrers' months."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Table, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 
-from services.loyalty.referrals.models import Referral
+from services.loyalty.referrals.models import Referral, ReferralMonth, ReferralPolicy
 from shared.db import AsyncSession
+
+_referrals: Table = Referral.__table__  # type: ignore[attr-defined]
+_policy: Table = ReferralPolicy.__table__  # type: ignore[attr-defined]
+_months: Table = ReferralMonth.__table__  # type: ignore[attr-defined]
 
 
 async def add(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -32,3 +38,119 @@ async def of_referrer(session: AsyncSession, member_id: uuid.UUID, limit: int) -
         .limit(limit)
     )
     return list((await session.scalars(query)).all())
+
+
+async def pending_among(session: AsyncSession, members: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of ``members`` who are friends with a ``pending`` referral."""
+    query = select(col(Referral.friend_member_id)).where(
+        col(Referral.state) == "pending", col(Referral.friend_member_id).in_(members)
+    )
+    return set((await session.scalars(query)).all())
+
+
+async def qualify(
+    session: AsyncSession,
+    friend_member_id: uuid.UUID,
+    *,
+    purchase_id: uuid.UUID,
+    spend_fen: int,
+    purchased_at: datetime,
+    due_at: datetime,
+) -> Referral | None:
+    """Makes the friend's pending referral ``qualified`` by the purchase if they registered
+    before it; the referral, or None (no referral, or not pending any more)."""
+    statement = (
+        update(_referrals)
+        .where(
+            _referrals.c.friend_member_id == friend_member_id,
+            _referrals.c.state == "pending",
+            _referrals.c.referred_at < purchased_at,
+        )
+        .values(
+            state="qualified",
+            purchase_id=purchase_id,
+            spend_fen=spend_fen,
+            qualified_at=purchased_at,
+            due_at=due_at,
+            attempt_at=due_at,
+        )
+        .returning(*_referrals.c)
+    )
+    row = (await session.execute(statement)).first()
+    return None if row is None else Referral.model_validate(row._mapping)
+
+
+async def add_returned(
+    session: AsyncSession, purchase_id: uuid.UUID, amount_fen: int, returned_at: datetime
+) -> None:
+    """Adds a return of the qualifying purchase to its referral's ``returned_fen`` (at most
+    the spend) while the referral is ``qualified`` and the return is inside its window."""
+    await session.execute(
+        update(_referrals)
+        .where(
+            _referrals.c.purchase_id == purchase_id,
+            _referrals.c.state == "qualified",
+            _referrals.c.due_at > returned_at,
+        )
+        .values(
+            returned_fen=func.least(_referrals.c.spend_fen, _referrals.c.returned_fen + amount_fen)
+        )
+    )
+
+
+async def due(session: AsyncSession, now: datetime, limit: int) -> list[uuid.UUID]:
+    """Ids of qualified referrals whose due work should run by ``now``, the earliest first."""
+    query = (
+        select(col(Referral.id))
+        .where(col(Referral.state) == "qualified", col(Referral.attempt_at) <= now)
+        .order_by(col(Referral.attempt_at), col(Referral.id))
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def locked(session: AsyncSession, referral_id: uuid.UUID) -> Referral | None:
+    query = select(Referral).where(col(Referral.id) == referral_id).with_for_update()
+    return (await session.scalars(query.execution_options(populate_existing=True))).first()
+
+
+async def set_fields(session: AsyncSession, referral_id: uuid.UUID, values: dict[str, Any]) -> None:
+    await session.execute(update(_referrals).where(_referrals.c.id == referral_id).values(values))
+
+
+async def locked_month(session: AsyncSession, referrer: uuid.UUID, month: date) -> int:
+    """The referrer's rewards in the month, its row locked (made at 0 if new)."""
+    await session.execute(
+        insert(_months)
+        .values(referrer_member_id=referrer, month=month, rewarded=0)
+        .on_conflict_do_nothing(index_elements=["referrer_member_id", "month"])
+    )
+    query = (
+        select(_months.c.rewarded)
+        .where(_months.c.referrer_member_id == referrer, _months.c.month == month)
+        .with_for_update()
+    )
+    rewarded: int = (await session.execute(query)).scalar_one()
+    return rewarded
+
+
+async def count_reward(session: AsyncSession, referrer: uuid.UUID, month: date) -> None:
+    await session.execute(
+        update(_months)
+        .where(_months.c.referrer_member_id == referrer, _months.c.month == month)
+        .values(rewarded=_months.c.rewarded + 1)
+    )
+
+
+async def policy(session: AsyncSession) -> ReferralPolicy | None:
+    return await session.get(ReferralPolicy, 1, populate_existing=True)
+
+
+async def set_policy(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Inserts or replaces the one row, its ``version`` one more than before."""
+    statement = insert(_policy).values(id=1, version=1, **values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["id"], set_={**values, "version": _policy.c.version + 1}
+        )
+    )

@@ -26,6 +26,9 @@ BATCH_ACCOUNT_LOCKS = 1
 more when one of them is pooled into a household: the households), so that the batch takes
 accounts in the kernel's lock order (none before issue 13's round six, when a batch could
 deadlock with a till request of a household)."""
+BATCH_REFERRAL_READ = 1
+"""Once per batch of two or more purchases: which of its buyers have a pending referral
+(issue 14), so that only a friend's purchase sends the referral's update."""
 
 
 async def test_a_batch_of_purchases_costs_four_loyalty_statements_per_event(
@@ -45,7 +48,8 @@ async def test_a_batch_of_purchases_costs_four_loyalty_statements_per_event(
     assert len([s for s in ours if "loyalty.points_policy" in s]) == 1  # read once a batch
     assert len([s for s in ours if "FROM loyalty.campaigns" in s]) == 1
     assert len([s for s in ours if "ORDER BY loyalty.accounts.account_id" in s]) == 1
-    assert len(ours) == PROGRAM_STATEMENTS + BATCH_ACCOUNT_LOCKS + STATEMENTS_PER_EARN * len(batch)
+    batch_once = PROGRAM_STATEMENTS + BATCH_ACCOUNT_LOCKS + BATCH_REFERRAL_READ
+    assert len(ours) == batch_once + STATEMENTS_PER_EARN * len(batch)
     assert len([s for s in sent if "loyalty.inbox" in s]) == 1
     outbox = [s for s in sent if "outbox" in s]
     assert len(outbox) <= len(batch)  # one insert per earn at most (tier changes go along)
