@@ -22,7 +22,11 @@ from tests.loyalty.conftest import (
     return_event,
 )
 from tests.loyalty.households.conftest import created, joined, left
-from tests.loyalty.points.test_round_trips import BATCH_ACCOUNT_LOCKS, PROGRAM_STATEMENTS
+from tests.loyalty.points.test_round_trips import (
+    BATCH_ACCOUNT_LOCKS,
+    BATCH_REFERRAL_READ,
+    PROGRAM_STATEMENTS,
+)
 from tests.loyalty.statements import engine_of, statements
 from tests.loyalty.tiers.conftest import tier_policy
 from tests.loyalty.tiers.test_windows import MARCH_2026, NEW_YEAR_2027, NEW_YEAR_2028
@@ -159,6 +163,7 @@ async def test_a_household_members_purchase_costs_three_statements_more(
     assert len(ours) == (
         PROGRAM_STATEMENTS
         + BATCH_ACCOUNT_LOCKS
+        + BATCH_REFERRAL_READ
         + household_lock
         + STATEMENTS_PER_HOUSEHOLD_EARN * len(batch)
     )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
 from services.loyalty.reservations.service import release_due
 from services.loyalty.wallets import payments
@@ -159,3 +160,11 @@ async def test_the_kernel_credits_a_return_once_whoever_asks_twice(
             )
         assert credited is expected
     assert parts(await wallet(client, member_id)) == (650, 0)
+    async with transaction(loyalty_sessions) as session:  # what the sale's fence records
+        await session.execute(
+            text(
+                "UPDATE loyalty.till_reservations SET refunded_fen = 250 WHERE reservation_id = :r"
+            ),
+            {"r": payment.reservation_id},
+        )
+    await sound(loyalty_sessions, member_id)
