@@ -185,6 +185,15 @@ async def locked_account_now(session: AsyncSession, account_id: uuid.UUID) -> Ac
     return replace(await locked_account(session, account.pooled_into), household=True)
 
 
+async def own_account_of(session: AsyncSession, member_id: uuid.UUID) -> Account:
+    """The account the member owns, pooled into a household's or not (``pooled_into``
+    says), unlocked, for reading. Raises :class:`AccountNotFound`."""
+    row = await repository.own_account(session, member_id)
+    if row is None:
+        raise AccountNotFound(f"No loyalty account for member {member_id}")
+    return Account(row.account_id, row.balance, row.pooled_into)
+
+
 async def locked_own_account(session: AsyncSession, member_id: uuid.UUID, tier: Rung) -> Account:
     """The account the member owns, locked, pooled or not (``pooled_into`` says); opened
     as :func:`open_account` does if they have none yet."""

@@ -92,7 +92,7 @@ async def reserve(session: AsyncSession, data: ReservationIn, now: datetime) -> 
     reservation_id = uuid.uuid4()
     if data.tender == "stored_value":
         assert data.amount_fen is not None  # the schema asks stored value by amount
-        owner = await accounts.account_of(session, data.member_id)
+        owner = await accounts.own_account_of(session, data.member_id)  # never pooled
         reservation = held(owner.account_id, 0, data.amount_fen, 0)
         await wallets.pay(
             session, payment_of(reservation), data.amount_fen, now, field="amount_fen"

@@ -79,8 +79,8 @@ async def put_rules(
     response_model=WalletOut,
     summary="Read a member's stored value (储值)",
     description=(
-        "The member, or staff with role service. The wallet of the account the member's "
-        "points are on (their household's while they are in one): principal and bonus in "
+        "The member, or staff with role service. The wallet of the account the member "
+        "owns (never a household's: stored value is not pooled): principal and bonus in "
         "fen, and the latest entries."
     ),
     responses={**MEMBER_ACCESS, **NO_ACCOUNT},

@@ -2,8 +2,10 @@
 member's wallet, the deposit-bonus rules and the liability report. They flush, never
 commit: the caller owns the transaction.
 
-A wallet belongs to the loyalty account the member's points are on (a household's pooled
-account has one wallet for every holder). Every movement locks the wallet's row first and
+A wallet belongs to the loyalty account the member owns, also while its points are pooled
+into a household's: stored value is the money its payer paid in, refunded to them, so it
+is never pooled (a household's members each pay from their own wallet, and joining or
+leaving moves no money). Every movement locks the wallet's row first and
 changes its lots, its ledger and its sums together, so the sums are always the ledger's
 and never negative. Spending order and rounding: :mod:`services.loyalty.wallets.domain`.
 """
@@ -97,7 +99,7 @@ async def deposit(
     """Pays ``data.amount_fen`` into the member's wallet at ``data.store_id``, with the
     bonus of the highest tier of the rules in force it reaches: one lot, one ``deposit``
     entry. Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404)."""
-    account = await accounts.account_of(session, member_id)
+    account = await accounts.own_account_of(session, member_id)
     wallet = await repository.locked_wallet(session, account.account_id)
     rules = await repository.rules(session)
     tiers = [BonusTier(**tier) for tier in rules.tiers] if rules is not None else []
@@ -140,7 +142,7 @@ async def refund_deposit(
     Raises :class:`DepositNotFound` (404: not in the wallet the member holds now) and
     :class:`DepositAlreadyRefunded` (409).
     """
-    account = await accounts.account_of(session, member_id)
+    account = await accounts.own_account_of(session, member_id)
     wallet = await repository.locked_wallet(session, account.account_id)
     lot = await repository.lot(session, deposit_id, lock=True)
     if lot is None or lot.account_id != account.account_id:
@@ -167,10 +169,10 @@ async def refund_deposit(
 
 
 async def wallet_of(session: AsyncSession, member_id: uuid.UUID, limit: int) -> WalletOut:
-    """The wallet of the account the member's points are on: principal and bonus (fen)
+    """The wallet of the account the member owns: principal and bonus (fen)
     and up to ``limit`` latest entries. An account that never had a deposit shows 0.
     Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404)."""
-    account = await accounts.account_of(session, member_id)
+    account = await accounts.own_account_of(session, member_id)
     wallet = await repository.wallet(session, account.account_id)
     principal, bonus = (0, 0) if wallet is None else (wallet.principal_fen, wallet.bonus_fen)
     rows = await repository.entries(session, account.account_id, limit)
