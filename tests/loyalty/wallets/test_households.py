@@ -10,11 +10,11 @@ import httpx
 from shared.db import Sessions
 from tests.loyalty.conftest import funded_member, handle
 from tests.loyalty.households.conftest import created, joined, left
-from tests.loyalty.reservations.conftest import commit, held, reserve, sale_event
+from tests.loyalty.reservations.conftest import TenderKind, commit, held, reserve, sale_event
 from tests.loyalty.wallets.test_api import SEED_001, deposit, set_rules, wallet
 from tests.loyalty.wallets.test_till import parts, sound
 
-SV = "stored_value"
+SV: TenderKind = "stored_value"
 
 
 async def test_a_members_wallet_stays_their_own_through_joining_and_leaving(
