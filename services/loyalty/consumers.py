@@ -35,6 +35,7 @@ from shared.events.customer import (
     HouseholdLeft,
     MemberReferred,
     MemberRegistered,
+    MemberUpdated,
 )
 from shared.events.orders import (
     ProductChanged,
@@ -59,6 +60,11 @@ async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Cont
     await tiers.locked_standing(session, member_id, program.ladder, new=True)
     if registered.birthday is not None:
         await birthdays.record_birthday(session, member_id, registered.birthday)
+
+
+async def on_member_updated(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Of a profile edit loyalty keeps only the birthday (for birthday coupons)."""
+    await birthdays.apply_update(session, ctx.cipher, event.payload(MemberUpdated))
 
 
 async def on_member_referred(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -135,6 +141,7 @@ async def lock_accounts(session: AsyncSession, events: Sequence[CloudEvent]) -> 
 
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
+    MemberUpdated.event_type: on_member_updated,
     MemberReferred.event_type: on_member_referred,
     PurchaseCompleted.event_type: on_purchase_completed,
     PurchaseReturned.event_type: on_purchase_returned,

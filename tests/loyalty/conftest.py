@@ -145,7 +145,8 @@ def purchase_id_of(event: CloudEvent) -> uuid.UUID:
     return uuid.UUID(event.data["purchase_id"])
 
 
-# loyalty's handlers use nothing of their context, so default settings do
+# loyalty's handlers use only the cipher of their context (a profile edit's birthday):
+# default settings, whose development PII key the tests encrypt with
 HANDLERS = spec().bound_handlers
 
 

@@ -23,9 +23,11 @@ from services.loyalty.coupons.birthdays.schemas import BirthdayCouponIn
 from services.loyalty.coupons.models import CouponDefinition
 from services.loyalty.coupons.schemas import GrantIn
 from services.loyalty.coupons.service import try_issue
+from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
-from shared.events.customer import MemberRegistered
+from shared.events.customer import MemberRegistered, MemberUpdated
+from shared.settings import DEV_PII_KEY
 from tests.loyalty.conftest import funded_member, handle, published
 
 
@@ -267,3 +269,37 @@ async def test_a_birthday_run_cut_short_is_resumed_without_doubles(
     assert [
         len(await published(loyalty_sessions, m, "loyalty.coupon.granted")) for m in members
     ] == [1, 1, 1]
+
+
+async def _kept_birthday(sessions: Sessions, member_id: uuid.UUID) -> tuple[int, int] | None:
+    async with sessions() as session:
+        row = (
+            await session.execute(
+                text("SELECT month, day FROM loyalty.member_birthdays WHERE member_id = :m"),
+                {"m": member_id},
+            )
+        ).first()
+    return None if row is None else (row.month, row.day)
+
+
+def _birthday_edit(member_id: uuid.UUID, born: date | None, *, changed: str) -> CloudEvent:
+    cipher = PiiCipher(DEV_PII_KEY)  # the key loyalty's handlers are bound with here
+    payload = MemberUpdated(
+        member_id=member_id,
+        changed=(changed,),
+        birthday_encrypted=None if born is None else cipher.encrypt(born.isoformat()),
+        updated_at=datetime.now(UTC),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/customer")
+
+
+async def test_a_profile_edit_of_the_birthday_moves_or_removes_the_day_kept(
+    loyalty_sessions: Sessions,
+) -> None:
+    member_id = await _registered(loyalty_sessions, date(1990, 3, 1))
+    await handle(loyalty_sessions, _birthday_edit(member_id, date(1990, 7, 15), changed="birthday"))
+    assert await _kept_birthday(loyalty_sessions, member_id) == (7, 15)
+    await handle(loyalty_sessions, _birthday_edit(member_id, None, changed="locale"))
+    assert await _kept_birthday(loyalty_sessions, member_id) == (7, 15)  # not a birthday edit
+    await handle(loyalty_sessions, _birthday_edit(member_id, None, changed="birthday"))
+    assert await _kept_birthday(loyalty_sessions, member_id) is None

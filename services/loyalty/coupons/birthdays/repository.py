@@ -26,6 +26,11 @@ async def record(session: AsyncSession, member_id: uuid.UUID, month: int, day: i
     await session.execute(query)
 
 
+async def forget(session: AsyncSession, member_id: uuid.UUID) -> None:
+    """The member has no birthday on record any more."""
+    await session.execute(delete(_birthdays).where(_birthdays.c.member_id == member_id))
+
+
 async def born_on(
     session: AsyncSession,
     days: Sequence[tuple[int, int]],

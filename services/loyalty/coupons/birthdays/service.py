@@ -1,6 +1,6 @@
 """Use cases of birthday coupons: the program's birthday definition, members' birthdays
-from their registration, and the daily grant. The setting and the birthdays flush, never
-commit; the daily job commits its own batches (see :mod:`shared.jobs`)."""
+from their registration and profile edits, and the daily grant. The setting and the
+birthdays flush, never commit; the daily job commits its own batches (see :mod:`shared.jobs`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from services.loyalty.coupons.birthdays import domain, repository
 from services.loyalty.coupons.birthdays.schemas import BirthdayCouponIn, BirthdayCouponOut
 from services.loyalty.coupons.errors import CouponDefinitionNotFound
 from services.loyalty.coupons.service import try_issue
+from shared.crypto import PiiCipher
 from shared.db import AsyncSession, Sessions, transaction
+from shared.events.customer import MemberUpdated
 from shared.inputs import input_defaults
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,19 @@ BATCH = 200
 async def record_birthday(session: AsyncSession, member_id: uuid.UUID, birthday: date) -> None:
     """Keeps the month and day of a registering member's birthday (not the year)."""
     await repository.record(session, member_id, birthday.month, birthday.day)
+
+
+async def apply_update(session: AsyncSession, cipher: PiiCipher, updated: MemberUpdated) -> None:
+    """A profile edit that changed the birthday: its month and day replace the ones kept
+    (``birthday_encrypted``, an ISO date encrypted with the PII key; ``None``: removed, and
+    the member gets no birthday coupon until one is set again). Other edits change nothing."""
+    if "birthday" not in updated.changed:
+        return
+    if updated.birthday_encrypted is None:
+        await repository.forget(session, updated.member_id)
+        return
+    born = date.fromisoformat(cipher.decrypt(updated.birthday_encrypted))
+    await repository.record(session, updated.member_id, born.month, born.day)
 
 
 async def get_setting(session: AsyncSession) -> BirthdayCouponOut:
