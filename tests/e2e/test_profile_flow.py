@@ -8,8 +8,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
-
 from services.messaging.contacts.models import Contact
 from shared.crypto import PiiCipher
 from shared.db import Sessions
@@ -54,12 +52,13 @@ def _unreachable(contact: Contact) -> bool:
     return not contact.active or not (contact.consent_sms or contact.consent_email)
 
 
-@pytest.mark.parametrize("stop", [_withdraw_consent, _deactivate])
-async def test_a_member_who_withdraws_consent_or_is_deactivated_is_sent_nothing_more(
+async def _stopped(
     system: System,
     messaging_sessions: Sessions,
     stop: Callable[[System, dict[str, Any]], Awaitable[None]],
-) -> None:
+) -> tuple[str, dict[str, Any]]:
+    """A welcomed member, then ``stop``ped, once messaging has applied it: the store key
+    and the member."""
     await _program(system)
     key = await _store(system)
     member = await _member(system)
@@ -76,6 +75,19 @@ async def test_a_member_who_withdraws_consent_or_is_deactivated_is_sent_nothing_
         return contact is not None and _unreachable(contact)
 
     await eventually(applied, timeout=20)
+    return key, member
+
+
+def _welcome_only(system: System, member: dict[str, Any]) -> None:
+    sms, emails = _received(system, member)
+    assert (len(sms), len(emails)) == (1, 1)  # the welcome only
+    assert "欢迎加入会员" in sms[0]
+
+
+async def test_a_member_who_withdraws_consent_is_sent_nothing_more(
+    system: System, messaging_sessions: Sessions
+) -> None:
+    key, member = await _stopped(system, messaging_sessions, _withdraw_consent)
     await _purchase(system, key, member, price_fen=50_000)
 
     async def earned() -> list[dict[str, Any]] | None:
@@ -87,9 +99,32 @@ async def test_a_member_who_withdraws_consent_or_is_deactivated_is_sent_nothing_
         ("sms", "suppressed"),
         ("email", "suppressed"),
     }
-    sms, emails = _received(system, member)
-    assert (len(sms), len(emails)) == (1, 1)  # the welcome only
-    assert "欢迎加入会员" in sms[0]
+    _welcome_only(system, member)
+
+
+async def test_a_deactivated_member_is_named_at_no_till_and_sent_nothing_more(
+    system: System, messaging_sessions: Sessions
+) -> None:
+    key, member = await _stopped(system, messaging_sessions, _deactivate)
+    body = {
+        "card_number": member["card_number"],
+        "lines": [
+            {"sku": "HP-FISHOIL-60", "category": "health", "quantity": 1, "unit_price_fen": 50_000}
+        ],
+    }
+
+    async def refused() -> bool:  # once orders has applied the deactivation too
+        response = await system["orders"].post(
+            "/purchases", json=body, headers={"X-API-Key": key, "Idempotency-Key": uuid.uuid4().hex}
+        )
+        assert response.status_code in (201, 422), response.text
+        return response.status_code == 422 and "unknown-member" in response.text
+
+    await eventually(refused, timeout=20)
+    # a sale the till made before orders applied it earned: its notices are suppressed
+    notices = await _notified(system, member["id"], "points_earned")
+    assert {n["status"] for n in notices} <= {"suppressed"}
+    _welcome_only(system, member)
 
 
 async def test_the_next_message_goes_to_the_changed_phone(
