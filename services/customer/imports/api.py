@@ -1,0 +1,146 @@
+"""HTTP routes of member imports: parse, authorize, call the use case, answer."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, cast
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from services.customer.imports import domain, repository, service, staging
+from services.customer.imports.errors import ImportNotFound, UnreadableCsv
+from services.customer.imports.models import MemberImport
+from services.customer.imports.schemas import ImportOut, ImportStatus
+from shared.auth import Principal, require_roles
+from shared.db import Sessions, transaction
+from shared.dependencies import Cipher
+from shared.dependencies import RequestSession as Session
+from shared.openapi import problem
+
+router = APIRouter(tags=["imports"])
+_importer = require_roles("service")
+_ERRORS_PAGE = 5000
+
+
+def _sessions(request: Request) -> Sessions:
+    sessions: Sessions = request.app.state.runtime.sessions
+    return sessions
+
+
+def _out(job: MemberImport) -> ImportOut:
+    return ImportOut(
+        id=job.id,
+        status=cast(ImportStatus, job.status),
+        dry_run=job.dry_run,
+        charset=cast(domain.Charset, job.charset),
+        columns=job.columns.split(",") if job.columns else [],
+        rows=job.rows,
+        processed=job.processed,
+        imported=job.imported,
+        skipped=job.skipped,
+        failed=job.failed,
+        progress=job.processed / job.rows if job.rows else 1.0,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+    )
+
+
+@router.post(
+    "/imports",
+    status_code=202,
+    response_model=ImportOut,
+    summary="Import members from a CSV file",
+    description=(
+        "The body is the CSV file itself (`Content-Type: text/csv`), UTF-8 with or without "
+        "a BOM, or GB18030 as Chinese spreadsheets save it: `charset=auto` (the default) "
+        "reads UTF-8 when the whole file is UTF-8, else GB18030. The header names columns "
+        f"from {', '.join(domain.COLUMNS)} in any order; name and phone are required; a "
+        "cell is validated as the same field of `POST /members`. The file is staged whole "
+        "(or, if unreadable, not at all) and imported by a job: follow it with "
+        "`GET /imports/{id}`. Members are matched by phone: a phone a member has is "
+        "skipped, so importing the same file again changes nothing. Each imported member "
+        "publishes `customer.member.registered` as a registration does. With `dry_run` "
+        "nothing is written, and the counts say what the import would do."
+    ),
+    responses={**problem(UnreadableCsv("The header row has an unknown column 'mobile'"))},
+)
+async def create_import(
+    request: Request,
+    cipher: Cipher,
+    principal: Annotated[Principal, Depends(_importer)],
+    dry_run: Annotated[bool, Query(description="Validate and count only")] = False,
+    charset: Annotated[domain.CharsetChoice, Query(description="The file's charset")] = "auto",
+) -> JSONResponse:
+    with await staging.spool(request.stream()) as file:
+        async with transaction(_sessions(request)) as session:
+            job = await service.create_import(
+                session,
+                cipher,
+                file,
+                charset=charset,
+                dry_run=dry_run,
+                created_by=principal.subject,
+            )
+            body = _out(job).model_dump(mode="json")
+    return JSONResponse(body, status_code=202, headers={"Location": f"/imports/{job.id}"})
+
+
+@router.get(
+    "/imports/{import_id}",
+    response_model=ImportOut,
+    summary="Follow an import",
+    responses={**problem(ImportNotFound("No import with id 7d1c0a52-…"))},
+)
+async def get_import(
+    import_id: uuid.UUID,
+    session: Session,
+    _: Annotated[Principal, Depends(_importer)],
+) -> ImportOut:
+    return _out(await service.get_import(session, import_id))
+
+
+@router.get(
+    "/imports/{import_id}/errors",
+    summary="Download an import's row errors as CSV",
+    description=(
+        "`text/csv` with the header `row,column,reason`: `row` is the file's row number "
+        "(the header is row 1), `column` a header name or empty for the whole row. In row "
+        "order; complete once the import is `done`."
+    ),
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {}}},
+        **problem(ImportNotFound("No import with id 7d1c0a52-…")),
+    },
+)
+async def import_errors(
+    import_id: uuid.UUID,
+    request: Request,
+    session: Session,
+    _: Annotated[Principal, Depends(_importer)],
+) -> StreamingResponse:
+    await service.get_import(session, import_id)
+    sessions = _sessions(request)
+
+    async def lines() -> AsyncIterator[str]:
+        yield "row,column,reason\r\n"
+        after: tuple[int, str] = (0, "")
+        while True:
+            async with sessions() as page_session:
+                page = await repository.errors_after(page_session, import_id, after, _ERRORS_PAGE)
+            out = io.StringIO()
+            csv.writer(out).writerows((e.row, e.column, e.reason) for e in page)
+            yield out.getvalue()
+            if len(page) < _ERRORS_PAGE:
+                return
+            after = (page[-1].row, page[-1].column)
+
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'},
+    )

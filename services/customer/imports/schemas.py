@@ -1,0 +1,33 @@
+"""Response bodies of the imports API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+ImportStatus = Literal["queued", "running", "done"]
+
+
+class ImportOut(BaseModel):
+    """An import job. ``rows`` counts the file's data rows (blank lines aside);
+    ``processed`` those applied so far, each ``imported`` (with ``dry_run``: would be),
+    ``skipped`` (a member already has its phone, or an earlier row of the file does) or
+    ``failed`` (see ``GET /imports/{id}/errors``). ``progress`` is ``processed / rows``,
+    0.0-1.0. Times are UTC."""
+
+    id: uuid.UUID
+    status: ImportStatus
+    dry_run: bool
+    charset: Literal["utf-8", "gb18030"]
+    columns: list[str]
+    rows: int
+    processed: int
+    imported: int
+    skipped: int
+    failed: int
+    progress: float = Field(ge=0.0, le=1.0)
+    created_at: datetime
+    finished_at: datetime | None
