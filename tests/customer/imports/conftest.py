@@ -21,9 +21,7 @@ async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def upload(
-    client: httpx.AsyncClient, body: bytes, **params: Any
-) -> httpx.Response:
+async def upload(client: httpx.AsyncClient, body: bytes, **params: Any) -> httpx.Response:
     return await client.post("/imports", content=body, params=params, headers=SERVICE | CSV)
 
 

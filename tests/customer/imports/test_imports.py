@@ -114,7 +114,7 @@ async def test_reads_gb18030_and_a_utf8_bom(client: httpx.AsyncClient) -> None:
     gb = f"姓名,phone\r\n欧阳娜娜,{phone}\r\n".replace("姓名", "name").encode("gb18030")
     job = await imported(client, gb)
     assert (job["charset"], job["imported"]) == ("gb18030", 1)
-    bom = "\ufeffname,phone\r\n司马光,{}\r\n".format(other).encode()
+    bom = f"\ufeffname,phone\r\n司马光,{other}\r\n".encode()
     job = await imported(client, bom)
     assert (job["charset"], job["imported"]) == ("utf-8", 1)
     for number, name in ((phone, "欧阳娜娜"), (other, "司马光")):
@@ -127,7 +127,9 @@ async def test_an_unreadable_file_is_refused_whole(
 ) -> None:
     async with customer_sessions() as session:
         before = await session.scalar(select(func.count()).select_from(Member))
-    header = problem(await upload(client, _csv("name,mobile", "李雷,13812345678")), 422, "unreadable-csv")
+    header = problem(
+        await upload(client, _csv("name,mobile", "李雷,13812345678")), 422, "unreadable-csv"
+    )
     assert header["errors"][0]["location"] == "body.header"
     assert "mobile" in header["detail"]
     missing = problem(await upload(client, _csv("name,email")), 422, "unreadable-csv")
