@@ -42,6 +42,14 @@ async def _counts(sessions: Sessions, phones: list[str]) -> tuple[int, int]:
 CIPHER = PiiCipher(DEV_PII_KEY)
 
 
+async def _chunk_then_crash(sessions: Sessions, settings: Settings) -> None:
+    async with transaction(sessions) as session:
+        claimed = await repository.claim_due(session)
+        assert claimed is not None
+        await service.apply_chunk(session, settings, CIPHER, claimed)
+        raise Crash
+
+
 async def test_a_restart_resumes_the_import_where_it_stopped(
     stack: Stack, customer_sessions: Sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -60,14 +68,11 @@ async def test_a_restart_resumes_the_import_where_it_stopped(
     settings = Settings()
     async with transaction(customer_sessions) as session:  # the first chunk commits
         claimed = await repository.claim_due(session)
-        assert claimed is not None and claimed.id == job.id
+        assert claimed is not None
+        assert claimed.id == job.id
         await service.apply_chunk(session, settings, CIPHER, claimed)
     with pytest.raises(Crash):  # the second is cut short before its commit
-        async with transaction(customer_sessions) as session:
-            claimed = await repository.claim_due(session)
-            assert claimed is not None
-            await service.apply_chunk(session, settings, CIPHER, claimed)
-            raise Crash
+        await _chunk_then_crash(customer_sessions, settings)
     assert await _counts(customer_sessions, phones) == (2, 2)
     async with running(stack.app("customer", import_poll_seconds=POLL)) as client:
         done = await finished(client, str(job.id))
