@@ -11,7 +11,7 @@ from typing import Annotated, cast
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from services.customer.imports import domain, repository, service, staging
+from services.customer.imports import domain, exports, repository, service, staging
 from services.customer.imports.errors import ImportNotFound, UnreadableCsv
 from services.customer.imports.models import MemberImport
 from services.customer.imports.schemas import ImportOut, ImportStatus
@@ -19,6 +19,7 @@ from shared.auth import Principal, require_roles
 from shared.db import Sessions, transaction
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
+from shared.errors import Forbidden
 from shared.openapi import problem
 
 router = APIRouter(tags=["imports"])
@@ -143,4 +144,35 @@ async def import_errors(
         lines(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'},
+    )
+
+
+@router.get(
+    "/members:export",
+    summary="Export members as CSV",
+    description=(
+        "`text/csv`, streamed, members in joining order, with the header "
+        f"`{','.join(exports.HEADER)}`. Phone and email are masked and birthday left empty "
+        "unless `unmasked=true`, which only admin and service staff may ask for; even "
+        "then a restricted profile (加密客户) stays masked to roles that may not see it."
+    ),
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def export_members(
+    request: Request,
+    cipher: Cipher,
+    principal: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
+    unmasked: Annotated[bool, Query(description="Contact data in clear (admin, service)")] = False,
+) -> StreamingResponse:
+    if unmasked and principal.role not in exports.UNMASKING_ROLES:
+        raise Forbidden(
+            "Only admin and service staff may export contact data unmasked",
+            field="unmasked",
+            where="query",
+        )
+    return StreamingResponse(
+        exports.lines(_sessions(request), cipher, unmasked=unmasked, role=principal.role),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="members.csv"'},
     )
