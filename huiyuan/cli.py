@@ -84,11 +84,12 @@ def import_members(
 ) -> None:
     """Import members from a CSV file (docs/architecture.md "Member import") into the
     running customer service, showing the job's progress; row errors are saved next to it."""
-    from huiyuan.imports import ImportFailed, run_import
+    from huiyuan.imports import ImportFailed, cli_token, run_import
 
     settings = StackSettings()
+    url = settings.url("customer")
     try:
-        job = run_import(settings, file, dry_run=dry_run, charset=charset)
+        job = run_import(url, cli_token(settings), file, dry_run=dry_run, charset=charset)
     except ImportFailed as exc:
         typer.echo(f"refused: {exc}", err=True)
         raise typer.Exit(1) from exc

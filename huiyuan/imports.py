@@ -28,15 +28,20 @@ def _chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
+def cli_token(settings: StackSettings) -> str:
+    """A service-staff token for the stack ``settings`` name."""
+    return issue_token(settings.jwt_secret.get_secret_value(), subject="cli", role="service")
+
+
 def run_import(
-    settings: StackSettings, path: Path, *, dry_run: bool, charset: str, show: bool = True
+    url: str, token: str, path: Path, *, dry_run: bool, charset: str, show: bool = True
 ) -> dict[str, Any]:
-    """Uploads ``path`` (streamed, never read whole) and polls the job until ``done``,
-    drawing its progress unless ``show`` is false; the finished job (``GET /imports/{id}``).
-    Raises :class:`ImportFailed` if the service refuses the file."""
-    token = issue_token(settings.jwt_secret.get_secret_value(), subject="cli", role="service")
+    """Uploads ``path`` (streamed, never read whole) to the customer service at ``url`` with
+    the bearer ``token`` and polls the job until ``done``, drawing its progress unless
+    ``show`` is false; the finished job (``GET /imports/{id}``). Raises
+    :class:`ImportFailed` if the service refuses the file."""
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=settings.url("customer"), headers=headers, timeout=600) as client:
+    with httpx.Client(base_url=url, headers=headers, timeout=600) as client:
         started = client.post(
             "/imports",
             content=_chunks(path),

@@ -14,6 +14,9 @@ from services.customer.imports.models import ImportRow, ImportRowError, MemberIm
 from services.customer.members.models import Member
 from shared.db import AsyncSession
 
+# Core, not ORM, for the bulk insert: no Member object is built for each row
+_members = Member.__table__  # type: ignore[attr-defined]
+
 
 async def get(session: AsyncSession, import_id: uuid.UUID) -> MemberImport | None:
     return await session.get(MemberImport, import_id)
@@ -75,9 +78,9 @@ async def insert_members(session: AsyncSession, rows: list[dict[str, Any]]) -> s
     if not rows:
         return set()
     statement = (
-        pg_insert(Member)
+        pg_insert(_members)
         .on_conflict_do_nothing(index_elements=["phone_hash"])
-        .returning(col(Member.id))
+        .returning(_members.c.id)
     )
     result = await session.execute(statement, rows)
     return set(result.scalars().all())

@@ -79,7 +79,7 @@ async def apply_chunk(
             for e in row_errors
         ]
         if data is not None:
-            phone_hash = cipher.phone_hash(data.phone)
+            phone_hash = cipher.lookup_hash(data.phone)  # a Phone field is E.164 already
             valid.setdefault(phone_hash, data)
     known = await repository.known_phone_hashes(session, list(valid))
     new = [(h, data) for h, data in valid.items() if h not in known]
