@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import AsyncIterator
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from services.customer.imports import domain, exports, repository, service, staging
+from services.customer.imports import domain, exports, service, staging
 from services.customer.imports.errors import ImportNotFound, UnreadableCsv
-from services.customer.imports.models import MemberImport
-from services.customer.imports.schemas import ImportOut, ImportStatus
+from services.customer.imports.schemas import ImportOut
 from shared.auth import Principal, require_roles
 from shared.db import Sessions, transaction
 from shared.dependencies import Cipher
@@ -24,30 +20,11 @@ from shared.openapi import problem
 
 router = APIRouter(tags=["imports"])
 _importer = require_roles("service")
-_ERRORS_PAGE = 5000
 
 
 def _sessions(request: Request) -> Sessions:
     sessions: Sessions = request.app.state.runtime.sessions
     return sessions
-
-
-def _out(job: MemberImport) -> ImportOut:
-    return ImportOut(
-        id=job.id,
-        status=cast(ImportStatus, job.status),
-        dry_run=job.dry_run,
-        charset=cast(domain.Charset, job.charset),
-        columns=job.columns.split(",") if job.columns else [],
-        rows=job.rows,
-        processed=job.processed,
-        imported=job.imported,
-        skipped=job.skipped,
-        failed=job.failed,
-        progress=job.processed / job.rows if job.rows else 1.0,
-        created_at=job.created_at,
-        finished_at=job.finished_at,
-    )
 
 
 @router.post(
@@ -86,7 +63,7 @@ async def create_import(
                 dry_run=dry_run,
                 created_by=principal.subject,
             )
-            body = _out(job).model_dump(mode="json")
+            body = service.to_out(job).model_dump(mode="json")
     return JSONResponse(body, status_code=202, headers={"Location": f"/imports/{job.id}"})
 
 
@@ -101,7 +78,7 @@ async def get_import(
     session: Session,
     _: Annotated[Principal, Depends(_importer)],
 ) -> ImportOut:
-    return _out(await service.get_import(session, import_id))
+    return service.to_out(await service.get_import(session, import_id))
 
 
 @router.get(
@@ -125,23 +102,8 @@ async def import_errors(
     _: Annotated[Principal, Depends(_importer)],
 ) -> StreamingResponse:
     await service.get_import(session, import_id)
-    sessions = _sessions(request)
-
-    async def lines() -> AsyncIterator[str]:
-        yield "row,column,reason\r\n"
-        after: tuple[int, str] = (0, "")
-        while True:
-            async with sessions() as page_session:
-                page = await repository.errors_after(page_session, import_id, after, _ERRORS_PAGE)
-            out = io.StringIO()
-            csv.writer(out).writerows((e.row, e.column, e.reason) for e in page)
-            yield out.getvalue()
-            if len(page) < _ERRORS_PAGE:
-                return
-            after = (page[-1].row, page[-1].column)
-
     return StreamingResponse(
-        lines(),
+        service.error_lines(_sessions(request), import_id),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'},
     )

@@ -9,23 +9,28 @@ validated and matched but nothing is written: the counts say what an import woul
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from services.customer.base import emit
 from services.customer.config import Settings
 from services.customer.imports import domain, repository, staging
 from services.customer.imports.errors import ImportNotFound
 from services.customer.imports.models import MemberImport
+from services.customer.imports.schemas import ImportOut, ImportStatus
 from services.customer.members import domain as members_domain
 from services.customer.members.schemas import MemberCreate
 from shared import codes
 from shared.crypto import PiiCipher
-from shared.db import AsyncSession
+from shared.db import AsyncSession, Sessions
 from shared.events.customer import ChannelConsent, MemberRegistered
 
 CHUNK = 2000
+ERRORS_PAGE = 5000
 
 
 async def create_import(
@@ -149,3 +154,38 @@ async def _insert(
     # in file order, as registrations one by one would have published them
     await emit(session, *(event for member_id, event in events.items() if member_id in inserted))
     return len(inserted)
+
+
+def to_out(job: MemberImport) -> ImportOut:
+    """The import as ``GET /imports/{id}`` shows it."""
+    return ImportOut(
+        id=job.id,
+        status=cast(ImportStatus, job.status),
+        dry_run=job.dry_run,
+        charset=cast(domain.Charset, job.charset),
+        columns=job.columns.split(",") if job.columns else [],
+        rows=job.rows,
+        processed=job.processed,
+        imported=job.imported,
+        skipped=job.skipped,
+        failed=job.failed,
+        progress=job.processed / job.rows if job.rows else 1.0,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+    )
+
+
+async def error_lines(sessions: Sessions, import_id: uuid.UUID) -> AsyncIterator[str]:
+    """The import's row errors as CSV (``row,column,reason``, in row order), read in pages
+    of ``ERRORS_PAGE``, each in a short session of its own."""
+    yield "row,column,reason\r\n"
+    after: tuple[int, str] = (0, "")
+    while True:
+        async with sessions() as session:
+            page = await repository.errors_after(session, import_id, after, ERRORS_PAGE)
+        out = io.StringIO()
+        csv.writer(out).writerows((e.row, e.column, e.reason) for e in page)
+        yield out.getvalue()
+        if len(page) < ERRORS_PAGE:
+            return
+        after = (page[-1].row, page[-1].column)

@@ -15,7 +15,7 @@ from shared.db import Sessions
 from tests.customer.conftest import new_phone
 from tests.customer.desk.conftest import problem
 from tests.customer.imports.conftest import SERVICE, imported, upload
-from tests.stack import staff_headers
+from tests.stack import Stack, running, staff_headers
 
 
 def _csv(*rows: str) -> bytes:
@@ -152,3 +152,19 @@ async def test_only_service_and_admin_staff_import(client: httpx.AsyncClient) ->
     problem(response, 403, "forbidden")
     unknown = await client.get(f"/imports/{uuid.uuid4()}", headers=SERVICE)
     problem(unknown, 404, "import-not-found")
+
+
+async def test_an_upload_has_a_body_limit_of_its_own(stack: Stack) -> None:
+    app = stack.app("customer", max_body_bytes=2048, import_max_bytes=64 * 1024)
+    rows = "".join(f"会员{i},{new_phone()}\r\n" for i in range(200))  # about 5 KiB
+    async with running(app) as small:
+        accepted = await upload(small, f"name,phone\r\n{rows}".encode(), dry_run=True)
+        assert accepted.status_code == 202, accepted.text
+        registration = {"name": "李" * 90, "phone": new_phone(), "email": "x" * 2000}
+        problem(
+            await small.post("/members", json=registration, headers=SERVICE),
+            413,
+            "body-too-large",
+        )
+        too_big = f"name,phone\r\n{rows * 20}".encode()  # about 90 KiB
+        problem(await upload(small, too_big), 413, "body-too-large")
