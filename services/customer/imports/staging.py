@@ -8,6 +8,7 @@ transaction with the import's row, so an upload is staged whole or not at all.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import tempfile
@@ -75,7 +76,9 @@ async def stage(
             raise UnreadableCsv(f"The header row has an {exc}", field="header") from exc
         connection = await (await session.connection()).get_raw_connection()
         staged = 0
-        for records in _records(reader, import_id, cipher):
+        batches = _records(reader, import_id, cipher)
+        # parsing and encrypting a batch is CPU work: off the event loop
+        while (records := await asyncio.to_thread(next, batches, None)) is not None:
             await connection.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
                 ImportRow.__tablename__,
                 schema_name="customer",
