@@ -19,6 +19,17 @@ from shared.errors import Forbidden
 from shared.openapi import problem
 
 router = APIRouter(tags=["imports"])
+_UPLOAD_EXAMPLE = (
+    "name,phone,email,birthday\r\n韩梅梅,139 8765 4321,meimei@example.com,1992-03-04\r\n"
+)
+_ERRORS_EXAMPLE = (
+    "row,column,reason\r\n3,phone,is not a valid phone number for country code +86\r\n"
+)
+_EXPORT_EXAMPLE = (
+    "id,card_number,name,phone,email,birthday,gender,locale,store_id,status,created_at\r\n"
+    "7d1c0a52-7a7e-4d39-9a55-0c8f4c1f9e2b,8860000000017,李雷,+86 138****5678,"
+    "l****@example.com,,male,zh-CN,,active,2026-11-23T08:15:02+00:00\r\n"
+)
 _importer = require_roles("service")
 
 
@@ -45,6 +56,17 @@ def _sessions(request: Request) -> Sessions:
         "nothing is written, and the counts say what the import would do."
     ),
     responses={**problem(UnreadableCsv("The header row has an unknown column 'mobile'"))},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": _UPLOAD_EXAMPLE,
+                }
+            },
+        }
+    },
 )
 async def create_import(
     request: Request,
@@ -91,7 +113,7 @@ async def get_import(
     ),
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"text/csv": {}}},
+        200: {"content": {"text/csv": {"example": _ERRORS_EXAMPLE}}},
         **problem(ImportNotFound("No import with id 7d1c0a52-…")),
     },
 )
@@ -119,7 +141,7 @@ async def import_errors(
         "then a restricted profile (加密客户) stays masked to roles that may not see it."
     ),
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {"example": _EXPORT_EXAMPLE}}}},
 )
 async def export_members(
     request: Request,
