@@ -55,7 +55,11 @@ def _sessions(request: Request) -> Sessions:
         "publishes `customer.member.registered` as a registration does. With `dry_run` "
         "nothing is written, and the counts say what the import would do."
     ),
-    responses={**problem(UnreadableCsv("The header row has an unknown column 'mobile'"))},
+    responses={
+        **problem(
+            UnreadableCsv("The header row is not a member CSV header: unknown column 'mobile'")
+        )
+    },
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -73,7 +73,9 @@ async def stage(
         try:
             columns = domain.check_header(header)
         except domain.HeaderError as exc:
-            raise UnreadableCsv(f"The header row has an {exc}", field="header") from exc
+            raise UnreadableCsv(
+                f"The header row is not a member CSV header: {exc}", field="header"
+            ) from exc
         connection = await (await session.connection()).get_raw_connection()
         staged = 0
         batches = _records(reader, import_id, cipher)

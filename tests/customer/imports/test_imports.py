@@ -14,7 +14,7 @@ from services.customer.members.models import Member
 from shared.db import Sessions
 from tests.customer.conftest import new_phone
 from tests.customer.desk.conftest import problem
-from tests.customer.imports.conftest import SERVICE, imported, upload
+from tests.customer.imports.conftest import SERVICE, finished, imported, upload
 from tests.stack import Stack, running, staff_headers
 
 
@@ -160,6 +160,7 @@ async def test_an_upload_has_a_body_limit_of_its_own(stack: Stack) -> None:
     async with running(app) as small:
         accepted = await upload(small, f"name,phone\r\n{rows}".encode(), dry_run=True)
         assert accepted.status_code == 202, accepted.text
+        assert (await finished(small, accepted.json()["id"]))["imported"] == 200
         registration = {"name": "李" * 90, "phone": new_phone(), "email": "x" * 2000}
         problem(
             await small.post("/members", json=registration, headers=SERVICE),
