@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install up test lint demo bench faults fuzz clean
+.PHONY: install up test lint demo bench bench-import faults fuzz clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ bench: install
 		--rate $(RATE) --duration $(DURATION) --members $(MEMBERS) --reads $(READS) \
 		--batch $(BATCH) --workers $(WORKERS) --pgbench-seconds $(PGBENCH_SECONDS) \
 		$(if $(RAMP),--ramp $(RAMP)) $(BENCH_ARGS)
+
+## Time a CSV import of IMPORT_MEMBERS members into a stack of its own, and the relay's
+## publishing of their registrations (docs/performance.md "Member import").
+IMPORT_MEMBERS ?= 100000
+bench-import: install
+	$(BIN)/python -m bench.imports --members $(IMPORT_MEMBERS) $(BENCH_ARGS)
 
 ## The long fault-injection run (docs/reliability.md); prints its seed, replay with SEED=.
 ## `make faults SPACED=20 FAULTS=16 PURCHASES=5000` measures recovery one fault at a time.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import httpx
@@ -20,6 +21,8 @@ dlq_app = typer.Typer(
     help="Inspect and replay events a service parked as dead letters.", no_args_is_help=True
 )
 app.add_typer(dlq_app, name="dlq")
+import_app = typer.Typer(help="Import data into the running stack.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 
 
 def _say(message: str) -> None:
@@ -71,6 +74,32 @@ def store_add(name: str) -> None:
     store = response.json()
     typer.echo(f"store {store['id']} ({store['name']})")
     typer.echo(f"API key (shown once, keep it safe): {store['api_key']}")
+
+
+@import_app.command("members")
+def import_members(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    dry_run: Annotated[bool, typer.Option(help="Validate and count only")] = False,
+    charset: Annotated[str, typer.Option(help="auto, utf-8 or gb18030")] = "auto",
+) -> None:
+    """Import members from a CSV file (docs/architecture.md "Member import") into the
+    running customer service, showing the job's progress; row errors are saved next to it."""
+    from huiyuan.imports import ImportFailed, cli_token, run_import
+
+    settings = StackSettings()
+    url = settings.url("customer")
+    try:
+        job = run_import(url, cli_token(settings), file, dry_run=dry_run, charset=charset)
+    except ImportFailed as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    verb = "would import" if dry_run else "imported"
+    typer.echo(
+        f"import {job['id']}: {verb} {job['imported']}, skipped {job['skipped']} "
+        f"(phone already a member's), failed {job['failed']} of {job['rows']} rows"
+    )
+    if job["failed"]:
+        typer.echo(f"row errors: GET {settings.url('customer')}/imports/{job['id']}/errors")
 
 
 @app.command()

@@ -13,6 +13,7 @@ request context.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
@@ -54,17 +55,19 @@ class BodyLimitMiddleware:
     A ``Content-Length`` over the limit is refused before the app runs. Any other body is
     counted as it streams in, and the read that goes past the limit raises
     :class:`BodyTooLarge`: a chunked upload of any size is refused after ``max_bytes``.
+    ``uploads`` maps the exact path of an upload endpoint (a CSV import) to its own limit.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, uploads: Mapping[str, int]) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = dict(uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes
+        limit = self.uploads.get(scope["path"], self.max_bytes)
         declared = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
         if declared.isdigit() and int(declared) > limit:
             refusal = error_response(_too_large(limit), instance=scope["path"])
@@ -120,8 +123,11 @@ class CrashBarrier:
             await response(scope, receive, send)
 
 
-def install_edge(app: FastAPI, max_body_bytes: int) -> None:
+def install_edge(
+    app: FastAPI, max_body_bytes: int, uploads: Mapping[str, int] | None = None
+) -> None:
     """Adds both middleware; call it before adding ``RequestContextMiddleware``, which must
-    wrap them (the middleware added last runs first)."""
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    wrap them (the middleware added last runs first). ``uploads``: see
+    :class:`BodyLimitMiddleware`."""
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, uploads=uploads or {})
     app.add_middleware(CrashBarrier)

@@ -96,6 +96,8 @@ class ServiceSpec:
     """Opened at start, before any request, into ``Runtime.resources``; closed at
     shutdown, after the background work stopped."""
     stores: StoreDirectory | None = None
+    uploads: Mapping[str, int] = field(default_factory=dict)
+    """Upload paths with a body limit of their own (:class:`shared.edge.BodyLimitMiddleware`)."""
     openapi_tags: Sequence[dict[str, Any]] = ()
 
     @cached_property
@@ -303,7 +305,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     app.state.spec = spec
     app.state.settings = spec.settings
     app.state.cipher = spec.context.cipher
-    install_edge(app, spec.settings.max_body_bytes)  # inside the request context
+    install_edge(app, spec.settings.max_body_bytes, spec.uploads)  # inside the request context
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     install_problem_handlers(app)
     document_problems(app)

@@ -23,6 +23,11 @@ class Settings(BaseServiceSettings):
     # How often the escalation worker looks for tickets past their SLA
     desk_escalation_poll_seconds: float = Field(default=30.0, gt=0)
 
+    # How often the import worker looks for queued imports, and the largest CSV upload
+    # (about 80 bytes a member: 1,000,000 members measure about 80 MiB)
+    import_poll_seconds: float = Field(default=1.0, gt=0)
+    import_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+
     @field_validator("desk_holiday_country")
     @classmethod
     def _known_country(cls, country: str) -> str:

@@ -10,6 +10,8 @@ from services.customer.desk import api as desk
 from services.customer.desk.jobs import escalations
 from services.customer.desk.reminders import api as reminders
 from services.customer.households import api as households
+from services.customer.imports import api as imports
+from services.customer.imports.jobs import imports as import_worker
 from services.customer.members import api as members
 from services.customer.profiles import api as profiles
 from shared.service_app import ServiceSpec, build_app
@@ -17,6 +19,7 @@ from shared.service_app import ServiceSpec, build_app
 
 def spec(settings: Settings | None = None) -> ServiceSpec:
     """The customer service, composed: used by the app, the ``huiyuan`` command and tests."""
+    settings_ = settings or Settings()
     return ServiceSpec(
         name="customer",
         title="Huiyuan customer service",
@@ -24,11 +27,19 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "Members, membership cards and contact data (encrypted at rest), households, and "
             "the service desk (tickets with SLAs, escalation and surveys)."
         ),
-        settings=settings or Settings(),
+        settings=settings_,
         outbox=outbox,
         idempotency=idempotency,
-        routers=[members.router, profiles.router, households.router, desk.router, reminders.router],
-        workers=[escalations],
+        routers=[
+            members.router,
+            profiles.router,
+            households.router,
+            desk.router,
+            reminders.router,
+            imports.router,
+        ],
+        workers=[escalations, import_worker],
+        uploads={"/imports": settings_.import_max_bytes},
     )
 
 

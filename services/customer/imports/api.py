@@ -1,0 +1,166 @@
+"""HTTP routes of member imports: parse, authorize, call the use case, answer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from services.customer.imports import domain, exports, service, staging
+from services.customer.imports.errors import ImportNotFound, UnreadableCsv
+from services.customer.imports.schemas import ImportOut
+from shared.auth import Principal, require_roles
+from shared.db import Sessions, transaction
+from shared.dependencies import Cipher
+from shared.dependencies import RequestSession as Session
+from shared.errors import Forbidden
+from shared.openapi import problem
+
+router = APIRouter(tags=["imports"])
+_UPLOAD_EXAMPLE = (
+    "name,phone,email,birthday\r\n韩梅梅,139 8765 4321,meimei@example.com,1992-03-04\r\n"
+)
+_ERRORS_EXAMPLE = (
+    "row,column,reason\r\n3,phone,is not a valid phone number for country code +86\r\n"
+)
+_EXPORT_EXAMPLE = (
+    "id,card_number,name,phone,email,birthday,gender,locale,store_id,status,created_at\r\n"
+    "7d1c0a52-7a7e-4d39-9a55-0c8f4c1f9e2b,8860000000017,李雷,+86 138****5678,"
+    "l****@example.com,,male,zh-CN,,active,2026-11-23T08:15:02+00:00\r\n"
+)
+_importer = require_roles("service")
+
+
+def _sessions(request: Request) -> Sessions:
+    sessions: Sessions = request.app.state.runtime.sessions
+    return sessions
+
+
+@router.post(
+    "/imports",
+    status_code=202,
+    response_model=ImportOut,
+    summary="Import members from a CSV file",
+    description=(
+        "The body is the CSV file itself (`Content-Type: text/csv`), UTF-8 with or without "
+        "a BOM, or GB18030 as Chinese spreadsheets save it: `charset=auto` (the default) "
+        "reads UTF-8 when the whole file is UTF-8, else GB18030. The header names columns "
+        f"from {', '.join(domain.COLUMNS)} in any order; name and phone are required; a "
+        "cell is validated as the same field of `POST /members`. The file is staged whole "
+        "(or, if unreadable, not at all) and imported by a job: follow it with "
+        "`GET /imports/{id}`. Members are matched by phone: a phone a member has is "
+        "skipped, so importing the same file again changes nothing. Each imported member "
+        "publishes `customer.member.registered` as a registration does. With `dry_run` "
+        "nothing is written, and the counts say what the import would do."
+    ),
+    responses={
+        **problem(
+            UnreadableCsv("The header row is not a member CSV header: unknown column 'mobile'")
+        )
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": _UPLOAD_EXAMPLE,
+                }
+            },
+        }
+    },
+)
+async def create_import(
+    request: Request,
+    cipher: Cipher,
+    principal: Annotated[Principal, Depends(_importer)],
+    dry_run: Annotated[bool, Query(description="Validate and count only")] = False,
+    charset: Annotated[domain.CharsetChoice, Query(description="The file's charset")] = "auto",
+) -> JSONResponse:
+    with await staging.spool(request.stream()) as file:
+        async with transaction(_sessions(request)) as session:
+            job = await service.create_import(
+                session,
+                cipher,
+                file,
+                charset=charset,
+                dry_run=dry_run,
+                created_by=principal.subject,
+            )
+            body = service.to_out(job).model_dump(mode="json")
+    return JSONResponse(body, status_code=202, headers={"Location": f"/imports/{job.id}"})
+
+
+@router.get(
+    "/imports/{import_id}",
+    response_model=ImportOut,
+    summary="Follow an import",
+    responses={**problem(ImportNotFound("No import with id 7d1c0a52-…"))},
+)
+async def get_import(
+    import_id: uuid.UUID,
+    session: Session,
+    _: Annotated[Principal, Depends(_importer)],
+) -> ImportOut:
+    return service.to_out(await service.get_import(session, import_id))
+
+
+@router.get(
+    "/imports/{import_id}/errors",
+    summary="Download an import's row errors as CSV",
+    description=(
+        "`text/csv` with the header `row,column,reason`: `row` is the file's row number "
+        "(the header is row 1), `column` a header name or empty for the whole row. In row "
+        "order; complete once the import is `done`."
+    ),
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {"example": _ERRORS_EXAMPLE}}},
+        **problem(ImportNotFound("No import with id 7d1c0a52-…")),
+    },
+)
+async def import_errors(
+    import_id: uuid.UUID,
+    request: Request,
+    session: Session,
+    _: Annotated[Principal, Depends(_importer)],
+) -> StreamingResponse:
+    await service.get_import(session, import_id)
+    return StreamingResponse(
+        service.error_lines(_sessions(request), import_id),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'},
+    )
+
+
+@router.get(
+    "/members:export",
+    summary="Export members as CSV",
+    description=(
+        "`text/csv`, streamed, members in joining order, with the header "
+        f"`{','.join(exports.HEADER)}`. Phone and email are masked and birthday left empty "
+        "unless `unmasked=true`, which only admin and service staff may ask for; even "
+        "then a restricted profile (加密客户) stays masked to roles that may not see it."
+    ),
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {"example": _EXPORT_EXAMPLE}}}},
+)
+async def export_members(
+    request: Request,
+    cipher: Cipher,
+    principal: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
+    unmasked: Annotated[bool, Query(description="Contact data in clear (admin, service)")] = False,
+) -> StreamingResponse:
+    if unmasked and principal.role not in exports.UNMASKING_ROLES:
+        raise Forbidden(
+            "Only admin and service staff may export contact data unmasked",
+            field="unmasked",
+            where="query",
+        )
+    return StreamingResponse(
+        exports.lines(_sessions(request), cipher, unmasked=unmasked, role=principal.role),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="members.csv"'},
+    )

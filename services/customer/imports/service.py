@@ -1,0 +1,212 @@
+"""Use cases of member imports. They flush, never commit: the caller owns the transaction.
+
+Decisions: members are matched by phone (its lookup hash); a row whose phone a member
+already has is skipped, never updated, so importing the same file again changes nothing
+(its rows are all skipped, its row errors are the same). A phone repeated within a file
+is imported once, at its first row; later rows are skipped. With ``dry_run`` every row is
+validated and matched but nothing is written: the counts say what an import would do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, BinaryIO, cast
+
+from services.customer.base import emit
+from services.customer.config import Settings
+from services.customer.imports import domain, repository, staging
+from services.customer.imports.errors import ImportNotFound
+from services.customer.imports.models import ImportRow, MemberImport
+from services.customer.imports.schemas import ImportOut, ImportStatus
+from services.customer.members import domain as members_domain
+from services.customer.members.schemas import MemberCreate
+from shared import codes
+from shared.crypto import PiiCipher
+from shared.db import AsyncSession, Sessions
+from shared.events.customer import ChannelConsent, MemberRegistered
+
+CHUNK = 2000
+ERRORS_PAGE = 5000
+
+
+async def create_import(
+    session: AsyncSession,
+    cipher: PiiCipher,
+    file: BinaryIO,
+    *,
+    charset: domain.CharsetChoice,
+    dry_run: bool,
+    created_by: str,
+) -> MemberImport:
+    """Stages the CSV ``file`` and queues its import (``status`` ``queued``, or ``done``
+    at once for a file without data rows). Raises :class:`UnreadableCsv` (422)."""
+    chosen: domain.Charset = domain.detect_charset(file) if charset == "auto" else charset
+    job = MemberImport(charset=chosen, dry_run=dry_run, created_by=created_by, columns="")
+    session.add(job)
+    await session.flush()
+    columns, job.rows = await staging.stage(session, file, job.id, chosen, cipher)
+    job.columns = ",".join(columns)
+    if job.rows == 0:
+        job.status, job.finished_at = "done", job.created_at
+    return job
+
+
+async def get_import(session: AsyncSession, import_id: uuid.UUID) -> MemberImport:
+    """The import ``import_id``; raises :class:`ImportNotFound` (404)."""
+    job = await repository.get(session, import_id)
+    if job is None:
+        raise ImportNotFound(f"No import with id {import_id}", field="import_id", where="path")
+    return job
+
+
+async def apply_chunk(
+    session: AsyncSession, settings: Settings, cipher: PiiCipher, job: MemberImport
+) -> None:
+    """Applies the next ``CHUNK`` staged rows of ``job`` (locked by the caller): inserts
+    the new members, publishes ``customer.member.registered`` for each, records the row
+    errors, unstages the rows and counts them; ``done`` once no staged row is left. One
+    transaction, so a crash redoes the whole chunk or none of it."""
+    rows = await repository.staged(session, job.id, CHUNK)
+    now = datetime.now(UTC)
+    # CPU-bound (about a second a chunk): off the event loop, which keeps serving requests
+    valid, errors = await asyncio.to_thread(_check, job, rows, cipher)
+    known = await repository.known_phone_hashes(session, list(valid))
+    new = [(h, data) for h, data in valid.items() if h not in known]
+    imported = len(new) if job.dry_run else await _insert(session, settings, cipher, new, now)
+    await repository.record_errors(session, errors)
+    if rows:
+        await repository.unstage(session, job.id, rows[-1].row)
+    failed_rows = len({e["row"] for e in errors})
+    job.processed += len(rows)
+    job.failed += failed_rows
+    job.imported += imported
+    job.skipped += len(rows) - failed_rows - imported
+    job.status = "running" if len(rows) == CHUNK else "done"
+    job.finished_at = now if job.status == "done" else None
+
+
+def _check(
+    job: MemberImport, rows: list[ImportRow], cipher: PiiCipher
+) -> tuple[dict[str, MemberCreate], list[dict[str, Any]]]:
+    """The chunk's valid rows by phone hash (a repeated phone's first row) and its errors."""
+    header = job.columns.split(",")
+    valid: dict[str, MemberCreate] = {}
+    errors: list[dict[str, Any]] = []
+    for staged in rows:
+        cells = staging.cells_of(staged.cells_encrypted, cipher)
+        data, row_errors = domain.registration(header, cells)
+        errors += [
+            {"import_id": job.id, "row": staged.row, "column": e.column, "reason": e.reason}
+            for e in row_errors
+        ]
+        if data is not None:
+            phone_hash = cipher.lookup_hash(data.phone)  # a Phone field is E.164 already
+            valid.setdefault(phone_hash, data)
+    return valid, errors
+
+
+async def _insert(
+    session: AsyncSession,
+    settings: Settings,
+    cipher: PiiCipher,
+    new: list[tuple[str, MemberCreate]],
+    now: datetime,
+) -> int:
+    serials = await repository.card_serials(session, len(new))
+    members, events = await asyncio.to_thread(_member_rows, settings, cipher, new, serials, now)
+    inserted = await repository.insert_members(session, members)
+    # in file order, as registrations one by one would have published them
+    await emit(session, *(event for member_id, event in events.items() if member_id in inserted))
+    return len(inserted)
+
+
+def _member_rows(
+    settings: Settings,
+    cipher: PiiCipher,
+    new: list[tuple[str, MemberCreate]],
+    serials: list[int],
+    now: datetime,
+) -> tuple[list[dict[str, Any]], dict[uuid.UUID, MemberRegistered]]:
+    """The members table's rows for ``new``, contact data encrypted, and their events."""
+    members: list[dict[str, Any]] = []
+    events: dict[uuid.UUID, MemberRegistered] = {}
+    for serial, (phone_hash, data) in zip(serials, new, strict=True):
+        member_id = uuid.uuid4()
+        number = members_domain.card_number(settings.card_number_prefix, serial)
+        email = str(data.email) if data.email else None
+        members.append(
+            {
+                "id": member_id,
+                "card_serial": serial,
+                "card_number": number,
+                "name": data.name,
+                "phone_encrypted": cipher.encrypt(data.phone),
+                "phone_hash": phone_hash,
+                "email_encrypted": cipher.encrypt(email) if email else None,
+                "email_hash": cipher.email_hash(email) if email else None,
+                "birthday": data.birthday,
+                "gender": data.gender,
+                "locale": data.locale,
+                "consent_sms": data.consent.sms,
+                "consent_email": data.consent.email,
+                "store_id": data.store_id,
+                "referral_code": codes.new_code(),
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        events[member_id] = MemberRegistered(
+            member_id=member_id,
+            card_number=number,
+            name=data.name,
+            phone=data.phone,
+            phone_hash=phone_hash,
+            email=email,
+            locale=data.locale,
+            birthday=data.birthday,
+            gender=data.gender,
+            consent=ChannelConsent(sms=data.consent.sms, email=data.consent.email),
+            store_id=data.store_id,
+            registered_at=now,
+        )
+    return members, events
+
+
+def to_out(job: MemberImport) -> ImportOut:
+    """The import as ``GET /imports/{id}`` shows it."""
+    return ImportOut(
+        id=job.id,
+        status=cast(ImportStatus, job.status),
+        dry_run=job.dry_run,
+        charset=cast(domain.Charset, job.charset),
+        columns=job.columns.split(",") if job.columns else [],
+        rows=job.rows,
+        processed=job.processed,
+        imported=job.imported,
+        skipped=job.skipped,
+        failed=job.failed,
+        progress=job.processed / job.rows if job.rows else 1.0,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+    )
+
+
+async def error_lines(sessions: Sessions, import_id: uuid.UUID) -> AsyncIterator[str]:
+    """The import's row errors as CSV (``row,column,reason``, in row order), read in pages
+    of ``ERRORS_PAGE``, each in a short session of its own."""
+    yield "row,column,reason\r\n"
+    after: tuple[int, str] = (0, "")
+    while True:
+        async with sessions() as session:
+            page = await repository.errors_after(session, import_id, after, ERRORS_PAGE)
+        out = io.StringIO()
+        csv.writer(out).writerows((e.row, e.column, e.reason) for e in page)
+        yield out.getvalue()
+        if len(page) < ERRORS_PAGE:
+            return
+        after = (page[-1].row, page[-1].column)
