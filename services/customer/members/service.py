@@ -24,6 +24,7 @@ from services.customer.members.schemas import (
     MemberPage,
     Status,
 )
+from services.customer.search.domain import surname_initial
 from shared import codes
 from shared.auth import Principal
 from shared.crypto import PiiCipher, mask_email, mask_phone
@@ -57,6 +58,7 @@ async def register_member(
         card_serial=serial,
         card_number=number,
         name=data.name,
+        surname_initial=surname_initial(data.name),
         phone_encrypted=cipher.encrypt(data.phone),
         phone_hash=phone_hash,
         email_encrypted=cipher.encrypt(email) if email else None,

@@ -26,6 +26,7 @@ from services.customer.profiles.errors import (
     VersionMismatch,
 )
 from services.customer.profiles.schemas import ConsentIn, MemberPatch
+from services.customer.search.domain import surname_initial
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events.customer import (
@@ -123,6 +124,8 @@ def _apply(
             setattr(member, name, value)
         if name in _ENCRYPTED:
             carried[_ENCRYPTED[name]] = cipher.encrypt(value) if value else None
+    if "name" in changed:
+        member.surname_initial = surname_initial(wanted["name"])
     if "phone" in changed:
         member.phone_hash = carried["phone_hash"] = cipher.phone_hash(wanted["phone"])
     if "email" in changed:

@@ -1,0 +1,54 @@
+"""Search queries of the members table; each page in joining order ``(created_at, id)``."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, func, or_, tuple_
+from sqlmodel import col, select
+
+from services.customer.members.models import Member
+from shared.db import AsyncSession
+from shared.pagination import PageKey
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def by_number(
+    session: AsyncSession, *, phone_hash: str | None, card_number: str | None
+) -> list[Member]:
+    """The members whose phone hash is ``phone_hash`` or whose card is ``card_number``
+    (at most two: both columns are unique)."""
+    wanted: list[ColumnElement[bool]] = []
+    if phone_hash is not None:
+        wanted.append(col(Member.phone_hash) == phone_hash)
+    if card_number is not None:
+        wanted.append(col(Member.card_number) == card_number)
+    query = select(Member).where(or_(*wanted)).order_by(col(Member.created_at), col(Member.id))
+    return list((await session.scalars(query)).all())
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    name_part: str | None,
+    initial: str | None,
+    limit: int,
+    after: PageKey | None,
+) -> list[Member]:
+    """Up to ``limit`` members after ``after`` whose ``lower(name)`` contains ``name_part``
+    (already lower-case) and/or whose surname initial is ``initial``.
+
+    The name is matched with ``LIKE`` (its ``%``, ``_`` and ``\\`` escaped), which the
+    trigram index ``ix_members_name_trgm`` serves; an initial is a range of
+    ``ix_members_surname_initial``.
+    """
+    query = select(Member).order_by(col(Member.created_at), col(Member.id)).limit(limit)
+    if name_part is not None:
+        pattern = f"%{_escaped(name_part)}%"
+        query = query.where(func.lower(Member.name).like(pattern, escape="\\"))
+    if initial is not None:
+        query = query.where(col(Member.surname_initial) == initial)
+    if after is not None:
+        query = query.where(tuple_(Member.created_at, Member.id) > (after.at, after.id))
+    return list((await session.scalars(query)).all())
