@@ -24,7 +24,7 @@ from services.customer.members.schemas import (
     MemberPage,
     Status,
 )
-from services.customer.search.domain import surname_initial
+from services.customer.search import index as search_index
 from shared import codes
 from shared.auth import Principal
 from shared.crypto import PiiCipher, mask_email, mask_phone
@@ -58,7 +58,6 @@ async def register_member(
         card_serial=serial,
         card_number=number,
         name=data.name,
-        surname_initial=surname_initial(data.name),
         phone_encrypted=cipher.encrypt(data.phone),
         phone_hash=phone_hash,
         email_encrypted=cipher.encrypt(email) if email else None,
@@ -77,6 +76,7 @@ async def register_member(
             session.add(member)
     except IntegrityError as exc:  # a concurrent registration with the same phone won
         raise PhoneRegistered(PHONE_REGISTERED, field="phone") from exc
+    await search_index.index_name(session, member)
     registered = MemberRegistered(
         member_id=member.id,
         card_number=member.card_number,

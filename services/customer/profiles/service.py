@@ -26,7 +26,7 @@ from services.customer.profiles.errors import (
     VersionMismatch,
 )
 from services.customer.profiles.schemas import ConsentIn, MemberPatch
-from services.customer.search.domain import surname_initial
+from services.customer.search import index as search_index
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events.customer import (
@@ -90,6 +90,8 @@ async def update_profile(
             await session.flush()
     except IntegrityError as exc:  # a concurrent registration or edit took the number
         raise PhoneRegistered(PHONE_REGISTERED, field="phone") from exc
+    if "name" in changed:
+        await search_index.index_name(session, member)
     await emit(session, event)
     return member
 
@@ -124,8 +126,6 @@ def _apply(
             setattr(member, name, value)
         if name in _ENCRYPTED:
             carried[_ENCRYPTED[name]] = cipher.encrypt(value) if value else None
-    if "name" in changed:
-        member.surname_initial = surname_initial(wanted["name"])
     if "phone" in changed:
         member.phone_hash = carried["phone_hash"] = cipher.phone_hash(wanted["phone"])
     if "email" in changed:

@@ -212,3 +212,24 @@ def ensure_combinable(
             field="name" if name is not None else "initial",
             where="query",
         )
+
+
+GRAM_LENGTH = 2
+"""Parts of a name this short are found through :func:`name_grams`; longer ones by trigram."""
+
+
+def name_grams(name: str) -> set[str]:
+    """The distinct 1- and 2-character pieces of :func:`name_key` of ``name`` without
+    whitespace: ``李小雷`` gives 李, 小, 雷, 李小, 小雷. Never empty for a valid name."""
+    key = name_key(name)
+    return {
+        key[start : start + length]
+        for length in range(1, GRAM_LENGTH + 1)
+        for start in range(len(key) - length + 1)
+        if not any(char.isspace() for char in key[start : start + length])
+    }
+
+
+def is_gram(text: str) -> bool:
+    """Whether a name part (already :func:`name_key`) is looked up as one piece."""
+    return len(text) <= GRAM_LENGTH and not any(char.isspace() for char in text)

@@ -86,17 +86,23 @@ async def test_pages_of_a_name_are_whole_and_in_joining_order(
     assert seen == members
 
 
-async def test_renaming_moves_the_member_to_the_new_initial(customer: httpx.AsyncClient) -> None:
+async def test_renaming_moves_the_member_to_its_new_initial_and_pieces(
+    customer: httpx.AsyncClient,
+) -> None:
     token = _token()
-    member = await _register(customer, f"李{token}")
+    member = await _register(customer, f"李龘{token}")
+    assert member["id"] in await _ids(customer, q="龘", limit=200)  # one character
+    assert member["id"] in await _ids(customer, q="李龘", limit=200)  # two
     patched = await customer.patch(
         f"/members/{member['id']}",
-        json={"name": f"解{token}"},
+        json={"name": f"解靐{token}"},
         headers=SERVICE | {"If-Match": '"1"'},
     )
     assert patched.status_code == 200, patched.text
     assert await _ids(customer, name=token, initial="X") == [member["id"]]
     assert await _ids(customer, name=token, initial="L") == []
+    assert member["id"] not in await _ids(customer, q="龘", limit=200)
+    assert member["id"] in await _ids(customer, name="靐", initial="x", limit=200)
 
 
 async def test_bad_search_input_is_a_problem_naming_the_parameter(

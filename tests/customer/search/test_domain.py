@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.customer.search.domain import Query, Unsearchable, classify, surname_initial
+from services.customer.search.domain import (
+    Query,
+    Unsearchable,
+    classify,
+    name_grams,
+    surname_initial,
+)
 
 
 @pytest.mark.parametrize(
@@ -65,3 +71,8 @@ def test_classify(q: str, query: Query) -> None:
 def test_unsearchable(q: str) -> None:
     with pytest.raises(Unsearchable):
         classify(q)
+
+
+def test_name_grams_are_the_short_pieces_without_spaces() -> None:
+    assert name_grams("李小雷") == {"李", "小", "雷", "李小", "小雷"}
+    assert name_grams("Li Lei") == {"l", "i", "e", "li", "le", "ei"}

@@ -31,9 +31,19 @@ async def test_existing_members_get_their_initial_and_downgrade_drops_it(stack: 
         assert {row["id"]: row["surname_initial"] for row in rows} == {
             ids[name]: initial for name, initial in names.items()
         }
+        grams = await scratch.sql(
+            "SELECT gram FROM customer.member_name_grams WHERE member_id = $1", ids["欧阳询"]
+        )
+        assert sorted(row["gram"] for row in grams) == sorted(["欧", "阳", "询", "欧阳", "阳询"])
         await scratch.downgrade(BEFORE)
         columns = await scratch.sql(
             "SELECT column_name FROM information_schema.columns "
             "WHERE table_schema = 'customer' AND table_name = 'members'"
         )
         assert "surname_initial" not in {row["column_name"] for row in columns}
+        tables = await scratch.sql(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'customer'"
+        )
+        assert {"member_name_grams", "staff_recent_members", "staff_pinned_members"}.isdisjoint(
+            {row["table_name"] for row in tables}
+        )
