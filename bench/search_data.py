@@ -3,20 +3,19 @@
 Surnames follow a rough frequency (王, 李, 张 and 刘 most common), with the polyphonic and
 compound surnames search must read right; a tenth of the names are Latin. Phones are
 unique mobile numbers ``13xxxxxxxxx``, cards numbered like registration's. Rows are COPYed
-straight into ``customer.members``, a chunk at a time: no API, no events.
+straight into ``customer.members`` and ``member_name_grams``, a chunk at a time: no API, no events.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from services.customer.members.domain import card_number
-from services.customer.search.domain import surname_initial
+from services.customer.search.domain import name_grams, surname_initial
 from shared.crypto import PiiCipher
 
 SURNAMES = (
@@ -63,17 +62,23 @@ def name_of(rng: random.Random) -> str:
 
 def rows(
     cipher: PiiCipher, start: int, count: int, rng: random.Random, prefix: str
-) -> Iterator[tuple[object, ...]]:
-    """``count`` member rows from serial ``start``; phones encrypted as registration does."""
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """``count`` member rows from serial ``start`` (phones encrypted as registration does)
+    and the rows of their name pieces."""
+    members: list[tuple[object, ...]] = []
+    grams: list[tuple[object, ...]] = []
     for serial in range(start, start + count):
         name = name_of(rng)
         phone = "+86" + phone_of(serial)
         at = EPOCH + timedelta(seconds=serial * 60)
-        yield (
-            _uuid(rng), serial, card_number(prefix, serial), name, surname_initial(name),
+        member_id = _uuid(rng)
+        members.append((
+            member_id, serial, card_number(prefix, serial), name, surname_initial(name),
             cipher.encrypt(phone), cipher.lookup_hash(phone), "zh-CN", False, False,
             f"B{serial:011d}", 1, False, False, "active", at, at,
-        )  # fmt: skip
+        ))  # fmt: skip
+        grams.extend((gram, at, member_id) for gram in name_grams(name))
+    return members, grams
 
 
 def _uuid(rng: random.Random) -> uuid.UUID:
@@ -88,10 +93,15 @@ async def load(
     connection = await asyncpg.connect(dsn)
     try:
         for start in range(1, count + 1, chunk):
-            records = list(rows(cipher, start, min(chunk, count + 1 - start), rng, prefix))
+            members, grams = rows(cipher, start, min(chunk, count + 1 - start), rng, prefix)
             await connection.copy_records_to_table(
-                "members", schema_name="customer", records=records, columns=COLUMNS
+                "members", schema_name="customer", records=members, columns=COLUMNS
             )
+            await connection.copy_records_to_table(
+                "member_name_grams", schema_name="customer", records=grams,
+                columns=("gram", "created_at", "member_id"),
+            )  # fmt: skip
         await connection.execute("ANALYZE customer.members")
+        await connection.execute("ANALYZE customer.member_name_grams")
     finally:
         await connection.close()
