@@ -12,6 +12,7 @@ from services.customer.desk.reminders import api as reminders
 from services.customer.households import api as households
 from services.customer.members import api as members
 from services.customer.profiles import api as profiles
+from services.customer.search import api as search
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -27,7 +28,14 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         settings=settings or Settings(),
         outbox=outbox,
         idempotency=idempotency,
-        routers=[members.router, profiles.router, households.router, desk.router, reminders.router],
+        routers=[
+            members.router,
+            profiles.router,
+            search.router,
+            households.router,
+            desk.router,
+            reminders.router,
+        ],
         workers=[escalations],
     )
 

@@ -100,7 +100,8 @@ async def register_member(
         "Staff (service, marketing) or the member themself. The `ETag` header is the "
         "profile's version, for `If-Match` of `PATCH /members/{id}`. A restricted profile "
         "(加密客户) shows phone, email and address masked (`contact_masked`) to everyone "
-        "but admin and service staff and the member."
+        "but admin and service staff and the member. A staff read joins the caller's "
+        "recently viewed members (`GET /staff/me/recent-members`)."
     ),
     responses={**MEMBER_ACCESS, **problem(MemberNotFound("No member with id 7d1c0a52-…"))},
 )
@@ -113,6 +114,7 @@ async def get_member(
 ) -> MemberOut:
     ensure_member_access(principal, member_id, "service", "marketing")
     member = await service.get_member(session, member_id)
+    await search.record_view(session, principal, member_id)
     response.headers["ETag"] = domain.etag(member.version)
     return service.view(cipher, member, principal)
 

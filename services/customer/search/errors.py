@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import Unprocessable
+from shared.errors import Conflict, Unprocessable
 
 
 class UnsearchableQuery(Unprocessable):
@@ -19,3 +19,10 @@ class SearchParametersClash(Unprocessable):
 
     title = "Search parameters that cannot be combined"
     slug = "search-parameters-clash"
+
+
+class PinLimitReached(Conflict):
+    """A staff user pins a member while already having the most pins allowed."""
+
+    title = "Pin limit reached"
+    slug = "pin-limit-reached"

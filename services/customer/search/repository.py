@@ -1,13 +1,18 @@
-"""Search queries of the members table; each page in joining order ``(created_at, id)``."""
+"""Search queries of the members table (each page in joining order ``(created_at, id)``),
+and each staff user's recently viewed and pinned members."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, func, or_, tuple_
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, delete, func, or_, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import col, select
 
 from services.customer.members.models import Member
 from services.customer.search import domain
-from services.customer.search.models import MemberNameGram
+from services.customer.search.models import MemberNameGram, PinnedMember, RecentMember
 from shared.db import AsyncSession
 from shared.pagination import PageKey
 
@@ -66,3 +71,84 @@ async def page(
         query = query.where(tuple_(created_at, member_id) > (after.at, after.id))
     query = query.order_by(created_at, member_id).limit(limit)
     return list((await session.scalars(query)).all())
+
+
+async def record_view(session: AsyncSession, staff: str, member_id: uuid.UUID, keep: int) -> None:
+    """Makes ``member_id`` the one ``staff`` viewed last and forgets all but their ``keep``
+    latest views."""
+    await session.execute(
+        pg_insert(RecentMember)
+        .values(staff=staff, member_id=member_id, viewed_at=func.now())
+        .on_conflict_do_update(
+            index_elements=["staff", "member_id"], set_={"viewed_at": func.now()}
+        )
+    )
+    kept = (
+        select(col(RecentMember.member_id))
+        .where(col(RecentMember.staff) == staff)
+        .order_by(col(RecentMember.viewed_at).desc(), col(RecentMember.member_id))
+        .limit(keep)
+    )
+    await session.execute(
+        delete(RecentMember).where(
+            col(RecentMember.staff) == staff, col(RecentMember.member_id).not_in(kept)
+        )
+    )
+
+
+async def recent(session: AsyncSession, staff: str) -> list[tuple[Member, datetime]]:
+    """The members ``staff`` viewed, the latest first, with when."""
+    query = (
+        select(Member, col(RecentMember.viewed_at))
+        .join(RecentMember, col(RecentMember.member_id) == Member.id)
+        .where(col(RecentMember.staff) == staff)
+        .order_by(col(RecentMember.viewed_at).desc(), col(RecentMember.member_id))
+    )
+    return [(member, at) for member, at in (await session.execute(query)).all()]
+
+
+async def pin(session: AsyncSession, staff: str, member_id: uuid.UUID) -> datetime:
+    """Pins ``member_id`` for ``staff`` (again: no change); returns when it was pinned."""
+    await session.execute(
+        pg_insert(PinnedMember)
+        .values(staff=staff, member_id=member_id, pinned_at=func.now())
+        .on_conflict_do_nothing(index_elements=["staff", "member_id"])
+    )
+    query = select(col(PinnedMember.pinned_at)).where(
+        col(PinnedMember.staff) == staff, col(PinnedMember.member_id) == member_id
+    )
+    return (await session.scalars(query)).one()
+
+
+async def pin_count(session: AsyncSession, staff: str) -> int:
+    query = select(func.count()).select_from(PinnedMember).where(col(PinnedMember.staff) == staff)
+    return int(await session.scalar(query) or 0)
+
+
+async def is_pinned(session: AsyncSession, staff: str, member_id: uuid.UUID) -> bool:
+    return await session.get(PinnedMember, (staff, member_id)) is not None
+
+
+async def unpin(session: AsyncSession, staff: str, member_id: uuid.UUID) -> None:
+    await session.execute(
+        delete(PinnedMember).where(
+            col(PinnedMember.staff) == staff, col(PinnedMember.member_id) == member_id
+        )
+    )
+
+
+async def pinned(
+    session: AsyncSession, staff: str, limit: int, after: PageKey | None
+) -> list[tuple[Member, datetime]]:
+    """Up to ``limit`` members ``staff`` pinned, in pinning order after ``after``."""
+    at, member_id = col(PinnedMember.pinned_at), col(PinnedMember.member_id)
+    query = (
+        select(Member, at)
+        .join(PinnedMember, member_id == Member.id)
+        .where(col(PinnedMember.staff) == staff)
+        .order_by(at, member_id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(tuple_(at, member_id) > (after.at, after.id))
+    return [(member, when) for member, when in (await session.execute(query)).all()]
