@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query
 
 from services.customer.members.errors import MemberNotFound
 from services.customer.search import service
 from services.customer.search.errors import PinLimitReached
-from services.customer.search.schemas import StaffMemberItem, StaffMemberPage
+from services.customer.search.schemas import StaffMemberItem, StaffMemberPage, Unpinned
 from shared.auth import Principal, require_roles
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
@@ -75,10 +75,10 @@ async def pin_member(
 
 @router.delete(
     "/staff/me/pinned-members/{member_id}",
-    status_code=204,
+    response_model=Unpinned,
     summary="Unpin a member",
-    description="Unpins the member for the caller; 204 whether it was pinned or not.",
+    description="Unpins the member for the caller; the same answer whether it was pinned or not.",
 )
-async def unpin_member(member_id: uuid.UUID, session: Session, staff: Staff) -> Response:
+async def unpin_member(member_id: uuid.UUID, session: Session, staff: Staff) -> Unpinned:
     await service.unpin(session, staff.subject, member_id)
-    return Response(status_code=204)
+    return Unpinned(member_id=member_id)

@@ -63,7 +63,8 @@ async def test_pins_are_idempotent_paged_and_bounded(customer: httpx.AsyncClient
     assert rest.json()["next_cursor"] is None
     for _ in range(2):
         gone = await customer.delete(f"/staff/me/pinned-members/{first}", headers=me)
-        assert gone.status_code == 204
+        assert gone.status_code == 200
+        assert gone.json() == {"member_id": first, "pinned": False}
     left = (await customer.get("/staff/me/pinned-members", headers=me)).json()["items"]
     assert [item["id"] for item in left] == [second]
     for member_id in await _members(customer, MAX_PINS - 1):
