@@ -233,3 +233,10 @@ def name_grams(name: str) -> set[str]:
 def is_gram(text: str) -> bool:
     """Whether a name part (already :func:`name_key`) is looked up as one piece."""
     return len(text) <= GRAM_LENGTH and not any(char.isspace() for char in text)
+
+
+def pieces_of(part: str) -> list[str]:
+    """The distinct 2-character pieces of a longer name part (already :func:`name_key`)
+    without whitespace, in order: every name containing ``part`` has each of them."""
+    pieces = [part[start : start + GRAM_LENGTH] for start in range(len(part) - 1)]
+    return list(dict.fromkeys(piece for piece in pieces if is_gram(piece) and len(piece) == 2))

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, delete, func, or_, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from services.customer.members.models import Member
 from services.customer.search import domain
@@ -35,6 +37,10 @@ async def by_number(
     return list((await session.scalars(query)).all())
 
 
+SCAN_CAP = 2000
+"""Name pieces read before a longer part of a name falls back to the trigram index."""
+
+
 async def page(
     session: AsyncSession,
     *,
@@ -48,29 +54,81 @@ async def page(
     ``initial``.
 
     A part of one or two characters is a range of ``member_name_grams``' primary key, in
-    page order; a longer one is matched with ``LIKE`` (its ``%``, ``_`` and ``\\``
-    escaped), which the trigram index ``ix_members_name_trgm`` serves; an initial alone is
-    a range of ``ix_members_surname_initial``.
+    page order. A longer one walks, in page order, the rarest of its 2-character pieces
+    (counted up to :data:`SCAN_CAP` rows) and filters by ``LIKE`` (``%``, ``_``, ``\\``
+    escaped): a full page, or a piece with fewer rows than the cap, is the answer; else
+    (every piece common, the part rare) the trigram index ``ix_members_name_trgm`` finds
+    the few that match. An initial alone is a range of ``ix_members_surname_initial``.
     """
-    if name_part is not None and domain.is_gram(name_part):
-        created_at, member_id = col(MemberNameGram.created_at), col(MemberNameGram.member_id)
-        query = (
-            select(Member)
-            .join(MemberNameGram, member_id == Member.id)
-            .where(col(MemberNameGram.gram) == name_part)
-        )
-    else:
-        created_at, member_id = col(Member.created_at), col(Member.id)
-        query = select(Member)
-        if name_part is not None:
-            pattern = f"%{_escaped(name_part)}%"
-            query = query.where(func.lower(Member.name).like(pattern, escape="\\"))
+    if name_part is None:
+        return await _fetch(session, _members(after), initial, limit)
+    if domain.is_gram(name_part):
+        return await _fetch(session, _in_piece(name_part, after, None), initial, limit)
+    pieces = domain.pieces_of(name_part)
+    if pieces:
+        piece, covered = await _rarest(session, pieces, after)
+        query, key = _in_piece(piece, after, SCAN_CAP)
+        found = await _fetch(session, (query.where(_like(name_part)), key), initial, limit)
+        if len(found) == limit or covered:
+            return found
+    query, key = _members(after)
+    return await _fetch(session, (query.where(_like(name_part)), key), initial, limit)
+
+
+_Key = tuple[ColumnElement[Any], ColumnElement[Any]]
+_Ordered = tuple[SelectOfScalar[Member], _Key]
+
+
+def _like(name_part: str) -> ColumnElement[bool]:
+    return func.lower(Member.name).like(f"%{_escaped(name_part)}%", escape="\\")
+
+
+def _members(after: PageKey | None) -> _Ordered:
+    key = cast(_Key, (col(Member.created_at), col(Member.id)))
+    query = select(Member)
+    if after is not None:
+        query = query.where(tuple_(*key) > (after.at, after.id))
+    return query, key
+
+
+def _in_piece(piece: str, after: PageKey | None, cap: int | None) -> _Ordered:
+    """Members whose name has ``piece``, after ``after``: the first ``cap`` of them."""
+    key = (col(MemberNameGram.created_at), col(MemberNameGram.member_id))
+    window = select(*key).where(col(MemberNameGram.gram) == piece)
+    if after is not None:
+        window = window.where(tuple_(*key) > (after.at, after.id))
+    if cap is not None:
+        window = window.order_by(*key).limit(cap)
+    rows = window.subquery()
+    query = select(Member).join(rows, rows.c.member_id == Member.id)
+    ordered: _Key = (rows.c.created_at, rows.c.member_id)
+    return query, ordered
+
+
+async def _rarest(
+    session: AsyncSession, pieces: list[str], after: PageKey | None
+) -> tuple[str, bool]:
+    """The piece with the fewest members after ``after`` (counted up to the cap), and
+    whether it has fewer than the cap."""
+    counts = {}
+    for piece in pieces:
+        rows = select(col(MemberNameGram.member_id)).where(col(MemberNameGram.gram) == piece)
+        if after is not None:
+            key = (col(MemberNameGram.created_at), col(MemberNameGram.member_id))
+            rows = rows.where(tuple_(*key) > (after.at, after.id))
+        capped = rows.limit(SCAN_CAP).subquery()
+        counts[piece] = int(await session.scalar(select(func.count()).select_from(capped)) or 0)
+    rarest = min(pieces, key=lambda piece: counts[piece])
+    return rarest, counts[rarest] < SCAN_CAP
+
+
+async def _fetch(
+    session: AsyncSession, ordered: _Ordered, initial: str | None, limit: int
+) -> list[Member]:
+    query, key = ordered
     if initial is not None:
         query = query.where(col(Member.surname_initial) == initial)
-    if after is not None:
-        query = query.where(tuple_(created_at, member_id) > (after.at, after.id))
-    query = query.order_by(created_at, member_id).limit(limit)
-    return list((await session.scalars(query)).all())
+    return list((await session.scalars(query.order_by(*key).limit(limit))).all())
 
 
 async def record_view(session: AsyncSession, staff: str, member_id: uuid.UUID, keep: int) -> None:

@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
+from services.customer.search import repository
 from tests.customer.conftest import new_phone
 from tests.stack import member_headers, staff_headers
 
@@ -132,3 +134,16 @@ async def test_members_cannot_search(customer: httpx.AsyncClient) -> None:
         "/members", params={"q": "l"}, headers=member_headers(uuid.UUID(member["id"]))
     )
     assert answer.status_code == 403
+
+
+async def test_a_long_part_whose_pieces_are_all_common_is_found_by_trigram(
+    customer: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = _token()
+    # two decoys have every 2-character piece of the part but not the part itself: the
+    # walk reads only them, matches neither, so the trigram index must find the third
+    decoys = [f"{token}{end} {token[-1]}z" for end in "ab"]
+    _, _, wanted = [await _register(customer, name) for name in (*decoys, f"{token}z")]
+    monkeypatch.setattr(repository, "SCAN_CAP", 2)
+    assert await _ids(customer, q=f"{token}z") == [wanted["id"]]
+    assert await _ids(customer, q=token, limit=2) != []
