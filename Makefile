@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install up test lint demo bench bench-import faults fuzz clean
+.PHONY: install up test lint demo bench bench-import bench-search faults fuzz clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,13 @@ bench: install
 IMPORT_MEMBERS ?= 100000
 bench-import: install
 	$(BIN)/python -m bench.imports --members $(IMPORT_MEMBERS) $(BENCH_ARGS)
+
+## Member search latency at N members, on a PostgreSQL of its own (docs/performance.md).
+## e.g. `make bench-search SEARCH_MEMBERS=100000 SEARCH_RUNS=200`
+SEARCH_MEMBERS ?= 1000000
+SEARCH_RUNS ?= 300
+bench-search: install
+	$(BIN)/python -m bench.search --members $(SEARCH_MEMBERS) --runs $(SEARCH_RUNS)
 
 ## The long fault-injection run (docs/reliability.md); prints its seed, replay with SEED=.
 ## `make faults SPACED=20 FAULTS=16 PURCHASES=5000` measures recovery one fault at a time.

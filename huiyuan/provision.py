@@ -49,6 +49,11 @@ def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+EXTENSIONS: dict[str, tuple[str, ...]] = {"customer": ("pg_trgm",)}
+"""Extensions a service's migrations need, created in its schema by provisioning: customer's
+member search indexes names by trigram (``gin_trgm_ops``)."""
+
+
 def _quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -74,6 +79,11 @@ async def provision_service(admin_url: str, service: str, password: str | None) 
             await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema} AUTHORIZATION {role}")
             await connection.execute(f"ALTER ROLE {role} SET search_path = {schema}")
             await connection.execute(f"REVOKE ALL ON SCHEMA public FROM {role}")
+            for extension in EXTENSIONS.get(service, ()):
+                # the role may not create extensions; its schema holds their operators
+                await connection.execute(
+                    f"CREATE EXTENSION IF NOT EXISTS {extension} WITH SCHEMA {schema}"
+                )
             database = await connection.fetchval("SELECT current_database()")
             await connection.execute(
                 f"GRANT CONNECT ON DATABASE {_quote_ident(database)} TO {role}"

@@ -14,6 +14,7 @@ from services.customer.imports import api as imports
 from services.customer.imports.jobs import imports as import_worker
 from services.customer.members import api as members
 from services.customer.profiles import api as profiles
+from services.customer.search import api as search
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -33,6 +34,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         routers=[
             members.router,
             profiles.router,
+            search.router,
             households.router,
             desk.router,
             reminders.router,

@@ -19,6 +19,10 @@ from services.customer.members.schemas import (
     MemberPage,
 )
 from services.customer.members.service import PHONE_REGISTERED
+from services.customer.search import domain as search_domain
+from services.customer.search import service as search
+from services.customer.search.errors import UnsearchableQuery
+from services.customer.search.schemas import Initial, SearchText
 from shared.auth import (
     MEMBER_ACCESS,
     Principal,
@@ -96,7 +100,8 @@ async def register_member(
         "Staff (service, marketing) or the member themself. The `ETag` header is the "
         "profile's version, for `If-Match` of `PATCH /members/{id}`. A restricted profile "
         "(加密客户) shows phone, email and address masked (`contact_masked`) to everyone "
-        "but admin and service staff and the member."
+        "but admin and service staff and the member. A staff read joins the caller's "
+        "recently viewed members (`GET /staff/me/recent-members`)."
     ),
     responses={**MEMBER_ACCESS, **problem(MemberNotFound("No member with id 7d1c0a52-…"))},
 )
@@ -109,6 +114,7 @@ async def get_member(
 ) -> MemberOut:
     ensure_member_access(principal, member_id, "service", "marketing")
     member = await service.get_member(session, member_id)
+    await search.record_view(session, principal, member_id)
     response.headers["ETag"] = domain.etag(member.version)
     return service.view(cipher, member, principal)
 
@@ -116,18 +122,42 @@ async def get_member(
 @router.get(
     "/members",
     response_model=MemberPage,
-    summary="List or look up members",
+    summary="List, look up or search members",
     description=(
-        "With `phone` and/or `card_number`, finds the member who has both (a list of at most "
-        "one; `limit` and `cursor` are not used). The phone number may be typed any usual "
-        "way (`+86 138-1234-5678`, `13812345678`). Otherwise lists members in joining order, "
-        "`limit` at a time. Phone and email are masked."
+        "`q` searches: digits (a phone number typed any usual way, or a card number) find "
+        "the member with that phone or card; one Latin letter finds the members whose "
+        "surname's pinyin initial it is (`l`: 李雷, 刘洋, Li Lei; polyphonic surnames read "
+        "as surnames: 单 is S, 曾 Z); anything else is a part of the name (prefix or "
+        "contains, case-insensitive). `name` and `initial` say the same explicitly and may "
+        "be combined. With `phone` and/or `card_number`, finds the member who has both. "
+        "Without any, lists members. Lists are in joining order, `limit` at a time; a "
+        "phone or card gives one page. Phone and email are masked."
     ),
+    responses={
+        **problem(
+            UnsearchableQuery(
+                "q is digits, but neither a mobile number nor a card number",
+                field="q",
+                where="query",
+            ),
+            description=(
+                "`unsearchable-query` names `q`; `search-parameters-clash` names the "
+                "parameter that cannot be combined with the others."
+            ),
+        )
+    },
 )
 async def list_members(
     cipher: Cipher,
     session: Session,
     _: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
+    q: Annotated[
+        SearchText | None, Query(description="Name part, initial, phone or card number")
+    ] = None,
+    name: Annotated[SearchText | None, Query(description="A part of the name")] = None,
+    initial: Annotated[
+        Initial | None, Query(description="The surname's pinyin initial", examples=["L"])
+    ] = None,
     phone: Annotated[Phone | None, Query()] = None,
     card_number: Annotated[CardNumber | None, Query(examples=["8860000000017"])] = None,
     limit: Annotated[PageSize, Query(description="Members per page")] = 50,
@@ -135,7 +165,19 @@ async def list_members(
         Cursor | None, Query(description="`next_cursor` of the previous page")
     ] = None,
 ) -> MemberPage:
-    if phone is not None or card_number is not None:
+    lookup = phone is not None or card_number is not None
+    search_domain.ensure_combinable(q=q, name=name, initial=initial, lookup=lookup)
+    if lookup:
         found = await service.find_members(session, cipher, phone=phone, card_number=card_number)
         return MemberPage(items=[service.to_list_item(cipher, m) for m in found])
-    return await service.list_members(session, cipher, limit, cursor)
+    if q is None and name is None and initial is None:
+        return await service.list_members(session, cipher, limit, cursor)
+    return await search.search(
+        session,
+        cipher,
+        query=search_domain.parse_q(q) if q is not None else None,
+        name_part=search_domain.name_key(name) if name is not None else None,
+        initial=initial.upper() if initial is not None else None,
+        limit=limit,
+        after=cursor,
+    )

@@ -38,6 +38,9 @@ class Member(CustomerTable, table=True):
     email; ``locked`` (加锁) keeps the profile from being erased, merged or deactivated;
     ``restricted`` (加密客户) shows its contact data only to admin and service staff;
     ``status`` is ``active`` or ``inactive`` (since ``deactivated_at``).
+
+    Search: ``surname_initial`` is the upper-case pinyin initial of the surname (``L`` for
+    李雷), computed whenever the name is written (see :mod:`services.customer.search`).
     """
 
     __tablename__ = "members"
@@ -52,6 +55,7 @@ class Member(CustomerTable, table=True):
     )
     card_number: str = Field(sa_column=Column(String(32), unique=True, nullable=False))
     name: str = Field(max_length=100)
+    surname_initial: str | None = Field(default=None, max_length=1)
     phone_encrypted: str
     phone_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     email_encrypted: str | None = None

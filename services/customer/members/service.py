@@ -24,6 +24,7 @@ from services.customer.members.schemas import (
     MemberPage,
     Status,
 )
+from services.customer.search import index as search_index
 from shared import codes
 from shared.auth import Principal
 from shared.crypto import PiiCipher, mask_email, mask_phone
@@ -75,6 +76,7 @@ async def register_member(
             session.add(member)
     except IntegrityError as exc:  # a concurrent registration with the same phone won
         raise PhoneRegistered(PHONE_REGISTERED, field="phone") from exc
+    await search_index.index_name(session, member)
     registered = MemberRegistered(
         member_id=member.id,
         card_number=member.card_number,

@@ -26,6 +26,7 @@ from services.customer.profiles.errors import (
     VersionMismatch,
 )
 from services.customer.profiles.schemas import ConsentIn, MemberPatch
+from services.customer.search import index as search_index
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events.customer import (
@@ -89,6 +90,8 @@ async def update_profile(
             await session.flush()
     except IntegrityError as exc:  # a concurrent registration or edit took the number
         raise PhoneRegistered(PHONE_REGISTERED, field="phone") from exc
+    if "name" in changed:
+        await search_index.index_name(session, member)
     await emit(session, event)
     return member
 

@@ -16,7 +16,7 @@ from services.customer.households import models as households
 from tests.stack import Scratch, Stack
 
 REVISION = "9f1beff7346f"
-BEFORE = "c2a7e5d9f413"
+BEFORE = "d4b8f1a3c6e2"
 TABLES = {"tickets", "ticket_history", "ticket_escalations"}
 DECLARED = (models.Ticket, households.Household)  # imported: their tables are in the metadata
 
