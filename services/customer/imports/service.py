@@ -24,11 +24,12 @@ from services.customer.imports.errors import ImportNotFound
 from services.customer.imports.models import ImportRow, MemberImport
 from services.customer.imports.schemas import ImportOut, ImportStatus
 from services.customer.members import domain as members_domain
+from services.customer.members import service as member_service
 from services.customer.members.schemas import MemberCreate
 from shared import codes
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession, Sessions
-from shared.events.customer import ChannelConsent, MemberRegistered
+from shared.events.customer import MemberRegistered
 
 CHUNK = 2000
 ERRORS_PAGE = 5000
@@ -160,19 +161,8 @@ def _member_rows(
                 "updated_at": now,
             }
         )
-        events[member_id] = MemberRegistered(
-            member_id=member_id,
-            card_number=number,
-            name=data.name,
-            phone=data.phone,
-            phone_hash=phone_hash,
-            email=email,
-            locale=data.locale,
-            birthday=data.birthday,
-            gender=data.gender,
-            consent=ChannelConsent(sms=data.consent.sms, email=data.consent.email),
-            store_id=data.store_id,
-            registered_at=now,
+        events[member_id] = member_service.registered_event(
+            member_id, number, data, phone_hash, email, now
         )
     return members, events
 

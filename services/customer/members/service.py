@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
@@ -34,6 +35,32 @@ from shared.pagination import PageKey, encode_cursor
 
 PHONE_REGISTERED = "A member with this phone number is already registered"
 _CODE_DRAWS = 3
+
+
+def registered_event(
+    member_id: uuid.UUID,
+    card_number: str,
+    data: MemberCreate,
+    phone_hash: str,
+    email: str | None,
+    at: datetime,
+) -> MemberRegistered:
+    """``customer.member.registered`` of a member made from ``data`` (a sign-up or an
+    imported row alike): ``phone`` in ``data`` is E.164, ``email`` normalised."""
+    return MemberRegistered(
+        member_id=member_id,
+        card_number=card_number,
+        name=data.name,
+        phone=data.phone,
+        phone_hash=phone_hash,
+        email=email,
+        locale=data.locale,
+        birthday=data.birthday,
+        gender=data.gender,
+        consent=ChannelConsent(sms=data.consent.sms, email=data.consent.email),
+        store_id=data.store_id,
+        registered_at=at,
+    )
 
 
 async def register_member(
@@ -77,21 +104,10 @@ async def register_member(
     except IntegrityError as exc:  # a concurrent registration with the same phone won
         raise PhoneRegistered(PHONE_REGISTERED, field="phone") from exc
     await search_index.index_name(session, member)
-    registered = MemberRegistered(
-        member_id=member.id,
-        card_number=member.card_number,
-        name=member.name,
-        phone=data.phone,
-        phone_hash=phone_hash,
-        email=email,
-        locale=data.locale,
-        birthday=data.birthday,
-        gender=data.gender,
-        consent=ChannelConsent(sms=data.consent.sms, email=data.consent.email),
-        store_id=data.store_id,
-        registered_at=member.created_at,
+    await emit(
+        session,
+        registered_event(member.id, member.card_number, data, phone_hash, email, member.created_at),
     )
-    await emit(session, registered)
     if referrer is not None:
         await emit(
             session,
