@@ -17,7 +17,6 @@ from datetime import datetime
 
 from services.customer.base import emit
 from services.customer.desk import domain, repository
-from services.customer.desk.models import TicketChange
 from shared.db import Sessions, transaction
 from shared.events.customer import TicketEscalated
 
@@ -40,18 +39,14 @@ async def escalate_due(sessions: Sessions, now: datetime) -> int:
                 ticket.escalated_at = now
                 ticket.escalated_to = domain.ESCALATION_ROLE
                 ticket.updated_at = now
-                state = domain.ticket_state(ticket.state)
                 repository.record(
                     session,
-                    TicketChange(
-                        ticket_id=ticket.id,
-                        action="escalate",
-                        from_state=state,
-                        to_state=state,
-                        actor=SYSTEM_ACTOR,
-                        detail=domain.ESCALATION_ROLE,
-                        at=now,
-                    ),
+                    ticket,
+                    "escalate",
+                    domain.ticket_state(ticket.state),
+                    SYSTEM_ACTOR,
+                    now,
+                    domain.ESCALATION_ROLE,
                 )
                 await emit(
                     session,

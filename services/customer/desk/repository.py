@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, and_, extract, or_, tuple_
 from sqlmodel import col, select
 
-from services.customer.desk.domain import OPEN, Filters
+from services.customer.desk.domain import OPEN, Filters, State
 from services.customer.desk.models import Ticket, TicketChange, TicketEscalation
 from services.customer.members.models import Member
 from shared.db import AsyncSession
@@ -25,8 +25,29 @@ async def get(session: AsyncSession, ticket_id: uuid.UUID, *, lock: bool = False
     return (await session.scalars(query)).first()
 
 
-def record(session: AsyncSession, change: TicketChange) -> None:
-    session.add(change)
+def record(
+    session: AsyncSession,
+    ticket: Ticket,
+    action: str,
+    before: State | None,
+    actor: str,
+    at: datetime,
+    detail: str | None = None,
+) -> None:
+    """A line of the ticket's history: ``action`` by ``actor`` took it from ``before``
+    (``None``: it was recorded) to the state it has now (the same for a note such as an
+    escalation or a survey answer)."""
+    session.add(
+        TicketChange(
+            ticket_id=ticket.id,
+            action=action,
+            from_state=before,
+            to_state=ticket.state,
+            actor=actor,
+            detail=detail,
+            at=at,
+        )
+    )
 
 
 def _where(filters: Filters) -> list[ColumnElement[bool]]:

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from services.customer.base import emit
 from services.customer.config import Settings
 from services.customer.desk import domain, repository
-from services.customer.desk.domain import Action, State
+from services.customer.desk.domain import Action
 from services.customer.desk.errors import TicketMemberUnknown, TicketNotFound
-from services.customer.desk.models import Ticket, TicketChange, TicketEscalation
+from services.customer.desk.models import Ticket, TicketEscalation
 from services.customer.desk.schemas import (
     TicketChangeOut,
     TicketCreate,
@@ -54,25 +54,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _change(
-    ticket: Ticket,
-    action: str,
-    before: State | None,
-    actor: str,
-    at: datetime,
-    detail: str | None = None,
-) -> TicketChange:
-    return TicketChange(
-        ticket_id=ticket.id,
-        action=action,
-        from_state=before,
-        to_state=ticket.state,
-        actor=actor,
-        detail=detail,
-        at=at,
-    )
-
-
 async def open_ticket(
     session: AsyncSession,
     settings: Settings,
@@ -104,7 +85,7 @@ async def open_ticket(
     session.add(ticket)
     await session.flush()
     session.add(TicketEscalation(ticket_id=ticket.id, due_at=ticket.due_at))
-    repository.record(session, _change(ticket, "record", None, actor, now))
+    repository.record(session, ticket, "record", None, actor, now)
     return ticket
 
 
@@ -137,7 +118,7 @@ async def _move(
     ticket.state = domain.next_state(before, action, valid=valid)
     now = _now()
     ticket.updated_at = now
-    repository.record(session, _change(ticket, action, before, actor, now, detail))
+    repository.record(session, ticket, action, before, actor, now, detail)
     return ticket, now
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from services.customer.base import emit
 from services.customer.desk import domain, repository
 from services.customer.desk.errors import SurveyAnswered, SurveyNotOpen
-from services.customer.desk.models import Ticket, TicketChange
+from services.customer.desk.models import Ticket
 from services.customer.desk.schemas import SurveyAnswer
 from services.customer.desk.service import get_ticket
 from shared.crypto import PiiCipher
@@ -41,18 +41,8 @@ async def answer(
     ticket.survey_comment_encrypted = cipher.encrypt(data.comment) if data.comment else None
     ticket.surveyed_at = now
     ticket.updated_at = now
-    state = domain.ticket_state(ticket.state)
     repository.record(
-        session,
-        TicketChange(
-            ticket_id=ticket.id,
-            action="survey",
-            from_state=state,
-            to_state=state,
-            actor=actor,
-            detail=str(data.score),
-            at=now,
-        ),
+        session, ticket, "survey", domain.ticket_state(ticket.state), actor, now, str(data.score)
     )
     await emit(
         session,
