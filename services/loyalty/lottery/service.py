@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import cast
 
@@ -173,14 +174,19 @@ def prize_out(prize: LotteryPrize, won: int) -> PrizeOut:
 async def _prize_outs(
     session: AsyncSession, campaign_ids: list[uuid.UUID], day: date
 ) -> dict[uuid.UUID, PrizeOut]:
-    prizes = await repository.prizes(session, campaign_ids)
+    return await _outs_of(session, await repository.prizes(session, campaign_ids), day)
+
+
+async def _outs_of(
+    session: AsyncSession, prizes: Sequence[LotteryPrize], day: date
+) -> dict[uuid.UUID, PrizeOut]:
     won = await repository.won_on(session, [prize.prize_id for prize in prizes], day)
     return {prize.prize_id: prize_out(prize, won.get(prize.prize_id, 0)) for prize in prizes}
 
 
 async def _outs(session: AsyncSession, rows: list[LotteryCampaign]) -> list[LotteryCampaignOut]:
     prizes = await repository.prizes(session, [row.campaign_id for row in rows])
-    outs = await _prize_outs(session, [row.campaign_id for row in rows], today())
+    outs = await _outs_of(session, prizes, today())
     return [
         LotteryCampaignOut(
             id=row.campaign_id,
