@@ -12,6 +12,7 @@ from services.customer.desk.reminders import api as reminders
 from services.customer.households import api as households
 from services.customer.imports import api as imports
 from services.customer.imports.jobs import imports as import_worker
+from services.customer.joining import api as joining
 from services.customer.members import api as members
 from services.customer.profiles import api as profiles
 from services.customer.search import api as search
@@ -39,6 +40,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             desk.router,
             reminders.router,
             imports.router,
+            joining.router,
         ],
         workers=[escalations, import_worker],
         uploads={"/imports": settings_.import_max_bytes},

@@ -34,6 +34,8 @@ class MemberRegistered(EventPayload):
     gender: Gender | None = None
     consent: ChannelConsent = ChannelConsent()
     store_id: uuid.UUID | None = None
+    qualification: Literal["purchase", "earlier_customer"] | None = None
+    card_fee_fen: int | None = None
     registered_at: datetime
 
 

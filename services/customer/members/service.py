@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.customer.base import emit
 from services.customer.config import Settings
+from services.customer.joining import service as joining
 from services.customer.members import domain, repository
 from services.customer.members.errors import (
     MemberNotFound,
@@ -44,9 +45,11 @@ def registered_event(
     phone_hash: str,
     email: str | None,
     at: datetime,
+    card_fee_fen: int | None = None,
 ) -> MemberRegistered:
     """``customer.member.registered`` of a member made from ``data`` (a sign-up or an
-    imported row alike): ``phone`` in ``data`` is E.164, ``email`` normalised."""
+    imported row alike): ``phone`` in ``data`` is E.164, ``email`` normalised;
+    ``card_fee_fen`` the card fee paid (0: waived; ``None``: no fee, or imported)."""
     return MemberRegistered(
         member_id=member_id,
         card_number=card_number,
@@ -59,22 +62,32 @@ def registered_event(
         gender=data.gender,
         consent=ChannelConsent(sms=data.consent.sms, email=data.consent.email),
         store_id=data.store_id,
+        qualification=data.qualification.kind if data.qualification else None,
+        card_fee_fen=card_fee_fen,
         registered_at=at,
     )
 
 
 async def register_member(
-    session: AsyncSession, settings: Settings, cipher: PiiCipher, data: MemberCreate
+    session: AsyncSession,
+    settings: Settings,
+    cipher: PiiCipher,
+    data: MemberCreate,
+    *,
+    by: str = "system",
 ) -> Member:
     """Registers a member, numbers their card, gives them a referral code and emits
     ``customer.member.registered`` (then ``customer.member.referred`` if they named a
     referral code).
 
     ``data.phone`` is E.164 (a ``Phone`` field); ``data.referral_code`` in stored form.
+    The joining policy is checked first and the qualification and card fee are recorded
+    as attested by ``by`` (the staff user; see :func:`joining.admit` for its problems).
     Raises :class:`ReferralCodeUnknown` (422) if no member has the code,
     :class:`SelfReferral` (422) if its member has this phone number, and
     :class:`PhoneRegistered` (409) if a member already has that number.
     """
+    admitted = await joining.admit(session, data.qualification, data.card_fee)
     phone_hash = cipher.phone_hash(data.phone)
     referrer = await _referrer(session, data.referral_code, phone_hash)
     if await repository.by_phone_hash(session, phone_hash) is not None:
@@ -103,10 +116,11 @@ async def register_member(
             session.add(member)
     except IntegrityError as exc:  # a concurrent registration with the same phone won
         raise PhoneRegistered(PHONE_REGISTERED, field="phone") from exc
+    await joining.record(session, cipher, member.id, admitted, by=by)
     await search_index.index_name(session, member)
+    at, fee = member.created_at, admitted.card_fee_fen
     await emit(
-        session,
-        registered_event(member.id, member.card_number, data, phone_hash, email, member.created_at),
+        session, registered_event(member.id, member.card_number, data, phone_hash, email, at, fee)
     )
     if referrer is not None:
         await emit(
