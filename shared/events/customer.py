@@ -127,6 +127,20 @@ class MemberDeactivated(EventPayload):
     deactivated_at: datetime
 
 
+class MemberReactivated(EventPayload):
+    """A deactivated member is active again from ``reactivated_at``: their card and phone
+    (``phone_hash``, the lookup hash of their E.164 number, which no one else took while
+    they were inactive) name them at tills again, and messaging may reach them as their
+    consent allows."""
+
+    event_type: ClassVar[str] = "customer.member.reactivated"
+    subject_field: ClassVar[str] = "member_id"
+
+    member_id: uuid.UUID
+    phone_hash: str
+    reactivated_at: datetime
+
+
 class HouseholdEvent(EventPayload):
     """Base of the events about a household (家庭): its subject and Kafka key are the
     household, not the member, so that one household's events are normally consumed in the

@@ -24,6 +24,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("customer", "POST /members/{member_id}/lock"),
     ("customer", "POST /members/{member_id}/unlock"),
     ("customer", "POST /members/{member_id}/deactivate"),
+    ("customer", "POST /members/{member_id}/reactivate"),
     ("customer", "POST /households"),
     ("customer", "GET /households"),
     ("customer", "GET /households/{household_id}"),

@@ -157,10 +157,10 @@ async def record(
         async with session.begin_nested():
             session.add_all(rows)
     except IntegrityError as exc:  # a concurrent registration named the same receipt
-        fee = "card_fees" in str(exc.orig)
+        on_fee = "card_fees" in str(exc.orig)
         raise ReceiptUsed(
             "A receipt of this registration was just used for another member",
-            field="card_fee.receipt_no" if fee else "qualification.receipt_no",
+            field="card_fee.receipt_no" if on_fee else "qualification.receipt_no",
         ) from exc
 
 

@@ -218,3 +218,22 @@ async def deactivate_member(
 ) -> MemberOut:
     member = await service.deactivate(session, member_id)
     return _answer(members.view(cipher, member, principal), response)
+
+
+@router.post(
+    "/members/{member_id}/reactivate",
+    response_model=MemberOut,
+    summary="Reactivate a deactivated member",
+    description=(
+        "Staff (service). The member becomes `active` again and "
+        "`customer.member.reactivated` is published: tills name them by card, phone and id "
+        "again, and messaging reaches them as their consent allows (what was cancelled "
+        "while they were inactive stays cancelled). An active member stays as they are."
+    ),
+    responses=_NOT_FOUND,
+)
+async def reactivate_member(
+    member_id: uuid.UUID, session: Session, cipher: Cipher, principal: Desk, response: Response
+) -> MemberOut:
+    member = await service.reactivate(session, member_id)
+    return _answer(members.view(cipher, member, principal), response)

@@ -34,6 +34,7 @@ from shared.events.customer import (
     MemberCardReissued,
     MemberConsentChanged,
     MemberDeactivated,
+    MemberReactivated,
     MemberUpdated,
 )
 
@@ -223,6 +224,24 @@ async def deactivate(session: AsyncSession, member_id: uuid.UUID) -> Member:
     _touch(member)
     member.deactivated_at = member.updated_at
     await emit(session, MemberDeactivated(member_id=member.id, deactivated_at=member.updated_at))
+    return member
+
+
+async def reactivate(session: AsyncSession, member_id: uuid.UUID) -> Member:
+    """Makes a deactivated member active again and emits ``customer.member.reactivated``
+    (an active member stays so, with no new event). Raises :class:`MemberNotFound` (404)."""
+    member = await _member(session, member_id)
+    if member.status != "inactive":
+        return member
+    member.status = "active"
+    member.deactivated_at = None
+    _touch(member)
+    await emit(
+        session,
+        MemberReactivated(
+            member_id=member.id, phone_hash=member.phone_hash, reactivated_at=member.updated_at
+        ),
+    )
     return member
 
 
