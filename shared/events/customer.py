@@ -101,6 +101,7 @@ class MemberConsentChanged(EventPayload):
     member_id: uuid.UUID
     consent: ChannelConsent
     changed_at: datetime
+    privacy_policy_version: str | None = None
 
 
 class MemberCardReissued(EventPayload):

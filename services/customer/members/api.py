@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.customer.config import Settings
+from services.customer.consents import service as consents
 from services.customer.joining import service as joining
 from services.customer.joining.errors import JoiningRuleUnmet, ReceiptUsed
 from services.customer.members import domain, service
@@ -133,6 +134,7 @@ async def get_member(
     response.headers["ETag"] = domain.etag(member.version)
     profile = service.view(cipher, member, principal)
     profile.qualification = await joining.qualification_of(session, member_id)
+    profile.consent_record = await consents.records_of(session, member_id)
     return profile
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from services.customer.consents.schemas import ConsentRecords
 from services.customer.joining.schemas import CardFeeIn, Qualification, QualificationOut
 from services.customer.members.domain import CARD_NUMBER_MAX_LENGTH, is_valid_card_number
 from shared import codes
@@ -167,6 +168,9 @@ class MemberOut(BaseModel):
     version: int = 1
     qualification: QualificationOut | None = Field(
         None, description="How they qualified to join (none: open policy or imported)"
+    )
+    consent_record: ConsentRecords = Field(
+        ConsentRecords(), description="When each channel's consent was given or withdrawn"
     )
     created_at: datetime
 

@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from services.customer.base import emit
 from services.customer.config import Settings
+from services.customer.consents import service as consents
+from services.customer.history.domain import Actor
 from services.customer.joining import service as joining
 from services.customer.members import domain, repository
 from services.customer.members.errors import (
@@ -82,7 +84,8 @@ async def register_member(
 
     ``data.phone`` is E.164 (a ``Phone`` field); ``data.referral_code`` in stored form.
     The joining policy is checked first and the qualification and card fee are recorded
-    as attested by ``by`` (the staff user; see :func:`joining.admit` for its problems).
+    as attested by ``by`` (the staff user; see :func:`joining.admit` for its problems),
+    and the consent as given by them under the privacy policy in force.
     Raises :class:`ReferralCodeUnknown` (422) if no member has the code,
     :class:`SelfReferral` (422) if its member has this phone number, and
     :class:`PhoneRegistered` (409) if a member already has that number.
@@ -117,6 +120,14 @@ async def register_member(
     except IntegrityError as exc:  # a concurrent registration with the same phone won
         raise PhoneRegistered(PHONE_REGISTERED, field="phone") from exc
     await joining.record(session, cipher, member.id, admitted, by=by)
+    await consents.record(
+        session,
+        member.id,
+        data.consent.model_dump(),
+        by=Actor("staff", by),
+        at=member.created_at,
+        privacy_policy_version=settings.privacy_policy_version,
+    )
     await search_index.index_name(session, member)
     at, fee = member.created_at, admitted.card_fee_fen
     await emit(
