@@ -9,8 +9,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.customer.config import Settings
-from services.customer.consents import service as consents
-from services.customer.joining import service as joining
 from services.customer.joining.errors import JoiningRuleUnmet, ReceiptUsed
 from services.customer.members import domain, service
 from services.customer.members.errors import MemberNotFound, PhoneRegistered
@@ -132,10 +130,7 @@ async def get_member(
     member = await service.get_member(session, member_id)
     await search.record_view(session, principal, member_id)
     response.headers["ETag"] = domain.etag(member.version)
-    profile = service.view(cipher, member, principal)
-    profile.qualification = await joining.qualification_of(session, member_id)
-    profile.consent_record = await consents.records_of(session, member_id)
-    return profile
+    return await service.profile(session, cipher, member, principal)
 
 
 @router.get(

@@ -268,6 +268,17 @@ def view(cipher: PiiCipher, member: Member, principal: Principal) -> MemberOut:
     return to_out(cipher, member, masked=masked)
 
 
+async def profile(
+    session: AsyncSession, cipher: PiiCipher, member: Member, principal: Principal
+) -> MemberOut:
+    """The profile as ``principal`` may see it (:func:`view`), with how the member
+    qualified to join and their consent record."""
+    out = view(cipher, member, principal)
+    out.qualification = await joining.qualification_of(session, member.id)
+    out.consent_record = await consents.records_of(session, member.id)
+    return out
+
+
 def _status(member: Member) -> Status:
     return "inactive" if member.status == "inactive" else "active"
 

@@ -113,7 +113,7 @@ async def update_member(
         if_match=if_match,
         by=actor_of(principal),
     )
-    return _answer(members.view(cipher, member, principal), response)
+    return _answer(await members.profile(session, cipher, member, principal), response)
 
 
 @router.put(
@@ -142,7 +142,7 @@ async def set_consent(
     member = await service.set_consent(
         session, member_id, body, by=actor_of(principal), privacy_policy_version=version
     )
-    return _answer(members.view(cipher, member, principal), response)
+    return _answer(await members.profile(session, cipher, member, principal), response)
 
 
 @router.post(
@@ -195,7 +195,7 @@ async def lock_member(
     member_id: uuid.UUID, session: Session, cipher: Cipher, principal: Desk, response: Response
 ) -> MemberOut:
     member = await service.set_locked(session, member_id, True, by=actor_of(principal))
-    return _answer(members.view(cipher, member, principal), response)
+    return _answer(await members.profile(session, cipher, member, principal), response)
 
 
 @router.post(
@@ -209,7 +209,7 @@ async def unlock_member(
     member_id: uuid.UUID, session: Session, cipher: Cipher, principal: Desk, response: Response
 ) -> MemberOut:
     member = await service.set_locked(session, member_id, False, by=actor_of(principal))
-    return _answer(members.view(cipher, member, principal), response)
+    return _answer(await members.profile(session, cipher, member, principal), response)
 
 
 @router.post(
@@ -228,7 +228,7 @@ async def deactivate_member(
     member_id: uuid.UUID, session: Session, cipher: Cipher, principal: Desk, response: Response
 ) -> MemberOut:
     member = await service.deactivate(session, member_id, by=actor_of(principal))
-    return _answer(members.view(cipher, member, principal), response)
+    return _answer(await members.profile(session, cipher, member, principal), response)
 
 
 @router.post(
@@ -247,4 +247,4 @@ async def reactivate_member(
     member_id: uuid.UUID, session: Session, cipher: Cipher, principal: Desk, response: Response
 ) -> MemberOut:
     member = await service.reactivate(session, member_id, by=actor_of(principal))
-    return _answer(members.view(cipher, member, principal), response)
+    return _answer(await members.profile(session, cipher, member, principal), response)

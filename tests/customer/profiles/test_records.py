@@ -53,6 +53,7 @@ async def test_each_channel_keeps_when_and_by_whom_its_consent_changed(
         f"/members/{member_id}/consent", json={"sms": False, "email": False}, headers=own
     )
     assert put.status_code == 200, put.text
+    assert put.json()["consent_record"]["sms"]["changed_by"] == "member"  # the answer shows it
 
     record = await _record(customer, member_id)
     assert (record["sms"]["consented"], record["sms"]["changed_by"]) == (False, "member")
