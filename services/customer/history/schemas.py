@@ -13,7 +13,7 @@ class ProfileChangeOut(BaseModel):
     action: Action
     fields: list[str] = Field(description="The fields changed, by name (never their values)")
     actor_kind: ActorKind
-    actor: str | None = Field(description="The login of the member or staff user; none: import")
+    actor: str | None = Field(description="The login of the member or staff user")
     at: datetime
 
 
