@@ -23,6 +23,10 @@ class Settings(BaseServiceSettings):
     # How often the escalation worker looks for tickets past their SLA
     desk_escalation_poll_seconds: float = Field(default=30.0, gt=0)
 
+    # The privacy policy (隐私政策) members consent under now: each consent given or
+    # withdrawn records it, and the consent event carries it (a date or a document number)
+    privacy_policy_version: str = Field(default="2026-11-01", pattern=r"^[A-Za-z0-9._-]{1,32}$")
+
     # How often the import worker looks for queued imports, and the largest CSV upload
     # (about 80 bytes a member: 1,000,000 members measure about 80 MiB)
     import_poll_seconds: float = Field(default=1.0, gt=0)

@@ -9,9 +9,11 @@ from services.customer.config import Settings
 from services.customer.desk import api as desk
 from services.customer.desk.jobs import escalations
 from services.customer.desk.reminders import api as reminders
+from services.customer.history import api as history
 from services.customer.households import api as households
 from services.customer.imports import api as imports
 from services.customer.imports.jobs import imports as import_worker
+from services.customer.joining import api as joining
 from services.customer.members import api as members
 from services.customer.profiles import api as profiles
 from services.customer.search import api as search
@@ -39,6 +41,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             desk.router,
             reminders.router,
             imports.router,
+            joining.router,
+            history.router,
         ],
         workers=[escalations, import_worker],
         uploads={"/imports": settings_.import_max_bytes},

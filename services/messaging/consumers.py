@@ -26,6 +26,7 @@ from shared.events import CloudEvent
 from shared.events.customer import (
     MemberConsentChanged,
     MemberDeactivated,
+    MemberReactivated,
     MemberRegistered,
     MemberUpdated,
     TicketResolved,
@@ -79,6 +80,11 @@ async def on_member_deactivated(session: AsyncSession, event: CloudEvent, ctx: C
     deactivated = event.payload(MemberDeactivated)
     await contacts.apply_deactivation(session, deactivated)
     await _follow(session, ctx, deactivated.member_id)
+
+
+async def on_member_reactivated(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    """Mark the contact active again; nothing was queued for them while inactive."""
+    await contacts.apply_reactivation(session, event.payload(MemberReactivated))
 
 
 async def _follow(session: AsyncSession, ctx: Context, member_id: uuid.UUID) -> None:
@@ -217,6 +223,7 @@ HANDLERS: dict[str, Handler[Context]] = {
     MemberUpdated.event_type: on_member_updated,
     MemberConsentChanged.event_type: on_consent_changed,
     MemberDeactivated.event_type: on_member_deactivated,
+    MemberReactivated.event_type: on_member_reactivated,
     PointsEarned.event_type: on_points_earned,
     PointsExpiring.event_type: on_points_expiring,
     PointsExpired.event_type: on_points_expired,

@@ -1,5 +1,5 @@
 """What orders consumes: who the members are, so stores can name them by card or phone
-(a reissued card, a deactivation change that)."""
+(a reissued card, a deactivation or reactivation change that)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from shared.events import CloudEvent
 from shared.events.customer import (
     MemberCardReissued,
     MemberDeactivated,
+    MemberReactivated,
     MemberRegistered,
     MemberUpdated,
 )
@@ -34,9 +35,14 @@ async def on_member_deactivated(session: AsyncSession, event: CloudEvent, _: Con
     await directory.record_deactivation(session, event.payload(MemberDeactivated))
 
 
+async def on_member_reactivated(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await directory.record_reactivation(session, event.payload(MemberReactivated))
+
+
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     MemberUpdated.event_type: on_member_updated,
     MemberCardReissued.event_type: on_card_reissued,
     MemberDeactivated.event_type: on_member_deactivated,
+    MemberReactivated.event_type: on_member_reactivated,
 }

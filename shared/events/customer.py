@@ -34,6 +34,8 @@ class MemberRegistered(EventPayload):
     gender: Gender | None = None
     consent: ChannelConsent = ChannelConsent()
     store_id: uuid.UUID | None = None
+    qualification: Literal["purchase", "earlier_customer"] | None = None
+    card_fee_fen: int | None = None
     registered_at: datetime
 
 
@@ -99,6 +101,7 @@ class MemberConsentChanged(EventPayload):
     member_id: uuid.UUID
     consent: ChannelConsent
     changed_at: datetime
+    privacy_policy_version: str | None = None
 
 
 class MemberCardReissued(EventPayload):
@@ -123,6 +126,20 @@ class MemberDeactivated(EventPayload):
 
     member_id: uuid.UUID
     deactivated_at: datetime
+
+
+class MemberReactivated(EventPayload):
+    """A deactivated member is active again from ``reactivated_at``: their card and phone
+    (``phone_hash``, the lookup hash of their E.164 number, which no one else took while
+    they were inactive) name them at tills again, and messaging may reach them as their
+    consent allows."""
+
+    event_type: ClassVar[str] = "customer.member.reactivated"
+    subject_field: ClassVar[str] = "member_id"
+
+    member_id: uuid.UUID
+    phone_hash: str
+    reactivated_at: datetime
 
 
 class HouseholdEvent(EventPayload):

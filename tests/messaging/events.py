@@ -13,6 +13,7 @@ from shared.events.customer import (
     Locale,
     MemberConsentChanged,
     MemberDeactivated,
+    MemberReactivated,
     MemberRegistered,
     MemberUpdated,
 )
@@ -221,6 +222,15 @@ def consent_changed(member_id: uuid.UUID, *, sms: bool, email: bool) -> CloudEve
 def deactivated(member_id: uuid.UUID) -> CloudEvent:
     payload = MemberDeactivated(
         member_id=member_id, deactivated_at=datetime.now(UTC) + timedelta(seconds=1)
+    )
+    return CloudEvent.of(payload, source="/huiyuan/customer")
+
+
+def reactivated(member_id: uuid.UUID, phone_hash: str) -> CloudEvent:
+    payload = MemberReactivated(
+        member_id=member_id,
+        phone_hash=phone_hash,
+        reactivated_at=datetime.now(UTC) + timedelta(seconds=2),
     )
     return CloudEvent.of(payload, source="/huiyuan/customer")
 

@@ -79,6 +79,20 @@ async def test_a_deactivated_member_is_sent_nothing_more(
     }
 
 
+async def test_a_reactivated_member_is_sent_to_again(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    member_id, _ = await _registered(messaging_sessions, handlers)
+    await _apply(messaging_sessions, handlers, events.deactivated(member_id))
+    await _apply(messaging_sessions, handlers, events.reactivated(member_id, "h" * 64))
+    await _apply(messaging_sessions, handlers, events.points_earned(member_id))
+    rows = await _rows(messaging_sessions, member_id)
+    assert {(row.template, row.status) for row in rows} == {
+        ("welcome", "cancelled"),
+        ("points_earned", "queued"),
+    }
+
+
 async def test_a_changed_contact_is_used_from_the_next_send_on(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO, cast
 
 from services.customer.base import emit
 from services.customer.config import Settings
+from services.customer.consents import service as consents
 from services.customer.imports import domain, repository, staging
 from services.customer.imports.errors import ImportNotFound
 from services.customer.imports.models import ImportRow, MemberImport
@@ -121,6 +122,7 @@ async def _insert(
     serials = await repository.card_serials(session, len(new))
     members, events = await asyncio.to_thread(_member_rows, settings, cipher, new, serials, now)
     inserted = await repository.insert_members(session, members)
+    await consents.record_imported(session, list(inserted))
     # in file order, as registrations one by one would have published them
     await emit(session, *(event for member_id, event in events.items() if member_id in inserted))
     return len(inserted)

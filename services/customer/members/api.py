@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.customer.config import Settings
+from services.customer.joining.errors import JoiningRuleUnmet, ReceiptUsed
 from services.customer.members import domain, service
-from services.customer.members.errors import MemberNotFound, PhoneRegistered, ReferralCodeUnknown
+from services.customer.members.errors import MemberNotFound, PhoneRegistered
 from services.customer.members.schemas import (
     CardNumber,
     MemberCreate,
@@ -61,15 +62,26 @@ def _settings(request: Request) -> Settings:
         "is unique, but it gets 409 instead of the first answer. With `referral_code` (a "
         "member's code, typed any usual way) the new member is recorded as that member's "
         "friend and `customer.member.referred` is published too; loyalty rewards the "
-        "referrer later."
+        "referrer later. Under a joining policy that is not open "
+        "(`GET /program/joining-policy`), `qualification` is what admits them, attested by "
+        "the calling staff user: a purchase's receipt (one receipt admits one member: 409 "
+        "`receipt-used`) or proof of being an earlier customer; missing or short of the "
+        "policy is 422 `joining-rule-unmet`. With a card fee, `card_fee` is paid (exactly "
+        "the fee) or waived: otherwise 422 `card-fee-unsettled`. Only staff register, so "
+        "no member signs themself up past the joining rules."
     ),
     responses={
-        **openapi_conflict(PhoneRegistered(PHONE_REGISTERED)),
+        **openapi_conflict(
+            PhoneRegistered(PHONE_REGISTERED),
+            ReceiptUsed("The receipt R-20261130-0042 was already used for a member"),
+        ),
         **problem(
-            ReferralCodeUnknown("No member has the referral code 7K2M-QX9D-4HTR-D"),
+            JoiningRuleUnmet("A qualifying purchase is at least 50000 fen; this receipt is 100"),
             description=(
-                "`referral-code-unknown`: no member has the code; `self-referral`: the code "
-                "belongs to the member with this phone number. Both name `referral_code`."
+                "`joining-rule-unmet` names `qualification` (or `.kind`, `.amount_fen`); "
+                "`card-fee-unsettled` names `card_fee` (or `.paid_fen`); "
+                "`referral-code-unknown` (no member has the code) and `self-referral` (the "
+                "code belongs to the member with this phone number) name `referral_code`."
             ),
         ),
     },
@@ -79,13 +91,15 @@ async def register_member(
     request: Request,
     session: Session,
     cipher: Cipher,
-    _: Annotated[Principal, Depends(_registrar)],
+    principal: Annotated[Principal, Depends(_registrar)],
     idempotent: Annotated[
         IdempotentPost, Depends(Idempotent(_registrar, required=False, example="signup-lilei"))
     ],
 ) -> JSONResponse:
     async def register() -> MemberCreated:
-        member = await service.register_member(session, _settings(request), cipher, body)
+        member = await service.register_member(
+            session, _settings(request), cipher, body, by=principal.subject
+        )
         return MemberCreated(id=member.id, card_number=member.card_number)
 
     answer = await idempotent.run(body, register)
@@ -116,7 +130,7 @@ async def get_member(
     member = await service.get_member(session, member_id)
     await search.record_view(session, principal, member_id)
     response.headers["ETag"] = domain.etag(member.version)
-    return service.view(cipher, member, principal)
+    return await service.profile(session, cipher, member, principal)
 
 
 @router.get(

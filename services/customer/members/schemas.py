@@ -18,6 +18,8 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from services.customer.consents.schemas import ConsentRecords
+from services.customer.joining.schemas import CardFeeIn, Qualification, QualificationOut
 from services.customer.members.domain import CARD_NUMBER_MAX_LENGTH, is_valid_card_number
 from shared import codes
 from shared.events.customer import Gender, Locale
@@ -94,8 +96,14 @@ class MemberCreate(BaseModel):
     referral_code: ReferralCode | None = Field(
         None, description="The referral code of the member who brought them (老带新), if any"
     )
+    qualification: Qualification | None = Field(
+        None, description="What admits them under the joining policy (attested by the caller)"
+    )
+    card_fee: CardFeeIn | None = Field(None, description="The card fee, when the policy has one")
 
-    FIELDS_SINCE_0_2: ClassVar[frozenset[str]] = frozenset({"referral_code"})
+    FIELDS_SINCE_0_2: ClassVar[frozenset[str]] = frozenset(
+        {"referral_code", "qualification", "card_fee"}
+    )
     """Unknown to the release whose idempotency fingerprints ``shared.idempotency`` still
     recognises: a sign-up it stored is retried without it."""
 
@@ -158,6 +166,12 @@ class MemberOut(BaseModel):
     restricted: bool = Field(False, description="加密客户: contact data for admin and service")
     contact_masked: bool = False
     version: int = 1
+    qualification: QualificationOut | None = Field(
+        None, description="How they qualified to join (none: open policy or imported)"
+    )
+    consent_record: ConsentRecords = Field(
+        ConsentRecords(), description="When each channel's consent was given or withdrawn"
+    )
     created_at: datetime
 
 

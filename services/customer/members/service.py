@@ -9,6 +9,9 @@ from sqlalchemy.exc import IntegrityError
 
 from services.customer.base import emit
 from services.customer.config import Settings
+from services.customer.consents import service as consents
+from services.customer.history.domain import Actor
+from services.customer.joining import service as joining
 from services.customer.members import domain, repository
 from services.customer.members.errors import (
     MemberNotFound,
@@ -44,9 +47,11 @@ def registered_event(
     phone_hash: str,
     email: str | None,
     at: datetime,
+    card_fee_fen: int | None = None,
 ) -> MemberRegistered:
     """``customer.member.registered`` of a member made from ``data`` (a sign-up or an
-    imported row alike): ``phone`` in ``data`` is E.164, ``email`` normalised."""
+    imported row alike): ``phone`` in ``data`` is E.164, ``email`` normalised;
+    ``card_fee_fen`` the card fee paid (0: waived; ``None``: no fee, or imported)."""
     return MemberRegistered(
         member_id=member_id,
         card_number=card_number,
@@ -59,22 +64,33 @@ def registered_event(
         gender=data.gender,
         consent=ChannelConsent(sms=data.consent.sms, email=data.consent.email),
         store_id=data.store_id,
+        qualification=data.qualification.kind if data.qualification else None,
+        card_fee_fen=card_fee_fen,
         registered_at=at,
     )
 
 
 async def register_member(
-    session: AsyncSession, settings: Settings, cipher: PiiCipher, data: MemberCreate
+    session: AsyncSession,
+    settings: Settings,
+    cipher: PiiCipher,
+    data: MemberCreate,
+    *,
+    by: str = "system",
 ) -> Member:
     """Registers a member, numbers their card, gives them a referral code and emits
     ``customer.member.registered`` (then ``customer.member.referred`` if they named a
     referral code).
 
     ``data.phone`` is E.164 (a ``Phone`` field); ``data.referral_code`` in stored form.
+    The joining policy is checked first and the qualification and card fee are recorded
+    as attested by ``by`` (the staff user; see :func:`joining.admit` for its problems),
+    and the consent as given by them under the privacy policy in force.
     Raises :class:`ReferralCodeUnknown` (422) if no member has the code,
     :class:`SelfReferral` (422) if its member has this phone number, and
     :class:`PhoneRegistered` (409) if a member already has that number.
     """
+    admitted = await joining.admit(session, data.qualification, data.card_fee)
     phone_hash = cipher.phone_hash(data.phone)
     referrer = await _referrer(session, data.referral_code, phone_hash)
     if await repository.by_phone_hash(session, phone_hash) is not None:
@@ -103,10 +119,19 @@ async def register_member(
             session.add(member)
     except IntegrityError as exc:  # a concurrent registration with the same phone won
         raise PhoneRegistered(PHONE_REGISTERED, field="phone") from exc
-    await search_index.index_name(session, member)
-    await emit(
+    await joining.record(session, cipher, member.id, admitted, by=by)
+    await consents.record(
         session,
-        registered_event(member.id, member.card_number, data, phone_hash, email, member.created_at),
+        member.id,
+        data.consent.model_dump(),
+        by=Actor("staff", by),
+        at=member.created_at,
+        privacy_policy_version=settings.privacy_policy_version,
+    )
+    await search_index.index_name(session, member)
+    at, fee = member.created_at, admitted.card_fee_fen
+    await emit(
+        session, registered_event(member.id, member.card_number, data, phone_hash, email, at, fee)
     )
     if referrer is not None:
         await emit(
@@ -241,6 +266,17 @@ def view(cipher: PiiCipher, member: Member, principal: Principal) -> MemberOut:
         is_self=principal.member_id == member.id,
     )
     return to_out(cipher, member, masked=masked)
+
+
+async def profile(
+    session: AsyncSession, cipher: PiiCipher, member: Member, principal: Principal
+) -> MemberOut:
+    """The profile as ``principal`` may see it (:func:`view`), with how the member
+    qualified to join and their consent record."""
+    out = view(cipher, member, principal)
+    out.qualification = await joining.qualification_of(session, member.id)
+    out.consent_record = await consents.records_of(session, member.id)
+    return out
 
 
 def _status(member: Member) -> Status:

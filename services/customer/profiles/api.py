@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.customer.config import Settings
+from services.customer.history.domain import actor_of
 from services.customer.members import service as members
 from services.customer.members.domain import etag
 from services.customer.members.errors import MemberNotFound, PhoneRegistered
@@ -47,6 +48,11 @@ _ENTITY_TAGS = r'^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$'
 _NOT_FOUND = problem(MemberNotFound("No member with id 7d1c0a52-…"))
 _INACTIVE = MemberInactive("Member 7d1c0a52-… was deactivated; their profile no longer changes")
 _LOCKED = MemberLocked("Member 7d1c0a52-… is locked (加锁): unlock the profile first")
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _answer(profile: MemberOut, response: Response) -> MemberOut:
@@ -105,9 +111,9 @@ async def update_member(
         member_id,
         body,
         if_match=if_match,
-        by_member=principal.member_id is not None,
+        by=actor_of(principal),
     )
-    return _answer(members.view(cipher, member, principal), response)
+    return _answer(await members.profile(session, cipher, member, principal), response)
 
 
 @router.put(
@@ -125,14 +131,18 @@ async def update_member(
 async def set_consent(
     member_id: uuid.UUID,
     body: ConsentIn,
+    request: Request,
     session: Session,
     cipher: Cipher,
     principal: Caller,
     response: Response,
 ) -> MemberOut:
     ensure_member_access(principal, member_id, "service")
-    member = await service.set_consent(session, member_id, body)
-    return _answer(members.view(cipher, member, principal), response)
+    version = _settings(request).privacy_policy_version
+    member = await service.set_consent(
+        session, member_id, body, by=actor_of(principal), privacy_policy_version=version
+    )
+    return _answer(await members.profile(session, cipher, member, principal), response)
 
 
 @router.post(
@@ -155,13 +165,14 @@ async def reissue_card(
     member_id: uuid.UUID,
     request: Request,
     session: Session,
-    _: Desk,
+    principal: Desk,
     idempotent: Annotated[IdempotentPost, Depends(Idempotent(_desk, example="lost-card-0042"))],
 ) -> JSONResponse:
-    settings: Settings = request.app.state.settings
+    settings = _settings(request)
 
     async def reissue() -> CardReissued:
-        member, previous = await service.reissue_card(session, settings, member_id)
+        by = actor_of(principal)
+        member, previous = await service.reissue_card(session, settings, member_id, by=by)
         return CardReissued(
             member_id=member.id, card_number=member.card_number, previous_card_number=previous
         )
@@ -183,8 +194,8 @@ async def reissue_card(
 async def lock_member(
     member_id: uuid.UUID, session: Session, cipher: Cipher, principal: Desk, response: Response
 ) -> MemberOut:
-    member = await service.set_locked(session, member_id, True)
-    return _answer(members.view(cipher, member, principal), response)
+    member = await service.set_locked(session, member_id, True, by=actor_of(principal))
+    return _answer(await members.profile(session, cipher, member, principal), response)
 
 
 @router.post(
@@ -197,8 +208,8 @@ async def lock_member(
 async def unlock_member(
     member_id: uuid.UUID, session: Session, cipher: Cipher, principal: Desk, response: Response
 ) -> MemberOut:
-    member = await service.set_locked(session, member_id, False)
-    return _answer(members.view(cipher, member, principal), response)
+    member = await service.set_locked(session, member_id, False, by=actor_of(principal))
+    return _answer(await members.profile(session, cipher, member, principal), response)
 
 
 @router.post(
@@ -216,5 +227,24 @@ async def unlock_member(
 async def deactivate_member(
     member_id: uuid.UUID, session: Session, cipher: Cipher, principal: Desk, response: Response
 ) -> MemberOut:
-    member = await service.deactivate(session, member_id)
-    return _answer(members.view(cipher, member, principal), response)
+    member = await service.deactivate(session, member_id, by=actor_of(principal))
+    return _answer(await members.profile(session, cipher, member, principal), response)
+
+
+@router.post(
+    "/members/{member_id}/reactivate",
+    response_model=MemberOut,
+    summary="Reactivate a deactivated member",
+    description=(
+        "Staff (service). The member becomes `active` again and "
+        "`customer.member.reactivated` is published: tills name them by card, phone and id "
+        "again, and messaging reaches them as their consent allows (what was cancelled "
+        "while they were inactive stays cancelled). An active member stays as they are."
+    ),
+    responses=_NOT_FOUND,
+)
+async def reactivate_member(
+    member_id: uuid.UUID, session: Session, cipher: Cipher, principal: Desk, response: Response
+) -> MemberOut:
+    member = await service.reactivate(session, member_id, by=actor_of(principal))
+    return _answer(await members.profile(session, cipher, member, principal), response)

@@ -12,6 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from services.customer.base import emit
 from services.customer.config import Settings
+from services.customer.consents import service as consents
+from services.customer.history import service as history
+from services.customer.history.domain import Actor, split_restriction
 from services.customer.members import service as members
 from services.customer.members.domain import etag, matching_version
 from services.customer.members.errors import MemberNotFound, PhoneRegistered
@@ -34,6 +37,7 @@ from shared.events.customer import (
     MemberCardReissued,
     MemberConsentChanged,
     MemberDeactivated,
+    MemberReactivated,
     MemberUpdated,
 )
 
@@ -47,16 +51,17 @@ async def update_profile(
     patch: MemberPatch,
     *,
     if_match: str | None,
-    by_member: bool,
+    by: Actor,
 ) -> Member:
     """Applies a merge patch made from the version ``if_match`` names and emits
-    ``customer.member.updated`` naming the fields that changed (nothing changed: no event,
-    same version). ``by_member``: the member edits themself (:data:`domain.MEMBER_FIELDS`).
+        ``customer.member.updated`` naming the fields that changed (nothing changed: no event,
+        same version), and a line of the profile's history per :func:`split_restriction`.
+    ``by``: who edits (a member may change only :data:`domain.MEMBER_FIELDS`).
 
-    Raises :class:`PreconditionRequired` (428) without ``If-Match`` (or with ``*``),
-    :class:`FieldForStaff` (403), :class:`MemberNotFound` (404), :class:`MemberInactive`
-    (409), :class:`VersionMismatch` (412, with the current ``ETag``) and
-    :class:`PhoneRegistered` (409) for a phone another member has.
+        Raises :class:`PreconditionRequired` (428) without ``If-Match`` (or with ``*``),
+        :class:`FieldForStaff` (403), :class:`MemberNotFound` (404), :class:`MemberInactive`
+        (409), :class:`VersionMismatch` (412, with the current ``ETag``) and
+        :class:`PhoneRegistered` (409) for a phone another member has.
     """
     if if_match is None or if_match.strip() == "*":
         raise PreconditionRequired(
@@ -66,7 +71,7 @@ async def update_profile(
             where="header",
         )
     wanted: dict[str, Any] = patch.model_dump(include=patch.model_fields_set)
-    if by_member and (refused := domain.staff_only(wanted)):
+    if by.kind == "member" and (refused := domain.staff_only(wanted)):
         raise FieldForStaff(f"Only staff may change {', '.join(refused)}", field=refused[0])
     member = await _active_member(session, member_id)
     if not matching_version(if_match, member.version):
@@ -92,6 +97,8 @@ async def update_profile(
         raise PhoneRegistered(PHONE_REGISTERED, field="phone") from exc
     if "name" in changed:
         await search_index.index_name(session, member)
+    for action, fields in split_restriction(changed, member.restricted):
+        history.record(session, member.id, action, by, member.updated_at, fields)
     await emit(session, event)
     return member
 
@@ -147,28 +154,45 @@ def _apply(
     )
 
 
-async def set_consent(session: AsyncSession, member_id: uuid.UUID, consent: ConsentIn) -> Member:
-    """Sets the member's consent per channel and emits ``customer.member.consent_changed``
-    (the same consent again changes nothing). Raises :class:`MemberNotFound` (404) and
-    :class:`MemberInactive` (409)."""
+async def set_consent(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    consent: ConsentIn,
+    *,
+    by: Actor,
+    privacy_policy_version: str,
+) -> Member:
+    """Sets the member's consent per channel, records each changed channel's consent as
+    given or withdrawn by ``by`` under ``privacy_policy_version``, and emits
+    ``customer.member.consent_changed`` with the time and version (the same consent again
+    changes nothing). Raises :class:`MemberNotFound` (404) and :class:`MemberInactive`
+    (409)."""
     member = await _active_member(session, member_id)
-    if (member.consent_sms, member.consent_email) == (consent.sms, consent.email):
+    before = {"sms": member.consent_sms, "email": member.consent_email}
+    changed = {ch: on for ch, on in consent.model_dump().items() if before[ch] != on}
+    if not changed:
         return member
     member.consent_sms, member.consent_email = consent.sms, consent.email
     _touch(member)
+    at = member.updated_at
+    await consents.record(
+        session, member.id, changed, by=by, at=at, privacy_policy_version=privacy_policy_version
+    )
+    history.record(session, member.id, "consent_changed", by, at, tuple(changed))
     await emit(
         session,
         MemberConsentChanged(
             member_id=member.id,
             consent=ChannelConsent(sms=consent.sms, email=consent.email),
-            changed_at=member.updated_at,
+            changed_at=at,
+            privacy_policy_version=privacy_policy_version,
         ),
     )
     return member
 
 
 async def reissue_card(
-    session: AsyncSession, settings: Settings, member_id: uuid.UUID
+    session: AsyncSession, settings: Settings, member_id: uuid.UUID, *, by: Actor
 ) -> tuple[Member, str]:
     """Gives the member a new card (挂失补卡) and emits ``customer.member.card_reissued``;
     returns the member and the lost card's number, which finds nobody from now on.
@@ -178,6 +202,7 @@ async def reissue_card(
     member.card_serial, member.card_number = await members.new_card(session, settings)
     _touch(member)
     await session.flush()
+    history.record(session, member.id, "card_reissued", by, member.updated_at, ("card_number",))
     await emit(
         session,
         MemberCardReissued(
@@ -190,13 +215,18 @@ async def reissue_card(
     return member, previous
 
 
-async def set_locked(session: AsyncSession, member_id: uuid.UUID, locked: bool) -> Member:
-    """Locks (加锁) or unlocks the profile; the same state again changes nothing.
-    Raises :class:`MemberNotFound` (404)."""
+async def set_locked(
+    session: AsyncSession, member_id: uuid.UUID, locked: bool, *, by: Actor
+) -> Member:
+    """Locks (加锁) or unlocks the profile, in its history as done by ``by``; the same
+    state again changes nothing. Raises :class:`MemberNotFound` (404)."""
     member = await _member(session, member_id)
     if member.locked != locked:
         member.locked = locked
         _touch(member)
+        history.record(
+            session, member.id, "locked" if locked else "unlocked", by, member.updated_at
+        )
     return member
 
 
@@ -211,7 +241,7 @@ def ensure_unlocked(member: Member) -> None:
         )
 
 
-async def deactivate(session: AsyncSession, member_id: uuid.UUID) -> Member:
+async def deactivate(session: AsyncSession, member_id: uuid.UUID, *, by: Actor) -> Member:
     """Makes the member inactive and emits ``customer.member.deactivated`` (an inactive
     member stays so, with no new event). Raises :class:`MemberNotFound` (404) and
     :class:`MemberLocked` (409)."""
@@ -222,7 +252,27 @@ async def deactivate(session: AsyncSession, member_id: uuid.UUID) -> Member:
     member.status = "inactive"
     _touch(member)
     member.deactivated_at = member.updated_at
+    history.record(session, member.id, "deactivated", by, member.updated_at)
     await emit(session, MemberDeactivated(member_id=member.id, deactivated_at=member.updated_at))
+    return member
+
+
+async def reactivate(session: AsyncSession, member_id: uuid.UUID, *, by: Actor) -> Member:
+    """Makes a deactivated member active again and emits ``customer.member.reactivated``
+    (an active member stays so, with no new event). Raises :class:`MemberNotFound` (404)."""
+    member = await _member(session, member_id)
+    if member.status != "inactive":
+        return member
+    member.status = "active"
+    member.deactivated_at = None
+    _touch(member)
+    history.record(session, member.id, "reactivated", by, member.updated_at)
+    await emit(
+        session,
+        MemberReactivated(
+            member_id=member.id, phone_hash=member.phone_hash, reactivated_at=member.updated_at
+        ),
+    )
     return member
 
 

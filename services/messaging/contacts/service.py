@@ -17,6 +17,7 @@ from shared.db import AsyncSession
 from shared.events.customer import (
     MemberConsentChanged,
     MemberDeactivated,
+    MemberReactivated,
     MemberRegistered,
     MemberUpdated,
 )
@@ -87,6 +88,14 @@ async def apply_deactivation(session: AsyncSession, deactivated: MemberDeactivat
     member_id, at = deactivated.member_id, deactivated.deactivated_at
     if not await repository.update_contact(session, member_id, at, {"active": False}):
         log.info("deactivation of member %s not applied: no contact, or a newer one", member_id)
+
+
+async def apply_reactivation(session: AsyncSession, reactivated: MemberReactivated) -> None:
+    """Mark the member's contact active again: messages reach them as their consent allows
+    (what was cancelled while they were inactive stays cancelled)."""
+    member_id, at = reactivated.member_id, reactivated.reactivated_at
+    if not await repository.update_contact(session, member_id, at, {"active": True}):
+        log.info("reactivation of member %s not applied: no contact, or a newer one", member_id)
 
 
 async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID) -> ContactCard:

@@ -55,6 +55,18 @@ async def deactivate(session: AsyncSession, member_id: uuid.UUID, at: datetime) 
     )
 
 
+async def reactivate(
+    session: AsyncSession, member_id: uuid.UUID, phone_hash: str, at: datetime
+) -> None:
+    """The member is named again, by ``phone_hash`` too, unless deactivated after ``at``."""
+    await _release_phone_hash(session, phone_hash, member_id)
+    await session.execute(
+        update(_members)
+        .where(_members.c.member_id == member_id, _members.c.deactivated_at <= at)
+        .values(deactivated_at=None, phone_hash=phone_hash)
+    )
+
+
 async def _release_phone_hash(
     session: AsyncSession,
     phone_hash: str,

@@ -12,6 +12,7 @@ from shared.db import AsyncSession
 from shared.events.customer import (
     MemberCardReissued,
     MemberDeactivated,
+    MemberReactivated,
     MemberRegistered,
     MemberUpdated,
 )
@@ -40,6 +41,14 @@ async def record_deactivation(session: AsyncSession, deactivated: MemberDeactiva
     """The member is inactive: no card, phone or id names them in a sale any more (a sale
     naming them is refused as for an unknown member); their earlier sales stand."""
     await repository.deactivate(session, deactivated.member_id, deactivated.deactivated_at)
+
+
+async def record_reactivation(session: AsyncSession, reactivated: MemberReactivated) -> None:
+    """The member is active again: their card, phone and id name them in sales once more.
+    A repeat, or one older than a later deactivation, changes nothing."""
+    await repository.reactivate(
+        session, reactivated.member_id, reactivated.phone_hash, reactivated.reactivated_at
+    )
 
 
 async def find_members(

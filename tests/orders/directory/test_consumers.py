@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,6 +15,7 @@ from shared.events import CloudEvent
 from shared.events.customer import (
     MemberCardReissued,
     MemberDeactivated,
+    MemberReactivated,
     MemberRegistered,
     MemberUpdated,
 )
@@ -160,7 +161,9 @@ async def test_updates_without_a_phone_hash_or_for_a_stranger_change_nothing(
         assert await session.get(Member, stranger) is None
 
 
-def _customer_event(payload: MemberCardReissued | MemberDeactivated) -> CloudEvent:
+def _customer_event(
+    payload: MemberCardReissued | MemberDeactivated | MemberReactivated,
+) -> CloudEvent:
     return CloudEvent.of(payload, source="/huiyuan/customer")
 
 
@@ -213,3 +216,37 @@ async def test_a_deactivated_member_is_named_by_no_card_phone_or_id(
     assert await _phone_hashes(orders_sessions, member, other) == [None, _hash(stack, other.phone)]
     still = await _sale_by(client, store, card_number=other.card_number)
     assert still.status_code == 201, still.text
+
+
+async def test_a_reactivated_member_is_named_again_unless_deactivated_since(
+    stack: Stack, orders_sessions: Sessions, client: httpx.AsyncClient, store: StoreKey
+) -> None:
+    member = await register(stack, orders_sessions)
+    deactivated_at = datetime.now(UTC)
+    await _handle(
+        stack,
+        orders_sessions,
+        _customer_event(
+            MemberDeactivated(member_id=member.member_id, deactivated_at=deactivated_at)
+        ),
+    )
+    stale = MemberReactivated(
+        member_id=member.member_id,
+        phone_hash=_hash(stack, member.phone),
+        reactivated_at=deactivated_at - timedelta(seconds=1),
+    )
+    await _handle(stack, orders_sessions, _customer_event(stale))
+    refused = await _sale_by(client, store, card_number=member.card_number)
+    assert is_problem(refused, 422)["type"].endswith("unknown-member")
+
+    reactivated = stale.model_copy(update={"reactivated_at": datetime.now(UTC)})
+    for _ in range(2):
+        await _handle(stack, orders_sessions, _customer_event(reactivated))
+    assert await _phone_hashes(orders_sessions, member) == [_hash(stack, member.phone)]
+    for reference in (
+        {"card_number": member.card_number},
+        {"phone": member.phone},
+        {"member_id": str(member.member_id)},
+    ):
+        sale = await _sale_by(client, store, **reference)
+        assert sale.status_code == 201, (reference, sale.text)

@@ -1,0 +1,43 @@
+"""The consent record table: one row per member and channel, its latest change."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKeyConstraint
+from sqlmodel import Field
+
+from services.customer.base import CustomerTable
+from shared.auth import MAX_SUBJECT_LENGTH
+
+PRIVACY_POLICY_VERSION_LENGTH = 32
+
+
+class ConsentRecord(CustomerTable, table=True):
+    """The member's consent on ``channel`` (``sms`` or ``email``) as last set: given
+    (``consented``) or withdrawn at ``changed_at``, by ``changed_by`` (``member``,
+    ``staff`` or ``import``; ``actor`` their login) under the privacy policy
+    ``privacy_policy_version`` then in force (none for an import: the brand collected it
+    before)."""
+
+    __tablename__ = "consent_records"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["member_id"],
+            ["customer.members.id"],
+            name="fk_consent_records_member",
+            ondelete="CASCADE",
+        ),
+        CheckConstraint("channel IN ('sms', 'email')", name="ck_consent_records_channel"),
+    )
+
+    member_id: uuid.UUID = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=8)
+    consented: bool
+    changed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    changed_by: str = Field(max_length=8)
+    actor: str | None = Field(default=None, max_length=MAX_SUBJECT_LENGTH)
+    privacy_policy_version: str | None = Field(
+        default=None, max_length=PRIVACY_POLICY_VERSION_LENGTH
+    )

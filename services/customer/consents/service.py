@@ -1,0 +1,65 @@
+"""Use cases of consent records. They flush, never commit: the caller owns the
+transaction, so consent and its record change together."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from services.customer.consents import repository
+from services.customer.consents.schemas import ChannelConsentRecord, ConsentRecords
+from services.customer.history.domain import Actor
+from shared.db import AsyncSession
+
+
+async def record(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    consent: Mapping[str, bool],
+    *,
+    by: Actor,
+    at: datetime,
+    privacy_policy_version: str,
+) -> None:
+    """Records the consent of each channel in ``consent`` (``{"sms": True}``) as given or
+    withdrawn by ``by`` at ``at`` under ``privacy_policy_version``; pass only the channels
+    that changed (and both at registration)."""
+    await repository.put(
+        session,
+        [
+            {
+                "member_id": member_id,
+                "channel": channel,
+                "consented": consented,
+                "changed_at": at,
+                "changed_by": by.kind,
+                "actor": by.subject,
+                "privacy_policy_version": privacy_policy_version,
+            }
+            for channel, consented in consent.items()
+        ],
+    )
+
+
+async def record_imported(session: AsyncSession, member_ids: Sequence[uuid.UUID]) -> None:
+    """Records the consent the import gave the members ``member_ids``, by ``import``."""
+    await repository.put_imported(session, member_ids)
+
+
+async def records_of(session: AsyncSession, member_id: uuid.UUID) -> ConsentRecords:
+    """The member's consent record per channel."""
+    return ConsentRecords.model_validate(
+        {
+            row.channel: ChannelConsentRecord.model_validate(
+                {
+                    "consented": row.consented,
+                    "changed_at": row.changed_at,
+                    "changed_by": row.changed_by,
+                    "actor": row.actor,
+                    "privacy_policy_version": row.privacy_policy_version,
+                }
+            )
+            for row in await repository.of_member(session, member_id)
+        }
+    )

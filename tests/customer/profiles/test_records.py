@@ -1,0 +1,140 @@
+"""Consent records and the profile history: when each channel's consent was given or
+withdrawn, by whom and under which privacy policy; who changed a profile and when, by
+field name, never by value."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from services.customer.base import outbox
+from shared.db import Sessions
+from tests.customer.conftest import new_phone
+from tests.customer.imports.conftest import imported
+from tests.stack import member_headers, staff_headers
+
+SERVICE = staff_headers("service")
+POLICY = "2026-11-01"  # the privacy_policy_version setting's default
+
+
+async def _register(customer: httpx.AsyncClient) -> str:
+    body = {"name": "李雷", "phone": new_phone(), "consent": {"sms": True, "email": False}}
+    created = await customer.post("/members", json=body, headers=SERVICE)
+    assert created.status_code == 201, created.text
+    member_id: str = created.json()["id"]
+    return member_id
+
+
+async def _record(customer: httpx.AsyncClient, member_id: str) -> dict[str, Any]:
+    profile = await customer.get(f"/members/{member_id}", headers=SERVICE)
+    record: dict[str, Any] = profile.json()["consent_record"]
+    return record
+
+
+async def test_each_channel_keeps_when_and_by_whom_its_consent_changed(
+    customer: httpx.AsyncClient, customer_sessions: Sessions
+) -> None:
+    member_id = await _register(customer)
+    at_registration = await _record(customer, member_id)
+    assert at_registration["sms"] | {"changed_at": None} == {
+        "consented": True,
+        "changed_at": None,
+        "changed_by": "staff",
+        "actor": "test-service",
+        "privacy_policy_version": POLICY,
+    }
+    assert at_registration["email"]["consented"] is False
+
+    own = member_headers(uuid.UUID(member_id))
+    put = await customer.put(
+        f"/members/{member_id}/consent", json={"sms": False, "email": False}, headers=own
+    )
+    assert put.status_code == 200, put.text
+    assert put.json()["consent_record"]["sms"]["changed_by"] == "member"  # the answer shows it
+
+    record = await _record(customer, member_id)
+    assert (record["sms"]["consented"], record["sms"]["changed_by"]) == (False, "member")
+    assert record["sms"]["actor"] == f"member-{member_id}"
+    assert record["email"] == at_registration["email"]  # unchanged: still as registered
+    async with customer_sessions() as session:
+        (event,) = await session.scalars(
+            select(outbox.table.c.envelope).where(
+                outbox.table.c.key == member_id,
+                outbox.table.c.event_type == "customer.member.consent_changed",
+            )
+        )
+    assert event["data"]["privacy_policy_version"] == POLICY
+    assert event["data"]["changed_at"].replace("Z", "+00:00") == record["sms"][
+        "changed_at"
+    ].replace("Z", "+00:00")
+
+
+async def test_an_imported_members_consent_is_recorded_as_the_imports(
+    customer: httpx.AsyncClient,
+) -> None:
+    phone = new_phone()
+    job = await imported(customer, f"name,phone,consent_sms\r\n韩梅梅,{phone},true\r\n".encode())
+    assert job["imported"] == 1, job
+    found = await customer.get("/members", params={"phone": phone}, headers=SERVICE)
+    record = await _record(customer, found.json()["items"][0]["id"])
+    assert {
+        channel: (r["consented"], r["changed_by"], r["privacy_policy_version"])
+        for channel, r in record.items()
+    } == {
+        "sms": (True, "import", None),
+        "email": (False, "import", None),
+    }
+
+
+async def test_the_history_names_who_changed_what_and_never_a_value(
+    customer: httpx.AsyncClient,
+) -> None:
+    member_id = await _register(customer)
+    url = f"/members/{member_id}"
+    own = member_headers(uuid.UUID(member_id))
+    new = new_phone()
+    edited = await customer.patch(
+        url, json={"phone": new, "occupation": "教师"}, headers=own | {"If-Match": '"1"'}
+    )
+    assert edited.status_code == 200, edited.text
+    await customer.patch(url, json={"restricted": True}, headers=SERVICE | {"If-Match": '"2"'})
+    await customer.put(f"{url}/consent", json={"sms": True, "email": True}, headers=own)
+    await customer.post(f"{url}/lock", headers=SERVICE)
+    await customer.post(f"{url}/lock", headers=SERVICE)  # already locked: no line
+    await customer.post(f"{url}/unlock", headers=SERVICE)
+    await customer.post(f"{url}/deactivate", headers=SERVICE)
+    await customer.post(f"{url}/reactivate", headers=SERVICE)
+
+    first = await customer.get(f"{url}/history", params={"limit": 4}, headers=SERVICE)
+    assert first.status_code == 200, first.text
+    rest = await customer.get(
+        f"{url}/history", params={"cursor": first.json()["next_cursor"]}, headers=SERVICE
+    )
+    assert rest.json()["next_cursor"] is None
+    lines = first.json()["items"] + rest.json()["items"]
+    assert [(line["action"], line["fields"], line["actor_kind"]) for line in lines] == [
+        ("reactivated", [], "staff"),
+        ("deactivated", [], "staff"),
+        ("unlocked", [], "staff"),
+        ("locked", [], "staff"),
+        ("consent_changed", ["email"], "member"),
+        ("restricted", [], "staff"),
+        ("updated", ["phone", "occupation"], "member"),
+    ]
+    assert lines[-1]["actor"] == f"member-{member_id}"
+    assert new not in first.text + rest.text
+    assert "教师" not in first.text + rest.text
+
+
+async def test_the_history_is_for_admin_and_service_staff(customer: httpx.AsyncClient) -> None:
+    member_id = await _register(customer)
+    url = f"/members/{member_id}/history"
+    assert (await customer.get(url, headers=staff_headers("marketing"))).status_code == 403
+    own = member_headers(uuid.UUID(member_id))
+    assert (await customer.get(url, headers=own)).status_code == 403
+    assert (await customer.get(url, headers=staff_headers("admin"))).json()["items"] == []
+    unknown = await customer.get(f"/members/{uuid.uuid4()}/history", headers=SERVICE)
+    assert unknown.status_code == 404
