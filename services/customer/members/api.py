@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from services.customer.categories import service as categories
 from services.customer.config import Settings
 from services.customer.members import domain, service
 from services.customer.members.errors import MemberNotFound, PhoneRegistered, ReferralCodeUnknown
@@ -23,6 +24,7 @@ from services.customer.search import domain as search_domain
 from services.customer.search import service as search
 from services.customer.search.errors import UnsearchableQuery
 from services.customer.search.schemas import Initial, SearchText
+from services.customer.tags import service as tags
 from shared.auth import (
     MEMBER_ACCESS,
     Principal,
@@ -101,7 +103,9 @@ async def register_member(
         "profile's version, for `If-Match` of `PATCH /members/{id}`. A restricted profile "
         "(加密客户) shows phone, email and address masked (`contact_masked`) to everyone "
         "but admin and service staff and the member. A staff read joins the caller's "
-        "recently viewed members (`GET /staff/me/recent-members`)."
+        "recently viewed members (`GET /staff/me/recent-members`). Staff also see the "
+        "member's tags and category (with its path from the root); the member does not "
+        "(a brand's classification is internal)."
     ),
     responses={**MEMBER_ACCESS, **problem(MemberNotFound("No member with id 7d1c0a52-…"))},
 )
@@ -116,7 +120,15 @@ async def get_member(
     member = await service.get_member(session, member_id)
     await search.record_view(session, principal, member_id)
     response.headers["ETag"] = domain.etag(member.version)
-    return service.view(cipher, member, principal)
+    profile = service.view(cipher, member, principal)
+    if not principal.is_staff:
+        return profile
+    return profile.model_copy(
+        update={
+            "tags": await tags.tags_of(session, member_id),
+            "category": await categories.category_of(session, member_id),
+        }
+    )
 
 
 @router.get(
@@ -129,7 +141,9 @@ async def get_member(
         "surname's pinyin initial it is (`l`: 李雷, 刘洋, Li Lei; polyphonic surnames read "
         "as surnames: 单 is S, 曾 Z); anything else is a part of the name (prefix or "
         "contains, case-insensitive). `name` and `initial` say the same explicitly and may "
-        "be combined. With `phone` and/or `card_number`, finds the member who has both. "
+        "be combined. `tag` and `category` (a category includes the ones under it) keep "
+        "the members in them, alone or with any of the above but `phone` and "
+        "`card_number`. With `phone` and/or `card_number`, finds the member who has both. "
         "Without any, lists members. Lists are in joining order, `limit` at a time; a "
         "phone or card gives one page. Phone and email are masked."
     ),
@@ -160,6 +174,10 @@ async def list_members(
     ] = None,
     phone: Annotated[Phone | None, Query()] = None,
     card_number: Annotated[CardNumber | None, Query(examples=["8860000000017"])] = None,
+    tag: Annotated[uuid.UUID | None, Query(description="Members with this tag")] = None,
+    category: Annotated[
+        uuid.UUID | None, Query(description="Members in this category or one under it")
+    ] = None,
     limit: Annotated[PageSize, Query(description="Members per page")] = 50,
     cursor: Annotated[
         Cursor | None, Query(description="`next_cursor` of the previous page")
@@ -167,10 +185,12 @@ async def list_members(
 ) -> MemberPage:
     lookup = phone is not None or card_number is not None
     search_domain.ensure_combinable(q=q, name=name, initial=initial, lookup=lookup)
+    scope = search_domain.Scope(tag_id=tag, category_id=category)
     if lookup:
+        search_domain.ensure_unscoped(tag=tag, category=category)
         found = await service.find_members(session, cipher, phone=phone, card_number=card_number)
         return MemberPage(items=[service.to_list_item(cipher, m) for m in found])
-    if q is None and name is None and initial is None:
+    if q is None and name is None and initial is None and scope == search_domain.ANYONE:
         return await service.list_members(session, cipher, limit, cursor)
     return await search.search(
         session,
@@ -180,4 +200,5 @@ async def list_members(
         initial=initial.upper() if initial is not None else None,
         limit=limit,
         after=cursor,
+        scope=scope,
     )

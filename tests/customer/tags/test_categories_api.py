@@ -1,0 +1,186 @@
+"""Categories over HTTP: the tree (create, rename, move, delete), its limits, moving
+members into a category (one each), events, and the member's category with its path."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from services.customer.categories.domain import MAX_DEPTH
+from shared.db import Sessions
+from tests.customer.tags.helpers import STAFF, members, problem, rows, unique, updates
+from tests.stack import Stack, running
+
+
+@pytest.fixture(scope="module")
+async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(stack.app("customer")) as client:
+        yield client
+
+
+async def _category(
+    client: httpx.AsyncClient, name: str, parent: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    body = {"name": name, "parent_id": parent["id"] if parent else None}
+    answer = await client.post("/categories", json=body, headers=STAFF)
+    assert answer.status_code == 201, answer.text
+    category: dict[str, Any] = answer.json()
+    return category
+
+
+def _names(category: dict[str, Any]) -> list[str]:
+    return [step["name"] for step in category["path"]]
+
+
+async def test_a_tree_with_paths_and_names_unique_among_siblings(
+    client: httpx.AsyncClient,
+) -> None:
+    retail = await _category(client, unique("零售客户"))
+    group = await _category(client, unique("团购客户"))
+    new = await _category(client, "新客户", retail)
+    assert _names(new) == [retail["name"], "新客户"]
+    assert new["parent_id"] == retail["id"]
+    await _category(client, "新客户", group)  # another parent: allowed
+    clash = await client.post(
+        "/categories", json={"name": "新客户", "parent_id": retail["id"]}, headers=STAFF
+    )
+    problem(clash, 409, "category-name-taken", "body.name")
+    orphan = await client.post(
+        "/categories", json={"name": "x", "parent_id": str(uuid.uuid4())}, headers=STAFF
+    )
+    problem(orphan, 422, "parent-category-not-found", "body.parent_id")
+    renamed = await client.patch(f"/categories/{new['id']}", json={"name": "老客户"}, headers=STAFF)
+    assert _names(renamed.json()) == [retail["name"], "老客户"]
+
+
+async def test_the_tree_is_at_most_five_levels(client: httpx.AsyncClient) -> None:
+    chain = [await _category(client, unique("L1"))]
+    for level in range(2, MAX_DEPTH + 1):
+        chain.append(await _category(client, f"L{level}", chain[-1]))
+    assert len(chain[-1]["path"]) == MAX_DEPTH
+    deeper = await client.post(
+        "/categories", json={"name": "L6", "parent_id": chain[-1]["id"]}, headers=STAFF
+    )
+    problem(deeper, 422, "category-too-deep", "body.parent_id")
+    # a two-level subtree cannot move under level 4 either (it would reach level 6)
+    other = await _category(client, unique("top"))
+    await _category(client, "below", other)
+    moved = await client.patch(
+        f"/categories/{other['id']}", json={"parent_id": chain[3]["id"]}, headers=STAFF
+    )
+    problem(moved, 422, "category-too-deep", "body.parent_id")
+    fits = await client.patch(
+        f"/categories/{other['id']}", json={"parent_id": chain[2]["id"]}, headers=STAFF
+    )
+    assert fits.status_code == 200, fits.text
+    assert len(fits.json()["path"]) == 4
+
+
+async def test_a_move_under_its_own_descendant_is_refused(client: httpx.AsyncClient) -> None:
+    top = await _category(client, unique("top"))
+    child = await _category(client, "child", top)
+    grandchild = await _category(client, "grandchild", child)
+    for target in (top, grandchild):
+        refused = await client.patch(
+            f"/categories/{top['id']}", json={"parent_id": target["id"]}, headers=STAFF
+        )
+        problem(refused, 409, "category-cycle", "body.parent_id")
+
+
+async def test_members_move_between_categories_and_search_follows_the_tree(
+    client: httpx.AsyncClient, customer_sessions: Sessions
+) -> None:
+    retail = await _category(client, unique("零售客户"))
+    new, old = await _category(client, "新客户", retail), await _category(client, "老客户", retail)
+    group = await _category(client, unique("团购客户"))
+    first, second = await members(client, 2)
+    url = f"/categories/{new['id']}/members"
+    answer = await client.post(url, json={"member_ids": [first, second]}, headers=STAFF)
+    assert answer.json() == {"id": new["id"], "changed": 2, "unchanged": 0}
+    before = await rows(customer_sessions)
+    repeat = await client.post(url, json={"member_ids": [first, second]}, headers=STAFF)
+    assert repeat.json() == {"id": new["id"], "changed": 0, "unchanged": 2}
+    assert await rows(customer_sessions) == before
+
+    async def found(category: dict[str, Any]) -> list[str]:
+        page = await client.get("/members", params={"category": category["id"]}, headers=STAFF)
+        assert page.status_code == 200, page.text
+        return [m["id"] for m in page.json()["items"]]
+
+    assert await found(retail) == [first, second]  # a category includes its descendants
+    assert await found(new) == [first, second]
+    moved = await client.post(
+        f"/categories/{old['id']}/members", json={"member_ids": [first]}, headers=STAFF
+    )
+    assert moved.json()["changed"] == 1
+    assert (await found(new), await found(old), await found(retail)) == (
+        [second],
+        [first],
+        [first, second],
+    )
+    profile = (await client.get(f"/members/{first}", headers=STAFF)).json()
+    assert profile["category"] == {
+        "id": old["id"],
+        "name": "老客户",
+        "path": [{"id": retail["id"], "name": retail["name"]}, {"id": old["id"], "name": "老客户"}],
+    }
+    events = await updates(customer_sessions, first)
+    assert [(e["changed"], e["category_id"]) for e in events] == [
+        (["category"], new["id"]),
+        (["category"], old["id"]),
+    ]
+
+    # moving 老客户 under 团购客户 moves its members out of 零售客户's results
+    regrouped = await client.patch(
+        f"/categories/{old['id']}", json={"parent_id": group["id"]}, headers=STAFF
+    )
+    assert _names(regrouped.json()) == [group["name"], "老客户"]
+    assert (await found(retail), await found(group)) == ([second], [first])
+    to_root = await client.patch(
+        f"/categories/{old['id']}", json={"parent_id": None}, headers=STAFF
+    )
+    assert _names(to_root.json()) == ["老客户"]
+    assert (await found(group), await found(old)) == ([], [first])
+    assert len(await updates(customer_sessions, first)) == 2  # the tree's moves are no member's
+
+
+async def test_only_an_empty_category_is_deleted(
+    client: httpx.AsyncClient, customer_sessions: Sessions
+) -> None:
+    top = await _category(client, unique("top"))
+    child = await _category(client, "child", top)
+    (member,) = await members(client, 1)
+    await client.post(
+        f"/categories/{child['id']}/members", json={"member_ids": [member]}, headers=STAFF
+    )
+    for category, what in ((top, "sub-categories"), (child, "members")):
+        refused = await client.delete(f"/categories/{category['id']}", headers=STAFF)
+        problem(refused, 409, "category-not-empty", "path.category_id")
+        assert what in refused.json()["detail"]
+    elsewhere = await _category(client, unique("elsewhere"))
+    await client.post(
+        f"/categories/{elsewhere['id']}/members", json={"member_ids": [member]}, headers=STAFF
+    )
+    assert (await client.delete(f"/categories/{child['id']}", headers=STAFF)).status_code == 204
+    assert (await client.delete(f"/categories/{top['id']}", headers=STAFF)).status_code == 204
+    gone = await client.delete(f"/categories/{top['id']}", headers=STAFF)
+    problem(gone, 404, "category-not-found", "path.category_id")
+
+
+async def test_an_unknown_member_refuses_the_whole_move(
+    client: httpx.AsyncClient, customer_sessions: Sessions
+) -> None:
+    category = await _category(client, unique("c"))
+    (member,) = await members(client, 1)
+    before = await rows(customer_sessions)
+    refused = await client.post(
+        f"/categories/{category['id']}/members",
+        json={"member_ids": [member, str(uuid.uuid4())]},
+        headers=STAFF,
+    )
+    problem(refused, 422, "unknown-member", "body.member_ids.1")
+    assert await rows(customer_sessions) == before
