@@ -5,14 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
-
-from services.customer.base import SCHEMA, CustomerTable
 from services.customer.desk import models
 from services.customer.households import models as households
+from tests.customer.migration_diff import differences
 from tests.stack import Scratch, Stack
 
 REVISION = "9f1beff7346f"
@@ -21,55 +16,14 @@ TABLES = {"tickets", "ticket_history", "ticket_escalations"}
 DECLARED = (models.Ticket, households.Household)  # imported: their tables are in the metadata
 
 
-def _table_of(difference: Any) -> str | None:
-    """The table a difference is about (an index's, a column's, or the table itself)."""
-    first = difference[0] if isinstance(difference, list) else difference
-    for part in first[1:]:
-        table = getattr(part, "table", None)
-        if table is not None:
-            return str(table.name)
-        name = getattr(part, "name", None)
-        if isinstance(part, str) or name is None:
-            continue
-        return str(name)
-    return next((p for p in first[1:] if isinstance(p, str) and p in TABLES), None)
-
-
-def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(
-        connection,
-        opts={
-            "include_schemas": True,
-            "include_name": lambda name, kind, _: kind != "schema" or name in (None, SCHEMA),
-            "compare_type": True,
-        },
-    )
-    found = [d for d in compare_metadata(context, CustomerTable.metadata) if _table_of(d) in TABLES]
-    # a foreign key reflected from the role's own (default) schema names its target without
-    # the schema the model writes: alembic answers it as removed and added under one name
-    removed = {d[1].name for d in found if isinstance(d, tuple) and d[0] == "remove_fk"}
-    added = {d[1].name for d in found if isinstance(d, tuple) and d[0] == "add_fk"}
-    same = removed & added
-    return [
-        d
-        for d in found
-        if not (isinstance(d, tuple) and d[0] in ("remove_fk", "add_fk") and d[1].name in same)
-    ]
-
-
 async def _compare(url: str) -> list[Any]:
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(_differences)
-    finally:
-        await engine.dispose()
+    return await differences(url, TABLES)
 
 
 async def test_the_migration_builds_the_models_tables_and_undoes_them(stack: Stack) -> None:
     async with stack.scratch_database("customer", REVISION) as url:
-        differences = await _compare(url)
-        assert differences == [], "\n".join(str(d)[:150] for d in differences)
+        found = await _compare(url)
+        assert found == [], "\n".join(str(d)[:150] for d in found)
         scratch = Scratch("customer", url)
         await scratch.downgrade(BEFORE)
         left = await scratch.sql(
