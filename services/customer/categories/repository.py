@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, literal, select, tuple_
 from sqlmodel import col
 
+from services.customer.categories.domain import MAX_DEPTH
 from services.customer.categories.models import Category, MemberCategory
 from shared.db import AsyncSession
 from shared.pagination import PageKey
@@ -62,9 +63,9 @@ async def paths(
     ).where(_tree.c.id.in_(category_ids))
     up = start.cte("up", recursive=True)
     up = up.union_all(
-        select(up.c.origin, _tree.c.id, _tree.c.parent_id, _tree.c.name, up.c.up + 1).join(
-            up, _tree.c.id == up.c.parent_id
-        )
+        select(up.c.origin, _tree.c.id, _tree.c.parent_id, _tree.c.name, up.c.up + 1)
+        .join(up, _tree.c.id == up.c.parent_id)
+        .where(up.c.up < MAX_DEPTH)  # a bound, not a rule: the tree lock keeps it acyclic
     )
     found: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {}
     rows = await session.execute(
@@ -80,7 +81,9 @@ async def height(session: AsyncSession, category_id: uuid.UUID) -> int:
     start = select(_tree.c.id, literal(1).label("level")).where(_tree.c.id == category_id)
     down = start.cte("down", recursive=True)
     down = down.union_all(
-        select(_tree.c.id, down.c.level + 1).join(down, _tree.c.parent_id == down.c.id)
+        select(_tree.c.id, down.c.level + 1)
+        .join(down, _tree.c.parent_id == down.c.id)
+        .where(down.c.level <= MAX_DEPTH)
     )
     return int(await session.scalar(select(func.max(down.c.level))) or 1)
 
