@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from services.customer.categories import service
@@ -19,6 +19,7 @@ from services.customer.categories.errors import (
     CategoryTooDeep,
 )
 from services.customer.categories.schemas import (
+    NEW_ID,
     CategoryCreate,
     CategoryOut,
     CategoryPage,
@@ -133,7 +134,9 @@ async def update_category(
         **problem(CategoryNotEmpty("Category 9b8e7d6c-… still has members: move them out first")),
     },
 )
-async def delete_category(category_id: uuid.UUID, session: Session, _: Staff) -> Response:
+async def delete_category(
+    category_id: Annotated[uuid.UUID, Path(examples=[NEW_ID])], session: Session, _: Staff
+) -> Response:
     await service.delete_category(session, category_id)
     return Response(status_code=204)
 

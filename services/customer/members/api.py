@@ -156,7 +156,8 @@ async def get_member(
             ),
             description=(
                 "`unsearchable-query` names `q`; `search-parameters-clash` names the "
-                "parameter that cannot be combined with the others."
+                "parameter that cannot be combined with the others; "
+                "`search-scope-not-found` names `tag` or `category` when it names none."
             ),
         )
     },
