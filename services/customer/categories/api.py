@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from services.customer.categories import service
@@ -19,8 +19,8 @@ from services.customer.categories.errors import (
     CategoryTooDeep,
 )
 from services.customer.categories.schemas import (
-    NEW_ID,
     CategoryCreate,
+    CategoryDeleted,
     CategoryOut,
     CategoryPage,
     CategoryPatch,
@@ -123,7 +123,7 @@ async def update_category(
 
 @router.delete(
     "/{category_id}",
-    status_code=204,
+    response_model=CategoryDeleted,
     summary="Delete an empty category",
     description=(
         "Staff (service, marketing). Only a category without sub-categories and members "
@@ -134,11 +134,9 @@ async def update_category(
         **problem(CategoryNotEmpty("Category 9b8e7d6c-… still has members: move them out first")),
     },
 )
-async def delete_category(
-    category_id: Annotated[uuid.UUID, Path(examples=[NEW_ID])], session: Session, _: Staff
-) -> Response:
+async def delete_category(category_id: uuid.UUID, session: Session, _: Staff) -> CategoryDeleted:
     await service.delete_category(session, category_id)
-    return Response(status_code=204)
+    return CategoryDeleted(id=category_id)
 
 
 @router.post(
@@ -150,7 +148,7 @@ async def delete_category(
         'out of the one they were in. Events have `changed: ["category"]` and '
         "`category_id`." + BULK
     ),
-    responses={**NOT_FOUND, **UNKNOWN},
+    responses={**NOT_FOUND, **UNKNOWN, **openapi_conflict()},
 )
 async def assign(
     category_id: uuid.UUID,

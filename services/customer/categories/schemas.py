@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -75,3 +76,10 @@ class CategoryPage(BaseModel):
 
     items: list[CategoryOut]
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page")
+
+
+class CategoryDeleted(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": NEW_ID, "deleted": True}]})
+
+    id: uuid.UUID
+    deleted: Literal[True] = True

@@ -126,7 +126,7 @@ async def delete_tag(tag_id: uuid.UUID, session: Session, _: Staff) -> TagDelete
     response_model=Assignment,
     summary="Put a tag on members",
     description="Staff (service, marketing)." + BULK + TAGS_CHANGED,
-    responses={**NOT_FOUND, **UNKNOWN},
+    responses={**NOT_FOUND, **UNKNOWN, **openapi_conflict()},
 )
 async def assign(
     tag_id: uuid.UUID,
@@ -152,7 +152,7 @@ async def assign(
         "Staff (service, marketing). A POST, not a DELETE with a body, which proxies and "
         "clients may drop." + BULK + TAGS_CHANGED
     ),
-    responses={**NOT_FOUND, **UNKNOWN},
+    responses={**NOT_FOUND, **UNKNOWN, **openapi_conflict()},
 )
 async def unassign(
     tag_id: uuid.UUID,
