@@ -29,6 +29,7 @@ IDEMPOTENT_POSTS = {
     ("customer", "/tags/{tag_id}/members/remove"),
     ("customer", "/categories"),
     ("customer", "/categories/{category_id}/members"),
+    ("customer", "/categories/{category_id}/members/remove"),
     ("orders", "/purchases"),
     ("orders", "/catalog/categories"),
     ("orders", "/catalog/products"),
@@ -101,6 +102,7 @@ OPTIONAL_KEY = {
     ("customer", "/tags/{tag_id}/members/remove"),
     ("customer", "/categories"),
     ("customer", "/categories/{category_id}/members"),
+    ("customer", "/categories/{category_id}/members/remove"),
     ("orders", "/catalog/categories"),
     ("orders", "/catalog/products"),
 }

@@ -59,6 +59,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("customer", "PATCH /categories/{category_id}"),
     ("customer", "DELETE /categories/{category_id}"),
     ("customer", "POST /categories/{category_id}/members"),
+    ("customer", "POST /categories/{category_id}/members/remove"),
     ("orders", "POST /stores"),
     ("orders", "POST /catalog/categories"),
     ("orders", "PATCH /catalog/categories/{code}"),

@@ -164,3 +164,29 @@ async def assign(
 
     answer = await idempotent.run(body, run, path={"category_id": str(category_id)}, status=200)
     return answer.response()
+
+
+@router.post(
+    "/{category_id}/members/remove",
+    response_model=Assignment,
+    summary="Take members out of a category",
+    description=(
+        "Staff (service, marketing). They are then in no category (`category_id: null` in "
+        "their event); a member in another category is unchanged." + BULK
+    ),
+    responses={**NOT_FOUND, **UNKNOWN, **openapi_conflict()},
+)
+async def unassign(
+    category_id: uuid.UUID,
+    body: MemberIds,
+    session: Session,
+    _: Staff,
+    idempotent: Annotated[
+        IdempotentPost, Depends(Idempotent(_staff, required=False, example="uncategorise-1"))
+    ],
+) -> JSONResponse:
+    async def run() -> Assignment:
+        return await service.unassign(session, category_id, body)
+
+    answer = await idempotent.run(body, run, path={"category_id": str(category_id)}, status=200)
+    return answer.response()

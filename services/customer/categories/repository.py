@@ -106,12 +106,17 @@ async def own_categories(
     return {row[0]: row[1] for row in await session.execute(query)}
 
 
+async def take_out(session: AsyncSession, member_ids: Sequence[uuid.UUID]) -> None:
+    """Takes the members out of their category (and every category above it)."""
+    await session.execute(delete(_under).where(_under.c.member_id.in_(list(member_ids))))
+
+
 async def place(
     session: AsyncSession, joined: dict[uuid.UUID, datetime], path: Sequence[uuid.UUID]
 ) -> None:
     """Puts the members ``joined`` names (id → joining time) in the last category of
     ``path`` (root first), out of any other: a row for it and each category above it."""
-    await session.execute(delete(_under).where(_under.c.member_id.in_(list(joined))))
+    await take_out(session, list(joined))
     rows = [
         {
             "category_id": step,

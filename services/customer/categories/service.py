@@ -142,20 +142,37 @@ async def assign(session: AsyncSession, category_id: uuid.UUID, body: MemberIds)
     current = await repository.own_categories(session, list(joined))
     moving = {m: at for m, at in joined.items() if current.get(m) != category_id}
     await repository.place(session, moving, [step for step, _ in path])
+    await _publish(session, sorted(moving), category_id)
+    return Assignment(id=category_id, changed=len(moving), unchanged=len(joined) - len(moving))
+
+
+async def unassign(session: AsyncSession, category_id: uuid.UUID, body: MemberIds) -> Assignment:
+    """Takes the members out of the category, leaving them in none (one in another
+    category, or in none, is unchanged). Raises :class:`CategoryNotFound` (404) and
+    :class:`UnknownMember` (422)."""
+    await repository.lock_tree(session, shared=True)
+    await _category(session, category_id)
+    named = await tags.known_members(session, body, adding=False, lock=True)
+    current = await repository.own_categories(session, list(named))
+    leaving = sorted(m for m in named if current.get(m) == category_id)
+    await repository.take_out(session, leaving)
+    await _publish(session, leaving, None)
+    return Assignment(id=category_id, changed=len(leaving), unchanged=len(named) - len(leaving))
+
+
+async def _publish(
+    session: AsyncSession, member_ids: list[uuid.UUID], category_id: uuid.UUID | None
+) -> None:
     at = datetime.now(UTC)
     await emit(
         session,
         *(
             MemberUpdated(
-                member_id=member_id,
-                changed=("category",),
-                category_id=category_id,
-                updated_at=at,
+                member_id=member_id, changed=("category",), category_id=category_id, updated_at=at
             )
-            for member_id in sorted(moving)
+            for member_id in member_ids
         ),
     )
-    return Assignment(id=category_id, changed=len(moving), unchanged=len(joined) - len(moving))
 
 
 async def list_categories(session: AsyncSession, limit: int, after: PageKey | None) -> CategoryPage:

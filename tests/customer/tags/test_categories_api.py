@@ -165,6 +165,15 @@ async def test_only_an_empty_category_is_deleted(
     await client.post(
         f"/categories/{elsewhere['id']}/members", json={"member_ids": [member]}, headers=STAFF
     )
+    out = f"/categories/{elsewhere['id']}/members/remove"
+    taken = await client.post(out, json={"member_ids": [member]}, headers=STAFF)
+    assert taken.json() == {"id": elsewhere["id"], "changed": 1, "unchanged": 0}
+    again = await client.post(out, json={"member_ids": [member]}, headers=STAFF)
+    assert again.json() == {"id": elsewhere["id"], "changed": 0, "unchanged": 1}
+    assert (await client.get(f"/members/{member}", headers=STAFF)).json()["category"] is None
+    last = (await updates(customer_sessions, member))[-1]
+    assert (last["changed"], last["category_id"]) == (["category"], None)
+    assert (await client.delete(f"/categories/{elsewhere['id']}", headers=STAFF)).status_code == 200
     deleted = await client.delete(f"/categories/{child['id']}", headers=STAFF)
     assert deleted.json() == {"id": child["id"], "deleted": True}
     assert (await client.delete(f"/categories/{top['id']}", headers=STAFF)).status_code == 200
