@@ -9,11 +9,17 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from services.customer.categories.domain import MAX_DEPTH
+from services.customer.tags.domain import MAX_BULK
+from shared.crypto import PiiCipher
 from shared.db import Sessions
+from shared.settings import DEV_PII_KEY
 from tests.customer.tags.helpers import STAFF, members, problem, rows, unique, updates
 from tests.stack import Stack, running
+
+PHONE = PiiCipher(DEV_PII_KEY).encrypt("+8613900000000")  # the rows' phone, as stored
 
 
 @pytest.fixture(scope="module")
@@ -194,3 +200,47 @@ async def test_an_unknown_member_refuses_the_whole_move(
     )
     problem(refused, 422, "unknown-member", "body.member_ids.1")
     assert await rows(customer_sessions) == before
+
+
+async def test_a_full_batch_of_1000_at_the_deepest_level(
+    client: httpx.AsyncClient, customer_sessions: Sessions
+) -> None:
+    batch = uuid.uuid4().hex[:6]
+    async with customer_sessions() as session, session.begin():
+        inserted = await session.execute(
+            text(
+                "INSERT INTO customer.members (id, card_number, name, phone_encrypted, "
+                "phone_hash, locale, consent_sms, consent_email, referral_code, version, "
+                "locked, restricted, status, created_at, updated_at) SELECT gen_random_uuid(), "
+                ":batch || n, '批量', :phone, :batch || n, 'zh-CN', false, false, :batch || n, 1, "
+                "false, false, 'active', now(), now() FROM generate_series(1, :count) AS n "
+                "RETURNING id"
+            ),
+            {"batch": f"b{batch}-", "count": MAX_BULK, "phone": PHONE},
+        )
+        ids = [str(row[0]) for row in inserted]
+    try:
+        chain = [await _category(client, unique("L1"))]
+        for level in range(2, MAX_DEPTH + 1):
+            chain.append(await _category(client, f"L{level}", chain[-1]))
+        moved = await client.post(
+            f"/categories/{chain[-1]['id']}/members", json={"member_ids": ids}, headers=STAFF
+        )
+        assert moved.json() == {"id": chain[-1]["id"], "changed": MAX_BULK, "unchanged": 0}
+        page = await client.get(
+            "/members", params={"category": chain[0]["id"], "limit": 200}, headers=STAFF
+        )
+        assert page.status_code == 200, page.text
+        assert len(page.json()["items"]) == 200
+        assert page.json()["next_cursor"] is not None
+        tag = await client.post("/tags", json={"name": unique("bulk")}, headers=STAFF)
+        tagged = await client.post(
+            f"/tags/{tag.json()['id']}/members", json={"member_ids": ids}, headers=STAFF
+        )
+        assert tagged.json()["changed"] == MAX_BULK
+    finally:  # other modules page through every member: leave them as many as they were
+        async with customer_sessions() as session, session.begin():
+            await session.execute(
+                text("DELETE FROM customer.members WHERE card_number LIKE :batch || '%'"),
+                {"batch": f"b{batch}-"},
+            )
