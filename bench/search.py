@@ -4,7 +4,8 @@ Starts an embedded PostgreSQL of its own in a scratch directory, provisions and 
 the customer schema into a scratch database, COPYs N members into it
 (:mod:`bench.search_data`), then runs each kind of query ``--runs`` times through the
 search use case (classification, SQL, decryption and masking of the page: everything but
-HTTP) and prints p50/p99 per kind. docs/performance.md has the figures.
+HTTP), also within a tag or a category (:mod:`bench.search_groups`), and prints p50/p99
+per kind. docs/performance.md has the figures.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench import search_groups as groups
 from bench.search_data import GIVEN, LATIN_LAST, SURNAMES, load, phone_of
 from huiyuan.embedded.postgres import EmbeddedPostgres
 from huiyuan.provision import provision_service, service_database_url, upgrade
 from services.customer.members.domain import card_number
 from services.customer.search import service
-from services.customer.search.domain import classify
+from services.customer.search.domain import ANYONE, Scope, classify
 from shared.crypto import PiiCipher
 from shared.db import asyncpg_dsn, create_sessions
 from shared.settings import DEV_PII_KEY
@@ -49,6 +51,29 @@ KINDS: dict[str, Draw] = {
 }
 
 
+Scoped = Callable[[random.Random], tuple[str | None, Scope]]
+"""A query within a tag or category: ``q`` (or ``None``: the scope alone) and the scope."""
+SCOPED: dict[str, Scoped] = {
+    "tag (30% of members)": lambda _: (None, Scope(tag_id=groups.COMMON_TAG)),
+    "tag (0.1% of members)": lambda _: (None, Scope(tag_id=groups.RARE_TAG)),
+    "category + descendants (2/3)": lambda _: (None, Scope(category_id=groups.RETAIL)),
+    "tag (30%) + leaf category": lambda _: (
+        None,
+        Scope(tag_id=groups.COMMON_TAG, category_id=groups.NEW),
+    ),
+    "tag (30%) + name prefix": lambda r: (
+        r.choice(SURNAMES) + r.choice(GIVEN),
+        Scope(tag_id=groups.COMMON_TAG),
+    ),
+    "tag (0.1%) + initial": lambda r: (r.choice("WLZ"), Scope(tag_id=groups.RARE_TAG)),
+    "tag (0.1%) + name (1 char)": lambda r: (r.choice(GIVEN), Scope(tag_id=groups.RARE_TAG)),
+}
+
+
+def _unscoped(draw: Draw, members: int) -> Scoped:
+    return lambda r: (draw(r, members), ANYONE)
+
+
 def _spaced(phone: str) -> str:
     return f"{phone[:3]} {phone[3:7]} {phone[7:]}"
 
@@ -65,17 +90,18 @@ async def _measure(url: str, members: int, runs: int) -> list[tuple[str, float, 
     cipher = PiiCipher(DEV_PII_KEY)
     rng = random.Random(50)
     figures = []
+    plain = {kind: _unscoped(draw, members) for kind, draw in KINDS.items()}
     try:
-        for kind, draw in KINDS.items():
+        for kind, draw_scoped in {**plain, **SCOPED}.items():
             timings: list[float] = []
             found = 0
             for attempt in range(runs + runs // 10):  # the first tenth warms the cache
-                q = draw(rng, members)
+                q, scope = draw_scoped(rng)
                 started = time.perf_counter()
                 async with sessions() as session:
                     page = await service.search(
-                        session, cipher, query=classify(q), name_part=None, initial=None,
-                        limit=PAGE, after=None,
+                        session, cipher, query=classify(q) if q else None, name_part=None,
+                        initial=None, limit=PAGE, after=None, scope=scope,
                     )  # fmt: skip
                 if attempt >= runs // 10:
                     timings.append((time.perf_counter() - started) * 1000)
@@ -100,6 +126,7 @@ async def _prepare(admin_url: str, members: int, say: Callable[[str], None]) -> 
     await asyncio.to_thread(upgrade, "customer", url)
     started = time.monotonic()
     await load(asyncpg_dsn(database), PiiCipher(DEV_PII_KEY), members)
+    await groups.load(asyncpg_dsn(database))
     say(f"Loaded {members:,} members by COPY in {time.monotonic() - started:.0f} s")
     return url
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.customer.base import idempotency, outbox
+from services.customer.categories import api as categories
 from services.customer.config import Settings
 from services.customer.desk import api as desk
 from services.customer.desk.jobs import escalations
@@ -17,6 +18,7 @@ from services.customer.joining import api as joining
 from services.customer.members import api as members
 from services.customer.profiles import api as profiles
 from services.customer.search import api as search
+from services.customer.tags import api as tags
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -27,7 +29,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         name="customer",
         title="Huiyuan customer service",
         description=(
-            "Members, membership cards and contact data (encrypted at rest), households, and "
+            "Members, membership cards and contact data (encrypted at rest), tags and categories, "
+            "households, and "
             "the service desk (tickets with SLAs, escalation and surveys)."
         ),
         settings=settings_,
@@ -38,6 +41,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             profiles.router,
             search.router,
             households.router,
+            tags.router,
+            categories.router,
             desk.router,
             reminders.router,
             imports.router,

@@ -68,6 +68,12 @@ class MemberUpdated(EventPayload):
     travel in clear; address, occupation and gender are named only. ``phone`` in clear is
     set only by the upgrade that moved phones to E.164 (it republished each phone whose
     lookup hash changed); profile edits never set it.
+
+    Brand classification (客户分类) travels in clear (ids, no personal data), one event per
+    member whose classification changed: ``tags`` in ``changed`` with ``tags_added`` and
+    ``tags_removed`` (tag ids; a difference, not the whole set, so changes of different
+    tags commute), ``category`` in ``changed`` with ``category_id`` (the member's one
+    category now; ``None``: none). These do not move ``version`` (``None`` on them).
     """
 
     event_type: ClassVar[str] = "customer.member.updated"
@@ -86,6 +92,9 @@ class MemberUpdated(EventPayload):
     store_id: uuid.UUID | None = None
     version: int | None = None
     """The profile's version after this change (the ``ETag`` of ``GET /members/{id}``)."""
+    tags_added: tuple[uuid.UUID, ...] = ()
+    tags_removed: tuple[uuid.UUID, ...] = ()
+    category_id: uuid.UUID | None = None
     updated_at: datetime
 
 

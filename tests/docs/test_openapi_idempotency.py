@@ -24,6 +24,12 @@ IDEMPOTENT_POSTS = {
     ("customer", "/tickets/{ticket_id}/follow-up"),
     ("customer", "/tickets/{ticket_id}/close"),
     ("customer", "/tickets/{ticket_id}/survey"),
+    ("customer", "/tags"),
+    ("customer", "/tags/{tag_id}/members"),
+    ("customer", "/tags/{tag_id}/members/remove"),
+    ("customer", "/categories"),
+    ("customer", "/categories/{category_id}/members"),
+    ("customer", "/categories/{category_id}/members/remove"),
     ("orders", "/purchases"),
     ("orders", "/catalog/categories"),
     ("orders", "/catalog/products"),
@@ -79,7 +85,8 @@ def test_idempotent_posts_document_409_with_retry_after(service: str) -> None:
 # a sign-up form need not send one; nor an admin adding a category or a product: like a
 # member's phone, its code or SKU is unique, so a retry without a key is a 409, never a double;
 # nor staff opening or joining a household: a member is in one household at most; nor a
-# ticket's steps and survey: a step repeated without a key is 409, the state having moved on
+# ticket's steps and survey: a step repeated without a key is 409, the state having moved on;
+# nor a tag or category (unique names: 409) or a bulk assignment (a set: a repeat changes nothing)
 OPTIONAL_KEY = {
     ("customer", "/members"),
     ("customer", "/households"),
@@ -90,6 +97,12 @@ OPTIONAL_KEY = {
     ("customer", "/tickets/{ticket_id}/follow-up"),
     ("customer", "/tickets/{ticket_id}/close"),
     ("customer", "/tickets/{ticket_id}/survey"),
+    ("customer", "/tags"),
+    ("customer", "/tags/{tag_id}/members"),
+    ("customer", "/tags/{tag_id}/members/remove"),
+    ("customer", "/categories"),
+    ("customer", "/categories/{category_id}/members"),
+    ("customer", "/categories/{category_id}/members/remove"),
     ("orders", "/catalog/categories"),
     ("orders", "/catalog/products"),
 }

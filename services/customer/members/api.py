@@ -115,7 +115,9 @@ async def register_member(
         "profile's version, for `If-Match` of `PATCH /members/{id}`. A restricted profile "
         "(加密客户) shows phone, email and address masked (`contact_masked`) to everyone "
         "but admin and service staff and the member. A staff read joins the caller's "
-        "recently viewed members (`GET /staff/me/recent-members`)."
+        "recently viewed members (`GET /staff/me/recent-members`). Staff also see the "
+        "member's tags and category (with its path from the root); the member does not "
+        "(a brand's classification is internal)."
     ),
     responses={**MEMBER_ACCESS, **problem(MemberNotFound("No member with id 7d1c0a52-…"))},
 )
@@ -143,7 +145,9 @@ async def get_member(
         "surname's pinyin initial it is (`l`: 李雷, 刘洋, Li Lei; polyphonic surnames read "
         "as surnames: 单 is S, 曾 Z); anything else is a part of the name (prefix or "
         "contains, case-insensitive). `name` and `initial` say the same explicitly and may "
-        "be combined. With `phone` and/or `card_number`, finds the member who has both. "
+        "be combined. `tag` and `category` (a category includes the ones under it) keep "
+        "the members in them, alone or with any of the above but `phone` and "
+        "`card_number`. With `phone` and/or `card_number`, finds the member who has both. "
         "Without any, lists members. Lists are in joining order, `limit` at a time; a "
         "phone or card gives one page. Phone and email are masked."
     ),
@@ -156,7 +160,8 @@ async def get_member(
             ),
             description=(
                 "`unsearchable-query` names `q`; `search-parameters-clash` names the "
-                "parameter that cannot be combined with the others."
+                "parameter that cannot be combined with the others; "
+                "`search-scope-not-found` names `tag` or `category` when it names none."
             ),
         )
     },
@@ -174,6 +179,10 @@ async def list_members(
     ] = None,
     phone: Annotated[Phone | None, Query()] = None,
     card_number: Annotated[CardNumber | None, Query(examples=["8860000000017"])] = None,
+    tag: Annotated[uuid.UUID | None, Query(description="Members with this tag")] = None,
+    category: Annotated[
+        uuid.UUID | None, Query(description="Members in this category or one under it")
+    ] = None,
     limit: Annotated[PageSize, Query(description="Members per page")] = 50,
     cursor: Annotated[
         Cursor | None, Query(description="`next_cursor` of the previous page")
@@ -181,10 +190,12 @@ async def list_members(
 ) -> MemberPage:
     lookup = phone is not None or card_number is not None
     search_domain.ensure_combinable(q=q, name=name, initial=initial, lookup=lookup)
+    scope = search_domain.Scope(tag_id=tag, category_id=category)
     if lookup:
+        search_domain.ensure_unscoped(tag=tag, category=category)
         found = await service.find_members(session, cipher, phone=phone, card_number=card_number)
         return MemberPage(items=[service.to_list_item(cipher, m) for m in found])
-    if q is None and name is None and initial is None:
+    if q is None and name is None and initial is None and scope == search_domain.ANYONE:
         return await service.list_members(session, cipher, limit, cursor)
     return await search.search(
         session,
@@ -194,4 +205,5 @@ async def list_members(
         initial=initial.upper() if initial is not None else None,
         limit=limit,
         after=cursor,
+        scope=scope,
     )

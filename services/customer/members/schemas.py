@@ -18,9 +18,11 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from services.customer.categories.schemas import NEW_ID, RETAIL_ID, CategoryRef
 from services.customer.consents.schemas import ConsentRecords
 from services.customer.joining.schemas import CardFeeIn, Qualification, QualificationOut
 from services.customer.members.domain import CARD_NUMBER_MAX_LENGTH, is_valid_card_number
+from services.customer.tags.schemas import TAG_ID, TagRef
 from shared import codes
 from shared.events.customer import Gender, Locale
 from shared.inputs import BirthDate, Code, Email, Phone, SingleLine
@@ -143,6 +145,15 @@ class MemberOut(BaseModel):
                     "contact_masked": False,
                     "version": 1,
                     "created_at": "2026-11-23T08:15:02Z",
+                    "tags": [{"id": TAG_ID, "name": "VIP", "color": "#e4572e"}],
+                    "category": {
+                        "id": NEW_ID,
+                        "name": "新客户",
+                        "path": [
+                            {"id": RETAIL_ID, "name": "零售客户"},
+                            {"id": NEW_ID, "name": "新客户"},
+                        ],
+                    },
                 }
             ]
         }
@@ -173,6 +184,12 @@ class MemberOut(BaseModel):
         ConsentRecords(), description="When each channel's consent was given or withdrawn"
     )
     created_at: datetime
+    tags: list[TagRef] | None = Field(
+        None, description="Staff reading `GET /members/{id}`: the member's tags, by name"
+    )
+    category: CategoryRef | None = Field(
+        None, description="Staff reading `GET /members/{id}`: the member's category, with path"
+    )
 
 
 class MemberCreated(BaseModel):

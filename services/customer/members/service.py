@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from services.customer.base import emit
+from services.customer.categories import service as categories
 from services.customer.config import Settings
 from services.customer.consents import service as consents
 from services.customer.history.domain import Actor
@@ -29,6 +30,7 @@ from services.customer.members.schemas import (
     Status,
 )
 from services.customer.search import index as search_index
+from services.customer.tags import service as tags
 from shared import codes
 from shared.auth import Principal
 from shared.crypto import PiiCipher, mask_email, mask_phone
@@ -272,10 +274,14 @@ async def profile(
     session: AsyncSession, cipher: PiiCipher, member: Member, principal: Principal
 ) -> MemberOut:
     """The profile as ``principal`` may see it (:func:`view`), with how the member
-    qualified to join and their consent record."""
+    qualified to join and their consent record; staff also see the member's tags and
+    category (a brand's classification is internal)."""
     out = view(cipher, member, principal)
     out.qualification = await joining.qualification_of(session, member.id)
     out.consent_record = await consents.records_of(session, member.id)
+    if principal.is_staff:
+        out.tags = await tags.tags_of(session, member.id)
+        out.category = await categories.category_of(session, member.id)
     return out
 
 

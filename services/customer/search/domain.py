@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from typing import Literal
 
@@ -240,3 +241,28 @@ def pieces_of(part: str) -> list[str]:
     without whitespace, in order: every name containing ``part`` has each of them."""
     pieces = [part[start : start + GRAM_LENGTH] for start in range(len(part) - 1)]
     return list(dict.fromkeys(piece for piece in pieces if is_gram(piece) and len(piece) == 2))
+
+
+def ensure_unscoped(*, tag: object, category: object) -> None:
+    """Raises :class:`SearchParametersClash` (422 naming ``tag`` or ``category``) when a
+    phone or card lookup comes with one: a lookup names one member; ``q`` with digits
+    combines with them instead."""
+    if tag is not None or category is not None:
+        raise SearchParametersClash(
+            "phone and card_number look up one member: they cannot be combined with "
+            f"{'tag' if tag is not None else 'category'} (q with the digits can)",
+            field="tag" if tag is not None else "category",
+            where="query",
+        )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Members with the tag ``tag_id`` and/or in the category ``category_id`` or one of its
+    descendants; ``None``: any."""
+
+    tag_id: uuid.UUID | None = None
+    category_id: uuid.UUID | None = None
+
+
+ANYONE = Scope()

@@ -26,3 +26,10 @@ class PinLimitReached(Conflict):
 
     title = "Pin limit reached"
     slug = "pin-limit-reached"
+
+
+class SearchScopeNotFound(Unprocessable):
+    """A member list names a ``tag`` or ``category`` id that names none."""
+
+    title = "Unknown tag or category"
+    slug = "search-scope-not-found"

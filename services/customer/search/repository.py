@@ -4,17 +4,21 @@ and each staff user's recently viewed and pinned members."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, delete, func, or_, tuple_
+from sqlalchemy import ColumnElement, delete, exists, func, or_, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from services.customer.categories.models import MemberCategory
 from services.customer.members.models import Member
 from services.customer.search import domain
+from services.customer.search.domain import ANYONE, Scope
 from services.customer.search.models import MemberNameGram, PinnedMember, RecentMember
+from services.customer.tags.models import MemberTag
 from shared.db import AsyncSession
 from shared.pagination import PageKey
 
@@ -24,17 +28,32 @@ def _escaped(text: str) -> str:
 
 
 async def by_number(
-    session: AsyncSession, *, phone_hash: str | None, card_number: str | None
+    session: AsyncSession,
+    *,
+    phone_hash: str | None,
+    card_number: str | None,
+    scope: Scope = ANYONE,
 ) -> list[Member]:
-    """The members whose phone hash is ``phone_hash`` or whose card is ``card_number``
-    (at most two: both columns are unique)."""
+    """The members in ``scope`` whose phone hash is ``phone_hash`` or whose card is
+    ``card_number`` (at most two: both columns are unique)."""
     wanted: list[ColumnElement[bool]] = []
     if phone_hash is not None:
         wanted.append(col(Member.phone_hash) == phone_hash)
     if card_number is not None:
         wanted.append(col(Member.card_number) == card_number)
-    query = select(Member).where(or_(*wanted)).order_by(col(Member.created_at), col(Member.id))
+    query = select(Member).where(or_(*wanted), *_within(scope))
+    query = query.order_by(col(Member.created_at), col(Member.id))
     return list((await session.scalars(query)).all())
+
+
+def _within(scope: Scope, driver: _Group | None = None) -> list[ColumnElement[bool]]:
+    """Conditions keeping the members in ``scope``, but for the group ``driver`` whose
+    rows already drive the query."""
+    return [
+        exists().where(group.key == value, group.member == Member.id)
+        for group, value in _groups(scope)
+        if group is not driver
+    ]
 
 
 SCAN_CAP = 2000
@@ -48,8 +67,9 @@ async def page(
     initial: str | None,
     limit: int,
     after: PageKey | None,
+    scope: Scope = ANYONE,
 ) -> list[Member]:
-    """Up to ``limit`` members after ``after`` whose lower-case name contains
+    """Up to ``limit`` members in ``scope`` after ``after`` whose lower-case name contains
     ``name_part`` (already :func:`domain.name_key`) and/or whose surname initial is
     ``initial``.
 
@@ -59,20 +79,28 @@ async def page(
     escaped): a full page, or a piece with fewer rows than the cap, is the answer; else
     (every piece common, the part rare) the trigram index ``ix_members_name_trgm`` finds
     the few that match. An initial alone is a range of ``ix_members_surname_initial``.
+    Without a name part, a tag (else a category) is a range of ``member_tags``' (or
+    ``member_categories``') primary key in page order; the rest of ``scope`` filters.
     """
     if name_part is None:
-        return await _fetch(session, _members(after), initial, limit)
+        groups = _groups(scope)
+        if not groups or initial is not None:
+            return await _fetch(session, _members(after), initial, limit, _within(scope))
+        group, value = groups[0]
+        ordered = _in_group(group, value, after, None)
+        return await _fetch(session, ordered, initial, limit, _within(scope, group))
+    within = _within(scope)
     if domain.is_gram(name_part):
-        return await _fetch(session, _in_piece(name_part, after, None), initial, limit)
+        return await _fetch(session, _in_piece(name_part, after, None), initial, limit, within)
     pieces = domain.pieces_of(name_part)
     if pieces:
         piece, covered = await _rarest(session, pieces, after)
         query, key = _in_piece(piece, after, SCAN_CAP)
-        found = await _fetch(session, (query.where(_like(name_part)), key), initial, limit)
+        found = await _fetch(session, (query.where(_like(name_part)), key), initial, limit, within)
         if len(found) == limit or covered:
             return found
     query, key = _members(after)
-    return await _fetch(session, (query.where(_like(name_part)), key), initial, limit)
+    return await _fetch(session, (query.where(_like(name_part)), key), initial, limit, within)
 
 
 _Key = tuple[ColumnElement[Any], ColumnElement[Any]]
@@ -91,10 +119,41 @@ def _members(after: PageKey | None) -> _Ordered:
     return query, key
 
 
+@dataclass(frozen=True)
+class _Group:
+    """A table of (group, member's joining time, member) keyed in that order."""
+
+    key: ColumnElement[Any]
+    created_at: ColumnElement[Any]
+    member: ColumnElement[Any]
+
+
+def _group(model: type[object], key: str) -> _Group:
+    table = model.__table__  # type: ignore[attr-defined]
+    return _Group(table.c[key], table.c.created_at, table.c.member_id)
+
+
+_GRAMS = _group(MemberNameGram, "gram")
+_TAGS = _group(MemberTag, "tag_id")
+_CATEGORIES = _group(MemberCategory, "category_id")
+
+
+def _groups(scope: Scope) -> list[tuple[_Group, uuid.UUID]]:
+    """The groups ``scope`` asks for, a tag first (a tag's rows are one per member, a
+    category's one per member and level)."""
+    groups = [(_TAGS, scope.tag_id), (_CATEGORIES, scope.category_id)]
+    return [(group, value) for group, value in groups if value is not None]
+
+
 def _in_piece(piece: str, after: PageKey | None, cap: int | None) -> _Ordered:
     """Members whose name has ``piece``, after ``after``: the first ``cap`` of them."""
-    key = (col(MemberNameGram.created_at), col(MemberNameGram.member_id))
-    window = select(*key).where(col(MemberNameGram.gram) == piece)
+    return _in_group(_GRAMS, piece, after, cap)
+
+
+def _in_group(group: _Group, value: object, after: PageKey | None, cap: int | None) -> _Ordered:
+    """Members in ``group`` ``value`` after ``after``, in page order: the first ``cap``."""
+    key = (group.created_at, group.member)
+    window = select(*key).where(group.key == value)
     if after is not None:
         window = window.where(tuple_(*key) > (after.at, after.id))
     if cap is not None:
@@ -123,11 +182,17 @@ async def _rarest(
 
 
 async def _fetch(
-    session: AsyncSession, ordered: _Ordered, initial: str | None, limit: int
+    session: AsyncSession,
+    ordered: _Ordered,
+    initial: str | None,
+    limit: int,
+    within: list[ColumnElement[bool]],
 ) -> list[Member]:
     query, key = ordered
     if initial is not None:
         query = query.where(col(Member.surname_initial) == initial)
+    if within:
+        query = query.where(*within)
     return list((await session.scalars(query.order_by(*key).limit(limit))).all())
 
 

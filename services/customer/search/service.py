@@ -6,14 +6,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from services.customer.categories import service as categories
 from services.customer.members import service as members
 from services.customer.members.models import Member
 from services.customer.members.schemas import MemberPage
 from services.customer.members.service import to_list_item
 from services.customer.search import repository
-from services.customer.search.domain import Query
-from services.customer.search.errors import PinLimitReached
+from services.customer.search.domain import ANYONE, Query, Scope
+from services.customer.search.errors import PinLimitReached, SearchScopeNotFound
 from services.customer.search.schemas import StaffMemberItem, StaffMemberPage
+from services.customer.tags import service as tags
 from shared.auth import Principal
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
@@ -29,23 +31,28 @@ async def search(
     initial: str | None,
     limit: int,
     after: PageKey | None,
+    scope: Scope = ANYONE,
 ) -> MemberPage:
-    """Members matching ``query`` (a classified ``q``) or the explicit ``name_part``
-    (lower-case) and ``initial`` (upper-case letter), ``limit`` at a time in joining order
-    after ``after``; contact data masked. A phone or card number gives one page of at
-    most two members (the phone's and the card's), without a cursor."""
+    """Members in ``scope`` (a tag, a category with its descendants) matching ``query``
+    (a classified ``q``) or the explicit ``name_part`` (lower-case) and ``initial``
+    (upper-case letter), ``limit`` at a time in joining order after ``after``; contact
+    data masked. A phone or card number gives one page of at most two members (the
+    phone's and the card's), without a cursor. Raises :class:`SearchScopeNotFound` (422
+    naming ``tag`` or ``category``) for an id that names none."""
+    await _check_scope(session, scope)
     if query is not None and query.kind == "number":
         found = await repository.by_number(
             session,
             phone_hash=cipher.phone_hash(query.phone) if query.phone else None,
             card_number=query.card_number,
+            scope=scope,
         )
         return MemberPage(items=[to_list_item(cipher, member) for member in found])
     if query is not None:
         name_part = query.text if query.kind == "name" else None
         initial = query.text if query.kind == "initial" else None
     members = await repository.page(
-        session, name_part=name_part, initial=initial, limit=limit + 1, after=after
+        session, name_part=name_part, initial=initial, limit=limit + 1, after=after, scope=scope
     )
     more = len(members) > limit
     members = members[:limit]
@@ -54,6 +61,15 @@ async def search(
         items=[to_list_item(cipher, member) for member in members],
         next_cursor=encode_cursor(last.created_at, last.id) if last else None,
     )
+
+
+async def _check_scope(session: AsyncSession, scope: Scope) -> None:
+    if scope.tag_id is not None and not await tags.exists(session, scope.tag_id):
+        raise SearchScopeNotFound(f"No tag with id {scope.tag_id}", field="tag", where="query")
+    if scope.category_id is not None and not await categories.exists(session, scope.category_id):
+        raise SearchScopeNotFound(
+            f"No category with id {scope.category_id}", field="category", where="query"
+        )
 
 
 RECENT_KEPT = 20

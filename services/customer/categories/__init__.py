@@ -1,0 +1,1 @@
+"""Categories (客户分类): the brand's tree of member categories; a member is in at most one."""
