@@ -169,3 +169,19 @@ async def test_an_upload_has_a_body_limit_of_its_own(stack: Stack) -> None:
         )
         too_big = f"name,phone\r\n{rows * 20}".encode()  # about 90 KiB
         problem(await upload(small, too_big), 413, "body-too-large")
+
+
+async def test_an_imported_member_is_found_by_name_and_surname_initial(
+    client: httpx.AsyncClient,
+) -> None:
+    # a made-up name (letters only: digits would be read as a phone), only this member's
+    name = "欧阳" + "".join(chr(ord("a") + int(h, 16)) for h in uuid.uuid4().hex[:8])
+    await imported(client, _csv("name,phone", f"{name},{new_phone()}"))
+    by_name = await client.get("/members", params={"q": name[2:]}, headers=SERVICE)
+    assert [m["name"] for m in by_name.json()["items"]] == [name]
+    by_piece = await client.get("/members", params={"name": "欧阳", "limit": 100}, headers=SERVICE)
+    assert name in [m["name"] for m in by_piece.json()["items"]]
+    by_initial = await client.get(
+        "/members", params={"initial": "O", "name": name[2:]}, headers=SERVICE
+    )
+    assert [m["name"] for m in by_initial.json()["items"]] == [name]
