@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import col
 
-from services.customer.imports.models import ImportRow, ImportRowError, MemberImport
+from services.customer.imports.models import DryRunPhone, ImportRow, ImportRowError, MemberImport
 from services.customer.members.models import Member
 from services.customer.search.models import MemberNameGram
 from shared.db import AsyncSession
@@ -63,6 +63,28 @@ async def known_phone_hashes(session: AsyncSession, hashes: Sequence[str]) -> se
         return set()
     query = select(col(Member.phone_hash)).where(col(Member.phone_hash).in_(hashes))
     return set((await session.scalars(query)).all())
+
+
+async def counted_phones(
+    session: AsyncSession, import_id: uuid.UUID, hashes: Sequence[str]
+) -> set[str]:
+    """Which of ``hashes`` the dry run ``import_id`` has counted already."""
+    if not hashes:
+        return set()
+    query = select(col(DryRunPhone.phone_hash)).where(
+        col(DryRunPhone.import_id) == import_id, col(DryRunPhone.phone_hash).in_(hashes)
+    )
+    return set((await session.scalars(query)).all())
+
+
+async def count_phones(session: AsyncSession, import_id: uuid.UUID, hashes: set[str]) -> None:
+    if hashes:
+        rows = [{"import_id": import_id, "phone_hash": h} for h in hashes]
+        await session.execute(pg_insert(DryRunPhone), rows)
+
+
+async def forget_counted_phones(session: AsyncSession, import_id: uuid.UUID) -> None:
+    await session.execute(delete(DryRunPhone).where(col(DryRunPhone.import_id) == import_id))
 
 
 async def card_serials(session: AsyncSession, count: int) -> list[int]:

@@ -81,7 +81,10 @@ async def apply_chunk(
     valid, errors = await asyncio.to_thread(_check, job, rows, cipher)
     known = await repository.known_phone_hashes(session, list(valid))
     new = [(h, data) for h, data in valid.items() if h not in known]
-    imported = len(new) if job.dry_run else await _insert(session, settings, cipher, new, now)
+    if job.dry_run:
+        imported = await _count_dry_run(session, job, [h for h, _ in new], len(rows) < CHUNK)
+    else:
+        imported = await _insert(session, settings, cipher, new, now)
     await repository.record_errors(session, errors)
     if rows:
         await repository.unstage(session, job.id, rows[-1][0])
@@ -111,6 +114,19 @@ def _check(
             phone_hash = cipher.lookup_hash(data.phone)  # a Phone field is E.164 already
             valid.setdefault(phone_hash, data)
     return valid, errors
+
+
+async def _count_dry_run(
+    session: AsyncSession, job: MemberImport, phone_hashes: list[str], last: bool
+) -> int:
+    """How many of the chunk's new phones an earlier chunk of the dry run has not counted;
+    remembers them until the ``last`` chunk."""
+    fresh = set(phone_hashes) - await repository.counted_phones(session, job.id, phone_hashes)
+    if last:
+        await repository.forget_counted_phones(session, job.id)
+    else:
+        await repository.count_phones(session, job.id, fresh)
+    return len(fresh)
 
 
 async def _insert(

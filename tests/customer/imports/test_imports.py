@@ -7,9 +7,13 @@ import io
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from services.customer.base import outbox
+from services.customer.imports import service
+from services.customer.imports.models import DryRunPhone
 from services.customer.members.models import Member
 from shared.db import Sessions
 from tests.customer.conftest import new_phone
@@ -108,6 +112,19 @@ async def test_a_dry_run_counts_and_writes_nothing(
     found = await client.get("/members", params={"phone": phone}, headers=SERVICE)
     assert found.json()["items"] == []
     assert await _registered(customer_sessions, [f"+86{phone}"]) == 0
+
+
+async def test_a_dry_run_counts_a_phone_repeated_in_a_later_chunk_once(
+    client: httpx.AsyncClient, customer_sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "CHUNK", 2)
+    first, second = new_phone(), new_phone()
+    body = _csv("name,phone", f"李雷,{first}", f"韩梅梅,{second}", f"李雷,{first}", f"王芳,{first}")
+    job = await imported(client, body, dry_run=True)
+    assert (job["imported"], job["skipped"], job["failed"]) == (2, 2, 0)
+    async with customer_sessions() as session:
+        left = select(func.count()).where(col(DryRunPhone.import_id) == uuid.UUID(job["id"]))
+        assert await session.scalar(left) == 0  # forgotten once the dry run is done
 
 
 async def test_reads_gb18030_and_a_utf8_bom(client: httpx.AsyncClient) -> None:
