@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import hashlib
 import io
 import tempfile
 import uuid
@@ -35,6 +36,15 @@ async def spool(body: AsyncIterator[bytes]) -> BinaryIO:
         file.write(chunk)
     file.seek(0)
     return file  # type: ignore[return-value]
+
+
+def digest(file: BinaryIO) -> str:
+    """SHA-256 (hex) of ``file``'s bytes, read 1 MiB at a time; rewinds it."""
+    sha = hashlib.sha256()
+    while chunk := file.read(1 << 20):
+        sha.update(chunk)
+    file.seek(0)
+    return sha.hexdigest()
 
 
 def _records(
