@@ -14,6 +14,7 @@ IDEMPOTENT_POSTS = {
     ("loyalty", "/members/{member_id}/wallet/deposits"),
     ("loyalty", "/members/{member_id}/wallet/deposits/{deposit_id}/refund"),
     ("customer", "/members"),
+    ("customer", "/imports"),
     ("customer", "/households"),
     ("customer", "/households/{household_id}/members"),
     ("customer", "/members/{member_id}/card/reissue"),
@@ -79,9 +80,11 @@ def test_idempotent_posts_document_409_with_retry_after(service: str) -> None:
 # a sign-up form need not send one; nor an admin adding a category or a product: like a
 # member's phone, its code or SKU is unique, so a retry without a key is a 409, never a double;
 # nor staff opening or joining a household: a member is in one household at most; nor a
-# ticket's steps and survey: a step repeated without a key is 409, the state having moved on
+# ticket's steps and survey: a step repeated without a key is 409, the state having moved on;
+# nor an import: the same file again without a key changes nothing
 OPTIONAL_KEY = {
     ("customer", "/members"),
+    ("customer", "/imports"),
     ("customer", "/households"),
     ("customer", "/households/{household_id}/members"),
     ("customer", "/tickets/{ticket_id}/judgement"),
