@@ -32,7 +32,7 @@ from services.customer.search import domain as search_domain
 from shared import codes
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession, Sessions
-from shared.events.customer import MemberRegistered
+from shared.events import CloudEvent
 
 CHUNK = 5000
 ERRORS_PAGE = 5000
@@ -142,12 +142,7 @@ async def _insert(
     await repository.copy_name_grams(session, [gram for gram in batch.grams if gram[2] in inserted])
     # in file order, as registrations one by one would have published them
     await outbox.copy(
-        session,
-        [
-            emit.envelope(event)
-            for member_id, event in batch.events.items()
-            if member_id in inserted
-        ],
+        session, [event for member_id, event in batch.events.items() if member_id in inserted]
     )
     return len(inserted)
 
@@ -155,11 +150,11 @@ async def _insert(
 @dataclass
 class _NewMembers:
     """A chunk's new members: the members table's columns (one list each), search's name
-    pieces (gram, joining time, member id) and each member's registration event."""
+    pieces (gram, joining time, member id) and each member's registration, enveloped."""
 
     columns: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     grams: list[tuple[str, datetime, uuid.UUID]] = field(default_factory=list)
-    events: dict[uuid.UUID, MemberRegistered] = field(default_factory=dict)
+    events: dict[uuid.UUID, CloudEvent] = field(default_factory=dict)
 
 
 def _new_members(
@@ -204,8 +199,8 @@ def _new_members(
         batch.grams += [
             (gram, now, member_id) for gram in sorted(search_domain.name_grams(data.name))
         ]
-        batch.events[member_id] = member_service.registered_event(
-            member_id, number, data, phone_hash, email, now
+        batch.events[member_id] = emit.envelope(
+            member_service.registered_event(member_id, number, data, phone_hash, email, now)
         )
     return batch
 
