@@ -40,7 +40,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.background import raise_if_cancelling, repeat_until_cancelled
-from shared.db import Sessions, transaction
+from shared.db import Sessions, driver_connection, transaction
 from shared.events import CloudEvent, EventPayload
 from shared.kafka import Publisher, Record
 from shared.notify import Wakeups
@@ -131,8 +131,7 @@ class Outbox:
         trigger wakes the relay for a ``COPY`` too."""
         if not events:
             return
-        raw = await (await session.connection()).get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+        await (await driver_connection(session)).copy_records_to_table(
             self.table.name,
             schema_name=self.schema,
             columns=["event_id", "event_type", "topic", "key", "envelope"],

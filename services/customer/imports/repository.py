@@ -15,7 +15,7 @@ from sqlmodel import col
 from services.customer.imports.models import DryRunPhone, ImportRow, ImportRowError, MemberImport
 from services.customer.members.models import Member
 from services.customer.search.models import MemberNameGram
-from shared.db import AsyncSession
+from shared.db import AsyncSession, driver_connection
 
 # Core, not ORM: no Member object is built for each imported row
 _members = Member.__table__  # type: ignore[attr-defined]
@@ -118,8 +118,7 @@ async def insert_members(session: AsyncSession, columns: dict[str, list[Any]]) -
     ``COPY`` and, unlike it, able to skip a conflict."""
     if not columns or not next(iter(columns.values())):
         return set()
-    raw = await (await session.connection()).get_raw_connection()
-    rows = await raw.driver_connection.fetch(  # type: ignore[union-attr]
+    rows = await (await driver_connection(session)).fetch(
         _unnest_insert(list(columns)), *columns.values()
     )
     return {row["id"] for row in rows}
@@ -130,8 +129,7 @@ async def copy_name_grams(
 ) -> None:
     """Copies search's name pieces (gram, joining time, member id) of imported members."""
     if grams:
-        raw = await (await session.connection()).get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+        await (await driver_connection(session)).copy_records_to_table(
             MemberNameGram.__tablename__,
             schema_name="customer",
             columns=["gram", "created_at", "member_id"],
