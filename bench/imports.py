@@ -1,17 +1,19 @@
 """``python -m bench.imports`` (``make bench-import``): how fast a CSV of N members imports,
-and how long the outbox relay then takes to publish their registrations.
+and how long the rest of the system then takes to catch up.
 
 Generates the file (distinct mobile numbers, Chinese names, every fifth row with an email),
 starts the embedded stack on free ports (or, with ``--running``, uses ``make up``'s), imports
-the file as ``huiyuan import members`` does, and polls the customer outbox until every
-event is published. Prints rows/s of the upload (staging) and of the whole import, and the
-relay's lag after the import finished. docs/performance.md records the figures.
+the file as ``huiyuan import members`` does, then polls the customer outbox until every
+registration is published and each consumer's inbox until it has applied them all. Prints
+the import's rows/s (upload, staging and the job), the CPU seconds each process spent
+during it, the catch-up times and the load average. docs/performance.md records the figures.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import os
 import random
 import tempfile
 import time
@@ -21,6 +23,7 @@ from typing import Annotated
 import asyncpg
 import typer
 
+from bench import cpu
 from bench.stack import Target, embedded_stack, libpq_url, running_stack
 from huiyuan.imports import run_import
 from shared.auth import issue_token
@@ -44,34 +47,76 @@ def write_csv(path: Path, members: int, seed: int) -> None:
             writer.writerow([name, f"139{number:08d}", email, gender, "true" if i % 2 else ""])
 
 
-async def _unpublished(admin_url: str) -> int:
+_CONSUMERS = ("orders", "loyalty", "messaging", "analytics")
+
+
+async def _backlog(admin_url: str) -> dict[str, int]:
+    """The customer outbox's unpublished rows, and each consumer's count of registrations
+    applied (its inbox rows of ``customer.member.registered``)."""
     connection = await asyncpg.connect(libpq_url(admin_url))
     try:
-        count = await connection.fetchval(
-            "SELECT count(*) FROM customer.outbox WHERE published_at IS NULL"
-        )
-        return int(count)
+        counts = {
+            "outbox": await connection.fetchval(
+                "SELECT count(*) FROM customer.outbox WHERE published_at IS NULL"
+            )
+        }
+        for schema in _CONSUMERS:
+            counts[schema] = await connection.fetchval(
+                f"SELECT count(*) FROM {schema}.inbox "
+                "WHERE event_type = 'customer.member.registered'"
+            )
+        return {name: int(count) for name, count in counts.items()}
     finally:
         await connection.close()
 
 
-def measure(target: Target, path: Path, members: int) -> None:
+def _caught_up(
+    target: Target, before: dict[str, int], imported: int, limit: float
+) -> dict[str, tuple[float, int, int]]:
+    """Polls until the relay has published every registration and each consumer has
+    applied them, or ``limit`` seconds have passed: per name, the seconds it took (or
+    ``limit``), how many it had applied when the import finished, and how many then."""
+    started = time.perf_counter()
+    first: dict[str, int] = {}
+    at: dict[str, tuple[float, int, int]] = {}
+    while True:
+        counts = asyncio.run(_backlog(target.admin_url))
+        now = time.perf_counter() - started
+        applied = {"outbox": imported - counts["outbox"]}
+        applied |= {c: counts[c] - before[c] for c in _CONSUMERS}
+        first = first or applied
+        at |= {n: (now, first[n], a) for n, a in applied.items() if n not in at and a >= imported}
+        if len(at) == len(applied) or now >= limit:
+            return {n: at.get(n, (now, first[n], a)) for n, a in applied.items()}
+        time.sleep(0.5)
+
+
+def measure(target: Target, path: Path, members: int, catch_up: float) -> None:
     token = issue_token(target.jwt_secret, subject="bench", role="service")
+    before = asyncio.run(_backlog(target.admin_url))
+    cpu_before = cpu.snapshot(target.processes)
     started = time.perf_counter()
     job = run_import(target.urls["customer"], token, path, dry_run=False, charset="auto")
-    imported_at = time.perf_counter()
-    while asyncio.run(_unpublished(target.admin_url)):
-        time.sleep(0.5)
-    published_at = time.perf_counter()
-    took = imported_at - started
+    took = time.perf_counter() - started
+    cpu_used = cpu.usage(cpu_before, cpu.snapshot(target.processes), took)
     typer.echo(
         f"imported {job['imported']} of {members} rows ({job['failed']} failed, "
         f"{job['skipped']} skipped) in {took:.1f} s: {members / took:,.0f} rows/s"
     )
+    imported = int(job["imported"])
     typer.echo(
-        f"relay: every registration published {published_at - imported_at:.1f} s after the "
-        f"import finished ({published_at - started:.1f} s after the upload began)"
+        "CPU seconds during the import: "
+        + ", ".join(f"{name} {used['cpu_seconds']:.0f}" for name, used in cpu_used.items())
     )
+    for name, (seconds, first, applied) in _caught_up(target, before, imported, catch_up).items():
+        what = "relay published" if name == "outbox" else f"{name} applied"
+        line = f"{what} {applied} of {imported} registrations {seconds:.1f} s after the import"
+        if applied < imported:
+            rate = (applied - first) / seconds
+            rest = f"~{(imported - applied) / rate:,.0f} s more" if rate else "no progress"
+            line += f" ({first} when it finished; {rate:,.0f}/s since: {rest})"
+        typer.echo(line)
+    typer.echo(f"load average (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 @app.command()
@@ -80,16 +125,19 @@ def main(
     running: Annotated[bool, typer.Option(help="Use the stack `make up` started")] = False,
     database_url: Annotated[str | None, typer.Option(envvar="DATABASE_URL")] = None,
     seed: Annotated[int, typer.Option()] = 15,
+    catch_up: Annotated[
+        float, typer.Option(help="Seconds to follow the consumers after the import")
+    ] = 600,
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-import-") as scratch:
         path = Path(scratch) / "members.csv"
         write_csv(path, members, seed)
         typer.echo(f"{members} members, {path.stat().st_size / 2**20:.1f} MiB of CSV")
         if running:
-            measure(running_stack(database_url), path, members)
+            measure(running_stack(database_url), path, members, catch_up)
             return
         with embedded_stack(Path(scratch) / "stack", typer.echo) as target:
-            measure(target, path, members)
+            measure(target, path, members, catch_up)
 
 
 if __name__ == "__main__":

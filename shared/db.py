@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -77,6 +77,17 @@ _TRANSIENT = (
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
 )
+
+
+async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under ``session``, inside its transaction: for what
+    SQLAlchemy does not offer (``COPY``). SQLAlchemy begins a transaction lazily, at the
+    first statement it runs itself, so one is run here; without it a ``COPY`` that comes
+    first would commit on its own and survive the transaction's rollback."""
+    await session.execute(text("SELECT 1"))
+    raw = await (await session.connection()).get_raw_connection()
+    connection: asyncpg.Connection = raw.driver_connection
+    return connection
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 import orjson
@@ -40,7 +40,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.background import raise_if_cancelling, repeat_until_cancelled
-from shared.db import Sessions, transaction
+from shared.db import Sessions, driver_connection, transaction
 from shared.events import CloudEvent, EventPayload
 from shared.kafka import Publisher, Record
 from shared.notify import Wakeups
@@ -124,6 +124,22 @@ class Outbox:
         ]
         # no pg_notify here: the outbox's insert trigger wakes the relay (wake_relay_ddl)
         await session.execute(insert(self.table), rows)
+
+    async def copy(self, session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        """:meth:`add` for a batch of thousands (an import's chunk): one ``COPY`` instead
+        of a multi-row insert, which PostgreSQL applies several times faster. The insert
+        trigger wakes the relay for a ``COPY`` too."""
+        if not events:
+            return
+        await (await driver_connection(session)).copy_records_to_table(
+            self.table.name,
+            schema_name=self.schema,
+            columns=["event_id", "event_type", "topic", "key", "envelope"],
+            records=[
+                (e.id, e.type, e.topic, e.key, orjson.dumps(e.model_dump(mode="json")).decode())
+                for e in events
+            ],
+        )
 
     async def replay(self, session: AsyncSession, since: datetime | None = None) -> int:
         """Mark rows published since ``since`` (default: all retained) as unpublished.

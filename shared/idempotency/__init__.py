@@ -44,6 +44,7 @@ from shared.idempotency.http import (
     Idempotent,
     IdempotentPost,
     StorePost,
+    key_header,
     openapi_conflict,
 )
 from shared.idempotency.identity import RequestIdentity, fingerprint, identify
@@ -68,6 +69,7 @@ __all__ = [
     "check_key",
     "fingerprint",
     "identify",
+    "key_header",
     "openapi_conflict",
     "reused_key",
 ]

@@ -99,6 +99,19 @@ _DESCRIPTION = (
 )
 
 
+def key_header(*, required: bool, example: str) -> Any:
+    """The ``Idempotency-Key`` header parameter, for :func:`Idempotent` and for a route
+    that builds its :class:`IdempotentPost` itself (one whose body is not JSON)."""
+    return Header(
+        alias="Idempotency-Key",
+        description=("Required. " if required else "Optional. ") + _DESCRIPTION,
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        pattern=KEY_PATTERN,
+        examples=[example],
+    )
+
+
 def Idempotent(  # noqa: N802 - used like a class in Depends(...)
     caller: Callable[..., Any],
     *,
@@ -110,14 +123,7 @@ def Idempotent(  # noqa: N802 - used like a class in Depends(...)
     ``required=False`` makes the header optional (then the POST runs without a key).
     Raises ``InvalidIdempotencyKey`` (422) for a malformed key.
     """
-    header = Header(
-        alias="Idempotency-Key",
-        description=("Required. " if required else "Optional. ") + _DESCRIPTION,
-        min_length=1,
-        max_length=MAX_KEY_LENGTH,
-        pattern=KEY_PATTERN,
-        examples=[example],
-    )
+    header = key_header(required=required, example=example)
 
     async def answer(
         request: Request, session: AsyncSession, who: Caller, key: str | None

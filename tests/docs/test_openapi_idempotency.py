@@ -14,6 +14,7 @@ IDEMPOTENT_POSTS = {
     ("loyalty", "/members/{member_id}/wallet/deposits"),
     ("loyalty", "/members/{member_id}/wallet/deposits/{deposit_id}/refund"),
     ("customer", "/members"),
+    ("customer", "/imports"),
     ("customer", "/households"),
     ("customer", "/households/{household_id}/members"),
     ("customer", "/members/{member_id}/card/reissue"),
@@ -87,8 +88,10 @@ def test_idempotent_posts_document_409_with_retry_after(service: str) -> None:
 # nor staff opening or joining a household: a member is in one household at most; nor a
 # ticket's steps and survey: a step repeated without a key is 409, the state having moved on;
 # nor a tag or category (unique names: 409) or a bulk assignment (a set: a repeat changes nothing)
+# nor an import: the same file again without a key changes nothing
 OPTIONAL_KEY = {
     ("customer", "/members"),
+    ("customer", "/imports"),
     ("customer", "/households"),
     ("customer", "/households/{household_id}/members"),
     ("customer", "/tickets/{ticket_id}/judgement"),

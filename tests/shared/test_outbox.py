@@ -108,6 +108,23 @@ async def test_relay_wakes_on_commit_not_on_a_poll(
         assert asyncio.get_running_loop().time() - started < 5
 
 
+async def test_copied_events_commit_or_not_and_wake_the_relay(
+    stack: Stack, scratch: Scratch, publisher: Publisher
+) -> None:
+    member = str(uuid.uuid4())
+    with contextlib.suppress(RuntimeError):
+        async with transaction(scratch.sessions) as session:
+            await scratch.outbox.copy(session, [_event(scratch, member, 99)])
+            raise RuntimeError("the business transaction fails")
+    async with relay_running(scratch, publisher, stack.bootstrap_servers, idle_poll=30.0):
+        await asyncio.sleep(0.3)  # idle on its 30 s poll: only the trigger can wake it now
+        async with transaction(scratch.sessions) as session:
+            await scratch.outbox.copy(session, [_event(scratch, member, n) for n in range(3)])
+        published = await read_topic(stack.bootstrap_servers, scratch.topic, expected=3)
+    assert [event["data"] for event in published] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert {event["subject"] for event in published} == {member}
+
+
 async def test_two_relays_publish_each_row_once(
     stack: Stack, scratch: Scratch, publisher: Publisher
 ) -> None:

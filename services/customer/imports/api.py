@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from typing import Annotated
+from collections.abc import AsyncIterator
+from typing import Annotated, BinaryIO
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from services.customer.imports import domain, exports, service, staging
 from services.customer.imports.errors import ImportNotFound, UnreadableCsv
-from services.customer.imports.schemas import ImportOut
+from services.customer.imports.schemas import ImportOut, UploadIdentity
 from shared.auth import Principal, require_roles
 from shared.db import Sessions, transaction
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.errors import Forbidden
+from shared.idempotency import IdempotentPost, check_key, key_header, openapi_conflict
 from shared.openapi import problem
 
 router = APIRouter(tags=["imports"])
@@ -31,6 +36,7 @@ _EXPORT_EXAMPLE = (
     "l****@example.com,,male,zh-CN,,active,2026-11-23T08:15:02+00:00\r\n"
 )
 _importer = require_roles("service")
+_MAX_FORM_FIELDS = 16  # a browser form may send a few fields besides the file; ignored
 
 
 def _sessions(request: Request) -> Sessions:
@@ -44,30 +50,39 @@ def _sessions(request: Request) -> Sessions:
     response_model=ImportOut,
     summary="Import members from a CSV file",
     description=(
-        "The body is the CSV file itself (`Content-Type: text/csv`), UTF-8 with or without "
-        "a BOM, or GB18030 as Chinese spreadsheets save it: `charset=auto` (the default) "
-        "reads UTF-8 when the whole file is UTF-8, else GB18030. The header names columns "
-        f"from {', '.join(domain.COLUMNS)} in any order; name and phone are required; a "
-        "cell is validated as the same field of `POST /members`. The file is staged whole "
-        "(or, if unreadable, not at all) and imported by a job: follow it with "
-        "`GET /imports/{id}`. Members are matched by phone: a phone a member has is "
-        "skipped, so importing the same file again changes nothing. Each imported member "
-        "publishes `customer.member.registered` as a registration does. With `dry_run` "
-        "nothing is written, and the counts say what the import would do."
+        "The body is the CSV file itself (`Content-Type: text/csv`), or a form with the "
+        "file as its `file` part (`multipart/form-data`, as a browser's upload form sends "
+        "it). UTF-8 with or without a BOM, or GB18030 as Chinese spreadsheets save it: "
+        "`charset=auto` (the default) reads UTF-8 when the whole file is UTF-8, else "
+        f"GB18030. The header names columns from {', '.join(domain.COLUMNS)} in any order; "
+        "name and phone are required; a cell is validated as the same field of "
+        "`POST /members`. The file is staged whole (or, if unreadable, not at all) and "
+        "imported by a job: follow it with `GET /imports/{id}`. Members are matched by "
+        "phone: a phone a member has is skipped, so importing the same file again changes "
+        "nothing. Each imported member publishes `customer.member.registered` as a "
+        "registration does. With `dry_run` nothing is written, and the counts say what the "
+        "import would do. With `Idempotency-Key`, a retried upload of the same file (same "
+        "bytes, same query) answers the first import instead of starting another."
     ),
     responses={
+        **openapi_conflict(),
         **problem(
             UnreadableCsv("The header row is not a member CSV header: unknown column 'mobile'")
-        )
+        ),
     },
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
-                "text/csv": {
-                    "schema": {"type": "string"},
-                    "example": _UPLOAD_EXAMPLE,
-                }
+                "text/csv": {"schema": {"type": "string"}, "example": _UPLOAD_EXAMPLE},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    },
+                    "example": {"file": _UPLOAD_EXAMPLE},
+                },
             },
         }
     },
@@ -78,19 +93,58 @@ async def create_import(
     principal: Annotated[Principal, Depends(_importer)],
     dry_run: Annotated[bool, Query(description="Validate and count only")] = False,
     charset: Annotated[domain.CharsetChoice, Query(description="The file's charset")] = "auto",
+    key: Annotated[str | None, key_header(required=False, example="import-2026-11-30")] = None,
 ) -> JSONResponse:
-    with await staging.spool(request.stream()) as file:
+    async with _uploaded(request) as file:
+        # the key's identity is the file's bytes, not the body's (a form's boundary varies)
+        sent = UploadIdentity(sha256=staging.digest(file), dry_run=dry_run, charset=charset)
         async with transaction(_sessions(request)) as session:
-            job = await service.create_import(
+
+            async def stage() -> ImportOut:
+                job = await service.create_import(
+                    session,
+                    cipher,
+                    file,
+                    charset=charset,
+                    dry_run=dry_run,
+                    created_by=principal.subject,
+                )
+                return service.to_out(job)
+
+            idempotent = IdempotentPost(
                 session,
-                cipher,
-                file,
-                charset=charset,
-                dry_run=dry_run,
-                created_by=principal.subject,
+                request.app.state.spec.idempotency,
+                None if key is None else check_key(key),
+                principal.idempotency_scope,
+                principal.idempotency_retention(request.app.state.settings),
+                sent.model_dump(),
+                f"{request.method} {request.url.path}",
             )
-            body = service.to_out(job).model_dump(mode="json")
-    return JSONResponse(body, status_code=202, headers={"Location": f"/imports/{job.id}"})
+            answer = await idempotent.run(sent, stage, status=202)
+    return answer.response(location=f"/imports/{answer.body['id']}")
+
+
+@contextlib.asynccontextmanager
+async def _uploaded(request: Request) -> AsyncIterator[BinaryIO]:
+    """The uploaded file, spooled: the body itself, or a form's ``file`` part. Raises
+    :class:`UnreadableCsv` (422) naming ``file`` for a form without one."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        with await staging.spool(request.stream()) as file:
+            yield file
+        return
+    try:
+        form = await request.form(max_files=1, max_fields=_MAX_FORM_FIELDS)
+    except HTTPException as unreadable:  # what Starlette makes of a malformed form
+        raise UnreadableCsv(f"The form cannot be read: {unreadable.detail}", field="file") from None
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise UnreadableCsv(
+                "The form has no file: send the CSV as its `file` part", field="file"
+            )
+        yield upload.file
+    finally:
+        await form.close()
 
 
 @router.get(

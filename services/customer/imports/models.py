@@ -1,11 +1,12 @@
-"""The tables of member imports: the job, its staged rows and its row errors."""
+"""The tables of member imports: the job, its staged rows, its row errors and the phones
+a dry run has counted."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Integer, String, Text
+from sqlalchemy import Column, DateTime, ForeignKeyConstraint, Integer, String, Text
 from sqlmodel import Field
 
 from services.customer.base import CustomerTable
@@ -65,3 +66,14 @@ class ImportRowError(CustomerTable, table=True):
     row: int = Field(sa_column=Column(Integer, primary_key=True))
     column: str = Field(sa_column=Column(String(32), primary_key=True))
     reason: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class DryRunPhone(CustomerTable, table=True):
+    """A phone (its lookup hash) a dry run has counted as imported, until the run is done:
+    a dry run writes no member, so this is how a later chunk knows the phone again."""
+
+    __tablename__ = "member_import_phones"
+    __table_args__ = (ForeignKeyConstraint(["import_id"], ["customer.member_imports.id"]),)
+
+    import_id: uuid.UUID = Field(primary_key=True)
+    phone_hash: str = Field(sa_column=Column(String(64), primary_key=True))

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import col
 
-from services.customer.imports.models import ImportRow, ImportRowError, MemberImport
+from services.customer.imports.models import DryRunPhone, ImportRow, ImportRowError, MemberImport
 from services.customer.members.models import Member
-from shared.db import AsyncSession
+from services.customer.search.models import MemberNameGram
+from shared.db import AsyncSession, driver_connection
 
-# Core, not ORM, for the bulk insert: no Member object is built for each row
+# Core, not ORM: no Member object is built for each imported row
 _members = Member.__table__  # type: ignore[attr-defined]
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
 async def get(session: AsyncSession, import_id: uuid.UUID) -> MemberImport | None:
@@ -34,14 +38,15 @@ async def claim_due(session: AsyncSession) -> MemberImport | None:
     return (await session.scalars(query)).first()
 
 
-async def staged(session: AsyncSession, import_id: uuid.UUID, limit: int) -> list[ImportRow]:
+async def staged(session: AsyncSession, import_id: uuid.UUID, limit: int) -> list[tuple[int, str]]:
+    """The next ``limit`` staged rows of the import: (row number, encrypted cells)."""
     query = (
-        select(ImportRow)
+        select(col(ImportRow.row), col(ImportRow.cells_encrypted))
         .where(col(ImportRow.import_id) == import_id)
         .order_by(col(ImportRow.row))
         .limit(limit)
     )
-    return list((await session.scalars(query)).all())
+    return [(row, cells) for row, cells in (await session.execute(query)).all()]
 
 
 async def unstage(session: AsyncSession, import_id: uuid.UUID, through_row: int) -> None:
@@ -60,6 +65,28 @@ async def known_phone_hashes(session: AsyncSession, hashes: Sequence[str]) -> se
     return set((await session.scalars(query)).all())
 
 
+async def counted_phones(
+    session: AsyncSession, import_id: uuid.UUID, hashes: Sequence[str]
+) -> set[str]:
+    """Which of ``hashes`` the dry run ``import_id`` has counted already."""
+    if not hashes:
+        return set()
+    query = select(col(DryRunPhone.phone_hash)).where(
+        col(DryRunPhone.import_id) == import_id, col(DryRunPhone.phone_hash).in_(hashes)
+    )
+    return set((await session.scalars(query)).all())
+
+
+async def count_phones(session: AsyncSession, import_id: uuid.UUID, hashes: set[str]) -> None:
+    if hashes:
+        rows = [{"import_id": import_id, "phone_hash": h} for h in hashes]
+        await session.execute(pg_insert(DryRunPhone), rows)
+
+
+async def forget_counted_phones(session: AsyncSession, import_id: uuid.UUID) -> None:
+    await session.execute(delete(DryRunPhone).where(col(DryRunPhone.import_id) == import_id))
+
+
 async def card_serials(session: AsyncSession, count: int) -> list[int]:
     """``count`` fresh card serials, in order."""
     rows = await session.execute(
@@ -72,18 +99,42 @@ async def card_serials(session: AsyncSession, count: int) -> list[int]:
     return sorted(int(row[0]) for row in rows)
 
 
-async def insert_members(session: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """Inserts ``rows`` in multi-row statements, skipping a phone a member already has
-    (one registered meanwhile); the ids inserted."""
-    if not rows:
-        return set()
-    statement = (
-        pg_insert(_members)
-        .on_conflict_do_nothing(index_elements=["phone_hash"])
-        .returning(_members.c.id)
+def _unnest_insert(columns: Sequence[str]) -> str:
+    # each column's values as one array parameter, cast to the column's own type
+    arrays = ", ".join(
+        f"${i}::{_members.c[name].type.compile(dialect=_DIALECT)}[]"
+        for i, name in enumerate(columns, start=1)
     )
-    result = await session.execute(statement, rows)
-    return set(result.scalars().all())
+    return (
+        f"INSERT INTO customer.members ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+        "ON CONFLICT (phone_hash) DO NOTHING RETURNING id"
+    )
+
+
+async def insert_members(session: AsyncSession, columns: dict[str, list[Any]]) -> set[uuid.UUID]:
+    """Inserts the members given column by column (equal-length lists) in one statement,
+    skipping a phone a member already has (one registered meanwhile); the ids inserted.
+    Set-based: one ``INSERT ... SELECT FROM unnest`` of one array per column, as cheap as
+    ``COPY`` and, unlike it, able to skip a conflict."""
+    if not columns or not next(iter(columns.values())):
+        return set()
+    rows = await (await driver_connection(session)).fetch(
+        _unnest_insert(list(columns)), *columns.values()
+    )
+    return {row["id"] for row in rows}
+
+
+async def copy_name_grams(
+    session: AsyncSession, grams: list[tuple[str, datetime, uuid.UUID]]
+) -> None:
+    """Copies search's name pieces (gram, joining time, member id) of imported members."""
+    if grams:
+        await (await driver_connection(session)).copy_records_to_table(
+            MemberNameGram.__tablename__,
+            schema_name="customer",
+            columns=["gram", "created_at", "member_id"],
+            records=grams,
+        )
 
 
 async def record_errors(session: AsyncSession, rows: list[dict[str, Any]]) -> None:

@@ -1,4 +1,4 @@
-"""Response bodies of the imports API."""
+"""Response bodies of the imports API, and what identifies an upload."""
 
 from __future__ import annotations
 
@@ -53,3 +53,12 @@ class ImportOut(BaseModel):
     progress: float = Field(ge=0.0, le=1.0)
     created_at: datetime
     finished_at: datetime | None
+
+
+class UploadIdentity(BaseModel):
+    """What makes two uploads the same request for ``Idempotency-Key``: the file's bytes
+    (``sha256``, hex, whether sent raw or as a form's ``file`` part) and the query."""
+
+    sha256: str
+    dry_run: bool
+    charset: str

@@ -13,26 +13,29 @@ import asyncio
 import csv
 import io
 import uuid
+from collections import defaultdict
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, cast
 
-from services.customer.base import emit
+from services.customer.base import emit, outbox
 from services.customer.config import Settings
 from services.customer.consents import service as consents
 from services.customer.imports import domain, repository, staging
 from services.customer.imports.errors import ImportNotFound
-from services.customer.imports.models import ImportRow, MemberImport
+from services.customer.imports.models import MemberImport
 from services.customer.imports.schemas import ImportOut, ImportStatus
 from services.customer.members import domain as members_domain
 from services.customer.members import service as member_service
 from services.customer.members.schemas import MemberCreate
+from services.customer.search import domain as search_domain
 from shared import codes
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession, Sessions
-from shared.events.customer import MemberRegistered
+from shared.events import CloudEvent
 
-CHUNK = 2000
+CHUNK = 5000
 ERRORS_PAGE = 5000
 
 
@@ -79,10 +82,13 @@ async def apply_chunk(
     valid, errors = await asyncio.to_thread(_check, job, rows, cipher)
     known = await repository.known_phone_hashes(session, list(valid))
     new = [(h, data) for h, data in valid.items() if h not in known]
-    imported = len(new) if job.dry_run else await _insert(session, settings, cipher, new, now)
+    if job.dry_run:
+        imported = await _count_dry_run(session, job, [h for h, _ in new], len(rows) < CHUNK)
+    else:
+        imported = await _insert(session, settings, cipher, new, now)
     await repository.record_errors(session, errors)
     if rows:
-        await repository.unstage(session, job.id, rows[-1].row)
+        await repository.unstage(session, job.id, rows[-1][0])
     failed_rows = len({e["row"] for e in errors})
     job.processed += len(rows)
     job.failed += failed_rows
@@ -93,23 +99,35 @@ async def apply_chunk(
 
 
 def _check(
-    job: MemberImport, rows: list[ImportRow], cipher: PiiCipher
+    job: MemberImport, rows: list[tuple[int, str]], cipher: PiiCipher
 ) -> tuple[dict[str, MemberCreate], list[dict[str, Any]]]:
     """The chunk's valid rows by phone hash (a repeated phone's first row) and its errors."""
     header = job.columns.split(",")
     valid: dict[str, MemberCreate] = {}
     errors: list[dict[str, Any]] = []
-    for staged in rows:
-        cells = staging.cells_of(staged.cells_encrypted, cipher)
-        data, row_errors = domain.registration(header, cells)
+    for row, cells_encrypted in rows:
+        data, row_errors = domain.registration(header, staging.cells_of(cells_encrypted, cipher))
         errors += [
-            {"import_id": job.id, "row": staged.row, "column": e.column, "reason": e.reason}
+            {"import_id": job.id, "row": row, "column": e.column, "reason": e.reason}
             for e in row_errors
         ]
         if data is not None:
             phone_hash = cipher.lookup_hash(data.phone)  # a Phone field is E.164 already
             valid.setdefault(phone_hash, data)
     return valid, errors
+
+
+async def _count_dry_run(
+    session: AsyncSession, job: MemberImport, phone_hashes: list[str], last: bool
+) -> int:
+    """How many of the chunk's new phones an earlier chunk of the dry run has not counted;
+    remembers them until the ``last`` chunk."""
+    fresh = set(phone_hashes) - await repository.counted_phones(session, job.id, phone_hashes)
+    if last:
+        await repository.forget_counted_phones(session, job.id)
+    else:
+        await repository.count_phones(session, job.id, fresh)
+    return len(fresh)
 
 
 async def _insert(
@@ -120,53 +138,73 @@ async def _insert(
     now: datetime,
 ) -> int:
     serials = await repository.card_serials(session, len(new))
-    members, events = await asyncio.to_thread(_member_rows, settings, cipher, new, serials, now)
-    inserted = await repository.insert_members(session, members)
+    batch = await asyncio.to_thread(_new_members, settings, cipher, new, serials, now)
+    inserted = await repository.insert_members(session, batch.columns)
+    await repository.copy_name_grams(session, [gram for gram in batch.grams if gram[2] in inserted])
     await consents.record_imported(session, list(inserted))
     # in file order, as registrations one by one would have published them
-    await emit(session, *(event for member_id, event in events.items() if member_id in inserted))
+    await outbox.copy(
+        session, [event for member_id, event in batch.events.items() if member_id in inserted]
+    )
     return len(inserted)
 
 
-def _member_rows(
+@dataclass
+class _NewMembers:
+    """A chunk's new members: the members table's columns (one list each), search's name
+    pieces (gram, joining time, member id) and each member's registration, enveloped."""
+
+    columns: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    grams: list[tuple[str, datetime, uuid.UUID]] = field(default_factory=list)
+    events: dict[uuid.UUID, CloudEvent] = field(default_factory=dict)
+
+
+def _new_members(
     settings: Settings,
     cipher: PiiCipher,
     new: list[tuple[str, MemberCreate]],
     serials: list[int],
     now: datetime,
-) -> tuple[list[dict[str, Any]], dict[uuid.UUID, MemberRegistered]]:
-    """The members table's rows for ``new``, contact data encrypted, and their events."""
-    members: list[dict[str, Any]] = []
-    events: dict[uuid.UUID, MemberRegistered] = {}
+) -> _NewMembers:
+    """The rows of ``new`` members, contact data encrypted, as registration writes them."""
+    batch = _NewMembers()
     for serial, (phone_hash, data) in zip(serials, new, strict=True):
         member_id = uuid.uuid4()
         number = members_domain.card_number(settings.card_number_prefix, serial)
         email = str(data.email) if data.email else None
-        members.append(
-            {
-                "id": member_id,
-                "card_serial": serial,
-                "card_number": number,
-                "name": data.name,
-                "phone_encrypted": cipher.encrypt(data.phone),
-                "phone_hash": phone_hash,
-                "email_encrypted": cipher.encrypt(email) if email else None,
-                "email_hash": cipher.email_hash(email) if email else None,
-                "birthday": data.birthday,
-                "gender": data.gender,
-                "locale": data.locale,
-                "consent_sms": data.consent.sms,
-                "consent_email": data.consent.email,
-                "store_id": data.store_id,
-                "referral_code": codes.new_code(),
-                "created_at": now,
-                "updated_at": now,
-            }
+        row = {
+            "id": member_id,
+            "card_serial": serial,
+            "card_number": number,
+            "name": data.name,
+            "surname_initial": search_domain.surname_initial(data.name),
+            "phone_encrypted": cipher.encrypt(data.phone),
+            "phone_hash": phone_hash,
+            "email_encrypted": cipher.encrypt(email) if email else None,
+            "email_hash": cipher.email_hash(email) if email else None,
+            "birthday": data.birthday,
+            "gender": data.gender,
+            "locale": data.locale,
+            "consent_sms": data.consent.sms,
+            "consent_email": data.consent.email,
+            "store_id": data.store_id,
+            "referral_code": codes.new_code(),
+            "version": 1,
+            "locked": False,
+            "restricted": False,
+            "status": "active",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for column, value in row.items():
+            batch.columns[column].append(value)
+        batch.grams += [
+            (gram, now, member_id) for gram in sorted(search_domain.name_grams(data.name))
+        ]
+        batch.events[member_id] = emit.envelope(
+            member_service.registered_event(member_id, number, data, phone_hash, email, now)
         )
-        events[member_id] = member_service.registered_event(
-            member_id, number, data, phone_hash, email, now
-        )
-    return members, events
+    return batch
 
 
 def to_out(job: MemberImport) -> ImportOut:

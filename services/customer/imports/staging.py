@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import hashlib
 import io
 import tempfile
 import uuid
@@ -22,7 +23,7 @@ from services.customer.imports import domain
 from services.customer.imports.errors import UnreadableCsv
 from services.customer.imports.models import ImportRow
 from shared.crypto import PiiCipher
-from shared.db import AsyncSession
+from shared.db import AsyncSession, driver_connection
 
 BATCH = 5000
 _SPOOL_BYTES = 8 << 20
@@ -35,6 +36,15 @@ async def spool(body: AsyncIterator[bytes]) -> BinaryIO:
         file.write(chunk)
     file.seek(0)
     return file  # type: ignore[return-value]
+
+
+def digest(file: BinaryIO) -> str:
+    """SHA-256 (hex) of ``file``'s bytes, read 1 MiB at a time; rewinds it."""
+    sha = hashlib.sha256()
+    while chunk := file.read(1 << 20):
+        sha.update(chunk)
+    file.seek(0)
+    return sha.hexdigest()
 
 
 def _records(
@@ -76,12 +86,12 @@ async def stage(
             raise UnreadableCsv(
                 f"The header row is not a member CSV header: {exc}", field="header"
             ) from exc
-        connection = await (await session.connection()).get_raw_connection()
+        connection = await driver_connection(session)
         staged = 0
         batches = _records(reader, import_id, cipher)
         # parsing and encrypting a batch is CPU work: off the event loop
         while (records := await asyncio.to_thread(next, batches, None)) is not None:
-            await connection.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            await connection.copy_records_to_table(
                 ImportRow.__tablename__,
                 schema_name="customer",
                 columns=["import_id", "row", "cells_encrypted"],

@@ -7,9 +7,13 @@ import io
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from services.customer.base import outbox
+from services.customer.imports import service
+from services.customer.imports.models import DryRunPhone
 from services.customer.members.models import Member
 from shared.db import Sessions
 from tests.customer.conftest import new_phone
@@ -110,6 +114,19 @@ async def test_a_dry_run_counts_and_writes_nothing(
     assert await _registered(customer_sessions, [f"+86{phone}"]) == 0
 
 
+async def test_a_dry_run_counts_a_phone_repeated_in_a_later_chunk_once(
+    client: httpx.AsyncClient, customer_sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "CHUNK", 2)
+    first, second = new_phone(), new_phone()
+    body = _csv("name,phone", f"李雷,{first}", f"韩梅梅,{second}", f"李雷,{first}", f"王芳,{first}")
+    job = await imported(client, body, dry_run=True)
+    assert (job["imported"], job["skipped"], job["failed"]) == (2, 2, 0)
+    async with customer_sessions() as session:
+        left = select(func.count()).where(col(DryRunPhone.import_id) == uuid.UUID(job["id"]))
+        assert await session.scalar(left) == 0  # forgotten once the dry run is done
+
+
 async def test_reads_gb18030_and_a_utf8_bom(client: httpx.AsyncClient) -> None:
     phone, other = new_phone(), new_phone()
     gb = f"姓名,phone\r\n欧阳娜娜,{phone}\r\n".replace("姓名", "name").encode("gb18030")
@@ -169,3 +186,19 @@ async def test_an_upload_has_a_body_limit_of_its_own(stack: Stack) -> None:
         )
         too_big = f"name,phone\r\n{rows * 20}".encode()  # about 90 KiB
         problem(await upload(small, too_big), 413, "body-too-large")
+
+
+async def test_an_imported_member_is_found_by_name_and_surname_initial(
+    client: httpx.AsyncClient,
+) -> None:
+    # a made-up name (letters only: digits would be read as a phone), only this member's
+    name = "欧阳" + "".join(chr(ord("a") + int(h, 16)) for h in uuid.uuid4().hex[:8])
+    await imported(client, _csv("name,phone", f"{name},{new_phone()}"))
+    by_name = await client.get("/members", params={"q": name[2:]}, headers=SERVICE)
+    assert [m["name"] for m in by_name.json()["items"]] == [name]
+    by_piece = await client.get("/members", params={"name": "欧阳", "limit": 100}, headers=SERVICE)
+    assert name in [m["name"] for m in by_piece.json()["items"]]
+    by_initial = await client.get(
+        "/members", params={"initial": "O", "name": name[2:]}, headers=SERVICE
+    )
+    assert [m["name"] for m in by_initial.json()["items"]] == [name]
