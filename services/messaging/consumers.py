@@ -47,9 +47,13 @@ Context = HandlerContext[Settings]
 
 
 async def on_member_registered(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
-    """Keep our own copy of the contact, then welcome the member."""
+    """Keep our own copy of the contact, then welcome the member — unless an import
+    brought them in: they are the brand's existing customers, and a welcome to each of a
+    spreadsheet's rows would be a bulk send nobody chose."""
     registered = event.payload(MemberRegistered)
     await contacts.record_registration(session, ctx.cipher, registered)
+    if registered.source == "import":
+        return
     await _tell(
         session,
         event,

@@ -36,6 +36,9 @@ class MemberRegistered(EventPayload):
     store_id: uuid.UUID | None = None
     qualification: Literal["purchase", "earlier_customer"] | None = None
     card_fee_fen: int | None = None
+    source: Literal["registration", "import"] = "registration"
+    """``import``: an existing customer brought in by a member import (``POST /imports``),
+    whom messaging does not welcome; ``registration``: anyone who signed up."""
     registered_at: datetime
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from shared.crypto import PiiCipher
@@ -52,6 +53,7 @@ def registered(
     email_consent: bool = True,
     locale: Locale = "zh-CN",
     name: str = "李雷",
+    source: Literal["registration", "import"] = "registration",
 ) -> CloudEvent:
     payload = MemberRegistered(
         member_id=member_id,
@@ -62,6 +64,7 @@ def registered(
         email=email,
         locale=locale,
         consent=ChannelConsent(sms=sms, email=email_consent),
+        source=source,
         registered_at=datetime.now(UTC),
     )
     return CloudEvent.of(payload, source="/huiyuan/customer")

@@ -87,6 +87,24 @@ async def test_registration_keeps_an_encrypted_contact_and_welcomes_per_consent(
     ]
 
 
+async def test_an_imported_member_is_kept_as_a_contact_and_not_welcomed(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    member_id, phone = uuid.uuid4(), events.phone()
+    await _apply(
+        messaging_sessions,
+        handlers,
+        events.registered(member_id, phone_number=phone, source="import"),
+    )
+
+    async with messaging_sessions() as session:
+        contact = await session.get(Contact, member_id)
+    assert contact is not None
+    assert PiiCipher(DEV_PII_KEY).decrypt(contact.phone_encrypted) == phone
+    assert await _notifications(messaging_sessions, member_id) == {}
+    assert await _outbox(messaging_sessions, member_id) == []
+
+
 async def test_the_same_event_twice_notifies_once(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:

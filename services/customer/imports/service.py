@@ -202,7 +202,9 @@ def _new_members(
             (gram, now, member_id) for gram in sorted(search_domain.name_grams(data.name))
         ]
         batch.events[member_id] = emit.envelope(
-            member_service.registered_event(member_id, number, data, phone_hash, email, now)
+            member_service.registered_event(
+                member_id, number, data, phone_hash, email, now, source="import"
+            )
         )
     return batch
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 
@@ -50,10 +51,12 @@ def registered_event(
     email: str | None,
     at: datetime,
     card_fee_fen: int | None = None,
+    source: Literal["registration", "import"] = "registration",
 ) -> MemberRegistered:
     """``customer.member.registered`` of a member made from ``data`` (a sign-up or an
-    imported row alike): ``phone`` in ``data`` is E.164, ``email`` normalised;
-    ``card_fee_fen`` the card fee paid (0: waived; ``None``: no fee, or imported)."""
+    imported row alike, told apart by ``source``): ``phone`` in ``data`` is E.164,
+    ``email`` normalised; ``card_fee_fen`` the card fee paid (0: waived; ``None``: no fee,
+    or imported)."""
     return MemberRegistered(
         member_id=member_id,
         card_number=card_number,
@@ -68,6 +71,7 @@ def registered_event(
         store_id=data.store_id,
         qualification=data.qualification.kind if data.qualification else None,
         card_fee_fen=card_fee_fen,
+        source=source,
         registered_at=at,
     )
 

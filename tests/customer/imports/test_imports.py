@@ -27,7 +27,8 @@ def _csv(*rows: str) -> bytes:
 
 
 async def _registered(sessions: Sessions, phones: list[str]) -> int:
-    """How many customer.member.registered events name these phones (E.164 given)."""
+    """How many customer.member.registered events of an import name these phones (E.164
+    given)."""
     async with sessions() as session:
         count = await session.scalar(
             select(func.count())
@@ -35,6 +36,7 @@ async def _registered(sessions: Sessions, phones: list[str]) -> int:
             .where(
                 outbox.table.c.event_type == "customer.member.registered",
                 outbox.table.c.envelope["data"]["phone"].astext.in_(phones),
+                outbox.table.c.envelope["data"]["source"].astext == "import",
             )
         )
     return int(count or 0)
