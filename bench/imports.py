@@ -12,11 +12,14 @@ during it, the catch-up times and the load average. docs/performance.md records 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import os
 import random
+import signal
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -91,12 +94,27 @@ def _caught_up(
         time.sleep(0.5)
 
 
-def measure(target: Target, path: Path, members: int, catch_up: float) -> None:
+@contextlib.contextmanager
+def _paused(target: Target, pause: bool) -> Iterator[None]:
+    """With ``pause``, the four consumers' processes stopped (SIGSTOP) until the block ends,
+    as if they ran on other machines: the import then has the cores to itself."""
+    pids = [target.processes[name] for name in _CONSUMERS if pause and name in target.processes]
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+
+
+def measure(target: Target, path: Path, members: int, catch_up: float, pause: bool) -> None:
     token = issue_token(target.jwt_secret, subject="bench", role="service")
     before = asyncio.run(_backlog(target.admin_url))
     cpu_before = cpu.snapshot(target.processes)
     started = time.perf_counter()
-    job = run_import(target.urls["customer"], token, path, dry_run=False, charset="auto")
+    with _paused(target, pause):
+        job = run_import(target.urls["customer"], token, path, dry_run=False, charset="auto")
     took = time.perf_counter() - started
     cpu_used = cpu.usage(cpu_before, cpu.snapshot(target.processes), took)
     typer.echo(
@@ -128,16 +146,23 @@ def main(
     catch_up: Annotated[
         float, typer.Option(help="Seconds to follow the consumers after the import")
     ] = 600,
+    pause_consumers: Annotated[
+        bool,
+        typer.Option(
+            help="Stop the four consumers during the import (as on other machines) and "
+            "let them catch up after it"
+        ),
+    ] = False,
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-import-") as scratch:
         path = Path(scratch) / "members.csv"
         write_csv(path, members, seed)
         typer.echo(f"{members} members, {path.stat().st_size / 2**20:.1f} MiB of CSV")
         if running:
-            measure(running_stack(database_url), path, members, catch_up)
+            measure(running_stack(database_url), path, members, catch_up, pause_consumers)
             return
         with embedded_stack(Path(scratch) / "stack", typer.echo) as target:
-            measure(target, path, members, catch_up)
+            measure(target, path, members, catch_up, pause_consumers)
 
 
 if __name__ == "__main__":
