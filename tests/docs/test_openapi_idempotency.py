@@ -24,6 +24,7 @@ IDEMPOTENT_POSTS = {
     ("customer", "/tickets/{ticket_id}/follow-up"),
     ("customer", "/tickets/{ticket_id}/close"),
     ("customer", "/tickets/{ticket_id}/survey"),
+    ("customer", "/custom-fields"),
     ("orders", "/purchases"),
     ("orders", "/catalog/categories"),
     ("orders", "/catalog/products"),
@@ -76,12 +77,13 @@ def test_idempotent_posts_document_409_with_retry_after(service: str) -> None:
     assert found == {post for post in IDEMPOTENT_POSTS if post[0] == service}
 
 
-# a sign-up form need not send one; nor an admin adding a category or a product: like a
-# member's phone, its code or SKU is unique, so a retry without a key is a 409, never a double;
+# a sign-up form need not send one; nor staff adding a category, a product or a custom field: like a
+# member's phone, its code, SKU or key is unique, so a retry without a key is a 409, never a double;
 # nor staff opening or joining a household: a member is in one household at most; nor a
 # ticket's steps and survey: a step repeated without a key is 409, the state having moved on
 OPTIONAL_KEY = {
     ("customer", "/members"),
+    ("customer", "/custom-fields"),
     ("customer", "/households"),
     ("customer", "/households/{household_id}/members"),
     ("customer", "/tickets/{ticket_id}/judgement"),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.customer.config import Settings
+from services.customer.fields import service as custom_fields
 from services.customer.members import domain, service
 from services.customer.members.errors import MemberNotFound, PhoneRegistered, ReferralCodeUnknown
 from services.customer.members.schemas import (
@@ -116,7 +117,7 @@ async def get_member(
     member = await service.get_member(session, member_id)
     await search.record_view(session, principal, member_id)
     response.headers["ETag"] = domain.etag(member.version)
-    return service.view(cipher, member, principal)
+    return await service.profile(session, cipher, member, principal)
 
 
 @router.get(
@@ -129,7 +130,13 @@ async def get_member(
         "surname's pinyin initial it is (`l`: 李雷, 刘洋, Li Lei; polyphonic surnames read "
         "as surnames: 单 is S, 曾 Z); anything else is a part of the name (prefix or "
         "contains, case-insensitive). `name` and `initial` say the same explicitly and may "
-        "be combined. With `phone` and/or `card_number`, finds the member who has both. "
+        "be combined. `field.<key>=<value>` keeps members whose searchable custom field "
+        "`key` has the value (a text compared trimmed and case-insensitively, a choice's "
+        "code, an integer, a date YYYY-MM-DD; for numbers and dates also a range `a..b`, "
+        "`a..` or `..b`, ends included), up to 5 of them, combined with `q`, `name` and "
+        "`initial`; a retired, unknown or unsearchable field or a value of the wrong type "
+        "is 422 `custom-field-filter-invalid` naming the parameter. "
+        "With `phone` and/or `card_number`, finds the member who has both. "
         "Without any, lists members. Lists are in joining order, `limit` at a time; a "
         "phone or card gives one page. Phone and email are masked."
     ),
@@ -142,12 +149,14 @@ async def get_member(
             ),
             description=(
                 "`unsearchable-query` names `q`; `search-parameters-clash` names the "
-                "parameter that cannot be combined with the others."
+                "parameter that cannot be combined with the others; "
+                "`custom-field-filter-invalid` names the `field.<key>` parameter."
             ),
-        )
+        ),
     },
 )
 async def list_members(
+    request: Request,
     cipher: Cipher,
     session: Session,
     _: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
@@ -166,11 +175,14 @@ async def list_members(
     ] = None,
 ) -> MemberPage:
     lookup = phone is not None or card_number is not None
-    search_domain.ensure_combinable(q=q, name=name, initial=initial, lookup=lookup)
+    fields = await custom_fields.filters(session, cipher, request.query_params.multi_items())
+    search_domain.ensure_combinable(
+        q=q, name=name, initial=initial, lookup=lookup, filters=[f"field.{f.key}" for f in fields]
+    )
     if lookup:
         found = await service.find_members(session, cipher, phone=phone, card_number=card_number)
         return MemberPage(items=[service.to_list_item(cipher, m) for m in found])
-    if q is None and name is None and initial is None:
+    if q is None and name is None and initial is None and not fields:
         return await service.list_members(session, cipher, limit, cursor)
     return await search.search(
         session,
@@ -180,4 +192,5 @@ async def list_members(
         initial=initial.upper() if initial is not None else None,
         limit=limit,
         after=cursor,
+        fields=fields,
     )

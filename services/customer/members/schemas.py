@@ -18,6 +18,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from services.customer.fields.schemas import CustomValues
 from services.customer.members.domain import CARD_NUMBER_MAX_LENGTH, is_valid_card_number
 from shared import codes
 from shared.events.customer import Gender, Locale
@@ -94,8 +95,11 @@ class MemberCreate(BaseModel):
     referral_code: ReferralCode | None = Field(
         None, description="The referral code of the member who brought them (老带新), if any"
     )
+    custom_fields: CustomValues | None = Field(
+        None, description="Values of the brand's custom fields by key (GET /custom-fields)"
+    )
 
-    FIELDS_SINCE_0_2: ClassVar[frozenset[str]] = frozenset({"referral_code"})
+    FIELDS_SINCE_0_2: ClassVar[frozenset[str]] = frozenset({"referral_code", "custom_fields"})
     """Unknown to the release whose idempotency fingerprints ``shared.idempotency`` still
     recognises: a sign-up it stored is retried without it."""
 
@@ -134,6 +138,7 @@ class MemberOut(BaseModel):
                     "restricted": False,
                     "contact_masked": False,
                     "version": 1,
+                    "custom_fields": {"skin_type": "dry"},
                     "created_at": "2026-11-23T08:15:02Z",
                 }
             ]
@@ -158,6 +163,11 @@ class MemberOut(BaseModel):
     restricted: bool = Field(False, description="加密客户: contact data for admin and service")
     contact_masked: bool = False
     version: int = 1
+    custom_fields: dict[str, int | str] = Field(
+        default_factory=dict,
+        description="Values of the active custom fields by key: text, integer, a choice's "
+        "code or a date (YYYY-MM-DD)",
+    )
     created_at: datetime
 
 

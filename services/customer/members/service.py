@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.customer.base import emit
 from services.customer.config import Settings
+from services.customer.fields import service as custom_fields
 from services.customer.members import domain, repository
 from services.customer.members.errors import (
     MemberNotFound,
@@ -73,8 +74,11 @@ async def register_member(
     ``data.phone`` is E.164 (a ``Phone`` field); ``data.referral_code`` in stored form.
     Raises :class:`ReferralCodeUnknown` (422) if no member has the code,
     :class:`SelfReferral` (422) if its member has this phone number, and
-    :class:`PhoneRegistered` (409) if a member already has that number.
+    :class:`PhoneRegistered` (409) if a member already has that number, and
+    :class:`~services.customer.fields.errors.CustomValueInvalid` (422) naming
+    ``custom_fields.<key>`` for a value its definition refuses or a required one missing.
     """
+    values = await custom_fields.checked_values(session, data.custom_fields, registration=True)
     phone_hash = cipher.phone_hash(data.phone)
     referrer = await _referrer(session, data.referral_code, phone_hash)
     if await repository.by_phone_hash(session, phone_hash) is not None:
@@ -104,6 +108,7 @@ async def register_member(
     except IntegrityError as exc:  # a concurrent registration with the same phone won
         raise PhoneRegistered(PHONE_REGISTERED, field="phone") from exc
     await search_index.index_name(session, member)
+    await custom_fields.write(session, cipher, member, values)
     await emit(
         session,
         registered_event(member.id, member.card_number, data, phone_hash, email, member.created_at),
@@ -241,6 +246,15 @@ def view(cipher: PiiCipher, member: Member, principal: Principal) -> MemberOut:
         is_self=principal.member_id == member.id,
     )
     return to_out(cipher, member, masked=masked)
+
+
+async def profile(
+    session: AsyncSession, cipher: PiiCipher, member: Member, principal: Principal
+) -> MemberOut:
+    """:func:`view` with the member's values of the active custom fields."""
+    shown = view(cipher, member, principal)
+    shown.custom_fields = await custom_fields.shown(session, cipher, member.id)
+    return shown
 
 
 def _status(member: Member) -> Status:

@@ -107,7 +107,7 @@ async def update_member(
         if_match=if_match,
         by_member=principal.member_id is not None,
     )
-    return _answer(members.view(cipher, member, principal), response)
+    return _answer(await members.profile(session, cipher, member, principal), response)
 
 
 @router.put(
@@ -132,7 +132,7 @@ async def set_consent(
 ) -> MemberOut:
     ensure_member_access(principal, member_id, "service")
     member = await service.set_consent(session, member_id, body)
-    return _answer(members.view(cipher, member, principal), response)
+    return _answer(await members.profile(session, cipher, member, principal), response)
 
 
 @router.post(
@@ -184,7 +184,7 @@ async def lock_member(
     member_id: uuid.UUID, session: Session, cipher: Cipher, principal: Desk, response: Response
 ) -> MemberOut:
     member = await service.set_locked(session, member_id, True)
-    return _answer(members.view(cipher, member, principal), response)
+    return _answer(await members.profile(session, cipher, member, principal), response)
 
 
 @router.post(
@@ -198,7 +198,7 @@ async def unlock_member(
     member_id: uuid.UUID, session: Session, cipher: Cipher, principal: Desk, response: Response
 ) -> MemberOut:
     member = await service.set_locked(session, member_id, False)
-    return _answer(members.view(cipher, member, principal), response)
+    return _answer(await members.profile(session, cipher, member, principal), response)
 
 
 @router.post(
@@ -217,4 +217,4 @@ async def deactivate_member(
     member_id: uuid.UUID, session: Session, cipher: Cipher, principal: Desk, response: Response
 ) -> MemberOut:
     member = await service.deactivate(session, member_id)
-    return _answer(members.view(cipher, member, principal), response)
+    return _answer(await members.profile(session, cipher, member, principal), response)

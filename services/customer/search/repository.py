@@ -4,10 +4,11 @@ and each staff user's recently viewed and pinned members."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, delete, func, or_, tuple_
+from sqlalchemy import ColumnElement, Select, delete, func, or_, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -24,16 +25,21 @@ def _escaped(text: str) -> str:
 
 
 async def by_number(
-    session: AsyncSession, *, phone_hash: str | None, card_number: str | None
+    session: AsyncSession,
+    *,
+    phone_hash: str | None,
+    card_number: str | None,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> list[Member]:
     """The members whose phone hash is ``phone_hash`` or whose card is ``card_number``
-    (at most two: both columns are unique)."""
+    (at most two: both columns are unique), of those meeting ``where``."""
     wanted: list[ColumnElement[bool]] = []
     if phone_hash is not None:
         wanted.append(col(Member.phone_hash) == phone_hash)
     if card_number is not None:
         wanted.append(col(Member.card_number) == card_number)
-    query = select(Member).where(or_(*wanted)).order_by(col(Member.created_at), col(Member.id))
+    query = select(Member).where(or_(*wanted), *where)
+    query = query.order_by(col(Member.created_at), col(Member.id))
     return list((await session.scalars(query)).all())
 
 
@@ -48,10 +54,15 @@ async def page(
     initial: str | None,
     limit: int,
     after: PageKey | None,
+    where: Sequence[ColumnElement[bool]] = (),
+    driver: Select[Any, Any] | None = None,
 ) -> list[Member]:
     """Up to ``limit`` members after ``after`` whose lower-case name contains
     ``name_part`` (already :func:`domain.name_key`) and/or whose surname initial is
-    ``initial``.
+    ``initial``, of those meeting ``where`` (custom field filters).
+
+    Without a name part, ``driver`` (``(created_at, member_id)`` rows after ``after``, a
+    custom field's values) drives the page in page order.
 
     A part of one or two characters is a range of ``member_name_grams``' primary key, in
     page order. A longer one walks, in page order, the rarest of its 2-character pieces
@@ -61,18 +72,19 @@ async def page(
     the few that match. An initial alone is a range of ``ix_members_surname_initial``.
     """
     if name_part is None:
-        return await _fetch(session, _members(after), initial, limit)
+        ordered = _driven(driver) if driver is not None else _members(after)
+        return await _fetch(session, ordered, initial, limit, where)
     if domain.is_gram(name_part):
-        return await _fetch(session, _in_piece(name_part, after, None), initial, limit)
+        return await _fetch(session, _in_piece(name_part, after, None), initial, limit, where)
     pieces = domain.pieces_of(name_part)
     if pieces:
         piece, covered = await _rarest(session, pieces, after)
         query, key = _in_piece(piece, after, SCAN_CAP)
-        found = await _fetch(session, (query.where(_like(name_part)), key), initial, limit)
+        found = await _fetch(session, (query.where(_like(name_part)), key), initial, limit, where)
         if len(found) == limit or covered:
             return found
     query, key = _members(after)
-    return await _fetch(session, (query.where(_like(name_part)), key), initial, limit)
+    return await _fetch(session, (query.where(_like(name_part)), key), initial, limit, where)
 
 
 _Key = tuple[ColumnElement[Any], ColumnElement[Any]]
@@ -105,6 +117,12 @@ def _in_piece(piece: str, after: PageKey | None, cap: int | None) -> _Ordered:
     return query, ordered
 
 
+def _driven(driver: Select[Any, Any]) -> _Ordered:
+    rows = driver.subquery()
+    query = select(Member).join(rows, rows.c.member_id == Member.id)
+    return query, (rows.c.created_at, rows.c.member_id)
+
+
 async def _rarest(
     session: AsyncSession, pieces: list[str], after: PageKey | None
 ) -> tuple[str, bool]:
@@ -123,9 +141,14 @@ async def _rarest(
 
 
 async def _fetch(
-    session: AsyncSession, ordered: _Ordered, initial: str | None, limit: int
+    session: AsyncSession,
+    ordered: _Ordered,
+    initial: str | None,
+    limit: int,
+    where: Sequence[ColumnElement[bool]],
 ) -> list[Member]:
     query, key = ordered
+    query = query.where(*where)
     if initial is not None:
         query = query.where(col(Member.surname_initial) == initial)
     return list((await session.scalars(query.order_by(*key).limit(limit))).all())

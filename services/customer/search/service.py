@@ -4,8 +4,13 @@ members. They flush, never commit: the caller owns the transaction."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlmodel import col
+
+from services.customer.fields import service as custom_fields
+from services.customer.fields.domain import Filter
 from services.customer.members import service as members
 from services.customer.members.models import Member
 from services.customer.members.schemas import MemberPage
@@ -29,23 +34,37 @@ async def search(
     initial: str | None,
     limit: int,
     after: PageKey | None,
+    fields: Sequence[Filter] = (),
 ) -> MemberPage:
     """Members matching ``query`` (a classified ``q``) or the explicit ``name_part``
-    (lower-case) and ``initial`` (upper-case letter), ``limit`` at a time in joining order
-    after ``after``; contact data masked. A phone or card number gives one page of at
-    most two members (the phone's and the card's), without a cursor."""
+    (lower-case) and ``initial`` (upper-case letter), and every custom field filter of
+    ``fields``, ``limit`` at a time in joining order after ``after``; contact data
+    masked. A phone or card number gives one page of at most two members (the phone's and
+    the card's), without a cursor."""
+    where = custom_fields.conditions(fields, col(Member.id))
     if query is not None and query.kind == "number":
         found = await repository.by_number(
             session,
             phone_hash=cipher.phone_hash(query.phone) if query.phone else None,
             card_number=query.card_number,
+            where=where,
         )
         return MemberPage(items=[to_list_item(cipher, member) for member in found])
     if query is not None:
         name_part = query.text if query.kind == "name" else None
         initial = query.text if query.kind == "initial" else None
+    driver = None
+    if fields and name_part is None:  # the first field's values are a range in page order
+        driver = custom_fields.in_page_order(fields[0], after)
+        where = where[1:]
     members = await repository.page(
-        session, name_part=name_part, initial=initial, limit=limit + 1, after=after
+        session,
+        name_part=name_part,
+        initial=initial,
+        limit=limit + 1,
+        after=after,
+        where=where,
+        driver=driver,
     )
     more = len(members) > limit
     members = members[:limit]

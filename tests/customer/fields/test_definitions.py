@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import httpx
 
+from services.customer.fields.models import MemberFieldValue
+from shared.db import Sessions
+
 from tests.customer.fields.conftest import (
     ADMIN,
     LABELS,
@@ -109,11 +112,12 @@ async def test_the_type_changes_while_nobody_has_a_value(customer: httpx.AsyncCl
 
 
 async def test_a_retired_field_is_not_written_shown_or_changed(
-    customer: httpx.AsyncClient,
+    customer: httpx.AsyncClient, customer_sessions: Sessions
 ) -> None:
     key = await define(customer, "old", required=True)
+    member_id = await register(customer, custom_fields={key: "旧值"})
     retired = await customer.post(f"/custom-fields/{key}/retire", headers=MARKETING)
-    member_id = await register(customer)  # no longer required
+    await register(customer)  # no longer required
     again = await customer.post(f"/custom-fields/{key}/retire", headers=MARKETING)
     assert again.json() == retired.json()
     refused = await customer.post(
@@ -129,6 +133,8 @@ async def test_a_retired_field_is_not_written_shown_or_changed(
     )
     profile = (await customer.get(f"/members/{member_id}", headers=SERVICE)).json()
     assert key not in profile["custom_fields"]
+    async with customer_sessions() as session:  # the value is kept
+        assert await session.get(MemberFieldValue, (key, member_id)) is not None
     redefined = await customer.post(
         "/custom-fields", json={"key": key, "labels": LABELS, "type": "text"}, headers=ADMIN
     )
