@@ -24,8 +24,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.search_data import GIVEN, LATIN_LAST, SURNAMES, load, phone_of
+from bench.search_fields import FIELD_KINDS, FieldDraw, load_fields
 from huiyuan.embedded.postgres import EmbeddedPostgres
 from huiyuan.provision import provision_service, service_database_url, upgrade
+from services.customer.fields import service as custom_fields
 from services.customer.members.domain import card_number
 from services.customer.search import service
 from services.customer.search.domain import classify
@@ -49,6 +51,11 @@ KINDS: dict[str, Draw] = {
 }
 
 
+def _plain(draw: Draw, members: int) -> FieldDraw:
+    """A draw of ``q`` alone, as a draw of ``q`` and custom field parameters."""
+    return lambda rng: (draw(rng, members), {})
+
+
 def _spaced(phone: str) -> str:
     return f"{phone[:3]} {phone[3:7]} {phone[7:]}"
 
@@ -66,16 +73,18 @@ async def _measure(url: str, members: int, runs: int) -> list[tuple[str, float, 
     rng = random.Random(50)
     figures = []
     try:
-        for kind, draw in KINDS.items():
+        draws = {kind: _plain(draw, members) for kind, draw in KINDS.items()} | FIELD_KINDS
+        for kind, draw in draws.items():
             timings: list[float] = []
             found = 0
             for attempt in range(runs + runs // 10):  # the first tenth warms the cache
-                q = draw(rng, members)
+                q, params = draw(rng)
                 started = time.perf_counter()
                 async with sessions() as session:
+                    fields = await custom_fields.filters(session, cipher, params.items())
                     page = await service.search(
-                        session, cipher, query=classify(q), name_part=None, initial=None,
-                        limit=PAGE, after=None,
+                        session, cipher, query=classify(q) if q else None, name_part=None,
+                        initial=None, limit=PAGE, after=None, fields=fields,
                     )  # fmt: skip
                 if attempt >= runs // 10:
                     timings.append((time.perf_counter() - started) * 1000)
@@ -100,6 +109,7 @@ async def _prepare(admin_url: str, members: int, say: Callable[[str], None]) -> 
     await asyncio.to_thread(upgrade, "customer", url)
     started = time.monotonic()
     await load(asyncpg_dsn(database), PiiCipher(DEV_PII_KEY), members)
+    await load_fields(asyncpg_dsn(database))
     say(f"Loaded {members:,} members by COPY in {time.monotonic() - started:.0f} s")
     return url
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, tuple_
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, tuple_
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import col, select
@@ -119,3 +119,11 @@ def in_page_order(wanted: Filter, after: PageKey | None) -> Select[datetime, uui
     if after is not None:
         query = query.where(tuple_(*key) > (after.at, after.id))
     return query
+
+
+async def count_capped(
+    session: AsyncSession, wanted: Filter, after: PageKey | None, cap: int
+) -> int:
+    """How many values match ``wanted`` after ``after``, counted up to ``cap``."""
+    rows = in_page_order(wanted, after).limit(cap).subquery()
+    return int(await session.scalar(select(func.count()).select_from(rows)) or 0)

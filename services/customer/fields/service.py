@@ -282,6 +282,22 @@ async def filters(
     return found
 
 
+COUNT_CAP = 2000
+"""Values counted per filter to find the rarest, which then drives the page."""
+
+
+async def rarest_first(
+    session: AsyncSession, wanted: list[Filter], after: PageKey | None
+) -> list[Filter]:
+    """``wanted`` with the filter matching the fewest members after ``after`` first
+    (each counted up to :data:`COUNT_CAP`): driving a page by it, the others are checked
+    on the fewest rows."""
+    if len(wanted) < 2:
+        return wanted
+    counts = [await repository.count_capped(session, one, after, COUNT_CAP) for one in wanted]
+    return [one for _, one in sorted(zip(counts, wanted, strict=True), key=lambda pair: pair[0])]
+
+
 def conditions(wanted: Iterable[Filter], member_id: Any) -> list[ColumnElement[bool]]:
     """SQL conditions true for a member (its id ``member_id``) matching every filter."""
     return [repository.condition(one, member_id) for one in wanted]

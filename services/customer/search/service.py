@@ -54,9 +54,10 @@ async def search(
         name_part = query.text if query.kind == "name" else None
         initial = query.text if query.kind == "initial" else None
     driver = None
-    if fields and name_part is None:  # the first field's values are a range in page order
-        driver = custom_fields.in_page_order(fields[0], after)
-        where = where[1:]
+    if fields and name_part is None:  # the rarest field's values, a range in page order
+        first, *others = await custom_fields.rarest_first(session, list(fields), after)
+        driver = custom_fields.in_page_order(first, after)
+        where = custom_fields.conditions(others, col(Member.id))
     members = await repository.page(
         session,
         name_part=name_part,

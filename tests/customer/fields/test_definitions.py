@@ -6,7 +6,6 @@ import httpx
 
 from services.customer.fields.models import MemberFieldValue
 from shared.db import Sessions
-
 from tests.customer.fields.conftest import (
     ADMIN,
     LABELS,
