@@ -24,6 +24,7 @@ from services.customer.fields.errors import (
 )
 from services.customer.fields.models import CustomField
 from services.customer.fields.schemas import FieldChange, FieldCreate, FieldOut, FieldPage
+from services.customer.members.domain import mask_text
 from services.customer.members.models import Member
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
@@ -224,16 +225,19 @@ async def write(
 
 
 async def shown(
-    session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID
+    session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID, *, masked: bool = False
 ) -> dict[str, int | str]:
-    """The member's values of active fields, by key: text decrypted, a date as ISO."""
+    """The member's values of active fields, by key: text decrypted (with ``masked``, as
+    a restricted profile's contact data is, its first character then ``****``), a date
+    as ISO."""
     active = {key for key, rules in (await definitions(session)).items() if rules.active}
     values: dict[str, int | str] = {}
     for row in await repository.member_values(session, member_id):
         if row.field_key not in active:
             continue
         if row.text_encrypted is not None:
-            values[row.field_key] = cipher.decrypt(row.text_encrypted)
+            text = cipher.decrypt(row.text_encrypted)
+            values[row.field_key] = mask_text(text, shown=1) if masked else text
         elif row.term is not None:
             values[row.field_key] = row.term
         elif row.number is not None:

@@ -251,9 +251,12 @@ def view(cipher: PiiCipher, member: Member, principal: Principal) -> MemberOut:
 async def profile(
     session: AsyncSession, cipher: PiiCipher, member: Member, principal: Principal
 ) -> MemberOut:
-    """:func:`view` with the member's values of the active custom fields."""
+    """:func:`view` with the member's values of the active custom fields (texts masked
+    where the contact data is)."""
     shown = view(cipher, member, principal)
-    shown.custom_fields = await custom_fields.shown(session, cipher, member.id)
+    shown.custom_fields = await custom_fields.shown(
+        session, cipher, member.id, masked=shown.contact_masked
+    )
     return shown
 
 

@@ -43,6 +43,13 @@ async def test_values_are_checked_stored_and_shown(
     assert "小李子" not in text.text_encrypted
     assert text.term is not None
     assert "小李子" not in text.term
+    restricted = await customer.patch(
+        f"/members/{member_id}", json={"restricted": True}, headers=SERVICE | {"If-Match": '"1"'}
+    )
+    assert restricted.json()["custom_fields"][nickname] == "小李子"  # service staff see it
+    masked = (await customer.get(f"/members/{member_id}", headers=MARKETING)).json()
+    assert (masked["contact_masked"], masked["custom_fields"][nickname]) == (True, "小****")
+    assert masked["custom_fields"][height] == 1725
     listed = await customer.get("/members", params={"limit": 200}, headers=SERVICE)
     assert "custom_fields" not in listed.json()["items"][0]
 
