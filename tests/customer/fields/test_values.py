@@ -7,6 +7,7 @@ import uuid
 
 import httpx
 from sqlalchemy import select
+from sqlmodel import col
 
 from services.customer.fields.models import MemberFieldValue
 from shared.db import Sessions
@@ -36,7 +37,7 @@ async def test_values_are_checked_stored_and_shown(
     assert {key: profile["custom_fields"][key] for key in values} == values | {nickname: "小李子"}
     async with customer_sessions() as session:
         rows = await session.scalars(
-            select(MemberFieldValue).where(MemberFieldValue.member_id == member_id)
+            select(MemberFieldValue).where(col(MemberFieldValue.member_id) == member_id)
         )
         text = next(row for row in rows if row.field_key == nickname)
     assert text.text_encrypted is not None
