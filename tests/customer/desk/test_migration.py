@@ -3,6 +3,7 @@ them."""
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -21,7 +22,7 @@ TABLES = {"tickets", "ticket_history", "ticket_escalations"}
 DECLARED = (models.Ticket, households.Household)  # imported: their tables are in the metadata
 
 
-def _table_of(difference: Any) -> str | None:
+def _table_of(difference: Any, tables: Set[str]) -> str | None:
     """The table a difference is about (an index's, a column's, or the table itself)."""
     first = difference[0] if isinstance(difference, list) else difference
     for part in first[1:]:
@@ -32,10 +33,10 @@ def _table_of(difference: Any) -> str | None:
         if isinstance(part, str) or name is None:
             continue
         return str(name)
-    return next((p for p in first[1:] if isinstance(p, str) and p in TABLES), None)
+    return next((p for p in first[1:] if isinstance(p, str) and p in tables), None)
 
 
-def _differences(connection: Connection) -> list[Any]:
+def _differences(connection: Connection, tables: Set[str]) -> list[Any]:
     context = MigrationContext.configure(
         connection,
         opts={
@@ -44,7 +45,11 @@ def _differences(connection: Connection) -> list[Any]:
             "compare_type": True,
         },
     )
-    found = [d for d in compare_metadata(context, CustomerTable.metadata) if _table_of(d) in TABLES]
+    found = [
+        d
+        for d in compare_metadata(context, CustomerTable.metadata)
+        if _table_of(d, tables) in tables
+    ]
     # a foreign key reflected from the role's own (default) schema names its target without
     # the schema the model writes: alembic answers it as removed and added under one name
     removed = {d[1].name for d in found if isinstance(d, tuple) and d[0] == "remove_fk"}
@@ -57,18 +62,19 @@ def _differences(connection: Connection) -> list[Any]:
     ]
 
 
-async def _compare(url: str) -> list[Any]:
+async def compare(url: str, tables: Set[str] = TABLES) -> list[Any]:
+    """How the customer schema at ``url`` differs from the models, for ``tables`` only."""
     engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:
-            return await connection.run_sync(_differences)
+            return await connection.run_sync(_differences, tables)
     finally:
         await engine.dispose()
 
 
 async def test_the_migration_builds_the_models_tables_and_undoes_them(stack: Stack) -> None:
     async with stack.scratch_database("customer", REVISION) as url:
-        differences = await _compare(url)
+        differences = await compare(url)
         assert differences == [], "\n".join(str(d)[:150] for d in differences)
         scratch = Scratch("customer", url)
         await scratch.downgrade(BEFORE)
@@ -77,4 +83,4 @@ async def test_the_migration_builds_the_models_tables_and_undoes_them(stack: Sta
         )
         assert TABLES.isdisjoint({row["table_name"] for row in left})
         await scratch.upgrade(REVISION)
-        assert await _compare(url) == []
+        assert await compare(url) == []
