@@ -28,6 +28,17 @@ async def get(session: AsyncSession, key: str, *, lock: bool = False) -> CustomF
     return (await session.scalars(query)).first()
 
 
+async def share(session: AsyncSession, keys: Sequence[str]) -> None:
+    """Holds the fields ``keys`` (those that exist) against a change until the transaction
+    ends: a value written under a definition commits before the definition changes."""
+    query = (
+        select(col(CustomField.key))
+        .where(col(CustomField.key).in_(keys))
+        .with_for_update(read=True)
+    )
+    await session.execute(query)
+
+
 async def all_fields(session: AsyncSession) -> list[CustomField]:
     return list((await session.scalars(select(CustomField))).all())
 

@@ -170,6 +170,8 @@ async def checked_values(
     ``custom_fields.<key>``."""
     if not values and not registration:
         return {}
+    if values:  # a choice's removal or a new type waits for this write, then sees it
+        await repository.share(session, sorted(values))
     try:
         return domain.checked_values(
             await definitions(session), values or {}, registration=registration

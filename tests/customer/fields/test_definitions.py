@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
+from services.customer.fields import service
 from services.customer.fields.models import MemberFieldValue
+from services.customer.fields.schemas import FieldChange
 from shared.db import Sessions
+from tests.customer.conftest import new_phone
 from tests.customer.fields.conftest import (
     ADMIN,
     LABELS,
@@ -138,3 +143,19 @@ async def test_a_retired_field_is_not_written_shown_or_changed(
         "/custom-fields", json={"key": key, "labels": LABELS, "type": "text"}, headers=ADMIN
     )
     problem(redefined, 409, "body.key")
+
+
+async def test_a_write_waits_for_a_change_of_its_field_and_follows_it(
+    customer: httpx.AsyncClient, customer_sessions: Sessions
+) -> None:
+    key = await define(customer, "tone", type="choice", choices=[choice("warm"), choice("cool")])
+    async with customer_sessions() as session, session.begin():
+        await service.change(
+            session, key, FieldChange.model_validate({"choices": [choice("warm")]})
+        )
+        body = {"name": "韩梅梅", "phone": new_phone(), "custom_fields": {key: "cool"}}
+        signup = asyncio.create_task(customer.post("/members", json=body, headers=SERVICE))
+        await asyncio.sleep(0.5)
+        assert not signup.done()  # the registration waits for the change to commit
+    refused = await signup  # and then checks against the new definition
+    assert "warm" in problem(refused, 422, f"body.custom_fields.{key}")["detail"]
