@@ -26,8 +26,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import search_groups as groups
 from bench.search_data import GIVEN, LATIN_LAST, SURNAMES, load, phone_of
+from bench.search_fields import FIELD_KINDS, FieldDraw, load_fields
 from huiyuan.embedded.postgres import EmbeddedPostgres
 from huiyuan.provision import provision_service, service_database_url, upgrade
+from services.customer.fields import service as custom_fields
 from services.customer.members.domain import card_number
 from services.customer.search import service
 from services.customer.search.domain import ANYONE, Scope, classify
@@ -69,9 +71,24 @@ SCOPED: dict[str, Scoped] = {
     "tag (0.1%) + name (1 char)": lambda r: (r.choice(GIVEN), Scope(tag_id=groups.RARE_TAG)),
 }
 
+Search = Callable[[random.Random], tuple[str | None, Scope, dict[str, str]]]
+"""One query: ``q`` (or ``None``), the tag/category scope and the ``field.<key>`` parameters."""
 
-def _unscoped(draw: Draw, members: int) -> Scoped:
-    return lambda r: (draw(r, members), ANYONE)
+
+def _plain(draw: Draw, members: int) -> Search:
+    return lambda r: (draw(r, members), ANYONE, {})
+
+
+def _scoped(draw: Scoped) -> Search:
+    return lambda r: (*draw(r), {})
+
+
+def _fielded(draw: FieldDraw) -> Search:
+    def search(r: random.Random) -> tuple[str | None, Scope, dict[str, str]]:
+        q, params = draw(r)
+        return q, ANYONE, params
+
+    return search
 
 
 def _spaced(phone: str) -> str:
@@ -90,18 +107,21 @@ async def _measure(url: str, members: int, runs: int) -> list[tuple[str, float, 
     cipher = PiiCipher(DEV_PII_KEY)
     rng = random.Random(50)
     figures = []
-    plain = {kind: _unscoped(draw, members) for kind, draw in KINDS.items()}
     try:
-        for kind, draw_scoped in {**plain, **SCOPED}.items():
+        draws: dict[str, Search] = {kind: _plain(draw, members) for kind, draw in KINDS.items()}
+        draws |= {kind: _scoped(draw) for kind, draw in SCOPED.items()}
+        draws |= {kind: _fielded(draw) for kind, draw in FIELD_KINDS.items()}
+        for kind, draw in draws.items():
             timings: list[float] = []
             found = 0
             for attempt in range(runs + runs // 10):  # the first tenth warms the cache
-                q, scope = draw_scoped(rng)
+                q, scope, params = draw(rng)
                 started = time.perf_counter()
                 async with sessions() as session:
+                    fields = await custom_fields.filters(session, cipher, params.items())
                     page = await service.search(
                         session, cipher, query=classify(q) if q else None, name_part=None,
-                        initial=None, limit=PAGE, after=None, scope=scope,
+                        initial=None, limit=PAGE, after=None, scope=scope, fields=fields,
                     )  # fmt: skip
                 if attempt >= runs // 10:
                     timings.append((time.perf_counter() - started) * 1000)
@@ -127,6 +147,7 @@ async def _prepare(admin_url: str, members: int, say: Callable[[str], None]) -> 
     started = time.monotonic()
     await load(asyncpg_dsn(database), PiiCipher(DEV_PII_KEY), members)
     await groups.load(asyncpg_dsn(database))
+    await load_fields(asyncpg_dsn(database))
     say(f"Loaded {members:,} members by COPY in {time.monotonic() - started:.0f} s")
     return url
 

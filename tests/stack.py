@@ -307,3 +307,19 @@ async def empty_catalog(stack: Stack) -> None:
                 await connection.execute(text(f"DELETE FROM orders.{table}"))
     finally:
         await engine.dispose()
+
+
+async def retire_custom_fields(stack: Stack) -> None:
+    """Retires every custom field customer has: a required one (the fuzzer defines some)
+    would refuse later tests' registrations that do not give it."""
+    engine = create_async_engine(stack.admin_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "UPDATE customer.custom_fields SET status = 'retired', retired_at = now() "
+                    "WHERE status = 'active'"
+                )
+            )
+    finally:
+        await engine.dispose()

@@ -10,6 +10,7 @@ from services.customer.config import Settings
 from services.customer.desk import api as desk
 from services.customer.desk.jobs import escalations
 from services.customer.desk.reminders import api as reminders
+from services.customer.fields import api as fields
 from services.customer.history import api as history
 from services.customer.households import api as households
 from services.customer.imports import api as imports
@@ -40,6 +41,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             members.router,
             profiles.router,
             search.router,
+            fields.router,
             households.router,
             tags.router,
             categories.router,

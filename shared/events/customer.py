@@ -63,8 +63,10 @@ class MemberUpdated(EventPayload):
 
     ``changed`` names every profile field that changed (``name``, ``phone``, ``email``,
     ``birthday``, ``gender``, ``address``, ``occupation``, ``locale``, ``store_id``,
-    ``restricted``), also those whose value is not carried. Personal values travel only
-    encrypted with the PII key (``*_encrypted``, Fernet), for the services that keep a copy:
+    ``restricted``, and ``custom_fields.<key>`` for each custom field value set, changed
+    or cleared), also those whose value is not carried (custom field values never are).
+    Personal values travel only encrypted with the PII key (``*_encrypted``, Fernet), for
+    the services that keep a copy:
     ``name_encrypted``, ``phone_encrypted`` (E.164) with ``phone_hash``, ``email_encrypted``
     (``None`` with ``email`` in ``changed``: the email was removed) and
     ``birthday_encrypted`` (ISO date, or ``None``: removed). ``locale`` and ``store_id``

@@ -107,18 +107,28 @@ def _as_validated_before(model: BaseModel, sent: Any) -> Iterator[dict[str, Any]
     pydantic renders the time sent. A field the model names in ``FIELDS_SINCE_0_2`` (a
     ``ClassVar``) did not exist then, so it is left out unless it was sent.
     """
-    dumped = model.model_dump(mode="json")
+    dumped = model.model_dump(mode="json", by_alias=False)
     if not isinstance(sent, dict):
         yield dumped
         return
     added: frozenset[str] = getattr(type(model), "FIELDS_SINCE_0_2", frozenset())
-    names = [name for name in type(model).model_fields if name in sent or name not in added]
+    # a field with an alias (``zh-CN`` for ``zh_cn``) was sent under either
+    keys = {
+        name: _sent_key(name, info.alias, sent) for name, info in type(model).model_fields.items()
+    }
+    names = [name for name, key in keys.items() if key in sent or name not in added]
     choices = [
-        list(_forms(getattr(model, name), sent[name])) if name in sent else [dumped[name]]
+        list(_forms(getattr(model, name), sent[keys[name]]))
+        if keys[name] in sent
+        else [dumped[name]]
         for name in names
     ]
     for combination in product(*choices):
         yield dict(zip(names, combination, strict=True))
+
+
+def _sent_key(name: str, alias: str | None, sent: dict[str, Any]) -> str:
+    return alias if alias is not None and alias in sent else name
 
 
 def _forms(value: Any, sent: Any) -> Iterator[Any]:

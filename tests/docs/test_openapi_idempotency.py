@@ -31,6 +31,7 @@ IDEMPOTENT_POSTS = {
     ("customer", "/categories"),
     ("customer", "/categories/{category_id}/members"),
     ("customer", "/categories/{category_id}/members/remove"),
+    ("customer", "/custom-fields"),
     ("orders", "/purchases"),
     ("orders", "/catalog/categories"),
     ("orders", "/catalog/products"),
@@ -83,8 +84,8 @@ def test_idempotent_posts_document_409_with_retry_after(service: str) -> None:
     assert found == {post for post in IDEMPOTENT_POSTS if post[0] == service}
 
 
-# a sign-up form need not send one; nor an admin adding a category or a product: like a
-# member's phone, its code or SKU is unique, so a retry without a key is a 409, never a double;
+# a sign-up form need not send one; nor staff adding a category, a product or a custom field: like a
+# member's phone, its code, SKU or key is unique, so a retry without a key is a 409, never a double;
 # nor staff opening or joining a household: a member is in one household at most; nor a
 # ticket's steps and survey: a step repeated without a key is 409, the state having moved on;
 # nor a tag or category (unique names: 409) or a bulk assignment (a set: a repeat changes nothing)
@@ -92,6 +93,7 @@ def test_idempotent_posts_document_409_with_retry_after(service: str) -> None:
 OPTIONAL_KEY = {
     ("customer", "/members"),
     ("customer", "/imports"),
+    ("customer", "/custom-fields"),
     ("customer", "/households"),
     ("customer", "/households/{household_id}/members"),
     ("customer", "/tickets/{ticket_id}/judgement"),

@@ -16,6 +16,11 @@ from shared.openapi import PROBLEM_REF, REQUEST_ID_REF
 # operations that check a role or whose member a member token must be
 ROLE_OR_MEMBER_CHECKED = {
     ("customer", "POST /members"),
+    ("customer", "POST /custom-fields"),
+    ("customer", "GET /custom-fields"),
+    ("customer", "GET /custom-fields/{key}"),
+    ("customer", "PATCH /custom-fields/{key}"),
+    ("customer", "POST /custom-fields/{key}/retire"),
     ("customer", "GET /members"),
     ("customer", "GET /members/{member_id}"),
     ("customer", "PATCH /members/{member_id}"),

@@ -30,6 +30,7 @@ from tests.stack import (
     empty_catalog,
     eventually,
     member_headers,
+    retire_custom_fields,
     skip_backlog,
     staff_headers,
 )
@@ -202,6 +203,7 @@ async def fuzz_target(stack: Stack, store_dir: Path) -> AsyncIterator[FuzzTarget
             logging.getLogger("shared.errors").removeHandler(errors)
             mail.stop()
             await empty_catalog(stack)
+            await retire_custom_fields(stack)
 
 
 @contextlib.asynccontextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.idempotency import fingerprint, identify
 
@@ -94,3 +94,22 @@ def test_the_route_is_part_of_the_identity_and_a_key_stored_without_it_still_mat
     assert not redeem.matches(adjust.hash)
     # stored by the release before the route counted: its retry still finds its answer
     assert adjust.matches(fingerprint(body))
+
+
+class Labelled(BaseModel):
+    """A body with a field sent under an alias (``zh-CN``) or its name."""
+
+    model_config = ConfigDict(validate_by_name=True, serialize_by_alias=True)
+
+    zh_cn: str = Field(alias="zh-CN")
+    en: str
+
+
+def test_a_field_sent_under_its_alias_or_its_name_identifies_the_request() -> None:
+    """The custom fields' labels: the earlier forms were looked up by field name only, so
+    a body naming ``zh-CN`` failed (500) instead of being identified."""
+    for sent in ({"zh-CN": " 肤质", "en": "Skin"}, {"zh_cn": " 肤质", "en": "Skin"}):
+        identity = identify(sent, Labelled.model_validate(sent))
+        assert identity.hash == fingerprint(sent)
+        assert identity.matches(fingerprint({"zh_cn": " 肤质", "en": "Skin"}))
+        assert not identity.matches(fingerprint({"zh_cn": "other", "en": "Skin"}))

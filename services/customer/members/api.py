@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.customer.config import Settings
+from services.customer.fields import service as custom_fields
 from services.customer.joining.errors import JoiningRuleUnmet, ReceiptUsed
 from services.customer.members import domain, service
 from services.customer.members.errors import MemberNotFound, PhoneRegistered
@@ -147,7 +148,13 @@ async def get_member(
         "contains, case-insensitive). `name` and `initial` say the same explicitly and may "
         "be combined. `tag` and `category` (a category includes the ones under it) keep "
         "the members in them, alone or with any of the above but `phone` and "
-        "`card_number`. With `phone` and/or `card_number`, finds the member who has both. "
+        "`card_number`. `field.<key>=<value>` keeps members whose searchable custom field "
+        "`key` has the value (a text compared trimmed and case-insensitively, a choice's "
+        "code, an integer, a date YYYY-MM-DD; for numbers and dates also a range `a..b`, "
+        "`a..` or `..b`, ends included), up to 5 of them, combined with `q`, `name`, "
+        "`initial`, `tag` and `category`; a retired, unknown or unsearchable field or a "
+        "value of the wrong type is 422 `custom-field-filter-invalid` naming the parameter. "
+        "With `phone` and/or `card_number`, finds the member who has both. "
         "Without any, lists members. Lists are in joining order, `limit` at a time; a "
         "phone or card gives one page. Phone and email are masked."
     ),
@@ -161,12 +168,14 @@ async def get_member(
             description=(
                 "`unsearchable-query` names `q`; `search-parameters-clash` names the "
                 "parameter that cannot be combined with the others; "
-                "`search-scope-not-found` names `tag` or `category` when it names none."
+                "`search-scope-not-found` names `tag` or `category` when it names none; "
+                "`custom-field-filter-invalid` names the `field.<key>` parameter."
             ),
-        )
+        ),
     },
 )
 async def list_members(
+    request: Request,
     cipher: Cipher,
     session: Session,
     _: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
@@ -189,13 +198,22 @@ async def list_members(
     ] = None,
 ) -> MemberPage:
     lookup = phone is not None or card_number is not None
-    search_domain.ensure_combinable(q=q, name=name, initial=initial, lookup=lookup)
+    fields = await custom_fields.filters(session, cipher, request.query_params.multi_items())
+    search_domain.ensure_combinable(
+        q=q, name=name, initial=initial, lookup=lookup, filters=[f"field.{f.key}" for f in fields]
+    )
     scope = search_domain.Scope(tag_id=tag, category_id=category)
     if lookup:
         search_domain.ensure_unscoped(tag=tag, category=category)
         found = await service.find_members(session, cipher, phone=phone, card_number=card_number)
         return MemberPage(items=[service.to_list_item(cipher, m) for m in found])
-    if q is None and name is None and initial is None and scope == search_domain.ANYONE:
+    if (
+        q is None
+        and name is None
+        and initial is None
+        and scope == search_domain.ANYONE
+        and not fields
+    ):
         return await service.list_members(session, cipher, limit, cursor)
     return await search.search(
         session,
@@ -206,4 +224,5 @@ async def list_members(
         limit=limit,
         after=cursor,
         scope=scope,
+        fields=fields,
     )

@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from services.customer.categories.schemas import NEW_ID, RETAIL_ID, CategoryRef
 from services.customer.consents.schemas import ConsentRecords
+from services.customer.fields.schemas import CustomValues
 from services.customer.joining.schemas import CardFeeIn, Qualification, QualificationOut
 from services.customer.members.domain import CARD_NUMBER_MAX_LENGTH, is_valid_card_number
 from services.customer.tags.schemas import TAG_ID, TagRef
@@ -102,9 +103,12 @@ class MemberCreate(BaseModel):
         None, description="What admits them under the joining policy (attested by the caller)"
     )
     card_fee: CardFeeIn | None = Field(None, description="The card fee, when the policy has one")
+    custom_fields: CustomValues | None = Field(
+        None, description="Values of the brand's custom fields by key (GET /custom-fields)"
+    )
 
     FIELDS_SINCE_0_2: ClassVar[frozenset[str]] = frozenset(
-        {"referral_code", "qualification", "card_fee"}
+        {"referral_code", "qualification", "card_fee", "custom_fields"}
     )
     """Unknown to the release whose idempotency fingerprints ``shared.idempotency`` still
     recognises: a sign-up it stored is retried without it."""
@@ -144,6 +148,7 @@ class MemberOut(BaseModel):
                     "restricted": False,
                     "contact_masked": False,
                     "version": 1,
+                    "custom_fields": {"skin_type": "dry"},
                     "created_at": "2026-11-23T08:15:02Z",
                     "tags": [{"id": TAG_ID, "name": "VIP", "color": "#e4572e"}],
                     "category": {
@@ -182,6 +187,11 @@ class MemberOut(BaseModel):
     )
     consent_record: ConsentRecords = Field(
         ConsentRecords(), description="When each channel's consent was given or withdrawn"
+    )
+    custom_fields: dict[str, int | str] = Field(
+        default_factory=dict,
+        description="Values of the active custom fields by key: text, integer, a choice's "
+        "code or a date (YYYY-MM-DD)",
     )
     created_at: datetime
     tags: list[TagRef] | None = Field(

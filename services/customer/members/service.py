@@ -12,6 +12,7 @@ from services.customer.base import emit
 from services.customer.categories import service as categories
 from services.customer.config import Settings
 from services.customer.consents import service as consents
+from services.customer.fields import service as custom_fields
 from services.customer.history.domain import Actor
 from services.customer.joining import service as joining
 from services.customer.members import domain, repository
@@ -94,9 +95,12 @@ async def register_member(
     and the consent as given by them under the privacy policy in force.
     Raises :class:`ReferralCodeUnknown` (422) if no member has the code,
     :class:`SelfReferral` (422) if its member has this phone number, and
-    :class:`PhoneRegistered` (409) if a member already has that number.
+    :class:`PhoneRegistered` (409) if a member already has that number, and
+    :class:`~services.customer.fields.errors.CustomValueInvalid` (422) naming
+    ``custom_fields.<key>`` for a value its definition refuses or a required one missing.
     """
     admitted = await joining.admit(session, data.qualification, data.card_fee)
+    values = await custom_fields.checked_values(session, data.custom_fields, registration=True)
     phone_hash = cipher.phone_hash(data.phone)
     referrer = await _referrer(session, data.referral_code, phone_hash)
     if await repository.by_phone_hash(session, phone_hash) is not None:
@@ -135,6 +139,7 @@ async def register_member(
         privacy_policy_version=settings.privacy_policy_version,
     )
     await search_index.index_name(session, member)
+    await custom_fields.write(session, cipher, member, values)
     at, fee = member.created_at, admitted.card_fee_fen
     await emit(
         session, registered_event(member.id, member.card_number, data, phone_hash, email, at, fee)
@@ -278,11 +283,15 @@ async def profile(
     session: AsyncSession, cipher: PiiCipher, member: Member, principal: Principal
 ) -> MemberOut:
     """The profile as ``principal`` may see it (:func:`view`), with how the member
-    qualified to join and their consent record; staff also see the member's tags and
+    qualified to join, their consent record and their values of the active custom fields
+    (texts masked where the contact data is); staff also see the member's tags and
     category (a brand's classification is internal)."""
     out = view(cipher, member, principal)
     out.qualification = await joining.qualification_of(session, member.id)
     out.consent_record = await consents.records_of(session, member.id)
+    out.custom_fields = await custom_fields.shown(
+        session, cipher, member.id, masked=out.contact_masked
+    )
     if principal.is_staff:
         out.tags = await tags.tags_of(session, member.id)
         out.category = await categories.category_of(session, member.id)

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.customer.fields.schemas import CustomPatch
 from services.customer.members.schemas import (
     MAX_ADDRESS_LENGTH,
     MAX_NAME_LENGTH,
@@ -22,8 +23,8 @@ from shared.inputs import BirthDate, Email, Phone, SingleLine
 
 class MemberPatch(BaseModel):
     """A JSON merge patch (RFC 7396) of a profile: a field left out stays, ``null``
-    removes it (``name`` and ``phone`` cannot be removed, ``locale`` and ``restricted``
-    cannot be null)."""
+    removes it (``name`` and ``phone`` cannot be removed, ``locale``, ``restricted`` and
+    ``custom_fields`` cannot be null; within ``custom_fields`` a ``null`` clears a value)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -44,8 +45,12 @@ class MemberPatch(BaseModel):
     restricted: bool | None = Field(
         None, strict=True, description="加密客户: contact data shown to admin and service only"
     )
+    custom_fields: CustomPatch | None = Field(
+        None,
+        description="A merge patch of the custom fields' values by key: `null` clears one",
+    )
 
-    @field_validator("name", "phone", "locale", "restricted")
+    @field_validator("name", "phone", "locale", "restricted", "custom_fields")
     @classmethod
     def _kept(cls, value: object) -> object:
         if value is None:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from services.customer.base import emit
 from services.customer.config import Settings
 from services.customer.consents import service as consents
+from services.customer.fields import service as custom_fields
 from services.customer.history import service as history
 from services.customer.history.domain import Actor, split_restriction
 from services.customer.members import service as members
@@ -54,14 +55,16 @@ async def update_profile(
     by: Actor,
 ) -> Member:
     """Applies a merge patch made from the version ``if_match`` names and emits
-        ``customer.member.updated`` naming the fields that changed (nothing changed: no event,
-        same version), and a line of the profile's history per :func:`split_restriction`.
+    ``customer.member.updated`` naming the fields that changed (nothing changed: no event,
+    same version), and a line of the profile's history per :func:`split_restriction`.
     ``by``: who edits (a member may change only :data:`domain.MEMBER_FIELDS`).
 
-        Raises :class:`PreconditionRequired` (428) without ``If-Match`` (or with ``*``),
-        :class:`FieldForStaff` (403), :class:`MemberNotFound` (404), :class:`MemberInactive`
-        (409), :class:`VersionMismatch` (412, with the current ``ETag``) and
-        :class:`PhoneRegistered` (409) for a phone another member has.
+    Raises :class:`PreconditionRequired` (428) without ``If-Match`` (or with ``*``),
+    :class:`FieldForStaff` (403), :class:`MemberNotFound` (404), :class:`MemberInactive`
+    (409), :class:`VersionMismatch` (412, with the current ``ETag``) and
+    :class:`PhoneRegistered` (409) for a phone another member has; custom field values
+    are checked as :func:`custom_fields.checked_values` says (422 naming
+    ``custom_fields.<key>``), and only staff change them (403 ``field-for-staff``).
     """
     if if_match is None or if_match.strip() == "*":
         raise PreconditionRequired(
@@ -73,6 +76,7 @@ async def update_profile(
     wanted: dict[str, Any] = patch.model_dump(include=patch.model_fields_set)
     if by.kind == "member" and (refused := domain.staff_only(wanted)):
         raise FieldForStaff(f"Only staff may change {', '.join(refused)}", field=refused[0])
+    values = wanted.pop("custom_fields", None)
     member = await _active_member(session, member_id)
     if not matching_version(if_match, member.version):
         raise VersionMismatch(
@@ -82,13 +86,15 @@ async def update_profile(
             where="header",
             headers={"ETag": etag(member.version)},
         )
+    checked = await custom_fields.checked_values(session, values, registration=False)
     changed = domain.changed_fields(_current(cipher, member), wanted)
-    if not changed:
-        return member
     if "phone" in changed and await repository.phone_taken(
         session, cipher.phone_hash(wanted["phone"]), member.id
     ):
         raise PhoneRegistered(PHONE_REGISTERED, field="phone")
+    changed += await custom_fields.write(session, cipher, member, checked)
+    if not changed:
+        return member
     event = _apply(cipher, member, changed, wanted)
     try:
         async with session.begin_nested():
@@ -126,6 +132,8 @@ def _apply(
     event telling of them: personal values encrypted, never in clear."""
     carried: dict[str, Any] = {}
     for name in changed:
+        if name not in wanted:  # a custom field's, written by custom_fields.write
+            continue
         value = wanted[name]
         if name in ("phone", "email", "address"):
             setattr(member, f"{name}_encrypted", cipher.encrypt(value) if value else None)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -194,11 +195,24 @@ def parse_q(q: str) -> Query:
 
 
 def ensure_combinable(
-    *, q: str | None, name: str | None, initial: str | None, lookup: bool
+    *,
+    q: str | None,
+    name: str | None,
+    initial: str | None,
+    lookup: bool,
+    filters: Sequence[str] = (),
 ) -> None:
     """Raises :class:`SearchParametersClash` (422 naming the parameter) when ``q`` comes
-    with any other criterion, or a phone/card ``lookup`` with ``name`` or ``initial``:
-    ``name`` and ``initial`` combine with each other only."""
+    with any other criterion but custom field ``filters`` (``field.<key>`` names), or a
+    phone/card ``lookup`` with ``name``, ``initial`` or a filter: ``name``, ``initial``
+    and filters combine with each other, filters with ``q`` too."""
+    if lookup and filters:
+        raise SearchParametersClash(
+            f"phone and card_number look up one member: they cannot be combined with "
+            f"{filters[0]} (q can)",
+            field=filters[0],
+            where="query",
+        )
     if q is not None and (name is not None or initial is not None or lookup):
         raise SearchParametersClash(
             "q cannot be combined with name, initial, phone or card_number: it is read as "

@@ -4,11 +4,12 @@ and each staff user's recently viewed and pinned members."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, tuple_
+from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -33,15 +34,16 @@ async def by_number(
     phone_hash: str | None,
     card_number: str | None,
     scope: Scope = ANYONE,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> list[Member]:
     """The members in ``scope`` whose phone hash is ``phone_hash`` or whose card is
-    ``card_number`` (at most two: both columns are unique)."""
+    ``card_number`` (at most two: both columns are unique), of those meeting ``where``."""
     wanted: list[ColumnElement[bool]] = []
     if phone_hash is not None:
         wanted.append(col(Member.phone_hash) == phone_hash)
     if card_number is not None:
         wanted.append(col(Member.card_number) == card_number)
-    query = select(Member).where(or_(*wanted), *_within(scope))
+    query = select(Member).where(or_(*wanted), *_within(scope), *where)
     query = query.order_by(col(Member.created_at), col(Member.id))
     return list((await session.scalars(query)).all())
 
@@ -68,10 +70,15 @@ async def page(
     limit: int,
     after: PageKey | None,
     scope: Scope = ANYONE,
+    where: Sequence[ColumnElement[bool]] = (),
+    driver: Select[Any, Any] | None = None,
 ) -> list[Member]:
     """Up to ``limit`` members in ``scope`` after ``after`` whose lower-case name contains
     ``name_part`` (already :func:`domain.name_key`) and/or whose surname initial is
-    ``initial``.
+    ``initial``, of those meeting ``where`` (custom field filters).
+
+    Without a name part, ``driver`` (``(created_at, member_id)`` rows after ``after``, a
+    custom field's values) drives the page in page order.
 
     A part of one or two characters is a range of ``member_name_grams``' primary key, in
     page order. A longer one walks, in page order, the rarest of its 2-character pieces
@@ -79,17 +86,20 @@ async def page(
     escaped): a full page, or a piece with fewer rows than the cap, is the answer; else
     (every piece common, the part rare) the trigram index ``ix_members_name_trgm`` finds
     the few that match. An initial alone is a range of ``ix_members_surname_initial``.
-    Without a name part, a tag (else a category) is a range of ``member_tags``' (or
-    ``member_categories``') primary key in page order; the rest of ``scope`` filters.
+    Without a name part and ``driver``, a tag (else a category) is a range of
+    ``member_tags``' (or ``member_categories``') primary key in page order; the rest of
+    ``scope`` filters.
     """
+    within = [*where, *_within(scope)]
     if name_part is None:
+        if driver is not None:
+            return await _fetch(session, _driven(driver), initial, limit, within)
         groups = _groups(scope)
         if not groups or initial is not None:
-            return await _fetch(session, _members(after), initial, limit, _within(scope))
+            return await _fetch(session, _members(after), initial, limit, within)
         group, value = groups[0]
         ordered = _in_group(group, value, after, None)
-        return await _fetch(session, ordered, initial, limit, _within(scope, group))
-    within = _within(scope)
+        return await _fetch(session, ordered, initial, limit, [*where, *_within(scope, group)])
     if domain.is_gram(name_part):
         return await _fetch(session, _in_piece(name_part, after, None), initial, limit, within)
     pieces = domain.pieces_of(name_part)
@@ -164,6 +174,12 @@ def _in_group(group: _Group, value: object, after: PageKey | None, cap: int | No
     return query, ordered
 
 
+def _driven(driver: Select[Any, Any]) -> _Ordered:
+    rows = driver.subquery()
+    query = select(Member).join(rows, rows.c.member_id == Member.id)
+    return query, (rows.c.created_at, rows.c.member_id)
+
+
 async def _rarest(
     session: AsyncSession, pieces: list[str], after: PageKey | None
 ) -> tuple[str, bool]:
@@ -186,13 +202,12 @@ async def _fetch(
     ordered: _Ordered,
     initial: str | None,
     limit: int,
-    within: list[ColumnElement[bool]],
+    where: Sequence[ColumnElement[bool]],
 ) -> list[Member]:
     query, key = ordered
+    query = query.where(*where)
     if initial is not None:
         query = query.where(col(Member.surname_initial) == initial)
-    if within:
-        query = query.where(*within)
     return list((await session.scalars(query.order_by(*key).limit(limit))).all())
 
 

@@ -4,9 +4,14 @@ members. They flush, never commit: the caller owns the transaction."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlmodel import col
+
 from services.customer.categories import service as categories
+from services.customer.fields import service as custom_fields
+from services.customer.fields.domain import Filter
 from services.customer.members import service as members
 from services.customer.members.models import Member
 from services.customer.members.schemas import MemberPage
@@ -32,27 +37,44 @@ async def search(
     limit: int,
     after: PageKey | None,
     scope: Scope = ANYONE,
+    fields: Sequence[Filter] = (),
 ) -> MemberPage:
     """Members in ``scope`` (a tag, a category with its descendants) matching ``query``
     (a classified ``q``) or the explicit ``name_part`` (lower-case) and ``initial``
-    (upper-case letter), ``limit`` at a time in joining order after ``after``; contact
-    data masked. A phone or card number gives one page of at most two members (the
-    phone's and the card's), without a cursor. Raises :class:`SearchScopeNotFound` (422
-    naming ``tag`` or ``category``) for an id that names none."""
+    (upper-case letter), and every custom field filter of ``fields``, ``limit`` at a time
+    in joining order after ``after``; contact data masked. A phone or card number gives
+    one page of at most two members (the phone's and the card's), without a cursor.
+    Without a name part, the rarest custom field filter drives the page, else the tag or
+    category. Raises :class:`SearchScopeNotFound` (422 naming ``tag`` or ``category``)
+    for an id that names none."""
     await _check_scope(session, scope)
+    where = custom_fields.conditions(fields, col(Member.id))
     if query is not None and query.kind == "number":
         found = await repository.by_number(
             session,
             phone_hash=cipher.phone_hash(query.phone) if query.phone else None,
             card_number=query.card_number,
             scope=scope,
+            where=where,
         )
         return MemberPage(items=[to_list_item(cipher, member) for member in found])
     if query is not None:
         name_part = query.text if query.kind == "name" else None
         initial = query.text if query.kind == "initial" else None
+    driver = None
+    if fields and name_part is None:  # the rarest field's values, a range in page order
+        first, *others = await custom_fields.rarest_first(session, list(fields), after)
+        driver = custom_fields.in_page_order(first, after)
+        where = custom_fields.conditions(others, col(Member.id))
     members = await repository.page(
-        session, name_part=name_part, initial=initial, limit=limit + 1, after=after, scope=scope
+        session,
+        name_part=name_part,
+        initial=initial,
+        limit=limit + 1,
+        after=after,
+        scope=scope,
+        where=where,
+        driver=driver,
     )
     more = len(members) > limit
     members = members[:limit]
