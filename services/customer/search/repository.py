@@ -88,7 +88,9 @@ async def page(
     the few that match. An initial alone is a range of ``ix_members_surname_initial``.
     Without a name part and ``driver``, a tag (else a category) is a range of
     ``member_tags``' (or ``member_categories``') primary key in page order; the rest of
-    ``scope`` filters.
+    ``scope`` filters. With a name part, a tag (else a category) with fewer than
+    :data:`SCAN_CAP` members after ``after`` drives instead, its rows checked by ``LIKE``:
+    a rare tag with a common name part reads the tag's few rows, not the name's many.
     """
     within = [*where, *_within(scope)]
     if name_part is None:
@@ -100,6 +102,12 @@ async def page(
         group, value = groups[0]
         ordered = _in_group(group, value, after, None)
         return await _fetch(session, ordered, initial, limit, [*where, *_within(scope, group)])
+    groups = _groups(scope)
+    if groups and await _counted(session, *groups[0], after) < SCAN_CAP:
+        group, value = groups[0]  # a small tag or category: its rows, checked by name
+        query, key = _in_group(group, value, after, None)
+        checked = (query.where(_like(name_part)), key)
+        return await _fetch(session, checked, initial, limit, [*where, *_within(scope, group)])
     if domain.is_gram(name_part):
         return await _fetch(session, _in_piece(name_part, after, None), initial, limit, within)
     pieces = domain.pieces_of(name_part)
@@ -185,16 +193,20 @@ async def _rarest(
 ) -> tuple[str, bool]:
     """The piece with the fewest members after ``after`` (counted up to the cap), and
     whether it has fewer than the cap."""
-    counts = {}
-    for piece in pieces:
-        rows = select(col(MemberNameGram.member_id)).where(col(MemberNameGram.gram) == piece)
-        if after is not None:
-            key = (col(MemberNameGram.created_at), col(MemberNameGram.member_id))
-            rows = rows.where(tuple_(*key) > (after.at, after.id))
-        capped = rows.limit(SCAN_CAP).subquery()
-        counts[piece] = int(await session.scalar(select(func.count()).select_from(capped)) or 0)
+    counts = {piece: await _counted(session, _GRAMS, piece, after) for piece in pieces}
     rarest = min(pieces, key=lambda piece: counts[piece])
     return rarest, counts[rarest] < SCAN_CAP
+
+
+async def _counted(
+    session: AsyncSession, group: _Group, value: object, after: PageKey | None
+) -> int:
+    """How many members ``group`` ``value`` has after ``after``, counted up to the cap."""
+    rows = select(group.member).where(group.key == value)
+    if after is not None:
+        rows = rows.where(tuple_(group.created_at, group.member) > (after.at, after.id))
+    capped = rows.limit(SCAN_CAP).subquery()
+    return int(await session.scalar(select(func.count()).select_from(capped)) or 0)
 
 
 async def _fetch(

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.customer.search import repository as search_repository
 from tests.customer.tags.helpers import STAFF, members, problem, unique
 from tests.stack import Stack, running
 
@@ -44,9 +45,15 @@ async def _found(client: httpx.AsyncClient, **params: str) -> list[str]:
         query["cursor"] = cursor
 
 
+@pytest.mark.parametrize("scan_cap", [None, 1], ids=["small groups drive", "names drive"])
 async def test_tag_and_category_combine_with_each_other_and_with_q(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, scan_cap: int | None
 ) -> None:
+    """With a name part, a tag or category under the scan cap drives the page (its rows
+    checked by name); with the cap at 1 every group is "large" and the name drives: the
+    same answers either way."""
+    if scan_cap is not None:
+        monkeypatch.setattr(search_repository, "SCAN_CAP", scan_cap)
     surname = unique("Zq")  # a Latin name part no other test uses
     lis = await members(client, 3, name=f"{surname} Li")
     wangs = await members(client, 2, name="王芳")
