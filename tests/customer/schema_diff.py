@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.customer.base import SCHEMA, CustomerTable
+from tests.stack import Scratch, Stack
 
 
 def _table_of(difference: Any, tables: Collection[str]) -> str | None:
@@ -64,3 +65,20 @@ async def differences(url: str, tables: Collection[str]) -> list[Any]:
             return await connection.run_sync(partial(_differences, tables))
     finally:
         await engine.dispose()
+
+
+async def check_round_trip(stack: Stack, revision: str, before: str, tables: set[str]) -> None:
+    """Asserts that the customer migrations up to ``revision`` build ``tables`` exactly as
+    the models declare them, that going down to ``before`` removes them, and that coming
+    back up builds them again."""
+    async with stack.scratch_database("customer", revision) as url:
+        found = await differences(url, tables)
+        assert found == [], "\n".join(str(d)[:150] for d in found)
+        scratch = Scratch("customer", url)
+        await scratch.downgrade(before)
+        left = await scratch.sql(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'customer'"
+        )
+        assert tables.isdisjoint({row["table_name"] for row in left})
+        await scratch.upgrade(revision)
+        assert await differences(url, tables) == []
