@@ -104,9 +104,11 @@ def retry_delay(attempts: int, first: float, rng: random.Random | None = None) -
 
 @dataclass(frozen=True)
 class Answer:
-    """What one attempt got: the status code (``None`` when no answer came), the error,
-    the response's first characters and how long it took in milliseconds."""
+    """What one attempt sent at ``at`` (UTC) got: the status code (``None`` when no answer
+    came), the error, the response's first characters and how long it took in
+    milliseconds."""
 
+    at: datetime
     status_code: int | None
     error: str | None
     snippet: str | None

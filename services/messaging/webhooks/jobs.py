@@ -87,11 +87,11 @@ class WebhookWorker:
                 ) as response:
                     head = await _first_bytes(response)
         except TimeoutError:
-            return Answer(None, "timed out", None, elapsed_ms())
+            return Answer(now, None, "timed out", None, elapsed_ms())
         except httpx.HTTPError as exc:
-            return Answer(None, f"{type(exc).__name__}: {exc}"[:500], None, elapsed_ms())
+            return Answer(now, None, f"{type(exc).__name__}: {exc}"[:500], None, elapsed_ms())
         text = head.decode("utf-8", errors="replace")
-        return Answer(response.status_code, None, domain.snippet(text), elapsed_ms())
+        return Answer(now, response.status_code, None, domain.snippet(text), elapsed_ms())
 
 
 async def _first_bytes(response: httpx.Response) -> bytes:

@@ -242,7 +242,7 @@ async def enqueue(session: AsyncSession, event: CloudEvent) -> None:
     wanting = [sid for sid, types in await _active(session) if event.type in types]
     if not wanting:
         return
-    body = event.model_dump_json()
+    body, now = event.model_dump_json(), datetime.now(UTC)
     await repository.insert_deliveries(
         session,
         [
@@ -254,6 +254,8 @@ async def enqueue(session: AsyncSession, event: CloudEvent) -> None:
                 "body": body,
                 "status": "pending",
                 "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
             }
             for sid in wanting
         ],
@@ -305,6 +307,7 @@ async def record(
         delay = domain.retry_delay(claimed.attempts, settings.webhook_retry_backoff_seconds)
         values |= {"next_attempt_at": datetime.now(UTC) + delay}
     attempt = {
+        "attempted_at": answer.at,
         "status_code": answer.status_code,
         "duration_ms": answer.duration_ms,
         "error": error,
