@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from sqlalchemy import delete
-from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
@@ -94,23 +93,26 @@ def settings(stack: Stack) -> Settings:
 Subscribe = Callable[[str], Awaitable[SubscriptionWithSecret]]
 
 
+@pytest.fixture(autouse=True)
+async def no_subscription_left(messaging_sessions: Sessions) -> AsyncIterator[None]:
+    """Every subscription a test made is deleted after it, so no other test's events
+    reach it."""
+    yield
+    async with transaction(messaging_sessions) as session:
+        await session.execute(delete(WebhookSubscription))
+
+
 @pytest.fixture
-async def subscribe(messaging_sessions: Sessions, settings: Settings) -> AsyncIterator[Subscribe]:
-    """Subscribes a URL to :data:`EVENT_TYPE`; every subscription made is deleted after
-    the test, so no other test's events reach it."""
-    made: list[uuid.UUID] = []
+async def subscribe(messaging_sessions: Sessions, settings: Settings) -> Subscribe:
+    """Subscribes a URL to :data:`EVENT_TYPE`."""
 
     async def create(url: str) -> SubscriptionWithSecret:
         async with transaction(messaging_sessions) as session:
-            created = await service.create(
+            return await service.create(
                 session, CIPHER, settings, SubscriptionIn(url=url, event_types=[EVENT_TYPE])
             )
-        made.append(created.id)
-        return created
 
-    yield create
-    async with transaction(messaging_sessions) as session:
-        await session.execute(delete(WebhookSubscription).where(col(WebhookSubscription.id).in_(made)))
+    return create
 
 
 MakeWorker = Callable[..., WebhookWorker]

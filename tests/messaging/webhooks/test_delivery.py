@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -39,7 +40,9 @@ async def _delivery(sessions: Sessions, subscription_id: uuid.UUID) -> DeliveryD
         return await service.delivery(session, subscription_id, page.items[0].id)
 
 
-async def _until_delivered(worker_batch: object, sessions: Sessions, sid: uuid.UUID) -> DeliveryDetail:
+async def _until_delivered(
+    worker_batch: object, sessions: Sessions, sid: uuid.UUID
+) -> DeliveryDetail:
     async def done() -> DeliveryDetail | None:
         await worker_batch()  # type: ignore[operator]
         found = await _delivery(sessions, sid)
@@ -61,15 +64,19 @@ async def test_a_consumed_event_reaches_the_receiver_signed_as_cloudevents_json(
     await _consume(messaging_sessions, handlers, event)
     await _consume(messaging_sessions, handlers, event)  # redelivered by the broker
 
-    delivery = await _until_delivered(make_worker().deliver_batch, messaging_sessions, subscription.id)
+    delivery = await _until_delivered(
+        make_worker().deliver_batch, messaging_sessions, subscription.id
+    )
 
     [got] = receiver.of(event)
     verified = Webhook(subscription.secret).verify(got.body, got.headers)
     assert verified == json.loads(event.model_dump_json())
-    assert verified["type"] == "loyalty.account.opened" and verified["specversion"] == "1.0"
+    assert verified["type"] == "loyalty.account.opened"
+    assert verified["specversion"] == "1.0"
     assert got.headers["webhook-id"] == str(delivery.id)
     assert got.headers["content-type"] == "application/cloudevents+json"
-    assert delivery.status == "delivered" and delivery.attempts == 1
+    assert delivery.status == "delivered"
+    assert delivery.attempts == 1
     assert delivery.delivered_at is not None
     [attempt] = delivery.attempt_log
     assert (attempt.status_code, attempt.error, attempt.response_snippet) == (200, None, "ok")
@@ -88,13 +95,16 @@ async def test_a_receiver_answering_500_gets_the_same_webhook_id_again_until_it_
     event = account_opened()
     await _consume(messaging_sessions, handlers, event)
 
-    delivery = await _until_delivered(make_worker().deliver_batch, messaging_sessions, subscription.id)
+    delivery = await _until_delivered(
+        make_worker().deliver_batch, messaging_sessions, subscription.id
+    )
 
     first, second = receiver.of(event)
     assert first.headers["webhook-id"] == second.headers["webhook-id"] == str(delivery.id)
     for got in (first, second):
         Webhook(subscription.secret).verify(got.body, got.headers)
-    assert delivery.status == "delivered" and delivery.attempts == 2
+    assert delivery.status == "delivered"
+    assert delivery.attempts == 2
     assert [(a.status_code, a.error) for a in delivery.attempt_log] == [
         (500, "HTTP 500"),
         (200, None),
@@ -118,9 +128,11 @@ async def test_a_delivery_fails_after_its_last_attempt(
     worker = make_worker(webhook_max_attempts=2)
     delivery = await _until_delivered(worker.deliver_batch, messaging_sessions, subscription.id)
 
-    assert delivery.status == "failed" and delivery.attempts == 2
+    assert delivery.status == "failed"
+    assert delivery.attempts == 2
     assert [a.status_code for a in delivery.attempt_log] == [500, 503]
-    assert delivery.last_status_code == 503 and delivery.last_error == "HTTP 503"
+    assert delivery.last_status_code == 503
+    assert delivery.last_error == "HTTP 503"
     assert len(receiver.received) == 2
 
 
@@ -142,7 +154,9 @@ async def test_a_worker_stopped_mid_post_redelivers_with_the_same_webhook_id_aft
     crashing.cancel()
     await asyncio.gather(crashing, return_exceptions=True)
     leased = await _delivery(messaging_sessions, subscription.id)
-    assert leased.status == "pending" and leased.attempts == 1 and leased.attempt_log == []
+    assert leased.status == "pending"
+    assert leased.attempts == 1
+    assert leased.attempt_log == []
     assert await worker.deliver_batch() == 0  # leased: nobody takes it before the lease ends
 
     async with transaction(messaging_sessions) as session:  # the lease ends
@@ -157,7 +171,8 @@ async def test_a_worker_stopped_mid_post_redelivers_with_the_same_webhook_id_aft
     first, second = receiver.of(event)
     assert first.headers["webhook-id"] == second.headers["webhook-id"] == str(delivery.id)
     assert first.body == second.body
-    assert delivery.status == "delivered" and delivery.attempts == 2
+    assert delivery.status == "delivered"
+    assert delivery.attempts == 2
     assert [a.status_code for a in delivery.attempt_log] == [200]
 
 
@@ -189,7 +204,8 @@ async def test_after_a_rotation_both_secrets_sign_until_the_grace_period_ends(
     await _consume(messaging_sessions, handlers, after)
     await eventually(lambda: _sent(worker.deliver_batch, receiver, after))
 
-    assert rotated.secret != subscription.secret and rotated.previous_secret_until is not None
+    assert rotated.secret != subscription.secret
+    assert rotated.previous_secret_until is not None
     [got] = receiver.of(during)
     assert len(got.headers["webhook-signature"].split(" ")) == 2
     for secret in (subscription.secret, rotated.secret):
@@ -202,3 +218,49 @@ async def test_after_a_rotation_both_secrets_sign_until_the_grace_period_ends(
 async def _sent(batch: object, receiver: Receiver, event: CloudEvent) -> bool:
     await batch()  # type: ignore[operator]
     return bool(receiver.of(event))
+
+
+async def test_a_subscription_failing_for_longer_than_the_limit_is_disabled(
+    messaging_sessions: Sessions,
+    handlers: Handlers,
+    receiver: Receiver,
+    subscribe: Subscribe,
+    make_worker: MakeWorker,
+) -> None:
+    subscription = await subscribe(receiver.url)
+    receiver.statuses = [500] * 10
+    event = account_opened()
+    await _consume(messaging_sessions, handlers, event)
+    worker = make_worker(webhook_disable_after_hours=72)
+
+    await eventually(lambda: _sent(worker.deliver_batch, receiver, event))
+    async with transaction(messaging_sessions) as session:
+        failing = await service.get(session, subscription.id)
+        await session.execute(  # failing for four days
+            update(WebhookSubscription)
+            .where(col(WebhookSubscription.id) == subscription.id)
+            .values(failing_since=WebhookSubscription.created_at - timedelta(days=4))
+        )
+    await eventually(lambda: _received_after_batch(worker.deliver_batch, receiver, event, 2))
+    async with transaction(messaging_sessions) as session:
+        disabled = await service.get(session, subscription.id)
+        await session.execute(  # its delivery is due
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.subscription_id) == subscription.id)
+            .values(next_attempt_at=WebhookDelivery.created_at)
+        )
+
+    assert failing.active
+    assert failing.failing_since is not None
+    assert not disabled.active
+    assert disabled.disabled_reason == "no successful delivery for 72 h"
+    assert await worker.deliver_batch() == 0
+    assert len(receiver.of(event)) == 2
+    assert (await _delivery(messaging_sessions, subscription.id)).status == "pending"
+
+
+async def _received_after_batch(
+    batch: object, receiver: Receiver, event: CloudEvent, count: int
+) -> bool:
+    await batch()  # type: ignore[operator]
+    return len(receiver.of(event)) >= count
