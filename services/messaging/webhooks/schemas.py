@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue
+from pydantic_core import PydanticCustomError
 
 from services.messaging.webhooks.domain import MAX_URL_LENGTH
 from shared.events import EVENT_TYPES
@@ -22,7 +23,9 @@ DeliveryStatus = Literal["pending", "delivered", "failed"]
 
 def _known(event_type: str) -> str:
     if event_type not in EVENT_TYPES:
-        raise ValueError("is not an event type Huiyuan publishes (see docs/events.md)")
+        raise PydanticCustomError(
+            "event_type", "is not an event type Huiyuan publishes (see docs/events.md)"
+        )
     return event_type
 
 

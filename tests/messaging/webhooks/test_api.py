@@ -118,6 +118,18 @@ async def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(
     assert await _count(messaging_sessions) == 0
 
 
+async def test_an_unknown_event_type_is_named_in_plain_words(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/webhook-subscriptions",
+        json={"url": URL, "event_types": ["loyalty.points.earnt"]},
+        headers=ADMIN,
+    )
+
+    assert response.json()["errors"][0]["message"] == (
+        "is not an event type Huiyuan publishes (see docs/events.md)"
+    )
+
+
 async def test_only_admin_manages_subscriptions(client: httpx.AsyncClient) -> None:
     for role in ("marketing", "service", "analyst"):
         response = await client.get("/webhook-subscriptions", headers=staff_headers(role))
