@@ -69,7 +69,8 @@ Configured = Annotated[Settings, Depends(_settings)]
         "Admin. Every event of the named types that messaging consumes from now on is "
         "POSTed to `url` as CloudEvents JSON, signed per Standard Webhooks with the new "
         "secret (docs/security.md)." + SECRET_ONCE + " The `Idempotency-Key` header is "
-        "optional: a retry with the same key gets the first answer (and the same secret)."
+        "required: a retry with the same key gets the first answer (and the same secret) "
+        "instead of a second subscription."
     ),
     responses={**URL_REFUSED, **openapi_conflict()},
 )
@@ -79,9 +80,7 @@ async def create_subscription(
     cipher: Cipher,
     settings: Configured,
     _: Admin,
-    idempotent: Annotated[
-        IdempotentPost, Depends(Idempotent(_admin, required=False, example="crm-hook-1"))
-    ],
+    idempotent: Annotated[IdempotentPost, Depends(Idempotent(_admin, example="crm-hook-1"))],
 ) -> JSONResponse:
     async def create() -> SubscriptionWithSecret:
         return await service.create(session, cipher, settings, body)
@@ -160,8 +159,8 @@ async def delete_subscription(
         "Admin. A new secret signs from now on; the previous one signs beside it (two "
         "signatures in `webhook-signature`) until `previous_secret_until` "
         "(`webhook_rotation_grace_hours`, 24 h by default)." + SECRET_ONCE + " The "
-        "`Idempotency-Key` header is optional: with it a retry gets the first answer "
-        "instead of rotating again."
+        "`Idempotency-Key` header is required: a retry gets the first answer instead of "
+        "rotating again, which would drop the secret the receiver still uses."
     ),
     responses={**NOT_FOUND, **openapi_conflict()},
 )
@@ -171,9 +170,7 @@ async def rotate_secret(
     cipher: Cipher,
     settings: Configured,
     _: Admin,
-    idempotent: Annotated[
-        IdempotentPost, Depends(Idempotent(_admin, required=False, example="rotate-2026-11"))
-    ],
+    idempotent: Annotated[IdempotentPost, Depends(Idempotent(_admin, example="rotate-2026-11"))],
 ) -> JSONResponse:
     async def rotate() -> SubscriptionWithSecret:
         return await service.rotate_secret(session, cipher, settings, subscription_id)
@@ -226,7 +223,8 @@ async def get_delivery(
     description=(
         "Admin. Due now, with a fresh count of attempts and the same `webhook-id` (a "
         "receiver that has it already can tell), delivered or failed alike. The "
-        "`Idempotency-Key` header is optional."
+        "`Idempotency-Key` header is optional: a repeat only sends the same `webhook-id` "
+        "again."
     ),
     responses={
         **DELIVERY_NOT_FOUND,

@@ -20,6 +20,10 @@ ADMIN = staff_headers("admin")
 URL = "http://127.0.0.1:9/hooks"
 
 
+def _keyed() -> dict[str, str]:
+    return ADMIN | {"Idempotency-Key": uuid.uuid4().hex}
+
+
 @pytest.fixture(scope="module")
 async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     """One running app for the module; receivers on a closed port, as nothing is read."""
@@ -34,7 +38,7 @@ async def _create(client: httpx.AsyncClient, **body: object) -> dict[str, object
     response = await client.post(
         "/webhook-subscriptions",
         json={"url": URL, "event_types": [EVENT_TYPE]} | body,
-        headers=ADMIN,
+        headers=_keyed(),
     )
     assert response.status_code == 201, response.text
     created: dict[str, object] = response.json()
@@ -56,12 +60,12 @@ async def test_a_subscription_shows_its_secret_once_and_keeps_it_encrypted(
     response = await client.post(
         "/webhook-subscriptions",
         json={"url": URL, "event_types": [EVENT_TYPE, EVENT_TYPE], "description": "CRM"},
-        headers=ADMIN | {"Idempotency-Key": "hook-1"},
+        headers=(key := _keyed()),
     )
     again = await client.post(
         "/webhook-subscriptions",
         json={"url": URL, "event_types": [EVENT_TYPE, EVENT_TYPE], "description": "CRM"},
-        headers=ADMIN | {"Idempotency-Key": "hook-1"},
+        headers=key,
     )
     created = response.json()
     read = await client.get(f"/webhook-subscriptions/{created['id']}", headers=ADMIN)
@@ -108,7 +112,7 @@ async def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(
     response = await client.post(
         "/webhook-subscriptions",
         json={"url": URL, "event_types": [EVENT_TYPE]} | body,
-        headers=ADMIN,
+        headers=_keyed(),
     )
 
     assert response.status_code == 422, response.text
@@ -122,7 +126,7 @@ async def test_an_unknown_event_type_is_named_in_plain_words(client: httpx.Async
     response = await client.post(
         "/webhook-subscriptions",
         json={"url": URL, "event_types": ["loyalty.points.earnt"]},
-        headers=ADMIN,
+        headers=_keyed(),
     )
 
     assert response.json()["errors"][0]["message"] == (
@@ -195,11 +199,13 @@ async def test_a_rotation_shows_a_new_secret_and_keeps_the_old_one_for_a_day(
     created = await _create(client)
     path = f"/webhook-subscriptions/{created['id']}/rotate-secret"
 
-    rotated = await client.post(path, headers=ADMIN | {"Idempotency-Key": "rot-1"})
-    replayed = await client.post(path, headers=ADMIN | {"Idempotency-Key": "rot-1"})
+    key = _keyed()
+    rotated = await client.post(path, headers=key)
+    replayed = await client.post(path, headers=key)
     unknown = await client.post(
-        f"/webhook-subscriptions/{uuid.uuid4()}/rotate-secret", headers=ADMIN
+        f"/webhook-subscriptions/{uuid.uuid4()}/rotate-secret", headers=_keyed()
     )
+    unkeyed = await client.post(path, headers=ADMIN)
 
     assert rotated.status_code == 200, rotated.text
     assert rotated.json()["secret"] not in (created["secret"], None)
@@ -207,6 +213,8 @@ async def test_a_rotation_shows_a_new_secret_and_keeps_the_old_one_for_a_day(
     until = datetime.fromisoformat(rotated.json()["previous_secret_until"])
     assert abs(until - (datetime.now(UTC) + timedelta(hours=24))) < timedelta(minutes=1)
     assert unknown.status_code == 404
+    assert unkeyed.status_code == 422
+    assert unkeyed.json()["errors"][0]["location"] == "header.Idempotency-Key"
 
 
 async def test_deliveries_list_by_status_and_a_replay_sends_one_again(
