@@ -12,7 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
-    ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
@@ -61,6 +61,12 @@ class WebhookDelivery(MessagingTable, table=True):
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
+        ForeignKeyConstraint(
+            ["subscription_id"],
+            ["messaging.webhook_subscriptions.id"],
+            name="fk_webhook_deliveries_subscription",
+            ondelete="CASCADE",
+        ),
         UniqueConstraint("subscription_id", "event_id", name="uq_webhook_deliveries_event"),
         CheckConstraint(
             "status IN ('pending', 'delivered', 'failed')", name="ck_webhook_deliveries_status"
@@ -74,11 +80,7 @@ class WebhookDelivery(MessagingTable, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    subscription_id: uuid.UUID = Field(
-        sa_column=Column(
-            ForeignKey("messaging.webhook_subscriptions.id", ondelete="CASCADE"), nullable=False
-        )
-    )
+    subscription_id: uuid.UUID
     event_id: str = Field(max_length=64)
     event_type: str = Field(max_length=128)
     body: str = Field(sa_column=Column(Text, nullable=False))
@@ -96,16 +98,20 @@ class WebhookAttempt(MessagingTable, table=True):
     it took in milliseconds, the error, and the first characters of the response."""
 
     __tablename__ = "webhook_attempts"
-    __table_args__ = (Index("ix_webhook_attempts_delivery", "delivery_id", "id"),)
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["delivery_id"],
+            ["messaging.webhook_deliveries.id"],
+            name="fk_webhook_attempts_delivery",
+            ondelete="CASCADE",
+        ),
+        Index("ix_webhook_attempts_delivery", "delivery_id", "id"),
+    )
 
     id: int | None = Field(
         default=None, sa_column=Column(BigInteger, Identity(always=True), primary_key=True)
     )
-    delivery_id: uuid.UUID = Field(
-        sa_column=Column(
-            ForeignKey("messaging.webhook_deliveries.id", ondelete="CASCADE"), nullable=False
-        )
-    )
+    delivery_id: uuid.UUID
     attempted_at: datetime = timestamp()
     status_code: int | None = Field(default=None, sa_column=Column(Integer))
     duration_ms: int = Field(sa_column=Column(Integer, nullable=False))

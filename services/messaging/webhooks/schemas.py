@@ -45,8 +45,9 @@ Url = Annotated[
     Field(
         min_length=1,
         max_length=MAX_URL_LENGTH,
-        description="Where deliveries are POSTed: http(s); production refuses http and "
-        "local or private hosts",
+        pattern=r"^[\x21-\x7e]+$",
+        description="Where deliveries are POSTed: http(s), printable ASCII (an international "
+        "domain name in its xn-- form); production refuses http and local or private hosts",
     ),
 ]
 Description = Annotated[str, SingleLine(500)]

@@ -67,7 +67,10 @@ def upgrade() -> None:
             "status IN ('pending', 'delivered', 'failed')", name="ck_webhook_deliveries_status"
         ),
         sa.ForeignKeyConstraint(
-            ["subscription_id"], ["messaging.webhook_subscriptions.id"], ondelete="CASCADE"
+            ["subscription_id"],
+            ["messaging.webhook_subscriptions.id"],
+            name="fk_webhook_deliveries_subscription",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("subscription_id", "event_id", name="uq_webhook_deliveries_event"),
@@ -96,7 +99,10 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("response_snippet", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["delivery_id"], ["messaging.webhook_deliveries.id"], ondelete="CASCADE"
+            ["delivery_id"],
+            ["messaging.webhook_deliveries.id"],
+            name="fk_webhook_attempts_delivery",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id"),
         schema="messaging",
