@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, model_validator
 from pydantic_core import PydanticCustomError
 
 from services.messaging.webhooks.domain import MAX_URL_LENGTH
@@ -162,7 +162,7 @@ _DELIVERY: dict[str, JsonValue] = {
     "event_type": "loyalty.points.earned",
     "status": "failed",
     "attempts": 10,
-    "next_attempt_at": "2026-11-30T22:31:04Z",
+    "next_attempt_at": None,
     "last_status_code": 500,
     "last_error": "HTTP 500",
     "created_at": "2026-11-30T14:00:02Z",
@@ -181,11 +181,19 @@ class DeliveryOut(BaseModel):
     event_type: str
     status: DeliveryStatus
     attempts: int
-    next_attempt_at: datetime = Field(description="When it is tried next, if pending (UTC)")
+    next_attempt_at: datetime | None = Field(
+        description="When it is tried next (UTC); null unless pending"
+    )
     last_status_code: int | None
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+
+    @model_validator(mode="after")
+    def _no_next_attempt_unless_pending(self) -> DeliveryOut:
+        if self.status != "pending":
+            self.next_attempt_at = None
+        return self
 
 
 class DeliveryDetail(DeliveryOut):

@@ -78,6 +78,7 @@ async def test_a_consumed_event_reaches_the_receiver_signed_as_cloudevents_json(
     assert delivery.status == "delivered"
     assert delivery.attempts == 1
     assert delivery.delivered_at is not None
+    assert delivery.next_attempt_at is None
     [attempt] = delivery.attempt_log
     assert (attempt.status_code, attempt.error, attempt.response_snippet) == (200, None, "ok")
     assert attempt.duration_ms >= 0
