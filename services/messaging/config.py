@@ -49,6 +49,8 @@ class Settings(BaseServiceSettings):
     webhook_rotation_grace_hours: float = Field(default=24.0, ge=0, le=168)
     webhook_disable_after_hours: float = Field(default=72.0, gt=0, le=720)
     webhook_batch_size: int = Field(default=50, ge=1, le=1_000)
+    # delivered and failed deliveries (with their attempts) are deleted after this many days
+    webhook_retention_days: int = Field(default=30, ge=1, le=3650)
 
     @field_validator("ticket_survey_url")
     @classmethod

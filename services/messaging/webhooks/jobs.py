@@ -28,6 +28,8 @@ from shared.service_app import Runtime
 log = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 1.0
+PURGE_EVERY_SECONDS = 3600.0
+PURGE_BATCH = 5_000
 LEASE_MARGIN = timedelta(seconds=5)
 _READ_BYTES = 2048
 
@@ -46,13 +48,35 @@ class WebhookWorker:
         self._cipher = cipher
         self._client = client
         self._lease = timedelta(seconds=settings.webhook_timeout_seconds) + LEASE_MARGIN
+        self._purged_at: float | None = None
 
     async def run(self) -> None:
         async def deliver_or_wait() -> None:
+            await self._purge_when_due()
             if await self.deliver_batch() < self._settings.webhook_batch_size:
                 await asyncio.sleep(IDLE_POLL_SECONDS)
 
         await repeat_until_cancelled(deliver_or_wait, "webhooks")
+
+    async def _purge_when_due(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if self._purged_at is not None and now - self._purged_at < PURGE_EVERY_SECONDS:
+            return
+        self._purged_at = now
+        purged = await self.purge()
+        if purged:
+            log.info("deleted %d settled webhook deliveries", purged)
+
+    async def purge(self) -> int:
+        """Deletes settled deliveries past their retention, a batch per transaction, so
+        a large backlog never holds one long transaction; how many."""
+        total = 0
+        while True:
+            async with transaction(self._sessions) as session:
+                purged = await service.purge(session, self._settings, PURGE_BATCH)
+            total += purged
+            if purged < PURGE_BATCH:
+                return total
 
     async def deliver_batch(self) -> int:
         """Claim, send and record one batch; returns how many deliveries it attempted."""

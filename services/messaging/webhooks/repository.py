@@ -196,3 +196,18 @@ async def attempts_of(session: AsyncSession, delivery_id: uuid.UUID) -> list[Web
         .order_by(col(WebhookAttempt.id))
     )
     return list((await session.scalars(query)).all())
+
+
+async def purge_settled(session: AsyncSession, older_than: timedelta, limit: int) -> int:
+    """Deletes up to ``limit`` delivered or failed deliveries created more than
+    ``older_than`` ago, with their attempts; how many."""
+    d = _deliveries
+    old = (
+        select(d.c.id)
+        .where(d.c.status.in_(("delivered", "failed")), d.c.created_at < func.now() - older_than)
+        .limit(limit)
+    )
+    result = await session.execute(
+        delete(d).where(d.c.id.in_(old.scalar_subquery())).returning(d.c.id)
+    )
+    return len(result.all())

@@ -329,3 +329,11 @@ async def claim(session: AsyncSession, settings: Settings, lease: timedelta) -> 
     """Up to ``webhook_batch_size`` due deliveries, each leased for ``lease`` (see
     :func:`repository.claim_due`)."""
     return await repository.claim_due(session, settings.webhook_batch_size, lease)
+
+
+async def purge(session: AsyncSession, settings: Settings, limit: int) -> int:
+    """Deletes up to ``limit`` settled deliveries older than ``webhook_retention_days``
+    (pending ones stay, however old); how many."""
+    return await repository.purge_settled(
+        session, timedelta(days=settings.webhook_retention_days), limit
+    )

@@ -265,3 +265,31 @@ async def _received_after_batch(
 ) -> bool:
     await batch()  # type: ignore[operator]
     return len(receiver.of(event)) >= count
+
+
+async def test_settled_deliveries_are_deleted_after_their_retention_and_pending_ones_stay(
+    messaging_sessions: Sessions,
+    handlers: Handlers,
+    receiver: Receiver,
+    subscribe: Subscribe,
+    make_worker: MakeWorker,
+) -> None:
+    subscription = await subscribe(receiver.url)
+    delivered, waiting = account_opened(), account_opened()
+    await _consume(messaging_sessions, handlers, delivered)
+    worker = make_worker(webhook_retention_days=30)
+    await eventually(lambda: _sent(worker.deliver_batch, receiver, delivered))
+    await _consume(messaging_sessions, handlers, waiting)
+    async with transaction(messaging_sessions) as session:  # both 31 days old
+        await session.execute(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.subscription_id) == subscription.id)
+            .values(created_at=WebhookDelivery.created_at - timedelta(days=31))
+        )
+
+    assert await worker.purge() == 1
+
+    async with transaction(messaging_sessions) as session:
+        left = await service.deliveries(session, subscription.id, None, 10, None)
+    assert [d.event_id for d in left.items] == [waiting.id]
+    assert left.items[0].status == "pending"
