@@ -1,4 +1,4 @@
-"""The messaging schema: its table base, its outbox and inbox, and ``emit``.
+"""The messaging schema: its table base, its outbox, inbox and idempotency keys, and ``emit``.
 
 Capabilities declare their own tables (``contacts.models``, ``notifications.models``) on
 :class:`MessagingTable`, so every table lands in the ``messaging`` schema and in one
@@ -14,6 +14,7 @@ from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
 
 from shared.db import schema_registry
+from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
 from shared.outbox import Emitter, Outbox
 
@@ -36,3 +37,4 @@ def timestamp() -> Any:
 outbox = Outbox(MessagingTable.metadata)
 emit = Emitter(outbox, source="/huiyuan/messaging")
 inbox = Inbox(MessagingTable.metadata)
+idempotency = IdempotencyKeys(MessagingTable.metadata)

@@ -39,6 +39,19 @@ class Settings(BaseServiceSettings):
         "https://huiyuan.local/tickets/{ticket_id}/survey"
     )
 
+    # outbound webhooks (services.messaging.webhooks): a POST's time limit, the attempts
+    # before a delivery is failed, the first retry's delay (each next one doubles, with
+    # jitter, up to a day), how long a rotated-out secret still signs, and how long a
+    # subscription may fail without one success before it is disabled
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_retry_backoff_seconds: float = Field(default=30.0, gt=0, le=3600)
+    webhook_rotation_grace_hours: float = Field(default=24.0, ge=0, le=168)
+    webhook_disable_after_hours: float = Field(default=72.0, gt=0, le=720)
+    webhook_batch_size: int = Field(default=50, ge=1, le=1_000)
+    # delivered and failed deliveries (with their attempts) are deleted after this many days
+    webhook_retention_days: int = Field(default=30, ge=1, le=3650)
+
     @field_validator("ticket_survey_url")
     @classmethod
     def _names_the_ticket(cls, url: str) -> str:

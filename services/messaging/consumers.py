@@ -2,7 +2,8 @@
 deactivations keep the contacts current (and the queued notifications in line with them);
 a registration and what loyalty did (points earned or expiring or expired, a tier change,
 a reward order placed, fulfilled or cancelled) and a resolved service desk ticket (its
-satisfaction survey) notify.
+satisfaction survey) notify. Every event, of these types or any other, is also offered
+to the webhook subscriptions naming its type (``webhooks.service.fanning_out``).
 
 Each handler calls the capabilities in the order written. A handler whose member has no
 contact yet raises :class:`~services.messaging.contacts.errors.ContactNotKnown`; the
@@ -21,8 +22,9 @@ from services.messaging.contacts.errors import ContactNotKnown
 from services.messaging.notifications import domain as notifying
 from services.messaging.notifications import service as notifications
 from services.messaging.templates.domain import Template
+from services.messaging.webhooks.service import fanning_out
 from shared.db import AsyncSession
-from shared.events import CloudEvent
+from shared.events import EVENT_TYPES, CloudEvent
 from shared.events.customer import (
     MemberConsentChanged,
     MemberDeactivated,
@@ -222,7 +224,7 @@ async def _tell(
     )
 
 
-HANDLERS: dict[str, Handler[Context]] = {
+_NOTIFYING: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     MemberUpdated.event_type: on_member_updated,
     MemberConsentChanged.event_type: on_consent_changed,
@@ -237,3 +239,6 @@ HANDLERS: dict[str, Handler[Context]] = {
     RewardCancelled.event_type: _on_reward(RewardCancelled, "reward_cancelled"),
     TicketResolved.event_type: on_ticket_resolved,
 }
+
+# every event type a webhook subscription can name, each also queuing its deliveries
+HANDLERS: dict[str, Handler[Context]] = fanning_out(_NOTIFYING, EVENT_TYPES)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.messaging.base import inbox, outbox
+from services.messaging.base import idempotency, inbox, outbox
 from services.messaging.config import Settings
 from services.messaging.consumers import HANDLERS
 from services.messaging.delivery.jobs import dispatcher
 from services.messaging.notifications import api as notifications
+from services.messaging.webhooks import api as webhooks
+from services.messaging.webhooks.jobs import webhook_worker
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -19,14 +21,16 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         title="Huiyuan messaging service",
         description=(
             "Welcome, points and tier-upgrade messages by SMS and email, in the member's "
-            "language, only on channels they consented to; delivery status and statistics."
+            "language, only on channels they consented to; delivery status and statistics; "
+            "events to subscribers' webhooks."
         ),
         settings=settings or Settings(),
         outbox=outbox,
-        routers=[notifications.router],
+        routers=[notifications.router, webhooks.router],
         inbox=inbox,
+        idempotency=idempotency,
         handlers=HANDLERS,
-        workers=[dispatcher],
+        workers=[dispatcher, webhook_worker],
     )
 
 

@@ -65,6 +65,9 @@ IDEMPOTENT_POSTS = {
     ("loyalty", "/rewards/items/{item_id}/stock"),
     ("loyalty", "/members/{member_id}/reward-orders"),
     ("loyalty", "/members/{member_id}/reward-orders/{order_id}/cancel"),
+    ("messaging", "/webhook-subscriptions"),
+    ("messaging", "/webhook-subscriptions/{subscription_id}/rotate-secret"),
+    ("messaging", "/webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}/replay"),
 }
 
 
@@ -90,6 +93,8 @@ def test_idempotent_posts_document_409_with_retry_after(service: str) -> None:
 # ticket's steps and survey: a step repeated without a key is 409, the state having moved on;
 # nor a tag or category (unique names: 409) or a bulk assignment (a set: a repeat changes nothing)
 # nor an import: the same file again without a key changes nothing
+# nor a webhook delivery's replay: a repeat sends the same webhook-id once more, which the
+# receiver deduplicates
 OPTIONAL_KEY = {
     ("customer", "/members"),
     ("customer", "/imports"),
@@ -110,6 +115,7 @@ OPTIONAL_KEY = {
     ("customer", "/categories/{category_id}/members/remove"),
     ("orders", "/catalog/categories"),
     ("orders", "/catalog/products"),
+    ("messaging", "/webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}/replay"),
 }
 
 
