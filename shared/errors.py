@@ -35,6 +35,11 @@ PROBLEM_TYPES: dict[str, type[ProblemError]] = {}
 """Every named problem type, by its ``type`` URI."""
 
 
+def _name(problem: type[ProblemError]) -> str:
+    """Where a class is declared: a module reloaded in a test declares it again there."""
+    return f"{problem.__module__}.{problem.__qualname__}"
+
+
 def problem_type_uri(slug: str) -> str:
     return PROBLEM_TYPE_PREFIX + slug
 
@@ -58,7 +63,7 @@ class ProblemError(Exception):
         if slug is not None:
             uri = problem_type_uri(slug)
             known = PROBLEM_TYPES.get(uri)
-            if known is not None and known.__qualname__ != cls.__qualname__:
+            if known is not None and _name(known) != _name(cls):
                 raise TypeError(f"problem type {uri} is declared twice")
             PROBLEM_TYPES[uri] = cls
 
@@ -121,6 +126,15 @@ class Unprocessable(ProblemError):
     status = 422
     title = "Unprocessable content"
     slug = "unprocessable"
+
+
+class UnknownMember(Unprocessable):
+    """The request names a member id or card no member has — or, in a service that learns
+    of members from events (orders), one whose registration has not arrived yet; nothing
+    was written."""
+
+    title = "Unknown member"
+    slug = "unknown-member"
 
 
 class Unauthorized(ProblemError):

@@ -42,8 +42,8 @@ TAKEN = CategoryNameTaken("The parent has a category named '新客户' already (
 TOO_DEEP = problem(
     CategoryTooDeep(f"the category would be at level 6 of the tree; it has at most {MAX_DEPTH}"),
     description=(
-        f"`category-too-deep` (the tree has at most {MAX_DEPTH} levels) or "
-        "`parent-category-not-found`, naming `parent_id`."
+        f"`member-category-too-deep` (the tree has at most {MAX_DEPTH} levels) or "
+        "`member-category-parent-not-found`, naming `parent_id`."
     ),
 )
 
@@ -103,7 +103,7 @@ async def list_categories(
     description=(
         "Staff (service, marketing). A merge patch: `name` renames, `parent_id` moves the "
         "category and everything under it (`null`: to the root). Moving it under itself or "
-        "a descendant is 409 `category-cycle`. Members keep their category id, so no "
+        "a descendant is 409 `member-category-cycle`. Members keep their category id, so no "
         "member event; searching by an ancestor follows the move at once."
     ),
     responses={
@@ -127,7 +127,7 @@ async def update_category(
     summary="Delete an empty category",
     description=(
         "Staff (service, marketing). Only a category without sub-categories and members "
-        "(409 `category-not-empty` otherwise). A repeat is 404."
+        "(409 `member-category-not-empty` otherwise). A repeat is 404."
     ),
     responses={
         **NOT_FOUND,

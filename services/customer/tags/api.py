@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.customer.tags import service
 from services.customer.tags.domain import MAX_BULK
-from services.customer.tags.errors import TagNameTaken, TagNotFound, UnknownMember
+from services.customer.tags.errors import TagNameTaken, TagNotFound
 from services.customer.tags.schemas import (
     Assignment,
     MemberIds,
@@ -22,6 +22,7 @@ from services.customer.tags.schemas import (
 )
 from shared.auth import Principal, require_roles
 from shared.dependencies import RequestSession as Session
+from shared.errors import UnknownMember
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize

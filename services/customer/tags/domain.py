@@ -7,7 +7,8 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
-from services.customer.tags.errors import MemberInactive, UnknownMember
+from services.customer.tags.errors import MemberInactive
+from shared.errors import UnknownMember
 
 MAX_BULK = 1000
 """Most member ids one bulk assignment names."""

@@ -19,13 +19,6 @@ class TagNameTaken(Conflict):
     slug = "tag-name-taken"
 
 
-class UnknownMember(Unprocessable):
-    """A bulk assignment names a member id that no member has; nothing was written."""
-
-    title = "Unknown member"
-    slug = "unknown-member"
-
-
 class MemberInactive(Unprocessable):
     """A bulk assignment adds a deactivated member, whose profile no longer changes;
     nothing was written."""

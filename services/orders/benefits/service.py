@@ -6,11 +6,11 @@ from __future__ import annotations
 from services.orders.benefits.schemas import MemberBenefitsOut
 from services.orders.directory import service as directory
 from services.orders.directory.domain import MemberReference
-from services.orders.directory.errors import UnknownMember
 from services.orders.tenders.errors import BenefitsNotFound
 from services.orders.tenders.loyalty import Loyalty
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
+from shared.errors import UnknownMember
 
 
 async def benefits_of(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from services.orders.directory.errors import UnknownMember
+from shared.errors import UnknownMember
 
 MAX_CARD_NUMBER = 32
 """Longest card number (a code, see ``shared.inputs.Code``)."""

@@ -54,11 +54,11 @@ async def test_a_tree_with_paths_and_names_unique_among_siblings(
     clash = await client.post(
         "/categories", json={"name": "新客户", "parent_id": retail["id"]}, headers=STAFF
     )
-    problem(clash, 409, "category-name-taken", "body.name")
+    problem(clash, 409, "member-category-name-taken", "body.name")
     orphan = await client.post(
         "/categories", json={"name": "x", "parent_id": str(uuid.uuid4())}, headers=STAFF
     )
-    problem(orphan, 422, "parent-category-not-found", "body.parent_id")
+    problem(orphan, 422, "member-category-parent-not-found", "body.parent_id")
     renamed = await client.patch(f"/categories/{new['id']}", json={"name": "老客户"}, headers=STAFF)
     assert _names(renamed.json()) == [retail["name"], "老客户"]
 
@@ -71,14 +71,14 @@ async def test_the_tree_is_at_most_five_levels(client: httpx.AsyncClient) -> Non
     deeper = await client.post(
         "/categories", json={"name": "L6", "parent_id": chain[-1]["id"]}, headers=STAFF
     )
-    problem(deeper, 422, "category-too-deep", "body.parent_id")
+    problem(deeper, 422, "member-category-too-deep", "body.parent_id")
     # a two-level subtree cannot move under level 4 either (it would reach level 6)
     other = await _category(client, unique("top"))
     await _category(client, "below", other)
     moved = await client.patch(
         f"/categories/{other['id']}", json={"parent_id": chain[3]["id"]}, headers=STAFF
     )
-    problem(moved, 422, "category-too-deep", "body.parent_id")
+    problem(moved, 422, "member-category-too-deep", "body.parent_id")
     fits = await client.patch(
         f"/categories/{other['id']}", json={"parent_id": chain[2]["id"]}, headers=STAFF
     )
@@ -94,7 +94,7 @@ async def test_a_move_under_its_own_descendant_is_refused(client: httpx.AsyncCli
         refused = await client.patch(
             f"/categories/{top['id']}", json={"parent_id": target["id"]}, headers=STAFF
         )
-        problem(refused, 409, "category-cycle", "body.parent_id")
+        problem(refused, 409, "member-category-cycle", "body.parent_id")
 
 
 async def test_members_move_between_categories_and_search_follows_the_tree(
@@ -165,7 +165,7 @@ async def test_only_an_empty_category_is_deleted(
     )
     for category, what in ((top, "sub-categories"), (child, "members")):
         refused = await client.delete(f"/categories/{category['id']}", headers=STAFF)
-        problem(refused, 409, "category-not-empty", "path.category_id")
+        problem(refused, 409, "member-category-not-empty", "path.category_id")
         assert what in refused.json()["detail"]
     elsewhere = await _category(client, unique("elsewhere"))
     await client.post(
@@ -184,7 +184,7 @@ async def test_only_an_empty_category_is_deleted(
     assert deleted.json() == {"id": child["id"], "deleted": True}
     assert (await client.delete(f"/categories/{top['id']}", headers=STAFF)).status_code == 200
     gone = await client.delete(f"/categories/{top['id']}", headers=STAFF)
-    problem(gone, 404, "category-not-found", "path.category_id")
+    problem(gone, 404, "member-category-not-found", "path.category_id")
 
 
 async def test_an_unknown_member_refuses_the_whole_move(

@@ -9,7 +9,8 @@ import pytest
 from services.customer.categories.domain import MAX_DEPTH, check_depth, check_move
 from services.customer.categories.errors import CategoryCycle, CategoryTooDeep
 from services.customer.tags.domain import check_members, distinct, name_key
-from services.customer.tags.errors import MemberInactive, UnknownMember
+from services.customer.tags.errors import MemberInactive
+from shared.errors import UnknownMember
 
 
 def test_names_compare_without_case_or_width() -> None:
