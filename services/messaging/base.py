@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from shared.db import schema_registry
 from shared.inbox import Inbox
+from shared.jobs import JobRuns
 from shared.outbox import Emitter, Outbox
 
 SCHEMA = "messaging"
@@ -36,3 +37,4 @@ def timestamp() -> Any:
 outbox = Outbox(MessagingTable.metadata)
 emit = Emitter(outbox, source="/huiyuan/messaging")
 inbox = Inbox(MessagingTable.metadata)
+job_runs = JobRuns(MessagingTable.metadata)

@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo
 from services.messaging.config import Settings
 from services.messaging.contacts import service as contacts
 from services.messaging.contacts.errors import ContactNotKnown
+from services.messaging.digests import service as digests
 from services.messaging.notifications import domain as notifying
 from services.messaging.notifications import service as notifications
+from services.messaging.policy import service as policies
 from services.messaging.templates.domain import Template
 from shared.db import AsyncSession
 from shared.events import CloudEvent
@@ -41,6 +43,7 @@ from shared.events.loyalty import (
     RewardOrderEvent,
     TierChanged,
 )
+from shared.events.messaging import Channel
 from shared.inbox import Handler, HandlerContext
 
 Context = HandlerContext[Settings]
@@ -101,9 +104,24 @@ async def _follow(session: AsyncSession, ctx: Context, member_id: uuid.UUID) -> 
 
 
 async def on_points_earned(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Tells the member of a sale's points as the brand's policy says (``points_message``):
+    on every channel, by email only, only above a number of points, not at all, or in the
+    day's digest (the sale's points are added to the member's brand day; each channel's
+    message is then suppressed, recorded with its reason)."""
     earned = event.payload(PointsEarned)
     if not notifying.notifies_points(earned.points):
         return
+    message = (await policies.current(session)).points_message
+    if message.mode == "daily_digest":
+        await digests.add_points(
+            session,
+            earned.member_id,
+            points=earned.points,
+            balance=earned.balance,
+            earned_at=event.time,
+            zone=ZoneInfo(ctx.settings.business_timezone),
+        )
+    withheld = {c: r for c in notifying.CHANNELS if (r := message.withheld(c, earned.points))}
     await _tell(
         session,
         event,
@@ -111,6 +129,7 @@ async def on_points_earned(session: AsyncSession, event: CloudEvent, ctx: Contex
         earned.member_id,
         "points_earned",
         {"points": earned.points, "balance": earned.balance},
+        withheld,
     )
 
 
@@ -210,8 +229,10 @@ async def _tell(
     member_id: uuid.UUID,
     template: Template,
     context: Mapping[str, object],
+    withheld: Mapping[Channel, str] | None = None,
 ) -> None:
-    """Notifies the member by ``template`` once per event (its id is the trigger)."""
+    """Notifies the member by ``template`` once per event (its id is the trigger), on no
+    channel named in ``withheld`` (see ``notifications.service.notify_member``)."""
     await notifications.notify_member(
         session,
         ctx.cipher,
@@ -219,6 +240,7 @@ async def _tell(
         template=template,
         trigger_event_id=event.id,
         context=context,
+        withheld=withheld,
     )
 
 

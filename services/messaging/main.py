@@ -8,7 +8,9 @@ from services.messaging.base import inbox, outbox
 from services.messaging.config import Settings
 from services.messaging.consumers import HANDLERS
 from services.messaging.delivery.jobs import dispatcher
+from services.messaging.digests import jobs as digests
 from services.messaging.notifications import api as notifications
+from services.messaging.policy import api as policy
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -23,10 +25,10 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         ),
         settings=settings or Settings(),
         outbox=outbox,
-        routers=[notifications.router],
+        routers=[notifications.router, policy.router],
         inbox=inbox,
         handlers=HANDLERS,
-        workers=[dispatcher],
+        workers=[dispatcher, digests.worker],
     )
 
 

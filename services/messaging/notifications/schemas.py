@@ -30,6 +30,7 @@ class NotificationOut(BaseModel):
                     "sent_at": "2025-05-20T08:15:03Z",
                     "provider_message_id": "4f1c2d9e7a6b4e0d8c3b2a1f0e9d8c7b",
                     "error": None,
+                    "reason": None,
                 }
             ]
         },
@@ -49,6 +50,13 @@ class NotificationOut(BaseModel):
         description="The provider's id: the email's Message-ID, the SMS gateway's message id"
     )
     error: str | None = Field(description="Why it failed, or why it was suppressed")
+    reason: str | None = Field(
+        None,
+        description=(
+            "Why it was suppressed, deferred (`quiet hours`) or cancelled; kept once a "
+            "deferred one is sent"
+        ),
+    )
 
 
 class ChannelStatusCount(BaseModel):
