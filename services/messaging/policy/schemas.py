@@ -4,10 +4,19 @@ member (the zone of their phone number, else the brand's), ``HH:MM``."""
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
 from annotated_types import Interval
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    Strict,
+    ValidationInfo,
+    field_validator,
+)
 
 from services.messaging.policy.domain import POINTS_MESSAGE_PATTERN
 
@@ -22,7 +31,9 @@ def _minute(at: time) -> time:
     return at
 
 
-TimeOfDay = Annotated[time, AfterValidator(_minute)]
+TimeOfDay = Annotated[
+    time, AfterValidator(_minute), PlainSerializer(lambda at: at.strftime("%H:%M"), return_type=str)
+]
 
 _POLICY: dict[str, Any] = {
     "quiet_hours": {"start": "21:00", "end": "08:00"},
@@ -40,11 +51,12 @@ class QuietHoursBody(BaseModel):
     start: TimeOfDay = Field(examples=["21:00"])
     end: TimeOfDay = Field(examples=["08:00"])
 
-    @model_validator(mode="after")
-    def _not_empty(self) -> Self:
-        if self.start == self.end:
-            raise ValueError("end: quiet hours end at another time than they start")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _not_empty(cls, end: time, info: ValidationInfo) -> time:
+        if info.data.get("start") == end:
+            raise ValueError("quiet hours end at another time than they start")
+        return end
 
 
 class CapBody(BaseModel):
