@@ -106,23 +106,15 @@ async def _follow(session: AsyncSession, ctx: Context, member_id: uuid.UUID) -> 
 async def on_points_earned(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
     """Tells the member of a sale's points as the brand's policy says (``points_message``):
     on every channel, by email only, only above a number of points, not at all, or in the
-    day's digest (the sale's points are added to the member's brand day; each channel's
-    message is then suppressed, recorded with its reason)."""
+    day's digest (each channel's message is then suppressed, recorded with its reason, and
+    the sale's points are added to the member's brand day once: only when this event's
+    rows are new)."""
     earned = event.payload(PointsEarned)
     if not notifying.notifies_points(earned.points):
         return
     message = (await policies.current(session)).points_message
-    if message.mode == "daily_digest":
-        await digests.add_points(
-            session,
-            earned.member_id,
-            points=earned.points,
-            balance=earned.balance,
-            earned_at=event.time,
-            zone=ZoneInfo(ctx.settings.business_timezone),
-        )
     withheld = {c: r for c in notifying.CHANNELS if (r := message.withheld(c, earned.points))}
-    await _tell(
+    recorded = await _tell(
         session,
         event,
         ctx,
@@ -131,6 +123,15 @@ async def on_points_earned(session: AsyncSession, event: CloudEvent, ctx: Contex
         {"points": earned.points, "balance": earned.balance},
         withheld,
     )
+    if recorded and message.mode == "daily_digest":
+        await digests.add_points(
+            session,
+            earned.member_id,
+            points=earned.points,
+            balance=earned.balance,
+            earned_at=event.time,
+            zone=ZoneInfo(ctx.settings.business_timezone),
+        )
 
 
 async def on_points_expiring(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
@@ -230,10 +231,11 @@ async def _tell(
     template: Template,
     context: Mapping[str, object],
     withheld: Mapping[Channel, str] | None = None,
-) -> None:
+) -> set[uuid.UUID]:
     """Notifies the member by ``template`` once per event (its id is the trigger), on no
-    channel named in ``withheld`` (see ``notifications.service.notify_member``)."""
-    await notifications.notify_member(
+    channel named in ``withheld`` (see ``notifications.service.notify_member``); the ids
+    of the notifications new for this event."""
+    return await notifications.notify_member(
         session,
         ctx.cipher,
         member_id=member_id,

@@ -36,8 +36,8 @@ async def add_points(
     zone: tzinfo,
 ) -> None:
     """Counts a sale's ``points`` (and the ``balance`` after it) into the member's day of
-    ``zone`` (the brand's) at ``earned_at``. The inbox applies each event once, so each
-    sale counts once."""
+    ``zone`` (the brand's) at ``earned_at``. The caller counts each sale once (the
+    consumer: when the sale's notifications are new)."""
     day = earned_at.astimezone(zone).date()
     await repository.add(
         session, member_id, day, points=points, balance=balance, earned_at=earned_at
