@@ -117,13 +117,16 @@ async def notify_member(
 
 @dataclass(frozen=True)
 class _MarketingGate:
-    """What the policy says of a marketing message to one member now."""
+    """What the policy says of a marketing message (or a digest) to one member now."""
 
     policy: Policy
+    marketing: bool
     counts: Mapping[str, repository.RecentMarketing]
     quiet_until: datetime | None
 
     def reason(self, channel: Channel, reach: Reach) -> str | None:
+        if not self.marketing:
+            return None
         recent = self.counts.get(channel, repository.RecentMarketing(0, False))
         return policy_domain.marketing_reason(
             channel,
@@ -141,14 +144,16 @@ async def _marketing_gate(
     card: ContactCard,
     now: datetime,
 ) -> _MarketingGate | None:
-    """The policy's view of a marketing ``template`` to the member; ``None`` for a
-    transactional one, which no policy holds back."""
-    if policy_domain.message_class(template) != "marketing":
+    """The policy's view of a marketing ``template`` (or a digest, which only waits for
+    the quiet hours) to the member; ``None`` for a transactional one, which no policy
+    holds back."""
+    marketing = policy_domain.message_class(template) == "marketing"
+    if not marketing and template not in policy_domain.WAITS_FOR_MORNING:
         return None
     policy = await policies.current(session)
     counts: Mapping[str, repository.RecentMarketing] = {}
     cap, dedupe = policy.cap, policy.dedupe_hours
-    if cap is not None or dedupe:
+    if marketing and (cap is not None or dedupe):
         await policies.lock_member(session, member_id)
         counts = await repository.recent_marketing(
             session,
@@ -162,7 +167,7 @@ async def _marketing_gate(
     if policy.quiet_hours is not None:
         zone = policy_domain.member_zone(card.sms.address, input_defaults().business_timezone)
         quiet_until = policy.quiet_hours.until(now, zone)
-    return _MarketingGate(policy, counts, quiet_until)
+    return _MarketingGate(policy, marketing, counts, quiet_until)
 
 
 def _policy_events(

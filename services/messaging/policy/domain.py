@@ -44,6 +44,11 @@ surveys are marketing."""
 MARKETING_TEMPLATES: tuple[str, ...] = tuple(t for t, c in CLASS_OF.items() if c == "marketing")
 
 
+WAITS_FOR_MORNING: tuple[str, ...] = ("points_digest",)
+"""Transactional, yet deferred past the quiet hours like marketing: the daily digest is
+queued just after the brand's midnight and tells of a day, not of a moment."""
+
+
 def message_class(template: str) -> MessageClass:
     """The class of ``template``; a key not in :data:`CLASS_OF` is marketing, whose rules
     are the stricter ones."""

@@ -172,3 +172,30 @@ async def test_a_digest_queued_before_a_crash_is_not_queued_again(
             select(PointsDigest).where(col(PointsDigest.member_id) == member_id)
         )
         assert list(left) == []
+
+
+async def test_a_digest_queued_in_the_quiet_hours_waits_for_their_end(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    local = datetime.now(SHANGHAI)
+    start, end = local - timedelta(hours=1), local + timedelta(hours=2)
+    quiet = {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+    await set_policy(
+        messaging_sessions, quiet_hours=quiet, frequency_cap={"messages": 1, "days": 7}
+    )
+    member_id = await _member(messaging_sessions, handlers)
+    day = datetime(2026, 11, 10, tzinfo=SHANGHAI)
+    async with transaction(messaging_sessions) as session:
+        session.add(
+            PointsDigest(member_id=member_id, day=day.date(), points=5, balance=5, earned_at=day)
+        )
+    cipher = PiiCipher(DEV_PII_KEY)
+    await digests.send_due(messaging_sessions, cipher, day + timedelta(days=1), SHANGHAI)
+    await _feed(messaging_sessions, handlers, events.points_earned(member_id))
+    digest = await _rows(messaging_sessions, member_id, "points_digest")
+    assert {(r.status, r.reason) for r in digest} == {("deferred", domain.QUIET_HOURS)}
+    assert all(
+        r.next_attempt_at.astimezone(SHANGHAI).strftime("%H:%M") == quiet["end"] for r in digest
+    )
+    per_sale = await _rows(messaging_sessions, member_id, "points_earned")
+    assert {r.status for r in per_sale} == {"queued"}  # news of a moment: not deferred
