@@ -9,7 +9,18 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, Select, String, Text, bindparam, case, func, literal, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    bindparam,
+    case,
+    func,
+    literal,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.types import TypeEngine
 from sqlmodel import AutoString, col, select
@@ -194,6 +205,21 @@ async def for_member(
     return list((await session.scalars(query)).all())
 
 
+def _in_period(
+    start: datetime | None, end: datetime | None, channel: Channel | None
+) -> list[ColumnElement[bool]]:
+    """The conditions of notifications created in [start, end) on ``channel``."""
+    table = _notifications
+    conditions: list[ColumnElement[bool]] = []
+    if start is not None:
+        conditions.append(table.c.created_at >= start)
+    if end is not None:
+        conditions.append(table.c.created_at < end)
+    if channel is not None:
+        conditions.append(table.c.channel == channel)
+    return conditions
+
+
 async def counts(
     session: AsyncSession,
     start: datetime | None,
@@ -204,14 +230,28 @@ async def counts(
     notifications created from ``start`` until before ``end`` on ``channel`` (each
     ``None``: no bound)."""
     cost = func.coalesce(func.sum(col(Notification.provider_response)["cost_fen"].as_integer()), 0)
-    query = select(Notification.channel, Notification.status, func.count(), cost)
-    if start is not None:
-        query = query.where(Notification.created_at >= start)
-    if end is not None:
-        query = query.where(Notification.created_at < end)
-    if channel is not None:
-        query = query.where(Notification.channel == channel)
+    query = select(Notification.channel, Notification.status, func.count(), cost).where(
+        *_in_period(start, end, channel)
+    )
     query = query.group_by(col(Notification.channel), col(Notification.status)).order_by(
         col(Notification.channel), col(Notification.status)
     )
     return [(c, s, int(n), int(f)) for c, s, n, f in (await session.execute(query)).all()]
+
+
+async def reason_counts(
+    session: AsyncSession,
+    start: datetime | None,
+    end: datetime | None,
+    channel: Channel | None,
+) -> list[tuple[str, str, str, int]]:
+    """(channel, status, reason, count) of the notifications of the period (as
+    :func:`counts`) that were suppressed, deferred or cancelled for a reason."""
+    reason = col(Notification.reason)
+    query = select(Notification.channel, Notification.status, reason, func.count()).where(
+        reason.is_not(None), *_in_period(start, end, channel)
+    )
+    query = query.group_by(col(Notification.channel), col(Notification.status), reason).order_by(
+        col(Notification.channel), col(Notification.status), reason
+    )
+    return [(c, s, r or "", int(n)) for c, s, r, n in (await session.execute(query)).all()]

@@ -68,6 +68,16 @@ class ChannelStatusCount(BaseModel):
     cost_fen: int = Field(description="What the SMS gateway charged for these, in fen")
 
 
+class ReasonCount(BaseModel):
+    """How many notifications of the period on one channel were held back for one reason;
+    ``status`` is where they are now (a deferred one that went out is ``sent``)."""
+
+    channel: Channel
+    status: Status
+    reason: str
+    count: int
+
+
 class NotificationStats(BaseModel):
     """Counts per channel and status of the notifications created in a period."""
 
@@ -82,6 +92,20 @@ class NotificationStats(BaseModel):
                     ],
                     "total": 240,
                     "sms_cost_fen": 950,
+                    "reasons": [
+                        {
+                            "channel": "sms",
+                            "status": "sent",
+                            "reason": "quiet hours",
+                            "count": 12,
+                        },
+                        {
+                            "channel": "sms",
+                            "status": "suppressed",
+                            "reason": "marketing frequency cap reached",
+                            "count": 5,
+                        },
+                    ],
                 }
             ]
         }
@@ -90,3 +114,6 @@ class NotificationStats(BaseModel):
     items: list[ChannelStatusCount]
     total: int = Field(description="Notifications in the period, on every channel and status")
     sms_cost_fen: int = Field(description="What the SMS gateway charged in the period, in fen")
+    reasons: list[ReasonCount] = Field(
+        description="Per channel, status and reason: the notifications held back"
+    )

@@ -23,6 +23,7 @@ from services.messaging.notifications.schemas import (
     ChannelStatusCount,
     NotificationOut,
     NotificationStats,
+    ReasonCount,
 )
 from services.messaging.policy import domain as policy_domain
 from services.messaging.policy import service as policies
@@ -337,8 +338,9 @@ async def stats(
 ) -> NotificationStats:
     """Counts per channel and status of the notifications created on the days ``first`` to
     ``last`` (inclusive, in ``timezone``; either open when ``None``), with the SMS cost in
-    fen. Raises :class:`~services.messaging.notifications.errors.PeriodReversed` if
-    ``first`` is after ``last``."""
+    fen, and per reason of those held back (suppressed, deferred, cancelled). Raises
+    :class:`~services.messaging.notifications.errors.PeriodReversed` if ``first`` is after
+    ``last``."""
     start, end = domain.period(first, last, timezone)
     items = [
         ChannelStatusCount.model_validate(
@@ -348,8 +350,13 @@ async def stats(
             session, start, end, channel
         )
     ]
+    reasons = [
+        ReasonCount.model_validate({"channel": c, "status": s, "reason": r, "count": n})
+        for c, s, r, n in await repository.reason_counts(session, start, end, channel)
+    ]
     return NotificationStats(
         items=items,
         total=sum(item.count for item in items),
         sms_cost_fen=sum(item.cost_fen for item in items if item.channel == "sms"),
+        reasons=reasons,
     )

@@ -68,6 +68,16 @@ async def _registered(sessions: Sessions, handlers: Handlers, **given: Any) -> u
     return member_id
 
 
+async def _held(sessions: Sessions, reason: str) -> int:
+    """SMS suppressed for ``reason`` today, as the statistics count them."""
+    today = datetime.now(SHANGHAI).date()
+    async with sessions() as session:
+        stats = await notifications.stats(
+            session, first=today, last=today, channel="sms", timezone=SHANGHAI
+        )
+    return sum(r.count for r in stats.reasons if (r.status, r.reason) == ("suppressed", reason))
+
+
 def _quiet_now() -> dict[str, str]:
     """Quiet hours in Shanghai from an hour ago to two hours from now."""
     local = datetime.now(SHANGHAI)
@@ -156,6 +166,7 @@ async def test_marketing_over_the_cap_is_suppressed_and_transactional_is_not_cou
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     await set_policy(messaging_sessions, frequency_cap={"messages": 2, "days": 7})
+    capped_before = await _held(messaging_sessions, domain.FREQUENCY_CAP)
     member_id = await _registered(messaging_sessions, handlers, email_consent=False)
     earned = [events.points_earned(member_id) for _ in range(3)]
     await _feed(messaging_sessions, handlers, *earned, _resolved(member_id), _resolved(member_id))
@@ -179,6 +190,7 @@ async def test_marketing_over_the_cap_is_suppressed_and_transactional_is_not_cou
         assert sorted(reasons) == sorted(
             [domain.FREQUENCY_CAP] + ["member has not consented to email"] * 6  # 1+3+2
         )
+    assert await _held(messaging_sessions, domain.FREQUENCY_CAP) == capped_before + 1
 
 
 async def test_the_same_marketing_template_within_the_window_is_a_duplicate(
