@@ -11,13 +11,14 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from huiyuan.embedded.broker import EmbeddedBroker
 from huiyuan.embedded.ports import free_port
 from huiyuan.embedded.postgres import EmbeddedPostgres
 from huiyuan.provision import SERVICES, provision_service, service_database_url, upgrade
-from shared.db import Sessions, create_engine, create_sessions
+from shared.db import Sessions, asyncpg_dsn, create_engine, create_sessions
 from tests.stack import Stack
 
 
@@ -58,7 +59,23 @@ async def stack(embedded_postgres: EmbeddedPostgres, embedded_broker: EmbeddedBr
         await provision_service(admin_url, service, password=None)
         urls[service] = service_database_url(admin_url, service, password=None)
         await asyncio.to_thread(upgrade, service, urls[service])
+    connection = await asyncpg.connect(asyncpg_dsn(urls["messaging"]))
+    try:
+        await connection.execute(NEUTRAL_MESSAGING_POLICY)
+    finally:
+        await connection.close()
     return Stack(admin_url, embedded_broker.bootstrap_servers, urls)
+
+
+NEUTRAL_MESSAGING_POLICY = (
+    "INSERT INTO messaging.messaging_policy (id, version, dedupe_hours, points_message, "
+    "updated_at, updated_by) VALUES (1, 1, 0, 'each_sale', now(), 'tests') "
+    "ON CONFLICT (id) DO UPDATE SET quiet_start = NULL, quiet_end = NULL, "
+    "cap_messages = NULL, cap_days = NULL, dedupe_hours = 0, points_message = 'each_sale'"
+)
+"""The suite's messages go out at any hour of the day it runs and as often as its tests
+send them: no quiet hours, caps or dedupe. The policy's own tests set theirs and put this
+one back (``tests/messaging/policy``)."""
 
 
 async def _sessions(stack: Stack, service: str) -> AsyncIterator[Sessions]:

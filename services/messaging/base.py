@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 from shared.db import schema_registry
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
+from shared.jobs import JobRuns
 from shared.outbox import Emitter, Outbox
 
 SCHEMA = "messaging"
@@ -38,3 +39,4 @@ outbox = Outbox(MessagingTable.metadata)
 emit = Emitter(outbox, source="/huiyuan/messaging")
 inbox = Inbox(MessagingTable.metadata)
 idempotency = IdempotencyKeys(MessagingTable.metadata)
+job_runs = JobRuns(MessagingTable.metadata)

@@ -19,8 +19,10 @@ from zoneinfo import ZoneInfo
 from services.messaging.config import Settings
 from services.messaging.contacts import service as contacts
 from services.messaging.contacts.errors import ContactNotKnown
+from services.messaging.digests import service as digests
 from services.messaging.notifications import domain as notifying
 from services.messaging.notifications import service as notifications
+from services.messaging.policy import service as policies
 from services.messaging.templates.domain import Template
 from services.messaging.webhooks.service import fanning_out
 from shared.db import AsyncSession
@@ -43,6 +45,7 @@ from shared.events.loyalty import (
     RewardOrderEvent,
     TierChanged,
 )
+from shared.events.messaging import Channel
 from shared.inbox import Handler, HandlerContext
 
 Context = HandlerContext[Settings]
@@ -103,17 +106,34 @@ async def _follow(session: AsyncSession, ctx: Context, member_id: uuid.UUID) -> 
 
 
 async def on_points_earned(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Tells the member of a sale's points as the brand's policy says (``points_message``):
+    on every channel, by email only, only above a number of points, not at all, or in the
+    day's digest (each channel's message is then suppressed, recorded with its reason, and
+    the sale's points are added to the member's brand day once: only when this event's
+    rows are new)."""
     earned = event.payload(PointsEarned)
     if not notifying.notifies_points(earned.points):
         return
-    await _tell(
+    message = (await policies.current(session)).points_message
+    withheld = {c: r for c in notifying.CHANNELS if (r := message.withheld(c, earned.points))}
+    recorded = await _tell(
         session,
         event,
         ctx,
         earned.member_id,
         "points_earned",
         {"points": earned.points, "balance": earned.balance},
+        withheld,
     )
+    if recorded and message.mode == "daily_digest":
+        await digests.add_points(
+            session,
+            earned.member_id,
+            points=earned.points,
+            balance=earned.balance,
+            earned_at=event.time,
+            zone=ZoneInfo(ctx.settings.business_timezone),
+        )
 
 
 async def on_points_expiring(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
@@ -212,15 +232,19 @@ async def _tell(
     member_id: uuid.UUID,
     template: Template,
     context: Mapping[str, object],
-) -> None:
-    """Notifies the member by ``template`` once per event (its id is the trigger)."""
-    await notifications.notify_member(
+    withheld: Mapping[Channel, str] | None = None,
+) -> set[uuid.UUID]:
+    """Notifies the member by ``template`` once per event (its id is the trigger), on no
+    channel named in ``withheld`` (see ``notifications.service.notify_member``); the ids
+    of the notifications new for this event."""
+    return await notifications.notify_member(
         session,
         ctx.cipher,
         member_id=member_id,
         template=template,
         trigger_event_id=event.id,
         context=context,
+        withheld=withheld,
     )
 
 

@@ -8,7 +8,9 @@ from services.messaging.base import idempotency, inbox, outbox
 from services.messaging.config import Settings
 from services.messaging.consumers import HANDLERS
 from services.messaging.delivery.jobs import dispatcher
+from services.messaging.digests import jobs as digests
 from services.messaging.notifications import api as notifications
+from services.messaging.policy import api as policy
 from services.messaging.webhooks import api as webhooks
 from services.messaging.webhooks.jobs import webhook_worker
 from shared.service_app import ServiceSpec, build_app
@@ -26,11 +28,11 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         ),
         settings=settings or Settings(),
         outbox=outbox,
-        routers=[notifications.router, webhooks.router],
+        routers=[notifications.router, policy.router, webhooks.router],
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,
-        workers=[dispatcher, webhook_worker],
+        workers=[dispatcher, digests.worker, webhook_worker],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from shared.events.envelope import EventPayload
@@ -37,3 +38,13 @@ class NotificationSuppressed(_NotificationOutcome):
     subject_field: ClassVar[str] = "notification_id"
 
     reason: str
+
+
+class NotificationDeferred(_NotificationOutcome):
+    """A marketing message held back by the quiet hours, queued to go at ``until``."""
+
+    event_type: ClassVar[str] = "messaging.notification.deferred"
+    subject_field: ClassVar[str] = "notification_id"
+
+    reason: str
+    until: datetime

@@ -48,7 +48,12 @@ from shared.events.loyalty import (
     ShortfallRecovered,
     TierChanged,
 )
-from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
+from shared.events.messaging import (
+    NotificationDeferred,
+    NotificationFailed,
+    NotificationSent,
+    NotificationSuppressed,
+)
 from shared.events.orders import (
     ProductChanged,
     PurchaseCompleted,
@@ -131,6 +136,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         NotificationSent,
         NotificationFailed,
         NotificationSuppressed,
+        NotificationDeferred,
     )
 }
 

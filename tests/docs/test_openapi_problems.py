@@ -175,6 +175,8 @@ ROLE_OR_MEMBER_CHECKED = {
     ("messaging", "GET /webhook-subscriptions/{subscription_id}/deliveries"),
     ("messaging", "GET /webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}"),
     ("messaging", "POST /webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}/replay"),
+    ("messaging", "GET /messaging-policy"),
+    ("messaging", "PUT /messaging-policy"),
     ("analytics", "GET /kpis"),
     ("analytics", "GET /reports/referrals"),
     ("analytics", "GET /members/{member_id}/summary"),

@@ -22,6 +22,8 @@ class Reach:
     encrypted: str | None = None
     """The address as encrypted at rest, when that is exactly what is stored (saves
     encrypting it again for each message)."""
+    marketing: bool = True
+    """Whether the member also takes marketing on this channel (with ``consent``)."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,10 @@ from shared.events.messaging import Channel
 
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
-Status = Literal["queued", "sent", "failed", "suppressed", "cancelled"]
+Status = Literal["queued", "deferred", "sent", "failed", "suppressed", "cancelled"]
+PENDING: tuple[Status, ...] = ("queued", "deferred")
+"""What the dispatcher sends once ``next_attempt_at`` comes: deferred is queued until the
+end of the quiet hours it was held back by."""
 
 DISPATCH_CHANNEL = "messaging_dispatch"
 """The ``pg_notify`` channel on which queuing a notification wakes the dispatcher."""

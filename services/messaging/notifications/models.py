@@ -23,22 +23,25 @@ from services.messaging.base import MessagingTable, timestamp
 
 
 class Notification(MessagingTable, table=True):
-    """Queued (the dispatcher delivers it), sent, failed, suppressed with a reason, or
-    cancelled with a reason (queued, then its channel stopped reaching the member before
-    it was sent: consent withdrawn, member deactivated, address removed)."""
+    """Queued (the dispatcher delivers it), deferred (the same, once the quiet hours end
+    at ``next_attempt_at``), sent, failed, suppressed with a reason, or cancelled with a
+    reason (queued, then its channel stopped reaching the member before it was sent:
+    consent withdrawn, member deactivated, address removed). ``reason`` says why it was
+    suppressed, deferred or cancelled, and stays when a deferred one is sent (``error``
+    is then the provider's last error)."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         UniqueConstraint("trigger_event_id", "channel", name="uq_notifications_trigger_channel"),
         CheckConstraint(
-            "status IN ('queued', 'sent', 'failed', 'suppressed', 'cancelled')",
+            "status IN ('queued', 'deferred', 'sent', 'failed', 'suppressed', 'cancelled')",
             name="ck_notifications_status",
         ),
         CheckConstraint("channel IN ('email', 'sms')", name="ck_notifications_channel"),
         Index(
             "ix_notifications_due",
             "next_attempt_at",
-            postgresql_where=text("status = 'queued'"),
+            postgresql_where=text("status IN ('queued', 'deferred')"),
         ),
         Index("ix_notifications_member_created", "member_id", "created_at"),
     )
@@ -58,5 +61,6 @@ class Notification(MessagingTable, table=True):
     provider_message_id: str | None = Field(default=None, sa_column=Column(String(255)))
     provider_response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     error: str | None = Field(default=None, sa_column=Column(Text))
+    reason: str | None = Field(default=None, sa_column=Column(String(64)))
     created_at: datetime = timestamp()
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, Select, String, Text, bindparam, case, func, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    bindparam,
+    case,
+    func,
+    literal,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.types import TypeEngine
 from sqlmodel import AutoString, col, select
 
-from services.messaging.notifications.domain import DISPATCH_CHANNEL
+from services.messaging.notifications.domain import DISPATCH_CHANNEL, PENDING
 from services.messaging.notifications.models import Notification
 from shared.db import AsyncSession
 from shared.events.messaging import Channel
@@ -72,10 +84,11 @@ async def insert_notifications(
 
 
 async def claim_due(session: AsyncSession, limit: int) -> list[Notification]:
-    """Queued rows whose next attempt is due, locked; other dispatchers skip them."""
+    """Queued or deferred rows whose next attempt is due, locked; other dispatchers skip
+    them."""
     query = (
         select(Notification)
-        .where(Notification.status == "queued", Notification.next_attempt_at <= func.now())
+        .where(col(Notification.status).in_(PENDING), Notification.next_attempt_at <= func.now())
         .order_by(col(Notification.next_attempt_at))
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -97,19 +110,20 @@ async def update_notifications(session: AsyncSession, rows: Sequence[dict[str, A
 def _queued(member_id: uuid.UUID, channel: Channel) -> Any:
     table = _notifications
     return update(table).where(
-        table.c.member_id == member_id, table.c.channel == channel, table.c.status == "queued"
+        table.c.member_id == member_id, table.c.channel == channel, table.c.status.in_(PENDING)
     )
 
 
 async def cancel_queued(
     session: AsyncSession, member_id: uuid.UUID, channel: Channel, reason: str | None
 ) -> int:
-    """Cancels the member's queued notifications on ``channel`` with ``reason``; how many.
+    """Cancels the member's queued and deferred notifications on ``channel`` with
+    ``reason``; how many.
     One the dispatcher is sending is locked: this waits for its outcome, and a sent one
     stays sent."""
     result = await session.execute(
         _queued(member_id, channel)
-        .values(status="cancelled", error=reason)
+        .values(status="cancelled", error=reason, reason=reason)
         .returning(_notifications.c.id)
     )
     return len(result.all())
@@ -118,10 +132,65 @@ async def cancel_queued(
 async def readdress_queued(
     session: AsyncSession, member_id: uuid.UUID, channel: Channel, *, encrypted: str, masked: str
 ) -> None:
-    """The member's queued notifications on ``channel`` go to this address instead."""
+    """The member's queued and deferred notifications on ``channel`` go to this address
+    instead."""
     await session.execute(
         _queued(member_id, channel).values(recipient_encrypted=encrypted, recipient_masked=masked)
     )
+
+
+@dataclass(frozen=True)
+class RecentMarketing:
+    """A member's marketing on one channel: how many in the cap's period, and whether the
+    same template is within the dedupe window."""
+
+    in_period: int
+    duplicate: bool
+
+
+_COUNTED = ("queued", "deferred", "sent")
+"""Marketing that went or is going out: what a cap counts and a duplicate repeats."""
+
+
+async def recent_marketing(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    template: str,
+    *,
+    marketing: Sequence[str],
+    cap_since: datetime | None,
+    dedupe_since: datetime | None,
+) -> dict[str, RecentMarketing]:
+    """Per channel: the member's ``marketing`` notifications created since ``cap_since``,
+    and whether one of ``template`` was created since ``dedupe_since`` (each ``None``: not
+    asked). One query over the member's index, however many channels."""
+    table = _notifications
+    since = [at for at in (cap_since, dedupe_since) if at is not None]
+    if not since:
+        return {}
+    in_period = (
+        func.count().filter(table.c.template.in_(marketing), table.c.created_at >= cap_since)
+        if cap_since is not None
+        else literal(0)
+    )
+    duplicate = (
+        func.bool_or(table.c.template == template).filter(table.c.created_at >= dedupe_since)
+        if dedupe_since is not None
+        else literal(False)
+    )
+    query = (
+        select(table.c.channel, in_period, duplicate)
+        .where(
+            table.c.member_id == member_id,
+            table.c.created_at >= min(since),
+            table.c.status.in_(_COUNTED),
+        )
+        .group_by(table.c.channel)
+    )
+    return {
+        channel: RecentMarketing(int(count), bool(dup))
+        for channel, count, dup in (await session.execute(query)).all()
+    }
 
 
 async def for_member(
@@ -136,6 +205,21 @@ async def for_member(
     return list((await session.scalars(query)).all())
 
 
+def _in_period(
+    start: datetime | None, end: datetime | None, channel: Channel | None
+) -> list[ColumnElement[bool]]:
+    """The conditions of notifications created in [start, end) on ``channel``."""
+    table = _notifications
+    conditions: list[ColumnElement[bool]] = []
+    if start is not None:
+        conditions.append(table.c.created_at >= start)
+    if end is not None:
+        conditions.append(table.c.created_at < end)
+    if channel is not None:
+        conditions.append(table.c.channel == channel)
+    return conditions
+
+
 async def counts(
     session: AsyncSession,
     start: datetime | None,
@@ -146,14 +230,28 @@ async def counts(
     notifications created from ``start`` until before ``end`` on ``channel`` (each
     ``None``: no bound)."""
     cost = func.coalesce(func.sum(col(Notification.provider_response)["cost_fen"].as_integer()), 0)
-    query = select(Notification.channel, Notification.status, func.count(), cost)
-    if start is not None:
-        query = query.where(Notification.created_at >= start)
-    if end is not None:
-        query = query.where(Notification.created_at < end)
-    if channel is not None:
-        query = query.where(Notification.channel == channel)
+    query = select(Notification.channel, Notification.status, func.count(), cost).where(
+        *_in_period(start, end, channel)
+    )
     query = query.group_by(col(Notification.channel), col(Notification.status)).order_by(
         col(Notification.channel), col(Notification.status)
     )
     return [(c, s, int(n), int(f)) for c, s, n, f in (await session.execute(query)).all()]
+
+
+async def reason_counts(
+    session: AsyncSession,
+    start: datetime | None,
+    end: datetime | None,
+    channel: Channel | None,
+) -> list[tuple[str, str, str, int]]:
+    """(channel, status, reason, count) of the notifications of the period (as
+    :func:`counts`) that were suppressed, deferred or cancelled for a reason."""
+    reason = col(Notification.reason)
+    query = select(Notification.channel, Notification.status, reason, func.count()).where(
+        reason.is_not(None), *_in_period(start, end, channel)
+    )
+    query = query.group_by(col(Notification.channel), col(Notification.status), reason).order_by(
+        col(Notification.channel), col(Notification.status), reason
+    )
+    return [(c, s, r or "", int(n)) for c, s, r, n in (await session.execute(query)).all()]

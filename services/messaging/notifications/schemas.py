@@ -30,6 +30,7 @@ class NotificationOut(BaseModel):
                     "sent_at": "2025-05-20T08:15:03Z",
                     "provider_message_id": "4f1c2d9e7a6b4e0d8c3b2a1f0e9d8c7b",
                     "error": None,
+                    "reason": None,
                 }
             ]
         },
@@ -49,6 +50,13 @@ class NotificationOut(BaseModel):
         description="The provider's id: the email's Message-ID, the SMS gateway's message id"
     )
     error: str | None = Field(description="Why it failed, or why it was suppressed")
+    reason: str | None = Field(
+        None,
+        description=(
+            "Why it was suppressed, deferred (`quiet hours`) or cancelled; kept once a "
+            "deferred one is sent"
+        ),
+    )
 
 
 class ChannelStatusCount(BaseModel):
@@ -58,6 +66,16 @@ class ChannelStatusCount(BaseModel):
     status: Status
     count: int
     cost_fen: int = Field(description="What the SMS gateway charged for these, in fen")
+
+
+class ReasonCount(BaseModel):
+    """How many notifications of the period on one channel were held back for one reason;
+    ``status`` is where they are now (a deferred one that went out is ``sent``)."""
+
+    channel: Channel
+    status: Status
+    reason: str
+    count: int
 
 
 class NotificationStats(BaseModel):
@@ -74,6 +92,20 @@ class NotificationStats(BaseModel):
                     ],
                     "total": 240,
                     "sms_cost_fen": 950,
+                    "reasons": [
+                        {
+                            "channel": "sms",
+                            "status": "sent",
+                            "reason": "quiet hours",
+                            "count": 12,
+                        },
+                        {
+                            "channel": "sms",
+                            "status": "suppressed",
+                            "reason": "marketing frequency cap reached",
+                            "count": 5,
+                        },
+                    ],
                 }
             ]
         }
@@ -82,3 +114,6 @@ class NotificationStats(BaseModel):
     items: list[ChannelStatusCount]
     total: int = Field(description="Notifications in the period, on every channel and status")
     sms_cost_fen: int = Field(description="What the SMS gateway charged in the period, in fen")
+    reasons: list[ReasonCount] = Field(
+        description="Per channel, status and reason: the notifications held back"
+    )

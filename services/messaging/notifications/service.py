@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.messaging.base import emit
 from services.messaging.config import Settings
 from services.messaging.contacts import service as contacts
+from services.messaging.contacts.domain import ContactCard, Reach
 from services.messaging.notifications import domain, repository
 from services.messaging.notifications.domain import Delivered, Outcome, Outgoing
 from services.messaging.notifications.models import Notification
@@ -21,17 +23,23 @@ from services.messaging.notifications.schemas import (
     ChannelStatusCount,
     NotificationOut,
     NotificationStats,
+    ReasonCount,
 )
+from services.messaging.policy import domain as policy_domain
+from services.messaging.policy import service as policies
+from services.messaging.policy.domain import Policy
 from services.messaging.templates import service as templates
 from services.messaging.templates.domain import Template
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events.messaging import (
     Channel,
+    NotificationDeferred,
     NotificationFailed,
     NotificationSent,
     NotificationSuppressed,
 )
+from shared.inputs import input_defaults
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +52,24 @@ async def notify_member(
     template: Template,
     trigger_event_id: str,
     context: Mapping[str, Any],
+    withheld: Mapping[Channel, str] | None = None,
 ) -> set[uuid.UUID]:
-    """One notification per channel for a triggering event: queued, or suppressed with a
-    reason. A trigger already notified on a channel adds nothing. Returns the new ids.
+    """One notification per channel for a triggering event: queued, deferred past the
+    quiet hours, or suppressed with a reason. A trigger already notified on a channel adds
+    nothing. Returns the new ids.
+
+    A channel without consent or address, or named in ``withheld`` (channel → reason: a
+    rule of the caller's, such as the points message's), is suppressed. A marketing
+    template (:func:`services.messaging.policy.domain.message_class`) then also needs the
+    channel's marketing consent, is suppressed as a ``duplicate`` or over the frequency
+    cap, and inside the quiet hours of the member's timezone is ``deferred`` to their end,
+    by the brand's policy; its counts are taken under the member's lock.
 
     Raises :class:`~services.messaging.contacts.errors.ContactNotKnown` while the member's
     registration has not been consumed."""
     card = await contacts.card_of(session, cipher, member_id)
     now = datetime.now(UTC)
+    gate = await _marketing_gate(session, member_id, template, card, now)
     rows: list[dict[str, Any]] = []
     for channel in domain.CHANNELS:
         reach = card.reach(channel)
@@ -67,13 +85,16 @@ async def notify_member(
             "subject": None,
             "body": None,
             "error": None,
+            "reason": None,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
         }
-        reason = domain.suppression_reason(channel, reach)
+        reason = domain.suppression_reason(channel, reach) or (withheld or {}).get(channel)
+        if reason is None and gate is not None:
+            reason = gate.reason(channel, reach)
         if reason is not None or address is None:
-            row.update(status="suppressed", error=reason)
+            row.update(status="suppressed", error=reason, reason=reason)
         else:
             rendered = templates.render(
                 template, card.locale, channel, {"name": card.name, **context}
@@ -84,24 +105,91 @@ async def notify_member(
                 subject=rendered.subject,
                 body=rendered.body,
             )
+            if gate is not None and gate.quiet_until is not None:
+                reason = policy_domain.QUIET_HOURS
+                row.update(
+                    status="deferred", next_attempt_at=gate.quiet_until, error=reason, reason=reason
+                )
         rows.append(row)
     inserted = await repository.insert_notifications(session, rows)
-    await emit(
-        session,
-        *(
-            NotificationSuppressed(
-                notification_id=row["id"],
-                member_id=member_id,
-                channel=row["channel"],
-                template=template,
-                trigger_event_id=trigger_event_id,
-                reason=row["error"],
-            )
-            for row in rows
-            if row["id"] in inserted and row["status"] == "suppressed"
-        ),
-    )
+    await emit(session, *_policy_events(rows, inserted))
     return inserted
+
+
+@dataclass(frozen=True)
+class _MarketingGate:
+    """What the policy says of a marketing message (or a digest) to one member now."""
+
+    policy: Policy
+    marketing: bool
+    counts: Mapping[str, repository.RecentMarketing]
+    quiet_until: datetime | None
+
+    def reason(self, channel: Channel, reach: Reach) -> str | None:
+        if not self.marketing:
+            return None
+        recent = self.counts.get(channel, repository.RecentMarketing(0, False))
+        return policy_domain.marketing_reason(
+            channel,
+            consent=reach.marketing,
+            duplicate=recent.duplicate,
+            in_period=recent.in_period,
+            cap=self.policy.cap,
+        )
+
+
+async def _marketing_gate(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    template: Template,
+    card: ContactCard,
+    now: datetime,
+) -> _MarketingGate | None:
+    """The policy's view of a marketing ``template`` (or a digest, which only waits for
+    the quiet hours) to the member; ``None`` for a transactional one, which no policy
+    holds back."""
+    marketing = policy_domain.message_class(template) == "marketing"
+    if not marketing and template not in policy_domain.WAITS_FOR_MORNING:
+        return None
+    policy = await policies.current(session)
+    counts: Mapping[str, repository.RecentMarketing] = {}
+    cap, dedupe = policy.cap, policy.dedupe_hours
+    if marketing and (cap is not None or dedupe):
+        await policies.lock_member(session, member_id)
+        counts = await repository.recent_marketing(
+            session,
+            member_id,
+            template,
+            marketing=policy_domain.MARKETING_TEMPLATES,
+            cap_since=now - timedelta(days=cap.days) if cap else None,
+            dedupe_since=now - timedelta(hours=dedupe) if dedupe else None,
+        )
+    quiet_until = None
+    if policy.quiet_hours is not None:
+        zone = policy_domain.member_zone(card.sms.address, input_defaults().business_timezone)
+        quiet_until = policy.quiet_hours.until(now, zone)
+    return _MarketingGate(policy, marketing, counts, quiet_until)
+
+
+def _policy_events(
+    rows: Iterable[dict[str, Any]], inserted: set[uuid.UUID]
+) -> Iterator[NotificationSuppressed | NotificationDeferred]:
+    """The events of the new rows held back: suppressed, or deferred to a later time."""
+    for row in rows:
+        if row["id"] not in inserted or row["status"] not in ("suppressed", "deferred"):
+            continue
+        about = {
+            "notification_id": row["id"],
+            "member_id": row["member_id"],
+            "channel": row["channel"],
+            "template": row["template"],
+            "trigger_event_id": row["trigger_event_id"],
+            "reason": row["reason"],
+        }
+        if row["status"] == "deferred":
+            yield NotificationDeferred(**about, until=row["next_attempt_at"])
+        else:
+            yield NotificationSuppressed(**about)
 
 
 async def follow_contact(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID) -> None:
@@ -250,8 +338,9 @@ async def stats(
 ) -> NotificationStats:
     """Counts per channel and status of the notifications created on the days ``first`` to
     ``last`` (inclusive, in ``timezone``; either open when ``None``), with the SMS cost in
-    fen. Raises :class:`~services.messaging.notifications.errors.PeriodReversed` if
-    ``first`` is after ``last``."""
+    fen, and per reason of those held back (suppressed, deferred, cancelled). Raises
+    :class:`~services.messaging.notifications.errors.PeriodReversed` if ``first`` is after
+    ``last``."""
     start, end = domain.period(first, last, timezone)
     items = [
         ChannelStatusCount.model_validate(
@@ -261,8 +350,13 @@ async def stats(
             session, start, end, channel
         )
     ]
+    reasons = [
+        ReasonCount.model_validate({"channel": c, "status": s, "reason": r, "count": n})
+        for c, s, r, n in await repository.reason_counts(session, start, end, channel)
+    ]
     return NotificationStats(
         items=items,
         total=sum(item.count for item in items),
         sms_cost_fen=sum(item.cost_fen for item in items if item.channel == "sms"),
+        reasons=reasons,
     )

@@ -20,6 +20,7 @@ from shared.inputs import SingleLine
 Template = Literal[
     "welcome",
     "points_earned",
+    "points_digest",
     "points_expiring",
     "points_expired",
     "tier_upgrade",

@@ -42,6 +42,7 @@ async def test_a_member_reads_their_notifications_masked_newest_first(
     suppressed = next(i for i in items if i["channel"] == "email")
     assert suppressed["status"] == "suppressed"
     assert "consent" in suppressed["error"]
+    assert suppressed["reason"] == suppressed["error"]
     assert set(items[0]) == {
         "id",
         "channel",
@@ -53,6 +54,7 @@ async def test_a_member_reads_their_notifications_masked_newest_first(
         "sent_at",
         "provider_message_id",
         "error",
+        "reason",
     }
     assert by_staff.status_code == 200
     assert len(by_staff.json()) == 1

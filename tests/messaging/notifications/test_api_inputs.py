@@ -157,6 +157,7 @@ async def test_stats_count_the_days_of_the_period_in_the_business_timezone(
         ],
         "total": 3,
         "sms_cost_fen": 30,
+        "reasons": [],
     }
     assert sms.json()["items"] == [{"channel": "sms", "status": "sent", "count": 2, "cost_fen": 30}]
     assert one_day.json()["total"] == 1

@@ -14,6 +14,7 @@ EXPIRING_DAYS = [Dated(date(2026, 12, 31), 500), Dated(date(2027, 1, 5), 780)]
 CONTEXTS: dict[str, dict[str, Any]] = {
     "welcome": {"name": "李雷", "card_number": "8860000000013"},
     "points_earned": {"name": "李雷", "points": 1280, "balance": 13500},
+    "points_digest": {"name": "李雷", "points": 1280, "balance": 13500, "day": date(2026, 11, 30)},
     "points_expiring": {"name": "李雷", "points": 1280, "days": EXPIRING_DAYS},
     "points_expired": {"name": "李雷", "points": 1280, "balance": 13500},
     "tier_upgrade": {"name": "李雷", "tier_name": "金卡"},
