@@ -22,6 +22,7 @@ from services.messaging.notifications.schemas import (
     NotificationOut,
     NotificationStats,
 )
+from services.messaging.templates import rendering
 from services.messaging.templates import service as templates
 from services.messaging.templates.domain import Template
 from shared.crypto import PiiCipher
@@ -51,6 +52,7 @@ async def notify_member(
     Raises :class:`~services.messaging.contacts.errors.ContactNotKnown` while the member's
     registration has not been consumed."""
     card = await contacts.card_of(session, cipher, member_id)
+    texts = await templates.published(session)
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     for channel in domain.CHANNELS:
@@ -75,8 +77,13 @@ async def notify_member(
         if reason is not None or address is None:
             row.update(status="suppressed", error=reason)
         else:
-            rendered = templates.render(
-                template, card.locale, channel, {"name": card.name, **context}
+            rendered = rendering.render(
+                template,
+                card.locale,
+                channel,
+                {"name": card.name, **context},
+                marketing=domain.is_marketing(template),
+                texts=texts,
             )
             row.update(
                 status="queued",
