@@ -45,16 +45,6 @@ def suppression_reason(channel: Channel, reach: Reach) -> str | None:
     return None
 
 
-MARKETING: frozenset[str] = frozenset({"welcome", "ticket_survey"})
-"""Templates that market rather than report a change to the member's account (their SMS
-end with the opt-out instruction); the message classes of issue 16's policy part
-replace this set."""
-
-
-def is_marketing(template: str) -> bool:
-    return template in MARKETING
-
-
 def notifies_points(points: int) -> bool:
     """Only an actual gain is worth a message."""
     return points > 0

@@ -24,7 +24,7 @@ from services.messaging.notifications.schemas import (
 )
 from services.messaging.templates import rendering
 from services.messaging.templates import service as templates
-from services.messaging.templates.domain import Template
+from services.messaging.templates.domain import Template, is_marketing
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events.messaging import (
@@ -82,7 +82,7 @@ async def notify_member(
                 card.locale,
                 channel,
                 {"name": card.name, **context},
-                marketing=domain.is_marketing(template),
+                marketing=is_marketing(template),
                 texts=texts,
             )
             row.update(

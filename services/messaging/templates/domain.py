@@ -40,6 +40,9 @@ Template = Literal[
     "ticket_survey",
 ]
 TEMPLATES: tuple[Template, ...] = get_args(Template)
+MARKETING: frozenset[Template] = frozenset({"welcome", "ticket_survey"})
+"""Templates that market rather than report a change to the member's account: their SMS
+end with the opt-out instruction. The message classes of the policy work replace this."""
 LOCALES: tuple[Locale, ...] = get_args(Locale)
 DEFAULT_LOCALE: Locale = "zh-CN"
 
@@ -90,6 +93,10 @@ class Entry:
             v.name: coerce(v.sample, given[v.name]) if v.name in given else v.sample
             for v in self.variables
         }
+
+
+def is_marketing(template: Template) -> bool:
+    return template in MARKETING
 
 
 def pick_locale(locale: str) -> Locale:
@@ -183,7 +190,6 @@ FILTERS = frozenset(
         "length",
         "join",
         "truncate",
-        "replace",
         "first",
         "last",
     }
@@ -198,6 +204,10 @@ _REFUSED_TAGS: dict[type[nodes.Node], str] = {
     nodes.FromImport: "from … import",
     nodes.Macro: "macro",
     nodes.CallBlock: "call",
+    # a text needs no arithmetic, and these two can make a save or a preview compute a
+    # number or a string of gigabytes ({{ 9**9**9 }}, {{ name * 10**9 }})
+    nodes.Pow: "**",
+    nodes.Mul: "*",
 }
 # what a template may read without declaring it: a for loop's state
 _BUILT_IN_NAMES = frozenset({"loop"})

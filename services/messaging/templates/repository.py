@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, text
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import col, select
 
 from services.messaging.templates.models import TemplateVersion
@@ -24,8 +25,12 @@ async def published(session: AsyncSession) -> list[TemplateVersion]:
     """The highest version of every template, channel and language that has one."""
     query = (
         select(TemplateVersion)
-        .distinct(
-            col(TemplateVersion.template), col(TemplateVersion.channel), col(TemplateVersion.locale)
+        .ext(
+            distinct_on(
+                col(TemplateVersion.template),
+                col(TemplateVersion.channel),
+                col(TemplateVersion.locale),
+            )
         )
         .order_by(
             col(TemplateVersion.template),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.messaging.templates.domain import Template
 from shared.events.customer import Locale
@@ -143,6 +143,7 @@ class TemplateOut(BaseModel):
 
 
 TemplateText = Annotated[str, MultiLine(MAX_TEXT_LENGTH)]
+VariableName = Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z_][a-z0-9_]*$")]
 
 
 class TemplateIn(BaseModel):
@@ -177,7 +178,7 @@ class PreviewIn(BaseModel):
     )
 
     text: TemplateText | None = None
-    variables: dict[str, Any] = Field(default_factory=dict, max_length=50)
+    variables: dict[VariableName, Any] = Field(default_factory=dict, max_length=50)
 
 
 class PreviewOut(BaseModel):

@@ -127,6 +127,8 @@ DECLARED = ["name", "points", "days"]
         ("{% include 'zh-CN/welcome.sms.txt' %}", "line 1: 'include' is not allowed"),
         ("{% extends 'x' %}", "line 1: 'extends' is not allowed"),
         ("{% macro m() %}x{% endmacro %}", "line 1: 'macro' is not allowed"),
+        ("{{ 9**9**9 }}", "line 1: '**' is not allowed"),
+        ("{{ name * 1000000000 }}", "line 1: '*' is not allowed"),
         ("{{ cycler }}{{ range(3) }}", "line 1: 'cycler' is not a variable"),
     ],
 )

@@ -14,9 +14,15 @@ from shared.events.messaging import Channel
 
 
 def render(
-    template: str, locale: str, channel: str, context: dict[str, Any], *, marketing: bool = False
+    template: str,
+    locale: str,
+    channel: str,
+    context: dict[str, Any],
+    *,
+    marketing: bool = False,
+    texts: rendering.Published = rendering.DEFAULTS,
 ) -> rendering.Rendered:
-    return rendering.render(template, locale, channel, context, marketing=marketing)  # type: ignore[arg-type]
+    return rendering.render(template, locale, channel, context, marketing=marketing, texts=texts)  # type: ignore[arg-type]
 
 
 EXPIRING_DAYS = [Dated(date(2026, 12, 31), 500), Dated(date(2027, 1, 5), 780)]
@@ -225,3 +231,20 @@ def test_every_default_passes_what_a_staff_version_must(
     """The catalog declares every variable the defaults use, and its samples render them."""
     key = (template, channel, locale)
     service.check(key, rendering.default_text(*key))
+
+
+def test_a_staff_version_that_fails_on_a_members_values_sends_the_default(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    key: rendering.Key = ("tier_manual", "sms", "en")
+    texts = rendering.Published(1, {key: (1, "{{ name }}: {{ tier_name }} until {{ until|day }}")})
+    ended = {"name": "Lei", "tier_name": "Silver", "until": None, "review_on": None}
+    assigned = ended | {"until": date(2027, 3, 31)}
+
+    assert render("tier_manual", "en", "sms", assigned, texts=texts).body == (
+        "Lei: Silver until 31 Mar 2027"
+    )
+    assert render("tier_manual", "en", "sms", ended, texts=texts) == render(
+        "tier_manual", "en", "sms", ended
+    )
+    assert "staff version of tier_manual/sms/en failed, sending the default" in caplog.text
