@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from services.messaging.templates.models import TemplateVersion
 from shared.db import AsyncSession
+from shared.inputs.integers import INT32_MAX
 
 Key = tuple[str, str, str]
 """(template, channel, locale)."""
@@ -66,7 +67,8 @@ async def versions(
     """Up to ``limit`` versions, newest first, below version ``before`` if given."""
     query = select(TemplateVersion).where(*_of(key))
     if before is not None:
-        query = query.where(TemplateVersion.version < before)
+        # a cursor is any bigint; every version is an integer below INT32_MAX
+        query = query.where(TemplateVersion.version < min(before, INT32_MAX))
     query = query.order_by(col(TemplateVersion.version).desc()).limit(limit)
     return list((await session.scalars(query)).all())
 

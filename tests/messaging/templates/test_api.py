@@ -184,12 +184,14 @@ async def test_versions_are_paged_newest_first(client: httpx.AsyncClient) -> Non
         path, params={"limit": 2, "cursor": first.json()["next_cursor"]}, headers=MARKETING
     )
     bad = await client.get(path, params={"cursor": "x"}, headers=MARKETING)
+    beyond = await client.get(path, params={"cursor": str(2**60)}, headers=MARKETING)
 
     assert [v["version"] for v in first.json()["versions"]] == [3, 2]
     assert [v["version"] for v in rest.json()["versions"]] == [1]
     assert rest.json()["next_cursor"] is None
     assert rest.json()["version"] == 3  # the published one, whatever the page
     assert bad.status_code == 422
+    assert [v["version"] for v in beyond.json()["versions"]] == [3, 2, 1]  # not a 500
 
 
 async def test_two_saves_at_once_get_consecutive_versions(client: httpx.AsyncClient) -> None:
