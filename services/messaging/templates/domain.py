@@ -204,10 +204,13 @@ _REFUSED_TAGS: dict[type[nodes.Node], str] = {
     nodes.FromImport: "from … import",
     nodes.Macro: "macro",
     nodes.CallBlock: "call",
-    # a text needs no arithmetic, and these two can make a save or a preview compute a
-    # number or a string of gigabytes ({{ 9**9**9 }}, {{ name * 10**9 }})
+    # a text needs no arithmetic and no calls, and these can make a save or a preview
+    # compute a number or a string of gigabytes ({{ 9**9**9 }}, {{ name * 10**9 }},
+    # {{ "%0999999999d" % 1 }}, {{ "{:>999999999}".format(1) }})
     nodes.Pow: "**",
     nodes.Mul: "*",
+    nodes.Mod: "%",
+    nodes.Call: "a call",
 }
 # what a template may read without declaring it: a for loop's state
 _BUILT_IN_NAMES = frozenset({"loop"})
@@ -234,14 +237,15 @@ def refusal(tree: nodes.Template, template: Template, declared: Iterable[str]) -
     declared = list(declared)
     allowed = {*declared, *_BUILT_IN_NAMES}
     assigned = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
-    found = sorted(_offences(tree, allowed | assigned, template, declared))
+    # by line, then in the order of the tree (which is the text's within a line)
+    found = sorted(_offences(tree, allowed | assigned, template, declared), key=lambda f: f[0])
     return f"line {found[0][0]}: {found[0][1]}" if found else None
 
 
 def _offences(
     tree: nodes.Template, allowed: set[str], template: Template, declared: list[str]
 ) -> Iterator[tuple[int, str]]:
-    kinds: tuple[type[nodes.Node], ...] = (nodes.Name, nodes.Filter, *_REFUSED_TAGS)
+    kinds: tuple[type[nodes.Node], ...] = (nodes.Name, nodes.Filter, nodes.For, *_REFUSED_TAGS)
     node: nodes.Node
     for node in tree.find_all(kinds):
         if isinstance(node, nodes.Name) and node.ctx == "load" and node.name not in allowed:
@@ -251,17 +255,26 @@ def _offences(
             )
         elif isinstance(node, nodes.Filter) and node.name not in FILTERS:
             yield node.lineno, f"'{node.name}' is not a filter templates may use"
+        elif isinstance(node, nodes.For) and (node.recursive or node.find(nodes.For)):
+            # one loop's work is bounded by the text and its list; nested ones multiply
+            yield node.lineno, "a 'recursive' loop or a loop in a loop is not allowed"
         elif type(node) in _REFUSED_TAGS:
             yield node.lineno, f"'{_REFUSED_TAGS[type(node)]}' is not allowed in a template"
+
+
+MAX_ITEMS = 100
+"""Items of a list a preview is given (a member's expiring days are a handful)."""
 
 
 def coerce(sample: object, given: object) -> object:
     """A variable's value sent as JSON, as the template gets it: an ISO date where the
     catalog's sample is a date, each item of a list like the sample's first item, each
     member of an object like the sample's. Raises ``ValueError`` for a date that is not
-    one."""
+    one and a list of more than :data:`MAX_ITEMS`."""
     if isinstance(sample, date) and isinstance(given, str):
         return date.fromisoformat(given)
+    if isinstance(given, list) and len(given) > MAX_ITEMS:
+        raise ValueError(f"a list of at most {MAX_ITEMS} items")
     if isinstance(sample, list) and sample and isinstance(given, list):
         return [coerce(sample[0], item) for item in given]
     if isinstance(sample, Mapping) and isinstance(given, Mapping):

@@ -259,7 +259,9 @@ async def preview(
     try:
         context = entry.context(body.variables)
     except ValueError as exc:
-        raise TemplateRefused(f"not a date (YYYY-MM-DD): {exc}", field="variables") from exc
+        raise TemplateRefused(
+            f"a value the template cannot take: {exc}", field="variables"
+        ) from exc
     if body.text is not None:
         check(key, body.text)
         text = body.text

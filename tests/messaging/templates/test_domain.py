@@ -129,6 +129,13 @@ DECLARED = ["name", "points", "days"]
         ("{% macro m() %}x{% endmacro %}", "line 1: 'macro' is not allowed"),
         ("{{ 9**9**9 }}", "line 1: '**' is not allowed"),
         ("{{ name * 1000000000 }}", "line 1: '*' is not allowed"),
+        ("{{ '%0999999999d' % 1 }}", "line 1: '%' is not allowed"),
+        ("{{ '{:>999999999}'.format(1) }}", "line 1: 'a call' is not allowed"),
+        ("{% for d in days recursive %}{{ loop(days) }}{% endfor %}", "line 1: a 'recursive' loop"),
+        (
+            "{% for a in days %}\n{% for b in days %}{{ b.points }}{% endfor %}{% endfor %}",
+            "line 1: a 'recursive' loop or a loop in a loop is not allowed",
+        ),
         ("{{ cycler }}{{ range(3) }}", "line 1: 'cycler' is not a variable"),
     ],
 )
@@ -148,6 +155,8 @@ def test_sent_values_take_the_samples_kinds() -> None:
     assert domain.coerce(1280, "x") == "x"  # rendering refuses it, naming the filter
     with pytest.raises(ValueError, match="isoformat"):
         domain.coerce(date(2026, 1, 1), "31/03/2027")
+    with pytest.raises(ValueError, match="at most 100 items"):
+        domain.coerce(sample, sent * 101)
 
 
 def test_points_are_integers_with_thousands_separators() -> None:
