@@ -188,14 +188,14 @@ FILTERS = frozenset(
         "trim",
         "default",
         "length",
-        "join",
         "truncate",
         "first",
         "last",
     }
 )
 """What a staff version may filter values with: ours (``points``, ``day``) and plain
-text filters of Jinja2's."""
+text filters of Jinja2's whose work grows with their input only (``join`` and ``replace``
+multiply it: ``{{ name|join(name) }}``)."""
 
 _REFUSED_TAGS: dict[type[nodes.Node], str] = {
     nodes.Extends: "extends",

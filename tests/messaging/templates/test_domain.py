@@ -123,6 +123,7 @@ DECLARED = ["name", "points", "days"]
             "line 2: 'balance' is not a variable of points_expiring (it has: name, points, days)",
         ),
         ("{{ name|attr('x') }}", "line 1: 'attr' is not a filter templates may use"),
+        ("{{ name|join(name) }}", "line 1: 'join' is not a filter templates may use"),
         ("{{ name }}\n\n{{ points|pprint }}", "line 3: 'pprint' is not a filter"),
         ("{% include 'zh-CN/welcome.sms.txt' %}", "line 1: 'include' is not allowed"),
         ("{% extends 'x' %}", "line 1: 'extends' is not allowed"),
