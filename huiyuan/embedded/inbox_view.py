@@ -18,6 +18,7 @@ from huiyuan.embedded.provider_store import (
     read_inbox,
     read_sms,
 )
+from shared.sms import as_received
 
 _STYLE = """
 body { font: 14px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem;
@@ -32,7 +33,7 @@ pre { white-space: pre-wrap; margin: .4rem 0 0; font: inherit; }
 
 
 def _sms_line(sms: ReceivedSms) -> str:
-    return f"【{sms.sign}】{sms.text}"
+    return as_received(sms.sign, sms.text)
 
 
 def _email_html(email: ReceivedEmail) -> str:

@@ -8,7 +8,6 @@ delivery from messaging never sends a customer the same SMS twice.
 from __future__ import annotations
 
 import hmac
-import math
 import threading
 import uuid
 from pathlib import Path
@@ -27,16 +26,9 @@ from huiyuan.embedded.provider_store import (
     read_sms,
     utc_now_iso,
 )
+from shared import sms as sms_length
 
-SINGLE_SEGMENT_CHARS = 70
-MULTIPART_SEGMENT_CHARS = 67
 FEN_PER_SEGMENT = 10
-
-
-def segment_count(text: str) -> int:
-    if len(text) <= SINGLE_SEGMENT_CHARS:
-        return 1
-    return math.ceil(len(text) / MULTIPART_SEGMENT_CHARS)
 
 
 class SmsRequest(BaseModel):
@@ -60,7 +52,8 @@ class SmsAccepted(BaseModel):
 
     @classmethod
     def of(cls, sms: ReceivedSms) -> SmsAccepted:
-        segments = segment_count(sms.text)
+        # the phone receives the signature too, and the carrier charges for it
+        segments = sms_length.segments(sms_length.as_received(sms.sign, sms.text))
         return cls(message_id=sms.id, segments=segments, cost_fen=segments * FEN_PER_SEGMENT)
 
 

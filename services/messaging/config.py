@@ -24,6 +24,8 @@ class Settings(BaseServiceSettings):
     sms_gateway_url: str = "http://127.0.0.1:8025"
     sms_api_key: SecretStr = SecretStr(DEV_SMS_API_KEY)
     sms_sign: Annotated[str, SingleLine(32)] = "Huiyuan"
+    # what the SMS provider charges per part, in fen (seeds: 0.1 元 a message); previews
+    sms_price_fen: int = Field(default=10, ge=0, le=10_000)
     # attempts before a notification is marked failed (notifications.attempts is an integer)
     delivery_max_attempts: int = Field(default=5, ge=1, le=100)
     delivery_batch_size: int = Field(default=100, ge=1, le=10_000)

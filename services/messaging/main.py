@@ -11,6 +11,7 @@ from services.messaging.delivery.jobs import dispatcher
 from services.messaging.digests import jobs as digests
 from services.messaging.notifications import api as notifications
 from services.messaging.policy import api as policy
+from services.messaging.templates import api as templates
 from services.messaging.webhooks import api as webhooks
 from services.messaging.webhooks.jobs import webhook_worker
 from shared.service_app import ServiceSpec, build_app
@@ -28,7 +29,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         ),
         settings=settings or Settings(),
         outbox=outbox,
-        routers=[notifications.router, policy.router, webhooks.router],
+        routers=[notifications.router, templates.router, policy.router, webhooks.router],
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,

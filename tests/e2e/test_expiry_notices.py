@@ -67,8 +67,8 @@ async def test_expiring_then_expired_points_are_told_by_sms(
     await expire_due(loyalty_sessions, due)  # leaves nothing of it for later tests
 
     expected = [
-        f"韩梅梅，您有 500 积分即将过期：500 积分有效期至{written}。请及时使用！退订回T",
-        "韩梅梅，您有 500 积分已到有效期并过期，当前积分余额 0。退订回T",
+        f"韩梅梅，您有 500 积分即将过期：500 积分有效期至{written}。请及时使用！",
+        "韩梅梅，您有 500 积分已到有效期并过期，当前积分余额 0。",
     ]
 
     async def told() -> list[str] | None:

@@ -25,7 +25,6 @@ from huiyuan.embedded.local_providers import (
     read_inbox,
 )
 from huiyuan.embedded.ports import free_port
-from huiyuan.embedded.sms_gateway import segment_count
 
 LOOPBACK = "127.0.0.1"
 API_KEY = "test-sms-key"
@@ -101,11 +100,6 @@ async def test_mail_catcher_keeps_every_message_in_order(
     assert [e.subject for e in emails] == ["第0封", "第1封", "第2封"]
     assert all(e.html is None for e in emails)
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 3
-
-
-@pytest.mark.parametrize(("length", "segments"), [(1, 1), (70, 1), (71, 2), (134, 2), (135, 3)])
-def test_segments_are_70_chars_alone_and_67_when_split(length: int, segments: int) -> None:
-    assert segment_count("积" * length) == segments
 
 
 async def test_sms_gateway_accepts_an_authorised_message(tmp_path: Path) -> None:
@@ -341,3 +335,20 @@ async def test_entry_point_serves_both_and_exits_cleanly_on_sigterm(tmp_path: Pa
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_sms_gateway_charges_the_signature_the_phone_shows(tmp_path: Path) -> None:
+    async with (
+        serving(create_sms_gateway_app(tmp_path, API_KEY)) as url,
+        httpx.AsyncClient(base_url=url) as client,
+    ):
+        alone = await client.post(
+            "/v1/messages", json={"to": "13812345678", "text": "积" * 61}, headers=AUTH
+        )
+        signed = await client.post(
+            "/v1/messages", json={"to": "13812345678", "text": "积" * 62}, headers=AUTH
+        )
+
+    # 【Huiyuan】 is 9 characters: 61 + 9 = 70 is one part, 62 + 9 = 71 two
+    assert (alone.json()["segments"], alone.json()["cost_fen"]) == (1, 10)
+    assert (signed.json()["segments"], signed.json()["cost_fen"]) == (2, 20)

@@ -162,17 +162,16 @@ async def test_each_kind_of_tier_change_is_worded_its_own_way(
     assert sms[down.id] == (
         "tier_downgrade",
         "Lei, thank you for being with us. Your membership tier is now Silver, yours at least "
-        "until 31 Dec 2027, and every purchase counts toward a higher tier. Reply STOP to opt out.",
+        "until 31 Dec 2027, and every purchase counts toward a higher tier.",
     )
     assert sms[manual.id] == (
         "tier_manual",
         "Lei, our team has made you a Silver member until 31 Mar 2027, and your benefits "
-        "apply from today. Reply STOP to opt out.",
+        "apply from today.",
     )
     assert sms[ended.id] == (
         "tier_manual",
-        "Lei, your special tier has ended, and your purchases make you a Gold member. "
-        "Reply STOP to opt out.",
+        "Lei, your special tier has ended, and your purchases make you a Gold member.",
     )
     legacy = await _texts(messaging_sessions, legacy_down)
     assert {channel: template for channel, (template, _) in legacy.items()} == {
@@ -207,7 +206,7 @@ async def test_expiring_points_tell_each_day_once(
         "sms": (
             "points_expiring",
             "李雷，您有 1,000 积分即将过期：500 积分有效期至2026年12月31日，"
-            "500 积分有效期至2027年1月5日。请及时使用！退订回T",
+            "500 积分有效期至2027年1月5日。请及时使用！",
         ),
         "email": ("points_expiring", None),  # no consent: suppressed, nothing rendered
     }
@@ -225,7 +224,7 @@ async def test_expired_points_tell_the_balance_left(
     texts = await _texts(messaging_sessions, expired)
     assert texts["sms"] == (
         "points_expired",
-        "李雷，您有 1,200 积分已到有效期并过期，当前积分余额 3,400。退订回T",
+        "李雷，您有 1,200 积分已到有效期并过期，当前积分余额 3,400。",
     )
     assert texts["email"][0] == "points_expired"
 
@@ -243,16 +242,16 @@ async def test_a_reward_order_is_told_when_placed_fulfilled_or_cancelled(
 
     assert (await _texts(messaging_sessions, ordered))["sms"] == (
         "reward_ordered",
-        "李雷，您已使用 400 积分兑换环保袋 × 2，当前积分余额 100。退订回T",
+        "李雷，您已使用 400 积分兑换环保袋 × 2，当前积分余额 100。",
     )
     assert (await _texts(messaging_sessions, fulfilled))["sms"] == (
         "reward_fulfilled",
-        "李雷，您使用 400 积分兑换的环保袋 × 2 已发放，祝您使用愉快！退订回T",
+        "李雷，您使用 400 积分兑换的环保袋 × 2 已发放，祝您使用愉快！",
     )
     # published before loyalty sent the item's name: named by its code
     assert (await _texts(messaging_sessions, cancelled))["sms"] == (
         "reward_cancelled",
-        "李雷，您兑换TOTE-2026 × 2 的订单已取消，400 积分已退回，当前积分余额 500。退订回T",
+        "李雷，您兑换TOTE-2026 × 2 的订单已取消，400 积分已退回，当前积分余额 500。",
     )
 
 

@@ -1,12 +1,13 @@
 """A messaging schema written by the previous release upgrades to head, its tables match the
 models the capability packages declare, and this release reads its rows.
 
-This release changes no table of messaging: the previous head is still the head. What it
-changes is how rows are read: contacts whose phone was stored as digits reach their member
-at the E.164 number, and notifications queued with a digits recipient or a line-broken
-subject go out as E.164 and on one line (tests in delivery/). The test migrates a scratch
-database of its own to the previous head, writes rows with plain SQL as that release did,
-upgrades, and reads them with this release's code.
+The previous release's tables are unchanged; this one adds ``template_versions``
+(``c5e8a2d4f6b1``: staff's template texts; an upgraded database has none, so the code's
+texts are sent). What it changes is how rows are read: contacts whose phone was stored as
+digits reach their member at the E.164 number, and notifications queued with a digits
+recipient or a line-broken subject go out as E.164 and on one line (tests in delivery/).
+The test migrates a scratch database of its own to the previous head, writes rows with
+plain SQL as that release did, upgrades, and reads them with this release's code.
 """
 
 from __future__ import annotations

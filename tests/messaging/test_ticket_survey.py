@@ -62,6 +62,7 @@ async def test_the_survey_goes_on_consented_channels_in_the_members_language(
     assert "ticket 4711" in sms.body
     assert f"https://huiyuan.local/tickets/{ticket_id}/survey" in sms.body
     assert "rate our service" in sms.body
+    assert sms.body.endswith("/survey Reply T to opt out")  # a survey is marketing
     assert email.status == "suppressed"  # no consent to email
     assert email.body is None
 

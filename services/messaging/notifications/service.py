@@ -28,8 +28,9 @@ from services.messaging.notifications.schemas import (
 from services.messaging.policy import domain as policy_domain
 from services.messaging.policy import service as policies
 from services.messaging.policy.domain import Policy
+from services.messaging.templates import rendering
 from services.messaging.templates import service as templates
-from services.messaging.templates.domain import Template
+from services.messaging.templates.domain import Template, is_marketing
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events.messaging import (
@@ -68,6 +69,7 @@ async def notify_member(
     Raises :class:`~services.messaging.contacts.errors.ContactNotKnown` while the member's
     registration has not been consumed."""
     card = await contacts.card_of(session, cipher, member_id)
+    texts = await templates.published(session)
     now = datetime.now(UTC)
     gate = await _marketing_gate(session, member_id, template, card, now)
     rows: list[dict[str, Any]] = []
@@ -96,8 +98,13 @@ async def notify_member(
         if reason is not None or address is None:
             row.update(status="suppressed", error=reason, reason=reason)
         else:
-            rendered = templates.render(
-                template, card.locale, channel, {"name": card.name, **context}
+            rendered = rendering.render(
+                template,
+                card.locale,
+                channel,
+                {"name": card.name, **context},
+                marketing=is_marketing(template),
+                texts=texts,
             )
             row.update(
                 status="queued",
@@ -148,7 +155,7 @@ async def _marketing_gate(
     """The policy's view of a marketing ``template`` (or a digest, which only waits for
     the quiet hours) to the member; ``None`` for a transactional one, which no policy
     holds back."""
-    marketing = policy_domain.message_class(template) == "marketing"
+    marketing = is_marketing(template)
     if not marketing and template not in policy_domain.WAITS_FOR_MORNING:
         return None
     policy = await policies.current(session)

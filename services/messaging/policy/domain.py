@@ -10,7 +10,6 @@ transactional: never capped, deduplicated or deferred, and sent with channel con
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Literal
@@ -19,27 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from phonenumbers import timezone as number_zones
 
+from services.messaging.templates.domain import CLASS_OF
 from shared.events.messaging import Channel
-
-MessageClass = Literal["transactional", "marketing"]
-
-CLASS_OF: Mapping[str, MessageClass] = {
-    "welcome": "marketing",
-    "ticket_survey": "marketing",
-    "points_earned": "transactional",
-    "points_digest": "transactional",
-    "points_expiring": "transactional",
-    "points_expired": "transactional",
-    "tier_upgrade": "transactional",
-    "tier_downgrade": "transactional",
-    "tier_manual": "transactional",
-    "reward_ordered": "transactional",
-    "reward_fulfilled": "transactional",
-    "reward_cancelled": "transactional",
-}
-"""The class of each template key; journeys (birthday, holiday, win-back), campaigns and
-surveys are marketing."""
-
 
 MARKETING_TEMPLATES: tuple[str, ...] = tuple(t for t, c in CLASS_OF.items() if c == "marketing")
 
@@ -47,12 +27,6 @@ MARKETING_TEMPLATES: tuple[str, ...] = tuple(t for t, c in CLASS_OF.items() if c
 WAITS_FOR_MORNING: tuple[str, ...] = ("points_digest",)
 """Transactional, yet deferred past the quiet hours like marketing: the daily digest is
 queued just after the brand's midnight and tells of a day, not of a moment."""
-
-
-def message_class(template: str) -> MessageClass:
-    """The class of ``template``; a key not in :data:`CLASS_OF` is marketing, whose rules
-    are the stricter ones."""
-    return CLASS_OF.get(template, "marketing")
 
 
 DUPLICATE = "duplicate"

@@ -94,7 +94,7 @@ async def test_a_tier_name_with_a_line_break_arrives_as_one_subject_line(
     [sms] = [s for s in read_sms(sms_gateway.store_dir) if s.to == phone and "Gold" in s.text]
     assert sms.text == (
         f"Congratulations, Lei! You are now a Gold Bcc: {INTRUDER} member, and your new "
-        "benefits apply from today. Reply STOP to opt out."
+        "benefits apply from today."
     )
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from services.messaging.policy import domain
 from services.messaging.policy.domain import Cap, PointsMessage, QuietHours
-from services.messaging.templates.domain import TEMPLATES
+from services.messaging.templates.domain import CLASS_OF, TEMPLATES, message_class
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -21,12 +21,12 @@ CAP = Cap(2, 7)
 
 
 def test_every_template_has_a_class_and_the_seeds_marketing_is_marketing() -> None:
-    assert set(domain.CLASS_OF) == set(TEMPLATES)
-    assert domain.message_class("welcome") == "marketing"
-    assert domain.message_class("ticket_survey") == "marketing"
-    assert domain.message_class("points_earned") == "transactional"
-    assert domain.message_class("tier_downgrade") == "transactional"
-    assert domain.message_class("birthday") == "marketing"  # a key not classed yet
+    assert set(CLASS_OF) == set(TEMPLATES)
+    assert message_class("welcome") == "marketing"
+    assert message_class("ticket_survey") == "marketing"
+    assert message_class("points_earned") == "transactional"
+    assert message_class("tier_downgrade") == "transactional"
+    assert message_class("birthday") == "marketing"  # a key not classed yet
     assert set(domain.MARKETING_TEMPLATES) == {"welcome", "ticket_survey"}
 
 

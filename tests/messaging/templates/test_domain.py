@@ -3,9 +3,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from jinja2 import Environment
 
 from services.messaging.templates import domain
 from services.messaging.templates.errors import TemplateError
+from shared.events.customer import Locale
+from shared.events.messaging import Channel
 
 # every character a one-line field refuses that could split a header or an SMS, by kind
 BREAKS = {
@@ -67,8 +70,94 @@ def test_an_email_template_must_start_with_its_subject() -> None:
 @pytest.mark.parametrize("brk", BREAKS.values(), ids=BREAKS.keys())
 def test_an_sms_template_that_renders_a_line_break_is_broken(brk: str) -> None:
     with pytest.raises(TemplateError, match="one line"):
-        domain.sms_text(f"  Hello{brk}there ", "en/welcome.sms.txt")
-    assert domain.sms_text("  Hello there\n", "en/welcome.sms.txt") == "Hello there"
+        domain.sms_text(f"  Hello{brk}there ", "en/welcome.sms.txt", marketing=True, locale="en")
+    text = domain.sms_text("  Hello there\n", "en/welcome.sms.txt", marketing=False, locale="en")
+    assert text == "Hello there"
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "marketing", "sent"),
+    [
+        ("欢迎加入会员！", "zh-CN", True, "欢迎加入会员！回T退订"),
+        ("请评分：https://x.example/s", "zh-CN", True, "请评分：https://x.example/s 回T退订"),
+        ("Welcome, Lei!", "en", True, "Welcome, Lei! Reply T to opt out"),
+        ("本次消费获得 10 积分。", "zh-CN", False, "本次消费获得 10 积分。"),
+        ("You earned 10 points.", "en", False, "You earned 10 points."),
+    ],
+)
+def test_a_marketing_sms_ends_with_how_to_opt_out_a_transactional_one_does_not(
+    text: str, locale: Locale, marketing: bool, sent: str
+) -> None:
+    assert domain.sms_text(text, "x", marketing=marketing, locale=locale) == sent
+
+
+@pytest.mark.parametrize(
+    ("text", "channel", "reason"),
+    [
+        ("Hi {{ name }}\nbye", "sms", "line 2: an SMS template is one line"),
+        ("Hi {{ name }}", "sms", None),
+        ("Hello\n\nbody", "email", "line 1: an email template starts with 'Subject: '"),
+        ("Subject:  \n\nbody", "email", "line 1: an email template starts with 'Subject: '"),
+        ("Subject: Hi\n\n", "email", "line 2: an email template has a body"),
+        ("Subject: Hi\n\nbody", "email", None),
+    ],
+)
+def test_a_template_keeps_its_channels_shape(
+    text: str, channel: Channel, reason: str | None
+) -> None:
+    found = domain.shape_refusal(text, channel)
+    assert found == reason if reason is None else (found or "").startswith(reason)
+
+
+DECLARED = ["name", "points", "days"]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("{{ name }} {{ points|points }}", None),
+        ("{% for d in days %}{{ d.day|day }}{% if not loop.last %},{% endif %}{% endfor %}", None),
+        ("{% set n = points %}{{ n|points }}", None),
+        (
+            "{{ name }}\n{{ balance|points }}",
+            "line 2: 'balance' is not a variable of points_expiring (it has: name, points, days)",
+        ),
+        ("{{ name|attr('x') }}", "line 1: 'attr' is not a filter templates may use"),
+        ("{{ name|join(name) }}", "line 1: 'join' is not a filter templates may use"),
+        ("{{ name }}\n\n{{ points|pprint }}", "line 3: 'pprint' is not a filter"),
+        ("{% include 'zh-CN/welcome.sms.txt' %}", "line 1: 'include' is not allowed"),
+        ("{% extends 'x' %}", "line 1: 'extends' is not allowed"),
+        ("{% macro m() %}x{% endmacro %}", "line 1: 'macro' is not allowed"),
+        ("{{ 9**9**9 }}", "line 1: '**' is not allowed"),
+        ("{{ name * 1000000000 }}", "line 1: '*' is not allowed"),
+        ("{{ '%0999999999d' % 1 }}", "line 1: '%' is not allowed"),
+        ("{{ '{:>999999999}'.format(1) }}", "line 1: 'a call' is not allowed"),
+        ("{% for d in days recursive %}{{ loop(days) }}{% endfor %}", "line 1: a 'recursive' loop"),
+        (
+            "{% for a in days %}\n{% for b in days %}{{ b.points }}{% endfor %}{% endfor %}",
+            "line 1: a 'recursive' loop or a loop in a loop is not allowed",
+        ),
+        ("{{ cycler }}{{ range(3) }}", "line 1: 'cycler' is not a variable"),
+    ],
+)
+def test_a_staff_version_uses_only_its_variables_and_known_filters(
+    text: str, reason: str | None
+) -> None:
+    tree = Environment().parse(text)
+    found = domain.refusal(tree, "points_expiring", DECLARED)
+    assert found == reason if reason is None else (found or "").startswith(reason)
+
+
+def test_sent_values_take_the_samples_kinds() -> None:
+    sample = [{"day": date(2026, 12, 31), "points": 500}]
+    sent = [{"day": "2027-01-05", "points": 780}]
+    assert domain.coerce(sample, sent) == [{"day": date(2027, 1, 5), "points": 780}]
+    assert domain.coerce(date(2026, 1, 1), "2027-03-31") == date(2027, 3, 31)
+    assert domain.coerce(1280, "x") == "x"  # rendering refuses it, naming the filter
+    with pytest.raises(ValueError, match="isoformat"):
+        domain.coerce(date(2026, 1, 1), "31/03/2027")
+    with pytest.raises(ValueError, match="at most 100 items"):
+        domain.coerce(sample, sent * 101)
 
 
 def test_points_are_integers_with_thousands_separators() -> None:

@@ -8,7 +8,22 @@ from jinja2 import UndefinedError
 from jinja2.exceptions import SecurityError
 
 from services.messaging.notifications.domain import Dated
-from services.messaging.templates import domain, service
+from services.messaging.templates import domain, rendering, service
+from shared.events.customer import Locale
+from shared.events.messaging import Channel
+
+
+def render(
+    template: str,
+    locale: str,
+    channel: str,
+    context: dict[str, Any],
+    *,
+    marketing: bool = False,
+    texts: rendering.Published = rendering.DEFAULTS,
+) -> rendering.Rendered:
+    return rendering.render(template, locale, channel, context, marketing=marketing, texts=texts)  # type: ignore[arg-type]
+
 
 EXPIRING_DAYS = [Dated(date(2026, 12, 31), 500), Dated(date(2027, 1, 5), 780)]
 CONTEXTS: dict[str, dict[str, Any]] = {
@@ -47,8 +62,8 @@ CONTEXTS: dict[str, dict[str, Any]] = {
 @pytest.mark.parametrize("template", domain.TEMPLATES)
 def test_every_template_renders_in_both_channels(locale: str, template: str) -> None:
     context = CONTEXTS[template]
-    email = service.render(template, locale, "email", context)  # type: ignore[arg-type]
-    sms = service.render(template, locale, "sms", context)  # type: ignore[arg-type]
+    email = render(template, locale, "email", context)
+    sms = render(template, locale, "sms", context)
     assert email.subject
     assert "Subject" not in email.body
     assert sms.subject is None
@@ -66,12 +81,12 @@ def test_every_template_has_a_context_here() -> None:
 
 def test_expiring_points_name_each_last_valid_day() -> None:
     context = CONTEXTS["points_expiring"]
-    sms = service.render("points_expiring", "zh-CN", "sms", context)
+    sms = render("points_expiring", "zh-CN", "sms", context)
     assert sms.body == (
         "李雷，您有 1,280 积分即将过期：500 积分有效期至2026年12月31日，"
-        "780 积分有效期至2027年1月5日。请及时使用！退订回T"
+        "780 积分有效期至2027年1月5日。请及时使用！"
     )
-    email = service.render("points_expiring", "en", "email", {**context, "name": "Lei"})
+    email = render("points_expiring", "en", "email", {**context, "name": "Lei"})
     assert email.subject == "1,280 of your points will expire soon"
     assert (
         "1,280 of your points will expire soon:\n\n"
@@ -82,12 +97,12 @@ def test_expiring_points_name_each_last_valid_day() -> None:
 
 def test_a_downgrade_is_worded_gently_and_names_the_period_the_tier_is_kept_for() -> None:
     base = {"name": "Lei", "tier_name": "Bronze", "review_on": None}
-    sms = service.render("tier_downgrade", "en", "sms", base)
+    sms = render("tier_downgrade", "en", "sms", base)
     assert sms.body.startswith(
         "Lei, thank you for being with us. Your membership tier is now Bronze, and every "
         "purchase counts toward a higher tier."
     )
-    kept = service.render(
+    kept = render(
         "tier_downgrade",
         "en",
         "sms",
@@ -97,18 +112,18 @@ def test_a_downgrade_is_worded_gently_and_names_the_period_the_tier_is_kept_for(
         "Lei, thank you for being with us. Your membership tier is now Silver, yours at least "
         "until 31 Dec 2027, and every purchase counts toward a higher tier."
     )
-    email = service.render("tier_downgrade", "zh-CN", "email", CONTEXTS["tier_downgrade"])
+    email = render("tier_downgrade", "zh-CN", "email", CONTEXTS["tier_downgrade"])
     assert email.subject == "您的会员等级已调整为银卡"
     assert "银卡的会员权益即日起适用，至少保留至2027年12月31日。" in email.body
     assert "降" not in email.body + (email.subject or "")
 
 
 def test_a_manual_tier_names_its_last_day_or_says_the_assignment_ended() -> None:
-    assigned = service.render("tier_manual", "zh-CN", "sms", CONTEXTS["tier_manual"])
+    assigned = render("tier_manual", "zh-CN", "sms", CONTEXTS["tier_manual"])
     assert assigned.body == (
-        "李雷，您的会员等级已设为金卡，有效期至2027年3月31日，相应权益即刻生效。退订回T"
+        "李雷，您的会员等级已设为金卡，有效期至2027年3月31日，相应权益即刻生效。"
     )
-    ended = service.render(
+    ended = render(
         "tier_manual", "en", "email", {"name": "Lei", "tier_name": "Silver", "until": None}
     )
     assert ended.subject == "Your membership tier is now Silver"
@@ -119,9 +134,9 @@ def test_a_manual_tier_names_its_last_day_or_says_the_assignment_ended() -> None
 
 
 def test_reward_order_messages() -> None:
-    ordered = service.render("reward_ordered", "zh-CN", "sms", CONTEXTS["reward_ordered"])
-    assert ordered.body == "李雷，您已使用 4,000 积分兑换环保袋 × 2，当前积分余额 1,200。退订回T"
-    cancelled = service.render(
+    ordered = render("reward_ordered", "zh-CN", "sms", CONTEXTS["reward_ordered"])
+    assert ordered.body == "李雷，您已使用 4,000 积分兑换环保袋 × 2，当前积分余额 1,200。"
+    cancelled = render(
         "reward_cancelled", "en", "email", {**CONTEXTS["reward_cancelled"], "name": "Lei"}
     )
     assert cancelled.subject == "Your reward order was cancelled: 2 × 环保袋"
@@ -131,35 +146,35 @@ def test_reward_order_messages() -> None:
 
 
 def test_chinese_points_message() -> None:
-    sms = service.render("points_earned", "zh-CN", "sms", CONTEXTS["points_earned"])
+    sms = render("points_earned", "zh-CN", "sms", CONTEXTS["points_earned"])
     assert sms.body.startswith("李雷，本次消费获得 1,280 积分，当前积分余额 13,500。")
-    email = service.render("points_earned", "zh-CN", "email", CONTEXTS["points_earned"])
+    email = render("points_earned", "zh-CN", "email", CONTEXTS["points_earned"])
     assert email.subject == "您获得了 1,280 积分"
 
 
 def test_english_tier_upgrade_message() -> None:
-    email = service.render("tier_upgrade", "en", "email", {"name": "Lei", "tier_name": "Gold"})
+    email = render("tier_upgrade", "en", "email", {"name": "Lei", "tier_name": "Gold"})
     assert email.subject == "Congratulations, you are now Gold!"
     assert email.body.startswith("Hi Lei,")
 
 
 def test_unknown_locale_falls_back_to_chinese() -> None:
-    sms = service.render("welcome", "fr", "sms", CONTEXTS["welcome"])
+    sms = render("welcome", "fr", "sms", CONTEXTS["welcome"])
     assert "欢迎加入会员" in sms.body
 
 
 def test_a_missing_variable_fails_loudly() -> None:
     with pytest.raises(UndefinedError, match="balance"):
-        service.render("points_earned", "en", "sms", {"name": "Lei", "points": 10})
+        render("points_earned", "en", "sms", {"name": "Lei", "points": 10})
 
 
 def test_points_must_be_integers() -> None:
     with pytest.raises(TypeError, match="integer"):
-        service.render("points_earned", "en", "sms", {"name": "L", "points": 1.5, "balance": 2})
+        render("points_earned", "en", "sms", {"name": "L", "points": 1.5, "balance": 2})
 
 
 def test_templates_are_sandboxed() -> None:
-    unsafe = service._environment().from_string("{{ name.__class__.__mro__ }}")
+    unsafe = rendering._environment().from_string("{{ name.__class__.__mro__ }}")
     with pytest.raises(SecurityError):
         unsafe.render(name="x")
 
@@ -191,8 +206,8 @@ def test_a_line_break_in_a_variable_reaches_neither_a_subject_nor_an_sms(
 ) -> None:
     context = dict(CONTEXTS[template])
     context[variable] = f"{context[variable]}{brk}Bcc: x@example.com"
-    email = service.render(template, locale, "email", context)  # type: ignore[arg-type]
-    sms = service.render(template, locale, "sms", context)  # type: ignore[arg-type]
+    email = render(template, locale, "email", context)
+    sms = render(template, locale, "sms", context)
     for one_line in (email.subject or "", sms.body):
         assert not any(char in one_line for char in "\n\r\x85\u2028\u2029\v\f"), one_line
     assert "Bcc: x@example.com" in sms.body  # nothing cut: the value reads on one line
@@ -201,8 +216,36 @@ def test_a_line_break_in_a_variable_reaches_neither_a_subject_nor_an_sms(
 
 
 def test_the_tier_name_reads_on_one_line_in_the_subject() -> None:
-    email = service.render(
+    email = render(
         "tier_upgrade", "en", "email", {"name": "Lei", "tier_name": "Gold\r\nBcc: x@example.com"}
     )
     assert email.subject == "Congratulations, you are now Gold Bcc: x@example.com!"
     assert email.body.startswith("Hi Lei,\n\nCongratulations!")
+
+
+@pytest.mark.parametrize("locale", domain.LOCALES)
+@pytest.mark.parametrize("channel", ["sms", "email"])
+@pytest.mark.parametrize("template", domain.TEMPLATES)
+def test_every_default_passes_what_a_staff_version_must(
+    template: domain.Template, channel: Channel, locale: Locale
+) -> None:
+    """The catalog declares every variable the defaults use, and its samples render them."""
+    key = (template, channel, locale)
+    service.check(key, rendering.default_text(*key))
+
+
+def test_a_staff_version_that_fails_on_a_members_values_sends_the_default(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    key: rendering.Key = ("tier_manual", "sms", "en")
+    texts = rendering.Published(1, {key: (1, "{{ name }}: {{ tier_name }} until {{ until|day }}")})
+    ended = {"name": "Lei", "tier_name": "Silver", "until": None, "review_on": None}
+    assigned = ended | {"until": date(2027, 3, 31)}
+
+    assert render("tier_manual", "en", "sms", assigned, texts=texts).body == (
+        "Lei: Silver until 31 Mar 2027"
+    )
+    assert render("tier_manual", "en", "sms", ended, texts=texts) == render(
+        "tier_manual", "en", "sms", ended
+    )
+    assert "staff version of tier_manual/sms/en failed, sending the default" in caplog.text
