@@ -47,7 +47,12 @@ from shared.events.loyalty import (
     ShortfallRecovered,
     TierChanged,
 )
-from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
+from shared.events.messaging import (
+    MemberOptedOut,
+    NotificationFailed,
+    NotificationSent,
+    NotificationSuppressed,
+)
 from shared.events.orders import (
     ProductChanged,
     PurchaseCompleted,
@@ -129,6 +134,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         NotificationSent,
         NotificationFailed,
         NotificationSuppressed,
+        MemberOptedOut,
     )
 }
 

@@ -4,6 +4,7 @@ each change that changes something moves the profile's ``version`` on."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +42,9 @@ from shared.events.customer import (
     MemberReactivated,
     MemberUpdated,
 )
+from shared.events.messaging import Channel
+
+log = logging.getLogger(__name__)
 
 _ENCRYPTED = {"name": "name_encrypted", "phone": "phone_encrypted", "email": "email_encrypted"}
 
@@ -170,33 +174,70 @@ async def set_consent(
     by: Actor,
     privacy_policy_version: str,
 ) -> Member:
-    """Sets the member's consent per channel, records each changed channel's consent as
-    given or withdrawn by ``by`` under ``privacy_policy_version``, and emits
-    ``customer.member.consent_changed`` with the time and version (the same consent again
-    changes nothing). Raises :class:`MemberNotFound` (404) and :class:`MemberInactive`
-    (409)."""
+    """Sets the member's consent per channel (and to marketing per channel, if given),
+    records each changed channel's consent as given or withdrawn by ``by`` under
+    ``privacy_policy_version``, and emits ``customer.member.consent_changed`` with both
+    and the time and version (the same consent again changes nothing). Raises
+    :class:`MemberNotFound` (404) and :class:`MemberInactive` (409)."""
     member = await _active_member(session, member_id)
-    before = {"sms": member.consent_sms, "email": member.consent_email}
-    changed = {ch: on for ch, on in consent.model_dump().items() if before[ch] != on}
-    if not changed:
+    current = members.consent_of(member)
+    marketing = consent.marketing or current.marketing_or_channel()
+    before = {"sms": current.sms, "email": current.email}
+    changed = {
+        ch: on for ch, on in consent.model_dump(exclude={"marketing"}).items() if before[ch] != on
+    }
+    marketing_changed = tuple(
+        f"marketing.{ch}"
+        for ch, on in marketing.model_dump().items()
+        if current.marketing_or_channel().model_dump()[ch] != on
+    )
+    if not changed and not marketing_changed:
         return member
     member.consent_sms, member.consent_email = consent.sms, consent.email
+    member.marketing_sms, member.marketing_email = marketing.sms, marketing.email
     _touch(member)
     at = member.updated_at
     await consents.record(
         session, member.id, changed, by=by, at=at, privacy_policy_version=privacy_policy_version
     )
-    history.record(session, member.id, "consent_changed", by, at, tuple(changed))
+    history.record(session, member.id, "consent_changed", by, at, (*changed, *marketing_changed))
     await emit(
         session,
         MemberConsentChanged(
             member_id=member.id,
             consent=ChannelConsent(sms=consent.sms, email=consent.email),
+            marketing=ChannelConsent(sms=marketing.sms, email=marketing.email),
             changed_at=at,
             privacy_policy_version=privacy_policy_version,
         ),
     )
     return member
+
+
+async def opt_out_of_marketing(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    channel: Channel,
+    *,
+    privacy_policy_version: str,
+) -> None:
+    """The member's opt-out of marketing on ``channel`` (an unsubscribe link or an SMS
+    reply, told by messaging's ``messaging.member.opted_out``) as a consent change by the
+    member (see :func:`set_consent`; an opt-out already in force changes nothing). A
+    member erased or deactivated since is left as they are."""
+    member = await repository.for_update(session, member_id)
+    if member is None or member.status != "active":
+        log.info("opt-out of member %s not applied: no such active member", member_id)
+        return
+    current = members.consent_of(member)
+    marketing = current.marketing_or_channel().model_copy(update={channel: False})
+    await set_consent(
+        session,
+        member_id,
+        ConsentIn(sms=current.sms, email=current.email, marketing=marketing),
+        by=Actor("member"),
+        privacy_policy_version=privacy_policy_version,
+    )
 
 
 async def reissue_card(
