@@ -17,6 +17,8 @@ from services.messaging.config import Settings
 from services.messaging.delivery.domain import Message
 from services.messaging.delivery.errors import DeliveryError
 from services.messaging.notifications.domain import Delivered, provider_text
+from services.messaging.optouts import service as optouts
+from services.messaging.optouts.domain import list_unsubscribe_headers
 from services.messaging.templates.domain import one_line
 
 
@@ -28,12 +30,25 @@ def message_id(notification_id: uuid.UUID, mail_from: str) -> str:
 
 def build_message(settings: Settings, message: Message) -> EmailMessage:
     """The email of ``message``. Its subject goes out as one line even if it was stored
-    with a line break (as the previous release could): a header cannot be split."""
+    with a line break (as the previous release could): a header cannot be split.
+
+    Every email to a member offers one-click unsubscribe from marketing email
+    (``List-Unsubscribe`` with the signed link and a mailto, ``List-Unsubscribe-Post``,
+    RFC 8058): required on marketing mail by the large mailbox providers, and harmless on
+    the rest, whose service messages keep coming after it."""
     email = EmailMessage()
     email["From"] = settings.mail_from
     email["To"] = Address(addr_spec=message.to)
     email["Subject"] = one_line(message.subject or "")
     email["Message-ID"] = message_id(message.notification_id, settings.mail_from)
+    if message.member_id is not None:
+        key = settings.unsubscribe_key.get_secret_value().encode()
+        token = optouts.unsubscribe_token(key, message.member_id, "email")
+        headers = list_unsubscribe_headers(
+            settings.unsubscribe_url, settings.unsubscribe_mailto, token
+        )
+        for name, value in headers.items():
+            email[name] = value
     email.set_content(message.body, charset="utf-8")
     return email
 
