@@ -24,6 +24,7 @@ from huiyuan.config import DEV_SMS_API_KEY, StackSettings
 from huiyuan.embedded.broker import EmbeddedBroker
 from huiyuan.embedded.postgres import EmbeddedPostgres
 from huiyuan.provision import SERVICES, admin_async_url, migrate_all
+from services.messaging.config import DEV_SMS_WEBHOOK_SECRET
 
 Say = Callable[[str], None]
 
@@ -116,6 +117,7 @@ class LocalStack:
                 f"http://{self.settings.host}:{self.settings.inbox_port}"
             )
             env["MESSAGING_SMS_API_KEY"] = DEV_SMS_API_KEY
+            env["MESSAGING_SMS_WEBHOOK_SECRET"] = DEV_SMS_WEBHOOK_SECRET
         return env
 
     def start_children(self, database_urls: dict[str, str], bootstrap: str) -> None:
@@ -131,6 +133,9 @@ class LocalStack:
                         "--smtp-port", str(self.settings.smtp_port),
                         "--http-port", str(self.settings.inbox_port),
                         "--sms-api-key", DEV_SMS_API_KEY,
+                        "--reply-url",
+                        f"{self.settings.url('messaging')}/webhooks/sms/inbound",
+                        "--reply-secret", DEV_SMS_WEBHOOK_SECRET,
                     ],
                     dict(os.environ),
                     logs / "local-providers.log",
