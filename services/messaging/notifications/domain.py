@@ -33,13 +33,22 @@ MAX_BACKOFF_DOUBLINGS = 30
 """The retry delay doubles at most this often: beyond, the power is too large for a float."""
 
 
-def suppression_reason(channel: Channel, reach: Reach) -> str | None:
+MARKETING_TEMPLATES: frozenset[str] = frozenset({"welcome", "ticket_survey"})
+"""Templates whose messages are marketing: they need the member's marketing consent on the
+channel too. The smallest map the opt-out needs; the class map of message policy (issue
+16, item 2) supersedes it."""
+
+
+def suppression_reason(channel: Channel, reach: Reach, *, marketing: bool = False) -> str | None:
     """Why a channel must not carry the message, or ``None`` when it may. An unusable
-    address (an inactive member's) says so before consent does."""
+    address (an inactive member's) says so before consent does; a ``marketing`` message
+    needs marketing consent on the channel as well."""
     if reach.unusable is not None:
         return reach.unusable
     if not reach.consent:
         return f"member has not consented to {channel}"
+    if marketing and not reach.marketing:
+        return f"member has not consented to marketing {channel}"
     if not reach.address:
         return f"member has no {channel} address"
     return None

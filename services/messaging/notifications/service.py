@@ -71,7 +71,8 @@ async def notify_member(
             "next_attempt_at": now,
             "created_at": now,
         }
-        reason = domain.suppression_reason(channel, reach)
+        marketing = template in domain.MARKETING_TEMPLATES
+        reason = domain.suppression_reason(channel, reach, marketing=marketing)
         if reason is not None or address is None:
             row.update(status="suppressed", error=reason)
         else:

@@ -52,7 +52,9 @@ def read_token(key: bytes, token: str) -> Unsubscription | None:
     except (binascii.Error, ValueError):
         return None
     payload, mac = raw[:_PAYLOAD_BYTES], raw[_PAYLOAD_BYTES:]
-    if len(raw) != _PAYLOAD_BYTES + _MAC_BYTES or not hmac.compare_digest(mac, _mac(key, payload)):
+    if len(raw) != _PAYLOAD_BYTES + _MAC_BYTES or _b64(raw) != token:  # one spelling per token
+        return None
+    if not hmac.compare_digest(mac, _mac(key, payload)):
         return None
     channel = next((c for c, code in _CHANNELS.items() if code == payload[16:17]), None)
     kind = next((k for k, code in _CLASSES.items() if code == payload[17:18]), None)
