@@ -132,21 +132,25 @@ async def test_a_browser_gets_a_page_and_a_forged_link_a_404(
         assert answer.json()["errors"][0]["location"] == "path.token"
 
 
-async def test_an_older_consent_change_cannot_undo_an_opt_out_but_a_newer_one_can(
+async def test_a_consent_change_made_before_an_opt_out_cannot_undo_it_a_later_one_can(
     client: httpx.AsyncClient, messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
-    member_id, _ = await _member(messaging_sessions, handlers)
-    assert (await client.post(_link_of_email(member_id))).json()["changed"]
+    member_id, phone = await _member(messaging_sessions, handlers)
+    reply = _reply(phone, "T") | {
+        "received_at": (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
+    }
+    assert (await _post_reply(client, reply)).json()["action"] == "opted_out"
     both = ChannelConsent(sms=True, email=True)
-    older = events.consent_changed(
-        member_id, sms=True, email=True, marketing=both, after=timedelta(minutes=-1)
-    )
-    await feed(messaging_sessions, handlers, older)
+    # made after the registration and before the reply, consumed after the reply
+    before = events.consent_changed(member_id, sms=True, email=True, marketing=both)
+    await feed(messaging_sessions, handlers, before)
     contact = await _contact(messaging_sessions, member_id)
-    assert (contact.marketing_email, contact.marketing_sms) == (False, True)
-    newer = events.consent_changed(member_id, sms=True, email=True, marketing=both)
-    await feed(messaging_sessions, handlers, newer)
-    assert (await _contact(messaging_sessions, member_id)).marketing_email
+    assert (contact.marketing_sms, contact.marketing_email) == (False, True)
+    later = events.consent_changed(
+        member_id, sms=True, email=True, marketing=both, after=timedelta(minutes=2)
+    )
+    await feed(messaging_sessions, handlers, later)
+    assert (await _contact(messaging_sessions, member_id)).marketing_sms
 
 
 def _reply(sender: str, text: str, provider_id: str | None = None) -> dict[str, Any]:
