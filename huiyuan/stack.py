@@ -110,6 +110,11 @@ class LocalStack:
         env.setdefault("HUIYUAN_JWT_SECRET", self.settings.jwt_secret.get_secret_value())
         if service == "orders":  # a sale paid with points commits its reservation there
             env.setdefault("ORDERS_LOYALTY_URL", self.settings.url("loyalty"))
+        if service == "messaging":  # its email links name its own address
+            env.setdefault(
+                "MESSAGING_UNSUBSCRIBE_URL",
+                f"{self.settings.url('messaging')}/unsubscribe/{{token}}",
+            )
         if service == "messaging" and self.uses_local_providers:
             env["MESSAGING_SMTP_HOST"] = self.settings.host
             env["MESSAGING_SMTP_PORT"] = str(self.settings.smtp_port)
