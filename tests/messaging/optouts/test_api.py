@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from huiyuan.embedded.sms_replies import signed_callback
 from services.messaging.base import outbox
@@ -57,8 +58,8 @@ async def _opted_out_events(sessions: Sessions, member_id: uuid.UUID) -> list[di
 async def _statuses(sessions: Sessions, member_id: uuid.UUID) -> set[tuple[str, str, str | None]]:
     async with sessions() as session:
         rows = await session.scalars(
-            select(Notification).where(Notification.member_id == member_id)
-        )  # type: ignore[arg-type]
+            select(Notification).where(col(Notification.member_id) == member_id)
+        )
         return {(row.template, row.channel, row.status) for row in rows}
 
 
@@ -68,6 +69,7 @@ def _link_of_email(member_id: uuid.UUID) -> str:
         Settings(), Message(uuid.uuid4(), "lilei@example.com", "积分", "正文", member_id)
     )
     assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert b"\nList-Unsubscribe: <http://" in email.as_bytes()  # raw, no encoded words
     link, mailto = (part.strip(" <>") for part in str(email["List-Unsubscribe"]).split(","))
     assert mailto.startswith("mailto:unsubscribe@huiyuan.local?subject=unsubscribe")
     assert str(member_id) not in link
@@ -171,7 +173,7 @@ async def _post_reply(
 
 async def _inbound_count(sessions: Sessions, provider_id: str) -> int:
     async with sessions() as session:
-        query = select(func.count()).where(InboundSms.provider_message_id == provider_id)  # type: ignore[arg-type]
+        query = select(func.count()).where(col(InboundSms.provider_message_id) == provider_id)
         return int(await session.scalar(query) or 0)
 
 
@@ -191,7 +193,9 @@ async def test_a_reply_tui_ding_opts_the_sender_out_of_marketing_sms_once(
     assert phone not in json.dumps(event)
     async with messaging_sessions() as session:
         stored = await session.scalar(
-            select(InboundSms).where(InboundSms.provider_message_id == reply["provider_message_id"])  # type: ignore[arg-type]
+            select(InboundSms).where(
+                col(InboundSms.provider_message_id) == reply["provider_message_id"]
+            )
         )
     assert stored is not None
     assert phone not in stored.sender_encrypted
