@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from services.messaging.base import emit
 from services.messaging.contacts import service as contacts
+from services.messaging.notifications import service as notifications
 from services.messaging.optouts import domain, repository
 from services.messaging.optouts.domain import Unsubscription
 from services.messaging.optouts.errors import UnsubscribeLinkInvalid
@@ -88,9 +89,11 @@ async def _opt_out(
     source: OptOutSource,
     at: datetime,
 ) -> bool:
-    """Marketing off on ``channel`` now, and the event for customer if it was on."""
+    """Marketing off on ``channel`` now (what is queued of it cancelled), and the event
+    for customer if it was on."""
     changed = await contacts.opt_out(session, member_id, channel, at)
     if changed:
+        await notifications.cancel_queued_marketing(session, member_id, channel)
         await emit(
             session,
             MemberOptedOut(
