@@ -25,6 +25,7 @@ Token = Annotated[
     str,
     Path(
         max_length=64,
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
         description="The signed token of the link (names member, channel and class only)",
         examples=["u1vJ8Y6KQyW3hS0r2bqk_mVtb2B4Kx1P9uQ0wZ3aH7s1bQ"],
     ),

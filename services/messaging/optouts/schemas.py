@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.events.messaging import Channel, MessageClass
-from shared.inputs import Phone
+from shared.inputs import MultiLine, Phone, SingleLine
 
 
 class OptOutOut(BaseModel):
@@ -45,9 +45,9 @@ class InboundSmsIn(BaseModel):
     )
 
     sender: Phone = Field(alias="from", description="The sender's mobile number (E.164)")
-    text: Annotated[str, Field(max_length=1600)] = Field(description="The reply as sent")
+    text: Annotated[str, MultiLine(1600)] = Field(description="The reply as sent")
     received_at: AwareDatetime = Field(description="When the provider received it")
-    provider_message_id: Annotated[str, Field(min_length=1, max_length=255)] = Field(
+    provider_message_id: Annotated[str, SingleLine(255)] = Field(
         description="The provider's id of the reply: a repeat of it changes nothing"
     )
 
