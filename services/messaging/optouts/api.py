@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
+from fastapi.security import APIKeyHeader
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from services.messaging.config import Settings
@@ -96,7 +97,18 @@ async def unsubscribe(token: Token, request: Request, session: Session) -> Respo
     return done
 
 
-async def _signed_by_provider(request: Request) -> None:
+_signature = APIKeyHeader(
+    name="webhook-signature",
+    scheme_name="StandardWebhooks",
+    description="Standard Webhooks: `webhook-signature` (v1,<base64 HMAC-SHA256>) over "
+    "`webhook-id`.`webhook-timestamp`.body with the SMS provider's secret",
+    auto_error=False,
+)
+
+
+async def _signed_by_provider(
+    request: Request, _: Annotated[str | None, Depends(_signature)]
+) -> None:
     """Verifies the callback per Standard Webhooks with the SMS provider's secret, before
     the body is read as JSON."""
     secret = _settings(request).sms_webhook_secret.get_secret_value()
