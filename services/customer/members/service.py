@@ -157,6 +157,15 @@ async def register_member(
         at=member.created_at,
         privacy_policy_version=settings.privacy_policy_version,
     )
+    await consents.record(
+        session,
+        member.id,
+        data.consent.marketing_or_channel().model_dump(),
+        by=Actor("staff", by),
+        at=member.created_at,
+        privacy_policy_version=settings.privacy_policy_version,
+        message_class="marketing",
+    )
     await search_index.index_name(session, member)
     await custom_fields.write(session, cipher, member, values)
     at, fee = member.created_at, admitted.card_fee_fen

@@ -9,11 +9,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from services.customer.base import emit
 from services.customer.config import Settings
 from services.customer.consents import service as consents
+from services.customer.consents.service import MessageClass
 from services.customer.fields import service as custom_fields
 from services.customer.history import service as history
 from services.customer.history.domain import Actor, split_restriction
@@ -182,25 +184,30 @@ async def set_consent(
     member = await _active_member(session, member_id)
     current = members.consent_of(member)
     marketing = consent.marketing or current.marketing_or_channel()
-    before = {"sms": current.sms, "email": current.email}
-    changed = {
-        ch: on for ch, on in consent.model_dump(exclude={"marketing"}).items() if before[ch] != on
-    }
-    marketing_changed = tuple(
-        f"marketing.{ch}"
-        for ch, on in marketing.model_dump().items()
-        if current.marketing_or_channel().model_dump()[ch] != on
-    )
+    changed = _changed(current.model_dump(exclude={"marketing"}), consent, exclude={"marketing"})
+    marketing_changed = _changed(current.marketing_or_channel().model_dump(), marketing)
     if not changed and not marketing_changed:
         return member
     member.consent_sms, member.consent_email = consent.sms, consent.email
     member.marketing_sms, member.marketing_email = marketing.sms, marketing.email
     _touch(member)
     at = member.updated_at
-    await consents.record(
-        session, member.id, changed, by=by, at=at, privacy_policy_version=privacy_policy_version
+    classes: tuple[tuple[MessageClass, dict[str, bool]], ...] = (
+        ("channel", changed),
+        ("marketing", marketing_changed),
     )
-    history.record(session, member.id, "consent_changed", by, at, (*changed, *marketing_changed))
+    for message_class, channels in classes:
+        await consents.record(
+            session,
+            member.id,
+            channels,
+            by=by,
+            at=at,
+            privacy_policy_version=privacy_policy_version,
+            message_class=message_class,
+        )
+    fields = (*changed, *(f"marketing.{channel}" for channel in marketing_changed))
+    history.record(session, member.id, "consent_changed", by, at, fields)
     await emit(
         session,
         MemberConsentChanged(
@@ -212,6 +219,13 @@ async def set_consent(
         ),
     )
     return member
+
+
+def _changed(
+    before: dict[str, bool], wanted: BaseModel, exclude: set[str] | None = None
+) -> dict[str, bool]:
+    """The channels whose consent ``wanted`` changes, with their new value."""
+    return {ch: on for ch, on in wanted.model_dump(exclude=exclude).items() if before[ch] != on}
 
 
 async def opt_out_of_marketing(
