@@ -24,6 +24,7 @@ from huiyuan.config import DEV_SMS_API_KEY, StackSettings
 from huiyuan.embedded.broker import EmbeddedBroker
 from huiyuan.embedded.postgres import EmbeddedPostgres
 from huiyuan.provision import SERVICES, admin_async_url, migrate_all
+from services.messaging.config import DEV_SMS_WEBHOOK_SECRET
 
 Say = Callable[[str], None]
 
@@ -109,6 +110,11 @@ class LocalStack:
         env.setdefault("HUIYUAN_JWT_SECRET", self.settings.jwt_secret.get_secret_value())
         if service == "orders":  # a sale paid with points commits its reservation there
             env.setdefault("ORDERS_LOYALTY_URL", self.settings.url("loyalty"))
+        if service == "messaging":  # its email links name its own address
+            env.setdefault(
+                "MESSAGING_UNSUBSCRIBE_URL",
+                f"{self.settings.url('messaging')}/unsubscribe/{{token}}",
+            )
         if service == "messaging" and self.uses_local_providers:
             env["MESSAGING_SMTP_HOST"] = self.settings.host
             env["MESSAGING_SMTP_PORT"] = str(self.settings.smtp_port)
@@ -116,6 +122,7 @@ class LocalStack:
                 f"http://{self.settings.host}:{self.settings.inbox_port}"
             )
             env["MESSAGING_SMS_API_KEY"] = DEV_SMS_API_KEY
+            env["MESSAGING_SMS_WEBHOOK_SECRET"] = DEV_SMS_WEBHOOK_SECRET
         return env
 
     def start_children(self, database_urls: dict[str, str], bootstrap: str) -> None:
@@ -131,6 +138,9 @@ class LocalStack:
                         "--smtp-port", str(self.settings.smtp_port),
                         "--http-port", str(self.settings.inbox_port),
                         "--sms-api-key", DEV_SMS_API_KEY,
+                        "--reply-url",
+                        f"{self.settings.url('messaging')}/webhooks/sms/inbound",
+                        "--reply-secret", DEV_SMS_WEBHOOK_SECRET,
                     ],
                     dict(os.environ),
                     logs / "local-providers.log",

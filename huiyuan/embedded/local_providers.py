@@ -53,10 +53,16 @@ class _Server(uvicorn.Server):
 
 
 async def run_local_providers(
-    store_dir: Path, *, host: str, smtp_port: int, http_port: int, sms_api_key: str
+    store_dir: Path,
+    *,
+    host: str,
+    smtp_port: int,
+    http_port: int,
+    sms_api_key: str,
+    replies: tuple[str, str] | None = None,
 ) -> None:
-    """Serve until SIGTERM or SIGINT."""
-    app = create_sms_gateway_app(store_dir, sms_api_key)
+    """Serve until SIGTERM or SIGINT; ``replies``: see :func:`create_sms_gateway_app`."""
+    app = create_sms_gateway_app(store_dir, sms_api_key, replies)
     config = uvicorn.Config(
         app, host=host, port=http_port, log_level="warning", lifespan="off", access_log=False
     )
@@ -83,7 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--smtp-port", type=int, default=1025)
     parser.add_argument("--http-port", type=int, default=8025)
     parser.add_argument("--sms-api-key", required=True)
+    parser.add_argument("--reply-url", help="where simulated SMS replies are posted")
+    parser.add_argument("--reply-secret", help="the Standard Webhooks secret signing them")
     args = parser.parse_args(argv)
+    if (args.reply_url is None) != (args.reply_secret is None):
+        parser.error("--reply-url and --reply-secret go together")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
     asyncio.run(
@@ -93,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             smtp_port=args.smtp_port,
             http_port=args.http_port,
             sms_api_key=args.sms_api_key,
+            replies=(args.reply_url, args.reply_secret) if args.reply_url else None,
         )
     )
     return 0

@@ -26,6 +26,7 @@ from huiyuan.embedded.provider_store import (
     read_sms,
     utc_now_iso,
 )
+from huiyuan.embedded.sms_replies import replies_router
 from shared import sms as sms_length
 
 FEN_PER_SEGMENT = 10
@@ -93,8 +94,11 @@ def _error(status: int, error: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": error, "message": message, **extra}, status_code=status)
 
 
-def create_sms_gateway_app(store_dir: Path, api_key: str) -> FastAPI:
-    """The gateway plus the inbox page, which also shows the mail catcher's emails."""
+def create_sms_gateway_app(
+    store_dir: Path, api_key: str, replies: tuple[str, str] | None = None
+) -> FastAPI:
+    """The gateway plus the inbox page, which also shows the mail catcher's emails;
+    ``replies`` (callback URL, Standard Webhooks secret) adds ``POST /v1/replies``."""
     store_dir.mkdir(parents=True, exist_ok=True)
     store = SmsStore(store_dir)
     expected = f"Bearer {api_key}".encode()
@@ -131,4 +135,6 @@ def create_sms_gateway_app(store_dir: Path, api_key: str) -> FastAPI:
         return [sms.to_record() for sms in read_sms(store_dir)]
 
     app.include_router(inbox_router(store_dir))
+    if replies is not None:
+        app.include_router(replies_router(*replies), dependencies=[Depends(authorize)])
     return app

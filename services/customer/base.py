@@ -1,7 +1,7 @@
 """The customer schema: its table base and the shared tables (outbox, idempotency keys).
 
 Capabilities declare their tables on :class:`CustomerTable` and publish with :data:`emit`.
-The customer service consumes no events, so it keeps no inbox.
+The inbox holds the events customer consumed (messaging's opt-outs).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 from shared.db import schema_registry
 from shared.idempotency import IdempotencyKeys
+from shared.inbox import Inbox
 from shared.outbox import Emitter, Outbox
 
 SCHEMA = "customer"
@@ -22,3 +23,4 @@ class CustomerTable(SQLModel, registry=schema_registry(SCHEMA)):
 outbox = Outbox(CustomerTable.metadata)
 emit = Emitter(outbox, source="/huiyuan/customer")
 idempotency = IdempotencyKeys(CustomerTable.metadata)
+inbox = Inbox(CustomerTable.metadata)

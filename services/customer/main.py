@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.customer.base import idempotency, outbox
+from services.customer.base import idempotency, inbox, outbox
 from services.customer.categories import api as categories
 from services.customer.config import Settings
+from services.customer.consumers import HANDLERS
 from services.customer.desk import api as desk
 from services.customer.desk.jobs import escalations
 from services.customer.desk.reminders import api as reminders
@@ -51,6 +52,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             joining.router,
             history.router,
         ],
+        inbox=inbox,
+        handlers=HANDLERS,
         workers=[escalations, import_worker],
         uploads={"/imports": settings_.import_max_bytes},
     )

@@ -4,11 +4,15 @@ from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
+from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
 
 from shared.inputs import SingleLine
 from shared.settings import BaseServiceSettings
 
 DEV_SMS_API_KEY = "huiyuan-local-sms-key"
+# Standard Webhooks form (whsec_ + base64 of the key bytes): the local gateway signs with it
+DEV_SMS_WEBHOOK_SECRET = "whsec_aHVpeXVhbi1sb2NhbC1zbXMtd2ViaG9vay1zZWNyZXQ="
+DEV_UNSUBSCRIBE_KEY = "huiyuan-local-unsubscribe-key"
 
 
 class Settings(BaseServiceSettings):
@@ -53,6 +57,30 @@ class Settings(BaseServiceSettings):
     webhook_batch_size: int = Field(default=50, ge=1, le=1_000)
     # delivered and failed deliveries (with their attempts) are deleted after this many days
     webhook_retention_days: int = Field(default=30, ge=1, le=3650)
+    # the SMS provider's callbacks (inbound replies) are signed per Standard Webhooks with it
+    sms_webhook_secret: SecretStr = SecretStr(DEV_SMS_WEBHOOK_SECRET)
+    # signs the unsubscribe tokens of List-Unsubscribe links (HMAC-SHA256)
+    unsubscribe_key: SecretStr = SecretStr(DEV_UNSUBSCRIBE_KEY)
+    # the one-click unsubscribe link in every email (RFC 8058: https in production); its
+    # {token} is replaced. The mailto address goes in List-Unsubscribe beside it.
+    unsubscribe_url: Annotated[str, SingleLine(500)] = "http://127.0.0.1:8004/unsubscribe/{token}"
+    unsubscribe_mailto: Annotated[str, SingleLine(320)] = "unsubscribe@huiyuan.local"
+
+    @field_validator("unsubscribe_url")
+    @classmethod
+    def _names_the_token(cls, url: str) -> str:
+        if "{token}" not in url:
+            raise ValueError("unsubscribe_url must contain {token}")
+        return url
+
+    @field_validator("sms_webhook_secret")
+    @classmethod
+    def _standard_webhooks_secret(cls, secret: SecretStr) -> SecretStr:
+        try:
+            Webhook(secret.get_secret_value())
+        except (ValueError, EmptyWebhookSecretError) as exc:
+            raise ValueError("sms_webhook_secret must be whsec_ and base64") from exc
+        return secret
 
     @field_validator("ticket_survey_url")
     @classmethod
@@ -62,10 +90,16 @@ class Settings(BaseServiceSettings):
         return url
 
     @model_validator(mode="after")
-    def _refuse_default_sms_key_in_production(self) -> "Settings":
-        if (
-            self.environment == "production"
-            and self.sms_api_key.get_secret_value() == DEV_SMS_API_KEY
+    def _refuse_default_secrets_in_production(self) -> "Settings":
+        if self.environment != "production":
+            return self
+        for name, default in (
+            ("sms_api_key", DEV_SMS_API_KEY),
+            ("sms_webhook_secret", DEV_SMS_WEBHOOK_SECRET),
+            ("unsubscribe_key", DEV_UNSUBSCRIBE_KEY),
         ):
-            raise ValueError("sms_api_key must be set outside development")
+            if getattr(self, name).get_secret_value() == default:
+                raise ValueError(f"{name} must be set outside development")
+        if not self.unsubscribe_url.startswith("https://"):
+            raise ValueError("unsubscribe_url must be https outside development (RFC 8058)")
         return self

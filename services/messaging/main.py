@@ -10,6 +10,7 @@ from services.messaging.consumers import HANDLERS
 from services.messaging.delivery.jobs import dispatcher
 from services.messaging.digests import jobs as digests
 from services.messaging.notifications import api as notifications
+from services.messaging.optouts import api as optouts
 from services.messaging.policy import api as policy
 from services.messaging.templates import api as templates
 from services.messaging.webhooks import api as webhooks
@@ -29,7 +30,13 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         ),
         settings=settings or Settings(),
         outbox=outbox,
-        routers=[notifications.router, templates.router, policy.router, webhooks.router],
+        routers=[
+            notifications.router,
+            templates.router,
+            policy.router,
+            optouts.router,
+            webhooks.router,
+        ],
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,

@@ -17,6 +17,14 @@ class ChannelConsent(EventPayload):
     email: bool = False
 
 
+def marketing_or_channel(
+    marketing: ChannelConsent | None, consent: ChannelConsent
+) -> ChannelConsent:
+    """The marketing consent per channel an event means: as carried, or (an event from
+    before marketing consent existed) the channel's consent."""
+    return marketing if marketing is not None else consent
+
+
 class MemberRegistered(EventPayload):
     """A new member joined. Carries contact data so messaging can keep its own copy."""
 
@@ -33,6 +41,9 @@ class MemberRegistered(EventPayload):
     birthday: date | None = None
     gender: Gender | None = None
     consent: ChannelConsent = ChannelConsent()
+    marketing: ChannelConsent | None = None
+    """Consent to marketing messages per channel (on top of the channel's); absent on
+    events from before it: read with :func:`marketing_or_channel`."""
     store_id: uuid.UUID | None = None
     qualification: Literal["purchase", "earlier_customer"] | None = None
     card_fee_fen: int | None = None
@@ -114,6 +125,9 @@ class MemberConsentChanged(EventPayload):
 
     member_id: uuid.UUID
     consent: ChannelConsent
+    marketing: ChannelConsent | None = None
+    """Consent to marketing messages per channel (a marketing message needs both); absent
+    on events from before it: read with :func:`marketing_or_channel`."""
     changed_at: datetime
     privacy_policy_version: str | None = None
 

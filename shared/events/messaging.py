@@ -9,6 +9,8 @@ from typing import ClassVar, Literal
 from shared.events.envelope import EventPayload
 
 Channel = Literal["email", "sms"]
+MessageClass = Literal["marketing", "transactional"]
+OptOutSource = Literal["email_link", "sms_reply"]
 
 
 class _NotificationOutcome(EventPayload):
@@ -48,3 +50,19 @@ class NotificationDeferred(_NotificationOutcome):
 
     reason: str
     until: datetime
+
+
+class MemberOptedOut(EventPayload):
+    """The member opted out of ``message_class`` messages on ``channel`` (a one-click
+    unsubscribe link in an email, or an SMS reply such as 退订). Messaging stops sending
+    them at once; customer records it as a consent change and publishes
+    ``customer.member.consent_changed``. Ids only: no address or reply text."""
+
+    event_type: ClassVar[str] = "messaging.member.opted_out"
+    subject_field: ClassVar[str] = "member_id"
+
+    member_id: uuid.UUID
+    channel: Channel
+    message_class: MessageClass
+    source: OptOutSource
+    opted_out_at: datetime

@@ -49,6 +49,7 @@ from shared.events.loyalty import (
     TierChanged,
 )
 from shared.events.messaging import (
+    MemberOptedOut,
     NotificationDeferred,
     NotificationFailed,
     NotificationSent,
@@ -137,6 +138,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         NotificationFailed,
         NotificationSuppressed,
         NotificationDeferred,
+        MemberOptedOut,
     )
 }
 

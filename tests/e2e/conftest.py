@@ -1,6 +1,7 @@
 """The five services in one test process, over the real PostgreSQL and broker, with a real
 SMTP server and a real HTTP SMS gateway standing in for the providers. Loyalty is served
-on a loopback port: orders calls it over HTTP for points and coupons at the till."""
+on a loopback port: orders calls it over HTTP for points and coupons at the till; so is
+messaging, which the gateway calls back with members' SMS replies."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tests.server import serving
 from tests.stack import Stack, forget_earlier_events, running, skip_backlog
 
 SMS_KEY = "e2e-sms-key"
+SMS_WEBHOOK_SECRET = "whsec_ZTJlLXNtcy13ZWJob29rLXNlY3JldA=="
 
 
 @dataclass
@@ -31,6 +33,8 @@ class Providers:
     store_dir: Path
     smtp_port: int
     sms_url: str
+    messaging_port: int
+    """Where the system serves messaging: the gateway posts replies there."""
 
     def inbox(self) -> ProviderInbox:
         return read_inbox(self.store_dir)
@@ -52,10 +56,11 @@ async def providers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[P
     store_dir = tmp_path_factory.mktemp("providers")
     mail = MailCatcher(store_dir, port=free_port())
     mail.start()
-    http_port = free_port()
+    http_port, messaging_port = free_port(), free_port()
+    replies = (f"http://127.0.0.1:{messaging_port}/webhooks/sms/inbound", SMS_WEBHOOK_SECRET)
     server = uvicorn.Server(
         uvicorn.Config(
-            create_sms_gateway_app(store_dir, SMS_KEY),
+            create_sms_gateway_app(store_dir, SMS_KEY, replies),
             host="127.0.0.1",
             port=http_port,
             log_level="warning",
@@ -64,7 +69,7 @@ async def providers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[P
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn exposes no event for this
         await asyncio.sleep(0.02)
-    yield Providers(store_dir, mail.port, f"http://127.0.0.1:{http_port}")
+    yield Providers(store_dir, mail.port, f"http://127.0.0.1:{http_port}", messaging_port)
     server.should_exit = True
     await task
     mail.stop()
@@ -83,6 +88,7 @@ async def system(stack: Stack, providers: Providers) -> AsyncIterator[System]:
         smtp_port=providers.smtp_port,
         sms_gateway_url=providers.sms_url,
         sms_api_key=SMS_KEY,
+        sms_webhook_secret=SMS_WEBHOOK_SECRET,
     )
     loyalty_port = free_port()
     overrides["orders"]["loyalty_url"] = f"http://127.0.0.1:{loyalty_port}"
@@ -91,13 +97,17 @@ async def system(stack: Stack, providers: Providers) -> AsyncIterator[System]:
         subscriptions = stack.app(service).state.spec.subscriptions
         await skip_backlog(stack.bootstrap_servers, settings["consumer_group_id"], subscriptions)
     async with contextlib.AsyncExitStack() as apps:
-        url = await apps.enter_async_context(
-            serving(stack.app("loyalty", **overrides["loyalty"]), loyalty_port)
-        )
+        served = {"loyalty": loyalty_port, "messaging": providers.messaging_port}
+        urls = {
+            service: await apps.enter_async_context(
+                serving(stack.app(service, **overrides[service]), port)
+            )
+            for service, port in served.items()
+        }
         clients = {
             service: await apps.enter_async_context(
-                httpx.AsyncClient(base_url=url)
-                if service == "loyalty"
+                httpx.AsyncClient(base_url=urls[service])
+                if service in urls
                 else running(stack.app(service, **overrides[service]))
             )
             for service in SERVICES

@@ -17,6 +17,7 @@ from shared.events.customer import (
     MemberReactivated,
     MemberRegistered,
     MemberUpdated,
+    TicketResolved,
 )
 from shared.events.loyalty import (
     ExpiredLot,
@@ -213,11 +214,21 @@ def reward_cancelled(
     return CloudEvent.of(payload, source="/huiyuan/loyalty")
 
 
-def consent_changed(member_id: uuid.UUID, *, sms: bool, email: bool) -> CloudEvent:
+def consent_changed(
+    member_id: uuid.UUID,
+    *,
+    sms: bool,
+    email: bool,
+    marketing: ChannelConsent | None = None,
+    after: timedelta = timedelta(seconds=1),
+) -> CloudEvent:
+    """As customer publishes it, made ``after`` now (negative: earlier); without
+    ``marketing`` as before marketing consent existed."""
     payload = MemberConsentChanged(
         member_id=member_id,
         consent=ChannelConsent(sms=sms, email=email),
-        changed_at=datetime.now(UTC) + timedelta(seconds=1),
+        marketing=marketing,
+        changed_at=datetime.now(UTC) + after,
     )
     return CloudEvent.of(payload, source="/huiyuan/customer")
 
@@ -253,5 +264,19 @@ def profile_updated(
         locale=locale,
         version=2,
         updated_at=datetime.now(UTC) + timedelta(seconds=1),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/customer")
+
+
+def ticket_resolved(member_id: uuid.UUID | None, ticket_id: uuid.UUID) -> CloudEvent:
+    """A resolved complaint: messaging asks the member for a survey (a marketing message)."""
+    payload = TicketResolved(
+        ticket_id=ticket_id,
+        member_id=member_id,
+        kind="complaint",
+        priority="high",
+        number=4711,
+        resolved_at=datetime.now(UTC),
+        overdue=False,
     )
     return CloudEvent.of(payload, source="/huiyuan/customer")

@@ -20,6 +20,9 @@ REFUSED: dict[str, list[Any]] = {
     "mail_from": ["", "   ", "Huiyuan\r\nBcc: x@example.com", "a" * 321],
     "sms_sign": ["", "Hui\nyuan", "Huiyuan\x00", "签" * 33],
     "ticket_survey_url": ["https://example.com/survey", "https://x/{ticket_id}\nx", ""],
+    "unsubscribe_url": ["https://example.com/unsubscribe", "https://x/{token}\nx", ""],
+    "unsubscribe_mailto": ["", "out@x\r\nBcc: y@x"],
+    "sms_webhook_secret": ["whsec_", "whsec_not base64!", ""],
 }
 
 
@@ -36,3 +39,24 @@ def test_a_setting_out_of_its_bounds_is_refused_naming_it(field: str, value: Any
 def test_the_defaults_are_within_bounds() -> None:
     settings = Settings()
     assert (settings.delivery_max_attempts, settings.sms_sign) == (5, "Huiyuan")
+
+
+SECRETS = {
+    "sms_api_key": "a-real-key",
+    "sms_webhook_secret": "whsec_cmVhbC1zZWNyZXQ=",
+    "unsubscribe_key": "a-real-unsubscribe-key",
+    "unsubscribe_url": "https://brand.example/unsubscribe/{token}",
+}
+
+
+@pytest.mark.parametrize("kept", [*SECRETS, None])
+def test_production_refuses_each_development_secret_and_a_plain_http_link(
+    kept: str | None,
+) -> None:
+    chosen = {name: value for name, value in SECRETS.items() if name != kept}
+    production = {"environment": "production", "pii_key": "k" * 40, "jwt_secret": "j" * 40}
+    if kept is None:
+        assert Settings.model_validate(production | chosen).unsubscribe_key
+        return
+    with pytest.raises(ValidationError, match=kept):
+        Settings.model_validate(production | chosen)

@@ -4,29 +4,14 @@ language, on the channels they consented to, once per resolution."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
 from services.messaging.notifications.models import Notification
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
-from shared.events.customer import TicketResolved
 from shared.inbox import Handlers
 from tests.messaging import events
-
-
-def _resolved(member_id: uuid.UUID | None, ticket_id: uuid.UUID) -> CloudEvent:
-    payload = TicketResolved(
-        ticket_id=ticket_id,
-        member_id=member_id,
-        kind="complaint",
-        priority="high",
-        number=4711,
-        resolved_at=datetime.now(UTC),
-        overdue=False,
-    )
-    return CloudEvent.of(payload, source="/huiyuan/customer")
 
 
 async def _apply(sessions: Sessions, handlers: Handlers, event: CloudEvent) -> None:
@@ -50,7 +35,7 @@ async def test_the_survey_goes_on_consented_channels_in_the_members_language(
         member_id, phone_number=events.phone(), email_consent=False, locale="en", name="Lei"
     )
     await _apply(messaging_sessions, handlers, registered)
-    resolved = _resolved(member_id, ticket_id)
+    resolved = events.ticket_resolved(member_id, ticket_id)
     await _apply(messaging_sessions, handlers, resolved)
     await _apply(messaging_sessions, handlers, resolved)  # redelivered: nothing more
 
@@ -71,7 +56,7 @@ async def test_an_anonymous_callers_ticket_asks_nobody(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     ticket_id = uuid.uuid4()
-    await _apply(messaging_sessions, handlers, _resolved(None, ticket_id))
+    await _apply(messaging_sessions, handlers, events.ticket_resolved(None, ticket_id))
     async with messaging_sessions() as session:
         query = select(Notification).where(col(Notification.trigger_event_id).is_not(None))
         rows = [r for r in await session.scalars(query) if str(ticket_id) in (r.body or "")]

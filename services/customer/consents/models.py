@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKeyConstraint
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKeyConstraint, String
 from sqlmodel import Field
 
 from services.customer.base import CustomerTable
@@ -15,8 +15,9 @@ PRIVACY_POLICY_VERSION_LENGTH = 32
 
 
 class ConsentRecord(CustomerTable, table=True):
-    """The member's consent on ``channel`` (``sms`` or ``email``) as last set: given
-    (``consented``) or withdrawn at ``changed_at``, by ``changed_by`` (``member``,
+    """The member's consent on ``channel`` (``sms`` or ``email``) to ``message_class``
+    (``channel``: the channel itself; ``marketing``: marketing messages on it) as last
+    set: given (``consented``) or withdrawn at ``changed_at``, by ``changed_by`` (``member``,
     ``staff`` or ``import``; ``actor`` their login) under the privacy policy
     ``privacy_policy_version`` then in force (none for an import: the brand collected it
     before)."""
@@ -30,10 +31,17 @@ class ConsentRecord(CustomerTable, table=True):
             ondelete="CASCADE",
         ),
         CheckConstraint("channel IN ('sms', 'email')", name="ck_consent_records_channel"),
+        CheckConstraint(
+            "message_class IN ('channel', 'marketing')", name="ck_consent_records_message_class"
+        ),
     )
 
     member_id: uuid.UUID = Field(primary_key=True)
     channel: str = Field(primary_key=True, max_length=8)
+    message_class: str = Field(
+        default="channel",
+        sa_column=Column(String(16), primary_key=True, server_default="channel"),
+    )
     consented: bool
     changed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     changed_by: str = Field(max_length=8)

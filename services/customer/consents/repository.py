@@ -24,7 +24,7 @@ async def put(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     statement = insert(_records).values(list(rows))
     await session.execute(
         statement.on_conflict_do_update(
-            index_elements=["member_id", "channel"],
+            index_elements=["member_id", "channel", "message_class"],
             set_={
                 column: statement.excluded[column]
                 for column in (

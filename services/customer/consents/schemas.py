@@ -21,8 +21,17 @@ class ChannelConsentRecord(BaseModel):
     )
 
 
+class MarketingConsentRecords(BaseModel):
+    """Per channel; null: no record (the member joined before marketing consent was
+    recorded, or was imported: the channel's consent applies)."""
+
+    sms: ChannelConsentRecord | None = None
+    email: ChannelConsentRecord | None = None
+
+
 class ConsentRecords(BaseModel):
     """Per channel; null: no record (the member joined before consent was recorded)."""
 
     sms: ChannelConsentRecord | None = None
     email: ChannelConsentRecord | None = None
+    marketing: MarketingConsentRecords = MarketingConsentRecords()

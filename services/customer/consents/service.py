@@ -6,11 +6,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Literal
 
 from services.customer.consents import repository
 from services.customer.consents.schemas import ChannelConsentRecord, ConsentRecords
 from services.customer.history.domain import Actor
 from shared.db import AsyncSession
+
+MessageClass = Literal["channel", "marketing"]
+"""What a consent record is about: the channel itself, or marketing messages on it."""
 
 
 async def record(
@@ -21,16 +25,19 @@ async def record(
     by: Actor,
     at: datetime,
     privacy_policy_version: str,
+    message_class: MessageClass = "channel",
 ) -> None:
-    """Records the consent of each channel in ``consent`` (``{"sms": True}``) as given or
-    withdrawn by ``by`` at ``at`` under ``privacy_policy_version``; pass only the channels
-    that changed (and both at registration)."""
+    """Records the consent of each channel in ``consent`` (``{"sms": True}``) to
+    ``message_class`` as given or withdrawn by ``by`` at ``at`` under
+    ``privacy_policy_version``; pass only the channels that changed (and both at
+    registration)."""
     await repository.put(
         session,
         [
             {
                 "member_id": member_id,
                 "channel": channel,
+                "message_class": message_class,
                 "consented": consented,
                 "changed_at": at,
                 "changed_by": by.kind,
@@ -48,18 +55,16 @@ async def record_imported(session: AsyncSession, member_ids: Sequence[uuid.UUID]
 
 
 async def records_of(session: AsyncSession, member_id: uuid.UUID) -> ConsentRecords:
-    """The member's consent record per channel."""
-    return ConsentRecords.model_validate(
-        {
-            row.channel: ChannelConsentRecord.model_validate(
-                {
-                    "consented": row.consented,
-                    "changed_at": row.changed_at,
-                    "changed_by": row.changed_by,
-                    "actor": row.actor,
-                    "privacy_policy_version": row.privacy_policy_version,
-                }
-            )
-            for row in await repository.of_member(session, member_id)
-        }
-    )
+    """The member's consent record per channel, and per channel to marketing."""
+    records: dict[str, dict[str, ChannelConsentRecord]] = {"channel": {}, "marketing": {}}
+    for row in await repository.of_member(session, member_id):
+        records[row.message_class][row.channel] = ChannelConsentRecord.model_validate(
+            {
+                "consented": row.consented,
+                "changed_at": row.changed_at,
+                "changed_by": row.changed_by,
+                "actor": row.actor,
+                "privacy_policy_version": row.privacy_policy_version,
+            }
+        )
+    return ConsentRecords.model_validate(records["channel"] | {"marketing": records["marketing"]})

@@ -65,6 +65,10 @@ class Member(CustomerTable, table=True):
     locale: str = Field(default="zh-CN", max_length=8)
     consent_sms: bool = False
     consent_email: bool = False
+    # consent to marketing messages per channel; null (members from before it, imported
+    # ones): the channel's consent
+    marketing_sms: bool | None = None
+    marketing_email: bool | None = None
     store_id: uuid.UUID | None = None
     referral_code: str = Field(sa_column=Column(String(SYMBOLS + 1), unique=True, nullable=False))
     referrer_id: uuid.UUID | None = Field(default=None, index=True)

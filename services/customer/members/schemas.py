@@ -63,11 +63,30 @@ ReferralCode = Annotated[codes.TypedCode, AfterValidator(_well_formed_code)]
 """A referral code as a member reads it out (``7K2M-QX9D-4HTR-D``), in stored form."""
 
 
+class MarketingConsent(BaseModel):
+    """Consent to marketing messages (welcome, birthday, holiday, win-back, campaigns,
+    surveys) per channel, on top of the channel's own: a marketing SMS needs both."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    sms: bool = Field(description="The member agreed to marketing SMS")
+    email: bool = Field(description="The member agreed to marketing email")
+
+
 class Consent(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     sms: bool = Field(False, description="The member agreed to receive SMS")
     email: bool = Field(False, description="The member agreed to receive email")
+    marketing: MarketingConsent | None = Field(
+        None,
+        description="Marketing consent per channel; at registration, absent means the "
+        "channel's own choice",
+    )
+
+    def marketing_or_channel(self) -> MarketingConsent:
+        """The marketing consent given, or the channels' own when none was."""
+        return self.marketing or MarketingConsent(sms=self.sms, email=self.email)
 
 
 class MemberCreate(BaseModel):

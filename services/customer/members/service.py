@@ -25,6 +25,7 @@ from services.customer.members.errors import (
 from services.customer.members.models import Member
 from services.customer.members.schemas import (
     Consent,
+    MarketingConsent,
     MemberCreate,
     MemberListItem,
     MemberOut,
@@ -69,11 +70,27 @@ def registered_event(
         birthday=data.birthday,
         gender=data.gender,
         consent=ChannelConsent(sms=data.consent.sms, email=data.consent.email),
+        marketing=ChannelConsent(**data.consent.marketing_or_channel().model_dump()),
         store_id=data.store_id,
         qualification=data.qualification.kind if data.qualification else None,
         card_fee_fen=card_fee_fen,
         source=source,
         registered_at=at,
+    )
+
+
+def consent_of(member: Member) -> Consent:
+    """The member's consent per channel and to marketing per channel (a member from
+    before marketing consent, or imported, has the channel's)."""
+    return Consent(
+        sms=member.consent_sms,
+        email=member.consent_email,
+        marketing=MarketingConsent(
+            sms=member.consent_sms if member.marketing_sms is None else member.marketing_sms,
+            email=(
+                member.consent_email if member.marketing_email is None else member.marketing_email
+            ),
+        ),
     )
 
 
@@ -120,6 +137,8 @@ async def register_member(
         locale=data.locale,
         consent_sms=data.consent.sms,
         consent_email=data.consent.email,
+        marketing_sms=data.consent.marketing_or_channel().sms,
+        marketing_email=data.consent.marketing_or_channel().email,
         store_id=data.store_id,
         referral_code=await _fresh_referral_code(session),
         referrer_id=referrer.id if referrer else None,
@@ -133,10 +152,19 @@ async def register_member(
     await consents.record(
         session,
         member.id,
-        data.consent.model_dump(),
+        data.consent.model_dump(exclude={"marketing"}),
         by=Actor("staff", by),
         at=member.created_at,
         privacy_policy_version=settings.privacy_policy_version,
+    )
+    await consents.record(
+        session,
+        member.id,
+        data.consent.marketing_or_channel().model_dump(),
+        by=Actor("staff", by),
+        at=member.created_at,
+        privacy_policy_version=settings.privacy_policy_version,
+        message_class="marketing",
     )
     await search_index.index_name(session, member)
     await custom_fields.write(session, cipher, member, values)
@@ -254,7 +282,7 @@ def to_out(cipher: PiiCipher, member: Member, *, masked: bool = False) -> Member
         birthday=member.birthday,
         gender=member.gender,
         locale=member.locale,
-        consent=Consent(sms=member.consent_sms, email=member.consent_email),
+        consent=consent_of(member),
         store_id=member.store_id,
         referral_code=codes.display(member.referral_code),
         address=address,

@@ -16,6 +16,7 @@ from services.customer.members.schemas import (
     MAX_ADDRESS_LENGTH,
     MAX_NAME_LENGTH,
     MAX_OCCUPATION_LENGTH,
+    MarketingConsent,
 )
 from shared.events.customer import Gender, Locale
 from shared.inputs import BirthDate, Email, Phone, SingleLine
@@ -59,14 +60,25 @@ class MemberPatch(BaseModel):
 
 
 class ConsentIn(BaseModel):
-    """Both channels, as the member now wants them."""
+    """Both channels, as the member now wants them, and optionally marketing per channel
+    (absent: the marketing consent stays as it is)."""
 
     model_config = ConfigDict(
-        extra="forbid", strict=True, json_schema_extra={"examples": [{"sms": False, "email": True}]}
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {"sms": False, "email": True},
+                {"sms": True, "email": True, "marketing": {"sms": False, "email": True}},
+            ]
+        },
     )
 
     sms: bool = Field(description="The member agrees to receive SMS")
     email: bool = Field(description="The member agrees to receive email")
+    marketing: MarketingConsent | None = Field(
+        None, description="Marketing messages per channel; absent: unchanged"
+    )
 
 
 class CardReissued(BaseModel):

@@ -4,15 +4,18 @@ each change that changes something moves the profile's ``version`` on."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from services.customer.base import emit
 from services.customer.config import Settings
 from services.customer.consents import service as consents
+from services.customer.consents.service import MessageClass
 from services.customer.fields import service as custom_fields
 from services.customer.history import service as history
 from services.customer.history.domain import Actor, split_restriction
@@ -41,6 +44,9 @@ from shared.events.customer import (
     MemberReactivated,
     MemberUpdated,
 )
+from shared.events.messaging import Channel
+
+log = logging.getLogger(__name__)
 
 _ENCRYPTED = {"name": "name_encrypted", "phone": "phone_encrypted", "email": "email_encrypted"}
 
@@ -170,33 +176,82 @@ async def set_consent(
     by: Actor,
     privacy_policy_version: str,
 ) -> Member:
-    """Sets the member's consent per channel, records each changed channel's consent as
-    given or withdrawn by ``by`` under ``privacy_policy_version``, and emits
-    ``customer.member.consent_changed`` with the time and version (the same consent again
-    changes nothing). Raises :class:`MemberNotFound` (404) and :class:`MemberInactive`
-    (409)."""
+    """Sets the member's consent per channel (and to marketing per channel, if given),
+    records each changed channel's consent as given or withdrawn by ``by`` under
+    ``privacy_policy_version``, and emits ``customer.member.consent_changed`` with both
+    and the time and version (the same consent again changes nothing). Raises
+    :class:`MemberNotFound` (404) and :class:`MemberInactive` (409)."""
     member = await _active_member(session, member_id)
-    before = {"sms": member.consent_sms, "email": member.consent_email}
-    changed = {ch: on for ch, on in consent.model_dump().items() if before[ch] != on}
-    if not changed:
+    current = members.consent_of(member)
+    marketing = consent.marketing or current.marketing_or_channel()
+    changed = _changed(current.model_dump(exclude={"marketing"}), consent, exclude={"marketing"})
+    marketing_changed = _changed(current.marketing_or_channel().model_dump(), marketing)
+    if not changed and not marketing_changed:
         return member
     member.consent_sms, member.consent_email = consent.sms, consent.email
+    member.marketing_sms, member.marketing_email = marketing.sms, marketing.email
     _touch(member)
     at = member.updated_at
-    await consents.record(
-        session, member.id, changed, by=by, at=at, privacy_policy_version=privacy_policy_version
+    classes: tuple[tuple[MessageClass, dict[str, bool]], ...] = (
+        ("channel", changed),
+        ("marketing", marketing_changed),
     )
-    history.record(session, member.id, "consent_changed", by, at, tuple(changed))
+    for message_class, channels in classes:
+        await consents.record(
+            session,
+            member.id,
+            channels,
+            by=by,
+            at=at,
+            privacy_policy_version=privacy_policy_version,
+            message_class=message_class,
+        )
+    fields = (*changed, *(f"marketing.{channel}" for channel in marketing_changed))
+    history.record(session, member.id, "consent_changed", by, at, fields)
     await emit(
         session,
         MemberConsentChanged(
             member_id=member.id,
             consent=ChannelConsent(sms=consent.sms, email=consent.email),
+            marketing=ChannelConsent(sms=marketing.sms, email=marketing.email),
             changed_at=at,
             privacy_policy_version=privacy_policy_version,
         ),
     )
     return member
+
+
+def _changed(
+    before: dict[str, bool], wanted: BaseModel, exclude: set[str] | None = None
+) -> dict[str, bool]:
+    """The channels whose consent ``wanted`` changes, with their new value."""
+    return {ch: on for ch, on in wanted.model_dump(exclude=exclude).items() if before[ch] != on}
+
+
+async def opt_out_of_marketing(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    channel: Channel,
+    *,
+    privacy_policy_version: str,
+) -> None:
+    """The member's opt-out of marketing on ``channel`` (an unsubscribe link or an SMS
+    reply, told by messaging's ``messaging.member.opted_out``) as a consent change by the
+    member (see :func:`set_consent`; an opt-out already in force changes nothing). A
+    member erased or deactivated since is left as they are."""
+    member = await repository.for_update(session, member_id)
+    if member is None or member.status != "active":
+        log.info("opt-out of member %s not applied: no such active member", member_id)
+        return
+    current = members.consent_of(member)
+    marketing = current.marketing_or_channel().model_copy(update={channel: False})
+    await set_consent(
+        session,
+        member_id,
+        ConsentIn(sms=current.sms, email=current.email, marketing=marketing),
+        by=Actor("member"),
+        privacy_policy_version=privacy_policy_version,
+    )
 
 
 async def reissue_card(

@@ -23,7 +23,8 @@ class Reach:
     """The address as encrypted at rest, when that is exactly what is stored (saves
     encrypting it again for each message)."""
     marketing: bool = True
-    """Whether the member also takes marketing on this channel (with ``consent``)."""
+    """Whether marketing messages may go on this channel (on top of ``consent``): the
+    member's marketing consent, and no opt-out of theirs since."""
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,13 @@ def phone_to_keep(phone: str) -> str:
     return sms_number(phone) or phone
 
 
-def phone_reach(consent: bool, stored: str, encrypted: str | None = None) -> Reach:
+def phone_reach(
+    consent: bool, stored: str, encrypted: str | None = None, *, marketing: bool = True
+) -> Reach:
     """Where SMS go (:func:`sms_number`); ``encrypted`` is the stored ciphertext, kept when
     the number needed no conversion."""
     number = sms_number(stored)
     if number is None:
-        return Reach(consent, None, NOT_A_PHONE_NUMBER)
-    return Reach(consent, number, encrypted=encrypted if number == stored else None)
+        return Reach(consent, None, NOT_A_PHONE_NUMBER, marketing=marketing)
+    kept = encrypted if number == stored else None
+    return Reach(consent, number, encrypted=kept, marketing=marketing)

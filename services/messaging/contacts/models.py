@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import Column, DateTime
 from sqlmodel import Field
 
 from services.messaging.base import MessagingTable, timestamp
@@ -18,7 +19,12 @@ class Contact(MessagingTable, table=True):
     number, and are read through :func:`services.messaging.contacts.domain.phone_reach`.
     ``updated_at`` is the time of the newest customer fact applied. ``active`` turns false
     when the member is deactivated (``customer.member.deactivated``): nothing is sent to
-    an inactive member.
+    an inactive member. ``marketing_<channel>`` is the marketing consent on the channel;
+    an opt-out (unsubscribe link, SMS reply) clears it at once and stamps
+    ``<channel>_opted_out_at``, so a consent change customer made before it, consumed
+    after it, cannot turn marketing back on. ``phone_hash`` is the keyed lookup hash of
+    the E.164 number (:meth:`shared.crypto.PiiCipher.lookup_hash`), to find the member
+    an SMS reply comes from.
     """
 
     __tablename__ = "contacts"
@@ -30,5 +36,14 @@ class Contact(MessagingTable, table=True):
     email_encrypted: str | None = None
     consent_sms: bool = False
     consent_email: bool = False
+    marketing_sms: bool = False
+    marketing_email: bool = False
+    sms_opted_out_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    email_opted_out_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    phone_hash: str | None = Field(default=None, max_length=64, index=True)
     active: bool = True
     updated_at: datetime = timestamp()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 from typing import Any
 
 from services.messaging.contacts import domain, repository
@@ -20,7 +21,9 @@ from shared.events.customer import (
     MemberReactivated,
     MemberRegistered,
     MemberUpdated,
+    marketing_or_channel,
 )
+from shared.events.messaging import Channel
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +31,9 @@ log = logging.getLogger(__name__)
 async def record_registration(
     session: AsyncSession, cipher: PiiCipher, registered: MemberRegistered
 ) -> None:
-    """Keep the new member's contact (a replay of an older registration changes nothing)."""
+    """Keep the new member's contact (a replay of an older registration changes nothing);
+    marketing consent as the event gives it, or the channels' own on an older event."""
+    marketing = marketing_or_channel(registered.marketing, registered.consent)
     await repository.upsert_contact(
         session,
         {
@@ -37,8 +42,11 @@ async def record_registration(
             "locale": registered.locale,
             "phone_encrypted": cipher.encrypt(domain.phone_to_keep(registered.phone)),
             "email_encrypted": cipher.encrypt(registered.email) if registered.email else None,
+            "phone_hash": _phone_hash(cipher, registered.phone),
             "consent_sms": registered.consent.sms,
             "consent_email": registered.consent.email,
+            "marketing_sms": marketing.sms,
+            "marketing_email": marketing.email,
             "updated_at": registered.registered_at,
         },
     )
@@ -48,8 +56,8 @@ async def apply_update(session: AsyncSession, cipher: PiiCipher, updated: Member
     """Apply the changed fields messaging keeps: name, phone, email and locale.
 
     Profile edits carry them encrypted with the PII key (checked here by decrypting them);
-    the E.164 upgrade carried a phone in clear. The lookup hash that comes with a phone is
-    not kept: messaging never looks a member up by phone. An update older than the stored
+    the E.164 upgrade carried a phone in clear. The phone's lookup hash is computed here
+    (:func:`_phone_hash`), as for a registration. An update older than the stored
     contact changes nothing. An update for a member without a contact is skipped: its
     registration came before it on the same partition, so it was parked as a dead letter,
     and a replay of it brings a phone number that :func:`domain.phone_reach` reads the
@@ -64,6 +72,7 @@ async def apply_update(session: AsyncSession, cipher: PiiCipher, updated: Member
         phone = cipher.decrypt(updated.phone_encrypted)
     if "phone" in changed and phone is not None:
         values["phone_encrypted"] = cipher.encrypt(domain.phone_to_keep(phone))
+        values["phone_hash"] = _phone_hash(cipher, phone)
     if "email" in changed:
         email = cipher.decrypt(updated.email_encrypted) if updated.email_encrypted else None
         values["email_encrypted"] = cipher.encrypt(email) if email else None
@@ -76,11 +85,39 @@ async def apply_update(session: AsyncSession, cipher: PiiCipher, updated: Member
 
 
 async def apply_consent(session: AsyncSession, changed: MemberConsentChanged) -> None:
-    """Keep the member's consent per channel (an older change than the contact's is
-    skipped, as is a member without a contact: see :func:`apply_update`)."""
-    values = {"consent_sms": changed.consent.sms, "consent_email": changed.consent.email}
-    if not await repository.update_contact(session, changed.member_id, changed.changed_at, values):
+    """Keep the member's consent and marketing consent per channel (an older change than
+    the contact's is skipped, as is a member without a contact: see :func:`apply_update`;
+    marketing stays off where the member opted out after the change was made)."""
+    marketing = marketing_or_channel(changed.marketing, changed.consent)
+    if not await repository.apply_consent(
+        session,
+        changed.member_id,
+        changed.changed_at,
+        {"sms": changed.consent.sms, "email": changed.consent.email},
+        {"sms": marketing.sms, "email": marketing.email},
+    ):
         log.info("consent of member %s not applied: no contact, or a newer one", changed.member_id)
+
+
+async def opt_out(
+    session: AsyncSession, member_id: uuid.UUID, channel: Channel, at: datetime
+) -> bool:
+    """Stop marketing to the member on ``channel`` from now on (their opt-out at ``at``),
+    before customer's consent change comes back; whether marketing was on (a repeat, or a
+    member without a contact, changes nothing)."""
+    return await repository.opt_out(session, member_id, channel, at)
+
+
+async def members_by_phone(session: AsyncSession, cipher: PiiCipher, phone: str) -> list[uuid.UUID]:
+    """The active members whose SMS go to ``phone`` (E.164), found by its lookup hash."""
+    return await repository.members_by_phone_hash(session, cipher.lookup_hash(phone))
+
+
+def _phone_hash(cipher: PiiCipher, phone: str) -> str | None:
+    """The lookup hash of the number SMS go to (hashed as E.164, as customer hashes it);
+    ``None`` for a value that is no phone number."""
+    number = domain.sms_number(phone)
+    return cipher.lookup_hash(number) if number is not None else None
 
 
 async def apply_deactivation(session: AsyncSession, deactivated: MemberDeactivated) -> None:
@@ -111,6 +148,13 @@ async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID
     return ContactCard(
         name=contact.name,
         locale=contact.locale,
-        sms=domain.phone_reach(contact.consent_sms, phone, contact.phone_encrypted),
-        email=Reach(contact.consent_email, email, encrypted=contact.email_encrypted),
+        sms=domain.phone_reach(
+            contact.consent_sms, phone, contact.phone_encrypted, marketing=contact.marketing_sms
+        ),
+        email=Reach(
+            contact.consent_email,
+            email,
+            encrypted=contact.email_encrypted,
+            marketing=contact.marketing_email,
+        ),
     )

@@ -25,6 +25,8 @@ class Message:
     subject: str | None
     """The email's subject; ``None`` for an SMS."""
     body: str
+    member_id: uuid.UUID | None = None
+    """Whom it goes to: an email offers them a one-click unsubscribe link."""
 
 
 class Sender(Protocol):

@@ -86,7 +86,13 @@ class Dispatcher:
                 raise DeliveryError("notification has no recipient", permanent=True)
             address = self._cipher.decrypt(notification.recipient_encrypted)
             return await sender.send(
-                Message(notification.id, address, notification.subject, notification.body)
+                Message(
+                    notification.id,
+                    address,
+                    notification.subject,
+                    notification.body,
+                    notification.member_id,
+                )
             )
         except DeliveryError as exc:
             return Undelivered(str(exc), permanent=exc.permanent)

@@ -2,6 +2,7 @@ from services.messaging.base import MessagingTable
 from services.messaging.contacts import models as _contacts  # noqa: F401  (their tables)
 from services.messaging.digests import models as _digests  # noqa: F401
 from services.messaging.notifications import models as _notifications  # noqa: F401
+from services.messaging.optouts import models as _optouts  # noqa: F401
 from services.messaging.policy import models as _policy  # noqa: F401
 from services.messaging.templates import models as _templates  # noqa: F401
 from services.messaging.webhooks import models as _webhooks  # noqa: F401

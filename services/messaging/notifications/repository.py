@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -115,16 +115,22 @@ def _queued(member_id: uuid.UUID, channel: Channel) -> Any:
 
 
 async def cancel_queued(
-    session: AsyncSession, member_id: uuid.UUID, channel: Channel, reason: str | None
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    channel: Channel,
+    reason: str | None,
+    templates: Collection[str] | None = None,
 ) -> int:
-    """Cancels the member's queued and deferred notifications on ``channel`` with
-    ``reason``; how many.
-    One the dispatcher is sending is locked: this waits for its outcome, and a sent one
-    stays sent."""
+    """Cancels the member's queued and deferred notifications on ``channel`` (of
+    ``templates`` only, if given) with ``reason``; how many. One the dispatcher is sending
+    is locked: this waits for its outcome, and a sent one stays sent."""
+    queued = _queued(member_id, channel)
+    if templates is not None:
+        queued = queued.where(_notifications.c.template.in_(templates))
     result = await session.execute(
-        _queued(member_id, channel)
-        .values(status="cancelled", error=reason, reason=reason)
-        .returning(_notifications.c.id)
+        queued.values(status="cancelled", error=reason, reason=reason).returning(
+            _notifications.c.id
+        )
     )
     return len(result.all())
 

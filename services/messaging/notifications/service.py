@@ -203,7 +203,8 @@ async def follow_contact(session: AsyncSession, cipher: PiiCipher, member_id: uu
     """Brings the member's queued notifications in line with their contact as it is now,
     before the dispatcher sends them: on a channel that no longer reaches the member
     (consent withdrawn, member inactive, address removed) they are cancelled with the
-    reason; on the others they go to the current address.
+    reason; on the others they go to the current address, marketing ones only with
+    marketing consent.
 
     Raises :class:`~services.messaging.contacts.errors.ContactNotKnown` without a contact.
     """
@@ -223,6 +224,21 @@ async def follow_contact(session: AsyncSession, cipher: PiiCipher, member_id: uu
             encrypted=reach.encrypted or cipher.encrypt(reach.address),
             masked=domain.mask_recipient(channel, reach.address),
         )
+        if not reach.marketing:
+            await cancel_queued_marketing(session, member_id, channel)
+
+
+async def cancel_queued_marketing(
+    session: AsyncSession, member_id: uuid.UUID, channel: Channel
+) -> None:
+    """Cancels the member's queued marketing notifications on ``channel`` (an opt-out, or
+    marketing consent withdrawn), before the dispatcher sends them."""
+    reason = policy_domain.no_marketing_consent(channel)
+    cancelled = await repository.cancel_queued(
+        session, member_id, channel, reason, policy_domain.MARKETING_TEMPLATES
+    )
+    if cancelled:
+        log.info("%d marketing %s notification(s) cancelled", cancelled, channel)
 
 
 async def claim_due(session: AsyncSession, limit: int) -> list[Outgoing]:

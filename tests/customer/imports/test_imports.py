@@ -80,7 +80,11 @@ async def test_imports_valid_rows_reports_row_errors_and_publishes_registrations
     assert member["name"] == "韩梅梅"
     profile = (await client.get(f"/members/{member['id']}", headers=SERVICE)).json()
     assert profile["email"] == "meimei@example.com"
-    assert profile["consent"] == {"sms": True, "email": False}
+    assert profile["consent"] == {  # an import's members have the channels' own
+        "sms": True,
+        "email": False,
+        "marketing": {"sms": True, "email": False},
+    }
     assert profile["birthday"] == "1992-03-04"
     async with customer_sessions() as session:
         stored = await session.get(Member, uuid.UUID(member["id"]))

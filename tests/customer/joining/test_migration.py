@@ -1,5 +1,5 @@
-"""The joining and the consent-and-history migrations build exactly the tables their models
-declare, and undo them."""
+"""The joining and the consent-and-history migrations (with consent records per class)
+build exactly the tables their models declare, and undo them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from services.customer.joining.models import CardFee, JoiningPolicy, MemberQuali
 from tests.customer.schema_diff import check_round_trip
 from tests.stack import Stack
 
-HEAD = "d7f2b4a9c1e6"
+HEAD = "e4a1c6b9d2f8"  # consent records per class
 BEFORE = "2addd78cd9c9"
 DECLARED = (JoiningPolicy, MemberQualification, CardFee, ConsentRecord, ProfileChange)
 TABLES = {model.__tablename__ for model in DECLARED}

@@ -156,10 +156,39 @@ async def test_consent_changes_are_published_once(
             url, json={"sms": False, "email": True}, headers=member_headers(member_id)
         )
         assert answer.status_code == 200, answer.text
-        assert answer.json()["consent"] == {"sms": False, "email": True}
+        assert answer.json()["consent"] == {
+            "sms": False,
+            "email": True,
+            "marketing": {"sms": True, "email": True},
+        }
     events = await _events(customer_sessions, member_id, "customer.member.consent_changed")
     assert [event["consent"] for event in events] == [{"sms": False, "email": True}]
     _problem(await customer.put(url, json={"sms": False}, headers=SERVICE), 422)
+
+
+async def test_marketing_consent_is_per_channel_and_defaults_to_the_channels_own(
+    customer: httpx.AsyncClient, customer_sessions: Sessions
+) -> None:
+    member_id, _ = await _register(customer, consent={"sms": True, "email": False})
+    registered = await _events(customer_sessions, member_id, "customer.member.registered")
+    assert registered[0]["marketing"] == {"sms": True, "email": False}
+    url = f"/members/{member_id}/consent"
+    body = {"sms": True, "email": False, "marketing": {"sms": False, "email": False}}
+    for _ in range(2):
+        answer = await customer.put(url, json=body, headers=member_headers(member_id))
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["consent"] == body
+    (changed,) = await _events(customer_sessions, member_id, "customer.member.consent_changed")
+    assert (changed["consent"], changed["marketing"]) == (
+        {"sms": True, "email": False},
+        {"sms": False, "email": False},
+    )
+    # absent marketing leaves it as it is
+    kept = await customer.put(url, json={"sms": True, "email": True}, headers=SERVICE)
+    assert kept.json()["consent"]["marketing"] == {"sms": False, "email": False}
+    bad = {"sms": True, "email": True, "marketing": {"sms": "yes", "email": True}}
+    problem = _problem(await customer.put(url, json=bad, headers=SERVICE), 422)
+    assert "marketing" in str(problem)
 
 
 async def test_a_reissued_card_replaces_the_lost_one(

@@ -71,6 +71,21 @@ async def test_each_channel_keeps_when_and_by_whom_its_consent_changed(
         "changed_at"
     ].replace("Z", "+00:00")
 
+    # marketing per channel: recorded at registration as the channel's choice, then apart
+    assert at_registration["marketing"]["sms"]["consented"] is True
+    assert at_registration["marketing"]["email"]["consented"] is False
+    assert record["marketing"] == at_registration["marketing"]  # a channel change kept it
+    marketing = {"sms": False, "email": False, "marketing": {"sms": False, "email": False}}
+    put = await customer.put(f"/members/{member_id}/consent", json=marketing, headers=own)
+    assert put.status_code == 200, put.text
+    after = await _record(customer, member_id)
+    assert (after["marketing"]["sms"]["consented"], after["marketing"]["sms"]["changed_by"]) == (
+        False,
+        "member",
+    )
+    assert after["marketing"]["email"] == at_registration["marketing"]["email"]
+    assert after["sms"] == record["sms"]
+
 
 async def test_an_imported_members_consent_is_recorded_as_the_imports(
     customer: httpx.AsyncClient,
@@ -83,10 +98,12 @@ async def test_an_imported_members_consent_is_recorded_as_the_imports(
     assert {
         channel: (r["consented"], r["changed_by"], r["privacy_policy_version"])
         for channel, r in record.items()
+        if channel != "marketing"
     } == {
         "sms": (True, "import", None),
         "email": (False, "import", None),
     }
+    assert record["marketing"] == {"sms": None, "email": None}  # the channels' own apply
 
 
 async def test_the_history_names_who_changed_what_and_never_a_value(

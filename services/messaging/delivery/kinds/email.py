@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from email.headerregistry import Address
+from email import policy as email_policy
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
+from email.policy import EmailPolicy, Policy
 from email.utils import parseaddr
 
 import aiosmtplib
@@ -17,6 +20,8 @@ from services.messaging.config import Settings
 from services.messaging.delivery.domain import Message
 from services.messaging.delivery.errors import DeliveryError
 from services.messaging.notifications.domain import Delivered, provider_text
+from services.messaging.optouts import service as optouts
+from services.messaging.optouts.domain import list_unsubscribe_headers
 from services.messaging.templates.domain import one_line
 
 
@@ -26,14 +31,46 @@ def message_id(notification_id: uuid.UUID, mail_from: str) -> str:
     return f"<{notification_id}@{domain}>"
 
 
+class _UriListHeader(UnstructuredHeader, BaseHeader):
+    """A header of <URI>s (RFC 2369 ``List-Unsubscribe``), folded between them and never
+    as RFC 2047 encoded words: the default policy would encode a URI longer than a line,
+    and mail clients read the URIs raw."""
+
+    def fold(self, *, policy: Policy) -> str:
+        uris = re.split(r",\s*(?=<)", str(self))
+        return f"{self.name}: " + f",{policy.linesep} ".join(uris) + policy.linesep
+
+
+def _policy() -> EmailPolicy[EmailMessage]:
+    headers = HeaderRegistry()
+    headers.map_to_type("list-unsubscribe", _UriListHeader)
+    return email_policy.default.clone(header_factory=headers)
+
+
+_POLICY = _policy()
+
+
 def build_message(settings: Settings, message: Message) -> EmailMessage:
     """The email of ``message``. Its subject goes out as one line even if it was stored
-    with a line break (as the previous release could): a header cannot be split."""
-    email = EmailMessage()
+    with a line break (as the previous release could): a header cannot be split.
+
+    Every email to a member offers one-click unsubscribe from marketing email
+    (``List-Unsubscribe`` with the signed link and a mailto, ``List-Unsubscribe-Post``,
+    RFC 8058): required on marketing mail by the large mailbox providers, and harmless on
+    the rest, whose service messages keep coming after it."""
+    email = EmailMessage(policy=_POLICY)
     email["From"] = settings.mail_from
     email["To"] = Address(addr_spec=message.to)
     email["Subject"] = one_line(message.subject or "")
     email["Message-ID"] = message_id(message.notification_id, settings.mail_from)
+    if message.member_id is not None:
+        key = settings.unsubscribe_key.get_secret_value().encode()
+        token = optouts.unsubscribe_token(key, message.member_id, "email")
+        headers = list_unsubscribe_headers(
+            settings.unsubscribe_url, settings.unsubscribe_mailto, token
+        )
+        for name, value in headers.items():
+            email[name] = value
     email.set_content(message.body, charset="utf-8")
     return email
 
