@@ -95,7 +95,7 @@ async def test_a_reply_tui_ding_stops_marketing_sms_but_not_points(system: Syste
 
     rows = await eventually(settled, timeout=30)
     assert rows[("ticket_survey", "sms")]["status"] == "suppressed"
-    assert rows[("ticket_survey", "sms")]["error"] == "member has not consented to marketing sms"
+    assert rows[("ticket_survey", "sms")]["error"] == "member has not consented to marketing on sms"
     assert rows[("ticket_survey", "email")]["status"] == "sent"
     assert rows[("points_earned", "sms")]["status"] == "sent"
     assert not any("/survey" in text for text in sms_to_member())
