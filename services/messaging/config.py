@@ -2,13 +2,46 @@
 
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
+from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
 
 from shared.inputs import SingleLine
 from shared.settings import BaseServiceSettings
 
 DEV_SMS_API_KEY = "huiyuan-local-sms-key"
+DEV_SMS_RECEIPT_SECRETS = {
+    "primary": "whsec_aHVpeXVhbi1sb2NhbC1yZWNlaXB0cy1wcmltYXJ5",
+    "fallback": "whsec_aHVpeXVhbi1sb2NhbC1yZWNlaXB0cy1mYWxsYmFjaw==",
+}
+"""The local gateway's two endpoints sign their delivery receipts with these (Standard
+Webhooks secrets); refused outside development."""
+
+
+def _webhook_secret(secret: SecretStr) -> SecretStr:
+    value = secret.get_secret_value()
+    try:
+        if not value.startswith("whsec_"):
+            raise ValueError
+        Webhook(value)
+    except (ValueError, EmptyWebhookSecretError) as exc:  # binascii.Error is a ValueError
+        raise ValueError("must be a Standard Webhooks secret: whsec_ and base64") from exc
+    return secret
+
+
+WebhookSecret = Annotated[SecretStr, AfterValidator(_webhook_secret)]
+
+
+class SmsProvider(BaseModel):
+    """One SMS provider of ``sms_providers``: its base URL (the client posts to
+    ``{url}/v1/messages``), bearer key, price per segment in fen, and the Standard Webhooks
+    secret (``whsec_<base64>``) its delivery receipts are signed with."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    url: Annotated[str, SingleLine(500)] = Field(pattern=r"^https?://")
+    api_key: SecretStr
+    price_fen_per_segment: int = Field(default=10, ge=0, le=10_000)
+    receipt_secret: WebhookSecret
 
 
 class Settings(BaseServiceSettings):
@@ -24,6 +57,13 @@ class Settings(BaseServiceSettings):
     sms_gateway_url: str = "http://127.0.0.1:8025"
     sms_api_key: SecretStr = SecretStr(DEV_SMS_API_KEY)
     sms_sign: Annotated[str, SingleLine(32)] = "Huiyuan"
+    # the price and receipt secret of the provider at sms_gateway_url when sms_providers is
+    # empty (the seeds: 0.1 yuan a segment)
+    sms_price_fen_per_segment: int = Field(default=10, ge=0, le=10_000)
+    sms_receipt_secret: WebhookSecret = SecretStr(DEV_SMS_RECEIPT_SECRETS["primary"])
+    # SMS providers in the order they are tried (a JSON list in MESSAGING_SMS_PROVIDERS);
+    # empty: the one at sms_gateway_url, named "primary"
+    sms_providers: list[SmsProvider] = Field(default_factory=list, max_length=10)
     # attempts before a notification is marked failed (notifications.attempts is an integer)
     delivery_max_attempts: int = Field(default=5, ge=1, le=100)
     delivery_batch_size: int = Field(default=100, ge=1, le=10_000)
@@ -46,11 +86,33 @@ class Settings(BaseServiceSettings):
             raise ValueError("ticket_survey_url must contain {ticket_id}")
         return url
 
+    @field_validator("sms_providers")
+    @classmethod
+    def _names_are_unique(cls, providers: list[SmsProvider]) -> list[SmsProvider]:
+        names = [provider.name for provider in providers]
+        if len(set(names)) != len(names):
+            raise ValueError("sms_providers must have distinct names")
+        return providers
+
     @model_validator(mode="after")
     def _refuse_default_sms_key_in_production(self) -> "Settings":
-        if (
-            self.environment == "production"
-            and self.sms_api_key.get_secret_value() == DEV_SMS_API_KEY
-        ):
-            raise ValueError("sms_api_key must be set outside development")
+        if self.environment != "production":
+            return self
+        for provider in self.sms_registry():
+            if provider.api_key.get_secret_value() == DEV_SMS_API_KEY:
+                raise ValueError("sms_api_key must be set outside development")
+            if provider.receipt_secret.get_secret_value() in DEV_SMS_RECEIPT_SECRETS.values():
+                raise ValueError("the SMS receipt secrets must be set outside development")
         return self
+
+    def sms_registry(self) -> list[SmsProvider]:
+        """The SMS providers in the order the dispatcher tries them."""
+        return self.sms_providers or [
+            SmsProvider(
+                name="primary",
+                url=self.sms_gateway_url,
+                api_key=self.sms_api_key,
+                price_fen_per_segment=self.sms_price_fen_per_segment,
+                receipt_secret=self.sms_receipt_secret,
+            )
+        ]

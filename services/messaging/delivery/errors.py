@@ -9,3 +9,11 @@ class DeliveryError(Exception):
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class OutcomeUnknown(DeliveryError):
+    """The provider may have taken the message (a timeout after sending, a 5xx answer, a
+    dropped connection): ask it before handing the message to another provider."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=False)

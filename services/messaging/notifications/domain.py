@@ -20,7 +20,7 @@ from shared.events.messaging import Channel
 
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
-Status = Literal["queued", "sent", "failed", "suppressed", "cancelled"]
+Status = Literal["queued", "sent", "failed", "suppressed", "cancelled", "delivered", "undelivered"]
 
 DISPATCH_CHANNEL = "messaging_dispatch"
 """The ``pg_notify`` channel on which queuing a notification wakes the dispatcher."""
@@ -106,10 +106,14 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class Delivered:
-    """The provider accepted the message."""
+    """The provider accepted the message. An SMS provider is named (``sms_providers``),
+    with the segments it counted and their cost in fen at its price."""
 
     provider_message_id: str
     response: dict[str, Any] = field(default_factory=dict)
+    provider: str | None = None
+    segments: int | None = None
+    cost_fen: int | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -25,13 +26,15 @@ from services.messaging.base import MessagingTable, timestamp
 class Notification(MessagingTable, table=True):
     """Queued (the dispatcher delivers it), sent, failed, suppressed with a reason, or
     cancelled with a reason (queued, then its channel stopped reaching the member before
-    it was sent: consent withdrawn, member deactivated, address removed)."""
+    it was sent: consent withdrawn, member deactivated, address removed). A sent SMS
+    becomes delivered or undelivered when its provider's receipt says so."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         UniqueConstraint("trigger_event_id", "channel", name="uq_notifications_trigger_channel"),
         CheckConstraint(
-            "status IN ('queued', 'sent', 'failed', 'suppressed', 'cancelled')",
+            "status IN ('queued', 'sent', 'failed', 'suppressed', 'cancelled', 'delivered', "
+            "'undelivered')",
             name="ck_notifications_status",
         ),
         CheckConstraint("channel IN ('email', 'sms')", name="ck_notifications_channel"),
@@ -41,6 +44,12 @@ class Notification(MessagingTable, table=True):
             postgresql_where=text("status = 'queued'"),
         ),
         Index("ix_notifications_member_created", "member_id", "created_at"),
+        Index(
+            "ix_notifications_provider_message",
+            "provider",
+            "provider_message_id",
+            postgresql_where=text("provider IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -58,5 +67,12 @@ class Notification(MessagingTable, table=True):
     provider_message_id: str | None = Field(default=None, sa_column=Column(String(255)))
     provider_response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     error: str | None = Field(default=None, sa_column=Column(Text))
+    provider: str | None = Field(default=None, sa_column=Column(String(32)))
+    """The SMS provider that took it (its name in ``sms_providers``)."""
+    segments: int | None = Field(default=None, sa_column=Column(Integer))
+    cost_fen: int | None = Field(default=None, sa_column=Column(Integer))
+    """Segments × the provider's price per segment, in fen, when it took the SMS."""
+    receipt_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    """When the provider's delivery receipt says the SMS reached (or did not) the phone."""
     created_at: datetime = timestamp()
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

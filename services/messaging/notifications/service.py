@@ -188,6 +188,9 @@ async def record_outcomes(
                     "attempts": attempts,
                     "provider_message_id": message_id,
                     "provider_response": outcome.response,
+                    "provider": outcome.provider,
+                    "segments": outcome.segments,
+                    "cost_fen": outcome.cost_fen,
                     "error": None,
                     "sent_at": now,
                 }
