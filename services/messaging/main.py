@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.messaging.base import inbox, outbox
 from services.messaging.config import Settings
 from services.messaging.consumers import HANDLERS
+from services.messaging.delivery import api as delivery
 from services.messaging.delivery.jobs import dispatcher
 from services.messaging.notifications import api as notifications
 from shared.service_app import ServiceSpec, build_app
@@ -23,7 +24,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         ),
         settings=settings or Settings(),
         outbox=outbox,
-        routers=[notifications.router],
+        routers=[notifications.router, delivery.router],
         inbox=inbox,
         handlers=HANDLERS,
         workers=[dispatcher],

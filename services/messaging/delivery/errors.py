@@ -1,6 +1,8 @@
-"""How a provider says it did not take a message."""
+"""How a provider says it did not take a message, and the problems of its callbacks."""
 
 from __future__ import annotations
+
+from shared.errors import Unauthorized
 
 
 class DeliveryError(Exception):
@@ -17,3 +19,12 @@ class OutcomeUnknown(DeliveryError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, permanent=False)
+
+
+class CallbackNotSigned(Unauthorized):
+    """A callback of an SMS provider (`POST /webhooks/sms/receipts/{provider}`) is not
+    signed per Standard Webhooks with the secret of the provider it names, or names no
+    provider of `sms_providers`, or its timestamp is more than 5 minutes off."""
+
+    title = "Callback not signed by the provider"
+    slug = "callback-not-signed"

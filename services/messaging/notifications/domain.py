@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 from zoneinfo import ZoneInfo
 
 from services.messaging.contacts.domain import Reach
@@ -21,6 +21,26 @@ from shared.events.messaging import Channel
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
 Status = Literal["queued", "sent", "failed", "suppressed", "cancelled", "delivered", "undelivered"]
+
+ReceiptStatus = Literal["delivered", "failed", "unknown"]
+"""What a provider's delivery receipt says of an SMS it took."""
+
+_STATUSES: frozenset[str] = frozenset(get_args(Status))
+
+
+def status(stored: str) -> Status:
+    """A status read from the table (its check constraint allows no other)."""
+    if stored not in _STATUSES:
+        raise ValueError(f"unknown notification status {stored!r}")
+    return cast(Status, stored)
+
+
+def receipt_status(receipt: ReceiptStatus) -> Status | None:
+    """The status a receipt gives a sent SMS; ``None``: it stays as it is."""
+    if receipt == "delivered":
+        return "delivered"
+    return "undelivered" if receipt == "failed" else None
+
 
 DISPATCH_CHANNEL = "messaging_dispatch"
 """The ``pg_notify`` channel on which queuing a notification wakes the dispatcher."""

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, Select, String, Text, bindparam, case, func, update
+from sqlalchemy import Column, Select, String, Text, and_, bindparam, case, func, or_, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.types import TypeEngine
 from sqlmodel import AutoString, col, select
@@ -157,3 +157,28 @@ async def counts(
         col(Notification.channel), col(Notification.status)
     )
     return [(c, s, int(n), int(f)) for c, s, n, f in (await session.execute(query)).all()]
+
+
+async def apply_receipt(
+    session: AsyncSession, provider: str, message_id: str, status: str | None, at: datetime
+) -> tuple[uuid.UUID, str] | None:
+    """Sets the status (``None``: keeps it) and receipt time of the SMS ``provider`` took as
+    ``message_id``, unless a receipt of a later time was applied; the notification's id and
+    status, or ``None`` if no sent SMS has that id."""
+    table = _notifications
+    found = and_(
+        table.c.provider == provider,
+        table.c.provider_message_id == message_id,
+        table.c.status.in_(("sent", "delivered", "undelivered")),
+    )
+    result = await session.execute(
+        update(table)
+        .where(found, or_(table.c.receipt_at.is_(None), table.c.receipt_at <= at))
+        .values(status=table.c.status if status is None else status, receipt_at=at)
+        .returning(table.c.id, table.c.status)
+    )
+    row = (
+        result.first()
+        or (await session.execute(select(table.c.id, table.c.status).where(found))).first()
+    )
+    return None if row is None else (row[0], row[1])

@@ -15,7 +15,13 @@ from services.messaging.base import emit
 from services.messaging.config import Settings
 from services.messaging.contacts import service as contacts
 from services.messaging.notifications import domain, repository
-from services.messaging.notifications.domain import Delivered, Outcome, Outgoing
+from services.messaging.notifications.domain import (
+    Delivered,
+    Outcome,
+    Outgoing,
+    ReceiptStatus,
+    Status,
+)
 from services.messaging.notifications.models import Notification
 from services.messaging.notifications.schemas import (
     ChannelStatusCount,
@@ -233,6 +239,24 @@ async def record_outcomes(
     for rows in (sent, retried, failed):
         await repository.update_notifications(session, rows)
     await emit(session, *events)
+
+
+async def apply_receipt(
+    session: AsyncSession, provider: str, message_id: str, status: ReceiptStatus, at: datetime
+) -> tuple[uuid.UUID, Status] | None:
+    """A delivery receipt of ``provider`` for its message ``message_id`` (``at``: when the
+    phone got it or not): the sent SMS becomes delivered or undelivered (an ``unknown``
+    receipt records only its time); an older receipt than one applied changes nothing.
+    Returns the notification's id and status, or ``None`` (logged) for an id no SMS sent
+    through ``provider`` has."""
+    found = await repository.apply_receipt(
+        session, provider, message_id, domain.receipt_status(status), at
+    )
+    if found is None:
+        log.warning("receipt from %s for unknown message %s ignored", provider, message_id)
+        return None
+    notification_id, stored = found
+    return notification_id, domain.status(stored)
 
 
 async def list_notifications(
