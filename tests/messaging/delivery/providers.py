@@ -23,6 +23,21 @@ PRICES = {"primary": 10, "fallback": 7}
 """Fen per segment: different, so a recorded cost tells which provider's price it is."""
 
 
+def provider_settings(url: str, **overrides: Any) -> dict[str, Any]:
+    """Messaging's settings for the providers of a local gateway at ``url``, primary first."""
+    providers = [
+        {
+            "name": name,
+            "url": f"{url}{prefix}",
+            "api_key": SMS_API_KEY,
+            "price_fen_per_segment": PRICES[name],
+            "receipt_secret": DEV_SMS_RECEIPT_SECRETS[name],
+        }
+        for name, prefix in PROVIDERS.items()
+    ]
+    return {"sms_providers": providers, "delivery_timeout_seconds": 1.0, **overrides}
+
+
 @dataclass(frozen=True)
 class Gateway:
     url: str
@@ -30,17 +45,7 @@ class Gateway:
 
     def settings(self, **overrides: Any) -> dict[str, Any]:
         """Messaging's settings for this gateway's providers, primary first."""
-        providers = [
-            {
-                "name": name,
-                "url": f"{self.url}{prefix}",
-                "api_key": SMS_API_KEY,
-                "price_fen_per_segment": PRICES[name],
-                "receipt_secret": DEV_SMS_RECEIPT_SECRETS[name],
-            }
-            for name, prefix in PROVIDERS.items()
-        ]
-        return {"sms_providers": providers, "delivery_timeout_seconds": 1.0, **overrides}
+        return provider_settings(self.url, **overrides)
 
     async def fail(self, provider: str, mode: str, **options: Any) -> None:
         """Sets ``provider``'s failure mode (``POST …/v1/admin/failure-mode``)."""
