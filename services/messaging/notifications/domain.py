@@ -4,6 +4,8 @@ count over."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -12,7 +14,7 @@ from typing import Any, Literal, cast, get_args
 from zoneinfo import ZoneInfo
 
 from services.messaging.contacts.domain import Reach
-from services.messaging.notifications.errors import PeriodReversed
+from services.messaging.notifications.errors import PeriodReversed, PeriodTooLong
 from services.messaging.templates.domain import Template, fit, one_line
 from shared.crypto import mask_email, mask_phone
 from shared.events.loyalty import ExpiringLotNotice, TierChange
@@ -172,15 +174,47 @@ def period(
     """The instants (UTC) from the start of day ``first`` to the end of day ``last`` in
     ``timezone``, either end open when ``None``. Raises :class:`PeriodReversed` if
     ``first`` is after ``last``."""
-    if first is not None and last is not None and first > last:
+    if first is not None and last is not None:
+        _check_order(first, last)
+    start = _midnight(first, timezone) if first is not None else None
+    end = _midnight(last + timedelta(days=1), timezone) if last is not None else None
+    return start, end
+
+
+MAX_DAILY_DAYS = 366
+"""Days the daily statistics count at once."""
+DAILY_HEADER = ("day", "channel", "provider", "template", "status", "count", "segments", "cost_fen")
+
+
+def daily_period(first: date, last: date, timezone: ZoneInfo) -> tuple[datetime, datetime]:
+    """As :func:`period`, both ends given; raises :class:`PeriodTooLong` past
+    :data:`MAX_DAILY_DAYS` days (and :class:`PeriodReversed`)."""
+    _check_order(first, last)
+    if (last - first).days + 1 > MAX_DAILY_DAYS:
+        raise PeriodTooLong(
+            f"from {first.isoformat()} to {last.isoformat()} is more than {MAX_DAILY_DAYS} days",
+            field="to",
+            where="query",
+        )
+    return _midnight(first, timezone), _midnight(last + timedelta(days=1), timezone)
+
+
+def _check_order(first: date, last: date) -> None:
+    if first > last:
         raise PeriodReversed(
             f"from ({first.isoformat()}) is after to ({last.isoformat()})",
             field="from",
             where="query",
         )
-    start = _midnight(first, timezone) if first is not None else None
-    end = _midnight(last + timedelta(days=1), timezone) if last is not None else None
-    return start, end
+
+
+def csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+    """RFC 4180 text (CRLF line ends) of ``header`` and ``rows``; ``None`` is empty."""
+    output = io.StringIO()
+    writer = csv.writer(output)
+    writer.writerow(header)
+    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    return output.getvalue()
 
 
 def _midnight(day: date, timezone: ZoneInfo) -> datetime:

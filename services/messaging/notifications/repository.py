@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, Select, String, Text, and_, bindparam, case, func, or_, update
+from sqlalchemy import Column, Select, String, Text, and_, bindparam, case, func, or_, sql, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.types import TypeEngine
 from sqlmodel import AutoString, col, select
@@ -182,3 +182,35 @@ async def apply_receipt(
         or (await session.execute(select(table.c.id, table.c.status).where(found))).first()
     )
     return None if row is None else (row[0], row[1])
+
+
+DAILY_DIMENSIONS = ("channel", "provider", "template", "status")
+"""What daily counts are grouped by besides the day; a new one is one more column name."""
+
+
+async def daily_counts(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    timezone: str,
+    only: Mapping[str, str],
+) -> list[tuple[Any, ...]]:
+    """(day in ``timezone``, *:data:`DAILY_DIMENSIONS`, count, segments, cost in fen) per
+    group of the notifications created from ``start`` until before ``end`` whose columns
+    equal ``only``, in that order. The cost of an SMS from before providers had prices is
+    what its gateway reported."""
+    table = _notifications
+    day = func.date(func.timezone(timezone, table.c.created_at)).label("day")
+    dimensions = [table.c[name] for name in DAILY_DIMENSIONS]
+    reported = table.c.provider_response["cost_fen"].as_integer()
+    query = sql.select(
+        day,
+        *dimensions,
+        func.count(),
+        func.coalesce(func.sum(table.c.segments), 0),
+        func.coalesce(func.sum(func.coalesce(table.c.cost_fen, reported)), 0),
+    ).where(table.c.created_at >= start, table.c.created_at < end)
+    for name, value in only.items():
+        query = query.where(table.c[name] == value)
+    query = query.group_by(day, *dimensions).order_by(day, *dimensions)
+    return [tuple(row) for row in (await session.execute(query)).all()]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -82,3 +82,48 @@ class NotificationStats(BaseModel):
     items: list[ChannelStatusCount]
     total: int = Field(description="Notifications in the period, on every channel and status")
     sms_cost_fen: int = Field(description="What the SMS gateway charged in the period, in fen")
+
+
+class DailyCount(BaseModel):
+    """Notifications created on one day of the brand in one channel, provider, template and
+    status: how many, their SMS segments and what they cost."""
+
+    day: date = Field(description="The day, in the brand's business timezone")
+    channel: Channel
+    provider: str | None = Field(description="The SMS provider that took them; null if none")
+    template: str
+    status: Status = Field(description="delivered/undelivered: what the provider's receipt said")
+    count: int
+    segments: int = Field(description="SMS segments the provider counted")
+    cost_fen: int = Field(description="Segments × the provider's price per segment, in fen")
+
+
+class DailyStats(BaseModel):
+    """Daily counts of a period, by day, then channel, provider, template and status."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "day": "2026-11-30",
+                            "channel": "sms",
+                            "provider": "fallback",
+                            "template": "points_earned",
+                            "status": "delivered",
+                            "count": 3,
+                            "segments": 3,
+                            "cost_fen": 21,
+                        }
+                    ],
+                    "total": 3,
+                    "cost_fen": 21,
+                }
+            ]
+        }
+    )
+
+    items: list[DailyCount]
+    total: int = Field(description="Notifications in the period")
+    cost_fen: int = Field(description="What the period's SMS cost, in fen")

@@ -25,6 +25,8 @@ from services.messaging.notifications.domain import (
 from services.messaging.notifications.models import Notification
 from services.messaging.notifications.schemas import (
     ChannelStatusCount,
+    DailyCount,
+    DailyStats,
     NotificationOut,
     NotificationStats,
 )
@@ -292,4 +294,36 @@ async def stats(
         items=items,
         total=sum(item.count for item in items),
         sms_cost_fen=sum(item.cost_fen for item in items if item.channel == "sms"),
+    )
+
+
+async def daily_stats(
+    session: AsyncSession,
+    *,
+    first: date,
+    last: date,
+    timezone: ZoneInfo,
+    only: Mapping[str, str],
+) -> DailyStats:
+    """Counts per day (in ``timezone``), channel, provider, template and status of the
+    notifications created on the days ``first`` to ``last`` (inclusive) whose columns equal
+    ``only`` (``channel``, ``provider``, ``template``), with SMS segments and cost in fen.
+    Raises :class:`~services.messaging.notifications.errors.PeriodReversed` and
+    :class:`~services.messaging.notifications.errors.PeriodTooLong` (over 366 days)."""
+    start, end = domain.daily_period(first, last, timezone)
+    rows = await repository.daily_counts(session, start, end, timezone.key, only)
+    names = ("day", *repository.DAILY_DIMENSIONS, "count", "segments", "cost_fen")
+    items = [DailyCount.model_validate(dict(zip(names, row, strict=True))) for row in rows]
+    return DailyStats(
+        items=items,
+        total=sum(item.count for item in items),
+        cost_fen=sum(item.cost_fen for item in items),
+    )
+
+
+def daily_csv(stats: DailyStats) -> str:
+    """The daily counts as CSV, with the header :data:`~.domain.DAILY_HEADER`."""
+    return domain.csv_text(
+        domain.DAILY_HEADER,
+        ([getattr(item, name) for name in domain.DAILY_HEADER] for item in stats.items),
     )
