@@ -29,6 +29,8 @@ class NotificationOut(BaseModel):
                     "created_at": "2025-05-20T08:15:02Z",
                     "sent_at": "2025-05-20T08:15:03Z",
                     "provider_message_id": "4f1c2d9e7a6b4e0d8c3b2a1f0e9d8c7b",
+                    "provider": "primary",
+                    "cost_fen": 10,
                     "error": None,
                 }
             ]
@@ -47,6 +49,12 @@ class NotificationOut(BaseModel):
     sent_at: datetime | None = Field(description="When the provider took it (UTC); null until")
     provider_message_id: str | None = Field(
         description="The provider's id: the email's Message-ID, the SMS gateway's message id"
+    )
+    provider: str | None = Field(
+        default=None, description="The SMS provider that took it; null for an email or until"
+    )
+    cost_fen: int | None = Field(
+        default=None, description="What the SMS cost at its provider's price, in fen"
     )
     error: str | None = Field(description="Why it failed, or why it was suppressed")
 

@@ -38,7 +38,7 @@ async def _sms(
     async with transaction(sessions) as session:
         await session.execute(
             update(Notification)
-            .where(Notification.id == row["id"])  # type: ignore[arg-type]
+            .where(Notification.id == row["id"])
             .values(provider=provider, **columns)
         )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import Any
@@ -28,6 +29,8 @@ from services.messaging.delivery.errors import DeliveryError, OutcomeUnknown
 from services.messaging.notifications.domain import Delivered
 from services.messaging.templates.domain import one_line
 from shared.inputs import INT64_MAX
+
+log = logging.getLogger(__name__)
 
 _RETRYABLE_4XX = frozenset({408, 429})
 MAX_SEGMENTS = 1_000
@@ -168,6 +171,9 @@ class SmsGateway:
                     refusals.append(unknown)
                 except DeliveryError as refused:
                     refusals.append(refused)
+                log.info(
+                    "SMS %s not taken, next provider: %s", message.notification_id, refusals[-1]
+                )
             raise DeliveryError(
                 "; ".join(str(refusal) for refusal in refusals),
                 permanent=all(refusal.permanent for refusal in refusals),
