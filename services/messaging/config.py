@@ -18,14 +18,17 @@ DEV_SMS_RECEIPT_SECRETS = {
 Webhooks secrets); refused outside development."""
 
 
+PROVIDER_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+"""An SMS provider's name: lowercase letters, digits, - and _, at most 32 characters."""
+
+
 def _webhook_secret(secret: SecretStr) -> SecretStr:
-    value = secret.get_secret_value()
     try:
-        if not value.startswith("whsec_"):
-            raise ValueError
-        Webhook(value)
+        Webhook(secret.get_secret_value())
     except (ValueError, EmptyWebhookSecretError) as exc:  # binascii.Error is a ValueError
-        raise ValueError("must be a Standard Webhooks secret: whsec_ and base64") from exc
+        raise ValueError(
+            "must be a Standard Webhooks secret: base64, after whsec_ if given"
+        ) from exc
     return secret
 
 
@@ -37,11 +40,18 @@ class SmsProvider(BaseModel):
     ``{url}/v1/messages``), bearer key, price per segment in fen, and the Standard Webhooks
     secret (``whsec_<base64>``) its delivery receipts are signed with."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
-    url: Annotated[str, SingleLine(500)] = Field(pattern=r"^https?://")
+    name: str = Field(pattern=PROVIDER_NAME_PATTERN, max_length=32)
+    url: Annotated[str, SingleLine(500)]
     api_key: SecretStr
     price_fen_per_segment: int = Field(default=10, ge=0, le=10_000)
     receipt_secret: WebhookSecret
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        return url
 
 
 class Settings(BaseServiceSettings):
@@ -107,8 +117,9 @@ class Settings(BaseServiceSettings):
 
     def sms_registry(self) -> list[SmsProvider]:
         """The SMS providers in the order the dispatcher tries them."""
+        # the single-provider settings are bounded one by one where they are declared
         return self.sms_providers or [
-            SmsProvider(
+            SmsProvider.model_construct(
                 name="primary",
                 url=self.sms_gateway_url,
                 api_key=self.sms_api_key,

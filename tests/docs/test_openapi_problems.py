@@ -166,6 +166,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "GET /members/{member_id}/draws"),
     ("messaging", "GET /members/{member_id}/notifications"),
     ("messaging", "GET /notifications/stats"),
+    ("messaging", "GET /notifications/stats/daily"),
     ("analytics", "GET /kpis"),
     ("analytics", "GET /reports/referrals"),
     ("analytics", "GET /members/{member_id}/summary"),

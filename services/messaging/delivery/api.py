@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.security import APIKeyHeader
 
+from services.messaging.config import PROVIDER_NAME_PATTERN
 from services.messaging.delivery import service
 from services.messaging.delivery.domain import verified_callback
 from services.messaging.delivery.errors import CallbackNotSigned
@@ -16,11 +18,32 @@ from shared.openapi import problem
 router = APIRouter(tags=["delivery"])
 
 ProviderName = Annotated[
-    str, Path(description="The provider's name in `sms_providers`", examples=["primary"])
+    str,
+    Path(
+        description="The provider's name in `sms_providers`",
+        examples=["primary"],
+        pattern=PROVIDER_NAME_PATTERN,
+        max_length=32,
+    ),
 ]
 
 
-async def signed_by_provider(request: Request, provider: ProviderName) -> None:
+_signature = APIKeyHeader(
+    name="webhook-signature",
+    scheme_name="StandardWebhooks",
+    auto_error=False,
+    description=(
+        "The provider's Standard Webhooks signature (`v1,<base64>`), with `webhook-id` and "
+        "`webhook-timestamp`, made with its `receipt_secret`"
+    ),
+)
+
+
+async def signed_by_provider(
+    request: Request,
+    provider: ProviderName,
+    _: Annotated[str | None, Depends(_signature)],
+) -> None:
     """The body must be signed per Standard Webhooks with the provider's receipt secret;
     checked before the body is read as a receipt, so a forgery learns nothing from a 422."""
     verified_callback(

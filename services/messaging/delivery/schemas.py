@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.messaging.notifications.domain import ReceiptStatus, Status
+from shared.inputs import SingleLine
 
 
 class Receipt(BaseModel):
@@ -24,7 +26,7 @@ class Receipt(BaseModel):
         }
     )
 
-    message_id: str = Field(min_length=1, max_length=255, description="The provider's id")
+    message_id: Annotated[str, SingleLine(255)] = Field(description="The provider's id")
     status: ReceiptStatus = Field(description="failed: the phone did not get it")
     at: AwareDatetime = Field(description="When the phone got it (or the provider gave up)")
 

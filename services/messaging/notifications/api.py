@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from services.messaging.config import PROVIDER_NAME_PATTERN
 from services.messaging.notifications import service
 from services.messaging.notifications.domain import DAILY_HEADER
 from services.messaging.notifications.errors import PeriodReversed, PeriodTooLong
@@ -123,7 +124,8 @@ async def daily_stats(
         str | None,
         Query(
             description="Only SMS this provider took (its name in `sms_providers`)",
-            pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$",
+            pattern=PROVIDER_NAME_PATTERN,
+            max_length=32,
             examples=["primary"],
         ),
     ] = None,
