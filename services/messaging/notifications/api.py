@@ -68,7 +68,7 @@ async def member_notifications(
     response_model=NotificationStats,
     summary="Notification counts per channel and status",
     description=(
-        "Staff (service, marketing, analyst). Includes the SMS cost the gateway charged. "
+        "Staff (service, marketing, analyst). Includes the SMS cost at the providers' prices. "
         "Counts the notifications created on the days `from` to `to` (both included, in the "
         "brand's business timezone; either may be left out); `from` after `to` is the "
         "problem `period-reversed` (422)."

@@ -142,10 +142,10 @@ async def counts(
     end: datetime | None,
     channel: Channel | None,
 ) -> list[tuple[str, str, int, int]]:
-    """(channel, status, count, SMS cost in fen reported by the gateway) per group, of the
-    notifications created from ``start`` until before ``end`` on ``channel`` (each
-    ``None``: no bound)."""
-    cost = func.coalesce(func.sum(col(Notification.provider_response)["cost_fen"].as_integer()), 0)
+    """(channel, status, count, SMS cost in fen) per group, of the notifications created
+    from ``start`` until before ``end`` on ``channel`` (each ``None``: no bound). The cost
+    is :func:`_cost_fen`'s."""
+    cost = func.coalesce(func.sum(_cost_fen()), 0)
     query = select(Notification.channel, Notification.status, func.count(), cost)
     if start is not None:
         query = query.where(Notification.created_at >= start)
@@ -184,6 +184,13 @@ async def apply_receipt(
     return None if row is None else (row[0], row[1])
 
 
+def _cost_fen() -> Any:
+    """An SMS's cost at its provider's price; for one sent before providers had prices,
+    what its gateway reported."""
+    table = _notifications
+    return func.coalesce(table.c.cost_fen, table.c.provider_response["cost_fen"].as_integer())
+
+
 DAILY_DIMENSIONS = ("channel", "provider", "template", "status")
 """What daily counts are grouped by besides the day; a new one is one more column name."""
 
@@ -197,18 +204,16 @@ async def daily_counts(
 ) -> list[tuple[Any, ...]]:
     """(day in ``timezone``, *:data:`DAILY_DIMENSIONS`, count, segments, cost in fen) per
     group of the notifications created from ``start`` until before ``end`` whose columns
-    equal ``only``, in that order. The cost of an SMS from before providers had prices is
-    what its gateway reported."""
+    equal ``only``, in that order; the cost is :func:`_cost_fen`'s."""
     table = _notifications
     day = func.date(func.timezone(timezone, table.c.created_at)).label("day")
     dimensions = [table.c[name] for name in DAILY_DIMENSIONS]
-    reported = table.c.provider_response["cost_fen"].as_integer()
     query = sql.select(
         day,
         *dimensions,
         func.count(),
         func.coalesce(func.sum(table.c.segments), 0),
-        func.coalesce(func.sum(func.coalesce(table.c.cost_fen, reported)), 0),
+        func.coalesce(func.sum(_cost_fen()), 0),
     ).where(table.c.created_at >= start, table.c.created_at < end)
     for name, value in only.items():
         query = query.where(table.c[name] == value)

@@ -65,7 +65,10 @@ class ChannelStatusCount(BaseModel):
     channel: Channel
     status: Status
     count: int
-    cost_fen: int = Field(description="What the SMS gateway charged for these, in fen")
+    cost_fen: int = Field(
+        description="What these SMS cost at their providers' prices (before providers had "
+        "prices: what the gateway reported), in fen"
+    )
 
 
 class NotificationStats(BaseModel):
@@ -89,7 +92,7 @@ class NotificationStats(BaseModel):
 
     items: list[ChannelStatusCount]
     total: int = Field(description="Notifications in the period, on every channel and status")
-    sms_cost_fen: int = Field(description="What the SMS gateway charged in the period, in fen")
+    sms_cost_fen: int = Field(description="What the period's SMS cost, in fen")
 
 
 class DailyCount(BaseModel):

@@ -61,6 +61,11 @@ async def test_counts_per_day_provider_and_status_with_cost(
         params={"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()},
         headers=ANALYST,
     )
+    by_status = await client.get(
+        "/notifications/stats",
+        params={"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()},
+        headers=ANALYST,
+    )
     only_fallback = await client.get(
         "/notifications/stats/daily",
         params={"from": day.isoformat(), "to": day.isoformat(), "provider": "fallback"},
@@ -81,6 +86,7 @@ async def test_counts_per_day_provider_and_status_with_cost(
     ]
     assert (answer.json()["total"], answer.json()["cost_fen"]) == (5, 58)
     assert [i["status"] for i in only_fallback.json()["items"]] == ["undelivered"]
+    assert by_status.json()["sms_cost_fen"] == 58
 
 
 @pytest.mark.parametrize(
