@@ -31,6 +31,9 @@ class Message:
     subject: str | None
     """The email's subject; ``None`` for an SMS."""
     body: str
+    maybe_taken_by: str | None = None
+    """The provider an earlier attempt left unsure whether it took the message: asked
+    first, so that no other provider sends it too."""
 
 
 class Sender(Protocol):

@@ -86,10 +86,16 @@ class Dispatcher:
                 raise DeliveryError("notification has no recipient", permanent=True)
             address = self._cipher.decrypt(notification.recipient_encrypted)
             return await sender.send(
-                Message(notification.id, address, notification.subject, notification.body)
+                Message(
+                    notification.id,
+                    address,
+                    notification.subject,
+                    notification.body,
+                    maybe_taken_by=notification.provider,
+                )
             )
         except DeliveryError as exc:
-            return Undelivered(str(exc), permanent=exc.permanent)
+            return Undelivered(str(exc), permanent=exc.permanent, maybe_taken_by=exc.maybe_taken_by)
         except InvalidToken:
             return Undelivered("recipient cannot be decrypted with the PII key", permanent=True)
         except Exception as exc:  # counted as an attempt so one bad row cannot stall the queue

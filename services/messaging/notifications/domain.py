@@ -124,6 +124,8 @@ class Outgoing:
     recipient_masked: str | None
     subject: str | None
     body: str
+    provider: str | None = None
+    """The SMS provider an earlier attempt left unsure whether it took the message."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ class Undelivered:
 
     error: str
     permanent: bool
+    maybe_taken_by: str | None = None
+    """The SMS provider that may have taken the message after all (it could not say)."""
 
 
 Outcome = Delivered | Undelivered

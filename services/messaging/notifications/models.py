@@ -68,7 +68,8 @@ class Notification(MessagingTable, table=True):
     provider_response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     error: str | None = Field(default=None, sa_column=Column(Text))
     provider: str | None = Field(default=None, sa_column=Column(String(32)))
-    """The SMS provider that took it (its name in ``sms_providers``)."""
+    """The SMS provider that took it (its name in ``sms_providers``); while queued or
+    failed, the one that could not say whether it took it, asked first on a retry."""
     segments: int | None = Field(default=None, sa_column=Column(Integer))
     cost_fen: int | None = Field(default=None, sa_column=Column(Integer))
     """Segments × the provider's price per segment, in fen, when it took the SMS."""

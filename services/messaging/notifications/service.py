@@ -156,6 +156,7 @@ def _outgoing(row: Notification) -> Outgoing:
         recipient_masked=row.recipient_masked,
         subject=row.subject,
         body=row.body or "",
+        provider=row.provider,
     )
 
 
@@ -216,6 +217,7 @@ async def record_outcomes(
                     "attempts": attempts,
                     "error": error,
                     "next_attempt_at": now + delay,
+                    "provider": outcome.maybe_taken_by,
                 }
             )
             log.warning(
@@ -228,7 +230,13 @@ async def record_outcomes(
             )
             continue
         failed.append(
-            {"id": notification.id, "status": "failed", "attempts": attempts, "error": error}
+            {
+                "id": notification.id,
+                "status": "failed",
+                "attempts": attempts,
+                "error": error,
+                "provider": outcome.maybe_taken_by,
+            }
         )
         log.error(
             "notification %s to %s failed after %d attempt(s): %s",

@@ -86,7 +86,7 @@ async def test_a_primary_that_cannot_say_whether_it_took_a_message_holds_it_back
             held = await eventually(retried(messaging_sessions, row["id"]), timeout=15)
 
     assert sms.taken(row["id"]) == []
-    assert (held.status, held.attempts, held.provider) == ("queued", 1, None)
+    assert (held.status, held.attempts, held.provider) == ("queued", 1, "primary")
     assert held.error is not None
     assert "did not answer" in held.error
     assert "answered 503 when asked" in held.error
@@ -110,3 +110,48 @@ async def test_refused_by_every_provider_for_good_is_a_failure(
     assert done.error is not None
     assert "primary answered 403" in done.error
     assert "fallback answered 403" in done.error
+
+
+class _UnsureFallback:
+    """Holds a message past the client's timeout and cannot say whether it has it; once
+    ``recovered``, says it has it."""
+
+    def __init__(self) -> None:
+        self.recovered = False
+        self.sends = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "POST":
+            self.sends += 1
+            await asyncio.sleep(2)
+        if scope["method"] == "GET" and self.recovered:
+            body = b'{"message_id": "unsure-1", "status": "accepted", "segments": 1}'
+            await Response(body, status_code=200)(scope, receive, send)
+            return
+        await Response(b"{}", status_code=503)(scope, receive, send)
+
+
+async def test_a_retry_asks_the_provider_left_unsure_before_any_other_sends(
+    stack: Stack, messaging_sessions: Sessions, smtp_server: SmtpEndpoint, tmp_path: Path
+) -> None:
+    """The primary refuses, the fallback times out and cannot say: the retry, with the
+    primary healthy again, must not send it there while the fallback may have it."""
+    fallback = _UnsureFallback()
+    async with gateway(tmp_path / "sms") as sms, serving(fallback) as unsure:
+        await sms.fail("primary", "refuse")
+        settings = sms.settings(delivery_retry_backoff_seconds=1)
+        settings["sms_providers"][1]["url"] = unsure
+        row = await insert_notification(
+            messaging_sessions, channel="sms", to="+8613912345678", body=TEXT
+        )
+        app = stack.app("messaging", smtp_port=smtp_server.port, **settings)
+        async with running(app):
+            held = await eventually(retried(messaging_sessions, row["id"]), timeout=15)
+            await sms.fail("primary", "none")
+            fallback.recovered = True
+            done = await eventually(sent(messaging_sessions, row["id"], {"sent"}), timeout=15)
+
+    assert (held.status, held.provider) == ("queued", "fallback")
+    assert sms.taken(row["id"]) == []
+    assert (done.provider, done.provider_message_id, done.attempts) == ("fallback", "unsure-1", 2)
+    assert fallback.sends == 1

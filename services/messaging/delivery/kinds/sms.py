@@ -136,8 +136,10 @@ class SmsGateway:
     A provider that refuses a message, or cannot be reached, hands it to the next one. One
     whose outcome is unknown (a timeout after sending, a 5xx answer) is asked first whether
     it has the message: if it has, that is the delivery; if it cannot say, the attempt
-    fails and is retried later, never risking two providers delivering one message. All
-    refusing is a failed attempt, permanent when every one of them refused for good."""
+    fails, naming that provider (``maybe_taken_by``, kept in the notification's
+    ``provider``), and the retry asks it again before any provider sends: two providers
+    never both deliver one message. All refusing is a failed attempt, permanent when every
+    one of them refused for good."""
 
     def __init__(self, settings: Settings, client: httpx.AsyncClient | None = None) -> None:
         self._client = client or create_client(settings)
@@ -160,6 +162,14 @@ class SmsGateway:
         if to is None:
             raise DeliveryError("the recipient is not a phone number", permanent=True)
         async with self._slots:
+            earlier = next(
+                (e for e in self._endpoints if e.provider.name == message.maybe_taken_by), None
+            )
+            if earlier is not None:
+                unsure = OutcomeUnknown(f"an earlier attempt left {earlier.provider.name} unsure")
+                found = await _ask(earlier, message, unsure)
+                if found is not None:
+                    return found
             refusals: list[DeliveryError] = []
             for endpoint in self._endpoints:
                 try:
@@ -171,9 +181,7 @@ class SmsGateway:
                     refusals.append(unknown)
                 except DeliveryError as refused:
                     refusals.append(refused)
-                log.info(
-                    "SMS %s not taken, next provider: %s", message.notification_id, refusals[-1]
-                )
+                log.info("SMS %s not taken: %s", message.notification_id, refusals[-1])
             raise DeliveryError(
                 "; ".join(str(refusal) for refusal in refusals),
                 permanent=all(refusal.permanent for refusal in refusals),
@@ -188,7 +196,7 @@ async def _ask(
     try:
         return await endpoint.look_up(message)
     except OutcomeUnknown as silent:
-        raise OutcomeUnknown(f"{unknown}; then {silent}") from silent
+        raise OutcomeUnknown(f"{unknown}; then {silent}", endpoint.provider.name) from silent
 
 
 def delivered(answer: object) -> Delivered:
