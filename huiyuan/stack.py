@@ -7,6 +7,7 @@ every child before the embedded PostgreSQL and broker.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -23,8 +24,9 @@ import httpx
 from huiyuan.config import DEV_SMS_API_KEY, StackSettings
 from huiyuan.embedded.broker import EmbeddedBroker
 from huiyuan.embedded.postgres import EmbeddedPostgres
+from huiyuan.embedded.sms_gateway import PROVIDERS as GATEWAY_PROVIDERS
 from huiyuan.provision import SERVICES, admin_async_url, migrate_all
-from services.messaging.config import DEV_SMS_WEBHOOK_SECRET
+from services.messaging.config import DEV_SMS_RECEIPT_SECRETS, DEV_SMS_WEBHOOK_SECRET
 
 Say = Callable[[str], None]
 
@@ -102,6 +104,10 @@ class LocalStack:
         self.say(f"Kafka: embedded broker (Tansu, in memory) on {bootstrap}")
         return bootstrap
 
+    @property
+    def _gateway_url(self) -> str:
+        return f"http://{self.settings.host}:{self.settings.inbox_port}"
+
     def _service_env(self, service: str, database_url: str, bootstrap: str) -> dict[str, str]:
         prefix = service.upper()
         env = dict(os.environ)
@@ -118,11 +124,21 @@ class LocalStack:
         if service == "messaging" and self.uses_local_providers:
             env["MESSAGING_SMTP_HOST"] = self.settings.host
             env["MESSAGING_SMTP_PORT"] = str(self.settings.smtp_port)
-            env["MESSAGING_SMS_GATEWAY_URL"] = (
-                f"http://{self.settings.host}:{self.settings.inbox_port}"
-            )
+            env["MESSAGING_SMS_GATEWAY_URL"] = self._gateway_url
             env["MESSAGING_SMS_API_KEY"] = DEV_SMS_API_KEY
             env["MESSAGING_SMS_WEBHOOK_SECRET"] = DEV_SMS_WEBHOOK_SECRET
+            env["MESSAGING_SMS_PROVIDERS"] = json.dumps(
+                [
+                    {
+                        "name": name,
+                        "url": f"{self._gateway_url}{prefix}",
+                        "api_key": DEV_SMS_API_KEY,
+                        "price_fen_per_segment": 10,
+                        "receipt_secret": DEV_SMS_RECEIPT_SECRETS[name],
+                    }
+                    for name, prefix in GATEWAY_PROVIDERS.items()
+                ]
+            )
         return env
 
     def start_children(self, database_urls: dict[str, str], bootstrap: str) -> None:
@@ -141,6 +157,12 @@ class LocalStack:
                         "--reply-url",
                         f"{self.settings.url('messaging')}/webhooks/sms/inbound",
                         "--reply-secret", DEV_SMS_WEBHOOK_SECRET,
+                        "--receipt-url",
+                        f"{self.settings.url('messaging')}/webhooks/sms/receipts",
+                        *(
+                            f"--receipt-secret={name}={secret}"
+                            for name, secret in DEV_SMS_RECEIPT_SECRETS.items()
+                        ),
                     ],
                     dict(os.environ),
                     logs / "local-providers.log",

@@ -3,7 +3,8 @@
 Run both in one process::
 
     python -m huiyuan.embedded.local_providers --store-dir DIR --smtp-port 1025 \\
-        --http-port 8025 --sms-api-key KEY
+        --http-port 8025 --sms-api-key KEY \\
+        [--receipt-url URL --receipt-secret primary=whsec_... --receipt-secret fallback=...]
 
 and open ``http://127.0.0.1:8025/`` to see what was delivered.
 """
@@ -24,6 +25,7 @@ from huiyuan.embedded.inbox_view import format_inbox, render_inbox_html
 from huiyuan.embedded.mailcatcher import MailCatcher
 from huiyuan.embedded.provider_store import Inbox, ReceivedEmail, ReceivedSms, read_inbox
 from huiyuan.embedded.sms_gateway import create_sms_gateway_app
+from huiyuan.embedded.sms_receipts import Receipts
 
 __all__ = [
     "Inbox",
@@ -59,10 +61,12 @@ async def run_local_providers(
     smtp_port: int,
     http_port: int,
     sms_api_key: str,
+    receipts: Receipts | None = None,
     replies: tuple[str, str] | None = None,
 ) -> None:
-    """Serve until SIGTERM or SIGINT; ``replies``: see :func:`create_sms_gateway_app`."""
-    app = create_sms_gateway_app(store_dir, sms_api_key, replies)
+    """Serve until SIGTERM or SIGINT; ``receipts`` and ``replies``: see
+    :func:`create_sms_gateway_app`."""
+    app = create_sms_gateway_app(store_dir, sms_api_key, receipts, replies)
     config = uvicorn.Config(
         app, host=host, port=http_port, log_level="warning", lifespan="off", access_log=False
     )
@@ -91,9 +95,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sms-api-key", required=True)
     parser.add_argument("--reply-url", help="where simulated SMS replies are posted")
     parser.add_argument("--reply-secret", help="the Standard Webhooks secret signing them")
+    parser.add_argument("--receipt-url", help="where delivery receipts go: {url}/{provider}")
+    parser.add_argument(
+        "--receipt-secret",
+        action="append",
+        default=[],
+        metavar="PROVIDER=WHSEC",
+        help="a provider's Standard Webhooks secret for its receipts (repeatable)",
+    )
     args = parser.parse_args(argv)
     if (args.reply_url is None) != (args.reply_secret is None):
         parser.error("--reply-url and --reply-secret go together")
+    secrets = dict(item.split("=", 1) for item in args.receipt_secret)
+    receipts = Receipts(args.receipt_url, secrets) if args.receipt_url else None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
     asyncio.run(
@@ -103,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             smtp_port=args.smtp_port,
             http_port=args.http_port,
             sms_api_key=args.sms_api_key,
+            receipts=receipts,
             replies=(args.reply_url, args.reply_secret) if args.reply_url else None,
         )
     )

@@ -45,6 +45,8 @@ class ReceivedSms:
     text: str
     sign: str
     idempotency_key: str | None = None
+    provider: str = "primary"
+    """Which of the local gateway's providers took it (records from before say none)."""
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)

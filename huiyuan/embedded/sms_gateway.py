@@ -2,18 +2,25 @@
 
 ``POST /v1/messages`` accepts a message once per ``Idempotency-Key``: a replay gets the
 first message's id back and stores nothing, as a real provider would, so at-least-once
-delivery from messaging never sends a customer the same SMS twice.
+delivery from messaging never sends a customer the same SMS twice;
+``GET /v1/messages/{idempotency-key}`` says whether it has one.
+
+It plays two providers (:data:`PROVIDERS`): ``primary`` under ``/v1`` and ``fallback``
+under ``/b/v1``, each with its own keys, failure mode (:mod:`.sms_faults`) and delivery
+receipts (:mod:`.sms_receipts`); both store into the one inbox, naming the provider.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import threading
 import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
@@ -26,10 +33,14 @@ from huiyuan.embedded.provider_store import (
     read_sms,
     utc_now_iso,
 )
+from huiyuan.embedded.sms_faults import FailureMode, Faults
+from huiyuan.embedded.sms_receipts import Receipts
 from huiyuan.embedded.sms_replies import replies_router
 from shared import sms as sms_length
 
 FEN_PER_SEGMENT = 10
+PROVIDERS = {"primary": "", "fallback": "/b"}
+"""The providers the gateway plays, by name, and the path prefix of each."""
 
 
 class SmsRequest(BaseModel):
@@ -64,14 +75,23 @@ class SmsStore:
     def __init__(self, store_dir: Path) -> None:
         self.path = store_dir / SMS_FILE
         self._lock = threading.Lock()
-        self._by_key: dict[str, ReceivedSms] = {
-            sms.idempotency_key: sms for sms in read_sms(store_dir) if sms.idempotency_key
+        self._by_key: dict[tuple[str, str], ReceivedSms] = {
+            (sms.provider, sms.idempotency_key): sms
+            for sms in read_sms(store_dir)
+            if sms.idempotency_key
         }
 
-    def accept(self, request: SmsRequest, idempotency_key: str | None) -> ReceivedSms:
+    def find(self, provider: str, idempotency_key: str) -> ReceivedSms | None:
         with self._lock:
-            if idempotency_key and idempotency_key in self._by_key:
-                return self._by_key[idempotency_key]
+            return self._by_key.get((provider, idempotency_key))
+
+    def accept(
+        self, provider: str, request: SmsRequest, idempotency_key: str | None
+    ) -> tuple[ReceivedSms, bool]:
+        """The message stored for the key, and whether it is new."""
+        with self._lock:
+            if idempotency_key and (provider, idempotency_key) in self._by_key:
+                return self._by_key[(provider, idempotency_key)], False
             sms = ReceivedSms(
                 id=uuid.uuid4().hex,
                 received_at=utc_now_iso(),
@@ -79,11 +99,12 @@ class SmsStore:
                 text=request.text,
                 sign=request.sign,
                 idempotency_key=idempotency_key or None,
+                provider=provider,
             )
             append_record(self.path, sms.to_record())
             if idempotency_key:
-                self._by_key[idempotency_key] = sms
-            return sms
+                self._by_key[(provider, idempotency_key)] = sms
+            return sms, True
 
 
 class _Unauthorized(Exception):
@@ -94,11 +115,63 @@ def _error(status: int, error: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": error, "message": message, **extra}, status_code=status)
 
 
+def _provider_router(
+    provider: str, store: SmsStore, receipts: Receipts | None, store_dir: Path
+) -> APIRouter:
+    router = APIRouter()
+    faults = Faults()
+
+    @router.post("/v1/messages", response_model=None)
+    async def send_message(
+        body: SmsRequest,
+        background: BackgroundTasks,
+        idempotency_key: Annotated[str | None, Header()] = None,
+    ) -> SmsAccepted | JSONResponse:
+        if idempotency_key and (stored := store.find(provider, idempotency_key)):
+            return SmsAccepted.of(stored)
+        fault, mode = faults.draw(), faults.current
+        if fault == "refuse":
+            return _error(403, "refused", f"{provider} refuses messages now")
+        if fault == "error_5xx":
+            return _error(500, "internal_error", f"{provider} failed")
+        if fault == "timeout":
+            await asyncio.sleep(mode.delay_seconds)
+            return _error(504, "timeout", f"{provider} timed out")
+        sms, new = await run_in_threadpool(store.accept, provider, body, idempotency_key)
+        if new and receipts is not None:
+            background.add_task(receipts.post, provider, sms, mode.receipt_status)
+        if fault == "accept_then_timeout":
+            await asyncio.sleep(mode.delay_seconds)
+        return SmsAccepted.of(sms)
+
+    @router.get("/v1/messages/{idempotency_key}", response_model=None)
+    def find_message(idempotency_key: str) -> SmsAccepted | JSONResponse:
+        stored = store.find(provider, idempotency_key)
+        if stored is None:
+            return _error(404, "not_found", f"{provider} has no message with that key")
+        return SmsAccepted.of(stored)
+
+    @router.get("/v1/messages")
+    def list_messages() -> list[dict[str, Any]]:
+        return [sms.to_record() for sms in read_sms(store_dir) if sms.provider == provider]
+
+    @router.post("/v1/admin/failure-mode")
+    def set_failure_mode(mode: FailureMode) -> FailureMode:
+        faults.current = mode
+        return mode
+
+    return router
+
+
 def create_sms_gateway_app(
-    store_dir: Path, api_key: str, replies: tuple[str, str] | None = None
+    store_dir: Path,
+    api_key: str,
+    receipts: Receipts | None = None,
+    replies: tuple[str, str] | None = None,
 ) -> FastAPI:
-    """The gateway plus the inbox page, which also shows the mail catcher's emails;
-    ``replies`` (callback URL, Standard Webhooks secret) adds ``POST /v1/replies``."""
+    """The gateway's providers plus the inbox page, which also shows the mail catcher's
+    emails; ``receipts`` says where delivery receipts go (none without); ``replies``
+    (callback URL, Standard Webhooks secret) adds ``POST /v1/replies``."""
     store_dir.mkdir(parents=True, exist_ok=True)
     store = SmsStore(store_dir)
     expected = f"Bearer {api_key}".encode()
@@ -123,17 +196,12 @@ def create_sms_gateway_app(
         ]
         return _error(400, "invalid_request", "the request body is invalid", fields=fields)
 
-    @app.post("/v1/messages", dependencies=[Depends(authorize)])
-    def send_message(
-        body: SmsRequest,
-        idempotency_key: Annotated[str | None, Header()] = None,
-    ) -> SmsAccepted:
-        return SmsAccepted.of(store.accept(body, idempotency_key))
-
-    @app.get("/v1/messages", dependencies=[Depends(authorize)])
-    def list_messages() -> list[dict[str, Any]]:
-        return [sms.to_record() for sms in read_sms(store_dir)]
-
+    for provider, prefix in PROVIDERS.items():
+        app.include_router(
+            _provider_router(provider, store, receipts, store_dir),
+            prefix=prefix,
+            dependencies=[Depends(authorize)],
+        )
     app.include_router(inbox_router(store_dir))
     if replies is not None:
         app.include_router(replies_router(*replies), dependencies=[Depends(authorize)])

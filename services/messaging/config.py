@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
 
@@ -13,6 +13,48 @@ DEV_SMS_API_KEY = "huiyuan-local-sms-key"
 # Standard Webhooks form (whsec_ + base64 of the key bytes): the local gateway signs with it
 DEV_SMS_WEBHOOK_SECRET = "whsec_aHVpeXVhbi1sb2NhbC1zbXMtd2ViaG9vay1zZWNyZXQ="
 DEV_UNSUBSCRIBE_KEY = "huiyuan-local-unsubscribe-key"
+DEV_SMS_RECEIPT_SECRETS = {
+    "primary": "whsec_aHVpeXVhbi1sb2NhbC1yZWNlaXB0cy1wcmltYXJ5",
+    "fallback": "whsec_aHVpeXVhbi1sb2NhbC1yZWNlaXB0cy1mYWxsYmFjaw==",
+}
+"""The local gateway's two endpoints sign their delivery receipts with these (Standard
+Webhooks secrets); refused outside development."""
+
+
+PROVIDER_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+"""An SMS provider's name: lowercase letters, digits, - and _, at most 32 characters."""
+
+
+def _webhook_secret(secret: SecretStr) -> SecretStr:
+    try:
+        Webhook(secret.get_secret_value())
+    except (ValueError, EmptyWebhookSecretError) as exc:  # binascii.Error is a ValueError
+        raise ValueError(
+            "must be a Standard Webhooks secret: base64, after whsec_ if given"
+        ) from exc
+    return secret
+
+
+WebhookSecret = Annotated[SecretStr, AfterValidator(_webhook_secret)]
+
+
+class SmsProvider(BaseModel):
+    """One SMS provider of ``sms_providers``: its base URL (the client posts to
+    ``{url}/v1/messages``), bearer key, price per segment in fen, and the Standard Webhooks
+    secret (``whsec_<base64>``) its delivery receipts are signed with."""
+
+    name: str = Field(pattern=PROVIDER_NAME_PATTERN, max_length=32)
+    url: Annotated[str, SingleLine(500)]
+    api_key: SecretStr
+    price_fen_per_segment: int = Field(default=10, ge=0, le=10_000)
+    receipt_secret: WebhookSecret
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        return url
 
 
 class Settings(BaseServiceSettings):
@@ -28,8 +70,13 @@ class Settings(BaseServiceSettings):
     sms_gateway_url: str = "http://127.0.0.1:8025"
     sms_api_key: SecretStr = SecretStr(DEV_SMS_API_KEY)
     sms_sign: Annotated[str, SingleLine(32)] = "Huiyuan"
-    # what the SMS provider charges per part, in fen (seeds: 0.1 元 a message); previews
-    sms_price_fen: int = Field(default=10, ge=0, le=10_000)
+    # the price and receipt secret of the provider at sms_gateway_url when sms_providers is
+    # empty (the seeds: 0.1 yuan a segment)
+    sms_price_fen_per_segment: int = Field(default=10, ge=0, le=10_000)
+    sms_receipt_secret: WebhookSecret = SecretStr(DEV_SMS_RECEIPT_SECRETS["primary"])
+    # SMS providers in the order they are tried (a JSON list in MESSAGING_SMS_PROVIDERS);
+    # empty: the one at sms_gateway_url, named "primary"
+    sms_providers: list[SmsProvider] = Field(default_factory=list, max_length=10)
     # attempts before a notification is marked failed (notifications.attempts is an integer)
     delivery_max_attempts: int = Field(default=5, ge=1, le=100)
     delivery_batch_size: int = Field(default=100, ge=1, le=10_000)
@@ -58,7 +105,7 @@ class Settings(BaseServiceSettings):
     # delivered and failed deliveries (with their attempts) are deleted after this many days
     webhook_retention_days: int = Field(default=30, ge=1, le=3650)
     # the SMS provider's callbacks (inbound replies) are signed per Standard Webhooks with it
-    sms_webhook_secret: SecretStr = SecretStr(DEV_SMS_WEBHOOK_SECRET)
+    sms_webhook_secret: WebhookSecret = SecretStr(DEV_SMS_WEBHOOK_SECRET)
     # signs the unsubscribe tokens of List-Unsubscribe links (HMAC-SHA256)
     unsubscribe_key: SecretStr = SecretStr(DEV_UNSUBSCRIBE_KEY)
     # the one-click unsubscribe link in every email (RFC 8058: https in production); its
@@ -73,15 +120,6 @@ class Settings(BaseServiceSettings):
             raise ValueError("unsubscribe_url must contain {token}")
         return url
 
-    @field_validator("sms_webhook_secret")
-    @classmethod
-    def _standard_webhooks_secret(cls, secret: SecretStr) -> SecretStr:
-        try:
-            Webhook(secret.get_secret_value())
-        except (ValueError, EmptyWebhookSecretError) as exc:
-            raise ValueError("sms_webhook_secret must be whsec_ and base64") from exc
-        return secret
-
     @field_validator("ticket_survey_url")
     @classmethod
     def _names_the_ticket(cls, url: str) -> str:
@@ -89,12 +127,19 @@ class Settings(BaseServiceSettings):
             raise ValueError("ticket_survey_url must contain {ticket_id}")
         return url
 
+    @field_validator("sms_providers")
+    @classmethod
+    def _names_are_unique(cls, providers: list[SmsProvider]) -> list[SmsProvider]:
+        names = [provider.name for provider in providers]
+        if len(set(names)) != len(names):
+            raise ValueError("sms_providers must have distinct names")
+        return providers
+
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> "Settings":
         if self.environment != "production":
             return self
         for name, default in (
-            ("sms_api_key", DEV_SMS_API_KEY),
             ("sms_webhook_secret", DEV_SMS_WEBHOOK_SECRET),
             ("unsubscribe_key", DEV_UNSUBSCRIBE_KEY),
         ):
@@ -102,4 +147,25 @@ class Settings(BaseServiceSettings):
                 raise ValueError(f"{name} must be set outside development")
         if not self.unsubscribe_url.startswith("https://"):
             raise ValueError("unsubscribe_url must be https outside development (RFC 8058)")
+        for provider in self.sms_registry():
+            if provider.api_key.get_secret_value() == DEV_SMS_API_KEY:
+                raise ValueError("sms_api_key must be set outside development")
+            if provider.receipt_secret.get_secret_value() in DEV_SMS_RECEIPT_SECRETS.values():
+                raise ValueError(
+                    "sms_receipt_secret (every provider's receipt_secret) must be set outside "
+                    "development"
+                )
         return self
+
+    def sms_registry(self) -> list[SmsProvider]:
+        """The SMS providers in the order the dispatcher tries them."""
+        # the single-provider settings are bounded one by one where they are declared
+        return self.sms_providers or [
+            SmsProvider.model_construct(
+                name="primary",
+                url=self.sms_gateway_url,
+                api_key=self.sms_api_key,
+                price_fen_per_segment=self.sms_price_fen_per_segment,
+                receipt_secret=self.sms_receipt_secret,
+            )
+        ]

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.messaging.base import idempotency, inbox, outbox
 from services.messaging.config import Settings
 from services.messaging.consumers import HANDLERS
+from services.messaging.delivery import api as delivery
 from services.messaging.delivery.jobs import dispatcher
 from services.messaging.digests import jobs as digests
 from services.messaging.notifications import api as notifications
@@ -32,6 +33,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         outbox=outbox,
         routers=[
             notifications.router,
+            delivery.router,
             templates.router,
             policy.router,
             optouts.router,

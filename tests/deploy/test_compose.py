@@ -28,6 +28,7 @@ MESSAGING_PROVIDER_FIELDS = {
     "mail_from",
     "sms_gateway_url",
     "sms_api_key",
+    "sms_receipt_secret",
 }
 
 

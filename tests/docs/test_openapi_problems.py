@@ -188,6 +188,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("messaging", "PUT /templates/{key}/{channel}/{locale}"),
     ("messaging", "POST /templates/{key}/{channel}/{locale}/revert"),
     ("messaging", "POST /templates/{key}/{channel}/{locale}/preview"),
+    ("messaging", "GET /notifications/stats/daily"),
     ("analytics", "GET /kpis"),
     ("analytics", "GET /reports/referrals"),
     ("analytics", "GET /members/{member_id}/summary"),

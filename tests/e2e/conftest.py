@@ -60,7 +60,7 @@ async def providers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[P
     replies = (f"http://127.0.0.1:{messaging_port}/webhooks/sms/inbound", SMS_WEBHOOK_SECRET)
     server = uvicorn.Server(
         uvicorn.Config(
-            create_sms_gateway_app(store_dir, SMS_KEY, replies),
+            create_sms_gateway_app(store_dir, SMS_KEY, replies=replies),
             host="127.0.0.1",
             port=http_port,
             log_level="warning",

@@ -35,7 +35,9 @@ async def test_a_reply_is_forwarded_signed_and_the_callbacks_answer_returned(
 ) -> None:
     received: list[Any] = []
     async with serving(_receiver(received)) as receiver:
-        gateway_app = create_sms_gateway_app(tmp_path, API_KEY, (f"{receiver}/inbound", SECRET))
+        gateway_app = create_sms_gateway_app(
+            tmp_path, API_KEY, replies=(f"{receiver}/inbound", SECRET)
+        )
         async with serving(gateway_app) as url, httpx.AsyncClient(base_url=url) as gateway:
             reply = {"from": "+8613812345678", "text": "退订"}
             answered = await gateway.post("/v1/replies", json=reply, headers=AUTH)
@@ -53,7 +55,7 @@ async def test_a_reply_is_forwarded_signed_and_the_callbacks_answer_returned(
 
 async def test_an_unreachable_callback_is_a_502(tmp_path: Path) -> None:
     callback = f"http://127.0.0.1:{free_port()}/inbound"
-    gateway_app = create_sms_gateway_app(tmp_path, API_KEY, (callback, SECRET))
+    gateway_app = create_sms_gateway_app(tmp_path, API_KEY, replies=(callback, SECRET))
     async with serving(gateway_app) as url, httpx.AsyncClient(base_url=url) as gateway:
         answered = await gateway.post(
             "/v1/replies", json={"from": "+8613812345678", "text": "T"}, headers=AUTH

@@ -340,7 +340,8 @@ async def check_messaging(
     )
     verdict.email_redeliveries = sum(count - 1 for count in message_ids.values() if count > 1)
     emailed = {str(mid).strip("<>").partition("@")[0] for mid in message_ids}
-    sent = [n for n in notifications if n["status"] == "sent"]
+    # a provider's delivery receipt moves a sent SMS on to delivered or undelivered
+    sent = [n for n in notifications if n["status"] in ("sent", "delivered", "undelivered")]
     for notification in sent:
         nid = str(notification["id"])
         if notification["channel"] == "sms":

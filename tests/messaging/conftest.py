@@ -51,9 +51,10 @@ def smtp_server(tmp_path: Path) -> Iterator[SmtpEndpoint]:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: ASGIApp) -> AsyncIterator[str]:
-    """Serve ``app`` over HTTP on a free local port; yields its base URL."""
-    port = free_port()
+async def serving(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
+    """Serve ``app`` over HTTP on ``port`` (a free local one if not given); yields its base
+    URL."""
+    port = port or free_port()
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

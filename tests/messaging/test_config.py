@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.messaging.config import Settings
+from services.messaging.config import DEV_SMS_API_KEY, DEV_SMS_RECEIPT_SECRETS, Settings
 
 REFUSED: dict[str, list[Any]] = {
     "smtp_port": [0, 65536],
@@ -23,6 +23,8 @@ REFUSED: dict[str, list[Any]] = {
     "unsubscribe_url": ["https://example.com/unsubscribe", "https://x/{token}\nx", ""],
     "unsubscribe_mailto": ["", "out@x\r\nBcc: y@x"],
     "sms_webhook_secret": ["whsec_", "whsec_not base64!", ""],
+    "sms_price_fen_per_segment": [-1, 10_001],
+    "sms_receipt_secret": ["", "whsec_", "x"],
 }
 
 
@@ -46,6 +48,7 @@ SECRETS = {
     "sms_webhook_secret": "whsec_cmVhbC1zZWNyZXQ=",
     "unsubscribe_key": "a-real-unsubscribe-key",
     "unsubscribe_url": "https://brand.example/unsubscribe/{token}",
+    "sms_receipt_secret": "whsec_cmVhbC1yZWNlaXB0LXNlY3JldA==",
 }
 
 
@@ -60,3 +63,58 @@ def test_production_refuses_each_development_secret_and_a_plain_http_link(
         return
     with pytest.raises(ValidationError, match=kept):
         Settings.model_validate(production | chosen)
+
+
+PROVIDER = {
+    "name": "primary",
+    "url": "https://sms.example.com",
+    "api_key": "k" * 32,
+    "receipt_secret": "whsec_aHVpeXVhbi10ZXN0LXNlY3JldA==",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "loc"),
+    [
+        ({"name": "Primary"}, ("sms_providers", 0, "name")),
+        ({"name": "p" * 33}, ("sms_providers", 0, "name")),
+        ({"url": "ftp://sms.example.com"}, ("sms_providers", 0, "url")),
+        ({"price_fen_per_segment": -1}, ("sms_providers", 0, "price_fen_per_segment")),
+        ({"receipt_secret": "whsec_"}, ("sms_providers", 0, "receipt_secret")),
+    ],
+)
+def test_a_provider_out_of_bounds_is_refused_naming_it(
+    change: dict[str, Any], loc: tuple[Any, ...]
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings.model_validate({"sms_providers": [PROVIDER | change]})
+    assert [error["loc"] for error in refused.value.errors()] == [loc]
+
+
+def test_two_providers_of_one_name_are_refused() -> None:
+    with pytest.raises(ValidationError, match="distinct names"):
+        Settings.model_validate({"sms_providers": [PROVIDER, PROVIDER]})
+
+
+def test_without_providers_the_gateway_setting_is_the_primary() -> None:
+    settings = Settings(sms_gateway_url="https://sms.example.com", sms_price_fen_per_segment=8)
+    [primary] = settings.sms_registry()
+    assert (primary.name, primary.url, primary.price_fen_per_segment) == (
+        "primary",
+        "https://sms.example.com",
+        8,
+    )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"sms_api_key": "k" * 32},  # the development receipt secret
+        {"sms_providers": [PROVIDER | {"receipt_secret": DEV_SMS_RECEIPT_SECRETS["fallback"]}]},
+        {"sms_providers": [PROVIDER | {"api_key": DEV_SMS_API_KEY}]},
+    ],
+)
+def test_production_refuses_development_sms_credentials(values: dict[str, Any]) -> None:
+    production = {"environment": "production", "jwt_secret": "j" * 32, "pii_key": "p" * 64}
+    with pytest.raises(ValidationError, match="outside development"):
+        Settings.model_validate(production | values)

@@ -1,4 +1,5 @@
-"""What the dispatcher hands a provider, and what a provider promises.
+"""What the dispatcher hands a provider, what a provider promises, and how its callbacks
+are verified.
 
 A provider sends a :class:`Message` and answers
 :class:`~services.messaging.notifications.domain.Delivered`, or raises
@@ -10,10 +11,15 @@ the dispatcher (the SMS gateway's connection pool) until :meth:`Provider.aclose`
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+from standardwebhooks import Webhook, WebhookVerificationError
+
+from services.messaging.config import SmsProvider
+from services.messaging.delivery.errors import CallbackNotSigned
 from services.messaging.notifications.domain import Delivered
 
 
@@ -27,6 +33,9 @@ class Message:
     body: str
     member_id: uuid.UUID | None = None
     """Whom it goes to: an email offers them a one-click unsubscribe link."""
+    maybe_taken_by: str | None = None
+    """The provider an earlier attempt left unsure whether it took the message: asked
+    first, so that no other provider sends it too."""
 
 
 class Sender(Protocol):
@@ -39,3 +48,18 @@ class Provider(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+def verified_callback(
+    registry: Iterable[SmsProvider], provider: str, body: bytes, headers: Mapping[str, str]
+) -> None:
+    """Checks that ``body`` is signed per Standard Webhooks (``webhook-id``,
+    ``webhook-timestamp`` within 5 minutes, ``webhook-signature``) with the receipt secret
+    of ``provider``. Raises :class:`CallbackNotSigned` otherwise."""
+    secret = next((p.receipt_secret for p in registry if p.name == provider), None)
+    if secret is None:
+        raise CallbackNotSigned(f"no SMS provider is named {provider!r}")
+    try:
+        Webhook(secret.get_secret_value()).verify(body, dict(headers), json_parse=False)
+    except (WebhookVerificationError, ValueError, UnicodeDecodeError) as exc:
+        raise CallbackNotSigned(f"the callback is not signed by {provider}: {exc}") from exc

@@ -1,11 +1,34 @@
-"""How a provider says it did not take a message."""
+"""How a provider says it did not take a message, and the problems of its callbacks."""
 
 from __future__ import annotations
+
+from shared.errors import Unauthorized
 
 
 class DeliveryError(Exception):
     """The provider did not take the message; ``permanent`` means retrying cannot help."""
 
+    maybe_taken_by: str | None = None
+    """The provider that may have taken the message after all, when it could not say."""
+
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class OutcomeUnknown(DeliveryError):
+    """The provider may have taken the message (a timeout after sending, a 5xx answer, a
+    dropped connection): ask it before handing the message to another provider."""
+
+    def __init__(self, message: str, maybe_taken_by: str | None = None) -> None:
+        super().__init__(message, permanent=False)
+        self.maybe_taken_by = maybe_taken_by
+
+
+class CallbackNotSigned(Unauthorized):
+    """A callback of an SMS provider (`POST /webhooks/sms/receipts/{provider}`) is not
+    signed per Standard Webhooks with the secret of the provider it names, or names no
+    provider of `sms_providers`, or its timestamp is more than 5 minutes off."""
+
+    title = "Callback not signed by the provider"
+    slug = "callback-not-signed"

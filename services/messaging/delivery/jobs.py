@@ -91,11 +91,12 @@ class Dispatcher:
                     address,
                     notification.subject,
                     notification.body,
-                    notification.member_id,
+                    member_id=notification.member_id,
+                    maybe_taken_by=notification.provider,
                 )
             )
         except DeliveryError as exc:
-            return Undelivered(str(exc), permanent=exc.permanent)
+            return Undelivered(str(exc), permanent=exc.permanent, maybe_taken_by=exc.maybe_taken_by)
         except InvalidToken:
             return Undelivered("recipient cannot be decrypted with the PII key", permanent=True)
         except Exception as exc:  # counted as an attempt so one bad row cannot stall the queue

@@ -4,15 +4,17 @@ count over."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 from zoneinfo import ZoneInfo
 
 from services.messaging.contacts.domain import Reach
-from services.messaging.notifications.errors import PeriodReversed
+from services.messaging.notifications.errors import PeriodReversed, PeriodTooLong
 from services.messaging.templates.domain import Template, fit, one_line
 from shared.crypto import mask_email, mask_phone
 from shared.events.loyalty import ExpiringLotNotice, TierChange
@@ -20,10 +22,32 @@ from shared.events.messaging import Channel
 
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
-Status = Literal["queued", "deferred", "sent", "failed", "suppressed", "cancelled"]
+Status = Literal[
+    "queued", "deferred", "sent", "failed", "suppressed", "cancelled", "delivered", "undelivered"
+]
 PENDING: tuple[Status, ...] = ("queued", "deferred")
 """What the dispatcher sends once ``next_attempt_at`` comes: deferred is queued until the
 end of the quiet hours it was held back by."""
+
+ReceiptStatus = Literal["delivered", "failed", "unknown"]
+"""What a provider's delivery receipt says of an SMS it took."""
+
+_STATUSES: frozenset[str] = frozenset(get_args(Status))
+
+
+def status(stored: str) -> Status:
+    """A status read from the table (its check constraint allows no other)."""
+    if stored not in _STATUSES:
+        raise ValueError(f"unknown notification status {stored!r}")
+    return cast(Status, stored)
+
+
+def receipt_status(receipt: ReceiptStatus) -> Status | None:
+    """The status a receipt gives a sent SMS; ``None``: it stays as it is."""
+    if receipt == "delivered":
+        return "delivered"
+    return "undelivered" if receipt == "failed" else None
+
 
 DISPATCH_CHANNEL = "messaging_dispatch"
 """The ``pg_notify`` channel on which queuing a notification wakes the dispatcher."""
@@ -105,14 +129,20 @@ class Outgoing:
     recipient_masked: str | None
     subject: str | None
     body: str
+    provider: str | None = None
+    """The SMS provider an earlier attempt left unsure whether it took the message."""
 
 
 @dataclass(frozen=True)
 class Delivered:
-    """The provider accepted the message."""
+    """The provider accepted the message. An SMS provider is named (``sms_providers``),
+    with the segments it counted and their cost in fen at its price."""
 
     provider_message_id: str
     response: dict[str, Any] = field(default_factory=dict)
+    provider: str | None = None
+    segments: int | None = None
+    cost_fen: int | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +151,8 @@ class Undelivered:
 
     error: str
     permanent: bool
+    maybe_taken_by: str | None = None
+    """The SMS provider that may have taken the message after all (it could not say)."""
 
 
 Outcome = Delivered | Undelivered
@@ -151,15 +183,47 @@ def period(
     """The instants (UTC) from the start of day ``first`` to the end of day ``last`` in
     ``timezone``, either end open when ``None``. Raises :class:`PeriodReversed` if
     ``first`` is after ``last``."""
-    if first is not None and last is not None and first > last:
+    if first is not None and last is not None:
+        _check_order(first, last)
+    start = _midnight(first, timezone) if first is not None else None
+    end = _midnight(last + timedelta(days=1), timezone) if last is not None else None
+    return start, end
+
+
+MAX_DAILY_DAYS = 366
+"""Days the daily statistics count at once."""
+DAILY_HEADER = ("day", "channel", "provider", "template", "status", "count", "segments", "cost_fen")
+
+
+def daily_period(first: date, last: date, timezone: ZoneInfo) -> tuple[datetime, datetime]:
+    """As :func:`period`, both ends given; raises :class:`PeriodTooLong` past
+    :data:`MAX_DAILY_DAYS` days (and :class:`PeriodReversed`)."""
+    _check_order(first, last)
+    if (last - first).days + 1 > MAX_DAILY_DAYS:
+        raise PeriodTooLong(
+            f"from {first.isoformat()} to {last.isoformat()} is more than {MAX_DAILY_DAYS} days",
+            field="to",
+            where="query",
+        )
+    return _midnight(first, timezone), _midnight(last + timedelta(days=1), timezone)
+
+
+def _check_order(first: date, last: date) -> None:
+    if first > last:
         raise PeriodReversed(
             f"from ({first.isoformat()}) is after to ({last.isoformat()})",
             field="from",
             where="query",
         )
-    start = _midnight(first, timezone) if first is not None else None
-    end = _midnight(last + timedelta(days=1), timezone) if last is not None else None
-    return start, end
+
+
+def csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+    """RFC 4180 text (CRLF line ends) of ``header`` and ``rows``; ``None`` is empty."""
+    output = io.StringIO()
+    writer = csv.writer(output)
+    writer.writerow(header)
+    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    return output.getvalue()
 
 
 def _midnight(day: date, timezone: ZoneInfo) -> datetime:

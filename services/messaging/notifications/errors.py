@@ -11,3 +11,10 @@ class PeriodReversed(Unprocessable):
 
     title = "Period ends before it starts"
     slug = "period-reversed"
+
+
+class PeriodTooLong(Unprocessable):
+    """`GET /notifications/stats/daily` was asked for more days than it counts at once."""
+
+    title = "Period too long"
+    slug = "period-too-long"

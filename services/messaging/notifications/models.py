@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -28,13 +29,15 @@ class Notification(MessagingTable, table=True):
     reason (queued, then its channel stopped reaching the member before it was sent:
     consent withdrawn, member deactivated, address removed). ``reason`` says why it was
     suppressed, deferred or cancelled, and stays when a deferred one is sent (``error``
-    is then the provider's last error)."""
+    is then the provider's last error). A sent SMS becomes delivered or undelivered when
+    its provider's receipt says so."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         UniqueConstraint("trigger_event_id", "channel", name="uq_notifications_trigger_channel"),
         CheckConstraint(
-            "status IN ('queued', 'deferred', 'sent', 'failed', 'suppressed', 'cancelled')",
+            "status IN ('queued', 'deferred', 'sent', 'failed', 'suppressed', 'cancelled', "
+            "'delivered', 'undelivered')",
             name="ck_notifications_status",
         ),
         CheckConstraint("channel IN ('email', 'sms')", name="ck_notifications_channel"),
@@ -44,6 +47,12 @@ class Notification(MessagingTable, table=True):
             postgresql_where=text("status IN ('queued', 'deferred')"),
         ),
         Index("ix_notifications_member_created", "member_id", "created_at"),
+        Index(
+            "ix_notifications_provider_message",
+            "provider",
+            "provider_message_id",
+            postgresql_where=text("provider IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -62,5 +71,13 @@ class Notification(MessagingTable, table=True):
     provider_response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     error: str | None = Field(default=None, sa_column=Column(Text))
     reason: str | None = Field(default=None, sa_column=Column(String(64)))
+    provider: str | None = Field(default=None, sa_column=Column(String(32)))
+    """The SMS provider that took it (its name in ``sms_providers``); while queued or
+    failed, the one that could not say whether it took it, asked first on a retry."""
+    segments: int | None = Field(default=None, sa_column=Column(Integer))
+    cost_fen: int | None = Field(default=None, sa_column=Column(Integer))
+    """Segments × the provider's price per segment, in fen, when it took the SMS."""
+    receipt_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    """When the provider's delivery receipt says the SMS reached (or did not) the phone."""
     created_at: datetime = timestamp()
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

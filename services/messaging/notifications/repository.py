@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -15,10 +15,13 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    and_,
     bindparam,
     case,
     func,
     literal,
+    or_,
+    sql,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
@@ -232,10 +235,10 @@ async def counts(
     end: datetime | None,
     channel: Channel | None,
 ) -> list[tuple[str, str, int, int]]:
-    """(channel, status, count, SMS cost in fen reported by the gateway) per group, of the
-    notifications created from ``start`` until before ``end`` on ``channel`` (each
-    ``None``: no bound)."""
-    cost = func.coalesce(func.sum(col(Notification.provider_response)["cost_fen"].as_integer()), 0)
+    """(channel, status, count, SMS cost in fen) per group, of the notifications created
+    from ``start`` until before ``end`` on ``channel`` (each ``None``: no bound). The cost
+    is :func:`_cost_fen`'s."""
+    cost = func.coalesce(func.sum(_cost_fen()), 0)
     query = select(Notification.channel, Notification.status, func.count(), cost).where(
         *_in_period(start, end, channel)
     )
@@ -261,3 +264,65 @@ async def reason_counts(
         col(Notification.channel), col(Notification.status), reason
     )
     return [(c, s, r or "", int(n)) for c, s, r, n in (await session.execute(query)).all()]
+
+
+async def apply_receipt(
+    session: AsyncSession, provider: str, message_id: str, status: str | None, at: datetime
+) -> tuple[uuid.UUID, str] | None:
+    """Sets the status (``None``: keeps it) and receipt time of the SMS ``provider`` took as
+    ``message_id``, unless a receipt of a later time was applied; the notification's id and
+    status, or ``None`` if no sent SMS has that id."""
+    table = _notifications
+    found = and_(
+        table.c.provider == provider,
+        table.c.provider_message_id == message_id,
+        table.c.status.in_(("sent", "delivered", "undelivered")),
+    )
+    result = await session.execute(
+        update(table)
+        .where(found, or_(table.c.receipt_at.is_(None), table.c.receipt_at <= at))
+        .values(status=table.c.status if status is None else status, receipt_at=at)
+        .returning(table.c.id, table.c.status)
+    )
+    row = (
+        result.first()
+        or (await session.execute(select(table.c.id, table.c.status).where(found))).first()
+    )
+    return None if row is None else (row[0], row[1])
+
+
+def _cost_fen() -> Any:
+    """An SMS's cost at its provider's price; for one sent before providers had prices,
+    what its gateway reported."""
+    table = _notifications
+    return func.coalesce(table.c.cost_fen, table.c.provider_response["cost_fen"].as_integer())
+
+
+DAILY_DIMENSIONS = ("channel", "provider", "template", "status")
+"""What daily counts are grouped by besides the day; a new one is one more column name."""
+
+
+async def daily_counts(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    timezone: str,
+    only: Mapping[str, str],
+) -> list[tuple[Any, ...]]:
+    """(day in ``timezone``, *:data:`DAILY_DIMENSIONS`, count, segments, cost in fen) per
+    group of the notifications created from ``start`` until before ``end`` whose columns
+    equal ``only``, in that order; the cost is :func:`_cost_fen`'s."""
+    table = _notifications
+    day = func.date(func.timezone(timezone, table.c.created_at)).label("day")
+    dimensions = [table.c[name] for name in DAILY_DIMENSIONS]
+    query = sql.select(
+        day,
+        *dimensions,
+        func.count(),
+        func.coalesce(func.sum(table.c.segments), 0),
+        func.coalesce(func.sum(_cost_fen()), 0),
+    ).where(table.c.created_at >= start, table.c.created_at < end)
+    for name, value in only.items():
+        query = query.where(table.c[name] == value)
+    query = query.group_by(day, *dimensions).order_by(day, *dimensions)
+    return [tuple(row) for row in (await session.execute(query)).all()]

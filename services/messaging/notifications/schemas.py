@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +29,8 @@ class NotificationOut(BaseModel):
                     "created_at": "2025-05-20T08:15:02Z",
                     "sent_at": "2025-05-20T08:15:03Z",
                     "provider_message_id": "4f1c2d9e7a6b4e0d8c3b2a1f0e9d8c7b",
+                    "provider": "primary",
+                    "cost_fen": 10,
                     "error": None,
                     "reason": None,
                 }
@@ -49,6 +51,12 @@ class NotificationOut(BaseModel):
     provider_message_id: str | None = Field(
         description="The provider's id: the email's Message-ID, the SMS gateway's message id"
     )
+    provider: str | None = Field(
+        default=None, description="The SMS provider that took it; null for an email or until"
+    )
+    cost_fen: int | None = Field(
+        default=None, description="What the SMS cost at its provider's price, in fen"
+    )
     error: str | None = Field(description="Why it failed, or why it was suppressed")
     reason: str | None = Field(
         None,
@@ -65,7 +73,10 @@ class ChannelStatusCount(BaseModel):
     channel: Channel
     status: Status
     count: int
-    cost_fen: int = Field(description="What the SMS gateway charged for these, in fen")
+    cost_fen: int = Field(
+        description="What these SMS cost at their providers' prices (before providers had "
+        "prices: what the gateway reported), in fen"
+    )
 
 
 class ReasonCount(BaseModel):
@@ -113,7 +124,52 @@ class NotificationStats(BaseModel):
 
     items: list[ChannelStatusCount]
     total: int = Field(description="Notifications in the period, on every channel and status")
-    sms_cost_fen: int = Field(description="What the SMS gateway charged in the period, in fen")
+    sms_cost_fen: int = Field(description="What the period's SMS cost, in fen")
     reasons: list[ReasonCount] = Field(
         description="Per channel, status and reason: the notifications held back"
     )
+
+
+class DailyCount(BaseModel):
+    """Notifications created on one day of the brand in one channel, provider, template and
+    status: how many, their SMS segments and what they cost."""
+
+    day: date = Field(description="The day, in the brand's business timezone")
+    channel: Channel
+    provider: str | None = Field(description="The SMS provider that took them; null if none")
+    template: str
+    status: Status = Field(description="delivered/undelivered: what the provider's receipt said")
+    count: int
+    segments: int = Field(description="SMS segments the provider counted")
+    cost_fen: int = Field(description="Segments × the provider's price per segment, in fen")
+
+
+class DailyStats(BaseModel):
+    """Daily counts of a period, by day, then channel, provider, template and status."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "day": "2026-11-30",
+                            "channel": "sms",
+                            "provider": "fallback",
+                            "template": "points_earned",
+                            "status": "delivered",
+                            "count": 3,
+                            "segments": 3,
+                            "cost_fen": 21,
+                        }
+                    ],
+                    "total": 3,
+                    "cost_fen": 21,
+                }
+            ]
+        }
+    )
+
+    items: list[DailyCount]
+    total: int = Field(description="Notifications in the period")
+    cost_fen: int = Field(description="What the period's SMS cost, in fen")

@@ -17,10 +17,18 @@ from services.messaging.config import Settings
 from services.messaging.contacts import service as contacts
 from services.messaging.contacts.domain import ContactCard, Reach
 from services.messaging.notifications import domain, repository
-from services.messaging.notifications.domain import Delivered, Outcome, Outgoing
+from services.messaging.notifications.domain import (
+    Delivered,
+    Outcome,
+    Outgoing,
+    ReceiptStatus,
+    Status,
+)
 from services.messaging.notifications.models import Notification
 from services.messaging.notifications.schemas import (
     ChannelStatusCount,
+    DailyCount,
+    DailyStats,
     NotificationOut,
     NotificationStats,
     ReasonCount,
@@ -259,6 +267,7 @@ def _outgoing(row: Notification) -> Outgoing:
         recipient_masked=row.recipient_masked,
         subject=row.subject,
         body=row.body or "",
+        provider=row.provider,
     )
 
 
@@ -299,6 +308,9 @@ async def record_outcomes(
                     "attempts": attempts,
                     "provider_message_id": message_id,
                     "provider_response": outcome.response,
+                    "provider": outcome.provider,
+                    "segments": outcome.segments,
+                    "cost_fen": outcome.cost_fen,
                     "error": None,
                     "sent_at": now,
                 }
@@ -316,6 +328,7 @@ async def record_outcomes(
                     "attempts": attempts,
                     "error": error,
                     "next_attempt_at": now + delay,
+                    "provider": outcome.maybe_taken_by,
                 }
             )
             log.warning(
@@ -328,7 +341,13 @@ async def record_outcomes(
             )
             continue
         failed.append(
-            {"id": notification.id, "status": "failed", "attempts": attempts, "error": error}
+            {
+                "id": notification.id,
+                "status": "failed",
+                "attempts": attempts,
+                "error": error,
+                "provider": outcome.maybe_taken_by,
+            }
         )
         log.error(
             "notification %s to %s failed after %d attempt(s): %s",
@@ -341,6 +360,24 @@ async def record_outcomes(
     for rows in (sent, retried, failed):
         await repository.update_notifications(session, rows)
     await emit(session, *events)
+
+
+async def apply_receipt(
+    session: AsyncSession, provider: str, message_id: str, status: ReceiptStatus, at: datetime
+) -> tuple[uuid.UUID, Status] | None:
+    """A delivery receipt of ``provider`` for its message ``message_id`` (``at``: when the
+    phone got it or not): the sent SMS becomes delivered or undelivered (an ``unknown``
+    receipt records only its time); an older receipt than one applied changes nothing.
+    Returns the notification's id and status, or ``None`` (logged) for an id no SMS sent
+    through ``provider`` has."""
+    found = await repository.apply_receipt(
+        session, provider, message_id, domain.receipt_status(status), at
+    )
+    if found is None:
+        log.warning("receipt from %s for unknown message %s ignored", provider, message_id)
+        return None
+    notification_id, stored = found
+    return notification_id, domain.status(stored)
 
 
 async def list_notifications(
@@ -382,4 +419,36 @@ async def stats(
         total=sum(item.count for item in items),
         sms_cost_fen=sum(item.cost_fen for item in items if item.channel == "sms"),
         reasons=reasons,
+    )
+
+
+async def daily_stats(
+    session: AsyncSession,
+    *,
+    first: date,
+    last: date,
+    timezone: ZoneInfo,
+    only: Mapping[str, str],
+) -> DailyStats:
+    """Counts per day (in ``timezone``), channel, provider, template and status of the
+    notifications created on the days ``first`` to ``last`` (inclusive) whose columns equal
+    ``only`` (``channel``, ``provider``, ``template``), with SMS segments and cost in fen.
+    Raises :class:`~services.messaging.notifications.errors.PeriodReversed` and
+    :class:`~services.messaging.notifications.errors.PeriodTooLong` (over 366 days)."""
+    start, end = domain.daily_period(first, last, timezone)
+    rows = await repository.daily_counts(session, start, end, timezone.key, only)
+    names = ("day", *repository.DAILY_DIMENSIONS, "count", "segments", "cost_fen")
+    items = [DailyCount.model_validate(dict(zip(names, row, strict=True))) for row in rows]
+    return DailyStats(
+        items=items,
+        total=sum(item.count for item in items),
+        cost_fen=sum(item.cost_fen for item in items),
+    )
+
+
+def daily_csv(stats: DailyStats) -> str:
+    """The daily counts as CSV, with the header :data:`~.domain.DAILY_HEADER`."""
+    return domain.csv_text(
+        domain.DAILY_HEADER,
+        ([getattr(item, name) for name in domain.DAILY_HEADER] for item in stats.items),
     )

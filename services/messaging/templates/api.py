@@ -133,8 +133,9 @@ async def revert_template(
         "given over them (dates as YYYY-MM-DD). An SMS is shown exactly as sent: the "
         "brand's 【signature】 first and, for a marketing template, the opt-out "
         "instruction last; its encoding (GSM-7 or UCS-2), length, parts (160/153 or "
-        "70/67 per part) and cost (parts × `MESSAGING_SMS_PRICE_FEN`, in fen). A variable "
-        "the template is not given is `template-refused` (422) naming `variables.<name>`."
+        "70/67 per part) and cost (parts × the first SMS provider's price per segment, in "
+        "fen). A variable the template is not given is `template-refused` (422) naming "
+        "`variables.<name>`."
     ),
     responses=_REFUSED,
 )
@@ -154,5 +155,5 @@ async def preview_template(
         body,
         marketing=is_marketing(key),
         sign=settings.sms_sign,
-        price_fen=settings.sms_price_fen,
+        price_fen=settings.sms_registry()[0].price_fen_per_segment,
     )

@@ -53,7 +53,7 @@ def test_an_answer_without_a_message_id_is_no_delivery(answer: object) -> None:
 class _Gateway:
     """An SMS gateway over HTTP that answers each request for ``to`` with the next canned
     answer. Others (rows earlier tests left queued) get a 503 and are not counted, so they
-    cannot take this test's answers."""
+    cannot take this test's answers. Asked whether it has a message, it has none."""
 
     def __init__(self, to: str, *answers: tuple[int, bytes]) -> None:
         self.to = to
@@ -61,6 +61,9 @@ class _Gateway:
         self.requests = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "GET":
+            await Response(b"{}", status_code=404)(scope, receive, send)
+            return
         sent = json.loads(await Request(scope, receive).body())
         if not str(sent.get("to", "")).endswith(self.to[-10:]):
             status, body = 503, b"not this test's"
@@ -104,7 +107,7 @@ async def test_a_nul_or_a_line_break_in_a_gateway_error_is_recorded_on_one_line(
 
     retried = rows[row["id"]]
     assert (retried.status, retried.attempts) == ("queued", 1)
-    assert retried.error == 'SMS gateway answered 503: {"error": "busy X-Injected: 1"}'
+    assert retried.error == 'SMS provider primary answered 503: {"error": "busy X-Injected: 1"}'
     assert gateway.requests == 1  # recorded at once, not rolled back and sent again
 
 

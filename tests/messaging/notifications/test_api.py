@@ -53,6 +53,8 @@ async def test_a_member_reads_their_notifications_masked_newest_first(
         "created_at",
         "sent_at",
         "provider_message_id",
+        "provider",
+        "cost_fen",
         "error",
         "reason",
     }

@@ -1,30 +1,36 @@
-"""SMS through the HTTP gateway: ``POST /v1/messages`` with a bearer key.
+"""SMS through HTTP gateways (``sms_providers``): ``POST /v1/messages`` with a bearer key.
 
 The recipient goes as E.164 (``+8613812345678``), also for a notification the previous
 release queued with digits only (``contacts.domain.sms_number``); a recipient that is no
 phone number at all fails at once.
 
-The notification id goes as ``Idempotency-Key``, so the gateway drops a resend that
-follows a crash between its answer and our commit. 4xx answers are permanent failures
-(except 408 and 429), 5xx answers and network errors are retried.
+The notification id goes as ``Idempotency-Key`` to every provider (each keeps its own
+keys), so a provider drops a resend that follows a crash between its answer and our
+commit, and the inbox of the local gateway shows a message two providers took as a repeat.
+4xx answers are permanent refusals (except 408 and 429); an unreachable provider is a
+passing one; a 5xx answer or a lost answer leaves the outcome unknown.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
-from services.messaging.config import Settings
+from services.messaging.config import Settings, SmsProvider
 from services.messaging.contacts.domain import sms_number
 from services.messaging.delivery.domain import Message
-from services.messaging.delivery.errors import DeliveryError
+from services.messaging.delivery.errors import DeliveryError, OutcomeUnknown
 from services.messaging.notifications.domain import Delivered
 from services.messaging.templates.domain import one_line
 from shared.inputs import INT64_MAX
+
+log = logging.getLogger(__name__)
 
 _RETRYABLE_4XX = frozenset({408, 429})
 MAX_SEGMENTS = 1_000
@@ -49,15 +55,98 @@ def create_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
+class SmsEndpoint:
+    """One SMS provider of the registry: sends a message, and answers whether it already
+    has one (``GET {url}/v1/messages/{idempotency-key}``) when a send's outcome is unknown."""
+
+    def __init__(self, provider: SmsProvider, client: httpx.AsyncClient, sign: str) -> None:
+        self.provider = provider
+        self._client = client
+        self._sign = sign
+        self._url = f"{provider.url.rstrip('/')}/v1/messages"
+        self._headers = {"Authorization": f"Bearer {provider.api_key.get_secret_value()}"}
+
+    async def send(self, message: Message, to: str) -> Delivered:
+        """Raises :class:`OutcomeUnknown` when the provider may have taken the message, and
+        :class:`DeliveryError` when it certainly did not."""
+        name = self.provider.name
+        try:
+            response = await self._client.post(
+                self._url,
+                headers={**self._headers, "Idempotency-Key": str(message.notification_id)},
+                json={"to": to, "text": one_line(message.body), "sign": self._sign},
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise DeliveryError(
+                f"SMS provider {name} unreachable: {exc!r}", permanent=False
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise OutcomeUnknown(f"SMS provider {name} did not answer: {exc!r}") from exc
+        status = response.status_code
+        if status >= 500:
+            raise OutcomeUnknown(f"SMS provider {name} answered {status}: {response.text[:500]}")
+        if status != 200:
+            raise DeliveryError(
+                f"SMS provider {name} answered {status}: {response.text[:500]}",
+                permanent=status not in _RETRYABLE_4XX,
+            )
+        return self._delivered(response)
+
+    async def look_up(self, message: Message) -> Delivered | None:
+        """The message as the provider has it, or ``None`` if it never took it. Raises
+        :class:`OutcomeUnknown` when the provider cannot say."""
+        name = self.provider.name
+        try:
+            response = await self._client.get(
+                f"{self._url}/{message.notification_id}", headers=self._headers
+            )
+        except httpx.HTTPError as exc:
+            raise OutcomeUnknown(f"SMS provider {name} cannot be asked: {exc!r}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise OutcomeUnknown(
+                f"SMS provider {name} answered {response.status_code} when asked: "
+                f"{response.text[:500]}"
+            )
+        return self._delivered(response)
+
+    def _delivered(self, response: httpx.Response) -> Delivered:
+        try:
+            answer = delivered(response.json())
+        except ValueError as exc:
+            raise OutcomeUnknown(
+                f"SMS provider {self.provider.name} answered 200 without a message_id: "
+                f"{response.text[:500]}"
+            ) from exc
+        segments = answer.response.get("segments")
+        return replace(
+            answer,
+            provider=self.provider.name,
+            segments=segments,
+            cost_fen=None if segments is None else segments * self.provider.price_fen_per_segment,
+        )
+
+
 class SmsGateway:
-    """The SMS provider: ``delivery_concurrency`` messages in flight at once, over one
-    client's kept-alive connections for the dispatcher's lifetime."""
+    """The SMS channel: ``delivery_concurrency`` messages in flight at once, over one
+    client's kept-alive connections for the dispatcher's lifetime, through the providers of
+    ``sms_providers`` in order.
+
+    A provider that refuses a message, or cannot be reached, hands it to the next one. One
+    whose outcome is unknown (a timeout after sending, a 5xx answer) is asked first whether
+    it has the message: if it has, that is the delivery; if it cannot say, the attempt
+    fails, naming that provider (``maybe_taken_by``, kept in the notification's
+    ``provider``), and the retry asks it again before any provider sends: two providers
+    never both deliver one message. All refusing is a failed attempt, permanent when every
+    one of them refused for good."""
 
     def __init__(self, settings: Settings, client: httpx.AsyncClient | None = None) -> None:
-        self._settings = settings
         self._client = client or create_client(settings)
-        self._url = f"{settings.sms_gateway_url.rstrip('/')}/v1/messages"
-        self._authorization = f"Bearer {settings.sms_api_key.get_secret_value()}"
+        self._endpoints = [
+            SmsEndpoint(provider, self._client, settings.sms_sign)
+            for provider in settings.sms_registry()
+        ]
         self._slots = asyncio.Semaphore(settings.delivery_concurrency)
 
     def batch(self) -> AbstractAsyncContextManager[SmsGateway]:
@@ -68,42 +157,46 @@ class SmsGateway:
         await self._client.aclose()
 
     async def send(self, message: Message) -> Delivered:
-        async with self._slots:
-            return await self._post(message)
-
-    async def _post(self, message: Message) -> Delivered:
         """The text goes out as one line even if it was stored with a line break."""
         to = sms_number(message.to)
         if to is None:
             raise DeliveryError("the recipient is not a phone number", permanent=True)
-        try:
-            response = await self._client.post(
-                self._url,
-                headers={
-                    "Authorization": self._authorization,
-                    "Idempotency-Key": str(message.notification_id),
-                },
-                json={
-                    "to": to,
-                    "text": one_line(message.body),
-                    "sign": self._settings.sms_sign,
-                },
+        async with self._slots:
+            earlier = next(
+                (e for e in self._endpoints if e.provider.name == message.maybe_taken_by), None
             )
-        except httpx.HTTPError as exc:
-            raise DeliveryError(f"SMS gateway unreachable: {exc!r}", permanent=False) from exc
-        if response.status_code != 200:
-            status = response.status_code
+            if earlier is not None:
+                unsure = OutcomeUnknown(f"an earlier attempt left {earlier.provider.name} unsure")
+                found = await _ask(earlier, message, unsure)
+                if found is not None:
+                    return found
+            refusals: list[DeliveryError] = []
+            for endpoint in self._endpoints:
+                try:
+                    return await endpoint.send(message, to)
+                except OutcomeUnknown as unknown:
+                    found = await _ask(endpoint, message, unknown)
+                    if found is not None:
+                        return found
+                    refusals.append(unknown)
+                except DeliveryError as refused:
+                    refusals.append(refused)
+                log.info("SMS %s not taken: %s", message.notification_id, refusals[-1])
             raise DeliveryError(
-                f"SMS gateway answered {status}: {response.text[:500]}",
-                permanent=400 <= status < 500 and status not in _RETRYABLE_4XX,
+                "; ".join(str(refusal) for refusal in refusals),
+                permanent=all(refusal.permanent for refusal in refusals),
             )
-        try:
-            return delivered(response.json())
-        except ValueError as exc:
-            raise DeliveryError(
-                f"SMS gateway answered 200 without a message_id: {response.text[:500]}",
-                permanent=False,
-            ) from exc
+
+
+async def _ask(
+    endpoint: SmsEndpoint, message: Message, unknown: OutcomeUnknown
+) -> Delivered | None:
+    """What ``endpoint`` says of a message whose sending ended in ``unknown``; raises when
+    it cannot say, so that no other provider sends it too."""
+    try:
+        return await endpoint.look_up(message)
+    except OutcomeUnknown as silent:
+        raise OutcomeUnknown(f"{unknown}; then {silent}", endpoint.provider.name) from silent
 
 
 def delivered(answer: object) -> Delivered:

@@ -1,0 +1,61 @@
+"""Delivery receipts of the local SMS gateway: a while after it takes a message, the
+gateway posts ``{message_id, status, at}`` to ``{receipt_url}/{provider}``, signed per
+Standard Webhooks with that provider's secret, and retries with backoff until the
+receiver answers 2xx (or 4xx: a receipt it refuses will not get better)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+from standardwebhooks import Webhook
+
+from huiyuan.embedded.provider_store import ReceivedSms, utc_now_iso
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Receipts:
+    url: str
+    """Where receipts go; each provider's to ``{url}/{provider}``."""
+    secrets: Mapping[str, str]
+    """The Standard Webhooks secret (``whsec_...``) of each provider."""
+    delay_seconds: float = 1.0
+    """A phone's receipt takes a while: this also lets the sender record its send first."""
+    attempts: int = 6
+    backoff_seconds: float = 0.5
+
+    async def post(self, provider: str, sms: ReceivedSms, status: str) -> None:
+        """Post the receipt of ``sms``; gives up (logged) after ``attempts`` tries."""
+        secret = self.secrets.get(provider)
+        if secret is None:
+            log.warning("no receipt secret for SMS provider %s: no receipt sent", provider)
+            return
+        await asyncio.sleep(self.delay_seconds)
+        body = json.dumps({"message_id": sms.id, "status": status, "at": utc_now_iso()})
+        webhook_id = f"receipt-{provider}-{sms.id}"
+        async with httpx.AsyncClient(timeout=10.0) as client:
+            for attempt in range(self.attempts):
+                now = datetime.now(UTC)
+                headers = {
+                    "content-type": "application/json",
+                    "webhook-id": webhook_id,
+                    "webhook-timestamp": str(int(now.timestamp())),
+                    "webhook-signature": Webhook(secret).sign(webhook_id, now, body),
+                }
+                try:
+                    answer = await client.post(
+                        f"{self.url}/{provider}", content=body, headers=headers
+                    )
+                    if answer.status_code < 500:
+                        return
+                except httpx.HTTPError as exc:
+                    log.info("receipt %s not taken (%r), retrying", webhook_id, exc)
+                await asyncio.sleep(self.backoff_seconds * 2**attempt)
+        log.warning("receipt %s given up after %d attempts", webhook_id, self.attempts)
