@@ -29,6 +29,9 @@ MESSAGING_PROVIDER_FIELDS = {
     "sms_gateway_url",
     "sms_api_key",
     "sms_receipt_secret",
+    "sms_webhook_secret",
+    "unsubscribe_key",
+    "unsubscribe_url",
 }
 
 
