@@ -1,8 +1,9 @@
 """A local SMS gateway speaking the HTTP protocol the messaging service's SMS client uses.
 
 ``POST /v1/messages`` accepts a message once per ``Idempotency-Key``: a replay gets the
-first message's id back and stores nothing, as a real provider would, so at-least-once
-delivery from messaging never sends a customer the same SMS twice.
+first message's id back and sends nothing, as a real provider would, so at-least-once
+delivery from messaging never sends a customer the same SMS twice; each replay it absorbed
+is logged (``sms_replays.jsonl``) so a fault run can count them.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from pydantic import BaseModel, Field, field_validator
 from huiyuan.embedded.inbox_view import inbox_router
 from huiyuan.embedded.provider_store import (
     SMS_FILE,
+    SMS_REPLAYS_FILE,
     ReceivedSms,
+    SmsReplay,
     append_record,
     read_sms,
     utc_now_iso,
@@ -69,6 +72,7 @@ class SmsStore:
 
     def __init__(self, store_dir: Path) -> None:
         self.path = store_dir / SMS_FILE
+        self._replays = store_dir / SMS_REPLAYS_FILE
         self._lock = threading.Lock()
         self._by_key: dict[str, ReceivedSms] = {
             sms.idempotency_key: sms for sms in read_sms(store_dir) if sms.idempotency_key
@@ -77,7 +81,10 @@ class SmsStore:
     def accept(self, request: SmsRequest, idempotency_key: str | None) -> ReceivedSms:
         with self._lock:
             if idempotency_key and idempotency_key in self._by_key:
-                return self._by_key[idempotency_key]
+                first = self._by_key[idempotency_key]
+                replay = SmsReplay(utc_now_iso(), idempotency_key, first.id)
+                append_record(self._replays, replay.to_record())
+                return first
             sms = ReceivedSms(
                 id=uuid.uuid4().hex,
                 received_at=utc_now_iso(),
