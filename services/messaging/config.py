@@ -33,6 +33,9 @@ class Settings(BaseServiceSettings):
     # the first retry's delay; each next one doubles, up to an hour
     delivery_retry_backoff_seconds: float = Field(default=5.0, gt=0, le=3600)
     delivery_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # how long a claimed batch is the dispatcher's: after a crash its unrecorded messages
+    # wait this long before they are sent again (longer than a send may take)
+    delivery_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
     # where a member answers a resolved ticket's satisfaction survey (the brand's app or
     # web page, which posts the answer with the member's token); {ticket_id} is replaced
     ticket_survey_url: Annotated[str, SingleLine(500)] = (
@@ -45,6 +48,14 @@ class Settings(BaseServiceSettings):
         if "{ticket_id}" not in url:
             raise ValueError("ticket_survey_url must contain {ticket_id}")
         return url
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> "Settings":
+        if self.delivery_lease_seconds < 2 * self.delivery_timeout_seconds:
+            raise ValueError(
+                "delivery_lease_seconds must be at least twice delivery_timeout_seconds"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_sms_key_in_production(self) -> "Settings":

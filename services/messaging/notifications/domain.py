@@ -20,7 +20,7 @@ from shared.events.messaging import Channel
 
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
-Status = Literal["queued", "sent", "failed", "suppressed", "cancelled"]
+Status = Literal["queued", "sending", "sent", "failed", "suppressed", "cancelled"]
 
 DISPATCH_CHANNEL = "messaging_dispatch"
 """The ``pg_notify`` channel on which queuing a notification wakes the dispatcher."""

@@ -23,7 +23,8 @@ from services.messaging.base import MessagingTable, timestamp
 
 
 class Notification(MessagingTable, table=True):
-    """Queued (the dispatcher delivers it), sent, failed, suppressed with a reason, or
+    """Queued (the dispatcher delivers it), sending (leased by a dispatcher until
+    ``next_attempt_at``, then due again), sent, failed, suppressed with a reason, or
     cancelled with a reason (queued, then its channel stopped reaching the member before
     it was sent: consent withdrawn, member deactivated, address removed)."""
 
@@ -31,14 +32,14 @@ class Notification(MessagingTable, table=True):
     __table_args__ = (
         UniqueConstraint("trigger_event_id", "channel", name="uq_notifications_trigger_channel"),
         CheckConstraint(
-            "status IN ('queued', 'sent', 'failed', 'suppressed', 'cancelled')",
+            "status IN ('queued', 'sending', 'sent', 'failed', 'suppressed', 'cancelled')",
             name="ck_notifications_status",
         ),
         CheckConstraint("channel IN ('email', 'sms')", name="ck_notifications_channel"),
         Index(
             "ix_notifications_due",
             "next_attempt_at",
-            postgresql_where=text("status = 'queued'"),
+            postgresql_where=text("status IN ('queued', 'sending')"),
         ),
         Index("ix_notifications_member_created", "member_id", "created_at"),
     )
