@@ -33,8 +33,10 @@ class Settings(BaseServiceSettings):
     # the first retry's delay; each next one doubles, up to an hour
     delivery_retry_backoff_seconds: float = Field(default=5.0, gt=0, le=3600)
     delivery_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
-    # how long a claimed batch is the dispatcher's: after a crash its unrecorded messages
-    # wait this long before they are sent again (longer than a send may take)
+    # how long a leased batch is the dispatcher's: after a crash its unrecorded messages
+    # wait this long before they are sent again. A send (an SMTP connect and send: twice
+    # the timeout) starts only if it ends inside the lease, the first third of which is
+    # left for waiting on a free connection
     delivery_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
     # where a member answers a resolved ticket's satisfaction survey (the brand's app or
     # web page, which posts the answer with the member's token); {ticket_id} is replaced
@@ -51,9 +53,9 @@ class Settings(BaseServiceSettings):
 
     @model_validator(mode="after")
     def _lease_outlasts_a_send(self) -> "Settings":
-        if self.delivery_lease_seconds < 2 * self.delivery_timeout_seconds:
+        if self.delivery_lease_seconds < 3 * self.delivery_timeout_seconds:
             raise ValueError(
-                "delivery_lease_seconds must be at least twice delivery_timeout_seconds"
+                "delivery_lease_seconds must be at least three times delivery_timeout_seconds"
             )
         return self
 

@@ -36,3 +36,11 @@ def test_a_setting_out_of_its_bounds_is_refused_naming_it(field: str, value: Any
 def test_the_defaults_are_within_bounds() -> None:
     settings = Settings()
     assert (settings.delivery_max_attempts, settings.sms_sign) == (5, "Huiyuan")
+
+
+def test_a_lease_too_short_for_a_send_is_refused() -> None:
+    """A send (an SMTP connect and send: twice the timeout) must fit in the lease with a
+    third of it left for waiting on a connection, or no message would ever start."""
+    Settings(delivery_timeout_seconds=10, delivery_lease_seconds=30)
+    with pytest.raises(ValidationError, match="delivery_lease_seconds must be at least three"):
+        Settings(delivery_timeout_seconds=10, delivery_lease_seconds=29)

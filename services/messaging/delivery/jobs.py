@@ -144,7 +144,8 @@ class _Recorder:
         self._done = asyncio.Queue()
 
     def may_start(self, send_seconds: float) -> bool:
-        """A send may start when it ends, at worst, well inside the lease."""
+        """A send may start if it ends, at worst, inside the lease: otherwise another
+        dispatcher could lease the message while it is still being sent."""
         latest_end = datetime.now(UTC) + timedelta(seconds=2 * send_seconds)
         return latest_end <= self._leased_until
 
