@@ -86,7 +86,8 @@ class Dispatcher:
                 channel: await batch.enter_async_context(provider.batch())
                 for channel, provider in self._providers.items()
             }
-            # a failed record cancels the sends not yet started: they stay leased
+            # a failed record cancels the rest of the batch: it stays leased, and what was
+            # in flight is the repeat window
             async with asyncio.TaskGroup() as group:
                 group.create_task(recorder.run())
                 for notification in leased:
@@ -129,6 +130,10 @@ class Dispatcher:
             return Undelivered(f"unexpected error: {exc!r}", permanent=False)
 
 
+_Completed = tuple[Outgoing, Outcome, Callable[[], None]]
+"""A notification, its outcome, and how to free its slot once the outcome is committed."""
+
+
 class _Recorder:
     """Commits outcomes as sends complete: each transaction takes everything completed
     while the previous one ran, and frees those messages' slots after it commits."""
@@ -140,8 +145,7 @@ class _Recorder:
         self._settings = settings
         self._leased_until = leased_until
         self._left = expected
-        self._done: asyncio.Queue[tuple[Outgoing, Outcome, Callable[[], None]] | None]
-        self._done = asyncio.Queue()
+        self._done: asyncio.Queue[_Completed | None] = asyncio.Queue()
 
     def may_start(self, send_seconds: float) -> bool:
         """A send may start if it ends, at worst, inside the lease: otherwise another
