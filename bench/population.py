@@ -316,7 +316,7 @@ _KNOWN = {
     "loyalty": "SELECT count(*) FROM loyalty.accounts",
     "messaging": "SELECT count(*) FROM messaging.contacts",
 }
-_QUEUED = "SELECT count(*) FROM messaging.notifications WHERE status = 'queued'"
+_QUEUED = "SELECT count(*) FROM messaging.notifications WHERE status IN ('queued', 'sending')"
 
 
 async def _known_counts(admin_url: str) -> dict[str, int]:

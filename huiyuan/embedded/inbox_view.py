@@ -16,6 +16,7 @@ from huiyuan.embedded.provider_store import (
     ReceivedSms,
     read_emails,
     read_inbox,
+    read_repeats,
     read_sms,
 )
 from shared.sms import as_received
@@ -99,5 +100,17 @@ def inbox_router(store_dir: Path) -> APIRouter:
     @router.get("/api/sms", summary="Received SMS, newest first")
     def list_sms() -> list[dict[str, Any]]:
         return [s.to_record() for s in reversed(read_sms(store_dir))]
+
+    @router.get(
+        "/api/repeats",
+        summary="What arrived more than once: counts, and each repeat oldest first",
+    )
+    def list_repeats() -> dict[str, Any]:
+        repeats = read_repeats(store_dir)
+        return {
+            "counts": repeats.counts(),
+            "emails": [e.to_record() for e in repeats.emails],
+            "sms": [s.to_record() for s in repeats.sms],
+        }
 
     return router

@@ -18,6 +18,7 @@ from huiyuan.embedded.provider_store import (
     ReceivedEmail,
     append_record,
     eml_path,
+    read_emails,
     utc_now_iso,
     write_durably,
 )
@@ -39,11 +40,16 @@ def _part_text(message: EmailMessage, subtype: str) -> str | None:
 
 
 class MailStore:
-    """The aiosmtpd handler: writes the raw message, then its parsed summary."""
+    """The aiosmtpd handler: writes the raw message, then its parsed summary. A message
+    whose Message-ID it already holds is kept too, marked as a repeat of the first."""
 
     def __init__(self, store_dir: Path) -> None:
         self.store_dir = store_dir
         self._lock = threading.Lock()
+        self._first_by_message_id: dict[str, str] = {}
+        for email in read_emails(store_dir):
+            if email.message_id:
+                self._first_by_message_id.setdefault(email.message_id, email.id)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         raw = envelope.original_content or b""
@@ -52,16 +58,21 @@ class MailStore:
 
     def save(self, mail_from: str, rcpt_tos: list[str], raw: bytes) -> ReceivedEmail:
         message = BytesParser(policy=policy.default).parsebytes(raw)
-        email = ReceivedEmail(
-            id=uuid.uuid4().hex,
-            received_at=utc_now_iso(),
-            mail_from=mail_from,
-            rcpt_tos=rcpt_tos,
-            subject=str(message.get("subject", "")),
-            text=_part_text(message, "plain") or "",
-            html=_part_text(message, "html"),
-        )
+        message_id = str(message.get("message-id", "")).strip() or None
         with self._lock:
+            email = ReceivedEmail(
+                id=uuid.uuid4().hex,
+                received_at=utc_now_iso(),
+                mail_from=mail_from,
+                rcpt_tos=rcpt_tos,
+                subject=str(message.get("subject", "")),
+                text=_part_text(message, "plain") or "",
+                html=_part_text(message, "html"),
+                message_id=message_id,
+                repeat_of=self._first_by_message_id.get(message_id) if message_id else None,
+            )
+            if message_id:
+                self._first_by_message_id.setdefault(message_id, email.id)
             write_durably(eml_path(self.store_dir, email.id), raw)
             append_record(self.store_dir / EMAILS_FILE, email.to_record())
         log.info("caught email %s to %s", email.id, ", ".join(mask_email(r) for r in rcpt_tos))

@@ -1,5 +1,10 @@
 """What the local mail catcher and SMS gateway received, kept as JSON lines under one dir.
 
+A repeat is kept and counted, not hidden: an email whose Message-ID was already received
+is stored again (a real MTA delivers both) with ``repeat_of`` naming the first copy, and
+an SMS replayed with an ``Idempotency-Key`` already accepted (which the gateway absorbs)
+leaves a line in ``sms_replays.jsonl``. The fault checker counts both.
+
 Every record is flushed and fsynced before the sender gets its reply, so a killed
 process loses nothing it acknowledged. A kill in the middle of a write can leave a
 partial last line; readers skip it and the next append starts on a fresh line.
@@ -20,6 +25,7 @@ log = logging.getLogger(__name__)
 
 EMAILS_FILE = "emails.jsonl"
 SMS_FILE = "sms.jsonl"
+SMS_REPLAYS_FILE = "sms_replays.jsonl"
 MAIL_DIR = "mail"
 
 
@@ -32,6 +38,9 @@ class ReceivedEmail:
     subject: str
     text: str
     html: str | None = None
+    message_id: str | None = None
+    repeat_of: str | None = None
+    """The id of the first email received with the same Message-ID, if this is a repeat."""
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,6 +59,30 @@ class ReceivedSms:
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class SmsReplay:
+    """A send the gateway absorbed: its ``Idempotency-Key`` had already been accepted as
+    the message ``message_id``."""
+
+    received_at: str
+    idempotency_key: str
+    message_id: str
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Repeats:
+    """What reached a local provider more than once, oldest first."""
+
+    emails: list[ReceivedEmail]
+    sms: list[SmsReplay]
+
+    def counts(self) -> dict[str, int]:
+        return {"emails": len(self.emails), "sms": len(self.sms)}
 
 
 @dataclass(frozen=True)
@@ -110,6 +143,15 @@ def read_emails(store_dir: Path) -> list[ReceivedEmail]:
 
 def read_sms(store_dir: Path) -> list[ReceivedSms]:
     return [ReceivedSms(**record) for record in read_records(store_dir / SMS_FILE)]
+
+
+def read_sms_replays(store_dir: Path) -> list[SmsReplay]:
+    return [SmsReplay(**record) for record in read_records(store_dir / SMS_REPLAYS_FILE)]
+
+
+def read_repeats(store_dir: Path) -> Repeats:
+    emails = [email for email in read_emails(store_dir) if email.repeat_of is not None]
+    return Repeats(emails=emails, sms=read_sms_replays(store_dir))
 
 
 def read_inbox(store_dir: Path) -> Inbox:

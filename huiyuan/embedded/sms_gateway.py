@@ -2,8 +2,9 @@
 
 ``POST /v1/messages`` accepts a message once per ``Idempotency-Key``: a replay gets the
 first message's id back and stores nothing, as a real provider would, so at-least-once
-delivery from messaging never sends a customer the same SMS twice;
-``GET /v1/messages/{idempotency-key}`` says whether it has one.
+delivery from messaging never sends a customer the same SMS twice
+(each replay it absorbed is logged in ``sms_replays.jsonl``, so a fault run can count
+them); ``GET /v1/messages/{idempotency-key}`` says whether it has one.
 
 It plays two providers (:data:`PROVIDERS`): ``primary`` under ``/v1`` and ``fallback``
 under ``/b/v1``, each with its own keys, failure mode (:mod:`.sms_faults`) and delivery
@@ -28,7 +29,9 @@ from pydantic import BaseModel, Field, field_validator
 from huiyuan.embedded.inbox_view import inbox_router
 from huiyuan.embedded.provider_store import (
     SMS_FILE,
+    SMS_REPLAYS_FILE,
     ReceivedSms,
+    SmsReplay,
     append_record,
     read_sms,
     utc_now_iso,
@@ -74,6 +77,7 @@ class SmsStore:
 
     def __init__(self, store_dir: Path) -> None:
         self.path = store_dir / SMS_FILE
+        self._replays = store_dir / SMS_REPLAYS_FILE
         self._lock = threading.Lock()
         self._by_key: dict[tuple[str, str], ReceivedSms] = {
             (sms.provider, sms.idempotency_key): sms
@@ -85,13 +89,26 @@ class SmsStore:
         with self._lock:
             return self._by_key.get((provider, idempotency_key))
 
+    def replayed(self, provider: str, idempotency_key: str) -> ReceivedSms | None:
+        """The message ``provider`` already took under the key, the replay logged; ``None``
+        for a key it has not seen."""
+        with self._lock:
+            return self._replay(provider, idempotency_key)
+
+    def _replay(self, provider: str, idempotency_key: str) -> ReceivedSms | None:
+        first = self._by_key.get((provider, idempotency_key))
+        if first is not None:
+            replay = SmsReplay(utc_now_iso(), idempotency_key, first.id)
+            append_record(self._replays, replay.to_record())
+        return first
+
     def accept(
         self, provider: str, request: SmsRequest, idempotency_key: str | None
     ) -> tuple[ReceivedSms, bool]:
         """The message stored for the key, and whether it is new."""
         with self._lock:
-            if idempotency_key and (provider, idempotency_key) in self._by_key:
-                return self._by_key[(provider, idempotency_key)], False
+            if idempotency_key and (first := self._replay(provider, idempotency_key)):
+                return first, False
             sms = ReceivedSms(
                 id=uuid.uuid4().hex,
                 received_at=utc_now_iso(),
@@ -127,7 +144,9 @@ def _provider_router(
         background: BackgroundTasks,
         idempotency_key: Annotated[str | None, Header()] = None,
     ) -> SmsAccepted | JSONResponse:
-        if idempotency_key and (stored := store.find(provider, idempotency_key)):
+        if idempotency_key and (
+            stored := await run_in_threadpool(store.replayed, provider, idempotency_key)
+        ):
             return SmsAccepted.of(stored)
         fault, mode = faults.draw(), faults.current
         if fault == "refuse":

@@ -86,6 +86,11 @@ class Settings(BaseServiceSettings):
     # the first retry's delay; each next one doubles, up to an hour
     delivery_retry_backoff_seconds: float = Field(default=5.0, gt=0, le=3600)
     delivery_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # how long a leased batch is the dispatcher's: after a crash its unrecorded messages
+    # wait this long before they are sent again. A send (an SMTP connect and send: twice
+    # the timeout) starts only if it ends inside the lease, the first third of which is
+    # left for waiting on a free connection
+    delivery_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
     # where a member answers a resolved ticket's satisfaction survey (the brand's app or
     # web page, which posts the answer with the member's token); {ticket_id} is replaced
     ticket_survey_url: Annotated[str, SingleLine(500)] = (
@@ -134,6 +139,14 @@ class Settings(BaseServiceSettings):
         if len(set(names)) != len(names):
             raise ValueError("sms_providers must have distinct names")
         return providers
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> "Settings":
+        if self.delivery_lease_seconds < 3 * self.delivery_timeout_seconds:
+            raise ValueError(
+                "delivery_lease_seconds must be at least three times delivery_timeout_seconds"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> "Settings":

@@ -209,6 +209,44 @@ async def test_an_idempotency_key_dedups_even_across_restarts(tmp_path: Path) ->
     assert json.loads(lines[0])["idempotency_key"] == "reward-42"
 
 
+async def test_repeats_are_kept_or_absorbed_and_counted_across_restarts(
+    tmp_path: Path,
+) -> None:
+    """The mail catcher keeps an email whose Message-ID it already has, as an MTA would,
+    and counts it; the gateway absorbs a replayed Idempotency-Key and counts it."""
+    email = vip_email(html=False)
+    email["Message-ID"] = "<n-1@huiyuan.example>"
+    other = vip_email(html=False)
+    other["Message-ID"] = "<n-2@huiyuan.example>"
+    # a restart between the copies: the catcher rebuilds its index from the file
+    for sent in ([email], [email, other]):
+        mail = MailCatcher(tmp_path, LOOPBACK, free_port())
+        mail.start()
+        try:
+            for each in sent:
+                await aiosmtplib.send(each, hostname=LOOPBACK, port=mail.port)
+        finally:
+            mail.stop()
+    headers = {**AUTH, "Idempotency-Key": "n-3"}
+    message = {"to": "13812345678", "text": "您获得 200 积分"}
+    async with (
+        serving(create_sms_gateway_app(tmp_path, API_KEY)) as url,
+        httpx.AsyncClient(base_url=url) as client,
+    ):
+        for _ in range(3):
+            await client.post("/v1/messages", json=message, headers=headers)
+        await client.post("/v1/messages", json=message, headers={**AUTH, "Idempotency-Key": "n-4"})
+        repeats = (await client.get("/api/repeats")).json()
+
+    first, repeat, _ = read_inbox(tmp_path).emails
+    assert (first.message_id, first.repeat_of) == ("<n-1@huiyuan.example>", None)
+    assert (repeat.message_id, repeat.repeat_of) == ("<n-1@huiyuan.example>", first.id)
+    assert repeats["counts"] == {"emails": 1, "sms": 2}
+    assert [e["id"] for e in repeats["emails"]] == [repeat.id]
+    assert [s["idempotency_key"] for s in repeats["sms"]] == ["n-3", "n-3"]
+    assert len(read_inbox(tmp_path).sms) == 2
+
+
 async def test_a_line_torn_by_a_kill_loses_nothing_acknowledged(tmp_path: Path) -> None:
     async with (
         serving(create_sms_gateway_app(tmp_path, API_KEY)) as url,

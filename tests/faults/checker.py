@@ -16,22 +16,26 @@ import email
 import time
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from huiyuan.embedded.provider_store import eml_path, read_inbox
+from huiyuan.embedded.provider_store import eml_path, read_inbox, read_repeats
 from huiyuan.provision import SERVICES
 from services.loyalty.points.invariants import check_ledger_invariants
 from services.loyalty.reservations.invariants import till_violations
 from services.loyalty.till_coupons.invariants import coupon_till_violations
+from services.messaging.config import Settings as MessagingSettings
+from services.messaging.delivery.jobs import in_flight_limit
 from services.orders.purchases.invariants import sale_violations
 from shared.db import asyncpg_dsn, create_sessions
 from tests.faults.coupon_check import check_coupons, check_coupons_run_out
 from tests.faults.draw_check import audit_draws, check_draws
 from tests.faults.records import LoadLog
 from tests.faults.referral_flow import check_referrals
+from tests.faults.repeats import FaultAt, tally
 from tests.faults.till_check import check_till, check_unheard_run_out
 from tests.faults.verdict import Verdict, uuids
 from tests.faults.wallet_check import check_deposits, check_wallets
@@ -68,7 +72,7 @@ async def drain(admin_url: str, log: LoadLog, stall_timeout: float = 120) -> flo
                 returns,
             )
             queued = await connection.fetchval(
-                "SELECT count(*) FROM messaging.notifications WHERE status = 'queued'"
+                "SELECT count(*) FROM messaging.notifications WHERE status IN ('queued', 'sending')"
             )
             unpooled = sum(
                 loyalty != customer
@@ -92,7 +96,11 @@ async def drain(admin_url: str, log: LoadLog, stall_timeout: float = 120) -> flo
     return time.monotonic() - started
 
 
-async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
+async def check(
+    admin_url: str, log: LoadLog, provider_dir: Path, faults: Sequence[FaultAt] = ()
+) -> Verdict:
+    """What the system holds against what the load was told; ``faults`` (when each was
+    applied) blame each repeated message on one."""
     verdict = Verdict()
     connection = await asyncpg.connect(asyncpg_dsn(admin_url))
     try:
@@ -103,7 +111,7 @@ async def check(admin_url: str, log: LoadLog, provider_dir: Path) -> Verdict:
         unused = await check_coupons(connection, log, verdict)
         await check_draws(connection, log, verdict)
         await check_deposits(connection, log, verdict)
-        await check_messaging(connection, log, provider_dir, verdict)
+        await check_messaging(connection, log, provider_dir, verdict, faults)
     finally:
         await connection.close()
     engine = create_async_engine(admin_url)
@@ -319,7 +327,11 @@ async def _check_membership_versions(
 
 
 async def check_messaging(
-    connection: asyncpg.Connection, log: LoadLog, provider_dir: Path, verdict: Verdict
+    connection: asyncpg.Connection,
+    log: LoadLog,
+    provider_dir: Path,
+    verdict: Verdict,
+    faults: Sequence[FaultAt] = (),
 ) -> None:
     notifications = await connection.fetch(
         "SELECT id, channel, trigger_event_id, status FROM messaging.notifications "
@@ -333,12 +345,13 @@ async def check_messaging(
         if count > 1
     ]
     inbox = read_inbox(provider_dir)
+    limit = in_flight_limit(MessagingSettings())
+    verdict.repeats = tally(read_repeats(provider_dir), inbox, faults, limit)
     sms_per_key = Counter(sms.idempotency_key for sms in inbox.sms)
     message_ids = Counter(
         email.message_from_bytes(eml_path(provider_dir, mail.id).read_bytes())["Message-ID"]
         for mail in inbox.emails
     )
-    verdict.email_redeliveries = sum(count - 1 for count in message_ids.values() if count > 1)
     emailed = {str(mid).strip("<>").partition("@")[0] for mid in message_ids}
     # a provider's delivery receipt moves a sent SMS on to delivered or undelivered
     sent = [n for n in notifications if n["status"] in ("sent", "delivered", "undelivered")]

@@ -18,6 +18,7 @@ from tests.faults.checker import check, drain
 from tests.faults.cluster import FaultCluster
 from tests.faults.load import LoadGenerator
 from tests.faults.records import LoadLog, LoadShape
+from tests.faults.repeats import FaultAt
 from tests.faults.schedule import FAULT_KINDS, Fault, plan, spaced
 from tests.faults.verdict import Verdict
 
@@ -62,6 +63,7 @@ class Recovery:
     fault: Fault
     at: float  # monotonic time the fault was applied
     took: float  # how long applying it took (a restart's own time)
+    wall: float = 0.0  # time.time() when it was applied: the providers' clock
     ready_after: float | None = None
     requests_after: float | None = None
     caught_up_after: float | None = None
@@ -222,9 +224,9 @@ async def run(config: RunConfig, root: Path, say: Say) -> RunReport:
         recoveries: list[Recovery] = []
         for fault in schedule:
             await asyncio.sleep(max(0.0, started + fault.at - time.monotonic()))
-            at = time.monotonic()
+            at, wall = time.monotonic(), time.time()
             await _apply(cluster, fault)
-            recovery = Recovery(fault, at, time.monotonic() - at)
+            recovery = Recovery(fault, at, time.monotonic() - at, wall)
             watch.opened(recovery)
             recoveries.append(recovery)
             say(f"  {at - started:7.1f}s  {fault.kind}")
@@ -237,7 +239,8 @@ async def run(config: RunConfig, root: Path, say: Say) -> RunReport:
             say(f"the backlog stopped moving: {stalled}")
             drain_seconds = float("nan")
         await asyncio.sleep(0.5)  # let the watcher see the last earn entries
-        verdict = await check(cluster.admin_url, load.log, cluster.provider_dir)
+        faults = [FaultAt(r.wall, r.fault.kind) for r in recoveries]
+        verdict = await check(cluster.admin_url, load.log, cluster.provider_dir, faults)
         for recovery in recoveries:
             recovery.ready_after = watch.ready_after(recovery)
             recovery.requests_after = _requests_after(load.log, recovery)

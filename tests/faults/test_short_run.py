@@ -31,6 +31,7 @@ async def test_nothing_is_lost_doubled_or_invented_while_every_part_fails_once(
     assert report.verdict.lost == []
     assert report.verdict.duplicated == []
     assert report.verdict.unexpected == []
+    assert report.verdict.repeats.over_limit() == []  # at most what was in flight per fault
     assert report.verdict.ledger is not None
     assert report.verdict.ledger.ok, report.verdict.ledger
     assert report.verdict.counts["purchases"] == 400

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from services.loyalty.points.invariants import LedgerReport
+from tests.faults.repeats import RepeatTally
 
 
 @dataclass
@@ -16,11 +17,13 @@ class Verdict:
     unexpected: list[str] = field(default_factory=list)
     ledger: LedgerReport | None = None
     counts: dict[str, int] = field(default_factory=dict)
-    email_redeliveries: int = 0
+    repeats: RepeatTally = field(default_factory=RepeatTally)
+    """Messages a member received twice at the providers, per fault."""
 
     @property
     def ok(self) -> bool:
         clean = not (self.lost or self.duplicated or self.unexpected)
+        clean = clean and not self.repeats.over_limit()
         return clean and self.ledger is not None and self.ledger.ok
 
     def summary(self) -> str:
@@ -30,12 +33,15 @@ class Verdict:
             "ledger invariants: "
             + ("hold" if self.ledger is not None and self.ledger.ok else str(self.ledger)),
             "counts: " + ", ".join(f"{name} {value}" for name, value in self.counts.items()),
-            f"emails delivered twice at the SMTP boundary: {self.email_redeliveries}",
+            f"messages received twice (email by Message-ID, SMS absorbed by the gateway): "
+            f"{self.repeats.total}, per fault kind:",
+            *self.repeats.lines(),
         ]
         for label, items in (
             ("lost", self.lost),
             ("duplicated", self.duplicated),
             ("unexpected", self.unexpected),
+            ("repeats", self.repeats.over_limit()),
         ):
             lines += [f"  {label}: {item}" for item in items[:10]]
         return "\n".join(lines)

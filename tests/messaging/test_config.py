@@ -118,3 +118,11 @@ def test_production_refuses_development_sms_credentials(values: dict[str, Any]) 
     production = {"environment": "production", "jwt_secret": "j" * 32, "pii_key": "p" * 64}
     with pytest.raises(ValidationError, match="outside development"):
         Settings.model_validate(production | values)
+
+
+def test_a_lease_too_short_for_a_send_is_refused() -> None:
+    """A send (an SMTP connect and send: twice the timeout) must fit in the lease with a
+    third of it left for waiting on a connection, or no message would ever start."""
+    Settings(delivery_timeout_seconds=10, delivery_lease_seconds=30)
+    with pytest.raises(ValidationError, match="delivery_lease_seconds must be at least three"):
+        Settings(delivery_timeout_seconds=10, delivery_lease_seconds=29)

@@ -102,7 +102,7 @@ async def test_the_previous_release_schema_upgrades_and_its_rows_are_read(
     assert version == head
     async with sessions() as session:
         card = await contacts.card_of(session, CIPHER, member_id)
-        [due] = await notifications.claim_due(session, 10)
+        [due] = await notifications.lease_due(session, 10, datetime.now(UTC))
         stats = await notifications.stats(
             session,
             first=date(2026, 11, 1),

@@ -4,12 +4,15 @@ email, name or locale is used from the next message on, queued ones included."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
+from services.messaging.config import Settings
 from services.messaging.contacts.models import Contact
+from services.messaging.notifications import service as notifications
+from services.messaging.notifications.domain import Delivered, Outcome, Undelivered
 from services.messaging.notifications.models import Notification
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
@@ -125,20 +128,34 @@ async def test_a_changed_contact_is_used_from_the_next_send_on(
     assert CIPHER.decrypt(earned.recipient_encrypted) == new_phone
 
 
-async def test_a_cancel_waits_for_the_send_in_flight_and_leaves_a_sent_one_sent(
+async def test_a_cancel_during_a_send_leaves_a_sent_one_sent_and_retries_no_failed_one(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     member_id, _ = await _registered(messaging_sessions, handlers)
-    withdrawal = events.consent_changed(member_id, sms=False, email=False)
-    async with transaction(messaging_sessions) as dispatcher:  # its claim, as claim_due takes it
-        claimed = await dispatcher.scalars(
-            select(Notification).where(col(Notification.member_id) == member_id).with_for_update()
+    until = datetime.now(UTC) + timedelta(seconds=2)  # other tests' rows it leases wait no longer
+    async with transaction(messaging_sessions) as dispatcher:  # the dispatcher's lease
+        leased = [
+            n
+            for n in await notifications.lease_due(dispatcher, 10_000, until)
+            if n.member_id == member_id
+        ]
+    await _apply(
+        messaging_sessions, handlers, events.consent_changed(member_id, sms=False, email=False)
+    )
+    assert {row.status for row in await _rows(messaging_sessions, member_id)} == {"cancelled"}
+
+    # the SMS went out, the email failed in a way worth retrying, had it not been cancelled
+    outcomes: dict[str, Outcome] = {
+        "sms": Delivered("gw-1"),
+        "email": Undelivered("SMTP 451", permanent=False),
+    }
+    async with transaction(messaging_sessions) as dispatcher:
+        await notifications.record_outcomes(
+            dispatcher, Settings(), [(n, outcomes[n.channel]) for n in leased], until
         )
-        applying = asyncio.create_task(_apply(messaging_sessions, handlers, withdrawal))
-        await asyncio.sleep(0.5)
-        assert not applying.done()
-        for row in claimed:  # the SMS went out; the email failed and waits for its retry
-            row.status, row.attempts = ("sent", 1) if row.channel == "sms" else ("queued", 1)
-    await applying
-    rows = {row.channel: row.status for row in await _rows(messaging_sessions, member_id)}
-    assert rows == {"sms": "sent", "email": "cancelled"}
+    rows = {row.channel: row for row in await _rows(messaging_sessions, member_id)}
+    assert {channel: row.status for channel, row in rows.items()} == {
+        "sms": "sent",
+        "email": "cancelled",
+    }
+    assert rows["sms"].provider_message_id == "gw-1"

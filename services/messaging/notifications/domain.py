@@ -23,7 +23,15 @@ from shared.events.messaging import Channel
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
 Status = Literal[
-    "queued", "deferred", "sent", "failed", "suppressed", "cancelled", "delivered", "undelivered"
+    "queued",
+    "deferred",
+    "sending",
+    "sent",
+    "failed",
+    "suppressed",
+    "cancelled",
+    "delivered",
+    "undelivered",
 ]
 PENDING: tuple[Status, ...] = ("queued", "deferred")
 """What the dispatcher sends once ``next_attempt_at`` comes: deferred is queued until the

@@ -25,9 +25,10 @@ from services.messaging.base import MessagingTable, timestamp
 
 class Notification(MessagingTable, table=True):
     """Queued (the dispatcher delivers it), deferred (the same, once the quiet hours end
-    at ``next_attempt_at``), sent, failed, suppressed with a reason, or cancelled with a
-    reason (queued, then its channel stopped reaching the member before it was sent:
-    consent withdrawn, member deactivated, address removed). ``reason`` says why it was
+    at ``next_attempt_at``), sending (leased by a dispatcher until ``next_attempt_at``,
+    then due again), sent, failed, suppressed with a reason, or cancelled with a reason
+    (queued, then its channel stopped reaching the member before it was sent: consent
+    withdrawn, member deactivated, address removed). ``reason`` says why it was
     suppressed, deferred or cancelled, and stays when a deferred one is sent (``error``
     is then the provider's last error). A sent SMS becomes delivered or undelivered when
     its provider's receipt says so."""
@@ -36,15 +37,15 @@ class Notification(MessagingTable, table=True):
     __table_args__ = (
         UniqueConstraint("trigger_event_id", "channel", name="uq_notifications_trigger_channel"),
         CheckConstraint(
-            "status IN ('queued', 'deferred', 'sent', 'failed', 'suppressed', 'cancelled', "
-            "'delivered', 'undelivered')",
+            "status IN ('queued', 'deferred', 'sending', 'sent', 'failed', 'suppressed', "
+            "'cancelled', 'delivered', 'undelivered')",
             name="ck_notifications_status",
         ),
         CheckConstraint("channel IN ('email', 'sms')", name="ck_notifications_channel"),
         Index(
             "ix_notifications_due",
             "next_attempt_at",
-            postgresql_where=text("status IN ('queued', 'deferred')"),
+            postgresql_where=text("status IN ('queued', 'deferred', 'sending')"),
         ),
         Index("ix_notifications_member_created", "member_id", "created_at"),
         Index(

@@ -86,17 +86,49 @@ async def insert_notifications(
     return set(result.scalars().all())
 
 
-async def claim_due(session: AsyncSession, limit: int) -> list[Notification]:
-    """Queued or deferred rows whose next attempt is due, locked; other dispatchers skip
-    them."""
-    query = (
-        select(Notification)
-        .where(col(Notification.status).in_(PENDING), Notification.next_attempt_at <= func.now())
+_BEING_SENT = (*PENDING, "sending")
+"""What a dispatcher may lease: pending rows, and rows whose lease ran out."""
+
+
+async def lease_due(session: AsyncSession, limit: int, until: datetime) -> list[Notification]:
+    """Up to ``limit`` rows whose next attempt is due (queued or deferred ones, and ones
+    whose lease ran out), marked ``sending`` with their lease ending at ``until`` (their new
+    ``next_attempt_at``). Rows another dispatcher is claiming at once are skipped."""
+    due = (
+        select(Notification.id)
+        .where(
+            col(Notification.status).in_(_BEING_SENT),
+            Notification.next_attempt_at <= func.now(),
+        )
         .order_by(col(Notification.next_attempt_at))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return list((await session.scalars(query)).all())
+    leased = (
+        update(Notification)
+        .where(col(Notification.id).in_(due.scalar_subquery()))
+        .values(status="sending", next_attempt_at=until)
+        .returning(Notification)
+    )
+    return list((await session.scalars(select(Notification).from_statement(leased))).all())
+
+
+async def still_leased(
+    session: AsyncSession, ids: Sequence[uuid.UUID], until: datetime
+) -> dict[uuid.UUID, str]:
+    """The status of each of ``ids`` still under the lease ending at ``until``: ``sending``,
+    or ``cancelled`` while it was being sent. Locked until the transaction ends. A row
+    missing had its lease run out and may have gone to another dispatcher."""
+    query = (
+        select(Notification.id, Notification.status)
+        .where(
+            col(Notification.id).in_(ids),
+            col(Notification.status).in_(("sending", "cancelled")),
+            Notification.next_attempt_at == until,
+        )
+        .with_for_update()
+    )
+    return {row.id: row.status for row in (await session.execute(query)).all()}
 
 
 async def update_notifications(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -110,10 +142,10 @@ async def update_notifications(session: AsyncSession, rows: Sequence[dict[str, A
     )
 
 
-def _queued(member_id: uuid.UUID, channel: Channel) -> Any:
+def _queued(member_id: uuid.UUID, channel: Channel, *statuses: str) -> Any:
     table = _notifications
     return update(table).where(
-        table.c.member_id == member_id, table.c.channel == channel, table.c.status.in_(PENDING)
+        table.c.member_id == member_id, table.c.channel == channel, table.c.status.in_(statuses)
     )
 
 
@@ -125,9 +157,10 @@ async def cancel_queued(
     templates: Collection[str] | None = None,
 ) -> int:
     """Cancels the member's queued and deferred notifications on ``channel`` (of
-    ``templates`` only, if given) with ``reason``; how many. One the dispatcher is sending
-    is locked: this waits for its outcome, and a sent one stays sent."""
-    queued = _queued(member_id, channel)
+    ``templates`` only, if given) with ``reason``, and those being sent (their outcome
+    decides: one the provider took is recorded as sent, a failed attempt is not retried);
+    how many."""
+    queued = _queued(member_id, channel, *_BEING_SENT)
     if templates is not None:
         queued = queued.where(_notifications.c.template.in_(templates))
     result = await session.execute(
@@ -142,9 +175,11 @@ async def readdress_queued(
     session: AsyncSession, member_id: uuid.UUID, channel: Channel, *, encrypted: str, masked: str
 ) -> None:
     """The member's queued and deferred notifications on ``channel`` go to this address
-    instead."""
+    instead; one being sent, on its next attempt if this one fails."""
     await session.execute(
-        _queued(member_id, channel).values(recipient_encrypted=encrypted, recipient_masked=masked)
+        _queued(member_id, channel, *_BEING_SENT).values(
+            recipient_encrypted=encrypted, recipient_masked=masked
+        )
     )
 
 

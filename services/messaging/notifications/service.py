@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -249,10 +249,10 @@ async def cancel_queued_marketing(
         log.info("%d marketing %s notification(s) cancelled", cancelled, channel)
 
 
-async def claim_due(session: AsyncSession, limit: int) -> list[Outgoing]:
-    """Up to ``limit`` queued notifications whose next attempt is due, locked until the
-    transaction ends: other dispatchers skip them."""
-    return [_outgoing(row) for row in await repository.claim_due(session, limit)]
+async def lease_due(session: AsyncSession, limit: int, until: datetime) -> list[Outgoing]:
+    """Up to ``limit`` notifications whose next attempt is due, leased until ``until``
+    (UTC): committed, the lease keeps other dispatchers off them until it runs out."""
+    return [_outgoing(row) for row in await repository.lease_due(session, limit, until)]
 
 
 def _outgoing(row: Notification) -> Outgoing:
@@ -276,19 +276,31 @@ def _channel(stored: str) -> Channel:
 
 
 async def record_outcomes(
-    session: AsyncSession, settings: Settings, outcomes: Iterable[tuple[Outgoing, Outcome]]
+    session: AsyncSession,
+    settings: Settings,
+    outcomes: Sequence[tuple[Outgoing, Outcome]],
+    leased_until: datetime,
 ) -> None:
-    """Record what the providers said about each claimed notification, with its event.
+    """Record what the providers said about each notification leased until
+    ``leased_until``, with its event; one whose lease another dispatcher took over since
+    is left to it.
 
-    A delivery marks it sent. A failed attempt schedules a retry, or gives up, marks it
-    failed and publishes the failure. One statement per kind of change, whatever the batch
-    size."""
+    A delivery marks it sent, also one cancelled while it was being sent (the member got
+    it). A failed attempt schedules a retry, or gives up, marks it failed and publishes the
+    failure; a cancelled one stays cancelled. One statement per kind of change, whatever
+    the batch size."""
+    held = await repository.still_leased(session, [n.id for n, _ in outcomes], leased_until)
+    for notification, _ in outcomes:
+        if notification.id not in held:
+            log.warning("notification %s: its lease ran out before its outcome", notification.id)
     now = datetime.now(UTC)
     sent: list[dict[str, Any]] = []
     retried: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     events: list[NotificationSent | NotificationFailed] = []
     for notification, outcome in outcomes:
+        if notification.id not in held:
+            continue
         attempts = notification.attempts + 1
         about = {
             "notification_id": notification.id,
@@ -317,6 +329,8 @@ async def record_outcomes(
             )
             events.append(NotificationSent(**about, provider_message_id=message_id))
             continue
+        if held[notification.id] == "cancelled":
+            continue
         error = domain.provider_text(outcome.error, domain.MAX_ERROR_LENGTH)
         if not domain.gives_up(
             attempts, settings.delivery_max_attempts, permanent=outcome.permanent
@@ -325,6 +339,7 @@ async def record_outcomes(
             retried.append(
                 {
                     "id": notification.id,
+                    "status": "queued",
                     "attempts": attempts,
                     "error": error,
                     "next_attempt_at": now + delay,
