@@ -75,6 +75,8 @@ class MarketingConsent(BaseModel):
 
 class Consent(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+    # releases before 0.2 hashed an Idempotency-Key's body as validated, without it
+    FIELDS_SINCE_0_2: ClassVar[frozenset[str]] = frozenset({"marketing"})
 
     sms: bool = Field(False, description="The member agreed to receive SMS")
     email: bool = Field(False, description="The member agreed to receive email")

@@ -89,8 +89,8 @@ async def test_a_crash_mid_batch_repeats_only_the_message_in_flight(
             "smtp_port": smtp_server.port,
             "sms_gateway_url": url,
             "sms_api_key": SMS_API_KEY,
-            "delivery_timeout_seconds": 5,
-            "delivery_lease_seconds": 15,
+            "delivery_timeout_seconds": 8,
+            "delivery_lease_seconds": 24,
         }
         async with running(stack.app("messaging", **settings)):
 
@@ -99,9 +99,9 @@ async def test_a_crash_mid_batch_repeats_only_the_message_in_flight(
                 done = all(rows[n].status == "sent" for n in others)
                 return rows if done and gateway.requests[str(stuck)] == 1 else None
 
-            # recorded while the stuck one is still in flight, before its 5 s timeout
-            rows = await eventually(the_rest_recorded, timeout=4.5)
-        # the dispatcher is gone, mid-send: its lease keeps the stuck one for 15 s
+            # recorded while the stuck one is still in flight, before its 8 s timeout
+            rows = await eventually(the_rest_recorded, timeout=7.5)
+        # the dispatcher is gone, mid-send: its lease keeps the stuck one for 24 s
         assert (rows[stuck].status, rows[stuck].attempts) == ("sending", 0)
         gateway.release.set()
         async with running(stack.app("messaging", **settings)):
@@ -164,8 +164,10 @@ async def test_an_email_repeated_after_a_crash_keeps_its_message_id(
         "smtp_port": controller.port,
         "sms_gateway_url": sms_gateway.url,
         "sms_api_key": sms_gateway.api_key,
-        "delivery_timeout_seconds": 5,
-        "delivery_lease_seconds": 15,
+        # long enough for the other three to be recorded on a loaded machine while the
+        # held one is still in flight
+        "delivery_timeout_seconds": 8,
+        "delivery_lease_seconds": 24,
     }
     try:
         async with running(stack.app("messaging", **settings)):
@@ -175,7 +177,7 @@ async def test_an_email_repeated_after_a_crash_keeps_its_message_id(
                 done = all(rows[n].status == "sent" for n in queued if n != stuck)
                 return rows if done and catcher.held else None
 
-            rows = await eventually(the_rest_recorded, timeout=4.5)
+            rows = await eventually(the_rest_recorded, timeout=7.5)
         assert (rows[stuck].status, rows[stuck].attempts) == ("sending", 0)
         catcher.release.set()
         async with running(stack.app("messaging", **settings)):
