@@ -89,7 +89,8 @@ async def test_a_reply_tui_ding_stops_marketing_sms_but_not_points(system: Syste
         )
         rows = {(row["template"], row["channel"]): row for row in listed}
         wanted = [("ticket_survey", "sms"), ("ticket_survey", "email"), ("points_earned", "sms")]
-        if all(k in rows and rows[k]["status"] != "queued" for k in wanted):
+        pending = ("queued", "deferred", "sending")
+        if all(k in rows and rows[k]["status"] not in pending for k in wanted):
             return rows
         return None
 
