@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.security import APIKeyHeader
 
+from services.messaging.callbacks.errors import CallbackNotSigned
 from services.messaging.config import PROVIDER_NAME_PATTERN
 from services.messaging.delivery import service
 from services.messaging.delivery.domain import verified_callback
-from services.messaging.delivery.errors import CallbackNotSigned
 from services.messaging.delivery.schemas import Receipt, ReceiptApplied
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem

@@ -16,10 +16,9 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from standardwebhooks import Webhook, WebhookVerificationError
-
+from services.messaging.callbacks import domain as callbacks
+from services.messaging.callbacks.errors import CallbackNotSigned
 from services.messaging.config import SmsProvider
-from services.messaging.delivery.errors import CallbackNotSigned
 from services.messaging.notifications.domain import Delivered
 
 
@@ -59,7 +58,4 @@ def verified_callback(
     secret = next((p.receipt_secret for p in registry if p.name == provider), None)
     if secret is None:
         raise CallbackNotSigned(f"no SMS provider is named {provider!r}")
-    try:
-        Webhook(secret.get_secret_value()).verify(body, dict(headers), json_parse=False)
-    except (WebhookVerificationError, ValueError, UnicodeDecodeError) as exc:
-        raise CallbackNotSigned(f"the callback is not signed by {provider}: {exc}") from exc
+    callbacks.verify(secret, provider, body, headers)

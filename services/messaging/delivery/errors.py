@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from shared.errors import Unauthorized
-
 
 class DeliveryError(Exception):
     """The provider did not take the message; ``permanent`` means retrying cannot help."""
@@ -23,12 +21,3 @@ class OutcomeUnknown(DeliveryError):
     def __init__(self, message: str, maybe_taken_by: str | None = None) -> None:
         super().__init__(message, permanent=False)
         self.maybe_taken_by = maybe_taken_by
-
-
-class CallbackNotSigned(Unauthorized):
-    """A callback of an SMS provider (`POST /webhooks/sms/receipts/{provider}`) is not
-    signed per Standard Webhooks with the secret of the provider it names, or names no
-    provider of `sms_providers`, or its timestamp is more than 5 minutes off."""
-
-    title = "Callback not signed by the provider"
-    slug = "callback-not-signed"

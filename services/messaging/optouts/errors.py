@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import NotFound, Unauthorized
+from shared.errors import NotFound
 
 
 class UnsubscribeLinkInvalid(NotFound):
@@ -11,11 +11,3 @@ class UnsubscribeLinkInvalid(NotFound):
 
     title = "Unsubscribe link not valid"
     slug = "unsubscribe-link-invalid"
-
-
-class WebhookSignatureInvalid(Unauthorized):
-    """A callback from the SMS provider is not signed with its secret per Standard Webhooks
-    (``webhook-id``, ``webhook-timestamp`` within 5 minutes, ``webhook-signature``)."""
-
-    title = "Webhook signature not valid"
-    slug = "webhook-signature-invalid"

@@ -258,7 +258,7 @@ async def test_a_forged_or_unsigned_callback_is_401_and_stores_nothing(
     for answer in (forged, unsigned, altered, stale):
         assert answer.status_code == 401, answer.text
         assert answer.headers["content-type"] == "application/problem+json"
-        assert answer.json()["type"] == "urn:huiyuan:problem:webhook-signature-invalid"
+        assert answer.json()["type"] == "urn:huiyuan:problem:callback-not-signed"
     assert await _inbound_count(messaging_sessions, reply["provider_message_id"]) == 0
     assert (await _contact(messaging_sessions, member_id)).marketing_sms
 
