@@ -82,6 +82,8 @@ async def run_local_providers(
         await server.serve()
     finally:
         catcher.stop()
+        if receipts is not None:
+            await receipts.aclose()
         for signum in signals:
             loop.remove_signal_handler(signum)
 

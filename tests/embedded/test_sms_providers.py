@@ -132,6 +132,7 @@ async def test_a_receipt_is_signed_with_the_provider_s_secret_and_retried_until_
             taken = await client.post("/b/v1/messages", json=SMS, headers=_keyed("r-1"))
             replay = await client.post("/b/v1/messages", json=SMS, headers=_keyed("r-1"))
             await eventually(lambda: _some(receiver.receipts), timeout=5)
+        await receipts.aclose()
 
     assert replay.json() == taken.json()
     [(provider, receipt)] = receiver.receipts

@@ -84,6 +84,7 @@ async def test_the_gateway_s_receipt_marks_the_sms_delivered(
         app = stack.app("messaging", smtp_port=smtp_server.port, **sms.settings())
         async with running(app), serving(app, port):
             done = await eventually(sent(messaging_sessions, row["id"], {"delivered"}), timeout=15)
+    await receipts.aclose()
 
     [taken] = sms.taken(row["id"])
     assert (done.provider, done.provider_message_id) == ("fallback", taken.id)
