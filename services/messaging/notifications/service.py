@@ -69,7 +69,7 @@ async def notify_member(
 
     A channel without consent or address, or named in ``withheld`` (channel → reason: a
     rule of the caller's, such as the points message's), is suppressed. A marketing
-    template (:func:`services.messaging.policy.domain.message_class`) then also needs the
+    template (:func:`services.messaging.templates.domain.message_class`) then also needs the
     channel's marketing consent, is suppressed as a ``duplicate`` or over the frequency
     cap, and inside the quiet hours of the member's timezone is ``deferred`` to their end,
     by the brand's policy; its counts are taken under the member's lock.
