@@ -37,6 +37,7 @@ from services.messaging.base import SCHEMA, MessagingTable
 from services.messaging.contacts import models as _contacts  # noqa: F401  (their tables)
 from services.messaging.contacts import service as contacts
 from services.messaging.notifications import models as _notifications  # noqa: F401
+from services.messaging.notifications import outcomes
 from services.messaging.notifications import service as notifications
 from services.messaging.webhooks import models as _webhooks  # noqa: F401
 from shared.crypto import PiiCipher
@@ -107,7 +108,7 @@ async def test_the_previous_release_schema_upgrades_and_its_rows_are_read(
     assert version == head
     async with sessions() as session:
         card = await contacts.card_of(session, CIPHER, member_id)
-        [due] = await notifications.lease_due(session, 10, datetime.now(UTC))
+        [due] = await outcomes.lease_due(session, 10, datetime.now(UTC))
         stats = await notifications.stats(
             session,
             first=date(2026, 11, 1),

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from services.messaging.config import Settings
 from services.messaging.contacts.models import Contact
-from services.messaging.notifications import service as notifications
+from services.messaging.notifications import outcomes
 from services.messaging.notifications.domain import Delivered, Outcome, Undelivered
 from services.messaging.notifications.models import Notification
 from shared.crypto import PiiCipher
@@ -136,7 +136,7 @@ async def test_a_cancel_during_a_send_leaves_a_sent_one_sent_and_retries_no_fail
     async with transaction(messaging_sessions) as dispatcher:  # the dispatcher's lease
         leased = [
             n
-            for n in await notifications.lease_due(dispatcher, 10_000, until)
+            for n in await outcomes.lease_due(dispatcher, 10_000, until)
             if n.member_id == member_id
         ]
     await _apply(
@@ -145,13 +145,13 @@ async def test_a_cancel_during_a_send_leaves_a_sent_one_sent_and_retries_no_fail
     assert {row.status for row in await _rows(messaging_sessions, member_id)} == {"cancelled"}
 
     # the SMS went out, the email failed in a way worth retrying, had it not been cancelled
-    outcomes: dict[str, Outcome] = {
+    said: dict[str, Outcome] = {
         "sms": Delivered("gw-1"),
         "email": Undelivered("SMTP 451", permanent=False),
     }
     async with transaction(messaging_sessions) as dispatcher:
-        await notifications.record_outcomes(
-            dispatcher, Settings(), [(n, outcomes[n.channel]) for n in leased], until
+        await outcomes.record_outcomes(
+            dispatcher, Settings(), [(n, said[n.channel]) for n in leased], until
         )
     rows = {row.channel: row for row in await _rows(messaging_sessions, member_id)}
     assert {channel: row.status for channel, row in rows.items()} == {

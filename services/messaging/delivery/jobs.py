@@ -32,7 +32,7 @@ from services.messaging.config import Settings
 from services.messaging.delivery.domain import Message, Provider, Sender
 from services.messaging.delivery.errors import DeliveryError
 from services.messaging.delivery.kinds import providers
-from services.messaging.notifications import service as notifications
+from services.messaging.notifications import outcomes as notifications
 from services.messaging.notifications.domain import DISPATCH_CHANNEL, Outcome, Outgoing, Undelivered
 from shared.background import raise_if_cancelling, repeat_until_cancelled
 from shared.crypto import PiiCipher

@@ -4,13 +4,13 @@ transaction."""
 from __future__ import annotations
 
 from services.messaging.delivery.schemas import Receipt, ReceiptApplied
-from services.messaging.notifications import service as notifications
+from services.messaging.notifications import outcomes as notifications
 from shared.db import AsyncSession
 
 
 async def record_receipt(session: AsyncSession, provider: str, receipt: Receipt) -> ReceiptApplied:
     """Applies ``provider``'s verified delivery receipt to the SMS it is about (see
-    :func:`~services.messaging.notifications.service.apply_receipt`); a repeat changes
+    :func:`~services.messaging.notifications.outcomes.apply_receipt`); a repeat changes
     nothing."""
     found = await notifications.apply_receipt(
         session, provider, receipt.message_id, receipt.status, receipt.at

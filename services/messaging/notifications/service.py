@@ -1,30 +1,21 @@
-"""Use cases of notifications: queue them per channel and consent, hand due ones to the
-dispatcher and record what became of them, and read them. They flush, never commit: the
-caller owns the transaction."""
+"""Use cases of notifications: queue them per channel, consent and policy, keep queued ones
+in line with the member's contact, and read them (what the dispatcher does with them is in
+:mod:`.outcomes`). They flush, never commit: the caller owns the transaction."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.messaging.base import emit
-from services.messaging.config import Settings
 from services.messaging.contacts import service as contacts
 from services.messaging.contacts.domain import ContactCard, Reach
 from services.messaging.notifications import domain, repository
-from services.messaging.notifications.domain import (
-    Delivered,
-    Outcome,
-    Outgoing,
-    ReceiptStatus,
-    Status,
-)
-from services.messaging.notifications.models import Notification
 from services.messaging.notifications.schemas import (
     ChannelStatusCount,
     DailyCount,
@@ -44,8 +35,6 @@ from shared.db import AsyncSession
 from shared.events.messaging import (
     Channel,
     NotificationDeferred,
-    NotificationFailed,
-    NotificationSent,
     NotificationSuppressed,
 )
 from shared.inputs import input_defaults
@@ -247,152 +236,6 @@ async def cancel_queued_marketing(
     )
     if cancelled:
         log.info("%d marketing %s notification(s) cancelled", cancelled, channel)
-
-
-async def lease_due(session: AsyncSession, limit: int, until: datetime) -> list[Outgoing]:
-    """Up to ``limit`` notifications whose next attempt is due, leased until ``until``
-    (UTC): committed, the lease keeps other dispatchers off them until it runs out."""
-    return [_outgoing(row) for row in await repository.lease_due(session, limit, until)]
-
-
-def _outgoing(row: Notification) -> Outgoing:
-    return Outgoing(
-        id=row.id,
-        member_id=row.member_id,
-        channel=_channel(row.channel),
-        template=row.template,
-        trigger_event_id=row.trigger_event_id,
-        attempts=row.attempts,
-        recipient_encrypted=row.recipient_encrypted,
-        recipient_masked=row.recipient_masked,
-        subject=row.subject,
-        body=row.body or "",
-        provider=row.provider,
-    )
-
-
-def _channel(stored: str) -> Channel:
-    return "email" if stored == "email" else "sms"
-
-
-async def record_outcomes(
-    session: AsyncSession,
-    settings: Settings,
-    outcomes: Sequence[tuple[Outgoing, Outcome]],
-    leased_until: datetime,
-) -> None:
-    """Record what the providers said about each notification leased until
-    ``leased_until``, with its event; one whose lease another dispatcher took over since
-    is left to it.
-
-    A delivery marks it sent, also one cancelled while it was being sent (the member got
-    it). A failed attempt schedules a retry, or gives up, marks it failed and publishes the
-    failure; a cancelled one stays cancelled. One statement per kind of change, whatever
-    the batch size."""
-    held = await repository.still_leased(session, [n.id for n, _ in outcomes], leased_until)
-    for notification, _ in outcomes:
-        if notification.id not in held:
-            log.warning("notification %s: its lease ran out before its outcome", notification.id)
-    now = datetime.now(UTC)
-    sent: list[dict[str, Any]] = []
-    retried: list[dict[str, Any]] = []
-    failed: list[dict[str, Any]] = []
-    events: list[NotificationSent | NotificationFailed] = []
-    for notification, outcome in outcomes:
-        if notification.id not in held:
-            continue
-        attempts = notification.attempts + 1
-        about = {
-            "notification_id": notification.id,
-            "member_id": notification.member_id,
-            "channel": notification.channel,
-            "template": notification.template,
-            "trigger_event_id": notification.trigger_event_id,
-        }
-        if isinstance(outcome, Delivered):
-            message_id = domain.provider_text(
-                outcome.provider_message_id, domain.MAX_PROVIDER_MESSAGE_ID_LENGTH
-            )
-            sent.append(
-                {
-                    "id": notification.id,
-                    "status": "sent",
-                    "attempts": attempts,
-                    "provider_message_id": message_id,
-                    "provider_response": outcome.response,
-                    "provider": outcome.provider,
-                    "segments": outcome.segments,
-                    "cost_fen": outcome.cost_fen,
-                    "error": None,
-                    "sent_at": now,
-                }
-            )
-            events.append(NotificationSent(**about, provider_message_id=message_id))
-            continue
-        if held[notification.id] == "cancelled":
-            continue
-        error = domain.provider_text(outcome.error, domain.MAX_ERROR_LENGTH)
-        if not domain.gives_up(
-            attempts, settings.delivery_max_attempts, permanent=outcome.permanent
-        ):
-            delay = domain.retry_delay(attempts, settings.delivery_retry_backoff_seconds)
-            retried.append(
-                {
-                    "id": notification.id,
-                    "status": "queued",
-                    "attempts": attempts,
-                    "error": error,
-                    "next_attempt_at": now + delay,
-                    "provider": outcome.maybe_taken_by,
-                }
-            )
-            log.warning(
-                "notification %s to %s failed (attempt %d), retrying in %s: %s",
-                notification.id,
-                notification.recipient_masked,
-                attempts,
-                delay,
-                error,
-            )
-            continue
-        failed.append(
-            {
-                "id": notification.id,
-                "status": "failed",
-                "attempts": attempts,
-                "error": error,
-                "provider": outcome.maybe_taken_by,
-            }
-        )
-        log.error(
-            "notification %s to %s failed after %d attempt(s): %s",
-            notification.id,
-            notification.recipient_masked,
-            attempts,
-            error,
-        )
-        events.append(NotificationFailed(**about, error=error))
-    for rows in (sent, retried, failed):
-        await repository.update_notifications(session, rows)
-    await emit(session, *events)
-
-
-async def apply_receipt(
-    session: AsyncSession, provider: str, message_id: str, status: ReceiptStatus, at: datetime
-) -> tuple[uuid.UUID, Status] | None:
-    """A delivery receipt of ``provider`` for its message ``message_id`` (``at``: when the
-    phone got it or not): the sent SMS becomes delivered or undelivered (an ``unknown``
-    receipt records only its time); an older receipt than one applied changes nothing.
-    Returns the notification's id and status, or ``None`` (logged) for an id no SMS sent
-    through ``provider`` has."""
-    found = await repository.apply_receipt(
-        session, provider, message_id, domain.receipt_status(status), at
-    )
-    if found is None:
-        log.warning("receipt from %s for unknown message %s ignored", provider, message_id)
-        return None
-    notification_id, stored = found
-    return notification_id, domain.status(stored)
 
 
 async def list_notifications(

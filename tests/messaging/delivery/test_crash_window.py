@@ -26,7 +26,7 @@ from huiyuan.embedded.provider_store import (
     read_sms_replays,
 )
 from services.messaging.config import Settings
-from services.messaging.notifications import service as notifications
+from services.messaging.notifications import outcomes
 from services.messaging.notifications.domain import Delivered
 from services.messaging.notifications.models import Notification
 from shared.db import Sessions, transaction
@@ -211,26 +211,22 @@ async def test_a_lease_that_ran_out_is_claimed_again_and_its_old_outcome_is_left
     first_until, second_until = now - timedelta(seconds=1), now + timedelta(seconds=2)
     async with transaction(messaging_sessions) as session:
         [first] = [
-            n
-            for n in await notifications.lease_due(session, 10_000, first_until)
-            if n.id == row["id"]
+            n for n in await outcomes.lease_due(session, 10_000, first_until) if n.id == row["id"]
         ]
     async with transaction(messaging_sessions) as session:
         [second] = [
-            n
-            for n in await notifications.lease_due(session, 10_000, second_until)
-            if n.id == row["id"]
+            n for n in await outcomes.lease_due(session, 10_000, second_until) if n.id == row["id"]
         ]
 
     async with transaction(messaging_sessions) as session:
-        await notifications.record_outcomes(
+        await outcomes.record_outcomes(
             session, Settings(), [(first, Delivered("late"))], first_until
         )
     [stale] = (await _rows(messaging_sessions, [row["id"]])).values()
     assert (stale.status, stale.next_attempt_at) == ("sending", second_until)
 
     async with transaction(messaging_sessions) as session:
-        await notifications.record_outcomes(
+        await outcomes.record_outcomes(
             session, Settings(), [(second, Delivered("gw-2"))], second_until
         )
     [sent] = (await _rows(messaging_sessions, [row["id"]])).values()
