@@ -16,13 +16,17 @@ _facts: Table = ReferralFact.__table__  # type: ignore[attr-defined]
 _members: Table = MemberStats.__table__  # type: ignore[attr-defined]
 
 
-async def record(session: AsyncSession, friend: uuid.UUID, column: str, at: datetime) -> None:
+async def record(
+    session: AsyncSession, friend: uuid.UUID, referrer: uuid.UUID, column: str, at: datetime
+) -> None:
     """Sets the friend's ``column`` (``referred_at``, ``qualified_at``, ``rewarded_at``)
-    to ``at``, making their row if none; a redelivered event sets the same value."""
+    to ``at`` and their referrer, making their row if none; a redelivered event sets the
+    same values."""
+    values = {column: at, "referrer_member_id": referrer}
     await session.execute(
         insert(_facts)
-        .values({"friend_member_id": friend, column: at})
-        .on_conflict_do_update(index_elements=["friend_member_id"], set_={column: at})
+        .values({"friend_member_id": friend} | values)
+        .on_conflict_do_update(index_elements=["friend_member_id"], set_=values)
     )
 
 

@@ -14,17 +14,29 @@ from shared.events.referrals import ReferralQualified, ReferralRewarded
 
 
 async def record_referred(session: AsyncSession, referred: MemberReferred) -> None:
-    await repository.record(session, referred.member_id, "referred_at", referred.referred_at)
+    await repository.record(
+        session, referred.member_id, referred.referrer_id, "referred_at", referred.referred_at
+    )
 
 
 async def record_qualified(session: AsyncSession, qualified: ReferralQualified) -> None:
     await repository.record(
-        session, qualified.friend_member_id, "qualified_at", qualified.purchased_at
+        session,
+        qualified.friend_member_id,
+        qualified.member_id,
+        "qualified_at",
+        qualified.purchased_at,
     )
 
 
 async def record_rewarded(session: AsyncSession, rewarded: ReferralRewarded) -> None:
-    await repository.record(session, rewarded.friend_member_id, "rewarded_at", rewarded.rewarded_at)
+    await repository.record(
+        session,
+        rewarded.friend_member_id,
+        rewarded.member_id,
+        "rewarded_at",
+        rewarded.rewarded_at,
+    )
 
 
 async def report(session: AsyncSession, first: date, last: date, zone: ZoneInfo) -> ReferralReport:
