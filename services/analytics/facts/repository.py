@@ -216,5 +216,10 @@ async def record_survey(
 ) -> None:
     await session.execute(
         _RECORD_SURVEY,
-        {"ticket_id": ticket_id, "member_id": member_id, "score": score, "answered_at": answered_at},
+        {
+            "ticket_id": ticket_id,
+            "member_id": member_id,
+            "score": score,
+            "answered_at": answered_at,
+        },
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Date, Table, cast, func, select
+from sqlalchemy import CTE, ColumnElement, Date, Table, and_, cast, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.analytics.facts.models import MemberStats
@@ -64,3 +64,26 @@ async def referred(
         .group_by(month)
     )
     return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in await session.execute(query)}
+
+
+async def cohort_referrals(
+    session: AsyncSession,
+    cohort: CTE,
+    qualified_in: tuple[datetime, datetime],
+    windows: dict[str, tuple[datetime, datetime]],
+) -> tuple[int, dict[str, int]]:
+    """Of the members in ``cohort`` (a CTE with a ``member_id`` column): how many referred
+    a friend whose first paid purchase fell in ``qualified_in`` (``[start, end)``), and
+    how many friends registered with their code in each of ``windows``."""
+    referrer = _facts.c.referrer_member_id
+    in_cohort = referrer.in_(select(cohort.c.member_id))
+    qualified = _facts.c.qualified_at
+    referrers = await session.scalar(
+        select(func.count(func.distinct(referrer))).where(
+            in_cohort, qualified >= qualified_in[0], qualified < qualified_in[1]
+        )
+    )
+    at = _facts.c.referred_at
+    counts = [func.count().filter(and_(at >= start, at < end)) for start, end in windows.values()]
+    row = (await session.execute(select(*counts).where(in_cohort))).one()
+    return int(referrers or 0), {name: int(row[i]) for i, name in enumerate(windows)}

@@ -3,8 +3,10 @@ flush, never commit."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import CTE
 
 from services.analytics.referrals import domain, repository
 from services.analytics.referrals.schemas import ReferralMonth, ReferralReport, month_label
@@ -76,3 +78,16 @@ def _row(
         qualification_rate=domain.rate(qualified, referred),
         rewarded=rewarded,
     )
+
+
+async def cohort_referrals(
+    session: AsyncSession,
+    cohort: CTE,
+    qualified_in: tuple[datetime, datetime],
+    windows: dict[str, tuple[datetime, datetime]],
+) -> tuple[int, dict[str, int]]:
+    """For seed 003's referral rate of a cohort (a CTE of ``member_id``): the members who
+    brought in a new paying member (a friend whose first paid purchase fell in
+    ``qualified_in``, ``[start, end)`` UTC), and the friends who registered with their
+    codes in each named window."""
+    return await repository.cohort_referrals(session, cohort, qualified_in, windows)
