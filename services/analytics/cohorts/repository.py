@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import CTE, ColumnElement, Table, Uuid, and_, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 
 from services.analytics.cohorts.domain import SATISFIED_SCORES, Windows
 from services.analytics.facts.models import Purchase, SurveyAnswer
@@ -144,7 +144,7 @@ async def survey_tallies(session: AsyncSession, cohort: CTE, w: Windows) -> Surv
         select(s.c.score)
         .where(in_cohort, _between(s.c.answered_at, w.during_start, w.after_end))
         .order_by(s.c.member_id, s.c.answered_at.desc())
-        .distinct(s.c.member_id)
+        .ext(distinct_on(s.c.member_id))
         .subquery()
     )
     surveyed, satisfied = (
