@@ -57,7 +57,10 @@ Churn = Annotated[ChurnKind, Query(description="The churn warning criterion")]
 ChurnParameter = Annotated[
     float | None,
     Query(
-        description="The criterion's parameter (`overdue`: the factor, 1 to 100, default 2)",
+        ge=0,
+        le=1000,
+        description="The criterion's parameter, within that criterion's bounds (`overdue`: "
+        "the factor, 1 to 100, default 2)",
         examples=[2.0],
     ),
 ]
