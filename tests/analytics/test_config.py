@@ -18,7 +18,7 @@ def test_a_default_activity_window_outside_one_to_365_days_stops_the_start(days:
 )
 def test_segmentation_defaults_out_of_range_stop_the_start(setting: str, value: int) -> None:
     with pytest.raises(ValidationError, match=setting):
-        Settings(**{setting: value})
+        Settings.model_validate({setting: value})
 
 
 def test_segmentation_defaults() -> None:

@@ -30,7 +30,9 @@ from shared.db import AsyncSession
 
 
 async def rfm_report(session: AsyncSession, zone: ZoneInfo, bins: int) -> RfmReport:
-    """Members and net spend per RFM cell (``bins`` scores per dimension, 2 to 10)."""
+    """Members and net spend (fen) per RFM cell, ``bins`` (2 to 10) scores per dimension,
+    recency in business days of ``zone`` (the RFM model of Hughes, *Strategic Database
+    Marketing*, 1994; scoring rule in :func:`repository.scored`)."""
     now = datetime.now(UTC)
     cells = await repository.rfm_cells(session, now, zone.key, bins)
     return RfmReport(
