@@ -192,13 +192,24 @@ async def pareto(
     description=(
         "Members with a counted purchase whose last purchase is before the brand's "
         "midnight of the same day `months` calendar months ago. The members themselves: "
-        "`GET /segmentation/members?sleeping=true`."
+        "`GET /segmentation/members?sleeping=true`. `format=csv` answers the one row as CSV."
+    ),
+    responses=_csv_answer(
+        "months,since,members,sleeping,share,as_of\r\n"
+        "6,2026-06-01T00:00:00+08:00,860,214,0.2488,2026-12-01T02:00:00Z\r\n"
     ),
 )
 async def sleeping(
-    settings: CurrentSettings, session: Session, zone: Zone, _: Staff, months: Months = None
-) -> SleepingReport:
-    return await service.sleeping_report(session, zone, months or settings.sleeping_months)
+    request: Request,
+    settings: CurrentSettings,
+    session: Session,
+    zone: Zone,
+    _: Staff,
+    months: Months = None,
+    output: Format = None,
+) -> SleepingReport | Response:
+    report = await service.sleeping_report(session, zone, months or settings.sleeping_months)
+    return _csv(service.summary_csv(report), "sleeping") if _wants_csv(request, output) else report
 
 
 @router.get(
@@ -209,18 +220,31 @@ async def sleeping(
         "`overdue` (the default): members with two or more purchases whose days since the "
         "last exceed `churn_parameter` (default 2) times their own average days between "
         "purchases. A parameter outside the criterion's bounds is 422 "
-        "`churn-parameter-invalid`. The members: `GET /segmentation/members?churn_risk=true`."
+        "`churn-parameter-invalid`. The members: `GET /segmentation/members?churn_risk=true`. "
+        "`format=csv` answers the one row as CSV."
     ),
-    responses=_CHURN_PROBLEM,
+    responses={
+        **_csv_answer(
+            "criterion,parameter,value,definition,members,at_risk,share,as_of\r\n"
+            "overdue,factor,2.0,A member with two or more purchases …,860,96,0.1116,"
+            "2026-12-01T02:00:00Z\r\n"
+        ),
+        **_CHURN_PROBLEM,
+    },
 )
 async def churn_warnings(
+    request: Request,
     session: Session,
     zone: Zone,
     _: Staff,
     churn: Churn = DEFAULT_CHURN,
     churn_parameter: ChurnParameter = None,
-) -> ChurnWarningReport:
-    return await service.churn_report(session, zone, churn, churn_parameter)
+    output: Format = None,
+) -> ChurnWarningReport | Response:
+    report = await service.churn_report(session, zone, churn, churn_parameter)
+    if _wants_csv(request, output):
+        return _csv(service.summary_csv(report), "churn-warnings")
+    return report
 
 
 Score = Annotated[int | None, Query(ge=1, le=10, description="Only this score", examples=[5])]

@@ -157,6 +157,12 @@ async def sleeping_report(session: AsyncSession, zone: ZoneInfo, months: int) ->
     )
 
 
+def summary_csv(report: SleepingReport | ChurnWarningReport) -> str:
+    """A one-row report as CSV: its fields as the header, times in ISO 8601."""
+    row = report.model_dump(mode="json")
+    return csv_text(row, [row.values()])
+
+
 def churn_criterion(kind: ChurnKind, value: float | None) -> tuple[ChurnCriterion, float]:
     """The criterion and its parameter's value (its default when ``None``). Raises
     :class:`ChurnParameterInvalid` (422, ``churn_parameter``) outside its bounds."""

@@ -44,6 +44,8 @@ async def test_staff_read_and_members_may_not(client: httpx.AsyncClient, report:
             "members",
             "member_id,recency_days,frequency,monetary_fen,r,f,m,rfm,quadrant,sleeping,churn_risk",
         ),
+        ("sleeping", "months,since,members,sleeping,share,as_of"),
+        ("churn-warnings", "criterion,parameter,value,definition,members,at_risk,share,as_of"),
     ],
 )
 async def test_csv_answers(client: httpx.AsyncClient, report: str, header: str) -> None:

@@ -168,6 +168,9 @@ async def test_sleeping_members(population: tuple[Sessions, People]) -> None:
     assert twelve.sleeping == 1  # M6
     assert one.sleeping == 4  # and M3 (40), M5 (100)
     assert six.since.tzinfo is not None
+    header, row = service.summary_csv(six).splitlines()
+    assert header == "months,since,members,sleeping,share,as_of"
+    assert row.startswith(f"6,{six.since.isoformat()},6,2,0.3333,")
 
 
 async def test_churn_warnings(population: tuple[Sessions, People]) -> None:
