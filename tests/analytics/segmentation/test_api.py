@@ -116,6 +116,14 @@ async def test_a_member_is_found_with_their_flags(
         ("/segmentation/members?cursor=abc", "query.cursor", "invalid-request"),
         ("/segmentation/members?quadrant=silver", "query.quadrant", "invalid-request"),
         ("/segmentation/members?limit=201", "query.limit", "invalid-request"),
+        ("/segmentation/quadrants?value_cut_fen=nan", "query.value_cut_fen", "invalid-request"),
+        ("/segmentation/quadrants?repeat_cut=inf", "query.repeat_cut", "invalid-request"),
+        ("/segmentation/pareto?top=nan", "query.top", "invalid-request"),
+        (
+            "/segmentation/churn-warnings?churn_parameter=nan",
+            "query.churn_parameter",
+            "invalid-request",
+        ),
     ],
 )
 async def test_bad_queries_name_the_parameter(
