@@ -17,6 +17,18 @@ class Settings(BaseServiceSettings):
     active_window_days: int = Field(
         default=30, ge=1, le=365, description="Default activity window of GET /kpis, in days"
     )
+    rfm_bins: int = Field(
+        default=5,
+        ge=2,
+        le=10,
+        description="Default number of RFM scores per dimension (5: quintiles)",
+    )
+    sleeping_months: int = Field(
+        default=6,
+        ge=1,
+        le=60,
+        description="Default months without a purchase after which a member is sleeping",
+    )
 
 
 def current_settings(request: Request) -> Settings:

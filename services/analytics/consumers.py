@@ -8,7 +8,7 @@ from services.analytics.facts import service
 from services.analytics.referrals import service as referrals
 from shared.db import AsyncSession
 from shared.events import CloudEvent
-from shared.events.customer import MemberReferred, MemberRegistered
+from shared.events.customer import MemberReferred, MemberRegistered, TicketSurveyed
 from shared.events.loyalty import AccountOpened, TierChanged
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
 from shared.events.orders import (
@@ -37,6 +37,10 @@ async def on_referral_qualified(session: AsyncSession, event: CloudEvent, _: Con
 
 async def on_referral_rewarded(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     await referrals.record_rewarded(session, event.payload(ReferralRewarded))
+
+
+async def on_ticket_surveyed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await service.record_survey(session, event.payload(TicketSurveyed))
 
 
 async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -87,6 +91,7 @@ HANDLERS: dict[str, Handler[Context]] = {
     MemberReferred.event_type: on_member_referred,
     ReferralQualified.event_type: on_referral_qualified,
     ReferralRewarded.event_type: on_referral_rewarded,
+    TicketSurveyed.event_type: on_ticket_surveyed,
     PurchaseCompleted.event_type: on_purchase_completed,
     PurchaseReturned.event_type: on_purchase_returned,
     PurchaseVoided.event_type: on_purchase_voided,

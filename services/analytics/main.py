@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.analytics import base
+from services.analytics.cohorts import api as cohorts
 from services.analytics.config import Settings
 from services.analytics.consumers import HANDLERS
 from services.analytics.kpis import api as kpis
 from services.analytics.members import api as members
 from services.analytics.referrals import api as referrals
+from services.analytics.segmentation import api as segmentation
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -20,12 +22,19 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         title="Huiyuan analytics service",
         description=(
             "Read models built from every service's events: member spend, frequency, "
-            "recency and tier, notification counts, and KPIs such as the repeat "
-            "purchase rate and the average order value; the referral rate (老带新)."
+            "recency and tier, notification counts, and KPIs such as the average order "
+            "value; seed 003's campaign KPIs of a cohort; RFM scores, value quadrants, the "
+            "80/20 view, sleeping members and churn warnings; the referral rate (老带新)."
         ),
         settings=settings or Settings(),
         outbox=base.outbox,
-        routers=[kpis.router, members.router, referrals.router],
+        routers=[
+            kpis.router,
+            cohorts.router,
+            segmentation.router,
+            members.router,
+            referrals.router,
+        ],
         inbox=base.inbox,
         handlers=HANDLERS,
     )

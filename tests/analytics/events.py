@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from shared.events import CloudEvent
-from shared.events.customer import MemberRegistered
+from shared.events.customer import MemberReferred, MemberRegistered, TicketSurveyed
 from shared.events.loyalty import AccountOpened, TierChanged
 from shared.events.messaging import Channel, NotificationFailed, NotificationSent
 from shared.events.orders import (
@@ -17,6 +17,7 @@ from shared.events.orders import (
     ReturnedLine,
     TenderRefund,
 )
+from shared.events.referrals import ReferralQualified
 
 STORE_ID = uuid.UUID("5f0c2a10-8b7e-4d1f-9a3c-000000000001")
 
@@ -135,3 +136,37 @@ def notification(member_id: uuid.UUID, channel: Channel, *, sent: bool = True) -
         else NotificationFailed(**common, error="gateway said no")
     )
     return CloudEvent.of(payload, source="/huiyuan/messaging")
+
+
+def surveyed(member_id: uuid.UUID, score: int, at: datetime) -> CloudEvent:
+    """The member answered a resolved ticket's satisfaction survey at ``at``."""
+    payload = TicketSurveyed(
+        ticket_id=uuid.uuid4(),
+        member_id=member_id,
+        kind="complaint",
+        priority="normal",
+        score=score,
+        answered_at=at,
+        reason=None,
+    )
+    return CloudEvent.of(payload, source="/huiyuan/customer")
+
+
+def referred(friend: uuid.UUID, referrer: uuid.UUID, at: datetime) -> CloudEvent:
+    """``friend`` registered at ``at`` with ``referrer``'s code."""
+    payload = MemberReferred(member_id=friend, referrer_id=referrer, referred_at=at)
+    return CloudEvent.of(payload, source="/huiyuan/customer")
+
+
+def qualified(friend: uuid.UUID, referrer: uuid.UUID, at: datetime) -> CloudEvent:
+    """The friend's first paid purchase, made at ``at``, qualified the referral."""
+    payload = ReferralQualified(
+        referral_id=uuid.uuid4(),
+        member_id=referrer,
+        friend_member_id=friend,
+        purchase_id=uuid.uuid4(),
+        spend_fen=30_000,
+        purchased_at=at,
+        due_at=at,
+    )
+    return CloudEvent.of(payload, source="/huiyuan/loyalty")

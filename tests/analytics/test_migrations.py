@@ -189,3 +189,44 @@ async def test_member_purchase_times_set_by_a_voided_sale_are_corrected(stack: S
             "SELECT first_purchase_at, last_purchase_at FROM analytics.members"
         )
     assert (row["first_purchase_at"], row["last_purchase_at"]) == (BOUGHT_AT, BOUGHT_AT)
+
+
+async def test_referrals_keep_their_rows_and_gain_a_referrer_column(stack: Stack) -> None:
+    """``fe73255caaee`` adds ``surveys`` and ``referrals.referrer_member_id``: a referral
+    recorded before keeps its times, with no referrer; the next event about it sets one;
+    and the migration goes back down."""
+    friend, referrer = uuid.uuid4(), uuid.uuid4()
+    async with stack.scratch_database("analytics", "f6a2c8e4b1d7") as url:
+        scratch = Scratch("analytics", url)
+        await scratch.sql(
+            "INSERT INTO analytics.referrals (friend_member_id, referred_at) VALUES ($1, $2)",
+            friend,
+            BOUGHT_AT,
+        )
+        await scratch.upgrade("fe73255caaee")
+        [before] = await scratch.sql(
+            "SELECT referred_at, referrer_member_id FROM analytics.referrals"
+        )
+        assert (before["referred_at"], before["referrer_member_id"]) == (BOUGHT_AT, None)
+
+        engine = create_async_engine(url)
+        try:
+            await _apply(
+                create_sessions(engine),
+                stack,
+                events.qualified(friend, referrer, BOUGHT_AT.replace(day=9)),
+                events.surveyed(referrer, 5, BOUGHT_AT),
+            )
+        finally:
+            await engine.dispose()
+        [after] = await scratch.sql("SELECT referrer_member_id FROM analytics.referrals")
+        assert after["referrer_member_id"] == referrer
+        assert len(await scratch.sql("SELECT * FROM analytics.surveys")) == 1
+
+        await scratch.downgrade("f6a2c8e4b1d7")
+        columns = await scratch.sql(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = 'analytics' AND table_name = 'referrals'"
+        )
+        assert "referrer_member_id" not in {row["column_name"] for row in columns}
+        assert not await scratch.sql("SELECT 1 FROM pg_tables WHERE tablename = 'surveys'")

@@ -192,6 +192,13 @@ ROLE_OR_MEMBER_CHECKED = {
     ("analytics", "GET /kpis"),
     ("analytics", "GET /reports/referrals"),
     ("analytics", "GET /members/{member_id}/summary"),
+    ("analytics", "POST /cohorts/kpis"),
+    ("analytics", "GET /segmentation/rfm"),
+    ("analytics", "GET /segmentation/quadrants"),
+    ("analytics", "GET /segmentation/pareto"),
+    ("analytics", "GET /segmentation/sleeping"),
+    ("analytics", "GET /segmentation/churn-warnings"),
+    ("analytics", "GET /segmentation/members"),
 }
 
 

@@ -123,6 +123,9 @@ async def test_analytics_still_counts_the_old_sales(upgraded: Upgraded) -> None:
     kpis = upgraded.at_start["kpis"]
     for figure in ("members", "purchasing_members", "purchases", "revenue_fen"):
         assert kpis[figure] == previous.RECORD["kpis"][figure], figure
+    # renamed to say what it measures; the old name still answers, deprecated
+    recorded = previous.RECORD["kpis"]["repeat_purchase_rate"]
+    assert kpis["lifetime_repeat_customer_rate"] == kpis["repeat_purchase_rate"] == recorded
     for m in previous.MEMBERS:
         before, now = m.answers["summary"], upgraded.at_start["members"][m.label]["summary"]
         for figure in ("purchase_count", "spend_fen", "returned_fen", "net_spend_fen"):

@@ -10,7 +10,16 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+)
 from sqlmodel import Field
 
 from services.analytics.base import AnalyticsTable
@@ -97,3 +106,20 @@ class NotificationDay(AnalyticsTable, table=True):
     channel: str = Field(sa_column=Column(String(16), primary_key=True))
     status: str = Field(sa_column=Column(String(16), primary_key=True))
     count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+
+
+class SurveyAnswer(AnalyticsTable, table=True):
+    """A member's answer to a resolved ticket's satisfaction survey
+    (``customer.ticket.surveyed``), one per ticket: ``score`` 1 (very dissatisfied) to 5
+    (very satisfied). Seed 003's satisfaction counts 4 and 5 as satisfied."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (
+        Index("ix_surveys_member_answered_at", "member_id", "answered_at"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="ck_surveys_score"),
+    )
+
+    ticket_id: uuid.UUID = Field(primary_key=True)
+    member_id: uuid.UUID
+    score: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    answered_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

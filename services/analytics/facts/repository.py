@@ -13,13 +13,20 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.expression import Executable
 
 from services.analytics.facts.domain import Tier
-from services.analytics.facts.models import MemberStats, NotificationDay, Purchase, PurchaseReturn
+from services.analytics.facts.models import (
+    MemberStats,
+    NotificationDay,
+    Purchase,
+    PurchaseReturn,
+    SurveyAnswer,
+)
 from shared.db import AsyncSession
 
 _members = MemberStats.__table__  # type: ignore[attr-defined]
 _purchases = Purchase.__table__  # type: ignore[attr-defined]
 _returns = PurchaseReturn.__table__  # type: ignore[attr-defined]
 _notification_days = NotificationDay.__table__  # type: ignore[attr-defined]
+_surveys = SurveyAnswer.__table__  # type: ignore[attr-defined]
 
 # Every write below is a Core statement built once, with its values as bind parameters: an
 # ORM-entity insert went through the ORM's bulk-insert machinery and was cache-keyed value by
@@ -121,7 +128,17 @@ def _count_notification() -> Executable:
     )
 
 
+def _record_survey() -> Executable:
+    """One answer per ticket: customer takes a survey's answer once, so a repeat is a
+    redelivery and changes nothing."""
+    stmt = pg_insert(_surveys).values(
+        params(_surveys, "ticket_id", "member_id", "score", "answered_at")
+    )
+    return stmt.on_conflict_do_nothing(index_elements=[_surveys.c.ticket_id])
+
+
 _RECORD_REGISTRATION = _record_registration()
+_RECORD_SURVEY = _record_survey()
 _RECORD_PURCHASE = _record_purchase()
 _HOLD_TIER = _hold_tier()
 _SET_TIER = _set_tier()
@@ -187,3 +204,22 @@ async def set_tier(session: AsyncSession, member_id: uuid.UUID, tier: Tier) -> N
 
 async def count_notification(session: AsyncSession, day: date, channel: str, status: str) -> None:
     await session.execute(_COUNT_NOTIFICATION, {"day": day, "channel": channel, "status": status})
+
+
+async def record_survey(
+    session: AsyncSession,
+    *,
+    ticket_id: uuid.UUID,
+    member_id: uuid.UUID,
+    score: int,
+    answered_at: datetime,
+) -> None:
+    await session.execute(
+        _RECORD_SURVEY,
+        {
+            "ticket_id": ticket_id,
+            "member_id": member_id,
+            "score": score,
+            "answered_at": answered_at,
+        },
+    )

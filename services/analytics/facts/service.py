@@ -13,7 +13,7 @@ from services.analytics.facts import domain, repository
 from services.analytics.facts.errors import PurchaseNotKnown
 from services.analytics.facts.reversals import repository as reversals
 from shared.db import AsyncSession
-from shared.events.customer import MemberRegistered
+from shared.events.customer import MemberRegistered, TicketSurveyed
 from shared.events.loyalty import AccountOpened, TierChanged
 from shared.events.messaging import Channel
 from shared.events.orders import PurchaseCompleted, PurchaseReturned, PurchaseVoided
@@ -128,3 +128,17 @@ async def record_notification(
     session: AsyncSession, *, at: datetime, channel: Channel, status: str, timezone: str
 ) -> None:
     await repository.count_notification(session, domain.business_day(at, timezone), channel, status)
+
+
+async def record_survey(session: AsyncSession, surveyed: TicketSurveyed) -> None:
+    """Keeps a member's survey answer (score 1 to 5) for seed 003's satisfaction; an
+    anonymous caller's answer names no member and is not kept."""
+    if surveyed.member_id is None:
+        return
+    await repository.record_survey(
+        session,
+        ticket_id=surveyed.ticket_id,
+        member_id=surveyed.member_id,
+        score=surveyed.score,
+        answered_at=surveyed.answered_at,
+    )

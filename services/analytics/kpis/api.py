@@ -20,9 +20,10 @@ router = APIRouter(tags=["analytics"])
     response_model=Kpis,
     summary="Key figures over all members",
     description=(
-        "Members, active and purchasing members, repeat purchase rate, net revenue, "
-        "purchases and average order value. A fully returned purchase does not count as a "
-        "purchase. For staff with the analyst or marketing role."
+        "Members, active and purchasing members, the lifetime repeat customer rate (and "
+        "`repeat_purchase_rate`, its deprecated old name), net revenue, purchases and "
+        "average order value. A fully returned purchase does not count as a purchase. For "
+        "staff with the analyst or marketing role."
     ),
 )
 async def kpis(

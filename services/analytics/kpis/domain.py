@@ -16,8 +16,11 @@ from datetime import datetime, timedelta
 RATE_DECIMALS = 4
 
 
-def repeat_purchase_rate(repeat_members: int, purchasing_members: int) -> float:
-    """Members with at least two purchases over members with at least one; 0.0 when none."""
+def lifetime_repeat_customer_rate(repeat_members: int, purchasing_members: int) -> float:
+    """Members with at least two purchases ever over members with at least one; 0.0 when
+    none. A lifetime share of repeat customers over all members, not seed 003's repeat
+    purchase rate of a campaign's participants (that one is
+    :func:`services.analytics.cohorts.domain.repeat_purchase_rate`)."""
     if purchasing_members <= 0:
         return 0.0
     return round(repeat_members / purchasing_members, RATE_DECIMALS)

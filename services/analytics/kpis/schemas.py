@@ -16,6 +16,7 @@ class Kpis(BaseModel):
                     "active_members_30d": 312,
                     "active_window_days": 30,
                     "purchasing_members": 860,
+                    "lifetime_repeat_customer_rate": 0.4186,
                     "repeat_purchase_rate": 0.4186,
                     "revenue_fen": 51_234_500,
                     "purchases": 2140,
@@ -33,9 +34,16 @@ class Kpis(BaseModel):
     )
     active_window_days: int = Field(description="The activity window used, in days")
     purchasing_members: int = Field(description="Members with at least one counted purchase")
+    lifetime_repeat_customer_rate: float = Field(
+        description="Members with two or more counted purchases ever / purchasing members, "
+        "rounded to 4 decimals; fully returned purchases do not count. Not seed 003's "
+        "repeat purchase rate of a campaign's participants: that is "
+        "`POST /cohorts/kpis`"
+    )
     repeat_purchase_rate: float = Field(
-        description="Members with two or more counted purchases / purchasing members, "
-        "rounded to 4 decimals; fully returned purchases do not count"
+        deprecated=True,
+        description="Deprecated: the same number as `lifetime_repeat_customer_rate`, under "
+        "the name it had before it said what it measures; kept for existing clients",
     )
     revenue_fen: int = Field(description="Completed purchases minus refunds, in fen")
     purchases: int = Field(description="Purchases that were not fully returned")

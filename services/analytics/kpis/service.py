@@ -13,14 +13,16 @@ async def kpis(session: AsyncSession, days: int) -> Kpis:
     """The KPIs now, with members active in the last ``days`` days (1 to 365)."""
     now = datetime.now(UTC)
     counts = await repository.kpi_counts(session, domain.active_window_start(now, days))
+    repeat_rate = domain.lifetime_repeat_customer_rate(
+        counts.repeat_members, counts.purchasing_members
+    )
     return Kpis(
         members=counts.members,
         active_members_30d=counts.active_members,
         active_window_days=days,
         purchasing_members=counts.purchasing_members,
-        repeat_purchase_rate=domain.repeat_purchase_rate(
-            counts.repeat_members, counts.purchasing_members
-        ),
+        lifetime_repeat_customer_rate=repeat_rate,
+        repeat_purchase_rate=repeat_rate,
         revenue_fen=counts.revenue_fen,
         purchases=counts.purchases,
         average_order_value_fen=domain.average_order_value_fen(

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, Uuid
 from sqlmodel import Field
 
 from services.analytics.base import AnalyticsTable
@@ -20,8 +20,8 @@ def _moment() -> Any:
 class ReferralFact(AnalyticsTable, table=True):
     """``referred_at`` from ``customer.member.referred``; ``qualified_at`` (the friend's
     first paid purchase) from ``loyalty.referral.qualified``; ``rewarded_at`` from
-    ``loyalty.referral.rewarded``. A row an event of loyalty made first has no
-    ``referred_at`` until customer's arrives."""
+    ``loyalty.referral.rewarded``; ``referrer_member_id`` from any of them. A row an event
+    of loyalty made first has no ``referred_at`` until customer's arrives."""
 
     __tablename__ = "referrals"
 
@@ -29,3 +29,8 @@ class ReferralFact(AnalyticsTable, table=True):
     referred_at: datetime | None = _moment()
     qualified_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     rewarded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    referrer_member_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(Uuid, index=True, nullable=True)
+    )
+    """Who brought the friend: from either event (both name them); null on rows recorded
+    before analytics kept it."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Date, Table, cast, func, select
+from sqlalchemy import CTE, ColumnElement, Date, Table, and_, cast, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.analytics.facts.models import MemberStats
@@ -16,13 +16,17 @@ _facts: Table = ReferralFact.__table__  # type: ignore[attr-defined]
 _members: Table = MemberStats.__table__  # type: ignore[attr-defined]
 
 
-async def record(session: AsyncSession, friend: uuid.UUID, column: str, at: datetime) -> None:
+async def record(
+    session: AsyncSession, friend: uuid.UUID, referrer: uuid.UUID, column: str, at: datetime
+) -> None:
     """Sets the friend's ``column`` (``referred_at``, ``qualified_at``, ``rewarded_at``)
-    to ``at``, making their row if none; a redelivered event sets the same value."""
+    to ``at`` and their referrer, making their row if none; a redelivered event sets the
+    same values."""
+    values = {column: at, "referrer_member_id": referrer}
     await session.execute(
         insert(_facts)
-        .values({"friend_member_id": friend, column: at})
-        .on_conflict_do_update(index_elements=["friend_member_id"], set_={column: at})
+        .values({"friend_member_id": friend} | values)
+        .on_conflict_do_update(index_elements=["friend_member_id"], set_=values)
     )
 
 
@@ -60,3 +64,26 @@ async def referred(
         .group_by(month)
     )
     return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in await session.execute(query)}
+
+
+async def cohort_referrals(
+    session: AsyncSession,
+    cohort: CTE,
+    qualified_in: tuple[datetime, datetime],
+    windows: dict[str, tuple[datetime, datetime]],
+) -> tuple[int, dict[str, int]]:
+    """Of the members in ``cohort`` (a CTE with a ``member_id`` column): how many referred
+    a friend whose first paid purchase fell in ``qualified_in`` (``[start, end)``), and
+    how many friends registered with their code in each of ``windows``."""
+    referrer = _facts.c.referrer_member_id
+    in_cohort = referrer.in_(select(cohort.c.member_id))
+    qualified = _facts.c.qualified_at
+    referrers = await session.scalar(
+        select(func.count(func.distinct(referrer))).where(
+            in_cohort, qualified >= qualified_in[0], qualified < qualified_in[1]
+        )
+    )
+    at = _facts.c.referred_at
+    counts = [func.count().filter(and_(at >= start, at < end)) for start, end in windows.values()]
+    row = (await session.execute(select(*counts).where(in_cohort))).one()
+    return int(referrers or 0), {name: int(row[i]) for i, name in enumerate(windows)}

@@ -3,8 +3,10 @@ flush, never commit."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import CTE
 
 from services.analytics.referrals import domain, repository
 from services.analytics.referrals.schemas import ReferralMonth, ReferralReport, month_label
@@ -14,17 +16,29 @@ from shared.events.referrals import ReferralQualified, ReferralRewarded
 
 
 async def record_referred(session: AsyncSession, referred: MemberReferred) -> None:
-    await repository.record(session, referred.member_id, "referred_at", referred.referred_at)
+    await repository.record(
+        session, referred.member_id, referred.referrer_id, "referred_at", referred.referred_at
+    )
 
 
 async def record_qualified(session: AsyncSession, qualified: ReferralQualified) -> None:
     await repository.record(
-        session, qualified.friend_member_id, "qualified_at", qualified.purchased_at
+        session,
+        qualified.friend_member_id,
+        qualified.member_id,
+        "qualified_at",
+        qualified.purchased_at,
     )
 
 
 async def record_rewarded(session: AsyncSession, rewarded: ReferralRewarded) -> None:
-    await repository.record(session, rewarded.friend_member_id, "rewarded_at", rewarded.rewarded_at)
+    await repository.record(
+        session,
+        rewarded.friend_member_id,
+        rewarded.member_id,
+        "rewarded_at",
+        rewarded.rewarded_at,
+    )
 
 
 async def report(session: AsyncSession, first: date, last: date, zone: ZoneInfo) -> ReferralReport:
@@ -64,3 +78,16 @@ def _row(
         qualification_rate=domain.rate(qualified, referred),
         rewarded=rewarded,
     )
+
+
+async def cohort_referrals(
+    session: AsyncSession,
+    cohort: CTE,
+    qualified_in: tuple[datetime, datetime],
+    windows: dict[str, tuple[datetime, datetime]],
+) -> tuple[int, dict[str, int]]:
+    """For seed 003's referral rate of a cohort (a CTE of ``member_id``): the members who
+    brought in a new paying member (a friend whose first paid purchase fell in
+    ``qualified_in``, ``[start, end)`` UTC), and the friends who registered with their
+    codes in each named window."""
+    return await repository.cohort_referrals(session, cohort, qualified_in, windows)

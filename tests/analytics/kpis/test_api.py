@@ -28,7 +28,7 @@ async def _kpis(client: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
 
 
 def _repeat_members(kpis: dict[str, Any]) -> int:
-    return round(float(kpis["repeat_purchase_rate"]) * int(kpis["purchasing_members"]))
+    return round(float(kpis["lifetime_repeat_customer_rate"]) * int(kpis["purchasing_members"]))
 
 
 async def test_kpis_move_by_exactly_the_events_applied(
@@ -73,7 +73,8 @@ async def test_kpis_move_by_exactly_the_events_applied(
     )
     assert isinstance(after["average_order_value_fen"], int)
     assert isinstance(after["revenue_fen"], int)
-    assert 0.0 <= after["repeat_purchase_rate"] <= 1.0
+    assert 0.0 <= after["lifetime_repeat_customer_rate"] <= 1.0
+    assert after["repeat_purchase_rate"] == after["lifetime_repeat_customer_rate"]  # deprecated
     assert datetime.fromisoformat(after["as_of"]) >= now
 
 

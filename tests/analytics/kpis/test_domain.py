@@ -11,10 +11,10 @@ from services.analytics.kpis import domain
     ("repeat", "purchasing", "rate"),
     [(0, 0, 0.0), (0, 5, 0.0), (1, 3, 0.3333), (2, 3, 0.6667), (4, 4, 1.0), (1, 7, 0.1429)],
 )
-def test_repeat_purchase_rate_is_a_ratio_rounded_to_four_decimals(
+def test_lifetime_repeat_customer_rate_is_a_ratio_rounded_to_four_decimals(
     repeat: int, purchasing: int, rate: float
 ) -> None:
-    assert domain.repeat_purchase_rate(repeat, purchasing) == rate
+    assert domain.lifetime_repeat_customer_rate(repeat, purchasing) == rate
 
 
 @pytest.mark.parametrize(
