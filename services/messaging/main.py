@@ -10,6 +10,8 @@ from services.messaging.consumers import HANDLERS
 from services.messaging.delivery import api as delivery
 from services.messaging.delivery.jobs import dispatcher
 from services.messaging.digests import jobs as digests
+from services.messaging.journeys import api as journeys
+from services.messaging.journeys import jobs as journey_jobs
 from services.messaging.notifications import api as notifications
 from services.messaging.optouts import api as optouts
 from services.messaging.policy import api as policy
@@ -38,11 +40,18 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             policy.router,
             optouts.router,
             webhooks.router,
+            journeys.router,
         ],
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,
-        workers=[dispatcher, digests.worker, webhook_worker],
+        workers=[
+            dispatcher,
+            digests.worker,
+            webhook_worker,
+            journey_jobs.runs_worker,
+            journey_jobs.daily_worker,
+        ],
     )
 
 
