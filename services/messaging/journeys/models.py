@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -67,7 +68,9 @@ class JourneyRun(MessagingTable, table=True):
     done_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     outcome: str | None = Field(default=None, sa_column=Column(String(16)))
     reason: str | None = Field(default=None, sa_column=Column(String(64)))
-    created_at: datetime = timestamp()
+    created_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    )
 
 
 class JourneySettingsRow(MessagingTable, table=True):

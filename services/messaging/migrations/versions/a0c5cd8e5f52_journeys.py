@@ -48,7 +48,12 @@ def upgrade() -> None:
         sa.Column("done_at", sa.DateTime(timezone=True)),
         sa.Column("outcome", sa.String(16)),
         sa.Column("reason", sa.String(64)),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+            server_default=sa.func.now(),
+        ),
         sa.UniqueConstraint(
             "journey", "member_id", "occurrence", name="uq_journey_runs_occurrence"
         ),
