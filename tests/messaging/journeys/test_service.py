@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from services.messaging.journeys import service
+from services.messaging.journeys import domain, service
 from services.messaging.journeys.models import JourneyRun
 from services.messaging.notifications.models import Notification
 from services.messaging.templates.domain import OPT_OUT
@@ -52,10 +52,17 @@ async def _notifications(sessions: Sessions, member_id: uuid.UUID) -> list[Notif
 
 
 async def _member(
-    sessions: Sessions, handlers: Handlers, *, birthday: date | None = None, **kwargs: object
+    sessions: Sessions,
+    handlers: Handlers,
+    *,
+    birthday: date | None = None,
+    locale: str = "zh-CN",
+    marketing: bool = True,
 ) -> uuid.UUID:
     member_id = uuid.uuid4()
-    registered = events.registered(member_id, member_events.phone(), birthday=birthday, **kwargs)  # type: ignore[arg-type]
+    registered = events.registered(
+        member_id, member_events.phone(), birthday=birthday, locale=locale, marketing=marketing
+    )
     await _apply(sessions, handlers, registered)
     return member_id
 
@@ -113,7 +120,7 @@ async def test_a_birthday_on_file_is_greeted_with_the_birthday_coupon_and_next_y
     today = datetime.now(SHANGHAI).date()
     member_id = await _member(messaging_sessions, handlers, birthday=date(1992, today.month, 1))
     [run] = await _runs(messaging_sessions, member_id)
-    expected = service.domain.next_birthday(today.month, 1, datetime.now(UTC), SHANGHAI)
+    expected = domain.next_birthday(today.month, 1, datetime.now(UTC), SHANGHAI)
     assert (run.journey, run.occurrence) == ("birthday", str(expected.year))
     assert run.due_at == datetime.combine(expected, datetime.min.time(), SHANGHAI) + timedelta(
         hours=10
