@@ -108,9 +108,11 @@ def phone_zone(phone: str | None) -> str | None:
 @dataclass(frozen=True)
 class MemberCalendar:
     """What the journeys need of a contact: the birthday's month and day (``None``: none
-    on file), the timezone's name (``None``: the brand's), and whether it is active."""
+    on file), the timezone's name (``None``: the brand's), whether it is active, and the
+    member's language."""
 
     birth_month: int | None
     birth_day: int | None
     time_zone: str | None
     active: bool
+    locale: str

@@ -177,12 +177,14 @@ async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID
 
 
 async def calendar_of(session: AsyncSession, member_id: uuid.UUID) -> MemberCalendar | None:
-    """The member's birthday (month and day), timezone and whether they are active;
-    ``None`` without a contact."""
+    """The member's birthday (month and day), timezone, whether they are active and their
+    language; ``None`` without a contact."""
     contact = await repository.get_contact(session, member_id)
     if contact is None:
         return None
-    return MemberCalendar(contact.birth_month, contact.birth_day, contact.time_zone, contact.active)
+    return MemberCalendar(
+        contact.birth_month, contact.birth_day, contact.time_zone, contact.active, contact.locale
+    )
 
 
 def marketable() -> Select[tuple[uuid.UUID, str | None]]:

@@ -45,23 +45,29 @@ NO_CONTACT = "member has no contact"
 @dataclass(frozen=True)
 class Holiday:
     """A Chinese holiday greeted: its key, its name as ``holidays.China`` spells it in
-    English (how its days are found) and in Chinese."""
+    English (how its days are found), and as a greeting names it in each language."""
 
     key: str
     name: str
-    name_zh: str
+    zh: str
+    en: str
+
+    def called(self, locale: str) -> str:
+        """Its name in ``locale`` (``en``; anything else reads Chinese)."""
+        return self.en if locale == "en" else self.zh
 
 
 HOLIDAYS: tuple[Holiday, ...] = (
-    Holiday("new_year", "New Year's Day", "元旦"),
-    Holiday("new_years_eve", "Chinese New Year's Eve", "除夕"),
-    Holiday("spring_festival", "Chinese New Year (Spring Festival)", "春节"),
-    Holiday("tomb_sweeping", "Tomb-Sweeping Day", "清明节"),
-    Holiday("labour_day", "Labor Day", "劳动节"),
-    Holiday("dragon_boat", "Dragon Boat Festival", "端午节"),
-    Holiday("mid_autumn", "Mid-Autumn Festival", "中秋节"),
-    Holiday("national_day", "National Day", "国庆节"),
+    Holiday("new_year", "New Year's Day", "元旦", "New Year"),
+    Holiday("new_years_eve", "Chinese New Year's Eve", "除夕", "Chinese New Year's Eve"),
+    Holiday("spring_festival", "Chinese New Year (Spring Festival)", "春节", "Spring Festival"),
+    Holiday("tomb_sweeping", "Tomb-Sweeping Day", "清明节", "Qingming Festival"),
+    Holiday("labour_day", "Labor Day", "劳动节", "Labour Day"),
+    Holiday("dragon_boat", "Dragon Boat Festival", "端午节", "Dragon Boat Festival"),
+    Holiday("mid_autumn", "Mid-Autumn Festival", "中秋节", "Mid-Autumn Festival"),
+    Holiday("national_day", "National Day", "国庆节", "National Day"),
 )
+HOLIDAY_BY_KEY = {h.key: h for h in HOLIDAYS}
 HOLIDAY_KEYS: tuple[str, ...] = tuple(h.key for h in HOLIDAYS)
 
 

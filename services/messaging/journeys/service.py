@@ -226,15 +226,20 @@ async def follow_coupon(session: AsyncSession, cipher: PiiCipher, granted: Coupo
     )
 
 
-def _context(run: JourneyRun, settings: JourneySettings) -> dict[str, Any]:
-    """What the run's template is given besides the member's name."""
+async def _context(
+    session: AsyncSession, run: JourneyRun, settings: JourneySettings
+) -> dict[str, Any]:
+    """What the run's template is given besides the member's name: a holiday's name in
+    the member's language, the birthday coupon (or none), the win-back's days."""
     if run.journey == "birthday":
         coupon = run.context.get("coupon")
         if not coupon:
             return {"coupon": None}
         return {"coupon": coupon | {"valid_until": date.fromisoformat(coupon["valid_until"])}}
     if run.journey == "holiday":
-        return {"holiday": run.context["holiday"], "holiday_en": run.context["holiday_en"]}
+        calendar = await contacts.calendar_of(session, run.member_id)
+        holiday = domain.HOLIDAY_BY_KEY[run.context["holiday"]]
+        return {"holiday": holiday.called(calendar.locale if calendar else "zh-CN")}
     if run.journey == "win_back":
         return {"days": settings.win_back_days}
     return {}
@@ -264,7 +269,7 @@ async def _run(
                 member_id=run.member_id,
                 template=TEMPLATE_OF[journey],
                 trigger_event_id=domain.trigger_id(run.id),
-                context=_context(run, settings),
+                context=await _context(session, run, settings),
             )
         except ContactNotKnown:
             outcome, reason = "skipped", domain.NO_CONTACT
@@ -317,7 +322,7 @@ async def greet_holidays(sessions: Sessions, now: datetime) -> int:
                 day=day,
                 send_at=settings.send_at,
                 brand_zone=zone.key,
-                context={"holiday": holiday.name_zh, "holiday_en": holiday.name},
+                context={"holiday": holiday.key},
             )
     return added
 

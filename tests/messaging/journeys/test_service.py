@@ -198,6 +198,7 @@ async def test_a_holiday_greets_each_member_with_marketing_consent_once(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     keen = await _member(messaging_sessions, handlers)
+    keen_en = await _member(messaging_sessions, handlers, locale="en")
     reserved = await _member(messaging_sessions, handlers, marketing=False)
     spring_festival = datetime(2027, 2, 6, 0, 5, tzinfo=SHANGHAI)
     assert await service.greet_holidays(messaging_sessions, spring_festival) >= 1
@@ -208,7 +209,7 @@ async def test_a_holiday_greets_each_member_with_marketing_consent_once(
         datetime(2027, 2, 6, 10, tzinfo=SHANGHAI),
         datetime(2027, 2, 7, tzinfo=SHANGHAI),
     )
-    assert run.context == {"holiday": "春节", "holiday_en": "Chinese New Year (Spring Festival)"}
+    assert run.context == {"holiday": "spring_festival"}
     assert await _runs(messaging_sessions, reserved) == []
     # the festival's second day begins no holiday
     assert (
@@ -224,6 +225,8 @@ async def test_a_holiday_greets_each_member_with_marketing_consent_once(
             f"李雷，春节快乐！感谢您一直以来的支持，祝您和家人节日愉快。{OPT_OUT['zh-CN']}",
         )
     ]
+    [english] = [n for n in await _notifications(messaging_sessions, keen_en) if n.channel == "sms"]
+    assert (english.body or "").startswith("李雷, happy Spring Festival! Thank you")
 
 
 async def test_a_run_past_its_expiry_is_marked_expired_and_sends_nothing(
