@@ -60,11 +60,14 @@ Context = HandlerContext[Settings]
 async def on_member_registered(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
     """Keep our own copy of the contact, then welcome the member — unless an import
     brought them in: they are the brand's existing customers, and a welcome to each of a
-    spreadsheet's rows would be a bulk send nobody chose."""
+    spreadsheet's rows would be a bulk send nobody chose (nor, after the first purchase
+    messaging sees of them, the new customer's welcome). Their birthday greeting is
+    scheduled either way."""
     registered = event.payload(MemberRegistered)
     await contacts.record_registration(session, ctx.cipher, registered)
     await journeys.schedule_birthday(session, registered.member_id, datetime.now(UTC))
     if registered.source == "import":
+        await journeys.no_welcome(session, registered.member_id)
         return
     await _tell(
         session,

@@ -118,11 +118,16 @@ async def test_the_previous_release_schema_upgrades_and_its_rows_are_read(
             timezone=SHANGHAI,
         )
         replying = await contacts.members_by_phone(session, CIPHER, "+8613912345678")
+    [welcome] = await scratch.sql(
+        "SELECT journey, outcome FROM messaging.journey_runs WHERE member_id = $1", member_id
+    )
     assert (card.name, card.sms.address, card.email.address) == ("李雷", "+8613912345678", None)
     assert replying == [member_id]  # its digits hashed as E.164, as a reply's sender is
     assert (card.sms.marketing, card.email.marketing) == (True, False)  # as its consent
     assert (due.member_id, due.channel, due.subject) == (member_id, "email", "恭喜您升级为金卡\r！")
     assert (stats.total, stats.sms_cost_fen) == (2, 10)
+    # a member known before journeys is an existing customer: no first-purchase welcome
+    assert tuple(welcome) == ("first_purchase_welcome", "skipped")
 
 
 def _differences(connection: Connection) -> list[Any]:

@@ -39,6 +39,8 @@ EVENT_DRIVEN: tuple[tuple[str, str], ...] = (
 listed for staff beside the scheduled ones, set by templates and the messaging policy."""
 
 JOURNEY_OFF = "journey disabled"
+EXISTING_CUSTOMER = "an existing customer: imported, or a member before journeys"
+"""Why a member gets no welcome after the first purchase messaging sees: it is not theirs."""
 NO_CONTACT = "member has no contact"
 
 

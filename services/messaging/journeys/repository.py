@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -70,6 +70,29 @@ async def add(
     )
     added: uuid.UUID | None = (await session.execute(statement)).scalar_one_or_none()
     return added
+
+
+async def add_done(
+    session: AsyncSession, journey: str, member_id: uuid.UUID, occurrence: str, reason: str
+) -> None:
+    """The member's run of the occurrence, skipped for ``reason`` before it was due (one
+    already there stays as it is)."""
+    now = datetime.now(UTC)
+    await session.execute(
+        insert(_runs)
+        .values(
+            id=uuid.uuid4(),
+            journey=journey,
+            member_id=member_id,
+            occurrence=occurrence,
+            due_at=now,
+            expires_at=now,
+            done_at=now,
+            outcome="skipped",
+            reason=reason,
+        )
+        .on_conflict_do_nothing(index_elements=["journey", "member_id", "occurrence"])
+    )
 
 
 async def add_after_all(

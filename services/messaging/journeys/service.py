@@ -169,6 +169,19 @@ async def follow_purchase(
     await repository.add_after_all(session, "win_back", member_id, str(purchase_id), window)
 
 
+async def no_welcome(session: AsyncSession, member_id: uuid.UUID) -> None:
+    """An existing customer (a member import brought them in) gets no welcome after the
+    first purchase messaging sees: it is not their first. Their welcome run is recorded
+    ``skipped`` at once; the migration that brought journeys did so for every contact."""
+    await repository.add_done(
+        session,
+        "first_purchase_welcome",
+        member_id,
+        domain.WELCOME_OCCURRENCE,
+        domain.EXISTING_CUSTOMER,
+    )
+
+
 async def schedule_birthday(session: AsyncSession, member_id: uuid.UUID, now: datetime) -> None:
     """(Re)schedules the member's birthday greeting from the birthday on their contact:
     the pending run is dropped and the next birthday (today included, in their timezone)

@@ -1,4 +1,6 @@
-"""The journey tests may set the journeys; each leaves the defaults behind for the next."""
+"""The journey tests run with the journeys on (the defaults) and put the suite's quiet
+journeys back after each (``tests.fixtures.QUIET_JOURNEYS``). Runs other tests left due
+are run first, while the journeys are still off: skipped, they send nothing here."""
 
 from __future__ import annotations
 
@@ -7,15 +9,21 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from shared.db import asyncpg_dsn
+from services.messaging.journeys import service
+from shared.crypto import PiiCipher
+from shared.db import Sessions, asyncpg_dsn
+from shared.settings import DEV_PII_KEY
+from tests.fixtures import QUIET_JOURNEYS
 from tests.stack import Stack
 
 
 @pytest.fixture(autouse=True)
-async def default_journeys_again(stack: Stack) -> AsyncIterator[None]:
-    yield
+async def journeys_on(stack: Stack, messaging_sessions: Sessions) -> AsyncIterator[None]:
+    await service.run_due(messaging_sessions, PiiCipher(DEV_PII_KEY), 1_000)
     connection = await asyncpg.connect(asyncpg_dsn(stack.database_urls["messaging"]))
     try:
         await connection.execute("DELETE FROM messaging.journey_settings")
+        yield
+        await connection.execute(QUIET_JOURNEYS)
     finally:
         await connection.close()

@@ -22,7 +22,9 @@ def registered(
     birthday: date | None = None,
     locale: str = "zh-CN",
     marketing: bool = True,
+    source: str = "import",
 ) -> CloudEvent:
+    """An imported member by default: no welcome, the journeys' messages only."""
     payload = MemberRegistered.model_validate(
         {
             "member_id": member_id,
@@ -35,7 +37,7 @@ def registered(
             "birthday": birthday,
             "consent": ChannelConsent(sms=True, email=True),
             "marketing": ChannelConsent(sms=marketing, email=marketing),
-            "source": "import",  # no welcome: the journeys' messages only
+            "source": source,
             "registered_at": datetime.now(UTC),
         }
     )

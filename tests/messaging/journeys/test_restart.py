@@ -44,7 +44,9 @@ async def _birthday_runs(
             await handlers[registered.type](session, registered)
         async with transaction(sessions) as session:
             [run] = await session.scalars(
-                select(JourneyRun).where(col(JourneyRun.member_id) == member_id)
+                select(JourneyRun).where(
+                    col(JourneyRun.member_id) == member_id, col(JourneyRun.journey) == "birthday"
+                )
             )
             await service.make_due(session, run.id)
         runs[member_id] = run

@@ -35,19 +35,27 @@ async def _apply(sessions: Sessions, handlers: Handlers, *published: CloudEvent)
             await handlers[event.type](session, event)
 
 
-async def _runs(sessions: Sessions, member_id: uuid.UUID) -> list[JourneyRun]:
+async def _runs(
+    sessions: Sessions, member_id: uuid.UUID, journey: str | None = None
+) -> list[JourneyRun]:
+    """The member's runs (of ``journey``), in the order they were scheduled."""
     async with sessions() as session:
         query = (
             select(JourneyRun)
             .where(col(JourneyRun.member_id) == member_id)
             .order_by(col(JourneyRun.created_at))
         )
+        if journey is not None:
+            query = query.where(col(JourneyRun.journey) == journey)
         return list(await session.scalars(query))
 
 
 async def _notifications(sessions: Sessions, member_id: uuid.UUID) -> list[Notification]:
+    """The member's notifications but the welcome of a registration."""
     async with sessions() as session:
-        query = select(Notification).where(col(Notification.member_id) == member_id)
+        query = select(Notification).where(
+            col(Notification.member_id) == member_id, col(Notification.template) != "welcome"
+        )
         return sorted(await session.scalars(query), key=lambda n: (n.template, n.channel))
 
 
@@ -58,10 +66,17 @@ async def _member(
     birthday: date | None = None,
     locale: str = "zh-CN",
     marketing: bool = True,
+    source: str = "import",
 ) -> uuid.UUID:
+    """A member of their own; imported unless ``source`` says ``registration``."""
     member_id = uuid.uuid4()
     registered = events.registered(
-        member_id, member_events.phone(), birthday=birthday, locale=locale, marketing=marketing
+        member_id,
+        member_events.phone(),
+        birthday=birthday,
+        locale=locale,
+        marketing=marketing,
+        source=source,
     )
     await _apply(sessions, handlers, registered)
     return member_id
@@ -70,7 +85,7 @@ async def _member(
 async def test_the_first_purchase_schedules_one_welcome_and_each_purchase_moves_the_win_back(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
-    member_id = await _member(messaging_sessions, handlers)
+    member_id = await _member(messaging_sessions, handlers, source="registration")
     first_at = datetime(2027, 3, 1, 4, tzinfo=UTC)
     first, second = (
         events.purchased(member_id, first_at),
@@ -119,7 +134,7 @@ async def test_a_birthday_on_file_is_greeted_with_the_birthday_coupon_and_next_y
 ) -> None:
     today = datetime.now(SHANGHAI).date()
     member_id = await _member(messaging_sessions, handlers, birthday=date(1992, today.month, 1))
-    [run] = await _runs(messaging_sessions, member_id)
+    [run] = await _runs(messaging_sessions, member_id, "birthday")
     expected = domain.next_birthday(today.month, 1, datetime.now(UTC), SHANGHAI)
     assert (run.journey, run.occurrence) == ("birthday", str(expected.year))
     assert run.due_at == datetime.combine(expected, datetime.min.time(), SHANGHAI) + timedelta(
@@ -129,7 +144,7 @@ async def test_a_birthday_on_file_is_greeted_with_the_birthday_coupon_and_next_y
     # staff move the birthday to today: the pending greeting is rescheduled
     born = date(1992, today.month, today.day)  # a leap year: any day is a birthday
     await _apply(messaging_sessions, handlers, events.birthday_changed(member_id, born))
-    [run] = await _runs(messaging_sessions, member_id)
+    [run] = await _runs(messaging_sessions, member_id, "birthday")
     assert run.due_at.astimezone(SHANGHAI).date() == today
 
     # loyalty grants the birthday coupon at the start of the brand's day
@@ -146,7 +161,7 @@ async def test_a_birthday_on_file_is_greeted_with_the_birthday_coupon_and_next_y
         await service.make_due(session, run.id)
     assert await service.run_due(messaging_sessions, CIPHER, BATCH) >= 1
 
-    runs = await _runs(messaging_sessions, member_id)
+    runs = await _runs(messaging_sessions, member_id, "birthday")
     assert [(r.occurrence, r.outcome) for r in runs] == [
         (str(today.year), "notified"),
         (str(today.year + 1), None),
@@ -203,21 +218,25 @@ async def test_a_holiday_greets_each_member_with_marketing_consent_once(
     spring_festival = datetime(2027, 2, 6, 0, 5, tzinfo=SHANGHAI)
     assert await service.greet_holidays(messaging_sessions, spring_festival) >= 1
     assert await service.greet_holidays(messaging_sessions, spring_festival) == 0  # a re-run
-    [run] = await _runs(messaging_sessions, keen)
+    [run] = await _runs(messaging_sessions, keen, "holiday")
     assert (run.journey, run.occurrence) == ("holiday", "2027-02-06 spring_festival")
     assert (run.due_at, run.expires_at) == (
         datetime(2027, 2, 6, 10, tzinfo=SHANGHAI),
         datetime(2027, 2, 7, tzinfo=SHANGHAI),
     )
     assert run.context == {"holiday": "spring_festival"}
-    assert await _runs(messaging_sessions, reserved) == []
+    assert await _runs(messaging_sessions, reserved, "holiday") == []
     # the festival's second day begins no holiday
     assert (
         await service.greet_holidays(messaging_sessions, spring_festival + timedelta(days=1)) == 0
     )
 
-    # the worker at the greeting's time sends it
-    await service.run_due(messaging_sessions, CIPHER, BATCH, now=run.due_at)
+    # made due now (the other members' greetings wait for their day), the worker sends it
+    [english_run] = await _runs(messaging_sessions, keen_en, "holiday")
+    async with transaction(messaging_sessions) as session:
+        for due in (run, english_run):
+            await service.make_due(session, due.id)
+    await service.run_due(messaging_sessions, CIPHER, BATCH)
     sms = [n for n in await _notifications(messaging_sessions, keen) if n.channel == "sms"]
     assert [(n.template, n.body) for n in sms] == [
         (
@@ -232,7 +251,7 @@ async def test_a_holiday_greets_each_member_with_marketing_consent_once(
 async def test_a_run_past_its_expiry_is_marked_expired_and_sends_nothing(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
-    member_id = await _member(messaging_sessions, handlers)
+    member_id = await _member(messaging_sessions, handlers, source="registration")
     await _apply(
         messaging_sessions,
         handlers,
@@ -246,3 +265,15 @@ async def test_a_run_past_its_expiry_is_marked_expired_and_sends_nothing(
     ]
     assert (welcome.outcome, welcome.reason) == ("expired", "not run before it expired")
     assert await _notifications(messaging_sessions, member_id) == []
+
+
+async def test_an_existing_customer_gets_no_welcome_after_the_first_purchase_seen(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    imported = await _member(messaging_sessions, handlers)  # brought in by a member import
+    await _apply(messaging_sessions, handlers, events.purchased(imported, datetime.now(UTC)))
+    runs = await _runs(messaging_sessions, imported)
+    assert sorted((r.journey, r.outcome, r.reason) for r in runs) == [
+        ("first_purchase_welcome", "skipped", domain.EXISTING_CUSTOMER),
+        ("win_back", None, None),
+    ]

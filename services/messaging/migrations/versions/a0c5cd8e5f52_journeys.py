@@ -4,7 +4,9 @@ A run is one member's message of one journey for one occurrence (unique), insert
 the event that causes it and claimed by the journey worker with SKIP LOCKED. Contacts keep
 the birthday's month and day (not the year) and their phone number's timezone; contacts
 stored before keep none until their member's next registration replay or profile edit
-(the brand's timezone is taken meanwhile).
+(the brand's timezone is taken meanwhile). Every member already known is an existing
+customer: their welcome after a first purchase is recorded skipped, or the first purchase
+messaging sees of each would thank them for their first.
 
 Revision ID: a0c5cd8e5f52
 Revises: c7e2a9d4f1b8
@@ -79,6 +81,14 @@ def upgrade() -> None:
         "ix_journey_runs_member", "journey_runs", ["member_id", "journey"], schema=SCHEMA
     )
     op.create_index("ix_journey_runs_created", "journey_runs", ["created_at", "id"], schema=SCHEMA)
+    op.execute(
+        "INSERT INTO messaging.journey_runs "
+        "(id, journey, member_id, occurrence, due_at, expires_at, done_at, outcome, reason) "
+        "SELECT gen_random_uuid(), 'first_purchase_welcome', member_id, 'first-purchase', "
+        "now(), now(), now(), 'skipped', "
+        "'an existing customer: imported, or a member before journeys' "
+        "FROM messaging.contacts"
+    )
     op.create_table(
         "journey_settings",
         sa.Column("id", sa.SmallInteger(), primary_key=True),
