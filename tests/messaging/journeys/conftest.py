@@ -1,6 +1,8 @@
 """The journey tests run with the journeys on (the defaults) and put the suite's quiet
 journeys back after each (``tests.fixtures.QUIET_JOURNEYS``). Runs other tests left due
-are run first, while the journeys are still off: skipped, they send nothing here."""
+are run first, while the journeys are still off: skipped, they send nothing here. What a
+test queued and did not send (no dispatcher ran) is cancelled after it, or the next test
+on this worker that runs a dispatcher would deliver it to its own catcher."""
 
 from __future__ import annotations
 
@@ -25,5 +27,10 @@ async def journeys_on(stack: Stack, messaging_sessions: Sessions) -> AsyncIterat
         await connection.execute("DELETE FROM messaging.journey_settings")
         yield
         await connection.execute(QUIET_JOURNEYS)
+        await connection.execute(
+            "UPDATE messaging.notifications SET status = 'cancelled', reason = 'test over' "
+            "WHERE status IN ('queued', 'deferred') AND template = ANY($1::text[])",
+            [*service.TEMPLATE_OF.values(), "coupon_granted"],
+        )
     finally:
         await connection.close()
