@@ -28,8 +28,9 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         title="Huiyuan messaging service",
         description=(
             "Welcome, points and tier-upgrade messages by SMS and email, in the member's "
-            "language, only on channels they consented to; delivery status and statistics; "
-            "events to subscribers' webhooks."
+            "language, only on channels they consented to; journeys (a welcome after the "
+            "first purchase, birthday and holiday greetings, win-back) on a durable "
+            "scheduler; delivery status and statistics; events to subscribers' webhooks."
         ),
         settings=settings or Settings(),
         outbox=outbox,

@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
+from services.messaging.config import Settings
 from services.messaging.journeys import domain, service
+from services.messaging.journeys.jobs import HOLIDAY_JOB, daily_jobs
 from services.messaging.journeys.models import JourneyRun
 from services.messaging.notifications.models import Notification
 from services.messaging.templates.domain import OPT_OUT
@@ -23,6 +25,7 @@ from shared.inbox import Handlers
 from shared.settings import DEV_PII_KEY
 from tests.messaging import events as member_events
 from tests.messaging.journeys import events
+from tests.stack import Stack
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CIPHER = PiiCipher(DEV_PII_KEY)
@@ -277,3 +280,18 @@ async def test_an_existing_customer_gets_no_welcome_after_the_first_purchase_see
         ("first_purchase_welcome", "skipped", domain.EXISTING_CUSTOMER),
         ("win_back", None, None),
     ]
+
+
+async def test_the_daily_job_greets_a_holiday_once_per_brand_day(
+    stack: Stack, messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    member_id = await _member(messaging_sessions, handlers)
+    settings = stack.settings("messaging")
+    assert isinstance(settings, Settings)
+    jobs = daily_jobs(settings)
+    mid_autumn = datetime(2027, 9, 15, 0, 1, tzinfo=SHANGHAI)
+    ran = await jobs.run_due(messaging_sessions, mid_autumn)
+    assert ran[HOLIDAY_JOB] >= 1
+    assert await jobs.run_due(messaging_sessions, mid_autumn + timedelta(hours=9)) == {}
+    [run] = await _runs(messaging_sessions, member_id, "holiday")
+    assert (run.occurrence, run.context) == ("2027-09-15 mid_autumn", {"holiday": "mid_autumn"})
