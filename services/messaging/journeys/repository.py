@@ -199,9 +199,9 @@ async def add_for_all(
             values,
         )
         .on_conflict_do_nothing(index_elements=["journey", "member_id", "occurrence"])
-        .returning(_runs.c.id)
     )
-    return len((await session.execute(statement)).all())
+    added: int = (await session.execute(statement)).rowcount  # type: ignore[attr-defined]
+    return added
 
 
 async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[JourneyRun]:
