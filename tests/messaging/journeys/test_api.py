@@ -163,3 +163,29 @@ async def test_staff_see_a_members_runs_and_make_one_due_once(
     again = await client.post(f"/journeys/runs/{run['id']}/due", headers=MARKETING)
     assert again.status_code == 409
     assert again.json()["type"] == "urn:huiyuan:problem:journey-run-done"
+
+
+async def test_the_runs_come_a_page_at_a_time(
+    client: httpx.AsyncClient, messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    member_id = uuid.uuid4()
+    # imported with a birthday: a birthday greeting scheduled, the welcome skipped
+    registered = events.registered(member_id, member_events.phone(), birthday=date(1992, 7, 9))
+    async with transaction(messaging_sessions) as session:
+        await handlers[registered.type](session, registered)
+    seen, cursor = [], None
+    for _ in range(3):
+        params = {"member_id": str(member_id), "limit": "1"} | (
+            {"cursor": cursor} if cursor else {}
+        )
+        page = (await client.get("/journeys/runs", params=params, headers=SERVICE)).json()
+        seen += [(run["journey"], run["state"]) for run in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == [("birthday", "scheduled"), ("first_purchase_welcome", "skipped")]
+    skipped = await client.get(
+        "/journeys/runs", params={"member_id": str(member_id), "state": "skipped"}, headers=SERVICE
+    )
+    [run] = skipped.json()["items"]
+    assert run["reason"] == "an existing customer: imported, or a member before journeys"
