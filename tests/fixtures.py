@@ -62,6 +62,7 @@ async def stack(embedded_postgres: EmbeddedPostgres, embedded_broker: EmbeddedBr
     connection = await asyncpg.connect(asyncpg_dsn(urls["messaging"]))
     try:
         await connection.execute(NEUTRAL_MESSAGING_POLICY)
+        await connection.execute(QUIET_JOURNEYS)
     finally:
         await connection.close()
     return Stack(admin_url, embedded_broker.bootstrap_servers, urls)
@@ -76,6 +77,20 @@ NEUTRAL_MESSAGING_POLICY = (
 """The suite's messages go out at any hour of the day it runs and as often as its tests
 send them: no quiet hours, caps or dedupe. The policy's own tests set theirs and put this
 one back (``tests/messaging/policy``)."""
+
+
+QUIET_JOURNEYS = (
+    "INSERT INTO messaging.journey_settings (id, version, send_at, welcome_enabled, "
+    "welcome_after_days, welcome_until_days, birthday_enabled, holiday_enabled, holidays, "
+    "win_back_enabled, win_back_days, win_back_expires_days, updated_at, updated_by) "
+    "VALUES (1, 1, '10:00', false, 7, 15, false, false, '{}', false, 90, 30, now(), 'tests') "
+    "ON CONFLICT (id) DO UPDATE SET welcome_enabled = false, birthday_enabled = false, "
+    "holiday_enabled = false, win_back_enabled = false"
+)
+"""The suite's journeys are off: a run another test leaves due (a birthday today, a sale
+dated 90 days back) is skipped by whichever messaging app's worker finds it, and sends
+nothing to that test's SMS gateway or mail catcher. The journeys' own tests turn them on
+and put this back (``tests/messaging/journeys``)."""
 
 
 async def _sessions(stack: Stack, service: str) -> AsyncIterator[Sessions]:

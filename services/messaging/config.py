@@ -91,6 +91,10 @@ class Settings(BaseServiceSettings):
     # the timeout) starts only if it ends inside the lease, the first third of which is
     # left for waiting on a free connection
     delivery_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # journeys (services.messaging.journeys): how often the worker looks for runs due, and
+    # how many it runs per transaction
+    journey_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    journey_batch_size: int = Field(default=200, ge=1, le=10_000)
     # where a member answers a resolved ticket's satisfaction survey (the brand's app or
     # web page, which posts the answer with the member's token); {ticket_id} is replaced
     ticket_survey_url: Annotated[str, SingleLine(500)] = (

@@ -1,9 +1,11 @@
 """What messaging consumes: member registrations, updates, consent changes and
 deactivations keep the contacts current (and the queued notifications in line with them);
 a registration and what loyalty did (points earned or expiring or expired, a tier change,
-a reward order placed, fulfilled or cancelled) and a resolved service desk ticket (its
-satisfaction survey) notify. Every event, of these types or any other, is also offered
-to the webhook subscriptions naming its type (``webhooks.service.fanning_out``).
+a reward order placed, fulfilled or cancelled, a coupon granted) and a resolved service
+desk ticket (its satisfaction survey) notify. Purchases, birthdays on file and birthday
+coupons schedule the journeys' runs (``journeys.service``). Every event, of these types or
+any other, is also offered to the webhook subscriptions naming its type
+(``webhooks.service.fanning_out``).
 
 Each handler calls the capabilities in the order written. A handler whose member has no
 contact yet raises :class:`~services.messaging.contacts.errors.ContactNotKnown`; the
@@ -14,12 +16,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from services.messaging.config import Settings
 from services.messaging.contacts import service as contacts
 from services.messaging.contacts.errors import ContactNotKnown
 from services.messaging.digests import service as digests
+from services.messaging.journeys import service as journeys
 from services.messaging.notifications import domain as notifying
 from services.messaging.notifications import service as notifications
 from services.messaging.policy import service as policies
@@ -27,6 +31,7 @@ from services.messaging.templates.domain import Template
 from services.messaging.webhooks.service import fanning_out
 from shared.db import AsyncSession
 from shared.events import EVENT_TYPES, CloudEvent
+from shared.events.coupons import CouponGranted
 from shared.events.customer import (
     MemberConsentChanged,
     MemberDeactivated,
@@ -46,6 +51,7 @@ from shared.events.loyalty import (
     TierChanged,
 )
 from shared.events.messaging import Channel
+from shared.events.orders import PurchaseCompleted
 from shared.inbox import Handler, HandlerContext
 
 Context = HandlerContext[Settings]
@@ -54,10 +60,14 @@ Context = HandlerContext[Settings]
 async def on_member_registered(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
     """Keep our own copy of the contact, then welcome the member — unless an import
     brought them in: they are the brand's existing customers, and a welcome to each of a
-    spreadsheet's rows would be a bulk send nobody chose."""
+    spreadsheet's rows would be a bulk send nobody chose (nor, after the first purchase
+    messaging sees of them, the new customer's welcome). Their birthday greeting is
+    scheduled either way."""
     registered = event.payload(MemberRegistered)
     await contacts.record_registration(session, ctx.cipher, registered)
+    await journeys.schedule_birthday(session, registered.member_id, datetime.now(UTC))
     if registered.source == "import":
+        await journeys.no_welcome(session, registered.member_id)
         return
     await _tell(
         session,
@@ -71,10 +81,13 @@ async def on_member_registered(session: AsyncSession, event: CloudEvent, ctx: Co
 
 async def on_member_updated(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
     """Apply what changed to the contact, then send what is queued to the new addresses
-    (or cancel it, an address removed)."""
+    (or cancel it, an address removed); a new birthday, or a new phone number (its
+    timezone), reschedules the birthday greeting."""
     updated = event.payload(MemberUpdated)
     await contacts.apply_update(session, ctx.cipher, updated)
     await _follow(session, ctx, updated.member_id)
+    if {"birthday", "phone"} & set(updated.changed):
+        await journeys.schedule_birthday(session, updated.member_id, datetime.now(UTC))
 
 
 async def on_consent_changed(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
@@ -85,15 +98,34 @@ async def on_consent_changed(session: AsyncSession, event: CloudEvent, ctx: Cont
 
 
 async def on_member_deactivated(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
-    """Mark the contact inactive, then cancel everything queued for the member."""
+    """Mark the contact inactive, then cancel everything queued for the member and their
+    birthday greeting."""
     deactivated = event.payload(MemberDeactivated)
     await contacts.apply_deactivation(session, deactivated)
     await _follow(session, ctx, deactivated.member_id)
+    await journeys.schedule_birthday(session, deactivated.member_id, datetime.now(UTC))
 
 
 async def on_member_reactivated(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    """Mark the contact active again; nothing was queued for them while inactive."""
-    await contacts.apply_reactivation(session, event.payload(MemberReactivated))
+    """Mark the contact active again (nothing was queued for them while inactive), and
+    schedule their birthday greeting again."""
+    reactivated = event.payload(MemberReactivated)
+    await contacts.apply_reactivation(session, reactivated)
+    await journeys.schedule_birthday(session, reactivated.member_id, datetime.now(UTC))
+
+
+async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    """Schedules the member's welcome after their first purchase and moves their win-back
+    to after this one."""
+    purchase = event.payload(PurchaseCompleted)
+    await journeys.follow_purchase(
+        session, purchase.member_id, purchase.purchase_id, purchase.purchased_at
+    )
+
+
+async def on_coupon_granted(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """A birthday coupon waits for its greeting; any other coupon is told at once."""
+    await journeys.follow_coupon(session, ctx.cipher, event.payload(CouponGranted))
 
 
 async def _follow(session: AsyncSession, ctx: Context, member_id: uuid.UUID) -> None:
@@ -262,6 +294,8 @@ _NOTIFYING: dict[str, Handler[Context]] = {
     RewardFulfilled.event_type: _on_reward(RewardFulfilled, "reward_fulfilled"),
     RewardCancelled.event_type: _on_reward(RewardCancelled, "reward_cancelled"),
     TicketResolved.event_type: on_ticket_resolved,
+    PurchaseCompleted.event_type: on_purchase_completed,
+    CouponGranted.event_type: on_coupon_granted,
 }
 
 # every event type a webhook subscription can name, each also queuing its deliveries

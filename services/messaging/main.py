@@ -10,6 +10,8 @@ from services.messaging.consumers import HANDLERS
 from services.messaging.delivery import api as delivery
 from services.messaging.delivery.jobs import dispatcher
 from services.messaging.digests import jobs as digests
+from services.messaging.journeys import api as journeys
+from services.messaging.journeys import jobs as journey_jobs
 from services.messaging.notifications import api as notifications
 from services.messaging.optouts import api as optouts
 from services.messaging.policy import api as policy
@@ -26,8 +28,9 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         title="Huiyuan messaging service",
         description=(
             "Welcome, points and tier-upgrade messages by SMS and email, in the member's "
-            "language, only on channels they consented to; delivery status and statistics; "
-            "events to subscribers' webhooks."
+            "language, only on channels they consented to; journeys (a welcome after the "
+            "first purchase, birthday and holiday greetings, win-back) on a durable "
+            "scheduler; delivery status and statistics; events to subscribers' webhooks."
         ),
         settings=settings or Settings(),
         outbox=outbox,
@@ -38,11 +41,18 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             policy.router,
             optouts.router,
             webhooks.router,
+            journeys.router,
         ],
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,
-        workers=[dispatcher, digests.worker, webhook_worker],
+        workers=[
+            dispatcher,
+            digests.worker,
+            webhook_worker,
+            journey_jobs.runs_worker,
+            journey_jobs.daily_worker,
+        ],
     )
 
 

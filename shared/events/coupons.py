@@ -42,6 +42,10 @@ class CouponGranted(_CouponEvent):
     granted_at: datetime
     campaign_id: uuid.UUID | None = None
     """The campaign whose giveaway granted it (a qualifying purchase); None otherwise."""
+    occasion: Literal["birthday"] | None = None
+    """``birthday``: the program's birthday coupon, granted by loyalty's daily job on the
+    brand's day of the member's birthday (messaging names it in the birthday greeting);
+    None otherwise (and on events from before it was carried)."""
 
 
 class CouponWithdrawn(_CouponEvent):

@@ -68,6 +68,7 @@ IDEMPOTENT_POSTS = {
     ("messaging", "/webhook-subscriptions"),
     ("messaging", "/webhook-subscriptions/{subscription_id}/rotate-secret"),
     ("messaging", "/webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}/replay"),
+    ("messaging", "/journeys/runs/{run_id}/due"),
 }
 
 
@@ -94,7 +95,7 @@ def test_idempotent_posts_document_409_with_retry_after(service: str) -> None:
 # nor a tag or category (unique names: 409) or a bulk assignment (a set: a repeat changes nothing)
 # nor an import: the same file again without a key changes nothing
 # nor a webhook delivery's replay: a repeat sends the same webhook-id once more, which the
-# receiver deduplicates
+# receiver deduplicates; nor making a journey run due: a repeat makes it due again, and it runs once
 OPTIONAL_KEY = {
     ("customer", "/members"),
     ("customer", "/imports"),
@@ -116,6 +117,7 @@ OPTIONAL_KEY = {
     ("orders", "/catalog/categories"),
     ("orders", "/catalog/products"),
     ("messaging", "/webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}/replay"),
+    ("messaging", "/journeys/runs/{run_id}/due"),
 }
 
 

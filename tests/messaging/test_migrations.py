@@ -5,7 +5,7 @@ The previous release's tables gain columns and statuses, and new tables arrive (
 subscriptions and deliveries ``c4e8a2f6b1d3``, the messaging policy and points digests
 ``7b4233fa7a66``, staff's template texts ``c5e8a2d4f6b1``, marketing consent and opt-outs
 ``c7e2a9d4f6b3``, SMS providers and receipts ``c7e2a9d4b1f6``, the dispatcher's lease
-``c7e2a9d4f1b8``); the policy's rewrite of old rows has a test of its own
+``c7e2a9d4f1b8``, journeys ``a0c5cd8e5f52``); the policy's rewrite of old rows has a test of its own
 (policy/test_migration.py). This one checks how rows of before are read: contacts whose
 phone was stored as digits reach their member at the E.164 number and are found by an SMS
 reply's sender (the opt-out migration hashes their phone), and notifications queued with a
@@ -36,6 +36,7 @@ from services.messaging import migrations
 from services.messaging.base import SCHEMA, MessagingTable
 from services.messaging.contacts import models as _contacts  # noqa: F401  (their tables)
 from services.messaging.contacts import service as contacts
+from services.messaging.journeys import models as _journeys  # noqa: F401
 from services.messaging.notifications import models as _notifications  # noqa: F401
 from services.messaging.notifications import outcomes
 from services.messaging.notifications import service as notifications
@@ -117,11 +118,16 @@ async def test_the_previous_release_schema_upgrades_and_its_rows_are_read(
             timezone=SHANGHAI,
         )
         replying = await contacts.members_by_phone(session, CIPHER, "+8613912345678")
+    [welcome] = await scratch.sql(
+        "SELECT journey, outcome FROM messaging.journey_runs WHERE member_id = $1", member_id
+    )
     assert (card.name, card.sms.address, card.email.address) == ("李雷", "+8613912345678", None)
     assert replying == [member_id]  # its digits hashed as E.164, as a reply's sender is
     assert (card.sms.marketing, card.email.marketing) == (True, False)  # as its consent
     assert (due.member_id, due.channel, due.subject) == (member_id, "email", "恭喜您升级为金卡\r！")
     assert (stats.total, stats.sms_cost_fen) == (2, 10)
+    # a member known before journeys is an existing customer: no first-purchase welcome
+    assert tuple(welcome) == ("first_purchase_welcome", "skipped")
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -155,7 +161,7 @@ async def test_the_tables_match_the_models_of_the_capability_packages(scratch: S
     table the packages declare (the test imports what it imports), and they declare what
     the migrations built."""
     env = (Path(migrations.__path__[0]) / "env.py").read_text()
-    for package in ("contacts", "notifications", "webhooks"):
+    for package in ("contacts", "notifications", "webhooks", "journeys"):
         assert f"from services.messaging.{package} import models" in env, package
     await scratch.upgrade()
     engine = create_async_engine(scratch.url)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol, cast
+from typing import Any, Literal, Protocol, cast
 
 from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.service import account_of
@@ -125,10 +125,12 @@ async def issue(
     grant_key: str,
     now: datetime,
     campaign_id: uuid.UUID | None = None,
+    occasion: Literal["birthday"] | None = None,
 ) -> Coupon:
     """The coupon of ``(definition, member, grant_key)``: the one granted before, or a new
-    one (publishing ``loyalty.coupon.granted``), valid from ``now``; a campaign's giveaway
-    names itself (``campaign_id``) on both. Every grant, one member's, a batch's, a rule's
+    one (publishing ``loyalty.coupon.granted``, with ``occasion`` when the birthday grant
+    gives it), valid from ``now``; a campaign's giveaway names itself (``campaign_id``) on
+    both. Every grant, one member's, a batch's, a rule's
     or a campaign's, goes through here. Raises ``AccountNotFound``,
     :class:`CouponDefinitionEnded`, :class:`CouponsExhausted` or
     :class:`CouponLimitReached` after writing nothing but the counter a refused limit
@@ -190,6 +192,7 @@ async def issue(
             valid_until=valid_until,
             granted_at=now,
             campaign_id=campaign_id,
+            occasion=occasion,
         ),
     )
     return coupon
@@ -220,13 +223,14 @@ async def try_issue(
     member_id: uuid.UUID,
     grant_key: str,
     now: datetime,
+    occasion: Literal["birthday"] | None = None,
 ) -> Coupon | str:
     """:func:`issue` in a savepoint: the coupon, or the reason it was refused (one of
     :data:`GRANT_REFUSALS`' values) with nothing of the attempt left written, so a batch
     goes on with its next member."""
     try:
         async with session.begin_nested():
-            return await issue(session, definition, member_id, grant_key, now)
+            return await issue(session, definition, member_id, grant_key, now, occasion=occasion)
     except tuple(GRANT_REFUSALS) as refused:
         # the savepoint's rollback expired the definition the reserve had counted on
         await session.refresh(definition)

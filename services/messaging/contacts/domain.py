@@ -4,6 +4,10 @@ reaches a member."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from phonenumbers import timezone as number_zones
 
 from shared.crypto import e164_form_of_stored, e164_of_stored
 from shared.events.messaging import Channel
@@ -79,3 +83,36 @@ def phone_reach(
         return Reach(consent, None, NOT_A_PHONE_NUMBER, marketing=marketing)
     kept = encrypted if number == stored else None
     return Reach(consent, number, encrypted=kept, marketing=marketing)
+
+
+def phone_zone(phone: str | None) -> str | None:
+    """The IANA timezone a member is in, which no member record holds: the one zone the
+    E.164 ``phone`` number's range is in (a Chinese mobile: ``Asia/Shanghai``); ``None``
+    for no number, a number of several zones (a US number of no known area) or none, or
+    a zone newer than this system's tzdata (the caller then takes the brand's)."""
+    if phone is None:
+        return None
+    try:
+        zones = number_zones.time_zones_for_number(phonenumbers.parse(phone))
+    except phonenumbers.NumberParseException:
+        return None
+    if len(zones) != 1 or zones[0] == number_zones.UNKNOWN_TIMEZONE:
+        return None
+    try:
+        ZoneInfo(zones[0])
+    except ZoneInfoNotFoundError:
+        return None
+    return str(zones[0])
+
+
+@dataclass(frozen=True)
+class MemberCalendar:
+    """What the journeys need of a contact: the birthday's month and day (``None``: none
+    on file), the timezone's name (``None``: the brand's), whether it is active, and the
+    member's language."""
+
+    birth_month: int | None
+    birth_day: int | None
+    time_zone: str | None
+    active: bool
+    locale: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, SmallInteger
 from sqlmodel import Field
 
 from services.messaging.base import MessagingTable, timestamp
@@ -24,7 +24,10 @@ class Contact(MessagingTable, table=True):
     ``<channel>_opted_out_at``, so a consent change customer made before it, consumed
     after it, cannot turn marketing back on. ``phone_hash`` is the keyed lookup hash of
     the E.164 number (:meth:`shared.crypto.PiiCipher.lookup_hash`), to find the member
-    an SMS reply comes from.
+    an SMS reply comes from. ``birth_month`` and ``birth_day`` are the member's birthday
+    without its year (all the birthday journey needs; both null: none on file).
+    ``time_zone`` is the one IANA zone the phone number's range is in
+    (:func:`services.messaging.contacts.domain.phone_zone`); null: the brand's.
     """
 
     __tablename__ = "contacts"
@@ -46,4 +49,7 @@ class Contact(MessagingTable, table=True):
     )
     phone_hash: str | None = Field(default=None, max_length=64, index=True)
     active: bool = True
+    birth_month: int | None = Field(default=None, sa_column=Column(SmallInteger, nullable=True))
+    birth_day: int | None = Field(default=None, sa_column=Column(SmallInteger, nullable=True))
+    time_zone: str | None = Field(default=None, max_length=64)
     updated_at: datetime = timestamp()

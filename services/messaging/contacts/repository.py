@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.messaging.contacts.models import Contact
@@ -88,3 +88,16 @@ async def members_by_phone_hash(session: AsyncSession, phone_hash: str) -> list[
         )
     )
     return list(rows)
+
+
+def marketable() -> Select[tuple[uuid.UUID, str | None]]:
+    """The active contacts with marketing consent on a channel they consented to: their
+    member ids and timezones, as a query to select from in one statement."""
+    c = _contacts.c
+    return select(c.member_id, c.time_zone).where(
+        c.active.is_(True),
+        or_(
+            and_(c.consent_sms.is_(True), c.marketing_sms.is_(True)),
+            and_(c.consent_email.is_(True), c.marketing_email.is_(True)),
+        ),
+    )

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Select
+
 from services.messaging.contacts import domain, repository
-from services.messaging.contacts.domain import ContactCard, Reach
+from services.messaging.contacts.domain import ContactCard, MemberCalendar, Reach
 from services.messaging.contacts.errors import ContactNotKnown
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
@@ -43,6 +45,9 @@ async def record_registration(
             "phone_encrypted": cipher.encrypt(domain.phone_to_keep(registered.phone)),
             "email_encrypted": cipher.encrypt(registered.email) if registered.email else None,
             "phone_hash": _phone_hash(cipher, registered.phone),
+            "time_zone": domain.phone_zone(domain.sms_number(registered.phone)),
+            "birth_month": registered.birthday.month if registered.birthday else None,
+            "birth_day": registered.birthday.day if registered.birthday else None,
             "consent_sms": registered.consent.sms,
             "consent_email": registered.consent.email,
             "marketing_sms": marketing.sms,
@@ -53,7 +58,9 @@ async def record_registration(
 
 
 async def apply_update(session: AsyncSession, cipher: PiiCipher, updated: MemberUpdated) -> None:
-    """Apply the changed fields messaging keeps: name, phone, email and locale.
+    """Apply the changed fields messaging keeps: name, phone (and the timezone of its
+    range), email, locale and the birthday's month and day (``birthday_encrypted``, an ISO
+    date; ``None``: removed).
 
     Profile edits carry them encrypted with the PII key (checked here by decrypting them);
     the E.164 upgrade carried a phone in clear. The phone's lookup hash is computed here
@@ -73,9 +80,18 @@ async def apply_update(session: AsyncSession, cipher: PiiCipher, updated: Member
     if "phone" in changed and phone is not None:
         values["phone_encrypted"] = cipher.encrypt(domain.phone_to_keep(phone))
         values["phone_hash"] = _phone_hash(cipher, phone)
+        values["time_zone"] = domain.phone_zone(domain.sms_number(phone))
     if "email" in changed:
         email = cipher.decrypt(updated.email_encrypted) if updated.email_encrypted else None
         values["email_encrypted"] = cipher.encrypt(email) if email else None
+    if "birthday" in changed:
+        born = (
+            date.fromisoformat(cipher.decrypt(updated.birthday_encrypted))
+            if updated.birthday_encrypted
+            else None
+        )
+        values["birth_month"] = born.month if born else None
+        values["birth_day"] = born.day if born else None
     if "locale" in changed and updated.locale is not None:
         values["locale"] = updated.locale
     if not values:
@@ -158,3 +174,21 @@ async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID
             marketing=contact.marketing_email,
         ),
     )
+
+
+async def calendar_of(session: AsyncSession, member_id: uuid.UUID) -> MemberCalendar | None:
+    """The member's birthday (month and day), timezone, whether they are active and their
+    language; ``None`` without a contact."""
+    contact = await repository.get_contact(session, member_id)
+    if contact is None:
+        return None
+    return MemberCalendar(
+        contact.birth_month, contact.birth_day, contact.time_zone, contact.active, contact.locale
+    )
+
+
+def marketable() -> Select[tuple[uuid.UUID, str | None]]:
+    """The active members with marketing consent on a consented channel, with their
+    timezones (``None``: the brand's): a query another capability selects from in one
+    statement (a holiday's greetings to everyone)."""
+    return repository.marketable()

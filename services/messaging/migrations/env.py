@@ -1,6 +1,7 @@
 from services.messaging.base import MessagingTable
 from services.messaging.contacts import models as _contacts  # noqa: F401  (their tables)
 from services.messaging.digests import models as _digests  # noqa: F401
+from services.messaging.journeys import models as _journeys  # noqa: F401
 from services.messaging.notifications import models as _notifications  # noqa: F401
 from services.messaging.optouts import models as _optouts  # noqa: F401
 from services.messaging.policy import models as _policy  # noqa: F401

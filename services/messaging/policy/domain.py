@@ -13,11 +13,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-import phonenumbers
-from phonenumbers import timezone as number_zones
-
+from services.messaging.contacts.domain import phone_zone
 from services.messaging.templates.domain import CLASS_OF
 from shared.events.messaging import Channel
 
@@ -156,19 +154,8 @@ def marketing_reason(
 
 
 def member_zone(phone: str | None, fallback: tzinfo) -> tzinfo:
-    """The member's timezone, which no member record holds: the one zone the E.164
-    ``phone`` number's range is in (a Chinese mobile: Asia/Shanghai), else ``fallback``
-    (the brand's business timezone) for a number of several zones (a US number of no
-    known area) or none."""
-    if phone is None:
-        return fallback
-    try:
-        zones = number_zones.time_zones_for_number(phonenumbers.parse(phone))
-    except phonenumbers.NumberParseException:
-        return fallback
-    if len(zones) != 1 or zones[0] == number_zones.UNKNOWN_TIMEZONE:
-        return fallback
-    try:
-        return ZoneInfo(zones[0])
-    except ZoneInfoNotFoundError:  # a zone newer than this system's tzdata
-        return fallback
+    """The member's timezone: the one zone of their E.164 ``phone`` number's range
+    (:func:`services.messaging.contacts.domain.phone_zone`), else ``fallback`` (the
+    brand's business timezone)."""
+    zone = phone_zone(phone)
+    return ZoneInfo(zone) if zone is not None else fallback

@@ -39,6 +39,11 @@ Template = Literal[
     "reward_fulfilled",
     "reward_cancelled",
     "ticket_survey",
+    "first_purchase_welcome",
+    "birthday_greeting",
+    "holiday_greeting",
+    "win_back",
+    "coupon_granted",
 ]
 TEMPLATES: tuple[Template, ...] = get_args(Template)
 MessageClass = Literal["transactional", "marketing"]
@@ -46,6 +51,11 @@ MessageClass = Literal["transactional", "marketing"]
 CLASS_OF: Mapping[str, MessageClass] = {
     "welcome": "marketing",
     "ticket_survey": "marketing",
+    "first_purchase_welcome": "marketing",
+    "birthday_greeting": "marketing",
+    "holiday_greeting": "marketing",
+    "win_back": "marketing",
+    "coupon_granted": "transactional",
     "points_earned": "transactional",
     "points_digest": "transactional",
     "points_expiring": "transactional",
@@ -155,6 +165,16 @@ def format_points(value: object) -> str:
     return f"{value:,}"
 
 
+def format_yuan(value: object) -> str:
+    """An amount in fen as yuan, cents shown only when there are any: 2000 → 20,
+    2050 → 20.50, 123456 → 1,234.56."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"an amount must be an integer of fen, got {value!r}")
+    yuan, fen = divmod(abs(value), 100)
+    sign = "-" if value < 0 else ""
+    return f"{sign}{yuan:,}" + (f".{fen:02d}" if fen else "")
+
+
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 """English month abbreviations, whatever the process's C locale says."""
 
@@ -204,6 +224,7 @@ def sms_text(text: str, path: str, *, marketing: bool, locale: Locale) -> str:
 FILTERS = frozenset(
     {
         "points",
+        "yuan",
         "day",
         "upper",
         "lower",
@@ -217,7 +238,7 @@ FILTERS = frozenset(
         "last",
     }
 )
-"""What a staff version may filter values with: ours (``points``, ``day``) and plain
+"""What a staff version may filter values with: ours (``points``, ``yuan``, ``day``) and plain
 text filters of Jinja2's whose work grows with their input only (``join`` and ``replace``
 multiply it: ``{{ name|join(name) }}``)."""
 

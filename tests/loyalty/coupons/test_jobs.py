@@ -239,6 +239,8 @@ async def test_birthday_coupons_on_the_brands_day_once_a_year(
     assert await _grant_keys(loyalty_sessions, unknown) == []
     granted = await published(loyalty_sessions, leapling, "loyalty.coupon.granted")
     assert [event["definition_id"] for event in granted] == [str(birthday_coupon.id)] * 2
+    # messaging names a birthday coupon in the member's birthday greeting
+    assert [event["occasion"] for event in granted] == ["birthday"] * 2
 
 
 async def test_a_birthday_run_cut_short_is_resumed_without_doubles(

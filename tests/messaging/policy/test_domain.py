@@ -27,7 +27,15 @@ def test_every_template_has_a_class_and_the_seeds_marketing_is_marketing() -> No
     assert message_class("points_earned") == "transactional"
     assert message_class("tier_downgrade") == "transactional"
     assert message_class("birthday") == "marketing"  # a key not classed yet
-    assert set(domain.MARKETING_TEMPLATES) == {"welcome", "ticket_survey"}
+    assert set(domain.MARKETING_TEMPLATES) == {
+        "welcome",
+        "ticket_survey",
+        "first_purchase_welcome",
+        "birthday_greeting",
+        "holiday_greeting",
+        "win_back",
+    }
+    assert message_class("coupon_granted") == "transactional"
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,19 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "number": 42,
         "survey_url": "https://huiyuan.local/tickets/3f9c/survey",
     },
+    "first_purchase_welcome": {"name": "李雷"},
+    "birthday_greeting": {
+        "name": "李雷",
+        "coupon": {"name": "生日礼券", "face_value_fen": 2000, "valid_until": date(2027, 3, 31)},
+    },
+    "holiday_greeting": {"name": "李雷", "holiday": "春节"},
+    "win_back": {"name": "李雷", "days": 90},
+    "coupon_granted": {
+        "name": "李雷",
+        "coupon_name": "满100减20",
+        "face_value_fen": 2050,
+        "valid_until": date(2026, 12, 31),
+    },
 }
 
 
@@ -70,13 +83,32 @@ def test_every_template_renders_in_both_channels(locale: str, template: str) -> 
     for rendered in (email, sms):
         assert "李雷" in rendered.body
         assert "{{" not in rendered.body
-        for value in context.values():
-            if isinstance(value, int):
+        for name, value in context.items():
+            if isinstance(value, int) and not name.endswith("_fen"):  # fen read as yuan
                 assert f"{value:,}" in rendered.body
 
 
 def test_every_template_has_a_context_here() -> None:
     assert set(CONTEXTS) == set(domain.TEMPLATES)
+
+
+def test_the_birthday_greeting_names_its_coupon_only_when_there_is_one() -> None:
+    context = CONTEXTS["birthday_greeting"]
+    assert render("birthday_greeting", "zh-CN", "sms", context).body == (
+        "李雷，祝您生日快乐！我们为您准备了生日礼券（20元），有效期至2027年3月31日。"
+    )
+    assert render("birthday_greeting", "en", "sms", {**context, "coupon": None}).body == (
+        "Happy birthday, 李雷!"
+    )
+    email = render("birthday_greeting", "zh-CN", "email", {**context, "coupon": None})
+    assert "礼" not in email.body
+
+
+def test_a_coupon_notice_reads_its_face_value_in_yuan() -> None:
+    sms = render("coupon_granted", "zh-CN", "sms", CONTEXTS["coupon_granted"])
+    assert sms.body == (
+        "李雷，您获得了满100减20（20.50元），有效期至2026年12月31日，请在会员中心查看。"
+    )
 
 
 def test_expiring_points_name_each_last_valid_day() -> None:

@@ -88,7 +88,7 @@ async def grant_birthday_coupons(sessions: Sessions, now: datetime, batch: int =
             )
             for member_id in members:
                 outcome = await try_issue(
-                    session, definition, member_id, domain.grant_key(day), now
+                    session, definition, member_id, domain.grant_key(day), now, "birthday"
                 )
                 if isinstance(outcome, str):
                     refused[outcome] += 1
