@@ -17,6 +17,9 @@ class Settings(BaseServiceSettings):
     active_window_days: int = Field(
         default=30, ge=1, le=365, description="Default activity window of GET /kpis, in days"
     )
+    clv_poll_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="How often the CLV fitter looks for queued fits"
+    )
 
 
 def current_settings(request: Request) -> Settings:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.analytics import base
+from services.analytics.clv import api as clv
+from services.analytics.clv import jobs as clv_jobs
 from services.analytics.config import Settings
 from services.analytics.consumers import HANDLERS
 from services.analytics.kpis import api as kpis
@@ -21,13 +23,15 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         description=(
             "Read models built from every service's events: member spend, frequency, "
             "recency and tier, notification counts, and KPIs such as the repeat "
-            "purchase rate and the average order value; the referral rate (老带新)."
+            "purchase rate and the average order value; the referral rate (老带新); customer "
+            "lifetime value (BG/NBD, Gamma-Gamma)."
         ),
         settings=settings or Settings(),
         outbox=base.outbox,
-        routers=[kpis.router, members.router, referrals.router],
+        routers=[kpis.router, members.router, referrals.router, clv.router],
         inbox=base.inbox,
         handlers=HANDLERS,
+        workers=[clv_jobs.fitter],
     )
 
 

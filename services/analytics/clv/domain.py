@@ -84,7 +84,9 @@ class BgNbd:
     def _dropout_term(self, x: Floats, t_x: Floats, age: Floats) -> Floats:
         """δ(x>0) · a/(b+x-1) · ((α+T)/(α+t_x))^(r+x), the odds of having dropped out."""
         safe = np.where(x > 0, self.b + x - 1, 1.0)
-        term = (self.a / safe) * np.exp((self.r + x) * np.log((self.alpha + age) / (self.alpha + t_x)))
+        term = (self.a / safe) * np.exp(
+            (self.r + x) * np.log((self.alpha + age) / (self.alpha + t_x))
+        )
         return np.where(x > 0, term, 0.0)
 
     def log_likelihood(self, x: Floats, t_x: Floats, age: Floats) -> float:
@@ -147,6 +149,44 @@ class GammaGamma:
         Needs q > 1 (else spend has no mean)."""
         result: Floats = (self.gamma + mean_spend * x) * self.p / (self.p * x + self.q - 1)
         return result
+
+
+@dataclass(frozen=True)
+class Estimates:
+    """What a fit finds: the purchase and the spend model (``gamma`` in fen)."""
+
+    purchases: BgNbd
+    spend: GammaGamma
+
+
+class FitFailed(Exception):
+    """A fit that cannot be made from its data; it is recorded ``failed`` with the reason."""
+
+
+class NotEnoughData(FitFailed):
+    """Too few members, or repeat buyers, in the calibration period to fit on."""
+
+
+def check_sample(members: int, repeaters: int) -> None:
+    """Raises :class:`NotEnoughData` below ``MIN_MEMBERS`` members or ``MIN_REPEATERS``
+    repeat buyers."""
+    if members < MIN_MEMBERS or repeaters < MIN_REPEATERS:
+        raise NotEnoughData(
+            f"{members} members bought by the calibration end, {repeaters} of them again: "
+            f"a fit needs at least {MIN_MEMBERS} and {MIN_REPEATERS}"
+        )
+
+
+def window_problem(calibration_end: date, holdout_end: date | None, today: date) -> str | None:
+    """Why a fit's periods are refused (the field first: ``calibration_end`` or
+    ``holdout_end``), None when they are closed past periods of the brand."""
+    if calibration_end >= today:
+        return f"calibration_end: {calibration_end} is not before today ({today})"
+    if holdout_end is not None and holdout_end <= calibration_end:
+        return f"holdout_end: {holdout_end} is not after calibration_end ({calibration_end})"
+    if holdout_end is not None and holdout_end >= today:
+        return f"holdout_end: {holdout_end} is not before today ({today})"
+    return None
 
 
 def discount_per_unit(annual_rate: float, unit: TimeUnit) -> float:

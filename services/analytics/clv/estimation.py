@@ -16,22 +16,15 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from pymc_extras.prior import Prior
 from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 
-from services.analytics.clv.domain import BgNbd, GammaGamma
+from services.analytics.clv.domain import BgNbd, Estimates, GammaGamma
 
 FEN_PER_YUAN = 100.0
-
-
-@dataclass(frozen=True)
-class Estimates:
-    purchases: BgNbd
-    spend: GammaGamma
 
 
 def _flat(*names: str) -> dict[str, Prior]:
@@ -42,10 +35,13 @@ def _map(model: BetaGeoModel | GammaGammaModel) -> dict[str, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(method="map", progressbar=False)
-    return {str(name): float(value) for name, value in model.fit_summary().items()}
+    summary = model.fit_summary()  # type: ignore[no-untyped-call]
+    return {str(name): float(value) for name, value in summary.items()}
 
 
-def fit_purchases(frequency: Sequence[int], recency: Sequence[float], age: Sequence[float]) -> BgNbd:
+def fit_purchases(
+    frequency: Sequence[int], recency: Sequence[float], age: Sequence[float]
+) -> BgNbd:
     """BG/NBD by maximum likelihood on (x, t_x, T), in one time unit."""
     data = pd.DataFrame(
         {

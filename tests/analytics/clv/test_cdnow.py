@@ -38,7 +38,9 @@ def cdnow() -> dict[str, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def purchases(cdnow: dict[str, np.ndarray]) -> BgNbd:
-    return estimation.fit_purchases(cdnow["x"].astype(int).tolist(), cdnow["t_x"], cdnow["T"])
+    return estimation.fit_purchases(
+        cdnow["x"].astype(int).tolist(), cdnow["t_x"].tolist(), cdnow["T"].tolist()
+    )
 
 
 def test_the_cdnow_sample_is_the_papers() -> None:
@@ -55,7 +57,9 @@ def test_bg_nbd_reproduces_the_published_estimates(purchases: BgNbd) -> None:
 
 def test_gamma_gamma_reproduces_the_published_estimates(cdnow: dict[str, np.ndarray]) -> None:
     repeat = cdnow["x"] > 0
-    spend = estimation.fit_spend(cdnow["x"][repeat].astype(int).tolist(), cdnow["zbar"][repeat])
+    spend = estimation.fit_spend(
+        cdnow["x"][repeat].astype(int).tolist(), cdnow["zbar"][repeat].tolist()
+    )
     for name, published in PUBLISHED_SPEND.items():
         assert getattr(spend, name) == pytest.approx(published, rel=0.01), name
 
@@ -93,9 +97,7 @@ def test_expectations_agree_with_the_library(
     )
     model.fit(method="map", progressbar=False)
     theirs = model.expected_purchases(data=data.iloc[some], future_t=39).values.ravel()
-    ours = purchases.expected_purchases(
-        39, cdnow["x"][some], cdnow["t_x"][some], cdnow["T"][some]
-    )
+    ours = purchases.expected_purchases(39, cdnow["x"][some], cdnow["t_x"][some], cdnow["T"][some])
     np.testing.assert_allclose(ours, theirs, rtol=2e-3)
     assert ours[0] == pytest.approx(1.226, abs=5e-4)
     alive = model.expected_probability_alive(data=data.iloc[some]).values.ravel()
