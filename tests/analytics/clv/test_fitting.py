@@ -126,7 +126,7 @@ async def test_a_fit_survives_its_process_dying_and_is_then_done_once(
     t_x = np.array(summaries.recency_days) / 7
     age = np.array(summaries.age_days) / 7
     assert fit.log_likelihood == pytest.approx(model.log_likelihood(x, t_x, age))
-    worse = domain.BgNbd(fit.r * 1.1, fit.alpha, fit.a, fit.b)
+    worse = domain.BgNbd(model.r * 1.1, model.alpha, model.a, model.b)
     assert model.log_likelihood(x, t_x, age) > worse.log_likelihood(x, t_x, age)
     assert fit.holdout_predicted == pytest.approx(
         float(np.sum(model.expected_purchases(13, x, t_x, age)))
