@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.analytics import base
 from services.analytics.clv import api as clv
 from services.analytics.clv import jobs as clv_jobs
+from services.analytics.clv.tiers import api as clv_tiers
 from services.analytics.config import Settings
 from services.analytics.consumers import HANDLERS
 from services.analytics.kpis import api as kpis
@@ -24,11 +25,11 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "Read models built from every service's events: member spend, frequency, "
             "recency and tier, notification counts, and KPIs such as the repeat "
             "purchase rate and the average order value; the referral rate (老带新); customer "
-            "lifetime value (BG/NBD, Gamma-Gamma)."
+            "lifetime value (BG/NBD, Gamma-Gamma, a Markov chain over tiers)."
         ),
         settings=settings or Settings(),
         outbox=base.outbox,
-        routers=[kpis.router, members.router, referrals.router, clv.router],
+        routers=[kpis.router, members.router, referrals.router, clv.router, clv_tiers.router],
         inbox=base.inbox,
         handlers=HANDLERS,
         workers=[clv_jobs.fitter],

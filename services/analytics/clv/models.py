@@ -6,7 +6,17 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Date, DateTime, Double, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Double,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+)
 from sqlmodel import Field
 
 from services.analytics.base import AnalyticsTable
@@ -57,13 +67,11 @@ class ClvFit(AnalyticsTable, table=True):
 class ClvFitMember(AnalyticsTable, table=True):
     """A member's purchase summary in a fit's calibration period, in days (see
     :class:`services.analytics.clv.domain.PurchaseHistory`), and their purchase days in
-    the holdout (0 when the fit has none)."""
+    the holdout (0 when the fit has none). Fits are never deleted, so no foreign key."""
 
     __tablename__ = "clv_fit_members"
 
-    fit_id: uuid.UUID = Field(
-        sa_column=Column(ForeignKey("analytics.clv_fits.id", ondelete="CASCADE"), primary_key=True)
-    )
+    fit_id: uuid.UUID = Field(sa_column=Column(Uuid, primary_key=True))
     member_id: uuid.UUID = Field(primary_key=True)
     frequency: int = Field(sa_column=Column(Integer, nullable=False))
     recency_days: int = Field(sa_column=Column(Integer, nullable=False))

@@ -13,7 +13,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.expression import Executable
 
 from services.analytics.facts.domain import Tier
-from services.analytics.facts.models import MemberStats, NotificationDay, Purchase, PurchaseReturn
+from services.analytics.facts.models import (
+    MemberStats,
+    NotificationDay,
+    Purchase,
+    PurchaseReturn,
+    TierHistory,
+)
 from shared.db import AsyncSession
 
 _members = MemberStats.__table__  # type: ignore[attr-defined]
@@ -187,3 +193,12 @@ async def set_tier(session: AsyncSession, member_id: uuid.UUID, tier: Tier) -> N
 
 async def count_notification(session: AsyncSession, day: date, channel: str, status: str) -> None:
     await session.execute(_COUNT_NOTIFICATION, {"day": day, "channel": channel, "status": status})
+
+
+async def record_tier(session: AsyncSession, member_id: uuid.UUID, code: str, at: datetime) -> None:
+    """Adds the member's tier ``code`` from ``at`` to their tier history, once."""
+    await session.execute(
+        pg_insert(TierHistory)
+        .values(member_id=member_id, at=at, tier_code=code)
+        .on_conflict_do_nothing()
+    )

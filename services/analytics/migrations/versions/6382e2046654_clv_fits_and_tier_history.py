@@ -1,4 +1,8 @@
-"""CLV fits: the fits (their own due work) and their members' purchase summaries
+"""CLV: the fits (their own due work), their members' purchase summaries, the tier history
+
+The tier history starts with each member's tier as analytics knows it: from when it was
+changed to it, or, on the tier the account opened with, from the registration (the
+upgrade's time when neither is known); the earlier tiers were not kept.
 
 Revision ID: 6382e2046654
 Revises: f6a2c8e4b1d7
@@ -66,13 +70,27 @@ def upgrade() -> None:
         sa.Column("age_days", sa.Integer(), nullable=False),
         sa.Column("monetary_fen", sa.Double(), nullable=False),
         sa.Column("holdout_purchases", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["fit_id"], [f"{S}.clv_fits.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("fit_id", "member_id"),
         schema=S,
     )
 
+    op.create_table(
+        "tier_history",
+        sa.Column("member_id", sa.Uuid(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("tier_code", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("member_id", "at", "tier_code"),
+        schema=S,
+    )
+    op.execute(
+        f"INSERT INTO {S}.tier_history (member_id, at, tier_code)"
+        f" SELECT member_id, COALESCE(tier_changed_at, registered_at, now()), tier_code"
+        f" FROM {S}.members WHERE tier_code IS NOT NULL"
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("tier_history", schema=S)
     op.drop_table("clv_fit_members", schema=S)
     op.drop_index("ix_clv_fits_queued", "clv_fits", schema=S)
     op.drop_table("clv_fits", schema=S)
