@@ -192,6 +192,10 @@ ROLE_OR_MEMBER_CHECKED = {
     ("analytics", "GET /kpis"),
     ("analytics", "GET /reports/referrals"),
     ("analytics", "GET /members/{member_id}/summary"),
+    ("analytics", "POST /clv/fits"),
+    ("analytics", "GET /clv/fits/{fit_id}"),
+    ("analytics", "GET /clv/fits/{fit_id}/members/{member_id}"),
+    ("analytics", "GET /clv/tiers"),
 }
 
 
