@@ -177,6 +177,28 @@ def check_sample(members: int, repeaters: int) -> None:
         )
 
 
+BOUNDS = (1e-6, 1e6)
+"""Estimates outside these are a likelihood maximised at its border, not a fit."""
+
+
+def check_estimates(estimates: Estimates) -> None:
+    """Raises :class:`FitFailed` when an estimate is not finite or diverges out of
+    ``BOUNDS``: on data with no visible heterogeneity (e.g. everyone buying at the same
+    pace, nobody lapsing) BG/NBD's likelihood grows towards r, α → ∞ (a Poisson process)
+    or a → 0 (no dropout), and its expectations are then meaningless. The spend model's
+    ``gamma`` is in fen, so it is checked after dividing by 100."""
+    bg, gg = estimates.purchases, estimates.spend
+    named = {"r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b}
+    named |= {"p": gg.p, "q": gg.q, "gamma (yuan)": gg.gamma / 100}
+    low, high = BOUNDS
+    odd = [f"{name} = {value:.4g}" for name, value in named.items() if not low < value < high]
+    if odd:
+        raise FitFailed(
+            f"the estimates diverge ({', '.join(odd)}): the data show too little "
+            "heterogeneity to fit; take more members or a longer calibration period"
+        )
+
+
 def window_problem(calibration_end: date, holdout_end: date | None, today: date) -> str | None:
     """Why a fit's periods are refused (the field first: ``calibration_end`` or
     ``holdout_end``), None when they are closed past periods of the brand."""

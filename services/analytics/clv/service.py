@@ -78,6 +78,7 @@ async def fit_next(session: AsyncSession, fitter: Fitter, zone: str, now: dateti
     try:
         domain.check_sample(fit.members, fit.repeat_members)
         estimates = await fitter(sample.frequency, t_x.tolist(), age.tolist(), spend.tolist())
+        domain.check_estimates(estimates)
     except domain.FitFailed as refused:
         fit.state, fit.failure = "failed", str(refused)
         return True

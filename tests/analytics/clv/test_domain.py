@@ -64,6 +64,18 @@ def test_one_unit_of_clv_by_hand() -> None:
     assert got == pytest.approx(2500.0 * one / 1.01)
 
 
+def test_diverging_estimates_are_no_fit() -> None:
+    spend = domain.GammaGamma(p=6.25, q=3.74, gamma=1544.0)
+    domain.check_estimates(domain.Estimates(CDNOW, spend))
+    poisson = domain.BgNbd(r=3.5e6, alpha=4.9e7, a=0.0, b=2e7)
+    with pytest.raises(domain.FitFailed, match=r"r = 3\.5e\+06, alpha = 4\.9e\+07, a = 0"):
+        domain.check_estimates(domain.Estimates(poisson, spend))
+    with pytest.raises(domain.FitFailed, match="q = nan"):
+        domain.check_estimates(
+            domain.Estimates(CDNOW, domain.GammaGamma(p=6.25, q=float("nan"), gamma=1544.0))
+        )
+
+
 def test_too_little_data_is_refused() -> None:
     with pytest.raises(domain.NotEnoughData, match="at least 10"):
         domain.check_sample(9, 5)
