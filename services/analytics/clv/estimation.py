@@ -31,12 +31,15 @@ def _flat(*names: str) -> dict[str, Prior]:
     return {name: Prior("HalfFlat") for name in names}
 
 
-def _map(model: BetaGeoModel | GammaGammaModel) -> dict[str, float]:
+def _map(model: BetaGeoModel | GammaGammaModel, names: Sequence[str]) -> dict[str, float]:
+    """The MAP point, at full precision (``fit_summary`` rounds to 3 decimals)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(method="map", progressbar=False)
-    summary = model.fit_summary()  # type: ignore[no-untyped-call]
-    return {str(name): float(value) for name, value in summary.items()}
+    if model.idata is None:
+        raise RuntimeError("the MAP fit gave no result")
+    posterior = model.idata["posterior"]
+    return {name: float(np.asarray(posterior[name]).ravel()[0]) for name in names}
 
 
 def fit_purchases(
@@ -51,7 +54,8 @@ def fit_purchases(
             "T": np.asarray(age, dtype=np.float64),
         }
     )
-    values = _map(BetaGeoModel(data=data, model_config=_flat("r", "alpha", "a", "b")))
+    names = ("r", "alpha", "a", "b")
+    values = _map(BetaGeoModel(data=data, model_config=_flat(*names)), names)
     return BgNbd(r=values["r"], alpha=values["alpha"], a=values["a"], b=values["b"])
 
 
@@ -65,7 +69,8 @@ def fit_spend(frequency: Sequence[int], mean_spend: Sequence[float]) -> GammaGam
             "monetary_value": np.asarray(mean_spend, dtype=np.float64),
         }
     )
-    values = _map(GammaGammaModel(data=data, model_config=_flat("p", "q", "v")))
+    names = ("p", "q", "v")
+    values = _map(GammaGammaModel(data=data, model_config=_flat(*names)), names)
     return GammaGamma(p=values["p"], q=values["q"], gamma=values["v"])
 
 
