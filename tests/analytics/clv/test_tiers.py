@@ -33,6 +33,11 @@ def test_values_by_hand() -> None:
     got = domain.values([[0.8, 0.2], [0.3, 0.7]], [100.0, 20.0], 0.1, 1)
     assert got == pytest.approx([100 + 84 / 1.1, 60.0])
     assert domain.values([[1.0]], [50.0], 0.0, 3) == [200.0]
+    assert domain.values([], [], 0.1, 3) == []  # no tier history yet
+
+
+def test_no_moves_make_an_empty_chain() -> None:
+    assert domain.estimate({}) == domain.Chain(states=(), transitions=(), moves=())
 
 
 def test_the_matrix_is_the_counts_over_their_rows() -> None:

@@ -59,7 +59,9 @@ def values(
     horizon: int,
 ) -> list[float]:
     """V = Σ_{t=0..horizon} (P/(1+rate))^t · m, one value per state (in ``contribution``'s
-    unit, e.g. fen)."""
+    unit, e.g. fen); none without states (no tier history in the range)."""
+    if not contribution:
+        return []
     step = np.asarray(transitions, dtype=np.float64) / (1.0 + rate)
     term = np.asarray(contribution, dtype=np.float64)
     total = term.copy()
