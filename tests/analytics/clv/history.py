@@ -1,21 +1,27 @@
 """Purchase histories the CLV tests load through analytics' handlers.
 
-Each module's histories are in a year of its own before any other test's (1991 for the
-fitting, 1993 for the summaries, 1995 for the API), so a fit's calibration period holds only
-the members its test made (fits take every member who bought by their calibration end)."""
+A fit takes every member who bought by its calibration end, so other tests' members of
+earlier dates are in it too: :func:`expected` computes what a fit must find from all the
+purchase facts, by the pure definition (:func:`services.analytics.clv.domain.history`)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
+from sqlmodel import col, select
 
+from services.analytics.clv import domain
+from services.analytics.facts.models import Purchase
 from shared.db import Sessions
 from shared.events import CloudEvent
 from tests.analytics import events
 from tests.analytics.conftest import Feed, apply
+
+ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -70,3 +76,38 @@ async def load(
         feed.append(events.registered(member_id, at(max(days), 9)))
         feed.extend(events.purchase(member_id, fen, at(day)) for day, fen in days.items())
     await apply(sessions, handlers, *feed)
+
+
+@dataclass(frozen=True)
+class Expected:
+    members: int
+    repeat_members: int
+    holdout_days: int
+
+
+async def expected(sessions: Sessions, periods: Periods) -> Expected:
+    """What a fit over ``periods`` must find in the facts as they are: members who bought
+    by the calibration end, those of them with a repeat day, and their purchase days in
+    the holdout (counted purchases, the brand's days)."""
+    async with sessions() as session:
+        rows = await session.execute(
+            select(
+                col(Purchase.member_id),
+                col(Purchase.purchased_at),
+                col(Purchase.total_fen) - col(Purchase.returned_fen),
+            ).where(col(Purchase.voided_at).is_(None), col(Purchase.fully_returned).is_(False))
+        )
+        days: dict[uuid.UUID, dict[date, int]] = {}
+        for member_id, purchased_at, fen in rows:
+            day = purchased_at.astimezone(ZONE).date()
+            member = days.setdefault(member_id, {})
+            member[day] = member.get(day, 0) + fen
+    members = repeaters = holdout = 0
+    for member in days.values():
+        summary = domain.history(member, periods.calibration_end)
+        if summary is None:
+            continue
+        members += 1
+        repeaters += summary.frequency > 0
+        holdout += sum(1 for day in member if periods.calibration_end < day <= periods.holdout_end)
+    return Expected(members, repeaters, holdout)
