@@ -53,6 +53,10 @@ async def estimate_in_process(
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 async def fitter(runtime: Runtime) -> None:
     """Every ``clv_poll_seconds``, fits the queued CLV fits; runs until cancelled."""
     settings = runtime.settings
@@ -63,7 +67,7 @@ async def fitter(runtime: Runtime) -> None:
         while True:
             async with transaction(runtime.sessions) as session:
                 fitted = await service.fit_next(
-                    session, estimate_in_process, settings.business_timezone, datetime.now(UTC)
+                    session, estimate_in_process, settings.business_timezone, _now
                 )
             if not fitted:
                 break

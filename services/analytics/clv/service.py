@@ -54,12 +54,15 @@ async def get_fit(session: AsyncSession, fit_id: uuid.UUID) -> FitOut:
     return _out(await _fit(session, fit_id))
 
 
-async def fit_next(session: AsyncSession, fitter: Fitter, zone: str, now: datetime) -> bool:
+async def fit_next(
+    session: AsyncSession, fitter: Fitter, zone: str, clock: Callable[[], datetime]
+) -> bool:
     """Claims the oldest queued fit, summarises its members, fits both models with
     ``fitter`` and records the outcome, ``done`` or ``failed`` (too little data, the
     fitter's :class:`~.domain.FitFailed`, or spend with no finite mean); False when none
-    was queued. A fitter that raises anything else (its process died) leaves the
-    transaction to roll back and the fit queued for the next try."""
+    was queued; ``clock`` gives the finishing time (UTC). A fitter that raises anything
+    else (its process died) leaves the transaction to roll back and the fit queued for
+    the next try."""
     fit = await repository.claim_queued(session)
     if fit is None:
         return False
@@ -70,7 +73,6 @@ async def fit_next(session: AsyncSession, fitter: Fitter, zone: str, now: dateti
     sample = await repository.summaries(session, fit.id)
     fit.members = len(sample.frequency)
     fit.repeat_members = sum(1 for x in sample.frequency if x > 0)
-    fit.finished_at = now
     x = np.array(sample.frequency, dtype=np.float64)
     t_x = np.array([domain.in_units(d, unit) for d in sample.recency_days])
     age = np.array([domain.in_units(d, unit) for d in sample.age_days])
@@ -80,8 +82,9 @@ async def fit_next(session: AsyncSession, fitter: Fitter, zone: str, now: dateti
         estimates = await fitter(sample.frequency, t_x.tolist(), age.tolist(), spend.tolist())
         domain.check_estimates(estimates)
     except domain.FitFailed as refused:
-        fit.state, fit.failure = "failed", str(refused)
+        fit.state, fit.failure, fit.finished_at = "failed", str(refused), clock()
         return True
+    fit.finished_at = clock()
     _record(fit, estimates, x, t_x, age, spend)
     if fit.holdout_end is not None:
         span = domain.in_units((fit.holdout_end - fit.calibration_end).days, unit)

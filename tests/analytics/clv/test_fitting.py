@@ -32,7 +32,7 @@ async def _queue(sessions: Sessions, calibration_end: date, holdout_end: date | 
 
 async def _fit_next(sessions: Sessions, fitter: service.Fitter = estimate_in_process) -> bool:
     async with transaction(sessions) as session:
-        return await service.fit_next(session, fitter, ZONE, datetime.now(UTC))
+        return await service.fit_next(session, fitter, ZONE, lambda: datetime.now(UTC))
 
 
 async def _died(*_: object) -> domain.Estimates:
