@@ -16,6 +16,7 @@ from services.analytics.clv.errors import (
     FitNotReady,
     FitWindowInvalid,
     MemberNotInFit,
+    ValueUndefined,
 )
 from services.analytics.clv.schemas import FitOut, FitRequest, MemberValue
 from services.analytics.config import CurrentSettings
@@ -84,10 +85,13 @@ async def get_fit(fit_id: FitId, session: Session, _: Staff) -> FitOut:
         "probability they are still active, the expected spend per purchase and the CLV: "
         "each unit's expected purchases at that spend, discounted at "
         "`annual_discount_rate`. A fit not `done` is 409 `clv-fit-not-ready`; a member "
-        "who had not bought by its calibration end is 404 `clv-member-not-in-fit`."
+        "who had not bought by its calibration end is 404 `clv-member-not-in-fit`; "
+        "estimates that give no finite value over the horizon are 422 "
+        "`clv-value-undefined` naming `horizon`."
     ),
     responses={
         **problem(FitNotReady("fit 3f0e2a4c-… is queued")),
+        **problem(ValueUndefined("fit 3f0e2a4c-… gives no finite expectation over 3650 weeks")),
         **problem(
             MemberNotInFit("member 7b6f7d4e-… had not bought by 2026-06-30"),
             description="`clv-fit-not-found` (no such fit) or `clv-member-not-in-fit`",

@@ -34,3 +34,11 @@ class MemberNotInFit(NotFound):
 
     title = "Member not in the CLV fit"
     slug = "clv-member-not-in-fit"
+
+
+class ValueUndefined(Unprocessable):
+    """The fit's estimates give no finite expectation for this member over this horizon
+    (parameters near their bounds make the hypergeometric series overflow)."""
+
+    title = "CLV not defined"
+    slug = "clv-value-undefined"

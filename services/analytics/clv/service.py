@@ -12,7 +12,13 @@ from datetime import date, datetime
 import numpy as np
 
 from services.analytics.clv import domain, repository
-from services.analytics.clv.errors import FitNotFound, FitNotReady, FitWindowInvalid, MemberNotInFit
+from services.analytics.clv.errors import (
+    FitNotFound,
+    FitNotReady,
+    FitWindowInvalid,
+    MemberNotInFit,
+    ValueUndefined,
+)
 from services.analytics.clv.models import ClvFit
 from services.analytics.clv.schemas import (
     BgNbdParameters,
@@ -123,7 +129,8 @@ async def member_value(
     annual_discount_rate: float,
 ) -> MemberValue:
     """The member's expectations under a done fit over ``horizon`` time units. Raises
-    :class:`FitNotFound`, :class:`FitNotReady`, :class:`MemberNotInFit`."""
+    :class:`FitNotFound`, :class:`FitNotReady`, :class:`MemberNotInFit`,
+    :class:`ValueUndefined`."""
     fit = await _fit(session, fit_id)
     models = _models(fit)
     if models is None:
@@ -141,6 +148,16 @@ async def member_value(
     arrays = (np.array([x]), np.array([t_x]), np.array([age]))
     expected_spend = float(spend.expected_spend(arrays[0], np.array([summary.monetary_fen]))[0])
     rate = domain.discount_per_unit(annual_discount_rate, unit)
+    expected = float(purchases.expected_purchases(horizon, *arrays)[0])
+    alive = float(purchases.p_alive(*arrays)[0])
+    value = domain.lifetime_value(purchases, expected_spend, (x, t_x, age), horizon, rate)
+    if not all(math.isfinite(number) for number in (expected, alive, expected_spend, value)):
+        raise ValueUndefined(
+            f"fit {fit_id} gives no finite expectation for member {member_id} over "
+            f"{horizon} {unit}s",
+            field="horizon",
+            where="query",
+        )
     return MemberValue(
         fit_id=fit.id,
         member_id=member_id,
@@ -151,13 +168,11 @@ async def member_value(
         average_spend_fen=round(summary.monetary_fen),
         holdout_purchases=summary.holdout_purchases if fit.holdout_end else None,
         horizon=horizon,
-        expected_purchases=round(float(purchases.expected_purchases(horizon, *arrays)[0]), 4),
-        p_alive=round(float(purchases.p_alive(*arrays)[0]), 4),
+        expected_purchases=round(expected, 4),
+        p_alive=round(alive, 4),
         expected_average_spend_fen=round(expected_spend),
         annual_discount_rate=annual_discount_rate,
-        clv_fen=round(
-            domain.lifetime_value(purchases, expected_spend, (x, t_x, age), horizon, rate)
-        ),
+        clv_fen=round(value),
     )
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from services.analytics.clv import domain, repository, service
+from services.analytics.clv.errors import ValueUndefined
 from services.analytics.clv.jobs import estimate_in_process
 from services.analytics.clv.models import ClvFit, ClvFitMember
 from services.analytics.clv.schemas import FitRequest
@@ -142,3 +143,41 @@ async def test_too_few_members_fail_the_fit_with_the_reason(analytics_sessions: 
     assert fit.state == "failed"
     assert fit.members == 0
     assert "at least 10" in (fit.failure or "")
+
+
+async def test_a_value_the_estimates_cannot_give_is_refused_naming_the_horizon(
+    analytics_sessions: Sessions,
+) -> None:
+    """Estimates at the edge of their bounds overflow the expectation: a 422, not a 500."""
+    member_id = uuid.uuid4()
+    fit = ClvFit(
+        state="done",
+        calibration_end=date(1993, 1, 31),
+        time_unit="week",
+        requested_at=datetime.now(UTC),
+        r=1e-5,
+        alpha=1e-5,
+        a=1e-5,
+        b=1e5,
+        p=6.25,
+        q=3.74,
+        gamma=1544.0,
+    )
+    async with transaction(analytics_sessions) as session:
+        session.add(fit)
+        await session.flush()
+        session.add(
+            ClvFitMember(
+                fit_id=fit.id,
+                member_id=member_id,
+                frequency=0,
+                recency_days=0,
+                age_days=0,
+                monetary_fen=0.0,
+                holdout_purchases=0,
+            )
+        )
+    async with transaction(analytics_sessions) as session:
+        with pytest.raises(ValueUndefined) as refused:
+            await service.member_value(session, fit.id, member_id, 3650, 0.1)
+    assert refused.value.field == "horizon"
