@@ -29,6 +29,9 @@ class Settings(BaseServiceSettings):
         le=60,
         description="Default months without a purchase after which a member is sleeping",
     )
+    clv_poll_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="How often the CLV fitter looks for queued fits"
+    )
 
 
 def current_settings(request: Request) -> Settings:

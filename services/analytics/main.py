@@ -5,6 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.analytics import base
+from services.analytics.clv import api as clv
+from services.analytics.clv import jobs as clv_jobs
+from services.analytics.clv.tiers import api as clv_tiers
 from services.analytics.cohorts import api as cohorts
 from services.analytics.config import Settings
 from services.analytics.consumers import HANDLERS
@@ -24,7 +27,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "Read models built from every service's events: member spend, frequency, "
             "recency and tier, notification counts, and KPIs such as the average order "
             "value; seed 003's campaign KPIs of a cohort; RFM scores, value quadrants, the "
-            "80/20 view, sleeping members and churn warnings; the referral rate (老带新)."
+            "80/20 view, sleeping members and churn warnings; the referral rate (老带新); "
+            "customer lifetime value (BG/NBD, Gamma-Gamma, a Markov chain over tiers)."
         ),
         settings=settings or Settings(),
         outbox=base.outbox,
@@ -34,9 +38,12 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             segmentation.router,
             members.router,
             referrals.router,
+            clv.router,
+            clv_tiers.router,
         ],
         inbox=base.inbox,
         handlers=HANDLERS,
+        workers=[clv_jobs.fitter],
     )
 
 

@@ -22,7 +22,13 @@ from sqlmodel import select
 
 from huiyuan.provision import upgrade
 from services.analytics.base import SCHEMA, AnalyticsTable
-from services.analytics.facts.models import MemberStats, NotificationDay, Purchase, PurchaseReturn
+from services.analytics.facts.models import (
+    MemberStats,
+    NotificationDay,
+    Purchase,
+    PurchaseReturn,
+    TierHistory,
+)
 from shared.db import Sessions, create_sessions, transaction
 from shared.events import CloudEvent
 from tests.analytics import events
@@ -116,6 +122,11 @@ async def test_the_previous_releases_data_upgrades_and_keeps_its_tiers(
             day = await session.get(NotificationDay, (date(2026, 10, 3), "sms", "sent"))
             assert day is not None
             assert day.count == 7
+            # the tier history starts with the tier known, from the registration
+            history = await session.execute(
+                select(TierHistory.member_id, TierHistory.at, TierHistory.tier_code)
+            )
+            assert history.all() == [(changed, BOUGHT_AT.replace(day=1), "vip")]
 
         # loyalty's upgrade then announces both accounts with their current tier
         await _apply(

@@ -203,6 +203,10 @@ ROLE_OR_MEMBER_CHECKED = {
     ("analytics", "GET /segmentation/sleeping"),
     ("analytics", "GET /segmentation/churn-warnings"),
     ("analytics", "GET /segmentation/members"),
+    ("analytics", "POST /clv/fits"),
+    ("analytics", "GET /clv/fits/{fit_id}"),
+    ("analytics", "GET /clv/fits/{fit_id}/members/{member_id}"),
+    ("analytics", "GET /clv/tiers"),
 }
 
 

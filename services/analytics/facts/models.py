@@ -123,3 +123,16 @@ class SurveyAnswer(AnalyticsTable, table=True):
     member_id: uuid.UUID
     score: int = Field(sa_column=Column(SmallInteger, nullable=False))
     answered_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class TierHistory(AnalyticsTable, table=True):
+    """Every tier a member was put on and when (loyalty's events' times): the account's
+    opening tier, then each change; a redelivered event adds nothing. The Markov CLV
+    (:mod:`services.analytics.clv.tiers`) estimates tier transitions from it. Members
+    whose tier analytics knew before this table existed start with their tier then."""
+
+    __tablename__ = "tier_history"
+
+    member_id: uuid.UUID = Field(primary_key=True)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), primary_key=True))
+    tier_code: str = Field(sa_column=Column(String(64), primary_key=True))

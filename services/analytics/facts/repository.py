@@ -19,6 +19,7 @@ from services.analytics.facts.models import (
     Purchase,
     PurchaseReturn,
     SurveyAnswer,
+    TierHistory,
 )
 from shared.db import AsyncSession
 
@@ -222,4 +223,13 @@ async def record_survey(
             "score": score,
             "answered_at": answered_at,
         },
+    )
+
+
+async def record_tier(session: AsyncSession, member_id: uuid.UUID, code: str, at: datetime) -> None:
+    """Adds the member's tier ``code`` from ``at`` to their tier history, once."""
+    await session.execute(
+        pg_insert(TierHistory)
+        .values(member_id=member_id, at=at, tier_code=code)
+        .on_conflict_do_nothing()
     )

@@ -100,7 +100,8 @@ async def record_void(session: AsyncSession, voided: PurchaseVoided) -> None:
 
 async def record_tier_change(session: AsyncSession, changed: TierChanged, at: datetime) -> None:
     """Takes loyalty's new tier unless analytics holds a later change (``at``: the event's
-    time, aware)."""
+    time, aware), and adds it to the member's tier history."""
+    await repository.record_tier(session, changed.member_id, changed.to_tier, at)
     await _fold_tier(
         session, changed.member_id, lambda held: domain.tier_after_change(held, changed.to_tier, at)
     )
@@ -108,7 +109,10 @@ async def record_tier_change(session: AsyncSession, changed: TierChanged, at: da
 
 async def record_account_opening(session: AsyncSession, opened: AccountOpened) -> None:
     """Takes the tier the account was opened on (or, announced by loyalty's upgrade, its
-    current tier) if analytics holds no tier for the member."""
+    current tier) if analytics holds no tier for the member; the tier history gets it from
+    ``opened_at`` (for an account announced by the upgrade, its current tier from its
+    opening: the changes between are not in any event analytics received)."""
+    await repository.record_tier(session, opened.member_id, opened.tier_code, opened.opened_at)
     await _fold_tier(
         session, opened.member_id, lambda held: domain.tier_after_opening(held, opened.tier_code)
     )

@@ -1,0 +1,114 @@
+"""Statements of the CLV fits: the fit rows, their claim, and the members' summaries,
+computed for every member at once from the purchase facts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Date, Uuid, bindparam, select, text
+from sqlmodel import col
+
+from services.analytics.clv.models import ClvFit, ClvFitMember
+from shared.db import AsyncSession
+
+# A purchase counts on its brand's day unless voided or fully returned, at its net amount;
+# purchases dated before the member registered are history like any other.
+_SUMMARISE = text(
+    """
+    INSERT INTO analytics.clv_fit_members
+        (fit_id, member_id, frequency, recency_days, age_days, monetary_fen, holdout_purchases)
+    WITH days AS (
+        SELECT member_id, (purchased_at AT TIME ZONE :zone)::date AS day,
+               SUM(total_fen - returned_fen) AS fen
+        FROM analytics.purchases
+        WHERE voided_at IS NULL AND NOT fully_returned
+          AND (purchased_at AT TIME ZONE :zone)::date <= :last
+        GROUP BY 1, 2
+    ), firsts AS (
+        SELECT member_id, MIN(day) AS first_day
+        FROM days WHERE day <= :calibration_end GROUP BY member_id
+    )
+    SELECT :fit_id, d.member_id,
+           COUNT(*) FILTER (WHERE d.day <= :calibration_end) - 1,
+           MAX(d.day) FILTER (WHERE d.day <= :calibration_end) - f.first_day,
+           :calibration_end - f.first_day,
+           COALESCE(AVG(d.fen) FILTER (WHERE d.day <= :calibration_end
+                                       AND d.day > f.first_day), 0),
+           COUNT(*) FILTER (WHERE d.day > :calibration_end)
+    FROM days d JOIN firsts f USING (member_id)
+    GROUP BY d.member_id, f.first_day
+    """
+).bindparams(
+    bindparam("fit_id", type_=Uuid()),
+    bindparam("calibration_end", type_=Date()),
+    bindparam("last", type_=Date()),
+)
+
+
+@dataclass(frozen=True)
+class Summaries:
+    """A fit's members' summaries as columns (days), in one order."""
+
+    frequency: list[int]
+    recency_days: list[int]
+    age_days: list[int]
+    monetary_fen: list[float]
+    holdout_purchases: list[int]
+
+
+def add(session: AsyncSession, fit: ClvFit) -> None:
+    session.add(fit)
+
+
+async def get(session: AsyncSession, fit_id: uuid.UUID) -> ClvFit | None:
+    return await session.get(ClvFit, fit_id)
+
+
+async def claim_queued(session: AsyncSession) -> ClvFit | None:
+    """The oldest queued fit, locked for this transaction; one another worker holds is
+    skipped."""
+    query = (
+        select(ClvFit)
+        .where(col(ClvFit.state) == "queued")
+        .order_by(col(ClvFit.requested_at))
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def summarise(
+    session: AsyncSession, fit_id: uuid.UUID, calibration_end: date, last: date, zone: str
+) -> None:
+    """Writes every member's summary for the fit in one statement: members who bought by
+    ``calibration_end`` (the brand's days in ``zone``), purchase days up to ``last``."""
+    await session.execute(
+        _SUMMARISE,
+        {"fit_id": fit_id, "calibration_end": calibration_end, "last": last, "zone": zone},
+    )
+
+
+async def summaries(session: AsyncSession, fit_id: uuid.UUID) -> Summaries:
+    query = select(
+        col(ClvFitMember.frequency),
+        col(ClvFitMember.recency_days),
+        col(ClvFitMember.age_days),
+        col(ClvFitMember.monetary_fen),
+        col(ClvFitMember.holdout_purchases),
+    ).where(col(ClvFitMember.fit_id) == fit_id)
+    rows = (await session.execute(query)).all()
+    return Summaries(
+        frequency=[row[0] for row in rows],
+        recency_days=[row[1] for row in rows],
+        age_days=[row[2] for row in rows],
+        monetary_fen=[row[3] for row in rows],
+        holdout_purchases=[row[4] for row in rows],
+    )
+
+
+async def member(
+    session: AsyncSession, fit_id: uuid.UUID, member_id: uuid.UUID
+) -> ClvFitMember | None:
+    return await session.get(ClvFitMember, (fit_id, member_id))

@@ -1,0 +1,221 @@
+"""Use cases of the CLV fits: request one, fit the next queued one, read a fit and value a
+member with it. They flush, never commit: the request or the worker owns the transaction.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+
+import numpy as np
+
+from services.analytics.clv import domain, repository
+from services.analytics.clv.errors import (
+    FitNotFound,
+    FitNotReady,
+    FitWindowInvalid,
+    MemberNotInFit,
+    ValueUndefined,
+)
+from services.analytics.clv.models import ClvFit
+from services.analytics.clv.schemas import (
+    BgNbdParameters,
+    FitOut,
+    FitRequest,
+    Holdout,
+    MemberValue,
+    SpendParameters,
+)
+from shared.db import AsyncSession
+
+Fitter = Callable[[list[int], list[float], list[float], list[float]], Awaitable[domain.Estimates]]
+"""``(frequency, recency, age, monetary_fen) -> estimates``, off the event loop."""
+
+
+async def request_fit(
+    session: AsyncSession, body: FitRequest, today: date, now: datetime
+) -> FitOut:
+    """Queues a fit (the worker does it). ``today`` is the brand's. Raises
+    :class:`FitWindowInvalid` naming ``calibration_end`` or ``holdout_end``."""
+    problem = domain.window_problem(body.calibration_end, body.holdout_end, today)
+    if problem is not None:
+        field, _, detail = problem.partition(": ")
+        raise FitWindowInvalid(detail, field=field)
+    fit = ClvFit(
+        state="queued",
+        calibration_end=body.calibration_end,
+        holdout_end=body.holdout_end,
+        time_unit=body.time_unit,
+        requested_at=now,
+    )
+    repository.add(session, fit)
+    await session.flush()
+    return _out(fit)
+
+
+async def get_fit(session: AsyncSession, fit_id: uuid.UUID) -> FitOut:
+    """Raises :class:`FitNotFound`."""
+    return _out(await _fit(session, fit_id))
+
+
+async def fit_next(
+    session: AsyncSession, fitter: Fitter, zone: str, clock: Callable[[], datetime]
+) -> bool:
+    """Claims the oldest queued fit, summarises its members, fits both models with
+    ``fitter`` and records the outcome, ``done`` or ``failed`` (too little data, the
+    fitter's :class:`~.domain.FitFailed`, or spend with no finite mean); False when none
+    was queued; ``clock`` gives the finishing time (UTC). A fitter that raises anything
+    else (its process died) leaves the transaction to roll back and the fit queued for
+    the next try."""
+    fit = await repository.claim_queued(session)
+    if fit is None:
+        return False
+    unit = _unit(fit.time_unit)
+    await repository.summarise(
+        session, fit.id, fit.calibration_end, fit.holdout_end or fit.calibration_end, zone
+    )
+    sample = await repository.summaries(session, fit.id)
+    fit.members = len(sample.frequency)
+    fit.repeat_members = sum(1 for x in sample.frequency if x > 0)
+    x = np.array(sample.frequency, dtype=np.float64)
+    t_x = np.array([domain.in_units(d, unit) for d in sample.recency_days])
+    age = np.array([domain.in_units(d, unit) for d in sample.age_days])
+    spend = np.array(sample.monetary_fen, dtype=np.float64)
+    try:
+        domain.check_sample(fit.members, fit.repeat_members)
+        estimates = await fitter(sample.frequency, t_x.tolist(), age.tolist(), spend.tolist())
+        domain.check_estimates(estimates)
+    except domain.FitFailed as refused:
+        fit.state, fit.failure, fit.finished_at = "failed", str(refused), clock()
+        return True
+    fit.finished_at = clock()
+    _record(fit, estimates, x, t_x, age, spend)
+    if fit.holdout_end is not None:
+        span = domain.in_units((fit.holdout_end - fit.calibration_end).days, unit)
+        fit.holdout_predicted = float(
+            np.sum(estimates.purchases.expected_purchases(span, x, t_x, age))
+        )
+        fit.holdout_actual = sum(sample.holdout_purchases)
+    if estimates.spend.q <= 1:
+        fit.state, fit.failure = "failed", "spend has no finite mean (q <= 1)"
+    else:
+        fit.state = "done"
+    return True
+
+
+def _record(
+    fit: ClvFit,
+    estimates: domain.Estimates,
+    x: domain.Floats,
+    t_x: domain.Floats,
+    age: domain.Floats,
+    spend: domain.Floats,
+) -> None:
+    bg, gg = estimates.purchases, estimates.spend
+    fit.r, fit.alpha, fit.a, fit.b = bg.r, bg.alpha, bg.a, bg.b
+    fit.p, fit.q, fit.gamma = gg.p, gg.q, gg.gamma
+    fit.log_likelihood = bg.log_likelihood(x, t_x, age)
+    repeat = x > 0
+    fit.spend_log_likelihood = gg.log_likelihood(x[repeat], spend[repeat])
+
+
+async def member_value(
+    session: AsyncSession,
+    fit_id: uuid.UUID,
+    member_id: uuid.UUID,
+    horizon: int,
+    annual_discount_rate: float,
+) -> MemberValue:
+    """The member's expectations under a done fit over ``horizon`` time units. Raises
+    :class:`FitNotFound`, :class:`FitNotReady`, :class:`MemberNotInFit`,
+    :class:`ValueUndefined`."""
+    fit = await _fit(session, fit_id)
+    models = _models(fit)
+    if models is None:
+        raise FitNotReady(f"fit {fit_id} is {fit.state}", fit_state=fit.state)
+    purchases, spend = models
+    summary = await repository.member(session, fit_id, member_id)
+    if summary is None:
+        raise MemberNotInFit(
+            f"member {member_id} had not bought by {fit.calibration_end}", field="member_id"
+        )
+    unit = _unit(fit.time_unit)
+    t_x = domain.in_units(summary.recency_days, unit)
+    age = domain.in_units(summary.age_days, unit)
+    x = float(summary.frequency)
+    arrays = (np.array([x]), np.array([t_x]), np.array([age]))
+    expected_spend = float(spend.expected_spend(arrays[0], np.array([summary.monetary_fen]))[0])
+    rate = domain.discount_per_unit(annual_discount_rate, unit)
+    expected = float(purchases.expected_purchases(horizon, *arrays)[0])
+    alive = float(purchases.p_alive(*arrays)[0])
+    value = domain.lifetime_value(purchases, expected_spend, (x, t_x, age), horizon, rate)
+    if not all(math.isfinite(number) for number in (expected, alive, expected_spend, value)):
+        raise ValueUndefined(
+            f"fit {fit_id} gives no finite expectation for member {member_id} over "
+            f"{horizon} {unit}s",
+            field="horizon",
+            where="query",
+        )
+    return MemberValue(
+        fit_id=fit.id,
+        member_id=member_id,
+        time_unit=unit,
+        frequency=summary.frequency,
+        recency=round(t_x, 4),
+        age=round(age, 4),
+        average_spend_fen=round(summary.monetary_fen),
+        holdout_purchases=summary.holdout_purchases if fit.holdout_end else None,
+        horizon=horizon,
+        expected_purchases=round(expected, 4),
+        p_alive=round(alive, 4),
+        expected_average_spend_fen=round(expected_spend),
+        annual_discount_rate=annual_discount_rate,
+        clv_fen=round(value),
+    )
+
+
+async def _fit(session: AsyncSession, fit_id: uuid.UUID) -> ClvFit:
+    fit = await repository.get(session, fit_id)
+    if fit is None:
+        raise FitNotFound(f"no CLV fit with id {fit_id}", field="fit_id", where="path")
+    return fit
+
+
+def _unit(name: str) -> domain.TimeUnit:
+    return "day" if name == "day" else "week"
+
+
+def _models(fit: ClvFit) -> tuple[domain.BgNbd, domain.GammaGamma] | None:
+    if fit.state != "done":
+        return None
+    values = (fit.r, fit.alpha, fit.a, fit.b, fit.p, fit.q, fit.gamma)
+    if any(value is None or not math.isfinite(value) for value in values):
+        return None
+    r, alpha, a, b, p, q, gamma = (float(value or 0.0) for value in values)
+    return domain.BgNbd(r, alpha, a, b), domain.GammaGamma(p, q, gamma)
+
+
+def _out(fit: ClvFit) -> FitOut:
+    models = _models(fit)
+    holdout = None
+    if fit.state == "done" and fit.holdout_predicted is not None:
+        holdout = Holdout(predicted=round(fit.holdout_predicted, 2), actual=fit.holdout_actual or 0)
+    return FitOut(
+        id=fit.id,
+        state="done" if fit.state == "done" else "failed" if fit.state == "failed" else "queued",
+        calibration_end=fit.calibration_end,
+        holdout_end=fit.holdout_end,
+        time_unit=_unit(fit.time_unit),
+        requested_at=fit.requested_at,
+        finished_at=fit.finished_at,
+        failure=fit.failure,
+        members=fit.members,
+        repeat_members=fit.repeat_members,
+        purchases=BgNbdParameters(**vars(models[0])) if models else None,
+        spend=SpendParameters(**vars(models[1])) if models else None,
+        log_likelihood=fit.log_likelihood,
+        spend_log_likelihood=fit.spend_log_likelihood,
+        holdout=holdout,
+    )

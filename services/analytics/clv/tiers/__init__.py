@@ -1,0 +1,1 @@
+"""Markov-chain CLV over loyalty tiers: transitions estimated from the tier history."""
