@@ -1,7 +1,7 @@
 """Loyalty's coupon events, published on ``loyalty.events`` (kept apart from
 :mod:`shared.events.loyalty` by size only): a coupon granted, redeemed at a till,
-released, withdrawn or expired. Each is keyed by the member and never carries the code
-(a bearer secret)."""
+released, withdrawn, about to expire or expired. Each is keyed by the member and never
+carries the code (a bearer secret)."""
 
 from __future__ import annotations
 
@@ -67,6 +67,24 @@ class CouponExpired(_CouponEvent):
     """The instant its validity ended (exclusive)."""
     expired_at: datetime
     """When the daily job expired it."""
+
+
+class CouponExpiring(_CouponEvent):
+    """An active coupon's validity ends soon: announced once per coupon by the daily job of
+    the brand's day, its definition's ``expiring_notice_days`` ahead (default 3). A coupon
+    used, withdrawn or expired is not announced; one a till holds is announced at the next
+    run if it comes back unused."""
+
+    event_type: ClassVar[str] = "loyalty.coupon.expiring"
+
+    definition_name: str
+    kind: str
+    """``threshold_off``, ``percent_off``, ``cash_voucher`` or ``free_gift``."""
+    face_value_fen: int
+    """The most the coupon takes off a sale."""
+    valid_until: datetime
+    """Exclusive: usable before this instant."""
+    announced_at: datetime
 
 
 class CouponRedeemed(_CouponEvent):

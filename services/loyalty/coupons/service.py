@@ -63,6 +63,7 @@ async def create_definition(session: AsyncSession, body: DefinitionIn, *, by: st
         face_value_fen=body.terms.face_value_fen,
         stackable=body.stackable,
         restore_on_return=body.restore_on_return,
+        expiring_notice_days=body.expiring_notice_days,
         created_by=by,
     )
     await repository.add_definition(session, row)
