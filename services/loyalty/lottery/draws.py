@@ -156,6 +156,7 @@ async def draw(session: AsyncSession, member_id: uuid.UUID, body: DrawIn) -> Dra
             prize_id=row.prize_id,
             prize_rank=won.rank if won is not None else None,
             prize_kind=cast(domain.PrizeKind, won.kind) if won is not None else None,
+            prize_name=won.name if won is not None else None,
             drawn_prize_id=row.drawn_prize_id,
             quota_day=day,
             chances_left=chances_left,

@@ -79,7 +79,7 @@ async def get_template(
     summary="Save and publish a new version of a template",
     description=(
         "Staff (marketing). The text is Jinja2 (sandboxed) using only the template's "
-        "variables (`GET /templates` lists them) and the filters `points`, `day` and plain "
+        "variables (`GET /templates` lists them) and the filters `points`, `yuan`, `day` and plain "
         "text ones; an SMS is one line (a marketing SMS gets the opt-out instruction when "
         "sent), an email starts with `Subject: ...`. It must render with the template's "
         "sample values. Anything else is `template-refused` (422) naming the variable, "

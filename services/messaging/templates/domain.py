@@ -39,6 +39,10 @@ Template = Literal[
     "reward_fulfilled",
     "reward_cancelled",
     "ticket_survey",
+    "ticket_escalated",
+    "coupon_expiring",
+    "referral_rewarded",
+    "draw_won",
 ]
 TEMPLATES: tuple[Template, ...] = get_args(Template)
 MessageClass = Literal["transactional", "marketing"]
@@ -56,6 +60,10 @@ CLASS_OF: Mapping[str, MessageClass] = {
     "reward_ordered": "transactional",
     "reward_fulfilled": "transactional",
     "reward_cancelled": "transactional",
+    "ticket_escalated": "transactional",
+    "coupon_expiring": "transactional",
+    "referral_rewarded": "transactional",
+    "draw_won": "transactional",
 }
 """The class of each template key (seed 004, 客户营销短信: greetings, the new customer's
 welcome and offers market; what tells a member of their account is transactional).
@@ -155,6 +163,17 @@ def format_points(value: object) -> str:
     return f"{value:,}"
 
 
+def format_yuan(value: object) -> str:
+    """An amount in fen (an integer) as yuan, with thousands separators and the fen only
+    when there are some: 2000 → ``20``, 123450 → ``1,234.50``. The currency sign or 元
+    is the text's to write."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"an amount must be an integer of fen, got {value!r}")
+    yuan, fen = divmod(abs(value), 100)
+    sign = "-" if value < 0 else ""
+    return f"{sign}{yuan:,}" if fen == 0 else f"{sign}{yuan:,}.{fen:02d}"
+
+
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 """English month abbreviations, whatever the process's C locale says."""
 
@@ -204,6 +223,7 @@ def sms_text(text: str, path: str, *, marketing: bool, locale: Locale) -> str:
 FILTERS = frozenset(
     {
         "points",
+        "yuan",
         "day",
         "upper",
         "lower",
@@ -217,7 +237,7 @@ FILTERS = frozenset(
         "last",
     }
 )
-"""What a staff version may filter values with: ours (``points``, ``day``) and plain
+"""What a staff version may filter values with: ours (``points``, ``yuan``, ``day``) and plain
 text filters of Jinja2's whose work grows with their input only (``join`` and ``replace``
 multiply it: ``{{ name|join(name) }}``)."""
 

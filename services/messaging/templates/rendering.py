@@ -74,6 +74,12 @@ def _points(value: Any) -> str:
     return domain.format_points(value)
 
 
+def _yuan(value: Any) -> str:
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined raises here, naming the missing variable
+    return domain.format_yuan(value)
+
+
 @pass_context
 def _day(context: Context, value: Any) -> str:
     if isinstance(value, Undefined):
@@ -92,6 +98,7 @@ def _environment() -> SandboxedEnvironment:
         auto_reload=False,  # the defaults change with a release, not while it runs
     )
     environment.filters["points"] = _points
+    environment.filters["yuan"] = _yuan
     environment.filters["day"] = _day
     return environment
 

@@ -95,6 +95,7 @@ async def test_purchases_earn_chances_and_a_draw_spends_one_and_credits_its_poin
     ]
     [event] = await published(loyalty_sessions, member, "loyalty.draw.made")
     assert (event["entry_id"], event["points"], event["balance"]) == (made["entry_id"], 500, 850)
+    assert event["prize_name"] == made["prize"]["name"]  # what messaging congratulates with
     assert await ledger_sound(loyalty_sessions, member) == ()
     assert await _sound(loyalty_sessions, member) == []
 
