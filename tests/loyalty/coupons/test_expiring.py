@@ -22,8 +22,8 @@ from tests.loyalty.conftest import funded_member, published
 EXPIRING = "loyalty.coupon.expiring"
 
 
-async def _definition(sessions: Sessions, **notice: int) -> CouponDefinition:
-    """A cash voucher of 20 yuan valid 30 days; ``expiring_notice_days`` if given."""
+async def _definition(sessions: Sessions, notice_days: int = 3) -> CouponDefinition:
+    """A cash voucher of 20 yuan valid 30 days, announced ``notice_days`` ahead."""
     row = CouponDefinition(
         name="20元代金券",
         kind="cash_voucher",
@@ -34,7 +34,7 @@ async def _definition(sessions: Sessions, **notice: int) -> CouponDefinition:
         face_value_fen=2_000,
         stackable=False,
         created_by="test",
-        **notice,
+        expiring_notice_days=notice_days,
     )
     async with transaction(sessions) as session:
         session.add(row)
@@ -76,7 +76,7 @@ async def test_each_coupon_is_announced_once_within_its_notice_days(
     member = await funded_member(loyalty_sessions, 10_000)
     default, fortnight = (
         await _definition(loyalty_sessions),
-        await _definition(loyalty_sessions, expiring_notice_days=14),
+        await _definition(loyalty_sessions, notice_days=14),
     )
     now = datetime.now(UTC)
     soon = await _coupon(loyalty_sessions, member, default, now + timedelta(days=2, hours=23))
