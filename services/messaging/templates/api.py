@@ -43,6 +43,12 @@ _REFUSED = problem(
     TemplateRefused("line 1: 'balanse' is not a variable of points_earned (it has: name, ...)"),
     description="The text is not a template of this key and channel (`template-refused`)",
 )
+_CHANGED = problem(
+    TemplateChanged(
+        "points_earned/sms/zh-CN is at version 4 now, not the one If-Match names: "
+        "read it again and redo the edit"
+    )
+)
 _ETAG = {
     "ETag": {
         "description": 'The published version\'s entity tag, e.g. `"3"` (`"0"`: the default)',
@@ -115,12 +121,7 @@ async def get_template(
     responses={
         200: {"headers": _ETAG},
         **_REFUSED,
-        **problem(
-            TemplateChanged(
-                "points_earned/sms/zh-CN is at version 4 now, not the one If-Match names: "
-                "read it again and redo the edit"
-            )
-        ),
+        **_CHANGED,
     },
 )
 async def put_template(
@@ -148,11 +149,13 @@ async def put_template(
         "later releases); another version's text is published again as a new version. "
         "Nothing changes when that text is already the one published, so a retry is "
         "harmless. A version the template does not have is `template-version-not-found` "
-        "(404). The answer carries the new `ETag`."
+        "(404). `If-Match` is checked as for a save (412 `template-version-mismatch`). The "
+        "answer carries the new `ETag`."
     ),
     responses={
         200: {"headers": _ETAG},
         **problem(TemplateVersionNotFound("points_earned/sms/zh-CN has no version 7")),
+        **_CHANGED,
     },
 )
 async def revert_template(
@@ -163,8 +166,11 @@ async def revert_template(
     session: Session,
     staff: Marketing,
     response: Response,
+    if_match: IfMatch = None,
 ) -> TemplateOut:
-    reverted = await service.revert(session, (key, channel, locale), body.version, staff.subject)
+    reverted = await service.revert(
+        session, (key, channel, locale), body.version, staff.subject, if_match=if_match
+    )
     return _tagged(reverted, response)
 
 

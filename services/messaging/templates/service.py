@@ -197,11 +197,15 @@ async def save(
     return await _publish(session, key, text, staff, reverted_to=None, if_match=if_match)
 
 
-async def revert(session: AsyncSession, key: Key, version: int, staff: str) -> TemplateOut:
+async def revert(
+    session: AsyncSession, key: Key, version: int, staff: str, *, if_match: str | None = None
+) -> TemplateOut:
     """Publishes version ``version``'s text again (0: the code's default) as the next
-    version; nothing if that text is the one published, so a retry adds nothing.
+    version; nothing if that text is the one published, so a retry without ``if_match``
+    adds nothing. ``if_match`` as for :func:`save`.
 
-    Raises :class:`~services.messaging.templates.errors.TemplateVersionNotFound`."""
+    Raises :class:`~services.messaging.templates.errors.TemplateVersionNotFound` and
+    :class:`TemplateChanged`."""
     text: str | None = None
     if version:
         row = await repository.version(session, key, version)
@@ -210,7 +214,7 @@ async def revert(session: AsyncSession, key: Key, version: int, staff: str) -> T
                 f"{'/'.join(key)} has no version {version}", field="version"
             )
         text = row.text
-    return await _publish(session, key, text, staff, reverted_to=version)
+    return await _publish(session, key, text, staff, reverted_to=version, if_match=if_match)
 
 
 async def _publish(

@@ -318,7 +318,15 @@ async def test_if_match_keeps_two_editors_from_overwriting_each_other(
     assert (
         await client.put(FULFILLED_SMS, json={"text": first}, headers=MARKETING | {"If-Match": "*"})
     ).status_code == 200
-    reverted = await client.post(f"{FULFILLED_SMS}/revert", json={"version": 0}, headers=MARKETING)
+    stale_revert = await client.post(
+        f"{FULFILLED_SMS}/revert", json={"version": 0}, headers=MARKETING | {"If-Match": seen}
+    )
+    assert stale_revert.status_code == 412, stale_revert.text
+    current = (await client.get(FULFILLED_SMS, headers=MARKETING)).headers["etag"]
+    reverted = await client.post(
+        f"{FULFILLED_SMS}/revert", json={"version": 0}, headers=MARKETING | {"If-Match": current}
+    )
+    assert reverted.status_code == 200, reverted.text
     assert reverted.headers["etag"] == f'"{reverted.json()["version"]}"'
 
 
