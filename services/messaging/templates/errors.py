@@ -35,8 +35,9 @@ class TemplateVersionNotFound(NotFound):
 
 class TemplateChanged(ProblemError):
     """`PUT /templates/{key}/{channel}/{locale}` (or its revert) carried `If-Match` naming
-    a version that is no longer the one published: someone published another since it was read. Read it
-    again (the current `ETag` comes with the answer), merge, and save again."""
+    a version that is no longer the one published: someone published another since it
+    was read. Read it again (the current `ETag` comes with the answer), merge, and save
+    again."""
 
     status: ClassVar[int] = 412
     title = "Template changed since it was read"
