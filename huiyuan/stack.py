@@ -156,7 +156,6 @@ class LocalStack:
                         "--sms-api-key", DEV_SMS_API_KEY,
                         "--reply-url",
                         f"{self.settings.url('messaging')}/webhooks/sms/inbound",
-                        "--reply-secret", DEV_SMS_WEBHOOK_SECRET,
                         "--receipt-url",
                         f"{self.settings.url('messaging')}/webhooks/sms/receipts",
                         *(

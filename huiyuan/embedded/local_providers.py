@@ -5,6 +5,7 @@ Run both in one process::
     python -m huiyuan.embedded.local_providers --store-dir DIR --smtp-port 1025 \\
         --http-port 8025 --sms-api-key KEY \\
         [--receipt-url URL --receipt-secret primary=whsec_... --receipt-secret fallback=...]
+        [--reply-url URL]
 
 and open ``http://127.0.0.1:8025/`` to see what was delivered.
 """
@@ -16,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import uvicorn
@@ -62,7 +63,7 @@ async def run_local_providers(
     http_port: int,
     sms_api_key: str,
     receipts: Receipts | None = None,
-    replies: tuple[str, str] | None = None,
+    replies: tuple[str, Mapping[str, str]] | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT; ``receipts`` and ``replies``: see
     :func:`create_sms_gateway_app`."""
@@ -95,8 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--smtp-port", type=int, default=1025)
     parser.add_argument("--http-port", type=int, default=8025)
     parser.add_argument("--sms-api-key", required=True)
-    parser.add_argument("--reply-url", help="where simulated SMS replies are posted")
-    parser.add_argument("--reply-secret", help="the Standard Webhooks secret signing them")
+    parser.add_argument(
+        "--reply-url",
+        help="where simulated SMS replies are posted: {url}/{provider}, signed with the "
+        "provider's --receipt-secret",
+    )
     parser.add_argument("--receipt-url", help="where delivery receipts go: {url}/{provider}")
     parser.add_argument(
         "--receipt-secret",
@@ -106,9 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a provider's Standard Webhooks secret for its receipts (repeatable)",
     )
     args = parser.parse_args(argv)
-    if (args.reply_url is None) != (args.reply_secret is None):
-        parser.error("--reply-url and --reply-secret go together")
     secrets = dict(item.split("=", 1) for item in args.receipt_secret)
+    if args.reply_url is not None and not secrets:
+        parser.error("--reply-url needs the providers' --receipt-secret")
     receipts = Receipts(args.receipt_url, secrets) if args.receipt_url else None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
@@ -120,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             http_port=args.http_port,
             sms_api_key=args.sms_api_key,
             receipts=receipts,
-            replies=(args.reply_url, args.reply_secret) if args.reply_url else None,
+            replies=(args.reply_url, secrets) if args.reply_url else None,
         )
     )
     return 0

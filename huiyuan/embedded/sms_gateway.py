@@ -17,6 +17,7 @@ import asyncio
 import hmac
 import threading
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -186,11 +187,12 @@ def create_sms_gateway_app(
     store_dir: Path,
     api_key: str,
     receipts: Receipts | None = None,
-    replies: tuple[str, str] | None = None,
+    replies: tuple[str, Mapping[str, str]] | None = None,
 ) -> FastAPI:
     """The gateway's providers plus the inbox page, which also shows the mail catcher's
     emails; ``receipts`` says where delivery receipts go (none without); ``replies``
-    (callback URL, Standard Webhooks secret) adds ``POST /v1/replies``."""
+    (the callback's base URL, each provider's Standard Webhooks secret) adds ``POST
+    {prefix}/v1/replies`` for each provider it names, forwarding to ``{url}/{provider}``."""
     store_dir.mkdir(parents=True, exist_ok=True)
     store = SmsStore(store_dir)
     expected = f"Bearer {api_key}".encode()
@@ -223,5 +225,11 @@ def create_sms_gateway_app(
         )
     app.include_router(inbox_router(store_dir))
     if replies is not None:
-        app.include_router(replies_router(*replies), dependencies=[Depends(authorize)])
+        callback_url, secrets = replies
+        for provider, secret in secrets.items():
+            app.include_router(
+                replies_router(callback_url, provider, secret),
+                prefix=PROVIDERS[provider],
+                dependencies=[Depends(authorize)],
+            )
     return app

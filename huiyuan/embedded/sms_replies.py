@@ -1,7 +1,9 @@
-"""Simulated SMS replies: ``POST /v1/replies`` {from, text} stands for a member's phone
-answering an SMS (回T退订). The gateway forwards it to the messaging service's inbound
-webhook as a real provider would: a JSON body {from, text, received_at,
-provider_message_id}, signed per Standard Webhooks with the provider's secret.
+"""Simulated SMS replies: ``POST /v1/replies`` {from, text} under a provider's prefix
+stands for a member's phone answering an SMS (回T退订) that provider carried. The gateway
+forwards it to the messaging service's inbound webhook of that provider,
+``{callback_url}/{provider}``, as a real provider would: a JSON body {from, text,
+received_at, provider_message_id}, signed per Standard Webhooks with the provider's
+callback secret (the one its delivery receipts are signed with).
 """
 
 from __future__ import annotations
@@ -39,10 +41,12 @@ def signed_callback(secret: str, payload: dict[str, Any]) -> tuple[bytes, dict[s
     return body.encode(), headers
 
 
-def replies_router(callback_url: str, secret: str) -> APIRouter:
-    """``POST /v1/replies``: forwards the reply to ``callback_url`` and answers with what
-    the callback answered (its status code and JSON body)."""
+def replies_router(callback_url: str, provider: str, secret: str) -> APIRouter:
+    """``POST /v1/replies``: forwards the reply, signed with ``secret``, to
+    ``{callback_url}/{provider}`` and answers with what the callback answered (its status
+    code and JSON body)."""
     router = APIRouter()
+    target = f"{callback_url.rstrip('/')}/{provider}"
 
     @router.post("/v1/replies")
     async def reply(body: ReplyRequest) -> JSONResponse:
@@ -55,7 +59,7 @@ def replies_router(callback_url: str, secret: str) -> APIRouter:
         content, headers = signed_callback(secret, payload)
         async with httpx.AsyncClient(timeout=FORWARD_TIMEOUT_SECONDS) as client:
             try:
-                answer = await client.post(callback_url, content=content, headers=headers)
+                answer = await client.post(target, content=content, headers=headers)
             except httpx.HTTPError as exc:
                 return JSONResponse(
                     {"error": "callback_unreachable", "message": repr(exc)}, status_code=502

@@ -41,7 +41,8 @@ WebhookSecret = Annotated[SecretStr, AfterValidator(_webhook_secret)]
 class SmsProvider(BaseModel):
     """One SMS provider of ``sms_providers``: its base URL (the client posts to
     ``{url}/v1/messages``), bearer key, price per segment in fen, and the Standard Webhooks
-    secret (``whsec_<base64>``) its delivery receipts are signed with."""
+    secret (``whsec_<base64>``) its callbacks are signed with: delivery receipts
+    (``/webhooks/sms/receipts/{name}``) and inbound replies (``/webhooks/sms/inbound/{name}``)."""
 
     name: str = Field(pattern=PROVIDER_NAME_PATTERN, max_length=32)
     url: Annotated[str, SingleLine(500)]
@@ -113,7 +114,9 @@ class Settings(BaseServiceSettings):
     webhook_batch_size: int = Field(default=50, ge=1, le=1_000)
     # delivered and failed deliveries (with their attempts) are deleted after this many days
     webhook_retention_days: int = Field(default=30, ge=1, le=3650)
-    # the SMS provider's callbacks (inbound replies) are signed per Standard Webhooks with it
+    # inbound replies posted to the deprecated /webhooks/sms/inbound (the first provider's)
+    # are signed per Standard Webhooks with it; /webhooks/sms/inbound/{provider} takes the
+    # provider's receipt_secret
     sms_webhook_secret: WebhookSecret = SecretStr(DEV_SMS_WEBHOOK_SECRET)
     # signs the unsubscribe tokens of List-Unsubscribe links (HMAC-SHA256)
     unsubscribe_key: SecretStr = SecretStr(DEV_UNSUBSCRIBE_KEY)

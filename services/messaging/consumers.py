@@ -1,10 +1,12 @@
 """What messaging consumes: member registrations, updates, consent changes and
 deactivations keep the contacts current (and the queued notifications in line with them);
-a registration and what loyalty did (points earned or expiring or expired, a tier change,
-a reward order placed, fulfilled or cancelled, a coupon granted) and a resolved service
-desk ticket (its satisfaction survey) notify. Purchases, birthdays on file and birthday
-coupons schedule the journeys' runs (``journeys.service``). Every event, of these types or
-any other, is also offered to the webhook subscriptions naming its type
+a registration and what loyalty did (points earned or expiring or expired, a coupon
+granted or about to expire, a tier change, a reward order placed, fulfilled or
+cancelled, a referral rewarded, a prize won in a draw) and a service desk ticket
+escalated (the member is told a manager has it) or resolved (its satisfaction survey)
+notify. Purchases, birthdays on file and birthday coupons schedule the journeys' runs
+(``journeys.service``). Every event, of these types or any other, is also offered to
+the webhook subscriptions naming its type
 (``webhooks.service.fanning_out``).
 
 Each handler calls the capabilities in the order written. A handler whose member has no
@@ -31,15 +33,17 @@ from services.messaging.templates.domain import Template
 from services.messaging.webhooks.service import fanning_out
 from shared.db import AsyncSession
 from shared.events import EVENT_TYPES, CloudEvent
-from shared.events.coupons import CouponGranted
+from shared.events.coupons import CouponExpiring, CouponGranted
 from shared.events.customer import (
     MemberConsentChanged,
     MemberDeactivated,
     MemberReactivated,
     MemberRegistered,
     MemberUpdated,
+    TicketEscalated,
     TicketResolved,
 )
+from shared.events.draws import DrawMade
 from shared.events.loyalty import (
     PointsEarned,
     PointsExpired,
@@ -52,6 +56,7 @@ from shared.events.loyalty import (
 )
 from shared.events.messaging import Channel
 from shared.events.orders import PurchaseCompleted
+from shared.events.referrals import ReferralRewarded
 from shared.inbox import Handler, HandlerContext
 
 Context = HandlerContext[Settings]
@@ -198,6 +203,67 @@ async def on_points_expired(session: AsyncSession, event: CloudEvent, ctx: Conte
     )
 
 
+async def on_coupon_expiring(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Tells the member a coupon granted to them ends soon: its name, the most it takes off
+    (fen, shown in yuan) and its last valid day in the brand's timezone (loyalty announces
+    each coupon once, its definition's notice days ahead)."""
+    expiring = event.payload(CouponExpiring)
+    zone = ZoneInfo(ctx.settings.business_timezone)
+    await _tell(
+        session,
+        event,
+        ctx,
+        expiring.member_id,
+        "coupon_expiring",
+        {
+            "coupon": expiring.definition_name,
+            "face_value_fen": expiring.face_value_fen,
+            "valid_through": notifying.last_day(expiring.valid_until, zone),
+        },
+    )
+
+
+async def on_referral_rewarded(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Thanks the referrer with the reward coupon's face value (fen, shown in yuan). The
+    friend is not named: their name is theirs to share (seed 004, 老带新)."""
+    rewarded = event.payload(ReferralRewarded)
+    await _tell(
+        session,
+        event,
+        ctx,
+        rewarded.member_id,
+        "referral_rewarded",
+        {"reward_fen": rewarded.reward_fen},
+    )
+
+
+async def on_draw_made(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Congratulates a member whose draw won a prize: its name, its kind and, for a points
+    prize, the points credited; a draw without a prize tells nobody."""
+    drawn = event.payload(DrawMade)
+    if drawn.prize_kind is None:
+        return
+    await _tell(
+        session,
+        event,
+        ctx,
+        drawn.member_id,
+        "draw_won",
+        {"prize": drawn.prize_name or "", "kind": drawn.prize_kind, "points": drawn.points or 0},
+    )
+
+
+async def on_ticket_escalated(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Tells the member their ticket passed its promised time and went to a manager (an
+    anonymous caller's ticket has nobody to tell)."""
+    escalated = event.payload(TicketEscalated)
+    if escalated.member_id is None:
+        return
+    await _tell(
+        session, event, ctx, escalated.member_id, "ticket_escalated", {"number": escalated.number}
+    )
+
+
 async def on_tier_changed(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
     """Tells the member of the change in the words of its kind: an upgrade, a downgrade
     (with the last day of the period the new tier is kept for, when it is reviewed), or
@@ -289,10 +355,14 @@ _NOTIFYING: dict[str, Handler[Context]] = {
     PointsEarned.event_type: on_points_earned,
     PointsExpiring.event_type: on_points_expiring,
     PointsExpired.event_type: on_points_expired,
+    CouponExpiring.event_type: on_coupon_expiring,
     TierChanged.event_type: on_tier_changed,
     RewardOrdered.event_type: _on_reward(RewardOrdered, "reward_ordered"),
     RewardFulfilled.event_type: _on_reward(RewardFulfilled, "reward_fulfilled"),
     RewardCancelled.event_type: _on_reward(RewardCancelled, "reward_cancelled"),
+    ReferralRewarded.event_type: on_referral_rewarded,
+    DrawMade.event_type: on_draw_made,
+    TicketEscalated.event_type: on_ticket_escalated,
     TicketResolved.event_type: on_ticket_resolved,
     PurchaseCompleted.event_type: on_purchase_completed,
     CouponGranted.event_type: on_coupon_granted,

@@ -1,7 +1,7 @@
 """Loyalty's coupon events, published on ``loyalty.events`` (kept apart from
 :mod:`shared.events.loyalty` by size only): a coupon granted, redeemed at a till,
-released, withdrawn or expired. Each is keyed by the member and never carries the code
-(a bearer secret)."""
+released, withdrawn, about to expire or expired. Each is keyed by the member and never
+carries the code (a bearer secret)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from datetime import datetime
 from typing import ClassVar, Literal
 
 from shared.events.envelope import EventPayload
+
+CouponOccasion = Literal["birthday", "referral", "draw"]
+"""Grants that messaging tells in words of their own rather than as a plain coupon."""
 
 
 class _CouponEvent(EventPayload):
@@ -42,10 +45,12 @@ class CouponGranted(_CouponEvent):
     granted_at: datetime
     campaign_id: uuid.UUID | None = None
     """The campaign whose giveaway granted it (a qualifying purchase); None otherwise."""
-    occasion: Literal["birthday"] | None = None
+    occasion: CouponOccasion | None = None
     """``birthday``: the program's birthday coupon, granted by loyalty's daily job on the
     brand's day of the member's birthday (messaging names it in the birthday greeting);
-    None otherwise (and on events from before it was carried)."""
+    ``referral``: a referrer's reward (``loyalty.referral.rewarded`` tells it); ``draw``: a
+    prize won in a draw (``loyalty.draw.made`` tells it); None otherwise (and on events
+    from before it was carried)."""
 
 
 class CouponWithdrawn(_CouponEvent):
@@ -71,6 +76,24 @@ class CouponExpired(_CouponEvent):
     """The instant its validity ended (exclusive)."""
     expired_at: datetime
     """When the daily job expired it."""
+
+
+class CouponExpiring(_CouponEvent):
+    """An active coupon's validity ends soon: announced once per coupon by the daily job of
+    the brand's day, its definition's ``expiring_notice_days`` ahead (default 3). A coupon
+    used, withdrawn or expired is not announced; one a till holds is announced at the next
+    run if it comes back unused."""
+
+    event_type: ClassVar[str] = "loyalty.coupon.expiring"
+
+    definition_name: str
+    kind: str
+    """``threshold_off``, ``percent_off``, ``cash_voucher`` or ``free_gift``."""
+    face_value_fen: int
+    """The most the coupon takes off a sale."""
+    valid_until: datetime
+    """Exclusive: usable before this instant."""
+    announced_at: datetime
 
 
 class CouponRedeemed(_CouponEvent):

@@ -243,6 +243,9 @@ class TicketEscalated(TicketEvent):
 
     event_type: ClassVar[str] = "customer.ticket.escalated"
 
+    number: int | None = None
+    """The ticket's number, as the desk reads it out (null on events published before it
+    was carried)."""
     due_at: datetime
     """When its SLA ended (UTC)."""
     escalated_at: datetime

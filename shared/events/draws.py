@@ -46,6 +46,9 @@ class DrawMade(EventPayload):
     prize_id: uuid.UUID | None
     prize_rank: int | None
     prize_kind: Literal["coupon", "points", "gift"] | None
+    prize_name: str | None = None
+    """The prize won as members see it (e.g. 二等奖 50积分); null: no prize, or an event
+    published before it carried the name."""
     drawn_prize_id: uuid.UUID | None
     """The prize the random value picked, before quotas and fallbacks."""
     quota_day: date

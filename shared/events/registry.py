@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.events.coupons import (
     CouponExpired,
+    CouponExpiring,
     CouponGranted,
     CouponRedeemed,
     CouponReleased,
@@ -114,6 +115,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         RewardCancelled,
         CouponGranted,
         CouponWithdrawn,
+        CouponExpiring,
         CouponExpired,
         CouponRedeemed,
         CouponReleased,

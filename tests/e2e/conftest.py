@@ -25,7 +25,8 @@ from tests.server import serving
 from tests.stack import Stack, forget_earlier_events, running, skip_backlog
 
 SMS_KEY = "e2e-sms-key"
-SMS_WEBHOOK_SECRET = "whsec_ZTJlLXNtcy13ZWJob29rLXNlY3JldA=="
+SMS_CALLBACK_SECRET = "whsec_ZTJlLXNtcy13ZWJob29rLXNlY3JldA=="
+"""The primary provider's callback secret: its replies (and receipts) are signed with it."""
 
 
 @dataclass
@@ -57,7 +58,10 @@ async def providers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[P
     mail = MailCatcher(store_dir, port=free_port())
     mail.start()
     http_port, messaging_port = free_port(), free_port()
-    replies = (f"http://127.0.0.1:{messaging_port}/webhooks/sms/inbound", SMS_WEBHOOK_SECRET)
+    replies = (
+        f"http://127.0.0.1:{messaging_port}/webhooks/sms/inbound",
+        {"primary": SMS_CALLBACK_SECRET},
+    )
     server = uvicorn.Server(
         uvicorn.Config(
             create_sms_gateway_app(store_dir, SMS_KEY, replies=replies),
@@ -88,7 +92,7 @@ async def system(stack: Stack, providers: Providers) -> AsyncIterator[System]:
         smtp_port=providers.smtp_port,
         sms_gateway_url=providers.sms_url,
         sms_api_key=SMS_KEY,
-        sms_webhook_secret=SMS_WEBHOOK_SECRET,
+        sms_receipt_secret=SMS_CALLBACK_SECRET,
     )
     loyalty_port = free_port()
     overrides["orders"]["loyalty_url"] = f"http://127.0.0.1:{loyalty_port}"

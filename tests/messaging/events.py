@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from shared.crypto import PiiCipher
 from shared.events import CloudEvent
+from shared.events.coupons import CouponExpiring
 from shared.events.customer import (
     ChannelConsent,
     Locale,
@@ -17,8 +18,10 @@ from shared.events.customer import (
     MemberReactivated,
     MemberRegistered,
     MemberUpdated,
+    TicketEscalated,
     TicketResolved,
 )
+from shared.events.draws import DrawMade
 from shared.events.loyalty import (
     ExpiredLot,
     ExpiringLotNotice,
@@ -30,6 +33,7 @@ from shared.events.loyalty import (
     RewardOrdered,
     TierChanged,
 )
+from shared.events.referrals import ReferralRewarded
 from shared.settings import DEV_PII_KEY
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -280,3 +284,78 @@ def ticket_resolved(member_id: uuid.UUID | None, ticket_id: uuid.UUID) -> CloudE
         overdue=False,
     )
     return CloudEvent.of(payload, source="/huiyuan/customer")
+
+
+def ticket_escalated(member_id: uuid.UUID | None, number: int | None = 4711) -> CloudEvent:
+    """A complaint past its SLA, escalated to a manager (``number`` None: as customer
+    published it before it carried the number)."""
+    now = datetime.now(UTC)
+    payload = TicketEscalated(
+        ticket_id=uuid.uuid4(),
+        member_id=member_id,
+        kind="complaint",
+        priority="high",
+        number=number,
+        due_at=now - timedelta(hours=1),
+        escalated_at=now,
+        escalated_to="manager",
+    )
+    return CloudEvent.of(payload, source="/huiyuan/customer")
+
+
+def coupon_expiring(member_id: uuid.UUID, last_day: date, face_value_fen: int) -> CloudEvent:
+    """A coupon valid through ``last_day`` in Shanghai, announced by loyalty's daily job."""
+    payload = CouponExpiring(
+        coupon_id=uuid.uuid4(),
+        member_id=member_id,
+        account_id=uuid.uuid4(),
+        definition_id=uuid.uuid4(),
+        definition_name="满200减30 周年庆",
+        kind="threshold_off",
+        face_value_fen=face_value_fen,
+        valid_until=brand_midnight(last_day + timedelta(days=1)),
+        announced_at=datetime.now(UTC),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/loyalty")
+
+
+def referral_rewarded(member_id: uuid.UUID, reward_fen: int) -> CloudEvent:
+    payload = ReferralRewarded(
+        referral_id=uuid.uuid4(),
+        member_id=member_id,
+        friend_member_id=uuid.uuid4(),
+        purchase_id=uuid.uuid4(),
+        net_spend_fen=50_000,
+        coupon_id=uuid.uuid4(),
+        definition_id=uuid.uuid4(),
+        reward_fen=reward_fen,
+        rewarded_at=datetime.now(UTC),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/loyalty")
+
+
+def draw_made(
+    member_id: uuid.UUID,
+    kind: Literal["coupon", "points", "gift"] | None,
+    prize_name: str | None = None,
+    points: int | None = None,
+) -> CloudEvent:
+    """A draw; ``kind`` None: it won no prize."""
+    won = kind is not None
+    payload = DrawMade(
+        draw_id=uuid.uuid4(),
+        member_id=member_id,
+        account_id=uuid.uuid4(),
+        campaign_id=uuid.uuid4(),
+        prize_id=uuid.uuid4() if won else None,
+        prize_rank=2 if won else None,
+        prize_kind=kind,
+        prize_name=prize_name,
+        drawn_prize_id=uuid.uuid4(),
+        quota_day=date.today(),
+        chances_left=0,
+        points=points,
+        balance=1_000 if points else None,
+        drawn_at=datetime.now(UTC),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/loyalty")

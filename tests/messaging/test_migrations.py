@@ -5,12 +5,13 @@ The previous release's tables gain columns and statuses, and new tables arrive (
 subscriptions and deliveries ``c4e8a2f6b1d3``, the messaging policy and points digests
 ``7b4233fa7a66``, staff's template texts ``c5e8a2d4f6b1``, marketing consent and opt-outs
 ``c7e2a9d4f6b3``, SMS providers and receipts ``c7e2a9d4b1f6``, the dispatcher's lease
-``c7e2a9d4f1b8``, journeys ``a0c5cd8e5f52``); the policy's rewrite of old rows has a test of its own
-(policy/test_migration.py). This one checks how rows of before are read: contacts whose
-phone was stored as digits reach their member at the E.164 number and are found by an SMS
-reply's sender (the opt-out migration hashes their phone), and notifications queued with a
-digits recipient or a line-broken subject go out as E.164 and on one line (tests in
-delivery/).
+``c7e2a9d4f1b8``, journeys ``a0c5cd8e5f52``, replies per SMS provider and early receipts
+``e470671d4ad8``); the policy's rewrite of old rows has a test of its own
+(policy/test_migration.py), and so have the replies' providers (optouts/test_migration.py).
+This one checks how rows of before are read: contacts whose phone was stored as digits
+reach their member at the E.164 number and are found by an SMS reply's sender (the opt-out
+migration hashes their phone), and notifications queued with a digits recipient or a
+line-broken subject go out as E.164 and on one line (tests in delivery/).
 The test migrates a scratch database of its own to the previous head, writes rows with
 plain SQL as that release did, upgrades, and reads them with this release's code.
 """

@@ -55,6 +55,7 @@ async def escalate_due(sessions: Sessions, now: datetime) -> int:
                         member_id=ticket.member_id,
                         kind=domain.ticket_kind(ticket.kind),
                         priority=domain.ticket_priority(ticket.priority),
+                        number=ticket.number,
                         due_at=ticket.due_at,
                         escalated_at=now,
                         escalated_to=domain.ESCALATION_ROLE,

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from services.customer.config import Settings
 from services.customer.fields import service as custom_fields
 from services.customer.joining.errors import JoiningRuleUnmet, ReceiptUsed
-from services.customer.members import domain, service
+from services.customer.members import service
 from services.customer.members.errors import MemberNotFound, PhoneRegistered
 from services.customer.members.schemas import (
     CardNumber,
@@ -38,6 +38,7 @@ from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.inputs import Phone
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.preconditions import etag
 
 router = APIRouter(tags=["members"])
 # one object, so FastAPI resolves it once for the route and its idempotency dependency
@@ -132,7 +133,7 @@ async def get_member(
     ensure_member_access(principal, member_id, "service", "marketing")
     member = await service.get_member(session, member_id)
     await search.record_view(session, principal, member_id)
-    response.headers["ETag"] = domain.etag(member.version)
+    response.headers["ETag"] = etag(member.version)
     return await service.profile(session, cipher, member, principal)
 
 

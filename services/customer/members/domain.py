@@ -53,14 +53,3 @@ def mask_text(value: str, shown: int = 3) -> str:
     """``上海市徐汇区漕溪北路 1 号`` becomes ``上海市****``: free text keeps its first
     ``shown`` characters."""
     return value[:shown] + "****"
-
-
-def etag(version: int) -> str:
-    """The strong ``ETag`` of a profile at ``version``: ``"3"``."""
-    return f'"{version}"'
-
-
-def matching_version(if_match: str, version: int) -> bool:
-    """Whether an ``If-Match`` header (one or more comma-separated entity tags) names
-    ``version``. Tags compare strongly (RFC 9110 13.1.1): a weak ``W/"3"`` never matches."""
-    return etag(version) in (tag.strip() for tag in if_match.split(","))

@@ -7,13 +7,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.customer.config import Settings
 from services.customer.history.domain import actor_of
 from services.customer.members import service as members
-from services.customer.members.domain import etag
 from services.customer.members.errors import MemberNotFound, PhoneRegistered
 from services.customer.members.schemas import MemberOut
 from services.customer.members.service import PHONE_REGISTERED
@@ -37,13 +36,12 @@ from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
+from shared.preconditions import IfMatch, etag
 
 router = APIRouter(tags=["profiles"])
 _desk = require_roles("service")
 Desk = Annotated[Principal, Depends(_desk)]
 Caller = Annotated[Principal, Depends(current_principal)]
-_ENTITY_TAGS = r'^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$'
-"""``*`` or a comma-separated list of entity tags (RFC 9110 8.8.3)."""
 
 _NOT_FOUND = problem(MemberNotFound("No member with id 7d1c0a52-…"))
 _INACTIVE = MemberInactive("Member 7d1c0a52-… was deactivated; their profile no longer changes")
@@ -100,9 +98,7 @@ async def update_member(
     cipher: Cipher,
     principal: Caller,
     response: Response,
-    if_match: Annotated[
-        str | None, Header(alias="If-Match", max_length=200, pattern=_ENTITY_TAGS, examples=['"3"'])
-    ] = None,
+    if_match: IfMatch = None,
 ) -> MemberOut:
     ensure_member_access(principal, member_id, "service")
     member = await service.update_profile(

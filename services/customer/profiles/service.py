@@ -20,7 +20,6 @@ from services.customer.fields import service as custom_fields
 from services.customer.history import service as history
 from services.customer.history.domain import Actor, split_restriction
 from services.customer.members import service as members
-from services.customer.members.domain import etag, matching_version
 from services.customer.members.errors import MemberNotFound, PhoneRegistered
 from services.customer.members.models import Member
 from services.customer.members.service import PHONE_REGISTERED
@@ -45,6 +44,7 @@ from shared.events.customer import (
     MemberUpdated,
 )
 from shared.events.messaging import Channel
+from shared.preconditions import etag, matching_version
 
 log = logging.getLogger(__name__)
 

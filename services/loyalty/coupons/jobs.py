@@ -1,6 +1,8 @@
-"""The daily jobs of coupons: expire what passed its validity, grant birthday coupons.
+"""The daily jobs of coupons: announce what expires soon, expire what passed its validity,
+grant birthday coupons.
 
-Both are idempotent by their data and commit in batches (see :mod:`shared.jobs`). A coupon
+Each is idempotent by its data and commits in batches (see :mod:`shared.jobs`); the
+announcement is :mod:`services.loyalty.coupons.expiring.jobs`'s. A coupon
 expires by a conditional ``UPDATE`` of its status ``active`` → ``expired`` with its
 ``loyalty.coupon.expired`` in the same transaction; an expired coupon is no longer due, so
 a crash between batches leaves the rest for the next run and doubles nothing. Rows a sale
@@ -15,6 +17,7 @@ from datetime import datetime
 from services.loyalty.base import emit
 from services.loyalty.coupons import repository
 from services.loyalty.coupons.birthdays.service import grant_birthday_coupons
+from services.loyalty.coupons.expiring.jobs import announce_expiring
 from shared.db import Sessions, transaction
 from shared.events.coupons import CouponExpired
 from shared.jobs import DailyJob
@@ -51,6 +54,7 @@ async def expire_due(sessions: Sessions, now: datetime, batch: int = BATCH) -> i
 
 
 DAILY = (
+    DailyJob("coupons.announce_expiring", announce_expiring),
     DailyJob("coupons.expire", expire_due),
     DailyJob("coupons.birthday", grant_birthday_coupons),
 )

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
@@ -38,6 +39,9 @@ COUPON_STATUSES = ("active", "reserved", "redeemed", "expired", "withdrawn")
 a recorded sale used it. Both come back to ``active`` on a release or a restore.
 ``withdrawn``: a campaign's giveaway taken back, unused, when a return left its purchase
 below the threshold."""
+MAX_NOTICE_DAYS = 90
+DEFAULT_NOTICE_DAYS = 3
+"""Days before a coupon's validity ends that its holder is told (``loyalty.coupon.expiring``)."""
 RESTORE_POLICIES = ("never", "when_below_threshold", "on_full_return")
 DEFAULT_RESTORE_POLICY = "when_below_threshold"
 _KINDS = ", ".join(f"'{kind}'" for kind in KindName)
@@ -74,6 +78,10 @@ class CouponDefinition(LoyaltyTable, table=True):
         CheckConstraint(
             f"restore_on_return IN ({_RESTORE})", name="ck_coupon_definitions_restore_on_return"
         ),
+        CheckConstraint(
+            f"expiring_notice_days BETWEEN 1 AND {MAX_NOTICE_DAYS}",
+            name="ck_coupon_definitions_notice_days",
+        ),
         Index("ix_coupon_definitions_listed", "created_at", "id"),
     )
 
@@ -98,6 +106,11 @@ class CouponDefinition(LoyaltyTable, table=True):
     )
     """Whether a return of the sale that redeemed a coupon gives it back (``RESTORE_POLICIES``,
     see :mod:`services.loyalty.till_coupons.domain`)."""
+    expiring_notice_days: int = Field(
+        default=DEFAULT_NOTICE_DAYS,
+        sa_column=Column(Integer, nullable=False, server_default=text(str(DEFAULT_NOTICE_DAYS))),
+    )
+    """How many days before a coupon's validity ends its holder is told (the daily job)."""
     created_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
     created_by: str = Field(max_length=MAX_SUBJECT_LENGTH)
 
@@ -135,3 +148,7 @@ class Coupon(LoyaltyTable, table=True):
         ),
     )
     """The campaign whose giveaway granted it (None: granted otherwise)."""
+    expiring_announced_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
+    """When ``loyalty.coupon.expiring`` was published for it (once; None: not yet)."""

@@ -17,7 +17,12 @@ from annotated_types import Interval, Len
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from services.loyalty.coupons.kinds import KindName
-from services.loyalty.coupons.models import MAX_GRANT_KEY, MAX_NAME
+from services.loyalty.coupons.models import (
+    DEFAULT_NOTICE_DAYS,
+    MAX_GRANT_KEY,
+    MAX_NAME,
+    MAX_NOTICE_DAYS,
+)
 from shared.inputs import (
     JSON_SAFE_INTEGER,
     MAX_LINES,
@@ -43,6 +48,7 @@ Percent = Annotated[int, Strict(), Interval(ge=1, le=100)]
 ValidDays = Annotated[int, Strict(), Interval(ge=1, le=MAX_VALID_DAYS)]
 PerMember = Annotated[int, Strict(), Interval(ge=1, le=MAX_PER_MEMBER)]
 BudgetFen = Annotated[int, Strict(), Interval(ge=1, le=MAX_BUDGET_FEN)]
+NoticeDays = Annotated[int, Strict(), Interval(ge=1, le=MAX_NOTICE_DAYS)]
 
 
 class ThresholdOffIn(BaseModel):
@@ -126,6 +132,7 @@ DEFINITION_EXAMPLE: dict[str, Any] = {
     "quantity": 10_000,
     "stackable": False,
     "restore_on_return": "when_below_threshold",
+    "expiring_notice_days": 3,
 }
 
 RestorePolicy = Literal["never", "when_below_threshold", "on_full_return"]
@@ -159,6 +166,11 @@ class DefinitionIn(BaseModel):
         "`when_below_threshold` (what the sale keeps no longer earns the coupon's "
         "discount: below its threshold, or no line in scope left); `on_full_return` (only "
         "once every line of the sale is back, or it is voided)",
+    )
+    expiring_notice_days: NoticeDays = Field(
+        DEFAULT_NOTICE_DAYS,
+        description="Days before a coupon's validity ends that its holder is told "
+        "(`loyalty.coupon.expiring`, once per coupon, by the daily job of the brand's day)",
     )
 
     @model_validator(mode="after")
@@ -211,6 +223,7 @@ class DefinitionOut(BaseModel):
     issued: int = Field(description="Coupons granted so far")
     stackable: bool
     restore_on_return: RestorePolicy
+    expiring_notice_days: int
     created_at: datetime
     created_by: str
 

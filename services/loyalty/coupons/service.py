@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Protocol, cast
 
 from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.service import account_of
@@ -38,7 +38,7 @@ from services.loyalty.coupons.schemas import (
 from shared import codes
 from shared.db import AsyncSession
 from shared.errors import ProblemError
-from shared.events.coupons import CouponGranted, CouponWithdrawn
+from shared.events.coupons import CouponGranted, CouponOccasion, CouponWithdrawn
 from shared.inputs import input_defaults
 
 
@@ -63,6 +63,7 @@ async def create_definition(session: AsyncSession, body: DefinitionIn, *, by: st
         face_value_fen=body.terms.face_value_fen,
         stackable=body.stackable,
         restore_on_return=body.restore_on_return,
+        expiring_notice_days=body.expiring_notice_days,
         created_by=by,
     )
     await repository.add_definition(session, row)
@@ -100,10 +101,12 @@ async def grant(
     *,
     show_code: bool,
     campaign_id: uuid.UUID | None = None,
+    occasion: CouponOccasion | None = None,
 ) -> CouponOut:
     """A coupon of the definition for the member, on the account their points are on (a
     household's while they are in one), publishing ``loyalty.coupon.granted``; a
-    campaign's giveaway names itself (``campaign_id``) on both. The same
+    campaign's giveaway names itself (``campaign_id``) on both, a lottery's prize its
+    ``occasion`` on the event. The same
     ``grant_key`` again answers the coupon it granted. Raises
     :class:`CouponDefinitionNotFound` (404), ``AccountNotFound`` (404),
     :class:`CouponDefinitionEnded`, :class:`CouponsExhausted` or
@@ -114,7 +117,7 @@ async def grant(
             f"No coupon definition {body.definition_id}", field="definition_id"
         )
     now = datetime.now(UTC)
-    coupon = await issue(session, definition, member_id, body.grant_key, now, campaign_id)
+    coupon = await issue(session, definition, member_id, body.grant_key, now, campaign_id, occasion)
     return _coupon_out(coupon, definition, show_code=show_code)
 
 
@@ -125,7 +128,7 @@ async def issue(
     grant_key: str,
     now: datetime,
     campaign_id: uuid.UUID | None = None,
-    occasion: Literal["birthday"] | None = None,
+    occasion: CouponOccasion | None = None,
 ) -> Coupon:
     """The coupon of ``(definition, member, grant_key)``: the one granted before, or a new
     one (publishing ``loyalty.coupon.granted``, with ``occasion`` when the birthday grant
@@ -223,7 +226,7 @@ async def try_issue(
     member_id: uuid.UUID,
     grant_key: str,
     now: datetime,
-    occasion: Literal["birthday"] | None = None,
+    occasion: CouponOccasion | None = None,
 ) -> Coupon | str:
     """:func:`issue` in a savepoint: the coupon, or the reason it was refused (one of
     :data:`GRANT_REFUSALS`' values) with nothing of the attempt left written, so a batch
@@ -344,10 +347,12 @@ async def try_grant(
     member_id: uuid.UUID,
     grant_key: str,
     now: datetime,
+    occasion: CouponOccasion | None = None,
 ) -> Coupon | str:
-    """:func:`try_issue` for a definition by id, for grants by rule outside coupons.
-    Raises :class:`CouponDefinitionNotFound` for an unknown definition."""
+    """:func:`try_issue` for a definition by id, for grants by rule outside coupons
+    (``occasion`` on the event when the grant has a notice of its own, such as a
+    referral's reward). Raises :class:`CouponDefinitionNotFound` for an unknown definition."""
     definition = await repository.definition(session, definition_id)
     if definition is None:
         raise CouponDefinitionNotFound(f"No coupon definition {definition_id}")
-    return await try_issue(session, definition, member_id, grant_key, now)
+    return await try_issue(session, definition, member_id, grant_key, now, occasion)

@@ -156,6 +156,7 @@ async def draw(session: AsyncSession, member_id: uuid.UUID, body: DrawIn) -> Dra
             prize_id=row.prize_id,
             prize_rank=won.rank if won is not None else None,
             prize_kind=cast(domain.PrizeKind, won.kind) if won is not None else None,
+            prize_name=won.name if won is not None else None,
             drawn_prize_id=row.drawn_prize_id,
             quota_day=day,
             chances_left=chances_left,
@@ -210,6 +211,6 @@ async def _deliver(
     if prize.kind == "coupon":
         assert prize.definition_id is not None
         body = GrantIn(definition_id=prize.definition_id, grant_key=f"draw:{draw_id}")
-        coupon = await coupons.grant(session, member_id, body, show_code=False)
+        coupon = await coupons.grant(session, member_id, body, show_code=False, occasion="draw")
         return _Delivered(coupon_id=coupon.id)
     return _Delivered()

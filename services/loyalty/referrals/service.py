@@ -232,7 +232,7 @@ async def _reward(
     key = f"referral:{referral.id}"
     band = reward.band
     granted = await coupons.try_grant(
-        session, band.definition_id, referral.referrer_member_id, key, now
+        session, band.definition_id, referral.referrer_member_id, key, now, occasion="referral"
     )
     if isinstance(granted, str):
         await _retry(session, referral, now, granted)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from pydantic import SecretStr
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from services.messaging.callbacks.errors import CallbackNotSigned
+from services.messaging.config import SmsProvider
 
 
 def verify(secret: SecretStr, signer: str, body: bytes, headers: Mapping[str, str]) -> None:
@@ -21,3 +22,16 @@ def verify(secret: SecretStr, signer: str, body: bytes, headers: Mapping[str, st
             f"the callback is not signed by {signer}: {exc}",
             headers={"WWW-Authenticate": 'Signature realm="sms"'},
         ) from exc
+
+
+def verified_callback(
+    registry: Iterable[SmsProvider], provider: str, body: bytes, headers: Mapping[str, str]
+) -> None:
+    """Checks that ``body`` is signed per Standard Webhooks (``webhook-id``,
+    ``webhook-timestamp`` within 5 minutes, ``webhook-signature``) with the callback secret
+    (``receipt_secret``) of ``provider``: its delivery receipts and its inbound replies.
+    Raises :class:`CallbackNotSigned` otherwise."""
+    secret = next((p.receipt_secret for p in registry if p.name == provider), None)
+    if secret is None:
+        raise CallbackNotSigned(f"no SMS provider is named {provider!r}")
+    verify(secret, provider, body, headers)

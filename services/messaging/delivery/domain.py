@@ -1,5 +1,5 @@
-"""What the dispatcher hands a provider, what a provider promises, and how its callbacks
-are verified.
+"""What the dispatcher hands a provider, and what a provider promises (its callbacks are
+verified by :mod:`services.messaging.callbacks`).
 
 A provider sends a :class:`Message` and answers
 :class:`~services.messaging.notifications.domain.Delivered`, or raises
@@ -11,14 +11,10 @@ the dispatcher (the SMS gateway's connection pool) until :meth:`Provider.aclose`
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from services.messaging.callbacks import domain as callbacks
-from services.messaging.callbacks.errors import CallbackNotSigned
-from services.messaging.config import SmsProvider
 from services.messaging.notifications.domain import Delivered
 
 
@@ -47,15 +43,3 @@ class Provider(Protocol):
         ...
 
     async def aclose(self) -> None: ...
-
-
-def verified_callback(
-    registry: Iterable[SmsProvider], provider: str, body: bytes, headers: Mapping[str, str]
-) -> None:
-    """Checks that ``body`` is signed per Standard Webhooks (``webhook-id``,
-    ``webhook-timestamp`` within 5 minutes, ``webhook-signature``) with the receipt secret
-    of ``provider``. Raises :class:`CallbackNotSigned` otherwise."""
-    secret = next((p.receipt_secret for p in registry if p.name == provider), None)
-    if secret is None:
-        raise CallbackNotSigned(f"no SMS provider is named {provider!r}")
-    callbacks.verify(secret, provider, body, headers)

@@ -6,13 +6,14 @@ SKIP LOCKED``, so replicas never lease the same one). It sends them concurrently
 each channel's provider (``delivery_concurrency`` SMS at a time over kept-alive
 connections, emails over at most ``smtp_connections`` SMTP connections per batch) and
 records outcomes as they complete, in short transactions of whatever has completed
-meanwhile. A message holds one of :data:`UNRECORDED_PER_SEND` slots per send its channel
-allows from before its send until its outcome is committed, so at most
-``2 * (delivery_concurrency + smtp_connections)`` messages are sent and not yet recorded
-at any moment (:func:`in_flight_limit`): a crash, a lost connection or a database restart
-repeats at most those, once their lease runs out. The email carries the
-notification id as Message-ID and the SMS gateway deduplicates on the ``Idempotency-Key``,
-so a repeat is recognisable (docs/reliability.md).
+meanwhile (each also applies the delivery receipts that came before it: see
+:mod:`services.messaging.delivery.service`). A message holds one of
+:data:`UNRECORDED_PER_SEND` slots per send its channel allows from before its send until
+its outcome is committed, so at most ``2 * (delivery_concurrency + smtp_connections)``
+messages are sent and not yet recorded at any moment (:func:`in_flight_limit`): a crash, a
+lost connection or a database restart repeats at most those, once their lease runs out. The
+email carries the notification id as Message-ID and the SMS gateway deduplicates on the
+``Idempotency-Key``, so a repeat is recognisable (docs/reliability.md).
 
 It wakes on ``pg_notify`` from the consumer (``DISPATCH_CHANNEL``) and polls every second
 anyway, which also picks up retries whose backoff has elapsed and leases that ran out.
@@ -29,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from cryptography.fernet import InvalidToken
 
 from services.messaging.config import Settings
+from services.messaging.delivery import service as receipts
 from services.messaging.delivery.domain import Message, Provider, Sender
 from services.messaging.delivery.errors import DeliveryError
 from services.messaging.delivery.kinds import providers
@@ -182,13 +184,9 @@ class _Recorder:
             outcomes = [item for item in group if item is not None]
             if not outcomes:
                 continue
+            recorded = [(notification, outcome) for notification, outcome, _ in outcomes]
             async with transaction(self._sessions) as session:
-                await notifications.record_outcomes(
-                    session,
-                    self._settings,
-                    [(notification, outcome) for notification, outcome, _ in outcomes],
-                    self._leased_until,
-                )
+                await receipts.record_sends(session, self._settings, recorded, self._leased_until)
             for _, _, release in outcomes:
                 release()
 

@@ -33,15 +33,23 @@ class Receipt(BaseModel):
 
 class ReceiptApplied(BaseModel):
     """What the receipt did: the notification it is about and its status now, or nulls
-    for a message id no SMS sent through that provider has (accepted and ignored)."""
+    and ``kept`` for a message id no recorded SMS of that provider has (yet: the receipt
+    is applied when the dispatcher records that send)."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"notification_id": "0b8e0f7e-8d55-4c38-9a0b-0d2f6a3c1e11", "status": "delivered"}
+                {
+                    "notification_id": "0b8e0f7e-8d55-4c38-9a0b-0d2f6a3c1e11",
+                    "status": "delivered",
+                    "kept": False,
+                }
             ]
         }
     )
 
     notification_id: uuid.UUID | None
     status: Status | None
+    kept: bool = Field(
+        description="The send was not recorded yet: the receipt is kept and applied then"
+    )

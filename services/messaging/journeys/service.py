@@ -206,9 +206,13 @@ async def follow_coupon(session: AsyncSession, cipher: PiiCipher, granted: Coupo
     """A coupon granted (``loyalty.coupon.granted``). A birthday coupon (``occasion``
     ``birthday``; loyalty grants it at the start of the brand's day of the birthday, hours
     before the greeting's send time) is remembered on the member's pending greeting of that
-    birthday, which names it. Any other coupon, or a birthday coupon whose greeting has run
-    already (or was never scheduled), is told at once in a transactional ``coupon_granted``
-    notice. Raises :class:`ContactNotKnown` for that notice while the member is unknown."""
+    birthday, which names it. A referral's reward and a draw's prize have notices of their
+    own (``referral_rewarded``, ``draw_won``) and add nothing here. Any other coupon, or a
+    birthday coupon whose greeting has run already (or was never scheduled), is told at
+    once in a transactional ``coupon_granted`` notice. Raises :class:`ContactNotKnown` for
+    that notice while the member is unknown."""
+    if granted.occasion in ("referral", "draw"):
+        return
     zone = _brand_zone()
     valid_until = last_day(granted.valid_until, zone)
     coupon: dict[str, Any] = {

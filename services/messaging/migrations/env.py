@@ -1,5 +1,6 @@
 from services.messaging.base import MessagingTable
 from services.messaging.contacts import models as _contacts  # noqa: F401  (their tables)
+from services.messaging.delivery import models as _delivery  # noqa: F401
 from services.messaging.digests import models as _digests  # noqa: F401
 from services.messaging.journeys import models as _journeys  # noqa: F401
 from services.messaging.notifications import models as _notifications  # noqa: F401

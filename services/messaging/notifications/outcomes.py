@@ -168,7 +168,7 @@ async def apply_receipt(
         session, provider, message_id, domain.receipt_status(status), at
     )
     if found is None:
-        log.warning("receipt from %s for unknown message %s ignored", provider, message_id)
+        log.warning("receipt from %s for message %s: no sent SMS has it", provider, message_id)
         return None
     notification_id, stored = found
     return notification_id, domain.status(stored)

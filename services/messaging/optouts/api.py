@@ -1,6 +1,7 @@
 """HTTP routes of opt-outs: the one-click unsubscribe link (no login: the signed token is
-the credential) and the SMS provider's inbound-reply callback (signed per Standard
-Webhooks)."""
+the credential) and the SMS providers' inbound-reply callbacks (signed per Standard
+Webhooks with each provider's secret; the old path without a provider, signed with
+``sms_webhook_secret``, is the first provider's and deprecated)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.security import APIKeyHeader
 
 from services.messaging.callbacks import domain as callbacks
+from services.messaging.callbacks.api import ProviderName, signed_by_provider
 from services.messaging.callbacks.errors import CallbackNotSigned
 from services.messaging.config import Settings
 from services.messaging.optouts import service
@@ -107,28 +109,58 @@ _signature = APIKeyHeader(
 )
 
 
-async def _signed_by_provider(
+async def _signed_with_the_old_secret(
     request: Request, _: Annotated[str | None, Depends(_signature)]
 ) -> None:
-    """Verifies the callback per Standard Webhooks with the SMS provider's secret, before
-    the body is read as JSON."""
+    """Verifies the callback per Standard Webhooks with ``sms_webhook_secret``, before the
+    body is read as JSON."""
     secret = _settings(request).sms_webhook_secret
     callbacks.verify(secret, "the SMS provider", await request.body(), request.headers)
+
+
+_REPLIES = (
+    "T, TD, 退订, N, STOP or UNSUBSCRIBE (any case, full-width too) turns marketing SMS off "
+    "for the sender's members; other text is stored only. Idempotent by the provider and "
+    "`provider_message_id`."
+)
+
+
+@router.post(
+    "/webhooks/sms/inbound/{provider}",
+    response_model=InboundSmsOut,
+    summary="An SMS reply, from the SMS provider that received it",
+    description=(
+        "Signed per Standard Webhooks with the provider's callback secret (its "
+        "`receipt_secret` in `sms_providers`, the one its delivery receipts are signed "
+        "with): `webhook-id`, `webhook-timestamp` (within 5 minutes), "
+        "`webhook-signature`; otherwise, or for a provider not in `sms_providers`, 401. " + _REPLIES
+    ),
+    dependencies=[Depends(signed_by_provider)],
+    responses=_FORGED,
+)
+async def inbound_sms_of(
+    provider: ProviderName, body: InboundSmsIn, session: Session, cipher: Cipher
+) -> InboundSmsOut:
+    return await service.receive_reply(session, cipher, provider, body)
 
 
 @router.post(
     "/webhooks/sms/inbound",
     response_model=InboundSmsOut,
-    summary="An SMS reply, from the SMS provider",
+    summary="An SMS reply, from the first SMS provider (deprecated)",
     description=(
-        "Signed per Standard Webhooks with the provider's secret (`sms_webhook_secret`): "
-        "`webhook-id`, `webhook-timestamp` (within 5 minutes), `webhook-signature`; "
-        "otherwise 401. T, TD, 退订, N, STOP or UNSUBSCRIBE (any case, full-width too) "
-        "turns marketing SMS off for the sender's members; other text is stored only. "
-        "Idempotent by `provider_message_id`."
+        "Deprecated: use `/webhooks/sms/inbound/{provider}`, which each provider signs with "
+        "its own secret. Kept for a provider set up before it: the reply is the first "
+        "provider's of `sms_providers` (`primary` by default), signed per Standard Webhooks "
+        "with `sms_webhook_secret`: `webhook-id`, `webhook-timestamp` (within 5 minutes), "
+        "`webhook-signature`; otherwise 401. " + _REPLIES
     ),
-    dependencies=[Depends(_signed_by_provider)],
+    dependencies=[Depends(_signed_with_the_old_secret)],
     responses=_FORGED,
+    deprecated=True,
 )
-async def inbound_sms(body: InboundSmsIn, session: Session, cipher: Cipher) -> InboundSmsOut:
-    return await service.receive_reply(session, cipher, body)
+async def inbound_sms(
+    body: InboundSmsIn, request: Request, session: Session, cipher: Cipher
+) -> InboundSmsOut:
+    primary = _settings(request).sms_registry()[0].name
+    return await service.receive_reply(session, cipher, primary, body)

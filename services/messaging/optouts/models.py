@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, String
+from sqlalchemy import Column, DateTime, String, UniqueConstraint
 from sqlmodel import Field
 
 from services.messaging.base import MessagingTable, timestamp
 
 
 class InboundSms(MessagingTable, table=True):
-    """One reply the SMS provider forwarded, once per ``provider_message_id``.
+    """One reply an SMS provider forwarded, once per ``(provider, provider_message_id)``:
+    two providers may number their messages alike.
 
     ``action``: ``opted_out`` (an opt-out word from a known number: ``members`` members
     had marketing SMS turned off, 0 when already off), ``unknown_sender`` (an opt-out word
@@ -21,9 +22,14 @@ class InboundSms(MessagingTable, table=True):
     """
 
     __tablename__ = "inbound_sms"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_message_id", name="uq_inbound_sms_provider_message"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    provider_message_id: str = Field(sa_column=Column(String(255), unique=True, nullable=False))
+    provider: str = Field(sa_column=Column(String(32), nullable=False))
+    """The provider that forwarded it (its name in ``sms_providers``)."""
+    provider_message_id: str = Field(sa_column=Column(String(255), nullable=False))
     sender_hash: str = Field(max_length=64, index=True)
     sender_encrypted: str
     text_encrypted: str

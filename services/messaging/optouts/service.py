@@ -51,16 +51,17 @@ async def unsubscribe(session: AsyncSession, key: bytes, token: str) -> OptOutOu
 
 
 async def receive_reply(
-    session: AsyncSession, cipher: PiiCipher, reply: InboundSmsIn
+    session: AsyncSession, cipher: PiiCipher, provider: str, reply: InboundSmsIn
 ) -> InboundSmsOut:
-    """Stores a member's SMS reply once per provider message id (a repeat answers what the
-    first did and changes nothing). An opt-out word (:data:`domain.OPT_OUT_REPLIES`)
-    turns marketing SMS off for the members with that number, found by its lookup hash;
-    any other text is only stored."""
+    """Stores a member's SMS reply that ``provider`` forwarded, once per its message id (a
+    repeat answers what the first did and changes nothing). An opt-out word
+    (:data:`domain.OPT_OUT_REPLIES`) turns marketing SMS off for the members with that
+    number, found by its lookup hash; any other text is only stored."""
     stored = await repository.add_inbound(
         session,
         {
             "id": uuid.uuid4(),
+            "provider": provider,
             "provider_message_id": reply.provider_message_id,
             "sender_hash": cipher.lookup_hash(reply.sender),
             "sender_encrypted": cipher.encrypt(reply.sender),
@@ -71,7 +72,7 @@ async def receive_reply(
             "created_at": datetime.now(UTC),
         },
     )
-    inbound = await repository.inbound_by_provider_id(session, reply.provider_message_id)
+    inbound = await repository.inbound_by_provider_id(session, provider, reply.provider_message_id)
     if stored and domain.is_opt_out_reply(reply.text):
         members = await contacts.members_by_phone(session, cipher, reply.sender)
         for member_id in members:

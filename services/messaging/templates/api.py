@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from services.messaging.config import Settings
 from services.messaging.templates import service
 from services.messaging.templates.domain import Template, is_marketing
-from services.messaging.templates.errors import TemplateRefused, TemplateVersionNotFound
+from services.messaging.templates.errors import (
+    TemplateChanged,
+    TemplateRefused,
+    TemplateVersionNotFound,
+)
 from services.messaging.templates.schemas import (
     PreviewIn,
     PreviewOut,
@@ -24,6 +28,7 @@ from shared.events.customer import Locale
 from shared.events.messaging import Channel
 from shared.openapi import problem
 from shared.pagination import PageSize, SeqCursor
+from shared.preconditions import IfMatch, etag
 
 router = APIRouter(prefix="/templates", tags=["templates"])
 
@@ -38,6 +43,24 @@ _REFUSED = problem(
     TemplateRefused("line 1: 'balanse' is not a variable of points_earned (it has: name, ...)"),
     description="The text is not a template of this key and channel (`template-refused`)",
 )
+_CHANGED = problem(
+    TemplateChanged(
+        "points_earned/sms/zh-CN is at version 4 now, not the one If-Match names: "
+        "read it again and redo the edit"
+    )
+)
+_ETAG = {
+    "ETag": {
+        "description": 'The published version\'s entity tag, e.g. `"3"` (`"0"`: the default)',
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _tagged(template: TemplateOut, response: Response) -> TemplateOut:
+    """The answer, with the published version's ``ETag`` for a later ``If-Match``."""
+    response.headers["ETag"] = etag(template.version)
+    return template
 
 
 @router.get(
@@ -57,7 +80,11 @@ async def list_templates(session: Session, _: Reader) -> TemplateKeysOut:
     _ONE,
     response_model=TemplateOut,
     summary="A template's published text, its default and its versions",
-    description="Staff (marketing, service). Versions newest first, a page at a time.",
+    description=(
+        "Staff (marketing, service). Versions newest first, a page at a time. The `ETag` "
+        "header names the published version, for `If-Match` on a later save."
+    ),
+    responses={200: {"headers": _ETAG}},
 )
 async def get_template(
     key: Key,
@@ -65,12 +92,13 @@ async def get_template(
     locale: InLocale,
     session: Session,
     _: Reader,
+    response: Response,
     limit: Annotated[PageSize, Query(description="Versions per page (1 to 200)")] = 20,
     cursor: Annotated[
         SeqCursor | None, Query(description="`next_cursor` of the previous page")
     ] = None,
 ) -> TemplateOut:
-    return await service.read(session, (key, channel, locale), limit, cursor)
+    return _tagged(await service.read(session, (key, channel, locale), limit, cursor), response)
 
 
 @router.put(
@@ -79,14 +107,22 @@ async def get_template(
     summary="Save and publish a new version of a template",
     description=(
         "Staff (marketing). The text is Jinja2 (sandboxed) using only the template's "
-        "variables (`GET /templates` lists them) and the filters `points`, `day` and plain "
+        "variables (`GET /templates` lists them) and the filters `points`, `yuan`, `day` and plain "
         "text ones; an SMS is one line (a marketing SMS gets the opt-out instruction when "
         "sent), an email starts with `Subject: ...`. It must render with the template's "
         "sample values. Anything else is `template-refused` (422) naming the variable, "
         "filter or tag and its line. The same text as the one published saves nothing (a "
-        "retry is harmless); the default's own text returns to the default."
+        "retry is harmless); the default's own text returns to the default. With "
+        "`If-Match` (the `ETag` a GET answered), the save happens only if that version is "
+        "still the one published: else `template-version-mismatch` (412, with the current "
+        "`ETag`), so two editors never silently overwrite each other; without it, the last "
+        "save wins. The answer carries the new `ETag`."
     ),
-    responses=_REFUSED,
+    responses={
+        200: {"headers": _ETAG},
+        **_REFUSED,
+        **_CHANGED,
+    },
 )
 async def put_template(
     key: Key,
@@ -95,8 +131,13 @@ async def put_template(
     body: TemplateIn,
     session: Session,
     staff: Marketing,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> TemplateOut:
-    return await service.save(session, (key, channel, locale), body.text, staff.subject)
+    saved = await service.save(
+        session, (key, channel, locale), body.text, staff.subject, if_match=if_match
+    )
+    return _tagged(saved, response)
 
 
 @router.post(
@@ -108,9 +149,14 @@ async def put_template(
         "later releases); another version's text is published again as a new version. "
         "Nothing changes when that text is already the one published, so a retry is "
         "harmless. A version the template does not have is `template-version-not-found` "
-        "(404)."
+        "(404). `If-Match` is checked as for a save (412 `template-version-mismatch`). The "
+        "answer carries the new `ETag`."
     ),
-    responses=problem(TemplateVersionNotFound("points_earned/sms/zh-CN has no version 7")),
+    responses={
+        200: {"headers": _ETAG},
+        **problem(TemplateVersionNotFound("points_earned/sms/zh-CN has no version 7")),
+        **_CHANGED,
+    },
 )
 async def revert_template(
     key: Key,
@@ -119,8 +165,13 @@ async def revert_template(
     body: RevertIn,
     session: Session,
     staff: Marketing,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> TemplateOut:
-    return await service.revert(session, (key, channel, locale), body.version, staff.subject)
+    reverted = await service.revert(
+        session, (key, channel, locale), body.version, staff.subject, if_match=if_match
+    )
+    return _tagged(reverted, response)
 
 
 @router.post(

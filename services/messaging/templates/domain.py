@@ -44,6 +44,10 @@ Template = Literal[
     "holiday_greeting",
     "win_back",
     "coupon_granted",
+    "ticket_escalated",
+    "coupon_expiring",
+    "referral_rewarded",
+    "draw_won",
 ]
 TEMPLATES: tuple[Template, ...] = get_args(Template)
 MessageClass = Literal["transactional", "marketing"]
@@ -66,6 +70,10 @@ CLASS_OF: Mapping[str, MessageClass] = {
     "reward_ordered": "transactional",
     "reward_fulfilled": "transactional",
     "reward_cancelled": "transactional",
+    "ticket_escalated": "transactional",
+    "coupon_expiring": "transactional",
+    "referral_rewarded": "transactional",
+    "draw_won": "transactional",
 }
 """The class of each template key (seed 004, 客户营销短信: greetings, the new customer's
 welcome and offers market; what tells a member of their account is transactional).
@@ -166,13 +174,14 @@ def format_points(value: object) -> str:
 
 
 def format_yuan(value: object) -> str:
-    """An amount in fen as yuan, cents shown only when there are any: 2000 → 20,
-    2050 → 20.50, 123456 → 1,234.56."""
+    """An amount in fen (an integer) as yuan, with thousands separators and the fen only
+    when there are some: 2000 → ``20``, 123450 → ``1,234.50``. The currency sign or 元
+    is the text's to write."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"an amount must be an integer of fen, got {value!r}")
     yuan, fen = divmod(abs(value), 100)
     sign = "-" if value < 0 else ""
-    return f"{sign}{yuan:,}" + (f".{fen:02d}" if fen else "")
+    return f"{sign}{yuan:,}" if fen == 0 else f"{sign}{yuan:,}.{fen:02d}"
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

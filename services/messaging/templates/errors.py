@@ -3,7 +3,9 @@ a staff version the API refuses."""
 
 from __future__ import annotations
 
-from shared.errors import NotFound, Unprocessable
+from typing import ClassVar
+
+from shared.errors import NotFound, ProblemError, Unprocessable
 
 
 class TemplateError(ValueError):
@@ -29,3 +31,14 @@ class TemplateVersionNotFound(NotFound):
 
     title = "No such template version"
     slug = "template-version-not-found"
+
+
+class TemplateChanged(ProblemError):
+    """`PUT /templates/{key}/{channel}/{locale}` (or its revert) carried `If-Match` naming
+    a version that is no longer the one published: someone published another since it
+    was read. Read it again (the current `ETag` comes with the answer), merge, and save
+    again."""
+
+    status: ClassVar[int] = 412
+    title = "Template changed since it was read"
+    slug = "template-version-mismatch"

@@ -76,7 +76,7 @@ def _points(value: Any) -> str:
 
 def _yuan(value: Any) -> str:
     if isinstance(value, Undefined):
-        str(value)
+        str(value)  # StrictUndefined raises here, naming the missing variable
     return domain.format_yuan(value)
 
 

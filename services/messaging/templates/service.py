@@ -17,7 +17,11 @@ from typing import Any
 import jinja2
 
 from services.messaging.templates import domain, repository
-from services.messaging.templates.errors import TemplateRefused, TemplateVersionNotFound
+from services.messaging.templates.errors import (
+    TemplateChanged,
+    TemplateRefused,
+    TemplateVersionNotFound,
+)
 from services.messaging.templates.models import TemplateVersion
 from services.messaging.templates.rendering import (
     CHANNELS,
@@ -45,6 +49,7 @@ from shared import sms
 from shared.db import AsyncSession
 from shared.events.customer import Locale
 from shared.events.messaging import Channel
+from shared.preconditions import etag, matching_version
 
 _MEMO = "messaging.templates.published"
 _cache = DEFAULTS
@@ -177,19 +182,30 @@ def _trial(
         raise TemplateRefused(f"it does not render: {exc}", field=field) from exc
 
 
-async def save(session: AsyncSession, key: Key, text: str, staff: str) -> TemplateOut:
+async def save(
+    session: AsyncSession, key: Key, text: str, staff: str, *, if_match: str | None = None
+) -> TemplateOut:
     """Publishes ``text`` as the template's next version, saved by ``staff``; a text equal
     to the one published (the default's, while at the default) saves nothing, so a
-    retried PUT adds no version. Raises what :func:`check` raises."""
+    retried PUT without ``if_match`` adds no version. With ``if_match`` (an ``If-Match``
+    header: ``*`` or entity tags), the published version must be one it names, checked
+    under the template's lock.
+
+    Raises what :func:`check` raises, and :class:`TemplateChanged` (412, with the current
+    ``ETag``) when ``if_match`` names another version."""
     check(key, text)
-    return await _publish(session, key, text, staff, reverted_to=None)
+    return await _publish(session, key, text, staff, reverted_to=None, if_match=if_match)
 
 
-async def revert(session: AsyncSession, key: Key, version: int, staff: str) -> TemplateOut:
+async def revert(
+    session: AsyncSession, key: Key, version: int, staff: str, *, if_match: str | None = None
+) -> TemplateOut:
     """Publishes version ``version``'s text again (0: the code's default) as the next
-    version; nothing if that text is the one published, so a retry adds nothing.
+    version; nothing if that text is the one published, so a retry without ``if_match``
+    adds nothing. ``if_match`` as for :func:`save`.
 
-    Raises :class:`~services.messaging.templates.errors.TemplateVersionNotFound`."""
+    Raises :class:`~services.messaging.templates.errors.TemplateVersionNotFound` and
+    :class:`TemplateChanged`."""
     text: str | None = None
     if version:
         row = await repository.version(session, key, version)
@@ -198,14 +214,30 @@ async def revert(session: AsyncSession, key: Key, version: int, staff: str) -> T
                 f"{'/'.join(key)} has no version {version}", field="version"
             )
         text = row.text
-    return await _publish(session, key, text, staff, reverted_to=version)
+    return await _publish(session, key, text, staff, reverted_to=version, if_match=if_match)
 
 
 async def _publish(
-    session: AsyncSession, key: Key, text: str | None, staff: str, *, reverted_to: int | None
+    session: AsyncSession,
+    key: Key,
+    text: str | None,
+    staff: str,
+    *,
+    reverted_to: int | None,
+    if_match: str | None = None,
 ) -> TemplateOut:
     await repository.lock(session, key)
     current = await _current(session, key)
+    if if_match is not None and if_match.strip() != "*":
+        published_version = 0 if current is None else current.version
+        if not matching_version(if_match, published_version):
+            raise TemplateChanged(
+                f"{'/'.join(key)} is at version {published_version} now, not the one "
+                "If-Match names: read it again and redo the edit",
+                field="If-Match",
+                where="header",
+                headers={"ETag": etag(published_version)},
+            )
     in_force = None if current is None else current.text
     if text is not None and text == default_text(*key):
         text = None  # the default's own text follows the releases

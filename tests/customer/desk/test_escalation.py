@@ -74,6 +74,7 @@ async def test_fires_once_when_the_sla_passes_and_not_again_after_a_restart(
     event = escalated[0]
     assert event["escalated_to"] == "manager"
     assert event["assignee"] == "wang.fang"
+    assert event["number"] == ticket["number"]  # what messaging tells the member
     assert event["member_id"] == member["id"]
     assert datetime.fromisoformat(event["due_at"]) == due
     assert datetime.fromisoformat(event["escalated_at"]) >= due

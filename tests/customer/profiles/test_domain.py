@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from services.customer.members.domain import etag, matching_version, sees_contact
+from services.customer.members.domain import sees_contact
 from services.customer.profiles.domain import changed_fields, staff_only
+from shared.preconditions import etag, matching_version
 
 
 def test_only_fields_sent_and_different_count_as_changed_in_a_fixed_order() -> None:

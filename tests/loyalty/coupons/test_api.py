@@ -34,6 +34,7 @@ async def test_a_definition_is_added_read_and_listed(client: httpx.AsyncClient) 
     assert added["terms"] == {"threshold_fen": 20_000, "off_fen": 3_000}
     assert added["scope"] == {"stores": [], "categories": ["health"], "skus": []}
     assert (added["face_value_fen"], added["issued"], added["per_member_limit"]) == (3_000, 0, 1)
+    assert added["expiring_notice_days"] == 3  # the default: members are told 3 days ahead
     read = await client.get(f"/coupons/definitions/{added['id']}", headers=ANALYST)
     assert read.json() == added
     listed = await client.get("/coupons/definitions", params={"limit": 200}, headers=ANALYST)
@@ -86,6 +87,9 @@ async def test_each_kind_has_its_face_value(
         ({"budget_fen": 2_999}, "budget_fen"),
         ({"quantity": 0}, "quantity"),
         ({"scope": {"stores": ["not-a-store"]}}, "stores"),
+        ({"expiring_notice_days": 0}, "expiring_notice_days"),
+        ({"expiring_notice_days": 91}, "expiring_notice_days"),
+        ({"expiring_notice_days": "3"}, "expiring_notice_days"),
     ],
 )
 async def test_bad_definitions_are_refused_naming_the_field(

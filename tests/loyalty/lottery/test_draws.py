@@ -95,6 +95,7 @@ async def test_purchases_earn_chances_and_a_draw_spends_one_and_credits_its_poin
     ]
     [event] = await published(loyalty_sessions, member, "loyalty.draw.made")
     assert (event["entry_id"], event["points"], event["balance"]) == (made["entry_id"], 500, 850)
+    assert event["prize_name"] == made["prize"]["name"]  # what messaging congratulates with
     assert await ledger_sound(loyalty_sessions, member) == ()
     assert await _sound(loyalty_sessions, member) == []
 
@@ -123,6 +124,8 @@ async def test_a_coupon_prize_out_of_stock_falls_to_the_next_prize_a_gift_staff_
             text("SELECT grant_key FROM loyalty.coupons WHERE id = :id"), {"id": first["coupon_id"]}
         )
     assert grant_key == f"draw:{first['draw_id']}"
+    [granted] = await published(loyalty_sessions, member, "loyalty.coupon.granted")
+    assert granted["occasion"] == "draw"  # draw_won tells it, not a plain coupon notice
     # the definition's one coupon is granted: the coupon prize falls to the gift
     second = (await _draw(client, member, campaign)).json()
     assert (second["drawn_prize_id"], second["prize"]["kind"]) == (

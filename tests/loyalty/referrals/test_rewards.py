@@ -77,6 +77,9 @@ async def test_the_first_paid_purchase_qualifies_and_the_due_work_grants_its_ban
         await settle(session, rewarded.id, NOW)
     grant = (bands.thirty, f"referral:{rewarded.id}")
     assert await _coupons(loyalty_sessions, referrer) == [grant]
+    # the referral's own notice tells the reward: messaging adds no plain coupon notice
+    [granted] = await published(loyalty_sessions, referrer, "loyalty.coupon.granted")
+    assert granted["occasion"] == "referral"
     [event] = await published(loyalty_sessions, referrer, "loyalty.referral.rewarded")
     assert (event["coupon_id"], event["net_spend_fen"], event["reward_fen"]) == (
         str(rewarded.coupon_id),

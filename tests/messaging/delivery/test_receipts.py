@@ -1,5 +1,7 @@
 """Delivery receipts: a provider's signed receipt moves a sent SMS to delivered or
-undelivered, once; anything not signed by the provider it names is refused."""
+undelivered, once; anything not signed by the provider it names is refused. A receipt
+that comes before its send is recorded is kept and applied when the send is
+(test_early_receipts.py)."""
 
 from __future__ import annotations
 
@@ -104,14 +106,14 @@ async def test_a_failed_receipt_makes_it_undelivered_and_a_repeat_changes_nothin
         repeat = await client.post(**signed(receipt, "fallback"))
         older = await client.post(**signed(earlier, "fallback"))
 
-    expected = {"notification_id": str(row["id"]), "status": "undelivered"}
+    expected = {"notification_id": str(row["id"]), "status": "undelivered", "kept": False}
     assert [a.status_code for a in (first, repeat, older)] == [200, 200, 200]
     assert [a.json() for a in (first, repeat, older)] == [expected] * 3
     stored = await _row(messaging_sessions, row["id"])
     assert (stored.status, stored.receipt_at) == ("undelivered", at)
 
 
-async def test_a_receipt_for_an_id_no_sms_has_is_accepted_and_ignored(
+async def test_a_receipt_for_an_id_no_recorded_sms_has_is_kept_and_changes_no_other(
     stack: Stack, messaging_sessions: Sessions
 ) -> None:
     row = await _sent_sms(messaging_sessions, "primary")
@@ -125,7 +127,8 @@ async def test_a_receipt_for_an_id_no_sms_has_is_accepted_and_ignored(
         )
 
     assert unknown.status_code == other_provider.status_code == 200
-    assert unknown.json() == other_provider.json() == {"notification_id": None, "status": None}
+    kept = {"notification_id": None, "status": None, "kept": True}
+    assert unknown.json() == other_provider.json() == kept
     assert (await _row(messaging_sessions, row["id"])).status == "sent"
 
 

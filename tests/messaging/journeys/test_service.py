@@ -212,6 +212,23 @@ async def test_a_coupon_is_told_at_once_unless_it_waits_for_a_birthday_greeting(
     assert not bodies[0].endswith("Reply T to opt out")  # transactional
 
 
+async def test_a_referral_reward_or_a_prize_coupon_is_not_told_twice(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    """Their own notices (``referral_rewarded``, ``draw_won``) tell them; the grant adds no
+    ``coupon_granted`` beside it."""
+    member_id = await _member(messaging_sessions, handlers, locale="en")
+    now = datetime.now(UTC)
+    until = datetime(2027, 1, 1, tzinfo=SHANGHAI)
+    await _apply(
+        messaging_sessions,
+        handlers,
+        events.coupon_granted(member_id, granted_at=now, occasion="referral", valid_until=until),
+        events.coupon_granted(member_id, granted_at=now, occasion="draw", valid_until=until),
+    )
+    assert await _notifications(messaging_sessions, member_id) == []
+
+
 async def test_a_holiday_greets_each_member_with_marketing_consent_once(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:

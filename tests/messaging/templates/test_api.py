@@ -274,3 +274,70 @@ async def test_a_preview_refuses_variables_the_template_is_not_given(
     assert "points must be an integer" in wrong.json()["detail"]
     assert bad_day.status_code == 422
     assert bad_day.json()["errors"][0]["location"] == "body.variables"
+
+
+FULFILLED_SMS = "/templates/reward_fulfilled/sms/en"
+
+
+async def test_if_match_keeps_two_editors_from_overwriting_each_other(
+    client: httpx.AsyncClient,
+) -> None:
+    read = await client.get(FULFILLED_SMS, headers=MARKETING)
+    assert read.status_code == 200, read.text
+    seen = read.headers["etag"]
+    assert seen == f'"{read.json()["version"]}"'
+
+    first = "{{ name }}, your {{ quantity }} × {{ item }} is ready for you."
+    second = "{{ name }}, {{ item }} × {{ quantity }} has been handed over."
+    saved = await client.put(
+        FULFILLED_SMS, json={"text": first}, headers=MARKETING | {"If-Match": seen}
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.headers["etag"] == f'"{saved.json()["version"]}"' != seen
+
+    # the second editor read the template before the first one saved
+    stale = await client.put(
+        FULFILLED_SMS, json={"text": second}, headers=MARKETING | {"If-Match": seen}
+    )
+    assert stale.status_code == 412, stale.text
+    assert stale.headers["content-type"] == "application/problem+json"
+    problem = stale.json()
+    assert problem["type"] == "urn:huiyuan:problem:template-version-mismatch"
+    assert problem["errors"][0]["location"] == "header.If-Match"
+    assert stale.headers["etag"] == saved.headers["etag"]  # what to read again
+    now = await client.get(FULFILLED_SMS, headers=MARKETING)
+    assert (now.json()["text"], now.headers["etag"]) == (first, saved.headers["etag"])
+
+    # read again, merged, saved: it goes through; "*" and no If-Match at all are not checked
+    merged = await client.put(
+        FULFILLED_SMS,
+        json={"text": second},
+        headers=MARKETING | {"If-Match": f'"99", {now.headers["etag"]}'},
+    )
+    assert merged.status_code == 200, merged.text
+    assert (
+        await client.put(FULFILLED_SMS, json={"text": first}, headers=MARKETING | {"If-Match": "*"})
+    ).status_code == 200
+    stale_revert = await client.post(
+        f"{FULFILLED_SMS}/revert", json={"version": 0}, headers=MARKETING | {"If-Match": seen}
+    )
+    assert stale_revert.status_code == 412, stale_revert.text
+    current = (await client.get(FULFILLED_SMS, headers=MARKETING)).headers["etag"]
+    reverted = await client.post(
+        f"{FULFILLED_SMS}/revert", json={"version": 0}, headers=MARKETING | {"If-Match": current}
+    )
+    assert reverted.status_code == 200, reverted.text
+    assert reverted.headers["etag"] == f'"{reverted.json()["version"]}"'
+
+
+@pytest.mark.parametrize("if_match", ["3", 'W/"3"x', '"3" "4"'])
+async def test_an_if_match_that_is_no_entity_tag_is_refused_naming_the_header(
+    client: httpx.AsyncClient, if_match: str
+) -> None:
+    answer = await client.put(
+        FULFILLED_SMS,
+        json={"text": "{{ name }}: {{ item }}"},
+        headers=MARKETING | {"If-Match": if_match},
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["location"] == "header.If-Match"

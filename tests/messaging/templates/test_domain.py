@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jinja2 import Environment
 
 from services.messaging.templates import domain
@@ -165,6 +168,23 @@ def test_points_are_integers_with_thousands_separators() -> None:
     for value in (1.5, True, "12"):
         with pytest.raises(TypeError, match="integer"):
             domain.format_points(value)
+
+
+def test_fen_are_written_as_yuan_with_the_fen_only_when_there_are_some() -> None:
+    assert domain.format_yuan(2_000) == "20"
+    assert domain.format_yuan(1_250) == "12.50"
+    assert domain.format_yuan(5) == "0.05"
+    assert domain.format_yuan(123_456_700) == "1,234,567"
+    assert domain.format_yuan(-1_205) == "-12.05"
+    for value in (20.5, True, "2000"):
+        with pytest.raises(TypeError, match="integer of fen"):
+            domain.format_yuan(value)
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_yuan_read_back_are_the_fen_written(fen: int) -> None:
+    shown = domain.format_yuan(fen)
+    assert round(Decimal(shown.replace(",", "")) * 100) == fen
 
 
 def test_days_are_written_in_the_members_language() -> None:
