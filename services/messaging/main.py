@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.messaging.base import idempotency, inbox, outbox
+from services.messaging.broadcasts import api as broadcasts
+from services.messaging.broadcasts import jobs as broadcast_jobs
 from services.messaging.config import Settings
 from services.messaging.consumers import HANDLERS
 from services.messaging.delivery import api as delivery
@@ -26,7 +28,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         title="Huiyuan messaging service",
         description=(
             "Welcome, points and tier-upgrade messages by SMS and email, in the member's "
-            "language, only on channels they consented to; delivery status and statistics; "
+            "language, only on channels they consented to; throttled bulk sends; delivery "
+            "status and statistics; "
             "events to subscribers' webhooks."
         ),
         settings=settings or Settings(),
@@ -38,11 +41,12 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             policy.router,
             optouts.router,
             webhooks.router,
+            broadcasts.router,
         ],
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,
-        workers=[dispatcher, digests.worker, webhook_worker],
+        workers=[dispatcher, digests.worker, webhook_worker, broadcast_jobs.worker],
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, Index
 from sqlmodel import Field
 
 from services.messaging.base import MessagingTable, timestamp
@@ -24,7 +24,9 @@ class Contact(MessagingTable, table=True):
     ``<channel>_opted_out_at``, so a consent change customer made before it, consumed
     after it, cannot turn marketing back on. ``phone_hash`` is the keyed lookup hash of
     the E.164 number (:meth:`shared.crypto.PiiCipher.lookup_hash`), to find the member
-    an SMS reply comes from.
+    an SMS reply comes from. ``card_number`` is the member's card (registration, then
+    reissues), to find the members of a bulk send's card list; null for contacts kept
+    before it was (until their card is reissued).
     """
 
     __tablename__ = "contacts"
@@ -45,5 +47,17 @@ class Contact(MessagingTable, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     phone_hash: str | None = Field(default=None, max_length=64, index=True)
+    card_number: str | None = Field(default=None, max_length=32, index=True)
     active: bool = True
     updated_at: datetime = timestamp()
+
+
+class ContactTag(MessagingTable, table=True):
+    """A tag (客户分类, by its id in customer) the member has, from the ``tags_added`` and
+    ``tags_removed`` of ``customer.member.updated``: the audience of a bulk send by tag."""
+
+    __tablename__ = "contact_tags"
+    __table_args__ = (Index("ix_contact_tags_tag", "tag_id", "member_id"),)
+
+    member_id: uuid.UUID = Field(primary_key=True)
+    tag_id: uuid.UUID = Field(primary_key=True)

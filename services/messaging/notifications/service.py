@@ -17,6 +17,7 @@ from services.messaging.contacts import service as contacts
 from services.messaging.contacts.domain import ContactCard, Reach
 from services.messaging.notifications import domain, repository
 from services.messaging.notifications.schemas import (
+    BroadcastCount,
     ChannelStatusCount,
     DailyCount,
     DailyStats,
@@ -51,10 +52,12 @@ async def notify_member(
     trigger_event_id: str,
     context: Mapping[str, Any],
     withheld: Mapping[Channel, str] | None = None,
+    broadcast_id: uuid.UUID | None = None,
 ) -> set[uuid.UUID]:
     """One notification per channel for a triggering event: queued, deferred past the
     quiet hours, or suppressed with a reason. A trigger already notified on a channel adds
-    nothing. Returns the new ids.
+    nothing. Returns the new ids. ``broadcast_id`` names the bulk send it is part of (its
+    statistics count it under that campaign).
 
     A channel without consent or address, or named in ``withheld`` (channel → reason: a
     rule of the caller's, such as the points message's), is suppressed. A marketing
@@ -88,6 +91,7 @@ async def notify_member(
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
+            "broadcast_id": broadcast_id,
         }
         reason = domain.suppression_reason(channel, reach) or (withheld or {}).get(channel)
         if reason is None and gate is not None:
@@ -286,11 +290,12 @@ async def daily_stats(
     first: date,
     last: date,
     timezone: ZoneInfo,
-    only: Mapping[str, str],
+    only: Mapping[str, object],
 ) -> DailyStats:
-    """Counts per day (in ``timezone``), channel, provider, template and status of the
-    notifications created on the days ``first`` to ``last`` (inclusive) whose columns equal
-    ``only`` (``channel``, ``provider``, ``template``), with SMS segments and cost in fen.
+    """Counts per day (in ``timezone``), channel, provider, template, bulk send
+    (``broadcast_id``) and status of the notifications created on the days ``first`` to
+    ``last`` (inclusive) whose columns equal ``only`` (``channel``, ``provider``,
+    ``template``, ``broadcast_id``), with SMS segments and cost in fen.
     Raises :class:`~services.messaging.notifications.errors.PeriodReversed` and
     :class:`~services.messaging.notifications.errors.PeriodTooLong` (over 366 days)."""
     start, end = domain.daily_period(first, last, timezone)
@@ -302,6 +307,20 @@ async def daily_stats(
         total=sum(item.count for item in items),
         cost_fen=sum(item.cost_fen for item in items),
     )
+
+
+async def broadcast_counts(session: AsyncSession, broadcast_id: uuid.UUID) -> list[BroadcastCount]:
+    """Per channel, status and reason (empty: none): the notifications of a bulk send, with
+    SMS segments and cost in fen."""
+    rows = await repository.broadcast_counts(session, broadcast_id)
+    names = ("channel", "status", "reason", "count", "segments", "cost_fen")
+    return [BroadcastCount.model_validate(dict(zip(names, row, strict=True))) for row in rows]
+
+
+async def cancel_broadcast(session: AsyncSession, broadcast_id: uuid.UUID, reason: str) -> int:
+    """Cancels the bulk send's notifications not yet sent (queued, deferred, and those
+    being sent: their outcome decides) with ``reason``; how many."""
+    return await repository.cancel_of_broadcast(session, broadcast_id, reason)
 
 
 def daily_csv(stats: DailyStats) -> str:

@@ -39,6 +39,7 @@ Template = Literal[
     "reward_fulfilled",
     "reward_cancelled",
     "ticket_survey",
+    "broadcast",
 ]
 TEMPLATES: tuple[Template, ...] = get_args(Template)
 MessageClass = Literal["transactional", "marketing"]
@@ -46,6 +47,7 @@ MessageClass = Literal["transactional", "marketing"]
 CLASS_OF: Mapping[str, MessageClass] = {
     "welcome": "marketing",
     "ticket_survey": "marketing",
+    "broadcast": "marketing",
     "points_earned": "transactional",
     "points_digest": "transactional",
     "points_expiring": "transactional",
