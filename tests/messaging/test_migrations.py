@@ -1,19 +1,17 @@
 """A messaging schema written by the previous release upgrades to head, its tables match the
-models the capability packages declare, and this release reads its rows.
-
-The previous release's tables gain columns and statuses, and new tables arrive (webhook
-subscriptions and deliveries ``c4e8a2f6b1d3``, the messaging policy and points digests
-``7b4233fa7a66``, staff's template texts ``c5e8a2d4f6b1``, marketing consent and opt-outs
-``c7e2a9d4f6b3``, SMS providers and receipts ``c7e2a9d4b1f6``, the dispatcher's lease
-``c7e2a9d4f1b8``, bulk sends with their recipients, the notifications' broadcast and the
-contacts' card number and tags ``a28a4c60df76``); the policy's rewrite of old rows has a test of its own
+models the capability packages declare, and this release reads its rows. The previous
+release's tables gain columns and statuses, and new tables arrive (webhook subscriptions
+and deliveries ``c4e8a2f6b1d3``, the messaging policy and points digests ``7b4233fa7a66``,
+staff's template texts ``c5e8a2d4f6b1``, marketing consent and opt-outs ``c7e2a9d4f6b3``,
+SMS providers and receipts ``c7e2a9d4b1f6``, the dispatcher's lease ``c7e2a9d4f1b8``, bulk
+sends with their recipients, the notifications' broadcast and the contacts' card number and
+tags ``a28a4c60df76``); the policy's rewrite of old rows has a test of its own
 (policy/test_migration.py). This one checks how rows of before are read: contacts whose
 phone was stored as digits reach their member at the E.164 number and are found by an SMS
 reply's sender (the opt-out migration hashes their phone), and notifications queued with a
 digits recipient or a line-broken subject go out as E.164 and on one line (tests in
-delivery/).
-The test migrates a scratch database of its own to the previous head, writes rows with
-plain SQL as that release did, upgrades, and reads them with this release's code.
+delivery/). The test migrates a scratch database of its own to the previous head, writes
+rows with plain SQL as that release did, upgrades, and reads them with this release's code.
 """
 
 from __future__ import annotations

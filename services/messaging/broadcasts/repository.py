@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, func, literal, update
+from sqlalchemy import Select, Uuid, func, literal, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 
@@ -39,7 +39,7 @@ async def take_recipients(
         insert(_recipients)
         .from_select(
             ["broadcast_id", "member_id", "state"],
-            select(literal(broadcast_id), chosen.c[0], literal("pending")).distinct(),
+            select(literal(broadcast_id, Uuid), chosen.c[0], literal("pending")).distinct(),
         )
         .on_conflict_do_nothing()
         .returning(_recipients.c.member_id)
