@@ -21,6 +21,7 @@ from services.messaging.broadcasts.schemas import (
     AudienceUploaded,
     BroadcastIn,
     BroadcastOut,
+    BroadcastPage,
     BroadcastReport,
 )
 from shared.auth import Principal, require_roles
@@ -28,6 +29,7 @@ from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
+from shared.pagination import Cursor, PageSize
 
 router = APIRouter(prefix="/broadcasts", tags=["broadcasts"])
 _marketing = require_roles("marketing")
@@ -176,6 +178,27 @@ _action(
     "`broadcast cancelled`); what went out stays counted. A completed broadcast cannot be "
     "cancelled; cancelling a cancelled one changes nothing.",
 )
+
+
+@router.get(
+    "",
+    response_model=BroadcastPage,
+    summary="List broadcasts, newest first",
+    description="Marketing staff and analysts. `state` keeps one state; `limit` at a time.",
+)
+async def list_broadcasts(
+    session: Session,
+    _: Annotated[Principal, Depends(_reader)],
+    state: Annotated[
+        domain.State | None,
+        Query(description="Only broadcasts in this state", examples=["sending"]),
+    ] = None,
+    limit: Annotated[PageSize, Query(description="Broadcasts per page")] = 50,
+    cursor: Annotated[
+        Cursor | None, Query(description="`next_cursor` of the previous page")
+    ] = None,
+) -> BroadcastPage:
+    return await service.page(session, limit, cursor, state)
 
 
 @router.get(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, Uuid, func, literal, update
+from sqlalchemy import Select, Uuid, func, literal, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 
 from services.messaging.broadcasts.models import Broadcast, BroadcastRecipient
 from shared.db import AsyncSession
+from shared.pagination import PageKey
 
 _recipients = BroadcastRecipient.__table__  # type: ignore[attr-defined]
 
@@ -108,3 +109,16 @@ async def recipient_counts(session: AsyncSession, broadcast_id: uuid.UUID) -> di
         .group_by(col(BroadcastRecipient.state))
     )
     return {state: int(count) for state, count in (await session.execute(query)).all()}
+
+
+async def page(
+    session: AsyncSession, limit: int, after: PageKey | None, state: str | None
+) -> list[Broadcast]:
+    """Up to ``limit`` broadcasts (in ``state``, if given), newest first, after ``after``."""
+    key = (col(Broadcast.created_at), col(Broadcast.id))
+    query = select(Broadcast).order_by(*(k.desc() for k in key)).limit(limit)
+    if after is not None:
+        query = query.where(tuple_(*key) < (after.at, after.id))
+    if state is not None:
+        query = query.where(Broadcast.state == state)
+    return list((await session.scalars(query)).all())

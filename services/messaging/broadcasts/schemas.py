@@ -169,16 +169,41 @@ class BroadcastOut(BaseModel):
 
 
 class BroadcastSummary(BaseModel):
+    """A broadcast in a list: what and when, and how many it goes to once started."""
+
     id: uuid.UUID
     name: str
     template: str
     state: State
     scheduled_at: datetime | None
     created_at: datetime
-    total: int | None
+    total: int | None = Field(description="Members in its snapshot; null until it starts")
 
 
 class BroadcastPage(BaseModel):
+    """Broadcasts, newest first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "id": BROADCAST_ID,
+                            "name": "双十二会员专享",
+                            "template": "broadcast",
+                            "state": "completed",
+                            "scheduled_at": "2026-12-12T02:00:00Z",
+                            "created_at": "2026-12-11T09:30:00Z",
+                            "total": 1200,
+                        }
+                    ],
+                    "next_cursor": None,
+                }
+            ]
+        }
+    )
+
     items: list[BroadcastSummary]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page")
 

@@ -30,7 +30,9 @@ from services.messaging.broadcasts.schemas import (
     AudienceUploaded,
     BroadcastIn,
     BroadcastOut,
+    BroadcastPage,
     BroadcastReport,
+    BroadcastSummary,
     Recipients,
     ReportTotals,
 )
@@ -45,6 +47,7 @@ from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events.messaging import Channel
 from shared.inputs import input_defaults
+from shared.pagination import PageKey, encode_cursor
 
 log = logging.getLogger(__name__)
 
@@ -282,6 +285,18 @@ async def progress(session: AsyncSession, broadcast_id: uuid.UUID) -> BroadcastO
     """The broadcast with its recipients and notifications so far. Raises
     :class:`BroadcastNotFound`."""
     return await _out(session, await _broadcast(session, broadcast_id))
+
+
+async def page(
+    session: AsyncSession, limit: int, after: PageKey | None, state: domain.State | None
+) -> BroadcastPage:
+    """Up to ``limit`` broadcasts (in ``state``, if given), newest first, after ``after``."""
+    rows = await repository.page(session, limit + 1, after, state)
+    last = rows[limit - 1] if len(rows) > limit else None
+    return BroadcastPage(
+        items=[BroadcastSummary.model_validate(row, from_attributes=True) for row in rows[:limit]],
+        next_cursor=encode_cursor(last.created_at, last.id) if last else None,
+    )
 
 
 async def _recipients(session: AsyncSession, row: Broadcast) -> Recipients:
