@@ -24,10 +24,11 @@ def test_every_template_has_a_class_and_the_seeds_marketing_is_marketing() -> No
     assert set(CLASS_OF) == set(TEMPLATES)
     assert message_class("welcome") == "marketing"
     assert message_class("ticket_survey") == "marketing"
+    assert message_class("broadcast") == "marketing"
     assert message_class("points_earned") == "transactional"
     assert message_class("tier_downgrade") == "transactional"
     assert message_class("birthday") == "marketing"  # a key not classed yet
-    assert set(domain.MARKETING_TEMPLATES) == {"welcome", "ticket_survey"}
+    assert set(domain.MARKETING_TEMPLATES) == {"welcome", "ticket_survey", "broadcast"}
 
 
 @pytest.mark.parametrize(

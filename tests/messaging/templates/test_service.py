@@ -55,6 +55,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "number": 42,
         "survey_url": "https://huiyuan.local/tickets/3f9c/survey",
     },
+    "broadcast": {"name": "李雷"},
 }
 
 
