@@ -45,14 +45,10 @@ from services.messaging.policy import service as policies
 from services.messaging.templates import rendering
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
-from shared.events.messaging import Channel
 from shared.inputs import input_defaults
 from shared.pagination import PageKey, encode_cursor
 
 log = logging.getLogger(__name__)
-
-NOT_ON_CHANNEL = "not a channel of the broadcast"
-"""The reason a member's message on a channel the broadcast does not use is withheld."""
 
 
 async def create(session: AsyncSession, body: BroadcastIn, staff: str) -> BroadcastOut:
@@ -210,9 +206,6 @@ async def send_due(session: AsyncSession, cipher: PiiCipher, now: datetime) -> b
         _move(row, "sending", now, due_at=quiet_until)
         return True
     batch = await repository.pending(session, row.id, domain.batch_size(row.rate_per_second))
-    withheld: dict[Channel, str] = {
-        c: NOT_ON_CHANNEL for c in notifying.CHANNELS if c not in row.channels
-    }
     for member_id in batch:
         try:
             await notifications.notify_member(
@@ -222,8 +215,8 @@ async def send_due(session: AsyncSession, cipher: PiiCipher, now: datetime) -> b
                 template=row.template,  # type: ignore[arg-type]  # checked at creation
                 trigger_event_id=domain.trigger_id(row.id, member_id),
                 context={},
-                withheld=withheld,
                 broadcast_id=row.id,
+                channels=row.channels,
             )
         except ContactNotKnown:  # taken from the contacts: erased since
             log.info("broadcast %s: member %s has no contact any more", row.id, member_id)

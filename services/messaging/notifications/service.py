@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -53,11 +53,13 @@ async def notify_member(
     context: Mapping[str, Any],
     withheld: Mapping[Channel, str] | None = None,
     broadcast_id: uuid.UUID | None = None,
+    channels: Collection[str] = domain.CHANNELS,
 ) -> set[uuid.UUID]:
     """One notification per channel for a triggering event: queued, deferred past the
     quiet hours, or suppressed with a reason. A trigger already notified on a channel adds
     nothing. Returns the new ids. ``broadcast_id`` names the bulk send it is part of (its
-    statistics count it under that campaign).
+    statistics count it under that campaign); ``channels`` limits the message to those
+    (a bulk send on SMS only has no email to record).
 
     A channel without consent or address, or named in ``withheld`` (channel → reason: a
     rule of the caller's, such as the points message's), is suppressed. A marketing
@@ -73,7 +75,7 @@ async def notify_member(
     now = datetime.now(UTC)
     gate = await _marketing_gate(session, member_id, template, card, now)
     rows: list[dict[str, Any]] = []
-    for channel in domain.CHANNELS:
+    for channel in (c for c in domain.CHANNELS if c in channels):
         reach = card.reach(channel)
         address = reach.address
         row: dict[str, Any] = {
