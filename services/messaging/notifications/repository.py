@@ -192,8 +192,9 @@ class RecentMarketing:
     duplicate: bool
 
 
-_COUNTED = ("queued", "deferred", "sent")
-"""Marketing that went or is going out: what a cap counts and a duplicate repeats."""
+_COUNTED = ("queued", "deferred", "sending", "sent", "delivered", "undelivered")
+"""Marketing that went or is going out: what a cap counts and a duplicate repeats (a sent
+SMS stays counted once its receipt makes it delivered or undelivered)."""
 
 
 async def recent_marketing(
