@@ -20,6 +20,7 @@ from typing import Literal, get_args
 
 from services.messaging.broadcasts.errors import AudienceRowsRefused, BroadcastStateConflict
 from services.messaging.templates.domain import Entry, is_marketing
+from shared.inputs.phone import PhoneNumberError, to_e164
 
 State = Literal["draft", "scheduled", "sending", "paused", "cancelled", "completed"]
 STATES: tuple[State, ...] = get_args(State)
@@ -110,8 +111,10 @@ class RowError:
 def parse_upload(text: str) -> Listed:
     """An uploaded list: CSV with a header naming one of :data:`UPLOAD_COLUMNS` (its first
     such column is read, others ignored), one member a row; blank rows are skipped.
-    Raises :class:`AudienceRowsRefused` naming the header or the rows that are empty or
-    too many, or member ids that are no UUIDs."""
+    Phones are read as ``POST /members`` reads them (national numbers in the default
+    region) and kept in E.164. Raises :class:`AudienceRowsRefused` naming the header or the
+    rows that are empty or too many, member ids that are no UUIDs and phones that are no
+    mobile numbers."""
     rows = list(csv.reader(io.StringIO(text)))
     header = [name.strip().lower() for name in rows[0]] if rows else []
     column = next((name for name in header if name in UPLOAD_COLUMNS), None)
@@ -130,6 +133,11 @@ def parse_upload(text: str) -> Listed:
             errors.append(RowError(number, f"{column} is empty"))
         elif column == "member_id" and not _is_uuid(value):
             errors.append(RowError(number, f"member_id {value!r} is not a UUID"))
+        elif column == "phone":
+            try:
+                values.append((number, to_e164(value)))
+            except PhoneNumberError as exc:  # the number is not repeated: personal data
+                errors.append(RowError(number, f"phone {exc}"))
         else:
             values.append((number, value))
     if errors:

@@ -124,7 +124,7 @@ async def upload(
     else:
         found = await contacts.members_by_phones(session, cipher, values)
     errors = [
-        domain.RowError(number, f"{listed.column} {value!r} names no member messaging knows")
+        domain.RowError(number, f"{_named(listed.column, value)} names no member messaging knows")
         for number, value in listed.values
         if value not in found
     ]
@@ -135,6 +135,12 @@ async def upload(
     row.updated_at = datetime.now(UTC)
     await session.flush()
     return AudienceUploaded(rows=len(values), members=len(members), column=listed.column)
+
+
+def _named(column: str, value: str) -> str:
+    """A value of an uploaded list as an error names it: a phone is personal data, so
+    only its column."""
+    return "the phone" if column == "phone" else f"{column} {value!r}"
 
 
 async def start(session: AsyncSession, broadcast_id: uuid.UUID) -> BroadcastOut:

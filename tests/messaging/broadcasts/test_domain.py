@@ -88,7 +88,7 @@ def test_an_uploaded_list_reads_its_first_known_column_and_skips_blank_rows() ->
         "note,Phone,card_number\r\na,+8613912345678,886\r\n,,\r\nb,137 0000 1111,\r\n"
     )
     assert listed.column == "phone"
-    assert listed.values == ((2, "+8613912345678"), (4, "137 0000 1111"))
+    assert listed.values == ((2, "+8613912345678"), (4, "+8613700001111"))  # in E.164
 
 
 @pytest.mark.parametrize(
@@ -99,6 +99,8 @@ def test_an_uploaded_list_reads_its_first_known_column_and_skips_blank_rows() ->
         ("member_id\r\nnot-a-uuid\r\n", "row.2", "member_id 'not-a-uuid' is not a UUID"),
         ("card_number,note\r\n886,a\r\n,b\r\n", "row.3", "card_number is empty"),
         ("phone\r\n\r\n", "row.2", "the list names nobody"),
+        ("phone\r\n+86 139\r\n", "row.2", "phone is not a valid phone number for country code +86"),
+        ("phone\r\n010 6552 9988\r\n", "row.2", "phone is not a mobile number"),
     ],
 )
 def test_a_bad_list_is_refused_naming_its_row(text: str, field: str, message: str) -> None:
