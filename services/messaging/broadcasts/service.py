@@ -211,7 +211,9 @@ async def send_due(session: AsyncSession, cipher: PiiCipher, now: datetime) -> b
     if quiet_until is not None:  # else every batch of the night would go at its end at once
         _move(row, "sending", now, due_at=quiet_until)
         return True
-    batch = await repository.pending(session, row.id, domain.batch_size(row.rate_per_second))
+    size = domain.batch_size(row.rate_per_second)
+    taken = await repository.pending(session, row.id, size + 1)  # one more: is it the last?
+    batch = taken[:size]
     for member_id in batch:
         try:
             await notifications.notify_member(
@@ -227,7 +229,7 @@ async def send_due(session: AsyncSession, cipher: PiiCipher, now: datetime) -> b
         except ContactNotKnown:  # taken from the contacts: erased since
             log.info("broadcast %s: member %s has no contact any more", row.id, member_id)
     await repository.mark(session, row.id, batch, "notified", now)
-    if len(batch) < domain.batch_size(row.rate_per_second):
+    if len(taken) <= size:
         _move(row, "completed", now, due_at=None)
         row.finished_at = now
     else:
