@@ -19,17 +19,27 @@ from sqlmodel import col, select
 
 from services.messaging.broadcasts import jobs, service
 from services.messaging.broadcasts.errors import AudienceNotFound, BroadcastStateConflict
+from services.messaging.broadcasts.models import Broadcast
 from services.messaging.broadcasts.schemas import BroadcastIn, BroadcastOut
 from services.messaging.notifications import service as notifications
 from services.messaging.notifications.models import Notification
+from services.messaging.policy import service as policies
+from services.messaging.policy.schemas import MessagingPolicyIn
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.inbox import Handlers
 from shared.settings import DEV_PII_KEY
+from tests.fixtures import NEUTRAL_MESSAGING_POLICY
 from tests.messaging.broadcasts.people import register, reissue, retag
 from tests.stack import eventually
 
 CIPHER = PiiCipher(DEV_PII_KEY)
+NEUTRAL_POLICY: dict[str, Any] = {
+    "quiet_hours": None,
+    "frequency_cap": None,
+    "dedupe_window_hours": 0,
+    "points_message": "each_sale",
+}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -271,3 +281,40 @@ async def test_a_scheduled_broadcast_takes_its_recipients_when_its_time_comes(
     assert done.started_at >= body.scheduled_at
     assert done.recipients.total == 2
     assert late[0].id not in {n.member_id for n in await _sms(messaging_sessions, created.id)}
+
+
+async def test_in_the_brands_quiet_hours_the_worker_waits_for_their_end(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    """Batches queued at night would all be deferred to the morning and go at once: the
+    broadcast waits, its members still pending, until the quiet hours end."""
+    members = await register(messaging_sessions, handlers, 2)
+    local = datetime.now(SHANGHAI)
+    start, end = local - timedelta(hours=1), local + timedelta(hours=2)
+    quiet = {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+    async with transaction(messaging_sessions) as session:
+        await policies.set_policy(
+            session,
+            MessagingPolicyIn.model_validate(NEUTRAL_POLICY | {"quiet_hours": quiet}),
+            by="test-admin",
+        )
+    try:
+        broadcast_id = await _started(messaging_sessions, {"members": [str(m.id) for m in members]})
+
+        async def waiting() -> datetime | None:
+            async with messaging_sessions() as session:
+                row = await session.get(Broadcast, broadcast_id)
+                assert row is not None
+                return row.due_at if row.due_at and row.due_at > datetime.now(UTC) else None
+
+        async with _worker(messaging_sessions):
+            due_at = await eventually(waiting)
+    finally:
+        async with transaction(messaging_sessions) as session:
+            await session.execute(text(NEUTRAL_MESSAGING_POLICY))
+    assert due_at.astimezone(SHANGHAI).strftime("%H:%M") == quiet["end"]
+    progress = await _progress(messaging_sessions, broadcast_id)
+    assert (progress.state, progress.recipients.pending) == ("sending", 2)
+    assert progress.notifications == []
+    async with transaction(messaging_sessions) as session:
+        await service.cancel(session, broadcast_id)
