@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Literal, get_args
 
 from services.messaging.broadcasts.errors import AudienceRowsRefused, BroadcastStateConflict
-from services.messaging.templates.domain import Entry, is_marketing
+from services.messaging.templates.domain import TEMPLATES, Entry, Template, is_marketing
 from shared.inputs.phone import PhoneNumberError, to_e164
 
 State = Literal["draft", "scheduled", "sending", "paused", "cancelled", "completed"]
@@ -57,6 +57,14 @@ def state(stored: str) -> State:
     if stored not in STATES:
         raise ValueError(f"unknown broadcast state {stored!r}")
     return stored
+
+
+def template(stored: str) -> Template:
+    """A broadcast's template read from the table (checked when it was created)."""
+    for known in TEMPLATES:
+        if known == stored:
+            return known
+    raise ValueError(f"unknown template {stored!r}")
 
 
 def check_action(action: Action, current: State) -> None:

@@ -220,7 +220,7 @@ async def send_due(session: AsyncSession, cipher: PiiCipher, now: datetime) -> b
                 session,
                 cipher,
                 member_id=member_id,
-                template=row.template,  # type: ignore[arg-type]  # checked at creation
+                template=domain.template(row.template),
                 trigger_event_id=domain.trigger_id(row.id, member_id),
                 context={},
                 broadcast_id=row.id,

@@ -117,3 +117,9 @@ def test_every_bad_row_is_listed() -> None:
         domain.parse_upload(text)
     assert [r["row"] for r in refused.value.extensions["rows"]] == [2, 4]
     assert refused.value.detail.startswith("2 row(s) refused; row 2:")
+
+
+def test_a_stored_template_is_read_back_as_a_template_key() -> None:
+    assert domain.template("broadcast") == "broadcast"
+    with pytest.raises(ValueError, match="unknown template 'gone'"):
+        domain.template("gone")
