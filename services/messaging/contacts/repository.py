@@ -7,8 +7,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Uuid,
+    any_,
+    bindparam,
+    delete,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from services.messaging.contacts.models import Contact, ContactTag
 from shared.db import AsyncSession
@@ -128,16 +139,24 @@ async def retag(
         )
 
 
+def _among(
+    column: ColumnElement[Any], values: Sequence[Any], kind: Uuid[Any] | String
+) -> ColumnElement[bool]:
+    """``column = ANY(:values)``: one array parameter however many values (an ``IN`` list
+    takes one parameter each, and PostgreSQL takes at most 32,767 in a statement)."""
+    return column == any_(bindparam(None, list(values), type_=ARRAY(kind)))
+
+
 async def known(session: AsyncSession, member_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
     """Which of ``member_ids`` have a contact."""
-    query = select(_contacts.c.member_id).where(_contacts.c.member_id.in_(member_ids))
+    query = select(_contacts.c.member_id).where(_among(_contacts.c.member_id, member_ids, Uuid()))
     return set((await session.scalars(query)).all())
 
 
 async def members_by_cards(session: AsyncSession, cards: Sequence[str]) -> dict[str, uuid.UUID]:
     """The member of each of ``cards`` known (by its card number)."""
     query = select(_contacts.c.card_number, _contacts.c.member_id).where(
-        _contacts.c.card_number.in_(cards)
+        _among(_contacts.c.card_number, cards, String())
     )
     return {row.card_number: row.member_id for row in (await session.execute(query)).all()}
 
@@ -147,7 +166,7 @@ async def members_by_phone_hashes(
 ) -> dict[str, list[uuid.UUID]]:
     """The active members of each of the phone lookup ``hashes`` known."""
     query = select(_contacts.c.phone_hash, _contacts.c.member_id).where(
-        _contacts.c.phone_hash.in_(hashes), _contacts.c.active.is_(True)
+        _among(_contacts.c.phone_hash, hashes, String()), _contacts.c.active.is_(True)
     )
     found: dict[str, list[uuid.UUID]] = {}
     for phone_hash, member in (await session.execute(query)).all():
@@ -168,9 +187,9 @@ def reachable(
     ids passes through Python."""
     query = select(_contacts.c.member_id).where(_contacts.c.active.is_(True))
     if members is not None:
-        query = query.where(_contacts.c.member_id.in_(members))
+        query = query.where(_among(_contacts.c.member_id, members, Uuid()))
     if cards is not None:
-        query = query.where(_contacts.c.card_number.in_(cards))
+        query = query.where(_among(_contacts.c.card_number, cards, String()))
     if tags is not None:
         tagged = select(_tags.c.member_id).where(_tags.c.tag_id.in_(tags))
         query = query.where(_contacts.c.member_id.in_(tagged))

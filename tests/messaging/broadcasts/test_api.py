@@ -169,6 +169,20 @@ async def test_an_unknown_member_or_card_or_a_template_that_needs_more_is_named(
     assert [e["location"] for e in survey.json()["errors"]] == ["body.template"]
 
 
+async def test_a_list_longer_than_a_statement_takes_parameters_is_checked(
+    client: httpx.AsyncClient, messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    """40,000 ids: more than PostgreSQL takes parameters in one statement (32,767), so
+    they go as one array; the first unknown one is named."""
+    members = await register(messaging_sessions, handlers, 1)
+    listed = [str(members[0].id)] * 39_999 + [str(uuid.uuid4())]
+    response = await client.post(
+        "/broadcasts", json=_body([]) | {"audience": {"members": listed}}, headers=_key()
+    )
+    assert response.status_code == 422, response.text
+    assert [e["location"] for e in response.json()["errors"]] == ["body.audience.members.39999"]
+
+
 async def test_an_uploaded_list_with_bad_rows_is_refused_whole_naming_them(
     client: httpx.AsyncClient, messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
