@@ -13,7 +13,7 @@ import csv
 import io
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, get_args
@@ -102,27 +102,29 @@ def trigger_id(broadcast_id: uuid.UUID, member_id: uuid.UUID) -> str:
 
 
 @dataclass(frozen=True)
-class Listed:
-    """The values of an uploaded list, by the column it names members by, each with its
-    row number (the header is row 1)."""
-
-    column: str
-    values: tuple[tuple[int, str], ...]
-
-
-@dataclass(frozen=True)
 class RowError:
     row: int
     message: str
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The values of an uploaded list, by the column it names members by, each with its
+    row number (the header is row 1), and the rows already found wrong."""
+
+    column: str
+    values: tuple[tuple[int, str], ...]
+    errors: tuple[RowError, ...] = ()
 
 
 def parse_upload(text: str) -> Listed:
     """An uploaded list: CSV with a header naming one of :data:`UPLOAD_COLUMNS` (its first
     such column is read, others ignored), one member a row; blank rows are skipped.
     Phones are read as ``POST /members`` reads them (national numbers in the default
-    region) and kept in E.164. Raises :class:`AudienceRowsRefused` naming the header or the
-    rows that are empty or too many, member ids that are no UUIDs and phones that are no
-    mobile numbers."""
+    region) and kept in E.164. Rows that are empty, member ids that are no UUIDs and
+    phones that are no mobile numbers are kept as ``errors``, to be refused with the rows
+    that name nobody (:func:`refused`). Raises :class:`AudienceRowsRefused` for a header
+    naming no column, too many rows, or none naming anybody."""
     rows = list(csv.reader(io.StringIO(text)))
     header = [name.strip().lower() for name in rows[0]] if rows else []
     column = next((name for name in header if name in UPLOAD_COLUMNS), None)
@@ -148,15 +150,15 @@ def parse_upload(text: str) -> Listed:
                 errors.append(RowError(number, f"phone {exc}"))
         else:
             values.append((number, value))
-    if errors:
-        raise refused(errors)
-    if not values:
+    if not values and not errors:
         raise refused([RowError(2, "the list names nobody")])
-    return Listed(column, tuple(values))
+    return Listed(column, tuple(values), tuple(errors))
 
 
-def refused(errors: list[RowError], shown: int = 100) -> AudienceRowsRefused:
-    """The problem naming the first ``shown`` bad rows (``row.<n>``) of an uploaded list."""
+def refused(errors: Iterable[RowError], shown: int = 100) -> AudienceRowsRefused:
+    """The problem naming the first ``shown`` bad rows (``row.<n>``, in row order) of an
+    uploaded list."""
+    errors = sorted(errors, key=lambda error: error.row)
     first = errors[0]
     return AudienceRowsRefused(
         f"{len(errors)} row(s) refused; row {first.row}: {first.message}",

@@ -109,8 +109,8 @@ async def upload(
     (:func:`.domain.parse_upload`): by member id, card number or phone (matched by its
     lookup hash: every active member with that number). Raises
     :class:`BroadcastNotFound`, :class:`~.errors.BroadcastStateConflict` (not a draft) and
-    :class:`~.errors.AudienceRowsRefused` naming every row that names nobody (nothing is
-    kept then)."""
+    :class:`~.errors.AudienceRowsRefused` naming every row that is malformed or names
+    nobody, in one answer (nothing is kept then)."""
     row = await _broadcast(session, broadcast_id, lock=True)
     domain.check_action("upload", domain.state(row.state))
     listed = domain.parse_upload(text)
@@ -123,13 +123,13 @@ async def upload(
         found = {c: [m] for c, m in (await contacts.members_by_cards(session, values)).items()}
     else:
         found = await contacts.members_by_phones(session, cipher, values)
-    errors = [
+    unknown = [
         domain.RowError(number, f"{_named(listed.column, value)} names no member messaging knows")
         for number, value in listed.values
         if value not in found
     ]
-    if errors:
-        raise domain.refused(errors)
+    if listed.errors or unknown:
+        raise domain.refused([*listed.errors, *unknown])
     members = sorted({str(m) for value in values for m in found[value]})
     row.audience = {"members": members, "uploaded": {"column": listed.column, "rows": len(values)}}
     row.updated_at = datetime.now(UTC)

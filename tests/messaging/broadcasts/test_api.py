@@ -188,7 +188,8 @@ async def test_an_uploaded_list_with_bad_rows_is_refused_whole_naming_them(
 ) -> None:
     members = await register(messaging_sessions, handlers, 2)
     broadcast_id = await _draft(client, members[:1])
-    listed = f"member_id\r\n{members[1].id}\r\n{uuid.uuid4()}\r\nnot-an-id\r\n"
+    unknown_id = uuid.uuid4()
+    listed = f"member_id\r\n{members[1].id}\r\n{unknown_id}\r\nnot-an-id\r\n"
     response = await client.post(
         f"/broadcasts/{broadcast_id}/audience",
         content=listed.encode(),
@@ -197,8 +198,11 @@ async def test_an_uploaded_list_with_bad_rows_is_refused_whole_naming_them(
     assert response.status_code == 422, response.text
     problem = response.json()
     assert problem["type"].endswith(":audience-rows-refused")
-    assert [e["location"] for e in problem["errors"]] == ["body.row.4"]  # the malformed first
-    assert [r["row"] for r in problem["rows"]] == [4]
+    assert [e["location"] for e in problem["errors"]] == ["body.row.3"]
+    assert problem["rows"] == [
+        {"row": 3, "message": f"member_id '{unknown_id}' names no member messaging knows"},
+        {"row": 4, "message": "member_id 'not-an-id' is not a UUID"},
+    ]
     unknown = await client.post(
         f"/broadcasts/{broadcast_id}/audience",
         content=f"member_id\r\n{members[1].id}\r\n{uuid.uuid4()}\r\n".encode(),

@@ -92,31 +92,40 @@ def test_an_uploaded_list_reads_its_first_known_column_and_skips_blank_rows() ->
 
 
 @pytest.mark.parametrize(
-    ("text", "field", "message"),
+    ("text", "message"),
     [
-        ("", "row.1", "the header names none of member_id, card_number, phone"),
-        ("mobile\r\n139\r\n", "row.1", "the header names none of"),
-        ("member_id\r\nnot-a-uuid\r\n", "row.2", "member_id 'not-a-uuid' is not a UUID"),
-        ("card_number,note\r\n886,a\r\n,b\r\n", "row.3", "card_number is empty"),
-        ("phone\r\n\r\n", "row.2", "the list names nobody"),
-        ("phone\r\n+86 139\r\n", "row.2", "phone is not a valid phone number for country code +86"),
-        ("phone\r\n010 6552 9988\r\n", "row.2", "phone is not a mobile number"),
+        ("", "the header names none of member_id, card_number, phone"),
+        ("mobile\r\n139\r\n", "the header names none of"),
+        ("phone\r\n\r\n", "the list names nobody"),
     ],
 )
-def test_a_bad_list_is_refused_naming_its_row(text: str, field: str, message: str) -> None:
+def test_a_list_naming_nobody_is_refused_at_once(text: str, message: str) -> None:
     with pytest.raises(AudienceRowsRefused) as refused:
         domain.parse_upload(text)
-    assert refused.value.field == field
     assert message in refused.value.detail
-    assert refused.value.extensions["rows"][0]["row"] == int(field.split(".")[1])
+    assert refused.value.field in ("row.1", "row.2")
 
 
-def test_every_bad_row_is_listed() -> None:
+@pytest.mark.parametrize(
+    ("text", "row", "message"),
+    [
+        ("member_id\r\nnot-a-uuid\r\n", 2, "member_id 'not-a-uuid' is not a UUID"),
+        ("card_number,note\r\n886,a\r\n,b\r\n", 3, "card_number is empty"),
+        ("phone\r\n+86 139\r\n", 2, "phone is not a valid phone number for country code +86"),
+        ("phone\r\n010 6552 9988\r\n", 2, "phone is not a mobile number, so it cannot receive SMS"),
+    ],
+)
+def test_a_bad_row_is_kept_with_its_number(text: str, row: int, message: str) -> None:
+    assert domain.parse_upload(text).errors == (domain.RowError(row, message),)
+
+
+def test_the_refusal_names_every_bad_row_in_order() -> None:
     text = "member_id\r\n" + "\r\n".join(["x", str(uuid.uuid4()), "y"]) + "\r\n"
-    with pytest.raises(AudienceRowsRefused) as refused:
-        domain.parse_upload(text)
-    assert [r["row"] for r in refused.value.extensions["rows"]] == [2, 4]
-    assert refused.value.detail.startswith("2 row(s) refused; row 2:")
+    listed = domain.parse_upload(text)
+    refused = domain.refused([domain.RowError(3, "names nobody"), *listed.errors])
+    assert [r["row"] for r in refused.extensions["rows"]] == [2, 3, 4]
+    assert refused.field == "row.2"
+    assert refused.detail.startswith("3 row(s) refused; row 2:")
 
 
 def test_a_stored_template_is_read_back_as_a_template_key() -> None:
