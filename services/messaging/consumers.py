@@ -1,11 +1,11 @@
-"""What messaging consumes: member registrations, updates, consent changes and
-deactivations keep the contacts current (and the queued notifications in line with them);
-a registration and what loyalty did (points earned or expiring or expired, a coupon
-granted or about to expire, a tier change, a reward order placed, fulfilled or
-cancelled, a referral rewarded, a prize won in a draw) and a service desk ticket
-escalated (the member is told a manager has it) or resolved (its satisfaction survey)
-notify. Purchases, birthdays on file and birthday coupons schedule the journeys' runs
-(``journeys.service``). Every event, of these types or any other, is also offered to
+"""What messaging consumes: member registrations, updates (tags included), card reissues,
+consent changes and deactivations keep the contacts current (and the queued notifications
+in line with them); a registration and what loyalty did (points earned or expiring or
+expired, a coupon granted or about to expire, a tier change, a reward order placed,
+fulfilled or cancelled, a referral rewarded, a prize won in a draw) and a service desk
+ticket escalated (the member is told a manager has it) or resolved (its satisfaction
+survey) notify. Purchases, birthdays on file and birthday coupons schedule the journeys'
+runs (``journeys.service``). Every event, of these types or any other, is also offered to
 the webhook subscriptions naming its type
 (``webhooks.service.fanning_out``).
 
@@ -35,6 +35,7 @@ from shared.db import AsyncSession
 from shared.events import EVENT_TYPES, CloudEvent
 from shared.events.coupons import CouponExpiring, CouponGranted
 from shared.events.customer import (
+    MemberCardReissued,
     MemberConsentChanged,
     MemberDeactivated,
     MemberReactivated,
@@ -100,6 +101,11 @@ async def on_consent_changed(session: AsyncSession, event: CloudEvent, ctx: Cont
     changed = event.payload(MemberConsentChanged)
     await contacts.apply_consent(session, changed)
     await _follow(session, ctx, changed.member_id)
+
+
+async def on_card_reissued(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    """Keep the member's new card number (a bulk send's card list finds them by it)."""
+    await contacts.apply_card_reissue(session, event.payload(MemberCardReissued))
 
 
 async def on_member_deactivated(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
@@ -349,6 +355,7 @@ async def _tell(
 _NOTIFYING: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     MemberUpdated.event_type: on_member_updated,
+    MemberCardReissued.event_type: on_card_reissued,
     MemberConsentChanged.event_type: on_consent_changed,
     MemberDeactivated.event_type: on_member_deactivated,
     MemberReactivated.event_type: on_member_reactivated,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.messaging.base import idempotency, inbox, outbox
+from services.messaging.broadcasts import api as broadcasts
+from services.messaging.broadcasts import jobs as broadcast_jobs
 from services.messaging.config import Settings
 from services.messaging.consumers import HANDLERS
 from services.messaging.delivery import api as delivery
@@ -30,7 +32,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "Welcome, points and tier-upgrade messages by SMS and email, in the member's "
             "language, only on channels they consented to; journeys (a welcome after the "
             "first purchase, birthday and holiday greetings, win-back) on a durable "
-            "scheduler; delivery status and statistics; events to subscribers' webhooks."
+            "scheduler; throttled bulk sends; delivery status and statistics; events to "
+            "subscribers' webhooks."
         ),
         settings=settings or Settings(),
         outbox=outbox,
@@ -42,6 +45,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             optouts.router,
             webhooks.router,
             journeys.router,
+            broadcasts.router,
         ],
         inbox=inbox,
         idempotency=idempotency,
@@ -52,6 +56,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             webhook_worker,
             journey_jobs.runs_worker,
             journey_jobs.daily_worker,
+            broadcast_jobs.worker,
         ],
     )
 

@@ -66,6 +66,7 @@ IDEMPOTENT_POSTS = {
     ("loyalty", "/members/{member_id}/reward-orders"),
     ("loyalty", "/members/{member_id}/reward-orders/{order_id}/cancel"),
     ("messaging", "/webhook-subscriptions"),
+    ("messaging", "/broadcasts"),
     ("messaging", "/webhook-subscriptions/{subscription_id}/rotate-secret"),
     ("messaging", "/webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}/replay"),
     ("messaging", "/journeys/runs/{run_id}/due"),

@@ -6,8 +6,10 @@ subscriptions and deliveries ``c4e8a2f6b1d3``, the messaging policy and points d
 ``7b4233fa7a66``, staff's template texts ``c5e8a2d4f6b1``, marketing consent and opt-outs
 ``c7e2a9d4f6b3``, SMS providers and receipts ``c7e2a9d4b1f6``, the dispatcher's lease
 ``c7e2a9d4f1b8``, journeys ``a0c5cd8e5f52``, replies per SMS provider and early receipts
-``e470671d4ad8``); the policy's rewrite of old rows has a test of its own
-(policy/test_migration.py), and so have the replies' providers (optouts/test_migration.py).
+``e470671d4ad8``, bulk sends with their recipients, the notifications' broadcast and the
+contacts' card number and tags ``a28a4c60df76``); the policy's rewrite of old rows has a
+test of its own (policy/test_migration.py), and so have the replies' providers
+(optouts/test_migration.py).
 This one checks how rows of before are read: contacts whose phone was stored as digits
 reach their member at the E.164 number and are found by an SMS reply's sender (the opt-out
 migration hashes their phone), and notifications queued with a digits recipient or a
@@ -35,6 +37,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from huiyuan.provision import alembic_config
 from services.messaging import migrations
 from services.messaging.base import SCHEMA, MessagingTable
+from services.messaging.broadcasts import models as _broadcasts  # noqa: F401  (their tables)
 from services.messaging.contacts import models as _contacts  # noqa: F401  (their tables)
 from services.messaging.contacts import service as contacts
 from services.messaging.journeys import models as _journeys  # noqa: F401
@@ -162,7 +165,7 @@ async def test_the_tables_match_the_models_of_the_capability_packages(scratch: S
     table the packages declare (the test imports what it imports), and they declare what
     the migrations built."""
     env = (Path(migrations.__path__[0]) / "env.py").read_text()
-    for package in ("contacts", "notifications", "webhooks", "journeys"):
+    for package in ("broadcasts", "contacts", "notifications", "webhooks", "journeys"):
         assert f"from services.messaging.{package} import models" in env, package
     await scratch.upgrade()
     engine = create_async_engine(scratch.url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, SmallInteger
+from sqlalchemy import Column, DateTime, Index, SmallInteger
 from sqlmodel import Field
 
 from services.messaging.base import MessagingTable, timestamp
@@ -28,6 +28,9 @@ class Contact(MessagingTable, table=True):
     without its year (all the birthday journey needs; both null: none on file).
     ``time_zone`` is the one IANA zone the phone number's range is in
     (:func:`services.messaging.contacts.domain.phone_zone`); null: the brand's.
+    ``card_number`` is the member's card (registration, then
+    reissues), to find the members of a bulk send's card list; null for contacts kept
+    before it was (until their card is reissued).
     """
 
     __tablename__ = "contacts"
@@ -48,8 +51,20 @@ class Contact(MessagingTable, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     phone_hash: str | None = Field(default=None, max_length=64, index=True)
+    card_number: str | None = Field(default=None, max_length=32, index=True)
     active: bool = True
     birth_month: int | None = Field(default=None, sa_column=Column(SmallInteger, nullable=True))
     birth_day: int | None = Field(default=None, sa_column=Column(SmallInteger, nullable=True))
     time_zone: str | None = Field(default=None, max_length=64)
     updated_at: datetime = timestamp()
+
+
+class ContactTag(MessagingTable, table=True):
+    """A tag (客户分类, by its id in customer) the member has, from the ``tags_added`` and
+    ``tags_removed`` of ``customer.member.updated``: the audience of a bulk send by tag."""
+
+    __tablename__ = "contact_tags"
+    __table_args__ = (Index("ix_contact_tags_tag", "tag_id", "member_id"),)
+
+    member_id: uuid.UUID = Field(primary_key=True)
+    tag_id: uuid.UUID = Field(primary_key=True)

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
-from services.messaging.contacts.models import Contact
+from services.messaging.contacts.models import Contact, ContactTag
 from shared.db import AsyncSession
 from shared.events.messaging import Channel
 
 _contacts = Contact.__table__  # type: ignore[attr-defined]
+_tags = ContactTag.__table__  # type: ignore[attr-defined]
 
 
 async def upsert_contact(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -101,3 +115,98 @@ def marketable() -> Select[tuple[uuid.UUID, str | None]]:
             and_(c.consent_email.is_(True), c.marketing_email.is_(True)),
         ),
     )
+
+
+async def reissue_card(
+    session: AsyncSession, member_id: uuid.UUID, card_number: str, previous: str
+) -> bool:
+    """The member's card is ``card_number`` unless a later card replaced ``previous``
+    already (a contact without a card number takes it); whether it changed."""
+    result = await session.execute(
+        update(_contacts)
+        .where(
+            _contacts.c.member_id == member_id,
+            or_(_contacts.c.card_number.is_(None), _contacts.c.card_number == previous),
+        )
+        .values(card_number=card_number)
+        .returning(_contacts.c.member_id)
+    )
+    return result.first() is not None
+
+
+async def retag(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    added: Sequence[uuid.UUID],
+    removed: Sequence[uuid.UUID],
+) -> None:
+    """The member has the ``added`` tags and not the ``removed`` ones."""
+    if removed:
+        await session.execute(
+            delete(_tags).where(_tags.c.member_id == member_id, _tags.c.tag_id.in_(removed))
+        )
+    if added:
+        await session.execute(
+            insert(_tags)
+            .values([{"member_id": member_id, "tag_id": tag} for tag in added])
+            .on_conflict_do_nothing()
+        )
+
+
+def _among(
+    column: ColumnElement[Any], values: Sequence[Any], kind: Uuid[Any] | String
+) -> ColumnElement[bool]:
+    """``column = ANY(:values)``: one array parameter however many values (an ``IN`` list
+    takes one parameter each, and PostgreSQL takes at most 32,767 in a statement)."""
+    return column == any_(bindparam(None, list(values), type_=ARRAY(kind)))
+
+
+async def known(session: AsyncSession, member_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of ``member_ids`` have a contact."""
+    query = select(_contacts.c.member_id).where(_among(_contacts.c.member_id, member_ids, Uuid()))
+    return set((await session.scalars(query)).all())
+
+
+async def members_by_cards(session: AsyncSession, cards: Sequence[str]) -> dict[str, uuid.UUID]:
+    """The member of each of ``cards`` known (by its card number)."""
+    query = select(_contacts.c.card_number, _contacts.c.member_id).where(
+        _among(_contacts.c.card_number, cards, String())
+    )
+    return {row.card_number: row.member_id for row in (await session.execute(query)).all()}
+
+
+async def members_by_phone_hashes(
+    session: AsyncSession, hashes: Sequence[str]
+) -> dict[str, list[uuid.UUID]]:
+    """The active members of each of the phone lookup ``hashes`` known."""
+    query = select(_contacts.c.phone_hash, _contacts.c.member_id).where(
+        _among(_contacts.c.phone_hash, hashes, String()), _contacts.c.active.is_(True)
+    )
+    found: dict[str, list[uuid.UUID]] = {}
+    for phone_hash, member in (await session.execute(query)).all():
+        found.setdefault(phone_hash, []).append(member)
+    return found
+
+
+def reachable(
+    *,
+    members: Sequence[uuid.UUID] | None = None,
+    cards: Sequence[str] | None = None,
+    tags: Sequence[uuid.UUID] | None = None,
+    marketing_only: bool = False,
+) -> Select[tuple[uuid.UUID]]:
+    """The active contacts' member ids among ``members``, holding one of ``cards``, or
+    having one of ``tags``, or (none given) all of them; only those with marketing consent
+    on a channel if ``marketing_only``. A selection for an ``INSERT … SELECT``: no list of
+    ids passes through Python."""
+    query = select(_contacts.c.member_id).where(_contacts.c.active.is_(True))
+    if members is not None:
+        query = query.where(_among(_contacts.c.member_id, members, Uuid()))
+    if cards is not None:
+        query = query.where(_among(_contacts.c.card_number, cards, String()))
+    if tags is not None:
+        tagged = select(_tags.c.member_id).where(_tags.c.tag_id.in_(tags))
+        query = query.where(_contacts.c.member_id.in_(tagged))
+    if marketing_only:
+        query = query.where(or_(_contacts.c.marketing_sms, _contacts.c.marketing_email))
+    return query

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from services.messaging.contacts.errors import ContactNotKnown
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events.customer import (
+    MemberCardReissued,
     MemberConsentChanged,
     MemberDeactivated,
     MemberReactivated,
@@ -48,6 +50,7 @@ async def record_registration(
             "time_zone": domain.phone_zone(domain.sms_number(registered.phone)),
             "birth_month": registered.birthday.month if registered.birthday else None,
             "birth_day": registered.birthday.day if registered.birthday else None,
+            "card_number": registered.card_number,
             "consent_sms": registered.consent.sms,
             "consent_email": registered.consent.email,
             "marketing_sms": marketing.sms,
@@ -59,8 +62,9 @@ async def record_registration(
 
 async def apply_update(session: AsyncSession, cipher: PiiCipher, updated: MemberUpdated) -> None:
     """Apply the changed fields messaging keeps: name, phone (and the timezone of its
-    range), email, locale and the birthday's month and day (``birthday_encrypted``, an ISO
-    date; ``None``: removed).
+    range), email, locale, the birthday's month and day (``birthday_encrypted``, an ISO
+    date; ``None``: removed) and tags (differences, applied whatever the contact's time:
+    they commute).
 
     Profile edits carry them encrypted with the PII key (checked here by decrypting them);
     the E.164 upgrade carried a phone in clear. The phone's lookup hash is computed here
@@ -72,6 +76,8 @@ async def apply_update(session: AsyncSession, cipher: PiiCipher, updated: Member
     """
     values: dict[str, Any] = {}
     changed = set(updated.changed)
+    if "tags" in changed:
+        await repository.retag(session, updated.member_id, updated.tags_added, updated.tags_removed)
     if "name" in changed and updated.name_encrypted is not None:
         values["name"] = cipher.decrypt(updated.name_encrypted)
     phone = updated.phone
@@ -122,6 +128,55 @@ async def opt_out(
     before customer's consent change comes back; whether marketing was on (a repeat, or a
     member without a contact, changes nothing)."""
     return await repository.opt_out(session, member_id, channel, at)
+
+
+async def apply_card_reissue(session: AsyncSession, reissued: MemberCardReissued) -> None:
+    """Keep the member's new card number, to find them by it in a bulk send's list."""
+    if not await repository.reissue_card(
+        session, reissued.member_id, reissued.card_number, reissued.previous_card_number
+    ):
+        log.info(
+            "card reissue of member %s not applied: no contact, or a later card", reissued.member_id
+        )
+
+
+async def known_members(session: AsyncSession, member_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of ``member_ids`` messaging has a contact for."""
+    return await repository.known(session, member_ids) if member_ids else set()
+
+
+async def members_by_cards(session: AsyncSession, cards: Sequence[str]) -> dict[str, uuid.UUID]:
+    """The member of each card number known (registered, or reissued, since messaging keeps
+    card numbers)."""
+    return await repository.members_by_cards(session, cards) if cards else {}
+
+
+async def members_by_phones(
+    session: AsyncSession, cipher: PiiCipher, phones: Sequence[str]
+) -> dict[str, list[uuid.UUID]]:
+    """The active members of each phone number (E.164, or mainland digits) known, found by
+    its lookup hash; a value that is no phone number finds nobody."""
+    hashes = {phone: _phone_hash(cipher, phone) for phone in phones}
+    found = await repository.members_by_phone_hashes(
+        session, [h for h in hashes.values() if h is not None]
+    )
+    return {phone: found[h] for phone, h in hashes.items() if h is not None and h in found}
+
+
+def reachable(
+    *,
+    members: Sequence[uuid.UUID] | None = None,
+    cards: Sequence[str] | None = None,
+    tags: Sequence[uuid.UUID] | None = None,
+    marketing_only: bool = False,
+) -> Select[tuple[uuid.UUID]]:
+    """The member ids of active contacts among ``members``, holding one of ``cards``,
+    having one of ``tags``, or all (none given), with marketing consent on a channel if
+    ``marketing_only``: a SQL selection a bulk send takes its recipients from in one
+    statement."""
+    return repository.reachable(
+        members=members, cards=cards, tags=tags, marketing_only=marketing_only
+    )
 
 
 async def members_by_phone(session: AsyncSession, cipher: PiiCipher, phone: str) -> list[uuid.UUID]:

@@ -1,4 +1,5 @@
 from services.messaging.base import MessagingTable
+from services.messaging.broadcasts import models as _broadcasts  # noqa: F401
 from services.messaging.contacts import models as _contacts  # noqa: F401  (their tables)
 from services.messaging.delivery import models as _delivery  # noqa: F401
 from services.messaging.digests import models as _digests  # noqa: F401

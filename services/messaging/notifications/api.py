@@ -90,7 +90,8 @@ async def notification_stats(
 
 
 _DAILY_CSV_EXAMPLE = (
-    ",".join(DAILY_HEADER) + "\r\n2026-11-30,sms,fallback,points_earned,delivered,3,3,21\r\n"
+    ",".join(DAILY_HEADER) + "\r\n2026-11-30,sms,fallback,points_earned,,delivered,3,3,21\r\n"
+    "2026-11-30,sms,primary,broadcast,5b1f0c7e-3c1a-4d2e-9f60-7a8b9c0d1e2f,delivered,2,2,20\r\n"
 )
 
 
@@ -101,7 +102,8 @@ _DAILY_CSV_EXAMPLE = (
     description=(
         "Staff (service, marketing, analyst). Counts the notifications created on the days "
         "`from` to `to` (both included, at most 366 days, in the brand's business timezone) "
-        "per day, channel, SMS provider, template and status (`delivered`/`undelivered` come "
+        "per day, channel, SMS provider, template, bulk send (`broadcast_id`, the campaign; "
+        "null for other messages) and status (`delivered`/`undelivered` come "
         "from the providers' receipts), with SMS segments and their cost in fen at each "
         "provider's price. `format=csv` (or `Accept: text/csv`) answers CSV with the header "
         f"`{','.join(DAILY_HEADER)}`."
@@ -132,6 +134,13 @@ async def daily_stats(
     template: Annotated[
         Template | None, Query(description="Only this template", examples=["points_earned"])
     ] = None,
+    broadcast: Annotated[
+        uuid.UUID | None,
+        Query(
+            description="Only the notifications of this bulk send (its id: the campaign)",
+            examples=["5b1f0c7e-3c1a-4d2e-9f60-7a8b9c0d1e2f"],
+        ),
+    ] = None,
     output: Annotated[
         Literal["json", "csv"] | None,
         Query(alias="format", description="csv: the same counts as CSV"),
@@ -139,7 +148,12 @@ async def daily_stats(
 ) -> DailyStats | Response:
     only = {
         name: value
-        for name, value in (("channel", channel), ("provider", provider), ("template", template))
+        for name, value in (
+            ("channel", channel),
+            ("provider", provider),
+            ("template", template),
+            ("broadcast_id", broadcast),
+        )
         if value is not None
     }
     stats = await service.daily_stats(session, first=first, last=last, timezone=timezone, only=only)

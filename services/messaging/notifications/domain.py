@@ -200,7 +200,17 @@ def period(
 
 MAX_DAILY_DAYS = 366
 """Days the daily statistics count at once."""
-DAILY_HEADER = ("day", "channel", "provider", "template", "status", "count", "segments", "cost_fen")
+DAILY_HEADER = (
+    "day",
+    "channel",
+    "provider",
+    "template",
+    "broadcast_id",
+    "status",
+    "count",
+    "segments",
+    "cost_fen",
+)
 
 
 def daily_period(first: date, last: date, timezone: ZoneInfo) -> tuple[datetime, datetime]:

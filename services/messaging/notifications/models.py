@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -49,6 +50,12 @@ class Notification(MessagingTable, table=True):
         ),
         Index("ix_notifications_member_created", "member_id", "created_at"),
         Index(
+            "ix_notifications_broadcast",
+            "broadcast_id",
+            "status",
+            postgresql_where=text("broadcast_id IS NOT NULL"),
+        ),
+        Index(
             "ix_notifications_provider_message",
             "provider",
             "provider_message_id",
@@ -80,5 +87,7 @@ class Notification(MessagingTable, table=True):
     """Segments × the provider's price per segment, in fen, when it took the SMS."""
     receipt_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     """When the provider's delivery receipt says the SMS reached (or did not) the phone."""
+    broadcast_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid))
+    """The bulk send (``broadcasts``) it is part of; null for every other message."""
     created_at: datetime = timestamp()
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

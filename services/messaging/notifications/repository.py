@@ -192,8 +192,9 @@ class RecentMarketing:
     duplicate: bool
 
 
-_COUNTED = ("queued", "deferred", "sent")
-"""Marketing that went or is going out: what a cap counts and a duplicate repeats."""
+_COUNTED = ("queued", "deferred", "sending", "sent", "delivered", "undelivered")
+"""Marketing that went or is going out: what a cap counts and a duplicate repeats (a sent
+SMS stays counted once its receipt makes it delivered or undelivered)."""
 
 
 async def recent_marketing(
@@ -326,6 +327,44 @@ async def apply_receipt(
     return None if row is None else (row[0], row[1])
 
 
+async def broadcast_counts(
+    session: AsyncSession, broadcast_id: uuid.UUID
+) -> list[tuple[str, str, str, int, int, int]]:
+    """(channel, status, reason or "", count, segments, cost in fen) per group of the
+    notifications of a bulk send, over its index."""
+    table = _notifications
+    reason = func.coalesce(table.c.reason, "")
+    query = (
+        sql.select(
+            table.c.channel,
+            table.c.status,
+            reason,
+            func.count(),
+            func.coalesce(func.sum(table.c.segments), 0),
+            func.coalesce(func.sum(_cost_fen()), 0),
+        )
+        .where(table.c.broadcast_id == broadcast_id)
+        .group_by(table.c.channel, table.c.status, reason)
+        .order_by(table.c.channel, table.c.status, reason)
+    )
+    return [
+        (c, s, r, int(n), int(g), int(f)) for c, s, r, n, g, f in (await session.execute(query))
+    ]
+
+
+async def cancel_of_broadcast(session: AsyncSession, broadcast_id: uuid.UUID, reason: str) -> int:
+    """Cancels the bulk send's queued, deferred and leased notifications with ``reason``
+    (a leased one's outcome decides, as in :func:`cancel_queued`); how many."""
+    table = _notifications
+    result = await session.execute(
+        update(table)
+        .where(table.c.broadcast_id == broadcast_id, table.c.status.in_(_BEING_SENT))
+        .values(status="cancelled", error=reason, reason=reason)
+        .returning(table.c.id)
+    )
+    return len(result.all())
+
+
 def _cost_fen() -> Any:
     """An SMS's cost at its provider's price; for one sent before providers had prices,
     what its gateway reported."""
@@ -333,7 +372,7 @@ def _cost_fen() -> Any:
     return func.coalesce(table.c.cost_fen, table.c.provider_response["cost_fen"].as_integer())
 
 
-DAILY_DIMENSIONS = ("channel", "provider", "template", "status")
+DAILY_DIMENSIONS = ("channel", "provider", "template", "broadcast_id", "status")
 """What daily counts are grouped by besides the day; a new one is one more column name."""
 
 
@@ -342,7 +381,7 @@ async def daily_counts(
     start: datetime,
     end: datetime,
     timezone: str,
-    only: Mapping[str, str],
+    only: Mapping[str, object],
 ) -> list[tuple[Any, ...]]:
     """(day in ``timezone``, *:data:`DAILY_DIMENSIONS`, count, segments, cost in fen) per
     group of the notifications created from ``start`` until before ``end`` whose columns

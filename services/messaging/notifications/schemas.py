@@ -138,6 +138,9 @@ class DailyCount(BaseModel):
     channel: Channel
     provider: str | None = Field(description="The SMS provider that took them; null if none")
     template: str
+    broadcast_id: uuid.UUID | None = Field(
+        default=None, description="The bulk send (campaign) they are part of; null if none"
+    )
     status: Status = Field(description="delivered/undelivered: what the provider's receipt said")
     count: int
     segments: int = Field(description="SMS segments the provider counted")
@@ -157,6 +160,7 @@ class DailyStats(BaseModel):
                             "channel": "sms",
                             "provider": "fallback",
                             "template": "points_earned",
+                            "broadcast_id": None,
                             "status": "delivered",
                             "count": 3,
                             "segments": 3,
@@ -173,3 +177,14 @@ class DailyStats(BaseModel):
     items: list[DailyCount]
     total: int = Field(description="Notifications in the period")
     cost_fen: int = Field(description="What the period's SMS cost, in fen")
+
+
+class BroadcastCount(BaseModel):
+    """A bulk send's notifications on one channel in one status for one reason."""
+
+    channel: Channel
+    status: Status
+    reason: str = Field(description="Why suppressed, deferred or cancelled; empty if none")
+    count: int
+    segments: int = Field(description="SMS segments the providers counted")
+    cost_fen: int = Field(description="What these SMS cost at their providers' prices, in fen")

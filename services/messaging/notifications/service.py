@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,6 +17,7 @@ from services.messaging.contacts import service as contacts
 from services.messaging.contacts.domain import ContactCard, Reach
 from services.messaging.notifications import domain, repository
 from services.messaging.notifications.schemas import (
+    BroadcastCount,
     ChannelStatusCount,
     DailyCount,
     DailyStats,
@@ -51,10 +52,14 @@ async def notify_member(
     trigger_event_id: str,
     context: Mapping[str, Any],
     withheld: Mapping[Channel, str] | None = None,
+    broadcast_id: uuid.UUID | None = None,
+    channels: Collection[str] = domain.CHANNELS,
 ) -> set[uuid.UUID]:
     """One notification per channel for a triggering event: queued, deferred past the
     quiet hours, or suppressed with a reason. A trigger already notified on a channel adds
-    nothing. Returns the new ids.
+    nothing. Returns the new ids. ``broadcast_id`` names the bulk send it is part of (its
+    statistics count it under that campaign); ``channels`` limits the message to those
+    (a bulk send on SMS only has no email to record).
 
     A channel without consent or address, or named in ``withheld`` (channel → reason: a
     rule of the caller's, such as the points message's), is suppressed. A marketing
@@ -70,7 +75,7 @@ async def notify_member(
     now = datetime.now(UTC)
     gate = await _marketing_gate(session, member_id, template, card, now)
     rows: list[dict[str, Any]] = []
-    for channel in domain.CHANNELS:
+    for channel in (c for c in domain.CHANNELS if c in channels):
         reach = card.reach(channel)
         address = reach.address
         row: dict[str, Any] = {
@@ -88,6 +93,7 @@ async def notify_member(
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
+            "broadcast_id": broadcast_id,
         }
         reason = domain.suppression_reason(channel, reach) or (withheld or {}).get(channel)
         if reason is None and gate is not None:
@@ -286,11 +292,12 @@ async def daily_stats(
     first: date,
     last: date,
     timezone: ZoneInfo,
-    only: Mapping[str, str],
+    only: Mapping[str, object],
 ) -> DailyStats:
-    """Counts per day (in ``timezone``), channel, provider, template and status of the
-    notifications created on the days ``first`` to ``last`` (inclusive) whose columns equal
-    ``only`` (``channel``, ``provider``, ``template``), with SMS segments and cost in fen.
+    """Counts per day (in ``timezone``), channel, provider, template, bulk send
+    (``broadcast_id``) and status of the notifications created on the days ``first`` to
+    ``last`` (inclusive) whose columns equal ``only`` (``channel``, ``provider``,
+    ``template``, ``broadcast_id``), with SMS segments and cost in fen.
     Raises :class:`~services.messaging.notifications.errors.PeriodReversed` and
     :class:`~services.messaging.notifications.errors.PeriodTooLong` (over 366 days)."""
     start, end = domain.daily_period(first, last, timezone)
@@ -302,6 +309,20 @@ async def daily_stats(
         total=sum(item.count for item in items),
         cost_fen=sum(item.cost_fen for item in items),
     )
+
+
+async def broadcast_counts(session: AsyncSession, broadcast_id: uuid.UUID) -> list[BroadcastCount]:
+    """Per channel, status and reason (empty: none): the notifications of a bulk send, with
+    SMS segments and cost in fen."""
+    rows = await repository.broadcast_counts(session, broadcast_id)
+    names = ("channel", "status", "reason", "count", "segments", "cost_fen")
+    return [BroadcastCount.model_validate(dict(zip(names, row, strict=True))) for row in rows]
+
+
+async def cancel_broadcast(session: AsyncSession, broadcast_id: uuid.UUID, reason: str) -> int:
+    """Cancels the bulk send's notifications not yet sent (queued, deferred, and those
+    being sent: their outcome decides) with ``reason``; how many."""
+    return await repository.cancel_of_broadcast(session, broadcast_id, reason)
 
 
 def daily_csv(stats: DailyStats) -> str:

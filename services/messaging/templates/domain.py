@@ -48,6 +48,7 @@ Template = Literal[
     "coupon_expiring",
     "referral_rewarded",
     "draw_won",
+    "broadcast",
 ]
 TEMPLATES: tuple[Template, ...] = get_args(Template)
 MessageClass = Literal["transactional", "marketing"]
@@ -60,6 +61,7 @@ CLASS_OF: Mapping[str, MessageClass] = {
     "holiday_greeting": "marketing",
     "win_back": "marketing",
     "coupon_granted": "transactional",
+    "broadcast": "marketing",
     "points_earned": "transactional",
     "points_digest": "transactional",
     "points_expiring": "transactional",

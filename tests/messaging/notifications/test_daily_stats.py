@@ -112,8 +112,18 @@ async def test_the_same_counts_as_csv(
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == "text/csv; charset=utf-8"
     assert list(csv.reader(io.StringIO(answer.text))) == [
-        ["day", "channel", "provider", "template", "status", "count", "segments", "cost_fen"],
-        [day.isoformat(), "sms", "primary", "tier_upgrade", "delivered", "1", "2", "20"],
+        [
+            "day",
+            "channel",
+            "provider",
+            "template",
+            "broadcast_id",
+            "status",
+            "count",
+            "segments",
+            "cost_fen",
+        ],
+        [day.isoformat(), "sms", "primary", "tier_upgrade", "", "delivered", "1", "2", "20"],
     ]
 
 

@@ -24,6 +24,7 @@ def test_every_template_has_a_class_and_the_seeds_marketing_is_marketing() -> No
     assert set(CLASS_OF) == set(TEMPLATES)
     assert message_class("welcome") == "marketing"
     assert message_class("ticket_survey") == "marketing"
+    assert message_class("broadcast") == "marketing"
     assert message_class("points_earned") == "transactional"
     assert message_class("tier_downgrade") == "transactional"
     assert message_class("birthday") == "marketing"  # a key not classed yet
@@ -34,6 +35,7 @@ def test_every_template_has_a_class_and_the_seeds_marketing_is_marketing() -> No
         "birthday_greeting",
         "holiday_greeting",
         "win_back",
+        "broadcast",
     }
     assert message_class("coupon_granted") == "transactional"
 

@@ -219,6 +219,47 @@ async def test_the_same_marketing_template_within_the_window_is_a_duplicate(
     assert [r.status for r in latest] == ["queued", "queued"]
 
 
+async def _sms_now(sessions: Sessions, member_id: uuid.UUID, status: str) -> None:
+    """The member's SMS so far are in ``status``, as a lease or a receipt leaves them."""
+    async with transaction(sessions) as session:
+        await session.execute(
+            update(Notification)
+            .where(col(Notification.member_id) == member_id, col(Notification.channel) == "sms")
+            .values(status=status)
+        )
+
+
+async def _survey_sms(sessions: Sessions, member_id: uuid.UUID) -> list[tuple[str, str | None]]:
+    rows = await _rows(sessions, member_id, "ticket_survey")
+    return [(r.status, r.reason) for r in rows if r.channel == "sms"]
+
+
+async def test_marketing_being_sent_or_with_its_receipt_still_counts(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    """A dispatcher's lease makes a queued SMS sending, a receipt a sent one delivered or
+    undelivered: each went out, for the cap and for the dedupe window alike."""
+    for status in ("sending", "delivered", "undelivered"):
+        await set_policy(messaging_sessions, frequency_cap={"messages": 2, "days": 7})
+        capped = await _registered(messaging_sessions, handlers, email_consent=False)
+        await _sms_now(messaging_sessions, capped, status)  # the welcome: one of two
+        await _feed(messaging_sessions, handlers, _resolved(capped), _resolved(capped))
+        assert await _survey_sms(messaging_sessions, capped) == [
+            ("queued", None),
+            ("suppressed", domain.FREQUENCY_CAP),
+        ], status
+
+        await set_policy(messaging_sessions, dedupe_window_hours=24)
+        repeated = await _registered(messaging_sessions, handlers, email_consent=False)
+        await _feed(messaging_sessions, handlers, _resolved(repeated))
+        await _sms_now(messaging_sessions, repeated, status)
+        await _feed(messaging_sessions, handlers, _resolved(repeated))
+        assert await _survey_sms(messaging_sessions, repeated) == [
+            (status, None),
+            ("suppressed", "duplicate"),
+        ], status
+
+
 async def test_two_consumers_at_once_do_not_both_pass_the_cap(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:

@@ -77,6 +77,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "referral_rewarded": {"name": "李雷", "reward_fen": 2_000},
     "draw_won": {"name": "李雷", "prize": "二等奖", "kind": "points", "points": 1280},
+    "broadcast": {"name": "李雷"},
 }
 
 

@@ -1,0 +1,1 @@
+"""Bulk sends (群发): a staff message to an audience, throttled, with progress and a report."""
