@@ -38,12 +38,12 @@ from services.messaging.broadcasts.schemas import (
 )
 from services.messaging.contacts import service as contacts
 from services.messaging.contacts.errors import ContactNotKnown
-from services.messaging.notifications import domain as notifying
 from services.messaging.notifications import service as notifications
 from services.messaging.notifications.schemas import BroadcastCount
 from services.messaging.policy import service as policies
 from services.messaging.templates import rendering
 from shared.crypto import PiiCipher
+from shared.csvtext import csv_text
 from shared.db import AsyncSession
 from shared.inputs import input_defaults
 from shared.pagination import PageKey, encode_cursor
@@ -355,7 +355,7 @@ def _totals(counts: Sequence[BroadcastCount]) -> ReportTotals:
 
 def report_csv(report: BroadcastReport) -> str:
     """The report's counts as CSV, with the header :data:`.domain.REPORT_HEADER`."""
-    return notifying.csv_text(
+    return csv_text(
         domain.REPORT_HEADER,
         ([getattr(n, name) for name in domain.REPORT_HEADER] for n in report.notifications),
     )

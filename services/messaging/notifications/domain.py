@@ -4,8 +4,6 @@ count over."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -233,15 +231,6 @@ def _check_order(first: date, last: date) -> None:
             field="from",
             where="query",
         )
-
-
-def csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
-    """RFC 4180 text (CRLF line ends) of ``header`` and ``rows``; ``None`` is empty."""
-    output = io.StringIO()
-    writer = csv.writer(output)
-    writer.writerow(header)
-    writer.writerows(["" if value is None else value for value in row] for row in rows)
-    return output.getvalue()
 
 
 def _midnight(day: date, timezone: ZoneInfo) -> datetime:

@@ -32,6 +32,7 @@ from services.messaging.templates import rendering
 from services.messaging.templates import service as templates
 from services.messaging.templates.domain import Template, is_marketing
 from shared.crypto import PiiCipher
+from shared.csvtext import csv_text
 from shared.db import AsyncSession
 from shared.events.messaging import (
     Channel,
@@ -327,7 +328,7 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: uuid.UUID, reaso
 
 def daily_csv(stats: DailyStats) -> str:
     """The daily counts as CSV, with the header :data:`~.domain.DAILY_HEADER`."""
-    return domain.csv_text(
+    return csv_text(
         domain.DAILY_HEADER,
         ([getattr(item, name) for name in domain.DAILY_HEADER] for item in stats.items),
     )
