@@ -84,13 +84,17 @@ async def get_fit(fit_id: FitId, session: Session, _: Staff) -> FitOut:
         "and the fit: repeat purchases expected in the next `horizon` time units, the "
         "probability they are still active, the expected spend per purchase and the CLV: "
         "each unit's expected purchases at that spend, discounted at "
-        "`annual_discount_rate`. A fit not `done` is 409 `clv-fit-not-ready`; a member "
+        "`annual_discount_rate`. A fit still queued is 409 `clv-fit-not-ready`, a failed one "
+        "409 `clv-fit-failed` (its failure says why); a member "
         "who had not bought by its calibration end is 404 `clv-member-not-in-fit`; "
         "estimates that give no finite value over the horizon are 422 "
         "`clv-value-undefined` naming `horizon`."
     ),
     responses={
-        **problem(FitNotReady("fit 3f0e2a4c-… is queued")),
+        **problem(
+            FitNotReady("fit 3f0e2a4c-… is queued"),
+            description="`clv-fit-not-ready` (queued) or `clv-fit-failed` (no parameters)",
+        ),
         **problem(ValueUndefined("fit 3f0e2a4c-… gives no finite expectation over 3650 weeks")),
         **problem(
             MemberNotInFit("member 7b6f7d4e-… had not bought by 2026-06-30"),

@@ -22,10 +22,19 @@ class FitNotFound(NotFound):
 
 
 class FitNotReady(Conflict):
-    """The fit is still queued, or failed: it has no parameters to value members with."""
+    """The fit is still queued: it has no parameters to value members with yet."""
 
     title = "CLV fit not ready"
     slug = "clv-fit-not-ready"
+
+
+class FitHasFailed(Conflict):
+    """The fit failed (its ``failure`` says why: too little data, diverging estimates or
+    spend with no finite mean) and has no parameters to value members with: start another
+    fit with more members or a longer calibration period."""
+
+    title = "CLV fit failed"
+    slug = "clv-fit-failed"
 
 
 class MemberNotInFit(NotFound):

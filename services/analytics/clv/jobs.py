@@ -71,7 +71,7 @@ async def fitter(runtime: Runtime) -> None:
                 )
             if not fitted:
                 break
-            log.info("fitted a CLV fit")
+            log.info("finished a CLV fit (done or failed: GET /clv/fits/{id} says which)")
         await asyncio.sleep(settings.clv_poll_seconds)
 
     await repeat_until_cancelled(step, "CLV fitting")

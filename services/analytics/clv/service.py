@@ -13,6 +13,7 @@ import numpy as np
 
 from services.analytics.clv import domain, repository
 from services.analytics.clv.errors import (
+    FitHasFailed,
     FitNotFound,
     FitNotReady,
     FitWindowInvalid,
@@ -129,10 +130,13 @@ async def member_value(
     annual_discount_rate: float,
 ) -> MemberValue:
     """The member's expectations under a done fit over ``horizon`` time units. Raises
-    :class:`FitNotFound`, :class:`FitNotReady`, :class:`MemberNotInFit`,
+    :class:`FitNotFound`, :class:`FitNotReady` (queued), :class:`FitHasFailed`,
+    :class:`MemberNotInFit`,
     :class:`ValueUndefined`."""
     fit = await _fit(session, fit_id)
     models = _models(fit)
+    if models is None and fit.state == "failed":
+        raise FitHasFailed(f"fit {fit_id} failed: {fit.failure}", fit_state=fit.state)
     if models is None:
         raise FitNotReady(f"fit {fit_id} is {fit.state}", fit_state=fit.state)
     purchases, spend = models

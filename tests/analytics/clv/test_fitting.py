@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from services.analytics.clv import domain, repository, service
-from services.analytics.clv.errors import ValueUndefined
+from services.analytics.clv.errors import FitHasFailed, ValueUndefined
 from services.analytics.clv.jobs import estimate_in_process
 from services.analytics.clv.models import ClvFit, ClvFitMember
 from services.analytics.clv.schemas import FitRequest
@@ -143,6 +143,10 @@ async def test_too_few_members_fail_the_fit_with_the_reason(analytics_sessions: 
     assert fit.state == "failed"
     assert fit.members == 0
     assert "at least 10" in (fit.failure or "")
+    # a failed fit values nobody, and says it failed (not that it is still coming)
+    async with analytics_sessions() as session:
+        with pytest.raises(FitHasFailed, match="at least 10"):
+            await service.member_value(session, fit_id, uuid.uuid4(), 52, 0.1)
 
 
 async def test_a_value_the_estimates_cannot_give_is_refused_naming_the_horizon(

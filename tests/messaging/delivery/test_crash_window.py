@@ -196,7 +196,10 @@ async def test_an_email_repeated_after_a_crash_keeps_its_message_id(
     assert [e.repeat_of for e in copies] == [None, copies[0].id]
     assert read_repeats(store_dir).counts() == {"emails": 1, "sms": 0}
     assert sent.provider_message_id == message_id
-    assert Counter(e.message_id for e in read_emails(store_dir)) == {
+    # this test's four only: an earlier test's email still queued in the shared database
+    # may reach this app's catcher too
+    ours = {f"<{n}@huiyuan.local>" for n in queued}
+    assert Counter(e.message_id for e in read_emails(store_dir) if e.message_id in ours) == {
         f"<{n}@huiyuan.local>": 2 if n == stuck else 1 for n in queued
     }
 
