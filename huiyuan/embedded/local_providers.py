@@ -114,8 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--bounce-url",
-        help="where the mail catcher reports bounces of mail to *@bounce.huiyuan.test "
-        "(hard), *@softbounce.huiyuan.test, *@complaint.huiyuan.test",
+        help="where the mail catcher reports bounces of mail to *@bounce.example.com "
+        "(hard), *@softbounce.example.com, *@complaint.example.com",
     )
     parser.add_argument(
         "--bounce-secret", help="the Standard Webhooks secret bounces are signed with"

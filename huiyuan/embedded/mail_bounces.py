@@ -21,13 +21,14 @@ log = logging.getLogger(__name__)
 BounceKind = Literal["hard", "soft", "complaint"]
 
 BOUNCING_DOMAINS: dict[str, tuple[BounceKind, str | None]] = {
-    "bounce.huiyuan.test": ("hard", "5.1.1"),
-    "softbounce.huiyuan.test": ("soft", "4.2.2"),
-    "complaint.huiyuan.test": ("complaint", None),
+    "bounce.example.com": ("hard", "5.1.1"),
+    "softbounce.example.com": ("soft", "4.2.2"),
+    "complaint.example.com": ("complaint", None),
 }
-"""What a message to an address at each domain (``.test``: reserved, RFC 2606) leads
-to: the kind of bounce and its RFC 3463 status code (5.1.1 no such mailbox, 4.2.2
-mailbox full)."""
+"""What a message to an address at each domain leads to: the kind of bounce and its RFC
+3463 status code (5.1.1 no such mailbox, 4.2.2 mailbox full). The domains are under
+``example.com`` (reserved, RFC 2606), which customer takes as a member's email where it
+refuses ``.test``."""
 
 
 def bounce_of(address: str) -> tuple[BounceKind, str | None] | None:

@@ -296,9 +296,9 @@ async def test_a_signed_bounce_that_is_not_one_is_422_naming_the_field(
 
 
 def test_the_reserved_domains_say_what_bounce_a_message_gets() -> None:
-    assert bounce_of("a@bounce.huiyuan.test") == ("hard", "5.1.1")
-    assert bounce_of("A@SoftBounce.Huiyuan.Test") == ("soft", "4.2.2")
-    assert bounce_of("<a@complaint.huiyuan.test>") == ("complaint", None)
+    assert bounce_of("a@bounce.example.com") == ("hard", "5.1.1")
+    assert bounce_of("A@SoftBounce.Example.COM") == ("soft", "4.2.2")
+    assert bounce_of("<a@complaint.example.com>") == ("complaint", None)
     assert bounce_of("a@example.com") is None
 
 
@@ -308,7 +308,7 @@ async def test_the_mail_catcher_reports_a_hard_bounce_end_to_end(
     port, smtp_port = free_port(), free_port()
     bounces = Bounces(f"http://127.0.0.1:{port}{PATH}", DEV_EMAIL_BOUNCE_SECRET, delay_seconds=0.2)
     catcher = MailCatcher(tmp_path / "mail", "127.0.0.1", smtp_port, bounces)
-    address = f"m{uuid.uuid4().hex[:12]}@bounce.huiyuan.test"
+    address = f"m{uuid.uuid4().hex[:12]}@bounce.example.com"
     member_id = await _member(messaging_sessions, handlers, address)
     await feed(messaging_sessions, handlers, events.points_earned(member_id))
     app = stack.app(
