@@ -22,11 +22,15 @@ from huiyuan.embedded.sms_replies import signed_callback
 from services.messaging.base import outbox
 from services.messaging.config import DEV_EMAIL_BOUNCE_SECRET, Settings
 from services.messaging.contacts.models import Contact, EmailSuppression
+from services.messaging.delivery import service
 from services.messaging.delivery.kinds.email import message_id
 from services.messaging.delivery.models import EmailBounce
+from services.messaging.delivery.schemas import Bounce
 from services.messaging.notifications.models import Notification
+from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.inbox import Handlers
+from shared.settings import DEV_PII_KEY
 from tests.messaging import events
 from tests.messaging.conftest import serving
 from tests.messaging.notifications.conftest import feed
@@ -330,3 +334,21 @@ async def test_the_mail_catcher_reports_a_hard_bounce_end_to_end(
     await feed(messaging_sessions, handlers, events.points_earned(member_id))
     latest = (await _emails(messaging_sessions, member_id))[-1]
     assert (latest.status, latest.reason) == ("suppressed", "bounced")
+
+
+async def test_a_hard_bounce_cancels_the_member_s_queued_emails(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    email = await _sent_email(messaging_sessions, handlers)
+    await feed(messaging_sessions, handlers, events.points_earned(email.member_id))
+    bounce = Bounce.model_validate(_bounce(email, "hard"))
+    async with transaction(messaging_sessions) as session:  # no dispatcher runs here
+        applied = await service.record_bounce(session, PiiCipher(DEV_PII_KEY), bounce)
+
+    assert (applied.status, applied.kept) == ("undelivered", True)
+    [_, queued] = await _emails(messaging_sessions, email.member_id)
+    assert (queued.template, queued.status, queued.reason) == (
+        "points_earned",
+        "cancelled",
+        "bounced",
+    )
