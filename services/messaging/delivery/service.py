@@ -118,7 +118,8 @@ async def record_bounce(session: AsyncSession, cipher: PiiCipher, bounce: Bounce
     if new and bounce.kind == "hard" and found.recipient_encrypted is not None:
         address = cipher.decrypt(found.recipient_encrypted)
         await contacts.suppress_email(session, cipher, found.member_id, address, bounce.at)
-        await notifying.follow_contact(session, cipher, found.member_id)
+        if await contacts.known_members(session, [found.member_id]):  # none: nothing queued
+            await notifying.follow_contact(session, cipher, found.member_id)
         log.info("email %s bounced: its address is suppressed", found.id)
     elif new and bounce.kind == "complaint":
         await optouts.complain(session, found.member_id, bounce.at)

@@ -34,6 +34,7 @@ from shared.settings import DEV_PII_KEY
 from tests.messaging import events
 from tests.messaging.conftest import serving
 from tests.messaging.notifications.conftest import feed
+from tests.messaging.rows import insert_notification
 from tests.stack import Stack, eventually, running, staff_headers
 
 PATH = "/webhooks/email/bounces/smtp"
@@ -352,3 +353,20 @@ async def test_a_hard_bounce_cancels_the_member_s_queued_emails(
         "cancelled",
         "bounced",
     )
+
+
+async def test_a_hard_bounce_of_an_email_whose_member_has_no_contact_is_still_applied(
+    messaging_sessions: Sessions,
+) -> None:
+    row = await insert_notification(
+        messaging_sessions, channel="email", to="nobody@example.org", body="hi", status="sent"
+    )
+    async with transaction(messaging_sessions) as session:
+        stored = await session.get(Notification, row["id"])
+        assert stored is not None
+        stored.provider_message_id = message_id(stored.id, Settings().mail_from)
+    bounce = Bounce.model_validate(_bounce(stored, "hard"))
+    async with transaction(messaging_sessions) as session:
+        applied = await service.record_bounce(session, PiiCipher(DEV_PII_KEY), bounce)
+
+    assert (applied.notification_id, applied.status) == (row["id"], "undelivered")
