@@ -26,7 +26,12 @@ from huiyuan.embedded.broker import EmbeddedBroker
 from huiyuan.embedded.postgres import EmbeddedPostgres
 from huiyuan.embedded.sms_gateway import PROVIDERS as GATEWAY_PROVIDERS
 from huiyuan.provision import SERVICES, admin_async_url, migrate_all
-from services.messaging.config import DEV_SMS_RECEIPT_SECRETS, DEV_SMS_WEBHOOK_SECRET
+from services.messaging.config import (
+    DEV_EMAIL_BOUNCE_SECRET,
+    DEV_SMS_RECEIPT_SECRETS,
+    DEV_SMS_WEBHOOK_SECRET,
+    EMAIL_PROVIDER,
+)
 
 Say = Callable[[str], None]
 
@@ -127,6 +132,7 @@ class LocalStack:
             env["MESSAGING_SMS_GATEWAY_URL"] = self._gateway_url
             env["MESSAGING_SMS_API_KEY"] = DEV_SMS_API_KEY
             env["MESSAGING_SMS_WEBHOOK_SECRET"] = DEV_SMS_WEBHOOK_SECRET
+            env["MESSAGING_EMAIL_BOUNCE_SECRET"] = DEV_EMAIL_BOUNCE_SECRET
             env["MESSAGING_SMS_PROVIDERS"] = json.dumps(
                 [
                     {
@@ -162,6 +168,9 @@ class LocalStack:
                             f"--receipt-secret={name}={secret}"
                             for name, secret in DEV_SMS_RECEIPT_SECRETS.items()
                         ),
+                        "--bounce-url",
+                        f"{self.settings.url('messaging')}/webhooks/email/bounces/{EMAIL_PROVIDER}",
+                        f"--bounce-secret={DEV_EMAIL_BOUNCE_SECRET}",
                     ],
                     dict(os.environ),
                     logs / "local-providers.log",

@@ -5,7 +5,7 @@ Run both in one process::
     python -m huiyuan.embedded.local_providers --store-dir DIR --smtp-port 1025 \\
         --http-port 8025 --sms-api-key KEY \\
         [--receipt-url URL --receipt-secret primary=whsec_... --receipt-secret fallback=...]
-        [--reply-url URL]
+        [--reply-url URL] [--bounce-url URL --bounce-secret whsec_...]
 
 and open ``http://127.0.0.1:8025/`` to see what was delivered.
 """
@@ -23,6 +23,7 @@ from pathlib import Path
 import uvicorn
 
 from huiyuan.embedded.inbox_view import format_inbox, render_inbox_html
+from huiyuan.embedded.mail_bounces import Bounces
 from huiyuan.embedded.mailcatcher import MailCatcher
 from huiyuan.embedded.provider_store import Inbox, ReceivedEmail, ReceivedSms, read_inbox
 from huiyuan.embedded.sms_gateway import create_sms_gateway_app
@@ -64,9 +65,11 @@ async def run_local_providers(
     sms_api_key: str,
     receipts: Receipts | None = None,
     replies: tuple[str, Mapping[str, str]] | None = None,
+    bounces: Bounces | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT; ``receipts`` and ``replies``: see
-    :func:`create_sms_gateway_app`."""
+    :func:`create_sms_gateway_app`; ``bounces``: where the mail catcher reports bounces
+    (none without)."""
     app = create_sms_gateway_app(store_dir, sms_api_key, receipts, replies)
     config = uvicorn.Config(
         app, host=host, port=http_port, log_level="warning", lifespan="off", access_log=False
@@ -76,7 +79,7 @@ async def run_local_providers(
     signals = (signal.SIGTERM, signal.SIGINT)
     for signum in signals:
         loop.add_signal_handler(signum, setattr, server, "should_exit", True)
-    catcher = MailCatcher(store_dir, host, smtp_port)
+    catcher = MailCatcher(store_dir, host, smtp_port, bounces)
     catcher.start()
     try:
         log.info("local inbox on http://%s:%d/ (store %s)", host, http_port, store_dir)
@@ -109,7 +112,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="PROVIDER=WHSEC",
         help="a provider's Standard Webhooks secret for its receipts (repeatable)",
     )
+    parser.add_argument(
+        "--bounce-url",
+        help="where the mail catcher reports bounces of mail to *@bounce.example.com "
+        "(hard), *@softbounce.example.com, *@complaint.example.com",
+    )
+    parser.add_argument(
+        "--bounce-secret", help="the Standard Webhooks secret bounces are signed with"
+    )
     args = parser.parse_args(argv)
+    if args.bounce_url is not None and args.bounce_secret is None:
+        parser.error("--bounce-url needs --bounce-secret")
     secrets = dict(item.split("=", 1) for item in args.receipt_secret)
     if args.reply_url is not None and not secrets:
         parser.error("--reply-url needs the providers' --receipt-secret")
@@ -125,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sms_api_key=args.sms_api_key,
             receipts=receipts,
             replies=(args.reply_url, secrets) if args.reply_url else None,
+            bounces=Bounces(args.bounce_url, args.bounce_secret) if args.bounce_url else None,
         )
     )
     return 0

@@ -1,4 +1,5 @@
-"""A real SMTP server that keeps every message it receives instead of delivering it."""
+"""A real SMTP server that keeps every message it receives instead of delivering it, and
+reports a bounce of one to a reserved domain (:mod:`.mail_bounces`) when told where."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from huiyuan.embedded.mail_bounces import Bounces
 from huiyuan.embedded.provider_store import (
     EMAILS_FILE,
     ReceivedEmail,
@@ -41,10 +43,12 @@ def _part_text(message: EmailMessage, subtype: str) -> str | None:
 
 class MailStore:
     """The aiosmtpd handler: writes the raw message, then its parsed summary. A message
-    whose Message-ID it already holds is kept too, marked as a repeat of the first."""
+    whose Message-ID it already holds is kept too, marked as a repeat of the first. With
+    ``bounces``, a message to a bouncing domain is reported as bounced after it is kept."""
 
-    def __init__(self, store_dir: Path) -> None:
+    def __init__(self, store_dir: Path, bounces: Bounces | None = None) -> None:
         self.store_dir = store_dir
+        self.bounces = bounces
         self._lock = threading.Lock()
         self._first_by_message_id: dict[str, str] = {}
         for email in read_emails(store_dir):
@@ -53,7 +57,9 @@ class MailStore:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         raw = envelope.original_content or b""
-        self.save(envelope.mail_from or "", list(envelope.rcpt_tos), raw)
+        email = self.save(envelope.mail_from or "", list(envelope.rcpt_tos), raw)
+        if self.bounces is not None:
+            self.bounces.report(email.message_id, email.rcpt_tos)
         return "250 Message accepted for delivery"
 
     def save(self, mail_from: str, rcpt_tos: list[str], raw: bytes) -> ReceivedEmail:
@@ -82,16 +88,23 @@ class MailStore:
 class MailCatcher:
     """Serves SMTP on its own thread and event loop, so callers may be sync or async."""
 
-    def __init__(self, store_dir: Path, host: str = "127.0.0.1", port: int = 1025) -> None:
+    def __init__(
+        self,
+        store_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 1025,
+        bounces: Bounces | None = None,
+    ) -> None:
         self.store_dir = store_dir
         self.host = host
         self.port = port
+        self.bounces = bounces
         self._controller: Controller | None = None
 
     def start(self) -> None:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         controller = Controller(
-            MailStore(self.store_dir),
+            MailStore(self.store_dir, self.bounces),
             hostname=self.host,
             port=self.port,
             enable_SMTPUTF8=True,

@@ -19,6 +19,11 @@ DEV_SMS_RECEIPT_SECRETS = {
 }
 """The local gateway's two endpoints sign their delivery receipts with these (Standard
 Webhooks secrets); refused outside development."""
+DEV_EMAIL_BOUNCE_SECRET = "whsec_aHVpeXVhbi1sb2NhbC1lbWFpbC1ib3VuY2Vz"
+"""The local mail catcher signs its bounce reports with it; refused outside development."""
+EMAIL_PROVIDER = "smtp"
+"""The name of the one email provider (the SMTP server at ``smtp_host``) in the path of
+its bounce reports (``/webhooks/email/bounces/smtp``)."""
 
 
 PROVIDER_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
@@ -118,6 +123,9 @@ class Settings(BaseServiceSettings):
     # are signed per Standard Webhooks with it; /webhooks/sms/inbound/{provider} takes the
     # provider's receipt_secret
     sms_webhook_secret: WebhookSecret = SecretStr(DEV_SMS_WEBHOOK_SECRET)
+    # bounce reports of the email provider (POST /webhooks/email/bounces/smtp) are signed
+    # per Standard Webhooks with it
+    email_bounce_secret: WebhookSecret = SecretStr(DEV_EMAIL_BOUNCE_SECRET)
     # signs the unsubscribe tokens of List-Unsubscribe links (HMAC-SHA256)
     unsubscribe_key: SecretStr = SecretStr(DEV_UNSUBSCRIBE_KEY)
     # the one-click unsubscribe link in every email (RFC 8058: https in production); its
@@ -161,6 +169,7 @@ class Settings(BaseServiceSettings):
             return self
         for name, default in (
             ("sms_webhook_secret", DEV_SMS_WEBHOOK_SECRET),
+            ("email_bounce_secret", DEV_EMAIL_BOUNCE_SECRET),
             ("unsubscribe_key", DEV_UNSUBSCRIBE_KEY),
         ):
             if getattr(self, name).get_secret_value() == default:

@@ -10,7 +10,7 @@ from shared.events.envelope import EventPayload
 
 Channel = Literal["email", "sms"]
 MessageClass = Literal["marketing", "transactional"]
-OptOutSource = Literal["email_link", "sms_reply"]
+OptOutSource = Literal["email_link", "sms_reply", "email_complaint"]
 
 
 class _NotificationOutcome(EventPayload):
@@ -54,7 +54,8 @@ class NotificationDeferred(_NotificationOutcome):
 
 class MemberOptedOut(EventPayload):
     """The member opted out of ``message_class`` messages on ``channel`` (a one-click
-    unsubscribe link in an email, or an SMS reply such as 退订). Messaging stops sending
+    unsubscribe link in an email, an SMS reply such as 退订, or a spam complaint about an
+    email that the email provider reported). Messaging stops sending
     them at once; customer records it as a consent change and publishes
     ``customer.member.consent_changed``. Ids only: no address or reply text."""
 

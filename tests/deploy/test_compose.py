@@ -30,6 +30,7 @@ MESSAGING_PROVIDER_FIELDS = {
     "sms_api_key",
     "sms_receipt_secret",
     "sms_webhook_secret",
+    "email_bounce_secret",
     "unsubscribe_key",
     "unsubscribe_url",
 }

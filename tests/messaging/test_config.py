@@ -23,6 +23,7 @@ REFUSED: dict[str, list[Any]] = {
     "unsubscribe_url": ["https://example.com/unsubscribe", "https://x/{token}\nx", ""],
     "unsubscribe_mailto": ["", "out@x\r\nBcc: y@x"],
     "sms_webhook_secret": ["whsec_", "whsec_not base64!", ""],
+    "email_bounce_secret": ["whsec_", "whsec_not base64!", ""],
     "sms_price_fen_per_segment": [-1, 10_001],
     "sms_receipt_secret": ["", "whsec_", "x"],
 }
@@ -46,6 +47,7 @@ def test_the_defaults_are_within_bounds() -> None:
 SECRETS = {
     "sms_api_key": "a-real-key",
     "sms_webhook_secret": "whsec_cmVhbC1zZWNyZXQ=",
+    "email_bounce_secret": "whsec_cmVhbC1ib3VuY2Utc2VjcmV0",
     "unsubscribe_key": "a-real-unsubscribe-key",
     "unsubscribe_url": "https://brand.example/unsubscribe/{token}",
     "sms_receipt_secret": "whsec_cmVhbC1yZWNlaXB0LXNlY3JldA==",

@@ -7,7 +7,8 @@ subscriptions and deliveries ``c4e8a2f6b1d3``, the messaging policy and points d
 ``c7e2a9d4f6b3``, SMS providers and receipts ``c7e2a9d4b1f6``, the dispatcher's lease
 ``c7e2a9d4f1b8``, journeys ``a0c5cd8e5f52``, replies per SMS provider and early receipts
 ``e470671d4ad8``, bulk sends with their recipients, the notifications' broadcast and the
-contacts' card number and tags ``a28a4c60df76``); the policy's rewrite of old rows has a
+contacts' card number and tags ``a28a4c60df76``, email bounces and the suppression list
+``591022c5f82e``); the policy's rewrite of old rows has a
 test of its own (policy/test_migration.py), and so have the replies' providers
 (optouts/test_migration.py).
 This one checks how rows of before are read: contacts whose phone was stored as digits

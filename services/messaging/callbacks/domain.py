@@ -1,4 +1,4 @@
-"""Checking a provider's callback before its body is read."""
+"""Checking a provider's callback (an SMS or the email provider's) before its body is read."""
 
 from __future__ import annotations
 
@@ -8,19 +8,21 @@ from pydantic import SecretStr
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from services.messaging.callbacks.errors import CallbackNotSigned
-from services.messaging.config import SmsProvider
+from services.messaging.config import EMAIL_PROVIDER, SmsProvider
 
 
-def verify(secret: SecretStr, signer: str, body: bytes, headers: Mapping[str, str]) -> None:
+def verify(
+    secret: SecretStr, signer: str, body: bytes, headers: Mapping[str, str], realm: str = "sms"
+) -> None:
     """Checks that ``body`` is signed per Standard Webhooks with ``secret`` (``signer``
     names who holds it, for the problem's detail). Raises :class:`CallbackNotSigned`
-    otherwise, with a ``WWW-Authenticate`` header."""
+    otherwise, with a ``WWW-Authenticate`` header of ``realm``."""
     try:
         Webhook(secret.get_secret_value()).verify(body, dict(headers), json_parse=False)
     except (WebhookVerificationError, ValueError, UnicodeDecodeError) as exc:
         raise CallbackNotSigned(
             f"the callback is not signed by {signer}: {exc}",
-            headers={"WWW-Authenticate": 'Signature realm="sms"'},
+            headers={"WWW-Authenticate": f'Signature realm="{realm}"'},
         ) from exc
 
 
@@ -35,3 +37,15 @@ def verified_callback(
     if secret is None:
         raise CallbackNotSigned(f"no SMS provider is named {provider!r}")
     verify(secret, provider, body, headers)
+
+
+def verified_email_callback(
+    secret: SecretStr, provider: str, body: bytes, headers: Mapping[str, str]
+) -> None:
+    """Checks that ``body`` is signed per Standard Webhooks with ``secret`` (the
+    ``email_bounce_secret``) by the email provider, whose name is
+    :data:`~services.messaging.config.EMAIL_PROVIDER`. Raises :class:`CallbackNotSigned`
+    otherwise."""
+    if provider != EMAIL_PROVIDER:
+        raise CallbackNotSigned(f"no email provider is named {provider!r}")
+    verify(secret, provider, body, headers, realm="email")

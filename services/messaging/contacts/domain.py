@@ -46,6 +46,8 @@ class ContactCard:
 
 NOT_A_PHONE_NUMBER = "member's phone number on file is not a phone number"
 INACTIVE = "member is inactive"
+BOUNCED = "bounced"
+"""Why no email goes to an address that bounced hard (the suppression list)."""
 
 
 def sms_number(stored: str) -> str | None:

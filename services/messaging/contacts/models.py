@@ -68,3 +68,18 @@ class ContactTag(MessagingTable, table=True):
 
     member_id: uuid.UUID = Field(primary_key=True)
     tag_id: uuid.UUID = Field(primary_key=True)
+
+
+class EmailSuppression(MessagingTable, table=True):
+    """An email address that bounced hard: no email goes to it (suppressed ``bounced``)
+    until the member whose email bounced changes their email (``customer.member.updated``
+    with a new one deletes the row). Kept by the keyed lookup hash of the normalised
+    address (:meth:`shared.crypto.PiiCipher.email_hash`), never the address itself."""
+
+    __tablename__ = "email_suppressions"
+
+    address_hash: str = Field(primary_key=True, max_length=64)
+    member_id: uuid.UUID = Field(index=True)
+    """The member whose email bounced."""
+    bounced_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    """When the provider says the address bounced."""

@@ -22,12 +22,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 
-from services.messaging.contacts.models import Contact, ContactTag
+from services.messaging.contacts.models import Contact, ContactTag, EmailSuppression
 from shared.db import AsyncSession
 from shared.events.messaging import Channel
 
 _contacts = Contact.__table__  # type: ignore[attr-defined]
 _tags = ContactTag.__table__  # type: ignore[attr-defined]
+_suppressed = EmailSuppression.__table__  # type: ignore[attr-defined]
 
 
 async def upsert_contact(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -210,3 +211,33 @@ def reachable(
     if marketing_only:
         query = query.where(or_(_contacts.c.marketing_sms, _contacts.c.marketing_email))
     return query
+
+
+async def suppress_email(
+    session: AsyncSession, address_hash: str, member_id: uuid.UUID, at: datetime
+) -> bool:
+    """Puts the address on the suppression list; whether it was not on it already."""
+    inserted = await session.execute(
+        insert(_suppressed)
+        .values(address_hash=address_hash, member_id=member_id, bounced_at=at)
+        .on_conflict_do_nothing(index_elements=[_suppressed.c.address_hash])
+        .returning(_suppressed.c.address_hash)
+    )
+    return inserted.first() is not None
+
+
+async def email_suppressed(session: AsyncSession, address_hash: str) -> bool:
+    found = await session.execute(
+        select(_suppressed.c.address_hash).where(_suppressed.c.address_hash == address_hash)
+    )
+    return found.first() is not None
+
+
+async def clear_suppressions(session: AsyncSession, member_id: uuid.UUID) -> int:
+    """Takes the addresses that bounced for the member off the list; how many."""
+    result = await session.execute(
+        delete(_suppressed)
+        .where(_suppressed.c.member_id == member_id)
+        .returning(_suppressed.c.address_hash)
+    )
+    return len(result.all())

@@ -104,6 +104,12 @@ async def apply_update(session: AsyncSession, cipher: PiiCipher, updated: Member
         return
     if not await repository.update_contact(session, updated.member_id, updated.updated_at, values):
         log.info("update of member %s not applied: no contact, or a newer one", updated.member_id)
+    elif "email_encrypted" in values and await repository.clear_suppressions(
+        session, updated.member_id
+    ):
+        log.info(
+            "member %s has a new email: its bounced address is no longer held", updated.member_id
+        )
 
 
 async def apply_consent(session: AsyncSession, changed: MemberConsentChanged) -> None:
@@ -207,7 +213,9 @@ async def apply_reactivation(session: AsyncSession, reactivated: MemberReactivat
 
 
 async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID) -> ContactCard:
-    """The member's contact, decrypted; raises :class:`ContactNotKnown` if there is none."""
+    """The member's contact, decrypted; an email address on the suppression list (it
+    bounced hard) is unusable (``bounced``). Raises :class:`ContactNotKnown` if there is
+    none."""
     contact = await repository.get_contact(session, member_id)
     if contact is None:
         raise ContactNotKnown(f"no contact for member {member_id} yet")
@@ -216,6 +224,9 @@ async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID
         return ContactCard(name=contact.name, locale=contact.locale, sms=gone, email=gone)
     email = cipher.decrypt(contact.email_encrypted) if contact.email_encrypted else None
     phone = cipher.decrypt(contact.phone_encrypted)
+    bounced = email is not None and await repository.email_suppressed(
+        session, cipher.email_hash(email)
+    )
     return ContactCard(
         name=contact.name,
         locale=contact.locale,
@@ -225,6 +236,7 @@ async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID
         email=Reach(
             contact.consent_email,
             email,
+            domain.BOUNCED if bounced else None,
             encrypted=contact.email_encrypted,
             marketing=contact.marketing_email,
         ),
@@ -247,3 +259,12 @@ def marketable() -> Select[tuple[uuid.UUID, str | None]]:
     timezones (``None``: the brand's): a query another capability selects from in one
     statement (a holiday's greetings to everyone)."""
     return repository.marketable()
+
+
+async def suppress_email(
+    session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID, address: str, at: datetime
+) -> bool:
+    """Puts ``address`` (an email of ``member_id`` that bounced hard at ``at``) on the
+    suppression list, by its lookup hash: no email goes to it until the member's email
+    changes. Whether it was not on the list already."""
+    return await repository.suppress_email(session, cipher.email_hash(address), member_id, at)

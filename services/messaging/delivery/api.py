@@ -1,13 +1,19 @@
-"""HTTP routes the SMS providers call back: delivery receipts."""
+"""HTTP routes the providers call back: SMS delivery receipts, email bounces."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from services.messaging.callbacks.api import ProviderName, signed_by_provider
+from services.messaging.callbacks.api import (
+    EmailProviderName,
+    ProviderName,
+    signed_by_email_provider,
+    signed_by_provider,
+)
 from services.messaging.callbacks.errors import CallbackNotSigned
 from services.messaging.delivery import service
-from services.messaging.delivery.schemas import Receipt, ReceiptApplied
+from services.messaging.delivery.schemas import Bounce, BounceApplied, Receipt, ReceiptApplied
+from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
 
@@ -32,3 +38,27 @@ router = APIRouter(tags=["delivery"])
 )
 async def sms_receipt(provider: ProviderName, receipt: Receipt, session: Session) -> ReceiptApplied:
     return await service.record_receipt(session, provider, receipt)
+
+
+@router.post(
+    "/webhooks/email/bounces/{provider}",
+    response_model=BounceApplied,
+    summary="A bounce or spam complaint from the email provider",
+    description=(
+        "Called by the email provider (`smtp`: the one SMTP server), signed per Standard "
+        "Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with "
+        "`email_bounce_secret`; anything else is the problem `callback-not-signed` (401). "
+        "The email is named by its `Message-ID`. `hard`: the email becomes `undelivered` "
+        "(reason `bounced`) and its address is suppressed: later emails to it are "
+        "suppressed `bounced` until the member's email changes. `soft`: recorded only. "
+        "`complaint`: the member's marketing email consent is withdrawn, as by the "
+        "unsubscribe link. A repeat changes nothing (`repeat: true`); a Message-ID no sent "
+        "email has answers 200 with `kept: false`, so the provider stops retrying it."
+    ),
+    dependencies=[Depends(signed_by_email_provider)],
+    responses=problem(CallbackNotSigned("the callback is not signed by smtp")),
+)
+async def email_bounce(
+    provider: EmailProviderName, bounce: Bounce, session: Session, cipher: Cipher
+) -> BounceApplied:
+    return await service.record_bounce(session, cipher, bounce)

@@ -1,18 +1,20 @@
-"""Queries of the early receipts, and the lock a receipt and the recording of its send
-share."""
+"""Queries of the early receipts and the email bounces, and the lock a receipt and the
+recording of its send share."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, func, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 
-from services.messaging.delivery.models import EARLY_RECEIPT_DAYS, EarlyReceipt
+from services.messaging.delivery.models import EARLY_RECEIPT_DAYS, EarlyReceipt, EmailBounce
 from shared.db import AsyncSession
 
 _early = EarlyReceipt.__table__  # type: ignore[attr-defined]
+_bounces = EmailBounce.__table__  # type: ignore[attr-defined]
 _LOCK = text(
     "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
     "FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
@@ -63,3 +65,26 @@ async def take(
         .returning(_early.c.provider, _early.c.message_id, _early.c.status, _early.c.at)
     )
     return [(row[0], row[1], row[2], row[3]) for row in result]
+
+
+async def add_bounce(
+    session: AsyncSession,
+    notification_id: uuid.UUID,
+    kind: str,
+    at: datetime,
+    diagnostic_code: str | None,
+) -> bool:
+    """Records a bounce of the email; whether it is new (not a repeat of its kind)."""
+    inserted = await session.execute(
+        insert(_bounces)
+        .values(
+            notification_id=notification_id,
+            kind=kind,
+            at=at,
+            diagnostic_code=diagnostic_code,
+            received_at=func.now(),
+        )
+        .on_conflict_do_nothing(constraint="pk_email_bounces")
+        .returning(_bounces.c.kind)
+    )
+    return inserted.first() is not None

@@ -1,5 +1,6 @@
-"""Use cases of the SMS providers' callbacks: a delivery receipt applied to its SMS, or
-kept until the dispatcher records the send it is about. They flush, never commit: the
+"""Use cases of the providers' callbacks: an SMS delivery receipt applied to its SMS, or
+kept until the dispatcher records the send it is about; an email bounce applied to its
+email, its address and its member. They flush, never commit: the
 caller owns the transaction.
 
 A receipt can come before its send is recorded: the provider answers the send, the phone
@@ -17,11 +18,17 @@ from datetime import datetime
 from typing import cast
 
 from services.messaging.config import Settings
+from services.messaging.contacts import service as contacts
+from services.messaging.contacts.domain import BOUNCED
 from services.messaging.delivery import repository
-from services.messaging.delivery.schemas import Receipt, ReceiptApplied
+from services.messaging.delivery.kinds import email
+from services.messaging.delivery.schemas import Bounce, BounceApplied, Receipt, ReceiptApplied
 from services.messaging.notifications import domain
 from services.messaging.notifications import outcomes as notifications
+from services.messaging.notifications import service as notifying
 from services.messaging.notifications.domain import Delivered, Outcome, Outgoing, ReceiptStatus
+from services.messaging.optouts import service as optouts
+from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -81,3 +88,41 @@ async def record_sends(
         else:
             applied += 1
     return applied
+
+
+async def record_bounce(session: AsyncSession, cipher: PiiCipher, bounce: Bounce) -> BounceApplied:
+    """Applies the email provider's verified bounce report to the email it names by its
+    Message-ID (see :func:`services.messaging.delivery.kinds.email.message_id`), once per
+    email and kind (a repeat changes nothing more):
+
+    - ``hard``: the email becomes ``undelivered`` (reason ``bounced``) and its address goes
+      on the suppression list: later emails to it are suppressed ``bounced``, queued ones
+      cancelled, until the member's email changes;
+    - ``soft``: recorded only;
+    - ``complaint``: marketing email to the member stops, as a followed unsubscribe link
+      does (``messaging.member.opted_out`` with source ``email_complaint`` for customer).
+
+    A Message-ID no sent email has answers ``kept: false``."""
+    notification_id = email.notification_of(bounce.message_id)
+    reason = BOUNCED if bounce.kind == "hard" else None
+    found = None
+    if notification_id is not None:
+        found = await notifications.apply_bounce(
+            session, notification_id, bounce.message_id, reason, bounce.at
+        )
+    if found is None:
+        return BounceApplied(notification_id=None, status=None, kept=False)
+    new = await repository.add_bounce(
+        session, found.id, bounce.kind, bounce.at, bounce.diagnostic_code
+    )
+    if new and bounce.kind == "hard" and found.recipient_encrypted is not None:
+        address = cipher.decrypt(found.recipient_encrypted)
+        await contacts.suppress_email(session, cipher, found.member_id, address, bounce.at)
+        if await contacts.known_members(session, [found.member_id]):  # none: nothing queued
+            await notifying.follow_contact(session, cipher, found.member_id)
+        log.info("email %s bounced: its address is suppressed", found.id)
+    elif new and bounce.kind == "complaint":
+        await optouts.complain(session, found.member_id, bounce.at)
+    return BounceApplied(
+        notification_id=found.id, status=domain.status(found.status), kept=True, repeat=not new
+    )

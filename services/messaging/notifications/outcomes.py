@@ -172,3 +172,20 @@ async def apply_receipt(
         return None
     notification_id, stored = found
     return notification_id, domain.status(stored)
+
+
+async def apply_bounce(
+    session: AsyncSession,
+    notification_id: uuid.UUID,
+    message_id: str,
+    reason: str | None,
+    at: datetime,
+) -> Notification | None:
+    """A bounce the email provider reported (``at``: when) for the email it took as
+    ``message_id``: with a ``reason`` (a hard bounce) the sent email becomes
+    ``undelivered`` with it, once; without, it stays as it is. Returns the email, or
+    ``None`` (logged) if no sent email has that id."""
+    found = await repository.bounce_email(session, notification_id, message_id, reason, at)
+    if found is None:
+        log.warning("bounce for message %s: no sent email has it", message_id)
+    return found

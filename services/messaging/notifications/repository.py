@@ -327,6 +327,33 @@ async def apply_receipt(
     return None if row is None else (row[0], row[1])
 
 
+async def bounce_email(
+    session: AsyncSession,
+    notification_id: uuid.UUID,
+    message_id: str,
+    reason: str | None,
+    at: datetime,
+) -> Notification | None:
+    """The sent email ``notification_id`` with the Message-ID ``message_id``, made
+    ``undelivered`` with ``reason`` at ``at`` first unless ``reason`` is ``None`` or it
+    already is; ``None`` if no sent email has them."""
+    table = _notifications
+    found = and_(
+        table.c.id == notification_id,
+        table.c.channel == "email",
+        table.c.provider_message_id == message_id,
+        table.c.status.in_(("sent", "delivered", "undelivered")),
+    )
+    if reason is not None:
+        await session.execute(
+            update(table)
+            .where(found, table.c.status != "undelivered")
+            .values(status="undelivered", reason=reason, error=reason, receipt_at=at)
+        )
+    query = select(Notification).where(found).execution_options(populate_existing=True)
+    return (await session.scalars(query)).first()
+
+
 async def broadcast_counts(
     session: AsyncSession, broadcast_id: uuid.UUID
 ) -> list[tuple[str, str, str, int, int, int]]:

@@ -1,4 +1,5 @@
-"""Use cases of opt-outs: an unsubscribe link followed, an SMS reply received. Each stops
+"""Use cases of opt-outs: an unsubscribe link followed, an SMS reply received, a spam
+complaint reported by the email provider. Each stops
 marketing on its channel at once (the contact copy) and publishes
 ``messaging.member.opted_out`` for customer, which owns consent. They flush, never
 commit: the caller owns the transaction."""
@@ -48,6 +49,13 @@ async def unsubscribe(session: AsyncSession, key: bytes, token: str) -> OptOutOu
         session, named.member_id, named.channel, "email_link", datetime.now(UTC)
     )
     return OptOutOut(channel=named.channel, message_class=named.message_class, changed=changed)
+
+
+async def complain(session: AsyncSession, member_id: uuid.UUID, at: datetime) -> bool:
+    """The member reported an email as spam (the email provider's complaint, ``at``: when):
+    like a followed unsubscribe link, marketing email stops at once and customer is told
+    (source ``email_complaint``); whether marketing email was on."""
+    return await _opt_out(session, member_id, "email", "email_complaint", at)
 
 
 async def receive_reply(

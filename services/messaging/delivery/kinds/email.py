@@ -31,6 +31,16 @@ def message_id(notification_id: uuid.UUID, mail_from: str) -> str:
     return f"<{notification_id}@{domain}>"
 
 
+def notification_of(message_id: str) -> uuid.UUID | None:
+    """The notification a :func:`message_id` names (``<id@domain>``); ``None`` for one no
+    email of messaging has."""
+    local = message_id.removeprefix("<").partition("@")[0]
+    try:
+        return uuid.UUID(local)
+    except ValueError:
+        return None
+
+
 class _UriListHeader(UnstructuredHeader, BaseHeader):
     """A header of <URI>s (RFC 2369 ``List-Unsubscribe``), folded between them and never
     as RFC 2047 encoded words: the default policy would encode a URI longer than a line,
