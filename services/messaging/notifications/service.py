@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from services.messaging.base import emit
 from services.messaging.contacts import service as contacts
 from services.messaging.contacts.domain import ContactCard, Reach
-from services.messaging.notifications import domain, repository
+from services.messaging.notifications import domain, repository, statistics
 from services.messaging.notifications.schemas import (
     BroadcastCount,
     ChannelStatusCount,
@@ -271,13 +271,13 @@ async def stats(
         ChannelStatusCount.model_validate(
             {"channel": group_channel, "status": status, "count": count, "cost_fen": cost}
         )
-        for group_channel, status, count, cost in await repository.counts(
+        for group_channel, status, count, cost in await statistics.counts(
             session, start, end, channel
         )
     ]
     reasons = [
         ReasonCount.model_validate({"channel": c, "status": s, "reason": r, "count": n})
-        for c, s, r, n in await repository.reason_counts(session, start, end, channel)
+        for c, s, r, n in await statistics.reason_counts(session, start, end, channel)
     ]
     return NotificationStats(
         items=items,
@@ -302,8 +302,8 @@ async def daily_stats(
     Raises :class:`~services.messaging.notifications.errors.PeriodReversed` and
     :class:`~services.messaging.notifications.errors.PeriodTooLong` (over 366 days)."""
     start, end = domain.daily_period(first, last, timezone)
-    rows = await repository.daily_counts(session, start, end, timezone.key, only)
-    names = ("day", *repository.DAILY_DIMENSIONS, "count", "segments", "cost_fen")
+    rows = await statistics.daily_counts(session, start, end, timezone.key, only)
+    names = ("day", *statistics.DAILY_DIMENSIONS, "count", "segments", "cost_fen")
     items = [DailyCount.model_validate(dict(zip(names, row, strict=True))) for row in rows]
     return DailyStats(
         items=items,
@@ -315,7 +315,7 @@ async def daily_stats(
 async def broadcast_counts(session: AsyncSession, broadcast_id: uuid.UUID) -> list[BroadcastCount]:
     """Per channel, status and reason (empty: none): the notifications of a bulk send, with
     SMS segments and cost in fen."""
-    rows = await repository.broadcast_counts(session, broadcast_id)
+    rows = await statistics.broadcast_counts(session, broadcast_id)
     names = ("channel", "status", "reason", "count", "segments", "cost_fen")
     return [BroadcastCount.model_validate(dict(zip(names, row, strict=True))) for row in rows]
 
