@@ -77,7 +77,7 @@ async def test_a_fit_without_enough_members_fails_and_values_nobody(
     assert fit["purchases"] is None
     answer = await clv_client.get(f"/clv/fits/{fit['id']}/members/{uuid.uuid4()}", headers=ANALYST)
     assert answer.status_code == 409
-    assert answer.json()["type"] == "urn:huiyuan:problem:clv-fit-not-ready"
+    assert answer.json()["type"] == "urn:huiyuan:problem:clv-fit-failed"
 
 
 async def test_a_fit_and_a_members_value(
