@@ -115,10 +115,12 @@ class EventConsumer:
         self._await_event = await_event_seconds
         self._defer_after = defer_after_seconds
         self._timings = timings
+        self._kafka: AIOKafkaConsumer | None = None
 
     async def run(self) -> None:
         while True:
             consumer = create_consumer(self._bootstrap, self._group_id, self._topics, self._timings)
+            self._kafka = consumer
             try:
                 await consumer.start()
                 await self._consume(consumer)
@@ -128,6 +130,11 @@ class EventConsumer:
                 await asyncio.sleep(1.0)
             finally:
                 await stop_consumer(consumer)
+
+    def membership(self) -> Membership | None:
+        """The group membership the running Kafka consumer holds now (None before it was
+        made); every rejoin gives a new one. For tests that time a broker restart."""
+        return membership(self._kafka) if self._kafka is not None else None
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         retries = PartitionRetries(

@@ -143,11 +143,19 @@ async def test_a_commit_that_outlives_the_broker_does_not_move_the_group_past_th
         await applied(session, event)
 
     own = dataclasses.replace(stack, bootstrap_servers=bootstrap)
-    async with consuming(own, scratch, slow_on_the_last, group=f"g{uuid.uuid4().hex[:8]}"):
+    group = f"g{uuid.uuid4().hex[:8]}"
+    async with consuming(own, scratch, slow_on_the_last, group=group) as consumer:
         await _send_to_partition_0(bootstrap, scratch, _numbered(scratch, range(10)))
         await asyncio.wait_for(reached.wait(), 20)
+        held = consumer.membership()
         _restart(broker)
-        await asyncio.sleep(1.5)  # the heartbeat has dropped the membership, the rejoin waits
+
+        async def dropped() -> bool:
+            return consumer.membership() != held
+
+        # the heartbeat has dropped the membership (a fixed sleep was not always enough on
+        # a loaded machine); the rejoin then waits
+        await eventually(dropped, timeout=20)
         release.set()
         await ensure_topics(bootstrap, [scratch.topic], 1)
         # what a relay republishes: more events than the consumer had read
