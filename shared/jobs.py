@@ -25,12 +25,27 @@ from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table,
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from shared.background import repeat_until_cancelled
-from shared.db import Sessions, transaction
+from shared.db import AsyncSession, Sessions, transaction
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[Sessions, datetime], Awaitable[int]]
 """``async (sessions, now) -> int``: idempotent, batched, commits its own transactions."""
+
+
+async def in_batches(
+    sessions: Sessions, step: Callable[[AsyncSession], Awaitable[int]], batch: int
+) -> int:
+    """Runs ``step`` (what it handled, at most ``batch``) a transaction each until one
+    handles fewer than ``batch``; the total handled. The shape of a job whose work, once
+    done, is no longer due: a crash between transactions leaves only the rest."""
+    total = 0
+    while True:
+        async with transaction(sessions) as session:
+            handled = await step(session)
+        total += handled
+        if handled < batch:
+            return total
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from services.loyalty.base import emit
 from services.loyalty.coupons import repository
 from services.loyalty.coupons.birthdays.service import grant_birthday_coupons
 from services.loyalty.coupons.expiring.jobs import announce_expiring
-from shared.db import Sessions, transaction
+from shared.db import AsyncSession, Sessions
 from shared.events.coupons import CouponExpired
-from shared.jobs import DailyJob
+from shared.jobs import DailyJob, in_batches
 
 BATCH = 500
 """Coupons per transaction."""
@@ -29,28 +29,27 @@ BATCH = 500
 async def expire_due(sessions: Sessions, now: datetime, batch: int = BATCH) -> int:
     """Expires every active coupon whose validity ended at or before ``now``, a batch per
     transaction, publishing ``loyalty.coupon.expired`` for each; how many it expired."""
-    expired = 0
-    while True:
-        async with transaction(sessions) as session:
-            rows = await repository.expire(session, until=now, limit=batch)
-            await emit(
-                session,
-                *(
-                    CouponExpired(
-                        coupon_id=row.coupon_id,
-                        member_id=row.member_id,
-                        account_id=row.account_id,
-                        definition_id=row.definition_id,
-                        definition_name=row.definition_name,
-                        valid_until=row.valid_until,
-                        expired_at=now,
-                    )
-                    for row in rows
-                ),
-            )
-        expired += len(rows)
-        if len(rows) < batch:
-            return expired
+
+    async def step(session: AsyncSession) -> int:
+        rows = await repository.expire(session, until=now, limit=batch)
+        await emit(
+            session,
+            *(
+                CouponExpired(
+                    coupon_id=row.coupon_id,
+                    member_id=row.member_id,
+                    account_id=row.account_id,
+                    definition_id=row.definition_id,
+                    definition_name=row.definition_name,
+                    valid_until=row.valid_until,
+                    expired_at=now,
+                )
+                for row in rows
+            ),
+        )
+        return len(rows)
+
+    return await in_batches(sessions, step, batch)
 
 
 DAILY = (

@@ -13,7 +13,8 @@ from services.messaging.digests import repository
 from services.messaging.digests.models import PointsDigest
 from services.messaging.notifications import service as notifications
 from shared.crypto import PiiCipher
-from shared.db import AsyncSession, Sessions, transaction
+from shared.db import AsyncSession, Sessions
+from shared.jobs import in_batches
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +53,15 @@ async def send_due(sessions: Sessions, cipher: PiiCipher, now: datetime, zone: t
     (:func:`trigger_id`) notifies each channel once. A member without a contact (never
     expected: their points message needed one) is logged and the day forgotten."""
     today = now.astimezone(zone).date()
-    done = 0
-    while True:
-        async with transaction(sessions) as session:
-            digests = await repository.claim_before(session, today, BATCH)
-            for digest in digests:
-                await _tell(session, cipher, digest)
-            await repository.remove(session, [(d.member_id, d.day) for d in digests])
-        done += len(digests)
-        if len(digests) < BATCH:
-            return done
+
+    async def step(session: AsyncSession) -> int:
+        digests = await repository.claim_before(session, today, BATCH)
+        for digest in digests:
+            await _tell(session, cipher, digest)
+        await repository.remove(session, [(d.member_id, d.day) for d in digests])
+        return len(digests)
+
+    return await in_batches(sessions, step, BATCH)
 
 
 async def _tell(session: AsyncSession, cipher: PiiCipher, digest: PointsDigest) -> None:
