@@ -35,6 +35,7 @@ from shared.db import Sessions, asyncpg_dsn, create_engine, create_sessions, tra
 from shared.edge import install_edge
 from shared.errors import install_problem_handlers, problem_response
 from shared.events.registry import TOPICS
+from shared.headers import install_headers
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import (
     BatchStart,
@@ -307,6 +308,11 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     app.state.cipher = spec.context.cipher
     install_edge(app, spec.settings.max_body_bytes, spec.uploads)  # inside the request context
     app.add_middleware(RequestContextMiddleware, service=spec.name)
+    install_headers(
+        app,
+        cors_allow_origins=spec.settings.cors_allow_origins,
+        hsts_max_age_seconds=spec.settings.hsts_max_age_seconds,
+    )
     install_problem_handlers(app)
     document_problems(app)
     app.include_router(_operations_router(spec))

@@ -6,6 +6,7 @@ shares, such as the JWT secret, may also be given once with the ``HUIYUAN_`` pre
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +22,8 @@ from pydantic_settings import (
 
 DEV_JWT_SECRET = "huiyuan-development-jwt-secret-change-me"
 DEV_PII_KEY = "huiyuan-development-pii-key-change-me"
+
+_ORIGIN = re.compile(r"https?://[^/\s:]+(:\d{1,5})?")
 
 Environment = Literal["development", "test", "production"]
 
@@ -82,6 +85,11 @@ class BaseServiceSettings(BaseSettings):
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
     log_json: bool = True
+    # Origins of the web frontends a browser may call this service from, e.g.
+    # ["https://app.example.com"] (a JSON list in the environment); none by default
+    cors_allow_origins: list[str] = []
+    # Strict-Transport-Security's max-age, where TLS ends in front of the service; 0 = not sent
+    hsts_max_age_seconds: int = Field(default=0, ge=0)
 
     @field_validator("business_timezone")
     @classmethod
@@ -91,6 +99,17 @@ class BaseServiceSettings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as unknown:
             raise ValueError(f"{name!r} is not a timezone of the tz database") from unknown
         return name
+
+    @field_validator("cors_allow_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: a browser sends scheme://host[:port], "
+                    "without a path or a trailing slash"
+                )
+        return origins
 
     @field_validator("phone_default_region")
     @classmethod
