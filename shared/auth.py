@@ -21,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.db import AsyncSession
 from shared.errors import Forbidden, Unauthorized
-from shared.openapi import answers, problem
+from shared.openapi import admits, answers, problem
 from shared.settings import BaseServiceSettings
 
 Role = Literal["admin", "marketing", "service", "analyst", "manager"]
@@ -158,6 +158,7 @@ async def current_principal(
 def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency admitting staff with one of ``roles`` (admin is always admitted)."""
 
+    @admits(*roles)
     @answers(401, 403)
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role == "admin" or principal.role in roles:

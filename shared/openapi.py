@@ -38,6 +38,9 @@ REQUEST_ID_REF = "#/components/headers/X-Request-ID"
 ResponsesDoc = dict[int | str, dict[str, Any]]
 _Dependency = TypeVar("_Dependency", bound=Callable[..., Any])
 _ANSWERS: dict[Callable[..., Any], tuple[int, ...]] = {}
+_ADMITS: dict[Callable[..., Any], tuple[str, ...]] = {}
+ROLES_EXTENSION = "x-roles"
+"""An operation's OpenAPI member: the staff roles its dependencies admit (admin always)."""
 
 # The problems every operation may answer, or many do: what they mean, and an example detail
 _COMMON: dict[str, tuple[str, str]] = {
@@ -127,6 +130,17 @@ def answers(*statuses: int) -> Callable[[_Dependency], _Dependency]:
     return mark
 
 
+def admits(*roles: str) -> Callable[[_Dependency], _Dependency]:
+    """Marks a dependency that admits only staff with one of ``roles``: every operation that
+    depends on it lists them, sorted, in its ``x-roles`` member."""
+
+    def mark(dependency: _Dependency) -> _Dependency:
+        _ADMITS[dependency] = roles
+        return dependency
+
+    return mark
+
+
 def problem(
     status: int | ProblemError, detail: str = "", description: str | None = None
 ) -> ResponsesDoc:
@@ -181,12 +195,15 @@ def _document(app: FastAPI, schema: dict[str, Any]) -> None:
         "description": "The request's id: the `X-Request-ID` it came with, or a new one",
         "schema": {"type": "string"},
     }
-    refusals = _refusals_by_operation(app)
+    guards = _guards_by_operation(app)
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            for refusal in refusals.get((path, method.upper()), ()):
+            refusals, roles = guards.get((path, method.upper()), (set(), None))
+            for refusal in refusals:
                 responses.setdefault(str(refusal), {})
+            if roles is not None:
+                operation[ROLES_EXTENSION] = sorted(roles)
             if "requestBody" in operation:
                 responses.setdefault("400", {})
             for code in _EVERYWHERE:  # a route's own 503 (/readyz) says its own headers
@@ -217,20 +234,27 @@ def _as_problem(status: str, response: dict[str, Any]) -> None:
     response["content"] = {PROBLEM_JSON: media}
 
 
-def _refusals_by_operation(app: FastAPI) -> dict[tuple[str, str], set[int]]:
-    """The statuses each operation's dependencies may answer (401, 403), by path and method."""
-    found: dict[tuple[str, str], set[int]] = {}
+def _guards_by_operation(
+    app: FastAPI,
+) -> dict[tuple[str, str], tuple[set[int], set[str] | None]]:
+    """By path and method: the statuses each operation's dependencies may answer (401,
+    403), and the roles they admit (None where no dependency checks a role)."""
+    found: dict[tuple[str, str], tuple[set[int], set[str] | None]] = {}
     for context in iter_route_contexts(app.routes):
         if not isinstance(context.original_route, APIRoute):
             continue
         statuses: set[int] = set()
+        roles: set[str] | None = None
         pending = list(context.dependant.dependencies)
         while pending:
             dependant = pending.pop()
             pending.extend(dependant.dependencies)
             statuses.update(_ANSWERS.get(dependant.call, ()) if dependant.call else ())
+            if dependant.call in _ADMITS:
+                admitted = {"admin", *_ADMITS[dependant.call]}
+                roles = admitted if roles is None else roles & admitted
             if isinstance(dependant.call, SecurityBase):
                 statuses.add(401)
         for method in context.methods or ():
-            found[(str(context.path_format), method)] = statuses
+            found[(str(context.path_format), method)] = (statuses, roles)
     return found
