@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from services.analytics.base import product_categories
+from services.analytics.cohorts import service as cohorts
 from services.analytics.config import Settings
 from services.analytics.facts import service
 from services.analytics.referrals import service as referrals
 from shared.db import AsyncSession
 from shared.events import CloudEvent
 from shared.events.customer import MemberReferred, MemberRegistered, TicketSurveyed
-from shared.events.loyalty import AccountOpened, TierChanged
+from shared.events.loyalty import AccountOpened, PointsEarned, TierChanged
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
 from shared.events.orders import (
     ProductChanged,
@@ -63,6 +64,11 @@ async def on_tier_changed(session: AsyncSession, event: CloudEvent, _: Context) 
     await service.record_tier_change(session, event.payload(TierChanged), event.time)
 
 
+async def on_points_earned(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    """Which loyalty campaigns reached the sale: their participants' cohort."""
+    await cohorts.record_reached(session, event.payload(PointsEarned))
+
+
 def _counting(
     model: type[NotificationSent | NotificationFailed | NotificationSuppressed], status: str
 ) -> Handler[Context]:
@@ -98,6 +104,7 @@ HANDLERS: dict[str, Handler[Context]] = {
     ProductChanged.event_type: on_product_changed,
     AccountOpened.event_type: on_account_opened,
     TierChanged.event_type: on_tier_changed,
+    PointsEarned.event_type: on_points_earned,
     NotificationSent.event_type: _counting(NotificationSent, "sent"),
     NotificationFailed.event_type: _counting(NotificationFailed, "failed"),
     NotificationSuppressed.event_type: _counting(NotificationSuppressed, "suppressed"),

@@ -37,6 +37,9 @@ class PointsEarned(PointsMoved):
     entry_id: uuid.UUID
     points: int
     balance: int
+    campaign_ids: tuple[uuid.UUID, ...] = ()
+    """The campaigns running at the sale that it reached (met their terms), whether or not
+    their budget still gave points: the sale's member takes part in each."""
 
 
 class PointsReversed(PointsMoved):

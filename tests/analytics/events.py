@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from shared.events import CloudEvent
 from shared.events.customer import MemberReferred, MemberRegistered, TicketSurveyed
-from shared.events.loyalty import AccountOpened, TierChanged
+from shared.events.loyalty import AccountOpened, PointsEarned, TierChanged
 from shared.events.messaging import Channel, NotificationFailed, NotificationSent
 from shared.events.orders import (
     PurchaseCompleted,
@@ -59,6 +59,20 @@ def purchase(
         purchased_at=at or datetime.now(UTC),
     )
     return CloudEvent.of(payload, source="/huiyuan/orders")
+
+
+def earned(bought: CloudEvent, *campaign_ids: uuid.UUID) -> CloudEvent:
+    """Loyalty's points for the sale, reached by ``campaign_ids``."""
+    sale = bought.payload(PurchaseCompleted)
+    payload = PointsEarned(
+        member_id=sale.member_id,
+        purchase_id=sale.purchase_id,
+        entry_id=uuid.uuid4(),
+        points=sale.total_fen // 100,
+        balance=sale.total_fen // 100,
+        campaign_ids=campaign_ids,
+    )
+    return CloudEvent.of(payload, source="/huiyuan/loyalty")
 
 
 def returned(bought: CloudEvent, amount_fen: int) -> CloudEvent:

@@ -4,20 +4,23 @@ one statement each, whatever the cohort's size."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import CTE, ColumnElement, Table, Uuid, and_, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on, insert
 
 from services.analytics.cohorts.domain import SATISFIED_SCORES, Windows
+from services.analytics.cohorts.models import CampaignPurchase
 from services.analytics.facts.models import Purchase, SurveyAnswer
 from shared.db import AsyncSession
 
 _purchases: Table = Purchase.__table__  # type: ignore[attr-defined]
 _surveys: Table = SurveyAnswer.__table__  # type: ignore[attr-defined]
+_campaign_purchases: Table = CampaignPurchase.__table__  # type: ignore[attr-defined]
 
 WINDOW_NAMES = ("before", "during", "after")
 
@@ -26,6 +29,31 @@ def listed_members(members: list[uuid.UUID]) -> CTE:
     """The cohort of the members named (each once)."""
     ids = bindparam("cohort_ids", members, type_=ARRAY(Uuid))
     return select(func.unnest(ids).label("member_id")).distinct().cte("cohort")
+
+
+def campaign_participants(campaign_id: uuid.UUID) -> CTE:
+    """The cohort of the members with a counted sale the loyalty campaign reached."""
+    reached = _campaign_purchases
+    return (
+        select(reached.c.member_id)
+        .join(_purchases, _purchases.c.purchase_id == reached.c.purchase_id)
+        .where(reached.c.campaign_id == campaign_id, _counted())
+        .distinct()
+        .cte("cohort")
+    )
+
+
+async def record_reached(
+    session: AsyncSession,
+    campaign_ids: Sequence[uuid.UUID],
+    purchase_id: uuid.UUID,
+    member_id: uuid.UUID,
+) -> None:
+    """Keeps that each campaign reached the sale; a redelivered event adds nothing."""
+    rows = [
+        {"campaign_id": c, "purchase_id": purchase_id, "member_id": member_id} for c in campaign_ids
+    ]
+    await session.execute(insert(_campaign_purchases).values(rows).on_conflict_do_nothing())
 
 
 def campaign_buyers(w: Windows) -> CTE:

@@ -36,7 +36,19 @@ class CampaignBuyers(BaseModel):
     kind: Literal["campaign_buyers"]
 
 
-Cohort = Annotated[ListedMembers | CampaignBuyers, Field(discriminator="kind")]
+class CampaignParticipants(BaseModel):
+    """The cohort is every member with a counted sale the loyalty campaign reached (met
+    its terms, budget left or not), whenever that sale was."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["campaign"]
+    campaign_id: uuid.UUID = Field(description="A loyalty campaign's id (`GET /campaigns`)")
+
+
+Cohort = Annotated[
+    ListedMembers | CampaignBuyers | CampaignParticipants, Field(discriminator="kind")
+]
 
 
 class CohortKpisIn(BaseModel):
@@ -44,6 +56,14 @@ class CohortKpisIn(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
+                {
+                    "cohort": {
+                        "kind": "campaign",
+                        "campaign_id": "7d1e0c52-3b4a-4f6e-8a9b-0c1d2e3f4a5b",
+                    },
+                    "first_day": "2026-11-01",
+                    "last_day": "2026-11-07",
+                },
                 {
                     "cohort": {"kind": "campaign_buyers"},
                     "first_day": "2026-11-01",

@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import CTE
+
 from services.analytics.cohorts import domain, repository
 from services.analytics.cohorts.errors import CampaignPeriodInvalid
-from services.analytics.cohorts.schemas import CohortKpis, CohortKpisIn, CohortWindow, ListedMembers
+from services.analytics.cohorts.schemas import (
+    CampaignParticipants,
+    Cohort,
+    CohortKpis,
+    CohortKpisIn,
+    CohortWindow,
+    ListedMembers,
+)
 from services.analytics.referrals import service as referrals
 from shared.db import AsyncSession
+from shared.events.loyalty import PointsEarned
 
 
 async def cohort_kpis(session: AsyncSession, request: CohortKpisIn, zone: ZoneInfo) -> CohortKpis:
@@ -26,11 +36,7 @@ async def cohort_kpis(session: AsyncSession, request: CohortKpisIn, zone: ZoneIn
             f"a campaign is at most {domain.MAX_CAMPAIGN_DAYS} days long", field="last_day"
         )
     w = domain.windows(request.first_day, request.last_day, request.churn_days, zone)
-    cohort = (
-        repository.listed_members(request.cohort.members)
-        if isinstance(request.cohort, ListedMembers)
-        else repository.campaign_buyers(w)
-    )
+    cohort = _cohort(request.cohort, w)
     sales = await repository.purchase_tallies(session, cohort, w)
     surveys = await repository.survey_tallies(session, cohort, w)
     referrers, referred = await referrals.cohort_referrals(
@@ -73,3 +79,19 @@ async def cohort_kpis(session: AsyncSession, request: CohortKpisIn, zone: ZoneIn
         complete=max(w.after_end, w.churn_end) <= now,
         as_of=now,
     )
+
+
+def _cohort(cohort: Cohort, w: domain.Windows) -> CTE:
+    if isinstance(cohort, ListedMembers):
+        return repository.listed_members(cohort.members)
+    if isinstance(cohort, CampaignParticipants):
+        return repository.campaign_participants(cohort.campaign_id)
+    return repository.campaign_buyers(w)
+
+
+async def record_reached(session: AsyncSession, earned: PointsEarned) -> None:
+    """Keeps which loyalty campaigns reached the sale (nothing when none did)."""
+    if earned.campaign_ids:
+        await repository.record_reached(
+            session, earned.campaign_ids, earned.purchase_id, earned.member_id
+        )

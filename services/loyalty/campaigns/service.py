@@ -138,7 +138,7 @@ async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseComplete
         )
     if recorded:
         await repository.record(session, recorded)
-    return rated.plus(given)
+    return rated.plus(given, [reach.campaign.campaign_id for reach in reaches])
 
 
 def count_return(*, purchase_id: uuid.UUID, returned_fen: int) -> Along:

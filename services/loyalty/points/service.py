@@ -113,6 +113,7 @@ async def earn_for_purchase(
         entry_id=moved.entry_id,
         points=points,
         balance=moved.balance,
+        campaign_ids=rated.campaigns,
     )
     await emit(session, earned, *requalified.changes)
     credited = accounts.Account(account.account_id, moved.balance)

@@ -251,19 +251,24 @@ class Rated:
     rating: Rating
     points_per_yuan: int
     """The version's base rate, for what campaigns add on top."""
+    campaigns: tuple[uuid.UUID, ...] = ()
+    """The campaigns the sale reached (see :func:`services.loyalty.campaigns.service.add_to`)."""
 
     @property
     def points(self) -> int:
         return self.rating.points
 
-    def plus(self, extra: Sequence[domain.Contribution]) -> Rated:
-        """The purchase with ``extra`` points (campaigns') added to its rating."""
+    def plus(
+        self, extra: Sequence[domain.Contribution], campaigns: Sequence[uuid.UUID] = ()
+    ) -> Rated:
+        """The purchase with ``extra`` points (campaigns') added to its rating, reached by
+        ``campaigns``."""
         rating = replace(
             self.rating,
             points=self.rating.points + sum(c.points for c in extra),
             contributions=(*self.rating.contributions, *extra),
         )
-        return replace(self, rating=rating)
+        return replace(self, rating=rating, campaigns=(*self.campaigns, *campaigns))
 
     def kept(self) -> dict[str, Any]:
         """What the purchase keeps for replays: ``vouchers_fen``, ``lines`` (``[{line_no,

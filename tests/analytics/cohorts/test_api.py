@@ -137,6 +137,39 @@ async def test_the_campaign_buyers_are_the_cohort(
     assert _window(answer, "after")[2:5] == (1, 25_000, 3)
 
 
+async def test_a_loyalty_campaigns_participants_are_the_cohort(
+    client: httpx.AsyncClient,
+    loaded: dict[str, uuid.UUID],
+    history: list[CloudEvent],
+    analytics_sessions: Sessions,
+    handlers: Feed,
+) -> None:
+    campaign, other = uuid.uuid4(), uuid.uuid4()
+    a_during, c_before, e_voided = history[1], history[9], history[13]
+    reached = [
+        events.earned(a_during, campaign, other),
+        events.earned(c_before, campaign),  # a sale it reached counts whenever it was
+        events.earned(e_voided, campaign),  # a voided sale takes part in nothing
+        events.earned(history[0]),  # reached by no campaign
+    ]
+    await apply(analytics_sessions, handlers, *reached, *reached)  # redelivered: once
+    answer = await _kpis(
+        client, {"cohort": {"kind": "campaign", "campaign_id": str(campaign)}, **CAMPAIGN}
+    )
+    assert answer["participants"] == 2  # A and C
+    assert (answer["repeat_buyers"], answer["churned"]) == (1, 1)
+    assert (answer["referrers"], answer["referral_rate"]) == (1, 0.5)  # C brought F
+    assert _window(answer, "during")[2:4] == (1, 20_000)
+    alone = await _kpis(
+        client, {"cohort": {"kind": "campaign", "campaign_id": str(other)}, **CAMPAIGN}
+    )
+    assert alone["participants"] == 1
+    nobody = await _kpis(
+        client, {"cohort": {"kind": "campaign", "campaign_id": str(uuid.uuid4())}, **CAMPAIGN}
+    )
+    assert nobody["participants"] == 0
+
+
 async def test_an_empty_cohort_has_zero_rates(client: httpx.AsyncClient) -> None:
     cohort = {"kind": "members", "members": [str(uuid.uuid4())]}
     answer = await _kpis(client, {"cohort": cohort, **CAMPAIGN})

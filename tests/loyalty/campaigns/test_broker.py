@@ -1,7 +1,7 @@
 """Through the real broker: a sale published by orders reaches a campaign with a coupon
 giveaway and a tier reward; loyalty publishes ``loyalty.coupon.granted`` naming the
-campaign, and at the close-out ``loyalty.tier.changed`` (manual, naming it) and
-``loyalty.campaign.closed``."""
+campaign, ``loyalty.points.earned`` naming it among the campaigns the sale reached, and at
+the close-out ``loyalty.tier.changed`` (manual, naming it) and ``loyalty.campaign.closed``."""
 
 from __future__ import annotations
 
@@ -101,6 +101,14 @@ async def test_a_sale_on_the_broker_gets_the_campaigns_coupon_and_its_close_out_
                 campaign["id"],
                 made.json()["id"],
             )
+
+            async def points() -> dict[str, Any] | None:
+                return await _on_the_broker(
+                    stack, loyalty_sessions, str(member), "loyalty.points.earned"
+                )
+
+            earned = await eventually(points, timeout=20)
+            assert earned["campaign_ids"] == [campaign["id"]]
             listed = await client.get(f"/members/{member}/coupons", headers=SERVICE)
             assert [c["id"] for c in listed.json()["items"]] == [coupon["coupon_id"]]
 
