@@ -1,8 +1,8 @@
 """The analytics schema, its table base class and the shared mechanisms' tables.
 
 Analytics publishes nothing yet, so it has no ``emit``; the service still keeps an outbox
-table because every service's relay runs over one. It takes no idempotent POSTs, so it
-has no idempotency table.
+table because every service's relay runs over one. Its idempotency table serves the POSTs
+that queue work (a CLV fit), so a retry queues nothing twice.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from shared.db import schema_registry
+from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
 from shared.outbox import Outbox
 from shared.product_categories import ProductCategories
@@ -23,4 +24,5 @@ class AnalyticsTable(SQLModel, registry=schema_registry(SCHEMA)):
 
 outbox = Outbox(AnalyticsTable.metadata)
 inbox = Inbox(AnalyticsTable.metadata)
+idempotency = IdempotencyKeys(AnalyticsTable.metadata)
 product_categories = ProductCategories(AnalyticsTable.metadata)

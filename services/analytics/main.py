@@ -42,6 +42,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             clv_tiers.router,
         ],
         inbox=base.inbox,
+        idempotency=base.idempotency,
         handlers=HANDLERS,
         workers=[clv_jobs.fitter],
     )

@@ -22,10 +22,15 @@ from services.analytics.clv.schemas import FitOut, FitRequest, MemberValue
 from services.analytics.config import CurrentSettings
 from shared.auth import Principal, require_roles
 from shared.dependencies import RequestSession as Session
+from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 
 router = APIRouter(prefix="/clv", tags=["analytics"])
-Staff = Annotated[Principal, Depends(require_roles("analyst", "marketing"))]
+_staff = require_roles("analyst", "marketing")
+Staff = Annotated[Principal, Depends(_staff)]
+StaffPost = Annotated[
+    IdempotentPost, Depends(Idempotent(_staff, required=False, example="clv-2026-11"))
+]
 FitId = Annotated[uuid.UUID, Path(description="The fit's id")]
 MemberId = Annotated[uuid.UUID, Path(description="The member's id")]
 
@@ -42,21 +47,30 @@ NOT_FOUND = problem(FitNotFound("no CLV fit with id 3f0e2a4c-…"))
         "BG/NBD (repeat purchases) and Gamma-Gamma (spend per purchase) on every member "
         "who bought by `calibration_end` (the brand's days; purchases before a member "
         "registered count as history, voided and fully returned ones not). The answer is "
-        "the queued fit; poll its `Location`. A calibration end not before today, or a "
-        "holdout end not after it or not before today, is 422 `clv-fit-window-invalid` "
+        "the queued fit; poll its `Location`. A retry with the same `Idempotency-Key` "
+        "(optional) answers the fit queued then and queues no second one. A calibration "
+        "end not before today, or a holdout end not after it or not before today, is 422 "
+        "`clv-fit-window-invalid` "
         "naming the field."
     ),
-    responses=problem(FitWindowInvalid("2026-12-01 is not before today (2026-12-01)")),
+    responses={
+        **problem(FitWindowInvalid("2026-12-01 is not before today (2026-12-01)")),
+        **openapi_conflict(),
+    },
 )
 async def request_fit(
-    body: FitRequest, session: Session, settings: CurrentSettings, _: Staff
+    body: FitRequest,
+    session: Session,
+    settings: CurrentSettings,
+    _: Staff,
+    idempotent: StaffPost,
 ) -> JSONResponse:
     now = datetime.now(UTC)
     today = now.astimezone(ZoneInfo(settings.business_timezone)).date()
-    fit = await service.request_fit(session, body, today, now)
-    return JSONResponse(
-        fit.model_dump(mode="json"), status_code=202, headers={"Location": f"/clv/fits/{fit.id}"}
+    answer = await idempotent.run(
+        body, lambda: service.request_fit(session, body, today, now), status=202
     )
+    return answer.response(location=f"/clv/fits/{answer.body['id']}")
 
 
 @router.get(

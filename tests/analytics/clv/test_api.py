@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import numpy as np
 import pytest
+from sqlalchemy import text
 
 from services.analytics.clv import domain
 from shared.db import Sessions
@@ -61,6 +62,29 @@ async def test_a_bad_fit_request_is_refused_naming_the_field(
     assert answer.status_code == 422
     assert answer.headers["content-type"] == PROBLEM
     assert f"body.{field}" in [error["location"] for error in answer.json()["errors"]]
+
+
+async def test_a_retried_fit_request_queues_one_fit(
+    clv_client: httpx.AsyncClient, analytics_sessions: Sessions
+) -> None:
+    key = {"Idempotency-Key": f"clv-{uuid.uuid4()}"}
+    body = {"calibration_end": "1900-02-28", "time_unit": "week"}
+    first = await clv_client.post("/clv/fits", json=body, headers=ANALYST | key)
+    again = await clv_client.post("/clv/fits", json=body, headers=ANALYST | key)
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["location"] == first.headers["location"]
+    async with analytics_sessions() as session:
+        queued = await session.scalar(
+            text("SELECT count(*) FROM analytics.clv_fits WHERE calibration_end = '1900-02-28'")
+        )
+    assert queued == 1
+    other = await clv_client.post(
+        "/clv/fits", json=body | {"time_unit": "day"}, headers=ANALYST | key
+    )
+    assert other.status_code == 422  # the same key for another request
+    assert other.json()["type"].endswith("idempotency-key-reused")
 
 
 async def test_an_unknown_fit_is_a_404_problem(clv_client: httpx.AsyncClient) -> None:
