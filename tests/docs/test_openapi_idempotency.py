@@ -70,6 +70,7 @@ IDEMPOTENT_POSTS = {
     ("messaging", "/webhook-subscriptions/{subscription_id}/rotate-secret"),
     ("messaging", "/webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}/replay"),
     ("messaging", "/journeys/runs/{run_id}/due"),
+    ("analytics", "/clv/fits"),
 }
 
 
@@ -119,6 +120,7 @@ OPTIONAL_KEY = {
     ("orders", "/catalog/products"),
     ("messaging", "/webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}/replay"),
     ("messaging", "/journeys/runs/{run_id}/due"),
+    ("analytics", "/clv/fits"),
 }
 
 
