@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.customer.base import idempotency, inbox, outbox
 from services.customer.categories import api as categories
 from services.customer.config import Settings
+from services.customer.consents import api as consents
 from services.customer.consumers import HANDLERS
 from services.customer.desk import api as desk
 from services.customer.desk.jobs import escalations
@@ -51,6 +52,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             imports.router,
             joining.router,
             history.router,
+            consents.router,
         ],
         inbox=inbox,
         handlers=HANDLERS,

@@ -37,6 +37,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("customer", "POST /members/{member_id}/deactivate"),
     ("customer", "POST /members/{member_id}/reactivate"),
     ("customer", "GET /members/{member_id}/history"),
+    ("customer", "GET /members/{member_id}/consent/history"),
     ("customer", "POST /households"),
     ("customer", "GET /households"),
     ("customer", "GET /households/{household_id}"),

@@ -8,19 +8,23 @@ from typing import Any
 
 from sqlalchemy import Table, any_, bindparam, literal, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlmodel import col
 
-from services.customer.consents.models import ConsentRecord
+from services.customer.consents.models import ConsentChange, ConsentRecord
 from services.customer.members.models import Member
 from shared.db import AsyncSession
 
 _records: Table = ConsentRecord.__table__  # type: ignore[attr-defined]
+_changes: Table = ConsentChange.__table__  # type: ignore[attr-defined]
 _members: Table = Member.__table__  # type: ignore[attr-defined]
 
 
 async def put(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Sets each row's channel record of its member, replacing the one before."""
+    """Sets each row's channel record of its member, replacing the one before, and adds
+    each to the history."""
     if not rows:
         return
+    await session.execute(insert(_changes).values(list(rows)))
     statement = insert(_records).values(list(rows))
     await session.execute(
         statement.on_conflict_do_update(
@@ -57,7 +61,31 @@ async def put_imported(session: AsyncSession, member_ids: Sequence[uuid.UUID]) -
         )
     )
     columns = ["member_id", "channel", "consented", "changed_at", "changed_by"]
-    await session.execute(insert(_records).from_select(columns, channels).on_conflict_do_nothing())
+    kept = [*columns, "message_class"]  # the record's default class, as it was set
+    added = (
+        insert(_records)
+        .from_select(columns, channels)
+        .on_conflict_do_nothing()
+        .returning(*(_records.c[name] for name in kept))
+        .cte("added")
+    )
+    history = insert(_changes).from_select(kept, select(*(added.c[name] for name in kept)))
+    await session.execute(history)
+
+
+async def changes(
+    session: AsyncSession, member_id: uuid.UUID, limit: int, before: int | None
+) -> list[ConsentChange]:
+    """Up to ``limit`` of the member's consent changes, latest first, older than ``before``."""
+    query = (
+        select(ConsentChange)
+        .where(col(ConsentChange.member_id) == member_id)
+        .order_by(col(ConsentChange.seq).desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(col(ConsentChange.seq) < before)
+    return list((await session.scalars(query)).all())
 
 
 async def of_member(session: AsyncSession, member_id: uuid.UUID) -> list[ConsentRecord]:

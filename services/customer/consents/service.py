@@ -9,7 +9,12 @@ from datetime import datetime
 from typing import Literal
 
 from services.customer.consents import repository
-from services.customer.consents.schemas import ChannelConsentRecord, ConsentRecords
+from services.customer.consents.schemas import (
+    ChannelConsentRecord,
+    ConsentChangeOut,
+    ConsentHistory,
+    ConsentRecords,
+)
 from services.customer.history.domain import Actor
 from shared.db import AsyncSession
 
@@ -68,3 +73,30 @@ async def records_of(session: AsyncSession, member_id: uuid.UUID) -> ConsentReco
             }
         )
     return ConsentRecords.model_validate(records["channel"] | {"marketing": records["marketing"]})
+
+
+async def history(
+    session: AsyncSession, member_id: uuid.UUID, limit: int, before: int | None
+) -> ConsentHistory:
+    """Every change of the member's consent records, latest first, ``limit`` at a time older
+    than the position ``before`` (``next_cursor`` of the previous page). Changes made before
+    the history was kept start with the record each channel had then."""
+    rows = await repository.changes(session, member_id, limit + 1, before)
+    last = rows[limit - 1] if len(rows) > limit else None
+    return ConsentHistory(
+        items=[
+            ConsentChangeOut.model_validate(
+                {
+                    "channel": row.channel,
+                    "message_class": row.message_class,
+                    "consented": row.consented,
+                    "changed_at": row.changed_at,
+                    "changed_by": row.changed_by,
+                    "actor": row.actor,
+                    "privacy_policy_version": row.privacy_policy_version,
+                }
+            )
+            for row in rows[:limit]
+        ],
+        next_cursor=str(last.seq) if last else None,
+    )

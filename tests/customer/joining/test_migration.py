@@ -1,17 +1,24 @@
-"""The joining and the consent-and-history migrations (with consent records per class)
-build exactly the tables their models declare, and undo them."""
+"""The joining and the consent-and-history migrations (with consent records per class and
+the consent history) build exactly the tables their models declare, and undo them."""
 
 from __future__ import annotations
 
-from services.customer.consents.models import ConsentRecord
+from services.customer.consents.models import ConsentChange, ConsentRecord
 from services.customer.history.models import ProfileChange
 from services.customer.joining.models import CardFee, JoiningPolicy, MemberQualification
 from tests.customer.schema_diff import check_round_trip
 from tests.stack import Stack
 
-HEAD = "e4a1c6b9d2f8"  # consent records per class
+HEAD = "5c896e363587"  # consent history
 BEFORE = "2addd78cd9c9"
-DECLARED = (JoiningPolicy, MemberQualification, CardFee, ConsentRecord, ProfileChange)
+DECLARED = (
+    JoiningPolicy,
+    MemberQualification,
+    CardFee,
+    ConsentRecord,
+    ConsentChange,
+    ProfileChange,
+)
 TABLES = {model.__tablename__ for model in DECLARED}
 
 

@@ -155,3 +155,66 @@ async def test_the_history_is_for_admin_and_service_staff(customer: httpx.AsyncC
     assert (await customer.get(url, headers=staff_headers("admin"))).json()["items"] == []
     unknown = await customer.get(f"/members/{uuid.uuid4()}/history", headers=SERVICE)
     assert unknown.status_code == 404
+
+
+async def test_the_consent_history_keeps_every_change_with_its_policy(
+    customer: httpx.AsyncClient,
+) -> None:
+    member_id = await _register(customer)
+    own = member_headers(uuid.UUID(member_id))
+    url = f"/members/{member_id}/consent"
+    for body in (
+        {"sms": False, "email": False},
+        {"sms": True, "email": False},
+        {"sms": True, "email": False, "marketing": {"sms": False, "email": False}},
+    ):
+        assert (await customer.put(url, json=body, headers=own)).status_code == 200
+    first = await customer.get(f"{url}/history", params={"limit": 3}, headers=own)
+    assert first.status_code == 200, first.text
+    rest = await customer.get(
+        f"{url}/history", params={"cursor": first.json()["next_cursor"]}, headers=SERVICE
+    )
+    changes = first.json()["items"] + rest.json()["items"]
+    assert rest.json()["next_cursor"] is None
+    seen = [(c["channel"], c["message_class"], c["consented"], c["changed_by"]) for c in changes]
+    # latest first; registration set all four, then each PUT only what it changed
+    assert seen[:3] == [
+        ("sms", "marketing", False, "member"),
+        ("sms", "channel", True, "member"),
+        ("sms", "channel", False, "member"),
+    ]
+    assert sorted(seen[3:]) == [
+        ("email", "channel", False, "staff"),
+        ("email", "marketing", False, "staff"),
+        ("sms", "channel", True, "staff"),
+        ("sms", "marketing", True, "staff"),
+    ]
+    assert {c["privacy_policy_version"] for c in changes} == {POLICY}
+    current = await _record(customer, member_id)
+    assert current["sms"] | {"channel": "sms", "message_class": "channel"} == changes[1]
+
+
+async def test_an_imports_consent_starts_its_history(customer: httpx.AsyncClient) -> None:
+    phone = new_phone()
+    job = await imported(customer, f"name,phone,consent_sms\r\n韩梅梅,{phone},true\r\n".encode())
+    assert job["imported"] == 1, job
+    found = await customer.get("/members", params={"phone": phone}, headers=SERVICE)
+    member_id = found.json()["items"][0]["id"]
+    history = await customer.get(f"/members/{member_id}/consent/history", headers=SERVICE)
+    assert sorted(
+        (c["channel"], c["consented"], c["changed_by"]) for c in history.json()["items"]
+    ) == [
+        ("email", False, "import"),
+        ("sms", True, "import"),
+    ]
+
+
+async def test_another_member_or_marketing_may_not_read_the_consent_history(
+    customer: httpx.AsyncClient,
+) -> None:
+    member_id = await _register(customer)
+    url = f"/members/{member_id}/consent/history"
+    assert (await customer.get(url, headers=staff_headers("marketing"))).status_code == 403
+    assert (await customer.get(url, headers=member_headers(uuid.uuid4()))).status_code == 403
+    unknown = await customer.get(f"/members/{uuid.uuid4()}/consent/history", headers=SERVICE)
+    assert unknown.status_code == 404
