@@ -26,7 +26,7 @@ from huiyuan.embedded.ports import free_port
 from shared.db import AsyncSession, transaction
 from shared.events import CloudEvent
 from shared.inbox import AwaitingEvent
-from shared.kafka import Publisher, Record, create_producer, ensure_topics
+from shared.kafka import GroupTimings, Publisher, Record, create_producer, ensure_topics
 from tests.shared.scratch import Scratch
 from tests.shared.test_inbox import Applied, consuming
 from tests.shared.test_outbox import read_topic, relay_running
@@ -169,6 +169,46 @@ async def test_a_commit_that_outlives_the_broker_does_not_move_the_group_past_th
         await asyncio.sleep(1)  # the consumer reads a partition in order: nothing is to come
         rows = await applied.rows(scratch)
     assert rows == [*range(10), *range(100, 115)]  # each once, none skipped
+
+
+async def test_a_commit_right_after_a_restart_the_heartbeat_missed_is_refused(
+    scratch: Scratch, stack: Stack, broker: EmbeddedBroker
+) -> None:
+    """The same, with the batch ending as soon as the new broker is up, before the
+    periodic heartbeat (every 3 s here) could drop the membership: the commit, sent with
+    the old membership, is refused by the broker that forgot it, and the rejoined group
+    starts from the earliest offset."""
+    bootstrap = broker.bootstrap_servers
+    await ensure_topics(bootstrap, [scratch.topic], 1)
+    applied = Applied(scratch)
+    await applied.create(scratch)
+    reached, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_on_the_last(session: AsyncSession, event: CloudEvent) -> None:
+        if event.data["n"] == 9:
+            reached.set()
+            await release.wait()
+        await applied(session, event)
+
+    own = dataclasses.replace(stack, bootstrap_servers=bootstrap)
+    group = f"g{uuid.uuid4().hex[:8]}"
+    slow_heartbeat = GroupTimings(session_timeout_ms=10_000, heartbeat_interval_ms=3000)
+    async with consuming(own, scratch, slow_on_the_last, group=group, timings=slow_heartbeat):
+        await _send_to_partition_0(bootstrap, scratch, _numbered(scratch, range(10)))
+        await asyncio.wait_for(reached.wait(), 20)
+        _restart(broker)
+        release.set()
+        await ensure_topics(bootstrap, [scratch.topic], 1)
+        await _send_to_partition_0(bootstrap, scratch, _numbered(scratch, range(100, 115)))
+
+        async def the_last_one() -> list[int] | None:
+            rows = await applied.rows(scratch)
+            return rows if 114 in rows else None
+
+        await eventually(the_last_one, timeout=30, interval=0.5)
+        await asyncio.sleep(1)
+        rows = await applied.rows(scratch)
+    assert rows == [*range(10), *range(100, 115)]  # none of 100..109 skipped
 
 
 async def test_a_batch_held_back_across_the_rejoin_is_not_sought_back_on_the_new_broker(

@@ -13,7 +13,7 @@ from shared.consumer import EventConsumer
 from shared.db import AsyncSession, transaction
 from shared.events import CloudEvent
 from shared.inbox import AwaitingEvent, BoundHandler
-from shared.kafka import ensure_topics
+from shared.kafka import GroupTimings, ensure_topics
 from tests.shared.scratch import Scratch
 from tests.stack import Stack, eventually
 
@@ -53,6 +53,7 @@ async def consuming(
     group: str,
     await_event_seconds: float = 900.0,
     defer_after_seconds: float = 10.0,
+    timings: GroupTimings = GroupTimings(),
 ) -> AsyncIterator[EventConsumer]:
     consumer = EventConsumer(
         service="test",
@@ -66,6 +67,7 @@ async def consuming(
         retry_backoff_seconds=0.01,
         await_event_seconds=await_event_seconds,
         defer_after_seconds=defer_after_seconds,
+        timings=timings,
     )
     task = asyncio.create_task(consumer.run())
     try:
