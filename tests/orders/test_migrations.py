@@ -15,6 +15,7 @@ import orjson
 import pytest
 
 from huiyuan.provision import upgrade
+from services.orders.config import Settings
 from services.orders.purchases import service
 from services.orders.purchases.errors import ReceiptReused
 from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut
@@ -196,9 +197,9 @@ async def test_each_store_key_moves_into_store_keys_keeps_working_and_moves_back
         engine = create_engine(stack.settings("orders", database_url=url))
         try:
             async with transaction(create_sessions(engine)) as session:
-                found = await KnownStores.of(stack.settings("orders")).for_key(
-                    session, legacy, "127.0.0.1"
-                )
+                settings = stack.settings("orders")
+                assert isinstance(settings, Settings)
+                found = await KnownStores.of(settings).for_key(session, legacy, "127.0.0.1")
         finally:
             await engine.dispose()
         assert found is not None

@@ -54,7 +54,7 @@ async def benefits_by_reference(
     loyalty: LoyaltyClient,
     misses: StoreMisses,
 ) -> MemberBenefitsOut:
-    async with misses.watching(store.id, BenefitsNotFound):
+    with misses.watching(store.id, BenefitsNotFound):
         return await service.benefits_of(session, cipher, loyalty, named)
 
 
@@ -73,5 +73,5 @@ async def benefits_by_id(
     loyalty: LoyaltyClient,
     misses: StoreMisses,
 ) -> MemberBenefitsOut:
-    async with misses.watching(store.id, BenefitsNotFound):
+    with misses.watching(store.id, BenefitsNotFound):
         return await service.benefits_of(session, cipher, loyalty, MemberById(member_id))

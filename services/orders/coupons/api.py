@@ -60,7 +60,7 @@ async def validate_coupons(
     loyalty: LoyaltyClient,
     misses: StoreMisses,
 ) -> ValidationOut:
-    async with misses.watching(store.id):
+    with misses.watching(store.id):
         return await service.validate_coupons(session, cipher, loyalty, store.id, body)
 
 
@@ -104,7 +104,7 @@ async def hold_coupon(
 ) -> JSONResponse:
     key = idempotent.key
     assert key is not None  # the header is required
-    async with misses.watching(store.id):
+    with misses.watching(store.id):
         answer = await idempotent.run(
             body, lambda: service.hold_coupon(session, cipher, loyalty, store.id, body, key)
         )

@@ -13,9 +13,11 @@ misses would pass the limit. Each refusal counts ``huiyuan_rate_limited_total{li
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import TracebackType
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -35,35 +37,44 @@ RESOURCE = "member-misses"
 
 
 class LookupMisses:
-    """Misses per store over a moving window (one counter for the process)."""
+    """Misses per store over a moving window (one counter for the process).
+
+    A store with no miss in the window is let through without asking the limiter (a
+    dictionary lookup): that is every till that names its members right.
+    """
 
     def __init__(self, limit: str) -> None:
         self._limit = RateLimit(limit)
+        self._window = float(self._limit.item.get_expiry())
+        self._missed_until: dict[uuid.UUID, float] = {}
+        """When each store's latest miss leaves the window (epoch seconds)."""
         self._warned = RateLimit("1/minute")
 
     def check(self, store_id: uuid.UUID) -> None:
         """Raises :class:`TooManyMemberMisses` (429) if the store has no misses left."""
+        until = self._missed_until.get(store_id)
+        if until is None:
+            return
+        if until < time.time():
+            del self._missed_until[store_id]
+            return
         if not self._limit.allows(str(store_id)):
             raise self._refused(store_id)
 
     def record(self, store_id: uuid.UUID, misses: int) -> None:
         """Counts ``misses``; raises :class:`TooManyMemberMisses` (429, counting none) if
         they would pass the limit."""
-        if misses and not self._limit.hit(str(store_id), cost=misses):
+        if not misses:
+            return
+        if not self._limit.hit(str(store_id), cost=misses):
             raise self._refused(store_id)
+        self._missed_until[store_id] = time.time() + self._window
 
-    @asynccontextmanager
-    async def watching(self, store_id: uuid.UUID, *also: type[ProblemError]) -> AsyncIterator[None]:
-        """Around one lookup: refused if no misses are left, and an ``UnknownMember`` (or
-        one of ``also``) raised inside is counted (and becomes the 429 if it was one too
-        many)."""
-        self.check(store_id)
-        counted: tuple[type[ProblemError], ...] = (UnknownMember, *also)
-        try:
-            yield
-        except counted:
-            self.record(store_id, 1)
-            raise
+    def watching(self, store_id: uuid.UUID, *also: type[ProblemError]) -> _Watch:
+        """Around one lookup (``with``): refused if no misses are left, and an
+        ``UnknownMember`` (or one of ``also``) raised inside is counted (and becomes the
+        429 if it was one too many)."""
+        return _Watch(self, store_id, (UnknownMember, *also))
 
     def _refused(self, store_id: uuid.UUID) -> TooManyMemberMisses:
         RATE_LIMITED.labels("member_misses").inc()
@@ -79,6 +90,31 @@ class LookupMisses:
             "till sends.",
             headers={"Retry-After": str(retry)},
         )
+
+
+class _Watch:
+    """:meth:`LookupMisses.watching` (a class, not a generator: it is on every sale)."""
+
+    __slots__ = ("_counted", "_misses", "_store_id")
+
+    def __init__(
+        self, misses: LookupMisses, store_id: uuid.UUID, counted: tuple[type[ProblemError], ...]
+    ) -> None:
+        self._misses = misses
+        self._store_id = store_id
+        self._counted = counted
+
+    def __enter__(self) -> None:
+        self._misses.check(self._store_id)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if isinstance(error, self._counted):
+            self._misses.record(self._store_id, 1)
 
 
 @asynccontextmanager

@@ -69,7 +69,7 @@ async def post_purchase(
     loyalty: LoyaltyClient,
     misses: StoreMisses,
 ) -> JSONResponse:
-    async with misses.watching(store.id):
+    with misses.watching(store.id):
         answer = await idempotent.run(
             body,
             lambda: service.record_purchase(

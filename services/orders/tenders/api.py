@@ -65,7 +65,7 @@ async def hold_points(
 ) -> JSONResponse:
     key = idempotent.key
     assert key is not None  # the header is required
-    async with misses.watching(store.id):
+    with misses.watching(store.id):
         answer = await idempotent.run(
             body, lambda: service.hold_points(session, cipher, loyalty, store.id, body, key)
         )
@@ -141,7 +141,7 @@ async def deposit(
 ) -> JSONResponse:
     key = idempotent.key
     assert key is not None  # the header is required
-    async with misses.watching(store.id):
+    with misses.watching(store.id):
         answer = await idempotent.run(
             body, lambda: service.deposit(session, cipher, loyalty, store.id, body, key)
         )

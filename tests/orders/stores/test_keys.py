@@ -170,7 +170,7 @@ async def test_2000_wrong_keys_are_429s_and_the_right_key_still_works_elsewhere(
     warnings = [r for r in caplog.records if r.getMessage() == "store key attempts limited"]
     assert len(warnings) == 1
     assert warnings[0].levelno == logging.WARNING
-    assert warnings[0].identifier == "203.0.113.7"
+    assert warnings[0].__dict__["identifier"] == "203.0.113.7"
     assert "hy_" not in caplog.text  # key ids are logged, never a key
 
 
@@ -202,7 +202,7 @@ async def test_wrong_keys_naming_a_store_are_429s_from_any_address_but_its_key_w
         ("/stores/{store}/keys", {"expires_at": "2020-01-01T00:00:00Z"}, 422, "body.expires_at"),
         ("/stores/{store}/keys", {"expires_at": "2030-01-01T00:00:00"}, 422, "body.expires_at"),
         ("/stores/{store}/keys", {"api_key": "mine"}, 422, "body.api_key"),
-        (f"/stores/{uuid.uuid4()}/keys", {}, 404, "path.store_id"),
+        ("/stores/0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11/keys", {}, 404, "path.store_id"),
         (f"/stores/{{store}}/keys/{'0' * 16}/revoke", None, 404, "path.key_id"),
         ("/stores/{store}/keys/NOT-A-KEY/revoke", None, 422, "path.key_id"),
     ],
