@@ -53,10 +53,3 @@ class KeyTimes:
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
         return "active"
-
-
-def overlap_end(current: datetime | None, now: datetime, overlap: timedelta) -> datetime:
-    """When an old key stops working after a rotation at ``now``: ``overlap`` later, or its
-    own expiry if that comes first (a rotation never makes a key live longer)."""
-    end = now + overlap
-    return end if current is None or current > end else current
