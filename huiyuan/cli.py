@@ -74,6 +74,10 @@ def store_add(name: str) -> None:
     store = response.json()
     typer.echo(f"store {store['id']} ({store['name']})")
     typer.echo(f"API key (shown once, keep it safe): {store['api_key']}")
+    typer.echo(
+        f"key id {store['key_id']}: rotate with POST /stores/{store['id']}/keys, revoke with "
+        f"POST /stores/{store['id']}/keys/{store['key_id']}/revoke (admin)"
+    )
 
 
 @import_app.command("members")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -82,9 +81,15 @@ class StoreRef:
 
 
 class StoreDirectory(Protocol):
-    """Finds a store by its API key (the orders service's ``stores`` capability)."""
+    """Finds a store by its API key (the orders service's ``stores`` capability).
 
-    async def for_key(self, session: AsyncSession, api_key: str) -> StoreRef | None: ...
+    ``client`` is the caller's address, for limits on wrong keys; a directory may raise a
+    ``ProblemError`` (429) past them.
+    """
+
+    async def for_key(
+        self, session: AsyncSession, api_key: str, client: str
+    ) -> StoreRef | None: ...
 
 
 def issue_token(
@@ -189,10 +194,6 @@ def ensure_member_access(principal: Principal, member_id: uuid.UUID, *staff: Rol
     if principal.role == "admin" or principal.role in staff:
         return
     raise Forbidden("This token may not read member data")
-
-
-def generate_api_key() -> str:
-    return f"hy_{secrets.token_urlsafe(32)}"
 
 
 def hash_api_key(api_key: str) -> str:

@@ -70,17 +70,21 @@ _api_key = APIKeyHeader(
 _KEY_HINT = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
 
 
-@answers(401)
+@answers(401, 429)
 async def current_store(
     request: Request, session: RequestSession, api_key: Annotated[str | None, Depends(_api_key)]
 ) -> StoreRef:
-    """The store whose API key came in ``X-API-Key``; raises ``Unauthorized`` (401)."""
+    """The store whose API key came in ``X-API-Key``; raises ``Unauthorized`` (401), and
+    the directory's 429 past its limits on wrong keys per client address (the peer's
+    address: behind a proxy, run uvicorn with ``--forwarded-allow-ips`` so that it is the
+    client's)."""
     if not api_key:
         raise Unauthorized(
             "This endpoint needs the store's API key in the X-API-Key header", headers=_KEY_HINT
         )
     stores: StoreDirectory | None = request.app.state.spec.stores
-    store = None if stores is None else await stores.for_key(session, api_key)
+    client = request.client.host if request.client else "unknown"
+    store = None if stores is None else await stores.for_key(session, api_key, client)
     if store is None:
         raise Unauthorized("The X-API-Key header is not a valid store API key", headers=_KEY_HINT)
     return store

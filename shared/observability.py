@@ -39,6 +39,16 @@ BROKER_RESETS = Counter(
     ["service"],
 )
 EVENTS_PARKED = Counter("huiyuan_events_parked_total", "Events parked as dead letters", ["service"])
+STORE_KEY_FAILURES = Counter(
+    "huiyuan_store_key_failures_total",
+    "Store API keys refused: unknown (no such key, or a wrong secret), revoked or expired",
+    ["reason"],
+)
+RATE_LIMITED = Counter(
+    "huiyuan_rate_limited_total",
+    "Requests refused with 429 by a rate limit, by the limit (e.g. store_key_address)",
+    ["limit"],
+)
 
 
 class _ContextFilter(logging.Filter):

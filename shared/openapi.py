@@ -65,6 +65,11 @@ _COMMON: dict[str, tuple[str, str]] = {
         "nothing was saved",
         "The request is invalid: body.lines.0.quantity: Input should be greater than 0",
     ),
+    "429": (
+        "A rate limit refused this request; nothing was looked up or saved. Retry after "
+        "`Retry-After` seconds.",
+        "Too many wrong store keys from this address; retry in 42 seconds.",
+    ),
     "500": (
         "An unexpected error; nothing was saved. It is logged with the request's `X-Request-ID`.",
         "An unexpected error occurred; nothing was saved.",
@@ -209,6 +214,8 @@ def _document(app: FastAPI, schema: dict[str, Any]) -> None:
             for code in _EVERYWHERE:  # a route's own 503 (/readyz) says its own headers
                 retry = {"headers": {"Retry-After": _RETRY_AFTER}} if code == "503" else {}
                 responses.setdefault(code, retry)
+            if "429" in responses:
+                responses["429"].setdefault("headers", {})["Retry-After"] = _RETRY_AFTER
             for code, response in responses.items():
                 if code[0] in "45":
                     _as_problem(code, response)

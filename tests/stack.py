@@ -44,6 +44,9 @@ class Stack:
             "kafka_bootstrap_servers": self.bootstrap_servers,
             "log_json": False,
             "consumer_retry_backoff_seconds": 0.05,
+            # tests post a sale every 50 ms until a registration reaches orders, each try a
+            # miss; the tests of the limit (tests/orders/stores) set their own
+            "member_misses_per_store": "100000/hour",
         }
         values.update(overrides)
         return settings_class(**values)

@@ -12,11 +12,12 @@ from services.orders.catalog.spreadsheet import api as catalog_files
 from services.orders.config import Settings
 from services.orders.consumers import HANDLERS
 from services.orders.coupons import api as coupons
+from services.orders.directory import misses
 from services.orders.purchases import api as purchases
 from services.orders.purchases.batch import api as batch
 from services.orders.returns import api as returns
 from services.orders.stores import api as stores
-from services.orders.stores.service import KnownStores
+from services.orders.stores.keys import KnownStores
 from services.orders.tenders import api as tenders
 from services.orders.tenders import loyalty
 from services.orders.voids import api as voids
@@ -25,6 +26,7 @@ from shared.service_app import ServiceSpec, build_app
 
 def spec(settings: Settings | None = None) -> ServiceSpec:
     """The orders service, composed: used by the app, the ``huiyuan`` command and tests."""
+    settings = settings or Settings()
     return ServiceSpec(
         name="orders",
         title="Huiyuan orders service",
@@ -41,7 +43,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "product catalog (`/catalog`), which publishes `orders.product.changed` and "
             "checks the SKUs of sales."
         ),
-        settings=settings or Settings(),
+        settings=settings,
         outbox=outbox,
         idempotency=idempotency,
         routers=[
@@ -61,8 +63,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         ],
         inbox=inbox,
         handlers=HANDLERS,
-        resources={loyalty.RESOURCE: loyalty.connected},
-        stores=KnownStores(),
+        resources={loyalty.RESOURCE: loyalty.connected, misses.RESOURCE: misses.counting},
+        stores=KnownStores.of(settings),
         openapi_tags=[
             {"name": "stores", "description": "Partner stores and their API keys (admin)"},
             {

@@ -86,7 +86,7 @@ async def member(stack: Stack, orders_sessions: Sessions) -> KnownMember:
 
 async def new_store(sessions: Sessions, name: str = "Test store") -> StoreKey:
     async with transaction(sessions) as session:
-        store, api_key = await stores.create_store(session, name)
+        store, _, api_key = await stores.create_store(session, name)
     return StoreKey(store.id, api_key)
 
 

@@ -15,13 +15,16 @@ import orjson
 import pytest
 
 from huiyuan.provision import upgrade
+from services.orders.config import Settings
 from services.orders.purchases import service
 from services.orders.purchases.errors import ReceiptReused
 from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut
+from services.orders.stores.keys import KnownStores
+from shared.auth import hash_api_key
 from shared.crypto import PiiCipher
 from shared.db import asyncpg_dsn, create_engine, create_sessions, transaction
 from shared.idempotency import Replayed
-from tests.stack import Stack
+from tests.stack import Scratch, Stack
 
 PREVIOUS_HEAD = "b8d4e2f6a1c9"
 CARD = "8869000000001"
@@ -169,3 +172,40 @@ async def test_duplicate_receipts_are_kept_and_marked_and_the_receipt_stays_one_
             assert isinstance(recorded, PurchaseOut)
     finally:
         await engine.dispose()
+
+
+async def test_each_store_key_moves_into_store_keys_keeps_working_and_moves_back(
+    stack: Stack,
+) -> None:
+    legacy = "hy_" + "k" * 43  # a key of the shape issued before key ids
+    store = uuid.uuid4()
+    async with stack.scratch_database("orders", "e7a2c4f9b1d3") as url:
+        scratch = Scratch("orders", url)
+        await scratch.sql(
+            "INSERT INTO orders.stores (id, name, api_key_hash, created_at) "
+            "VALUES ($1, 'Store', $2, now())",
+            store,
+            hash_api_key(legacy),
+        )
+
+        await scratch.upgrade("a69d82c59e28")
+
+        (moved,) = await scratch.sql("SELECT * FROM orders.store_keys WHERE store_id = $1", store)
+        assert moved["key_hash"] == hash_api_key(legacy)
+        assert len(moved["id"]) == 16
+        assert (moved["expires_at"], moved["revoked_at"], moved["last_used_at"]) == (None,) * 3
+        engine = create_engine(stack.settings("orders", database_url=url))
+        try:
+            async with transaction(create_sessions(engine)) as session:
+                settings = stack.settings("orders")
+                assert isinstance(settings, Settings)
+                found = await KnownStores.of(settings).for_key(session, legacy, "127.0.0.1")
+        finally:
+            await engine.dispose()
+        assert found is not None
+        assert found.id == store
+
+        await scratch.downgrade("e7a2c4f9b1d3")
+
+        (back,) = await scratch.sql("SELECT api_key_hash FROM orders.stores WHERE id = $1", store)
+        assert back["api_key_hash"] == hash_api_key(legacy)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 
 from services.orders.benefits import service
 from services.orders.benefits.schemas import MemberBenefitsOut, MemberById, MemberNamed
+from services.orders.directory.misses import StoreMisses
 from services.orders.tenders.errors import BenefitsNotFound
 from services.orders.tenders.loyalty import BENEFITS_UNAVAILABLE_DOC, LoyaltyClient
 from shared.dependencies import Cipher, CurrentStore, RequestSession
@@ -49,10 +50,12 @@ async def benefits_by_reference(
     named: Annotated[MemberNamed, Query()],
     session: RequestSession,
     cipher: Cipher,
-    _: CurrentStore,
+    store: CurrentStore,
     loyalty: LoyaltyClient,
+    misses: StoreMisses,
 ) -> MemberBenefitsOut:
-    return await service.benefits_of(session, cipher, loyalty, named)
+    with misses.watching(store.id, BenefitsNotFound):
+        return await service.benefits_of(session, cipher, loyalty, named)
 
 
 @router.get(
@@ -66,7 +69,9 @@ async def benefits_by_id(
     member_id: uuid.UUID,
     session: RequestSession,
     cipher: Cipher,
-    _: CurrentStore,
+    store: CurrentStore,
     loyalty: LoyaltyClient,
+    misses: StoreMisses,
 ) -> MemberBenefitsOut:
-    return await service.benefits_of(session, cipher, loyalty, MemberById(member_id))
+    with misses.watching(store.id, BenefitsNotFound):
+        return await service.benefits_of(session, cipher, loyalty, MemberById(member_id))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -17,7 +16,6 @@ BENEFITS_EXAMPLE: dict[str, Any] = {
     "member_id": "0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11",
     "tier_code": "vip",
     "tier_name": "VIP贵宾",
-    "assigned_until": None,
     "discount_percent": 5,
     "birthday_gift": "GIFT-BDAY-VIP",
     "priority_service": False,
@@ -58,16 +56,15 @@ class MemberById:
 
 
 class MemberBenefitsOut(BaseModel):
-    """What the member's tier gives them now, as loyalty answers it."""
+    """What the member's tier gives them now, as loyalty answers it: only what a sale
+    needs (how staff manage the member's tier, such as the end of a manual assignment,
+    stays with loyalty's staff endpoints)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [BENEFITS_EXAMPLE]})
 
     member_id: uuid.UUID
     tier_code: str
     tier_name: str
-    assigned_until: datetime | None = Field(
-        description="The end of a manual assignment by staff (UTC), else null"
-    )
     discount_percent: int = Field(description="Discount at the till, percent off (5 = 95折)")
     birthday_gift: str | None = Field(
         description="The reference of the gift the member gets on their birthday"

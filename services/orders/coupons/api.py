@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from services.orders.coupons import service
 from services.orders.coupons.schemas import CouponBasketIn, CouponHoldIn
+from services.orders.directory.misses import StoreMisses
 from services.orders.tenders.errors import CouponRefused
 from services.orders.tenders.loyalty import (
     COUPON_UNAVAILABLE_DOC,
@@ -57,8 +58,10 @@ async def validate_coupons(
     cipher: Cipher,
     store: CurrentStore,
     loyalty: LoyaltyClient,
+    misses: StoreMisses,
 ) -> ValidationOut:
-    return await service.validate_coupons(session, cipher, loyalty, store.id, body)
+    with misses.watching(store.id):
+        return await service.validate_coupons(session, cipher, loyalty, store.id, body)
 
 
 @router.post(
@@ -97,12 +100,14 @@ async def hold_coupon(
     store: CurrentStore,
     idempotent: StorePost,
     loyalty: LoyaltyClient,
+    misses: StoreMisses,
 ) -> JSONResponse:
     key = idempotent.key
     assert key is not None  # the header is required
-    answer = await idempotent.run(
-        body, lambda: service.hold_coupon(session, cipher, loyalty, store.id, body, key)
-    )
+    with misses.watching(store.id):
+        answer = await idempotent.run(
+            body, lambda: service.hold_coupon(session, cipher, loyalty, store.id, body, key)
+        )
     return answer.response()
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from services.orders.directory.misses import StoreMisses
 from services.orders.purchases import service
 from services.orders.purchases.errors import ReceiptReused
 from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut, PurchasePage
@@ -66,13 +67,15 @@ async def post_purchase(
     store: CurrentStore,
     idempotent: StorePost,
     loyalty: LoyaltyClient,
+    misses: StoreMisses,
 ) -> JSONResponse:
-    answer = await idempotent.run(
-        body,
-        lambda: service.record_purchase(
-            session, cipher, store.id, body, sent=idempotent.sent, loyalty=loyalty
-        ),
-    )
+    with misses.watching(store.id):
+        answer = await idempotent.run(
+            body,
+            lambda: service.record_purchase(
+                session, cipher, store.id, body, sent=idempotent.sent, loyalty=loyalty
+            ),
+        )
     return answer.response(location=f"/purchases/{answer.body['id']}")
 
 

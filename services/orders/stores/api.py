@@ -1,18 +1,51 @@
-"""``POST /stores``: an admin registers a partner store and gets its API key once."""
+"""Partner stores and their API keys (admin): register a store, rotate, revoke and list
+its keys."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path, Request
 
 from services.orders.stores import service
-from services.orders.stores.schemas import StoreCreate, StoreCreated
+from services.orders.stores.domain import KEY_ID_LENGTH
+from services.orders.stores.errors import StoreKeyNotFound, StoreNotFound
+from services.orders.stores.keys import KnownStores
+from services.orders.stores.schemas import (
+    KeyIssued,
+    KeyList,
+    KeyOut,
+    KeyRotation,
+    StoreCreate,
+    StoreCreated,
+)
 from shared.auth import Principal, require_roles
 from shared.dependencies import RequestSession
 from shared.openapi import problem
 
 router = APIRouter(tags=["stores"])
+
+Admin = Annotated[Principal, Depends(require_roles())]
+KeyId = Annotated[
+    str,
+    Path(
+        min_length=KEY_ID_LENGTH,
+        max_length=KEY_ID_LENGTH,
+        pattern="^[0-9a-f]+$",
+        description="The key's id (`hy_<id>_…`, or as `GET /stores/{store_id}/keys` lists it)",
+    ),
+]
+_ADMIN_ONLY = problem(403, "This endpoint is for staff with one of the roles: admin")
+_NO_STORE = problem(StoreNotFound("No store 6f1c2b9e-8d4a-4f5e-9a51-3c2d7e8f9a10"))
+
+
+def _known_stores(request: Request) -> KnownStores:
+    stores = request.app.state.spec.stores
+    if not isinstance(stores, KnownStores):
+        raise TypeError("orders' store directory is KnownStores")
+    return stores
 
 
 @router.post(
@@ -21,15 +54,71 @@ router = APIRouter(tags=["stores"])
     response_model=StoreCreated,
     summary="Register a partner store",
     description=(
-        "Admin only. Returns the store's API key once; only its hash is kept. Not idempotent "
-        "on purpose: replaying the answer would mean keeping the plain key."
+        "Admin only. Returns the store's first API key once; only its hash is kept. Not "
+        "idempotent on purpose: replaying the answer would mean keeping the plain key."
     ),
-    responses=problem(403, "This endpoint is for staff with one of the roles: admin"),
+    responses=_ADMIN_ONLY,
 )
-async def create_store(
-    body: StoreCreate,
+async def create_store(body: StoreCreate, session: RequestSession, _: Admin) -> StoreCreated:
+    store, key_id, api_key = await service.create_store(session, body.name)
+    return StoreCreated(id=store.id, name=store.name, key_id=key_id, api_key=api_key)
+
+
+@router.post(
+    "/stores/{store_id}/keys",
+    status_code=201,
+    response_model=KeyIssued,
+    summary="Rotate a store's API key: a new key, the others expire after an overlap",
+    description=(
+        "Admin only. Returns the new key once (`hy_<id>_<secret>`); the store's other keys "
+        "keep working for `overlap_hours` (default: setting `store_key_overlap_hours`, 24), "
+        "so tills can move to the new key without a pause, then stop. Not idempotent on "
+        "purpose: replaying the answer would mean keeping the plain key."
+    ),
+    responses={**_ADMIN_ONLY, **_NO_STORE},
+)
+async def rotate_key(
+    store_id: uuid.UUID,
+    body: KeyRotation,
     session: RequestSession,
-    _: Annotated[Principal, Depends(require_roles())],
-) -> StoreCreated:
-    store, api_key = await service.create_store(session, body.name)
-    return StoreCreated(id=store.id, name=store.name, api_key=api_key)
+    request: Request,
+    _: Admin,
+) -> KeyIssued:
+    hours = request.app.state.settings.store_key_overlap_hours
+    issued = await service.rotate_key(
+        session, store_id, body, default_overlap=timedelta(hours=hours)
+    )
+    _known_stores(request).forget_store(store_id)
+    return issued
+
+
+@router.post(
+    "/stores/{store_id}/keys/{key_id}/revoke",
+    response_model=KeyOut,
+    summary="Revoke a store key at once",
+    description=(
+        "Admin only. The key stops working at once on this process, and within "
+        "`store_key_cache_seconds` (30 unless configured) on the service's other processes. "
+        "Revoking a revoked key changes nothing (its first revocation time stays)."
+    ),
+    responses={
+        **_ADMIN_ONLY,
+        **problem(StoreKeyNotFound("Store 6f1c2b9e-… has no key '3f9c0a7d52e18b64'")),
+    },
+)
+async def revoke_key(
+    store_id: uuid.UUID, key_id: KeyId, session: RequestSession, request: Request, _: Admin
+) -> KeyOut:
+    key, key_hash = await service.revoke_key(session, store_id, key_id)
+    _known_stores(request).forget(key_hash, key_id)
+    return key
+
+
+@router.get(
+    "/stores/{store_id}/keys",
+    response_model=KeyList,
+    summary="List a store's API keys (no secrets), newest first, with when each was last used",
+    responses={**_ADMIN_ONLY, **_NO_STORE},
+)
+async def list_keys(store_id: uuid.UUID, session: RequestSession, _: Admin) -> KeyList:
+    return await service.list_keys(session, store_id)

@@ -13,6 +13,7 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from services.orders.directory.misses import StoreMisses
 from services.orders.tenders import service
 from services.orders.tenders.errors import DepositRefused, PointsRefused
 from services.orders.tenders.loyalty import DEPOSIT_UNAVAILABLE_DOC, UNAVAILABLE_DOC, LoyaltyClient
@@ -60,12 +61,14 @@ async def hold_points(
     store: CurrentStore,
     idempotent: StorePost,
     loyalty: LoyaltyClient,
+    misses: StoreMisses,
 ) -> JSONResponse:
     key = idempotent.key
     assert key is not None  # the header is required
-    answer = await idempotent.run(
-        body, lambda: service.hold_points(session, cipher, loyalty, store.id, body, key)
-    )
+    with misses.watching(store.id):
+        answer = await idempotent.run(
+            body, lambda: service.hold_points(session, cipher, loyalty, store.id, body, key)
+        )
     return answer.response()
 
 
@@ -134,10 +137,12 @@ async def deposit(
     store: CurrentStore,
     idempotent: StorePost,
     loyalty: LoyaltyClient,
+    misses: StoreMisses,
 ) -> JSONResponse:
     key = idempotent.key
     assert key is not None  # the header is required
-    answer = await idempotent.run(
-        body, lambda: service.deposit(session, cipher, loyalty, store.id, body, key)
-    )
+    with misses.watching(store.id):
+        answer = await idempotent.run(
+            body, lambda: service.deposit(session, cipher, loyalty, store.id, body, key)
+        )
     return answer.response()

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from services.orders.stores.models import Store
+from services.orders.stores.models import Store, StoreKey
 from shared.auth import hash_api_key
 from shared.db import Sessions
 from tests.orders.conftest import is_problem
@@ -26,9 +26,11 @@ async def test_an_admin_registers_a_store_and_its_key_works(
 
     assert listed.status_code == 200
     async with orders_sessions() as session:
-        stored = await session.get(Store, uuid.UUID(created.json()["id"]))
+        stored = await session.get(StoreKey, created.json()["key_id"])
         assert stored is not None
-        assert stored.api_key_hash == hash_api_key(api_key)
+        assert stored.key_hash == hash_api_key(api_key)
+        assert stored.store_id == uuid.UUID(created.json()["id"])
+    assert api_key.startswith(f"hy_{stored.id}_")
     refused = await client.post("/stores", json={"name": "x"}, headers=staff_headers("marketing"))
     is_problem(refused, 403)
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from services.orders.directory.misses import StoreMisses
 from services.orders.purchases.batch import service
 from services.orders.purchases.batch.schemas import MAX_BATCH_SALES, BatchOut, PurchaseBatch
 from shared.dependencies import Cipher, CurrentStore, RequestSession
+from shared.errors import UnknownMember
 from shared.openapi import problem
+
+UNKNOWN = UnknownMember("").problem_type
 
 router = APIRouter(tags=["purchases"])
 
@@ -45,9 +49,16 @@ async def post_purchase_batch(
     session: RequestSession,
     cipher: Cipher,
     store: CurrentStore,
+    misses: StoreMisses,
 ) -> BatchOut:
     retention = store.idempotency_retention(request.app.state.settings)
     sent = (await request.json())["sales"]  # parsed already, to validate the body
-    return await service.record_batch(
+    misses.check(store.id)
+    recorded = await service.record_batch(
         session, cipher, store, body.sales, sent=sent, retention=retention
     )
+    # a batch whose misses would pass the store's limit is refused whole (429), and its
+    # transaction rolled back: nothing of it is saved
+    unknown = sum(r.error is not None and r.error.type == UNKNOWN for r in recorded.results)
+    misses.record(store.id, unknown)
+    return recorded
