@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from services.analytics.cohorts import domain, repository
 from services.analytics.cohorts.errors import CampaignPeriodInvalid
 from services.analytics.cohorts.schemas import CohortKpis, CohortKpisIn, CohortWindow, ListedMembers
+from services.analytics.reads import begin_report
 from services.analytics.referrals import service as referrals
 from shared.db import AsyncSession
 
@@ -26,6 +27,7 @@ async def cohort_kpis(session: AsyncSession, request: CohortKpisIn, zone: ZoneIn
             f"a campaign is at most {domain.MAX_CAMPAIGN_DAYS} days long", field="last_day"
         )
     w = domain.windows(request.first_day, request.last_day, request.churn_days, zone)
+    await begin_report(session)
     cohort = (
         repository.listed_members(request.cohort.members)
         if isinstance(request.cohort, ListedMembers)
