@@ -15,6 +15,7 @@ empty; the operating system's page cache is not dropped) and **warm** (the media
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import statistics
 import tempfile
@@ -103,12 +104,15 @@ async def _prepare(admin_url: str, members: int, purchases: int, say: Callable[[
     url = service_database_url(database, "analytics", password=None)
     admin = await asyncpg.connect(asyncpg_dsn(admin_url))
     try:
-        if await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
-            say("Reusing the generated database")
-            return url
-        await admin.execute(f"CREATE DATABASE {DATABASE}")
+        reuse = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE)
+        if not reuse:
+            await admin.execute(f"CREATE DATABASE {DATABASE}")
     finally:
         await admin.close()
+    if reuse:
+        say("Reusing the generated database (migrated to this code's head)")
+        await asyncio.to_thread(upgrade, "analytics", url)
+        return url
     await provision_service(database, "analytics", password=None)
     await asyncio.to_thread(upgrade, "analytics", url)
     started = time.monotonic()
@@ -146,7 +150,9 @@ def main(
         postgres.stop()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    typer.echo(f"\n{members:,} members, {purchases:,} purchases; warm = median of {runs} runs:")
+    load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
+    typer.echo(f"\n{members:,} members, {purchases:,} purchases; warm = median of {runs} runs")
+    typer.echo(f"(load average at the end: {load} on {os.cpu_count()} cores)")
     typer.echo(f"{'read':32} {'cold ms':>8} {'warm ms':>8}")
     for name, cold, warm in figures:
         flag = "" if warm <= TARGET_MS else f"  (over {TARGET_MS:.0f} ms)"
