@@ -73,7 +73,6 @@ class ScoreCuts:
     or more below ``recency[s − 2]`` days, frequency and monetary above
     ``frequency[s − 2]`` and ``monetary[s − 2]`` (empty without a population)."""
 
-    bins: int
     recency: tuple[int, ...]
     frequency: tuple[int, ...]
     monetary: tuple[int, ...]
@@ -89,7 +88,7 @@ async def score_cuts(session: AsyncSession, now: datetime, zone: str, bins: int)
     population = (m.purchase_count >= 1, m.last_purchase_at.is_not(None))
     n = int(await session.scalar(select(func.count()).where(*population)) or 0)
     if n == 0:
-        return ScoreCuts(bins, (), (), ())
+        return ScoreCuts((), (), ())
     ranks = [domain.order_fraction(k, n) for k in domain.score_ranks(n, bins)]
     fractions = bindparam("fractions", ranks, type_=ARRAY(Float))
     last, frequency, monetary = (
@@ -102,7 +101,6 @@ async def score_cuts(session: AsyncSession, now: datetime, zone: str, bins: int)
         )
     ).one()
     return ScoreCuts(
-        bins,
         tuple(domain.recency_days(now, at, ZoneInfo(zone)) for at in last),
         tuple(int(value) for value in frequency),
         tuple(int(value) for value in monetary),
