@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install up test lint demo bench bench-import bench-search faults fuzz clean
+.PHONY: install up test lint demo bench bench-import bench-search bench-analytics faults fuzz clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,18 @@ SEARCH_MEMBERS ?= 1000000
 SEARCH_RUNS ?= 300
 bench-search: install
 	$(BIN)/python -m bench.search --members $(SEARCH_MEMBERS) --runs $(SEARCH_RUNS)
+
+## Analytics' reads (KPIs, cohorts, RFM, quadrants, 80/20, sleeping, churn, member pages)
+## over generated read models, cold and warm, on a PostgreSQL of its own (docs/performance.md
+## "Analytics at scale"). ANALYTICS_DATA=dir keeps the generated database between runs.
+ANALYTICS_MEMBERS ?= 1000000
+ANALYTICS_PURCHASES ?= 10000000
+ANALYTICS_RUNS ?= 5
+ANALYTICS_DATA ?=
+bench-analytics: install
+	$(BIN)/python -m bench.analytics --members $(ANALYTICS_MEMBERS) \
+		--purchases $(ANALYTICS_PURCHASES) --runs $(ANALYTICS_RUNS) \
+		$(if $(ANALYTICS_DATA),--data-dir $(ANALYTICS_DATA)) $(BENCH_ARGS)
 
 ## The long fault-injection run (docs/reliability.md); prints its seed, replay with SEED=.
 ## `make faults SPACED=20 FAULTS=16 PURCHASES=5000` measures recovery one fault at a time.

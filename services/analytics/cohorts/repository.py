@@ -96,7 +96,12 @@ class PurchaseTallies:
 
 async def purchase_tallies(session: AsyncSession, cohort: CTE, w: Windows) -> PurchaseTallies:
     """Per window the counted purchases and net sales (total − refunds of purchases not
-    voided) of the cohort; who bought again after the campaign and who churned."""
+    voided) of the cohort; who bought again after the campaign and who churned.
+
+    Only the purchases from the before window's start are joined (an index range, not
+    every member's whole history): whether a member bought by the campaign's end looks
+    further back only for a member with no purchase in the windows, by the index of a
+    member's purchases."""
     p = _purchases
     net = p.c.total_fen - p.c.returned_fen
     counted = _counted()
@@ -107,10 +112,22 @@ async def purchase_tallies(session: AsyncSession, cohort: CTE, w: Windows) -> Pu
             func.count().filter(and_(counted, inside)).label(f"n_{name}"),
             func.coalesce(func.sum(net).filter(inside), 0).label(f"fen_{name}"),
         ]
+    earlier = p.alias("earlier")
+    bought_earlier = (
+        select(earlier.c.purchase_id)
+        .where(
+            earlier.c.member_id == cohort.c.member_id,
+            earlier.c.voided_at.is_(None),
+            earlier.c.fully_returned.is_(False),
+            earlier.c.purchased_at < w.before_start,
+        )
+        .exists()
+    )
     per_member_columns += [
-        func.coalesce(func.bool_or(and_(counted, p.c.purchased_at < w.after_start)), False).label(
-            "by_end"
-        ),
+        sa.or_(
+            func.coalesce(func.bool_or(and_(counted, p.c.purchased_at < w.after_start)), False),
+            bought_earlier,
+        ).label("by_end"),
         func.coalesce(
             func.bool_or(and_(counted, _between(p.c.purchased_at, w.after_start, w.after_end))),
             False,
@@ -128,7 +145,7 @@ async def purchase_tallies(session: AsyncSession, cohort: CTE, w: Windows) -> Pu
                 and_(
                     p.c.member_id == cohort.c.member_id,
                     p.c.voided_at.is_(None),
-                    p.c.purchased_at < max(w.after_end, w.churn_end),
+                    _between(p.c.purchased_at, w.before_start, max(w.after_end, w.churn_end)),
                 ),
             )
         )

@@ -17,6 +17,7 @@ from services.analytics.cohorts.schemas import (
     CohortWindow,
     ListedMembers,
 )
+from services.analytics.reads import begin_report
 from services.analytics.referrals import service as referrals
 from shared.db import AsyncSession
 from shared.events.loyalty import PointsEarned
@@ -36,6 +37,7 @@ async def cohort_kpis(session: AsyncSession, request: CohortKpisIn, zone: ZoneIn
             f"a campaign is at most {domain.MAX_CAMPAIGN_DAYS} days long", field="last_day"
         )
     w = domain.windows(request.first_day, request.last_day, request.churn_days, zone)
+    await begin_report(session)
     cohort = _cohort(request.cohort, w)
     sales = await repository.purchase_tallies(session, cohort, w)
     surveys = await repository.survey_tallies(session, cohort, w)

@@ -46,7 +46,8 @@ async def record_purchase(session: AsyncSession, purchase: PurchaseCompleted) ->
 
 async def record_return(session: AsyncSession, returned: PurchaseReturned) -> None:
     """Subtracts the return from its purchase and member, once per return id; refunds stop
-    at the purchase's total. Raises :class:`PurchaseNotKnown` (wait for the purchase) or
+    at the purchase's total; a return of a voided purchase changes nothing (it is kept as
+    claimed). Raises :class:`PurchaseNotKnown` (wait for the purchase) or
     :class:`AmountOutOfRange`."""
     domain.check_amount(returned.amount_fen, f"return {returned.return_id}'s amount")
     purchase = await reversals.claim_return(
@@ -61,7 +62,9 @@ async def record_return(session: AsyncSession, returned: PurchaseReturned) -> No
             f"return {returned.return_id} names purchase {returned.purchase_id}, "
             "which analytics has not recorded"
         )
-    if not purchase.fresh:
+    if not purchase.fresh or purchase.voided_at is not None:
+        # a return delivered after its sale's void: the sale counts as none already, and
+        # the void took off what was returned of it by then
         return
     effect = domain.apply_return(purchase.total_fen, purchase.returned_fen, returned.amount_fen)
     await reversals.apply_return(

@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 
 from services.analytics.kpis import domain, repository
 from services.analytics.kpis.schemas import Kpis
+from services.analytics.reads import begin_report
 from shared.db import AsyncSession
 
 
 async def kpis(session: AsyncSession, days: int) -> Kpis:
     """The KPIs now, with members active in the last ``days`` days (1 to 365)."""
     now = datetime.now(UTC)
+    await begin_report(session)
     counts = await repository.kpi_counts(session, domain.active_window_start(now, days))
     repeat_rate = domain.lifetime_repeat_customer_rate(
         counts.repeat_members, counts.purchasing_members

@@ -11,7 +11,7 @@ their last purchase; **frequency** = counted purchases; **monetary** = net spend
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -58,6 +58,57 @@ def top_count(population: int, percent: float) -> int:
     if population <= 0:
         return 0
     return max(1, math.ceil(population * percent / 100 - 1e-9))
+
+
+def score_ranks(population: int, bins: int) -> list[int]:
+    """Where scores 2..``bins`` start in a population of ``population`` members ranked
+    worst first: score ``s`` needs at least ``k_s = ceil((s − 1) × population / bins)``
+    members strictly worse. That is the scoring rule ``1 + bins × (rank − 1) // n`` read
+    backwards (``rank − 1`` is how many are strictly worse), so a score follows from
+    comparing a member's value with the ``k_s``-th worst value (:func:`order_fraction`)
+    instead of ranking everyone."""
+    return [-(-(score - 1) * population // bins) for score in range(2, bins + 1)]
+
+
+def order_fraction(k: int, population: int) -> float:
+    """The fraction ``p`` for which PostgreSQL's ``percentile_disc(p)`` is the ``k``-th
+    value (1-based) of ``population`` sorted values: it answers the value at position
+    ``ceil(p × n)``, and ``(k − ½) / n`` keeps that at ``k`` whatever the rounding of
+    floating point."""
+    return (k - 0.5) / population
+
+
+def top_sums(
+    counts: list[int], kth: dict[int, int], bounds: list[int], buckets: dict[int, tuple[int, int]]
+) -> dict[int, int]:
+    """The sum of the ``k`` largest values for each ``k`` in ``counts``, from ``kth`` (the
+    ``k``-th largest value for each ``k``), ``bounds`` (those values, distinct, ascending)
+    and ``buckets``: for each ``b``, (how many values exceed exactly ``b`` of the bounds,
+    their sum). The ``k`` largest are the values above the ``k``-th largest plus as many
+    copies of it as it takes to make ``k`` (ties are equal, whoever is taken)."""
+    sums = {}
+    for k in counts:
+        above = bounds.index(kth[k]) + 1
+        taken = [bucket for b, bucket in buckets.items() if b >= above]
+        members = sum(n for n, _ in taken)
+        sums[k] = sum(total for _, total in taken) + (k - members) * kth[k]
+    return sums
+
+
+def recency_days(now: datetime, last_purchase_at: datetime, zone: ZoneInfo) -> int:
+    """Whole business days of ``zone`` from the last purchase's day to ``now``'s, at least
+    0: the recency of RFM."""
+    return max((now.astimezone(zone).date() - last_purchase_at.astimezone(zone).date()).days, 0)
+
+
+def recent_since(now: datetime, days: int, zone: ZoneInfo) -> datetime | None:
+    """A recency (:func:`recency_days`) is below ``days`` exactly when the last purchase is
+    at or after this moment: the brand's midnight starting the day ``days − 1`` days
+    before today. ``None`` when ``days`` is 0 or less: no recency is below it."""
+    if days <= 0:
+        return None
+    day = now.astimezone(zone).date() - timedelta(days=days - 1)
+    return datetime.combine(day, time(0), tzinfo=zone)
 
 
 def share(part_fen: int, whole_fen: int) -> float:

@@ -1,9 +1,12 @@
-"""The segmentation's queries: set-based over the members read model, one statement each,
-with window functions (``rank() OVER``) and ordered-set aggregates (``percentile_cont``),
-never a loop over members.
+"""The segmentation's queries: set-based over the members read model (each member's
+counters, kept by the consumers as the facts arrive), with ordered-set aggregates
+(``percentile_disc``, ``percentile_cont``), never a loop over members.
 
 ``scored`` is the population (members with a counted purchase) with each member's recency,
-frequency, monetary value and RFM scores; every report is an aggregate over it.
+frequency, monetary value and RFM scores; every report is an aggregate over it. The scores
+come from cut points (:func:`score_cuts`): a sort of one column per dimension, then each
+member scored by comparisons alone, so a page of members is an index scan in member id
+order rather than the whole population ranked (docs/analytics.md, "At scale").
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    BigInteger,
     Date,
     DateTime,
     Float,
+    Integer,
     Numeric,
     Subquery,
     Table,
@@ -24,11 +30,14 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    literal,
     select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.expression import ColumnElement
 
 from services.analytics.facts.models import MemberStats
+from services.analytics.segmentation import domain
 from services.analytics.segmentation.kinds.base import ChurnCriterion
 from shared.db import AsyncSession
 
@@ -58,24 +67,80 @@ def _base(now: datetime, zone: str) -> Subquery:
     )
 
 
-def scored(now: datetime, zone: str, bins: int) -> Subquery:
+@dataclass(frozen=True)
+class ScoreCuts:
+    """Where each score from 2 to ``bins`` starts on each dimension: recency scores ``s``
+    or more below ``recency[s − 2]`` days, frequency and monetary above
+    ``frequency[s − 2]`` and ``monetary[s − 2]`` (empty without a population)."""
+
+    recency: tuple[int, ...]
+    frequency: tuple[int, ...]
+    monetary: tuple[int, ...]
+
+
+async def score_cuts(session: AsyncSession, now: datetime, zone: str, bins: int) -> ScoreCuts:
+    """The RFM cut points of the population: its size, then on each dimension the
+    ``k_s``-th worst value for every score ``s`` (:func:`domain.score_ranks`), by
+    ``percentile_disc``: one sort of a single stored column per dimension instead of
+    ranking every member three times. Recency falls as the last purchase gets later, so
+    the ``k``-th worst recency is the recency of the ``k``-th earliest last purchase."""
+    m = _members.c
+    population = (m.purchase_count >= 1, m.last_purchase_at.is_not(None))
+    n = int(await session.scalar(select(func.count()).where(*population)) or 0)
+    if n == 0:
+        return ScoreCuts((), (), ())
+    ranks = [domain.order_fraction(k, n) for k in domain.score_ranks(n, bins)]
+    fractions = bindparam("fractions", ranks, type_=ARRAY(Float))
+    last, frequency, monetary = (
+        await session.execute(
+            select(
+                func.percentile_disc(fractions).within_group(m.last_purchase_at),
+                func.percentile_disc(fractions).within_group(m.purchase_count),
+                func.percentile_disc(fractions).within_group(m.spend_fen - m.returned_fen),
+            ).where(*population)
+        )
+    ).one()
+    return ScoreCuts(
+        tuple(domain.recency_days(now, at, ZoneInfo(zone)) for at in last),
+        tuple(int(value) for value in frequency),
+        tuple(int(value) for value in monetary),
+    )
+
+
+def _score(value: ColumnElement[Any], bounds: list[Any], type_: Any) -> ColumnElement[int]:
+    """1 plus how many of ``bounds`` (ascending) are at or below ``value``:
+    ``width_bucket``, one binary search per member."""
+    if not bounds:
+        return literal(1, Integer)
+    return 1 + func.width_bucket(value, bindparam(None, bounds, type_=ARRAY(type_)))
+
+
+def _recency_bounds(now: datetime, zone: str, cuts: ScoreCuts) -> list[datetime]:
+    """A recency below ``days`` is a last purchase at or after the brand's midnight
+    starting ``days − 1`` days ago (:func:`domain.recent_since`): the cut points as times,
+    compared with the stored time (no conversion per member). A cut at 0 days scores no
+    one higher, and cuts at 0 come last."""
+    since = (domain.recent_since(now, days, ZoneInfo(zone)) for days in cuts.recency)
+    return [at for at in since if at is not None]
+
+
+def scored(now: datetime, zone: str, cuts: ScoreCuts) -> Subquery:
     """The base with the RFM scores: on each dimension ``1 + bins × (rank − 1) / n``
     (integer division), ``rank()`` from worst to best (recency: most days first; frequency
     and monetary: smallest first) over the ``n`` members. Without ties that is
     ``ntile(bins)``; tied members share the score where their group starts, so members
-    who bought alike score alike."""
+    who bought alike score alike. Computed row by row from ``cuts`` (:func:`score_cuts`),
+    which gives the same scores."""
     base = _base(now, zone)
-    population = func.count().over()
-
-    def score(order: ColumnElement[Any]) -> ColumnElement[int]:
-        rank: ColumnElement[int] = func.rank().over(order_by=order)
-        return 1 + (bins * (rank - 1)) // population
-
+    c = base.c
     return select(
-        *base.c,
-        score(base.c.recency_days.desc()).label("r"),
-        score(base.c.frequency).label("f"),
-        score(base.c.monetary_fen).label("m"),
+        *c,
+        _score(c.last_purchase_at, _recency_bounds(now, zone, cuts), DateTime(timezone=True)).label(
+            "r"
+        ),
+        # whole numbers: above a cut is at or above the cut + 1
+        _score(c.frequency, [cut + 1 for cut in cuts.frequency], Integer).label("f"),
+        _score(c.monetary_fen, [cut + 1 for cut in cuts.monetary], BigInteger).label("m"),
     ).subquery("scored")
 
 
@@ -88,9 +153,9 @@ class Cell:
     net_spend_fen: int
 
 
-async def rfm_cells(session: AsyncSession, now: datetime, zone: str, bins: int) -> list[Cell]:
+async def rfm_cells(session: AsyncSession, now: datetime, zone: str, cuts: ScoreCuts) -> list[Cell]:
     """The non-empty RFM cells, best first, with their members and net spend."""
-    s = scored(now, zone, bins)
+    s = scored(now, zone, cuts)
     query = (
         select(s.c.r, s.c.f, s.c.m, func.count(), func.sum(s.c.monetary_fen))
         .group_by(s.c.r, s.c.f, s.c.m)
@@ -160,19 +225,35 @@ async def population(session: AsyncSession, now: datetime, zone: str) -> tuple[i
 
 
 async def top_spend(
-    session: AsyncSession, now: datetime, zone: str, counts: list[int]
+    session: AsyncSession, now: datetime, zone: str, counts: list[int], members: int
 ) -> dict[int, int]:
     """The net spend of the top ``k`` members by net spend, for each ``k`` in ``counts``
-    (a running sum over the members in descending net spend, ties by member id)."""
+    (1 to ``members``, the population's size): the ``k``-th largest net spends by one
+    ``percentile_disc``, then one pass counting and adding the members above each
+    (:func:`domain.top_sums`), instead of a running sum over every member in order."""
+    if not counts:
+        return {}
     base = _base(now, zone)
-    ranked = select(
-        func.row_number().over(order_by=(base.c.monetary_fen.desc(), base.c.member_id)).label("k"),
-        func.sum(base.c.monetary_fen)
-        .over(order_by=(base.c.monetary_fen.desc(), base.c.member_id))
-        .label("running"),
-    ).subquery("ranked")
-    query = select(ranked.c.k, ranked.c.running).where(ranked.c.k.in_(counts))
-    return {int(k): int(running) for k, running in await session.execute(query)}
+    spend = base.c.monetary_fen
+    fractions = [domain.order_fraction(k, members) for k in counts]
+    found = await session.scalar(
+        select(
+            func.percentile_disc(
+                bindparam("fractions", fractions, type_=ARRAY(Float))
+            ).within_group(spend.desc())
+        )
+    )
+    kth = {k: int(value) for k, value in zip(counts, found or [], strict=True)}
+    bounds = sorted(set(kth.values()))
+    # width_bucket counts the bounds at or below a value: bound + 1 <= spend, spend is whole
+    above = func.width_bucket(
+        spend, bindparam("bounds", [b + 1 for b in bounds], ARRAY(BigInteger))
+    )
+    rows = await session.execute(
+        select(above.label("b"), func.count(), func.sum(spend)).group_by("b")
+    )
+    buckets = {int(b): (int(n), int(total)) for b, n, total in rows}
+    return domain.top_sums(counts, kth, bounds, buckets)
 
 
 async def sleeping(
@@ -205,7 +286,7 @@ class PageQuery:
 
     now: datetime
     zone: str
-    bins: int
+    cuts: ScoreCuts
     value_cut: float
     repeat_cut: float
     sleeping_since: datetime
@@ -222,7 +303,7 @@ class PageQuery:
 async def member_page(session: AsyncSession, q: PageQuery) -> list[dict[str, Any]]:
     """Scored members in member id order after ``q.after``, at most ``q.limit``, each with
     its quadrant's sides, sleeping and churn flags."""
-    s = scored(q.now, q.zone, q.bins)
+    s = scored(q.now, q.zone, q.cuts)
     high_value, high_repeat = _sides(s, q.value_cut, q.repeat_cut)
     is_sleeping = s.c.last_purchase_at < q.sleeping_since
     is_at_risk = q.criterion.at_risk(dict(s.c.items()), q.criterion_value)

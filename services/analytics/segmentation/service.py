@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from services.analytics.reads import begin_report
 from services.analytics.segmentation import domain, repository
 from services.analytics.segmentation.errors import ChurnParameterInvalid, ScoreOutOfRange
 from services.analytics.segmentation.kinds import CHURN_CRITERIA
@@ -34,7 +35,9 @@ async def rfm_report(session: AsyncSession, zone: ZoneInfo, bins: int) -> RfmRep
     recency in business days of ``zone`` (the RFM model of Hughes, *Strategic Database
     Marketing*, 1994; scoring rule in :func:`repository.scored`)."""
     now = datetime.now(UTC)
-    cells = await repository.rfm_cells(session, now, zone.key, bins)
+    await begin_report(session)
+    cuts = await repository.score_cuts(session, now, zone.key, bins)
+    cells = await repository.rfm_cells(session, now, zone.key, cuts)
     return RfmReport(
         bins=bins,
         members=sum(cell.members for cell in cells),
@@ -63,6 +66,7 @@ async def quadrant_report(
     """Seed 001's four value quadrants; each cut point is the population's median unless
     given."""
     now = datetime.now(UTC)
+    await begin_report(session)
     value, repeat = await _cuts(session, now, zone, value_cut, repeat_cut)
     totals = {
         (t.high_value, t.high_repeat): t
@@ -109,12 +113,13 @@ async def pareto_report(
     """The 80/20 view (二八法则, seed 001): the share of net spend from the top
     ``top_percent`` % of members, and the curve at every ``step_percent`` %."""
     now = datetime.now(UTC)
+    await begin_report(session)
     members, spend = await repository.population(session, now, zone.key)
     percents = domain.curve_percents(step_percent)
     counts = {p: domain.top_count(members, p) for p in percents}
     top_members = domain.top_count(members, top_percent)
     running = await repository.top_spend(
-        session, now, zone.key, sorted({*counts.values(), top_members} - {0})
+        session, now, zone.key, sorted({*counts.values(), top_members} - {0}), members
     )
     curve = [
         ParetoPoint(
@@ -234,13 +239,14 @@ async def member_page(
             )
     criterion, used = churn_criterion(filters.churn, filters.churn_parameter)
     now = datetime.now(UTC)
+    await begin_report(session)
     value, repeat = await _cuts(session, now, zone, filters.value_cut, filters.repeat_cut)
     rows = await repository.member_page(
         session,
         repository.PageQuery(
             now=now,
             zone=zone.key,
-            bins=filters.bins,
+            cuts=await repository.score_cuts(session, now, zone.key, filters.bins),
             value_cut=value,
             repeat_cut=repeat,
             sleeping_since=domain.sleeping_since(now, filters.months, zone),

@@ -1,7 +1,8 @@
 """Properties of the segmentation over random populations, in a database of their own:
-whatever the members, every one is scored once within 1..bins, a member who did better on
-a dimension never scores lower, equal members score alike, the quadrants and the Pareto
-curve account for everyone. (Hand-counted figures: ``test_service.py``.)"""
+whatever the members, every one is scored once within 1..bins, exactly as the rank
+definition says, a member who did better on a dimension never scores lower, equal members
+score alike, the quadrants and the Pareto curve account for everyone and the curve's sums
+are the top members' spend. (Hand-counted figures: ``test_service.py``.)"""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ _members = MemberStats.__table__  # type: ignore[attr-defined]
 
 # (days since the last purchase, purchases, net spend in fen): few distinct values, so ties
 MEMBER = st.tuples(st.integers(0, 60), st.integers(1, 6), st.integers(0, 40).map(lambda k: k * 500))
-POPULATIONS = st.lists(MEMBER, min_size=1, max_size=40)
+# many distinct values: the cut points fall between members
+SPREAD = st.tuples(st.integers(0, 900), st.integers(1, 60), st.integers(0, 10**9))
+POPULATIONS = st.lists(MEMBER, min_size=1, max_size=40) | st.lists(SPREAD, min_size=1, max_size=40)
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +90,26 @@ async def _check(sessions: Sessions, population: list[tuple[int, int, int]], bin
     shares = [point.share for point in pareto.curve]
     assert shares == sorted(shares)
     assert pareto.curve[-1].net_spend_fen == sum(spend for _, _, spend in population)
+    _scores_by_rank(members, bins)
+    spends = sorted((spend for _, _, spend in population), reverse=True)
+    for point in pareto.curve:
+        assert point.net_spend_fen == sum(spends[: point.members])
+    assert pareto.top_net_spend_fen == sum(spends[: pareto.top_members])
+
+
+def _scores_by_rank(members: list[SegmentMember], bins: int) -> None:
+    """Every score is the definition's ``1 + bins × (rank − 1) // n``, ``rank − 1`` being
+    how many members did strictly worse (the cut points must give exactly that)."""
+    n = len(members)
+    for score, value in (("r", "recency"), ("f", "frequency"), ("m", "monetary_fen")):
+
+        def measure(member: SegmentMember, value: str = value) -> int:
+            # recency: fewer days is better
+            return -member.recency_days if value == "recency" else int(getattr(member, value))
+
+        for a in members:
+            below = sum(1 for b in members if measure(b) < measure(a))
+            assert getattr(a, score) == 1 + bins * below // n
 
 
 def _monotone(members: list[SegmentMember], score: str, value: str, bins: int) -> None:
@@ -106,7 +129,7 @@ def _monotone(members: list[SegmentMember], score: str, value: str, bins: int) -
 async def test_scores_rank_everyone_within_the_scale(scratch: Sessions) -> None:
     loop = asyncio.get_running_loop()
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(population=POPULATIONS, bins=st.integers(2, 10))
     def prop(population: list[tuple[int, int, int]], bins: int) -> None:
         asyncio.run_coroutine_threadsafe(_check(scratch, population, bins), loop).result()

@@ -32,6 +32,7 @@ def _claim_return() -> Executable:
             _purchases.c.member_id,
             _purchases.c.total_fen,
             _purchases.c.returned_fen,
+            _purchases.c.voided_at,
         )
         .where(_purchases.c.purchase_id == bindparam("purchase_id", type_=Uuid))
         .with_for_update()
@@ -56,6 +57,7 @@ def _claim_return() -> Executable:
         purchase.c.member_id,
         purchase.c.total_fen,
         purchase.c.returned_fen,
+        purchase.c.voided_at,
         exists(select(recorded.c.return_id)).label("fresh"),
     )
 
@@ -131,6 +133,7 @@ class ReturnedPurchase:
     member_id: uuid.UUID
     total_fen: int
     returned_fen: int
+    voided_at: datetime | None
     fresh: bool  # False when this return id was applied before
 
 
@@ -156,7 +159,9 @@ async def claim_return(
     ).first()
     if row is None:
         return None
-    return ReturnedPurchase(row.member_id, row.total_fen, row.returned_fen, row.fresh)
+    return ReturnedPurchase(
+        row.member_id, row.total_fen, row.returned_fen, row.voided_at, row.fresh
+    )
 
 
 async def apply_return(
