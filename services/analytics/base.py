@@ -1,8 +1,7 @@
 """The analytics schema, its table base class and the shared mechanisms' tables.
 
-Analytics publishes nothing yet, so it has no ``emit``; the service still keeps an outbox
-table because every service's relay runs over one. It takes no idempotent POSTs, so it
-has no idempotency table.
+Analytics publishes its saved segments' changes (``analytics.segment.*``) through ``emit``.
+It takes no idempotent POSTs, so it has no idempotency table.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from sqlmodel import SQLModel
 
 from shared.db import schema_registry
 from shared.inbox import Inbox
-from shared.outbox import Outbox
+from shared.outbox import Emitter, Outbox
 from shared.product_categories import ProductCategories
 
 SCHEMA = "analytics"
@@ -22,5 +21,6 @@ class AnalyticsTable(SQLModel, registry=schema_registry(SCHEMA)):
 
 
 outbox = Outbox(AnalyticsTable.metadata)
+emit = Emitter(outbox, source="/huiyuan/analytics")
 inbox = Inbox(AnalyticsTable.metadata)
 product_categories = ProductCategories(AnalyticsTable.metadata)

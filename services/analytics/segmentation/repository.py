@@ -18,12 +18,14 @@ from sqlalchemy import (
     DateTime,
     Float,
     Numeric,
+    Select,
     Subquery,
     Table,
     and_,
     bindparam,
     cast,
     func,
+    or_,
     select,
 )
 from sqlalchemy.sql.expression import ColumnElement
@@ -52,6 +54,7 @@ def _base(now: datetime, zone: str) -> Subquery:
             ),
             m.first_purchase_at,
             m.last_purchase_at,
+            m.tier_code,
         )
         .where(m.purchase_count >= 1, m.last_purchase_at.is_not(None))
         .subquery("base")
@@ -254,3 +257,60 @@ async def member_page(session: AsyncSession, q: PageQuery) -> list[dict[str, Any
         .limit(q.limit)
     )
     return [dict(row._mapping) for row in await session.execute(query)]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A saved segment's criterion, resolved: every part given narrows the population
+    (AND); ``None`` leaves it open. Scores are sets of allowed scores; ranges are
+    inclusive (fen, purchases) or half-open (``[from, until)`` times); ``sides`` are the
+    quadrants' (high value, high repeat) at ``value_cut``/``repeat_cut``."""
+
+    now: datetime
+    zone: str
+    bins: int
+    scores: dict[str, list[int]]
+    sides: list[tuple[bool, bool]] | None
+    value_cut: float
+    repeat_cut: float
+    sleeping_since: datetime | None
+    criterion: ChurnCriterion | None
+    criterion_value: float
+    tiers: list[str] | None
+    net_spend_fen: tuple[int | None, int | None]
+    purchases: tuple[int | None, int | None]
+    last_purchase: tuple[datetime | None, datetime | None]
+
+
+def _between(column: ColumnElement[Any], low: object, high: object) -> list[ColumnElement[bool]]:
+    return [
+        *([column >= low] if low is not None else []),
+        *([column <= high] if high is not None else []),
+    ]
+
+
+def member_ids(q: Selection) -> Select[tuple[uuid.UUID]]:
+    """The member ids ``q`` selects from the scored population, as one statement (for an
+    ``INSERT … SELECT``: no id passes through Python)."""
+    s = scored(q.now, q.zone, q.bins)
+    conditions: list[ColumnElement[bool]] = [
+        s.c[name].in_(allowed) for name, allowed in q.scores.items()
+    ]
+    if q.sides is not None:
+        high_value, high_repeat = _sides(s, q.value_cut, q.repeat_cut)
+        conditions.append(or_(*(and_(high_value.is_(v), high_repeat.is_(r)) for v, r in q.sides)))
+    if q.sleeping_since is not None:
+        conditions.append(s.c.last_purchase_at < q.sleeping_since)
+    if q.criterion is not None:
+        at_risk = q.criterion.at_risk(dict(s.c.items()), q.criterion_value)
+        conditions.append(func.coalesce(at_risk, False))
+    if q.tiers is not None:
+        conditions.append(s.c.tier_code.in_(q.tiers))
+    conditions += _between(s.c.monetary_fen, *q.net_spend_fen)
+    conditions += _between(s.c.frequency, *q.purchases)
+    low, high = q.last_purchase
+    if low is not None:
+        conditions.append(s.c.last_purchase_at >= low)
+    if high is not None:
+        conditions.append(s.c.last_purchase_at < high)
+    return select(s.c.member_id).where(and_(True, *conditions))
