@@ -19,13 +19,12 @@ depends_on: str | Sequence[str] | None = None
 S = "analytics"
 
 
-def _segment_id(*, primary: bool = False) -> sa.Column[object]:
+def _segment_id() -> sa.Column[object]:
     return sa.Column(
         "segment_id",
         sa.Uuid(),
         sa.ForeignKey(f"{S}.segments.id", ondelete="CASCADE"),
         nullable=False,
-        primary_key=primary,
     )
 
 
@@ -73,7 +72,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "segment_members",
-        _segment_id(primary=True),
+        _segment_id(),
         sa.Column("member_id", sa.Uuid(), nullable=False),
         sa.PrimaryKeyConstraint("segment_id", "member_id"),
         schema=S,
