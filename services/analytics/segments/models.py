@@ -1,5 +1,6 @@
 """Tables of the saved segments: the definitions, their runs (the refreshes, each its own
-due work) and the materialised membership."""
+due work) and the materialised membership. No foreign keys (as elsewhere in analytics):
+deleting a segment deletes its runs and members in the same transaction."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import Column, DateTime, Index, Integer, String, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
@@ -16,14 +17,6 @@ from services.analytics.base import AnalyticsTable
 
 def _moment(*, nullable: bool) -> Any:
     return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
-
-
-def _segment_id() -> Any:
-    return Field(
-        sa_column=Column(
-            Uuid, ForeignKey("analytics.segments.id", ondelete="CASCADE"), nullable=False
-        )
-    )
 
 
 class Segment(AnalyticsTable, table=True):
@@ -59,7 +52,7 @@ class SegmentRun(AnalyticsTable, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    segment_id: uuid.UUID = _segment_id()
+    segment_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
     state: str = Field(sa_column=Column(String(16), nullable=False))
     trigger: str = Field(sa_column=Column(String(16), nullable=False))
     requested_at: datetime = _moment(nullable=False)
@@ -76,11 +69,5 @@ class SegmentMember(AnalyticsTable, table=True):
 
     __tablename__ = "segment_members"
 
-    segment_id: uuid.UUID = Field(
-        sa_column=Column(
-            Uuid,
-            ForeignKey("analytics.segments.id", ondelete="CASCADE"),
-            primary_key=True,
-        )
-    )
+    segment_id: uuid.UUID = Field(sa_column=Column(Uuid, primary_key=True))
     member_id: uuid.UUID = Field(sa_column=Column(Uuid, primary_key=True))

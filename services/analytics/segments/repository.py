@@ -41,7 +41,9 @@ async def page(
 
 
 async def delete_segment(session: AsyncSession, segment: Segment) -> None:
-    """Deletes the segment; its runs and members go with it (``ON DELETE CASCADE``)."""
+    """Deletes the segment with its runs and members."""
+    await session.execute(delete(_members).where(_members.c.segment_id == segment.id))
+    await session.execute(delete(SegmentRun).where(col(SegmentRun.segment_id) == segment.id))
     await session.delete(segment)
 
 

@@ -19,15 +19,6 @@ depends_on: str | Sequence[str] | None = None
 S = "analytics"
 
 
-def _segment_id() -> sa.Column[object]:
-    return sa.Column(
-        "segment_id",
-        sa.Uuid(),
-        sa.ForeignKey(f"{S}.segments.id", ondelete="CASCADE"),
-        nullable=False,
-    )
-
-
 def upgrade() -> None:
     op.create_table(
         "segments",
@@ -48,7 +39,7 @@ def upgrade() -> None:
     op.create_table(
         "segment_runs",
         sa.Column("id", sa.Uuid(), nullable=False),
-        _segment_id(),
+        sa.Column("segment_id", sa.Uuid(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("trigger", sa.String(length=16), nullable=False),
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
@@ -72,7 +63,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "segment_members",
-        _segment_id(),
+        sa.Column("segment_id", sa.Uuid(), nullable=False),
         sa.Column("member_id", sa.Uuid(), nullable=False),
         sa.PrimaryKeyConstraint("segment_id", "member_id"),
         schema=S,
