@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 
 from services.messaging.base import segment_copies
 from shared.db import Sessions, transaction
@@ -54,7 +55,11 @@ async def _feed(sessions: Sessions, handlers: Handlers, *events: CloudEvent) -> 
 
 async def _members(sessions: Sessions, segment_id: uuid.UUID) -> set[uuid.UUID]:
     async with sessions() as session:
-        return set((await session.scalars(segment_copies.member_ids(segment_id))).all())
+        rows = await session.scalars(
+            text("SELECT member_id FROM messaging.segment_members WHERE segment_id = :s"),
+            {"s": segment_id},
+        )
+        return set(rows)
 
 
 async def test_runs_apply_in_order_and_redelivery_changes_nothing(
