@@ -30,11 +30,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnElement
 
-from services.analytics.facts.models import MemberStats
+from services.analytics.facts.models import MemberStats, MemberTag
 from services.analytics.segmentation.kinds.base import ChurnCriterion
 from shared.db import AsyncSession
 
 _members: Table = MemberStats.__table__  # type: ignore[attr-defined]
+_tags: Table = MemberTag.__table__  # type: ignore[attr-defined]
 
 
 def _base(now: datetime, zone: str) -> Subquery:
@@ -262,9 +263,9 @@ async def member_page(session: AsyncSession, q: PageQuery) -> list[dict[str, Any
 @dataclass(frozen=True)
 class Selection:
     """A saved segment's criterion, resolved: every part given narrows the population
-    (AND); ``None`` leaves it open. Scores are sets of allowed scores; ranges are
-    inclusive (fen, purchases) or half-open (``[from, until)`` times); ``sides`` are the
-    quadrants' (high value, high repeat) at ``value_cut``/``repeat_cut``."""
+    (AND); ``None`` leaves it open (``tags``: any of them). Scores are sets of allowed
+    scores; ranges are inclusive (fen, purchases) or half-open (``[from, until)`` times);
+    ``sides`` are the quadrants' (high value, high repeat) at ``value_cut``/``repeat_cut``."""
 
     now: datetime
     zone: str
@@ -277,6 +278,7 @@ class Selection:
     criterion: ChurnCriterion | None
     criterion_value: float
     tiers: list[str] | None
+    tags: list[uuid.UUID] | None
     net_spend_fen: tuple[int | None, int | None]
     purchases: tuple[int | None, int | None]
     last_purchase: tuple[datetime | None, datetime | None]
@@ -306,6 +308,9 @@ def member_ids(q: Selection) -> Select[tuple[uuid.UUID]]:
         conditions.append(func.coalesce(at_risk, False))
     if q.tiers is not None:
         conditions.append(s.c.tier_code.in_(q.tiers))
+    if q.tags is not None:
+        tagged = select(_tags.c.member_id).where(_tags.c.tag_id.in_(q.tags))
+        conditions.append(s.c.member_id.in_(tagged))
     conditions += _between(s.c.monetary_fen, *q.net_spend_fen)
     conditions += _between(s.c.frequency, *q.purchases)
     low, high = q.last_purchase

@@ -287,8 +287,8 @@ class Criteria:
     """What a saved segment selects (every part given narrows it; ``None``: open): RFM
     scores allowed per dimension at ``bins``, quadrants (median cuts), sleeping for
     ``sleeping_months``, at risk under a churn criterion (kind, parameter or its
-    default), tiers, and inclusive ranges of net spend (fen) and purchases, and a
-    ``[from, until)`` range of the last purchase."""
+    default), tiers, tags (any of them), inclusive ranges of net spend (fen) and
+    purchases, and a ``[from, until)`` range of the last purchase."""
 
     bins: int
     scores: dict[str, list[int]]
@@ -296,6 +296,7 @@ class Criteria:
     sleeping_months: int | None
     churn: tuple[ChurnKind, float | None] | None
     tiers: list[str] | None
+    tags: list[uuid.UUID] | None
     net_spend_fen: tuple[int | None, int | None]
     purchases: tuple[int | None, int | None]
     last_purchase: tuple[datetime | None, datetime | None]
@@ -327,6 +328,7 @@ async def selection(
             criterion=criterion,
             criterion_value=used,
             tiers=criteria.tiers,
+            tags=criteria.tags,
             net_spend_fen=criteria.net_spend_fen,
             purchases=criteria.purchases,
             last_purchase=criteria.last_purchase,

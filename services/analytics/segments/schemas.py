@@ -19,6 +19,7 @@ from shared.inputs.integers import MAX_RUNNING_FEN
 
 MAX_BINS = 10
 MAX_TIERS = 20
+MAX_TAGS = 100
 MAX_PURCHASES = 1_000_000_000
 MAX_REFRESH_HOURS = 24 * 31
 
@@ -140,6 +141,11 @@ class Criterion(_Part):
     churn_risk: ChurnPart | None = Field(None, description="At risk (流失预警)")
     tiers: Annotated[list[TierCode], Len(1, MAX_TIERS)] | None = Field(
         None, description="Loyalty tier codes now (from loyalty's events)"
+    )
+    tags: Annotated[list[uuid.UUID], Len(1, MAX_TAGS)] | None = Field(
+        None,
+        description="Brand classification tag ids (客户分类): members with any of them, as "
+        "customer's `customer.member.updated` told analytics since it keeps them",
     )
     net_spend_fen: FenRange | None = Field(None, description="Net spend, inclusive")
     purchases: CountRange | None = Field(None, description="Counted purchases, inclusive")

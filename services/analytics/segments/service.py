@@ -194,6 +194,7 @@ def _criteria(criterion: Criterion) -> segmentation.Criteria:
         sleeping_months=None if criterion.sleeping is None else criterion.sleeping.months,
         churn=None if churn is None else (churn.kind, churn.parameter),
         tiers=criterion.tiers,
+        tags=criterion.tags,
         net_spend_fen=(None, None) if spend is None else (spend.min, spend.max),
         purchases=(None, None) if purchases is None else (purchases.min, purchases.max),
         last_purchase=(None, None) if last is None else (last.from_, last.until),

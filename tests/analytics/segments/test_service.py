@@ -32,6 +32,7 @@ from services.analytics.segments import service
 from services.analytics.segments.schemas import SegmentIn
 from shared.db import Sessions, create_sessions, transaction
 from shared.events import CloudEvent
+from shared.events.customer import MemberUpdated
 from shared.events.segments import SegmentChanged, SegmentDeleted
 from tests.analytics import events
 from tests.stack import Stack
@@ -240,3 +241,34 @@ async def test_p_alive_kind_flags_exactly_the_members_the_formula_puts_below(
     async with sessions() as session:
         page = await service.member_page(session, segment_id, None, 10)
     assert {m.member_id for m in page.items} == expected
+
+
+async def test_tags_kept_from_customer_select_members_with_any_of_them(
+    population: tuple[Sessions, People], stack: Stack
+) -> None:
+    sessions, people = population
+    vip, staff = uuid.uuid4(), uuid.uuid4()
+    changes = [
+        (people["A"], (vip,), ()),
+        (people["B"], (vip, staff), ()),
+        (people["C"], (staff,), ()),
+        (people["B"], (), (vip,)),  # B loses vip; a redelivery would change nothing
+    ]
+    handlers = stack.handlers("analytics")
+    for member, added, removed in changes:
+        updated = MemberUpdated(
+            member_id=member,
+            changed=("tags",),
+            tags_added=added,
+            tags_removed=removed,
+            updated_at=datetime.now(UTC),
+        )
+        event = CloudEvent.of(updated, source="/huiyuan/customer")
+        for _ in range(2):
+            async with transaction(sessions) as session:
+                await handlers[event.type](session, event)
+    segment_id = await _save(sessions, {"name": "VIP 标签", "criterion": {"tags": [str(vip)]}})
+    await _refresh(sessions)
+    async with sessions() as session:
+        page = await service.member_page(session, segment_id, None, 10)
+    assert {m.member_id for m in page.items} == {people["A"]}

@@ -1,4 +1,7 @@
-"""Saved segments: definitions, their runs (due work) and materialised members
+"""Saved segments: definitions, their runs (due work) and materialised members; members' tags
+
+``member_tags`` is kept from ``customer.member.updated`` from now on (tags given before
+are not known to analytics), so segments can select by tag.
 
 Revision ID: 04050eeeda65
 Revises: 6382e2046654
@@ -69,8 +72,19 @@ def upgrade() -> None:
         schema=S,
     )
 
+    op.create_table(
+        "member_tags",
+        sa.Column("member_id", sa.Uuid(), nullable=False),
+        sa.Column("tag_id", sa.Uuid(), nullable=False),
+        sa.PrimaryKeyConstraint("member_id", "tag_id"),
+        schema=S,
+    )
+    op.create_index("ix_member_tags_tag", "member_tags", ["tag_id"], schema=S)
+
 
 def downgrade() -> None:
+    op.drop_index("ix_member_tags_tag", "member_tags", schema=S)
+    op.drop_table("member_tags", schema=S)
     op.drop_table("segment_members", schema=S)
     op.drop_index("ix_segment_runs_segment", "segment_runs", schema=S)
     op.drop_index("ix_segment_runs_queued", "segment_runs", schema=S)
