@@ -30,6 +30,12 @@ async def get(
     return await session.get(Segment, segment_id, with_for_update=lock)
 
 
+async def get_unless_locked(session: AsyncSession, segment_id: uuid.UUID) -> Segment | None:
+    """The segment, locked for this transaction; None when another transaction holds it
+    (a request changing or deleting it) or it is gone."""
+    return await session.get(Segment, segment_id, with_for_update={"skip_locked": True})
+
+
 async def page(
     session: AsyncSession, limit: int, after: tuple[datetime, uuid.UUID] | None
 ) -> list[Segment]:

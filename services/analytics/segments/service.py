@@ -122,11 +122,16 @@ async def refresh_next(session: AsyncSession, zone: ZoneInfo, now: datetime) -> 
     membership replaces the old in one statement, the difference goes to the outbox as
     ``analytics.segment.changed`` events of at most 1,000 ids (at least one event per
     run), numbered by the segment's next ``sequence``; the run turns ``done``. None when
-    no run was queued."""
+    no run was queued, or its segment is held by a request (the run stays queued)."""
     run = await repository.claim_run(session)
     if run is None:
         return None
-    segment = await _segment(session, run.segment_id, lock=True)
+    # a request holding the segment (PUT, DELETE, refresh) waits for no run: the run steps
+    # aside (stays queued for the next poll) rather than wait with the run's lock held,
+    # which a DELETE deleting the segment's runs would wait for in turn (a deadlock)
+    segment = await repository.get_unless_locked(session, run.segment_id)
+    if segment is None:
+        return None
     criteria = _criteria(Criterion.model_validate(segment.criterion))
     selection = await segmentation.selection(session, zone, now, criteria)
     added, removed = await repository.rewrite(session, segment.id, selection)

@@ -272,3 +272,17 @@ async def test_tags_kept_from_customer_select_members_with_any_of_them(
     async with sessions() as session:
         page = await service.member_page(session, segment_id, None, 10)
     assert {m.member_id for m in page.items} == {people["A"]}
+
+
+async def test_a_run_steps_aside_while_a_request_holds_its_segment(
+    population: tuple[Sessions, People],
+) -> None:
+    sessions, _ = population
+    segment_id = await _save(sessions, {"name": "等待", "criterion": {"purchases": {"min": 1}}})
+    async with transaction(sessions) as holder:
+        await service.request_refresh(holder, segment_id, datetime.now(UTC))  # locks it
+        async with transaction(sessions) as session:
+            assert await service.refresh_next(session, SHANGHAI, datetime.now(UTC)) is None
+    await _refresh(sessions)  # once the request committed, the queued run is done
+    async with sessions() as session:
+        assert (await service.get(session, segment_id)).sequence == 1
