@@ -248,3 +248,29 @@ def create_product_categories(schema: str) -> None:
 
 def drop_product_categories(schema: str) -> None:
     op.drop_table("product_categories", schema=schema)
+
+
+def create_segment_copies(schema: str) -> None:
+    """``segments`` and ``segment_members``: the copy of ``shared.segment_copies``."""
+    op.create_table(
+        "segments",
+        sa.Column("segment_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("members", sa.Integer(), nullable=False),
+        sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("segment_id"),
+        schema=schema,
+    )
+    op.create_table(
+        "segment_members",
+        sa.Column("segment_id", sa.Uuid(), nullable=False),
+        sa.Column("member_id", sa.Uuid(), nullable=False),
+        sa.PrimaryKeyConstraint("segment_id", "member_id"),
+        schema=schema,
+    )
+
+
+def drop_segment_copies(schema: str) -> None:
+    op.drop_table("segment_members", schema=schema)
+    op.drop_table("segments", schema=schema)

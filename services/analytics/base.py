@@ -1,8 +1,8 @@
 """The analytics schema, its table base class and the shared mechanisms' tables.
 
-Analytics publishes nothing yet, so it has no ``emit``; the service still keeps an outbox
-table because every service's relay runs over one. Its idempotency table serves the POSTs
-that queue work (a CLV fit), so a retry queues nothing twice.
+Analytics publishes its saved segments' changes (``analytics.segment.*``) through ``emit``.
+Its idempotency table serves the POSTs that make or queue something (a segment, a CLV fit),
+so a retry makes nothing twice.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 from shared.db import schema_registry
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
-from shared.outbox import Outbox
+from shared.outbox import Emitter, Outbox
 from shared.product_categories import ProductCategories
 
 SCHEMA = "analytics"
@@ -23,6 +23,7 @@ class AnalyticsTable(SQLModel, registry=schema_registry(SCHEMA)):
 
 
 outbox = Outbox(AnalyticsTable.metadata)
+emit = Emitter(outbox, source="/huiyuan/analytics")
 inbox = Inbox(AnalyticsTable.metadata)
 idempotency = IdempotencyKeys(AnalyticsTable.metadata)
 product_categories = ProductCategories(AnalyticsTable.metadata)

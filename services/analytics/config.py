@@ -29,6 +29,12 @@ class Settings(BaseServiceSettings):
         le=60,
         description="Default months without a purchase after which a member is sleeping",
     )
+    segment_poll_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="How often the segment refresher looks for due and requested runs",
+    )
     clv_poll_seconds: float = Field(
         default=5.0, gt=0, le=3600, description="How often the CLV fitter looks for queued fits"
     )

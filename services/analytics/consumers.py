@@ -9,7 +9,7 @@ from services.analytics.facts import service
 from services.analytics.referrals import service as referrals
 from shared.db import AsyncSession
 from shared.events import CloudEvent
-from shared.events.customer import MemberReferred, MemberRegistered, TicketSurveyed
+from shared.events.customer import MemberReferred, MemberRegistered, MemberUpdated, TicketSurveyed
 from shared.events.loyalty import AccountOpened, PointsEarned, TierChanged
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
 from shared.events.orders import (
@@ -26,6 +26,10 @@ Context = HandlerContext[Settings]
 
 async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     await service.record_registration(session, event.payload(MemberRegistered))
+
+
+async def on_member_updated(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await service.record_tags(session, event.payload(MemberUpdated))
 
 
 async def on_member_referred(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -94,6 +98,7 @@ async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Contex
 
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
+    MemberUpdated.event_type: on_member_updated,
     MemberReferred.event_type: on_member_referred,
     ReferralQualified.event_type: on_referral_qualified,
     ReferralRewarded.event_type: on_referral_rewarded,

@@ -15,6 +15,8 @@ from services.analytics.kpis import api as kpis
 from services.analytics.members import api as members
 from services.analytics.referrals import api as referrals
 from services.analytics.segmentation import api as segmentation
+from services.analytics.segments import api as segments
+from services.analytics.segments import jobs as segment_jobs
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -28,7 +30,9 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "recency and tier, notification counts, and KPIs such as the average order "
             "value; seed 003's campaign KPIs of a cohort; RFM scores, value quadrants, the "
             "80/20 view, sleeping members and churn warnings; the referral rate (老带新); "
-            "customer lifetime value (BG/NBD, Gamma-Gamma, a Markov chain over tiers)."
+            "customer lifetime value (BG/NBD, Gamma-Gamma, a Markov chain over tiers); saved "
+            "segments, refreshed on a schedule and on demand and published as "
+            "`analytics.segment.changed` for messaging and loyalty."
         ),
         settings=settings or Settings(),
         outbox=base.outbox,
@@ -36,6 +40,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             kpis.router,
             cohorts.router,
             segmentation.router,
+            segments.router,
             members.router,
             referrals.router,
             clv.router,
@@ -44,7 +49,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         inbox=base.inbox,
         idempotency=base.idempotency,
         handlers=HANDLERS,
-        workers=[clv_jobs.fitter],
+        workers=[clv_jobs.fitter, segment_jobs.refresher],
     )
 
 

@@ -17,6 +17,7 @@ from shared.inbox import Inbox
 from shared.jobs import JobRuns
 from shared.outbox import Emitter, Outbox
 from shared.product_categories import ProductCategories
+from shared.segment_copies import SegmentCopies
 
 SCHEMA = "loyalty"
 
@@ -46,3 +47,5 @@ product_categories = ProductCategories(LoyaltyTable.metadata)
 # loyalty reads the ancestors of a sale's categories on every earn and coupon validation
 Index("ix_product_categories_category", product_categories.table.c.category)
 job_runs = JobRuns(LoyaltyTable.metadata)
+segment_copies = SegmentCopies(LoyaltyTable.metadata)
+"""Analytics' saved segments' members, for audiences by segment."""

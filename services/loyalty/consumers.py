@@ -3,7 +3,8 @@ till reservation they paid with and redeem the coupon they used), returns and vo
 reverse (and credit the points tender's share back, and give a coupon back as its
 definition says), products say their category, households pool their members' points,
 referrals are kept and qualified by the
-friend's first paid purchase (whose returns reduce the spend its reward is priced on).
+friend's first paid purchase (whose returns reduce the spend its reward is priced on),
+analytics' saved segments keep loyalty's copy of their members (audiences by segment).
 
 A batch is one transaction: before its handlers run, :func:`lock_accounts` takes every
 account they will lock in the points kernel's lock order, so that the batch never holds one
@@ -16,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 
 from services.loyalty.accounts import service as accounts
-from services.loyalty.base import product_categories
+from services.loyalty.base import product_categories, segment_copies
 from services.loyalty.config import Settings
 from services.loyalty.coupons.birthdays import service as birthdays
 from services.loyalty.households import service as households
@@ -43,6 +44,7 @@ from shared.events.orders import (
     PurchaseReturned,
     PurchaseVoided,
 )
+from shared.events.segments import SegmentChanged, SegmentDeleted
 from shared.inbox import Handler, HandlerContext
 
 Context = HandlerContext[Settings]
@@ -107,6 +109,15 @@ async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Contex
     await product_categories.apply(session, event.payload(ProductChanged))
 
 
+async def on_segment_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    """Keeps loyalty's copy of analytics' saved segment (audiences by segment)."""
+    await segment_copies.apply(session, event.payload(SegmentChanged))
+
+
+async def on_segment_deleted(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await segment_copies.drop(session, event.payload(SegmentDeleted))
+
+
 async def on_household_created(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     await households.apply_change(session, event.payload(HouseholdCreated), event.id)
 
@@ -150,9 +161,16 @@ HANDLERS: dict[str, Handler[Context]] = {
     HouseholdCreated.event_type: on_household_created,
     HouseholdJoined.event_type: on_household_joined,
     HouseholdLeft.event_type: on_household_left,
+    SegmentChanged.event_type: on_segment_changed,
+    SegmentDeleted.event_type: on_segment_deleted,
 }
 
-_MEMBERS_ACCOUNTS = frozenset(HANDLERS) - {ProductChanged.event_type, MemberReferred.event_type}
+_MEMBERS_ACCOUNTS = frozenset(HANDLERS) - {
+    ProductChanged.event_type,
+    MemberReferred.event_type,
+    SegmentChanged.event_type,
+    SegmentDeleted.event_type,
+}
 """The events whose handlers lock the account of the member the event names in
-``member_id`` (all but a product's change and a referral, which is kept without touching an
-account)."""
+``member_id`` (all but a product's change, a referral, which is kept without touching an
+account, and a segment's, which names no one member)."""

@@ -18,6 +18,7 @@ from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
 from shared.jobs import JobRuns
 from shared.outbox import Emitter, Outbox
+from shared.segment_copies import SegmentCopies
 
 SCHEMA = "messaging"
 
@@ -40,3 +41,5 @@ emit = Emitter(outbox, source="/huiyuan/messaging")
 inbox = Inbox(MessagingTable.metadata)
 idempotency = IdempotencyKeys(MessagingTable.metadata)
 job_runs = JobRuns(MessagingTable.metadata)
+segment_copies = SegmentCopies(MessagingTable.metadata)
+"""Analytics' saved segments' members, for bulk sends to a segment."""

@@ -4,7 +4,8 @@ in line with them); a registration and what loyalty did (points earned or expiri
 expired, a coupon granted or about to expire, a tier change, a reward order placed,
 fulfilled or cancelled, a referral rewarded, a prize won in a draw) and a service desk
 ticket escalated (the member is told a manager has it) or resolved (its satisfaction
-survey) notify. Purchases, birthdays on file and birthday coupons schedule the journeys'
+survey) notify. Analytics' saved segments keep messaging's copy of their members (bulk
+sends to a segment). Purchases, birthdays on file and birthday coupons schedule the journeys'
 runs (``journeys.service``). Every event, of these types or any other, is also offered to
 the webhook subscriptions naming its type
 (``webhooks.service.fanning_out``).
@@ -21,6 +22,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from services.messaging.base import segment_copies
 from services.messaging.config import Settings
 from services.messaging.contacts import service as contacts
 from services.messaging.contacts.errors import ContactNotKnown
@@ -58,6 +60,7 @@ from shared.events.loyalty import (
 from shared.events.messaging import Channel
 from shared.events.orders import PurchaseCompleted
 from shared.events.referrals import ReferralRewarded
+from shared.events.segments import SegmentChanged, SegmentDeleted
 from shared.inbox import Handler, HandlerContext
 
 Context = HandlerContext[Settings]
@@ -352,6 +355,15 @@ async def _tell(
     )
 
 
+async def on_segment_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    """Keeps messaging's copy of the segment's members (for bulk sends to a segment)."""
+    await segment_copies.apply(session, event.payload(SegmentChanged))
+
+
+async def on_segment_deleted(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    await segment_copies.drop(session, event.payload(SegmentDeleted))
+
+
 _NOTIFYING: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     MemberUpdated.event_type: on_member_updated,
@@ -373,6 +385,8 @@ _NOTIFYING: dict[str, Handler[Context]] = {
     TicketResolved.event_type: on_ticket_resolved,
     PurchaseCompleted.event_type: on_purchase_completed,
     CouponGranted.event_type: on_coupon_granted,
+    SegmentChanged.event_type: on_segment_changed,
+    SegmentDeleted.event_type: on_segment_deleted,
 }
 
 # every event type a webhook subscription can name, each also queuing its deliveries

@@ -68,6 +68,7 @@ from shared.events.referrals import (
     ReferralRefused,
     ReferralRewarded,
 )
+from shared.events.segments import SegmentChanged, SegmentDeleted
 from shared.events.wallet import (
     WalletDeposited,
     WalletDepositRefunded,
@@ -141,6 +142,8 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         NotificationSuppressed,
         NotificationDeferred,
         MemberOptedOut,
+        SegmentChanged,
+        SegmentDeleted,
     )
 }
 

@@ -71,6 +71,7 @@ IDEMPOTENT_POSTS = {
     ("messaging", "/webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}/replay"),
     ("messaging", "/journeys/runs/{run_id}/due"),
     ("analytics", "/clv/fits"),
+    ("analytics", "/segments"),
 }
 
 
@@ -121,6 +122,7 @@ OPTIONAL_KEY = {
     ("messaging", "/webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}/replay"),
     ("messaging", "/journeys/runs/{run_id}/due"),
     ("analytics", "/clv/fits"),
+    ("analytics", "/segments"),
 }
 
 

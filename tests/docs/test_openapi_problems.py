@@ -220,6 +220,14 @@ ROLE_OR_MEMBER_CHECKED = {
     ("analytics", "GET /clv/fits/{fit_id}"),
     ("analytics", "GET /clv/fits/{fit_id}/members/{member_id}"),
     ("analytics", "GET /clv/tiers"),
+    ("analytics", "POST /segments"),
+    ("analytics", "GET /segments"),
+    ("analytics", "GET /segments/{segment_id}"),
+    ("analytics", "PUT /segments/{segment_id}"),
+    ("analytics", "DELETE /segments/{segment_id}"),
+    ("analytics", "POST /segments/{segment_id}/refresh"),
+    ("analytics", "GET /segments/{segment_id}/runs/{run_id}"),
+    ("analytics", "GET /segments/{segment_id}/members"),
 }
 
 

@@ -94,6 +94,7 @@ async def system(stack: Stack, providers: Providers) -> AsyncIterator[System]:
         sms_api_key=SMS_KEY,
         sms_receipt_secret=SMS_CALLBACK_SECRET,
     )
+    overrides["analytics"]["segment_poll_seconds"] = 0.2
     loyalty_port = free_port()
     overrides["orders"]["loyalty_url"] = f"http://127.0.0.1:{loyalty_port}"
     await forget_earlier_events(stack)

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, Uuid, bindparam, select, text
+from sqlalchemy import Date, Float, ScalarSelect, Uuid, bindparam, case, select, text
 from sqlmodel import col
 
 from services.analytics.clv.models import ClvFit, ClvFitMember
@@ -112,3 +112,29 @@ async def member(
     session: AsyncSession, fit_id: uuid.UUID, member_id: uuid.UUID
 ) -> ClvFitMember | None:
     return await session.get(ClvFitMember, (fit_id, member_id))
+
+
+def latest_done_parameters() -> dict[str, ScalarSelect[float]]:
+    """The BG/NBD parameters ``r``, ``alpha``, ``a``, ``b`` of the latest finished fit
+    (state ``done``, latest ``finished_at``) and ``unit_days`` (1 for days, 7 for weeks)
+    as uncorrelated scalar subqueries (PostgreSQL evaluates each once); NULL when no fit
+    is done."""
+    fit = ClvFit.__table__.alias("latest_fit")  # type: ignore[attr-defined]
+    latest = (
+        select(fit.c.id)
+        .where(fit.c.state == "done")
+        .order_by(fit.c.finished_at.desc(), fit.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    columns = {
+        "r": fit.c.r,
+        "alpha": fit.c.alpha,
+        "a": fit.c.a,
+        "b": fit.c.b,
+        "unit_days": case((fit.c.time_unit == "week", 7.0), else_=1.0).cast(Float),
+    }
+    return {
+        name: select(column).where(fit.c.id == latest).scalar_subquery()
+        for name, column in columns.items()
+    }

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
 import numpy as np
+from sqlalchemy import ScalarSelect
 
 from services.analytics.clv import domain, repository
 from services.analytics.clv.errors import (
@@ -223,3 +224,9 @@ def _out(fit: ClvFit) -> FitOut:
         spend_log_likelihood=fit.spend_log_likelihood,
         holdout=holdout,
     )
+
+
+def latest_parameters() -> dict[str, ScalarSelect[float]]:
+    """The latest finished fit's BG/NBD parameters and its unit in days, as SQL scalar
+    subqueries another query can use (see :func:`repository.latest_done_parameters`)."""
+    return repository.latest_done_parameters()

@@ -147,3 +147,16 @@ class TierHistory(AnalyticsTable, table=True):
     member_id: uuid.UUID = Field(primary_key=True)
     at: datetime = Field(sa_column=Column(DateTime(timezone=True), primary_key=True))
     tier_code: str = Field(sa_column=Column(String(64), primary_key=True))
+
+
+class MemberTag(AnalyticsTable, table=True):
+    """A brand classification tag (客户分类) a member has, from customer's
+    ``customer.member.updated`` (``tags_added``/``tags_removed``, ids only): saved segments
+    select by it. Kept from the events after this table arrived; tags given before are
+    not known to analytics."""
+
+    __tablename__ = "member_tags"
+    __table_args__ = (Index("ix_member_tags_tag", "tag_id"),)
+
+    member_id: uuid.UUID = Field(primary_key=True)
+    tag_id: uuid.UUID = Field(primary_key=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy.sql.expression import Executable
 from services.analytics.facts.domain import Tier
 from services.analytics.facts.models import (
     MemberStats,
+    MemberTag,
     NotificationDay,
     Purchase,
     PurchaseReturn,
@@ -28,6 +30,7 @@ _purchases = Purchase.__table__  # type: ignore[attr-defined]
 _returns = PurchaseReturn.__table__  # type: ignore[attr-defined]
 _notification_days = NotificationDay.__table__  # type: ignore[attr-defined]
 _surveys = SurveyAnswer.__table__  # type: ignore[attr-defined]
+_tags = MemberTag.__table__  # type: ignore[attr-defined]
 
 # Every write below is a Core statement built once, with its values as bind parameters: an
 # ORM-entity insert went through the ORM's bulk-insert machinery and was cache-keyed value by
@@ -233,3 +236,22 @@ async def record_tier(session: AsyncSession, member_id: uuid.UUID, code: str, at
         .values(member_id=member_id, at=at, tier_code=code)
         .on_conflict_do_nothing()
     )
+
+
+async def change_tags(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    added: Sequence[uuid.UUID],
+    removed: Sequence[uuid.UUID],
+) -> None:
+    """Adds and removes the member's tags (set operations: a redelivery changes nothing)."""
+    if removed:
+        await session.execute(
+            sa.delete(_tags).where(_tags.c.member_id == member_id, _tags.c.tag_id.in_(removed))
+        )
+    if added:
+        await session.execute(
+            pg_insert(_tags)
+            .values([{"member_id": member_id, "tag_id": tag} for tag in added])
+            .on_conflict_do_nothing()
+        )

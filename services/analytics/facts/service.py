@@ -13,7 +13,7 @@ from services.analytics.facts import domain, repository
 from services.analytics.facts.errors import PurchaseNotKnown
 from services.analytics.facts.reversals import repository as reversals
 from shared.db import AsyncSession
-from shared.events.customer import MemberRegistered, TicketSurveyed
+from shared.events.customer import MemberRegistered, MemberUpdated, TicketSurveyed
 from shared.events.loyalty import AccountOpened, TierChanged
 from shared.events.messaging import Channel
 from shared.events.orders import PurchaseCompleted, PurchaseReturned, PurchaseVoided
@@ -23,6 +23,15 @@ async def record_registration(session: AsyncSession, registered: MemberRegistere
     await repository.record_registration(
         session, registered.member_id, registered.registered_at, registered.store_id
     )
+
+
+async def record_tags(session: AsyncSession, updated: MemberUpdated) -> None:
+    """The member's brand classification tags, when ``tags`` changed (other profile
+    changes carry nothing analytics keeps)."""
+    if "tags" in updated.changed:
+        await repository.change_tags(
+            session, updated.member_id, updated.tags_added, updated.tags_removed
+        )
 
 
 async def record_purchase(session: AsyncSession, purchase: PurchaseCompleted) -> None:

@@ -60,7 +60,8 @@ ChurnParameter = Annotated[
         ge=0,
         le=1000,
         description="The criterion's parameter, within that criterion's bounds (`overdue`: "
-        "the factor, 1 to 100, default 2)",
+        "the factor, 1 to 100, default 2; `p_alive`: the P(alive) threshold from the latest "
+        "finished CLV fit, 0.01 to 0.99, default 0.3)",
         examples=[2.0],
     ),
 ]

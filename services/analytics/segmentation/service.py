@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Select
+
 from services.analytics.reads import begin_report
 from services.analytics.segmentation import domain, repository
 from services.analytics.segmentation.errors import ChurnParameterInvalid, ScoreOutOfRange
@@ -283,4 +285,60 @@ async def member_page(
 def member_csv(page: SegmentMemberPage) -> str:
     return csv_text(
         MEMBER_HEADER, ([getattr(item, name) for name in MEMBER_HEADER] for item in page.items)
+    )
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What a saved segment selects (every part given narrows it; ``None``: open): RFM
+    scores allowed per dimension at ``bins``, quadrants (median cuts), sleeping for
+    ``sleeping_months``, at risk under a churn criterion (kind, parameter or its
+    default), tiers, tags (any of them), inclusive ranges of net spend (fen) and
+    purchases, and a ``[from, until)`` range of the last purchase."""
+
+    bins: int
+    scores: dict[str, list[int]]
+    quadrants: list[domain.Quadrant] | None
+    sleeping_months: int | None
+    churn: tuple[ChurnKind, float | None] | None
+    tiers: list[str] | None
+    tags: list[uuid.UUID] | None
+    net_spend_fen: tuple[int | None, int | None]
+    purchases: tuple[int | None, int | None]
+    last_purchase: tuple[datetime | None, datetime | None]
+
+
+async def selection(
+    session: AsyncSession, zone: ZoneInfo, now: datetime, criteria: Criteria
+) -> Select[tuple[uuid.UUID]]:
+    """The member ids ``criteria`` select at ``now``, as one SQL statement over the same
+    scoring as the reports (quadrant cuts: the population's medians, computed first).
+    Raises :class:`ChurnParameterInvalid`."""
+    criterion, used = (None, 0.0) if criteria.churn is None else churn_criterion(*criteria.churn)
+    value, repeat = (0.0, 0.0)
+    if criteria.quadrants is not None:
+        value, repeat = await _cuts(session, now, zone, None, None)
+    months = criteria.sleeping_months
+    return repository.member_ids(
+        repository.Selection(
+            now=now,
+            zone=zone.key,
+            cuts=await repository.score_cuts(session, now, zone.key, criteria.bins)
+            if criteria.scores
+            else repository.ScoreCuts((), (), ()),
+            scores=criteria.scores,
+            sides=None
+            if criteria.quadrants is None
+            else [domain.SIDES[q] for q in criteria.quadrants],
+            value_cut=value,
+            repeat_cut=repeat,
+            sleeping_since=None if months is None else domain.sleeping_since(now, months, zone),
+            criterion=criterion,
+            criterion_value=used,
+            tiers=criteria.tiers,
+            tags=criteria.tags,
+            net_spend_fen=criteria.net_spend_fen,
+            purchases=criteria.purchases,
+            last_purchase=criteria.last_purchase,
+        )
     )

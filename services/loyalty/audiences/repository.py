@@ -1,5 +1,6 @@
 """The statement that picks an audience's members. It reads the accounts kernel's holders
-and balances and tiers' standings and qualifying purchases (read only: the import
+and balances, tiers' standings and qualifying purchases, and the copy of analytics'
+segments (read only: the import
 contracts allow this module those tables), so it is one SQL selection the caller can
 insert from, never a list of ids in Python."""
 
@@ -11,6 +12,7 @@ from sqlalchemy import Select, func, select
 
 from services.loyalty.accounts.models import OWNER, Account, AccountHolder
 from services.loyalty.audiences.schemas import AudienceIn
+from services.loyalty.base import segment_copies
 from services.loyalty.tiers.models import QualifyingPurchase, TierStanding
 
 _holders = AccountHolder.__table__  # type: ignore[attr-defined]
@@ -31,6 +33,10 @@ def members(audience: AudienceIn) -> Select[tuple[uuid.UUID]]:
         query = query.join(_standings, _standings.c.member_id == holder.member_id).where(
             _standings.c.tier_code.in_(audience.tiers)
         )
+    if audience.segments is not None:
+        copies = segment_copies.members.c
+        in_any = select(copies.member_id).where(copies.segment_id.in_(audience.segments))
+        query = query.where(holder.member_id.in_(in_any))
     if audience.min_points is not None or audience.max_points is not None:
         own, pool = _accounts.alias("own"), _accounts.alias("pool")
         query = query.join(own, own.c.account_id == holder.account_id).outerjoin(

@@ -7,6 +7,7 @@ exclusive; points are inclusive bounds.
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Self
 
 from annotated_types import Interval, Len
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 from services.loyalty.program.schemas import MAX_TIERS, TierCode
 from shared.inputs import MAX_BALANCE, PlanTime
 
+MAX_SEGMENTS = 20
 Balance = Annotated[int, Strict(), Interval(ge=0, le=MAX_BALANCE)]
 
 
@@ -24,7 +26,9 @@ class AudienceIn(BaseModel):
     came first). ``last_purchase_*``: their latest purchase by sale time, voided and fully
     returned ones left out; a member with none matches no ``last_purchase_*`` bound.
     ``min_points``/``max_points``: the balance (points, pending ones included) of the
-    account their points are on, their household's while they are in one."""
+    account their points are on, their household's while they are in one. ``segments``:
+    in any of these analytics saved segments, as loyalty's copy has them (the last run
+    analytics published); each must be known to loyalty."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -45,6 +49,9 @@ class AudienceIn(BaseModel):
     joined_until: PlanTime | None = None
     last_purchase_from: PlanTime | None = None
     last_purchase_until: PlanTime | None = None
+    segments: Annotated[list[uuid.UUID], Len(min_length=1, max_length=MAX_SEGMENTS)] | None = Field(
+        default=None, description="Analytics saved segment ids: members of any of them"
+    )
     min_points: Balance | None = Field(default=None, description="Points, inclusive")
     max_points: Balance | None = Field(default=None, description="Points, inclusive")
 

@@ -64,13 +64,16 @@ _REPORT_CSV_EXAMPLE = (
         "segments and cost) before starting, and pause it before editing while it sends. "
         "Every marketing rule applies to each member's message (marketing consent, quiet "
         "hours, frequency cap, dedupe window), and the ones held back are counted by "
-        "reason. The `Idempotency-Key` header is required: a retry gets the first answer."
+        "reason. The `Idempotency-Key` header is required: a retry gets the first answer. "
+        'An audience `{"segment": id}` is an analytics saved segment\'s members as its '
+        "last run published them to messaging, taken when the send starts."
     ),
     responses={
         **problem(
             AudienceNotFound("member 7d1c0a52-… is not known to messaging"),
-            description="`audience-not-found` naming `audience.members.<i>` or "
-            "`audience.cards.<i>`; `template-not-broadcastable` naming `template`",
+            description="`audience-not-found` naming `audience.members.<i>`, "
+            "`audience.cards.<i>` or `audience.segment` (a segment analytics has not "
+            "published to messaging); `template-not-broadcastable` naming `template`",
         ),
         **openapi_conflict(),
     },

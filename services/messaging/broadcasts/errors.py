@@ -29,8 +29,8 @@ class TemplateNotBroadcastable(Unprocessable):
 
 
 class AudienceNotFound(Unprocessable):
-    """The audience names a member or card messaging does not know (the field names the
-    first such item)."""
+    """The audience names a member, card or segment messaging does not know (the field
+    names the first such item; a segment is known once analytics published a run of it)."""
 
     title = "Audience member not found"
     slug = "audience-not-found"

@@ -1,10 +1,10 @@
 """Request and response bodies of the broadcasts API.
 
 An audience is one of: ``{"members": [ids]}``, ``{"cards": [card numbers]}``,
-``{"tags": [tag ids]}`` or ``{"all": true}`` (every active contact with marketing consent
-on a channel); an uploaded list (``POST /broadcasts/{id}/audience``) becomes a members
-audience. Segments (issue 17) arrive as one more kind here and one more selection in
-``service.recipients``.
+``{"tags": [tag ids]}``, ``{"segment": id}`` (an analytics saved segment's members, as
+messaging's copy has them when the send starts) or ``{"all": true}`` (every active contact
+with marketing consent on a channel); an uploaded list (``POST /broadcasts/{id}/audience``)
+becomes a members audience.
 """
 
 from __future__ import annotations
@@ -53,13 +53,20 @@ class TagsAudience(_Audience):
     )
 
 
+class SegmentAudience(_Audience):
+    segment: uuid.UUID = Field(
+        description="An analytics saved segment's id (`/segments` of analytics): its members "
+        "as its last run published them when the send starts"
+    )
+
+
 class AllAudience(_Audience):
     all: Literal[True] = Field(
         description="Every active member with marketing consent on a channel at the start"
     )
 
 
-Audience = MembersAudience | CardsAudience | TagsAudience | AllAudience
+Audience = MembersAudience | CardsAudience | TagsAudience | SegmentAudience | AllAudience
 
 
 class BroadcastIn(BaseModel):

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Select
 
+from services.messaging.base import segment_copies
 from services.messaging.broadcasts import domain, repository
 from services.messaging.broadcasts.errors import (
     AudienceNotFound,
@@ -54,7 +55,8 @@ log = logging.getLogger(__name__)
 async def create(session: AsyncSession, body: BroadcastIn, staff: str) -> BroadcastOut:
     """A draft broadcast. Raises :class:`TemplateNotBroadcastable` (422 naming
     ``template``) and :class:`AudienceNotFound` (422 naming ``audience.members.<i>`` or
-    ``audience.cards.<i>``, the first member or card messaging does not know)."""
+    ``audience.cards.<i>``, the first member or card messaging does not know, or
+    ``audience.segment``, a segment no ``analytics.segment.changed`` told it of)."""
     if not domain.broadcastable(rendering.catalog()[body.template]):
         raise TemplateNotBroadcastable(
             f"{body.template} is not a marketing template needing only the member's name",
@@ -65,6 +67,14 @@ async def create(session: AsyncSession, body: BroadcastIn, staff: str) -> Broadc
         await _check_members(session, [uuid.UUID(m) for m in audience["members"]])
     if "cards" in audience:
         await _check_cards(session, audience["cards"])
+    if "segment" in audience and not await segment_copies.known(
+        session, uuid.UUID(audience["segment"])
+    ):
+        raise AudienceNotFound(
+            f"segment {audience['segment']} is not known to messaging (not yet published, "
+            "or deleted)",
+            field="audience.segment",
+        )
     now = datetime.now(UTC)
     row = await repository.add(
         session,
@@ -249,12 +259,16 @@ async def _take_recipients(session: AsyncSession, row: Broadcast, now: datetime)
 
 
 def _selection(audience: dict[str, object]) -> Select[tuple[uuid.UUID]]:
-    """The active contacts an audience names, as a SQL selection. A segment (issue 17) is
-    one more kind here, selecting the members messaging learns are in it."""
+    """The active contacts an audience names, as a SQL selection; a segment's are the
+    members messaging's copy of it holds when the send starts (``analytics.segment.*``)."""
     if "members" in audience:
         return contacts.reachable(members=[uuid.UUID(str(m)) for m in _listed(audience, "members")])
     if "cards" in audience:
         return contacts.reachable(cards=[str(c) for c in _listed(audience, "cards")])
+    if "segment" in audience:
+        return contacts.reachable(
+            selected=segment_copies.member_ids(uuid.UUID(str(audience["segment"])))
+        )
     if "tags" in audience:
         return contacts.reachable(tags=[uuid.UUID(str(t)) for t in _listed(audience, "tags")])
     return contacts.reachable(marketing_only=True)

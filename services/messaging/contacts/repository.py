@@ -194,12 +194,13 @@ def reachable(
     members: Sequence[uuid.UUID] | None = None,
     cards: Sequence[str] | None = None,
     tags: Sequence[uuid.UUID] | None = None,
+    selected: Select[tuple[uuid.UUID]] | None = None,
     marketing_only: bool = False,
 ) -> Select[tuple[uuid.UUID]]:
-    """The active contacts' member ids among ``members``, holding one of ``cards``, or
-    having one of ``tags``, or (none given) all of them; only those with marketing consent
-    on a channel if ``marketing_only``. A selection for an ``INSERT … SELECT``: no list of
-    ids passes through Python."""
+    """The active contacts' member ids among ``members``, holding one of ``cards``,
+    having one of ``tags``, among the ids ``selected`` selects, or (none given) all of
+    them; only those with marketing consent on a channel if ``marketing_only``. A
+    selection for an ``INSERT … SELECT``: no list of ids passes through Python."""
     query = select(_contacts.c.member_id).where(_contacts.c.active.is_(True))
     if members is not None:
         query = query.where(_among(_contacts.c.member_id, members, Uuid()))
@@ -208,6 +209,8 @@ def reachable(
     if tags is not None:
         tagged = select(_tags.c.member_id).where(_tags.c.tag_id.in_(tags))
         query = query.where(_contacts.c.member_id.in_(tagged))
+    if selected is not None:
+        query = query.where(_contacts.c.member_id.in_(selected))
     if marketing_only:
         query = query.where(or_(_contacts.c.marketing_sms, _contacts.c.marketing_email))
     return query

@@ -174,14 +174,16 @@ def reachable(
     members: Sequence[uuid.UUID] | None = None,
     cards: Sequence[str] | None = None,
     tags: Sequence[uuid.UUID] | None = None,
+    selected: Select[tuple[uuid.UUID]] | None = None,
     marketing_only: bool = False,
 ) -> Select[tuple[uuid.UUID]]:
     """The member ids of active contacts among ``members``, holding one of ``cards``,
-    having one of ``tags``, or all (none given), with marketing consent on a channel if
+    having one of ``tags``, among the ids ``selected`` selects (a segment's), or all
+    (none given), with marketing consent on a channel if
     ``marketing_only``: a SQL selection a bulk send takes its recipients from in one
     statement."""
     return repository.reachable(
-        members=members, cards=cards, tags=tags, marketing_only=marketing_only
+        members=members, cards=cards, tags=tags, selected=selected, marketing_only=marketing_only
     )
 
 

@@ -106,7 +106,12 @@ async def test_a_member_is_found_with_their_flags(
             "query.churn_parameter",
             "churn-parameter-invalid",
         ),
-        ("/segmentation/churn-warnings?churn=p_alive", "query.churn", "invalid-request"),
+        ("/segmentation/churn-warnings?churn=hunch", "query.churn", "invalid-request"),
+        (
+            "/segmentation/churn-warnings?churn=p_alive&churn_parameter=2",
+            "query.churn_parameter",
+            "churn-parameter-invalid",
+        ),
         ("/segmentation/rfm?bins=1", "query.bins", "invalid-request"),
         ("/segmentation/rfm?bins=11", "query.bins", "invalid-request"),
         ("/segmentation/quadrants?value_cut_fen=-1", "query.value_cut_fen", "invalid-request"),

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-ChurnKind = Literal["overdue"]
+ChurnKind = Literal["overdue", "p_alive"]
 
 Scored = dict[str, KeyedColumnElement[Any]]
 """A member's scored columns by name: ``member_id``, ``recency_days``, ``frequency``,

@@ -35,7 +35,8 @@ BatchPost = Annotated[
     summary="Grant a coupon to a list of members or an audience",
     description=(
         f"Marketing. Up to {MAX_BATCH:,} `member_ids`, or an `audience` (tiers, join time, "
-        "last purchase, points: its members as of now, any number, `total` 0 if none), "
+        "last purchase, points, analytics' saved `segments`: its members as of now, any "
+        "number, `total` 0 if none), "
         "and a `grant_key`: each member is granted one coupon of the definition under "
         "that key, once (a member granted one with that key before keeps it, a member "
         "named twice gets one). The batch is accepted at once, all due; workers grant it "
@@ -43,7 +44,8 @@ BatchPost = Annotated[
         "`Location`: granted, refused (with reasons: `per_member_limit`, "
         "`quantity_exhausted`, `definition_ended`, `no_account`) and due. 404 "
         "`coupon-definition-not-found`; 422 `unknown-tier` (`audience.tiers`); 422 "
-        "naming the field."
+        "`unknown-segment` (`audience.segments.<i>`, a segment analytics has not published "
+        "to loyalty); 422 naming the field."
     ),
     responses={
         **problem(

@@ -1,0 +1,1 @@
+"""Saved segments other services use: definitions, materialised membership, runs."""
