@@ -20,6 +20,7 @@ from services.customer.joining import api as joining
 from services.customer.members import api as members
 from services.customer.profiles import api as profiles
 from services.customer.search import api as search
+from services.customer.signin import api as signin
 from services.customer.tags import api as tags
 from shared.service_app import ServiceSpec, build_app
 
@@ -51,6 +52,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             imports.router,
             joining.router,
             history.router,
+            signin.router,
         ],
         inbox=inbox,
         handlers=HANDLERS,
