@@ -18,7 +18,7 @@ from services.customer.members.errors import MemberNotFound, PhoneRegistered
 from services.customer.members.service import PHONE_REGISTERED
 from services.customer.signin import service
 from services.customer.signin.errors import (
-    MemberInactive,
+    InactiveMemberSignIn,
     RefreshTokenReused,
     RememberedRefusal,
     SigninCodeInvalid,
@@ -129,7 +129,7 @@ async def request_code(
     responses={
         **problem(SigninCodeInvalid(service.INVALID_CODE)),
         **problem(
-            MemberInactive("This member is deactivated and cannot sign in"),
+            InactiveMemberSignIn("This member is deactivated and cannot sign in"),
             description="`member-inactive`; `sign-up-closed` when the joining policy "
             "admits members at stores only; `signin-code-locked` (401) after 5 wrong tries",
         ),
@@ -167,7 +167,7 @@ async def start_session(
             description="`refresh-token-reused` (the sign-in is revoked) or "
             "`refresh-token-invalid`",
         ),
-        **problem(MemberInactive("This member is deactivated and cannot sign in")),
+        **problem(InactiveMemberSignIn("This member is deactivated and cannot sign in")),
     },
 )
 async def refresh(body: RefreshRequest, session: Session, settings: Configured) -> TokenPair:

@@ -55,11 +55,11 @@ class SignUpClosed(Forbidden):
     slug = "sign-up-closed"
 
 
-class MemberInactive(Forbidden):
-    """The phone number's member is deactivated: they cannot sign in."""
+class InactiveMemberSignIn(Forbidden):
+    """The phone number's member is deactivated: they cannot sign in (nor refresh)."""
 
-    title = "Member inactive"
-    slug = "member-inactive"
+    title = "Inactive member"
+    slug = "inactive-member-sign-in"
 
 
 class RefreshTokenInvalid(Unauthorized):

@@ -22,7 +22,7 @@ from services.customer.members.models import Member
 from services.customer.members.schemas import MemberCreate
 from services.customer.signin import domain, repository
 from services.customer.signin.errors import (
-    MemberInactive,
+    InactiveMemberSignIn,
     RefreshTokenInvalid,
     RefreshTokenReused,
     SigninCodeInvalid,
@@ -137,7 +137,7 @@ async def start_session(
 
     Raises :class:`~.errors.SigninCodeInvalid` (401; the try is counted and committed),
     :class:`~.errors.SigninCodeLocked` (401, after ``signin_code_max_attempts`` wrong
-    tries), :class:`~.errors.MemberInactive` (403), :class:`~.errors.SignUpNeeded` (422,
+    tries), :class:`~.errors.InactiveMemberSignIn` (403), :class:`~.errors.SignUpNeeded` (422,
     ``sign_up``: the code stays good), :class:`~.errors.SignUpClosed` (403) and the
     registration's problems (``referral-code-unknown``, ``self-referral``,
     ``phone-registered``)."""
@@ -167,7 +167,7 @@ async def start_session(
     created = not found
     member = found[0] if found else await _sign_up(session, settings, cipher, body, row)
     if member.status == "inactive":
-        raise MemberInactive("This member is deactivated and cannot sign in")
+        raise InactiveMemberSignIn("This member is deactivated and cannot sign in")
     return await _open_family(session, settings, member.id, now, created=created)
 
 
@@ -260,7 +260,7 @@ async def refresh(session: AsyncSession, settings: Settings, token: str) -> Toke
 
     Raises :class:`~.errors.RefreshTokenInvalid` (401: unknown, expired, or of a revoked
     family), :class:`~.errors.RefreshTokenReused` (401: it was rotated already; its whole
-    family is revoked, committed) and :class:`~.errors.MemberInactive` (403)."""
+    family is revoked, committed) and :class:`~.errors.InactiveMemberSignIn` (403)."""
     now = datetime.now(UTC)
     row = await repository.token(session, domain.refresh_token_hash(token))
     family = await repository.family(session, row.family_id) if row is not None else None
@@ -277,7 +277,7 @@ async def refresh(session: AsyncSession, settings: Settings, token: str) -> Toke
     if now >= row.expires_at:
         raise RefreshTokenInvalid("This refresh token has expired: sign in again")
     if (await members.get_member(session, family.member_id)).status == "inactive":
-        raise MemberInactive("This member is deactivated and cannot sign in")
+        raise InactiveMemberSignIn("This member is deactivated and cannot sign in")
     row.rotated_at = now
     return await _next_token(session, settings, family, now)
 
