@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request
 
 from services.customer.config import Settings
 from services.customer.members.errors import MemberNotFound, PhoneRegistered
@@ -176,18 +176,17 @@ async def refresh(body: RefreshRequest, session: Session, settings: Configured) 
 
 @router.post(
     "/sign-out",
-    status_code=204,
-    response_class=Response,
+    response_model=Revoked,
     summary="Sign out: revoke a refresh token's sign-in",
     description=(
         "No login: the refresh token is the credential. Its sign-in's refresh tokens stop "
-        "working at once; access tokens already issued expire on their own (within "
-        "`member_access_token_minutes`). An unknown or already revoked token is 204 too."
+        "working at once (`revoked`: 1); access tokens already issued expire on their own "
+        "(within `member_access_token_minutes`). An unknown or already revoked token "
+        "changes nothing (`revoked`: 0)."
     ),
 )
-async def sign_out(body: RefreshRequest, session: Session) -> Response:
-    await service.sign_out(session, body.refresh_token)
-    return Response(status_code=204)
+async def sign_out(body: RefreshRequest, session: Session) -> Revoked:
+    return await service.sign_out(session, body.refresh_token)
 
 
 @router.post(

@@ -146,4 +146,4 @@ class RevokeAllRequest(BaseModel):
 class Revoked(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"revoked": 2}]})
 
-    revoked: int = Field(description="Sign-ins (refresh token families) revoked now")
+    revoked: int = Field(description="Sign-ins (refresh token families) revoked by this call")

@@ -282,14 +282,17 @@ async def refresh(session: AsyncSession, settings: Settings, token: str) -> Toke
     return await _next_token(session, settings, family, now)
 
 
-async def sign_out(session: AsyncSession, token: str) -> None:
-    """Revokes the sign-in (family) of a refresh token; an unknown or already revoked one
-    changes nothing. Access tokens already issued stay good until they expire (at most
-    ``member_access_token_minutes``)."""
+async def sign_out(session: AsyncSession, token: str) -> Revoked:
+    """Revokes the sign-in (family) of a refresh token (``revoked``: 1); an unknown or
+    already revoked one changes nothing (0). Access tokens already issued stay good until
+    they expire (at most ``member_access_token_minutes``)."""
     row = await repository.token(session, domain.refresh_token_hash(token))
-    if row is not None:
-        at = datetime.now(UTC)
-        await repository.revoke_families(session, reason="sign_out", at=at, family_id=row.family_id)
+    if row is None:
+        return Revoked(revoked=0)
+    count = await repository.revoke_families(
+        session, reason="sign_out", at=datetime.now(UTC), family_id=row.family_id
+    )
+    return Revoked(revoked=count)
 
 
 async def revoke_all(session: AsyncSession, member_id: uuid.UUID) -> Revoked:
