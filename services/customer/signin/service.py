@@ -161,7 +161,8 @@ async def start_session(
         row.attempts += 1
         await session.flush()
         left = max(0, settings.signin_code_max_attempts - row.attempts)
-        raise SigninCodeInvalid(f"{INVALID_CODE} ({left} tries left)", field="code")
+        tries = "try" if left == 1 else "tries"
+        raise SigninCodeInvalid(f"{INVALID_CODE} ({left} {tries} left)", field="code")
     row.used_at = now
     found = await members.find_members(session, cipher, phone=body.phone, card_number=None)
     created = not found

@@ -151,7 +151,7 @@ async def test_five_wrong_codes_lock_the_code_even_for_the_right_one(
         wrong = await app.post("/auth/sessions", json={"phone": phone, "code": _wrong(code)})
         assert wrong.status_code == 401
         assert wrong.json()["type"] == "urn:huiyuan:problem:signin-code-invalid"
-        assert f"({left} tries left)" in wrong.json()["detail"]
+        assert f"({left} {'try' if left == 1 else 'tries'} left)" in wrong.json()["detail"]
     locked = await app.post("/auth/sessions", json={"phone": phone, "code": code})
     assert locked.status_code == 401
     assert locked.json()["type"] == "urn:huiyuan:problem:signin-code-locked"
