@@ -21,6 +21,7 @@ from services.customer.members import api as members
 from services.customer.profiles import api as profiles
 from services.customer.search import api as search
 from services.customer.signin import api as signin
+from services.customer.signin import jobs as signin_jobs
 from services.customer.tags import api as tags
 from shared.service_app import ServiceSpec, build_app
 
@@ -56,7 +57,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         ],
         inbox=inbox,
         handlers=HANDLERS,
-        workers=[escalations, import_worker],
+        workers=[escalations, import_worker, signin_jobs.worker],
         uploads={"/imports": settings_.import_max_bytes},
     )
 

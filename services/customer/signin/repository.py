@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, delete, exists, or_, update
 from sqlmodel import col, select
 
 from services.customer.signin.models import RefreshFamily, RefreshToken, SigninCode
 from shared.db import AsyncSession
 
 _families: Table = RefreshFamily.__table__  # type: ignore[attr-defined]
+_tokens: Table = RefreshToken.__table__  # type: ignore[attr-defined]
+_codes: Table = SigninCode.__table__  # type: ignore[attr-defined]
 
 
 async def latest_code(session: AsyncSession, phone_hash: str) -> SigninCode | None:
@@ -56,3 +58,17 @@ async def revoke_families(
         query = query.where(_families.c.member_id == member_id)
     result = await session.execute(query.values(revoked_at=at, revoked_reason=reason))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def purge(
+    session: AsyncSession, *, codes_before: datetime, revoked_before: datetime, now: datetime
+) -> int:
+    """Deletes the codes that expired before ``codes_before``, the families revoked before
+    ``revoked_before`` and those none of whose tokens is live at ``now`` (their tokens
+    go with them); how many rows in all."""
+    codes = await session.execute(delete(_codes).where(_codes.c.expires_at < codes_before))
+    live = exists().where(_tokens.c.family_id == _families.c.id, _tokens.c.expires_at > now)
+    families = await session.execute(
+        delete(_families).where(or_(_families.c.revoked_at < revoked_before, ~live))
+    )
+    return int(codes.rowcount) + int(families.rowcount)  # type: ignore[attr-defined]

@@ -304,3 +304,17 @@ async def revoke_all(session: AsyncSession, member_id: uuid.UUID) -> Revoked:
         session, reason="revoke_all", at=datetime.now(UTC), member_id=member_id
     )
     return Revoked(revoked=count)
+
+
+CODES_KEPT = timedelta(days=1)
+REVOKED_KEPT = timedelta(days=7)
+
+
+async def purge(session: AsyncSession, now: datetime) -> int:
+    """Deletes what sign-in no longer needs at ``now``: codes expired over a day ago (a
+    day of codes keeps what an operator may look into), sign-ins revoked over 7 days ago
+    (why they were revoked is kept that long) and sign-ins whose refresh tokens have all
+    expired; how many rows (a sign-in's tokens are not counted)."""
+    return await repository.purge(
+        session, codes_before=now - CODES_KEPT, revoked_before=now - REVOKED_KEPT, now=now
+    )

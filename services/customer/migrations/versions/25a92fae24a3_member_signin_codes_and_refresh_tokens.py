@@ -3,7 +3,8 @@
 ``signin_codes`` holds each code sent by SMS as an HMAC (never the code), its phone as the
 members' lookup hash, its wrong tries and expiry; ``refresh_families`` one per sign-in,
 revoked on sign-out, revoke-all or reuse; ``refresh_tokens`` each token of a family by its
-SHA-256 and when it was rotated.
+SHA-256 and when it was rotated; ``job_runs`` the days customer's daily jobs (the purge of
+spent codes and finished sign-ins) have done.
 
 Revision ID: 25a92fae24a3
 Revises: e4a1c6b9d2f8
@@ -87,9 +88,21 @@ def upgrade() -> None:
         schema="customer",
     )
     op.create_index("ix_refresh_tokens_family", "refresh_tokens", ["family_id"], schema="customer")
+    op.create_table(
+        "job_runs",
+        sa.Column("job", sa.String(64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("done", sa.Integer(), nullable=False),
+        sa.Column(
+            "finished_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.PrimaryKeyConstraint("job", "day"),
+        schema="customer",
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("job_runs", schema="customer")
     op.drop_table("refresh_tokens", schema="customer")
     op.drop_table("refresh_families", schema="customer")
     op.drop_table("signin_codes", schema="customer")
