@@ -14,6 +14,7 @@ a plain SHA-256 of it is enough, as for store API keys.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -72,7 +73,7 @@ def code_verdict(state: CodeState, *, now: datetime, max_attempts: int) -> CodeV
 
 def retry_after_seconds(resets_at: float, now: float) -> int:
     """Whole seconds until a limit's window lets one more through (at least 1)."""
-    return max(1, int(resets_at - now + 0.999))
+    return max(1, math.ceil(resets_at - now))
 
 
 def member_subject(member_id: uuid.UUID) -> str:
