@@ -1,6 +1,7 @@
 from datetime import time
 
 import holidays
+import limits
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -31,6 +32,27 @@ class Settings(BaseServiceSettings):
     # (about 80 bytes a member: 1,000,000 members measure about 80 MiB)
     import_poll_seconds: float = Field(default=1.0, gt=0)
     import_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+
+    # Member sign-in by SMS code (services/customer/signin): a code lives this long and
+    # takes this many wrong tries; codes sent per phone number and per client address
+    # within moving windows (the limits library's notation, ";" between limits), counted
+    # in each process's memory
+    signin_code_ttl_seconds: int = Field(default=300, ge=60, le=3600)
+    signin_code_max_attempts: int = Field(default=5, ge=1, le=20)
+    signin_codes_per_phone: str = "1/minute;5/hour;10/day"
+    signin_codes_per_address: str = "20/hour;100/day"
+    # A member's access token lives this long; a refresh token this long from its issue
+    member_access_token_minutes: int = Field(default=15, ge=1, le=60)
+    member_refresh_token_days: int = Field(default=30, ge=1, le=365)
+
+    @field_validator("signin_codes_per_phone", "signin_codes_per_address")
+    @classmethod
+    def _limits(cls, spec: str) -> str:
+        try:
+            limits.parse_many(spec)
+        except ValueError as exc:
+            raise ValueError(f"not rate limits such as '1/minute;5/hour': {exc}") from exc
+        return spec
 
     @field_validator("desk_holiday_country")
     @classmethod

@@ -21,6 +21,8 @@ from services.customer.joining import api as joining
 from services.customer.members import api as members
 from services.customer.profiles import api as profiles
 from services.customer.search import api as search
+from services.customer.signin import api as signin
+from services.customer.signin import jobs as signin_jobs
 from services.customer.tags import api as tags
 from shared.service_app import ServiceSpec, build_app
 
@@ -53,10 +55,11 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             joining.router,
             history.router,
             consents.router,
+            signin.router,
         ],
         inbox=inbox,
         handlers=HANDLERS,
-        workers=[escalations, import_worker],
+        workers=[escalations, import_worker, signin_jobs.worker],
         uploads={"/imports": settings_.import_max_bytes},
     )
 

@@ -1,13 +1,13 @@
 """What messaging consumes: member registrations, updates (tags included), card reissues,
 consent changes and deactivations keep the contacts current (and the queued notifications
-in line with them); a registration and what loyalty did (points earned or expiring or
-expired, a coupon granted or about to expire, a tier change, a reward order placed,
-fulfilled or cancelled, a referral rewarded, a prize won in a draw) and a service desk
-ticket escalated (the member is told a manager has it) or resolved (its satisfaction
-survey) notify. Analytics' saved segments keep messaging's copy of their members (bulk
-sends to a segment). Purchases, birthdays on file and birthday coupons schedule the journeys'
-runs (``journeys.service``). Every event, of these types or any other, is also offered to
-the webhook subscriptions naming its type
+in line with them); a sign-in code asked for is sent by SMS; a registration and what
+loyalty did (points earned or expiring or expired, a coupon granted or about to expire, a
+tier change, a reward order placed, fulfilled or cancelled, a referral rewarded, a prize
+won in a draw) and a service desk ticket escalated (the member is told a manager has it)
+or resolved (its satisfaction survey) notify. Analytics' saved segments keep messaging's
+copy of their members (bulk sends to a segment). Purchases, birthdays on file and birthday
+coupons schedule the journeys' runs (``journeys.service``). Every event, of these types
+or any other, is also offered to the webhook subscriptions naming its type
 (``webhooks.service.fanning_out``).
 
 Each handler calls the capabilities in the order written. A handler whose member has no
@@ -17,6 +17,7 @@ consumer runner then retries the batch with backoff (see ``shared.consumer``).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -43,6 +44,7 @@ from shared.events.customer import (
     MemberReactivated,
     MemberRegistered,
     MemberUpdated,
+    SigninCodeRequested,
     TicketEscalated,
     TicketResolved,
 )
@@ -64,6 +66,7 @@ from shared.events.segments import SegmentChanged, SegmentDeleted
 from shared.inbox import Handler, HandlerContext
 
 Context = HandlerContext[Settings]
+log = logging.getLogger(__name__)
 
 
 async def on_member_registered(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
@@ -126,6 +129,27 @@ async def on_member_reactivated(session: AsyncSession, event: CloudEvent, _: Con
     reactivated = event.payload(MemberReactivated)
     await contacts.apply_reactivation(session, reactivated)
     await journeys.schedule_birthday(session, reactivated.member_id, datetime.now(UTC))
+
+
+async def on_signin_code_requested(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
+    """Sends the one-time code by SMS to the phone that asked for it (``signin_code``,
+    transactional; its text kept encrypted until sent), unless the code expired while the
+    event waited: then it is of no use, and nothing is sent."""
+    requested = event.payload(SigninCodeRequested)
+    now = datetime.now(UTC)
+    if requested.expires_at <= now:
+        log.info("sign-in code of event %s expired before it could be sent", event.id)
+        return
+    await notifications.send_code(
+        session,
+        ctx.cipher,
+        member_id=requested.member_id,
+        phone_encrypted=requested.phone_encrypted,
+        code=ctx.cipher.decrypt(requested.code_encrypted),
+        minutes=notifying.minutes_left(requested.requested_at, requested.expires_at),
+        locale=requested.locale,
+        trigger_event_id=event.id,
+    )
 
 
 async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -384,6 +408,7 @@ _NOTIFYING: dict[str, Handler[Context]] = {
     TicketEscalated.event_type: on_ticket_escalated,
     TicketResolved.event_type: on_ticket_resolved,
     PurchaseCompleted.event_type: on_purchase_completed,
+    SigninCodeRequested.event_type: on_signin_code_requested,
     CouponGranted.event_type: on_coupon_granted,
     SegmentChanged.event_type: on_segment_changed,
     SegmentDeleted.event_type: on_segment_deleted,

@@ -170,6 +170,27 @@ class MemberReactivated(EventPayload):
     reactivated_at: datetime
 
 
+class SigninCodeRequested(EventPayload):
+    """A one-time sign-in code to send by SMS (messaging's ``signin_code``, transactional).
+
+    The phone number and the code travel only encrypted with the PII key (Fernet), for
+    messaging to decrypt and send: neither is readable in customer's outbox or the
+    broker's log. ``member_id`` is the phone's member, or, for a phone without one, the
+    id the member signing up with this code will get. The code is good until
+    ``expires_at``; messaging sends nothing once it has passed."""
+
+    event_type: ClassVar[str] = "customer.signin.code_requested"
+    subject_field: ClassVar[str] = "member_id"
+
+    member_id: uuid.UUID
+    phone_encrypted: str
+    code_encrypted: str
+    purpose: Literal["sign_in", "sign_up"]
+    locale: Locale = "zh-CN"
+    expires_at: datetime
+    requested_at: datetime
+
+
 class HouseholdEvent(EventPayload):
     """Base of the events about a household (家庭): its subject and Kafka key are the
     household, not the member, so that one household's events are normally consumed in the

@@ -37,8 +37,13 @@ PUBLIC = {
     ("POST", "/webhooks/sms/inbound/{provider}"),
     ("POST", "/webhooks/sms/receipts/{provider}"),
     ("POST", "/webhooks/email/bounces/{provider}"),
+    ("POST", "/auth/sms-codes"),
+    ("POST", "/auth/sessions"),
+    ("POST", "/auth/refresh"),
+    ("POST", "/auth/sign-out"),
 }
-"""Operations anyone may call: probes, and callbacks that carry a signature of their own."""
+"""Operations anyone may call: probes, callbacks that carry a signature of their own, and a
+member's sign-in (the phone's code or the refresh token in the body is the credential)."""
 
 
 def _token(secret: str, algorithm: str = "HS256", **claims: Any) -> dict[str, str]:

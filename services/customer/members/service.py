@@ -101,6 +101,8 @@ async def register_member(
     data: MemberCreate,
     *,
     by: str = "system",
+    member_id: uuid.UUID | None = None,
+    signed_up: bool = False,
 ) -> Member:
     """Registers a member, numbers their card, gives them a referral code and emits
     ``customer.member.registered`` (then ``customer.member.referred`` if they named a
@@ -109,7 +111,9 @@ async def register_member(
     ``data.phone`` is E.164 (a ``Phone`` field); ``data.referral_code`` in stored form.
     The joining policy is checked first and the qualification and card fee are recorded
     as attested by ``by`` (the staff user; see :func:`joining.admit` for its problems),
-    and the consent as given by them under the privacy policy in force.
+    and the consent as given by them under the privacy policy in force; with
+    ``signed_up``, the member signed themself up (``by`` is their token's subject) and
+    gave the consent. ``member_id``: the id to give the member (a new one by default).
     Raises :class:`ReferralCodeUnknown` (422) if no member has the code,
     :class:`SelfReferral` (422) if its member has this phone number, and
     :class:`PhoneRegistered` (409) if a member already has that number, and
@@ -125,6 +129,7 @@ async def register_member(
     serial, number = await new_card(session, settings)
     email = str(data.email) if data.email else None
     member = Member(
+        id=member_id or uuid.uuid4(),
         card_serial=serial,
         card_number=number,
         name=data.name,
@@ -149,11 +154,12 @@ async def register_member(
     except IntegrityError as exc:  # a concurrent registration with the same phone won
         raise PhoneRegistered(PHONE_REGISTERED, field="phone") from exc
     await joining.record(session, cipher, member.id, admitted, by=by)
+    actor = Actor("member" if signed_up else "staff", by)
     await consents.record(
         session,
         member.id,
         data.consent.model_dump(exclude={"marketing"}),
-        by=Actor("staff", by),
+        by=actor,
         at=member.created_at,
         privacy_policy_version=settings.privacy_policy_version,
     )
@@ -161,7 +167,7 @@ async def register_member(
         session,
         member.id,
         data.consent.marketing_or_channel().model_dump(),
-        by=Actor("staff", by),
+        by=actor,
         at=member.created_at,
         privacy_policy_version=settings.privacy_policy_version,
         message_class="marketing",

@@ -36,6 +36,7 @@ from services.messaging.delivery.errors import DeliveryError
 from services.messaging.delivery.kinds import providers
 from services.messaging.notifications import outcomes as notifications
 from services.messaging.notifications.domain import DISPATCH_CHANNEL, Outcome, Outgoing, Undelivered
+from services.messaging.templates.domain import SECRET_TEMPLATES
 from shared.background import raise_if_cancelling, repeat_until_cancelled
 from shared.crypto import PiiCipher
 from shared.db import Sessions, asyncpg_dsn, transaction
@@ -124,12 +125,15 @@ class Dispatcher:
             if notification.recipient_encrypted is None:
                 raise DeliveryError("notification has no recipient", permanent=True)
             address = self._cipher.decrypt(notification.recipient_encrypted)
+            body = notification.body
+            if notification.template in SECRET_TEMPLATES:
+                body = self._cipher.decrypt(body)
             return await sender.send(
                 Message(
                     notification.id,
                     address,
                     notification.subject,
-                    notification.body,
+                    body,
                     member_id=notification.member_id,
                     maybe_taken_by=notification.provider,
                 )
@@ -137,7 +141,9 @@ class Dispatcher:
         except DeliveryError as exc:
             return Undelivered(str(exc), permanent=exc.permanent, maybe_taken_by=exc.maybe_taken_by)
         except InvalidToken:
-            return Undelivered("recipient cannot be decrypted with the PII key", permanent=True)
+            return Undelivered(
+                "recipient or secret text cannot be decrypted with the PII key", permanent=True
+            )
         except Exception as exc:  # counted as an attempt so one bad row cannot stall the queue
             raise_if_cancelling()
             log.exception("unexpected error delivering notification %s", notification.id)

@@ -235,3 +235,9 @@ def _check_order(first: date, last: date) -> None:
 
 def _midnight(day: date, timezone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), timezone).astimezone(UTC)
+
+
+def minutes_left(requested_at: datetime, expires_at: datetime) -> int:
+    """Whole minutes a code asked for at ``requested_at`` is good for (at least 1), as its
+    message says."""
+    return max(1, round((expires_at - requested_at).total_seconds() / 60))

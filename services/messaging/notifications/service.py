@@ -127,6 +127,57 @@ async def notify_member(
     return inserted
 
 
+async def send_code(
+    session: AsyncSession,
+    cipher: PiiCipher,
+    *,
+    member_id: uuid.UUID,
+    phone_encrypted: str,
+    code: str,
+    minutes: int,
+    locale: str,
+    trigger_event_id: str,
+) -> set[uuid.UUID]:
+    """Queues a ``signin_code`` SMS to the phone that asked (``phone_encrypted``, E.164
+    under the PII key), addressed to ``member_id`` (the phone's member, or the id a member
+    signing up gets): transactional, so no marketing consent, cap or quiet hours hold it,
+    and sent without looking for a contact (the phone may have no member yet). Once per
+    trigger, like any notification. Its body is stored encrypted (a
+    :data:`~services.messaging.templates.domain.SECRET_TEMPLATES` template). Returns the
+    new id, if new."""
+    template: Template = "signin_code"
+    texts = await templates.published(session)
+    rendered = rendering.render(
+        template,
+        locale,
+        "sms",
+        {"name": "", "code": code, "minutes": minutes},
+        marketing=False,
+        texts=texts,
+    )
+    now = datetime.now(UTC)
+    phone = cipher.decrypt(phone_encrypted)
+    row: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "member_id": member_id,
+        "channel": "sms",
+        "template": template,
+        "trigger_event_id": trigger_event_id,
+        "recipient_masked": domain.mask_recipient("sms", phone),
+        "recipient_encrypted": phone_encrypted,
+        "subject": None,
+        "body": cipher.encrypt(rendered.body),
+        "error": None,
+        "reason": None,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "broadcast_id": None,
+        "status": "queued",
+    }
+    return await repository.insert_notifications(session, [row])
+
+
 @dataclass(frozen=True)
 class _MarketingGate:
     """What the policy says of a marketing message (or a digest) to one member now."""

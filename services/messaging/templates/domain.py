@@ -49,6 +49,7 @@ Template = Literal[
     "referral_rewarded",
     "draw_won",
     "broadcast",
+    "signin_code",
 ]
 TEMPLATES: tuple[Template, ...] = get_args(Template)
 MessageClass = Literal["transactional", "marketing"]
@@ -76,11 +77,16 @@ CLASS_OF: Mapping[str, MessageClass] = {
     "coupon_expiring": "transactional",
     "referral_rewarded": "transactional",
     "draw_won": "transactional",
+    "signin_code": "transactional",
 }
 """The class of each template key (seed 004, 客户营销短信: greetings, the new customer's
 welcome and offers market; what tells a member of their account is transactional).
 Journeys (birthday, holiday, win-back), campaigns and surveys are marketing: their SMS end
 with the opt-out instruction, and the messaging policy caps, deduplicates and defers them."""
+SECRET_TEMPLATES: frozenset[str] = frozenset({"signin_code"})
+"""Templates whose text is a secret (a one-time sign-in code): their rendered body is kept
+encrypted with the PII key in ``notifications.body`` and decrypted only to send it; they
+go by SMS only, to the phone that asked, with or without consent."""
 LOCALES: tuple[Locale, ...] = get_args(Locale)
 DEFAULT_LOCALE: Locale = "zh-CN"
 
