@@ -14,6 +14,7 @@ from services.analytics.consumers import HANDLERS
 from services.analytics.kpis import api as kpis
 from services.analytics.members import api as members
 from services.analytics.referrals import api as referrals
+from services.analytics.reports import api as reports
 from services.analytics.segmentation import api as segmentation
 from shared.service_app import ServiceSpec, build_app
 
@@ -28,7 +29,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "recency and tier, notification counts, and KPIs such as the average order "
             "value; seed 003's campaign KPIs of a cohort; RFM scores, value quadrants, the "
             "80/20 view, sleeping members and churn warnings; the referral rate (老带新); "
-            "customer lifetime value (BG/NBD, Gamma-Gamma, a Markov chain over tiers)."
+            "customer lifetime value (BG/NBD, Gamma-Gamma, a Markov chain over tiers); the "
+            "reports as charts (Vega-Lite, SVG, PNG) and CSV."
         ),
         settings=settings or Settings(),
         outbox=base.outbox,
@@ -40,6 +42,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             referrals.router,
             clv.router,
             clv_tiers.router,
+            reports.router,
         ],
         inbox=base.inbox,
         handlers=HANDLERS,

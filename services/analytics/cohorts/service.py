@@ -9,6 +9,7 @@ from services.analytics.cohorts import domain, repository
 from services.analytics.cohorts.errors import CampaignPeriodInvalid
 from services.analytics.cohorts.schemas import CohortKpis, CohortKpisIn, CohortWindow, ListedMembers
 from services.analytics.referrals import service as referrals
+from shared.csvtext import csv_text
 from shared.db import AsyncSession
 
 
@@ -73,3 +74,17 @@ async def cohort_kpis(session: AsyncSession, request: CohortKpisIn, zone: ZoneIn
         complete=max(w.after_end, w.churn_end) <= now,
         as_of=now,
     )
+
+
+WINDOWS = ("before", "during", "after")
+
+
+def kpis_csv(kpis: CohortKpis) -> str:
+    """The KPIs as one CSV row: the cohort's figures, then each window's prefixed with its
+    name (``before_first_day`` … ``after_interaction_frequency``), dates and times in ISO
+    8601, a missing lift empty."""
+    flat = kpis.model_dump(mode="json", exclude=set(WINDOWS))
+    for name in WINDOWS:
+        window = getattr(kpis, name).model_dump(mode="json")
+        flat |= {f"{name}_{field}": value for field, value in window.items()}
+    return csv_text(flat, [flat.values()])

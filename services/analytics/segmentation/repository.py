@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Numeric,
+    String,
     Subquery,
     Table,
     and_,
@@ -148,6 +149,39 @@ async def quadrant_totals(
         QuadrantTotals(bool(row[0]), bool(row[1]), int(row[2]), int(row[3]), int(row[4]))
         for row in await session.execute(query)
     ]
+
+
+@dataclass(frozen=True)
+class Point:
+    member_id: uuid.UUID
+    value_per_purchase_fen: float
+    frequency: int
+    monetary_fen: int
+    high_value: bool
+    high_repeat: bool
+
+
+async def quadrant_sample(
+    session: AsyncSession, now: datetime, zone: str, cuts: tuple[float, float], limit: int
+) -> list[Point]:
+    """Up to ``limit`` purchasing members with their sides of the ``(value, repeat)`` cut
+    points: a fixed pseudo-random sample (the first by the MD5 of their id), the same
+    members on every call while the population stays."""
+    base = _base(now, zone)
+    high_value, high_repeat = _sides(base, *cuts)
+    query = (
+        select(
+            base.c.member_id,
+            cast(base.c.value_per_purchase_fen, Float),
+            base.c.frequency,
+            base.c.monetary_fen,
+            high_value,
+            high_repeat,
+        )
+        .order_by(func.md5(cast(base.c.member_id, String)))
+        .limit(limit)
+    )
+    return [Point(*row) for row in await session.execute(query)]
 
 
 async def population(session: AsyncSession, now: datetime, zone: str) -> tuple[int, int]:
