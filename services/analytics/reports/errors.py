@@ -6,8 +6,8 @@ from shared.errors import Unprocessable
 
 
 class ReportWindowInvalid(Unprocessable):
-    """A report's window ends before it starts, or holds more periods than a chart can
-    show (``MAX_PERIODS`` days, weeks or months; ``MAX_COHORTS`` cohorts)."""
+    """A report's window ends before it starts, holds more than 400 days, weeks or months,
+    starts after this month (cohort retention), or is a campaign longer than 366 days."""
 
     title = "Invalid report window"
     slug = "report-window-invalid"
