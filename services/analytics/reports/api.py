@@ -15,11 +15,11 @@ from pydantic import BaseModel
 
 from services.analytics.clv.errors import FitNotFound, FitNotReady
 from services.analytics.config import CurrentSettings
+from services.analytics.referrals.errors import ReportRangeInvalid
 from services.analytics.reports import charts, service
 from services.analytics.reports.answers import answer as _answer
 from services.analytics.reports.answers import openapi_formats as _formats
 from services.analytics.reports.domain import MAX_COHORTS, Interval
-from services.analytics.reports.errors import ReportWindowInvalid
 from services.analytics.reports.schemas import (
     CampaignLift,
     ClvBin,
@@ -64,7 +64,7 @@ To = Annotated[
     Query(alias="to", description="The last day, included (default today)"),
 ]
 IntervalQuery = Annotated[Interval, Query(description="day, week (ISO, from Monday) or month")]
-_WINDOW_PROBLEM = problem(ReportWindowInvalid("to (2026-01-01) is before from (2026-02-01)"))
+_WINDOW_PROBLEM = problem(ReportRangeInvalid("to (2026-01-01) is before from (2026-02-01)"))
 
 
 def _zone(settings: CurrentSettings) -> ZoneInfo:
@@ -87,7 +87,7 @@ def _header(model: type[BaseModel]) -> str:
         "per period of the brand's calendar, every period of the window (empty ones 0). "
         "The window runs `from` … `to` rounded out to whole periods (default: the last "
         "30 days, 12 weeks or 12 months to today); more than 400 periods, or `to` before "
-        "`from`, is 422 `report-window-invalid` naming the parameter. The chart: bars in "
+        "`from`, is 422 `report-range-invalid` naming the parameter. The chart: bars in "
         "yuan. CSV: `" + _header(RevenuePeriod) + "`."
     ),
     responses={
@@ -159,7 +159,7 @@ async def members(
         "months after (0: its own month, 1.0). `months` cohorts from `from`'s month "
         f"(default: the last `months` to this one; 1 to {MAX_COHORTS}); months not begun "
         "yet and cohorts nobody is in are left out. A `from` after this month is 422 "
-        "`report-window-invalid`. The chart: a heatmap. CSV: `" + _header(RetentionCell) + "`."
+        "`report-range-invalid`. The chart: a heatmap. CSV: `" + _header(RetentionCell) + "`."
     ),
     responses={
         **_formats(_header(RetentionCell) + "\r\n2026-01-01,120,1,30,0.25\r\n"),
@@ -349,7 +349,7 @@ async def clv(
         "sales of the members who bought during it in the window of the same length "
         "before, during and after, with the lift over before (as `POST /cohorts/kpis` with "
         "the `campaign_buyers` cohort). `to` before `from`, or a campaign longer than 366 "
-        "days, is 422 `report-window-invalid` naming `to`. CSV: `" + _header(LiftWindow) + "`."
+        "days, is 422 `report-range-invalid` naming `to`. CSV: `" + _header(LiftWindow) + "`."
     ),
     responses={
         **_formats(_header(LiftWindow) + "\r\nduring,2026-11-01,2026-11-07,150,2160000,0.8\r\n"),

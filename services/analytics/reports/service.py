@@ -17,9 +17,9 @@ from services.analytics.clv import service as clv_service
 from services.analytics.cohorts import domain as cohort_domain
 from services.analytics.cohorts import service as cohorts
 from services.analytics.cohorts.schemas import CampaignBuyers, CohortKpisIn
+from services.analytics.referrals.errors import ReportRangeInvalid
 from services.analytics.reports import domain, repository
 from services.analytics.reports.domain import Interval
-from services.analytics.reports.errors import ReportWindowInvalid
 from services.analytics.reports.schemas import (
     CampaignLift,
     ClvBin,
@@ -52,7 +52,7 @@ def _window(
     first: date | None, last: date | None, interval: Interval, zone: ZoneInfo
 ) -> tuple[date, date]:
     """The window rounded out to whole periods: (first period's start, last period's last
-    day). Raises :class:`ReportWindowInvalid` naming ``to`` (before ``from``) or ``from``
+    day). Raises :class:`ReportRangeInvalid` naming ``to`` (before ``from``) or ``from``
     (more than ``MAX_PERIODS`` periods)."""
     end = last or datetime.now(zone).date()
     start = first
@@ -61,9 +61,9 @@ def _window(
         for _ in range(DEFAULT_SPAN[interval] - 1):
             start = domain.period_start(start - timedelta(days=1), interval)
     if end < start:
-        raise ReportWindowInvalid(f"to ({end}) is before from ({start})", field="to", where="query")
+        raise ReportRangeInvalid(f"to ({end}) is before from ({start})", field="to", where="query")
     if domain.period_count(start, end, interval) > domain.MAX_PERIODS:
-        raise ReportWindowInvalid(
+        raise ReportRangeInvalid(
             f"from {start} to {end} is more than {domain.MAX_PERIODS} {interval}s: "
             "take a longer interval or a shorter window",
             field="from",
@@ -78,7 +78,7 @@ async def revenue(
 ) -> RevenueReport:
     """Net revenue, counted purchases and buyers per day, ISO week or month of ``zone``
     from ``first`` to ``last`` (default: the last 30 days, 12 weeks or 12 months to today),
-    rounded out to whole periods. Raises :class:`ReportWindowInvalid`."""
+    rounded out to whole periods. Raises :class:`ReportRangeInvalid`."""
     start, end = _window(first, last, interval, zone)
     sales = await repository.sales_by_period(
         session,
@@ -107,7 +107,7 @@ async def members(
     session: AsyncSession, zone: ZoneInfo, first: date | None, last: date | None, interval: Interval
 ) -> MembersReport:
     """New members, registered members at each period's end and buyers per period, the
-    window as :func:`revenue`'s. Raises :class:`ReportWindowInvalid`."""
+    window as :func:`revenue`'s. Raises :class:`ReportRangeInvalid`."""
     start, end = _window(first, last, interval, zone)
     since, until = _midnight(start, zone), _midnight(end + timedelta(days=1), zone)
     before, joined = await repository.registrations(session, interval, zone.key, since, until)
@@ -136,7 +136,7 @@ async def retention(
     this_month = domain.month_start(datetime.now(zone).date())
     start = domain.month_start(first) if first else domain.add_months(this_month, 1 - months)
     if start > this_month:
-        raise ReportWindowInvalid(
+        raise ReportRangeInvalid(
             f"from ({start}) is after this month ({this_month})", field="from", where="query"
         )
     end = min(domain.add_months(start, months - 1), this_month)
@@ -240,9 +240,9 @@ async def campaign_lift(
     """Seed 003's sales lift of a campaign from ``first`` to ``last`` (both included):
     the net sales of the members who bought during it, in the window of the same length
     before, during and after (``POST /cohorts/kpis``' windows). Raises
-    :class:`ReportWindowInvalid` naming ``to`` (before ``from``, or longer than a year)."""
+    :class:`ReportRangeInvalid` naming ``to`` (before ``from``, or longer than a year)."""
     if last < first or (last - first).days + 1 > cohort_domain.MAX_CAMPAIGN_DAYS:
-        raise ReportWindowInvalid(
+        raise ReportRangeInvalid(
             f"a campaign runs from 1 to {cohort_domain.MAX_CAMPAIGN_DAYS} days, not "
             f"{first} to {last}",
             field="to",

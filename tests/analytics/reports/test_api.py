@@ -153,20 +153,20 @@ async def test_staff_read_and_members_may_not(client: httpx.AsyncClient, report:
         (
             "/reports/revenue?from=2026-11-02&to=2026-11-01",
             "query.to",
-            "report-window-invalid",
+            "report-range-invalid",
         ),
         (
             "/reports/revenue?from=2025-01-01&to=2026-11-01&interval=day",
             "query.from",
-            "report-window-invalid",
+            "report-range-invalid",
         ),
         (
             "/reports/campaign-lift?from=2026-11-07&to=2026-11-01",
             "query.to",
-            "report-window-invalid",
+            "report-range-invalid",
         ),
         (
-            f"/reports/clv?fit_id={uuid.uuid4()}",
+            "/reports/clv?fit_id=0d3c8a6e-2f4b-4c1d-9e8f-7a6b5c4d3e2f",
             "query.fit_id",
             "clv-fit-not-found",
         ),

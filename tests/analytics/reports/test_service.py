@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from services.analytics.clv import service as clv_service
 from services.analytics.clv.errors import FitNotFound, FitNotReady
 from services.analytics.clv.models import ClvFit, ClvFitMember
+from services.analytics.referrals.errors import ReportRangeInvalid
 from services.analytics.reports import service
-from services.analytics.reports.errors import ReportWindowInvalid
 from shared.db import Sessions, create_sessions, transaction
 from shared.events import CloudEvent
 from tests.analytics import events
@@ -135,9 +135,9 @@ async def test_a_window_ending_before_it_starts_or_too_long_is_refused(
 ) -> None:
     sessions, _ = population
     async with sessions() as session:
-        with pytest.raises(ReportWindowInvalid) as backwards:
+        with pytest.raises(ReportRangeInvalid) as backwards:
             await service.revenue(session, SHANGHAI, date(2026, 11, 2), date(2026, 11, 1), "day")
-        with pytest.raises(ReportWindowInvalid) as long:
+        with pytest.raises(ReportRangeInvalid) as long:
             await service.members(session, SHANGHAI, date(2024, 1, 1), date(2026, 11, 1), "day")
     assert (backwards.value.field, backwards.value.where) == ("to", "query")
     assert long.value.field == "from"
@@ -221,7 +221,7 @@ async def test_campaign_lift(population: tuple[Sessions, People]) -> None:
         report = await service.campaign_lift(
             session, SHANGHAI, date(2026, 10, 1), date(2026, 10, 31)
         )
-        with pytest.raises(ReportWindowInvalid) as refused:
+        with pytest.raises(ReportRangeInvalid) as refused:
             await service.campaign_lift(session, SHANGHAI, date(2026, 10, 2), date(2026, 10, 1))
     assert report.participants == 2
     rows = [(w.window, w.first_day, w.net_sales_fen, w.sales_lift) for w in report.windows]
