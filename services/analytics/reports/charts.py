@@ -50,6 +50,18 @@ def _chart(title: str, rows: list[dict[str, Any]], size: Size, body: Spec) -> Sp
     }
 
 
+def _period(interval: str) -> Spec:
+    """A period axis: banded, one tick per period, in UTC (the dates are the brand's days
+    already, so no viewer's timezone may shift them)."""
+    return {
+        "field": "period_start",
+        "type": "ordinal",
+        "timeUnit": "utcyearmonth" if interval == "month" else "utcyearmonthdate",
+        "title": interval,
+        "axis": {"labelOverlap": "greedy", "labelAngle": -45},
+    }
+
+
 def _yuan(field: str) -> Spec:
     return {"calculate": f"datum.{field}_fen / 100", "as": f"{field}_yuan"}
 
@@ -65,14 +77,14 @@ def revenue(report: RevenueReport, size: Size) -> Spec:
             "transform": [_yuan("net_revenue")],
             "mark": {"type": "bar", "tooltip": True},
             "encoding": {
-                "x": {"field": "period_start", "type": "temporal", "title": report.interval},
+                "x": _period(report.interval),
                 "y": {
                     "field": "net_revenue_yuan",
                     "type": "quantitative",
                     "title": "net revenue (yuan)",
                 },
                 "tooltip": [
-                    {"field": "period_start", "type": "temporal"},
+                    {"field": "period_start", "type": "temporal", "timeUnit": "utcyearmonthdate"},
                     {"field": "net_revenue_yuan", "type": "quantitative", "format": ",.2f"},
                     {"field": "purchases", "type": "quantitative"},
                     {"field": "buyers", "type": "quantitative"},
@@ -95,7 +107,7 @@ def members(report: MembersReport, size: Size) -> Spec:
             ],
             "mark": {"type": "line", "point": True, "tooltip": True},
             "encoding": {
-                "x": {"field": "period_start", "type": "temporal", "title": report.interval},
+                "x": _period(report.interval),
                 "y": {"field": "count", "type": "quantitative", "title": "members"},
                 "color": {"field": "measure", "type": "nominal", "title": None},
             },
@@ -107,11 +119,16 @@ def retention(report: RetentionReport, size: Size) -> Spec:
     """Cohorts (month of first purchase) × months since: a heatmap of retention."""
     rows = [c.model_dump(mode="json") for c in report.cells]
     cell = {
-        "x": {"field": "months_since", "type": "ordinal", "title": "months since first purchase"},
+        "x": {
+            "field": "months_since",
+            "type": "ordinal",
+            "title": "months since first purchase",
+            "axis": {"labelAngle": 0},
+        },
         "y": {
             "field": "cohort",
             "type": "ordinal",
-            "timeUnit": "yearmonth",
+            "timeUnit": "utcyearmonth",
             "title": "cohort (first purchase)",
         },
     }
@@ -250,7 +267,12 @@ def rfm(report: RfHeatmap, measure: str, size: Size) -> Spec:
         {
             "transform": [_yuan("net_spend")],
             "encoding": {
-                "x": {"field": "f", "type": "ordinal", "title": "F (frequency score)"},
+                "x": {
+                    "field": "f",
+                    "type": "ordinal",
+                    "title": "F (frequency score)",
+                    "axis": {"labelAngle": 0},
+                },
                 "y": {
                     "field": "r",
                     "type": "ordinal",
@@ -300,22 +322,33 @@ def campaign_lift(report: CampaignLift, size: Size) -> Spec:
     """Net sales of the cohort before, during and after the campaign (bars, yuan), each
     labelled with its lift over before."""
     rows = [w.model_dump(mode="json") for w in report.windows]
-    x = {"field": "window", "type": "nominal", "sort": None, "title": None}
+    x = {
+        "field": "window",
+        "type": "nominal",
+        "sort": None,
+        "title": None,
+        "axis": {"labelAngle": 0},
+    }
     y = {"field": "net_sales_yuan", "type": "quantitative", "title": "net sales (yuan)"}
     return _chart(
         f"Campaign {report.first_day} to {report.last_day}: {report.participants} buyers",
         rows,
         size,
         {
-            "transform": [_yuan("net_sales")],
+            "transform": [
+                _yuan("net_sales"),
+                {
+                    "calculate": "datum.sales_lift == null ? 'baseline' "
+                    ": format(datum.sales_lift, '+.0%')",
+                    "as": "lift",
+                },
+            ],
             "encoding": {"x": x, "y": y},
             "layer": [
                 {"mark": {"type": "bar", "tooltip": True}},
                 {
                     "mark": {"type": "text", "dy": -6},
-                    "encoding": {
-                        "text": {"field": "sales_lift", "type": "quantitative", "format": "+.0%"}
-                    },
+                    "encoding": {"text": {"field": "lift", "type": "nominal"}},
                 },
             ],
         },
