@@ -216,6 +216,15 @@ ROLE_OR_MEMBER_CHECKED = {
     ("analytics", "GET /clv/fits/{fit_id}"),
     ("analytics", "GET /clv/fits/{fit_id}/members/{member_id}"),
     ("analytics", "GET /clv/tiers"),
+    ("analytics", "GET /clv/fits"),
+    ("analytics", "GET /reports/revenue"),
+    ("analytics", "GET /reports/members"),
+    ("analytics", "GET /reports/retention"),
+    ("analytics", "GET /reports/pareto"),
+    ("analytics", "GET /reports/quadrants"),
+    ("analytics", "GET /reports/rfm"),
+    ("analytics", "GET /reports/clv"),
+    ("analytics", "GET /reports/campaign-lift"),
 }
 
 
