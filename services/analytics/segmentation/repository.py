@@ -116,9 +116,12 @@ async def median_cuts(session: AsyncSession, now: datetime, zone: str) -> tuple[
 
 
 def _sides(s: Subquery, value_cut: float, repeat_cut: float) -> tuple[ColumnElement[bool], ...]:
-    """Above each cut point: (high value per purchase, high number of purchases)."""
+    """Above each cut point: (high value per purchase, high number of purchases). Value
+    per purchase is compared as a double, as the median cut was computed: a member whose
+    value is the median (35,000 / 3 fen) is not above it because the exact numeric
+    quotient has more digits than the double."""
     return (
-        s.c.value_per_purchase_fen > bindparam("value_cut", value_cut, type_=Numeric),
+        cast(s.c.value_per_purchase_fen, Float) > bindparam("value_cut", value_cut, type_=Float),
         s.c.frequency > bindparam("repeat_cut", repeat_cut, type_=Numeric),
     )
 

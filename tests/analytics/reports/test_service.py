@@ -185,9 +185,8 @@ async def test_rfm_heatmap_sums_the_monetary_score(population: tuple[Sessions, P
 async def test_pareto_and_quadrants(population: tuple[Sessions, People]) -> None:
     """Net spend B 36,000, A 35,000, C 8,000 (79,000): the top 50 % (2 members) bring
     71,000. Value per purchase A 11,666.67, B 18,000, C 8,000 (median A's); purchases
-    3, 2, 1 (median 2). With the value cut at 12,000 (at the median, A's own value would
-    count as high: its numeric average is compared with the float median) and the repeat
-    cut at 2, high being strictly above: B meteor, A brook, C burden."""
+    3, 2, 1 (median 2). High is strictly above: at the medians, A's value is the cut
+    itself, so not high; B meteor, A brook, C burden. A cut of 12,000 and 2 gives the same."""
     sessions, people = population
     async with sessions() as session:
         pareto = await service.pareto(session, SHANGHAI, 50, 50)
@@ -200,7 +199,8 @@ async def test_pareto_and_quadrants(population: tuple[Sessions, People]) -> None
     ]
     assert medians.value_cut_fen == pytest.approx(35_000 / 3)
     assert medians.repeat_cut == 2
-    assert len(medians.points) == 3
+    at_medians = {p.member_id: p.quadrant for p in medians.points}
+    assert at_medians == {people["A"]: "brook", people["B"]: "meteor", people["C"]: "burden"}
     by_member = {p.member_id: (p.quadrant, p.purchases, p.net_spend_fen) for p in scatter.points}
     assert by_member == {
         people["A"]: ("brook", 3, 35_000),
