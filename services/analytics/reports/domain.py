@@ -124,8 +124,10 @@ def histogram(values: Floats, other: Floats, bins: int) -> list[Bin]:
     if values.size == 0:
         return []
     low, high = min(0.0, float(values.min())), float(values.max())
-    width = (high - low) / bins if high > low else 1.0
-    index = np.minimum(np.floor((values - low) / width).astype(np.int64), bins - 1)
+    span = high - low if high > low else float(bins)
+    width = span / bins
+    # the share of the span below each value, so a span too small to divide stays exact
+    index = np.clip(np.floor((values - low) / span * bins).astype(np.int64), 0, bins - 1)
     counts = np.bincount(index, minlength=bins)
     sums = np.bincount(index, weights=other, minlength=bins)
     return [

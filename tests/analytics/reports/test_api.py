@@ -7,25 +7,20 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import struct
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from importlib import resources
 from xml.etree import ElementTree
 
 import httpx
-import jsonschema
 import pytest
 
 from shared.db import create_engine, create_sessions
 from tests.analytics import events
 from tests.analytics.conftest import ANALYST, PROBLEM, apply
+from tests.analytics.reports.vegalite import png_size, vega_lite_schema
 from tests.stack import Stack, member_headers, staff_headers
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TODAY = datetime.now(UTC).date()
 REPORTS = {
     "revenue": "interval=week",
@@ -36,15 +31,6 @@ REPORTS = {
     "rfm": "measure=net_spend",
     "campaign-lift": f"from={TODAY - timedelta(days=20)}&to={TODAY - timedelta(days=10)}",
 }
-
-
-@cache
-def _validator() -> jsonschema.protocols.Validator:
-    text = resources.files("altair.vegalite.v5.schema").joinpath("vega-lite-schema.json")
-    schema = json.loads(text.read_text(encoding="utf-8"))
-    cls = jsonschema.validators.validator_for(schema)
-    validator: jsonschema.protocols.Validator = cls(schema)
-    return validator
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -66,14 +52,6 @@ async def some_sales(stack: Stack) -> AsyncIterator[None]:
         await engine.dispose()
 
 
-def _png_size(body: bytes) -> tuple[int, int]:
-    """Width and height from the PNG's IHDR chunk, right after the signature."""
-    assert body[:8] == PNG_SIGNATURE
-    assert body[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", body[16:24])
-    return width, height
-
-
 @pytest.mark.parametrize("report", REPORTS)
 async def test_each_format_of_each_report(client: httpx.AsyncClient, report: str) -> None:
     path = f"/reports/{report}?{REPORTS[report]}"
@@ -90,14 +68,14 @@ async def test_each_format_of_each_report(client: httpx.AsyncClient, report: str
     spec = await client.get(f"{path}&format=vl&width=640&height=360", headers=ANALYST)
     assert spec.headers["content-type"] == "application/vnd.vegalite.v5+json"
     drawn = spec.json()
-    errors = sorted(_validator().iter_errors(drawn), key=str)
+    errors = sorted(vega_lite_schema().iter_errors(drawn), key=str)
     assert not errors, errors[0].message if errors else ""
     assert (drawn["width"], drawn["height"]) == (640, 360)
     assert drawn["data"]["values"], "the data are inlined"
 
     png = await client.get(f"{path}&format=png&width=640&height=360", headers=ANALYST)
     assert png.headers["content-type"] == "image/png"
-    assert _png_size(png.content) == (640, 360)
+    assert png_size(png.content) == (640, 360)
 
     svg = await client.get(f"{path}&format=svg&width=500&height=300", headers=ANALYST)
     assert svg.headers["content-type"].startswith("image/svg+xml")

@@ -30,10 +30,11 @@ from services.analytics.clv import service as clv_service
 from services.analytics.clv.errors import FitNotFound, FitNotReady
 from services.analytics.clv.models import ClvFit, ClvFitMember
 from services.analytics.referrals.errors import ReportRangeInvalid
-from services.analytics.reports import service
+from services.analytics.reports import charts, render, service
 from shared.db import Sessions, create_sessions, transaction
 from shared.events import CloudEvent
 from tests.analytics import events
+from tests.analytics.reports.vegalite import png_size, vega_lite_schema
 from tests.stack import Stack
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -296,3 +297,7 @@ async def test_clv_distribution_of_a_done_fit(population: tuple[Sessions, People
     # the greatest value is in the last bin, the edges contiguous
     assert report.bins[-1].members >= 1
     assert all(a.high_fen == b.low_fen for a, b in zip(report.bins, report.bins[1:], strict=False))
+    # its chart: a valid Vega-Lite v5 spec, drawn at the size asked
+    spec = charts.clv(report, charts.Size(400, 300))
+    assert not list(vega_lite_schema().iter_errors(spec))
+    assert png_size(await render.png(spec)) == (400, 300)
