@@ -14,6 +14,7 @@ from services.analytics.consumers import HANDLERS
 from services.analytics.kpis import api as kpis
 from services.analytics.members import api as members
 from services.analytics.referrals import api as referrals
+from services.analytics.reports import api as reports
 from services.analytics.segmentation import api as segmentation
 from services.analytics.segments import api as segments
 from services.analytics.segments import jobs as segment_jobs
@@ -32,7 +33,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "80/20 view, sleeping members and churn warnings; the referral rate (老带新); "
             "customer lifetime value (BG/NBD, Gamma-Gamma, a Markov chain over tiers); saved "
             "segments, refreshed on a schedule and on demand and published as "
-            "`analytics.segment.changed` for messaging and loyalty."
+            "`analytics.segment.changed` for messaging and loyalty; the reports as charts "
+            "(Vega-Lite, SVG, PNG) and CSV."
         ),
         settings=settings or Settings(),
         outbox=base.outbox,
@@ -45,6 +47,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             referrals.router,
             clv.router,
             clv_tiers.router,
+            reports.router,
         ],
         inbox=base.inbox,
         idempotency=base.idempotency,

@@ -237,6 +237,15 @@ ROLE_OR_MEMBER_CHECKED = {
     ("analytics", "POST /segments/{segment_id}/refresh"),
     ("analytics", "GET /segments/{segment_id}/runs/{run_id}"),
     ("analytics", "GET /segments/{segment_id}/members"),
+    ("analytics", "GET /clv/fits"),
+    ("analytics", "GET /reports/revenue"),
+    ("analytics", "GET /reports/members"),
+    ("analytics", "GET /reports/retention"),
+    ("analytics", "GET /reports/pareto"),
+    ("analytics", "GET /reports/quadrants"),
+    ("analytics", "GET /reports/rfm"),
+    ("analytics", "GET /reports/clv"),
+    ("analytics", "GET /reports/campaign-lift"),
 }
 
 

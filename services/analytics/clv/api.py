@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.analytics.clv import service
@@ -18,12 +18,14 @@ from services.analytics.clv.errors import (
     MemberNotInFit,
     ValueUndefined,
 )
-from services.analytics.clv.schemas import FitOut, FitRequest, MemberValue
+from services.analytics.clv.schemas import FIT_HEADER, FitOut, FitPage, FitRequest, MemberValue
 from services.analytics.config import CurrentSettings
 from shared.auth import Principal, require_roles
+from shared.csvtext import CSV_MEDIA_TYPE, csv_response, wants_csv
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
+from shared.pagination import Cursor, PageSize
 
 router = APIRouter(prefix="/clv", tags=["analytics"])
 _staff = require_roles("analyst", "marketing")
@@ -71,6 +73,48 @@ async def request_fit(
         body, lambda: service.request_fit(session, body, today, now), status=202
     )
     return answer.response(location=f"/clv/fits/{answer.body['id']}")
+
+
+@router.get(
+    "/fits",
+    response_model=FitPage,
+    summary="The CLV fits, the newest request first",
+    description=(
+        "Staff with the analyst or marketing role. Every fit, queued, done or failed, "
+        "`limit` at a time (`cursor`: the previous page's `next_cursor`), as "
+        "`GET /clv/fits/{fit_id}` shows each. `format=csv` (or `Accept: text/csv`) answers "
+        f"the page as CSV `{','.join(FIT_HEADER)}`: the parameters and the holdout "
+        "flattened, empty while a fit has none."
+    ),
+    responses={
+        200: {
+            "content": {
+                CSV_MEDIA_TYPE: {
+                    "example": ",".join(FIT_HEADER) + "\r\n3f0e2a4c-5b6d-4e7f-8a9b-0c1d2e3f4a5b,"
+                    "done,2026-06-30,2026-11-30,week,2026-12-01T02:00:00Z,"
+                    "2026-12-01T02:00:09Z,,2357,946,0.243,4.414,0.793,2.426,6.25,3.74,1544.0,"
+                    "-9582.4,-4059.5,1723.3,1788\r\n"
+                }
+            }
+        }
+    },
+)
+async def list_fits(
+    request: Request,
+    session: Session,
+    _: Staff,
+    limit: Annotated[PageSize, Query(description="Fits per page (1 to 200)")] = 50,
+    cursor: Annotated[
+        Cursor | None, Query(description="`next_cursor` of the previous page")
+    ] = None,
+    output: Annotated[
+        Literal["json", "csv"] | None, Query(alias="format", description="csv: the page as CSV")
+    ] = None,
+) -> FitPage | Response:
+    page = await service.list_fits(session, limit, cursor)
+    if wants_csv(request.headers.get("accept"), output):
+        return csv_response(service.fits_csv(page), "clv-fits")
+    return page
 
 
 @router.get(

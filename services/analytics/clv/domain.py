@@ -228,8 +228,24 @@ def lifetime_value(
     unit's expected purchases at the expected spend, discounted to today (the discrete
     form of FHL 2005 (JMR) equation 2; ``member`` is (x, t_x, T))."""
     x, t_x, age = (np.array([value]) for value in member)
+    return float(
+        lifetime_values(model, np.array([spend]), (x, t_x, age), horizon, rate_per_unit)[0]
+    )
+
+
+def lifetime_values(
+    model: BgNbd,
+    spend: Floats,
+    members: tuple[Floats, Floats, Floats],
+    horizon: int,
+    rate_per_unit: float,
+) -> Floats:
+    """:func:`lifetime_value` of many members at once: ``spend`` and the arrays of
+    ``members`` (x, t_x, T) side by side, one expectation per unit ahead over all of them."""
+    x, t_x, age = members
     steps = np.arange(0, horizon + 1, dtype=np.float64)
-    cumulative = np.array([model.expected_purchases(float(t), x, t_x, age)[0] for t in steps])
-    per_unit = np.diff(cumulative)
+    cumulative = np.stack([model.expected_purchases(float(t), x, t_x, age) for t in steps])
+    per_unit = np.diff(cumulative, axis=0)
     discounts = (1.0 + rate_per_unit) ** -steps[1:]
-    return float(spend * np.sum(per_unit * discounts))
+    result: Floats = spend * np.sum(per_unit * discounts[:, np.newaxis], axis=0)
+    return result

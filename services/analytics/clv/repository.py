@@ -7,11 +7,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, Float, ScalarSelect, Uuid, bindparam, case, select, text
+from sqlalchemy import Date, Float, ScalarSelect, Uuid, bindparam, case, select, text, tuple_
 from sqlmodel import col
 
 from services.analytics.clv.models import ClvFit, ClvFitMember
 from shared.db import AsyncSession
+from shared.pagination import PageKey
 
 # A purchase counts on its brand's day unless voided or fully returned, at its net amount;
 # purchases dated before the member registered are history like any other.
@@ -64,6 +65,26 @@ def add(session: AsyncSession, fit: ClvFit) -> None:
 
 async def get(session: AsyncSession, fit_id: uuid.UUID) -> ClvFit | None:
     return await session.get(ClvFit, fit_id)
+
+
+async def page(session: AsyncSession, limit: int, before: PageKey | None) -> list[ClvFit]:
+    """Up to ``limit`` fits, the newest request first, older than ``before``."""
+    key = tuple_(col(ClvFit.requested_at), col(ClvFit.id))
+    query = select(ClvFit).order_by(key.desc()).limit(limit)
+    if before is not None:
+        query = query.where(key < (before.at, before.id))
+    return list((await session.scalars(query)).all())
+
+
+async def latest_done(session: AsyncSession) -> ClvFit | None:
+    """The fit that finished last among the done ones."""
+    query = (
+        select(ClvFit)
+        .where(col(ClvFit.state) == "done")
+        .order_by(col(ClvFit.finished_at).desc().nulls_last(), col(ClvFit.id))
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
 
 
 async def claim_queued(session: AsyncSession) -> ClvFit | None:

@@ -132,3 +132,48 @@ class MemberValue(BaseModel):
     clv_fen: int = Field(
         description="Expected purchases of each unit ahead × expected spend, discounted"
     )
+
+
+class FitPage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_DONE], "next_cursor": None}]}
+    )
+
+    items: list[FitOut] = Field(description="The newest request first")
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page")
+
+
+FIT_HEADER = (
+    "id",
+    "state",
+    "calibration_end",
+    "holdout_end",
+    "time_unit",
+    "requested_at",
+    "finished_at",
+    "failure",
+    "members",
+    "repeat_members",
+    "r",
+    "alpha",
+    "a",
+    "b",
+    "p",
+    "q",
+    "gamma",
+    "log_likelihood",
+    "spend_log_likelihood",
+    "holdout_predicted",
+    "holdout_actual",
+)
+"""The CSV columns of a page of fits: the fit with its parameters and holdout flattened."""
+
+
+def fit_row(fit: FitOut) -> list[object]:
+    """One fit as the values of :data:`FIT_HEADER` (times in ISO 8601, empty when null)."""
+    flat = fit.model_dump(mode="json", exclude={"purchases", "spend", "holdout"})
+    flat |= fit.purchases.model_dump() if fit.purchases else {}
+    flat |= fit.spend.model_dump() if fit.spend else {}
+    if fit.holdout is not None:
+        flat |= {"holdout_predicted": fit.holdout.predicted, "holdout_actual": fit.holdout.actual}
+    return [flat.get(name) for name in FIT_HEADER]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
@@ -23,14 +24,19 @@ from services.analytics.clv.errors import (
 )
 from services.analytics.clv.models import ClvFit
 from services.analytics.clv.schemas import (
+    FIT_HEADER,
     BgNbdParameters,
     FitOut,
+    FitPage,
     FitRequest,
     Holdout,
     MemberValue,
     SpendParameters,
+    fit_row,
 )
+from shared.csvtext import csv_text
 from shared.db import AsyncSession
+from shared.pagination import PageKey, encode_cursor
 
 Fitter = Callable[[list[int], list[float], list[float], list[float]], Awaitable[domain.Estimates]]
 """``(frequency, recency, age, monetary_fen) -> estimates``, off the event loop."""
@@ -135,12 +141,7 @@ async def member_value(
     :class:`MemberNotInFit`,
     :class:`ValueUndefined`."""
     fit = await _fit(session, fit_id)
-    models = _models(fit)
-    if models is None and fit.state == "failed":
-        raise FitHasFailed(f"fit {fit_id} failed: {fit.failure}", fit_state=fit.state)
-    if models is None:
-        raise FitNotReady(f"fit {fit_id} is {fit.state}", fit_state=fit.state)
-    purchases, spend = models
+    purchases, spend = _ready(fit)
     summary = await repository.member(session, fit_id, member_id)
     if summary is None:
         raise MemberNotInFit(
@@ -181,10 +182,87 @@ async def member_value(
     )
 
 
-async def _fit(session: AsyncSession, fit_id: uuid.UUID) -> ClvFit:
+@dataclass(frozen=True)
+class FitValues:
+    """Every member of a done fit valued over ``horizon`` time units: CLV in fen and
+    P(alive), side by side; members whose estimates are not finite are left out and
+    counted in ``undefined``."""
+
+    fit: FitOut
+    horizon: int
+    annual_discount_rate: float
+    clv_fen: domain.Floats
+    p_alive: domain.Floats
+    undefined: int
+
+
+async def fit_values(
+    session: AsyncSession, fit_id: uuid.UUID | None, horizon: int, annual_discount_rate: float
+) -> FitValues:
+    """The CLV and P(alive) of every member of the fit ``fit_id``, or of the last fit done
+    when ``None``, as in :func:`member_value` but computed over all of them at once. Raises
+    :class:`FitNotFound` (no such fit, or no fit done yet), :class:`FitNotReady` (queued)
+    or :class:`FitHasFailed`."""
+    if fit_id is None:
+        found = await repository.latest_done(session)
+        if found is None:
+            raise FitNotFound(
+                "no CLV fit is done yet: POST /clv/fits", field="fit_id", where="query"
+            )
+        fit = found
+    else:
+        fit = await _fit(session, fit_id, where="query")
+    purchases, spend = _ready(fit)
+    unit = _unit(fit.time_unit)
+    sample = await repository.summaries(session, fit.id)
+    x = np.array(sample.frequency, dtype=np.float64)
+    t_x = np.array(sample.recency_days, dtype=np.float64) / domain.DAYS_PER_UNIT[unit]
+    age = np.array(sample.age_days, dtype=np.float64) / domain.DAYS_PER_UNIT[unit]
+    expected_spend = spend.expected_spend(x, np.array(sample.monetary_fen, dtype=np.float64))
+    rate = domain.discount_per_unit(annual_discount_rate, unit)
+    with np.errstate(all="ignore"):
+        values = domain.lifetime_values(purchases, expected_spend, (x, t_x, age), horizon, rate)
+        alive = purchases.p_alive(x, t_x, age)
+    finite = np.isfinite(values) & np.isfinite(alive)
+    return FitValues(
+        fit=_out(fit),
+        horizon=horizon,
+        annual_discount_rate=annual_discount_rate,
+        clv_fen=values[finite],
+        p_alive=alive[finite],
+        undefined=int(np.count_nonzero(~finite)),
+    )
+
+
+async def list_fits(session: AsyncSession, limit: int, before: PageKey | None) -> FitPage:
+    """Up to ``limit`` (1 to 200) fits, the newest request first, after the page that
+    ended at ``before``."""
+    fits = await repository.page(session, limit + 1, before)
+    last = fits[limit - 1] if len(fits) > limit else None
+    return FitPage(
+        items=[_out(fit) for fit in fits[:limit]],
+        next_cursor=encode_cursor(last.requested_at, last.id) if last else None,
+    )
+
+
+def fits_csv(page: FitPage) -> str:
+    """A page of fits as CSV :data:`FIT_HEADER`, the parameters flattened."""
+    return csv_text(FIT_HEADER, (fit_row(fit) for fit in page.items))
+
+
+def _ready(fit: ClvFit) -> tuple[domain.BgNbd, domain.GammaGamma]:
+    models = _models(fit)
+    if models is None and fit.state == "failed":
+        raise FitHasFailed(f"fit {fit.id} failed: {fit.failure}", fit_state=fit.state)
+    if models is None:
+        raise FitNotReady(f"fit {fit.id} is {fit.state}", fit_state=fit.state)
+    return models
+
+
+async def _fit(session: AsyncSession, fit_id: uuid.UUID, where: str = "path") -> ClvFit:
     fit = await repository.get(session, fit_id)
     if fit is None:
-        raise FitNotFound(f"no CLV fit with id {fit_id}", field="fit_id", where="path")
+        raise FitNotFound(f"no CLV fit with id {fit_id}", field="fit_id", where=where)
     return fit
 
 

@@ -19,6 +19,7 @@ from services.analytics.cohorts.schemas import (
 )
 from services.analytics.reads import begin_report
 from services.analytics.referrals import service as referrals
+from shared.csvtext import csv_text
 from shared.db import AsyncSession
 from shared.events.loyalty import PointsEarned
 
@@ -97,3 +98,17 @@ async def record_reached(session: AsyncSession, earned: PointsEarned) -> None:
         await repository.record_reached(
             session, earned.campaign_ids, earned.purchase_id, earned.member_id
         )
+
+
+WINDOWS = ("before", "during", "after")
+
+
+def kpis_csv(kpis: CohortKpis) -> str:
+    """The KPIs as one CSV row: the cohort's figures, then each window's prefixed with its
+    name (``before_first_day`` … ``after_interaction_frequency``), dates and times in ISO
+    8601, a missing lift empty."""
+    flat = kpis.model_dump(mode="json", exclude=set(WINDOWS))
+    for name in WINDOWS:
+        window = getattr(kpis, name).model_dump(mode="json")
+        flat |= {f"{name}_{field}": value for field, value in window.items()}
+    return csv_text(flat, [flat.values()])

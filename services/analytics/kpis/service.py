@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from services.analytics.kpis import domain, repository
 from services.analytics.kpis.schemas import Kpis
 from services.analytics.reads import begin_report
+from shared.csvtext import csv_text
 from shared.db import AsyncSession
 
 
@@ -32,3 +33,9 @@ async def kpis(session: AsyncSession, days: int) -> Kpis:
         ),
         as_of=now,
     )
+
+
+def kpis_csv(figures: Kpis) -> str:
+    """The KPIs as one CSV row, their names as the header (``as_of`` in ISO 8601)."""
+    row = figures.model_dump(mode="json")
+    return csv_text(row, [row.values()])

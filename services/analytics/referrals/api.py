@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.analytics.config import CurrentSettings
 from services.analytics.referrals import service
 from services.analytics.referrals.domain import MAX_MONTHS, months
 from services.analytics.referrals.errors import ReportRangeInvalid
-from services.analytics.referrals.schemas import ReferralReport
+from services.analytics.referrals.schemas import ReferralMonth, ReferralReport
 from shared.auth import Principal, require_roles
+from shared.csvtext import CSV_MEDIA_TYPE, csv_response, wants_csv
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
 
@@ -45,17 +46,33 @@ def _first_day(month: str) -> date:
         "registrations, those with a referral code (`referral_rate`), and of those, the "
         "ones whose first paid purchase qualified the referral (`qualification_rate`) and "
         "the ones rewarded. A range that ends before it begins or is too long is 422 "
-        "`report-range-invalid` naming `to`."
+        "`report-range-invalid` naming `to`. `format=csv` (or `Accept: text/csv`) answers "
+        "the months then the total as CSV `" + ",".join(ReferralMonth.model_fields) + "`."
     ),
-    responses=problem(ReportRangeInvalid("to (2026-01) is before from (2026-11)")),
+    responses={
+        200: {
+            "content": {
+                CSV_MEDIA_TYPE: {
+                    "example": ",".join(ReferralMonth.model_fields)
+                    + "\r\n2026-11,400,60,0.15,42,0.7,35\r\n"
+                    "2026-11..2026-11,400,60,0.15,42,0.7,35\r\n"
+                }
+            }
+        },
+        **problem(ReportRangeInvalid("to (2026-01) is before from (2026-11)")),
+    },
 )
 async def referral_report(
+    request: Request,
     settings: CurrentSettings,
     session: Session,
     _: Annotated[Principal, Depends(require_roles("analyst", "marketing"))],
     from_: From,
     to: To,
-) -> ReferralReport:
+    output: Annotated[
+        Literal["json", "csv"] | None, Query(alias="format", description="csv: the table")
+    ] = None,
+) -> ReferralReport | Response:
     first, last = _first_day(from_), _first_day(to)
     if last < first:
         raise ReportRangeInvalid(f"to ({to}) is before from ({from_})", field="to", where="query")
@@ -63,4 +80,7 @@ async def referral_report(
         raise ReportRangeInvalid(
             f"at most {MAX_MONTHS} months in one report", field="to", where="query"
         )
-    return await service.report(session, first, last, ZoneInfo(settings.business_timezone))
+    report = await service.report(session, first, last, ZoneInfo(settings.business_timezone))
+    if wants_csv(request.headers.get("accept"), output):
+        return csv_response(service.report_csv(report), "referrals")
+    return report

@@ -10,6 +10,7 @@ from sqlalchemy import CTE
 
 from services.analytics.referrals import domain, repository
 from services.analytics.referrals.schemas import ReferralMonth, ReferralReport, month_label
+from shared.csvtext import csv_text
 from shared.db import AsyncSession
 from shared.events.customer import MemberReferred
 from shared.events.referrals import ReferralQualified, ReferralRewarded
@@ -64,6 +65,13 @@ async def report(session: AsyncSession, first: date, last: date, zone: ZoneInfo)
         months=rows,
         total=_row(label, *sums),
     )
+
+
+def report_csv(report: ReferralReport) -> str:
+    """The months, oldest first, then the total (``month``: ``from..to``) as CSV."""
+    header = tuple(ReferralMonth.model_fields)
+    rows = [*report.months, report.total]
+    return csv_text(header, ([getattr(row, name) for name in header] for row in rows))
 
 
 def _row(

@@ -25,6 +25,7 @@ from services.analytics.segmentation.schemas import (
     SleepingReport,
 )
 from shared.auth import Principal, require_roles
+from shared.csvtext import CSV_MEDIA_TYPE, csv_response, wants_csv
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
 from shared.pagination import PageSize
@@ -68,7 +69,7 @@ ChurnParameter = Annotated[
 Format = Annotated[
     Literal["json", "csv"] | None, Query(alias="format", description="csv: the same as CSV")
 ]
-_CSV = "text/csv"
+_CSV = CSV_MEDIA_TYPE
 _CHURN_PROBLEM = problem(ChurnParameterInvalid("churn criterion overdue's factor is 1.0 to 100.0"))
 
 
@@ -85,15 +86,7 @@ Zone = Annotated[ZoneInfo, Depends(_zone)]
 
 
 def _wants_csv(request: Request, output: str | None) -> bool:
-    return output == "csv" or (output is None and _CSV in request.headers.get("accept", ""))
-
-
-def _csv(text: str, name: str) -> Response:
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
+    return wants_csv(request.headers.get("accept"), output)
 
 
 @router.get(
@@ -121,7 +114,7 @@ async def rfm(
     output: Format = None,
 ) -> RfmReport | Response:
     report = await service.rfm_report(session, zone, bins or settings.rfm_bins)
-    return _csv(service.rfm_csv(report), "rfm") if _wants_csv(request, output) else report
+    return csv_response(service.rfm_csv(report), "rfm") if _wants_csv(request, output) else report
 
 
 @router.get(
@@ -152,7 +145,9 @@ async def quadrants(
 ) -> QuadrantReport | Response:
     report = await service.quadrant_report(session, zone, value_cut_fen, repeat_cut)
     return (
-        _csv(service.quadrant_csv(report), "quadrants") if _wants_csv(request, output) else report
+        csv_response(service.quadrant_csv(report), "quadrants")
+        if _wants_csv(request, output)
+        else report
     )
 
 
@@ -183,7 +178,11 @@ async def pareto(
     output: Format = None,
 ) -> ParetoReport | Response:
     report = await service.pareto_report(session, zone, top, step)
-    return _csv(service.pareto_csv(report), "pareto") if _wants_csv(request, output) else report
+    return (
+        csv_response(service.pareto_csv(report), "pareto")
+        if _wants_csv(request, output)
+        else report
+    )
 
 
 @router.get(
@@ -210,7 +209,11 @@ async def sleeping(
     output: Format = None,
 ) -> SleepingReport | Response:
     report = await service.sleeping_report(session, zone, months or settings.sleeping_months)
-    return _csv(service.summary_csv(report), "sleeping") if _wants_csv(request, output) else report
+    return (
+        csv_response(service.summary_csv(report), "sleeping")
+        if _wants_csv(request, output)
+        else report
+    )
 
 
 @router.get(
@@ -244,7 +247,7 @@ async def churn_warnings(
 ) -> ChurnWarningReport | Response:
     report = await service.churn_report(session, zone, churn, churn_parameter)
     if _wants_csv(request, output):
-        return _csv(service.summary_csv(report), "churn-warnings")
+        return csv_response(service.summary_csv(report), "churn-warnings")
     return report
 
 
@@ -310,4 +313,6 @@ async def members(
         churn_risk=churn_risk,
     )
     page = await service.member_page(session, zone, filters, cursor, limit)
-    return _csv(service.member_csv(page), "members") if _wants_csv(request, output) else page
+    return (
+        csv_response(service.member_csv(page), "members") if _wants_csv(request, output) else page
+    )

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     Select,
+    String,
     Subquery,
     Table,
     and_,
@@ -184,9 +185,12 @@ async def median_cuts(session: AsyncSession, now: datetime, zone: str) -> tuple[
 
 
 def _sides(s: Subquery, value_cut: float, repeat_cut: float) -> tuple[ColumnElement[bool], ...]:
-    """Above each cut point: (high value per purchase, high number of purchases)."""
+    """Above each cut point: (high value per purchase, high number of purchases). Value
+    per purchase is compared as a double, as the median cut was computed: a member whose
+    value is the median (35,000 / 3 fen) is not above it because the exact numeric
+    quotient has more digits than the double."""
     return (
-        s.c.value_per_purchase_fen > bindparam("value_cut", value_cut, type_=Numeric),
+        cast(s.c.value_per_purchase_fen, Float) > bindparam("value_cut", value_cut, type_=Float),
         s.c.frequency > bindparam("repeat_cut", repeat_cut, type_=Numeric),
     )
 
@@ -217,6 +221,39 @@ async def quadrant_totals(
         QuadrantTotals(bool(row[0]), bool(row[1]), int(row[2]), int(row[3]), int(row[4]))
         for row in await session.execute(query)
     ]
+
+
+@dataclass(frozen=True)
+class Point:
+    member_id: uuid.UUID
+    value_per_purchase_fen: float
+    frequency: int
+    monetary_fen: int
+    high_value: bool
+    high_repeat: bool
+
+
+async def quadrant_sample(
+    session: AsyncSession, now: datetime, zone: str, cuts: tuple[float, float], limit: int
+) -> list[Point]:
+    """Up to ``limit`` purchasing members with their sides of the ``(value, repeat)`` cut
+    points: a fixed pseudo-random sample (the first by the MD5 of their id), the same
+    members on every call while the population stays."""
+    base = _base(now, zone)
+    high_value, high_repeat = _sides(base, *cuts)
+    query = (
+        select(
+            base.c.member_id,
+            cast(base.c.value_per_purchase_fen, Float),
+            base.c.frequency,
+            base.c.monetary_fen,
+            high_value,
+            high_repeat,
+        )
+        .order_by(func.md5(cast(base.c.member_id, String)))
+        .limit(limit)
+    )
+    return [Point(*row) for row in await session.execute(query)]
 
 
 async def population(session: AsyncSession, now: datetime, zone: str) -> tuple[int, int]:

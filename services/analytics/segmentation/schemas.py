@@ -261,3 +261,11 @@ class SegmentMemberPage(BaseModel):
     next_cursor: uuid.UUID | None = Field(
         description="Pass as `cursor` for the next page; null on the last page"
     )
+
+
+class QuadrantPoint(BaseModel):
+    member_id: uuid.UUID
+    value_per_purchase_fen: float = Field(description="Net spend / counted purchases, fen")
+    purchases: int = Field(description="Counted purchases")
+    net_spend_fen: int
+    quadrant: Quadrant

@@ -20,6 +20,7 @@ from services.analytics.segmentation.schemas import (
     ChurnWarningReport,
     ParetoPoint,
     ParetoReport,
+    QuadrantPoint,
     QuadrantReport,
     QuadrantRow,
     RfmCell,
@@ -102,6 +103,25 @@ async def quadrant_report(
         quadrants=rows,
         as_of=now,
     )
+
+
+async def quadrant_sample(
+    session: AsyncSession, zone: ZoneInfo, cuts: tuple[float, float], points: int
+) -> list[QuadrantPoint]:
+    """Up to ``points`` members, a fixed sample of the population, each with their value
+    per purchase, purchases and quadrant for the ``(value, repeat)`` cut points (as
+    :func:`quadrant_report` answers them): a scatter of the quadrants."""
+    now = datetime.now(UTC)
+    return [
+        QuadrantPoint(
+            member_id=point.member_id,
+            value_per_purchase_fen=round(point.value_per_purchase_fen, 2),
+            purchases=point.frequency,
+            net_spend_fen=point.monetary_fen,
+            quadrant=domain.quadrant(point.high_value, point.high_repeat),
+        )
+        for point in await repository.quadrant_sample(session, now, zone.key, cuts, points)
+    ]
 
 
 def quadrant_csv(report: QuadrantReport) -> str:

@@ -3,6 +3,8 @@ its process and read back; a member valued with it; bad input refused naming the
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -86,6 +88,12 @@ async def test_a_retried_fit_request_queues_one_fit(
     assert other.status_code == 422  # the same key for another request
     assert other.json()["type"].endswith("idempotency-key-reused")
 
+    async def finished() -> bool:  # leave no queued fit for the next module's worker
+        fit = (await clv_client.get(first.headers["location"], headers=ANALYST)).json()
+        return bool(fit["state"] != "queued")
+
+    await eventually(finished, timeout=180)
+
 
 async def test_an_unknown_fit_is_a_404_problem(clv_client: httpx.AsyncClient) -> None:
     answer = await clv_client.get(f"/clv/fits/{uuid.uuid4()}", headers=ANALYST)
@@ -166,3 +174,32 @@ async def test_the_fit_is_staff_only(clv_client: httpx.AsyncClient) -> None:
         "/clv/fits", json={"calibration_end": (TODAY - timedelta(days=30)).isoformat()}
     )
     assert answer.status_code == 401
+
+
+async def test_the_fits_are_listed_newest_first_in_pages_and_as_csv(
+    clv_client: httpx.AsyncClient,
+) -> None:
+    asked = []
+    for end in ("1900-02-28", "1900-03-31"):
+        answer = await clv_client.post(
+            "/clv/fits", json={"calibration_end": end, "time_unit": "day"}, headers=ANALYST
+        )
+        assert answer.status_code == 202
+        asked.append(answer.json()["id"])
+    first = await clv_client.get("/clv/fits", params={"limit": 1}, headers=ANALYST)
+    assert first.status_code == 200
+    page = first.json()
+    assert [fit["id"] for fit in page["items"]] == [asked[1]]
+    following = await clv_client.get(
+        "/clv/fits", params={"limit": 1, "cursor": page["next_cursor"]}, headers=ANALYST
+    )
+    assert [fit["id"] for fit in following.json()["items"]] == [asked[0]]
+    table = await clv_client.get("/clv/fits", params={"format": "csv"}, headers=ANALYST)
+    assert table.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(table.text)))
+    assert [row["id"] for row in rows[:2]] == [asked[1], asked[0]]
+    assert rows[1]["calibration_end"] == "1900-02-28"
+    assert table.text.startswith("id,state,calibration_end,holdout_end,time_unit,")
+    refused = await clv_client.get("/clv/fits", params={"cursor": "nope"}, headers=ANALYST)
+    assert refused.status_code == 422
+    assert "query.cursor" in [error["location"] for error in refused.json()["errors"]]

@@ -15,6 +15,8 @@ The campaign runs 2011-03-01..07 (Asia/Shanghai), so before is 02-22..28 and aft
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -213,3 +215,24 @@ async def test_members_may_not_read_cohorts(client: httpx.AsyncClient) -> None:
     body = {"cohort": {"kind": "campaign_buyers"}, **CAMPAIGN}
     response = await client.post("/cohorts/kpis", json=body, headers=member_headers(uuid.uuid4()))
     assert response.status_code == 403
+
+
+async def test_the_kpis_as_one_csv_row(
+    client: httpx.AsyncClient, loaded: dict[str, uuid.UUID]
+) -> None:
+    body = {"cohort": {"kind": "campaign_buyers"}, **CAMPAIGN}
+    as_json = await _kpis(client, body)
+    for asked in ({"params": {"format": "csv"}}, {"headers": {"Accept": "text/csv"}}):
+        params, headers = asked.get("params", {}), ANALYST | asked.get("headers", {})
+        response = await client.post("/cohorts/kpis", json=body, params=params, headers=headers)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/csv; charset=utf-8"
+        header, row = list(csv.reader(io.StringIO(response.text)))
+        found = dict(zip(header, row, strict=True))
+        assert found["participants"] == "2"
+        assert found["sales_lift_during"] == str(as_json["sales_lift_during"])
+        assert found["complete"] == "true"
+        # each window's figures, prefixed with its name
+        assert (found["before_first_day"], found["before_net_sales_fen"]) == ("2011-02-22", "10000")
+        assert (found["during_purchases"], found["after_net_sales_fen"]) == ("2", "25000")
+        assert "before" not in header

@@ -109,3 +109,19 @@ async def test_an_activity_window_outside_one_to_365_days_is_rejected(
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
     assert response.json()["errors"][0]["location"] == "query.days"
+
+
+async def test_the_kpis_as_one_csv_row(client: httpx.AsyncClient) -> None:
+    figures = await _kpis(client, days=7)
+    asked: list[tuple[dict[str, str], dict[str, str]]] = [
+        ({"days": "7", "format": "csv"}, {}),
+        ({"days": "7"}, {"Accept": "text/csv"}),
+    ]
+    for params, accept in asked:
+        response = await client.get("/kpis", params=params, headers=ANALYST | accept)
+        assert response.headers["content-type"] == "text/csv; charset=utf-8"
+        header, row = (line.split(",") for line in response.text.split("\r\n")[:2])
+        assert header == list(figures)
+        found = dict(zip(header, row, strict=True))
+        assert found["active_window_days"] == "7"
+        assert int(found["members"]) >= figures["members"]

@@ -100,6 +100,17 @@ async def test_the_referral_rate_per_month_and_over_the_range(
         ("2001-03", 0, 0, 0.0, 0, 0.0, 0),
         ("2001-01..2001-03", 6, 3, 0.5, 2, 0.6667, 1),
     ]
+    table = await client.get(
+        "/reports/referrals",
+        params={"from": "2001-01", "to": "2001-03", "format": "csv"},
+        headers=ANALYST,
+    )
+    assert table.headers["content-type"] == "text/csv; charset=utf-8"
+    assert table.text == (
+        "month,registrations,referred,referral_rate,qualified,qualification_rate,rewarded\r\n"
+        "2001-01,4,1,0.25,1,1.0,1\r\n2001-02,2,2,1.0,1,0.5,0\r\n2001-03,0,0,0.0,0,0.0,0\r\n"
+        "2001-01..2001-03,6,3,0.5,2,0.6667,1\r\n"
+    )
 
 
 @pytest.mark.parametrize(
