@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from shared.audit.log import AuditLog
 from shared.db import schema_registry
 from shared.inbox import Inbox
 from shared.outbox import Outbox
@@ -22,5 +23,6 @@ class AnalyticsTable(SQLModel, registry=schema_registry(SCHEMA)):
 
 
 outbox = Outbox(AnalyticsTable.metadata)
+audit = AuditLog(AnalyticsTable.metadata)
 inbox = Inbox(AnalyticsTable.metadata)
 product_categories = ProductCategories(AnalyticsTable.metadata)
