@@ -216,6 +216,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("analytics", "GET /clv/fits/{fit_id}"),
     ("analytics", "GET /clv/fits/{fit_id}/members/{member_id}"),
     ("analytics", "GET /clv/tiers"),
+    *((service, "GET /audit") for service in SERVICES),  # admin only, on every service
 }
 
 

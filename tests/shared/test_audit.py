@@ -5,6 +5,7 @@ for admins and filters, and the table is append-only for the service's own role.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -149,8 +150,11 @@ async def test_a_members_change_is_not_a_staff_change(stack: Stack) -> None:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-async def test_the_audit_is_for_admins_only(stack: Stack, service: str) -> None:
+async def test_the_audit_is_for_admins_only(
+    stack: Stack, service: str, caplog: pytest.LogCaptureFixture
+) -> None:
     app = stack.app(service)
+    caplog.set_level(logging.WARNING, logger="huiyuan.audit.refused")
     async with running(app) as client:
         others: tuple[Role, ...] = ("marketing", "service", "analyst", "manager")
         for role in others:
@@ -158,6 +162,10 @@ async def test_the_audit_is_for_admins_only(stack: Stack, service: str) -> None:
             assert answer.status_code == 403
         assert (await client.get("/audit", headers=member_headers(uuid.uuid4()))).status_code == 403
         assert (await client.get("/audit")).status_code == 401
+    refusals = [r for r in caplog.records if r.name == "huiyuan.audit.refused"]
+    assert [getattr(r, "audit_status", None) for r in refusals] == [403] * 5 + [401]
+    assert getattr(refusals[0], "audit_actor", None) == "test-marketing"
+    assert all(r.getMessage().startswith("refused GET /audit") for r in refusals)
     assert app.openapi()["paths"]["/audit"]["get"]["x-roles"] == ["admin"]
 
 
