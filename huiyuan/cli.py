@@ -204,6 +204,25 @@ def dlq_replay(
 
 
 @app.command()
+def audit(
+    member: Annotated[uuid.UUID | None, typer.Option(help="Only rows about this member")] = None,
+    actor: Annotated[
+        str | None, typer.Option(help="Only this staff user's (token subject)")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="Newest rows per service")] = 200,
+) -> None:
+    """Show the audit trail (staff changes, reads in clear) of every service, newest first."""
+    from huiyuan import audit as trail
+    from shared.audit.log import Filters
+
+    if member is None and actor is None:
+        raise typer.BadParameter("name a --member or an --actor", param_hint="--member")
+    with _admin_database() as admin_url:
+        rows = trail.trail(admin_url, Filters(member_id=member, actor=actor), limit)
+    typer.echo(trail.format_table(rows))
+
+
+@app.command()
 def problems() -> None:
     """Print the catalogue of problem types (docs/problems.md)."""
     from huiyuan.problems import catalogue

@@ -157,7 +157,9 @@ async def current_principal(
             headers={"WWW-Authenticate": "Bearer"},
         )
     secret: str = request.app.state.settings.jwt_secret.get_secret_value()
-    return decode_token(secret, credentials.credentials)
+    principal = decode_token(secret, credentials.credentials)
+    request.state.principal = principal  # for the audit trail (shared.audit.requests)
+    return principal
 
 
 def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:

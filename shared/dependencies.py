@@ -13,6 +13,7 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
+from shared.audit.requests import record_change
 from shared.auth import StoreDirectory, StoreRef
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession, Sessions, transaction
@@ -26,10 +27,13 @@ class _Runtime(Protocol):
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A FastAPI dependency: one transaction per request, committed at the edge."""
+    """A FastAPI dependency: one transaction per request, committed at the edge. A staff
+    request that changes data is recorded in the audit log in this transaction once its
+    handler returned (``shared.audit``), so no route has to remember it."""
     runtime: _Runtime = request.app.state.runtime
     async with transaction(runtime.sessions) as session:
         yield session
+        await record_change(session, request)
 
 
 # "function" scope commits when the endpoint returns, before the answer is sent; the default

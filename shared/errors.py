@@ -246,9 +246,34 @@ def summarize(errors: list[dict[str, str]]) -> str:
     return "; ".join(f"{e['location']}: {e['message']}" for e in errors[:5])
 
 
+_refusals = logging.getLogger("huiyuan.audit.refused")
+
+
+def _log_refusal(request: Request, status: int) -> None:
+    """A refused attempt (401, 403) has no transaction to be audited in, so it is a log
+    line an operator can count and alert on: the route, the status, the token's subject
+    and role where the token was valid (a 403), the peer; no credential."""
+    principal = getattr(request.state, "principal", None)
+    route = request.scope.get("route")
+    _refusals.warning(
+        "refused %s %s: %d",
+        request.method,
+        getattr(route, "path_format", request.url.path),
+        status,
+        extra={
+            "audit_status": status,
+            "audit_actor": getattr(principal, "subject", None),
+            "audit_role": getattr(principal, "role", None),
+            "audit_client": request.client.host if request.client else None,
+        },
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def on_problem(request: Request, exc: ProblemError) -> JSONResponse:
+        if exc.status in (401, 403):
+            _log_refusal(request, exc.status)
         return error_response(exc, instance=request.url.path)
 
     @app.exception_handler(RequestValidationError)

@@ -16,8 +16,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from functools import cached_property
+from datetime import UTC, datetime, timedelta
+from functools import cached_property, partial
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -27,6 +27,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.audit.api import audit_router
+from shared.audit.log import AuditLog
 from shared.auth import StoreDirectory
 from shared.background import cancel_and_wait, raise_if_cancelling
 from shared.consumer import EventConsumer
@@ -47,6 +49,7 @@ from shared.inbox import (
     subscriptions,
 )
 from shared.inputs import configure_inputs
+from shared.jobs import in_batches
 from shared.kafka import GroupTimings, Publisher, ensure_topics
 from shared.notify import Wakeups
 from shared.observability import RequestContextMiddleware, configure_logging
@@ -97,6 +100,9 @@ class ServiceSpec:
     """Opened at start, before any request, into ``Runtime.resources``; closed at
     shutdown, after the background work stopped."""
     stores: StoreDirectory | None = None
+    audit: AuditLog | None = None
+    """The service's ``audit_log``: staff changes and unmasked reads are recorded in it,
+    ``GET /audit`` answers it and rows older than ``audit_retention_days`` are purged."""
     uploads: Mapping[str, int] = field(default_factory=dict)
     """Upload paths with a body limit of their own (:class:`shared.edge.BodyLimitMiddleware`)."""
     openapi_tags: Sequence[dict[str, Any]] = ()
@@ -142,6 +148,27 @@ async def _purge_expired_keys(keys: IdempotencyKeys, sessions: Sessions) -> None
             raise_if_cancelling()
             log.exception("could not purge expired idempotency keys")
         await asyncio.sleep(600)
+
+
+_AUDIT_PURGE_BATCH = 5000
+
+
+async def _purge_old_audit_rows(audit: AuditLog, sessions: Sessions, retention: timedelta) -> None:
+    """Every hour, deletes audit rows older than ``retention``, a batch a transaction."""
+    while True:
+        try:
+            older_than = datetime.now(UTC) - retention
+            purged = await in_batches(
+                sessions,
+                partial(audit.purge, older_than=older_than, batch=_AUDIT_PURGE_BATCH),
+                _AUDIT_PURGE_BATCH,
+            )
+            if purged:
+                log.info("purged %d audit rows older than %s", purged, older_than)
+        except Exception:
+            raise_if_cancelling()
+            log.exception("could not purge old audit rows")
+        await asyncio.sleep(3600)
 
 
 def _lifespan(
@@ -202,6 +229,14 @@ def _lifespan(
             runtime.tasks.append(
                 asyncio.create_task(
                     _purge_expired_keys(spec.idempotency, sessions), name=f"{spec.name}-keys"
+                )
+            )
+        if spec.audit is not None:
+            retention = timedelta(days=settings.audit_retention_days)
+            runtime.tasks.append(
+                asyncio.create_task(
+                    _purge_old_audit_rows(spec.audit, sessions, retention),
+                    name=f"{spec.name}-audit",
                 )
             )
         for worker in spec.workers:
@@ -318,4 +353,6 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     app.include_router(_operations_router(spec))
     for router in spec.routers:
         app.include_router(router)
+    if spec.audit is not None:
+        app.include_router(audit_router(spec.audit))
     return app

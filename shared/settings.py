@@ -88,6 +88,13 @@ class BaseServiceSettings(BaseSettings):
     # Origins of the web frontends a browser may call this service from, e.g.
     # ["https://app.example.com"] (a JSON list in the environment); none by default
     cors_allow_origins: list[str] = []
+    # Days an audit_log row is kept (staff changes, unmasked reads); PIPL sets no period for
+    # access records, so about a year and a month lets a yearly review see a whole year.
+    # Rows younger than 30 days are never purged (the table's trigger refuses it).
+    audit_retention_days: int = Field(default=400, ge=30)
+    # Proxies in front of the service whose X-Forwarded-For entries are trusted: the client
+    # address audited is the entry the outermost of them appended; 0 = the peer's address
+    trusted_proxies: int = Field(default=0, ge=0, le=10)
     # Strict-Transport-Security's max-age, where TLS ends in front of the service; 0 = not sent
     hsts_max_age_seconds: int = Field(default=0, ge=0)
 

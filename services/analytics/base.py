@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from shared.audit.log import AuditLog
 from shared.db import schema_registry
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
@@ -24,6 +25,7 @@ class AnalyticsTable(SQLModel, registry=schema_registry(SCHEMA)):
 
 outbox = Outbox(AnalyticsTable.metadata)
 emit = Emitter(outbox, source="/huiyuan/analytics")
+audit = AuditLog(AnalyticsTable.metadata)
 inbox = Inbox(AnalyticsTable.metadata)
 idempotency = IdempotencyKeys(AnalyticsTable.metadata)
 product_categories = ProductCategories(AnalyticsTable.metadata)

@@ -38,6 +38,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         ),
         settings=settings or Settings(),
         outbox=base.outbox,
+        audit=base.audit,
         routers=[
             kpis.router,
             cohorts.router,

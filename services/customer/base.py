@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from shared.audit.log import AuditLog
 from shared.db import schema_registry
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
@@ -23,6 +24,7 @@ class CustomerTable(SQLModel, registry=schema_registry(SCHEMA)):
 
 
 outbox = Outbox(CustomerTable.metadata)
+audit = AuditLog(CustomerTable.metadata)
 emit = Emitter(outbox, source="/huiyuan/customer")
 idempotency = IdempotencyKeys(CustomerTable.metadata)
 inbox = Inbox(CustomerTable.metadata)

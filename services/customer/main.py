@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.customer.base import idempotency, inbox, outbox
+from services.customer.base import audit, idempotency, inbox, outbox
 from services.customer.categories import api as categories
 from services.customer.config import Settings
 from services.customer.consents import api as consents
@@ -40,6 +40,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         ),
         settings=settings_,
         outbox=outbox,
+        audit=audit,
         idempotency=idempotency,
         routers=[
             members.router,

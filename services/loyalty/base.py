@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, Column, DateTime, Index
 from sqlmodel import SQLModel
 
+from shared.audit.log import AuditLog
 from shared.db import schema_registry
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
@@ -40,6 +41,7 @@ def amount_column() -> Column[int]:
 
 
 outbox = Outbox(LoyaltyTable.metadata)
+audit = AuditLog(LoyaltyTable.metadata)
 emit = Emitter(outbox, source="/huiyuan/loyalty")
 inbox = Inbox(LoyaltyTable.metadata)
 idempotency = IdempotencyKeys(LoyaltyTable.metadata)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.loyalty.adjustments import api as adjustments
-from services.loyalty.base import idempotency, inbox, job_runs, outbox
+from services.loyalty.base import audit, idempotency, inbox, job_runs, outbox
 from services.loyalty.campaigns import api as campaigns
 from services.loyalty.campaigns.jobs import close_out
 from services.loyalty.config import Settings
@@ -80,6 +80,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         ),
         settings=settings or Settings(),
         outbox=outbox,
+        audit=audit,
         inbox=inbox,
         idempotency=idempotency,
         handlers=HANDLERS,

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
 
+from shared.audit.log import AuditLog
 from shared.db import schema_registry
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
@@ -37,6 +38,7 @@ def timestamp() -> Any:
 
 
 outbox = Outbox(MessagingTable.metadata)
+audit = AuditLog(MessagingTable.metadata)
 emit = Emitter(outbox, source="/huiyuan/messaging")
 inbox = Inbox(MessagingTable.metadata)
 idempotency = IdempotencyKeys(MessagingTable.metadata)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.messaging.base import idempotency, inbox, outbox
+from services.messaging.base import audit, idempotency, inbox, outbox
 from services.messaging.broadcasts import api as broadcasts
 from services.messaging.broadcasts import jobs as broadcast_jobs
 from services.messaging.config import Settings
@@ -37,6 +37,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         ),
         settings=settings or Settings(),
         outbox=outbox,
+        audit=audit,
         routers=[
             notifications.router,
             delivery.router,

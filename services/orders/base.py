@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Column, DateTime
 from sqlmodel import SQLModel
 
+from shared.audit.log import AuditLog
 from shared.db import schema_registry
 from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
@@ -30,6 +31,7 @@ def timestamp_column() -> Column[datetime]:
 
 
 outbox = Outbox(OrdersTable.metadata)
+audit = AuditLog(OrdersTable.metadata)
 emit = Emitter(outbox, source="/huiyuan/orders")
 inbox = Inbox(OrdersTable.metadata)
 idempotency = IdempotencyKeys(OrdersTable.metadata)

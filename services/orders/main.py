@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.orders.base import idempotency, inbox, outbox
+from services.orders.base import audit, idempotency, inbox, outbox
 from services.orders.benefits import api as benefits
 from services.orders.catalog import api as catalog
 from services.orders.catalog.categories import api as categories
@@ -45,6 +45,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         ),
         settings=settings,
         outbox=outbox,
+        audit=audit,
         idempotency=idempotency,
         routers=[
             stores.router,

@@ -246,6 +246,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("analytics", "GET /reports/rfm"),
     ("analytics", "GET /reports/clv"),
     ("analytics", "GET /reports/campaign-lift"),
+    *((service, "GET /audit") for service in SERVICES),  # admin only, on every service
 }
 
 

@@ -34,6 +34,7 @@ from services.customer.desk.schemas import (
     TicketPage,
 )
 from services.customer.desk.sla.domain import Kind
+from shared.audit.reads import AuditedRead, audited_read
 from shared.auth import MEMBER_ACCESS, Principal, current_principal, require_roles
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
@@ -117,7 +118,10 @@ async def open_ticket(
     "/tickets/{ticket_id}",
     response_model=TicketOut,
     summary="Read a ticket with its texts",
-    description="Desk staff, or the member whose ticket it is (404 for another's).",
+    description=(
+        "Desk staff, or the member whose ticket it is (404 for another's). A staff read is "
+        "recorded in the audit trail (`ticket.texts`, `GET /audit`)."
+    ),
     responses={**MEMBER_ACCESS, **NOT_FOUND},
 )
 async def get_ticket(
@@ -125,8 +129,10 @@ async def get_ticket(
     session: Session,
     cipher: Cipher,
     principal: Annotated[Principal, Depends(_desk_or_member)],
+    read: Annotated[AuditedRead, audited_read("ticket.texts")],
 ) -> TicketOut:
     ticket = await service.get_ticket(session, ticket_id, member_id=_own(principal))
+    read.member_id = ticket.member_id
     return service.to_out(cipher, ticket)
 
 

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from services.customer.imports import domain, exports, service, staging
 from services.customer.imports.errors import ImportNotFound, UnreadableCsv
 from services.customer.imports.schemas import ImportOut, UploadIdentity
+from shared.audit.requests import record_change
 from shared.auth import Principal, require_roles
 from shared.db import Sessions, transaction
 from shared.dependencies import Cipher
@@ -121,6 +122,8 @@ async def create_import(
                 f"{request.method} {request.url.path}",
             )
             answer = await idempotent.run(sent, stage, status=202)
+            # its own transaction, not the request's, so it audits itself in it
+            await record_change(session, request)
     return answer.response(location=f"/imports/{answer.body['id']}")
 
 

@@ -25,6 +25,7 @@ from services.customer.search import domain as search_domain
 from services.customer.search import service as search
 from services.customer.search.errors import UnsearchableQuery
 from services.customer.search.schemas import Initial, SearchText
+from shared.audit.reads import AuditedRead, audited_read
 from shared.auth import (
     MEMBER_ACCESS,
     Principal,
@@ -119,7 +120,8 @@ async def register_member(
         "but admin and service staff and the member. A staff read joins the caller's "
         "recently viewed members (`GET /staff/me/recent-members`). Staff also see the "
         "member's tags and category (with its path from the root); the member does not "
-        "(a brand's classification is internal)."
+        "(a brand's classification is internal). A staff read in clear is recorded in "
+        "the audit trail (`member.contact`, `GET /audit`)."
     ),
     responses={**MEMBER_ACCESS, **problem(MemberNotFound("No member with id 7d1c0a52-…"))},
 )
@@ -129,12 +131,15 @@ async def get_member(
     session: Session,
     principal: Annotated[Principal, Depends(current_principal)],
     response: Response,
+    read: Annotated[AuditedRead, audited_read("member.contact")],
 ) -> MemberOut:
     ensure_member_access(principal, member_id, "service", "marketing")
     member = await service.get_member(session, member_id)
     await search.record_view(session, principal, member_id)
     response.headers["ETag"] = etag(member.version)
-    return await service.profile(session, cipher, member, principal)
+    profile = await service.profile(session, cipher, member, principal)
+    read.in_clear = not profile.contact_masked
+    return profile
 
 
 @router.get(

@@ -37,7 +37,7 @@ from services.customer.signin.schemas import (
 from services.customer.signin.throttle import CodeThrottle
 from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
 from shared.db import AsyncSession, transaction
-from shared.dependencies import Cipher
+from shared.dependencies import Cipher, RequestSession
 from shared.errors import InvalidRequest
 from shared.openapi import problem
 
@@ -207,7 +207,7 @@ async def sign_out(body: RefreshRequest, session: Session) -> Revoked:
 )
 async def revoke_all(
     body: RevokeAllRequest,
-    session: Session,
+    session: RequestSession,  # a staff revocation is audited in its transaction
     principal: Annotated[Principal, Depends(current_principal)],
 ) -> Revoked:
     member_id = body.member_id or principal.member_id

@@ -3,6 +3,8 @@ Idempotency-Key."""
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 from sqlalchemy import func, select
 
@@ -11,6 +13,9 @@ from shared.db import Sessions
 from tests.customer.conftest import new_phone
 from tests.customer.desk.conftest import problem
 from tests.customer.imports.conftest import CSV, SERVICE, finished
+from tests.stack import staff_headers
+
+ADMIN = staff_headers("admin")
 
 
 def _file(*phones: str) -> bytes:
@@ -64,3 +69,23 @@ async def test_a_retried_upload_with_its_key_answers_the_first_import(
         "/imports", content=body, params={"dry_run": True}, headers=SERVICE | CSV | key
     )
     problem(dry, 422, "idempotency-key-reused")
+
+
+async def test_an_upload_is_audited_in_its_own_transaction_without_its_rows(
+    client: httpx.AsyncClient,
+) -> None:
+    """The import opens its transaction itself, so it records itself there: the file's
+    phones and names never reach the audit row."""
+    phone = new_phone()
+    request_id = f"import-{uuid.uuid4().hex}"
+    headers = SERVICE | CSV | {"X-Request-ID": request_id}
+    response = await client.post("/imports", content=_file(phone), headers=headers)
+    assert response.status_code == 202, response.text
+    audit = await client.get("/audit", params={"actor": "test-service"}, headers=ADMIN)
+    (row,) = [r for r in audit.json()["items"] if r["request_id"] == request_id]
+    assert (row["route"], row["status"], row["fields"]) == ("/imports", 202, None)
+    assert phone not in str(row)
+    refused = await client.post("/imports", content=b"mobile\r\n1\r\n", headers=headers)
+    assert refused.status_code == 422
+    audit = await client.get("/audit", params={"actor": "test-service"}, headers=ADMIN)
+    assert [r["request_id"] for r in audit.json()["items"]].count(request_id) == 1

@@ -1,0 +1,32 @@
+"""the audit trail: staff changes and unmasked reads, append-only
+
+``audit_log`` (shared.audit) gets a row for every staff request that changed data and
+every read of personal data in clear, in the transaction of what it records. The role
+keeps INSERT, SELECT and DELETE on it; a trigger refuses UPDATE, TRUNCATE and any DELETE
+but the retention purge's.
+
+Revision ID: b0a0f77036e1
+Revises: 25a92fae24a3
+Create Date: 2026-12-01 04:00:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from shared.audit.ddl import create_audit_log, drop_audit_log
+
+revision: str = "b0a0f77036e1"
+down_revision: str | None = "25a92fae24a3"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    for statement in create_audit_log("customer"):
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    for statement in drop_audit_log("customer"):
+        op.execute(statement)
