@@ -12,7 +12,7 @@ import httpx
 import typer
 
 from huiyuan.config import StackSettings
-from shared.auth import ROLES, Role, issue_token
+from shared.auth import ROLES, Role
 
 app = typer.Typer(help="Huiyuan: membership, loyalty and CRM backend.", no_args_is_help=True)
 store_app = typer.Typer(help="Manage partner stores.", no_args_is_help=True)
@@ -60,8 +60,10 @@ def demo(
 @store_app.command("add")
 def store_add(name: str) -> None:
     """Register a store with the running orders service and print its API key (shown once)."""
+    from huiyuan.devkeys import cli_token
+
     settings = StackSettings()
-    token = issue_token(settings.jwt_secret.get_secret_value(), subject="cli", role="admin")
+    token = cli_token(settings)
     response = httpx.post(
         f"{settings.url('orders')}/stores",
         json={"name": name},
@@ -84,12 +86,15 @@ def import_members(
 ) -> None:
     """Import members from a CSV file (docs/architecture.md "Member import") into the
     running customer service, showing the job's progress; row errors are saved next to it."""
-    from huiyuan.imports import ImportFailed, cli_token, run_import
+    from huiyuan.devkeys import cli_token
+    from huiyuan.imports import ImportFailed, run_import
 
     settings = StackSettings()
     url = settings.url("customer")
     try:
-        job = run_import(url, cli_token(settings), file, dry_run=dry_run, charset=charset)
+        job = run_import(
+            url, cli_token(settings, "service"), file, dry_run=dry_run, charset=charset
+        )
     except ImportFailed as exc:
         typer.echo(f"refused: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -106,14 +111,18 @@ def import_members(
 def token(
     role: Annotated[str | None, typer.Option(help=f"Staff role: {', '.join(ROLES)}")] = None,
     member: Annotated[uuid.UUID | None, typer.Option(help="Member id for a member token")] = None,
-    hours: Annotated[int, typer.Option(min=1)] = 12,
+    hours: Annotated[int, typer.Option(min=1, max=24)] = 12,
     subject: Annotated[
         str | None,
         typer.Option(help="Staff login the token names (default cli-<role>): desk assignees"),
     ] = None,
 ) -> None:
-    """Print a signed bearer token for local use."""
+    """Print a bearer token for local use, signed with the local stack's customer key
+    (in the data directory; made if missing)."""
     from datetime import timedelta
+
+    from huiyuan.devkeys import cli_signer
+    from shared.auth import issue_token
 
     if (role is None) == (member is None):
         raise typer.BadParameter("give exactly one of --role or --member")
@@ -126,7 +135,7 @@ def token(
     subject = subject or (f"member:{member}" if member else f"cli-{role}")
     typer.echo(
         issue_token(
-            settings.jwt_secret.get_secret_value(),
+            cli_signer(settings),
             subject=subject,
             role=staff_role,
             member_id=member,

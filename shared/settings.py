@@ -1,7 +1,8 @@
 """Typed settings every service inherits.
 
 Each service reads its own prefix (``CUSTOMER_DATABASE_URL``); values every service
-shares, such as the JWT secret, may also be given once with the ``HUIYUAN_`` prefix.
+shares, such as the PII key and the issuers' JWKS, may also be given once with the
+``HUIYUAN_`` prefix.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-DEV_JWT_SECRET = "huiyuan-development-jwt-secret-change-me"
 DEV_PII_KEY = "huiyuan-development-pii-key-change-me"
 
 Environment = Literal["development", "test", "production"]
@@ -40,7 +40,10 @@ class BaseServiceSettings(BaseSettings):
     db_pool_pre_ping: bool = False
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_partitions: int = 3
-    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    # Where the token issuers publish their public keys (JWKS, shared.jwks): http(s) URLs
+    # (the issuers' /.well-known/jwks.json) or files, as a JSON list. Empty: the development
+    # keys, refused in production
+    jwks: list[str] = Field(default_factory=list)
     pii_key: SecretStr = SecretStr(DEV_PII_KEY)
     # Days (birthdays, "today", day-end loads) are counted in this IANA timezone
     business_timezone: str = "Asia/Shanghai"
@@ -102,10 +105,8 @@ class BaseServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> BaseServiceSettings:
         if self.environment == "production":
-            if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
-                raise ValueError("jwt_secret must be set outside development")
-            if len(self.jwt_secret.get_secret_value()) < 32:
-                raise ValueError("jwt_secret must be at least 32 characters")
+            if not self.jwks:
+                raise ValueError("jwks must name the token issuers' published keys in production")
             if self.pii_key.get_secret_value() == DEV_PII_KEY:
                 raise ValueError("pii_key must be set outside development")
         return self
@@ -121,3 +122,17 @@ class BaseServiceSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         shared_env = EnvSettingsSource(settings_cls, env_prefix="HUIYUAN_")
         return init_settings, env_settings, shared_env, dotenv_settings, file_secret_settings
+
+
+class IssuerSettings(BaseServiceSettings):
+    """A service that signs tokens (customer, orders): it alone holds its private keys."""
+
+    # Its key ring (shared.keys): a file path (``huiyuan keys rotate`` writes one) or the
+    # ring's JSON itself. Empty: the development ring, refused in production
+    signing_keys: SecretStr = SecretStr("")
+
+    @model_validator(mode="after")
+    def _refuse_development_keys_in_production(self) -> IssuerSettings:
+        if self.environment == "production" and not self.signing_keys.get_secret_value():
+            raise ValueError("signing_keys must be the service's own keys in production")
+        return self

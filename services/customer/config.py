@@ -4,10 +4,10 @@ import holidays
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import BaseServiceSettings
+from shared.settings import IssuerSettings
 
 
-class Settings(BaseServiceSettings):
+class Settings(IssuerSettings):
     model_config = SettingsConfigDict(env_prefix="CUSTOMER_", extra="ignore")
 
     # Card numbers are this prefix, an 8-digit serial (longer past 99,999,999 members) and

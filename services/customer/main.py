@@ -21,6 +21,8 @@ from services.customer.members import api as members
 from services.customer.profiles import api as profiles
 from services.customer.search import api as search
 from services.customer.tags import api as tags
+from shared.jwks import TokenSigner
+from shared.keys import IDENTITY_ISSUER
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -36,6 +38,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "the service desk (tickets with SLAs, escalation and surveys)."
         ),
         settings=settings_,
+        signer=TokenSigner.of(settings_, IDENTITY_ISSUER),
         outbox=outbox,
         idempotency=idempotency,
         routers=[

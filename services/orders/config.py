@@ -1,10 +1,10 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import BaseServiceSettings
+from shared.settings import IssuerSettings
 
 
-class Settings(BaseServiceSettings):
+class Settings(IssuerSettings):
     model_config = SettingsConfigDict(env_prefix="ORDERS_", extra="ignore")
 
     # How long a store may void a sale: unset, until the end of the sale's business day

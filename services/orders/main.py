@@ -20,11 +20,14 @@ from services.orders.stores.service import KnownStores
 from services.orders.tenders import api as tenders
 from services.orders.tenders import loyalty
 from services.orders.voids import api as voids
+from shared.jwks import TokenSigner
+from shared.keys import ORDERS_ISSUER
 from shared.service_app import ServiceSpec, build_app
 
 
 def spec(settings: Settings | None = None) -> ServiceSpec:
     """The orders service, composed: used by the app, the ``huiyuan`` command and tests."""
+    settings_ = settings or Settings()
     return ServiceSpec(
         name="orders",
         title="Huiyuan orders service",
@@ -41,7 +44,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "product catalog (`/catalog`), which publishes `orders.product.changed` and "
             "checks the SKUs of sales."
         ),
-        settings=settings or Settings(),
+        settings=settings_,
+        signer=TokenSigner.of(settings_, ORDERS_ISSUER),
         outbox=outbox,
         idempotency=idempotency,
         routers=[

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from shared.auth import issue_token
-from shared.settings import DEV_JWT_SECRET
+from shared.jwks import development_signer
 from tests.faults.records import Acknowledged, LoadLog, LoadShape
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class StoreClient:
         self._returnable: list[str] = []
         self._staff = {
             "Authorization": "Bearer "
-            + issue_token(DEV_JWT_SECRET, subject=f"faults-{seed}", role="admin")
+            + issue_token(development_signer(), subject=f"faults-{seed}", role="admin")
         }
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(5.0), limits=httpx.Limits(max_connections=shape.concurrency)

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from shared.auth import issue_token
-from shared.settings import DEV_JWT_SECRET
+from shared.jwks import development_signer
 from tests.faults.client import StoreClient
 from tests.faults.records import LoadShape
 
@@ -46,7 +46,7 @@ class TillFlows(StoreClient):
         for member, coupon_id in await asyncio.gather(*grants):
             self.log.coupons[coupon_id] = member
         for member in members:
-            token = issue_token(DEV_JWT_SECRET, subject=member, member_id=uuid.UUID(member))
+            token = issue_token(development_signer(), subject=member, member_id=uuid.UUID(member))
             response = await self._client.get(
                 f"{self._urls['loyalty']}/members/{member}/coupons",
                 headers={"Authorization": f"Bearer {token}"},
