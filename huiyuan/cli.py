@@ -21,6 +21,8 @@ dlq_app = typer.Typer(
     help="Inspect and replay events a service parked as dead letters.", no_args_is_help=True
 )
 app.add_typer(dlq_app, name="dlq")
+keys_app = typer.Typer(help="The keys tokens are signed with.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 import_app = typer.Typer(help="Import data into the running stack.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 
@@ -142,6 +144,37 @@ def token(
             ttl=timedelta(hours=hours),
         )
     )
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    service: Annotated[
+        str, typer.Option(help="customer (staff and member tokens) or orders (its loyalty calls)")
+    ] = "customer",
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            help="A key ring file elsewhere (the local stack's by default); its public JWKS "
+            "is written beside it as <name>.jwks.json",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Start signing with a new key; the previous key stays published for a day, so the
+    tokens it signed keep working until they expire, and older keys are dropped."""
+    from huiyuan.devkeys import ISSUERS, KeyFiles, key_files, rotate
+
+    if service not in ISSUERS:
+        raise typer.BadParameter(f"choose one of {', '.join(ISSUERS)}", param_hint="--service")
+    files = (
+        KeyFiles(file, file.with_name(f"{file.stem}.jwks.json"))
+        if file is not None
+        else key_files(StackSettings(), service)
+    )
+    ring = rotate(files, service)
+    typer.echo(f"{service} signs with key {ring.current.kid} from now; published: {files.public}")
+    for key in ring.keys[1:]:
+        typer.echo(f"  still published: {key.kid} (retired {key.retired_at:%Y-%m-%d %H:%M} UTC)")
 
 
 @app.command()

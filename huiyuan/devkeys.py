@@ -48,12 +48,12 @@ def signing_ring(settings: StackSettings, service: str) -> KeyRing:
     return ring_in(files.private, files.public, ISSUERS[service])
 
 
-def rotate(settings: StackSettings, service: str) -> KeyRing:
+def rotate(files: KeyFiles, service: str) -> KeyRing:
     """A new key signs ``service``'s tokens from now; the previous one stays published a
-    day (``shared.keys.KEEP_RETIRED``). Running services pick the new key up by themselves:
-    the signer rereads its changed file, verifiers reread the JWKS on an unknown kid."""
-    files = key_files(settings, service)
-    ring = signing_ring(settings, service).rotated(datetime.now(UTC))
+    day (``shared.keys.KEEP_RETIRED``), older ones are dropped. Running services pick the
+    new key up by themselves: the signer rereads its changed file, verifiers reread the JWKS
+    on an unknown kid."""
+    ring = ring_in(files.private, files.public, ISSUERS[service]).rotated(datetime.now(UTC))
     save_ring(files.private, files.public, ring)
     return ring
 

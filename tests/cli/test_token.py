@@ -8,6 +8,7 @@ import stat
 import uuid
 from pathlib import Path
 
+import jwt
 import pytest
 from typer.testing import CliRunner
 
@@ -32,3 +33,22 @@ async def test_a_staff_token_names_its_user(
     assert member.exit_code != 0
     private = tmp_path / "keys" / "customer.json"
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
+
+
+async def test_keys_rotate_signs_with_a_new_key_and_keeps_the_old_one_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUIYUAN_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    before = runner.invoke(app, ["token", "--role", "admin"]).output.strip()
+    rotated = runner.invoke(app, ["keys", "rotate"])
+    assert rotated.exit_code == 0, rotated.output
+    after = runner.invoke(app, ["token", "--role", "admin"]).output.strip()
+    old_kid, new_kid = (jwt.get_unverified_header(t)["kid"] for t in (before, after))
+    assert old_kid != new_kid
+    assert f"still published: {old_kid}" in rotated.output
+    keys = PublicKeys([str(tmp_path / "keys" / "customer.jwks.json")], refuse_development=True)
+    for token in (before, after):
+        assert (await verify_token(keys, token)).role == "admin"
+    refused = runner.invoke(app, ["keys", "rotate", "--service", "loyalty"])
+    assert refused.exit_code != 0
