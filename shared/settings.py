@@ -7,7 +7,9 @@ shares, such as the PII key and the issuers' JWKS, may also be given once with t
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +21,8 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from shared.keys import KeyFileError, KeyRing
 
 DEV_PII_KEY = "huiyuan-development-pii-key-change-me"
 
@@ -86,6 +90,15 @@ class BaseServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    @field_validator("jwks", mode="before")
+    @classmethod
+    def _jwks_list(cls, value: object) -> object:
+        """A JSON list (as an environment variable gives it) or comma-separated sources."""
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [s for s in text.split(",") if s]
+        return value
+
     @field_validator("business_timezone")
     @classmethod
     def _known_timezone(cls, name: str) -> str:
@@ -133,6 +146,15 @@ class IssuerSettings(BaseServiceSettings):
 
     @model_validator(mode="after")
     def _refuse_development_keys_in_production(self) -> IssuerSettings:
-        if self.environment == "production" and not self.signing_keys.get_secret_value():
-            raise ValueError("signing_keys must be the service's own keys in production")
+        if self.environment != "production":
+            return self
+        value = self.signing_keys.get_secret_value()
+        try:
+            ring = KeyRing.from_json(value if value.startswith("{") else Path(value).read_text())
+        except (OSError, KeyFileError) as exc:
+            raise ValueError(
+                f"signing_keys must be a key ring or a file holding one: {exc}"
+            ) from exc
+        if ring.is_development:
+            raise ValueError("signing_keys must not be the development ring in production")
         return self

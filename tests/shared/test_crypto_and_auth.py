@@ -13,6 +13,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from services.customer.config import Settings as CustomerSettings
 from shared.auth import (
     Principal,
     ensure_member_access,
@@ -35,6 +36,7 @@ from shared.keys import (
     ring_in,
     save_ring,
 )
+from shared.settings import BaseServiceSettings
 
 
 def test_pii_round_trips_and_hashes_are_keyed() -> None:
@@ -186,3 +188,16 @@ def test_members_only_see_themselves() -> None:
     with pytest.raises(Forbidden):
         ensure_member_access(Principal("a", role="analyst"), member, "service")
     ensure_member_access(Principal("a", role="admin"), member)
+
+
+def test_production_settings_need_published_keys_and_an_issuer_s_own_ring() -> None:
+    production = {"environment": "production", "pii_key": "p" * 64}
+    with pytest.raises(ValueError, match="jwks must name"):
+        BaseServiceSettings.model_validate(production)
+    production["jwks"] = '["http://customer:8000/.well-known/jwks.json"]'
+    assert BaseServiceSettings.model_validate(production).jwks[0].startswith("http://customer")
+    for ring in ("", "no-such-file.json", development_ring(IDENTITY_ISSUER).to_json()):
+        with pytest.raises(ValueError, match="signing_keys must"):
+            CustomerSettings.model_validate(production | {"signing_keys": ring})
+    own = CustomerSettings.model_validate(production | {"signing_keys": RING.to_json()})
+    assert TokenSigner.of(own, IDENTITY_ISSUER).ring.current.kid == RING.current.kid
