@@ -32,6 +32,12 @@ class Settings(IssuerSettings):
     import_poll_seconds: float = Field(default=1.0, gt=0)
     import_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
 
+    # Staff sign-in (POST /staff/sessions): this many wrong passwords in a row lock an
+    # account for staff_lockout_minutes; a staff access token lives staff_session_hours
+    staff_lockout_failures: int = Field(default=5, ge=1, le=100)
+    staff_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    staff_session_hours: int = Field(default=12, ge=1, le=24)
+
     @field_validator("desk_holiday_country")
     @classmethod
     def _known_country(cls, country: str) -> str:

@@ -20,6 +20,7 @@ from services.customer.joining import api as joining
 from services.customer.members import api as members
 from services.customer.profiles import api as profiles
 from services.customer.search import api as search
+from services.customer.staff import api as staff
 from services.customer.tags import api as tags
 from shared.jwks import TokenSigner
 from shared.keys import IDENTITY_ISSUER
@@ -35,7 +36,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         description=(
             "Members, membership cards and contact data (encrypted at rest), tags and categories, "
             "households, and "
-            "the service desk (tickets with SLAs, escalation and surveys)."
+            "the service desk (tickets with SLAs, escalation and surveys), and staff accounts; it "
+            "signs staff and member tokens (its keys: `/.well-known/jwks.json`)."
         ),
         settings=settings_,
         signer=TokenSigner.of(settings_, IDENTITY_ISSUER),
@@ -54,6 +56,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             imports.router,
             joining.router,
             history.router,
+            staff.router,
         ],
         inbox=inbox,
         handlers=HANDLERS,
