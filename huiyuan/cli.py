@@ -21,6 +21,8 @@ dlq_app = typer.Typer(
     help="Inspect and replay events a service parked as dead letters.", no_args_is_help=True
 )
 app.add_typer(dlq_app, name="dlq")
+staff_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
 keys_app = typer.Typer(help="The keys tokens are signed with.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 import_app = typer.Typer(help="Import data into the running stack.", no_args_is_help=True)
@@ -144,6 +146,46 @@ def token(
             ttl=timedelta(hours=hours),
         )
     )
+
+
+@staff_app.command("add")
+def staff_add(
+    login: str,
+    role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}")],
+    store: Annotated[
+        uuid.UUID | None, typer.Option(help="A manager's store (orders' store id)")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input")
+    ] = False,
+) -> None:
+    """Create a staff account in the customer database (the first admin, typically); the
+    password is asked for twice unless --password-stdin reads it."""
+    import sys
+
+    from pydantic import ValidationError
+
+    from huiyuan.dlq import NoDatabase
+    from huiyuan.staff import add_staff
+    from services.customer.staff.schemas import StaffCreate
+    from shared.errors import ProblemError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        data = StaffCreate(login=login, password=password, role=role, store_id=store)
+        created = add_staff(StackSettings(), lambda message: typer.echo(message, err=True), data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        typer.echo(f"refused: {problems}", err=True)
+        raise typer.Exit(1) from exc
+    except (ProblemError, NoDatabase) as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    scope = f" of store {created.store_id}" if created.store_id else ""
+    typer.echo(f"staff {created.id}: {created.login}, {created.role}{scope}")
 
 
 @keys_app.command("rotate")
