@@ -29,9 +29,8 @@ from services.customer.staff.schemas import (
 )
 from shared.auth import Principal, require_roles
 from shared.db import transaction
-from shared.dependencies import Cipher
+from shared.dependencies import Cipher, Signer
 from shared.dependencies import RequestSession as Session
-from shared.jwks import TokenSigner
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
 
@@ -127,9 +126,8 @@ async def update_staff(
         **problem(SignInLocked("Too many wrong passwords: sign-in is locked until 04:15:00 UTC")),
     },
 )
-async def sign_in(request: Request, body: SignIn, cipher: Cipher) -> AccessToken:
+async def sign_in(request: Request, body: SignIn, cipher: Cipher, signer: Signer) -> AccessToken:
     settings: Settings = request.app.state.settings
-    signer: TokenSigner = request.app.state.signer
     policy = service.SignInPolicy(
         Lockout(settings.staff_lockout_failures, timedelta(minutes=settings.staff_lockout_minutes)),
         timedelta(hours=settings.staff_session_hours),
