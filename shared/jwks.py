@@ -169,7 +169,8 @@ class PublicKeys:
         now = time.monotonic()
         key = self._keys.get(kid)
         stale = now - self._read_at > STALE_AFTER_SECONDS
-        if (key is None and now - self._tried_at >= self._interval) or stale:
+        unknown = key is None and now - self._tried_at >= self._interval
+        if self._sources and (unknown or stale):
             async with self._lock:
                 if self._tried_at <= now:  # not read by another caller meanwhile
                     await self._read_all()

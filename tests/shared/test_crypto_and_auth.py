@@ -174,6 +174,14 @@ async def test_after_a_rotation_old_tokens_verify_until_their_key_is_dropped(
     assert [key.kid for key in later.keys] == [later.current.kid, rotated.current.kid]
 
 
+async def test_without_sources_the_development_keys_stay_whatever_kid_comes() -> None:
+    keys = PublicKeys([], refuse_development=False)
+    with pytest.raises(Unauthorized, match="kid"):
+        await verify_token(keys, _signed(_claims()))  # a kid no source publishes
+    token = issue_token(development_signer(), subject="ops", role="admin")
+    assert (await verify_token(keys, token)).role == "admin"
+
+
 def test_production_refuses_the_development_ring() -> None:
     signer = TokenSigner("", IDENTITY_ISSUER, refuse_development=True)
     with pytest.raises(KeyFileError, match="development"):
