@@ -198,8 +198,8 @@ class PublicKeys:
         if merged != self._keys:
             self._verified.clear()  # a key dropped from a JWKS stops verifying at once
         self._keys = merged
-        if not unread:
-            self._read_at = time.monotonic()
+        # a source that failed is tried again in a minute, not on every request meanwhile
+        self._read_at = time.monotonic() - (STALE_AFTER_SECONDS - 60.0 if unread else 0.0)
 
 
 async def _read(source: str) -> Any:
