@@ -202,8 +202,9 @@ def keys_rotate(
         ),
     ] = None,
 ) -> None:
-    """Start signing with a new key; the previous key stays published for a day, so the
-    tokens it signed keep working until they expire, and older keys are dropped."""
+    """Start signing with a new key (the first one, for a file that does not exist yet);
+    the previous key stays published for a day, so the tokens it signed keep working until
+    they expire, and older keys are dropped."""
     from huiyuan.devkeys import ISSUERS, KeyFiles, key_files, rotate
 
     if service not in ISSUERS:

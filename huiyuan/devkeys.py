@@ -52,7 +52,9 @@ def rotate(files: KeyFiles, service: str) -> KeyRing:
     """A new key signs ``service``'s tokens from now; the previous one stays published a
     day (``shared.keys.KEEP_RETIRED``), older ones are dropped. Running services pick the
     new key up by themselves: the signer rereads its changed file, verifiers reread the JWKS
-    on an unknown kid."""
+    on an unknown kid. Without a ring yet, it makes the first one."""
+    if not files.private.exists():
+        return ring_in(files.private, files.public, ISSUERS[service])
     ring = ring_in(files.private, files.public, ISSUERS[service]).rotated(datetime.now(UTC))
     save_ring(files.private, files.public, ring)
     return ring

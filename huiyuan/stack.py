@@ -258,6 +258,10 @@ class LocalStack:
                 f"  {'inbox':<10} http://{self.settings.host}:{self.settings.inbox_port}   "
                 f"(local mail catcher on SMTP port {self.settings.smtp_port} and SMS gateway)"
             )
+        self.say(
+            "Staff: `huiyuan staff add <login> --role admin` makes the first admin, who signs "
+            "in with POST /staff/sessions (`huiyuan token` makes development tokens)."
+        )
         self.say(f"Logs: {self.settings.logs_dir}. Stop with Ctrl-C.")
 
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from huiyuan.cli import app
 from shared.auth import verify_token
 from shared.jwks import PublicKeys
+from shared.keys import KeyRing
 
 
 async def test_a_staff_token_names_its_user(
@@ -52,3 +53,8 @@ async def test_keys_rotate_signs_with_a_new_key_and_keeps_the_old_one_published(
         assert (await verify_token(keys, token)).role == "admin"
     refused = runner.invoke(app, ["keys", "rotate", "--service", "loyalty"])
     assert refused.exit_code != 0
+    elsewhere = tmp_path / "orders-keys.json"
+    made = runner.invoke(app, ["keys", "rotate", "--service", "orders", "--file", str(elsewhere)])
+    assert made.exit_code == 0, made.output
+    assert len(KeyRing.from_json(elsewhere.read_text()).keys) == 1  # made, not rotated
+    assert (tmp_path / "orders-keys.jwks.json").exists()
