@@ -34,8 +34,13 @@ async def _add(database_url: str, key: str, data: StaffCreate) -> StaffOut:
 
 
 def add_staff(settings: StackSettings, say: Say, data: StaffCreate) -> StaffOut:
-    """Creates the account in the stack's customer database (``DATABASE_URL`` or the
-    embedded one, migrated); raises ``StaffLoginTaken`` and ``StoreScopeNotForRole``."""
+    """Creates the account in the customer database: the service's own
+    ``CUSTOMER_DATABASE_URL`` where set (inside its container), else the stack's
+    (``DATABASE_URL`` or the embedded one), migrated. Raises ``StaffLoginTaken`` and
+    ``StoreScopeNotForRole``."""
+    own = os.environ.get("CUSTOMER_DATABASE_URL")
+    if own:
+        return asyncio.run(_add(own, _pii_key(settings), data))
     with admin_database(settings, say) as admin_url:
         url = service_database_url(admin_url, "customer", role_password("customer"))
         return asyncio.run(_add(url, _pii_key(settings), data))
