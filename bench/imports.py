@@ -109,7 +109,7 @@ def _paused(target: Target, pause: bool) -> Iterator[None]:
 
 
 def measure(target: Target, path: Path, members: int, catch_up: float, pause: bool) -> None:
-    token = issue_token(target.jwt_secret, subject="bench", role="service")
+    token = issue_token(target.signer, subject="bench", role="service")
     before = asyncio.run(_backlog(target.admin_url))
     cpu_before = cpu.snapshot(target.processes)
     started = time.perf_counter()

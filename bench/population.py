@@ -54,7 +54,7 @@ class Population:
 
 
 def token(target: Target, role: Role) -> str:
-    return issue_token(target.jwt_secret, subject=f"bench-{role}", role=role)
+    return issue_token(target.signer, subject=f"bench-{role}", role=role)
 
 
 def _auth(target: Target, role: Role) -> dict[str, str]:

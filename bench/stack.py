@@ -19,10 +19,12 @@ import psutil
 from sqlalchemy.engine import make_url
 
 from huiyuan.config import StackSettings
+from huiyuan.devkeys import cli_signer
 from huiyuan.embedded.ports import free_port
 from huiyuan.embedded.postgres import running_admin_url
 from huiyuan.provision import admin_async_url, migrate_all
 from huiyuan.stack import LocalStack
+from shared.jwks import TokenSigner
 
 Say = Callable[[str], None]
 
@@ -31,7 +33,7 @@ Say = Callable[[str], None]
 class Target:
     urls: dict[str, str]
     admin_url: str  # a superuser URL (SQLAlchemy form): setup, measurement and pgbench
-    jwt_secret: str
+    signer: TokenSigner  # the customer service's key ring in the stack's data directory
     processes: dict[str, int]  # name -> pid, for CPU accounting
     database_urls: dict[str, str]  # each service's own URL, where known
     embedded: bool
@@ -87,7 +89,7 @@ def embedded_stack(data_dir: Path, say: Say) -> Iterator[Target]:
         yield Target(
             urls=settings.urls,
             admin_url=admin_url,
-            jwt_secret=settings.jwt_secret.get_secret_value(),
+            signer=cli_signer(settings),
             processes=processes,
             database_urls=database_urls,
             embedded=True,
@@ -120,7 +122,7 @@ def running_stack(database_url: str | None) -> Target:
     return Target(
         urls=settings.urls,
         admin_url=admin_url,
-        jwt_secret=settings.jwt_secret.get_secret_value(),
+        signer=cli_signer(settings),
         processes=processes,
         database_urls={},
         embedded=False,

@@ -47,7 +47,7 @@ from services.loyalty.coupons import service
 from services.loyalty.coupons.schemas import DefinitionIn
 from shared.auth import issue_token
 from shared.db import Sessions, create_engine, create_sessions, transaction
-from shared.settings import DEV_JWT_SECRET
+from shared.jwks import development_signer
 
 HOLDINGS = (1, 10, 50)
 STORE = uuid.UUID("6f1d2c3b-4a59-4e8d-9c7b-1a2b3c4d5e6f")
@@ -153,7 +153,7 @@ def _digest(answers: list[bytes]) -> str:
 async def _drive(
     url: str, members: dict[int, uuid.UUID], sales: int, loyalty: int, postgres: int
 ) -> None:
-    token = issue_token(DEV_JWT_SECRET, subject="bench-service", role="service")
+    token = issue_token(development_signer(), subject="bench-service", role="service")
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     process = psutil.Process(loyalty)
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=10) as client:
@@ -192,7 +192,7 @@ def _start_loyalty(
     env = dict(os.environ)
     env["LOYALTY_DATABASE_URL"] = database_url
     env["LOYALTY_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
-    env["HUIYUAN_JWT_SECRET"] = DEV_JWT_SECRET
+    env["HUIYUAN_JWKS"] = "[]"  # the development keys, whatever the shell sets
     runner = ["-m", "cProfile", "-o", str(profile)] if profile else []
     command = [
         sys.executable, *runner, "-m", "uvicorn", "--factory",

@@ -12,7 +12,7 @@ import httpx
 import typer
 
 from huiyuan.config import StackSettings
-from shared.auth import ROLES, Role, issue_token
+from shared.auth import ROLES, Role
 
 app = typer.Typer(help="Huiyuan: membership, loyalty and CRM backend.", no_args_is_help=True)
 store_app = typer.Typer(help="Manage partner stores.", no_args_is_help=True)
@@ -21,6 +21,10 @@ dlq_app = typer.Typer(
     help="Inspect and replay events a service parked as dead letters.", no_args_is_help=True
 )
 app.add_typer(dlq_app, name="dlq")
+staff_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
+keys_app = typer.Typer(help="The keys tokens are signed with.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 import_app = typer.Typer(help="Import data into the running stack.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 
@@ -60,8 +64,10 @@ def demo(
 @store_app.command("add")
 def store_add(name: str) -> None:
     """Register a store with the running orders service and print its API key (shown once)."""
+    from huiyuan.devkeys import cli_token
+
     settings = StackSettings()
-    token = issue_token(settings.jwt_secret.get_secret_value(), subject="cli", role="admin")
+    token = cli_token(settings)
     response = httpx.post(
         f"{settings.url('orders')}/stores",
         json={"name": name},
@@ -88,12 +94,15 @@ def import_members(
 ) -> None:
     """Import members from a CSV file (docs/architecture.md "Member import") into the
     running customer service, showing the job's progress; row errors are saved next to it."""
-    from huiyuan.imports import ImportFailed, cli_token, run_import
+    from huiyuan.devkeys import cli_token
+    from huiyuan.imports import ImportFailed, run_import
 
     settings = StackSettings()
     url = settings.url("customer")
     try:
-        job = run_import(url, cli_token(settings), file, dry_run=dry_run, charset=charset)
+        job = run_import(
+            url, cli_token(settings, "service"), file, dry_run=dry_run, charset=charset
+        )
     except ImportFailed as exc:
         typer.echo(f"refused: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -110,14 +119,18 @@ def import_members(
 def token(
     role: Annotated[str | None, typer.Option(help=f"Staff role: {', '.join(ROLES)}")] = None,
     member: Annotated[uuid.UUID | None, typer.Option(help="Member id for a member token")] = None,
-    hours: Annotated[int, typer.Option(min=1)] = 12,
+    hours: Annotated[int, typer.Option(min=1, max=24)] = 12,
     subject: Annotated[
         str | None,
         typer.Option(help="Staff login the token names (default cli-<role>): desk assignees"),
     ] = None,
 ) -> None:
-    """Print a signed bearer token for local use."""
+    """Print a bearer token for local use, signed with the local stack's customer key
+    (in the data directory; made if missing)."""
     from datetime import timedelta
+
+    from huiyuan.devkeys import cli_signer
+    from shared.auth import issue_token
 
     if (role is None) == (member is None):
         raise typer.BadParameter("give exactly one of --role or --member")
@@ -130,13 +143,85 @@ def token(
     subject = subject or (f"member:{member}" if member else f"cli-{role}")
     typer.echo(
         issue_token(
-            settings.jwt_secret.get_secret_value(),
+            cli_signer(settings),
             subject=subject,
             role=staff_role,
             member_id=member,
             ttl=timedelta(hours=hours),
         )
     )
+
+
+@staff_app.command("add")
+def staff_add(
+    login: str,
+    role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}")],
+    store: Annotated[
+        uuid.UUID | None, typer.Option(help="A manager's store (orders' store id)")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input")
+    ] = False,
+) -> None:
+    """Create a staff account in the customer database (the first admin, typically); the
+    password is asked for twice unless --password-stdin reads it."""
+    import sys
+
+    from pydantic import ValidationError
+
+    from huiyuan.dlq import NoDatabase
+    from huiyuan.staff import add_staff
+    from services.customer.staff.schemas import StaffCreate
+    from shared.errors import ProblemError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        data = StaffCreate(login=login, password=password, role=role, store_id=store)
+        created = add_staff(StackSettings(), lambda message: typer.echo(message, err=True), data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        typer.echo(f"refused: {problems}", err=True)
+        raise typer.Exit(1) from exc
+    except (ProblemError, NoDatabase) as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    scope = f" of store {created.store_id}" if created.store_id else ""
+    typer.echo(f"staff {created.id}: {created.login}, {created.role}{scope}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    service: Annotated[
+        str, typer.Option(help="customer (staff and member tokens) or orders (its loyalty calls)")
+    ] = "customer",
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            help="A key ring file elsewhere (the local stack's by default); its public JWKS "
+            "is written beside it as <name>.jwks.json",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Start signing with a new key (the first one, for a file that does not exist yet);
+    the previous key stays published for a day, so the tokens it signed keep working until
+    they expire, and older keys are dropped."""
+    from huiyuan.devkeys import ISSUERS, KeyFiles, key_files, rotate
+
+    if service not in ISSUERS:
+        raise typer.BadParameter(f"choose one of {', '.join(ISSUERS)}", param_hint="--service")
+    files = (
+        KeyFiles(file, file.with_name(f"{file.stem}.jwks.json"))
+        if file is not None
+        else key_files(StackSettings(), service)
+    )
+    ring = rotate(files, service)
+    typer.echo(f"{service} signs with key {ring.current.kid} from now; published: {files.public}")
+    for key in ring.keys[1:]:
+        typer.echo(f"  still published: {key.kid} (retired {key.retired_at:%Y-%m-%d %H:%M} UTC)")
 
 
 @app.command()

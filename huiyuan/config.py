@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from huiyuan.provision import SERVICES
-from shared.settings import DEV_JWT_SECRET
 
 DEFAULT_PORTS: dict[str, int] = {
     "customer": 8001,
@@ -43,7 +42,6 @@ class StackSettings(BaseSettings):
     broker_port: int = 9092
     smtp_port: int = 1025
     inbox_port: int = 8025
-    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     ready_timeout_seconds: float = 90.0
 
     def port(self, service: str) -> int:

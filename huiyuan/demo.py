@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from huiyuan.config import StackSettings
-from shared.auth import issue_token
+from huiyuan.devkeys import cli_token
 
 DEMO_LADDER: list[dict[str, Any]] = [
     {"code": "standard", "name": "普通会员", "threshold_fen": 0},
@@ -71,10 +71,7 @@ def run_demo(
     """Loads the demo; each run without ``seed`` adds members with phone numbers of their
     own, so running it again adds to the brand instead of stopping at a registered phone."""
     rng = random.Random(seed)
-    admin = {
-        "Authorization": "Bearer "
-        + issue_token(settings.jwt_secret.get_secret_value(), subject="demo", role="admin")
-    }
+    admin = {"Authorization": "Bearer " + cli_token(settings, "admin", subject="demo")}
     urls = settings.urls
     with httpx.Client(timeout=10.0) as http:
         checked(http.put(f"{urls['loyalty']}/program/tiers", json=DEMO_LADDER, headers=admin))

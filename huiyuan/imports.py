@@ -11,9 +11,6 @@ from typing import Any
 import httpx
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from huiyuan.config import StackSettings
-from shared.auth import issue_token
-
 _CHUNK = 1 << 20
 POLL_SECONDS = 0.5
 
@@ -26,11 +23,6 @@ def _chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as file:
         while chunk := file.read(_CHUNK):
             yield chunk
-
-
-def cli_token(settings: StackSettings) -> str:
-    """A service-staff token for the stack ``settings`` name."""
-    return issue_token(settings.jwt_secret.get_secret_value(), subject="cli", role="service")
 
 
 def run_import(

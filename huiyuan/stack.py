@@ -22,6 +22,13 @@ from typing import IO
 import httpx
 
 from huiyuan.config import DEV_SMS_API_KEY, StackSettings
+from huiyuan.devkeys import (
+    ISSUERS,
+    key_files,
+    pii_key,
+    signing_ring,
+    uses_development_pii_key,
+)
 from huiyuan.embedded.broker import EmbeddedBroker
 from huiyuan.embedded.postgres import EmbeddedPostgres
 from huiyuan.embedded.sms_gateway import PROVIDERS as GATEWAY_PROVIDERS
@@ -118,7 +125,11 @@ class LocalStack:
         env = dict(os.environ)
         env[f"{prefix}_DATABASE_URL"] = database_url
         env[f"{prefix}_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
-        env.setdefault("HUIYUAN_JWT_SECRET", self.settings.jwt_secret.get_secret_value())
+        env.setdefault("HUIYUAN_PII_KEY", pii_key(self.settings))
+        public = [str(key_files(self.settings, issuer).public) for issuer in ISSUERS]
+        env.setdefault("HUIYUAN_JWKS", json.dumps(public))
+        if service in ISSUERS:  # only the issuers get a private key
+            env.setdefault(f"{prefix}_SIGNING_KEYS", str(key_files(self.settings, service).private))
         if service == "orders":  # a sale paid with points commits its reservation there
             env.setdefault("ORDERS_LOYALTY_URL", self.settings.url("loyalty"))
         if service == "messaging":  # its email links name its own address
@@ -149,6 +160,13 @@ class LocalStack:
 
     def start_children(self, database_urls: dict[str, str], bootstrap: str) -> None:
         logs = self.settings.logs_dir
+        for issuer in ISSUERS:  # before any service starts, so each finds every JWKS
+            signing_ring(self.settings, issuer)
+        if uses_development_pii_key(self.settings):
+            self.say(
+                "PII key: this data directory predates generated keys and keeps the public "
+                "development key; start a fresh data directory to get a key of its own"
+            )
         if self.uses_local_providers:
             self.children.append(
                 Child(
@@ -240,6 +258,10 @@ class LocalStack:
                 f"  {'inbox':<10} http://{self.settings.host}:{self.settings.inbox_port}   "
                 f"(local mail catcher on SMTP port {self.settings.smtp_port} and SMS gateway)"
             )
+        self.say(
+            "Staff: `huiyuan staff add <login> --role admin` makes the first admin, who signs "
+            "in with POST /staff/sessions (`huiyuan token` makes development tokens)."
+        )
         self.say(f"Logs: {self.settings.logs_dir}. Stop with Ctrl-C.")
 
 

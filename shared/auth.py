@@ -1,7 +1,9 @@
-"""Who is calling: staff and member bearer tokens (JWT, HS256) and store API keys.
+"""Who is calling: staff and member bearer tokens (JWT, EdDSA) and store API keys.
 
 Every service checks the caller itself; none trusts a request because of where it comes
-from on the network.
+from on the network. Tokens are signed by an issuer's private key (``shared.jwks``
+:class:`TokenSigner`: the customer service for staff and members, orders for its calls to
+loyalty) and verified with the keys the issuers publish (:class:`PublicKeys`).
 """
 
 from __future__ import annotations
@@ -20,14 +22,18 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.db import AsyncSession
 from shared.errors import Forbidden, Unauthorized
+from shared.jwks import PublicKeys, TokenSigner, VerifyingKey
+from shared.keys import ALGORITHM, IDENTITY_ISSUER, MAX_TOKEN_TTL
 from shared.openapi import admits, answers, problem
 from shared.settings import BaseServiceSettings
 
 Role = Literal["admin", "marketing", "service", "analyst", "manager"]
 ROLES: tuple[Role, ...] = ("admin", "marketing", "service", "analyst", "manager")
-ISSUER = "huiyuan"
 
-_bearer = HTTPBearer(auto_error=False, description="A staff or member token from `huiyuan token`")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A staff token from `POST /staff/sessions` (or `huiyuan token`), or a member's",
+)
 bearer_credentials = _bearer
 """The bearer scheme, for a dependency that admits a bearer token beside another scheme."""
 
@@ -40,11 +46,13 @@ _SHORT_SCOPE = 64
 
 @dataclass(frozen=True)
 class Principal:
-    """A staff member (``role``) or a member (``member_id``), from a bearer token."""
+    """A staff member (``role``; a store manager may be limited to ``store_id``) or a
+    member (``member_id``), from a bearer token."""
 
     subject: str
     role: Role | None = None
     member_id: uuid.UUID | None = None
+    store_id: uuid.UUID | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -92,29 +100,81 @@ class StoreDirectory(Protocol):
     ) -> StoreRef | None: ...
 
 
+ACCESS_TOKEN_TTL = timedelta(hours=12)
+"""How long a staff or member access token lives unless told otherwise."""
+
+
 def issue_token(
-    secret: str,
+    signer: TokenSigner,
     *,
     subject: str,
     role: Role | None = None,
     member_id: uuid.UUID | None = None,
-    ttl: timedelta = timedelta(hours=12),
+    store_id: uuid.UUID | None = None,
+    ttl: timedelta = ACCESS_TOKEN_TTL,
 ) -> str:
+    """A bearer token (a JWT signed EdDSA by the signer's current key, its ``kid`` in the
+    header) naming a staff ``role`` (a store manager may be limited to ``store_id``) or a
+    ``member_id``; lives ``ttl`` (at most :data:`~shared.keys.MAX_TOKEN_TTL`)."""
     if (role is None) == (member_id is None):
         raise ValueError("a token is either a staff token (role) or a member token (member_id)")
+    if store_id is not None and role is None:
+        raise ValueError("a store scope is for staff tokens")
+    if not timedelta(0) < ttl <= MAX_TOKEN_TTL:
+        raise ValueError(f"a token lives more than 0 and at most {MAX_TOKEN_TTL}")
+    ring = signer.ring
     now = datetime.now(UTC)
-    claims: dict[str, object] = {"iss": ISSUER, "sub": subject, "iat": now, "exp": now + ttl}
+    claims: dict[str, object] = {"iss": ring.issuer, "sub": subject, "iat": now, "exp": now + ttl}
     if role is not None:
         claims["role"] = role
     if member_id is not None:
         claims["member_id"] = str(member_id)
-    return jwt.encode(claims, secret, algorithm="HS256")
+    if store_id is not None:
+        claims["store_id"] = str(store_id)
+    key = ring.current
+    return jwt.encode(claims, key.private, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 
-def decode_token(secret: str, token: str) -> Principal:
+def issue_member_token(
+    signer: TokenSigner, member_id: uuid.UUID, *, ttl: timedelta = ACCESS_TOKEN_TTL
+) -> str:
+    """A member's access token (subject ``member-<uuid>``), e.g. after a sign-in."""
+    return issue_token(signer, subject=f"member-{member_id}", member_id=member_id, ttl=ttl)
+
+
+async def verify_token(keys: PublicKeys, token: str) -> Principal:
+    """The caller a token names, once its signature checks out with the published key its
+    ``kid`` names; raises :class:`Unauthorized` (401) for anything else: another algorithm
+    (``none``, HS256), an unknown kid, a bad signature, an expired token or claims that do
+    not fit its issuer, and :class:`ServiceUnavailable` (503) if no JWKS can be read."""
+    known = keys.recall(token)
+    if isinstance(known, Principal):
+        return known
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"The bearer token is not valid: {exc}") from exc
+    if header.get("alg") != ALGORITHM:
+        raise Unauthorized(f"The bearer token must be signed {ALGORITHM}, not {header.get('alg')}")
+    kid = header.get("kid")
+    key = await keys.find(kid) if isinstance(kid, str) else None
+    if key is None:
+        raise Unauthorized("The bearer token names no key an issuer publishes (kid)")
+    principal, expires = decode_token(key, token)
+    keys.remember(token, principal, expires)
+    return principal
+
+
+def decode_token(key: VerifyingKey, token: str) -> tuple[Principal, float]:
+    """The caller a token names, verified with ``key`` (see :func:`verify_token`), and when
+    the token expires (UNIX seconds)."""
     try:
         claims = jwt.decode(
-            token, secret, algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "sub"]}
+            token,
+            key.public,
+            algorithms=[ALGORITHM],
+            issuer=key.issuer,
+            options={"require": ["exp", "iat", "sub", "iss"]},
         )
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"The bearer token is not valid: {exc}") from exc
@@ -127,21 +187,25 @@ def decode_token(secret: str, token: str) -> Principal:
     role = claims.get("role")
     if role is not None and role not in ROLES:
         raise Unauthorized(f"The bearer token names an unknown role {role!r}")
-    member = claims.get("member_id")
-    if member is not None and not isinstance(member, str):
-        raise Unauthorized("The bearer token's member_id is not a UUID")
-    return Principal(
+    member, store = claims.get("member_id"), claims.get("store_id")
+    if key.issuer != IDENTITY_ISSUER and (role != "service" or member or store):
+        raise Unauthorized(f"Tokens of {key.issuer} may only name the service role")
+    principal = Principal(
         subject=subject,
         role=role,
-        member_id=_member_id(member) if member else None,
+        member_id=_uuid_claim("member_id", member) if member else None,
+        store_id=_uuid_claim("store_id", store) if store else None,
     )
+    return principal, float(claims["exp"])
 
 
-def _member_id(claim: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(claim)
-    except ValueError as exc:
-        raise Unauthorized("The bearer token's member_id is not a UUID") from exc
+def _uuid_claim(name: str, claim: object) -> uuid.UUID:
+    if isinstance(claim, str):
+        try:
+            return uuid.UUID(claim)
+        except ValueError:
+            pass
+    raise Unauthorized(f"The bearer token's {name} is not a UUID")
 
 
 @answers(401)
@@ -156,8 +220,8 @@ async def current_principal(
             "This endpoint needs a bearer token (Authorization: Bearer ...)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    secret: str = request.app.state.settings.jwt_secret.get_secret_value()
-    principal = decode_token(secret, credentials.credentials)
+    keys: PublicKeys = request.app.state.public_keys
+    principal = await verify_token(keys, credentials.credentials)
     request.state.principal = principal  # for the audit trail (shared.audit.requests)
     return principal
 

@@ -18,6 +18,7 @@ from shared.auth import StoreDirectory, StoreRef
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession, Sessions, transaction
 from shared.errors import Unauthorized
+from shared.jwks import TokenSigner
 from shared.openapi import answers
 
 
@@ -65,6 +66,18 @@ def pii_cipher(request: Request) -> PiiCipher:
 
 
 Cipher = Annotated[PiiCipher, Depends(pii_cipher)]
+
+
+def token_signer(request: Request) -> TokenSigner:
+    """The issuer's signer (customer, orders; ``ServiceSpec.signer``): its key ring signs
+    tokens, e.g. ``shared.auth.issue_member_token(signer, member_id)``."""
+    signer: TokenSigner | None = request.app.state.signer
+    if signer is None:
+        raise RuntimeError("this service signs no tokens (its ServiceSpec has no signer)")
+    return signer
+
+
+Signer = Annotated[TokenSigner, Depends(token_signer)]
 
 _api_key = APIKeyHeader(
     name="X-API-Key",

@@ -50,6 +50,7 @@ from shared.inbox import (
 )
 from shared.inputs import configure_inputs
 from shared.jobs import in_batches
+from shared.jwks import PublicKeys, TokenSigner
 from shared.kafka import GroupTimings, Publisher, ensure_topics
 from shared.notify import Wakeups
 from shared.observability import RequestContextMiddleware, configure_logging
@@ -106,6 +107,8 @@ class ServiceSpec:
     uploads: Mapping[str, int] = field(default_factory=dict)
     """Upload paths with a body limit of their own (:class:`shared.edge.BodyLimitMiddleware`)."""
     openapi_tags: Sequence[dict[str, Any]] = ()
+    signer: TokenSigner | None = None
+    """An issuer's key ring: it signs tokens and publishes ``/.well-known/jwks.json``."""
 
     @cached_property
     def context(self) -> HandlerContext[Any]:
@@ -322,7 +325,38 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    if spec.signer is not None:
+        signer = spec.signer
+
+        @router.get(
+            "/.well-known/jwks.json",
+            summary="The public keys this service signs tokens with (JWKS, RFC 7517)",
+            description=(
+                "Every service verifies tokens with these keys; a key stays here a day after "
+                "a newer one starts signing, so the tokens it signed expire first."
+            ),
+            responses={200: {"content": {"application/json": {"example": _JWKS_EXAMPLE}}}},
+        )
+        async def jwks() -> JSONResponse:
+            return JSONResponse(
+                signer.ring.jwks(), headers={"Cache-Control": "public, max-age=300"}
+            )
+
     return router
+
+
+_JWKS_EXAMPLE = {
+    "issuer": "huiyuan",
+    "keys": [
+        {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "kid": "20261201-3f9a0c1d2e4b",
+            "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+            "alg": "EdDSA",
+        }
+    ],
+}
 
 
 def build_app(spec: ServiceSpec) -> FastAPI:
@@ -341,6 +375,8 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     app.state.spec = spec
     app.state.settings = spec.settings
     app.state.cipher = spec.context.cipher
+    app.state.public_keys = PublicKeys.of(spec.settings)
+    app.state.signer = spec.signer
     install_edge(app, spec.settings.max_body_bytes, spec.uploads)  # inside the request context
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     install_headers(

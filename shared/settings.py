@@ -1,13 +1,16 @@
 """Typed settings every service inherits.
 
 Each service reads its own prefix (``CUSTOMER_DATABASE_URL``); values every service
-shares, such as the JWT secret, may also be given once with the ``HUIYUAN_`` prefix.
+shares, such as the PII key and the issuers' JWKS, may also be given once with the
+``HUIYUAN_`` prefix.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,7 +23,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-DEV_JWT_SECRET = "huiyuan-development-jwt-secret-change-me"
+from shared.keys import KeyFileError, KeyRing
+
 DEV_PII_KEY = "huiyuan-development-pii-key-change-me"
 
 _ORIGIN = re.compile(r"https?://[^/\s:]+(:\d{1,5})?")
@@ -43,7 +47,10 @@ class BaseServiceSettings(BaseSettings):
     db_pool_pre_ping: bool = False
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_partitions: int = 3
-    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    # Where the token issuers publish their public keys (JWKS, shared.jwks): http(s) URLs
+    # (the issuers' /.well-known/jwks.json) or files, as a JSON list. Empty: the development
+    # keys, refused in production
+    jwks: list[str] = Field(default_factory=list)
     pii_key: SecretStr = SecretStr(DEV_PII_KEY)
     # Days (birthdays, "today", day-end loads) are counted in this IANA timezone
     business_timezone: str = "Asia/Shanghai"
@@ -98,6 +105,15 @@ class BaseServiceSettings(BaseSettings):
     # Strict-Transport-Security's max-age, where TLS ends in front of the service; 0 = not sent
     hsts_max_age_seconds: int = Field(default=0, ge=0)
 
+    @field_validator("jwks", mode="before")
+    @classmethod
+    def _jwks_list(cls, value: object) -> object:
+        """A JSON list (as an environment variable gives it) or comma-separated sources."""
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [s for s in text.split(",") if s]
+        return value
+
     @field_validator("business_timezone")
     @classmethod
     def _known_timezone(cls, name: str) -> str:
@@ -128,10 +144,8 @@ class BaseServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> BaseServiceSettings:
         if self.environment == "production":
-            if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
-                raise ValueError("jwt_secret must be set outside development")
-            if len(self.jwt_secret.get_secret_value()) < 32:
-                raise ValueError("jwt_secret must be at least 32 characters")
+            if not self.jwks:
+                raise ValueError("jwks must name the token issuers' published keys in production")
             if self.pii_key.get_secret_value() == DEV_PII_KEY:
                 raise ValueError("pii_key must be set outside development")
         return self
@@ -147,3 +161,26 @@ class BaseServiceSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         shared_env = EnvSettingsSource(settings_cls, env_prefix="HUIYUAN_")
         return init_settings, env_settings, shared_env, dotenv_settings, file_secret_settings
+
+
+class IssuerSettings(BaseServiceSettings):
+    """A service that signs tokens (customer, orders): it alone holds its private keys."""
+
+    # Its key ring (shared.keys): a file path (``huiyuan keys rotate`` writes one) or the
+    # ring's JSON itself. Empty: the development ring, refused in production
+    signing_keys: SecretStr = SecretStr("")
+
+    @model_validator(mode="after")
+    def _refuse_development_keys_in_production(self) -> IssuerSettings:
+        if self.environment != "production":
+            return self
+        value = self.signing_keys.get_secret_value()
+        try:
+            ring = KeyRing.from_json(value if value.startswith("{") else Path(value).read_text())
+        except (OSError, KeyFileError) as exc:
+            raise ValueError(
+                f"signing_keys must be a key ring or a file holding one: {exc}"
+            ) from exc
+        if ring.is_development:
+            raise ValueError("signing_keys must not be the development ring in production")
+        return self

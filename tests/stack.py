@@ -24,8 +24,9 @@ from shared.auth import Role, issue_token
 from shared.db import asyncpg_dsn
 from shared.events import CloudEvent
 from shared.inbox import Handlers
+from shared.jwks import development_signer
 from shared.service_app import ServiceSpec, build_app
-from shared.settings import DEV_JWT_SECRET, BaseServiceSettings
+from shared.settings import BaseServiceSettings
 
 
 @dataclass(frozen=True)
@@ -114,12 +115,12 @@ async def migrate(service: str, url: str, revision: str, *, down: bool = False) 
 
 
 def staff_headers(role: Role = "admin") -> dict[str, str]:
-    token = issue_token(DEV_JWT_SECRET, subject=f"test-{role}", role=role)
+    token = issue_token(development_signer(), subject=f"test-{role}", role=role)
     return {"Authorization": f"Bearer {token}"}
 
 
 def member_headers(member_id: uuid.UUID) -> dict[str, str]:
-    token = issue_token(DEV_JWT_SECRET, subject=f"member-{member_id}", member_id=member_id)
+    token = issue_token(development_signer(), subject=f"member-{member_id}", member_id=member_id)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -5,10 +5,10 @@ import limits
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import BaseServiceSettings
+from shared.settings import IssuerSettings
 
 
-class Settings(BaseServiceSettings):
+class Settings(IssuerSettings):
     model_config = SettingsConfigDict(env_prefix="CUSTOMER_", extra="ignore")
 
     # Card numbers are this prefix, an 8-digit serial (longer past 99,999,999 members) and
@@ -53,6 +53,12 @@ class Settings(BaseServiceSettings):
         except ValueError as exc:
             raise ValueError(f"not rate limits such as '1/minute;5/hour': {exc}") from exc
         return spec
+
+    # Staff sign-in (POST /staff/sessions): this many wrong passwords in a row lock an
+    # account for staff_lockout_minutes; a staff access token lives staff_session_hours
+    staff_lockout_failures: int = Field(default=5, ge=1, le=100)
+    staff_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    staff_session_hours: int = Field(default=12, ge=1, le=24)
 
     @field_validator("desk_holiday_country")
     @classmethod

@@ -23,7 +23,10 @@ from services.customer.profiles import api as profiles
 from services.customer.search import api as search
 from services.customer.signin import api as signin
 from services.customer.signin import jobs as signin_jobs
+from services.customer.staff import api as staff
 from services.customer.tags import api as tags
+from shared.jwks import TokenSigner
+from shared.keys import IDENTITY_ISSUER
 from shared.service_app import ServiceSpec, build_app
 
 
@@ -36,9 +39,11 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         description=(
             "Members, membership cards and contact data (encrypted at rest), tags and categories, "
             "households, and "
-            "the service desk (tickets with SLAs, escalation and surveys)."
+            "the service desk (tickets with SLAs, escalation and surveys), and staff accounts; it "
+            "signs staff and member tokens (its keys: `/.well-known/jwks.json`)."
         ),
         settings=settings_,
+        signer=TokenSigner.of(settings_, IDENTITY_ISSUER),
         outbox=outbox,
         audit=audit,
         idempotency=idempotency,
@@ -57,6 +62,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             history.router,
             consents.router,
             signin.router,
+            staff.router,
         ],
         inbox=inbox,
         handlers=HANDLERS,

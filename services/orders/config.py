@@ -4,12 +4,12 @@ from pydantic import AfterValidator, Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.ratelimits import checked_limit
-from shared.settings import BaseServiceSettings
+from shared.settings import IssuerSettings
 
 RateLimitText = Annotated[str, AfterValidator(checked_limit)]
 
 
-class Settings(BaseServiceSettings):
+class Settings(IssuerSettings):
     model_config = SettingsConfigDict(env_prefix="ORDERS_", extra="ignore")
 
     # How long a store may void a sale: unset, until the end of the sale's business day

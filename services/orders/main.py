@@ -21,12 +21,14 @@ from services.orders.stores.keys import KnownStores
 from services.orders.tenders import api as tenders
 from services.orders.tenders import loyalty
 from services.orders.voids import api as voids
+from shared.jwks import TokenSigner
+from shared.keys import ORDERS_ISSUER
 from shared.service_app import ServiceSpec, build_app
 
 
 def spec(settings: Settings | None = None) -> ServiceSpec:
     """The orders service, composed: used by the app, the ``huiyuan`` command and tests."""
-    settings = settings or Settings()
+    settings_ = settings or Settings()
     return ServiceSpec(
         name="orders",
         title="Huiyuan orders service",
@@ -43,7 +45,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "product catalog (`/catalog`), which publishes `orders.product.changed` and "
             "checks the SKUs of sales."
         ),
-        settings=settings,
+        settings=settings_,
+        signer=TokenSigner.of(settings_, ORDERS_ISSUER),
         outbox=outbox,
         audit=audit,
         idempotency=idempotency,
@@ -65,7 +68,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         inbox=inbox,
         handlers=HANDLERS,
         resources={loyalty.RESOURCE: loyalty.connected, misses.RESOURCE: misses.counting},
-        stores=KnownStores.of(settings),
+        stores=KnownStores.of(settings_),
         openapi_tags=[
             {"name": "stores", "description": "Partner stores and their API keys (admin)"},
             {

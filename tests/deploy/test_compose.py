@@ -93,7 +93,16 @@ def test_each_service_runs_in_production_against_compose_hosts(
     assert password_variable in spec["environment"][f"{prefix}_DATABASE_URL"]
     assert env[f"{prefix}_KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
     assert env["HUIYUAN_ENVIRONMENT"] == "production"
-    assert spec["environment"]["HUIYUAN_JWT_SECRET"].startswith("${HUIYUAN_JWT_SECRET:?")
+    # every service verifies with the keys both issuers publish; only they hold private keys
+    jwks = json.loads(env["HUIYUAN_JWKS"] or "[]")
+    assert [(urlsplit(url).hostname, urlsplit(url).port) for url in jwks] == [
+        ("customer", 8000),
+        ("orders", 8000),
+    ]
+    signing = {key for key in env if key.endswith("_SIGNING_KEYS")}
+    assert signing == ({f"{prefix}_SIGNING_KEYS"} if name in {"customer", "orders"} else set())
+    for key in signing:
+        assert spec["environment"][key].startswith(f"${{{key}:?")
     assert spec["environment"]["HUIYUAN_PII_KEY"].startswith("${HUIYUAN_PII_KEY:?")
 
     assert spec["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 import yaml
 
-from shared.settings import BaseServiceSettings
 from tests.deploy.topology import (
     COMPOSE_FILE,
     REPO_ROOT,
@@ -282,10 +281,11 @@ def test_the_secret_template_holds_placeholders_production_refuses(
 ) -> None:
     secrets = secret_template()
     assert set(secrets.values()) == {"REPLACE-ME"}
-    with pytest.raises(ValueError, match="at least 32 characters"):
-        BaseServiceSettings(
+    with pytest.raises(ValueError, match="signing_keys must be a key ring"):
+        settings_class("customer")(
             environment="production",
-            jwt_secret=secrets["HUIYUAN_JWT_SECRET"],
+            jwks=["http://customer:8000/.well-known/jwks.json"],
+            signing_keys=secrets["CUSTOMER_SIGNING_KEYS"],
             pii_key=secrets["HUIYUAN_PII_KEY"],
         )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from shared.keys import IDENTITY_ISSUER, ORDERS_ISSUER, generate_ring
 from shared.settings import BaseServiceSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -18,9 +19,13 @@ SERVICES = ("customer", "orders", "loyalty", "messaging", "analytics")
 VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?::(?P<op>[-?])(?P<arg>[^}]*))?\}")
 
 
-SHAPED = {"MESSAGING_UNSUBSCRIBE_URL": "https://crm.example.com/unsubscribe/{token}"}
+SHAPED = {
+    "MESSAGING_UNSUBSCRIBE_URL": "https://crm.example.com/unsubscribe/{token}",
+    "CUSTOMER_SIGNING_KEYS": generate_ring(IDENTITY_ISSUER).to_json(),
+    "ORDERS_SIGNING_KEYS": generate_ring(ORDERS_ISSUER).to_json(),
+}
 """Stand-ins for required variables whose settings check a shape (an https link with a
-placeholder) rather than a length."""
+placeholder, a key ring) rather than a length."""
 
 
 def interpolate(value: object) -> str:

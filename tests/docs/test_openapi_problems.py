@@ -26,7 +26,13 @@ NO_LOGIN = {("customer", "POST /auth/sms-codes"), ("customer", "POST /auth/sign-
 # ... or the credential is in the body (a code, a refresh token): 401 without a scheme
 CREDENTIALS_IN_BODY = {("customer", "POST /auth/sessions"), ("customer", "POST /auth/refresh")}
 
+SIGN_INS = {("customer", "POST /staff/sessions")}
+"""Public, yet answering 401 (a wrong password): they take credentials in the body."""
 ROLE_OR_MEMBER_CHECKED = {
+    ("customer", "POST /staff"),
+    ("customer", "GET /staff"),
+    ("customer", "GET /staff/{staff_id}"),
+    ("customer", "PATCH /staff/{staff_id}"),
     ("customer", "POST /members"),
     ("customer", "POST /custom-fields"),
     ("customer", "GET /custom-fields"),
@@ -292,7 +298,10 @@ def test_every_operation_that_needs_credentials_names_its_scheme(service: str) -
     spec = importlib.import_module(f"services.{service}.main").create_app().openapi()
     schemes = spec["components"]["securitySchemes"]
     for name, operation in _operations(service).items():
-        if "401" in operation["responses"] and (service, name) not in CREDENTIALS_IN_BODY:
+        if (
+            "401" in operation["responses"]
+            and (service, name) not in CREDENTIALS_IN_BODY | SIGN_INS
+        ):
             required = {scheme for entry in operation["security"] for scheme in entry}
             assert required, name
             assert required <= schemes.keys(), name

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from shared.auth import issue_token
-from shared.settings import DEV_JWT_SECRET
+from shared.jwks import TokenSigner
 from tests.faults.records import Acknowledged, LoadLog, LoadShape
 
 log = logging.getLogger(__name__)
@@ -32,16 +32,18 @@ Send = Callable[[], Awaitable[httpx.Response]]
 class StoreClient:
     """The careful client and the sales every flow of the load makes."""
 
-    def __init__(self, urls: dict[str, str], seed: int, shape: LoadShape) -> None:
+    def __init__(
+        self, urls: dict[str, str], seed: int, shape: LoadShape, signer: TokenSigner
+    ) -> None:
         self._urls = urls
+        self._signer = signer  # the cluster's customer key ring: it signs like customer
         self._rng = random.Random(seed)
         self._seed = seed
         self._shape = shape
         self.log = LoadLog()
         self._returnable: list[str] = []
         self._staff = {
-            "Authorization": "Bearer "
-            + issue_token(DEV_JWT_SECRET, subject=f"faults-{seed}", role="admin")
+            "Authorization": "Bearer " + issue_token(signer, subject=f"faults-{seed}", role="admin")
         }
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(5.0), limits=httpx.Limits(max_connections=shape.concurrency)

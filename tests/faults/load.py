@@ -18,6 +18,7 @@ import asyncpg
 import httpx
 
 from shared.db import asyncpg_dsn
+from shared.jwks import TokenSigner
 from tests.faults.draw_load import DrawFlows
 from tests.faults.records import LoadShape
 from tests.faults.referral_flow import ReferralFlows
@@ -26,8 +27,15 @@ from tests.faults.wallet_load import WalletFlows
 
 
 class LoadGenerator(ReferralFlows, WalletFlows, TillFlows, DrawFlows):
-    def __init__(self, urls: dict[str, str], admin_url: str, seed: int, shape: LoadShape) -> None:
-        super().__init__(urls, seed, shape)
+    def __init__(
+        self,
+        urls: dict[str, str],
+        admin_url: str,
+        seed: int,
+        shape: LoadShape,
+        signer: TokenSigner,
+    ) -> None:
+        super().__init__(urls, seed, shape, signer)
         self._admin_url = admin_url
         self._moving: set[str] = set()  # members whose leaving or joining is on its way
         self._cards: dict[str, str] = {}  # member id → card number

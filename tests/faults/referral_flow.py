@@ -17,7 +17,6 @@ from services.loyalty.referrals.service import settle_due
 from shared.auth import issue_token
 from shared.db import Sessions
 from shared.inputs import input_defaults
-from shared.settings import DEV_JWT_SECRET
 from tests.faults.records import LoadLog
 from tests.faults.till_load import TillFlows
 from tests.faults.verdict import Verdict, uuids
@@ -68,7 +67,7 @@ class ReferralFlows(TillFlows):
         )
         put.raise_for_status()
         referrer = self.log.members[-1]
-        token = issue_token(DEV_JWT_SECRET, subject=referrer, member_id=uuid.UUID(referrer))
+        token = issue_token(self._signer, subject=referrer, member_id=uuid.UUID(referrer))
         profile = await self._client.get(
             f"{self._urls['customer']}/members/{referrer}",
             headers={"Authorization": f"Bearer {token}"},

@@ -13,6 +13,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from huiyuan.devkeys import cli_signer
 from shared.db import asyncpg_dsn
 from tests.faults.checker import check, drain
 from tests.faults.cluster import FaultCluster
@@ -206,7 +207,9 @@ async def run(config: RunConfig, root: Path, say: Say) -> RunReport:
         members=config.members,
         household_share=0.05 if config.household_moves else 0.0,
     )
-    load = LoadGenerator(cluster.urls, cluster.admin_url, config.seed, shape)
+    load = LoadGenerator(
+        cluster.urls, cluster.admin_url, config.seed, shape, cli_signer(cluster.settings)
+    )
     watch = _Watch(cluster, load.log)
     watcher: asyncio.Task[None] | None = None
     try:

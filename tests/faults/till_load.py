@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from shared.auth import issue_token
-from shared.settings import DEV_JWT_SECRET
+from shared.jwks import TokenSigner
 from tests.faults.client import StoreClient
 from tests.faults.records import LoadShape
 
@@ -26,8 +26,10 @@ COUPON_NAMES = {"threshold_off": "满100减10 压测 fault run", "percent_off": 
 
 
 class TillFlows(StoreClient):
-    def __init__(self, urls: dict[str, str], seed: int, shape: LoadShape) -> None:
-        super().__init__(urls, seed, shape)
+    def __init__(
+        self, urls: dict[str, str], seed: int, shape: LoadShape, signer: TokenSigner
+    ) -> None:
+        super().__init__(urls, seed, shape, signer)
         self._coupons: list[tuple[str, str, str]] = []
         """(member id, code, kind) of each coupon no sale of the load is using or used."""
 
@@ -46,7 +48,7 @@ class TillFlows(StoreClient):
         for member, coupon_id in await asyncio.gather(*grants):
             self.log.coupons[coupon_id] = member
         for member in members:
-            token = issue_token(DEV_JWT_SECRET, subject=member, member_id=uuid.UUID(member))
+            token = issue_token(self._signer, subject=member, member_id=uuid.UUID(member))
             response = await self._client.get(
                 f"{self._urls['loyalty']}/members/{member}/coupons",
                 headers={"Authorization": f"Bearer {token}"},

@@ -44,6 +44,7 @@ def test_the_defaults_are_within_bounds() -> None:
     assert (settings.delivery_max_attempts, settings.sms_sign) == (5, "Huiyuan")
 
 
+JWKS_URL = "http://customer:8001/.well-known/jwks.json"
 SECRETS = {
     "sms_api_key": "a-real-key",
     "sms_webhook_secret": "whsec_cmVhbC1zZWNyZXQ=",
@@ -59,7 +60,7 @@ def test_production_refuses_each_development_secret_and_a_plain_http_link(
     kept: str | None,
 ) -> None:
     chosen = {name: value for name, value in SECRETS.items() if name != kept}
-    production = {"environment": "production", "pii_key": "k" * 40, "jwt_secret": "j" * 40}
+    production = {"environment": "production", "pii_key": "k" * 40, "jwks": [JWKS_URL]}
     if kept is None:
         assert Settings.model_validate(production | chosen).unsubscribe_key
         return
@@ -117,7 +118,7 @@ def test_without_providers_the_gateway_setting_is_the_primary() -> None:
     ],
 )
 def test_production_refuses_development_sms_credentials(values: dict[str, Any]) -> None:
-    production = {"environment": "production", "jwt_secret": "j" * 32, "pii_key": "p" * 64}
+    production = {"environment": "production", "jwks": [JWKS_URL], "pii_key": "p" * 64}
     with pytest.raises(ValidationError, match="outside development"):
         Settings.model_validate(production | values)
 

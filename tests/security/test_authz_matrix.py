@@ -1,12 +1,13 @@
 """The authorization matrix, generated from every service's OpenAPI document.
 
 Each operation is called with every credential that must not pass: none, a malformed token,
-one signed with another secret, ``alg: none``, an expired one, another issuer's, an unknown
-role; a staff role its ``x-roles`` does not list; a member token where staff roles are
-required; another member's token on a member's path; a bearer token where a store key is
-required. Path parameters, query parameters and bodies come from the document (its
-examples), so the call reaches the check. A new endpoint is in the matrix the day it is
-added; one without any credential must be on the public list below, or the test fails.
+one signed with another key (under the ring's kid or an unknown one), ``alg: none``, HS256,
+an expired one, another issuer's, an unknown role; a staff role its ``x-roles`` does not
+list; a member token where staff roles are required; another member's token on a member's
+path; a bearer token where a store key is required. Path parameters, query parameters and
+bodies come from the document (its examples), so the call reaches the check. A new
+endpoint is in the matrix the day it is added; one without any credential must be on the
+public list below, or the test fails.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shared.auth import ISSUER, ROLES
+from shared.auth import ROLES
+from shared.keys import ALGORITHM, IDENTITY_ISSUER, development_ring
 from shared.openapi import ROLES_EXTENSION
-from shared.settings import DEV_JWT_SECRET
 from tests.stack import Stack, member_headers, running, staff_headers
 
 SERVICES = ("customer", "orders", "loyalty", "messaging", "analytics")
@@ -41,16 +43,28 @@ PUBLIC = {
     ("POST", "/auth/sessions"),
     ("POST", "/auth/refresh"),
     ("POST", "/auth/sign-out"),
+    ("POST", "/staff/sessions"),
+    ("GET", "/.well-known/jwks.json"),
 }
-"""Operations anyone may call: probes, callbacks that carry a signature of their own, and a
-member's sign-in (the phone's code or the refresh token in the body is the credential)."""
+"""Operations anyone may call: probes, the issuers' public keys, callbacks that carry a
+signature of their own, and sign-ins (a member's code or refresh token, a staff password:
+the credential is in the body)."""
 
 
-def _token(secret: str, algorithm: str = "HS256", **claims: Any) -> dict[str, str]:
+def _token(
+    key: Any = None, algorithm: str = ALGORITHM, kid: str | None = None, **claims: Any
+) -> dict[str, str]:
+    """A staff token as the development ring would sign it, with ``claims`` changed and
+    signed by ``key`` (the ring's current key by default)."""
+    current = development_ring(IDENTITY_ISSUER).current
     now = datetime.now(UTC)
-    body = {"iss": ISSUER, "sub": "test-admin", "role": "admin", "iat": now}
+    body = {"iss": IDENTITY_ISSUER, "sub": "test-admin", "role": "admin", "iat": now}
     body |= {"exp": now + timedelta(minutes=5)} | claims
-    return {"Authorization": f"Bearer {jwt.encode(body, secret, algorithm=algorithm)}"}
+    headers = {"kid": kid or current.kid}
+    signing = current.private if key is None else key
+    return {
+        "Authorization": f"Bearer {jwt.encode(body, signing, algorithm=algorithm, headers=headers)}"
+    }
 
 
 def _refused_tokens() -> dict[str, dict[str, str]]:
@@ -58,11 +72,13 @@ def _refused_tokens() -> dict[str, dict[str, str]]:
     return {
         "no token": {},
         "not a token": {"Authorization": "Bearer not-a-token"},
-        "another secret": _token("an-attacker-guessed-this-secret-0123456789"),
+        "another key": _token(Ed25519PrivateKey.generate()),
+        "another key under an unknown kid": _token(Ed25519PrivateKey.generate(), kid="nobody"),
         "alg none": _token("", algorithm="none"),
-        "expired": _token(DEV_JWT_SECRET, exp=past, iat=past - timedelta(hours=1)),
-        "another issuer": _token(DEV_JWT_SECRET, iss="not-huiyuan"),
-        "unknown role": _token(DEV_JWT_SECRET, role="root"),
+        "HS256": _token("an-attacker-guessed-this-secret-0123456789", algorithm="HS256"),
+        "expired": _token(exp=past, iat=past - timedelta(hours=1)),
+        "another issuer": _token(iss="not-huiyuan"),
+        "unknown role": _token(role="root"),
     }
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +23,7 @@ from huiyuan.provision import role_name
 from shared.auth import Role, current_principal, issue_token
 from shared.db import asyncpg_dsn, create_engine, create_sessions, transaction
 from shared.dependencies import request_session
-from shared.settings import DEV_JWT_SECRET
+from shared.jwks import development_signer
 from tests.stack import Stack, member_headers, running, staff_headers
 
 SERVICES = ("customer", "orders", "loyalty", "messaging", "analytics")
@@ -54,6 +56,14 @@ NOT_VIA_REQUEST_SESSION = {
     ("customer", "POST", "/imports"),  # its own transaction, which records it (imports/api.py)
     ("loyalty", "POST", "/coupons/validate"),  # a till's check: changes nothing
 }
+
+
+@asynccontextmanager
+async def _isolated(stack: Stack, service: str) -> AsyncIterator[FastAPI]:
+    """The service's app on a database of its own: the changes below set brand-wide
+    policies (joining, catalog, earning, messaging) that later tests must not inherit."""
+    async with stack.scratch_database(service, "head") as url:
+        yield stack.app(service, database_url=url)
 
 
 def _example(app: FastAPI, method: str, template: str) -> Any:
@@ -92,11 +102,10 @@ async def _rows_of(client: httpx.AsyncClient, request_id: str) -> list[dict[str,
 async def test_a_staff_change_is_recorded_once_and_a_failed_one_not_at_all(
     stack: Stack, service: str
 ) -> None:
-    app = stack.app(service)
     (method, path, role), (bad_method, bad_template, bad_role) = CHANGES[service]
-    body = _example(app, method, path)
-    body.pop("tier_multipliers_percent", None)  # the example's tiers are not in the ladder
-    async with running(app) as client:
+    async with _isolated(stack, service) as app, running(app) as client:
+        body = _example(app, method, path)
+        body.pop("tier_multipliers_percent", None)  # the example's tiers are not in the ladder
         request_id = uuid.uuid4().hex
         headers = staff_headers(role) | {"X-Request-ID": request_id, "If-Match": "*"}
         answer = await client.request(method, path, json=body, headers=headers)
@@ -122,10 +131,9 @@ async def test_a_staff_change_is_recorded_once_and_a_failed_one_not_at_all(
 
 
 async def test_no_body_value_reaches_the_row_only_field_names(stack: Stack) -> None:
-    app = stack.app("loyalty")
-    body = _example(app, "PUT", "/program/earning-rule")
-    del body["tier_multipliers_percent"]  # the example's tiers are not in the ladder
-    async with running(app) as client:
+    async with _isolated(stack, "loyalty") as app, running(app) as client:
+        body = _example(app, "PUT", "/program/earning-rule")
+        del body["tier_multipliers_percent"]  # the example's tiers are not in the ladder
         request_id = uuid.uuid4().hex
         headers = staff_headers("admin") | {"X-Request-ID": request_id}
         assert (await client.put("/program/earning-rule", json=body, headers=headers)).is_success
@@ -170,12 +178,11 @@ async def test_the_audit_is_for_admins_only(
 
 
 async def test_the_audit_filters_pages_and_answers_csv(stack: Stack) -> None:
-    app = stack.app("messaging")
-    body = _example(app, "PUT", "/messaging-policy")
     actor = f"auditor-{uuid.uuid4().hex[:8]}"
-    async with running(app) as client:
+    async with _isolated(stack, "messaging") as app, running(app) as client:
+        body = _example(app, "PUT", "/messaging-policy")
         headers = staff_headers("admin")
-        token = issue_token(DEV_JWT_SECRET, subject=actor, role="admin")
+        token = issue_token(development_signer(), subject=actor, role="admin")
         mine = {"Authorization": f"Bearer {token}", "If-Match": "*"}
         for _ in range(3):
             assert (await client.put("/messaging-policy", json=body, headers=mine)).is_success

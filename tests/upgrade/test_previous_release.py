@@ -20,7 +20,7 @@ import pytest
 from huiyuan import dlq
 from shared import codes
 from shared.auth import issue_token
-from shared.settings import DEV_JWT_SECRET
+from shared.jwks import development_signer
 from tests.stack import eventually
 from tests.upgrade import previous_release as previous
 from tests.upgrade.conftest import ADMIN, Upgraded
@@ -274,7 +274,7 @@ async def test_a_member_retrying_an_old_redemption_gets_the_first_answer(
     member = previous.member(label)
     # the previous release's `huiyuan token --member` token, as the member app sent it
     token = issue_token(
-        DEV_JWT_SECRET, subject=f"member:{member.id}", member_id=uuid.UUID(member.id)
+        development_signer(), subject=f"member:{member.id}", member_id=uuid.UUID(member.id)
     )
     before = await _loyalty(upgraded, member.id)
     response = await upgraded["loyalty"].post(
@@ -291,7 +291,7 @@ async def _sign_up_again(system: Upgraded, member: previous.Member) -> httpx.Res
     key, body = member.signup
     assert key is not None
     # the previous release's `huiyuan token --role admin`, whose subject scopes the key
-    token = issue_token(DEV_JWT_SECRET, subject="cli-admin", role="admin")
+    token = issue_token(development_signer(), subject="cli-admin", role="admin")
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
     return await system["customer"].post("/members", json=body, headers=headers)
 

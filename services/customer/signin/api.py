@@ -37,7 +37,7 @@ from services.customer.signin.schemas import (
 from services.customer.signin.throttle import CodeThrottle
 from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
 from shared.db import AsyncSession, transaction
-from shared.dependencies import Cipher, RequestSession
+from shared.dependencies import Cipher, RequestSession, Signer
 from shared.errors import InvalidRequest
 from shared.openapi import problem
 
@@ -142,9 +142,9 @@ async def request_code(
     },
 )
 async def start_session(
-    body: SessionRequest, session: Session, cipher: Cipher, settings: Configured
+    body: SessionRequest, session: Session, cipher: Cipher, settings: Configured, signer: Signer
 ) -> TokenPair:
-    return await service.start_session(session, settings, cipher, body)
+    return await service.start_session(session, settings, cipher, signer, body)
 
 
 @router.post(
@@ -170,8 +170,10 @@ async def start_session(
         **problem(InactiveMemberSignIn("This member is deactivated and cannot sign in")),
     },
 )
-async def refresh(body: RefreshRequest, session: Session, settings: Configured) -> TokenPair:
-    return await service.refresh(session, settings, body.refresh_token)
+async def refresh(
+    body: RefreshRequest, session: Session, settings: Configured, signer: Signer
+) -> TokenPair:
+    return await service.refresh(session, settings, signer, body.refresh_token)
 
 
 @router.post(

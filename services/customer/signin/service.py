@@ -40,10 +40,11 @@ from services.customer.signin.schemas import (
     TokenPair,
 )
 from services.customer.signin.throttle import CodeThrottle
-from shared.auth import issue_token
+from shared.auth import issue_member_token
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events.customer import SigninCodeRequested
+from shared.jwks import TokenSigner
 
 INVALID_CODE = (
     "The code is wrong, expired or already used, or was not sent to this phone number: "
@@ -51,15 +52,11 @@ INVALID_CODE = (
 )
 
 
-def member_access_token(settings: Settings, member_id: uuid.UUID) -> str:
-    """A member access token (bearer JWT) for ``member_id``, good for
-    ``member_access_token_minutes``: the one place sign-in mints a token (how it is
-    signed is :func:`shared.auth.issue_token`'s)."""
-    return issue_token(
-        settings.jwt_secret.get_secret_value(),
-        subject=domain.member_subject(member_id),
-        member_id=member_id,
-        ttl=timedelta(minutes=settings.member_access_token_minutes),
+def member_access_token(signer: TokenSigner, settings: Settings, member_id: uuid.UUID) -> str:
+    """A member access token (bearer JWT, signed by customer's key ring) for ``member_id``,
+    good for ``member_access_token_minutes``: the one place sign-in mints a token."""
+    return issue_member_token(
+        signer, member_id, ttl=timedelta(minutes=settings.member_access_token_minutes)
     )
 
 
@@ -128,7 +125,11 @@ async def _self_sign_up_open(session: AsyncSession) -> bool:
 
 
 async def start_session(
-    session: AsyncSession, settings: Settings, cipher: PiiCipher, body: SessionRequest
+    session: AsyncSession,
+    settings: Settings,
+    cipher: PiiCipher,
+    signer: TokenSigner,
+    body: SessionRequest,
 ) -> TokenPair:
     """Exchanges the code sent to ``body.phone`` for an access and a refresh token (a new
     refresh token family), spending the code; a phone without a member signs up first
@@ -169,7 +170,7 @@ async def start_session(
     member = found[0] if found else await _sign_up(session, settings, cipher, body, row)
     if member.status == "inactive":
         raise InactiveMemberSignIn("This member is deactivated and cannot sign in")
-    return await _open_family(session, settings, member.id, now, created=created)
+    return await _open_family(session, settings, signer, member.id, now, created=created)
 
 
 async def _sign_up(
@@ -215,6 +216,7 @@ def _registration(phone: str, sign_up: SignUp) -> MemberCreate:
 async def _open_family(
     session: AsyncSession,
     settings: Settings,
+    signer: TokenSigner,
     member_id: uuid.UUID,
     now: datetime,
     *,
@@ -223,12 +225,13 @@ async def _open_family(
     family = RefreshFamily(id=uuid.uuid4(), member_id=member_id, created_at=now)
     session.add(family)
     await session.flush()
-    return await _next_token(session, settings, family, now, created=created)
+    return await _next_token(session, settings, signer, family, now, created=created)
 
 
 async def _next_token(
     session: AsyncSession,
     settings: Settings,
+    signer: TokenSigner,
     family: RefreshFamily,
     now: datetime,
     *,
@@ -246,7 +249,7 @@ async def _next_token(
     )
     await session.flush()
     return TokenPair(
-        access_token=member_access_token(settings, family.member_id),
+        access_token=member_access_token(signer, settings, family.member_id),
         expires_in=settings.member_access_token_minutes * 60,
         refresh_token=text,
         refresh_expires_in=int((expires_at - now).total_seconds()),
@@ -255,7 +258,9 @@ async def _next_token(
     )
 
 
-async def refresh(session: AsyncSession, settings: Settings, token: str) -> TokenPair:
+async def refresh(
+    session: AsyncSession, settings: Settings, signer: TokenSigner, token: str
+) -> TokenPair:
     """Exchanges a live refresh token for a new pair of its family (the old one is
     rotated: it never works again).
 
@@ -280,7 +285,7 @@ async def refresh(session: AsyncSession, settings: Settings, token: str) -> Toke
     if (await members.get_member(session, family.member_id)).status == "inactive":
         raise InactiveMemberSignIn("This member is deactivated and cannot sign in")
     row.rotated_at = now
-    return await _next_token(session, settings, family, now)
+    return await _next_token(session, settings, signer, family, now)
 
 
 async def sign_out(session: AsyncSession, token: str) -> Revoked:

@@ -38,6 +38,8 @@ from services.orders.tenders.errors import (
     PointsRefused,
 )
 from shared.auth import issue_token
+from shared.jwks import TokenSigner
+from shared.keys import ORDERS_ISSUER
 from shared.openapi import ResponsesDoc, problem
 from shared.settings import BaseServiceSettings
 
@@ -92,7 +94,7 @@ class Loyalty:
 
     def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
         self.http = http
-        self._secret = settings.jwt_secret.get_secret_value()
+        self._signer = TokenSigner.of(settings, ORDERS_ISSUER)
 
     async def reserve(self, body: dict[str, Any], key: str, *, field: str) -> dict[str, Any]:
         """Holds points for a sale in progress (loyalty's ``POST /reservations``); ``field``
@@ -231,8 +233,10 @@ class Loyalty:
         """Loyalty's answer and its JSON body (``{}`` if none), unless it is unavailable:
         not answering, a 5xx, or still busy with the same call raise
         :class:`LoyaltyUnavailable` whose detail ends with ``consequence``."""
+        # signed with orders' own key (its JWKS is published by orders): no call to
+        # another service on the till's path, and the key can sign nothing but this role
         token = issue_token(
-            self._secret, subject="orders", role="service", ttl=timedelta(minutes=5)
+            self._signer, subject="orders", role="service", ttl=timedelta(minutes=5)
         )
         headers = {"Authorization": f"Bearer {token}"}
         if key is not None:

@@ -16,7 +16,7 @@ from services.customer.desk.models import Ticket
 from services.customer.desk.reminders.service import coming_days, next_birthday
 from shared.auth import issue_token
 from shared.db import Sessions
-from shared.settings import DEV_JWT_SECRET
+from shared.jwks import development_signer
 from tests.customer.desk.conftest import DESK, new_member, new_ticket, problem
 from tests.stack import member_headers
 
@@ -24,7 +24,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _as(login: str) -> dict[str, str]:
-    token = issue_token(DEV_JWT_SECRET, subject=login, role="service")
+    token = issue_token(development_signer(), subject=login, role="service")
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -11,7 +11,7 @@ from services.customer.members.domain import card_number
 from services.customer.members.models import Member
 from shared.auth import MAX_SUBJECT_LENGTH, issue_token
 from shared.db import Sessions
-from shared.settings import DEV_JWT_SECRET
+from shared.jwks import development_signer
 from tests.customer.conftest import new_phone
 from tests.stack import Stack, member_headers, running, staff_headers
 
@@ -220,7 +220,7 @@ async def test_a_long_token_subject_registers_and_replays(
 ) -> None:
     """A staff login of about 100 characters used to overflow the idempotency scope (500)."""
     subject = ("ops." + "x" * length)[:length]
-    token = issue_token(DEV_JWT_SECRET, subject=subject, role="service")
+    token = issue_token(development_signer(), subject=subject, role="service")
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
     body = {"name": "韩梅梅", "phone": new_phone()}
     first = await customer.post("/members", json=body, headers=headers)

@@ -8,14 +8,14 @@ import httpx
 
 from services.customer.search.service import MAX_PINS, RECENT_KEPT
 from shared.auth import issue_token
-from shared.settings import DEV_JWT_SECRET
+from shared.jwks import development_signer
 from tests.customer.conftest import new_phone
 from tests.stack import member_headers, staff_headers
 
 
 def _desk_user() -> dict[str, str]:
     """Headers of a service-staff user of their own (lists are per ``sub``)."""
-    token = issue_token(DEV_JWT_SECRET, subject=f"desk-{uuid.uuid4().hex}", role="service")
+    token = issue_token(development_signer(), subject=f"desk-{uuid.uuid4().hex}", role="service")
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -12,7 +12,7 @@ import pytest
 from services.loyalty.points.invariants import check_ledger_invariants
 from shared.auth import issue_token
 from shared.db import Sessions
-from shared.settings import DEV_JWT_SECRET
+from shared.jwks import development_signer
 from tests.loyalty.conftest import (
     account_of,
     envelopes,
@@ -141,7 +141,7 @@ async def test_staff_with_a_long_login_redeem_once_per_key(
     """A token subject of about 100 characters answered 500 on an idempotent POST."""
     member_id = await funded_member(loyalty_sessions, 10_000)
     login = "service-desk." + "x" * 90 + "@example.com"
-    token = issue_token(DEV_JWT_SECRET, subject=login, role="service")
+    token = issue_token(development_signer(), subject=login, role="service")
     headers = {"Authorization": f"Bearer {token}"} | key()
     body = {"points": 10, "reason": "补发积分礼品"}
     first = await client.post(f"/members/{member_id}/redemptions", json=body, headers=headers)

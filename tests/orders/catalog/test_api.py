@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from services.orders.catalog.models import ProductPrice
 from shared.auth import issue_token
 from shared.db import Sessions
-from shared.settings import DEV_JWT_SECRET
+from shared.jwks import development_signer
 from tests.orders.catalog.conftest import (
     ADMIN,
     MARKETING,
@@ -104,7 +104,7 @@ async def test_price_changes_are_kept_with_who_made_them_and_a_no_change_writes_
     await add_category(client, "cosmetics")
     product = await add_product(client, "DG-1", "daily", 1590)
     path = f"/catalog/products/{product['id']}"
-    token = issue_token(DEV_JWT_SECRET, subject="chen.li@brand.example", role="admin")
+    token = issue_token(development_signer(), subject="chen.li@brand.example", role="admin")
     other_admin = {"Authorization": f"Bearer {token}"}
 
     cheaper = await client.patch(path, json={"list_price_fen": 1290}, headers=other_admin)

@@ -1,0 +1,1 @@
+"""Staff accounts: admins create them; staff sign in with a login and a password."""
