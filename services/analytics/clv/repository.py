@@ -52,6 +52,7 @@ _SUMMARISE = text(
 class Summaries:
     """A fit's members' summaries as columns (days), in one order."""
 
+    member_ids: list[uuid.UUID]
     frequency: list[int]
     recency_days: list[int]
     age_days: list[int]
@@ -113,6 +114,7 @@ async def summarise(
 
 async def summaries(session: AsyncSession, fit_id: uuid.UUID) -> Summaries:
     query = select(
+        col(ClvFitMember.member_id),
         col(ClvFitMember.frequency),
         col(ClvFitMember.recency_days),
         col(ClvFitMember.age_days),
@@ -121,11 +123,12 @@ async def summaries(session: AsyncSession, fit_id: uuid.UUID) -> Summaries:
     ).where(col(ClvFitMember.fit_id) == fit_id)
     rows = (await session.execute(query)).all()
     return Summaries(
-        frequency=[row[0] for row in rows],
-        recency_days=[row[1] for row in rows],
-        age_days=[row[2] for row in rows],
-        monetary_fen=[row[3] for row in rows],
-        holdout_purchases=[row[4] for row in rows],
+        member_ids=[row[0] for row in rows],
+        frequency=[row[1] for row in rows],
+        recency_days=[row[2] for row in rows],
+        age_days=[row[3] for row in rows],
+        monetary_fen=[row[4] for row in rows],
+        holdout_purchases=[row[5] for row in rows],
     )
 
 

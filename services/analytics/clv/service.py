@@ -212,6 +212,44 @@ async def fit_values(
         fit = found
     else:
         fit = await _fit(session, fit_id, where="query")
+    _, values, alive = await _valued(session, fit, horizon, annual_discount_rate)
+    finite = np.isfinite(values) & np.isfinite(alive)
+    return FitValues(
+        fit=_out(fit),
+        horizon=horizon,
+        annual_discount_rate=annual_discount_rate,
+        clv_fen=values[finite],
+        p_alive=alive[finite],
+        undefined=int(np.count_nonzero(~finite)),
+    )
+
+
+async def members_valued_between(
+    session: AsyncSession,
+    low_fen: int | None,
+    high_fen: int | None,
+    horizon: int,
+    annual_discount_rate: float,
+) -> list[uuid.UUID]:
+    """The members of the last fit done whose CLV over ``horizon`` time units (the fit's)
+    at ``annual_discount_rate`` is within ``[low_fen, high_fen]`` (fen, either bound
+    open); none when no fit is done yet, or for a member whose value is not finite."""
+    fit = await repository.latest_done(session)
+    if fit is None:
+        return []
+    ids, values, _ = await _valued(session, fit, horizon, annual_discount_rate)
+    inside = np.isfinite(values)
+    if low_fen is not None:
+        inside &= values >= low_fen
+    if high_fen is not None:
+        inside &= values <= high_fen
+    return [member for member, kept in zip(ids, inside, strict=True) if kept]
+
+
+async def _valued(
+    session: AsyncSession, fit: ClvFit, horizon: int, annual_discount_rate: float
+) -> tuple[list[uuid.UUID], domain.Floats, domain.Floats]:
+    """Every member of the done ``fit``: their ids, CLV (fen) and P(alive), side by side."""
     purchases, spend = _ready(fit)
     unit = _unit(fit.time_unit)
     sample = await repository.summaries(session, fit.id)
@@ -223,15 +261,7 @@ async def fit_values(
     with np.errstate(all="ignore"):
         values = domain.lifetime_values(purchases, expected_spend, (x, t_x, age), horizon, rate)
         alive = purchases.p_alive(x, t_x, age)
-    finite = np.isfinite(values) & np.isfinite(alive)
-    return FitValues(
-        fit=_out(fit),
-        horizon=horizon,
-        annual_discount_rate=annual_discount_rate,
-        clv_fen=values[finite],
-        p_alive=alive[finite],
-        undefined=int(np.count_nonzero(~finite)),
-    )
+    return sample.member_ids, values, alive
 
 
 async def list_fits(session: AsyncSession, limit: int, before: PageKey | None) -> FitPage:

@@ -28,7 +28,9 @@ from sqlalchemy import (
     String,
     Subquery,
     Table,
+    Uuid,
     and_,
+    any_,
     bindparam,
     cast,
     func,
@@ -401,6 +403,8 @@ class Selection:
     net_spend_fen: tuple[int | None, int | None]
     purchases: tuple[int | None, int | None]
     last_purchase: tuple[datetime | None, datetime | None]
+    among: list[uuid.UUID] | None = None
+    """Only these members (a CLV band's, valued in Python from the fit); None: anyone."""
 
 
 def _between(column: ColumnElement[Any], low: object, high: object) -> list[ColumnElement[bool]]:
@@ -430,6 +434,9 @@ def member_ids(q: Selection) -> Select[tuple[uuid.UUID]]:
     if q.tags is not None:
         tagged = select(_tags.c.member_id).where(_tags.c.tag_id.in_(q.tags))
         conditions.append(s.c.member_id.in_(tagged))
+    if q.among is not None:
+        chosen = bindparam("among", q.among, type_=ARRAY(Uuid))
+        conditions.append(s.c.member_id == any_(chosen))
     conditions += _between(s.c.monetary_fen, *q.net_spend_fen)
     conditions += _between(s.c.frequency, *q.purchases)
     low, high = q.last_purchase

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select
 
+from services.analytics.clv import service as clv
 from services.analytics.reads import begin_report
 from services.analytics.segmentation import domain, repository
 from services.analytics.segmentation.errors import ChurnParameterInvalid, ScoreOutOfRange
@@ -326,6 +327,18 @@ class Criteria:
     net_spend_fen: tuple[int | None, int | None]
     purchases: tuple[int | None, int | None]
     last_purchase: tuple[datetime | None, datetime | None]
+    clv: ClvBand | None = None
+
+
+@dataclass(frozen=True)
+class ClvBand:
+    """Members whose CLV by the last CLV fit done, over ``horizon`` of its time units at
+    ``annual_discount_rate``, is within ``[low_fen, high_fen]`` (fen; either bound open)."""
+
+    low_fen: int | None
+    high_fen: int | None
+    horizon: int
+    annual_discount_rate: float
 
 
 async def selection(
@@ -338,7 +351,7 @@ async def selection(
     value, repeat = (0.0, 0.0)
     if criteria.quadrants is not None:
         value, repeat = await _cuts(session, now, zone, None, None)
-    months = criteria.sleeping_months
+    months, band = criteria.sleeping_months, criteria.clv
     return repository.member_ids(
         repository.Selection(
             now=now,
@@ -360,5 +373,10 @@ async def selection(
             net_spend_fen=criteria.net_spend_fen,
             purchases=criteria.purchases,
             last_purchase=criteria.last_purchase,
+            among=None
+            if band is None
+            else await clv.members_valued_between(
+                session, band.low_fen, band.high_fen, band.horizon, band.annual_discount_rate
+            ),
         )
     )

@@ -98,6 +98,24 @@ class FenRange(_Part):
         return _ordered(self, self.min, self.max)
 
 
+class ClvPart(_Part):
+    """A CLV band: members whose lifetime value by the last CLV fit done (BG/NBD and
+    Gamma-Gamma, `POST /clv/fits`) is within `min`..`max` fen (inclusive), over `horizon`
+    of the fit's time units at `annual_discount_rate`. Until a fit is done it holds nobody;
+    each run values the members with the fit done then."""
+
+    min: Fen | None = None
+    max: Fen | None = None
+    horizon: int = Field(
+        52, ge=1, le=3650, description="The fit's time units ahead (52 weeks: a year)"
+    )
+    annual_discount_rate: float = Field(0.1, ge=0, le=1, description="Compounded per unit")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        return _ordered(self, self.min, self.max)
+
+
 class CountRange(_Part):
     min: Count | None = None
     max: Count | None = None
@@ -150,6 +168,7 @@ class Criterion(_Part):
     net_spend_fen: FenRange | None = Field(None, description="Net spend, inclusive")
     purchases: CountRange | None = Field(None, description="Counted purchases, inclusive")
     last_purchase: TimeRange | None = Field(None, description="The last purchase's time")
+    clv: ClvPart | None = Field(None, description="A band of customer lifetime value")
 
     @model_validator(mode="after")
     def _something(self) -> Self:

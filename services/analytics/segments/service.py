@@ -203,6 +203,9 @@ def _criteria(criterion: Criterion) -> segmentation.Criteria:
         net_spend_fen=(None, None) if spend is None else (spend.min, spend.max),
         purchases=(None, None) if purchases is None else (purchases.min, purchases.max),
         last_purchase=(None, None) if last is None else (last.from_, last.until),
+        clv=None
+        if (band := criterion.clv) is None
+        else segmentation.ClvBand(band.min, band.max, band.horizon, band.annual_discount_rate),
     )
 
 

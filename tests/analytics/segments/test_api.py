@@ -120,6 +120,12 @@ async def test_a_retried_save_makes_one_segment(client: httpx.AsyncClient) -> No
             ["body", "criterion", "last_purchase"],
         ),
         ({"tiers": ["VIP!"]}, ["body", "criterion", "tiers", "0"]),
+        ({"clv": {"min": 9, "max": 1}}, ["body", "criterion", "clv"]),
+        ({"clv": {"min": 1, "horizon": 0}}, ["body", "criterion", "clv", "horizon"]),
+        (
+            {"clv": {"max": 1, "annual_discount_rate": 2}},
+            ["body", "criterion", "clv", "annual_discount_rate"],
+        ),
         ({"colour": "red"}, ["body", "criterion", "colour"]),
     ],
 )

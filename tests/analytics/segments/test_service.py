@@ -25,8 +25,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.analytics.base import outbox
+from services.analytics.clv import service as clv
 from services.analytics.clv.domain import BgNbd
-from services.analytics.clv.models import ClvFit
+from services.analytics.clv.models import ClvFit, ClvFitMember
 from services.analytics.segmentation import service as segmentation
 from services.analytics.segments import service
 from services.analytics.segments.schemas import SegmentIn
@@ -241,6 +242,67 @@ async def test_p_alive_kind_flags_exactly_the_members_the_formula_puts_below(
     async with sessions() as session:
         page = await service.member_page(session, segment_id, None, 10)
     assert {m.member_id for m in page.items} == expected
+
+
+async def test_a_clv_band_holds_the_members_the_fit_values_inside_it(
+    population: tuple[Sessions, People],
+) -> None:
+    sessions, people = population
+    band = {"name": "高价值", "criterion": {"clv": {"min": 1, "horizon": 30}}}
+    nobody_yet = await _save(sessions, band)
+    await _refresh(sessions)
+    async with sessions() as session:
+        assert (await service.member_page(session, nobody_yet, None, 10)).items == []
+
+    fit = ClvFit(
+        state="done",
+        calibration_end=datetime.now(UTC).date() - timedelta(days=1),
+        time_unit="day",
+        requested_at=datetime.now(UTC),
+        finished_at=datetime.now(UTC),
+        r=0.5,
+        alpha=20.0,
+        a=0.8,
+        b=2.0,
+        p=6.0,
+        q=4.0,
+        gamma=15_000.0,
+    )
+    # x repeat days, t_x and T in days, the repeat days' mean spend in fen
+    summary = {"A": (1, 10, 12, 30_000.0), "B": (2, 26, 30, 5_000.0), "D": (1, 60, 260, 2_000.0)}
+    async with transaction(sessions) as session:
+        session.add(fit)
+        await session.flush()
+        for name, (x, t_x, age, spend) in summary.items():
+            session.add(
+                ClvFitMember(
+                    fit_id=fit.id,
+                    member_id=people[name],
+                    frequency=x,
+                    recency_days=t_x,
+                    age_days=age,
+                    monetary_fen=spend,
+                    holdout_purchases=0,
+                )
+            )
+    async with sessions() as session:
+        value = {
+            name: (await clv.member_value(session, fit.id, people[name], 30, 0.1)).clv_fen
+            for name in summary
+        }
+    low, middle, high = sorted(value.values())
+    assert low < middle < high  # the band below separates them
+    segment_id = await _save(
+        sessions,
+        {
+            "name": "中间价值",
+            "criterion": {"clv": {"min": middle - 1, "max": middle + 1, "horizon": 30}},
+        },
+    )
+    await _refresh(sessions)
+    async with sessions() as session:
+        page = await service.member_page(session, segment_id, None, 10)
+    assert {m.member_id for m in page.items} == {people[n] for n, v in value.items() if v == middle}
 
 
 async def test_tags_kept_from_customer_select_members_with_any_of_them(
