@@ -11,14 +11,18 @@ from pydantic import AwareDatetime
 
 from shared.audit.log import AuditLog, Filters, Kind
 from shared.audit.schemas import CSV_COLUMNS, AuditEntry, AuditPage
-from shared.auth import Principal, require_roles
+from shared.auth import MAX_SUBJECT_LENGTH, Principal, require_roles
 from shared.csvtext import csv_text
 from shared.dependencies import SingleStatementSession
+from shared.inputs.text import Code, SingleLine
 from shared.pagination import PageSize, SeqCursor
 
 _CSV = "text/csv"
 _CSV_EXAMPLE = ",".join(CSV_COLUMNS) + "\r\n"
 Admin = Annotated[Principal, Depends(require_roles())]
+
+Actor = Annotated[str, SingleLine(MAX_SUBJECT_LENGTH)]
+OperationName = Annotated[str, Code(160)]
 
 
 def audit_router(log: AuditLog) -> APIRouter:
@@ -47,12 +51,12 @@ def audit_router(log: AuditLog) -> APIRouter:
         _: Admin,
         member_id: Annotated[uuid.UUID | None, Query(description="The member concerned")] = None,
         actor: Annotated[
-            str | None,
-            Query(max_length=255, description="A token subject", examples=["li.lei@example.com"]),
+            Actor | None,
+            Query(description="A token subject", examples=["li.lei@example.com"]),
         ] = None,
         operation: Annotated[
-            str | None,
-            Query(max_length=160, description="An operation id or a read's name"),
+            OperationName | None,
+            Query(description="An operation id or a read's name"),
         ] = None,
         kind: Annotated[Kind | None, Query(description="change or read")] = None,
         since: Annotated[

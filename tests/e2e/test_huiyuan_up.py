@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from huiyuan.config import DEFAULT_PORTS
+from huiyuan.config import DEFAULT_PORTS, StackSettings
+from huiyuan.devkeys import cli_token
 from huiyuan.embedded.local_providers import read_inbox
 from huiyuan.embedded.ports import free_port
 from tests.stack import staff_headers
@@ -33,6 +34,13 @@ def stack_env(tmp_path: Path) -> dict[str, str]:
     for name in ("BROKER", "SMTP", "INBOX"):
         env[f"HUIYUAN_{name}_PORT"] = str(free_port())
     return env
+
+
+def _analyst(env: dict[str, str]) -> dict[str, str]:
+    """An analyst token of this stack: signed with the key `huiyuan up` generated in its
+    data directory (the development key is not accepted there)."""
+    settings = StackSettings(data_dir=Path(env["HUIYUAN_DATA_DIR"]))
+    return {"Authorization": f"Bearer {cli_token(settings, role='analyst')}"}
 
 
 def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -75,7 +83,7 @@ def test_up_demo_and_restart_on_the_same_data(stack_env: dict[str, str], tmp_pat
         inbox_dir = Path(stack_env["HUIYUAN_DATA_DIR"]).resolve() / "inbox"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            kpis = httpx.get(f"{analytics}/kpis", headers=staff_headers("analyst")).json()
+            kpis = httpx.get(f"{analytics}/kpis", headers=_analyst(stack_env)).json()
             if kpis["purchases"] == 30 and any(
                 "VIP" in m.subject for m in read_inbox(inbox_dir).emails
             ):
@@ -83,6 +91,9 @@ def test_up_demo_and_restart_on_the_same_data(stack_env: dict[str, str], tmp_pat
             time.sleep(0.3)
         assert kpis["members"] == 5
         assert kpis["purchases"] == 30
+        # a token signed with the public development key is not accepted here
+        public = httpx.get(f"{analytics}/kpis", headers=staff_headers("analyst"))
+        assert public.status_code == 401
         assert any("VIP" in mail.subject for mail in read_inbox(inbox_dir).emails)
     finally:
         assert _stop(process) == 0, log.read_text()
@@ -92,7 +103,7 @@ def test_up_demo_and_restart_on_the_same_data(stack_env: dict[str, str], tmp_pat
     restarted = _start(stack_env, log)
     try:
         _wait_ready(restarted, log)
-        kpis = httpx.get(f"{analytics}/kpis", headers=staff_headers("analyst")).json()
+        kpis = httpx.get(f"{analytics}/kpis", headers=_analyst(stack_env)).json()
         assert kpis["members"] == 5  # the second start found the first one's data
     finally:
         assert _stop(restarted) == 0, log.read_text()

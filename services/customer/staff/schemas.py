@@ -26,11 +26,14 @@ Login = Annotated[
     Code(MAX_LOGIN_LENGTH, pattern=LOGIN_PATTERN, charset="letters, digits and . _ @ + -"),
     AfterValidator(str.lower),
 ]
+# any character but the control characters (a password is kept as typed: not trimmed)
+PASSWORD_PATTERN = r"^[^\u0000-\u001f\u007f]+$"
 Password = Annotated[
     str,
     Field(
         min_length=MIN_PASSWORD_LENGTH,
         max_length=MAX_PASSWORD_LENGTH,
+        pattern=PASSWORD_PATTERN,
         description=f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
     ),
 ]
@@ -125,7 +128,7 @@ class SignIn(BaseModel):
     )
 
     login: Login
-    password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH, pattern=PASSWORD_PATTERN)
 
 
 class AccessToken(BaseModel):

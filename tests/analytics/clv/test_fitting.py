@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, func, select
 
 from services.analytics.clv import domain, repository, service
@@ -26,8 +27,16 @@ PERIODS = history.Periods(date(1991, 1, 1))
 
 
 async def _queue(sessions: Sessions, calibration_end: date, holdout_end: date | None) -> uuid.UUID:
+    """Queues a fit as the only one queued: ``fit_next`` takes the oldest, and another
+    module of this worker may have left one queued (an API test of a queued fit)."""
     body = FitRequest(calibration_end=calibration_end, time_unit="week", holdout_end=holdout_end)
     async with transaction(sessions) as session:
+        await session.execute(
+            text(
+                "UPDATE analytics.clv_fits SET state = 'failed', failure = 'left by a test' "
+                "WHERE state = 'queued'"
+            )
+        )
         return (await service.request_fit(session, body, TODAY, datetime.now(UTC))).id
 
 

@@ -34,9 +34,11 @@ async def test_define_refresh_and_list_the_members(
     client: httpx.AsyncClient, analytics_sessions: Sessions, handlers: Feed
 ) -> None:
     big = uuid.uuid4()
-    # a spend no other test's member reaches, so the segment holds exactly this one
+    # a spend no other test's member has, so the segment holds exactly this one (a range:
+    # other modules' members may have spent more)
     await apply(analytics_sessions, handlers, events.purchase(big, 9_876_543_210))
-    body = {"name": "超级大客户", "criterion": {"net_spend_fen": {"min": 9_876_543_210}}}
+    exactly = {"min": 9_876_543_210, "max": 9_876_543_210}
+    body = {"name": "超级大客户", "criterion": {"net_spend_fen": exactly}}
     created = await client.post("/segments", json=body, headers=ANALYST)
     assert created.status_code == 201, created.text
     segment = created.json()
