@@ -8,9 +8,10 @@ naming ``text/csv``, ``application/vnd.vegalite.v5+json``, ``image/png`` or
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
-from fastapi import Request, Response
+from fastapi import Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -79,3 +80,42 @@ async def answer(
     if asked == "svg":
         return Response(await render.svg(drawn), media_type="image/svg+xml", headers=disposition)
     return Response(await render.png(drawn), media_type="image/png", headers=disposition)
+
+
+Output = Annotated[
+    Format | None,
+    Query(
+        alias="format",
+        description="json (the data), csv (its table), vl (a Vega-Lite v5 spec, data "
+        "inlined), svg or png (the chart drawn)",
+    ),
+]
+Width = Annotated[int, Query(ge=200, le=2000, description="Chart width, px (svg, png, vl)")]
+Height = Annotated[int, Query(ge=150, le=1500, description="Chart height, px (svg, png, vl)")]
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """How a report is asked for: the format (``format=`` or ``Accept``) and the chart's
+    size in pixels."""
+
+    request: Request
+    output: Format | None
+    size: charts.Size
+
+    async def answer(
+        self,
+        name: str,
+        report: R,
+        table: tuple[Sequence[BaseModel], type[BaseModel]],
+        spec: Callable[[R], charts.Spec],
+    ) -> R | Response:
+        """See :func:`answer`."""
+        return await answer(self.request, self.output, name, report, table, spec)
+
+
+def presentation(
+    request: Request, output: Output = None, width: Width = 800, height: Height = 450
+) -> Presentation:
+    """The dependency every report route takes for its format and size."""
+    return Presentation(request, output, charts.Size(width, height))

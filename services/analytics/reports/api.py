@@ -10,21 +10,20 @@ import uuid
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
 from services.analytics.clv.errors import FitNotFound, FitNotReady
 from services.analytics.config import CurrentSettings
 from services.analytics.referrals.errors import ReportRangeInvalid
 from services.analytics.reports import charts, service
-from services.analytics.reports.answers import answer as _answer
+from services.analytics.reports.answers import Presentation, presentation
 from services.analytics.reports.answers import openapi_formats as _formats
 from services.analytics.reports.domain import MAX_COHORTS, Interval
 from services.analytics.reports.schemas import (
     CampaignLift,
     ClvBin,
     ClvDistribution,
-    Format,
     LiftWindow,
     MembersPeriod,
     MembersReport,
@@ -45,16 +44,6 @@ from shared.openapi import problem
 router = APIRouter(prefix="/reports", tags=["analytics"])
 
 Staff = Annotated[Principal, Depends(require_roles("analyst", "marketing"))]
-Output = Annotated[
-    Format | None,
-    Query(
-        alias="format",
-        description="json (the data), csv (its table), vl (a Vega-Lite v5 spec, data "
-        "inlined), svg or png (the chart drawn)",
-    ),
-]
-Width = Annotated[int, Query(ge=200, le=2000, description="Chart width, px (svg, png, vl)")]
-Height = Annotated[int, Query(ge=150, le=1500, description="Chart height, px (svg, png, vl)")]
 From = Annotated[
     TradingDate | None,
     Query(alias="from", description="The first day (rounded back to its period's start)"),
@@ -72,6 +61,7 @@ def _zone(settings: CurrentSettings) -> ZoneInfo:
 
 
 Zone = Annotated[ZoneInfo, Depends(_zone)]
+View = Annotated[Presentation, Depends(presentation)]
 
 
 def _header(model: type[BaseModel]) -> str:
@@ -96,23 +86,17 @@ def _header(model: type[BaseModel]) -> str:
     },
 )
 async def revenue(
-    request: Request,
     session: Session,
     zone: Zone,
     _: Staff,
+    view: View,
     first: From = None,
     last: To = None,
     interval: IntervalQuery = "month",
-    output: Output = None,
-    width: Width = 800,
-    height: Height = 450,
 ) -> RevenueReport | Response:
     report = await service.revenue(session, zone, first, last, interval)
-    size = charts.Size(width, height)
     table = (report.periods, RevenuePeriod)
-    return await _answer(
-        request, output, "revenue", report, table, lambda r: charts.revenue(r, size)
-    )
+    return await view.answer("revenue", report, table, lambda r: charts.revenue(r, view.size))
 
 
 @router.get(
@@ -130,23 +114,17 @@ async def revenue(
     },
 )
 async def members(
-    request: Request,
     session: Session,
     zone: Zone,
     _: Staff,
+    view: View,
     first: From = None,
     last: To = None,
     interval: IntervalQuery = "month",
-    output: Output = None,
-    width: Width = 800,
-    height: Height = 450,
 ) -> MembersReport | Response:
     report = await service.members(session, zone, first, last, interval)
-    size = charts.Size(width, height)
     table = (report.periods, MembersPeriod)
-    return await _answer(
-        request, output, "members", report, table, lambda r: charts.members(r, size)
-    )
+    return await view.answer("members", report, table, lambda r: charts.members(r, view.size))
 
 
 @router.get(
@@ -167,24 +145,18 @@ async def members(
     },
 )
 async def retention(
-    request: Request,
     session: Session,
     zone: Zone,
     _: Staff,
+    view: View,
     first: From = None,
     months: Annotated[
         int, Query(ge=1, le=MAX_COHORTS, description="Cohorts (months)", examples=[12])
     ] = 12,
-    output: Output = None,
-    width: Width = 800,
-    height: Height = 450,
 ) -> RetentionReport | Response:
     report = await service.retention(session, zone, first, months)
-    size = charts.Size(width, height)
     table = (report.cells, RetentionCell)
-    return await _answer(
-        request, output, "retention", report, table, lambda r: charts.retention(r, size)
-    )
+    return await view.answer("retention", report, table, lambda r: charts.retention(r, view.size))
 
 
 @router.get(
@@ -198,24 +170,20 @@ async def retention(
     responses=_formats(_header(ParetoPoint) + "\r\n20,172,38120000,0.744\r\n"),
 )
 async def pareto(
-    request: Request,
     session: Session,
     zone: Zone,
     _: Staff,
+    view: View,
     top: Annotated[
         float, Query(gt=0, le=100, description="The top this many % of members", examples=[20])
     ] = 20,
     step: Annotated[
         int, Query(ge=1, le=50, description="The curve's step, in % of members", examples=[5])
     ] = 5,
-    output: Output = None,
-    width: Width = 800,
-    height: Height = 450,
 ) -> ParetoReport | Response:
     report = await service.pareto(session, zone, top, step)
-    size = charts.Size(width, height)
     table = (report.curve, ParetoPoint)
-    return await _answer(request, output, "pareto", report, table, lambda r: charts.pareto(r, size))
+    return await view.answer("pareto", report, table, lambda r: charts.pareto(r, view.size))
 
 
 @router.get(
@@ -234,10 +202,10 @@ async def pareto(
     ),
 )
 async def quadrants(
-    request: Request,
     session: Session,
     zone: Zone,
     _: Staff,
+    view: View,
     value_cut_fen: Annotated[
         float | None, Query(ge=0, le=1e12, description="Value per purchase cut, fen")
     ] = None,
@@ -247,16 +215,10 @@ async def quadrants(
     points: Annotated[
         int, Query(ge=1, le=5000, description="Members drawn at most", examples=[1000])
     ] = 1000,
-    output: Output = None,
-    width: Width = 800,
-    height: Height = 450,
 ) -> QuadrantScatter | Response:
     report = await service.quadrants(session, zone, value_cut_fen, repeat_cut, points)
-    size = charts.Size(width, height)
     table = (report.points, QuadrantPoint)
-    return await _answer(
-        request, output, "quadrants", report, table, lambda r: charts.quadrants(r, size)
-    )
+    return await view.answer("quadrants", report, table, lambda r: charts.quadrants(r, view.size))
 
 
 @router.get(
@@ -271,27 +233,21 @@ async def quadrants(
     responses=_formats(_header(RfCell) + "\r\n5,5,41,9812000\r\n"),
 )
 async def rfm(
-    request: Request,
     settings: CurrentSettings,
     session: Session,
     zone: Zone,
     _: Staff,
+    view: View,
     bins: Annotated[
         int | None, Query(ge=2, le=10, description="Scores per dimension (default 5)")
     ] = None,
     measure: Annotated[
         Literal["members", "net_spend"], Query(description="What the chart shows per cell")
     ] = "members",
-    output: Output = None,
-    width: Width = 800,
-    height: Height = 450,
 ) -> RfHeatmap | Response:
     report = await service.rfm(session, zone, bins or settings.rfm_bins)
-    size = charts.Size(width, height)
     table = (report.cells, RfCell)
-    return await _answer(
-        request, output, "rfm", report, table, lambda r: charts.rfm(r, measure, size)
-    )
+    return await view.answer("rfm", report, table, lambda r: charts.rfm(r, measure, view.size))
 
 
 @router.get(
@@ -317,9 +273,9 @@ async def rfm(
     },
 )
 async def clv(
-    request: Request,
     session: Session,
     _: Staff,
+    view: View,
     fit_id: Annotated[
         uuid.UUID | None, Query(description="The fit (default: the last one done)")
     ] = None,
@@ -330,14 +286,10 @@ async def clv(
         float, Query(ge=0, le=1, description="Yearly discount rate")
     ] = 0.1,
     bins: Annotated[int, Query(ge=2, le=100, description="Bins of CLV")] = 20,
-    output: Output = None,
-    width: Width = 800,
-    height: Height = 450,
 ) -> ClvDistribution | Response:
     report = await service.clv(session, fit_id, horizon, annual_discount_rate, bins)
-    size = charts.Size(width, height)
     table = (report.bins, ClvBin)
-    return await _answer(request, output, "clv", report, table, lambda r: charts.clv(r, size))
+    return await view.answer("clv", report, table, lambda r: charts.clv(r, view.size))
 
 
 @router.get(
@@ -357,19 +309,15 @@ async def clv(
     },
 )
 async def campaign_lift(
-    request: Request,
     session: Session,
     zone: Zone,
     _: Staff,
+    view: View,
     first: Annotated[TradingDate, Query(alias="from", description="The campaign's first day")],
     last: Annotated[TradingDate, Query(alias="to", description="Its last day, included")],
-    output: Output = None,
-    width: Width = 800,
-    height: Height = 450,
 ) -> CampaignLift | Response:
     report = await service.campaign_lift(session, zone, first, last)
-    size = charts.Size(width, height)
     table = (report.windows, LiftWindow)
-    return await _answer(
-        request, output, "campaign-lift", report, table, lambda r: charts.campaign_lift(r, size)
+    return await view.answer(
+        "campaign-lift", report, table, lambda r: charts.campaign_lift(r, view.size)
     )

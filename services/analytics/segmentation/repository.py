@@ -24,18 +24,14 @@ from sqlalchemy import (
     Float,
     Integer,
     Numeric,
-    Select,
     String,
     Subquery,
     Table,
-    Uuid,
     and_,
-    any_,
     bindparam,
     cast,
     func,
     literal,
-    or_,
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -186,7 +182,9 @@ async def median_cuts(session: AsyncSession, now: datetime, zone: str) -> tuple[
     return float(row[0] or 0), float(row[1] or 0)
 
 
-def _sides(s: Subquery, value_cut: float, repeat_cut: float) -> tuple[ColumnElement[bool], ...]:
+def quadrant_sides(
+    s: Subquery, value_cut: float, repeat_cut: float
+) -> tuple[ColumnElement[bool], ...]:
     """Above each cut point: (high value per purchase, high number of purchases). Value
     per purchase is compared as a double, as the median cut was computed: a member whose
     value is the median (35,000 / 3 fen) is not above it because the exact numeric
@@ -211,7 +209,7 @@ async def quadrant_totals(
 ) -> list[QuadrantTotals]:
     """Members, net spend and purchases on each side of both cut points."""
     base = _base(now, zone)
-    high_value, high_repeat = _sides(base, value_cut, repeat_cut)
+    high_value, high_repeat = quadrant_sides(base, value_cut, repeat_cut)
     query = select(
         high_value.label("hv"),
         high_repeat.label("hr"),
@@ -242,7 +240,7 @@ async def quadrant_sample(
     points: a fixed pseudo-random sample (the first by the MD5 of their id), the same
     members on every call while the population stays."""
     base = _base(now, zone)
-    high_value, high_repeat = _sides(base, *cuts)
+    high_value, high_repeat = quadrant_sides(base, *cuts)
     query = (
         select(
             base.c.member_id,
@@ -347,7 +345,7 @@ async def member_page(session: AsyncSession, q: PageQuery) -> list[dict[str, Any
     """Scored members in member id order after ``q.after``, at most ``q.limit``, each with
     its quadrant's sides, sleeping and churn flags."""
     s = scored(q.now, q.zone, q.cuts)
-    high_value, high_repeat = _sides(s, q.value_cut, q.repeat_cut)
+    high_value, high_repeat = quadrant_sides(s, q.value_cut, q.repeat_cut)
     is_sleeping = s.c.last_purchase_at < q.sleeping_since
     is_at_risk = q.criterion.at_risk(dict(s.c.items()), q.criterion_value)
     conditions: list[ColumnElement[bool]] = [s.c[name] == value for name, value in q.scores.items()]
@@ -378,70 +376,3 @@ async def member_page(session: AsyncSession, q: PageQuery) -> list[dict[str, Any
         .limit(q.limit)
     )
     return [dict(row._mapping) for row in await session.execute(query)]
-
-
-@dataclass(frozen=True)
-class Selection:
-    """A saved segment's criterion, resolved: every part given narrows the population
-    (AND); ``None`` leaves it open (``tags``: any of them). Scores are sets of allowed
-    scores; ranges are inclusive (fen, purchases) or half-open (``[from, until)`` times);
-    ``sides`` are the quadrants' (high value, high repeat) at ``value_cut``/``repeat_cut``."""
-
-    now: datetime
-    zone: str
-    cuts: ScoreCuts
-    """The population's RFM cut points (:func:`score_cuts`); none when no score is asked."""
-    scores: dict[str, list[int]]
-    sides: list[tuple[bool, bool]] | None
-    value_cut: float
-    repeat_cut: float
-    sleeping_since: datetime | None
-    criterion: ChurnCriterion | None
-    criterion_value: float
-    tiers: list[str] | None
-    tags: list[uuid.UUID] | None
-    net_spend_fen: tuple[int | None, int | None]
-    purchases: tuple[int | None, int | None]
-    last_purchase: tuple[datetime | None, datetime | None]
-    among: list[uuid.UUID] | None = None
-    """Only these members (a CLV band's, valued in Python from the fit); None: anyone."""
-
-
-def _between(column: ColumnElement[Any], low: object, high: object) -> list[ColumnElement[bool]]:
-    return [
-        *([column >= low] if low is not None else []),
-        *([column <= high] if high is not None else []),
-    ]
-
-
-def member_ids(q: Selection) -> Select[tuple[uuid.UUID]]:
-    """The member ids ``q`` selects from the scored population, as one statement (for an
-    ``INSERT … SELECT``: no id passes through Python)."""
-    s = scored(q.now, q.zone, q.cuts)
-    conditions: list[ColumnElement[bool]] = [
-        s.c[name].in_(allowed) for name, allowed in q.scores.items()
-    ]
-    if q.sides is not None:
-        high_value, high_repeat = _sides(s, q.value_cut, q.repeat_cut)
-        conditions.append(or_(*(and_(high_value.is_(v), high_repeat.is_(r)) for v, r in q.sides)))
-    if q.sleeping_since is not None:
-        conditions.append(s.c.last_purchase_at < q.sleeping_since)
-    if q.criterion is not None:
-        at_risk = q.criterion.at_risk(dict(s.c.items()), q.criterion_value)
-        conditions.append(func.coalesce(at_risk, False))
-    if q.tiers is not None:
-        conditions.append(s.c.tier_code.in_(q.tiers))
-    if q.tags is not None:
-        tagged = select(_tags.c.member_id).where(_tags.c.tag_id.in_(q.tags))
-        conditions.append(s.c.member_id.in_(tagged))
-    if q.among is not None:
-        chosen = bindparam("among", q.among, type_=ARRAY(Uuid))
-        conditions.append(s.c.member_id == any_(chosen))
-    conditions += _between(s.c.monetary_fen, *q.net_spend_fen)
-    conditions += _between(s.c.frequency, *q.purchases)
-    low, high = q.last_purchase
-    if low is not None:
-        conditions.append(s.c.last_purchase_at >= low)
-    if high is not None:
-        conditions.append(s.c.last_purchase_at < high)
-    return select(s.c.member_id).where(and_(True, *conditions))

@@ -13,6 +13,7 @@ from sqlalchemy import Select
 from services.analytics.clv import service as clv
 from services.analytics.reads import begin_report
 from services.analytics.segmentation import domain, repository
+from services.analytics.segmentation import selection as selection_statement
 from services.analytics.segmentation.errors import ChurnParameterInvalid, ScoreOutOfRange
 from services.analytics.segmentation.kinds import CHURN_CRITERIA
 from services.analytics.segmentation.kinds.base import ChurnCriterion, ChurnKind
@@ -352,8 +353,8 @@ async def selection(
     if criteria.quadrants is not None:
         value, repeat = await _cuts(session, now, zone, None, None)
     months, band = criteria.sleeping_months, criteria.clv
-    return repository.member_ids(
-        repository.Selection(
+    return selection_statement.member_ids(
+        selection_statement.Selection(
             now=now,
             zone=zone.key,
             cuts=await repository.score_cuts(session, now, zone.key, criteria.bins)
