@@ -100,6 +100,9 @@ class LocalStack:
         if self.settings.database_url:
             self.say("PostgreSQL: using DATABASE_URL")
             return admin_async_url(self.settings.database_url)
+        # decided before the cluster exists: a fresh data directory gets a key of its own,
+        # one whose database predates the key file keeps the key its members were stored with
+        pii_key(self.settings)
         self.postgres = EmbeddedPostgres(self.settings.pg_dir)
         url = self.postgres.start()
         self.say(f"PostgreSQL: embedded, data in {self.settings.pg_dir}")

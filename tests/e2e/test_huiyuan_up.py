@@ -16,6 +16,7 @@ from huiyuan.config import DEFAULT_PORTS, StackSettings
 from huiyuan.devkeys import cli_token
 from huiyuan.embedded.local_providers import read_inbox
 from huiyuan.embedded.ports import free_port
+from shared.settings import DEV_PII_KEY
 from tests.stack import staff_headers
 
 HUIYUAN = [sys.executable, "-m", "huiyuan.cli"]
@@ -91,6 +92,11 @@ def test_up_demo_and_restart_on_the_same_data(stack_env: dict[str, str], tmp_pat
             time.sleep(0.3)
         assert kpis["members"] == 5
         assert kpis["purchases"] == 30
+        # a fresh data directory got a PII key of its own, readable by its owner only
+        key_file = Path(stack_env["HUIYUAN_DATA_DIR"]) / "secrets" / "pii_key"
+        assert key_file.read_text().strip() != DEV_PII_KEY
+        assert key_file.stat().st_mode & 0o777 == 0o600
+        assert "predates generated keys" not in log.read_text()
         # a token signed with the public development key is not accepted here
         public = httpx.get(f"{analytics}/kpis", headers=staff_headers("analyst"))
         assert public.status_code == 401

@@ -20,6 +20,7 @@ carry no ``Idempotency-Key``.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -88,6 +89,10 @@ BENEFITS_UNAVAILABLE_DOC = _unavailable_doc(_NOTHING_READ, "a member's benefits"
 """The OpenAPI entry of a route that reads a member's benefits from loyalty."""
 
 
+_TOKEN_TTL = timedelta(minutes=5)
+_TOKEN_MARGIN = timedelta(minutes=1)
+
+
 class Loyalty:
     """Loyalty's reservations and members' benefits, as orders calls them, over ``http``
     (a client whose base URL is loyalty's; see :func:`connected`)."""
@@ -95,6 +100,21 @@ class Loyalty:
     def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
         self.http = http
         self._signer = TokenSigner.of(settings, ORDERS_ISSUER)
+        self._token = ""
+        self._renew_at = 0.0
+
+    def _bearer(self) -> str:
+        """Orders' service token for loyalty, signed with orders' own key (published in its
+        JWKS): no call to another service on the till's path, and the key can sign nothing
+        but this role. One token serves every call until a minute before it expires, so
+        loyalty checks its signature once (then remembers it) instead of once a sale."""
+        now = time.monotonic()
+        if now >= self._renew_at:
+            self._token = issue_token(
+                self._signer, subject="orders", role="service", ttl=_TOKEN_TTL
+            )
+            self._renew_at = now + (_TOKEN_TTL - _TOKEN_MARGIN).total_seconds()
+        return self._token
 
     async def reserve(self, body: dict[str, Any], key: str, *, field: str) -> dict[str, Any]:
         """Holds points for a sale in progress (loyalty's ``POST /reservations``); ``field``
@@ -233,12 +253,7 @@ class Loyalty:
         """Loyalty's answer and its JSON body (``{}`` if none), unless it is unavailable:
         not answering, a 5xx, or still busy with the same call raise
         :class:`LoyaltyUnavailable` whose detail ends with ``consequence``."""
-        # signed with orders' own key (its JWKS is published by orders): no call to
-        # another service on the till's path, and the key can sign nothing but this role
-        token = issue_token(
-            self._signer, subject="orders", role="service", ttl=timedelta(minutes=5)
-        )
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {self._bearer()}"}
         if key is not None:
             headers["Idempotency-Key"] = key
         try:
