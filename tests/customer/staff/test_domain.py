@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -64,11 +65,13 @@ def test_a_hash_made_at_other_costs_is_made_again_at_todays_when_it_matches() ->
         {"staff_password_lanes": 3},
     ],
 )
-def test_costs_below_rfc_9106_are_refused_outside_tests(costs: dict[str, int]) -> None:
+def test_costs_below_rfc_9106_are_refused_outside_tests(costs: dict[str, Any]) -> None:
     with pytest.raises(ValidationError, match="test environment"):
         Settings(environment="development", **costs)
-    assert Settings(environment="test", **costs).staff_password_hashing().weaker_than(
-        RFC_9106_LOW_MEMORY
+    assert (
+        Settings(environment="test", **costs)
+        .staff_password_hashing()
+        .weaker_than(RFC_9106_LOW_MEMORY)
     )
 
 
