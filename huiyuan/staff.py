@@ -25,10 +25,13 @@ def _pii_key(settings: StackSettings) -> str:
 
 
 async def _add(database_url: str, key: str, data: StaffCreate) -> StaffOut:
-    engine = create_engine(CustomerSettings(database_url=database_url))
+    settings = CustomerSettings(database_url=database_url)
+    engine = create_engine(settings)
     try:
         async with transaction(create_sessions(engine)) as session:
-            return await service.create_staff(session, PiiCipher(key), data)
+            return await service.create_staff(
+                session, PiiCipher(key), settings.staff_password_hashing(), data
+            )
     finally:
         await engine.dispose()
 

@@ -48,6 +48,14 @@ class Stack:
             # tests post a sale every 50 ms until a registration reaches orders, each try a
             # miss; the tests of the limit (tests/orders/stores) set their own
             "member_misses_per_store": "100000/hour",
+            # Argon2id at its smallest costs: the suite hashes thousands of staff passwords
+            # (the fuzz and the authz matrix on /staff and /staff/sessions); RFC 9106's
+            # production costs are tested in tests/customer/staff/test_domain.py and by
+            # `huiyuan staff add` (tests/cli/test_staff.py), whose hashes are made again
+            # at these when the test app signs them in
+            "staff_password_memory_kib": 8,
+            "staff_password_passes": 1,
+            "staff_password_lanes": 1,
         }
         values.update(overrides)
         return settings_class(**values)

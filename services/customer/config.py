@@ -5,6 +5,11 @@ import limits
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.customer.staff.domain import (
+    RFC_9106_LOW_MEMORY,
+    PasswordHashing,
+    password_hashing,
+)
 from shared.settings import IssuerSettings
 
 
@@ -59,6 +64,13 @@ class Settings(IssuerSettings):
     staff_lockout_failures: int = Field(default=5, ge=1, le=100)
     staff_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     staff_session_hours: int = Field(default=12, ge=1, le=24)
+    # Staff passwords are hashed with Argon2id at these costs (memory in KiB, passes,
+    # lanes); the defaults are RFC 9106's second recommended profile, and a hash made at
+    # other costs is made again at these at its account's next sign-in. Only the test
+    # environment may go below them: the suite hashes thousands of passwords
+    staff_password_memory_kib: int = Field(default=RFC_9106_LOW_MEMORY.memory_kib, ge=8)
+    staff_password_passes: int = Field(default=RFC_9106_LOW_MEMORY.passes, ge=1, le=100)
+    staff_password_lanes: int = Field(default=RFC_9106_LOW_MEMORY.lanes, ge=1, le=64)
 
     @field_validator("desk_holiday_country")
     @classmethod
@@ -72,3 +84,22 @@ class Settings(IssuerSettings):
         if self.desk_opens >= self.desk_closes:
             raise ValueError("desk_opens must be earlier than desk_closes")
         return self
+
+    @model_validator(mode="after")
+    def _password_costs_below_the_defaults_only_in_tests(self) -> "Settings":
+        costs = PasswordHashing(
+            self.staff_password_memory_kib, self.staff_password_passes, self.staff_password_lanes
+        )
+        if costs.memory_kib < 8 * costs.lanes:
+            raise ValueError("staff_password_memory_kib must be at least 8 per lane")
+        if self.environment != "test" and costs.weaker_than(RFC_9106_LOW_MEMORY):
+            raise ValueError(
+                "staff password costs below RFC 9106's profile are for the test environment"
+            )
+        return self
+
+    def staff_password_hashing(self) -> PasswordHashing:
+        """Argon2id at ``staff_password_*``'s costs, one per process."""
+        return password_hashing(
+            self.staff_password_memory_kib, self.staff_password_passes, self.staff_password_lanes
+        )

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from services.customer.config import Settings
 from services.customer.staff import service
-from services.customer.staff.domain import Lockout
+from services.customer.staff.domain import Lockout, PasswordHashing
 from services.customer.staff.errors import (
     SignInLocked,
     SignInRefused,
@@ -37,6 +37,14 @@ from shared.pagination import Cursor, PageSize
 router = APIRouter(prefix="/staff", tags=["staff"])
 Admin = Annotated[Principal, Depends(require_roles())]
 
+
+def _hashing(request: Request) -> PasswordHashing:
+    settings: Settings = request.app.state.settings
+    return settings.staff_password_hashing()
+
+
+Hashing = Annotated[PasswordHashing, Depends(_hashing)]
+
 NOT_FOUND = problem(StaffNotFound("No staff account with id 5e2f8a41-…"))
 SCOPE = problem(StoreScopeNotForRole("A store scope is for managers, not for the analyst role"))
 ROLES = (
@@ -54,9 +62,9 @@ ROLES = (
     responses={**problem(StaffLoginTaken("A staff account with the login 'wang' exists")), **SCOPE},
 )
 async def create_staff(
-    body: StaffCreate, session: Session, cipher: Cipher, _: Admin
+    body: StaffCreate, session: Session, cipher: Cipher, hashing: Hashing, _: Admin
 ) -> JSONResponse:
-    created = await service.create_staff(session, cipher, body)
+    created = await service.create_staff(session, cipher, hashing, body)
     return JSONResponse(
         created.model_dump(mode="json"),
         status_code=201,
@@ -105,9 +113,14 @@ async def get_staff(staff_id: uuid.UUID, session: Session, cipher: Cipher, _: Ad
     responses={**NOT_FOUND, **SCOPE},
 )
 async def update_staff(
-    staff_id: uuid.UUID, body: StaffPatch, session: Session, cipher: Cipher, _: Admin
+    staff_id: uuid.UUID,
+    body: StaffPatch,
+    session: Session,
+    cipher: Cipher,
+    hashing: Hashing,
+    _: Admin,
 ) -> StaffOut:
-    return await service.update_staff(session, cipher, staff_id, body)
+    return await service.update_staff(session, cipher, hashing, staff_id, body)
 
 
 @router.post(
@@ -126,11 +139,14 @@ async def update_staff(
         **problem(SignInLocked("Too many wrong passwords: sign-in is locked until 04:15:00 UTC")),
     },
 )
-async def sign_in(request: Request, body: SignIn, cipher: Cipher, signer: Signer) -> AccessToken:
+async def sign_in(
+    request: Request, body: SignIn, cipher: Cipher, signer: Signer, hashing: Hashing
+) -> AccessToken:
     settings: Settings = request.app.state.settings
     policy = service.SignInPolicy(
         Lockout(settings.staff_lockout_failures, timedelta(minutes=settings.staff_lockout_minutes)),
         timedelta(hours=settings.staff_session_hours),
+        hashing,
     )
     # a transaction of its own: a refusal is answered after the failure count is committed
     async with transaction(request.app.state.runtime.sessions) as session:

@@ -63,14 +63,17 @@ def _check_scope(role: str, store_id: uuid.UUID | None) -> None:
         )
 
 
-async def create_staff(session: AsyncSession, cipher: PiiCipher, data: StaffCreate) -> StaffOut:
-    """Creates an account. Raises :class:`StaffLoginTaken` (409 naming ``login``),
-    :class:`StoreScopeNotForRole` (422 naming ``store_id``)."""
+async def create_staff(
+    session: AsyncSession, cipher: PiiCipher, hashing: domain.PasswordHashing, data: StaffCreate
+) -> StaffOut:
+    """Creates an account, its password hashed with ``hashing``. Raises
+    :class:`StaffLoginTaken` (409 naming ``login``), :class:`StoreScopeNotForRole` (422
+    naming ``store_id``)."""
     _check_scope(data.role, data.store_id)
     account = StaffAccount(
         login_hash=cipher.lookup_hash(data.login),
         login_encrypted=cipher.encrypt(data.login),
-        password_hash=await asyncio.to_thread(domain.hash_password, data.password),
+        password_hash=await asyncio.to_thread(hashing.hash, data.password),
         role=data.role,
         store_id=data.store_id,
     )
@@ -110,7 +113,11 @@ async def get_staff(session: AsyncSession, cipher: PiiCipher, staff_id: uuid.UUI
 
 
 async def update_staff(
-    session: AsyncSession, cipher: PiiCipher, staff_id: uuid.UUID, patch: StaffPatch
+    session: AsyncSession,
+    cipher: PiiCipher,
+    hashing: domain.PasswordHashing,
+    staff_id: uuid.UUID,
+    patch: StaffPatch,
 ) -> StaffOut:
     """Changes the role, the store scope, whether the account is disabled, or its password
     (which also lifts a lockout). A role other than manager drops the store scope unless
@@ -128,7 +135,7 @@ async def update_staff(
     if patch.disabled is not None:
         account.disabled_at = (account.disabled_at or now) if patch.disabled else None
     if patch.password is not None:
-        account.password_hash = await asyncio.to_thread(domain.hash_password, patch.password)
+        account.password_hash = await asyncio.to_thread(hashing.hash, patch.password)
         account.failed_attempts, account.locked_until = 0, None
     account.updated_at = now
     await session.flush()
@@ -139,6 +146,7 @@ async def update_staff(
 class SignInPolicy:
     lockout: domain.Lockout
     token_ttl: timedelta
+    hashing: domain.PasswordHashing
 
 
 async def sign_in(
@@ -158,7 +166,7 @@ async def sign_in(
     if account is not None and domain.is_locked(account.locked_until, now):
         return _locked(account, now)
     stored = account.password_hash if account is not None else None
-    checked = await asyncio.to_thread(domain.check_password, stored, data.password)
+    checked = await asyncio.to_thread(policy.hashing.check, stored, data.password)
     refused = SignInRefused("The login or the password is wrong, or the account is disabled")
     if account is None:
         return refused
