@@ -47,11 +47,13 @@ PUBLIC = {
     ("POST", "/auth/refresh"),
     ("POST", "/auth/sign-out"),
     ("POST", "/staff/sessions"),
+    ("POST", "/staff/sessions/refresh"),
+    ("POST", "/staff/sessions/sign-out"),
     ("GET", "/.well-known/jwks.json"),
 }
 """Operations anyone may call: probes, the issuers' public keys, callbacks that carry a
-signature of their own, and sign-ins (a member's code or refresh token, a staff password:
-the credential is in the body)."""
+signature of their own, and sign-ins (a member's code or refresh token, a staff password or
+refresh token: the credential is in the body)."""
 
 
 def _token(
