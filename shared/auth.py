@@ -322,6 +322,17 @@ def store_scope(principal: Principal) -> uuid.UUID | None:
     return principal.store_id
 
 
+def store_filter(principal: Principal, requested: uuid.UUID | None) -> uuid.UUID | None:
+    """The store a list keeps: a scoped manager's own store (asking for another's raises
+    :class:`Forbidden`, 403), else the store the caller asked for (``None``: every
+    store)."""
+    scope = store_scope(principal)
+    if scope is None:
+        return requested
+    ensure_store_access(principal, requested or scope)
+    return scope
+
+
 def require_store_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency for a route with a ``{store_id}`` path parameter: staff with one of
     ``roles`` (admin always), a scoped manager only for their own store

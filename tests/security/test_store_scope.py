@@ -1,5 +1,6 @@
-"""Store scope: a manager whose token names a store reaches that store's keys and tickets
-only (403 elsewhere; lists keep that store's rows), over the real orders and customer apps."""
+"""Store scope: a manager whose token names a store reaches that store's keys, tickets and
+members only (403 elsewhere; lists keep that store's rows), over the real orders and customer
+apps."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from shared.errors import PROBLEM_JSON
+from tests.customer.conftest import new_phone
 from tests.security.tokens import manager_of
 from tests.stack import Stack, running, staff_headers
 
@@ -123,3 +125,40 @@ async def test_a_scoped_managers_ticket_is_their_stores(customer: httpx.AsyncCli
     read = await customer.get(f"/tickets/{recorded.json()['id']}", headers=manager_a)
     assert read.json()["store_id"] == str(store_a)
     _forbidden(await _ticket(customer, manager_a, store_id=str(uuid.uuid4())))
+
+
+async def _member(customer: httpx.AsyncClient, name: str, store: uuid.UUID) -> dict[str, Any]:
+    body = {"name": name, "phone": new_phone(), "store_id": str(store)}
+    created = await customer.post("/members", json=body, headers=staff_headers("service"))
+    assert created.status_code == 201, created.text
+    member: dict[str, Any] = created.json()
+    return member
+
+
+async def test_a_scoped_manager_lists_and_finds_their_stores_members_only(
+    customer: httpx.AsyncClient,
+) -> None:
+    store_a, store_b = uuid.uuid4(), uuid.uuid4()
+    surname = f"Scope{uuid.uuid4().hex[:6]}"
+    of_a = await _member(customer, f"{surname} Ann", store_a)
+    of_b = await _member(customer, f"{surname} Bo", store_b)
+    manager_a = manager_of(store_a)
+
+    async def ids(headers: dict[str, str], **query: str) -> set[str]:
+        answer = await customer.get("/members", params={"limit": 200, **query}, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return {m["id"] for m in answer.json()["items"]}
+
+    assert await ids(manager_a) == {of_a["id"]}
+    assert await ids(manager_a, q=surname) == {of_a["id"]}
+    assert await ids(manager_a, name=surname.lower()) == {of_a["id"]}
+    assert await ids(manager_a, card_number=of_b["card_number"]) == set()
+    assert await ids(manager_a, card_number=of_a["card_number"]) == {of_a["id"]}
+    assert await ids(manager_a, store_id=str(store_a)) == {of_a["id"]}
+    _forbidden(await customer.get("/members", params={"store_id": str(store_b)}, headers=manager_a))
+    # staff of every store see both, and may ask for one store's
+    assert await ids(staff_headers("service"), q=surname) == {of_a["id"], of_b["id"]}
+    assert await ids(manager_of(None), q=surname) == {of_a["id"], of_b["id"]}
+    assert await ids(staff_headers("service"), q=surname, store_id=str(store_b)) == {of_b["id"]}
+    # a list is all a manager reads: a member's profile stays with the desk's roles
+    _forbidden(await customer.get(f"/members/{of_a['id']}", headers=manager_a))
