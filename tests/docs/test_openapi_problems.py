@@ -107,6 +107,8 @@ ROLE_OR_MEMBER_CHECKED = {
     ("orders", "POST /stores/{store_id}/keys"),
     ("orders", "POST /stores/{store_id}/keys/{key_id}/revoke"),
     ("orders", "GET /stores/{store_id}/keys"),
+    ("orders", "GET /stores/{store_id}/purchases"),
+    ("orders", "GET /stores/{store_id}/purchases/{purchase_id}"),
     ("orders", "POST /catalog/categories"),
     ("orders", "PATCH /catalog/categories/{code}"),
     ("orders", "GET /catalog/categories"),
