@@ -34,6 +34,7 @@ from services.customer.staff.schemas import (
     StaffPage,
     StaffPatch,
 )
+from shared.audit.requests import record_change
 from shared.auth import Principal, require_roles
 from shared.db import transaction
 from shared.dependencies import Cipher, Signer
@@ -215,7 +216,7 @@ async def sign_out(body: RefreshRequest, session: RememberingSession) -> Revoked
         "Any staff signed in with a password. `current_password` must check out (a wrong "
         "one counts towards the lockout, as at sign-in); the new one follows the policy of "
         "creation (12-256 characters, hashed with Argon2id). Every sign-in of the account "
-        "ends; the answer is the new sign-in's tokens."
+        "ends; the answer is the new sign-in's tokens. Audited (`GET /audit`)."
     ),
     responses={
         **problem(CurrentPasswordWrong("The current password is wrong")),
@@ -231,9 +232,12 @@ async def change_password(
     policy: Policy,
     principal: AnyStaff,
 ) -> AccessToken:
-    # a transaction of its own: a refusal is answered after the failure count is committed
+    # a transaction of its own: a refusal is answered after the failure count is committed,
+    # and a change audits itself in it (the fields named, never the passwords)
     async with transaction(request.app.state.runtime.sessions) as session:
         outcome = await service.change_password(session, cipher, signer, policy, principal, body)
+        if isinstance(outcome, AccessToken):
+            await record_change(session, request)
     if isinstance(outcome, AccessToken):
         return outcome
     raise outcome

@@ -120,10 +120,21 @@ async def test_disabling_an_account_or_resetting_its_password_ends_its_sign_ins(
 ) -> None:
     account = await _account(customer)
     before_reset = await _sign_in(customer, account)
+    request_id = uuid.uuid4().hex
     reset = await customer.patch(
-        f"/staff/{account['id']}", json={"password": NEW_PASSWORD}, headers=ADMIN
+        f"/staff/{account['id']}",
+        json={"password": NEW_PASSWORD},
+        headers=ADMIN | {"X-Request-ID": request_id},
     )
     assert reset.status_code == 200, reset.text
+    audit = await customer.get("/audit", params={"limit": "200"}, headers=ADMIN)
+    (row,) = [r for r in audit.json()["items"] if r["request_id"] == request_id]
+    assert (row["actor"], row["route"], row["fields"]) == (
+        "test-admin",
+        "/staff/{staff_id}",
+        ["password"],
+    )
+    assert NEW_PASSWORD not in audit.text
     _problem(await _refresh(customer, before_reset), 401, "refresh-token-invalid")
 
     before_disabling = await _sign_in(customer, account, NEW_PASSWORD)
@@ -153,9 +164,19 @@ async def test_staff_change_their_own_password_which_ends_their_other_sign_ins(
         )
         _problem(wrong, 403, "staff-current-password-wrong")
         assert wrong.json()["errors"][0]["location"] == "body.current_password"
-        changed = await customer.post("/staff/me/password", json=change, headers=_bearer(mine))
+        request_id = uuid.uuid4().hex
+        changed = await customer.post(
+            "/staff/me/password", json=change, headers=_bearer(mine) | {"X-Request-ID": request_id}
+        )
         assert changed.status_code == 200, changed.text
         assert changed.json()["role"] == "service"
+        audit = await customer.get("/audit", params={"limit": "200"}, headers=ADMIN)
+        (row,) = [r for r in audit.json()["items"] if r["request_id"] == request_id]
+        assert (row["actor"], row["fields"]) == (
+            account["login"],
+            ["current_password", "new_password"],
+        )
+        assert PASSWORD not in audit.text
 
         for ended in (other, mine):
             _problem(await _refresh(customer, ended), 401, "refresh-token-invalid")
