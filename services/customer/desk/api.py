@@ -80,23 +80,13 @@ async def _desk_or_member(
     raise Forbidden("This endpoint is for desk staff (admin, manager, service) or the member")
 
 
-async def _in_store_scope(
-    ticket_id: uuid.UUID, session: Session, principal: Principal
-) -> Principal:
-    """``principal``, once a scoped manager is known to reach the ticket: a ticket of their
-    own store only (403 otherwise; 404 for no ticket)."""
-    if store_scope(principal) is not None:
-        ticket = await service.get_ticket(session, ticket_id)
-        ensure_store_access(principal, ticket.store_id)
-    return principal
-
-
 @answers(403, 404)
 async def _scoped_desk(
     ticket_id: uuid.UUID, session: Session, principal: Annotated[Principal, Depends(_desk)]
 ) -> Principal:
     """Desk staff (service, manager, admin) who reach the path's ticket."""
-    return await _in_store_scope(ticket_id, session, principal)
+    await service.ensure_in_store_scope(session, ticket_id, principal)
+    return principal
 
 
 @answers(403, 404)
@@ -106,7 +96,8 @@ async def _scoped_desk_or_member(
     principal: Annotated[Principal, Depends(_desk_or_member)],
 ) -> Principal:
     """Desk staff who reach the path's ticket, or a member (for their own tickets)."""
-    return await _in_store_scope(ticket_id, session, principal)
+    await service.ensure_in_store_scope(session, ticket_id, principal)
+    return principal
 
 
 def _own(principal: Principal) -> uuid.UUID | None:
