@@ -124,6 +124,10 @@ def token(
         str | None,
         typer.Option(help="Staff login the token names (default cli-<role>): desk assignees"),
     ] = None,
+    store: Annotated[
+        uuid.UUID | None,
+        typer.Option(help="A manager token's store scope (orders' store id)"),
+    ] = None,
 ) -> None:
     """Print a bearer token for local use, signed with the local stack's customer key
     (in the data directory; made if missing)."""
@@ -140,6 +144,8 @@ def token(
     staff_role: Role | None = role
     if subject is not None and member is not None:
         raise typer.BadParameter("--subject is for staff tokens")
+    if store is not None and role != "manager":
+        raise typer.BadParameter("--store is for manager tokens")
     subject = subject or (f"member:{member}" if member else f"cli-{role}")
     typer.echo(
         issue_token(
@@ -147,6 +153,7 @@ def token(
             subject=subject,
             role=staff_role,
             member_id=member,
+            store_id=store,
             ttl=timedelta(hours=hours),
         )
     )

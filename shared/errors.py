@@ -153,6 +153,16 @@ class Forbidden(ProblemError):
     slug = "forbidden"
 
 
+class TooManyInvalidTokens(ProblemError):
+    """Too many wrong bearer tokens came from this client address in the last minute: its
+    tokens are refused without being verified until `Retry-After` seconds have passed (a
+    token this service verified earlier still works)."""
+
+    status = 429
+    title = "Too many invalid tokens"
+    slug = "too-many-invalid-tokens"
+
+
 class InvalidRequest(Unprocessable):
     """The request does not match the endpoint's schema (answered by the framework)."""
 

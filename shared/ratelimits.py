@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Annotated
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from pydantic import AfterValidator
 
 
 def checked_limit(text: str) -> str:
@@ -26,6 +28,10 @@ def checked_limit(text: str) -> str:
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a rate limit such as '20/minute': {exc}") from exc
     return text
+
+
+RateLimitText = Annotated[str, AfterValidator(checked_limit)]
+"""A setting holding a limit in ``limits``' notation, checked when settings load."""
 
 
 class RateLimit:

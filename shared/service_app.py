@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.audit.api import audit_router
 from shared.audit.log import AuditLog
-from shared.auth import StoreDirectory
+from shared.auth import BearerFailures, StoreDirectory
 from shared.background import cancel_and_wait, raise_if_cancelling
 from shared.consumer import EventConsumer
 from shared.crypto import PiiCipher
@@ -376,6 +376,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     app.state.settings = spec.settings
     app.state.cipher = spec.context.cipher
     app.state.public_keys = PublicKeys.of(spec.settings)
+    app.state.bearer_failures = BearerFailures(spec.settings.bearer_failures_per_address)
     app.state.signer = spec.signer
     install_edge(app, spec.settings.max_body_bytes, spec.uploads)  # inside the request context
     app.add_middleware(RequestContextMiddleware, service=spec.name)

@@ -24,6 +24,7 @@ from pydantic_settings import (
 )
 
 from shared.keys import KeyFileError, KeyRing
+from shared.ratelimits import RateLimitText
 
 DEV_PII_KEY = "huiyuan-development-pii-key-change-me"
 
@@ -102,6 +103,10 @@ class BaseServiceSettings(BaseSettings):
     # Proxies in front of the service whose X-Forwarded-For entries are trusted: the client
     # address audited is the entry the outermost of them appended; 0 = the peer's address
     trusted_proxies: int = Field(default=0, ge=0, le=10)
+    # Wrong bearer tokens (bad signature, unknown kid, expired, malformed) tolerated per
+    # client address before that address's unverified tokens are refused 429 without being
+    # looked at; `limits` notation, counted per process (shared.ratelimits)
+    bearer_failures_per_address: RateLimitText = "30/minute"
     # Strict-Transport-Security's max-age, where TLS ends in front of the service; 0 = not sent
     hsts_max_age_seconds: int = Field(default=0, ge=0)
 

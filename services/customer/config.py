@@ -60,10 +60,14 @@ class Settings(IssuerSettings):
         return spec
 
     # Staff sign-in (POST /staff/sessions): this many wrong passwords in a row lock an
-    # account for staff_lockout_minutes; a staff access token lives staff_session_hours
+    # account for staff_lockout_minutes; a staff access token lives
+    # staff_access_token_minutes (the bound on how long a sign-out, a revoke-all, a disabled
+    # account or a password change takes to reach every service) and its refresh tokens
+    # staff_refresh_token_hours from each rotation (a shift's idle time; then sign in again)
     staff_lockout_failures: int = Field(default=5, ge=1, le=100)
     staff_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
-    staff_session_hours: int = Field(default=12, ge=1, le=24)
+    staff_access_token_minutes: int = Field(default=15, ge=1, le=60)
+    staff_refresh_token_hours: int = Field(default=12, ge=1, le=7 * 24)
     # Staff passwords are hashed with Argon2id at these costs (memory in KiB, passes,
     # lanes); the defaults are RFC 9106's second recommended profile, and a hash made at
     # other costs is made again at these at its account's next sign-in. Only the test

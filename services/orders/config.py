@@ -1,12 +1,8 @@
-from typing import Annotated
-
-from pydantic import AfterValidator, Field
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.ratelimits import checked_limit
+from shared.ratelimits import RateLimitText
 from shared.settings import IssuerSettings
-
-RateLimitText = Annotated[str, AfterValidator(checked_limit)]
 
 
 class Settings(IssuerSettings):

@@ -32,6 +32,11 @@ async def test_a_staff_token_names_its_user(
     assert (await verify_token(keys, plain.output.strip())).subject == "cli-manager"
     member = runner.invoke(app, ["token", "--member", str(uuid.uuid4()), "--subject", "x"])
     assert member.exit_code != 0
+    store = uuid.uuid4()
+    scoped = runner.invoke(app, ["token", "--role", "manager", "--store", str(store)])
+    assert (await verify_token(keys, scoped.output.strip())).store_id == store
+    unscoped_role = runner.invoke(app, ["token", "--role", "service", "--store", str(store)])
+    assert unscoped_role.exit_code != 0
     private = tmp_path / "keys" / "customer.json"
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
 

@@ -22,9 +22,17 @@ SIGNED_LINKS = {
 
 # member sign-in, before the member has a token: nothing to sign in with (a code is asked
 # for; a sign-out names its refresh token, and an unknown one changes nothing) ...
-NO_LOGIN = {("customer", "POST /auth/sms-codes"), ("customer", "POST /auth/sign-out")}
+NO_LOGIN = {
+    ("customer", "POST /auth/sms-codes"),
+    ("customer", "POST /auth/sign-out"),
+    ("customer", "POST /staff/sessions/sign-out"),
+}
 # ... or the credential is in the body (a code, a refresh token): 401 without a scheme
-CREDENTIALS_IN_BODY = {("customer", "POST /auth/sessions"), ("customer", "POST /auth/refresh")}
+CREDENTIALS_IN_BODY = {
+    ("customer", "POST /auth/sessions"),
+    ("customer", "POST /auth/refresh"),
+    ("customer", "POST /staff/sessions/refresh"),
+}
 
 SIGN_INS = {("customer", "POST /staff/sessions")}
 """Public, yet answering 401 (a wrong password): they take credentials in the body."""
@@ -33,6 +41,9 @@ ROLE_OR_MEMBER_CHECKED = {
     ("customer", "GET /staff"),
     ("customer", "GET /staff/{staff_id}"),
     ("customer", "PATCH /staff/{staff_id}"),
+    ("customer", "POST /staff/me/password"),
+    ("customer", "POST /staff/me/revoke-all"),
+    ("customer", "POST /staff/{staff_id}/revoke-all"),
     ("customer", "POST /members"),
     ("customer", "POST /custom-fields"),
     ("customer", "GET /custom-fields"),
@@ -96,6 +107,8 @@ ROLE_OR_MEMBER_CHECKED = {
     ("orders", "POST /stores/{store_id}/keys"),
     ("orders", "POST /stores/{store_id}/keys/{key_id}/revoke"),
     ("orders", "GET /stores/{store_id}/keys"),
+    ("orders", "GET /stores/{store_id}/purchases"),
+    ("orders", "GET /stores/{store_id}/purchases/{purchase_id}"),
     ("orders", "POST /catalog/categories"),
     ("orders", "PATCH /catalog/categories/{code}"),
     ("orders", "GET /catalog/categories"),

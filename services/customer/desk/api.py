@@ -35,7 +35,15 @@ from services.customer.desk.schemas import (
 )
 from services.customer.desk.sla.domain import Kind
 from shared.audit.reads import AuditedRead, audited_read
-from shared.auth import MEMBER_ACCESS, Principal, current_principal, require_roles
+from shared.auth import (
+    MEMBER_ACCESS,
+    STORE_ACCESS,
+    Principal,
+    current_principal,
+    ensure_store_access,
+    require_roles,
+    store_scope,
+)
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.errors import Forbidden
@@ -72,6 +80,26 @@ async def _desk_or_member(
     raise Forbidden("This endpoint is for desk staff (admin, manager, service) or the member")
 
 
+@answers(403, 404)
+async def _scoped_desk(
+    ticket_id: uuid.UUID, session: Session, principal: Annotated[Principal, Depends(_desk)]
+) -> Principal:
+    """Desk staff (service, manager, admin) who reach the path's ticket."""
+    await service.ensure_in_store_scope(session, ticket_id, principal)
+    return principal
+
+
+@answers(403, 404)
+async def _scoped_desk_or_member(
+    ticket_id: uuid.UUID,
+    session: Session,
+    principal: Annotated[Principal, Depends(_desk_or_member)],
+) -> Principal:
+    """Desk staff who reach the path's ticket, or a member (for their own tickets)."""
+    await service.ensure_in_store_scope(session, ticket_id, principal)
+    return principal
+
+
 def _own(principal: Principal) -> uuid.UUID | None:
     """The member a member token limits reads to; None for staff."""
     return principal.member_id
@@ -89,7 +117,11 @@ def _own(principal: Principal) -> uuid.UUID | None:
         "'Service desk'), and escalates to the manager role if still open then. The "
         "description is stored encrypted. `Idempotency-Key` is required."
     ),
-    responses={**openapi_conflict(), **problem(TicketMemberUnknown("No member with id 7d1c…"))},
+    responses={
+        **openapi_conflict(),
+        **STORE_ACCESS,
+        **problem(TicketMemberUnknown("No member with id 7d1c…")),
+    },
 )
 async def open_ticket(
     body: TicketCreate,
@@ -103,6 +135,9 @@ async def open_ticket(
 ) -> JSONResponse:
     if principal.member_id is not None:
         body = body.model_copy(update={"member_id": principal.member_id})
+    if (scope := store_scope(principal)) is not None:
+        ensure_store_access(principal, body.store_id or scope)
+        body = body.model_copy(update={"store_id": scope})
 
     async def record() -> TicketListItem:
         ticket = await service.open_ticket(
@@ -119,7 +154,8 @@ async def open_ticket(
     response_model=TicketOut,
     summary="Read a ticket with its texts",
     description=(
-        "Desk staff, or the member whose ticket it is (404 for another's). A staff read is "
+        "Desk staff (a manager scoped to a store: its tickets only), or the member whose "
+        "ticket it is (404 for another's). A staff read is "
         "recorded in the audit trail (`ticket.texts`, `GET /audit`)."
     ),
     responses={**MEMBER_ACCESS, **NOT_FOUND},
@@ -128,7 +164,7 @@ async def get_ticket(
     ticket_id: uuid.UUID,
     session: Session,
     cipher: Cipher,
-    principal: Annotated[Principal, Depends(_desk_or_member)],
+    principal: Annotated[Principal, Depends(_scoped_desk_or_member)],
     read: Annotated[AuditedRead, audited_read("ticket.texts")],
 ) -> TicketOut:
     ticket = await service.get_ticket(session, ticket_id, member_id=_own(principal))
@@ -143,12 +179,13 @@ async def get_ticket(
     description=(
         "Desk staff. Tickets in recording order, `limit` at a time, filtered by `state`, "
         "`kind`, `assignee` (a staff login), `member_id`, `overdue` (open past their due "
-        "time now) and `escalated`. No free text in the list."
+        "time now) and `escalated`. No free text in the list. A manager scoped to a store "
+        "sees that store's tickets only."
     ),
 )
 async def list_tickets(
     session: Session,
-    _: Annotated[Principal, Depends(_desk)],
+    staff: Annotated[Principal, Depends(_desk)],
     state: State | None = None,
     kind: Kind | None = None,
     assignee: Annotated[StaffLogin | None, Query()] = None,
@@ -168,6 +205,7 @@ async def list_tickets(
         overdue_at=datetime.now(UTC) if overdue else None,
         not_overdue_at=datetime.now(UTC) if overdue is False else None,
         escalated=escalated,
+        store_id=store_scope(staff),
     )
     return await service.list_tickets(session, filters, limit, cursor)
 
@@ -182,7 +220,7 @@ async def list_tickets(
 async def ticket_history(
     ticket_id: uuid.UUID,
     session: Session,
-    principal: Annotated[Principal, Depends(_desk_or_member)],
+    principal: Annotated[Principal, Depends(_scoped_desk_or_member)],
     limit: Annotated[PageSize, Query(description="Steps per page")] = 50,
     cursor: Annotated[
         SeqCursor | None, Query(description="`next_cursor` of the previous page")
@@ -210,7 +248,7 @@ async def _moved(
 
 
 _DeskPost = Annotated[IdempotentPost, Depends(Idempotent(_desk, required=False, example="t-42-1"))]
-_Staff = Annotated[Principal, Depends(_desk)]
+_Staff = Annotated[Principal, Depends(_scoped_desk)]
 _MOVE = {**NOT_FOUND, **WRONG_STATE}
 
 
@@ -350,7 +388,7 @@ async def answer_survey(
     body: SurveyAnswer,
     session: Session,
     cipher: Cipher,
-    principal: Annotated[Principal, Depends(_desk_or_member)],
+    principal: Annotated[Principal, Depends(_scoped_desk_or_member)],
     idempotent: Annotated[
         IdempotentPost, Depends(Idempotent(_desk_or_member, required=False, example="s-42"))
     ],

@@ -107,3 +107,5 @@ class Filters:
     not_overdue_at: datetime | None = None
     """Only tickets not open past their due time at this instant."""
     escalated: bool | None = None
+    store_id: uuid.UUID | None = None
+    """Only the tickets of this store (a scoped manager's list)."""

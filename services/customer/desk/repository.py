@@ -67,6 +67,8 @@ def _where(filters: Filters) -> list[ColumnElement[bool]]:
         where.append(
             or_(col(Ticket.state).not_in(OPEN), col(Ticket.due_at) >= filters.not_overdue_at)
         )
+    if filters.store_id is not None:
+        where.append(col(Ticket.store_id) == filters.store_id)
     if filters.escalated is not None:
         escalated = col(Ticket.escalated_at)
         where.append(escalated.is_not(None) if filters.escalated else escalated.is_(None))

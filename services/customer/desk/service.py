@@ -33,6 +33,7 @@ from services.customer.desk.sla.domain import (
     sla_budget,
 )
 from services.customer.members import service as members
+from shared.auth import Principal, ensure_store_access, store_scope
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.errors import Unprocessable
@@ -102,6 +103,17 @@ async def get_ticket(
     if ticket is None or (member_id is not None and ticket.member_id != member_id):
         raise TicketNotFound(f"No ticket with id {ticket_id}", field="ticket_id", where="path")
     return ticket
+
+
+async def ensure_in_store_scope(
+    session: AsyncSession, ticket_id: uuid.UUID, principal: Principal
+) -> None:
+    """A manager scoped to a store reaches the tickets of that store only: raises
+    ``Forbidden`` (403) for another's or a ticket of no store, :class:`TicketNotFound`
+    (404); anyone else passes without a read."""
+    if store_scope(principal) is not None:
+        ticket = await get_ticket(session, ticket_id)
+        ensure_store_access(principal, ticket.store_id)
 
 
 async def _move(

@@ -28,10 +28,12 @@ from services.customer.search.schemas import Initial, SearchText
 from shared.audit.reads import AuditedRead, audited_read
 from shared.auth import (
     MEMBER_ACCESS,
+    STORE_ACCESS,
     Principal,
     current_principal,
     ensure_member_access,
     require_roles,
+    store_filter,
 )
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
@@ -162,9 +164,12 @@ async def get_member(
         "value of the wrong type is 422 `custom-field-filter-invalid` naming the parameter. "
         "With `phone` and/or `card_number`, finds the member who has both. "
         "Without any, lists members. Lists are in joining order, `limit` at a time; a "
-        "phone or card gives one page. Phone and email are masked."
+        "phone or card gives one page. Phone and email are masked. `store_id` keeps the "
+        "members registered at that store, with any of the above; a manager scoped to a "
+        "store gets their store's members only (another store's `store_id`: 403)."
     ),
     responses={
+        **STORE_ACCESS,
         **problem(
             UnsearchableQuery(
                 "q is digits, but neither a mobile number nor a card number",
@@ -184,7 +189,9 @@ async def list_members(
     request: Request,
     cipher: Cipher,
     session: Session,
-    _: Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))],
+    staff: Annotated[
+        Principal, Depends(require_roles("service", "marketing", "analyst", "manager"))
+    ],
     q: Annotated[
         SearchText | None, Query(description="Name part, initial, phone or card number")
     ] = None,
@@ -198,21 +205,26 @@ async def list_members(
     category: Annotated[
         uuid.UUID | None, Query(description="Members in this category or one under it")
     ] = None,
+    store_id: Annotated[
+        uuid.UUID | None, Query(description="Members registered at this store (orders' id)")
+    ] = None,
     limit: Annotated[PageSize, Query(description="Members per page")] = 50,
     cursor: Annotated[
         Cursor | None, Query(description="`next_cursor` of the previous page")
     ] = None,
 ) -> MemberPage:
+    store = store_filter(staff, store_id)
     lookup = phone is not None or card_number is not None
     fields = await custom_fields.filters(session, cipher, request.query_params.multi_items())
     search_domain.ensure_combinable(
         q=q, name=name, initial=initial, lookup=lookup, filters=[f"field.{f.key}" for f in fields]
     )
-    scope = search_domain.Scope(tag_id=tag, category_id=category)
+    scope = search_domain.Scope(tag_id=tag, category_id=category, store_id=store)
     if lookup:
         search_domain.ensure_unscoped(tag=tag, category=category)
         found = await service.find_members(session, cipher, phone=phone, card_number=card_number)
-        return MemberPage(items=[service.to_list_item(cipher, m) for m in found])
+        kept = [m for m in found if store is None or m.store_id == store]
+        return MemberPage(items=[service.to_list_item(cipher, m) for m in kept])
     if (
         q is None
         and name is None

@@ -273,10 +273,11 @@ def ensure_unscoped(*, tag: object, category: object) -> None:
 @dataclass(frozen=True)
 class Scope:
     """Members with the tag ``tag_id`` and/or in the category ``category_id`` or one of its
-    descendants; ``None``: any."""
+    descendants, and/or registered at the store ``store_id``; ``None``: any."""
 
     tag_id: uuid.UUID | None = None
     category_id: uuid.UUID | None = None
+    store_id: uuid.UUID | None = None
 
 
 ANYONE = Scope()

@@ -50,12 +50,16 @@ async def by_number(
 
 def _within(scope: Scope, driver: _Group | None = None) -> list[ColumnElement[bool]]:
     """Conditions keeping the members in ``scope``, but for the group ``driver`` whose
-    rows already drive the query."""
-    return [
+    rows already drive the query; a store is a condition on the member's row (found by
+    ``ix_members_store_created`` when nothing else drives)."""
+    within: list[ColumnElement[bool]] = [
         exists().where(group.key == value, group.member == Member.id)
         for group, value in _groups(scope)
         if group is not driver
     ]
+    if scope.store_id is not None:
+        within.append(col(Member.store_id) == scope.store_id)
+    return within
 
 
 SCAN_CAP = 2000

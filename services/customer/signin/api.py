@@ -77,7 +77,9 @@ async def _remembering_session(request: Request) -> AsyncIterator[AsyncSession]:
         raise refused
 
 
-Session = Annotated[AsyncSession, Depends(_remembering_session, scope="function")]
+RememberingSession = Annotated[AsyncSession, Depends(_remembering_session, scope="function")]
+"""The request's transaction, committed also when a ``RememberedRefusal`` is answered
+(staff sign-in's refresh uses it too)."""
 
 
 @router.post(
@@ -103,7 +105,7 @@ Session = Annotated[AsyncSession, Depends(_remembering_session, scope="function"
 async def request_code(
     body: CodeRequest,
     request: Request,
-    session: Session,
+    session: RememberingSession,
     cipher: Cipher,
     settings: Configured,
     throttle: Annotated[CodeThrottle, Depends(_throttle)],
@@ -142,7 +144,11 @@ async def request_code(
     },
 )
 async def start_session(
-    body: SessionRequest, session: Session, cipher: Cipher, settings: Configured, signer: Signer
+    body: SessionRequest,
+    session: RememberingSession,
+    cipher: Cipher,
+    settings: Configured,
+    signer: Signer,
 ) -> TokenPair:
     return await service.start_session(session, settings, cipher, signer, body)
 
@@ -171,7 +177,7 @@ async def start_session(
     },
 )
 async def refresh(
-    body: RefreshRequest, session: Session, settings: Configured, signer: Signer
+    body: RefreshRequest, session: RememberingSession, settings: Configured, signer: Signer
 ) -> TokenPair:
     return await service.refresh(session, settings, signer, body.refresh_token)
 
@@ -187,7 +193,7 @@ async def refresh(
         "changes nothing (`revoked`: 0)."
     ),
 )
-async def sign_out(body: RefreshRequest, session: Session) -> Revoked:
+async def sign_out(body: RefreshRequest, session: RememberingSession) -> Revoked:
     return await service.sign_out(session, body.refresh_token)
 
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 Purpose = Literal["sign_in", "sign_up"]
-RevokedReason = Literal["sign_out", "revoke_all", "reuse"]
+RevokedReason = Literal["sign_out", "revoke_all", "reuse", "password", "disabled"]
 
 CODE_DIGITS = 6
 REFRESH_PREFIX = "hyr_"

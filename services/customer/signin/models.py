@@ -1,5 +1,5 @@
 """The sign-in tables: one-time SMS codes (hashed), and refresh token families and tokens
-(hashed). Nothing here holds a phone number, a code or a token in clear."""
+(hashed) of members and of staff. Nothing here holds a phone number, a code or a token in clear."""
 
 from __future__ import annotations
 
@@ -60,15 +60,19 @@ class SigninCode(CustomerTable, table=True):
 
 
 class RefreshFamily(CustomerTable, table=True):
-    """One sign-in of a member and every refresh token rotated from it. Revoked
-    (``revoked_at``, ``revoked_reason``: ``sign_out``, ``revoke_all`` or ``reuse``) it
-    refreshes no more."""
+    """One sign-in of a member (``member_id``) or of a staff account (``staff_id``; exactly
+    one of the two) and every refresh token rotated from it. Revoked (``revoked_at``,
+    ``revoked_reason``: ``sign_out``, ``revoke_all``, ``reuse``, and for staff
+    ``password`` (changed) or ``disabled``) it refreshes no more."""
 
     __tablename__ = "refresh_families"
     __table_args__ = (
         CheckConstraint(
-            "revoked_reason IN ('sign_out', 'revoke_all', 'reuse')",
+            "revoked_reason IN ('sign_out', 'revoke_all', 'reuse', 'password', 'disabled')",
             name="ck_refresh_families_reason",
+        ),
+        CheckConstraint(
+            "(member_id IS NULL) <> (staff_id IS NULL)", name="ck_refresh_families_owner"
         ),
         ForeignKeyConstraint(
             ["member_id"],
@@ -76,11 +80,19 @@ class RefreshFamily(CustomerTable, table=True):
             name="fk_refresh_families_member",
             ondelete="CASCADE",
         ),
+        ForeignKeyConstraint(
+            ["staff_id"],
+            ["customer.staff.id"],
+            name="fk_refresh_families_staff",
+            ondelete="CASCADE",
+        ),
         Index("ix_refresh_families_member", "member_id"),
+        Index("ix_refresh_families_staff", "staff_id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    member_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
+    member_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
+    staff_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
     created_at: datetime = Field(default_factory=_now, sa_column=_at())
     revoked_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))
     revoked_reason: str | None = Field(default=None, sa_column=Column(String(16)))

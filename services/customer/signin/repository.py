@@ -48,14 +48,17 @@ async def revoke_families(
     at: datetime,
     family_id: uuid.UUID | None = None,
     member_id: uuid.UUID | None = None,
+    staff_id: uuid.UUID | None = None,
 ) -> int:
-    """Revokes the family ``family_id``, or every family of ``member_id``, not revoked
-    yet; how many."""
+    """Revokes the family ``family_id``, or every family of ``member_id`` or of
+    ``staff_id``, not revoked yet; how many."""
     query = update(_families).where(_families.c.revoked_at.is_(None))
     if family_id is not None:
         query = query.where(_families.c.id == family_id)
     if member_id is not None:
         query = query.where(_families.c.member_id == member_id)
+    if staff_id is not None:
+        query = query.where(_families.c.staff_id == staff_id)
     result = await session.execute(query.values(revoked_at=at, revoked_reason=reason))
     return int(result.rowcount)  # type: ignore[attr-defined]
 

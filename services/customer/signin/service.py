@@ -21,16 +21,15 @@ from services.customer.members import service as members
 from services.customer.members.models import Member
 from services.customer.members.schemas import MemberCreate
 from services.customer.signin import domain, repository
+from services.customer.signin import refresh as refresh_tokens
 from services.customer.signin.errors import (
     InactiveMemberSignIn,
-    RefreshTokenInvalid,
-    RefreshTokenReused,
     SigninCodeInvalid,
     SigninCodeLocked,
     SignUpClosed,
     SignUpNeeded,
 )
-from services.customer.signin.models import RefreshFamily, RefreshToken, SigninCode
+from services.customer.signin.models import SigninCode
 from services.customer.signin.schemas import (
     CodeRequest,
     CodeRequested,
@@ -222,38 +221,30 @@ async def _open_family(
     *,
     created: bool = False,
 ) -> TokenPair:
-    family = RefreshFamily(id=uuid.uuid4(), member_id=member_id, created_at=now)
-    session.add(family)
-    await session.flush()
-    return await _next_token(session, settings, signer, family, now, created=created)
+    issued = await refresh_tokens.open_family(
+        session, lifetime=_lifetime(settings), now=now, member_id=member_id
+    )
+    return _pair(settings, signer, member_id, issued, created=created)
 
 
-async def _next_token(
-    session: AsyncSession,
+def _lifetime(settings: Settings) -> timedelta:
+    return timedelta(days=settings.member_refresh_token_days)
+
+
+def _pair(
     settings: Settings,
     signer: TokenSigner,
-    family: RefreshFamily,
-    now: datetime,
+    member_id: uuid.UUID,
+    issued: refresh_tokens.Issued,
     *,
     created: bool = False,
 ) -> TokenPair:
-    text = domain.new_refresh_token()
-    expires_at = domain.refresh_expiry(now, settings.member_refresh_token_days)
-    session.add(
-        RefreshToken(
-            token_hash=domain.refresh_token_hash(text),
-            family_id=family.id,
-            created_at=now,
-            expires_at=expires_at,
-        )
-    )
-    await session.flush()
     return TokenPair(
-        access_token=member_access_token(signer, settings, family.member_id),
+        access_token=member_access_token(signer, settings, member_id),
         expires_in=settings.member_access_token_minutes * 60,
-        refresh_token=text,
-        refresh_expires_in=int((expires_at - now).total_seconds()),
-        member_id=family.member_id,
+        refresh_token=issued.token,
+        refresh_expires_in=issued.expires_in,
+        member_id=member_id,
         created=created,
     )
 
@@ -261,43 +252,27 @@ async def _next_token(
 async def refresh(
     session: AsyncSession, settings: Settings, signer: TokenSigner, token: str
 ) -> TokenPair:
-    """Exchanges a live refresh token for a new pair of its family (the old one is
-    rotated: it never works again).
+    """Exchanges a live refresh token of a member's sign-in for a new pair of its family
+    (the old one is rotated: it never works again; :mod:`.refresh`).
 
     Raises :class:`~.errors.RefreshTokenInvalid` (401: unknown, expired, or of a revoked
     family), :class:`~.errors.RefreshTokenReused` (401: it was rotated already; its whole
     family is revoked, committed) and :class:`~.errors.InactiveMemberSignIn` (403)."""
-    now = datetime.now(UTC)
-    row = await repository.token(session, domain.refresh_token_hash(token))
-    family = await repository.family(session, row.family_id) if row is not None else None
-    if row is None or family is None:
-        raise RefreshTokenInvalid("This refresh token is unknown: sign in again")
-    if family.revoked_at is not None:
-        raise RefreshTokenInvalid("This sign-in was signed out or revoked: sign in again")
-    if row.rotated_at is not None:
-        await repository.revoke_families(session, reason="reuse", at=now, family_id=family.id)
-        raise RefreshTokenReused(
-            "This refresh token was already used: every token of its sign-in is revoked. "
-            "Sign in again"
-        )
-    if now >= row.expires_at:
-        raise RefreshTokenInvalid("This refresh token has expired: sign in again")
-    if (await members.get_member(session, family.member_id)).status == "inactive":
+    issued = await refresh_tokens.rotate(
+        session, token, lifetime=_lifetime(settings), now=datetime.now(UTC), staff=False
+    )
+    member_id = issued.family.member_id
+    assert member_id is not None  # a member's family (staff=False)
+    if (await members.get_member(session, member_id)).status == "inactive":
         raise InactiveMemberSignIn("This member is deactivated and cannot sign in")
-    row.rotated_at = now
-    return await _next_token(session, settings, signer, family, now)
+    return _pair(settings, signer, member_id, issued)
 
 
 async def sign_out(session: AsyncSession, token: str) -> Revoked:
-    """Revokes the sign-in (family) of a refresh token (``revoked``: 1); an unknown or
-    already revoked one changes nothing (0). Access tokens already issued stay good until
-    they expire (at most ``member_access_token_minutes``)."""
-    row = await repository.token(session, domain.refresh_token_hash(token))
-    if row is None:
-        return Revoked(revoked=0)
-    count = await repository.revoke_families(
-        session, reason="sign_out", at=datetime.now(UTC), family_id=row.family_id
-    )
+    """Revokes the sign-in (family) of a member's refresh token (``revoked``: 1); an
+    unknown or already revoked one changes nothing (0). Access tokens already issued stay
+    good until they expire (at most ``member_access_token_minutes``)."""
+    count = await refresh_tokens.sign_out(session, token, now=datetime.now(UTC), staff=False)
     return Revoked(revoked=count)
 
 
@@ -305,8 +280,8 @@ async def revoke_all(session: AsyncSession, member_id: uuid.UUID) -> Revoked:
     """Revokes every sign-in of the member (``revoke_all``); how many were live. Raises
     ``MemberNotFound`` (404) for an unknown member."""
     await members.get_member(session, member_id)
-    count = await repository.revoke_families(
-        session, reason="revoke_all", at=datetime.now(UTC), member_id=member_id
+    count = await refresh_tokens.revoke_all(
+        session, "revoke_all", now=datetime.now(UTC), member_id=member_id
     )
     return Revoked(revoked=count)
 

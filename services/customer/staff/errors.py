@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from shared.errors import Conflict, NotFound, ProblemError, Unauthorized, Unprocessable
+from shared.errors import Conflict, Forbidden, NotFound, ProblemError, Unauthorized, Unprocessable
 
 
 class StaffNotFound(NotFound):
@@ -44,3 +44,26 @@ class SignInLocked(ProblemError):
     status: ClassVar[int] = 429
     title = "Sign-in locked"
     slug = "staff-sign-in-locked"
+
+
+class StaffAccountDisabled(Unauthorized):
+    """The refresh token's staff account was disabled (or removed): its sign-ins are over."""
+
+    title = "Staff account disabled"
+    slug = "staff-account-disabled"
+
+
+class NoStaffAccount(NotFound):
+    """The bearer token names no staff account (a token made with ``huiyuan token``, or of an
+    account since removed): there is no password to change."""
+
+    title = "No staff account"
+    slug = "no-staff-account"
+
+
+class CurrentPasswordWrong(Forbidden):
+    """``current_password`` is not the account's password. It counts as a wrong password
+    towards the lockout (committed), as at sign-in."""
+
+    title = "Current password wrong"
+    slug = "staff-current-password-wrong"

@@ -131,14 +131,38 @@ class SignIn(BaseModel):
     password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH, pattern=PASSWORD_PATTERN)
 
 
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "current_password": "correct horse battery",
+                    "new_password": "staple battery horse correct",
+                }
+            ]
+        },
+    )
+
+    current_password: str = Field(
+        min_length=1, max_length=MAX_PASSWORD_LENGTH, pattern=PASSWORD_PATTERN
+    )
+    new_password: Password
+
+
 class AccessToken(BaseModel):
+    """A staff sign-in: an access token for every service and the refresh token that gets
+    the next one (``POST /staff/sessions/refresh``)."""
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {
                     "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYxMjAxLTNmOWEwYzFkMmU0YiJ9…",
                     "token_type": "bearer",
-                    "expires_in": 43200,
+                    "expires_in": 900,
+                    "refresh_token": "hyr_Vq0c3kq1Rj2m8T0wX5nA7bYd9eFh1iKl3oPq5sUv7xY",
+                    "refresh_expires_in": 43200,
                     "role": "manager",
                     "store_id": STORE_ID,
                 }
@@ -148,6 +172,10 @@ class AccessToken(BaseModel):
 
     access_token: str = Field(description="Send as `Authorization: Bearer <access_token>`")
     token_type: Literal["bearer"] = "bearer"
-    expires_in: int = Field(description="Seconds the token is valid for")
+    expires_in: int = Field(description="Seconds the access token is valid for")
+    refresh_token: str = Field(
+        description="Exchange it for the next pair before `refresh_expires_in`; it works once"
+    )
+    refresh_expires_in: int = Field(description="Seconds the refresh token is good for")
     role: Role
     store_id: uuid.UUID | None

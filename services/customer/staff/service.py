@@ -1,6 +1,8 @@
 """Use cases of staff accounts: an admin creates, lists, changes and disables them; staff
-sign in with a login and a password for an access token. They flush, never commit: the
-caller owns the transaction (a refused sign-in returns its refusal, so the caller can
+sign in with a login and a password for a short access token and a rotating refresh token
+(the members' machinery, :mod:`services.customer.signin.refresh`), sign out, revoke every
+sign-in and change their own password. They flush, never commit: the caller owns the
+transaction (a refused sign-in or password change returns its refusal, so the caller can
 commit the failure count before answering).
 
 Password hashing runs in a worker thread (it takes tens of milliseconds of CPU).
@@ -16,10 +18,15 @@ from typing import cast
 
 from sqlalchemy.exc import IntegrityError
 
+from services.customer.signin import refresh as refresh_tokens
+from services.customer.signin.domain import RevokedReason
 from services.customer.staff import domain, repository
 from services.customer.staff.errors import (
+    CurrentPasswordWrong,
+    NoStaffAccount,
     SignInLocked,
     SignInRefused,
+    StaffAccountDisabled,
     StaffLoginTaken,
     StaffNotFound,
     StoreScopeNotForRole,
@@ -27,13 +34,14 @@ from services.customer.staff.errors import (
 from services.customer.staff.models import StaffAccount
 from services.customer.staff.schemas import (
     AccessToken,
+    PasswordChange,
     SignIn,
     StaffCreate,
     StaffOut,
     StaffPage,
     StaffPatch,
 )
-from shared.auth import Role, issue_token
+from shared.auth import Principal, Role, issue_token
 from shared.crypto import PiiCipher, mask_email
 from shared.db import AsyncSession
 from shared.jwks import TokenSigner
@@ -121,8 +129,10 @@ async def update_staff(
 ) -> StaffOut:
     """Changes the role, the store scope, whether the account is disabled, or its password
     (which also lifts a lockout). A role other than manager drops the store scope unless
-    the patch names one (then 422). Tokens already issued keep working until they expire.
-    Raises :class:`StaffNotFound` (404), :class:`StoreScopeNotForRole` (422)."""
+    the patch names one (then 422). Disabling the account or a new password ends its
+    sign-ins (refresh tokens); access tokens already issued keep working until they expire
+    (``staff_access_token_minutes``). Raises :class:`StaffNotFound` (404),
+    :class:`StoreScopeNotForRole` (422)."""
     account = await _account(session, staff_id, lock=True)
     given = patch.model_fields_set
     role = patch.role if patch.role is not None else account.role
@@ -134,18 +144,42 @@ async def update_staff(
     now = datetime.now(UTC)
     if patch.disabled is not None:
         account.disabled_at = (account.disabled_at or now) if patch.disabled else None
+        if patch.disabled:
+            await _end_sign_ins(session, account, "disabled", now)
     if patch.password is not None:
-        account.password_hash = await asyncio.to_thread(hashing.hash, patch.password)
-        account.failed_attempts, account.locked_until = 0, None
+        await _set_password(session, hashing, account, patch.password, now)
     account.updated_at = now
     await session.flush()
     return _out(account, cipher)
+
+
+async def _set_password(
+    session: AsyncSession,
+    hashing: domain.PasswordHashing,
+    account: StaffAccount,
+    password: str,
+    now: datetime,
+) -> None:
+    """A new password (Argon2id at ``hashing``'s costs), which lifts a lockout and ends
+    every sign-in."""
+    account.password_hash = await asyncio.to_thread(hashing.hash, password)
+    account.failed_attempts, account.locked_until = 0, None
+    await _end_sign_ins(session, account, "password", now)
+
+
+async def _end_sign_ins(
+    session: AsyncSession, account: StaffAccount, reason: RevokedReason, now: datetime
+) -> int:
+    return await refresh_tokens.revoke_all(session, reason, now=now, staff_id=account.id)
 
 
 @dataclass(frozen=True)
 class SignInPolicy:
     lockout: domain.Lockout
     token_ttl: timedelta
+    """How long an access token lives."""
+    refresh_lifetime: timedelta
+    """How long a refresh token lives from its issue (each rotation issues one)."""
     hashing: domain.PasswordHashing
 
 
@@ -182,9 +216,24 @@ async def sign_in(
     if checked.rehashed is not None:
         account.password_hash = checked.rehashed
     await session.flush()
+    issued = await refresh_tokens.open_family(
+        session, lifetime=policy.refresh_lifetime, now=now, staff_id=account.id
+    )
+    return _tokens(signer, policy, account, data.login, issued)
+
+
+def _tokens(
+    signer: TokenSigner,
+    policy: SignInPolicy,
+    account: StaffAccount,
+    login: str,
+    issued: refresh_tokens.Issued,
+) -> AccessToken:
+    """The access token of the account as it is now (its role and store scope) and the
+    refresh token ``issued``."""
     token = issue_token(
         signer,
-        subject=data.login,
+        subject=login,
         role=cast(Role, account.role),
         store_id=account.store_id,
         ttl=policy.token_ttl,
@@ -192,9 +241,91 @@ async def sign_in(
     return AccessToken(
         access_token=token,
         expires_in=int(policy.token_ttl.total_seconds()),
+        refresh_token=issued.token,
+        refresh_expires_in=issued.expires_in,
         role=cast(Role, account.role),
         store_id=account.store_id,
     )
+
+
+async def refresh(
+    session: AsyncSession, cipher: PiiCipher, signer: TokenSigner, policy: SignInPolicy, token: str
+) -> AccessToken:
+    """Exchanges a live staff refresh token for the next pair of its sign-in, the access
+    token naming the account's role and store scope as they are now.
+
+    Raises ``RefreshTokenInvalid`` (401), ``RefreshTokenReused`` (401; the sign-in is
+    revoked, which the caller commits) and :class:`StaffAccountDisabled` (401)."""
+    now = datetime.now(UTC)
+    issued = await refresh_tokens.rotate(
+        session, token, lifetime=policy.refresh_lifetime, now=now, staff=True
+    )
+    assert issued.family.staff_id is not None  # a staff family (staff=True)
+    account = await repository.by_id(session, issued.family.staff_id)
+    if account is None or account.disabled_at is not None:
+        raise StaffAccountDisabled("This staff account is disabled: its sign-ins are over")
+    return _tokens(signer, policy, account, cipher.decrypt(account.login_encrypted), issued)
+
+
+async def sign_out(session: AsyncSession, token: str) -> int:
+    """Ends the sign-in of a staff refresh token (1); an unknown or revoked one, 0."""
+    return await refresh_tokens.sign_out(session, token, now=datetime.now(UTC), staff=True)
+
+
+async def revoke_all(session: AsyncSession, staff_id: uuid.UUID) -> int:
+    """Ends every sign-in of the account; how many were live. Raises
+    :class:`StaffNotFound` (404)."""
+    account = await _account(session, staff_id, lock=True)
+    return await _end_sign_ins(session, account, "revoke_all", datetime.now(UTC))
+
+
+async def own_account(
+    session: AsyncSession, cipher: PiiCipher, principal: Principal
+) -> StaffAccount:
+    """The account a staff token's subject signs in as, locked. Raises
+    :class:`NoStaffAccount` (404) for a token of no account (``huiyuan token``)."""
+    account = await repository.by_login_hash(session, cipher.lookup_hash(principal.subject))
+    if account is None or account.disabled_at is not None:
+        raise NoStaffAccount("This token's subject is no enabled staff account")
+    return account
+
+
+async def change_password(
+    session: AsyncSession,
+    cipher: PiiCipher,
+    signer: TokenSigner,
+    policy: SignInPolicy,
+    principal: Principal,
+    change: PasswordChange,
+) -> AccessToken | CurrentPasswordWrong | SignInLocked:
+    """The caller's new password (Argon2id, the policy of creation: 12-256 characters),
+    once ``current_password`` checks out; every sign-in of the account ends and a new one
+    begins (the answer). A wrong current password counts towards the lockout (flushed
+    before the refusal is returned, for the caller to commit): :class:`CurrentPasswordWrong`
+    (403 naming ``current_password``) or :class:`SignInLocked` (429). Raises
+    :class:`NoStaffAccount` (404)."""
+    account = await own_account(session, cipher, principal)
+    now = datetime.now(UTC)
+    if domain.is_locked(account.locked_until, now):
+        return _locked(account, now)
+    checked = await asyncio.to_thread(
+        policy.hashing.check, account.password_hash, change.current_password
+    )
+    if not checked.matches:
+        account.failed_attempts, account.locked_until = policy.lockout.after_failure(
+            account.failed_attempts, now
+        )
+        await session.flush()
+        if account.locked_until:
+            return _locked(account, now)
+        return CurrentPasswordWrong("The current password is wrong", field="current_password")
+    await _set_password(session, policy.hashing, account, change.new_password, now)
+    account.updated_at = now
+    await session.flush()
+    issued = await refresh_tokens.open_family(
+        session, lifetime=policy.refresh_lifetime, now=now, staff_id=account.id
+    )
+    return _tokens(signer, policy, account, principal.subject, issued)
 
 
 def _locked(account: StaffAccount, now: datetime) -> SignInLocked:

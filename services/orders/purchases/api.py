@@ -1,11 +1,12 @@
-"""Sales posted by a store, one at a time, and reading them back."""
+"""Sales posted by a store, one at a time, and reading them back: the store by its key, an
+admin or the store's manager by ``/stores/{store_id}/purchases``."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from services.orders.directory.misses import StoreMisses
@@ -13,6 +14,7 @@ from services.orders.purchases import service
 from services.orders.purchases.errors import ReceiptReused
 from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut, PurchasePage
 from services.orders.tenders.loyalty import UNAVAILABLE_DOC, LoyaltyClient
+from shared.auth import STORE_ACCESS, Principal, require_store_roles
 from shared.dependencies import Cipher, CurrentStore, RequestSession
 from shared.idempotency import StorePost, openapi_conflict
 from shared.openapi import problem
@@ -21,6 +23,11 @@ from shared.pagination import Cursor, PageSize
 router = APIRouter(tags=["purchases"])
 
 NOT_FOUND = problem(404, "No purchase 9d8c7b6a-… at this store")
+StoreManager = Annotated[Principal, Depends(require_store_roles("manager"))]
+_MANAGERS = (
+    "Admin, or a manager: one scoped to a store (`store_id` in the token) only for that "
+    "store (403 for another's)."
+)
 
 
 @router.post(
@@ -105,3 +112,35 @@ async def list_purchases(
     ] = None,
 ) -> PurchasePage:
     return await service.list_purchases(session, store.id, limit, cursor)
+
+
+@router.get(
+    "/stores/{store_id}/purchases",
+    response_model=PurchasePage,
+    summary="List a store's sales, newest first (staff)",
+    description=_MANAGERS + " The sales `GET /purchases` lists to the store's own key.",
+    responses=STORE_ACCESS,
+)
+async def list_store_purchases(
+    store_id: uuid.UUID,
+    session: RequestSession,
+    _: StoreManager,
+    limit: Annotated[PageSize, Query()] = 50,
+    cursor: Annotated[
+        Cursor | None, Query(description="`next_cursor` of the previous page")
+    ] = None,
+) -> PurchasePage:
+    return await service.list_purchases(session, store_id, limit, cursor)
+
+
+@router.get(
+    "/stores/{store_id}/purchases/{purchase_id}",
+    response_model=PurchaseOut,
+    summary="Read one of a store's sales (staff)",
+    description=_MANAGERS,
+    responses={**STORE_ACCESS, **NOT_FOUND},
+)
+async def get_store_purchase(
+    store_id: uuid.UUID, purchase_id: uuid.UUID, session: RequestSession, _: StoreManager
+) -> PurchaseOut:
+    return await service.get_purchase(session, store_id, purchase_id)

@@ -1,5 +1,5 @@
-"""Partner stores and their API keys (admin): register a store, rotate, revoke and list
-its keys."""
+"""Partner stores and their API keys: an admin registers a store; an admin or the store's
+manager rotates, revokes and lists its keys (a manager scoped to another store: 403)."""
 
 from __future__ import annotations
 
@@ -21,13 +21,14 @@ from services.orders.stores.schemas import (
     StoreCreate,
     StoreCreated,
 )
-from shared.auth import Principal, require_roles
+from shared.auth import STORE_ACCESS, Principal, require_roles, require_store_roles
 from shared.dependencies import RequestSession
 from shared.openapi import problem
 
 router = APIRouter(tags=["stores"])
 
 Admin = Annotated[Principal, Depends(require_roles())]
+StoreManager = Annotated[Principal, Depends(require_store_roles("manager"))]
 KeyId = Annotated[
     str,
     Path(
@@ -38,6 +39,9 @@ KeyId = Annotated[
     ),
 ]
 _ADMIN_ONLY = problem(403, "This endpoint is for staff with one of the roles: admin")
+_MANAGERS = (
+    "Admin, or a manager: one scoped to a store (`store_id` in the token) only for that store. "
+)
 _NO_STORE = problem(StoreNotFound("No store 6f1c2b9e-8d4a-4f5e-9a51-3c2d7e8f9a10"))
 
 
@@ -70,19 +74,19 @@ async def create_store(body: StoreCreate, session: RequestSession, _: Admin) -> 
     response_model=KeyIssued,
     summary="Rotate a store's API key: a new key, the others expire after an overlap",
     description=(
-        "Admin only. Returns the new key once (`hy_<id>_<secret>`); the store's other keys "
+        _MANAGERS + "Returns the new key once (`hy_<id>_<secret>`); the store's other keys "
         "keep working for `overlap_hours` (default: setting `store_key_overlap_hours`, 24), "
         "so tills can move to the new key without a pause, then stop. Not idempotent on "
         "purpose: replaying the answer would mean keeping the plain key."
     ),
-    responses={**_ADMIN_ONLY, **_NO_STORE},
+    responses={**STORE_ACCESS, **_NO_STORE},
 )
 async def rotate_key(
     store_id: uuid.UUID,
     body: KeyRotation,
     session: RequestSession,
     request: Request,
-    _: Admin,
+    _: StoreManager,
 ) -> KeyIssued:
     hours = request.app.state.settings.store_key_overlap_hours
     issued = await service.rotate_key(
@@ -97,17 +101,21 @@ async def rotate_key(
     response_model=KeyOut,
     summary="Revoke a store key at once",
     description=(
-        "Admin only. The key stops working at once on this process, and within "
+        _MANAGERS + "The key stops working at once on this process, and within "
         "`store_key_cache_seconds` (30 unless configured) on the service's other processes. "
         "Revoking a revoked key changes nothing (its first revocation time stays)."
     ),
     responses={
-        **_ADMIN_ONLY,
+        **STORE_ACCESS,
         **problem(StoreKeyNotFound("Store 6f1c2b9e-… has no key '3f9c0a7d52e18b64'")),
     },
 )
 async def revoke_key(
-    store_id: uuid.UUID, key_id: KeyId, session: RequestSession, request: Request, _: Admin
+    store_id: uuid.UUID,
+    key_id: KeyId,
+    session: RequestSession,
+    request: Request,
+    _: StoreManager,
 ) -> KeyOut:
     key, key_hash = await service.revoke_key(session, store_id, key_id)
     _known_stores(request).forget(key_hash, key_id)
@@ -118,7 +126,8 @@ async def revoke_key(
     "/stores/{store_id}/keys",
     response_model=KeyList,
     summary="List a store's API keys (no secrets), newest first, with when each was last used",
-    responses={**_ADMIN_ONLY, **_NO_STORE},
+    description=_MANAGERS.strip(),
+    responses={**STORE_ACCESS, **_NO_STORE},
 )
-async def list_keys(store_id: uuid.UUID, session: RequestSession, _: Admin) -> KeyList:
+async def list_keys(store_id: uuid.UUID, session: RequestSession, _: StoreManager) -> KeyList:
     return await service.list_keys(session, store_id)

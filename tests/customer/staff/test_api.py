@@ -54,7 +54,7 @@ async def test_a_manager_signs_in_for_a_token_naming_role_and_store(
     assert (answer["role"], answer["store_id"], answer["expires_in"]) == (
         "manager",
         str(store),
-        12 * 3600,
+        15 * 60,
     )
     token = answer["access_token"]
     assert jwt.get_unverified_header(token)["alg"] == "EdDSA"
