@@ -16,6 +16,7 @@ it parks it as a dead letter, as it would any event it cannot read.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
@@ -46,6 +47,18 @@ SCRUBBED_PAYLOAD = "(scrubbed: its member was erased)"
 """What a dead letter that is not JSON holds once scrubbed."""
 
 ERROR_SCRUBBED = "(details scrubbed: its member was erased)"
+
+
+TOMBSTONE = "erased-"
+"""The prefix of a random value that replaces an erased member's unique lookup (a phone
+hash, a card number): no hash or card number ever starts with it."""
+
+
+def unlinkable(length: int) -> str:
+    """A random value of ``length`` characters starting with :data:`TOMBSTONE`
+    (``erased-3f9c…``), for a unique column an erased member's row keeps: no one can
+    type it or link it to them."""
+    return TOMBSTONE + secrets.token_hex(length)[: length - len(TOMBSTONE)]
 
 
 def is_personal(field: str) -> bool:

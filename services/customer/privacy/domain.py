@@ -9,24 +9,14 @@ them again. The referral code stays (a code names nobody once its member is eras
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from services.customer.members.models import Member
 from services.customer.members.repository import ERASED
-
-TOMBSTONE = "erased-"
-"""The prefix of an erased member's replaced phone hash and card number (neither a hash
-nor a card number ever starts with it)."""
+from shared.privacy import unlinkable
 
 ERASED_TEXT = "(erased)"
 """What a text about an erased member that cannot be empty (a ticket's description) reads."""
-
-
-def unlinkable(length: int) -> str:
-    """A random value of ``length`` characters starting with :data:`TOMBSTONE`:
-    ``erased-3f9c…``."""
-    return TOMBSTONE + secrets.token_hex(length)[: length - len(TOMBSTONE)]
 
 
 def anonymise(member: Member, at: datetime) -> None:
