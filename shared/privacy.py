@@ -1,5 +1,5 @@
 """Erasure's shared kernel: scrubbing a member's personal data out of a service's retained
-outbox rows and its dead letters.
+outbox rows, its dead letters and its stored idempotent answers.
 
 Every service keeps published events for ``outbox_retention_hours`` (to replay them to a
 broker that lost its log) and parks the events it could not apply as dead letters. When a
@@ -21,9 +21,10 @@ import uuid
 from typing import Any
 
 import orjson
-from sqlalchemy import String, cast, select, update
+from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.idempotency import IdempotencyKeys
 from shared.inbox import Inbox
 from shared.outbox import Outbox
 
@@ -135,3 +136,32 @@ async def scrub_dead_letters(session: AsyncSession, inbox: Inbox, member_id: uui
             )
             changed += 1
     return changed
+
+
+async def forget_answers(session: AsyncSession, keys: IdempotencyKeys, member_id: uuid.UUID) -> int:
+    """Deletes the stored idempotent answers (and keys) that name ``member_id`` in their
+    scope or answer: an answer may repeat what the request said (a ticket's description).
+    A retry with such a key after the erasure is new work. How many were deleted."""
+    table, naming = keys.table, _naming(member_id)
+    result = await session.execute(
+        delete(table)
+        .where(or_(cast(table.c.response, String).like(naming), table.c.scope.like(naming)))
+        .returning(table.c.key)
+    )
+    return len(result.all())
+
+
+async def scrub_retained(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    *,
+    outbox: Outbox,
+    inbox: Inbox,
+    keys: IdempotencyKeys,
+) -> None:
+    """What every service does with what it retains about an erased member: its outbox
+    rows and dead letters scrubbed (:func:`scrub_outbox`, :func:`scrub_dead_letters`),
+    its stored idempotent answers naming them deleted (:func:`forget_answers`)."""
+    await scrub_outbox(session, outbox, member_id)
+    await scrub_dead_letters(session, inbox, member_id)
+    await forget_answers(session, keys, member_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from services.customer.base import emit, inbox, outbox
+from services.customer.base import emit, idempotency, inbox, outbox
 from services.customer.history import service as history
 from services.customer.history.domain import Actor
 from services.customer.members.errors import MemberNotFound
@@ -16,29 +16,28 @@ from services.customer.profiles.service import ensure_unlocked
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events.customer import MemberErased
-from shared.privacy import scrub_dead_letters, scrub_outbox
+from shared.privacy import scrub_retained
 
 
 async def erase(
     session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID, *, by: Actor
 ) -> Erasure:
     """Erases the member (PIPL art. 47) in the caller's transaction: their row becomes a
-    tombstone (:func:`domain.anonymise`), what customer's other tables hold about them is
-    removed or blanked (:func:`repository.forget`: sign-ins and codes, tags, category,
-    custom fields, search grams, staff lists, the free text of tickets and of their
-    qualification), a line ``erased`` joins the profile's history (no values), and
-    ``customer.member.erased`` (ids only) is emitted; then the retained outbox rows and
-    dead letters naming them are scrubbed (:mod:`shared.privacy`). Consent records stay:
-    they prove what the member agreed to, under which privacy policy, and hold no
-    personal data. Household memberships stay too (ids only): the household's pooled
-    points are the other members' as well.
+    tombstone (:func:`domain.anonymise`), what customer's other tables hold about them
+    is removed or blanked (:func:`repository.forget`: sign-ins and codes, tags,
+    category, custom fields, search grams, staff lists, the free text of tickets and of
+    their qualification), a line ``erased`` joins the profile's history (no values), and
+    ``customer.member.erased`` (ids only) is emitted; then what customer retains is
+    scrubbed (:func:`shared.privacy.scrub_retained`: outbox rows, dead letters,
+    idempotent answers). Consent records stay: they prove what the member agreed to,
+    under which privacy policy, and hold no personal data. Household memberships stay
+    too (ids only): the household's pooled points are the other members' as well.
 
     Returns the tombstone's id and erasure time (UTC). An erased member stays erased: a
     second erasure changes nothing, emits nothing and answers the first one's time.
     Raises :class:`MemberNotFound` (404) and
     :class:`~services.customer.profiles.errors.MemberLocked` (409: a locked profile, 加锁,
-    is not erased until it is unlocked).
-    """
+    is not erased until it is unlocked)."""
     member = await repository.for_update(session, member_id)
     if member is None:
         raise MemberNotFound(f"No member with id {member_id}", field="member_id", where="path")
@@ -52,6 +51,5 @@ async def erase(
     at = member.updated_at
     history.record(session, member.id, "erased", by, at)
     await emit(session, MemberErased(member_id=member.id, erased_at=at))
-    await scrub_outbox(session, outbox, member.id)
-    await scrub_dead_letters(session, inbox, member.id)
+    await scrub_retained(session, member.id, outbox=outbox, inbox=inbox, keys=idempotency)
     return Erasure(member_id=member.id, erased_at=at)

@@ -3,11 +3,11 @@ transaction."""
 
 from __future__ import annotations
 
-from services.messaging.base import inbox, outbox
+from services.messaging.base import idempotency, inbox, outbox
 from services.messaging.privacy import repository
 from shared.db import AsyncSession
 from shared.events.customer import MemberErased
-from shared.privacy import scrub_dead_letters, scrub_outbox
+from shared.privacy import scrub_retained
 
 
 async def erase(session: AsyncSession, erased: MemberErased) -> None:
@@ -18,8 +18,9 @@ async def erase(session: AsyncSession, erased: MemberErased) -> None:
     - unsent notifications are cancelled (``member_erased``), and every notification's
       rendered text, subject, address and provider answer removed;
     - SMS replies from their phone and their journeys' runs are deleted;
-    - webhook deliveries, retained outbox rows and dead letters naming them are scrubbed
-      of personal fields (:mod:`shared.privacy`).
+    - webhook deliveries naming them are scrubbed of personal fields, and so is what
+      messaging retains (:func:`shared.privacy.scrub_retained`: outbox rows, dead
+      letters, idempotent answers).
 
     What stays is ids, channels, templates, statuses and times (the brand's counts).
     Later events about the member find the tombstone and reach no one. Idempotent.
@@ -29,5 +30,4 @@ async def erase(session: AsyncSession, erased: MemberErased) -> None:
     await repository.blank_notifications(session, member_id)
     await repository.forget_replies_and_runs(session, member_id, phone_hash)
     await repository.scrub_webhook_deliveries(session, member_id)
-    await scrub_outbox(session, outbox, member_id)
-    await scrub_dead_letters(session, inbox, member_id)
+    await scrub_retained(session, member_id, outbox=outbox, inbox=inbox, keys=idempotency)
