@@ -5,15 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from services.customer.config import Settings
 from services.customer.history.domain import actor_of
-from services.customer.members.errors import MemberNotFound
+from services.customer.members.errors import MemberErased, MemberNotFound
 from services.customer.privacy import service
-from services.customer.privacy.schemas import Erasure
+from services.customer.privacy.errors import ExportPeerUnavailable
+from services.customer.privacy.schemas import Erasure, MemberExport
 from services.customer.profiles.errors import MemberLocked
 from services.customer.profiles.schemas import NoBody
+from shared.audit.reads import AuditedRead, audited_read
 from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
@@ -66,3 +69,48 @@ async def erase_member(
 
     answer = await idempotent.run(NoBody(), erase, path={"member_id": str(member_id)}, status=202)
     return answer.response()
+
+
+@router.get(
+    "/members/{member_id}/export",
+    response_model=MemberExport,
+    summary="Export everything held about a member (PIPL art. 45)",
+    description=(
+        "An admin or the member themself. One JSON document: customer's part (the "
+        "profile in clear, consent records with the privacy-policy versions they were "
+        "given under, every consent and profile change, tags, category, custom fields, "
+        "household, service-desk tickets with their texts) and each other service's, "
+        "which customer asks for with the caller's own bearer token (`GET "
+        "/members/{id}/export` of orders: sales and returns; loyalty: balance, ledger, "
+        "lots, tiers, coupons, stored value, referrals, draws; messaging: notifications "
+        "and opt-outs; analytics: the KPIs' view of the member and the saved segments "
+        "they are in). A service that does not answer makes it 503 "
+        "`export-peer-unavailable` (naming `service`): an export is whole or not given. "
+        "An admin's export is recorded in the audit trail as an unmasked read "
+        "(`member.export`). An erased member's is 410."
+    ),
+    responses={
+        **MEMBER_ACCESS,
+        **problem(MemberNotFound("No member with id 7d1c0a52-…")),
+        **problem(MemberErased("Member 7d1c0a52-… was erased; nothing about them is kept")),
+        **problem(ExportPeerUnavailable("loyalty answered 500 for its part of the export")),
+    },
+)
+async def export_member(
+    member_id: uuid.UUID,
+    request: Request,
+    session: Session,
+    cipher: Cipher,
+    principal: Annotated[Principal, Depends(current_principal)],
+    _: Annotated[AuditedRead, audited_read("member.export")],
+) -> MemberExport:
+    ensure_member_access(principal, member_id)
+    settings: Settings = request.app.state.settings
+    return await service.export(
+        session,
+        cipher,
+        settings,
+        member_id,
+        principal,
+        request.headers["Authorization"],
+    )
