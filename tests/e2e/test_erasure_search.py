@@ -226,6 +226,35 @@ def _text(value: bytes | None) -> str:
         return raw
 
 
+async def _exported(system: System, member: dict[str, Any], bearer: dict[str, str]) -> None:
+    """The member's own export holds every service's part of what they did."""
+
+    async def earned() -> bool:  # loyalty and analytics consumed the purchase
+        answer = await system["customer"].get(f"/members/{member['id']}/export", headers=bearer)
+        body = answer.json()
+        return (
+            answer.status_code == 200
+            and bool(body["loyalty"]["ledger"])
+            and bool(body["analytics"]["summary"])
+        )
+
+    await eventually(earned, timeout=20)
+    document = _ok(await system["customer"].get(f"/members/{member['id']}/export", headers=bearer))
+    assert document["member_id"] == member["id"]
+    customer = document["customer"]
+    assert (customer["profile"]["name"], customer["profile"]["phone"]) == (
+        member["name"],
+        member["phone"],
+    )
+    assert customer["household"]["head_member_id"] == member["id"]
+    assert member["email"] in customer["tickets"][0]["description"]
+    assert {c["channel"] for c in customer["consent_history"]} >= {"sms", "email"}
+    assert [p["total_fen"] for p in document["orders"]["purchases"]] == [12_800]
+    assert document["loyalty"]["loyalty"]["balance"] > 0
+    assert {n["channel"] for n in document["messaging"]["notifications"]} == {"sms", "email"}
+    assert document["analytics"]["summary"]["purchase_count"] == 1
+
+
 @pytest.fixture
 def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     caplog.set_level(logging.INFO)
@@ -238,6 +267,7 @@ async def test_an_erased_member_is_found_nowhere(
     member, bearer = await _lived(system, customer_sessions)
     needles = _needles(member)
     assert await _rows_with(system, needles)  # the search finds what is there
+    await _exported(system, member, bearer)
 
     erased = await system["customer"].post(
         f"/members/{member['id']}/erasure",
@@ -255,8 +285,9 @@ async def test_an_erased_member_is_found_nowhere(
         )
     assert event_id is not None
     await _applied_everywhere(system, event_id)
-    gone = await system["customer"].get(f"/members/{member['id']}", headers=ADMIN)
-    assert gone.status_code == 410, gone.text
+    for path in (f"/members/{member['id']}", f"/members/{member['id']}/export"):
+        gone = await system["customer"].get(path, headers=ADMIN)
+        assert gone.status_code == 410, gone.text
 
     assert await _rows_with(system, needles) == []
     logged = [
