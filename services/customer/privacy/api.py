@@ -12,7 +12,6 @@ from services.customer.config import Settings
 from services.customer.history.domain import actor_of
 from services.customer.members.errors import MemberErased, MemberNotFound
 from services.customer.privacy import service
-from services.customer.privacy.errors import ExportPeerUnavailable
 from services.customer.privacy.schemas import Erasure, MemberExport
 from services.customer.profiles.errors import MemberLocked
 from services.customer.profiles.schemas import NoBody
@@ -85,7 +84,8 @@ async def erase_member(
         "lots, tiers, coupons, stored value, referrals, draws; messaging: notifications "
         "and opt-outs; analytics: the KPIs' view of the member and the saved segments "
         "they are in). A service that does not answer makes it 503 "
-        "`export-peer-unavailable` (naming `service`): an export is whole or not given. "
+        "`export-peer-unavailable` (naming `service`, with `Retry-After`): an export is "
+        "whole or not given. "
         "An admin's export is recorded in the audit trail as an unmasked read "
         "(`member.export`). An erased member's is 410."
     ),
@@ -93,7 +93,6 @@ async def erase_member(
         **MEMBER_ACCESS,
         **problem(MemberNotFound("No member with id 7d1c0a52-…")),
         **problem(MemberErased("Member 7d1c0a52-… was erased; nothing about them is kept")),
-        **problem(ExportPeerUnavailable("loyalty answered 500 for its part of the export")),
     },
 )
 async def export_member(

@@ -20,6 +20,7 @@ from services.customer.privacy.errors import ExportPeerUnavailable
 
 PEERS = ("orders", "loyalty", "messaging", "analytics")
 """The services holding a part of a member's data besides customer, in export order."""
+_RETRY = {"Retry-After": "5"}
 
 
 def _urls(settings: Settings) -> dict[str, str]:
@@ -40,15 +41,17 @@ async def _part(
         raise ExportPeerUnavailable(
             f"{peer} did not answer for its part of the export ({type(exc).__name__}); retry later",
             service=peer,
+            headers=_RETRY,
         ) from exc
     if answer.status_code != 200:
         raise ExportPeerUnavailable(
             f"{peer} answered {answer.status_code} for its part of the export; retry later",
             service=peer,
+            headers=_RETRY,
         )
     part = answer.json()
     if not isinstance(part, dict):
-        raise ExportPeerUnavailable(f"{peer} answered no JSON object", service=peer)
+        raise ExportPeerUnavailable(f"{peer} answered no JSON object", service=peer, headers=_RETRY)
     return part
 
 
