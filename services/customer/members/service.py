@@ -244,8 +244,15 @@ def present(member: Member | None, member_id: uuid.UUID) -> Member:
 
 
 async def exists(session: AsyncSession, member_id: uuid.UUID) -> bool:
-    """Whether a member has the id ``member_id``."""
+    """Whether a member has the id ``member_id`` (an erased one's tombstone too: the id
+    stays taken)."""
     return await repository.get(session, member_id) is not None
+
+
+async def is_present(session: AsyncSession, member_id: uuid.UUID) -> bool:
+    """Whether a member who is not erased has the id ``member_id``."""
+    member = await repository.get(session, member_id)
+    return member is not None and member.status != repository.ERASED
 
 
 async def member_with_card(session: AsyncSession, card_number: str) -> Member | None:

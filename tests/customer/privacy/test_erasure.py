@@ -124,6 +124,17 @@ async def test_the_member_erases_themself_and_nothing_readable_is_left(
         assert str(member_id) not in found.text, params
     listed = await app.get("/members", params={"limit": 500}, headers=SERVICE)
     assert str(member_id) not in listed.text
+    ticket = await app.post(
+        "/tickets",
+        json={
+            "kind": "feedback",
+            "channel": "hotline",
+            "description": "x",
+            "member_id": str(member_id),
+        },
+        headers=SERVICE | _key(),
+    )
+    _problem(ticket, 422, "ticket-member-unknown")
 
     after = await _customer_text(customer_sessions, member_id)
     # the card number is an id like the member's (events keep it); it finds no one now
