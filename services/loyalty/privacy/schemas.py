@@ -5,7 +5,10 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from services.loyalty.coupons.schemas import CouponOut
+from services.loyalty.lottery.schemas import MemberDraws
 from services.loyalty.members.schemas import LedgerEntryOut, LoyaltyOut
+from services.loyalty.referrals.schemas import ReferralOut
+from services.loyalty.rewards.schemas import RewardOrderOut
 from services.loyalty.wallets.schemas import WalletOut
 
 
@@ -13,8 +16,9 @@ class LoyaltyExport(BaseModel):
     """What loyalty holds about a member, as of one moment: balance, tier and progress
     (``loyalty``), every ledger entry newest first (``ledger``: what was earned, redeemed,
     expired, adjusted, with its source), every coupon (codes shown: the export is the
-    member's own copy) and the stored-value wallet. Points are integers, money in fen,
-    times UTC."""
+    member's own copy), the stored-value wallet, their reward orders, the friends they
+    referred (masked, as the member sees them) and their draws with unused chances.
+    Points are integers, money in fen, times UTC."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -24,6 +28,9 @@ class LoyaltyExport(BaseModel):
                     "ledger": [],
                     "coupons": [],
                     "wallet": {"balance_fen": 0},
+                    "reward_orders": [],
+                    "referrals": [],
+                    "draws": {"chances": [], "items": []},
                 }
             ]
         }
@@ -33,3 +40,6 @@ class LoyaltyExport(BaseModel):
     ledger: list[LedgerEntryOut]
     coupons: list[CouponOut]
     wallet: WalletOut
+    reward_orders: list[RewardOrderOut]
+    referrals: list[ReferralOut]
+    draws: MemberDraws

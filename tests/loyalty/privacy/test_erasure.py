@@ -41,6 +41,7 @@ async def test_the_birthday_goes_and_the_account_stays(
     body = exported.json()
     assert body["loyalty"]["balance"] == sum(line.points for line in ledger)
     assert [entry["points"] for entry in body["ledger"]] == [line.points for line in ledger][::-1]
+    assert (body["reward_orders"], body["referrals"], body["draws"]["items"]) == ([], [], [])
     refused = await client.get(f"/members/{member_id}/export", headers=staff_headers("service"))
     assert refused.status_code == 403, refused.text
 
