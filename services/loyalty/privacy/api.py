@@ -24,7 +24,8 @@ router = APIRouter(tags=["privacy"])
     description=(
         "An admin or the member themself (customer's `GET /members/{id}/export` asks it "
         "with the caller's token): balance, tier and progress, the whole points ledger, "
-        "coupons with their codes and the stored-value wallet, as of one moment. 404 for "
+        "coupons with their codes, the stored-value wallet, reward orders, referrals and "
+        "draws, as of one moment. 404 for "
         "a member loyalty has not heard of yet."
     ),
     responses={**MEMBER_ACCESS, **problem(AccountNotFound("No account for member 7d1c…"))},
