@@ -135,6 +135,9 @@ class LocalStack:
             env.setdefault(f"{prefix}_SIGNING_KEYS", str(key_files(self.settings, service).private))
         if service == "orders":  # a sale paid with points commits its reservation there
             env.setdefault("ORDERS_LOYALTY_URL", self.settings.url("loyalty"))
+        if service == "customer":  # a member's export asks each service for its part
+            for peer in ("orders", "loyalty", "messaging", "analytics"):
+                env.setdefault(f"CUSTOMER_{peer.upper()}_URL", self.settings.url(peer))
         if service == "messaging":  # its email links name its own address
             env.setdefault(
                 "MESSAGING_UNSUBSCRIBE_URL",

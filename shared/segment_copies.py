@@ -98,6 +98,10 @@ class SegmentCopies:
             delete(self.segments).where(self.segments.c.segment_id == deleted.segment_id)
         )
 
+    async def forget_member(self, session: AsyncSession, member_id: uuid.UUID) -> None:
+        """Takes the member out of every segment copied (their erasure)."""
+        await session.execute(delete(self.members).where(self.members.c.member_id == member_id))
+
     async def known(self, session: AsyncSession, segment_id: uuid.UUID) -> bool:
         """Whether a run of the segment was applied (and it was not deleted since)."""
         found = await session.execute(

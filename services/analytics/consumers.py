@@ -6,10 +6,17 @@ from services.analytics.base import product_categories
 from services.analytics.cohorts import service as cohorts
 from services.analytics.config import Settings
 from services.analytics.facts import service
+from services.analytics.privacy import service as privacy
 from services.analytics.referrals import service as referrals
 from shared.db import AsyncSession
 from shared.events import CloudEvent
-from shared.events.customer import MemberReferred, MemberRegistered, MemberUpdated, TicketSurveyed
+from shared.events.customer import (
+    MemberErased,
+    MemberReferred,
+    MemberRegistered,
+    MemberUpdated,
+    TicketSurveyed,
+)
 from shared.events.loyalty import AccountOpened, PointsEarned, TierChanged
 from shared.events.messaging import NotificationFailed, NotificationSent, NotificationSuppressed
 from shared.events.orders import (
@@ -96,10 +103,16 @@ async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Contex
     await product_categories.apply(session, event.payload(ProductChanged))
 
 
+async def on_member_erased(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    """An erased member's facts stay for the KPIs, under an id no one can link to them."""
+    await privacy.erase(session, event.payload(MemberErased))
+
+
 HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     MemberUpdated.event_type: on_member_updated,
     MemberReferred.event_type: on_member_referred,
+    MemberErased.event_type: on_member_erased,
     ReferralQualified.event_type: on_referral_qualified,
     ReferralRewarded.event_type: on_referral_rewarded,
     TicketSurveyed.event_type: on_ticket_surveyed,

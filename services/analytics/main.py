@@ -13,6 +13,7 @@ from services.analytics.config import Settings
 from services.analytics.consumers import HANDLERS
 from services.analytics.kpis import api as kpis
 from services.analytics.members import api as members
+from services.analytics.privacy import api as privacy
 from services.analytics.referrals import api as referrals
 from services.analytics.reports import api as reports
 from services.analytics.segmentation import api as segmentation
@@ -40,6 +41,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         outbox=base.outbox,
         audit=base.audit,
         routers=[
+            privacy.router,
             kpis.router,
             cohorts.router,
             segmentation.router,

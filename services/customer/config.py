@@ -20,6 +20,16 @@ class Settings(IssuerSettings):
     # a check digit, within the 32 characters of a card number column
     card_number_prefix: str = Field(default="8860", pattern=r"^[0-9]{1,12}$")
 
+    # The services a member's export (GET /members/{id}/export) asks for their part, by
+    # their base URL (``huiyuan up`` sets them to the services it runs); the caller's
+    # bearer token is forwarded, and one that does not answer within the timeout makes
+    # the export a 503
+    orders_url: str = "http://127.0.0.1:8002"
+    loyalty_url: str = "http://127.0.0.1:8003"
+    messaging_url: str = "http://127.0.0.1:8004"
+    analytics_url: str = "http://127.0.0.1:8005"
+    export_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
     # The service desk's business hours (wall-clock in business_timezone) on the working
     # days of desk_holiday_country (weekends, public holidays and make-up days, from the
     # holidays library): SLAs count only these hours

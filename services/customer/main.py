@@ -19,6 +19,7 @@ from services.customer.imports import api as imports
 from services.customer.imports.jobs import imports as import_worker
 from services.customer.joining import api as joining
 from services.customer.members import api as members
+from services.customer.privacy import api as privacy
 from services.customer.profiles import api as profiles
 from services.customer.search import api as search
 from services.customer.signin import api as signin
@@ -50,6 +51,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         routers=[
             members.router,
             profiles.router,
+            privacy.router,
             search.router,
             fields.router,
             households.router,

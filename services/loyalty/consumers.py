@@ -23,6 +23,7 @@ from services.loyalty.coupons.birthdays import service as birthdays
 from services.loyalty.households import service as households
 from services.loyalty.lottery import sales as lottery
 from services.loyalty.points import service as points
+from services.loyalty.privacy import service as privacy
 from services.loyalty.program.service import locked_program
 from services.loyalty.referrals import service as referrals
 from services.loyalty.reservations import sales as till_sales
@@ -34,6 +35,7 @@ from shared.events.customer import (
     HouseholdCreated,
     HouseholdJoined,
     HouseholdLeft,
+    MemberErased,
     MemberReferred,
     MemberRegistered,
     MemberUpdated,
@@ -67,6 +69,11 @@ async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Cont
 async def on_member_updated(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
     """Of a profile edit loyalty keeps only the birthday (for birthday coupons)."""
     await birthdays.apply_update(session, ctx.cipher, event.payload(MemberUpdated))
+
+
+async def on_member_erased(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    """Of an erased member loyalty forgets what is personal; the accounts stay."""
+    await privacy.erase(session, event.payload(MemberErased))
 
 
 async def on_member_referred(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -154,6 +161,7 @@ HANDLERS: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     MemberUpdated.event_type: on_member_updated,
     MemberReferred.event_type: on_member_referred,
+    MemberErased.event_type: on_member_erased,
     PurchaseCompleted.event_type: on_purchase_completed,
     PurchaseReturned.event_type: on_purchase_returned,
     PurchaseVoided.event_type: on_purchase_voided,
@@ -168,9 +176,11 @@ HANDLERS: dict[str, Handler[Context]] = {
 _MEMBERS_ACCOUNTS = frozenset(HANDLERS) - {
     ProductChanged.event_type,
     MemberReferred.event_type,
+    MemberErased.event_type,
     SegmentChanged.event_type,
     SegmentDeleted.event_type,
 }
 """The events whose handlers lock the account of the member the event names in
 ``member_id`` (all but a product's change, a referral, which is kept without touching an
-account, and a segment's, which names no one member)."""
+account, an erasure, which touches no account either, and a segment's, which names no
+one member)."""

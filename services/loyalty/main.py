@@ -22,6 +22,7 @@ from services.loyalty.lots import api as lots
 from services.loyalty.lots import jobs as lot_jobs
 from services.loyalty.lottery import api as lottery
 from services.loyalty.members import api as members
+from services.loyalty.privacy import api as privacy
 from services.loyalty.program import api as program
 from services.loyalty.redemption import api as redemption
 from services.loyalty.referrals import api as referrals
@@ -87,6 +88,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         batch_start=start_batch,
         routers=[
             program.router,
+            privacy.router,
             lots.router,
             tiers.router,
             benefits.router,

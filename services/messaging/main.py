@@ -17,6 +17,7 @@ from services.messaging.journeys import jobs as journey_jobs
 from services.messaging.notifications import api as notifications
 from services.messaging.optouts import api as optouts
 from services.messaging.policy import api as policy
+from services.messaging.privacy import api as privacy
 from services.messaging.templates import api as templates
 from services.messaging.webhooks import api as webhooks
 from services.messaging.webhooks.jobs import webhook_worker
@@ -40,6 +41,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
         audit=audit,
         routers=[
             notifications.router,
+            privacy.router,
             delivery.router,
             templates.router,
             policy.router,

@@ -13,6 +13,7 @@ from services.orders.config import Settings
 from services.orders.consumers import HANDLERS
 from services.orders.coupons import api as coupons
 from services.orders.directory import misses
+from services.orders.privacy import api as privacy
 from services.orders.purchases import api as purchases
 from services.orders.purchases.batch import api as batch
 from services.orders.returns import api as returns
@@ -56,6 +57,7 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             catalog.router,
             catalog_files.router,
             purchases.router,
+            privacy.router,
             tenders.router,
             tenders.deposits_router,
             coupons.router,

@@ -170,6 +170,19 @@ class MemberReactivated(EventPayload):
     reactivated_at: datetime
 
 
+class MemberErased(EventPayload):
+    """The member was erased (PIPL art. 47) at ``erased_at``: customer keeps only a
+    tombstone of their id (so ids elsewhere stay valid), and every service removes or
+    anonymises what it holds about them, its retained outbox rows and dead letters
+    included. Ids only. Published once per member."""
+
+    event_type: ClassVar[str] = "customer.member.erased"
+    subject_field: ClassVar[str] = "member_id"
+
+    member_id: uuid.UUID
+    erased_at: datetime
+
+
 class SigninCodeRequested(EventPayload):
     """A one-time sign-in code to send by SMS (messaging's ``signin_code``, transactional).
 

@@ -134,6 +134,17 @@ def test_orders_calls_the_loyalty_service(compose: dict[str, Any]) -> None:
     assert f"{url.port}" in service(compose, "loyalty")["command"]
 
 
+def test_customer_asks_every_other_service_for_a_members_export(
+    compose: dict[str, Any],
+) -> None:
+    """A member's export gathers each service's part over the compose network."""
+    env = environment(compose, "customer")
+    for peer in ("orders", "loyalty", "messaging", "analytics"):
+        url = urlsplit(env[f"CUSTOMER_{peer.upper()}_URL"] or "")
+        assert url.hostname == peer
+        assert f"{url.port}" in service(compose, peer)["command"]
+
+
 def test_messaging_gets_its_mail_and_sms_providers(compose: dict[str, Any]) -> None:
     env = environment(compose, "messaging")
     assert {f"MESSAGING_{field.upper()}" for field in MESSAGING_PROVIDER_FIELDS} <= set(env)

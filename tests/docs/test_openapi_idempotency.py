@@ -18,6 +18,7 @@ IDEMPOTENT_POSTS = {
     ("customer", "/households"),
     ("customer", "/households/{household_id}/members"),
     ("customer", "/members/{member_id}/card/reissue"),
+    ("customer", "/members/{member_id}/erasure"),
     ("customer", "/tickets"),
     ("customer", "/tickets/{ticket_id}/judgement"),
     ("customer", "/tickets/{ticket_id}/assignment"),

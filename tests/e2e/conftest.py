@@ -1,7 +1,8 @@
 """The five services in one test process, over the real PostgreSQL and broker, with a real
-SMTP server and a real HTTP SMS gateway standing in for the providers. Loyalty is served
-on a loopback port: orders calls it over HTTP for points and coupons at the till; so is
-messaging, which the gateway calls back with members' SMS replies."""
+SMTP server and a real HTTP SMS gateway standing in for the providers. All but customer
+are served on loopback ports: orders calls loyalty over HTTP for points and coupons at the
+till, the gateway calls messaging back with members' SMS replies, and customer asks all
+four for their part of a member's export."""
 
 from __future__ import annotations
 
@@ -95,14 +96,23 @@ async def system(stack: Stack, providers: Providers) -> AsyncIterator[System]:
         sms_receipt_secret=SMS_CALLBACK_SECRET,
     )
     overrides["analytics"]["segment_poll_seconds"] = 0.2
-    loyalty_port = free_port()
-    overrides["orders"]["loyalty_url"] = f"http://127.0.0.1:{loyalty_port}"
+    ports = {service: free_port() for service in SERVICES}
+    ports["messaging"] = providers.messaging_port
+    overrides["orders"]["loyalty_url"] = f"http://127.0.0.1:{ports['loyalty']}"
+    # a member's export asks the other four over HTTP, as in huiyuan up
+    overrides["customer"].update(
+        {
+            f"{peer}_url": f"http://127.0.0.1:{ports[peer]}"
+            for peer in SERVICES
+            if peer != "customer"
+        }
+    )
     await forget_earlier_events(stack)
     for service, settings in overrides.items():
         subscriptions = stack.app(service).state.spec.subscriptions
         await skip_backlog(stack.bootstrap_servers, settings["consumer_group_id"], subscriptions)
     async with contextlib.AsyncExitStack() as apps:
-        served = {"loyalty": loyalty_port, "messaging": providers.messaging_port}
+        served = {service: port for service, port in ports.items() if service != "customer"}
         urls = {
             service: await apps.enter_async_context(
                 serving(stack.app(service, **overrides[service]), port)

@@ -147,3 +147,14 @@ async def member_page(
         .limit(limit)
     )
     return [dict(row._mapping) for row in await session.execute(query)]
+
+
+async def of_member(session: AsyncSession, member_id: uuid.UUID) -> list[Segment]:
+    """The saved segments whose last run took the member in, by name."""
+    query = (
+        select(Segment)
+        .join(SegmentMember, col(SegmentMember.segment_id) == col(Segment.id))
+        .where(col(SegmentMember.member_id) == member_id)
+        .order_by(col(Segment.name))
+    )
+    return list((await session.scalars(query)).all())

@@ -92,6 +92,12 @@ async def page(session: AsyncSession, limit: int, after: PageKey | None) -> Segm
     )
 
 
+async def segments_of(session: AsyncSession, member_id: uuid.UUID) -> list[SegmentOut]:
+    """The saved segments the member is in (as of each one's last run): their part of an
+    export."""
+    return [_out(segment) for segment in await repository.of_member(session, member_id)]
+
+
 async def request_refresh(session: AsyncSession, segment_id: uuid.UUID, now: datetime) -> RunOut:
     """Queues a run (``request``), or answers the one already queued. Raises
     :class:`SegmentNotFound`."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from services.customer.consents import service
 from services.customer.consents.schemas import ConsentHistory
 from services.customer.members import service as members
-from services.customer.members.errors import MemberNotFound
+from services.customer.members.errors import MemberErased, MemberNotFound
 from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
@@ -30,7 +30,11 @@ router = APIRouter(tags=["profiles"])
         "privacy-policy version; latest first. Kept since this release; before it, each "
         "channel starts with the record it had then (PIPL art. 14: proof of consent)."
     ),
-    responses={**problem(MemberNotFound("No member with id 7d1c0a52-…")), **MEMBER_ACCESS},
+    responses={
+        **problem(MemberNotFound("No member with id 7d1c0a52-…")),
+        **problem(MemberErased("Member 7d1c0a52-… was erased; nothing about them is kept")),
+        **MEMBER_ACCESS,
+    },
 )
 async def consent_history(
     member_id: uuid.UUID,

@@ -65,9 +65,10 @@ async def open_ticket(
     """Records a ticket, due ``sla_budget(kind, priority)`` of business hours from now,
     and schedules its escalation for that instant.
 
-    Raises :class:`TicketMemberUnknown` (422, ``member_id``) for an unknown member.
+    Raises :class:`TicketMemberUnknown` (422, ``member_id``) for an unknown or erased
+    member.
     """
-    if data.member_id is not None and not await members.exists(session, data.member_id):
+    if data.member_id is not None and not await members.is_present(session, data.member_id):
         raise TicketMemberUnknown(f"No member with id {data.member_id}", field="member_id")
     now = _now()
     ticket = Ticket(

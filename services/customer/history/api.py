@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from services.customer.history import service
 from services.customer.history.schemas import ProfileHistory
 from services.customer.members import service as members
-from services.customer.members.errors import MemberNotFound
+from services.customer.members.errors import MemberErased, MemberNotFound
 from shared.auth import Principal, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
@@ -29,7 +29,10 @@ router = APIRouter(tags=["profiles"])
         "channels), card reissue, lock, unlock, deactivation and reactivation, with who "
         "did it (the member, a staff user, or the import) and when; latest first."
     ),
-    responses=problem(MemberNotFound("No member with id 7d1c0a52-…")),
+    responses={
+        **problem(MemberNotFound("No member with id 7d1c0a52-…")),
+        **problem(MemberErased("Member 7d1c0a52-… was erased; nothing about them is kept")),
+    },
 )
 async def profile_history(
     member_id: uuid.UUID,

@@ -18,6 +18,7 @@ Action = Literal[
     "unlocked",
     "deactivated",
     "reactivated",
+    "erased",
 ]
 
 

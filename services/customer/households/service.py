@@ -176,6 +176,13 @@ async def list_households(
     )
 
 
+async def household_of_member(session: AsyncSession, member_id: uuid.UUID) -> HouseholdOut | None:
+    """The household the member is in, if any (their export)."""
+    found = await repository.household_of(session, member_id)
+    household = await repository.household(session, found) if found else None
+    return await _view(session, household) if household else None
+
+
 async def _view(session: AsyncSession, household: Household) -> HouseholdOut:
     return (await _views(session, [household]))[0]
 

@@ -12,7 +12,7 @@ from services.customer.config import Settings
 from services.customer.fields import service as custom_fields
 from services.customer.joining.errors import JoiningRuleUnmet, ReceiptUsed
 from services.customer.members import service
-from services.customer.members.errors import MemberNotFound, PhoneRegistered
+from services.customer.members.errors import MemberErased, MemberNotFound, PhoneRegistered
 from services.customer.members.schemas import (
     CardNumber,
     MemberCreate,
@@ -125,7 +125,11 @@ async def register_member(
         "(a brand's classification is internal). A staff read in clear is recorded in "
         "the audit trail (`member.contact`, `GET /audit`)."
     ),
-    responses={**MEMBER_ACCESS, **problem(MemberNotFound("No member with id 7d1c0a52-…"))},
+    responses={
+        **MEMBER_ACCESS,
+        **problem(MemberNotFound("No member with id 7d1c0a52-…")),
+        **problem(MemberErased("Member 7d1c0a52-… was erased; nothing about them is kept")),
+    },
 )
 async def get_member(
     member_id: uuid.UUID,

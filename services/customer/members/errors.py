@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from shared.errors import Conflict, NotFound, Unprocessable
+from typing import ClassVar
+
+from shared.errors import Conflict, NotFound, ProblemError, Unprocessable
 
 
 class PhoneRegistered(Conflict):
@@ -17,6 +19,15 @@ class MemberNotFound(NotFound):
 
     title = "Member not found"
     slug = "member-not-found"
+
+
+class MemberErased(ProblemError):
+    """The member was erased (PIPL art. 47): only a tombstone of their id is left, and
+    nothing about them can be read or changed."""
+
+    status: ClassVar[int] = 410
+    title = "Member erased"
+    slug = "member-erased"
 
 
 class ReferralCodeUnknown(Unprocessable):

@@ -37,7 +37,9 @@ class Member(CustomerTable, table=True):
     ``ETag`` of ``GET /members/{id}``); ``address_encrypted`` is encrypted like phone and
     email; ``locked`` (加锁) keeps the profile from being erased, merged or deactivated;
     ``restricted`` (加密客户) shows its contact data only to admin and service staff;
-    ``status`` is ``active`` or ``inactive`` (since ``deactivated_at``).
+    ``status`` is ``active``, ``inactive`` (since ``deactivated_at``) or ``erased`` (since
+    ``erased_at``): an erased member is a tombstone whose personal data is gone and whose
+    reads answer 410 (see :mod:`services.customer.privacy`).
 
     Search: ``surname_initial`` is the upper-case pinyin initial of the surname (``L`` for
     李雷), computed whenever the name is written (see :mod:`services.customer.search`).
@@ -46,7 +48,7 @@ class Member(CustomerTable, table=True):
     __tablename__ = "members"
     __table_args__ = (
         ForeignKeyConstraint(["referrer_id"], ["customer.members.id"], name="fk_members_referrer"),
-        CheckConstraint("status IN ('active', 'inactive')", name="ck_members_status"),
+        CheckConstraint("status IN ('active', 'inactive', 'erased')", name="ck_members_status"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -79,6 +81,9 @@ class Member(CustomerTable, table=True):
     restricted: bool = False
     status: str = Field(default="active", max_length=16)
     deactivated_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    erased_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     created_at: datetime = Field(

@@ -11,6 +11,9 @@ from services.customer.members.models import Member
 from shared.db import AsyncSession
 from shared.pagination import PageKey
 
+ERASED = "erased"
+"""The ``status`` of an erased member's tombstone."""
+
 
 async def next_card_serial(session: AsyncSession) -> int:
     serial = await session.scalar(
@@ -36,10 +39,11 @@ async def by_referral_code(session: AsyncSession, code: str) -> Member | None:
 async def lookup(
     session: AsyncSession, *, phone_hash: str | None, card_number: str | None
 ) -> Member | None:
-    """The member with this phone hash and/or card number (both must match when both given)."""
+    """The member with this phone hash and/or card number (both must match when both
+    given); never an erased one."""
     if phone_hash is None and card_number is None:
         raise ValueError("a lookup needs a phone hash or a card number")
-    query = select(Member)
+    query = select(Member).where(Member.status != ERASED)
     if phone_hash is not None:
         query = query.where(Member.phone_hash == phone_hash)
     if card_number is not None:
@@ -48,8 +52,13 @@ async def lookup(
 
 
 async def page(session: AsyncSession, limit: int, after: PageKey | None) -> list[Member]:
-    """Up to ``limit`` members in joining order, after ``after``."""
-    query = select(Member).order_by(Member.created_at, Member.id).limit(limit)  # type: ignore[arg-type]
+    """Up to ``limit`` members in joining order, after ``after``; erased ones left out."""
+    query = (
+        select(Member)
+        .where(Member.status != ERASED)
+        .order_by(Member.created_at, Member.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
     if after is not None:
         query = query.where(tuple_(Member.created_at, Member.id) > (after.at, after.id))
     return list((await session.scalars(query)).all())

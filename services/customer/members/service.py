@@ -17,6 +17,7 @@ from services.customer.history.domain import Actor
 from services.customer.joining import service as joining
 from services.customer.members import domain, repository
 from services.customer.members.errors import (
+    MemberErased,
     MemberNotFound,
     PhoneRegistered,
     ReferralCodeUnknown,
@@ -199,7 +200,7 @@ async def _referrer(session: AsyncSession, code: str | None, phone_hash: str) ->
     if code is None:
         return None
     referrer = await repository.by_referral_code(session, code)
-    if referrer is None:
+    if referrer is None or referrer.status == repository.ERASED:
         raise ReferralCodeUnknown(
             f"No member has the referral code {codes.display(code)}", field="referral_code"
         )
@@ -223,16 +224,35 @@ async def _fresh_referral_code(session: AsyncSession) -> str:
 
 
 async def get_member(session: AsyncSession, member_id: uuid.UUID) -> Member:
-    """The member ``member_id``; raises :class:`MemberNotFound` (404)."""
-    member = await repository.get(session, member_id)
+    """The member ``member_id``; raises :class:`MemberNotFound` (404) and
+    :class:`MemberErased` (410)."""
+    return present(await repository.get(session, member_id), member_id)
+
+
+def present(member: Member | None, member_id: uuid.UUID) -> Member:
+    """``member`` (the one with id ``member_id``) if there is one and it is not erased.
+    Raises :class:`MemberNotFound` (404) and :class:`MemberErased` (410)."""
     if member is None:
         raise MemberNotFound(f"No member with id {member_id}", field="member_id", where="path")
+    if member.status == repository.ERASED:
+        raise MemberErased(
+            f"Member {member_id} was erased; nothing about them is kept",
+            field="member_id",
+            where="path",
+        )
     return member
 
 
 async def exists(session: AsyncSession, member_id: uuid.UUID) -> bool:
-    """Whether a member has the id ``member_id``."""
+    """Whether a member has the id ``member_id`` (an erased one's tombstone too: the id
+    stays taken)."""
     return await repository.get(session, member_id) is not None
+
+
+async def is_present(session: AsyncSession, member_id: uuid.UUID) -> bool:
+    """Whether a member who is not erased has the id ``member_id``."""
+    member = await repository.get(session, member_id)
+    return member is not None and member.status != repository.ERASED
 
 
 async def member_with_card(session: AsyncSession, card_number: str) -> Member | None:

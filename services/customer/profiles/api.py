@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from services.customer.config import Settings
 from services.customer.history.domain import actor_of
 from services.customer.members import service as members
-from services.customer.members.errors import MemberNotFound, PhoneRegistered
+from services.customer.members.errors import MemberErased, MemberNotFound, PhoneRegistered
 from services.customer.members.schemas import MemberOut
 from services.customer.members.service import PHONE_REGISTERED
 from services.customer.profiles import service
@@ -43,7 +43,10 @@ _desk = require_roles("service")
 Desk = Annotated[Principal, Depends(_desk)]
 Caller = Annotated[Principal, Depends(current_principal)]
 
-_NOT_FOUND = problem(MemberNotFound("No member with id 7d1c0a52-…"))
+_NOT_FOUND = {
+    **problem(MemberNotFound("No member with id 7d1c0a52-…")),
+    **problem(MemberErased("Member 7d1c0a52-… was erased; nothing about them is kept")),
+}
 _INACTIVE = MemberInactive("Member 7d1c0a52-… was deactivated; their profile no longer changes")
 _LOCKED = MemberLocked("Member 7d1c0a52-… is locked (加锁): unlock the profile first")
 

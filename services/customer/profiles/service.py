@@ -20,7 +20,7 @@ from services.customer.fields import service as custom_fields
 from services.customer.history import service as history
 from services.customer.history.domain import Actor, split_restriction
 from services.customer.members import service as members
-from services.customer.members.errors import MemberNotFound, PhoneRegistered
+from services.customer.members.errors import PhoneRegistered
 from services.customer.members.models import Member
 from services.customer.members.service import PHONE_REGISTERED
 from services.customer.profiles import domain, repository
@@ -240,7 +240,7 @@ async def opt_out_of_marketing(
     member (see :func:`set_consent`; an opt-out already in force changes nothing). A
     member erased or deactivated since is left as they are."""
     member = await repository.for_update(session, member_id)
-    if member is None or member.status != "active":
+    if member is None or member.status != "active":  # erased ones too
         log.info("opt-out of member %s not applied: no such active member", member_id)
         return
     current = members.consent_of(member)
@@ -345,10 +345,7 @@ def _touch(member: Member) -> None:
 
 
 async def _member(session: AsyncSession, member_id: uuid.UUID) -> Member:
-    member = await repository.for_update(session, member_id)
-    if member is None:
-        raise MemberNotFound(f"No member with id {member_id}", field="member_id", where="path")
-    return member
+    return members.present(await repository.for_update(session, member_id), member_id)
 
 
 async def _active_member(session: AsyncSession, member_id: uuid.UUID) -> Member:

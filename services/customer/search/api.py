@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from services.customer.members.errors import MemberNotFound
+from services.customer.members.errors import MemberErased, MemberNotFound
 from services.customer.search import service
 from services.customer.search.errors import PinLimitReached
 from services.customer.search.schemas import StaffMemberItem, StaffMemberPage, Unpinned
@@ -20,7 +20,10 @@ from shared.pagination import Cursor, PageSize
 
 router = APIRouter(tags=["members"])
 Staff = Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))]
-_NOT_FOUND = problem(MemberNotFound("No member with id 7d1c0a52-…"))
+_NOT_FOUND = {
+    **problem(MemberNotFound("No member with id 7d1c0a52-…")),
+    **problem(MemberErased("Member 7d1c0a52-… was erased; nothing about them is kept")),
+}
 
 
 @router.get(

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from services.customer.config import Settings
-from services.customer.members.errors import MemberNotFound, PhoneRegistered
+from services.customer.members.errors import MemberErased, MemberNotFound, PhoneRegistered
 from services.customer.members.service import PHONE_REGISTERED
 from services.customer.signin import service
 from services.customer.signin.errors import (
@@ -210,6 +210,7 @@ async def sign_out(body: RefreshRequest, session: RememberingSession) -> Revoked
     responses={
         **MEMBER_ACCESS,
         **problem(MemberNotFound("No member with id 7d1c0a52-…")),
+        **problem(MemberErased("Member 7d1c0a52-… was erased; nothing about them is kept")),
         **problem(InvalidRequest("Staff name the member: member_id is required")),
     },
 )

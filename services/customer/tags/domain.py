@@ -26,11 +26,12 @@ def check_members(
     wanted: Sequence[uuid.UUID], found: Mapping[uuid.UUID, str], *, adding: bool
 ) -> None:
     """Refuses the first id of ``wanted`` (in request order) that is not in ``found``
-    (member id → status): :class:`UnknownMember` (422 naming ``member_ids.<i>``); when
-    ``adding``, also a deactivated member: :class:`MemberInactive` (422, same field)."""
+    (member id → status), or that names an erased member: :class:`UnknownMember` (422
+    naming ``member_ids.<i>``); when ``adding``, also a deactivated member:
+    :class:`MemberInactive` (422, same field)."""
     for index, member_id in enumerate(wanted):
         status = found.get(member_id)
-        if status is None:
+        if status is None or status == "erased":
             raise UnknownMember(f"No member has the id {member_id}", field=f"member_ids.{index}")
         if adding and status == "inactive":
             raise MemberInactive(

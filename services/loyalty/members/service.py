@@ -110,6 +110,14 @@ async def ledger_of(
 
     Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404)."""
     await _one_snapshot(session)
+    return await ledger_page(session, member_id, limit, before)
+
+
+async def ledger_page(
+    session: AsyncSession, member_id: uuid.UUID, limit: int, before: int | None
+) -> LedgerPage:
+    """:func:`ledger_of` in the snapshot the transaction already reads (one that called
+    :func:`loyalty_of` first: an export's)."""
     account = await accounts.account_of(session, member_id)
     rows = await accounts.ledger_page(session, account.account_id, limit + 1, before)
     page = rows[:limit]

@@ -1,5 +1,6 @@
 """What messaging consumes: member registrations, updates (tags included), card reissues,
-consent changes and deactivations keep the contacts current (and the queued notifications
+consent changes and deactivations keep the contacts current (an erasure blanks the
+contact and what was sent to them) (and the queued notifications
 in line with them); a sign-in code asked for is sent by SMS; a registration and what
 loyalty did (points earned or expiring or expired, a coupon granted or about to expire, a
 tier change, a reward order placed, fulfilled or cancelled, a referral rewarded, a prize
@@ -41,6 +42,7 @@ from services.messaging.consumers.loyalty import (
 )
 from services.messaging.consumers.notify import Context
 from services.messaging.journeys import service as journeys
+from services.messaging.privacy import service as privacy
 from services.messaging.webhooks.service import fanning_out
 from shared.db import AsyncSession
 from shared.events import EVENT_TYPES, CloudEvent
@@ -49,6 +51,7 @@ from shared.events.customer import (
     MemberCardReissued,
     MemberConsentChanged,
     MemberDeactivated,
+    MemberErased,
     MemberReactivated,
     MemberRegistered,
     MemberUpdated,
@@ -95,6 +98,11 @@ async def on_segment_deleted(session: AsyncSession, event: CloudEvent, _: Contex
     await segment_copies.drop(session, event.payload(SegmentDeleted))
 
 
+async def on_member_erased(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    """Removes or blanks what messaging holds about the erased member."""
+    await privacy.erase(session, event.payload(MemberErased))
+
+
 _NOTIFYING: dict[str, Handler[Context]] = {
     MemberRegistered.event_type: on_member_registered,
     MemberUpdated.event_type: on_member_updated,
@@ -102,6 +110,7 @@ _NOTIFYING: dict[str, Handler[Context]] = {
     MemberConsentChanged.event_type: on_consent_changed,
     MemberDeactivated.event_type: on_member_deactivated,
     MemberReactivated.event_type: on_member_reactivated,
+    MemberErased.event_type: on_member_erased,
     PointsEarned.event_type: on_points_earned,
     PointsExpiring.event_type: on_points_expiring,
     PointsExpired.event_type: on_points_expired,

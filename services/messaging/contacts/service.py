@@ -270,3 +270,14 @@ async def suppress_email(
     suppression list, by its lookup hash: no email goes to it until the member's email
     changes. Whether it was not on the list already."""
     return await repository.suppress_email(session, cipher.email_hash(address), member_id, at)
+
+
+async def opt_outs_of(
+    session: AsyncSession, member_id: uuid.UUID
+) -> dict[Channel, datetime | None]:
+    """When the member opted out of marketing per channel (an unsubscribe link, an SMS
+    reply; ``None``: never, or no contact): their part of an export."""
+    contact = await repository.get_contact(session, member_id)
+    if contact is None:
+        return {"sms": None, "email": None}
+    return {"sms": contact.sms_opted_out_at, "email": contact.email_opted_out_at}

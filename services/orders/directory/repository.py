@@ -55,6 +55,17 @@ async def deactivate(session: AsyncSession, member_id: uuid.UUID, at: datetime) 
     )
 
 
+async def erase(session: AsyncSession, member_id: uuid.UUID, at: datetime, card: str) -> None:
+    """The member was erased at ``at``: no phone names them, their card is now ``card``
+    (a value no one can type), and they stay deactivated for good (a reactivation never
+    comes for them)."""
+    await session.execute(
+        update(_members)
+        .where(_members.c.member_id == member_id)
+        .values(deactivated_at=at, phone_hash=None, card_number=card)
+    )
+
+
 async def reactivate(
     session: AsyncSession, member_id: uuid.UUID, phone_hash: str, at: datetime
 ) -> None:

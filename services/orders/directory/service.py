@@ -6,16 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.orders.directory import repository
-from services.orders.directory.domain import KnownMembers, MemberReference
+from services.orders.directory.domain import MAX_CARD_NUMBER, KnownMembers, MemberReference
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events.customer import (
     MemberCardReissued,
     MemberDeactivated,
+    MemberErased,
     MemberReactivated,
     MemberRegistered,
     MemberUpdated,
 )
+from shared.privacy import unlinkable
 
 
 async def record_member(session: AsyncSession, registered: MemberRegistered) -> None:
@@ -35,6 +37,14 @@ async def record_card_reissue(session: AsyncSession, reissued: MemberCardReissue
     """A lost card was replaced (挂失补卡): the new number names the member at tills, the
     old one nobody. A repeat sets the same number again."""
     await repository.set_card_number(session, reissued.member_id, reissued.card_number)
+
+
+async def record_erasure(session: AsyncSession, erased: MemberErased) -> None:
+    """An erased member (``customer.member.erased``) stays in the directory by id only,
+    deactivated from ``erased_at``: neither their phone nor their card names them at a
+    till again (the card number is replaced by a random one). Sales and returns stay,
+    keyed by id. A repeat changes the random card, nothing else."""
+    await repository.erase(session, erased.member_id, erased.erased_at, unlinkable(MAX_CARD_NUMBER))
 
 
 async def record_deactivation(session: AsyncSession, deactivated: MemberDeactivated) -> None:

@@ -203,6 +203,16 @@ async def recent_purchases(
     return list((await session.scalars(query)).all())
 
 
+async def of_member(session: AsyncSession, member_id: uuid.UUID) -> list[Purchase]:
+    """Every purchase of the member, newest first."""
+    query = (
+        select(Purchase)
+        .where(Purchase.member_id == member_id)
+        .order_by(col(Purchase.purchased_at).desc(), col(Purchase.id).desc())
+    )
+    return list((await session.scalars(query)).all())
+
+
 async def add_returned_quantities(
     session: AsyncSession, purchase_id: uuid.UUID, quantities: Sequence[tuple[int, int]]
 ) -> None:

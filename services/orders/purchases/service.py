@@ -276,6 +276,14 @@ async def list_purchases(
     return PurchasePage(items=items, next_cursor=next_cursor)
 
 
+async def purchases_of_member(session: AsyncSession, member_id: uuid.UUID) -> list[PurchaseOut]:
+    """Every purchase of the member, newest first, with its lines (quantities returned
+    included): their part of an export."""
+    purchases = await repository.of_member(session, member_id)
+    by_purchase = _lines_by_purchase(await repository.lines_of(session, [p.id for p in purchases]))
+    return [purchase_out(p, by_purchase.get(p.id, [])) for p in purchases]
+
+
 def purchase_out(
     purchase: Purchase, lines: Sequence[PurchaseLine], *, first: bool = False
 ) -> PurchaseOut:

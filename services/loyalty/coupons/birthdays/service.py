@@ -30,6 +30,11 @@ async def record_birthday(session: AsyncSession, member_id: uuid.UUID, birthday:
     await repository.record(session, member_id, birthday.month, birthday.day)
 
 
+async def forget(session: AsyncSession, member_id: uuid.UUID) -> None:
+    """Forgets the member's birthday (their erasure): no birthday coupon for them again."""
+    await repository.forget(session, member_id)
+
+
 async def apply_update(session: AsyncSession, cipher: PiiCipher, updated: MemberUpdated) -> None:
     """A profile edit that changed the birthday: its month and day replace the ones kept
     (``birthday_encrypted``, an ISO date encrypted with the PII key; ``None``: removed, and

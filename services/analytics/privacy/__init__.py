@@ -1,0 +1,1 @@
+"""What analytics does for a member's rights over their data: erasure (PIPL art. 47)."""
