@@ -19,7 +19,7 @@ async def _unlike_model(url: str) -> list[object]:
     return [d for d in found if not (isinstance(d, tuple) and d[0] == SEARCH_INDEXES)]
 
 
-BEFORE = "ec1682910035"
+BEFORE = "3496ba0417fb"
 
 
 async def test_the_migration_matches_the_model_and_goes_back_to_inactive(stack: Stack) -> None:

@@ -4,7 +4,7 @@ An erased member keeps their row, id and card serial so ids elsewhere stay valid
 personal data is gone (see ``services.customer.privacy``). Existing members are not erased.
 
 Revision ID: 9fedb8c50f18
-Revises: ec1682910035
+Revises: 3496ba0417fb
 Create Date: 2026-12-01 07:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "9fedb8c50f18"
-down_revision: str | None = "ec1682910035"
+down_revision: str | None = "3496ba0417fb"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
