@@ -135,6 +135,8 @@ class LocalStack:
             env.setdefault(f"{prefix}_SIGNING_KEYS", str(key_files(self.settings, service).private))
         if service == "orders":  # a sale paid with points commits its reservation there
             env.setdefault("ORDERS_LOYALTY_URL", self.settings.url("loyalty"))
+        if service in ("messaging", "loyalty"):  # they read members' contacts there
+            env.setdefault(f"{prefix}_CUSTOMER_URL", self.settings.url("customer"))
         if service == "messaging":  # its email links name its own address
             env.setdefault(
                 "MESSAGING_UNSUBSCRIBE_URL",
