@@ -36,6 +36,7 @@ from services.customer.search import index as search_index
 from services.customer.tags import service as tags
 from shared import codes
 from shared.auth import Principal
+from shared.contacts import MemberContact
 from shared.crypto import PiiCipher, mask_email, mask_phone
 from shared.db import AsyncSession
 from shared.events.customer import ChannelConsent, MemberReferred, MemberRegistered
@@ -228,6 +229,24 @@ async def get_member(session: AsyncSession, member_id: uuid.UUID) -> Member:
     if member is None:
         raise MemberNotFound(f"No member with id {member_id}", field="member_id", where="path")
     return member
+
+
+async def contact_of(
+    session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID
+) -> MemberContact:
+    """The member's contact data decrypted, for a service that keeps its own copy (events
+    carry ids only, :mod:`shared.contacts`); raises :class:`MemberNotFound` (404)."""
+    member = await get_member(session, member_id)
+    return MemberContact(
+        member_id=member.id,
+        name=member.name,
+        phone=cipher.decrypt(member.phone_encrypted),
+        email=cipher.decrypt(member.email_encrypted) if member.email_encrypted else None,
+        birthday=member.birthday,
+        gender=member.gender,
+        locale=member.locale,
+        version=member.version,
+    )
 
 
 async def exists(session: AsyncSession, member_id: uuid.UUID) -> bool:
