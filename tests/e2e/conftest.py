@@ -95,14 +95,20 @@ async def system(stack: Stack, providers: Providers) -> AsyncIterator[System]:
         sms_receipt_secret=SMS_CALLBACK_SECRET,
     )
     overrides["analytics"]["segment_poll_seconds"] = 0.2
-    loyalty_port = free_port()
+    loyalty_port, customer_port = free_port(), free_port()
     overrides["orders"]["loyalty_url"] = f"http://127.0.0.1:{loyalty_port}"
+    for reader in ("messaging", "loyalty"):  # they read members' contacts at customer
+        overrides[reader]["customer_url"] = f"http://127.0.0.1:{customer_port}"
     await forget_earlier_events(stack)
     for service, settings in overrides.items():
         subscriptions = stack.app(service).state.spec.subscriptions
         await skip_backlog(stack.bootstrap_servers, settings["consumer_group_id"], subscriptions)
     async with contextlib.AsyncExitStack() as apps:
-        served = {"loyalty": loyalty_port, "messaging": providers.messaging_port}
+        served = {
+            "customer": customer_port,
+            "loyalty": loyalty_port,
+            "messaging": providers.messaging_port,
+        }
         urls = {
             service: await apps.enter_async_context(
                 serving(stack.app(service, **overrides[service]), port)

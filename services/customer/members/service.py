@@ -51,25 +51,19 @@ def registered_event(
     card_number: str,
     data: MemberCreate,
     phone_hash: str,
-    email: str | None,
     at: datetime,
     card_fee_fen: int | None = None,
     source: Literal["registration", "import"] = "registration",
 ) -> MemberRegistered:
     """``customer.member.registered`` of a member made from ``data`` (a sign-up or an
-    imported row alike, told apart by ``source``): ``phone`` in ``data`` is E.164,
-    ``email`` normalised; ``card_fee_fen`` the card fee paid (0: waived; ``None``: no fee,
-    or imported)."""
+    imported row alike, told apart by ``source``), ids and non-personal facts only:
+    ``phone_hash`` the lookup hash of its E.164 phone; ``card_fee_fen`` the card fee paid
+    (0: waived; ``None``: no fee, or imported)."""
     return MemberRegistered(
         member_id=member_id,
         card_number=card_number,
-        name=data.name,
-        phone=data.phone,
         phone_hash=phone_hash,
-        email=email,
         locale=data.locale,
-        birthday=data.birthday,
-        gender=data.gender,
         consent=ChannelConsent(sms=data.consent.sms, email=data.consent.email),
         marketing=ChannelConsent(**data.consent.marketing_or_channel().model_dump()),
         store_id=data.store_id,
@@ -176,9 +170,7 @@ async def register_member(
     await search_index.index_name(session, member)
     await custom_fields.write(session, cipher, member, values)
     at, fee = member.created_at, admitted.card_fee_fen
-    await emit(
-        session, registered_event(member.id, member.card_number, data, phone_hash, email, at, fee)
-    )
+    await emit(session, registered_event(member.id, member.card_number, data, phone_hash, at, fee))
     if referrer is not None:
         await emit(
             session,

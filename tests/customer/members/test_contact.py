@@ -17,7 +17,7 @@ from shared.contacts import ContactUnavailable, MemberContacts
 from shared.jwks import development_signer
 from shared.keys import LOYALTY_ISSUER, MESSAGING_ISSUER, service_issuer
 from tests.customer.conftest import new_phone
-from tests.messaging.conftest import serving
+from tests.server import serving
 from tests.stack import Stack, member_headers, running, staff_headers
 
 
@@ -103,7 +103,7 @@ async def test_the_client_fetches_over_http_with_one_token_and_knows_gone_from_d
     stack: Stack,
 ) -> None:
     app = stack.app("customer")
-    async with running(app) as client, serving(app) as url:
+    async with running(app) as client, serving(app, lifespan="off") as url:
         phone = new_phone()
         member_id = await _register(client, phone)
         contacts = MemberContacts(url, development_signer(MESSAGING_ISSUER), "messaging", 5.0)
@@ -129,7 +129,7 @@ async def test_a_customer_refusing_the_token_is_unavailable_not_gone(stack: Stac
     """An identity token (customer's own issuer) may name any role, but a ring no verifier
     knows is refused (401): the event is retried, never taken for an erased member."""
     app = stack.app("customer")
-    async with running(app), serving(app) as url:
+    async with running(app), serving(app, lifespan="off") as url:
         stranger = development_signer("huiyuan-stranger")
         with pytest.raises(ContactUnavailable, match="401"):
             await MemberContacts(url, stranger, "stranger", 5.0).fetch(uuid.uuid4())
