@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from shared.events.customer import SigninCodeRequested
+from shared.events.customer import MemberRegistered, MemberUpdated, SigninCodeRequested
 from shared.events.registry import EVENT_TYPES
 from shared.inputs.emails import Email, EmailAddress
 from shared.inputs.phone import PhoneNumber
@@ -103,3 +103,40 @@ def test_the_check_finds_what_events_used_to_carry() -> None:
         reach: Email | None = None
 
     assert _personal(Before) == ["name", "phone", "birthday", "birthday_encrypted", "reach"]
+
+
+def test_events_published_before_still_parse_without_their_contact_data() -> None:
+    """The topics and dead letters hold registrations and updates of the previous release:
+    they parse, and what they carried beyond the contract is dropped."""
+    member_id = "7d1c0a52-3b6e-4f0e-9a41-2c8e5b7f9d10"
+    registered = MemberRegistered.model_validate(
+        {
+            "member_id": member_id,
+            "card_number": "8860000000017",
+            "name": "李雷",
+            "phone": "+8613812345678",
+            "phone_hash": "a" * 64,
+            "email": "lilei@example.com",
+            "birthday": "1990-05-04",
+            "gender": "male",
+            "registered_at": "2026-11-01T08:00:00Z",
+        }
+    )
+    updated = MemberUpdated.model_validate(
+        {
+            "member_id": member_id,
+            "changed": ["phone", "phone_hash", "birthday"],
+            "phone": "+8613812345678",
+            "phone_hash": "b" * 64,
+            "phone_encrypted": "gAAAAA-phone",
+            "birthday_encrypted": "gAAAAA-birthday",
+            "updated_at": "2026-11-02T08:00:00Z",
+        }
+    )
+    assert "李雷" not in registered.model_dump_json()
+    assert "+8613812345678" not in registered.model_dump_json() + updated.model_dump_json()
+    assert "encrypted" not in updated.model_dump_json()
+    assert (registered.phone_hash, updated.changed) == (
+        "a" * 64,
+        ("phone", "phone_hash", "birthday"),
+    )
