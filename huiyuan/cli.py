@@ -202,7 +202,11 @@ def staff_add(
 @keys_app.command("rotate")
 def keys_rotate(
     service: Annotated[
-        str, typer.Option(help="customer (staff and member tokens) or orders (its loyalty calls)")
+        str,
+        typer.Option(
+            help="customer (staff and member tokens), orders (its loyalty calls), messaging "
+            "or loyalty (their contact reads at customer)"
+        ),
     ] = "customer",
     file: Annotated[
         Path | None,

@@ -1,8 +1,9 @@
 """The secrets of a local stack, made on its first start in the data directory.
 
-``huiyuan up`` hands the services what is found here: the customer service and orders their
-own signing key rings (``keys/<service>.json``, mode 0600), every service the public JWKS
-(``keys/<service>.jwks.json``), every service the PII key (``secrets/pii_key``, 0600). They
+``huiyuan up`` hands the services what is found here: the customer service, orders,
+messaging and loyalty their own signing key rings (``keys/<service>.json``, mode 0600),
+every service the public JWKS (``keys/<service>.jwks.json``) and the PII key
+(``secrets/pii_key``, 0600). They
 stay the same across restarts; nothing in a fresh data directory is a value anyone else
 knows. The ``huiyuan`` command signs its own tokens with the customer ring found here.
 """
@@ -19,6 +20,8 @@ from shared.auth import Role, issue_token
 from shared.jwks import TokenSigner
 from shared.keys import (
     IDENTITY_ISSUER,
+    LOYALTY_ISSUER,
+    MESSAGING_ISSUER,
     ORDERS_ISSUER,
     KeyRing,
     ring_in,
@@ -27,7 +30,12 @@ from shared.keys import (
 )
 from shared.settings import DEV_PII_KEY
 
-ISSUERS: dict[str, str] = {"customer": IDENTITY_ISSUER, "orders": ORDERS_ISSUER}
+ISSUERS: dict[str, str] = {
+    "customer": IDENTITY_ISSUER,
+    "orders": ORDERS_ISSUER,
+    "messaging": MESSAGING_ISSUER,
+    "loyalty": LOYALTY_ISSUER,
+}
 """The services that sign tokens, and the ``iss`` each signs as."""
 
 

@@ -138,6 +138,8 @@ class LocalStack:
         if service == "customer":  # a member's export asks each service for its part
             for peer in ("orders", "loyalty", "messaging", "analytics"):
                 env.setdefault(f"CUSTOMER_{peer.upper()}_URL", self.settings.url(peer))
+        if service in ("messaging", "loyalty"):  # they read members' contacts there
+            env.setdefault(f"{prefix}_CUSTOMER_URL", self.settings.url("customer"))
         if service == "messaging":  # its email links name its own address
             env.setdefault(
                 "MESSAGING_UNSUBSCRIBE_URL",

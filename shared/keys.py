@@ -1,11 +1,11 @@
 """Signing keys: the Ed25519 key rings issuers hold and the JWKS that publish them.
 
 An issuer signs bearer tokens with the newest key of its ring (the customer service for staff
-and member tokens, orders for its own calls to loyalty); its JWKS (RFC 7517, served at
-``/.well-known/jwks.json``) publishes the public half of every key still in the ring, so a
-token signed by a key just superseded verifies until it expires. :meth:`KeyRing.rotated`
-adds a key and drops those superseded longer than :data:`KEEP_RETIRED` ago. Verifiers never
-hold a private key (:mod:`shared.jwks`).
+and member tokens; orders, messaging and loyalty for their own calls to another service);
+its JWKS (RFC 7517, served at ``/.well-known/jwks.json``) publishes the public half of
+every key still in the ring, so a token signed by a key just superseded verifies until it
+expires. :meth:`KeyRing.rotated` adds a key and drops those superseded longer than
+:data:`KEEP_RETIRED` ago. Verifiers never hold a private key (:mod:`shared.jwks`).
 
 A ring is stored as JSON: ``{"issuer": str, "keys": [private JWK + "created_at",
 "retired_at" (ISO 8601, UTC)]}``, newest first, in a file of mode 0600.
@@ -43,6 +43,11 @@ def service_issuer(service: str) -> str:
 
 
 ORDERS_ISSUER = service_issuer("orders")
+"""Orders' calls to loyalty (points and coupons at the till)."""
+MESSAGING_ISSUER = service_issuer("messaging")
+"""Messaging's calls to customer (a member's contact, ``GET /members/{id}/contact``)."""
+LOYALTY_ISSUER = service_issuer("loyalty")
+"""Loyalty's calls to customer (a member's birthday, ``GET /members/{id}/contact``)."""
 
 
 class KeyFileError(ValueError):
@@ -180,7 +185,7 @@ def development_ring(issuer: str) -> KeyRing:
     return KeyRing(issuer, (SigningKey(f"{_DEV_KID}{issuer}", private, _DEV_CREATED),))
 
 
-DEVELOPMENT_ISSUERS = (IDENTITY_ISSUER, ORDERS_ISSUER)
+DEVELOPMENT_ISSUERS = (IDENTITY_ISSUER, ORDERS_ISSUER, MESSAGING_ISSUER, LOYALTY_ISSUER)
 
 
 def development_public_keys() -> frozenset[bytes]:

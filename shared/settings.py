@@ -189,3 +189,14 @@ class IssuerSettings(BaseServiceSettings):
         if ring.is_development:
             raise ValueError("signing_keys must not be the development ring in production")
         return self
+
+
+class ContactReaderSettings(IssuerSettings):
+    """A service that keeps members' contact data (messaging, loyalty): it reads it from
+    customer (``GET /members/{id}/contact``, :mod:`shared.contacts`) with a service token
+    it signs itself, as events carry ids only."""
+
+    # Customer's base URL (``huiyuan up`` sets it to the customer service it runs)
+    customer_url: str = "http://127.0.0.1:8001"
+    # How long a read of a contact may take before the event is retried (seconds)
+    customer_timeout_seconds: float = Field(default=5.0, gt=0, le=60)

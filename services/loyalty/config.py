@@ -1,10 +1,10 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import BaseServiceSettings
+from shared.settings import ContactReaderSettings
 
 
-class Settings(BaseServiceSettings):
+class Settings(ContactReaderSettings):
     model_config = SettingsConfigDict(env_prefix="LOYALTY_", extra="ignore")
 
     # How often the sweep looks for till reservations whose hold or grace ran out

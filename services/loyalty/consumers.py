@@ -29,6 +29,7 @@ from services.loyalty.referrals import service as referrals
 from services.loyalty.reservations import sales as till_sales
 from services.loyalty.tiers import service as tiers
 from services.loyalty.till_coupons import sales as till_coupons
+from shared.contacts import member_contacts
 from shared.db import AsyncSession
 from shared.events import CloudEvent
 from shared.events.customer import (
@@ -52,23 +53,24 @@ from shared.inbox import Handler, HandlerContext
 Context = HandlerContext[Settings]
 
 
-async def on_member_registered(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+async def on_member_registered(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
     """Every member starts on the base tier: the account they hold (announced with that
     tier), then their standing; a member a purchase brought already keeps both. Account
     before standing, as every point change takes them, so two events never wait on each
-    other's locks. The birthday's month and day are kept for birthday coupons."""
-    registered = event.payload(MemberRegistered)
-    member_id = registered.member_id
+    other's locks. The birthday's month and day, read from customer, are kept for
+    birthday coupons."""
+    member_id = event.payload(MemberRegistered).member_id
     program = await locked_program(session)
     await accounts.open_account(session, member_id, program.base_tier)
     await tiers.locked_standing(session, member_id, program.ladder, new=True)
-    if registered.birthday is not None:
-        await birthdays.record_birthday(session, member_id, registered.birthday)
+    await birthdays.record_birthday(session, member_id, member_contacts(ctx.settings, "loyalty"))
 
 
 async def on_member_updated(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
-    """Of a profile edit loyalty keeps only the birthday (for birthday coupons)."""
-    await birthdays.apply_update(session, ctx.cipher, event.payload(MemberUpdated))
+    """Of a profile edit loyalty keeps only the birthday (for birthday coupons), read from
+    customer when it changed."""
+    updated = event.payload(MemberUpdated)
+    await birthdays.apply_update(session, updated, member_contacts(ctx.settings, "loyalty"))
 
 
 async def on_member_erased(session: AsyncSession, event: CloudEvent, _: Context) -> None:

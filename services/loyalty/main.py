@@ -43,6 +43,8 @@ from services.loyalty.till_coupons import jobs as till_coupon_jobs
 from services.loyalty.wallets import api as wallets
 from shared.inputs import input_defaults
 from shared.jobs import DailyJobs
+from shared.jwks import TokenSigner
+from shared.keys import LOYALTY_ISSUER
 from shared.service_app import Runtime, ServiceSpec, build_app
 
 DAILY_JOBS = DailyJobs(
@@ -67,6 +69,7 @@ async def _daily_jobs(runtime: Runtime) -> None:
 
 def spec(settings: Settings | None = None) -> ServiceSpec:
     """The loyalty service, composed: used by the app, the ``huiyuan`` command and tests."""
+    settings_ = settings or Settings()
     return ServiceSpec(
         name="loyalty",
         title="Huiyuan loyalty service",
@@ -79,7 +82,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "whose sum is the balance. A household's members hold one account that pools "
             "their points."
         ),
-        settings=settings or Settings(),
+        settings=settings_,
+        signer=TokenSigner.of(settings_, LOYALTY_ISSUER),
         outbox=outbox,
         audit=audit,
         inbox=inbox,

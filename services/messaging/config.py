@@ -7,7 +7,7 @@ from pydantic_settings import SettingsConfigDict
 from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
 
 from shared.inputs import SingleLine
-from shared.settings import BaseServiceSettings
+from shared.settings import ContactReaderSettings
 
 DEV_SMS_API_KEY = "huiyuan-local-sms-key"
 # Standard Webhooks form (whsec_ + base64 of the key bytes): the local gateway signs with it
@@ -63,7 +63,7 @@ class SmsProvider(BaseModel):
         return url
 
 
-class Settings(BaseServiceSettings):
+class Settings(ContactReaderSettings):
     model_config = SettingsConfigDict(env_prefix="MESSAGING_", extra="ignore")
 
     smtp_host: str = "127.0.0.1"

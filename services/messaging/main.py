@@ -21,11 +21,14 @@ from services.messaging.privacy import api as privacy
 from services.messaging.templates import api as templates
 from services.messaging.webhooks import api as webhooks
 from services.messaging.webhooks.jobs import webhook_worker
+from shared.jwks import TokenSigner
+from shared.keys import MESSAGING_ISSUER
 from shared.service_app import ServiceSpec, build_app
 
 
 def spec(settings: Settings | None = None) -> ServiceSpec:
     """The messaging service, composed: used by the app, the ``huiyuan`` command and tests."""
+    settings_ = settings or Settings()
     return ServiceSpec(
         name="messaging",
         title="Huiyuan messaging service",
@@ -36,7 +39,8 @@ def spec(settings: Settings | None = None) -> ServiceSpec:
             "scheduler; throttled bulk sends; delivery status and statistics; events to "
             "subscribers' webhooks."
         ),
-        settings=settings or Settings(),
+        settings=settings_,
+        signer=TokenSigner.of(settings_, MESSAGING_ISSUER),
         outbox=outbox,
         audit=audit,
         routers=[

@@ -1,9 +1,19 @@
-"""Events published by the customer service on ``customer.events``."""
+"""Events published by the customer service on ``customer.events``.
+
+They carry ids and non-personal facts only: no name, phone number, email, birthday,
+gender or address, not even encrypted (a broker's topics and retained outbox rows cannot be
+edited, so whatever an event carries would outlive an erasure, and ciphertext under a key
+every service holds is readable wherever that key is). A service that keeps contact data
+reads it from customer (``GET /members/{id}/contact``, :mod:`shared.contacts`). Payloads
+ignore fields they do not declare, so the events published before, which still carry
+them, parse (and the fields are dropped). The one exception is
+``customer.signin.code_requested`` (see :class:`SigninCodeRequested`).
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from shared.events.envelope import EventPayload
@@ -26,20 +36,17 @@ def marketing_or_channel(
 
 
 class MemberRegistered(EventPayload):
-    """A new member joined. Carries contact data so messaging can keep its own copy."""
+    """A new member joined. Ids and non-personal facts only: a service that keeps the
+    member's contact (messaging) or birthday (loyalty) reads it from customer."""
 
     event_type: ClassVar[str] = "customer.member.registered"
     subject_field: ClassVar[str] = "member_id"
 
     member_id: uuid.UUID
     card_number: str
-    name: str
-    phone: str
     phone_hash: str
-    email: str | None = None
+    """The keyed lookup hash of the E.164 number (tills find the member by it)."""
     locale: Locale = "zh-CN"
-    birthday: date | None = None
-    gender: Gender | None = None
     consent: ChannelConsent = ChannelConsent()
     marketing: ChannelConsent | None = None
     """Consent to marketing messages per channel (on top of the channel's); absent on
@@ -70,20 +77,16 @@ class MemberReferred(EventPayload):
 
 
 class MemberUpdated(EventPayload):
-    """Some of a member's profile changed; only the fields named in ``changed`` are set.
+    """Some of a member's profile changed; ``changed`` names every profile field that did.
 
-    ``changed`` names every profile field that changed (``name``, ``phone``, ``email``,
-    ``birthday``, ``gender``, ``address``, ``occupation``, ``locale``, ``store_id``,
-    ``restricted``, and ``custom_fields.<key>`` for each custom field value set, changed
-    or cleared), also those whose value is not carried (custom field values never are).
-    Personal values travel only encrypted with the PII key (``*_encrypted``, Fernet), for
-    the services that keep a copy:
-    ``name_encrypted``, ``phone_encrypted`` (E.164) with ``phone_hash``, ``email_encrypted``
-    (``None`` with ``email`` in ``changed``: the email was removed) and
-    ``birthday_encrypted`` (ISO date, or ``None``: removed). ``locale`` and ``store_id``
-    travel in clear; address, occupation and gender are named only. ``phone`` in clear is
-    set only by the upgrade that moved phones to E.164 (it republished each phone whose
-    lookup hash changed); profile edits never set it.
+    ``changed`` names ``name``, ``phone`` (with ``phone_hash``), ``email``, ``birthday``,
+    ``gender``, ``address``, ``occupation``, ``locale``, ``store_id``, ``restricted``, and
+    ``custom_fields.<key>`` for each custom field value set, changed or cleared. Personal
+    values are never carried: a service that keeps them reads the member's contact from
+    customer when ``changed`` names one it keeps. ``phone_hash`` (the new number's keyed
+    lookup hash), ``locale`` and ``store_id`` travel in clear. Events published before
+    carried ``*_encrypted`` values (and the E.164 upgrade's a ``phone``): they parse, and
+    those fields are dropped.
 
     Brand classification (客户分类) travels in clear (ids, no personal data), one event per
     member whose classification changed: ``tags`` in ``changed`` with ``tags_added`` and
@@ -97,13 +100,7 @@ class MemberUpdated(EventPayload):
 
     member_id: uuid.UUID
     changed: tuple[str, ...]
-    phone: str | None = None
-    """E.164, e.g. ``+8613812345678``; only on events of the E.164 upgrade."""
     phone_hash: str | None = None
-    name_encrypted: str | None = None
-    phone_encrypted: str | None = None
-    email_encrypted: str | None = None
-    birthday_encrypted: str | None = None
     locale: Locale | None = None
     store_id: uuid.UUID | None = None
     version: int | None = None
@@ -186,7 +183,9 @@ class MemberErased(EventPayload):
 class SigninCodeRequested(EventPayload):
     """A one-time sign-in code to send by SMS (messaging's ``signin_code``, transactional).
 
-    The phone number and the code travel only encrypted with the PII key (Fernet), for
+    The one event with a personal value: a phone with no member yet (a sign-up) cannot be
+    read from customer, so the number travels, encrypted. The phone number and the code
+    travel only encrypted with the PII key (Fernet), for
     messaging to decrypt and send: neither is readable in customer's outbox or the
     broker's log. ``member_id`` is the phone's member, or, for a phone without one, the
     id the member signing up with this code will get. The code is good until

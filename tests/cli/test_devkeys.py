@@ -17,7 +17,8 @@ from shared.settings import DEV_PII_KEY
 @pytest.fixture(autouse=True)
 def _unset(monkeypatch: pytest.MonkeyPatch) -> None:
     """What the shell sets would win over the data directory's."""
-    for name in ("HUIYUAN_PII_KEY", "HUIYUAN_JWKS", "CUSTOMER_SIGNING_KEYS", "ORDERS_SIGNING_KEYS"):
+    issuers = ("CUSTOMER", "ORDERS", "MESSAGING", "LOYALTY")
+    for name in ("HUIYUAN_PII_KEY", "HUIYUAN_JWKS", *(f"{i}_SIGNING_KEYS" for i in issuers)):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -30,18 +31,24 @@ def test_the_stack_makes_its_own_secrets_once_and_hands_out_only_public_keys(
     tmp_path: Path,
 ) -> None:
     settings = StackSettings(data_dir=tmp_path)
-    customer, orders, loyalty = (_env(settings, s) for s in ("customer", "orders", "loyalty"))
-    assert customer["CUSTOMER_SIGNING_KEYS"] == str(tmp_path / "keys" / "customer.json")
-    assert orders["ORDERS_SIGNING_KEYS"] == str(tmp_path / "keys" / "orders.json")
-    assert set(loyalty) == {"HUIYUAN_PII_KEY", "HUIYUAN_JWKS"}  # no private key
-    assert [Path(p).name for p in json.loads(loyalty["HUIYUAN_JWKS"])] == [
+    for issuer in ("customer", "orders", "messaging", "loyalty"):  # each its own ring only
+        env = _env(settings, issuer)
+        signing = {k: v for k, v in env.items() if k.endswith("_SIGNING_KEYS")}
+        assert signing == {
+            f"{issuer.upper()}_SIGNING_KEYS": str(tmp_path / "keys" / f"{issuer}.json")
+        }
+    analytics = _env(settings, "analytics")
+    assert set(analytics) == {"HUIYUAN_PII_KEY", "HUIYUAN_JWKS"}  # no private key
+    assert [Path(p).name for p in json.loads(analytics["HUIYUAN_JWKS"])] == [
         "customer.jwks.json",
         "orders.jwks.json",
+        "messaging.jwks.json",
+        "loyalty.jwks.json",
     ]
     pii = tmp_path / "secrets" / "pii_key"
     assert stat.S_IMODE(pii.stat().st_mode) == 0o600
-    assert loyalty["HUIYUAN_PII_KEY"] != DEV_PII_KEY
-    assert _env(settings, "loyalty") == loyalty  # stable across restarts
+    assert analytics["HUIYUAN_PII_KEY"] != DEV_PII_KEY
+    assert _env(settings, "analytics") == analytics  # stable across restarts
 
 
 def test_a_data_directory_with_an_older_database_keeps_the_development_pii_key(

@@ -56,7 +56,7 @@ async def test_keys_rotate_signs_with_a_new_key_and_keeps_the_old_one_published(
     keys = PublicKeys([str(tmp_path / "keys" / "customer.jwks.json")], refuse_development=True)
     for token in (before, after):
         assert (await verify_token(keys, token)).role == "admin"
-    refused = runner.invoke(app, ["keys", "rotate", "--service", "loyalty"])
+    refused = runner.invoke(app, ["keys", "rotate", "--service", "analytics"])  # no issuer
     assert refused.exit_code != 0
     elsewhere = tmp_path / "orders-keys.json"
     made = runner.invoke(app, ["keys", "rotate", "--service", "orders", "--file", str(elsewhere)])

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from huiyuan.devkeys import ISSUERS
 from shared.settings import BaseServiceSettings
 from tests.deploy.topology import (
     REPO_ROOT,
@@ -93,14 +94,13 @@ def test_each_service_runs_in_production_against_compose_hosts(
     assert password_variable in spec["environment"][f"{prefix}_DATABASE_URL"]
     assert env[f"{prefix}_KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
     assert env["HUIYUAN_ENVIRONMENT"] == "production"
-    # every service verifies with the keys both issuers publish; only they hold private keys
+    # every service verifies with the keys the issuers publish; only they hold private keys
     jwks = json.loads(env["HUIYUAN_JWKS"] or "[]")
     assert [(urlsplit(url).hostname, urlsplit(url).port) for url in jwks] == [
-        ("customer", 8000),
-        ("orders", 8000),
+        (issuer, 8000) for issuer in ISSUERS
     ]
     signing = {key for key in env if key.endswith("_SIGNING_KEYS")}
-    assert signing == ({f"{prefix}_SIGNING_KEYS"} if name in {"customer", "orders"} else set())
+    assert signing == ({f"{prefix}_SIGNING_KEYS"} if name in ISSUERS else set())
     for key in signing:
         assert spec["environment"][key].startswith(f"${{{key}:?")
     assert spec["environment"]["HUIYUAN_PII_KEY"].startswith("${HUIYUAN_PII_KEY:?")
@@ -143,6 +143,14 @@ def test_customer_asks_every_other_service_for_a_members_export(
         url = urlsplit(env[f"CUSTOMER_{peer.upper()}_URL"] or "")
         assert url.hostname == peer
         assert f"{url.port}" in service(compose, peer)["command"]
+
+
+@pytest.mark.parametrize("name", ["messaging", "loyalty"])
+def test_contact_readers_call_the_customer_service(compose: dict[str, Any], name: str) -> None:
+    """Events carry member ids only: messaging and loyalty read contacts at customer."""
+    url = urlsplit(environment(compose, name)[f"{name.upper()}_CUSTOMER_URL"] or "")
+    assert url.hostname == "customer"
+    assert f"{url.port}" in service(compose, "customer")["command"]
 
 
 def test_messaging_gets_its_mail_and_sms_providers(compose: dict[str, Any]) -> None:

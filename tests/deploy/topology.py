@@ -10,7 +10,13 @@ from typing import Any
 
 import yaml
 
-from shared.keys import IDENTITY_ISSUER, ORDERS_ISSUER, generate_ring
+from shared.keys import (
+    IDENTITY_ISSUER,
+    LOYALTY_ISSUER,
+    MESSAGING_ISSUER,
+    ORDERS_ISSUER,
+    generate_ring,
+)
 from shared.settings import BaseServiceSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +29,8 @@ SHAPED = {
     "MESSAGING_UNSUBSCRIBE_URL": "https://crm.example.com/unsubscribe/{token}",
     "CUSTOMER_SIGNING_KEYS": generate_ring(IDENTITY_ISSUER).to_json(),
     "ORDERS_SIGNING_KEYS": generate_ring(ORDERS_ISSUER).to_json(),
+    "MESSAGING_SIGNING_KEYS": generate_ring(MESSAGING_ISSUER).to_json(),
+    "LOYALTY_SIGNING_KEYS": generate_ring(LOYALTY_ISSUER).to_json(),
 }
 """Stand-ins for required variables whose settings check a shape (an https link with a
 placeholder, a key ring) rather than a length."""

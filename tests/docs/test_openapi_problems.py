@@ -52,6 +52,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("customer", "POST /custom-fields/{key}/retire"),
     ("customer", "GET /members"),
     ("customer", "GET /members/{member_id}"),
+    ("customer", "GET /members/{member_id}/contact"),
     ("customer", "PATCH /members/{member_id}"),
     ("customer", "PUT /members/{member_id}/consent"),
     ("customer", "POST /members/{member_id}/card/reissue"),

@@ -107,12 +107,14 @@ async def system(stack: Stack, providers: Providers) -> AsyncIterator[System]:
             if peer != "customer"
         }
     )
+    for reader in ("messaging", "loyalty"):  # they read members' contacts at customer
+        overrides[reader]["customer_url"] = f"http://127.0.0.1:{ports['customer']}"
     await forget_earlier_events(stack)
     for service, settings in overrides.items():
         subscriptions = stack.app(service).state.spec.subscriptions
         await skip_backlog(stack.bootstrap_servers, settings["consumer_group_id"], subscriptions)
     async with contextlib.AsyncExitStack() as apps:
-        served = {service: port for service, port in ports.items() if service != "customer"}
+        served = dict(ports)
         urls = {
             service: await apps.enter_async_context(
                 serving(stack.app(service, **overrides[service]), port)

@@ -299,12 +299,6 @@ async def test_an_erased_member_is_found_nowhere(
     assert logged == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="customer.member.registered carries name, phone and email in clear until the "
-    "events carry ids only (issue 18 item 5, first half, on its own branch); a broker "
-    "topic cannot be edited, so only events without them leave nothing there",
-)
 async def test_no_broker_topic_holds_an_erased_member(
     system: System, customer_sessions: Sessions
 ) -> None:

@@ -194,11 +194,14 @@ async def fuzz_target(stack: Stack, store_dir: Path) -> AsyncIterator[FuzzTarget
         )
         loyalty_port = free_port()  # orders commits points tenders there
         overrides["orders"]["loyalty_url"] = f"http://127.0.0.1:{loyalty_port}"
+        customer_port = free_port()  # messaging and loyalty read members' contacts there
+        for reader in ("messaging", "loyalty"):
+            overrides[reader]["customer_url"] = f"http://127.0.0.1:{customer_port}"
         services = {service: stack.app(service, **overrides[service]) for service in SERVICES}
         errors = ServerErrorLog()
         logging.getLogger("shared.errors").addHandler(errors)
         try:
-            ports = {"loyalty": loyalty_port}
+            ports = {"loyalty": loyalty_port, "customer": customer_port}
             with ServedInThread(services, ports, access_log=False) as urls:
                 async with _program_kept(urls["loyalty"]):
                     yield FuzzTarget(urls, await _seed(urls), errors)

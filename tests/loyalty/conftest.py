@@ -1,4 +1,5 @@
-"""The seeds' four-tier program, and envelopes and helpers for loyalty tests.
+"""The seeds' four-tier program, and envelopes and helpers for loyalty tests; the customer
+service loyalty reads birthdays from (:mod:`tests.contacts`).
 
 The program is global and the database is shared, so every loyalty test runs against
 this one ladder (the same one the e2e tests and ``huiyuan demo`` set).
@@ -11,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import httpx
@@ -32,6 +34,8 @@ from shared.errors import PROBLEM_JSON
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
 from shared.events.orders import PurchaseCompleted, PurchaseLine, PurchaseReturned, ReturnedLine
+from shared.inbox import Handlers
+from tests.contacts import customer_contacts  # noqa: F401 (a fixture: the test customer)
 from tests.stack import Stack, running
 
 LADDER = [
@@ -84,11 +88,11 @@ async def seeds_program(stack: Stack) -> None:
 
 
 def registered_event(member_id: uuid.UUID) -> CloudEvent:
+    """A registration (ids only); loyalty reads the birthday from customer, which knows no
+    birthday of a member the test did not make there (:func:`tests.contacts.put_member`)."""
     payload = MemberRegistered(
         member_id=member_id,
         card_number=f"8860{uuid.uuid4().int % 10**9:09d}",
-        name="韩梅梅",
-        phone="+8613800000000",
         phone_hash="0" * 64,
         registered_at=datetime.now(UTC),
     )
@@ -145,9 +149,11 @@ def purchase_id_of(event: CloudEvent) -> uuid.UUID:
     return uuid.UUID(event.data["purchase_id"])
 
 
-# loyalty's handlers use only the cipher of their context (a profile edit's birthday):
-# default settings, whose development PII key the tests encrypt with
-HANDLERS = spec().bound_handlers
+@cache
+def handlers() -> Handlers:
+    """Loyalty's handlers with default settings, made at first use, once the test customer
+    (:func:`tests.contacts.customer_contacts`) serves the birthdays they read."""
+    return spec().bound_handlers
 
 
 def event_consumer(sessions: Sessions) -> EventConsumer:
@@ -156,7 +162,7 @@ def event_consumer(sessions: Sessions) -> EventConsumer:
         service="loyalty",
         sessions=sessions,
         inbox=inbox,
-        handlers=HANDLERS,
+        handlers=handlers(),
         topics=["orders.events"],
         batch_start=spec().batch_start,
         bootstrap_servers="unused:9092",
@@ -166,7 +172,7 @@ def event_consumer(sessions: Sessions) -> EventConsumer:
 
 async def handle(sessions: Sessions, event: CloudEvent) -> None:
     async with transaction(sessions) as session:
-        await HANDLERS[event.type](session, event)
+        await handlers()[event.type](session, event)
 
 
 async def funded_member(sessions: Sessions, total_fen: int) -> uuid.UUID:

@@ -23,7 +23,7 @@ from services.loyalty.points.invariants import check_ledger_invariants
 from services.loyalty.redemption.schemas import RedemptionIn
 from services.loyalty.redemption.service import redeem
 from shared.db import Sessions, create_sessions, transaction
-from tests.loyalty.conftest import HANDLERS, purchase_event
+from tests.loyalty.conftest import handlers, purchase_event
 from tests.stack import Stack, migrate
 
 PREVIOUS_HEAD = "b8d4e2f6a1c9"
@@ -206,7 +206,7 @@ async def test_upgraded_accounts_take_new_movements(scratch: Scratch) -> None:
     await migrate("loyalty", scratch.url, "head")
     event = purchase_event(release.buyer, 10_000)  # the default rule: 100 points
     async with transaction(scratch.sessions) as session:
-        await HANDLERS[event.type](session, event)
+        await handlers()[event.type](session, event)
         await redeem(session, release.buyer, RedemptionIn(points=1_050, reason="电饭煲"))
     lots = """
         SELECT l.points, l.remaining FROM loyalty.point_lots l

@@ -1,4 +1,5 @@
-"""Real delivery endpoints for the dispatcher: an SMTP server and the SMS gateway over HTTP."""
+"""Real delivery endpoints for the dispatcher (an SMTP server and the SMS gateway over HTTP),
+and the customer service messaging reads members' contacts from (:mod:`tests.contacts`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from starlette.types import ASGIApp
 from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app
 from huiyuan.embedded.ports import free_port
 from shared.inbox import Handlers
+from tests.contacts import customer_contacts  # noqa: F401 (a fixture: the test customer)
 from tests.stack import Stack
 
 SMS_API_KEY = "test-sms-key"

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from shared.crypto import PiiCipher
 from shared.events import CloudEvent
 from shared.events.coupons import CouponExpiring
 from shared.events.customer import (
@@ -34,7 +33,7 @@ from shared.events.loyalty import (
     TierChanged,
 )
 from shared.events.referrals import ReferralRewarded
-from shared.settings import DEV_PII_KEY
+from tests.contacts import CIPHER, edit_member, put_member
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -49,7 +48,7 @@ def masked(phone: str) -> str:
     return f"+86 {phone[3:6]}****{phone[-4:]}"
 
 
-def registered(
+async def registered(
     member_id: uuid.UUID,
     *,
     phone_number: str,
@@ -59,14 +58,17 @@ def registered(
     locale: Locale = "zh-CN",
     name: str = "李雷",
     source: Literal["registration", "import"] = "registration",
+    birthday: date | None = None,
 ) -> CloudEvent:
+    """The member made at customer (its contact there, for messaging to read), and the
+    event of their registration (ids only)."""
+    await put_member(
+        member_id, phone=phone_number, name=name, email=email, birthday=birthday, locale=locale
+    )
     payload = MemberRegistered(
         member_id=member_id,
         card_number="886000000123" + str(uuid.uuid4().int % 10),
-        name=name,
-        phone=phone_number,
         phone_hash="not-used-by-messaging",
-        email=email,
         locale=locale,
         consent=ChannelConsent(sms=sms, email=email_consent),
         source=source,
@@ -75,14 +77,15 @@ def registered(
     return CloudEvent.of(payload, source="/huiyuan/customer")
 
 
-def phone_updated(
+async def phone_updated(
     member_id: uuid.UUID, phone: str, *, after: timedelta = timedelta(seconds=1)
 ) -> CloudEvent:
-    """The phone republished by customer's upgrade, ``after`` now (negative: earlier)."""
+    """The member's phone changed at customer, and the event telling so, ``after`` now
+    (negative: earlier)."""
+    await edit_member(member_id, phone=phone, fields=("phone",))
     payload = MemberUpdated(
         member_id=member_id,
         changed=("phone", "phone_hash"),
-        phone=phone,
         phone_hash="not-used-by-messaging",
         updated_at=datetime.now(UTC) + after,
     )
@@ -253,18 +256,16 @@ def reactivated(member_id: uuid.UUID, phone_hash: str) -> CloudEvent:
     return CloudEvent.of(payload, source="/huiyuan/customer")
 
 
-def profile_updated(
+async def profile_updated(
     member_id: uuid.UUID, *, name: str, phone: str, email: str | None, locale: Locale
 ) -> CloudEvent:
-    """A profile edit at customer: personal values encrypted with the test PII key."""
-    cipher = PiiCipher(DEV_PII_KEY)
+    """A profile edit at customer, and its event (which fields changed, no values)."""
+    changed = ("name", "phone", "email", "locale")
+    await edit_member(member_id, name=name, phone=phone, email=email, locale=locale, fields=changed)
     payload = MemberUpdated(
         member_id=member_id,
-        changed=("name", "phone", "email", "locale"),
-        name_encrypted=cipher.encrypt(name),
-        phone_encrypted=cipher.encrypt(phone),
-        phone_hash=cipher.phone_hash(phone),
-        email_encrypted=cipher.encrypt(email) if email else None,
+        changed=changed,
+        phone_hash=CIPHER.phone_hash(phone),
         locale=locale,
         version=2,
         updated_at=datetime.now(UTC) + timedelta(seconds=1),

@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.messaging.config import DEV_SMS_API_KEY, DEV_SMS_RECEIPT_SECRETS, Settings
+from shared.keys import MESSAGING_ISSUER, generate_ring
 
 REFUSED: dict[str, list[Any]] = {
     "smtp_port": [0, 65536],
@@ -60,7 +61,12 @@ def test_production_refuses_each_development_secret_and_a_plain_http_link(
     kept: str | None,
 ) -> None:
     chosen = {name: value for name, value in SECRETS.items() if name != kept}
-    production = {"environment": "production", "pii_key": "k" * 40, "jwks": [JWKS_URL]}
+    production = {
+        "environment": "production",
+        "pii_key": "k" * 40,
+        "jwks": [JWKS_URL],
+        "signing_keys": generate_ring(MESSAGING_ISSUER).to_json(),
+    }
     if kept is None:
         assert Settings.model_validate(production | chosen).unsubscribe_key
         return

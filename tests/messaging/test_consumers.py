@@ -49,7 +49,7 @@ async def test_registration_keeps_an_encrypted_contact_and_welcomes_per_consent(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     member_id, phone = uuid.uuid4(), events.phone()
-    event = events.registered(member_id, phone_number=phone, email_consent=False)
+    event = await events.registered(member_id, phone_number=phone, email_consent=False)
     await _apply(messaging_sessions, handlers, event)
 
     async with messaging_sessions() as session:
@@ -94,7 +94,7 @@ async def test_an_imported_member_is_kept_as_a_contact_and_not_welcomed(
     await _apply(
         messaging_sessions,
         handlers,
-        events.registered(member_id, phone_number=phone, source="import"),
+        await events.registered(member_id, phone_number=phone, source="import"),
     )
 
     async with messaging_sessions() as session:
@@ -109,7 +109,7 @@ async def test_the_same_event_twice_notifies_once(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     member_id = uuid.uuid4()
-    event = events.registered(member_id, phone_number=events.phone(), email=None)
+    event = await events.registered(member_id, phone_number=events.phone(), email=None)
     await _apply(messaging_sessions, handlers, event)
     first = await _notifications(messaging_sessions, member_id)
     await _apply(messaging_sessions, handlers, event)
@@ -131,7 +131,7 @@ async def _texts(sessions: Sessions, event: CloudEvent) -> dict[str, tuple[str, 
 
 async def _member_in(sessions: Sessions, handlers: Handlers, **registration: Any) -> uuid.UUID:
     member_id = uuid.uuid4()
-    registered = events.registered(member_id, phone_number=events.phone(), **registration)
+    registered = await events.registered(member_id, phone_number=events.phone(), **registration)
     await _apply(sessions, handlers, registered)
     return member_id
 
@@ -262,7 +262,7 @@ async def test_points_earned_is_queued_with_points_and_balance(
     await _apply(
         messaging_sessions,
         handlers,
-        events.registered(member_id, phone_number=events.phone(), email_consent=False),
+        await events.registered(member_id, phone_number=events.phone(), email_consent=False),
     )
     earned = events.points_earned(member_id, points=260, balance=12_060)
     await _apply(messaging_sessions, handlers, earned)
@@ -303,7 +303,9 @@ async def test_a_phone_that_is_no_number_suppresses_the_sms_and_says_why(
 ) -> None:
     member_id = uuid.uuid4()
     await _apply(
-        messaging_sessions, handlers, events.registered(member_id, phone_number="call 65529988")
+        messaging_sessions,
+        handlers,
+        await events.registered(member_id, phone_number="call 65529988"),
     )
 
     rows = await _notifications(messaging_sessions, member_id)
@@ -322,9 +324,11 @@ async def test_the_republished_e164_phone_is_where_the_next_sms_goes(
     """Customer's upgrade republishes each member's phone as E.164 (customer.member.updated)."""
     member_id = uuid.uuid4()
     await _apply(
-        messaging_sessions, handlers, events.registered(member_id, phone_number="13912345678")
+        messaging_sessions, handlers, await events.registered(member_id, phone_number="13912345678")
     )
-    await _apply(messaging_sessions, handlers, events.phone_updated(member_id, "+13125550147"))
+    await _apply(
+        messaging_sessions, handlers, await events.phone_updated(member_id, "+13125550147")
+    )
     earned = events.points_earned(member_id)
     await _apply(messaging_sessions, handlers, earned)
 

@@ -47,7 +47,7 @@ async def test_loyalty_notices_reach_the_member_once_across_redelivery_and_resta
 ) -> None:
     member_id, phone = uuid.uuid4(), events.phone()
     email = f"n{member_id.hex[:8]}@example.com"
-    registered = events.registered(member_id, phone_number=phone, email=email)
+    registered = await events.registered(member_id, phone_number=phone, email=email)
     expiring = events.points_expiring(member_id, (800, date(2026, 12, 31)))
     # staff's assignment "until 2027-03-31" ends at the next midnight in Shanghai
     manual = events.tier_changed(

@@ -8,9 +8,9 @@ subscriptions and deliveries ``c4e8a2f6b1d3``, the messaging policy and points d
 ``c7e2a9d4f1b8``, journeys ``a0c5cd8e5f52``, replies per SMS provider and early receipts
 ``e470671d4ad8``, bulk sends with their recipients, the notifications' broadcast and the
 contacts' card number and tags ``a28a4c60df76``, email bounces and the suppression list
-``591022c5f82e``); the policy's rewrite of old rows has a
-test of its own (policy/test_migration.py), and so have the replies' providers
-(optouts/test_migration.py).
+``591022c5f82e``, contacts' names encrypted ``e6183dc67479``); the policy's rewrite of old
+rows has a test of its own (policy/test_migration.py), and so have the replies' providers
+(optouts/test_migration.py) and the names' encryption (below).
 This one checks how rows of before are read: contacts whose phone was stored as digits
 reach their member at the E.164 number and are found by an SMS reply's sender (the opt-out
 migration hashes their phone), and notifications queued with a digits recipient or a
@@ -53,6 +53,7 @@ from shared.settings import DEV_PII_KEY
 from tests.stack import Scratch, Stack
 
 PREVIOUS_HEAD = "b8d4e2f6a1c9"
+NAMES_ENCRYPTED, BEFORE_NAMES_ENCRYPTED = "e6183dc67479", "523c0dcb2d79"
 CIPHER = PiiCipher(DEV_PII_KEY)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CREATED = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
@@ -127,12 +128,26 @@ async def test_the_previous_release_schema_upgrades_and_its_rows_are_read(
         "SELECT journey, outcome FROM messaging.journey_runs WHERE member_id = $1", member_id
     )
     assert (card.name, card.sms.address, card.email.address) == ("李雷", "+8613912345678", None)
+    [(name,)] = await scratch.sql("SELECT name_encrypted FROM messaging.contacts")
+    assert "李雷" not in name  # the name stored in clear before is encrypted now
     assert replying == [member_id]  # its digits hashed as E.164, as a reply's sender is
     assert (card.sms.marketing, card.email.marketing) == (True, False)  # as its consent
     assert (due.member_id, due.channel, due.subject) == (member_id, "email", "恭喜您升级为金卡\r！")
     assert (stats.total, stats.sms_cost_fen) == (2, 10)
     # a member known before journeys is an existing customer: no first-purchase welcome
     assert tuple(welcome) == ("first_purchase_welcome", "skipped")
+
+
+async def test_contact_names_are_encrypted_and_a_downgrade_decrypts_them(
+    scratch: Scratch,
+) -> None:
+    await _previous_release_rows(scratch, uuid.uuid4())
+    await scratch.upgrade(NAMES_ENCRYPTED)
+    [(stored,)] = await scratch.sql("SELECT name_encrypted FROM messaging.contacts")
+    assert CIPHER.decrypt(stored) == "李雷"
+    await scratch.downgrade(BEFORE_NAMES_ENCRYPTED)
+    [(name,)] = await scratch.sql("SELECT name FROM messaging.contacts")
+    assert name == "李雷"
 
 
 def _differences(connection: Connection) -> list[Any]:

@@ -29,7 +29,9 @@ async def _member(sessions: Sessions, handlers: Handlers, locale: Locale) -> uui
     """A registered member with SMS and email consent, in ``locale``, named Lei / 李雷."""
     member_id = uuid.uuid4()
     name = "Lei" if locale == "en" else "李雷"
-    registered = events.registered(member_id, phone_number=events.phone(), locale=locale, name=name)
+    registered = await events.registered(
+        member_id, phone_number=events.phone(), locale=locale, name=name
+    )
     await _apply(sessions, handlers, registered)
     return member_id
 

@@ -31,7 +31,7 @@ async def test_the_survey_goes_on_consented_channels_in_the_members_language(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     member_id, ticket_id = uuid.uuid4(), uuid.uuid4()
-    registered = events.registered(
+    registered = await events.registered(
         member_id, phone_number=events.phone(), email_consent=False, locale="en", name="Lei"
     )
     await _apply(messaging_sessions, handlers, registered)

@@ -211,14 +211,21 @@ async def _services(stack: Stack, store_dir: Path) -> AsyncIterator[Upgraded]:
     """The five services running on ``stack``; not yet settled."""
     async with _providers(store_dir) as messaging, contextlib.AsyncExitStack() as apps:
         clients: dict[str, httpx.AsyncClient] = {}
+        customer_port = free_port()  # messaging and loyalty read members' contacts there
+        readers = {"customer_url": f"http://127.0.0.1:{customer_port}"}
         for service in SERVICES:
             # each group named as `huiyuan up` names it (after the service)
             overrides = {
                 "consumer_group_id": service,
                 **(messaging if service == "messaging" else {}),
+                **(readers if service in ("messaging", "loyalty") else {}),
             }
             app = stack.app(service, **overrides)
-            clients[service] = await apps.enter_async_context(running(app))
+            if service == "customer":
+                url = await apps.enter_async_context(serving(app, customer_port))
+                clients[service] = await apps.enter_async_context(httpx.AsyncClient(base_url=url))
+            else:
+                clients[service] = await apps.enter_async_context(running(app))
         yield Upgraded(stack, clients, store_dir)
 
 

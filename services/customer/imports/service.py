@@ -203,7 +203,7 @@ def _new_members(
         ]
         batch.events[member_id] = emit.envelope(
             member_service.registered_event(
-                member_id, number, data, phone_hash, email, now, source="import"
+                member_id, number, data, phone_hash, now, source="import"
             )
         )
     return batch

@@ -35,6 +35,7 @@ from shared.auth import (
     require_roles,
     store_filter,
 )
+from shared.contacts import MemberContact
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
@@ -146,6 +147,33 @@ async def get_member(
     profile = await service.profile(session, cipher, member, principal)
     read.in_clear = not profile.contact_masked
     return profile
+
+
+@router.get(
+    "/members/{member_id}/contact",
+    response_model=MemberContact,
+    summary="Read a member's contact data (services)",
+    description=(
+        "For the services that keep their own encrypted copy of a member's contact "
+        "(messaging, loyalty), with a service token they sign themselves: events carry "
+        "member ids only. Name, phone (E.164), email, birthday (ISO date), gender, locale "
+        "and the profile's version, in clear, as they are now. Every read is recorded in "
+        "the audit trail as an unmasked read (`member.contact`) by the calling service."
+    ),
+    responses={
+        **problem(MemberNotFound("No member with id 7d1c0a52-…")),
+    },
+)
+async def get_member_contact(
+    member_id: uuid.UUID,
+    cipher: Cipher,
+    session: Session,
+    _: Annotated[Principal, Depends(require_roles("service"))],
+    read: Annotated[AuditedRead, audited_read("member.contact")],
+) -> MemberContact:
+    contact = await service.contact_of(session, cipher, member_id)
+    read.member_id = member_id
+    return contact
 
 
 @router.get(

@@ -37,6 +37,7 @@ from services.customer.search import index as search_index
 from services.customer.tags import service as tags
 from shared import codes
 from shared.auth import Principal
+from shared.contacts import MemberContact
 from shared.crypto import PiiCipher, mask_email, mask_phone
 from shared.db import AsyncSession
 from shared.events.customer import ChannelConsent, MemberReferred, MemberRegistered
@@ -51,25 +52,19 @@ def registered_event(
     card_number: str,
     data: MemberCreate,
     phone_hash: str,
-    email: str | None,
     at: datetime,
     card_fee_fen: int | None = None,
     source: Literal["registration", "import"] = "registration",
 ) -> MemberRegistered:
     """``customer.member.registered`` of a member made from ``data`` (a sign-up or an
-    imported row alike, told apart by ``source``): ``phone`` in ``data`` is E.164,
-    ``email`` normalised; ``card_fee_fen`` the card fee paid (0: waived; ``None``: no fee,
-    or imported)."""
+    imported row alike, told apart by ``source``), ids and non-personal facts only:
+    ``phone_hash`` the lookup hash of its E.164 phone; ``card_fee_fen`` the card fee paid
+    (0: waived; ``None``: no fee, or imported)."""
     return MemberRegistered(
         member_id=member_id,
         card_number=card_number,
-        name=data.name,
-        phone=data.phone,
         phone_hash=phone_hash,
-        email=email,
         locale=data.locale,
-        birthday=data.birthday,
-        gender=data.gender,
         consent=ChannelConsent(sms=data.consent.sms, email=data.consent.email),
         marketing=ChannelConsent(**data.consent.marketing_or_channel().model_dump()),
         store_id=data.store_id,
@@ -176,9 +171,7 @@ async def register_member(
     await search_index.index_name(session, member)
     await custom_fields.write(session, cipher, member, values)
     at, fee = member.created_at, admitted.card_fee_fen
-    await emit(
-        session, registered_event(member.id, member.card_number, data, phone_hash, email, at, fee)
-    )
+    await emit(session, registered_event(member.id, member.card_number, data, phone_hash, at, fee))
     if referrer is not None:
         await emit(
             session,
@@ -241,6 +234,24 @@ def present(member: Member | None, member_id: uuid.UUID) -> Member:
             where="path",
         )
     return member
+
+
+async def contact_of(
+    session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID
+) -> MemberContact:
+    """The member's contact data decrypted, for a service that keeps its own copy (events
+    carry ids only, :mod:`shared.contacts`); raises :class:`MemberNotFound` (404)."""
+    member = await get_member(session, member_id)
+    return MemberContact(
+        member_id=member.id,
+        name=member.name,
+        phone=cipher.decrypt(member.phone_encrypted),
+        email=cipher.decrypt(member.email_encrypted) if member.email_encrypted else None,
+        birthday=member.birthday,
+        gender=member.gender,
+        locale=member.locale,
+        version=member.version,
+    )
 
 
 async def exists(session: AsyncSession, member_id: uuid.UUID) -> bool:

@@ -48,8 +48,6 @@ from shared.preconditions import etag, matching_version
 
 log = logging.getLogger(__name__)
 
-_ENCRYPTED = {"name": "name_encrypted", "phone": "phone_encrypted", "email": "email_encrypted"}
-
 
 async def update_profile(
     session: AsyncSession,
@@ -135,7 +133,8 @@ def _apply(
     cipher: PiiCipher, member: Member, changed: tuple[str, ...], wanted: dict[str, Any]
 ) -> MemberUpdated:
     """Writes the changed fields onto ``member`` (encrypting contact data) and returns the
-    event telling of them: personal values encrypted, never in clear."""
+    event telling of them: which changed, never a personal value (a service keeping one
+    reads it from customer); the new phone's lookup hash, locale and store in clear."""
     carried: dict[str, Any] = {}
     for name in changed:
         if name not in wanted:  # a custom field's, written by custom_fields.write
@@ -145,15 +144,10 @@ def _apply(
             setattr(member, f"{name}_encrypted", cipher.encrypt(value) if value else None)
         else:
             setattr(member, name, value)
-        if name in _ENCRYPTED:
-            carried[_ENCRYPTED[name]] = cipher.encrypt(value) if value else None
     if "phone" in changed:
         member.phone_hash = carried["phone_hash"] = cipher.phone_hash(wanted["phone"])
     if "email" in changed:
         member.email_hash = cipher.email_hash(wanted["email"]) if wanted["email"] else None
-    if "birthday" in changed:
-        birthday = wanted["birthday"]
-        carried["birthday_encrypted"] = cipher.encrypt(birthday.isoformat()) if birthday else None
     if "locale" in changed:
         carried["locale"] = wanted["locale"]
     if "store_id" in changed:

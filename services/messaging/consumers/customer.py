@@ -12,6 +12,7 @@ from services.messaging.contacts import service as contacts
 from services.messaging.journeys import service as journeys
 from services.messaging.notifications import domain as notifying
 from services.messaging.notifications import service as notifications
+from shared.contacts import member_contacts
 from shared.db import AsyncSession
 from shared.events import CloudEvent
 from shared.events.customer import (
@@ -28,13 +29,19 @@ from shared.events.customer import (
 
 
 async def on_member_registered(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
-    """Keep our own copy of the contact, then welcome the member — unless an import
-    brought them in: they are the brand's existing customers, and a welcome to each of a
-    spreadsheet's rows would be a bulk send nobody chose (nor, after the first purchase
-    messaging sees of them, the new customer's welcome). Their birthday greeting is
-    scheduled either way."""
+    """Read the member's contact from customer and keep our own encrypted copy, then
+    welcome the member — unless an import brought them in: they are the brand's existing
+    customers, and a welcome to each of a spreadsheet's rows would be a bulk send nobody
+    chose (nor, after the first purchase messaging sees of them, the new customer's
+    welcome). Their birthday greeting is scheduled either way. A member customer no longer
+    knows (erased) is nobody to keep or message. Customer not answering raises
+    (transient: the event is retried)."""
     registered = event.payload(MemberRegistered)
-    await contacts.record_registration(session, ctx.cipher, registered)
+    contact = await member_contacts(ctx.settings, "messaging").fetch(registered.member_id)
+    if contact is None:
+        log.info("member %s registered, but customer has no contact for them", event.subject)
+        return
+    await contacts.record_registration(session, ctx.cipher, registered, contact)
     await journeys.schedule_birthday(session, registered.member_id, datetime.now(UTC))
     if registered.source == "import":
         await journeys.no_welcome(session, registered.member_id)
@@ -50,11 +57,12 @@ async def on_member_registered(session: AsyncSession, event: CloudEvent, ctx: Co
 
 
 async def on_member_updated(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
-    """Apply what changed to the contact, then send what is queued to the new addresses
-    (or cancel it, an address removed); a new birthday, or a new phone number (its
-    timezone), reschedules the birthday greeting."""
+    """Apply what changed to the contact (read from customer), then send what is queued to
+    the new addresses (or cancel it, an address removed); a new birthday, or a new phone
+    number (its timezone), reschedules the birthday greeting."""
     updated = event.payload(MemberUpdated)
-    await contacts.apply_update(session, ctx.cipher, updated)
+    client = member_contacts(ctx.settings, "messaging")
+    await contacts.apply_update(session, ctx.cipher, updated, client)
     await follow(session, ctx, updated.member_id)
     if {"birthday", "phone"} & set(updated.changed):
         await journeys.schedule_birthday(session, updated.member_id, datetime.now(UTC))

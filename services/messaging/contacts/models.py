@@ -1,4 +1,5 @@
-"""The contact table, projected from customer events; phone and email encrypted at rest."""
+"""The contact table, projected from customer events and the contacts read from customer;
+name, phone and email encrypted at rest."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from services.messaging.base import MessagingTable, timestamp
 
 
 class Contact(MessagingTable, table=True):
-    """From ``customer.member.registered``, updated by ``customer.member.updated``.
+    """From ``customer.member.registered``, updated by ``customer.member.updated``: the
+    member's name, phone, email, birthday and locale as read from customer (``GET
+    /members/{id}/contact``; events carry ids only), the rest from the events themselves.
+    ``name_encrypted``, ``phone_encrypted`` and ``email_encrypted`` are encrypted with the PII
+    key (Fernet).
 
     ``phone_encrypted`` holds the E.164 number; contacts stored by the previous release
     hold digits (``13812345678``) until the customer service's upgrade republishes the
@@ -36,7 +41,7 @@ class Contact(MessagingTable, table=True):
     __tablename__ = "contacts"
 
     member_id: uuid.UUID = Field(primary_key=True)
-    name: str = Field(max_length=100)
+    name_encrypted: str
     locale: str = Field(default="zh-CN", max_length=8)
     phone_encrypted: str
     email_encrypted: str | None = None

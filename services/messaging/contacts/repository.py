@@ -57,6 +57,21 @@ async def update_contact(
     return result.first() is not None
 
 
+async def refresh_contact(
+    session: AsyncSession, member_id: uuid.UUID, values: dict[str, Any]
+) -> bool:
+    """Set ``values`` (contact data read from customer now, so never older than the copy)
+    on the member's contact, leaving its ``updated_at`` (the time of the newest consent or
+    activity fact) as it is; whether there was a contact."""
+    result = await session.execute(
+        update(_contacts)
+        .where(_contacts.c.member_id == member_id)
+        .values(**values)
+        .returning(_contacts.c.member_id)
+    )
+    return result.first() is not None
+
+
 async def get_contact(session: AsyncSession, member_id: uuid.UUID) -> Contact | None:
     return await session.get(Contact, member_id)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select
@@ -16,6 +16,7 @@ from sqlalchemy import Select
 from services.messaging.contacts import domain, repository
 from services.messaging.contacts.domain import ContactCard, MemberCalendar, Reach
 from services.messaging.contacts.errors import ContactNotKnown
+from shared.contacts import MemberContact, MemberContacts
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events.customer import (
@@ -32,24 +33,41 @@ from shared.events.messaging import Channel
 log = logging.getLogger(__name__)
 
 
+KEPT = frozenset({"name", "phone", "email", "birthday", "locale"})
+"""The profile fields messaging keeps a copy of: an update naming one of them in
+``changed`` makes messaging read the member's contact again."""
+
+
+def _contact_values(cipher: PiiCipher, contact: MemberContact) -> dict[str, Any]:
+    """The copy of ``contact`` messaging keeps: name, phone and email encrypted, the
+    phone's lookup hash and timezone, the birthday's month and day, the locale."""
+    return {
+        "name_encrypted": cipher.encrypt(contact.name),
+        "locale": contact.locale,
+        "phone_encrypted": cipher.encrypt(domain.phone_to_keep(contact.phone)),
+        "phone_hash": _phone_hash(cipher, contact.phone),
+        "time_zone": domain.phone_zone(domain.sms_number(contact.phone)),
+        "email_encrypted": cipher.encrypt(contact.email) if contact.email else None,
+        "birth_month": contact.birthday.month if contact.birthday else None,
+        "birth_day": contact.birthday.day if contact.birthday else None,
+    }
+
+
 async def record_registration(
-    session: AsyncSession, cipher: PiiCipher, registered: MemberRegistered
+    session: AsyncSession,
+    cipher: PiiCipher,
+    registered: MemberRegistered,
+    contact: MemberContact,
 ) -> None:
-    """Keep the new member's contact (a replay of an older registration changes nothing);
+    """Keep the new member's contact (``contact``, as customer answered it) with the
+    registration's card and consent (a replay of an older registration changes nothing);
     marketing consent as the event gives it, or the channels' own on an older event."""
     marketing = marketing_or_channel(registered.marketing, registered.consent)
     await repository.upsert_contact(
         session,
         {
             "member_id": registered.member_id,
-            "name": registered.name,
-            "locale": registered.locale,
-            "phone_encrypted": cipher.encrypt(domain.phone_to_keep(registered.phone)),
-            "email_encrypted": cipher.encrypt(registered.email) if registered.email else None,
-            "phone_hash": _phone_hash(cipher, registered.phone),
-            "time_zone": domain.phone_zone(domain.sms_number(registered.phone)),
-            "birth_month": registered.birthday.month if registered.birthday else None,
-            "birth_day": registered.birthday.day if registered.birthday else None,
+            **_contact_values(cipher, contact),
             "card_number": registered.card_number,
             "consent_sms": registered.consent.sms,
             "consent_email": registered.consent.email,
@@ -60,53 +78,31 @@ async def record_registration(
     )
 
 
-async def apply_update(session: AsyncSession, cipher: PiiCipher, updated: MemberUpdated) -> None:
-    """Apply the changed fields messaging keeps: name, phone (and the timezone of its
-    range), email, locale, the birthday's month and day (``birthday_encrypted``, an ISO
-    date; ``None``: removed) and tags (differences, applied whatever the contact's time:
-    they commute).
+async def apply_update(
+    session: AsyncSession, cipher: PiiCipher, updated: MemberUpdated, contacts: MemberContacts
+) -> None:
+    """Apply what changed: tags (differences, applied whatever the contact's time: they
+    commute); a change of a field messaging keeps (:data:`KEPT`) reads the member's contact
+    from customer and replaces the copy with it (the contact as it is now, so an older or
+    replayed update writes the same). A member customer does not know any more keeps
+    nothing new; one without a contact here is skipped (its registration was parked as a
+    dead letter, and a replay of it reads the contact then). A new email address clears
+    the member's bounced one from the suppression list.
 
-    Profile edits carry them encrypted with the PII key (checked here by decrypting them);
-    the E.164 upgrade carried a phone in clear. The phone's lookup hash is computed here
-    (:func:`_phone_hash`), as for a registration. An update older than the stored
-    contact changes nothing. An update for a member without a contact is skipped: its
-    registration came before it on the same partition, so it was parked as a dead letter,
-    and a replay of it brings a phone number that :func:`domain.phone_reach` reads the
-    same way.
-    """
-    values: dict[str, Any] = {}
+    Raises :class:`shared.contacts.ContactUnavailable` (transient: the event is retried)
+    when customer cannot answer."""
     changed = set(updated.changed)
     if "tags" in changed:
         await repository.retag(session, updated.member_id, updated.tags_added, updated.tags_removed)
-    if "name" in changed and updated.name_encrypted is not None:
-        values["name"] = cipher.decrypt(updated.name_encrypted)
-    phone = updated.phone
-    if updated.phone_encrypted is not None:
-        phone = cipher.decrypt(updated.phone_encrypted)
-    if "phone" in changed and phone is not None:
-        values["phone_encrypted"] = cipher.encrypt(domain.phone_to_keep(phone))
-        values["phone_hash"] = _phone_hash(cipher, phone)
-        values["time_zone"] = domain.phone_zone(domain.sms_number(phone))
-    if "email" in changed:
-        email = cipher.decrypt(updated.email_encrypted) if updated.email_encrypted else None
-        values["email_encrypted"] = cipher.encrypt(email) if email else None
-    if "birthday" in changed:
-        born = (
-            date.fromisoformat(cipher.decrypt(updated.birthday_encrypted))
-            if updated.birthday_encrypted
-            else None
-        )
-        values["birth_month"] = born.month if born else None
-        values["birth_day"] = born.day if born else None
-    if "locale" in changed and updated.locale is not None:
-        values["locale"] = updated.locale
-    if not values:
+    if not KEPT & changed:
         return
-    if not await repository.update_contact(session, updated.member_id, updated.updated_at, values):
-        log.info("update of member %s not applied: no contact, or a newer one", updated.member_id)
-    elif "email_encrypted" in values and await repository.clear_suppressions(
-        session, updated.member_id
-    ):
+    contact = await contacts.fetch(updated.member_id)
+    if contact is None:
+        return
+    values = _contact_values(cipher, contact)
+    if not await repository.refresh_contact(session, updated.member_id, values):
+        log.info("update of member %s not applied: no contact", updated.member_id)
+    elif "email" in changed and await repository.clear_suppressions(session, updated.member_id):
         log.info(
             "member %s has a new email: its bounced address is no longer held", updated.member_id
         )
@@ -221,16 +217,17 @@ async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID
     contact = await repository.get_contact(session, member_id)
     if contact is None:
         raise ContactNotKnown(f"no contact for member {member_id} yet")
+    name = cipher.decrypt(contact.name_encrypted)
     if not contact.active:
         gone = Reach(False, None, domain.INACTIVE)
-        return ContactCard(name=contact.name, locale=contact.locale, sms=gone, email=gone)
+        return ContactCard(name=name, locale=contact.locale, sms=gone, email=gone)
     email = cipher.decrypt(contact.email_encrypted) if contact.email_encrypted else None
     phone = cipher.decrypt(contact.phone_encrypted)
     bounced = email is not None and await repository.email_suppressed(
         session, cipher.email_hash(email)
     )
     return ContactCard(
-        name=contact.name,
+        name=name,
         locale=contact.locale,
         sms=domain.phone_reach(
             contact.consent_sms, phone, contact.phone_encrypted, marketing=contact.marketing_sms

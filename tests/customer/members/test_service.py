@@ -43,7 +43,8 @@ async def test_a_registration_stores_e164_and_emits_one_event_about_the_member(
         str(member.id),
         "/huiyuan/customer",
     )
-    assert event.payload(MemberRegistered).phone == f"+86{national}"
+    assert event.payload(MemberRegistered).phone_hash == CIPHER.phone_hash(f"+86{national}")
+    assert not {"name", "phone", "email", "birthday", "gender"} & event.data.keys()
 
 
 async def test_a_number_already_registered_is_refused_and_nothing_is_written(

@@ -82,9 +82,7 @@ async def test_an_edit_names_the_version_it_was_made_from(
     assert event["version"] == 2
     assert new not in str(event)
     assert "漕溪" not in str(event)
-    assert event["phone"] is None
-    assert CIPHER.decrypt(event["phone_encrypted"]) == f"+86{new}"
-    assert event["email_encrypted"] is None
+    assert not {"phone", "phone_encrypted", "email_encrypted"} & event.keys()  # ids only
     assert event["phone_hash"] == CIPHER.phone_hash(new)
     found = await customer.get("/members", params={"phone": new}, headers=SERVICE)
     assert [item["id"] for item in found.json()["items"]] == [str(member_id)]

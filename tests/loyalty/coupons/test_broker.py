@@ -17,6 +17,7 @@ from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered
 from shared.inputs import input_defaults
 from shared.kafka import Publisher, Record
+from tests.contacts import put_member
 from tests.loyalty.conftest import key
 from tests.loyalty.coupons.test_api import MARKETING, body
 from tests.loyalty.lots.test_broker import _on_the_broker, _published
@@ -44,14 +45,14 @@ async def test_a_birthday_coupon_granted_and_expired_through_the_broker(
     now = datetime.now(UTC)
     today = now.astimezone(input_defaults().business_timezone).date()
     member_id = uuid.uuid4()
+    await put_member(
+        member_id, phone="+8613800000002", name="王芳", birthday=date(1992, today.month, today.day)
+    )
     registered = CloudEvent.of(
         MemberRegistered(
             member_id=member_id,
             card_number=f"8860{member_id.int % 10**9:09d}",
-            name="王芳",
-            phone="+8613800000002",
             phone_hash="2" * 64,
-            birthday=date(1992, today.month, today.day),
             registered_at=now,
         ),
         source="/huiyuan/customer",

@@ -23,11 +23,10 @@ from services.loyalty.coupons.birthdays.schemas import BirthdayCouponIn
 from services.loyalty.coupons.models import CouponDefinition
 from services.loyalty.coupons.schemas import GrantIn
 from services.loyalty.coupons.service import try_issue
-from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered, MemberUpdated
-from shared.settings import DEV_PII_KEY
+from tests.contacts import edit_member, put_member
 from tests.loyalty.conftest import funded_member, handle, published
 
 
@@ -164,14 +163,13 @@ def test_29_february_is_celebrated_on_the_28th_in_other_years(
 
 
 async def _registered(sessions: Sessions, birthday: date | None) -> uuid.UUID:
+    """A member made at customer with ``birthday``, registered at loyalty (which reads it)."""
     member_id = uuid.uuid4()
+    await put_member(member_id, phone="+8613800000001", birthday=birthday)
     payload = MemberRegistered(
         member_id=member_id,
         card_number=f"8860{member_id.int % 10**9:09d}",
-        name="李雷",
-        phone="+8613800000001",
         phone_hash="1" * 64,
-        birthday=birthday,
         registered_at=datetime.now(UTC),
     )
     await handle(sessions, CloudEvent.of(payload, source="/huiyuan/customer"))
@@ -284,12 +282,12 @@ async def _kept_birthday(sessions: Sessions, member_id: uuid.UUID) -> tuple[int,
     return None if row is None else (row.month, row.day)
 
 
-def _birthday_edit(member_id: uuid.UUID, born: date | None, *, changed: str) -> CloudEvent:
-    cipher = PiiCipher(DEV_PII_KEY)  # the key loyalty's handlers are bound with here
+async def _birthday_edit(member_id: uuid.UUID, born: date | None, *, changed: str) -> CloudEvent:
+    """The birthday set to ``born`` at customer, and an update naming ``changed``."""
+    await edit_member(member_id, birthday=born, fields=("birthday",))
     payload = MemberUpdated(
         member_id=member_id,
         changed=(changed,),
-        birthday_encrypted=None if born is None else cipher.encrypt(born.isoformat()),
         updated_at=datetime.now(UTC),
     )
     return CloudEvent.of(payload, source="/huiyuan/customer")
@@ -299,9 +297,11 @@ async def test_a_profile_edit_of_the_birthday_moves_or_removes_the_day_kept(
     loyalty_sessions: Sessions,
 ) -> None:
     member_id = await _registered(loyalty_sessions, date(1990, 3, 1))
-    await handle(loyalty_sessions, _birthday_edit(member_id, date(1990, 7, 15), changed="birthday"))
+    await handle(
+        loyalty_sessions, await _birthday_edit(member_id, date(1990, 7, 15), changed="birthday")
+    )
     assert await _kept_birthday(loyalty_sessions, member_id) == (7, 15)
-    await handle(loyalty_sessions, _birthday_edit(member_id, None, changed="locale"))
+    await handle(loyalty_sessions, await _birthday_edit(member_id, None, changed="locale"))
     assert await _kept_birthday(loyalty_sessions, member_id) == (7, 15)  # not a birthday edit
-    await handle(loyalty_sessions, _birthday_edit(member_id, None, changed="birthday"))
+    await handle(loyalty_sessions, await _birthday_edit(member_id, None, changed="birthday"))
     assert await _kept_birthday(loyalty_sessions, member_id) is None

@@ -15,6 +15,7 @@ from shared.events.customer import (
     MemberUpdated,
 )
 from shared.inbox import Handlers
+from tests.contacts import put_member
 from tests.messaging import events
 
 
@@ -34,19 +35,18 @@ async def register(
     tags: tuple[uuid.UUID, ...] = (),
 ) -> list[Member]:
     """``count`` new members with SMS and email consent (marketing too, if ``marketing``), a card
-    number of their own and ``tags``, as customer publishes them."""
+    number of their own and ``tags``, made at customer and registered as customer publishes
+    them."""
     members = [
         Member(uuid.uuid4(), events.phone(), f"T{uuid.uuid4().int % 10**15:015d}")
         for _ in range(count)
     ]
     for member in members:
+        await put_member(member.id, phone=member.phone, email="lilei@example.com")
         payload = MemberRegistered(
             member_id=member.id,
             card_number=member.card_number,
-            name="李雷",
-            phone=member.phone,
             phone_hash="not-used-by-messaging",
-            email="lilei@example.com",
             consent=ChannelConsent(sms=True, email=True),
             marketing=ChannelConsent(sms=marketing, email=marketing),
             registered_at=datetime.now(UTC),

@@ -5,22 +5,39 @@ from datetime import timedelta
 
 import pytest
 
+from huiyuan.embedded.ports import free_port
+from services.messaging.config import Settings
 from services.messaging.contacts import service
 from services.messaging.contacts.errors import ContactNotKnown
 from services.messaging.contacts.models import Contact
+from shared.contacts import ContactUnavailable, MemberContacts, member_contacts
 from shared.crypto import PiiCipher
-from shared.db import Sessions, transaction
+from shared.db import Sessions, is_transient, transaction
+from shared.events import CloudEvent
 from shared.events.customer import MemberRegistered, MemberUpdated
 from shared.settings import DEV_PII_KEY
+from tests.contacts import put_member
 from tests.messaging import events
 
 CIPHER = PiiCipher(DEV_PII_KEY)
 
 
-async def _register(sessions: Sessions, member_id: uuid.UUID, phone: str) -> None:
-    registered = events.registered(member_id, phone_number=phone).payload(MemberRegistered)
+async def _register(
+    sessions: Sessions, member_id: uuid.UUID, phone: str, replayed: CloudEvent | None = None
+) -> CloudEvent:
+    """The member made at customer (unless ``replayed``, an earlier registration handed
+    again) and their registration applied, the contact read from customer."""
+    event = replayed or await events.registered(member_id, phone_number=phone)
+    contact = await _contacts().fetch(member_id)
+    assert contact is not None
     async with transaction(sessions) as session:
-        await service.record_registration(session, CIPHER, registered)
+        await service.record_registration(session, CIPHER, event.payload(MemberRegistered), contact)
+    return event
+
+
+def _contacts() -> MemberContacts:
+    """Messaging's client of customer, as its handlers build it (the test customer's URL)."""
+    return member_contacts(Settings(), "messaging")
 
 
 @pytest.mark.parametrize(
@@ -74,43 +91,66 @@ async def _phone_of(sessions: Sessions, member_id: uuid.UUID) -> str:
 
 async def _update(sessions: Sessions, updated: MemberUpdated) -> None:
     async with transaction(sessions) as session:
-        await service.apply_update(session, CIPHER, updated)
+        await service.apply_update(session, CIPHER, updated, _contacts())
 
 
-async def test_a_newer_phone_replaces_the_one_on_file_and_an_older_one_does_not(
+async def test_an_update_reads_the_phone_customer_has_now_whatever_its_age(
     messaging_sessions: Sessions,
 ) -> None:
+    """Events carry no values: the contact read is customer's now, so an update delivered
+    late, or a registration replayed after it, writes the current phone, never an old one."""
     member_id = uuid.uuid4()
-    await _register(messaging_sessions, member_id, "13912345678")
-    stale = events.phone_updated(member_id, "+8613700000000", after=-timedelta(days=1))
-    await _update(messaging_sessions, stale.payload(MemberUpdated))
+    registration = await _register(messaging_sessions, member_id, "13912345678")
     assert await _phone_of(messaging_sessions, member_id) == "+8613912345678"
+    stale = await events.phone_updated(member_id, "+8613700000000", after=-timedelta(days=1))
+    await _update(messaging_sessions, stale.payload(MemberUpdated))
+    assert await _phone_of(messaging_sessions, member_id) == "+8613700000000"
 
-    fresh = events.phone_updated(member_id, "+13125550147").payload(MemberUpdated)
+    fresh = (await events.phone_updated(member_id, "+13125550147")).payload(MemberUpdated)
     await _update(messaging_sessions, fresh)
     assert await _phone_of(messaging_sessions, member_id) == "+13125550147"
-    async with messaging_sessions() as session:
-        contact = await session.get(Contact, member_id)
-    assert contact is not None
-    assert contact.updated_at == fresh.updated_at
 
-    # a registration replayed after the update is older than it: the new number stays
-    await _register(messaging_sessions, member_id, "13912345678")
+    await _register(messaging_sessions, member_id, "13912345678", replayed=registration)
     assert await _phone_of(messaging_sessions, member_id) == "+13125550147"
 
 
-async def test_an_update_naming_no_phone_or_no_known_member_changes_nothing(
+async def test_an_update_naming_nothing_kept_or_no_known_member_changes_nothing(
     messaging_sessions: Sessions,
 ) -> None:
     member_id = uuid.uuid4()
     await _register(messaging_sessions, member_id, "+8613912345678")
-    no_phone = events.phone_updated(member_id, "+8613700000000").payload(MemberUpdated)
-    await _update(messaging_sessions, no_phone.model_copy(update={"changed": ("email",)}))
-    stranger = uuid.uuid4()
-    await _update(
-        messaging_sessions, events.phone_updated(stranger, "+8613700000000").payload(MemberUpdated)
-    )
-
+    occupation = (await events.phone_updated(member_id, "+8613700000000")).payload(MemberUpdated)
+    await _update(messaging_sessions, occupation.model_copy(update={"changed": ("occupation",)}))
     assert await _phone_of(messaging_sessions, member_id) == "+8613912345678"
+
+    stranger = uuid.uuid4()  # customer does not know them either: nothing to keep
+    unknown = await events.phone_updated(stranger, "+8613700000000")
+    await _update(messaging_sessions, unknown.payload(MemberUpdated))
+    unregistered = uuid.uuid4()  # customer knows them, messaging has no contact yet
+    await put_member(unregistered, phone="+8613700000000")
+    unseen = await events.phone_updated(unregistered, "+8613700000001")
+    await _update(messaging_sessions, unseen.payload(MemberUpdated))
     async with messaging_sessions() as session:
         assert await session.get(Contact, stranger) is None
+        assert await session.get(Contact, unregistered) is None
+
+
+async def test_customer_not_answering_is_transient_and_keeps_nothing(
+    messaging_sessions: Sessions,
+) -> None:
+    member_id = uuid.uuid4()
+    event = await events.registered(member_id, phone_number=events.phone())
+    down = member_contacts(Settings(customer_url=f"http://127.0.0.1:{free_port()}"), "messaging")
+    with pytest.raises(ContactUnavailable) as failed:
+        await down.fetch(member_id)
+    assert is_transient(failed.value)  # the consumer holds the partition, never parks it
+    with pytest.raises(ContactUnavailable):
+        async with transaction(messaging_sessions) as session:
+            await service.apply_update(
+                session,
+                CIPHER,
+                MemberUpdated(member_id=member_id, changed=("email",), updated_at=event.time),
+                down,
+            )
+    async with messaging_sessions() as session:
+        assert await session.get(Contact, member_id) is None

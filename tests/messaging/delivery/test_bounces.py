@@ -60,7 +60,9 @@ async def _member(sessions: Sessions, handlers: Handlers, email: str | None = No
     member_id = uuid.uuid4()
     address = email or f"m{member_id.hex[:12]}@example.com"
     await feed(
-        sessions, handlers, events.registered(member_id, phone_number=events.phone(), email=address)
+        sessions,
+        handlers,
+        await events.registered(member_id, phone_number=events.phone(), email=address),
     )
     return member_id
 
@@ -164,7 +166,7 @@ async def test_the_next_email_is_suppressed_bounced_until_the_member_s_email_cha
         "bounced",
     )
 
-    changed = events.profile_updated(
+    changed = await events.profile_updated(
         member_id, name="李雷", phone=events.phone(), email="lilei.new@example.com", locale="zh-CN"
     )
     await feed(messaging_sessions, handlers, changed, events.points_earned(member_id))

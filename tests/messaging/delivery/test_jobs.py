@@ -70,7 +70,7 @@ async def test_queued_notifications_arrive_by_smtp_and_sms_gateway(
         sms_api_key=sms_gateway.api_key,
     )
     async with running(app):
-        registered = events.registered(member_id, phone_number=phone, email=email_address)
+        registered = await events.registered(member_id, phone_number=phone, email=email_address)
         await _feed(messaging_sessions, handlers, registered)
         rows = await eventually(_settled(messaging_sessions, member_id, {"sent"}), timeout=15)
 
@@ -101,7 +101,7 @@ async def test_a_registration_published_on_kafka_ends_in_an_inbox(
 ) -> None:
     member_id = uuid.uuid4()
     email_address = f"k{member_id.hex[:8]}@example.com"
-    event = events.registered(member_id, phone_number=events.phone(), email=email_address)
+    event = await events.registered(member_id, phone_number=events.phone(), email=email_address)
     app = stack.app(
         "messaging",
         smtp_port=smtp_server.port,
@@ -142,7 +142,7 @@ async def test_a_rejected_api_key_fails_the_sms_at_once(
         await _feed(
             messaging_sessions,
             handlers,
-            events.registered(member_id, phone_number=events.phone(), email_consent=False),
+            await events.registered(member_id, phone_number=events.phone(), email_consent=False),
         )
         rows = await eventually(_settled(messaging_sessions, member_id, {"failed", "suppressed"}))
 
@@ -175,7 +175,7 @@ async def test_an_unreachable_gateway_is_retried_then_failed(
         await _feed(
             messaging_sessions,
             handlers,
-            events.registered(member_id, phone_number=events.phone(), email_consent=False),
+            await events.registered(member_id, phone_number=events.phone(), email_consent=False),
         )
         rows = await eventually(_settled(messaging_sessions, member_id, {"failed", "suppressed"}))
 
@@ -218,7 +218,7 @@ async def test_a_failed_sms_is_retried_alone_while_the_rest_of_its_batch_is_sent
         await _feed(
             messaging_sessions,
             handlers,
-            events.registered(member_id, phone_number=events.phone(), email_consent=False),
+            await events.registered(member_id, phone_number=events.phone(), email_consent=False),
         )
     async with messaging_sessions() as session:
         queued = {

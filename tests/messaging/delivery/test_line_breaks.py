@@ -69,7 +69,9 @@ async def test_a_tier_name_with_a_line_break_arrives_as_one_subject_line(
     await _feed(
         messaging_sessions,
         handlers,
-        events.registered(member_id, phone_number=phone, email=address, locale="en", name="Lei"),
+        await events.registered(
+            member_id, phone_number=phone, email=address, locale="en", name="Lei"
+        ),
     )
     upgrade = events.tier_changed(member_id, tier_name=f"Gold{brk}Bcc: {INTRUDER}")
     async with running(stack.app("messaging", **_app_settings(smtp_server, sms_gateway))):

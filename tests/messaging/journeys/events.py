@@ -5,17 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from shared.crypto import PiiCipher
 from shared.events import CloudEvent
 from shared.events.coupons import CouponGranted
 from shared.events.customer import ChannelConsent, MemberRegistered, MemberUpdated
 from shared.events.orders import PurchaseCompleted, PurchaseLine
-from shared.settings import DEV_PII_KEY
-
-CIPHER = PiiCipher(DEV_PII_KEY)
+from tests.contacts import edit_member, put_member
 
 
-def registered(
+async def registered(
     member_id: uuid.UUID,
     phone: str,
     *,
@@ -24,17 +21,16 @@ def registered(
     marketing: bool = True,
     source: str = "import",
 ) -> CloudEvent:
-    """An imported member by default: no welcome, the journeys' messages only."""
+    """An imported member by default: no welcome, the journeys' messages only. Made at
+    customer first (its contact, for messaging to read); the event carries ids only."""
+    email = f"m{member_id.hex[:8]}@example.com"
+    await put_member(member_id, phone=phone, email=email, birthday=birthday, locale=locale)
     payload = MemberRegistered.model_validate(
         {
             "member_id": member_id,
             "card_number": "8860000000013",
-            "name": "李雷",
-            "phone": phone,
             "phone_hash": "not-used-by-messaging",
-            "email": f"m{member_id.hex[:8]}@example.com",
             "locale": locale,
-            "birthday": birthday,
             "consent": ChannelConsent(sms=True, email=True),
             "marketing": ChannelConsent(sms=marketing, email=marketing),
             "source": source,
@@ -44,12 +40,12 @@ def registered(
     return CloudEvent.of(payload, source="/huiyuan/customer")
 
 
-def birthday_changed(member_id: uuid.UUID, birthday: date | None) -> CloudEvent:
-    """Staff's edit of the birthday, carried encrypted as customer carries it."""
+async def birthday_changed(member_id: uuid.UUID, birthday: date | None) -> CloudEvent:
+    """Staff's edit of the birthday at customer, and its event (no value)."""
+    await edit_member(member_id, birthday=birthday, fields=("birthday",))
     payload = MemberUpdated(
         member_id=member_id,
         changed=("birthday",),
-        birthday_encrypted=CIPHER.encrypt(birthday.isoformat()) if birthday else None,
         updated_at=datetime.now(UTC) + timedelta(seconds=1),
     )
     return CloudEvent.of(payload, source="/huiyuan/customer")

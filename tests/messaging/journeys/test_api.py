@@ -127,7 +127,9 @@ async def test_staff_see_a_members_runs_and_make_one_due_once(
     client: httpx.AsyncClient, messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     member_id = uuid.uuid4()
-    registered = events.registered(member_id, member_events.phone(), birthday=date(1992, 7, 9))
+    registered = await events.registered(
+        member_id, member_events.phone(), birthday=date(1992, 7, 9)
+    )
     async with transaction(messaging_sessions) as session:
         await handlers[registered.type](session, registered)
 
@@ -170,7 +172,9 @@ async def test_the_runs_come_a_page_at_a_time(
 ) -> None:
     member_id = uuid.uuid4()
     # imported with a birthday: a birthday greeting scheduled, the welcome skipped
-    registered = events.registered(member_id, member_events.phone(), birthday=date(1992, 7, 9))
+    registered = await events.registered(
+        member_id, member_events.phone(), birthday=date(1992, 7, 9)
+    )
     async with transaction(messaging_sessions) as session:
         await handlers[registered.type](session, registered)
     seen, cursor = [], None

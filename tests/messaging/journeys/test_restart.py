@@ -39,7 +39,7 @@ async def _birthday_runs(
     runs = {}
     for phone in phones:
         member_id = uuid.uuid4()
-        registered = events.registered(member_id, phone, birthday=date(1992, 7, 9))
+        registered = await events.registered(member_id, phone, birthday=date(1992, 7, 9))
         async with transaction(sessions) as session:
             await handlers[registered.type](session, registered)
         async with transaction(sessions) as session:

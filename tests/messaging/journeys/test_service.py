@@ -73,7 +73,7 @@ async def _member(
 ) -> uuid.UUID:
     """A member of their own; imported unless ``source`` says ``registration``."""
     member_id = uuid.uuid4()
-    registered = events.registered(
+    registered = await events.registered(
         member_id,
         member_events.phone(),
         birthday=birthday,
@@ -146,7 +146,7 @@ async def test_a_birthday_on_file_is_greeted_with_the_birthday_coupon_and_next_y
 
     # staff move the birthday to today: the pending greeting is rescheduled
     born = date(1992, today.month, today.day)  # a leap year: any day is a birthday
-    await _apply(messaging_sessions, handlers, events.birthday_changed(member_id, born))
+    await _apply(messaging_sessions, handlers, await events.birthday_changed(member_id, born))
     [run] = await _runs(messaging_sessions, member_id, "birthday")
     assert run.due_at.astimezone(SHANGHAI).date() == today
 

@@ -18,7 +18,7 @@ async def test_a_member_reads_their_notifications_masked_newest_first(
     await feed(
         messaging_sessions,
         handlers,
-        events.registered(member_id, phone_number=phone, email_consent=False),
+        await events.registered(member_id, phone_number=phone, email_consent=False),
         events.points_earned(member_id),
     )
     response = await client.get(
@@ -98,7 +98,7 @@ async def test_stats_count_per_channel_and_status(
     await feed(
         messaging_sessions,
         handlers,
-        events.registered(uuid.uuid4(), phone_number=events.phone(), sms=False, email=None),
+        await events.registered(uuid.uuid4(), phone_number=events.phone(), sms=False, email=None),
     )
     after = await client.get("/notifications/stats", headers=staff_headers("analyst"))
     member = await client.get("/notifications/stats", headers=member_headers(uuid.uuid4()))

@@ -95,7 +95,7 @@ async def test_a_member_reads_one_channel_only(
     await feed(
         messaging_sessions,
         handlers,
-        events.registered(member_id, phone_number=events.phone()),
+        await events.registered(member_id, phone_number=events.phone()),
         events.points_earned(member_id),
     )
     url = f"/members/{member_id}/notifications"

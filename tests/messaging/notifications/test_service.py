@@ -31,7 +31,7 @@ async def test_the_dispatcher_is_woken_at_commit_by_queued_messages_only(
     listener = await asyncpg.connect(asyncpg_dsn(stack.database_urls["messaging"]))
     await listener.add_listener(DISPATCH_CHANNEL, lambda *args: wakeups.put_nowait(args[2]))
     try:
-        nothing_to_send = events.registered(
+        nothing_to_send = await events.registered(
             uuid.uuid4(), phone_number=events.phone(), sms=False, email_consent=False
         )
         await _apply(messaging_sessions, handlers, nothing_to_send)
@@ -39,7 +39,7 @@ async def test_the_dispatcher_is_woken_at_commit_by_queued_messages_only(
             for _ in range(3):
                 member_id = uuid.uuid4()
                 await handlers[MemberRegistered.event_type](
-                    session, events.registered(member_id, phone_number=events.phone())
+                    session, await events.registered(member_id, phone_number=events.phone())
                 )
                 await handlers[PointsEarned.event_type](session, events.points_earned(member_id))
             assert wakeups.empty()  # not before the commit

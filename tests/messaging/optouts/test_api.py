@@ -33,7 +33,7 @@ OTHER_SECRET = "whsec_c29tZWJvZHktZWxzZXMtc2VjcmV0LWtleQ=="
 
 async def _member(sessions: Sessions, handlers: Handlers) -> tuple[uuid.UUID, str]:
     member_id, phone = uuid.uuid4(), events.phone()
-    await feed(sessions, handlers, events.registered(member_id, phone_number=phone))
+    await feed(sessions, handlers, await events.registered(member_id, phone_number=phone))
     return member_id, phone
 
 

@@ -64,7 +64,7 @@ async def test_each_provider_posts_its_replies_signed_with_its_own_secret(
     client: httpx.AsyncClient, messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
     member_id, phone = uuid.uuid4(), events.phone()
-    await feed(messaging_sessions, handlers, events.registered(member_id, phone_number=phone))
+    await feed(messaging_sessions, handlers, await events.registered(member_id, phone_number=phone))
     provider_id = f"mo-{uuid.uuid4().hex[:8]}"  # both providers happen to number it alike
     thanks = _reply(phone, "谢谢", provider_id)
     stop = _reply(phone, "退订", provider_id)

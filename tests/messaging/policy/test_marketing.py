@@ -64,7 +64,7 @@ async def _rows(sessions: Sessions, member_id: uuid.UUID, template: str) -> list
 async def _registered(sessions: Sessions, handlers: Handlers, **given: Any) -> uuid.UUID:
     member_id = uuid.uuid4()
     phone = given.pop("phone_number", events.phone())
-    await _feed(sessions, handlers, events.registered(member_id, phone_number=phone, **given))
+    await _feed(sessions, handlers, await events.registered(member_id, phone_number=phone, **given))
     return member_id
 
 

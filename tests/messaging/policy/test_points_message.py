@@ -38,7 +38,7 @@ async def _feed(sessions: Sessions, handlers: Handlers, *fed: CloudEvent) -> Non
 
 async def _member(sessions: Sessions, handlers: Handlers) -> uuid.UUID:
     member_id = uuid.uuid4()
-    registered = events.registered(member_id, phone_number=events.phone(), source="import")
+    registered = await events.registered(member_id, phone_number=events.phone(), source="import")
     await _feed(sessions, handlers, registered)
     return member_id
 

@@ -50,7 +50,9 @@ async def test_a_saved_version_is_what_the_next_message_says_until_reverted(
 ) -> None:
     member_id = uuid.uuid4()
     await feed(
-        messaging_sessions, handlers, events.registered(member_id, phone_number=events.phone())
+        messaging_sessions,
+        handlers,
+        await events.registered(member_id, phone_number=events.phone()),
     )
     await _earn(messaging_sessions, handlers, member_id)
 

@@ -73,7 +73,6 @@ def _updated(member_id: uuid.UUID, phone: str, stack: Stack, **changes: Any) -> 
     payload = MemberUpdated(
         member_id=member_id,
         changed=("phone", "phone_hash"),
-        phone=phone,
         phone_hash=cipher.phone_hash(phone),
         updated_at=datetime.now(UTC),
     )

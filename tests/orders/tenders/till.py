@@ -32,8 +32,6 @@ async def fund(
     registered = MemberRegistered(
         member_id=member.member_id,
         card_number=member.card_number,
-        name="韩梅梅",
-        phone="+8613800000000",
         phone_hash="0" * 64,
         registered_at=datetime.now(UTC),
     )

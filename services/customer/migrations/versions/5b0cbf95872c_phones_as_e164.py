@@ -8,7 +8,8 @@ converts it (``shared.crypto.e164_of_stored``: 11 digits starting 13-19 are a ma
 mobile, anything else carried its country code), stores the E.164 form encrypted and its
 new hash, and queues ``customer.member.updated`` (changed: phone, phone_hash) in customer's
 outbox in the same transaction. The relay publishes those once the service starts, and
-orders (member directory) and messaging (contacts) update their copies.
+orders (member directory) and messaging (contacts) update their copies (messaging reads
+the new number from customer: events carry ids only since they stopped carrying a phone).
 
 Kept as they were, never failing the upgrade, counted and logged with their member ids:
 
@@ -176,7 +177,6 @@ def _convert(
             MemberUpdated(
                 member_id=member_id,
                 changed=("phone", "phone_hash"),
-                phone=new.e164,
                 phone_hash=new.lookup_hash,
                 updated_at=now,
             )

@@ -1,5 +1,5 @@
 """Use cases of birthday coupons: the program's birthday definition, members' birthdays
-from their registration and profile edits, and the daily grant. The setting and the
+read from customer on their registration and profile edits, and the daily grant. The setting and the
 birthdays flush, never commit; the daily job commits its own batches (see :mod:`shared.jobs`)."""
 
 from __future__ import annotations
@@ -7,14 +7,14 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from datetime import date, datetime
+from datetime import datetime
 
 from services.loyalty.coupons import repository as coupons
 from services.loyalty.coupons.birthdays import domain, repository
 from services.loyalty.coupons.birthdays.schemas import BirthdayCouponIn, BirthdayCouponOut
 from services.loyalty.coupons.errors import CouponDefinitionNotFound
 from services.loyalty.coupons.service import try_issue
-from shared.crypto import PiiCipher
+from shared.contacts import MemberContacts
 from shared.db import AsyncSession, Sessions, transaction
 from shared.events.customer import MemberUpdated
 from shared.inputs import input_defaults
@@ -25,9 +25,18 @@ BATCH = 200
 """Members per transaction of the daily grant."""
 
 
-async def record_birthday(session: AsyncSession, member_id: uuid.UUID, birthday: date) -> None:
-    """Keeps the month and day of a registering member's birthday (not the year)."""
-    await repository.record(session, member_id, birthday.month, birthday.day)
+async def record_birthday(
+    session: AsyncSession, member_id: uuid.UUID, contacts: MemberContacts
+) -> None:
+    """A registering member's birthday: its month and day (not the year) as customer has
+    it now (``GET /members/{id}/contact``: events carry ids only) are kept for birthday
+    coupons; none on file, or a member customer no longer knows (erased), keeps nothing.
+    Reading it now makes a replay write the same. Raises
+    :class:`shared.contacts.ContactUnavailable` (transient: the event is retried) when
+    customer cannot answer."""
+    contact = await contacts.fetch(member_id)
+    if contact is not None and contact.birthday is not None:
+        await repository.record(session, member_id, contact.birthday.month, contact.birthday.day)
 
 
 async def forget(session: AsyncSession, member_id: uuid.UUID) -> None:
@@ -35,16 +44,21 @@ async def forget(session: AsyncSession, member_id: uuid.UUID) -> None:
     await repository.forget(session, member_id)
 
 
-async def apply_update(session: AsyncSession, cipher: PiiCipher, updated: MemberUpdated) -> None:
-    """A profile edit that changed the birthday: its month and day replace the ones kept
-    (``birthday_encrypted``, an ISO date encrypted with the PII key; ``None``: removed, and
-    the member gets no birthday coupon until one is set again). Other edits change nothing."""
+async def apply_update(
+    session: AsyncSession, updated: MemberUpdated, contacts: MemberContacts
+) -> None:
+    """A profile edit that changed the birthday (``birthday`` in ``changed``) reads it from
+    customer: its month and day replace the ones kept; none (removed, or the member no
+    longer known) forgets them, and the member gets no birthday coupon until one is set
+    again. Other edits change nothing and read nothing. Raises
+    :class:`shared.contacts.ContactUnavailable` as :func:`record_birthday` does."""
     if "birthday" not in updated.changed:
         return
-    if updated.birthday_encrypted is None:
+    contact = await contacts.fetch(updated.member_id)
+    if contact is None or contact.birthday is None:
         await repository.forget(session, updated.member_id)
         return
-    born = date.fromisoformat(cipher.decrypt(updated.birthday_encrypted))
+    born = contact.birthday
     await repository.record(session, updated.member_id, born.month, born.day)
 
 
