@@ -87,8 +87,10 @@ async def _signed_in(system: System, customer: Sessions, phone: str) -> dict[str
                 .where(outbox.table.c.event_type == "customer.signin.code_requested")
             )
         )
-    (data,) = [
-        e["data"] for e in envelopes if CIPHER.decrypt(e["data"]["phone_encrypted"]) == phone
+    (data,) = [  # an erased member's rows have lost their phone
+        e["data"]
+        for e in envelopes
+        if "phone_encrypted" in e["data"] and CIPHER.decrypt(e["data"]["phone_encrypted"]) == phone
     ]
     code = CIPHER.decrypt(data["code_encrypted"])
 

@@ -212,12 +212,12 @@ async def apply_reactivation(session: AsyncSession, reactivated: MemberReactivat
 
 async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID) -> ContactCard:
     """The member's contact, decrypted; an email address on the suppression list (it
-    bounced hard) is unusable (``bounced``). Raises :class:`ContactNotKnown` if there is
-    none."""
+    bounced hard) is unusable (``bounced``); an erased member's tombstone has no name
+    (``""``) and reaches no one. Raises :class:`ContactNotKnown` if there is none."""
     contact = await repository.get_contact(session, member_id)
     if contact is None:
         raise ContactNotKnown(f"no contact for member {member_id} yet")
-    name = cipher.decrypt(contact.name_encrypted)
+    name = cipher.decrypt(contact.name_encrypted) if contact.name_encrypted else ""
     if not contact.active:
         gone = Reach(False, None, domain.INACTIVE)
         return ContactCard(name=name, locale=contact.locale, sms=gone, email=gone)

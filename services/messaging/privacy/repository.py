@@ -35,7 +35,7 @@ async def blank_contact(session: AsyncSession, member_id: uuid.UUID) -> str | No
         update(Contact)
         .where(col(Contact.member_id) == member_id)
         .values(
-            name="",
+            name_encrypted="",
             phone_encrypted="",
             email_encrypted=None,
             phone_hash=None,

@@ -13,6 +13,7 @@ from services.loyalty.coupons.birthdays.models import MemberBirthday
 from shared.db import Sessions
 from shared.events import CloudEvent
 from shared.events.customer import MemberErased, MemberRegistered
+from tests.contacts import put_member
 from tests.loyalty.conftest import handle, ledger_of, purchase_event
 from tests.stack import member_headers, staff_headers
 
@@ -21,13 +22,11 @@ async def test_the_birthday_goes_and_the_account_stays(
     loyalty_sessions: Sessions, client: httpx.AsyncClient
 ) -> None:
     member_id = uuid.uuid4()
+    await put_member(member_id, phone="+8613800000000", name="韩梅梅", birthday=date(1990, 5, 17))
     registered = MemberRegistered(
         member_id=member_id,
         card_number=f"8860{uuid.uuid4().int % 10**9:09d}",
-        name="韩梅梅",
-        phone="+8613800000000",
         phone_hash="0" * 64,
-        birthday=date(1990, 5, 17),
         registered_at=datetime.now(UTC),
     )
     await handle(loyalty_sessions, CloudEvent.of(registered, source="/huiyuan/customer"))

@@ -42,7 +42,9 @@ async def test_the_contact_becomes_a_tombstone_and_nothing_sent_keeps_its_text(
 ) -> None:
     member_id = uuid.uuid4()
     await _apply(
-        messaging_sessions, handlers, events.registered(member_id, phone_number=events.phone())
+        messaging_sessions,
+        handlers,
+        await events.registered(member_id, phone_number=events.phone()),
     )
     welcomes = await _notifications(messaging_sessions, member_id)
     assert welcomes
@@ -53,7 +55,11 @@ async def test_the_contact_becomes_a_tombstone_and_nothing_sent_keeps_its_text(
     async with messaging_sessions() as session:
         contact = await session.get(Contact, member_id)
     assert contact is not None
-    assert (contact.name, contact.phone_encrypted, contact.email_encrypted) == ("", "", None)
+    assert (contact.name_encrypted, contact.phone_encrypted, contact.email_encrypted) == (
+        "",
+        "",
+        None,
+    )
     assert (contact.active, contact.consent_sms, contact.phone_hash) == (False, False, None)
     for notification in await _notifications(messaging_sessions, member_id):
         assert (notification.body, notification.subject) == (None, None)
