@@ -158,10 +158,12 @@ async def get_member(
         "(messaging, loyalty), with a service token they sign themselves: events carry "
         "member ids only. Name, phone (E.164), email, birthday (ISO date), gender, locale "
         "and the profile's version, in clear, as they are now. Every read is recorded in "
-        "the audit trail as an unmasked read (`member.contact`) by the calling service."
+        "the audit trail as an unmasked read (`member.contact`) by the calling service. "
+        "An erased member is 410: the reader keeps nothing."
     ),
     responses={
         **problem(MemberNotFound("No member with id 7d1c0a52-…")),
+        **problem(MemberErased("Member 7d1c0a52-… was erased; nothing about them is kept")),
     },
 )
 async def get_member_contact(

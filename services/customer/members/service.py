@@ -240,7 +240,8 @@ async def contact_of(
     session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID
 ) -> MemberContact:
     """The member's contact data decrypted, for a service that keeps its own copy (events
-    carry ids only, :mod:`shared.contacts`); raises :class:`MemberNotFound` (404)."""
+    carry ids only, :mod:`shared.contacts`); raises :class:`MemberNotFound` (404) and
+    :class:`MemberErased` (410)."""
     member = await get_member(session, member_id)
     return MemberContact(
         member_id=member.id,
