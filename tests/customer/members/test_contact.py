@@ -133,3 +133,21 @@ async def test_a_customer_refusing_the_token_is_unavailable_not_gone(stack: Stac
         stranger = development_signer("huiyuan-stranger")
         with pytest.raises(ContactUnavailable, match="401"):
             await MemberContacts(url, stranger, "stranger", 5.0).fetch(uuid.uuid4())
+
+
+async def test_an_erased_member_is_gone_and_the_client_keeps_nothing(stack: Stack) -> None:
+    """After an erasure the read is 410, and the client answers ``None`` (nothing to keep,
+    the event done) rather than raising (which would retry the event for ever)."""
+    app = stack.app("customer")
+    async with running(app) as client, serving(app, lifespan="off") as url:
+        member_id = await _register(client, new_phone())
+        erased = await client.post(
+            f"/members/{member_id}/erasure",
+            headers=staff_headers("admin") | {"Idempotency-Key": f"erase-{uuid.uuid4()}"},
+        )
+        assert erased.status_code == 202, erased.text
+        gone = await client.get(f"/members/{member_id}/contact", headers=service_headers("loyalty"))
+        assert gone.status_code == 410, gone.text
+        assert gone.headers["content-type"] == "application/problem+json"
+        contacts = MemberContacts(url, development_signer(LOYALTY_ISSUER), "loyalty", 5.0)
+        assert await contacts.fetch(member_id) is None
