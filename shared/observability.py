@@ -13,6 +13,8 @@ from pythonjsonlogger.json import JsonFormatter
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.redaction import redact_contacts
+
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 event_id_var: ContextVar[str | None] = ContextVar("event_id", default=None)
 
@@ -63,12 +65,20 @@ class _ContextFilter(logging.Filter):
         return True
 
 
+class _Redacting(JsonFormatter):
+    """JSON lines with any phone number or email address masked, in the message, its
+    arguments and a traceback alike (an exception's text may quote what a provider said)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_contacts(super().format(record))
+
+
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_ContextFilter(service))
     if json:
         handler.setFormatter(
-            JsonFormatter(
+            _Redacting(
                 "{asctime}{levelname}{name}{message}{service}{request_id}{event_id}",
                 style="{",
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},

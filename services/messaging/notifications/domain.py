@@ -17,6 +17,7 @@ from services.messaging.templates.domain import Template, fit, one_line
 from shared.crypto import mask_email, mask_phone
 from shared.events.loyalty import ExpiringLotNotice, TierChange
 from shared.events.messaging import Channel
+from shared.redaction import redact_contacts
 
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
@@ -165,10 +166,17 @@ Outcome = Delivered | Undelivered
 
 
 def provider_text(text: str, limit: int) -> str:
-    """What a provider said (an error, a message id), as it can be stored and logged: one
-    line without NUL or any other control character (PostgreSQL text cannot hold a NUL),
-    at most ``limit`` characters."""
+    """What a provider named (a message id), as it can be stored and logged: one line
+    without NUL or any other control character (PostgreSQL text cannot hold a NUL), at
+    most ``limit`` characters."""
     return fit(one_line(text), limit)
+
+
+def provider_answer(text: str, limit: int) -> str:
+    """What a provider said (an error, an SMTP reply) as :func:`provider_text`, with any
+    phone number or email address in it masked: a gateway may echo the recipient, and the
+    answer is stored, logged and published in ``messaging.notification.failed``."""
+    return provider_text(redact_contacts(text), limit)
 
 
 def retry_delay(attempts: int, base_seconds: float, cap_seconds: float = 3600) -> timedelta:

@@ -110,7 +110,7 @@ async def record_outcomes(
             continue
         if held[notification.id] == "cancelled":
             continue
-        error = domain.provider_text(outcome.error, domain.MAX_ERROR_LENGTH)
+        error = domain.provider_answer(outcome.error, domain.MAX_ERROR_LENGTH)
         if not domain.gives_up(
             attempts, settings.delivery_max_attempts, permanent=outcome.permanent
         ):

@@ -19,7 +19,7 @@ import aiosmtplib
 from services.messaging.config import Settings
 from services.messaging.delivery.domain import Message
 from services.messaging.delivery.errors import DeliveryError
-from services.messaging.notifications.domain import Delivered, provider_text
+from services.messaging.notifications.domain import Delivered, provider_answer
 from services.messaging.optouts import service as optouts
 from services.messaging.optouts.domain import list_unsubscribe_headers
 from services.messaging.templates.domain import one_line
@@ -183,7 +183,7 @@ class SmtpConnections:
             smtp.close()
             raise
         self._keep_or_close(smtp)
-        return Delivered(str(email["Message-ID"]), {"reply": provider_text(reply, 500)})
+        return Delivered(str(email["Message-ID"]), {"reply": provider_answer(reply, 500)})
 
     def _keep_or_close(self, smtp: aiosmtplib.SMTP) -> None:
         if smtp.is_connected:
