@@ -18,6 +18,7 @@ customer does not know (404) or erased (410) is ``None``: nothing to keep.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -84,6 +85,17 @@ class MemberContacts:
         self._timeout = timeout
         self._token = ""
         self._renew_at = 0.0
+        self._http: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _pool(self) -> httpx.AsyncClient:
+        """One HTTP client (its connections kept alive) per event loop: a connection per
+        read made a registration cost messaging a TCP handshake; a client is bound to the
+        loop it connected on, and a process may run several loops one after another."""
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._loop is not loop:
+            self._http, self._loop = httpx.AsyncClient(timeout=self._timeout), loop
+        return self._http
 
     def _bearer(self) -> str:
         """One token for every call until :data:`TOKEN_MARGIN` before it expires, so
@@ -102,8 +114,7 @@ class MemberContacts:
         url = f"{self.base_url}/members/{member_id}/contact"
         headers = {"Authorization": f"Bearer {self._bearer()}"}
         try:
-            async with httpx.AsyncClient(timeout=self._timeout) as http:
-                response = await http.get(url, headers=headers)
+            response = await self._pool().get(url, headers=headers)
         except httpx.HTTPError as failed:
             log.warning("customer did not answer the contact of %s: %r", member_id, failed)
             raise ContactUnavailable(
