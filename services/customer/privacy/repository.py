@@ -6,13 +6,12 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import delete, update
-from sqlmodel import col, select
+from sqlmodel import col
 
 from services.customer.categories.models import MemberCategory
 from services.customer.desk.models import Ticket
 from services.customer.fields.models import MemberFieldValue
 from services.customer.joining.models import MemberQualification
-from services.customer.members.models import Member
 from services.customer.search.models import MemberNameGram, PinnedMember, RecentMember
 from services.customer.signin.models import RefreshFamily, SigninCode
 from services.customer.tags.models import MemberTag
@@ -26,17 +25,6 @@ _OF_THE_MEMBER = (
     MemberTag,
     MemberCategory,
 )
-
-
-async def for_update(session: AsyncSession, member_id: uuid.UUID) -> Member | None:
-    """The member, row-locked and read afresh: an erasure takes turns with edits."""
-    query = (
-        select(Member)
-        .where(Member.id == member_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return (await session.scalars(query)).first()
 
 
 async def forget(

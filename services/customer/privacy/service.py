@@ -19,6 +19,7 @@ from services.customer.members.errors import MemberNotFound
 from services.customer.members.repository import ERASED
 from services.customer.privacy import domain, peers, repository
 from services.customer.privacy.schemas import CustomerPart, Erasure, MemberExport
+from services.customer.profiles import service as profiles
 from services.customer.profiles.service import ensure_unlocked
 from services.customer.tags import service as tags
 from shared.auth import Principal
@@ -47,7 +48,7 @@ async def erase(
     Raises :class:`MemberNotFound` (404) and
     :class:`~services.customer.profiles.errors.MemberLocked` (409: a locked profile, 加锁,
     is not erased until it is unlocked)."""
-    member = await repository.for_update(session, member_id)
+    member = await profiles.locked(session, member_id)
     if member is None:
         raise MemberNotFound(f"No member with id {member_id}", field="member_id", where="path")
     if member.status == ERASED and member.erased_at is not None:

@@ -338,8 +338,14 @@ def _touch(member: Member) -> None:
     member.updated_at = datetime.now(UTC)
 
 
+async def locked(session: AsyncSession, member_id: uuid.UUID) -> Member | None:
+    """The member (an erased one's tombstone too), row-locked until the transaction ends
+    and read afresh, or ``None``: an erasure takes turns with edits like edits do."""
+    return await repository.for_update(session, member_id)
+
+
 async def _member(session: AsyncSession, member_id: uuid.UUID) -> Member:
-    return members.present(await repository.for_update(session, member_id), member_id)
+    return members.present(await locked(session, member_id), member_id)
 
 
 async def _active_member(session: AsyncSession, member_id: uuid.UUID) -> Member:
