@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.client import ConnectionGroup
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from aiokafka.protocol.group import LeaveGroupRequest
 from aiokafka.structs import OffsetAndMetadata, RecordMetadata
@@ -82,28 +81,14 @@ async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
     aiokafka's stop leaves only from a generation above 0 (Kafka numbers a group's
     generations from 1); the embedded broker (Tansu) numbers the first one 0, so a group's
     first member never left, and with the default timings the next one took ~11 s to join
-    instead of ~3 s. A consumer stopped while its first join is still pending (generation
-    −1: the broker holds a JoinGroup until its rebalance delay, ~3 s, is over) leaves over
-    a connection of its own, since the coordinator's is waiting for that answer, and its
-    join is abandoned rather than awaited: it has no partitions and nothing to commit, and
-    its stop took up to 7 s (a service stopped soon after it started). Leaving is best
-    effort, as aiokafka's own: a broker that does not answer expires the member after the
-    session timeout anyway.
+    instead of ~3 s. Leaving is best effort, as aiokafka's own: a broker that does not
+    answer expires the member after the session timeout anyway.
     """
     coordinator = consumer._coordinator
-    if coordinator is not None and coordinator.generation <= 0 and coordinator.member_id:
+    if coordinator is not None and coordinator.generation == 0 and coordinator.member_id:
         leave = LeaveGroupRequest(coordinator.group_id, coordinator.member_id)
-        node = coordinator.coordinator_id
         with contextlib.suppress(KafkaError, TimeoutError):
-            if node is not None:
-                await asyncio.wait_for(
-                    consumer._client.send(node, leave, group=ConnectionGroup.DEFAULT), 5
-                )
-        joining = coordinator._coordination_task
-        if coordinator.generation < 0 and not joining.done():
-            joining.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await joining
+            await asyncio.wait_for(coordinator._send_req(leave), 5)
     await consumer.stop()
 
 
