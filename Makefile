@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install up test lint demo bench bench-import bench-search bench-analytics faults fuzz clean
+.PHONY: install up test lint demo bench bench-compare bench-import bench-search bench-analytics faults fuzz clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ bench: install
 		--rate $(RATE) --duration $(DURATION) --members $(MEMBERS) --reads $(READS) \
 		--batch $(BATCH) --workers $(WORKERS) --pgbench-seconds $(PGBENCH_SECONDS) \
 		$(if $(RAMP),--ramp $(RAMP)) $(BENCH_ARGS)
+
+## Runs of `make bench` side by side: saturation by population, its run-to-run spread and
+## issue 19's data-size verdict. e.g. `make bench-compare RESULTS="bench/results/a.json …"`
+RESULTS ?=
+bench-compare: install
+	$(BIN)/python -m bench.compare $(RESULTS)
 
 ## Time a CSV import of IMPORT_MEMBERS members into a stack of its own, and the relay's
 ## publishing of their registrations (docs/performance.md "Member import").

@@ -73,6 +73,14 @@ def main(
             "with the member's coupons first (POST /coupons/validate)"
         ),
     ] = False,
+    saturation: Annotated[
+        float | None,
+        typer.Option(
+            min=0.1,
+            help="Sales/s an earlier ramp sustained: a step at 70 % of it is judged against "
+            "the latency targets",
+        ),
+    ] = None,
     data_dir: Annotated[
         Path | None, typer.Option(help="Embedded stack's data (default: temp)")
     ] = None,
@@ -104,6 +112,7 @@ def main(
         several_rules=several_rules,
         campaign=campaign,
         coupons=coupons,
+        saturation=saturation,
         data_dir=data_dir,
         results_dir=results_dir,
         seed=seed,

@@ -17,6 +17,8 @@ import matplotlib
 import orjson
 import psutil
 
+from bench import targets
+
 matplotlib.use("Agg")  # files only, never a window
 
 import matplotlib.pyplot as plt
@@ -118,6 +120,12 @@ def markdown(result: dict[str, Any]) -> str:
         f"| ratio end-to-end purchases/s ÷ pgbench TPS | "
         f"{'–' if result['ratio'] is None else format(result['ratio'], '.3f')} |",
         "",
+        "## Targets (issue 19)",
+        "",
+        "| target | measured by this run | verdict |",
+        "|---|---|---|",
+        *(f"| {row.target} | {row.measured} | {row.verdict} |" for row in targets.judge(result)),
+        "",
         "## Steps",
         "",
         "| offered/s | s | accepted/s | errors | ingest p50 / p99 / p99.9 ms | "
@@ -145,13 +153,16 @@ def markdown(result: dict[str, Any]) -> str:
             "",
             f"## CPU during the last step ({last['rate']:,.0f}/s offered)",
             "",
-            "| process | CPU s | % of one core |",
-            "|---|---|---|",
+            "| process | CPU s | % of one core | ms per accepted sale |",
+            "|---|---|---|---|",
         ]
+        per_sale = targets.cpu_ms_per_sale(last)
         for name, usage in sorted(last["cpu"].items(), key=lambda item: -item[1]["cpu_seconds"]):
             lines.append(
-                f"| {name} | {usage['cpu_seconds']:.1f} | {usage['percent_of_a_core']:.0f}% |"
+                f"| {name} | {usage['cpu_seconds']:.1f} | {usage['percent_of_a_core']:.0f}% | "
+                f"{_figure(per_sale.get(name))} |"
             )
+        lines.append(f"| all | | | {_figure(round(sum(per_sale.values()), 2))} |")
         lag = last["generator_send_lag"]
         lines += [
             "",

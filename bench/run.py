@@ -56,6 +56,7 @@ class Options:
     several_rules: bool = False  # earn by BENCH_RULES, not the plain rate
     campaign: bool = False  # a campaign (bench_campaign) active through the run
     coupons: bool = False  # every member holds a coupon; each sale's basket validated first
+    saturation: float | None = None  # sales/s an earlier ramp sustained (bench.targets)
     data_dir: Path | None = None
     results_dir: Path = Path("bench/results")
     seed: int = 1

@@ -1,0 +1,191 @@
+"""Issue 19's targets judged from a run's result: each verdict follows from the figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench import compare, report, targets
+
+
+def _latency(p99: float) -> dict[str, Any]:
+    return {"count": 100, "p50": p99 / 2, "p99": p99, "p99.9": p99, "max": p99}
+
+
+def _step(
+    rate: float,
+    e2e: float,
+    *,
+    sustained: bool = True,
+    ingest_p99: float = 10.0,
+    visible_p99: float = 100.0,
+    notified_p99: float = 200.0,
+    reads: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "rate": rate,
+        "seconds": 10,
+        "starts_at_second": 0,
+        "batch": 0,
+        "sent": int(rate * 10),
+        "accepted": int(rate * 10),
+        "accepted_per_second": rate,
+        "errors": {},
+        "ingest": _latency(ingest_p99),
+        "points_visible": _latency(visible_p99),
+        "notified": _latency(notified_p99),
+        "e2e_per_second": e2e,
+        "reads": reads,
+        "backlog_max": 0,
+        "sustained": sustained,
+        "why_not": [] if sustained else ["backlog"],
+        "cpu": {"orders": {"cpu_seconds": rate * 10 * 0.002, "percent_of_a_core": 50.0}},
+        "generator_send_lag": _latency(1.0),
+    }
+
+
+def _result(
+    *steps: dict[str, Any], batch: int = 0, tps: float = 3_000.0, **options: Any
+) -> dict[str, Any]:
+    sustained = [step for step in steps if step["sustained"]]
+    best = max(sustained, key=lambda step: step["rate"]) if sustained else None
+    basis = best["e2e_per_second"] if best else 0.0
+    return {
+        "options": {"batch": batch, "campaign": True, "coupons": True, "saturation": None}
+        | options,
+        "steps": list(steps),
+        "pgbench": {"tps": tps},
+        "ratio": round(basis / tps, 4),
+        "saturation": {
+            "rate": best["rate"] if best else None,
+            "e2e_per_second": basis if best else None,
+        },
+    }
+
+
+def _verdicts(result: dict[str, Any]) -> dict[str, targets.Verdict]:
+    return {row.target.split(" ")[0]: row.verdict for row in targets.judge(result)}
+
+
+def test_saturation_is_met_above_the_target_and_the_floor_between() -> None:
+    met = _result(_step(700, 700), _step(1_100, 1_050), _step(1_300, 900, sustained=False))
+    floor = _result(_step(600, 590), _step(800, 500, sustained=False))
+    short = _result(_step(60, 58), _step(90, 65, sustained=False))
+    assert targets.judge(met)[0].verdict == "met"
+    assert targets.judge(floor)[0].verdict == "floor met"
+    assert targets.judge(short)[0].verdict == "not met"
+    assert targets.judge(met)[1].verdict == "met"  # 1,050 ÷ 3,000 TPS
+    assert targets.judge(_result(_step(1_100, 1_050), tps=6_000.0))[1].verdict == "not met"
+
+
+def test_a_saturation_without_the_campaign_or_coupons_says_so() -> None:
+    row = targets.judge(_result(_step(220, 215), campaign=False))[0]
+    assert "without --campaign" in row.measured
+
+
+def test_the_last_sustained_step_is_only_a_lower_bound() -> None:
+    assert "lower bound" in targets.judge(_result(_step(160, 157)))[0].measured
+    assert (
+        "lower bound"
+        not in targets.judge(_result(_step(160, 157), _step(180, 120, sustained=False)))[0].measured
+    )
+
+
+def test_latency_is_judged_on_the_highest_step_at_seventy_percent() -> None:
+    fast = _result(_step(700, 700), _step(1_000, 990), _step(1_200, 800, sustained=False))
+    slow = _result(_step(700, 700, visible_p99=151.0), _step(1_000, 990))
+    assert targets.judge(fast)[2].verdict == "met"
+    assert targets.judge(slow)[2].verdict == "not met"
+    assert "points visible p99 151 ms" in targets.judge(slow)[2].measured
+
+
+def test_latency_needs_a_step_at_seventy_percent_or_an_earlier_saturation() -> None:
+    alone = _result(_step(42, 42, ingest_p99=20.0))
+    assert targets.judge(alone)[2].verdict == "not measured"
+    assert "RATE=29" in targets.judge(alone)[2].measured
+    told = _result(_step(42, 42, ingest_p99=20.0), saturation=60.0)
+    assert targets.judge(told)[2].verdict == "not met"
+    assert "ingest p99 20 ms" in targets.judge(told)[2].measured
+
+
+def test_batches_are_judged_only_on_a_batch_run() -> None:
+    assert _verdicts(_result(_step(60, 58)))["batches"] == "not measured"
+    assert _verdicts(_result(_step(4_000, 3_500), batch=500))["batches"] == "floor met"
+    assert _verdicts(_result(_step(12_000, 11_000), batch=500))["batches"] == "met"
+    one_by_one = targets.judge(_result(_step(4_000, 3_500), batch=500))[0]
+    assert one_by_one.verdict == "not measured"
+
+
+def _reads(per_second: float, p99: float) -> dict[str, Any]:
+    return {"per_second": per_second, "ok": 1, "errors": {}, "latency": _latency(p99)}
+
+
+def test_reads_need_the_rate_the_latency_and_five_hundred_sales_a_second() -> None:
+    def verdict(rate: float, per_second: float, p99: float) -> targets.Verdict:
+        return _verdicts(_result(_step(rate, rate, reads=_reads(per_second, p99))))["balance"]
+
+    assert verdict(500, 5_200, 9.0) == "met"
+    assert verdict(500, 2_500, 9.0) == "floor met"
+    assert verdict(500, 5_200, 11.0) == "not met"
+    assert verdict(70, 5_200, 9.0) == "not met"
+    assert _verdicts(_result(_step(500, 500)))["balance"] == "not measured"
+
+
+def test_cpu_per_sale_divides_each_process_by_the_accepted_sales() -> None:
+    step = _step(100, 100)  # orders: 2 s of CPU for 1,000 sales
+    assert targets.cpu_ms_per_sale(step) == {"orders": 2.0}
+    assert targets.cpu_ms_per_sale(step | {"accepted": 0}) == {}
+
+
+def test_the_report_prints_every_target() -> None:
+    result = _result(_step(60, 58), _step(90, 65, sustained=False))
+    result |= {
+        "started_at": "2026-12-01T00-00-00Z",
+        "command": "make bench",
+        "revision": "abc",
+        "machine": {
+            "cores": 2,
+            "cpu": "x",
+            "ram_gib": 1,
+            "python": "3.11",
+            "os": "Linux",
+            "load_average_at_start": [0, 0, 0],
+        },
+        "stack": "embedded",
+        "members": 10,
+        "stores": 1,
+        "clock": "commit timestamps",
+        "files": {"png": "x.png"},
+    }
+    result["pgbench"] |= {"command": "pgbench", "scale": 1}
+    text = report.markdown(result)
+    for row in targets.judge(result):
+        assert f"| {row.target} | {row.measured} | {row.verdict} |" in text
+    assert "| orders | 1.8 | 50% | 2.0 |" in text
+
+
+def _run(members: int, e2e: float | None) -> dict[str, Any]:
+    return {"members": members, "saturation": {"e2e_per_second": e2e}}
+
+
+def test_data_size_compares_medians_of_three_runs_per_population() -> None:
+    runs = [(f"{n}.json", _run(10_000, e2e)) for n, e2e in enumerate((200.0, 220.0, 210.0))]
+    runs += [(f"m{n}.json", _run(1_000_000, e2e)) for n, e2e in enumerate((180.0, 190.0, 170.0))]
+    sizes = compare.groups(runs)
+    assert [group.members for group in sizes] == [10_000, 1_000_000]
+    assert sizes[0].median == 210.0
+    assert round(sizes[0].spread, 4) == round(20 / 210, 4)
+    drop, judged = compare.verdict(sizes)
+    assert drop is not None
+    assert round(drop, 4) == round(1 - 180 / 210, 4)
+    assert judged == "met"  # 14.3 %
+    runs[3] = ("m0.json", _run(1_000_000, 150.0))
+    assert compare.verdict(compare.groups(runs))[1] == "not met"  # median 170: 19 %
+    assert compare.verdict(compare.groups(runs[:4]))[1].startswith("not decided")
+    assert "| 10,000 | 3 | 200.0, 220.0, 210.0 | 210.0 |" in compare.markdown(sizes)
+
+
+def test_a_run_that_sustained_nothing_counts_as_zero() -> None:
+    assert compare.saturation(_run(10, None)) == 0.0
+    assert compare.verdict(compare.groups([("a", _run(10, None)), ("b", _run(20, 5.0))]))[
+        1
+    ].startswith("not decided")
