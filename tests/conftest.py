@@ -4,6 +4,7 @@ from collections import Counter
 
 import pytest
 from _pytest.nodeid import NodeId
+from hypothesis import settings
 from xdist.scheduler import LoadFileScheduling
 from xdist.workermanage import WorkerController
 
@@ -13,6 +14,12 @@ from tests.ast_guard import guard_ast_parse
 guard_ast_parse()
 
 pytest_plugins = ["tests.fixtures"]
+
+# Speed is measured by the benchmarks, not by a deadline per example: hypothesis's default
+# 200 ms failed a pure domain property (tests/orders/discounts/test_domain.py) on a machine
+# with a load average of 10, which says nothing about the code.
+settings.register_profile("huiyuan", deadline=None)
+settings.load_profile("huiyuan")
 
 FUZZ_FILE = "tests/fuzz/test_openapi_fuzz.py"
 # The longest single tests, each a whole system of its own under injected faults or as
