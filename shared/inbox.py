@@ -72,13 +72,22 @@ BatchHandler = Callable[[AsyncSession, Sequence[CloudEvent], C], Awaitable[None]
 order, as if one by one."""
 
 
+Wants = Callable[[AsyncSession, CloudEvent], Awaitable[bool]]
+"""Whether a handler has anything to do with an event now, asked before it is claimed."""
+
+
 @dataclass(frozen=True)
 class InRuns(Generic[C]):
     """A handler in the batch form: :func:`apply_events` hands it each run of consecutive
     events of its type at once (one read of what they need, multi-row writes), so a batch's
-    events still apply in their order; called with one event, it applies that one."""
+    events still apply in their order; called with one event, it applies that one.
+
+    With ``wants``, an event it answers ``False`` for is neither claimed in the inbox nor
+    handled (for a handler that passes some events on and others over: nothing is written
+    for those); one redelivered later is asked again, and handled if wanted then."""
 
     apply: BatchHandler[C]
+    wants: Wants | None = None
 
     async def __call__(self, session: AsyncSession, event: CloudEvent, context: C) -> None:
         await self.apply(session, [event], context)
@@ -245,11 +254,13 @@ async def apply_events(
     """Claim the events in the inbox and run the handler of each one seen for the first time,
     after ``start`` with those events.
 
-    Events without a handler are skipped; a :class:`BoundRuns` handler gets each run of
-    consecutive events of its type at once. The caller owns the transaction: a handler's
+    Events without a handler are skipped, as are those an :class:`InRuns` handler does not
+    want; a :class:`BoundRuns` handler gets each run of consecutive events of its type at
+    once. The caller owns the transaction: a handler's
     error propagates and the claims roll back with everything else.
     """
     known = [event for event in events if event.type in handlers]
+    known = [event for event in known if await _wanted(session, handlers[event.type], event)]
     fresh = await inbox.claim(session, known)
     EVENTS_DUPLICATE.labels(service).inc(len(known) - len(fresh))
     todo = _first_of_each(known, fresh)
@@ -269,6 +280,12 @@ async def apply_events(
             finally:
                 event_id_var.reset(token)
             EVENTS_APPLIED.labels(service, event.type).inc()
+
+
+async def _wanted(session: AsyncSession, handler: BoundHandler, event: CloudEvent) -> bool:
+    if isinstance(handler, BoundRuns) and handler.handler.wants is not None:
+        return await handler.handler.wants(session, event)
+    return True
 
 
 def _first_of_each(events: Iterable[CloudEvent], fresh: set[str]) -> list[CloudEvent]:

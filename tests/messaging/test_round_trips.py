@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func
+from sqlalchemy import delete, func, insert
 from sqlmodel import col, select
 
 from services.messaging.base import inbox
 from services.messaging.contacts import service as contacts
 from services.messaging.notifications.models import Notification
+from services.messaging.webhooks.models import WebhookSubscription
 from shared.consumer import EventConsumer
 from shared.contacts import MemberContact
 from shared.db import Sessions, transaction
@@ -122,12 +123,9 @@ async def test_a_run_of_purchases_costs_the_same_statements_however_long(
         assert len([s for s in sent if "journey_runs" in s]) == 3
 
 
-async def test_a_run_of_events_only_webhooks_take_costs_one_statement_with_its_claim(
-    messaging_sessions: Sessions, handlers: Handlers
-) -> None:
-    """No subscription names ``loyalty.account.opened``: the run reads the subscriptions
-    once."""
-    batch = [
+def _accounts_opened(count: int) -> list[CloudEvent]:
+    """Events messaging takes only for webhooks."""
+    return [
         CloudEvent.of(
             AccountOpened(
                 account_id=uuid.uuid4(),
@@ -138,10 +136,55 @@ async def test_a_run_of_events_only_webhooks_take_costs_one_statement_with_its_c
             ),
             source="/huiyuan/loyalty",
         )
-        for _ in range(30)
+        for _ in range(count)
     ]
+
+
+async def _claimed(sessions: Sessions, batch: list[CloudEvent]) -> int:
+    async with sessions() as session:
+        found = await session.scalar(
+            select(func.count()).where(inbox.table.c.event_id.in_([e.id for e in batch]))
+        )
+        return int(found or 0)
+
+
+async def test_events_no_subscription_names_cost_one_statement_and_are_not_claimed(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    """Only webhooks take ``loyalty.account.opened``, and no subscription names it: the
+    batch reads the subscriptions once and writes nothing, not even its inbox rows."""
+    batch = _accounts_opened(30)
     sent = await _apply(messaging_sessions, handlers, batch)
 
-    assert len([s for s in sent if "messaging.inbox" in s]) == 1
-    assert len([s for s in sent if "webhook_subscriptions" in s]) == 1
-    assert len(sent) == 2
+    assert len(sent) == 1
+    assert "webhook_subscriptions" in sent[0]
+    assert await _claimed(messaging_sessions, batch) == 0
+
+
+async def test_events_a_subscription_names_are_claimed_and_queued_in_one_statement(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    subscription = uuid.uuid4()
+    async with transaction(messaging_sessions) as session:
+        await session.execute(
+            insert(WebhookSubscription.__table__).values(  # type: ignore[attr-defined]
+                id=subscription,
+                url="https://hooks.example.com/huiyuan",
+                event_types=["loyalty.account.opened"],
+                active=True,
+                secret_encrypted=CIPHER.encrypt("whsec_test"),
+                created_at=datetime.now(UTC),
+                updated_at=datetime.now(UTC),
+            )
+        )
+    try:
+        batch = _accounts_opened(30)
+        sent = await _apply(messaging_sessions, handlers, batch)
+    finally:
+        async with transaction(messaging_sessions) as session:
+            await session.execute(
+                delete(WebhookSubscription).where(col(WebhookSubscription.id) == subscription)
+            )
+
+    assert len(sent) == 3  # the subscriptions, the inbox's claim, the deliveries
+    assert await _claimed(messaging_sessions, batch) == len(batch)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
+
 from shared.db import AsyncSession, transaction
 from shared.events import CloudEvent
 from shared.inbox import BoundRuns, InRuns, apply_events, bind
@@ -47,3 +49,30 @@ async def test_runs_of_one_type_are_handed_over_at_once_in_order(scratch: Scratc
         ("runs", [8]),
         ("runs", [9]),
     ]
+
+
+async def test_events_a_handler_does_not_want_are_neither_claimed_nor_handled(
+    scratch: Scratch,
+) -> None:
+    handled: list[int] = []
+    wanted = {1}
+
+    async def runs(session: AsyncSession, events: Sequence[CloudEvent], _: None) -> None:
+        handled.extend(event.data["n"] for event in events)
+
+    async def wants(session: AsyncSession, event: CloudEvent) -> bool:
+        return int(event.data["n"]) in wanted
+
+    handlers = bind({scratch.event_type("a"): InRuns(runs, wants=wants)}, None)
+    batch = [_event(scratch, n, "a") for n in range(3)]
+    async with transaction(scratch.sessions) as session:
+        await apply_events(session, scratch.inbox, handlers, "test", batch)
+    wanted.add(2)  # wanted now: a redelivery is handled, and only once
+    for _ in range(2):
+        async with transaction(scratch.sessions) as session:
+            await apply_events(session, scratch.inbox, handlers, "test", batch)
+
+    assert handled == [1, 2]
+    async with scratch.sessions() as session:
+        claimed = await session.scalars(select(scratch.inbox.table.c.event_id))
+        assert set(claimed) == {batch[1].id, batch[2].id}

@@ -236,6 +236,11 @@ async def _active(session: AsyncSession) -> list[tuple[uuid.UUID, list[str]]]:
     return active
 
 
+async def subscribed(session: AsyncSession, event: CloudEvent) -> bool:
+    """Whether an active subscription names the event's type (read once per transaction)."""
+    return any(event.type in types for _, types in await _active(session))
+
+
 async def enqueue(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
     """One pending delivery per event and active subscription naming its type, in one
     statement (an event again, after its id was forgotten, changes nothing)."""
@@ -267,7 +272,10 @@ def fanning_out(
     """``handlers``, each also queuing the event's deliveries, and a handler doing only
     that for each of ``event_types`` they lack, so the service consumes every type a
     subscription can name. A handler in the batch form (``shared.inbox.InRuns``) stays in
-    it, as does one only queuing deliveries: a run of events queues them in one statement."""
+    it, as does one only queuing deliveries: a run of events queues them in one statement.
+    One only queuing deliveries wants only the events an active subscription names: the
+    others are not even claimed in the inbox (a subscription made later gets an event
+    redelivered after it, as it gets the events consumed after it)."""
 
     def also_enqueue(handler: Handler[C] | None) -> Handler[C]:
         if handler is None or isinstance(handler, InRuns):
@@ -280,7 +288,7 @@ def fanning_out(
                     await inner.apply(session, events, ctx)
                 await enqueue(session, events)
 
-            return InRuns(handle_run)
+            return InRuns(handle_run, wants=subscribed if inner is None else None)
         each = handler
 
         async def handle(session: AsyncSession, event: CloudEvent, ctx: C) -> None:
