@@ -3,7 +3,9 @@
 A service declares what it consumes in one map, ``HANDLERS`` in its ``consumers.py``: event
 type -> handler. A handler takes the session, the envelope and the service's
 :class:`HandlerContext` (its settings and PII cipher), nothing from globals, so a test can
-call it. The service's composition root binds the map to its context (:func:`bind`), and
+call it. A handler in the batch form (:class:`InRuns`) takes each run of consecutive events
+of its type in a batch at once, set-based, and is still called with one event like any
+other. The service's composition root binds the map to its context (:func:`bind`), and
 the topics it subscribes to follow from the map (:func:`subscriptions`).
 
 :func:`apply_events` records each event's id in the inbox in the caller's transaction and
@@ -18,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
+from itertools import groupby
 from typing import Any, Generic, TypeVar
 
 from aiokafka import ConsumerRecord
@@ -64,9 +67,51 @@ class HandlerContext(Generic[S]):
 Handler = Callable[[AsyncSession, CloudEvent, C], Awaitable[None]]
 """A service's handler: ``async def on_x(session, event, context) -> None``."""
 
+BatchHandler = Callable[[AsyncSession, Sequence[CloudEvent], C], Awaitable[None]]
+"""``async def on_xs(session, events, context) -> None``: applies events of one type, in
+order, as if one by one."""
+
+
+Wants = Callable[[AsyncSession, CloudEvent], Awaitable[bool]]
+"""Whether a handler has anything to do with an event now, asked before it is claimed."""
+
+
+@dataclass(frozen=True)
+class InRuns(Generic[C]):
+    """A handler in the batch form: :func:`apply_events` hands it each run of consecutive
+    events of its type at once (one read of what they need, multi-row writes), so a batch's
+    events still apply in their order; called with one event, it applies that one.
+
+    With ``wants``, an event it answers ``False`` for is neither claimed in the inbox nor
+    handled (for a handler that passes some events on and others over: nothing is written
+    for those); one redelivered later is asked again, and handled if wanted then."""
+
+    apply: BatchHandler[C]
+    wants: Wants | None = None
+
+    async def __call__(self, session: AsyncSession, event: CloudEvent, context: C) -> None:
+        await self.apply(session, [event], context)
+
+
 BoundHandler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 Handlers = Mapping[str, BoundHandler]
 """Handlers bound to their context, as the runner calls them."""
+
+
+@dataclass(frozen=True)
+class BoundRuns(Generic[C]):
+    """An :class:`InRuns` handler bound to its context: a :data:`BoundHandler`, and
+    :meth:`run` for a run of events."""
+
+    handler: InRuns[C]
+    context: C
+
+    async def __call__(self, session: AsyncSession, event: CloudEvent) -> None:
+        await self.handler.apply(session, [event], self.context)
+
+    async def run(self, session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        await self.handler.apply(session, events, self.context)
+
 
 BatchStart = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[None]]
 """Runs once per batch before its handlers, with the events about to be handled, in order:
@@ -78,6 +123,9 @@ def bind(handlers: Mapping[str, Handler[C]], context: C) -> dict[str, BoundHandl
     """``handlers`` with their context filled in."""
 
     def bound(handler: Handler[C]) -> BoundHandler:
+        if isinstance(handler, InRuns):
+            return BoundRuns(handler, context)
+
         async def call(session: AsyncSession, event: CloudEvent) -> None:
             await handler(session, event, context)
 
@@ -206,22 +254,38 @@ async def apply_events(
     """Claim the events in the inbox and run the handler of each one seen for the first time,
     after ``start`` with those events.
 
-    Events without a handler are skipped. The caller owns the transaction: a handler's
+    Events without a handler are skipped, as are those an :class:`InRuns` handler does not
+    want; a :class:`BoundRuns` handler gets each run of consecutive events of its type at
+    once. The caller owns the transaction: a handler's
     error propagates and the claims roll back with everything else.
     """
     known = [event for event in events if event.type in handlers]
+    known = [event for event in known if await _wanted(session, handlers[event.type], event)]
     fresh = await inbox.claim(session, known)
     EVENTS_DUPLICATE.labels(service).inc(len(known) - len(fresh))
     todo = _first_of_each(known, fresh)
     if start is not None:
         await start(session, todo)
-    for event in todo:
-        token = event_id_var.set(event.id)
-        try:
-            await handlers[event.type](session, event)
-        finally:
-            event_id_var.reset(token)
-        EVENTS_APPLIED.labels(service, event.type).inc()
+    for event_type, run in groupby(todo, key=lambda event: event.type):
+        handler = handlers[event_type]
+        if isinstance(handler, BoundRuns):
+            in_run = list(run)
+            await handler.run(session, in_run)
+            EVENTS_APPLIED.labels(service, event_type).inc(len(in_run))
+            continue
+        for event in run:
+            token = event_id_var.set(event.id)
+            try:
+                await handler(session, event)
+            finally:
+                event_id_var.reset(token)
+            EVENTS_APPLIED.labels(service, event.type).inc()
+
+
+async def _wanted(session: AsyncSession, handler: BoundHandler, event: CloudEvent) -> bool:
+    if isinstance(handler, BoundRuns) and handler.handler.wants is not None:
+        return await handler.handler.wants(session, event)
+    return True
 
 
 def _first_of_each(events: Iterable[CloudEvent], fresh: set[str]) -> list[CloudEvent]:

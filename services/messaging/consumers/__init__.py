@@ -11,12 +11,17 @@ coupons schedule the journeys' runs (``journeys.service``). Every event, of thes
 or any other, is also offered to the webhook subscriptions naming its type
 (``webhooks.service.fanning_out``).
 
-Each handler calls the capabilities in the order written. A handler whose member has no
+Each handler calls the capabilities in the order written. The handlers of the purchase
+path's events (points earned, purchases) and those only passing events on to webhooks are
+in the batch form (``shared.inbox.InRuns``): a run of such events in a consumer batch is
+applied at once, in a fixed number of statements however long it is. A handler whose member has no
 contact yet raises :class:`~services.messaging.contacts.errors.ContactNotKnown`; the
 consumer runner then retries the batch with backoff (see ``shared.consumer``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from services.messaging.base import segment_copies
 from services.messaging.consumers.customer import (
@@ -72,16 +77,18 @@ from shared.events.loyalty import (
 from shared.events.orders import PurchaseCompleted
 from shared.events.referrals import ReferralRewarded
 from shared.events.segments import SegmentChanged, SegmentDeleted
-from shared.inbox import Handler
+from shared.inbox import Handler, InRuns
 
 
-async def on_purchase_completed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    """Schedules the member's welcome after their first purchase and moves their win-back
-    to after this one."""
-    purchase = event.payload(PurchaseCompleted)
-    await journeys.follow_purchase(
-        session, purchase.member_id, purchase.purchase_id, purchase.purchased_at
-    )
+async def _purchases_completed(
+    session: AsyncSession, events: Sequence[CloudEvent], _: Context
+) -> None:
+    """Schedules each member's welcome after their first purchase and moves their win-back
+    to after their latest one, for a run of purchases at once."""
+    await journeys.follow_purchases(session, [e.payload(PurchaseCompleted) for e in events])
+
+
+on_purchase_completed: InRuns[Context] = InRuns(_purchases_completed)
 
 
 async def on_coupon_granted(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:

@@ -4,11 +4,14 @@ prize won in a draw."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from services.messaging.consumers.notify import Context, tell
 from services.messaging.digests import service as digests
 from services.messaging.notifications import domain as notifying
+from services.messaging.notifications import service as notifications
+from services.messaging.notifications.domain import Notice
 from services.messaging.policy import service as policies
 from services.messaging.templates.domain import Template
 from shared.db import AsyncSession
@@ -26,38 +29,52 @@ from shared.events.loyalty import (
     TierChanged,
 )
 from shared.events.referrals import ReferralRewarded
-from shared.inbox import Handler
+from shared.inbox import Handler, InRuns
 
 
-async def on_points_earned(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
-    """Tells the member of a sale's points as the brand's policy says (``points_message``):
+async def _points_earned(session: AsyncSession, events: Sequence[CloudEvent], ctx: Context) -> None:
+    """Tells each member of a sale's points as the brand's policy says (``points_message``):
     on every channel, by email only, only above a number of points, not at all, or in the
     day's digest (each channel's message is then suppressed, recorded with its reason, and
     the sale's points are added to the member's brand day once: only when this event's
-    rows are new)."""
-    earned = event.payload(PointsEarned)
-    if not notifying.notifies_points(earned.points):
+    rows are new). A run of these events is told at once (``notifications.service.
+    notify_members``: the contacts read in two statements, the notifications written in
+    one)."""
+    earned = [(event, event.payload(PointsEarned)) for event in events]
+    told = [(event, p) for event, p in earned if notifying.notifies_points(p.points)]
+    if not told:
         return
     message = (await policies.current(session)).points_message
-    withheld = {c: r for c in notifying.CHANNELS if (r := message.withheld(c, earned.points))}
-    recorded = await tell(
+    recorded = await notifications.notify_members(
         session,
-        event,
-        ctx,
-        earned.member_id,
+        ctx.cipher,
         "points_earned",
-        {"points": earned.points, "balance": earned.balance},
-        withheld,
+        [
+            Notice(
+                p.member_id,
+                event.id,
+                {"points": p.points, "balance": p.balance},
+                {c: r for c in notifying.CHANNELS if (r := message.withheld(c, p.points))},
+            )
+            for event, p in told
+        ],
     )
-    if recorded and message.mode == "daily_digest":
-        await digests.add_points(
-            session,
-            earned.member_id,
-            points=earned.points,
-            balance=earned.balance,
-            earned_at=event.time,
-            zone=ZoneInfo(ctx.settings.business_timezone),
-        )
+    if message.mode != "daily_digest":
+        return
+    zone = ZoneInfo(ctx.settings.business_timezone)
+    for (event, p), new in zip(told, recorded, strict=True):
+        if new:
+            await digests.add_points(
+                session,
+                p.member_id,
+                points=p.points,
+                balance=p.balance,
+                earned_at=event.time,
+                zone=zone,
+            )
+
+
+on_points_earned: InRuns[Context] = InRuns(_points_earned)
 
 
 async def on_points_expiring(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:

@@ -76,6 +76,17 @@ async def get_contact(session: AsyncSession, member_id: uuid.UUID) -> Contact | 
     return await session.get(Contact, member_id)
 
 
+async def get_contacts(session: AsyncSession, member_ids: Sequence[uuid.UUID]) -> list[Contact]:
+    """The contacts of those of ``member_ids`` that have one, read in one statement (as
+    they are in the database now, not as the session last saw them)."""
+    query = (
+        select(Contact)
+        .where(_contacts.c.member_id == any_(bindparam("ids", type_=ARRAY(Uuid()))))
+        .execution_options(populate_existing=True)
+    )
+    return list(await session.scalars(query, {"ids": list(member_ids)}))
+
+
 async def apply_consent(
     session: AsyncSession,
     member_id: uuid.UUID,
@@ -249,6 +260,19 @@ async def email_suppressed(session: AsyncSession, address_hash: str) -> bool:
         select(_suppressed.c.address_hash).where(_suppressed.c.address_hash == address_hash)
     )
     return found.first() is not None
+
+
+async def emails_suppressed(session: AsyncSession, address_hashes: Sequence[str]) -> set[str]:
+    """Which of ``address_hashes`` are on the suppression list, in one statement."""
+    if not address_hashes:
+        return set()
+    found = await session.scalars(
+        select(_suppressed.c.address_hash).where(
+            _suppressed.c.address_hash == any_(bindparam("hashes", type_=ARRAY(String())))
+        ),
+        {"hashes": list(address_hashes)},
+    )
+    return set(found)
 
 
 async def clear_suppressions(session: AsyncSession, member_id: uuid.UUID) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import Select
 from services.messaging.contacts import domain, repository
 from services.messaging.contacts.domain import ContactCard, MemberCalendar, Reach
 from services.messaging.contacts.errors import ContactNotKnown
+from services.messaging.contacts.models import Contact
 from shared.contacts import MemberContact, MemberContacts
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
@@ -217,15 +218,42 @@ async def card_of(session: AsyncSession, cipher: PiiCipher, member_id: uuid.UUID
     contact = await repository.get_contact(session, member_id)
     if contact is None:
         raise ContactNotKnown(f"no contact for member {member_id} yet")
+    email = _email(cipher, contact)
+    bounced = email is not None and await repository.email_suppressed(
+        session, cipher.email_hash(email)
+    )
+    return _card(cipher, contact, email, bounced)
+
+
+async def cards_of(
+    session: AsyncSession, cipher: PiiCipher, member_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, ContactCard]:
+    """:func:`card_of` for many members in two statements (the contacts, then which of
+    their emails bounced), by member id. Raises :class:`ContactNotKnown` if one of them
+    has no contact."""
+    contacts = {c.member_id: c for c in await repository.get_contacts(session, list(member_ids))}
+    missing = [m for m in member_ids if m not in contacts]
+    if missing:
+        raise ContactNotKnown(f"no contact for member {missing[0]} yet")
+    emails = {m: _email(cipher, c) for m, c in contacts.items()}
+    hashes = {m: cipher.email_hash(e) for m, e in emails.items() if e is not None}
+    bounced = await repository.emails_suppressed(session, sorted(set(hashes.values())))
+    return {m: _card(cipher, c, emails[m], hashes.get(m) in bounced) for m, c in contacts.items()}
+
+
+def _email(cipher: PiiCipher, contact: Contact) -> str | None:
+    """The contact's usable email address, decrypted (none for an inactive member)."""
+    if not contact.active or contact.email_encrypted is None:
+        return None
+    return cipher.decrypt(contact.email_encrypted)
+
+
+def _card(cipher: PiiCipher, contact: Contact, email: str | None, bounced: bool) -> ContactCard:
     name = cipher.decrypt(contact.name_encrypted) if contact.name_encrypted else ""
     if not contact.active:
         gone = Reach(False, None, domain.INACTIVE)
         return ContactCard(name=name, locale=contact.locale, sms=gone, email=gone)
-    email = cipher.decrypt(contact.email_encrypted) if contact.email_encrypted else None
     phone = cipher.decrypt(contact.phone_encrypted)
-    bounced = email is not None and await repository.email_suppressed(
-        session, cipher.email_hash(email)
-    )
     return ContactCard(
         name=name,
         locale=contact.locale,
@@ -251,6 +279,17 @@ async def calendar_of(session: AsyncSession, member_id: uuid.UUID) -> MemberCale
     return MemberCalendar(
         contact.birth_month, contact.birth_day, contact.time_zone, contact.active, contact.locale
     )
+
+
+async def calendars_of(
+    session: AsyncSession, member_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, MemberCalendar]:
+    """:func:`calendar_of` for many members in one statement, by member id (those without
+    a contact are missing)."""
+    return {
+        c.member_id: MemberCalendar(c.birth_month, c.birth_day, c.time_zone, c.active, c.locale)
+        for c in await repository.get_contacts(session, list(member_ids))
+    }
 
 
 def marketable() -> Select[tuple[uuid.UUID, str | None]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -11,7 +12,10 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Uuid,
+    bindparam,
     cast,
+    column,
     delete,
     exists,
     func,
@@ -20,7 +24,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 
 from services.messaging.journeys.domain import RunState, Window
 from services.messaging.journeys.models import JourneyRun, JourneySettingsRow
@@ -125,6 +129,87 @@ async def add_after_all(
     )
     added: uuid.UUID | None = (await session.execute(statement)).scalar_one_or_none()
     return added
+
+
+RunOf = tuple[uuid.UUID, str, Window]
+"""A run to schedule for a member: the member, the occurrence and its window."""
+
+
+def _unnested(runs: Sequence[RunOf]) -> Any:
+    """``runs`` as rows of (id, member_id, occurrence, due_at, expires_at), from arrays: the
+    statement is the same however many there are (SQLAlchemy compiles it once)."""
+    moments = ARRAY(DateTime(timezone=True))
+    return (
+        func.unnest(
+            bindparam("ids", [uuid.uuid4() for _ in runs], type_=ARRAY(Uuid())),
+            bindparam("members", [member for member, _, _ in runs], type_=ARRAY(Uuid())),
+            bindparam(
+                "occurrences", [occurrence for _, occurrence, _ in runs], type_=ARRAY(String())
+            ),
+            bindparam("dues", [window.due_at for _, _, window in runs], type_=moments),
+            bindparam("ends", [window.expires_at for _, _, window in runs], type_=moments),
+        )
+        .table_valued(
+            column("id", Uuid()),
+            column("member_id", Uuid()),
+            column("occurrence", String()),
+            column("due_at", DateTime(timezone=True)),
+            column("expires_at", DateTime(timezone=True)),
+        )
+        .render_derived(name="new")
+    )
+
+
+async def add_many(
+    session: AsyncSession, journey: str, runs: Sequence[RunOf], *, after_all: bool = False
+) -> None:
+    """:func:`add` (or, ``after_all``, :func:`add_after_all`) for many members of
+    ``journey`` in one statement: at most one run per member (each member once in
+    ``runs``)."""
+    if not runs:
+        return
+    new = _unnested(runs)
+    values = select(
+        new.c.id,
+        literal(journey, String),
+        new.c.member_id,
+        new.c.occurrence,
+        new.c.due_at,
+        new.c.expires_at,
+    )
+    if after_all:
+        later = exists().where(
+            _runs.c.journey == journey,
+            _runs.c.member_id == new.c.member_id,
+            _runs.c.due_at >= new.c.due_at,
+        )
+        values = values.where(~later)
+    await session.execute(
+        insert(_runs)
+        .from_select(["id", "journey", "member_id", "occurrence", "due_at", "expires_at"], values)
+        .on_conflict_do_nothing(index_elements=["journey", "member_id", "occurrence"])
+    )
+
+
+async def drop_pending_before(
+    session: AsyncSession, journey: str, due_before: Mapping[uuid.UUID, datetime]
+) -> None:
+    """:func:`drop_pending` for many members in one statement, each with its own bound."""
+    if not due_before:
+        return
+    bounds = func.unnest(
+        bindparam("members", list(due_before), type_=ARRAY(Uuid())),
+        bindparam("bounds", list(due_before.values()), type_=ARRAY(DateTime(timezone=True))),
+    ).table_valued(column("member_id", Uuid()), column("due_before", DateTime(timezone=True)))
+    bounds = bounds.render_derived(name="bounds")
+    await session.execute(
+        delete(_runs).where(
+            _runs.c.journey == journey,
+            _runs.c.member_id == bounds.c.member_id,
+            _runs.c.done_at.is_(None),
+            _runs.c.due_at < bounds.c.due_before,
+        )
+    )
 
 
 async def drop_pending(

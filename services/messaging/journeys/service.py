@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +35,7 @@ from services.messaging.templates.domain import Template
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession, Sessions, transaction
 from shared.events.coupons import CouponGranted
+from shared.events.orders import PurchaseCompleted
 from shared.inputs import input_defaults
 from shared.pagination import PageKey, encode_cursor
 
@@ -146,27 +148,35 @@ async def set_settings(
     return await get_settings(session)
 
 
-async def follow_purchase(
-    session: AsyncSession, member_id: uuid.UUID, purchase_id: uuid.UUID, purchased_at: datetime
-) -> None:
-    """A member's purchase (``orders.purchase.completed``): the first one messaging sees
-    schedules their welcome (seed 004: 7–15 days after it; a later one adds none), and
-    every one moves their win-back to ``win_back_days`` after it (occurrence: the purchase
-    id), replacing the one pending, never one run already, nor a later one (a purchase
-    consumed late). Without a contact yet, the brand's timezone is taken."""
+async def follow_purchases(session: AsyncSession, purchases: Sequence[PurchaseCompleted]) -> None:
+    """Members' purchases (``orders.purchase.completed``), in the order consumed: the first
+    one messaging sees of a member schedules their welcome (seed 004: 7–15 days after it;
+    a later one adds none), and every one moves their win-back to ``win_back_days`` after
+    it (occurrence: the purchase id), replacing the one pending, never one run already, nor
+    a later one (a purchase consumed late). Without a contact yet, the brand's timezone is
+    taken. A run of purchases costs four statements however many there are (their
+    members' contacts, the welcomes, the win-backs dropped, the win-backs added), and ends
+    as one by one would: each member's latest win-back is the one kept."""
     settings = await current(session)
-    calendar = await contacts.calendar_of(session, member_id)
-    zone = _zone(calendar.time_zone if calendar else None)
-    await repository.add(
-        session,
-        "first_purchase_welcome",
-        member_id,
-        domain.WELCOME_OCCURRENCE,
-        domain.welcome_window(purchased_at, zone, settings),
+    calendars = await contacts.calendars_of(session, {p.member_id for p in purchases})
+    welcomes: dict[uuid.UUID, repository.RunOf] = {}
+    win_backs: dict[uuid.UUID, repository.RunOf] = {}
+    for purchase in purchases:
+        member = purchase.member_id
+        calendar = calendars.get(member)
+        zone = _zone(calendar.time_zone if calendar else None)
+        if member not in welcomes:
+            window = domain.welcome_window(purchase.purchased_at, zone, settings)
+            welcomes[member] = (member, domain.WELCOME_OCCURRENCE, window)
+        window = domain.win_back_window(purchase.purchased_at, zone, settings)
+        kept = win_backs.get(member)
+        if kept is None or window.due_at > kept[2].due_at:
+            win_backs[member] = (member, str(purchase.purchase_id), window)
+    await repository.add_many(session, "first_purchase_welcome", list(welcomes.values()))
+    await repository.drop_pending_before(
+        session, "win_back", {member: window.due_at for member, _, window in win_backs.values()}
     )
-    window = domain.win_back_window(purchased_at, zone, settings)
-    await repository.drop_pending(session, "win_back", member_id, due_before=window.due_at)
-    await repository.add_after_all(session, "win_back", member_id, str(purchase_id), window)
+    await repository.add_many(session, "win_back", list(win_backs.values()), after_all=True)
 
 
 async def no_welcome(session: AsyncSession, member_id: uuid.UUID) -> None:

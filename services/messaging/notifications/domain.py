@@ -5,16 +5,18 @@ count over."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal, cast, get_args
 from zoneinfo import ZoneInfo
 
-from services.messaging.contacts.domain import Reach
+from services.messaging.contacts.domain import ContactCard, Reach
 from services.messaging.notifications.errors import PeriodReversed, PeriodTooLong
-from services.messaging.templates.domain import Template, fit, one_line
-from shared.crypto import mask_email, mask_phone
+from services.messaging.policy.domain import QUIET_HOURS
+from services.messaging.templates.domain import Template, fit, is_marketing, one_line
+from services.messaging.templates.rendering import Published, render
+from shared.crypto import PiiCipher, mask_email, mask_phone
 from shared.events.loyalty import ExpiringLotNotice, TierChange
 from shared.events.messaging import Channel
 from shared.redaction import redact_contacts
@@ -249,3 +251,83 @@ def minutes_left(requested_at: datetime, expires_at: datetime) -> int:
     """Whole minutes a code asked for at ``requested_at`` is good for (at least 1), as its
     message says."""
     return max(1, round((expires_at - requested_at).total_seconds() / 60))
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One member to tell by a template (:func:`notify_members`): what the message says
+    (``context``), the event it is for, and the channels held back with their reasons."""
+
+    member_id: uuid.UUID
+    trigger_event_id: str
+    context: Mapping[str, Any]
+    withheld: Mapping[Channel, str]
+
+
+def notification_rows(
+    cipher: PiiCipher,
+    card: ContactCard,
+    texts: Published,
+    template: Template,
+    notice: Notice,
+    now: datetime,
+    *,
+    broadcast_id: uuid.UUID | None,
+    channels: Collection[str],
+    held: Callable[[Channel, Reach], str | None] | None,
+    quiet_until: datetime | None,
+) -> list[dict[str, Any]]:
+    """The notice's notification per channel of ``channels``: suppressed with a reason (no
+    consent or address, ``notice.withheld``, or the policy's ``held`` reason), deferred to
+    ``quiet_until``, or queued, its text rendered in the member's language and its
+    recipient encrypted (see ``service.notify_member``)."""
+    rows: list[dict[str, Any]] = []
+    for channel in (c for c in CHANNELS if c in channels):
+        reach = card.reach(channel)
+        address = reach.address
+        row: dict[str, Any] = {
+            "id": uuid.uuid4(),
+            "member_id": notice.member_id,
+            "channel": channel,
+            "template": template,
+            "trigger_event_id": notice.trigger_event_id,
+            "recipient_masked": mask_recipient(channel, address) if address else None,
+            "recipient_encrypted": None,
+            "subject": None,
+            "body": None,
+            "error": None,
+            "reason": None,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "broadcast_id": broadcast_id,
+        }
+        reason = suppression_reason(channel, reach) or notice.withheld.get(channel)
+        if reason is None and held is not None:
+            reason = held(channel, reach)
+        if reason is not None or address is None:
+            row.update(status="suppressed", error=reason, reason=reason)
+        else:
+            rendered = render(
+                template,
+                card.locale,
+                channel,
+                {"name": card.name, **notice.context},
+                marketing=is_marketing(template),
+                texts=texts,
+            )
+            row.update(
+                status="queued",
+                recipient_encrypted=reach.encrypted or cipher.encrypt(address),
+                subject=rendered.subject,
+                body=rendered.body,
+            )
+            if quiet_until is not None:
+                row.update(
+                    status="deferred",
+                    next_attempt_at=quiet_until,
+                    error=QUIET_HOURS,
+                    reason=QUIET_HOURS,
+                )
+        rows.append(row)
+    return rows

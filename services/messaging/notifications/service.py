@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -16,6 +16,7 @@ from services.messaging.base import emit
 from services.messaging.contacts import service as contacts
 from services.messaging.contacts.domain import ContactCard, Reach
 from services.messaging.notifications import domain, repository, statistics
+from services.messaging.notifications.domain import Notice
 from services.messaging.notifications.schemas import (
     BroadcastCount,
     ChannelStatusCount,
@@ -71,60 +72,63 @@ async def notify_member(
 
     Raises :class:`~services.messaging.contacts.errors.ContactNotKnown` while the member's
     registration has not been consumed."""
-    card = await contacts.card_of(session, cipher, member_id)
+    notice = Notice(member_id, trigger_event_id, context, withheld or {})
+    [inserted] = await _notify(session, cipher, template, [notice], broadcast_id, channels)
+    return inserted
+
+
+async def notify_members(
+    session: AsyncSession, cipher: PiiCipher, template: Template, notices: Sequence[Notice]
+) -> list[set[uuid.UUID]]:
+    """:func:`notify_member` for many triggering events of one template at once. For a
+    template no policy holds back (a transactional one), the contacts are read in two
+    statements, every notification is written in one and the events of those held back
+    in one more; a marketing template or the digest tells one member at a time, so each
+    sees the ones before it in its counts. Returns the new ids of each notice, in order.
+
+    Raises :class:`~services.messaging.contacts.errors.ContactNotKnown` while a member's
+    registration has not been consumed."""
+    if is_marketing(template) or template in policy_domain.WAITS_FOR_MORNING:
+        told = [await _notify(session, cipher, template, [n]) for n in notices]
+        return [inserted for [inserted] in told]
+    return await _notify(session, cipher, template, notices)
+
+
+async def _notify(
+    session: AsyncSession,
+    cipher: PiiCipher,
+    template: Template,
+    notices: Sequence[Notice],
+    broadcast_id: uuid.UUID | None = None,
+    channels: Collection[str] = domain.CHANNELS,
+) -> list[set[uuid.UUID]]:
+    if not notices:
+        return []
+    cards = await contacts.cards_of(session, cipher, {n.member_id for n in notices})
     texts = await templates.published(session)
     now = datetime.now(UTC)
-    gate = await _marketing_gate(session, member_id, template, card, now)
-    rows: list[dict[str, Any]] = []
-    for channel in (c for c in domain.CHANNELS if c in channels):
-        reach = card.reach(channel)
-        address = reach.address
-        row: dict[str, Any] = {
-            "id": uuid.uuid4(),
-            "member_id": member_id,
-            "channel": channel,
-            "template": template,
-            "trigger_event_id": trigger_event_id,
-            "recipient_masked": domain.mask_recipient(channel, address) if address else None,
-            "recipient_encrypted": None,
-            "subject": None,
-            "body": None,
-            "error": None,
-            "reason": None,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "broadcast_id": broadcast_id,
-        }
-        reason = domain.suppression_reason(channel, reach) or (withheld or {}).get(channel)
-        if reason is None and gate is not None:
-            reason = gate.reason(channel, reach)
-        if reason is not None or address is None:
-            row.update(status="suppressed", error=reason, reason=reason)
-        else:
-            rendered = rendering.render(
+    rows: list[list[dict[str, Any]]] = []
+    for notice in notices:
+        card = cards[notice.member_id]
+        gate = await _marketing_gate(session, notice.member_id, template, card, now)
+        rows.append(
+            domain.notification_rows(
+                cipher,
+                card,
+                texts,
                 template,
-                card.locale,
-                channel,
-                {"name": card.name, **context},
-                marketing=is_marketing(template),
-                texts=texts,
+                notice,
+                now,
+                broadcast_id=broadcast_id,
+                channels=channels,
+                held=gate.reason if gate else None,
+                quiet_until=gate.quiet_until if gate else None,
             )
-            row.update(
-                status="queued",
-                recipient_encrypted=reach.encrypted or cipher.encrypt(address),
-                subject=rendered.subject,
-                body=rendered.body,
-            )
-            if gate is not None and gate.quiet_until is not None:
-                reason = policy_domain.QUIET_HOURS
-                row.update(
-                    status="deferred", next_attempt_at=gate.quiet_until, error=reason, reason=reason
-                )
-        rows.append(row)
-    inserted = await repository.insert_notifications(session, rows)
-    await emit(session, *_policy_events(rows, inserted))
-    return inserted
+        )
+    every = [row for of_notice in rows for row in of_notice]
+    inserted = await repository.insert_notifications(session, every)
+    await emit(session, *_policy_events(every, inserted))
+    return [{row["id"] for row in of_notice} & inserted for of_notice in rows]
 
 
 async def send_code(

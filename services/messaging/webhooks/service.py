@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -43,7 +43,7 @@ from services.messaging.webhooks.schemas import (
 )
 from shared.crypto import PiiCipher
 from shared.events import CloudEvent
-from shared.inbox import Handler
+from shared.inbox import Handler, InRuns
 from shared.pagination import PageKey, encode_cursor
 
 log = logging.getLogger(__name__)
@@ -236,30 +236,34 @@ async def _active(session: AsyncSession) -> list[tuple[uuid.UUID, list[str]]]:
     return active
 
 
-async def enqueue(session: AsyncSession, event: CloudEvent) -> None:
-    """One pending delivery per active subscription naming the event's type (the event
-    again, after its id was forgotten, changes nothing)."""
-    wanting = [sid for sid, types in await _active(session) if event.type in types]
-    if not wanting:
-        return
-    body, now = event.model_dump_json(), datetime.now(UTC)
-    await repository.insert_deliveries(
-        session,
-        [
-            {
-                "id": uuid.uuid4(),
-                "subscription_id": sid,
-                "event_id": event.id,
-                "event_type": event.type,
-                "body": body,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for sid in wanting
-        ],
-    )
+async def subscribed(session: AsyncSession, event: CloudEvent) -> bool:
+    """Whether an active subscription names the event's type (read once per transaction)."""
+    return any(event.type in types for _, types in await _active(session))
+
+
+async def enqueue(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+    """One pending delivery per event and active subscription naming its type, in one
+    statement (an event again, after its id was forgotten, changes nothing)."""
+    active = await _active(session)
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "subscription_id": sid,
+            "event_id": event.id,
+            "event_type": event.type,
+            "body": event.model_dump_json(),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for event in events
+        for sid, types in active
+        if event.type in types
+    ]
+    if rows:
+        await repository.insert_deliveries(session, rows)
 
 
 def fanning_out(
@@ -267,13 +271,29 @@ def fanning_out(
 ) -> dict[str, Handler[C]]:
     """``handlers``, each also queuing the event's deliveries, and a handler doing only
     that for each of ``event_types`` they lack, so the service consumes every type a
-    subscription can name."""
+    subscription can name. A handler in the batch form (``shared.inbox.InRuns``) stays in
+    it, as does one only queuing deliveries: a run of events queues them in one statement.
+    One only queuing deliveries wants only the events an active subscription names: the
+    others are not even claimed in the inbox (a subscription made later gets an event
+    redelivered after it, as it gets the events consumed after it)."""
 
     def also_enqueue(handler: Handler[C] | None) -> Handler[C]:
+        if handler is None or isinstance(handler, InRuns):
+            inner = handler
+
+            async def handle_run(
+                session: AsyncSession, events: Sequence[CloudEvent], ctx: C
+            ) -> None:
+                if inner is not None:
+                    await inner.apply(session, events, ctx)
+                await enqueue(session, events)
+
+            return InRuns(handle_run, wants=subscribed if inner is None else None)
+        each = handler
+
         async def handle(session: AsyncSession, event: CloudEvent, ctx: C) -> None:
-            if handler is not None:
-                await handler(session, event, ctx)
-            await enqueue(session, event)
+            await each(session, event, ctx)
+            await enqueue(session, [event])
 
         return handle
 

@@ -21,7 +21,7 @@ from services.messaging.templates.domain import OPT_OUT
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
-from shared.inbox import Handlers
+from shared.inbox import BoundRuns, Handlers
 from shared.settings import DEV_PII_KEY
 from tests.messaging import events as member_events
 from tests.messaging.journeys import events
@@ -113,6 +113,39 @@ async def test_the_first_purchase_schedules_one_welcome_and_each_purchase_moves_
     assert win_back.occurrence == str(second.data["purchase_id"])
     assert win_back.due_at == datetime(2027, 6, 19, 10, tzinfo=SHANGHAI)  # 90 days later
     assert win_back.done_at is None
+
+
+async def test_purchases_in_one_batch_end_as_one_by_one(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    """The consumer hands a run of purchases over at once (``follow_purchases``)."""
+    member_id = await _member(messaging_sessions, handlers, source="registration")
+    other = await _member(messaging_sessions, handlers, source="registration")
+    first_at = datetime(2027, 3, 1, 4, tzinfo=UTC)
+    first, second, late = (
+        events.purchased(member_id, first_at),
+        events.purchased(member_id, first_at + timedelta(days=20)),
+        events.purchased(member_id, first_at),
+    )
+    handler = handlers["orders.purchase.completed"]
+    assert isinstance(handler, BoundRuns)
+    async with transaction(messaging_sessions) as session:
+        await handler.run(session, [first, events.purchased(other, first_at), second, late])
+
+    runs = await _runs(messaging_sessions, member_id)
+    [welcome] = [r for r in runs if r.journey == "first_purchase_welcome"]
+    assert welcome.due_at == datetime(2027, 3, 8, 10, tzinfo=SHANGHAI)  # the first purchase's
+    [win_back] = [r for r in runs if r.journey == "win_back"]
+    assert win_back.occurrence == str(second.data["purchase_id"])
+    assert win_back.due_at == datetime(2027, 6, 19, 10, tzinfo=SHANGHAI)
+    assert len(await _runs(messaging_sessions, other, "win_back")) == 1
+
+    # a purchase in a later batch still replaces the pending win-back, an older one does not
+    third = events.purchased(member_id, first_at + timedelta(days=30))
+    async with transaction(messaging_sessions) as session:
+        await handler.run(session, [third, events.purchased(member_id, first_at)])
+    [win_back] = await _runs(messaging_sessions, member_id, "win_back")
+    assert win_back.occurrence == str(third.data["purchase_id"])
 
 
 async def test_a_sent_win_back_stays_and_the_next_purchase_schedules_a_new_one(

@@ -1,4 +1,5 @@
-"""The generator's HTTP client: keep-alive, a bounded number of connections, clear failures."""
+"""The lean HTTP client (the generator's, the SMS providers'): keep-alive, a bounded number of
+connections, clear failures."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bench.http import HttpClient, HttpError
+from shared.http_client import ConnectFailed, HttpClient, HttpError
 
 
 class _Server:
@@ -92,3 +93,46 @@ async def test_a_slow_answer_times_out(slow_server: tuple[_Server, str]) -> None
 
     with pytest.raises(TimeoutError):
         await client.request("GET", "/slow")
+
+
+async def test_a_server_that_cannot_be_reached_is_a_failure_to_connect() -> None:
+    listening = await asyncio.start_server(_Server().handle, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{listening.sockets[0].getsockname()[1]}"
+    listening.close()
+    await listening.wait_closed()
+    client = HttpClient(url)
+
+    with pytest.raises(ConnectFailed, match="cannot connect"):
+        await client.request("GET", "/x")
+
+
+async def test_no_connection_free_in_time_is_a_failure_to_connect(
+    slow_server: tuple[_Server, str],
+) -> None:
+    server, url = slow_server
+    client = HttpClient(url, connections=1, timeout=0.03)
+
+    first = asyncio.create_task(client.request("GET", "/a"))
+    await asyncio.sleep(0)
+    with pytest.raises(ConnectFailed, match="in time"):
+        await client.request("GET", "/b")
+    with pytest.raises(TimeoutError):
+        await first
+    assert [request.split(b" ")[1] for request in server.requests] == [b"/a"]
+
+
+async def test_a_connection_idle_past_keepalive_is_replaced() -> None:
+    server = _Server()
+    listening = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{listening.sockets[0].getsockname()[1]}"
+    kept = HttpClient(url, connections=1)
+    expiring = HttpClient(url, connections=1, keepalive_seconds=0.01)
+
+    for client in (kept, expiring):
+        await client.request("GET", "/1")
+        await asyncio.sleep(0.05)
+        assert await client.request("GET", "/2") == (201, b"/2")
+        await client.aclose()
+
+    assert server.connections == 1 + 2
+    listening.close()
