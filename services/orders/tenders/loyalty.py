@@ -1,5 +1,5 @@
 """Orders' synchronous client of loyalty's reservations (积分抵现) and of a member's tier
-benefits, over HTTP with httpx.
+benefits, over HTTP (``shared.http``, aiohttp).
 
 A till asks orders (with its store key) and orders asks loyalty with a short-lived
 service token naming itself, the store in the body: loyalty never sees store keys. Every
@@ -27,7 +27,6 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Annotated, Any
 
-import httpx
 from fastapi import Depends, Request
 
 from services.orders.config import Settings
@@ -39,6 +38,7 @@ from services.orders.tenders.errors import (
     PointsRefused,
 )
 from shared.auth import issue_token
+from shared.http import TRANSPORT_ERRORS, Answer, Client
 from shared.jwks import TokenSigner
 from shared.keys import ORDERS_ISSUER
 from shared.openapi import ResponsesDoc, problem
@@ -97,7 +97,7 @@ class Loyalty:
     """Loyalty's reservations and members' benefits, as orders calls them, over ``http``
     (a client whose base URL is loyalty's; see :func:`connected`)."""
 
-    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+    def __init__(self, settings: Settings, http: Client) -> None:
         self.http = http
         self._signer = TokenSigner.of(settings, ORDERS_ISSUER)
         self._token = ""
@@ -158,9 +158,9 @@ class Loyalty:
         response, answer = await self._send(
             "POST", "/coupons/validate", json=basket, consequence=_NO_PRICES
         )
-        if response.status_code >= 300:
+        if response.status >= 300:
             raise CouponRefused(
-                str(answer.get("detail") or f"loyalty refused the basket ({response.status_code})"),
+                str(answer.get("detail") or f"loyalty refused the basket ({response.status})"),
                 cause=answer.get("type"),
             )
         return answer
@@ -171,7 +171,7 @@ class Loyalty:
         response, answer = await self._send(
             "GET", f"/coupon-reservations/{reservation_id}", consequence=_NO_COUPON
         )
-        if response.status_code >= 300:
+        if response.status >= 300:
             raise CouponRefused(
                 str(answer.get("detail") or f"no coupon reservation {reservation_id}"),
                 field=field,
@@ -203,16 +203,16 @@ class Loyalty:
         response, answer = await self._send(
             "GET", f"/members/{member_id}/benefits", consequence=_NOTHING_READ
         )
-        if response.status_code == 404:
+        if response.status == 404:
             raise BenefitsNotFound(
                 str(answer.get("detail") or f"loyalty has no account for member {member_id}"),
                 cause=answer.get("type"),
             )
-        if response.status_code >= 300:
+        if response.status >= 300:
             # the path and the token are orders' own: any other refusal is loyalty or its
             # configuration at fault, not the till's request
-            log.warning("loyalty answered GET benefits with %d", response.status_code)
-            raise _unavailable(f"loyalty answered {response.status_code}", _NOTHING_READ)
+            log.warning("loyalty answered GET benefits with %d", response.status)
+            raise _unavailable(f"loyalty answered {response.status}", _NOTHING_READ)
         return answer
 
     async def _post(
@@ -231,12 +231,12 @@ class Loyalty:
         response, answer = await self._send(
             "POST", path, json=body, key=key, consequence=consequence
         )
-        if response.status_code < 300:
+        if response.status < 300:
             return answer
         refused = CouponRefused if coupon else DepositRefused if deposit else PointsRefused
         what = "coupon" if coupon else "deposit" if deposit else "points"
         raise refused(
-            str(answer.get("detail") or f"loyalty refused the {what} ({response.status_code})"),
+            str(answer.get("detail") or f"loyalty refused the {what} ({response.status})"),
             field=field,
             cause=answer.get("type"),
         )
@@ -249,7 +249,7 @@ class Loyalty:
         consequence: str,
         json: dict[str, Any] | None = None,
         key: str | None = None,
-    ) -> tuple[httpx.Response, dict[str, Any]]:
+    ) -> tuple[Answer, dict[str, Any]]:
         """Loyalty's answer and its JSON body (``{}`` if none), unless it is unavailable:
         not answering, a 5xx, or still busy with the same call raise
         :class:`LoyaltyUnavailable` whose detail ends with ``consequence``."""
@@ -258,23 +258,15 @@ class Loyalty:
             headers["Idempotency-Key"] = key
         try:
             response = await self.http.request(method, path, json=json, headers=headers)
-        except httpx.HTTPError as failed:
+        except TRANSPORT_ERRORS as failed:
             log.warning("loyalty did not answer %s %s: %r", method, path, failed)
             why = f"loyalty did not answer ({type(failed).__name__})"
             raise _unavailable(why, consequence) from failed
-        answer = _json(response)
-        if response.status_code >= 500 or answer.get("type") == _BUSY:
-            log.warning("loyalty answered %s %s with %d", method, path, response.status_code)
-            raise _unavailable(f"loyalty answered {response.status_code}", consequence)
+        answer = response.json_object()
+        if response.status >= 500 or answer.get("type") == _BUSY:
+            log.warning("loyalty answered %s %s with %d", method, path, response.status)
+            raise _unavailable(f"loyalty answered {response.status}", consequence)
         return response, answer
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def _unavailable(why: str, consequence: str) -> LoyaltyUnavailable:
@@ -288,12 +280,15 @@ async def connected(settings: BaseServiceSettings) -> AsyncIterator[Loyalty]:
     """Loyalty's client with a pool of connections of its own, closed on leaving."""
     if not isinstance(settings, Settings):
         raise TypeError("orders' loyalty client needs orders Settings")
-    async with httpx.AsyncClient(
-        base_url=settings.loyalty_url.rstrip("/"),
-        timeout=settings.loyalty_timeout_seconds,
-        limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
-    ) as http:
+    http = Client(
+        base_url=settings.loyalty_url,
+        timeout_seconds=settings.loyalty_timeout_seconds,
+        keepalive_seconds=KEEPALIVE_SECONDS,
+    )
+    try:
         yield Loyalty(settings, http)
+    finally:
+        await http.close()
 
 
 def loyalty_client(request: Request) -> Loyalty:
