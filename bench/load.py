@@ -4,7 +4,7 @@ Each worker takes every ``shares``-th request of a step's schedule and sends it 
 intended time, whatever happened to earlier requests: a request is a task of its own, so
 a slow answer never holds back the next send. Latency is measured from the intended time.
 Purchases go out from several store clients (one keep-alive client per store, see
-:mod:`shared.http_client`), balance reads from one staff client, on the same clock.
+:mod:`bench.http`), balance reads from one staff client, on the same clock.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from typing import Any
 import orjson
 import uvloop
 
+from bench.http import HttpClient, HttpError
 from bench.latency import Latencies
 from bench.schedule import Step, send_offsets
 from huiyuan.demo import CATALOG  # every item earns points, so every sale notifies
-from shared.http_client import HttpClient, HttpError
 
 REQUEST_TIMEOUT_SECONDS = 30.0
 

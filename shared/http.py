@@ -46,10 +46,11 @@ class Answer:
 
 
 class Client:
-    """One aiohttp session: ``base_url`` (may be empty) before every path, at most
-    ``connections`` connections, idle ones closed after ``keepalive_seconds`` (keep it
-    below the server's keep-alive, uvicorn's 5 s, so a request never goes out on a
-    connection the server is closing), every request bounded by ``timeout_seconds``."""
+    """One aiohttp session: ``base_url`` (may be empty) before every path, ``headers`` on
+    every request, at most ``connections`` connections, idle ones closed after
+    ``keepalive_seconds`` (keep it below the server's keep-alive, uvicorn's 5 s, so a
+    request never goes out on a connection the server is closing), every request bounded
+    by ``timeout_seconds``."""
 
     def __init__(
         self,
@@ -58,12 +59,14 @@ class Client:
         timeout_seconds: float,
         keepalive_seconds: float,
         connections: int = 100,
+        headers: Mapping[str, str] | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=connections, keepalive_timeout=keepalive_seconds),
             timeout=aiohttp.ClientTimeout(total=timeout_seconds),
+            headers=dict(headers or {}),
             trust_env=False,
             trace_configs=list(trace_configs) or None,
         )
@@ -74,12 +77,13 @@ class Client:
         url: str,
         *,
         json: Any = None,
+        data: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Answer:
-        """Sends ``json`` (if given, encoded by orjson) to ``base_url + url``; the answer
-        read whole. Raises one of :data:`TRANSPORT_ERRORS` when none came."""
+        """Sends ``json`` (encoded by orjson) or the bytes ``data`` to ``base_url + url``;
+        the answer read whole. Raises one of :data:`TRANSPORT_ERRORS` when none came."""
         sent = dict(headers or {})
-        body = None
+        body = data
         if json is not None:
             body = orjson.dumps(json)
             sent["Content-Type"] = "application/json"

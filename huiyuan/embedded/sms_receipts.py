@@ -11,12 +11,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from standardwebhooks import Webhook
 
 from huiyuan.embedded.provider_store import ReceivedSms, utc_now_iso
-from shared.http_client import HttpClient, HttpError
+from shared.http import TRANSPORT_ERRORS, Client
 
 log = logging.getLogger(__name__)
 
@@ -31,21 +30,23 @@ class Receipts:
     """A phone's receipt takes a while: this also lets the sender record its send first."""
     attempts: int = 6
     backoff_seconds: float = 0.5
-    _clients: list[HttpClient] = field(default_factory=list, compare=False, repr=False)
+    _clients: list[Client] = field(default_factory=list, compare=False, repr=False)
     """The one client every receipt goes out on, made at the first: a client per receipt
     costs a TLS context and a connection each, which at a busy till's rate took a third of
-    a core; the lean client (``shared.http_client``) costs a fraction of ``httpx``'s CPU
-    per request besides."""
+    a core; aiohttp (``shared.http``) costs a fraction of ``httpx``'s CPU per request
+    besides."""
 
-    def _client(self) -> HttpClient:
+    def _client(self) -> Client:
         if not self._clients:
-            self._clients.append(HttpClient(self.url, timeout=10.0, keepalive_seconds=4.0))
+            self._clients.append(
+                Client(base_url=self.url, timeout_seconds=10.0, keepalive_seconds=4.0)
+            )
         return self._clients[0]
 
     async def aclose(self) -> None:
         """Close the client (the gateway's shutdown)."""
         while self._clients:
-            await self._clients.pop().aclose()
+            await self._clients.pop().close()
 
     async def post(self, provider: str, sms: ReceivedSms, status: str) -> None:
         """Post the receipt of ``sms``; gives up (logged) after ``attempts`` tries."""
@@ -56,7 +57,7 @@ class Receipts:
         await asyncio.sleep(self.delay_seconds)
         body = json.dumps({"message_id": sms.id, "status": status, "at": utc_now_iso()})
         webhook_id = f"receipt-{provider}-{sms.id}"
-        client, path = self._client(), f"{urlsplit(self.url).path.rstrip('/')}/{provider}"
+        client, path = self._client(), f"/{provider}"
         for attempt in range(self.attempts):
             now = datetime.now(UTC)
             headers = {
@@ -66,10 +67,10 @@ class Receipts:
                 "webhook-signature": Webhook(secret).sign(webhook_id, now, body),
             }
             try:
-                answered, _ = await client.request("POST", path, body.encode(), headers=headers)
-                if answered < 500:
+                answered = await client.request("POST", path, data=body.encode(), headers=headers)
+                if answered.status < 500:
                     return
-            except (HttpError, TimeoutError) as exc:
+            except TRANSPORT_ERRORS as exc:
                 log.info("receipt %s not taken (%r), retrying", webhook_id, exc)
             await asyncio.sleep(self.backoff_seconds * 2**attempt)
         log.warning("receipt %s given up after %d attempts", webhook_id, self.attempts)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from shared.http_client import ConnectFailed, HttpClient, HttpError
+from bench.http import ConnectFailed, HttpClient, HttpError
 
 
 class _Server:
