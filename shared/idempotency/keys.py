@@ -70,7 +70,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
 
-from shared.db import prepared_connection
+from shared.db import prepared_fetch
 from shared.idempotency.answers import (
     Outcome,
     StoredAnswer,
@@ -143,7 +143,7 @@ class IdempotencyKeys:
             PrimaryKeyConstraint("scope", "key"),
         )
         # the single request's statements, sent by asyncpg as prepared statements
-        # (shared.db.prepared_connection): a sale is one of them
+        # (shared.db.prepared_fetch): a sale is one of them
         name = self.table.fullname
         answer = "request_hash, status_code, response"
         self._stored_or_lock_sql = (
@@ -181,18 +181,18 @@ class IdempotencyKeys:
         on the key.
         """
         check_key(key)
-        connection = await prepared_connection(session)
-        stored, locked = await self._stored_or_lock(connection, scope, key, request)
+        stored, locked = await self._stored_or_lock(session, scope, key, request)
         if stored is not None:
             return stored
         if not locked:
             raise _in_progress(key)
         # a statement of its own: it sees what committed before the lock was granted
-        row = await connection.fetchrow(self._stored_sql, scope, key)
-        if row is not None:
-            return stored_answer(_stored(row), key, request)
+        rows = await prepared_fetch(session, self._stored_sql, scope, key)
+        if rows:
+            return stored_answer(_stored(rows[0]), key, request)
         answer = answer_of(await action(), status)
-        await connection.execute(
+        await prepared_fetch(
+            session,
             self._store_sql,
             scope,
             key,
@@ -326,13 +326,12 @@ class IdempotencyKeys:
         return int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
 
     async def _stored_or_lock(
-        self, connection: asyncpg.Connection, scope: str, key: str, request: RequestIdentity
+        self, session: AsyncSession, scope: str, key: str, request: RequestIdentity
     ) -> tuple[StoredAnswer | None, bool]:
         """The stored answer, or else whether the key's lock was taken: one round trip."""
-        row = await connection.fetchrow(
-            self._stored_or_lock_sql, scope, key, self._lock(scope, key)
-        )
-        assert row is not None  # the outer join's one row
+        [row] = await prepared_fetch(
+            session, self._stored_or_lock_sql, scope, key, self._lock(scope, key)
+        )  # the outer join's one row
         if row["request_hash"] is None:
             return None, bool(row["locked"])
         return stored_answer(_stored(row), key, request), False
