@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import MetaData, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
@@ -111,18 +111,35 @@ async def prepared_fetch(session: AsyncSession, sql: str, *args: Any) -> list[as
     :func:`is_transient` knows both. Values go as asyncpg takes them, arrays as lists;
     ``json``/``jsonb`` go in as text and come out parsed (the adapter's codecs).
     """
+    driver, sync = await _in_transaction(session)
+    for listener in sync.dispatch.before_cursor_execute:
+        listener(sync, None, sql, args, None, False)
+    rows: list[asyncpg.Record] = await driver.fetch(sql, *args)
+    return rows
+
+
+_HELD = "shared.db.prepared_fetch"
+"""Where a session keeps its transaction's connections for :func:`prepared_fetch`."""
+
+
+async def _in_transaction(session: AsyncSession) -> tuple[asyncpg.Connection, Connection]:
+    """The asyncpg connection under ``session`` with its transaction begun, and
+    SQLAlchemy's: looked up once per transaction (each lookup is two greenlet hand-offs),
+    then kept in the session's ``info`` for as long as that transaction lasts."""
+    current = session.sync_session.get_transaction()
+    held = session.info.get(_HELD)
+    if held is not None and current is not None and held[0] is current:
+        return held[1], held[2]
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     adapted: Any = raw.dbapi_connection
     if adapted._transaction is None:
         await adapted._start_transaction()
-    sync = connection.sync_connection
-    if sync is not None:
-        for listener in sync.dispatch.before_cursor_execute:
-            listener(sync, None, sql, args, None, False)
     driver: asyncpg.Connection = raw.driver_connection
-    rows: list[asyncpg.Record] = await driver.fetch(sql, *args)
-    return rows
+    sync = connection.sync_connection
+    assert sync is not None  # a session's connection is a started one
+    session.info[_HELD] = (session.sync_session.get_transaction(), driver, sync)
+    return driver, sync
 
 
 class Prepared:
