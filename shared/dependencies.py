@@ -59,8 +59,10 @@ SingleStatementSession = Annotated[
 ]
 
 
-def pii_cipher(request: Request) -> PiiCipher:
-    """The service's cipher for personal data, built once from its ``pii_key``."""
+async def pii_cipher(request: Request) -> PiiCipher:
+    """The service's cipher for personal data, built once from its ``pii_key``. (Async,
+    though it awaits nothing: FastAPI runs a plain ``def`` dependency in its thread pool, a
+    hand-off to a worker thread and back on every request.)"""
     cipher: PiiCipher = request.app.state.cipher
     return cipher
 
@@ -68,9 +70,10 @@ def pii_cipher(request: Request) -> PiiCipher:
 Cipher = Annotated[PiiCipher, Depends(pii_cipher)]
 
 
-def token_signer(request: Request) -> TokenSigner:
+async def token_signer(request: Request) -> TokenSigner:
     """The issuer's signer (customer, orders; ``ServiceSpec.signer``): its key ring signs
-    tokens, e.g. ``shared.auth.issue_member_token(signer, member_id)``."""
+    tokens, e.g. ``shared.auth.issue_member_token(signer, member_id)``. Async for the
+    reason :func:`pii_cipher` gives."""
     signer: TokenSigner | None = request.app.state.signer
     if signer is None:
         raise RuntimeError("this service signs no tokens (its ServiceSpec has no signer)")

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import orjson
 from sqlalchemy import (
     BigInteger,
@@ -63,13 +64,13 @@ from sqlalchemy import (
     column,
     func,
     insert,
-    literal,
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
 
+from shared.db import prepared_fetch
 from shared.idempotency.answers import (
     Outcome,
     StoredAnswer,
@@ -108,6 +109,11 @@ class Claim:
         return None
 
 
+def _stored(row: asyncpg.Record) -> _Stored:
+    """A stored answer read by asyncpg (``json`` comes parsed)."""
+    return _Stored(row["request_hash"], row["status_code"], row["response"])
+
+
 def _in_progress(key: str) -> RequestInProgress:
     return RequestInProgress(
         f"A request with Idempotency-Key {key!r} is still being processed; retry in "
@@ -135,6 +141,21 @@ class IdempotencyKeys:
             ),
             Column("expires_at", DateTime(timezone=True), nullable=False),
             PrimaryKeyConstraint("scope", "key"),
+        )
+        # the single request's statements, sent by asyncpg as prepared statements
+        # (shared.db.prepared_fetch): a sale is one of them
+        name = self.table.fullname
+        answer = "request_hash, status_code, response"
+        self._stored_or_lock_sql = (
+            f"SELECT k.request_hash, k.status_code, k.response, "
+            # CASE evaluates the lock only when no answer is stored
+            f"CASE WHEN k.scope IS NULL THEN pg_try_advisory_xact_lock($3) END AS locked "
+            f"FROM (SELECT 1) AS nothing LEFT JOIN {name} AS k ON k.scope = $1 AND k.key = $2"
+        )
+        self._stored_sql = f"SELECT {answer} FROM {name} WHERE scope = $1 AND key = $2"
+        self._store_sql = (
+            f"INSERT INTO {name} (scope, key, {answer}, expires_at) "
+            "VALUES ($1, $2, $3, $4, $5::json, now() + $6::interval)"
         )
         # built once: the same statements for any number of keys
         self._claim_many = self._claim_many_statement()
@@ -165,19 +186,20 @@ class IdempotencyKeys:
             return stored
         if not locked:
             raise _in_progress(key)
-        stored = await self._stored(session, scope, key, request)
-        if stored is not None:
-            return stored
+        # a statement of its own: it sees what committed before the lock was granted
+        rows = await prepared_fetch(session, self._stored_sql, scope, key)
+        if rows:
+            return stored_answer(_stored(rows[0]), key, request)
         answer = answer_of(await action(), status)
-        await session.execute(
-            insert(self.table).values(
-                scope=scope,
-                key=key,
-                request_hash=request.hash,
-                status_code=status,
-                response=answer.body,
-                expires_at=func.now() + retention,
-            )
+        await prepared_fetch(
+            session,
+            self._store_sql,
+            scope,
+            key,
+            request.hash,
+            status,
+            orjson.dumps(answer.body).decode(),
+            retention,
         )
         return answer
 
@@ -307,37 +329,12 @@ class IdempotencyKeys:
         self, session: AsyncSession, scope: str, key: str, request: RequestIdentity
     ) -> tuple[StoredAnswer | None, bool]:
         """The stored answer, or else whether the key's lock was taken: one round trip."""
-        table = self.table
-        nothing = select(literal(1).label("nothing")).subquery()
-        lock = func.pg_try_advisory_xact_lock(self._lock(scope, key))
-        row = (
-            await session.execute(
-                select(
-                    table.c.request_hash,
-                    table.c.status_code,
-                    table.c.response,
-                    # CASE evaluates the lock only when no answer is stored
-                    case((table.c.scope.is_(None), lock)).label("locked"),
-                ).select_from(
-                    nothing.outerjoin(table, and_(table.c.scope == scope, table.c.key == key))
-                )
-            )
-        ).one()
-        if row.request_hash is None:
-            return None, bool(row.locked)
-        return stored_answer(row, key, request), False
-
-    async def _stored(
-        self, session: AsyncSession, scope: str, key: str, request: RequestIdentity
-    ) -> StoredAnswer | None:
-        row = (
-            await session.execute(
-                select(
-                    self.table.c.request_hash, self.table.c.status_code, self.table.c.response
-                ).where(self.table.c.scope == scope, self.table.c.key == key)
-            )
-        ).one_or_none()
-        return None if row is None else stored_answer(row, key, request)
+        [row] = await prepared_fetch(
+            session, self._stored_or_lock_sql, scope, key, self._lock(scope, key)
+        )  # the outer join's one row
+        if row["request_hash"] is None:
+            return None, bool(row["locked"])
+        return stored_answer(_stored(row), key, request), False
 
     async def purge_expired(self, session: AsyncSession) -> int:
         result = await session.execute(

@@ -26,7 +26,7 @@ from sqlmodel import col, select
 
 from services.orders.catalog.domain import Listed, SkuCheck, Status, status_of
 from services.orders.catalog.models import CatalogPolicy, Category, Product, ProductPrice
-from shared.db import AsyncSession
+from shared.db import AsyncSession, Prepared
 
 _products = Product.__table__  # type: ignore[attr-defined]
 _categories = Category.__table__  # type: ignore[attr-defined]
@@ -146,7 +146,8 @@ async def has_products(session: AsyncSession) -> bool:
 
 def _for_sales() -> Any:
     """The setting, whether the catalog has a product, and the products among ``:skus``,
-    in one statement built once (the sale path runs it for every sale)."""
+    in one statement built once and sent as asyncpg's prepared statement (the sale path
+    runs it for every sale)."""
     found = (
         sql.select(_products.c.sku, _products.c.status, _categories.c.code)
         .join(_categories, _categories.c.id == _products.c.category_id)
@@ -163,7 +164,7 @@ def _for_sales() -> Any:
     ).select_from(one.outerjoin(found, true()))
 
 
-_FOR_SALES = _for_sales()
+_FOR_SALES = Prepared(_for_sales())
 
 
 async def for_sales(
@@ -171,6 +172,8 @@ async def for_sales(
 ) -> tuple[str | None, bool, dict[str, Listed]]:
     """The SKU check setting (``None``: never set), whether the catalog has a product, and
     the catalog's products among ``skus``: one round trip, however many SKUs."""
-    rows = (await session.execute(_FOR_SALES, {"skus": list(skus)})).all()
-    by_sku = {row.sku: Listed(row.code, status_of(row.status)) for row in rows if row.sku}
-    return rows[0].sku_check, rows[0].cataloged, by_sku
+    rows = await _FOR_SALES.fetch(session, skus=list(skus))
+    by_sku = {
+        row["sku"]: Listed(row["code"], status_of(row["status"])) for row in rows if row["sku"]
+    }
+    return rows[0]["sku_check"], rows[0]["cataloged"], by_sku

@@ -126,8 +126,9 @@ async def counting(settings: BaseServiceSettings) -> AsyncIterator[LookupMisses]
 
 
 @answers(429)
-def lookup_misses(request: Request) -> LookupMisses:
-    """A FastAPI dependency: the app's counter of misses."""
+async def lookup_misses(request: Request) -> LookupMisses:
+    """A FastAPI dependency: the app's counter of misses (async so that FastAPI calls it
+    in the event loop, not its thread pool)."""
     misses = request.app.state.runtime.resources.get(RESOURCE)
     if not isinstance(misses, LookupMisses):
         raise TypeError("orders' member misses are opened by the app's lifespan")

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import col
 
 from services.orders.directory.models import Member
-from shared.db import AsyncSession
+from shared.db import AsyncSession, Prepared
 
 _members = Member.__table__  # type: ignore[attr-defined]
 
@@ -108,24 +108,32 @@ async def find_member_ids(
     phone_hashes: set[str] | None = None,
 ) -> dict[Any, uuid.UUID]:
     """Known members by the one kind of reference given, deactivated ones left out: one
-    query for all of them."""
-    column: Any
-    kind: Any
+    query for all of them, sent as asyncpg's prepared statement (a sale's path runs it)."""
+    query: Prepared
     values: list[Any]
     if member_ids is not None:
-        column, values, kind = col(Member.member_id), list(member_ids), Uuid()
+        query, values = _BY_ID, list(member_ids)
     elif card_numbers is not None:
-        column, values, kind = col(Member.card_number), list(card_numbers), Text()
+        query, values = _BY_CARD, list(card_numbers)
     elif phone_hashes is not None:
-        column, values, kind = col(Member.phone_hash), list(phone_hashes), Text()
+        query, values = _BY_PHONE_HASH, list(phone_hashes)
     else:
         raise ValueError("give one kind of member reference")
     if not values:
         return {}
-    rows = await session.execute(
+    return {row[0]: row[1] for row in await query.fetch(session, values=values)}
+
+
+def _found_by(column: Any, kind: Any) -> Prepared:
+    """Known members among ``:values`` of ``column``: (the value, the member's id)."""
+    return Prepared(
         sql.select(column, col(Member.member_id)).where(
-            column == any_(bindparam("values", values, type_=ARRAY(kind))),
+            column == any_(bindparam("values", type_=ARRAY(kind))),
             col(Member.deactivated_at).is_(None),
         )
     )
-    return dict(rows.all())
+
+
+_BY_ID = _found_by(col(Member.member_id), Uuid())
+_BY_CARD = _found_by(col(Member.card_number), Text())
+_BY_PHONE_HASH = _found_by(col(Member.phone_hash), Text())

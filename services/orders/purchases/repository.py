@@ -27,28 +27,34 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.sql.expression import Executable
 from sqlmodel import col, select
 
+from services.orders.base import outbox
 from services.orders.purchases.domain import ReceiptHolder
 from services.orders.purchases.models import RECEIPT_HOLDER, Purchase, PurchaseLine
-from shared.db import AsyncSession
+from shared.db import AsyncSession, Prepared
+from shared.events import CloudEvent
 
 _purchases = Purchase.__table__  # type: ignore[attr-defined]
 _lines = PurchaseLine.__table__  # type: ignore[attr-defined]
+_outbox = outbox.table
 
 SaleRows = tuple[dict[str, Any], Sequence[dict[str, Any]]]
 """A purchase row and its line rows."""
 
 
-async def insert_purchases(session: AsyncSession, sales: Sequence[SaleRows]) -> set[uuid.UUID]:
-    """Purchases and their lines in one round trip, however many: the ids recorded.
+async def insert_purchases(
+    session: AsyncSession, sales: Sequence[SaleRows], events: Sequence[CloudEvent]
+) -> set[uuid.UUID]:
+    """Purchases, their lines and their events (``events[i]`` is sale ``sales[i]``'s,
+    written to the outbox in their order) in one round trip, however many: the ids
+    recorded.
 
     A purchase whose receipt number its store already holds (another request's, committed
-    meanwhile) is left out with its lines, as is one whose id is taken: a sale with a
-    receipt number has the id it names, so that is the same clash. Rows go in receipt
-    order, so that two requests with overlapping receipts wait for each other instead of
-    deadlocking.
+    meanwhile) is left out with its lines and its event, as is one whose id is taken: a
+    sale with a receipt number has the id it names, so that is the same clash. Rows go in
+    receipt order, so that two requests with overlapping receipts wait for each other
+    instead of deadlocking.
     """
     if not sales:
         return set()
@@ -66,7 +72,13 @@ async def insert_purchases(session: AsyncSession, sales: Sequence[SaleRows]) -> 
             arrays["line_purchase_ids"].append(purchase["id"])
             for name in _LINE_COLUMNS:
                 arrays[f"line_{name}s"].append(line[name])
-    return set((await session.scalars(_INSERT_PURCHASES, arrays)).all())
+    arrays["event_purchase_ids"] = [purchase["id"] for purchase, _ in sales]
+    arrays["event_ids"] = [event.id for event in events]
+    arrays["event_types"] = [event.type for event in events]
+    arrays["event_topics"] = [event.topic for event in events]
+    arrays["event_keys"] = [event.key for event in events]
+    arrays["envelopes"] = [event.model_dump_json() for event in events]
+    return {row["id"] for row in await _INSERT_PURCHASES.fetch(session, **arrays)}
 
 
 _PURCHASE_COLUMNS = {
@@ -102,9 +114,10 @@ def _unnest(name: str, kind: Any) -> Any:
     return cast(elements, JSONB) if name in _JSON_COLUMNS else elements
 
 
-def _insert_purchases_with_lines() -> Executable:
-    """Sales and their lines in one round trip: every column goes as an array, so the
-    statement is the same for any number of sales and lines and compiles once."""
+def _insert_purchases_with_lines() -> Prepared:
+    """Sales, their lines and their events in one round trip: every column goes as an
+    array, so the statement is the same for any number of sales and lines, compiled once
+    and sent as asyncpg's prepared statement (a sale's path runs it for every sale)."""
     recorded = (
         pg_insert(Purchase)
         .from_select(
@@ -139,7 +152,40 @@ def _insert_purchases_with_lines() -> Executable:
         )
         .cte("lines")
     )
-    return sql.select(recorded.c.id).add_cte(lines)
+    event = (
+        func.unnest(*(_array(name, kind) for name, kind in _EVENT_ARRAYS.items()))
+        .table_valued(*(column(name) for name in _OUTBOX_COLUMNS), with_ordinality="n")
+        .render_derived("event")
+    )
+    published = (
+        insert(_outbox)
+        .from_select(
+            [name for name in _OUTBOX_COLUMNS if name != "purchase_id"],
+            sql.select(
+                event.c.event_id,
+                event.c.event_type,
+                event.c.topic,
+                event.c.key,
+                cast(event.c.envelope, JSONB),
+            )
+            .where(event.c.purchase_id.in_(sql.select(recorded.c.id)))
+            .order_by(event.c.n),  # the outbox's seq keeps the events' order
+        )
+        .cte("published")
+    )
+    return Prepared(sql.select(recorded.c.id).add_cte(lines).add_cte(published))
+
+
+_EVENT_ARRAYS = {
+    "event_purchase_ids": Uuid,
+    "event_ids": Text,
+    "event_types": Text,
+    "event_topics": Text,
+    "event_keys": Text,
+    "envelopes": Text,
+}
+_OUTBOX_COLUMNS = ["purchase_id", "event_id", "event_type", "topic", "key", "envelope"]
+"""The columns of ``_EVENT_ARRAYS``: a sale's id and its event's outbox row."""
 
 
 _INSERT_PURCHASES = _insert_purchases_with_lines()

@@ -67,9 +67,8 @@ async def record_purchase(
     accepted = tenders.ACCEPTED if loyalty is None else tenders.AT_THE_TILL
     held = await _held_coupons(loyalty, store_id, data)
     sale = new_sale(store_id, data, members, now or datetime.now(UTC), request, accepted, held)
-    if await repository.insert_purchases(session, [sale.rows]):
+    if await repository.insert_purchases(session, [sale.rows], [sale.event]):
         if loyalty is None:
-            await emit.outbox.add(session, sale.event)
             return sale.out
         sold = [
             {k: line[k] for k in ("line_no", "sku", "quantity")}
@@ -99,7 +98,7 @@ async def record_purchase(
                 tenders=sale.paid,
             ),
         ):
-            await emit.outbox.add(session, sale.event)
+            pass  # the sale and its event are written: loyalty's commits undo on a refusal
         return sale.out
     # only a receipt number held by another purchase keeps a sale out
     assert data.receipt_no is not None

@@ -291,8 +291,9 @@ async def connected(settings: BaseServiceSettings) -> AsyncIterator[Loyalty]:
         await http.close()
 
 
-def loyalty_client(request: Request) -> Loyalty:
-    """A FastAPI dependency: the app's client (one for its lifetime)."""
+async def loyalty_client(request: Request) -> Loyalty:
+    """A FastAPI dependency: the app's client (one for its lifetime); async so that FastAPI
+    calls it in the event loop, not its thread pool."""
     client = request.app.state.runtime.resources.get(RESOURCE)
     if not isinstance(client, Loyalty):
         raise TypeError("orders' loyalty client is opened by the app's lifespan")

@@ -2,9 +2,9 @@
 tender's reservation at loyalty while the sale is recorded, and undoing that when
 recording fails.
 
-The order, in the sale's own transaction: the sale's rows are inserted (not committed),
-then loyalty commits the reservation to the sale, then the sale's event goes to the
-outbox and the request commits. The sale's id is named by its receipt number, so the
+The order, in the sale's own transaction: the sale's rows and its event (in the outbox)
+are inserted by one statement (not committed), then loyalty commits the reservation to
+the sale, then the request commits. The sale's id is named by its receipt number, so the
 till's retry after orders died between the two commits is the same sale to loyalty,
 answered as before. If loyalty refuses or cannot be reached, the sale is not
 recorded (422 ``points-refused`` or 503 ``loyalty-unavailable``; the till may take it

@@ -21,6 +21,7 @@ from services.orders.purchases.repository import SaleRows
 from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession, Sessions, transaction
+from shared.events import CloudEvent
 from shared.idempotency import Outcome, Replayed
 from tests.orders.conftest import (
     LINES,
@@ -189,9 +190,11 @@ async def test_sales_racing_for_one_receipt_never_clash_on_the_id_it_names(
     together = asyncio.Barrier(4)
     insert = repository.insert_purchases
 
-    async def insert_together(session: AsyncSession, sales: Sequence[SaleRows]) -> set[uuid.UUID]:
+    async def insert_together(
+        session: AsyncSession, sales: Sequence[SaleRows], events: Sequence[CloudEvent]
+    ) -> set[uuid.UUID]:
         await together.wait()
-        return await insert(session, sales)
+        return await insert(session, sales, events)
 
     monkeypatch.setattr(repository, "insert_purchases", insert_together)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from services.orders.base import emit, idempotency
+from services.orders.base import idempotency
 from services.orders.catalog import service as catalog
 from services.orders.directory import service as directory
 from services.orders.purchases import domain, repository
@@ -116,14 +116,13 @@ async def record_batch(
             replayed=answer.replayed,
             purchase=new or PurchaseOut.model_validate(answer.body),
         )
-    if len(await repository.insert_purchases(session, rows)) < len(rows):
+    if len(await repository.insert_purchases(session, rows, completed)) < len(rows):
         raise ReceiptInProgress(
             "Another request recorded a receipt number of this batch while it was being "
             "recorded; nothing of this batch was saved. Send it again (same keys) to get "
             "each sale's answer.",
             headers={"Retry-After": "1"},
         )
-    await emit.outbox.add(session, *completed)
     await idempotency.store_many(
         session,
         scope=store.idempotency_scope,

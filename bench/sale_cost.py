@@ -1,0 +1,203 @@
+"""``python -m bench.sale_cost``: what one ``POST /purchases`` costs orders, as the bench sends it.
+
+Starts an embedded PostgreSQL and broker and one orders process (uvicorn, as ``huiyuan
+up`` runs it) on loopback, loads the demo catalog and ``--members`` members (through
+orders' own directory use case, as their registration events would), then posts
+``--sales`` sales the way ``bench/load.py`` does (a card number, one to three demo lines,
+a fresh ``Idempotency-Key``), ``--concurrency`` at a time, after 200 to warm up. Prints
+orders' CPU per sale (the process's user + system time, its outbox relay included) and
+PostgreSQL's, the wall time, and a digest of the answers without their ids and times (two
+runs of different code compare: the same digest is the same answers). The pid it prints
+is for a sampling profiler to attach to (``py-spy record --pid``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench.cpu import tree_seconds
+from bench.http import HttpClient
+from bench.load import sale_lines
+from huiyuan.demo import CATEGORIES, catalog_csv
+from huiyuan.embedded.broker import EmbeddedBroker
+from huiyuan.embedded.ports import free_port
+from huiyuan.embedded.postgres import EmbeddedPostgres
+from huiyuan.provision import provision_service, service_database_url, upgrade
+from services.orders.config import Settings
+from services.orders.directory import repository as directory
+from services.orders.stores import service as stores
+from shared.auth import issue_token
+from shared.crypto import PiiCipher
+from shared.db import create_engine, create_sessions, transaction
+from shared.jwks import development_signer
+
+WARM_UP = 200
+
+
+async def _seed(database_url: str, members: int) -> tuple[list[str], str]:
+    """The members' card numbers and a store's API key."""
+    settings = Settings(database_url=database_url)
+    cipher = PiiCipher(settings.pii_key.get_secret_value())
+    engine = create_engine(settings)
+    cards = [f"8869{n:09d}" for n in range(members)]
+    try:
+        async with transaction(create_sessions(engine)) as session:
+            for n, card in enumerate(cards):
+                phone = cipher.phone_hash(f"+86138{n:08d}")
+                await directory.add_member(session, uuid.uuid4(), card, phone)
+            _, _, api_key = await stores.create_store(session, "Bench store")
+    finally:
+        await engine.dispose()
+    return cards, api_key
+
+
+def _load_catalog(url: str) -> None:
+    token = issue_token(development_signer(), subject="bench-admin", role="admin")
+    admin = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url, headers=admin, timeout=30) as http:
+        for code, name in CATEGORIES.items():
+            http.post("/catalog/categories", json={"code": code, "name": name}).raise_for_status()
+        http.post(
+            "/catalog/products:import",
+            content=catalog_csv(),
+            headers={"Content-Type": "text/csv"},
+        ).raise_for_status()
+
+
+def _digest(answers: list[bytes]) -> str:
+    kept = []
+    for raw in answers:
+        answer: dict[str, Any] = orjson.loads(raw)
+        for name in ("id", "member_id", "store_id", "purchased_at"):
+            del answer[name]
+        kept.append(orjson.dumps(answer, option=orjson.OPT_SORT_KEYS))
+    return hashlib.sha256(b"\n".join(sorted(kept))).hexdigest()[:12]
+
+
+async def _drive(
+    url: str, api_key: str, cards: list[str], sales: int, concurrency: int, pids: tuple[int, int]
+) -> None:
+    rng = random.Random(19)
+    client = HttpClient(
+        url,
+        headers={"X-API-Key": api_key, "Content-Type": "application/json"},
+        connections=concurrency,
+    )
+    answers: list[bytes] = []
+
+    async def post(count: int, keep: bool) -> None:
+        for _ in range(count):
+            body = {"card_number": rng.choice(cards), "lines": sale_lines(rng)}
+            status, content = await client.request(
+                "POST",
+                "/purchases",
+                orjson.dumps(body),
+                headers={"Idempotency-Key": uuid.uuid4().hex},
+            )
+            if status != 201:
+                raise RuntimeError(f"sale answered {status}: {content[:300]!r}")
+            if keep:
+                answers.append(content)
+
+    async def run(count: int, keep: bool) -> None:
+        share, extra = divmod(count, concurrency)
+        await asyncio.gather(*(post(share + (n < extra), keep) for n in range(concurrency)))
+
+    orders, postgres = pids
+    await run(WARM_UP, keep=False)  # the pool, the statement caches, the imports
+    before = (tree_seconds(orders) or 0.0, tree_seconds(postgres) or 0.0, time.perf_counter())
+    await run(sales, keep=True)
+    after = (tree_seconds(orders) or 0.0, tree_seconds(postgres) or 0.0, time.perf_counter())
+    await client.aclose()
+    per_sale = [(b - a) / sales * 1000 for a, b in zip(before, after, strict=True)]
+    print(
+        f"{sales} sales, {concurrency} in flight: orders {per_sale[0]:.2f} ms CPU per sale, "
+        f"postgres {per_sale[1]:.2f} ms, wall {per_sale[2]:.2f} ms per sale "
+        f"({sales / (after[2] - before[2]):.0f} sales/s); answers {_digest(answers)}",
+        flush=True,
+    )
+
+
+def _start_orders(
+    database_url: str, bootstrap: str, port: int, log: Path
+) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env["ORDERS_DATABASE_URL"] = database_url
+    env["ORDERS_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
+    env["HUIYUAN_JWKS"] = "[]"  # the development keys, whatever the shell sets
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "services.orders.main:create_app",
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+    ]  # fmt: skip
+    with log.open("ab") as output:
+        return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"orders exited at start; see {log}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"orders not ready in 60 s; see {log}")
+
+
+async def _main(members: int, sales: int, concurrency: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="huiyuan-sale-cost-") as scratch:
+        postgres = EmbeddedPostgres(Path(scratch) / "pg")
+        admin_url = postgres.start()
+        broker = EmbeddedBroker(free_port(), Path(scratch) / "broker.log")
+        orders: subprocess.Popen[bytes] | None = None
+        try:
+            bootstrap = broker.start()
+            await provision_service(admin_url, "orders", password=None)
+            database_url = service_database_url(admin_url, "orders", password=None)
+            await asyncio.to_thread(upgrade, "orders", database_url)
+            cards, api_key = await _seed(database_url, members)
+            port, log = free_port(), Path(scratch) / "orders.log"
+            orders = _start_orders(database_url, bootstrap, port, log)
+            url = f"http://127.0.0.1:{port}"
+            _wait_ready(url, orders, log)
+            _load_catalog(url)
+            print(f"orders: pid {orders.pid} on {url}", flush=True)
+            assert postgres.pid is not None
+            await _drive(url, api_key, cards, sales, concurrency, (orders.pid, postgres.pid))
+        finally:
+            if orders is not None:
+                orders.send_signal(signal.SIGINT)
+                orders.wait(timeout=30)
+            broker.stop()
+            postgres.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=500)
+    parser.add_argument("--sales", type=int, default=2_000, help="sales measured")
+    parser.add_argument("--concurrency", type=int, default=8, help="sales in flight")
+    options = parser.parse_args()
+    asyncio.run(_main(options.members, options.sales, options.concurrency))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Statements sent by asyncpg itself (``shared.db.Prepared``, ``prepared_fetch``) belong to
+the session's transaction: they commit and roll back with it, begin it when they come
+first, and SQLAlchemy's statement listeners see them."""
+
+from __future__ import annotations
+
+from sqlalchemy import Integer, Text, bindparam, cast, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
+
+from shared.db import Prepared, prepared_fetch, transaction
+from tests.loyalty.statements import engine_of, statements
+from tests.shared.scratch import Scratch
+
+
+def _add_event(scratch: Scratch) -> Prepared:
+    table = scratch.outbox.table
+    return Prepared(
+        insert(table)
+        .values(
+            event_id=bindparam("event_id"),
+            event_type="test.thing.happened",
+            topic=bindparam("topic"),
+            key="k",
+            envelope=cast(bindparam("envelope", type_=Text), JSONB),  # JSON as text
+        )
+        .returning(table.c.seq)
+    )
+
+
+async def _events(scratch: Scratch, event_id: str) -> int:
+    table = scratch.outbox.table
+    async with scratch.sessions() as session:
+        found = await session.scalar(
+            select(func.count()).select_from(table).where(table.c.event_id == event_id)
+        )
+    return found or 0
+
+
+async def test_a_first_prepared_statement_begins_the_session_s_transaction(
+    scratch: Scratch,
+) -> None:
+    add = _add_event(scratch)
+    values = {"topic": "test.events", "envelope": '{"a": 1}'}
+
+    class Refused(Exception):
+        pass
+
+    try:
+        async with transaction(scratch.sessions) as session:
+            await add.fetch(session, event_id="rolled-back", **values)  # the first statement
+            raise Refused
+    except Refused:
+        pass
+    async with transaction(scratch.sessions) as session:
+        await add.fetch(session, event_id="committed", **values)
+
+    assert await _events(scratch, "rolled-back") == 0
+    assert await _events(scratch, "committed") == 1
+
+
+async def test_values_go_by_name_beside_those_bound_in_the_statement(scratch: Scratch) -> None:
+    summed = Prepared(select(literal(40) + bindparam("n", type_=Integer)))
+    async with transaction(scratch.sessions) as session:
+        with statements(engine_of(scratch.sessions)) as sent:
+            [row] = await summed.fetch(session, n=2)
+            rows = await prepared_fetch(session, "SELECT $1::int * 2", 21)
+
+    assert (row[0], rows[0][0]) == (42, 42)
+    assert sent == [summed.sql, "SELECT $1::int * 2"]
