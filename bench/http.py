@@ -3,8 +3,9 @@
 The generator shares two cores with everything it measures, so its cost per request
 matters (the services' own outbound calls go through aiohttp, ``shared.http``).
 ``httpx.AsyncClient`` spent 0.9-2 ms of CPU per request here (its connection pool
-rescans every queued request on each change, and httpcore looks for ``sniffio`` with a failing import on every request), which at
-1,000 requests/s is most of a core. This client writes each request as one buffer and
+rescans every queued request on each change, and httpcore looks for ``sniffio`` with a
+failing import on every request), which at 1,000 requests/s is most of a core.
+This client writes each request as one buffer and
 parses the answer with ``httptools`` (uvicorn's parser) in a plain ``asyncio.Protocol``:
 one request at a time per connection, at most ``connections`` per host, the rest wait
 their turn in order; ``https://`` URLs go over TLS with the system's certificates.
