@@ -1,0 +1,75 @@
+"""What each process of a replicated service did in a fault run: proof the replicas shared it.
+
+A replica's consumer applies the events of the partitions the group gave it, and its relay
+publishes the outbox rows it claimed; both count in the process's Prometheus counters
+(``huiyuan_events_applied_total``, ``huiyuan_outbox_published_total``). A killed process
+starts counting from zero again, so the samples are summed over its lives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+APPLIED = "huiyuan_events_applied"
+PUBLISHED = "huiyuan_outbox_published"
+
+
+@dataclass
+class Work:
+    """One process's events applied and outbox rows published, over all its lives."""
+
+    applied: float = 0.0
+    published: float = 0.0
+    _last_applied: float = 0.0
+    _last_published: float = 0.0
+
+    def saw(self, applied: float, published: float) -> None:
+        # a counter lower than last time: the process restarted and counts from zero
+        self.applied += applied - self._last_applied if applied >= self._last_applied else applied
+        self.published += (
+            published - self._last_published if published >= self._last_published else published
+        )
+        self._last_applied, self._last_published = applied, published
+
+
+async def counters(client: httpx.AsyncClient, url: str) -> tuple[float, float] | None:
+    """The process's (events applied, rows published) now; ``None`` while it is down."""
+    try:
+        response = await client.get(f"{url}/metrics")
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200:
+        return None
+    totals = {APPLIED: 0.0, PUBLISHED: 0.0}
+    for family in text_string_to_metric_families(response.text):
+        if family.name in totals:
+            totals[family.name] += sum(
+                sample.value for sample in family.samples if sample.name.endswith("_total")
+            )
+    return totals[APPLIED], totals[PUBLISHED]
+
+
+class WorkTally:
+    """Samples the replicated services' processes; :meth:`render` says who did what."""
+
+    def __init__(self, urls: dict[str, str]) -> None:
+        self._urls = urls
+        self.work = {name: Work() for name in urls}
+
+    async def sample(self, client: httpx.AsyncClient) -> None:
+        for name, url in self._urls.items():
+            seen = await counters(client, url)
+            if seen is not None:
+                self.work[name].saw(*seen)
+
+    def idle(self) -> list[str]:
+        """Processes that applied no event or published no row in the whole run."""
+        return sorted(n for n, w in self.work.items() if not (w.applied and w.published))
+
+    def render(self) -> str:
+        return "work per process (events applied, outbox rows published): " + ", ".join(
+            f"{name} {w.applied:.0f}/{w.published:.0f}" for name, w in sorted(self.work.items())
+        )
