@@ -35,6 +35,7 @@ class FaultCluster:
         )
         self._stack = LocalStack(self.settings, say)
         self.admin_url = ""
+        self.bootstrap = ""
 
     @property
     def urls(self) -> dict[str, str]:
@@ -55,9 +56,9 @@ class FaultCluster:
 
     def start(self) -> None:
         self.admin_url = self._stack.start_database()
-        bootstrap = self._stack.start_broker()
+        self.bootstrap = self._stack.start_broker()
         database_urls = migrate_all(self.admin_url)
-        self._stack.start_children(database_urls, bootstrap)
+        self._stack.start_children(database_urls, self.bootstrap)
         self._stack.wait_until_ready()
 
     def stop(self) -> None:

@@ -8,9 +8,12 @@ starts counting from zero again, so the samples are summed over its lives.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import httpx
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 APPLIED = "huiyuan_events_applied"
@@ -58,6 +61,8 @@ class WorkTally:
     def __init__(self, urls: dict[str, str]) -> None:
         self._urls = urls
         self.work = {name: Work() for name in urls}
+        self.published_twice: dict[str, int] = {}
+        """Per topic of the replicated services, events the broker holds twice (after the run)."""
 
     async def sample(self, client: httpx.AsyncClient) -> None:
         for name, url in self._urls.items():
@@ -70,6 +75,48 @@ class WorkTally:
         return sorted(n for n, w in self.work.items() if not (w.applied and w.published))
 
     def render(self) -> str:
-        return "work per process (events applied, outbox rows published): " + ", ".join(
+        work = ", ".join(
             f"{name} {w.applied:.0f}/{w.published:.0f}" for name, w in sorted(self.work.items())
         )
+        twice = ", ".join(f"{topic} {n}" for topic, n in sorted(self.published_twice.items()))
+        return (
+            f"work per process (events applied / outbox rows published): {work}\n"
+            f"events on the broker twice: {twice or 'not read'}"
+        )
+
+
+async def published_twice(bootstrap_servers: str, topics: tuple[str, ...]) -> dict[str, int]:
+    """Per topic, how many events (by CloudEvent id) the broker holds more than once.
+
+    Two live relays never publish a row twice (they claim rows ``SKIP LOCKED``); a relay
+    killed after the broker acknowledged a batch but before its commit marked the rows
+    published leaves them to be published again, which the consumers' inboxes absorb.
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    try:
+        await consumer.topics()  # loads the metadata partitions_for_topic answers from
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        ids: dict[str, Counter[str]] = {topic: Counter() for topic in topics}
+        while await _behind(consumer, ends):
+            batch = await consumer.getmany(timeout_ms=500)
+            for tp, records in batch.items():
+                ids[tp.topic].update(str(orjson.loads(r.value)["id"]) for r in records)
+    finally:
+        await consumer.stop()
+    return {topic: sum(n - 1 for n in seen.values()) for topic, seen in ids.items()}
+
+
+async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    for tp, end in ends.items():
+        if await consumer.position(tp) < end:
+            return True
+    return False

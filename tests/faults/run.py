@@ -20,12 +20,14 @@ from tests.faults.cluster import FaultCluster
 from tests.faults.load import LoadGenerator
 from tests.faults.records import LoadLog, LoadShape
 from tests.faults.repeats import FaultAt
-from tests.faults.replicas import WorkTally
+from tests.faults.replicas import WorkTally, published_twice
 from tests.faults.schedule import FAULT_KINDS, Fault, fault_kinds, plan, spaced
 from tests.faults.verdict import Verdict
 
 Say = Callable[[str], None]
 
+# the topics the replicated services' relays publish to
+REPLICATED_TOPICS = ("loyalty.events", "messaging.events")
 # the load's operations each service answers, by the letter in their keys
 SERVED_BY = {
     "orders": ("-p-", "-r-", "-h-", "-t-", "-u-", "-c-", "-k-", "-o-"),
@@ -269,6 +271,7 @@ async def run(config: RunConfig, root: Path, say: Say) -> RunReport:
         if tally is not None:
             async with httpx.AsyncClient(timeout=2.0) as client:
                 await tally.sample(client)
+            tally.published_twice = await published_twice(cluster.bootstrap, REPLICATED_TOPICS)
         return RunReport(config, verdict, recoveries, load_seconds, drain_seconds, tally)
     finally:
         for task in (watcher, sampler):
