@@ -20,7 +20,7 @@ from tests.faults.cluster import FaultCluster
 from tests.faults.load import LoadGenerator
 from tests.faults.records import LoadLog, LoadShape
 from tests.faults.repeats import FaultAt
-from tests.faults.replicas import WorkTally, published_twice
+from tests.faults.replicas import WorkTally, explain, published_twice
 from tests.faults.schedule import FAULT_KINDS, Fault, fault_kinds, plan, spaced
 from tests.faults.verdict import Verdict
 
@@ -272,6 +272,9 @@ async def run(config: RunConfig, root: Path, say: Say) -> RunReport:
             async with httpx.AsyncClient(timeout=2.0) as client:
                 await tally.sample(client)
             tally.published_twice = await published_twice(cluster.bootstrap, REPLICATED_TOPICS)
+            tally.unexplained_twice = await explain(
+                cluster.admin_url, tally.published_twice, faults
+            )
         return RunReport(config, verdict, recoveries, load_seconds, drain_seconds, tally)
     finally:
         for task in (watcher, sampler):
