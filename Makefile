@@ -14,9 +14,11 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
-## Start the whole system on the embedded default (Ctrl-C stops it).
+## Start the whole system on the embedded default (Ctrl-C stops it); `make up REPLICAS=2`
+## runs two processes of loyalty and of messaging (docs/operations.md, "Replicas").
+REPLICAS ?=
 up: install
-	$(BIN)/huiyuan up
+	$(BIN)/huiyuan up $(if $(REPLICAS),--replicas $(REPLICAS))
 
 ## Lint, type-check, check the import contracts and run the whole test suite, on
 ## TEST_WORKERS processes, each with a PostgreSQL and a broker of its own: the suite mostly
@@ -84,7 +86,8 @@ bench-analytics: install
 		$(if $(ANALYTICS_DATA),--data-dir $(ANALYTICS_DATA)) $(BENCH_ARGS)
 
 ## The long fault-injection run (docs/reliability.md); prints its seed, replay with SEED=.
-## `make faults SPACED=20 FAULTS=16 PURCHASES=5000` measures recovery one fault at a time.
+## `make faults SPACED=20 FAULTS=16 PURCHASES=5000` measures recovery one fault at a time;
+## `make faults REPLICAS=2` runs two processes of loyalty and messaging and kills those too.
 SEED ?=
 FAULTS ?= 100
 PURCHASES ?= 50000
@@ -92,7 +95,8 @@ FAULT_RATE ?= 45
 SPACED ?=
 faults: install
 	$(BIN)/python -m tests.faults --faults $(FAULTS) --purchases $(PURCHASES) \
-		--rate $(FAULT_RATE) $(if $(SEED),--seed $(SEED)) $(if $(SPACED),--spaced $(SPACED))
+		--rate $(FAULT_RATE) $(if $(SEED),--seed $(SEED)) $(if $(SPACED),--spaced $(SPACED)) \
+		$(if $(REPLICAS),--replicas $(REPLICAS))
 
 ## The long schema fuzz over all five services' OpenAPI (tests/fuzz); the bar is no server
 ## error and no undocumented status or content type. Prints a summary; each distinct failure

@@ -34,12 +34,23 @@ def _say(message: str) -> None:
 
 
 @app.command()
-def up() -> None:
+def up(
+    replicas: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=6,
+            help="Processes of loyalty and messaging (HUIYUAN_REPLICAS; default 1): replica "
+            "n listens on the service's port + 10 × (n - 1); topics get 3 partitions a "
+            "replica unless HUIYUAN_TOPIC_PARTITIONS says otherwise.",
+        ),
+    ] = None,
+) -> None:
     """Start everything: embedded PostgreSQL and broker (unless DATABASE_URL /
     KAFKA_BOOTSTRAP_SERVERS are set), migrations, and the five services."""
     from huiyuan.stack import run_up
 
-    run_up(StackSettings(), _say)
+    run_up(StackSettings() if replicas is None else StackSettings(replicas=replicas), _say)
 
 
 @app.command()

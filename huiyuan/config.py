@@ -17,6 +17,11 @@ DEFAULT_PORTS: dict[str, int] = {
     "analytics": 8005,
 }
 DEV_SMS_API_KEY = "huiyuan-local-sms-key"
+REPLICATED = ("loyalty", "messaging")
+"""The services ``huiyuan up --replicas N`` runs N processes of: the consumers that carry
+the purchase path's events, which scale with a topic's partitions (deploy/k8s/README.md)."""
+REPLICA_PORT_STEP = 10
+"""Replica n (from 2) of a service listens on its port + 10 × (n - 1): loyalty-2 on 8013."""
 
 
 class StackSettings(BaseSettings):
@@ -43,6 +48,13 @@ class StackSettings(BaseSettings):
     smtp_port: int = 1025
     inbox_port: int = 8025
     ready_timeout_seconds: float = 90.0
+    # processes of each REPLICATED service, sharing its consumer group and outbox
+    replicas: int = Field(1, ge=1, le=6)
+    # partitions of the topics the services create; unset: 3 per replica, so N replicas
+    # split them evenly (compose and deploy/k8s use 6)
+    topic_partitions: int | None = Field(None, ge=1)
+    # where replicas 2..N of a service listen, if not at REPLICA_PORT_STEP from its port
+    replica_ports: dict[str, list[int]] = Field(default_factory=dict)
 
     def port(self, service: str) -> int:
         port: int = getattr(self, f"{service}_port")
@@ -53,7 +65,33 @@ class StackSettings(BaseSettings):
 
     @property
     def urls(self) -> dict[str, str]:
+        """The first process of each service: the one the others and the CLI call."""
         return {service: self.url(service) for service in SERVICES}
+
+    @property
+    def partitions(self) -> int:
+        return self.topic_partitions or 3 * self.replicas
+
+    def replica_port(self, service: str, replica: int) -> int:
+        """The port of ``service``'s process number ``replica`` (2 to ``replicas``)."""
+        given = self.replica_ports.get(service, [])
+        if replica - 2 < len(given):
+            return given[replica - 2]
+        return self.port(service) + REPLICA_PORT_STEP * (replica - 1)
+
+    @property
+    def replica_urls(self) -> dict[str, str]:
+        """Replicas 2..N, by process name (``loyalty-2``); none with one replica."""
+        return {
+            f"{service}-{n}": f"http://{self.host}:{self.replica_port(service, n)}"
+            for service in REPLICATED
+            for n in range(2, self.replicas + 1)
+        }
+
+    @property
+    def process_urls(self) -> dict[str, str]:
+        """Every service process: the first of each and the replicas."""
+        return {**self.urls, **self.replica_urls}
 
     @property
     def pg_dir(self) -> Path:

@@ -21,7 +21,7 @@ from typing import IO
 
 import httpx
 
-from huiyuan.config import DEV_SMS_API_KEY, StackSettings
+from huiyuan.config import DEV_SMS_API_KEY, REPLICATED, StackSettings
 from huiyuan.devkeys import (
     ISSUERS,
     key_files,
@@ -128,6 +128,8 @@ class LocalStack:
         env = dict(os.environ)
         env[f"{prefix}_DATABASE_URL"] = database_url
         env[f"{prefix}_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
+        # whichever service starts first creates the topics: all five must agree
+        env["HUIYUAN_TOPIC_PARTITIONS"] = str(self.settings.partitions)
         env.setdefault("HUIYUAN_PII_KEY", pii_key(self.settings))
         public = [str(key_files(self.settings, issuer).public) for issuer in ISSUERS]
         env.setdefault("HUIYUAN_JWKS", json.dumps(public))
@@ -202,19 +204,25 @@ class LocalStack:
                     logs / "local-providers.log",
                 )
             )  # fmt: skip
-        for service in SERVICES:
+        processes = [(service, service, self.settings.port(service)) for service in SERVICES]
+        processes += [
+            (f"{service}-{n}", service, self.settings.replica_port(service, n))
+            for service in REPLICATED
+            for n in range(2, self.settings.replicas + 1)
+        ]
+        for name, service, port in processes:
             self.children.append(
                 Child(
-                    service,
+                    name,
                     [
                         sys.executable, "-m", "uvicorn", "--factory",
                         f"services.{service}.main:create_app",
                         "--host", self.settings.host,
-                        "--port", str(self.settings.port(service)),
+                        "--port", str(port),
                         "--no-access-log",
                     ],
                     self._service_env(service, database_urls[service], bootstrap),
-                    logs / f"{service}.log",
+                    logs / f"{name}.log",
                 )
             )  # fmt: skip
         for child in self.children:
@@ -222,7 +230,7 @@ class LocalStack:
 
     def wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.settings.ready_timeout_seconds
-        pending = dict(self.settings.urls)
+        pending = dict(self.settings.process_urls)
         with httpx.Client(timeout=2.0) as client:
             while pending:
                 for service, url in list(pending.items()):
@@ -261,6 +269,10 @@ class LocalStack:
         self.say(f"\nHuiyuan is up in {time.monotonic() - started_at:.1f}s:")
         for service, url in self.settings.urls.items():
             self.say(f"  {service:<10} {url}   docs: {url}/docs")
+        for process, url in self.settings.replica_urls.items():
+            self.say(f"  {process:<10} {url}   (a replica: same group, same outbox)")
+        if self.settings.replicas > 1:
+            self.say(f"Topics: {self.settings.partitions} partitions each")
         if self.uses_local_providers:
             self.say(
                 f"  {'inbox':<10} http://{self.settings.host}:{self.settings.inbox_port}   "

@@ -15,7 +15,6 @@ from tests.deploy.topology import (
     REPO_ROOT,
     SERVICES,
     environment,
-    load_compose,
     service,
     settings_class,
 )
@@ -35,11 +34,6 @@ MESSAGING_PROVIDER_FIELDS = {
     "unsubscribe_key",
     "unsubscribe_url",
 }
-
-
-@pytest.fixture(scope="module")
-def compose() -> dict[str, Any]:
-    return load_compose()
 
 
 def test_the_expected_services_exist(compose: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from tests.faults.run import RunConfig, run
-from tests.faults.schedule import FAULT_KINDS
+from tests.faults.schedule import fault_kinds
 
 
 def main() -> int:
@@ -22,7 +22,13 @@ def main() -> int:
     parser.add_argument("--faults", type=int, default=100)
     parser.add_argument("--rate", type=float, default=45.0, help="operations per second")
     parser.add_argument("--members", type=int, default=500)
-    parser.add_argument("--kinds", default=",".join(FAULT_KINDS))
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="processes each of loyalty and messaging; their kills join the fault kinds",
+    )
+    parser.add_argument("--kinds", default=None, help="default: every kind (fault_kinds)")
     parser.add_argument(
         "--no-household-moves",
         action="store_true",
@@ -40,9 +46,10 @@ def main() -> int:
         faults=args.faults,
         rate=args.rate,
         members=args.members,
-        kinds=tuple(args.kinds.split(",")),
+        kinds=tuple(args.kinds.split(",")) if args.kinds else fault_kinds(args.replicas),
         spaced_seconds=args.spaced,
         household_moves=not args.no_household_moves,
+        replicas=args.replicas,
     )
     print(f"fault run, seed {config.seed}: {config.command()}", flush=True)
     # a SIGTERM (a CI timeout, say) must still stop the processes the run started

@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from huiyuan.config import StackSettings
+from huiyuan.config import REPLICATED, StackSettings
 from huiyuan.embedded.ports import free_port
 from huiyuan.provision import SERVICES, migrate_all
 from huiyuan.stack import Child, LocalStack, Say
@@ -18,9 +18,10 @@ from shared.db import asyncpg_dsn
 
 
 class FaultCluster:
-    """Embedded PostgreSQL and broker, the local providers and the five service processes."""
+    """Embedded PostgreSQL and broker, the local providers and the five service processes
+    (``replicas`` processes each of loyalty and messaging, as ``huiyuan up --replicas``)."""
 
-    def __init__(self, root: Path, say: Say) -> None:
+    def __init__(self, root: Path, say: Say, replicas: int = 1) -> None:
         ports = {f"{service}_port": free_port() for service in SERVICES}
         self.settings = StackSettings(
             data_dir=root,
@@ -28,14 +29,26 @@ class FaultCluster:
             smtp_port=free_port(),
             inbox_port=free_port(),
             ready_timeout_seconds=180,
+            replicas=replicas,
+            replica_ports={s: [free_port() for _ in range(replicas - 1)] for s in REPLICATED},
             **ports,  # type: ignore[arg-type]
         )
         self._stack = LocalStack(self.settings, say)
         self.admin_url = ""
+        self.bootstrap = ""
 
     @property
     def urls(self) -> dict[str, str]:
         return self.settings.urls
+
+    @property
+    def replicated(self) -> dict[str, str]:
+        """Every process of loyalty and messaging, by name (``loyalty``, ``loyalty-2``)."""
+        return {
+            name: url
+            for name, url in self.settings.process_urls.items()
+            if name.split("-")[0] in REPLICATED
+        }
 
     @property
     def provider_dir(self) -> Path:
@@ -43,9 +56,9 @@ class FaultCluster:
 
     def start(self) -> None:
         self.admin_url = self._stack.start_database()
-        bootstrap = self._stack.start_broker()
+        self.bootstrap = self._stack.start_broker()
         database_urls = migrate_all(self.admin_url)
-        self._stack.start_children(database_urls, bootstrap)
+        self._stack.start_children(database_urls, self.bootstrap)
         self._stack.wait_until_ready()
 
     def stop(self) -> None:
@@ -56,7 +69,8 @@ class FaultCluster:
 
     # -- faults ---------------------------------------------------------------------
     def kill(self, service: str) -> None:
-        """``kill -9`` the service's process, then start it again as a supervisor would."""
+        """``kill -9`` the service's process (or a replica's: ``loyalty-2``), then start it
+        again as a supervisor would."""
         child = self._child(service)
         assert child.process is not None
         os.kill(child.process.pid, signal.SIGKILL)
@@ -91,7 +105,7 @@ class FaultCluster:
     # -- observation ----------------------------------------------------------------
     async def ready(self, client: httpx.AsyncClient) -> dict[str, bool]:
         answers: dict[str, bool] = {}
-        for service, url in self.urls.items():
+        for service, url in self.settings.process_urls.items():
             try:
                 answers[service] = (await client.get(f"{url}/readyz")).status_code == 200
             except httpx.HTTPError:
@@ -103,7 +117,7 @@ class FaultCluster:
         with httpx.Client(timeout=2) as client:
             while True:
                 pending = []
-                for service, url in self.urls.items():
+                for service, url in self.settings.process_urls.items():
                     try:
                         if client.get(f"{url}/readyz").status_code != 200:
                             pending.append(service)

@@ -20,11 +20,14 @@ from tests.faults.cluster import FaultCluster
 from tests.faults.load import LoadGenerator
 from tests.faults.records import LoadLog, LoadShape
 from tests.faults.repeats import FaultAt
-from tests.faults.schedule import FAULT_KINDS, Fault, plan, spaced
+from tests.faults.replicas import WorkTally, explain, published_twice
+from tests.faults.schedule import FAULT_KINDS, Fault, fault_kinds, plan, spaced
 from tests.faults.verdict import Verdict
 
 Say = Callable[[str], None]
 
+# the topics the replicated services' relays publish to
+REPLICATED_TOPICS = ("loyalty.events", "messaging.events")
 # the load's operations each service answers, by the letter in their keys
 SERVED_BY = {
     "orders": ("-p-", "-r-", "-h-", "-t-", "-u-", "-c-", "-k-", "-o-"),
@@ -44,13 +47,18 @@ class RunConfig:
     household_moves: bool = True
     """Members leave and join households during the load (``--no-household-moves`` leaves
     them in place, to tell a household fault from others)."""
+    replicas: int = 1
+    """Processes each of loyalty and messaging (``--replicas``); ``kinds`` should then name
+    their kills too (:func:`fault_kinds`)."""
 
     def command(self) -> str:
         parts = [
             f"python -m tests.faults --seed {self.seed} --purchases {self.purchases}",
             f"--faults {self.faults} --rate {self.rate:g} --members {self.members}",
         ]
-        if self.kinds != FAULT_KINDS:
+        if self.replicas != 1:
+            parts.append(f"--replicas {self.replicas}")
+        if self.kinds != fault_kinds(self.replicas):
             parts.append("--kinds " + ",".join(self.kinds))
         if not self.household_moves:
             parts.append("--no-household-moves")
@@ -78,6 +86,8 @@ class RunReport:
     recoveries: list[Recovery]
     load_seconds: float
     drain_seconds: float
+    work: WorkTally | None = None
+    """With replicas: what each process of loyalty and messaging applied and published."""
 
     def render(self) -> str:
         lines = [
@@ -95,6 +105,8 @@ class RunReport:
                 f"  requests {_spread(r.requests_after for r in of_kind)}"
                 f"  caught up {_spread(r.caught_up_after for r in of_kind)}"
             )
+        if self.work is not None:
+            lines.append(self.work.render())
         lines.append("verdict: " + ("PASS" if self.verdict.ok else "FAIL"))
         lines.append(f"replay with: {self.config.command()}")
         return "\n".join(lines)
@@ -197,8 +209,15 @@ def _requests_after(log: LoadLog, recovery: Recovery) -> float | None:
     return min(times) - recovery.at if times else None
 
 
+async def _sample_work(tally: WorkTally) -> None:
+    async with httpx.AsyncClient(timeout=1.0) as client:
+        while True:
+            await tally.sample(client)
+            await asyncio.sleep(0.5)
+
+
 async def run(config: RunConfig, root: Path, say: Say) -> RunReport:
-    cluster = FaultCluster(root, say)
+    cluster = FaultCluster(root, say, config.replicas)
     say(f"starting the system under {root}")
     await asyncio.to_thread(cluster.start)
     shape = LoadShape(
@@ -212,6 +231,8 @@ async def run(config: RunConfig, root: Path, say: Say) -> RunReport:
     )
     watch = _Watch(cluster, load.log)
     watcher: asyncio.Task[None] | None = None
+    tally = WorkTally(cluster.replicated) if config.replicas > 1 else None
+    sampler = asyncio.create_task(_sample_work(tally)) if tally is not None else None
     try:
         await load.set_up()
         share = 1 - shape.return_share - shape.redemption_share - 2 * shape.reward_share
@@ -247,9 +268,17 @@ async def run(config: RunConfig, root: Path, say: Say) -> RunReport:
         for recovery in recoveries:
             recovery.ready_after = watch.ready_after(recovery)
             recovery.requests_after = _requests_after(load.log, recovery)
-        return RunReport(config, verdict, recoveries, load_seconds, drain_seconds)
+        if tally is not None:
+            async with httpx.AsyncClient(timeout=2.0) as client:
+                await tally.sample(client)
+            tally.published_twice = await published_twice(cluster.bootstrap, REPLICATED_TOPICS)
+            tally.unexplained_twice = await explain(
+                cluster.admin_url, tally.published_twice, faults
+            )
+        return RunReport(config, verdict, recoveries, load_seconds, drain_seconds, tally)
     finally:
-        if watcher is not None:
-            watcher.cancel()
+        for task in (watcher, sampler):
+            if task is not None:
+                task.cancel()
         await load.close()
         await asyncio.to_thread(cluster.stop)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from huiyuan.config import REPLICATED
+
 SERVICE_KILLS = tuple(
     f"kill:{service}" for service in ("orders", "loyalty", "messaging", "customer", "analytics")
 )
@@ -14,6 +16,16 @@ FAULT_KINDS: tuple[str, ...] = (
     "terminate:backends",
     "restart:postgres",
 )
+
+
+def replica_kills(replicas: int) -> tuple[str, ...]:
+    """Kills of the second and later processes of loyalty and messaging (``kill:loyalty-2``)."""
+    return tuple(f"kill:{service}-{n}" for n in range(2, replicas + 1) for service in REPLICATED)
+
+
+def fault_kinds(replicas: int) -> tuple[str, ...]:
+    """Every kind of fault a cluster with ``replicas`` processes of the replicated services has."""
+    return (*FAULT_KINDS, *replica_kills(replicas))
 
 
 @dataclass(frozen=True)
