@@ -25,7 +25,11 @@ FUZZ_FILE = "tests/fuzz/test_openapi_fuzz.py"
 # The longest single tests, each a whole system of its own under injected faults or as
 # `huiyuan up` starts it: handed out first, so that they end before the end of the run and
 # do not share the cores with the fuzz (their checks have timing limits).
-FIRST = ("tests/faults/test_short_run.py", "tests/e2e/test_huiyuan_up.py")
+FIRST = (
+    "tests/faults/test_short_run.py",
+    "tests/faults/test_replicas.py",
+    "tests/e2e/test_huiyuan_up.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
