@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from services.loyalty.accounts import service as accounts
 from services.loyalty.base import product_categories, segment_copies
+from services.loyalty.campaigns import service as campaigns
 from services.loyalty.config import Settings
 from services.loyalty.coupons.birthdays import service as birthdays
 from services.loyalty.households import service as households
@@ -27,6 +28,7 @@ from services.loyalty.privacy import service as privacy
 from services.loyalty.program.service import locked_program
 from services.loyalty.referrals import service as referrals
 from services.loyalty.reservations import sales as till_sales
+from services.loyalty.rules import service as rules
 from services.loyalty.tiers import service as tiers
 from services.loyalty.till_coupons import sales as till_coupons
 from shared.contacts import member_contacts
@@ -116,6 +118,7 @@ async def on_purchase_voided(session: AsyncSession, event: CloudEvent, _: Contex
 async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     """Which category each SKU is in, for rules by category (issue 12)."""
     await product_categories.apply(session, event.payload(ProductChanged))
+    rules.categories_changed(session)
 
 
 async def on_segment_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -140,11 +143,17 @@ async def on_household_left(session: AsyncSession, event: CloudEvent, _: Context
 
 
 async def start_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
-    """Before a batch's handlers: its accounts locked (:func:`lock_accounts`), then which
-    of its buyers have a pending referral, read once."""
+    """Before a batch's handlers: its accounts locked (:func:`lock_accounts`; the rows read
+    then answer each member's first lock), then which of its buyers have a pending
+    referral, the ancestors of its sales' categories and which of its sales a campaign
+    reached already (delivered again), each read once."""
     await lock_accounts(session, events)
-    buyers = [e.data["member_id"] for e in events if e.type == PurchaseCompleted.event_type]
-    await referrals.note_pending(session, [uuid.UUID(buyer) for buyer in buyers])
+    sales = [e for e in events if e.type == PurchaseCompleted.event_type]
+    await referrals.note_pending(session, [uuid.UUID(e.data["member_id"]) for e in sales])
+    if len(sales) > 1:
+        categories = {line["category"] for e in sales for line in e.data["lines"]}
+        await rules.read_categories(session, categories)
+        await campaigns.look_up_sales(session, [uuid.UUID(e.data["purchase_id"]) for e in sales])
 
 
 async def lock_accounts(session: AsyncSession, events: Sequence[CloudEvent]) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 
 from services.loyalty.accounts.models import HOUSEHOLD, OWNER, Account, AccountHolder, Pooling
+from services.loyalty.accounts.repository import forget_held
 from shared.db import AsyncSession
 
 _accounts = Account.__table__  # type: ignore[attr-defined]
@@ -47,6 +48,7 @@ async def pool(
             account_id=pool_id, member_id=member_id, role=HOUSEHOLD, since=func.now()
         )
     )
+    forget_held(session, own)
     await session.execute(
         update(_accounts).where(_accounts.c.account_id == own).values(pooled_into=pool_id)
     )
@@ -64,6 +66,7 @@ async def unpool(
             _holders.c.role == HOUSEHOLD,
         )
     )
+    forget_held(session, own)
     await session.execute(
         update(_accounts).where(_accounts.c.account_id == own).values(pooled_into=None)
     )
