@@ -68,10 +68,17 @@ BoundHandler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 Handlers = Mapping[str, BoundHandler]
 """Handlers bound to their context, as the runner calls them."""
 
-BatchStart = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[None]]
+BatchEnd = Callable[[], Awaitable[None]]
+"""Runs once after a batch's last handler, in the batch's transaction (see :data:`BatchStart`)."""
+
+BatchStart = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[BatchEnd | None]]
 """Runs once per batch before its handlers, with the events about to be handled, in order:
 where a service takes, in its one lock order, the rows its handlers will lock one event at a
-time (a batch is one transaction, so its handlers' locks add up in event order otherwise)."""
+time (a batch is one transaction, so its handlers' locks add up in event order otherwise),
+and reads once what its handlers would each read. It may return a :data:`BatchEnd`, run
+after the last handler, before the commit: where the service writes what its handlers
+gathered (rows of many events, as multi-row statements). A handler's error skips it; the
+transaction rolls back as a whole."""
 
 
 def bind(handlers: Mapping[str, Handler[C]], context: C) -> dict[str, BoundHandler]:
@@ -204,7 +211,7 @@ async def apply_events(
     start: BatchStart | None = None,
 ) -> None:
     """Claim the events in the inbox and run the handler of each one seen for the first time,
-    after ``start`` with those events.
+    after ``start`` with those events (and the end it returns, if any, after them).
 
     Events without a handler are skipped. The caller owns the transaction: a handler's
     error propagates and the claims roll back with everything else.
@@ -213,8 +220,7 @@ async def apply_events(
     fresh = await inbox.claim(session, known)
     EVENTS_DUPLICATE.labels(service).inc(len(known) - len(fresh))
     todo = _first_of_each(known, fresh)
-    if start is not None:
-        await start(session, todo)
+    end = await start(session, todo) if start is not None else None
     for event in todo:
         token = event_id_var.set(event.id)
         try:
@@ -222,6 +228,8 @@ async def apply_events(
         finally:
             event_id_var.reset(token)
         EVENTS_APPLIED.labels(service, event.type).inc()
+    if end is not None:
+        await end()
 
 
 def _first_of_each(events: Iterable[CloudEvent], fresh: set[str]) -> list[CloudEvent]:

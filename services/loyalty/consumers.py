@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 
 from services.loyalty.accounts import service as accounts
-from services.loyalty.base import product_categories, segment_copies
+from services.loyalty.base import emit, product_categories, segment_copies
 from services.loyalty.campaigns import service as campaigns
 from services.loyalty.config import Settings
 from services.loyalty.coupons.birthdays import service as birthdays
@@ -50,7 +50,7 @@ from shared.events.orders import (
     PurchaseVoided,
 )
 from shared.events.segments import SegmentChanged, SegmentDeleted
-from shared.inbox import Handler, HandlerContext
+from shared.inbox import BatchEnd, Handler, HandlerContext
 
 Context = HandlerContext[Settings]
 
@@ -142,11 +142,12 @@ async def on_household_left(session: AsyncSession, event: CloudEvent, _: Context
     await households.apply_change(session, event.payload(HouseholdLeft), event.id)
 
 
-async def start_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+async def start_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> BatchEnd | None:
     """Before a batch's handlers: its accounts locked (:func:`lock_accounts`; the rows read
     then answer each member's first lock), then which of its buyers have a pending
     referral, the ancestors of its sales' categories and which of its sales a campaign
-    reached already (delivered again), each read once."""
+    reached already (delivered again), each read once; what the handlers emit goes to the
+    outbox at the batch's end, in one insert."""
     await lock_accounts(session, events)
     sales = [e for e in events if e.type == PurchaseCompleted.event_type]
     await referrals.note_pending(session, [uuid.UUID(e.data["member_id"]) for e in sales])
@@ -154,6 +155,7 @@ async def start_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> No
         categories = {line["category"] for e in sales for line in e.data["lines"]}
         await rules.read_categories(session, categories)
         await campaigns.look_up_sales(session, [uuid.UUID(e.data["purchase_id"]) for e in sales])
+    return emit.gather(session) if len(events) > 1 else None
 
 
 async def lock_accounts(session: AsyncSession, events: Sequence[CloudEvent]) -> None:

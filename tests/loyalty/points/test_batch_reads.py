@@ -1,6 +1,7 @@
 """What a consumer's batch reads once (its accounts under their lock, its sales' category
 ancestors, which of its sales a campaign reached) stays right when the batch itself changes
-it: a later event of the same batch sees the change."""
+it: a later event of the same batch sees the change. What it emits goes to the outbox at
+its end, in the order emitted."""
 
 from __future__ import annotations
 
@@ -121,3 +122,32 @@ async def test_a_sale_after_its_category_moved_in_the_batch_sees_the_new_tree(
         )
     assert kept[purchase_id_of(before)] == [category]
     assert kept[purchase_id_of(after)] == [category, "wellness"]
+
+
+async def test_a_batch_writes_what_it_emitted_in_one_insert_in_the_order_emitted(
+    loyalty_sessions: Sessions,
+) -> None:
+    """Points earned, then the promotion the same sale caused, sale after sale: the relay
+    publishes the outbox in its order, so the batch's one insert must keep it."""
+    member = uuid.uuid4()
+    batch = [
+        purchase_event(member, total) for total in (50_000, 60_000, 1_000)
+    ]  # vip at 1,000 yuan
+    await _apply(loyalty_sessions, batch)
+
+    async with loyalty_sessions() as session:
+        rows = (
+            await session.execute(
+                text(
+                    "SELECT event_type, envelope->'data'->>'purchase_id' FROM loyalty.outbox "
+                    "WHERE envelope->'data'->>'member_id' = :member ORDER BY seq"
+                ),
+                {"member": str(member)},
+            )
+        ).all()
+    assert [(kind, purchase) for kind, purchase in rows if kind != "loyalty.account.opened"] == [
+        ("loyalty.points.earned", str(purchase_id_of(batch[0]))),
+        ("loyalty.points.earned", str(purchase_id_of(batch[1]))),
+        ("loyalty.tier.changed", None),
+        ("loyalty.points.earned", str(purchase_id_of(batch[2]))),
+    ]
