@@ -109,7 +109,7 @@ async def test_a_sale_after_its_category_moved_in_the_batch_sees_the_new_tree(
     await _apply(loyalty_sessions, [before, CloudEvent.of(moved, source="/o"), after])
 
     async with loyalty_sessions() as session:
-        kept = dict(
+        kept: dict[uuid.UUID, list[str]] = dict(
             (
                 await session.execute(
                     text(
