@@ -199,11 +199,12 @@ _IN_ORDER = (
 
 async def lock_in_order(
     session: AsyncSession, member_ids: Sequence[uuid.UUID], account_ids: Sequence[uuid.UUID]
-) -> None:
+) -> set[uuid.UUID]:
     """Locks the members' own accounts and the own ones of ``account_ids`` in id order, then
     the household accounts those are pooled into and the rest of ``account_ids`` in id
     order: one statement, two if any is a household's. The own accounts' rows are kept for
-    :func:`own_account` to answer their next lock in this transaction."""
+    :func:`own_account` to answer their next lock in this transaction. Returns the owners
+    of those pooled into no household's."""
     own = (
         await session.execute(
             _OWN_IN_ORDER, {"members": list(member_ids), "accounts": list(account_ids)}
@@ -217,6 +218,7 @@ async def lock_in_order(
     households |= set(account_ids) - owned
     if households:
         await session.execute(_IN_ORDER, {"accounts": sorted(households)})
+    return {row.member_id for row in own if row.pooled_into is None}
 
 
 @dataclass(frozen=True)

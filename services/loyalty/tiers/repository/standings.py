@@ -14,12 +14,14 @@ from sqlalchemy import (
     SmallInteger,
     Table,
     Uuid,
+    any_,
     bindparam,
     func,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import Update
 
@@ -61,6 +63,10 @@ standing, every balance read reads one)."""
 async def standing(
     session: AsyncSession, member_id: uuid.UUID, *, lock: bool = False
 ) -> StandingRow | None:
+    """With ``lock``, a row :func:`lock_in_order` locked and read in this transaction is
+    answered from that read (once: the caller is about to write it), without a statement."""
+    if lock and (held := _held(session).pop(member_id, None)) is not None:
+        return held
     query = _LOCKED_STANDING if lock else _STANDING
     row = (await session.execute(query, {"member_id": member_id})).first()
     return StandingRow(*row) if row is not None else None
@@ -142,6 +148,7 @@ class Placement:
 
 async def place(session: AsyncSession, placements: Sequence[Placement]) -> None:
     """Writes standings' tiers and reviews (outside a points movement), spend unchanged."""
+    _held(session).clear()  # rows written or locked again: read them anew
     if not placements:
         return
     await session.execute(
@@ -169,6 +176,7 @@ async def place(session: AsyncSession, placements: Sequence[Placement]) -> None:
 
 
 async def standings_off_ladder(session: AsyncSession, codes: Sequence[str]) -> list[StandingRow]:
+    _held(session).clear()  # rows written or locked again: read them anew
     query = (
         select(*_columns)
         .where(_standings.c.tier_code.not_in(codes))
@@ -190,6 +198,7 @@ async def members_on(
 async def standings_due(session: AsyncSession, now: datetime, limit: int) -> list[StandingRow]:
     """Standings whose review or manual assignment is due at ``now``, locked, in member
     order (the lock order of a batch)."""
+    _held(session).clear()  # rows written or locked again: read them anew
     due = (_standings.c.review_at <= now) | (_standings.c.assigned_until <= now)
     query = (
         select(*_columns).where(due).order_by(_standings.c.member_id).limit(limit).with_for_update()
@@ -203,6 +212,7 @@ async def set_reviews(
     """Reviews every standing on one of ``tiers`` at ``review_at`` (None: never), its grace
     restored. Standings under a manual assignment keep theirs (the assignment's end places
     them)."""
+    _held(session).clear()  # rows written or locked again: read them anew
     await session.execute(
         update(_standings)
         .where(_standings.c.tier_code.in_(tiers), _standings.c.assigned_until.is_(None))
@@ -215,19 +225,44 @@ async def set_reviews(
     )
 
 
+_IN_ORDER = (
+    select(*_columns)
+    .where(_standings.c.member_id == any_(bindparam("members", type_=ARRAY(Uuid))))
+    .order_by(_standings.c.member_id)
+    .with_for_update()
+)
+
+
 async def locked_standings(
     session: AsyncSession, member_ids: Sequence[uuid.UUID]
 ) -> list[StandingRow]:
     """These members' standings, locked in member order (the review's order)."""
     if not member_ids:
         return []
-    query = (
-        select(*_columns)
-        .where(_standings.c.member_id.in_(member_ids))
-        .order_by(_standings.c.member_id)
-        .with_for_update()
-    )
-    return [StandingRow(*row) for row in await session.execute(query)]
+    rows = await session.execute(_IN_ORDER, {"members": list(member_ids)})
+    held = _held(session)
+    for member_id in member_ids:  # read fresh here; a kept read would be stale once written
+        held.pop(member_id, None)
+    return [StandingRow(*row) for row in rows]
+
+
+async def lock_in_order(session: AsyncSession, member_ids: Sequence[uuid.UUID]) -> None:
+    """Locks these members' standings in member order, in one statement, and keeps the rows
+    for :func:`standing` to answer each one's next lock in this transaction (a consumer's
+    batch of purchases, after their accounts: the kernel's order, account then standing)."""
+    if member_ids:
+        rows = await session.execute(_IN_ORDER, {"members": sorted(set(member_ids))})
+        _held(session).update((row.member_id, StandingRow(*row)) for row in rows)
+
+
+_HELD = "loyalty.tiers.held"
+
+
+def _held(session: AsyncSession) -> dict[uuid.UUID, StandingRow]:
+    """The standings :func:`lock_in_order` read under their lock in this transaction, by
+    member, less those locked again or written since (``session.info``)."""
+    held: dict[uuid.UUID, StandingRow] = session.info.setdefault(_HELD, {})
+    return held
 
 
 # --- assignments ---
