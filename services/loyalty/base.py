@@ -7,6 +7,7 @@ conventions all of them share (amounts are ``bigint``, times ``timestamptz``).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, Index
 from sqlmodel import SQLModel
@@ -30,6 +31,18 @@ class LoyaltyTable(SQLModel, registry=schema_registry(SCHEMA)):
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def transaction_kept(session: AsyncSession, key: str) -> dict[Any, Any]:
+    """A dict in ``session.info`` under ``key`` for the session's current transaction (its
+    savepoints included): empty again in the next transaction, so what one transaction read
+    under its locks is never taken for another's."""
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(key)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[key] = (transaction, {})
+    held: dict[Any, Any] = kept[1]
+    return held
 
 
 def timestamp_column() -> Column[datetime]:

@@ -43,6 +43,7 @@ from services.loyalty.accounts.models import (
     LedgerEntry,
     PointLot,
 )
+from services.loyalty.base import transaction_kept
 from shared.db import AsyncSession
 
 _accounts = Account.__table__  # type: ignore[attr-defined]
@@ -175,8 +176,7 @@ def _held(session: AsyncSession) -> dict[uuid.UUID, AccountRow]:
     """The own accounts :func:`lock_in_order` read under their lock in this transaction, by
     owner, less those used or written since: kept in ``session.info``, so a batch's
     movements do not lock again, one statement each, the rows it locked in one."""
-    held: dict[uuid.UUID, AccountRow] = session.info.setdefault(_HELD, {})
-    return held
+    return transaction_kept(session, _HELD)
 
 
 def forget_held(session: AsyncSession, account_id: uuid.UUID | None = None) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col
 
 from services.loyalty.accounts.service import Along, Param
+from services.loyalty.base import transaction_kept
 from services.loyalty.campaigns.models import CampaignPurchase, CampaignRow
 from shared.db import AsyncSession
 
@@ -148,9 +149,10 @@ async def reached_before(session: AsyncSession, purchase_id: uuid.UUID) -> bool:
 
 def _looked_up(session: AsyncSession) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
     """The purchases asked about in this transaction, and those of them a campaign reached."""
-    looked_up: tuple[set[uuid.UUID], set[uuid.UUID]]
-    looked_up = session.info.setdefault(_LOOKED_UP, (set(), set()))
-    return looked_up
+    kept = transaction_kept(session, _LOOKED_UP)
+    if not kept:
+        kept.update(asked=set(), reached=set())
+    return kept["asked"], kept["reached"]
 
 
 async def look_up_reached(session: AsyncSession, purchase_ids: Collection[uuid.UUID]) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import col
 
-from services.loyalty.base import product_categories
+from services.loyalty.base import product_categories, transaction_kept
 from services.loyalty.rules.models import EarningRuleVersion
 from shared.db import AsyncSession
 
@@ -91,9 +91,10 @@ async def ancestors(session: AsyncSession, categories: Collection[str]) -> dict[
     every one of them, else one statement."""
     if not categories:
         return {}
-    kept = session.info.get(_KEPT)
-    if kept is not None and kept[0].issuperset(categories):
-        return {category: kept[1][category] for category in categories if category in kept[1]}
+    kept = transaction_kept(session, _KEPT)
+    if kept and kept["asked"].issuperset(categories):
+        known = kept["known"]
+        return {category: known[category] for category in categories if category in known}
     rows = await session.execute(_ANCESTORS, {_CATEGORIES.key: sorted(categories)})
     return {row[0]: list(row[1]) for row in rows}
 
@@ -107,12 +108,12 @@ async def read_ancestors(session: AsyncSession, categories: Collection[str]) -> 
     :func:`ancestors`, until :func:`forget_ancestors`."""
     if categories:
         known = await ancestors(session, categories)
-        session.info[_KEPT] = (frozenset(categories), known)
+        transaction_kept(session, _KEPT).update(asked=frozenset(categories), known=known)
 
 
 def forget_ancestors(session: AsyncSession) -> None:
     """The product categories changed in this transaction: what was kept is read again."""
-    session.info.pop(_KEPT, None)
+    transaction_kept(session, _KEPT).clear()
 
 
 def ancestors_json(categories: ColumnElement[Sequence[str]]) -> ScalarSelect[dict[str, list[str]]]:

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import Update
 
 from services.loyalty.accounts.service import Along, Param
+from services.loyalty.base import transaction_kept
 from services.loyalty.tiers.models import (
     TierAssignment,
     TierStanding,
@@ -261,8 +262,7 @@ _HELD = "loyalty.tiers.held"
 def _held(session: AsyncSession) -> dict[uuid.UUID, StandingRow]:
     """The standings :func:`lock_in_order` read under their lock in this transaction, by
     member, less those locked again or written since (``session.info``)."""
-    held: dict[uuid.UUID, StandingRow] = session.info.setdefault(_HELD, {})
-    return held
+    return transaction_kept(session, _HELD)
 
 
 # --- assignments ---
