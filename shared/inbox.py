@@ -113,10 +113,17 @@ class BoundRuns(Generic[C]):
         await self.handler.apply(session, events, self.context)
 
 
-BatchStart = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[None]]
+BatchEnd = Callable[[], Awaitable[None]]
+"""Runs once after a batch's last handler, in the batch's transaction (see :data:`BatchStart`)."""
+
+BatchStart = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[BatchEnd | None]]
 """Runs once per batch before its handlers, with the events about to be handled, in order:
 where a service takes, in its one lock order, the rows its handlers will lock one event at a
-time (a batch is one transaction, so its handlers' locks add up in event order otherwise)."""
+time (a batch is one transaction, so its handlers' locks add up in event order otherwise),
+and reads once what its handlers would each read. It may return a :data:`BatchEnd`, run
+after the last handler, before the commit: where the service writes what its handlers
+gathered (rows of many events, as multi-row statements). A handler's error skips it; the
+transaction rolls back as a whole."""
 
 
 def bind(handlers: Mapping[str, Handler[C]], context: C) -> dict[str, BoundHandler]:
@@ -252,20 +259,19 @@ async def apply_events(
     start: BatchStart | None = None,
 ) -> None:
     """Claim the events in the inbox and run the handler of each one seen for the first time,
-    after ``start`` with those events.
+    after ``start`` with those events (and the end it returns, if any, after them).
 
     Events without a handler are skipped, as are those an :class:`InRuns` handler does not
     want; a :class:`BoundRuns` handler gets each run of consecutive events of its type at
-    once. The caller owns the transaction: a handler's
-    error propagates and the claims roll back with everything else.
+    once. The caller owns the transaction: a handler's error propagates and the claims roll
+    back with everything else.
     """
     known = [event for event in events if event.type in handlers]
     known = [event for event in known if await _wanted(session, handlers[event.type], event)]
     fresh = await inbox.claim(session, known)
     EVENTS_DUPLICATE.labels(service).inc(len(known) - len(fresh))
     todo = _first_of_each(known, fresh)
-    if start is not None:
-        await start(session, todo)
+    end = await start(session, todo) if start is not None else None
     for event_type, run in groupby(todo, key=lambda event: event.type):
         handler = handlers[event_type]
         if isinstance(handler, BoundRuns):
@@ -280,6 +286,8 @@ async def apply_events(
             finally:
                 event_id_var.reset(token)
             EVENTS_APPLIED.labels(service, event.type).inc()
+    if end is not None:
+        await end()
 
 
 async def _wanted(session: AsyncSession, handler: BoundHandler, event: CloudEvent) -> bool:

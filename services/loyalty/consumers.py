@@ -9,7 +9,10 @@ analytics' saved segments keep loyalty's copy of their members (audiences by seg
 A batch is one transaction: before its handlers run, :func:`lock_accounts` takes every
 account they will lock in the points kernel's lock order, so that the batch never holds one
 member's household account while it waits for another member's own account (a till request
-for that member holds their own and waits for the household: a deadlock)."""
+for that member holds their own and waits for the household: a deadlock). Then the tier
+standings of its buyers in no household, in member order, the order the tier review takes
+them in (handlers would otherwise lock them in event order; a household's purchase still
+locks its holders' standings together, as before)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ import uuid
 from collections.abc import Sequence
 
 from services.loyalty.accounts import service as accounts
-from services.loyalty.base import product_categories, segment_copies
+from services.loyalty.base import emit, product_categories, segment_copies
+from services.loyalty.campaigns import service as campaigns
 from services.loyalty.config import Settings
 from services.loyalty.coupons.birthdays import service as birthdays
 from services.loyalty.households import service as households
@@ -27,6 +31,7 @@ from services.loyalty.privacy import service as privacy
 from services.loyalty.program.service import locked_program
 from services.loyalty.referrals import service as referrals
 from services.loyalty.reservations import sales as till_sales
+from services.loyalty.rules import service as rules
 from services.loyalty.tiers import service as tiers
 from services.loyalty.till_coupons import sales as till_coupons
 from shared.contacts import member_contacts
@@ -48,7 +53,7 @@ from shared.events.orders import (
     PurchaseVoided,
 )
 from shared.events.segments import SegmentChanged, SegmentDeleted
-from shared.inbox import Handler, HandlerContext
+from shared.inbox import BatchEnd, Handler, HandlerContext
 
 Context = HandlerContext[Settings]
 
@@ -116,6 +121,7 @@ async def on_purchase_voided(session: AsyncSession, event: CloudEvent, _: Contex
 async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
     """Which category each SKU is in, for rules by category (issue 12)."""
     await product_categories.apply(session, event.payload(ProductChanged))
+    rules.categories_changed(session)
 
 
 async def on_segment_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -139,24 +145,37 @@ async def on_household_left(session: AsyncSession, event: CloudEvent, _: Context
     await households.apply_change(session, event.payload(HouseholdLeft), event.id)
 
 
-async def start_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
-    """Before a batch's handlers: its accounts locked (:func:`lock_accounts`), then which
-    of its buyers have a pending referral, read once."""
-    await lock_accounts(session, events)
-    buyers = [e.data["member_id"] for e in events if e.type == PurchaseCompleted.event_type]
-    await referrals.note_pending(session, [uuid.UUID(buyer) for buyer in buyers])
+async def start_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> BatchEnd | None:
+    """Before a batch's handlers: its accounts locked (:func:`lock_accounts`), then its
+    buyers' standings, those in no household's (member order, after every account, as a
+    point change takes account then standing; the rows read then answer each member's first
+    lock of either), then which of its buyers have a pending referral, the ancestors of its
+    sales' categories and which of its sales a campaign reached already (delivered again),
+    each read once; what the handlers emit goes to the outbox at the batch's end, in one
+    insert."""
+    alone = await lock_accounts(session, events)
+    sales = [e for e in events if e.type == PurchaseCompleted.event_type]
+    buyers = {uuid.UUID(e.data["member_id"]) for e in sales}
+    await tiers.lock_standings(session, buyers & alone)
+    await referrals.note_pending(session, [uuid.UUID(e.data["member_id"]) for e in sales])
+    if len(sales) > 1:
+        categories = {line["category"] for e in sales for line in e.data["lines"]}
+        await rules.read_categories(session, categories)
+        await campaigns.look_up_sales(session, [uuid.UUID(e.data["purchase_id"]) for e in sales])
+    return emit.gather(session) if len(events) > 1 else None
 
 
-async def lock_accounts(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+async def lock_accounts(session: AsyncSession, events: Sequence[CloudEvent]) -> set[uuid.UUID]:
     """Locks the accounts of the members the batch's ``events`` name, in the kernel's order
     (:func:`services.loyalty.accounts.service.lock_accounts`), after the program, as every
     handler takes them: one or two statements per batch; none for a batch with at most one
-    such event (a single event locks in that order by itself)."""
+    such event (a single event locks in that order by itself). Returns those members whose
+    own account it locked and who are in no household."""
     named = [uuid.UUID(e.data["member_id"]) for e in events if e.type in _MEMBERS_ACCOUNTS]
     if len(named) < 2:
-        return
+        return set()
     await locked_program(session)
-    await accounts.lock_accounts(session, member_ids=named)
+    return await accounts.lock_accounts(session, member_ids=named)
 
 
 HANDLERS: dict[str, Handler[Context]] = {

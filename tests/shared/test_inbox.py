@@ -3,16 +3,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select, text
 
 from shared.consumer import EventConsumer
 from shared.db import AsyncSession, transaction
 from shared.events import CloudEvent
-from shared.inbox import AwaitingEvent, BoundHandler
+from shared.inbox import AwaitingEvent, BatchEnd, BoundHandler, apply_events
 from shared.kafka import GroupTimings, ensure_topics
 from tests.shared.scratch import Scratch
 from tests.stack import Stack, eventually
@@ -263,3 +264,36 @@ async def _has_dead_letters(scratch: Scratch) -> bool:
 async def _rows_without_dead_letters(handler: Applied, scratch: Scratch) -> list[int]:
     assert await _dead_letters(scratch) == []
     return await handler.rows(scratch)
+
+
+async def test_a_batch_end_runs_once_after_the_last_handler_and_not_after_a_failure(
+    scratch: Scratch,
+) -> None:
+    """A batch start may return an end (``shared.inbox.BatchEnd``): it runs after every
+    handler, in the batch's transaction; a handler's error skips it and rolls back all."""
+    applied = Applied(scratch, poison={4})
+    await applied.create(scratch)
+    ended: list[int] = []
+
+    async def start(session: AsyncSession, events: Sequence[CloudEvent]) -> BatchEnd:
+        async def end() -> None:
+            ended.append(applied.calls)
+            await session.execute(text(f"INSERT INTO {applied.table} VALUES ('end', 99)"))
+
+        return end
+
+    handlers = {scratch.event_type(): applied}
+    async with transaction(scratch.sessions) as session:
+        batch = [_event(scratch, 1), _event(scratch, 2)]
+        await apply_events(session, scratch.inbox, handlers, "test", batch, start)
+    assert ended == [2]  # once, after both handlers
+    poisoned = [_event(scratch, 3), _event(scratch, 4)]
+
+    async def apply_poisoned() -> None:
+        async with transaction(scratch.sessions) as session:
+            await apply_events(session, scratch.inbox, handlers, "test", poisoned, start)
+
+    with pytest.raises(RuntimeError):
+        await apply_poisoned()
+    assert ended == [2]
+    assert await applied.rows(scratch) == [1, 2, 99]

@@ -43,6 +43,7 @@ from services.loyalty.accounts.models import (
     LedgerEntry,
     PointLot,
 )
+from services.loyalty.base import transaction_kept
 from shared.db import AsyncSession
 
 _accounts = Account.__table__  # type: ignore[attr-defined]
@@ -95,7 +96,13 @@ async def own_account(
     session: AsyncSession, member_id: uuid.UUID, *, lock: bool = False
 ) -> AccountRow | None:
     """The account the member owns, pooled or not; with ``lock``, its row held until the
-    transaction ends (every movement takes it, so movements of one account queue up)."""
+    transaction ends (every movement takes it, so movements of one account queue up).
+
+    With ``lock``, a row :func:`lock_in_order` locked and read in this transaction, and
+    nothing wrote since, is answered from that read (once: the caller is about to move
+    points on it), without a statement."""
+    if lock and (held := _held(session).pop(member_id, None)) is not None:
+        return held
     query = _owned_by(member_id)
     if lock:
         query = query.with_for_update(of=_accounts)
@@ -146,21 +153,41 @@ async def lock_account(session: AsyncSession, account_id: uuid.UUID) -> AccountR
 
 
 _OWN_IN_ORDER = (
-    select(_accounts.c.account_id, _accounts.c.pooled_into)
+    select(
+        _accounts.c.account_id, _accounts.c.balance, _accounts.c.pooled_into, _holders.c.member_id
+    )
+    .join(_holders, _holders.c.account_id == _accounts.c.account_id)
     .where(
-        _accounts.c.account_id.in_(
-            select(_holders.c.account_id).where(
-                _holders.c.role == _OWNER,
-                (_holders.c.member_id == any_(bindparam("members", type_=ARRAY(Uuid))))
-                | (_holders.c.account_id == any_(bindparam("accounts", type_=ARRAY(Uuid)))),
-            )
-        )
+        _holders.c.role == _OWNER,
+        (_holders.c.member_id == any_(bindparam("members", type_=ARRAY(Uuid))))
+        | (_holders.c.account_id == any_(bindparam("accounts", type_=ARRAY(Uuid)))),
     )
     .order_by(_accounts.c.account_id)
-    .with_for_update()
+    .with_for_update(of=_accounts)
 )
-"""The own accounts of the members and those of the accounts a member owns, locked in id
-order (PostgreSQL locks the rows as the sort hands them out)."""
+"""The own accounts of the members and those of the accounts a member owns, with their
+owners, locked in id order (PostgreSQL locks the rows as the sort hands them out; an
+account has one owner, so each row once)."""
+
+_HELD = "loyalty.accounts.held"
+
+
+def _held(session: AsyncSession) -> dict[uuid.UUID, AccountRow]:
+    """The own accounts :func:`lock_in_order` read under their lock in this transaction, by
+    owner, less those used or written since: kept in ``session.info``, so a batch's
+    movements do not lock again, one statement each, the rows it locked in one."""
+    return transaction_kept(session, _HELD)
+
+
+def forget_held(session: AsyncSession, account_id: uuid.UUID | None = None) -> None:
+    """``account_id``'s row (None: every row) is written: a later lock reads it again."""
+    held = _held(session)
+    if account_id is None:
+        held.clear()
+        return
+    for owner in [owner for owner, row in held.items() if row.account_id == account_id]:
+        del held[owner]
+
 
 _IN_ORDER = (
     select(_accounts.c.account_id)
@@ -172,20 +199,26 @@ _IN_ORDER = (
 
 async def lock_in_order(
     session: AsyncSession, member_ids: Sequence[uuid.UUID], account_ids: Sequence[uuid.UUID]
-) -> None:
+) -> set[uuid.UUID]:
     """Locks the members' own accounts and the own ones of ``account_ids`` in id order, then
     the household accounts those are pooled into and the rest of ``account_ids`` in id
-    order: one statement, two if any is a household's."""
+    order: one statement, two if any is a household's. The own accounts' rows are kept for
+    :func:`own_account` to answer their next lock in this transaction. Returns the owners
+    of those pooled into no household's."""
     own = (
         await session.execute(
             _OWN_IN_ORDER, {"members": list(member_ids), "accounts": list(account_ids)}
         )
     ).all()
+    held = _held(session)
+    for row in own:
+        held[row.member_id] = AccountRow(row.account_id, row.balance, row.pooled_into)
     owned = {row.account_id for row in own}
     households = {row.pooled_into for row in own if row.pooled_into is not None}
     households |= set(account_ids) - owned
     if households:
         await session.execute(_IN_ORDER, {"accounts": sorted(households)})
+    return {row.member_id for row in own if row.pooled_into is None}
 
 
 @dataclass(frozen=True)
@@ -278,6 +311,7 @@ async def record_movement(
         }
     for n, write in enumerate(along):
         values |= {f"w{n}_{name}": value for name, value in write.values.items()}
+    forget_held(session, account_id)
     row = (await session.execute(statement, values)).first()
     return Recorded(*row) if row is not None else None
 

@@ -152,16 +152,19 @@ async def lock_accounts(
     *,
     member_ids: Collection[uuid.UUID] = (),
     account_ids: Collection[uuid.UUID] = (),
-) -> None:
+) -> set[uuid.UUID]:
     """Locks, in the kernel's lock order (see the module), the accounts movements for
     ``member_ids`` and on ``account_ids`` will lock: the members' own accounts and those of
     ``account_ids`` someone owns, by id, then the household accounts all these are pooled
     into and the rest of ``account_ids``, by id. Costs one statement, two if a household is
-    among them. The ``locked_*`` reads after it wait for nothing; ids that name no account
-    are left out."""
+    among them. The ``locked_*`` reads after it wait for nothing (and a member's first one
+    sends no statement); ids that name no account are left out. Returns the members whose
+    own account it locked and who are in no household (their standings are theirs alone)."""
     if not member_ids and not account_ids:
-        return
-    await repository.lock_in_order(session, sorted(set(member_ids)), sorted(set(account_ids)))
+        return set()
+    return await repository.lock_in_order(
+        session, sorted(set(member_ids)), sorted(set(account_ids))
+    )
 
 
 async def locked_account(session: AsyncSession, account_id: uuid.UUID) -> Account:

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Update,
     Uuid,
+    any_,
     bindparam,
     func,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col
 
 from services.loyalty.accounts.service import Along, Param
+from services.loyalty.base import transaction_kept
 from services.loyalty.campaigns.models import CampaignPurchase, CampaignRow
 from shared.db import AsyncSession
 
@@ -118,12 +123,52 @@ async def latest(session: AsyncSession, limit: int) -> list[CampaignRow]:
 async def record(session: AsyncSession, rows: list[dict[str, object]]) -> None:
     """The purchases campaigns reached (``campaign_purchases`` columns), in one statement."""
     await session.execute(insert(_reached), rows)
+    for looked_up in _looked_up(session):
+        looked_up.update(cast(uuid.UUID, row["purchase_id"]) for row in rows)
+
+
+_REACHED_AMONG = (
+    select(_reached.c.purchase_id)
+    .where(_reached.c.purchase_id == any_(bindparam("purchase_ids", type_=ARRAY(Uuid))))
+    .distinct()
+)
+"""Built once: constructing a statement costs more CPU than running it."""
+
+_LOOKED_UP = "loyalty.campaigns.reached"
 
 
 async def reached_before(session: AsyncSession, purchase_id: uuid.UUID) -> bool:
-    """Whether a campaign recorded the purchase already (it was delivered before)."""
-    query = select(_reached.c.purchase_id).where(_reached.c.purchase_id == purchase_id).limit(1)
-    return (await session.execute(query)).first() is not None
+    """Whether a campaign recorded the purchase already (it was delivered before): from
+    what :func:`look_up_reached` read in this transaction (and :func:`record` wrote since)
+    when it asked about this purchase, else one statement."""
+    looked_up = _looked_up(session)
+    if purchase_id not in looked_up[0]:
+        await _look_up(session, [purchase_id], looked_up)
+    return purchase_id in looked_up[1]
+
+
+def _looked_up(session: AsyncSession) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """The purchases asked about in this transaction, and those of them a campaign reached."""
+    kept = transaction_kept(session, _LOOKED_UP)
+    if not kept:
+        kept.update(asked=set(), reached=set())
+    return kept["asked"], kept["reached"]
+
+
+async def look_up_reached(session: AsyncSession, purchase_ids: Collection[uuid.UUID]) -> None:
+    """Reads which of ``purchase_ids`` a campaign recorded, in one statement, and keeps the
+    answer for :func:`reached_before` until the transaction ends."""
+    await _look_up(session, list(purchase_ids), _looked_up(session))
+
+
+async def _look_up(
+    session: AsyncSession,
+    purchase_ids: list[uuid.UUID],
+    looked_up: tuple[set[uuid.UUID], set[uuid.UUID]],
+) -> None:
+    rows = await session.execute(_REACHED_AMONG, {"purchase_ids": purchase_ids})
+    looked_up[0].update(purchase_ids)
+    looked_up[1].update(rows.scalars())
 
 
 def count_return(*, purchase_id: uuid.UUID, returned_fen: int) -> Along:

@@ -10,6 +10,7 @@ commit.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date, datetime, time
 from typing import Any
 
@@ -139,6 +140,14 @@ async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseComplete
     if recorded:
         await repository.record(session, recorded)
     return rated.plus(given, [reach.campaign.campaign_id for reach in reaches])
+
+
+async def look_up_sales(session: AsyncSession, purchase_ids: Collection[uuid.UUID]) -> None:
+    """Before :func:`add_to` rates a batch of sales: which of them a campaign reached
+    before (delivered again), in one statement for the batch instead of one per sale a
+    campaign reaches; none while no campaign is open. The caller holds the program's lock."""
+    if await _locked_campaigns(session):
+        await repository.look_up_reached(session, purchase_ids)
 
 
 def count_return(*, purchase_id: uuid.UUID, returned_fen: int) -> Along:

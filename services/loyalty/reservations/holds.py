@@ -18,6 +18,6 @@ async def held_on(session: AsyncSession, account_id: uuid.UUID) -> list[HeldOut]
     soonest to run out first."""
     accounts = [account_id, *await pools.pooled_into(session, account_id)]
     return [
-        HeldOut.model_validate(reservation, from_attributes=True)
-        for reservation in await repository.held_on(session, accounts)
+        HeldOut(reservation_id=row[0], store_id=row[1], points=row[2], expires_at=row[3])
+        for row in await repository.held_on(session, accounts)
     ]

@@ -210,6 +210,17 @@ def categories_of(lines: Sequence[SoldLine]) -> set[str]:
     return {line.category for line in lines}
 
 
+async def read_categories(session: AsyncSession, categories: set[str]) -> None:
+    """The ancestors of ``categories`` read once for the transaction (a consumer's batch of
+    sales), so that :func:`categorised` sends no statement for them; a product's change in
+    the transaction calls :func:`categories_changed`."""
+    await repository.read_ancestors(session, categories)
+
+
+def categories_changed(session: AsyncSession) -> None:
+    repository.forget_ancestors(session)
+
+
 def ancestors_query(categories: ColumnElement[Sequence[str]]) -> ScalarSelect[dict[str, list[str]]]:
     """The ancestors of each of the ``categories`` (an array, typically a bind parameter,
     so a statement embedding it is built once) as :func:`categorised` reads them, as one

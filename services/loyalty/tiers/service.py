@@ -19,7 +19,7 @@ member's own measures are their purchases (the lifetime spend: their running
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
@@ -110,6 +110,14 @@ async def locked_standing(
         row = await standings.standing(session, member_id, lock=True)
     assert row is not None
     return standing_from(row)
+
+
+async def lock_standings(session: AsyncSession, member_ids: Collection[uuid.UUID]) -> None:
+    """Locks these members' standings in member order, one statement; each one's next
+    :func:`locked_standing` in the transaction then sends none. Call after their accounts
+    are locked (account, then standing, as every point change takes them), for members in
+    no household (a household's purchase locks its holders' standings together)."""
+    await standings.lock_in_order(session, list(member_ids))
 
 
 _POLICY = "loyalty.tiers.policy"

@@ -6,9 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Uuid, bindparam, func, insert, select, update
 
 from services.loyalty.accounts.models import HOUSEHOLD, OWNER, Account, AccountHolder, Pooling
+from services.loyalty.accounts.repository import forget_held
 from shared.db import AsyncSession
 
 _accounts = Account.__table__  # type: ignore[attr-defined]
@@ -47,6 +48,7 @@ async def pool(
             account_id=pool_id, member_id=member_id, role=HOUSEHOLD, since=func.now()
         )
     )
+    forget_held(session, own)
     await session.execute(
         update(_accounts).where(_accounts.c.account_id == own).values(pooled_into=pool_id)
     )
@@ -64,6 +66,7 @@ async def unpool(
             _holders.c.role == HOUSEHOLD,
         )
     )
+    forget_held(session, own)
     await session.execute(
         update(_accounts).where(_accounts.c.account_id == own).values(pooled_into=None)
     )
@@ -80,32 +83,38 @@ class HolderRow:
     since: datetime
 
 
+_HOLDERS = (
+    select(_holders.c.member_id, _holders.c.since)
+    .where(_holders.c.account_id == bindparam("account_id", type_=Uuid))
+    .order_by(_holders.c.since, _holders.c.member_id)
+)
+_HOUSEHOLD_HOLDERS = _HOLDERS.where(_holders.c.role == HOUSEHOLD)
+"""Built once, as :data:`_POOLED_INTO`: constructing a statement costs more CPU than
+running it (a balance read sends both, a household's purchase the second)."""
+
+
 async def holders(
     session: AsyncSession, account_id: uuid.UUID, *, household: bool = False
 ) -> list[HolderRow]:
     """Who holds the account, the longest-standing first; with ``household``, only its
     household members (none for an account someone owns)."""
-    query = (
-        select(_holders.c.member_id, _holders.c.since)
-        .where(_holders.c.account_id == account_id)
-        .order_by(_holders.c.since, _holders.c.member_id)
+    query = _HOUSEHOLD_HOLDERS if household else _HOLDERS
+    return [HolderRow(*row) for row in await session.execute(query, {"account_id": account_id})]
+
+
+_owned = _holders.alias("owned")
+_POOLED_INTO = (
+    select(_owned.c.account_id)
+    .join(_holders, _holders.c.member_id == _owned.c.member_id)
+    .where(
+        _holders.c.account_id == bindparam("account_id", type_=Uuid),
+        _holders.c.role == HOUSEHOLD,
+        _owned.c.role == OWNER,
     )
-    if household:
-        query = query.where(_holders.c.role == HOUSEHOLD)
-    return [HolderRow(*row) for row in await session.execute(query)]
+)
 
 
 async def pooled_into(session: AsyncSession, account_id: uuid.UUID) -> list[uuid.UUID]:
     """The own accounts of the members who hold ``account_id`` as their household's (by
     the holders' keys, not a scan of the accounts)."""
-    owned = _holders.alias("owned")
-    query = (
-        select(owned.c.account_id)
-        .join(_holders, _holders.c.member_id == owned.c.member_id)
-        .where(
-            _holders.c.account_id == account_id,
-            _holders.c.role == HOUSEHOLD,
-            owned.c.role == OWNER,
-        )
-    )
-    return list((await session.scalars(query)).all())
+    return list((await session.scalars(_POOLED_INTO, {"account_id": account_id})).all())

@@ -14,16 +14,19 @@ from sqlalchemy import (
     SmallInteger,
     Table,
     Uuid,
+    any_,
     bindparam,
     func,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import Update
 
 from services.loyalty.accounts.service import Along, Param
+from services.loyalty.base import transaction_kept
 from services.loyalty.tiers.models import (
     TierAssignment,
     TierStanding,
@@ -52,13 +55,21 @@ class StandingRow:
     assigned_until: datetime | None
 
 
+_STANDING = select(*_columns).where(_standings.c.member_id == bindparam("member_id", type_=Uuid))
+_LOCKED_STANDING = _STANDING.with_for_update()
+"""Built once: constructing a statement costs more CPU than running it (every earn locks a
+standing, every balance read reads one)."""
+
+
 async def standing(
     session: AsyncSession, member_id: uuid.UUID, *, lock: bool = False
 ) -> StandingRow | None:
-    query = select(*_columns).where(_standings.c.member_id == member_id)
-    if lock:
-        query = query.with_for_update()
-    row = (await session.execute(query)).first()
+    """With ``lock``, a row :func:`lock_in_order` locked and read in this transaction is
+    answered from that read (once: the caller is about to write it), without a statement."""
+    if lock and (held := _held(session).pop(member_id, None)) is not None:
+        return held
+    query = _LOCKED_STANDING if lock else _STANDING
+    row = (await session.execute(query, {"member_id": member_id})).first()
     return StandingRow(*row) if row is not None else None
 
 
@@ -138,6 +149,7 @@ class Placement:
 
 async def place(session: AsyncSession, placements: Sequence[Placement]) -> None:
     """Writes standings' tiers and reviews (outside a points movement), spend unchanged."""
+    _held(session).clear()  # rows written or locked again: read them anew
     if not placements:
         return
     await session.execute(
@@ -165,6 +177,7 @@ async def place(session: AsyncSession, placements: Sequence[Placement]) -> None:
 
 
 async def standings_off_ladder(session: AsyncSession, codes: Sequence[str]) -> list[StandingRow]:
+    _held(session).clear()  # rows written or locked again: read them anew
     query = (
         select(*_columns)
         .where(_standings.c.tier_code.not_in(codes))
@@ -186,6 +199,7 @@ async def members_on(
 async def standings_due(session: AsyncSession, now: datetime, limit: int) -> list[StandingRow]:
     """Standings whose review or manual assignment is due at ``now``, locked, in member
     order (the lock order of a batch)."""
+    _held(session).clear()  # rows written or locked again: read them anew
     due = (_standings.c.review_at <= now) | (_standings.c.assigned_until <= now)
     query = (
         select(*_columns).where(due).order_by(_standings.c.member_id).limit(limit).with_for_update()
@@ -199,6 +213,7 @@ async def set_reviews(
     """Reviews every standing on one of ``tiers`` at ``review_at`` (None: never), its grace
     restored. Standings under a manual assignment keep theirs (the assignment's end places
     them)."""
+    _held(session).clear()  # rows written or locked again: read them anew
     await session.execute(
         update(_standings)
         .where(_standings.c.tier_code.in_(tiers), _standings.c.assigned_until.is_(None))
@@ -211,19 +226,43 @@ async def set_reviews(
     )
 
 
+_IN_ORDER = (
+    select(*_columns)
+    .where(_standings.c.member_id == any_(bindparam("members", type_=ARRAY(Uuid))))
+    .order_by(_standings.c.member_id)
+    .with_for_update()
+)
+
+
 async def locked_standings(
     session: AsyncSession, member_ids: Sequence[uuid.UUID]
 ) -> list[StandingRow]:
     """These members' standings, locked in member order (the review's order)."""
     if not member_ids:
         return []
-    query = (
-        select(*_columns)
-        .where(_standings.c.member_id.in_(member_ids))
-        .order_by(_standings.c.member_id)
-        .with_for_update()
-    )
-    return [StandingRow(*row) for row in await session.execute(query)]
+    rows = await session.execute(_IN_ORDER, {"members": list(member_ids)})
+    held = _held(session)
+    for member_id in member_ids:  # read fresh here; a kept read would be stale once written
+        held.pop(member_id, None)
+    return [StandingRow(*row) for row in rows]
+
+
+async def lock_in_order(session: AsyncSession, member_ids: Sequence[uuid.UUID]) -> None:
+    """Locks these members' standings in member order, in one statement, and keeps the rows
+    for :func:`standing` to answer each one's next lock in this transaction (a consumer's
+    batch of purchases, after their accounts: the kernel's order, account then standing)."""
+    if member_ids:
+        rows = await session.execute(_IN_ORDER, {"members": sorted(set(member_ids))})
+        _held(session).update((row.member_id, StandingRow(*row)) for row in rows)
+
+
+_HELD = "loyalty.tiers.held"
+
+
+def _held(session: AsyncSession) -> dict[uuid.UUID, StandingRow]:
+    """The standings :func:`lock_in_order` read under their lock in this transaction, by
+    member, less those locked again or written since (``session.info``)."""
+    return transaction_kept(session, _HELD)
 
 
 # --- assignments ---

@@ -1,0 +1,162 @@
+"""``python -m bench.read_cost``: what one balance read (``GET /members/{id}/loyalty``, the
+read ``make bench READS=`` sends) costs loyalty.
+
+Starts an embedded PostgreSQL and broker and one loyalty process (uvicorn, as ``huiyuan up``
+runs it; see ``bench.validate_cost``), gives 500 members a few purchases each through
+loyalty's consumer path (so each has lots, a tier standing and a ledger), then reads random
+members' balances: ``--reads`` one at a time, then as many again from 16 concurrent
+clients. Prints the median latency, reads/s and loyalty's CPU per read (the process's user +
+system time) for each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import signal
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import psutil
+
+from bench.validate_cost import _start_loyalty, _wait_ready
+from huiyuan.embedded.broker import EmbeddedBroker
+from huiyuan.embedded.ports import free_port
+from huiyuan.embedded.postgres import EmbeddedPostgres
+from huiyuan.provision import provision_service, service_database_url, upgrade
+from services.loyalty.base import inbox
+from services.loyalty.config import Settings
+from services.loyalty.main import spec
+from shared.auth import issue_token
+from shared.consumer import EventConsumer
+from shared.db import Sessions, create_engine, create_sessions
+from shared.events import CloudEvent
+from shared.events.orders import PurchaseCompleted, PurchaseLine
+from shared.jwks import development_signer
+from shared.testing.records import consumer_record
+
+MEMBERS = 500
+CONCURRENCY = 16
+
+
+def _purchase(member_id: uuid.UUID, total_fen: int, days_ago: int) -> CloudEvent:
+    line = PurchaseLine(
+        line_no=1,
+        sku="HP-FISHOIL-60",
+        category="health",
+        quantity=1,
+        unit_price_fen=total_fen,
+        amount_fen=total_fen,
+    )
+    payload = PurchaseCompleted(
+        purchase_id=uuid.uuid4(),
+        member_id=member_id,
+        store_id=uuid.uuid4(),
+        lines=(line,),
+        total_fen=total_fen,
+        purchased_at=datetime.now(UTC) - timedelta(days=days_ago),
+    )
+    return CloudEvent.of(payload, source="/huiyuan/orders")
+
+
+async def _seed(sessions: Sessions) -> list[uuid.UUID]:
+    consumer = EventConsumer(
+        service="loyalty",
+        sessions=sessions,
+        inbox=inbox,
+        handlers=spec().bound_handlers,
+        topics=["orders.events"],
+        batch_start=spec().batch_start,
+        bootstrap_servers="unused:9092",
+    )
+    rng = random.Random(19)
+    members = [uuid.uuid4() for _ in range(MEMBERS)]
+    for _ in range(3):
+        sales = [_purchase(m, rng.randint(1_000, 90_000), rng.randint(0, 30)) for m in members]
+        for start in range(0, len(sales), 200):
+            chunk = sales[start : start + 200]
+            await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(chunk)])
+    return members
+
+
+async def _pass(
+    client: httpx.AsyncClient, members: list[uuid.UUID], reads: int, clients: int, pid: int
+) -> None:
+    rng = random.Random(7)
+    order = [rng.choice(members) for _ in range(reads)]
+    latencies: list[float] = []
+    process = psutil.Process(pid)
+
+    async def reader(share: list[uuid.UUID]) -> None:
+        for member in share:
+            started = time.perf_counter()
+            response = await client.get(f"/members/{member}/loyalty")
+            latencies.append(time.perf_counter() - started)
+            response.raise_for_status()
+
+    before, wall = process.cpu_times(), time.perf_counter()
+    await asyncio.gather(*(reader(order[n::clients]) for n in range(clients)))
+    after, wall = process.cpu_times(), time.perf_counter() - wall
+    cpu = after.user + after.system - before.user - before.system
+    print(
+        f"{clients:>2} client(s), {reads} reads: median {statistics.median(latencies) * 1000:.2f}"
+        f" ms, {reads / wall:.0f} reads/s, loyalty CPU {cpu / reads * 1000:.3f} ms per read",
+        flush=True,
+    )
+
+
+async def _drive(url: str, members: list[uuid.UUID], reads: int, pid: int) -> None:
+    token = issue_token(development_signer(), subject="bench-service", role="service")
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=10, limits=limits) as c:
+        await _pass(c, members, 200, 1, pid)  # warm the pool, the caches and the imports
+        await _pass(c, members, reads, 1, pid)
+        await _pass(c, members, reads, CONCURRENCY, pid)
+
+
+async def _main(reads: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="huiyuan-read-cost-") as scratch:
+        postgres = EmbeddedPostgres(Path(scratch) / "pg")
+        admin_url = postgres.start()
+        broker = EmbeddedBroker(free_port(), Path(scratch) / "broker.log")
+        loyalty: subprocess.Popen[bytes] | None = None
+        try:
+            bootstrap = broker.start()
+            await provision_service(admin_url, "loyalty", password=None)
+            database_url = service_database_url(admin_url, "loyalty", password=None)
+            await asyncio.to_thread(upgrade, "loyalty", database_url)
+            engine = create_engine(Settings(database_url=database_url))
+            try:
+                members = await _seed(create_sessions(engine))
+            finally:
+                await engine.dispose()
+            port, log = free_port(), Path(scratch) / "loyalty.log"
+            loyalty = _start_loyalty(database_url, bootstrap, port, log, None)
+            url = f"http://127.0.0.1:{port}"
+            _wait_ready(url, loyalty, log)
+            print(f"loyalty: pid {loyalty.pid} on {url}", flush=True)
+            await _drive(url, members, reads, loyalty.pid)
+        finally:
+            if loyalty is not None:
+                loyalty.send_signal(signal.SIGINT)
+                loyalty.wait(timeout=30)
+            broker.stop()
+            postgres.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reads", type=int, default=2_000, help="reads per pass")
+    asyncio.run(_main(parser.parse_args().reads))
+
+
+if __name__ == "__main__":
+    main()
