@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from services.analytics.base import product_categories
 from services.analytics.cohorts import service as cohorts
 from services.analytics.config import Settings
@@ -26,7 +28,7 @@ from shared.events.orders import (
     PurchaseVoided,
 )
 from shared.events.referrals import ReferralQualified, ReferralRewarded
-from shared.inbox import Handler, HandlerContext
+from shared.inbox import Handler, HandlerContext, InRuns
 
 Context = HandlerContext[Settings]
 
@@ -75,27 +77,31 @@ async def on_tier_changed(session: AsyncSession, event: CloudEvent, _: Context) 
     await service.record_tier_change(session, event.payload(TierChanged), event.time)
 
 
-async def on_points_earned(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    """Which loyalty campaigns reached the sale: their participants' cohort."""
-    await cohorts.record_reached(session, event.payload(PointsEarned))
+async def _points_earned(session: AsyncSession, events: Sequence[CloudEvent], _: Context) -> None:
+    """Which loyalty campaigns reached the sales: their participants' cohort (a run of
+    events in one statement)."""
+    await cohorts.record_reached(session, [event.payload(PointsEarned) for event in events])
+
+
+on_points_earned: InRuns[Context] = InRuns(_points_earned)
 
 
 def _counting(
     model: type[NotificationSent | NotificationFailed | NotificationSuppressed], status: str
-) -> Handler[Context]:
-    """Notification outcomes count per channel and business day (the brand's timezone)."""
+) -> InRuns[Context]:
+    """Notification outcomes count per channel and business day (the brand's timezone): a
+    run of them in one statement."""
 
-    async def on_notification(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
-        outcome = event.payload(model)
-        await service.record_notification(
+    async def on_notifications(
+        session: AsyncSession, events: Sequence[CloudEvent], ctx: Context
+    ) -> None:
+        await service.record_notifications(
             session,
-            at=event.time,
-            channel=outcome.channel,
-            status=status,
+            ((event.time, event.payload(model).channel, status) for event in events),
             timezone=ctx.settings.business_timezone,
         )
 
-    return on_notification
+    return InRuns(on_notifications)
 
 
 async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:

@@ -43,17 +43,38 @@ def campaign_participants(campaign_id: uuid.UUID) -> CTE:
     )
 
 
+def _record_reached() -> sa.Executable:
+    rows = select(
+        func.unnest(bindparam("campaigns", type_=ARRAY(Uuid))).label("campaign_id"),
+        func.unnest(bindparam("purchases", type_=ARRAY(Uuid))).label("purchase_id"),
+        func.unnest(bindparam("members", type_=ARRAY(Uuid))).label("member_id"),
+    )
+    return (
+        insert(_campaign_purchases)
+        .from_select(["campaign_id", "purchase_id", "member_id"], rows)
+        .on_conflict_do_nothing()
+    )
+
+
+_RECORD_REACHED = _record_reached()
+
+
 async def record_reached(
-    session: AsyncSession,
-    campaign_ids: Sequence[uuid.UUID],
-    purchase_id: uuid.UUID,
-    member_id: uuid.UUID,
+    session: AsyncSession, reached: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]
 ) -> None:
-    """Keeps that each campaign reached the sale; a redelivered event adds nothing."""
-    rows = [
-        {"campaign_id": c, "purchase_id": purchase_id, "member_id": member_id} for c in campaign_ids
-    ]
-    await session.execute(insert(_campaign_purchases).values(rows).on_conflict_do_nothing())
+    """Keeps that each campaign reached each sale, given as ``(campaign_id, purchase_id,
+    member_id)``, in one statement (arrays: compiled once, whatever the count); a
+    redelivered event adds nothing."""
+    if not reached:
+        return
+    await session.execute(
+        _RECORD_REACHED,
+        {
+            "campaigns": [campaign for campaign, _, _ in reached],
+            "purchases": [purchase for _, purchase, _ in reached],
+            "members": [member for _, _, member in reached],
+        },
+    )
 
 
 def campaign_buyers(w: Windows) -> CTE:

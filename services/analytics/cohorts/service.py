@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -92,12 +93,13 @@ def _cohort(cohort: Cohort, w: domain.Windows) -> CTE:
     return repository.campaign_buyers(w)
 
 
-async def record_reached(session: AsyncSession, earned: PointsEarned) -> None:
-    """Keeps which loyalty campaigns reached the sale (nothing when none did)."""
-    if earned.campaign_ids:
-        await repository.record_reached(
-            session, earned.campaign_ids, earned.purchase_id, earned.member_id
-        )
+async def record_reached(session: AsyncSession, earned: Iterable[PointsEarned]) -> None:
+    """Keeps which loyalty campaigns reached each sale (nothing for a sale none reached),
+    in one statement for all of ``earned``."""
+    await repository.record_reached(
+        session,
+        [(c, e.purchase_id, e.member_id) for e in earned for c in e.campaign_ids],
+    )
 
 
 WINDOWS = ("before", "during", "after")

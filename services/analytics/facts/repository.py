@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Integer, Uuid, bindparam, func, literal, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.expression import Executable
 
@@ -118,17 +119,23 @@ def _set_tier() -> Executable:
     )
 
 
-def _count_notification() -> Executable:
-    stmt = pg_insert(_notification_days).values(
-        params(_notification_days, "day", "channel", "status") | {"count": literal(1, Integer)}
+def _count_notifications() -> Executable:
+    """Adds each (day, channel, status)'s count, given as arrays: one statement for a run
+    of outcomes, whatever its length."""
+    rows = sa.select(
+        func.unnest(bindparam("days", type_=ARRAY(sa.Date))).label("day"),
+        func.unnest(bindparam("channels", type_=ARRAY(sa.Text))).label("channel"),
+        func.unnest(bindparam("statuses", type_=ARRAY(sa.Text))).label("status"),
+        func.unnest(bindparam("counts", type_=ARRAY(Integer))).label("count"),
     )
+    stmt = pg_insert(_notification_days).from_select(["day", "channel", "status", "count"], rows)
     return stmt.on_conflict_do_update(
         index_elements=[
             _notification_days.c.day,
             _notification_days.c.channel,
             _notification_days.c.status,
         ],
-        set_={"count": _notification_days.c.count + 1},
+        set_={"count": _notification_days.c.count + stmt.excluded.count},
     )
 
 
@@ -146,7 +153,7 @@ _RECORD_SURVEY = _record_survey()
 _RECORD_PURCHASE = _record_purchase()
 _HOLD_TIER = _hold_tier()
 _SET_TIER = _set_tier()
-_COUNT_NOTIFICATION = _count_notification()
+_COUNT_NOTIFICATIONS = _count_notifications()
 
 
 async def record_registration(
@@ -206,8 +213,22 @@ async def set_tier(session: AsyncSession, member_id: uuid.UUID, tier: Tier) -> N
     )
 
 
-async def count_notification(session: AsyncSession, day: date, channel: str, status: str) -> None:
-    await session.execute(_COUNT_NOTIFICATION, {"day": day, "channel": channel, "status": status})
+async def count_notifications(
+    session: AsyncSession, counts: Mapping[tuple[date, str, str], int]
+) -> None:
+    """Adds ``counts`` of notification outcomes, keyed by (business day, channel, status)."""
+    if not counts:
+        return
+    keys = list(counts)
+    await session.execute(
+        _COUNT_NOTIFICATIONS,
+        {
+            "days": [day for day, _, _ in keys],
+            "channels": [channel for _, channel, _ in keys],
+            "statuses": [status for _, _, status in keys],
+            "counts": [counts[key] for key in keys],
+        },
+    )
 
 
 async def record_survey(

@@ -6,8 +6,9 @@ They flush, never commit: the consumer runner or the request owns the transactio
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import datetime
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 
 from services.analytics.facts import domain, repository
 from services.analytics.facts.errors import PurchaseNotKnown
@@ -140,10 +141,18 @@ async def _fold_tier(
         await repository.set_tier(session, member_id, tier)
 
 
-async def record_notification(
-    session: AsyncSession, *, at: datetime, channel: Channel, status: str, timezone: str
+async def record_notifications(
+    session: AsyncSession,
+    outcomes: Iterable[tuple[datetime, Channel, str]],
+    *,
+    timezone: str,
 ) -> None:
-    await repository.count_notification(session, domain.business_day(at, timezone), channel, status)
+    """Counts notification outcomes, each ``(at, channel, status)``, per channel, status and
+    business day in ``timezone`` (the brand's), in one statement however many."""
+    counts = Counter[tuple[date, str, str]](
+        (domain.business_day(at, timezone), channel, status) for at, channel, status in outcomes
+    )
+    await repository.count_notifications(session, counts)
 
 
 async def record_survey(session: AsyncSession, surveyed: TicketSurveyed) -> None:

@@ -1,0 +1,104 @@
+"""What analytics' consumer spends in statements on the purchase path's per-sale events that
+it folds in runs: notification outcomes and the campaigns a sale reached."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from services.analytics.base import inbox
+from services.analytics.cohorts.models import CampaignPurchase
+from services.analytics.facts.domain import business_day
+from services.analytics.facts.models import NotificationDay
+from shared.consumer import EventConsumer
+from shared.db import Sessions
+from shared.events import CloudEvent
+from shared.inbox import Handlers
+from shared.testing.records import consumer_record
+from tests.analytics import events
+from tests.loyalty.statements import engine_of, statements
+
+STATEMENTS_PER_RUN = 2
+"""The inbox's claim and one write, however long the run. Before issue 19 it was the claim
+and one statement per event."""
+
+
+async def _apply(sessions: Sessions, handlers: Handlers, batch: list[CloudEvent]) -> list[str]:
+    """The statements of applying ``batch`` as the consumer runner does (one transaction)."""
+    consumer = EventConsumer(
+        service="analytics",
+        sessions=sessions,
+        inbox=inbox,
+        handlers=handlers,
+        topics=["messaging.events"],
+        bootstrap_servers="unused:9092",
+        retry_backoff_seconds=0.01,
+    )
+    with statements(engine_of(sessions)) as sent:
+        await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
+    return sent
+
+
+async def _count(sessions: Sessions, channel: str, status: str) -> int:
+    today = business_day(datetime.now(UTC), "Asia/Shanghai")
+    async with sessions() as session:
+        found = await session.scalar(
+            select(col(NotificationDay.count)).where(
+                col(NotificationDay.day) == today,
+                col(NotificationDay.channel) == channel,
+                col(NotificationDay.status) == status,
+            )
+        )
+    return found or 0
+
+
+async def test_a_run_of_outcomes_is_counted_in_one_statement_however_long(
+    analytics_sessions: Sessions, handlers: Handlers
+) -> None:
+    before = await _count(analytics_sessions, "sms", "sent")
+    for size in (5, 40):
+        batch = [events.notification(uuid.uuid4(), "sms") for _ in range(size)]
+        sent = await _apply(analytics_sessions, handlers, batch)
+        assert len(sent) == STATEMENTS_PER_RUN, sent
+    assert await _count(analytics_sessions, "sms", "sent") == before + 45
+    # a redelivered run counts nothing twice
+    assert len(await _apply(analytics_sessions, handlers, batch)) == 1
+    assert await _count(analytics_sessions, "sms", "sent") == before + 45
+
+
+async def test_outcomes_of_two_kinds_are_counted_apart(
+    analytics_sessions: Sessions, handlers: Handlers
+) -> None:
+    sent_before = await _count(analytics_sessions, "email", "sent")
+    failed_before = await _count(analytics_sessions, "email", "failed")
+    batch = [
+        events.notification(uuid.uuid4(), "email"),
+        events.notification(uuid.uuid4(), "email", sent=False),
+        events.notification(uuid.uuid4(), "email"),
+    ]
+    await _apply(analytics_sessions, handlers, batch)
+    assert await _count(analytics_sessions, "email", "sent") == sent_before + 2
+    assert await _count(analytics_sessions, "email", "failed") == failed_before + 1
+
+
+async def test_a_run_of_points_earned_keeps_every_campaign_reached_in_one_statement(
+    analytics_sessions: Sessions, handlers: Handlers
+) -> None:
+    campaign, other = uuid.uuid4(), uuid.uuid4()
+    sales = [events.purchase(uuid.uuid4(), 20_000) for _ in range(30)]
+    batch = [events.earned(sale, campaign) for sale in sales[:20]]
+    batch += [events.earned(sale, campaign, other) for sale in sales[20:25]]
+    batch += [events.earned(sale) for sale in sales[25:]]  # reached by none
+    sent = await _apply(analytics_sessions, handlers, batch)
+    assert len(sent) == STATEMENTS_PER_RUN, sent
+    async with analytics_sessions() as session:
+        rows = await session.execute(
+            select(col(CampaignPurchase.campaign_id), func.count())
+            .where(col(CampaignPurchase.campaign_id).in_([campaign, other]))
+            .group_by(col(CampaignPurchase.campaign_id))
+        )
+        reached = dict(rows.tuples().all())
+    assert reached == {campaign: 25, other: 5}
