@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Integer, Uuid, bindparam, func, literal, update
+from sqlalchemy import Integer, Uuid, bindparam, func, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.expression import Executable
@@ -50,29 +50,42 @@ def _record_registration() -> Executable:
     )
 
 
-def _record_purchase() -> Executable:
-    """The fact row and the member's counters in one round trip.
+def _record_purchases() -> Executable:
+    """The fact rows of a run of purchases and their members' counters in one round trip.
 
-    The member's counters only move when the fact row is new, so a purchase id seen before
-    (under any envelope) writes nothing and returns no row; a new one returns the member's
-    counters after it. LEAST and GREATEST ignore NULLs, so the first purchase sets both
-    moments.
+    Given as arrays (one statement however many). A purchase id seen before, or twice in
+    the run, writes one fact only, and only new facts move the counters, added up per
+    member (members in id order, the lock order of every writer of ``members``). Returns
+    each counted member's totals after the run. LEAST and GREATEST ignore NULLs, so a
+    member's first purchase sets both moments.
     """
+    rows = sa.select(
+        func.unnest(bindparam("purchase_ids", type_=ARRAY(Uuid))).label("purchase_id"),
+        func.unnest(bindparam("member_ids", type_=ARRAY(Uuid))).label("member_id"),
+        func.unnest(bindparam("store_ids", type_=ARRAY(Uuid))).label("store_id"),
+        func.unnest(bindparam("totals", type_=ARRAY(sa.BigInteger))).label("total_fen"),
+        func.unnest(bindparam("moments", type_=ARRAY(sa.DateTime(timezone=True)))).label(
+            "purchased_at"
+        ),
+    )
+    names = ["purchase_id", "member_id", "store_id", "total_fen", "purchased_at"]
     fact = (
         pg_insert(_purchases)
-        .values(
-            params(_purchases, "purchase_id", "member_id", "store_id", "total_fen", "purchased_at")
-        )
+        .from_select(names, rows)
         .on_conflict_do_nothing(index_elements=[_purchases.c.purchase_id])
         .returning(_purchases.c.member_id, _purchases.c.total_fen, _purchases.c.purchased_at)
         .cte("fact")
     )
-    counted = sa.select(
-        fact.c.member_id,
-        literal(1, Integer),
-        fact.c.total_fen,
-        fact.c.purchased_at,
-        fact.c.purchased_at,
+    counted = (
+        sa.select(
+            fact.c.member_id,
+            func.count().label("purchase_count"),
+            func.sum(fact.c.total_fen).label("spend_fen"),
+            func.min(fact.c.purchased_at),
+            func.max(fact.c.purchased_at),
+        )
+        .group_by(fact.c.member_id)
+        .order_by(fact.c.member_id)
     )
     stmt = pg_insert(_members).from_select(
         ["member_id", "purchase_count", "spend_fen", "first_purchase_at", "last_purchase_at"],
@@ -82,7 +95,7 @@ def _record_purchase() -> Executable:
         stmt.on_conflict_do_update(
             index_elements=[_members.c.member_id],
             set_={
-                "purchase_count": _members.c.purchase_count + 1,
+                "purchase_count": _members.c.purchase_count + stmt.excluded.purchase_count,
                 "spend_fen": _members.c.spend_fen + stmt.excluded.spend_fen,
                 "first_purchase_at": func.least(
                     _members.c.first_purchase_at, stmt.excluded.first_purchase_at
@@ -92,7 +105,7 @@ def _record_purchase() -> Executable:
                 ),
             },
         )
-        .returning(_members.c.spend_fen, _members.c.purchase_count)
+        .returning(_members.c.member_id, _members.c.spend_fen, _members.c.purchase_count)
         .add_cte(fact)
     )
 
@@ -150,7 +163,7 @@ def _record_survey() -> Executable:
 
 _RECORD_REGISTRATION = _record_registration()
 _RECORD_SURVEY = _record_survey()
-_RECORD_PURCHASE = _record_purchase()
+_RECORD_PURCHASES = _record_purchases()
 _HOLD_TIER = _hold_tier()
 _SET_TIER = _set_tier()
 _COUNT_NOTIFICATIONS = _count_notifications()
@@ -167,38 +180,42 @@ async def record_registration(
 
 @dataclass(frozen=True)
 class MemberTotals:
-    """A member's running totals after a purchase was counted."""
+    """A member's running totals after purchases were counted."""
 
+    member_id: uuid.UUID
     spend_fen: int
     purchase_count: int
 
 
-async def record_purchase(
-    session: AsyncSession,
-    *,
-    purchase_id: uuid.UUID,
-    member_id: uuid.UUID,
-    store_id: uuid.UUID,
-    total_fen: int,
-    purchased_at: datetime,
-) -> MemberTotals | None:
-    """Adds the fact row and counts it for the member, unless this purchase was recorded.
+@dataclass(frozen=True)
+class PurchaseFact:
+    """A purchase as analytics counts it: total in fen, moment in UTC."""
 
-    Returns the member's totals after counting it; ``None`` when it was recorded before.
-    """
-    row = (
-        await session.execute(
-            _RECORD_PURCHASE,
-            {
-                "purchase_id": purchase_id,
-                "member_id": member_id,
-                "store_id": store_id,
-                "total_fen": total_fen,
-                "purchased_at": purchased_at,
-            },
-        )
-    ).first()
-    return None if row is None else MemberTotals(row.spend_fen, row.purchase_count)
+    purchase_id: uuid.UUID
+    member_id: uuid.UUID
+    store_id: uuid.UUID
+    total_fen: int
+    purchased_at: datetime
+
+
+async def record_purchases(
+    session: AsyncSession, purchases: Sequence[PurchaseFact]
+) -> list[MemberTotals]:
+    """Adds the fact rows of the purchases not recorded before and counts them for their
+    members; returns the totals of each member whose counters moved."""
+    if not purchases:
+        return []
+    result = await session.execute(
+        _RECORD_PURCHASES,
+        {
+            "purchase_ids": [p.purchase_id for p in purchases],
+            "member_ids": [p.member_id for p in purchases],
+            "store_ids": [p.store_id for p in purchases],
+            "totals": [p.total_fen for p in purchases],
+            "moments": [p.purchased_at for p in purchases],
+        },
+    )
+    return [MemberTotals(row.member_id, row.spend_fen, row.purchase_count) for row in result]
 
 
 async def hold_tier(session: AsyncSession, member_id: uuid.UUID) -> Tier:

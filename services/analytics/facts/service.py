@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
 from services.analytics.facts import domain, repository
@@ -35,23 +35,21 @@ async def record_tags(session: AsyncSession, updated: MemberUpdated) -> None:
         )
 
 
-async def record_purchase(session: AsyncSession, purchase: PurchaseCompleted) -> None:
-    """Adds the purchase fact and counts it for the member, once per purchase id.
+async def record_purchases(session: AsyncSession, purchases: Sequence[PurchaseCompleted]) -> None:
+    """Adds each purchase's fact and counts it for its member, once per purchase id, all in
+    one statement.
 
     Raises :class:`AmountOutOfRange` or :class:`RunningTotalFull` (the caller's transaction
-    then rolls back, the fact row with it).
+    then rolls back, the fact rows with it).
     """
-    domain.check_amount(purchase.total_fen, f"purchase {purchase.purchase_id}'s total")
-    totals = await repository.record_purchase(
-        session,
-        purchase_id=purchase.purchase_id,
-        member_id=purchase.member_id,
-        store_id=purchase.store_id,
-        total_fen=purchase.total_fen,
-        purchased_at=purchase.purchased_at,
-    )
-    if totals is not None:
-        domain.check_member_totals(purchase.member_id, totals.spend_fen, totals.purchase_count)
+    for purchase in purchases:
+        domain.check_amount(purchase.total_fen, f"purchase {purchase.purchase_id}'s total")
+    facts = [
+        repository.PurchaseFact(p.purchase_id, p.member_id, p.store_id, p.total_fen, p.purchased_at)
+        for p in purchases
+    ]
+    for totals in await repository.record_purchases(session, facts):
+        domain.check_member_totals(totals.member_id, totals.spend_fen, totals.purchase_count)
 
 
 async def record_return(session: AsyncSession, returned: PurchaseReturned) -> None:

@@ -1,5 +1,5 @@
 """What analytics' consumer spends in statements on the purchase path's per-sale events that
-it folds in runs: notification outcomes and the campaigns a sale reached."""
+it folds in runs: sales, notification outcomes and the campaigns a sale reached."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from sqlmodel import col, select
 from services.analytics.base import inbox
 from services.analytics.cohorts.models import CampaignPurchase
 from services.analytics.facts.domain import business_day
-from services.analytics.facts.models import NotificationDay
+from services.analytics.facts.models import MemberStats, NotificationDay
 from shared.consumer import EventConsumer
 from shared.db import Sessions
 from shared.events import CloudEvent
+from shared.events.orders import PurchaseCompleted
 from shared.inbox import Handlers
 from shared.testing.records import consumer_record
 from tests.analytics import events
@@ -100,5 +101,40 @@ async def test_a_run_of_points_earned_keeps_every_campaign_reached_in_one_statem
             .where(col(CampaignPurchase.campaign_id).in_([campaign, other]))
             .group_by(col(CampaignPurchase.campaign_id))
         )
-        reached = dict(rows.tuples().all())
+        reached = dict(rows.all())
     assert reached == {campaign: 25, other: 5}
+
+
+async def test_a_run_of_sales_counts_each_once_per_member_in_one_statement(
+    analytics_sessions: Sessions, handlers: Handlers
+) -> None:
+    twice, once = uuid.uuid4(), uuid.uuid4()
+    first = events.purchase(twice, 10_000, datetime(2026, 11, 2, 3, tzinfo=UTC))
+    batch = [
+        first,
+        events.purchase(once, 2_500, datetime(2026, 11, 3, 3, tzinfo=UTC)),
+        events.purchase(twice, 4_000, datetime(2026, 11, 1, 3, tzinfo=UTC)),
+        # the same sale again under a new envelope, in the same run: counted once
+        CloudEvent.of(first.payload(PurchaseCompleted), source="/huiyuan/orders"),
+    ]
+    sent = await _apply(analytics_sessions, handlers, batch)
+    assert len(sent) == STATEMENTS_PER_RUN, sent
+    assert await _member(analytics_sessions, twice) == (
+        2,
+        14_000,
+        datetime(2026, 11, 1, 3, tzinfo=UTC),
+        datetime(2026, 11, 2, 3, tzinfo=UTC),
+    )
+    assert (await _member(analytics_sessions, once))[:2] == (1, 2_500)
+    later = events.purchase(twice, 1_000, datetime(2026, 11, 5, 3, tzinfo=UTC))
+    await _apply(analytics_sessions, handlers, [later, first])
+    assert (await _member(analytics_sessions, twice))[:2] == (3, 15_000)
+
+
+async def _member(
+    sessions: Sessions, member_id: uuid.UUID
+) -> tuple[int, int, datetime | None, datetime | None]:
+    async with sessions() as session:
+        row = await session.get(MemberStats, member_id)
+        assert row is not None
+        return row.purchase_count, row.spend_fen, row.first_purchase_at, row.last_purchase_at

@@ -40,7 +40,9 @@ async def _state(sessions: Sessions, member_id: uuid.UUID) -> tuple[int, int, li
 async def _record(sessions: Sessions, member_id: uuid.UUID, total_fen: int) -> None:
     payload = events.purchase(member_id, 1).payload(PurchaseCompleted)
     async with transaction(sessions) as session:
-        await service.record_purchase(session, payload.model_copy(update={"total_fen": total_fen}))
+        await service.record_purchases(
+            session, [payload.model_copy(update={"total_fen": total_fen})]
+        )
 
 
 async def test_a_members_spend_may_reach_its_cap_but_a_purchase_past_it_writes_nothing(
@@ -83,7 +85,7 @@ async def test_a_return_amount_outside_a_sale_is_refused_before_any_write(
     member_id = uuid.uuid4()
     bought = events.purchase(member_id, 4_000)
     async with transaction(analytics_sessions) as session:
-        await service.record_purchase(session, bought.payload(PurchaseCompleted))
+        await service.record_purchases(session, [bought.payload(PurchaseCompleted)])
     back = events.returned(bought, 1_000).payload(PurchaseReturned)
     with pytest.raises(AmountOutOfRange, match="amount is"):
         async with transaction(analytics_sessions) as session:
