@@ -81,6 +81,13 @@ def main(
             "the latency targets",
         ),
     ] = None,
+    pg_statements: Annotated[
+        bool,
+        typer.Option(
+            help="Embedded stack: PostgreSQL with pg_stat_statements, its top statements "
+            "of each step in the report"
+        ),
+    ] = False,
     data_dir: Annotated[
         Path | None, typer.Option(help="Embedded stack's data (default: temp)")
     ] = None,
@@ -113,6 +120,7 @@ def main(
         campaign=campaign,
         coupons=coupons,
         saturation=saturation,
+        pg_statements=pg_statements,
         data_dir=data_dir,
         results_dir=results_dir,
         seed=seed,

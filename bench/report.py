@@ -163,6 +163,7 @@ def markdown(result: dict[str, Any]) -> str:
                 f"{_figure(per_sale.get(name))} |"
             )
         lines.append(f"| all | | | {_figure(round(sum(per_sale.values()), 2))} |")
+        lines += _statements(last)
         lag = last["generator_send_lag"]
         lines += [
             "",
@@ -172,6 +173,31 @@ def markdown(result: dict[str, Any]) -> str:
         ]
     lines += ["", f"Plot: {result['files']['png']}", ""]
     return "\n".join(lines)
+
+
+def _statements(step: dict[str, Any]) -> list[str]:
+    """PostgreSQL's top statements of the step (``--pg-statements``), per accepted sale."""
+    measured = step.get("pg_statements")
+    if not measured or not step["accepted"]:
+        return []
+    sales = step["accepted"]
+    lines = [
+        "",
+        f"### PostgreSQL's statements during the step (pg_stat_statements): "
+        f"{measured['calls'] / sales:.1f} statements and {measured['exec_ms'] / sales:.2f} ms "
+        "of execution per accepted sale",
+        "",
+        "| statement | calls per sale | ms per sale | share of execution |",
+        "|---|---|---|---|",
+    ]
+    for row in measured["top"]:
+        query = row["query"].replace("|", "\\|")
+        share = row["exec_ms"] / measured["exec_ms"] if measured["exec_ms"] else 0.0
+        lines.append(
+            f"| `{query}` | {row['calls'] / sales:.2f} | {row['exec_ms'] / sales:.3f} | "
+            f"{share:.0%} |"
+        )
+    return lines
 
 
 def plot(result: dict[str, Any], path: Path) -> None:

@@ -17,14 +17,14 @@ from typing import Any
 
 import psutil
 
-from bench import cpu, report
+from bench import cpu, pg_statements, report
 from bench.latency import Latencies
 from bench.load import StepPlan, StepResult, init_worker, run_step
 from bench.pgbench import PgbenchResult, ratio, run_pgbench
 from bench.pipeline import Journey, Pipeline
 from bench.population import Population, populate, token
 from bench.schedule import Step, constant, ramp
-from bench.stack import Target, embedded_stack, running_stack
+from bench.stack import Target, embedded_stack, libpq_url, running_stack
 
 Say = Callable[[str], None]
 LEAD_SECONDS = 2.0  # between planning a step and its first send, so every worker is ready
@@ -57,6 +57,7 @@ class Options:
     campaign: bool = False  # a campaign (bench_campaign) active through the run
     coupons: bool = False  # every member holds a coupon; each sale's basket validated first
     saturation: float | None = None  # sales/s an earlier ramp sustained (bench.targets)
+    pg_statements: bool = False  # PostgreSQL's statements per step (bench.pg_statements)
     data_dir: Path | None = None
     results_dir: Path = Path("bench/results")
     seed: int = 1
@@ -77,7 +78,9 @@ def run(options: Options, say: Say) -> tuple[dict[str, Any], dict[str, Path]]:
             data_dir = options.data_dir or Path(
                 resources.enter_context(tempfile.TemporaryDirectory(prefix="huiyuan-bench-"))
             )
-            target = resources.enter_context(embedded_stack(data_dir, say))
+            target = resources.enter_context(
+                embedded_stack(data_dir, say, pg_statements=options.pg_statements)
+            )
             stack = "embedded, started by the benchmark (`huiyuan up`'s processes)"
         say(f"Registering {options.members:,} members and {options.stores} stores...")
         population = asyncio.run(
@@ -213,11 +216,17 @@ async def _step(
     ]
     loop = asyncio.get_running_loop()
     futures = [loop.run_in_executor(pool, run_step, plan) for plan in plans]
+    measure_statements = options.pg_statements and target.embedded
+    if measure_statements:
+        await pg_statements.reset(libpq_url(target.admin_url))
     await asyncio.sleep(max(0.0, start_at - time.time()))
     cpu_before, own_before = cpu.snapshot(target.processes), _own_cpu_seconds()
     results: list[StepResult] = await asyncio.gather(*futures)
     wall = time.time() - start_at
     cpu_after, own_after = cpu.snapshot(target.processes), _own_cpu_seconds()
+    statements = (
+        await pg_statements.read(libpq_url(target.admin_url)) if measure_statements else None
+    )
 
     usage = cpu.usage(cpu_before, cpu_after, wall)
     generator = sum(r.cpu_seconds for r in results) + own_after - own_before
@@ -291,6 +300,7 @@ async def _step(
         "sustained": not why_not,
         "why_not": why_not,
         "cpu": usage,
+        "pg_statements": statements,
         "generator_send_lag": send_lag.summary(),
         "generator_processes": options.workers,
     }

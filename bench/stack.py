@@ -18,6 +18,7 @@ import asyncpg
 import psutil
 from sqlalchemy.engine import make_url
 
+from bench import pg_statements as statements
 from huiyuan.config import StackSettings
 from huiyuan.devkeys import cli_signer
 from huiyuan.embedded.ports import free_port
@@ -56,8 +57,9 @@ async def _enable_commit_timestamps(admin_url: str) -> None:
 
 
 @contextlib.contextmanager
-def embedded_stack(data_dir: Path, say: Say) -> Iterator[Target]:
-    """Starts PostgreSQL, the broker and the services on free ports; stops them after."""
+def embedded_stack(data_dir: Path, say: Say, *, pg_statements: bool = False) -> Iterator[Target]:
+    """Starts PostgreSQL, the broker and the services on free ports; stops them after.
+    With ``pg_statements``, PostgreSQL runs with ``pg_stat_statements`` (bench.pg_statements)."""
     settings = StackSettings(
         data_dir=data_dir,
         customer_port=free_port(),
@@ -74,8 +76,12 @@ def embedded_stack(data_dir: Path, say: Say) -> Iterator[Target]:
         admin_url = stack.start_database()
         if stack.postgres is not None:  # commit timestamps need a restart to take effect
             asyncio.run(_enable_commit_timestamps(admin_url))
+            if pg_statements:
+                asyncio.run(statements.preload(libpq_url(admin_url)))
             stack.postgres.stop()
             admin_url = stack.postgres.start()
+            if pg_statements:
+                asyncio.run(statements.install(libpq_url(admin_url)))
         bootstrap = stack.start_broker()
         say("Migrating the five schemas...")
         database_urls = migrate_all(admin_url)

@@ -189,3 +189,16 @@ def test_a_run_that_sustained_nothing_counts_as_zero() -> None:
     assert compare.verdict(compare.groups([("a", _run(10, None)), ("b", _run(20, 5.0))]))[
         1
     ].startswith("not decided")
+
+
+def test_the_report_gives_postgres_statements_per_accepted_sale() -> None:
+    step = _step(100, 100)  # 1,000 sales accepted
+    step["pg_statements"] = {
+        "calls": 8_000,
+        "exec_ms": 2_000.0,
+        "top": [{"query": "SELECT a | b FROM t", "calls": 3_000, "exec_ms": 500.0, "rows": 1}],
+    }
+    lines = report._statements(step)
+    assert "8.0 statements and 2.00 ms of execution per accepted sale" in lines[1]
+    assert lines[-1] == "| `SELECT a \\| b FROM t` | 3.00 | 0.500 | 25% |"
+    assert report._statements(_step(100, 100) | {"pg_statements": None}) == []
