@@ -192,16 +192,20 @@ async def fuzz_target(stack: Stack, store_dir: Path) -> AsyncIterator[FuzzTarget
             sms_gateway_url=providers["sms"],
             sms_api_key=SMS_KEY,
         )
-        loyalty_port = free_port()  # orders commits points tenders there
-        overrides["orders"]["loyalty_url"] = f"http://127.0.0.1:{loyalty_port}"
-        customer_port = free_port()  # messaging and loyalty read members' contacts there
+        # every service knows the others' URLs before it starts: orders commits points
+        # tenders at loyalty, messaging and loyalty read contacts at customer, and a
+        # member's export asks orders, loyalty, messaging and analytics for their parts
+        ports = {service: free_port() for service in SERVICES}
+        url = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
+        overrides["orders"]["loyalty_url"] = url["loyalty"]
         for reader in ("messaging", "loyalty"):
-            overrides[reader]["customer_url"] = f"http://127.0.0.1:{customer_port}"
+            overrides[reader]["customer_url"] = url["customer"]
+        for peer in ("orders", "loyalty", "messaging", "analytics"):
+            overrides["customer"][f"{peer}_url"] = url[peer]
         services = {service: stack.app(service, **overrides[service]) for service in SERVICES}
         errors = ServerErrorLog()
         logging.getLogger("shared.errors").addHandler(errors)
         try:
-            ports = {"loyalty": loyalty_port, "customer": customer_port}
             with ServedInThread(services, ports, access_log=False) as urls:
                 async with _program_kept(urls["loyalty"]):
                     yield FuzzTarget(urls, await _seed(urls), errors)
