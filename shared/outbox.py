@@ -36,8 +36,9 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import Executable
 
 from shared.background import raise_if_cancelling, repeat_until_cancelled
 from shared.db import Sessions, driver_connection, transaction
@@ -230,6 +231,7 @@ class OutboxRelay:
         self._idle_poll_seconds = idle_poll_seconds
         self._broker_check_seconds = broker_check_seconds
         self._highest: dict[tuple[str, int], int] | None = None
+        self._mark = _marking(outbox.table)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -278,17 +280,12 @@ class OutboxRelay:
                 forgotten = forgotten or metadata.offset <= highest.get(where, -1)
                 highest[where] = max(highest.get(where, -1), metadata.offset)
             await session.execute(
-                update(table)
-                .where(table.c.seq == bindparam("row_seq"))
-                .values(
-                    published_at=func.now(),
-                    partition=bindparam("row_partition"),
-                    offset=bindparam("row_offset"),
-                ),
-                [
-                    {"row_seq": seq, "row_partition": md.partition, "row_offset": md.offset}
-                    for (seq, *_), md in zip(rows, placed, strict=True)
-                ],
+                self._mark,
+                {
+                    "seqs": [seq for seq, *_ in rows],
+                    "partitions": [md.partition for md in placed],
+                    "offsets": [md.offset for md in placed],
+                },
             )
         OUTBOX_PUBLISHED.labels(self._outbox.schema).inc(len(rows))
         if forgotten:
@@ -345,3 +342,22 @@ class OutboxRelay:
             purged = await self._outbox.purge(session, self._retention)
         if purged:
             log.info("purged %d published outbox rows", purged)
+
+
+def _marking(table: Table) -> Executable:
+    """Marks a published batch's rows with where the broker put each, in one statement:
+    arrays of sequence numbers, partitions and offsets (one execution, not one a row)."""
+    marks = select(
+        func.unnest(bindparam("seqs", type_=ARRAY(BigInteger))).label("seq"),
+        func.unnest(bindparam("partitions", type_=ARRAY(Integer))).label("row_partition"),
+        func.unnest(bindparam("offsets", type_=ARRAY(BigInteger))).label("row_offset"),
+    ).subquery("marks")
+    return (
+        update(table)
+        .where(table.c.seq == marks.c.seq)
+        .values(
+            published_at=func.now(),
+            partition=marks.c.row_partition,
+            offset=marks.c.row_offset,
+        )
+    )
