@@ -12,15 +12,12 @@ this small.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from sqlalchemy import text
 
-from huiyuan.embedded.postgres import EmbeddedPostgres
-from huiyuan.provision import provision_service, service_database_url, upgrade
+from bench import alone
 from services.orders.catalog import service as catalog
 from services.orders.catalog.categories import service as categories
 from services.orders.catalog.categories.schemas import CategoryCreate
@@ -84,16 +81,8 @@ async def _measure(url: str) -> None:
 
 
 async def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="huiyuan-catalog-lookup-") as scratch:
-        server = EmbeddedPostgres(Path(scratch) / "pg")
-        admin_url = server.start()
-        try:
-            await provision_service(admin_url, "orders", password=None)
-            url = service_database_url(admin_url, "orders", password=None)
-            await asyncio.to_thread(upgrade, "orders", url)
-            await _measure(url)
-        finally:
-            server.stop()
+    async with alone.migrated("orders") as scratch:
+        await _measure(scratch.database_url)
 
 
 if __name__ == "__main__":

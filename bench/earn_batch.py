@@ -17,21 +17,18 @@ from __future__ import annotations
 import asyncio
 import random
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 
+from bench import alone
 from bench.load import sale_lines
 from bench.population import bench_campaign
 from huiyuan.demo import DEMO_EARNING_RULE, DEMO_LADDER
-from huiyuan.embedded.postgres import EmbeddedPostgres
-from huiyuan.provision import provision_service, service_database_url, upgrade
 from services.loyalty.base import inbox
 from services.loyalty.campaigns import service as campaigns
 from services.loyalty.campaigns.schemas import CampaignIn
@@ -137,16 +134,8 @@ async def _measure(url: str) -> None:
 
 
 async def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="huiyuan-earn-batch-") as scratch:
-        server = EmbeddedPostgres(Path(scratch) / "pg")
-        admin_url = server.start()
-        try:
-            await provision_service(admin_url, "loyalty", password=None)
-            url = service_database_url(admin_url, "loyalty", password=None)
-            await asyncio.to_thread(upgrade, "loyalty", url)
-            await _measure(url)
-        finally:
-            server.stop()
+    async with alone.migrated("loyalty") as scratch:
+        await _measure(scratch.database_url)
 
 
 if __name__ == "__main__":

@@ -14,23 +14,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import signal
 import statistics
-import subprocess
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import psutil
 
-from bench.validate_cost import _start_loyalty, _wait_ready
-from huiyuan.embedded.broker import EmbeddedBroker
-from huiyuan.embedded.ports import free_port
-from huiyuan.embedded.postgres import EmbeddedPostgres
-from huiyuan.provision import provision_service, service_database_url, upgrade
+from bench import alone
 from services.loyalty.base import inbox
 from services.loyalty.config import Settings
 from services.loyalty.main import spec
@@ -123,33 +115,14 @@ async def _drive(url: str, members: list[uuid.UUID], reads: int, pid: int) -> No
 
 
 async def _main(reads: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="huiyuan-read-cost-") as scratch:
-        postgres = EmbeddedPostgres(Path(scratch) / "pg")
-        admin_url = postgres.start()
-        broker = EmbeddedBroker(free_port(), Path(scratch) / "broker.log")
-        loyalty: subprocess.Popen[bytes] | None = None
+    async with alone.migrated("loyalty") as scratch:
+        engine = create_engine(Settings(database_url=scratch.database_url))
         try:
-            bootstrap = broker.start()
-            await provision_service(admin_url, "loyalty", password=None)
-            database_url = service_database_url(admin_url, "loyalty", password=None)
-            await asyncio.to_thread(upgrade, "loyalty", database_url)
-            engine = create_engine(Settings(database_url=database_url))
-            try:
-                members = await _seed(create_sessions(engine))
-            finally:
-                await engine.dispose()
-            port, log = free_port(), Path(scratch) / "loyalty.log"
-            loyalty = _start_loyalty(database_url, bootstrap, port, log, None)
-            url = f"http://127.0.0.1:{port}"
-            _wait_ready(url, loyalty, log)
-            print(f"loyalty: pid {loyalty.pid} on {url}", flush=True)
-            await _drive(url, members, reads, loyalty.pid)
+            members = await _seed(create_sessions(engine))
         finally:
-            if loyalty is not None:
-                loyalty.send_signal(signal.SIGINT)
-                loyalty.wait(timeout=30)
-            broker.stop()
-            postgres.stop()
+            await engine.dispose()
+        with alone.served("loyalty", scratch) as loyalty:
+            await _drive(loyalty.url, members, reads, loyalty.pid)
 
 
 def main() -> None:

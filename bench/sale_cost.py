@@ -16,28 +16,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import os
 import random
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 
+from bench import alone
 from bench.cpu import tree_seconds
 from bench.http import HttpClient
 from bench.load import sale_lines
 from huiyuan.demo import CATEGORIES, catalog_csv
-from huiyuan.embedded.broker import EmbeddedBroker
-from huiyuan.embedded.ports import free_port
-from huiyuan.embedded.postgres import EmbeddedPostgres
-from huiyuan.provision import provision_service, service_database_url, upgrade
 from services.orders.config import Settings
 from services.orders.directory import repository as directory
 from services.orders.stores import service as stores
@@ -133,61 +124,14 @@ async def _drive(
     )
 
 
-def _start_orders(
-    database_url: str, bootstrap: str, port: int, log: Path
-) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    env["ORDERS_DATABASE_URL"] = database_url
-    env["ORDERS_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
-    env["HUIYUAN_JWKS"] = "[]"  # the development keys, whatever the shell sets
-    command = [
-        sys.executable, "-m", "uvicorn", "--factory", "services.orders.main:create_app",
-        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-    ]  # fmt: skip
-    with log.open("ab") as output:
-        return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"orders exited at start; see {log}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"orders not ready in 60 s; see {log}")
-
-
 async def _main(members: int, sales: int, concurrency: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="huiyuan-sale-cost-") as scratch:
-        postgres = EmbeddedPostgres(Path(scratch) / "pg")
-        admin_url = postgres.start()
-        broker = EmbeddedBroker(free_port(), Path(scratch) / "broker.log")
-        orders: subprocess.Popen[bytes] | None = None
-        try:
-            bootstrap = broker.start()
-            await provision_service(admin_url, "orders", password=None)
-            database_url = service_database_url(admin_url, "orders", password=None)
-            await asyncio.to_thread(upgrade, "orders", database_url)
-            cards, api_key = await _seed(database_url, members)
-            port, log = free_port(), Path(scratch) / "orders.log"
-            orders = _start_orders(database_url, bootstrap, port, log)
-            url = f"http://127.0.0.1:{port}"
-            _wait_ready(url, orders, log)
-            _load_catalog(url)
-            print(f"orders: pid {orders.pid} on {url}", flush=True)
-            assert postgres.pid is not None
-            await _drive(url, api_key, cards, sales, concurrency, (orders.pid, postgres.pid))
-        finally:
-            if orders is not None:
-                orders.send_signal(signal.SIGINT)
-                orders.wait(timeout=30)
-            broker.stop()
-            postgres.stop()
+    async with alone.migrated("orders") as scratch:
+        cards, api_key = await _seed(scratch.database_url, members)
+        with alone.served("orders", scratch) as orders:
+            _load_catalog(orders.url)
+            assert scratch.postgres.pid is not None
+            pids = (orders.pid, scratch.postgres.pid)
+            await _drive(orders.url, api_key, cards, sales, concurrency, pids)
 
 
 def main() -> None:

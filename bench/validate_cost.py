@@ -17,12 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import os
-import signal
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -34,11 +29,8 @@ import orjson
 import psutil
 from sqlalchemy import insert
 
+from bench import alone
 from bench.cpu import tree_seconds
-from huiyuan.embedded.broker import EmbeddedBroker
-from huiyuan.embedded.ports import free_port
-from huiyuan.embedded.postgres import EmbeddedPostgres
-from huiyuan.provision import provision_service, service_database_url, upgrade
 from services.loyalty.accounts import repository as accounts
 from services.loyalty.base import product_categories
 from services.loyalty.config import Settings
@@ -186,66 +178,16 @@ async def _drive(
             )
 
 
-def _start_loyalty(
-    database_url: str, bootstrap: str, port: int, log: Path, profile: Path | None
-) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    env["LOYALTY_DATABASE_URL"] = database_url
-    env["LOYALTY_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
-    env["HUIYUAN_JWKS"] = "[]"  # the development keys, whatever the shell sets
-    runner = ["-m", "cProfile", "-o", str(profile)] if profile else []
-    command = [
-        sys.executable, *runner, "-m", "uvicorn", "--factory",
-        "services.loyalty.main:create_app",
-        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-    ]  # fmt: skip
-    with log.open("ab") as output:
-        return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"loyalty exited at start; see {log}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"loyalty not ready in 60 s; see {log}")
-
-
 async def _main(sales: int, profile: Path | None) -> None:
-    with tempfile.TemporaryDirectory(prefix="huiyuan-validate-cost-") as scratch:
-        postgres = EmbeddedPostgres(Path(scratch) / "pg")
-        admin_url = postgres.start()
-        broker = EmbeddedBroker(free_port(), Path(scratch) / "broker.log")
-        loyalty: subprocess.Popen[bytes] | None = None
+    async with alone.migrated("loyalty") as scratch:
+        engine = create_engine(Settings(database_url=scratch.database_url))
         try:
-            bootstrap = broker.start()
-            await provision_service(admin_url, "loyalty", password=None)
-            database_url = service_database_url(admin_url, "loyalty", password=None)
-            await asyncio.to_thread(upgrade, "loyalty", database_url)
-            engine = create_engine(Settings(database_url=database_url))
-            try:
-                members = await _seed(create_sessions(engine))
-            finally:
-                await engine.dispose()
-            port, log = free_port(), Path(scratch) / "loyalty.log"
-            loyalty = _start_loyalty(database_url, bootstrap, port, log, profile)
-            url = f"http://127.0.0.1:{port}"
-            _wait_ready(url, loyalty, log)
-            print(f"loyalty: pid {loyalty.pid} on {url}", flush=True)
-            assert postgres.pid is not None
-            await _drive(url, members, sales, loyalty.pid, postgres.pid)
+            members = await _seed(create_sessions(engine))
         finally:
-            if loyalty is not None:
-                loyalty.send_signal(signal.SIGINT)  # a clean exit writes the profile
-                loyalty.wait(timeout=30)
-            broker.stop()
-            postgres.stop()
+            await engine.dispose()
+        with alone.served("loyalty", scratch, profile) as loyalty:
+            assert scratch.postgres.pid is not None
+            await _drive(loyalty.url, members, sales, loyalty.pid, scratch.postgres.pid)
 
 
 def main() -> None:

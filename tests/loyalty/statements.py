@@ -9,7 +9,11 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.consumer import EventConsumer
 from shared.db import Sessions
+from shared.events import CloudEvent
+from shared.inbox import Handlers, Inbox
+from shared.testing.records import consumer_record
 
 
 @contextmanager
@@ -35,3 +39,22 @@ def engine_of(sessions: Sessions) -> AsyncEngine:
 
 def program_locks(sent: list[str]) -> list[str]:
     return [s for s in sent if "earning_rule" in s and "FOR SHARE" in s]
+
+
+async def applied_statements(
+    service: str, sessions: Sessions, inbox: Inbox, handlers: Handlers, batch: list[CloudEvent]
+) -> list[str]:
+    """The statements of ``service`` applying ``batch`` as its consumer runner does (one
+    transaction, the inbox first), without a broker."""
+    consumer = EventConsumer(
+        service=service,
+        sessions=sessions,
+        inbox=inbox,
+        handlers=handlers,
+        topics=["unused"],
+        bootstrap_servers="unused:9092",
+        retry_backoff_seconds=0.01,
+    )
+    with statements(engine_of(sessions)) as sent:
+        await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
+    return sent

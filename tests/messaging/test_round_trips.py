@@ -13,17 +13,15 @@ from services.messaging.base import inbox
 from services.messaging.contacts import service as contacts
 from services.messaging.notifications.models import Notification
 from services.messaging.webhooks.models import WebhookSubscription
-from shared.consumer import EventConsumer
 from shared.contacts import MemberContact
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.events.customer import ChannelConsent, MemberRegistered
 from shared.events.loyalty import AccountOpened
 from shared.inbox import Handlers
-from shared.testing.records import consumer_record
 from tests.contacts import CIPHER
 from tests.loyalty.conftest import purchase_event
-from tests.loyalty.statements import engine_of, statements
+from tests.loyalty.statements import applied_statements
 from tests.messaging import events
 
 STATEMENTS_PER_POINTS_RUN = 8
@@ -68,19 +66,7 @@ async def _members(sessions: Sessions, count: int) -> list[uuid.UUID]:
 
 
 async def _apply(sessions: Sessions, handlers: Handlers, batch: list[CloudEvent]) -> list[str]:
-    """The statements of applying ``batch`` as the consumer runner does (one transaction)."""
-    consumer = EventConsumer(
-        service="messaging",
-        sessions=sessions,
-        inbox=inbox,
-        handlers=handlers,
-        topics=["loyalty.events"],
-        bootstrap_servers="unused:9092",
-        retry_backoff_seconds=0.01,
-    )
-    with statements(engine_of(sessions)) as sent:
-        await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
-    return sent
+    return await applied_statements("messaging", sessions, inbox, handlers, batch)
 
 
 async def _statuses(sessions: Sessions, members: list[uuid.UUID]) -> dict[tuple[str, str], int]:

@@ -13,14 +13,12 @@ from services.analytics.base import inbox
 from services.analytics.cohorts.models import CampaignPurchase
 from services.analytics.facts.domain import business_day
 from services.analytics.facts.models import MemberStats, NotificationDay
-from shared.consumer import EventConsumer
 from shared.db import Sessions
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted
 from shared.inbox import Handlers
-from shared.testing.records import consumer_record
 from tests.analytics import events
-from tests.loyalty.statements import engine_of, statements
+from tests.loyalty.statements import applied_statements
 
 STATEMENTS_PER_RUN = 2
 """The inbox's claim and one write, however long the run. Before issue 19 it was the claim
@@ -28,19 +26,7 @@ and one statement per event."""
 
 
 async def _apply(sessions: Sessions, handlers: Handlers, batch: list[CloudEvent]) -> list[str]:
-    """The statements of applying ``batch`` as the consumer runner does (one transaction)."""
-    consumer = EventConsumer(
-        service="analytics",
-        sessions=sessions,
-        inbox=inbox,
-        handlers=handlers,
-        topics=["messaging.events"],
-        bootstrap_servers="unused:9092",
-        retry_backoff_seconds=0.01,
-    )
-    with statements(engine_of(sessions)) as sent:
-        await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
-    return sent
+    return await applied_statements("analytics", sessions, inbox, handlers, batch)
 
 
 async def _count(sessions: Sessions, channel: str, status: str) -> int:

@@ -1,0 +1,112 @@
+"""One service on a scratch PostgreSQL (and a broker) of its own, for the micro-benchmarks
+that time one path side by side with another version of the code: ``bench.sale_cost``,
+``bench.validate_cost``, ``bench.read_cost``, ``bench.earn_batch``, ``bench.catalog_lookup``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from huiyuan.embedded.broker import EmbeddedBroker
+from huiyuan.embedded.ports import free_port
+from huiyuan.embedded.postgres import EmbeddedPostgres
+from huiyuan.provision import provision_service, service_database_url, upgrade
+
+READY_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """A temporary directory and a PostgreSQL in it, with one service's schema migrated."""
+
+    directory: Path
+    postgres: EmbeddedPostgres
+    admin_url: str
+    database_url: str
+
+
+@dataclass(frozen=True)
+class Served:
+    """The service running under uvicorn: its base URL and process id."""
+
+    url: str
+    pid: int
+
+
+@contextlib.asynccontextmanager
+async def migrated(service: str) -> AsyncIterator[Scratch]:
+    """A scratch PostgreSQL with ``service``'s role, schema and migrations; removed after."""
+    with tempfile.TemporaryDirectory(prefix=f"huiyuan-{service}-alone-") as directory:
+        postgres = EmbeddedPostgres(Path(directory) / "pg")
+        admin_url = postgres.start()
+        try:
+            await provision_service(admin_url, service, password=None)
+            database_url = service_database_url(admin_url, service, password=None)
+            await asyncio.to_thread(upgrade, service, database_url)
+            yield Scratch(Path(directory), postgres, admin_url, database_url)
+        finally:
+            postgres.stop()
+
+
+@contextlib.contextmanager
+def served(service: str, scratch: Scratch, profile: Path | None = None) -> Iterator[Served]:
+    """``service`` under uvicorn on a free port, with a broker of its own, until the block
+    ends (then a clean stop, which writes the cProfile stats to ``profile`` if given)."""
+    broker = EmbeddedBroker(free_port(), scratch.directory / "broker.log")
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        bootstrap = broker.start()
+        port, log = free_port(), scratch.directory / f"{service}.log"
+        process = _start(service, scratch.database_url, bootstrap, port, log, profile)
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(service, url, process, log)
+        print(f"{service}: pid {process.pid} on {url}", flush=True)
+        yield Served(url, process.pid)
+    finally:
+        if process is not None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+        broker.stop()
+
+
+def _start(
+    service: str, database_url: str, bootstrap: str, port: int, log: Path, profile: Path | None
+) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env[f"{service.upper()}_DATABASE_URL"] = database_url
+    env[f"{service.upper()}_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
+    env["HUIYUAN_JWKS"] = "[]"  # the development keys, whatever the shell sets
+    runner = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    command = [
+        sys.executable, *runner, "-m", "uvicorn", "--factory",
+        f"services.{service}.main:create_app",
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+    ]  # fmt: skip
+    with log.open("ab") as output:
+        return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+
+
+def _wait_ready(service: str, url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{service} exited at start; see {log}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{service} not ready in {READY_SECONDS} s; see {log}")
