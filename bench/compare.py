@@ -1,7 +1,9 @@
 """``python -m bench.compare RESULT.json ...``: runs of ``make bench`` side by side.
 
-Groups the runs by member count, gives each group's median saturation (end-to-end
-purchases/s of the highest sustained step), its run-to-run spread (min–max as a share of
+Groups the runs that found a saturation posted one by one (a step not sustained above a
+sustained one; batch runs and runs whose last step was still sustained are left out, and
+said so) by member count, gives each group's median saturation (end-to-end purchases/s of
+the highest sustained step), its run-to-run spread (min–max as a share of
 the median) and the drop from the smallest population to the largest, judged against
 issue 19's target (at most 15 % from 10,000 to 1,000,000 members). A single run per size
 says nothing about variation, so the verdict asks for three.
@@ -46,10 +48,25 @@ def saturation(result: dict[str, Any]) -> float:
     return float(value) if value else 0.0
 
 
+def left_out(result: dict[str, Any]) -> str | None:
+    """Why a run says nothing of saturation one by one, or ``None`` if it does."""
+    if result.get("options", {}).get("batch"):
+        return "posted batches"
+    steps = result.get("steps", [])
+    if not saturation(result):
+        return "no step was sustained"
+    if steps and steps[-1]["sustained"]:
+        return "its last step was sustained (saturation not reached)"
+    return None
+
+
 def groups(results: list[tuple[str, dict[str, Any]]]) -> list[Group]:
-    """The runs grouped by member count, smallest population first."""
+    """The runs that found a saturation one by one, grouped by member count, smallest
+    population first (see :func:`left_out` for the others)."""
     by_size: dict[int, Group] = {}
     for name, result in results:
+        if left_out(result) is not None:
+            continue
         group = by_size.setdefault(result["members"], Group(result["members"], [], []))
         group.saturations.append(saturation(result))
         group.files.append(name)
@@ -82,8 +99,10 @@ def markdown(sizes: list[Group]) -> str:
             f"{group.spread:.0%} |"
         )
     drop, judged = verdict(sizes)
-    shown = "–" if drop is None else f"{drop:.1%}"
-    lines += ["", f"Drop from the smallest to the largest population: {shown} — {judged}."]
+    if judged in ("met", "not met") and drop is not None:
+        lines += ["", f"Drop from the smallest to the largest population: {drop:.1%} — {judged}."]
+    else:
+        lines += ["", f"Drop from the smallest to the largest population: {judged}."]
     return "\n".join(lines)
 
 
@@ -92,6 +111,10 @@ def main(
 ) -> None:
     """Print the runs' saturation by population, its spread and the data-size verdict."""
     loaded = [(path.name, orjson.loads(path.read_bytes())) for path in results]
+    for name, result in loaded:
+        why = left_out(result)
+        if why is not None:
+            typer.echo(f"left out {name}: {why}")
     typer.echo(markdown(groups(loaded)))
 
 

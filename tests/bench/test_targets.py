@@ -74,7 +74,8 @@ def test_saturation_is_met_above_the_target_and_the_floor_between() -> None:
     assert targets.judge(floor)[0].verdict == "floor met"
     assert targets.judge(short)[0].verdict == "not met"
     assert targets.judge(met)[1].verdict == "met"  # 1,050 ÷ 3,000 TPS
-    assert targets.judge(_result(_step(1_100, 1_050), tps=6_000.0))[1].verdict == "not met"
+    over = _step(1_300, 900, sustained=False)
+    assert targets.judge(_result(_step(1_100, 1_050), over, tps=6_000.0))[1].verdict == "not met"
 
 
 def test_a_saturation_without_the_campaign_or_coupons_says_so() -> None:
@@ -83,23 +84,27 @@ def test_a_saturation_without_the_campaign_or_coupons_says_so() -> None:
 
 
 def test_the_last_sustained_step_is_only_a_lower_bound() -> None:
-    assert "lower bound" in targets.judge(_result(_step(160, 157)))[0].measured
-    assert (
-        "lower bound"
-        not in targets.judge(_result(_step(160, 157), _step(180, 120, sustained=False)))[0].measured
-    )
+    bounded = targets.judge(_result(_step(160, 157)))
+    assert "lower bound" in bounded[0].measured
+    assert "`make bench RAMP=160:640:160 DURATION=60" in bounded[0].measured
+    assert [row.verdict for row in bounded[:3]] == ["not measured"] * 3  # no saturation yet
+    assert targets.judge(_result(_step(1_100, 1_050)))[0].verdict == "met"  # a bound past it
+    found = targets.judge(_result(_step(160, 157), _step(180, 120, sustained=False)))
+    assert "lower bound" not in found[0].measured
+    assert found[0].verdict == "not met"
 
 
 def test_latency_is_judged_on_the_highest_step_at_seventy_percent() -> None:
     fast = _result(_step(700, 700), _step(1_000, 990), _step(1_200, 800, sustained=False))
-    slow = _result(_step(700, 700, visible_p99=151.0), _step(1_000, 990))
+    over = _step(1_200, 800, sustained=False)
+    slow = _result(_step(700, 700, visible_p99=151.0), _step(1_000, 990), over)
     assert targets.judge(fast)[2].verdict == "met"
     assert targets.judge(slow)[2].verdict == "not met"
     assert "points visible p99 151 ms" in targets.judge(slow)[2].measured
 
 
 def test_latency_needs_a_step_at_seventy_percent_or_an_earlier_saturation() -> None:
-    alone = _result(_step(42, 42, ingest_p99=20.0))
+    alone = _result(_step(42, 42, ingest_p99=20.0), _step(60, 50, sustained=False))
     assert targets.judge(alone)[2].verdict == "not measured"
     assert "RATE=29" in targets.judge(alone)[2].measured
     told = _result(_step(42, 42, ingest_p99=20.0), saturation=60.0)
@@ -202,3 +207,16 @@ def test_the_report_gives_postgres_statements_per_accepted_sale() -> None:
     assert "8.0 statements and 2.00 ms of execution per accepted sale" in lines[1]
     assert lines[-1] == "| `SELECT a \\| b FROM t` | 3.00 | 0.500 | 25% |"
     assert report._statements(_step(100, 100) | {"pg_statements": None}) == []
+
+
+def test_runs_that_found_no_saturation_one_by_one_are_left_out_of_the_comparison() -> None:
+    found = _result(_step(60, 58), _step(90, 65, sustained=False)) | {"members": 10}
+    batch = _result(_step(1_000, 170, sustained=False), batch=500) | {"members": 10}
+    bounded = _result(_step(60, 58)) | {"members": 20}
+    assert compare.left_out(found) is None
+    assert compare.left_out(batch) == "posted batches"
+    assert compare.left_out(bounded) == "its last step was sustained (saturation not reached)"
+    sizes = compare.groups([("a", found), ("b", batch), ("c", bounded)])
+    assert [(group.members, group.saturations) for group in sizes] == [(10, [58])]
+    shown = compare.markdown(sizes)
+    assert "Drop from the smallest to the largest population: not decided" in shown
