@@ -17,6 +17,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from functools import cached_property
 
 import orjson
 from sqlalchemy import (
@@ -231,7 +232,10 @@ class OutboxRelay:
         self._idle_poll_seconds = idle_poll_seconds
         self._broker_check_seconds = broker_check_seconds
         self._highest: dict[tuple[str, int], int] | None = None
-        self._mark = _marking(outbox.table)
+
+    @cached_property
+    def _mark(self) -> Executable:
+        return _marking(self._outbox.table)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
