@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import os
 import signal
 import subprocess
@@ -23,6 +24,8 @@ from huiyuan.embedded.broker import EmbeddedBroker
 from huiyuan.embedded.ports import free_port
 from huiyuan.embedded.postgres import EmbeddedPostgres
 from huiyuan.provision import provision_service, service_database_url, upgrade
+from shared.consumer import EventConsumer
+from shared.db import Sessions
 
 READY_SECONDS = 60
 
@@ -43,6 +46,21 @@ class Served:
 
     url: str
     pid: int
+
+
+def consumer(service: str, sessions: Sessions) -> EventConsumer:
+    """``service``'s consumer runner over ``sessions`` with its own handlers and batch start,
+    for applying batches directly (``EventConsumer.apply``), without a broker."""
+    spec = importlib.import_module(f"services.{service}.main").spec()
+    return EventConsumer(
+        service=service,
+        sessions=sessions,
+        inbox=importlib.import_module(f"services.{service}.base").inbox,
+        handlers=spec.bound_handlers,
+        topics=list(spec.subscriptions),
+        batch_start=spec.batch_start,
+        bootstrap_servers="unused:9092",
+    )
 
 
 @contextlib.asynccontextmanager

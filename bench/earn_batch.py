@@ -29,15 +29,12 @@ from bench import alone
 from bench.load import sale_lines
 from bench.population import bench_campaign
 from huiyuan.demo import DEMO_EARNING_RULE, DEMO_LADDER
-from services.loyalty.base import inbox
 from services.loyalty.campaigns import service as campaigns
 from services.loyalty.campaigns.schemas import CampaignIn
 from services.loyalty.config import Settings
-from services.loyalty.main import spec
 from services.loyalty.program.schemas import EarningRuleIn, TierIn
 from services.loyalty.rules.service import set_earning_rule
 from services.loyalty.tiers.service import replace_ladder
-from shared.consumer import EventConsumer
 from shared.db import Sessions, create_engine, create_sessions, transaction
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted, PurchaseLine
@@ -87,15 +84,7 @@ async def _seed(sessions: Sessions) -> None:
 async def _measure(url: str) -> None:
     engine = create_engine(Settings(database_url=url))
     sessions = create_sessions(engine)
-    consumer = EventConsumer(
-        service="loyalty",
-        sessions=sessions,
-        inbox=inbox,
-        handlers=spec().bound_handlers,
-        topics=["orders.events"],
-        batch_start=spec().batch_start,
-        bootstrap_servers="unused:9092",
-    )
+    consumer = alone.consumer("loyalty", sessions)
     rng = random.Random(19)
     members = [uuid.uuid4() for _ in range(MEMBERS)]
     sent: list[str] = []

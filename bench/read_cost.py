@@ -23,11 +23,8 @@ import httpx
 import psutil
 
 from bench import alone
-from services.loyalty.base import inbox
 from services.loyalty.config import Settings
-from services.loyalty.main import spec
 from shared.auth import issue_token
-from shared.consumer import EventConsumer
 from shared.db import Sessions, create_engine, create_sessions
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted, PurchaseLine
@@ -59,15 +56,7 @@ def _purchase(member_id: uuid.UUID, total_fen: int, days_ago: int) -> CloudEvent
 
 
 async def _seed(sessions: Sessions) -> list[uuid.UUID]:
-    consumer = EventConsumer(
-        service="loyalty",
-        sessions=sessions,
-        inbox=inbox,
-        handlers=spec().bound_handlers,
-        topics=["orders.events"],
-        batch_start=spec().batch_start,
-        bootstrap_servers="unused:9092",
-    )
+    consumer = alone.consumer("loyalty", sessions)
     rng = random.Random(19)
     members = [uuid.uuid4() for _ in range(MEMBERS)]
     for _ in range(3):
