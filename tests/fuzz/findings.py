@@ -57,20 +57,27 @@ def _blanked(message: str) -> str:
 
 
 class ServerErrorLog(logging.Handler):
-    """Keeps what was logged about each request id, to tell what a 500 or 503 was about."""
+    """Keeps what was logged about each request id, to tell what a 500 or 503 was about:
+    attached to the root logger, so a warning of any module counts (a peer that did not
+    answer is a warning of the calling service's client, not of ``shared.errors``). A
+    crash's traceback wins over a message; otherwise the first message is kept, since what
+    follows it (the problem handler's line) only repeats the outcome."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.by_request: dict[str, str] = {}
+        self._crashed: set[str] = set()
 
     def emit(self, record: logging.LogRecord) -> None:
         request_id = request_id_var.get()
-        if request_id is None:
+        if request_id is None or request_id in self._crashed:
             return
         if record.exc_info and record.exc_info[0] is not None:
             self.by_request[request_id] = summarise_error(record.exc_info)
+            self._crashed.add(request_id)
         else:
-            self.by_request[request_id] = _blanked(record.getMessage())
+            message = f"{record.name}: {_blanked(record.getMessage())}"
+            self.by_request.setdefault(request_id, message)
 
 
 @dataclass(frozen=True)
