@@ -2,7 +2,8 @@
 
 It behaves like a careful store client: every request carries an Idempotency-Key, and a
 request that times out, is cut off or answered 409 (still running), 429 or 5xx is sent
-again with the same key until it gets a definite answer. So the generator knows exactly
+again with the same key until it gets a definite answer (a refusal after an attempt that
+got no answer is confirmed once more, see ``_until_definite``). So the generator knows exactly
 which operations the system acknowledged, and the checker compares that with the data.
 """
 
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 
 CATEGORIES = ("health", "cosmetics", "daily")
 RETRYABLE = {409, 425, 429, 500, 502, 503, 504}
+CONFIRM_AFTER_SECONDS = 15.0
+"""How long after a refusal that followed an unanswered attempt the client asks again: three
+times its own timeout, so the attempt it gave up on has run by then."""
 
 Send = Callable[[], Awaitable[httpx.Response]]
 
@@ -97,18 +101,29 @@ class StoreClient:
         return self._rng.choice(sales).body["member_id"] if sales else None
 
     async def _until_definite(self, kind: str, key: str, send: Send) -> Acknowledged | None:
-        """Send until the answer is definite; returns it if it was a success."""
+        """Send until the answer is definite; returns it if it was a success.
+
+        A refusal (a 4xx) that follows an attempt which got no answer is asked again once,
+        :data:`CONFIRM_AFTER_SECONDS` later, before it is taken as final: only successes
+        are stored under a key, so the unanswered attempt, still queued in the service when
+        the refusal was given, may run after it and succeed (its answer then replays)."""
         started = time.monotonic()
         backoff = 0.05
+        unanswered = confirmed = False
         while True:
             try:
                 response = await send()
             except httpx.HTTPError as exc:
                 log.debug("%s %s: %s; retrying", kind, key, exc)
+                unanswered = True
             else:
                 if response.status_code < 300:
                     return Acknowledged(key, response.json(), started, time.monotonic())
                 if not _retryable(response):
+                    if unanswered and not confirmed:
+                        confirmed = True
+                        await asyncio.sleep(CONFIRM_AFTER_SECONDS)
+                        continue
                     self.log.rejected[key] = (kind, response.status_code, response.text[:300])
                     return None
             if time.monotonic() - started > self._shape.give_up_after:
