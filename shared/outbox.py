@@ -32,7 +32,6 @@ from sqlalchemy import (
     Table,
     bindparam,
     func,
-    insert,
     select,
     text,
     update,
@@ -42,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
 
 from shared.background import raise_if_cancelling, repeat_until_cancelled
-from shared.db import Sessions, driver_connection, transaction
+from shared.db import Sessions, driver_connection, prepared_fetch, transaction
 from shared.events import CloudEvent, EventPayload
 from shared.kafka import Publisher, Record
 from shared.notify import Wakeups
@@ -111,21 +110,29 @@ class Outbox:
         )
 
     async def add(self, session: AsyncSession, *events: CloudEvent) -> None:
-        """Queue events for publishing; they leave only if the caller's transaction commits."""
+        """Queue events for publishing; they leave only if the caller's transaction commits.
+
+        One statement however many events (arrays, unnested in the order given, so ``seq``
+        follows it), sent as asyncpg's prepared statement (``shared.db.prepared_fetch``):
+        a consumer's batch emits dozens at once, and an ``executemany`` was one execution
+        per event for PostgreSQL (1.5 outbox inserts per sale in messaging alone)."""
         if not events:
             return
         rows = [
-            {
-                "event_id": event.id,
-                "event_type": event.type,
-                "topic": event.topic,
-                "key": event.key,
-                "envelope": event.model_dump(mode="json"),
-            }
-            for event in events
+            (e.id, e.type, e.topic, e.key, orjson.dumps(e.model_dump(mode="json")).decode())
+            for e in events
         ]
+        columns = [list(column) for column in zip(*rows, strict=True)]
         # no pg_notify here: the outbox's insert trigger wakes the relay (wake_relay_ddl)
-        await session.execute(insert(self.table), rows)
+        await prepared_fetch(session, self._insert, *columns)
+
+    @cached_property
+    def _insert(self) -> str:
+        return (
+            f"INSERT INTO {self.schema}.outbox (event_id, event_type, topic, key, envelope) "
+            "SELECT e, t, p, k, v::jsonb FROM unnest($1::text[], $2::text[], $3::text[], "
+            "$4::text[], $5::text[]) WITH ORDINALITY AS u (e, t, p, k, v, n) ORDER BY n"
+        )
 
     async def copy(self, session: AsyncSession, events: Sequence[CloudEvent]) -> None:
         """:meth:`add` for a batch of thousands (an import's chunk): one ``COPY`` instead

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 from aiokafka import AIOKafkaConsumer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from shared.db import asyncpg_dsn, transaction
 from shared.events import CloudEvent
@@ -165,3 +165,35 @@ async def test_purge_keeps_unpublished_rows(scratch: Scratch) -> None:
         assert await scratch.outbox.purge(session, timedelta(0)) == 0
         count = await session.scalar(select(func.count()).select_from(scratch.outbox.table))
     assert count == 1
+
+
+async def test_a_batch_of_events_is_one_insert_in_the_order_given(scratch: Scratch) -> None:
+    """PostgreSQL itself counts the inserts (a statement-level trigger): an ``executemany``
+    would fire it once per event."""
+    schema = scratch.schema
+    async with transaction(scratch.sessions) as session:
+        for ddl in (
+            f"CREATE TABLE {schema}.inserts (n integer NOT NULL)",
+            f"CREATE FUNCTION {schema}.count_insert() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN INSERT INTO {schema}.inserts VALUES (1); RETURN NULL; END $$",
+            f"CREATE TRIGGER count_insert AFTER INSERT ON {schema}.outbox "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {schema}.count_insert()",
+        ):
+            await session.execute(text(ddl))
+    subjects = [str(uuid.uuid4()) for _ in range(40)]
+    async with transaction(scratch.sessions) as session:
+        await scratch.outbox.add(
+            session, *(_event(scratch, subject, n) for n, subject in enumerate(subjects))
+        )
+    async with scratch.sessions() as session:
+        inserts = await session.scalar(text(f"SELECT count(*) FROM {schema}.inserts"))
+        rows = (
+            await session.execute(
+                select(scratch.outbox.table.c.key, scratch.outbox.table.c.envelope).order_by(
+                    scratch.outbox.table.c.seq
+                )
+            )
+        ).all()
+    assert inserts == 1
+    assert [row.key for row in rows] == subjects
+    assert [row.envelope["data"] for row in rows] == [{"n": n} for n in range(40)]
