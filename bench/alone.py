@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,9 +40,15 @@ class Scratch:
     database_url: str
 
 
+SERVERS = ("uvicorn", "granian")
+"""The ASGI servers a service can be served alone with: ``huiyuan up``'s, and granian (not a
+dependency; ``bench.edge`` compares the two)."""
+
+
 @dataclass(frozen=True)
 class Served:
-    """The service running under uvicorn: its base URL and process id."""
+    """The service running under its ASGI server: its base URL and the server's process id
+    (the parent of its workers, if it has any)."""
 
     url: str
     pid: int
@@ -78,19 +84,53 @@ async def migrated(service: str) -> AsyncIterator[Scratch]:
             postgres.stop()
 
 
+def server_command(
+    service: str, port: int, server: str = "uvicorn", workers: int = 1, extra: Sequence[str] = ()
+) -> list[str]:
+    """The arguments after ``python`` that serve ``service``'s app on loopback ``port``:
+    uvicorn as ``huiyuan up`` runs it, or granian on its ASGI interface with uvloop, with
+    ``workers`` processes and ``extra`` arguments appended. Raises ``ValueError`` for a
+    server not in :data:`SERVERS` or fewer than one worker."""
+    if server not in SERVERS or workers < 1:
+        raise ValueError(f"a server of {SERVERS} and at least one worker, not {server} x {workers}")
+    app = f"services.{service}.main:create_app"
+    address = ["--host", "127.0.0.1", "--port", str(port)]
+    workers_option = ["--workers", str(workers)] if workers > 1 else []
+    if server == "uvicorn":
+        return [
+            "-m", "uvicorn", "--factory", app, *address, "--no-access-log", *workers_option, *extra,
+        ]  # fmt: skip
+    return [
+        "-m", "granian", "--interface", "asgi", "--factory", "--loop", "uvloop",
+        "--no-access-log", *address, *workers_option, *extra, app,
+    ]  # fmt: skip
+
+
 @contextlib.contextmanager
-def served(service: str, scratch: Scratch, profile: Path | None = None) -> Iterator[Served]:
-    """``service`` under uvicorn on a free port, with a broker of its own, until the block
-    ends (then a clean stop, which writes the cProfile stats to ``profile`` if given)."""
+def served(
+    service: str,
+    scratch: Scratch,
+    profile: Path | None = None,
+    *,
+    server: str = "uvicorn",
+    workers: int = 1,
+    extra: Sequence[str] = (),
+) -> Iterator[Served]:
+    """``service`` on a free port (see ``server_command``; by default uvicorn as ``huiyuan
+    up`` runs it), with a broker of its own, until the block ends (then a clean stop, which
+    writes the cProfile stats to ``profile`` if given: uvicorn's single process only)."""
+    if profile is not None and (server, workers) != ("uvicorn", 1):
+        raise ValueError("a cProfile profile is of one uvicorn process, not of workers")
     broker = EmbeddedBroker(free_port(), scratch.directory / "broker.log")
     process: subprocess.Popen[bytes] | None = None
     try:
         bootstrap = broker.start()
         port, log = free_port(), scratch.directory / f"{service}.log"
-        process = _start(service, scratch.database_url, bootstrap, port, log, profile)
+        command = server_command(service, port, server, workers, extra)
+        process = _start(service, scratch.database_url, bootstrap, command, log, profile)
         url = f"http://127.0.0.1:{port}"
         _wait_ready(service, url, process, log)
-        print(f"{service}: pid {process.pid} on {url}", flush=True)
+        print(f"{service}: {server} pid {process.pid} on {url}", flush=True)
         yield Served(url, process.pid)
     finally:
         if process is not None:
@@ -100,20 +140,22 @@ def served(service: str, scratch: Scratch, profile: Path | None = None) -> Itera
 
 
 def _start(
-    service: str, database_url: str, bootstrap: str, port: int, log: Path, profile: Path | None
+    service: str,
+    database_url: str,
+    bootstrap: str,
+    command: list[str],
+    log: Path,
+    profile: Path | None,
 ) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env[f"{service.upper()}_DATABASE_URL"] = database_url
     env[f"{service.upper()}_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
     env["HUIYUAN_JWKS"] = "[]"  # the development keys, whatever the shell sets
     runner = ["-m", "cProfile", "-o", str(profile)] if profile else []
-    command = [
-        sys.executable, *runner, "-m", "uvicorn", "--factory",
-        f"services.{service}.main:create_app",
-        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-    ]  # fmt: skip
     with log.open("ab") as output:
-        return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, *runner, *command], env=env, stdout=output, stderr=subprocess.STDOUT
+        )
 
 
 def _wait_ready(service: str, url: str, process: subprocess.Popen[bytes], log: Path) -> None:

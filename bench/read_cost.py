@@ -55,7 +55,9 @@ def _purchase(member_id: uuid.UUID, total_fen: int, days_ago: int) -> CloudEvent
     return CloudEvent.of(payload, source="/huiyuan/orders")
 
 
-async def _seed(sessions: Sessions) -> list[uuid.UUID]:
+async def seed(sessions: Sessions) -> list[uuid.UUID]:
+    """``MEMBERS`` members given three purchases each through loyalty's consumer path (lots,
+    a tier standing and a ledger each): their ids."""
     consumer = alone.consumer("loyalty", sessions)
     rng = random.Random(19)
     members = [uuid.uuid4() for _ in range(MEMBERS)]
@@ -107,7 +109,7 @@ async def _main(reads: int) -> None:
     async with alone.migrated("loyalty") as scratch:
         engine = create_engine(Settings(database_url=scratch.database_url))
         try:
-            members = await _seed(create_sessions(engine))
+            members = await seed(create_sessions(engine))
         finally:
             await engine.dispose()
         with alone.served("loyalty", scratch) as loyalty:

@@ -40,8 +40,9 @@ from shared.jwks import development_signer
 WARM_UP = 200
 
 
-async def _seed(database_url: str, members: int) -> tuple[list[str], str]:
-    """The members' card numbers and a store's API key."""
+async def seed(database_url: str, members: int) -> tuple[list[str], str]:
+    """``members`` members in orders' directory and one store: their card numbers and the
+    store's API key."""
     settings = Settings(database_url=database_url)
     cipher = PiiCipher(settings.pii_key.get_secret_value())
     engine = create_engine(settings)
@@ -57,7 +58,9 @@ async def _seed(database_url: str, members: int) -> tuple[list[str], str]:
     return cards, api_key
 
 
-def _load_catalog(url: str) -> None:
+def load_catalog(url: str) -> None:
+    """The demo's categories and products, through orders' admin API at ``url`` (once per
+    database: a second load is refused)."""
     token = issue_token(development_signer(), subject="bench-admin", role="admin")
     admin = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=url, headers=admin, timeout=30) as http:
@@ -126,9 +129,9 @@ async def _drive(
 
 async def _main(members: int, sales: int, concurrency: int) -> None:
     async with alone.migrated("orders") as scratch:
-        cards, api_key = await _seed(scratch.database_url, members)
+        cards, api_key = await seed(scratch.database_url, members)
         with alone.served("orders", scratch) as orders:
-            _load_catalog(orders.url)
+            load_catalog(orders.url)
             assert scratch.postgres.pid is not None
             pids = (orders.pid, scratch.postgres.pid)
             await _drive(orders.url, api_key, cards, sales, concurrency, pids)
