@@ -50,25 +50,25 @@ KINDS: dict[str, LedgerKind] = {
 """The ledger's kind of entry for each source type, as the API has always named them."""
 
 
-async def _one_snapshot(session: AsyncSession) -> None:
+async def one_snapshot(session: AsyncSession) -> None:
     """Reads what follows in one snapshot of the database (``REPEATABLE READ``).
 
     The ledger reads the account and its entries with separate statements, and an export
     reads the view, then the ledger; each would otherwise see the commits made before it,
     so a purchase committing between them would show beside what was read before it. Call
     before the first statement of the transaction (the request's transaction starts with
-    none).
+    none); :func:`loyalty_of` alone needs no call, being one statement.
     """
     await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 async def loyalty_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyOut:
     """The member's balance, tier and progress to the next tier, as of one moment: one
-    statement (:func:`repository.loyalty_view`), in the snapshot the rest of the
-    transaction reads too (an export's ledger).
+    statement (:func:`repository.loyalty_view`), so it needs no transaction (the API
+    sends it in autocommit); a caller that reads more beside it takes
+    :func:`one_snapshot` first (an export).
 
     Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404)."""
-    await _one_snapshot(session)
     zone = input_defaults().business_timezone
     row = await repository.loyalty_view(
         session, member_id, datetime.now(UTC), zone.key, DEFAULT_POLICY.expiring_notice_days
@@ -114,7 +114,7 @@ async def ledger_of(
     the cursor, the position of the last entry of the previous page.
 
     Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404)."""
-    await _one_snapshot(session)
+    await one_snapshot(session)
     return await ledger_page(session, member_id, limit, before)
 
 
@@ -122,7 +122,7 @@ async def ledger_page(
     session: AsyncSession, member_id: uuid.UUID, limit: int, before: int | None
 ) -> LedgerPage:
     """:func:`ledger_of` in the snapshot the transaction already reads (one that called
-    :func:`loyalty_of` first: an export's)."""
+    :func:`one_snapshot` first: an export's)."""
     account = await accounts.account_of(session, member_id)
     rows = await accounts.ledger_page(session, account.account_id, limit + 1, before)
     page = rows[:limit]
