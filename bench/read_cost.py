@@ -5,8 +5,8 @@ Starts an embedded PostgreSQL and broker and one loyalty process (uvicorn, as ``
 runs it; see ``bench.validate_cost``), gives 500 members a few purchases each through
 loyalty's consumer path (so each has lots, a tier standing and a ledger), then reads random
 members' balances: ``--reads`` one at a time, then as many again from 16 concurrent
-clients. Prints the median latency, reads/s and loyalty's CPU per read (the process's user +
-system time) for each.
+clients. Prints the median and 99th percentile latency, reads/s and loyalty's CPU per read
+(the process's user + system time) for each.
 
 With ``--ingest RATE``, purchases of those members go to loyalty's broker at RATE a second
 while the reads run, so loyalty's consumer applies them on the event loop that serves the
@@ -97,9 +97,11 @@ async def _pass(
     await asyncio.gather(*(reader(order[n::clients]) for n in range(clients)))
     after, wall = process.cpu_times(), time.perf_counter() - wall
     cpu = after.user + after.system - before.user - before.system
+    median, p99 = statistics.median(latencies), statistics.quantiles(latencies, n=100)[98]
     print(
-        f"{clients:>2} client(s), {reads} reads: median {statistics.median(latencies) * 1000:.2f}"
-        f" ms, {reads / wall:.0f} reads/s, loyalty CPU {cpu / reads * 1000:.3f} ms per read",
+        f"{clients:>2} client(s), {reads} reads: median {median * 1000:.2f} ms, p99"
+        f" {p99 * 1000:.2f} ms, {reads / wall:.0f} reads/s, loyalty CPU"
+        f" {cpu / reads * 1000:.3f} ms per read",
         flush=True,
     )
 
