@@ -125,9 +125,10 @@ CROSS JOIN LATERAL (
 """
 """``$1`` the member, ``$2`` now, ``$3`` the brand's timezone, ``$4`` the notice days of the
 default points policy. A rolling tier window starts at the same local time ``window_months``
-earlier, as :func:`services.loyalty.tiers.domain.add_months`, except that PostgreSQL reads a
-local time a clock change repeats as the later of the two (Python the earlier): in a
-timezone with daylight saving, that start can be an hour later once a year."""
+earlier (the month's last day when it is shorter), as
+:func:`services.loyalty.tiers.domain.add_months`; in a timezone with daylight saving, a start
+that falls in the hour a clock change skips or repeats may be read an hour apart from it
+(PostgreSQL takes a repeated hour as standard time, Python by ``fold``)."""
 
 
 @dataclass(frozen=True)
