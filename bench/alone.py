@@ -47,11 +47,12 @@ dependency; ``bench.edge`` compares the two)."""
 
 @dataclass(frozen=True)
 class Served:
-    """The service running under its ASGI server: its base URL and the server's process id
-    (the parent of its workers, if it has any)."""
+    """The service running under its ASGI server: its base URL, the server's process id
+    (the parent of its workers, if it has any) and its broker."""
 
     url: str
     pid: int
+    bootstrap: str
 
 
 def consumer(service: str, sessions: Sessions) -> EventConsumer:
@@ -131,7 +132,7 @@ def served(
         url = f"http://127.0.0.1:{port}"
         _wait_ready(service, url, process, log)
         print(f"{service}: {server} pid {process.pid} on {url}", flush=True)
-        yield Served(url, process.pid)
+        yield Served(url, process.pid, bootstrap)
     finally:
         if process is not None:
             process.send_signal(signal.SIGINT)

@@ -6,12 +6,10 @@ The expiry job and its announcements are in :mod:`services.loyalty.lots.jobs`.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
-from services.loyalty.accounts import service as accounts
 from services.loyalty.lots import domain, repository
-from services.loyalty.lots.domain import CreditTerms, LotsView, Policy
+from services.loyalty.lots.domain import CreditTerms, Policy
 from services.loyalty.lots.schemas import PointsPolicyIn, PointsPolicyOut
 from shared.db import AsyncSession
 from shared.inputs import input_defaults
@@ -74,11 +72,3 @@ async def credit_terms(session: AsyncSession, *, purchase: bool) -> CreditTerms:
     policy = await current_policy(session)
     zone = input_defaults().business_timezone
     return domain.credit_terms(policy, datetime.now(UTC), zone, purchase=purchase)
-
-
-async def lots_view(session: AsyncSession, account_id: uuid.UUID) -> LotsView:
-    """The account's available points, pending points by day and points expiring soon."""
-    policy = await current_policy(session)
-    lots = await accounts.open_lots(session, account_id)
-    zone = input_defaults().business_timezone
-    return domain.lots_view(lots, datetime.now(UTC), policy.expiring_notice_days, zone)

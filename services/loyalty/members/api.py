@@ -11,6 +11,7 @@ from services.loyalty.members import service
 from services.loyalty.members.schemas import LedgerPage, LoyaltyOut
 from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
 from shared.dependencies import RequestSession as Session
+from shared.dependencies import SingleStatementSession as SingleStatement
 from shared.openapi import problem
 from shared.pagination import PageSize, SeqCursor
 
@@ -28,11 +29,12 @@ NO_ACCOUNT = problem(404, "No loyalty account for member 0b9f5f7e-3f57-4a0c-9a55
 )
 async def get_loyalty(
     member_id: uuid.UUID,
-    session: Session,
+    session: SingleStatement,
     principal: Annotated[Principal, Depends(current_principal)],
 ) -> Response:
     """Encoded by the model itself (``LoyaltyOut``, the response model's shape): the hot
-    read (``make bench READS=``) skips FastAPI's validating it again."""
+    read (``make bench READS=``) skips FastAPI's validating it again. One statement, so no
+    transaction around it (no ``BEGIN`` and ``COMMIT`` round trips)."""
     ensure_member_access(principal, member_id, "service", "marketing", "analyst")
     view = await service.loyalty_of(session, member_id)
     return Response(view.model_dump_json(), media_type="application/json")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from services.loyalty.accounts import service as accounts
+from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.service import Entry
-from services.loyalty.lots import service as lots
+from services.loyalty.lots.domain import DEFAULT_POLICY
 from services.loyalty.lots.schemas import ExpiringOut, PendingOut
+from services.loyalty.members import repository
 from services.loyalty.members.schemas import (
     LedgerEntryOut,
     LedgerKind,
@@ -18,14 +21,12 @@ from services.loyalty.members.schemas import (
     TierRef,
 )
 from services.loyalty.points import service as points
-from services.loyalty.program.domain import base_tier
-from services.loyalty.program.service import current_ladder
-from services.loyalty.reservations import holds
+from services.loyalty.program.domain import Rung, base_tier
+from services.loyalty.reservations.schemas import HeldOut
 from services.loyalty.rules.schemas import RuleContribution
 from services.loyalty.tiers import domain as tiers_domain
-from services.loyalty.tiers import qualification
-from services.loyalty.tiers import service as tiers
 from shared.db import AsyncSession
+from shared.inputs import input_defaults
 
 KINDS: dict[str, LedgerKind] = {
     "purchase": "earn",
@@ -49,48 +50,52 @@ KINDS: dict[str, LedgerKind] = {
 """The ledger's kind of entry for each source type, as the API has always named them."""
 
 
-async def _one_snapshot(session: AsyncSession) -> None:
+async def one_snapshot(session: AsyncSession) -> None:
     """Reads what follows in one snapshot of the database (``REPEATABLE READ``).
 
-    The view reads the account and the tier standing with separate statements; each would
-    otherwise see the commits made before it, so a purchase committing between them would
-    show its new tier beside the balance from before it. Call before the first statement of
-    the transaction (the request's transaction starts with none).
+    The ledger reads the account and its entries with separate statements, and an export
+    reads the view, then the ledger; each would otherwise see the commits made before it,
+    so a purchase committing between them would show beside what was read before it. Call
+    before the first statement of the transaction (the request's transaction starts with
+    none); :func:`loyalty_of` alone needs no call, being one statement.
     """
     await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 async def loyalty_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyOut:
-    """The member's balance, tier and progress to the next tier, as of one moment.
+    """The member's balance, tier and progress to the next tier, as of one moment: one
+    statement (:func:`repository.loyalty_view`), so it needs no transaction (the API
+    sends it in autocommit); a caller that reads more beside it takes
+    :func:`one_snapshot` first (an export).
 
     Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404)."""
-    await _one_snapshot(session)
-    account = await accounts.account_of(session, member_id)
-    ladder = await current_ladder(session)
-    standing = await tiers.standing_of(session, member_id)
-    tier_code = standing.tier_code if standing else base_tier(ladder).code
-    spend = (
-        await qualification.spend_toward_tiers(session, standing, account.account_id)
-        if standing
-        else 0
+    zone = input_defaults().business_timezone
+    row = await repository.loyalty_view(
+        session, member_id, datetime.now(UTC), zone.key, DEFAULT_POLICY.expiring_notice_days
     )
+    if row is None:
+        raise AccountNotFound(f"No loyalty account for member {member_id}")
+    ladder = [Rung(code, name, threshold) for code, name, threshold in row.ladder]
+    tier_code = row.tier_code if row.tier_code is not None else base_tier(ladder).code
+    spend = max(row.own_spend_fen or 0, row.household_spend_fen or 0)
     tier = next((r for r in ladder if r.code == tier_code), None)
     ahead = tiers_domain.next_tier(ladder, spend)
-    view = await lots.lots_view(session, account.account_id)
-    held = await holds.held_on(session, account.account_id)
     return LoyaltyOut(
         member_id=member_id,
-        account_id=account.account_id,
-        balance=account.balance,
-        available=view.available,
-        pending_points=view.pending_points,
-        pending=[PendingOut(available_on=d.on, points=d.points) for d in view.pending],
-        expiring_soon_points=view.expiring_soon_points,
+        account_id=row.account_id,
+        balance=row.balance,
+        available=row.available,
+        pending_points=sum(points for _, points in row.pending),
+        pending=[PendingOut(available_on=on, points=points) for on, points in row.pending],
+        expiring_soon_points=sum(points for _, points in row.expiring_soon),
         expiring_soon=[
-            ExpiringOut(valid_through=d.on, points=d.points) for d in view.expiring_soon
+            ExpiringOut(valid_through=on, points=points) for on, points in row.expiring_soon
         ],
-        held_points=sum(h.points for h in held),
-        held=held,
+        held_points=sum(h[2] for h in row.held),
+        held=[
+            HeldOut(reservation_id=reservation, store_id=store, points=points, expires_at=until)
+            for reservation, store, points, until in row.held
+        ],
         tier=TierRef(code=tier_code, name=tier.name if tier else tier_code),
         qualifying_spend_fen=spend,
         next_tier=NextTier(
@@ -109,7 +114,7 @@ async def ledger_of(
     the cursor, the position of the last entry of the previous page.
 
     Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404)."""
-    await _one_snapshot(session)
+    await one_snapshot(session)
     return await ledger_page(session, member_id, limit, before)
 
 
@@ -117,7 +122,7 @@ async def ledger_page(
     session: AsyncSession, member_id: uuid.UUID, limit: int, before: int | None
 ) -> LedgerPage:
     """:func:`ledger_of` in the snapshot the transaction already reads (one that called
-    :func:`loyalty_of` first: an export's)."""
+    :func:`one_snapshot` first: an export's)."""
     account = await accounts.account_of(session, member_id)
     rows = await accounts.ledger_page(session, account.account_id, limit + 1, before)
     page = rows[:limit]

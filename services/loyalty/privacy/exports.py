@@ -22,10 +22,11 @@ MOST = 10_000
 
 
 async def export_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyExport:
-    """Everything loyalty holds about the member, as of one moment (the view's snapshot,
-    :func:`members.loyalty_of`, is taken first). Raises
+    """Everything loyalty holds about the member, as of one moment (the snapshot,
+    :func:`members.one_snapshot`, is taken first). Raises
     :class:`~services.loyalty.accounts.errors.AccountNotFound` (404) for a member
     loyalty has not heard of."""
+    await members.one_snapshot(session)
     view = await members.loyalty_of(session, member_id)
     ledger: list[LedgerEntryOut] = []
     before: int | None = None

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, Uuid, any_, bindparam, func, literal_column, update
-from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from services.loyalty.reservations.models import Reservation, TillPolicy, TillRefund
@@ -60,34 +57,6 @@ async def used_by(session: AsyncSession, purchase_id: uuid.UUID, tender: str) ->
         .limit(1)
     )
     return (await session.scalars(query.execution_options(populate_existing=True))).first()
-
-
-_reservations = Reservation.__table__  # type: ignore[attr-defined]
-
-_HELD_ON = (
-    sa_select(
-        _reservations.c.reservation_id,
-        _reservations.c.store_id,
-        _reservations.c.points,
-        _reservations.c.expires_at,
-    )
-    .where(
-        _reservations.c.status == literal_column("'held'"),
-        _reservations.c.tender == literal_column("'points'"),
-        _reservations.c.account_id == any_(bindparam("accounts", type_=ARRAY(Uuid))),
-    )
-    .order_by(_reservations.c.expires_at, _reservations.c.reservation_id)
-)
-"""Built once: constructing a statement costs more CPU than running it (the balance read
-sends it on every request)."""
-
-
-async def held_on(
-    session: AsyncSession, account_ids: Sequence[uuid.UUID]
-) -> list[Row[uuid.UUID, uuid.UUID, int, datetime]]:
-    """The points reservations of these accounts still held, the soonest to run out first:
-    rows of ``reservation_id, store_id, points, expires_at``."""
-    return list((await session.execute(_HELD_ON, {"accounts": list(account_ids)})).all())
 
 
 async def due(session: AsyncSession, now: datetime, limit: int) -> list[uuid.UUID]:

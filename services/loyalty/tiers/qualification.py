@@ -361,17 +361,3 @@ async def reached_now(
         return reached
     together = await household_measures(session, policy, account_id, end)
     return higher(ladder, reached, domain.tier_reached(ladder, policy, together))
-
-
-async def spend_toward_tiers(
-    session: AsyncSession, standing: Standing, account_id: uuid.UUID
-) -> int:
-    """The spend (fen) that counts toward the next tier now: the member's own (lifetime,
-    or under a window in the window ending now, brand's timezone), or in a household the
-    higher of theirs and the household's."""
-    policy = await current_policy(session)
-    now = datetime.now(UTC)
-    own_fen = (await own_measures(session, policy, standing, now)).spend_fen
-    if not await household_account(session, account_id):
-        return own_fen
-    return max(own_fen, (await household_measures(session, policy, account_id, now)).spend_fen)

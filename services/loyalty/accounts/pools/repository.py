@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Uuid, bindparam, func, insert, select, update
 
-from services.loyalty.accounts.models import HOUSEHOLD, OWNER, Account, AccountHolder, Pooling
+from services.loyalty.accounts.models import HOUSEHOLD, Account, AccountHolder, Pooling
 from services.loyalty.accounts.repository import forget_held
 from shared.db import AsyncSession
 
@@ -89,8 +89,8 @@ _HOLDERS = (
     .order_by(_holders.c.since, _holders.c.member_id)
 )
 _HOUSEHOLD_HOLDERS = _HOLDERS.where(_holders.c.role == HOUSEHOLD)
-"""Built once, as :data:`_POOLED_INTO`: constructing a statement costs more CPU than
-running it (a balance read sends both, a household's purchase the second)."""
+"""Built once: constructing a statement costs more CPU than running it (a household's
+purchase sends it)."""
 
 
 async def holders(
@@ -100,21 +100,3 @@ async def holders(
     household members (none for an account someone owns)."""
     query = _HOUSEHOLD_HOLDERS if household else _HOLDERS
     return [HolderRow(*row) for row in await session.execute(query, {"account_id": account_id})]
-
-
-_owned = _holders.alias("owned")
-_POOLED_INTO = (
-    select(_owned.c.account_id)
-    .join(_holders, _holders.c.member_id == _owned.c.member_id)
-    .where(
-        _holders.c.account_id == bindparam("account_id", type_=Uuid),
-        _holders.c.role == HOUSEHOLD,
-        _owned.c.role == OWNER,
-    )
-)
-
-
-async def pooled_into(session: AsyncSession, account_id: uuid.UUID) -> list[uuid.UUID]:
-    """The own accounts of the members who hold ``account_id`` as their household's (by
-    the holders' keys, not a scan of the accounts)."""
-    return list((await session.scalars(_POOLED_INTO, {"account_id": account_id})).all())

@@ -42,12 +42,6 @@ async def holders(
     return [Holder(row.member_id, row.since) for row in rows]
 
 
-async def pooled_into(session: AsyncSession, account_id: uuid.UUID) -> list[uuid.UUID]:
-    """The accounts pooled into ``account_id`` (its holders' own, for a household's; none
-    for a member's own account): what was credited to them is on ``account_id`` now."""
-    return await repository.pooled_into(session, account_id)
-
-
 @dataclass(frozen=True)
 class Transferred:
     """Points moved between two accounts: the entry of each side, the balances after."""
