@@ -105,12 +105,17 @@ async def prepared_fetch(session: AsyncSession, sql: str, *args: Any) -> list[as
     the transaction is begun here the same way (the adapter's own ``_start_transaction``,
     at the session's isolation level), so the statement commits or rolls back with the
     session's, unlike :func:`driver_connection` without a round trip of its own. The
+    session's pending ORM changes are flushed first, as its own ``execute`` autoflushes
+    them, so the statement sees them and runs after them. The
     engine's ``before_cursor_execute`` listeners see the statement as they see
     SQLAlchemy's (statement counters, tracing). Errors are asyncpg's own
     (``asyncpg.UniqueViolationError``, not SQLAlchemy's ``IntegrityError``);
     :func:`is_transient` knows both. Values go as asyncpg takes them, arrays as lists;
     ``json``/``jsonb`` go in as text and come out parsed (the adapter's codecs).
     """
+    pending = session.sync_session
+    if pending.autoflush and (pending.new or pending.dirty or pending.deleted):
+        await session.flush()  # as SQLAlchemy's own execute would, before the statement
     driver, sync = await _in_transaction(session)
     for listener in sync.dispatch.before_cursor_execute:
         listener(sync, None, sql, args, None, False)

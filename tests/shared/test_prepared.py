@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import Integer, Text, bindparam, cast, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import registry
 
 from shared.db import Prepared, prepared_fetch, transaction
 from tests.loyalty.statements import engine_of, statements
@@ -67,3 +68,34 @@ async def test_values_go_by_name_beside_those_bound_in_the_statement(scratch: Sc
 
     assert (row[0], rows[0][0]) == (42, 42)
     assert sent == [summed.sql, "SELECT $1::int * 2"]
+
+
+class _OutboxRow:
+    """An ORM class for the scratch outbox, to leave a change pending in a session."""
+
+    def __init__(self, event_id: str) -> None:
+        self.event_id = event_id
+        self.event_type = "test.thing.happened"
+        self.topic = "test.events"
+        self.key = "k"
+        self.envelope = {"pending": True}
+
+
+async def test_the_session_s_pending_changes_are_flushed_before_the_statement(
+    scratch: Scratch,
+) -> None:
+    """As SQLAlchemy's own execute autoflushes: an object added to the session and a
+    prepared statement after it see the same database."""
+    mapped = registry()
+    mapped.map_imperatively(_OutboxRow, scratch.outbox.table)
+    try:
+        async with transaction(scratch.sessions) as session:
+            session.add(_OutboxRow("pending-then-read"))
+            rows = await prepared_fetch(
+                session,
+                f"SELECT count(*) FROM {scratch.schema}.outbox WHERE event_id = $1",
+                "pending-then-read",
+            )
+    finally:
+        mapped.dispose()
+    assert rows[0][0] == 1
