@@ -15,7 +15,12 @@ MARKETING = staff_headers("marketing")
 
 
 async def put_rules_from(client: httpx.AsyncClient, start: datetime) -> None:
-    """One point per yuan, ×1 at the standard tier, for the sales of this test's year."""
+    """One point per yuan, ×1 at the standard tier, for the sales of this test's year.
+
+    Every test that sells in a future year puts them from its start: the rules in force
+    then are otherwise whichever version this worker's earlier tests scheduled last (a cap
+    per member and day, two points per yuan), so its figures and statement counts would
+    depend on which tests ran before it."""
     body = {"effective_from": start.isoformat(), "points_per_yuan": 1}
     response = await client.put("/program/earning-rules", json=body, headers=MARKETING)
     assert response.status_code == 200, response.text

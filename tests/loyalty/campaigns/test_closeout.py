@@ -17,7 +17,7 @@ from services.loyalty.points.invariants import check_ledger_invariants
 from services.loyalty.tiers.jobs import review_due
 from services.loyalty.tiers.service import standing_of
 from shared.db import Sessions
-from tests.loyalty.campaigns.conftest import MARKETING, new_campaign
+from tests.loyalty.campaigns.conftest import MARKETING, new_campaign, put_rules_from
 from tests.loyalty.conftest import funded_member, handle, ledger_of, published
 from tests.loyalty.rules.sales import SHANGHAI, at, line, new_year, sale_event
 
@@ -42,6 +42,7 @@ async def test_the_top_spenders_are_rewarded_once_when_the_campaign_has_ended(
     client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
     start = new_year(6) + timedelta(days=300)
+    await put_rules_from(client, start)
     store = uuid.uuid4()
     made = await new_campaign(
         client, start, store, bonus_points=1, reward_top_n=2, reward_points=500
@@ -92,6 +93,7 @@ async def test_the_top_spenders_get_the_tier_for_the_period_once_and_none_is_low
     client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
     start = new_year(6) + timedelta(days=320)
+    await put_rules_from(client, start)
     end = start + timedelta(days=10)
     last_day = end.date() + timedelta(days=30)
     store = uuid.uuid4()

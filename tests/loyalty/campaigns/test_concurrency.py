@@ -15,7 +15,7 @@ import httpx
 from sqlalchemy import text
 
 from shared.db import Sessions
-from tests.loyalty.campaigns.conftest import MARKETING, new_campaign
+from tests.loyalty.campaigns.conftest import MARKETING, new_campaign, put_rules_from
 from tests.loyalty.conftest import handle, ledger_of, return_event
 from tests.loyalty.rules.sales import at, line, new_year, sale_event
 
@@ -24,6 +24,7 @@ async def test_racing_sales_get_exactly_the_budget_and_the_last_one_what_was_lef
     client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
     start = new_year(6) + timedelta(days=200)
+    await put_rules_from(client, start)
     store = uuid.uuid4()
     made = await new_campaign(client, start, store, bonus_points=30, budget_points=100)
     sales = [
@@ -52,6 +53,7 @@ async def test_a_sale_delivered_again_under_another_event_id_draws_nothing_twice
     client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
     start = new_year(6) + timedelta(days=210)
+    await put_rules_from(client, start)
     store = uuid.uuid4()
     made = await new_campaign(client, start, store, bonus_points=30, budget_points=100)
     member = uuid.uuid4()
@@ -67,6 +69,7 @@ async def test_a_return_delivered_again_under_another_event_id_counts_once(
     client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
     start = new_year(6) + timedelta(days=220)
+    await put_rules_from(client, start)
     store = uuid.uuid4()
     made = await new_campaign(client, start, store, bonus_points=30)
     member = uuid.uuid4()

@@ -16,7 +16,7 @@ from shared.db import Sessions
 from shared.events import CloudEvent
 from shared.events.orders import ProductChanged
 from shared.testing.records import consumer_record
-from tests.loyalty.campaigns.conftest import MARKETING, new_campaign
+from tests.loyalty.campaigns.conftest import MARKETING, new_campaign, put_rules_from
 from tests.loyalty.conftest import (
     event_consumer,
     funded_member,
@@ -76,6 +76,7 @@ async def test_a_sale_delivered_twice_in_one_batch_draws_the_campaign_once(
 ) -> None:
     start = new_year(6) + timedelta(days=240)
     store = uuid.uuid4()
+    await put_rules_from(client, start)  # not whichever a test before put for this year
     made = await new_campaign(client, start, store, bonus_points=30, budget_points=1_000)
     member = uuid.uuid4()
     sale = sale_event(member, at(start.date()), line(1, "A", "x", 500), store_id=store)
