@@ -33,6 +33,7 @@ from shared.settings import DEV_PII_KEY
 from tests.e2e.conftest import System
 from tests.e2e.test_opt_out_flow import _reply
 from tests.e2e.test_purchase_flow import ADMIN, _ok, _program, _purchase, _store_key
+from tests.signin_codes import code_envelopes
 from tests.stack import eventually, staff_headers
 
 CIPHER = PiiCipher(DEV_PII_KEY)
@@ -79,19 +80,8 @@ async def _signed_in(system: System, customer: Sessions, phone: str) -> dict[str
         "/auth/sms-codes", json={"phone": phone, "purpose": "sign_in"}
     )
     _ok(asked, 202)
-    async with customer() as session:
-        envelopes = list(
-            await session.scalars(
-                outbox.table.select()
-                .with_only_columns(outbox.table.c.envelope)
-                .where(outbox.table.c.event_type == "customer.signin.code_requested")
-            )
-        )
-    (data,) = [  # an erased member's rows have lost their phone
-        e["data"]
-        for e in envelopes
-        if "phone_encrypted" in e["data"] and CIPHER.decrypt(e["data"]["phone_encrypted"]) == phone
-    ]
+    (envelope,) = await code_envelopes(customer, phone)
+    data = envelope["data"]
     code = CIPHER.decrypt(data["code_encrypted"])
 
     async def texted() -> bool:

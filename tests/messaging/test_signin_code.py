@@ -13,7 +13,6 @@ import pytest
 from sqlmodel import col, select
 
 from huiyuan.embedded.provider_store import read_sms
-from services.customer.base import outbox
 from services.messaging.notifications.models import Notification
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
@@ -22,6 +21,7 @@ from shared.events.customer import SigninCodeRequested
 from shared.inbox import Handlers
 from shared.settings import DEV_PII_KEY
 from tests.messaging.conftest import SmsEndpoint
+from tests.signin_codes import code_envelopes
 from tests.stack import Stack, eventually, running, staff_headers
 
 CIPHER = PiiCipher(DEV_PII_KEY)
@@ -41,14 +41,7 @@ async def _code_event(stack: Stack, sessions: Sessions, phone: str) -> CloudEven
             "/auth/sms-codes", json={"phone": phone, "purpose": "sign_up", "locale": "en"}
         )
         assert asked.status_code == 202
-    table = outbox.table
-    async with sessions() as session:
-        envelopes = list(
-            await session.scalars(
-                select(table.c.envelope).where(table.c.event_type == SigninCodeRequested.event_type)
-            )
-        )
-    [envelope] = [e for e in envelopes if CIPHER.decrypt(e["data"]["phone_encrypted"]) == phone]
+    [envelope] = await code_envelopes(sessions, phone)
     return CloudEvent.model_validate(envelope)
 
 

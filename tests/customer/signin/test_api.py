@@ -16,12 +16,12 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from services.customer.base import outbox
 from services.customer.signin.models import SigninCode
 from shared.crypto import PiiCipher
 from shared.db import Sessions
 from shared.settings import DEV_PII_KEY
 from tests.customer.conftest import new_phone
+from tests.signin_codes import code_envelopes
 from tests.stack import Stack, member_headers, running, staff_headers
 
 CIPHER = PiiCipher(DEV_PII_KEY)
@@ -44,13 +44,7 @@ async def app(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 async def _code_events(sessions: Sessions, phone: str) -> list[dict[str, Any]]:
     """The envelopes of the code events sent to ``phone`` (typed as in :func:`new_phone`),
     oldest first."""
-    table = outbox.table
-    async with sessions() as session:
-        rows = await session.scalars(
-            select(table.c.envelope).where(table.c.event_type == CODE_EVENT).order_by(table.c.seq)
-        )
-        envelopes = list(rows)
-    return [e for e in envelopes if CIPHER.decrypt(e["data"]["phone_encrypted"]) == f"+86{phone}"]
+    return await code_envelopes(sessions, f"+86{phone}")
 
 
 async def _sent_code(sessions: Sessions, phone: str) -> str:
