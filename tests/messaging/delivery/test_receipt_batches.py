@@ -1,22 +1,29 @@
 """Delivery receipts in batches (``POST /webhooks/sms/receipts/{provider}/batch``): each
 receipt of a batch does what the single route does with it, in one transaction of a fixed
-number of statements; a batch that is not one is refused whole."""
+number of statements; a batch that is not one is refused whole; and the local gateway
+posts its receipts in batches."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from services.messaging.config import Settings
+from huiyuan.embedded.ports import free_port
+from huiyuan.embedded.sms_receipts import Receipts
+from services.messaging.config import DEV_SMS_RECEIPT_SECRETS, Settings
 from services.messaging.delivery import service
 from services.messaging.delivery.schemas import MAX_RECEIPTS, Receipt
 from services.messaging.notifications.domain import Delivered
 from shared.db import Sessions, transaction
 from tests.loyalty.statements import engine_of, statements
+from tests.messaging.conftest import SmtpEndpoint, serving
+from tests.messaging.delivery.providers import gateway, sent
 from tests.messaging.delivery.test_early_receipts import leased_sms
 from tests.messaging.delivery.test_receipts import (
     PATH,
@@ -25,7 +32,8 @@ from tests.messaging.delivery.test_receipts import (
     signed,
     stored_sms,
 )
-from tests.stack import Stack, running
+from tests.messaging.rows import insert_notification
+from tests.stack import Stack, eventually, running
 
 T = datetime(2026, 11, 30, 13, 5, 9, tzinfo=UTC)
 SEQUENCE = [
@@ -230,3 +238,46 @@ async def test_a_forged_batch_is_401_and_changes_nothing(
     assert answer.status_code == 401, answer.text
     assert answer.json()["type"] == "urn:huiyuan:problem:callback-not-signed"
     assert (await stored_sms(messaging_sessions, row["id"])).status == "sent"
+
+
+def _posts(route: str) -> float:
+    """Receipt requests messaging answered 200 on ``route``, in this process so far."""
+    labels = {"service": "messaging", "method": "POST", "route": route, "status": "200"}
+    return REGISTRY.get_sample_value("huiyuan_http_request_seconds_count", labels) or 0.0
+
+
+async def test_the_gateway_posts_its_receipts_in_batches(
+    stack: Stack, messaging_sessions: Sessions, smtp_server: SmtpEndpoint, tmp_path: Path
+) -> None:
+    port, count, size = free_port(), 25, 10
+    receipts = Receipts(
+        f"http://127.0.0.1:{port}{PATH}",
+        DEV_SMS_RECEIPT_SECRETS,
+        delay_seconds=0.2,
+        batch_size=size,
+        linger_seconds=1.0,
+    )
+    batch_route, single_route = f"{PATH}/{{provider}}/batch", f"{PATH}/{{provider}}"
+    before = _posts(batch_route), _posts(single_route)
+    async with gateway(tmp_path / "sms", receipts) as sms:
+        ids = [
+            (
+                await insert_notification(
+                    messaging_sessions, channel="sms", to="+8613912345678", body=f"第{n}条"
+                )
+            )["id"]
+            for n in range(count)
+        ]
+        app = stack.app("messaging", smtp_port=smtp_server.port, **sms.settings())
+        async with running(app), serving(app, port):
+            for notification_id in ids:
+                await eventually(
+                    sent(messaging_sessions, notification_id, {"delivered"}), timeout=20
+                )
+    await receipts.aclose()
+
+    batches = _posts(batch_route) - before[0]
+    assert _posts(single_route) == before[1]
+    # at most `size` a batch; the dispatcher sends all 25 well within the linger of 1 s
+    # on a quiet machine, in at most a few seconds on a loaded one
+    assert -(-count // size) <= batches <= count // 2, batches
