@@ -5,6 +5,7 @@ posts its receipts in batches."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,13 +19,13 @@ from huiyuan.embedded.ports import free_port
 from huiyuan.embedded.sms_receipts import Receipts
 from services.messaging.config import DEV_SMS_RECEIPT_SECRETS, Settings
 from services.messaging.delivery import service
-from services.messaging.delivery.schemas import MAX_RECEIPTS, Receipt
+from services.messaging.delivery.schemas import MAX_RECEIPTS, Receipt, ReceiptApplied
 from services.messaging.notifications.domain import Delivered
 from shared.db import Sessions, transaction
 from tests.loyalty.statements import engine_of, statements
 from tests.messaging.conftest import SmtpEndpoint, serving
 from tests.messaging.delivery.providers import gateway, sent
-from tests.messaging.delivery.test_early_receipts import leased_sms
+from tests.messaging.delivery.test_early_receipts import WAIT, leased_sms
 from tests.messaging.delivery.test_receipts import (
     PATH,
     messaging_app,
@@ -136,6 +137,30 @@ async def test_a_receipt_kept_in_a_batch_is_applied_when_its_send_is_recorded(
         assert await service.record_sends(session, Settings(), [(leased, delivered)], until) == 1
     assert (await stored_sms(messaging_sessions, leased.id)).status == "undelivered"
     assert (await stored_sms(messaging_sessions, other["id"])).status == "delivered"
+
+
+async def test_a_batch_during_the_recording_of_its_sends_waits_for_it_and_finds_them(
+    messaging_sessions: Sessions,
+) -> None:
+    leased = [await leased_sms(messaging_sessions) for _ in range(2)]
+    ids = [uuid.uuid4().hex for _ in leased]
+    async with transaction(messaging_sessions) as recording:
+        for (sms, until), message_id in zip(leased, ids, strict=True):
+            delivered = Delivered(message_id, provider="primary")
+            await service.record_sends(recording, Settings(), [(sms, delivered)], until)
+
+        async def batch() -> list[ReceiptApplied]:
+            async with transaction(messaging_sessions) as session:
+                receipts = [Receipt(message_id=m, status="delivered", at=T) for m in ids[::-1]]
+                return await service.record_receipts(session, "primary", receipts)
+
+        arriving = asyncio.create_task(batch())
+        await asyncio.sleep(WAIT)
+        assert not arriving.done()  # it waits for the recording's commit
+    applied = await asyncio.wait_for(arriving, timeout=10)
+    assert [(a.notification_id, a.status, a.kept) for a in applied] == [
+        (sms.id, "delivered", False) for sms, _ in leased[::-1]
+    ]
 
 
 STATEMENTS_APPLIED = 3
