@@ -53,6 +53,18 @@ _BATCH_EXAMPLE = [
     {"message_id": "4f1c2d9e7a6b4e0d8c3b2a1f0e9d8c7b", "status": "delivered", "at": _AT},
     {"message_id": "9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5d", "status": "failed", "at": _AT},
 ]
+_BATCH_ANSWER = [
+    {
+        "notification_id": "0b8e0f7e-8d55-4c38-9a0b-0d2f6a3c1e11",
+        "status": "delivered",
+        "kept": False,
+    },
+    {
+        "notification_id": "5d2c8a41-7f3e-4b9a-8c1d-2e6f0a9b3c47",
+        "status": "undelivered",
+        "kept": False,
+    },
+]
 Receipts = Annotated[
     list[Receipt],
     Body(
@@ -80,7 +92,13 @@ Receipts = Annotated[
         "receipt is a repeat."
     ),
     dependencies=[Depends(signed_by_provider)],
-    responses=problem(CallbackNotSigned("the callback is not signed by primary")),
+    responses={
+        200: {
+            "description": "One answer per receipt, in the batch's order",
+            "content": {"application/json": {"example": _BATCH_ANSWER}},
+        },
+        **problem(CallbackNotSigned("the callback is not signed by primary")),
+    },
 )
 async def sms_receipts(
     provider: ProviderName, receipts: Receipts, session: Session
