@@ -104,7 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="where simulated SMS replies are posted: {url}/{provider}, signed with the "
         "provider's --receipt-secret",
     )
-    parser.add_argument("--receipt-url", help="where delivery receipts go: {url}/{provider}")
+    parser.add_argument(
+        "--receipt-url", help="where delivery receipts go, in batches: {url}/{provider}/batch"
+    )
     parser.add_argument(
         "--receipt-secret",
         action="append",

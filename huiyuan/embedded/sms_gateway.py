@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -142,7 +142,6 @@ def _provider_router(
     @router.post("/v1/messages", response_model=None)
     async def send_message(
         body: SmsRequest,
-        background: BackgroundTasks,
         idempotency_key: Annotated[str | None, Header()] = None,
     ) -> SmsAccepted | JSONResponse:
         if idempotency_key and (
@@ -159,7 +158,7 @@ def _provider_router(
             return _error(504, "timeout", f"{provider} timed out")
         sms, new = await run_in_threadpool(store.accept, provider, body, idempotency_key)
         if new and receipts is not None:
-            background.add_task(receipts.post, provider, sms, mode.receipt_status)
+            receipts.add(provider, sms, mode.receipt_status)
         if fault == "accept_then_timeout":
             await asyncio.sleep(mode.delay_seconds)
         return SmsAccepted.of(sms)

@@ -96,16 +96,18 @@ async def test_an_unknown_failure_mode_is_400_naming_the_field(
 
 
 class _Receiver:
-    """Takes receipts it can verify with the provider's secret, after failing the first."""
+    """Takes batches of receipts it can verify with the provider's secret, after failing the
+    first."""
 
     def __init__(self) -> None:
-        self.receipts: list[tuple[str, dict[str, Any]]] = []
+        self.receipts: list[tuple[str, list[dict[str, Any]]]] = []
         self.calls = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         self.calls += 1
-        provider = request.url.path.rsplit("/", 1)[1]
+        provider, route = request.url.path.rsplit("/", 2)[1:]
+        assert route == "batch"
         body = (await request.body()).decode()
         verified = Webhook(SECRETS[provider]).verify(body, dict(request.headers))
         status = 500 if self.calls == 1 else 200
@@ -114,7 +116,7 @@ class _Receiver:
         await Response(b"{}", status_code=status)(scope, receive, send)
 
 
-async def test_a_receipt_is_signed_with_the_provider_s_secret_and_retried_until_taken(
+async def test_a_receipt_batch_is_signed_with_the_provider_s_secret_and_retried_until_taken(
     tmp_path: Path,
 ) -> None:
     receiver = _Receiver()
@@ -135,7 +137,7 @@ async def test_a_receipt_is_signed_with_the_provider_s_secret_and_retried_until_
         await receipts.aclose()
 
     assert replay.json() == taken.json()
-    [(provider, receipt)] = receiver.receipts
+    [(provider, [receipt])] = receiver.receipts
     assert provider == "fallback"
     assert (receipt["message_id"], receipt["status"]) == (taken.json()["message_id"], "failed")
     assert receiver.calls == 2

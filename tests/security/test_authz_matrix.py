@@ -41,6 +41,7 @@ PUBLIC = {
     ("POST", "/webhooks/sms/inbound"),
     ("POST", "/webhooks/sms/inbound/{provider}"),
     ("POST", "/webhooks/sms/receipts/{provider}"),
+    ("POST", "/webhooks/sms/receipts/{provider}/batch"),
     ("POST", "/webhooks/email/bounces/{provider}"),
     ("POST", "/auth/sms-codes"),
     ("POST", "/auth/sessions"),

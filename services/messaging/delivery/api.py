@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends
 
 from services.messaging.callbacks.api import (
     EmailProviderName,
@@ -12,7 +14,13 @@ from services.messaging.callbacks.api import (
 )
 from services.messaging.callbacks.errors import CallbackNotSigned
 from services.messaging.delivery import service
-from services.messaging.delivery.schemas import Bounce, BounceApplied, Receipt, ReceiptApplied
+from services.messaging.delivery.schemas import (
+    MAX_RECEIPTS,
+    Bounce,
+    BounceApplied,
+    Receipt,
+    ReceiptApplied,
+)
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
@@ -38,6 +46,64 @@ router = APIRouter(tags=["delivery"])
 )
 async def sms_receipt(provider: ProviderName, receipt: Receipt, session: Session) -> ReceiptApplied:
     return await service.record_receipt(session, provider, receipt)
+
+
+_AT = "2026-11-30T13:05:09+00:00"
+_BATCH_EXAMPLE = [
+    {"message_id": "4f1c2d9e7a6b4e0d8c3b2a1f0e9d8c7b", "status": "delivered", "at": _AT},
+    {"message_id": "9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5d", "status": "failed", "at": _AT},
+]
+_BATCH_ANSWER = [
+    {
+        "notification_id": "0b8e0f7e-8d55-4c38-9a0b-0d2f6a3c1e11",
+        "status": "delivered",
+        "kept": False,
+    },
+    {
+        "notification_id": "5d2c8a41-7f3e-4b9a-8c1d-2e6f0a9b3c47",
+        "status": "undelivered",
+        "kept": False,
+    },
+]
+Receipts = Annotated[
+    list[Receipt],
+    Body(
+        min_length=1,
+        max_length=MAX_RECEIPTS,
+        description=f"The receipts, 1 to {MAX_RECEIPTS}, applied in this order",
+        openapi_examples={"two receipts": {"value": _BATCH_EXAMPLE}},
+    ),
+]
+
+
+@router.post(
+    "/webhooks/sms/receipts/{provider}/batch",
+    response_model=list[ReceiptApplied],
+    summary="A batch of delivery receipts from an SMS provider",
+    description=(
+        "Signed as the single receipt's route is (`callback-not-signed`, 401, otherwise), "
+        "with a JSON array of receipts as its body, each as that route's body. The batch "
+        "is applied in one transaction, each receipt as that route applies one, in the "
+        "order given (of two receipts of a message, the later `at` counts); the answer "
+        "has one item per receipt, in the same order. A receipt that is not one is 422 "
+        "naming its index and field (`body.3.status`), and nothing of the batch is "
+        f"applied; so is an empty array or one of more than {MAX_RECEIPTS} (`body`). A "
+        "provider retrying a batch whose answer it did not get changes nothing: each "
+        "receipt is a repeat."
+    ),
+    dependencies=[Depends(signed_by_provider)],
+    responses={
+        200: {
+            "description": "One answer per receipt, in the batch's order",
+            "content": {"application/json": {"example": _BATCH_ANSWER}},
+        },
+        **problem(CallbackNotSigned("the callback is not signed by primary")),
+    },
+)
+async def sms_receipts(
+    provider: ProviderName, receipts: Receipts, session: Session
+) -> list[ReceiptApplied]:
+    return await service.record_receipts(session, provider, receipts)
 
 
 @router.post(

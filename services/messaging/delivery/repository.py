@@ -4,11 +4,11 @@ recording of its send share."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, text, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import DateTime, Text, bindparam, delete, func, select, text, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from services.messaging.delivery.models import EARLY_RECEIPT_DAYS, EarlyReceipt, EmailBounce
 from shared.db import AsyncSession
@@ -29,20 +29,47 @@ async def lock_messages(session: AsyncSession, messages: Collection[tuple[str, s
         await session.execute(_LOCK, {"keys": keys})
 
 
-async def keep(
-    session: AsyncSession, provider: str, message_id: str, status: str, at: datetime
-) -> None:
-    """Keeps a receipt (the latest of a message's, by ``at``), and deletes those no send
-    claimed within :data:`EARLY_RECEIPT_DAYS`."""
-    row = insert(_early).values(
-        provider=provider, message_id=message_id, status=status, at=at, received_at=func.now()
+_KEPT = (
+    func.unnest(
+        bindparam("message_ids", type_=ARRAY(Text())),
+        bindparam("statuses", type_=ARRAY(Text())),
+        bindparam("ats", type_=ARRAY(DateTime(timezone=True))),
     )
+    .table_valued("message_id", "status", "at")
+    .render_derived("kept")
+)
+_KEPT_ROWS = insert(_early).from_select(
+    ["provider", "message_id", "status", "at", "received_at"],
+    select(bindparam("provider", type_=Text()), *_KEPT.c, func.now()),
+)
+_KEEP = _KEPT_ROWS.on_conflict_do_update(
+    constraint="pk_early_receipts",
+    set_={"status": _KEPT_ROWS.excluded.status, "at": _KEPT_ROWS.excluded.at},
+    where=_early.c.at <= _KEPT_ROWS.excluded.at,
+)
+
+
+async def keep(
+    session: AsyncSession, provider: str, receipts: Sequence[tuple[str, str, datetime]]
+) -> None:
+    """Keeps ``provider``'s receipts ``(message id, status, at)`` as one in the order given
+    would each: the latest of a message's by ``at`` (of equal times, the later given), over
+    one kept before unless that is later; and deletes those no send claimed within
+    :data:`EARLY_RECEIPT_DAYS`. Two statements, whatever the number of receipts."""
+    if not receipts:
+        return
+    latest: dict[str, tuple[str, datetime]] = {}
+    for message_id, status, at in receipts:
+        if message_id not in latest or latest[message_id][1] <= at:
+            latest[message_id] = (status, at)
     await session.execute(
-        row.on_conflict_do_update(
-            constraint="pk_early_receipts",
-            set_={"status": row.excluded.status, "at": row.excluded.at},
-            where=_early.c.at <= row.excluded.at,
-        )
+        _KEEP,
+        {
+            "provider": provider,
+            "message_ids": list(latest),
+            "statuses": [status for status, _ in latest.values()],
+            "ats": [at for _, at in latest.values()],
+        },
     )
     await session.execute(
         delete(_early).where(

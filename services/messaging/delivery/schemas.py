@@ -31,6 +31,10 @@ class Receipt(BaseModel):
     at: AwareDatetime = Field(description="When the phone got it (or the provider gave up)")
 
 
+MAX_RECEIPTS = 1000
+"""Receipts in one batch callback (about 130 KB of JSON): a provider with more splits them."""
+
+
 class ReceiptApplied(BaseModel):
     """What the receipt did: the notification it is about and its status now, or nulls
     and ``kept`` for a message id no recorded SMS of that provider has (yet: the receipt

@@ -1,5 +1,6 @@
-"""Use cases of the providers' callbacks: an SMS delivery receipt applied to its SMS, or
-kept until the dispatcher records the send it is about; an email bounce applied to its
+"""Use cases of the providers' callbacks: SMS delivery receipts (one, or a batch in one
+transaction) applied to their SMS, or kept until the dispatcher records the send they are
+about; an email bounce applied to its
 email, its address and its member. They flush, never commit: the
 caller owns the transaction.
 
@@ -13,6 +14,7 @@ receipt finds the send recorded, or the recording finds the receipt kept and app
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
@@ -26,7 +28,14 @@ from services.messaging.delivery.schemas import Bounce, BounceApplied, Receipt, 
 from services.messaging.notifications import domain
 from services.messaging.notifications import outcomes as notifications
 from services.messaging.notifications import service as notifying
-from services.messaging.notifications.domain import Delivered, Outcome, Outgoing, ReceiptStatus
+from services.messaging.notifications.domain import (
+    Delivered,
+    Outcome,
+    Outgoing,
+    ReceiptStatus,
+    Status,
+)
+from services.messaging.notifications.outcomes import ReceiptSaid
 from services.messaging.optouts import service as optouts
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
@@ -34,20 +43,42 @@ from shared.db import AsyncSession
 log = logging.getLogger(__name__)
 
 
+async def record_receipts(
+    session: AsyncSession, provider: str, receipts: Sequence[Receipt]
+) -> list[ReceiptApplied]:
+    """Applies ``provider``'s verified delivery receipts, in the order given, to the SMS
+    they are about (see :func:`~services.messaging.notifications.outcomes.apply_receipts`);
+    a repeat changes nothing. A receipt for a message id no recorded SMS has is kept
+    (``kept``) and applied when the dispatcher records that send. One answer per receipt,
+    in order; at most five statements, whatever the number of receipts: the messages'
+    locks, the SMS read and the changed ones written, the kept receipts written and the
+    stale ones deleted."""
+    await repository.lock_messages(session, {(provider, r.message_id) for r in receipts})
+    found = await _apply(session, provider, [(r.message_id, r.status, r.at) for r in receipts])
+    return [
+        ReceiptApplied(notification_id=None, status=None, kept=True)
+        if applied is None
+        else ReceiptApplied(notification_id=applied[0], status=applied[1], kept=False)
+        for applied in found
+    ]
+
+
+async def _apply(
+    session: AsyncSession, provider: str, receipts: Sequence[ReceiptSaid]
+) -> list[tuple[uuid.UUID, Status] | None]:
+    """Applies the receipts to their SMS and keeps those no recorded SMS has (``None``)."""
+    found = await notifications.apply_receipts(session, provider, receipts)
+    kept = [receipt for receipt, applied in zip(receipts, found, strict=True) if applied is None]
+    await repository.keep(session, provider, kept)
+    if kept:
+        log.info("%d receipt(s) from %s kept for their sends", len(kept), provider)
+    return found
+
+
 async def record_receipt(session: AsyncSession, provider: str, receipt: Receipt) -> ReceiptApplied:
-    """Applies ``provider``'s verified delivery receipt to the SMS it is about (see
-    :func:`~services.messaging.notifications.outcomes.apply_receipt`); a repeat changes
-    nothing. A receipt for a message id no recorded SMS has is kept (``kept``) and applied
-    when the dispatcher records that send."""
-    await repository.lock_messages(session, [(provider, receipt.message_id)])
-    found = await notifications.apply_receipt(
-        session, provider, receipt.message_id, receipt.status, receipt.at
-    )
-    if found is None:
-        await repository.keep(session, provider, receipt.message_id, receipt.status, receipt.at)
-        log.info("receipt from %s for %s kept for its send", provider, receipt.message_id)
-        return ReceiptApplied(notification_id=None, status=None, kept=True)
-    return ReceiptApplied(notification_id=found[0], status=found[1], kept=False)
+    """One receipt, as :func:`record_receipts` applies a batch of one."""
+    [applied] = await record_receipts(session, provider, [receipt])
+    return applied
 
 
 def _sent(outcomes: Sequence[tuple[Outgoing, Outcome]]) -> list[tuple[str, str]]:
@@ -79,14 +110,13 @@ async def record_sends(
     sent = _sent(outcomes)
     await repository.lock_messages(session, sent)
     await notifications.record_outcomes(session, settings, outcomes, leased_until)
-    applied = 0
+    taken: dict[str, list[ReceiptSaid]] = {}
     for provider, message_id, status, at in await repository.take(session, sent):
         said = cast(ReceiptStatus, status)  # the table's CHECK keeps it one
-        found = await notifications.apply_receipt(session, provider, message_id, said, at)
-        if found is None:
-            await repository.keep(session, provider, message_id, status, at)
-        else:
-            applied += 1
+        taken.setdefault(provider, []).append((message_id, said, at))
+    applied = 0
+    for provider, receipts in taken.items():
+        applied += sum(found is not None for found in await _apply(session, provider, receipts))
     return applied
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal, cast, get_args
 from zoneinfo import ZoneInfo
@@ -56,6 +56,25 @@ def receipt_status(receipt: ReceiptStatus) -> Status | None:
     if receipt == "delivered":
         return "delivered"
     return "undelivered" if receipt == "failed" else None
+
+
+@dataclass(frozen=True)
+class Receipted:
+    """A sent SMS as its delivery receipts see it: its status (``sent``, ``delivered`` or
+    ``undelivered``) and the time of the latest receipt applied to it, if any."""
+
+    notification_id: uuid.UUID
+    status: Status
+    receipt_at: datetime | None
+
+
+def after_receipt(sms: Receipted, said: ReceiptStatus, at: datetime) -> Receipted:
+    """``sms`` after a receipt saying ``said`` of the time ``at``: its status as
+    :func:`receipt_status` gives it (an ``unknown`` receipt keeps the status) and ``at`` as
+    its receipt time; unchanged if a receipt of a later time was applied before."""
+    if sms.receipt_at is not None and sms.receipt_at > at:
+        return sms
+    return replace(sms, status=receipt_status(said) or sms.status, receipt_at=at)
 
 
 DISPATCH_CHANNEL = "messaging_dispatch"

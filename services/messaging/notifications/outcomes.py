@@ -1,7 +1,7 @@
 """Use cases of the dispatcher's side of notifications: lease the due ones, record what the
 providers said of each (with its event), and apply a provider's delivery receipt. They
 flush, never commit: the caller owns the transaction (the dispatcher, one short
-transaction per lease and per group of outcomes)."""
+transaction per lease and per group of outcomes; a receipts callback, one per batch)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from services.messaging.notifications.domain import (
     Delivered,
     Outcome,
     Outgoing,
+    Receipted,
     ReceiptStatus,
     Status,
 )
@@ -156,22 +157,38 @@ async def record_outcomes(
     await emit(session, *events)
 
 
-async def apply_receipt(
-    session: AsyncSession, provider: str, message_id: str, status: ReceiptStatus, at: datetime
-) -> tuple[uuid.UUID, Status] | None:
-    """A delivery receipt of ``provider`` for its message ``message_id`` (``at``: when the
-    phone got it or not): the sent SMS becomes delivered or undelivered (an ``unknown``
-    receipt records only its time); an older receipt than one applied changes nothing.
-    Returns the notification's id and status, or ``None`` (logged) for an id no SMS sent
-    through ``provider`` has."""
-    found = await repository.apply_receipt(
-        session, provider, message_id, domain.receipt_status(status), at
-    )
-    if found is None:
-        log.warning("receipt from %s for message %s: no sent SMS has it", provider, message_id)
-        return None
-    notification_id, stored = found
-    return notification_id, domain.status(stored)
+ReceiptSaid = tuple[str, ReceiptStatus, datetime]
+"""A delivery receipt: the provider's message id, what it says, and when the phone got
+the message (or the provider gave up)."""
+
+
+async def apply_receipts(
+    session: AsyncSession, provider: str, receipts: Sequence[ReceiptSaid]
+) -> list[tuple[uuid.UUID, Status] | None]:
+    """``provider``'s delivery receipts, applied in the order given to the SMS it took
+    under their message ids (see :func:`domain.after_receipt`: a sent SMS becomes delivered
+    or undelivered, an older receipt than one applied changes nothing). Per receipt, the
+    notification's id and its status after that receipt, or ``None`` (logged) for an id
+    no SMS sent through ``provider`` has. One statement reads and locks the SMS, one
+    stores those that changed, whatever the number of receipts."""
+    taken: dict[str, list[Receipted]] = {}
+    for message_id, sms in await repository.sent_sms(
+        session, provider, {message_id for message_id, _, _ in receipts}
+    ):
+        taken.setdefault(message_id, []).append(sms)
+    before = {sms for found in taken.values() for sms in found}
+    answers: list[tuple[uuid.UUID, Status] | None] = []
+    for message_id, said, at in receipts:
+        found = taken.get(message_id)
+        if not found:
+            log.warning("receipt from %s for message %s: no sent SMS has it", provider, message_id)
+            answers.append(None)
+            continue
+        taken[message_id] = found = [domain.after_receipt(sms, said, at) for sms in found]
+        answers.append((found[0].notification_id, found[0].status))
+    changed = [sms for found in taken.values() for sms in found if sms not in before]
+    await repository.set_receipts(session, changed)
+    return answers
 
 
 async def apply_bounce(

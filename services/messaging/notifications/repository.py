@@ -11,22 +11,24 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    DateTime,
     Select,
     String,
     Text,
+    Uuid,
     and_,
+    any_,
     bindparam,
     case,
     func,
     literal,
-    or_,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.types import TypeEngine
 from sqlmodel import AutoString, col, select
 
-from services.messaging.notifications.domain import DISPATCH_CHANNEL, PENDING
+from services.messaging.notifications.domain import DISPATCH_CHANNEL, PENDING, Receipted, status
 from services.messaging.notifications.models import Notification
 from shared.db import AsyncSession
 from shared.events.messaging import Channel
@@ -86,6 +88,8 @@ async def insert_notifications(
 
 _BEING_SENT = (*PENDING, "sending")
 """What a dispatcher may lease: pending rows, and rows whose lease ran out."""
+_TAKEN = ("sent", "delivered", "undelivered")
+"""A message a provider took: what its receipts and bounces apply to."""
 
 
 async def lease_due(session: AsyncSession, limit: int, until: datetime) -> list[Notification]:
@@ -248,29 +252,61 @@ async def for_member(
     return list((await session.scalars(query)).all())
 
 
-async def apply_receipt(
-    session: AsyncSession, provider: str, message_id: str, status: str | None, at: datetime
-) -> tuple[uuid.UUID, str] | None:
-    """Sets the status (``None``: keeps it) and receipt time of the SMS ``provider`` took as
-    ``message_id``, unless a receipt of a later time was applied; the notification's id and
-    status, or ``None`` if no sent SMS has that id."""
-    table = _notifications
-    found = and_(
-        table.c.provider == provider,
-        table.c.provider_message_id == message_id,
-        table.c.status.in_(("sent", "delivered", "undelivered")),
+_SENT_SMS = (
+    select(
+        _notifications.c.provider_message_id,
+        _notifications.c.id,
+        _notifications.c.status,
+        _notifications.c.receipt_at,
     )
-    result = await session.execute(
-        update(table)
-        .where(found, or_(table.c.receipt_at.is_(None), table.c.receipt_at <= at))
-        .values(status=table.c.status if status is None else status, receipt_at=at)
-        .returning(table.c.id, table.c.status)
+    .where(
+        _notifications.c.provider == bindparam("provider"),
+        _notifications.c.provider_message_id == any_(bindparam("message_ids", type_=ARRAY(Text()))),
+        _notifications.c.status.in_(_TAKEN),
     )
-    row = (
-        result.first()
-        or (await session.execute(select(table.c.id, table.c.status).where(found))).first()
+    .with_for_update()
+)
+
+_RECEIPTS = (
+    func.unnest(
+        bindparam("ids", type_=ARRAY(Uuid())),
+        bindparam("statuses", type_=ARRAY(Text())),
+        bindparam("ats", type_=ARRAY(DateTime(timezone=True))),
     )
-    return None if row is None else (row[0], row[1])
+    .table_valued("id", "status", "at")
+    .render_derived("receipt")
+)
+_SET_RECEIPTS = (
+    update(_notifications)
+    .where(_notifications.c.id == _RECEIPTS.c.id)
+    .values(status=_RECEIPTS.c.status, receipt_at=_RECEIPTS.c.at)
+)
+
+
+async def sent_sms(
+    session: AsyncSession, provider: str, message_ids: Collection[str]
+) -> list[tuple[str, Receipted]]:
+    """The SMS ``provider`` took under any of ``message_ids`` (sent, delivered or
+    undelivered), locked until the transaction ends: ``(message id, the SMS)`` each. One
+    statement, one prepared form for any number of ids."""
+    if not message_ids:
+        return []
+    parameters = {"provider": provider, "message_ids": list(message_ids)}
+    return [
+        (row[0], Receipted(row[1], status(row[2]), row[3]))
+        for row in await session.execute(_SENT_SMS, parameters)
+    ]
+
+
+async def set_receipts(session: AsyncSession, changed: Collection[Receipted]) -> None:
+    """Stores each SMS's status and receipt time; one statement for them all."""
+    if changed:
+        parameters = {
+            "ids": [sms.notification_id for sms in changed],
+            "statuses": [sms.status for sms in changed],
+            "ats": [sms.receipt_at for sms in changed],
+        }
+        await session.execute(_SET_RECEIPTS, parameters)
 
 
 async def bounce_email(
@@ -288,7 +324,7 @@ async def bounce_email(
         table.c.id == notification_id,
         table.c.channel == "email",
         table.c.provider_message_id == message_id,
-        table.c.status.in_(("sent", "delivered", "undelivered")),
+        table.c.status.in_(_TAKEN),
     )
     if reason is not None:
         await session.execute(

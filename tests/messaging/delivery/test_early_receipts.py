@@ -31,7 +31,7 @@ WAIT = 0.5
 """Long enough for a statement that is not blocked to have finished."""
 
 
-async def _leased(sessions: Sessions) -> tuple[Outgoing, datetime]:
+async def leased_sms(sessions: Sessions) -> tuple[Outgoing, datetime]:
     """An SMS the dispatcher has leased (``sending``), and until when."""
     row = await insert_notification(sessions, channel="sms", to="+8613912345678", body="hi")
     until = datetime.now(UTC) + timedelta(minutes=1)
@@ -71,7 +71,7 @@ def _receipt(message_id: str, status: str = "delivered") -> Receipt:
 async def test_a_receipt_before_the_send_is_recorded_is_applied_by_the_recording(
     stack: Stack, messaging_sessions: Sessions
 ) -> None:
-    leased, until = await _leased(messaging_sessions)
+    leased, until = await leased_sms(messaging_sessions)
     message_id = uuid.uuid4().hex
     app = stack.app("messaging", **provider_settings(f"http://127.0.0.1:{free_port()}"))
     async with running(app) as client:
@@ -95,7 +95,7 @@ async def test_a_receipt_before_the_send_is_recorded_is_applied_by_the_recording
 async def test_a_receipt_during_the_recording_waits_for_it_and_finds_the_send(
     messaging_sessions: Sessions,
 ) -> None:
-    leased, until = await _leased(messaging_sessions)
+    leased, until = await leased_sms(messaging_sessions)
     message_id = uuid.uuid4().hex
     async with transaction(messaging_sessions) as recording:
         delivered = Delivered(message_id, provider="primary")
@@ -121,7 +121,7 @@ async def test_a_receipt_during_the_recording_waits_for_it_and_finds_the_send(
 async def test_a_recording_during_a_receipt_waits_for_it_and_applies_it(
     messaging_sessions: Sessions,
 ) -> None:
-    leased, until = await _leased(messaging_sessions)
+    leased, until = await leased_sms(messaging_sessions)
     message_id = uuid.uuid4().hex
     async with transaction(messaging_sessions) as receiving:
         kept = await service.record_receipt(receiving, "primary", _receipt(message_id))
@@ -142,7 +142,7 @@ async def test_a_recording_during_a_receipt_waits_for_it_and_applies_it(
 async def test_only_the_latest_early_receipt_counts_and_another_providers_stays_kept(
     messaging_sessions: Sessions,
 ) -> None:
-    leased, until = await _leased(messaging_sessions)
+    leased, until = await leased_sms(messaging_sessions)
     message_id = uuid.uuid4().hex
     now = datetime.now(UTC)
     later = Receipt(message_id=message_id, status="delivered", at=now)

@@ -30,9 +30,13 @@ PATH = "/webhooks/sms/receipts"
 
 
 def signed(
-    body: dict[str, Any] | str, provider: str = "primary", secret: str | None = None
+    body: dict[str, Any] | list[dict[str, Any]] | str,
+    provider: str = "primary",
+    secret: str | None = None,
+    route: str = "",
 ) -> dict[str, Any]:
-    """``httpx`` arguments posting ``body`` signed per Standard Webhooks as ``provider``."""
+    """``httpx`` arguments posting ``body`` signed per Standard Webhooks as ``provider``
+    (to the batch route with ``route="/batch"``)."""
     content = body if isinstance(body, str) else json.dumps(body)
     now, webhook_id = datetime.now(UTC), f"receipt-{uuid.uuid4().hex}"
     signature = Webhook(secret or DEV_SMS_RECEIPT_SECRETS[provider]).sign(webhook_id, now, content)
@@ -42,10 +46,10 @@ def signed(
         "webhook-timestamp": str(int(now.timestamp())),
         "webhook-signature": signature,
     }
-    return {"url": f"{PATH}/{provider}", "content": content, "headers": headers}
+    return {"url": f"{PATH}/{provider}{route}", "content": content, "headers": headers}
 
 
-async def _sent_sms(sessions: Sessions, provider: str = "primary") -> dict[str, Any]:
+async def sent_sms(sessions: Sessions, provider: str = "primary") -> dict[str, Any]:
     """A sent SMS, as the dispatcher records it, with a provider message id of its own."""
     row = await insert_notification(
         sessions, channel="sms", to="+8613912345678", body="hi", status="queued"
@@ -59,12 +63,12 @@ async def _sent_sms(sessions: Sessions, provider: str = "primary") -> dict[str, 
     return {**row, "message_id": message_id}
 
 
-def _app(stack: Stack) -> FastAPI:
+def messaging_app(stack: Stack) -> FastAPI:
     """Messaging knowing both providers; its dispatcher sends to a port nobody listens on."""
     return stack.app("messaging", **provider_settings(f"http://127.0.0.1:{free_port()}"))
 
 
-async def _row(sessions: Sessions, notification_id: uuid.UUID) -> Notification:
+async def stored_sms(sessions: Sessions, notification_id: uuid.UUID) -> Notification:
     async with sessions() as session:
         row = await session.get(Notification, notification_id)
     assert row is not None
@@ -97,11 +101,11 @@ async def test_the_gateway_s_receipt_marks_the_sms_delivered(
 async def test_a_failed_receipt_makes_it_undelivered_and_a_repeat_changes_nothing(
     stack: Stack, messaging_sessions: Sessions
 ) -> None:
-    row = await _sent_sms(messaging_sessions, "fallback")
+    row = await sent_sms(messaging_sessions, "fallback")
     at = datetime.now(UTC).replace(microsecond=0)
     receipt = {"message_id": row["message_id"], "status": "failed", "at": at.isoformat()}
     earlier = {**receipt, "status": "delivered", "at": (at - timedelta(minutes=1)).isoformat()}
-    async with running(_app(stack)) as client:
+    async with running(messaging_app(stack)) as client:
         first = await client.post(**signed(receipt, "fallback"))
         repeat = await client.post(**signed(receipt, "fallback"))
         older = await client.post(**signed(earlier, "fallback"))
@@ -109,16 +113,16 @@ async def test_a_failed_receipt_makes_it_undelivered_and_a_repeat_changes_nothin
     expected = {"notification_id": str(row["id"]), "status": "undelivered", "kept": False}
     assert [a.status_code for a in (first, repeat, older)] == [200, 200, 200]
     assert [a.json() for a in (first, repeat, older)] == [expected] * 3
-    stored = await _row(messaging_sessions, row["id"])
+    stored = await stored_sms(messaging_sessions, row["id"])
     assert (stored.status, stored.receipt_at) == ("undelivered", at)
 
 
 async def test_a_receipt_for_an_id_no_recorded_sms_has_is_kept_and_changes_no_other(
     stack: Stack, messaging_sessions: Sessions
 ) -> None:
-    row = await _sent_sms(messaging_sessions, "primary")
+    row = await sent_sms(messaging_sessions, "primary")
     at = datetime.now(UTC).isoformat()
-    async with running(_app(stack)) as client:
+    async with running(messaging_app(stack)) as client:
         unknown = await client.post(
             **signed({"message_id": "nobody-has-it", "status": "delivered", "at": at})
         )
@@ -129,7 +133,7 @@ async def test_a_receipt_for_an_id_no_recorded_sms_has_is_kept_and_changes_no_ot
     assert unknown.status_code == other_provider.status_code == 200
     kept = {"notification_id": None, "status": None, "kept": True}
     assert unknown.json() == other_provider.json() == kept
-    assert (await _row(messaging_sessions, row["id"])).status == "sent"
+    assert (await stored_sms(messaging_sessions, row["id"])).status == "sent"
 
 
 @pytest.mark.parametrize(
@@ -156,19 +160,19 @@ async def test_a_receipt_for_an_id_no_recorded_sms_has_is_kept_and_changes_no_ot
 async def test_a_forged_receipt_is_401_and_changes_nothing(
     stack: Stack, messaging_sessions: Sessions, forge: Any
 ) -> None:
-    row = await _sent_sms(messaging_sessions, "primary")
+    row = await sent_sms(messaging_sessions, "primary")
     receipt = {
         "message_id": row["message_id"],
         "status": "delivered",
         "at": datetime.now(UTC).isoformat(),
     }
-    async with running(_app(stack)) as client:
+    async with running(messaging_app(stack)) as client:
         answer: httpx.Response = await client.post(**forge(signed(receipt)))
 
     assert answer.status_code == 401, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["type"] == "urn:huiyuan:problem:callback-not-signed"
-    assert (await _row(messaging_sessions, row["id"])).status == "sent"
+    assert (await stored_sms(messaging_sessions, row["id"])).status == "sent"
 
 
 @pytest.mark.parametrize(
@@ -183,7 +187,7 @@ async def test_a_forged_receipt_is_401_and_changes_nothing(
 async def test_a_signed_receipt_that_is_not_one_is_422_naming_the_field(
     stack: Stack, body: dict[str, Any], field: str
 ) -> None:
-    async with running(_app(stack)) as client:
+    async with running(messaging_app(stack)) as client:
         answer = await client.post(**signed(body))
 
     assert answer.status_code == 422, answer.text

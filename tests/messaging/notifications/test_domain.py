@@ -93,3 +93,38 @@ def test_what_a_provider_says_is_kept_on_one_line_within_its_column() -> None:
     assert len(kept) == domain.MAX_ERROR_LENGTH
     assert kept.endswith("x…")
     assert domain.provider_text("<id@huiyuan.local>", 255) == "<id@huiyuan.local>"
+
+
+_SENT_AT = datetime(2026, 11, 30, 13, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("before", "said", "at", "after"),
+    [
+        (("sent", None), "delivered", _SENT_AT, ("delivered", _SENT_AT)),
+        (("sent", None), "failed", _SENT_AT, ("undelivered", _SENT_AT)),
+        (
+            ("delivered", _SENT_AT),
+            "unknown",
+            _SENT_AT + timedelta(1),
+            ("delivered", _SENT_AT + timedelta(1)),
+        ),
+        (("delivered", _SENT_AT), "failed", _SENT_AT, ("undelivered", _SENT_AT)),  # same time
+        (("undelivered", _SENT_AT), "delivered", _SENT_AT - timedelta(1), None),  # older
+    ],
+)
+def test_a_receipt_applies_unless_a_later_one_was(
+    before: tuple[domain.Status, datetime | None],
+    said: domain.ReceiptStatus,
+    at: datetime,
+    after: tuple[domain.Status, datetime] | None,
+) -> None:
+    sms = domain.Receipted(uuid.uuid4(), *before)
+    applied = domain.after_receipt(sms, said, at)
+    if after is None:
+        assert applied == sms
+    else:
+        assert (applied.notification_id, applied.status, applied.receipt_at) == (
+            sms.notification_id,
+            *after,
+        )
