@@ -154,6 +154,26 @@ async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) 
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
 
 
+async def every_item(
+    client: httpx.AsyncClient, path: str, headers: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The ``items`` of every page of a cursor-paged list (``limit``/``cursor`` in,
+    ``next_cursor`` out), in the list's order.
+
+    Tests share their worker's database, so a list in creation order holds every earlier
+    test's rows before this test's: its first page may not reach what this test made.
+    """
+    items: list[dict[str, Any]] = []
+    params: dict[str, str | int] = {"limit": 200}
+    while True:
+        answer = await client.get(path, params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        items += answer.json()["items"]
+        if answer.json()["next_cursor"] is None:
+            return items
+        params["cursor"] = answer.json()["next_cursor"]
+
+
 async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:
     await consumer.topics()  # loads the partition metadata
     return [

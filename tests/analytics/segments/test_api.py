@@ -15,7 +15,14 @@ import pytest
 from shared.db import Sessions
 from tests.analytics import events
 from tests.analytics.conftest import ANALYST, PROBLEM, Feed, apply
-from tests.stack import Stack, eventually, member_headers, running, staff_headers
+from tests.stack import (
+    Stack,
+    eventually,
+    every_item,
+    member_headers,
+    running,
+    staff_headers,
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +83,7 @@ async def test_define_refresh_and_list_the_members(
         headers=ANALYST,
     )
     assert changed.json()["name"] == "超级大客户 II"
-    listed = (await client.get("/segments?limit=200", headers=ANALYST)).json()["items"]
+    listed = await every_item(client, "/segments", ANALYST)
     assert segment["id"] in {s["id"] for s in listed}
 
     deleted = await client.delete(f"/segments/{segment['id']}", headers=ANALYST)
@@ -95,8 +102,8 @@ async def test_a_retried_save_makes_one_segment(client: httpx.AsyncClient) -> No
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.headers["idempotent-replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
-    listed = (await client.get("/segments", params={"limit": 200}, headers=ANALYST)).json()
-    assert [s["name"] for s in listed["items"]].count(name) == 1
+    listed = await every_item(client, "/segments", ANALYST)
+    assert [s["name"] for s in listed].count(name) == 1
 
 
 @pytest.mark.parametrize(

@@ -15,13 +15,11 @@ from sqlalchemy import insert, select, text
 
 from services.customer.base import inbox, outbox
 from services.customer.members.models import Member
-from shared.crypto import PiiCipher
 from shared.db import Sessions
-from shared.settings import DEV_PII_KEY
 from tests.customer.conftest import new_phone
+from tests.signin_codes import CIPHER, code_envelopes
 from tests.stack import Stack, member_headers, running, staff_headers
 
-CIPHER = PiiCipher(DEV_PII_KEY)
 ADMIN, SERVICE = staff_headers("admin"), staff_headers("service")
 NAME, EMAIL, ADDRESS = "欧阳娜娜", "nana.ouyang@example.com", "上海市徐汇区漕溪北路 88 号"
 
@@ -210,15 +208,7 @@ async def test_sign_ins_end_and_the_phone_can_join_again(
     member_id = created.json()["id"]
     asked = await app.post("/auth/sms-codes", json={"phone": phone, "purpose": "sign_in"})
     assert asked.status_code == 202, asked.text
-    async with customer_sessions() as session:
-        envelope = (
-            await session.scalars(
-                select(outbox.table.c.envelope)
-                .where(outbox.table.c.event_type == "customer.signin.code_requested")
-                .order_by(outbox.table.c.seq.desc())
-                .limit(1)
-            )
-        ).one()
+    [envelope] = await code_envelopes(customer_sessions, f"+86{phone}")
     code = CIPHER.decrypt(envelope["data"]["code_encrypted"])
     pair = (await app.post("/auth/sessions", json={"phone": phone, "code": code})).json()
     bearer = {"Authorization": f"Bearer {pair['access_token']}"}

@@ -95,6 +95,7 @@ async def test_a_sale_gets_what_is_left_of_the_budget_then_sales_get_nothing(
     client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
     start = new_year(YEAR) + timedelta(days=40)
+    await put_rules_from(client, start)  # the 10 points a sale of 1,000 fen earns below
     store = uuid.uuid4()
     made = await new_campaign(client, start, store, bonus_points=70, budget_points=100)
     member = uuid.uuid4()
