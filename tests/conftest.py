@@ -13,7 +13,7 @@ from tests.ast_guard import guard_ast_parse
 # before any test starts a thread that may parse
 guard_ast_parse()
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.fixtures", "tests.fuzz.summary"]
 
 # Speed is measured by the benchmarks, not by a deadline per example: hypothesis's default
 # 200 ms failed a pure domain property (tests/orders/discounts/test_domain.py) on a machine

@@ -1,19 +1,15 @@
-"""The fuzzed system for the module, and each operation's verdict from what it found."""
+"""The fuzzed system for the module, and each operation's verdict from what it found (the
+run's summary is :mod:`tests.fuzz.summary`'s)."""
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import AsyncIterator, Generator
-from pathlib import Path
 
 import pytest
 
+from tests.fuzz import summary
 from tests.fuzz.target import FuzzTarget, fuzz_target
 from tests.stack import Stack
-
-FINDINGS_FILE = Path(".huiyuan/fuzz/findings.md")
-_targets: list[FuzzTarget] = []
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +17,7 @@ async def target(
     stack: Stack, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[FuzzTarget]:
     async with fuzz_target(stack, tmp_path_factory.mktemp("fuzz-providers")) as target:
-        _targets.append(target)
+        summary.add(target.findings)
         yield target
 
 
@@ -43,22 +39,3 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None]:
             ]
             raise AssertionError(f"{len(new)} distinct failures:\n" + "\n".join(lines))
     return result
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """With ``FUZZ_MIN_CASES`` (``make fuzz``), a run that made fewer cases fails."""
-    wanted = int(os.environ.get("FUZZ_MIN_CASES", "0"))
-    made = sum(sum(target.findings.cases.values()) for target in _targets)
-    if _targets and made < wanted:
-        print(f"\nschema fuzzing made {made} cases, fewer than FUZZ_MIN_CASES={wanted}")
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for target in _targets:
-        terminalreporter.section("schema fuzzing")
-        terminalreporter.write_line(target.findings.summary())
-        FINDINGS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        command = os.environ.get("FUZZ_COMMAND", " ".join(["pytest", *sys.argv[1:]]))
-        FINDINGS_FILE.write_text(target.findings.markdown(command))
-        terminalreporter.write_line(f"findings written to {FINDINGS_FILE}")

@@ -6,8 +6,9 @@ import logging
 import re
 import traceback
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from types import TracebackType
+from typing import Any
 
 from shared.observability import request_id_var
 
@@ -102,6 +103,39 @@ class Findings:
         """Counts ``finding``, and keeps ``example`` if it is the first."""
         self.counts[finding] += 1
         self.examples.setdefault(finding, example)
+
+    def merge(self, other: Findings) -> None:
+        """Adds what ``other`` saw (another target's, or another test worker's)."""
+        self.cases.update(other.cases)
+        self.statuses.update(other.statuses)
+        self.counts.update(other.counts)
+        for finding, example in other.examples.items():
+            self.examples.setdefault(finding, example)
+
+    def as_lists(self) -> dict[str, list[Any]]:
+        """Plain lists and strings, which a pytest-xdist worker can send its controller."""
+        return {
+            "cases": [[service, operation, n] for (service, operation), n in self.cases.items()],
+            "statuses": [[status, n] for status, n in self.statuses.items()],
+            "findings": [
+                [*astuple(finding), self.counts[finding], example]
+                for finding, example in self.examples.items()
+            ],
+        }
+
+    @classmethod
+    def from_lists(cls, data: dict[str, list[Any]]) -> Findings:
+        """What :meth:`as_lists` gave."""
+        findings = cls()
+        for service, operation, n in data["cases"]:
+            findings.cases[(service, operation)] += n
+        for status, n in data["statuses"]:
+            findings.statuses[status] += n
+        for service, operation, kind, what, n, example in data["findings"]:
+            finding = Finding(service, operation, kind, what)
+            findings.counts[finding] += n
+            findings.examples.setdefault(finding, example)
+        return findings
 
     def summary(self) -> str:
         total = sum(self.cases.values())

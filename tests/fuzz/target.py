@@ -75,13 +75,27 @@ class Seeds:
     order_id: str
 
 
+def _local_session() -> requests.Session:
+    """A session for the local servers: its connections are kept between cases, and the
+    environment's proxy settings, which requests would otherwise read for every request,
+    are ignored."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
 @dataclass
 class FuzzTarget:
     urls: dict[str, str]
     seeds: Seeds
     errors: ServerErrorLog
+    # each identity's Authorization header, its token issued once for the whole run: past
+    # the wrong tokens an address may send (the anonymous caller's made-up ones), a service
+    # refuses 429 every token it has not verified before (shared.auth.BearerFailures), so
+    # a token per case was refused before it reached the operation
+    credentials: dict[str, dict[str, str]]
     findings: Findings = field(default_factory=Findings)
-    session: requests.Session = field(default_factory=requests.Session)
+    session: requests.Session = field(default_factory=_local_session)
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
     def exercise(self, service: str, case: Case[Any]) -> None:
@@ -95,9 +109,7 @@ class FuzzTarget:
         headers = {"X-Request-ID": request_id}
         if identity != "anonymous":
             headers["X-API-Key"] = self.seeds.store_key
-            headers.update(
-                staff_headers("admin") if identity == "staff" else member_headers(self._member)
-            )
+            headers.update(self.credentials[identity])
         operation = case.operation.label
         self.findings.cases[(service, operation)] += 1
         response = case.call(base_url=self.urls[service], session=self.session, headers=headers)
@@ -111,10 +123,6 @@ class FuzzTarget:
             }
             for finding in failed:
                 self.findings.record(finding, _describe(case, identity))
-
-    @property
-    def _member(self) -> uuid.UUID:
-        return uuid.UUID(self.seeds.member_id)
 
     def _name_seeds(self, case: Case[Any]) -> None:
         seeds = {
@@ -212,8 +220,12 @@ async def fuzz_target(stack: Stack, store_dir: Path) -> AsyncIterator[FuzzTarget
         logging.getLogger().addHandler(errors)
         try:
             with ServedInThread(services, ports, access_log=False) as urls:
-                async with _program_kept(urls["loyalty"]):
-                    yield FuzzTarget(urls, await _seed(urls), errors)
+                admin = staff_headers("admin")  # verified by the services while seeding
+                async with _program_kept(urls["loyalty"], admin):
+                    seeds = await _seed(urls, admin)
+                    member = member_headers(uuid.UUID(seeds.member_id))
+                    credentials = {"staff": admin, "member": member}
+                    yield FuzzTarget(urls, seeds, errors, credentials)
         finally:
             logging.getLogger().removeHandler(errors)
             mail.stop()
@@ -222,8 +234,7 @@ async def fuzz_target(stack: Stack, store_dir: Path) -> AsyncIterator[FuzzTarget
 
 
 @contextlib.asynccontextmanager
-async def _program_kept(loyalty: str) -> AsyncIterator[None]:
-    admin = staff_headers("admin")
+async def _program_kept(loyalty: str, admin: dict[str, str]) -> AsyncIterator[None]:
     async with httpx.AsyncClient(base_url=loyalty, headers=admin) as http:
         ladder = (await http.get("/program/tiers")).json()["tiers"]
         rules = (await http.get("/program/earning-rules")).json()["in_force"]
@@ -237,8 +248,7 @@ async def _program_kept(loyalty: str) -> AsyncIterator[None]:
         (await http.put("/program/earning-rules", json=rules)).raise_for_status()
 
 
-async def _seed(urls: dict[str, str]) -> Seeds:
-    admin = staff_headers("admin")
+async def _seed(urls: dict[str, str], admin: dict[str, str]) -> Seeds:
     async with httpx.AsyncClient(headers=admin, timeout=30) as http:
         store = await http.post(f"{urls['orders']}/stores", json={"name": "Fuzz store"})
         store_key = store.raise_for_status().json()["api_key"]
