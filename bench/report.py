@@ -163,6 +163,14 @@ def markdown(result: dict[str, Any]) -> str:
                 f"{_figure(per_sale.get(name))} |"
             )
         lines.append(f"| all | | | {_figure(round(sum(per_sale.values()), 2))} |")
+        cores = result["machine"]["cores"]
+        if targets.machine_full(last, cores):
+            lines += [
+                "",
+                f"The processes used at least {targets.FULL:.0%} of the {cores} cores' CPU in "
+                "this step: its CPU per sale is the step's rate's bound, not what a sale "
+                "costs. Read a cost at a step with idle CPU.",
+            ]
         lines += _statements(last)
         lag = last["generator_send_lag"]
         lines += [

@@ -54,6 +54,7 @@ def _result(
         | options,
         "steps": list(steps),
         "pgbench": {"tps": tps},
+        "machine": {"cores": 2},
         "ratio": round(basis / tps, 4),
         "saturation": {
             "rate": best["rate"] if best else None,
@@ -139,6 +140,20 @@ def test_cpu_per_sale_divides_each_process_by_the_accepted_sales() -> None:
     step = _step(100, 100)  # orders: 2 s of CPU for 1,000 sales
     assert targets.cpu_ms_per_sale(step) == {"orders": 2.0}
     assert targets.cpu_ms_per_sale(step | {"accepted": 0}) == {}
+
+
+def test_a_step_that_filled_the_cores_says_its_cpu_per_sale_is_no_cost() -> None:
+    """Both cores' 20 CPU-seconds of a 10 s step used: 20 ms per sale at 100/s is the rate's
+    bound. Half of them: the figure stands alone."""
+    full = _step(100, 100) | {"cpu": {"orders": {"cpu_seconds": 19.5, "percent_of_a_core": 195}}}
+    half = _step(100, 100) | {"cpu": {"orders": {"cpu_seconds": 10.0, "percent_of_a_core": 100}}}
+    assert targets.machine_full(full, cores=2)
+    assert not targets.machine_full(half, cores=2)
+    assert not targets.machine_full(full, cores=4)
+    [judged, *_] = targets.judge(_result(full, _step(200, 150, sustained=False)))
+    assert "19.5 ms per sale at 100/s (the cores were full" in judged.measured
+    [judged, *_] = targets.judge(_result(half, _step(200, 150, sustained=False)))
+    assert judged.measured.endswith("10.0 ms per sale at 100/s")
 
 
 def test_the_report_prints_every_target() -> None:
