@@ -18,6 +18,8 @@ from services.messaging.config import DEV_SMS_RECEIPT_SECRETS
 from services.messaging.notifications.models import Notification
 from shared.db import Sessions
 from tests.messaging.conftest import SMS_API_KEY, serving
+from tests.messaging.rows import insert_notification
+from tests.stack import Stack, eventually, running
 
 PRICES = {"primary": 10, "fallback": 7}
 """Fen per segment: different, so a recorded cost tells which provider's price it is."""
@@ -89,3 +91,33 @@ def retried(sessions: Sessions, notification_id: uuid.UUID) -> Any:
         return row if row is not None and row.attempts > 0 else None
 
     return check
+
+
+async def delivered_through_a_gateway(
+    stack: Stack,
+    sessions: Sessions,
+    smtp_port: int,
+    receipts: Receipts,
+    *,
+    store_dir: Path,
+    port: int,
+    count: int,
+) -> list[uuid.UUID]:
+    """``count`` SMS queued, sent by messaging (served on ``port``, where ``receipts`` post)
+    through a real local gateway, and each waited for until its receipt made it
+    ``delivered``; the receipts' client is closed after. Their notification ids."""
+    async with gateway(store_dir, receipts) as sms:
+        ids = [
+            (
+                await insert_notification(
+                    sessions, channel="sms", to="+8613912345678", body=f"第{n}条"
+                )
+            )["id"]
+            for n in range(count)
+        ]
+        app = stack.app("messaging", smtp_port=smtp_port, **sms.settings())
+        async with running(app), serving(app, port):
+            for notification_id in ids:
+                await eventually(sent(sessions, notification_id, {"delivered"}), timeout=20)
+    await receipts.aclose()
+    return ids

@@ -21,11 +21,14 @@ from services.messaging.notifications import outcomes
 from services.messaging.notifications.domain import Delivered, Outgoing
 from services.messaging.notifications.models import Notification
 from shared.db import Sessions, transaction
-from tests.messaging.conftest import SmtpEndpoint, serving
-from tests.messaging.delivery.providers import gateway, provider_settings, sent
+from tests.messaging.conftest import SmtpEndpoint
+from tests.messaging.delivery.providers import (
+    delivered_through_a_gateway,
+    provider_settings,
+)
 from tests.messaging.delivery.test_receipts import signed
 from tests.messaging.rows import insert_notification
-from tests.stack import Stack, eventually, running
+from tests.stack import Stack, running
 
 WAIT = 0.5
 """Long enough for a statement that is not blocked to have finished."""
@@ -164,22 +167,15 @@ async def test_receipts_the_gateway_posts_at_once_all_reach_their_sms(
     receipts = Receipts(
         f"http://127.0.0.1:{port}/webhooks/sms/receipts", DEV_SMS_RECEIPT_SECRETS, delay_seconds=0
     )
-    async with gateway(tmp_path / "sms", receipts) as sms:
-        ids = [
-            (
-                await insert_notification(
-                    messaging_sessions, channel="sms", to="+8613912345678", body=f"第{n}条"
-                )
-            )["id"]
-            for n in range(20)
-        ]
-        app = stack.app("messaging", smtp_port=smtp_server.port, **sms.settings())
-        async with running(app), serving(app, port):
-            for notification_id in ids:
-                await eventually(
-                    sent(messaging_sessions, notification_id, {"delivered"}), timeout=20
-                )
-    await receipts.aclose()
+    ids = await delivered_through_a_gateway(
+        stack,
+        messaging_sessions,
+        smtp_server.port,
+        receipts,
+        store_dir=tmp_path / "sms",
+        port=port,
+        count=20,
+    )
     for notification_id in ids:  # nothing left behind for a send that was recorded
         async with messaging_sessions() as session:
             row = await session.get(Notification, notification_id)

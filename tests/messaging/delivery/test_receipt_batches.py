@@ -23,8 +23,8 @@ from services.messaging.delivery.schemas import MAX_RECEIPTS, Receipt, ReceiptAp
 from services.messaging.notifications.domain import Delivered
 from shared.db import Sessions, transaction
 from tests.loyalty.statements import engine_of, statements
-from tests.messaging.conftest import SmtpEndpoint, serving
-from tests.messaging.delivery.providers import gateway, sent
+from tests.messaging.conftest import SmtpEndpoint
+from tests.messaging.delivery.providers import delivered_through_a_gateway
 from tests.messaging.delivery.test_early_receipts import WAIT, leased_sms
 from tests.messaging.delivery.test_receipts import (
     PATH,
@@ -33,8 +33,7 @@ from tests.messaging.delivery.test_receipts import (
     signed,
     stored_sms,
 )
-from tests.messaging.rows import insert_notification
-from tests.stack import Stack, eventually, running
+from tests.stack import Stack, running
 
 T = datetime(2026, 11, 30, 13, 5, 9, tzinfo=UTC)
 SEQUENCE = [
@@ -284,22 +283,15 @@ async def test_the_gateway_posts_its_receipts_in_batches(
     )
     batch_route, single_route = f"{PATH}/{{provider}}/batch", f"{PATH}/{{provider}}"
     before = _posts(batch_route), _posts(single_route)
-    async with gateway(tmp_path / "sms", receipts) as sms:
-        ids = [
-            (
-                await insert_notification(
-                    messaging_sessions, channel="sms", to="+8613912345678", body=f"第{n}条"
-                )
-            )["id"]
-            for n in range(count)
-        ]
-        app = stack.app("messaging", smtp_port=smtp_server.port, **sms.settings())
-        async with running(app), serving(app, port):
-            for notification_id in ids:
-                await eventually(
-                    sent(messaging_sessions, notification_id, {"delivered"}), timeout=20
-                )
-    await receipts.aclose()
+    await delivered_through_a_gateway(
+        stack,
+        messaging_sessions,
+        smtp_server.port,
+        receipts,
+        store_dir=tmp_path / "sms",
+        port=port,
+        count=count,
+    )
 
     batches = _posts(batch_route) - before[0]
     assert _posts(single_route) == before[1]
