@@ -27,7 +27,7 @@ from shared.auth import Principal, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
-from shared.pagination import PageSize
+from shared.pagination import Cursor, PageSize
 
 router = APIRouter(prefix="/campaigns", tags=["program"])
 
@@ -93,14 +93,20 @@ async def create_campaign(
     "",
     response_model=CampaignList,
     summary="List campaigns",
-    description="Staff with role marketing, service or analyst; the latest starting first.",
+    description=(
+        "Staff with role marketing, service or analyst; the latest starting first, `limit` "
+        "at a time: pass a page's `next_cursor` as `cursor` for the next page."
+    ),
 )
 async def list_campaigns(
     session: Session,
     _: Readers,
     limit: Annotated[PageSize, Query(description="At most: 1 to 200")] = 50,
+    cursor: Annotated[
+        Cursor | None, Query(description="`next_cursor` of the previous page")
+    ] = None,
 ) -> CampaignList:
-    return await service.latest(session, limit)
+    return await service.latest(session, limit, cursor)
 
 
 @router.get(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -110,13 +111,18 @@ async def locked(session: AsyncSession, campaign_id: uuid.UUID) -> CampaignRow |
     return (await session.scalars(query)).first()
 
 
-async def latest(session: AsyncSession, limit: int) -> list[CampaignRow]:
-    """The campaigns latest starting first."""
-    query = (
-        select(CampaignRow)
-        .order_by(col(CampaignRow.starts_at).desc(), col(CampaignRow.campaign_id))
-        .limit(limit)
-    )
+async def latest(
+    session: AsyncSession, limit: int, before: tuple[datetime, uuid.UUID] | None
+) -> list[CampaignRow]:
+    """``limit`` campaigns latest starting first (ties by id, highest first), those before
+    ``before``'s ``(starts_at, campaign_id)`` when given."""
+    key = tuple_(col(CampaignRow.starts_at), col(CampaignRow.campaign_id))
+    query = select(CampaignRow)
+    if before is not None:
+        query = query.where(key < before)
+    query = query.order_by(
+        col(CampaignRow.starts_at).desc(), col(CampaignRow.campaign_id).desc()
+    ).limit(limit)
     return list((await session.scalars(query)).all())
 
 

@@ -224,6 +224,7 @@ class CampaignOut(BaseModel):
 
 class CampaignList(BaseModel):
     items: list[CampaignOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` to read the next page")
 
 
 class Spender(BaseModel):

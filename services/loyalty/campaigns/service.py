@@ -38,6 +38,7 @@ from services.loyalty.tiers.service import MAX_ASSIGNMENT_YEARS
 from shared.db import AsyncSession
 from shared.events.orders import PurchaseCompleted
 from shared.inputs import input_defaults
+from shared.pagination import PageKey, encode_cursor
 
 
 def campaign(row: CampaignRow) -> domain.Campaign:
@@ -318,6 +319,16 @@ async def get(session: AsyncSession, campaign_id: uuid.UUID) -> CampaignOut:
     return out(row)
 
 
-async def latest(session: AsyncSession, limit: int) -> CampaignList:
-    """The campaigns latest starting first."""
-    return CampaignList(items=[out(row) for row in await repository.latest(session, limit)])
+async def latest(session: AsyncSession, limit: int, before: PageKey | None) -> CampaignList:
+    """The campaigns latest starting first, ``limit`` at a time, after the page that ended
+    at ``before``; ``next_cursor`` is ``None`` on the last page."""
+    rows = await repository.latest(
+        session, limit + 1, None if before is None else (before.at, before.id)
+    )
+    page = rows[:limit]
+    return CampaignList(
+        items=[out(row) for row in page],
+        next_cursor=encode_cursor(page[-1].starts_at, page[-1].campaign_id)
+        if len(rows) > limit
+        else None,
+    )

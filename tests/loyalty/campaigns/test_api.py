@@ -20,7 +20,7 @@ from shared.events.orders import PurchaseVoided
 from tests.loyalty.campaigns.conftest import MARKETING, new_campaign, put_rules_from
 from tests.loyalty.conftest import handle, key, problem, return_event
 from tests.loyalty.rules.sales import at, line, new_year, sale_event
-from tests.stack import member_headers, staff_headers
+from tests.stack import every_item, member_headers, staff_headers
 
 YEAR = 6
 
@@ -34,6 +34,27 @@ async def _ledger(client: httpx.AsyncClient, member_id: uuid.UUID) -> list[dict[
 async def _count(sessions: Sessions) -> int:
     async with sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(CampaignRow)) or 0)
+
+
+async def test_the_list_pages_through_every_campaign_latest_starting_first_ties_by_id(
+    client: httpx.AsyncClient,
+) -> None:
+    start = new_year(YEAR) + timedelta(days=40)
+    store = uuid.uuid4()
+    tied = [await new_campaign(client, start, store, bonus_points=1) for _ in range(2)]
+    later = await new_campaign(client, start + timedelta(days=1), store, bonus_points=1)
+
+    listed = await every_item(client, "/campaigns", MARKETING, limit=2)
+    ids = [c["id"] for c in listed]
+    assert len(ids) == len(set(ids))
+    keys = [(c["starts_at"], uuid.UUID(c["id"])) for c in listed]
+    assert keys == sorted(keys, reverse=True)
+    mine = [c["id"] for c in listed if c["id"] in {later["id"], *(t["id"] for t in tied)}]
+    assert mine == [later["id"], *sorted((t["id"] for t in tied), reverse=True)]
+    assert ids == [c["id"] for c in await every_item(client, "/campaigns", MARKETING)]
+
+    forged = await client.get("/campaigns", params={"cursor": "bm90LW91cnM="}, headers=MARKETING)
+    assert [e["location"] for e in problem(forged, 422)["errors"]] == ["query.cursor"]
 
 
 async def test_a_campaign_adds_its_points_on_top_and_names_itself_on_the_breakdown(
@@ -56,8 +77,7 @@ async def test_a_campaign_adds_its_points_on_top_and_names_itself_on_the_breakdo
     read = await client.get(f"/campaigns/{made['id']}", headers=staff_headers("analyst"))
     assert read.status_code == 200
     assert read.json() == made
-    listed = await client.get("/campaigns", params={"limit": 200}, headers=MARKETING)
-    assert made["id"] in [c["id"] for c in listed.json()["items"]]
+    assert made["id"] in [c["id"] for c in await every_item(client, "/campaigns", MARKETING)]
 
     member = uuid.uuid4()
     day = start.date() + timedelta(days=2)
