@@ -345,7 +345,6 @@ def notification_rows(
                 row.update(
                     status="deferred",
                     next_attempt_at=quiet_until,
-                    error=QUIET_HOURS,
                     reason=QUIET_HOURS,
                 )
         rows.append(row)
