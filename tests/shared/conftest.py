@@ -16,6 +16,7 @@ from shared.inbox import Inbox
 from shared.kafka import Publisher, create_producer, ensure_topics
 from shared.outbox import Outbox
 from tests.contacts import customer_contacts  # noqa: F401 (a fixture: the test customer)
+from tests.shared.own_broker import broker  # noqa: F401 (a fixture: a broker to restart)
 from tests.shared.scratch import Scratch
 from tests.stack import Stack
 
