@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from shared.db import Sessions
 from tests.loyalty.conftest import key
-from tests.stack import staff_headers
+from tests.stack import member_headers, staff_headers
 
 MARKETING = staff_headers("marketing")
 SERVICE = staff_headers("service")
@@ -55,3 +55,14 @@ async def orders_of(sessions: Sessions, member_id: uuid.UUID) -> list[tuple[str,
             {"member": member_id},
         )
         return [(row.status, row.quantity, row.points) for row in rows]
+
+
+async def order(
+    client: httpx.AsyncClient, member_id: uuid.UUID, item_id: str, quantity: int = 1
+) -> httpx.Response:
+    """The member orders ``quantity`` of the item, with a fresh idempotency key."""
+    return await client.post(
+        f"/members/{member_id}/reward-orders",
+        json={"item_id": item_id, "quantity": quantity},
+        headers=member_headers(member_id) | key(),
+    )

@@ -22,20 +22,10 @@ from tests.loyalty.rewards.conftest import (
     SERVICE,
     item_body,
     new_item,
+    order,
     orders_of,
     stock_of,
 )
-from tests.stack import member_headers
-
-
-async def _order(
-    client: httpx.AsyncClient, member_id: uuid.UUID, item_id: str, quantity: int = 1
-) -> httpx.Response:
-    return await client.post(
-        f"/members/{member_id}/reward-orders",
-        json={"item_id": item_id, "quantity": quantity},
-        headers=member_headers(member_id) | key(),
-    )
 
 
 def _slugs(responses: list[httpx.Response]) -> Counter[str]:
@@ -56,7 +46,7 @@ async def test_many_members_racing_for_the_last_units_get_exactly_the_stock(
 ) -> None:
     item = await new_item(client, point_price=100, stock=5)
     members = [await funded_member(loyalty_sessions, 10_000) for _ in range(24)]  # 100 each
-    responses = await asyncio.gather(*(_order(client, m, item["id"]) for m in members))
+    responses = await asyncio.gather(*(order(client, m, item["id"]) for m in members))
     assert _slugs(responses) == {"placed": 5, "reward-out-of-stock": 19}
     assert await stock_of(loyalty_sessions, item["id"]) == 0
     winners = [m for m, r in zip(members, responses, strict=True) if r.status_code == 201]
@@ -76,7 +66,7 @@ async def test_orders_of_several_units_never_take_stock_below_zero(
     item = await new_item(client, point_price=10, stock=7)
     members = [await funded_member(loyalty_sessions, 10_000) for _ in range(12)]
     responses = await asyncio.gather(
-        *(_order(client, m, item["id"], quantity=2 + n % 2) for n, m in enumerate(members))
+        *(order(client, m, item["id"], quantity=2 + n % 2) for n, m in enumerate(members))
     )
     taken = sum(r.json()["quantity"] for r in responses if r.status_code == 201)
     left = await stock_of(loyalty_sessions, item["id"])
@@ -92,7 +82,7 @@ async def test_one_members_racing_orders_spend_each_point_once(
     member_id = await funded_member(loyalty_sessions, 100_000)  # 1,000 points
     items = [await new_item(client, point_price=300, stock=50) for _ in range(3)]
     responses = await asyncio.gather(
-        *(_order(client, member_id, items[n % 3]["id"]) for n in range(16))
+        *(order(client, member_id, items[n % 3]["id"]) for n in range(16))
     )
     assert _slugs(responses) == {"placed": 3, "insufficient-points": 13}
     assert sorted(r.json()["balance"] for r in responses if r.status_code == 201) == [
@@ -115,7 +105,7 @@ async def test_one_members_racing_orders_keep_to_the_limit(
 ) -> None:
     member_id = await funded_member(loyalty_sessions, 1_000_000)
     item = await new_item(client, point_price=10, stock=100, per_member_limit=3)
-    responses = await asyncio.gather(*(_order(client, member_id, item["id"]) for _ in range(16)))
+    responses = await asyncio.gather(*(order(client, member_id, item["id"]) for _ in range(16)))
     assert _slugs(responses) == {"placed": 3, "reward-limit-reached": 13}
     assert await stock_of(loyalty_sessions, item["id"]) == 97
     await _invariants_hold(loyalty_sessions, [member_id])
@@ -129,7 +119,7 @@ async def test_cancels_racing_orders_and_each_other_give_back_once(
     at most once."""
     item = await new_item(client, point_price=100, stock=2)
     holder = await funded_member(loyalty_sessions, 100_000)
-    held = [(await _order(client, holder, item["id"])).json()["order_id"] for _ in range(2)]
+    held = [(await order(client, holder, item["id"])).json()["order_id"] for _ in range(2)]
     others = [await funded_member(loyalty_sessions, 10_000) for _ in range(10)]
 
     async def cancel(order_id: str) -> httpx.Response:
@@ -140,7 +130,7 @@ async def test_cancels_racing_orders_and_each_other_give_back_once(
         )
 
     cancels = [cancel(order_id) for order_id in held for _ in range(3)]
-    orders = [_order(client, member_id, item["id"]) for member_id in others]
+    orders = [order(client, member_id, item["id"]) for member_id in others]
     responses = await asyncio.gather(*cancels, *orders)
     assert all(r.status_code == 200 for r in responses[:6])
     placed = [r for r in responses[6:] if r.status_code == 201]

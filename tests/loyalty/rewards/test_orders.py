@@ -16,20 +16,11 @@ from tests.loyalty.conftest import account_of, envelopes, funded_member, key, le
 from tests.loyalty.rewards.conftest import (
     SERVICE,
     new_item,
+    order,
     orders_of,
     stock_of,
 )
 from tests.stack import member_headers, staff_headers
-
-
-async def order(
-    client: httpx.AsyncClient, member_id: uuid.UUID, item_id: str, quantity: int = 1
-) -> httpx.Response:
-    return await client.post(
-        f"/members/{member_id}/reward-orders",
-        json={"item_id": item_id, "quantity": quantity},
-        headers=member_headers(member_id) | key(),
-    )
 
 
 async def test_an_order_spends_points_and_takes_stock(
