@@ -10,7 +10,8 @@ Two kinds of cursor, each parsed strictly so that only what this API returned is
 
 Both are capped at ``MAX_CURSOR_LENGTH`` characters (a 10 MB cursor is refused by its
 length alone), and :data:`PageSize` bounds ``limit``. Use them as query parameters:
-``cursor: Annotated[Cursor | None, Query(description=...)] = None``.
+``cursor: Annotated[Cursor | None, Query(description=...)] = None``, read ``limit + 1``
+rows after the key and cut them with :func:`keyset_page`.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import base64
 import binascii
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from annotated_types import Interval
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -34,6 +35,8 @@ from shared.inputs.integers import INT64_MAX
 MAX_CURSOR_LENGTH = 128
 """Longest cursor accepted; the ones this API writes have 92 (``Cursor``) or 19 characters."""
 MAX_PAGE_SIZE = 200
+
+Row = TypeVar("Row")
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 _DECIMAL = re.compile(r"[0-9]{1,19}")
@@ -69,6 +72,17 @@ class PageKey:
 def encode_cursor(at: datetime, row_id: uuid.UUID) -> str:
     """The cursor of a page that ended at ``(at, row_id)``; ``at`` must be aware."""
     return base64.urlsafe_b64encode(f"{at.astimezone(UTC).isoformat()}|{row_id}".encode()).decode()
+
+
+def keyset_page(
+    rows: Sequence[Row], limit: int, cursor: Callable[[Row], str]
+) -> tuple[list[Row], str | None]:
+    """A page out of ``rows``, the ``limit + 1`` rows read from where it starts: its first
+    ``limit`` and the cursor ``cursor`` writes for its last row (``encode_cursor`` of its
+    time and id, or its sequence position), or None when the read found no row after them
+    (the last page)."""
+    page = list(rows[:limit])
+    return page, cursor(page[-1]) if len(rows) > limit else None
 
 
 def _page_key(cursor: str) -> PageKey:

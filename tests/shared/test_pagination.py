@@ -21,6 +21,7 @@ from shared.pagination import (
     SeqCursor,
     decode_cursor,
     encode_cursor,
+    keyset_page,
 )
 
 ROW = uuid.UUID("6f1c2b9e-8d4a-4f5e-9a51-3c2d7e8f9a10")
@@ -32,6 +33,16 @@ class Page(BaseModel):
     cursor: Cursor | None = None
     seq: SeqCursor | None = None
     limit: PageSize = 50
+
+
+@pytest.mark.parametrize(
+    ("read", "page", "cursor"),
+    [([], [], None), ([1, 2], [1, 2], None), ([1, 2, 3], [1, 2], "2")],
+)
+def test_a_page_is_the_first_limit_rows_and_a_cursor_only_when_a_row_was_left(
+    read: list[int], page: list[int], cursor: str | None
+) -> None:
+    assert keyset_page(read, 2, str) == (page, cursor)
 
 
 def _b64(text: str) -> str:
