@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -172,6 +173,14 @@ async def every_item(
         if answer.json()["next_cursor"] is None:
             return items
         params["cursor"] = answer.json()["next_cursor"]
+
+
+def newest_first(items: Sequence[dict[str, Any]], at: str, id_field: str = "id") -> bool:
+    """Whether ``items`` hold each ``id_field`` once, ordered by ``(at, id)`` highest first:
+    the order of a list paged by a ``(time, id)`` key, latest first."""
+    ids = [uuid.UUID(item[id_field]) for item in items]
+    keys = [(datetime.fromisoformat(item[at]), i) for item, i in zip(items, ids, strict=True)]
+    return len(set(ids)) == len(ids) and keys == sorted(keys, reverse=True)
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:

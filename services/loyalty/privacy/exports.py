@@ -45,5 +45,5 @@ async def export_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyExpor
             await rewards.list_orders(session, MOST, None, to_staff=False, member_id=member_id)
         ).items,
         referrals=(await referrals.referrals_of(session, member_id, MOST)).items,
-        draws=await lottery.member_draws(session, member_id, MOST),
+        draws=await lottery.member_draws(session, member_id, MOST, None),
     )
