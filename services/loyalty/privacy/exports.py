@@ -44,6 +44,6 @@ async def export_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyExpor
         reward_orders=(
             await rewards.list_orders(session, MOST, None, to_staff=False, member_id=member_id)
         ).items,
-        referrals=(await referrals.referrals_of(session, member_id, MOST)).items,
+        referrals=(await referrals.referrals_of(session, member_id, MOST, None)).items,
         draws=await lottery.member_draws(session, member_id, MOST, None),
     )
