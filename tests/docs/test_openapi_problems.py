@@ -156,6 +156,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "GET /program/wallet-bonus-rules"),
     ("loyalty", "PUT /program/wallet-bonus-rules"),
     ("loyalty", "GET /members/{member_id}/wallet"),
+    ("loyalty", "GET /members/{member_id}/wallet/entries"),
     ("loyalty", "POST /members/{member_id}/wallet/deposits"),
     ("loyalty", "POST /members/{member_id}/wallet/deposits/{deposit_id}/refund"),
     ("loyalty", "GET /wallet/liability"),
