@@ -1,12 +1,14 @@
 """Keyset pages: a page ends at a key, the next starts after it; the cursor is that key, opaque.
 
-Two kinds of cursor, each parsed strictly so that only what this API returned is accepted
+Three kinds of cursor, each parsed strictly so that only what this API returned is accepted
 (anything else is a 422 naming the ``cursor`` query parameter, before any query runs):
 
 * ``Cursor``: a page ordered by ``(time, id)``; the text is the URL-safe base64 of
   ``<time in UTC, ISO 8601>|<uuid>`` with padding, as :func:`encode_cursor` writes it, and
   it parses into a :class:`PageKey`.
 * ``SeqCursor``: a page ordered by a bigint sequence; the text is the decimal position.
+* ``IdCursor``: a page ordered by a UUID alone; the text is the last one, lowercase and
+  hyphenated as ``str(uuid)`` writes it.
 
 Both are capped at ``MAX_CURSOR_LENGTH`` characters (a 10 MB cursor is refused by its
 length alone), and :data:`PageSize` bounds ``limit``. Use them as query parameters:
@@ -40,6 +42,7 @@ Row = TypeVar("Row")
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 _DECIMAL = re.compile(r"[0-9]{1,19}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _NOT_OURS = "is not a cursor this API returned"
 
 PageSize = Annotated[int, Interval(ge=1, le=MAX_PAGE_SIZE)]
@@ -165,3 +168,15 @@ Cursor = Annotated[
 """``next_cursor`` of a page ordered by ``(time, id)``, parsed into its :class:`PageKey`."""
 SeqCursor = Annotated[int, _CursorText(_position, _DECIMAL, "1042")]
 """``next_cursor`` of a page ordered by a bigint sequence, parsed into that position."""
+
+
+def _last_id(cursor: str) -> uuid.UUID:
+    if not _UUID.fullmatch(cursor):
+        raise ValueError("not a UUID as this API writes it")
+    return uuid.UUID(cursor)
+
+
+IdCursor = Annotated[
+    uuid.UUID, _CursorText(_last_id, _UUID, "0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11")
+]
+"""``next_cursor`` of a page ordered by a UUID, parsed into the last one."""

@@ -16,6 +16,7 @@ from shared.errors import Unprocessable
 from shared.pagination import (
     MAX_CURSOR_LENGTH,
     Cursor,
+    IdCursor,
     PageKey,
     PageSize,
     SeqCursor,
@@ -32,6 +33,7 @@ CURSOR = encode_cursor(AT, ROW)  # 62 bytes: it ends in padding
 class Page(BaseModel):
     cursor: Cursor | None = None
     seq: SeqCursor | None = None
+    last: IdCursor | None = None
     limit: PageSize = 50
 
 
@@ -122,6 +124,20 @@ def test_a_sequence_cursor_refuses_what_is_no_bigint_position(seq: str) -> None:
     assert error["loc"] == ("seq",)
 
 
+def test_an_id_cursor_is_the_uuid_as_the_api_writes_it() -> None:
+    assert Page(last=str(ROW)).last == ROW
+
+
+@pytest.mark.parametrize(
+    "last", ["", str(ROW).upper(), ROW.hex, f"{{{ROW}}}", f"urn:uuid:{ROW}", f" {ROW}", "x" * 36]
+)
+def test_an_id_cursor_refuses_any_other_spelling(last: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Page(last=last)
+    (error,) = refused.value.errors()
+    assert error["loc"] == ("last",)
+
+
 @pytest.mark.parametrize("limit", [0, 201, -1, 2**64])
 def test_page_size_is_bounded(limit: Any) -> None:
     with pytest.raises(ValidationError):
@@ -131,7 +147,7 @@ def test_page_size_is_bounded(limit: Any) -> None:
 
 def test_cursor_schemas_are_bounded_with_valid_examples() -> None:
     properties = Page.model_json_schema()["properties"]
-    for field in ("cursor", "seq"):
+    for field in ("cursor", "seq", "last"):
         (branch, _) = properties[field]["anyOf"]
         assert branch["maxLength"] == MAX_CURSOR_LENGTH
         assert Page.model_validate({field: branch["examples"][0]})
