@@ -179,6 +179,7 @@ ROLE_OR_MEMBER_CHECKED = {
     ("loyalty", "GET /coupons/definitions/{definition_id}"),
     ("loyalty", "POST /coupons/definitions/{definition_id}/grants"),
     ("loyalty", "GET /coupons/definitions/{definition_id}/grants/{batch_id}"),
+    ("loyalty", "GET /coupons/definitions/{definition_id}/grants/{batch_id}/refusals"),
     ("loyalty", "GET /coupons/birthday"),
     ("loyalty", "PUT /coupons/birthday"),
     ("loyalty", "POST /coupons/band-rules"),

@@ -1,14 +1,18 @@
-"""Coupon lists page by cursor to their last item: the definitions, a member's coupons."""
+"""Coupon lists page by cursor to their last item: the definitions, a member's coupons, a
+bulk grant's refused members."""
 
 from __future__ import annotations
+
+import uuid
+from typing import Any
 
 import httpx
 
 from shared.db import Sessions
-from tests.loyalty.conftest import funded_member, problem
-from tests.loyalty.coupons.test_api import ANALYST
+from tests.loyalty.conftest import funded_member, key, problem
+from tests.loyalty.coupons.test_api import ANALYST, MARKETING
 from tests.loyalty.coupons.test_grants import SERVICE, _definition, _grant
-from tests.stack import every_item, member_headers, newest_first
+from tests.stack import eventually, every_item, member_headers, newest_first
 
 FORGED = "bm90LW91cnM="
 
@@ -46,3 +50,30 @@ async def test_a_members_coupons_page_the_latest_granted_first(
 
     forged = await client.get(path, params={"cursor": FORGED}, headers=SERVICE)
     assert [e["location"] for e in problem(forged, 422)["errors"]] == ["query.cursor"]
+
+
+async def test_every_member_a_bulk_grant_refused_is_listed_by_id(
+    client: httpx.AsyncClient,
+) -> None:
+    definition_id = await _definition(client)
+    strangers = sorted(uuid.uuid4() for _ in range(5))  # loyalty has no account of them
+    grants = f"/coupons/definitions/{definition_id}/grants"
+    sent = {"member_ids": [str(m) for m in strangers], "grant_key": "thanks"}
+    accepted = await client.post(grants, json=sent, headers=MARKETING | key())
+    assert accepted.status_code == 202, accepted.text
+    location = accepted.headers["location"]
+
+    async def finished() -> dict[str, Any] | None:
+        progress: dict[str, Any] = (await client.get(location, headers=ANALYST)).json()
+        return progress if progress["finished_at"] else None
+
+    assert (await eventually(finished))["refused"] == 5
+    refusals = await every_item(client, f"{location}/refusals", ANALYST, limit=2)
+    assert refusals == [{"member_id": str(m), "reason": "no_account"} for m in strangers]
+
+    forged = await client.get(
+        f"{location}/refusals", params={"cursor": str(strangers[0]).upper()}, headers=ANALYST
+    )
+    assert [e["location"] for e in problem(forged, 422)["errors"]] == ["query.cursor"]
+    unknown = await client.get(f"{grants}/{uuid.uuid4()}/refusals", headers=ANALYST)
+    assert problem(unknown, 404)["type"].endswith(":coupon-grant-batch-not-found")
