@@ -77,6 +77,11 @@ def encode_cursor(at: datetime, row_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(f"{at.astimezone(UTC).isoformat()}|{row_id}".encode()).decode()
 
 
+def as_key(before: PageKey | None) -> tuple[datetime, uuid.UUID] | None:
+    """The ``(time, id)`` a page starts after, for a row comparison; None for a first page."""
+    return None if before is None else (before.at, before.id)
+
+
 def keyset_page(
     rows: Sequence[Row], limit: int, cursor: Callable[[Row], str]
 ) -> tuple[list[Row], str | None]:

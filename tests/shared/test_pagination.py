@@ -20,6 +20,7 @@ from shared.pagination import (
     PageKey,
     PageSize,
     SeqCursor,
+    as_key,
     decode_cursor,
     encode_cursor,
     keyset_page,
@@ -45,6 +46,11 @@ def test_a_page_is_the_first_limit_rows_and_a_cursor_only_when_a_row_was_left(
     read: list[int], page: list[int], cursor: str | None
 ) -> None:
     assert keyset_page(read, 2, str) == (page, cursor)
+
+
+def test_a_first_page_starts_after_no_key_a_next_one_after_its_cursors() -> None:
+    assert as_key(None) is None
+    assert as_key(PageKey(AT, ROW)) == (AT, ROW)
 
 
 def _b64(text: str) -> str:

@@ -40,7 +40,7 @@ from shared.db import AsyncSession
 from shared.errors import ProblemError
 from shared.events.coupons import CouponGranted, CouponOccasion, CouponWithdrawn
 from shared.inputs import input_defaults
-from shared.pagination import PageKey, encode_cursor, keyset_page
+from shared.pagination import PageKey, as_key, encode_cursor, keyset_page
 
 
 def _out(row: CouponDefinition) -> DefinitionOut:
@@ -85,15 +85,11 @@ async def list_definitions(
     """The definitions newest first, ``limit`` at a time after the page that ended at
     ``before``."""
     rows, next_cursor = keyset_page(
-        await repository.newest(session, limit + 1, _key(before)),
+        await repository.newest(session, limit + 1, as_key(before)),
         limit,
         lambda row: encode_cursor(row.created_at, row.id),
     )
     return DefinitionList(items=[_out(row) for row in rows], next_cursor=next_cursor)
-
-
-def _key(before: PageKey | None) -> tuple[datetime, uuid.UUID] | None:
-    return None if before is None else (before.at, before.id)
 
 
 _CODE_DRAWS = 3
@@ -299,7 +295,7 @@ async def coupons_of(
     after the page that ended at ``before``. Raises ``AccountNotFound`` (404)."""
     account = await account_of(session, member_id)
     rows, next_cursor = keyset_page(
-        await repository.coupons_of_account(session, account.account_id, limit + 1, _key(before)),
+        await repository.coupons_of_account(session, account.account_id, limit + 1, as_key(before)),
         limit,
         lambda row: encode_cursor(row[0].granted_at, row[0].id),
     )

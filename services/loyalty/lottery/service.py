@@ -45,7 +45,7 @@ from services.loyalty.program.service import locked_program
 from shared.db import AsyncSession
 from shared.events.draws import DrawGiftFulfilled
 from shared.inputs import input_defaults
-from shared.pagination import PageKey, encode_cursor, keyset_page
+from shared.pagination import PageKey, as_key, encode_cursor, keyset_page
 
 log = logging.getLogger(__name__)
 
@@ -125,15 +125,11 @@ async def latest(session: AsyncSession, limit: int, before: PageKey | None) -> L
     """The campaigns the latest starting first, ``limit`` at a time, after the page that
     ended at ``before``; ``next_cursor`` is None on the last page."""
     rows, next_cursor = keyset_page(
-        await repository.latest(session, limit + 1, _key(before)),
+        await repository.latest(session, limit + 1, as_key(before)),
         limit,
         lambda row: encode_cursor(row.starts_at, row.campaign_id),
     )
     return LotteryCampaignList(items=await _outs(session, rows), next_cursor=next_cursor)
-
-
-def _key(before: PageKey | None) -> tuple[datetime, uuid.UUID] | None:
-    return None if before is None else (before.at, before.id)
 
 
 def _draw_cursor(row: tuple[LotteryDraw, GiftFulfilment | None]) -> str:
@@ -246,7 +242,9 @@ async def member_draws(
     latest first, ``limit`` at a time after the page that ended at ``before`` (a member
     loyalty does not know has none: empty lists, not a 404)."""
     rows, next_cursor = keyset_page(
-        await repository.draws(session, member_id=member_id, limit=limit + 1, before=_key(before)),
+        await repository.draws(
+            session, member_id=member_id, limit=limit + 1, before=as_key(before)
+        ),
         limit,
         _draw_cursor,
     )
@@ -271,7 +269,7 @@ async def day_audit(
     prizes = await _prize_outs(session, [campaign_id], day)
     rows, next_cursor = keyset_page(
         await repository.draws(
-            session, campaign_day=(campaign_id, day), limit=limit + 1, before=_key(before)
+            session, campaign_day=(campaign_id, day), limit=limit + 1, before=as_key(before)
         ),
         limit,
         _draw_cursor,

@@ -29,7 +29,7 @@ from shared.db import AsyncSession, Sessions, transaction
 from shared.events.customer import MemberReferred
 from shared.events.orders import PurchaseCompleted, PurchaseReturned, PurchaseVoided
 from shared.inputs import input_defaults
-from shared.pagination import PageKey, encode_cursor, keyset_page
+from shared.pagination import PageKey, as_key, encode_cursor, keyset_page
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +118,7 @@ async def referrals_of(
     page that ended at ``before``, masked, with each referral's state and reward. A member
     loyalty has never heard of has none (an empty list, not a 404)."""
     rows, next_cursor = keyset_page(
-        await repository.of_referrer(
-            session, member_id, limit + 1, None if before is None else (before.at, before.id)
-        ),
+        await repository.of_referrer(session, member_id, limit + 1, as_key(before)),
         limit,
         lambda row: encode_cursor(row.referred_at, row.id),
     )

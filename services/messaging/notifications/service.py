@@ -42,7 +42,7 @@ from shared.events.messaging import (
     NotificationSuppressed,
 )
 from shared.inputs import input_defaults
-from shared.pagination import PageKey, encode_cursor, keyset_page
+from shared.pagination import PageKey, as_key, encode_cursor, keyset_page
 
 log = logging.getLogger(__name__)
 
@@ -311,20 +311,10 @@ async def list_notifications(
 ) -> NotificationPage:
     """The member's notifications (on ``channel``, if given), newest first, ``limit`` at a
     time after the page that ended at ``before``."""
-    rows, next_cursor = keyset_page(
-        await repository.for_member(
-            session,
-            member_id,
-            limit + 1,
-            channel,
-            None if before is None else (before.at, before.id),
-        ),
-        limit,
-        lambda row: encode_cursor(row.created_at, row.id),
-    )
-    return NotificationPage(
-        items=[NotificationOut.model_validate(row) for row in rows], next_cursor=next_cursor
-    )
+    rows = await repository.for_member(session, member_id, limit + 1, channel, as_key(before))
+    page, next_cursor = keyset_page(rows, limit, lambda row: encode_cursor(row.created_at, row.id))
+    items = [NotificationOut.model_validate(row) for row in page]
+    return NotificationPage(items=items, next_cursor=next_cursor)
 
 
 async def stats(
