@@ -1,16 +1,19 @@
 """Keyset pages: a page ends at a key, the next starts after it; the cursor is that key, opaque.
 
-Two kinds of cursor, each parsed strictly so that only what this API returned is accepted
+Three kinds of cursor, each parsed strictly so that only what this API returned is accepted
 (anything else is a 422 naming the ``cursor`` query parameter, before any query runs):
 
 * ``Cursor``: a page ordered by ``(time, id)``; the text is the URL-safe base64 of
   ``<time in UTC, ISO 8601>|<uuid>`` with padding, as :func:`encode_cursor` writes it, and
   it parses into a :class:`PageKey`.
 * ``SeqCursor``: a page ordered by a bigint sequence; the text is the decimal position.
+* ``IdCursor``: a page ordered by a UUID alone; the text is the last one, lowercase and
+  hyphenated as ``str(uuid)`` writes it.
 
 Both are capped at ``MAX_CURSOR_LENGTH`` characters (a 10 MB cursor is refused by its
 length alone), and :data:`PageSize` bounds ``limit``. Use them as query parameters:
-``cursor: Annotated[Cursor | None, Query(description=...)] = None``.
+``cursor: Annotated[Cursor | None, Query(description=...)] = None``, read ``limit + 1``
+rows after the key and cut them with :func:`keyset_page`.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ import base64
 import binascii
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from annotated_types import Interval
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -35,8 +38,11 @@ MAX_CURSOR_LENGTH = 128
 """Longest cursor accepted; the ones this API writes have 92 (``Cursor``) or 19 characters."""
 MAX_PAGE_SIZE = 200
 
+Row = TypeVar("Row")
+
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 _DECIMAL = re.compile(r"[0-9]{1,19}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _NOT_OURS = "is not a cursor this API returned"
 
 PageSize = Annotated[int, Interval(ge=1, le=MAX_PAGE_SIZE)]
@@ -69,6 +75,22 @@ class PageKey:
 def encode_cursor(at: datetime, row_id: uuid.UUID) -> str:
     """The cursor of a page that ended at ``(at, row_id)``; ``at`` must be aware."""
     return base64.urlsafe_b64encode(f"{at.astimezone(UTC).isoformat()}|{row_id}".encode()).decode()
+
+
+def as_key(before: PageKey | None) -> tuple[datetime, uuid.UUID] | None:
+    """The ``(time, id)`` a page starts after, for a row comparison; None for a first page."""
+    return None if before is None else (before.at, before.id)
+
+
+def keyset_page(
+    rows: Sequence[Row], limit: int, cursor: Callable[[Row], str]
+) -> tuple[list[Row], str | None]:
+    """A page out of ``rows``, the ``limit + 1`` rows read from where it starts: its first
+    ``limit`` and the cursor ``cursor`` writes for its last row (``encode_cursor`` of its
+    time and id, or its sequence position), or None when the read found no row after them
+    (the last page)."""
+    page = list(rows[:limit])
+    return page, cursor(page[-1]) if len(rows) > limit else None
 
 
 def _page_key(cursor: str) -> PageKey:
@@ -151,3 +173,15 @@ Cursor = Annotated[
 """``next_cursor`` of a page ordered by ``(time, id)``, parsed into its :class:`PageKey`."""
 SeqCursor = Annotated[int, _CursorText(_position, _DECIMAL, "1042")]
 """``next_cursor`` of a page ordered by a bigint sequence, parsed into that position."""
+
+
+def _last_id(cursor: str) -> uuid.UUID:
+    if not _UUID.fullmatch(cursor):
+        raise ValueError("not a UUID as this API writes it")
+    return uuid.UUID(cursor)
+
+
+IdCursor = Annotated[
+    uuid.UUID, _CursorText(_last_id, _UUID, "0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11")
+]
+"""``next_cursor`` of a page ordered by a UUID, parsed into the last one."""

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -155,16 +156,21 @@ async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) 
 
 
 async def every_item(
-    client: httpx.AsyncClient, path: str, headers: dict[str, str], limit: int = 200
+    client: httpx.AsyncClient,
+    path: str,
+    headers: dict[str, str],
+    limit: int = 200,
+    **query: str,
 ) -> list[dict[str, Any]]:
     """The ``items`` of every page of a cursor-paged list (``limit``/``cursor`` in,
-    ``next_cursor`` out), ``limit`` a page, in the list's order.
+    ``next_cursor`` out), ``limit`` a page, in the list's order; ``query`` is sent with
+    every page (httpx replaces a query string in ``path`` with the page's parameters).
 
     Tests share their worker's database, so a list in creation order holds every earlier
     test's rows before this test's: its first page may not reach what this test made.
     """
     items: list[dict[str, Any]] = []
-    params: dict[str, str | int] = {"limit": limit}
+    params: dict[str, str | int] = {**query, "limit": limit}
     while True:
         answer = await client.get(path, params=params, headers=headers)
         assert answer.status_code == 200, answer.text
@@ -172,6 +178,14 @@ async def every_item(
         if answer.json()["next_cursor"] is None:
             return items
         params["cursor"] = answer.json()["next_cursor"]
+
+
+def newest_first(items: Sequence[dict[str, Any]], at: str, id_field: str = "id") -> bool:
+    """Whether ``items`` hold each ``id_field`` once, ordered by ``(at, id)`` highest first:
+    the order of a list paged by a ``(time, id)`` key, latest first."""
+    ids = [uuid.UUID(item[id_field]) for item in items]
+    keys = [(datetime.fromisoformat(item[at]), i) for item, i in zip(items, ids, strict=True)]
+    return len(set(ids)) == len(ids) and keys == sorted(keys, reverse=True)
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:

@@ -87,7 +87,7 @@ async def test_a_reply_tui_ding_stops_marketing_sms_but_not_points(system: Syste
         listed = _ok(
             await system["messaging"].get(f"/members/{member_id}/notifications", headers=DESK)
         )
-        rows = {(row["template"], row["channel"]): row for row in listed}
+        rows = {(row["template"], row["channel"]): row for row in listed["items"]}
         wanted = [("ticket_survey", "sms"), ("ticket_survey", "email"), ("points_earned", "sms")]
         pending = ("queued", "deferred", "sending")
         if all(k in rows and rows[k]["status"] not in pending for k in wanted):

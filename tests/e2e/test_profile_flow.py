@@ -36,7 +36,7 @@ async def _contact(sessions: Sessions, member_id: str) -> Contact | None:
 
 async def _notified(system: System, member_id: str, template: str) -> list[dict[str, Any]]:
     listed = await system["messaging"].get(f"/members/{member_id}/notifications", headers=ADMIN)
-    return [n for n in _ok(listed) if n["template"] == template]
+    return [n for n in _ok(listed)["items"] if n["template"] == template]
 
 
 async def _withdraw_consent(system: System, member: dict[str, Any]) -> None:

@@ -156,7 +156,7 @@ async def test_a_purchase_flows_through_every_service(system: System) -> None:
         listed = await system["messaging"].get(
             f"/members/{member['id']}/notifications", headers=ADMIN
         )
-        upgrade = [n for n in _ok(listed) if n["template"] == "tier_upgrade"]
+        upgrade = [n for n in _ok(listed)["items"] if n["template"] == "tier_upgrade"]
         return upgrade if all(n["status"] == "sent" for n in upgrade) else None
 
     upgrade = await eventually(upgrade_recorded, timeout=10)

@@ -24,13 +24,15 @@ async def insert_notification(
     status: str = "queued",
     created_at: datetime | None = None,
     cost_fen: int | None = None,
+    member_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
-    """A tier-upgrade notification to ``to`` (encrypted with the test key), queued unless
-    ``status`` says otherwise; ``cost_fen`` is what the SMS gateway charged."""
+    """A tier-upgrade notification to ``to`` (encrypted with the test key) of ``member_id``
+    (a new member if None), queued unless ``status`` says otherwise; ``cost_fen`` is what
+    the SMS gateway charged."""
     now = datetime.now(UTC)
     row = {
         "id": uuid.uuid4(),
-        "member_id": uuid.uuid4(),
+        "member_id": member_id or uuid.uuid4(),
         "channel": channel,
         "template": "tier_upgrade",
         "trigger_event_id": trigger_event_id or uuid.uuid4().hex,

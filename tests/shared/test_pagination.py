@@ -16,11 +16,14 @@ from shared.errors import Unprocessable
 from shared.pagination import (
     MAX_CURSOR_LENGTH,
     Cursor,
+    IdCursor,
     PageKey,
     PageSize,
     SeqCursor,
+    as_key,
     decode_cursor,
     encode_cursor,
+    keyset_page,
 )
 
 ROW = uuid.UUID("6f1c2b9e-8d4a-4f5e-9a51-3c2d7e8f9a10")
@@ -31,7 +34,23 @@ CURSOR = encode_cursor(AT, ROW)  # 62 bytes: it ends in padding
 class Page(BaseModel):
     cursor: Cursor | None = None
     seq: SeqCursor | None = None
+    last: IdCursor | None = None
     limit: PageSize = 50
+
+
+@pytest.mark.parametrize(
+    ("read", "page", "cursor"),
+    [([], [], None), ([1, 2], [1, 2], None), ([1, 2, 3], [1, 2], "2")],
+)
+def test_a_page_is_the_first_limit_rows_and_a_cursor_only_when_a_row_was_left(
+    read: list[int], page: list[int], cursor: str | None
+) -> None:
+    assert keyset_page(read, 2, str) == (page, cursor)
+
+
+def test_a_first_page_starts_after_no_key_a_next_one_after_its_cursors() -> None:
+    assert as_key(None) is None
+    assert as_key(PageKey(AT, ROW)) == (AT, ROW)
 
 
 def _b64(text: str) -> str:
@@ -111,6 +130,20 @@ def test_a_sequence_cursor_refuses_what_is_no_bigint_position(seq: str) -> None:
     assert error["loc"] == ("seq",)
 
 
+def test_an_id_cursor_is_the_uuid_as_the_api_writes_it() -> None:
+    assert Page(last=str(ROW)).last == ROW
+
+
+@pytest.mark.parametrize(
+    "last", ["", str(ROW).upper(), ROW.hex, f"{{{ROW}}}", f"urn:uuid:{ROW}", f" {ROW}", "x" * 36]
+)
+def test_an_id_cursor_refuses_any_other_spelling(last: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Page(last=last)
+    (error,) = refused.value.errors()
+    assert error["loc"] == ("last",)
+
+
 @pytest.mark.parametrize("limit", [0, 201, -1, 2**64])
 def test_page_size_is_bounded(limit: Any) -> None:
     with pytest.raises(ValidationError):
@@ -120,7 +153,7 @@ def test_page_size_is_bounded(limit: Any) -> None:
 
 def test_cursor_schemas_are_bounded_with_valid_examples() -> None:
     properties = Page.model_json_schema()["properties"]
-    for field in ("cursor", "seq"):
+    for field in ("cursor", "seq", "last"):
         (branch, _) = properties[field]["anyOf"]
         assert branch["maxLength"] == MAX_CURSOR_LENGTH
         assert Page.model_validate({field: branch["examples"][0]})

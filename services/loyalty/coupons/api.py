@@ -38,7 +38,7 @@ from shared.dependencies import RequestSession as Session
 from shared.dependencies import SingleStatementSession as SingleStatement
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
-from shared.pagination import PageSize
+from shared.pagination import Cursor, PageSize
 
 router = APIRouter(prefix="/coupons", tags=["coupons"])
 members = APIRouter(prefix="/members", tags=["coupons"])
@@ -51,6 +51,7 @@ MarketingPost = Annotated[
     IdempotentPost, Depends(Idempotent(marketing, example="anniversary-200-30"))
 ]
 Limit = Annotated[PageSize, Query(description="How many, newest first: 1 to 200")]
+After = Annotated[Cursor | None, Query(description="`next_cursor` of the previous page")]
 
 NO_ACCOUNT = problem(
     AccountNotFound("No loyalty account for member 0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11")
@@ -114,10 +115,15 @@ async def validate(body: ValidateIn, session: SingleStatement, _: Till) -> Valid
     "/definitions",
     response_model=DefinitionList,
     summary="List coupon definitions",
-    description="Staff with role marketing, service or analyst; the newest first.",
+    description=(
+        "Staff with role marketing, service or analyst; the newest first (ties by id), "
+        "`limit` at a time: pass a page's `next_cursor` as `cursor` for the next page."
+    ),
 )
-async def list_definitions(session: Session, _: Readers, limit: Limit = 50) -> DefinitionList:
-    return await service.list_definitions(session, limit)
+async def list_definitions(
+    session: Session, _: Readers, limit: Limit = 50, cursor: After = None
+) -> DefinitionList:
+    return await service.list_definitions(session, limit, cursor)
 
 
 @router.get(
@@ -176,13 +182,18 @@ async def grant_coupon(
     description=(
         "The member (codes shown whole, to type or show at a till) or staff with role "
         "marketing or service (codes masked). The coupons on the member's account, a "
-        "household's shared ones included, the latest granted first."
+        "household's shared ones included, the latest granted first (ties by id), `limit` "
+        "at a time: pass a page's `next_cursor` as `cursor` for the next page."
     ),
     responses={**MEMBER_ACCESS, **NO_ACCOUNT},
 )
 async def list_coupons(
-    member_id: uuid.UUID, session: Session, principal: Caller, limit: Limit = 50
+    member_id: uuid.UUID,
+    session: Session,
+    principal: Caller,
+    limit: Limit = 50,
+    cursor: After = None,
 ) -> CouponList:
     ensure_member_access(principal, member_id, "marketing", "service")
     own = principal.member_id == member_id
-    return await service.coupons_of(session, member_id, show_code=own, limit=limit)
+    return await service.coupons_of(session, member_id, show_code=own, limit=limit, before=cursor)

@@ -125,6 +125,7 @@ class Coupon(LoyaltyTable, table=True):
         CheckConstraint("valid_until > valid_from", name="ck_coupons_window"),
         UniqueConstraint("definition_id", "member_id", "grant_key", name="uq_coupons_grant"),
         Index("ix_coupons_account", "account_id", "status"),
+        Index("ix_coupons_account_granted", "account_id", "granted_at", "id"),
         Index("ix_coupons_expiring", "valid_until", postgresql_where="status = 'active'"),
     )
 

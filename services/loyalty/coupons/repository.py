@@ -9,7 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ScalarSelect, Select, String, Uuid, bindparam, func, select, true, update
+from sqlalchemy import (
+    ScalarSelect,
+    Select,
+    String,
+    Uuid,
+    bindparam,
+    func,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlmodel import col
 
@@ -60,12 +71,16 @@ async def reserve(session: AsyncSession, definition_id: uuid.UUID, count: int = 
     return (await session.execute(query)).first() is not None
 
 
-async def newest(session: AsyncSession, limit: int) -> list[CouponDefinition]:
-    query = (
-        select(CouponDefinition)
-        .order_by(col(CouponDefinition.created_at).desc(), col(CouponDefinition.id).desc())
-        .limit(limit)
-    )
+async def newest(
+    session: AsyncSession, limit: int, before: tuple[datetime, uuid.UUID] | None
+) -> list[CouponDefinition]:
+    """``limit`` definitions newest first (ties by id, highest first), those before
+    ``before``'s ``(created_at, id)`` when given."""
+    created_at, definition_id = col(CouponDefinition.created_at), col(CouponDefinition.id)
+    query = select(CouponDefinition)
+    if before is not None:
+        query = query.where(tuple_(created_at, definition_id) < before)
+    query = query.order_by(created_at.desc(), definition_id.desc()).limit(limit)
     return list((await session.scalars(query)).all())
 
 
@@ -114,16 +129,22 @@ async def add_coupon(session: AsyncSession, values: dict[str, Any]) -> bool:
 
 
 async def coupons_of_account(
-    session: AsyncSession, account_id: uuid.UUID, limit: int
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    limit: int,
+    before: tuple[datetime, uuid.UUID] | None,
 ) -> list[tuple[Coupon, CouponDefinition]]:
-    """The account's coupons with their definitions, the latest granted first."""
+    """``limit`` of the account's coupons with their definitions, the latest granted first
+    (ties by id, highest first), those before ``before``'s ``(granted_at, id)`` if given."""
+    granted_at, coupon_id = col(Coupon.granted_at), col(Coupon.id)
     query = (
         select(Coupon, CouponDefinition)
         .join(CouponDefinition, col(CouponDefinition.id) == col(Coupon.definition_id))
         .where(col(Coupon.account_id) == account_id)
-        .order_by(col(Coupon.granted_at).desc(), col(Coupon.id).desc())
-        .limit(limit)
     )
+    if before is not None:
+        query = query.where(tuple_(granted_at, coupon_id) < before)
+    query = query.order_by(granted_at.desc(), coupon_id.desc()).limit(limit)
     return [(row[0], row[1]) for row in await session.execute(query)]
 
 

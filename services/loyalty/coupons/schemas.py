@@ -228,14 +228,24 @@ class DefinitionOut(BaseModel):
     created_by: str
 
 
+NEXT_PAGE = "Pass as `cursor` to read the next page; null on the last page"
+
+
 class DefinitionList(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"items": [DefinitionOut.model_json_schema()["examples"][0]]}]
+            "examples": [
+                {
+                    "items": [DefinitionOut.model_json_schema()["examples"][0]],
+                    "next_cursor": "MjAyNi0xMS0zMFQwOTowMDowMCswMDowMHwzZjZjMWIyYS04ZDRlLTRm"
+                    "NWEtOWI2Yy03ZDhlOWYwYTFiMmM=",
+                }
+            ]
         }
     )
 
     items: list[DefinitionOut] = Field(description="Newest first")
+    next_cursor: str | None = Field(None, description=NEXT_PAGE)
 
 
 GrantKey = Annotated[
@@ -308,11 +318,22 @@ class CouponOut(BaseModel):
 
 
 class CouponList(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [COUPON_EXAMPLE]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [COUPON_EXAMPLE],
+                    "next_cursor": "MjAyNi0xMS0zMFQwOTowMDowMCswMDowMHw4YzFkMmUzZi00YTViLTRj"
+                    "NmQtOGU3Zi05YTBiMWMyZDNlNGY=",
+                }
+            ]
+        }
+    )
 
     items: list[CouponOut] = Field(
         description="The account's coupons (a household's are shared), the latest first"
     )
+    next_cursor: str | None = Field(None, description=NEXT_PAGE)
 
 
 class BasketLineIn(BaseModel):

@@ -40,6 +40,7 @@ from shared.db import AsyncSession
 from shared.errors import ProblemError
 from shared.events.coupons import CouponGranted, CouponOccasion, CouponWithdrawn
 from shared.inputs import input_defaults
+from shared.pagination import PageKey, as_key, encode_cursor, keyset_page
 
 
 def _out(row: CouponDefinition) -> DefinitionOut:
@@ -78,9 +79,17 @@ async def get_definition(session: AsyncSession, definition_id: uuid.UUID) -> Def
     return _out(row)
 
 
-async def list_definitions(session: AsyncSession, limit: int) -> DefinitionList:
-    """The newest ``limit`` definitions, newest first."""
-    return DefinitionList(items=[_out(row) for row in await repository.newest(session, limit)])
+async def list_definitions(
+    session: AsyncSession, limit: int, before: PageKey | None
+) -> DefinitionList:
+    """The definitions newest first, ``limit`` at a time after the page that ended at
+    ``before``."""
+    rows, next_cursor = keyset_page(
+        await repository.newest(session, limit + 1, as_key(before)),
+        limit,
+        lambda row: encode_cursor(row.created_at, row.id),
+    )
+    return DefinitionList(items=[_out(row) for row in rows], next_cursor=next_cursor)
 
 
 _CODE_DRAWS = 3
@@ -275,13 +284,24 @@ async def held_by_member(session: AsyncSession, definition_id: uuid.UUID) -> dic
 
 
 async def coupons_of(
-    session: AsyncSession, member_id: uuid.UUID, *, show_code: bool, limit: int
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    *,
+    show_code: bool,
+    limit: int,
+    before: PageKey | None,
 ) -> CouponList:
-    """The coupons on the member's account, the latest granted first. Raises
-    ``AccountNotFound`` (404)."""
+    """The coupons on the member's account, the latest granted first, ``limit`` at a time
+    after the page that ended at ``before``. Raises ``AccountNotFound`` (404)."""
     account = await account_of(session, member_id)
-    rows = await repository.coupons_of_account(session, account.account_id, limit)
-    return CouponList(items=[_coupon_out(c, d, show_code=show_code) for c, d in rows])
+    rows, next_cursor = keyset_page(
+        await repository.coupons_of_account(session, account.account_id, limit + 1, as_key(before)),
+        limit,
+        lambda row: encode_cursor(row[0].granted_at, row[0].id),
+    )
+    return CouponList(
+        items=[_coupon_out(c, d, show_code=show_code) for c, d in rows], next_cursor=next_cursor
+    )
 
 
 def _coupon_out(coupon: Coupon, definition: CouponDefinition, *, show_code: bool) -> CouponOut:

@@ -39,7 +39,7 @@ from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.inputs import TradingDate
 from shared.openapi import problem
-from shared.pagination import PageSize
+from shared.pagination import Cursor, PageSize
 
 router = APIRouter(prefix="/lottery", tags=["program"])
 members_router = APIRouter(prefix="/members", tags=["members"])
@@ -49,6 +49,7 @@ Marketing = Annotated[Principal, Depends(marketing)]
 MarketingPost = Annotated[IdempotentPost, Depends(Idempotent(marketing, example="draw-2027"))]
 Readers = Annotated[Principal, Depends(require_roles("marketing", "service", "analyst"))]
 Handing = Annotated[Principal, Depends(require_roles("marketing", "service"))]
+After = Annotated[Cursor | None, Query(description="`next_cursor` of the previous page")]
 
 _ID = "3c9e2f4a-7b1d-4e5f-9a0b-1c2d3e4f5a6b"
 _NO_CAMPAIGN = problem(LotteryCampaignNotFound(f"No draw campaign {_ID}"))
@@ -91,14 +92,18 @@ async def create_campaign(
     "/campaigns",
     response_model=LotteryCampaignList,
     summary="List draw campaigns",
-    description="Staff with role marketing, service or analyst; the latest starting first.",
+    description=(
+        "Staff with role marketing, service or analyst; the latest starting first (ties by "
+        "id), `limit` at a time: pass a page's `next_cursor` as `cursor` for the next page."
+    ),
 )
 async def list_campaigns(
     session: Session,
     _: Readers,
     limit: Annotated[PageSize, Query(description="At most: 1 to 200")] = 50,
+    cursor: After = None,
 ) -> LotteryCampaignList:
-    return await service.latest(session, limit)
+    return await service.latest(session, limit, cursor)
 
 
 @router.get(
@@ -152,8 +157,10 @@ async def end_campaign(
     summary="Audit a draw campaign's day",
     description=(
         "Staff with role marketing, service or analyst. The draws counted on the brand's "
-        "`day` (default today), the latest first, each with its random value, the prize "
-        "picked and the prize given; and each prize's count that day."
+        "`day` (default today), the latest first (ties by id), each with its random value, "
+        "the prize picked and the prize given, `limit` at a time: pass a page's "
+        "`next_cursor` as `cursor` (with the same `day`) for the next page; and on every "
+        "page each prize's whole count that day."
     ),
     responses=_NO_CAMPAIGN,
 )
@@ -163,8 +170,9 @@ async def audit_day(
     _: Readers,
     day: Annotated[TradingDate | None, Query(description="The brand's day")] = None,
     limit: Annotated[PageSize, Query(description="At most: 1 to 200")] = 200,
+    cursor: After = None,
 ) -> DayAudit:
-    return await service.day_audit(session, campaign_id, day or service.today(), limit)
+    return await service.day_audit(session, campaign_id, day or service.today(), limit, cursor)
 
 
 @router.post(
@@ -227,7 +235,8 @@ async def draw(
     summary="A member's draws and chances",
     description=(
         "The member, or staff with role marketing or service: unused chances per "
-        "campaign and the draws, the latest first."
+        "campaign (on every page) and the draws, the latest first (ties by id), `limit` at "
+        "a time: pass a page's `next_cursor` as `cursor` for the next page."
     ),
     responses=MEMBER_ACCESS,
 )
@@ -236,6 +245,7 @@ async def member_draws(
     session: Session,
     principal: Annotated[Principal, Depends(current_principal)],
     limit: Annotated[PageSize, Query(description="How many, latest first: 1 to 200")] = 50,
+    cursor: After = None,
 ) -> MemberDraws:
     ensure_member_access(principal, member_id, "marketing", "service")
-    return await service.member_draws(session, member_id, limit)
+    return await service.member_draws(session, member_id, limit, cursor)

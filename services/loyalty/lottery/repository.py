@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 
@@ -39,11 +39,17 @@ async def locked_campaign(session: AsyncSession, campaign_id: uuid.UUID) -> Lott
     return (await session.scalars(query)).first()
 
 
-async def latest(session: AsyncSession, limit: int) -> list[LotteryCampaign]:
-    query = select(LotteryCampaign).order_by(
-        col(LotteryCampaign.starts_at).desc(), col(LotteryCampaign.campaign_id)
-    )
-    return list((await session.scalars(query.limit(limit))).all())
+async def latest(
+    session: AsyncSession, limit: int, before: tuple[datetime, uuid.UUID] | None
+) -> list[LotteryCampaign]:
+    """``limit`` campaigns the latest starting first (ties by id, highest first), those
+    before ``before``'s ``(starts_at, campaign_id)`` when given."""
+    starts, campaign_id = col(LotteryCampaign.starts_at), col(LotteryCampaign.campaign_id)
+    query = select(LotteryCampaign)
+    if before is not None:
+        query = query.where(tuple_(starts, campaign_id) < before)
+    query = query.order_by(starts.desc(), campaign_id.desc()).limit(limit)
+    return list((await session.scalars(query)).all())
 
 
 async def not_ended(session: AsyncSession, at: datetime) -> list[LotteryCampaign]:
@@ -168,9 +174,11 @@ async def draws(
     member_id: uuid.UUID | None = None,
     campaign_day: tuple[uuid.UUID, date] | None = None,
     limit: int,
+    before: tuple[datetime, uuid.UUID] | None,
 ) -> list[tuple[LotteryDraw, GiftFulfilment | None]]:
-    """Draws of a member, or of a campaign's day, the latest first, with their gift's
-    fulfilment."""
+    """``limit`` draws of a member, or of a campaign's day, the latest first (ties by id,
+    highest first), those before ``before``'s ``(drawn_at, draw_id)`` when given, with
+    their gift's fulfilment."""
     query = select(LotteryDraw, GiftFulfilment).outerjoin(
         GiftFulfilment, col(GiftFulfilment.draw_id) == col(LotteryDraw.draw_id)
     )
@@ -180,7 +188,10 @@ async def draws(
         query = query.where(
             LotteryDraw.campaign_id == campaign_day[0], LotteryDraw.quota_day == campaign_day[1]
         )
-    query = query.order_by(col(LotteryDraw.drawn_at).desc(), col(LotteryDraw.draw_id)).limit(limit)
+    drawn_at, draw_id = col(LotteryDraw.drawn_at), col(LotteryDraw.draw_id)
+    if before is not None:
+        query = query.where(tuple_(drawn_at, draw_id) < before)
+    query = query.order_by(drawn_at.desc(), draw_id.desc()).limit(limit)
     return [(row[0], row[1]) for row in await session.execute(query)]
 
 

@@ -20,6 +20,7 @@ from shared.inputs import EffectiveTime, Points, SingleLine
 
 MAX_PRIZES = 20
 MAX_EARN_FEN = 10**12
+NEXT_CURSOR = "Pass as `cursor` to read the next page; null on the last page"
 
 Name = Annotated[str, SingleLine(100)]
 Probability = Annotated[int, Strict(), Interval(ge=0, le=WHOLE)]
@@ -156,6 +157,7 @@ class LotteryCampaignOut(BaseModel):
 
 class LotteryCampaignList(BaseModel):
     items: list[LotteryCampaignOut]
+    next_cursor: str | None = Field(None, description=NEXT_CURSOR)
 
 
 class DrawIn(BaseModel):
@@ -167,30 +169,29 @@ class DrawIn(BaseModel):
     campaign_id: uuid.UUID
 
 
+_DRAW_OUT: dict[str, Any] = {
+    "draw_id": "9d2e4f6a-1b3c-4d5e-8f7a-2b3c4d5e6f70",
+    "campaign_id": "3c9e2f4a-7b1d-4e5f-9a0b-1c2d3e4f5a6b",
+    "member_id": "0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11",
+    "random_value": 212,
+    "drawn_prize_id": _PRIZE_OUT["prize_id"],
+    "prize": _PRIZE_OUT,
+    "quota_day": "2027-01-01",
+    "coupon_id": None,
+    "entry_id": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
+    "fulfilled_at": None,
+    "chances_left": 2,
+    "drawn_at": "2027-01-01T02:15:00Z",
+}
+_NEXT_PAGE = "MjAyNy0wMS0wMVQwMjoxNTowMCswMDowMHw5ZDJlNGY2YS0xYjNjLTRkNWUtOGY3YS0yYjNjNGQ1ZTZmNzA="
+"""``encode_cursor`` of the example draw's ``drawn_at`` and ``draw_id``."""
+
+
 class DrawOut(BaseModel):
     """One draw. ``prize`` is null for no prize; ``drawn_prize_id`` what the random value
     picked before the day's quotas and fallbacks."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "draw_id": "9d2e4f6a-1b3c-4d5e-8f7a-2b3c4d5e6f70",
-                    "campaign_id": "3c9e2f4a-7b1d-4e5f-9a0b-1c2d3e4f5a6b",
-                    "member_id": "0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11",
-                    "random_value": 212,
-                    "drawn_prize_id": _PRIZE_OUT["prize_id"],
-                    "prize": _PRIZE_OUT,
-                    "quota_day": "2027-01-01",
-                    "coupon_id": None,
-                    "entry_id": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
-                    "fulfilled_at": None,
-                    "chances_left": 2,
-                    "drawn_at": "2027-01-01T02:15:00Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_DRAW_OUT]})
 
     draw_id: uuid.UUID
     campaign_id: uuid.UUID
@@ -212,14 +213,45 @@ class Chances(BaseModel):
 
 
 class MemberDraws(BaseModel):
+    """A page of a member's draws, with their unused chances per campaign (on every page)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "chances": [{"campaign_id": _DRAW_OUT["campaign_id"], "chances": 2}],
+                    "items": [_DRAW_OUT],
+                    "next_cursor": _NEXT_PAGE,
+                }
+            ]
+        }
+    )
+
     chances: list[Chances] = Field(description="Unused chances per campaign")
     items: list[DrawOut] = Field(description="The member's draws, the latest first")
+    next_cursor: str | None = Field(None, description=NEXT_CURSOR)
 
 
 class DayAudit(BaseModel):
-    """A campaign's draws of one brand day, the latest first, with each prize's count."""
+    """A page of a campaign's draws of one brand day, the latest first, with each prize's
+    count that day (whole on every page)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "campaign_id": _DRAW_OUT["campaign_id"],
+                    "day": "2027-01-01",
+                    "prizes": [{**_PRIZE_OUT, "won_today": 3}],
+                    "items": [_DRAW_OUT],
+                    "next_cursor": _NEXT_PAGE,
+                }
+            ]
+        }
+    )
 
     campaign_id: uuid.UUID
     day: date
     prizes: list[PrizeOut] = Field(description="`won_today`: won on that day")
-    items: list[DrawOut]
+    items: list[DrawOut] = Field(description="The day's draws, the latest first")
+    next_cursor: str | None = Field(None, description=NEXT_CURSOR)

@@ -45,6 +45,7 @@ from services.loyalty.program.service import locked_program
 from shared.db import AsyncSession
 from shared.events.draws import DrawGiftFulfilled
 from shared.inputs import input_defaults
+from shared.pagination import PageKey, as_key, encode_cursor, keyset_page
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +121,19 @@ async def get(session: AsyncSession, campaign_id: uuid.UUID) -> LotteryCampaignO
     return (await _outs(session, [await existing(session, campaign_id)]))[0]
 
 
-async def latest(session: AsyncSession, limit: int) -> LotteryCampaignList:
-    """Up to ``limit`` campaigns, the latest starting first."""
-    return LotteryCampaignList(items=await _outs(session, await repository.latest(session, limit)))
+async def latest(session: AsyncSession, limit: int, before: PageKey | None) -> LotteryCampaignList:
+    """The campaigns the latest starting first, ``limit`` at a time, after the page that
+    ended at ``before``; ``next_cursor`` is None on the last page."""
+    rows, next_cursor = keyset_page(
+        await repository.latest(session, limit + 1, as_key(before)),
+        limit,
+        lambda row: encode_cursor(row.starts_at, row.campaign_id),
+    )
+    return LotteryCampaignList(items=await _outs(session, rows), next_cursor=next_cursor)
+
+
+def _draw_cursor(row: tuple[LotteryDraw, GiftFulfilment | None]) -> str:
+    return encode_cursor(row[0].drawn_at, row[0].draw_id)
 
 
 async def end(session: AsyncSession, campaign_id: uuid.UUID, *, by: str) -> LotteryCampaignOut:
@@ -224,10 +235,19 @@ def draw_out(
     )
 
 
-async def member_draws(session: AsyncSession, member_id: uuid.UUID, limit: int) -> MemberDraws:
-    """The member's unused chances per campaign and up to ``limit`` of their draws, the
-    latest first (a member loyalty does not know has none: empty lists, not a 404)."""
-    rows = await repository.draws(session, member_id=member_id, limit=limit)
+async def member_draws(
+    session: AsyncSession, member_id: uuid.UUID, limit: int, before: PageKey | None
+) -> MemberDraws:
+    """The member's unused chances per campaign (whole on every page) and their draws, the
+    latest first, ``limit`` at a time after the page that ended at ``before`` (a member
+    loyalty does not know has none: empty lists, not a 404)."""
+    rows, next_cursor = keyset_page(
+        await repository.draws(
+            session, member_id=member_id, limit=limit + 1, before=as_key(before)
+        ),
+        limit,
+        _draw_cursor,
+    )
     prizes = await _prize_outs(session, list({draw.campaign_id for draw, _ in rows}), today())
     return MemberDraws(
         chances=[
@@ -235,22 +255,31 @@ async def member_draws(session: AsyncSession, member_id: uuid.UUID, limit: int) 
             for row in await repository.balances(session, member_id)
         ],
         items=[draw_out(draw, prizes, gift) for draw, gift in rows],
+        next_cursor=next_cursor,
     )
 
 
 async def day_audit(
-    session: AsyncSession, campaign_id: uuid.UUID, day: date, limit: int
+    session: AsyncSession, campaign_id: uuid.UUID, day: date, limit: int, before: PageKey | None
 ) -> DayAudit:
-    """The campaign's draws counted on the brand's ``day``, the latest first, and each
-    prize's count that day. Raises :class:`LotteryCampaignNotFound` (404)."""
+    """Each prize's count on the brand's ``day`` (whole on every page) and the campaign's
+    draws counted on it, the latest first, ``limit`` at a time after the page that ended
+    at ``before``. Raises :class:`LotteryCampaignNotFound` (404)."""
     await existing(session, campaign_id)
     prizes = await _prize_outs(session, [campaign_id], day)
-    rows = await repository.draws(session, campaign_day=(campaign_id, day), limit=limit)
+    rows, next_cursor = keyset_page(
+        await repository.draws(
+            session, campaign_day=(campaign_id, day), limit=limit + 1, before=as_key(before)
+        ),
+        limit,
+        _draw_cursor,
+    )
     return DayAudit(
         campaign_id=campaign_id,
         day=day,
         prizes=sorted(prizes.values(), key=lambda p: p.rank),
         items=[draw_out(draw, prizes, gift) for draw, gift in rows],
+        next_cursor=next_cursor,
     )
 
 

@@ -39,11 +39,13 @@ async def export_of(session: AsyncSession, member_id: uuid.UUID) -> LoyaltyExpor
     return LoyaltyExport(
         loyalty=view,
         ledger=ledger,
-        coupons=(await coupons.coupons_of(session, member_id, show_code=True, limit=MOST)).items,
+        coupons=(
+            await coupons.coupons_of(session, member_id, show_code=True, limit=MOST, before=None)
+        ).items,
         wallet=await wallets.wallet_of(session, member_id, MOST),
         reward_orders=(
             await rewards.list_orders(session, MOST, None, to_staff=False, member_id=member_id)
         ).items,
-        referrals=(await referrals.referrals_of(session, member_id, MOST)).items,
-        draws=await lottery.member_draws(session, member_id, MOST),
+        referrals=(await referrals.referrals_of(session, member_id, MOST, None)).items,
+        draws=await lottery.member_draws(session, member_id, MOST, None),
     )

@@ -20,7 +20,7 @@ from shared.auth import (
 )
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
-from shared.pagination import PageSize
+from shared.pagination import Cursor, PageSize
 
 router = APIRouter(prefix="/members", tags=["members"])
 policy_router = APIRouter(prefix="/program", tags=["program"])
@@ -32,7 +32,9 @@ policy_router = APIRouter(prefix="/program", tags=["program"])
     summary="List the friends a member referred (老带新)",
     description=(
         "The member, or staff with role marketing or service. One item per friend who "
-        "registered with the member's referral code, the latest first; the friend is masked. "
+        "registered with the member's referral code, the latest first (ties by id), `limit` "
+        "at a time: pass a page's `next_cursor` as `cursor` for the next page. The friend is "
+        "masked. "
         "Each shows its state (`pending` → `qualified` by the friend's first paid purchase → "
         "`rewarded`, `cancelled` or `refused` once its return window passed), the reason, "
         "the friend's spend and returns (fen), the reward's face value (fen) and coupon."
@@ -44,9 +46,12 @@ async def list_referrals(
     session: Session,
     principal: Annotated[Principal, Depends(current_principal)],
     limit: Annotated[PageSize, Query(description="How many, latest first: 1 to 200")] = 50,
+    cursor: Annotated[
+        Cursor | None, Query(description="`next_cursor` of the previous page")
+    ] = None,
 ) -> ReferralList:
     ensure_member_access(principal, member_id, "marketing", "service")
-    return await service.referrals_of(session, member_id, limit)
+    return await service.referrals_of(session, member_id, limit, cursor)
 
 
 @policy_router.get(

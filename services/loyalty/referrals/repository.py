@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, update
+from sqlalchemy import Table, func, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 
@@ -29,14 +29,19 @@ async def add(session: AsyncSession, values: dict[str, Any]) -> bool:
     return inserted.first() is not None
 
 
-async def of_referrer(session: AsyncSession, member_id: uuid.UUID, limit: int) -> list[Referral]:
-    """The member's referrals, the latest first."""
-    query = (
-        select(Referral)
-        .where(Referral.referrer_member_id == member_id)
-        .order_by(col(Referral.referred_at).desc(), col(Referral.id).desc())
-        .limit(limit)
-    )
+async def of_referrer(
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    limit: int,
+    before: tuple[datetime, uuid.UUID] | None,
+) -> list[Referral]:
+    """``limit`` of the member's referrals, the latest first (ties by id, highest first),
+    those before ``before``'s ``(referred_at, id)`` when given."""
+    referred_at, referral_id = col(Referral.referred_at), col(Referral.id)
+    query = select(Referral).where(Referral.referrer_member_id == member_id)
+    if before is not None:
+        query = query.where(tuple_(referred_at, referral_id) < before)
+    query = query.order_by(referred_at.desc(), referral_id.desc()).limit(limit)
     return list((await session.scalars(query)).all())
 
 

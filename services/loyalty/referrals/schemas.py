@@ -29,6 +29,8 @@ _EXAMPLE: dict[str, JsonValue] = {
     "coupon_id": "7e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5c",
     "settled_at": "2026-12-08T09:31:00Z",
 }
+_NEXT_PAGE = "MjAyNi0xMS0zMFQwNjoxMjowMCswMDowMHw1YzhlMmYxYS0zYjRkLTRlNmYtOGE5Yi0wYzFkMmUzZjRhNWI="
+"""``encode_cursor`` of the example's ``referred_at`` and ``id``."""
 _POLICY: dict[str, Any] = {
     "bands": [
         {"min_spend_fen": 10_000, "definition_id": "3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c"},
@@ -64,9 +66,14 @@ class ReferralOut(BaseModel):
 
 
 class ReferralList(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_EXAMPLE]}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_EXAMPLE], "next_cursor": _NEXT_PAGE}]}
+    )
 
     items: list[ReferralOut] = Field(description="The member's referrals, the latest first")
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` to read the next page; null on the last page"
+    )
 
 
 class ReferralPolicyIn(BaseModel):

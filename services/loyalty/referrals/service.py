@@ -29,6 +29,7 @@ from shared.db import AsyncSession, Sessions, transaction
 from shared.events.customer import MemberReferred
 from shared.events.orders import PurchaseCompleted, PurchaseReturned, PurchaseVoided
 from shared.inputs import input_defaults
+from shared.pagination import PageKey, as_key, encode_cursor, keyset_page
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +111,17 @@ async def reduce_for_void(session: AsyncSession, voided: PurchaseVoided) -> None
     await repository.add_returned(session, voided.purchase_id, voided.total_fen, voided.voided_at)
 
 
-async def referrals_of(session: AsyncSession, member_id: uuid.UUID, limit: int) -> ReferralList:
-    """Up to ``limit`` of the friends ``member_id`` referred, the latest first, masked, with
-    each referral's state and reward. A member loyalty has never heard of has none (an
-    empty list, not a 404)."""
-    rows = await repository.of_referrer(session, member_id, limit)
+async def referrals_of(
+    session: AsyncSession, member_id: uuid.UUID, limit: int, before: PageKey | None
+) -> ReferralList:
+    """The friends ``member_id`` referred, the latest first, ``limit`` at a time after the
+    page that ended at ``before``, masked, with each referral's state and reward. A member
+    loyalty has never heard of has none (an empty list, not a 404)."""
+    rows, next_cursor = keyset_page(
+        await repository.of_referrer(session, member_id, limit + 1, as_key(before)),
+        limit,
+        lambda row: encode_cursor(row.referred_at, row.id),
+    )
     return ReferralList(
         items=[
             ReferralOut(
@@ -131,7 +138,8 @@ async def referrals_of(session: AsyncSession, member_id: uuid.UUID, limit: int) 
                 settled_at=row.settled_at,
             )
             for row in rows
-        ]
+        ],
+        next_cursor=next_cursor,
     )
 
 

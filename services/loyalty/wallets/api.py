@@ -21,6 +21,7 @@ from services.loyalty.wallets.schemas import (
     DepositRefundIn,
     DepositRefundOut,
     LiabilityOut,
+    WalletEntryPage,
     WalletOut,
 )
 from shared.auth import (
@@ -33,7 +34,7 @@ from shared.auth import (
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
-from shared.pagination import PageSize
+from shared.pagination import PageSize, SeqCursor
 
 router = APIRouter(tags=["wallet"])
 rules_router = APIRouter(prefix="/program", tags=["program"])
@@ -81,7 +82,8 @@ async def put_rules(
     description=(
         "The member, or staff with role service. The wallet of the account the member "
         "owns (never a household's: stored value is not pooled): principal and bonus in "
-        "fen, and the latest entries."
+        "fen, the latest `limit` entries and, when there are more, `entries_cursor` to read "
+        "the rest from `GET /members/{member_id}/wallet/entries`."
     ),
     responses={**MEMBER_ACCESS, **NO_ACCOUNT},
 )
@@ -93,6 +95,31 @@ async def get_wallet(
 ) -> WalletOut:
     ensure_member_access(principal, member_id, "service")
     return await service.wallet_of(session, member_id, limit)
+
+
+@router.get(
+    "/members/{member_id}/wallet/entries",
+    response_model=WalletEntryPage,
+    summary="Read every entry of a member's stored value",
+    description=(
+        "The member, or staff with role service. The ledger of the wallet of the account "
+        "the member owns, the latest entry first in the order it was written, `limit` at a "
+        "time: pass a page's `next_cursor` (or the wallet's `entries_cursor`) as `cursor` "
+        "for the entries before it, until it is null."
+    ),
+    responses={**MEMBER_ACCESS, **NO_ACCOUNT},
+)
+async def wallet_entries(
+    member_id: uuid.UUID,
+    session: Session,
+    principal: Annotated[Principal, Depends(current_principal)],
+    limit: Annotated[PageSize, Query(description="How many entries, latest first")] = 50,
+    cursor: Annotated[
+        SeqCursor | None, Query(description="`next_cursor` of the previous page")
+    ] = None,
+) -> WalletEntryPage:
+    ensure_member_access(principal, member_id, "service")
+    return await service.entries_of(session, member_id, limit, cursor)
 
 
 @router.post(

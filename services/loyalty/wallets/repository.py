@@ -54,14 +54,15 @@ async def add(session: AsyncSession, *rows: WalletLot | WalletEntry) -> None:
     await session.flush()
 
 
-async def entries(session: AsyncSession, account_id: uuid.UUID, limit: int) -> list[WalletEntry]:
-    """The account's latest ledger entries, the latest first."""
-    query = (
-        select(WalletEntry)
-        .where(WalletEntry.account_id == account_id)
-        .order_by(col(WalletEntry.seq).desc())
-        .limit(limit)
-    )
+async def entries(
+    session: AsyncSession, account_id: uuid.UUID, limit: int, before_seq: int | None
+) -> list[WalletEntry]:
+    """``limit`` of the account's ledger entries, the latest first (by ``seq``), those
+    before position ``before_seq`` when given."""
+    query = select(WalletEntry).where(WalletEntry.account_id == account_id)
+    if before_seq is not None:
+        query = query.where(col(WalletEntry.seq) < before_seq)
+    query = query.order_by(col(WalletEntry.seq).desc()).limit(limit)
     return list((await session.scalars(query)).all())
 
 

@@ -184,6 +184,23 @@ class EntryOut(BaseModel):
     created_at: datetime
 
 
+_ENTRY_EXAMPLE: dict[str, Any] = {
+    "id": "7e6d5c4b-3a29-4180-9f6e-5d4c3b2a1f0e",
+    "kind": "deposit",
+    "deposit_id": _DEPOSIT,
+    "store_id": _STORE,
+    "principal_fen": 60_000,
+    "bonus_fen": 20_000,
+    "ref": _DEPOSIT,
+    "created_at": "2026-11-30T08:00:00Z",
+}
+_OLDER = Field(
+    None,
+    description="Pass as `cursor` to `GET /members/{member_id}/wallet/entries` for the "
+    "entries before these; null when these reach the first",
+)
+
+
 class WalletOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -193,18 +210,8 @@ class WalletOut(BaseModel):
                     "principal_fen": 60_000,
                     "bonus_fen": 20_000,
                     "balance_fen": 80_000,
-                    "entries": [
-                        {
-                            "id": "7e6d5c4b-3a29-4180-9f6e-5d4c3b2a1f0e",
-                            "kind": "deposit",
-                            "deposit_id": _DEPOSIT,
-                            "store_id": _STORE,
-                            "principal_fen": 60_000,
-                            "bonus_fen": 20_000,
-                            "ref": _DEPOSIT,
-                            "created_at": "2026-11-30T08:00:00Z",
-                        }
-                    ],
+                    "entries": [_ENTRY_EXAMPLE],
+                    "entries_cursor": None,
                 }
             ]
         }
@@ -215,6 +222,18 @@ class WalletOut(BaseModel):
     bonus_fen: int
     balance_fen: int = Field(description="principal_fen + bonus_fen: what the member may spend")
     entries: list[EntryOut] = Field(description="The latest entries, the latest first")
+    entries_cursor: str | None = _OLDER
+
+
+class WalletEntryPage(BaseModel):
+    """A page of a wallet's ledger, the latest entry first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_ENTRY_EXAMPLE], "next_cursor": "1042"}]}
+    )
+
+    items: list[EntryOut] = Field(description="Entries in the ledger's order, the latest first")
+    next_cursor: str | None = _OLDER
 
 
 class StoreLiabilityOut(BaseModel):

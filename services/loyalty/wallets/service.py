@@ -32,10 +32,12 @@ from services.loyalty.wallets.schemas import (
     LiabilityOut,
     LotOut,
     StoreLiabilityOut,
+    WalletEntryPage,
     WalletOut,
 )
 from shared.db import AsyncSession
 from shared.inputs import input_defaults
+from shared.pagination import keyset_page
 
 
 async def get_rules(session: AsyncSession) -> BonusRulesOut:
@@ -169,19 +171,44 @@ async def refund_deposit(
 
 
 async def wallet_of(session: AsyncSession, member_id: uuid.UUID, limit: int) -> WalletOut:
-    """The wallet of the account the member owns: principal and bonus (fen)
-    and up to ``limit`` latest entries. An account that never had a deposit shows 0.
-    Raises :class:`~services.loyalty.accounts.errors.AccountNotFound` (404)."""
+    """The wallet of the account the member owns: principal and bonus (fen), its ``limit``
+    latest entries and the cursor of the entries before them (``entries_of``). An account
+    that never had a deposit shows 0. Raises
+    :class:`~services.loyalty.accounts.errors.AccountNotFound` (404)."""
     account = await accounts.own_account_of(session, member_id)
     wallet = await repository.wallet(session, account.account_id)
     principal, bonus = (0, 0) if wallet is None else (wallet.principal_fen, wallet.bonus_fen)
-    rows = await repository.entries(session, account.account_id, limit)
+    page = await _entries(session, account.account_id, limit, None)
     return WalletOut(
         account_id=account.account_id,
         principal_fen=principal,
         bonus_fen=bonus,
         balance_fen=principal + bonus,
-        entries=[
+        entries=page.items,
+        entries_cursor=page.next_cursor,
+    )
+
+
+async def entries_of(
+    session: AsyncSession, member_id: uuid.UUID, limit: int, before: int | None
+) -> WalletEntryPage:
+    """The ledger of the wallet of the account the member owns, the latest entry first,
+    ``limit`` at a time, before position ``before`` (a page's ``next_cursor``). Raises
+    :class:`~services.loyalty.accounts.errors.AccountNotFound` (404)."""
+    account = await accounts.own_account_of(session, member_id)
+    return await _entries(session, account.account_id, limit, before)
+
+
+async def _entries(
+    session: AsyncSession, account_id: uuid.UUID, limit: int, before: int | None
+) -> WalletEntryPage:
+    rows, next_cursor = keyset_page(
+        await repository.entries(session, account_id, limit + 1, before),
+        limit,
+        lambda row: str(row.seq),
+    )
+    return WalletEntryPage(
+        items=[
             EntryOut(
                 id=row.id,
                 kind=row.kind,
@@ -194,6 +221,7 @@ async def wallet_of(session: AsyncSession, member_id: uuid.UUID, limit: int) -> 
             )
             for row in rows
         ],
+        next_cursor=next_cursor,
     )
 
 

@@ -13,7 +13,11 @@ from services.messaging.config import PROVIDER_NAME_PATTERN
 from services.messaging.notifications import service
 from services.messaging.notifications.domain import DAILY_HEADER
 from services.messaging.notifications.errors import PeriodReversed, PeriodTooLong
-from services.messaging.notifications.schemas import DailyStats, NotificationOut, NotificationStats
+from services.messaging.notifications.schemas import (
+    DailyStats,
+    NotificationPage,
+    NotificationStats,
+)
 from services.messaging.templates.domain import Template
 from shared.auth import (
     MEMBER_ACCESS,
@@ -26,7 +30,7 @@ from shared.dependencies import RequestSession as Session
 from shared.events.messaging import Channel
 from shared.inputs import TradingDate
 from shared.openapi import problem
-from shared.pagination import PageSize
+from shared.pagination import Cursor, PageSize
 
 router = APIRouter(tags=["notifications"])
 
@@ -47,9 +51,13 @@ def business_timezone(request: Request) -> ZoneInfo:
 
 @router.get(
     "/members/{member_id}/notifications",
-    response_model=list[NotificationOut],
+    response_model=NotificationPage,
     summary="A member's notifications, newest first",
-    description="Staff (service, marketing) or the member themself. Recipients are masked.",
+    description=(
+        "Staff (service, marketing) or the member themself. Recipients are masked. The "
+        "newest first (ties by id), `limit` at a time: pass a page's `next_cursor` as "
+        "`cursor` (with the same `channel`) for the next page."
+    ),
     responses=MEMBER_ACCESS,
 )
 async def member_notifications(
@@ -58,9 +66,12 @@ async def member_notifications(
     principal: Annotated[Principal, Depends(current_principal)],
     limit: Annotated[PageSize, Query(description="How many, newest first (1 to 200)")] = 50,
     channel: OnlyChannel = None,
-) -> list[NotificationOut]:
+    cursor: Annotated[
+        Cursor | None, Query(description="`next_cursor` of the previous page")
+    ] = None,
+) -> NotificationPage:
     ensure_member_access(principal, member_id, "service", "marketing")
-    return await service.list_notifications(session, member_id, limit, channel)
+    return await service.list_notifications(session, member_id, limit, channel, cursor)
 
 
 @router.get(

@@ -22,6 +22,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
@@ -241,14 +242,21 @@ async def recent_marketing(
 
 
 async def for_member(
-    session: AsyncSession, member_id: uuid.UUID, limit: int, channel: Channel | None
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    limit: int,
+    channel: Channel | None,
+    before: tuple[datetime, uuid.UUID] | None,
 ) -> list[Notification]:
+    """``limit`` of the member's notifications (on ``channel``, if given), the newest first
+    (ties by id, highest first), those before ``before``'s ``(created_at, id)`` if given."""
+    created_at, notification_id = col(Notification.created_at), col(Notification.id)
     query = select(Notification).where(Notification.member_id == member_id)
     if channel is not None:
         query = query.where(Notification.channel == channel)
-    query = query.order_by(col(Notification.created_at).desc(), col(Notification.id).desc()).limit(
-        limit
-    )
+    if before is not None:
+        query = query.where(tuple_(created_at, notification_id) < before)
+    query = query.order_by(created_at.desc(), notification_id.desc()).limit(limit)
     return list((await session.scalars(query)).all())
 
 

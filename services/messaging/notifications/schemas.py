@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,32 +12,29 @@ from services.messaging.notifications.domain import Status
 from services.messaging.templates.domain import Template
 from shared.events.messaging import Channel
 
+_EXAMPLE: dict[str, Any] = {
+    "id": "0b8e0f7e-8d55-4c38-9a0b-0d2f6a3c1e11",
+    "channel": "sms",
+    "template": "points_earned",
+    "status": "sent",
+    "recipient_masked": "138****5678",
+    "subject": None,
+    "created_at": "2025-05-20T08:15:02Z",
+    "sent_at": "2025-05-20T08:15:03Z",
+    "provider_message_id": "4f1c2d9e7a6b4e0d8c3b2a1f0e9d8c7b",
+    "provider": "primary",
+    "cost_fen": 10,
+    "error": None,
+    "reason": None,
+}
+_NEXT_PAGE = "MjAyNS0wNS0yMFQwODoxNTowMiswMDowMHwwYjhlMGY3ZS04ZDU1LTRjMzgtOWEwYi0wZDJmNmEzYzFlMTE="
+"""``encode_cursor`` of the example's ``created_at`` and ``id``."""
+
 
 class NotificationOut(BaseModel):
     """A message to a member; the recipient is masked."""
 
-    model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "0b8e0f7e-8d55-4c38-9a0b-0d2f6a3c1e11",
-                    "channel": "sms",
-                    "template": "points_earned",
-                    "status": "sent",
-                    "recipient_masked": "138****5678",
-                    "subject": None,
-                    "created_at": "2025-05-20T08:15:02Z",
-                    "sent_at": "2025-05-20T08:15:03Z",
-                    "provider_message_id": "4f1c2d9e7a6b4e0d8c3b2a1f0e9d8c7b",
-                    "provider": "primary",
-                    "cost_fen": 10,
-                    "error": None,
-                    "reason": None,
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_EXAMPLE]})
 
     id: uuid.UUID
     channel: Channel
@@ -64,6 +62,19 @@ class NotificationOut(BaseModel):
             "Why it was suppressed, deferred (`quiet hours`) or cancelled; kept once a "
             "deferred one is sent"
         ),
+    )
+
+
+class NotificationPage(BaseModel):
+    """A page of a member's notifications, the newest first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_EXAMPLE], "next_cursor": _NEXT_PAGE}]}
+    )
+
+    items: list[NotificationOut]
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` to read the next page; null on the last page"
     )
 
 

@@ -23,6 +23,7 @@ from services.messaging.notifications.schemas import (
     DailyCount,
     DailyStats,
     NotificationOut,
+    NotificationPage,
     NotificationStats,
     ReasonCount,
 )
@@ -41,6 +42,7 @@ from shared.events.messaging import (
     NotificationSuppressed,
 )
 from shared.inputs import input_defaults
+from shared.pagination import PageKey, as_key, encode_cursor, keyset_page
 
 log = logging.getLogger(__name__)
 
@@ -301,11 +303,18 @@ async def cancel_queued_marketing(
 
 
 async def list_notifications(
-    session: AsyncSession, member_id: uuid.UUID, limit: int, channel: Channel | None
-) -> list[NotificationOut]:
-    """The member's newest ``limit`` notifications (on ``channel``, if given), newest first."""
-    rows = await repository.for_member(session, member_id, limit, channel)
-    return [NotificationOut.model_validate(row) for row in rows]
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    limit: int,
+    channel: Channel | None,
+    before: PageKey | None,
+) -> NotificationPage:
+    """The member's notifications (on ``channel``, if given), newest first, ``limit`` at a
+    time after the page that ended at ``before``."""
+    rows = await repository.for_member(session, member_id, limit + 1, channel, as_key(before))
+    page, next_cursor = keyset_page(rows, limit, lambda row: encode_cursor(row.created_at, row.id))
+    items = [NotificationOut.model_validate(row) for row in page]
+    return NotificationPage(items=items, next_cursor=next_cursor)
 
 
 async def stats(

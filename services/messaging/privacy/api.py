@@ -37,6 +37,8 @@ async def export_member(
 ) -> MessagingExport:
     ensure_member_access(principal, member_id)
     return MessagingExport(
-        notifications=await notifications.list_notifications(session, member_id, MOST, None),
+        notifications=(
+            await notifications.list_notifications(session, member_id, MOST, None, None)
+        ).items,
         opt_outs=await contacts.opt_outs_of(session, member_id),
     )

@@ -15,7 +15,7 @@ from shared.events import CloudEvent
 from shared.events.customer import MemberReferred
 from shared.testing.records import consumer_record
 from tests.loyalty.conftest import event_consumer
-from tests.stack import member_headers, staff_headers
+from tests.stack import every_item, member_headers, newest_first, staff_headers
 
 AT = datetime(2026, 11, 30, 6, 12, tzinfo=UTC)
 
@@ -82,9 +82,34 @@ async def test_the_referrer_and_staff_list_friends_masked_latest_first(
     other = await client.get(f"/members/{referrer}/referrals", headers=member_headers(first))
     assert other.status_code == 403
     none = await client.get(f"/members/{first}/referrals", headers=member_headers(first))
-    assert none.json() == {"items": []}
+    assert none.json() == {"items": [], "next_cursor": None}
     bad = await client.get(
         f"/members/{referrer}/referrals", params={"limit": 0}, headers=staff_headers()
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["location"] == "query.limit"
+
+
+async def test_a_referrers_friends_page_to_the_last_latest_first_ties_by_id(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    referrer = uuid.uuid4()
+    days = [0, 1, 1, 2, 3]  # two friends registered at the same instant
+    events = [referred_event(uuid.uuid4(), referrer, AT + timedelta(days=d)) for d in days]
+    await event_consumer(loyalty_sessions).apply(
+        [consumer_record(e, offset=i) for i, e in enumerate(events)]
+    )
+    path = f"/members/{referrer}/referrals"
+
+    listed = await every_item(client, path, member_headers(referrer), limit=2)
+    assert newest_first(listed, "referred_at")
+    assert [i["friend"] for i in listed] == [
+        i["friend"] for i in await every_item(client, path, staff_headers("marketing"))
+    ]
+    assert sorted(i["friend"] for i in listed) == sorted(
+        "****" + e.data["member_id"][-4:] for e in events
+    )
+
+    forged = await client.get(path, params={"cursor": "bm90LW91cnM="}, headers=staff_headers())
+    assert forged.status_code == 422
+    assert [e["location"] for e in forged.json()["errors"]] == ["query.cursor"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -8,7 +9,8 @@ from shared.db import Sessions
 from shared.inbox import Handlers
 from tests.messaging import events
 from tests.messaging.notifications.conftest import feed
-from tests.stack import member_headers, staff_headers
+from tests.messaging.rows import insert_notification
+from tests.stack import every_item, member_headers, newest_first, staff_headers
 
 
 async def test_a_member_reads_their_notifications_masked_newest_first(
@@ -31,7 +33,7 @@ async def test_a_member_reads_their_notifications_masked_newest_first(
     )
 
     assert response.status_code == 200, response.text
-    items = response.json()
+    items = response.json()["items"]
     assert len(items) == 4
     assert {i["template"] for i in items[:2]} == {"points_earned"}
     assert {i["template"] for i in items[2:]} == {"welcome"}
@@ -59,7 +61,30 @@ async def test_a_member_reads_their_notifications_masked_newest_first(
         "reason",
     }
     assert by_staff.status_code == 200
-    assert len(by_staff.json()) == 1
+    assert len(by_staff.json()["items"]) == 1
+
+
+async def test_a_members_notifications_page_to_the_last_newest_first_ties_by_id(
+    client: httpx.AsyncClient, messaging_sessions: Sessions
+) -> None:
+    member_id, at = uuid.uuid4(), datetime.now(UTC).replace(microsecond=0)
+    for channel, seconds in [("sms", 0), ("email", 1), ("sms", 1), ("email", 1), ("sms", 2)]:
+        await insert_notification(
+            messaging_sessions,
+            channel=channel,
+            to="+8613912345678" if channel == "sms" else "a@example.com",
+            body="金卡",
+            status="sent",  # nothing for the dispatcher to change while the test reads
+            created_at=at + timedelta(seconds=seconds),
+            member_id=member_id,
+        )
+    path = f"/members/{member_id}/notifications"
+
+    listed = await every_item(client, path, member_headers(member_id), limit=2)
+    assert len(listed) == 5
+    assert newest_first(listed, "created_at")
+    sms = await every_item(client, path, staff_headers("service"), limit=1, channel="sms")
+    assert [n["id"] for n in sms] == [n["id"] for n in listed if n["channel"] == "sms"]
 
 
 async def test_other_members_and_unprivileged_staff_are_refused(client: httpx.AsyncClient) -> None:

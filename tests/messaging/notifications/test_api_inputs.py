@@ -37,6 +37,10 @@ REFUSED: list[tuple[str, str, dict[str, Any], str]] = [
         for v in ("push", "SMS", "", "sms\n")
     ),
     *(
+        (f"/members/{uuid.uuid4()}/notifications", "cursor", {"cursor": v}, "query.cursor")
+        for v in ("bm90LW91cnM=", "1042", "", "=" * 200)
+    ),
+    *(
         ("/notifications/stats", name, {name: value}, f"query.{name}")
         for name in ("from", "to")
         for value in (
@@ -102,11 +106,13 @@ async def test_a_member_reads_one_channel_only(
     sms = await client.get(url, params={"channel": "sms"}, headers=STAFF)
     one = await client.get(url, params={"channel": "email", "limit": "1"}, headers=STAFF)
 
-    assert [(n["channel"], n["template"]) for n in sms.json()] == [
+    assert [(n["channel"], n["template"]) for n in sms.json()["items"]] == [
         ("sms", "points_earned"),
         ("sms", "welcome"),
     ]
-    assert [(n["channel"], n["template"]) for n in one.json()] == [("email", "points_earned")]
+    assert [(n["channel"], n["template"]) for n in one.json()["items"]] == [
+        ("email", "points_earned")
+    ]
 
 
 async def _on(sessions: Sessions, moment: datetime, channel: str, cost_fen: int) -> None:

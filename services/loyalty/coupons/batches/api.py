@@ -6,17 +6,23 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from services.loyalty.coupons.batches import service
-from services.loyalty.coupons.batches.schemas import MAX_BATCH, GrantBatchIn, GrantBatchOut
+from services.loyalty.coupons.batches.schemas import (
+    MAX_BATCH,
+    GrantBatchIn,
+    GrantBatchOut,
+    RefusalPage,
+)
 from services.loyalty.coupons.errors import CouponDefinitionNotFound, CouponGrantBatchNotFound
 from services.loyalty.program.errors import UnknownTier
 from shared.auth import Principal, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
+from shared.pagination import IdCursor, PageSize
 
 router = APIRouter(prefix="/coupons/definitions", tags=["coupons"])
 
@@ -73,23 +79,51 @@ async def create_batch(
     )
 
 
+_NO_BATCH = problem(
+    CouponGrantBatchNotFound(
+        "No grant batch 5d2c9e1a-7b3f-4c8d-9e0a-1b2c3d4e5f60 of definition "
+        "3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c"
+    )
+)
+
+
 @router.get(
     "/{definition_id}/grants/{batch_id}",
     response_model=GrantBatchOut,
     summary="Read a bulk grant's progress",
     description=(
         "Staff with role marketing, service or analyst: how many of the batch's members "
-        "were granted, refused (by reason, and the first 100 refused) and are still due; "
+        "were granted, refused (by reason, and the first 100 refused: all of them from "
+        "`…/refusals`) and are still due; "
         "`finished_at` once none is due."
     ),
-    responses=problem(
-        CouponGrantBatchNotFound(
-            "No grant batch 5d2c9e1a-7b3f-4c8d-9e0a-1b2c3d4e5f60 of definition "
-            "3f6c1b2a-8d4e-4f5a-9b6c-7d8e9f0a1b2c"
-        )
-    ),
+    responses=_NO_BATCH,
 )
 async def get_batch(
     definition_id: uuid.UUID, batch_id: uuid.UUID, session: Session, _: Readers
 ) -> GrantBatchOut:
     return await service.progress(session, definition_id, batch_id)
+
+
+@router.get(
+    "/{definition_id}/grants/{batch_id}/refusals",
+    response_model=RefusalPage,
+    summary="List every member a bulk grant refused",
+    description=(
+        "Staff with role marketing, service or analyst: the batch's refused members with "
+        "their reason, by member id, `limit` at a time: pass a page's `next_cursor` as "
+        "`cursor` for the next page."
+    ),
+    responses=_NO_BATCH,
+)
+async def list_refusals(
+    definition_id: uuid.UUID,
+    batch_id: uuid.UUID,
+    session: Session,
+    _: Readers,
+    limit: Annotated[PageSize, Query(description="At most: 1 to 200")] = 100,
+    cursor: Annotated[
+        IdCursor | None, Query(description="`next_cursor` of the previous page")
+    ] = None,
+) -> RefusalPage:
+    return await service.refusals(session, definition_id, batch_id, limit, cursor)

@@ -108,13 +108,15 @@ async def counts(session: AsyncSession, batch_id: uuid.UUID) -> dict[tuple[str, 
 
 
 async def refused(
-    session: AsyncSession, batch_id: uuid.UUID, limit: int
+    session: AsyncSession, batch_id: uuid.UUID, limit: int, after: uuid.UUID | None = None
 ) -> list[tuple[uuid.UUID, str]]:
-    """The first ``limit`` refused members of the batch, by id, with their reason."""
-    query = (
-        select(col(GrantItem.member_id), col(GrantItem.reason))
-        .where(col(GrantItem.batch_id) == batch_id, col(GrantItem.status) == "refused")
-        .order_by(col(GrantItem.member_id))
-        .limit(limit)
+    """``limit`` refused members of the batch by id, those after ``after`` when given, with
+    their reason."""
+    member_id = col(GrantItem.member_id)
+    query = select(member_id, col(GrantItem.reason)).where(
+        col(GrantItem.batch_id) == batch_id, col(GrantItem.status) == "refused"
     )
+    if after is not None:
+        query = query.where(member_id > after)
+    query = query.order_by(member_id).limit(limit)
     return [(row[0], str(row[1])) for row in await session.execute(query)]

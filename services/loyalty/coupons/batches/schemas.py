@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Self
 
 from annotated_types import Len
-from pydantic import BaseModel, ConfigDict, JsonValue, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from services.loyalty.audiences.schemas import AudienceIn
 from services.loyalty.coupons.schemas import GrantKey
@@ -93,6 +93,26 @@ class GrantBatchOut(BaseModel):
     due: int
     refused_by_reason: dict[str, int]
     refused_members: list[RefusedMemberOut]
-    """The first 100 refused, by member id."""
+    """The first 100 refused, by member id; all of them: :class:`RefusalPage`."""
     created_at: datetime
     finished_at: datetime | None
+
+
+class RefusalPage(BaseModel):
+    """A page of a batch's refused members, by member id."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [{"member_id": _MEMBER, "reason": "per_member_limit"}],
+                    "next_cursor": _MEMBER,
+                }
+            ]
+        }
+    )
+
+    items: list[RefusedMemberOut]
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` to read the next page; null on the last page"
+    )

@@ -21,12 +21,14 @@ from services.loyalty.coupons.batches.schemas import (
     MAX_REFUSALS_SHOWN,
     GrantBatchIn,
     GrantBatchOut,
+    RefusalPage,
     RefusedMemberOut,
 )
 from services.loyalty.coupons.errors import CouponDefinitionNotFound, CouponGrantBatchNotFound
 from services.loyalty.coupons.models import CouponDefinition
 from services.loyalty.coupons.service import try_issue
 from shared.db import AsyncSession, Sessions, transaction
+from shared.pagination import keyset_page
 
 CHUNK = 100
 """Members per transaction: the definition's row lock is held for one chunk's grants."""
@@ -81,10 +83,35 @@ async def progress(
     session: AsyncSession, definition_id: uuid.UUID, batch_id: uuid.UUID
 ) -> GrantBatchOut:
     """Raises :class:`CouponGrantBatchNotFound` (404), also for another definition's."""
+    return await _progress(session, await _batch_of(session, definition_id, batch_id))
+
+
+async def refusals(
+    session: AsyncSession,
+    definition_id: uuid.UUID,
+    batch_id: uuid.UUID,
+    limit: int,
+    after: uuid.UUID | None,
+) -> RefusalPage:
+    """The batch's refused members by id, ``limit`` at a time after member ``after``.
+    Raises :class:`CouponGrantBatchNotFound` (404), also for another definition's."""
+    batch = await _batch_of(session, definition_id, batch_id)
+    rows, next_cursor = keyset_page(
+        await repository.refused(session, batch.id, limit + 1, after), limit, lambda r: str(r[0])
+    )
+    return RefusalPage(
+        items=[RefusedMemberOut(member_id=m, reason=reason) for m, reason in rows],
+        next_cursor=next_cursor,
+    )
+
+
+async def _batch_of(
+    session: AsyncSession, definition_id: uuid.UUID, batch_id: uuid.UUID
+) -> GrantBatch:
     batch = await repository.batch(session, batch_id)
     if batch is None or batch.definition_id != definition_id:
         raise CouponGrantBatchNotFound(f"No grant batch {batch_id} of definition {definition_id}")
-    return await _progress(session, batch)
+    return batch
 
 
 async def _progress(session: AsyncSession, batch: GrantBatch) -> GrantBatchOut:
