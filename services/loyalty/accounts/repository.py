@@ -44,7 +44,7 @@ from services.loyalty.accounts.models import (
     PointLot,
 )
 from services.loyalty.base import transaction_kept
-from shared.db import AsyncSession
+from shared.db import AsyncSession, Prepared
 
 _accounts = Account.__table__  # type: ignore[attr-defined]
 _holders = AccountHolder.__table__  # type: ignore[attr-defined]
@@ -312,19 +312,23 @@ async def record_movement(
     for n, write in enumerate(along):
         values |= {f"w{n}_{name}": value for name, value in write.values.items()}
     forget_held(session, account_id)
-    row = (await session.execute(statement, values)).first()
-    return Recorded(*row) if row is not None else None
+    rows = await statement.fetch(session, **values)
+    return Recorded(rows[0]["id"], rows[0]["created_at"]) if rows else None
 
 
-_movement_statements: dict[tuple[bool, tuple[Write, ...]], Select[uuid.UUID, datetime]] = {}
+_movement_statements: dict[tuple[bool, tuple[Write, ...]], Prepared] = {}
 
 
-def _movement_statement(lot: bool, writes: tuple[Write, ...]) -> Select[uuid.UUID, datetime]:
-    """The movement's statement for its shape, built once: building and keying a statement
-    this size cost more CPU than sending it (about 1.3 ms per earn, measured)."""
+def _movement_statement(lot: bool, writes: tuple[Write, ...]) -> Prepared:
+    """The movement's statement for its shape, built and compiled once, sent as asyncpg's
+    prepared statement: building and keying a statement this size cost more CPU than
+    sending it (about 1.3 ms per earn, measured), and SQLAlchemy's per-execution work on
+    the one built once was still most of a purchase's own. The ``along`` writes' values
+    are converted by their columns' types (a purchase's rated lines are JSON)."""
     statement = _movement_statements.get((lot, writes))
     if statement is None:
-        statement = _movement_statements[(lot, writes)] = _build_movement(lot, writes)
+        built = _build_movement(lot, writes)
+        statement = _movement_statements[(lot, writes)] = Prepared(built, convert=True)
     return statement
 
 
