@@ -161,7 +161,7 @@ async def record(session: AsyncSession, rows: list[dict[str, object]]) -> None:
         looked_up.update(cast(uuid.UUID, row["purchase_id"]) for row in rows)
 
 
-_REACHED_AMONG = (
+_REACHED_AMONG = Prepared(
     select(_reached.c.purchase_id)
     .where(_reached.c.purchase_id == any_(bindparam("purchase_ids", type_=ARRAY(Uuid))))
     .distinct()
@@ -200,9 +200,9 @@ async def _look_up(
     purchase_ids: list[uuid.UUID],
     looked_up: tuple[set[uuid.UUID], set[uuid.UUID]],
 ) -> None:
-    rows = await session.execute(_REACHED_AMONG, {"purchase_ids": purchase_ids})
+    rows = await _REACHED_AMONG.fetch(session, purchase_ids=purchase_ids)
     looked_up[0].update(purchase_ids)
-    looked_up[1].update(rows.scalars())
+    looked_up[1].update(row["purchase_id"] for row in rows)
 
 
 def count_return(*, purchase_id: uuid.UUID, returned_fen: int) -> Along:
