@@ -94,8 +94,7 @@ def _owned_by(member_id: ColumnElement[uuid.UUID]) -> Select[Any]:
 
 _OWN = _owned_by(bindparam("member_id", type_=Uuid))
 _LOCKED_OWN = Prepared(_OWN.with_for_update(of=_accounts))
-"""Built once, the lock sent as asyncpg's prepared statement (a member's second movement in
-a batch takes it): constructing a statement costs more CPU than running it."""
+"""Built once (constructing a statement costs more CPU than running it), the lock prepared."""
 
 
 async def own_account(
@@ -327,11 +326,9 @@ _movement_statements: dict[tuple[bool, tuple[Write, ...]], Prepared] = {}
 
 
 def _movement_statement(lot: bool, writes: tuple[Write, ...]) -> Prepared:
-    """The movement's statement for its shape, built and compiled once, sent as asyncpg's
-    prepared statement: building and keying a statement this size cost more CPU than
-    sending it (about 1.3 ms per earn, measured), and SQLAlchemy's per-execution work on
-    the one built once was still most of a purchase's own. The ``along`` writes' values
-    are converted by their columns' types (a purchase's rated lines are JSON)."""
+    """The movement's statement for its shape, built and compiled once, sent prepared: building
+    it cost more CPU than sending it, and SQLAlchemy's execution of the one built once was
+    still most of an earn's. ``along`` values convert by type (a purchase's lines are JSON)."""
     statement = _movement_statements.get((lot, writes))
     if statement is None:
         built = _build_movement(lot, writes)
