@@ -9,7 +9,10 @@ the wall time and this process's CPU (``time.process_time()``). The sales are th
 generator's (``bench.load.sale_lines``); every tenth has a discounted line (a coupon used at
 the till), so that the coupons' redemption path is walked too. The members earned once before
 the measured batches, as the bench's members are known to loyalty before its load.
-``--statements`` also prints each distinct statement (its first 120 characters) per event.
+``--statements`` also prints each distinct statement (its first 120 characters) per event;
+``--batch N`` applies batches of N events instead (2,000 events measured whatever N): near
+saturation the consumer's batches hold a few to tens of events, so what each batch costs
+once (the inbox's claim, the locks, the program's reads, the outbox write) weighs more.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ from shared.testing.records import consumer_record
 
 MEMBERS = 3000
 BATCH = 200
-BATCHES = 10
+MEASURED = 2000
+WARMING = 400
 
 
 def _purchase(rng: random.Random, member_id: uuid.UUID, discounted: bool) -> CloudEvent:
@@ -81,7 +85,15 @@ async def _seed(sessions: Sessions) -> None:
         await campaigns.create(session, CampaignIn.model_validate(terms), by="bench")
 
 
+def _batch_size() -> int:
+    if "--batch" in sys.argv:
+        return int(sys.argv[sys.argv.index("--batch") + 1])
+    return BATCH
+
+
 async def _measure(url: str) -> None:
+    size = _batch_size()
+    batches_n, warming = MEASURED // size, max(2, WARMING // size)
     engine = create_engine(Settings(database_url=url))
     sessions = create_sessions(engine)
     consumer = alone.consumer("loyalty", sessions)
@@ -98,20 +110,20 @@ async def _measure(url: str) -> None:
             known = [_purchase(rng, m, False) for m in members[start : start + BATCH]]
             await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(known)])
         batches = [
-            [_purchase(rng, rng.choice(members), i % 10 == 0) for i in range(BATCH)]
-            for _ in range(BATCHES + 2)
+            [_purchase(rng, rng.choice(members), i % 10 == 0) for i in range(size)]
+            for _ in range(batches_n + warming)
         ]
-        for batch in batches[:2]:  # warm the statement caches
+        for batch in batches[:warming]:  # warm the statement caches
             await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
         event.listen(engine.sync_engine, "before_cursor_execute", count)
         cpu, wall = time.process_time(), time.perf_counter()
-        for batch in batches[2:]:
+        for batch in batches[warming:]:
             await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         event.remove(engine.sync_engine, "before_cursor_execute", count)
-        n = BATCH * BATCHES
+        n = size * batches_n
         print(
-            f"{BATCHES} batches of {BATCH} purchase events, campaign on, 1 in 10 discounted: "
+            f"{batches_n} batches of {size} purchase events, campaign on, 1 in 10 discounted: "
             f"{len(sent) / n:.2f} statements, {wall / n * 1000:.3f} ms wall, "
             f"{cpu / n * 1000:.3f} ms CPU per event"
         )

@@ -135,9 +135,9 @@ def _digest(answers: list[bytes]) -> str:
     kept = set()
     for raw in answers:
         answer = orjson.loads(raw)
-        for part in ("applicable", "not_applicable"):
-            for item in answer[part]:
-                del item["coupon_id"], item["code"]
+        stacked = answer["stacked"]["coupons"] if answer.get("stacked") else []
+        for item in [*answer["applicable"], *answer["not_applicable"], *stacked]:
+            del item["coupon_id"], item["code"]
         kept.add(orjson.dumps(answer))
     return hashlib.sha256(b"\n".join(sorted(kept))).hexdigest()[:12]
 

@@ -10,7 +10,7 @@ Sessions are SQLAlchemy's ``AsyncSession``: SQLModel defines the tables and buil
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -152,22 +152,33 @@ class Prepared:
     (:func:`prepared_fetch`) with its values by name: written with SQLAlchemy, run as
     asyncpg's prepared statement. Values must be what asyncpg takes (SQLAlchemy's bind
     processors do not run): ``uuid.UUID``, ``datetime``, lists for arrays, JSON as text
-    cast in the statement. Values bound in the statement itself (``literal(0)``) keep
-    theirs."""
+    cast in the statement. With ``convert``, each value goes through its parameter's type
+    as SQLAlchemy's own ``execute`` would send it (a ``JSON`` column's list or dict
+    serialized, ``None`` as JSON ``null``): for a statement built for ``session.execute``
+    whose values are the caller's, not this module's. Values bound in the statement itself
+    (``literal(0)``) keep theirs."""
 
-    def __init__(self, statement: ClauseElement) -> None:
+    def __init__(self, statement: ClauseElement, *, convert: bool = False) -> None:
         compiled = statement.compile(dialect=_ASYNCPG)
         if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:
             raise TypeError("asyncpg's parameters are positional")
         self.sql = str(compiled)
         self._names = list(compiled.positiontup)
         self._bound = {name: value for name, value in compiled.params.items() if value is not None}
+        self._convert: list[tuple[int, Callable[[Any], Any]]] = []
+        for at, name in enumerate(self._names if convert else ()):
+            processor = compiled.binds[name].type.dialect_impl(_ASYNCPG).bind_processor(_ASYNCPG)
+            if processor is not None:
+                self._convert.append((at, processor))
 
     async def fetch(self, session: AsyncSession, **values: Any) -> list[asyncpg.Record]:
         """The statement's rows (:func:`prepared_fetch`); raises ``KeyError`` for a value
         not given."""
         given = self._bound | values
-        return await prepared_fetch(session, self.sql, *(given[name] for name in self._names))
+        args = [given[name] for name in self._names]
+        for at, processor in self._convert:
+            args[at] = processor(args[at])
+        return await prepared_fetch(session, self.sql, *args)
 
 
 _ASYNCPG = asyncpg_dialect()  # type: ignore[no-untyped-call]

@@ -4,6 +4,8 @@ first, and SQLAlchemy's statement listeners see them."""
 
 from __future__ import annotations
 
+import asyncpg
+import pytest
 from sqlalchemy import Integer, Text, bindparam, cast, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
@@ -99,3 +101,34 @@ async def test_the_session_s_pending_changes_are_flushed_before_the_statement(
     finally:
         mapped.dispose()
     assert rows[0][0] == 1
+
+
+async def test_converted_values_go_as_sqlalchemy_s_own_execute_sends_them(
+    scratch: Scratch,
+) -> None:
+    """With ``convert``, a JSON column's value is serialized by its type (``None`` as JSON
+    ``null``, as SQLAlchemy sends it), so a statement built for ``session.execute`` stores the
+    same rows sent either way; without, asyncpg is handed the dict as it is and refuses it."""
+    table = scratch.outbox.table
+    statement = insert(table).values(
+        event_id=bindparam("event_id"),
+        event_type="test.thing.happened",
+        topic="test.events",
+        key="k",
+        envelope=bindparam("envelope", type_=JSONB),
+    )
+    converted = Prepared(statement, convert=True)
+    envelopes = [{"lines": [{"sku": "A-1", "fen": 1_250}], "note": "净"}, None]
+    async with transaction(scratch.sessions) as session:
+        for n, envelope in enumerate(envelopes):
+            await converted.fetch(session, event_id=f"prepared-{n}", envelope=envelope)
+            await session.execute(statement, {"event_id": f"executed-{n}", "envelope": envelope})
+    async with scratch.sessions() as session:
+        rows = await session.execute(select(table.c.event_id, table.c.envelope))
+        stored = dict(rows.all())
+    for n, envelope in enumerate(envelopes):
+        assert stored[f"prepared-{n}"] == stored[f"executed-{n}"] == envelope
+
+    with pytest.raises(asyncpg.DataError):
+        async with transaction(scratch.sessions) as session:
+            await Prepared(statement).fetch(session, event_id="raw", envelope=envelopes[0])

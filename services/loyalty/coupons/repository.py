@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlmodel import col
 
 from services.loyalty.coupons.models import Coupon, CouponDefinition
-from shared.db import AsyncSession
+from shared.db import AsyncSession, Prepared
 
 _coupons = Coupon.__table__  # type: ignore[attr-defined]
 
@@ -212,18 +212,18 @@ def priceable_query(
 
 async def priceable(
     session: AsyncSession,
-    query: Select[Any],
+    query: Prepared,
     member_id: uuid.UUID,
     categories: Collection[str],
 ) -> Priceable:
     """The member's account, coupons and the categories' ancestors by ``query`` (a
-    :func:`priceable_query`), in one round trip."""
+    :func:`priceable_query`, prepared), in one round trip."""
     parameters = {MEMBER.key: member_id, CATEGORIES.key: sorted(categories)}
-    rows = (await session.execute(query, parameters)).all()
+    rows = await query.fetch(session, **parameters)
     return Priceable(
-        account_id=rows[0].account_id,
-        ancestors=rows[0].ancestors,
-        coupons=[PricedRow(*row[2:]) for row in rows if row.coupon_id is not None],
+        account_id=rows[0]["account_id"],
+        ancestors=rows[0]["ancestors"],
+        coupons=[PricedRow(*tuple(row)[2:]) for row in rows if row["coupon_id"] is not None],
     )
 
 

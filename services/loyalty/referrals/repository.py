@@ -6,12 +6,12 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, Uuid, any_, bindparam, func, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlmodel import col, select
 
 from services.loyalty.referrals.models import Referral, ReferralMonth, ReferralPolicy
-from shared.db import AsyncSession
+from shared.db import AsyncSession, Prepared
 
 _referrals: Table = Referral.__table__  # type: ignore[attr-defined]
 _policy: Table = ReferralPolicy.__table__  # type: ignore[attr-defined]
@@ -45,12 +45,19 @@ async def of_referrer(
     return list((await session.scalars(query)).all())
 
 
+_PENDING_AMONG = Prepared(
+    select(_referrals.c.friend_member_id).where(
+        _referrals.c.state == "pending",
+        _referrals.c.friend_member_id == any_(bindparam("members", type_=ARRAY(Uuid))),
+    )
+)
+"""Built once, sent as asyncpg's prepared statement: every batch of purchases asks it."""
+
+
 async def pending_among(session: AsyncSession, members: list[uuid.UUID]) -> set[uuid.UUID]:
     """Those of ``members`` who are friends with a ``pending`` referral."""
-    query = select(col(Referral.friend_member_id)).where(
-        col(Referral.state) == "pending", col(Referral.friend_member_id).in_(members)
-    )
-    return set((await session.scalars(query)).all())
+    rows = await _PENDING_AMONG.fetch(session, members=members)
+    return {row["friend_member_id"] for row in rows}
 
 
 async def qualify(

@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import Table, Uuid, bindparam
 from sqlmodel import col, select
 
 from services.loyalty.till_coupons.models import CouponRedemption
-from shared.db import AsyncSession
+from shared.db import AsyncSession, Prepared
+
+_redemptions: Table = CouponRedemption.__table__  # type: ignore[attr-defined]
 
 
 async def add(session: AsyncSession, redemption: CouponRedemption) -> None:
@@ -25,14 +28,18 @@ async def redemption(
     return (await session.scalars(query.execution_options(populate_existing=True))).first()
 
 
+_OF_PURCHASE = Prepared(
+    select(_redemptions.c.reservation_id)
+    .where(_redemptions.c.purchase_id == bindparam("purchase_id", type_=Uuid))
+    .order_by(_redemptions.c.created_at, _redemptions.c.reservation_id)
+)
+"""Built once, sent as asyncpg's prepared statement: every sale with a discount asks it."""
+
+
 async def of_purchase(session: AsyncSession, purchase_id: uuid.UUID) -> list[uuid.UUID]:
     """The reservations ever committed to a sale, whatever became of them."""
-    query = (
-        select(CouponRedemption.reservation_id)
-        .where(CouponRedemption.purchase_id == purchase_id)
-        .order_by(col(CouponRedemption.created_at), col(CouponRedemption.reservation_id))
-    )
-    return list((await session.scalars(query)).all())
+    rows = await _OF_PURCHASE.fetch(session, purchase_id=purchase_id)
+    return [row["reservation_id"] for row in rows]
 
 
 async def due(session: AsyncSession, now: datetime, limit: int) -> list[uuid.UUID]:

@@ -31,7 +31,7 @@ from services.loyalty.tiers.models import (
     TierAssignment,
     TierStanding,
 )
-from shared.db import AsyncSession
+from shared.db import AsyncSession, Prepared
 
 _standings: Table = TierStanding.__table__  # type: ignore[attr-defined]
 _assignments: Table = TierAssignment.__table__  # type: ignore[attr-defined]
@@ -56,9 +56,9 @@ class StandingRow:
 
 
 _STANDING = select(*_columns).where(_standings.c.member_id == bindparam("member_id", type_=Uuid))
-_LOCKED_STANDING = _STANDING.with_for_update()
+_LOCKED_STANDING = Prepared(_STANDING.with_for_update())
 """Built once: constructing a statement costs more CPU than running it (every earn locks a
-standing, every balance read reads one)."""
+standing); the lock, always in a transaction, goes as asyncpg's prepared statement."""
 
 
 async def standing(
@@ -68,8 +68,10 @@ async def standing(
     answered from that read (once: the caller is about to write it), without a statement."""
     if lock and (held := _held(session).pop(member_id, None)) is not None:
         return held
-    query = _LOCKED_STANDING if lock else _STANDING
-    row = (await session.execute(query, {"member_id": member_id})).first()
+    if lock:
+        rows = await _LOCKED_STANDING.fetch(session, member_id=member_id)
+        return StandingRow(*rows[0]) if rows else None
+    row = (await session.execute(_STANDING, {"member_id": member_id})).first()
     return StandingRow(*row) if row is not None else None
 
 
@@ -226,7 +228,7 @@ async def set_reviews(
     )
 
 
-_IN_ORDER = (
+_IN_ORDER = Prepared(
     select(*_columns)
     .where(_standings.c.member_id == any_(bindparam("members", type_=ARRAY(Uuid))))
     .order_by(_standings.c.member_id)
@@ -240,7 +242,7 @@ async def locked_standings(
     """These members' standings, locked in member order (the review's order)."""
     if not member_ids:
         return []
-    rows = await session.execute(_IN_ORDER, {"members": list(member_ids)})
+    rows = await _IN_ORDER.fetch(session, members=list(member_ids))
     held = _held(session)
     for member_id in member_ids:  # read fresh here; a kept read would be stale once written
         held.pop(member_id, None)
@@ -252,8 +254,8 @@ async def lock_in_order(session: AsyncSession, member_ids: Sequence[uuid.UUID]) 
     for :func:`standing` to answer each one's next lock in this transaction (a consumer's
     batch of purchases, after their accounts: the kernel's order, account then standing)."""
     if member_ids:
-        rows = await session.execute(_IN_ORDER, {"members": sorted(set(member_ids))})
-        _held(session).update((row.member_id, StandingRow(*row)) for row in rows)
+        rows = await _IN_ORDER.fetch(session, members=sorted(set(member_ids)))
+        _held(session).update((row["member_id"], StandingRow(*row)) for row in rows)
 
 
 _HELD = "loyalty.tiers.held"
