@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Generator
 
 import pytest
 
-from tests.fuzz import summary
+from tests.fuzz import lazy, summary
 from tests.fuzz.target import FuzzTarget, fuzz_target
 from tests.stack import Stack
 
@@ -19,6 +19,21 @@ async def target(
     async with fuzz_target(stack, tmp_path_factory.mktemp("fuzz-providers")) as target:
         summary.add(target.findings)
         yield target
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_pycollect_makeitem(
+    collector: pytest.Module | pytest.Class, name: str, obj: object
+) -> Generator[None, object, object]:
+    """Each operation's test is built when it runs (:mod:`tests.fuzz.lazy`): outermost,
+    this sees the collector schemathesis' own hook put in."""
+    made = yield
+    return lazy.lazy(made, collector, name, obj)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    lazy.build_for(item)
 
 
 @pytest.hookimpl(wrapper=True)
