@@ -10,7 +10,7 @@ Three kinds of cursor, each parsed strictly so that only what this API returned 
 * ``IdCursor``: a page ordered by a UUID alone; the text is the last one, lowercase and
   hyphenated as ``str(uuid)`` writes it.
 
-Both are capped at ``MAX_CURSOR_LENGTH`` characters (a 10 MB cursor is refused by its
+All three are capped at ``MAX_CURSOR_LENGTH`` characters (a 10 MB cursor is refused by its
 length alone), and :data:`PageSize` bounds ``limit``. Use them as query parameters:
 ``cursor: Annotated[Cursor | None, Query(description=...)] = None``, read ``limit + 1``
 rows after the key and cut them with :func:`keyset_page`.

@@ -38,7 +38,7 @@ from services.loyalty.tiers.service import MAX_ASSIGNMENT_YEARS
 from shared.db import AsyncSession
 from shared.events.orders import PurchaseCompleted
 from shared.inputs import input_defaults
-from shared.pagination import PageKey, encode_cursor
+from shared.pagination import PageKey, as_key, encode_cursor, keyset_page
 
 
 def campaign(row: CampaignRow) -> domain.Campaign:
@@ -322,13 +322,8 @@ async def get(session: AsyncSession, campaign_id: uuid.UUID) -> CampaignOut:
 async def latest(session: AsyncSession, limit: int, before: PageKey | None) -> CampaignList:
     """The campaigns latest starting first, ``limit`` at a time, after the page that ended
     at ``before``; ``next_cursor`` is ``None`` on the last page."""
-    rows = await repository.latest(
-        session, limit + 1, None if before is None else (before.at, before.id)
+    rows = await repository.latest(session, limit + 1, as_key(before))
+    page, cursor = keyset_page(
+        rows, limit, lambda row: encode_cursor(row.starts_at, row.campaign_id)
     )
-    page = rows[:limit]
-    return CampaignList(
-        items=[out(row) for row in page],
-        next_cursor=encode_cursor(page[-1].starts_at, page[-1].campaign_id)
-        if len(rows) > limit
-        else None,
-    )
+    return CampaignList(items=[out(row) for row in page], next_cursor=cursor)
