@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from services.messaging.config import Settings
@@ -21,36 +21,11 @@ from shared.crypto import PiiCipher
 from shared.db import Sessions, asyncpg_dsn, create_engine, create_sessions, transaction
 from shared.notify import Wakeups
 from shared.settings import DEV_PII_KEY
+from tests.loyalty.statements import round_trips
 from tests.messaging import events
 from tests.messaging.conftest import SmsEndpoint
 from tests.messaging.rows import insert_notification
 from tests.stack import Stack, eventually
-
-
-@contextmanager
-def round_trips(sessions: Sessions) -> Iterator[list[str]]:
-    """Every statement sent on ``sessions``' connections inside the block, with the
-    ``BEGIN`` and ``COMMIT`` around them (asyncpg sends those itself, unseen by
-    SQLAlchemy's statement events; its query loggers see them, not prepared statements)."""
-    sent: list[str] = []
-    engine = sessions.kw["bind"].sync_engine
-
-    def statement(_conn: Any, _cursor: Any, text: str, *_args: Any) -> None:
-        sent.append(text)
-
-    def query(record: Any) -> None:
-        sent.append(record.query)
-
-    def watch(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.driver_connection.add_query_logger(query)
-
-    event.listen(engine, "connect", watch)
-    event.listen(engine, "before_cursor_execute", statement)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "connect", watch)
 
 
 @asynccontextmanager
