@@ -76,7 +76,7 @@ async def test_a_round_that_finds_nothing_due_sends_one_statement_and_no_transac
 async def test_messages_queued_within_the_linger_go_in_one_round_and_are_sent(
     stack: Stack, messaging_sessions: Sessions, sms_gateway: SmsEndpoint
 ) -> None:
-    async with dispatcher(stack, sms_gateway, delivery_linger_ms=400) as (worker, _):
+    async with dispatcher(stack, sms_gateway, delivery_linger_ms=1000) as (worker, _):
         wakeups = Wakeups(asyncpg_dsn(stack.settings("messaging").database_url), DISPATCH_CHANNEL)
         running = asyncio.create_task(worker.run(wakeups))
         try:
@@ -87,13 +87,13 @@ async def test_messages_queued_within_the_linger_go_in_one_round_and_are_sent(
                     messaging_sessions, channel="sms", to=events.phone(), body="您的积分已到账"
                 )
                 ids.append(row["id"])
-                await asyncio.sleep(0.05)
 
             async def sent() -> list[Notification] | None:
                 query = select(Notification).where(col(Notification.id).in_(ids))
                 async with messaging_sessions() as session:
                     rows = list(await session.scalars(query))
-                return rows if all(r.status == "sent" for r in rows) else None
+                done = len(rows) == len(ids) and all(r.status == "sent" for r in rows)
+                return rows if done else None
 
             rows = await eventually(sent, timeout=10)
         finally:
