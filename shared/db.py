@@ -69,6 +69,18 @@ async def transaction(sessions: Sessions) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+@asynccontextmanager
+async def single_statement(sessions: Sessions) -> AsyncIterator[AsyncSession]:
+    """A session for **one statement** on a connection in autocommit: the statement
+    commits by itself, with no ``BEGIN`` and ``COMMIT`` round trips around it (two of the
+    three a one-statement transaction makes). One statement sees one snapshot and is
+    atomic by itself; work of two statements uses :func:`transaction`. The connection goes
+    back to the pool in the engine's own isolation level."""
+    async with sessions() as session:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session
+
+
 _TRANSIENT = (
     OperationalError,
     PoolTimeout,  # every pooled connection busy for pool_timeout: overload, not bad input

@@ -16,7 +16,7 @@ from fastapi.security import APIKeyHeader
 from shared.audit.requests import record_change
 from shared.auth import StoreDirectory, StoreRef
 from shared.crypto import PiiCipher
-from shared.db import AsyncSession, Sessions, transaction
+from shared.db import AsyncSession, Sessions, single_statement, transaction
 from shared.errors import Unauthorized
 from shared.jwks import TokenSigner
 from shared.openapi import answers
@@ -43,14 +43,11 @@ RequestSession = Annotated[AsyncSession, Depends(request_session, scope="functio
 
 
 async def single_statement_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A FastAPI dependency for a route that reads in **one statement**: its connection is
-    in autocommit, so no ``BEGIN`` and ``COMMIT`` round trips surround it (two of the three a
-    one-statement read makes otherwise). One statement sees one snapshot by itself; a route
-    that reads twice, or writes, depends on :data:`RequestSession`. The connection goes back
-    to the pool in the engine's own isolation level."""
+    """A FastAPI dependency for a route that reads in **one statement**
+    (:func:`shared.db.single_statement`: autocommit, no ``BEGIN`` and ``COMMIT`` round
+    trips); a route that reads twice, or writes, depends on :data:`RequestSession`."""
     runtime: _Runtime = request.app.state.runtime
-    async with runtime.sessions() as session:
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    async with single_statement(runtime.sessions) as session:
         yield session
 
 

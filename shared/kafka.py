@@ -41,6 +41,10 @@ class GroupTimings:
     # How long a fetch may wait at the broker for new records. The embedded broker answers
     # only when this runs out, not when records arrive, so it bounds every hop's latency.
     fetch_max_wait_ms: int = 50
+    # The records a fetch waits for (up to fetch_max_wait_ms) before the broker answers.
+    # Apache Kafka answers as soon as this much is there (1: at the first record), so a
+    # larger one gathers a consumer's batch at low rates as the embedded broker's wait does
+    fetch_min_bytes: int = 1
 
 
 def create_consumer(
@@ -56,6 +60,7 @@ def create_consumer(
         heartbeat_interval_ms=timings.heartbeat_interval_ms,
         rebalance_timeout_ms=timings.rebalance_timeout_ms,
         fetch_max_wait_ms=timings.fetch_max_wait_ms,
+        fetch_min_bytes=timings.fetch_min_bytes,
     )
 
 

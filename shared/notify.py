@@ -29,7 +29,9 @@ class Wakeups:
         self._event = asyncio.Event()
         self._connection: asyncpg.Connection | None = None
 
-    async def wait(self, timeout: float) -> None:
+    async def wait(self, timeout: float) -> bool:
+        """Waits up to ``timeout`` seconds for a notification (or :meth:`wake`); whether
+        one came (``False``: the timeout ran out)."""
         await self._ensure_listening()
         # asyncio.timeout, not wait_for: in Python 3.11 a cancellation that arrives as
         # wait_for times out comes out as TimeoutError, which this wait suppresses, and the
@@ -37,10 +39,17 @@ class Wakeups:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await self._event.wait()
+        notified = self._event.is_set()
         self._event.clear()
+        return notified
 
     def wake(self) -> None:
         self._event.set()
+
+    def forget(self) -> None:
+        """Drops the notifications received so far: for a waiter about to look at what
+        they announced, which a notification delivered after this still reaches."""
+        self._event.clear()
 
     async def close(self) -> None:
         if self._connection is not None and not self._connection.is_closed():

@@ -225,6 +225,7 @@ def _lifespan(
                     settings.consumer_heartbeat_interval_ms,
                     settings.consumer_rebalance_timeout_ms,
                     settings.consumer_fetch_max_wait_ms,
+                    settings.consumer_fetch_min_bytes,
                 ),
             )
             runtime.tasks.append(asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer"))

@@ -86,7 +86,12 @@ class BaseServiceSettings(BaseSettings):
     consumer_session_timeout_ms: int = 6000
     consumer_heartbeat_interval_ms: int = 500
     consumer_rebalance_timeout_ms: int = 500
-    consumer_fetch_max_wait_ms: int = 50
+    # A consumer's batch gathers for up to consumer_fetch_max_wait_ms (the embedded broker
+    # always waits that long; Apache Kafka until consumer_fetch_min_bytes are there). Every
+    # batch is a transaction, an inbox claim and an offset commit however few events it
+    # has, so a consumer off the latency targets' path waits longer (analytics)
+    consumer_fetch_max_wait_ms: int = Field(default=50, ge=0, le=5_000)
+    consumer_fetch_min_bytes: int = Field(default=1, ge=1, le=50 * 1024 * 1024)
     idempotency_retention_hours: int = 24
     # Stores upload a day's sales at day end, or after being offline for days, so they
     # may retry a sale long after the first attempt.

@@ -38,6 +38,11 @@ class Settings(BaseServiceSettings):
     clv_poll_seconds: float = Field(
         default=5.0, gt=0, le=3600, description="How often the CLV fitter looks for queued fits"
     )
+    # analytics' read models are on no latency target's path: its consumer gathers a
+    # quarter of a second of events per batch (five times fewer batches than 50 ms at low
+    # rates; docs/performance.md, "Issue 19's fourth round")
+    consumer_fetch_max_wait_ms: int = Field(default=250, ge=0, le=5_000)
+    consumer_fetch_min_bytes: int = Field(default=64 * 1024, ge=1, le=50 * 1024 * 1024)
 
 
 def current_settings(request: Request) -> Settings:

@@ -97,6 +97,13 @@ class Settings(ContactReaderSettings):
     # the timeout) starts only if it ends inside the lease, the first third of which is
     # left for waiting on a free connection
     delivery_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # how long the dispatcher waits, once a queued message woke it, for more to be queued
+    # before it leases: each round costs a lease, a recording transaction and a wake-up of
+    # the relay and of every consumer of its events however few it sends, and at tens of
+    # messages a second rounds were mostly of one (docs/performance.md, "Issue 19's fourth
+    # round"). A member waits this much longer for the message; "notification queued" does
+    # not
+    delivery_linger_ms: int = Field(default=100, ge=0, le=5_000)
     # journeys (services.messaging.journeys): how often the worker looks for runs due, and
     # how many it runs per transaction
     journey_poll_seconds: float = Field(default=5.0, gt=0, le=3600)

@@ -37,6 +37,33 @@ def engine_of(sessions: Sessions) -> AsyncEngine:
     return bind
 
 
+@contextmanager
+def round_trips(sessions: Sessions) -> Iterator[list[str]]:
+    """Every statement sent on ``sessions``' connections inside the block, with the
+    ``BEGIN`` and ``COMMIT`` around them on connections opened inside it (a fresh
+    engine's): asyncpg sends those itself, unseen by SQLAlchemy's statement events, and
+    its query loggers see them, not prepared statements."""
+    sent: list[str] = []
+    engine = engine_of(sessions).sync_engine
+
+    def statement(_conn: Any, _cursor: Any, text: str, *_args: Any) -> None:
+        sent.append(text)
+
+    def query(record: Any) -> None:
+        sent.append(record.query)
+
+    def watch(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(query)
+
+    event.listen(engine, "connect", watch)
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "connect", watch)
+
+
 def program_locks(sent: list[str]) -> list[str]:
     return [s for s in sent if "earning_rule" in s and "FOR SHARE" in s]
 

@@ -15,8 +15,10 @@ lost connection or a database restart repeats at most those, once their lease ru
 email carries the notification id as Message-ID and the SMS gateway deduplicates on the
 ``Idempotency-Key``, so a repeat is recognisable (docs/reliability.md).
 
-It wakes on ``pg_notify`` from the consumer (``DISPATCH_CHANNEL``) and polls every second
-anyway, which also picks up retries whose backoff has elapsed and leases that ran out.
+It wakes on ``pg_notify`` from the consumer (``DISPATCH_CHANNEL``), waits
+``delivery_linger_ms`` for more messages to be queued so that one round takes them all,
+and polls every second anyway, which also picks up retries whose backoff has elapsed and
+leases that ran out.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from services.messaging.notifications.domain import DISPATCH_CHANNEL, Outcome, O
 from services.messaging.templates.domain import SECRET_TEMPLATES
 from shared.background import raise_if_cancelling, repeat_until_cancelled
 from shared.crypto import PiiCipher
-from shared.db import Sessions, asyncpg_dsn, transaction
+from shared.db import Sessions, asyncpg_dsn, single_statement, transaction
 from shared.events.messaging import Channel
 from shared.notify import Wakeups
 from shared.service_app import Runtime
@@ -68,17 +70,23 @@ class Dispatcher:
         self._providers = providers
 
     async def run(self, wakeups: Wakeups) -> None:
+        linger = self._settings.delivery_linger_ms / 1000
+
         async def dispatch_or_wait() -> None:
-            if await self.dispatch_batch() < self._settings.delivery_batch_size:
-                await wakeups.wait(IDLE_POLL_SECONDS)
+            full = await self.dispatch_batch() == self._settings.delivery_batch_size
+            if not full and await wakeups.wait(IDLE_POLL_SECONDS) and linger:
+                await asyncio.sleep(linger)
+                wakeups.forget()  # the round about to run leases what these announced
 
         await repeat_until_cancelled(dispatch_or_wait, "dispatcher")
 
     async def dispatch_batch(self) -> int:
-        """Lease, send and record one batch; returns how many notifications it leased."""
+        """Lease, send and record one batch; returns how many notifications it leased.
+        The lease is one statement committing by itself, so a round that finds nothing due
+        costs that one statement."""
         settings = self._settings
         leased_until = datetime.now(UTC) + timedelta(seconds=settings.delivery_lease_seconds)
-        async with transaction(self._sessions) as session:
+        async with single_statement(self._sessions) as session:
             leased = await notifications.lease_due(
                 session, settings.delivery_batch_size, leased_until
             )
