@@ -14,22 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from sqlalchemy import event, func
 from sqlmodel import col, select
 
-from bench.dispatcher import CIPHER, _prepare, _row, _wait_for
-from huiyuan.embedded.ports import free_port
-from huiyuan.embedded.postgres import EmbeddedPostgres
-from services.messaging.config import DEV_SMS_API_KEY, Settings
+from bench.dispatcher import CIPHER, messaging_database_and_providers, notification_row
+from services.messaging.config import Settings
 from services.messaging.delivery.jobs import Dispatcher
 from services.messaging.delivery.kinds import providers
 from services.messaging.notifications import repository
@@ -49,7 +42,7 @@ def _queue(database_url: str, rate: float, seconds: float) -> None:
         for n in range(round(rate * seconds)):
             await asyncio.sleep(max(0.0, start + n / rate - time.monotonic()))
             async with transaction(sessions) as session:
-                await repository.insert_notifications(session, [_row("sms", n)])
+                await repository.insert_notifications(session, [notification_row("sms", n)])
         await engine.dispose()
 
     asyncio.run(write())
@@ -121,22 +114,7 @@ def main(
 ) -> None:
     """Prints, per run, the dispatcher's CPU, statements and transactions per SMS, SMS per
     round and the queued-to-sent time."""
-    scratch = Path(tempfile.mkdtemp(prefix="huiyuan-bench-rounds-"))
-    postgres = EmbeddedPostgres(scratch / "postgres")
-    http_port = free_port()
-    local = subprocess.Popen(
-        [
-            sys.executable, "-m", "huiyuan.embedded.local_providers",
-            "--store-dir", str(scratch / "inbox"),
-            "--smtp-port", str(free_port()), "--http-port", str(http_port),
-            "--sms-api-key", DEV_SMS_API_KEY,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        url = asyncio.run(_prepare(postgres.start()))
-        _wait_for(f"http://127.0.0.1:{http_port}/api/sms")
+    with messaging_database_and_providers() as (url, _, http_port):
         for round_ in range(1, rounds + 1):
             for ms in linger or [0, 100]:
                 settings = Settings(
@@ -151,11 +129,6 @@ def main(
                     f"transactions per SMS, {f['per_round']:.1f} SMS per round, "
                     f"queued to sent p50 {f['p50']:.0f} ms, p99 {f['p99']:.0f} ms"
                 )
-    finally:
-        local.terminate()
-        local.wait()
-        postgres.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,14 @@ events, everything but the consumer that queues them. docs/performance.md has fi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -47,7 +49,8 @@ def _recipient(channel: Channel, n: int) -> str:
     return f"m{n}@example.com" if channel == "email" else f"+86139{n:08d}"
 
 
-def _row(channel: Channel, n: int) -> dict[str, Any]:
+def notification_row(channel: Channel, n: int) -> dict[str, Any]:
+    """A queued notification's ``notifications`` columns, due now, the ``n``-th recipient's."""
     now = datetime.now(UTC)
     return {
         "id": uuid.uuid4(),
@@ -88,7 +91,7 @@ async def _measure(settings: Settings, channel: Channel, messages: int) -> tuple
     try:
         async with transaction(sessions) as session:
             await repository.insert_notifications(
-                session, [_row(channel, n) for n in range(messages)]
+                session, [notification_row(channel, n) for n in range(messages)]
             )
         dispatcher = Dispatcher(
             settings=settings, sessions=sessions, cipher=CIPHER, providers=channels
@@ -123,12 +126,11 @@ def _wait_for(url: str, timeout: float = 30) -> None:
     raise TimeoutError(f"{url} did not answer")
 
 
-def main(
-    messages: Annotated[int, typer.Option(min=100, help="Messages per channel")] = 2000,
-    rounds: Annotated[int, typer.Option(min=1, help="Times each channel is measured")] = 3,
-) -> None:
-    """Prints messages/s and the dispatcher's CPU ms per message, per channel, each round
-    on its own."""
+@contextlib.contextmanager
+def messaging_database_and_providers() -> Iterator[tuple[str, int, int]]:
+    """A scratch PostgreSQL with messaging's schema migrated, and the local SMTP and SMS
+    providers in a process of their own: yields (messaging's database URL, the SMTP port,
+    the SMS gateway's HTTP port); everything is stopped and removed after."""
     scratch = Path(tempfile.mkdtemp(prefix="huiyuan-bench-dispatcher-"))
     postgres = EmbeddedPostgres(scratch / "postgres")
     smtp_port, http_port = free_port(), free_port()
@@ -145,6 +147,21 @@ def main(
     try:
         url = asyncio.run(_prepare(postgres.start()))
         _wait_for(f"http://127.0.0.1:{http_port}/api/sms")
+        yield url, smtp_port, http_port
+    finally:
+        local.terminate()
+        local.wait()
+        postgres.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def main(
+    messages: Annotated[int, typer.Option(min=100, help="Messages per channel")] = 2000,
+    rounds: Annotated[int, typer.Option(min=1, help="Times each channel is measured")] = 3,
+) -> None:
+    """Prints messages/s and the dispatcher's CPU ms per message, per channel, each round
+    on its own."""
+    with messaging_database_and_providers() as (url, smtp_port, http_port):
         settings = Settings(
             database_url=url,
             smtp_port=smtp_port,
@@ -154,11 +171,6 @@ def main(
             runs = [asyncio.run(_measure(settings, channel, messages)) for _ in range(rounds)]
             figures = ", ".join(f"{rate:.0f} /s ({cpu:.2f} CPU ms each)" for rate, cpu in runs)
             typer.echo(f"{channel:5} {messages} messages per round: {figures}")
-    finally:
-        local.terminate()
-        local.wait()
-        postgres.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
