@@ -174,26 +174,23 @@ class ScopeOut(BaseModel):
     tiers: list[str]
 
 
+_CAMPAIGN_OUT: dict[str, Any] = {
+    **CAMPAIGN_EXAMPLE,
+    "id": "3c9e2f4a-7b1d-4e5f-9a0b-1c2d3e4f5a6b",
+    "starts_at": "2026-12-31T16:00:00Z",
+    "ends_at": "2027-01-10T16:00:00Z",
+    "spent_points": 0,
+    "coupons_given": 0,
+    "closed_at": None,
+    "created_at": "2026-11-30T02:00:00Z",
+    "created_by": "marketing@brand.example",
+    "updated_at": None,
+    "updated_by": None,
+}
+
+
 class CampaignOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **CAMPAIGN_EXAMPLE,
-                    "id": "3c9e2f4a-7b1d-4e5f-9a0b-1c2d3e4f5a6b",
-                    "starts_at": "2026-12-31T16:00:00Z",
-                    "ends_at": "2027-01-10T16:00:00Z",
-                    "spent_points": 0,
-                    "coupons_given": 0,
-                    "closed_at": None,
-                    "created_at": "2026-11-30T02:00:00Z",
-                    "created_by": "marketing@brand.example",
-                    "updated_at": None,
-                    "updated_by": None,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_CAMPAIGN_OUT]})
 
     id: uuid.UUID
     name: str
@@ -223,8 +220,14 @@ class CampaignOut(BaseModel):
 
 
 class CampaignList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_CAMPAIGN_OUT], "next_cursor": None}]}
+    )
+
     items: list[CampaignOut]
-    next_cursor: str | None = Field(None, description="Pass as `cursor` to read the next page")
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` to read the next page; null on the last page"
+    )
 
 
 class Spender(BaseModel):

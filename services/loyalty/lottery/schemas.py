@@ -144,7 +144,21 @@ class PrizeOut(BaseModel):
     won_today: int = Field(description="Won so far on the brand's current day")
 
 
+_CAMPAIGN_OUT: dict[str, Any] = {
+    "id": "3c9e2f4a-7b1d-4e5f-9a0b-1c2d3e4f5a6b",
+    "name": EXAMPLE["name"],
+    "starts_at": "2026-12-31T16:00:00Z",
+    "ends_at": "2027-01-10T16:00:00Z",
+    "earn": EXAMPLE["earn"],
+    "prizes": [_PRIZE_OUT],
+    "created_at": "2026-11-30T02:00:00Z",
+    "created_by": "marketing@brand.example",
+}
+
+
 class LotteryCampaignOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_CAMPAIGN_OUT]})
+
     id: uuid.UUID
     name: str
     starts_at: datetime
@@ -156,6 +170,10 @@ class LotteryCampaignOut(BaseModel):
 
 
 class LotteryCampaignList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_CAMPAIGN_OUT], "next_cursor": None}]}
+    )
+
     items: list[LotteryCampaignOut]
     next_cursor: str | None = Field(None, description=NEXT_CURSOR)
 
