@@ -29,6 +29,9 @@ from shared.jwks import development_signer
 from shared.service_app import ServiceSpec, build_app
 from shared.settings import BaseServiceSettings
 
+NOWHERE = 9
+"""The discard port on the loopback address, where nothing listens: a connection is refused."""
+
 
 @dataclass(frozen=True)
 class Stack:
@@ -58,6 +61,11 @@ class Stack:
             "staff_password_passes": 1,
             "staff_password_lanes": 1,
         }
+        if service == "messaging":
+            # the defaults are where `make up`'s local providers listen: a test's messages
+            # must not reach a stack someone runs beside the suite. Nothing listens on the
+            # discard port; a test that sends passes its own SMTP server and SMS gateway.
+            values |= {"smtp_port": NOWHERE, "sms_gateway_url": f"http://127.0.0.1:{NOWHERE}"}
         values.update(overrides)
         return settings_class(**values)
 
