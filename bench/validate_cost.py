@@ -31,7 +31,7 @@ from sqlalchemy import insert
 
 from bench import alone
 from bench.cpu import tree_seconds
-from services.loyalty.accounts import repository as accounts
+from services.loyalty.accounts.repository import accounts
 from services.loyalty.base import product_categories
 from services.loyalty.config import Settings
 from services.loyalty.coupons import repository as coupons

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, ScalarSelect
 
-from services.loyalty.accounts import domain, repository
+from services.loyalty.accounts import domain
 from services.loyalty.accounts.domain import SOURCE_POINTS, Source, SourceType
 from services.loyalty.accounts.draws import repository as draws
 from services.loyalty.accounts.errors import AccountNotFound, InsufficientPoints
@@ -32,7 +32,9 @@ from services.loyalty.accounts.ledger import repository as ledger
 from services.loyalty.accounts.ledger.repository import ShortfallRow
 from services.loyalty.accounts.lots import repository as lot_rows
 from services.loyalty.accounts.lots.repository import ExpiringLot
-from services.loyalty.accounts.repository import Along, Param
+from services.loyalty.accounts.repository import accounts as repository
+from services.loyalty.accounts.repository import movements
+from services.loyalty.accounts.repository.movements import Along, Param
 from services.loyalty.base import emit
 from services.loyalty.program.domain import Rung
 from shared.db import AsyncSession
@@ -268,7 +270,7 @@ async def move_points(
         if movement.restores:
             undrawn = await draws.undrawn(session, movement.restores)
             restoration = domain.restoration(undrawn, movement.points)
-    recorded = await repository.record_movement(
+    recorded = await movements.record_movement(
         session,
         account_id=account.account_id,
         source=movement.source,

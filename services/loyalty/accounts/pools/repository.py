@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Uuid, bindparam, func, insert, select, update
 
 from services.loyalty.accounts.models import HOUSEHOLD, Account, AccountHolder, Pooling
-from services.loyalty.accounts.repository import forget_held
+from services.loyalty.accounts.repository.accounts import forget_held
 from shared.db import AsyncSession
 
 _accounts = Account.__table__  # type: ignore[attr-defined]
