@@ -114,17 +114,21 @@ async def test_refused_by_every_provider_for_good_is_a_failure(
 
 class _UnsureFallback:
     """Holds a message past the client's timeout and cannot say whether it has it; once
-    ``recovered``, says it has it."""
+    ``recovered``, says it has it. Only ``ours`` is held and counted: rows earlier tests
+    left queued in the shared database get a 503 at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, ours: str) -> None:
+        self.ours = ours
         self.recovered = False
         self.sends = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["method"] == "POST":
+        key = dict(scope["headers"]).get(b"idempotency-key", b"").decode()
+        ours = key == self.ours or scope["path"].endswith(f"/{self.ours}")
+        if scope["method"] == "POST" and ours:
             self.sends += 1
             await asyncio.sleep(2)
-        if scope["method"] == "GET" and self.recovered:
+        if scope["method"] == "GET" and self.recovered and ours:
             body = b'{"message_id": "unsure-1", "status": "accepted", "segments": 1}'
             await Response(body, status_code=200)(scope, receive, send)
             return
@@ -136,14 +140,14 @@ async def test_a_retry_asks_the_provider_left_unsure_before_any_other_sends(
 ) -> None:
     """The primary refuses, the fallback times out and cannot say: the retry, with the
     primary healthy again, must not send it there while the fallback may have it."""
-    fallback = _UnsureFallback()
+    row = await insert_notification(
+        messaging_sessions, channel="sms", to="+8613912345678", body=TEXT
+    )
+    fallback = _UnsureFallback(str(row["id"]))
     async with gateway(tmp_path / "sms") as sms, serving(fallback) as unsure:
         await sms.fail("primary", "refuse")
         settings = sms.settings(delivery_retry_backoff_seconds=1)
         settings["sms_providers"][1]["url"] = unsure
-        row = await insert_notification(
-            messaging_sessions, channel="sms", to="+8613912345678", body=TEXT
-        )
         app = stack.app("messaging", smtp_port=smtp_server.port, **settings)
         async with running(app):
             held = await eventually(retried(messaging_sessions, row["id"]), timeout=15)
