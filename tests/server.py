@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,13 +14,27 @@ from starlette.types import ASGIApp
 
 from huiyuan.embedded.ports import free_port
 
+# how long a stopping server lets a request still in flight finish before cancelling it: a
+# test's server holding a request back (a provider that answers late) must not make its
+# shutdown wait forever when the test fails before letting it go
+GRACE_SECONDS = 10
+
+
+class _Server(uvicorn.Server):
+    """Leaves pytest's signal handlers alone."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
 
 @asynccontextmanager
 async def serving(app: ASGIApp, port: int | None = None, **config: Any) -> AsyncIterator[str]:
-    """Serves ``app`` (lifespan included) in the running event loop, on ``port`` or a free
-    one; yields its base URL."""
+    """Serves ``app`` (lifespan included unless ``lifespan="off"``) in the running event
+    loop, on ``port`` or a free one; yields its base URL. ``config`` is uvicorn's."""
     port = port or free_port()
-    server = uvicorn.Server(
+    config.setdefault("timeout_graceful_shutdown", GRACE_SECONDS)
+    server = _Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config)
     )
     task = asyncio.create_task(server.serve())

@@ -7,15 +7,14 @@ import json
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
 from email.message import EmailMessage
 from pathlib import Path
 
 import aiosmtplib
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from huiyuan.embedded.local_providers import (
@@ -25,6 +24,7 @@ from huiyuan.embedded.local_providers import (
     read_inbox,
 )
 from huiyuan.embedded.ports import free_port
+from tests import server
 
 LOOPBACK = "127.0.0.1"
 API_KEY = "test-sms-key"
@@ -32,22 +32,8 @@ AUTH = {"Authorization": f"Bearer {API_KEY}"}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(app, host=LOOPBACK, port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            raise RuntimeError("uvicorn stopped before it started")
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://{LOOPBACK}:{port}"
-    finally:
-        server.should_exit = True
-        await task
+def serving(app: FastAPI) -> AbstractAsyncContextManager[str]:
+    return server.serving(app, lifespan="off")
 
 
 @pytest.fixture

@@ -3,19 +3,18 @@ and the customer service messaging reads members' contacts from (:mod:`tests.con
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from starlette.types import ASGIApp
 
 from huiyuan.embedded.local_providers import MailCatcher, create_sms_gateway_app
 from huiyuan.embedded.ports import free_port
 from shared.inbox import Handlers
+from tests import server
 from tests.contacts import customer_contacts  # noqa: F401 (a fixture: the test customer)
 from tests.stack import Stack
 
@@ -35,14 +34,6 @@ class SmsEndpoint:
     store_dir: Path
 
 
-class _Server(uvicorn.Server):
-    """Leaves pytest's signal handlers alone."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @pytest.fixture
 def smtp_server(tmp_path: Path) -> Iterator[SmtpEndpoint]:
     endpoint = SmtpEndpoint(free_port(), tmp_path / "mail")
@@ -52,30 +43,10 @@ def smtp_server(tmp_path: Path) -> Iterator[SmtpEndpoint]:
     catcher.stop()
 
 
-@contextlib.asynccontextmanager
-async def serving(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
-    """Serve ``app`` over HTTP on ``port`` (a free local one if not given); yields its base
-    URL."""
-    port = port or free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-    )
-    server = _Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+def serving(app: ASGIApp, port: int | None = None) -> AbstractAsyncContextManager[str]:
+    """A provider's or a fake's ASGI app served on ``port`` (a free local one if not given),
+    without lifespan; its base URL."""
+    return server.serving(app, port, lifespan="off", access_log=False)
 
 
 @pytest.fixture
