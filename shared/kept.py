@@ -24,10 +24,13 @@ token read differs and the value is read again.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
 from sqlalchemy import Column, MetaData, Table, Text, Uuid, text
+
+from shared.db import AsyncSession, fetch_before_transaction
 
 T = TypeVar("T")
 
@@ -51,6 +54,18 @@ class Kept(Generic[T]):
     def drop(self) -> None:
         """Forgets the value: the next :meth:`read` loads."""
         self._version, self._value = None, None
+
+
+async def token(session: AsyncSession, schema: str, name: str) -> uuid.UUID:
+    """``name``'s token in ``schema``'s ``kept_versions``, read on ``session``'s connection
+    before its transaction begins (:func:`shared.db.fetch_before_transaction`): a batch
+    that needs nothing but the kept value sends this one statement, no ``BEGIN`` or
+    ``COMMIT``. Raises ``LookupError`` if the row is missing (a migration not run)."""
+    sql = f"SELECT version FROM {schema}.kept_versions WHERE name = $1"
+    found = await fetch_before_transaction(session, sql, name)
+    if not isinstance(found, uuid.UUID):
+        raise LookupError(f"no kept_versions row {name!r} in {schema}")
+    return found
 
 
 def kept_versions_table(metadata: MetaData) -> Table:
@@ -85,18 +100,32 @@ def drop_kept_versions_ddl(schema: str) -> list[str]:
 
 
 def bump_on_change_ddl(
-    schema: str, table: str, name: str, *, columns: Sequence[str] = ()
+    schema: str, table: str, name: str, *, columns: Sequence[str] = (), rows: bool = False
 ) -> list[str]:
     """For a migration: a statement trigger giving ``name``'s row a new token after any
     insert, delete or truncate of ``table``, and any update (of one of ``columns``, when
-    given: an update setting none of them, such as a counter's, keeps the token)."""
+    given: an update setting none of them, such as a counter's, keeps the token). With
+    ``rows``, an update gives a new token only when it changes one of ``columns`` in a row
+    (a row trigger with a condition: for a table whose hot updates set them unchanged)."""
+    on = f'ON "{schema}".{table}'
+    bump = f"EXECUTE FUNCTION \"{schema}\".bump_kept_version('{name}')"
     of = f" OF {', '.join(columns)}" if columns else ""
+    if not rows:
+        return [
+            f"CREATE TRIGGER bump_kept_{name} AFTER INSERT OR UPDATE{of} OR DELETE OR TRUNCATE "
+            f"{on} FOR EACH STATEMENT {bump}"
+        ]
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
     return [
-        f"CREATE TRIGGER bump_kept_{name} AFTER INSERT OR UPDATE{of} OR DELETE OR TRUNCATE "
-        f'ON "{schema}".{table} FOR EACH STATEMENT '
-        f"EXECUTE FUNCTION \"{schema}\".bump_kept_version('{name}')"
+        f"CREATE TRIGGER bump_kept_{name} AFTER INSERT OR DELETE OR TRUNCATE {on} "
+        f"FOR EACH STATEMENT {bump}",
+        f"CREATE TRIGGER bump_kept_{name}_rows AFTER UPDATE{of} {on} FOR EACH ROW "
+        f"WHEN ({changed}) {bump}",
     ]
 
 
 def drop_bump_on_change_ddl(schema: str, table: str, name: str) -> list[str]:
-    return [f'DROP TRIGGER bump_kept_{name} ON "{schema}".{table}']
+    return [
+        f'DROP TRIGGER IF EXISTS bump_kept_{name}_rows ON "{schema}".{table}',
+        f'DROP TRIGGER bump_kept_{name} ON "{schema}".{table}',
+    ]
