@@ -19,7 +19,10 @@ table the read depends on (:func:`bump_on_change_ddl`), in the writer's transact
   or in its place (messaging's), so keeping costs no statement of its own.
 
 A value read *after* its token may be newer than the token says: harmless, the next
-token read differs and the value is read again.
+token read differs and the value is read again. Never the reverse: a transaction that
+writes a watched table reads the token again after its write before it reads a kept
+value, or it would keep its own uncommitted change under the committed token
+(``services.loyalty.program.service.forget_program``).
 """
 
 from __future__ import annotations
