@@ -10,7 +10,7 @@ Sessions are SQLAlchemy's ``AsyncSession``: SQLModel defines the tables and buil
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -129,10 +129,31 @@ async def prepared_fetch(session: AsyncSession, sql: str, *args: Any) -> list[as
     if pending.autoflush and (pending.new or pending.dirty or pending.deleted):
         await session.flush()  # as SQLAlchemy's own execute would, before the statement
     driver, sync = await _in_transaction(session)
-    for listener in sync.dispatch.before_cursor_execute:
-        listener(sync, None, sql, args, None, False)
+    _announce(sync, sql, args)
     rows: list[asyncpg.Record] = await driver.fetch(sql, *args)
     return rows
+
+
+async def fetch_before_transaction(session: AsyncSession, sql: str, *args: Any) -> Any:
+    """The first column of ``sql``'s first row, sent on ``session``'s asyncpg connection
+    *before* its transaction when none has begun yet: in autocommit, so no ``BEGIN``, and a
+    session that sends nothing else sends no ``COMMIT`` either (SQLAlchemy's adapter ends
+    only a transaction it began). Once one has begun, inside it. A statement of its own
+    either way, seeing whatever committed before it started; for a read whose answer the
+    rest of the transaction needs no consistent snapshot with (``shared.kept``'s tokens).
+    The engine's ``before_cursor_execute`` listeners see it, as :func:`prepared_fetch`'s."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    sync = connection.sync_connection
+    assert sync is not None  # a session's connection is a started one
+    _announce(sync, sql, args)
+    driver: asyncpg.Connection = raw.driver_connection
+    return await driver.fetchval(sql, *args)
+
+
+def _announce(sync: Connection, sql: str, args: Sequence[Any]) -> None:
+    for listener in sync.dispatch.before_cursor_execute:
+        listener(sync, None, sql, args, None, False)
 
 
 _HELD = "shared.db.prepared_fetch"

@@ -27,7 +27,7 @@ from services.loyalty.base import emit
 from services.loyalty.campaigns import repository
 from services.loyalty.campaigns.models import CampaignRow
 from services.loyalty.lots import service as lots
-from services.loyalty.program.service import locked_program
+from services.loyalty.program.service import forget_program, locked_program
 from services.loyalty.tiers import service as tiers
 from services.loyalty.tiers.domain import day_end
 from shared.db import AsyncSession, Sessions, transaction
@@ -114,6 +114,7 @@ async def close(session: AsyncSession, row: CampaignRow, now: datetime) -> None:
                 if placed:
                     awarded.append(member_id)
     row.closed_at = now
+    forget_program(session)  # the campaigns kept for point changes no longer hold it
     closed = CampaignClosed(
         campaign_id=row.campaign_id,
         ends_at=row.ends_at,

@@ -30,7 +30,11 @@ from services.loyalty.campaigns.schemas import (
 )
 from services.loyalty.program.domain import base_tier
 from services.loyalty.program.errors import UnknownTier
-from services.loyalty.program.service import current_ladder, locked_for_change, locked_program
+from services.loyalty.program.service import (
+    current_ladder,
+    kept_read,
+    locked_for_change,
+)
 from services.loyalty.rules.domain import Contribution
 from services.loyalty.rules.service import Rated
 from services.loyalty.tiers.domain import add_months
@@ -38,6 +42,7 @@ from services.loyalty.tiers.service import MAX_ASSIGNMENT_YEARS
 from shared.db import AsyncSession
 from shared.events.orders import PurchaseCompleted
 from shared.inputs import input_defaults
+from shared.kept import Kept
 from shared.pagination import PageKey, as_key, encode_cursor, keyset_page
 
 
@@ -79,20 +84,19 @@ def tried(data: CampaignTerms, starts_at: datetime, ends_at: datetime) -> domain
     )
 
 
-_CAMPAIGNS = "loyalty.campaigns"
+_CAMPAIGNS: Kept[tuple[domain.Campaign, ...]] = Kept()
 
 
 async def _locked_campaigns(session: AsyncSession) -> list[domain.Campaign]:
-    """The campaigns not closed out, read once while the program's lock is held: making a
-    campaign takes it ``FOR UPDATE``, so none is added before it is released (a batch of
-    purchases in one transaction reads them once, as it reads the rules' versions)."""
-    program = await locked_program(session)
-    held = session.info.get(_CAMPAIGNS)
-    if held is not None and held[0] is program:
-        return list(held[1])
-    read = [campaign(row) for row in await repository.not_closed(session)]
-    session.info[_CAMPAIGNS] = (program, read)
-    return read
+    """The campaigns not closed out, holding the program's lock: making or changing a
+    campaign takes it ``FOR UPDATE``, so none is added before it is released; kept across
+    batches while the program's tokens stand (``kept_read``)."""
+
+    async def load() -> tuple[domain.Campaign, ...]:
+        return tuple(campaign(row) for row in await repository.not_closed(session))
+
+    kept = await kept_read(session, _CAMPAIGNS, load)
+    return list(kept)
 
 
 async def add_to(session: AsyncSession, rated: Rated, purchase: PurchaseCompleted) -> Rated:

@@ -11,22 +11,27 @@ from datetime import UTC, datetime
 from services.loyalty.lots import domain, repository
 from services.loyalty.lots.domain import CreditTerms, Policy
 from services.loyalty.lots.schemas import PointsPolicyIn, PointsPolicyOut
+from services.loyalty.program.service import forget_program, kept_while_held
 from shared.db import AsyncSession
 from shared.inputs import input_defaults
+from shared.kept import Kept
 
 _POLICY = "loyalty.points_policy"
+_KEPT: Kept[Policy] = Kept()
 
 
 async def current_policy(session: AsyncSession) -> Policy:
     """The brand's points policy (the defaults until marketing sets one), read once per
     transaction: a consumer's batch of purchases reads it with its first earn, and a
-    change committed meanwhile applies from the next batch on."""
+    change committed meanwhile applies from the next batch on; while the transaction holds
+    the program, kept across batches while the program's tokens stand
+    (``kept_while_held``)."""
     transaction = session.sync_session.get_transaction()
     held = session.info.get(_POLICY)
     if held is not None and transaction is not None and held[0] is transaction:
         policy: Policy = held[1]
         return policy
-    policy = await _read_policy(session)
+    policy = await kept_while_held(session, _KEPT, lambda: _read_policy(session))
     session.info[_POLICY] = (transaction, policy)
     return policy
 
@@ -63,6 +68,7 @@ async def set_policy(session: AsyncSession, data: PointsPolicyIn, *, by: str) ->
     policy = Policy(**data.model_dump())
     await repository.set_policy(session, policy, by, datetime.now(UTC))
     session.info.pop(_POLICY, None)
+    forget_program(session)
     return await get_policy(session)
 
 

@@ -1,13 +1,15 @@
-"""The program's tables: the tier ladder and the program's lock."""
+"""The program's tables: the tier ladder, the program's lock and the kept reads' tokens."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Column, Integer, String, Text, Uuid, text
 from sqlmodel import Field
 
 from services.loyalty.base import LoyaltyTable, now, timestamp_column
+from shared.kept import kept_versions_table
 
 
 class Tier(LoyaltyTable, table=True):
@@ -30,3 +32,13 @@ class EarningRule(LoyaltyTable, table=True):
 
     id: int = Field(default=1, sa_column=Column(Integer, primary_key=True, autoincrement=False))
     updated_at: datetime = Field(default_factory=now, sa_column=timestamp_column())
+    version: uuid.UUID = Field(
+        sa_column=Column(Uuid, nullable=False, server_default=text("gen_random_uuid()"))
+    )
+    """A new token from every change of the program made under this row ``FOR UPDATE``
+    (:func:`services.loyalty.program.service.locked_for_change`)."""
+
+
+kept_versions = kept_versions_table(LoyaltyTable.metadata)
+"""Its ``program`` row gets a new token from any write of a table the program's kept
+reads come from (triggers; :mod:`shared.kept`)."""

@@ -5,12 +5,23 @@ every change of the program (the ladder here, the earning rules in
 :mod:`services.loyalty.rules.service`) takes it ``FOR UPDATE``
 (:func:`locked_for_change`), so a ladder or rule change never runs half-way through a
 point change. Use cases flush, never commit.
+
+What a point change reads of the program (the ladder here; the tier and points policies,
+the rules' versions and the campaigns in their capabilities) is kept in process memory
+across transactions (:func:`kept_read`) under the two tokens the lock's own statement
+returns (:mod:`shared.kept`): a batch that holds the program sends that one statement, not
+seven. A change under the lock ``FOR UPDATE`` gives the lock row a new token, which a
+point change waiting for the lock reads when it is granted; a write of any table those
+reads come from (by any process, a change not under the lock included) gives the
+``kept_versions`` row one, which the next transaction to take the lock reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy.orm import SessionTransaction
 
@@ -18,6 +29,9 @@ from services.loyalty.program import domain, repository
 from services.loyalty.program.domain import Rung
 from services.loyalty.program.schemas import Ladder, TierIn, TierOut
 from shared.db import AsyncSession
+from shared.kept import Kept
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -26,6 +40,8 @@ class Program:
     sale's time: :func:`services.loyalty.rules.service.rate_purchase`)."""
 
     ladder: tuple[Rung, ...]
+    version: tuple[uuid.UUID, uuid.UUID]
+    """The tokens its lock was taken with: the lock row's and ``kept_versions``'."""
 
     @property
     def base_tier(self) -> Rung:
@@ -65,10 +81,47 @@ async def locked_program(session: AsyncSession) -> Program:
     held = held_program(session)
     if held is not None:
         return held
-    await repository.earning_rule(session, lock="share")
-    program = Program(ladder=tuple(await current_ladder(session)))
+    version = await repository.share_program(session)
+    ladder = await _LADDER.read(version, lambda: _ladder(session))
+    program = Program(ladder=ladder, version=version)
     session.info[_PROGRAM] = (_open_transactions(session)[0], program)
     return program
+
+
+_LADDER: Kept[tuple[Rung, ...]] = Kept()
+
+
+async def _ladder(session: AsyncSession) -> tuple[Rung, ...]:
+    return tuple(await current_ladder(session))
+
+
+async def kept_read(session: AsyncSession, kept: Kept[T], load: Callable[[], Awaitable[T]]) -> T:
+    """What ``load`` reads of the program, holding the program's lock
+    (:func:`locked_program`): kept in ``kept`` across transactions while the program's
+    tokens stay those it was read under. ``load`` reads only tables whose writes give
+    ``kept_versions``' ``program`` row a new token (the triggers of its migration), and its
+    value is never changed by the caller."""
+    program = await locked_program(session)
+    return await kept.read(program.version, load)
+
+
+async def kept_while_held(
+    session: AsyncSession, kept: Kept[T], load: Callable[[], Awaitable[T]]
+) -> T:
+    """:func:`kept_read`'s value while the transaction holds the program (a point change);
+    without it, what ``load`` reads now, and nothing kept."""
+    held = held_program(session)
+    if held is None:
+        return await load()
+    return await kept.read(held.version, load)
+
+
+def forget_program(session: AsyncSession) -> None:
+    """For a transaction that wrote a table the program's kept reads come from while it
+    may hold the program ``FOR SHARE`` (the points policy, a campaign's close-out): its
+    next point change reads the tokens again, its own write's among them, so what it reads
+    is not kept under the tokens other transactions see."""
+    session.info.pop(_PROGRAM, None)
 
 
 def held_program(session: AsyncSession) -> Program | None:
@@ -90,7 +143,7 @@ async def locked_for_change(session: AsyncSession) -> list[Rung]:
     kept elsewhere under it (earning rules, the tier policy, benefits), waiting for the point
     changes under way, and returns the ladder; the same transaction's next point change
     reads the program again."""
-    await repository.earning_rule(session, lock="update")
+    await repository.change_program(session)
     session.info.pop(_PROGRAM, None)
     return await current_ladder(session)
 

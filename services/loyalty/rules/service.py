@@ -22,7 +22,11 @@ from sqlalchemy import ColumnElement, ScalarSelect
 
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.schemas import EarningRuleIn, EarningRuleOut
-from services.loyalty.program.service import current_ladder, locked_for_change, locked_program
+from services.loyalty.program.service import (
+    current_ladder,
+    kept_read,
+    locked_for_change,
+)
 from services.loyalty.rules import domain, repository
 from services.loyalty.rules.domain import Line, Rating, RuleSet, Sale
 from services.loyalty.rules.models import EarningRuleVersion
@@ -36,6 +40,7 @@ from services.loyalty.rules.schemas import (
 from shared.db import AsyncSession
 from shared.events.orders import PurchaseCompleted
 from shared.inputs import input_defaults
+from shared.kept import Kept
 
 EarnedBetween = Callable[[datetime, datetime], Awaitable[int]]
 """Points the member earned on sales made from the first time to before the second."""
@@ -332,19 +337,18 @@ async def rate_purchase(
     return Rated(version.number, sale, rating, version.rules.points_per_yuan)
 
 
-_VERSIONS = "loyalty.rule_versions"
+_VERSIONS: Kept[tuple[Version, ...]] = Kept()
 
 
 async def _locked_versions(session: AsyncSession) -> list[Version]:
-    """Every version, read once while the program's lock is held: no version can be added
-    before it is released (a batch of purchases in one transaction reads them once)."""
-    program = await locked_program(session)
-    held = session.info.get(_VERSIONS)
-    if held is not None and held[0] is program:
-        return list(held[1])
-    read = await versions(session)
-    session.info[_VERSIONS] = (program, read)
-    return read
+    """Every version, holding the program's lock: no version can be added before it is
+    released; kept across batches while the program's tokens stand (``kept_read``)."""
+
+    async def load() -> tuple[Version, ...]:
+        return tuple(await versions(session))
+
+    kept = await kept_read(session, _VERSIONS, load)
+    return list(kept)
 
 
 async def version_at(session: AsyncSession, when: datetime) -> Version:

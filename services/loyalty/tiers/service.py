@@ -38,6 +38,7 @@ from services.loyalty.tiers.schemas import LadderReplaced, TierAssignmentIn, Tie
 from shared.db import AsyncSession
 from shared.events.loyalty import TierChange, TierChanged
 from shared.inputs import input_defaults
+from shared.kept import Kept
 
 
 @dataclass(frozen=True)
@@ -120,22 +121,14 @@ async def lock_standings(session: AsyncSession, member_ids: Collection[uuid.UUID
     await standings.lock_in_order(session, list(member_ids))
 
 
-_POLICY = "loyalty.tiers.policy"
+_POLICY: Kept[Policy] = Kept()
 
 
 async def current_policy(session: AsyncSession) -> Policy:
     """The tier policy. Changing it takes the program ``FOR UPDATE``, so while a point
-    change holds the program (``FOR SHARE``) one read is enough: it is kept in
-    ``session.info`` as long as the same program lock is held."""
-    held = program.held_program(session)
-    kept = session.info.get(_POLICY)
-    if held is not None and kept is not None and kept[0] is held:
-        policy: Policy = kept[1]
-        return policy
-    policy = await policies.policy(session)
-    if held is not None:
-        session.info[_POLICY] = (held, policy)
-    return policy
+    change holds the program (``FOR SHARE``) it is kept across batches while the
+    program's tokens stand (``kept_while_held``)."""
+    return await program.kept_while_held(session, _POLICY, lambda: policies.policy(session))
 
 
 async def replace_ladder(session: AsyncSession, tiers: Sequence[TierIn]) -> LadderReplaced:

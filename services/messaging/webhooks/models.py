@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field
 
 from services.messaging.base import MessagingTable, timestamp
+from shared.kept import kept_versions_table
 
 
 class WebhookSubscription(MessagingTable, table=True):
@@ -117,3 +118,8 @@ class WebhookAttempt(MessagingTable, table=True):
     duration_ms: int = Field(sa_column=Column(Integer, nullable=False))
     error: str | None = Field(default=None, sa_column=Column(Text))
     response_snippet: str | None = Field(default=None, sa_column=Column(Text))
+
+
+kept_versions = kept_versions_table(MessagingTable.metadata)
+KEPT = "webhook_subscriptions"
+"""The row of ``kept_versions`` whose token the active subscriptions are kept under."""

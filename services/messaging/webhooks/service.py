@@ -26,7 +26,7 @@ from services.messaging.webhooks.errors import (
     SubscriptionNotFound,
     WebhookUrlRefused,
 )
-from services.messaging.webhooks.models import WebhookDelivery, WebhookSubscription
+from services.messaging.webhooks.models import KEPT, WebhookDelivery, WebhookSubscription
 from services.messaging.webhooks.repository import Claimed
 from services.messaging.webhooks.schemas import (
     AttemptOut,
@@ -44,6 +44,7 @@ from services.messaging.webhooks.schemas import (
 from shared.crypto import PiiCipher
 from shared.events import CloudEvent
 from shared.inbox import Handler, InRuns
+from shared.kept import Kept, token
 from shared.pagination import PageKey, encode_cursor
 
 log = logging.getLogger(__name__)
@@ -225,12 +226,21 @@ async def replay(
     return DeliveryOut.model_validate(row)
 
 
+_ACTIVE: Kept[list[tuple[uuid.UUID, list[str]]]] = Kept()
+
+
 async def _active(session: AsyncSession) -> list[tuple[uuid.UUID, list[str]]]:
-    """The active subscriptions, read once per transaction."""
+    """The active subscriptions, once per transaction: kept across transactions while
+    their token stands (``shared.kept``; a trigger gives it a new one whenever one is made,
+    deleted, or its ``active`` or ``event_types`` change), the token read before the
+    transaction begins, so a batch of events no subscription names sends that one
+    statement and no ``BEGIN`` or ``COMMIT``. Callers never change the list."""
     transaction = session.sync_session.get_transaction()
     cached = session.info.get(_ACTIVE_KEY)
     if cached is None or cached[0] is not transaction:
-        cached = (transaction, await repository.active_event_types(session))
+        version = await token(session, "messaging", KEPT)
+        read = await _ACTIVE.read(version, lambda: repository.active_event_types(session))
+        cached = (transaction, read)
         session.info[_ACTIVE_KEY] = cached
     active: list[tuple[uuid.UUID, list[str]]] = cached[1]
     return active

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -12,7 +13,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from services.loyalty.coupons.schemas import DefinitionIn, GrantIn
 from services.loyalty.coupons.service import create_definition, grant
 from services.loyalty.till_coupons.service import get_reservation
-from shared.db import create_sessions, transaction
+from shared.db import Sessions, create_sessions, transaction
+from shared.kept import drop_kept_versions_ddl, kept_versions_ddl
 from tests.loyalty.conftest import handle, registered_event
 from tests.loyalty.coupons.test_api import body
 from tests.stack import Stack, migrate
@@ -35,6 +37,25 @@ LINES = (
     '[{"line_no": 1, "sku": "HP-FISHOIL-60", "quantity": 1, "amount_fen": 25000, '
     '"categories": ["health"], "discount_fen": 3000}]'
 )
+"""The program lock row's token column (``shared.kept``), which a later migration adds."""
+
+
+TOKEN = "version uuid NOT NULL DEFAULT gen_random_uuid()"
+"""The program lock row's token column (``shared.kept``), which a later migration adds."""
+
+
+async def _with_program_tokens(sessions: Sessions, work: Awaitable[None]) -> None:
+    """``work`` done by today's code, which reads the program's kept reads' tokens (a later
+    migration's), with them there only meanwhile."""
+    async with transaction(sessions) as session:
+        await session.execute(text(f"ALTER TABLE loyalty.earning_rule ADD COLUMN {TOKEN}"))
+        for statement in kept_versions_ddl("loyalty", ["program"]):
+            await session.execute(text(statement))
+    await work
+    async with transaction(sessions) as session:
+        for statement in drop_kept_versions_ddl("loyalty"):
+            await session.execute(text(statement))
+        await session.execute(text("ALTER TABLE loyalty.earning_rule DROP COLUMN version"))
 
 
 async def test_a_redemption_held_before_is_a_hold_of_its_own(stack: Stack) -> None:
@@ -45,7 +66,7 @@ async def test_a_redemption_held_before_is_a_hold_of_its_own(stack: Stack) -> No
             # a registration, not a purchase: today's purchase handlers read tables (draws,
             # referrals) this schema predates
             member = uuid.uuid4()
-            await handle(sessions, registered_event(member))
+            await _with_program_tokens(sessions, handle(sessions, registered_event(member)))
             async with transaction(sessions) as session:
                 # today's code writes columns this schema predates: they exist only inside
                 # this transaction, so what commits is the old release's schema

@@ -1,19 +1,23 @@
 """Every consumed event is offered to the subscriptions naming its type, in the consumer's
-transaction, at the cost of one query per transaction when nobody subscribed."""
+transaction, at the cost of one query per transaction when nobody subscribed (the kept
+subscriptions' token)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlmodel import col, select
+from sqlalchemy import update
+from sqlmodel import col, func, select
 
 from services.messaging.consumers import HANDLERS
-from services.messaging.webhooks.models import WebhookDelivery
+from services.messaging.webhooks import repository
+from services.messaging.webhooks.models import WebhookDelivery, WebhookSubscription
 from shared.db import Sessions, transaction
-from shared.events import EVENT_TYPES
+from shared.events import EVENT_TYPES, CloudEvent
 from shared.inbox import Handlers
 from tests.messaging.webhooks.conftest import Subscribe, account_opened
 
@@ -38,18 +42,58 @@ def test_messaging_consumes_every_event_type_a_subscription_can_name() -> None:
     assert set(EVENT_TYPES) == set(HANDLERS)
 
 
+async def _offer(sessions: Sessions, handlers: Handlers, batch: list[CloudEvent]) -> None:
+    async with transaction(sessions) as session:
+        for event in batch:
+            await handlers[event.type](session, event)
+
+
+async def _queued(sessions: Sessions, batch: list[CloudEvent]) -> int:
+    async with sessions() as session:
+        ids = [e.id for e in batch]
+        query = select(func.count()).where(col(WebhookDelivery.event_id).in_(ids))
+        return int(await session.scalar(query) or 0)
+
+
 async def test_without_subscriptions_a_batch_costs_one_query(
     messaging_sessions: Sessions, handlers: Handlers
 ) -> None:
+    """The subscriptions' token (the subscriptions kept since the first batch: before
+    issue 19's fifth round, the subscriptions themselves, every batch)."""
+    await _offer(messaging_sessions, handlers, [account_opened()])
     batch = [account_opened() for _ in range(5)]
 
     with statements(messaging_sessions) as seen:
-        async with transaction(messaging_sessions) as session:
-            for event in batch:
-                await handlers[event.type](session, event)
+        await _offer(messaging_sessions, handlers, batch)
 
-    assert len(seen) == 1
-    assert "webhook_subscriptions" in seen[0]
+    assert seen == ["SELECT version FROM messaging.kept_versions WHERE name = $1"]
+
+
+async def test_subscriptions_kept_across_batches_follow_every_change_of_another_session(
+    messaging_sessions: Sessions, handlers: Handlers, subscribe: Subscribe
+) -> None:
+    await _offer(messaging_sessions, handlers, [account_opened()])  # none kept
+    made = await subscribe("http://127.0.0.1:9/a")
+    after_made = [account_opened()]
+    await _offer(messaging_sessions, handlers, after_made)
+    async with transaction(messaging_sessions) as session:  # a failure noted, still active
+        await repository.mark_failing(session, made.id, timedelta(days=1), "HTTP 500")
+    after_failure = [account_opened()]
+    with statements(messaging_sessions) as seen:
+        await _offer(messaging_sessions, handlers, after_failure)
+    async with transaction(messaging_sessions) as session:
+        await session.execute(
+            update(WebhookSubscription)
+            .where(col(WebhookSubscription.id) == made.id)
+            .values(active=False)
+        )
+    after_disabled = [account_opened()]
+    await _offer(messaging_sessions, handlers, after_disabled)
+
+    assert await _queued(messaging_sessions, after_made) == 1
+    assert await _queued(messaging_sessions, after_failure) == 1
+    assert not [s for s in seen if "FROM messaging.webhook_subscriptions" in s]  # still kept
+    assert await _queued(messaging_sessions, after_disabled) == 0
 
 
 async def test_each_event_is_queued_once_for_each_subscription_naming_its_type(
