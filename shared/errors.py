@@ -171,7 +171,7 @@ class InvalidRequest(Unprocessable):
 
 
 class InvalidCursor(Unprocessable):
-    """A paging cursor that this API did not hand out."""
+    """A paging cursor that is not in the form of the list's cursors."""
 
     title = "Invalid cursor"
     slug = "invalid-cursor"
