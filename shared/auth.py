@@ -147,6 +147,24 @@ def issue_member_token(
     return issue_token(signer, subject=f"member-{member_id}", member_id=member_id, ttl=ttl)
 
 
+NOT_A_JWT = (
+    "The bearer token is not a well-formed JWT: three base64url parts (header.payload."
+    "signature) separated by dots, the first two JSON objects"
+)
+
+
+def invalid_token(detail: str) -> Unauthorized:
+    """A 401 for a bearer token that was sent but is not valid, with the RFC 6750 header
+    (``WWW-Authenticate: Bearer error="invalid_token"``) next to ``detail``."""
+    return Unauthorized(detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+def _refused(exc: jwt.PyJWTError) -> Unauthorized:
+    """The JWT library's refusal; one it could not even read in this API's words."""
+    unreadable = isinstance(exc, jwt.DecodeError) and not isinstance(exc, jwt.InvalidSignatureError)
+    return invalid_token(NOT_A_JWT if unreadable else f"The bearer token is not valid: {exc}")
+
+
 async def verify_token(keys: PublicKeys, token: str) -> Principal:
     """The caller a token names, once its signature checks out with the published key its
     ``kid`` names; raises :class:`Unauthorized` (401) for anything else: another algorithm
@@ -158,13 +176,13 @@ async def verify_token(keys: PublicKeys, token: str) -> Principal:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
-        raise Unauthorized(f"The bearer token is not valid: {exc}") from exc
+        raise _refused(exc) from exc
     if header.get("alg") != ALGORITHM:
-        raise Unauthorized(f"The bearer token must be signed {ALGORITHM}, not {header.get('alg')}")
+        raise invalid_token(f"The bearer token must be signed {ALGORITHM}, not {header.get('alg')}")
     kid = header.get("kid")
     key = await keys.find(kid) if isinstance(kid, str) else None
     if key is None:
-        raise Unauthorized("The bearer token names no key an issuer publishes (kid)")
+        raise invalid_token("The bearer token names no key an issuer publishes (kid)")
     principal, expires = decode_token(key, token)
     keys.remember(token, principal, expires)
     return principal
@@ -182,19 +200,19 @@ def decode_token(key: VerifyingKey, token: str) -> tuple[Principal, float]:
             options={"require": ["exp", "iat", "sub", "iss"]},
         )
     except jwt.PyJWTError as exc:
-        raise Unauthorized(f"The bearer token is not valid: {exc}") from exc
+        raise _refused(exc) from exc
     subject = claims["sub"]
     if not isinstance(subject, str) or not _SUBJECT.fullmatch(subject):
-        raise Unauthorized(
+        raise invalid_token(
             f"The bearer token's subject must be 1 to {MAX_SUBJECT_LENGTH} characters without "
             "spaces or control characters"
         )
     role = claims.get("role")
     if role is not None and role not in ROLES:
-        raise Unauthorized(f"The bearer token names an unknown role {role!r}")
+        raise invalid_token(f"The bearer token names an unknown role {role!r}")
     member, store = claims.get("member_id"), claims.get("store_id")
     if key.issuer != IDENTITY_ISSUER and (role != "service" or member or store):
-        raise Unauthorized(f"Tokens of {key.issuer} may only name the service role")
+        raise invalid_token(f"Tokens of {key.issuer} may only name the service role")
     principal = Principal(
         subject=subject,
         role=role,
@@ -210,7 +228,7 @@ def _uuid_claim(name: str, claim: object) -> uuid.UUID:
             return uuid.UUID(claim)
         except ValueError:
             pass
-    raise Unauthorized(f"The bearer token's {name} is not a UUID")
+    raise invalid_token(f"The bearer token's {name} is not a UUID")
 
 
 class BearerFailures:

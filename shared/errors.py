@@ -171,7 +171,7 @@ class InvalidRequest(Unprocessable):
 
 
 class InvalidCursor(Unprocessable):
-    """A paging cursor that this API did not hand out."""
+    """A paging cursor that is not in the form of the list's cursors."""
 
     title = "Invalid cursor"
     slug = "invalid-cursor"
@@ -183,6 +183,15 @@ class RequestTooLarge(ProblemError):
     status = 413
     title = "Request body too large"
     slug = "body-too-large"
+
+
+class UnsupportedMediaType(ProblemError):
+    """The endpoint takes a JSON body and the request's `Content-Type` is not JSON (or is
+    missing): send `Content-Type: application/json`. Nothing was saved."""
+
+    status = 415
+    title = "Unsupported media type"
+    slug = "unsupported-media-type"
 
 
 class ServiceUnavailable(ProblemError):
@@ -252,6 +261,38 @@ def validation_errors(errors: Any, prefix: tuple[int | str, ...] = ()) -> list[d
     ]
 
 
+def _request_problem(request: Request, exc: RequestValidationError) -> ProblemError:
+    """What is wrong with a request the framework refused: 415 for a body sent as another
+    media type than the route's JSON, else 422 naming each field (a body that is no JSON
+    by where it breaks: ``location`` ``body``, the line and column in the message)."""
+    if isinstance(exc.body, bytes):  # FastAPI parses a JSON route's body only if typed JSON
+        how = "as another media type" if "content-type" in request.headers else "without one"
+        return UnsupportedMediaType(
+            f"This endpoint takes a JSON body, and this one came {how}: send it with "
+            "Content-Type: application/json",
+            where="header",
+            field="Content-Type",
+        )
+    errors = [
+        _unparsed(exc.body, err) if err["type"] == "json_invalid" else err for err in exc.errors()
+    ]
+    found = validation_errors(errors)
+    return InvalidRequest(f"The request is invalid: {summarize(found)}", errors=found)
+
+
+def _unparsed(body: object, error: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI's error for a body that is no JSON (at ``body.<character offset>``) as a
+    reader counts: at ``body``, "Not JSON: Expecting ',' delimiter at line 3, column 14"
+    (the parser's words say what it expected there)."""
+    offset = error["loc"][-1]
+    text = body if isinstance(body, str) else ""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - text.rfind("\n", 0, offset)
+    reason = error.get("ctx", {}).get("error", "Unreadable")
+    at = reason if reason.endswith(" at") else f"{reason} at"  # "Unterminated string starting at"
+    return {**error, "loc": ("body",), "msg": f"Not JSON: {at} line {line}, column {column}"}
+
+
 def summarize(errors: list[dict[str, str]]) -> str:
     return "; ".join(f"{e['location']}: {e['message']}" for e in errors[:5])
 
@@ -288,11 +329,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = validation_errors(exc.errors())
-        return error_response(
-            InvalidRequest(f"The request is invalid: {summarize(errors)}", errors=errors),
-            instance=request.url.path,
-        )
+        return error_response(_request_problem(request, exc), instance=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -2,10 +2,11 @@
 
 FastAPI documents a 422 as ``application/json`` ``HTTPValidationError`` and nothing else of
 what can go wrong. Every error here is ``application/problem+json`` (RFC 9457), any request
-may get 413 (body over ``max_body_bytes``), 500 or 503, and a caller who must sign in may
-get 401 or 403. :func:`document_problems` rewrites the generated document once, so that a
-router states only what is its own: a 404 or 409 as ``responses={404: problem(...)}``, and
-a dependency that refuses callers declares it with :func:`answers`.
+may get 413 (body over ``max_body_bytes``), 500 or 503, one with a JSON body 415 (sent as
+another media type), and a caller who must sign in may get 401 or 403.
+:func:`document_problems` rewrites the generated document once, so that a router states
+only what is its own: a 404 or 409 as ``responses={404: problem(...)}``, and a dependency
+that refuses callers declares it with :func:`answers`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from shared.errors import (
     RequestTooLarge,
     ServiceUnavailable,
     Unauthorized,
+    UnsupportedMediaType,
 )
 
 PROBLEM_REF = "#/components/schemas/Problem"
@@ -60,6 +62,11 @@ _COMMON: dict[str, tuple[str, str]] = {
         "The request body is larger than 4194304 bytes, so it was not read and nothing was "
         "saved; send it in smaller requests",
     ),
+    "415": (
+        "The body is not sent as JSON (`Content-Type: application/json`); nothing was saved",
+        "This endpoint takes a JSON body, and this one came as another media type: send it "
+        "with Content-Type: application/json",
+    ),
     "422": (
         "Invalid input: `errors` names each field (`location`) and what is wrong with it; "
         "nothing was saved",
@@ -86,6 +93,7 @@ _NAMED: dict[str, type[ProblemError]] = {
     "401": Unauthorized,
     "403": Forbidden,
     "413": RequestTooLarge,
+    "415": UnsupportedMediaType,
     "422": InvalidRequest,
     "500": InternalError,
     "503": ServiceUnavailable,
@@ -211,6 +219,8 @@ def _document(app: FastAPI, schema: dict[str, Any]) -> None:
                 operation[ROLES_EXTENSION] = sorted(roles)
             if "requestBody" in operation:
                 responses.setdefault("400", {})
+                if "application/json" in operation["requestBody"].get("content", {}):
+                    responses.setdefault("415", {})
             for code in _EVERYWHERE:  # a route's own 503 (/readyz) says its own headers
                 retry = {"headers": {"Retry-After": _RETRY_AFTER}} if code == "503" else {}
                 responses.setdefault(code, retry)

@@ -1,7 +1,10 @@
 """Keyset pages: a page ends at a key, the next starts after it; the cursor is that key, opaque.
 
-Three kinds of cursor, each parsed strictly so that only what this API returned is accepted
-(anything else is a 422 naming the ``cursor`` query parameter, before any query runs):
+Three kinds of cursor, each parsed strictly so that only text in the exact form the list
+writes is accepted (anything else is a 422 naming the ``cursor`` query parameter, with
+:data:`NOT_A_CURSOR`, before any query runs). Only the form is checked, not where the text
+came from: a well-formed cursor that no page handed out (made up, or another list's of the
+same kind) is read as the position it spells, and the page starts after it.
 
 * ``Cursor``: a page ordered by ``(time, id)``; the text is the URL-safe base64 of
   ``<time in UTC, ISO 8601>|<uuid>`` with padding, as :func:`encode_cursor` writes it, and
@@ -43,7 +46,8 @@ Row = TypeVar("Row")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 _DECIMAL = re.compile(r"[0-9]{1,19}")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_NOT_OURS = "is not a cursor this API returned"
+NOT_A_CURSOR = "is not in the form of this list's cursors: send a page's next_cursor unchanged"
+"""The message of a refused cursor (after the parameter's name, in a 422)."""
 
 PageSize = Annotated[int, Interval(ge=1, le=MAX_PAGE_SIZE)]
 """``limit`` of a page: 1 to 200 items (lax: a query parameter arrives as text)."""
@@ -94,7 +98,8 @@ def keyset_page(
 
 
 def _page_key(cursor: str) -> PageKey:
-    """The key ``cursor`` encodes; ``ValueError`` unless :func:`encode_cursor` wrote it."""
+    """The key ``cursor`` encodes; ``ValueError`` unless it is in the form
+    :func:`encode_cursor` writes."""
     if len(cursor) > MAX_CURSOR_LENGTH or not _BASE64URL.fullmatch(cursor):
         raise ValueError("not base64url")
     try:
@@ -113,11 +118,12 @@ def _page_key(cursor: str) -> PageKey:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    """The ``(time, id)`` of a cursor from :func:`encode_cursor`, else Unprocessable (422)."""
+    """The ``(time, id)`` of a cursor in the form :func:`encode_cursor` writes, else
+    Unprocessable (422)."""
     try:
         key = _page_key(cursor)
     except ValueError as garbage:
-        raise Unprocessable(f"cursor {_NOT_OURS}") from garbage
+        raise Unprocessable(f"cursor {NOT_A_CURSOR}") from garbage
     return key.at, key.id
 
 
@@ -135,7 +141,7 @@ class _CursorText:
         try:
             return self._parse(value)
         except ValueError as garbage:
-            raise PydanticCustomError("cursor", _NOT_OURS) from garbage
+            raise PydanticCustomError("cursor", NOT_A_CURSOR) from garbage
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler

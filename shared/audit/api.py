@@ -15,7 +15,7 @@ from shared.auth import MAX_SUBJECT_LENGTH, Principal, require_roles
 from shared.csvtext import csv_text
 from shared.dependencies import SingleStatementSession
 from shared.inputs.text import Code, SingleLine
-from shared.pagination import PageSize, SeqCursor
+from shared.pagination import PageSize, SeqCursor, keyset_page
 
 _CSV = "text/csv"
 _CSV_EXAMPLE = ",".join(CSV_COLUMNS) + "\r\n"
@@ -73,10 +73,10 @@ def audit_router(log: AuditLog) -> APIRouter:
         ] = None,
     ) -> AuditPage | Response:
         filters = Filters(member_id, actor, operation, kind, since, until)
-        rows = await log.page(session, filters, before=cursor, limit=limit)
-        items = [AuditEntry.model_validate(row) for row in rows]
-        more = len(items) == limit
-        page = AuditPage(items=items, next_cursor=str(items[-1].id) if more else None)
+        rows = await log.page(session, filters, before=cursor, limit=limit + 1)
+        found, next_cursor = keyset_page(rows, limit, lambda row: str(row["id"]))
+        items = [AuditEntry.model_validate(row) for row in found]
+        page = AuditPage(items=items, next_cursor=next_cursor)
         if output == "csv" or (output is None and _CSV in request.headers.get("accept", "")):
             return _csv(page)
         return page

@@ -195,6 +195,8 @@ async def test_the_audit_filters_pages_and_answers_csv(stack: Stack) -> None:
         rest = await _audit(client, actor=actor, limit="2", cursor=cursor)
         assert len(rest) == 1
         assert rest[0]["id"] < first[1]["id"]
+        whole = await client.get("/audit", params={"actor": actor, "limit": "3"}, headers=headers)
+        assert [len(whole.json()["items"]), whole.json()["next_cursor"]] == [3, None]
         assert await _audit(client, actor=actor, kind="read") == []
         at = first[0]["at"]
         assert await _audit(client, actor=actor, **{"from": at}) == first[:1]

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from services.customer.config import Settings as CustomerSettings
 from shared.auth import (
+    NOT_A_JWT,
     Principal,
     ensure_member_access,
     issue_member_token,
@@ -139,8 +140,33 @@ REFUSED: dict[str, Callable[[], str]] = {
 @pytest.mark.parametrize("made", REFUSED.values(), ids=REFUSED.keys())
 async def test_verifiers_refuse_every_other_token(made: Callable[[], str]) -> None:
     keys = _keys(RING, development_ring(IDENTITY_ISSUER))
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Unauthorized) as refused:
         await verify_token(keys, made())
+    assert refused.value.headers == {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+def _b64(text: str) -> str:
+    return jwt.utils.base64url_encode(text.encode()).decode()
+
+
+UNREADABLE = {
+    "one part": "not-a-token",
+    "two parts": "e30.e30",
+    "parts that are no base64": "a!.b!.c!",
+    "a header that is no JSON": f"{_b64('not json')}.e30.c2ln",
+    "a header that is a list": f"{_b64('[]')}.e30.c2ln",
+    "a signed payload that is no JSON": jwt.PyJWS().encode(
+        b"not json", RING.current.private, algorithm="EdDSA", headers={"kid": RING.current.kid}
+    ),
+}
+
+
+@pytest.mark.parametrize("token", UNREADABLE.values(), ids=UNREADABLE.keys())
+async def test_a_token_that_is_no_jwt_is_refused_in_this_api_s_words(token: str) -> None:
+    with pytest.raises(Unauthorized) as refused:
+        await verify_token(_keys(RING), token)
+    assert refused.value.detail == NOT_A_JWT
+    assert refused.value.headers == {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
 async def test_a_service_issuer_may_only_sign_the_service_role() -> None:

@@ -98,7 +98,7 @@ GARBAGE = [
 
 @pytest.mark.parametrize("cursor", GARBAGE, ids=range(len(GARBAGE)))
 def test_anything_else_is_refused(cursor: str) -> None:
-    with pytest.raises(Unprocessable, match="cursor is not a cursor this API returned"):
+    with pytest.raises(Unprocessable, match="cursor is not in the form of this list's cursors"):
         decode_cursor(cursor)
     with pytest.raises(ValidationError) as refused:
         Page(cursor=cursor)

@@ -3,7 +3,6 @@ CSV. For staff with the analyst or marketing role."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -28,7 +27,7 @@ from shared.auth import Principal, require_roles
 from shared.csvtext import CSV_MEDIA_TYPE, csv_response, wants_csv
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
-from shared.pagination import PageSize
+from shared.pagination import IdCursor, PageSize
 
 router = APIRouter(prefix="/segmentation", tags=["analytics"])
 
@@ -296,7 +295,7 @@ async def members(
     churn_risk: Annotated[bool | None, Query(description="Only (not) at risk")] = None,
     limit: Annotated[PageSize, Query(description="Members per page (1 to 200)")] = 100,
     cursor: Annotated[
-        uuid.UUID | None, Query(description="`next_cursor` of the previous page")
+        IdCursor | None, Query(description="`next_cursor` of the previous page")
     ] = None,
     output: Format = None,
 ) -> SegmentMemberPage | Response:

@@ -258,7 +258,7 @@ class SegmentMemberPage(BaseModel):
     )
 
     items: list[SegmentMember]
-    next_cursor: uuid.UUID | None = Field(
+    next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null on the last page"
     )
 

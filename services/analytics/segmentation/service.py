@@ -33,6 +33,7 @@ from services.analytics.segmentation.schemas import (
 )
 from shared.csvtext import csv_text
 from shared.db import AsyncSession
+from shared.pagination import keyset_page
 
 
 async def rfm_report(session: AsyncSession, zone: ZoneInfo, bins: int) -> RfmReport:
@@ -281,9 +282,10 @@ async def member_page(
             sleeping=filters.sleeping,
             churn_risk=filters.churn_risk,
             after=after,
-            limit=limit,
+            limit=limit + 1,
         ),
     )
+    rows, cursor = keyset_page(rows, limit, lambda row: str(row["member_id"]))
     items = [
         SegmentMember(
             member_id=row["member_id"],
@@ -300,8 +302,7 @@ async def member_page(
         )
         for row in rows
     ]
-    last = items[-1].member_id if len(items) == limit else None
-    return SegmentMemberPage(items=items, next_cursor=last)
+    return SegmentMemberPage(items=items, next_cursor=cursor)
 
 
 def member_csv(page: SegmentMemberPage) -> str:

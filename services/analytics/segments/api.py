@@ -25,7 +25,7 @@ from shared.auth import Principal, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
-from shared.pagination import Cursor, PageSize
+from shared.pagination import Cursor, IdCursor, PageSize
 
 router = APIRouter(prefix="/segments", tags=["analytics"])
 _staff = require_roles("analyst", "marketing")
@@ -194,7 +194,7 @@ async def members(
     _: Staff,
     limit: Annotated[PageSize, Query(description="Members per page (1 to 200)")] = 100,
     cursor: Annotated[
-        uuid.UUID | None, Query(description="`next_cursor` of the previous page")
+        IdCursor | None, Query(description="`next_cursor` of the previous page")
     ] = None,
     output: Annotated[
         Literal["json", "csv"] | None, Query(alias="format", description="csv: the same as CSV")

@@ -306,7 +306,9 @@ class MemberPage(BaseModel):
     )
 
     items: list[MemberRow]
-    next_cursor: uuid.UUID | None = Field(description="Pass as `cursor` for the next page")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page"
+    )
 
 
 class SegmentRemoved(BaseModel):

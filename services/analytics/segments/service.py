@@ -28,7 +28,7 @@ from services.analytics.segments.schemas import (
 from shared.csvtext import csv_text
 from shared.db import AsyncSession
 from shared.events.segments import MAX_IDS_PER_EVENT, SegmentChanged, SegmentDeleted
-from shared.pagination import PageKey, encode_cursor
+from shared.pagination import PageKey, encode_cursor, keyset_page
 
 Trigger = Literal["created", "changed", "request", "schedule"]
 DUE_BATCH = 100
@@ -180,9 +180,9 @@ async def member_page(
     """The segment's members as of its last run, in member id order. Raises
     :class:`SegmentNotFound`."""
     await _segment(session, segment_id)
-    rows = await repository.member_page(session, segment_id, after, limit)
-    items = [MemberRow(**row) for row in rows]
-    return MemberPage(items=items, next_cursor=items[-1].member_id if len(items) == limit else None)
+    rows = await repository.member_page(session, segment_id, after, limit + 1)
+    page, cursor = keyset_page(rows, limit, lambda row: str(row["member_id"]))
+    return MemberPage(items=[MemberRow(**row) for row in page], next_cursor=cursor)
 
 
 def member_csv(page: MemberPage) -> str:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 from services.loyalty.reservations.domain import ReleaseReason, Status, Tender
 from services.loyalty.reservations.models import MAX_SALE_REF
 from shared.inputs import Code, Points, TenderFen
+from shared.inputs.choice import exactly_one
 
 MAX_TILL_POINTS_PER_YUAN = 10_000
 MAX_HOLD_MINUTES = 24 * 60
@@ -103,8 +104,8 @@ class ReservationIn(BaseModel):
         if self.tender == "stored_value":
             if self.points is not None or self.amount_fen is None:
                 raise ValueError("stored value is held by amount_fen, without points")
-        elif (self.points is None) == (self.amount_fen is None):
-            raise ValueError("ask for exactly one of points or amount_fen")
+        else:
+            exactly_one("ask for", {"points": self.points, "amount_fen": self.amount_fen})
         return self
 
 

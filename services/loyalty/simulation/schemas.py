@@ -33,6 +33,7 @@ from shared.inputs import (
     TradingDate,
     UnitPriceFen,
 )
+from shared.inputs.choice import exactly_one
 
 MAX_PERIOD_DAYS = 366
 
@@ -119,8 +120,7 @@ class SimulationIn(BaseModel):
 
     @model_validator(mode="after")
     def _one_question(self) -> Self:
-        if (self.sale is None) == (self.period is None):
-            raise ValueError("give either sale or period")
+        exactly_one("give", {"sale": self.sale, "period": self.period})
         return self
 
 

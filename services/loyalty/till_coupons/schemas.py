@@ -12,6 +12,7 @@ from services.loyalty.till_coupons.models import MAX_SALE_REF
 from shared.codes import TypedCode
 from shared.coupons import MAX_STACK
 from shared.inputs import MAX_LINES, MAX_SALE_TOTAL_FEN, Code, LineNo, Quantity
+from shared.inputs.choice import exactly_one
 from shared.product_categories import MAX_CODE
 
 SaleRef = Annotated[str, Code(MAX_SALE_REF)]
@@ -84,8 +85,8 @@ class CouponReservationIn(BaseModel):
     @model_validator(mode="after")
     def _unique_lines(self) -> Self:
         _unique(self.lines)
-        if sum(named is not None for named in (self.code, self.codes, self.coupon_ids)) != 1:
-            raise ValueError("name the coupons by exactly one of code, codes or coupon_ids")
+        given = {"code": self.code, "codes": self.codes, "coupon_ids": self.coupon_ids}
+        exactly_one("name the coupons by", given)
         return self
 
     def named(self) -> list[tuple[str, str | uuid.UUID]]:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.orders.directory.domain import MAX_CARD_NUMBER
 from shared.inputs import Code, Phone
+from shared.inputs.choice import exactly_one
 
 BENEFITS_EXAMPLE: dict[str, Any] = {
     "member_id": "0b9f5f7e-3f57-4a0c-9a55-1d3c0c8f2b11",
@@ -41,8 +42,7 @@ class MemberNamed(BaseModel):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
-        if (self.card_number is None) == (self.phone is None):
-            raise ValueError("name the member by exactly one of card_number or phone")
+        exactly_one("name the member by", {"card_number": self.card_number, "phone": self.phone})
         return self
 
 

@@ -14,6 +14,7 @@ from services.orders.tenders.schemas import MAX_SALE_REF
 from shared.codes import TypedCode
 from shared.coupons import MAX_STACK
 from shared.inputs import MAX_LINES, Code, Phone
+from shared.inputs.choice import exactly_one
 
 _LINES: list[Any] = [
     {"sku": "HP-FISHOIL-60", "category": "health", "quantity": 2, "unit_price_fen": 7_450},
@@ -40,8 +41,8 @@ class CouponBasketIn(BaseModel):
 
     @model_validator(mode="after")
     def _one_member(self) -> Self:
-        if sum(v is not None for v in (self.member_id, self.card_number, self.phone)) != 1:
-            raise ValueError("name the member by exactly one of member_id, card_number or phone")
+        given = {"member_id": self.member_id, "card_number": self.card_number, "phone": self.phone}
+        exactly_one("name the member by", given)
         return self
 
 
@@ -79,8 +80,8 @@ class CouponHoldIn(CouponBasketIn):
 
     @model_validator(mode="after")
     def _one_way(self) -> Self:
-        if sum(named is not None for named in (self.code, self.codes, self.coupon_ids)) != 1:
-            raise ValueError("name the coupons by exactly one of code, codes or coupon_ids")
+        given = {"code": self.code, "codes": self.codes, "coupon_ids": self.coupon_ids}
+        exactly_one("name the coupons by", given)
         return self
 
     def named(self) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from shared.inputs import (
     TotalAtMost,
     UnitPriceFen,
 )
+from shared.inputs.choice import exactly_one
 
 SALE_ROUTE = "POST /purchases"
 """A sale's route in its idempotency identity, whether posted alone or in a batch."""
@@ -179,9 +180,8 @@ class PurchaseCreate(BaseModel):
 
     @model_validator(mode="after")
     def _one_member_reference(self) -> Self:
-        given = [self.member_id, self.card_number, self.phone]
-        if sum(value is not None for value in given) != 1:
-            raise ValueError("name the member by exactly one of member_id, card_number or phone")
+        given = {"member_id": self.member_id, "card_number": self.card_number, "phone": self.phone}
+        exactly_one("name the member by", given)
         return self
 
 

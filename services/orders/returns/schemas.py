@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.orders.tenders.schemas import RefundOut
 from shared.inputs import MAX_LINES, LineNo, Quantity
+from shared.inputs.choice import exactly_one
 
 
 class ReturnLineIn(BaseModel):
@@ -35,8 +36,7 @@ class ReturnCreate(BaseModel):
 
     @model_validator(mode="after")
     def _lines_or_all(self) -> Self:
-        if self.all == (self.lines is not None):
-            raise ValueError('give either "lines" (at least one) or "all": true, not both')
+        exactly_one("give", {'"lines" (at least one)': self.lines, '"all": true': self.all})
         return self
 
 

@@ -20,6 +20,7 @@ from services.orders.tenders.domain import (
 )
 from shared.events import orders as events
 from shared.inputs import Code, Phone, Points, TenderFen
+from shared.inputs.choice import exactly_one
 
 MAX_SALE_REF = 64
 """As loyalty keeps a reservation's sale reference."""
@@ -194,13 +195,13 @@ class PointsHoldIn(BaseModel):
 
     @model_validator(mode="after")
     def _one_member_and_one_ask(self) -> Self:
-        if sum(v is not None for v in (self.member_id, self.card_number, self.phone)) != 1:
-            raise ValueError("name the member by exactly one of member_id, card_number or phone")
+        given = {"member_id": self.member_id, "card_number": self.card_number, "phone": self.phone}
+        exactly_one("name the member by", given)
         if self.tender == "stored_value":
             if self.points is not None or self.amount_fen is None:
                 raise ValueError("stored value is held by amount_fen, without points")
-        elif (self.points is None) == (self.amount_fen is None):
-            raise ValueError("ask for exactly one of points or amount_fen")
+        else:
+            exactly_one("ask for", {"points": self.points, "amount_fen": self.amount_fen})
         return self
 
 
@@ -242,8 +243,8 @@ class DepositIn(BaseModel):
 
     @model_validator(mode="after")
     def _one_member(self) -> Self:
-        if sum(v is not None for v in (self.member_id, self.card_number, self.phone)) != 1:
-            raise ValueError("name the member by exactly one of member_id, card_number or phone")
+        given = {"member_id": self.member_id, "card_number": self.card_number, "phone": self.phone}
+        exactly_one("name the member by", given)
         return self
 
 

@@ -234,17 +234,18 @@ async def test_member_rows_and_pages(population: tuple[Sessions, People]) -> Non
         sleeping=None,
         churn_risk=None,
     )
-    seen: list[uuid.UUID] = []
-    cursor = None
+    everyone = sorted(people[f"M{i}"] for i in range(1, 7))
     async with sessions() as session:
-        while True:
-            page = await service.member_page(session, SHANGHAI, filters, cursor, 4)
-            seen += [item.member_id for item in page.items]
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
+        for limit, pages in ((4, [4, 2]), (3, [3, 3]), (6, [6])):  # six members
+            seen: list[list[uuid.UUID]] = []
+            cursor = None
+            while not seen or cursor is not None:
+                page = await service.member_page(session, SHANGHAI, filters, cursor, limit)
+                seen.append([item.member_id for item in page.items])
+                cursor = None if page.next_cursor is None else uuid.UUID(page.next_cursor)
+            assert [len(items) for items in seen] == pages, limit  # no empty last page
+            assert [member for items in seen for member in items] == everyone
         first = await service.member_page(session, SHANGHAI, filters, None, 200)
-    assert seen == sorted(people[f"M{i}"] for i in range(1, 7))
     m1 = next(item for item in first.items if item.member_id == people["M1"])
     assert (m1.recency_days, m1.frequency, m1.monetary_fen, m1.rfm, m1.quadrant) == (
         3,

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from shared.db import Sessions
+from shared.pagination import NOT_A_CURSOR
 from tests.analytics import events
 from tests.analytics.conftest import ANALYST, PROBLEM, Feed, apply
 from tests.stack import (
@@ -163,3 +164,21 @@ async def test_unknown_segment_and_run(client: httpx.AsyncClient) -> None:
         assert response.json()["type"] == "urn:huiyuan:problem:segment-not-found"
     run = await client.get(f"/segments/{missing}/runs/{uuid.uuid4()}", headers=ANALYST)
     assert run.json()["type"] == "urn:huiyuan:problem:segment-run-not-found"
+
+
+@pytest.mark.parametrize("path", [f"/segments/{uuid.uuid4()}/members", "/segmentation/members"])
+@pytest.mark.parametrize("cursor", ["abc", str(uuid.uuid4()).upper(), f"{{{uuid.uuid4()}}}"])
+async def test_a_member_list_refuses_a_bad_cursor_as_every_list_does(
+    client: httpx.AsyncClient, path: str, cursor: str
+) -> None:
+    """As ``GET /segments`` (a cursor of another kind) answers: a 422 naming
+    ``query.cursor``, saying what is checked."""
+    answers = [
+        await client.get(where, params={"cursor": cursor}, headers=ANALYST)
+        for where in (path, "/segments")
+    ]
+    assert [answer.status_code for answer in answers] == [422, 422]
+    assert answers[0].json()["errors"] == answers[1].json()["errors"]
+    (error,) = answers[0].json()["errors"]
+    assert error["location"] == "query.cursor"
+    assert error["message"] == NOT_A_CURSOR

@@ -134,6 +134,25 @@ async def test_a_member_who_leaves_is_published_as_removed(
     assert (third.sequence, third.added, third.removed, third.members) == (3, [], [], 3)
 
 
+async def test_a_page_that_ends_the_list_hands_out_no_cursor(
+    population: tuple[Sessions, People],
+) -> None:
+    """Four members at 2 a page: two pages and no third, empty one; at 4, one page."""
+    sessions, people = population
+    segment_id = await _save(sessions, {"name": "至多两次", "criterion": {"purchases": {"max": 2}}})
+    await _refresh(sessions)
+    async with sessions() as session:
+        first = await service.member_page(session, segment_id, None, 2)
+        assert first.next_cursor == str(first.items[-1].member_id)
+        second = await service.member_page(session, segment_id, uuid.UUID(first.next_cursor), 2)
+        whole = await service.member_page(session, segment_id, None, 4)
+    assert [len(first.items), len(second.items), second.next_cursor] == [2, 2, None]
+    assert {m.member_id for m in [*first.items, *second.items]} == {
+        people[n] for n in ("A", "C", "D", "E")
+    }
+    assert (len(whole.items), whole.next_cursor) == (4, None)
+
+
 async def test_rfm_quadrant_and_range_parts_combine(population: tuple[Sessions, People]) -> None:
     sessions, people = population
     recent = await _save(sessions, {"name": "R≥4", "criterion": {"rfm": {"r": [4, 5]}}})

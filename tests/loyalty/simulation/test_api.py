@@ -122,11 +122,11 @@ async def test_a_period_is_replayed_and_compared_with_the_rules_in_force(
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
-        ({}, "body", "either sale or period"),
+        ({}, "body", "give one of sale or period: neither was given"),
         (
             {"sale": SALE, "period": {"first_day": "2025-01-01", "last_day": "2025-01-01"}},
             "body",
-            "either",
+            "only one of sale or period: both were given",
         ),
         (
             {"period": {"first_day": "2025-01-02", "last_day": "2025-01-01"}},

@@ -164,7 +164,7 @@ BAD_SALES: list[tuple[str, Request, int, str]] = [
             "headers": s.headers | new_key(),
         },
         422,
-        "exactly one of",
+        "only one of member_id, card_number or phone: member_id and card_number were given",
     ),
     (
         "purchased in the future",

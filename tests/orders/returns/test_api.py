@@ -106,6 +106,25 @@ async def test_bad_returns_are_problems_and_write_nothing(
     assert await footprint(orders_sessions, store, member) == before
 
 
+@pytest.mark.parametrize(
+    ("body", "case"),
+    [
+        ({}, "neither was given"),
+        ({"all": False}, "neither was given"),
+        ({"all": True, "lines": [{"line_no": 1, "quantity": 1}]}, "both were given"),
+    ],
+)
+async def test_a_return_that_names_no_lines_or_both_ways_says_which(
+    client: httpx.AsyncClient, store: StoreKey, member: KnownMember, body: Any, case: str
+) -> None:
+    sale = await post_sale(client, store, member)
+    url = f"/purchases/{sale['id']}/returns"
+    answer = await client.post(url, json=body, headers=store.headers | new_key())
+    (error,) = is_problem(answer, 422)["errors"]
+    assert error["location"] == "body"
+    assert error["message"].endswith(f'"lines" (at least one) or "all": true: {case}')
+
+
 BAD_RETURN_FIELDS: list[tuple[str, Any]] = [
     *[("lines.0.line_no", value) for value in (0, -1, 201, 2**31, 2**64, 1.5, "1", True)],
     *[("lines.0.quantity", value) for value in (0, -1, 10**6 + 1, 2**31, 2**64, 1.5, "1")],

@@ -159,4 +159,4 @@ async def test_a_void_without_a_body_is_a_void_without_a_reason(
         content=b"rung up twice",
         headers=store.headers | new_key() | {"content-type": "text/plain"},
     )
-    assert is_problem(not_json, 422)["type"] == "urn:huiyuan:problem:invalid-request", not_json.text
+    assert is_problem(not_json, 415)["type"] == "urn:huiyuan:problem:unsupported-media-type"

@@ -149,6 +149,60 @@ async def test_json_no_column_or_encoder_can_hold_is_refused_by_validation(
     assert error["location"] == location
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            '{"name": "x",,}',
+            "Not JSON: Expecting property name enclosed in double quotes at line 1, column 14",
+        ),
+        (
+            '{\n  "name": "x"\n  "points": 2\n}',
+            "Not JSON: Expecting ',' delimiter at line 3, column 3",
+        ),
+        ('{"name": "x"} {}', "Not JSON: Extra data at line 1, column 15"),
+        ('{"name": "x\ny"}', "Not JSON: Invalid control character at line 1, column 12"),
+        ('{"name": "x', "Not JSON: Unterminated string starting at line 1, column 10"),
+    ],
+)
+async def test_a_body_that_is_no_json_says_where_in_words(
+    client: httpx.AsyncClient, raw: str, message: str
+) -> None:
+    """Where the parse broke as a reader counts it, not as a character offset (``body.15``)."""
+    response = await client.post(THING, content=raw, headers={"content-type": "application/json"})
+    (error,) = await _refused(response)
+    assert (error["location"], error["message"]) == ("body", message)
+    assert response.json()["detail"] == f"The request is invalid: body: {message}"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"content-type": "text/plain"},
+        {"content-type": "application/x-www-form-urlencoded"},
+        {"content-type": "multipart/form-data; boundary=x"},
+        {},  # no Content-Type: FastAPI reads no JSON without one
+    ],
+    ids=["text", "form", "multipart", "none"],
+)
+async def test_a_json_body_sent_as_another_media_type_is_a_415(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    response = await client.post(THING, content=b'{"name": "x"}', headers=headers)
+    assert response.status_code == 415, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == "urn:huiyuan:problem:unsupported-media-type"
+    assert problem["detail"].endswith("send it with Content-Type: application/json")
+    assert [error["location"] for error in problem["errors"]] == ["header.Content-Type"]
+
+
+async def test_json_with_a_charset_or_a_json_suffix_is_read(client: httpx.AsyncClient) -> None:
+    for media in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        answer = await client.post(THING, content=b'{"name": "x"}', headers={"content-type": media})
+        assert answer.status_code == 200, answer.text
+
+
 async def test_accepted_values_come_back_normalised(client: httpx.AsyncClient) -> None:
     response = await client.post(
         THING,

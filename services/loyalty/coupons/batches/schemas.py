@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from services.loyalty.audiences.schemas import AudienceIn
 from services.loyalty.coupons.schemas import GrantKey
+from shared.inputs.choice import exactly_one
 
 MAX_BATCH = 10_000
 MAX_REFUSALS_SHOWN = 100
@@ -45,8 +46,7 @@ class GrantBatchIn(BaseModel):
 
     @model_validator(mode="after")
     def _one_way_to_name_members(self) -> Self:
-        if (self.member_ids is None) == (self.audience is None):
-            raise ValueError("give exactly one of member_ids or audience")
+        exactly_one("give", {"member_ids": self.member_ids, "audience": self.audience})
         return self
 
 
