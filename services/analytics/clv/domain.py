@@ -110,11 +110,18 @@ class BgNbd:
 
     def expected_purchases(self, t: float, x: Floats, t_x: Floats, age: Floats) -> Floats:
         """E[Y(t) | x, t_x, T]: repeat purchases expected in the next ``t`` units (eq. 10)."""
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
         if t <= 0:
             return np.zeros_like(x)
-        z = t / (alpha + age + t)
-        ratio = np.exp((r + x) * np.log((alpha + age) / (alpha + age + t)))
+        result: Floats = self.expected_purchases_over(np.array([[t]]), x, t_x, age)[0]
+        return result
+
+    def expected_purchases_over(self, steps: Floats, x: Floats, t_x: Floats, age: Floats) -> Floats:
+        """E[Y(t)] for each of ``steps`` (a column, shape (S, 1), each > 0) and each member
+        (shape (M,)): an (S, M) grid, the members' side of eq. 10 computed once."""
+        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        start = alpha + age
+        z = steps / (start + steps)
+        ratio = np.exp((r + x) * np.log(start / (start + steps)))
         head = (a + b + x - 1) / (a - 1)
         body = 1.0 - ratio * hyp2f1(r + x, b + x, a + b + x - 1, z)
         result: Floats = head * body / (1.0 + self._dropout_term(x, t_x, age))
@@ -233,6 +240,10 @@ def lifetime_value(
     )
 
 
+CHUNK_ELEMENTS = 1_000_000
+"""The most (time units x members) a valuation holds at once: about 8 MB per temporary."""
+
+
 def lifetime_values(
     model: BgNbd,
     spend: Floats,
@@ -241,11 +252,21 @@ def lifetime_values(
     rate_per_unit: float,
 ) -> Floats:
     """:func:`lifetime_value` of many members at once: ``spend`` and the arrays of
-    ``members`` (x, t_x, T) side by side, one expectation per unit ahead over all of them."""
+    ``members`` (x, t_x, T) side by side, a float per member (nan or inf where the
+    estimates give no finite value). Members are valued a chunk at a time, each a
+    (``horizon`` x chunk) grid of every unit's expectation, so memory stays about
+    :data:`CHUNK_ELEMENTS` floats per temporary whatever the count; pure CPU, no I/O."""
     x, t_x, age = members
-    steps = np.arange(0, horizon + 1, dtype=np.float64)
-    cumulative = np.stack([model.expected_purchases(float(t), x, t_x, age) for t in steps])
-    per_unit = np.diff(cumulative, axis=0)
-    discounts = (1.0 + rate_per_unit) ** -steps[1:]
-    result: Floats = spend * np.sum(per_unit * discounts[:, np.newaxis], axis=0)
+    result: Floats = np.zeros_like(x)
+    if horizon < 1:
+        return result
+    steps = np.arange(1, horizon + 1, dtype=np.float64)[:, np.newaxis]
+    discounts = (1.0 + rate_per_unit) ** -steps
+    width = max(1, CHUNK_ELEMENTS // horizon)
+    for start in range(0, x.size, width):
+        part = slice(start, start + width)
+        cumulative = model.expected_purchases_over(steps, x[part], t_x[part], age[part])
+        # E[Y(0)] = 0: the first unit's purchases are all of E[Y(1)]
+        per_unit = np.diff(cumulative, axis=0, prepend=0.0)
+        result[part] = spend[part] * np.sum(per_unit * discounts, axis=0)
     return result
