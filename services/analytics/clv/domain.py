@@ -126,11 +126,12 @@ class BgNbd:
     def remaining(self, steps: Floats, x: Floats, age: Floats) -> Floats:
         """Eq. 10's factor that does: ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x; a+b+x-1; t/(α+T+t))
         for each of ``steps`` t (a column, shape (S, 1)) and each member (x, T of shape
-        (M,)), an (S, M) grid; 1 at t = 0. It depends on x and T only, not t_x. Computed
-        as its Pfaff transform ₂F₁(r+x, a-1; a+b+x-1; -t/(α+T)): the same function, with
-        no power to take and no argument near 1, where hyp2f1 is slowest (2.5 times)."""
+        (M,)), an (S, M) grid; 1 at t = 0. It depends on x and T only, not t_x."""
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        result: Floats = hyp2f1(r + x, a - 1, a + b + x - 1, -steps / (alpha + age))
+        start = alpha + age
+        z = steps / (start + steps)
+        ratio = np.exp((r + x) * np.log(start / (start + steps)))
+        result: Floats = ratio * hyp2f1(r + x, b + x, a + b + x - 1, z)
         return result
 
 
@@ -247,7 +248,7 @@ def lifetime_value(
 
 
 CHUNK_ELEMENTS = 1_000_000
-"""The most (time units x members) a valuation holds at once: about 8 MB per temporary."""
+"""The most (time units x (x, T) pairs) a valuation holds at once: 8 MB per temporary."""
 
 
 def lifetime_values(

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import hyp2f1
 
 from services.analytics.clv import domain
 
@@ -24,6 +25,23 @@ MODELS = {
 RELATIVE = 1e-9
 
 
+def _former_expected(
+    model: domain.BgNbd, t: float, x: domain.Floats, t_x: domain.Floats, age: domain.Floats
+) -> domain.Floats:
+    """E[Y(t)] as it was computed, eq. 10 as written (no transform)."""
+    r, alpha, a, b = model.r, model.alpha, model.a, model.b
+    if t <= 0:
+        return np.zeros_like(x)
+    z = t / (alpha + age + t)
+    ratio = np.exp((r + x) * np.log((alpha + age) / (alpha + age + t)))
+    head = (a + b + x - 1) / (a - 1)
+    body = 1.0 - ratio * hyp2f1(r + x, b + x, a + b + x - 1, z)
+    safe = np.where(x > 0, b + x - 1, 1.0)
+    odds = (a / safe) * np.exp((r + x) * np.log((alpha + age) / (alpha + t_x)))
+    result: domain.Floats = head * body / (1.0 + np.where(x > 0, odds, 0.0))
+    return result
+
+
 def _by_unit(
     model: domain.BgNbd,
     spend: domain.Floats,
@@ -34,7 +52,7 @@ def _by_unit(
     """The former valuation: E[Y(t)] for every member, one unit t at a time, stacked."""
     x, t_x, age = members
     steps = np.arange(0, horizon + 1, dtype=np.float64)
-    cumulative = np.stack([model.expected_purchases(float(t), x, t_x, age) for t in steps])
+    cumulative = np.stack([_former_expected(model, float(t), x, t_x, age) for t in steps])
     per_unit = np.diff(cumulative, axis=0)
     discounts = (1.0 + rate_per_unit) ** -steps[1:]
     result: domain.Floats = spend * np.sum(per_unit * discounts[:, np.newaxis], axis=0)
