@@ -109,15 +109,29 @@ class BgNbd:
         return result
 
     def expected_purchases(self, t: float, x: Floats, t_x: Floats, age: Floats) -> Floats:
-        """E[Y(t) | x, t_x, T]: repeat purchases expected in the next ``t`` units (eq. 10)."""
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        """E[Y(t) | x, t_x, T]: repeat purchases expected in the next ``t`` units (eq. 10):
+        ``scale · (1 - remaining)``, see :meth:`scale` and :meth:`remaining`."""
         if t <= 0:
             return np.zeros_like(x)
-        z = t / (alpha + age + t)
-        ratio = np.exp((r + x) * np.log((alpha + age) / (alpha + age + t)))
-        head = (a + b + x - 1) / (a - 1)
-        body = 1.0 - ratio * hyp2f1(r + x, b + x, a + b + x - 1, z)
+        head = (self.a + self.b + x - 1) / (self.a - 1)
+        body = 1.0 - self.remaining(np.array([[t]]), x, age)[0]
         result: Floats = head * body / (1.0 + self._dropout_term(x, t_x, age))
+        return result
+
+    def scale(self, x: Floats, t_x: Floats, age: Floats) -> Floats:
+        """Eq. 10's factor that does not depend on t: (a+b+x-1)/(a-1) · P(alive)."""
+        result: Floats = (self.a + self.b + x - 1) / (self.a - 1) * self.p_alive(x, t_x, age)
+        return result
+
+    def remaining(self, steps: Floats, x: Floats, age: Floats) -> Floats:
+        """Eq. 10's factor that does: ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x; a+b+x-1; t/(α+T+t))
+        for each of ``steps`` t (a column, shape (S, 1)) and each member (x, T of shape
+        (M,)), an (S, M) grid; 1 at t = 0. It depends on x and T only, not t_x."""
+        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        start = alpha + age
+        z = steps / (start + steps)
+        ratio = np.exp((r + x) * np.log(start / (start + steps)))
+        result: Floats = ratio * hyp2f1(r + x, b + x, a + b + x - 1, z)
         return result
 
 
@@ -233,6 +247,10 @@ def lifetime_value(
     )
 
 
+CHUNK_ELEMENTS = 1_000_000
+"""The most (time units x (x, T) pairs) a valuation holds at once: 8 MB per temporary."""
+
+
 def lifetime_values(
     model: BgNbd,
     spend: Floats,
@@ -241,11 +259,27 @@ def lifetime_values(
     rate_per_unit: float,
 ) -> Floats:
     """:func:`lifetime_value` of many members at once: ``spend`` and the arrays of
-    ``members`` (x, t_x, T) side by side, one expectation per unit ahead over all of them."""
+    ``members`` (x, t_x, T) side by side, a float per member (nan or inf where the
+    estimates give no finite value). Pure CPU, no I/O.
+
+    E[Y(i)] - E[Y(i-1)] is ``scale · (remaining(i-1) - remaining(i))`` (:meth:`BgNbd.scale`),
+    and ``remaining`` depends on (x, T) alone: its discounted sum over the units is computed
+    once per distinct (x, T) pair (whole days make few: at most the calibration's days per
+    x), a chunk of pairs at a time, each a (``horizon`` x chunk) grid of about
+    :data:`CHUNK_ELEMENTS` floats, so memory stays bounded whatever the count."""
     x, t_x, age = members
-    steps = np.arange(0, horizon + 1, dtype=np.float64)
-    cumulative = np.stack([model.expected_purchases(float(t), x, t_x, age) for t in steps])
-    per_unit = np.diff(cumulative, axis=0)
-    discounts = (1.0 + rate_per_unit) ** -steps[1:]
-    result: Floats = spend * np.sum(per_unit * discounts[:, np.newaxis], axis=0)
+    if horizon < 1:
+        return np.zeros_like(x)
+    pairs, member_pair = np.unique(np.stack([x, age]), axis=1, return_inverse=True)
+    steps = np.arange(1, horizon + 1, dtype=np.float64)[:, np.newaxis]
+    discounts = (1.0 + rate_per_unit) ** -steps
+    discounted = np.empty(pairs.shape[1])
+    width = max(1, CHUNK_ELEMENTS // horizon)
+    for start in range(0, discounted.size, width):
+        part = slice(start, start + width)
+        remaining = model.remaining(steps, pairs[0, part], pairs[1, part])
+        # remaining(0) = 1: nothing is bought yet
+        per_unit = -np.diff(remaining, axis=0, prepend=1.0)
+        discounted[part] = np.sum(per_unit * discounts, axis=0)
+    result: Floats = spend * model.scale(x, t_x, age) * discounted[member_pair.reshape(-1)]
     return result

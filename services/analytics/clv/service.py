@@ -4,6 +4,7 @@ member with it. They flush, never commit: the request or the worker owns the tra
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
 from collections.abc import Awaitable, Callable
@@ -249,10 +250,26 @@ async def members_valued_between(
 async def _valued(
     session: AsyncSession, fit: ClvFit, horizon: int, annual_discount_rate: float
 ) -> tuple[list[uuid.UUID], domain.Floats, domain.Floats]:
-    """Every member of the done ``fit``: their ids, CLV (fen) and P(alive), side by side."""
-    purchases, spend = _ready(fit)
-    unit = _unit(fit.time_unit)
+    """Every member of the done ``fit``: their ids, CLV (fen) and P(alive), side by side.
+    The valuation runs in a thread: thousands of members over years of days are seconds
+    of CPU the event loop would otherwise stop for (numpy's and scipy's ufuncs let go of
+    the GIL while they compute)."""
+    models = _ready(fit)
     sample = await repository.summaries(session, fit.id)
+    values, alive = await asyncio.to_thread(
+        _value_all, models, sample, _unit(fit.time_unit), horizon, annual_discount_rate
+    )
+    return sample.member_ids, values, alive
+
+
+def _value_all(
+    models: tuple[domain.BgNbd, domain.GammaGamma],
+    sample: repository.Summaries,
+    unit: domain.TimeUnit,
+    horizon: int,
+    annual_discount_rate: float,
+) -> tuple[domain.Floats, domain.Floats]:
+    purchases, spend = models
     x = np.array(sample.frequency, dtype=np.float64)
     t_x = np.array(sample.recency_days, dtype=np.float64) / domain.DAYS_PER_UNIT[unit]
     age = np.array(sample.age_days, dtype=np.float64) / domain.DAYS_PER_UNIT[unit]
@@ -261,7 +278,7 @@ async def _valued(
     with np.errstate(all="ignore"):
         values = domain.lifetime_values(purchases, expected_spend, (x, t_x, age), horizon, rate)
         alive = purchases.p_alive(x, t_x, age)
-    return sample.member_ids, values, alive
+    return values, alive
 
 
 async def list_fits(session: AsyncSession, limit: int, before: PageKey | None) -> FitPage:
