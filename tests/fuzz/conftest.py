@@ -3,6 +3,7 @@ run's summary is :mod:`tests.fuzz.summary`'s)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Generator
 
 import pytest
@@ -11,11 +12,17 @@ from tests.fuzz import lazy, summary
 from tests.fuzz.target import FuzzTarget, fuzz_target
 from tests.stack import Stack
 
+# added to the niceness of the worker that fuzzes, and of the threads it starts to serve the
+# services: the fuzz is CPU-bound and ends the run, so it may run beside the other workers'
+# tests (tests/scheduling.py), which have timing limits and get the cores first
+FUZZ_NICENESS = 10
+
 
 @pytest.fixture(scope="module")
 async def target(
     stack: Stack, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[FuzzTarget]:
+    os.nice(FUZZ_NICENESS)
     async with fuzz_target(stack, tmp_path_factory.mktemp("fuzz-providers")) as target:
         summary.add(target.findings)
         yield target
