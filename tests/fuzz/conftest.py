@@ -12,20 +12,20 @@ from tests.fuzz import lazy, summary
 from tests.fuzz.target import FuzzTarget, fuzz_target
 from tests.stack import Stack
 
-# added to the niceness of the worker that fuzzes and of the threads it starts to serve the
-# services: the fuzz is CPU-bound and ends the run, so it may run beside the other workers'
-# tests (tests/scheduling.py), whose timing limits get the cores first. Not more: at 5 a
-# fuzzing worker still has a fifth of a core while three others are busy, where each case
-# must be answered within schemathesis' 10 s
-FUZZ_NICENESS = 5
+# added to the niceness of the thread that makes and checks the cases, once the services are
+# up and seeded: the fuzz is CPU-bound and ends the run, so it may run beside the other
+# workers' tests (tests/scheduling.py), whose timing limits get the cores first. On Linux a
+# thread's niceness is its own: the services' threads, started before, answer at the
+# priority of everything else, within schemathesis' 10 s
+FUZZ_NICENESS = 10
 
 
 @pytest.fixture(scope="module")
 async def target(
     stack: Stack, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[FuzzTarget]:
-    os.nice(FUZZ_NICENESS)
     async with fuzz_target(stack, tmp_path_factory.mktemp("fuzz-providers")) as target:
+        os.nice(FUZZ_NICENESS)
         summary.add(target.findings)
         yield target
 
