@@ -3,6 +3,7 @@ run's summary is :mod:`tests.fuzz.summary`'s)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Generator
 
 import pytest
@@ -11,12 +12,20 @@ from tests.fuzz import lazy, summary
 from tests.fuzz.target import FuzzTarget, fuzz_target
 from tests.stack import Stack
 
+# added to the niceness of the thread that makes and checks the cases, once the services are
+# up and seeded: the fuzz is CPU-bound and ends the run, so it may run beside the other
+# workers' tests (tests/scheduling.py), whose timing limits get the cores first. On Linux a
+# thread's niceness is its own: the services' threads, started before, answer at the
+# priority of everything else, within schemathesis' 10 s
+FUZZ_NICENESS = 10
+
 
 @pytest.fixture(scope="module")
 async def target(
     stack: Stack, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[FuzzTarget]:
     async with fuzz_target(stack, tmp_path_factory.mktemp("fuzz-providers")) as target:
+        os.nice(FUZZ_NICENESS)
         summary.add(target.findings)
         yield target
 
