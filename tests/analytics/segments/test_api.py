@@ -166,8 +166,12 @@ async def test_unknown_segment_and_run(client: httpx.AsyncClient) -> None:
     assert run.json()["type"] == "urn:huiyuan:problem:segment-run-not-found"
 
 
-@pytest.mark.parametrize("path", [f"/segments/{uuid.uuid4()}/members", "/segmentation/members"])
-@pytest.mark.parametrize("cursor", ["abc", str(uuid.uuid4()).upper(), f"{{{uuid.uuid4()}}}"])
+# fixed values: every xdist worker must collect the same test ids
+_SOME_ID = "5d0e6f0a-3b1c-4c2d-9e8f-7a6b5c4d3e2f"
+
+
+@pytest.mark.parametrize("path", [f"/segments/{_SOME_ID}/members", "/segmentation/members"])
+@pytest.mark.parametrize("cursor", ["abc", _SOME_ID.upper(), f"{{{_SOME_ID}}}"])
 async def test_a_member_list_refuses_a_bad_cursor_as_every_list_does(
     client: httpx.AsyncClient, path: str, cursor: str
 ) -> None:
