@@ -43,9 +43,9 @@ from bench.http import HttpClient
 from bench.latency import Latencies
 from bench.load import sale_lines
 from services.loyalty.config import Settings as LoyaltySettings
-from shared.auth import issue_token
 from shared.db import create_engine, create_sessions
 from shared.jwks import development_signer
+from shared.tokens import issue_token
 
 WARM_UP = 300
 IDLE_SECONDS = 2.0  # the server's own background work (relay, consumer polls) before any load

@@ -29,7 +29,7 @@ import typer
 from bench import cpu
 from bench.stack import Target, embedded_stack, libpq_url, running_stack
 from huiyuan.imports import run_import
-from shared.auth import issue_token
+from shared.tokens import issue_token
 
 app = typer.Typer(add_completion=False)
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

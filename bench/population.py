@@ -35,10 +35,10 @@ from huiyuan.demo import (
 from services.customer.config import Settings as CustomerSettings
 from services.customer.members import service as customer_service
 from services.customer.members.schemas import Consent, MemberCreate
-from shared.auth import Role, issue_token
 from shared.crypto import PiiCipher
 from shared.db import create_engine, create_sessions, transaction
 from shared.errors import Conflict
+from shared.tokens import Role, issue_token
 
 Say = Callable[[str], None]
 BULK_TRANSACTION_SIZE = 500

@@ -32,13 +32,13 @@ import psutil
 
 from bench import alone
 from services.loyalty.config import Settings
-from shared.auth import issue_token
 from shared.db import Sessions, asyncpg_dsn, create_engine, create_sessions
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted, PurchaseLine
 from shared.jwks import development_signer
 from shared.kafka import create_producer
 from shared.testing.records import consumer_record
+from shared.tokens import issue_token
 
 MEMBERS = 500
 CONCURRENCY = 16

@@ -32,10 +32,10 @@ from huiyuan.demo import CATEGORIES, catalog_csv
 from services.orders.config import Settings
 from services.orders.directory import repository as directory
 from services.orders.stores import service as stores
-from shared.auth import issue_token
 from shared.crypto import PiiCipher
 from shared.db import create_engine, create_sessions, transaction
 from shared.jwks import development_signer
+from shared.tokens import issue_token
 
 WARM_UP = 200
 

@@ -37,9 +37,9 @@ from services.loyalty.config import Settings
 from services.loyalty.coupons import repository as coupons
 from services.loyalty.coupons import service
 from services.loyalty.coupons.schemas import DefinitionIn
-from shared.auth import issue_token
 from shared.db import Sessions, create_engine, create_sessions, transaction
 from shared.jwks import development_signer
+from shared.tokens import issue_token
 
 HOLDINGS = (1, 10, 50)
 STORE = uuid.UUID("6f1d2c3b-4a59-4e8d-9c7b-1a2b3c4d5e6f")

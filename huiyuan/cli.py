@@ -12,7 +12,7 @@ import httpx
 import typer
 
 from huiyuan.config import StackSettings
-from shared.auth import ROLES, Role
+from shared.tokens import ROLES, Role
 
 app = typer.Typer(help="Huiyuan: membership, loyalty and CRM backend.", no_args_is_help=True)
 store_app = typer.Typer(help="Manage partner stores.", no_args_is_help=True)
@@ -145,7 +145,7 @@ def token(
     from datetime import timedelta
 
     from huiyuan.devkeys import cli_signer
-    from shared.auth import issue_token
+    from shared.tokens import issue_token
 
     if (role is None) == (member is None):
         raise typer.BadParameter("give exactly one of --role or --member")

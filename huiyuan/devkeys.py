@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from huiyuan.config import StackSettings
-from shared.auth import Role, issue_token
 from shared.jwks import TokenSigner
 from shared.keys import (
     IDENTITY_ISSUER,
@@ -29,6 +28,7 @@ from shared.keys import (
     write_secret_file,
 )
 from shared.settings import DEV_PII_KEY
+from shared.tokens import Role, issue_token
 
 ISSUERS: dict[str, str] = {
     "customer": IDENTITY_ISSUER,

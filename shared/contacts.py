@@ -29,10 +29,10 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared.auth import issue_token
 from shared.jwks import TokenSigner
 from shared.keys import service_issuer
 from shared.settings import ContactReaderSettings
+from shared.tokens import issue_token
 
 log = logging.getLogger(__name__)
 

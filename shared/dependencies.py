@@ -69,7 +69,7 @@ Cipher = Annotated[PiiCipher, Depends(pii_cipher)]
 
 async def token_signer(request: Request) -> TokenSigner:
     """The issuer's signer (customer, orders; ``ServiceSpec.signer``): its key ring signs
-    tokens, e.g. ``shared.auth.issue_member_token(signer, member_id)``. Async for the
+    tokens, e.g. ``shared.tokens.issue_member_token(signer, member_id)``. Async for the
     reason :func:`pii_cipher` gives."""
     signer: TokenSigner | None = request.app.state.signer
     if signer is None:

@@ -21,13 +21,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from huiyuan.provision import alembic_config, provision_service, service_database_url, upgrade
-from shared.auth import Role, issue_token
 from shared.db import asyncpg_dsn
 from shared.events import CloudEvent
 from shared.inbox import Handlers
 from shared.jwks import development_signer
 from shared.service_app import ServiceSpec, build_app
 from shared.settings import BaseServiceSettings
+from shared.tokens import Role, issue_token
 
 NOWHERE = 9
 """The discard port on the loopback address, where nothing listens: a connection is refused."""

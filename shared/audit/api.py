@@ -11,11 +11,12 @@ from pydantic import AwareDatetime
 
 from shared.audit.log import AuditLog, Filters, Kind
 from shared.audit.schemas import CSV_COLUMNS, AuditEntry, AuditPage
-from shared.auth import MAX_SUBJECT_LENGTH, Principal, require_roles
+from shared.auth import require_roles
 from shared.csvtext import csv_text
 from shared.dependencies import SingleStatementSession
 from shared.inputs.text import Code, SingleLine
 from shared.pagination import PageSize, SeqCursor, keyset_page
+from shared.tokens import MAX_SUBJECT_LENGTH, Principal
 
 _CSV = "text/csv"
 _CSV_EXAMPLE = ",".join(CSV_COLUMNS) + "\r\n"

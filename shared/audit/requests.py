@@ -19,9 +19,9 @@ from fastapi import Request
 from fastapi.routing import APIRoute
 
 from shared.audit.log import AuditLog, Entry, Kind
-from shared.auth import Principal
 from shared.db import AsyncSession
 from shared.observability import request_id_var
+from shared.tokens import Principal
 
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 _MAX_FIELDS = 32

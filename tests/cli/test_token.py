@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from huiyuan.cli import app
-from shared.auth import verify_token
 from shared.jwks import PublicKeys
 from shared.keys import KeyRing
+from shared.tokens import verify_token
 
 
 async def test_a_staff_token_names_its_user(

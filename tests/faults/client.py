@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
-from shared.auth import issue_token
 from shared.jwks import TokenSigner
+from shared.tokens import issue_token
 from tests.faults.records import Acknowledged, LoadLog, LoadShape
 
 log = logging.getLogger(__name__)

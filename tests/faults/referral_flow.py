@@ -14,9 +14,9 @@ from sqlalchemy import text
 
 from services.loyalty.referrals.invariants import referral_violations
 from services.loyalty.referrals.service import settle_due
-from shared.auth import issue_token
 from shared.db import Sessions
 from shared.inputs import input_defaults
+from shared.tokens import issue_token
 from tests.faults.records import LoadLog
 from tests.faults.till_load import TillFlows
 from tests.faults.verdict import Verdict, uuids

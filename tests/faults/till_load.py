@@ -7,8 +7,8 @@ import asyncio
 import uuid
 from typing import Any
 
-from shared.auth import issue_token
 from shared.jwks import TokenSigner
+from shared.tokens import issue_token
 from tests.faults.client import StoreClient
 from tests.faults.records import LoadShape
 

@@ -25,9 +25,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shared.auth import ROLES
 from shared.keys import ALGORITHM, IDENTITY_ISSUER, development_ring
 from shared.openapi import ROLES_EXTENSION
+from shared.tokens import ROLES
 from tests.security.tokens import manager_of
 from tests.stack import Stack, member_headers, running, staff_headers
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from shared.auth import NOT_A_JWT
 from shared.errors import PROBLEM_JSON
+from shared.tokens import NOT_A_JWT
 from tests.security.test_authz_matrix import SERVICES
 from tests.stack import Stack
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from shared.auth import issue_token
 from shared.jwks import development_signer
+from shared.tokens import issue_token
 
 
 def manager_of(store_id: uuid.UUID | None) -> dict[str, str]:

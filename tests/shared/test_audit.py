@@ -20,10 +20,11 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from huiyuan.provision import role_name
-from shared.auth import Role, current_principal, issue_token
+from shared.auth import current_principal
 from shared.db import asyncpg_dsn, create_engine, create_sessions, transaction
 from shared.dependencies import request_session
 from shared.jwks import development_signer
+from shared.tokens import Role, issue_token
 from tests.stack import Stack, member_headers, running, staff_headers
 
 SERVICES = ("customer", "orders", "loyalty", "messaging", "analytics")

@@ -14,14 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from services.customer.config import Settings as CustomerSettings
-from shared.auth import (
-    NOT_A_JWT,
-    Principal,
-    ensure_member_access,
-    issue_member_token,
-    issue_token,
-    verify_token,
-)
+from shared.auth import ensure_member_access
 from shared.crypto import PiiCipher, mask_email, mask_phone
 from shared.errors import Forbidden, Unauthorized
 from shared.jwks import PublicKeys, TokenSigner, development_signer
@@ -38,6 +31,7 @@ from shared.keys import (
     save_ring,
 )
 from shared.settings import BaseServiceSettings
+from shared.tokens import NOT_A_JWT, Principal, issue_member_token, issue_token, verify_token
 
 
 def test_pii_round_trips_and_hashes_are_keyed() -> None:

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 
 from huiyuan.embedded.ports import free_port
-from shared.auth import issue_token, verify_token
 from shared.errors import ServiceUnavailable, Unauthorized
 from shared.jwks import PublicKeys, TokenSigner
 from shared.keys import IDENTITY_ISSUER, generate_ring
+from shared.tokens import issue_token, verify_token
 from tests.server import serving
 from tests.stack import Stack
 

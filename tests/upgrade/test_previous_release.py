@@ -19,8 +19,8 @@ import pytest
 
 from huiyuan import dlq
 from shared import codes
-from shared.auth import issue_token
 from shared.jwks import development_signer
+from shared.tokens import issue_token
 from tests.stack import eventually
 from tests.upgrade import previous_release as previous
 from tests.upgrade.conftest import ADMIN, Upgraded

@@ -20,12 +20,13 @@ from services.analytics.clv.errors import (
 )
 from services.analytics.clv.schemas import FIT_HEADER, FitOut, FitPage, FitRequest, MemberValue
 from services.analytics.config import CurrentSettings
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.csvtext import CSV_MEDIA_TYPE, csv_response, wants_csv
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/clv", tags=["analytics"])
 _staff = require_roles("analyst", "marketing")

@@ -11,10 +11,11 @@ from services.analytics.cohorts import service
 from services.analytics.cohorts.errors import CampaignPeriodInvalid
 from services.analytics.cohorts.schemas import CohortKpis, CohortKpisIn
 from services.analytics.config import CurrentSettings
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.csvtext import CSV_MEDIA_TYPE, csv_response, wants_csv
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(tags=["analytics"])
 

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from services.analytics.config import CurrentSettings
 from services.analytics.kpis import service
 from services.analytics.kpis.schemas import Kpis
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.csvtext import CSV_MEDIA_TYPE, csv_response, wants_csv
 from shared.dependencies import RequestSession as Session
+from shared.tokens import Principal
 
 router = APIRouter(tags=["analytics"])
 

@@ -11,9 +11,10 @@ from services.analytics.config import CurrentSettings
 from services.analytics.members import service
 from services.analytics.members.errors import MemberSummaryNotFound
 from services.analytics.members.schemas import MemberSummary
-from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(tags=["analytics"])
 

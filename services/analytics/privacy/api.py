@@ -12,8 +12,9 @@ from services.analytics.members import service as members
 from services.analytics.members.errors import MemberSummaryNotFound
 from services.analytics.privacy.schemas import AnalyticsExport
 from services.analytics.segments import service as segments
-from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access
 from shared.dependencies import RequestSession as Session
+from shared.tokens import Principal
 
 router = APIRouter(tags=["privacy"])
 

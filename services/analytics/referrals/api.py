@@ -13,10 +13,11 @@ from services.analytics.referrals import service
 from services.analytics.referrals.domain import MAX_MONTHS, months
 from services.analytics.referrals.errors import ReportRangeInvalid
 from services.analytics.referrals.schemas import ReferralMonth, ReferralReport
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.csvtext import CSV_MEDIA_TYPE, csv_response, wants_csv
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(tags=["analytics"])
 

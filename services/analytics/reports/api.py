@@ -36,10 +36,11 @@ from services.analytics.reports.schemas import (
     RfHeatmap,
 )
 from services.analytics.segmentation.schemas import ParetoPoint, ParetoReport, QuadrantPoint
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.inputs import TradingDate
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/reports", tags=["analytics"])
 

@@ -23,11 +23,12 @@ from services.analytics.segmentation.schemas import (
     SegmentMemberPage,
     SleepingReport,
 )
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.csvtext import CSV_MEDIA_TYPE, csv_response, wants_csv
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
 from shared.pagination import IdCursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/segmentation", tags=["analytics"])
 

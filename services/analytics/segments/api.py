@@ -21,11 +21,12 @@ from services.analytics.segments.schemas import (
     SegmentPage,
     SegmentRemoved,
 )
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, IdCursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/segments", tags=["analytics"])
 _staff = require_roles("analyst", "marketing")

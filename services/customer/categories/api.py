@@ -27,11 +27,12 @@ from services.customer.categories.schemas import (
 )
 from services.customer.tags.api import BULK, UNKNOWN
 from services.customer.tags.schemas import Assignment, MemberIds
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/categories", tags=["tags and categories"])
 _staff = require_roles("service", "marketing")

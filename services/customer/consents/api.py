@@ -11,10 +11,11 @@ from services.customer.consents import service
 from services.customer.consents.schemas import ConsentHistory
 from services.customer.members import service as members
 from services.customer.members.errors import MemberErased, MemberNotFound
-from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
 from shared.pagination import PageSize, SeqCursor
+from shared.tokens import Principal
 
 router = APIRouter(tags=["profiles"])
 

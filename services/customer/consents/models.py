@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlmodel import Field
 
 from services.customer.base import CustomerTable
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 PRIVACY_POLICY_VERSION_LENGTH = 32
 

@@ -38,7 +38,6 @@ from shared.audit.reads import AuditedRead, audited_read
 from shared.auth import (
     MEMBER_ACCESS,
     STORE_ACCESS,
-    Principal,
     current_principal,
     ensure_store_access,
     require_roles,
@@ -50,6 +49,7 @@ from shared.errors import Forbidden
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import answers, problem
 from shared.pagination import Cursor, PageSize, SeqCursor
+from shared.tokens import Principal
 
 router = APIRouter(tags=["service desk"])
 _desk = require_roles("service", "manager")

@@ -28,7 +28,7 @@ from sqlmodel import Field
 from services.customer.base import CustomerTable
 from services.customer.desk.domain import CHANNELS, STATES
 from services.customer.desk.sla.domain import KINDS, PRIORITIES
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 
 def _now() -> datetime:

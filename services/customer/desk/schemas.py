@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.customer.desk.domain import Channel, State
 from services.customer.desk.sla.domain import Kind, Priority
-from shared.auth import MAX_SUBJECT_LENGTH
 from shared.inputs import Code, MultiLine
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 MAX_DESCRIPTION = 4000
 MAX_NOTE = 2000

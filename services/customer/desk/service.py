@@ -33,12 +33,13 @@ from services.customer.desk.sla.domain import (
     sla_budget,
 )
 from services.customer.members import service as members
-from shared.auth import Principal, ensure_store_access, store_scope
+from shared.auth import ensure_store_access, store_scope
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.errors import Unprocessable
 from shared.events.customer import TicketResolved
 from shared.pagination import PageKey, encode_cursor
+from shared.tokens import Principal
 
 
 def business_hours(settings: Settings) -> BusinessHours:

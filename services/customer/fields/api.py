@@ -18,11 +18,12 @@ from services.customer.fields.errors import (
     CustomFieldNotFound,
 )
 from services.customer.fields.schemas import FieldChange, FieldCreate, FieldKey, FieldOut, FieldPage
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(tags=["custom fields"])
 # one object, so FastAPI resolves it once for a route and its idempotency dependency

@@ -11,10 +11,11 @@ from services.customer.history import service
 from services.customer.history.schemas import ProfileHistory
 from services.customer.members import service as members
 from services.customer.members.errors import MemberErased, MemberNotFound
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
 from shared.pagination import PageSize, SeqCursor
+from shared.tokens import Principal
 
 router = APIRouter(tags=["profiles"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.auth import Principal
+from shared.tokens import Principal
 
 ActorKind = Literal["member", "staff", "import"]
 Action = Literal[

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field
 
 from services.customer.base import CustomerTable
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 
 def _now() -> datetime:

@@ -24,12 +24,13 @@ from services.customer.households.schemas import (
     HouseholdPage,
 )
 from services.customer.members.schemas import CardNumber
-from shared.auth import MEMBER_ACCESS, Principal, current_principal, require_roles
+from shared.auth import MEMBER_ACCESS, current_principal, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.errors import Forbidden
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/households", tags=["households"])
 _staff = require_roles("service", "marketing")

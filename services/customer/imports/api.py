@@ -16,13 +16,14 @@ from services.customer.imports import domain, exports, service, staging
 from services.customer.imports.errors import ImportNotFound, UnreadableCsv
 from services.customer.imports.schemas import ImportOut, UploadIdentity
 from shared.audit.requests import record_change
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.db import Sessions, transaction
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.errors import Forbidden
 from shared.idempotency import IdempotentPost, check_key, key_header, openapi_conflict
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(tags=["imports"])
 _UPLOAD_EXAMPLE = (

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from services.customer.joining import service
 from services.customer.joining.schemas import CardFeeReport, JoiningPolicyIn, JoiningPolicyOut
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.errors import InvalidRequest
 from shared.inputs import TradingDate
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(tags=["joining"])
 

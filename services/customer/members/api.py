@@ -29,7 +29,6 @@ from shared.audit.reads import AuditedRead, audited_read
 from shared.auth import (
     MEMBER_ACCESS,
     STORE_ACCESS,
-    Principal,
     current_principal,
     ensure_member_access,
     require_roles,
@@ -43,6 +42,7 @@ from shared.inputs import Phone
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
 from shared.preconditions import etag
+from shared.tokens import Principal
 
 router = APIRouter(tags=["members"])
 # one object, so FastAPI resolves it once for the route and its idempotency dependency

@@ -36,12 +36,12 @@ from services.customer.members.schemas import (
 from services.customer.search import index as search_index
 from services.customer.tags import service as tags
 from shared import codes
-from shared.auth import Principal
 from shared.contacts import MemberContact
 from shared.crypto import PiiCipher, mask_email, mask_phone
 from shared.db import AsyncSession
 from shared.events.customer import ChannelConsent, MemberReferred, MemberRegistered
 from shared.pagination import PageKey, encode_cursor
+from shared.tokens import Principal
 
 PHONE_REGISTERED = "A member with this phone number is already registered"
 _CODE_DRAWS = 3

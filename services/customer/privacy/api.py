@@ -16,11 +16,12 @@ from services.customer.privacy.schemas import Erasure, MemberExport
 from services.customer.profiles.errors import MemberLocked
 from services.customer.profiles.schemas import NoBody
 from shared.audit.reads import AuditedRead, audited_read
-from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(tags=["privacy"])
 

@@ -22,11 +22,11 @@ from services.customer.privacy.schemas import CustomerPart, Erasure, MemberExpor
 from services.customer.profiles import service as profiles
 from services.customer.profiles.service import ensure_unlocked
 from services.customer.tags import service as tags
-from shared.auth import Principal
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events.customer import MemberErased
 from shared.privacy import scrub_retained
+from shared.tokens import Principal
 
 
 async def erase(

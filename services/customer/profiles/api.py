@@ -25,18 +25,13 @@ from services.customer.profiles.errors import (
     VersionMismatch,
 )
 from services.customer.profiles.schemas import CardReissued, ConsentIn, MemberPatch, NoBody
-from shared.auth import (
-    MEMBER_ACCESS,
-    Principal,
-    current_principal,
-    ensure_member_access,
-    require_roles,
-)
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access, require_roles
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.preconditions import IfMatch, etag
+from shared.tokens import Principal
 
 router = APIRouter(tags=["profiles"])
 _desk = require_roles("service")

@@ -12,11 +12,12 @@ from services.customer.members.errors import MemberErased, MemberNotFound
 from services.customer.search import service
 from services.customer.search.errors import PinLimitReached
 from services.customer.search.schemas import StaffMemberItem, StaffMemberPage, Unpinned
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(tags=["members"])
 Staff = Annotated[Principal, Depends(require_roles("service", "marketing", "analyst"))]

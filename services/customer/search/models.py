@@ -10,7 +10,7 @@ from sqlalchemy import Column, DateTime, ForeignKeyConstraint, Index, String
 from sqlmodel import Field
 
 from services.customer.base import CustomerTable
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 _MEMBER = ["customer.members.id"]
 

@@ -21,10 +21,10 @@ from services.customer.search.domain import ANYONE, Query, Scope
 from services.customer.search.errors import PinLimitReached, SearchScopeNotFound
 from services.customer.search.schemas import StaffMemberItem, StaffMemberPage
 from services.customer.tags import service as tags
-from shared.auth import Principal
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.pagination import PageKey, encode_cursor
+from shared.tokens import Principal
 
 
 async def search(

@@ -35,11 +35,12 @@ from services.customer.signin.schemas import (
     TokenPair,
 )
 from services.customer.signin.throttle import CodeThrottle
-from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access
 from shared.db import AsyncSession, transaction
 from shared.dependencies import Cipher, RequestSession, Signer
 from shared.errors import InvalidRequest
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/auth", tags=["sign-in"])
 

@@ -39,11 +39,11 @@ from services.customer.signin.schemas import (
     TokenPair,
 )
 from services.customer.signin.throttle import CodeThrottle
-from shared.auth import issue_member_token
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession
 from shared.events.customer import SigninCodeRequested
 from shared.jwks import TokenSigner
+from shared.tokens import issue_member_token
 
 INVALID_CODE = (
     "The code is wrong, expired or already used, or was not sent to this phone number: "

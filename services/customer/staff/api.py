@@ -35,12 +35,13 @@ from services.customer.staff.schemas import (
     StaffPatch,
 )
 from shared.audit.requests import record_change
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.db import transaction
 from shared.dependencies import Cipher, Signer
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/staff", tags=["staff"])
 Admin = Annotated[Principal, Depends(require_roles())]

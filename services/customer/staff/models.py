@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Column, DateTime, Integer, String, Text
 from sqlmodel import Field
 
 from services.customer.base import CustomerTable
-from shared.auth import ROLES
+from shared.tokens import ROLES
 
 _ROLE_LIST = ", ".join(f"'{role}'" for role in ROLES)
 

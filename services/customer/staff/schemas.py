@@ -18,8 +18,8 @@ from services.customer.staff.domain import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
 )
-from shared.auth import Role
 from shared.inputs import Code
+from shared.tokens import Role
 
 Login = Annotated[
     str,

@@ -41,11 +41,11 @@ from services.customer.staff.schemas import (
     StaffPage,
     StaffPatch,
 )
-from shared.auth import Principal, Role, issue_token
 from shared.crypto import PiiCipher, mask_email
 from shared.db import AsyncSession
 from shared.jwks import TokenSigner
 from shared.pagination import PageKey, encode_cursor
+from shared.tokens import Principal, Role, issue_token
 
 
 def _out(account: StaffAccount, cipher: PiiCipher, *, masked: bool = False) -> StaffOut:

@@ -20,12 +20,13 @@ from services.customer.tags.schemas import (
     TagPage,
     TagPatch,
 )
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.errors import UnknownMember
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/tags", tags=["tags and categories"])
 _staff = require_roles("service", "marketing")

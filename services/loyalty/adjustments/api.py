@@ -11,10 +11,11 @@ from fastapi.responses import JSONResponse
 from services.loyalty.accounts.errors import InsufficientPoints
 from services.loyalty.adjustments import service
 from services.loyalty.adjustments.schemas import AdjustmentIn, AdjustmentOut
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/members", tags=["members"])
 

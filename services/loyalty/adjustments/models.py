@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Column, String
 from sqlmodel import Field
 
 from services.loyalty.base import LoyaltyTable, amount_column, now, timestamp_column
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 
 class Adjustment(LoyaltyTable, table=True):

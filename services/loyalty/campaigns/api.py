@@ -23,11 +23,12 @@ from services.loyalty.campaigns.schemas import (
     CampaignOut,
     Leaderboard,
 )
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/campaigns", tags=["program"])
 

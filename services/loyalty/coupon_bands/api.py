@@ -21,10 +21,11 @@ from services.loyalty.coupon_bands.schemas import (
     BandRunOut,
 )
 from services.loyalty.coupons.errors import CouponDefinitionNotFound
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/coupons/band-rules", tags=["coupons"])
 

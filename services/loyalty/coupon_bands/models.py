@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from services.loyalty.base import SCHEMA, LoyaltyTable, now, timestamp_column
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 MAX_NAME = 80
 

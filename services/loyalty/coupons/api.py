@@ -26,19 +26,14 @@ from services.loyalty.coupons.schemas import (
     GrantIn,
     ValidateIn,
 )
-from shared.auth import (
-    MEMBER_ACCESS,
-    Principal,
-    current_principal,
-    ensure_member_access,
-    require_roles,
-)
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access, require_roles
 from shared.coupons import ValidationOut
 from shared.dependencies import RequestSession as Session
 from shared.dependencies import SingleStatementSession as SingleStatement
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/coupons", tags=["coupons"])
 members = APIRouter(prefix="/members", tags=["coupons"])

@@ -29,8 +29,8 @@ from sqlmodel import Field
 
 from services.loyalty.base import SCHEMA, LoyaltyTable, amount_column, now, timestamp_column
 from services.loyalty.coupons.kinds import KindName
-from shared.auth import MAX_SUBJECT_LENGTH
 from shared.codes import SYMBOLS
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 MAX_NAME = 80
 MAX_GRANT_KEY = 64

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends
 
 from services.loyalty.households import service
 from services.loyalty.households.schemas import HouseholdPolicyIn, HouseholdPolicyOut
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/program", tags=["program"])
 

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, Column, Integer, SmallInteger, 
 from sqlmodel import Field
 
 from services.loyalty.base import LoyaltyTable, now, timestamp_column
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 MAX_RETURN_WINDOW_DAYS = 60
 MIN_EXPIRY_MONTHS = 3

@@ -28,18 +28,13 @@ from services.loyalty.lottery.schemas import (
     LotteryCampaignOut,
     MemberDraws,
 )
-from shared.auth import (
-    MEMBER_ACCESS,
-    Principal,
-    current_principal,
-    ensure_member_access,
-    require_roles,
-)
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.inputs import TradingDate
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/lottery", tags=["program"])
 members_router = APIRouter(prefix="/members", tags=["members"])

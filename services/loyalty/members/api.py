@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from services.loyalty.members import service
 from services.loyalty.members.schemas import LedgerPage, LoyaltyOut
-from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access
 from shared.dependencies import RequestSession as Session
 from shared.dependencies import SingleStatementSession as SingleStatement
 from shared.openapi import problem
 from shared.pagination import PageSize, SeqCursor
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/members", tags=["members"])
 

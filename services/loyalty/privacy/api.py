@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends
 from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.privacy import exports
 from services.loyalty.privacy.schemas import LoyaltyExport
-from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(tags=["privacy"])
 

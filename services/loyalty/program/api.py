@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends
 
 from services.loyalty.program import service
 from services.loyalty.program.schemas import Ladder
-from shared.auth import Principal, current_principal
+from shared.auth import current_principal
 from shared.dependencies import RequestSession as Session
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/program", tags=["program"])
 

@@ -11,10 +11,11 @@ from fastapi.responses import JSONResponse
 from services.loyalty.accounts.errors import InsufficientPoints
 from services.loyalty.redemption import service
 from services.loyalty.redemption.schemas import RedemptionIn, RedemptionOut
-from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/members", tags=["members"])
 

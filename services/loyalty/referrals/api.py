@@ -11,16 +11,11 @@ from fastapi import APIRouter, Depends, Query
 from services.loyalty.coupons.errors import CouponDefinitionNotFound
 from services.loyalty.referrals import service
 from services.loyalty.referrals.schemas import ReferralList, ReferralPolicyIn, ReferralPolicyOut
-from shared.auth import (
-    MEMBER_ACCESS,
-    Principal,
-    current_principal,
-    ensure_member_access,
-    require_roles,
-)
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/members", tags=["members"])
 policy_router = APIRouter(prefix="/program", tags=["program"])

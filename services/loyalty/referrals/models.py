@@ -26,7 +26,7 @@ from sqlmodel import Field
 
 from services.loyalty.base import LoyaltyTable, now, timestamp_column
 from services.loyalty.referrals.domain import REASONS, STATES
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 MAX_STATE = 16
 MAX_REASON = 24

@@ -28,10 +28,11 @@ from services.loyalty.reservations.schemas import (
     TillPolicyIn,
     TillPolicyOut,
 )
-from shared.auth import Principal, current_principal, require_roles
+from shared.auth import current_principal, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
+from shared.tokens import Principal
 
 policy_router = APIRouter(prefix="/program", tags=["program"])
 router = APIRouter(prefix="/reservations", tags=["till"])

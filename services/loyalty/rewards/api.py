@@ -39,17 +39,12 @@ from services.loyalty.rewards.schemas import (
     StockChangeOut,
     StockMovementPage,
 )
-from shared.auth import (
-    MEMBER_ACCESS,
-    Principal,
-    current_principal,
-    ensure_member_access,
-    require_roles,
-)
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize, SeqCursor
+from shared.tokens import Principal
 
 catalog = APIRouter(prefix="/rewards", tags=["rewards"])
 orders = APIRouter(prefix="/members", tags=["rewards"])

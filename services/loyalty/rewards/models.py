@@ -35,7 +35,7 @@ from services.loyalty.rewards.domain import (
     ORDER_STATUSES,
     STOCK_KINDS,
 )
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 _STATUSES = ", ".join(f"'{status}'" for status in ORDER_STATUSES)
 _KINDS = ", ".join(f"'{kind}'" for kind in STOCK_KINDS)

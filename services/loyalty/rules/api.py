@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends
 from services.loyalty.program.schemas import EarningRuleIn, EarningRuleOut
 from services.loyalty.rules import service
 from services.loyalty.rules.schemas import EarningRulesIn, EarningRulesOut, RuleVersionOut
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/program", tags=["program"])
 

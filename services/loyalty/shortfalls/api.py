@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, Query
 from services.loyalty.shortfalls import service
 from services.loyalty.shortfalls.domain import ShortfallStatus
 from services.loyalty.shortfalls.schemas import ShortfallPage
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.pagination import PageSize, SeqCursor
+from shared.tokens import Principal
 
 router = APIRouter(tags=["members"])
 

@@ -13,8 +13,9 @@ from services.loyalty.simulation.schemas import (
     SimulationIn,
     SimulationOut,
 )
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/program", tags=["program"])
 campaigns = APIRouter(prefix="/campaigns", tags=["program"])

@@ -10,9 +10,10 @@ from services.loyalty.coupons.errors import CouponDefinitionNotFound
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.tier_coupons import service
 from services.loyalty.tier_coupons.schemas import TierCouponsIn, TierCouponsOut
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/coupons/tier-coupons", tags=["coupons"])
 

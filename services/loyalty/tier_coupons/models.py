@@ -9,7 +9,7 @@ from sqlalchemy import Column, ForeignKey, String
 from sqlmodel import Field
 
 from services.loyalty.base import SCHEMA, LoyaltyTable, now, timestamp_column
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 
 class TierCoupon(LoyaltyTable, table=True):

@@ -18,13 +18,11 @@ from services.loyalty.tiers.schemas import (
     TierPolicyIn,
     TierPolicyOut,
 )
-from shared.auth import (
-    Principal,
-    require_roles,
-)
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/program", tags=["program"])
 members = APIRouter(prefix="/members", tags=["members"])

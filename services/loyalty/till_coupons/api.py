@@ -30,11 +30,12 @@ from services.loyalty.till_coupons.schemas import (
     CouponReleaseIn,
     CouponReservationIn,
 )
-from shared.auth import Principal, current_principal, require_roles
+from shared.auth import current_principal, require_roles
 from shared.coupons import CouponHoldOut
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/coupon-reservations", tags=["till"])
 

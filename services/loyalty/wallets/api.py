@@ -24,17 +24,12 @@ from services.loyalty.wallets.schemas import (
     WalletEntryPage,
     WalletOut,
 )
-from shared.auth import (
-    MEMBER_ACCESS,
-    Principal,
-    current_principal,
-    ensure_member_access,
-    require_roles,
-)
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import PageSize, SeqCursor
+from shared.tokens import Principal
 
 router = APIRouter(tags=["wallet"])
 rules_router = APIRouter(prefix="/program", tags=["program"])

@@ -24,12 +24,13 @@ from services.messaging.broadcasts.schemas import (
     BroadcastPage,
     BroadcastReport,
 )
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/broadcasts", tags=["broadcasts"])
 _marketing = require_roles("marketing")

@@ -19,11 +19,12 @@ from services.messaging.journeys.schemas import (
     JourneySettingsOut,
     NoBody,
 )
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/journeys", tags=["journeys"])
 _marketing = require_roles("marketing")

@@ -19,18 +19,13 @@ from services.messaging.notifications.schemas import (
     NotificationStats,
 )
 from services.messaging.templates.domain import Template
-from shared.auth import (
-    MEMBER_ACCESS,
-    Principal,
-    current_principal,
-    ensure_member_access,
-    require_roles,
-)
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.events.messaging import Channel
 from shared.inputs import TradingDate
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(tags=["notifications"])
 

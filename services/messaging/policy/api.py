@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends
 
 from services.messaging.policy import service
 from services.messaging.policy.schemas import MessagingPolicyIn, MessagingPolicyOut
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
+from shared.tokens import Principal
 
 router = APIRouter(tags=["messaging policy"])
 

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Column, Integer, SmallInteger, String, T
 from sqlmodel import Field
 
 from services.messaging.base import MessagingTable, timestamp
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 
 class MessagingPolicy(MessagingTable, table=True):

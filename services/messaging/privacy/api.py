@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends
 from services.messaging.contacts import service as contacts
 from services.messaging.notifications import service as notifications
 from services.messaging.privacy.schemas import MessagingExport
-from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access
 from shared.dependencies import RequestSession as Session
+from shared.tokens import Principal
 
 router = APIRouter(tags=["privacy"])
 

@@ -22,13 +22,14 @@ from services.messaging.templates.schemas import (
     TemplateKeysOut,
     TemplateOut,
 )
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.events.customer import Locale
 from shared.events.messaging import Channel
 from shared.openapi import problem
 from shared.pagination import PageSize, SeqCursor
 from shared.preconditions import IfMatch, etag
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/templates", tags=["templates"])
 

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, Identity, Text, Uniq
 from sqlmodel import Field
 
 from services.messaging.base import MessagingTable, timestamp
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 
 class TemplateVersion(MessagingTable, table=True):

@@ -29,12 +29,13 @@ from services.messaging.webhooks.schemas import (
     SubscriptionPatch,
     SubscriptionWithSecret,
 )
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import Cipher
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/webhook-subscriptions", tags=["webhooks"])
 _admin = require_roles()

@@ -28,12 +28,13 @@ from services.orders.catalog.schemas import (
     ProductOut,
     ProductPage,
 )
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.inputs import SingleLine
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize, SeqCursor
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
 

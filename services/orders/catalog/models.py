@@ -26,7 +26,7 @@ from services.orders.catalog.domain import (
     MAX_SKU,
     CategoryNode,
 )
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 
 class Category(OrdersTable, table=True):

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends
 
 from services.orders.privacy.schemas import OrdersExport
 from services.orders.purchases import service as purchases
-from shared.auth import MEMBER_ACCESS, Principal, current_principal, ensure_member_access
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access
 from shared.dependencies import RequestSession as Session
+from shared.tokens import Principal
 
 router = APIRouter(tags=["privacy"])
 

@@ -14,11 +14,12 @@ from services.orders.purchases import service
 from services.orders.purchases.errors import ReceiptReused
 from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut, PurchasePage
 from services.orders.tenders.loyalty import UNAVAILABLE_DOC, LoyaltyClient
-from shared.auth import STORE_ACCESS, Principal, require_store_roles
+from shared.auth import STORE_ACCESS, require_store_roles
 from shared.dependencies import Cipher, CurrentStore, RequestSession
 from shared.idempotency import StorePost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import Cursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(tags=["purchases"])
 

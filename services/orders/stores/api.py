@@ -21,9 +21,10 @@ from services.orders.stores.schemas import (
     StoreCreate,
     StoreCreated,
 )
-from shared.auth import STORE_ACCESS, Principal, require_roles, require_store_roles
+from shared.auth import STORE_ACCESS, require_roles, require_store_roles
 from shared.dependencies import RequestSession
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(tags=["stores"])
 

@@ -37,12 +37,12 @@ from services.orders.tenders.errors import (
     LoyaltyUnavailable,
     PointsRefused,
 )
-from shared.auth import issue_token
 from shared.http import TRANSPORT_ERRORS, Answer, Client
 from shared.jwks import TokenSigner
 from shared.keys import ORDERS_ISSUER
 from shared.openapi import ResponsesDoc, problem
 from shared.settings import BaseServiceSettings
+from shared.tokens import issue_token
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from sqlmodel import col
 
 from services.customer.desk.models import Ticket
 from services.customer.desk.reminders.service import coming_days, next_birthday
-from shared.auth import issue_token
 from shared.db import Sessions
 from shared.jwks import development_signer
+from shared.tokens import issue_token
 from tests.customer.desk.conftest import DESK, new_member, new_ticket, problem
 from tests.stack import member_headers
 

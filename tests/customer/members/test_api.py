@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from services.customer.base import outbox
 from services.customer.members.domain import card_number
 from services.customer.members.models import Member
-from shared.auth import MAX_SUBJECT_LENGTH, issue_token
 from shared.db import Sessions
 from shared.jwks import development_signer
+from shared.tokens import MAX_SUBJECT_LENGTH, issue_token
 from tests.customer.conftest import new_phone
 from tests.stack import Stack, member_headers, running, staff_headers
 

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from huiyuan.embedded.ports import free_port
-from shared.auth import issue_token
 from shared.contacts import ContactUnavailable, MemberContacts
 from shared.jwks import development_signer
 from shared.keys import LOYALTY_ISSUER, MESSAGING_ISSUER, service_issuer
+from shared.tokens import issue_token
 from tests.customer.conftest import new_phone
 from tests.server import serving
 from tests.stack import Stack, member_headers, running, staff_headers

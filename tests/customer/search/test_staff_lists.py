@@ -7,8 +7,8 @@ import uuid
 import httpx
 
 from services.customer.search.service import MAX_PINS, RECENT_KEPT
-from shared.auth import issue_token
 from shared.jwks import development_signer
+from shared.tokens import issue_token
 from tests.customer.conftest import new_phone
 from tests.stack import member_headers, staff_headers
 

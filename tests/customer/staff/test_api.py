@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import jwt
 
-from shared.auth import verify_token
 from shared.jwks import PublicKeys
+from shared.tokens import verify_token
 from tests.stack import Stack, every_item, running, staff_headers
 
 PASSWORD = "correct horse battery"

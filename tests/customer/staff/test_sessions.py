@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.auth import Role
 from shared.errors import PROBLEM_JSON
+from shared.tokens import Role
 from tests.stack import Stack, running, staff_headers
 
 PASSWORD = "correct horse battery"

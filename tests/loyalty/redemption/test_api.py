@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from services.loyalty.points.invariants import check_ledger_invariants
-from shared.auth import issue_token
 from shared.db import Sessions
 from shared.jwks import development_signer
+from shared.tokens import issue_token
 from tests.loyalty.conftest import (
     account_of,
     envelopes,

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from services.orders.catalog.models import ProductPrice
-from shared.auth import issue_token
 from shared.db import Sessions
 from shared.jwks import development_signer
+from shared.tokens import issue_token
 from tests.orders.catalog.conftest import (
     ADMIN,
     MARKETING,

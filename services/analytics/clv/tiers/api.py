@@ -12,9 +12,10 @@ from services.analytics.clv.tiers import service
 from services.analytics.clv.tiers.errors import TierRangeInvalid
 from services.analytics.clv.tiers.schemas import TierChain
 from services.analytics.config import CurrentSettings
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/clv", tags=["analytics"])
 MAX_MONTHS = 120

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from services.customer.config import Settings
 from services.customer.desk.reminders import service
 from services.customer.desk.schemas import MAX_REMINDER_DAYS, Reminders
-from shared.auth import Principal, current_principal
+from shared.auth import current_principal
 from shared.dependencies import RequestSession as Session
 from shared.errors import Forbidden
 from shared.openapi import answers
+from shared.tokens import Principal
 
 router = APIRouter(tags=["service desk"])
 

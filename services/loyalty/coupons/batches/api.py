@@ -18,11 +18,12 @@ from services.loyalty.coupons.batches.schemas import (
 )
 from services.loyalty.coupons.errors import CouponDefinitionNotFound, CouponGrantBatchNotFound
 from services.loyalty.program.errors import UnknownTier
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.idempotency import Idempotent, IdempotentPost, openapi_conflict
 from shared.openapi import problem
 from shared.pagination import IdCursor, PageSize
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/coupons/definitions", tags=["coupons"])
 

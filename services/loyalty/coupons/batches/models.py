@@ -13,7 +13,7 @@ from sqlmodel import Field
 
 from services.loyalty.base import SCHEMA, LoyaltyTable, now, timestamp_column
 from services.loyalty.coupons.models import MAX_GRANT_KEY
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 ITEM_STATUSES = ("due", "granted", "refused")
 MAX_REASON = 32

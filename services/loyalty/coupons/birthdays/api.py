@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends
 from services.loyalty.coupons.birthdays import service
 from services.loyalty.coupons.birthdays.schemas import BirthdayCouponIn, BirthdayCouponOut
 from services.loyalty.coupons.errors import CouponDefinitionNotFound
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/coupons/birthday", tags=["coupons"])
 

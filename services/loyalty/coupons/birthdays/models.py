@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Smal
 from sqlmodel import Field
 
 from services.loyalty.base import SCHEMA, LoyaltyTable, now, timestamp_column
-from shared.auth import MAX_SUBJECT_LENGTH
+from shared.tokens import MAX_SUBJECT_LENGTH
 
 
 class MemberBirthday(LoyaltyTable, table=True):

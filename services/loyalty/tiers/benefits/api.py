@@ -16,15 +16,10 @@ from services.loyalty.tiers.benefits.schemas import (
     TierBenefits,
     TierBenefitsIn,
 )
-from shared.auth import (
-    MEMBER_ACCESS,
-    Principal,
-    current_principal,
-    ensure_member_access,
-    require_roles,
-)
+from shared.auth import MEMBER_ACCESS, current_principal, ensure_member_access, require_roles
 from shared.dependencies import RequestSession as Session
 from shared.openapi import problem
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/program", tags=["program"])
 members = APIRouter(prefix="/members", tags=["members"])

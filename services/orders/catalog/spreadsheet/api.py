@@ -13,9 +13,10 @@ from services.orders.catalog.errors import ImportInvalid, ImportTooLarge, Import
 from services.orders.catalog.spreadsheet import service
 from services.orders.catalog.spreadsheet.domain import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 from services.orders.catalog.spreadsheet.schemas import EXPORT_EXAMPLE, ImportOut
-from shared.auth import Principal, require_roles
+from shared.auth import require_roles
 from shared.dependencies import RequestSession as Session
 from shared.errors import PROBLEM_JSON
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
 
