@@ -14,11 +14,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from huiyuan.embedded.broker import EmbeddedBroker
 from huiyuan.embedded.ports import free_port
@@ -26,6 +29,8 @@ from huiyuan.embedded.postgres import EmbeddedPostgres
 from huiyuan.provision import provision_service, service_database_url, upgrade
 from shared.consumer import EventConsumer
 from shared.db import Sessions
+from shared.events import CloudEvent
+from shared.testing.records import consumer_record
 
 READY_SECONDS = 60
 
@@ -68,6 +73,30 @@ def consumer(service: str, sessions: Sessions) -> EventConsumer:
         batch_start=spec.batch_start,
         bootstrap_servers="unused:9092",
     )
+
+
+async def apply_batch(consumer: EventConsumer, batch: Sequence[CloudEvent]) -> None:
+    """Applies ``batch`` as one ``getmany()`` batch of one partition, offsets from 0."""
+    await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
+
+
+async def timed_batches(
+    consumer: EventConsumer,
+    engine: AsyncEngine,
+    batches: Sequence[Sequence[CloudEvent]],
+    count: Callable[..., Any],
+) -> tuple[float, float]:
+    """Applies each of ``batches`` (:func:`apply_batch`) while ``count`` hears every
+    statement the engine sends (SQLAlchemy's ``before_cursor_execute``); the CPU seconds of
+    this process (``time.process_time()``) and the wall seconds they took."""
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        cpu, wall = time.process_time(), time.perf_counter()
+        for batch in batches:
+            await apply_batch(consumer, batch)
+        return time.process_time() - cpu, time.perf_counter() - wall
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 @contextlib.asynccontextmanager

@@ -20,13 +20,10 @@ from __future__ import annotations
 import asyncio
 import random
 import sys
-import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from sqlalchemy import event
 
 from bench import alone
 from bench.load import sale_lines
@@ -41,7 +38,6 @@ from services.loyalty.tiers.service import replace_ladder
 from shared.db import Sessions, create_engine, create_sessions, transaction
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted, PurchaseLine
-from shared.testing.records import consumer_record
 
 MEMBERS = 3000
 BATCH = 200
@@ -108,19 +104,14 @@ async def _measure(url: str) -> None:
         await _seed(sessions)
         for start in range(0, MEMBERS, BATCH):  # every member known, as in the bench
             known = [_purchase(rng, m, False) for m in members[start : start + BATCH]]
-            await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(known)])
+            await alone.apply_batch(consumer, known)
         batches = [
             [_purchase(rng, rng.choice(members), i % 10 == 0) for i in range(size)]
             for _ in range(batches_n + warming)
         ]
         for batch in batches[:warming]:  # warm the statement caches
-            await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
-        event.listen(engine.sync_engine, "before_cursor_execute", count)
-        cpu, wall = time.process_time(), time.perf_counter()
-        for batch in batches[warming:]:
-            await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
+            await alone.apply_batch(consumer, batch)
+        cpu, wall = await alone.timed_batches(consumer, engine, batches[warming:], count)
         n = size * batches_n
         print(
             f"{batches_n} batches of {size} purchase events, campaign on, 1 in 10 discounted: "

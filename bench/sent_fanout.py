@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 import uuid
 from typing import Any
 
@@ -25,7 +24,6 @@ from services.messaging.config import Settings
 from shared.db import create_engine, create_sessions
 from shared.events import CloudEvent
 from shared.events.messaging import NotificationSent
-from shared.testing.records import consumer_record
 
 MEASURED = 2000
 WARMING = 200
@@ -64,14 +62,9 @@ async def _measure(url: str, size: int) -> None:
     warming = WARMING // size
     try:
         for batch in batches[:warming]:
-            await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
+            await alone.apply_batch(consumer, batch)
         transactions.clear()
-        event.listen(engine.sync_engine, "before_cursor_execute", count)
-        cpu, wall = time.process_time(), time.perf_counter()
-        for batch in batches[warming:]:
-            await consumer.apply([consumer_record(e, offset=i) for i, e in enumerate(batch)])
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
+        cpu, wall = await alone.timed_batches(consumer, engine, batches[warming:], count)
         n = size * len(batches[warming:])
         print(
             f"{n // size} batches of {size} notification.sent, no subscription: "
