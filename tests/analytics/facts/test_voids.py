@@ -8,17 +8,16 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from services.analytics.consumers import HANDLERS
 from services.analytics.facts.errors import PurchaseNotKnown
 from services.analytics.facts.models import MemberStats, Purchase
 from shared.db import Sessions
 from shared.events import CloudEvent
 from shared.events.orders import PurchaseCompleted
-from shared.inbox import subscriptions
 from tests.analytics import events
-from tests.analytics.conftest import ANALYST, Feed, apply
-from tests.stack import Stack, consumer_caught_up, eventually
+from tests.analytics.conftest import ANALYST, Feed, apply, caught_up
+from tests.stack import Stack, eventually
 
 
 async def _member(sessions: Sessions, member_id: uuid.UUID) -> MemberStats:
@@ -82,12 +81,12 @@ async def test_a_void_of_an_unknown_purchase_waits_for_it(
 
 
 async def test_the_kpis_count_neither_a_voided_sale_nor_its_buyer(
-    client: httpx.AsyncClient, stack: Stack, analytics_sessions: Sessions, handlers: Feed
+    client: httpx.AsyncClient,
+    stack: Stack,
+    analytics_app: FastAPI,
+    analytics_sessions: Sessions,
+    handlers: Feed,
 ) -> None:
-    async def caught_up() -> bool:  # no other test's events arrive meanwhile
-        return await consumer_caught_up(
-            stack.bootstrap_servers, "analytics", subscriptions(HANDLERS)
-        )
 
     async def kpis() -> dict[str, Any]:
         response = await client.get("/kpis", headers=ANALYST)
@@ -95,7 +94,8 @@ async def test_the_kpis_count_neither_a_voided_sale_nor_its_buyer(
         body: dict[str, Any] = response.json()
         return body
 
-    await eventually(caught_up, timeout=20, interval=0.3)
+    # no other event reaches the app's consumer meanwhile
+    await eventually(lambda: caught_up(stack, analytics_app), timeout=20, interval=0.3)
     member_id = uuid.uuid4()
     sale = events.purchase(member_id, 7_000, at=datetime.now(UTC) - timedelta(hours=1))
     before = await kpis()

@@ -6,18 +6,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from services.analytics.consumers import HANDLERS
 from services.analytics.kpis import domain
 from shared.db import Sessions
-from shared.inbox import subscriptions
 from tests.analytics import events
-from tests.analytics.conftest import ANALYST, PROBLEM, Feed, apply
-from tests.stack import Stack, consumer_caught_up, eventually, member_headers, staff_headers
-
-
-async def _caught_up(stack: Stack) -> bool:
-    return await consumer_caught_up(stack.bootstrap_servers, "analytics", subscriptions(HANDLERS))
+from tests.analytics.conftest import ANALYST, PROBLEM, Feed, apply, caught_up
+from tests.stack import Stack, eventually, member_headers, staff_headers
 
 
 async def _kpis(client: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
@@ -32,9 +27,13 @@ def _repeat_members(kpis: dict[str, Any]) -> int:
 
 
 async def test_kpis_move_by_exactly_the_events_applied(
-    client: httpx.AsyncClient, stack: Stack, analytics_sessions: Sessions, handlers: Feed
+    client: httpx.AsyncClient,
+    stack: Stack,
+    analytics_app: FastAPI,
+    analytics_sessions: Sessions,
+    handlers: Feed,
 ) -> None:
-    await eventually(lambda: _caught_up(stack), timeout=20, interval=0.3)
+    await eventually(lambda: caught_up(stack, analytics_app), timeout=20, interval=0.3)
     before, before_60 = await _kpis(client), await _kpis(client, days=60)
 
     now = datetime.now(UTC)
