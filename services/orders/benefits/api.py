@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 
 from services.orders.benefits import service
 from services.orders.benefits.schemas import MemberBenefitsOut, MemberById, MemberNamed
+from services.orders.directory.domain import UNKNOWN_CARD_EXAMPLE
 from services.orders.directory.misses import StoreMisses
 from services.orders.tenders.errors import BenefitsNotFound
 from services.orders.tenders.loyalty import BENEFITS_UNAVAILABLE_DOC, LoyaltyClient
@@ -20,10 +21,7 @@ from shared.openapi import problem
 router = APIRouter(prefix="/members", tags=["members"])
 
 NOT_FOUND = problem(
-    BenefitsNotFound(
-        "No member with this card_number '8860000000099' is known to orders. A member who "
-        "has just registered becomes known here within about a second; retry shortly."
-    ),
+    BenefitsNotFound(UNKNOWN_CARD_EXAMPLE),
     description=(
         f"{BenefitsNotFound.title}: orders does not know the member (yet), or loyalty has "
         "no account for them (`cause` is loyalty's problem type)"

@@ -51,15 +51,29 @@ class KnownMembers:
 
 
 def unknown_member(reference: MemberReference) -> UnknownMember:
-    """The 422 for a reference nobody in the directory answers to (never echoes a phone)."""
+    """The 422 for a reference nobody in the directory answers to (never echoes a phone).
+
+    It does not say which of the reasons it is: a card that was replaced, or a deactivated
+    or erased member, would otherwise be told apart from a number never issued by anyone
+    who tries numbers at a till (the misses a store may make are limited too)."""
     if reference.member_id is not None:
         field_name, shown = "member_id", f" {reference.member_id}"
     elif reference.card_number is not None:
         field_name, shown = "card_number", f" {reference.card_number!r}"
     else:
         field_name, shown = "phone", ""
-    return UnknownMember(
-        f"No member with this {field_name}{shown} is known to orders. A member who has just "
-        "registered becomes known here within about a second; retry shortly.",
-        field=field_name,
+    return UnknownMember(unknown_member_detail(field_name, shown), field=field_name)
+
+
+def unknown_member_detail(field_name: str, shown: str) -> str:
+    """What :func:`unknown_member` says, for ``field_name`` showing ``shown``."""
+    return (
+        f"No active member with this {field_name}{shown} is known to orders. Check it: a "
+        "card that was replaced, and the card and phone of a deactivated or erased member, "
+        "name nobody. A member who has just registered becomes known here within about a "
+        "second; retry shortly."
     )
+
+
+UNKNOWN_CARD_EXAMPLE = unknown_member_detail("card_number", " '8860000000099'")
+"""The 422's detail for a card number, for the OpenAPI examples."""

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
+from services.orders.directory.domain import UNKNOWN_CARD_EXAMPLE
 from services.orders.directory.misses import StoreMisses
 from services.orders.purchases import service
 from services.orders.purchases.errors import ReceiptReused
@@ -60,11 +61,7 @@ _MANAGERS = (
                 "sale needs a new receipt number."
             )
         ),
-        **problem(
-            422,
-            "No member with this card_number '8860000000099' is known to orders. A member who "
-            "has just registered becomes known here within about a second; retry shortly.",
-        ),
+        **problem(422, UNKNOWN_CARD_EXAMPLE),
         **UNAVAILABLE_DOC,
     },
 )

@@ -188,7 +188,11 @@ async def test_a_reissued_card_names_the_member_and_the_lost_one_nobody(
     for _ in range(2):  # a redelivery sets the same number again
         await _handle(stack, orders_sessions, reissued)
     lost = await _sale_by(client, store, card_number=member.card_number)
-    assert is_problem(lost, 422)["type"].endswith("unknown-member")
+    problem = is_problem(lost, 422)
+    assert problem["type"].endswith("unknown-member")
+    # the till is told to check the card, not only to retry as if it were unregistered yet
+    assert "card that was replaced" in problem["detail"], problem
+    assert member.card_number in problem["detail"]
     found = await _sale_by(client, store, card_number=new_card)
     assert found.status_code == 201, found.text
     assert found.json()["member_id"] == str(member.member_id)
@@ -211,7 +215,10 @@ async def test_a_deactivated_member_is_named_by_no_card_phone_or_id(
         {"member_id": str(member.member_id)},
     ):
         refused = await _sale_by(client, store, **reference)
-        assert is_problem(refused, 422)["type"].endswith("unknown-member"), reference
+        problem = is_problem(refused, 422)
+        assert problem["type"].endswith("unknown-member"), reference
+        assert "deactivated or erased member" in problem["detail"], problem
+        assert member.phone not in problem["detail"]
     assert await _phone_hashes(orders_sessions, member, other) == [None, _hash(stack, other.phone)]
     still = await _sale_by(client, store, card_number=other.card_number)
     assert still.status_code == 201, still.text

@@ -8,6 +8,7 @@ from annotated_types import Len
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from services.orders.directory.domain import UNKNOWN_CARD_EXAMPLE
 from services.orders.purchases.schemas import PURCHASE_EXAMPLE, PurchaseCreate, PurchaseOut
 from shared.idempotency.errors import KEY_PATTERN, MAX_KEY_LENGTH
 
@@ -116,9 +117,7 @@ class BatchOut(BaseModel):
                                 "type": "urn:huiyuan:problem:unknown-member",
                                 "title": "Unknown member",
                                 "status": 422,
-                                "detail": "No member with this card_number '8860000000099' is "
-                                "known to orders. A member who has just registered becomes "
-                                "known here within about a second; retry shortly.",
+                                "detail": UNKNOWN_CARD_EXAMPLE,
                                 "index": 1,
                                 "errors": [
                                     {
