@@ -15,6 +15,7 @@ them all, and a test keeps the two in step.
 
 from __future__ import annotations
 
+import email.message
 import logging
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -97,7 +98,8 @@ class ProblemError(Exception):
 
 
 class BadRequest(ProblemError):
-    """The body is not JSON in UTF-8, or the request cannot be read at all."""
+    """The request cannot be read at all (a body that is not JSON, or not UTF-8, is a 422 or
+    a 415 naming where)."""
 
     status = 400
     title = "Bad request"
@@ -293,6 +295,29 @@ def _unparsed(body: object, error: dict[str, Any]) -> dict[str, Any]:
     return {**error, "loc": ("body",), "msg": f"Not JSON: {at} line {line}, column {column}"}
 
 
+def _undecodable(request: Request, error: UnicodeDecodeError) -> ProblemError:
+    """A JSON body that is not UTF-8, the only encoding JSON between systems may use (RFC
+    8259, section 8.1): 415 naming ``Content-Type`` if that names another charset (a till
+    sending GBK), else 422 at ``body`` naming the first byte that is not UTF-8 by line and
+    column, as a body that does not parse (:func:`_unparsed`)."""
+    header = email.message.Message()
+    header["content-type"] = request.headers.get("content-type", "")
+    charset = header.get_content_charset()
+    if charset is not None and charset.replace("-", "").replace("_", "") != "utf8":
+        return UnsupportedMediaType(
+            f"JSON bodies are UTF-8, and this one came as charset={charset}: send it encoded "
+            "in UTF-8, with Content-Type: application/json",
+            where="header",
+            field="Content-Type",
+        )
+    body, at = bytes(error.object), error.start
+    line = body.count(b"\n", 0, at) + 1
+    column = at - body.rfind(b"\n", 0, at)
+    message = f"Not JSON: not UTF-8, byte 0x{body[at]:02x} at line {line}, column {column}"
+    found = [{"location": "body", "message": message}]
+    return InvalidRequest(f"The request is invalid: {summarize(found)}", errors=found)
+
+
 def summarize(errors: list[dict[str, str]]) -> str:
     return "; ".join(f"{e['location']}: {e['message']}" for e in errors[:5])
 
@@ -336,6 +361,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         named = getattr(exc, "problem", None)  # raised where only an HTTPException gets through
         if isinstance(named, ProblemError):
             return error_response(named, instance=request.url.path)
+        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's 400 for such a body
+            return error_response(_undecodable(request, exc.__cause__), instance=request.url.path)
         return problem_response(
             exc.status_code,
             str(exc.detail),

@@ -1,6 +1,7 @@
 """A sale's body as a store might get it wrong, on the single and the batch path: sent as
-another media type than JSON (415), JSON that does not parse (422 at ``body``), or a member
-named in none or several ways (422 saying which)."""
+another media type than JSON (415), JSON that does not parse or is not UTF-8 (422 at
+``body``), in another charset (415), or a member named in none or several ways (422 saying
+which)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,46 @@ async def test_a_sale_that_is_no_json_is_located_by_line_and_column(
     (error,) = is_problem(answer, 422)["errors"]
     assert error["location"] == "body"
     assert error["message"].startswith("Not JSON: Expecting ':' delimiter at line 2, column ")
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("media", ["application/json", "application/json; charset=utf-8"])
+async def test_a_sale_that_is_not_utf8_is_located_by_line_and_column(
+    client: httpx.AsyncClient, store: StoreKey, path: str, media: str
+) -> None:
+    """A till that encodes its JSON in GBK: the first byte that is not UTF-8 is named (发
+    starts with 0xb7 in GBK, a byte no UTF-8 character starts with)."""
+    sent = PATHS[path].replace(', "lines"', ',\n"lines"').replace("HC-001", "发热贴")
+    answer = await client.post(
+        path,
+        content=sent.encode("gbk"),
+        headers=store.headers | new_key() | {"content-type": media},
+    )
+    (error,) = is_problem(answer, 422)["errors"]
+    column = sent.split("\n")[1].index("发") + 1
+    assert error == {
+        "location": "body",
+        "message": f"Not JSON: not UTF-8, byte 0x{'发'.encode('gbk')[0]:02x} at line 2, "
+        f"column {column}",
+    }
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("charset", ["gbk", "GB18030", "latin-1"])
+async def test_a_sale_in_another_charset_is_a_415_saying_utf8(
+    client: httpx.AsyncClient, store: StoreKey, path: str, charset: str
+) -> None:
+    media = {"content-type": f"application/json; charset={charset}"}
+    answer = await client.post(
+        path,
+        content=PATHS[path].replace("HC-001", "发热贴").encode("gbk"),
+        headers=store.headers | new_key() | media,
+    )
+    problem = is_problem(answer, 415)
+    assert problem["type"] == "urn:huiyuan:problem:unsupported-media-type"
+    assert f"charset={charset.lower()}" in problem["detail"]
+    assert "UTF-8" in problem["detail"]
+    assert [error["location"] for error in problem["errors"]] == ["header.Content-Type"]
 
 
 @pytest.mark.parametrize(
