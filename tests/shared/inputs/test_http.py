@@ -175,6 +175,24 @@ async def test_a_body_that_is_no_json_says_where_in_words(
     assert response.json()["detail"] == f"The request is invalid: body: {message}"
 
 
+async def test_a_body_that_is_not_utf8_names_its_first_foreign_byte(
+    client: httpx.AsyncClient,
+) -> None:
+    """é in Latin-1 is 0xe9, which starts a three-byte UTF-8 character that '"' cannot go on."""
+    raw = '{"name":\n  "café"}'.encode("latin-1")
+    for media in ("application/json", "application/json; charset=UTF-8"):
+        response = await client.post(THING, content=raw, headers={"content-type": media})
+        (error,) = await _refused(response)
+        message = "Not JSON: not UTF-8, byte 0xe9 at line 2, column 7"
+        assert (error["location"], error["message"]) == ("body", message)
+    declared = {"content-type": "application/json; charset=ISO-8859-1"}
+    response = await client.post(THING, content=raw, headers=declared)
+    assert response.status_code == 415, response.text
+    problem = response.json()
+    assert problem["detail"].startswith("JSON bodies are UTF-8, and this one came as charset=iso")
+    assert [error["location"] for error in problem["errors"]] == ["header.Content-Type"]
+
+
 @pytest.mark.parametrize(
     "headers",
     [
