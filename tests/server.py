@@ -13,7 +13,6 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from huiyuan.embedded.ports import free_port
-from tests.stack import start_new_group_at_end
 
 # how long a stopping server lets a request still in flight finish before cancelling it: a
 # test's server holding a request back (a provider that answers late) must not make its
@@ -31,12 +30,8 @@ class _Server(uvicorn.Server):
 
 @asynccontextmanager
 async def serving(app: ASGIApp, port: int | None = None, **config: Any) -> AsyncIterator[str]:
-    """Serves ``app`` (lifespan included unless ``lifespan="off"``: a service app's new
-    consumer group starts at the topics' end, as with :func:`tests.stack.running`) in the
-    running event loop, on ``port`` or a free one; yields its base URL. ``config`` is
-    uvicorn's."""
-    if config.get("lifespan") != "off":
-        await start_new_group_at_end(app)
+    """Serves ``app`` (lifespan included unless ``lifespan="off"``) in the running event
+    loop, on ``port`` or a free one; yields its base URL. ``config`` is uvicorn's."""
     port = port or free_port()
     config.setdefault("timeout_graceful_shutdown", GRACE_SECONDS)
     server = _Server(

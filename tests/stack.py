@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,11 +50,7 @@ class Stack:
             "kafka_bootstrap_servers": self.bootstrap_servers,
             "log_json": False,
             "consumer_retry_backoff_seconds": 0.05,
-            # a consumer group of its own, which :func:`running` starts at the topics' end:
-            # the embedded broker answers the next join of a group whose member left after
-            # 3 s, and a stopping consumer waits for a join in flight, so every module's
-            # app sharing the service's group cost up to 3 s to stop; a new group joins at
-            # once. Starting at the end also keeps earlier tests' events from it.
+            # a consumer group of its own (see :meth:`app`)
             "consumer_group_id": f"{service}-{uuid.uuid4().hex[:12]}",
             # tests post a sale every 50 ms until a registration reaches orders, each try a
             # miss; the tests of the limit (tests/orders/stores) set their own
@@ -86,7 +83,21 @@ class Stack:
         return self.spec(service, **overrides).bound_handlers
 
     def app(self, service: str, **overrides: Any) -> FastAPI:
-        return build_app(self.spec(service, **overrides))
+        """The service's app; unless ``overrides`` name a ``consumer_group_id``, its consumer
+        group is its own, committed at the end of the topics it consumes: it reads what is
+        published from now on, not the earlier tests' events (whose members it may never
+        have heard of, holding its partitions back), and nothing it does moves another
+        app's place in the log."""
+        app = build_app(self.spec(service, **overrides))
+        spec: ServiceSpec = app.state.spec
+        if "consumer_group_id" not in overrides and spec.handlers:
+            skipping = skip_backlog(
+                self.bootstrap_servers, spec.settings.consumer_group_id, spec.subscriptions
+            )
+            # made from sync and async code alike, so on a loop of its own
+            with ThreadPoolExecutor(1) as thread:
+                thread.submit(asyncio.run, skipping).result()
+        return app
 
     @asynccontextmanager
     async def scratch_database(self, service: str, revision: str) -> AsyncIterator[str]:
@@ -149,9 +160,7 @@ def member_headers(member_id: uuid.UUID) -> dict[str, str]:
 
 @asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Runs the app's lifespan (relay, consumers) and yields an HTTP client for it; a new
-    consumer group starts at the topics' end (:func:`start_new_group_at_end`)."""
-    await start_new_group_at_end(app)
+    """Runs the app's lifespan (relay, consumers) and yields an HTTP client for it."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -264,11 +273,8 @@ async def forget_earlier_events(stack: Stack) -> None:
         await engine.dispose()
 
 
-async def skip_backlog(
-    bootstrap_servers: str, group_id: str, topics: Sequence[str], *, unless_committed: bool = False
-) -> None:
-    """Commits a new, memberless ``group_id``'s offsets at the end of ``topics``; with
-    ``unless_committed``, only if the group has committed no offset on them yet.
+async def skip_backlog(bootstrap_servers: str, group_id: str, topics: Sequence[str]) -> None:
+    """Commits a new, memberless ``group_id``'s offsets at the end of ``topics``.
 
     Tests share one broker, and earlier tests leave events that name members a later
     stack never registered; a consumer that waits for those members' registrations would
@@ -281,32 +287,11 @@ async def skip_backlog(
     await skipper.start()
     try:
         partitions = await _partitions(skipper, topics)
-        if unless_committed:
-            for partition in partitions:
-                if await skipper.committed(partition) is not None:
-                    return
         if partitions:
             skipper.assign(partitions)
             await skipper.commit(await _log_ends(bootstrap_servers, partitions))
     finally:
         await skipper.stop()
-
-
-async def start_new_group_at_end(app: object) -> None:
-    """Starts a service app's consumer group at the end of the topics it consumes if the
-    group has committed nothing yet (the group :meth:`Stack.settings` makes up), so that its
-    consumer reads what is published from now on; a group a test positioned itself
-    (:func:`skip_backlog`) stays where it is. Any other app is left alone."""
-    spec = getattr(getattr(app, "state", None), "spec", None)
-    if not isinstance(spec, ServiceSpec) or not spec.handlers:
-        return
-    settings = spec.settings
-    await skip_backlog(
-        settings.kafka_bootstrap_servers,
-        settings.consumer_group_id,
-        spec.subscriptions,
-        unless_committed=True,
-    )
 
 
 async def consumer_caught_up(bootstrap_servers: str, group_id: str, topics: Sequence[str]) -> bool:
