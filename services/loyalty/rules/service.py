@@ -24,6 +24,8 @@ from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.schemas import EarningRuleIn, EarningRuleOut
 from services.loyalty.program.service import (
     current_ladder,
+    forget_program,
+    held_program,
     kept_read,
     locked_for_change,
 )
@@ -205,10 +207,14 @@ async def categorised(
 ) -> tuple[Line, ...]:
     """The lines with each category's ancestors as loyalty knows them from orders' catalog
     (a category no product names has none); no lines at all are one uncategorised line of
-    ``total_fen``."""
+    ``total_fen``. Holding the program (a point change), what is kept
+    (:func:`read_categories`); else one statement."""
     if not lines:
         return (Line(0, "", (), total_fen),)
-    return with_ancestors(lines, await repository.ancestors(session, categories_of(lines)))
+    categories = categories_of(lines)
+    if held_program(session) is None:
+        return with_ancestors(lines, await repository.ancestors(session, categories))
+    return with_ancestors(lines, await _kept_ancestors(session, categories))
 
 
 def categories_of(lines: Sequence[SoldLine]) -> set[str]:
@@ -216,14 +222,48 @@ def categories_of(lines: Sequence[SoldLine]) -> set[str]:
 
 
 async def read_categories(session: AsyncSession, categories: set[str]) -> None:
-    """The ancestors of ``categories`` read once for the transaction (a consumer's batch of
-    sales), so that :func:`categorised` sends no statement for them; a product's change in
-    the transaction calls :func:`categories_changed`."""
-    await repository.read_ancestors(session, categories)
+    """The ancestors of ``categories`` read once, holding the program's lock (a consumer's
+    batch of sales: the categories of all its sales), so that :func:`categorised` sends no
+    statement for them; none when every one is kept already."""
+    await _kept_ancestors(session, categories)
 
 
 def categories_changed(session: AsyncSession) -> None:
-    repository.forget_ancestors(session)
+    """The transaction wrote ``product_categories``: its next point change reads the
+    program's tokens again, its own write's among them (``forget_program``)."""
+    forget_program(session)
+
+
+_ANCESTORS: Kept[dict[str, tuple[str, ...]]] = Kept()
+"""The ancestors of each category a batch asked for (none: no product names it), kept
+while ``category_ancestors``' tokens stand; a category asked for the first time under them
+is read then and added."""
+MAX_KEPT_CATEGORIES = 20_000
+"""Past this many the kept categories start again (sale lines may name categories no
+product is in, which would otherwise add up for as long as the catalog keeps its token)."""
+
+
+async def _nothing_kept() -> dict[str, tuple[str, ...]]:
+    return {}
+
+
+async def _kept_ancestors(
+    session: AsyncSession, categories: set[str]
+) -> Mapping[str, tuple[str, ...]]:
+    """The ancestors of ``categories``, holding the program's lock: those kept under the
+    tokens the lock read, the others read in one statement and kept with them (the answer
+    is a copy: another batch's task may start the kept ones again while this one reads)."""
+    kept = await kept_read(session, _ANCESTORS, _nothing_kept, "category_ancestors")
+    known = {category: kept[category] for category in categories if category in kept}
+    missing = categories - known.keys()
+    if missing:
+        read = await repository.ancestors(session, missing)
+        found = {category: tuple(read.get(category, ())) for category in missing}
+        if len(kept) + len(found) > MAX_KEPT_CATEGORIES:
+            kept.clear()
+        kept.update(found)
+        known.update(found)
+    return known
 
 
 def ancestors_query(categories: ColumnElement[Sequence[str]]) -> ScalarSelect[dict[str, list[str]]]:
