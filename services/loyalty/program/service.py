@@ -121,8 +121,7 @@ async def kept_read(
     (:func:`locked_program`): kept in ``kept`` across transactions while the tokens of
     ``read`` stay those it was read under. ``load`` reads only tables whose writes give
     ``kept_versions``' ``read`` row a new token (the triggers of their migrations), and its
-    value is never changed by the caller (but for what it adds, read under the same
-    tokens, to a value that is a cache: the categories' ancestors)."""
+    value is never changed by the caller."""
     program = await locked_program(session)
     return await kept.read(program.version(read), load)
 

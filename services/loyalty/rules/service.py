@@ -23,11 +23,13 @@ from sqlalchemy import ColumnElement, ScalarSelect
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.schemas import EarningRuleIn, EarningRuleOut
 from services.loyalty.program.service import (
+    Program,
     current_ladder,
     forget_program,
     held_program,
     kept_read,
     locked_for_change,
+    locked_program,
 )
 from services.loyalty.rules import domain, repository
 from services.loyalty.rules.domain import Line, Rating, RuleSet, Sale
@@ -212,9 +214,10 @@ async def categorised(
     if not lines:
         return (Line(0, "", (), total_fen),)
     categories = categories_of(lines)
-    if held_program(session) is None:
+    held = held_program(session)
+    if held is None:
         return with_ancestors(lines, await repository.ancestors(session, categories))
-    return with_ancestors(lines, await _kept_ancestors(session, categories))
+    return with_ancestors(lines, await _kept_ancestors(session, held, categories))
 
 
 def categories_of(lines: Sequence[SoldLine]) -> set[str]:
@@ -225,7 +228,7 @@ async def read_categories(session: AsyncSession, categories: set[str]) -> None:
     """The ancestors of ``categories`` read once, holding the program's lock (a consumer's
     batch of sales: the categories of all its sales), so that :func:`categorised` sends no
     statement for them; none when every one is kept already."""
-    await _kept_ancestors(session, categories)
+    await _kept_ancestors(session, await locked_program(session), categories)
 
 
 def categories_changed(session: AsyncSession) -> None:
@@ -248,12 +251,14 @@ async def _nothing_kept() -> dict[str, tuple[str, ...]]:
 
 
 async def _kept_ancestors(
-    session: AsyncSession, categories: set[str]
+    session: AsyncSession, program: Program, categories: set[str]
 ) -> Mapping[str, tuple[str, ...]]:
-    """The ancestors of ``categories``, holding the program's lock: those kept under the
-    tokens the lock read, the others read in one statement and kept with them (the answer
-    is a copy: another batch's task may start the kept ones again while this one reads)."""
-    kept = await kept_read(session, _ANCESTORS, _nothing_kept, "category_ancestors")
+    """The ancestors of ``categories``, holding the ``program``'s lock: those kept under
+    the tokens the lock read, the others read in one statement and kept with them (the
+    answer is a copy: another batch's task may start the kept ones again while this one
+    reads). Kept as :func:`kept_read` keeps, without looking for the held program again;
+    the kept value is a cache that grows under its tokens, each entry read under them."""
+    kept = await _ANCESTORS.read(program.version("category_ancestors"), _nothing_kept)
     known = {category: kept[category] for category in categories if category in kept}
     missing = categories - known.keys()
     if missing:
