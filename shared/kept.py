@@ -102,33 +102,62 @@ def drop_kept_versions_ddl(schema: str) -> list[str]:
     ]
 
 
+def kept_version_rows_ddl(schema: str, names: Sequence[str]) -> list[str]:
+    """For a migration: a row per name in ``names`` in the schema's existing
+    ``kept_versions`` table (a kept read added after :func:`kept_versions_ddl`)."""
+    rows = ", ".join(f"('{name}', gen_random_uuid())" for name in names)
+    return [f'INSERT INTO "{schema}".kept_versions (name, version) VALUES {rows}']
+
+
+def drop_kept_version_rows_ddl(schema: str, names: Sequence[str]) -> list[str]:
+    listed = ", ".join(f"'{name}'" for name in names)
+    return [f'DELETE FROM "{schema}".kept_versions WHERE name IN ({listed})']
+
+
 def bump_on_change_ddl(
-    schema: str, table: str, name: str, *, columns: Sequence[str] = (), rows: bool = False
+    schema: str,
+    table: str,
+    name: str,
+    *,
+    columns: Sequence[str] = (),
+    rows: bool = False,
+    inserted_rows: bool = False,
 ) -> list[str]:
     """For a migration: a statement trigger giving ``name``'s row a new token after any
     insert, delete or truncate of ``table``, and any update (of one of ``columns``, when
     given: an update setting none of them, such as a counter's, keeps the token). With
     ``rows``, an update gives a new token only when it changes one of ``columns`` in a row
-    (a row trigger with a condition: for a table whose hot updates set them unchanged)."""
+    (a row trigger with a condition: for a table whose hot updates set them unchanged).
+    With ``inserted_rows`` too, an insert gives one only when it inserts a row (a row
+    trigger: an ``INSERT ... ON CONFLICT DO UPDATE`` fires the statement's insert triggers
+    even when it only updates, or updates nothing, so an upsert of unchanged ``columns``
+    would give a new token every time)."""
     on = f'ON "{schema}".{table}'
     bump = f"EXECUTE FUNCTION \"{schema}\".bump_kept_version('{name}')"
     of = f" OF {', '.join(columns)}" if columns else ""
     if not rows:
+        assert not inserted_rows, "inserted_rows goes with rows"
         return [
             f"CREATE TRIGGER bump_kept_{name} AFTER INSERT OR UPDATE{of} OR DELETE OR TRUNCATE "
             f"{on} FOR EACH STATEMENT {bump}"
         ]
     changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
-    return [
-        f"CREATE TRIGGER bump_kept_{name} AFTER INSERT OR DELETE OR TRUNCATE {on} "
-        f"FOR EACH STATEMENT {bump}",
+    statement_events = "DELETE OR TRUNCATE" if inserted_rows else "INSERT OR DELETE OR TRUNCATE"
+    triggers = [
+        f"CREATE TRIGGER bump_kept_{name} AFTER {statement_events} {on} FOR EACH STATEMENT {bump}",
         f"CREATE TRIGGER bump_kept_{name}_rows AFTER UPDATE{of} {on} FOR EACH ROW "
         f"WHEN ({changed}) {bump}",
     ]
+    if inserted_rows:
+        triggers.append(
+            f"CREATE TRIGGER bump_kept_{name}_inserts AFTER INSERT {on} FOR EACH ROW {bump}"
+        )
+    return triggers
 
 
 def drop_bump_on_change_ddl(schema: str, table: str, name: str) -> list[str]:
     return [
+        f'DROP TRIGGER IF EXISTS bump_kept_{name}_inserts ON "{schema}".{table}',
         f'DROP TRIGGER IF EXISTS bump_kept_{name}_rows ON "{schema}".{table}',
         f'DROP TRIGGER bump_kept_{name} ON "{schema}".{table}',
     ]

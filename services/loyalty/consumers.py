@@ -119,7 +119,8 @@ async def on_purchase_voided(session: AsyncSession, event: CloudEvent, _: Contex
 
 
 async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
-    """Which category each SKU is in, for rules by category (issue 12)."""
+    """Which category each SKU is in, for rules by category (issue 12); the batch's later
+    sales read the ancestors under the token its own write gave them."""
     await product_categories.apply(session, event.payload(ProductChanged))
     rules.categories_changed(session)
 
@@ -150,9 +151,9 @@ async def start_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> Ba
     buyers' standings, those in no household's (member order, after every account, as a
     point change takes account then standing; the rows read then answer each member's first
     lock of either), then which of its buyers have a pending referral, the ancestors of its
-    sales' categories and which of its sales a campaign reached already (delivered again),
-    each read once; what the handlers emit goes to the outbox at the batch's end, in one
-    insert."""
+    sales' categories (kept across batches: read only for those not kept yet) and which of
+    its sales a campaign reached already (delivered again), each read once; what the
+    handlers emit goes to the outbox at the batch's end, in one insert."""
     alone = await lock_accounts(session, events)
     sales = [e for e in events if e.type == PurchaseCompleted.event_type]
     buyers = {uuid.UUID(e.data["member_id"]) for e in sales}

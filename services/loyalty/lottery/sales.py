@@ -19,30 +19,30 @@ recorded even when it takes nothing, so a redelivered return counts once.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, cast
 
 from services.loyalty.base import emit
 from services.loyalty.lottery import domain, repository
-from services.loyalty.lottery.models import LotteryCampaign, LotteryPurchase
-from services.loyalty.program.service import locked_program
+from services.loyalty.lottery.models import LotteryPurchase
+from services.loyalty.program.service import kept_read
 from shared.db import AsyncSession
 from shared.events.draws import DrawChancesChanged
 from shared.events.orders import PurchaseCompleted, PurchaseReturned, PurchaseVoided
+from shared.kept import Kept
 
 
 async def earn_for_purchase(session: AsyncSession, purchase: PurchaseCompleted) -> int:
     """Credits the chances the purchase earns in each campaign running at its sale time
-    (``loyalty.draw.chances_changed`` each); how many in all. The campaigns are read once
-    per batch of purchases (under the program's lock, which making one takes); a purchase
-    a campaign reaches adds an insert, the chances' row lock and update, and the entry."""
+    (``loyalty.draw.chances_changed`` each); how many in all. The campaigns are kept
+    across batches of purchases (:func:`_open_campaigns`); a purchase a campaign reaches
+    adds an insert, the chances' row lock and update, and the entry."""
     earned = 0
     for campaign in await _open_campaigns(session):
         if not campaign.starts_at <= purchase.purchased_at < campaign.ends_at:
             continue
-        chances = domain.chances_for(
-            _rule(campaign.earn_kind, campaign.earn_spend_fen), purchase.total_fen
-        )
+        chances = domain.chances_for(campaign.rule, purchase.total_fen)
         if chances == 0:
             continue
         record = LotteryPurchase(
@@ -64,20 +64,40 @@ async def earn_for_purchase(session: AsyncSession, purchase: PurchaseCompleted) 
     return earned
 
 
-_CAMPAIGNS = "loyalty.lottery_campaigns"
+@dataclass(frozen=True)
+class OpenCampaign:
+    """What a purchase reads of a draw campaign not ended."""
+
+    campaign_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    rule: domain.EarnRule
 
 
-async def _open_campaigns(session: AsyncSession) -> list[LotteryCampaign]:
-    """The draw campaigns not ended, read once per transaction holding the program's lock:
-    a purchase delivered after a campaign's end earns nothing (its chances could not be
-    drawn)."""
-    program = await locked_program(session)
-    held = session.info.get(_CAMPAIGNS)
-    if held is not None and held[0] is program:
-        return list(held[1])
-    read = await repository.not_ended(session, datetime.now(UTC))
-    session.info[_CAMPAIGNS] = (program, read)
-    return read
+_OPEN: Kept[tuple[OpenCampaign, ...]] = Kept()
+
+
+async def _open_campaigns(session: AsyncSession) -> list[OpenCampaign]:
+    """The draw campaigns not ended now, holding the program's lock: a purchase delivered
+    after a campaign's end earns nothing (its chances could not be drawn). Those not ended
+    when read are kept across batches while ``draw_campaigns``' tokens stand (any write of
+    a draw campaign gives a new one: ``kept_read``), and those ended since left out."""
+
+    async def load() -> tuple[OpenCampaign, ...]:
+        rows = await repository.not_ended(session, datetime.now(UTC))
+        return tuple(
+            OpenCampaign(
+                row.campaign_id,
+                row.starts_at,
+                row.ends_at,
+                _rule(row.earn_kind, row.earn_spend_fen),
+            )
+            for row in rows
+        )
+
+    kept = await kept_read(session, _OPEN, load, "draw_campaigns")
+    now = datetime.now(UTC)
+    return [campaign for campaign in kept if campaign.ends_at > now]
 
 
 async def take_back_for_return(session: AsyncSession, returned: PurchaseReturned) -> int:

@@ -41,7 +41,7 @@ from services.loyalty.lottery.schemas import (
     PointsPrizeIn,
     PrizeOut,
 )
-from services.loyalty.program.service import locked_program
+from services.loyalty.program.service import forget_program, locked_program
 from shared.db import AsyncSession
 from shared.events.draws import DrawGiftFulfilled
 from shared.inputs import input_defaults
@@ -71,7 +71,7 @@ async def create(session: AsyncSession, body: LotteryCampaignIn, *, by: str) -> 
         raise InvalidLotteryCampaign(
             "a per_spend rule earns one chance per at least 100 fen", field="earn.spend_fen"
         )
-    await locked_program(session)  # purchases read the campaigns once a batch under it
+    await locked_program(session)  # purchases read the campaigns with its tokens
     total = sum(prize.probability for prize in body.prizes)
     if total > domain.WHOLE:
         raise InvalidLotteryCampaign(
@@ -112,6 +112,7 @@ async def create(session: AsyncSession, body: LotteryCampaignIn, *, by: str) -> 
             )
         )
     await session.flush()
+    forget_program(session)  # the campaigns kept for purchases no longer hold
     return (await _outs(session, [row]))[0]
 
 
@@ -140,7 +141,7 @@ async def end(session: AsyncSession, campaign_id: uuid.UUID, *, by: str) -> Lott
     """Ends the campaign now: later purchases earn no chances in it and no draw is made.
     One not started gets the empty window now–now (it never runs: how a planned one is
     cancelled). Unused chances lapse with it. Takes the program's lock first (purchase
-    batches read the campaigns once under it), then the campaign's row, and reads the
+    batches read the campaigns' token with it), then the campaign's row, and reads the
     clock after both. Raises :class:`LotteryCampaignNotFound` (404) and
     :class:`LotteryCampaignEnded` (409) once its end has come."""
     await locked_program(session)
@@ -155,6 +156,7 @@ async def end(session: AsyncSession, campaign_id: uuid.UUID, *, by: str) -> Lott
     row.starts_at = min(row.starts_at, now)
     row.ends_at = now
     await session.flush()
+    forget_program(session)  # the campaigns kept for purchases no longer hold
     log.info("draw campaign %s ended early by %s", campaign_id, by)
     return (await _outs(session, [row]))[0]
 

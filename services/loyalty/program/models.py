@@ -41,4 +41,9 @@ class EarningRule(LoyaltyTable, table=True):
 
 kept_versions = kept_versions_table(LoyaltyTable.metadata)
 """Its ``program`` row gets a new token from any write of a table the program's kept
-reads come from (triggers; :mod:`shared.kept`)."""
+reads come from (triggers; :mod:`shared.kept`), its ``draw_campaigns`` row from any write
+of the draw campaigns, and its ``category_ancestors`` row from any product put in a
+category, or moved to another, or to another place in the tree."""
+
+KEPT_READS = ("program", "draw_campaigns", "category_ancestors")
+"""The rows of ``kept_versions``, each read with the program's lock."""

@@ -13,7 +13,10 @@ returns (:mod:`shared.kept`): a batch that holds the program sends that one stat
 seven. A change under the lock ``FOR UPDATE`` gives the lock row a new token, which a
 point change waiting for the lock reads when it is granted; a write of any table those
 reads come from (by any process, a change not under the lock included) gives the
-``kept_versions`` row one, which the next transaction to take the lock reads.
+``kept_versions`` row one, which the next transaction to take the lock reads. The same
+statement reads the tokens of two more reads a point change makes, kept the same way
+under rows of their own (``KEPT_READS``), so that a write of theirs keeps the program's:
+the draw campaigns not ended, and the ancestors of the product categories.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar, get_args
 
 from sqlalchemy.orm import SessionTransaction
 
 from services.loyalty.program import domain, repository
 from services.loyalty.program.domain import Rung
+from services.loyalty.program.models import KEPT_READS
 from services.loyalty.program.schemas import Ladder, TierIn, TierOut
 from shared.db import AsyncSession
 from shared.kept import Kept
@@ -40,12 +44,24 @@ class Program:
     sale's time: :func:`services.loyalty.rules.service.rate_purchase`)."""
 
     ladder: tuple[Rung, ...]
-    version: tuple[uuid.UUID, uuid.UUID]
-    """The tokens its lock was taken with: the lock row's and ``kept_versions``'."""
+    lock: uuid.UUID
+    """The lock row's token its lock was taken with."""
+    kept: Mapping[str, uuid.UUID]
+    """The ``kept_versions`` rows' tokens read with the lock, by name (``KEPT_READS``)."""
 
     @property
     def base_tier(self) -> Rung:
         return domain.base_tier(self.ladder)
+
+    def version(self, read: KeptRead = "program") -> tuple[uuid.UUID, uuid.UUID]:
+        """The version ``read`` is kept under in this transaction: the lock row's token
+        and its ``kept_versions`` row's."""
+        return self.lock, self.kept[read]
+
+
+KeptRead = Literal["program", "draw_campaigns", "category_ancestors"]
+"""A row of ``kept_versions`` (``KEPT_READS``)."""
+assert set(get_args(KeptRead)) == set(KEPT_READS)
 
 
 _PROGRAM = "loyalty.locked_program"
@@ -81,9 +97,9 @@ async def locked_program(session: AsyncSession) -> Program:
     held = held_program(session)
     if held is not None:
         return held
-    version = await repository.share_program(session)
-    ladder = await _LADDER.read(version, lambda: _ladder(session))
-    program = Program(ladder=ladder, version=version)
+    lock, kept = await repository.share_program(session)
+    ladder = await _LADDER.read((lock, kept["program"]), lambda: _ladder(session))
+    program = Program(ladder=ladder, lock=lock, kept=kept)
     session.info[_PROGRAM] = (_open_transactions(session)[0], program)
     return program
 
@@ -95,14 +111,19 @@ async def _ladder(session: AsyncSession) -> tuple[Rung, ...]:
     return tuple(await current_ladder(session))
 
 
-async def kept_read(session: AsyncSession, kept: Kept[T], load: Callable[[], Awaitable[T]]) -> T:
+async def kept_read(
+    session: AsyncSession,
+    kept: Kept[T],
+    load: Callable[[], Awaitable[T]],
+    read: KeptRead = "program",
+) -> T:
     """What ``load`` reads of the program, holding the program's lock
-    (:func:`locked_program`): kept in ``kept`` across transactions while the program's
-    tokens stay those it was read under. ``load`` reads only tables whose writes give
-    ``kept_versions``' ``program`` row a new token (the triggers of its migration), and its
+    (:func:`locked_program`): kept in ``kept`` across transactions while the tokens of
+    ``read`` stay those it was read under. ``load`` reads only tables whose writes give
+    ``kept_versions``' ``read`` row a new token (the triggers of their migrations), and its
     value is never changed by the caller."""
     program = await locked_program(session)
-    return await kept.read(program.version, load)
+    return await kept.read(program.version(read), load)
 
 
 async def kept_while_held(
@@ -113,14 +134,15 @@ async def kept_while_held(
     held = held_program(session)
     if held is None:
         return await load()
-    return await kept.read(held.version, load)
+    return await kept.read(held.version(), load)
 
 
 def forget_program(session: AsyncSession) -> None:
     """For a transaction that wrote a table the program's kept reads come from while it
-    may hold the program ``FOR SHARE`` (the points policy, a campaign's close-out): its
-    next point change reads the tokens again, its own write's among them, so what it reads
-    is not kept under the tokens other transactions see."""
+    may hold the program ``FOR SHARE`` (the points policy, a campaign's close-out, a draw
+    campaign, a product's category): its next point change reads the tokens again, its own
+    write's among them, so what it reads is not kept under the tokens other transactions
+    see."""
     session.info.pop(_PROGRAM, None)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import col
 
-from services.loyalty.base import product_categories, transaction_kept
+from services.loyalty.base import product_categories
 from services.loyalty.rules.models import EarningRuleVersion
 from shared.db import AsyncSession
 
@@ -87,33 +87,11 @@ _ANCESTORS = _ancestors(_categories.c.category == any_(_CATEGORIES))
 
 async def ancestors(session: AsyncSession, categories: Collection[str]) -> dict[str, list[str]]:
     """The ancestors of each category (the top first) as orders' catalog last said, for the
-    categories loyalty has a product of; from what :func:`read_ancestors` kept when it read
-    every one of them, else one statement."""
+    categories loyalty has a product of."""
     if not categories:
         return {}
-    kept = transaction_kept(session, _KEPT)
-    if kept and kept["asked"].issuperset(categories):
-        known = kept["known"]
-        return {category: known[category] for category in categories if category in known}
     rows = await session.execute(_ANCESTORS, {_CATEGORIES.key: sorted(categories)})
     return {row[0]: list(row[1]) for row in rows}
-
-
-_KEPT = "loyalty.rules.ancestors"
-
-
-async def read_ancestors(session: AsyncSession, categories: Collection[str]) -> None:
-    """Reads the ancestors of ``categories`` once for the transaction (a consumer's batch:
-    the categories of all its sales) and keeps them in ``session.info`` for
-    :func:`ancestors`, until :func:`forget_ancestors`."""
-    if categories:
-        known = await ancestors(session, categories)
-        transaction_kept(session, _KEPT).update(asked=frozenset(categories), known=known)
-
-
-def forget_ancestors(session: AsyncSession) -> None:
-    """The product categories changed in this transaction: what was kept is read again."""
-    transaction_kept(session, _KEPT).clear()
 
 
 def ancestors_json(categories: ColumnElement[Sequence[str]]) -> ScalarSelect[dict[str, list[str]]]:

@@ -23,9 +23,13 @@ from sqlalchemy import ColumnElement, ScalarSelect
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.schemas import EarningRuleIn, EarningRuleOut
 from services.loyalty.program.service import (
+    Program,
     current_ladder,
+    forget_program,
+    held_program,
     kept_read,
     locked_for_change,
+    locked_program,
 )
 from services.loyalty.rules import domain, repository
 from services.loyalty.rules.domain import Line, Rating, RuleSet, Sale
@@ -205,10 +209,15 @@ async def categorised(
 ) -> tuple[Line, ...]:
     """The lines with each category's ancestors as loyalty knows them from orders' catalog
     (a category no product names has none); no lines at all are one uncategorised line of
-    ``total_fen``."""
+    ``total_fen``. Holding the program (a point change), what is kept
+    (:func:`read_categories`); else one statement."""
     if not lines:
         return (Line(0, "", (), total_fen),)
-    return with_ancestors(lines, await repository.ancestors(session, categories_of(lines)))
+    categories = categories_of(lines)
+    held = held_program(session)
+    if held is None:
+        return with_ancestors(lines, await repository.ancestors(session, categories))
+    return with_ancestors(lines, await _kept_ancestors(session, held, categories))
 
 
 def categories_of(lines: Sequence[SoldLine]) -> set[str]:
@@ -216,14 +225,50 @@ def categories_of(lines: Sequence[SoldLine]) -> set[str]:
 
 
 async def read_categories(session: AsyncSession, categories: set[str]) -> None:
-    """The ancestors of ``categories`` read once for the transaction (a consumer's batch of
-    sales), so that :func:`categorised` sends no statement for them; a product's change in
-    the transaction calls :func:`categories_changed`."""
-    await repository.read_ancestors(session, categories)
+    """The ancestors of ``categories`` read once, holding the program's lock (a consumer's
+    batch of sales: the categories of all its sales), so that :func:`categorised` sends no
+    statement for them; none when every one is kept already."""
+    await _kept_ancestors(session, await locked_program(session), categories)
 
 
 def categories_changed(session: AsyncSession) -> None:
-    repository.forget_ancestors(session)
+    """The transaction wrote ``product_categories``: its next point change reads the
+    program's tokens again, its own write's among them (``forget_program``)."""
+    forget_program(session)
+
+
+_ANCESTORS: Kept[dict[str, tuple[str, ...]]] = Kept()
+"""The ancestors of each category a batch asked for (none: no product names it), kept
+while ``category_ancestors``' tokens stand; a category asked for the first time under them
+is read then and added."""
+MAX_KEPT_CATEGORIES = 20_000
+"""Past this many the kept categories start again (sale lines may name categories no
+product is in, which would otherwise add up for as long as the catalog keeps its token)."""
+
+
+async def _nothing_kept() -> dict[str, tuple[str, ...]]:
+    return {}
+
+
+async def _kept_ancestors(
+    session: AsyncSession, program: Program, categories: set[str]
+) -> Mapping[str, tuple[str, ...]]:
+    """The ancestors of ``categories``, holding the ``program``'s lock: those kept under
+    the tokens the lock read, the others read in one statement and kept with them (the
+    answer is a copy: another batch's task may start the kept ones again while this one
+    reads). Kept as :func:`kept_read` keeps, without looking for the held program again;
+    the kept value is a cache that grows under its tokens, each entry read under them."""
+    kept = await _ANCESTORS.read(program.version("category_ancestors"), _nothing_kept)
+    known = {category: kept[category] for category in categories if category in kept}
+    missing = categories - known.keys()
+    if missing:
+        read = await repository.ancestors(session, missing)
+        found = {category: tuple(read.get(category, ())) for category in missing}
+        if len(kept) + len(found) > MAX_KEPT_CATEGORIES:
+            kept.clear()
+        kept.update(found)
+        known.update(found)
+    return known
 
 
 def ancestors_query(categories: ColumnElement[Sequence[str]]) -> ScalarSelect[dict[str, list[str]]]:

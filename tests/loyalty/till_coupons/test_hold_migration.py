@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.loyalty.coupons.schemas import DefinitionIn, GrantIn
 from services.loyalty.coupons.service import create_definition, grant
+from services.loyalty.program.models import KEPT_READS
 from services.loyalty.till_coupons.service import get_reservation
 from shared.db import Sessions, create_sessions, transaction
 from shared.kept import drop_kept_versions_ddl, kept_versions_ddl
@@ -49,7 +50,7 @@ async def _with_program_tokens(sessions: Sessions, work: Awaitable[None]) -> Non
     migration's), with them there only meanwhile."""
     async with transaction(sessions) as session:
         await session.execute(text(f"ALTER TABLE loyalty.earning_rule ADD COLUMN {TOKEN}"))
-        for statement in kept_versions_ddl("loyalty", ["program"]):
+        for statement in kept_versions_ddl("loyalty", KEPT_READS):
             await session.execute(text(statement))
     await work
     async with transaction(sessions) as session:
