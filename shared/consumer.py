@@ -129,7 +129,8 @@ class EventConsumer:
                 log.exception("consumer %s stopped; restarting", self._group_id)
                 await asyncio.sleep(1.0)
             finally:
-                await stop_consumer(consumer)
+                task = asyncio.current_task()
+                await stop_consumer(consumer, shutting_down=bool(task and task.cancelling()))
 
     def membership(self) -> Membership | None:
         """The group membership the running Kafka consumer holds now (None before it was

@@ -79,7 +79,7 @@ def membership(consumer: AIOKafkaConsumer) -> Membership:
     return Membership(coordinator.generation, coordinator.member_id)
 
 
-async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
+async def stop_consumer(consumer: AIOKafkaConsumer, *, shutting_down: bool = False) -> None:
     """Stops ``consumer`` after it left its group, so that the group's next member (the
     service restarted) need not wait for this one's session to expire.
 
@@ -89,16 +89,17 @@ async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
     instead of ~3 s. Leaving is best effort, as aiokafka's own: a broker that does not
     answer expires the member after the session timeout anyway.
 
-    A consumer still joining (no generation yet) is not waited for: aiokafka's stop waits
-    out the join in flight, and the broker answers a join only after its initial rebalance
-    delay (3 s, Tansu's and Kafka's default), so a service stopped soon after it started
-    took up to 3 s more to stop. The join is abandoned instead; the member it would have
-    become expires with its session, as one that did not answer a leave does (a restart
-    right after waited ~11 s for its join either way, measured on the embedded broker).
+    When ``shutting_down``, a consumer still joining (no generation yet) is not waited for:
+    aiokafka's stop waits out the join in flight, and the broker answers a join only after
+    its initial rebalance delay (3 s, Tansu's and Kafka's default), so a service stopped
+    soon after it started took up to 3 s more to stop. The join is abandoned instead; the
+    member it would have become expires with its session (a process started right after
+    waited ~11 s for its join either way, measured on the embedded broker). A consumer
+    replaced after an error (not shutting down) still waits, then leaves, as before.
     """
     coordinator = consumer._coordinator
     joining = coordinator._coordination_task if coordinator is not None else None
-    if coordinator is not None and coordinator.generation < 0 and joining is not None:
+    if shutting_down and coordinator is not None and coordinator.generation < 0 and joining:
         joining.cancel()  # aiokafka's close then finds the coordination done
         await asyncio.wait([joining])
     if coordinator is not None and coordinator.generation == 0 and coordinator.member_id:
