@@ -53,6 +53,7 @@ from shared.inbox import AwaitingEvent, BatchStart, Handlers, Inbox, apply_event
 from shared.kafka import (
     GroupTimings,
     Membership,
+    abandon_join,
     commit_as,
     create_consumer,
     membership,
@@ -129,8 +130,13 @@ class EventConsumer:
                 log.exception("consumer %s stopped; restarting", self._group_id)
                 await asyncio.sleep(1.0)
             finally:
-                task = asyncio.current_task()
-                await stop_consumer(consumer, shutting_down=bool(task and task.cancelling()))
+                await stop_consumer(consumer)
+
+    async def abandon_join(self) -> None:
+        """Gives up a group join in flight (:func:`shared.kafka.abandon_join`: only for a
+        consumer whose group no one joins again)."""
+        if self._kafka is not None:
+            await abandon_join(self._kafka)
 
     def membership(self) -> Membership | None:
         """The group membership the running Kafka consumer holds now (None before it was

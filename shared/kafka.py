@@ -79,7 +79,24 @@ def membership(consumer: AIOKafkaConsumer) -> Membership:
     return Membership(coordinator.generation, coordinator.member_id)
 
 
-async def stop_consumer(consumer: AIOKafkaConsumer, *, shutting_down: bool = False) -> None:
+async def abandon_join(consumer: AIOKafkaConsumer) -> None:
+    """Gives up the group join ``consumer`` has in flight (none if it has a generation),
+    so that stopping it does not wait out the broker's answer, which comes after the
+    group's initial rebalance delay (3 s on the embedded broker, as Kafka's default).
+
+    The member that join would have made expires with its session, and the group's next
+    member waits for that: ~11 s instead of ~3 s (``python -m bench.consumer_join``). So
+    this is for a consumer whose group no one joins again: the tests' apps, each in a group
+    of its own (``tests.stack``); a service stops with :func:`stop_consumer` alone.
+    """
+    coordinator = consumer._coordinator
+    joining = coordinator._coordination_task if coordinator is not None else None
+    if coordinator is not None and coordinator.generation < 0 and joining is not None:
+        joining.cancel()  # aiokafka's stop then finds the coordination done
+        await asyncio.wait([joining])
+
+
+async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
     """Stops ``consumer`` after it left its group, so that the group's next member (the
     service restarted) need not wait for this one's session to expire.
 
@@ -88,20 +105,8 @@ async def stop_consumer(consumer: AIOKafkaConsumer, *, shutting_down: bool = Fal
     first member never left, and with the default timings the next one took ~11 s to join
     instead of ~3 s. Leaving is best effort, as aiokafka's own: a broker that does not
     answer expires the member after the session timeout anyway.
-
-    When ``shutting_down``, a consumer still joining (no generation yet) is not waited for:
-    aiokafka's stop waits out the join in flight, and the broker answers a join only after
-    its initial rebalance delay (3 s, Tansu's and Kafka's default), so a service stopped
-    soon after it started took up to 3 s more to stop. The join is abandoned instead; the
-    member it would have become expires with its session (a process started right after
-    waited ~11 s for its join either way, measured on the embedded broker). A consumer
-    replaced after an error (not shutting down) still waits, then leaves, as before.
     """
     coordinator = consumer._coordinator
-    joining = coordinator._coordination_task if coordinator is not None else None
-    if shutting_down and coordinator is not None and coordinator.generation < 0 and joining:
-        joining.cancel()  # aiokafka's close then finds the coordination done
-        await asyncio.wait([joining])
     if coordinator is not None and coordinator.generation == 0 and coordinator.member_id:
         leave = LeaveGroupRequest(coordinator.group_id, coordinator.member_id)
         with contextlib.suppress(KafkaError, TimeoutError):

@@ -72,6 +72,8 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     resources: dict[str, object] = field(default_factory=dict)
     """What the spec's ``resources`` opened, by name, until the app stops."""
+    consumer: EventConsumer | None = None
+    """The consumer of the service's subscriptions, if it has handlers."""
 
 
 Worker = Callable[[Runtime], Coroutine[Any, Any, None]]
@@ -228,6 +230,7 @@ def _lifespan(
                     settings.consumer_fetch_min_bytes,
                 ),
             )
+            runtime.consumer = consumer
             runtime.tasks.append(asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer"))
         if spec.idempotency is not None:
             runtime.tasks.append(

@@ -34,6 +34,10 @@ NOWHERE = 9
 """The discard port on the loopback address, where nothing listens: a connection is refused."""
 
 
+_OWN_GROUPS: set[str] = set()
+"""The consumer groups :meth:`Stack.app` made for its apps, which no other app joins."""
+
+
 @dataclass(frozen=True)
 class Stack:
     admin_url: str
@@ -91,6 +95,7 @@ class Stack:
         app = build_app(self.spec(service, **overrides))
         spec: ServiceSpec = app.state.spec
         if "consumer_group_id" not in overrides and spec.handlers:
+            _OWN_GROUPS.add(spec.settings.consumer_group_id)
             skipping = skip_backlog(
                 self.bootstrap_servers, spec.settings.consumer_group_id, spec.subscriptions
             )
@@ -160,11 +165,18 @@ def member_headers(member_id: uuid.UUID) -> dict[str, str]:
 
 @asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Runs the app's lifespan (relay, consumers) and yields an HTTP client for it."""
+    """Runs the app's lifespan (relay, consumers) and yields an HTTP client for it.
+
+    A consumer still joining a group of its own (:meth:`Stack.app`) when the app stops
+    gives the join up rather than wait for the broker's answer (up to 3 s, most of a short
+    module's time): no one joins that group again (``shared.kafka.abandon_join``)."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+        consumer = app.state.runtime.consumer
+        if consumer is not None and app.state.spec.settings.consumer_group_id in _OWN_GROUPS:
+            await consumer.abandon_join()
 
 
 async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
