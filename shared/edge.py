@@ -1,4 +1,5 @@
-"""The HTTP edge every service shares: a byte cap on request bodies, a whole answer to a crash.
+"""The HTTP edge every service shares: a byte cap on request bodies, JSON bodies refused
+in another charset than UTF-8, a whole answer to a crash.
 
 Both are plain ASGI middleware (Starlette's ``BaseHTTPMiddleware`` costs a task and memory
 streams per request) placed inside :class:`~shared.observability.RequestContextMiddleware`,
@@ -21,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import RequestTooLarge, error_response
+from shared.errors import RequestTooLarge, error_response, foreign_charset
 
 # The client may still be sending the body we refuse to read: closing the connection after
 # the answer costs less than receiving the rest only to throw it away.
@@ -87,6 +88,25 @@ class BodyLimitMiddleware:
         await self.app(scope, receive_counted, send)
 
 
+class JsonCharsetMiddleware:
+    """Refuses with 415 a JSON body whose ``Content-Type`` names another charset than
+    UTF-8 (:func:`~shared.errors.foreign_charset`), before the app reads it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            media = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
+            refusal = (
+                foreign_charset(media.decode("latin-1")) if b"charset" in media.lower() else None
+            )
+            if refusal is not None:
+                await error_response(refusal, instance=scope["path"])(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class CrashBarrier:
     """Answers an error no handler took with the app's handler for ``Exception``, and ends
     the request normally.
@@ -126,8 +146,9 @@ class CrashBarrier:
 def install_edge(
     app: FastAPI, max_body_bytes: int, uploads: Mapping[str, int] | None = None
 ) -> None:
-    """Adds both middleware; call it before adding ``RequestContextMiddleware``, which must
-    wrap them (the middleware added last runs first). ``uploads``: see
+    """Adds the three middleware; call it before adding ``RequestContextMiddleware``, which
+    must wrap them (the middleware added last runs first). ``uploads``: see
     :class:`BodyLimitMiddleware`."""
+    app.add_middleware(JsonCharsetMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, uploads=uploads or {})
     app.add_middleware(CrashBarrier)

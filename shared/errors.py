@@ -189,7 +189,8 @@ class RequestTooLarge(ProblemError):
 
 class UnsupportedMediaType(ProblemError):
     """The endpoint takes a JSON body and the request's `Content-Type` is not JSON (or is
-    missing): send `Content-Type: application/json`. Nothing was saved."""
+    missing), or names another charset than UTF-8: send `Content-Type: application/json`,
+    the body in UTF-8. Nothing was saved."""
 
     status = 415
     title = "Unsupported media type"
@@ -295,26 +296,39 @@ def _unparsed(body: object, error: dict[str, Any]) -> dict[str, Any]:
     return {**error, "loc": ("body",), "msg": f"Not JSON: {at} line {line}, column {column}"}
 
 
-def _undecodable(request: Request, error: UnicodeDecodeError) -> ProblemError:
-    """A JSON body that is not UTF-8, the only encoding JSON between systems may use (RFC
-    8259, section 8.1): 415 naming ``Content-Type`` if that names another charset (a till
-    sending GBK), else 422 at ``body`` naming the first byte that is not UTF-8 by line and
-    column, as a body that does not parse (:func:`_unparsed`)."""
+def foreign_charset(content_type: str) -> UnsupportedMediaType | None:
+    """The 415 for a JSON media type (``application/json``, ``…+json``) whose ``charset``
+    is not UTF-8, the only encoding JSON between systems may use (RFC 8259, section 8.1);
+    ``None`` for any other ``Content-Type``. Checked before a body is read
+    (``shared.edge``): GBK bytes often decode as UTF-8 too (谢 is "л"), and would be stored
+    garbled."""
     header = email.message.Message()
-    header["content-type"] = request.headers.get("content-type", "")
+    header["content-type"] = content_type
+    subtype = header.get_content_subtype()
+    is_json = header.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
     charset = header.get_content_charset()
-    if charset is not None and charset.replace("-", "").replace("_", "") != "utf8":
-        return UnsupportedMediaType(
-            f"JSON bodies are UTF-8, and this one came as charset={charset}: send it encoded "
-            "in UTF-8, with Content-Type: application/json",
-            where="header",
-            field="Content-Type",
-        )
+    if not is_json or charset is None or charset.replace("-", "").replace("_", "") == "utf8":
+        return None
+    return UnsupportedMediaType(
+        f"JSON bodies are UTF-8, and this one came as charset={charset}: send it encoded "
+        "in UTF-8, with Content-Type: application/json",
+        where="header",
+        field="Content-Type",
+    )
+
+
+def _undecodable(error: UnicodeDecodeError) -> ProblemError:
+    """A JSON body that is not UTF-8 (and says no other charset: :func:`foreign_charset`),
+    as a body that does not parse (:func:`_unparsed`): 422 at ``body`` naming the first
+    byte that is not UTF-8, by line and column in characters."""
     body, at = bytes(error.object), error.start
+    line_start = body.rfind(b"\n", 0, at) + 1
     line = body.count(b"\n", 0, at) + 1
-    column = at - body.rfind(b"\n", 0, at)
+    column = len(body[line_start:at].decode("utf-8")) + 1  # all of it decodes: ``at`` is first
     message = f"Not JSON: not UTF-8, byte 0x{body[at]:02x} at line {line}, column {column}"
-    found = [{"location": "body", "message": message}]
+    found = [{"location": "body", "message": message, "type": "json_invalid"}]
     return InvalidRequest(f"The request is invalid: {summarize(found)}", errors=found)
 
 
@@ -362,7 +376,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         if isinstance(named, ProblemError):
             return error_response(named, instance=request.url.path)
         if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's 400 for such a body
-            return error_response(_undecodable(request, exc.__cause__), instance=request.url.path)
+            return error_response(_undecodable(exc.__cause__), instance=request.url.path)
         return problem_response(
             exc.status_code,
             str(exc.detail),

@@ -172,11 +172,13 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     module's time): no one joins that group again (``shared.kafka.abandon_join``)."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
-        consumer = app.state.runtime.consumer
-        if consumer is not None and app.state.spec.settings.consumer_group_id in _OWN_GROUPS:
-            await consumer.abandon_join()
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                yield c
+        finally:
+            consumer = app.state.runtime.consumer
+            if consumer is not None and app.state.spec.settings.consumer_group_id in _OWN_GROUPS:
+                await consumer.abandon_join()
 
 
 async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:

@@ -69,9 +69,9 @@ def unknown_member_detail(field_name: str, shown: str) -> str:
     """What :func:`unknown_member` says, for ``field_name`` showing ``shown``."""
     return (
         f"No active member with this {field_name}{shown} is known to orders. Check it: a "
-        "card that was replaced, and the card and phone of a deactivated or erased member, "
-        "name nobody. A member who has just registered becomes known here within about a "
-        "second; retry shortly."
+        "card that was replaced, and the id, card and phone of a deactivated or erased "
+        "member, name nobody. A member who has just registered becomes known here within "
+        "about a second; retry shortly."
     )
 
 

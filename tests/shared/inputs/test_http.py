@@ -13,6 +13,7 @@ from annotated_types import Len
 from fastapi import FastAPI, Query
 from pydantic import BaseModel, ConfigDict
 
+from shared.edge import install_edge
 from shared.errors import install_problem_handlers
 from shared.inputs import (
     MAX_LINES,
@@ -61,6 +62,7 @@ class Plain(BaseModel):
 
 app = FastAPI()
 install_problem_handlers(app)
+install_edge(app, 1_000_000)
 
 
 @app.post("/things/{thing_id}")
@@ -178,19 +180,47 @@ async def test_a_body_that_is_no_json_says_where_in_words(
 async def test_a_body_that_is_not_utf8_names_its_first_foreign_byte(
     client: httpx.AsyncClient,
 ) -> None:
-    """é in Latin-1 is 0xe9, which starts a three-byte UTF-8 character that '"' cannot go on."""
-    raw = '{"name":\n  "café"}'.encode("latin-1")
+    """é in Latin-1 is 0xe9, which starts a three-byte UTF-8 character that '"' cannot go
+    on; the column counts the characters before it, 金卡 two of them (six bytes)."""
+    raw = '{"name":\n  "金卡 café"}'.encode().replace("é".encode(), "é".encode("latin-1"))
     for media in ("application/json", "application/json; charset=UTF-8"):
         response = await client.post(THING, content=raw, headers={"content-type": media})
         (error,) = await _refused(response)
-        message = "Not JSON: not UTF-8, byte 0xe9 at line 2, column 7"
+        message = "Not JSON: not UTF-8, byte 0xe9 at line 2, column 10"
         assert (error["location"], error["message"]) == ("body", message)
-    declared = {"content-type": "application/json; charset=ISO-8859-1"}
-    response = await client.post(THING, content=raw, headers=declared)
+
+
+@pytest.mark.parametrize(
+    "media",
+    [
+        "application/json; charset=ISO-8859-1",
+        "application/json;Charset=GBK",
+        "application/merge-patch+json; charset=gb18030",
+    ],
+)
+async def test_json_declared_in_another_charset_is_a_415_even_if_it_decodes(
+    client: httpx.AsyncClient, media: str
+) -> None:
+    """谢 in GBK is d0 bb, which is also UTF-8 (л): the declared charset decides, before the
+    body is read, so it is never stored garbled."""
+    raw = '{"name": "谢"}'.encode("gbk")
+    assert raw.decode("utf-8")  # the bytes alone would pass
+    response = await client.post(THING, content=raw, headers={"content-type": media})
     assert response.status_code == 415, response.text
     problem = response.json()
-    assert problem["detail"].startswith("JSON bodies are UTF-8, and this one came as charset=iso")
+    assert problem["detail"].startswith("JSON bodies are UTF-8, and this one came as charset=")
     assert [error["location"] for error in problem["errors"]] == ["header.Content-Type"]
+
+
+async def test_a_charset_on_another_media_type_is_not_refused_for_it(
+    client: httpx.AsyncClient,
+) -> None:
+    """A CSV upload may come in GB18030; only JSON is bound to UTF-8."""
+    response = await client.post(
+        THING, content=b"a,b", headers={"content-type": "text/csv; charset=gb18030"}
+    )
+    assert response.status_code == 415, response.text
+    assert response.json()["detail"].endswith("send it with Content-Type: application/json")
 
 
 @pytest.mark.parametrize(
