@@ -13,6 +13,7 @@ request context.
 
 from __future__ import annotations
 
+import email.message
 import inspect
 from collections.abc import Mapping
 
@@ -22,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import RequestTooLarge, error_response, foreign_charset
+from shared.errors import RequestTooLarge, UnsupportedMediaType, error_response
 
 # The client may still be sending the body we refuse to read: closing the connection after
 # the answer costs less than receiving the rest only to throw it away.
@@ -34,6 +35,29 @@ def _too_large(limit: int) -> RequestTooLarge:
         f"The request body is larger than {limit} bytes, so it was not read and nothing was "
         "saved; send it in smaller requests",
         headers=_CLOSE,
+    )
+
+
+def foreign_charset(content_type: str) -> UnsupportedMediaType | None:
+    """The 415 for a JSON media type (``application/json``, ``…+json``) whose ``charset``
+    is not UTF-8, the only encoding JSON between systems may use (RFC 8259, section 8.1);
+    ``None`` for any other ``Content-Type``. Checked before a body is read
+    (:class:`JsonCharsetMiddleware`): GBK bytes often decode as UTF-8 too (谢 is "л"), and
+    would be stored garbled."""
+    header = email.message.Message()
+    header["content-type"] = content_type
+    subtype = header.get_content_subtype()
+    is_json = header.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+    charset = header.get_content_charset()
+    if not is_json or charset is None or charset.replace("-", "").replace("_", "") == "utf8":
+        return None
+    return UnsupportedMediaType(
+        f"JSON bodies are UTF-8, and this one came as charset={charset}: send it encoded "
+        "in UTF-8, with Content-Type: application/json",
+        where="header",
+        field="Content-Type",
     )
 
 
@@ -90,7 +114,7 @@ class BodyLimitMiddleware:
 
 class JsonCharsetMiddleware:
     """Refuses with 415 a JSON body whose ``Content-Type`` names another charset than
-    UTF-8 (:func:`~shared.errors.foreign_charset`), before the app reads it."""
+    UTF-8 (:func:`foreign_charset`), before the app reads it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -15,7 +15,6 @@ them all, and a test keeps the two in step.
 
 from __future__ import annotations
 
-import email.message
 import logging
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -296,33 +295,10 @@ def _unparsed(body: object, error: dict[str, Any]) -> dict[str, Any]:
     return {**error, "loc": ("body",), "msg": f"Not JSON: {at} line {line}, column {column}"}
 
 
-def foreign_charset(content_type: str) -> UnsupportedMediaType | None:
-    """The 415 for a JSON media type (``application/json``, ``…+json``) whose ``charset``
-    is not UTF-8, the only encoding JSON between systems may use (RFC 8259, section 8.1);
-    ``None`` for any other ``Content-Type``. Checked before a body is read
-    (``shared.edge``): GBK bytes often decode as UTF-8 too (谢 is "л"), and would be stored
-    garbled."""
-    header = email.message.Message()
-    header["content-type"] = content_type
-    subtype = header.get_content_subtype()
-    is_json = header.get_content_maintype() == "application" and (
-        subtype == "json" or subtype.endswith("+json")
-    )
-    charset = header.get_content_charset()
-    if not is_json or charset is None or charset.replace("-", "").replace("_", "") == "utf8":
-        return None
-    return UnsupportedMediaType(
-        f"JSON bodies are UTF-8, and this one came as charset={charset}: send it encoded "
-        "in UTF-8, with Content-Type: application/json",
-        where="header",
-        field="Content-Type",
-    )
-
-
 def _undecodable(error: UnicodeDecodeError) -> ProblemError:
-    """A JSON body that is not UTF-8 (and says no other charset: :func:`foreign_charset`),
-    as a body that does not parse (:func:`_unparsed`): 422 at ``body`` naming the first
-    byte that is not UTF-8, by line and column in characters."""
+    """A JSON body that is not UTF-8 (and says no other charset: ``shared.edge`` refuses
+    those) as a body that does not parse (:func:`_unparsed`): 422 at ``body`` naming the
+    first byte that is not UTF-8, by line and column in characters."""
     body, at = bytes(error.object), error.start
     line_start = body.rfind(b"\n", 0, at) + 1
     line = body.count(b"\n", 0, at) + 1

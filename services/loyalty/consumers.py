@@ -31,7 +31,7 @@ from services.loyalty.privacy import service as privacy
 from services.loyalty.program.service import locked_program
 from services.loyalty.referrals import service as referrals
 from services.loyalty.reservations import sales as till_sales
-from services.loyalty.rules import service as rules
+from services.loyalty.rules import categories as rule_categories
 from services.loyalty.tiers import service as tiers
 from services.loyalty.till_coupons import sales as till_coupons
 from shared.contacts import member_contacts
@@ -122,7 +122,7 @@ async def on_product_changed(session: AsyncSession, event: CloudEvent, _: Contex
     """Which category each SKU is in, for rules by category (issue 12); the batch's later
     sales read the ancestors under the token its own write gave them."""
     await product_categories.apply(session, event.payload(ProductChanged))
-    rules.categories_changed(session)
+    rule_categories.categories_changed(session)
 
 
 async def on_segment_changed(session: AsyncSession, event: CloudEvent, _: Context) -> None:
@@ -161,7 +161,7 @@ async def start_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> Ba
     await referrals.note_pending(session, [uuid.UUID(e.data["member_id"]) for e in sales])
     if len(sales) > 1:
         categories = {line["category"] for e in sales for line in e.data["lines"]}
-        await rules.read_categories(session, categories)
+        await rule_categories.read_categories(session, categories)
         await campaigns.look_up_sales(session, [uuid.UUID(e.data["purchase_id"]) for e in sales])
     return emit.gather(session) if len(events) > 1 else None
 

@@ -15,7 +15,7 @@ from services.loyalty.coupons.kinds import Discount, KindName, Refusal
 from services.loyalty.coupons.repository import PricedRow
 from services.loyalty.coupons.schemas import ValidateIn
 from services.loyalty.coupons.service import priced_coupon
-from services.loyalty.rules.service import ancestors_query, categories_of, with_ancestors
+from services.loyalty.rules.categories import ancestors_query, categories_of, with_ancestors
 from shared import codes
 from shared.coupons import (
     ApplicableOut,

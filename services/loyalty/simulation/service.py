@@ -19,6 +19,7 @@ from services.loyalty.points import service as points
 from services.loyalty.program.errors import UnknownTier
 from services.loyalty.program.service import current_ladder
 from services.loyalty.rules import service as rules
+from services.loyalty.rules.categories import categorised
 from services.loyalty.rules.domain import RuleSet, Sale, rate
 from services.loyalty.rules.schemas import RuleContribution
 from services.loyalty.simulation import domain
@@ -67,7 +68,7 @@ async def _sale(
     total = sum(line.amount_fen for line in sale.lines)
     rated = rate(
         Sale(
-            lines=await rules.categorised(session, sale.lines, total),
+            lines=await categorised(session, sale.lines, total),
             vouchers_fen=sale.vouchers_fen,
             store_id=sale.store_id,
             day=rules.local_day(sale.purchased_at),

@@ -26,7 +26,7 @@ from services.loyalty.coupons import holds
 from services.loyalty.coupons.domain import Basket, priced_together, stacking_refusal
 from services.loyalty.coupons.kinds import KINDS, Refusal
 from services.loyalty.reservations.service import get_policy
-from services.loyalty.rules.service import categorised
+from services.loyalty.rules.categories import categorised
 from services.loyalty.till_coupons import domain, events, repository
 from services.loyalty.till_coupons.domain import BasketLine, ReleaseReason, SoldLine
 from services.loyalty.till_coupons.errors import (

@@ -18,7 +18,7 @@ from services.loyalty.lottery import sales as lottery_sales
 from services.loyalty.lottery import service as lottery
 from services.loyalty.lottery.schemas import LotteryCampaignIn
 from services.loyalty.program.service import locked_program
-from services.loyalty.rules.service import categorised
+from services.loyalty.rules.categories import categorised
 from shared.db import Sessions
 from shared.events import CloudEvent
 from shared.events.orders import ProductChanged, PurchaseCompleted
