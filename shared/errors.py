@@ -299,10 +299,16 @@ def _undecodable(error: UnicodeDecodeError) -> ProblemError:
     """A JSON body that is not UTF-8 (and says no other charset: ``shared.edge`` refuses
     those) as a body that does not parse (:func:`_unparsed`): 422 at ``body`` naming the
     first byte that is not UTF-8, by line and column in characters."""
-    body, at = bytes(error.object), error.start
+    body = bytes(error.object)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as not_utf8:
+        at = not_utf8.start
+    else:  # UTF-8 after all, taken for UTF-16 or UTF-32 by its zero bytes (``json.loads``)
+        at = body.find(0) if 0 in body else error.start
     line_start = body.rfind(b"\n", 0, at) + 1
     line = body.count(b"\n", 0, at) + 1
-    column = len(body[line_start:at].decode("utf-8")) + 1  # all of it decodes: ``at`` is first
+    column = len(body[line_start:at].decode("utf-8", "replace")) + 1
     message = f"Not JSON: not UTF-8, byte 0x{body[at]:02x} at line {line}, column {column}"
     found = [{"location": "body", "message": message, "type": "json_invalid"}]
     return InvalidRequest(f"The request is invalid: {summarize(found)}", errors=found)

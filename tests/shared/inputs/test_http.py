@@ -191,6 +191,26 @@ async def test_a_body_that_is_not_utf8_names_its_first_foreign_byte(
 
 
 @pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        # a leading zero byte makes Python's json read UTF-16, which fails elsewhere (the fuzz)
+        (
+            b"\x00>\xdb\x9c\x99\x8c\x8c2\x13f\x17\x07r@B(\x17B\xf7",
+            "Not JSON: not UTF-8, byte 0x99 at line 1, column 4",  # db 9c is one character
+        ),
+        # UTF-8 throughout, but its zero bytes make it look like UTF-16 too
+        (b'\x00{"name": "x"}\x00', "Not JSON: not UTF-8, byte 0x00 at line 1, column 1"),
+    ],
+)
+async def test_a_body_taken_for_utf16_is_a_422_too(
+    client: httpx.AsyncClient, raw: bytes, message: str
+) -> None:
+    response = await client.post(THING, content=raw, headers={"content-type": "application/json"})
+    (error,) = await _refused(response)
+    assert (error["location"], error["message"]) == ("body", message)
+
+
+@pytest.mark.parametrize(
     "media",
     [
         "application/json; charset=ISO-8859-1",
