@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from services.loyalty.till_coupons.service import release_due
@@ -159,18 +160,55 @@ async def test_the_till_the_failed_sale_and_the_sweep_give_the_coupon_back(
     await sound(loyalty_sessions, who)
 
 
-async def test_a_late_sale_event_redeems_a_coupon_the_sweep_gave_back(
-    client: httpx.AsyncClient, loyalty_sessions: Sessions
+@pytest.mark.parametrize("given_back_by", ["sweep", "undo"])
+async def test_a_sale_event_redeems_its_coupon_given_back_before_it_came(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions, given_back_by: str
 ) -> None:
+    """The sweep after the grace, or orders undoing a failed attempt of the sale after the
+    till's retry of it committed the hold again: the event says the sale was recorded."""
     who = await holder(client, loyalty_sessions)
     held = await hold(client, who)
+    reservation_id = held["coupons"][0]["reservation_id"]
     purchase_id = uuid.uuid4()
     assert (await commit(client, held, purchase_id)).status_code == 200
-    while await release_due(loyalty_sessions, datetime.now(UTC) + timedelta(days=2)):
-        pass
+    if given_back_by == "sweep":
+        while await release_due(loyalty_sessions, datetime.now(UTC) + timedelta(days=2)):
+            pass
+    else:
+        undo = {"store_id": str(STORE), "purchase_id": str(purchase_id)}
+        path = f"/coupon-reservations/{reservation_id}/release"
+        assert (await client.post(path, json=undo, headers=SERVICE | key())).status_code == 200
     assert await coupon_status(client, who) == "active"
     await handle(loyalty_sessions, sale_event(who, purchase_id))
     assert await coupon_status(client, who) == "redeemed"
+    read = await client.get(f"/coupon-reservations/{reservation_id}", headers=SERVICE)
+    assert (read.json()["status"], read.json()["coupons"][0]["release_reason"]) == (
+        "confirmed",
+        None,
+    )
+    await handle(loyalty_sessions, sale_event(who, purchase_id))  # delivered again
+    redeemed = await envelopes(loyalty_sessions, who.member_id, "loyalty.coupon.redeemed")
+    assert len(redeemed) == 1
+    await sound(loyalty_sessions, who)
+
+
+async def test_a_sale_event_leaves_its_coupon_released_if_another_sale_holds_it_now(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    who = await holder(client, loyalty_sessions)
+    first = await hold(client, who)
+    purchase_id = uuid.uuid4()
+    assert (await commit(client, first, purchase_id)).status_code == 200
+    undo = {"store_id": str(STORE), "purchase_id": str(purchase_id)}
+    path = f"/coupon-reservations/{first['coupons'][0]['reservation_id']}/release"
+    assert (await client.post(path, json=undo, headers=SERVICE | key())).status_code == 200
+    await hold(client, who)  # another sale's hold takes the coupon meanwhile
+    await handle(loyalty_sessions, sale_event(who, purchase_id))
+    assert await coupon_status(client, who) == "reserved"
+    read = await client.get(
+        f"/coupon-reservations/{first['coupons'][0]['reservation_id']}", headers=SERVICE
+    )
+    assert read.json()["status"] == "released"
     await sound(loyalty_sessions, who)
 
 
