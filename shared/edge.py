@@ -1,5 +1,6 @@
-"""The HTTP edge every service shares: a byte cap on request bodies, JSON bodies refused
-in another charset than UTF-8, a whole answer to a crash.
+"""The HTTP edge every service shares: a byte cap on request bodies, text refused in
+another encoding than UTF-8 (a JSON body's declared charset, a URL's percent-escapes), a
+whole answer to a crash.
 
 Both are plain ASGI middleware (Starlette's ``BaseHTTPMiddleware`` costs a task and memory
 streams per request) placed inside :class:`~shared.observability.RequestContextMiddleware`,
@@ -16,6 +17,7 @@ from __future__ import annotations
 import email.message
 import inspect
 from collections.abc import Mapping
+from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
@@ -23,7 +25,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import RequestTooLarge, UnsupportedMediaType, error_response
+from shared.errors import (
+    InvalidRequest,
+    RequestTooLarge,
+    UnsupportedMediaType,
+    error_response,
+    summarize,
+)
 
 # The client may still be sending the body we refuse to read: closing the connection after
 # the answer costs less than receiving the rest only to throw it away.
@@ -42,7 +50,7 @@ def foreign_charset(content_type: str) -> UnsupportedMediaType | None:
     """The 415 for a JSON media type (``application/json``, ``…+json``) whose ``charset``
     is not UTF-8, the only encoding JSON between systems may use (RFC 8259, section 8.1);
     ``None`` for any other ``Content-Type``. Checked before a body is read
-    (:class:`JsonCharsetMiddleware`): GBK bytes often decode as UTF-8 too (谢 is "л"), and
+    (:class:`EncodingMiddleware`): GBK bytes often decode as UTF-8 too (谢 is "л"), and
     would be stored garbled."""
     header = email.message.Message()
     header["content-type"] = content_type
@@ -112,9 +120,50 @@ class BodyLimitMiddleware:
         await self.app(scope, receive_counted, send)
 
 
-class JsonCharsetMiddleware:
-    """Refuses with 415 a JSON body whose ``Content-Type`` names another charset than
-    UTF-8 (:func:`foreign_charset`), before the app reads it."""
+def _first_not_utf8(escaped: bytes) -> int | None:
+    """The first byte of ``escaped`` (percent-escaped, ``+`` a space) that is not UTF-8
+    once unescaped, else None."""
+    if b"%" not in escaped and escaped.isascii():
+        return None
+    try:
+        unquote_to_bytes(escaped.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError as error:
+        return int(error.object[error.start])
+    return None
+
+
+def foreign_url(raw_path: bytes, query: bytes) -> InvalidRequest | None:
+    """The 422 for a path or query string whose percent-escapes are not UTF-8 (RFC 3986,
+    section 2.5): a till that escapes a name's GBK bytes (张 as ``%D5%C5``). Left alone, they
+    would read as U+FFFD, and a search for them would find nothing without saying why.
+    ``None`` when both are UTF-8."""
+    found: list[dict[str, str]] = []
+    if (byte := _first_not_utf8(raw_path)) is not None:
+        found.append(_not_utf8("path", byte))
+    for pair in query.split(b"&") if _first_not_utf8(query) is not None else ():
+        name, _, value = pair.partition(b"=")
+        if (byte := _first_not_utf8(name)) is not None:
+            found.append(_not_utf8("query", byte))
+        elif (byte := _first_not_utf8(value)) is not None:
+            name_text = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8")
+            found.append(_not_utf8(f"query.{name_text}", byte))
+    if not found:
+        return None
+    return InvalidRequest(f"The request is invalid: {summarize(found)}", errors=found)
+
+
+def _not_utf8(location: str, byte: int) -> dict[str, str]:
+    message = (
+        f"is not UTF-8 once percent-decoded (byte 0x{byte:02x}): percent-encode the UTF-8 "
+        "bytes of the text"
+    )
+    return {"location": location, "message": message, "type": "string_unicode"}
+
+
+class EncodingMiddleware:
+    """Refuses text the app would misread, before it runs: a JSON body whose
+    ``Content-Type`` names another charset than UTF-8 (415, :func:`foreign_charset`), a
+    path or query string that is not UTF-8 once percent-decoded (422, :func:`foreign_url`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -122,9 +171,10 @@ class JsonCharsetMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             media = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
-            refusal = (
+            refusal: UnsupportedMediaType | InvalidRequest | None = (
                 foreign_charset(media.decode("latin-1")) if b"charset" in media.lower() else None
             )
+            refusal = refusal or foreign_url(scope.get("raw_path") or b"", scope["query_string"])
             if refusal is not None:
                 await error_response(refusal, instance=scope["path"])(scope, receive, send)
                 return
@@ -173,6 +223,6 @@ def install_edge(
     """Adds the three middleware; call it before adding ``RequestContextMiddleware``, which
     must wrap them (the middleware added last runs first). ``uploads``: see
     :class:`BodyLimitMiddleware`."""
-    app.add_middleware(JsonCharsetMiddleware)
+    app.add_middleware(EncodingMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, uploads=uploads or {})
     app.add_middleware(CrashBarrier)

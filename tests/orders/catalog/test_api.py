@@ -218,6 +218,8 @@ async def test_products_are_listed_in_pages_and_found_by_text_category_and_statu
     assert await skus(q="_") == [f"OIL-{n}" for n in range(5)]
     assert await skus(q="油_3") == ["OIL-3"]  # a piece of the name...
     assert await skus(q="oil-4") == ["OIL-4"]  # ...or of the SKU, in any case
+    gbk = await client.get("/catalog/products?q=%D3%E3", headers=MARKETING)  # 鱼 in GBK
+    assert is_problem(gbk, 422)["errors"][0]["location"] == "query.q"
     voided = (await client.get("/catalog/products", params={"q": "OIL-1"}, headers=ADMIN)).json()
     await client.post(f"/catalog/products/{voided['items'][0]['id']}/void", headers=ADMIN)
     assert await skus(status="void") == ["OIL-1"]

@@ -310,6 +310,32 @@ async def test_path_values_are_parsed_strictly(client: httpx.AsyncClient) -> Non
     assert error["location"] == "path.thing_id"
 
 
+@pytest.mark.parametrize(
+    ("url", "location"),
+    [
+        ("/things?phone=%D5%C5", "query.phone"),  # 张 in GBK
+        ("/things?limit=5&%D5%C5=1", "query"),
+        ("/things?phone=138+%E8%B0", "query.phone"),  # a UTF-8 sequence cut short
+        ("/things/%D5%C5", "path"),
+        ("/nowhere/%FF", "path"),  # before any route is matched
+    ],
+)
+async def test_a_url_that_is_not_utf8_once_decoded_names_where(
+    client: httpx.AsyncClient, url: str, location: str
+) -> None:
+    """Left to the framework, each byte would read as U+FFFD and the value pass on."""
+    answer = await (client.post(url, json={"name": "x"}) if "/things/" in url else client.get(url))
+    (error,) = await _refused(answer)
+    assert error["location"] == location
+    assert error["message"].startswith("is not UTF-8 once percent-decoded (byte 0x")
+    assert error["type"] == "string_unicode"
+
+
+async def test_a_url_in_utf8_is_read_whether_escaped_or_not(client: httpx.AsyncClient) -> None:
+    answer = await client.get("/things?phone=%2B86+138+1234+5678&note=%E5%BC%A0&n=100%25")
+    assert answer.json() == {"phone": "+8613812345678", "after": None, "limit": 50}
+
+
 def test_every_input_of_this_api_is_bounded() -> None:
     assert unbounded_inputs(app.openapi()) == []
 
