@@ -71,6 +71,18 @@ async def token(session: AsyncSession, schema: str, name: str) -> uuid.UUID:
     return found
 
 
+async def lock_version(session: AsyncSession, schema: str, name: str) -> None:
+    """Takes ``name``'s row in ``schema``'s ``kept_versions`` ``FOR UPDATE`` until the
+    transaction ends. A transaction that may write a watched table in the middle of other
+    work (a consumer's batch) takes it before any other lock: its trigger would take the
+    row anyway, and taken midway it could close a deadlock with a transaction that took
+    it first and now waits for a row this one holds."""
+    await session.execute(
+        text(f'SELECT 1 FROM "{schema}".kept_versions WHERE name = :name FOR UPDATE'),
+        {"name": name},
+    )
+
+
 def kept_versions_table(metadata: MetaData) -> Table:
     """The ``kept_versions`` table of ``metadata``'s schema: a token per kept read, by name."""
     return Table(

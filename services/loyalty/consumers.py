@@ -153,7 +153,11 @@ async def start_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> Ba
     lock of either), then which of its buyers have a pending referral, the ancestors of its
     sales' categories (kept across batches: read only for those not kept yet) and which of
     its sales a campaign reached already (delivered again), each read once; what the
-    handlers emit goes to the outbox at the batch's end, in one insert."""
+    handlers emit goes to the outbox at the batch's end, in one insert. A batch with a
+    product change takes the categories' token row before all of these
+    (:func:`~services.loyalty.rules.categories.lock_for_products`)."""
+    if len(events) > 1 and any(e.type == ProductChanged.event_type for e in events):
+        await rule_categories.lock_for_products(session)
     alone = await lock_accounts(session, events)
     sales = [e for e in events if e.type == PurchaseCompleted.event_type]
     buyers = {uuid.UUID(e.data["member_id"]) for e in sales}

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from sqlalchemy import ColumnElement, ScalarSelect
 
+from services.loyalty.base import SCHEMA
 from services.loyalty.program.service import (
     Program,
     forget_program,
@@ -19,7 +20,7 @@ from services.loyalty.program.service import (
 from services.loyalty.rules import repository
 from services.loyalty.rules.domain import Line
 from shared.db import AsyncSession
-from shared.kept import Kept
+from shared.kept import Kept, lock_version
 
 
 class SoldLine(Protocol):
@@ -60,6 +61,14 @@ async def read_categories(session: AsyncSession, categories: set[str]) -> None:
     batch of sales: the categories of all its sales), so that :func:`categorised` sends no
     statement for them; none when every one is kept already."""
     await _kept_ancestors(session, await locked_program(session), categories)
+
+
+async def lock_for_products(session: AsyncSession) -> None:
+    """Before anything else in a batch that carries product changes: the
+    ``category_ancestors`` row, which a change of a product's category gives a new token
+    (:func:`shared.kept.lock_version`). Batches of two replicas then queue on it, instead
+    of one taking it midway while holding a campaign's row the other waits for."""
+    await lock_version(session, SCHEMA, "category_ancestors")
 
 
 def categories_changed(session: AsyncSession) -> None:

@@ -6,6 +6,7 @@ reads neither."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -257,3 +258,37 @@ async def test_a_batch_whose_categories_are_kept_reads_neither_draws_nor_categor
         assert reads(sent, "lottery_campaigns") == 0
         assert len(program_locks(sent)) == 1
     assert reads(first, "lottery_campaigns") == 0
+
+
+async def test_a_batch_with_a_product_change_queues_for_the_token_before_it_locks_anything(
+    loyalty_sessions: Sessions, other_process: AsyncEngine
+) -> None:
+    """Another replica's batch holds the categories' token row (it changed a product). A
+    batch whose product change comes after its sales waits for that row before it takes
+    the program's lock or any account: taken midway, the row could close a deadlock with
+    the other batch, which may next want a campaign row this one holds."""
+    sales = _sales("health")
+    product = _product(_category(), ("wellness",), product_id=uuid.uuid4(), revision=1, price=1)
+    async with other_process.connect() as replica, other_process.connect() as admin:
+        await replica.begin()
+        await replica.execute(
+            text("SELECT 1 FROM loyalty.kept_versions WHERE name = 'category_ancestors' FOR UPDATE")
+        )
+        batch = asyncio.create_task(_apply(loyalty_sessions, [*sales, product]))
+        waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        for _ in range(100):
+            if await admin.scalar(waiting):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail("the batch never waited for the token row")
+        await admin.rollback()
+        # NOWAIT: raises at once if the waiting batch held the program FOR SHARE
+        await admin.execute(
+            text("SELECT 1 FROM loyalty.earning_rule WHERE id = 1 FOR UPDATE NOWAIT")
+        )
+        await admin.rollback()
+        await replica.rollback()
+        await asyncio.wait_for(batch, timeout=30)
+    for sale in sales:
+        assert len(await ledger_of(loyalty_sessions, uuid.UUID(sale.data["member_id"]))) == 1
