@@ -270,6 +270,9 @@ class OutboxRelay:
         highest = await self._highest_offsets()
         forgotten = False
         async with transaction(self._sessions) as session:
+            # a commit notified by now is seen by the claim (its snapshot is taken after):
+            # waking for it again would be a round that finds nothing
+            self._wakeups.forget()
             claimed = await session.execute(
                 select(table.c.seq, table.c.topic, table.c.key, table.c.envelope)
                 .where(table.c.published_at.is_(None))

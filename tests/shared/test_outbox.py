@@ -14,7 +14,7 @@ from shared.db import asyncpg_dsn, transaction
 from shared.events import CloudEvent
 from shared.kafka import Publisher, ensure_topics
 from shared.notify import Wakeups
-from shared.outbox import OutboxRelay
+from shared.outbox import OutboxRelay, wake_relay_ddl
 from tests.shared.scratch import Scratch
 from tests.stack import Stack, eventually
 
@@ -123,6 +123,43 @@ async def test_copied_events_commit_or_not_and_wake_the_relay(
         published = await read_topic(stack.bootstrap_servers, scratch.topic, expected=3)
     assert [event["data"] for event in published] == [{"n": 0}, {"n": 1}, {"n": 2}]
     assert {event["subject"] for event in published} == {member}
+
+
+async def test_a_round_forgets_the_notifications_its_claim_covers(
+    stack: Stack, scratch: Scratch, publisher: Publisher
+) -> None:
+    """A commit notified before the round claims is published by that round: waking for
+    it again would be a round that finds nothing (a BEGIN, a claim and a COMMIT for none).
+    A commit after the claim still wakes the relay."""
+    async with transaction(scratch.sessions) as session:
+        for statement in wake_relay_ddl(scratch.schema):  # as the services' migrations do
+            await session.execute(text(statement))
+    wakeups = Wakeups(asyncpg_dsn(scratch.database_url), scratch.outbox.channel)
+    relay = OutboxRelay(
+        outbox=scratch.outbox,
+        sessions=scratch.sessions,
+        publisher=publisher,
+        wakeups=wakeups,
+        batch_size=50,
+        retention=timedelta(hours=1),
+        recreate_topics=lambda: ensure_topics(stack.bootstrap_servers, [scratch.topic], 3),
+    )
+    try:
+        await wakeups.wait(0)  # listening from here
+        for n in range(2):
+            async with transaction(scratch.sessions) as session:
+                await scratch.outbox.add(session, _event(scratch, "m", n))
+            if n == 0:
+                assert await wakeups.wait(5)  # the relay woke for the first commit...
+        await asyncio.sleep(0.2)  # ...and the second's notification came while it started
+        assert await relay.publish_batch() == 2
+        assert not await wakeups.wait(0.3)
+        async with transaction(scratch.sessions) as session:
+            await scratch.outbox.add(session, _event(scratch, "m", 2))
+        assert await wakeups.wait(5)
+        assert await relay.publish_batch() == 1
+    finally:
+        await wakeups.close()
 
 
 async def test_two_relays_publish_each_row_once(
