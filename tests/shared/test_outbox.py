@@ -23,12 +23,14 @@ def _event(scratch: Scratch, subject: str, n: int) -> CloudEvent:
     return CloudEvent(source="/test", type=scratch.event_type(), subject=subject, data={"n": n})
 
 
-@contextlib.asynccontextmanager
-async def relay_running(
-    scratch: Scratch, publisher: Publisher, bootstrap_servers: str, idle_poll: float = 30.0
-) -> AsyncIterator[OutboxRelay]:
-    wakeups = Wakeups(asyncpg_dsn(scratch.database_url), scratch.outbox.channel)
-    relay = OutboxRelay(
+def _relay(
+    scratch: Scratch,
+    publisher: Publisher,
+    bootstrap_servers: str,
+    wakeups: Wakeups,
+    idle_poll: float = 30.0,
+) -> OutboxRelay:
+    return OutboxRelay(
         outbox=scratch.outbox,
         sessions=scratch.sessions,
         publisher=publisher,
@@ -38,6 +40,14 @@ async def relay_running(
         recreate_topics=lambda: ensure_topics(bootstrap_servers, [scratch.topic], 3),
         idle_poll_seconds=idle_poll,
     )
+
+
+@contextlib.asynccontextmanager
+async def relay_running(
+    scratch: Scratch, publisher: Publisher, bootstrap_servers: str, idle_poll: float = 30.0
+) -> AsyncIterator[OutboxRelay]:
+    wakeups = Wakeups(asyncpg_dsn(scratch.database_url), scratch.outbox.channel)
+    relay = _relay(scratch, publisher, bootstrap_servers, wakeups, idle_poll)
     task = asyncio.create_task(relay.run())
     try:
         yield relay
@@ -135,15 +145,7 @@ async def test_a_round_forgets_the_notifications_its_claim_covers(
         for statement in wake_relay_ddl(scratch.schema):  # as the services' migrations do
             await session.execute(text(statement))
     wakeups = Wakeups(asyncpg_dsn(scratch.database_url), scratch.outbox.channel)
-    relay = OutboxRelay(
-        outbox=scratch.outbox,
-        sessions=scratch.sessions,
-        publisher=publisher,
-        wakeups=wakeups,
-        batch_size=50,
-        retention=timedelta(hours=1),
-        recreate_topics=lambda: ensure_topics(stack.bootstrap_servers, [scratch.topic], 3),
-    )
+    relay = _relay(scratch, publisher, stack.bootstrap_servers, wakeups)
     try:
         await wakeups.wait(0)  # listening from here
         for n in range(2):
