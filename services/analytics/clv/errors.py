@@ -22,7 +22,7 @@ class FitNotFound(NotFound):
 
 
 class FitNotReady(Conflict):
-    """The fit is still queued: it has no parameters to value members with yet."""
+    """The fit is still queued or running: it has no parameters to value members with yet."""
 
     title = "CLV fit not ready"
     slug = "clv-fit-not-ready"

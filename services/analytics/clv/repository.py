@@ -4,10 +4,22 @@ computed for every member at once from the purchase facts."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, Float, ScalarSelect, Uuid, bindparam, case, select, text, tuple_
+from sqlalchemy import (
+    Date,
+    Float,
+    ScalarSelect,
+    Uuid,
+    bindparam,
+    case,
+    func,
+    select,
+    text,
+    tuple_,
+)
 from sqlmodel import col
 
 from services.analytics.clv.models import ClvFit, ClvFitMember
@@ -88,9 +100,22 @@ async def latest_done(session: AsyncSession) -> ClvFit | None:
     return (await session.scalars(query)).first()
 
 
+_RUNNING = 0x434C5646
+"""The advisory locks a worker holds on the fit it is fitting ("CLVF"), the fit's key
+second (:func:`_running_key`): what readers look for in ``pg_locks``."""
+
+
+def _running_key(fit_id: uuid.UUID) -> int:
+    """31 bits of the fit's id: as PostgreSQL's ``int4`` argument and as ``pg_locks``'
+    ``objid`` alike. Two fits sharing a key is harmless: a queued one would read as
+    running while the other runs."""
+    return fit_id.int & 0x7FFF_FFFF
+
+
 async def claim_queued(session: AsyncSession) -> ClvFit | None:
-    """The oldest queued fit, locked for this transaction; one another worker holds is
-    skipped."""
+    """The oldest queued fit, locked for this transaction (one another worker holds is
+    skipped), and marked running for readers (:func:`running`) until the transaction
+    ends: by its commit, or by a rollback or a dead worker, which leave it queued."""
     query = (
         select(ClvFit)
         .where(col(ClvFit.state) == "queued")
@@ -98,7 +123,26 @@ async def claim_queued(session: AsyncSession) -> ClvFit | None:
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    return (await session.scalars(query)).first()
+    fit = (await session.scalars(query)).first()
+    if fit is not None:
+        await session.execute(select(func.pg_advisory_xact_lock(_RUNNING, _running_key(fit.id))))
+    return fit
+
+
+async def running(session: AsyncSession, fits: Collection[ClvFit]) -> set[uuid.UUID]:
+    """Those of the queued ``fits`` a worker is fitting now (it holds their advisory
+    lock); no statement when none is queued."""
+    queued = {_running_key(fit.id): fit.id for fit in fits if fit.state == "queued"}
+    if not queued:
+        return set()
+    held = await session.scalars(
+        text(
+            "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid = :space AND objsubid = 2"
+        ),
+        {"space": _RUNNING},
+    )
+    return {queued[key] for key in held if key in queued}
 
 
 async def summarise(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from services.analytics.clv.domain import TimeUnit
 
-FitState = Literal["queued", "done", "failed"]
+FitState = Literal["queued", "running", "done", "failed"]
 
 
 class FitRequest(BaseModel):
@@ -76,7 +76,12 @@ class FitOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_DONE]})
 
     id: uuid.UUID
-    state: FitState = Field(description="`queued` until the worker has fitted it")
+    state: FitState = Field(
+        description=(
+            "`queued` until a worker takes it, `running` while it fits (queued again if "
+            "the worker stops first: it is fitted again), then `done` or `failed`"
+        )
+    )
     calibration_end: date
     holdout_end: date | None
     time_unit: TimeUnit

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import math
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -30,6 +30,7 @@ from services.analytics.clv.schemas import (
     FitOut,
     FitPage,
     FitRequest,
+    FitState,
     Holdout,
     MemberValue,
     SpendParameters,
@@ -66,7 +67,8 @@ async def request_fit(
 
 async def get_fit(session: AsyncSession, fit_id: uuid.UUID) -> FitOut:
     """Raises :class:`FitNotFound`."""
-    return _out(await _fit(session, fit_id))
+    fit = await _fit(session, fit_id)
+    return _out(fit, await repository.running(session, [fit]))
 
 
 async def fit_next(
@@ -286,8 +288,9 @@ async def list_fits(session: AsyncSession, limit: int, before: PageKey | None) -
     ended at ``before``."""
     fits = await repository.page(session, limit + 1, before)
     last = fits[limit - 1] if len(fits) > limit else None
+    running = await repository.running(session, fits[:limit])
     return FitPage(
-        items=[_out(fit) for fit in fits[:limit]],
+        items=[_out(fit, running) for fit in fits[:limit]],
         next_cursor=encode_cursor(last.requested_at, last.id) if last else None,
     )
 
@@ -313,6 +316,12 @@ async def _fit(session: AsyncSession, fit_id: uuid.UUID, where: str = "path") ->
     return fit
 
 
+def _state(fit: ClvFit, running: Collection[uuid.UUID]) -> FitState:
+    if fit.state in ("done", "failed"):
+        return "done" if fit.state == "done" else "failed"
+    return "running" if fit.id in running else "queued"
+
+
 def _unit(name: str) -> domain.TimeUnit:
     return "day" if name == "day" else "week"
 
@@ -327,14 +336,15 @@ def _models(fit: ClvFit) -> tuple[domain.BgNbd, domain.GammaGamma] | None:
     return domain.BgNbd(r, alpha, a, b), domain.GammaGamma(p, q, gamma)
 
 
-def _out(fit: ClvFit) -> FitOut:
+def _out(fit: ClvFit, running: Collection[uuid.UUID] = ()) -> FitOut:
+    """The fit as answered; ``running``: the queued fits a worker is fitting now."""
     models = _models(fit)
     holdout = None
     if fit.state == "done" and fit.holdout_predicted is not None:
         holdout = Holdout(predicted=round(fit.holdout_predicted, 2), actual=fit.holdout_actual or 0)
     return FitOut(
         id=fit.id,
-        state="done" if fit.state == "done" else "failed" if fit.state == "failed" else "queued",
+        state=_state(fit, running),
         calibration_end=fit.calibration_end,
         holdout_end=fit.holdout_end,
         time_unit=_unit(fit.time_unit),

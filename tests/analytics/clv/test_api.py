@@ -40,7 +40,7 @@ async def _fitted(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, 
 
     async def finished() -> dict[str, Any] | None:
         fit: dict[str, Any] = (await client.get(location, headers=ANALYST)).json()
-        return fit if fit["state"] != "queued" else None
+        return fit if fit["state"] in ("done", "failed") else None
 
     result: dict[str, Any] = await eventually(finished, timeout=180)
     return result
@@ -90,7 +90,7 @@ async def test_a_retried_fit_request_queues_one_fit(
 
     async def finished() -> bool:  # leave no queued fit for the next module's worker
         fit = (await clv_client.get(first.headers["location"], headers=ANALYST)).json()
-        return bool(fit["state"] != "queued")
+        return bool(fit["state"] in ("done", "failed"))
 
     await eventually(finished, timeout=180)
 

@@ -194,3 +194,21 @@ async def test_a_value_the_estimates_cannot_give_is_refused_naming_the_horizon(
         with pytest.raises(ValueUndefined) as refused:
             await service.member_value(session, fit.id, member_id, 3650, 0.1)
     assert refused.value.field == "horizon"
+
+
+async def test_a_fit_reads_running_while_a_worker_holds_it_and_queued_if_it_stops(
+    analytics_sessions: Sessions,
+) -> None:
+    fit_id = await _queue(analytics_sessions, PERIODS.calibration_end, PERIODS.holdout_end)
+    async with analytics_sessions() as worker:
+        await worker.begin()
+        claimed = await repository.claim_queued(worker)
+        assert claimed is not None
+        assert claimed.id == fit_id
+        async with analytics_sessions() as reader:
+            assert (await service.get_fit(reader, fit_id)).state == "running"
+            page = await service.list_fits(reader, 200, None)
+            assert {fit.id: fit.state for fit in page.items}[fit_id] == "running"
+        await worker.rollback()  # the worker stopped mid-fit
+    async with analytics_sessions() as reader:
+        assert (await service.get_fit(reader, fit_id)).state == "queued"
