@@ -107,6 +107,8 @@ class Reservation(LoyaltyTable, table=True):
     points_per_yuan: int = Field(sa_column=Column(Integer, nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))
     purchase_id: uuid.UUID | None = None
+    commit_attempt: uuid.UUID | None = None
+    """The attempt of the sale that last committed it (orders' ``attempt_id``)."""
     expires_at: datetime = Field(sa_column=timestamp_column())
     refunded_fen: int = Field(default=0, sa_column=amount_column())
     refunded_points: int = Field(default=0, sa_column=amount_column())

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from services.loyalty.reservations.domain import ReleaseReason, Status, Tender
 from services.loyalty.reservations.models import MAX_SALE_REF
+from shared.attempts import AttemptId
 from shared.inputs import Code, Points, TenderFen
 from shared.inputs.choice import exactly_one
 
@@ -30,6 +31,7 @@ POLICY_EXAMPLE: dict[str, Any] = {
 _MEMBER = "0b7e4c1d-2f3a-4b5c-8d9e-1a2b3c4d5e6f"
 _STORE = "6f1c2b9e-8d4a-4f5e-9a51-3c2d7e8f9a10"
 _PURCHASE = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
+_ATTEMPT = "5b0f3a3e-9c1d-4e2f-8a7b-6c5d4e3f2a1b"
 RESERVE_EXAMPLE: dict[str, Any] = {
     "member_id": _MEMBER,
     "store_id": _STORE,
@@ -122,6 +124,7 @@ class CommitIn(BaseModel):
                     "purchase_id": _PURCHASE,
                     "amount_fen": 5000,
                     "sale_total_fen": 45700,
+                    "attempt_id": _ATTEMPT,
                 }
             ]
         },
@@ -132,6 +135,7 @@ class CommitIn(BaseModel):
     purchase_id: uuid.UUID
     amount_fen: TenderFen = Field(description="The points tender's amount: the reserved one")
     sale_total_fen: TenderFen = Field(description="The sale's total")
+    attempt_id: AttemptId = None
 
 
 class ReleaseIn(BaseModel):
@@ -139,11 +143,18 @@ class ReleaseIn(BaseModel):
     undoing a sale that failed after committing it (the sale's `purchase_id`)."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"store_id": _STORE, "purchase_id": None}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"store_id": _STORE, "purchase_id": None},
+                {"store_id": _STORE, "purchase_id": _PURCHASE, "attempt_id": _ATTEMPT},
+            ]
+        },
     )
 
     store_id: uuid.UUID
     purchase_id: uuid.UUID | None = None
+    attempt_id: AttemptId = None
 
 
 class HeldOut(BaseModel):

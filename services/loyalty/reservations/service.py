@@ -41,6 +41,7 @@ from services.loyalty.reservations.schemas import (
 )
 from services.loyalty.wallets import payments as wallets
 from services.loyalty.wallets.domain import TillPayment
+from shared.attempts import superseded
 from shared.db import AsyncSession, Sessions, transaction
 
 
@@ -156,7 +157,8 @@ async def commit(
     session: AsyncSession, reservation_id: uuid.UUID, data: CommitIn, now: datetime
 ) -> ReservationOut:
     """Marks a held reservation as the points tender of sale ``data.purchase_id``; again
-    for the same sale, answers as before.
+    for the same sale, answers as before, and records the attempt that committed last
+    (``data.attempt_id``, :mod:`shared.attempts`).
 
     Raises :class:`ReservationNotFound` (404), :class:`ReservationNotHeld` (409: released,
     expired, or committed to another sale), :class:`ReservationMismatch` (422: another
@@ -166,6 +168,9 @@ async def commit(
     reservation = await _of_store(session, reservation_id, data.store_id, lock=True)
     if reservation.status in ("committed", "confirmed"):
         if reservation.purchase_id == data.purchase_id:
+            if reservation.status == "committed" and data.attempt_id is not None:
+                reservation.commit_attempt = data.attempt_id
+                await session.flush()
             return _out(reservation)
         raise ReservationNotHeld(
             f"reservation {reservation_id} pays for another sale", field="reservation_id"
@@ -196,6 +201,7 @@ async def commit(
         )
     reservation.status = "committed"
     reservation.purchase_id = data.purchase_id
+    reservation.commit_attempt = data.attempt_id
     reservation.expires_at = now + timedelta(minutes=policy.commit_grace_minutes)
     reservation.updated_at = now
     await session.flush()
@@ -210,11 +216,20 @@ async def release(
     a released reservation answers as before.
 
     Raises :class:`ReservationNotFound` (404) and :class:`ReservationNotHeld` (409: a
-    confirmed sale's points, or a commit to another or an unnamed sale).
+    confirmed sale's points, a commit to another or an unnamed sale, or one a later
+    attempt of the sale committed again than ``data.attempt_id``).
     """
     reservation = await _of_store(session, reservation_id, data.store_id)
     reason: ReleaseReason = "void" if data.purchase_id is None else "sale_failed"
-    released = await _release(session, reservation.reservation_id, reason, now, data.purchase_id)
+    released = await _release(
+        session, reservation.reservation_id, reason, now, data.purchase_id, data.attempt_id
+    )
+    if released.superseded:
+        raise ReservationNotHeld(
+            f"reservation {reservation_id} was committed again by a later attempt of sale "
+            f"{data.purchase_id}: the sale's event confirms it, or the sweep gives it back",
+            field="attempt_id",
+        )
     if not released.allowed:
         raise ReservationNotHeld(
             f"reservation {reservation_id} pays for a recorded sale: its points come back "
@@ -231,6 +246,8 @@ class _Released:
     """False if it may not be released (confirmed, or committed to another sale)."""
     now: bool = False
     """Whether this call released it."""
+    superseded: bool = False
+    """True if a later attempt of the sale committed it than the one undoing it."""
 
 
 async def _release(
@@ -239,9 +256,11 @@ async def _release(
     reason: ReleaseReason,
     now: datetime,
     purchase_id: uuid.UUID | None = None,
+    attempt: uuid.UUID | None = None,
 ) -> _Released:
-    """The reservation, released unless it was or may not be (confirmed, or committed to
-    a sale other than ``purchase_id``; a timeout releases any commit that is due). Lock
+    """The reservation, released unless it was or may not be (confirmed, committed to a
+    sale other than ``purchase_id``, or by a later attempt than ``attempt``; a timeout
+    releases any commit that is due). Lock
     order: points, the account then the reservation; stored value, the reservation then
     the wallet (every stored-value change of a reservation takes them so)."""
     found = await repository.reservation(session, reservation_id)
@@ -261,6 +280,8 @@ async def _release(
         and reservation.purchase_id != purchase_id
     ):
         return _Released(reservation, allowed=False)
+    if reservation.status == "committed" and superseded(reservation.commit_attempt, attempt):
+        return _Released(reservation, allowed=False, superseded=True)
     if reason == "timeout" and reservation.expires_at > now:
         return _Released(reservation)  # committed meanwhile: not due any more
     if account is None:

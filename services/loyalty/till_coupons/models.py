@@ -79,6 +79,8 @@ class CouponRedemption(LoyaltyTable, table=True):
     discount_fen: int = Field(sa_column=amount_column())
     status: str = Field(sa_column=Column(String(16), nullable=False))
     purchase_id: uuid.UUID | None = None
+    commit_attempt: uuid.UUID | None = None
+    """The attempt of the sale that last committed it (orders' ``attempt_id``)."""
     expires_at: datetime = Field(sa_column=timestamp_column())
     release_reason: str | None = Field(default=None, sa_column=Column(String(16)))
     returned: dict[str, int] = Field(

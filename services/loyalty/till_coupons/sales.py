@@ -29,14 +29,14 @@ async def redeem_for_purchase(session: AsyncSession, purchase: PurchaseCompleted
     coupon redeemed (``loyalty.coupon.redeemed``). A sale without a discounted line named
     none and costs no query.
 
-    If the coupon was given back already, the sale did use it: the event is the proof
-    that it was recorded. Either the sweep released it (the event came later than the till
-    policy's grace), or orders undid one attempt of the sale that failed while the till's
-    retry of the same sale was recorded (an undo that reached loyalty after the retry
-    committed the hold again). It is redeemed again if it is still active; if another sale
-    took it meanwhile, that is logged and the reservation stays released (the invariant's
-    exception: that sale's discount is not backed by the coupon). Points and stored value
-    at the till are taken again in the same cases (:mod:`services.loyalty.reservations.sales`).
+    If the sweep gave the coupon back already (the event came later than the till
+    policy's grace), the sale did use it: it is redeemed again if it is still active;
+    if another sale took it meanwhile, that is logged and the reservation stays released
+    (the invariant's exception: that sale's discount is not backed by the coupon). A hold
+    released otherwise stays released: orders undid an attempt of the sale that failed, and
+    a later attempt under the same purchase id is another sale, which may use other
+    coupons or none (an undo landing after a later attempt committed the hold again is
+    refused: :mod:`shared.attempts`).
     """
     if not any(line.discount_fen for line in purchase.lines):
         return
@@ -45,7 +45,7 @@ async def redeem_for_purchase(session: AsyncSession, purchase: PurchaseCompleted
         assert redemption is not None
         if redemption.status == "committed":
             was = "reserved"
-        elif redemption.status == "released":  # only a commit to this sale names it
+        elif redemption.status == "released" and redemption.release_reason == "timeout":
             was = "active"
         else:
             continue

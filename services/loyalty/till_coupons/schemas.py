@@ -9,6 +9,7 @@ from annotated_types import Interval, Len
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from services.loyalty.till_coupons.models import MAX_SALE_REF
+from shared.attempts import AttemptId
 from shared.codes import TypedCode
 from shared.coupons import MAX_STACK
 from shared.inputs import MAX_LINES, MAX_SALE_TOTAL_FEN, Code, LineNo, Quantity
@@ -23,6 +24,7 @@ LineFen = Annotated[int, Strict(), Interval(ge=0, le=MAX_SALE_TOTAL_FEN)]
 _STORE = "6f1c2b9e-8d4a-4f5e-9a51-3c2d7e8f9a10"
 _MEMBER = "0b7e4c1d-2f3a-4b5c-8d9e-1a2b3c4d5e6f"
 _PURCHASE = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
+_ATTEMPT = "5b0f3a3e-9c1d-4e2f-8a7b-6c5d4e3f2a1b"
 _LINES: list[Any] = [
     {"line_no": 1, "sku": "HP-FISHOIL-60", "quantity": 1, "amount_fen": 25_800},
     {"line_no": 2, "sku": "SK-CREAM-50", "quantity": 1, "amount_fen": 12_345},
@@ -111,6 +113,7 @@ class CouponCommitIn(BaseModel):
                     "member_id": _MEMBER,
                     "purchase_id": _PURCHASE,
                     "lines": _LINES,
+                    "attempt_id": _ATTEMPT,
                 }
             ]
         },
@@ -120,6 +123,7 @@ class CouponCommitIn(BaseModel):
     member_id: uuid.UUID
     purchase_id: uuid.UUID
     lines: Annotated[list[SoldLineIn], Len(1, MAX_LINES)]
+    attempt_id: AttemptId = None
 
     @model_validator(mode="after")
     def _unique_lines(self) -> Self:
@@ -132,8 +136,15 @@ class CouponReleaseIn(BaseModel):
     undoing a sale that failed after committing it (the sale's ``purchase_id``)."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"store_id": _STORE, "purchase_id": None}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"store_id": _STORE, "purchase_id": None},
+                {"store_id": _STORE, "purchase_id": _PURCHASE, "attempt_id": _ATTEMPT},
+            ]
+        },
     )
 
     store_id: uuid.UUID
     purchase_id: uuid.UUID | None = None
+    attempt_id: AttemptId = None

@@ -43,6 +43,7 @@ from services.loyalty.till_coupons.schemas import (
     CouponReleaseIn,
     CouponReservationIn,
 )
+from shared.attempts import superseded
 from shared.coupons import CouponHoldOut, HeldCouponOut, LineDiscountOut
 from shared.db import AsyncSession, Sessions, transaction
 
@@ -232,8 +233,9 @@ async def commit(
     session: AsyncSession, reservation_id: uuid.UUID, data: CouponCommitIn, now: datetime
 ) -> CouponHoldOut:
     """Makes the held coupons of the reservation's hold (all of them: a stack is used
-    whole) the sale ``data.purchase_id``'s; again for the same sale, answers as before.
-    The sale must be the basket they were priced on.
+    whole) the sale ``data.purchase_id``'s; again for the same sale, answers as before,
+    and records the attempt that committed last (``data.attempt_id``,
+    :mod:`shared.attempts`). The sale must be the basket they were priced on.
 
     Raises :class:`CouponReservationNotFound` (404), :class:`CouponReservationNotHeld`
     (409: released, run out, or another sale's) and :class:`CouponBasketMismatch` (422:
@@ -243,6 +245,11 @@ async def commit(
     hold = await repository.of_hold(session, found.hold_id, lock=True)
     if any(r.status in ("committed", "confirmed", "restored") for r in hold):
         if all(r.purchase_id == data.purchase_id for r in hold):
+            if data.attempt_id is not None:
+                for redemption in hold:
+                    if redemption.status == "committed":
+                        redemption.commit_attempt = data.attempt_id
+                await session.flush()
             return await _answer(session, hold)
         raise CouponReservationNotHeld(
             f"coupon reservation {reservation_id} is another sale's", field="reservation_id"
@@ -271,6 +278,7 @@ async def commit(
     for redemption in hold:
         redemption.status = "committed"
         redemption.purchase_id = data.purchase_id
+        redemption.commit_attempt = data.attempt_id
         redemption.expires_at = now + timedelta(minutes=policy.commit_grace_minutes)
         redemption.updated_at = now
     await session.flush()
@@ -285,11 +293,20 @@ async def release(
     committing it. Again: answers as before.
 
     Raises :class:`CouponReservationNotFound` (404) and :class:`CouponReservationNotHeld`
-    (409: a recorded sale's coupons, or ones committed to another or an unnamed sale).
+    (409: a recorded sale's coupons, ones committed to another or an unnamed sale, or ones
+    a later attempt of the sale committed again than ``data.attempt_id``).
     """
     found = await _of_store(session, reservation_id, data.store_id)
     reason: ReleaseReason = "void" if data.purchase_id is None else "sale_failed"
-    hold, allowed = await _release(session, found.hold_id, reason, now, data.purchase_id)
+    hold, allowed = await _release(
+        session, found.hold_id, reason, now, data.purchase_id, data.attempt_id
+    )
+    if any(r.status == "committed" and superseded(r.commit_attempt, data.attempt_id) for r in hold):
+        raise CouponReservationNotHeld(
+            f"coupon reservation {reservation_id} was committed again by a later attempt of "
+            f"sale {data.purchase_id}: the sale's event redeems it, or the sweep gives it back",
+            field="attempt_id",
+        )
     if not allowed:
         raise CouponReservationNotHeld(
             f"coupon reservation {reservation_id} is used by a recorded sale: the coupon "
@@ -305,17 +322,19 @@ async def _release(
     reason: ReleaseReason,
     now: datetime,
     purchase_id: uuid.UUID | None = None,
+    attempt: uuid.UUID | None = None,
 ) -> tuple[list[CouponRedemption], bool]:
     """The hold's redemptions, released unless they were (then: allowed) or may not be
-    (confirmed or restored, or committed to a sale other than ``purchase_id``; a timeout
-    releases any commit that is due). The second element says whether the release is
-    allowed."""
+    (confirmed or restored, committed to a sale other than ``purchase_id`` or by a later
+    attempt than ``attempt``; a timeout releases any commit that is due). The second
+    element says whether the release is allowed."""
     hold = await repository.of_hold(session, hold_id, lock=True)
     if all(r.status == "released" for r in hold):
         return hold, True
     if any(
         r.status in ("confirmed", "restored")
         or (r.status == "committed" and reason != "timeout" and r.purchase_id != purchase_id)
+        or (r.status == "committed" and superseded(r.commit_attempt, attempt))
         for r in hold
     ):
         return hold, False

@@ -80,12 +80,14 @@ async def record_purchase(
             for index, discount in enumerate(data.discounts or ())
             if (reservation_id := discount.coupon_reservation_id) is not None
         }
+        attempt = uuid.uuid4()
         async with (
             coupons_used(
                 loyalty,
                 store_id=store_id,
                 member_id=sale.out.member_id,
                 purchase_id=sale.out.id,
+                attempt=attempt,
                 lines=sold,
                 held=used,
             ),
@@ -94,6 +96,7 @@ async def record_purchase(
                 store_id=store_id,
                 member_id=sale.out.member_id,
                 purchase_id=sale.out.id,
+                attempt=attempt,
                 total_fen=sale.out.total_fen,
                 tenders=sale.paid,
             ),

@@ -12,6 +12,9 @@ without points). If anything fails after loyalty committed, orders asks loyalty 
 the reservation (a compensation); if even that cannot reach loyalty, or the process dies
 first, loyalty's sweep releases a commit whose sale event never arrives after the till
 policy's grace. Loyalty confirms the commit when ``orders.purchase.completed`` arrives.
+Each request is an attempt of its own (:mod:`shared.attempts`), named in its commits and
+its undos: an undo that reaches loyalty late, after the till's retry committed the same
+reservation again and was recorded, is refused there.
 """
 
 from __future__ import annotations
@@ -43,12 +46,14 @@ async def held_tenders_paid(
     store_id: uuid.UUID,
     member_id: uuid.UUID,
     purchase_id: uuid.UUID,
+    attempt: uuid.UUID,
     total_fen: int,
     tenders: Sequence[Paid],
 ) -> AsyncIterator[None]:
     """Commits the sale's points and stored-value tenders at loyalty (those it has, in
     the order given), runs the body, and releases every reservation committed if the body
-    or a later commit raises.
+    or a later commit raises; ``attempt`` names this request in both
+    (:mod:`shared.attempts`).
 
     Raises :class:`PointsRefused` (422, ``tenders.<i>.reservation_id``) and
     :class:`LoyaltyUnavailable` (503).
@@ -65,13 +70,14 @@ async def held_tenders_paid(
                 "purchase_id": str(purchase_id),
                 "amount_fen": tender.amount_fen,
                 "sale_total_fen": total_fen,
+                "attempt_id": str(attempt),
             }
             field = f"tenders.{index}.reservation_id"
             await committed.enter_async_context(
                 _committed(
                     functools.partial(loyalty.commit, reservation_id, body, field=field),
                     functools.partial(
-                        _undo, loyalty.release, store_id, reservation_id, purchase_id
+                        _undo, loyalty.release, store_id, reservation_id, purchase_id, attempt
                     ),
                 )
             )
@@ -85,6 +91,7 @@ async def coupons_used(
     store_id: uuid.UUID,
     member_id: uuid.UUID,
     purchase_id: uuid.UUID,
+    attempt: uuid.UUID,
     lines: Sequence[Mapping[str, Any]],
     held: Mapping[uuid.UUID, int],
 ) -> AsyncIterator[None]:
@@ -107,11 +114,12 @@ async def coupons_used(
         "member_id": str(member_id),
         "purchase_id": str(purchase_id),
         "lines": [dict(line) for line in lines],
+        "attempt_id": str(attempt),
     }
     field = f"discounts.{index}.coupon_reservation_id"
     async with _committed(
         lambda: loyalty.commit_coupon(reservation_id, body, field=field),
-        lambda: _undo(loyalty.release_coupon, store_id, reservation_id, purchase_id),
+        lambda: _undo(loyalty.release_coupon, store_id, reservation_id, purchase_id, attempt),
     ):
         yield
 
@@ -139,13 +147,18 @@ Release = Callable[[uuid.UUID, dict[str, Any], str], Awaitable[dict[str, Any]]]
 
 
 async def _undo(
-    release: Release, store_id: uuid.UUID, reservation_id: uuid.UUID, purchase_id: uuid.UUID
+    release: Release,
+    store_id: uuid.UUID,
+    reservation_id: uuid.UUID,
+    purchase_id: uuid.UUID,
+    attempt: uuid.UUID,
 ) -> None:
-    """Releases the reservation (of points or of a coupon) committed to a sale that was
-    not recorded; never raises (what it cannot release, loyalty's sweep does)."""
-    body = {"store_id": str(store_id), "purchase_id": str(purchase_id)}
+    """Releases the reservation (of points or of a coupon) that ``attempt`` committed to a
+    sale it did not record; never raises (what it cannot release, loyalty's sweep does; what
+    a later attempt committed again, loyalty refuses to release)."""
+    body = {"store_id": str(store_id), "purchase_id": str(purchase_id), "attempt_id": str(attempt)}
     try:
-        await release(reservation_id, body, f"undo-{reservation_id}-{purchase_id}")
+        await release(reservation_id, body, f"undo-{reservation_id}-{attempt}")
     except (LoyaltyUnavailable, PointsRefused, CouponRefused) as failed:
         log.warning(
             "could not release reservation %s of failed sale %s (%s); loyalty's sweep will",

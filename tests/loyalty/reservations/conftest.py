@@ -71,11 +71,15 @@ async def commit(
 
 
 async def release(
-    client: httpx.AsyncClient, reservation_id: str, purchase_id: uuid.UUID | None = None
+    client: httpx.AsyncClient,
+    reservation_id: str,
+    purchase_id: uuid.UUID | None = None,
+    attempt: uuid.UUID | None = None,
 ) -> httpx.Response:
     body = {
         "store_id": str(STORE),
         "purchase_id": None if purchase_id is None else str(purchase_id),
+        "attempt_id": None if attempt is None else str(attempt),
     }
     return await client.post(
         f"/reservations/{reservation_id}/release", json=body, headers=SERVICE | key()

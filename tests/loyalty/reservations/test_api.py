@@ -26,6 +26,7 @@ from tests.loyalty.reservations.conftest import (
     sale_event,
     voided_event,
 )
+from tests.loyalty.wallets.test_api import deposit
 from tests.stack import member_headers, staff_headers
 
 
@@ -136,6 +137,30 @@ async def test_orders_undoes_a_failed_sale_but_no_one_else_releases_a_commit(
     assert undone.status_code == 200, undone.text
     assert undone.json()["release_reason"] == "sale_failed"
     assert await balance(loyalty_sessions, member_id) == 1_000
+
+
+@pytest.mark.parametrize("tender", ["points", "stored_value"])
+async def test_an_undo_landing_after_the_retry_committed_again_is_refused(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions, tender: str
+) -> None:
+    """Orders' first attempt of a sale timed out on loyalty and undid its commit; the undo
+    arrives after the till's retry (the same sale, another attempt) committed the
+    reservation again and was recorded. Given back then, the recorded sale's points or
+    money would be spendable again until its event takes them a second time."""
+    member_id = await funded_member(loyalty_sessions, 100_000)
+    if tender == "stored_value":
+        await deposit(client, member_id, uuid.uuid4(), 20_000)
+        hold = await held(client, member_id, 10_000, tender=tender, amount_fen=10_000)
+    else:
+        hold = await held(client, member_id, 10_000, points=400)
+    purchase_id, first, retry = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    assert (await commit(client, hold, purchase_id, 10_000, attempt_id=str(first))).is_success
+    assert (await commit(client, hold, purchase_id, 10_000, attempt_id=str(retry))).is_success
+    late = problem(await release(client, hold["reservation_id"], purchase_id, first), 409)
+    assert late["errors"][0]["location"] == "body.attempt_id"
+    assert (await reservation(client, hold["reservation_id"]))["status"] == "committed"
+    undone = await release(client, hold["reservation_id"], purchase_id, retry)
+    assert undone.json()["release_reason"] == "sale_failed"  # the retry's own undo
 
 
 async def test_the_sweep_releases_what_ran_out(

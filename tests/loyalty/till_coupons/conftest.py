@@ -114,12 +114,14 @@ async def commit(
     held: dict[str, Any],
     purchase_id: uuid.UUID,
     lines: list[dict[str, Any]] | None = None,
+    attempt: uuid.UUID | None = None,
 ) -> httpx.Response:
     payload = {
         "store_id": str(STORE),
         "member_id": held["member_id"],
         "purchase_id": str(purchase_id),
         "lines": sold_lines(lines),
+        "attempt_id": None if attempt is None else str(attempt),
     }
     return await client.post(
         f"/coupon-reservations/{held['coupons'][0]['reservation_id']}/commit",

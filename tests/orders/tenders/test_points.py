@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from services.orders.config import Settings
 from services.orders.purchases import service as purchases
@@ -132,14 +133,16 @@ async def _sell_failing_after_commit(
     reservation_id: str,
     points: int,
     purchase_id: uuid.UUID,
+    attempt: uuid.UUID | None = None,
 ) -> None:
-    """Commits the hold as sale ``purchase_id`` would, then fails as a lost database
-    would."""
+    """Commits the hold as an attempt of sale ``purchase_id`` would, then fails as a lost
+    database would."""
     async with held_tenders_paid(
         client,
         store_id=store.store_id,
         member_id=member.member_id,
         purchase_id=purchase_id,
+        attempt=attempt or uuid.uuid4(),
         total_fen=TOTAL,
         tenders=(Paid("points", points, points, reservation_id=uuid.UUID(reservation_id)),),
     ):
@@ -147,18 +150,27 @@ async def _sell_failing_after_commit(
 
 
 async def test_a_sale_that_fails_after_the_commit_gives_the_points_back(
-    till: httpx.AsyncClient, loyalty: str, store: StoreKey, funded: KnownMember
+    till: httpx.AsyncClient,
+    loyalty: str,
+    loyalty_sessions: Sessions,
+    store: StoreKey,
+    funded: KnownMember,
 ) -> None:
     held = (await hold(till, store, funded, points=700)).json()
     before = await balance(loyalty, funded)
-    sale = uuid.uuid4()
+    sale, attempt = uuid.uuid4(), uuid.uuid4()
     async with connected(Settings(loyalty_url=loyalty)) as client:
         with pytest.raises(RuntimeError, match="the database went away"):
             await _sell_failing_after_commit(
-                client, store, funded, held["reservation_id"], 700, sale
+                client, store, funded, held["reservation_id"], 700, sale, attempt
             )
         undone = await reservation(loyalty, held["reservation_id"])
+        # released: the undo named the attempt the commit recorded
         assert (undone["status"], undone["release_reason"]) == ("released", "sale_failed")
+        async with loyalty_sessions() as session:
+            query = "SELECT commit_attempt FROM loyalty.till_reservations WHERE reservation_id = :r"
+            recorded = await session.scalar(text(query), {"r": uuid.UUID(held["reservation_id"])})
+        assert recorded == attempt
         assert undone["purchase_id"] == str(sale)  # it was committed before the failure
         assert await balance(loyalty, funded) == before + 700
         # the hold cannot pay for anything any more: not another sale, nor a retry of this
