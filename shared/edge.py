@@ -2,7 +2,7 @@
 another encoding than UTF-8 (a JSON body's declared charset, a URL's percent-escapes), a
 whole answer to a crash.
 
-Both are plain ASGI middleware (Starlette's ``BaseHTTPMiddleware`` costs a task and memory
+All three are plain ASGI middleware (Starlette's ``BaseHTTPMiddleware`` costs a task and memory
 streams per request) placed inside :class:`~shared.observability.RequestContextMiddleware`,
 so that what they answer carries ``X-Request-ID`` and what they log carries the request id.
 
@@ -137,19 +137,30 @@ def foreign_url(raw_path: bytes, query: bytes) -> InvalidRequest | None:
     section 2.5): a till that escapes a name's GBK bytes (张 as ``%D5%C5``). Left alone, they
     would read as U+FFFD, and a search for them would find nothing without saying why.
     ``None`` when both are UTF-8."""
-    found: list[dict[str, str]] = []
+    found: dict[str, dict[str, str]] = {}
     if (byte := _first_not_utf8(raw_path)) is not None:
-        found.append(_not_utf8("path", byte))
+        found["path"] = _not_utf8("path", byte)
     for pair in query.split(b"&") if _first_not_utf8(query) is not None else ():
         name, _, value = pair.partition(b"=")
         if (byte := _first_not_utf8(name)) is not None:
-            found.append(_not_utf8("query", byte))
+            location = "query"
         elif (byte := _first_not_utf8(value)) is not None:
             name_text = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8")
-            found.append(_not_utf8(f"query.{name_text}", byte))
+            location = f"query.{name_text}" if name_text else "query"
+        else:
+            continue
+        found.setdefault(location, _not_utf8(location, byte))
+        if len(found) == _MOST_NAMED:
+            break
     if not found:
         return None
-    return InvalidRequest(f"The request is invalid: {summarize(found)}", errors=found)
+    errors = list(found.values())
+    return InvalidRequest(f"The request is invalid: {summarize(errors)}", errors=errors)
+
+
+_MOST_NAMED = 10
+"""Locations a refused URL's answer names at most (one per parameter): a query string of
+thousands of bad pairs must not make an answer many times its size."""
 
 
 def _not_utf8(location: str, byte: int) -> dict[str, str]:

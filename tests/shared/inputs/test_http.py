@@ -331,6 +331,17 @@ async def test_a_url_that_is_not_utf8_once_decoded_names_where(
     assert error["type"] == "string_unicode"
 
 
+async def test_a_url_with_many_bad_pairs_names_each_parameter_once_and_ten_at_most(
+    client: httpx.AsyncClient,
+) -> None:
+    repeated = await client.get("/things?phone=%D5%C5&phone=%D5%C5&=%FF")
+    assert [e["location"] for e in await _refused(repeated)] == ["query.phone", "query"]
+    many = "&".join(f"p{n}=%FF" for n in range(3_000))
+    refused = await client.get(f"/things?{many}")
+    assert [e["location"] for e in await _refused(refused)] == [f"query.p{n}" for n in range(10)]
+    assert len(refused.content) < 3_000
+
+
 async def test_a_url_in_utf8_is_read_whether_escaped_or_not(client: httpx.AsyncClient) -> None:
     answer = await client.get("/things?phone=%2B86+138+1234+5678&note=%E5%BC%A0&n=100%25")
     assert answer.json() == {"phone": "+8613812345678", "after": None, "limit": 50}
