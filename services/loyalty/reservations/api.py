@@ -127,7 +127,8 @@ async def get_reservation(reservation_id: uuid.UUID, session: Session, _: Till) 
         "the sale: the reservation becomes the sale's (no points move: they were held). "
         "The sale's `orders.purchase.completed` confirms it; if that never comes within the "
         "policy's `commit_grace_minutes`, the sweep gives the points back. The same commit "
-        "again answers as before."
+        "again answers as before, recording its `attempt_id` as the last attempt of the "
+        "sale that committed."
     ),
     responses={
         **NOT_FOUND,
@@ -159,7 +160,9 @@ async def commit(
         "The till voids the reservation (no `purchase_id`: only while held), or orders "
         "undoes a sale that failed after committing it (the sale's `purchase_id`). Credits "
         "the points back (ledger `till_release`); releasing again answers as before. A "
-        "recorded sale's points come back through its return or void instead (409)."
+        "recorded sale's points come back through its return or void instead (409), and "
+        "orders' undo naming an earlier `attempt_id` than the last commit's is refused (409 "
+        "at `attempt_id`): the till's retry of the sale committed it again."
     ),
     responses={**NOT_FOUND, **openapi_conflict(NOT_HELD)},
 )

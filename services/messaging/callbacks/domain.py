@@ -10,19 +10,35 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from services.messaging.callbacks.errors import CallbackNotSigned
 from services.messaging.config import EMAIL_PROVIDER, SmsProvider
 
+SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+"""What a Standard Webhooks signature travels in (standard-webhooks.com, "Signature")."""
+
 
 def verify(
     secret: SecretStr, signer: str, body: bytes, headers: Mapping[str, str], realm: str = "sms"
 ) -> None:
     """Checks that ``body`` is signed per Standard Webhooks with ``secret`` (``signer``
     names who holds it, for the problem's detail). Raises :class:`CallbackNotSigned`
-    otherwise, with a ``WWW-Authenticate`` header of ``realm``."""
+    otherwise, with a ``WWW-Authenticate`` header of ``realm``, naming the first of the
+    three headers the request lacks if it lacks any."""
+    challenge = {"WWW-Authenticate": f'Signature realm="{realm}"'}
+    sent = {name.lower() for name in headers}
+    missing = [name for name in SIGNATURE_HEADERS if name not in sent]
+    if missing:
+        raise CallbackNotSigned(
+            f"the callback is not signed by {signer}: it has no {', '.join(missing)} "
+            f"header{'s' if len(missing) > 1 else ''} (Standard Webhooks signs a request "
+            f"with all of {', '.join(SIGNATURE_HEADERS)})",
+            headers=challenge,
+            where="header",
+            field=missing[0],
+        )
     try:
         Webhook(secret.get_secret_value()).verify(body, dict(headers), json_parse=False)
     except (WebhookVerificationError, ValueError, UnicodeDecodeError) as exc:
         raise CallbackNotSigned(
             f"the callback is not signed by {signer}: {exc}",
-            headers={"WWW-Authenticate": f'Signature realm="{realm}"'},
+            headers=challenge,
         ) from exc
 
 

@@ -175,6 +175,25 @@ async def test_a_forged_receipt_is_401_and_changes_nothing(
     assert (await stored_sms(messaging_sessions, row["id"])).status == "sent"
 
 
+async def test_an_unsigned_receipt_is_told_which_headers_it_lacks(
+    stack: Stack, messaging_sessions: Sessions
+) -> None:
+    row = await sent_sms(messaging_sessions, "primary")
+    receipt = {"message_id": row["message_id"], "status": "delivered", "at": "2026-12-01T00:00Z"}
+    sent = signed(receipt)
+    async with running(messaging_app(stack)) as client:
+        bare = await client.post(**sent | {"headers": {"content-type": "application/json"}})
+        headers = {k: v for k, v in sent["headers"].items() if k != "webhook-signature"}
+        unsigned = await client.post(**sent | {"headers": headers})
+
+    assert bare.status_code == unsigned.status_code == 401
+    assert bare.json()["errors"][0]["location"] == "header.webhook-id"
+    assert "no webhook-id, webhook-timestamp, webhook-signature headers" in bare.json()["detail"]
+    assert unsigned.json()["errors"][0]["location"] == "header.webhook-signature"
+    assert "no webhook-signature header (" in unsigned.json()["detail"]
+    assert (await stored_sms(messaging_sessions, row["id"])).status == "sent"
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
