@@ -80,6 +80,12 @@ async def providers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[P
     mail.stop()
 
 
+_PATIENCE = httpx.Timeout(30.0)
+"""How long a flow's request may take: httpx's default 5 s was outlasted twice in one CI
+rehearsal, two workers' sales waiting at the same moment while the 2-core machine ran
+three workers' systems (the flows' own `eventually` budgets are 15 to 30 s)."""
+
+
 @pytest.fixture(scope="module")
 async def system(stack: Stack, providers: Providers) -> AsyncIterator[System]:
     # groups of its own, started at the topics' end: this system handles its own events,
@@ -123,7 +129,7 @@ async def system(stack: Stack, providers: Providers) -> AsyncIterator[System]:
         }
         clients = {
             service: await apps.enter_async_context(
-                httpx.AsyncClient(base_url=urls[service])
+                httpx.AsyncClient(base_url=urls[service], timeout=_PATIENCE)
                 if service in urls
                 else running(stack.app(service, **overrides[service]))
             )
