@@ -127,8 +127,8 @@ async def get_reservation(reservation_id: uuid.UUID, session: Session, _: Till) 
         "the sale: the reservation becomes the sale's (no points move: they were held). "
         "The sale's `orders.purchase.completed` confirms it; if that never comes within the "
         "policy's `commit_grace_minutes`, the sweep gives the points back. The same commit "
-        "again answers as before, recording its `attempt_id` as the last attempt of the "
-        "sale that committed."
+        "again answers as before; by another `attempt_id` (the till's retry through orders) "
+        "the commit is contested, and no undo naming an attempt is taken for it."
     ),
     responses={
         **NOT_FOUND,
@@ -161,8 +161,8 @@ async def commit(
         "undoes a sale that failed after committing it (the sale's `purchase_id`). Credits "
         "the points back (ledger `till_release`); releasing again answers as before. A "
         "recorded sale's points come back through its return or void instead (409), and "
-        "orders' undo naming an earlier `attempt_id` than the last commit's is refused (409 "
-        "at `attempt_id`): the till's retry of the sale committed it again."
+        "orders' undo naming an `attempt_id` is refused once another attempt of the sale "
+        "committed it too (409 at `attempt_id`): the sale's event or the sweep settles it."
     ),
     responses={**NOT_FOUND, **openapi_conflict(NOT_HELD)},
 )

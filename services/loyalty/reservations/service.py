@@ -41,7 +41,7 @@ from services.loyalty.reservations.schemas import (
 )
 from services.loyalty.wallets import payments as wallets
 from services.loyalty.wallets.domain import TillPayment
-from shared.attempts import superseded
+from shared.attempts import recommitted, superseded
 from shared.db import AsyncSession, Sessions, transaction
 
 
@@ -157,11 +157,12 @@ async def commit(
     session: AsyncSession, reservation_id: uuid.UUID, data: CommitIn, now: datetime
 ) -> ReservationOut:
     """Marks a held reservation as the points tender of sale ``data.purchase_id``; again
-    for the same sale, answers as before, and records the attempt that committed last
-    (``data.attempt_id``, :mod:`shared.attempts`).
+    for the same sale, answers as before (by another attempt, the commit is contested:
+    :mod:`shared.attempts`).
 
     Raises :class:`ReservationNotFound` (404), :class:`ReservationNotHeld` (409: released,
-    expired, or committed to another sale), :class:`ReservationMismatch` (422: another
+    expired, committed to another sale, or the sale pays with another reservation of the
+    tender already), :class:`ReservationMismatch` (422: another
     member, another amount) and :class:`~.errors.PointsShareExceeded` (422: past the
     policy's share of the sale's total).
     """
@@ -169,7 +170,9 @@ async def commit(
     if reservation.status in ("committed", "confirmed"):
         if reservation.purchase_id == data.purchase_id:
             if reservation.status == "committed" and data.attempt_id is not None:
-                reservation.commit_attempt = data.attempt_id
+                reservation.commit_attempt = recommitted(
+                    reservation.commit_attempt, data.attempt_id
+                )
                 await session.flush()
             return _out(reservation)
         raise ReservationNotHeld(
@@ -199,6 +202,14 @@ async def commit(
             reservation.amount_fen,
             field="amount_fen",
         )
+    paying = await repository.used_by(session, data.purchase_id, reservation.tender)
+    if paying is not None and paying.status in ("committed", "confirmed"):
+        raise ReservationNotHeld(
+            f"sale {data.purchase_id} pays with {reservation.tender} reservation "
+            f"{paying.reservation_id} already (an earlier attempt of it committed that one): "
+            "pay the rest otherwise, or release that reservation first",
+            field="reservation_id",
+        )
     reservation.status = "committed"
     reservation.purchase_id = data.purchase_id
     reservation.commit_attempt = data.attempt_id
@@ -216,8 +227,8 @@ async def release(
     a released reservation answers as before.
 
     Raises :class:`ReservationNotFound` (404) and :class:`ReservationNotHeld` (409: a
-    confirmed sale's points, a commit to another or an unnamed sale, or one a later
-    attempt of the sale committed again than ``data.attempt_id``).
+    confirmed sale's points, a commit to another or an unnamed sale, or one another
+    attempt of the sale than ``data.attempt_id`` committed too).
     """
     reservation = await _of_store(session, reservation_id, data.store_id)
     reason: ReleaseReason = "void" if data.purchase_id is None else "sale_failed"
@@ -226,8 +237,9 @@ async def release(
     )
     if released.superseded:
         raise ReservationNotHeld(
-            f"reservation {reservation_id} was committed again by a later attempt of sale "
-            f"{data.purchase_id}: the sale's event confirms it, or the sweep gives it back",
+            f"reservation {reservation_id} was committed by another attempt of sale "
+            f"{data.purchase_id} too: the sale's event confirms it if that attempt was "
+            "recorded, else the sweep gives it back",
             field="attempt_id",
         )
     if not released.allowed:
@@ -247,7 +259,7 @@ class _Released:
     now: bool = False
     """Whether this call released it."""
     superseded: bool = False
-    """True if a later attempt of the sale committed it than the one undoing it."""
+    """True if another attempt of the sale than the one undoing it committed it."""
 
 
 async def _release(
@@ -259,7 +271,7 @@ async def _release(
     attempt: uuid.UUID | None = None,
 ) -> _Released:
     """The reservation, released unless it was or may not be (confirmed, committed to a
-    sale other than ``purchase_id``, or by a later attempt than ``attempt``; a timeout
+    sale other than ``purchase_id``, or by another attempt than ``attempt``; a timeout
     releases any commit that is due). Lock
     order: points, the account then the reservation; stored value, the reservation then
     the wallet (every stored-value change of a reservation takes them so)."""

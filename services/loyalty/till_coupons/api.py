@@ -112,8 +112,8 @@ async def get_reservation(reservation_id: uuid.UUID, session: Session, _: Till) 
         "else 422 `coupon-basket-mismatch` saying which line differs. The sale's "
         "`orders.purchase.completed` redeems the coupon; if it never comes within the "
         "policy's `commit_grace_minutes`, the sweep gives the coupon back. The same commit "
-        "again answers as before, recording its `attempt_id` as the last attempt of the "
-        "sale that committed."
+        "again answers as before; by another `attempt_id` (the till's retry through orders) "
+        "the commit is contested, and no undo naming an attempt is taken for it."
     ),
     responses={
         **NOT_FOUND,
@@ -154,8 +154,8 @@ async def commit(
         "`active` again with its validity unchanged (`loyalty.coupon.released`); releasing "
         "again answers as before. A recorded sale's coupon comes back only by its return "
         "or void, as its definition's `restore_on_return` says (409), and orders' undo "
-        "naming an earlier `attempt_id` than the last commit's is refused (409 at "
-        "`attempt_id`): the till's retry of the sale committed the hold again."
+        "naming an `attempt_id` is refused once another attempt of the sale committed the "
+        "hold too (409 at `attempt_id`): the sale's event or the sweep settles it."
     ),
     responses={**NOT_FOUND, **openapi_conflict(NOT_HELD)},
 )

@@ -43,7 +43,7 @@ from services.loyalty.till_coupons.schemas import (
     CouponReleaseIn,
     CouponReservationIn,
 )
-from shared.attempts import superseded
+from shared.attempts import recommitted, superseded
 from shared.coupons import CouponHoldOut, HeldCouponOut, LineDiscountOut
 from shared.db import AsyncSession, Sessions, transaction
 
@@ -233,9 +233,9 @@ async def commit(
     session: AsyncSession, reservation_id: uuid.UUID, data: CouponCommitIn, now: datetime
 ) -> CouponHoldOut:
     """Makes the held coupons of the reservation's hold (all of them: a stack is used
-    whole) the sale ``data.purchase_id``'s; again for the same sale, answers as before,
-    and records the attempt that committed last (``data.attempt_id``,
-    :mod:`shared.attempts`). The sale must be the basket they were priced on.
+    whole) the sale ``data.purchase_id``'s; again for the same sale, answers as before
+    (by another attempt, the commit is contested: :mod:`shared.attempts`). The sale must
+    be the basket they were priced on.
 
     Raises :class:`CouponReservationNotFound` (404), :class:`CouponReservationNotHeld`
     (409: released, run out, or another sale's) and :class:`CouponBasketMismatch` (422:
@@ -248,7 +248,9 @@ async def commit(
             if data.attempt_id is not None:
                 for redemption in hold:
                     if redemption.status == "committed":
-                        redemption.commit_attempt = data.attempt_id
+                        redemption.commit_attempt = recommitted(
+                            redemption.commit_attempt, data.attempt_id
+                        )
                 await session.flush()
             return await _answer(session, hold)
         raise CouponReservationNotHeld(
@@ -294,17 +296,20 @@ async def release(
 
     Raises :class:`CouponReservationNotFound` (404) and :class:`CouponReservationNotHeld`
     (409: a recorded sale's coupons, ones committed to another or an unnamed sale, or ones
-    a later attempt of the sale committed again than ``data.attempt_id``).
+    another attempt of the sale than ``data.attempt_id`` committed too).
     """
     found = await _of_store(session, reservation_id, data.store_id)
     reason: ReleaseReason = "void" if data.purchase_id is None else "sale_failed"
     hold, allowed = await _release(
         session, found.hold_id, reason, now, data.purchase_id, data.attempt_id
     )
-    if any(r.status == "committed" and superseded(r.commit_attempt, data.attempt_id) for r in hold):
+    if all(r.purchase_id == data.purchase_id for r in hold) and any(
+        r.status == "committed" and superseded(r.commit_attempt, data.attempt_id) for r in hold
+    ):
         raise CouponReservationNotHeld(
-            f"coupon reservation {reservation_id} was committed again by a later attempt of "
-            f"sale {data.purchase_id}: the sale's event redeems it, or the sweep gives it back",
+            f"coupon reservation {reservation_id} was committed by another attempt of sale "
+            f"{data.purchase_id} too: the sale's event redeems it if that attempt was "
+            "recorded, else the sweep gives it back",
             field="attempt_id",
         )
     if not allowed:
@@ -325,7 +330,7 @@ async def _release(
     attempt: uuid.UUID | None = None,
 ) -> tuple[list[CouponRedemption], bool]:
     """The hold's redemptions, released unless they were (then: allowed) or may not be
-    (confirmed or restored, committed to a sale other than ``purchase_id`` or by a later
+    (confirmed or restored, committed to a sale other than ``purchase_id`` or by another
     attempt than ``attempt``; a timeout releases any commit that is due). The second
     element says whether the release is allowed."""
     hold = await repository.of_hold(session, hold_id, lock=True)

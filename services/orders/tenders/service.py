@@ -155,13 +155,15 @@ async def _undo(
 ) -> None:
     """Releases the reservation (of points or of a coupon) that ``attempt`` committed to a
     sale it did not record; never raises (what it cannot release, loyalty's sweep does; what
-    a later attempt committed again, loyalty refuses to release)."""
+    another attempt committed too, loyalty refuses to release: that attempt's sale event
+    confirms it, or the sweep releases it)."""
     body = {"store_id": str(store_id), "purchase_id": str(purchase_id), "attempt_id": str(attempt)}
     try:
         await release(reservation_id, body, f"undo-{reservation_id}-{attempt}")
     except (LoyaltyUnavailable, PointsRefused, CouponRefused) as failed:
         log.warning(
-            "could not release reservation %s of failed sale %s (%s); loyalty's sweep will",
+            "could not release reservation %s of failed sale %s (%s); the sale's event or "
+            "loyalty's sweep settles it",
             reservation_id,
             purchase_id,
             failed.detail,

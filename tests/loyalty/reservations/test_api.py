@@ -18,6 +18,7 @@ from tests.loyalty.conftest import account_of, funded_member, handle, key, ledge
 from tests.loyalty.reservations.conftest import (
     SERVICE,
     STORE,
+    TenderKind,
     commit,
     held,
     release,
@@ -140,13 +141,15 @@ async def test_orders_undoes_a_failed_sale_but_no_one_else_releases_a_commit(
 
 
 @pytest.mark.parametrize("tender", ["points", "stored_value"])
-async def test_an_undo_landing_after_the_retry_committed_again_is_refused(
-    client: httpx.AsyncClient, loyalty_sessions: Sessions, tender: str
+@pytest.mark.parametrize("late_commit", [False, True])
+async def test_an_undo_of_a_commit_two_attempts_made_is_refused(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions, tender: TenderKind, late_commit: bool
 ) -> None:
-    """Orders' first attempt of a sale timed out on loyalty and undid its commit; the undo
-    arrives after the till's retry (the same sale, another attempt) committed the
-    reservation again and was recorded. Given back then, the recorded sale's points or
-    money would be spendable again until its event takes them a second time."""
+    """The till's retry of a sale (another attempt) committed the reservation too: an undo
+    from either attempt may be one orders gave up on, landing after the other attempt was
+    recorded, and loyalty cannot tell which came first (the first attempt's commit may
+    itself land after the retry's). Given back then, the recorded sale's points or money
+    would be spendable again. The sale's event confirms it, or the sweep releases it."""
     member_id = await funded_member(loyalty_sessions, 100_000)
     if tender == "stored_value":
         await deposit(client, member_id, uuid.uuid4(), 20_000)
@@ -154,13 +157,44 @@ async def test_an_undo_landing_after_the_retry_committed_again_is_refused(
     else:
         hold = await held(client, member_id, 10_000, points=400)
     purchase_id, first, retry = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    assert (await commit(client, hold, purchase_id, 10_000, attempt_id=str(first))).is_success
-    assert (await commit(client, hold, purchase_id, 10_000, attempt_id=str(retry))).is_success
-    late = problem(await release(client, hold["reservation_id"], purchase_id, first), 409)
-    assert late["errors"][0]["location"] == "body.attempt_id"
+    for attempt in (retry, first) if late_commit else (first, retry):
+        answer = await commit(client, hold, purchase_id, 10_000, attempt_id=str(attempt))
+        assert answer.status_code == 200, answer.text
+    for attempt in (first, retry):
+        late = problem(await release(client, hold["reservation_id"], purchase_id, attempt), 409)
+        assert late["errors"][0]["location"] == "body.attempt_id"
     assert (await reservation(client, hold["reservation_id"]))["status"] == "committed"
-    undone = await release(client, hold["reservation_id"], purchase_id, retry)
-    assert undone.json()["release_reason"] == "sale_failed"  # the retry's own undo
+    await handle(loyalty_sessions, sale_event(member_id, purchase_id, 10_000, 10_000, tender))
+    assert (await reservation(client, hold["reservation_id"]))["status"] == "confirmed"
+
+
+async def test_a_second_reservation_for_a_sale_already_paying_is_a_409_not_a_500(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    """A first attempt committed one hold and its undo was lost; the till held points again
+    and retried the same sale (the same purchase id) with the new hold."""
+    member_id = await funded_member(loyalty_sessions, 100_000)
+    first = await held(client, member_id, 10_000, points=400)
+    again = await held(client, member_id, 10_000, points=400)
+    purchase_id = uuid.uuid4()
+    assert (await commit(client, first, purchase_id, 10_000)).status_code == 200
+    refused = problem(await commit(client, again, purchase_id, 10_000), 409)
+    assert refused["errors"][0]["location"] == "body.reservation_id"
+    assert first["reservation_id"] in refused["detail"]
+    assert (await reservation(client, again["reservation_id"]))["status"] == "held"
+
+
+async def test_an_attempt_alone_undoes_its_own_commit(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    member_id = await funded_member(loyalty_sessions, 100_000)
+    hold = await held(client, member_id, 10_000, points=400)
+    purchase_id, attempt = uuid.uuid4(), uuid.uuid4()
+    for _ in range(2):  # its own commit again (a retried request) contests nothing
+        answer = await commit(client, hold, purchase_id, 10_000, attempt_id=str(attempt))
+        assert answer.status_code == 200
+    undone = await release(client, hold["reservation_id"], purchase_id, attempt)
+    assert undone.json()["release_reason"] == "sale_failed"
 
 
 async def test_the_sweep_releases_what_ran_out(

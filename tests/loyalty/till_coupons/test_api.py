@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from services.loyalty.till_coupons.service import release_due
@@ -202,24 +203,27 @@ async def test_a_late_sale_event_leaves_its_coupon_released_if_another_sale_hold
     await sound(loyalty_sessions, who)
 
 
-async def test_an_undo_landing_after_the_retry_committed_again_is_refused(
-    client: httpx.AsyncClient, loyalty_sessions: Sessions
+@pytest.mark.parametrize("late_commit", [False, True])
+async def test_an_undo_of_a_hold_two_attempts_committed_is_refused(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions, late_commit: bool
 ) -> None:
     """Orders' first attempt timed out on loyalty and undid its commit; the undo arrives
-    after the till's retry (the same sale, another attempt) committed the hold again and
-    was recorded (CI's fault run, seed 11396). Given back then, the coupon would be usable
-    again, and the sale's event would find it released."""
+    after the till's retry (the same sale, another attempt) committed the hold too and was
+    recorded (CI's fault run, seed 11396), perhaps after the first attempt's own commit
+    landed late as well. Given back then, the coupon would be usable again, and the sale's
+    event would find it released."""
     who = await holder(client, loyalty_sessions)
     held = await hold(client, who)
     reservation_id = held["coupons"][0]["reservation_id"]
     purchase_id, first, retry = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    assert (await commit(client, held, purchase_id, attempt=first)).status_code == 200
-    assert (await commit(client, held, purchase_id, attempt=retry)).status_code == 200
+    for attempt in (retry, first) if late_commit else (first, retry):
+        assert (await commit(client, held, purchase_id, attempt=attempt)).status_code == 200
     path = f"/coupon-reservations/{reservation_id}/release"
-    undo = {"store_id": str(STORE), "purchase_id": str(purchase_id), "attempt_id": str(first)}
-    late = problem(await client.post(path, json=undo, headers=SERVICE | key()), 409)
-    assert late["type"].endswith("coupon-reservation-not-held")
-    assert late["errors"][0]["location"] == "body.attempt_id"
+    for attempt in (first, retry):
+        undo = {"store_id": str(STORE), "purchase_id": str(purchase_id), "attempt_id": str(attempt)}
+        late = problem(await client.post(path, json=undo, headers=SERVICE | key()), 409)
+        assert late["type"].endswith("coupon-reservation-not-held")
+        assert late["errors"][0]["location"] == "body.attempt_id"
     assert await coupon_status(client, who) == "reserved"
     await handle(loyalty_sessions, sale_event(who, purchase_id))
     assert await coupon_status(client, who) == "redeemed"
