@@ -123,10 +123,11 @@ async def list_fits(
     response_model=FitOut,
     summary="A CLV fit: its state, parameters and holdout check",
     description=(
-        "Staff with the analyst or marketing role. `queued` until the fitting worker has "
-        "done it, then `done` with the parameters (in the fit's time unit, `gamma` in "
-        "fen), the log-likelihoods, the members fitted and, with a holdout, the repeat "
-        "purchase days predicted and made in it; or `failed` with why (too few members)."
+        "Staff with the analyst or marketing role. `queued` until the fitting worker "
+        "takes it, `running` while it fits, then `done` with the parameters (in the "
+        "fit's time unit, `gamma` in fen), the log-likelihoods, the members fitted "
+        "and, with a holdout, the repeat purchase days predicted and made in it; or "
+        "`failed` with why (too few members)."
     ),
     responses=NOT_FOUND,
 )

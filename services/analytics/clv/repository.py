@@ -107,15 +107,17 @@ second (:func:`_running_key`): what readers look for in ``pg_locks``."""
 
 def _running_key(fit_id: uuid.UUID) -> int:
     """31 bits of the fit's id: as PostgreSQL's ``int4`` argument and as ``pg_locks``'
-    ``objid`` alike. Two fits sharing a key is harmless: a queued one would read as
-    running while the other runs."""
+    ``objid`` alike. Two fits sharing a key only mislead a reader: one queued reads as
+    running while the other runs, or one running as queued (the lock is tried, never
+    waited for)."""
     return fit_id.int & 0x7FFF_FFFF
 
 
 async def claim_queued(session: AsyncSession) -> ClvFit | None:
     """The oldest queued fit, locked for this transaction (one another worker holds is
     skipped), and marked running for readers (:func:`running`) until the transaction
-    ends: by its commit, or by a rollback or a dead worker, which leave it queued."""
+    ends: by its commit, or by a rollback or the worker's connection ending, which leave it
+    queued."""
     query = (
         select(ClvFit)
         .where(col(ClvFit.state) == "queued")
@@ -125,7 +127,9 @@ async def claim_queued(session: AsyncSession) -> ClvFit | None:
     )
     fit = (await session.scalars(query)).first()
     if fit is not None:
-        await session.execute(select(func.pg_advisory_xact_lock(_RUNNING, _running_key(fit.id))))
+        await session.execute(
+            select(func.pg_try_advisory_xact_lock(_RUNNING, _running_key(fit.id)))
+        )
     return fit
 
 
@@ -138,7 +142,8 @@ async def running(session: AsyncSession, fits: Collection[ClvFit]) -> set[uuid.U
     held = await session.scalars(
         text(
             "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND classid = :space AND objsubid = 2"
+            "AND classid = :space AND objsubid = 2 AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())"
         ),
         {"space": _RUNNING},
     )
