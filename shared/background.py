@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,36 @@ async def repeat_until_cancelled(step: Callable[[], Awaitable[None]], what: str)
             log.exception("%s failed; retrying in %.1fs", what, backoff)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
+
+
+async def run_as_group(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Runs ``coroutines`` as tasks until they have all ended; the first to fail cancels the
+    others and, once they have ended, its error is raised (an ``ExceptionGroup`` if several
+    failed). A cancellation of the caller cancels them all and waits for them to end.
+
+    What ``asyncio.TaskGroup`` does, without its Python 3.11 flaw: a child failing while
+    the caller waits at the group's end cancels the caller and never takes that request
+    back (``uncancel``; fixed in 3.12, CPython gh-116720). The caller's next
+    :func:`raise_if_cancelling` then took the child's error for a shutdown, and its loop
+    ended without a word: messaging's dispatcher stopped for good after a database
+    restart (docs/reliability.md, finding 7). Nothing here cancels the caller.
+    """
+    tasks = [asyncio.create_task(coroutine) for coroutine in coroutines]
+    if not tasks:
+        return
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+    failures = [
+        error for task in tasks if not task.cancelled() and (error := task.exception()) is not None
+    ]
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        raise BaseExceptionGroup("tasks of one group failed", failures)
 
 
 async def cancel_and_wait(

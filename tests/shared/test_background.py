@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import pytest
 
-from shared.background import cancel_and_wait, repeat_until_cancelled
+from shared.background import cancel_and_wait, repeat_until_cancelled, run_as_group
 from shared.outbox import OutboxRelay
 
 
@@ -149,3 +149,82 @@ async def test_a_step_that_swallows_its_cancellation_still_ends_the_loop() -> No
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, 5)
+
+
+async def test_a_loop_outlives_a_group_whose_task_fails(caplog: pytest.LogCaptureFixture) -> None:
+    """On Python 3.11 ``asyncio.TaskGroup`` leaves the caller marked as cancelled after a
+    child's failure, and the loop took that failure for a shutdown: messaging's
+    dispatcher stopped for good after a database restart. :func:`run_as_group` does not."""
+    rounds = 0
+    second_round = asyncio.Event()
+
+    async def fails_first() -> None:
+        await asyncio.sleep(0.01)
+        if rounds == 1:
+            raise ConnectionError("connection was closed in the middle of operation")
+
+    async def a_round() -> None:
+        nonlocal rounds
+        rounds += 1
+        if rounds == 2:
+            second_round.set()
+        await run_as_group([fails_first(), asyncio.sleep(0.05)])
+
+    with caplog.at_level(logging.ERROR, logger="shared.background"):
+        task = asyncio.create_task(repeat_until_cancelled(a_round, "a round"))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(second_round.wait(), 5)
+        await cancel_and_wait([task])
+    assert second_round.is_set(), f"the loop ended after round {rounds}: {task}"
+    assert [r.getMessage() for r in caplog.records][:1] == ["a round failed; retrying in 0.1s"]
+
+
+async def test_a_failing_task_cancels_the_rest_of_its_group_and_its_error_is_raised() -> None:
+    cancelled: list[str] = []
+
+    async def slow(name: str) -> None:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.append(name)
+            raise
+
+    async def fails() -> None:
+        await asyncio.sleep(0.01)
+        raise LookupError("gone")
+
+    caller = asyncio.current_task()
+    assert caller is not None
+    with pytest.raises(LookupError, match="gone"):
+        await asyncio.wait_for(run_as_group([slow("a"), fails(), slow("b")]), 5)
+    assert sorted(cancelled) == ["a", "b"]
+    assert caller.cancelling() == 0
+
+
+async def test_two_failures_of_one_group_are_raised_together() -> None:
+    async def fails(error: Exception) -> None:
+        raise error
+
+    with pytest.raises(ExceptionGroup) as raised:
+        await run_as_group([fails(KeyError("a")), fails(ValueError("b"))])
+    assert sorted(type(e).__name__ for e in raised.value.exceptions) == ["KeyError", "ValueError"]
+
+
+async def test_cancelling_the_caller_of_a_group_cancels_its_tasks_and_waits_for_them() -> None:
+    ended: list[str] = []
+    started = asyncio.Event()
+
+    async def child() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        finally:
+            await asyncio.sleep(0.01)  # a clean-up that takes a moment
+            ended.append("child")
+
+    caller = asyncio.create_task(run_as_group([child()]))
+    await started.wait()
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(caller, 5)
+    assert ended == ["child"]

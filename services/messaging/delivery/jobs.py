@@ -39,7 +39,7 @@ from services.messaging.delivery.kinds import providers
 from services.messaging.notifications import outcomes as notifications
 from services.messaging.notifications.domain import DISPATCH_CHANNEL, Outcome, Outgoing, Undelivered
 from services.messaging.templates.domain import SECRET_TEMPLATES
-from shared.background import raise_if_cancelling, repeat_until_cancelled
+from shared.background import raise_if_cancelling, repeat_until_cancelled, run_as_group
 from shared.crypto import PiiCipher
 from shared.db import Sessions, asyncpg_dsn, single_statement, transaction
 from shared.events.messaging import Channel
@@ -83,7 +83,16 @@ class Dispatcher:
     async def dispatch_batch(self) -> int:
         """Lease, send and record one batch; returns how many notifications it leased.
         The lease is one statement committing by itself, so a round that finds nothing due
-        costs that one statement."""
+        costs that one statement.
+
+        A round lasts at most its lease and one send's timeout (:func:`round_limit`): past
+        that its messages are anyone's to lease again, so whatever it still waits for (a
+        statement behind a lock, a connection that never answers) is given up with
+        ``TimeoutError`` and the next round starts."""
+        async with asyncio.timeout(round_limit(self._settings)):
+            return await self._dispatch_batch()
+
+    async def _dispatch_batch(self) -> int:
         settings = self._settings
         leased_until = datetime.now(UTC) + timedelta(seconds=settings.delivery_lease_seconds)
         async with single_statement(self._sessions) as session:
@@ -104,13 +113,11 @@ class Dispatcher:
             }
             # a failed record cancels the rest of the batch: it stays leased, and what was
             # in flight is the repeat window
-            async with asyncio.TaskGroup() as group:
-                group.create_task(recorder.run())
-                for notification in leased:
-                    channel = notification.channel
-                    group.create_task(
-                        self._send(notification, senders[channel], slots[channel], recorder)
-                    )
+            sends = [
+                self._send(message, senders[message.channel], slots[message.channel], recorder)
+                for message in leased
+            ]
+            await run_as_group([recorder.run(), *sends])
         return len(leased)
 
     async def _send(
@@ -203,6 +210,12 @@ class _Recorder:
                 await receipts.record_sends(session, self._settings, recorded, self._leased_until)
             for _, _, release in outcomes:
                 release()
+
+
+def round_limit(settings: Settings) -> float:
+    """The longest a dispatcher round may take, in seconds: its lease, then one send's
+    timeout for the outcomes of sends that ended as the lease did."""
+    return settings.delivery_lease_seconds + settings.delivery_timeout_seconds
 
 
 def in_flight_limit(settings: Settings) -> int:

@@ -5,55 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from services.messaging.config import Settings
-from services.messaging.delivery.jobs import Dispatcher
-from services.messaging.delivery.kinds import providers
 from services.messaging.notifications.domain import DISPATCH_CHANNEL
 from services.messaging.notifications.models import Notification
-from shared.crypto import PiiCipher
-from shared.db import Sessions, asyncpg_dsn, create_engine, create_sessions, transaction
+from shared.db import Sessions, asyncpg_dsn, transaction
 from shared.notify import Wakeups
-from shared.settings import DEV_PII_KEY
 from tests.loyalty.statements import round_trips
 from tests.messaging import events
 from tests.messaging.conftest import SmsEndpoint
+from tests.messaging.delivery.workers import dispatcher
 from tests.messaging.rows import insert_notification
 from tests.stack import Stack, eventually
-
-
-@asynccontextmanager
-async def dispatcher(
-    stack: Stack, sms_gateway: SmsEndpoint, **overrides: Any
-) -> AsyncIterator[tuple[Dispatcher, Sessions]]:
-    """A dispatcher on fresh connections of the test database, sending to ``sms_gateway``."""
-    settings = stack.settings(
-        "messaging", sms_gateway_url=sms_gateway.url, sms_api_key=sms_gateway.api_key, **overrides
-    )
-    assert isinstance(settings, Settings)
-    engine = create_engine(settings)
-    channels = providers(settings)
-    sessions = create_sessions(engine)
-    try:
-        yield (
-            Dispatcher(
-                settings=settings,
-                sessions=sessions,
-                cipher=PiiCipher(DEV_PII_KEY),
-                providers=channels,
-            ),
-            sessions,
-        )
-    finally:
-        for provider in channels.values():
-            await provider.aclose()
-        await engine.dispose()
 
 
 async def test_a_round_that_finds_nothing_due_sends_one_statement_and_no_transaction(
