@@ -92,6 +92,10 @@ _TRANSIENT = (
     asyncpg.AdminShutdownError,  # pg_terminate_backend, shutdown
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
+    # connecting to the server's Unix socket while it restarts: the socket file is gone
+    # (every handler's and request's database work raised it during a restart, answering
+    # 500 and counting attempts towards parking events)
+    FileNotFoundError,
 )
 
 
@@ -229,17 +233,25 @@ def is_transient(exc: BaseException) -> bool:
         seen.add(id(current))
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
-        if isinstance(current, _TRANSIENT) or _left_mid_operation(current):
+        if isinstance(current, _TRANSIENT) or _connection_lost(current):
             return True
         current = current.__cause__ or current.__context__
     return False
 
 
-def _left_mid_operation(exc: BaseException) -> bool:
-    """asyncpg's "cannot switch to state …; another operation is in progress": a statement
-    was cut off while the server went away (seen during a Postgres restart under load, where
-    it answered 500). Other client errors are bugs, not outages."""
-    return isinstance(exc, asyncpg.InternalClientError) and "another operation" in str(exc)
+_LOST = ("another operation", "connection is closed")
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """asyncpg's client errors that say the connection went away under a statement:
+    "cannot switch to state …; another operation is in progress" (a statement cut off as
+    the server went away) and "connection is closed" (the next statement on it, and the
+    rollback after it, both seen answering 500 during a Postgres restart under load), also
+    as SQLAlchemy's adaptation of them. Other client errors are bugs, not outages."""
+    client_error = isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError) or (
+        isinstance(exc, DBAPIError) and type(exc.orig).__name__ == "InterfaceError"
+    )
+    return client_error and any(words in str(exc) for words in _LOST)
 
 
 def asyncpg_dsn(database_url: str) -> str:
