@@ -19,6 +19,10 @@ from shared.background import raise_if_cancelling
 
 log = logging.getLogger(__name__)
 
+LISTEN_TIMEOUT_SECONDS = 5.0
+"""How long connecting and ``LISTEN`` may take together: a server that accepts the
+connection and then never answers must not hold the waiter (and its loop) forever."""
+
 
 class Wakeups:
     """Waits for notifications on one channel, reconnecting when the connection drops."""
@@ -60,13 +64,17 @@ class Wakeups:
     async def _ensure_listening(self) -> None:
         if self._connection is not None and not self._connection.is_closed():
             return
+        connection = None
         try:
-            self._connection = await asyncpg.connect(self._dsn, timeout=5)
-            await self._connection.add_listener(self._channel, self._on_notify)
+            async with asyncio.timeout(LISTEN_TIMEOUT_SECONDS):
+                connection = await asyncpg.connect(self._dsn)
+                await connection.add_listener(self._channel, self._on_notify)
+            self._connection = connection
         except Exception as exc:  # the caller's timeout-based poll covers the gap
             raise_if_cancelling()
-            log.warning("cannot listen on %s: %s", self._channel, exc)
-            self._connection = None
+            log.warning("cannot listen on %s: %r", self._channel, exc)
+            if connection is not None:
+                connection.terminate()
 
     def _on_notify(self, *_: Any) -> None:
         self._event.set()
