@@ -42,6 +42,10 @@ from services.messaging.config import (
 
 Say = Callable[[str], None]
 
+LIVENESS_PERIOD_SECONDS = 10.0
+LIVENESS_FAILURES = 3
+"""As the Kubernetes manifests' liveness probe: every 10 s, a restart after 3 failures."""
+
 
 @dataclass
 class Child:
@@ -246,16 +250,43 @@ class LocalStack:
                     time.sleep(0.2)
 
     def supervise(self) -> None:
-        """Restart services that die, until a signal arrives."""
-        while True:
-            time.sleep(0.5)
-            for child in self.children:
-                if child.exited():
-                    code = child.process.returncode if child.process else None
-                    child.restarts += 1
-                    self.say(f"{child.name} exited with {code}; restarting (see {child.log_path})")
-                    child.stop()
-                    child.start()
+        """Restart services that die, or that are not live, until a signal arrives."""
+        unlive: dict[str, int] = {}
+        next_probe = time.monotonic() + LIVENESS_PERIOD_SECONDS
+        with httpx.Client(timeout=3.0) as client:
+            while True:
+                time.sleep(0.5)
+                for child in self.children:
+                    if child.exited():
+                        code = child.process.returncode if child.process else None
+                        self._restart(child, f"exited with {code}")
+                if time.monotonic() >= next_probe:
+                    next_probe = time.monotonic() + LIVENESS_PERIOD_SECONDS
+                    self.probe_liveness(client, unlive)
+
+    def probe_liveness(self, client: httpx.Client, unlive: dict[str, int]) -> None:
+        """Restarts a service process whose ``GET /healthz`` answered 503 (a relay,
+        consumer or worker of it ended) :data:`LIVENESS_FAILURES` times running, as the
+        Kubernetes manifests' liveness probe does; ``unlive`` counts them by process. One
+        that does not answer at all is left to the exit check (it may be starting)."""
+        for child in self.children:
+            url = self.settings.process_urls.get(child.name)
+            if url is None:
+                continue
+            with contextlib.suppress(httpx.HTTPError):
+                if client.get(f"{url}/healthz").status_code != 503:
+                    unlive[child.name] = 0
+                    continue
+                unlive[child.name] = unlive.get(child.name, 0) + 1
+            if unlive.get(child.name, 0) >= LIVENESS_FAILURES:
+                unlive[child.name] = 0
+                self._restart(child, "is not live (GET /healthz answers 503)")
+
+    def _restart(self, child: Child, why: str) -> None:
+        child.restarts += 1
+        self.say(f"{child.name} {why}; restarting (see {child.log_path})")
+        child.stop()
+        child.start()
 
     def stop(self) -> None:
         for child in reversed(self.children):

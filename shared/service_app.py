@@ -20,11 +20,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.audit.api import audit_router
@@ -35,7 +32,7 @@ from shared.consumer import EventConsumer
 from shared.crypto import PiiCipher
 from shared.db import Sessions, asyncpg_dsn, create_engine, create_sessions, transaction
 from shared.edge import install_edge
-from shared.errors import install_problem_handlers, problem_response
+from shared.errors import install_problem_handlers
 from shared.events.registry import TOPICS
 from shared.headers import install_headers
 from shared.idempotency import IdempotencyKeys
@@ -55,6 +52,7 @@ from shared.kafka import GroupTimings, Publisher, ensure_topics
 from shared.notify import Wakeups
 from shared.observability import RequestContextMiddleware, configure_logging
 from shared.openapi import document_problems
+from shared.operations import operations_router
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import BaseServiceSettings
 
@@ -74,6 +72,32 @@ class Runtime:
     """What the spec's ``resources`` opened, by name, until the app stops."""
     consumer: EventConsumer | None = None
     """The consumer of the service's subscriptions, if it has handlers."""
+    stopping: bool = False
+
+    def start(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Runs ``work`` in the background until the service stops. If it ends before
+        that, by an error or not, that is logged at once and :meth:`ended` names it, so
+        that ``/healthz`` fails and the process is restarted: a service that lost its
+        relay, consumer or a worker must not go on looking alive."""
+        task = asyncio.create_task(work, name=name)
+        task.add_done_callback(self._log_end)
+        self.tasks.append(task)
+
+    def ended(self) -> list[str]:
+        """The background tasks that ended while the service was running."""
+        return [] if self.stopping else [task.get_name() for task in self.tasks if task.done()]
+
+    def _log_end(self, task: asyncio.Task[None]) -> None:
+        if self.stopping:
+            return
+        error = None if task.cancelled() else task.exception()
+        how = "was cancelled" if task.cancelled() else f"failed: {error!r}" if error else "returned"
+        log.critical(
+            "%s %s while the service runs; /healthz fails until it is restarted",
+            task.get_name(),
+            how,
+            exc_info=error,
+        )
 
 
 Worker = Callable[[Runtime], Coroutine[Any, Any, None]]
@@ -204,7 +228,7 @@ def _lifespan(
                 settings.kafka_bootstrap_servers, TOPICS, settings.topic_partitions
             ),
         )
-        runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
+        runtime.start(relay.run(), f"{spec.name}-relay")
         if spec.handlers:
             if spec.inbox is None:
                 raise ValueError(f"{spec.name} has handlers but no inbox")
@@ -231,27 +255,22 @@ def _lifespan(
                 ),
             )
             runtime.consumer = consumer
-            runtime.tasks.append(asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer"))
+            runtime.start(consumer.run(), f"{spec.name}-consumer")
         if spec.idempotency is not None:
-            runtime.tasks.append(
-                asyncio.create_task(
-                    _purge_expired_keys(spec.idempotency, sessions), name=f"{spec.name}-keys"
-                )
-            )
+            runtime.start(_purge_expired_keys(spec.idempotency, sessions), f"{spec.name}-keys")
         if spec.audit is not None:
             retention = timedelta(days=settings.audit_retention_days)
-            runtime.tasks.append(
-                asyncio.create_task(
-                    _purge_old_audit_rows(spec.audit, sessions, retention),
-                    name=f"{spec.name}-audit",
-                )
+            runtime.start(
+                _purge_old_audit_rows(spec.audit, sessions, retention), f"{spec.name}-audit"
             )
         for worker in spec.workers:
-            runtime.tasks.append(asyncio.create_task(worker(runtime), name=f"{spec.name}-worker"))
+            where = worker.__module__.removeprefix(f"services.{spec.name}.")
+            runtime.start(worker(runtime), f"{spec.name}-{where}.{worker.__name__}-worker")
         log.info("%s started", spec.name)
         try:
             yield
         finally:
+            runtime.stopping = True
             await cancel_and_wait(runtime.tasks)
             await resources.aclose()
             await wakeups.close()
@@ -260,107 +279,6 @@ def _lifespan(
             log.info("%s stopped", spec.name)
 
     return lifespan
-
-
-def _operations_router(spec: ServiceSpec) -> APIRouter:
-    router = APIRouter(tags=["operations"])
-
-    @router.get(
-        "/healthz",
-        summary="Liveness: the process is up",
-        responses={
-            200: {
-                "content": {"application/json": {"example": {"status": "ok", "service": spec.name}}}
-            }
-        },
-    )
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": spec.name}
-
-    @router.get(
-        "/readyz",
-        summary="Readiness: the database and the broker answer",
-        responses={
-            200: {
-                "description": "Both answer",
-                "content": {
-                    "application/json": {
-                        "example": {
-                            "status": "ready",
-                            "service": spec.name,
-                            "checks": {"database": True, "broker": True},
-                        }
-                    }
-                },
-            },
-            503: {"description": "A dependency is unreachable"},
-        },
-    )
-    async def readyz(request: Request) -> Response:
-        runtime: Runtime = request.app.state.runtime
-        checks = {"database": False, "broker": False}
-        try:
-            async with runtime.engine.connect() as connection:
-                await asyncio.wait_for(connection.execute(text("SELECT 1")), 2)
-            checks["database"] = True
-        except Exception as exc:
-            log.warning("readiness: database unreachable: %s", exc)
-        checks["broker"] = await runtime.publisher.reachable()
-        if all(checks.values()):
-            return JSONResponse({"status": "ready", "service": spec.name, "checks": checks})
-        failing = ", ".join(name for name, ok in checks.items() if not ok)
-        return problem_response(503, f"Not ready: {failing} unreachable", checks=checks)
-
-    @router.get(
-        "/metrics",
-        summary="Prometheus metrics",
-        response_class=Response,
-        responses={
-            200: {
-                "description": "The Prometheus text exposition format",
-                "content": {
-                    CONTENT_TYPE_LATEST: {
-                        "example": 'huiyuan_broker_resets_total{service="orders"} 0.0\n'
-                    }
-                },
-            }
-        },
-    )
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    if spec.signer is not None:
-        signer = spec.signer
-
-        @router.get(
-            "/.well-known/jwks.json",
-            summary="The public keys this service signs tokens with (JWKS, RFC 7517)",
-            description=(
-                "Every service verifies tokens with these keys; a key stays here a day after "
-                "a newer one starts signing, so the tokens it signed expire first."
-            ),
-            responses={200: {"content": {"application/json": {"example": _JWKS_EXAMPLE}}}},
-        )
-        async def jwks() -> JSONResponse:
-            return JSONResponse(
-                signer.ring.jwks(), headers={"Cache-Control": "public, max-age=300"}
-            )
-
-    return router
-
-
-_JWKS_EXAMPLE = {
-    "issuer": "huiyuan",
-    "keys": [
-        {
-            "kty": "OKP",
-            "crv": "Ed25519",
-            "kid": "20261201-3f9a0c1d2e4b",
-            "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
-            "alg": "EdDSA",
-        }
-    ],
-}
 
 
 def build_app(spec: ServiceSpec) -> FastAPI:
@@ -391,7 +309,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     )
     install_problem_handlers(app)
     document_problems(app)
-    app.include_router(_operations_router(spec))
+    app.include_router(operations_router(spec.name, spec.signer))
     for router in spec.routers:
         app.include_router(router)
     if spec.audit is not None:
