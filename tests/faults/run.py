@@ -257,14 +257,16 @@ async def run(config: RunConfig, root: Path, say: Say) -> RunReport:
         await load_task
         load_seconds = time.monotonic() - started
         await asyncio.to_thread(cluster.wait_until_ready)
+        stalled = None
         try:
             drain_seconds = await drain(cluster.admin_url, load.log)
-        except TimeoutError as stalled:  # the checker says what is missing
-            say(f"the backlog stopped moving: {stalled}")
-            drain_seconds = float("nan")
+        except TimeoutError as stuck:
+            say(f"the backlog stopped moving: {stuck}")
+            stalled, drain_seconds = str(stuck), float("nan")
         await asyncio.sleep(0.5)  # let the watcher see the last earn entries
         faults = [FaultAt(r.wall, r.fault.kind) for r in recoveries]
         verdict = await check(cluster.admin_url, load.log, cluster.provider_dir, faults)
+        verdict.stalled = stalled
         for recovery in recoveries:
             recovery.ready_after = watch.ready_after(recovery)
             recovery.requests_after = _requests_after(load.log, recovery)

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import text
 
+from services.loyalty.points.invariants import LedgerReport
 from shared.db import Sessions, asyncpg_dsn, transaction
 from tests.faults.checker import check_households, check_loyalty, check_orders
 from tests.faults.records import Acknowledged, LoadLog
@@ -217,3 +218,15 @@ async def test_the_checker_reports_unheard_holds_a_sale_uses_or_the_sweep_keeps(
         f"loyalty holds reservation {kept}, never acknowledged, and the sweep leaves it held"
     ]
     assert verdict.counts["holds no till was told of"] == 2
+
+
+def test_a_backlog_that_stopped_moving_fails_the_run_though_nothing_is_lost_yet() -> None:
+    """A dispatcher that stopped for good after a restart left messages queued while every
+    sale was accounted for, and the run passed (seed 62293)."""
+    verdict = Verdict(ledger=LedgerReport(0, 0, 0, 0, 0, 0, ()))
+    assert verdict.ok
+    verdict.stalled = "stuck for 120s: 2969 notifications queued"
+    assert not verdict.ok
+    assert verdict.summary().endswith(
+        "the backlog stopped moving: stuck for 120s: 2969 notifications queued"
+    )

@@ -19,10 +19,13 @@ class Verdict:
     counts: dict[str, int] = field(default_factory=dict)
     repeats: RepeatTally = field(default_factory=RepeatTally)
     """Messages a member received twice at the providers, per fault."""
+    stalled: str | None = None
+    """What stayed undone when the backlog stopped moving after the load: a stuck
+    consumer or dispatcher fails the run even if nothing is lost yet."""
 
     @property
     def ok(self) -> bool:
-        clean = not (self.lost or self.duplicated or self.unexpected)
+        clean = not (self.lost or self.duplicated or self.unexpected or self.stalled)
         clean = clean and not self.repeats.over_limit()
         return clean and self.ledger is not None and self.ledger.ok
 
@@ -37,6 +40,8 @@ class Verdict:
             f"{self.repeats.total}, per fault kind:",
             *self.repeats.lines(),
         ]
+        if self.stalled is not None:
+            lines.append(f"the backlog stopped moving: {self.stalled}")
         for label, items in (
             ("lost", self.lost),
             ("duplicated", self.duplicated),
