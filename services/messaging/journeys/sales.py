@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from services.messaging.contacts import service as contacts
 from services.messaging.journeys import domain, repository
@@ -58,6 +59,16 @@ async def follow_purchases(session: AsyncSession, purchases: Sequence[PurchaseCo
         session, "win_back", {member: window.due_at for member, _, window in win_backs.values()}
     )
     await repository.add_many(session, "win_back", list(win_backs.values()), after_all=True)
+
+
+async def forget_old(session: AsyncSession, now: datetime, limit: int) -> int:
+    """Forgets up to ``limit`` purchases journeys no longer need: those made more than
+    :data:`domain.KEPT_PURCHASE_DAYS` before ``now`` that a later purchase not voided, also
+    that old, follows. A void comes on its sale's business day, so no void finds them
+    missing; were one consumed that late, or the sale delivered again, the later purchase's
+    win-back, due later, stands, as it does today. How many."""
+    cutoff = now - timedelta(days=domain.KEPT_PURCHASE_DAYS)
+    return await purchase_rows.forget_before(session, cutoff, limit)
 
 
 async def follow_void(session: AsyncSession, voided: PurchaseVoided) -> None:

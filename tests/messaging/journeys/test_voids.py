@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from services.messaging.journeys import service
-from services.messaging.journeys.models import JourneyRun
+from services.messaging.journeys import jobs, service
+from services.messaging.journeys.models import JourneyPurchase, JourneyRun
 from services.messaging.notifications.models import Notification
 from shared.crypto import PiiCipher
 from shared.db import Sessions, transaction
@@ -170,3 +170,33 @@ async def test_a_purchase_delivered_again_after_its_void_stays_voided(
     assert win_back.occurrence == str(later.data["purchase_id"])
     [welcome] = await _runs(messaging_sessions, member_id, WELCOME)
     assert welcome.due_at == datetime(2027, 3, 16, 10, tzinfo=SHANGHAI)
+
+
+async def _kept(sessions: Sessions, member_id: uuid.UUID) -> set[uuid.UUID]:
+    async with sessions() as session:
+        query = select(JourneyPurchase.purchase_id).where(
+            col(JourneyPurchase.member_id) == member_id
+        )
+        return set(await session.scalars(query))
+
+
+async def test_the_daily_job_forgets_old_purchases_but_the_latest_a_win_back_goes_back_to(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    member_id, once = [await _member(messaging_sessions, handlers) for _ in range(2)]
+    now = datetime.now(UTC)
+    ago = [events.purchased(member_id, now - timedelta(days=days)) for days in (100, 60, 50, 10)]
+    only = events.purchased(once, now - timedelta(days=100))
+    await _apply(messaging_sessions, handlers, *ago, only, events.voided(ago[1]))
+    ids = [uuid.UUID(str(e.data["purchase_id"])) for e in ago]
+
+    assert await jobs.forget_old_purchases(messaging_sessions, now) >= 2
+    # the latest not voided of before 35 days ago stays, as every one since does
+    assert await _kept(messaging_sessions, member_id) == {ids[2], ids[3]}
+    assert await _kept(messaging_sessions, once) == {uuid.UUID(str(only.data["purchase_id"]))}
+    assert await jobs.forget_old_purchases(messaging_sessions, now) == 0
+
+    # the latest voided: the win-back goes back to the one kept
+    await _apply(messaging_sessions, handlers, events.voided(ago[3]))
+    [win_back] = await _runs(messaging_sessions, member_id, "win_back")
+    assert win_back.occurrence == str(ids[2])

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import DateTime, Table, Uuid, bindparam, column, func, select
+from sqlalchemy import DateTime, Table, Uuid, bindparam, column, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from services.messaging.journeys.models import JourneyPurchase
@@ -76,6 +76,31 @@ async def void(
         where=_purchases.c.voided_at.is_(None),
     ).returning(_purchases.c.purchase_id)
     return (await session.execute(statement)).first() is not None
+
+
+async def forget_before(session: AsyncSession, cutoff: datetime, limit: int) -> int:
+    """Deletes up to ``limit`` purchases made before ``cutoff`` whose member has a later
+    purchase not voided, also made before it (so each member keeps their latest purchase
+    not voided of before ``cutoff``, and every one since); how many. Rows another
+    transaction holds are skipped."""
+    later = _purchases.alias("later")
+    old = (
+        select(_purchases.c.purchase_id)
+        .where(
+            _purchases.c.purchased_at < cutoff,
+            exists().where(
+                later.c.member_id == _purchases.c.member_id,
+                later.c.voided_at.is_(None),
+                later.c.purchased_at > _purchases.c.purchased_at,
+                later.c.purchased_at < cutoff,
+            ),
+        )
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(delete(_purchases).where(_purchases.c.purchase_id.in_(old)))
+    forgotten: int = result.rowcount or 0  # type: ignore[attr-defined]
+    return forgotten
 
 
 async def remaining(session: AsyncSession, member_id: uuid.UUID) -> tuple[Kept, Kept] | None:
