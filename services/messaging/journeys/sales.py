@@ -66,7 +66,7 @@ async def forget_old(session: AsyncSession, now: datetime, limit: int) -> int:
     :data:`domain.KEPT_PURCHASE_DAYS` before ``now`` that a later purchase not voided, also
     that old, follows. A void comes on its sale's business day, so no void finds them
     missing; were one consumed that late, or the sale delivered again, the later purchase's
-    win-back, due later, stands, as it does today. How many."""
+    win-back (due later) stands and the welcome is not touched. How many."""
     cutoff = now - timedelta(days=domain.KEPT_PURCHASE_DAYS)
     return await purchase_rows.forget_before(session, cutoff, limit)
 
