@@ -1,5 +1,5 @@
 """One purchase through all five services: points, tier, email and SMS, analytics; a
-return and a void undone downstream."""
+return and a void undone downstream (the void in messaging's journeys too)."""
 
 from __future__ import annotations
 
@@ -217,7 +217,7 @@ async def test_a_member_who_never_changed_tier_has_the_same_tier_in_analytics(
     assert summary["tier_code"] == account["tier"]["code"]
 
 
-async def test_a_voided_sale_is_undone_in_loyalty_and_counted_as_none_in_analytics(
+async def test_a_voided_sale_is_undone_in_loyalty_analytics_and_the_journeys(
     system: System,
 ) -> None:
     await _program(system)
@@ -234,8 +234,17 @@ async def test_a_voided_sale_is_undone_in_loyalty_and_counted_as_none_in_analyti
         summary: dict[str, Any] = response.json() if response.status_code == 200 else {}
         return summary if summary.get("spend_fen") == spend_fen else None
 
+    async def journeys(*expected: str) -> bool:
+        """Whether messaging's journey runs of the member are of these journeys."""
+        response = await system["messaging"].get(
+            "/journeys/runs", params={"member_id": member["id"]}, headers=ADMIN
+        )
+        runs = _ok(response)["items"]
+        return sorted(r["journey"] for r in runs) == sorted(expected)
+
     await eventually(lambda: tier_is("vip", 1_500), timeout=15)
     await eventually(lambda: counted(150_000), timeout=15)
+    await eventually(lambda: journeys("first_purchase_welcome", "win_back"), timeout=15)
     voided = await system["orders"].post(
         f"/purchases/{sale['id']}/void",
         json={"reason": "rung up twice"},
@@ -250,3 +259,5 @@ async def test_a_voided_sale_is_undone_in_loyalty_and_counted_as_none_in_analyti
     ]
     summary = await eventually(lambda: counted(0), timeout=15)
     assert (summary["purchase_count"], summary["net_spend_fen"]) == (0, 0)
+    # messaging: a member whose only sale was voided gets no welcome and no win-back
+    await eventually(journeys, timeout=15)

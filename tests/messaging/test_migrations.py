@@ -8,7 +8,8 @@ subscriptions and deliveries ``c4e8a2f6b1d3``, the messaging policy and points d
 ``c7e2a9d4f1b8``, journeys ``a0c5cd8e5f52``, replies per SMS provider and early receipts
 ``e470671d4ad8``, bulk sends with their recipients, the notifications' broadcast and the
 contacts' card number and tags ``a28a4c60df76``, email bounces and the suppression list
-``591022c5f82e``, contacts' names encrypted ``e6183dc67479``); the policy's rewrite of old
+``591022c5f82e``, contacts' names encrypted ``e6183dc67479``, the purchases journeys keep
+``b8c7e70fdddb``, tested in journeys/test_migration.py); the policy's rewrite of old
 rows has a test of its own (policy/test_migration.py), and so have the replies' providers
 (optouts/test_migration.py) and the names' encryption (below).
 This one checks how rows of before are read: contacts whose phone was stored as digits

@@ -7,7 +7,8 @@ tier change, a reward order placed, fulfilled or cancelled, a referral rewarded,
 won in a draw) and a service desk ticket escalated (the member is told a manager has it)
 or resolved (its satisfaction survey) notify. Analytics' saved segments keep messaging's
 copy of their members (bulk sends to a segment). Purchases, birthdays on file and birthday
-coupons schedule the journeys' runs (``journeys.service``). Every event, of these types
+coupons schedule the journeys' runs, and a void takes its purchase's out of them
+(``journeys.sales``, ``journeys.service``). Every event, of these types
 or any other, is also offered to the webhook subscriptions naming its type
 (``webhooks.service.fanning_out``).
 
@@ -46,6 +47,7 @@ from services.messaging.consumers.loyalty import (
     on_tier_changed,
 )
 from services.messaging.consumers.notify import Context
+from services.messaging.journeys import sales
 from services.messaging.journeys import service as journeys
 from services.messaging.privacy import service as privacy
 from services.messaging.webhooks.service import fanning_out
@@ -74,7 +76,7 @@ from shared.events.loyalty import (
     RewardOrdered,
     TierChanged,
 )
-from shared.events.orders import PurchaseCompleted
+from shared.events.orders import PurchaseCompleted, PurchaseVoided
 from shared.events.referrals import ReferralRewarded
 from shared.events.segments import SegmentChanged, SegmentDeleted
 from shared.inbox import Handler, InRuns
@@ -85,10 +87,16 @@ async def _purchases_completed(
 ) -> None:
     """Schedules each member's welcome after their first purchase and moves their win-back
     to after their latest one, for a run of purchases at once."""
-    await journeys.follow_purchases(session, [e.payload(PurchaseCompleted) for e in events])
+    await sales.follow_purchases(session, [e.payload(PurchaseCompleted) for e in events])
 
 
 on_purchase_completed: InRuns[Context] = InRuns(_purchases_completed)
+
+
+async def on_purchase_voided(session: AsyncSession, event: CloudEvent, _: Context) -> None:
+    """A voided sale counts as no purchase: the member's welcome and win-back move back to
+    their remaining purchases (none left, no welcome and no win-back)."""
+    await sales.follow_void(session, event.payload(PurchaseVoided))
 
 
 async def on_coupon_granted(session: AsyncSession, event: CloudEvent, ctx: Context) -> None:
@@ -131,6 +139,7 @@ _NOTIFYING: dict[str, Handler[Context]] = {
     TicketEscalated.event_type: on_ticket_escalated,
     TicketResolved.event_type: on_ticket_resolved,
     PurchaseCompleted.event_type: on_purchase_completed,
+    PurchaseVoided.event_type: on_purchase_voided,
     SigninCodeRequested.event_type: on_signin_code_requested,
     CouponGranted.event_type: on_coupon_granted,
     SegmentChanged.event_type: on_segment_changed,

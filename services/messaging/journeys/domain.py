@@ -38,6 +38,12 @@ EVENT_DRIVEN: tuple[tuple[str, str], ...] = (
 """Journeys that follow one event each and are sent when it is consumed (template, when):
 listed for staff beside the scheduled ones, set by templates and the messaging policy."""
 
+KEPT_PURCHASE_DAYS = 35
+"""How long every purchase journeys keep stays (``journey_purchases``): a sale is voided on
+its business day, and this leaves room for a void consumed late (deferred, or replayed
+from the dead letters). Older ones go, but for each member's latest purchase not voided
+of before then: the one a win-back goes back to when every later one is voided."""
+
 JOURNEY_OFF = "journey disabled"
 EXISTING_CUSTOMER = "an existing customer: imported, or a member before journeys"
 """Why a member gets no welcome after the first purchase messaging sees: it is not theirs."""

@@ -99,3 +99,21 @@ class JourneySettingsRow(MessagingTable, table=True):
     win_back_expires_days: int = Field(sa_column=Column(SmallInteger, nullable=False))
     updated_at: datetime = timestamp()
     updated_by: str = Field(max_length=MAX_SUBJECT_LENGTH)
+
+
+class JourneyPurchase(MessagingTable, table=True):
+    """A member's purchase as the journeys read it (``orders.purchase.completed``): its id
+    and time, and ``voided_at`` once its store voided it (``orders.purchase.voided``), after
+    which it counts as no purchase. A void consumed before its purchase inserts the row
+    voided (the void names the member and the sale's time), so the purchase, consumed
+    later or again, finds it voided and schedules nothing: one row per purchase id, and a
+    void is never undone. A void moves the member's welcome and win-back to their
+    remaining purchases (earliest, latest: ``ix_journey_purchases_member``)."""
+
+    __tablename__ = "journey_purchases"
+    __table_args__ = (Index("ix_journey_purchases_member", "member_id", "purchased_at"),)
+
+    purchase_id: uuid.UUID = Field(primary_key=True)
+    member_id: uuid.UUID
+    purchased_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    voided_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

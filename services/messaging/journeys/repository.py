@@ -213,15 +213,22 @@ async def drop_pending_before(
 
 
 async def drop_pending(
-    session: AsyncSession, journey: str, member_id: uuid.UUID, *, due_before: datetime | None
+    session: AsyncSession,
+    journey: str,
+    member_id: uuid.UUID,
+    *,
+    due_before: datetime | None,
+    occurrence: str | None = None,
 ) -> int:
     """Deletes the member's runs of ``journey`` not yet done (only those due before
-    ``due_before``, when given); how many."""
+    ``due_before``, and only the one of ``occurrence``, when given); how many."""
     query = delete(_runs).where(
         _runs.c.journey == journey, _runs.c.member_id == member_id, _runs.c.done_at.is_(None)
     )
     if due_before is not None:
         query = query.where(_runs.c.due_at < due_before)
+    if occurrence is not None:
+        query = query.where(_runs.c.occurrence == occurrence)
     return (await session.execute(query)).rowcount or 0  # type: ignore[attr-defined]
 
 
@@ -315,6 +322,33 @@ async def run(session: AsyncSession, run_id: uuid.UUID, *, lock: bool = False) -
     if lock:
         query = query.with_for_update()
     return (await session.scalars(query)).first()
+
+
+async def pending(
+    session: AsyncSession, journey: str, member_id: uuid.UUID, occurrence: str
+) -> JourneyRun | None:
+    """The member's run of the occurrence when not yet done, locked (the worker skips it
+    meanwhile; one the worker holds is waited for and then read done)."""
+    query = (
+        select(JourneyRun)
+        .where(
+            _runs.c.journey == journey,
+            _runs.c.member_id == member_id,
+            _runs.c.occurrence == occurrence,
+            _runs.c.done_at.is_(None),
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def reschedule(session: AsyncSession, run_id: uuid.UUID, window: Window) -> None:
+    await session.execute(
+        update(_runs)
+        .where(_runs.c.id == run_id)
+        .values(due_at=window.due_at, expires_at=window.expires_at)
+    )
 
 
 async def make_due(session: AsyncSession, run_id: uuid.UUID, at: datetime) -> None:

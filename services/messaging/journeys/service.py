@@ -1,13 +1,13 @@
-"""Use cases of journeys: schedule a member's runs from what happened (a purchase, a
-birthday on file, a coupon granted), run the runs that fell due, and the staff's settings
-and views. Scheduling flushes, never commits (the consumer owns the transaction);
-:func:`run_due` and :func:`greet_holidays` commit a batch at a time (see :mod:`.jobs`)."""
+"""Use cases of journeys: schedule a member's runs from what happened (a birthday on
+file, a coupon granted; purchases and their voids are :mod:`.sales`'), run the runs that
+fell due, and the staff's settings and views. Scheduling flushes, never commits (the
+consumer owns the transaction); :func:`run_due` and :func:`greet_holidays` commit a batch
+at a time (see :mod:`.jobs`)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,7 +35,6 @@ from services.messaging.templates.domain import Template
 from shared.crypto import PiiCipher
 from shared.db import AsyncSession, Sessions, transaction
 from shared.events.coupons import CouponGranted
-from shared.events.orders import PurchaseCompleted
 from shared.inputs import input_defaults
 from shared.pagination import PageKey, encode_cursor
 
@@ -53,7 +52,7 @@ def _brand_zone() -> ZoneInfo:
     return input_defaults().business_timezone
 
 
-def _zone(name: str | None) -> tzinfo:
+def zone_named(name: str | None) -> tzinfo:
     """A member's timezone by its name on their contact; ``None``: the brand's."""
     return ZoneInfo(name) if name is not None else _brand_zone()
 
@@ -148,37 +147,6 @@ async def set_settings(
     return await get_settings(session)
 
 
-async def follow_purchases(session: AsyncSession, purchases: Sequence[PurchaseCompleted]) -> None:
-    """Members' purchases (``orders.purchase.completed``), in the order consumed: the first
-    one messaging sees of a member schedules their welcome (seed 004: 7–15 days after it;
-    a later one adds none), and every one moves their win-back to ``win_back_days`` after
-    it (occurrence: the purchase id), replacing the one pending, never one run already, nor
-    a later one (a purchase consumed late). Without a contact yet, the brand's timezone is
-    taken. A run of purchases costs four statements however many there are (their
-    members' contacts, the welcomes, the win-backs dropped, the win-backs added), and ends
-    as one by one would: each member's latest win-back is the one kept."""
-    settings = await current(session)
-    calendars = await contacts.calendars_of(session, {p.member_id for p in purchases})
-    welcomes: dict[uuid.UUID, repository.RunOf] = {}
-    win_backs: dict[uuid.UUID, repository.RunOf] = {}
-    for purchase in purchases:
-        member = purchase.member_id
-        calendar = calendars.get(member)
-        zone = _zone(calendar.time_zone if calendar else None)
-        if member not in welcomes:
-            window = domain.welcome_window(purchase.purchased_at, zone, settings)
-            welcomes[member] = (member, domain.WELCOME_OCCURRENCE, window)
-        window = domain.win_back_window(purchase.purchased_at, zone, settings)
-        kept = win_backs.get(member)
-        if kept is None or window.due_at > kept[2].due_at:
-            win_backs[member] = (member, str(purchase.purchase_id), window)
-    await repository.add_many(session, "first_purchase_welcome", list(welcomes.values()))
-    await repository.drop_pending_before(
-        session, "win_back", {member: window.due_at for member, _, window in win_backs.values()}
-    )
-    await repository.add_many(session, "win_back", list(win_backs.values()), after_all=True)
-
-
 async def no_welcome(session: AsyncSession, member_id: uuid.UUID) -> None:
     """An existing customer (a member import brought them in) gets no welcome after the
     first purchase messaging sees: it is not their first. Their welcome run is recorded
@@ -204,7 +172,7 @@ async def schedule_birthday(session: AsyncSession, member_id: uuid.UUID, now: da
     month, day = calendar.birth_month, calendar.birth_day
     if month is None or day is None:
         return
-    settings, zone = await current(session), _zone(calendar.time_zone)
+    settings, zone = await current(session), zone_named(calendar.time_zone)
     first = domain.next_birthday(month, day, now, zone)
     for birthday in (first, domain.birthday_in(first.year + 1, month, day)):
         window = domain.day_window(birthday, zone, settings)

@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from services.messaging.base import segment_copies
 from services.messaging.contacts.models import Contact, ContactTag, EmailSuppression
-from services.messaging.journeys.models import JourneyRun
+from services.messaging.journeys.models import JourneyPurchase, JourneyRun
 from services.messaging.notifications.models import Notification
 from services.messaging.optouts.models import InboundSms
 from services.messaging.webhooks.models import WebhookAttempt, WebhookDelivery
@@ -82,11 +82,15 @@ async def blank_notifications(session: AsyncSession, member_id: uuid.UUID) -> No
 async def forget_replies_and_runs(
     session: AsyncSession, member_id: uuid.UUID, phone_hash: str | None
 ) -> None:
-    """Deletes the SMS replies from the member's phone (``phone_hash``) and their
-    journeys' runs (whose context holds what their messages would say)."""
+    """Deletes the SMS replies from the member's phone (``phone_hash``), their journeys'
+    runs (whose context holds what their messages would say) and the purchases journeys
+    kept of them."""
     if phone_hash is not None:
         await session.execute(delete(InboundSms).where(col(InboundSms.sender_hash) == phone_hash))
     await session.execute(delete(JourneyRun).where(col(JourneyRun.member_id) == member_id))
+    await session.execute(
+        delete(JourneyPurchase).where(col(JourneyPurchase.member_id) == member_id)
+    )
 
 
 async def scrub_webhook_deliveries(session: AsyncSession, member_id: uuid.UUID) -> None:

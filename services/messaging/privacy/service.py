@@ -17,7 +17,8 @@ async def erase(session: AsyncSession, erased: MemberErased) -> None:
       consent), its tags, bounced addresses and segment copies' rows deleted;
     - unsent notifications are cancelled (``member_erased``), and every notification's
       rendered text, subject, address and provider answer removed;
-    - SMS replies from their phone and their journeys' runs are deleted;
+    - SMS replies from their phone, their journeys' runs and the purchases journeys kept
+      of them are deleted;
     - webhook deliveries naming them are scrubbed of personal fields, and so is what
       messaging retains (:func:`shared.privacy.scrub_retained`: outbox rows, dead
       letters, idempotent answers).

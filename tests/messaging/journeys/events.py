@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from shared.events import CloudEvent
 from shared.events.coupons import CouponGranted
 from shared.events.customer import ChannelConsent, MemberRegistered, MemberUpdated
-from shared.events.orders import PurchaseCompleted, PurchaseLine
+from shared.events.orders import PurchaseCompleted, PurchaseLine, PurchaseVoided, TenderRefund
 from tests.contacts import edit_member, put_member
 
 
@@ -68,6 +68,26 @@ def purchased(member_id: uuid.UUID, at: datetime) -> CloudEvent:
         ),
         total_fen=8800,
         purchased_at=at,
+    )
+    return CloudEvent.of(payload, source="/huiyuan/orders")
+
+
+def again(event: CloudEvent) -> CloudEvent:
+    """The same payload under a new event id (orders' republish): the inbox passes it."""
+    return CloudEvent.of(PurchaseCompleted.model_validate(event.data), source=event.source)
+
+
+def voided(purchase: CloudEvent, *, at: datetime | None = None) -> CloudEvent:
+    """The void of the purchase ``purchase`` carries (its store, on its business day)."""
+    sale = PurchaseCompleted.model_validate(purchase.data)
+    payload = PurchaseVoided(
+        purchase_id=sale.purchase_id,
+        member_id=sale.member_id,
+        store_id=sale.store_id,
+        total_fen=sale.total_fen,
+        purchased_at=sale.purchased_at,
+        voided_at=at or sale.purchased_at + timedelta(minutes=5),
+        refunds=(TenderRefund(kind="cash", amount_fen=sale.total_fen, paid_out=True),),
     )
     return CloudEvent.of(payload, source="/huiyuan/orders")
 

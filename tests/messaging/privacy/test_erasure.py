@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 
 from services.messaging.contacts.models import Contact
+from services.messaging.journeys.models import JourneyPurchase
 from services.messaging.notifications.models import Notification
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
 from shared.events.customer import MemberErased
 from shared.inbox import Handlers
 from tests.messaging import events
+from tests.messaging.journeys import events as journey_events
 
 
 async def _apply(sessions: Sessions, handlers: Handlers, *applied: CloudEvent) -> None:
@@ -71,3 +73,22 @@ async def test_the_contact_becomes_a_tombstone_and_nothing_sent_keeps_its_text(
     after = await _notifications(messaging_sessions, member_id)
     assert all(n.status in ("cancelled", "suppressed") for n in after), [n.status for n in after]
     assert all(n.body is None for n in after if n.status == "cancelled")
+
+
+async def test_the_purchases_journeys_kept_of_the_member_are_deleted(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    member_id = uuid.uuid4()
+    await _apply(
+        messaging_sessions,
+        handlers,
+        await events.registered(member_id, phone_number=events.phone()),
+        journey_events.purchased(member_id, datetime.now(UTC)),
+    )
+    query = select(JourneyPurchase).where(col(JourneyPurchase.member_id) == member_id)
+    async with messaging_sessions() as session:
+        assert len(list(await session.scalars(query))) == 1
+
+    await _apply(messaging_sessions, handlers, _erased(member_id))
+    async with messaging_sessions() as session:
+        assert list(await session.scalars(query)) == []

@@ -1,0 +1,1 @@
+"""The purchases journeys keep per member (``journey_purchases``): their queries."""
