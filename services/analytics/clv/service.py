@@ -140,11 +140,11 @@ async def member_value(
     annual_discount_rate: float,
 ) -> MemberValue:
     """The member's expectations under a done fit over ``horizon`` time units. Raises
-    :class:`FitNotFound`, :class:`FitNotReady` (queued), :class:`FitHasFailed`,
+    :class:`FitNotFound`, :class:`FitNotReady` (queued or running), :class:`FitHasFailed`,
     :class:`MemberNotInFit`,
     :class:`ValueUndefined`."""
     fit = await _fit(session, fit_id)
-    purchases, spend = _ready(fit)
+    purchases, spend = await _ready(session, fit)
     summary = await repository.member(session, fit_id, member_id)
     if summary is None:
         raise MemberNotInFit(
@@ -256,7 +256,7 @@ async def _valued(
     The valuation runs in a thread: thousands of members over years of days are seconds
     of CPU the event loop would otherwise stop for (numpy's and scipy's ufuncs let go of
     the GIL while they compute)."""
-    models = _ready(fit)
+    models = await _ready(session, fit)
     sample = await repository.summaries(session, fit.id)
     values, alive = await asyncio.to_thread(
         _value_all, models, sample, _unit(fit.time_unit), horizon, annual_discount_rate
@@ -300,12 +300,15 @@ def fits_csv(page: FitPage) -> str:
     return csv_text(FIT_HEADER, (fit_row(fit) for fit in page.items))
 
 
-def _ready(fit: ClvFit) -> tuple[domain.BgNbd, domain.GammaGamma]:
+async def _ready(session: AsyncSession, fit: ClvFit) -> tuple[domain.BgNbd, domain.GammaGamma]:
+    """The fit's models; raises :class:`FitHasFailed`, or :class:`FitNotReady` naming the
+    state as ``GET /clv/fits/{id}`` reads it (``queued`` or ``running``)."""
     models = _models(fit)
     if models is None and fit.state == "failed":
         raise FitHasFailed(f"fit {fit.id} failed: {fit.failure}", fit_state=fit.state)
     if models is None:
-        raise FitNotReady(f"fit {fit.id} is {fit.state}", fit_state=fit.state)
+        state = _state(fit, await repository.running(session, [fit]))
+        raise FitNotReady(f"fit {fit.id} is {state}", fit_state=state)
     return models
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import col, func, select
 
 from services.analytics.clv import domain, repository, service
-from services.analytics.clv.errors import FitHasFailed, ValueUndefined
+from services.analytics.clv.errors import FitHasFailed, FitNotReady, ValueUndefined
 from services.analytics.clv.jobs import estimate_in_process
 from services.analytics.clv.models import ClvFit, ClvFitMember
 from services.analytics.clv.schemas import FitRequest
@@ -209,6 +209,12 @@ async def test_a_fit_reads_running_while_a_worker_holds_it_and_queued_if_it_stop
             assert (await service.get_fit(reader, fit_id)).state == "running"
             page = await service.list_fits(reader, 200, None)
             assert {fit.id: fit.state for fit in page.items}[fit_id] == "running"
+            with pytest.raises(FitNotReady) as not_yet:  # and so says the 409 of a value
+                await service.member_value(reader, fit_id, uuid.uuid4(), 12, 0.1)
+            assert (not_yet.value.detail, not_yet.value.extensions) == (
+                f"fit {fit_id} is running",
+                {"fit_state": "running"},
+            )
         await worker.rollback()  # the worker stopped mid-fit
     async with analytics_sessions() as reader:
         assert (await service.get_fit(reader, fit_id)).state == "queued"
