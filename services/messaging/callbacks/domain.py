@@ -20,15 +20,15 @@ def verify(
     """Checks that ``body`` is signed per Standard Webhooks with ``secret`` (``signer``
     names who holds it, for the problem's detail). Raises :class:`CallbackNotSigned`
     otherwise, with a ``WWW-Authenticate`` header of ``realm``, naming the first of the
-    three headers the request lacks if it lacks any."""
+    three headers the request lacks (or sends empty) if it lacks any."""
     challenge = {"WWW-Authenticate": f'Signature realm="{realm}"'}
-    sent = {name.lower() for name in headers}
+    sent = {name.lower() for name, value in headers.items() if value.strip()}
     missing = [name for name in SIGNATURE_HEADERS if name not in sent]
     if missing:
         raise CallbackNotSigned(
-            f"the callback is not signed by {signer}: it has no {', '.join(missing)} "
-            f"header{'s' if len(missing) > 1 else ''} (Standard Webhooks signs a request "
-            f"with all of {', '.join(SIGNATURE_HEADERS)})",
+            f"the callback is not signed by {signer}: its {', '.join(missing)} "
+            f"header{'s are' if len(missing) > 1 else ' is'} missing or empty (Standard "
+            f"Webhooks signs a request with all of {', '.join(SIGNATURE_HEADERS)})",
             headers=challenge,
             where="header",
             field=missing[0],

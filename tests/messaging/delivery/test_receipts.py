@@ -185,12 +185,17 @@ async def test_an_unsigned_receipt_is_told_which_headers_it_lacks(
         bare = await client.post(**sent | {"headers": {"content-type": "application/json"}})
         headers = {k: v for k, v in sent["headers"].items() if k != "webhook-signature"}
         unsigned = await client.post(**sent | {"headers": headers})
+        empty = await client.post(**sent | {"headers": headers | {"webhook-signature": " "}})
 
-    assert bare.status_code == unsigned.status_code == 401
+    assert bare.status_code == unsigned.status_code == empty.status_code == 401
     assert bare.json()["errors"][0]["location"] == "header.webhook-id"
-    assert "no webhook-id, webhook-timestamp, webhook-signature headers" in bare.json()["detail"]
-    assert unsigned.json()["errors"][0]["location"] == "header.webhook-signature"
-    assert "no webhook-signature header (" in unsigned.json()["detail"]
+    assert (
+        "its webhook-id, webhook-timestamp, webhook-signature headers are missing or empty"
+        in bare.json()["detail"]
+    )
+    for lacking in (unsigned, empty):  # an empty header is as good as none
+        assert lacking.json()["errors"][0]["location"] == "header.webhook-signature"
+        assert "its webhook-signature header is missing or empty (" in lacking.json()["detail"]
     assert (await stored_sms(messaging_sessions, row["id"])).status == "sent"
 
 
