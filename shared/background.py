@@ -62,9 +62,7 @@ async def run_as_group(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.wait(tasks)
+        await _cancel_all(tasks)
     failures = [
         error for task in tasks if not task.cancelled() and (error := task.exception()) is not None
     ]
@@ -72,6 +70,22 @@ async def run_as_group(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
         raise failures[0]
     if failures:
         raise BaseExceptionGroup("tasks of one group failed", failures)
+
+
+async def _cancel_all(tasks: Sequence[asyncio.Task[None]]) -> None:
+    """Cancels ``tasks`` and waits until every one has ended, even if the caller is
+    cancelled again meanwhile (that cancellation is raised once they have): none outlives
+    its group."""
+    for task in tasks:
+        task.cancel()
+    cancelled = None
+    while not all(task.done() for task in tasks):
+        try:
+            await asyncio.wait(tasks)
+        except asyncio.CancelledError as again:
+            cancelled = again
+    if cancelled is not None:
+        raise cancelled
 
 
 async def cancel_and_wait(

@@ -92,10 +92,6 @@ _TRANSIENT = (
     asyncpg.AdminShutdownError,  # pg_terminate_backend, shutdown
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
-    # connecting to the server's Unix socket while it restarts: the socket file is gone
-    # (every handler's and request's database work raised it during a restart, answering
-    # 500 and counting attempts towards parking events)
-    FileNotFoundError,
 )
 
 
@@ -233,10 +229,18 @@ def is_transient(exc: BaseException) -> bool:
         seen.add(id(current))
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
-        if isinstance(current, _TRANSIENT) or _connection_lost(current):
+        if isinstance(current, _TRANSIENT) or _connection_lost(current) or _socket_gone(current):
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+def _socket_gone(exc: BaseException) -> bool:
+    """Connecting to the server's Unix socket while it restarts: the socket file is gone
+    for a moment (every request's and handler's database work raised it during a restart,
+    answering 500 and counting attempts towards parking events). The connect's error names
+    no file, unlike ``open()``'s, so a file our own code misses is still a bug."""
+    return isinstance(exc, FileNotFoundError) and exc.filename is None
 
 
 _LOST = ("another operation", "connection is closed")

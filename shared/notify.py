@@ -70,11 +70,13 @@ class Wakeups:
                 connection = await asyncpg.connect(self._dsn)
                 await connection.add_listener(self._channel, self._on_notify)
             self._connection = connection
-        except Exception as exc:  # the caller's timeout-based poll covers the gap
+        except BaseException as exc:  # the caller's timeout-based poll covers the gap
+            if connection is not None:
+                connection.terminate()  # half-open, also when cancelled
+            if not isinstance(exc, Exception):
+                raise
             raise_if_cancelling()
             log.warning("cannot listen on %s: %r", self._channel, exc)
-            if connection is not None:
-                connection.terminate()
 
     def _on_notify(self, *_: Any) -> None:
         self._event.set()

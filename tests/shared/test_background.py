@@ -210,21 +210,30 @@ async def test_two_failures_of_one_group_are_raised_together() -> None:
     assert sorted(type(e).__name__ for e in raised.value.exceptions) == ["KeyError", "ValueError"]
 
 
-async def test_cancelling_the_caller_of_a_group_cancels_its_tasks_and_waits_for_them() -> None:
+@pytest.mark.parametrize("cancels", [1, 2])
+async def test_cancelling_the_caller_of_a_group_cancels_its_tasks_and_waits_for_them(
+    cancels: int,
+) -> None:
+    """Also when the caller is cancelled again while its tasks clean up (a shutdown
+    during a round that its time bound is cutting): none outlives the group."""
     ended: list[str] = []
-    started = asyncio.Event()
+    started, cleaning = asyncio.Event(), asyncio.Event()
 
     async def child() -> None:
         started.set()
         try:
             await asyncio.sleep(30)
         finally:
-            await asyncio.sleep(0.01)  # a clean-up that takes a moment
+            cleaning.set()
+            await asyncio.sleep(0.05)  # a clean-up that takes a moment
             ended.append("child")
 
     caller = asyncio.create_task(run_as_group([child()]))
     await started.wait()
     caller.cancel()
+    if cancels == 2:
+        await cleaning.wait()
+        caller.cancel()
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(caller, 5)
     assert ended == ["child"]

@@ -51,6 +51,7 @@ def test_outages_and_overload_are_transient(error: BaseException) -> None:
         IntegrityError("INSERT", {}, Exception("duplicate key")),
         _raised_from(KeyError("missing")),
         asyncpg.InternalClientError("the server's protocol is not supported"),
+        FileNotFoundError(2, "No such file or directory", "templates/points.sms.txt"),
     ],
 )
 def test_mistakes_are_not_transient(error: BaseException) -> None:

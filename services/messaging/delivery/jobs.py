@@ -132,7 +132,16 @@ class Dispatcher:
             slot.release()
             recorder.skip()  # its lease runs out first: whoever leases it next sends it
             return
-        outcome = await self._deliver(notification, sender)
+        limit = 2 * self._settings.delivery_timeout_seconds
+        try:
+            async with asyncio.timeout(limit):  # what may_start counts on
+                outcome: Outcome = await self._deliver(notification, sender)
+        except TimeoutError:
+            outcome = Undelivered(
+                f"the send took longer than {limit:g} s (a provider answering slowly at every "
+                "step); whether it took the message is unknown",
+                permanent=False,
+            )
         recorder.completed(notification, outcome, slot.release)
 
     async def _deliver(self, notification: Outgoing, sender: Sender) -> Outcome:

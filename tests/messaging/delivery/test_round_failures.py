@@ -14,13 +14,17 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlmodel import col, select
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huiyuan.embedded.local_providers import create_sms_gateway_app
+from huiyuan.embedded.mailcatcher import MailStore
+from huiyuan.embedded.ports import free_port
 from services.messaging.notifications.domain import DISPATCH_CHANNEL
 from services.messaging.notifications.models import Notification
 from shared.db import Sessions, asyncpg_dsn
@@ -172,3 +176,68 @@ async def test_a_round_that_waits_past_its_lease_gives_up(
             await asyncio.gather(round_, *holder, return_exceptions=True)
 
     assert (await _statuses(messaging_sessions, [held]))[held] == "sending"
+
+
+class _SlowAtEveryStep(MailStore):
+    """A mail server that answers each step within the client's timeout, but so slowly
+    that the whole send takes longer than two of them."""
+
+    def __init__(self, store_dir: Path, pause: float) -> None:
+        super().__init__(store_dir)
+        self.pause = pause
+
+    async def handle_MAIL(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        await asyncio.sleep(self.pause)
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        await asyncio.sleep(self.pause)
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        await asyncio.sleep(self.pause)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_send_slow_at_every_step_is_cut_within_the_lease_and_its_outcome_recorded(
+    stack: Stack, messaging_sessions: Sessions, sms_gateway: SmsEndpoint, tmp_path: Path
+) -> None:
+    """A round may start a send only if it ends, at worst, inside the lease (two send
+    timeouts); each SMTP command keeps within one timeout, so the send as a whole is bounded
+    too, and its outcome is recorded by the round instead of being cut with it."""
+    [email] = [
+        (
+            await insert_notification(
+                messaging_sessions, channel="email", to="slow@example.com", body="金卡"
+            )
+        )["id"]
+    ]
+    controller = Controller(
+        _SlowAtEveryStep(tmp_path / "mail", pause=0.8), hostname="127.0.0.1", port=free_port()
+    )
+    controller.start()
+    try:
+        async with dispatcher(
+            stack,
+            sms_gateway,
+            smtp_port=controller.port,
+            delivery_timeout_seconds=1,
+            delivery_lease_seconds=3,
+        ) as (worker, _):
+            await asyncio.wait_for(worker.dispatch_batch(), 10)
+    finally:
+        controller.stop()
+    async with messaging_sessions() as session:
+        row = await session.get(Notification, email)
+    assert row is not None
+    assert (row.status, row.attempts) == ("queued", 1)
+    assert row.error is not None
+    assert row.error.startswith("the send took longer than 2 s"), row.error

@@ -136,11 +136,17 @@ class SmtpConnections:
                 raise _delivery_error(gone.cause) from gone.cause
 
     async def aclose(self) -> None:
+        """Says goodbye on each idle connection and closes it; a cancellation meanwhile
+        (a round cut at its time bound) still closes them all."""
         idle, self._idle = self._idle, []
-        for smtp in idle:
-            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-                await smtp.quit()
-            smtp.close()
+        try:
+            for smtp in idle:
+                with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                    await smtp.quit()
+                smtp.close()
+        finally:
+            for smtp in idle:
+                smtp.close()
 
     async def _connect(self) -> aiosmtplib.SMTP:
         settings = self._settings
