@@ -12,7 +12,8 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from huiyuan.embedded.local_providers import create_sms_gateway_app
 from huiyuan.embedded.mailcatcher import MailStore
 from huiyuan.embedded.ports import free_port
+from services.messaging.delivery.jobs import Dispatcher
 from services.messaging.notifications.domain import DISPATCH_CHANNEL
 from services.messaging.notifications.models import Notification
 from shared.db import Sessions, asyncpg_dsn
@@ -50,6 +52,27 @@ class _BeforeFirstSend:
             if self.sends == 1:
                 await self.before()
         await self.gateway(scope, receive, send)
+
+
+@asynccontextmanager
+async def _short_leased(
+    stack: Stack, tmp_path: Path, before_first_send: Callable[[], Awaitable[None]]
+) -> AsyncIterator[tuple[Dispatcher, Sessions]]:
+    """A dispatcher whose sends time out after 1 s and whose leases last 3 s, sending to the
+    local gateway, whose first message waits for ``before_first_send``."""
+    gateway = _BeforeFirstSend(
+        create_sms_gateway_app(tmp_path / "sms", SMS_API_KEY), before_first_send
+    )
+    async with (
+        serving(gateway) as url,
+        dispatcher(
+            stack,
+            SmsEndpoint(url, SMS_API_KEY, tmp_path / "sms"),
+            delivery_timeout_seconds=1,
+            delivery_lease_seconds=3,
+        ) as (worker, sessions),
+    ):
+        yield worker, sessions
 
 
 async def _queue(sessions: Sessions, count: int) -> list[uuid.UUID]:
@@ -93,18 +116,9 @@ async def test_a_round_whose_outcomes_cannot_be_committed_fails_and_the_next_one
             )
         terminated.append(bool(gone))
 
-    gateway = _BeforeFirstSend(
-        create_sms_gateway_app(tmp_path / "sms", SMS_API_KEY),
-        lose_the_dispatchers_connection,
-    )
-    async with (
-        serving(gateway) as url,
-        dispatcher(
-            stack,
-            SmsEndpoint(url, SMS_API_KEY, tmp_path / "sms"),
-            delivery_timeout_seconds=1,
-            delivery_lease_seconds=3,
-        ) as (worker, sessions),
+    async with _short_leased(stack, tmp_path, lose_the_dispatchers_connection) as (
+        worker,
+        sessions,
     ):
         dispatcher_backend = await _backend_of(sessions)
         wakeups = Wakeups(asyncpg_dsn(stack.settings("messaging").database_url), DISPATCH_CHANNEL)
@@ -149,19 +163,7 @@ async def test_a_round_that_waits_past_its_lease_gives_up(
         await locked.wait()
 
     holder: list[asyncio.Task[None]] = []
-    gateway = _BeforeFirstSend(
-        create_sms_gateway_app(tmp_path / "sms", SMS_API_KEY),
-        lock_it_while_it_is_sent,
-    )
-    async with (
-        serving(gateway) as url,
-        dispatcher(
-            stack,
-            SmsEndpoint(url, SMS_API_KEY, tmp_path / "sms"),
-            delivery_timeout_seconds=1,
-            delivery_lease_seconds=3,
-        ) as (worker, _),
-    ):
+    async with _short_leased(stack, tmp_path, lock_it_while_it_is_sent) as (worker, _):
         started = time.monotonic()
         round_ = asyncio.create_task(worker.dispatch_batch())
         try:
