@@ -62,6 +62,12 @@ class PurchaseCompleted(EventPayload):
     purchased_at: datetime
     receipt: Receipt | None = None
     """None in events published before sales kept their tenders."""
+    coupon_reservations: tuple[uuid.UUID, ...] | None = None
+    """The coupons held at loyalty that the recorded sale used, by their reservation ids
+    (empty: none), each once: loyalty redeems these and no other coupon committed to the
+    purchase id (an attempt of the sale that failed may have left one committed). None in
+    events published before sales named them: loyalty then redeems every coupon committed
+    to the purchase id."""
 
 
 class ReturnedLine(EventPayload):
