@@ -32,11 +32,13 @@ from tests.stack import Stack, eventually, running
 
 
 class Outage:
-    """Wraps loyalty. Armed, the next coupon commit reaches loyalty and is made, but loyalty
-    goes down before it answers: orders gets 503 for it, and for every request after it
-    until :meth:`lift`. Unarmed, every request passes straight through."""
+    """Wraps loyalty. Armed, the next commit under ``commits`` (coupons', by default)
+    reaches loyalty and is made, but loyalty goes down before it answers: orders gets 503
+    for it, and for every request after it until :meth:`lift`. Unarmed, every request
+    passes straight through."""
 
-    def __init__(self) -> None:
+    def __init__(self, commits: str = "/coupon-reservations/") -> None:
+        self.commits = commits
         self.armed = False
         self.down = False
         self._app: ASGIApp | None = None
@@ -57,7 +59,7 @@ class Outage:
             await _unavailable(send)
             return
         path, method = scope["path"], scope["method"]
-        if not (self.armed and method == "POST" and path.startswith("/coupon-reservations/")):
+        if not (self.armed and method == "POST" and path.startswith(self.commits)):
             await self._app(scope, receive, send)
             return
         assert path.endswith("/commit"), path  # the sale reads the hold by GET first
