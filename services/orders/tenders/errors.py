@@ -29,9 +29,9 @@ class LoyaltyUnavailable(ServiceUnavailable):
     out (the till policy's hold). A sale that is not recorded may leave the points, stored
     value or coupon it committed held for its receipt number until orders' undo or, after
     the till policy's grace, loyalty's sweep gives them back; a sale recorded later under
-    that receipt number redeems only the coupons it names. The sale can go through without
-    them (pay with cash or card), and a till that asked for a member's benefits serves
-    them without."""
+    that receipt number uses only the coupons and reservations it names. The sale can go
+    through without them (pay with cash or card), and a till that asked for a member's
+    benefits serves them without."""
 
     title = "Loyalty unavailable"
     slug = "loyalty-unavailable"

@@ -66,7 +66,8 @@ _SALE_NOT_RECORDED = (
 )
 """A commit of a sale's points, stored value or coupon got no answer: loyalty may have
 made it, and orders' undo may not reach loyalty either. A sale recorded later under the
-receipt number redeems only the coupons it names (``coupon_reservations`` of its event)."""
+receipt number redeems only the coupons it names (``coupon_reservations`` of its event) and
+confirms only the reservations its tenders name (their ``reservation_id``)."""
 
 
 def _unavailable_doc(consequence: str, when: str) -> ResponsesDoc:
