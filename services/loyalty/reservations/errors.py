@@ -25,7 +25,8 @@ class ReservationNotHeld(Conflict):
 
 
 class ReservationMismatch(Unprocessable):
-    """A sale names a reservation made for another member, or pays with points an amount
+    """A sale names a reservation made for another member or of another kind of tender
+    (stored value for points, or points for stored value), or pays with it an amount
     other than the one reserved (also one committed to its purchase id already: another
     sale under the same receipt number)."""
 

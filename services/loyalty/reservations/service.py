@@ -165,8 +165,8 @@ async def commit(
     Raises :class:`ReservationNotFound` (404), :class:`ReservationNotHeld` (409: released,
     expired, committed to another sale, or the sale pays with another reservation of the
     tender already, also when two commits race for it), :class:`ReservationMismatch` (422:
-    another member, another amount, also for a reservation committed to the sale already:
-    another sale under the same receipt number) and
+    another kind of tender, another member, another amount, also for a reservation
+    committed to the sale already: another sale under the same receipt number) and
     :class:`~.errors.PointsShareExceeded` (422: past the policy's share of the sale's
     total).
     """
@@ -217,11 +217,17 @@ async def commit(
 
 
 def _check_match(reservation: Reservation, data: CommitIn) -> None:
-    """Raises :class:`ReservationMismatch` (422) unless the sale ``data`` is the member and
-    the amount the reservation holds (also when it is committed to the sale's purchase id
+    """Raises :class:`ReservationMismatch` (422) unless the sale ``data`` pays with the
+    reservation's kind of tender (if it says), and is the member and the amount the
+    reservation holds (also when it is committed to the sale's purchase id
     already: another sale recorded under the same receipt number must not be told that a
     reservation of other points pays it)."""
     reservation_id = reservation.reservation_id
+    if data.tender is not None and reservation.tender != data.tender:
+        raise ReservationMismatch(
+            f"reservation {reservation_id} holds {reservation.tender}, not {data.tender}",
+            field="tender",
+        )
     if reservation.member_id != data.member_id:
         raise ReservationMismatch(
             f"reservation {reservation_id} holds another member's points", field="member_id"

@@ -188,3 +188,22 @@ async def test_two_reservations_racing_to_pay_one_sale_are_one_commit_and_a_409(
         if answer.status_code == 409:
             assert problem(answer, 409)["errors"][0]["location"] == "body.reservation_id"
     await _sound(loyalty_sessions, member_id)
+
+
+@pytest.mark.parametrize("tender", ["points", "stored_value"])
+async def test_a_commit_for_a_tender_of_the_other_kind_is_refused(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions, tender: TenderKind
+) -> None:
+    """Orders says which kind of tender pays with the reservation; one that does not say
+    (a caller from before) is not checked."""
+    member_id = await _funded(client, loyalty_sessions, tender)
+    made = await _held(client, member_id, tender, 100)
+    other = "points" if tender == "stored_value" else "stored_value"
+    wrong = problem(await commit(client, made, uuid.uuid4(), TOTAL, tender=other), 422)
+    assert (wrong["type"], wrong["errors"][0]["location"]) == (
+        "urn:huiyuan:problem:reservation-mismatch",
+        "body.tender",
+    )
+    assert await _status(client, made) == ("held", None)
+    right = await commit(client, made, uuid.uuid4(), TOTAL, tender=tender)
+    assert right.status_code == 200, right.text
