@@ -106,18 +106,13 @@ async def _paid_with(
     return None if found.status == "confirmed" else found
 
 
-def _retaken(reservation: Reservation, purchase: PurchaseCompleted) -> bool:
-    """Whether a locked reservation is one the sale's event takes back: released by the
-    sweep (``timeout``). One released otherwise stays so (logged)."""
-    if reservation.status != "released" or reservation.release_reason == "timeout":
-        return reservation.status == "released"
-    log.warning(
-        "purchase %s names reservation %s, released (%s): it stays released",
-        purchase.purchase_id,
-        reservation.reservation_id,
-        reservation.release_reason,
-    )
-    return False
+def _retaken(reservation: Reservation) -> bool:
+    """Whether a locked reservation is one the sale's event takes back: one the recorded
+    sale committed that was released since, by the sweep (``timeout``) or by a late undo
+    of an attempt that the contested rule could not refuse (an attempt naming no id: an
+    orders from before attempt ids, in a rolling upgrade). Either way the sale was
+    recorded paying with it, so it is taken again."""
+    return reservation.status == "released"
 
 
 async def _confirm_points(
@@ -130,7 +125,7 @@ async def _confirm_points(
     assert reservation is not None
     retaken: Moved | None = None
     taken = 0
-    if _retaken(reservation, purchase):
+    if _retaken(reservation):
         taken = min(reservation.points, account.balance)
         retaken = await accounts.move_points(
             session,
@@ -167,7 +162,7 @@ async def _confirm_stored_value(
     meanwhile has its money taken again, as far as the wallet has it (the rest logged)."""
     reservation = await repository.reservation(session, reservation_id, lock=True)
     assert reservation is not None
-    if _retaken(reservation, purchase):
+    if _retaken(reservation):
         shortfall = await wallets.retake(
             session,
             _payment(reservation),

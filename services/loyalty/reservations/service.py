@@ -32,7 +32,7 @@ from services.loyalty.reservations.errors import (
     ReservationNotHeld,
     TillPointsDisabled,
 )
-from services.loyalty.reservations.models import Reservation
+from services.loyalty.reservations.models import Reservation, TillPolicy
 from services.loyalty.reservations.schemas import (
     CommitIn,
     ReleaseIn,
@@ -174,6 +174,7 @@ async def commit(
     if reservation.status in ("committed", "confirmed"):
         if reservation.purchase_id == data.purchase_id:
             _check_match(reservation, data)  # another sale under the receipt number?
+            _check_share(reservation, data, await repository.policy(session))
             if reservation.status == "committed" and data.attempt_id is not None:
                 reservation.commit_attempt = recommitted(
                     reservation.commit_attempt, data.attempt_id
@@ -191,13 +192,7 @@ async def commit(
         )
     _check_match(reservation, data)
     policy = await repository.policy(session)
-    if reservation.tender == "points":
-        domain.check_share(
-            TillRate(policy.points_per_yuan, policy.max_share_percent),
-            data.sale_total_fen,
-            reservation.amount_fen,
-            field="amount_fen",
-        )
+    _check_share(reservation, data, policy)
     paying = await repository.used_by(session, data.purchase_id, reservation.tender)
     if paying is not None and paying.status in ("committed", "confirmed"):
         raise _paid_already(data.purchase_id, reservation.tender, paying.reservation_id)
@@ -214,6 +209,19 @@ async def commit(
             raise
         raise _paid_already(data.purchase_id, tender, None) from clash
     return _out(reservation)
+
+
+def _check_share(reservation: Reservation, data: CommitIn, policy: TillPolicy) -> None:
+    """Raises :class:`~.errors.PointsShareExceeded` (422) if points pay more of the sale
+    ``data`` than the till policy allows; also for a reservation committed to the sale's
+    purchase id already (another sale under the receipt number, a smaller one)."""
+    if reservation.tender == "points":
+        domain.check_share(
+            TillRate(policy.points_per_yuan, policy.max_share_percent),
+            data.sale_total_fen,
+            reservation.amount_fen,
+            field="amount_fen",
+        )
 
 
 def _check_match(reservation: Reservation, data: CommitIn) -> None:

@@ -35,12 +35,15 @@ async def redeem_for_purchase(session: AsyncSession, purchase: PurchaseCompleted
     event from before sales named them (None) redeems every reservation committed to the
     purchase id, as then; only a sale with a discounted line is looked up.
 
-    If the sweep gave the coupon back already (the event came later than the grace), the
-    sale did use it: it is redeemed again if it is still active; if another sale took it
-    meanwhile, that is logged and the reservation stays released (the invariant's
-    exception: that sale's discount is not backed by the coupon). A hold released otherwise
-    stays released: orders undid an attempt of the sale that failed (an undo landing after
-    a later attempt committed the hold again is refused: :mod:`shared.attempts`).
+    A reservation the event names was committed by the recorded sale: if it was released
+    since (the sweep, as the event came later than the grace; or a late undo of another
+    attempt that the contested rule could not refuse, one naming no attempt id, during a
+    rolling upgrade), the sale did use it, and it is redeemed again if the coupon is still
+    active; if another sale took it meanwhile, that is logged and the reservation stays
+    released (the invariant's exception: that sale's discount is not backed by the coupon).
+    An event from before sales named them takes back only the sweep's release: a hold
+    released otherwise may be an attempt that failed before the till recorded another
+    sale under the same receipt number, which did not use it.
     """
     named = purchase.coupon_reservations
     if named is None:
@@ -60,7 +63,9 @@ async def redeem_for_purchase(session: AsyncSession, purchase: PurchaseCompleted
             continue
         if redemption.status == "committed":
             was = "reserved"
-        elif redemption.status == "released" and redemption.release_reason == "timeout":
+        elif redemption.status == "released" and (
+            named is not None or redemption.release_reason == "timeout"
+        ):
             was = "active"
         else:
             continue

@@ -207,3 +207,66 @@ async def test_a_commit_for_a_tender_of_the_other_kind_is_refused(
     assert await _status(client, made) == ("held", None)
     right = await commit(client, made, uuid.uuid4(), TOTAL, tender=tender)
     assert right.status_code == 200, right.text
+
+
+@pytest.mark.parametrize("tender", ["points", "stored_value"])
+@pytest.mark.parametrize(
+    ("first_named", "retry_named"), [(False, False), (True, False), (False, True)]
+)
+async def test_what_the_recorded_sale_used_is_taken_back_after_an_undo_no_rule_could_refuse(
+    client: httpx.AsyncClient,
+    loyalty_sessions: Sessions,
+    tender: TenderKind,
+    first_named: bool,
+    retry_named: bool,
+) -> None:
+    """A commit naming no attempt (an orders from before attempt ids, during a rolling
+    upgrade) makes nothing contested, so the first attempt's late undo is taken although
+    the till's retry committed the reservation again and was recorded. The sale's event
+    then takes it back: the sale was recorded paying with it (reviewer2, session 38: the
+    event left it released, and the member kept the points or the money)."""
+    member_id = await _funded(client, loyalty_sessions, tender)
+    purchase_id = uuid.uuid4()
+    first = uuid.uuid4() if first_named else None
+    used = await _held(client, member_id, tender, 400)
+    for attempt in (first, uuid.uuid4() if retry_named else None):
+        named = {} if attempt is None else {"attempt_id": str(attempt)}
+        answer = await commit(client, used, purchase_id, TOTAL, **named)
+        assert answer.status_code == 200, answer.text
+    undone = await release(client, used["reservation_id"], purchase_id, first)
+    assert undone.status_code == 200, undone.text
+    assert await _status(client, used) == ("released", "sale_failed")
+    wallet_before = await _wallet_fen(client, member_id) if tender == "stored_value" else 0
+
+    named_id = used["reservation_id"] if retry_named else None
+    await handle(loyalty_sessions, sale_event(member_id, purchase_id, TOTAL, 400, tender, named_id))
+    assert await _status(client, used) == ("confirmed", None)
+    if tender == "points":
+        retakes = [
+            str(e.source_id)
+            for e in await ledger_of(loyalty_sessions, member_id)
+            if e.source_type == "till_retake"
+        ]
+        assert retakes == [used["reservation_id"]]
+    else:
+        assert await _wallet_fen(client, member_id) == wallet_before - 400
+    await _sound(loyalty_sessions, member_id)
+
+
+async def test_a_second_commit_for_a_smaller_sale_keeps_to_the_points_share(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    """Another sale under the receipt number, with the same reservation, member and amount
+    but a total the policy's share does not allow it: refused as a first commit would be."""
+    member_id = await _funded(client, loyalty_sessions, "points")
+    purchase_id = uuid.uuid4()
+    used = await _held(client, member_id, "points", 400)
+    first = await commit(client, used, purchase_id, TOTAL, attempt_id=str(uuid.uuid4()))
+    assert first.status_code == 200, first.text
+    fresh = await _held(client, member_id, "points", 400)
+    direct = await commit(client, fresh, uuid.uuid4(), 401, attempt_id=str(uuid.uuid4()))
+    again = await commit(client, used, purchase_id, 401, attempt_id=str(uuid.uuid4()))
+    for refused in (direct, again):
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["type"].endswith("points-share-exceeded")
+    assert await _status(client, used) == ("committed", None)

@@ -249,6 +249,29 @@ async def test_a_coupon_an_undone_attempt_gave_back_is_not_redeemed_by_a_later_s
     await sound(loyalty_sessions, who)
 
 
+async def test_a_coupon_the_recorded_sale_names_is_redeemed_after_an_undo_no_rule_could_refuse(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    """The first attempt named no attempt id (an orders from before them, during a rolling
+    upgrade), so its late undo is taken although the till's retry committed the hold again
+    and was recorded. The recorded sale's event names the reservation: the sale used the
+    coupon, which is redeemed again (reviewer2, session 38)."""
+    who = await holder(client, loyalty_sessions)
+    held = await hold(client, who)
+    reservation_id = held["coupons"][0]["reservation_id"]
+    purchase_id = uuid.uuid4()
+    for attempt in (None, uuid.uuid4()):
+        assert (await commit(client, held, purchase_id, attempt=attempt)).status_code == 200
+    path = f"/coupon-reservations/{reservation_id}/release"
+    undo = {"store_id": str(STORE), "purchase_id": str(purchase_id)}
+    assert (await client.post(path, json=undo, headers=SERVICE | key())).status_code == 200
+    assert await coupon_status(client, who) == "active"
+    await handle(loyalty_sessions, sale_event(who, purchase_id, (uuid.UUID(reservation_id),)))
+    assert await coupon_status(client, who) == "redeemed"
+    assert len(await envelopes(loyalty_sessions, who.member_id, "loyalty.coupon.redeemed")) == 1
+    await sound(loyalty_sessions, who)
+
+
 async def test_a_sale_event_does_not_redeem_a_committed_coupon_it_does_not_name(
     client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:
