@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
+
+from pydantic import SerializerFunctionWrapHandler, model_serializer
 
 from shared.events.envelope import EventPayload
 
@@ -26,11 +28,27 @@ class PurchaseLine(EventPayload):
 class TenderPaid(EventPayload):
     """One tender of a sale: ``kind`` is cash, card, stored_value, points, voucher or
     unspecified (a sale posted without tenders); ``amount_fen`` is what it paid towards the
-    total, ``tendered_fen`` what was handed over (cash: amount plus change)."""
+    total, ``tendered_fen`` what was handed over (cash: amount plus change);
+    ``reservation_id`` the loyalty reservation of a points or stored-value tender."""
 
     kind: str
     amount_fen: int
     tendered_fen: int
+    reservation_id: uuid.UUID | None = None
+    """The till reservation at loyalty a points or stored-value tender paid with: loyalty
+    confirms that one and no other reservation committed to the purchase id (an attempt of
+    the sale that failed may have left one committed). None for other kinds, and in events
+    published before tenders named it: loyalty then confirms the reservation of the
+    tender's kind committed to the purchase id."""
+
+    @model_serializer(mode="wrap")
+    def _named_only(self, dump: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Leaves ``reservation_id`` out of a tender that names none (cash, card…), so
+        their events stay as they were."""
+        data: dict[str, Any] = dump(self)
+        if data.get("reservation_id") is None:
+            data.pop("reservation_id", None)
+        return data
 
 
 class Receipt(EventPayload):
@@ -62,6 +80,12 @@ class PurchaseCompleted(EventPayload):
     purchased_at: datetime
     receipt: Receipt | None = None
     """None in events published before sales kept their tenders."""
+    coupon_reservations: tuple[uuid.UUID, ...] | None = None
+    """The coupons held at loyalty that the recorded sale used, by their reservation ids
+    (empty: none), each once: loyalty redeems these and no other coupon committed to the
+    purchase id (an attempt of the sale that failed may have left one committed). None in
+    events published before sales named them: loyalty then redeems every coupon committed
+    to the purchase id."""
 
 
 class ReturnedLine(EventPayload):

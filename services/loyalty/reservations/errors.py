@@ -14,16 +14,21 @@ class ReservationNotFound(NotFound):
 
 class ReservationNotHeld(Conflict):
     """The reservation cannot do what was asked in its state: committing one that was
-    released, expired or committed to another sale; releasing one that a recorded sale
-    used (its points come back through the sale's return or void)."""
+    released, expired or committed to another sale, or to a sale another reservation of the
+    tender pays already (an earlier attempt of it, under the same receipt number, committed
+    that one: the sweep gives it back after the till policy's grace if that attempt was not
+    recorded); releasing one committed to a sale (a recorded sale's points come back
+    through its return or void)."""
 
     title = "Reservation not held"
     slug = "reservation-not-held"
 
 
 class ReservationMismatch(Unprocessable):
-    """A sale names a reservation made for another member, or pays with points an amount
-    other than the one reserved."""
+    """A sale names a reservation made for another member or of another kind of tender
+    (stored value for points, or points for stored value), or pays with it an amount
+    other than the one reserved (also one committed to its purchase id already: another
+    sale under the same receipt number)."""
 
     title = "Reservation does not match the sale"
     slug = "reservation-mismatch"

@@ -49,11 +49,16 @@ async def reservation(
 
 async def used_by(session: AsyncSession, purchase_id: uuid.UUID, tender: str) -> Reservation | None:
     """The reservation of ``tender`` a sale committed (committed or confirmed; at most one
-    per tender), else a released one that was committed to it."""
+    per tender), else a released one that was committed to it: one the sweep released
+    (``timeout``) before one released otherwise, the latest first."""
     query = (
         select(Reservation)
         .where(Reservation.purchase_id == purchase_id, Reservation.tender == tender)
-        .order_by(col(Reservation.status).in_(("committed", "confirmed")).desc())
+        .order_by(
+            col(Reservation.status).in_(("committed", "confirmed")).desc(),
+            (col(Reservation.release_reason) == "timeout").desc().nulls_last(),
+            col(Reservation.updated_at).desc(),
+        )
         .limit(1)
     )
     return (await session.scalars(query.execution_options(populate_existing=True))).first()

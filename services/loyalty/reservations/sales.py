@@ -1,6 +1,6 @@
 """What orders' sale events do to points and stored value at the till: a recorded sale
-confirms the reservations it committed (taking the points or the money again if the sweep
-gave them back meanwhile), a return refunds each tender's share as orders allocated it, a
+confirms the reservations its tenders name (taking the points or the money again if the
+sweep gave them back meanwhile), a return refunds each tender's share as orders allocated it, a
 void all of it.
 
 Lock order, as in every point change: the account row, then the reservation row; for
@@ -19,6 +19,7 @@ from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.service import Moved, Movement, Source
 from services.loyalty.reservations import domain, events, repository
 from services.loyalty.reservations.domain import TENDERS, Tender
+from services.loyalty.reservations.models import Reservation
 from services.loyalty.reservations.service import payment_of as _payment
 from services.loyalty.wallets import payments as wallets
 from shared.db import AsyncSession
@@ -26,6 +27,7 @@ from shared.events.orders import (
     PurchaseCompleted,
     PurchaseReturned,
     PurchaseVoided,
+    TenderPaid,
     TenderRefund,
 )
 
@@ -42,30 +44,88 @@ def _tender_fen(refunds: Sequence[TenderRefund] | None, tender: Tender) -> int:
 async def confirm_for_purchase(
     session: AsyncSession, purchase: PurchaseCompleted, event_id: str | None = None
 ) -> None:
-    """The sale is recorded: the reservation it committed is confirmed.
+    """The sale is recorded: the reservation each points or stored-value tender paid with
+    is confirmed. A sale without such a tender costs no query.
 
-    If the sweep gave its points back already (the event came later than the policy's
+    Each tender names its reservation (``reservation_id``): that one is confirmed and no
+    other. A reservation committed to the same purchase id that the event does not name
+    is left alone: an attempt of the sale that failed committed it and its undo was lost,
+    and this sale, recorded later under the same receipt number, did not use it; the sweep
+    gives it back after the till policy's grace. A named reservation of another purchase
+    or another kind of tender is logged and left alone. A tender from before tenders named
+    it (None) confirms the reservation of its kind committed to the purchase id, as then.
+
+    If the sweep gave the points or money back already (the event came later than the
     grace: a broker outage longer than that), the sale did use them: they are taken again
-    (``till_retake``), as far as the balance has them, the rest recorded as shortfall, and
-    the reservation is confirmed. Changes nothing the second time.
+    (points ``till_retake``, as far as the balance has them, the rest recorded as
+    shortfall; money as far as the wallet has it) and the reservation is confirmed. A
+    reservation released for another reason (the till voided it, or orders undid the
+    attempt that committed it) stays released: an undo of the attempt a recorded sale
+    used is refused (:mod:`shared.attempts`), so such a release gave back what no recorded
+    sale uses. Changes nothing the second time.
     """
     receipt = purchase.receipt
-    kinds = {tender.kind for tender in receipt.tenders} if receipt is not None else set()
-    if "stored_value" in kinds:
-        await _confirm_stored_value(session, purchase)
-    if POINTS_TENDER not in kinds:
+    if receipt is None:
         return
-    found = await repository.used_by(session, purchase.purchase_id, POINTS_TENDER)
-    if found is None or found.status == "confirmed":
-        if found is None:
-            log.error("purchase %s paid with points no reservation holds", purchase.purchase_id)
-        return
+    paying = {tender.kind: tender for tender in receipt.tenders if tender.kind in TENDERS}
+    if "stored_value" in paying:
+        found = await _paid_with(session, purchase, paying["stored_value"])
+        if found is not None:
+            await _confirm_stored_value(session, purchase, found.reservation_id)
+    if POINTS_TENDER in paying:
+        found = await _paid_with(session, purchase, paying[POINTS_TENDER])
+        if found is not None:
+            await _confirm_points(session, purchase, found, event_id)
+
+
+async def _paid_with(
+    session: AsyncSession, purchase: PurchaseCompleted, tender: TenderPaid
+) -> Reservation | None:
+    """The reservation the tender paid with, as the event names it (an event from before
+    tenders named it: the one of the tender's kind committed to the purchase id); None,
+    logged, if there is none of this purchase and kind, or it is confirmed already."""
+    if tender.reservation_id is None:
+        found = await repository.used_by(session, purchase.purchase_id, tender.kind)
+    else:
+        found = await repository.reservation(session, tender.reservation_id)
+        if found is not None and (
+            found.purchase_id != purchase.purchase_id or found.tender != tender.kind
+        ):
+            log.error(
+                "purchase %s names %s reservation %s, which is not committed to it",
+                purchase.purchase_id,
+                tender.kind,
+                tender.reservation_id,
+            )
+            return None
+    if found is None:
+        log.error(
+            "purchase %s paid with %s no reservation holds", purchase.purchase_id, tender.kind
+        )
+        return None
+    return None if found.status == "confirmed" else found
+
+
+def _retaken(reservation: Reservation) -> bool:
+    """Whether a locked reservation is one the sale's event takes back: one the recorded
+    sale committed that was released since, by the sweep (``timeout``) or by a late undo
+    of an attempt that the contested rule could not refuse (an attempt naming no id: an
+    orders from before attempt ids, in a rolling upgrade). Either way the sale was
+    recorded paying with it, so it is taken again."""
+    return reservation.status == "released"
+
+
+async def _confirm_points(
+    session: AsyncSession, purchase: PurchaseCompleted, found: Reservation, event_id: str | None
+) -> None:
+    """Confirms the points reservation ``found``, taking its points again if the sweep
+    released it (see :func:`confirm_for_purchase`)."""
     account = await accounts.locked_account_now(session, found.account_id)
     reservation = await repository.reservation(session, found.reservation_id, lock=True)
     assert reservation is not None
     retaken: Moved | None = None
     taken = 0
-    if reservation.status == "released":
+    if _retaken(reservation):
         taken = min(reservation.points, account.balance)
         retaken = await accounts.move_points(
             session,
@@ -86,7 +146,8 @@ async def confirm_for_purchase(
             taken,
         )
         reservation.release_reason = None
-    if reservation.status in ("committed", "released"):
+        reservation.status = "committed"  # confirmed below
+    if reservation.status == "committed":
         reservation.status = "confirmed"
         reservation.updated_at = purchase.purchased_at
         await session.flush()
@@ -94,16 +155,14 @@ async def confirm_for_purchase(
         await events.retaken(session, reservation, account, retaken, points=taken)
 
 
-async def _confirm_stored_value(session: AsyncSession, purchase: PurchaseCompleted) -> None:
+async def _confirm_stored_value(
+    session: AsyncSession, purchase: PurchaseCompleted, reservation_id: uuid.UUID
+) -> None:
     """Confirms the stored-value reservation the sale committed; one the sweep released
     meanwhile has its money taken again, as far as the wallet has it (the rest logged)."""
-    found = await repository.used_by(session, purchase.purchase_id, "stored_value")
-    if found is None:
-        log.error("purchase %s paid with stored value no reservation holds", purchase.purchase_id)
-        return
-    reservation = await repository.reservation(session, found.reservation_id, lock=True)
+    reservation = await repository.reservation(session, reservation_id, lock=True)
     assert reservation is not None
-    if reservation.status == "released":
+    if _retaken(reservation):
         shortfall = await wallets.retake(
             session,
             _payment(reservation),
@@ -118,7 +177,8 @@ async def _confirm_stored_value(session: AsyncSession, purchase: PurchaseComplet
             shortfall,
         )
         reservation.release_reason = None
-    if reservation.status in ("committed", "released"):
+        reservation.status = "committed"  # confirmed below
+    if reservation.status == "committed":
         reservation.status = "confirmed"
         reservation.updated_at = purchase.purchased_at
         await session.flush()

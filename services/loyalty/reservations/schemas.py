@@ -125,6 +125,7 @@ class CommitIn(BaseModel):
                     "amount_fen": 5000,
                     "sale_total_fen": 45700,
                     "attempt_id": _ATTEMPT,
+                    "tender": "points",
                 }
             ]
         },
@@ -136,6 +137,13 @@ class CommitIn(BaseModel):
     amount_fen: TenderFen = Field(description="The points tender's amount: the reserved one")
     sale_total_fen: TenderFen = Field(description="The sale's total")
     attempt_id: AttemptId = None
+    tender: Tender | None = Field(
+        None,
+        description=(
+            "The kind of tender the sale pays with it: a reservation of another kind is "
+            "refused (422 `reservation-mismatch`). Omitted: no check"
+        ),
+    )
 
 
 class ReleaseIn(BaseModel):

@@ -19,6 +19,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from services.loyalty.accounts import service as accounts
 from services.loyalty.accounts.errors import AccountNotFound
 from services.loyalty.accounts.service import Movement, Source
@@ -30,7 +32,7 @@ from services.loyalty.reservations.errors import (
     ReservationNotHeld,
     TillPointsDisabled,
 )
-from services.loyalty.reservations.models import Reservation
+from services.loyalty.reservations.models import Reservation, TillPolicy
 from services.loyalty.reservations.schemas import (
     CommitIn,
     ReleaseIn,
@@ -157,18 +159,22 @@ async def commit(
     session: AsyncSession, reservation_id: uuid.UUID, data: CommitIn, now: datetime
 ) -> ReservationOut:
     """Marks a held reservation as the points tender of sale ``data.purchase_id``; again
-    for the same sale, answers as before (by another attempt, the commit is contested:
-    :mod:`shared.attempts`).
+    for the same sale, the same member and amount, answers as before (by another attempt,
+    the commit is contested: :mod:`shared.attempts`).
 
     Raises :class:`ReservationNotFound` (404), :class:`ReservationNotHeld` (409: released,
     expired, committed to another sale, or the sale pays with another reservation of the
-    tender already), :class:`ReservationMismatch` (422: another
-    member, another amount) and :class:`~.errors.PointsShareExceeded` (422: past the
-    policy's share of the sale's total).
+    tender already, also when two commits race for it), :class:`ReservationMismatch` (422:
+    another kind of tender, another member, another amount, also for a reservation
+    committed to the sale already: another sale under the same receipt number) and
+    :class:`~.errors.PointsShareExceeded` (422: past the policy's share of the sale's
+    total).
     """
     reservation = await _of_store(session, reservation_id, data.store_id, lock=True)
     if reservation.status in ("committed", "confirmed"):
         if reservation.purchase_id == data.purchase_id:
+            _check_match(reservation, data)  # another sale under the receipt number?
+            _check_share(reservation, data, await repository.policy(session))
             if reservation.status == "committed" and data.attempt_id is not None:
                 reservation.commit_attempt = recommitted(
                     reservation.commit_attempt, data.attempt_id
@@ -184,6 +190,52 @@ async def commit(
             "ran out): reserve again, or pay otherwise",
             field="reservation_id",
         )
+    _check_match(reservation, data)
+    policy = await repository.policy(session)
+    _check_share(reservation, data, policy)
+    paying = await repository.used_by(session, data.purchase_id, reservation.tender)
+    if paying is not None and paying.status in ("committed", "confirmed"):
+        raise _paid_already(data.purchase_id, reservation.tender, paying.reservation_id)
+    reservation.status = "committed"
+    reservation.purchase_id = data.purchase_id
+    reservation.commit_attempt = data.attempt_id
+    reservation.expires_at = now + timedelta(minutes=policy.commit_grace_minutes)
+    reservation.updated_at = now
+    tender = reservation.tender  # the failed flush rolls the transaction back, rows and all
+    try:
+        await session.flush()
+    except IntegrityError as clash:  # another reservation committed to the sale meanwhile
+        if "ux_till_reservations_purchase" not in str(clash.orig):
+            raise
+        raise _paid_already(data.purchase_id, tender, None) from clash
+    return _out(reservation)
+
+
+def _check_share(reservation: Reservation, data: CommitIn, policy: TillPolicy) -> None:
+    """Raises :class:`~.errors.PointsShareExceeded` (422) if points pay more of the sale
+    ``data`` than the till policy allows; also for a reservation committed to the sale's
+    purchase id already (another sale under the receipt number, a smaller one)."""
+    if reservation.tender == "points":
+        domain.check_share(
+            TillRate(policy.points_per_yuan, policy.max_share_percent),
+            data.sale_total_fen,
+            reservation.amount_fen,
+            field="amount_fen",
+        )
+
+
+def _check_match(reservation: Reservation, data: CommitIn) -> None:
+    """Raises :class:`ReservationMismatch` (422) unless the sale ``data`` pays with the
+    reservation's kind of tender (if it says), and is the member and the amount the
+    reservation holds (also when it is committed to the sale's purchase id
+    already: another sale recorded under the same receipt number must not be told that a
+    reservation of other points pays it)."""
+    reservation_id = reservation.reservation_id
+    if data.tender is not None and reservation.tender != data.tender:
+        raise ReservationMismatch(
+            f"reservation {reservation_id} holds {reservation.tender}, not {data.tender}",
+            field="tender",
+        )
     if reservation.member_id != data.member_id:
         raise ReservationMismatch(
             f"reservation {reservation_id} holds another member's points", field="member_id"
@@ -194,29 +246,22 @@ async def commit(
             f"{data.amount_fen} fen",
             field="amount_fen",
         )
-    policy = await repository.policy(session)
-    if reservation.tender == "points":
-        domain.check_share(
-            TillRate(policy.points_per_yuan, policy.max_share_percent),
-            data.sale_total_fen,
-            reservation.amount_fen,
-            field="amount_fen",
-        )
-    paying = await repository.used_by(session, data.purchase_id, reservation.tender)
-    if paying is not None and paying.status in ("committed", "confirmed"):
-        raise ReservationNotHeld(
-            f"sale {data.purchase_id} pays with {reservation.tender} reservation "
-            f"{paying.reservation_id} already (an earlier attempt of it committed that one): "
-            "pay the rest otherwise, or release that reservation first",
-            field="reservation_id",
-        )
-    reservation.status = "committed"
-    reservation.purchase_id = data.purchase_id
-    reservation.commit_attempt = data.attempt_id
-    reservation.expires_at = now + timedelta(minutes=policy.commit_grace_minutes)
-    reservation.updated_at = now
-    await session.flush()
-    return _out(reservation)
+
+
+def _paid_already(
+    purchase_id: uuid.UUID, tender: str, paying: uuid.UUID | None
+) -> ReservationNotHeld:
+    """The 409 for a commit to a sale that another reservation of the tender is committed
+    to (an earlier attempt of the sale, under the same receipt number, committed it and its
+    undo did not reach loyalty); ``paying`` is that reservation, if known."""
+    which = f"reservation {paying}" if paying is not None else "another reservation"
+    return ReservationNotHeld(
+        f"sale {purchase_id} pays with {tender} {which} already (an earlier attempt of the "
+        "sale, under the same receipt number, committed it): no other reservation of "
+        f"{tender} may pay it. If that attempt was not recorded, loyalty gives it back after "
+        "the till policy's grace; pay the rest otherwise, or under a new receipt number",
+        field="reservation_id",
+    )
 
 
 async def release(
@@ -244,8 +289,10 @@ async def release(
         )
     if not released.allowed:
         raise ReservationNotHeld(
-            f"reservation {reservation_id} pays for a recorded sale: its points come back "
-            "through the sale's return or void",
+            f"reservation {reservation_id} is committed to sale {released.reservation.purchase_id}"
+            ": a recorded sale's points come back through its return or void; a sale that was "
+            "not recorded gives them back through orders' undo or, after the till policy's "
+            "grace, loyalty's sweep",
             field="purchase_id",
         )
     return _out(released.reservation)

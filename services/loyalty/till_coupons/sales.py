@@ -1,5 +1,5 @@
 """What orders' sale events do to coupons at the till: a recorded sale redeems the
-coupon it committed; a return or void gives it back as its definition's
+coupons it names as used; a return or void gives it back as its definition's
 ``restore_on_return`` says (:func:`domain.restore_due`).
 
 Each is once per event: the redemption's status is the fence (``committed`` →
@@ -25,27 +25,47 @@ log = logging.getLogger(__name__)
 
 
 async def redeem_for_purchase(session: AsyncSession, purchase: PurchaseCompleted) -> None:
-    """The sale is recorded: each coupon reservation it committed is confirmed and its
-    coupon redeemed (``loyalty.coupon.redeemed``). A sale without a discounted line named
-    none and costs no query.
+    """The sale is recorded: each coupon reservation it used is confirmed and its coupon
+    redeemed (``loyalty.coupon.redeemed``). The event names them
+    (``coupon_reservations``): a sale naming none costs no query. A reservation committed
+    to the same purchase id that the event does not name is left alone: an attempt of the
+    sale that failed committed it and its undo was lost, and this sale, recorded later
+    under the same receipt number, did not use it; the sweep gives it back after the till
+    policy's grace. A named reservation of another purchase is logged and left alone. An
+    event from before sales named them (None) redeems every reservation committed to the
+    purchase id, as then; only a sale with a discounted line is looked up.
 
-    If the sweep gave the coupon back already (the event came later than the till
-    policy's grace), the sale did use it: it is redeemed again if it is still active;
-    if another sale took it meanwhile, that is logged and the reservation stays released
-    (the invariant's exception: that sale's discount is not backed by the coupon). A hold
-    released otherwise stays released: orders undid an attempt of the sale that failed, and
-    a later attempt under the same purchase id is another sale, which may use other
-    coupons or none (an undo landing after a later attempt committed the hold again is
-    refused: :mod:`shared.attempts`).
+    A reservation the event names was committed by the recorded sale: if it was released
+    since (the sweep, as the event came later than the grace; or a late undo of another
+    attempt that the contested rule could not refuse, one naming no attempt id, during a
+    rolling upgrade), the sale did use it, and it is redeemed again if the coupon is still
+    active; if another sale took it meanwhile, that is logged and the reservation stays
+    released (the invariant's exception: that sale's discount is not backed by the coupon).
+    An event from before sales named them takes back only the sweep's release: a hold
+    released otherwise may be an attempt that failed before the till recorded another
+    sale under the same receipt number, which did not use it.
     """
-    if not any(line.discount_fen for line in purchase.lines):
-        return
-    for reservation_id in await repository.of_purchase(session, purchase.purchase_id):
+    named = purchase.coupon_reservations
+    if named is None:
+        if not any(line.discount_fen for line in purchase.lines):
+            return
+        used = await repository.of_purchase(session, purchase.purchase_id)
+    else:
+        used = sorted(set(named))  # one hold's coupons, locked in its order (of_hold's)
+    for reservation_id in used:
         redemption = await repository.redemption(session, reservation_id, lock=True)
-        assert redemption is not None
+        if redemption is None or redemption.purchase_id != purchase.purchase_id:
+            log.error(
+                "purchase %s names coupon reservation %s, which is not committed to it",
+                purchase.purchase_id,
+                reservation_id,
+            )
+            continue
         if redemption.status == "committed":
             was = "reserved"
-        elif redemption.status == "released" and redemption.release_reason == "timeout":
+        elif redemption.status == "released" and (
+            named is not None or redemption.release_reason == "timeout"
+        ):
             was = "active"
         else:
             continue

@@ -14,7 +14,7 @@ from services.orders.directory.misses import StoreMisses
 from services.orders.purchases import service
 from services.orders.purchases.errors import ReceiptReused
 from services.orders.purchases.schemas import PurchaseCreate, PurchaseOut, PurchasePage
-from services.orders.tenders.loyalty import UNAVAILABLE_DOC, LoyaltyClient
+from services.orders.tenders.loyalty import SALE_UNAVAILABLE_DOC, LoyaltyClient
 from shared.auth import STORE_ACCESS, require_store_roles
 from shared.dependencies import Cipher, CurrentStore, RequestSession
 from shared.idempotency import StorePost, openapi_conflict
@@ -47,11 +47,13 @@ _MANAGERS = (
         "`receipt-reused`. A `points` tender names the reservation that holds its points "
         "(`POST /reservations`); orders commits it at loyalty before recording the sale: a "
         "refusal is 422 `points-refused`, loyalty not answering 503 `loyalty-unavailable` "
-        "(nothing recorded; the sale can be paid otherwise). A discount "
+        "(nothing recorded; the sale can be paid otherwise, under the same receipt number "
+        "too). A discount "
         '`{"coupon_reservation_id": ...}` uses a coupon held for the sale '
         "(`POST /coupon-reservations`): its shares per line are loyalty's, loyalty commits "
         "it (the sale must be the basket it was held for) and redeems it from the sale's "
-        "event; a refusal is 422 `coupon-refused` with loyalty's type as `cause`."
+        "event, which names the coupons the sale used; a refusal is 422 `coupon-refused` "
+        "with loyalty's type as `cause`."
     ),
     responses={
         **openapi_conflict(
@@ -62,7 +64,7 @@ _MANAGERS = (
             )
         ),
         **problem(422, UNKNOWN_CARD_EXAMPLE),
-        **UNAVAILABLE_DOC,
+        **SALE_UNAVAILABLE_DOC,
     },
 )
 async def post_purchase(

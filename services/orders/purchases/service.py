@@ -183,7 +183,10 @@ def new_sale(
     (:func:`domain.purchase_id`): every attempt of the sale gets the same.
 
     Its discounts are shared over its lines (:mod:`services.orders.discounts.domain`); its
-    total, which the tenders pay, is what the lines pay after them.
+    total, which the tenders pay, is what the lines pay after them. Its event names the
+    held coupons it uses (``coupon_reservations``, those its discounts name, which
+    :func:`record_purchase` commits): loyalty redeems those and no other coupon an earlier,
+    failed attempt under the same receipt number may have left committed to the id.
 
     Raises ``UnknownMember``, ``InvalidDiscount``, ``DiscountExceedsLines``,
     ``TenderNotAccepted`` and ``TendersDoNotAddUp`` (422).
@@ -234,6 +237,9 @@ def new_sale(
         total_fen=total,
         purchased_at=purchased_at,
         receipt=receipt_event(paid),
+        coupon_reservations=tuple(
+            discount.reservation_id for discount in applied if discount.reservation_id is not None
+        ),
     )
     out = PurchaseOut(
         id=purchase_id,

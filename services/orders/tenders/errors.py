@@ -24,10 +24,14 @@ class TendersDoNotAddUp(Unprocessable):
 
 
 class LoyaltyUnavailable(ServiceUnavailable):
-    """Loyalty did not answer in time (down, or too slow): no points were spent. A hold
-    loyalty made before its answer was lost goes to a retry with the same key, or runs out
-    (the till policy's hold). The sale can go through without points (pay with cash or
-    card), and a till that asked for a member's benefits serves them without."""
+    """Loyalty did not answer in time (down, or too slow): nothing was spent or redeemed. A
+    hold loyalty made before its answer was lost goes to a retry with the same key, or runs
+    out (the till policy's hold). A sale that is not recorded may leave the points, stored
+    value or coupon it committed held for its receipt number until orders' undo or, after
+    the till policy's grace, loyalty's sweep gives them back; a sale recorded later under
+    that receipt number uses only the coupons and reservations it names. The sale can go
+    through without them (pay with cash or card), and a till that asked for a member's
+    benefits serves them without."""
 
     title = "Loyalty unavailable"
     slug = "loyalty-unavailable"

@@ -58,6 +58,16 @@ _NO_COUPON = "no coupon was used; retry shortly, or take the sale without the co
 _NOTHING_READ = "retry shortly, or serve the member without their tier's benefits"
 _NO_PRICES = "retry shortly, or take the sale without a coupon"
 _NO_DEPOSIT = "nothing was paid in; retry with the same Idempotency-Key"
+_SALE_NOT_RECORDED = (
+    "the sale was not recorded, and nothing it used at loyalty was spent or redeemed, though "
+    "its points, stored value or coupon may stay held for its receipt number until loyalty "
+    "gives them back (after the till policy's grace at the latest); retry shortly, or take "
+    "the sale without them"
+)
+"""A commit of a sale's points, stored value or coupon got no answer: loyalty may have
+made it, and orders' undo may not reach loyalty either. A sale recorded later under the
+receipt number redeems only the coupons it names (``coupon_reservations`` of its event) and
+confirms only the reservations its tenders name (their ``reservation_id``)."""
 
 
 def _unavailable_doc(consequence: str, when: str) -> ResponsesDoc:
@@ -77,8 +87,12 @@ def _unavailable_doc(consequence: str, when: str) -> ResponsesDoc:
     return doc
 
 
-UNAVAILABLE_DOC = _unavailable_doc(_NOTHING_SPENT, "a sale or hold with points")
-"""The OpenAPI entry of a route that spends or holds points at loyalty."""
+UNAVAILABLE_DOC = _unavailable_doc(_NOTHING_SPENT, "a hold of points or stored value")
+"""The OpenAPI entry of a route that holds or releases points or stored value at loyalty."""
+SALE_UNAVAILABLE_DOC = _unavailable_doc(
+    _SALE_NOT_RECORDED, "a sale with points, stored value or a held coupon"
+)
+"""The OpenAPI entry of a route that records a sale, committing what it uses at loyalty."""
 COUPON_UNAVAILABLE_DOC = _unavailable_doc(_NO_COUPON, "a hold of a coupon")
 """The OpenAPI entry of a route that holds or releases a coupon at loyalty."""
 VALIDATION_UNAVAILABLE_DOC = _unavailable_doc(_NO_PRICES, "a basket's coupons")
@@ -133,7 +147,8 @@ class Loyalty:
         sale, with the same id, must be refused then, not told its points are committed.
         """
         key = f"commit-{reservation_id}-{uuid.uuid4().hex}"
-        return await self._post(f"/reservations/{reservation_id}/commit", body, key, field=field)
+        path = f"/reservations/{reservation_id}/commit"
+        return await self._post(path, body, key, field=field, unanswered=_SALE_NOT_RECORDED)
 
     async def release(
         self, reservation_id: uuid.UUID, body: dict[str, Any], key: str
@@ -186,7 +201,9 @@ class Loyalty:
         the reason :meth:`commit` gives."""
         key = f"coupon-commit-{reservation_id}-{uuid.uuid4().hex}"
         path = f"/coupon-reservations/{reservation_id}/commit"
-        return await self._post(path, body, key, field=field, coupon=True)
+        return await self._post(
+            path, body, key, field=field, coupon=True, unanswered=_SALE_NOT_RECORDED
+        )
 
     async def release_coupon(
         self, reservation_id: uuid.UUID, body: dict[str, Any], key: str
@@ -224,10 +241,15 @@ class Loyalty:
         field: str | None = None,
         coupon: bool = False,
         deposit: bool = False,
+        unanswered: str | None = None,
     ) -> dict[str, Any]:
         """Loyalty's answer; a refusal raises :class:`CouponRefused` (``coupon``),
-        :class:`DepositRefused` (``deposit``) or :class:`PointsRefused`."""
-        consequence = _NO_COUPON if coupon else _NO_DEPOSIT if deposit else _NOTHING_SPENT
+        :class:`DepositRefused` (``deposit``) or :class:`PointsRefused`; no answer
+        :class:`LoyaltyUnavailable`, whose detail ends with ``unanswered`` if given (else
+        with what the kind of call leaves undone)."""
+        consequence = unanswered or (
+            _NO_COUPON if coupon else _NO_DEPOSIT if deposit else _NOTHING_SPENT
+        )
         response, answer = await self._send(
             "POST", path, json=body, key=key, consequence=consequence
         )

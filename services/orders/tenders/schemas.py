@@ -114,11 +114,15 @@ def receipt_out(paid: Sequence[Paid], *, first: bool = False) -> ReceiptOut:
 
 
 def receipt_event(paid: Sequence[Paid]) -> events.Receipt:
-    """The receipt as ``orders.purchase.completed`` carries it."""
+    """The receipt as ``orders.purchase.completed`` carries it: a points or stored-value
+    tender names the reservation the sale committed (loyalty confirms that one)."""
     return events.Receipt(
         tenders=tuple(
             events.TenderPaid(
-                kind=tender.kind, amount_fen=tender.amount_fen, tendered_fen=tender.tendered_fen
+                kind=tender.kind,
+                amount_fen=tender.amount_fen,
+                tendered_fen=tender.tendered_fen,
+                reservation_id=tender.reservation_id,
             )
             for tender in paid
         ),

@@ -71,6 +71,7 @@ async def held_tenders_paid(
                 "amount_fen": tender.amount_fen,
                 "sale_total_fen": total_fen,
                 "attempt_id": str(attempt),
+                "tender": tender.kind,  # a reservation of the other kind is refused
             }
             field = f"tenders.{index}.reservation_id"
             await committed.enter_async_context(

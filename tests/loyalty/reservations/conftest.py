@@ -92,9 +92,17 @@ def sale_event(
     total_fen: int,
     points_fen: int,
     tender: TenderKind = "points",
+    reservation: str | None = None,
 ) -> CloudEvent:
-    """A sale paying ``points_fen`` with ``tender`` (points or stored value), the rest by card."""
-    tenders = [TenderPaid(kind=tender, amount_fen=points_fen, tendered_fen=points_fen)]
+    """A sale paying ``points_fen`` with ``tender`` (points or stored value), the rest by
+    card. The tender names ``reservation``; None: an event from before tenders named their
+    reservation, which lacks the field."""
+    named = None if reservation is None else uuid.UUID(reservation)
+    tenders = [
+        TenderPaid(
+            kind=tender, amount_fen=points_fen, tendered_fen=points_fen, reservation_id=named
+        )
+    ]
     if total_fen > points_fen:
         rest = total_fen - points_fen
         tenders.append(TenderPaid(kind="card", amount_fen=rest, tendered_fen=rest))
@@ -116,7 +124,14 @@ def sale_event(
         purchased_at=datetime.now(UTC),
         receipt=Receipt(tenders=tuple(tenders), tendered_fen=total_fen, change_fen=0),
     )
-    return CloudEvent.of(payload, source="/huiyuan/orders")
+    event = CloudEvent.of(payload, source="/huiyuan/orders")
+    if named is not None:
+        return event
+    receipt = dict(event.data["receipt"])
+    receipt["tenders"] = [
+        {k: v for k, v in paid.items() if k != "reservation_id"} for paid in receipt["tenders"]
+    ]
+    return event.model_copy(update={"data": event.data | {"receipt": receipt}})
 
 
 def refunds(

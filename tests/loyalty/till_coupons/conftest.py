@@ -136,9 +136,13 @@ async def coupon_status(client: httpx.AsyncClient, who: Holder) -> str:
     return str(coupon["status"])
 
 
-def sale_event(who: Holder, purchase_id: uuid.UUID) -> CloudEvent:
+def sale_event(
+    who: Holder, purchase_id: uuid.UUID, used: tuple[uuid.UUID, ...] | None = None
+) -> CloudEvent:
     """The sale of :data:`BASKET` with the coupon's shares, as orders records it: each
-    line's ``amount_fen`` is what it pays."""
+    line's ``amount_fen`` is what it pays. ``used`` are the coupon reservations the sale
+    names (``coupon_reservations``); None: an event from before the field, which lacks
+    it."""
     lines = tuple(
         PurchaseLine(
             line_no=line["line_no"],
@@ -158,8 +162,13 @@ def sale_event(who: Holder, purchase_id: uuid.UUID) -> CloudEvent:
         lines=lines,
         total_fen=sum(line.amount_fen for line in lines),
         purchased_at=datetime.now(UTC),
+        coupon_reservations=used,
     )
-    return CloudEvent.of(payload, source="/huiyuan/orders")
+    event = CloudEvent.of(payload, source="/huiyuan/orders")
+    if used is not None:
+        return event
+    data = {k: v for k, v in event.data.items() if k != "coupon_reservations"}
+    return event.model_copy(update={"data": data})
 
 
 def returned_event(who: Holder, purchase_id: uuid.UUID, units: dict[int, int]) -> CloudEvent:

@@ -249,6 +249,83 @@ async def test_a_coupon_an_undone_attempt_gave_back_is_not_redeemed_by_a_later_s
     await sound(loyalty_sessions, who)
 
 
+async def test_a_coupon_the_recorded_sale_names_is_redeemed_after_an_undo_no_rule_could_refuse(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    """The first attempt named no attempt id (an orders from before them, during a rolling
+    upgrade), so its late undo is taken although the till's retry committed the hold again
+    and was recorded. The recorded sale's event names the reservation: the sale used the
+    coupon, which is redeemed again (reviewer2, session 38)."""
+    who = await holder(client, loyalty_sessions)
+    held = await hold(client, who)
+    reservation_id = held["coupons"][0]["reservation_id"]
+    purchase_id = uuid.uuid4()
+    for attempt in (None, uuid.uuid4()):
+        assert (await commit(client, held, purchase_id, attempt=attempt)).status_code == 200
+    path = f"/coupon-reservations/{reservation_id}/release"
+    undo = {"store_id": str(STORE), "purchase_id": str(purchase_id)}
+    assert (await client.post(path, json=undo, headers=SERVICE | key())).status_code == 200
+    assert await coupon_status(client, who) == "active"
+    await handle(loyalty_sessions, sale_event(who, purchase_id, (uuid.UUID(reservation_id),)))
+    assert await coupon_status(client, who) == "redeemed"
+    assert len(await envelopes(loyalty_sessions, who.member_id, "loyalty.coupon.redeemed")) == 1
+    await sound(loyalty_sessions, who)
+
+
+async def test_a_sale_event_does_not_redeem_a_committed_coupon_it_does_not_name(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions
+) -> None:
+    """An attempt committed the coupon, then loyalty went down: the attempt's next step and
+    its undo failed, so the hold stays committed to the purchase id. The till recorded
+    another sale under the same receipt number, with a discount of its own and no coupon:
+    its event names no coupon reservation. The coupon is not redeemed; the sweep gives it
+    back after the grace. Nor does a sale of another purchase redeem a hold it names."""
+    who = await holder(client, loyalty_sessions)
+    held = await hold(client, who)
+    reservation_id = uuid.UUID(held["coupons"][0]["reservation_id"])
+    purchase_id = uuid.uuid4()
+    assert (await commit(client, held, purchase_id, attempt=uuid.uuid4())).status_code == 200
+    await handle(loyalty_sessions, sale_event(who, uuid.uuid4(), used=(reservation_id,)))
+    await handle(loyalty_sessions, sale_event(who, purchase_id, used=()))
+    assert await coupon_status(client, who) == "reserved"
+    read = await client.get(f"/coupon-reservations/{reservation_id}", headers=SERVICE)
+    assert read.json()["status"] == "committed"
+    assert await envelopes(loyalty_sessions, who.member_id, "loyalty.coupon.redeemed") == []
+    while await release_due(loyalty_sessions, datetime.now(UTC) + timedelta(days=2)):
+        pass
+    await handle(loyalty_sessions, sale_event(who, purchase_id, used=()))  # delivered again
+    read = await client.get(f"/coupon-reservations/{reservation_id}", headers=SERVICE)
+    assert (read.json()["status"], read.json()["coupons"][0]["release_reason"]) == (
+        "released",
+        "timeout",
+    )
+    assert await coupon_status(client, who) == "active"
+    await sound(loyalty_sessions, who)
+
+
+@pytest.mark.parametrize("named", [True, False])
+async def test_a_sale_event_naming_its_coupon_or_from_before_names_redeems_it(
+    client: httpx.AsyncClient, loyalty_sessions: Sessions, named: bool
+) -> None:
+    """An event names the coupon reservations its sale used; one published before orders
+    named them (no ``coupon_reservations``) redeems every reservation committed to its
+    purchase id, as before."""
+    who = await holder(client, loyalty_sessions)
+    held = await hold(client, who)
+    reservation_id = uuid.UUID(held["coupons"][0]["reservation_id"])
+    purchase_id = uuid.uuid4()
+    assert (await commit(client, held, purchase_id, attempt=uuid.uuid4())).status_code == 200
+    sale = sale_event(who, purchase_id, used=(reservation_id,) if named else None)
+    assert ("coupon_reservations" in sale.data) is named
+    await handle(loyalty_sessions, sale)
+    assert await coupon_status(client, who) == "redeemed"
+    read = await client.get(f"/coupon-reservations/{reservation_id}", headers=SERVICE)
+    assert read.json()["status"] == "confirmed"
+    redeemed = await envelopes(loyalty_sessions, who.member_id, "loyalty.coupon.redeemed")
+    assert [e["data"]["reservation_id"] for e in redeemed] == [str(reservation_id)]
+    await sound(loyalty_sessions, who)
+
+
 async def test_of_sixteen_tills_racing_for_one_coupon_exactly_one_holds_it(
     stack: Stack, client: httpx.AsyncClient, loyalty_sessions: Sessions
 ) -> None:

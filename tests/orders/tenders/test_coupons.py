@@ -133,6 +133,8 @@ async def test_a_sale_uses_a_held_coupon_and_a_return_below_the_threshold_gives_
         (13_113, 1_787),
         (8_910, 1_213),
     ]
+    # the coupons the sale used, which loyalty redeems (and no other committed to its id)
+    assert envelope["data"]["coupon_reservations"] == [hold["coupons"][0]["reservation_id"]]
 
     async def redeemed() -> bool:
         return await _loyalty_view(loyalty, funded, hold["coupons"][0]["reservation_id"]) == (

@@ -14,7 +14,7 @@ import pytest
 from services.loyalty.wallets.invariants import wallet_violations
 from shared.db import Sessions
 from tests.orders.conftest import TOTAL, KnownMember, StoreKey, is_problem, new_key
-from tests.orders.tenders.till import MARKETING, SERVICE, audit, fund, hold, sell
+from tests.orders.tenders.till import MARKETING, SERVICE, audit, fund, hold, reservation, sell
 from tests.stack import Stack, eventually
 
 
@@ -150,3 +150,30 @@ async def test_a_batch_takes_no_stored_value(
     assert response.status_code == 200, response.text
     [refused] = response.json()["results"]
     assert refused["error"]["type"] == "urn:huiyuan:problem:tender-not-accepted"
+
+
+@pytest.mark.parametrize("kind", ["points", "stored_value"])
+async def test_a_tender_naming_a_hold_of_the_other_kind_is_refused(
+    till: httpx.AsyncClient,
+    loyalty: str,
+    loyalty_sessions: Sessions,
+    store: StoreKey,
+    funded: KnownMember,
+    kind: str,
+) -> None:
+    """A points tender naming a stored-value hold (or the other way round) would record a
+    sale paid with what the hold does not hold: its event could confirm nothing, and the
+    sweep would give the hold back after the grace. Loyalty refuses the commit."""
+    await _deposit(loyalty, funded, store, 10_000)
+    other = "points" if kind == "stored_value" else "stored_value"
+    made = await hold(till, store, funded, tender=other, amount_fen=1_000)
+    assert made.status_code == 201, made.text
+    wrong = _tender(made.json()) | {"kind": kind}
+    sold = await sell(till, store, funded, [wrong, {"kind": "card", "amount_fen": TOTAL - 1_000}])
+    refused = is_problem(sold, 422)
+    assert refused["cause"] == "urn:huiyuan:problem:reservation-mismatch"
+    assert refused["errors"][0]["location"] == "body.tenders.0.reservation_id"
+    assert (await reservation(loyalty, made.json()["reservation_id"]))["status"] == "held"
+    async with loyalty_sessions() as session:
+        assert await wallet_violations(session, [funded.member_id]) == []
+    await audit(loyalty_sessions, funded)
