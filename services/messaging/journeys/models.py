@@ -36,7 +36,9 @@ class JourneyRun(MessagingTable, table=True):
     ``due_at``, claimed by the journey worker (``FOR UPDATE SKIP LOCKED``), which queues
     its notifications and sets ``done_at`` with an ``outcome`` in the same transaction,
     or, past ``expires_at``, marks it ``expired``. ``context`` holds what its message says
-    beyond the member's own data (a holiday's names, a birthday coupon)."""
+    beyond the member's own data (a holiday's names, a birthday coupon). ``purchase_id``
+    is the purchase a welcome or a win-back follows, so that its void finds them by it
+    (null: other journeys, and welcomes scheduled before it was recorded)."""
 
     __tablename__ = "journey_runs"
     __table_args__ = (
@@ -67,6 +69,7 @@ class JourneyRun(MessagingTable, table=True):
     )
     done_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     outcome: str | None = Field(default=None, sa_column=Column(String(16)))
+    purchase_id: uuid.UUID | None = None
     reason: str | None = Field(default=None, sa_column=Column(String(64)))
     created_at: datetime = Field(
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
@@ -111,9 +114,24 @@ class JourneyPurchase(MessagingTable, table=True):
     remaining purchases (earliest, latest: ``ix_journey_purchases_member``)."""
 
     __tablename__ = "journey_purchases"
-    __table_args__ = (Index("ix_journey_purchases_member", "member_id", "purchased_at"),)
+    __table_args__ = (
+        Index("ix_journey_purchases_member", "member_id", "purchased_at"),
+        Index("ix_journey_purchases_purchased_at", "purchased_at"),
+    )
 
     purchase_id: uuid.UUID = Field(primary_key=True)
     member_id: uuid.UUID
     purchased_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     voided_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class ErasedMember(MessagingTable, table=True):
+    """A member erasure reached (``customer.member.erased``, written by
+    :mod:`services.messaging.privacy`): journeys keep no purchase of theirs and schedule
+    nothing for them from a purchase or a void consumed after it (erasure is final, even
+    for a member messaging never had a contact of). Holds no personal data."""
+
+    __tablename__ = "erased_members"
+
+    member_id: uuid.UUID = Field(primary_key=True)
+    erased_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -105,9 +105,10 @@ async def add_after_all(
     member_id: uuid.UUID,
     occurrence: str,
     window: Window,
+    purchase_id: uuid.UUID,
 ) -> uuid.UUID | None:
-    """:func:`add`, unless the member has a run of the journey due as late or later (a
-    purchase older than one already followed)."""
+    """:func:`add` of a run following ``purchase_id``, unless the member has a run of the
+    journey due as late or later (a purchase older than one already followed)."""
     later = exists().where(
         _runs.c.journey == journey,
         _runs.c.member_id == member_id,
@@ -120,10 +121,14 @@ async def add_after_all(
         literal(occurrence, String),
         literal(window.due_at),
         literal(window.expires_at),
+        literal(purchase_id),
     ).where(~later)
     statement = (
         insert(_runs)
-        .from_select(["id", "journey", "member_id", "occurrence", "due_at", "expires_at"], values)
+        .from_select(
+            ["id", "journey", "member_id", "occurrence", "due_at", "expires_at", "purchase_id"],
+            values,
+        )
         .on_conflict_do_nothing(index_elements=["journey", "member_id", "occurrence"])
         .returning(_runs.c.id)
     )
@@ -131,23 +136,24 @@ async def add_after_all(
     return added
 
 
-RunOf = tuple[uuid.UUID, str, Window]
-"""A run to schedule for a member: the member, the occurrence and its window."""
+RunOf = tuple[uuid.UUID, str, Window, uuid.UUID]
+"""A run to schedule for a member: the member, the occurrence, its window and the purchase
+it follows."""
 
 
 def _unnested(runs: Sequence[RunOf]) -> Any:
-    """``runs`` as rows of (id, member_id, occurrence, due_at, expires_at), from arrays: the
-    statement is the same however many there are (SQLAlchemy compiles it once)."""
+    """``runs`` as rows of (id, member_id, occurrence, due_at, expires_at, purchase_id), from
+    arrays: the statement is the same however many there are (SQLAlchemy compiles it
+    once)."""
     moments = ARRAY(DateTime(timezone=True))
     return (
         func.unnest(
             bindparam("ids", [uuid.uuid4() for _ in runs], type_=ARRAY(Uuid())),
-            bindparam("members", [member for member, _, _ in runs], type_=ARRAY(Uuid())),
-            bindparam(
-                "occurrences", [occurrence for _, occurrence, _ in runs], type_=ARRAY(String())
-            ),
-            bindparam("dues", [window.due_at for _, _, window in runs], type_=moments),
-            bindparam("ends", [window.expires_at for _, _, window in runs], type_=moments),
+            bindparam("members", [run[0] for run in runs], type_=ARRAY(Uuid())),
+            bindparam("occurrences", [run[1] for run in runs], type_=ARRAY(String())),
+            bindparam("dues", [run[2].due_at for run in runs], type_=moments),
+            bindparam("ends", [run[2].expires_at for run in runs], type_=moments),
+            bindparam("purchases", [run[3] for run in runs], type_=ARRAY(Uuid())),
         )
         .table_valued(
             column("id", Uuid()),
@@ -155,6 +161,7 @@ def _unnested(runs: Sequence[RunOf]) -> Any:
             column("occurrence", String()),
             column("due_at", DateTime(timezone=True)),
             column("expires_at", DateTime(timezone=True)),
+            column("purchase_id", Uuid()),
         )
         .render_derived(name="new")
     )
@@ -176,6 +183,7 @@ async def add_many(
         new.c.occurrence,
         new.c.due_at,
         new.c.expires_at,
+        new.c.purchase_id,
     )
     if after_all:
         later = exists().where(
@@ -184,9 +192,10 @@ async def add_many(
             _runs.c.due_at >= new.c.due_at,
         )
         values = values.where(~later)
+    columns = ["id", "journey", "member_id", "occurrence", "due_at", "expires_at", "purchase_id"]
     await session.execute(
         insert(_runs)
-        .from_select(["id", "journey", "member_id", "occurrence", "due_at", "expires_at"], values)
+        .from_select(columns, values)
         .on_conflict_do_nothing(index_elements=["journey", "member_id", "occurrence"])
     )
 
@@ -343,11 +352,14 @@ async def pending(
     return (await session.scalars(query)).first()
 
 
-async def reschedule(session: AsyncSession, run_id: uuid.UUID, window: Window) -> None:
+async def reschedule(
+    session: AsyncSession, run_id: uuid.UUID, window: Window, purchase_id: uuid.UUID
+) -> None:
+    """Moves the run to ``window``, following ``purchase_id`` from now on."""
     await session.execute(
         update(_runs)
         .where(_runs.c.id == run_id)
-        .values(due_at=window.due_at, expires_at=window.expires_at)
+        .values(due_at=window.due_at, expires_at=window.expires_at, purchase_id=purchase_id)
     )
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from services.messaging.contacts import service as contacts
 from services.messaging.journeys import domain, repository
+from services.messaging.journeys.domain import JourneySettings
+from services.messaging.journeys.models import JourneyRun
 from services.messaging.journeys.purchases import repository as purchase_rows
 from services.messaging.journeys.service import current, zone_named
 from shared.db import AsyncSession
@@ -49,14 +51,14 @@ async def follow_purchases(session: AsyncSession, purchases: Sequence[PurchaseCo
         zone = zone_named(calendar.time_zone if calendar else None)
         if member not in welcomes:
             window = domain.welcome_window(purchase.purchased_at, zone, settings)
-            welcomes[member] = (member, domain.WELCOME_OCCURRENCE, window)
+            welcomes[member] = (member, domain.WELCOME_OCCURRENCE, window, purchase.purchase_id)
         window = domain.win_back_window(purchase.purchased_at, zone, settings)
         kept = win_backs.get(member)
         if kept is None or window.due_at > kept[2].due_at:
-            win_backs[member] = (member, str(purchase.purchase_id), window)
+            win_backs[member] = (member, str(purchase.purchase_id), window, purchase.purchase_id)
     await repository.add_many(session, WELCOME, list(welcomes.values()))
     await repository.drop_pending_before(
-        session, "win_back", {member: window.due_at for member, _, window in win_backs.values()}
+        session, "win_back", {run[0]: run[2].due_at for run in win_backs.values()}
     )
     await repository.add_many(session, "win_back", list(win_backs.values()), after_all=True)
 
@@ -65,8 +67,9 @@ async def forget_old(session: AsyncSession, now: datetime, limit: int) -> int:
     """Forgets up to ``limit`` purchases journeys no longer need: those made more than
     :data:`domain.KEPT_PURCHASE_DAYS` before ``now`` that a later purchase not voided, also
     that old, follows. A void comes on its sale's business day, so no void finds them
-    missing; were one consumed that late, or the sale delivered again, the later purchase's
-    win-back (due later) stands and the welcome is not touched. How many."""
+    missing; were one consumed that late, :func:`follow_void` leaves the win-back alone
+    when no purchase before the voided one is kept, and a sale delivered again finds the
+    later purchase's win-back (due later) standing. How many."""
     cutoff = now - timedelta(days=domain.KEPT_PURCHASE_DAYS)
     return await purchase_rows.forget_before(session, cutoff, limit)
 
@@ -74,15 +77,22 @@ async def forget_old(session: AsyncSession, now: datetime, limit: int) -> int:
 async def follow_void(session: AsyncSession, voided: PurchaseVoided) -> None:
     """A sale voided (``orders.purchase.voided``) counts as no purchase, once per purchase
     id (a void consumed again changes nothing; one consumed before its purchase keeps the
-    purchase voided, and the purchase then schedules nothing). The member's journeys move
-    to their remaining purchases:
+    purchase voided, and the purchase then schedules nothing; one of an erased member
+    keeps nothing). The member's journeys move to their remaining purchases:
 
-    - a welcome not yet sent whose window is the voided purchase's (it followed it) moves
+    - a welcome not yet sent that follows the voided purchase (its ``purchase_id``) moves
       to their earliest remaining purchase, or, with none, is deleted (a later purchase
-      schedules it afresh); a welcome sent, expired or skipped stays as it is;
+      schedules it afresh); a welcome sent, expired or skipped stays as it is. A welcome
+      scheduled before runs named their purchase follows the voided one only when that
+      was the member's earliest purchase kept and its window is the one the voided
+      purchase gives; otherwise it is left alone (an earlier purchase, consumed before
+      journeys kept purchases, may be the one it follows);
     - a win-back not yet sent that follows the voided purchase is deleted and their latest
       remaining purchase's win-back takes its place, unless that one ran already or a run
       due as late or later exists (as :func:`follow_purchases`); none remaining, none.
+      A void consumed more than :data:`domain.KEPT_PURCHASE_DAYS` after its sale, with
+      no purchase kept before it, leaves the win-back alone: the daily job may have
+      forgotten the purchase it would go back to.
 
     Purchases consumed before journeys kept them are not known here: a member whose only
     known purchase is voided counts as having none."""
@@ -96,8 +106,7 @@ async def follow_void(session: AsyncSession, voided: PurchaseVoided) -> None:
     zone = zone_named(calendar.time_zone if calendar else None)
     left = await purchase_rows.remaining(session, member)
     welcome = await repository.pending(session, WELCOME, member, domain.WELCOME_OCCURRENCE)
-    followed = domain.welcome_window(voided.purchased_at, zone, settings)
-    if welcome is not None and welcome.due_at == followed.due_at:
+    if welcome is not None and _follows(welcome, voided, left, zone, settings):
         if left is None:
             await repository.drop_pending(
                 session, WELCOME, member, due_before=None, occurrence=domain.WELCOME_OCCURRENCE
@@ -105,11 +114,38 @@ async def follow_void(session: AsyncSession, voided: PurchaseVoided) -> None:
         else:
             first, _ = left
             window = domain.welcome_window(first.purchased_at, zone, settings)
-            await repository.reschedule(session, welcome.id, window)
+            await repository.reschedule(session, welcome.id, window, first.purchase_id)
+    before = left is not None and left[0].purchased_at < voided.purchased_at
+    horizon = datetime.now(UTC) - timedelta(days=domain.KEPT_PURCHASE_DAYS)
+    if voided.purchased_at < horizon and not before:
+        return
     dropped = await repository.drop_pending(
         session, "win_back", member, due_before=None, occurrence=str(voided.purchase_id)
     )
     if dropped and left is not None:
         _, last = left
         window = domain.win_back_window(last.purchased_at, zone, settings)
-        await repository.add_after_all(session, "win_back", member, str(last.purchase_id), window)
+        await repository.add_after_all(
+            session, "win_back", member, str(last.purchase_id), window, last.purchase_id
+        )
+
+
+def _follows(
+    welcome: JourneyRun,
+    voided: PurchaseVoided,
+    left: tuple[purchase_rows.Kept, purchase_rows.Kept] | None,
+    zone: tzinfo,
+    settings: JourneySettings,
+) -> bool:
+    """Whether the pending ``welcome`` follows the purchase ``voided`` (``left``: the
+    member's earliest and latest purchases not voided, after the void): by the purchase it
+    names; one naming none (scheduled before runs named it) when the voided purchase was
+    the earliest kept and gives the welcome's window, else not (unsure: left alone)."""
+    if welcome.purchase_id is not None:
+        return welcome.purchase_id == voided.purchase_id
+    earliest = left is None or (left[0].purchased_at, left[0].purchase_id) > (
+        voided.purchased_at,
+        voided.purchase_id,
+    )
+    window = domain.welcome_window(voided.purchased_at, zone, settings)
+    return earliest and welcome.due_at == window.due_at

@@ -4,13 +4,15 @@ blanked."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
 from services.messaging.base import segment_copies
 from services.messaging.contacts.models import Contact, ContactTag, EmailSuppression
-from services.messaging.journeys.models import JourneyPurchase, JourneyRun
+from services.messaging.journeys.models import ErasedMember, JourneyPurchase, JourneyRun
 from services.messaging.notifications.models import Notification
 from services.messaging.optouts.models import InboundSms
 from services.messaging.webhooks.models import WebhookAttempt, WebhookDelivery
@@ -80,16 +82,22 @@ async def blank_notifications(session: AsyncSession, member_id: uuid.UUID) -> No
 
 
 async def forget_replies_and_runs(
-    session: AsyncSession, member_id: uuid.UUID, phone_hash: str | None
+    session: AsyncSession, member_id: uuid.UUID, phone_hash: str | None, erased_at: datetime
 ) -> None:
     """Deletes the SMS replies from the member's phone (``phone_hash``), their journeys'
     runs (whose context holds what their messages would say) and the purchases journeys
-    kept of them."""
+    kept of them, and lists the member as erased (at ``erased_at``) so that a purchase or
+    a void consumed later keeps nothing of them again."""
     if phone_hash is not None:
         await session.execute(delete(InboundSms).where(col(InboundSms.sender_hash) == phone_hash))
     await session.execute(delete(JourneyRun).where(col(JourneyRun.member_id) == member_id))
     await session.execute(
         delete(JourneyPurchase).where(col(JourneyPurchase.member_id) == member_id)
+    )
+    await session.execute(
+        insert(ErasedMember)
+        .values(member_id=member_id, erased_at=erased_at)
+        .on_conflict_do_nothing(index_elements=["member_id"])
     )
 
 

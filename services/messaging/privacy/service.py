@@ -18,7 +18,8 @@ async def erase(session: AsyncSession, erased: MemberErased) -> None:
     - unsent notifications are cancelled (``member_erased``), and every notification's
       rendered text, subject, address and provider answer removed;
     - SMS replies from their phone, their journeys' runs and the purchases journeys kept
-      of them are deleted;
+      of them are deleted, and they are listed erased: a purchase or a void consumed
+      after it keeps nothing of them and schedules nothing;
     - webhook deliveries naming them are scrubbed of personal fields, and so is what
       messaging retains (:func:`shared.privacy.scrub_retained`: outbox rows, dead
       letters, idempotent answers).
@@ -29,6 +30,6 @@ async def erase(session: AsyncSession, erased: MemberErased) -> None:
     member_id = erased.member_id
     phone_hash = await repository.blank_contact(session, member_id)
     await repository.blank_notifications(session, member_id)
-    await repository.forget_replies_and_runs(session, member_id, phone_hash)
+    await repository.forget_replies_and_runs(session, member_id, phone_hash, erased.erased_at)
     await repository.scrub_webhook_deliveries(session, member_id)
     await scrub_retained(session, member_id, outbox=outbox, inbox=inbox, keys=idempotency)

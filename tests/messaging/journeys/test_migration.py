@@ -19,6 +19,7 @@ from tests.stack import Scratch, Stack
 
 BEFORE = "d7b3f1a9c5e2"
 REVISION = "b8c7e70fdddb"
+NEXT = "a3f9d2c6e8b1"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -53,6 +54,7 @@ async def test_the_purchase_a_win_back_follows_is_kept_and_a_void_of_the_next_go
     assert (kept_id, voided_at) == (before, None)
     assert purchased_at.astimezone(SHANGHAI).date() == datetime(2027, 3, 4).date()
 
+    await scratch.upgrade(NEXT)  # what today's code reads
     engine = create_engine(stack.settings("messaging", database_url=scratch.url))
     try:
         sessions = create_sessions(engine)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 
 from services.messaging.contacts.models import Contact
-from services.messaging.journeys.models import JourneyPurchase
+from services.messaging.journeys.models import JourneyPurchase, JourneyRun
 from services.messaging.notifications.models import Notification
 from shared.db import Sessions, transaction
 from shared.events import CloudEvent
@@ -92,3 +92,26 @@ async def test_the_purchases_journeys_kept_of_the_member_are_deleted(
     await _apply(messaging_sessions, handlers, _erased(member_id))
     async with messaging_sessions() as session:
         assert list(await session.scalars(query)) == []
+
+
+async def test_a_purchase_or_a_void_consumed_after_the_erasure_keeps_nothing_of_the_member(
+    messaging_sessions: Sessions, handlers: Handlers
+) -> None:
+    # one member messaging had a contact of, one erased before it ever had one
+    known, never_seen = uuid.uuid4(), uuid.uuid4()
+    await _apply(
+        messaging_sessions,
+        handlers,
+        await events.registered(known, phone_number=events.phone()),
+        _erased(known),
+        _erased(never_seen),
+    )
+    for member_id in (known, never_seen):
+        purchase = journey_events.purchased(member_id, datetime.now(UTC))
+        late = journey_events.purchased(member_id, datetime.now(UTC))
+        await _apply(messaging_sessions, handlers, purchase, journey_events.voided(late), purchase)
+        async with messaging_sessions() as session:
+            kept = select(JourneyPurchase).where(col(JourneyPurchase.member_id) == member_id)
+            assert list(await session.scalars(kept)) == []
+            runs = select(JourneyRun).where(col(JourneyRun.member_id) == member_id)
+            assert list(await session.scalars(runs)) == []

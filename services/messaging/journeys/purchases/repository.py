@@ -7,15 +7,32 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import DateTime, Table, Uuid, bindparam, column, delete, exists, func, select
+from sqlalchemy import (
+    DateTime,
+    Table,
+    Uuid,
+    bindparam,
+    column,
+    delete,
+    exists,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 
-from services.messaging.journeys.models import JourneyPurchase
+from services.messaging.journeys.models import ErasedMember, JourneyPurchase
 from shared.db import AsyncSession
 
 _purchases: Table = JourneyPurchase.__table__  # type: ignore[attr-defined]
+_erased: Table = ErasedMember.__table__  # type: ignore[attr-defined]
+
+
+def _not_erased(member_id: Any) -> Any:
+    """The condition that ``member_id`` is no member erasure reached."""
+    return ~exists().where(_erased.c.member_id == member_id)
 
 
 class Kept(NamedTuple):
@@ -30,7 +47,8 @@ async def record(
 ) -> set[uuid.UUID]:
     """Records purchases as (purchase id, member id, time), in one statement however many;
     the ids recorded now. One recorded before (delivered again, or voided by a void consumed
-    first) is left as it is and not among them."""
+    first) is left as it is and not among them, and so is one of an erased member (none is
+    recorded: journeys follow it no further)."""
     if not purchases:
         return set()
     rows = func.unnest(
@@ -47,7 +65,9 @@ async def record(
         insert(_purchases)
         .from_select(
             ["purchase_id", "member_id", "purchased_at"],
-            select(rows.c.purchase_id, rows.c.member_id, rows.c.purchased_at),
+            select(rows.c.purchase_id, rows.c.member_id, rows.c.purchased_at).where(
+                _not_erased(rows.c.member_id)
+            ),
         )
         .on_conflict_do_nothing(index_elements=["purchase_id"])
         .returning(_purchases.c.purchase_id)
@@ -63,12 +83,16 @@ async def void(
     voided_at: datetime,
 ) -> bool:
     """Marks the purchase voided at ``voided_at``, recording it voided when it is not known
-    yet (its void consumed first); whether this voided it (``False``: voided before)."""
-    row = insert(_purchases).values(
-        purchase_id=purchase_id,
-        member_id=member_id,
-        purchased_at=purchased_at,
-        voided_at=voided_at,
+    yet (its void consumed first); whether this voided it (``False``: voided before, or
+    its member erased: nothing is recorded of them)."""
+    values = select(
+        literal(purchase_id, Uuid()),
+        literal(member_id, Uuid()),
+        literal(purchased_at, DateTime(timezone=True)),
+        literal(voided_at, DateTime(timezone=True)),
+    ).where(_not_erased(member_id))
+    row = insert(_purchases).from_select(
+        ["purchase_id", "member_id", "purchased_at", "voided_at"], values
     )
     statement = row.on_conflict_do_update(
         index_elements=["purchase_id"],
@@ -82,19 +106,24 @@ async def forget_before(session: AsyncSession, cutoff: datetime, limit: int) -> 
     """Deletes up to ``limit`` purchases made before ``cutoff`` whose member has a later
     purchase not voided, also made before it (so each member keeps their latest purchase
     not voided of before ``cutoff``, and every one since); how many. Rows another
-    transaction holds are skipped."""
+    transaction holds are skipped; the later purchase that lets one go is locked (``FOR
+    SHARE``) until the commit, so a void of it in flight is waited for and then seen (that
+    one no longer lets it go), and one coming after waits for the forget."""
     later = _purchases.alias("later")
+    follows = (
+        select(literal(1))
+        .where(
+            later.c.member_id == _purchases.c.member_id,
+            later.c.voided_at.is_(None),
+            later.c.purchased_at > _purchases.c.purchased_at,
+            later.c.purchased_at < cutoff,
+        )
+        .limit(1)
+        .with_for_update(read=True)
+    )
     old = (
         select(_purchases.c.purchase_id)
-        .where(
-            _purchases.c.purchased_at < cutoff,
-            exists().where(
-                later.c.member_id == _purchases.c.member_id,
-                later.c.voided_at.is_(None),
-                later.c.purchased_at > _purchases.c.purchased_at,
-                later.c.purchased_at < cutoff,
-            ),
-        )
+        .where(_purchases.c.purchased_at < cutoff, follows.exists())
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
