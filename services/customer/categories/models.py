@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     SmallInteger,
     String,
+    Text,
     text,
 )
 from sqlmodel import Field
@@ -45,7 +46,7 @@ class Category(CustomerTable, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(sa_column=Column(String(MAX_NAME_LENGTH), nullable=False))
-    name_key: str = Field(sa_column=Column(String(MAX_NAME_LENGTH), nullable=False))
+    name_key: str = Field(sa_column=Column(Text, nullable=False))
     parent_id: uuid.UUID | None = Field(default=None, index=True)
     created_at: datetime = Field(
         default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)

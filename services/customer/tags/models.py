@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, ForeignKeyConstraint, Index, String
+from sqlalchemy import Column, DateTime, ForeignKeyConstraint, Index, String, Text
 from sqlmodel import Field
 
 from services.customer.base import CustomerTable
@@ -26,7 +26,7 @@ class Tag(CustomerTable, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(sa_column=Column(String(MAX_NAME_LENGTH), nullable=False))
-    name_key: str = Field(sa_column=Column(String(MAX_NAME_LENGTH), unique=True, nullable=False))
+    name_key: str = Field(sa_column=Column(Text, unique=True, nullable=False))
     color: str | None = Field(default=None, sa_column=Column(String(7), nullable=True))
     created_at: datetime = Field(
         default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)

@@ -244,3 +244,25 @@ async def test_a_full_batch_of_1000_at_the_deepest_level(
                 text("DELETE FROM customer.members WHERE card_number LIKE :batch || '%'"),
                 {"batch": f"b{batch}-"},
             )
+
+
+async def test_a_name_of_forty_characters_whose_compared_form_is_longer_is_kept(
+    client: httpx.AsyncClient,
+) -> None:
+    """Names are compared NFKC and case-folded, a form that can be longer than the name:
+    ``½`` is ``1⁄2``, ``ß`` and ``ẞ`` are ``ss``. A tag or a category of 40 such characters answered
+    500 (the fuzz found it); it is created, and its compared form still refuses a twin."""
+    root = await _category(client, unique("根"))
+    for path, name, twin in (
+        ("/tags", "½" * 38 + uuid.uuid4().hex[:2], None),
+        ("/categories", "ß" * 40, "ẞ" * 40),  # the capital sharp s folds to ss too
+    ):
+        body: dict[str, Any] = {"name": name}
+        if path == "/categories":
+            body["parent_id"] = root["id"]
+        made = await client.post(path, json=body, headers=STAFF)
+        assert made.status_code == 201, made.text
+        assert made.json()["name"] == name
+        if twin is not None:
+            clash = await client.post(path, json=body | {"name": twin}, headers=STAFF)
+            problem(clash, 409, "member-category-name-taken", "body.name")

@@ -1,5 +1,5 @@
-"""The tags and categories migration builds exactly the tables their models declare, and
-undoes them."""
+"""The tags and categories migrations (the tables, then their name keys as text) build
+exactly the tables their models declare, and undo them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from services.customer.tags import models as tags
 from tests.customer.schema_diff import check_round_trip
 from tests.stack import Stack
 
-REVISION = "a6cb5b68b528"
+REVISION = "b2d4f6a8c0e1"  # a6cb5b68b528 built them; this one widened name_key
 BEFORE = "d7f2b4a9c1e6"
 TABLES = {"tags", "member_tags", "categories", "member_categories"}
 DECLARED = (tags.Tag, categories.Category)  # imported: their tables are in the metadata
